@@ -1,0 +1,21 @@
+/**
+ * The one place that imports the MCP SDK.
+ *
+ * The SDK's `*.js` subpaths resolve, under Deno, to type declarations named `*.js.d.ts` that do not
+ * exist, so without a hint every import would be typed `any`. Each import below carries a
+ * `@ts-types` hint at the subpath without `.js`, which the SDK's export map does resolve.
+ * `tests/types_test.ts` proves the types are real: a deliberate type error must fail `deno check`.
+ *
+ * @module
+ */
+
+// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/server/mcp"
+export { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/server/stdio"
+export { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/client/index"
+export { Client } from "@modelcontextprotocol/sdk/client/index.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/client/stdio"
+export { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/types"
+export * as types from "@modelcontextprotocol/sdk/types.js";
