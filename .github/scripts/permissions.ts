@@ -1,0 +1,21 @@
+/**
+ * The Deno permission flags the codex-swarm server runs with.
+ *
+ * This is the single source of truth: `deno task compile` bakes exactly these flags into the
+ * released binaries (see `compile.ts`), and the server's own code imports them so that `deno task
+ * start` and the compiled binary cannot drift apart.
+ *
+ * Keep every entry a complete, single command-line argument (`--allow-run=codex,git`, never
+ * `["--allow-run", "codex,git"]`), so the list can be spliced into any `deno` argv as it is.
+ *
+ * @module
+ */
+
+/** Permission flags for `deno run` / `deno compile` of the server, in argv form. */
+export const SERVER_PERMISSIONS: readonly string[] = Object.freeze([
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-sys",
+  "--allow-run=codex,git",
+]);

@@ -1,0 +1,93 @@
+/**
+ * The server's logger: every line goes to stderr (never stdout, which carries MCP), to the log file
+ * when one is set, and to the MCP client as `notifications/message` once a sink is attached.
+ *
+ * @example
+ * ```ts
+ * const log = new Logger({ level: "info", file: null });
+ * log.info("task started", { taskId: "abc" });
+ * ```
+ * @module
+ */
+
+/** Log levels, lowest first (the MCP logging levels this server uses). */
+export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
+/** A log level. */
+export type LogLevel = typeof LOG_LEVELS[number];
+
+/** Receives log lines for the MCP client. */
+export type LogSink = (level: LogLevel, message: string, data: Record<string, unknown>) => void;
+
+/** Options for {@link Logger}. */
+export interface LoggerOptions {
+  level: LogLevel;
+  /** A file to append to, or null. */
+  file: string | null;
+  /** Where to write besides the file (default: stderr). */
+  stderr?: (line: string) => void;
+}
+
+/** A small leveled logger. */
+export class Logger {
+  #level: number;
+  #file: string | null;
+  #stderr: (line: string) => void;
+  #sinks = new Set<LogSink>();
+  #encoder = new TextEncoder();
+
+  constructor(options: LoggerOptions) {
+    this.#level = LOG_LEVELS.indexOf(options.level);
+    this.#file = options.file;
+    this.#stderr = options.stderr ??
+      ((line) => Deno.stderr.writeSync(this.#encoder.encode(line)));
+  }
+
+  /** Whether `level` is written. */
+  enabled(level: LogLevel): boolean {
+    return LOG_LEVELS.indexOf(level) >= this.#level;
+  }
+
+  /** Attaches a sink (e.g. MCP logging); returns a function that detaches it. */
+  attach(sink: LogSink): () => void {
+    this.#sinks.add(sink);
+    return () => this.#sinks.delete(sink);
+  }
+
+  log(level: LogLevel, message: string, data: Record<string, unknown> = {}): void {
+    if (!this.enabled(level)) return;
+    const line = `${new Date().toISOString()} ${level.toUpperCase()} ${message}` +
+      (Object.keys(data).length > 0 ? ` ${JSON.stringify(data)}` : "") + "\n";
+    try {
+      this.#stderr(line);
+    } catch {
+      // stderr closed: the other outputs still get the line.
+    }
+    if (this.#file) {
+      try {
+        Deno.writeTextFileSync(this.#file, line, { append: true, mode: 0o600 });
+      } catch {
+        // An unwritable log file must not stop the server.
+      }
+    }
+    for (const sink of this.#sinks) {
+      try {
+        sink(level, message, data);
+      } catch {
+        // A client that went away must not stop the server.
+      }
+    }
+  }
+
+  debug(message: string, data?: Record<string, unknown>): void {
+    this.log("debug", message, data);
+  }
+  info(message: string, data?: Record<string, unknown>): void {
+    this.log("info", message, data);
+  }
+  warning(message: string, data?: Record<string, unknown>): void {
+    this.log("warning", message, data);
+  }
+  error(message: string, data?: Record<string, unknown>): void {
+    this.log("error", message, data);
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Starting Codex as a detached process whose output goes to files, and finding, watching and
+ * stopping it again, also from a later server instance.
+ *
+ * Codex panics once the reader of its stdout is gone, so a task piped to the server would die with
+ * the server. Here Codex writes straight into files and runs in its own session and process group,
+ * so it outlives the server; a later instance follows the files and signals the group.
+ *
+ * The {@link ProcessLauncher} interface is what the task engine uses, so tests can give it a fake.
+ *
+ * @example
+ * ```ts
+ * const launcher = new DetachedLauncher();
+ * const proc = await launcher.spawn({ bin: "codex", args: ["exec", "--json", "--", "hi"], cwd: "/tmp",
+ *   env: Deno.env.toObject(), stdoutPath: "/tmp/t/events.jsonl", stderrPath: "/tmp/t/stderr.log" });
+ * const status = await proc.exited;
+ * ```
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import process from "node:process";
+
+/** How a process ended. */
+export interface ExitStatus {
+  /** The exit code, or null when a signal ended it. */
+  code: number | null;
+  /** The signal that ended it, or null. */
+  signal: string | null;
+}
+
+/** What to start. */
+export interface SpawnRequest {
+  bin: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** The file that receives stdout (created or truncated). */
+  stdoutPath: string;
+  /** The file that receives stderr (created or truncated). */
+  stderrPath: string;
+}
+
+/** A process this instance started. */
+export interface SpawnedProcess {
+  pid: number;
+  /** The OS's start time of the process (Linux: clock ticks since boot), to guard against PID reuse. */
+  startTime: string | null;
+  /** Settles when the process ends. */
+  exited: Promise<ExitStatus>;
+}
+
+/** Starts, finds and stops processes. */
+export interface ProcessLauncher {
+  spawn(request: SpawnRequest): Promise<SpawnedProcess>;
+  /** Whether `pid` still runs and is the same process (its start time matches, where known). */
+  isAlive(pid: number, startTime: string | null): boolean;
+  /** Sends `signal` to the process, its process group and every process below it. */
+  killTree(pid: number, signal: Deno.Signal): void;
+}
+
+/** The error thrown when a binary cannot be started. */
+export class SpawnError extends Error {
+  /** The binary that was asked for. */
+  readonly bin: string;
+  /** The OS error code, e.g. `ENOENT` or `EACCES`. */
+  readonly errorCode: string | undefined;
+  constructor(bin: string, errorCode: string | undefined, options?: ErrorOptions) {
+    const why = errorCode === "ENOENT"
+      ? "it was not found (set --codex-bin or CODEX_SWARM_CODEX_BIN, or put codex on PATH)"
+      : errorCode === "EACCES"
+      ? "it is not executable"
+      : `the OS refused (${errorCode ?? "unknown error"})`;
+    super(`Cannot start Codex as ${why}: binary is ${bin}`, options);
+    this.name = "SpawnError";
+    this.bin = bin;
+    this.errorCode = errorCode;
+  }
+}
+
+/** Reads a Linux `/proc/<pid>/stat`: state, parent pid and start time. Null elsewhere or if gone. */
+function readProcStat(pid: number): { state: string; ppid: number; startTime: string } | null {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch {
+    return null;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces: split after the last ")".
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  // fields[0] is field 3 (state); field 4 is ppid; field 22 is starttime.
+  return { state: fields[0] ?? "", ppid: Number(fields[1]), startTime: fields[19] ?? "" };
+}
+
+const hasProc = Deno.build.os === "linux";
+
+/** Every pid below `root` (Linux only; elsewhere an empty list). */
+function descendants(root: number): number[] {
+  if (!hasProc) return [];
+  const children = new Map<number, number[]>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    const pid = Number(entry.name);
+    if (!Number.isInteger(pid)) continue;
+    const stat = readProcStat(pid);
+    if (!stat) continue;
+    const list = children.get(stat.ppid) ?? [];
+    list.push(pid);
+    children.set(stat.ppid, list);
+  }
+  const out: number[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    for (const child of children.get(pid) ?? []) {
+      out.push(child);
+      stack.push(child);
+    }
+  }
+  return out;
+}
+
+function trySignal(pid: number, signal: Deno.Signal): void {
+  try {
+    Deno.kill(pid, signal);
+  } catch {
+    // Already gone, or not ours to signal: nothing more to do.
+  }
+}
+
+/** The real launcher: detached processes writing to files. */
+export class DetachedLauncher implements ProcessLauncher {
+  spawn(request: SpawnRequest): Promise<SpawnedProcess> {
+    const stdout = openSync(request.stdoutPath, "w", 0o600);
+    const stderr = openSync(request.stderrPath, "w", 0o600);
+    return new Promise<SpawnedProcess>((resolve, reject) => {
+      const child = spawn(request.bin, request.args, {
+        cwd: request.cwd,
+        env: request.env,
+        // stdin closed: an open stdin makes `codex exec` wait for input forever.
+        stdio: ["ignore", stdout, stderr],
+        detached: true,
+      });
+      const exited = new Promise<ExitStatus>((done) => {
+        child.once("exit", (code, signal) => done({ code, signal }));
+      });
+      child.once("error", (error: Error & { code?: string }) => {
+        closeSync(stdout);
+        closeSync(stderr);
+        reject(new SpawnError(request.bin, error.code, { cause: error }));
+      });
+      child.once("spawn", () => {
+        closeSync(stdout);
+        closeSync(stderr);
+        child.unref();
+        const pid = child.pid!;
+        resolve({ pid, startTime: readProcStat(pid)?.startTime ?? null, exited });
+      });
+    });
+  }
+
+  isAlive(pid: number, startTime: string | null): boolean {
+    if (hasProc) {
+      const stat = readProcStat(pid);
+      if (!stat || stat.state === "Z" || stat.state === "X") return false;
+      return startTime === null || stat.startTime === startTime;
+    }
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  killTree(pid: number, signal: Deno.Signal): void {
+    // Look below the process first: once it dies its children are re-parented and lost to us.
+    const below = descendants(pid);
+    trySignal(-pid, signal);
+    trySignal(pid, signal);
+    for (const child of below) trySignal(child, signal);
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The MCP resources: `codex-swarm://server-info`, `codex-swarm://config`, `codex-swarm://tasks` and
+ * the template `codex-swarm://tasks/{id}`, with `resources/subscribe` support: a subscribed task
+ * (or the task list) sends `notifications/resources/updated` when it changes.
+ *
+ * @module
+ */
+
+import type { ServerConfig } from "./cli.ts";
+import type { TaskEngine } from "./engine.ts";
+import { type McpServer, ResourceTemplate, types } from "./sdk.ts";
+import { taskView } from "./tools/task_view.ts";
+
+/** Facts about the server shown in `codex-swarm://server-info`. */
+export interface ServerInfo {
+  name: string;
+  version: string;
+}
+
+const TASKS_URI = "codex-swarm://tasks";
+/** Update notifications for one URI are sent at most this often. */
+const UPDATE_THROTTLE_MS = 200;
+
+function json(uri: string, value: unknown) {
+  return {
+    contents: [{ uri, mimeType: "application/json", text: JSON.stringify(value, null, 2) }],
+  };
+}
+
+/** Registers the resources and the subscription handlers. Returns a function that detaches them. */
+export function registerResources(
+  server: McpServer,
+  engine: TaskEngine,
+  config: ServerConfig,
+  info: ServerInfo,
+): () => void {
+  server.registerResource("server-info", "codex-swarm://server-info", {
+    title: "codex-swarm server info",
+    description: "Version, capabilities, directories and limits of this server.",
+    mimeType: "application/json",
+  }, (uri) =>
+    json(uri.href, {
+      name: info.name,
+      version: info.version,
+      pid: Deno.pid,
+      deno: Deno.version.deno,
+      codex_bin: config.codexBin,
+      task_dir: config.taskDir,
+      worktree_dir: config.worktreeDir,
+      limits: {
+        max_parallel: config.maxParallel,
+        task_timeout_s: config.taskTimeoutS,
+        task_max_age_s: config.taskMaxAgeS,
+      },
+      tools: [
+        "codex",
+        "codex-reply",
+        "codex_reply",
+        "codex_async",
+        "codex_status",
+        "codex_wait",
+        "codex_cancel",
+        "codex_list",
+        "codex_worktree",
+      ],
+      capabilities: ["parallel tasks", "worktrees", "restart-safe tasks", "resource subscriptions"],
+    }));
+
+  server.registerResource("config", "codex-swarm://config", {
+    title: "codex-swarm configuration",
+    description: "The server's defaults for every Codex run, from its command line and environment.",
+    mimeType: "application/json",
+  }, (uri) =>
+    json(uri.href, {
+      codex_bin: config.codexBin,
+      config_overrides: config.defaults.overrides.map((o) => `${o.key}=${o.value}`),
+      skip_git_repo_check: config.defaults.skipGitRepoCheck,
+      ephemeral: config.defaults.ephemeral,
+      max_parallel: config.maxParallel,
+      task_timeout_s: config.taskTimeoutS,
+      task_max_age_s: config.taskMaxAgeS,
+      task_dir: config.taskDir,
+      worktree_dir: config.worktreeDir,
+      log_file: config.logFile,
+      log_level: config.logLevel,
+    }));
+
+  server.registerResource("tasks", TASKS_URI, {
+    title: "All tasks",
+    description: "Every task this server knows, newest first.",
+    mimeType: "application/json",
+  }, (uri) => json(uri.href, { tasks: engine.list().map(taskView) }));
+
+  server.registerResource(
+    "task",
+    new ResourceTemplate(`${TASKS_URI}/{id}`, {
+      list: () => ({
+        resources: engine.list().map((t) => ({
+          uri: `${TASKS_URI}/${t.meta.id}`,
+          name: `task ${t.meta.id}`,
+          description: `${t.meta.phase}: ${t.meta.request.prompt.split("\n", 1)[0]!.slice(0, 80)}`,
+          mimeType: "application/json",
+        })),
+      }),
+    }),
+    {
+      title: "One task",
+      description: "The live state of one task.",
+      mimeType: "application/json",
+    },
+    (uri, variables) => {
+      const id = String(variables.id);
+      const task = engine.get(id);
+      if (!task) {
+        throw new Error(`Cannot read task "${id}" as no such task is known`);
+      }
+      return json(uri.href, taskView(task));
+    },
+  );
+
+  // Subscriptions belong to this server instance (one client over stdio).
+  const subscribed = new Set<string>();
+  const lastSent = new Map<string, number>();
+  const pending = new Map<string, number>();
+  server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
+  server.server.setRequestHandler(types.SubscribeRequestSchema, (request) => {
+    subscribed.add(request.params.uri);
+    return {};
+  });
+  server.server.setRequestHandler(types.UnsubscribeRequestSchema, (request) => {
+    subscribed.delete(request.params.uri);
+    return {};
+  });
+
+  const send = (uri: string) => {
+    lastSent.set(uri, Date.now());
+    pending.delete(uri);
+    server.server.sendResourceUpdated({ uri }).catch(() => {});
+  };
+  const notify = (uri: string) => {
+    if (!subscribed.has(uri) || pending.has(uri)) return;
+    const wait = (lastSent.get(uri) ?? 0) + UPDATE_THROTTLE_MS - Date.now();
+    if (wait <= 0) send(uri);
+    else pending.set(uri, setTimeout(() => send(uri), wait));
+  };
+  const known = new Set(engine.list().map((t) => t.meta.id));
+  const off = engine.onChange((task) => {
+    notify(`${TASKS_URI}/${task.meta.id}`);
+    notify(TASKS_URI);
+    if (!known.has(task.meta.id)) {
+      known.add(task.meta.id);
+      server.sendResourceListChanged();
+    }
+  });
+  return () => {
+    off();
+    for (const timer of pending.values()) clearTimeout(timer);
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Builds the MCP server: the tools, the resources, and logging to the client.
+ *
+ * @example
+ * ```ts
+ * const server = createServer({ engine, config, log });
+ * await server.connect(new StdioServerTransport());
+ * ```
+ * @module
+ */
+
+import type { ServerConfig } from "./cli.ts";
+import type { TaskEngine } from "./engine.ts";
+import type { Logger } from "./log.ts";
+import { registerResources } from "./resources.ts";
+import { McpServer } from "./sdk.ts";
+import { registerCodexTool } from "./tools/codex.ts";
+import { registerCodexAsyncTool } from "./tools/codex_async.ts";
+import { registerCodexCancelTool } from "./tools/codex_cancel.ts";
+import { registerCodexListTool } from "./tools/codex_list.ts";
+import { registerCodexReplyTool } from "./tools/codex_reply.ts";
+import { registerCodexStatusTool } from "./tools/codex_status.ts";
+import { registerCodexWaitTool } from "./tools/codex_wait.ts";
+import { registerCodexWorktreeTool } from "./tools/codex_worktree.ts";
+import type { WorktreeManager } from "./worktree.ts";
+
+/** What the server is built from. */
+export interface ServerParts {
+  engine: TaskEngine;
+  worktrees: WorktreeManager;
+  config: ServerConfig;
+  log: Logger;
+  version: string;
+}
+
+/** The MCP server with every tool and resource registered; `close()` detaches it from the engine. */
+export function createServer(parts: ServerParts): McpServer & { detach(): void } {
+  const { engine, config, log, version } = parts;
+  const server = new McpServer(
+    { name: "codex-swarm", title: "Codex Swarm", version },
+    {
+      capabilities: { logging: {} },
+      instructions: "Runs OpenAI Codex. `codex` runs one session to its end; for several at " +
+        "once or anything long, start each with `codex_async`, then `codex_wait` for results " +
+        "(and `codex_status` to watch). `worktree: true` gives a task its own git branch; " +
+        "`codex_worktree` shows, merges or discards it.",
+    },
+  );
+  registerCodexTool(server, engine);
+  registerCodexReplyTool(server, engine);
+  registerCodexAsyncTool(server, engine);
+  registerCodexStatusTool(server, engine);
+  registerCodexWaitTool(server, engine);
+  registerCodexCancelTool(server, engine);
+  registerCodexListTool(server, engine);
+  registerCodexWorktreeTool(server, engine, parts.worktrees);
+  const detachResources = registerResources(server, engine, config, { name: "codex-swarm", version });
+  const detachLog = log.attach((level, message, data) => {
+    if (!server.isConnected()) return;
+    server.sendLoggingMessage({ level, logger: "codex-swarm", data: { message, ...data } })
+      .catch(() => {});
+  });
+  return Object.assign(server, {
+    detach() {
+      detachResources();
+      detachLog();
+    },
+  });
+}

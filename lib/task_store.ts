@@ -1,0 +1,106 @@
+/**
+ * Tasks on disk: one directory per task (mode 0700) holding `meta.json` (written atomically),
+ * `events.jsonl` (Codex's stdout) and `stderr.log`.
+ *
+ * @example
+ * ```ts
+ * const store = new TaskStore("/home/me/.local/state/codex-swarm/tasks");
+ * await store.init();
+ * for (const meta of await store.loadAll()) console.log(meta.id, meta.phase);
+ * ```
+ * @module
+ */
+
+import type { TaskMeta } from "./task.ts";
+
+/** Reads and writes task directories under one root. */
+export class TaskStore {
+  /** The root directory. */
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  /** Creates the root (mode 0700) if needed. */
+  async init(): Promise<void> {
+    await Deno.mkdir(this.root, { recursive: true, mode: 0o700 });
+  }
+
+  /** The directory of a task. */
+  dir(id: string): string {
+    return `${this.root}/${id}`;
+  }
+  /** Where Codex's JSONL goes. */
+  eventsPath(id: string): string {
+    return `${this.dir(id)}/events.jsonl`;
+  }
+  /** Where Codex's stderr goes. */
+  stderrPath(id: string): string {
+    return `${this.dir(id)}/stderr.log`;
+  }
+
+  /** Creates a new task's directory and first metadata; fails if the task exists. */
+  async create(meta: TaskMeta): Promise<void> {
+    try {
+      await Deno.mkdir(this.dir(meta.id), { mode: 0o700 });
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) {
+        throw new Error(`Cannot create task "${meta.id}" as its directory exists: path is ${this.dir(meta.id)}`);
+      }
+      throw error;
+    }
+    await this.save(meta);
+  }
+
+  /** Writes `meta.json` atomically (a temporary file renamed over it). */
+  async save(meta: TaskMeta): Promise<void> {
+    const path = `${this.dir(meta.id)}/meta.json`;
+    const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+    await Deno.writeTextFile(tmp, JSON.stringify(meta, null, 2) + "\n", { mode: 0o600 });
+    await Deno.rename(tmp, path);
+  }
+
+  /** Loads every task whose metadata can be read; unreadable ones are reported, not fatal. */
+  async loadAll(onError?: (id: string, error: unknown) => void): Promise<TaskMeta[]> {
+    const metas: TaskMeta[] = [];
+    for await (const entry of Deno.readDir(this.root)) {
+      if (!entry.isDirectory) continue;
+      try {
+        const meta = JSON.parse(
+          await Deno.readTextFile(`${this.dir(entry.name)}/meta.json`),
+        ) as TaskMeta;
+        if (meta.version === 1 && meta.id === entry.name) metas.push(meta);
+        else onError?.(entry.name, new Error("unknown metadata version or id"));
+      } catch (error) {
+        onError?.(entry.name, error);
+      }
+    }
+    return metas;
+  }
+
+  /** Reads the last `maxBytes` of a task's stderr. */
+  async stderrTail(id: string, maxBytes = 4096): Promise<string> {
+    try {
+      using file = await Deno.open(this.stderrPath(id));
+      const size = (await file.stat()).size;
+      const start = Math.max(0, size - maxBytes);
+      await file.seek(start, Deno.SeekMode.Start);
+      const buffer = new Uint8Array(size - start);
+      let read = 0;
+      while (read < buffer.length) {
+        const n = await file.read(buffer.subarray(read));
+        if (n === null) break;
+        read += n;
+      }
+      return new TextDecoder().decode(buffer.subarray(0, read));
+    } catch {
+      return "";
+    }
+  }
+
+  /** Removes a task's directory. */
+  async remove(id: string): Promise<void> {
+    await Deno.remove(this.dir(id), { recursive: true }).catch(() => {});
+  }
+}

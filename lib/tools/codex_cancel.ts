@@ -1,0 +1,61 @@
+/**
+ * The `codex_cancel` tool: stops tasks and every process they started. Idempotent.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { TaskEngine } from "../engine.ts";
+import type { McpServer } from "../sdk.ts";
+import { taskIdsField } from "./task_ids.ts";
+
+/** Registers `codex_cancel`. */
+export function registerCodexCancelTool(server: McpServer, engine: TaskEngine): void {
+  server.registerTool("codex_cancel", {
+    title: "Cancel tasks",
+    description: "Stop tasks and every process they started (SIGTERM, then SIGKILL after a short " +
+      "grace). A cancelled task keeps its worktree and branch. Cancelling a finished task only " +
+      "says it had already finished.",
+    inputSchema: {
+      task_id: z.string().min(1).optional().describe("One task id."),
+      task_ids: taskIdsField.optional(),
+    },
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  }, async (args) => {
+    const ids = [...new Set([...(args.task_id ? [args.task_id] : []), ...(args.task_ids ?? [])])];
+    if (ids.length === 0) {
+      return {
+        isError: true,
+        content: [{
+          type: "text" as const,
+          text: "Cannot cancel as neither task_id nor task_ids was given",
+        }],
+      };
+    }
+    const results = await Promise.all(ids.map(async (id) => {
+      try {
+        const { alreadyFinished, task } = await engine.cancel(id);
+        return {
+          task_id: id,
+          phase: task.meta.phase,
+          already_finished: alreadyFinished,
+          message: alreadyFinished
+            ? `Task ${id} had already finished (${task.meta.phase})`
+            : `Task ${id} cancelled`,
+        };
+      } catch (error) {
+        return {
+          task_id: id,
+          phase: null,
+          already_finished: false,
+          message: error instanceof Error ? error.message : String(error),
+        };
+      }
+    }));
+    return {
+      isError: results.some((r) => r.phase === null),
+      content: [{ type: "text" as const, text: results.map((r) => r.message).join("\n") }],
+      structuredContent: { results },
+    };
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * The `codex-reply` tool (also registered as `codex_reply`): continues a Codex thread to its end.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { TaskEngine } from "../engine.ts";
+import type { McpServer } from "../sdk.ts";
+import { runFields, toTaskRequest } from "./run_params.ts";
+import { runOutputSchema, runToEnd } from "./run_to_end.ts";
+
+/** The input schema of `codex-reply`. */
+export const codexReplyInputSchema = {
+  threadId: z.string().min(1).optional().describe(
+    "The thread id of the Codex session to continue (from a previous codex result).",
+  ),
+  conversationId: z.string().min(1).optional().describe(
+    "Deprecated alias of threadId, kept for older clients.",
+  ),
+  prompt: z.string().min(1).describe("The next user prompt to continue the Codex conversation."),
+  model: runFields.model,
+  cwd: runFields.cwd,
+  sandbox: runFields.sandbox,
+  "approval-policy": runFields["approval-policy"],
+  config: runFields.config,
+};
+
+/** Registers `codex-reply` and its alias `codex_reply`. */
+export function registerCodexReplyTool(server: McpServer, engine: TaskEngine): void {
+  for (const name of ["codex-reply", "codex_reply"]) {
+    server.registerTool(name, {
+      title: "Codex reply",
+      description: "Continue a Codex conversation by providing its thread id and a prompt. Works " +
+        "on any thread Codex has on disk, also ones started before a server restart. A thread " +
+        "that ran in a worktree continues in it.",
+      inputSchema: codexReplyInputSchema,
+      outputSchema: runOutputSchema,
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+    }, (args, extra) => {
+      const threadId = args.threadId ?? args.conversationId;
+      if (!threadId) {
+        return {
+          isError: true,
+          content: [{
+            type: "text" as const,
+            text: "Cannot continue a thread as threadId is missing: pass the threadId of a " +
+              "previous codex result",
+          }],
+        };
+      }
+      return runToEnd(engine, toTaskRequest({ ...args, threadId }), extra);
+    });
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The `codex_status` tool: the live view of tasks.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { TaskEngine } from "../engine.ts";
+import type { McpServer } from "../sdk.ts";
+import { taskIdsField } from "./task_ids.ts";
+import { taskText, taskView } from "./task_view.ts";
+
+/** Registers `codex_status`. */
+export function registerCodexStatusTool(server: McpServer, engine: TaskEngine): void {
+  server.registerTool("codex_status", {
+    title: "Task status",
+    description: "Live status of tasks: phase, elapsed time, thread id, tool calls, the last " +
+      "tool, current reasoning, files changed, todo list, output so far, token usage, worktree " +
+      "and branch, failure cause.",
+    inputSchema: { task_ids: taskIdsField },
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  }, (args) => {
+    const unknown = args.task_ids.filter((id) => !engine.get(id));
+    if (unknown.length > 0) {
+      return {
+        isError: true,
+        content: [{
+          type: "text" as const,
+          text: `Cannot show task_ids ${unknown.map((id) => `"${id}"`).join(", ")} as no ` +
+            `such task is known (see codex_list)`,
+        }],
+      };
+    }
+    const tasks = args.task_ids.map((id) => engine.get(id)!);
+    return {
+      content: [{ type: "text" as const, text: tasks.map(taskText).join("\n\n") }],
+      structuredContent: { tasks: tasks.map(taskView) },
+    };
+  });
+}

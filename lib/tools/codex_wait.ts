@@ -1,0 +1,92 @@
+/**
+ * The `codex_wait` tool: waits until all (or any) of the tasks are done, or a timeout. A timeout
+ * never stops a task.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { TaskEngine } from "../engine.ts";
+import type { McpServer } from "../sdk.ts";
+import { isFinal } from "../task.ts";
+import { type ProgressContext, progressReporter } from "./progress.ts";
+import { taskIdsField } from "./task_ids.ts";
+import { taskText, taskView } from "./task_view.ts";
+
+/** How often progress is sent while nothing changes. */
+const HEARTBEAT_MS = 15_000;
+
+/** Registers `codex_wait`. */
+export function registerCodexWaitTool(server: McpServer, engine: TaskEngine): void {
+  server.registerTool("codex_wait", {
+    title: "Wait for tasks",
+    description: "Wait until all (mode all, the default) or any (mode any) of the tasks are " +
+      "done, or until the timeout; returns the results of finished tasks and the live status of " +
+      "the rest. A timeout never stops a task. Keep the timeout under your client's own tool " +
+      "timeout (often 60 s) and call again.",
+    inputSchema: {
+      task_ids: taskIdsField,
+      timeout: z.number().min(0).max(3600).optional().describe(
+        "Seconds to wait at most (default 50).",
+      ),
+      mode: z.enum(["all", "any"]).optional().describe(
+        'Return when "all" tasks are done (default) or when "any" is.',
+      ),
+    },
+    annotations: { readOnlyHint: true, openWorldHint: false },
+  }, async (args, extra) => {
+    const unknown = args.task_ids.filter((id) => !engine.get(id));
+    if (unknown.length > 0) {
+      return {
+        isError: true,
+        content: [{
+          type: "text" as const,
+          text: `Cannot wait for task_ids ${unknown.map((id) => `"${id}"`).join(", ")} as no ` +
+            `such task is known (see codex_list)`,
+        }],
+      };
+    }
+    const report = progressReporter(extra as ProgressContext);
+    const summary = () => {
+      const tasks = args.task_ids.map((id) => engine.get(id)!);
+      const done = tasks.filter((t) => isFinal(t.meta.phase)).length;
+      return `${done}/${tasks.length} done; ` +
+        tasks.map((t) => `${t.meta.id} ${t.meta.phase}`).join(", ");
+    };
+    let lastPhases = args.task_ids.map((id) => engine.get(id)!.meta.phase).join();
+    const off = engine.onChange((task) => {
+      if (!args.task_ids.includes(task.meta.id)) return;
+      const phases = args.task_ids.map((id) => engine.get(id)?.meta.phase).join();
+      if (phases !== lastPhases) {
+        lastPhases = phases;
+        report(summary());
+      }
+    });
+    const heartbeat = setInterval(() => report(summary()), HEARTBEAT_MS);
+    try {
+      const mode = args.mode ?? "all";
+      const result = await engine.wait(args.task_ids, {
+        mode,
+        timeoutMs: (args.timeout ?? 50) * 1000,
+        signal: extra.signal,
+      });
+      const done = result.tasks.filter((t) => isFinal(t.meta.phase)).length;
+      const head = result.satisfied
+        ? `${mode === "all" ? "All" : "At least one of"} ${result.tasks.length} task(s) done.`
+        : `Timed out: ${done} of ${result.tasks.length} task(s) done; the rest keep running.`;
+      return {
+        content: [{ type: "text" as const, text: [head, ...result.tasks.map(taskText)].join("\n\n") }],
+        structuredContent: {
+          satisfied: result.satisfied,
+          timed_out: !result.satisfied,
+          done,
+          total: result.tasks.length,
+          tasks: result.tasks.map(taskView),
+        },
+      };
+    } finally {
+      off();
+      clearInterval(heartbeat);
+    }
+  });
+}

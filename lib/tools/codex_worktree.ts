@@ -1,0 +1,107 @@
+/**
+ * The `codex_worktree` tool: shows a task's branch diff, merges it into a branch of the main
+ * checkout, or discards its worktree and branch. Nothing is merged or deleted unless asked.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { TaskEngine } from "../engine.ts";
+import type { McpServer } from "../sdk.ts";
+import { isFinal } from "../task.ts";
+import type { WorktreeManager } from "../worktree.ts";
+
+const MAX_PATCH_BYTES = 200_000;
+
+function error(text: string) {
+  return { isError: true, content: [{ type: "text" as const, text }] };
+}
+
+/** Registers `codex_worktree`. */
+export function registerCodexWorktreeTool(
+  server: McpServer,
+  engine: TaskEngine,
+  worktrees: WorktreeManager,
+): void {
+  server.registerTool("codex_worktree", {
+    title: "Task branch: diff, merge, discard",
+    description: "Act on the git branch of a task that ran with worktree: true. " +
+      '"diff" shows its changes against where it started; "merge" merges the branch into ' +
+      "`target` (default: the main checkout's current branch), refusing when the main checkout " +
+      'has uncommitted changes and aborting cleanly on conflicts; "discard" removes the ' +
+      "worktree and deletes the branch.",
+    inputSchema: {
+      task_id: z.string().min(1).describe("The task whose branch to act on."),
+      action: z.enum(["diff", "merge", "discard"]).describe("What to do."),
+      target: z.string().min(1).optional().describe(
+        "With merge: the branch of the main checkout to merge into (default: its current branch).",
+      ),
+    },
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
+  }, async (args) => {
+    const task = engine.get(args.task_id);
+    if (!task) return error(`Cannot act on task "${args.task_id}" as no such task is known`);
+    const info = task.meta.worktree;
+    if (!info) {
+      return error(`Cannot ${args.action} task "${args.task_id}" as it did not run in a worktree`);
+    }
+    if (args.action !== "diff" && !isFinal(task.meta.phase)) {
+      return error(
+        `Cannot ${args.action} task "${args.task_id}" as it is still ${task.meta.phase}: ` +
+          "wait for it or cancel it first",
+      );
+    }
+    try {
+      if (args.action === "diff") {
+        const summary = await worktrees.diffSummary(info);
+        const { patch, truncated } = await worktrees.diff(info, { maxBytes: MAX_PATCH_BYTES });
+        const head = `Branch ${info.branch} vs ${info.baseRef} (${info.baseCommit.slice(0, 12)}): ` +
+          `${summary.files.length} file(s), +${summary.insertions} -${summary.deletions}`;
+        return {
+          content: [{
+            type: "text" as const,
+            text: `${head}\n\n${patch}${truncated ? "\n[diff truncated]" : ""}`,
+          }],
+          structuredContent: { branch: info.branch, ...summary, patch, truncated },
+        };
+      }
+      if (args.action === "merge") {
+        const result = await worktrees.merge(info, args.target);
+        if (!result.merged) {
+          return {
+            isError: true,
+            content: [{
+              type: "text" as const,
+              text: `Cannot merge ${info.branch} as it conflicts in: ${result.conflicts.join(", ")}. ` +
+                "The merge was aborted; the main checkout is as it was.",
+            }],
+            structuredContent: { merged: false, branch: info.branch, conflicts: result.conflicts },
+          };
+        }
+        return {
+          content: [{
+            type: "text" as const,
+            text: `Merged ${info.branch} into ${result.target ?? "the current branch"}` +
+              (result.commit ? ` (commit ${result.commit.slice(0, 12)})` : ""),
+          }],
+          structuredContent: {
+            merged: true,
+            branch: info.branch,
+            target: result.target ?? null,
+            commit: result.commit ?? null,
+          },
+        };
+      }
+      await worktrees.discard(info);
+      return {
+        content: [{
+          type: "text" as const,
+          text: `Discarded worktree ${info.path} and branch ${info.branch}`,
+        }],
+        structuredContent: { discarded: true, branch: info.branch, path: info.path },
+      };
+    } catch (e) {
+      return error(e instanceof Error ? e.message : String(e));
+    }
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * How a task is shown to clients: a JSON view for `structuredContent` and resources, and a short
+ * text for people.
+ *
+ * @module
+ */
+
+import { isFinal, type TaskSnapshot } from "../task.ts";
+
+const OUTPUT_VIEW_CHARS = 4000;
+
+/** The JSON view of a task. */
+export function taskView(task: TaskSnapshot) {
+  const { meta, run } = task;
+  const outcome = meta.worktreeOutcome;
+  return {
+    task_id: meta.id,
+    phase: meta.phase,
+    done: isFinal(meta.phase),
+    prompt: meta.request.prompt.length > 200
+      ? `${meta.request.prompt.slice(0, 199)}…`
+      : meta.request.prompt,
+    cwd: meta.cwd,
+    created_at: meta.createdAt,
+    started_at: meta.startedAt,
+    ended_at: meta.endedAt,
+    elapsed_s: Math.round(task.elapsedMs / 100) / 10,
+    deadline: meta.deadline,
+    pid: meta.pid,
+    thread_id: meta.threadId ?? run.threadId,
+    tool_calls: run.toolCalls,
+    last_tool: run.lastTool,
+    reasoning: run.reasoning,
+    files_changed: run.filesChanged,
+    todo_list: run.todoList,
+    output: run.output.length > OUTPUT_VIEW_CHARS
+      ? `…${run.output.slice(-OUTPUT_VIEW_CHARS)}`
+      : run.output,
+    final_message: meta.finalMessage ?? run.finalMessage,
+    usage: run.usage,
+    worktree: meta.worktree
+      ? {
+        path: meta.worktree.path,
+        branch: meta.worktree.branch,
+        base: meta.worktree.baseRef,
+        base_commit: meta.worktree.baseCommit,
+        commit: outcome?.commit ?? null,
+        files: outcome?.files ?? [],
+        insertions: outcome?.insertions ?? 0,
+        deletions: outcome?.deletions ?? 0,
+        ...(outcome?.error ? { error: outcome.error } : {}),
+      }
+      : null,
+    failure: meta.failure,
+    exit: meta.exit,
+    warnings: run.warnings.slice(-3),
+    stderr_tail: meta.phase === "failed" || meta.phase === "lost" ? task.stderrTail.slice(-1000) : "",
+  };
+}
+
+/** The JSON view type. */
+export type TaskView = ReturnType<typeof taskView>;
+
+/** A few lines about a task, for people. */
+export function taskText(task: TaskSnapshot): string {
+  const v = taskView(task);
+  const lines = [`Task ${v.task_id}: ${v.phase} after ${v.elapsed_s}s` +
+    (v.thread_id ? ` (thread ${v.thread_id})` : "")];
+  lines.push(`  prompt: ${v.prompt.split("\n", 1)[0]}`);
+  const t = v.tool_calls;
+  if (t.total > 0) {
+    lines.push(
+      `  tools: ${t.total} (commands ${t.commands}, file changes ${t.fileChanges}, ` +
+        `MCP ${t.mcpToolCalls}, web ${t.webSearches})`,
+    );
+  }
+  if (v.last_tool) lines.push(`  last tool: ${v.last_tool.summary} [${v.last_tool.status}]`);
+  if (v.reasoning && !v.done) lines.push(`  thinking: ${v.reasoning.slice(0, 300)}`);
+  if (v.todo_list.length > 0) {
+    lines.push(`  todo: ${v.todo_list.map((i) => `${i.completed ? "[x]" : "[ ]"} ${i.text}`).join("; ")}`);
+  }
+  if (v.files_changed.length > 0) lines.push(`  files changed: ${v.files_changed.join(", ")}`);
+  if (v.worktree) {
+    const w = v.worktree;
+    lines.push(
+      `  worktree: ${w.path} on ${w.branch}` +
+        (w.commit ? `, commit ${w.commit.slice(0, 12)}` : "") +
+        (w.files.length > 0 ? ` (${w.files.length} files, +${w.insertions} -${w.deletions})` : "") +
+        (w.error ? `; commit failed: ${w.error}` : ""),
+    );
+  }
+  if (v.usage) lines.push(`  tokens: ${v.usage.inputTokens} in, ${v.usage.outputTokens} out`);
+  if (v.failure) lines.push(`  failure: ${v.failure}`);
+  if (v.final_message) lines.push(`  result: ${v.final_message}`);
+  else if (v.output && !v.done) lines.push(`  output so far: ${v.output.slice(-500)}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env --allow-sys --allow-run
+/**
+ * codex-swarm: an MCP server (stdio) that runs OpenAI Codex tasks, many at once.
+ *
+ * This file only wires the parts together; see `lib/`.
+ *
+ * @example
+ * ```sh
+ * deno run -A jsr:@codex-swarm/server --max-parallel 4 -c model="gpt-5.2-codex"
+ * ```
+ * @module
+ */
+
+import process from "node:process";
+import { parseCli, VERSION } from "./lib/cli.ts";
+import { TaskEngine } from "./lib/engine.ts";
+import { Logger } from "./lib/log.ts";
+import { DetachedLauncher } from "./lib/process.ts";
+import { StdioServerTransport } from "./lib/sdk.ts";
+import { createServer } from "./lib/server.ts";
+import { TaskStore } from "./lib/task_store.ts";
+import { WorktreeManager } from "./lib/worktree.ts";
+
+/** Runs the server until its client goes away. Returns the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCli(args, Deno.env.toObject());
+  } catch (error) {
+    console.error(`codex-swarm: ${error instanceof Error ? error.message : error}`);
+    console.error("Run codex-swarm --help for the flags.");
+    return 2;
+  }
+  if (parsed.kind !== "run") {
+    console.log(parsed.text);
+    return 0;
+  }
+  const { config } = parsed;
+  const log = new Logger({ level: config.logLevel, file: config.logFile });
+  const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
+  const engine = new TaskEngine({
+    config,
+    launcher: new DetachedLauncher(),
+    store: new TaskStore(config.taskDir),
+    worktrees,
+    log,
+    env: Deno.env.toObject(),
+  });
+  await engine.init();
+  const server = createServer({ engine, worktrees, config, log, version: VERSION });
+  const closed = Promise.withResolvers<void>();
+  const transport = new StdioServerTransport();
+  transport.onclose = () => closed.resolve();
+  // The SDK's transport does not notice the client closing stdin: without this the server would
+  // stay up after its client went away.
+  process.stdin.once("end", () => closed.resolve());
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => closed.resolve());
+  }
+  await server.connect(transport);
+  log.info(`codex-swarm ${VERSION} serving on stdio`, { taskDir: config.taskDir });
+  await closed.promise;
+  // Tasks keep running: the next instance finds them in the task directory.
+  server.detach();
+  engine.close();
+  log.info("codex-swarm stopped; running tasks continue");
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
