@@ -118,7 +118,8 @@ export class GitError extends Error {
   constructor(options: GitErrorOptions) {
     const stderr = tail(options.stderr, STDERR_TAIL_CHARS);
     const command = formatCommand(options.args);
-    const said = stderr.trim() === "" ? "" : `: ${lastLines(stderr, 5)}`;
+    // The message quotes git's last lines, at most 500 characters; `stderr` keeps more.
+    const said = stderr.trim() === "" ? "" : `: ${tail(lastLines(stderr, 5), 500)}`;
     const why = options.reason ?? `exited with code ${options.exitCode}`;
     super(`Command ${command} ${why}${said}: cwd is ${options.cwd}`, { cause: options.cause });
     this.name = "GitError";
@@ -147,8 +148,7 @@ export async function runGit(args: string[], opts: GitOptions): Promise<GitResul
   const timeoutMs = opts.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
-  const abortReason = () =>
-    timeout.aborted ? `timed out after ${timeoutMs} ms` : "was cancelled";
+  const abortReason = () => timeout.aborted ? `timed out after ${timeoutMs} ms` : "was cancelled";
   if (signal.aborted) {
     throw new GitError({
       args,

@@ -20,7 +20,6 @@
 
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import process from "node:process";
 
 /** How a process ended. */
 export interface ExitStatus {
@@ -120,11 +119,25 @@ function descendants(root: number): number[] {
   return out;
 }
 
-function trySignal(pid: number, signal: Deno.Signal): void {
+/**
+ * Sends a signal through the system's `kill` program. Deno lets a program signal processes only
+ * with unrestricted `--allow-run`; running `kill` needs just `--allow-run=kill`, so the server's
+ * permissions stay scoped. Targets that are gone already are ignored. Returns whether `kill`
+ * reported success for every target.
+ */
+function sendSignal(targets: number[], signal: Deno.Signal | "0"): boolean {
+  if (targets.length === 0) return true;
+  const name = signal === "0" ? "0" : signal.replace(/^SIG/, "");
   try {
-    Deno.kill(pid, signal);
+    const { code } = new Deno.Command("kill", {
+      args: ["-s", name, "--", ...targets.map(String)],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+    return code === 0;
   } catch {
-    // Already gone, or not ours to signal: nothing more to do.
+    return false;
   }
 }
 
@@ -165,19 +178,11 @@ export class DetachedLauncher implements ProcessLauncher {
       if (!stat || stat.state === "Z" || stat.state === "X") return false;
       return startTime === null || stat.startTime === startTime;
     }
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
+    return sendSignal([pid], "0");
   }
 
   killTree(pid: number, signal: Deno.Signal): void {
     // Look below the process first: once it dies its children are re-parented and lost to us.
-    const below = descendants(pid);
-    trySignal(-pid, signal);
-    trySignal(pid, signal);
-    for (const child of below) trySignal(child, signal);
+    sendSignal([-pid, pid, ...descendants(pid)], signal);
   }
 }

@@ -11,16 +11,17 @@
  * import { parseEventLine } from "./codex_events.ts";
  * import { applyEvent, describeStep, initialRunState } from "./run_state.ts";
  *
+ * const jsonl = '{"type":"turn.started"}\n{"type":"turn.failed","error":{"message":"boom"}}';
  * let state = initialRunState();
  * for (const line of jsonl.split("\n")) {
  *   const parsed = parseEventLine(line);
  *   if (parsed === null) continue;
  *   const next = applyEvent(state, parsed);
  *   const step = describeStep(state, next, parsed);
- *   if (step !== null) console.log(step); // e.g. "Running: echo hi"
+ *   if (step !== null) console.log(step); // "Turn failed: boom"
  *   state = next;
  * }
- * console.log(state.turn, state.finalMessage);
+ * console.log(state.turn, state.failure); // "failed" "boom"
  * ```
  * @module
  */
@@ -359,7 +360,9 @@ function applyItem(state: RunState, phase: Phase, item: CodexItem): RunState {
         ...countTool(state, KIND_OF[item.type], item.id, phase),
         lastTool: lastToolOf(item, phase),
       };
-      if (item.type === "file_change" && phase === "item.completed" && item.status === "completed") {
+      if (
+        item.type === "file_change" && phase === "item.completed" && item.status === "completed"
+      ) {
         next.filesChanged = withFiles(state.filesChanged, item);
       }
       return next;

@@ -47,7 +47,8 @@ export class UsageError extends Error {
 }
 
 /** Help text printed for `--help` and after a {@link UsageError}. */
-export const USAGE = `Usage: deno task compile [--target <triple>] [--output <path>] [--include <path>]...
+export const USAGE =
+  `Usage: deno task compile [--target <triple>] [--output <path>] [--include <path>]...
 
   --target <triple>   target to build for (default: this machine), e.g. aarch64-apple-darwin
   -o, --output <path> path of the executable (default: ${DEFAULT_OUTPUT})

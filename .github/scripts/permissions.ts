@@ -17,5 +17,6 @@ export const SERVER_PERMISSIONS: readonly string[] = Object.freeze([
   "--allow-write",
   "--allow-env",
   "--allow-sys",
-  "--allow-run=codex,git",
+  // kill: Deno signals processes only with unrestricted --allow-run, so the server runs `kill`.
+  "--allow-run=codex,git,kill",
 ]);

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import {
   archiveName,
   main,
@@ -160,11 +161,8 @@ Deno.test("a placeholder that cannot be filled is reported, not left in the form
 Deno.test("bad versions are rejected", () => {
   assert.equal(normaliseVersion("v0.1.0"), "0.1.0");
   assert.equal(normaliseVersion("0.1.0-rc.1"), "0.1.0-rc.1");
-  for (const bad of ["", "1.2", "latest", "1.2.3 ", "1.2.3/../x", 'v1.2.3"']) {
-    if (bad === "1.2.3 ") {
-      assert.equal(normaliseVersion(bad), "1.2.3");
-      continue;
-    }
+  assert.equal(normaliseVersion(" 1.2.3\n"), "1.2.3");
+  for (const bad of ["", "1.2", "latest", "1.2.3/../x", 'v1.2.3"', "vv1.2.3"]) {
     assert.match(renderErrorOf(() => normaliseVersion(bad)), /is not like 1\.2\.3/);
   }
 });
@@ -190,10 +188,12 @@ Deno.test("SHA256SUMS parsing: text and binary mode, paths, case, blank lines", 
 Deno.test("SHA256SUMS parsing rejects malformed lines and conflicting entries", () => {
   assert.match(
     renderErrorOf(() => parseSha256Sums(`${"a".repeat(63)}  x.tar.gz\n`)),
-    /line 1 is not "<sha256>  <file>"/,
+    /line 1 is not "<sha256> {2}<file>"/,
   );
   assert.match(
-    renderErrorOf(() => parseSha256Sums(`${"a".repeat(64)}  x.tar.gz\n${"b".repeat(64)}  x.tar.gz`)),
+    renderErrorOf(() =>
+      parseSha256Sums(`${"a".repeat(64)}  x.tar.gz\n${"b".repeat(64)}  x.tar.gz`)
+    ),
     /lists x\.tar\.gz twice/,
   );
 });
@@ -206,7 +206,14 @@ Deno.test("command line: required flags are named", () => {
   assert.match(message, /--sums is required/);
   assert.deepEqual(
     parseCliArgs(["--template=t", "--version", "1", "--base-url", "u", "--sums", "s"]),
-    { template: "t", version: "1", baseUrl: "u", homepage: undefined, sums: "s", output: undefined },
+    {
+      template: "t",
+      version: "1",
+      baseUrl: "u",
+      homepage: undefined,
+      sums: "s",
+      output: undefined,
+    },
   );
 });
 
@@ -217,7 +224,7 @@ Deno.test("main: renders to a file, and exits 1 naming the target when a checksu
     const output = `${dir}/codex-swarm.rb`;
     const args = [
       "--template",
-      TEMPLATE_PATH.pathname,
+      fileURLToPath(TEMPLATE_PATH),
       "--version",
       VERSION,
       "--base-url",

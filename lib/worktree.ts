@@ -1,0 +1,817 @@
+/**
+ * Git worktrees for Codex tasks: each task works on its own branch `codex-swarm/<taskId>` in its
+ * own checkout, so parallel tasks never touch each other's files or the main checkout.
+ *
+ * A {@linkcode WorktreeManager} creates the worktree from the repository's HEAD (or a base ref),
+ * commits everything the task changed on its branch, summarises and shows the diff, merges the
+ * branch into the main checkout, and removes worktrees and branches. Operations that change a
+ * repository (worktree list, refs, the main checkout) are serialised per repository inside the
+ * manager; different repositories proceed in parallel. {@linkcode WorktreeInfo} is plain JSON, so
+ * it can be stored with a task and used again after a restart.
+ *
+ * @example
+ * ```ts
+ * import { WorktreeManager } from "./worktree.ts";
+ *
+ * const worktrees = new WorktreeManager({ worktreeDir: "/var/tmp/codex-swarm/worktrees" });
+ * const info = await worktrees.create("fix-readme", "/src/project");
+ * // ... run Codex with `cwd: info.cwd` ...
+ * await worktrees.commitAll(info, "codex-swarm: fix-readme");
+ * console.log(await worktrees.diffSummary(info));
+ * const result = await worktrees.merge(info);
+ * if (result.merged) await worktrees.discard(info);
+ * ```
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { commitIdentityArgs, git, GitError, type GitOptions, runGit } from "./git.ts";
+
+/** Every task branch is named `codex-swarm/<taskId>`. */
+export const BRANCH_PREFIX = "codex-swarm/";
+
+/** Default {@linkcode DiffOptions.maxBytes}: 1 MB of patch. */
+export const DEFAULT_DIFF_MAX_BYTES = 1_000_000;
+
+/** Default {@linkcode WorktreeManagerOptions.timeoutMs}: 5 minutes (checkouts can be large). */
+export const DEFAULT_WORKTREE_TIMEOUT_MS = 300_000;
+
+const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Where a task's worktree lives. Plain JSON: store it with the task, read it back later. */
+export interface WorktreeInfo {
+  /** Top level of the main checkout the worktree was created from. */
+  repoRoot: string;
+  /** The worktree: `<worktreeDir>/<repo-name>-<hash8 of repoRoot>/<taskId>`. */
+  path: string;
+  /** The task's branch: `codex-swarm/<taskId>`. */
+  branch: string;
+  /** The base as given, or the main checkout's branch name (`HEAD` when detached). */
+  baseRef: string;
+  /** The commit the branch started from; diffs are taken against it. */
+  baseCommit: string;
+  /** The caller's cwd mapped into the worktree (same subdirectory). */
+  cwd: string;
+}
+
+/** A repository's top level and a directory's place inside it. */
+export interface RepoLocation {
+  /** Top level of the checkout (real path). */
+  root: string;
+  /** The directory relative to `root`, with `/` separators; `""` at the top level. */
+  subdir: string;
+}
+
+/** What {@linkcode WorktreeManager.commitAll} did. */
+export interface CommitResult {
+  /**
+   * The branch head when the branch holds commits past `baseCommit` (made now or by Codex itself);
+   * `null` when the task changed nothing. No empty commit is ever made.
+   */
+  commit: string | null;
+  /** True when this call made a commit. */
+  created: boolean;
+}
+
+/** One changed file in a {@linkcode DiffSummary}. */
+export interface FileChange {
+  /** Path in the branch (the new path of a rename). */
+  path: string;
+  /** The old path, for a rename. */
+  oldPath?: string;
+  /** Lines added; 0 for a binary file. */
+  insertions: number;
+  /** Lines removed; 0 for a binary file. */
+  deletions: number;
+  /** True for a binary file. */
+  binary: boolean;
+}
+
+/** Files changed on a task branch since its base, with line counts. */
+export interface DiffSummary {
+  /** Changed files, in git's order. */
+  files: FileChange[];
+  /** Total lines added. */
+  insertions: number;
+  /** Total lines removed. */
+  deletions: number;
+}
+
+/** Options for {@linkcode WorktreeManager.diff}. */
+export interface DiffOptions {
+  /** Longest patch returned, in bytes. Default {@linkcode DEFAULT_DIFF_MAX_BYTES}. */
+  maxBytes?: number;
+}
+
+/** A task branch's patch against its base. */
+export interface DiffResult {
+  /** Unified diff, cut at a line end when too long. */
+  patch: string;
+  /** True when the patch was cut at {@linkcode DiffOptions.maxBytes}. */
+  truncated: boolean;
+}
+
+/** Outcome of {@linkcode WorktreeManager.merge}. */
+export type MergeResult =
+  | {
+    /** The branch was merged (or was already). */
+    merged: true;
+    /** The target branch's head after the merge. */
+    commit: string;
+    /** The branch merged into. */
+    target: string;
+  }
+  | {
+    /** The merge conflicted and was aborted; the main checkout is as it was. */
+    merged: false;
+    /** Files that conflicted, relative to the repository root. */
+    conflicts: string[];
+    /** The branch that was to be merged into. */
+    target: string;
+  };
+
+/** Whether a task's worktree directory and branch are still there. */
+export interface WorktreeState {
+  /** The worktree directory exists and is a checkout. */
+  worktree: boolean;
+  /** The branch `codex-swarm/<taskId>` exists. */
+  branch: boolean;
+}
+
+/** Options for {@linkcode WorktreeManager}. */
+export interface WorktreeManagerOptions {
+  /** Directory that holds all worktrees, one subdirectory per repository. */
+  worktreeDir: string;
+  /** Timeout of each git command. Default {@linkcode DEFAULT_WORKTREE_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  /** Extra environment for every git command. */
+  env?: Record<string, string>;
+}
+
+/**
+ * The branch of a task: `codex-swarm/<taskId>`.
+ *
+ * @example
+ * ```ts
+ * import { branchName } from "./worktree.ts";
+ *
+ * branchName("abc"); // "codex-swarm/abc"
+ * ```
+ */
+export function branchName(taskId: string): string {
+  return `${BRANCH_PREFIX}${taskId}`;
+}
+
+/**
+ * Whether `value` has the shape of a {@linkcode WorktreeInfo}, e.g. after `JSON.parse`.
+ *
+ * @example
+ * ```ts
+ * import { isWorktreeInfo } from "./worktree.ts";
+ *
+ * const saved: unknown = JSON.parse('{"repoRoot":"/r"}');
+ * isWorktreeInfo(saved); // false
+ * ```
+ */
+export function isWorktreeInfo(value: unknown): value is WorktreeInfo {
+  if (typeof value !== "object" || value === null) return false;
+  const record = value as Record<string, unknown>;
+  const fields = ["repoRoot", "path", "branch", "baseRef", "baseCommit", "cwd"];
+  if (!fields.every((field) => typeof record[field] === "string")) return false;
+  const branch = record.branch as string;
+  return branch.startsWith(BRANCH_PREFIX) && TASK_ID.test(branch.slice(BRANCH_PREFIX.length)) &&
+    isAbsolute(record.repoRoot as string) && isAbsolute(record.path as string);
+}
+
+/**
+ * Creates, commits, diffs, merges and removes the git worktrees of Codex tasks.
+ *
+ * Holds one promise-chain lock per repository (keyed by the real path of its git directory, so
+ * linked checkouts of one repository share it); create one manager and share it.
+ *
+ * @example
+ * ```ts
+ * import { WorktreeManager } from "./worktree.ts";
+ *
+ * const worktrees = new WorktreeManager({ worktreeDir: "/tmp/worktrees" });
+ * const info = await worktrees.create("task-1", ".", "main");
+ * await worktrees.discard(info);
+ * ```
+ */
+export class WorktreeManager {
+  /** Absolute directory holding all worktrees. */
+  readonly worktreeDir: string;
+  readonly #timeoutMs: number;
+  readonly #env: Record<string, string> | undefined;
+  readonly #locks = new Map<string, Promise<void>>();
+
+  /** Creates a manager that puts worktrees under `opts.worktreeDir`. */
+  constructor(opts: WorktreeManagerOptions) {
+    this.worktreeDir = resolve(opts.worktreeDir);
+    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_WORKTREE_TIMEOUT_MS;
+    this.#env = opts.env;
+  }
+
+  /**
+   * The top level of the repository containing `cwd`, and `cwd` relative to it.
+   *
+   * Throws when `cwd` does not exist, is not inside a git checkout, or the repository has no
+   * commits yet.
+   */
+  async resolveRepo(cwd: string): Promise<RepoLocation> {
+    const dir = resolve(cwd);
+    if (!(await isDirectory(dir))) {
+      throw new Error(`Cannot use a worktree for "${dir}" as the directory does not exist`);
+    }
+    const opts = this.#opts(dir);
+    const inside = await runGit(["rev-parse", "--is-inside-work-tree"], opts);
+    if (inside.code !== 0) {
+      throw new Error(
+        `Cannot use a worktree for "${dir}" as it is not inside a git repository${
+          gitSays(inside.stderr)
+        }`,
+      );
+    }
+    if (inside.stdout.trim() !== "true") {
+      throw new Error(
+        `Cannot use a worktree for "${dir}" as it is not inside a checkout (a bare repository or a .git directory)`,
+      );
+    }
+    const [top = "", prefix = ""] =
+      (await git(["rev-parse", "--show-toplevel", "--show-prefix"], opts))
+        .split("\n");
+    const root = await Deno.realPath(top);
+    const head = await runGit(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], opts);
+    if (head.code !== 0) {
+      throw new Error(
+        `Cannot use a worktree for "${dir}" as repository ${root} has no commits yet (no HEAD)`,
+      );
+    }
+    return { root, subdir: prefix.replace(/\/+$/, "") };
+  }
+
+  /**
+   * Where the worktree of `taskId` for the repository at `repoRoot` lives:
+   * `<worktreeDir>/<repo-name>-<first 8 hex of sha256(repoRoot)>/<taskId>`.
+   */
+  worktreePath(repoRoot: string, taskId: string): string {
+    const name = basename(repoRoot).replace(/[^A-Za-z0-9._-]/g, "_") || "repo";
+    const hash = createHash("sha256").update(repoRoot).digest("hex").slice(0, 8);
+    return join(this.worktreeDir, `${name}-${hash}`, taskId);
+  }
+
+  /**
+   * Creates the worktree of `taskId` on a new branch `codex-swarm/<taskId>` from `base` (default:
+   * the repository's HEAD), for the repository containing `cwd`.
+   *
+   * Throws when the task id is not usable in a branch name, `base` is not a commit, the branch
+   * already exists or the worktree path is taken.
+   */
+  async create(taskId: string, cwd: string, base?: string): Promise<WorktreeInfo> {
+    if (!TASK_ID.test(taskId) || taskId.includes("..") || /\.(lock)?$/.test(taskId)) {
+      throw new Error(
+        `Cannot create worktree for task ${
+          JSON.stringify(taskId)
+        } as the task id is not usable in a branch name: use up to 128 letters, digits, ".", "_" and "-", starting with a letter or digit`,
+      );
+    }
+    const repo = await this.resolveRepo(cwd);
+    const root = repo.root;
+    const branch = branchName(taskId);
+    const what = `Cannot create worktree for task "${taskId}"`;
+    return await this.#withRepoLock(root, async () => {
+      const opts = this.#opts(root);
+      let baseRef: string;
+      if (base === undefined) {
+        const current = await runGit(["symbolic-ref", "--quiet", "--short", "HEAD"], opts);
+        baseRef = current.code === 0 ? current.stdout.trim() : "HEAD";
+      } else {
+        baseRef = base;
+      }
+      const baseCommit = await this.#resolveCommit(root, base ?? "HEAD");
+      if (baseCommit === null) {
+        throw new Error(`${what} as base "${base}" is not a commit: repository is ${root}`);
+      }
+      if (await this.#branchExists(root, branch)) {
+        throw new Error(`${what} as branch ${branch} exists: repository is ${root}`);
+      }
+      const parent = dirname(this.worktreePath(root, taskId));
+      await Deno.mkdir(parent, { recursive: true });
+      const path = join(await Deno.realPath(parent), taskId);
+      if (await pathExists(path)) {
+        throw new Error(`${what} as path ${path} exists: repository is ${root}`);
+      }
+      try {
+        await git(["worktree", "add", "--quiet", "-b", branch, path, baseCommit], opts);
+      } catch (error) {
+        // `git worktree add` removes its half-made checkout but not the branch it made.
+        if (await this.#branchExists(root, branch)) {
+          await runGit(["branch", "-D", branch], opts);
+        }
+        throw new Error(`${what} at ${path}: ${message(error)}`, { cause: error });
+      }
+      const taskCwd = repo.subdir === "" ? path : join(path, repo.subdir);
+      // The subdirectory may hold no tracked files at `base`; Codex still needs to start there.
+      await Deno.mkdir(taskCwd, { recursive: true });
+      return { repoRoot: root, path, branch, baseRef, baseCommit, cwd: taskCwd };
+    });
+  }
+
+  /**
+   * Commits everything changed in the worktree (new, modified and deleted files; ignored files
+   * stay out) on the task branch, without hooks. Makes no empty commit. Commits Codex made itself
+   * count: `commit` is the branch head whenever it is past `baseCommit`.
+   *
+   * Throws when the worktree is missing or is no longer on the task branch.
+   */
+  async commitAll(info: WorktreeInfo, message: string): Promise<CommitResult> {
+    const taskId = checkInfo(info);
+    const what = `Cannot commit the work of task "${taskId}"`;
+    return await this.#withRepoLock(info.repoRoot, async () => {
+      if (!(await isDirectory(info.path))) {
+        throw new Error(
+          `${what} as its worktree ${info.path} is missing: repository is ${info.repoRoot}`,
+        );
+      }
+      const opts = this.#opts(info.path);
+      const head = await runGit(["symbolic-ref", "--quiet", "HEAD"], opts);
+      const headRef = head.stdout.trim();
+      if (headRef !== `refs/heads/${info.branch}`) {
+        const on = head.code === 0
+          ? `branch ${headRef.replace(/^refs\/heads\//, "")}`
+          : "a detached HEAD";
+        throw new Error(
+          `${what} as its worktree ${info.path} is on ${on} instead of branch ${info.branch}`,
+        );
+      }
+      await git(["add", "--all"], opts);
+      const quiet = ["diff", "--cached", "--quiet"];
+      const staged = await runGit(quiet, opts);
+      if (staged.code > 1) {
+        throw new GitError({
+          args: quiet,
+          cwd: info.path,
+          exitCode: staged.code,
+          stderr: staged.stderr,
+        });
+      }
+      const created = staged.code === 1;
+      if (created) {
+        const text = message.trim() === "" ? `codex-swarm: task ${taskId}` : message;
+        await git([
+          ...await commitIdentityArgs(opts),
+          "-c",
+          "gc.auto=0",
+          "commit",
+          "--quiet",
+          "--no-verify",
+          "--message",
+          text,
+        ], opts);
+      }
+      const tip = await this.#branchTip(info.repoRoot, info.branch);
+      const ahead = tip === null ? 0 : await this.#countCommits(info.repoRoot, [
+        tip,
+        "--not",
+        info.baseCommit,
+      ]);
+      return { commit: ahead > 0 ? tip : null, created };
+    });
+  }
+
+  /** Files changed on the task branch since `baseCommit`, with line counts (`git diff --numstat`). */
+  async diffSummary(info: WorktreeInfo): Promise<DiffSummary> {
+    const tip = await this.#requireBranch(info, "summarise the changes of");
+    const out = await git([
+      "diff",
+      "--numstat",
+      "-z",
+      "--find-renames",
+      "--no-ext-diff",
+      "--no-color",
+      info.baseCommit,
+      tip,
+      "--",
+    ], this.#opts(info.repoRoot));
+    const files = parseNumstat(out);
+    return {
+      files,
+      insertions: files.reduce((sum, file) => sum + file.insertions, 0),
+      deletions: files.reduce((sum, file) => sum + file.deletions, 0),
+    };
+  }
+
+  /** The task branch's patch against `baseCommit`, cut at a line end after `maxBytes`. */
+  async diff(info: WorktreeInfo, opts: DiffOptions = {}): Promise<DiffResult> {
+    const tip = await this.#requireBranch(info, "show the diff of");
+    const maxBytes = opts.maxBytes ?? DEFAULT_DIFF_MAX_BYTES;
+    const args = [
+      "diff",
+      "--find-renames",
+      "--no-ext-diff",
+      "--no-color",
+      info.baseCommit,
+      tip,
+      "--",
+    ];
+    const result = await runGit(args, {
+      ...this.#opts(info.repoRoot),
+      maxStdoutBytes: Math.max(0, maxBytes),
+    });
+    if (result.code !== 0 && !result.truncated) {
+      throw new GitError({
+        args,
+        cwd: info.repoRoot,
+        exitCode: result.code,
+        stderr: result.stderr,
+      });
+    }
+    let patch = result.stdout;
+    if (result.truncated) {
+      const end = patch.lastIndexOf("\n");
+      // A cut inside a multi-byte character decodes as U+FFFD; a line end drops it.
+      patch = end >= 0 ? patch.slice(0, end + 1) : patch.replace(/\uFFFD$/, "");
+    }
+    return { patch, truncated: result.truncated };
+  }
+
+  /**
+   * Merges the task branch into the main checkout (`repoRoot`) with `git merge --no-ff`, after
+   * checking out `target` if given and not current (it stays checked out after a merge). On
+   * conflict the merge is aborted, the previous branch is checked out again and the conflicting
+   * files are returned. Only what is committed on the branch is merged: call
+   * {@linkcode WorktreeManager.commitAll} first.
+   *
+   * Throws when the main checkout has uncommitted changes to tracked files or an operation in
+   * progress, its HEAD is detached and no target is given, `target` does not exist, or the task
+   * branch is missing.
+   */
+  async merge(info: WorktreeInfo, target?: string): Promise<MergeResult> {
+    const taskId = checkInfo(info);
+    const root = info.repoRoot;
+    const what = `Cannot merge task "${taskId}" into ${root}`;
+    return await this.#withRepoLock(root, async () => {
+      const tip = await this.#requireBranch(info, "merge");
+      const opts = this.#opts(root);
+      const busy = await this.#operationInProgress(root);
+      if (busy !== null) throw new Error(`${what} as ${busy} is in progress there`);
+      const dirty = await this.#trackedChanges(root);
+      if (dirty.length > 0) {
+        throw new Error(`${what} as its checkout has uncommitted changes: ${listFiles(dirty)}`);
+      }
+      const current = await runGit(["symbolic-ref", "--quiet", "--short", "HEAD"], opts);
+      const currentBranch = current.code === 0 ? current.stdout.trim() : null;
+      const into = target ?? currentBranch;
+      if (into === null) {
+        throw new Error(`${what} as its HEAD is detached: name a target branch`);
+      }
+      if (into === info.branch) {
+        throw new Error(`${what} as the target is the task branch ${info.branch} itself`);
+      }
+      if (target !== undefined && !(await this.#branchExists(root, target))) {
+        throw new Error(
+          `Cannot merge task "${taskId}" into branch "${target}" as it does not exist: repository is ${root}`,
+        );
+      }
+      const before = await this.#revParse(root, "HEAD");
+      const switchBack = into !== currentBranch ? currentBranch : undefined;
+      if (switchBack !== undefined) {
+        try {
+          await git(["checkout", "--quiet", into, "--"], opts);
+        } catch (error) {
+          throw new Error(
+            `${what} as branch "${into}" could not be checked out: ${message(error)}`,
+            {
+              cause: error,
+            },
+          );
+        }
+      }
+      // The short name gives git's usual message; a same-named tag would take precedence over it.
+      const shortName = await this.#resolveCommit(root, info.branch);
+      const mergeRev = shortName === tip ? info.branch : `refs/heads/${info.branch}`;
+      const merge = await runGit([
+        ...await commitIdentityArgs(opts),
+        "-c",
+        "gc.auto=0",
+        "merge",
+        "--no-ff",
+        "--no-edit",
+        mergeRev,
+      ], opts);
+      if (merge.code === 0) {
+        return { merged: true, commit: await this.#revParse(root, "HEAD"), target: into };
+      }
+      let conflicts: string[] = [];
+      if (await this.#refExists(root, "MERGE_HEAD")) {
+        conflicts = splitZ(
+          await git(["diff", "--name-only", "--diff-filter=U", "-z"], opts),
+        );
+        await git(["merge", "--abort"], opts);
+      }
+      let restore = "";
+      if (switchBack !== undefined) {
+        const back = switchBack === null
+          ? await runGit(["checkout", "--quiet", "--detach", before], opts)
+          : await runGit(["checkout", "--quiet", switchBack, "--"], opts);
+        if (back.code !== 0) {
+          restore = `; checking out ${switchBack ?? "the previous HEAD"} again failed${
+            gitSays(back.stderr)
+          }`;
+        }
+      }
+      if (conflicts.length > 0 && restore === "") return { merged: false, conflicts, target: into };
+      const said = conflicts.length > 0
+        ? ` as files conflict: ${listFiles(conflicts)}`
+        : `: git merge exited with code ${merge.code}${gitSays(merge.stderr)}`;
+      throw new Error(`Cannot merge task "${taskId}" into branch "${into}"${said}${restore}`);
+    });
+  }
+
+  /** Removes the task's worktree (even with changes) and deletes its branch. Missing parts are fine. */
+  async discard(info: WorktreeInfo): Promise<void> {
+    const taskId = checkInfo(info);
+    await this.#withRepoLock(info.repoRoot, async () => {
+      await this.#removeWorktree(info, taskId);
+      if (await this.#branchExists(info.repoRoot, info.branch)) {
+        try {
+          await git(["branch", "-D", info.branch], this.#opts(info.repoRoot));
+        } catch (error) {
+          throw new Error(
+            `Cannot delete branch ${info.branch} of task "${taskId}": ${message(error)}`,
+            { cause: error },
+          );
+        }
+      }
+    });
+  }
+
+  /**
+   * Removes the task's worktree directory (uncommitted changes are lost) and keeps its branch, for
+   * clean-up of old tasks. A missing worktree is fine.
+   */
+  async removeWorktreeKeepBranch(info: WorktreeInfo): Promise<void> {
+    const taskId = checkInfo(info);
+    await this.#withRepoLock(info.repoRoot, () => this.#removeWorktree(info, taskId));
+  }
+
+  /**
+   * Whether the task branch holds commits made after `baseCommit` that no other local branch
+   * contains, i.e. work that deleting the branch would lose. False when the branch is gone.
+   */
+  async branchHasUnmergedCommits(info: WorktreeInfo): Promise<boolean> {
+    checkInfo(info);
+    const tip = await this.#branchTip(info.repoRoot, info.branch);
+    if (tip === null) return false;
+    const base = await this.#resolveCommit(info.repoRoot, info.baseCommit);
+    const count = await this.#countCommits(info.repoRoot, [
+      tip,
+      "--not",
+      ...(base === null ? [] : [base]),
+      // Patterns for --branches leave out "refs/heads/"; task ids hold no glob characters.
+      `--exclude=${info.branch}`,
+      "--branches",
+    ]);
+    return count > 0;
+  }
+
+  /** Whether the worktree directory (a checkout) and the task branch exist. */
+  async exists(info: WorktreeInfo): Promise<WorktreeState> {
+    checkInfo(info);
+    const worktree = await isDirectory(info.path) && await pathExists(join(info.path, ".git"));
+    const branch = await isDirectory(info.repoRoot) &&
+      await this.#branchExists(info.repoRoot, info.branch);
+    return { worktree, branch };
+  }
+
+  async #removeWorktree(info: WorktreeInfo, taskId: string): Promise<void> {
+    const opts = this.#opts(info.repoRoot);
+    const what = `Cannot remove the worktree of task "${taskId}" at ${info.path}`;
+    if (await this.#isRegisteredWorktree(info.repoRoot, info.path)) {
+      // Also unregisters a worktree whose directory is already gone.
+      const removed = await runGit(["worktree", "remove", "--force", info.path], opts);
+      if (removed.code === 0) return;
+      if (await pathExists(info.path)) {
+        throw new Error(`${what}${gitSays(removed.stderr)}: repository is ${info.repoRoot}`);
+      }
+      await git(["worktree", "prune"], opts);
+      return;
+    }
+    if (!(await pathExists(info.path))) return;
+    // A directory git no longer knows: delete it only inside our own worktree directory.
+    const inside = relative(this.worktreeDir, info.path);
+    if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) {
+      throw new Error(
+        `${what} as it is not a worktree of ${info.repoRoot} and lies outside ${this.worktreeDir}`,
+      );
+    }
+    await Deno.remove(info.path, { recursive: true });
+  }
+
+  async #isRegisteredWorktree(repoRoot: string, path: string): Promise<boolean> {
+    const out = await git(["worktree", "list", "--porcelain", "-z"], this.#opts(repoRoot));
+    const wanted = resolve(path);
+    for (const field of out.split("\0")) {
+      if (field.startsWith("worktree ") && resolve(field.slice("worktree ".length)) === wanted) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  async #operationInProgress(root: string): Promise<string | null> {
+    for (
+      const [ref, name] of [
+        ["MERGE_HEAD", "a merge"],
+        ["CHERRY_PICK_HEAD", "a cherry-pick"],
+        ["REVERT_HEAD", "a revert"],
+      ] as const
+    ) {
+      if (await this.#refExists(root, ref)) return name;
+    }
+    const paths = await git(
+      [
+        "rev-parse",
+        "--path-format=absolute",
+        "--git-path",
+        "rebase-merge",
+        "--git-path",
+        "rebase-apply",
+      ],
+      this.#opts(root),
+    );
+    for (const path of paths.split("\n").filter((line) => line !== "")) {
+      if (await pathExists(path)) return "a rebase";
+    }
+    return null;
+  }
+
+  async #trackedChanges(root: string): Promise<string[]> {
+    const out = await git(
+      ["status", "--porcelain=v1", "-z", "--untracked-files=no"],
+      this.#opts(root),
+    );
+    const files: string[] = [];
+    const fields = out.split("\0");
+    for (let i = 0; i < fields.length; i++) {
+      const entry = fields[i] ?? "";
+      if (entry.length < 4) continue;
+      files.push(entry.slice(3));
+      // A rename or copy is followed by its source path.
+      if (entry[0] === "R" || entry[0] === "C") i++;
+    }
+    return files;
+  }
+
+  async #requireBranch(info: WorktreeInfo, action: string): Promise<string> {
+    const taskId = checkInfo(info);
+    const tip = await this.#branchTip(info.repoRoot, info.branch);
+    if (tip === null) {
+      throw new Error(
+        `Cannot ${action} task "${taskId}" as branch ${info.branch} does not exist: repository is ${info.repoRoot}`,
+      );
+    }
+    return tip;
+  }
+
+  async #branchTip(repoRoot: string, branch: string): Promise<string | null> {
+    return await this.#resolveCommit(repoRoot, `refs/heads/${branch}`);
+  }
+
+  async #branchExists(repoRoot: string, branch: string): Promise<boolean> {
+    return await this.#refExists(repoRoot, `refs/heads/${branch}`);
+  }
+
+  async #refExists(repoRoot: string, ref: string): Promise<boolean> {
+    const result = await runGit(["rev-parse", "--verify", "--quiet", ref], this.#opts(repoRoot));
+    return result.code === 0;
+  }
+
+  async #resolveCommit(repoRoot: string, rev: string): Promise<string | null> {
+    const result = await runGit(
+      ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`],
+      this.#opts(repoRoot),
+    );
+    return result.code === 0 ? result.stdout.trim() : null;
+  }
+
+  async #revParse(repoRoot: string, rev: string): Promise<string> {
+    return (await git(["rev-parse", "--verify", rev], this.#opts(repoRoot))).trim();
+  }
+
+  async #countCommits(repoRoot: string, revs: string[]): Promise<number> {
+    const out = await git(["rev-list", "--count", ...revs], this.#opts(repoRoot));
+    return Number.parseInt(out.trim(), 10);
+  }
+
+  #opts(cwd: string): GitOptions {
+    return this.#env === undefined
+      ? { cwd, timeoutMs: this.#timeoutMs }
+      : { cwd, timeoutMs: this.#timeoutMs, env: this.#env };
+  }
+
+  /** Runs `fn` after every earlier locked operation on the same repository has settled. */
+  async #withRepoLock<T>(repoRoot: string, fn: () => Promise<T>): Promise<T> {
+    const key = await this.#lockKey(repoRoot);
+    const previous = this.#locks.get(key) ?? Promise.resolve();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => release = resolve);
+    const chain = previous.then(() => held);
+    this.#locks.set(key, chain);
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.#locks.get(key) === chain) this.#locks.delete(key);
+    }
+  }
+
+  /** The real path of the repository's git directory, shared by all its checkouts. */
+  async #lockKey(repoRoot: string): Promise<string> {
+    const result = await runGit(
+      ["rev-parse", "--path-format=absolute", "--git-common-dir"],
+      this.#opts(repoRoot),
+    ).catch(() => null);
+    const dir = result?.code === 0 ? result.stdout.trim() : repoRoot;
+    return await Deno.realPath(dir).catch(() => resolve(dir));
+  }
+}
+
+/** Validates `info` and returns its task id. */
+function checkInfo(info: WorktreeInfo): string {
+  if (!isWorktreeInfo(info)) {
+    throw new TypeError(
+      `Cannot use worktree info ${
+        JSON.stringify(info)
+      } as it lacks string fields repoRoot, path, branch (codex-swarm/<taskId>), baseRef, baseCommit, cwd`,
+    );
+  }
+  return info.branch.slice(BRANCH_PREFIX.length);
+}
+
+/** Parses `git diff --numstat -z`; a rename is `ins\tdel\t\0old\0new\0`. */
+function parseNumstat(out: string): FileChange[] {
+  const fields = out.split("\0");
+  const files: FileChange[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const match = /^(-|\d+)\t(-|\d+)\t(.*)$/s.exec(fields[i] ?? "");
+    if (match === null) continue;
+    const [, added = "-", removed = "-", name = ""] = match;
+    const binary = added === "-" && removed === "-";
+    const change: FileChange = {
+      path: name,
+      insertions: added === "-" ? 0 : Number(added),
+      deletions: removed === "-" ? 0 : Number(removed),
+      binary,
+    };
+    if (name === "") {
+      change.oldPath = fields[i + 1] ?? "";
+      change.path = fields[i + 2] ?? "";
+      i += 2;
+    }
+    files.push(change);
+  }
+  return files;
+}
+
+function splitZ(out: string): string[] {
+  return out.split("\0").filter((field) => field !== "");
+}
+
+function listFiles(files: string[]): string {
+  const shown = files.slice(0, 20).join(", ");
+  return files.length > 20 ? `${shown} and ${files.length - 20} more` : shown;
+}
+
+function gitSays(stderr: string): string {
+  const text = stderr.trim().split("\n").slice(-3).map((line) => line.trim()).join(" / ");
+  return text === "" ? "" : `: git says "${text}"`;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return false;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Runs bare `codex exec --json` processes against a test world, as the baseline that the server's
+ * parallel runs are compared with.
+ *
+ * @module
+ */
+
+import type { World } from "./harness.ts";
+
+/** Starts `n` bare `codex exec` runs together and returns the wall time until all ended, in ms. */
+export async function bareCodexWallMs(world: World, n: number, prompt: (i: number) => string) {
+  const start = performance.now();
+  const outputs = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      new Deno.Command("codex", {
+        args: ["exec", "--json", "--skip-git-repo-check", "--", prompt(i)],
+        env: world.env,
+        clearEnv: true,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "null",
+      }).output()),
+  );
+  const wall = performance.now() - start;
+  const failed = outputs.filter((o) => !new TextDecoder().decode(o.stdout).includes("turn.completed"));
+  if (failed.length > 0) throw new Error(`${failed.length} bare codex runs did not complete`);
+  return wall;
+}

@@ -1,0 +1,189 @@
+/**
+ * End-to-end: the task engine through its tools (`codex_async`, `codex_status`, `codex_wait`,
+ * `codex_cancel`, `codex_list`), with the real Codex CLI against the fake Responses API.
+ */
+
+import assert from "node:assert/strict";
+import { bareCodexWallMs } from "./support/bare_codex.ts";
+import {
+  eventually,
+  makeWorld,
+  processesMatching,
+  startHarness,
+  startServer,
+  textOf,
+} from "./support/harness.ts";
+import type { Client } from "../lib/sdk.ts";
+
+const e2e = { sanitizeOps: false, sanitizeResources: false };
+
+type View = {
+  task_id: string;
+  phase: string;
+  final_message: string | null;
+  failure: string | null;
+  thread_id: string | null;
+  tool_calls: { total: number; commands: number };
+  last_tool: { summary: string; status: string } | null;
+  reasoning: string | null;
+};
+
+async function startTask(client: Client, args: Record<string, unknown>): Promise<string> {
+  const result = await client.callTool({ name: "codex_async", arguments: args });
+  assert.equal(result.isError, undefined, textOf(result));
+  const id = (result.structuredContent as { task_id: string }).task_id;
+  assert.match(id, /^[0-9a-f]{12}$/);
+  return id;
+}
+
+async function status(client: Client, ids: string[]): Promise<View[]> {
+  const result = await client.callTool({ name: "codex_status", arguments: { task_ids: ids } });
+  assert.equal(result.isError, undefined, textOf(result));
+  return (result.structuredContent as { tasks: View[] }).tasks;
+}
+
+async function wait(client: Client, ids: string[], extra: Record<string, unknown> = {}) {
+  const result = await client.callTool(
+    { name: "codex_wait", arguments: { task_ids: ids, timeout: 60, ...extra } },
+    undefined,
+    { timeout: 120_000 },
+  );
+  assert.equal(result.isError, undefined, textOf(result));
+  return result.structuredContent as { satisfied: boolean; done: number; tasks: View[] };
+}
+
+Deno.test("8 tasks run truly in parallel, about as fast as 8 bare codex exec", e2e, async () => {
+  await using h = await startHarness();
+  const n = 8;
+  const prompt = (i: number) => `parallel ${i} SLEEP=2000`;
+  const bare = await bareCodexWallMs(h.world, n, prompt);
+  const start = performance.now();
+  const ids = [];
+  for (let i = 0; i < n; i++) ids.push(await startTask(h.client, { prompt: prompt(i) }));
+  const result = await wait(h.client, ids);
+  const wall = performance.now() - start;
+  assert.equal(result.satisfied, true);
+  for (const [i, task] of result.tasks.entries()) {
+    assert.equal(task.phase, "completed", task.failure ?? "");
+    assert.equal(task.final_message, `MOCK-DONE ${prompt(i)}`);
+  }
+  // Serial runs would take n times as long; a generous bound that still proves parallelism.
+  assert.ok(wall < bare * 3, `server ${wall.toFixed(0)} ms vs bare ${bare.toFixed(0)} ms`);
+});
+
+Deno.test("status, wait any/all/timeout, cancel, list", e2e, async (t) => {
+  await using h = await startHarness();
+  const { client } = h;
+
+  await t.step("status shows the live state of a running task", async () => {
+    const id = await startTask(client, {
+      prompt: "watch me REASON=pondering RUN=sleep 1.5; echo watched",
+      sandbox: "danger-full-access",
+    });
+    assert.ok(
+      await eventually(async () => (await status(client, [id]))[0]!.last_tool !== null),
+      "no tool seen",
+    );
+    const [live] = await status(client, [id]);
+    assert.equal(live!.phase, "running");
+    assert.match(live!.last_tool!.summary, /sleep 1.5; echo watched/);
+    assert.equal(live!.last_tool!.status, "in_progress");
+    assert.match(live!.reasoning ?? "", /pondering/);
+    assert.match(live!.thread_id ?? "", /^[0-9a-f-]{36}$/);
+    const done = await wait(client, [id]);
+    assert.equal(done.tasks[0]!.phase, "completed");
+    assert.equal(done.tasks[0]!.tool_calls.commands, 1);
+    assert.match(done.tasks[0]!.final_message ?? "", /watched/);
+  });
+
+  await t.step("wait any returns when the first task is done, timeout returns the rest live", async () => {
+    const fast = await startTask(client, { prompt: "fast" });
+    const slow = await startTask(client, { prompt: "slow SLEEP=6000" });
+    const any = await wait(client, [fast, slow], { mode: "any" });
+    assert.equal(any.satisfied, true);
+    assert.equal(any.tasks.find((x) => x.task_id === fast)!.phase, "completed");
+    assert.notEqual(any.tasks.find((x) => x.task_id === slow)!.phase, "completed");
+    const timedOut = await wait(client, [slow], { timeout: 0.5 });
+    assert.equal(timedOut.satisfied, false);
+    assert.equal(timedOut.tasks[0]!.phase, "running", "a wait timeout must not stop a task");
+    const all = await wait(client, [fast, slow]);
+    assert.equal(all.satisfied, true);
+    assert.equal(all.tasks[1]!.final_message, "MOCK-DONE slow SLEEP=6000");
+  });
+
+  await t.step("cancel stops the task and the command it runs; cancel is idempotent", async () => {
+    const marker = "sleep 41.375";
+    const id = await startTask(client, {
+      prompt: `cancel me RUN=${marker}`,
+      sandbox: "danger-full-access",
+    });
+    assert.ok(
+      await eventually(() => processesMatching(marker).some((p) => p.cmdline.startsWith("sleep"))),
+      "the command never started",
+    );
+    const first = await client.callTool({ name: "codex_cancel", arguments: { task_id: id } });
+    assert.match(textOf(first), /cancelled/);
+    assert.equal(processesMatching(marker).length, 0, JSON.stringify(processesMatching(marker)));
+    assert.equal((await status(client, [id]))[0]!.phase, "cancelled");
+    const again = await client.callTool({ name: "codex_cancel", arguments: { task_ids: [id] } });
+    assert.match(textOf(again), /had already finished \(cancelled\)/);
+  });
+
+  await t.step("list shows tasks newest first and filters by phase", async () => {
+    const list = await client.callTool({ name: "codex_list", arguments: { phases: ["cancelled"] } });
+    const tasks = (list.structuredContent as { tasks: Array<{ phase: string }> }).tasks;
+    assert.equal(tasks.length, 1);
+    assert.equal(tasks[0]!.phase, "cancelled");
+    const all = await client.callTool({ name: "codex_list", arguments: {} });
+    const allTasks = (all.structuredContent as { tasks: Array<{ created_at: string }> }).tasks;
+    assert.equal(allTasks.length, 4);
+    assert.ok(allTasks[0]!.created_at >= allTasks[3]!.created_at);
+  });
+
+  await t.step("unknown task ids are clear errors", async () => {
+    const result = await client.callTool({ name: "codex_status", arguments: { task_ids: ["nope"] } });
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /"nope" as no such task is known/);
+    const cancel = await client.callTool({ name: "codex_cancel", arguments: { task_id: "nope" } });
+    assert.equal(cancel.isError, true);
+  });
+});
+
+Deno.test("tasks over --max-parallel queue in FIFO order; time limits end tasks timed_out", e2e, async () => {
+  await using h = await startHarness({ args: ["--max-parallel", "2"] });
+  const { client } = h;
+  const ids = [];
+  for (let i = 0; i < 4; i++) ids.push(await startTask(client, { prompt: `q${i} SLEEP=1500` }));
+  const early = await status(client, ids);
+  assert.deepEqual(early.slice(2).map((x) => x.phase), ["queued", "queued"]);
+  const done = await wait(client, ids);
+  assert.deepEqual(done.tasks.map((x) => x.phase), ["completed", "completed", "completed", "completed"]);
+
+  const slow = await startTask(client, { prompt: "too slow SLEEP=20000", timeout_s: 1 });
+  const result = await wait(client, [slow]);
+  assert.equal(result.tasks[0]!.phase, "timed_out");
+  assert.match(result.tasks[0]!.failure ?? "", /time limit \(1 s\)/);
+});
+
+Deno.test("a task outlives a server restart and its result is collected by the next one", e2e, async () => {
+  await using world = await makeWorld();
+  const first = await startServer(world);
+  const id = await startTask(first.client, { prompt: "survive SLEEP=2500" });
+  const lostId = await startTask(first.client, {
+    prompt: "lose me RUN=sleep 43.5",
+    sandbox: "danger-full-access",
+  });
+  assert.ok(await eventually(() => processesMatching("sleep 43.5").length > 0));
+  await first.stop();
+  // Kill the second task's Codex while no server watches: the next instance must call it lost.
+  const codexPids = processesMatching("lose me RUN=sleep 43.5");
+  for (const p of codexPids) Deno.kill(p.pid, "SIGKILL");
+  for (const p of processesMatching("sleep 43.5")) Deno.kill(p.pid, "SIGKILL");
+
+  await using second = await startServer(world);
+  const result = await wait(second.client, [id, lostId]);
+  assert.equal(result.tasks[0]!.phase, "completed", result.tasks[0]!.failure ?? "");
+  assert.equal(result.tasks[0]!.final_message, "MOCK-DONE survive SLEEP=2500");
+  assert.equal(result.tasks[1]!.phase, "lost");
+  assert.match(result.tasks[1]!.failure ?? "", /ended while no server was watching/);
+});
