@@ -83,7 +83,7 @@ interface TaskRecord {
   markDone: () => void;
   /** Serialises writes of meta.json. */
   saving: Promise<void>;
-  timers: number[];
+  timers: ReturnType<typeof setTimeout>[];
   /** Stops following the task's output (server shutdown). */
   stop: AbortController;
 }
@@ -108,7 +108,7 @@ export class TaskEngine {
   #queue: string[] = [];
   #active = new Set<string>();
   #listeners = new Set<ChangeListener>();
-  #sweepTimer: number | undefined;
+  #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
   constructor(options: EngineOptions) {

@@ -70,6 +70,8 @@ export class SpawnError extends Error {
       ? "it was not found (set --codex-bin or CODEX_SWARM_CODEX_BIN, or put codex on PATH)"
       : errorCode === "EACCES"
       ? "it is not executable"
+      : errorCode === "NotCapable"
+      ? "the server's Deno permissions do not allow running it (add it to --allow-run)"
       : `the OS refused (${errorCode ?? "unknown error"})`;
     super(`Cannot start Codex as ${why}: binary is ${bin}`, options);
     this.name = "SpawnError";
@@ -141,19 +143,59 @@ function sendSignal(targets: number[], signal: Deno.Signal | "0"): boolean {
   }
 }
 
+/**
+ * Checks that `bin` names an executable file (a path, or a name found on `PATH`), so a missing
+ * binary gets a clear error rather than whatever the spawn reports. Throws a {@link SpawnError}.
+ */
+export function checkBinary(bin: string, path: string): void {
+  const candidates = bin.includes("/") || bin.includes("\\")
+    ? [bin]
+    : path.split(Deno.build.os === "windows" ? ";" : ":").filter(Boolean).map((dir) =>
+      `${dir}/${bin}`
+    );
+  let sawFile = false;
+  for (const candidate of candidates) {
+    try {
+      const info = Deno.statSync(candidate);
+      if (!info.isFile) continue;
+      sawFile = true;
+      if (Deno.build.os === "windows" || ((info.mode ?? 0o111) & 0o111) !== 0) return;
+    } catch {
+      // Not here: try the next directory.
+    }
+  }
+  throw new SpawnError(bin, sawFile ? "EACCES" : "ENOENT");
+}
+
 /** The real launcher: detached processes writing to files. */
 export class DetachedLauncher implements ProcessLauncher {
   spawn(request: SpawnRequest): Promise<SpawnedProcess> {
+    try {
+      checkBinary(request.bin, request.env.PATH ?? "");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const stdout = openSync(request.stdoutPath, "w", 0o600);
     const stderr = openSync(request.stderrPath, "w", 0o600);
     return new Promise<SpawnedProcess>((resolve, reject) => {
-      const child = spawn(request.bin, request.args, {
-        cwd: request.cwd,
-        env: request.env,
-        // stdin closed: an open stdin makes `codex exec` wait for input forever.
-        stdio: ["ignore", stdout, stderr],
-        detached: true,
-      });
+      let child: ReturnType<typeof spawn>;
+      try {
+        child = spawn(request.bin, request.args, {
+          cwd: request.cwd,
+          env: request.env,
+          // stdin closed: an open stdin makes `codex exec` wait for input forever.
+          stdio: ["ignore", stdout, stderr],
+          detached: true,
+        });
+      } catch (error) {
+        closeSync(stdout);
+        closeSync(stderr);
+        const code = error instanceof Deno.errors.NotCapable
+          ? "NotCapable"
+          : (error as { code?: string }).code;
+        reject(new SpawnError(request.bin, code, { cause: error }));
+        return;
+      }
       const exited = new Promise<ExitStatus>((done) => {
         child.once("exit", (code, signal) => done({ code, signal }));
       });

@@ -121,7 +121,7 @@ export function registerResources(
   // Subscriptions belong to this server instance (one client over stdio).
   const subscribed = new Set<string>();
   const lastSent = new Map<string, number>();
-  const pending = new Map<string, number>();
+  const pending = new Map<string, ReturnType<typeof setTimeout>>();
   server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
   server.server.setRequestHandler(types.SubscribeRequestSchema, (request) => {
     subscribed.add(request.params.uri);

@@ -20,7 +20,7 @@ type RunResult = {
 };
 
 Deno.test("codex and codex-reply, end to end", e2e, async (t) => {
-  await using h = await startHarness();
+  await using h = await startHarness({ args: ["--skip-git-repo-check"] });
   const { client, world } = h;
   const call = async (name: string, args: Record<string, unknown>, options = {}) =>
     await client.callTool({ name, arguments: args }, undefined, options) as RunResult;
