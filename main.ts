@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env --allow-sys --allow-run=codex,git,kill
+#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env --allow-sys --allow-run=codex,git,kill,ps
 /**
  * codex-swarm: an MCP server (stdio) that runs OpenAI Codex tasks, many at once.
  *
@@ -45,6 +45,15 @@ export async function main(args: string[]): Promise<number> {
     worktrees,
     log,
     env: Deno.env.toObject(),
+  });
+  // A bug in one task's handling must not take the server (and every other task's client) down.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    log.error(`Unhandled rejection: ${event.reason?.stack ?? event.reason}`);
+  });
+  globalThis.addEventListener("error", (event) => {
+    event.preventDefault();
+    log.error(`Uncaught error: ${event.error?.stack ?? event.message}`);
   });
   await engine.init();
   const server = createServer({ engine, worktrees, config, log, version: VERSION });

@@ -533,6 +533,28 @@ export class TaskEngine {
     }, this.#options.killGraceMs ?? 3000));
   }
 
+  /**
+   * After a stop was asked for: waits until no process of the task's group is left, sending
+   * SIGKILL once the grace period has passed, so "cancelled" means every process is gone.
+   */
+  async #reap(pid: number): Promise<void> {
+    const { launcher } = this.#options;
+    const grace = this.#options.killGraceMs ?? 3000;
+    const start = Date.now();
+    let killed = false;
+    while (launcher.groupAlive(pid)) {
+      if (!killed && Date.now() - start >= grace) {
+        launcher.killTree(pid, "SIGKILL");
+        killed = true;
+      }
+      if (Date.now() - start >= grace + 2000) {
+        this.#options.log.warning(`Processes of group ${pid} outlived SIGKILL`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** Replays a finished task's events so its status shows everything. */
   async #replay(record: TaskRecord): Promise<void> {
     const follower = followFile(this.#options.store.eventsPath(record.meta.id));
@@ -556,6 +578,7 @@ export class TaskEngine {
     for (const timer of record.timers) clearTimeout(timer);
     record.timers = [];
     const { run } = record;
+    if ((meta.cancelRequested || meta.timedOut) && meta.pid !== null) await this.#reap(meta.pid);
     record.stderrTail = await this.#options.store.stderrTail(meta.id, STDERR_TAIL_BYTES);
     meta.exit = exit;
     meta.finalMessage = run.finalMessage;

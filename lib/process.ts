@@ -44,7 +44,7 @@ export interface SpawnRequest {
 /** A process this instance started. */
 export interface SpawnedProcess {
   pid: number;
-  /** The OS's start time of the process (Linux: clock ticks since boot), to guard against PID reuse. */
+  /** When the process started (as `ps` prints it), to guard against PID reuse. */
   startTime: string | null;
   /** Settles when the process ends. */
   exited: Promise<ExitStatus>;
@@ -57,6 +57,8 @@ export interface ProcessLauncher {
   isAlive(pid: number, startTime: string | null): boolean;
   /** Sends `signal` to the process, its process group and every process below it. */
   killTree(pid: number, signal: Deno.Signal): void;
+  /** Whether any live (non-zombie) process is left in the process group `pgid`. */
+  groupAlive(pgid: number): boolean;
 }
 
 /** The error thrown when a binary cannot be started. */
@@ -80,34 +82,58 @@ export class SpawnError extends Error {
   }
 }
 
-/** Reads a Linux `/proc/<pid>/stat`: state, parent pid and start time. Null elsewhere or if gone. */
-function readProcStat(pid: number): { state: string; ppid: number; startTime: string } | null {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  } catch {
-    return null;
-  }
-  // The command name (field 2) is in parentheses and may hold spaces: split after the last ")".
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  // fields[0] is field 3 (state); field 4 is ppid; field 22 is starttime.
-  return { state: fields[0] ?? "", ppid: Number(fields[1]), startTime: fields[19] ?? "" };
+/** One row of the process table. */
+interface ProcessRow {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  /** `ps` state letters; a leading Z is a zombie. */
+  state: string;
+  /** When the process started, as `ps` prints it (`lstart`). */
+  startTime: string;
 }
 
-const hasProc = Deno.build.os === "linux";
+/**
+ * Reads the process table (or one process) with the system's `ps`. Deno lets a program read
+ * `/proc` only with `--allow-all`, so the server runs `ps` (`--allow-run=ps`) instead; its
+ * `-o pid=,ppid=,pgid=,stat=,lstart=` columns are the same on Linux and macOS.
+ */
+function processTable(pid?: number): ProcessRow[] {
+  let stdout: Uint8Array;
+  try {
+    const out = new Deno.Command("ps", {
+      args: [...(pid === undefined ? ["-A"] : ["-p", String(pid)]), "-o", "pid=,ppid=,pgid=,stat=,lstart="],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+      env: { LC_ALL: "C" },
+    }).outputSync();
+    stdout = out.stdout;
+  } catch {
+    return [];
+  }
+  const rows: ProcessRow[] = [];
+  for (const line of new TextDecoder().decode(stdout).split("\n")) {
+    const match = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
+    if (!match) continue;
+    rows.push({
+      pid: Number(match[1]),
+      ppid: Number(match[2]),
+      pgid: Number(match[3]),
+      state: match[4]!,
+      startTime: match[5]!,
+    });
+  }
+  return rows;
+}
 
-/** Every pid below `root` (Linux only; elsewhere an empty list). */
+/** Every pid below `root`. */
 function descendants(root: number): number[] {
-  if (!hasProc) return [];
   const children = new Map<number, number[]>();
-  for (const entry of Deno.readDirSync("/proc")) {
-    const pid = Number(entry.name);
-    if (!Number.isInteger(pid)) continue;
-    const stat = readProcStat(pid);
-    if (!stat) continue;
-    const list = children.get(stat.ppid) ?? [];
-    list.push(pid);
-    children.set(stat.ppid, list);
+  for (const row of processTable()) {
+    const list = children.get(row.ppid) ?? [];
+    list.push(row.pid);
+    children.set(row.ppid, list);
   }
   const out: number[] = [];
   const stack = [root];
@@ -127,9 +153,9 @@ function descendants(root: number): number[] {
  * permissions stay scoped. Targets that are gone already are ignored. Returns whether `kill`
  * reported success for every target.
  */
-function sendSignal(targets: number[], signal: Deno.Signal | "0"): boolean {
+function sendSignal(targets: number[], signal: Deno.Signal): boolean {
   if (targets.length === 0) return true;
-  const name = signal === "0" ? "0" : signal.replace(/^SIG/, "");
+  const name = signal.replace(/^SIG/, "");
   try {
     const { code } = new Deno.Command("kill", {
       args: ["-s", name, "--", ...targets.map(String)],
@@ -209,18 +235,19 @@ export class DetachedLauncher implements ProcessLauncher {
         closeSync(stderr);
         child.unref();
         const pid = child.pid!;
-        resolve({ pid, startTime: readProcStat(pid)?.startTime ?? null, exited });
+        resolve({ pid, startTime: processTable(pid)[0]?.startTime ?? null, exited });
       });
     });
   }
 
   isAlive(pid: number, startTime: string | null): boolean {
-    if (hasProc) {
-      const stat = readProcStat(pid);
-      if (!stat || stat.state === "Z" || stat.state === "X") return false;
-      return startTime === null || stat.startTime === startTime;
-    }
-    return sendSignal([pid], "0");
+    const row = processTable(pid).find((r) => r.pid === pid);
+    if (!row || row.state.startsWith("Z") || row.state.startsWith("X")) return false;
+    return startTime === null || row.startTime === startTime;
+  }
+
+  groupAlive(pgid: number): boolean {
+    return processTable().some((row) => row.pgid === pgid && !row.state.startsWith("Z"));
   }
 
   killTree(pid: number, signal: Deno.Signal): void {

@@ -17,6 +17,7 @@ export const SERVER_PERMISSIONS: readonly string[] = Object.freeze([
   "--allow-write",
   "--allow-env",
   "--allow-sys",
-  // kill: Deno signals processes only with unrestricted --allow-run, so the server runs `kill`.
-  "--allow-run=codex,git,kill",
+  // kill and ps: Deno signals processes and reads /proc only with unrestricted permissions, so the
+  // server runs `kill` and `ps` instead (see lib/process.ts).
+  "--allow-run=codex,git,kill,ps",
 ]);
