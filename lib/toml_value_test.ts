@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parse } from "npm:smol-toml@1.9.1";
+import { parse } from "smol-toml";
 import { encodeTomlValue, flattenOverrides, isBareKey, parseOverride } from "./toml_value.ts";
 
 /** Asserts that `fn` throws an Error whose message contains `part`. */
