@@ -12,6 +12,7 @@
 import type { ServerConfig } from "./cli.ts";
 import type { TaskEngine } from "./engine.ts";
 import type { Logger } from "./log.ts";
+import { EngineTaskStore } from "./mcp_tasks.ts";
 import { registerResources } from "./resources.ts";
 import { McpServer } from "./sdk.ts";
 import { registerCodexTool } from "./tools/codex.ts";
@@ -39,7 +40,11 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   const server = new McpServer(
     { name: "codex-swarm", title: "Codex Swarm", version },
     {
-      capabilities: { logging: {} },
+      capabilities: {
+        logging: {},
+        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+      },
+      taskStore: new EngineTaskStore(engine),
       instructions: "Runs OpenAI Codex. `codex` runs one session to its end; for several at " +
         "once or anything long, start each with `codex_async`, then `codex_wait` for results " +
         "(and `codex_status` to watch). `worktree: true` gives a task its own git branch; " +
