@@ -92,7 +92,11 @@ export function answerPlainCallsDirectly(
   direct: (args: unknown, extra: unknown) => Promise<unknown>,
 ): void {
   type Hooks = {
-    handleAutomaticTaskPolling?: (tool: unknown, request: unknown, extra: unknown) => Promise<unknown>;
+    handleAutomaticTaskPolling?: (
+      tool: unknown,
+      request: unknown,
+      extra: unknown,
+    ) => Promise<unknown>;
     validateToolInput: (tool: unknown, args: unknown, name: string) => Promise<unknown>;
   };
   const hooks = server as unknown as Hooks;

@@ -102,7 +102,11 @@ function processTable(pid?: number): ProcessRow[] {
   let stdout: Uint8Array;
   try {
     const out = new Deno.Command("ps", {
-      args: [...(pid === undefined ? ["-A"] : ["-p", String(pid)]), "-o", "pid=,ppid=,pgid=,stat=,lstart="],
+      args: [
+        ...(pid === undefined ? ["-A"] : ["-p", String(pid)]),
+        "-o",
+        "pid=,ppid=,pgid=,stat=,lstart=",
+      ],
       stdin: "null",
       stdout: "piped",
       stderr: "null",

@@ -68,7 +68,8 @@ export function registerResources(
 
   server.registerResource("config", "codex-swarm://config", {
     title: "codex-swarm configuration",
-    description: "The server's defaults for every Codex run, from its command line and environment.",
+    description:
+      "The server's defaults for every Codex run, from its command line and environment.",
     mimeType: "application/json",
   }, (uri) =>
     json(uri.href, {

@@ -59,7 +59,10 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   registerCodexCancelTool(server, engine);
   registerCodexListTool(server, engine);
   registerCodexWorktreeTool(server, engine, parts.worktrees);
-  const detachResources = registerResources(server, engine, config, { name: "codex-swarm", version });
+  const detachResources = registerResources(server, engine, config, {
+    name: "codex-swarm",
+    version,
+  });
   const detachLog = log.attach((level, message, data) => {
     if (!server.isConnected()) return;
     server.sendLoggingMessage({ level, logger: "codex-swarm", data: { message, ...data } })

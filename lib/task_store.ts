@@ -46,7 +46,9 @@ export class TaskStore {
       await Deno.mkdir(this.dir(meta.id), { mode: 0o700 });
     } catch (error) {
       if (error instanceof Deno.errors.AlreadyExists) {
-        throw new Error(`Cannot create task "${meta.id}" as its directory exists: path is ${this.dir(meta.id)}`);
+        throw new Error(
+          `Cannot create task "${meta.id}" as its directory exists: path is ${this.dir(meta.id)}`,
+        );
       }
       throw error;
     }

@@ -4,12 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  eventually,
-  processesMatching,
-  startHarness,
-  textOf,
-} from "./support/harness.ts";
+import { eventually, processesMatching, startHarness, textOf } from "./support/harness.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -54,15 +49,18 @@ Deno.test("codex and codex-reply, end to end", e2e, async (t) => {
   });
 
   let threadId = "";
-  await t.step("codex returns the final message and the thread id; model reaches the API", async () => {
-    const result = await call("codex", { prompt: "hello there", model: "mock-model-b" });
-    assert.equal(result.isError, undefined, textOf(result));
-    assert.equal(result.structuredContent?.content, "MOCK-DONE hello there");
-    assert.match(result.structuredContent?.threadId ?? "", /^[0-9a-f-]{36}$/);
-    assert.equal(textOf(result), "MOCK-DONE hello there");
-    threadId = result.structuredContent!.threadId;
-    assert.equal(world.fake.requests.at(-1)?.model, "mock-model-b");
-  });
+  await t.step(
+    "codex returns the final message and the thread id; model reaches the API",
+    async () => {
+      const result = await call("codex", { prompt: "hello there", model: "mock-model-b" });
+      assert.equal(result.isError, undefined, textOf(result));
+      assert.equal(result.structuredContent?.content, "MOCK-DONE hello there");
+      assert.match(result.structuredContent?.threadId ?? "", /^[0-9a-f-]{36}$/);
+      assert.equal(textOf(result), "MOCK-DONE hello there");
+      threadId = result.structuredContent!.threadId;
+      assert.equal(world.fake.requests.at(-1)?.model, "mock-model-b");
+    },
+  );
 
   await t.step("codex-reply continues the same thread", async () => {
     const before = world.fake.requests.length;
@@ -142,33 +140,40 @@ Deno.test("codex and codex-reply, end to end", e2e, async (t) => {
     );
   });
 
-  await t.step("bad input gets a clear error naming the field; the server keeps serving", async () => {
-    const wrongType = await call("codex", { prompt: 5 });
-    assert.equal(wrongType.isError, true);
-    assert.match(textOf(wrongType), /prompt/);
-    const badEnum = await call("codex", { prompt: "x", sandbox: "sometimes" });
-    assert.equal(badEnum.isError, true);
-    assert.match(textOf(badEnum), /sandbox/);
-    const missingCwd = await call("codex", { prompt: "x", cwd: "/nonexistent/codex-swarm" });
-    assert.equal(missingCwd.isError, true);
-    assert.match(textOf(missingCwd), /cwd "\/nonexistent\/codex-swarm" as it does not exist/);
-    const noThread = await call("codex-reply", { prompt: "x" });
-    assert.equal(noThread.isError, true);
-    assert.match(textOf(noThread), /threadId/);
-    const ok = await call("codex", { prompt: "still serving" });
-    assert.equal(ok.structuredContent?.content, "MOCK-DONE still serving");
-  });
+  await t.step(
+    "bad input gets a clear error naming the field; the server keeps serving",
+    async () => {
+      const wrongType = await call("codex", { prompt: 5 });
+      assert.equal(wrongType.isError, true);
+      assert.match(textOf(wrongType), /prompt/);
+      const badEnum = await call("codex", { prompt: "x", sandbox: "sometimes" });
+      assert.equal(badEnum.isError, true);
+      assert.match(textOf(badEnum), /sandbox/);
+      const missingCwd = await call("codex", { prompt: "x", cwd: "/nonexistent/codex-swarm" });
+      assert.equal(missingCwd.isError, true);
+      assert.match(textOf(missingCwd), /cwd "\/nonexistent\/codex-swarm" as it does not exist/);
+      const noThread = await call("codex-reply", { prompt: "x" });
+      assert.equal(noThread.isError, true);
+      assert.match(textOf(noThread), /threadId/);
+      const ok = await call("codex", { prompt: "still serving" });
+      assert.equal(ok.structuredContent?.content, "MOCK-DONE still serving");
+    },
+  );
 });
 
-Deno.test("a missing Codex binary is a clear error on the call; the server keeps serving", e2e, async () => {
-  await using h = await startHarness({ args: ["--codex-bin", "/nonexistent/bin/codex"] });
-  const result = await h.client.callTool({ name: "codex", arguments: { prompt: "hi" } });
-  assert.equal(result.isError, true);
-  assert.match(textOf(result), /Cannot start Codex as it was not found/);
-  assert.match(textOf(result), /\/nonexistent\/bin\/codex/);
-  const { tools } = await h.client.listTools();
-  assert.ok(tools.length > 0);
-});
+Deno.test(
+  "a missing Codex binary is a clear error on the call; the server keeps serving",
+  e2e,
+  async () => {
+    await using h = await startHarness({ args: ["--codex-bin", "/nonexistent/bin/codex"] });
+    const result = await h.client.callTool({ name: "codex", arguments: { prompt: "hi" } });
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /Cannot start Codex as it was not found/);
+    assert.match(textOf(result), /\/nonexistent\/bin\/codex/);
+    const { tools } = await h.client.listTools();
+    assert.ok(tools.length > 0);
+  },
+);
 
 Deno.test("server -c defaults reach Codex; per-call values override them", e2e, async () => {
   await using h = await startHarness({ args: ["-c", 'model="server-default-model"'] });
@@ -185,10 +190,16 @@ Deno.test("server -c defaults reach Codex; per-call values override them", e2e, 
 
 Deno.test("a malformed -c is a startup error naming it", e2e, async () => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "-A", new URL("../main.ts", import.meta.url).pathname, "-c", "novalue"],
+    args: [
+      "run",
+      "--quiet",
+      "-A",
+      new URL("../main.ts", import.meta.url).pathname,
+      "-c",
+      "novalue",
+    ],
     stdin: "null",
   }).output();
   assert.notEqual(out.code, 0);
   assert.match(new TextDecoder().decode(out.stderr), /novalue/);
 });
-

@@ -96,20 +96,23 @@ Deno.test("status, wait any/all/timeout, cancel, list", e2e, async (t) => {
     assert.match(done.tasks[0]!.final_message ?? "", /watched/);
   });
 
-  await t.step("wait any returns when the first task is done, timeout returns the rest live", async () => {
-    const fast = await startTask(client, { prompt: "fast" });
-    const slow = await startTask(client, { prompt: "slow SLEEP=6000" });
-    const any = await wait(client, [fast, slow], { mode: "any" });
-    assert.equal(any.satisfied, true);
-    assert.equal(any.tasks.find((x) => x.task_id === fast)!.phase, "completed");
-    assert.notEqual(any.tasks.find((x) => x.task_id === slow)!.phase, "completed");
-    const timedOut = await wait(client, [slow], { timeout: 0.5 });
-    assert.equal(timedOut.satisfied, false);
-    assert.equal(timedOut.tasks[0]!.phase, "running", "a wait timeout must not stop a task");
-    const all = await wait(client, [fast, slow]);
-    assert.equal(all.satisfied, true);
-    assert.equal(all.tasks[1]!.final_message, "MOCK-DONE slow SLEEP=6000");
-  });
+  await t.step(
+    "wait any returns when the first task is done, timeout returns the rest live",
+    async () => {
+      const fast = await startTask(client, { prompt: "fast" });
+      const slow = await startTask(client, { prompt: "slow SLEEP=6000" });
+      const any = await wait(client, [fast, slow], { mode: "any" });
+      assert.equal(any.satisfied, true);
+      assert.equal(any.tasks.find((x) => x.task_id === fast)!.phase, "completed");
+      assert.notEqual(any.tasks.find((x) => x.task_id === slow)!.phase, "completed");
+      const timedOut = await wait(client, [slow], { timeout: 0.5 });
+      assert.equal(timedOut.satisfied, false);
+      assert.equal(timedOut.tasks[0]!.phase, "running", "a wait timeout must not stop a task");
+      const all = await wait(client, [fast, slow]);
+      assert.equal(all.satisfied, true);
+      assert.equal(all.tasks[1]!.final_message, "MOCK-DONE slow SLEEP=6000");
+    },
+  );
 
   await t.step("cancel stops the task and the command it runs; cancel is idempotent", async () => {
     const marker = "sleep 41.375";
@@ -130,7 +133,10 @@ Deno.test("status, wait any/all/timeout, cancel, list", e2e, async (t) => {
   });
 
   await t.step("list shows tasks newest first and filters by phase", async () => {
-    const list = await client.callTool({ name: "codex_list", arguments: { phases: ["cancelled"] } });
+    const list = await client.callTool({
+      name: "codex_list",
+      arguments: { phases: ["cancelled"] },
+    });
     const tasks = (list.structuredContent as { tasks: Array<{ phase: string }> }).tasks;
     assert.equal(tasks.length, 1);
     assert.equal(tasks[0]!.phase, "cancelled");
@@ -141,7 +147,10 @@ Deno.test("status, wait any/all/timeout, cancel, list", e2e, async (t) => {
   });
 
   await t.step("unknown task ids are clear errors", async () => {
-    const result = await client.callTool({ name: "codex_status", arguments: { task_ids: ["nope"] } });
+    const result = await client.callTool({
+      name: "codex_status",
+      arguments: { task_ids: ["nope"] },
+    });
     assert.equal(result.isError, true);
     assert.match(textOf(result), /"nope" as no such task is known/);
     const cancel = await client.callTool({ name: "codex_cancel", arguments: { task_id: "nope" } });
@@ -149,41 +158,54 @@ Deno.test("status, wait any/all/timeout, cancel, list", e2e, async (t) => {
   });
 });
 
-Deno.test("tasks over --max-parallel queue in FIFO order; time limits end tasks timed_out", e2e, async () => {
-  await using h = await startHarness({ args: ["--max-parallel", "2"] });
-  const { client } = h;
-  const ids = [];
-  for (let i = 0; i < 4; i++) ids.push(await startTask(client, { prompt: `q${i} SLEEP=1500` }));
-  const early = await status(client, ids);
-  assert.deepEqual(early.slice(2).map((x) => x.phase), ["queued", "queued"]);
-  const done = await wait(client, ids);
-  assert.deepEqual(done.tasks.map((x) => x.phase), ["completed", "completed", "completed", "completed"]);
+Deno.test(
+  "tasks over --max-parallel queue in FIFO order; time limits end tasks timed_out",
+  e2e,
+  async () => {
+    await using h = await startHarness({ args: ["--max-parallel", "2"] });
+    const { client } = h;
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push(await startTask(client, { prompt: `q${i} SLEEP=1500` }));
+    const early = await status(client, ids);
+    assert.deepEqual(early.slice(2).map((x) => x.phase), ["queued", "queued"]);
+    const done = await wait(client, ids);
+    assert.deepEqual(done.tasks.map((x) => x.phase), [
+      "completed",
+      "completed",
+      "completed",
+      "completed",
+    ]);
 
-  const slow = await startTask(client, { prompt: "too slow SLEEP=20000", timeout_s: 1 });
-  const result = await wait(client, [slow]);
-  assert.equal(result.tasks[0]!.phase, "timed_out");
-  assert.match(result.tasks[0]!.failure ?? "", /time limit \(1 s\)/);
-});
+    const slow = await startTask(client, { prompt: "too slow SLEEP=20000", timeout_s: 1 });
+    const result = await wait(client, [slow]);
+    assert.equal(result.tasks[0]!.phase, "timed_out");
+    assert.match(result.tasks[0]!.failure ?? "", /time limit \(1 s\)/);
+  },
+);
 
-Deno.test("a task outlives a server restart and its result is collected by the next one", e2e, async () => {
-  await using world = await makeWorld();
-  const first = await startServer(world);
-  const id = await startTask(first.client, { prompt: "survive SLEEP=2500" });
-  const lostId = await startTask(first.client, {
-    prompt: "lose me RUN=sleep 43.5",
-    sandbox: "danger-full-access",
-  });
-  assert.ok(await eventually(() => processesMatching("sleep 43.5").length > 0));
-  await first.stop();
-  // Kill the second task's Codex while no server watches: the next instance must call it lost.
-  const codexPids = processesMatching("lose me RUN=sleep 43.5");
-  for (const p of codexPids) Deno.kill(p.pid, "SIGKILL");
-  for (const p of processesMatching("sleep 43.5")) Deno.kill(p.pid, "SIGKILL");
+Deno.test(
+  "a task outlives a server restart and its result is collected by the next one",
+  e2e,
+  async () => {
+    await using world = await makeWorld();
+    const first = await startServer(world);
+    const id = await startTask(first.client, { prompt: "survive SLEEP=2500" });
+    const lostId = await startTask(first.client, {
+      prompt: "lose me RUN=sleep 43.5",
+      sandbox: "danger-full-access",
+    });
+    assert.ok(await eventually(() => processesMatching("sleep 43.5").length > 0));
+    await first.stop();
+    // Kill the second task's Codex while no server watches: the next instance must call it lost.
+    const codexPids = processesMatching("lose me RUN=sleep 43.5");
+    for (const p of codexPids) Deno.kill(p.pid, "SIGKILL");
+    for (const p of processesMatching("sleep 43.5")) Deno.kill(p.pid, "SIGKILL");
 
-  await using second = await startServer(world);
-  const result = await wait(second.client, [id, lostId]);
-  assert.equal(result.tasks[0]!.phase, "completed", result.tasks[0]!.failure ?? "");
-  assert.equal(result.tasks[0]!.final_message, "MOCK-DONE survive SLEEP=2500");
-  assert.equal(result.tasks[1]!.phase, "lost");
-  assert.match(result.tasks[1]!.failure ?? "", /ended while no server was watching/);
-});
+    await using second = await startServer(world);
+    const result = await wait(second.client, [id, lostId]);
+    assert.equal(result.tasks[0]!.phase, "completed", result.tasks[0]!.failure ?? "");
+    assert.equal(result.tasks[0]!.final_message, "MOCK-DONE survive SLEEP=2500");
+    assert.equal(result.tasks[1]!.phase, "lost");
+    assert.match(result.tasks[1]!.failure ?? "", /ended while no server was watching/);
+  },
+);

@@ -37,7 +37,9 @@ export function registerCodexAsyncTool(server: McpServer, engine: TaskEngine): v
   }, async (args) => {
     const task = await engine.start(toTaskRequest(args));
     const view = taskView(task);
-    const worktree = view.worktree ? { path: view.worktree.path, branch: view.worktree.branch } : null;
+    const worktree = view.worktree
+      ? { path: view.worktree.path, branch: view.worktree.branch }
+      : null;
     return {
       content: [{
         type: "text" as const,

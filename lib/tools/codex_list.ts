@@ -17,7 +17,9 @@ export function registerCodexListTool(server: McpServer, engine: TaskEngine): vo
     description: "The tasks this server knows (also those of earlier instances), newest first.",
     inputSchema: {
       phases: z.array(z.enum(PHASES)).optional().describe("Only tasks in these phases."),
-      limit: z.number().int().min(1).max(1000).optional().describe("At most this many (default 50)."),
+      limit: z.number().int().min(1).max(1000).optional().describe(
+        "At most this many (default 50).",
+      ),
     },
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, (args) => {

@@ -4,7 +4,6 @@
  * @module
  */
 
-import { z } from "zod";
 import type { TaskEngine } from "../engine.ts";
 import type { McpServer } from "../sdk.ts";
 import { taskIdsField } from "./task_ids.ts";

@@ -75,7 +75,10 @@ export function registerCodexWaitTool(server: McpServer, engine: TaskEngine): vo
         ? `${mode === "all" ? "All" : "At least one of"} ${result.tasks.length} task(s) done.`
         : `Timed out: ${done} of ${result.tasks.length} task(s) done; the rest keep running.`;
       return {
-        content: [{ type: "text" as const, text: [head, ...result.tasks.map(taskText)].join("\n\n") }],
+        content: [{
+          type: "text" as const,
+          text: [head, ...result.tasks.map(taskText)].join("\n\n"),
+        }],
         structuredContent: {
           satisfied: result.satisfied,
           timed_out: !result.satisfied,

@@ -55,7 +55,8 @@ export function registerCodexWorktreeTool(
       if (args.action === "diff") {
         const summary = await worktrees.diffSummary(info);
         const { patch, truncated } = await worktrees.diff(info, { maxBytes: MAX_PATCH_BYTES });
-        const head = `Branch ${info.branch} vs ${info.baseRef} (${info.baseCommit.slice(0, 12)}): ` +
+        const head =
+          `Branch ${info.branch} vs ${info.baseRef} (${info.baseCommit.slice(0, 12)}): ` +
           `${summary.files.length} file(s), +${summary.insertions} -${summary.deletions}`;
         return {
           content: [{
@@ -72,7 +73,8 @@ export function registerCodexWorktreeTool(
             isError: true,
             content: [{
               type: "text" as const,
-              text: `Cannot merge ${info.branch} as it conflicts in: ${result.conflicts.join(", ")}. ` +
+              text:
+                `Cannot merge ${info.branch} as it conflicts in: ${result.conflicts.join(", ")}. ` +
                 "The merge was aborted; the main checkout is as it was.",
             }],
             structuredContent: { merged: false, branch: info.branch, conflicts: result.conflicts },

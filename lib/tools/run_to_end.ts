@@ -33,7 +33,8 @@ export function runResult(task: TaskSnapshot) {
   const view = taskView(task);
   if (task.meta.phase !== "completed") {
     const tail = task.stderrTail.trim().slice(-1500);
-    const text = `Codex task ${view.task_id} ${view.phase}: ${view.failure ?? "no cause recorded"}` +
+    const text =
+      `Codex task ${view.task_id} ${view.phase}: ${view.failure ?? "no cause recorded"}` +
       (view.thread_id ? `\nthreadId: ${view.thread_id}` : "") +
       (tail && view.phase !== "cancelled" ? `\nstderr (end):\n${tail}` : "");
     return { isError: true, content: [{ type: "text" as const, text }] };
@@ -70,7 +71,10 @@ export async function runToEnd(engine: TaskEngine, request: TaskRequest, extra: 
   } catch (error) {
     return {
       isError: true,
-      content: [{ type: "text" as const, text: error instanceof Error ? error.message : String(error) }],
+      content: [{
+        type: "text" as const,
+        text: error instanceof Error ? error.message : String(error),
+      }],
     };
   }
   const id = task.meta.id;

@@ -54,7 +54,9 @@ export function taskView(task: TaskSnapshot) {
     failure: meta.failure,
     exit: meta.exit,
     warnings: run.warnings.slice(-3),
-    stderr_tail: meta.phase === "failed" || meta.phase === "lost" ? task.stderrTail.slice(-1000) : "",
+    stderr_tail: meta.phase === "failed" || meta.phase === "lost"
+      ? task.stderrTail.slice(-1000)
+      : "",
   };
 }
 
@@ -64,8 +66,10 @@ export type TaskView = ReturnType<typeof taskView>;
 /** A few lines about a task, for people. */
 export function taskText(task: TaskSnapshot): string {
   const v = taskView(task);
-  const lines = [`Task ${v.task_id}: ${v.phase} after ${v.elapsed_s}s` +
-    (v.thread_id ? ` (thread ${v.thread_id})` : "")];
+  const lines = [
+    `Task ${v.task_id}: ${v.phase} after ${v.elapsed_s}s` +
+    (v.thread_id ? ` (thread ${v.thread_id})` : ""),
+  ];
   lines.push(`  prompt: ${v.prompt.split("\n", 1)[0]}`);
   const t = v.tool_calls;
   if (t.total > 0) {
@@ -77,7 +81,9 @@ export function taskText(task: TaskSnapshot): string {
   if (v.last_tool) lines.push(`  last tool: ${v.last_tool.summary} [${v.last_tool.status}]`);
   if (v.reasoning && !v.done) lines.push(`  thinking: ${v.reasoning.slice(0, 300)}`);
   if (v.todo_list.length > 0) {
-    lines.push(`  todo: ${v.todo_list.map((i) => `${i.completed ? "[x]" : "[ ]"} ${i.text}`).join("; ")}`);
+    lines.push(
+      `  todo: ${v.todo_list.map((i) => `${i.completed ? "[x]" : "[ ]"} ${i.text}`).join("; ")}`,
+    );
   }
   if (v.files_changed.length > 0) lines.push(`  files changed: ${v.files_changed.join(", ")}`);
   if (v.worktree) {

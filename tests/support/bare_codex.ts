@@ -22,7 +22,9 @@ export async function bareCodexWallMs(world: World, n: number, prompt: (i: numbe
       }).output()),
   );
   const wall = performance.now() - start;
-  const failed = outputs.filter((o) => !new TextDecoder().decode(o.stdout).includes("turn.completed"));
+  const failed = outputs.filter((o) =>
+    !new TextDecoder().decode(o.stdout).includes("turn.completed")
+  );
   if (failed.length > 0) throw new Error(`${failed.length} bare codex runs did not complete`);
   return wall;
 }

@@ -92,7 +92,9 @@ export function startFakeResponses(): FakeResponses {
       }
       if (/\bFAIL\b/.test(prompt)) {
         return Response.json(
-          { error: { message: "mock model refused: FAIL directive", type: "invalid_request_error" } },
+          {
+            error: { message: "mock model refused: FAIL directive", type: "invalid_request_error" },
+          },
           { status: 400 },
         );
       }

@@ -16,7 +16,6 @@ import { type FakeResponses, startFakeResponses, writeCodexHome } from "./fake_r
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-
 /** Shared state of one test's world. */
 export interface World extends AsyncDisposable {
   fake: FakeResponses;
@@ -120,7 +119,9 @@ export async function startServer(world: World, options: ServerOptions = {}): Pr
 }
 
 /** A world and a server in it, disposed together. */
-export async function startHarness(options: ServerOptions = {}): Promise<Harness & { world: World }> {
+export async function startHarness(
+  options: ServerOptions = {},
+): Promise<Harness & { world: World }> {
   const world = await makeWorld();
   const harness = await startServer(world, options);
   return {
@@ -152,7 +153,10 @@ export function processesMatching(needle: string): Array<{ pid: number; cmdline:
 }
 
 /** Polls `check` every 50 ms until it returns true or `ms` pass; returns its last answer. */
-export async function eventually(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<boolean> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  ms = 20_000,
+): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await check()) return true;

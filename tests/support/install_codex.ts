@@ -41,7 +41,9 @@ if (import.meta.main) {
     }).spawn().status;
     const version = await installedVersion();
     if (!out.success || version !== `codex-cli ${CODEX_VERSION}`) {
-      console.error(`Cannot install Codex ${CODEX_VERSION}: npm exited ${out.code}, found ${version}`);
+      console.error(
+        `Cannot install Codex ${CODEX_VERSION}: npm exited ${out.code}, found ${version}`,
+      );
       Deno.exit(1);
     }
   }
