@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env --allow-sys --allow-run=codex,git,kill,ps
+#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env --allow-run=codex,git,kill,ps
 /**
  * codex-swarm: an MCP server (stdio) that runs OpenAI Codex tasks, many at once.
  *

@@ -25,6 +25,7 @@ import type { Logger } from "./log.ts";
 import type { ExitStatus, ProcessLauncher } from "./process.ts";
 import { applyEvent, describeStep, initialRunState, type RunState } from "./run_state.ts";
 import {
+  type Instance,
   isFinal,
   type Phase,
   type TaskMeta,
@@ -56,6 +57,8 @@ export interface EngineOptions {
   pollMs?: number;
   /** The directory a request without `cwd` runs in (default the server's working directory). */
   defaultCwd?: string;
+  /** This server instance (default: this process). */
+  self?: Instance;
 }
 
 /** The result of {@link TaskEngine.wait}. */
@@ -73,6 +76,8 @@ export interface CancelResult {
 }
 
 const STDERR_TAIL_BYTES = 4096;
+/** How often a task owned by another instance is looked at. */
+const FOREIGN_POLL_MS = 500;
 
 interface TaskRecord {
   meta: TaskMeta;
@@ -110,35 +115,27 @@ export class TaskEngine {
   #listeners = new Set<ChangeListener>();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  #self: Instance;
 
   constructor(options: EngineOptions) {
     this.#options = options;
+    this.#self = options.self ??
+      { pid: Deno.pid, startTime: options.launcher.startTimeOf(Deno.pid) };
   }
 
-  /** Loads the tasks on disk: adopts running ones, replays finished ones, re-queues queued ones. */
+  /**
+   * Loads the tasks on disk: replays finished ones, and takes over the unfinished ones whose
+   * server instance is gone (adopting running processes, re-queueing queued tasks). Tasks that
+   * another live instance runs are followed, not taken.
+   */
   async init(): Promise<void> {
-    const { store, log, launcher } = this.#options;
+    const { store, log } = this.#options;
     await store.init();
     const metas = await store.loadAll((id, error) =>
       log.warning(`Cannot read task "${id}": ${error instanceof Error ? error.message : error}`)
     );
     metas.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    const replays: Promise<void>[] = [];
-    for (const meta of metas) {
-      const record = this.#addRecord(meta);
-      if (isFinal(meta.phase)) {
-        replays.push(this.#replay(record));
-      } else if (meta.phase === "queued" || meta.pid === null) {
-        meta.phase = "queued";
-        this.#queue.push(meta.id);
-      } else {
-        const alive = launcher.isAlive(meta.pid, meta.pidStartTime);
-        log.info(`Found task ${meta.id} of an earlier instance`, { pid: meta.pid, alive });
-        this.#active.add(meta.id);
-        this.#watch(record, alive ? this.#pollExit(record) : Promise.resolve(null));
-      }
-    }
-    await Promise.all(replays);
+    await Promise.all(metas.map((meta) => this.#load(meta)));
     this.#pump();
     const sweepMs = Math.min(600_000, Math.max(1000, this.#options.config.taskMaxAgeS * 250));
     this.#sweepTimer = setInterval(() => {
@@ -199,6 +196,7 @@ export class TaskEngine {
       timedOut: false,
       worktree,
       worktreeOutcome: null,
+      owner: this.#self,
     };
     await this.#options.store.create(meta);
     const record = this.#addRecord(meta);
@@ -214,12 +212,15 @@ export class TaskEngine {
 
   /** The live view of one task, or undefined. */
   get(id: string): TaskSnapshot | undefined {
-    const record = this.#tasks.get(id);
+    const record = this.#tasks.get(id) ?? this.#discover(id);
     return record ? this.#snapshot(record) : undefined;
   }
 
   /** The tasks known, newest first, optionally only those in the given phases. */
   list(phases?: readonly Phase[]): TaskSnapshot[] {
+    for (const id of this.#options.store.idsSync()) {
+      if (!this.#tasks.has(id)) this.#discover(id);
+    }
     return [...this.#tasks.values()]
       .filter((r) => !phases || phases.includes(r.meta.phase))
       .sort((a, b) => b.meta.createdAt.localeCompare(a.meta.createdAt))
@@ -274,6 +275,14 @@ export class TaskEngine {
     const record = this.#require(id, "cancel");
     if (isFinal(record.meta.phase)) {
       return { alreadyFinished: true, task: this.#snapshot(record) };
+    }
+    await this.#options.store.requestCancel(id);
+    if (this.#ownedByOther(record.meta)) {
+      // Its owner records the end; stopping the process is enough to make it happen.
+      if (record.meta.pid !== null) this.#options.launcher.killTree(record.meta.pid, "SIGTERM");
+      const grace = (this.#options.killGraceMs ?? 3000) + 5000;
+      await Promise.race([record.done, new Promise((r) => setTimeout(r, grace))]);
+      return { alreadyFinished: false, task: this.#snapshot(record) };
     }
     record.meta.cancelRequested = true;
     if (record.meta.phase === "queued") {
@@ -336,8 +345,104 @@ export class TaskEngine {
     return record;
   }
 
+  /** Adds a task read from disk: replays it, takes it over, or follows its live owner. */
+  #load(meta: TaskMeta): Promise<void> {
+    const record = this.#addRecord(meta);
+    if (isFinal(meta.phase)) return this.#replay(record);
+    if (this.#ownedByOther(meta)) this.#followForeign(record);
+    else this.#takeOver(record);
+    return Promise.resolve();
+  }
+
+  /** Loads a task that another instance created after this one started, if it exists. */
+  #discover(id: string): TaskRecord | undefined {
+    if (!/^[0-9a-zA-Z_-]{1,64}$/.test(id)) return undefined;
+    const meta = this.#options.store.readSync(id);
+    if (!meta || this.#tasks.has(id)) return this.#tasks.get(id);
+    this.#load(meta).catch((error) =>
+      this.#options.log.warning(`Cannot load task ${id}: ${error}`)
+    );
+    return this.#tasks.get(id);
+  }
+
+  /** Whether another live server instance owns the task. */
+  #ownedByOther(meta: TaskMeta): boolean {
+    const owner = meta.owner;
+    if (!owner) return false;
+    if (owner.pid === this.#self.pid && owner.startTime === this.#self.startTime) return false;
+    return this.#options.launcher.isAlive(owner.pid, owner.startTime);
+  }
+
+  /** Makes this instance the owner of an unfinished task whose owner is gone. */
+  #takeOver(record: TaskRecord): void {
+    const { meta } = record;
+    const { launcher, log } = this.#options;
+    meta.owner = this.#self;
+    if (meta.phase === "queued" || meta.pid === null) {
+      meta.phase = "queued";
+      this.#queue.push(meta.id);
+      this.#save(record);
+      return;
+    }
+    const alive = launcher.isAlive(meta.pid, meta.pidStartTime);
+    log.info(`Took over task ${meta.id} of an earlier instance`, { pid: meta.pid, alive });
+    this.#active.add(meta.id);
+    this.#save(record);
+    this.#watch(record, alive ? this.#pollExit(record) : Promise.resolve(null));
+  }
+
+  /**
+   * Follows a task that another live instance owns: its events for the live view, its metadata
+   * for its phase and end. Should the owner go away first, this instance takes the task over.
+   */
+  #followForeign(record: TaskRecord): void {
+    const { store, launcher } = this.#options;
+    const id = record.meta.id;
+    const follower = followFile(store.eventsPath(id), { signal: record.stop.signal });
+    const consumed = (async () => {
+      const events = follower.readable
+        .pipeThrough(new TextDecoderStream())
+        .pipeThrough(new LineSplitStream())
+        .pipeThrough(new CodexEventStream());
+      for await (const parsed of events) {
+        const before = record.run;
+        record.run = applyEvent(before, parsed);
+        this.#emit(record, describeStep(before, record.run, parsed));
+      }
+    })();
+    const poll = async () => {
+      if (record.stop.signal.aborted) return;
+      const disk = store.readSync(id);
+      if (disk && JSON.stringify(disk) !== JSON.stringify(record.meta)) {
+        record.meta = disk;
+        this.#emit(record, null);
+      }
+      if (isFinal(record.meta.phase)) {
+        follower.finish();
+        await consumed;
+        record.stderrTail = await store.stderrTail(id, STDERR_TAIL_BYTES);
+        record.markDone();
+        this.#emit(record, null);
+        return;
+      }
+      const owner = record.meta.owner;
+      if (owner && !launcher.isAlive(owner.pid, owner.startTime)) {
+        // The owner went away without finishing the task: start over from the files.
+        record.stop.abort();
+        await consumed.catch(() => {});
+        record.stop = new AbortController();
+        record.run = initialRunState();
+        this.#takeOver(record);
+        this.#pump();
+        return;
+      }
+      record.timers.push(setTimeout(poll, FOREIGN_POLL_MS));
+    };
+    poll();
+  }
+
   #require(id: string, verb: string): TaskRecord {
-    const record = this.#tasks.get(id);
+    const record = this.#tasks.get(id) ?? this.#discover(id);
     if (!record) throw new Error(`Cannot ${verb} task "${id}" as no such task is known`);
     return record;
   }
@@ -437,6 +542,11 @@ export class TaskEngine {
       resumeThreadId: meta.request.threadId,
     };
     meta.argv = buildExecArgs(run, config.defaults);
+    if (await store.cancelRequested(meta.id)) {
+      meta.cancelRequested = true;
+      await this.#finalize(record, null);
+      return;
+    }
     await this.#save(record);
     this.#emit(record, "Starting Codex");
     let spawned;
@@ -578,6 +688,7 @@ export class TaskEngine {
     for (const timer of record.timers) clearTimeout(timer);
     record.timers = [];
     const { run } = record;
+    if (await this.#options.store.cancelRequested(meta.id)) meta.cancelRequested = true;
     if ((meta.cancelRequested || meta.timedOut) && meta.pid !== null) await this.#reap(meta.pid);
     record.stderrTail = await this.#options.store.stderrTail(meta.id, STDERR_TAIL_BYTES);
     meta.exit = exit;

@@ -65,6 +65,16 @@ class FakeLauncher implements ProcessLauncher {
     return this.#alive.has(pid);
   }
 
+  /** Makes a pid (e.g. a server instance) count as alive or dead. */
+  setAlive(pid: number, alive: boolean): void {
+    if (alive) this.#alive.add(pid);
+    else this.#alive.delete(pid);
+  }
+
+  startTimeOf(): string | null {
+    return "t";
+  }
+
   killTree(pid: number, signal: Deno.Signal): void {
     this.signals.push([pid, signal]);
     this.#end(pid, { code: null, signal });
@@ -77,7 +87,7 @@ class FakeLauncher implements ProcessLauncher {
 
 async function makeEngine(
   launcher: ProcessLauncher,
-  options: { maxParallel?: number; dir?: string } = {},
+  options: { maxParallel?: number; dir?: string; self?: number } = {},
 ) {
   const dir = options.dir ?? await Deno.makeTempDir();
   const engine = new TaskEngine({
@@ -96,6 +106,7 @@ async function makeEngine(
     killGraceMs: 50,
     pollMs: 10,
     defaultCwd: dir,
+    ...(options.self ? { self: { pid: options.self, startTime: "t" } } : {}),
   });
   await engine.init();
   return { engine, dir };
@@ -215,4 +226,35 @@ Deno.test("engine: an unknown task id is a clear error", async () => {
   await assert.rejects(engine.cancel("nope"), /Cannot cancel task "nope" as no such task is known/);
   await assert.rejects(engine.start({ prompt: "x", cwd: "/nonexistent/dir" }), /does not exist/);
   engine.close();
+});
+
+Deno.test("engine: two instances share a task directory without taking each other's tasks", async () => {
+  const launcher = new FakeLauncher();
+  launcher.setAlive(500, true);
+  launcher.setAlive(501, true);
+  const { engine: a, dir } = await makeEngine(launcher, { maxParallel: 1, self: 500 });
+  const running = await a.start({ prompt: "hang" });
+  const queued = await a.start({ prompt: "ok-queued" });
+  const { engine: b } = await makeEngine(launcher, { dir, self: 501 });
+  assert.equal(b.get(running.meta.id)!.meta.phase, "running");
+  assert.equal(b.get(queued.meta.id)!.meta.phase, "queued", "b must not start a's queued task");
+  assert.deepEqual(launcher.spawned, ["hang"]);
+  // A task that a creates later is found by b too.
+  const later = await a.start({ prompt: "hang" });
+  assert.equal(b.get(later.meta.id)!.meta.phase, "queued");
+  // b cancels a's running task: a records it as cancelled, and b sees that.
+  const cancelled = await b.cancel(running.meta.id);
+  assert.equal(cancelled.task.meta.phase, "cancelled");
+  assert.equal(a.get(running.meta.id)!.meta.phase, "cancelled");
+  // a dies: b takes over a's unfinished tasks.
+  await a.wait([queued.meta.id], { mode: "all", timeoutMs: 5000 });
+  a.close();
+  launcher.setAlive(500, false);
+  const last = await b.wait([later.meta.id], { mode: "all", timeoutMs: 200 });
+  assert.equal(last.satisfied, false);
+  await new Promise((r) => setTimeout(r, 700));
+  assert.equal(b.get(later.meta.id)!.meta.phase, "running", "b took the task over");
+  assert.equal(b.get(later.meta.id)!.meta.owner?.pid, 501);
+  await b.cancel(later.meta.id);
+  b.close();
 });

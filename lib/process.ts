@@ -59,6 +59,8 @@ export interface ProcessLauncher {
   killTree(pid: number, signal: Deno.Signal): void;
   /** Whether any live (non-zombie) process is left in the process group `pgid`. */
   groupAlive(pgid: number): boolean;
+  /** When `pid` started, or null if unknown. */
+  startTimeOf(pid: number): string | null;
 }
 
 /** The error thrown when a binary cannot be started. */
@@ -173,6 +175,15 @@ function sendSignal(targets: number[], signal: Deno.Signal): boolean {
   }
 }
 
+/** The OS error code of a failed spawn, or `NotCapable` when Deno's permissions refused it. */
+function spawnErrorCode(error: unknown): string | undefined {
+  if (error instanceof Deno.errors.NotCapable) return "NotCapable";
+  if (error instanceof Error && /Requires run access|NotCapable/.test(error.message)) {
+    return "NotCapable";
+  }
+  return (error as { code?: string }).code;
+}
+
 /**
  * Checks that `bin` names an executable file (a path, or a name found on `PATH`), so a missing
  * binary gets a clear error rather than whatever the spawn reports. Throws a {@link SpawnError}.
@@ -220,10 +231,7 @@ export class DetachedLauncher implements ProcessLauncher {
       } catch (error) {
         closeSync(stdout);
         closeSync(stderr);
-        const code = error instanceof Deno.errors.NotCapable
-          ? "NotCapable"
-          : (error as { code?: string }).code;
-        reject(new SpawnError(request.bin, code, { cause: error }));
+        reject(new SpawnError(request.bin, spawnErrorCode(error), { cause: error }));
         return;
       }
       const exited = new Promise<ExitStatus>((done) => {
@@ -232,14 +240,14 @@ export class DetachedLauncher implements ProcessLauncher {
       child.once("error", (error: Error & { code?: string }) => {
         closeSync(stdout);
         closeSync(stderr);
-        reject(new SpawnError(request.bin, error.code, { cause: error }));
+        reject(new SpawnError(request.bin, spawnErrorCode(error), { cause: error }));
       });
       child.once("spawn", () => {
         closeSync(stdout);
         closeSync(stderr);
         child.unref();
         const pid = child.pid!;
-        resolve({ pid, startTime: processTable(pid)[0]?.startTime ?? null, exited });
+        resolve({ pid, startTime: this.startTimeOf(pid), exited });
       });
     });
   }
@@ -248,6 +256,10 @@ export class DetachedLauncher implements ProcessLauncher {
     const row = processTable(pid).find((r) => r.pid === pid);
     if (!row || row.state.startsWith("Z") || row.state.startsWith("X")) return false;
     return startTime === null || row.startTime === startTime;
+  }
+
+  startTimeOf(pid: number): string | null {
+    return processTable(pid)[0]?.startTime ?? null;
   }
 
   groupAlive(pgid: number): boolean {

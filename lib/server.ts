@@ -63,11 +63,15 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
     name: "codex-swarm",
     version,
   });
-  const detachLog = log.attach((level, message, data) => {
-    if (!server.isConnected()) return;
-    server.sendLoggingMessage({ level, logger: "codex-swarm", data: { message, ...data } })
-      .catch(() => {});
-  });
+  // Log lines go to the client only once it has initialized: nothing may precede that answer.
+  let detachLog = () => {};
+  server.server.oninitialized = () => {
+    detachLog = log.attach((level, message, data) => {
+      if (!server.isConnected()) return;
+      server.sendLoggingMessage({ level, logger: "codex-swarm", data: { message, ...data } })
+        .catch(() => {});
+    });
+  };
   return Object.assign(server, {
     detach() {
       detachResources();

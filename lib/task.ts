@@ -63,6 +63,12 @@ export interface WorktreeOutcome {
   error?: string;
 }
 
+/** A server instance: its pid and start time (as the launcher reports it). */
+export interface Instance {
+  pid: number;
+  startTime: string | null;
+}
+
 /** What is saved in a task's `meta.json`. */
 export interface TaskMeta {
   version: 1;
@@ -89,6 +95,8 @@ export interface TaskMeta {
   timedOut: boolean;
   worktree: WorktreeInfo | null;
   worktreeOutcome: WorktreeOutcome | null;
+  /** The server instance that runs the task (starts it, enforces its limit, records its end). */
+  owner: Instance | null;
 }
 
 /** The live view of a task. */

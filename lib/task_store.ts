@@ -81,6 +81,46 @@ export class TaskStore {
     return metas;
   }
 
+  /** Reads one task's metadata, or null when it cannot be read. */
+  readSync(id: string): TaskMeta | null {
+    try {
+      const meta = JSON.parse(Deno.readTextFileSync(`${this.dir(id)}/meta.json`)) as TaskMeta;
+      return meta.version === 1 && meta.id === id ? meta : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The ids of every task directory. */
+  idsSync(): string[] {
+    try {
+      return [...Deno.readDirSync(this.root)].filter((e) => e.isDirectory).map((e) => e.name);
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Records that a task's cancellation was asked for, in a file of its own: any server instance
+   * may ask, and only the instance that owns the task writes `meta.json`, so the request cannot be
+   * lost to a concurrent write.
+   */
+  async requestCancel(id: string): Promise<void> {
+    await Deno.writeTextFile(`${this.dir(id)}/cancel-requested`, new Date().toISOString(), {
+      mode: 0o600,
+    });
+  }
+
+  /** Whether cancellation of a task was asked for. */
+  async cancelRequested(id: string): Promise<boolean> {
+    try {
+      await Deno.stat(`${this.dir(id)}/cancel-requested`);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Reads the last `maxBytes` of a task's stderr. */
   async stderrTail(id: string, maxBytes = 4096): Promise<string> {
     try {

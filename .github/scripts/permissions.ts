@@ -16,7 +16,6 @@ export const SERVER_PERMISSIONS: readonly string[] = Object.freeze([
   "--allow-read",
   "--allow-write",
   "--allow-env",
-  "--allow-sys",
   // kill and ps: Deno signals processes and reads /proc only with unrestricted permissions, so the
   // server runs `kill` and `ps` instead (see lib/process.ts).
   "--allow-run=codex,git,kill,ps",
