@@ -18,16 +18,11 @@ import { parseArgs } from "node:util";
 import path from "node:path";
 import denoJson from "../deno.json" with { type: "json" };
 import type { ServerDefaults } from "./codex_args.ts";
+import { LOG_LEVELS, type LogLevel } from "./log.ts";
 import { parseOverride } from "./toml_value.ts";
 
 /** The server's version, from `deno.json`. */
 export const VERSION: string = denoJson.version;
-
-/** Log levels, least severe first (MCP's names). */
-export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
-
-/** A log level. */
-export type LogLevel = typeof LOG_LEVELS[number];
 
 /** The server's settings, from the command line and the environment. */
 export interface ServerConfig {

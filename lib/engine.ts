@@ -20,7 +20,7 @@
 import { buildExecArgs, type RunOptions } from "./codex_args.ts";
 import type { ServerConfig } from "./cli.ts";
 import { followFile } from "./file_follow.ts";
-import { CodexEventStream, LineSplitStream } from "./jsonl_stream.ts";
+import { parseJsonlStream } from "./jsonl_stream.ts";
 import type { Logger } from "./log.ts";
 import type { ExitStatus, ProcessLauncher } from "./process.ts";
 import { applyEvent, describeStep, initialRunState, type RunState } from "./run_state.ts";
@@ -400,10 +400,7 @@ export class TaskEngine {
     const id = record.meta.id;
     const follower = followFile(store.eventsPath(id), { signal: record.stop.signal });
     const consumed = (async () => {
-      const events = follower.readable
-        .pipeThrough(new TextDecoderStream())
-        .pipeThrough(new LineSplitStream())
-        .pipeThrough(new CodexEventStream());
+      const events = parseJsonlStream(follower.readable);
       for await (const parsed of events) {
         const before = record.run;
         record.run = applyEvent(before, parsed);
@@ -528,19 +525,8 @@ export class TaskEngine {
     meta.startedAt = nowIso();
     const timeoutS = meta.request.timeoutS ?? config.taskTimeoutS;
     meta.deadline = timeoutS > 0 ? new Date(Date.now() + timeoutS * 1000).toISOString() : null;
-    const run: RunOptions = {
-      prompt: meta.request.prompt,
-      model: meta.request.model,
-      profile: meta.request.profile,
-      cwd: meta.cwd ?? undefined,
-      approvalPolicy: meta.request.approvalPolicy,
-      sandbox: meta.request.sandbox,
-      config: meta.request.config,
-      baseInstructions: meta.request.baseInstructions,
-      developerInstructions: meta.request.developerInstructions,
-      compactPrompt: meta.request.compactPrompt,
-      resumeThreadId: meta.request.threadId,
-    };
+    const { threadId, worktree: _w, base: _b, commit: _c, timeoutS: _t, ...codex } = meta.request;
+    const run: RunOptions = { ...codex, cwd: meta.cwd ?? undefined, resumeThreadId: threadId };
     meta.argv = buildExecArgs(run, config.defaults);
     if (await store.cancelRequested(meta.id)) {
       meta.cancelRequested = true;
@@ -609,10 +595,7 @@ export class TaskEngine {
       follower.finish();
     });
     const consume = async () => {
-      const events = follower.readable
-        .pipeThrough(new TextDecoderStream())
-        .pipeThrough(new LineSplitStream())
-        .pipeThrough(new CodexEventStream());
+      const events = parseJsonlStream(follower.readable);
       for await (const parsed of events) {
         const before = record.run;
         record.run = applyEvent(before, parsed);
@@ -669,10 +652,7 @@ export class TaskEngine {
   async #replay(record: TaskRecord): Promise<void> {
     const follower = followFile(this.#options.store.eventsPath(record.meta.id));
     follower.finish();
-    const events = follower.readable
-      .pipeThrough(new TextDecoderStream())
-      .pipeThrough(new LineSplitStream())
-      .pipeThrough(new CodexEventStream());
+    const events = parseJsonlStream(follower.readable);
     try {
       for await (const parsed of events) record.run = applyEvent(record.run, parsed);
     } catch (error) {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ApprovalPolicy, SandboxMode } from "./codex_args.ts";
+import type { RunOptions } from "./codex_args.ts";
 import type { ExitStatus } from "./process.ts";
 import type { RunState } from "./run_state.ts";
 import type { WorktreeInfo } from "./worktree.ts";
@@ -28,18 +28,11 @@ export function isFinal(phase: Phase): boolean {
   return phase !== "queued" && phase !== "starting" && phase !== "running";
 }
 
-/** What a client asked for: the parameters of `codex`, `codex-reply` and `codex_async`. */
-export interface TaskRequest {
-  prompt: string;
-  model?: string;
-  profile?: string;
-  cwd?: string;
-  approvalPolicy?: ApprovalPolicy;
-  sandbox?: SandboxMode;
-  config?: Record<string, unknown>;
-  baseInstructions?: string;
-  developerInstructions?: string;
-  compactPrompt?: string;
+/**
+ * What a client asked for: the parameters of `codex`, `codex-reply` and `codex_async`. The Codex
+ * run's own options are those of {@link RunOptions}; a thread to continue is `threadId`.
+ */
+export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   /** Continue this Codex thread instead of starting one. */
   threadId?: string;
   /** Run in a git worktree of its own, on branch `codex-swarm/<task id>`. */

@@ -6,7 +6,7 @@
 
 import type { TaskEngine } from "../engine.ts";
 import type { McpServer } from "../sdk.ts";
-import { taskIdsField } from "./task_ids.ts";
+import { taskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
 
 /** Registers `codex_status`. */
@@ -19,17 +19,8 @@ export function registerCodexStatusTool(server: McpServer, engine: TaskEngine): 
     inputSchema: { task_ids: taskIdsField },
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, (args) => {
-    const unknown = args.task_ids.filter((id) => !engine.get(id));
-    if (unknown.length > 0) {
-      return {
-        isError: true,
-        content: [{
-          type: "text" as const,
-          text: `Cannot show task_ids ${unknown.map((id) => `"${id}"`).join(", ")} as no ` +
-            `such task is known (see codex_list)`,
-        }],
-      };
-    }
+    const unknown = unknownTaskIds(engine, args.task_ids, "show");
+    if (unknown) return unknown;
     const tasks = args.task_ids.map((id) => engine.get(id)!);
     return {
       content: [{ type: "text" as const, text: tasks.map(taskText).join("\n\n") }],

@@ -10,7 +10,7 @@ import type { TaskEngine } from "../engine.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal } from "../task.ts";
 import { type ProgressContext, progressReporter } from "./progress.ts";
-import { taskIdsField } from "./task_ids.ts";
+import { taskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
 
 /** How often progress is sent while nothing changes. */
@@ -35,17 +35,8 @@ export function registerCodexWaitTool(server: McpServer, engine: TaskEngine): vo
     },
     annotations: { readOnlyHint: true, openWorldHint: false },
   }, async (args, extra) => {
-    const unknown = args.task_ids.filter((id) => !engine.get(id));
-    if (unknown.length > 0) {
-      return {
-        isError: true,
-        content: [{
-          type: "text" as const,
-          text: `Cannot wait for task_ids ${unknown.map((id) => `"${id}"`).join(", ")} as no ` +
-            `such task is known (see codex_list)`,
-        }],
-      };
-    }
+    const unknown = unknownTaskIds(engine, args.task_ids, "wait for");
+    if (unknown) return unknown;
     const report = progressReporter(extra as ProgressContext);
     const summary = () => {
       const tasks = args.task_ids.map((id) => engine.get(id)!);

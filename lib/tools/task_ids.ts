@@ -5,8 +5,23 @@
  */
 
 import { z } from "zod";
+import type { TaskEngine } from "../engine.ts";
 
 /** One or more task ids. */
 export const taskIdsField = z.array(z.string().min(1)).min(1).max(100).describe(
   "Task ids, as returned by codex_async (or codex_list).",
 );
+
+/** An error result naming the ids no task has, or null when every id is known. */
+export function unknownTaskIds(engine: TaskEngine, ids: string[], verb: string) {
+  const unknown = ids.filter((id) => !engine.get(id));
+  if (unknown.length === 0) return null;
+  return {
+    isError: true,
+    content: [{
+      type: "text" as const,
+      text: `Cannot ${verb} task_ids ${unknown.map((id) => `"${id}"`).join(", ")} as no such ` +
+        "task is known (see codex_list)",
+    }],
+  };
+}
