@@ -21,11 +21,20 @@ import { createServer } from "./lib/server.ts";
 import { TaskStore } from "./lib/task_store.ts";
 import { WorktreeManager } from "./lib/worktree.ts";
 
+/** The environment, or nothing when not allowed to read it (enough for --help and --version). */
+function readEnv(): Record<string, string> {
+  try {
+    return Deno.env.toObject();
+  } catch {
+    return {};
+  }
+}
+
 /** Runs the server until its client goes away. Returns the process exit code. */
 export async function main(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseCli(args, Deno.env.toObject());
+    parsed = parseCli(args, readEnv());
   } catch (error) {
     console.error(`codex-swarm: ${error instanceof Error ? error.message : error}`);
     console.error("Run codex-swarm --help for the flags.");

@@ -1,5 +1,7 @@
 /**
- * The one place that imports the MCP SDK.
+ * The one place the server imports the MCP SDK from (the client side, for tests and the bench, is
+ * `tests/support/sdk_client.ts`: loading it would pull the client's process spawning into the
+ * server, which then needs permissions it does not otherwise use).
  *
  * The SDK's `*.js` subpaths resolve, under Deno, to type declarations named `*.js.d.ts` that do not
  * exist, so without a hint every import would be typed `any`. Each import below carries a
@@ -15,9 +17,5 @@ export { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mc
 export { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 // @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/experimental/tasks/interfaces"
 export type { TaskStore as McpTaskStore } from "@modelcontextprotocol/sdk/experimental/tasks/interfaces.js";
-// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/client/index"
-export { Client } from "@modelcontextprotocol/sdk/client/index.js";
-// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/client/stdio"
-export { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 // @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/types"
 export * as types from "@modelcontextprotocol/sdk/types.js";

@@ -13,7 +13,7 @@ import {
   startServer,
   textOf,
 } from "./support/harness.ts";
-import type { Client } from "../lib/sdk.ts";
+import type { Client } from "./support/sdk_client.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 

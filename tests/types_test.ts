@@ -23,7 +23,8 @@ async function check(source: string): Promise<{ ok: boolean; output: string }> {
   }
 }
 
-const header = `import { Client, McpServer } from "../lib/sdk.ts";\n`;
+const header = `import { McpServer } from "../lib/sdk.ts";\n` +
+  `import { Client } from "./support/sdk_client.ts";\n`;
 
 Deno.test("a deliberate type error in SDK use fails deno check; correct use passes", async () => {
   const good = await check(

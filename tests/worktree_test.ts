@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Client } from "../lib/sdk.ts";
+import type { Client } from "./support/sdk_client.ts";
 import { makeWorld, startServer, textOf } from "./support/harness.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };

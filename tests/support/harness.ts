@@ -11,7 +11,7 @@
  */
 
 import { SERVER_PERMISSIONS } from "../../.github/scripts/permissions.ts";
-import { Client, StdioClientTransport } from "../../lib/sdk.ts";
+import { Client, StdioClientTransport } from "./sdk_client.ts";
 import { type FakeResponses, startFakeResponses, writeCodexHome } from "./fake_responses.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
