@@ -50,6 +50,16 @@ class FakeLauncher implements ProcessLauncher {
           }),
         { code: 0, signal: null },
       );
+    } else if (prompt === "weird") {
+      finish(
+        line({ type: "thread.renamed", name: "from a newer Codex" }) + "{not json\n" +
+          line({ type: "item.completed", item: { id: "x", type: "hologram", depth: 3 } }) +
+          line({
+            type: "turn.completed",
+            usage: { input_tokens: 1, cached_input_tokens: 0, output_tokens: 1 },
+          }),
+        { code: 0, signal: null },
+      );
     } else if (prompt === "crash") {
       finish("", { code: 1, signal: null }, "boom: something broke\n");
     }
@@ -257,4 +267,14 @@ Deno.test("engine: two instances share a task directory without taking each othe
   assert.equal(b.get(later.meta.id)!.meta.owner?.pid, 501);
   await b.cancel(later.meta.id);
   b.close();
+});
+
+Deno.test("engine: unknown events and malformed lines are kept and counted, not fatal", async () => {
+  const { engine } = await makeEngine(new FakeLauncher());
+  const task = await engine.finished((await engine.start({ prompt: "weird" })).meta.id);
+  assert.equal(task.meta.phase, "completed");
+  assert.equal(task.run.unknownEvents, 2);
+  assert.equal(task.run.malformedLines, 1);
+  assert.ok(task.run.lastUnknown !== null);
+  engine.close();
 });

@@ -54,6 +54,10 @@ export function taskView(task: TaskSnapshot) {
     failure: meta.failure,
     exit: meta.exit,
     warnings: run.warnings.slice(-3),
+    // Lines of Codex output this version does not know, kept and counted rather than dropped.
+    unknown_events: run.unknownEvents,
+    malformed_lines: run.malformedLines,
+    last_unknown: run.lastUnknown,
     stderr_tail: meta.phase === "failed" || meta.phase === "lost"
       ? task.stderrTail.slice(-1000)
       : "",
@@ -97,6 +101,12 @@ export function taskText(task: TaskSnapshot): string {
   }
   if (v.usage) lines.push(`  tokens: ${v.usage.inputTokens} in, ${v.usage.outputTokens} out`);
   if (v.failure) lines.push(`  failure: ${v.failure}`);
+  if (v.unknown_events + v.malformed_lines > 0) {
+    lines.push(
+      `  unrecognised output: ${v.unknown_events} unknown event(s), ` +
+        `${v.malformed_lines} malformed line(s); last: ${v.last_unknown ?? "-"}`,
+    );
+  }
   if (v.final_message) lines.push(`  result: ${v.final_message}`);
   else if (v.output && !v.done) lines.push(`  output so far: ${v.output.slice(-500)}`);
   return lines.join("\n");
