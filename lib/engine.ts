@@ -251,7 +251,7 @@ export class TaskEngine {
       satisfied,
       tasks: records.map((r) => this.#snapshot(r)),
     });
-    if (holds()) return Promise.resolve(result(true));
+    if (records.length === 0 || holds()) return Promise.resolve(result(true));
     return new Promise<WaitResult>((resolve) => {
       const signal = AbortSignal.any([
         AbortSignal.timeout(options.timeoutMs),

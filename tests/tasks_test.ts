@@ -132,6 +132,20 @@ Deno.test("status, wait any/all/timeout, cancel, list", e2e, async (t) => {
     assert.match(textOf(again), /had already finished \(cancelled\)/);
   });
 
+  await t.step("status and wait without task_ids cover every unfinished task", async () => {
+    const a = await startTask(client, { prompt: "unnamed a SLEEP=300" });
+    const b = await startTask(client, { prompt: "unnamed b SLEEP=300" });
+    const live = await client.callTool({ name: "codex_status", arguments: {} });
+    const liveIds = (live.structuredContent as { tasks: View[] }).tasks.map((x) => x.task_id);
+    assert.deepEqual(liveIds.sort(), [a, b].sort());
+    const result = await client.callTool({ name: "codex_wait", arguments: {} });
+    const waited = result.structuredContent as { satisfied: boolean; tasks: View[] };
+    assert.equal(waited.satisfied, true);
+    assert.deepEqual(waited.tasks.map((x) => x.phase), ["completed", "completed"]);
+    const none = await client.callTool({ name: "codex_status", arguments: {} });
+    assert.match(textOf(none), /No unfinished tasks/);
+  });
+
   await t.step("list shows tasks newest first and filters by phase", async () => {
     const list = await client.callTool({
       name: "codex_list",
@@ -142,8 +156,8 @@ Deno.test("status, wait any/all/timeout, cancel, list", e2e, async (t) => {
     assert.equal(tasks[0]!.phase, "cancelled");
     const all = await client.callTool({ name: "codex_list", arguments: {} });
     const allTasks = (all.structuredContent as { tasks: Array<{ created_at: string }> }).tasks;
-    assert.equal(allTasks.length, 4);
-    assert.ok(allTasks[0]!.created_at >= allTasks[3]!.created_at);
+    assert.equal(allTasks.length, 6);
+    assert.ok(allTasks[0]!.created_at >= allTasks[5]!.created_at);
   });
 
   await t.step("unknown task ids are clear errors", async () => {

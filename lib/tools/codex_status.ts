@@ -6,7 +6,7 @@
 
 import type { TaskEngine } from "../engine.ts";
 import type { McpServer } from "../sdk.ts";
-import { taskIdsField, unknownTaskIds } from "./task_ids.ts";
+import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
 
 /** Registers `codex_status`. */
@@ -16,14 +16,18 @@ export function registerCodexStatusTool(server: McpServer, engine: TaskEngine): 
     description: "Live status of tasks: phase, elapsed time, thread id, tool calls, the last " +
       "tool, current reasoning, files changed, todo list, output so far, token usage, worktree " +
       "and branch, failure cause.",
-    inputSchema: { task_ids: taskIdsField },
+    inputSchema: { task_ids: optionalTaskIdsField },
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, (args) => {
-    const unknown = unknownTaskIds(engine, args.task_ids, "show");
+    const ids = idsOrUnfinished(engine, args.task_ids);
+    const unknown = unknownTaskIds(engine, ids, "show");
     if (unknown) return unknown;
-    const tasks = args.task_ids.map((id) => engine.get(id)!);
+    const tasks = ids.map((id) => engine.get(id)!);
     return {
-      content: [{ type: "text" as const, text: tasks.map(taskText).join("\n\n") }],
+      content: [{
+        type: "text" as const,
+        text: tasks.length > 0 ? tasks.map(taskText).join("\n\n") : "No unfinished tasks.",
+      }],
       structuredContent: { tasks: tasks.map(taskView) },
     };
   });

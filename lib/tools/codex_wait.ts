@@ -10,7 +10,7 @@ import type { TaskEngine } from "../engine.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal } from "../task.ts";
 import { type ProgressContext, progressReporter } from "./progress.ts";
-import { taskIdsField, unknownTaskIds } from "./task_ids.ts";
+import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
 
 /** How often progress is sent while nothing changes. */
@@ -25,7 +25,7 @@ export function registerCodexWaitTool(server: McpServer, engine: TaskEngine): vo
       "the rest. A timeout never stops a task. Keep the timeout under your client's own tool " +
       "timeout (often 60 s) and call again.",
     inputSchema: {
-      task_ids: taskIdsField,
+      task_ids: optionalTaskIdsField,
       timeout: z.number().min(0).max(3600).optional().describe(
         "Seconds to wait at most (default 50).",
       ),
@@ -35,19 +35,20 @@ export function registerCodexWaitTool(server: McpServer, engine: TaskEngine): vo
     },
     annotations: { readOnlyHint: true, openWorldHint: false },
   }, async (args, extra) => {
-    const unknown = unknownTaskIds(engine, args.task_ids, "wait for");
+    const ids = idsOrUnfinished(engine, args.task_ids);
+    const unknown = unknownTaskIds(engine, ids, "wait for");
     if (unknown) return unknown;
     const report = progressReporter(extra as ProgressContext);
     const summary = () => {
-      const tasks = args.task_ids.map((id) => engine.get(id)!);
+      const tasks = ids.map((id) => engine.get(id)!);
       const done = tasks.filter((t) => isFinal(t.meta.phase)).length;
       return `${done}/${tasks.length} done; ` +
         tasks.map((t) => `${t.meta.id} ${t.meta.phase}`).join(", ");
     };
-    let lastPhases = args.task_ids.map((id) => engine.get(id)!.meta.phase).join();
+    let lastPhases = ids.map((id) => engine.get(id)!.meta.phase).join();
     const off = engine.onChange((task) => {
-      if (!args.task_ids.includes(task.meta.id)) return;
-      const phases = args.task_ids.map((id) => engine.get(id)?.meta.phase).join();
+      if (!ids.includes(task.meta.id)) return;
+      const phases = ids.map((id) => engine.get(id)?.meta.phase).join();
       if (phases !== lastPhases) {
         lastPhases = phases;
         report(summary());
@@ -56,7 +57,7 @@ export function registerCodexWaitTool(server: McpServer, engine: TaskEngine): vo
     const heartbeat = setInterval(() => report(summary()), HEARTBEAT_MS);
     try {
       const mode = args.mode ?? "all";
-      const result = await engine.wait(args.task_ids, {
+      const result = await engine.wait(ids, {
         mode,
         timeoutMs: (args.timeout ?? 50) * 1000,
         signal: extra.signal,

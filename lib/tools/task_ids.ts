@@ -12,6 +12,16 @@ export const taskIdsField = z.array(z.string().min(1)).min(1).max(100).describe(
   "Task ids, as returned by codex_async (or codex_list).",
 );
 
+/** Task ids that default to every unfinished task. */
+export const optionalTaskIdsField = taskIdsField.optional().describe(
+  "Task ids, as returned by codex_async (or codex_list). Default: every task not yet finished.",
+);
+
+/** The ids given, or those of every unfinished task. */
+export function idsOrUnfinished(engine: TaskEngine, ids: string[] | undefined): string[] {
+  return ids ?? engine.list(["queued", "starting", "running"]).map((t) => t.meta.id);
+}
+
 /** An error result naming the ids no task has, or null when every id is known. */
 export function unknownTaskIds(engine: TaskEngine, ids: string[], verb: string) {
   const unknown = ids.filter((id) => !engine.get(id));
