@@ -98,9 +98,10 @@ interface ProcessRow {
 /**
  * Reads the process table (or one process) with the system's `ps`. Deno lets a program read
  * `/proc` only with `--allow-all`, so the server runs `ps` (`--allow-run=ps`) instead; its
- * `-o pid=,ppid=,pgid=,stat=,lstart=` columns are the same on Linux and macOS.
+ * `-o pid=,ppid=,pgid=,stat=,lstart=` columns are the same on Linux and macOS. Returns null when
+ * `ps` cannot be run.
  */
-function processTable(pid?: number): ProcessRow[] {
+function processTable(pid?: number): ProcessRow[] | null {
   let stdout: Uint8Array;
   try {
     const out = new Deno.Command("ps", {
@@ -116,7 +117,8 @@ function processTable(pid?: number): ProcessRow[] {
     }).outputSync();
     stdout = out.stdout;
   } catch {
-    return [];
+    // No `ps` here (or not allowed to run it): the caller falls back to what `kill` can tell.
+    return null;
   }
   const rows: ProcessRow[] = [];
   for (const line of new TextDecoder().decode(stdout).split("\n")) {
@@ -136,7 +138,7 @@ function processTable(pid?: number): ProcessRow[] {
 /** Every pid below `root`. */
 function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
-  for (const row of processTable()) {
+  for (const row of processTable() ?? []) {
     const list = children.get(row.ppid) ?? [];
     list.push(row.pid);
     children.set(row.ppid, list);
@@ -159,7 +161,7 @@ function descendants(root: number): number[] {
  * permissions stay scoped. Targets that are gone already are ignored. Returns whether `kill`
  * reported success for every target.
  */
-function sendSignal(targets: number[], signal: Deno.Signal): boolean {
+function sendSignal(targets: number[], signal: Deno.Signal | "0"): boolean {
   if (targets.length === 0) return true;
   const name = signal.replace(/^SIG/, "");
   try {
@@ -253,17 +255,22 @@ export class DetachedLauncher implements ProcessLauncher {
   }
 
   isAlive(pid: number, startTime: string | null): boolean {
-    const row = processTable(pid).find((r) => r.pid === pid);
+    const table = processTable(pid);
+    // Without `ps`, `kill -0` still tells whether the pid exists (without the start-time guard).
+    if (table === null) return sendSignal([pid], "0");
+    const row = table.find((r) => r.pid === pid);
     if (!row || row.state.startsWith("Z") || row.state.startsWith("X")) return false;
     return startTime === null || row.startTime === startTime;
   }
 
   startTimeOf(pid: number): string | null {
-    return processTable(pid)[0]?.startTime ?? null;
+    return processTable(pid)?.[0]?.startTime ?? null;
   }
 
   groupAlive(pgid: number): boolean {
-    return processTable().some((row) => row.pgid === pgid && !row.state.startsWith("Z"));
+    const table = processTable();
+    if (table === null) return sendSignal([-pgid], "0");
+    return table.some((row) => row.pgid === pgid && !row.state.startsWith("Z"));
   }
 
   killTree(pid: number, signal: Deno.Signal): void {

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import type { TaskMeta } from "./task.ts";
+import { TaskStore } from "./task_store.ts";
+
+function meta(id: string): TaskMeta {
+  return {
+    version: 1,
+    id,
+    phase: "queued",
+    request: { prompt: "p" },
+    createdAt: new Date().toISOString(),
+    startedAt: null,
+    endedAt: null,
+    deadline: null,
+    cwd: null,
+    argv: null,
+    pid: null,
+    pidStartTime: null,
+    exit: null,
+    threadId: null,
+    finalMessage: null,
+    failure: null,
+    cancelRequested: false,
+    timedOut: false,
+    worktree: null,
+    worktreeOutcome: null,
+    owner: null,
+  };
+}
+
+Deno.test("TaskStore: private directories, atomic saves, unreadable tasks reported not fatal", async () => {
+  const root = `${await Deno.makeTempDir()}/tasks`;
+  const store = new TaskStore(root);
+  await store.init();
+  await store.create(meta("aaa"));
+  if (Deno.build.os !== "windows") {
+    assert.equal((await Deno.stat(root)).mode! & 0o777, 0o700);
+    assert.equal((await Deno.stat(store.dir("aaa"))).mode! & 0o777, 0o700);
+    assert.equal((await Deno.stat(`${store.dir("aaa")}/meta.json`)).mode! & 0o777, 0o600);
+  }
+  await assert.rejects(
+    store.create(meta("aaa")),
+    /Cannot create task "aaa" as its directory exists/,
+  );
+  await store.save({ ...meta("aaa"), phase: "running" });
+  assert.deepEqual([...Deno.readDirSync(store.dir("aaa"))].map((e) => e.name), ["meta.json"]);
+  await Deno.mkdir(store.dir("broken"));
+  await Deno.writeTextFile(`${store.dir("broken")}/meta.json`, "{not json");
+  const errors: string[] = [];
+  const all = await store.loadAll((id) => errors.push(id));
+  assert.deepEqual(all.map((m) => [m.id, m.phase]), [["aaa", "running"]]);
+  assert.deepEqual(errors, ["broken"]);
+  assert.equal(await store.cancelRequested("aaa"), false);
+  await store.requestCancel("aaa");
+  assert.equal(await store.cancelRequested("aaa"), true);
+  await Deno.writeTextFile(store.stderrPath("aaa"), "x".repeat(10_000) + "END");
+  const tail = await store.stderrTail("aaa", 100);
+  assert.equal(tail.length, 100);
+  assert.ok(tail.endsWith("END"));
+  await store.remove("aaa");
+  assert.equal(store.readSync("aaa"), null);
+});
