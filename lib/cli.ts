@@ -112,8 +112,8 @@ Options (each falls back to its environment variable, then to its default):
                              beside the default task directory]
       --task-max-age <S>     Seconds before finished task records are deleted, >= 1
                              [env CODEX_SWARM_TASK_MAX_AGE; default: ${DEFAULT_TASK_MAX_AGE_S}]
-      --log-file <PATH>      Also write the log to this file
-                             [env CODEX_SWARM_LOG; default: none, stderr only]
+      --log-file <PATH>      Also write the log to this file ("none": stderr only)
+                             [env CODEX_SWARM_LOG; default: server.log beside the task dir]
       --log-level <LEVEL>    debug, info, warning or error
                              [env CODEX_SWARM_LOG_LEVEL; default: info]
   -h, --help                 Print this help
@@ -273,9 +273,11 @@ export function parseCli(
     worktreeDir ??= paths.join(state, "worktrees");
   }
 
-  const logFile =
-    parsePath(pick("log-file", values["log-file"], "CODEX_SWARM_LOG", env), paths, cwd) ??
-      null;
+  // The log goes beside the task directory unless told otherwise; "none" turns the file off.
+  const logPick = pick("log-file", values["log-file"], "CODEX_SWARM_LOG", env);
+  const logFile = logPick !== undefined && /^(none|off)$/i.test(logPick.value.trim())
+    ? null
+    : parsePath(logPick, paths, cwd) ?? paths.join(paths.dirname(taskDir), "server.log");
 
   const level = pick("log-level", values["log-level"], "CODEX_SWARM_LOG_LEVEL", env);
   let logLevel: LogLevel = "info";

@@ -52,7 +52,7 @@ Deno.test("with no flags every setting has its default", () => {
     taskDir: "/home/u/.local/state/codex-swarm/tasks",
     worktreeDir: "/home/u/.local/state/codex-swarm/worktrees",
     taskMaxAgeS: DEFAULT_TASK_MAX_AGE_S,
-    logFile: null,
+    logFile: "/home/u/.local/state/codex-swarm/server.log",
     logLevel: "info",
   });
   assert.deepEqual([DEFAULT_MAX_PARALLEL, DEFAULT_TASK_TIMEOUT_S, DEFAULT_TASK_MAX_AGE_S], [
@@ -181,8 +181,13 @@ Deno.test("an empty environment variable counts as unset", () => {
   assert.equal(config.codexBin, "codex");
   assert.equal(config.maxParallel, 8);
   assert.equal(config.taskDir, "/home/u/.local/state/codex-swarm/tasks");
-  assert.equal(config.logFile, null);
+  assert.equal(config.logFile, "/home/u/.local/state/codex-swarm/server.log");
   assert.equal(config.logLevel, "info");
+});
+
+Deno.test("the log file can be turned off", () => {
+  assert.equal(run(["--log-file", "none"], HOME).logFile, null);
+  assert.equal(run([], { ...HOME, CODEX_SWARM_LOG: "off" }).logFile, null);
 });
 
 Deno.test("directories default under XDG_STATE_HOME when it is absolute", () => {
@@ -293,7 +298,7 @@ Deno.test("the help lists every flag and environment variable with its default",
       "default: 3600]",
       "default: 86400]",
       "default: info]",
-      "default: none",
+      "default: server.log beside the task dir",
       VERSION,
     ]
   ) {

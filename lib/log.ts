@@ -15,6 +15,11 @@ export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
 /** A log level. */
 export type LogLevel = typeof LOG_LEVELS[number];
 
+/** A log file past this size is moved to `<file>.1` (one generation kept). */
+export const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
+/** How many lines are written between two looks at the log file's size. */
+const ROTATE_CHECK_LINES = 200;
+
 /** Receives log lines for the MCP client. */
 export type LogSink = (level: LogLevel, message: string, data: Record<string, unknown>) => void;
 
@@ -25,6 +30,8 @@ export interface LoggerOptions {
   file: string | null;
   /** Where to write besides the file (default: stderr). */
   stderr?: (line: string) => void;
+  /** Rotate the file past this size (default {@link LOG_ROTATE_BYTES}). */
+  rotateBytes?: number;
 }
 
 /** A small leveled logger. */
@@ -34,10 +41,13 @@ export class Logger {
   #stderr: (line: string) => void;
   #sinks = new Set<LogSink>();
   #encoder = new TextEncoder();
+  #linesSinceCheck = ROTATE_CHECK_LINES;
+  #rotateBytes: number;
 
   constructor(options: LoggerOptions) {
     this.#level = LOG_LEVELS.indexOf(options.level);
     this.#file = options.file;
+    this.#rotateBytes = options.rotateBytes ?? LOG_ROTATE_BYTES;
     this.#stderr = options.stderr ??
       ((line) => Deno.stderr.writeSync(this.#encoder.encode(line)));
   }
@@ -64,6 +74,7 @@ export class Logger {
     }
     if (this.#file) {
       try {
+        this.#rotateIfLarge(this.#file);
         Deno.writeTextFileSync(this.#file, line, { append: true, mode: 0o600 });
       } catch {
         // An unwritable log file must not stop the server.
@@ -75,6 +86,16 @@ export class Logger {
       } catch {
         // A client that went away must not stop the server.
       }
+    }
+  }
+
+  #rotateIfLarge(file: string): void {
+    if (++this.#linesSinceCheck < ROTATE_CHECK_LINES) return;
+    this.#linesSinceCheck = 0;
+    try {
+      if (Deno.statSync(file).size > this.#rotateBytes) Deno.renameSync(file, `${file}.1`);
+    } catch {
+      // No file yet: nothing to rotate.
     }
   }
 
