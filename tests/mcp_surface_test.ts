@@ -173,3 +173,14 @@ Deno.test(
     assert.match(new TextDecoder().decode(branch.stdout), new RegExp(`codex-swarm/${id}`));
   },
 );
+
+Deno.test("the log file has no prompts unless the level is debug", e2e, async () => {
+  for (const level of ["info", "debug"]) {
+    await using world = await makeWorld();
+    await using server = await startServer(world, { env: { CODEX_SWARM_LOG_LEVEL: level } });
+    await server.client.callTool({ name: "codex", arguments: { prompt: "secret-prompt-4711" } });
+    const log = await Deno.readTextFile(`${world.taskDir}/../server.log`);
+    assert.match(log, /Task [0-9a-f]{12} completed/);
+    assert.equal(log.includes("secret-prompt-4711"), level === "debug", `level ${level}`);
+  }
+});
