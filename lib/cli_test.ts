@@ -11,6 +11,7 @@ import {
   type ServerConfig,
   VERSION,
 } from "./cli.ts";
+import { throwsWith } from "../tests/support/assert.ts";
 
 const LINUX: Platform = { os: "linux", cwd: "/cwd" };
 const WINDOWS: Platform = { os: "windows", cwd: "C:\\cwd" };
@@ -25,22 +26,6 @@ function run(
   assert.equal(result.kind, "run");
   if (result.kind !== "run") throw new Error("unreachable");
   return result.config;
-}
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.ok(error instanceof Error, `expected an Error mentioning ${JSON.stringify(parts)}`);
-  for (const part of parts) {
-    assert.ok(
-      error.message.includes(part),
-      `message ${JSON.stringify(error.message)} lacks ${JSON.stringify(part)}`,
-    );
-  }
 }
 
 Deno.test("with no flags every setting has its default", () => {

@@ -1,22 +1,9 @@
 import assert from "node:assert/strict";
 import { buildExecArgs, type RunOptions, type ServerDefaults } from "./codex_args.ts";
 import { startFakeResponses, writeCodexHome } from "../tests/support/fake_responses.ts";
+import { throwsWith } from "../tests/support/assert.ts";
 
 const NONE: ServerDefaults = { overrides: [], skipGitRepoCheck: false, ephemeral: false };
-
-function throwsWith(fn: () => unknown, part: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.ok(error instanceof Error, `expected an Error mentioning ${JSON.stringify(part)}`);
-  assert.ok(
-    error.message.includes(part),
-    `message ${JSON.stringify(error.message)} lacks ${JSON.stringify(part)}`,
-  );
-}
 
 /** The `key=value` texts of the `--config=` arguments, in order. */
 function configs(args: string[]): string[] {

@@ -1,21 +1,9 @@
 import assert from "node:assert/strict";
 import { parse } from "smol-toml";
 import { encodeTomlValue, flattenOverrides, isBareKey, parseOverride } from "./toml_value.ts";
+import { throwsWith } from "../tests/support/assert.ts";
 
 /** Asserts that `fn` throws an Error whose message contains `part`. */
-function throwsWith(fn: () => unknown, part: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.ok(error instanceof Error, `expected an Error mentioning ${JSON.stringify(part)}`);
-  assert.ok(
-    error.message.includes(part),
-    `message ${JSON.stringify(error.message)} lacks ${JSON.stringify(part)}`,
-  );
-}
 
 /** Parses `x = <text>` with an independent TOML parser; integers come back as bigint. */
 function decode(text: string): unknown {
