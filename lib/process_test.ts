@@ -18,6 +18,7 @@ Deno.test(
   async () => {
     const dir = await Deno.makeTempDir();
     const launcher = new DetachedLauncher();
+    // The launcher unrefs its children (they may outlive the server): keep this test's loop alive.
     const keepAlive = setInterval(() => {}, 1000);
     const proc = await launcher.spawn({
       bin: "sh",
@@ -38,6 +39,7 @@ Deno.test(
     assert.equal(status.signal, "SIGTERM");
     assert.ok(await until(() => !launcher.groupAlive(proc.pid)), "the background sleep survived");
     assert.equal(launcher.isAlive(proc.pid, proc.startTime), false);
+    clearInterval(keepAlive);
     await Deno.remove(dir, { recursive: true });
   },
 );
