@@ -130,33 +130,40 @@ Deno.test(
     });
 
     await t.step(
-      "merge one, a conflicting merge is aborted cleanly, discard the third",
-      async () => {
+      "merge two, a conflicting merge is aborted cleanly, then drop it",
+      async (st) => {
         const merged = await call(client, "codex_worktree", { task_id: ids[0], action: "merge" });
         assert.equal(merged.isError, undefined, textOf(merged));
         assert.equal(await Deno.readTextFile(`${repo}/a.txt`), "alpha\n");
+        const second = await call(client, "codex_worktree", { task_id: ids[2], action: "merge" });
+        assert.equal(second.isError, undefined, textOf(second));
+        assert.equal(await Deno.readTextFile(`${repo}/sub/c.txt`), "gamma\n");
+        await assert.rejects(Deno.stat(`${repo}/sub/keep.txt`));
         const conflict = await call(client, "codex_worktree", { task_id: ids[1], action: "merge" });
         assert.equal(conflict.isError, true);
         assert.match(textOf(conflict), /conflicts in: shared\.txt/);
         assert.equal(await git(repo, "status", "--porcelain"), "");
         assert.equal(await Deno.readTextFile(`${repo}/shared.txt`), "line one\nfrom a\n");
+        const log = await git(repo, "log", "--format=%s", "-2");
+        assert.match(log, /Merge branch 'codex-swarm\//);
+
+        await st.step("merge refuses a main checkout with uncommitted changes", async () => {
+          await Deno.writeTextFile(`${repo}/shared.txt`, "dirty\n");
+          const result = await call(client, "codex_worktree", { task_id: ids[1], action: "merge" });
+          assert.equal(result.isError, true);
+          assert.match(textOf(result), /shared\.txt/);
+          await git(repo, "checkout", "--", "shared.txt");
+        });
+
         const discarded = await call(client, "codex_worktree", {
-          task_id: ids[2],
+          task_id: ids[1],
           action: "discard",
         });
         assert.equal(discarded.isError, undefined, textOf(discarded));
-        assert.equal(await git(repo, "branch", "--list", `codex-swarm/${ids[2]}`), "");
-        await assert.rejects(Deno.stat(tasks[2]!.worktree!.path));
+        assert.equal(await git(repo, "branch", "--list", `codex-swarm/${ids[1]}`), "");
+        await assert.rejects(Deno.stat(tasks[1]!.worktree!.path));
       },
     );
-
-    await t.step("merge refuses a main checkout with uncommitted changes", async () => {
-      await Deno.writeTextFile(`${repo}/shared.txt`, "dirty\n");
-      const result = await call(client, "codex_worktree", { task_id: ids[1], action: "merge" });
-      assert.equal(result.isError, true);
-      assert.match(textOf(result), /shared\.txt/);
-      await git(repo, "checkout", "--", "shared.txt");
-    });
   },
 );
 
