@@ -198,28 +198,36 @@ Deno.test(
 );
 
 Deno.test(
-  "a task outlives a server restart and its result is collected by the next one",
+  "eight tasks outlive a server restart and the next instance collects every result",
   e2e,
   async () => {
     await using world = await makeWorld();
-    const first = await startServer(world);
-    const id = await startTask(first.client, { prompt: "survive SLEEP=2500" });
+    // A cap of 6 leaves two tasks queued when the first server stops: the next one starts them.
+    const first = await startServer(world, { args: ["--max-parallel", "6"] });
     const lostId = await startTask(first.client, {
       prompt: "lose me RUN=sleep 43.5",
       sandbox: "danger-full-access",
     });
+    const ids = [];
+    for (let i = 0; i < 8; i++) {
+      ids.push(await startTask(first.client, { prompt: `survive ${i} SLEEP=2500` }));
+    }
     assert.ok(await eventually(() => processesMatching("sleep 43.5").length > 0));
+    const before = await status(first.client, ids);
+    assert.ok(before.some((x) => x.phase === "queued"), "some tasks should still be queued");
     await first.stop();
-    // Kill the second task's Codex while no server watches: the next instance must call it lost.
-    const codexPids = processesMatching("lose me RUN=sleep 43.5");
-    for (const p of codexPids) Deno.kill(p.pid, "SIGKILL");
+    // Kill one task's Codex while no server watches: the next instance must call it lost.
+    for (const p of processesMatching("lose me RUN=sleep 43.5")) Deno.kill(p.pid, "SIGKILL");
     for (const p of processesMatching("sleep 43.5")) Deno.kill(p.pid, "SIGKILL");
 
-    await using second = await startServer(world);
-    const result = await wait(second.client, [id, lostId]);
-    assert.equal(result.tasks[0]!.phase, "completed", result.tasks[0]!.failure ?? "");
-    assert.equal(result.tasks[0]!.final_message, "MOCK-DONE survive SLEEP=2500");
-    assert.equal(result.tasks[1]!.phase, "lost");
-    assert.match(result.tasks[1]!.failure ?? "", /ended while no server was watching/);
+    await using second = await startServer(world, { args: ["--max-parallel", "6"] });
+    const result = await wait(second.client, [...ids, lostId]);
+    for (const [i, task] of result.tasks.slice(0, 8).entries()) {
+      assert.equal(task.phase, "completed", task.failure ?? "");
+      assert.equal(task.final_message, `MOCK-DONE survive ${i} SLEEP=2500`);
+    }
+    const lost = result.tasks[8]!;
+    assert.equal(lost.phase, "lost");
+    assert.match(lost.failure ?? "", /ended while no server was watching/);
   },
 );
