@@ -133,21 +133,21 @@ export async function startHarness(
   };
 }
 
-/** The processes whose command line contains `needle` (zombies excluded). Linux only. */
+/** The live processes (zombies excluded) whose command line contains `needle`, from `ps`. */
 export function processesMatching(needle: string): Array<{ pid: number; cmdline: string }> {
+  const out = new Deno.Command("ps", {
+    args: ["-A", "-o", "pid=,stat=,args="],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).outputSync();
   const found: Array<{ pid: number; cmdline: string }> = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    const pid = Number(entry.name);
-    if (!Number.isInteger(pid) || pid === Deno.pid) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-      const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-      if (state === "Z") continue;
-      const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`).replaceAll("\0", " ");
-      if (cmdline.includes(needle)) found.push({ pid, cmdline });
-    } catch {
-      // Gone meanwhile.
-    }
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    const match = /^\s*(\d+)\s+(\S+)\s+(.*)$/.exec(line);
+    if (!match || match[2]!.startsWith("Z")) continue;
+    const pid = Number(match[1]);
+    if (pid === Deno.pid || match[3]!.startsWith("ps -A")) continue;
+    if (match[3]!.includes(needle)) found.push({ pid, cmdline: match[3]! });
   }
   return found;
 }
