@@ -95,6 +95,12 @@ class FakeLauncher implements ProcessLauncher {
   }
 }
 
+async function until(check: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end && !check()) await new Promise((r) => setTimeout(r, 20));
+  return check();
+}
+
 async function makeEngine(
   launcher: ProcessLauncher,
   options: { maxParallel?: number; dir?: string; self?: number } = {},
@@ -226,7 +232,10 @@ Deno.test("engine: a restart adopts running tasks, finishes them from their even
   assert.equal(results.tasks[0]!.meta.finalMessage, "finished alone");
   assert.equal(results.tasks[1]!.meta.phase, "lost");
   assert.match(results.tasks[1]!.meta.failure ?? "", /no server was watching/);
-  assert.equal(next.get(queued.meta.id)!.meta.phase, "running", "the queued task was started");
+  assert.ok(
+    await until(() => next.get(queued.meta.id)!.meta.phase === "running"),
+    "the queued task was started",
+  );
   await next.cancel(queued.meta.id);
   next.close();
 });
@@ -246,7 +255,8 @@ Deno.test("engine: two instances share a task directory without taking each othe
   const running = await a.start({ prompt: "hang" });
   const queued = await a.start({ prompt: "ok-queued" });
   const { engine: b } = await makeEngine(launcher, { dir, self: 501 });
-  assert.equal(b.get(running.meta.id)!.meta.phase, "running");
+  // b reads a's task from disk and follows it (a saves "running" a moment after it spawns).
+  assert.ok(await until(() => b.get(running.meta.id)!.meta.phase === "running"));
   assert.equal(b.get(queued.meta.id)!.meta.phase, "queued", "b must not start a's queued task");
   assert.deepEqual(launcher.spawned, ["hang"]);
   // A task that a creates later is found by b too.
@@ -262,9 +272,13 @@ Deno.test("engine: two instances share a task directory without taking each othe
   launcher.setAlive(500, false);
   const last = await b.wait([later.meta.id], { mode: "all", timeoutMs: 200 });
   assert.equal(last.satisfied, false);
-  await new Promise((r) => setTimeout(r, 700));
-  assert.equal(b.get(later.meta.id)!.meta.phase, "running", "b took the task over");
-  assert.equal(b.get(later.meta.id)!.meta.owner?.pid, 501);
+  assert.ok(
+    await until(() => {
+      const { phase, owner } = b.get(later.meta.id)!.meta;
+      return phase === "running" && owner?.pid === 501;
+    }),
+    "b took the task over",
+  );
   await b.cancel(later.meta.id);
   b.close();
 });
