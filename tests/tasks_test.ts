@@ -108,8 +108,21 @@ Deno.test("status, wait any/all/timeout, cancel, list", e2e, async (t) => {
       const timedOut = await wait(client, [slow], { timeout: 0.5 });
       assert.equal(timedOut.satisfied, false);
       assert.equal(timedOut.tasks[0]!.phase, "running", "a wait timeout must not stop a task");
-      const all = await wait(client, [fast, slow]);
+      const progress: string[] = [];
+      const allResult = await client.callTool(
+        { name: "codex_wait", arguments: { task_ids: [fast, slow], timeout: 60 } },
+        undefined,
+        {
+          timeout: 120_000,
+          onprogress: (p: { message?: string }) => progress.push(p.message ?? ""),
+        },
+      );
+      const all = allResult.structuredContent as { satisfied: boolean; tasks: View[] };
       assert.equal(all.satisfied, true);
+      assert.ok(
+        progress.some((m) => m.startsWith("2/2 done")),
+        `no progress for the phase change: ${JSON.stringify(progress)}`,
+      );
       assert.equal(all.tasks[1]!.final_message, "MOCK-DONE slow SLEEP=6000");
     },
   );

@@ -212,6 +212,23 @@ Deno.test(
       },
     );
 
+    await t.step("with commit: false the edit stays uncommitted in the worktree", async () => {
+      const id = await startTask(first.client, {
+        prompt: "no commit RUN=echo loose > loose.txt",
+        cwd: repo,
+        worktree: true,
+        commit: false,
+      });
+      const [view] = await waitAll(first.client, [id]);
+      assert.equal(view!.phase, "completed", view!.failure ?? "");
+      assert.equal(view!.worktree!.commit, null);
+      assert.equal(await Deno.readTextFile(`${view!.worktree!.path}/loose.txt`), "loose\n");
+      assert.equal(
+        await git(repo, "rev-parse", `codex-swarm/${id}`),
+        await git(repo, "rev-parse", "main"),
+      );
+    });
+
     await t.step("a reply to a worktree thread runs in the same worktree", async () => {
       const result = await call(first.client, "codex-reply", {
         threadId: quick!.thread_id,

@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { TaskEngine } from "../engine.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal } from "../task.ts";
-import { type ProgressContext, progressReporter } from "./progress.ts";
+import { type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
 
@@ -46,12 +46,13 @@ export function registerCodexWaitTool(server: McpServer, engine: TaskEngine): vo
         tasks.map((t) => `${t.meta.id} ${t.meta.phase}`).join(", ");
     };
     let lastPhases = ids.map((id) => engine.get(id)!.meta.phase).join();
+    let lastSent: Promise<void> | null = null;
     const off = engine.onChange((task) => {
       if (!ids.includes(task.meta.id)) return;
       const phases = ids.map((id) => engine.get(id)?.meta.phase).join();
       if (phases !== lastPhases) {
         lastPhases = phases;
-        report(summary());
+        lastSent = report(summary());
       }
     });
     const heartbeat = setInterval(() => report(summary()), HEARTBEAT_MS);
@@ -62,6 +63,15 @@ export function registerCodexWaitTool(server: McpServer, engine: TaskEngine): vo
         timeoutMs: (args.timeout ?? 50) * 1000,
         signal: extra.signal,
       });
+      // The last phase change is reported before the answer, never after it.
+      const phases = ids.map((id) => engine.get(id)?.meta.phase).join();
+      if (phases !== lastPhases) {
+        lastPhases = phases;
+        lastSent = report(summary());
+      }
+      if ((extra as ProgressContext)._meta?.progressToken !== undefined) {
+        await settleProgress(lastSent);
+      }
       const done = result.tasks.filter((t) => isFinal(t.meta.phase)).length;
       const head = result.satisfied
         ? `${mode === "all" ? "All" : "At least one of"} ${result.tasks.length} task(s) done.`

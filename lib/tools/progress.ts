@@ -13,16 +13,34 @@ export interface ProgressContext {
   }) => Promise<void>;
 }
 
-/** Returns a function that reports one more step, or a no-op when there is no token. */
-export function progressReporter(extra: ProgressContext): (message: string) => void {
+/** How long an answer waits after the last progress notification (see {@link settleProgress}). */
+export const PROGRESS_SETTLE_MS = 15;
+
+/**
+ * Returns a function that reports one more step (a no-op when there is no token). It settles once
+ * the notification is sent: pass it to {@link settleProgress} before answering.
+ */
+export function progressReporter(extra: ProgressContext): (message: string) => Promise<void> {
   const token = extra._meta?.progressToken;
-  if (token === undefined) return () => {};
+  if (token === undefined) return () => Promise.resolve();
   let progress = 0;
   return (message) => {
     progress += 1;
-    extra.sendNotification({
+    return extra.sendNotification({
       method: "notifications/progress",
       params: { progressToken: token, progress, message },
     }).catch(() => {});
   };
+}
+
+/**
+ * Waits until `lastSent` is sent, then a moment more, so the last step reaches the client before
+ * the answer. The SDK's client handles a notification a microtask after reading it but the answer
+ * at once, and drops progress whose request has already been answered: a notification read in the
+ * same chunk as the answer would be lost.
+ */
+export async function settleProgress(lastSent: Promise<void> | null): Promise<void> {
+  if (lastSent === null) return;
+  await lastSent;
+  await new Promise((resolve) => setTimeout(resolve, PROGRESS_SETTLE_MS));
 }

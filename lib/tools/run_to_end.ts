@@ -9,7 +9,7 @@
 import { z } from "zod";
 import type { TaskEngine } from "../engine.ts";
 import type { TaskRequest, TaskSnapshot } from "../task.ts";
-import { type ProgressContext, progressReporter } from "./progress.ts";
+import { type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
 import { taskView } from "./task_view.ts";
 
 /** The output schema of `codex` and `codex-reply`: the official two fields plus ours, optional. */
@@ -79,15 +79,18 @@ export async function runToEnd(engine: TaskEngine, request: TaskRequest, extra: 
   }
   const id = task.meta.id;
   const report = progressReporter(extra);
-  report(`Task ${id} ${task.meta.phase}`);
+  let lastSent: Promise<void> | null = report(`Task ${id} ${task.meta.phase}`);
   const off = engine.onChange((changed, step) => {
-    if (changed.meta.id === id && step) report(step);
+    if (changed.meta.id === id && step) lastSent = report(step);
   });
   const onAbort = () => engine.cancel(id).catch(() => {});
   extra.signal.addEventListener("abort", onAbort, { once: true });
   try {
     if (extra.signal.aborted) onAbort();
-    return runResult(await engine.finished(id));
+    const finished = await engine.finished(id);
+    // Every step is reported before the answer, never after it.
+    await settleProgress(extra._meta?.progressToken === undefined ? null : lastSent);
+    return runResult(finished);
   } finally {
     off();
     extra.signal.removeEventListener("abort", onAbort);
