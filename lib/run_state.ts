@@ -261,39 +261,31 @@ function mcpSummary(item: McpToolCallItem): string {
   return `${item.server}.${item.tool}(${args})`;
 }
 
-function lastToolOf(item: ToolItem, phase: Phase): LastTool {
-  const kind = KIND_OF[item.type];
+/** What a tool item is about, in one line: the command, the files, the MCP call, the query. */
+function toolSummary(item: ToolItem): string {
   switch (item.type) {
     case "command_execution":
-      return {
-        kind,
-        summary: truncate(item.command, SUMMARY_MAX_CHARS),
-        status: item.status,
-        exitCode: item.exit_code ?? null,
-        itemId: item.id,
-      };
+      return item.command;
     case "file_change":
-      return {
-        kind,
-        summary: truncate(filesSummary(item), SUMMARY_MAX_CHARS),
-        status: item.status,
-        itemId: item.id,
-      };
+      return filesSummary(item);
     case "mcp_tool_call":
-      return {
-        kind,
-        summary: truncate(mcpSummary(item), SUMMARY_MAX_CHARS),
-        status: item.status,
-        itemId: item.id,
-      };
+      return mcpSummary(item);
     case "web_search":
-      return {
-        kind,
-        summary: truncate(item.query, SUMMARY_MAX_CHARS),
-        status: phase === "item.completed" ? "completed" : "in_progress",
-        itemId: item.id,
-      };
+      return item.query;
   }
+}
+
+function lastToolOf(item: ToolItem, phase: Phase): LastTool {
+  const tool: LastTool = {
+    kind: KIND_OF[item.type],
+    summary: truncate(toolSummary(item), SUMMARY_MAX_CHARS),
+    // A web search item has no status of its own: its phase says it.
+    status: item.type === "web_search"
+      ? (phase === "item.completed" ? "completed" : "in_progress")
+      : item.status,
+    itemId: item.id,
+  };
+  return item.type === "command_execution" ? { ...tool, exitCode: item.exit_code ?? null } : tool;
 }
 
 /** Counts a tool item once and keeps the in-flight ids in step. */

@@ -185,6 +185,11 @@ export function isWorktreeInfo(value: unknown): value is WorktreeInfo {
     isAbsolute(record.repoRoot as string) && isAbsolute(record.path as string);
 }
 
+/** The options and range shared by the task-branch diffs: base commit to tip, renames found. */
+function diffRange(info: WorktreeInfo, tip: string): string[] {
+  return ["--find-renames", "--no-ext-diff", "--no-color", info.baseCommit, tip, "--"];
+}
+
 /**
  * Creates, commits, diffs, merges and removes the git worktrees of Codex tasks.
  *
@@ -384,17 +389,10 @@ export class WorktreeManager {
   /** Files changed on the task branch since `baseCommit`, with line counts (`git diff --numstat`). */
   async diffSummary(info: WorktreeInfo): Promise<DiffSummary> {
     const tip = await this.#requireBranch(info, "summarise the changes of");
-    const out = await git([
-      "diff",
-      "--numstat",
-      "-z",
-      "--find-renames",
-      "--no-ext-diff",
-      "--no-color",
-      info.baseCommit,
-      tip,
-      "--",
-    ], this.#opts(info.repoRoot));
+    const out = await git(
+      ["diff", "--numstat", "-z", ...diffRange(info, tip)],
+      this.#opts(info.repoRoot),
+    );
     const files = parseNumstat(out);
     return {
       files,
@@ -407,15 +405,7 @@ export class WorktreeManager {
   async diff(info: WorktreeInfo, opts: DiffOptions = {}): Promise<DiffResult> {
     const tip = await this.#requireBranch(info, "show the diff of");
     const maxBytes = opts.maxBytes ?? DEFAULT_DIFF_MAX_BYTES;
-    const args = [
-      "diff",
-      "--find-renames",
-      "--no-ext-diff",
-      "--no-color",
-      info.baseCommit,
-      tip,
-      "--",
-    ];
+    const args = ["diff", ...diffRange(info, tip)];
     const result = await runGit(args, {
       ...this.#opts(info.repoRoot),
       maxStdoutBytes: Math.max(0, maxBytes),
