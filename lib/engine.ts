@@ -34,10 +34,10 @@ import {
   type WorktreeOutcome,
 } from "./task.ts";
 import type { TaskStore } from "./task_store.ts";
-import type { WorktreeInfo, WorktreeManager } from "./worktree.ts";
+import type { CancelResult, ChangeListener, Engine, Session, WaitResult } from "./engine_api.ts";
 
-/** Told of every change to a task; `step` is a short human description when the change is a step. */
-export type ChangeListener = (task: TaskSnapshot, step: string | null) => void;
+export type { CancelResult, ChangeListener, WaitResult };
+import type { WorktreeInfo, WorktreeManager } from "./worktree.ts";
 
 /** What {@link TaskEngine} needs. */
 export interface EngineOptions {
@@ -59,20 +59,6 @@ export interface EngineOptions {
   defaultCwd?: string;
   /** This server instance (default: this process). */
   self?: Instance;
-}
-
-/** The result of {@link TaskEngine.wait}. */
-export interface WaitResult {
-  /** Whether the condition held before the timeout. */
-  satisfied: boolean;
-  tasks: TaskSnapshot[];
-}
-
-/** The result of {@link TaskEngine.cancel}. */
-export interface CancelResult {
-  /** True when the task had already finished before the call. */
-  alreadyFinished: boolean;
-  task: TaskSnapshot;
 }
 
 const STDERR_TAIL_BYTES = 4096;
@@ -107,7 +93,7 @@ function firstLine(text: string, max = 72): string {
 }
 
 /** Runs and tracks Codex tasks. */
-export class TaskEngine {
+export class TaskEngine implements Engine {
   #options: EngineOptions;
   #tasks = new Map<string, TaskRecord>();
   #queue: string[] = [];
@@ -160,7 +146,7 @@ export class TaskEngine {
   }
 
   /** Starts a task (or queues it when the cap is reached). Invalid requests throw. */
-  async start(request: TaskRequest): Promise<TaskSnapshot> {
+  async start(request: TaskRequest, _session?: Session): Promise<TaskSnapshot> {
     const id = newTaskId();
     const cwd = await this.#resolveCwd(request.cwd);
     let worktree: WorktreeInfo | null = null;

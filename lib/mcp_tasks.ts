@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { TaskEngine } from "./engine.ts";
+import type { Engine } from "./engine_api.ts";
 import type { McpServer, McpTaskStore, types } from "./sdk.ts";
 import { isFinal, type TaskSnapshot } from "./task.ts";
 import { runResult } from "./tools/run_to_end.ts";
@@ -43,9 +43,9 @@ function unknownTask(taskId: string): Error {
 
 /** The SDK's task store interface, answered by the engine (which keeps tasks on disk). */
 export class EngineTaskStore implements McpTaskStore {
-  #engine: TaskEngine;
+  #engine: Engine;
 
-  constructor(engine: TaskEngine) {
+  constructor(engine: Engine) {
     this.#engine = engine;
   }
 

@@ -7,7 +7,7 @@
  */
 
 import type { ServerConfig } from "./cli.ts";
-import type { TaskEngine } from "./engine.ts";
+import type { Engine } from "./engine_api.ts";
 import { type McpServer, ResourceTemplate, types } from "./sdk.ts";
 import { taskView } from "./tools/task_view.ts";
 
@@ -30,7 +30,7 @@ function json(uri: string, value: unknown) {
 /** Registers the resources and the subscription handlers. Returns a function that detaches them. */
 export function registerResources(
   server: McpServer,
-  engine: TaskEngine,
+  engine: Engine,
   config: ServerConfig,
   info: ServerInfo,
 ): () => void {

@@ -10,7 +10,7 @@
  */
 
 import type { ServerConfig } from "./cli.ts";
-import type { TaskEngine } from "./engine.ts";
+import type { Engine } from "./engine_api.ts";
 import type { Logger } from "./log.ts";
 import { EngineTaskStore } from "./mcp_tasks.ts";
 import { registerResources } from "./resources.ts";
@@ -27,7 +27,7 @@ import type { WorktreeManager } from "./worktree.ts";
 
 /** What the server is built from. */
 export interface ServerParts {
-  engine: TaskEngine;
+  engine: Engine;
   worktrees: WorktreeManager;
   config: ServerConfig;
   log: Logger;

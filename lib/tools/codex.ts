@@ -7,7 +7,7 @@
  */
 
 import { z } from "zod";
-import type { TaskEngine } from "../engine.ts";
+import type { Engine } from "../engine_api.ts";
 import { answerPlainCallsDirectly, toMcpTask } from "../mcp_tasks.ts";
 import type { McpServer } from "../sdk.ts";
 import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
@@ -23,7 +23,7 @@ export const codexInputSchema = {
 type CodexArgs = z.infer<z.ZodObject<typeof codexInputSchema>>;
 
 /** Registers `codex`. */
-export function registerCodexTool(server: McpServer, engine: TaskEngine): void {
+export function registerCodexTool(server: McpServer, engine: Engine): void {
   server.experimental.tasks.registerToolTask("codex", {
     title: "Codex",
     description: "Run a Codex session to its end and return its final message and thread id. " +

@@ -5,7 +5,7 @@
  */
 
 import { z } from "zod";
-import type { TaskEngine } from "../engine.ts";
+import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
 import { taskView } from "./task_view.ts";
@@ -21,7 +21,7 @@ export const codexAsyncInputSchema = {
 };
 
 /** Registers `codex_async`. */
-export function registerCodexAsyncTool(server: McpServer, engine: TaskEngine): void {
+export function registerCodexAsyncTool(server: McpServer, engine: Engine): void {
   server.registerTool("codex_async", {
     title: "Start a Codex task",
     description: "Start a Codex task in the background and return its task id at once. Start " +

@@ -5,12 +5,12 @@
  */
 
 import { z } from "zod";
-import type { TaskEngine } from "../engine.ts";
+import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { taskIdsField } from "./task_ids.ts";
 
 /** Registers `codex_cancel`. */
-export function registerCodexCancelTool(server: McpServer, engine: TaskEngine): void {
+export function registerCodexCancelTool(server: McpServer, engine: Engine): void {
   server.registerTool("codex_cancel", {
     title: "Cancel tasks",
     description: "Stop tasks and every process they started (SIGTERM, then SIGKILL after a short " +

@@ -5,13 +5,13 @@
  */
 
 import { z } from "zod";
-import type { TaskEngine } from "../engine.ts";
+import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { PHASES } from "../task.ts";
 import { taskView } from "./task_view.ts";
 
 /** Registers `codex_list`. */
-export function registerCodexListTool(server: McpServer, engine: TaskEngine): void {
+export function registerCodexListTool(server: McpServer, engine: Engine): void {
   server.registerTool("codex_list", {
     title: "List tasks",
     description: "The tasks this server knows (also those of earlier instances), newest first.",

@@ -4,13 +4,13 @@
  * @module
  */
 
-import type { TaskEngine } from "../engine.ts";
+import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
 
 /** Registers `codex_status`. */
-export function registerCodexStatusTool(server: McpServer, engine: TaskEngine): void {
+export function registerCodexStatusTool(server: McpServer, engine: Engine): void {
   server.registerTool("codex_status", {
     title: "Task status",
     description: "Live status of tasks: phase, elapsed time, thread id, tool calls, the last " +

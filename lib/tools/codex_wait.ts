@@ -6,7 +6,7 @@
  */
 
 import { z } from "zod";
-import type { TaskEngine } from "../engine.ts";
+import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal } from "../task.ts";
 import { type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
@@ -17,7 +17,7 @@ import { taskText, taskView } from "./task_view.ts";
 const HEARTBEAT_MS = 15_000;
 
 /** Registers `codex_wait`. */
-export function registerCodexWaitTool(server: McpServer, engine: TaskEngine): void {
+export function registerCodexWaitTool(server: McpServer, engine: Engine): void {
   server.registerTool("codex_wait", {
     title: "Wait for tasks",
     description: "Wait until all (mode all, the default) or any (mode any) of the tasks are " +

@@ -6,7 +6,7 @@
  */
 
 import { z } from "zod";
-import type { TaskEngine } from "../engine.ts";
+import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal } from "../task.ts";
 import type { WorktreeManager } from "../worktree.ts";
@@ -20,7 +20,7 @@ function error(text: string) {
 /** Registers `codex_worktree`. */
 export function registerCodexWorktreeTool(
   server: McpServer,
-  engine: TaskEngine,
+  engine: Engine,
   worktrees: WorktreeManager,
 ): void {
   server.registerTool("codex_worktree", {

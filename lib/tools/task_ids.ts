@@ -5,7 +5,7 @@
  */
 
 import { z } from "zod";
-import type { TaskEngine } from "../engine.ts";
+import type { Engine } from "../engine_api.ts";
 
 /** One or more task ids. */
 export const taskIdsField = z.array(z.string().min(1)).min(1).max(100).describe(
@@ -18,12 +18,12 @@ export const optionalTaskIdsField = taskIdsField.optional().describe(
 );
 
 /** The ids given, or those of every unfinished task. */
-export function idsOrUnfinished(engine: TaskEngine, ids: string[] | undefined): string[] {
+export function idsOrUnfinished(engine: Engine, ids: string[] | undefined): string[] {
   return ids ?? engine.list(["queued", "starting", "running"]).map((t) => t.meta.id);
 }
 
 /** An error result naming the ids no task has, or null when every id is known. */
-export function unknownTaskIds(engine: TaskEngine, ids: string[], verb: string) {
+export function unknownTaskIds(engine: Engine, ids: string[], verb: string) {
   const unknown = ids.filter((id) => !engine.get(id));
   if (unknown.length === 0) return null;
   return {

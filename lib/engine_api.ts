@@ -1,0 +1,70 @@
+/**
+ * What the MCP front-end (tools, resources, MCP Tasks) needs from a task engine, and what a
+ * session of a client brings to the tasks it starts.
+ *
+ * The tools depend on this interface only, so the engine behind them can change (the
+ * exec-per-task engine, the app-server engine) without touching them.
+ *
+ * @module
+ */
+
+import type { ServerDefaults } from "./codex_args.ts";
+import type { Phase, TaskRequest, TaskSnapshot } from "./task.ts";
+
+/** Told of every change to a task; `step` is a short human description when the change is a step. */
+export type ChangeListener = (task: TaskSnapshot, step: string | null) => void;
+
+/** The result of {@link Engine.wait}. */
+export interface WaitResult {
+  /** Whether the condition held before the timeout. */
+  satisfied: boolean;
+  tasks: TaskSnapshot[];
+}
+
+/** The result of {@link Engine.cancel}. */
+export interface CancelResult {
+  /** True when the task had already finished before the call. */
+  alreadyFinished: boolean;
+  task: TaskSnapshot;
+}
+
+/**
+ * One client's session: what its server entry configured and where it runs. A task takes its
+ * defaults, working directory and environment from the session that starts it, never from the
+ * process that runs the engine.
+ */
+export interface Session {
+  /** Unique per connection, e.g. `s-<random>`. */
+  id: string;
+  /** The session's `-c` defaults, `--skip-git-repo-check`, `--ephemeral`. */
+  defaults: ServerDefaults;
+  /** The session's default time limit in seconds (0: none). */
+  taskTimeoutS: number;
+  /** Where a task without `cwd` runs (the front-end's working directory, or the first root). */
+  cwd: string;
+  /** The environment Codex gets for this session's tasks. */
+  env: Record<string, string>;
+}
+
+/** A task engine as the MCP front-end sees it. */
+export interface Engine {
+  /** Starts a task for `session` (or queues it when the cap is reached). Invalid requests throw. */
+  start(request: TaskRequest, session?: Session): Promise<TaskSnapshot>;
+  /** The live view of one task, or undefined. */
+  get(id: string): TaskSnapshot | undefined;
+  /** The tasks known, newest first, optionally only those in the given phases. */
+  list(phases?: readonly Phase[]): TaskSnapshot[];
+  /** Settles when the task is final. */
+  finished(id: string): Promise<TaskSnapshot>;
+  /** Waits until all (or any) of the tasks are final, the timeout passes or the signal aborts. */
+  wait(
+    ids: string[],
+    options: { mode: "all" | "any"; timeoutMs: number; signal?: AbortSignal },
+  ): Promise<WaitResult>;
+  /** Cancels a task and every process it started. Idempotent. */
+  cancel(id: string): Promise<CancelResult>;
+  /** Registers a listener for task changes; returns a function that removes it. */
+  onChange(listener: ChangeListener): () => void;
+  /** Removes old final tasks. */
+  sweep(): Promise<string[]>;
+}
