@@ -74,7 +74,7 @@ export interface ServerDefaults {
 }
 
 /** Whether setting `later` replaces whatever `earlier` set: the same key, or a key under it. */
-function replaces(later: string, earlier: string): boolean {
+export function settingReplaces(later: string, earlier: string): boolean {
   return earlier === later || earlier.startsWith(`${later}.`);
 }
 
@@ -127,7 +127,9 @@ export function buildExecArgs(run: RunOptions, defaults: ServerDefaults): string
     if (value !== undefined) perCall.push({ key, value: encodeTomlValue(value, key) });
   }
   const all = [...defaults.overrides, ...perCall];
-  const kept = all.filter((o, i) => !all.slice(i + 1).some((later) => replaces(later.key, o.key)));
+  const kept = all.filter((o, i) =>
+    !all.slice(i + 1).some((later) => settingReplaces(later.key, o.key))
+  );
 
   const args = ["exec", "--json"];
   if (defaults.skipGitRepoCheck) args.push("--skip-git-repo-check");

@@ -9,7 +9,8 @@
  */
 
 import type { ServerDefaults } from "./codex_args.ts";
-import type { Phase, TaskRequest, TaskSnapshot } from "./task.ts";
+import type { PendingQuestionView, Phase, TaskRequest, TaskSnapshot } from "./task.ts";
+import type { Decision } from "./tasks/questions.ts";
 
 /** Told of every change to a task; `step` is a short human description when the change is a step. */
 export type ChangeListener = (task: TaskSnapshot, step: string | null) => void;
@@ -19,12 +20,16 @@ export interface WaitResult {
   /** Whether the condition held before the timeout. */
   satisfied: boolean;
   tasks: TaskSnapshot[];
+  /** Questions of these tasks that the waiting session had not been told of before. */
+  questions?: Array<{ task_id: string } & PendingQuestionView>;
 }
 
 /** The result of {@link Engine.cancel}. */
 export interface CancelResult {
   /** True when the task had already finished before the call. */
   alreadyFinished: boolean;
+  /** The phase the task was in when the cancel arrived. */
+  previousPhase?: Phase;
   task: TaskSnapshot;
 }
 
@@ -44,6 +49,11 @@ export interface Session {
   cwd: string;
   /** The environment Codex gets for this session's tasks. */
   env: Record<string, string>;
+  /**
+   * Asks this session's client to answer a question Codex asked (MCP elicitation). Resolves with
+   * the answer, or null when the client cannot answer (no elicitation, gone, dismissed).
+   */
+  ask?: (question: { taskId: string } & PendingQuestionView) => Promise<Decision | null>;
 }
 
 /** A task engine as the MCP front-end sees it. */
@@ -59,7 +69,7 @@ export interface Engine {
   /** Waits until all (or any) of the tasks are final, the timeout passes or the signal aborts. */
   wait(
     ids: string[],
-    options: { mode: "all" | "any"; timeoutMs: number; signal?: AbortSignal },
+    options: { mode: "all" | "any"; timeoutMs: number; signal?: AbortSignal; sessionId?: string },
   ): Promise<WaitResult>;
   /** Cancels a task and every process it started. Idempotent. */
   cancel(id: string): Promise<CancelResult>;

@@ -4,28 +4,31 @@
  * @module
  */
 
-import type { RunOptions } from "./codex_args.ts";
+import type { RunOptions, ServerDefaults } from "./codex_args.ts";
 import type { ExitStatus } from "./process.ts";
 import type { RunState } from "./run_state.ts";
 import type { WorktreeInfo } from "./worktree.ts";
 
-/** Where a task is in its life. The last five are final. */
+/** Where a task is in its life. The first four are unfinished, the rest final. */
 export const PHASES = [
   "queued",
   "starting",
   "running",
+  "waiting_approval",
   "completed",
   "failed",
   "cancelled",
   "timed_out",
   "lost",
+  "interrupted",
 ] as const;
 /** A task's phase. */
 export type Phase = typeof PHASES[number];
 
 /** Whether a phase is final. */
 export function isFinal(phase: Phase): boolean {
-  return phase !== "queued" && phase !== "starting" && phase !== "running";
+  return phase !== "queued" && phase !== "starting" && phase !== "running" &&
+    phase !== "waiting_approval";
 }
 
 /**
@@ -90,6 +93,47 @@ export interface TaskMeta {
   worktreeOutcome: WorktreeOutcome | null;
   /** The server instance that runs the task (starts it, enforces its limit, records its end). */
   owner: Instance | null;
+  /** Which engine ran it: absent for the exec-per-task engine of codex-swarm 0.1. */
+  engine?: "app-server";
+  /** The session that started it, with what it brings (kept so a queued task survives a restart). */
+  session?: SessionRecord;
+  /** The turn of the app-server thread this task runs. */
+  turnId?: string | null;
+  /** Questions Codex asked and how each was answered, oldest first (at most 50). */
+  answered?: AnsweredQuestion[];
+}
+
+/** The session fields a task keeps. */
+export interface SessionRecord {
+  id: string;
+  defaults: ServerDefaults;
+  taskTimeoutS: number;
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/** A question Codex asked during a task, and its answer. */
+export interface AnsweredQuestion {
+  kind: string;
+  message: string;
+  decision: string;
+  /** Who answered: `elicitation`, `codex_approve`, `top`, or `codex-swarm` (on cancel). */
+  by: string;
+  at: string;
+}
+
+/** A question waiting for an answer, as clients see it. */
+export interface PendingQuestionView {
+  /** Unique per question of the task. */
+  id: string;
+  kind: string;
+  message: string;
+  command?: string;
+  cwd?: string;
+  reason?: string;
+  files?: string[];
+  diff?: string;
+  since: string;
 }
 
 /** The live view of a task. */
@@ -100,4 +144,6 @@ export interface TaskSnapshot {
   stderrTail: string;
   /** Milliseconds since the task started (or was created, while queued), up to its end. */
   elapsedMs: number;
+  /** The question Codex waits on an answer to, if any. */
+  question?: PendingQuestionView | null;
 }

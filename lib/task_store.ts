@@ -141,6 +141,23 @@ export class TaskStore {
     }
   }
 
+  /** Saves the final state of a task's run (`run.json`), so a restart need not replay events. */
+  async saveRun(id: string, run: unknown): Promise<void> {
+    const path = `${this.dir(id)}/run.json`;
+    const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+    await Deno.writeTextFile(tmp, JSON.stringify(run) + "\n", { mode: 0o600 });
+    await Deno.rename(tmp, path);
+  }
+
+  /** Reads the state saved by {@link saveRun}, or null. */
+  async readRun(id: string): Promise<Record<string, unknown> | null> {
+    try {
+      return JSON.parse(await Deno.readTextFile(`${this.dir(id)}/run.json`));
+    } catch {
+      return null;
+    }
+  }
+
   /** Removes a task's directory. */
   async remove(id: string): Promise<void> {
     await Deno.remove(this.dir(id), { recursive: true }).catch(() => {});

@@ -567,6 +567,14 @@ export class WorktreeManager {
     return count > 0;
   }
 
+  /** Whether everything in the worktree is committed (nothing staged, modified or untracked). */
+  async isClean(info: WorktreeInfo): Promise<boolean> {
+    checkInfo(info);
+    if (!(await isDirectory(info.path))) return true;
+    const out = await git(["status", "--porcelain=v1", "-z"], this.#opts(info.path));
+    return out === "";
+  }
+
   /** Whether the worktree directory (a checkout) and the task branch exist. */
   async exists(info: WorktreeInfo): Promise<WorktreeState> {
     checkInfo(info);

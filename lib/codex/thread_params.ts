@@ -1,0 +1,151 @@
+/**
+ * How a task request becomes the parameters of `thread/start` (or `thread/resume`) and
+ * `turn/start` of `codex app-server`.
+ *
+ * The same rules as `codex exec` arguments (lib/codex_args.ts): the session's `-c` defaults first,
+ * then the profile, then the call's `config` (flattened to dotted keys), then the call's typed
+ * fields; a setting is dropped when a later one sets the same key or a key above it.
+ * `thread/start` has no `profile`: the profile's file `$CODEX_HOME/<name>.config.toml` is read and
+ * layered in as config, as `codex exec --profile` layers it.
+ *
+ * @example
+ * ```ts
+ * const params = buildThreadParams({ prompt: "hi", model: "o3" }, defaults, { cwd: "/repo" });
+ * params.thread.model; // "o3"
+ * params.input; // [{ type: "text", text: "hi", text_elements: [] }]
+ * ```
+ * @module
+ */
+
+import { parse } from "smol-toml";
+import { type RunOptions, type ServerDefaults, settingReplaces } from "../codex_args.ts";
+import { encodeTomlValue, flattenOverrides, type Override } from "../toml_value.ts";
+
+/** JSON data. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** What {@link buildThreadParams} returns. */
+export interface ThreadParams {
+  /** For `thread/start` (and, with `threadId`, `thread/resume`). */
+  thread: {
+    cwd: string;
+    model?: string;
+    sandbox?: string;
+    approvalPolicy?: string;
+    baseInstructions?: string;
+    developerInstructions?: string;
+    config: Record<string, Json>;
+    ephemeral?: boolean;
+  };
+  /** The user input of `turn/start`. */
+  input: Array<{ type: "text"; text: string; text_elements: [] }>;
+}
+
+/** The approval policies `codex app-server` 0.169 takes per thread; `on-failure` is gone. */
+export function appServerApprovalPolicy(policy: RunOptions["approvalPolicy"]): string | undefined {
+  // Codex 0.169 dropped "on-failure"; "on-request" is the closest: the model asks to run a
+  // command outside the sandbox when it needs to, which is when an on-failure retry would ask.
+  return policy === "on-failure" ? "on-request" : policy;
+}
+
+/** A TOML value text as JSON, as Codex reads `-c` values: TOML when it parses, else the text. */
+export function tomlTextToJson(text: string): Json {
+  try {
+    return toJson((parse(`v = ${text}`) as Record<string, unknown>).v);
+  } catch {
+    return text;
+  }
+}
+
+function toJson(value: unknown): Json {
+  if (value === null || typeof value === "boolean" || typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint") return Number(value);
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(toJson);
+  if (typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
+  }
+  return String(value);
+}
+
+/** Reads a profile's config file as dotted overrides; a clear error when it is missing or bad. */
+export function readProfile(codexHome: string, name: string): Override[] {
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) {
+    throw new Error(
+      `Cannot use profile ${JSON.stringify(name)}: a profile name has only letters, digits, ` +
+        "_ and -",
+    );
+  }
+  const path = `${codexHome}/${name}.config.toml`;
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch {
+    throw new Error(`Cannot use profile "${name}" as its file does not exist: path is ${path}`);
+  }
+  let table: Record<string, unknown>;
+  try {
+    table = parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`Cannot use profile "${name}" as ${path} is not valid TOML: ${error}`);
+  }
+  return flattenOverrides(toJson(table) as Record<string, unknown>).map(([key, value]) => ({
+    key,
+    value,
+  }));
+}
+
+/**
+ * Builds the thread and turn parameters for a run.
+ *
+ * @param run The call's options (its `cwd` is ignored: `where.cwd` is where the task runs).
+ * @param defaults The session's defaults.
+ * @param where The directory the task runs in, and CODEX_HOME for profiles.
+ * @throws {Error} When a name is empty, a profile is missing, or a config value cannot be encoded.
+ */
+export function buildThreadParams(
+  run: RunOptions,
+  defaults: ServerDefaults,
+  where: { cwd: string; codexHome: string },
+): ThreadParams {
+  for (const [name, value] of [["model", run.model], ["profile", run.profile]] as const) {
+    if (value === "") throw new Error(`Cannot start Codex: ${name} is empty`);
+  }
+  const profile = run.profile === undefined ? [] : readProfile(where.codexHome, run.profile);
+  const perCall: Override[] = flattenOverrides(run.config ?? {}).map(([key, value]) => ({
+    key,
+    value,
+  }));
+  if (run.compactPrompt !== undefined) {
+    perCall.push({ key: "compact_prompt", value: encodeTomlValue(run.compactPrompt) });
+  }
+  const all = [...defaults.overrides, ...profile, ...perCall];
+  const kept = all.filter((o, i) =>
+    !all.slice(i + 1).some((later) => settingReplaces(later.key, o.key))
+  );
+  const config: Record<string, Json> = {};
+  for (const o of kept) config[o.key] = tomlTextToJson(o.value);
+  /** Takes a string setting out of config, so it goes as its own parameter. */
+  const take = (key: string): string | undefined => {
+    const value = config[key];
+    delete config[key];
+    return typeof value === "string" ? value : undefined;
+  };
+  // Typed fields win over config, as they do for codex exec.
+  const model = take("model");
+  const sandbox = take("sandbox_mode");
+  const approval = take("approval_policy") as RunOptions["approvalPolicy"];
+  const base = take("instructions");
+  const developer = take("developer_instructions");
+  const thread: ThreadParams["thread"] = { cwd: where.cwd, config };
+  const set = <K extends keyof ThreadParams["thread"]>(k: K, v: ThreadParams["thread"][K]) => {
+    if (v !== undefined) thread[k] = v;
+  };
+  set("model", run.model ?? model);
+  set("sandbox", run.sandbox ?? sandbox);
+  set("approvalPolicy", appServerApprovalPolicy(run.approvalPolicy ?? approval));
+  set("baseInstructions", run.baseInstructions ?? base);
+  set("developerInstructions", run.developerInstructions ?? developer);
+  if (defaults.ephemeral) thread.ephemeral = true;
+  return { thread, input: [{ type: "text", text: run.prompt, text_elements: [] }] };
+}

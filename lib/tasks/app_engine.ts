@@ -1,0 +1,883 @@
+/**
+ * The task engine on `codex app-server`: each task is a turn of an app-server thread. It queues
+ * tasks fairly across sessions up to a cap, starts them on the app-server of their session's
+ * environment, folds the server's notifications into each task's state with the pure
+ * {@link applyEvent}, routes Codex's questions (approvals) to the session that started the task,
+ * steers running turns, enforces time limits (time spent waiting for an answer does not count),
+ * cancels, commits worktrees, and keeps every task on disk.
+ *
+ * One process (the supervisor) owns all state: there is no owner per task and no polling of
+ * processes. After a restart, tasks that were running are `interrupted` (their threads can be
+ * continued with `codex-reply`); queued tasks start as usual; nothing that ran re-runs by itself.
+ * Tasks recorded by the exec-per-task engine of codex-swarm 0.1 stay listed (see legacy.ts).
+ *
+ * Data flows one way: request -> task record -> app-server -> notifications -> applyEvent ->
+ * task state -> listeners (the MCP sessions).
+ *
+ * @example
+ * ```ts
+ * const engine = new AppServerEngine({ config, store, worktrees, log });
+ * await engine.init();
+ * const task = await engine.start({ prompt: "fix the tests" }, session);
+ * const done = await engine.finished(task.meta.id);
+ * ```
+ * @module
+ */
+
+import type { AppServer } from "../codex/app_server.ts";
+import { type AppServerEvent, type ServerRequest, threadIdOf } from "../codex/events.ts";
+import { stopTurn } from "../codex/stop_turn.ts";
+import { buildThreadParams } from "../codex/thread_params.ts";
+import { applyEvent, describeStep, initialTurnState, type TurnState } from "../codex/turn_state.ts";
+import type { ServerConfig } from "../cli.ts";
+import type { CancelResult, ChangeListener, Engine, Session, WaitResult } from "../engine_api.ts";
+import type { Logger } from "../log.ts";
+import {
+  type AnsweredQuestion,
+  isFinal,
+  type PendingQuestionView,
+  type Phase,
+  type SessionRecord,
+  type TaskMeta,
+  type TaskRequest,
+  type TaskSnapshot,
+  type WorktreeOutcome,
+} from "../task.ts";
+import type { TaskStore } from "../task_store.ts";
+import type { WorktreeInfo, WorktreeManager } from "../worktree.ts";
+import { CodexPool } from "./codex_pool.ts";
+import { FairQueue } from "./fair_queue.ts";
+import { LegacyTasks } from "./legacy.ts";
+import {
+  type AnnouncedChange,
+  type Decision,
+  describeQuestion,
+  type Question,
+  replyFor,
+} from "./questions.ts";
+
+/** What {@link AppServerEngine} needs. */
+export interface AppServerEngineOptions {
+  config: Pick<ServerConfig, "codexBin" | "maxParallel" | "taskMaxAgeS">;
+  store: TaskStore;
+  worktrees: WorktreeManager;
+  log: Logger;
+  /** The session queued tasks of codex-swarm 0.1 run for after an upgrade. */
+  fallbackSession: Session;
+  /** How the pool starts app-servers (tests pass their own). */
+  pool?: (options: ConstructorParameters<typeof CodexPool>[0]) => CodexPool;
+}
+
+/** A question waiting for its answer. */
+interface Pending {
+  view: PendingQuestionView;
+  question: Question;
+  answer: (decision: Decision, by: string) => void;
+  /** The sessions already told of it (each is told once). */
+  reportedTo: Set<string>;
+  /** The session being asked through elicitation now, if any. */
+  askedBy: string | null;
+}
+
+interface TaskRecord {
+  meta: TaskMeta;
+  run: TurnState;
+  session: Session | null;
+  server: AppServer | null;
+  done: PromiseWithResolvers<void>;
+  /** Settles when this task's turn completed (or its server exited). */
+  turnEnded: PromiseWithResolvers<void>;
+  /** File changes announced by `item/started`, by item id (approvals carry no diff). */
+  changes: Map<string, AnnouncedChange[]>;
+  pending: Pending | null;
+  questions: number;
+  /** Milliseconds of the time limit left, and since when the clock runs (null: stopped). */
+  budgetMs: number | null;
+  clockSince: number | null;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  saving: Promise<void>;
+  /** Why the server went away under this task, if it did. */
+  serverGone: string | null;
+}
+
+const MAX_ANSWERED = 50;
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+function newTaskId(): string {
+  return crypto.randomUUID().replaceAll("-", "").slice(0, 12);
+}
+
+function firstLine(text: string, max = 72): string {
+  const line = text.split("\n", 1)[0]!.trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sessionRecord(session: Session): SessionRecord {
+  const { id, defaults, taskTimeoutS, cwd, env } = session;
+  return { id, defaults, taskTimeoutS, cwd, env };
+}
+
+/** Runs tasks as turns of app-server threads. */
+export class AppServerEngine implements Engine, AsyncDisposable {
+  #options: AppServerEngineOptions;
+  #tasks = new Map<string, TaskRecord>();
+  /** Thread id -> the unfinished task running on it. */
+  #byThread = new Map<string, string>();
+  #queue = new FairQueue();
+  #active = new Set<string>();
+  #listeners = new Set<ChangeListener>();
+  #sessions = new Map<string, Session>();
+  #pool: CodexPool;
+  #legacy: LegacyTasks;
+  #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  constructor(options: AppServerEngineOptions) {
+    this.#options = options;
+    const poolOptions = {
+      bin: options.config.codexBin,
+      log: options.log,
+      onEvent: (server: AppServer, event: AppServerEvent) => this.#onEvent(server, event),
+      onRequest: (server: AppServer, request: ServerRequest) => this.#onRequest(server, request),
+      onExit: (server: AppServer, exit: Awaited<AppServer["exited"]>) =>
+        this.#onServerExit(server, exit),
+    };
+    this.#pool = options.pool ? options.pool(poolOptions) : new CodexPool(poolOptions);
+    this.#legacy = new LegacyTasks({ store: options.store, log: options.log });
+  }
+
+  /** The app-servers that run now (for server-info). */
+  codexServers(): Promise<Array<{ pid: number; codex_home: string; version: string }>> {
+    return this.#pool.list();
+  }
+
+  /**
+   * Loads the tasks on disk without reading their event logs (those load lazily): final tasks as
+   * they are, running ones of an earlier supervisor `interrupted`, queued ones back in the queue.
+   */
+  async init(): Promise<void> {
+    const { store, log } = this.#options;
+    await store.init();
+    const metas = await store.loadAll((id, error) =>
+      log.warning(`Cannot read task "${id}": ${messageOf(error)}`)
+    );
+    metas.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    for (const meta of metas) {
+      const record = this.#addRecord(meta, null);
+      if (isFinal(meta.phase)) {
+        this.#loadRunLater(record);
+      } else if (meta.engine !== "app-server" && meta.pid !== null) {
+        // A codex exec of codex-swarm 0.1: followed to its end, then recorded.
+        this.#legacy.follow(meta, (final, run) => {
+          record.meta = final;
+          if (run) record.run = { ...initialTurnState(), ...run };
+          this.#save(record);
+          record.done.resolve();
+          this.#emit(record, `Task ${final.phase}`);
+        });
+      } else if (meta.phase === "queued" || meta.startedAt === null) {
+        meta.phase = "queued";
+        record.session = meta.session
+          ? { ...meta.session }
+          : { ...this.#options.fallbackSession, id: "upgraded" };
+        this.#queue.push(record.session.id, meta.id);
+      } else {
+        this.#interrupt(
+          record,
+          "The supervisor that ran this task stopped while it ran" +
+            (meta.threadId
+              ? `; its thread ${meta.threadId} can be continued with codex-reply`
+              : " before Codex started its thread"),
+        );
+      }
+    }
+    this.#pump();
+    const sweepMs = Math.min(
+      600_000,
+      Math.max(1000, this.#options.config.taskMaxAgeS * 250),
+    );
+    this.#sweepTimer = setInterval(() => {
+      this.sweep().catch((error) => log.error(`Sweep failed: ${error}`));
+    }, sweepMs);
+  }
+
+  /** Stops the engine: running turns end with their app-servers (their threads stay resumable). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweepTimer);
+    this.#legacy.close();
+    for (const record of this.#tasks.values()) clearTimeout(record.timer);
+    await this.#pool[Symbol.asyncDispose]();
+    await Promise.all([...this.#tasks.values()].map((r) => r.saving));
+  }
+
+  /** Whether any task is unfinished (the supervisor stays while one is). */
+  hasUnfinished(): boolean {
+    return [...this.#tasks.values()].some((r) => !isFinal(r.meta.phase));
+  }
+
+  /** Makes a session known, so questions of tasks whose session went away can go to it. */
+  attachSession(session: Session): void {
+    this.#sessions.set(session.id, session);
+  }
+
+  /** Forgets a session (its client went away); its pending questions wait for another. */
+  detachSession(id: string): void {
+    this.#sessions.delete(id);
+    for (const record of this.#tasks.values()) {
+      if (record.session?.id === id) record.session = null;
+      if (record.pending?.askedBy === id) record.pending.askedBy = null;
+    }
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async start(request: TaskRequest, session?: Session): Promise<TaskSnapshot> {
+    if (!session) throw new Error("Cannot start a task without a session");
+    const id = newTaskId();
+    const cwd = await this.#resolveCwd(request.cwd, session.cwd);
+    if (request.threadId !== undefined) {
+      const running = this.#byThread.get(request.threadId);
+      if (running !== undefined) {
+        throw new Error(
+          `Cannot reply on thread "${request.threadId}" as task ${running} still runs on it: ` +
+            `use codex_steer {task_id: "${running}", prompt} to add to its turn`,
+        );
+      }
+    }
+    // Everything that can be checked is checked before anything is created.
+    buildThreadParams(request, session.defaults, { cwd, codexHome: codexHomeOf(session.env) });
+    let worktree: WorktreeInfo | null = null;
+    let runCwd = cwd;
+    const inherited = request.threadId !== undefined && request.worktree !== false
+      ? this.#worktreeOfThread(request.threadId)
+      : null;
+    if (inherited) {
+      worktree = inherited;
+      runCwd = inherited.cwd;
+    } else if (request.worktree) {
+      worktree = await this.#options.worktrees.create(id, cwd, request.base);
+      runCwd = worktree.cwd;
+    }
+    const meta: TaskMeta = {
+      version: 1,
+      engine: "app-server",
+      id,
+      phase: "queued",
+      request: { ...request, cwd },
+      createdAt: nowIso(),
+      startedAt: null,
+      endedAt: null,
+      deadline: null,
+      cwd: runCwd,
+      argv: null,
+      pid: null,
+      pidStartTime: null,
+      exit: null,
+      threadId: request.threadId ?? null,
+      turnId: null,
+      finalMessage: null,
+      failure: null,
+      cancelRequested: false,
+      timedOut: false,
+      worktree,
+      worktreeOutcome: null,
+      owner: null,
+      session: sessionRecord(session),
+      answered: [],
+    };
+    try {
+      await this.#options.store.create(meta);
+    } catch (error) {
+      if (worktree && !inherited) await this.#options.worktrees.discard(worktree).catch(() => {});
+      throw error;
+    }
+    const record = this.#addRecord(meta, session);
+    this.#options.log.info(`Task ${id} created`, {
+      session: session.id,
+      worktree: worktree?.branch ?? null,
+      ...(this.#options.log.enabled("debug") ? { prompt: request.prompt } : {}),
+    });
+    this.#queue.push(session.id, id);
+    this.#pump();
+    this.#emit(record, null);
+    return this.#snapshot(record);
+  }
+
+  get(id: string): TaskSnapshot | undefined {
+    const record = this.#tasks.get(id);
+    return record ? this.#snapshot(record) : undefined;
+  }
+
+  list(phases?: readonly Phase[]): TaskSnapshot[] {
+    return [...this.#tasks.values()]
+      .filter((r) => !phases || phases.includes(r.meta.phase))
+      .sort((a, b) => b.meta.createdAt.localeCompare(a.meta.createdAt))
+      .map((r) => this.#snapshot(r));
+  }
+
+  async finished(id: string): Promise<TaskSnapshot> {
+    const record = this.#require(id, "wait for");
+    await record.done.promise;
+    return this.#snapshot(record);
+  }
+
+  /**
+   * Waits until all (or any) of the tasks are final, or one of them has a question this session
+   * was not yet told of (`sessionId`), or the timeout passes or the signal aborts.
+   */
+  wait(
+    ids: string[],
+    options: { mode: "all" | "any"; timeoutMs: number; signal?: AbortSignal; sessionId?: string },
+  ): Promise<WaitResult & { questions: Array<{ task_id: string } & PendingQuestionView> }> {
+    const records = ids.map((id) => this.#require(id, "wait for"));
+    const unreported = () =>
+      options.sessionId === undefined
+        ? []
+        : records.filter((r) =>
+          r.pending !== null && !r.pending.reportedTo.has(options.sessionId!)
+        );
+    const holds = () =>
+      options.mode === "all"
+        ? records.every((r) => isFinal(r.meta.phase))
+        : records.some((r) => isFinal(r.meta.phase));
+    const result = (satisfied: boolean) => {
+      const asked = unreported();
+      for (const r of asked) r.pending!.reportedTo.add(options.sessionId!);
+      return {
+        satisfied,
+        tasks: records.map((r) => this.#snapshot(r)),
+        questions: asked.map((r) => ({ task_id: r.meta.id, ...r.pending!.view })),
+      };
+    };
+    if (records.length === 0 || holds() || unreported().length > 0) {
+      return Promise.resolve(result(holds()));
+    }
+    return new Promise((resolve) => {
+      const signal = AbortSignal.any([
+        AbortSignal.timeout(options.timeoutMs),
+        ...(options.signal ? [options.signal] : []),
+      ]);
+      const finish = () => {
+        off();
+        signal.removeEventListener("abort", finish);
+        resolve(result(holds()));
+      };
+      const off = this.onChange((task) => {
+        if (!ids.includes(task.meta.id)) return;
+        if (holds() || unreported().length > 0) finish();
+      });
+      signal.addEventListener("abort", finish, { once: true });
+    });
+  }
+
+  async cancel(id: string): Promise<CancelResult & { previousPhase: Phase }> {
+    const record = this.#require(id, "cancel");
+    const previousPhase = record.meta.phase;
+    if (isFinal(previousPhase)) {
+      return { alreadyFinished: true, previousPhase, task: this.#snapshot(record) };
+    }
+    record.meta.cancelRequested = true;
+    if (previousPhase === "queued") {
+      this.#queue.remove(id);
+      record.meta.failure = "Cancelled while queued: Codex never started";
+      await this.#finalize(record);
+    } else {
+      this.#save(record);
+      this.#stopTurn(record);
+    }
+    await record.done.promise;
+    return { alreadyFinished: false, previousPhase, task: this.#snapshot(record) };
+  }
+
+  /** Adds a prompt to a task's running turn. */
+  async steer(id: string, prompt: string): Promise<TaskSnapshot> {
+    const record = this.#require(id, "steer");
+    const { meta } = record;
+    if (isFinal(meta.phase)) {
+      throw new Error(
+        `Cannot steer task "${id}" as it is ${meta.phase}: ` +
+          (meta.threadId
+            ? `use codex-reply {threadId: "${meta.threadId}", prompt} to continue its thread`
+            : "it has no thread to continue"),
+      );
+    }
+    if (meta.phase === "queued" || !record.server || !meta.threadId || !meta.turnId) {
+      throw new Error(
+        `Cannot steer task "${id}" as its turn has not started yet (phase ${meta.phase}): ` +
+          "try again in a moment",
+      );
+    }
+    await record.server.request("turn/steer", {
+      threadId: meta.threadId,
+      expectedTurnId: meta.turnId,
+      input: [{ type: "text", text: prompt, text_elements: [] }],
+    });
+    this.#emit(record, `Steered: ${firstLine(prompt)}`);
+    return this.#snapshot(record);
+  }
+
+  /** Answers the question a task waits on. `by` says who answered (for the record). */
+  answer(id: string, decision: Decision, by: string): TaskSnapshot {
+    const record = this.#require(id, "answer the question of");
+    if (!record.pending) {
+      throw new Error(
+        `Cannot answer for task "${id}" as it has no pending question (phase ${record.meta.phase})`,
+      );
+    }
+    record.pending.answer(decision, by);
+    return this.#snapshot(record);
+  }
+
+  /**
+   * Offers the pending questions of these tasks to `session` when the session that was asked is
+   * gone (a client restarted): the next session that calls a tool on a task is asked instead.
+   */
+  offerQuestions(ids: string[], session: Session): void {
+    for (const id of ids) {
+      const record = this.#tasks.get(id);
+      if (record?.pending && record.pending.askedBy === null) this.#ask(record, session);
+    }
+  }
+
+  /** Removes final tasks older than the maximum age, with their worktrees when all is committed. */
+  async sweep(): Promise<string[]> {
+    const { config, store, worktrees, log } = this.#options;
+    const cutoff = Date.now() - config.taskMaxAgeS * 1000;
+    const removed: string[] = [];
+    for (const record of [...this.#tasks.values()]) {
+      const { meta } = record;
+      if (!isFinal(meta.phase) || meta.endedAt === null) continue;
+      if (Date.parse(meta.endedAt) > cutoff) continue;
+      if (meta.worktree) {
+        const inUse = [...this.#tasks.values()].some((r) =>
+          r !== record && r.meta.worktree?.path === meta.worktree!.path
+        );
+        if (inUse) continue;
+        try {
+          if (!(await worktrees.isClean(meta.worktree))) continue;
+          await worktrees.removeWorktreeKeepBranch(meta.worktree);
+          if (!(await worktrees.branchHasUnmergedCommits(meta.worktree))) {
+            await worktrees.discard(meta.worktree);
+          }
+        } catch (error) {
+          log.warning(`Cannot clean up the worktree of task ${meta.id}: ${error}`);
+          continue;
+        }
+      }
+      await store.remove(meta.id);
+      this.#tasks.delete(meta.id);
+      removed.push(meta.id);
+    }
+    if (removed.length > 0) log.info(`Removed ${removed.length} old task(s)`, { removed });
+    return removed;
+  }
+
+  // ---- internals ----
+
+  #addRecord(meta: TaskMeta, session: Session | null): TaskRecord {
+    const record: TaskRecord = {
+      meta,
+      run: initialTurnState(),
+      session,
+      server: null,
+      done: Promise.withResolvers<void>(),
+      turnEnded: Promise.withResolvers<void>(),
+      changes: new Map(),
+      pending: null,
+      questions: 0,
+      budgetMs: null,
+      clockSince: null,
+      timer: undefined,
+      saving: Promise.resolve(),
+      serverGone: null,
+    };
+    if (isFinal(meta.phase)) record.done.resolve();
+    this.#tasks.set(meta.id, record);
+    return record;
+  }
+
+  /** Loads a final task's state in the background (its saved state, or a legacy event log). */
+  #loadRunLater(record: TaskRecord): void {
+    const { meta } = record;
+    const load = meta.engine === "app-server"
+      ? this.#options.store.readRun(meta.id)
+      : this.#legacy.replay(meta);
+    load.then((run) => {
+      if (run) record.run = { ...initialTurnState(), ...run };
+    }).catch((error) => this.#options.log.warning(`Cannot load task ${meta.id}: ${error}`));
+  }
+
+  #require(id: string, verb: string): TaskRecord {
+    const record = this.#tasks.get(id);
+    if (!record) throw new Error(`Cannot ${verb} task "${id}" as no such task is known`);
+    return record;
+  }
+
+  async #resolveCwd(cwd: string | undefined, sessionCwd: string): Promise<string> {
+    const path = cwd === undefined
+      ? sessionCwd
+      : cwd.startsWith("/")
+      ? cwd
+      : `${sessionCwd.replace(/\/$/, "")}/${cwd}`;
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(path);
+    } catch {
+      throw new Error(`Cannot use cwd "${path}" as it does not exist`);
+    }
+    if (!info.isDirectory) throw new Error(`Cannot use cwd "${path}" as it is not a directory`);
+    return await Deno.realPath(path);
+  }
+
+  #worktreeOfThread(threadId: string): WorktreeInfo | null {
+    const owners = [...this.#tasks.values()]
+      .filter((r) => r.meta.threadId === threadId && r.meta.worktree)
+      .sort((a, b) => b.meta.createdAt.localeCompare(a.meta.createdAt));
+    return owners[0]?.meta.worktree ?? null;
+  }
+
+  #snapshot(record: TaskRecord): TaskSnapshot {
+    const { meta } = record;
+    const from = Date.parse(meta.startedAt ?? meta.createdAt);
+    const to = meta.endedAt ? Date.parse(meta.endedAt) : Date.now();
+    return {
+      meta: structuredClone(meta),
+      run: record.run,
+      stderrTail: "",
+      elapsedMs: Math.max(0, to - from),
+      question: record.pending ? { ...record.pending.view } : null,
+    };
+  }
+
+  #emit(record: TaskRecord, step: string | null): void {
+    if (this.#listeners.size === 0) return;
+    const snapshot = this.#snapshot(record);
+    for (const listener of this.#listeners) {
+      try {
+        listener(snapshot, step);
+      } catch (error) {
+        this.#options.log.warning(`A task listener failed: ${error}`);
+      }
+    }
+  }
+
+  #save(record: TaskRecord): Promise<void> {
+    const copy = structuredClone(record.meta);
+    record.saving = record.saving
+      .then(() => this.#options.store.save(copy))
+      .catch((error) =>
+        this.#options.log.error(`Cannot save task ${copy.id}: ${error}`, { id: copy.id })
+      );
+    return record.saving;
+  }
+
+  #pump(): void {
+    while (!this.#closed && this.#active.size < this.#options.config.maxParallel) {
+      const id = this.#queue.shift();
+      if (id === undefined) return;
+      const record = this.#tasks.get(id);
+      if (!record || record.meta.phase !== "queued") continue;
+      this.#active.add(id);
+      this.#run(record).catch(async (error) => {
+        this.#options.log.error(`Task ${id} failed: ${error?.stack ?? error}`);
+        record.meta.failure ??= messageOf(error);
+        await this.#finalize(record);
+      });
+    }
+  }
+
+  /** Runs one task: its thread and turn, until the turn ends; then records the end. */
+  async #run(record: TaskRecord): Promise<void> {
+    const { meta } = record;
+    const session = record.session ?? meta.session ?? this.#options.fallbackSession;
+    meta.phase = "starting";
+    meta.startedAt = nowIso();
+    const timeoutS = meta.request.timeoutS ?? session.taskTimeoutS;
+    record.budgetMs = timeoutS > 0 ? timeoutS * 1000 : null;
+    this.#runClock(record);
+    await this.#save(record);
+    this.#emit(record, "Starting Codex");
+    const server = await this.#pool.get(session.env);
+    record.server = server;
+    if (meta.cancelRequested || meta.timedOut) return await this.#finalize(record);
+    const params = buildThreadParams(meta.request, session.defaults, {
+      cwd: meta.cwd!,
+      codexHome: server.info.codexHome,
+    });
+    let threadId: string;
+    if (meta.threadId !== null) {
+      try {
+        await server.request("thread/resume", { threadId: meta.threadId, ...params.thread });
+      } catch (error) {
+        throw new Error(
+          `Cannot continue thread "${meta.threadId}" as Codex cannot resume it: ${
+            messageOf(error)
+          }`,
+        );
+      }
+      threadId = meta.threadId;
+    } else {
+      const started = await server.request("thread/start", params.thread) as {
+        thread: { id: string };
+      };
+      threadId = started.thread.id;
+      meta.threadId = threadId;
+    }
+    this.#byThread.set(threadId, meta.id);
+    if (meta.cancelRequested || meta.timedOut) return await this.#finalize(record);
+    const turn = await server.request("turn/start", { threadId, input: params.input }) as {
+      turn: { id: string };
+    };
+    meta.turnId = turn.turn.id;
+    if (meta.phase === "starting") meta.phase = "running";
+    this.#save(record);
+    this.#options.log.info(`Task ${meta.id} running`, { threadId, turnId: meta.turnId });
+    this.#emit(record, null);
+    if (meta.cancelRequested || meta.timedOut) this.#stopTurn(record);
+    await record.turnEnded.promise;
+    await this.#finalize(record);
+  }
+
+  /** Starts (or restarts) the time-limit clock with what is left of the budget. */
+  #runClock(record: TaskRecord): void {
+    if (record.budgetMs === null || record.clockSince !== null) return;
+    record.clockSince = Date.now();
+    const ms = record.budgetMs;
+    record.meta.deadline = new Date(Date.now() + ms).toISOString();
+    record.timer = setTimeout(() => {
+      if (isFinal(record.meta.phase)) return;
+      record.meta.timedOut = true;
+      this.#options.log.warning(`Task ${record.meta.id} reached its time limit`);
+      this.#save(record);
+      this.#stopTurn(record);
+    }, ms);
+  }
+
+  /** Stops the clock while Codex waits for an answer: that time does not count. */
+  #pauseClock(record: TaskRecord): void {
+    if (record.budgetMs === null || record.clockSince === null) return;
+    clearTimeout(record.timer);
+    record.budgetMs = Math.max(0, record.budgetMs - (Date.now() - record.clockSince));
+    record.clockSince = null;
+    record.meta.deadline = null;
+  }
+
+  /** Ends the task's turn and every process it started; the turn's end finalizes the task. */
+  #stopTurn(record: TaskRecord): void {
+    const { meta } = record;
+    if (record.pending) record.pending.answer("cancel", "codex-swarm");
+    if (!record.server || !meta.threadId) return; // #run checks the flags after each step
+    if (!meta.turnId) return;
+    stopTurn(record.server, meta.threadId, meta.turnId).catch((error) => {
+      this.#options.log.warning(`Cannot stop the turn of task ${meta.id}: ${error}`);
+    }).finally(() => {
+      // Should Codex not report the end of the turn, the stop still ends the task.
+      setTimeout(() => record.turnEnded.resolve(), 2000);
+    });
+  }
+
+  #recordFor(event: AppServerEvent | ServerRequest): TaskRecord | undefined {
+    const threadId = threadIdOf(event);
+    const id = threadId === null ? undefined : this.#byThread.get(threadId);
+    return id === undefined ? undefined : this.#tasks.get(id);
+  }
+
+  #onEvent(_server: AppServer, event: AppServerEvent): void {
+    const record = this.#recordFor(event);
+    if (!record || isFinal(record.meta.phase)) return;
+    const before = record.run;
+    record.run = applyEvent(before, event);
+    if (event.kind === "event" && event.method === "item/started") {
+      const item = event.params.item as { type?: string; id?: string; changes?: unknown };
+      if (item.type === "fileChange" && typeof item.id === "string") {
+        record.changes.set(item.id, (Array.isArray(item.changes) ? item.changes : []) as never);
+      }
+    }
+    if (event.kind === "event" && event.method === "turn/completed") {
+      const turnId = event.params.turn.id;
+      if (record.meta.turnId === null || record.meta.turnId === turnId) {
+        record.turnEnded.resolve();
+      }
+    }
+    this.#emit(record, describeStep(before, record.run, event));
+  }
+
+  /** A question of Codex: the task waits for an answer from its session, any client or top. */
+  #onRequest(_server: AppServer, request: ServerRequest): Promise<unknown> {
+    const record = this.#recordFor(request);
+    if (!record || isFinal(record.meta.phase)) {
+      return Promise.reject(
+        new Error(`codex-swarm has no running task on thread ${threadIdOf(request)}`),
+      );
+    }
+    const question = describeQuestion(
+      request.method,
+      (request.params ?? {}) as Record<string, unknown>,
+      record.changes,
+    );
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    const view: PendingQuestionView = {
+      id: `q${++record.questions}`,
+      kind: question.kind,
+      message: question.message,
+      ...(question.command ? { command: question.command } : {}),
+      ...(question.cwd ? { cwd: question.cwd } : {}),
+      ...(question.reason ? { reason: question.reason } : {}),
+      ...(question.files ? { files: question.files } : {}),
+      ...(question.diff ? { diff: question.diff } : {}),
+      since: nowIso(),
+    };
+    const pending: Pending = {
+      view,
+      question,
+      reportedTo: new Set(),
+      askedBy: null,
+      answer: (decision, by) => {
+        if (record.pending !== pending) return;
+        record.pending = null;
+        const answered: AnsweredQuestion = {
+          kind: question.kind,
+          message: question.message,
+          decision,
+          by,
+          at: nowIso(),
+        };
+        record.meta.answered = [...(record.meta.answered ?? []), answered].slice(-MAX_ANSWERED);
+        if (record.meta.phase === "waiting_approval") record.meta.phase = "running";
+        this.#runClock(record);
+        this.#save(record);
+        this.#emit(record, `Answered ${decision}: ${firstLine(question.message, 120)}`);
+        try {
+          resolve(replyFor(question, decision));
+        } catch (error) {
+          reject(error);
+        }
+      },
+    };
+    record.pending = pending;
+    record.meta.phase = "waiting_approval";
+    this.#pauseClock(record);
+    this.#save(record);
+    this.#emit(record, `Waiting for an answer: ${firstLine(question.message, 120)}`);
+    const session = record.session ?? null;
+    if (session) this.#ask(record, session);
+    return promise;
+  }
+
+  /** Asks `session`'s client (MCP elicitation) to answer the task's pending question. */
+  #ask(record: TaskRecord, session: Session): void {
+    const pending = record.pending;
+    if (!pending || !session.ask) return;
+    pending.askedBy = session.id;
+    session.ask({ taskId: record.meta.id, ...pending.view }).then((decision) => {
+      if (decision !== null) pending.answer(decision, "elicitation");
+      else if (pending.askedBy === session.id) pending.askedBy = null;
+    }).catch((error) => {
+      this.#options.log.warning(`Cannot ask session ${session.id}: ${error}`);
+      if (pending.askedBy === session.id) pending.askedBy = null;
+    });
+  }
+
+  #onServerExit(server: AppServer, exit: Awaited<AppServer["exited"]>): void {
+    for (const record of this.#tasks.values()) {
+      if (record.server !== server || isFinal(record.meta.phase)) continue;
+      record.serverGone = `Codex app-server (pid ${server.pid}) exited (${
+        exit.signal ?? `code ${exit.code}`
+      }) while the task ran`;
+      record.turnEnded.resolve();
+    }
+  }
+
+  /** Marks an unfinished task of an earlier supervisor `interrupted`. */
+  #interrupt(record: TaskRecord, cause: string): void {
+    const { meta } = record;
+    meta.phase = "interrupted";
+    meta.failure = cause;
+    meta.endedAt = nowIso();
+    record.done.resolve();
+    this.#save(record);
+    this.#loadRunLater(record);
+  }
+
+  /** Decides the final phase from what is known, commits the worktree, saves, tells listeners. */
+  async #finalize(record: TaskRecord): Promise<void> {
+    const { meta, run } = record;
+    if (isFinal(meta.phase)) return;
+    clearTimeout(record.timer);
+    record.pending?.answer("cancel", "codex-swarm");
+    let phase: Phase;
+    if (meta.cancelRequested) {
+      phase = "cancelled";
+    } else if (meta.timedOut) {
+      phase = "timed_out";
+      meta.failure = `Codex did not finish within the task's time limit (${
+        meta.request.timeoutS ?? meta.session?.taskTimeoutS
+      } s of running time; time waiting for answers does not count)`;
+    } else if (run.turnStatus === "completed") {
+      phase = "completed";
+    } else if (run.turnStatus === "failed") {
+      phase = "failed";
+      meta.failure = run.failure ?? "Codex reported the turn failed";
+    } else if (run.turnStatus === "interrupted") {
+      phase = "interrupted";
+      meta.failure = record.serverGone ?? "Codex interrupted the turn";
+    } else if (record.serverGone) {
+      phase = "failed";
+      meta.failure = record.serverGone;
+    } else {
+      phase = "failed";
+      meta.failure ??= "Codex ended without finishing the turn";
+    }
+    meta.finalMessage = run.finalMessage;
+    if (meta.worktree && meta.request.commit !== false && meta.startedAt !== null) {
+      meta.worktreeOutcome = await this.#commitWorktree(meta, meta.worktree);
+    }
+    meta.phase = phase;
+    meta.endedAt = nowIso();
+    if (meta.threadId !== null && this.#byThread.get(meta.threadId) === meta.id) {
+      this.#byThread.delete(meta.threadId);
+    }
+    await this.#options.store.saveRun(meta.id, run).catch((error) =>
+      this.#options.log.warning(`Cannot save the state of task ${meta.id}: ${error}`)
+    );
+    await this.#save(record);
+    this.#active.delete(meta.id);
+    record.server = null;
+    this.#options.log.info(`Task ${meta.id} ${phase}`, { failure: meta.failure });
+    record.done.resolve();
+    this.#emit(record, `Task ${phase.replace("_", " ")}`);
+    this.#pump();
+  }
+
+  async #commitWorktree(meta: TaskMeta, info: WorktreeInfo): Promise<WorktreeOutcome> {
+    const { worktrees } = this.#options;
+    try {
+      const { commit } = await worktrees.commitAll(
+        info,
+        `codex-swarm: task ${meta.id}: ${firstLine(meta.request.prompt)}`,
+      );
+      const summary = await worktrees.diffSummary(info);
+      return { commit, ...summary };
+    } catch (error) {
+      const message = messageOf(error);
+      this.#options.log.error(`Cannot commit the worktree of task ${meta.id}: ${message}`);
+      return { commit: null, files: [], insertions: 0, deletions: 0, error: message };
+    }
+  }
+}
+
+/** The CODEX_HOME an environment gives Codex. */
+export function codexHomeOf(env: Record<string, string>): string {
+  return env.CODEX_HOME ?? `${env.HOME ?? ""}/.codex`;
+}

@@ -1,0 +1,102 @@
+/**
+ * One `codex app-server` per distinct Codex environment (binary, CODEX_HOME and the environment it
+ * gets), started on first use, shared by every task of that environment, and started again after
+ * it exits. Two sessions with different keys in their environment never share a server.
+ *
+ * @example
+ * ```ts
+ * const pool = new CodexPool({ bin: "codex", log, onEvent, onRequest, onExit });
+ * const server = await pool.get(session.env);
+ * await server.request("thread/start", { cwd: "/repo" });
+ * ```
+ * @module
+ */
+
+import { AppServer } from "../codex/app_server.ts";
+import type { AppServerEvent, ServerRequest } from "../codex/events.ts";
+import type { Logger } from "../log.ts";
+
+/** How an app-server ended. */
+export type AppServerExit = Awaited<AppServer["exited"]>;
+
+/** What {@link CodexPool} needs. */
+export interface CodexPoolOptions {
+  /** The Codex executable. */
+  bin: string;
+  log: Logger;
+  /** Every notification of every server. */
+  onEvent: (server: AppServer, event: AppServerEvent) => void;
+  /** Every server-to-client request; the value is the reply. */
+  onRequest: (server: AppServer, request: ServerRequest) => Promise<unknown>;
+  /** A server exited (crashed or was closed). */
+  onExit: (server: AppServer, exit: AppServerExit) => void;
+}
+
+/** The key of an environment: the same key, the same server. */
+function envKey(bin: string, env: Record<string, string>): string {
+  return JSON.stringify([bin, Object.entries(env).sort(([a], [b]) => a.localeCompare(b))]);
+}
+
+/** The running app-servers, by environment. */
+export class CodexPool implements AsyncDisposable {
+  #options: CodexPoolOptions;
+  #servers = new Map<string, Promise<AppServer>>();
+  #closed = false;
+
+  constructor(options: CodexPoolOptions) {
+    this.#options = options;
+  }
+
+  /** The server for `env`, started if none runs. Rejects with the start error. */
+  get(env: Record<string, string>): Promise<AppServer> {
+    if (this.#closed) return Promise.reject(new Error("Cannot start Codex: the engine is closing"));
+    const key = envKey(this.#options.bin, env);
+    const running = this.#servers.get(key);
+    if (running) return running;
+    const starting = this.#start(key, env);
+    this.#servers.set(key, starting);
+    // A failed start is not kept: the next task tries again.
+    starting.catch(() => {
+      if (this.#servers.get(key) === starting) this.#servers.delete(key);
+    });
+    return starting;
+  }
+
+  async #start(key: string, env: Record<string, string>): Promise<AppServer> {
+    const { bin, log, onEvent, onRequest, onExit } = this.#options;
+    const server = await AppServer.start({ bin, env, log });
+    server.onEvent((event) => onEvent(server, event));
+    server.setRequestHandler((request) => onRequest(server, request));
+    log.info(`Codex app-server started`, {
+      pid: server.pid,
+      codexHome: server.info.codexHome,
+      version: server.info.version,
+    });
+    server.exited.then((exit) => {
+      if (this.#servers.get(key) !== undefined) this.#servers.delete(key);
+      if (!this.#closed) log.warning(`Codex app-server ${server.pid} exited`, { ...exit });
+      onExit(server, exit);
+    });
+    return server;
+  }
+
+  /** The servers that run now, for server-info. */
+  async list(): Promise<Array<{ pid: number; codex_home: string; version: string }>> {
+    const settled = await Promise.allSettled(this.#servers.values());
+    return settled.flatMap((s) =>
+      s.status === "fulfilled"
+        ? [{ pid: s.value.pid, codex_home: s.value.info.codexHome, version: s.value.info.version }]
+        : []
+    );
+  }
+
+  /** Stops every server. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#closed = true;
+    const settled = await Promise.allSettled(this.#servers.values());
+    this.#servers.clear();
+    await Promise.all(
+      settled.flatMap((s) => s.status === "fulfilled" ? [s.value.close()] : []),
+    );
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The queue of tasks waiting for a free slot, fair across sessions: each session has its own FIFO
+ * and the sessions take turns (round robin), so one client's 64 tasks do not starve another's.
+ *
+ * @example
+ * ```ts
+ * const queue = new FairQueue();
+ * queue.push("s1", "a"); queue.push("s1", "b"); queue.push("s2", "c");
+ * queue.shift(); // "a"
+ * queue.shift(); // "c"
+ * queue.shift(); // "b"
+ * ```
+ * @module
+ */
+
+/** Task ids waiting to start, one FIFO per session, served in turn. */
+export class FairQueue {
+  /** Session id -> its waiting task ids, oldest first. Map order is the round-robin order. */
+  #lanes = new Map<string, string[]>();
+
+  /** How many tasks wait. */
+  get size(): number {
+    let n = 0;
+    for (const lane of this.#lanes.values()) n += lane.length;
+    return n;
+  }
+
+  /** Adds a task at the end of its session's lane. */
+  push(sessionId: string, taskId: string): void {
+    const lane = this.#lanes.get(sessionId);
+    if (lane) lane.push(taskId);
+    else this.#lanes.set(sessionId, [taskId]);
+  }
+
+  /** Takes the next task: the oldest of the session whose turn it is; undefined when empty. */
+  shift(): string | undefined {
+    for (const [sessionId, lane] of this.#lanes) {
+      const id = lane.shift();
+      // The session goes to the back of the round (or leaves it when its lane is empty).
+      this.#lanes.delete(sessionId);
+      if (lane.length > 0) this.#lanes.set(sessionId, lane);
+      if (id !== undefined) return id;
+    }
+    return undefined;
+  }
+
+  /** Removes a task wherever it waits; says whether it was there. */
+  remove(taskId: string): boolean {
+    for (const [sessionId, lane] of this.#lanes) {
+      const at = lane.indexOf(taskId);
+      if (at < 0) continue;
+      lane.splice(at, 1);
+      if (lane.length === 0) this.#lanes.delete(sessionId);
+      return true;
+    }
+    return false;
+  }
+
+  /** Whether the task waits here. */
+  has(taskId: string): boolean {
+    for (const lane of this.#lanes.values()) if (lane.includes(taskId)) return true;
+    return false;
+  }
+
+  /** The position (0 = next) the task would start at, or -1 when it does not wait. */
+  positionOf(taskId: string): number {
+    const copy = new FairQueue();
+    for (const [sessionId, lane] of this.#lanes) for (const id of lane) copy.push(sessionId, id);
+    for (let i = 0;; i++) {
+      const id = copy.shift();
+      if (id === undefined) return -1;
+      if (id === taskId) return i;
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { FairQueue } from "./fair_queue.ts";
+
+Deno.test("FairQueue serves sessions in turn, each in FIFO order", () => {
+  const queue = new FairQueue();
+  for (let i = 0; i < 4; i++) queue.push("busy", `b${i}`);
+  queue.push("quiet", "q0");
+  queue.push("quiet", "q1");
+  assertEquals(queue.size, 6);
+  assertEquals(queue.positionOf("q0"), 1);
+  const order = [];
+  for (let id = queue.shift(); id !== undefined; id = queue.shift()) order.push(id);
+  assertEquals(order, ["b0", "q0", "b1", "q1", "b2", "b3"]);
+  assertEquals(queue.size, 0);
+});
+
+Deno.test("FairQueue removes a waiting task and forgets empty lanes", () => {
+  const queue = new FairQueue();
+  queue.push("a", "1");
+  queue.push("b", "2");
+  assertEquals(queue.remove("1"), true);
+  assertEquals(queue.remove("1"), false);
+  assertEquals(queue.has("2"), true);
+  assertEquals(queue.positionOf("1"), -1);
+  assertEquals(queue.shift(), "2");
+  assertEquals(queue.shift(), undefined);
+});
