@@ -158,10 +158,10 @@ function descendants(root: number): number[] {
 /**
  * Sends a signal through the system's `kill` program. Deno lets a program signal processes only
  * with unrestricted `--allow-run`; running `kill` needs just `--allow-run=kill`, so the server's
- * permissions stay scoped. Targets that are gone already are ignored. Returns whether `kill`
- * reported success for every target.
+ * permissions stay scoped. Targets that are gone already are ignored; a negative target is a
+ * process group. Returns whether `kill` reported success for every target.
  */
-function sendSignal(targets: number[], signal: Deno.Signal | "0"): boolean {
+export function sendSignal(targets: number[], signal: Deno.Signal | "0"): boolean {
   if (targets.length === 0) return true;
   const name = signal.replace(/^SIG/, "");
   try {

@@ -1,0 +1,429 @@
+/**
+ * What `codex app-server` sends unasked: notifications ({@link AppServerEvent}) and requests to the
+ * client ({@link ServerRequest}), validated with zod into one tagged union each, on `method`.
+ *
+ * Only the fields codex-swarm reads are checked; every other field is kept as sent (the schemas
+ * are loose). A notification of a method not listed here is kept as `kind: "unknown"`, one of a
+ * listed method whose params do not fit as `kind: "malformed"`: nothing is ever thrown. The full
+ * protocol of the pinned Codex is in `./protocol/` (generated; see `./protocol/generate.ts`).
+ *
+ * @example
+ * ```ts
+ * const event = parseEvent({ method: "turn/completed", params: { threadId: "t", turn: { id: "u",
+ *   status: "completed", error: null, items: [] } } });
+ * if (event.kind === "event" && event.method === "turn/completed") console.log(event.params.turn.status);
+ * console.log(threadIdOf(event)); // "t"
+ * ```
+ * @module
+ */
+
+import { z } from "zod";
+
+// ---------------------------------------------------------------------------------------------
+// Shared parts
+// ---------------------------------------------------------------------------------------------
+
+/** An error Codex reports for a turn (`TurnError`). */
+export const TurnErrorSchema = z.looseObject({
+  message: z.string(),
+  codexErrorInfo: z.unknown().optional(),
+  additionalDetails: z.string().nullish(),
+});
+/** A turn error. */
+export type TurnError = z.infer<typeof TurnErrorSchema>;
+
+/** The states of a turn. */
+export const TURN_STATUSES = ["inProgress", "completed", "failed", "interrupted"] as const;
+
+/** A turn as notifications carry it (`Turn`; `items` is often empty there). */
+export const TurnSchema = z.looseObject({
+  id: z.string(),
+  status: z.enum(TURN_STATUSES),
+  error: TurnErrorSchema.nullish(),
+  items: z.array(z.unknown()).optional(),
+  startedAt: z.number().nullish(),
+  completedAt: z.number().nullish(),
+  durationMs: z.number().nullish(),
+});
+/** A turn. */
+export type Turn = z.infer<typeof TurnSchema>;
+
+/** Token counts (`TokenUsageBreakdown`). */
+export const TokenUsageBreakdownSchema = z.looseObject({
+  totalTokens: z.number(),
+  inputTokens: z.number(),
+  cachedInputTokens: z.number(),
+  outputTokens: z.number(),
+  reasoningOutputTokens: z.number(),
+});
+/** Token counts. */
+export type TokenUsageBreakdown = z.infer<typeof TokenUsageBreakdownSchema>;
+
+/** A thread's status (`ThreadStatus`). */
+export const ThreadStatusSchema = z.union([
+  z.looseObject({ type: z.literal("active"), activeFlags: z.array(z.string()) }),
+  z.looseObject({ type: z.enum(["notLoaded", "idle", "systemError"]) }),
+  // A status type of a newer Codex.
+  z.looseObject({ type: z.string() }),
+]);
+/** A thread's status. */
+export type ThreadStatus = z.infer<typeof ThreadStatusSchema>;
+
+/** A thread (`Thread`), the fields read here. */
+export const ThreadSchema = z.looseObject({ id: z.string() });
+
+// ---------------------------------------------------------------------------------------------
+// Items
+// ---------------------------------------------------------------------------------------------
+
+const itemBase = { id: z.string() };
+
+/** The prompt (or a steer) as an item. */
+export const UserMessageItemSchema = z.looseObject({
+  ...itemBase,
+  type: z.literal("userMessage"),
+  content: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
+});
+/** An answer of the model. */
+export const AgentMessageItemSchema = z.looseObject({
+  ...itemBase,
+  type: z.literal("agentMessage"),
+  text: z.string(),
+});
+/** Reasoning: summaries and (rarely) raw content. */
+export const ReasoningItemSchema = z.looseObject({
+  ...itemBase,
+  type: z.literal("reasoning"),
+  summary: z.array(z.string()),
+  content: z.array(z.string()).optional(),
+});
+/** A plan the model wrote (plan mode). */
+export const PlanItemSchema = z.looseObject({
+  ...itemBase,
+  type: z.literal("plan"),
+  text: z.string(),
+});
+/** A shell command. `status`: inProgress, completed, failed, declined. */
+export const CommandExecutionItemSchema = z.looseObject({
+  ...itemBase,
+  type: z.literal("commandExecution"),
+  command: z.string(),
+  cwd: z.string().nullish(),
+  processId: z.string().nullish(),
+  status: z.string(),
+  aggregatedOutput: z.string().nullish(),
+  exitCode: z.number().nullish(),
+  durationMs: z.number().nullish(),
+});
+/** One file of a patch; `kind.type` is add, delete or update. */
+export const FileUpdateChangeSchema = z.looseObject({
+  path: z.string(),
+  kind: z.looseObject({ type: z.string(), move_path: z.string().nullish() }),
+  diff: z.string(),
+});
+/** A patch. `status`: inProgress, completed, failed, declined. */
+export const FileChangeItemSchema = z.looseObject({
+  ...itemBase,
+  type: z.literal("fileChange"),
+  changes: z.array(FileUpdateChangeSchema),
+  status: z.string(),
+});
+/** A call of a tool of an MCP server. */
+export const McpToolCallItemSchema = z.looseObject({
+  ...itemBase,
+  type: z.literal("mcpToolCall"),
+  server: z.string(),
+  tool: z.string(),
+  status: z.string(),
+  arguments: z.unknown().optional(),
+  error: z.looseObject({ message: z.string() }).nullish(),
+  durationMs: z.number().nullish(),
+});
+/** A web search. */
+export const WebSearchItemSchema = z.looseObject({
+  ...itemBase,
+  type: z.literal("webSearch"),
+  query: z.string(),
+});
+
+/** The item types read here. */
+export const KNOWN_ITEM_TYPES = [
+  "userMessage",
+  "agentMessage",
+  "reasoning",
+  "plan",
+  "commandExecution",
+  "fileChange",
+  "mcpToolCall",
+  "webSearch",
+] as const;
+
+/** An item of a type not read here (kept as sent, `type` and `id` aside). */
+export interface OtherItem {
+  type: "other";
+  /** The item's own `type`, e.g. `contextCompaction`. */
+  itemType: string;
+  id: string;
+  raw: unknown;
+}
+
+const KnownItemSchema = z.discriminatedUnion("type", [
+  UserMessageItemSchema,
+  AgentMessageItemSchema,
+  ReasoningItemSchema,
+  PlanItemSchema,
+  CommandExecutionItemSchema,
+  FileChangeItemSchema,
+  McpToolCallItemSchema,
+  WebSearchItemSchema,
+]);
+
+/** A thread item: one of the known types, or {@link OtherItem}. */
+export type ThreadItem = z.infer<typeof KnownItemSchema> | OtherItem;
+/** A command item. */
+export type CommandExecutionItem = z.infer<typeof CommandExecutionItemSchema>;
+/** A patch item. */
+export type FileChangeItem = z.infer<typeof FileChangeItemSchema>;
+/** An MCP tool call item. */
+export type McpToolCallItem = z.infer<typeof McpToolCallItemSchema>;
+/** A web search item. */
+export type WebSearchItem = z.infer<typeof WebSearchItemSchema>;
+
+/**
+ * A thread item: a known type checked, any other type kept as {@link OtherItem}. A known type
+ * whose fields do not fit fails (so the notification is `malformed`).
+ */
+export const ThreadItemSchema: z.ZodType<ThreadItem> = z.looseObject({
+  type: z.string(),
+  id: z.string(),
+}).transform((item, ctx): ThreadItem => {
+  if (!(KNOWN_ITEM_TYPES as readonly string[]).includes(item.type)) {
+    return { type: "other", itemType: item.type, id: item.id, raw: item };
+  }
+  const parsed = KnownItemSchema.safeParse(item);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+  }
+  return z.NEVER;
+});
+
+// ---------------------------------------------------------------------------------------------
+// Notifications
+// ---------------------------------------------------------------------------------------------
+
+const turnScoped = { threadId: z.string(), turnId: z.string() };
+const itemDelta = { ...turnScoped, itemId: z.string(), delta: z.string() };
+
+/** The params schema of every notification read here, by method. */
+export const EVENT_PARAMS = {
+  "thread/started": z.looseObject({ thread: ThreadSchema }),
+  "thread/status/changed": z.looseObject({ threadId: z.string(), status: ThreadStatusSchema }),
+  "turn/started": z.looseObject({ threadId: z.string(), turn: TurnSchema }),
+  "turn/completed": z.looseObject({ threadId: z.string(), turn: TurnSchema }),
+  "item/started": z.looseObject({ ...turnScoped, item: ThreadItemSchema }),
+  "item/completed": z.looseObject({ ...turnScoped, item: ThreadItemSchema }),
+  "item/agentMessage/delta": z.looseObject(itemDelta),
+  "item/reasoning/summaryTextDelta": z.looseObject({
+    ...itemDelta,
+    summaryIndex: z.number().optional(),
+  }),
+  "item/commandExecution/outputDelta": z.looseObject(itemDelta),
+  "turn/diff/updated": z.looseObject({ ...turnScoped, diff: z.string() }),
+  "turn/plan/updated": z.looseObject({
+    ...turnScoped,
+    explanation: z.string().nullish(),
+    plan: z.array(z.looseObject({ step: z.string(), status: z.string() })),
+  }),
+  "thread/tokenUsage/updated": z.looseObject({
+    ...turnScoped,
+    tokenUsage: z.looseObject({
+      total: TokenUsageBreakdownSchema,
+      last: TokenUsageBreakdownSchema,
+      modelContextWindow: z.number().nullish(),
+    }),
+  }),
+  "error": z.looseObject({
+    error: TurnErrorSchema,
+    willRetry: z.boolean(),
+    threadId: z.string(),
+    turnId: z.string(),
+  }),
+  "serverRequest/resolved": z.looseObject({
+    threadId: z.string(),
+    requestId: z.union([z.string(), z.number()]),
+  }),
+} as const;
+
+/** A method of a notification read here. */
+export type EventMethod = keyof typeof EVENT_PARAMS;
+
+/** A notification of a known method whose params fit. */
+export type KnownEvent = {
+  [M in EventMethod]: {
+    kind: "event";
+    method: M;
+    params: z.infer<typeof EVENT_PARAMS[M]>;
+    /** When the server sent it (`emittedAtMs`), if it said. */
+    emittedAtMs?: number;
+  };
+}[EventMethod];
+
+/** A notification of a method not read here, or of a known one whose params do not fit. */
+export interface OtherEvent {
+  kind: "unknown" | "malformed";
+  method: string;
+  params: unknown;
+  /** Malformed only: what did not fit. */
+  problem?: string;
+}
+
+/** Every notification of the app-server: tagged on `kind`, then `method`. */
+export type AppServerEvent = KnownEvent | OtherEvent;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function problemOf(error: z.ZodError): string {
+  return error.issues.slice(0, 3).map((issue) =>
+    `${issue.path.length > 0 ? issue.path.join(".") : "params"}: ${issue.message}`
+  ).join("; ");
+}
+
+/**
+ * Reads one notification (`{method, params}`, as the server sends it). Never throws: an unknown
+ * method is `kind: "unknown"`, a known one that does not fit is `kind: "malformed"` (with the
+ * problem), anything that is not a notification at all is `malformed` with method `""`.
+ */
+export function parseEvent(message: unknown): AppServerEvent {
+  if (!isRecord(message) || typeof message.method !== "string") {
+    return { kind: "malformed", method: "", params: message, problem: "not a notification" };
+  }
+  const { method, params } = message;
+  const schema = (EVENT_PARAMS as Record<string, z.ZodType>)[method];
+  if (schema === undefined) return { kind: "unknown", method, params };
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) {
+    return { kind: "malformed", method, params, problem: problemOf(parsed.error) };
+  }
+  const event = { kind: "event", method, params: parsed.data } as KnownEvent;
+  if (typeof message.emittedAtMs === "number") event.emittedAtMs = message.emittedAtMs;
+  return event;
+}
+
+/** The thread an event is about, where the protocol says (also for unknown events). */
+export function threadIdOf(event: AppServerEvent | ServerRequest): string | null {
+  if (event.kind === "event" && event.method === "thread/started") return event.params.thread.id;
+  const params = event.params;
+  if (isRecord(params) && typeof params.threadId === "string") return params.threadId;
+  return null;
+}
+
+/** The turn an event is about, where the protocol says. */
+export function turnIdOf(event: AppServerEvent | ServerRequest): string | null {
+  if (
+    event.kind === "event" && (event.method === "turn/started" || event.method === "turn/completed")
+  ) {
+    return event.params.turn.id;
+  }
+  const params = event.params;
+  if (isRecord(params) && typeof params.turnId === "string") return params.turnId;
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server-to-client requests
+// ---------------------------------------------------------------------------------------------
+
+const requestScoped = { threadId: z.string(), turnId: z.string(), itemId: z.string() };
+
+/** The params schema of every server request read here, by method. */
+export const SERVER_REQUEST_PARAMS = {
+  /** A command wants to run. Answer `{decision}`, one of `availableDecisions`. */
+  "item/commandExecution/requestApproval": z.looseObject({
+    ...requestScoped,
+    command: z.string().nullish(),
+    cwd: z.string().nullish(),
+    reason: z.string().nullish(),
+    availableDecisions: z.array(z.unknown()).nullish(),
+  }),
+  /** A patch wants to apply (its diff is in the fileChange item with `itemId`). `{decision}`. */
+  "item/fileChange/requestApproval": z.looseObject({
+    ...requestScoped,
+    reason: z.string().nullish(),
+    grantRoot: z.string().nullish(),
+  }),
+  /** The model asks for more permissions. Answer `{permissions, scope}`. */
+  "item/permissions/requestApproval": z.looseObject({
+    ...requestScoped,
+    cwd: z.string().nullish(),
+    reason: z.string().nullish(),
+    permissions: z.unknown(),
+  }),
+  /** The model asks the user questions. Answer `{answers: {[questionId]: {answers: string[]}}}`. */
+  "item/tool/requestUserInput": z.looseObject({
+    ...requestScoped,
+    questions: z.array(z.looseObject({
+      id: z.string(),
+      header: z.string().optional(),
+      question: z.string(),
+    })),
+  }),
+  /** An MCP server inside Codex asks. Answer `{action, content, _meta}`. */
+  "mcpServer/elicitation/request": z.looseObject({
+    threadId: z.string(),
+    turnId: z.string().nullish(),
+    serverName: z.string(),
+    mode: z.string(),
+    message: z.string().optional(),
+  }),
+} as const;
+
+/** A method of a server request read here. */
+export type ServerRequestMethod = keyof typeof SERVER_REQUEST_PARAMS;
+
+/** A request id (the server's own, integers from 0). */
+export type RequestId = string | number;
+
+/** A server request of a known method whose params fit. */
+export type KnownServerRequest = {
+  [M in ServerRequestMethod]: {
+    kind: "request";
+    id: RequestId;
+    method: M;
+    params: z.infer<typeof SERVER_REQUEST_PARAMS[M]>;
+  };
+}[ServerRequestMethod];
+
+/** A server request of a method not read here, or one whose params do not fit. */
+export interface OtherServerRequest {
+  kind: "unknown" | "malformed";
+  id: RequestId;
+  method: string;
+  params: unknown;
+  problem?: string;
+}
+
+/** Every request of the server to the client: tagged on `kind`, then `method`. */
+export type ServerRequest = KnownServerRequest | OtherServerRequest;
+
+/**
+ * Reads one server request (`{id, method, params}`). Never throws; see {@link parseEvent}. A
+ * message without a usable id is `malformed` with id -1 (it cannot be answered).
+ */
+export function parseServerRequest(message: unknown): ServerRequest {
+  if (!isRecord(message) || typeof message.method !== "string") {
+    return { kind: "malformed", id: -1, method: "", params: message, problem: "not a request" };
+  }
+  const { method, params } = message;
+  const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : -1;
+  if (id === -1) return { kind: "malformed", id, method, params, problem: "no id" };
+  const schema = (SERVER_REQUEST_PARAMS as Record<string, z.ZodType>)[method];
+  if (schema === undefined) return { kind: "unknown", id, method, params };
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) {
+    return { kind: "malformed", id, method, params, problem: problemOf(parsed.error) };
+  }
+  return { kind: "request", id, method, params: parsed.data } as KnownServerRequest;
+}
