@@ -283,6 +283,18 @@ export class TaskEngine implements Engine {
     return { alreadyFinished: false, task: this.#snapshot(record) };
   }
 
+  /** The exec engine cannot add to a running `codex exec`. */
+  steer(id: string, _prompt: string): Promise<TaskSnapshot> {
+    return Promise.reject(
+      new Error(`Cannot steer task "${id}": the exec engine cannot add to a running turn`),
+    );
+  }
+
+  /** `codex exec` never asks questions. */
+  answer(id: string, _decision: string, _by: string): TaskSnapshot {
+    throw new Error(`Cannot answer for task "${id}" as it has no pending question`);
+  }
+
   /** Removes final tasks older than the maximum age, with their worktree directories. */
   async sweep(): Promise<string[]> {
     const { config, store, worktrees, log } = this.#options;

@@ -77,4 +77,10 @@ export interface Engine {
   onChange(listener: ChangeListener): () => void;
   /** Removes old final tasks. */
   sweep(): Promise<string[]>;
+  /** Adds a prompt to a task's running turn; a clear error when it does not run. */
+  steer(id: string, prompt: string): Promise<TaskSnapshot>;
+  /** Answers the question a task waits on; `by` says who answered. */
+  answer(id: string, decision: Decision, by: string): TaskSnapshot;
+  /** Offers pending questions of these tasks to `session` when nobody is being asked. */
+  offerQuestions?(ids: string[], session: Session): void;
 }

@@ -6,6 +6,7 @@
 
 import { z } from "zod";
 import type { Engine } from "../engine_api.ts";
+import { isFinal, PHASES } from "../task.ts";
 
 /** One or more task ids. */
 export const taskIdsField = z.array(z.string().min(1)).min(1).max(100).describe(
@@ -19,7 +20,7 @@ export const optionalTaskIdsField = taskIdsField.optional().describe(
 
 /** The ids given, or those of every unfinished task. */
 export function idsOrUnfinished(engine: Engine, ids: string[] | undefined): string[] {
-  return ids ?? engine.list(["queued", "starting", "running"]).map((t) => t.meta.id);
+  return ids ?? engine.list(PHASES.filter((p) => !isFinal(p))).map((t) => t.meta.id);
 }
 
 /** An error result naming the ids no task has, or null when every id is known. */
