@@ -54,6 +54,8 @@ export interface Session {
    * the answer, or null when the client cannot answer (no elicitation, gone, dismissed).
    */
   ask?: (question: { taskId: string } & PendingQuestionView) => Promise<Decision | null>;
+  /** Records a blocking call (by request id) while it runs: elicitations are sent related to it. */
+  enterCall?: (requestId: string | number) => () => void;
 }
 
 /** A task engine as the MCP front-end sees it. */
