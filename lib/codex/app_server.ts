@@ -31,6 +31,7 @@ import {
   parseServerRequest,
   type ServerRequest,
 } from "./events.ts";
+import type { ClientRequests } from "./protocol/generated/index.ts";
 
 /** The oldest Codex whose `app-server` codex-swarm speaks. */
 export const MIN_CODEX_VERSION = "0.169.0";
@@ -132,6 +133,15 @@ export interface RequestOptions {
   /** Rejects with an {@link AppServerError} `timeout` after this many ms. */
   timeoutMs?: number;
 }
+
+/** The params of `method`: typed for the methods of {@link ClientRequests}, else anything. */
+export type ParamsOf<M extends string> = M extends keyof ClientRequests
+  ? ClientRequests[M]["params"]
+  : unknown;
+/** The result of `method`: typed for the methods of {@link ClientRequests}, else unknown. */
+export type ResultOf<M extends string> = M extends keyof ClientRequests
+  ? ClientRequests[M]["result"]
+  : unknown;
 
 /** Answers a server request: the value is the result; a throw becomes an error reply. */
 export type ServerRequestHandler = (request: ServerRequest) => Promise<unknown>;
@@ -383,7 +393,7 @@ export class AppServer implements AsyncDisposable {
       answer = await Promise.race([
         server.request("initialize", {
           clientInfo: { name: "codex-swarm", title: "codex-swarm", version: denoJson.version },
-          capabilities: { experimentalApi: true },
+          capabilities: { experimentalApi: true, requestAttestation: false },
         }, { timeoutMs: INITIALIZE_TIMEOUT_MS }),
         server.exited.then(() => null),
       ]);
@@ -468,7 +478,11 @@ export class AppServer implements AsyncDisposable {
    * Calls `method`. Resolves with the result; a JSON-RPC error rejects with an
    * {@link AppServerRequestError}; the server's exit rejects with an {@link AppServerError}.
    */
-  request(method: string, params: unknown, options: RequestOptions = {}): Promise<unknown> {
+  request<M extends string>(
+    method: M,
+    params: ParamsOf<M>,
+    options: RequestOptions = {},
+  ): Promise<ResultOf<M>> {
     if (this.#exit !== null || this.#closing !== null) {
       return Promise.reject(
         new AppServerError(
@@ -483,7 +497,7 @@ export class AppServer implements AsyncDisposable {
     const { signal, timeoutMs } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const id = this.#nextId++;
-    return new Promise<unknown>((resolve, reject) => {
+    return new Promise<ResultOf<M>>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const onAbort = () => {
         this.#pending.get(id)?.cleanup();
@@ -494,7 +508,12 @@ export class AppServer implements AsyncDisposable {
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
       };
-      this.#pending.set(id, { method, resolve, reject, cleanup });
+      this.#pending.set(id, {
+        method,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        cleanup,
+      });
       signal?.addEventListener("abort", onAbort, { once: true });
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => {

@@ -249,6 +249,8 @@ export const EVENT_PARAMS = {
     threadId: z.string(),
     turnId: z.string(),
   }),
+  /** A non-fatal message, for one thread or (threadId null) the whole server. */
+  "warning": z.looseObject({ threadId: z.string().nullish(), message: z.string() }),
   "serverRequest/resolved": z.looseObject({
     threadId: z.string(),
     requestId: z.union([z.string(), z.number()]),
