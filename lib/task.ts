@@ -46,6 +46,8 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   commit?: boolean;
   /** Time limit in seconds (default: the server's --task-timeout; 0 means none). */
   timeoutS?: number;
+  /** A JSON Schema the final message must follow (structured output). */
+  outputSchema?: Record<string, unknown>;
 }
 
 /** What a task's worktree holds once the task ended. */
@@ -99,6 +101,8 @@ export interface TaskMeta {
   session?: SessionRecord;
   /** The turn of the app-server thread this task runs. */
   turnId?: string | null;
+  /** With an output schema: the final message parsed and validated. */
+  structured?: { ok: true; value: unknown } | { ok: false; error: string };
   /** Questions Codex asked and how each was answered, oldest first (at most 50). */
   answered?: AnsweredQuestion[];
 }

@@ -27,6 +27,7 @@
 import type { AppServer } from "../codex/app_server.ts";
 import { type AppServerEvent, type ServerRequest, threadIdOf } from "../codex/events.ts";
 import { stopTurn } from "../codex/stop_turn.ts";
+import { checkOutputSchema, readStructuredResult } from "../codex/output_schema.ts";
 import { buildThreadParams } from "../codex/thread_params.ts";
 import { applyEvent, describeStep, initialTurnState, type TurnState } from "../codex/turn_state.ts";
 import type { ServerConfig } from "../cli.ts";
@@ -256,6 +257,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       }
     }
     // Everything that can be checked is checked before anything is created.
+    if (request.outputSchema !== undefined) checkOutputSchema(request.outputSchema);
     buildThreadParams(request, session.defaults, { cwd, codexHome: codexHomeOf(session.env) });
     let worktree: WorktreeInfo | null = null;
     let runCwd = cwd;
@@ -636,7 +638,11 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     }
     this.#byThread.set(threadId, meta.id);
     if (meta.cancelRequested || meta.timedOut) return await this.#finalize(record);
-    const turn = await server.request("turn/start", { threadId, input: params.input }) as {
+    const turn = await server.request("turn/start", {
+      threadId,
+      input: params.input,
+      ...(meta.request.outputSchema ? { outputSchema: meta.request.outputSchema } : {}),
+    }) as {
       turn: { id: string };
     };
     meta.turnId = turn.turn.id;
@@ -840,6 +846,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       meta.failure ??= "Codex ended without finishing the turn";
     }
     meta.finalMessage = run.finalMessage;
+    if (phase === "completed" && meta.request.outputSchema) {
+      meta.structured = readStructuredResult(meta.finalMessage, meta.request.outputSchema);
+    }
     if (meta.worktree && meta.request.commit !== false && meta.startedAt !== null) {
       meta.worktreeOutcome = await this.#commitWorktree(meta, meta.worktree);
     }
