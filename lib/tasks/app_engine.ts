@@ -49,6 +49,7 @@ import type { WorktreeInfo, WorktreeManager } from "../worktree.ts";
 import { CodexPool } from "./codex_pool.ts";
 import { FairQueue } from "./fair_queue.ts";
 import { LegacyTasks } from "./legacy.ts";
+import { TimeBudget } from "./time_budget.ts";
 import {
   type AnnouncedChange,
   type Decision,
@@ -92,10 +93,8 @@ interface TaskRecord {
   changes: Map<string, AnnouncedChange[]>;
   pending: Pending | null;
   questions: number;
-  /** Milliseconds of the time limit left, and since when the clock runs (null: stopped). */
-  budgetMs: number | null;
-  clockSince: number | null;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** The time limit, as running time (set when the task starts). */
+  budget: TimeBudget | null;
   saving: Promise<void>;
   /** Why the server went away under this task, if it did. */
   serverGone: string | null;
@@ -214,7 +213,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#closed = true;
     clearInterval(this.#sweepTimer);
     this.#legacy.close();
-    for (const record of this.#tasks.values()) clearTimeout(record.timer);
+    for (const record of this.#tasks.values()) record.budget?.stop();
     await this.#pool[Symbol.asyncDispose]();
     await Promise.all([...this.#tasks.values()].map((r) => r.saving));
   }
@@ -498,9 +497,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       changes: new Map(),
       pending: null,
       questions: 0,
-      budgetMs: null,
-      clockSince: null,
-      timer: undefined,
+      budget: null,
       saving: Promise.resolve(),
       serverGone: null,
     };
@@ -606,7 +603,13 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     meta.phase = "starting";
     meta.startedAt = nowIso();
     const timeoutS = meta.request.timeoutS ?? session.taskTimeoutS;
-    record.budgetMs = timeoutS > 0 ? timeoutS * 1000 : null;
+    record.budget = new TimeBudget(timeoutS > 0 ? timeoutS * 1000 : null, () => {
+      if (isFinal(meta.phase)) return;
+      meta.timedOut = true;
+      this.#options.log.warning(`Task ${meta.id} reached its time limit`);
+      this.#save(record);
+      this.#stopTurn(record);
+    });
     this.#runClock(record);
     await this.#save(record);
     this.#emit(record, "Starting Codex");
@@ -655,27 +658,15 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     await this.#finalize(record);
   }
 
-  /** Starts (or restarts) the time-limit clock with what is left of the budget. */
+  /** Runs the time-limit clock (again), and shows when it would run out. */
   #runClock(record: TaskRecord): void {
-    if (record.budgetMs === null || record.clockSince !== null) return;
-    record.clockSince = Date.now();
-    const ms = record.budgetMs;
-    record.meta.deadline = new Date(Date.now() + ms).toISOString();
-    record.timer = setTimeout(() => {
-      if (isFinal(record.meta.phase)) return;
-      record.meta.timedOut = true;
-      this.#options.log.warning(`Task ${record.meta.id} reached its time limit`);
-      this.#save(record);
-      this.#stopTurn(record);
-    }, ms);
+    record.budget?.run();
+    record.meta.deadline = record.budget?.deadline ?? null;
   }
 
   /** Stops the clock while Codex waits for an answer: that time does not count. */
   #pauseClock(record: TaskRecord): void {
-    if (record.budgetMs === null || record.clockSince === null) return;
-    clearTimeout(record.timer);
-    record.budgetMs = Math.max(0, record.budgetMs - (Date.now() - record.clockSince));
-    record.clockSince = null;
+    record.budget?.pause();
     record.meta.deadline = null;
   }
 
@@ -820,7 +811,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   async #finalize(record: TaskRecord): Promise<void> {
     const { meta, run } = record;
     if (isFinal(meta.phase)) return;
-    clearTimeout(record.timer);
+    record.budget?.stop();
     record.pending?.answer("cancel", "codex-swarm");
     let phase: Phase;
     if (meta.cancelRequested) {
