@@ -1,8 +1,10 @@
-#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env --allow-run=codex,git,kill,ps
+#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env --allow-run --allow-net=127.0.0.1
 /**
  * codex-swarm: an MCP server (stdio) that runs OpenAI Codex tasks, many at once.
  *
- * This file only wires the parts together; see `lib/`.
+ * `codex-swarm` is a thin front-end that relays its client to the one supervisor of its task
+ * directory (starting it when none runs); `codex-swarm supervisor` is that supervisor, in the
+ * foreground. This file only wires the parts together; see `lib/` and `lib/supervisor/`.
  *
  * @example
  * ```sh
@@ -11,15 +13,10 @@
  * @module
  */
 
-import process from "node:process";
 import { parseCli, VERSION } from "./lib/cli.ts";
-import { TaskEngine } from "./lib/engine.ts";
 import { Logger } from "./lib/log.ts";
-import { DetachedLauncher } from "./lib/process.ts";
-import { StdioServerTransport } from "./lib/sdk.ts";
-import { createServer } from "./lib/server.ts";
-import { TaskStore } from "./lib/task_store.ts";
-import { WorktreeManager } from "./lib/worktree.ts";
+import { runFrontEnd } from "./lib/supervisor/front_end.ts";
+import { programVersion } from "./lib/supervisor/version.ts";
 
 /** The environment, or nothing when not allowed to read it (enough for --help and --version). */
 function readEnv(): Record<string, string> {
@@ -30,11 +27,13 @@ function readEnv(): Record<string, string> {
   }
 }
 
-/** Runs the server until its client goes away. Returns the process exit code. */
+/** Runs the front-end (or, with `supervisor` first, the supervisor). Returns the exit code. */
 export async function main(args: string[]): Promise<number> {
+  const supervisor = args[0] === "supervisor";
+  const env = readEnv();
   let parsed;
   try {
-    parsed = parseCli(args, readEnv());
+    parsed = parseCli(supervisor ? args.slice(1) : args, env);
   } catch (error) {
     console.error(`codex-swarm: ${error instanceof Error ? error.message : error}`);
     console.error("Run codex-swarm --help for the flags.");
@@ -46,16 +45,10 @@ export async function main(args: string[]): Promise<number> {
   }
   const { config } = parsed;
   const log = new Logger({ level: config.logLevel, file: config.logFile });
-  const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
-  const engine = new TaskEngine({
-    config,
-    launcher: new DetachedLauncher(),
-    store: new TaskStore(config.taskDir),
-    worktrees,
-    log,
-    env: Deno.env.toObject(),
-  });
-  // A bug in one task's handling must not take the server (and every other task's client) down.
+  const version = programVersion(VERSION, env);
+  if (!supervisor) return await runFrontEnd({ config, env, version, log });
+
+  // A bug in one task's handling must not take the supervisor (and every client) down.
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
     log.error(`Unhandled rejection: ${event.reason?.stack ?? event.reason}`);
@@ -64,25 +57,14 @@ export async function main(args: string[]): Promise<number> {
     event.preventDefault();
     log.error(`Uncaught error: ${event.error?.stack ?? event.message}`);
   });
-  await engine.init();
-  const server = createServer({ engine, worktrees, config, log, version: VERSION });
-  const closed = Promise.withResolvers<void>();
-  const transport = new StdioServerTransport();
-  transport.onclose = () => closed.resolve();
-  // The SDK's transport does not notice the client closing stdin: without this the server would
-  // stay up after its client went away.
-  process.stdin.once("end", () => closed.resolve());
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    Deno.addSignalListener(signal, () => closed.resolve());
+  // Loaded only here: the front-end must start without the SDK, zod or the engine.
+  const { runSupervisor } = await import("./lib/supervisor/supervisor.ts");
+  try {
+    return await runSupervisor({ config, env, log, version });
+  } catch (error) {
+    log.error(`The supervisor failed: ${error instanceof Error ? error.stack : error}`);
+    return 1;
   }
-  await server.connect(transport);
-  log.info(`codex-swarm ${VERSION} serving on stdio`, { taskDir: config.taskDir });
-  await closed.promise;
-  // Tasks keep running: the next instance finds them in the task directory.
-  server.detach();
-  engine.close();
-  log.info("codex-swarm stopped; running tasks continue");
-  return 0;
 }
 
 if (import.meta.main) {

@@ -40,6 +40,8 @@ export interface ServerConfig {
   worktreeDir: string;
   /** Seconds after which finished task records may be deleted (at least 1). */
   taskMaxAgeS: number;
+  /** Seconds the supervisor stays up with no client and no unfinished task (at least 1). */
+  idleExitS: number;
   /** Absolute path of a log file, or null to log to stderr only. */
   logFile: string | null;
   /** The least severe level that is logged. */
@@ -64,6 +66,8 @@ export interface Platform {
 export const DEFAULT_MAX_PARALLEL = 8;
 /** Default for `--task-timeout`, in seconds (Codex without network retries forever). */
 export const DEFAULT_TASK_TIMEOUT_S = 3600;
+/** Default for `--idle-exit`, in seconds. */
+export const DEFAULT_IDLE_EXIT_S = 600;
 /** Default for `--task-max-age`, in seconds. */
 export const DEFAULT_TASK_MAX_AGE_S = 86400;
 /** The longest timeout `setTimeout` can wait, in whole seconds (2^31-1 ms). */
@@ -81,6 +85,7 @@ const OPTIONS = {
   "task-dir": { type: "string" },
   "worktree-dir": { type: "string" },
   "task-max-age": { type: "string" },
+  "idle-exit": { type: "string" },
   "log-file": { type: "string" },
   "log-level": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -91,7 +96,13 @@ const OPTIONS = {
 export function helpText(): string {
   return `codex-swarm ${VERSION}: an MCP server (stdio) that runs OpenAI Codex CLI tasks
 
-Usage: codex-swarm [OPTIONS]
+Usage: codex-swarm [OPTIONS]             the stdio MCP server (a front-end of the supervisor)
+       codex-swarm supervisor [OPTIONS]  run the supervisor in the foreground
+
+Every codex-swarm relays its client to the one supervisor of its task directory, starting it
+when none runs. Tasks take -c, --skip-git-repo-check, --ephemeral, --task-timeout, the working
+directory and the environment from the client's codex-swarm; the other settings are the
+supervisor's, from the codex-swarm that started it.
 
 Options (each falls back to its environment variable, then to its default):
   -c, --config <key=value>   Codex config override for every task, as for \`codex -c\`
@@ -112,6 +123,8 @@ Options (each falls back to its environment variable, then to its default):
                              beside the default task directory]
       --task-max-age <S>     Seconds before finished task records are deleted, >= 1
                              [env CODEX_SWARM_TASK_MAX_AGE; default: ${DEFAULT_TASK_MAX_AGE_S}]
+      --idle-exit <S>        Seconds the supervisor stays up with no client and no unfinished
+                             task, >= 1 [env CODEX_SWARM_IDLE_EXIT; default: ${DEFAULT_IDLE_EXIT_S}]
       --log-file <PATH>      Also write the log to this file ("none": stderr only)
                              [env CODEX_SWARM_LOG; default: server.log beside the task dir]
       --log-level <LEVEL>    debug, info, warning or error
@@ -257,6 +270,13 @@ export function parseCli(
     MAX_AGE_S,
   );
 
+  const idleExitS = parseInteger(
+    pick("idle-exit", values["idle-exit"], "CODEX_SWARM_IDLE_EXIT", env),
+    DEFAULT_IDLE_EXIT_S,
+    1,
+    MAX_TIMER_S,
+  );
+
   let taskDir = parsePath(
     pick("task-dir", values["task-dir"], "CODEX_SWARM_TASK_DIR", env),
     paths,
@@ -307,6 +327,7 @@ export function parseCli(
       taskDir,
       worktreeDir,
       taskMaxAgeS,
+      idleExitS,
       logFile,
       logLevel,
     },

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
 import {
   type CliResult,
+  DEFAULT_IDLE_EXIT_S,
   DEFAULT_MAX_PARALLEL,
   DEFAULT_TASK_MAX_AGE_S,
   DEFAULT_TASK_TIMEOUT_S,
@@ -37,6 +38,7 @@ Deno.test("with no flags every setting has its default", () => {
     taskDir: "/home/u/.local/state/codex-swarm/tasks",
     worktreeDir: "/home/u/.local/state/codex-swarm/worktrees",
     taskMaxAgeS: DEFAULT_TASK_MAX_AGE_S,
+    idleExitS: DEFAULT_IDLE_EXIT_S,
     logFile: "/home/u/.local/state/codex-swarm/server.log",
     logLevel: "info",
   });
@@ -68,6 +70,8 @@ Deno.test("every flag is read", () => {
     "/data/wt",
     "--task-max-age",
     "60",
+    "--idle-exit",
+    "5",
     "--log-file",
     "/var/log/swarm.log",
     "--log-level",
@@ -90,6 +94,7 @@ Deno.test("every flag is read", () => {
     taskDir: "/data/tasks",
     worktreeDir: "/data/wt",
     taskMaxAgeS: 60,
+    idleExitS: 5,
     logFile: "/var/log/swarm.log",
     logLevel: "debug",
   });

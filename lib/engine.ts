@@ -55,8 +55,6 @@ export interface EngineOptions {
   killGraceMs?: number;
   /** How often to look for finished processes of an earlier instance (default 250 ms). */
   pollMs?: number;
-  /** The directory a request without `cwd` runs in (default the server's working directory). */
-  defaultCwd?: string;
   /** This server instance (default: this process). */
   self?: Instance;
 }
@@ -77,6 +75,11 @@ interface TaskRecord {
   timers: ReturnType<typeof setTimeout>[];
   /** Stops following the task's output (server shutdown). */
   stop: AbortController;
+  /**
+   * The session that started the task (its defaults, environment and time limit), or null for a
+   * task read from disk: it runs with the engine's own options.
+   */
+  session: Session | null;
 }
 
 function nowIso(): string {
@@ -146,9 +149,9 @@ export class TaskEngine implements Engine {
   }
 
   /** Starts a task (or queues it when the cap is reached). Invalid requests throw. */
-  async start(request: TaskRequest, _session?: Session): Promise<TaskSnapshot> {
+  async start(request: TaskRequest, session: Session): Promise<TaskSnapshot> {
     const id = newTaskId();
-    const cwd = await this.#resolveCwd(request.cwd);
+    const cwd = await this.#resolveCwd(request.cwd ?? session.cwd);
     let worktree: WorktreeInfo | null = null;
     let runCwd = cwd;
     const inherited = request.threadId !== undefined && request.worktree !== false
@@ -185,7 +188,7 @@ export class TaskEngine implements Engine {
       owner: this.#self,
     };
     await this.#options.store.create(meta);
-    const record = this.#addRecord(meta);
+    const record = this.#addRecord(meta, structuredClone(session));
     this.#options.log.info(`Task ${id} created`, {
       worktree: worktree?.branch ?? null,
       ...(this.#options.log.enabled("debug") ? { prompt: request.prompt } : {}),
@@ -325,7 +328,7 @@ export class TaskEngine implements Engine {
 
   // ---- internals ----
 
-  #addRecord(meta: TaskMeta): TaskRecord {
+  #addRecord(meta: TaskMeta, session: Session | null = null): TaskRecord {
     let markDone!: () => void;
     const done = new Promise<void>((resolve) => (markDone = resolve));
     const record: TaskRecord = {
@@ -337,6 +340,7 @@ export class TaskEngine implements Engine {
       saving: Promise.resolve(),
       timers: [],
       stop: new AbortController(),
+      session,
     };
     if (isFinal(meta.phase)) markDone();
     this.#tasks.set(meta.id, record);
@@ -442,8 +446,13 @@ export class TaskEngine implements Engine {
     return record;
   }
 
-  async #resolveCwd(cwd: string | undefined): Promise<string> {
-    const path = cwd ?? this.#options.defaultCwd ?? Deno.cwd();
+  /** The task's time limit in seconds: its own, else its session's, else the engine's. */
+  #timeoutS(record: TaskRecord): number {
+    return record.meta.request.timeoutS ?? record.session?.taskTimeoutS ??
+      this.#options.config.taskTimeoutS;
+  }
+
+  async #resolveCwd(path: string): Promise<string> {
     let info: Deno.FileInfo;
     try {
       info = await Deno.stat(path);
@@ -521,11 +530,11 @@ export class TaskEngine implements Engine {
     const { config, launcher, store } = this.#options;
     meta.phase = "starting";
     meta.startedAt = nowIso();
-    const timeoutS = meta.request.timeoutS ?? config.taskTimeoutS;
+    const timeoutS = this.#timeoutS(record);
     meta.deadline = timeoutS > 0 ? new Date(Date.now() + timeoutS * 1000).toISOString() : null;
     const { threadId, worktree: _w, base: _b, commit: _c, timeoutS: _t, ...codex } = meta.request;
     const run: RunOptions = { ...codex, cwd: meta.cwd ?? undefined, resumeThreadId: threadId };
-    meta.argv = buildExecArgs(run, config.defaults);
+    meta.argv = buildExecArgs(run, record.session?.defaults ?? config.defaults);
     if (await store.cancelRequested(meta.id)) {
       meta.cancelRequested = true;
       await this.#finalize(record, null);
@@ -539,7 +548,7 @@ export class TaskEngine implements Engine {
         bin: config.codexBin,
         args: meta.argv,
         cwd: meta.cwd ?? Deno.cwd(),
-        env: this.#options.env,
+        env: record.session?.env ?? this.#options.env,
         stdoutPath: store.eventsPath(meta.id),
         stderrPath: store.stderrPath(meta.id),
       });
@@ -679,7 +688,7 @@ export class TaskEngine implements Engine {
     } else if (meta.timedOut) {
       phase = "timed_out";
       meta.failure = `Codex did not finish within the task's time limit (${
-        meta.request.timeoutS ?? this.#options.config.taskTimeoutS
+        this.#timeoutS(record)
       } s)`;
     } else if (run.turn === "completed") {
       phase = "completed";

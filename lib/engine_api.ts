@@ -58,10 +58,23 @@ export interface Session {
   enterCall?: (requestId: string | number) => () => void;
 }
 
+/**
+ * The session of the client a tool call comes from. It settles once the session knows where its
+ * tasks run (after the client's roots, when it offers them, have been asked for).
+ */
+export type SessionSource = () => Promise<Session>;
+
+/** A long-lived Codex process the engine runs (an app-server), as `server-info` lists it. */
+export interface CodexProcessInfo {
+  pid: number;
+  codex_home: string;
+  version: string;
+}
+
 /** A task engine as the MCP front-end sees it. */
 export interface Engine {
   /** Starts a task for `session` (or queues it when the cap is reached). Invalid requests throw. */
-  start(request: TaskRequest, session?: Session): Promise<TaskSnapshot>;
+  start(request: TaskRequest, session: Session): Promise<TaskSnapshot>;
   /** The live view of one task, or undefined. */
   get(id: string): TaskSnapshot | undefined;
   /** The tasks known, newest first, optionally only those in the given phases. */
@@ -85,4 +98,6 @@ export interface Engine {
   answer(id: string, decision: Decision, by: string): TaskSnapshot;
   /** Offers pending questions of these tasks to `session` when nobody is being asked. */
   offerQuestions?(ids: string[], session: Session): void;
+  /** The long-lived Codex processes it runs, for `server-info` (none: exec per task). */
+  codexProcesses?(): CodexProcessInfo[];
 }

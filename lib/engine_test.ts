@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { TaskEngine } from "./engine.ts";
+import type { Session } from "./engine_api.ts";
 import { Logger } from "./log.ts";
 import type { ExitStatus, ProcessLauncher, SpawnedProcess, SpawnRequest } from "./process.ts";
 import { SpawnError } from "./process.ts";
@@ -121,19 +122,25 @@ async function makeEngine(
     env: {},
     killGraceMs: 50,
     pollMs: 10,
-    defaultCwd: dir,
     ...(options.self ? { self: { pid: options.self, startTime: "t" } } : {}),
   });
   await engine.init();
-  return { engine, dir };
+  const session: Session = {
+    id: "s-test",
+    defaults: { overrides: [], skipGitRepoCheck: true, ephemeral: false },
+    taskTimeoutS: 0,
+    cwd: dir,
+    env: {},
+  };
+  return { engine, dir, session };
 }
 
 Deno.test("engine: tasks over the cap queue and start in FIFO order", async () => {
   const launcher = new FakeLauncher();
-  const { engine } = await makeEngine(launcher, { maxParallel: 1 });
-  const a = await engine.start({ prompt: "hang" });
-  const b = await engine.start({ prompt: "ok-b" });
-  const c = await engine.start({ prompt: "ok-c" });
+  const { engine, session } = await makeEngine(launcher, { maxParallel: 1 });
+  const a = await engine.start({ prompt: "hang" }, session);
+  const b = await engine.start({ prompt: "ok-b" }, session);
+  const c = await engine.start({ prompt: "ok-c" }, session);
   assert.equal(engine.get(b.meta.id)!.meta.phase, "queued");
   assert.equal(engine.get(c.meta.id)!.meta.phase, "queued");
   await engine.cancel(a.meta.id);
@@ -147,8 +154,8 @@ Deno.test("engine: tasks over the cap queue and start in FIFO order", async () =
 
 Deno.test("engine: a time limit kills the task and ends it timed_out", async () => {
   const launcher = new FakeLauncher();
-  const { engine } = await makeEngine(launcher);
-  const task = await engine.start({ prompt: "hang", timeoutS: 0.1 });
+  const { engine, session } = await makeEngine(launcher);
+  const task = await engine.start({ prompt: "hang", timeoutS: 0.1 }, session);
   const done = await engine.finished(task.meta.id);
   assert.equal(done.meta.phase, "timed_out");
   assert.match(done.meta.failure ?? "", /time limit/);
@@ -158,9 +165,9 @@ Deno.test("engine: a time limit kills the task and ends it timed_out", async () 
 
 Deno.test("engine: cancelling a queued task never starts it; cancelling twice says so", async () => {
   const launcher = new FakeLauncher();
-  const { engine } = await makeEngine(launcher, { maxParallel: 1 });
-  const a = await engine.start({ prompt: "hang" });
-  const b = await engine.start({ prompt: "ok-b" });
+  const { engine, session } = await makeEngine(launcher, { maxParallel: 1 });
+  const a = await engine.start({ prompt: "hang" }, session);
+  const b = await engine.start({ prompt: "ok-b" }, session);
   const first = await engine.cancel(b.meta.id);
   assert.equal(first.alreadyFinished, false);
   assert.equal(first.task.meta.phase, "cancelled");
@@ -172,11 +179,13 @@ Deno.test("engine: cancelling a queued task never starts it; cancelling twice sa
 
 Deno.test("engine: spawn errors and crashes fail with their cause", async () => {
   const launcher = new FakeLauncher();
-  const { engine } = await makeEngine(launcher);
-  const missing = await engine.finished((await engine.start({ prompt: "missing-binary" })).meta.id);
+  const { engine, session } = await makeEngine(launcher);
+  const missing = await engine.finished(
+    (await engine.start({ prompt: "missing-binary" }, session)).meta.id,
+  );
   assert.equal(missing.meta.phase, "failed");
   assert.match(missing.meta.failure ?? "", /Cannot start Codex as it was not found/);
-  const crash = await engine.finished((await engine.start({ prompt: "crash" })).meta.id);
+  const crash = await engine.finished((await engine.start({ prompt: "crash" }, session)).meta.id);
   assert.equal(crash.meta.phase, "failed");
   assert.match(crash.meta.failure ?? "", /exited with code 1 without finishing the turn/);
   assert.match(crash.meta.failure ?? "", /boom: something broke/);
@@ -185,9 +194,9 @@ Deno.test("engine: spawn errors and crashes fail with their cause", async () => 
 
 Deno.test("engine: wait returns at the timeout without stopping tasks; any returns at the first", async () => {
   const launcher = new FakeLauncher();
-  const { engine } = await makeEngine(launcher);
-  const hang = await engine.start({ prompt: "hang" });
-  const ok = await engine.start({ prompt: "ok" });
+  const { engine, session } = await makeEngine(launcher);
+  const hang = await engine.start({ prompt: "hang" }, session);
+  const ok = await engine.start({ prompt: "ok" }, session);
   const any = await engine.wait([hang.meta.id, ok.meta.id], { mode: "any", timeoutMs: 5000 });
   assert.equal(any.satisfied, true);
   const all = await engine.wait([hang.meta.id, ok.meta.id], { mode: "all", timeoutMs: 50 });
@@ -199,10 +208,10 @@ Deno.test("engine: wait returns at the timeout without stopping tasks; any retur
 
 Deno.test("engine: a restart adopts running tasks, finishes them from their events, or calls them lost", async () => {
   const launcher = new FakeLauncher();
-  const { engine, dir } = await makeEngine(launcher);
-  const done = await engine.start({ prompt: "hang" });
-  const lost = await engine.start({ prompt: "hang" });
-  const queued = await engine.start({ prompt: "hang" });
+  const { engine, dir, session } = await makeEngine(launcher);
+  const done = await engine.start({ prompt: "hang" }, session);
+  const lost = await engine.start({ prompt: "hang" }, session);
+  const queued = await engine.start({ prompt: "hang" }, session);
   await engine.wait([done.meta.id], { mode: "all", timeoutMs: 100 });
   engine.close();
   // While no server watches: one task writes its final events and exits, one dies silently.
@@ -241,9 +250,12 @@ Deno.test("engine: a restart adopts running tasks, finishes them from their even
 });
 
 Deno.test("engine: an unknown task id is a clear error", async () => {
-  const { engine } = await makeEngine(new FakeLauncher());
+  const { engine, session } = await makeEngine(new FakeLauncher());
   await assert.rejects(engine.cancel("nope"), /Cannot cancel task "nope" as no such task is known/);
-  await assert.rejects(engine.start({ prompt: "x", cwd: "/nonexistent/dir" }), /does not exist/);
+  await assert.rejects(
+    engine.start({ prompt: "x", cwd: "/nonexistent/dir" }, session),
+    /does not exist/,
+  );
   engine.close();
 });
 
@@ -251,16 +263,16 @@ Deno.test("engine: two instances share a task directory without taking each othe
   const launcher = new FakeLauncher();
   launcher.setAlive(500, true);
   launcher.setAlive(501, true);
-  const { engine: a, dir } = await makeEngine(launcher, { maxParallel: 1, self: 500 });
-  const running = await a.start({ prompt: "hang" });
-  const queued = await a.start({ prompt: "ok-queued" });
+  const { engine: a, dir, session } = await makeEngine(launcher, { maxParallel: 1, self: 500 });
+  const running = await a.start({ prompt: "hang" }, session);
+  const queued = await a.start({ prompt: "ok-queued" }, session);
   const { engine: b } = await makeEngine(launcher, { dir, self: 501 });
   // b reads a's task from disk and follows it (a saves "running" a moment after it spawns).
   assert.ok(await until(() => b.get(running.meta.id)!.meta.phase === "running"));
   assert.equal(b.get(queued.meta.id)!.meta.phase, "queued", "b must not start a's queued task");
   assert.deepEqual(launcher.spawned, ["hang"]);
   // A task that a creates later is found by b too.
-  const later = await a.start({ prompt: "hang" });
+  const later = await a.start({ prompt: "hang" }, session);
   assert.equal(b.get(later.meta.id)!.meta.phase, "queued");
   // b cancels a's running task: a records it as cancelled, and b sees that.
   const cancelled = await b.cancel(running.meta.id);
@@ -284,8 +296,8 @@ Deno.test("engine: two instances share a task directory without taking each othe
 });
 
 Deno.test("engine: unknown events and malformed lines are kept and counted, not fatal", async () => {
-  const { engine } = await makeEngine(new FakeLauncher());
-  const task = await engine.finished((await engine.start({ prompt: "weird" })).meta.id);
+  const { engine, session } = await makeEngine(new FakeLauncher());
+  const task = await engine.finished((await engine.start({ prompt: "weird" }, session)).meta.id);
   assert.equal(task.meta.phase, "completed");
   assert.equal(task.run.unknownEvents, 2);
   assert.equal(task.run.malformedLines, 1);

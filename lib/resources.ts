@@ -11,10 +11,24 @@ import type { Engine } from "./engine_api.ts";
 import { type McpServer, ResourceTemplate, types } from "./sdk.ts";
 import { taskView } from "./tools/task_view.ts";
 
+/** The supervisor process that runs the engine, as `codex-swarm://server-info` shows it. */
+export interface SupervisorInfo {
+  pid: number;
+  /** When it started (ISO). */
+  started_at: string;
+  version: string;
+  /** Where it listens: the Unix socket path, or `tcp://127.0.0.1:PORT`. */
+  socket: string;
+}
+
 /** Facts about the server shown in `codex-swarm://server-info`. */
 export interface ServerInfo {
   name: string;
   version: string;
+  /** The supervisor, when the engine runs in one. */
+  supervisor?: SupervisorInfo;
+  /** What this session should know, e.g. machine-wide flags its front-end set differently. */
+  warnings?: string[];
 }
 
 const TASKS_URI = "codex-swarm://tasks";
@@ -64,6 +78,10 @@ export function registerResources(
         "codex_worktree",
       ],
       capabilities: ["parallel tasks", "worktrees", "restart-safe tasks", "resource subscriptions"],
+      ...(info.supervisor
+        ? { supervisor: { ...info.supervisor, codex: engine.codexProcesses?.() ?? [] } }
+        : {}),
+      warnings: info.warnings ?? [],
     }));
 
   server.registerResource("config", "codex-swarm://config", {

@@ -19,3 +19,7 @@ export { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 export type { TaskStore as McpTaskStore } from "@modelcontextprotocol/sdk/experimental/tasks/interfaces.js";
 // @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/types"
 export * as types from "@modelcontextprotocol/sdk/types.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/shared/stdio"
+export { deserializeMessage, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/shared/transport"
+export type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";

@@ -10,10 +10,10 @@
  */
 
 import type { ServerConfig } from "./cli.ts";
-import type { Engine } from "./engine_api.ts";
+import type { Engine, SessionSource } from "./engine_api.ts";
 import type { Logger } from "./log.ts";
 import { EngineTaskStore } from "./mcp_tasks.ts";
-import { registerResources } from "./resources.ts";
+import { registerResources, type SupervisorInfo } from "./resources.ts";
 import { McpServer } from "./sdk.ts";
 import { registerCodexTool } from "./tools/codex.ts";
 import { registerCodexAsyncTool } from "./tools/codex_async.ts";
@@ -29,9 +29,16 @@ import type { WorktreeManager } from "./worktree.ts";
 export interface ServerParts {
   engine: Engine;
   worktrees: WorktreeManager;
+  /** The settings shown in the resources (the session's defaults and time limit). */
   config: ServerConfig;
   log: Logger;
   version: string;
+  /** The client session the tasks started through this server belong to. */
+  session: SessionSource;
+  /** The supervisor that runs the engine, for `server-info`. */
+  supervisor?: SupervisorInfo;
+  /** Shown in `server-info`, e.g. machine-wide flags that differ from the supervisor's. */
+  warnings?: string[];
 }
 
 /** The MCP server with every tool and resource registered; `close()` detaches it from the engine. */
@@ -51,9 +58,9 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
         "`codex_worktree` shows, merges or discards it.",
     },
   );
-  registerCodexTool(server, engine);
-  registerCodexReplyTool(server, engine);
-  registerCodexAsyncTool(server, engine);
+  registerCodexTool(server, engine, parts.session);
+  registerCodexReplyTool(server, engine, parts.session);
+  registerCodexAsyncTool(server, engine, parts.session);
   registerCodexStatusTool(server, engine);
   registerCodexWaitTool(server, engine);
   registerCodexCancelTool(server, engine);
@@ -62,6 +69,8 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   const detachResources = registerResources(server, engine, config, {
     name: "codex-swarm",
     version,
+    ...(parts.supervisor ? { supervisor: parts.supervisor } : {}),
+    ...(parts.warnings ? { warnings: parts.warnings } : {}),
   });
   // Log lines go to the client only once it has initialized: nothing may precede that answer.
   let detachLog = () => {};

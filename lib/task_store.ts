@@ -67,7 +67,8 @@ export class TaskStore {
   async loadAll(onError?: (id: string, error: unknown) => void): Promise<TaskMeta[]> {
     const metas: TaskMeta[] = [];
     for await (const entry of Deno.readDir(this.root)) {
-      if (!entry.isDirectory) continue;
+      // Dot-directories are not tasks (`.supervisor` holds the supervisor's socket and files).
+      if (!entry.isDirectory || entry.name.startsWith(".")) continue;
       try {
         const meta = JSON.parse(
           await Deno.readTextFile(`${this.dir(entry.name)}/meta.json`),
@@ -94,7 +95,9 @@ export class TaskStore {
   /** The ids of every task directory. */
   idsSync(): string[] {
     try {
-      return [...Deno.readDirSync(this.root)].filter((e) => e.isDirectory).map((e) => e.name);
+      return [...Deno.readDirSync(this.root)]
+        .filter((e) => e.isDirectory && !e.name.startsWith("."))
+        .map((e) => e.name);
     } catch {
       return [];
     }

@@ -16,7 +16,9 @@ export const SERVER_PERMISSIONS: readonly string[] = Object.freeze([
   "--allow-read",
   "--allow-write",
   "--allow-env",
-  // kill and ps: Deno signals processes and reads /proc only with unrestricted permissions, so the
-  // server runs `kill` and `ps` instead (see lib/process.ts).
-  "--allow-run=codex,git,kill,ps",
+  // Unscoped: a front-end starts the supervisor by running this program again (Deno.execPath(),
+  // whose path is not known in advance), and the supervisor runs codex, git, kill and ps.
+  "--allow-run",
+  // The supervisor's loopback TCP fallback where there are no Unix sockets (Windows).
+  "--allow-net=127.0.0.1",
 ]);

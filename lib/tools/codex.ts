@@ -7,7 +7,7 @@
  */
 
 import { z } from "zod";
-import type { Engine } from "../engine_api.ts";
+import type { Engine, SessionSource } from "../engine_api.ts";
 import { answerPlainCallsDirectly, toMcpTask } from "../mcp_tasks.ts";
 import type { McpServer } from "../sdk.ts";
 import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
@@ -23,7 +23,11 @@ export const codexInputSchema = {
 type CodexArgs = z.infer<z.ZodObject<typeof codexInputSchema>>;
 
 /** Registers `codex`. */
-export function registerCodexTool(server: McpServer, engine: Engine): void {
+export function registerCodexTool(
+  server: McpServer,
+  engine: Engine,
+  session: SessionSource,
+): void {
   server.experimental.tasks.registerToolTask("codex", {
     title: "Codex",
     description: "Run a Codex session to its end and return its final message and thread id. " +
@@ -34,7 +38,9 @@ export function registerCodexTool(server: McpServer, engine: Engine): void {
     annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     execution: { taskSupport: "optional" },
   }, {
-    createTask: async (args) => ({ task: toMcpTask(await engine.start(toTaskRequest(args))) }),
+    createTask: async (args) => ({
+      task: toMcpTask(await engine.start(toTaskRequest(args), await session())),
+    }),
     getTask: (_args, extra) => {
       const task = engine.get(extra.taskId);
       if (!task) throw new Error(`Cannot find task "${extra.taskId}" as no such task is known`);
@@ -45,6 +51,7 @@ export function registerCodexTool(server: McpServer, engine: Engine): void {
   answerPlainCallsDirectly(
     server,
     "codex",
-    (args, extra) => runToEnd(engine, toTaskRequest(args as CodexArgs), extra as RunContext),
+    (args, extra) =>
+      runToEnd(engine, session, toTaskRequest(args as CodexArgs), extra as RunContext),
   );
 }

@@ -5,7 +5,7 @@
  */
 
 import { z } from "zod";
-import type { Engine } from "../engine_api.ts";
+import type { Engine, SessionSource } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
 import { taskView } from "./task_view.ts";
@@ -21,7 +21,11 @@ export const codexAsyncInputSchema = {
 };
 
 /** Registers `codex_async`. */
-export function registerCodexAsyncTool(server: McpServer, engine: Engine): void {
+export function registerCodexAsyncTool(
+  server: McpServer,
+  engine: Engine,
+  session: SessionSource,
+): void {
   server.registerTool("codex_async", {
     title: "Start a Codex task",
     description: "Start a Codex task in the background and return its task id at once. Start " +
@@ -35,7 +39,7 @@ export function registerCodexAsyncTool(server: McpServer, engine: Engine): void 
     },
     annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
   }, async (args) => {
-    const task = await engine.start(toTaskRequest(args));
+    const task = await engine.start(toTaskRequest(args), await session());
     const view = taskView(task);
     const worktree = view.worktree
       ? { path: view.worktree.path, branch: view.worktree.branch }

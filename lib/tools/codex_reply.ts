@@ -5,7 +5,7 @@
  */
 
 import { z } from "zod";
-import type { Engine } from "../engine_api.ts";
+import type { Engine, SessionSource } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { runFields, toTaskRequest } from "./run_params.ts";
 import { runOutputSchema, runToEnd } from "./run_to_end.ts";
@@ -27,7 +27,11 @@ export const codexReplyInputSchema = {
 };
 
 /** Registers `codex-reply` and its alias `codex_reply`. */
-export function registerCodexReplyTool(server: McpServer, engine: Engine): void {
+export function registerCodexReplyTool(
+  server: McpServer,
+  engine: Engine,
+  session: SessionSource,
+): void {
   for (const name of ["codex-reply", "codex_reply"]) {
     server.registerTool(name, {
       title: "Codex reply",
@@ -49,7 +53,7 @@ export function registerCodexReplyTool(server: McpServer, engine: Engine): void 
           }],
         };
       }
-      return runToEnd(engine, toTaskRequest({ ...args, threadId }), extra);
+      return runToEnd(engine, session, toTaskRequest({ ...args, threadId }), extra);
     });
   }
 }

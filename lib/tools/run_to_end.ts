@@ -7,7 +7,7 @@
  */
 
 import { z } from "zod";
-import type { Engine } from "../engine_api.ts";
+import type { Engine, SessionSource } from "../engine_api.ts";
 import type { TaskRequest, TaskSnapshot } from "../task.ts";
 import { type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
 import { taskView } from "./task_view.ts";
@@ -64,10 +64,15 @@ export function runResult(task: TaskSnapshot) {
 }
 
 /** Starts the task, reports progress, cancels it if the request is cancelled, returns the result. */
-export async function runToEnd(engine: Engine, request: TaskRequest, extra: RunContext) {
+export async function runToEnd(
+  engine: Engine,
+  session: SessionSource,
+  request: TaskRequest,
+  extra: RunContext,
+) {
   let task: TaskSnapshot;
   try {
-    task = await engine.start(request);
+    task = await engine.start(request, await session());
   } catch (error) {
     return {
       isError: true,

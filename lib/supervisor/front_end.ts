@@ -1,0 +1,381 @@
+/**
+ * The front-end: what `codex-swarm` is on stdio. It connects to the supervisor of its task
+ * directory (starting one when none answers), sends its hello, then relays its client's MCP lines
+ * both ways. It loads neither the SDK nor the engine, so it starts fast.
+ *
+ * It remembers the client's `initialize` request and `initialized` notification. When the
+ * supervisor goes away, it answers the client's unanswered requests with an error that says so,
+ * starts a new supervisor, replays `initialize` (swallowing the answer) and `initialized`, and goes
+ * on: the client keeps its session.
+ *
+ * @example
+ * ```ts
+ * const code = await runFrontEnd({ config, env: Deno.env.toObject(), version: "0.1.0", log });
+ * ```
+ * @module
+ */
+
+import type { ServerConfig } from "../cli.ts";
+import type { Logger } from "../log.ts";
+import { type Hello, HELLO_PROTOCOL, type HelloReply } from "./hello.ts";
+import { spawnSupervisor } from "./launch.ts";
+import { LineSplitter } from "./lines.ts";
+import { type SupervisorPaths, supervisorPaths, unixSocketProblem } from "./paths.ts";
+
+/** How long a front-end waits for a supervisor it started to answer. */
+const START_TIMEOUT_MS = 30_000;
+/** How long a front-end waits for another front-end that is starting the supervisor. */
+const LOCK_TIMEOUT_MS = 45_000;
+/** How long a supervisor may take to answer the hello. */
+const HELLO_TIMEOUT_MS = 10_000;
+
+/** What the front-end runs with. */
+export interface FrontEndOptions {
+  config: ServerConfig;
+  env: Record<string, string>;
+  /** The version it claims. */
+  version: string;
+  log: Logger;
+}
+
+/** A connection to a supervisor that accepted the hello. */
+interface Link {
+  conn: Deno.Conn;
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+  writer: WritableStreamDefaultWriter<Uint8Array>;
+  split: LineSplitter;
+  /** Lines read after the reply. */
+  early: string[];
+  reply: Extract<HelloReply, { ok: true }>;
+}
+
+type Handshake =
+  | { kind: "ok"; link: Link }
+  | { kind: "absent"; why: string }
+  | { kind: "retiring"; reply: HelloReply }
+  | { kind: "refused"; error: string };
+
+const encoder = new TextEncoder();
+
+function delay(ms: number): Promise<"timeout"> {
+  return new Promise((resolve) => setTimeout(() => resolve("timeout"), ms));
+}
+
+function readJson<T>(path: string): T | null {
+  try {
+    return JSON.parse(Deno.readTextFileSync(path)) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** Connects to the supervisor that `info.json` names, or null when none listens. */
+async function dial(
+  paths: SupervisorPaths,
+  env: Record<string, string>,
+): Promise<{ conn: Deno.Conn; token?: string } | null> {
+  const info = readJson<{ port: number; unix: string | null }>(paths.info);
+  if (!info) return null;
+  try {
+    if (info.unix && unixSocketProblem(info.unix, env) === null) {
+      return { conn: await Deno.connect({ transport: "unix", path: info.unix }) };
+    }
+    const token = Deno.readTextFileSync(paths.token).trim();
+    return { conn: await Deno.connect({ hostname: "127.0.0.1", port: info.port }), token };
+  } catch {
+    return null;
+  }
+}
+
+/** Connects and says hello. */
+async function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
+  const dialed = await dial(paths, hello.env);
+  if (!dialed) return { kind: "absent", why: "nothing listens" };
+  const { conn } = dialed;
+  const reader = conn.readable.getReader();
+  const writer = conn.writable.getWriter();
+  const split = new LineSplitter();
+  const drop = () => {
+    try {
+      conn.close();
+    } catch {
+      // Closed already.
+    }
+  };
+  try {
+    const line = JSON.stringify(dialed.token ? { ...hello, token: dialed.token } : hello);
+    await writer.write(encoder.encode(line + "\n"));
+    const lines: string[] = [];
+    const read = (async () => {
+      while (lines.length === 0) {
+        const { value, done } = await reader.read();
+        if (done) return false;
+        lines.push(...split.push(value));
+      }
+      return true;
+    })();
+    const got = await Promise.race([read, delay(HELLO_TIMEOUT_MS)]);
+    if (got !== true) {
+      drop();
+      return got === "timeout"
+        ? { kind: "refused", error: `The supervisor at ${paths.dir} did not answer the hello` }
+        : { kind: "absent", why: "the supervisor closed the connection" };
+    }
+    const reply = JSON.parse(lines.shift()!) as HelloReply;
+    if (!reply.ok) {
+      drop();
+      return reply.retiring ? { kind: "retiring", reply } : { kind: "refused", error: reply.error };
+    }
+    return { kind: "ok", link: { conn, reader, writer, split, early: lines, reply } };
+  } catch (error) {
+    drop();
+    return { kind: "absent", why: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Holds the start lock of the task directory while `body` runs. */
+async function withStartLock<T>(paths: SupervisorPaths, body: () => Promise<T>): Promise<T> {
+  const file = await Deno.open(paths.startLock, { create: true, write: true, mode: 0o600 });
+  try {
+    if (await Promise.race([file.lock(true), delay(LOCK_TIMEOUT_MS)]) === "timeout") {
+      throw new Error(
+        `Cannot start the supervisor: another codex-swarm has held ${paths.startLock} for ` +
+          `${LOCK_TIMEOUT_MS / 1000} s`,
+      );
+    }
+    return await body();
+  } finally {
+    file.close();
+  }
+}
+
+/** Connects to the supervisor, starting one (once) when none answers. */
+export async function connectOrStart(options: FrontEndOptions, hello: Hello): Promise<Link> {
+  const { config, log } = options;
+  const paths = supervisorPaths(config.taskDir);
+  const first = await handshake(paths, hello);
+  if (first.kind === "ok") return first.link;
+  if (first.kind === "refused") throw new Error(first.error);
+  Deno.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  if (Deno.build.os !== "windows") Deno.chmodSync(paths.dir, 0o700);
+  return await withStartLock(paths, async () => {
+    // Another front-end may have started one while this one waited for the lock.
+    let again = await handshake(paths, hello);
+    if (again.kind === "ok") return again.link;
+    if (again.kind === "refused") throw new Error(again.error);
+    if (again.kind === "retiring") log.info(again.reply.ok ? "" : again.reply.error);
+    const child = spawnSupervisor(config, options.env, paths.dir, {
+      unixSocket: unixSocketProblem(paths.socket, options.env) === null ? paths.socket : null,
+    });
+    log.info(`Started a supervisor (pid ${child.pid}) for ${config.taskDir}`);
+    let exited: Deno.CommandStatus | null = null;
+    child.status.then((status) => (exited = status)).catch(() => {});
+    const end = Date.now() + START_TIMEOUT_MS;
+    while (Date.now() < end) {
+      await delay(40);
+      again = await handshake(paths, hello);
+      if (again.kind === "ok") return again.link;
+      if (again.kind === "refused") throw new Error(again.error);
+      if (exited !== null && again.kind === "absent") {
+        throw new Error(
+          `Cannot start the supervisor: it exited with code ${
+            (exited as Deno.CommandStatus).code
+          }` +
+            ` before it listened (see the log ${config.logFile ?? "(none: set --log-file)"})`,
+        );
+      }
+    }
+    throw new Error(
+      `Cannot start the supervisor: it did not listen within ${START_TIMEOUT_MS / 1000} s (see ` +
+        `the log ${config.logFile ?? "(none: set --log-file)"})`,
+    );
+  });
+}
+
+/** A JSON-RPC message as far as the relay looks at it. */
+interface Peek {
+  id?: string | number | null;
+  method?: string;
+}
+
+function peek(line: string): Peek | null {
+  try {
+    const value = JSON.parse(line);
+    return value && typeof value === "object" ? value as Peek : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs the front-end until its client closes stdin or a signal comes. Returns the exit code. */
+export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
+  const { log } = options;
+  const hello: Hello = {
+    codex_swarm_hello: HELLO_PROTOCOL,
+    version: options.version,
+    pid: Deno.pid,
+    cwd: Deno.cwd(),
+    env: options.env,
+    config: options.config,
+  };
+  const finished = Promise.withResolvers<number>();
+  const stdout = Deno.stdout.writable.getWriter();
+  const toClient = (line: string) => stdout.write(encoder.encode(line + "\n")).catch(() => {});
+
+  let link: Link | null = null;
+  let initialize: string | null = null;
+  let initialized: string | null = null;
+  let replays = 0;
+  let replayId: string | null = null;
+  let stopping = false;
+  /** The client's requests the supervisor has not answered yet, by JSON id. */
+  const inFlight = new Map<string, string | number>();
+  /** Client lines waiting for a supervisor. */
+  let queue: string[] = [];
+
+  const toSupervisor = (line: string) => {
+    if (link) link.writer.write(encoder.encode(line + "\n")).catch(() => {});
+    else queue.push(line);
+  };
+
+  const fromSupervisor = (line: string) => {
+    const message = peek(line);
+    if (message && message.method === undefined && message.id !== undefined) {
+      if (replayId !== null && message.id === replayId) {
+        replayId = null;
+        return; // The answer to the replayed initialize: the client has its own.
+      }
+      inFlight.delete(JSON.stringify(message.id));
+    }
+    toClient(line);
+  };
+
+  const attach = (next: Link, replay: boolean) => {
+    link = next;
+    for (const warning of next.reply.warnings) log.warning(warning);
+    if (replay && initialize) {
+      const init = JSON.parse(initialize);
+      replayId = `codex-swarm-replay-${++replays}`;
+      next.writer.write(encoder.encode(JSON.stringify({ ...init, id: replayId }) + "\n"))
+        .catch(() => {});
+      if (initialized) next.writer.write(encoder.encode(initialized + "\n")).catch(() => {});
+    }
+    const waiting = queue;
+    queue = [];
+    for (const line of waiting) toSupervisor(line);
+    for (const line of next.early) fromSupervisor(line);
+    pump(next);
+  };
+
+  const lost = async (why: string) => {
+    if (stopping) return;
+    link = null;
+    log.warning(`The supervisor went away (${why}); starting a new one`);
+    for (const id of inFlight.values()) {
+      toClient(JSON.stringify({
+        jsonrpc: "2.0",
+        id,
+        error: {
+          code: -32603,
+          message: `The codex-swarm supervisor went away (${why}) before it answered: a new ` +
+            `one is being started; tasks keep their records, so retry or look them up with ` +
+            `codex_list`,
+        },
+      }));
+    }
+    inFlight.clear();
+    for (let attempt = 1; !stopping; attempt++) {
+      try {
+        attach(await connectOrStart(options, hello), true);
+        log.info("Connected to a new supervisor; the session goes on");
+        return;
+      } catch (error) {
+        log.error(`Cannot reach a supervisor (attempt ${attempt}): ${error}`);
+        if (attempt >= 3) {
+          finished.resolve(1);
+          return;
+        }
+        await delay(500 * attempt);
+      }
+    }
+  };
+
+  const pump = async (current: Link) => {
+    let why = "its connection closed";
+    try {
+      while (true) {
+        const { value, done } = await current.reader.read();
+        if (done) break;
+        for (const line of current.split.push(value)) fromSupervisor(line);
+      }
+    } catch (error) {
+      why = error instanceof Error ? error.message : String(error);
+    }
+    if (link === current) lost(why);
+  };
+
+  const fromClient = (line: string) => {
+    if (line.trim() === "") return;
+    const message = peek(line);
+    if (message?.method !== undefined && message.id !== undefined && message.id !== null) {
+      inFlight.set(JSON.stringify(message.id), message.id);
+      if (message.method === "initialize") initialize = line;
+    } else if (message?.method === "notifications/initialized") {
+      initialized = line;
+    }
+    toSupervisor(line);
+  };
+
+  try {
+    attach(await connectOrStart(options, hello), false);
+  } catch (error) {
+    log.error(error instanceof Error ? error.message : String(error));
+    return 1;
+  }
+  log.debug(`codex-swarm ${options.version} relaying to supervisor ${link!.reply.version}`, {
+    supervisorPid: link!.reply.pid,
+    session: link!.reply.session_id,
+  });
+
+  const stop = (code: number) => {
+    stopping = true;
+    finished.resolve(code);
+  };
+  const signals: Array<[Deno.Signal, () => void]> = [];
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    const handler = () => stop(0);
+    try {
+      Deno.addSignalListener(signal, handler);
+      signals.push([signal, handler]);
+    } catch {
+      // Not on this platform.
+    }
+  }
+  (async () => {
+    const split = new LineSplitter();
+    try {
+      for await (const chunk of Deno.stdin.readable) {
+        for (const line of split.push(chunk)) fromClient(line);
+      }
+      if (split.rest().trim() !== "") fromClient(split.rest());
+    } catch {
+      // stdin failed: as good as closed.
+    }
+    stop(0);
+  })();
+
+  const code = await finished.promise;
+  stopping = true;
+  for (const [signal, handler] of signals) Deno.removeSignalListener(signal, handler);
+  const last = link as Link | null;
+  if (last) {
+    // Let what was written reach the supervisor, then go.
+    await Promise.race([last.writer.ready, delay(200)]);
+    try {
+      last.conn.close();
+    } catch {
+      // Closed already.
+    }
+  }
+  return code;
+}

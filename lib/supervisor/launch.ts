@@ -1,0 +1,90 @@
+/**
+ * Starting the supervisor from a front-end: the same program with the same permissions, detached
+ * (its own session and process group, no inherited stdio: it logs to the log file), the
+ * machine-wide settings of the front-end that starts it spelled out on its command line.
+ *
+ * Under `deno run` that is `deno run <SERVER_PERMISSIONS> <main module> supervisor ...`; a
+ * compiled binary runs itself (its permissions are baked in).
+ *
+ * @example
+ * ```ts
+ * const child = spawnSupervisor(config, Deno.env.toObject());
+ * ```
+ * @module
+ */
+
+import { SERVER_PERMISSIONS } from "../../.github/scripts/permissions.ts";
+import type { ServerConfig } from "../cli.ts";
+
+/** The argv after the program that makes a supervisor with `config`'s settings. */
+export function supervisorArgs(config: ServerConfig): string[] {
+  const args = [
+    "supervisor",
+    "--task-dir",
+    config.taskDir,
+    "--worktree-dir",
+    config.worktreeDir,
+    "--max-parallel",
+    String(config.maxParallel),
+    "--idle-exit",
+    String(config.idleExitS),
+    "--task-max-age",
+    String(config.taskMaxAgeS),
+    "--task-timeout",
+    String(config.taskTimeoutS),
+    "--codex-bin",
+    config.codexBin,
+    "--log-file",
+    config.logFile ?? "none",
+    "--log-level",
+    config.logLevel,
+  ];
+  // The session flags are the defaults of tasks an earlier supervisor left queued.
+  for (const o of config.defaults.overrides) args.push("-c", `${o.key}=${o.value}`);
+  if (config.defaults.skipGitRepoCheck) args.push("--skip-git-repo-check");
+  if (config.defaults.ephemeral) args.push("--ephemeral");
+  return args;
+}
+
+/** Whether this process is a `deno compile`d binary rather than `deno run`. */
+export function isCompiled(execPath = Deno.execPath()): boolean {
+  return !/(^|[\\/])deno(\.exe)?$/i.test(execPath);
+}
+
+/**
+ * The command that runs this program again with `args`. `unixSocket` widens `--allow-net` by that
+ * one socket path (given when this process may use it, so the supervisor may too).
+ */
+export function selfCommand(
+  args: string[],
+  unixSocket: string | null = null,
+): { command: string; args: string[] } {
+  const command = Deno.execPath();
+  if (isCompiled(command)) return { command, args };
+  const permissions = SERVER_PERMISSIONS.map((flag) =>
+    unixSocket !== null && flag.startsWith("--allow-net=") ? `${flag},unix:${unixSocket}` : flag
+  );
+  return { command, args: ["run", "--quiet", ...permissions, Deno.mainModule, ...args] };
+}
+
+/** Starts a detached supervisor; its status settles if it exits. */
+export function spawnSupervisor(
+  config: ServerConfig,
+  env: Record<string, string>,
+  cwd: string,
+  options: { unixSocket: string | null },
+): Deno.ChildProcess {
+  const { command, args } = selfCommand(supervisorArgs(config), options.unixSocket);
+  const child = new Deno.Command(command, {
+    args,
+    env,
+    clearEnv: true,
+    cwd,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    detached: true,
+  }).spawn();
+  child.unref();
+  return child;
+}

@@ -1,0 +1,111 @@
+/**
+ * One client session inside the supervisor: an MCP server of its own on the shared engine, the
+ * session's settings from its front-end's hello, and its working directory from the client's
+ * roots when it offers them (asked after `initialized`, again on `roots/list_changed`).
+ *
+ * @example
+ * ```ts
+ * const open = openSession({ engine, worktrees, config, log, version, hello, supervisor, warnings });
+ * await open.server.connect(transport);
+ * ```
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import type { ServerConfig } from "../cli.ts";
+import type { Engine, Session } from "../engine_api.ts";
+import type { Logger } from "../log.ts";
+import type { SupervisorInfo } from "../resources.ts";
+import { types } from "../sdk.ts";
+import { createServer } from "../server.ts";
+import type { WorktreeManager } from "../worktree.ts";
+import type { Hello } from "./hello.ts";
+
+/** How long a tool call waits for the client's roots before using the front-end's directory. */
+const ROOTS_WAIT_MS = 3000;
+
+/** What a session is made of. */
+export interface SessionParts {
+  engine: Engine;
+  worktrees: WorktreeManager;
+  /** The supervisor's settings. */
+  config: ServerConfig;
+  log: Logger;
+  version: string;
+  hello: Hello;
+  supervisor: SupervisorInfo;
+  warnings: string[];
+}
+
+/** An open session. */
+export interface OpenSession {
+  session: Session;
+  server: ReturnType<typeof createServer>;
+}
+
+/** The directory of the first `file:` root, or null. */
+export function firstRootDir(roots: ReadonlyArray<{ uri: string }>): string | null {
+  for (const root of roots) {
+    if (!root.uri.startsWith("file:")) continue;
+    try {
+      return fileURLToPath(root.uri);
+    } catch {
+      // Not a local file URI: try the next.
+    }
+  }
+  return null;
+}
+
+/** Builds the session and its MCP server (not yet connected). */
+export function openSession(parts: SessionParts): OpenSession {
+  const { hello, log } = parts;
+  const session: Session = {
+    id: `s-${crypto.randomUUID().slice(0, 8)}`,
+    defaults: hello.config.defaults,
+    taskTimeoutS: hello.config.taskTimeoutS,
+    cwd: hello.cwd,
+    env: hello.env,
+  };
+  const rootsReady = Promise.withResolvers<void>();
+  const server = createServer({
+    engine: parts.engine,
+    worktrees: parts.worktrees,
+    // The resources show this session's defaults and time limit, with the supervisor's rest.
+    config: { ...parts.config, defaults: session.defaults, taskTimeoutS: session.taskTimeoutS },
+    log,
+    version: parts.version,
+    session: async () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        rootsReady.promise,
+        new Promise((resolve) => (timer = setTimeout(resolve, ROOTS_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+      return session;
+    },
+    supervisor: parts.supervisor,
+    warnings: parts.warnings,
+  });
+  const askRoots = async () => {
+    try {
+      const { roots } = await server.server.listRoots(undefined, { timeout: 10_000 });
+      const dir = firstRootDir(roots);
+      session.cwd = dir ?? hello.cwd;
+      log.debug(`Session ${session.id} runs tasks in ${session.cwd}`, { roots: roots.length });
+    } catch (error) {
+      log.warning(`Cannot list the roots of session ${session.id}: ${error}`);
+    } finally {
+      rootsReady.resolve();
+    }
+  };
+  const attachLog = server.server.oninitialized;
+  server.server.oninitialized = () => {
+    attachLog?.();
+    if (server.server.getClientCapabilities()?.roots) askRoots();
+    else rootsReady.resolve();
+  };
+  server.server.setNotificationHandler(types.RootsListChangedNotificationSchema, () => {
+    askRoots();
+  });
+  return { session, server };
+}

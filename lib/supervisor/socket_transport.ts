@@ -1,0 +1,74 @@
+/**
+ * An MCP transport over one supervisor connection: newline-delimited JSON-RPC, as the SDK's stdio
+ * transport (its `serializeMessage` / `deserializeMessage`). The connection's reader, which also
+ * reads the hello line first, hands each further line to {@link SocketTransport.receive}.
+ *
+ * @example
+ * ```ts
+ * const transport = new SocketTransport(writer, () => conn.close());
+ * await server.connect(transport);
+ * for (const line of lines) transport.receive(line);
+ * transport.ended();
+ * ```
+ * @module
+ */
+
+import { deserializeMessage, serializeMessage, type Transport, type types } from "../sdk.ts";
+
+/** The SDK transport of one session. */
+export class SocketTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: types.JSONRPCMessage) => void;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #closeConnection: () => void;
+  #encoder = new TextEncoder();
+  #closed = false;
+
+  /** @param writer Writes to the connection. @param closeConnection Closes the connection. */
+  constructor(writer: WritableStreamDefaultWriter<Uint8Array>, closeConnection: () => void) {
+    this.#writer = writer;
+    this.#closeConnection = closeConnection;
+  }
+
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** One line from the front-end. */
+  receive(line: string): void {
+    if (line.trim() === "") return;
+    let message: types.JSONRPCMessage;
+    try {
+      message = deserializeMessage(line);
+    } catch (error) {
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.onmessage?.(message);
+  }
+
+  async send(message: types.JSONRPCMessage): Promise<void> {
+    if (this.#closed) throw new Error("Cannot send on a closed supervisor connection");
+    await this.#writer.write(this.#encoder.encode(serializeMessage(message)));
+  }
+
+  /** The front-end went away. */
+  ended(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.onclose?.();
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      try {
+        this.#closeConnection();
+      } catch {
+        // Already closed.
+      }
+    }
+    this.ended();
+    return Promise.resolve();
+  }
+}
