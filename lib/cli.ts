@@ -42,6 +42,11 @@ export interface ServerConfig {
   taskMaxAgeS: number;
   /** Seconds the supervisor stays up with no client and no unfinished task (at least 1). */
   idleExitS: number;
+  /**
+   * Who may answer Codex's questions: `client` (elicitation, `codex_approve`, `top`) or `human`
+   * (elicitation and `top` only: agents get no `codex_approve`).
+   */
+  approvals: "client" | "human";
   /** Absolute path of a log file, or null to log to stderr only. */
   logFile: string | null;
   /** The least severe level that is logged. */
@@ -86,6 +91,7 @@ const OPTIONS = {
   "worktree-dir": { type: "string" },
   "task-max-age": { type: "string" },
   "idle-exit": { type: "string" },
+  approvals: { type: "string" },
   "log-file": { type: "string" },
   "log-level": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -125,6 +131,9 @@ Options (each falls back to its environment variable, then to its default):
                              [env CODEX_SWARM_TASK_MAX_AGE; default: ${DEFAULT_TASK_MAX_AGE_S}]
       --idle-exit <S>        Seconds the supervisor stays up with no client and no unfinished
                              task, >= 1 [env CODEX_SWARM_IDLE_EXIT; default: ${DEFAULT_IDLE_EXIT_S}]
+      --approvals <WHO>      Who answers Codex's approval requests: client (elicitation,
+                             codex_approve, top) or human (elicitation and top only)
+                             [env CODEX_SWARM_APPROVALS; default: client]
       --log-file <PATH>      Also write the log to this file ("none": stderr only)
                              [env CODEX_SWARM_LOG; default: server.log beside the task dir]
       --log-level <LEVEL>    debug, info, warning or error
@@ -277,6 +286,15 @@ export function parseCli(
     MAX_TIMER_S,
   );
 
+  const approvalsPick = pick("approvals", values.approvals, "CODEX_SWARM_APPROVALS", env);
+  const approvals = approvalsPick === undefined ? "client" : approvalsPick.value.trim();
+  if (approvals !== "client" && approvals !== "human") {
+    throw new Error(
+      `Cannot parse ${approvalsPick!.from} ${JSON.stringify(approvalsPick!.value)}: expected ` +
+        "client or human",
+    );
+  }
+
   let taskDir = parsePath(
     pick("task-dir", values["task-dir"], "CODEX_SWARM_TASK_DIR", env),
     paths,
@@ -328,6 +346,7 @@ export function parseCli(
       worktreeDir,
       taskMaxAgeS,
       idleExitS,
+      approvals,
       logFile,
       logLevel,
     },

@@ -98,6 +98,10 @@ export interface Engine {
   answer(id: string, decision: Decision, by: string): TaskSnapshot;
   /** Offers pending questions of these tasks to `session` when nobody is being asked. */
   offerQuestions?(ids: string[], session: Session): void;
+  /** A session opened: questions of tasks whose session is gone may go to it. */
+  attachSession?(session: Session): void;
+  /** A session ended. */
+  detachSession?(id: string): void;
   /** The long-lived Codex processes it runs, for `server-info` (none: exec per task). */
   codexProcesses?(): CodexProcessInfo[];
 }

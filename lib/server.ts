@@ -17,7 +17,9 @@ import { registerResources, type SupervisorInfo } from "./resources.ts";
 import { McpServer } from "./sdk.ts";
 import { registerCodexTool } from "./tools/codex.ts";
 import { registerCodexAsyncTool } from "./tools/codex_async.ts";
+import { registerCodexApproveTool } from "./tools/codex_approve.ts";
 import { registerCodexCancelTool } from "./tools/codex_cancel.ts";
+import { registerCodexSteerTool } from "./tools/codex_steer.ts";
 import { registerCodexListTool } from "./tools/codex_list.ts";
 import { registerCodexReplyTool } from "./tools/codex_reply.ts";
 import { registerCodexStatusTool } from "./tools/codex_status.ts";
@@ -64,6 +66,8 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   registerCodexStatusTool(server, engine);
   registerCodexWaitTool(server, engine);
   registerCodexCancelTool(server, engine);
+  registerCodexSteerTool(server, engine);
+  if (config.approvals !== "human") registerCodexApproveTool(server, engine);
   registerCodexListTool(server, engine);
   registerCodexWorktreeTool(server, engine, parts.worktrees);
   const detachResources = registerResources(server, engine, config, {

@@ -20,6 +20,8 @@
 import { parse } from "smol-toml";
 import { type RunOptions, type ServerDefaults, settingReplaces } from "../codex_args.ts";
 import { encodeTomlValue, flattenOverrides, type Override } from "../toml_value.ts";
+import type { AskForApproval } from "./protocol/generated/v2/AskForApproval.ts";
+import type { SandboxMode } from "./protocol/generated/v2/SandboxMode.ts";
 
 /** JSON data. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -30,8 +32,8 @@ export interface ThreadParams {
   thread: {
     cwd: string;
     model?: string;
-    sandbox?: string;
-    approvalPolicy?: string;
+    sandbox?: SandboxMode;
+    approvalPolicy?: AskForApproval;
     baseInstructions?: string;
     developerInstructions?: string;
     config: Record<string, Json>;
@@ -42,7 +44,9 @@ export interface ThreadParams {
 }
 
 /** The approval policies `codex app-server` 0.169 takes per thread; `on-failure` is gone. */
-export function appServerApprovalPolicy(policy: RunOptions["approvalPolicy"]): string | undefined {
+export function appServerApprovalPolicy(
+  policy: RunOptions["approvalPolicy"],
+): AskForApproval | undefined {
   // Codex 0.169 dropped "on-failure"; "on-request" is the closest: the model asks to run a
   // command outside the sandbox when it needs to, which is when an on-failure retry would ask.
   return policy === "on-failure" ? "on-request" : policy;
@@ -133,7 +137,7 @@ export function buildThreadParams(
   };
   // Typed fields win over config, as they do for codex exec.
   const model = take("model");
-  const sandbox = take("sandbox_mode");
+  const sandbox = take("sandbox_mode") as SandboxMode | undefined;
   const approval = take("approval_policy") as RunOptions["approvalPolicy"];
   const base = take("instructions");
   const developer = take("developer_instructions");

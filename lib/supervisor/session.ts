@@ -19,6 +19,7 @@ import type { SupervisorInfo } from "../resources.ts";
 import { types } from "../sdk.ts";
 import { createServer } from "../server.ts";
 import type { WorktreeManager } from "../worktree.ts";
+import { elicitationAsker, InFlightCalls } from "../elicitation.ts";
 import type { Hello } from "./hello.ts";
 
 /** How long a tool call waits for the client's roots before using the front-end's directory. */
@@ -41,6 +42,8 @@ export interface SessionParts {
 export interface OpenSession {
   session: Session;
   server: ReturnType<typeof createServer>;
+  /** Ends the session: the server stops listening to the engine, the engine forgets it. */
+  end(): void;
 }
 
 /** The directory of the first `file:` root, or null. */
@@ -86,6 +89,11 @@ export function openSession(parts: SessionParts): OpenSession {
     supervisor: parts.supervisor,
     warnings: parts.warnings,
   });
+  // Codex's questions go to this client as elicitations, related to its blocking call if any.
+  const calls = new InFlightCalls();
+  session.ask = elicitationAsker(server.server, calls);
+  session.enterCall = (requestId) => calls.enter(requestId);
+  parts.engine.attachSession?.(session);
   const askRoots = async () => {
     try {
       const { roots } = await server.server.listRoots(undefined, { timeout: 10_000 });
@@ -107,5 +115,12 @@ export function openSession(parts: SessionParts): OpenSession {
   server.server.setNotificationHandler(types.RootsListChangedNotificationSchema, () => {
     askRoots();
   });
-  return { session, server };
+  return {
+    session,
+    server,
+    end() {
+      server.detach();
+      parts.engine.detachSession?.(session.id);
+    },
+  };
 }

@@ -16,9 +16,8 @@
  */
 
 import type { ServerConfig } from "../cli.ts";
-import { TaskEngine } from "../engine.ts";
+import { AppServerEngine } from "../tasks/app_engine.ts";
 import type { Logger } from "../log.ts";
-import { DetachedLauncher } from "../process.ts";
 import type { SupervisorInfo } from "../resources.ts";
 import { TaskStore } from "../task_store.ts";
 import { WorktreeManager } from "../worktree.ts";
@@ -89,16 +88,22 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   }
 
   const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
-  const engine = new TaskEngine({
+  const engine = new AppServerEngine({
     config,
-    launcher: new DetachedLauncher(),
     store: new TaskStore(config.taskDir),
     worktrees,
     log,
-    env: options.env,
+    // Queued tasks of codex-swarm 0.1 kept no session: they run with the supervisor's.
+    fallbackSession: {
+      id: "supervisor",
+      defaults: config.defaults,
+      taskTimeoutS: config.taskTimeoutS,
+      cwd: Deno.cwd(),
+      env: options.env,
+    },
   });
   await engine.init();
-  const unfinished = () => engine.list(["queued", "starting", "running"]).length;
+  const unfinished = () => engine.unfinishedCount();
 
   // Listen: always on a loopback port (with a token), and on the Unix socket where allowed.
   const unixProblem = unixSocketProblem(paths.socket, options.env);
@@ -178,9 +183,12 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
         // Closed already.
       }
     }
-    engine.close();
-    lifeLock.close();
-    done.resolve();
+    // The app-servers stop with the engine; their threads stay resumable.
+    engine[Symbol.asyncDispose]().catch((error) => log.error(`Cannot stop the engine: ${error}`))
+      .finally(() => {
+        lifeLock.close();
+        done.resolve();
+      });
   };
 
   const checkMs = Math.min(1000, config.idleExitS * 250);
@@ -323,7 +331,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
           const server = open.server;
           t.onclose = () => {
             sessions.delete(t);
-            server.detach();
+            open.end();
             server.close().catch(() => {});
             log.debug(`Session ${open.session.id} ended`, { sessions: sessions.size });
           };

@@ -28,10 +28,17 @@ import type { AppServer } from "../codex/app_server.ts";
 import { type AppServerEvent, type ServerRequest, threadIdOf } from "../codex/events.ts";
 import { stopTurn } from "../codex/stop_turn.ts";
 import { checkOutputSchema, readStructuredResult } from "../codex/output_schema.ts";
-import { buildThreadParams } from "../codex/thread_params.ts";
+import { buildThreadParams, type Json } from "../codex/thread_params.ts";
 import { applyEvent, describeStep, initialTurnState, type TurnState } from "../codex/turn_state.ts";
 import type { ServerConfig } from "../cli.ts";
-import type { CancelResult, ChangeListener, Engine, Session, WaitResult } from "../engine_api.ts";
+import type {
+  CancelResult,
+  ChangeListener,
+  CodexProcessInfo,
+  Engine,
+  Session,
+  WaitResult,
+} from "../engine_api.ts";
 import type { Logger } from "../log.ts";
 import {
   type AnsweredQuestion,
@@ -154,7 +161,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   }
 
   /** The app-servers that run now (for server-info). */
-  codexServers(): Promise<Array<{ pid: number; codex_home: string; version: string }>> {
+  codexProcesses(): CodexProcessInfo[] {
     return this.#pool.list();
   }
 
@@ -218,9 +225,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     await Promise.all([...this.#tasks.values()].map((r) => r.saving));
   }
 
-  /** Whether any task is unfinished (the supervisor stays while one is). */
-  hasUnfinished(): boolean {
-    return [...this.#tasks.values()].some((r) => !isFinal(r.meta.phase));
+  /** How many tasks are unfinished (the supervisor stays while one is). */
+  unfinishedCount(): number {
+    return [...this.#tasks.values()].filter((r) => !isFinal(r.meta.phase)).length;
   }
 
   /** Makes a session known, so questions of tasks whose session went away can go to it. */
@@ -242,8 +249,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     return () => this.#listeners.delete(listener);
   }
 
-  async start(request: TaskRequest, session?: Session): Promise<TaskSnapshot> {
-    if (!session) throw new Error("Cannot start a task without a session");
+  async start(request: TaskRequest, session: Session): Promise<TaskSnapshot> {
     const id = newTaskId();
     const cwd = await this.#resolveCwd(request.cwd, session.cwd);
     if (request.threadId !== undefined) {
@@ -644,7 +650,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const turn = await server.request("turn/start", {
       threadId,
       input: params.input,
-      ...(meta.request.outputSchema ? { outputSchema: meta.request.outputSchema } : {}),
+      ...(meta.request.outputSchema ? { outputSchema: meta.request.outputSchema as Json } : {}),
     }) as {
       turn: { id: string };
     };
@@ -676,7 +682,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     if (record.pending) record.pending.answer("cancel", "codex-swarm");
     if (!record.server || !meta.threadId) return; // #run checks the flags after each step
     if (!meta.turnId) return;
-    stopTurn(record.server, meta.threadId, meta.turnId).catch((error) => {
+    stopTurn(record.server, meta.threadId, meta.turnId).catch((error: unknown) => {
       this.#options.log.warning(`Cannot stop the turn of task ${meta.id}: ${error}`);
     }).finally(() => {
       // Should Codex not report the end of the turn, the stop still ends the task.

@@ -41,6 +41,8 @@ function envKey(bin: string, env: Record<string, string>): string {
 export class CodexPool implements AsyncDisposable {
   #options: CodexPoolOptions;
   #servers = new Map<string, Promise<AppServer>>();
+  /** The servers that started and have not exited. */
+  #running = new Set<AppServer>();
   #closed = false;
 
   constructor(options: CodexPoolOptions) {
@@ -53,16 +55,17 @@ export class CodexPool implements AsyncDisposable {
     const key = envKey(this.#options.bin, env);
     const running = this.#servers.get(key);
     if (running) return running;
-    const starting = this.#start(key, env);
+    const starting = this.#start(env);
     this.#servers.set(key, starting);
-    // A failed start is not kept: the next task tries again.
-    starting.catch(() => {
+    const forget = () => {
       if (this.#servers.get(key) === starting) this.#servers.delete(key);
-    });
+    };
+    // A failed start is not kept, nor an exited server: the next task starts a new one.
+    starting.then((server) => server.exited.then(forget), forget);
     return starting;
   }
 
-  async #start(key: string, env: Record<string, string>): Promise<AppServer> {
+  async #start(env: Record<string, string>): Promise<AppServer> {
     const { bin, log, onEvent, onRequest, onExit } = this.#options;
     const server = await AppServer.start({ bin, env, log });
     server.onEvent((event) => onEvent(server, event));
@@ -72,8 +75,9 @@ export class CodexPool implements AsyncDisposable {
       codexHome: server.info.codexHome,
       version: server.info.version,
     });
+    this.#running.add(server);
     server.exited.then((exit) => {
-      if (this.#servers.get(key) !== undefined) this.#servers.delete(key);
+      this.#running.delete(server);
       if (!this.#closed) log.warning(`Codex app-server ${server.pid} exited`, { ...exit });
       onExit(server, exit);
     });
@@ -81,13 +85,12 @@ export class CodexPool implements AsyncDisposable {
   }
 
   /** The servers that run now, for server-info. */
-  async list(): Promise<Array<{ pid: number; codex_home: string; version: string }>> {
-    const settled = await Promise.allSettled(this.#servers.values());
-    return settled.flatMap((s) =>
-      s.status === "fulfilled"
-        ? [{ pid: s.value.pid, codex_home: s.value.info.codexHome, version: s.value.info.version }]
-        : []
-    );
+  list(): Array<{ pid: number; codex_home: string; version: string }> {
+    return [...this.#running].map((s) => ({
+      pid: s.pid,
+      codex_home: s.info.codexHome,
+      version: s.info.version,
+    }));
   }
 
   /** Stops every server. */
