@@ -63,8 +63,8 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   registerCodexTool(server, engine, parts.session);
   registerCodexReplyTool(server, engine, parts.session);
   registerCodexAsyncTool(server, engine, parts.session);
-  registerCodexStatusTool(server, engine);
-  registerCodexWaitTool(server, engine);
+  registerCodexStatusTool(server, engine, parts.session);
+  registerCodexWaitTool(server, engine, parts.session);
   registerCodexCancelTool(server, engine);
   registerCodexSteerTool(server, engine);
   if (config.approvals !== "human") registerCodexApproveTool(server, engine);

@@ -4,13 +4,17 @@
  * @module
  */
 
-import type { Engine } from "../engine_api.ts";
+import type { Engine, SessionSource } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
 
 /** Registers `codex_status`. */
-export function registerCodexStatusTool(server: McpServer, engine: Engine): void {
+export function registerCodexStatusTool(
+  server: McpServer,
+  engine: Engine,
+  session: SessionSource,
+): void {
   server.registerTool("codex_status", {
     title: "Task status",
     description: "Live status of tasks: phase, elapsed time, thread id, tool calls, the last " +
@@ -18,10 +22,12 @@ export function registerCodexStatusTool(server: McpServer, engine: Engine): void
       "and branch, failure cause.",
     inputSchema: { task_ids: optionalTaskIdsField },
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-  }, (args) => {
+  }, async (args) => {
     const ids = idsOrUnfinished(engine, args.task_ids);
     const unknown = unknownTaskIds(engine, ids, "show");
     if (unknown) return unknown;
+    // A question whose client went away is asked of this one.
+    engine.offerQuestions?.(ids, await session());
     const tasks = ids.map((id) => engine.get(id)!);
     return {
       content: [{

@@ -6,7 +6,7 @@
  */
 
 import { z } from "zod";
-import type { Engine } from "../engine_api.ts";
+import type { Engine, SessionSource } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal } from "../task.ts";
 import { type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
@@ -17,7 +17,11 @@ import { taskText, taskView } from "./task_view.ts";
 const HEARTBEAT_MS = 15_000;
 
 /** Registers `codex_wait`. */
-export function registerCodexWaitTool(server: McpServer, engine: Engine): void {
+export function registerCodexWaitTool(
+  server: McpServer,
+  engine: Engine,
+  session: SessionSource,
+): void {
   server.registerTool("codex_wait", {
     title: "Wait for tasks",
     description: "Wait until all (mode all, the default) or any (mode any) of the tasks are " +
@@ -38,6 +42,11 @@ export function registerCodexWaitTool(server: McpServer, engine: Engine): void {
     const ids = idsOrUnfinished(engine, args.task_ids);
     const unknown = unknownTaskIds(engine, ids, "wait for");
     if (unknown) return unknown;
+    const own = await session();
+    // A question whose client went away is asked of this one; while this call runs, Codex's
+    // questions to this client are sent related to it.
+    engine.offerQuestions?.(ids, own);
+    const endCall = own.enterCall?.(extra.requestId);
     const report = progressReporter(extra as ProgressContext);
     const summary = () => {
       const tasks = ids.map((id) => engine.get(id)!);
@@ -62,7 +71,9 @@ export function registerCodexWaitTool(server: McpServer, engine: Engine): void {
         mode,
         timeoutMs: (args.timeout ?? 50) * 1000,
         signal: extra.signal,
+        sessionId: own.id,
       });
+      const questions = result.questions ?? [];
       // The last phase change is reported before the answer, never after it.
       const phases = ids.map((id) => engine.get(id)?.meta.phase).join();
       if (phases !== lastPhases) {
@@ -73,7 +84,12 @@ export function registerCodexWaitTool(server: McpServer, engine: Engine): void {
         await settleProgress(lastSent);
       }
       const done = result.tasks.filter((t) => isFinal(t.meta.phase)).length;
-      const head = result.satisfied
+      const head = questions.length > 0
+        ? questions.map((q) =>
+          `Task ${q.task_id} waits for an answer: ${q.message}. Answer with codex_approve ` +
+          `{task_id: "${q.task_id}", decision} (accept, accept_for_session, decline, cancel).`
+        ).join("\n")
+        : result.satisfied
         ? `${mode === "all" ? "All" : "At least one of"} ${result.tasks.length} task(s) done.`
         : `Timed out: ${done} of ${result.tasks.length} task(s) done; the rest keep running.`;
       return {
@@ -86,10 +102,12 @@ export function registerCodexWaitTool(server: McpServer, engine: Engine): void {
           timed_out: !result.satisfied,
           done,
           total: result.tasks.length,
+          ...(questions.length > 0 ? { questions } : {}),
           tasks: result.tasks.map(taskView),
         },
       };
     } finally {
+      endCall?.();
       off();
       clearInterval(heartbeat);
     }

@@ -26,7 +26,7 @@ export const runOutputSchema = {
 };
 
 /** The context the blocking tools get from the SDK. */
-export type RunContext = ProgressContext & { signal: AbortSignal };
+export type RunContext = ProgressContext & { signal: AbortSignal; requestId?: string | number };
 
 /** Turns a final task into a tool result. */
 export function runResult(task: TaskSnapshot) {
@@ -71,8 +71,9 @@ export async function runToEnd(
   extra: RunContext,
 ) {
   let task: TaskSnapshot;
+  const own = await session();
   try {
-    task = await engine.start(request, await session());
+    task = await engine.start(request, own);
   } catch (error) {
     return {
       isError: true,
@@ -88,6 +89,8 @@ export async function runToEnd(
   const off = engine.onChange((changed, step) => {
     if (changed.meta.id === id && step) lastSent = report(step);
   });
+  // Codex's questions go to this client related to this call while it runs.
+  const endCall = extra.requestId === undefined ? undefined : own.enterCall?.(extra.requestId);
   const onAbort = () => engine.cancel(id).catch(() => {});
   extra.signal.addEventListener("abort", onAbort, { once: true });
   try {
@@ -97,6 +100,7 @@ export async function runToEnd(
     await settleProgress(extra._meta?.progressToken === undefined ? null : lastSent);
     return runResult(finished);
   } finally {
+    endCall?.();
     off();
     extra.signal.removeEventListener("abort", onAbort);
   }

@@ -52,6 +52,9 @@ export function taskView(task: TaskSnapshot) {
       }
       : null,
     failure: meta.failure,
+    // The question Codex waits on an answer to (phase waiting_approval), and what was answered.
+    question: task.question ?? null,
+    answered: meta.answered ?? [],
     exit: meta.exit,
     warnings: run.warnings.slice(-3),
     // Lines of Codex output this version does not know, kept and counted rather than dropped.
@@ -100,6 +103,7 @@ export function taskText(task: TaskSnapshot): string {
     );
   }
   if (v.usage) lines.push(`  tokens: ${v.usage.inputTokens} in, ${v.usage.outputTokens} out`);
+  if (v.question) lines.push(`  waits for an answer: ${v.question.message}`);
   if (v.failure) lines.push(`  failure: ${v.failure}`);
   if (v.unknown_events + v.malformed_lines > 0) {
     lines.push(
