@@ -93,9 +93,11 @@ Deno.test("the bundle answers MCP exactly like main.ts", e2e, async (t) => {
     assert.equal(new TextDecoder().decode(out.stdout).trim(), `codex-swarm ${denoJson.version}`);
   });
 
+  // One world each: the bundle must run its own supervisor, not relay to main.ts's.
   await using world = await makeWorld();
+  await using bundleWorld = await makeWorld();
   await using source = await startServer(world);
-  await using bundled = await startServer(world, { entry: bundle.path });
+  await using bundled = await startServer(bundleWorld, { entry: bundle.path });
 
   await t.step("same server info, capabilities, tools and resources as main.ts", async () => {
     const expected = await surface(source.client);

@@ -229,6 +229,8 @@ Deno.test(
     const before = await status(first.client, ids);
     assert.ok(before.some((x) => x.phase === "queued"), "some tasks should still be queued");
     await first.stop();
+    // The supervisor outlives its clients: stop it too, so the next one restarts from the files.
+    await world.stopSupervisor();
     // Kill one task's Codex while no server watches: the next instance must call it lost.
     for (const p of processesMatching("lose me RUN=sleep 43.5")) Deno.kill(p.pid, "SIGKILL");
     for (const p of processesMatching("sleep 43.5")) Deno.kill(p.pid, "SIGKILL");

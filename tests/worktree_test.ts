@@ -244,6 +244,7 @@ Deno.test(
     });
 
     await first.stop();
+    await world.stopSupervisor();
     await using second = await startServer(world);
 
     await t.step("after a restart the task still knows its worktree and branch", async () => {

@@ -2,6 +2,9 @@
  * End-to-end test harness: a fake Responses API, a temporary CODEX_HOME and task directory, and the
  * server spawned as a user would run it, driven through the MCP SDK's `Client` over stdio.
  *
+ * Every server is a front-end: the first one of a world starts the world's supervisor, which
+ * the world stops when it is disposed (and fails the test if it cannot).
+ *
  * @example
  * ```ts
  * await using h = await startHarness();
@@ -11,7 +14,7 @@
  */
 
 import { SERVER_PERMISSIONS } from "../../.github/scripts/permissions.ts";
-import { Client, StdioClientTransport } from "./sdk_client.ts";
+import { Client, ListRootsRequestSchema, StdioClientTransport } from "./sdk_client.ts";
 import { type FakeResponses, startFakeResponses, writeCodexHome } from "./fake_responses.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -24,6 +27,29 @@ export interface World extends AsyncDisposable {
   worktreeDir: string;
   /** The environment the server gets. */
   env: Record<string, string>;
+  /** The supervisor's files (socket, info.json, token). */
+  supervisorDir: string;
+  /** The running supervisor's `info.json`, or null. */
+  supervisorInfo(): SupervisorInfoFile | null;
+  /** The log file every front-end and the supervisor write. */
+  logFile: string;
+  /** Stops the world's supervisor (SIGTERM, then SIGKILL) and waits until it is gone. */
+  stopSupervisor(): Promise<void>;
+}
+
+/** What a supervisor's `info.json` holds. */
+export interface SupervisorInfoFile {
+  pid: number;
+  version: string;
+  started_at: string;
+  socket: string;
+  port: number;
+  unix: string | null;
+}
+
+/** The live supervisor processes of `taskDir`. */
+export function supervisorsOf(taskDir: string): Array<{ pid: number; cmdline: string }> {
+  return processesMatching(`supervisor --task-dir ${taskDir} `);
 }
 
 /** A running server with a connected client. */
@@ -51,21 +77,51 @@ export async function makeWorld(): Promise<World> {
     CODEX_SWARM_TASK_DIR: taskDir,
     CODEX_SWARM_WORKTREE_DIR: worktreeDir,
     CODEX_SWARM_LOG_LEVEL: "debug",
+    // The world stops its supervisor; this only bounds what a crashed test leaves behind.
+    CODEX_SWARM_IDLE_EXIT: "120",
   };
   for (const name of ["DENO_DIR", "DENO_TLS_CA_STORE", "XDG_CACHE_HOME", "TMPDIR"]) {
     const value = Deno.env.get(name);
     if (value) env[name] = value;
   }
+  const supervisorDir = `${taskDir}/.supervisor`;
+  const supervisorInfo = () => {
+    try {
+      return JSON.parse(Deno.readTextFileSync(`${supervisorDir}/info.json`)) as SupervisorInfoFile;
+    } catch {
+      return null;
+    }
+  };
+  const stopSupervisor = async () => {
+    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+      for (const p of supervisorsOf(taskDir)) {
+        try {
+          Deno.kill(p.pid, signal);
+        } catch {
+          // Gone already.
+        }
+      }
+      if (await eventually(() => supervisorsOf(taskDir).length === 0, 10_000)) return;
+    }
+    throw new Error(`The supervisor of ${taskDir} is still running after SIGKILL`);
+  };
   return {
     fake,
     codexHome,
     taskDir,
     worktreeDir,
     env,
+    supervisorDir,
+    supervisorInfo,
+    logFile: `${base}/server.log`,
+    stopSupervisor,
     async [Symbol.asyncDispose]() {
+      const left = supervisorsOf(taskDir).length;
+      await stopSupervisor();
       await fake[Symbol.asyncDispose]();
       await Deno.remove(base, { recursive: true }).catch(() => {});
       await Deno.remove(codexHome, { recursive: true }).catch(() => {});
+      if (left > 1) throw new Error(`${left} supervisors ran for one task directory`);
     },
   };
 }
@@ -76,6 +132,21 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** Run this file instead of main.ts (e.g. the bundle). */
   entry?: string;
+  /** Let the server use the supervisor's Unix socket (`--allow-net=unix:<path>`). */
+  unixSocket?: boolean;
+  /** The server's working directory (default: the repository). */
+  cwd?: string;
+  /** Directories the client offers as its MCP roots (none: no roots capability). */
+  roots?: string[];
+}
+
+/** The permission flags a server of `world` runs with. */
+export function serverPermissions(world: World, unixSocket = false): string[] {
+  return SERVER_PERMISSIONS.map((flag) =>
+    unixSocket && flag.startsWith("--allow-net=")
+      ? `${flag},unix:${world.supervisorDir}/sock`
+      : flag
+  );
 }
 
 /** Spawns the server in `world` and connects a client. */
@@ -85,13 +156,13 @@ export async function startServer(world: World, options: ServerOptions = {}): Pr
     args: [
       "run",
       "--quiet",
-      ...SERVER_PERMISSIONS,
+      ...serverPermissions(world, options.unixSocket),
       options.entry ?? `${ROOT}main.ts`,
       ...(options.args ?? []),
     ],
     env: { ...world.env, ...options.env },
     stderr: "pipe",
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
   });
   let stderr = "";
   transport.stderr?.on("data", (chunk: Uint8Array | string) => {
@@ -99,8 +170,14 @@ export async function startServer(world: World, options: ServerOptions = {}): Pr
     if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
   });
   const client = new Client({ name: "codex-swarm-tests", version: "0.0.0" }, {
-    capabilities: {},
+    capabilities: options.roots ? { roots: { listChanged: true } } : {},
   });
+  if (options.roots) {
+    const roots = options.roots;
+    client.setRequestHandler(ListRootsRequestSchema, () => ({
+      roots: roots.map((dir) => ({ uri: `file://${dir}`, name: dir })),
+    }));
+  }
   await client.connect(transport);
   let stopped = false;
   const stop = async () => {

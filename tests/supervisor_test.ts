@@ -1,0 +1,336 @@
+/**
+ * End-to-end: every codex-swarm is a front-end of the one supervisor of its task directory.
+ * Sessions (cwd, environment, -c defaults, roots), durability across a killed client and a killed
+ * supervisor, versions, idle exit, the socket's files and the TCP fallback, with the real Codex CLI
+ * against the fake Responses API.
+ */
+
+import assert from "node:assert/strict";
+import { coldStartMs } from "../bench/cold_start_bench.ts";
+import {
+  eventually,
+  type Harness,
+  makeWorld,
+  serverPermissions,
+  startServer,
+  supervisorsOf,
+  textOf,
+  type World,
+} from "./support/harness.ts";
+
+const e2e = { sanitizeOps: false, sanitizeResources: false };
+const ROOT = new URL("../", import.meta.url).pathname;
+
+type ServerInfoView = {
+  pid: number;
+  warnings: string[];
+  supervisor: { pid: number; version: string; socket: string; started_at: string; codex: [] };
+};
+
+async function serverInfo(h: Harness): Promise<ServerInfoView> {
+  const read = await h.client.readResource({ uri: "codex-swarm://server-info" });
+  return JSON.parse((read.contents[0] as { text: string }).text);
+}
+
+async function tempDir(prefix: string): Promise<string> {
+  return await Deno.realPath(await Deno.makeTempDir({ prefix }));
+}
+
+async function startTask(h: Harness, args: Record<string, unknown>): Promise<string> {
+  const result = await h.client.callTool({ name: "codex_async", arguments: args });
+  assert.equal(result.isError, undefined, textOf(result));
+  return (result.structuredContent as { task_id: string }).task_id;
+}
+
+async function waitFor(h: Harness, id: string) {
+  const result = await h.client.callTool(
+    { name: "codex_wait", arguments: { task_ids: [id], timeout: 60 } },
+    undefined,
+    { timeout: 120_000 },
+  );
+  assert.equal(result.isError, undefined, textOf(result));
+  return (result.structuredContent as {
+    tasks: Array<{ phase: string; final_message: string | null }>;
+  }).tasks[0]!;
+}
+
+Deno.test(
+  "two clients at once on one supervisor: each task gets its own session's cwd, env and -c model",
+  e2e,
+  async () => {
+    await using world = await makeWorld();
+    const dirA = await tempDir("client-a-");
+    const dirB = await tempDir("client-b-");
+    await using a = await startServer(world, {
+      cwd: dirA,
+      env: { SWARM_CLIENT_MARK: "alpha" },
+      args: ["--skip-git-repo-check", "-c", 'model="model-of-a"'],
+    });
+    await using b = await startServer(world, {
+      cwd: dirB,
+      env: { SWARM_CLIENT_MARK: "beta" },
+      args: ["--skip-git-repo-check", "-c", 'model="model-of-b"'],
+    });
+    const [infoA, infoB] = [await serverInfo(a), await serverInfo(b)];
+    assert.equal(infoA.supervisor.pid, infoB.supervisor.pid, "one supervisor for both");
+    assert.equal(supervisorsOf(world.taskDir).length, 1);
+
+    const run = (h: Harness, tag: string) =>
+      h.client.callTool(
+        {
+          name: "codex",
+          arguments: { prompt: `sessions ${tag} RUN=echo "mark=$SWARM_CLIENT_MARK dir=$(pwd)"` },
+        },
+        undefined,
+        { timeout: 120_000 },
+      );
+    const [ra, rb] = await Promise.all([run(a, "A"), run(b, "B")]);
+    assert.match(textOf(ra), new RegExp(`mark=alpha dir=${dirA}\\b`), textOf(ra));
+    assert.match(textOf(rb), new RegExp(`mark=beta dir=${dirB}\\b`), textOf(rb));
+    const model = (tag: string) =>
+      world.fake.requests.find((r) => r.prompt.startsWith(`sessions ${tag} `))?.model;
+    assert.equal(model("A"), "model-of-a");
+    assert.equal(model("B"), "model-of-b");
+    await Deno.remove(dirA, { recursive: true });
+    await Deno.remove(dirB, { recursive: true });
+  },
+);
+
+Deno.test("a client's first MCP root is where its tasks run", e2e, async () => {
+  await using world = await makeWorld();
+  const root = await tempDir("client-root-");
+  await using h = await startServer(world, { roots: [root], args: ["--skip-git-repo-check"] });
+  const result = await h.client.callTool(
+    {
+      name: "codex",
+      arguments: { prompt: "roots RUN=pwd" },
+    },
+    undefined,
+    { timeout: 120_000 },
+  );
+  assert.match(textOf(result), new RegExp(`${root}\\b`), textOf(result));
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test(
+  "a client killed with SIGKILL mid-task: a new client collects the result",
+  e2e,
+  async () => {
+    await using world = await makeWorld();
+    const first = await startServer(world);
+    const id = await startTask(first, { prompt: "durable RUN=sleep 2; echo survived-the-client" });
+    const pid = first.transport.pid!;
+    Deno.kill(pid, "SIGKILL");
+    await first.stop().catch(() => {});
+    await using second = await startServer(world);
+    const task = await waitFor(second, id);
+    assert.equal(task.phase, "completed");
+    assert.match(task.final_message ?? "", /survived-the-client/);
+  },
+);
+
+Deno.test(
+  "the supervisor killed with SIGKILL: the front-end starts a new one and the client goes on",
+  e2e,
+  async () => {
+    await using world = await makeWorld();
+    await using h = await startServer(world);
+    const before = await serverInfo(h);
+    // A request in flight when the supervisor dies is answered with an error that says so.
+    const pending = h.client.callTool(
+      {
+        name: "codex",
+        arguments: { prompt: "in flight SLEEP=4000" },
+      },
+      undefined,
+      { timeout: 120_000 },
+    );
+    assert.ok(
+      await eventually(() => world.fake.requests.some((r) => r.prompt.includes("in flight"))),
+    );
+    Deno.kill(before.supervisor.pid, "SIGKILL");
+    await assert.rejects(pending, /supervisor went away/);
+    const after = await serverInfo(h);
+    assert.notEqual(after.supervisor.pid, before.supervisor.pid);
+    const result = await h.client.callTool({ name: "codex", arguments: { prompt: "still here" } });
+    assert.equal(textOf(result), "MOCK-DONE still here");
+    // The task that was running is the new supervisor's now, and it ends.
+    const list = await h.client.callTool({ name: "codex_list", arguments: {} });
+    const tasks = (list.structuredContent as { tasks: Array<{ task_id: string; prompt?: string }> })
+      .tasks;
+    assert.equal(tasks.length, 2, JSON.stringify(tasks));
+    assert.equal(supervisorsOf(world.taskDir).length, 1);
+  },
+);
+
+Deno.test(
+  "a newer front-end replaces an idle supervisor; a busy one says it will",
+  e2e,
+  async () => {
+    await using world = await makeWorld();
+    await using old = await startServer(world);
+    const oldInfo = await serverInfo(old);
+    assert.equal(oldInfo.supervisor.version, "0.1.0");
+
+    // Busy: a task runs, so the older supervisor keeps serving and says so.
+    const id = await startTask(old, { prompt: "busy RUN=sleep 30", timeout: 60 });
+    await using newer = await startServer(world, {
+      env: { CODEX_SWARM_PRETEND_VERSION: "99.0.0" },
+    });
+    const busy = await serverInfo(newer);
+    assert.equal(busy.supervisor.pid, oldInfo.supervisor.pid);
+    assert.ok(
+      busy.warnings.some((w) => /will be replaced once no task is unfinished/.test(w)),
+      JSON.stringify(busy.warnings),
+    );
+    // Idle: once the task is gone, the newer program takes over, and both clients keep working.
+    await old.client.callTool({ name: "codex_cancel", arguments: { task_id: id } });
+    assert.ok(
+      await eventually(async () => {
+        try {
+          return (await serverInfo(newer)).supervisor.version === "99.0.0";
+        } catch {
+          return false;
+        }
+      }, 30_000),
+      "the newer supervisor took over",
+    );
+    const replaced = await serverInfo(old);
+    assert.equal(replaced.supervisor.version, "99.0.0");
+    assert.notEqual(replaced.supervisor.pid, oldInfo.supervisor.pid);
+    const result = await old.client.callTool({ name: "codex", arguments: { prompt: "after" } });
+    assert.equal(textOf(result), "MOCK-DONE after");
+
+    // An older front-end never downgrades it.
+    await using older = await startServer(world, { env: { CODEX_SWARM_PRETEND_VERSION: "0.0.1" } });
+    assert.equal((await serverInfo(older)).supervisor.version, "99.0.0");
+    assert.equal(supervisorsOf(world.taskDir).length, 1);
+  },
+);
+
+Deno.test("a newer front-end replaces an idle supervisor at once", e2e, async () => {
+  await using world = await makeWorld();
+  await using old = await startServer(world);
+  const before = await serverInfo(old);
+  await using newer = await startServer(world, { env: { CODEX_SWARM_PRETEND_VERSION: "99.0.0" } });
+  const after = await serverInfo(newer);
+  assert.equal(after.supervisor.version, "99.0.0");
+  assert.notEqual(after.supervisor.pid, before.supervisor.pid);
+  // The old client was moved to the new supervisor without noticing.
+  assert.equal((await serverInfo(old)).supervisor.pid, after.supervisor.pid);
+});
+
+Deno.test("machine-wide flags that differ are named in the log and server-info", e2e, async () => {
+  await using world = await makeWorld();
+  await using first = await startServer(world, { args: ["--max-parallel", "3"] });
+  await using second = await startServer(world, { args: ["--max-parallel", "5"] });
+  assert.deepEqual((await serverInfo(first)).warnings, []);
+  const warnings = (await serverInfo(second)).warnings;
+  assert.ok(
+    warnings.some((w) =>
+      w.startsWith("--max-parallel is 5 for this client but the running supervisor has 3")
+    ),
+    JSON.stringify(warnings),
+  );
+  assert.match(await Deno.readTextFile(world.logFile), /--max-parallel is 5 for this client/);
+});
+
+Deno.test("the supervisor exits after --idle-exit with no client and no task", e2e, async () => {
+  await using world = await makeWorld();
+  const h = await startServer(world, { env: { CODEX_SWARM_IDLE_EXIT: "1" } });
+  const info = await serverInfo(h);
+  await h.stop();
+  assert.ok(await eventually(() => supervisorsOf(world.taskDir).length === 0, 15_000));
+  assert.equal(world.supervisorInfo(), null, "info.json is removed");
+  assert.match(await Deno.readTextFile(world.logFile), /no client and no unfinished task for 1 s/);
+  assert.ok(info.supervisor.pid > 0);
+});
+
+Deno.test("Unix socket: directory 0700, socket and files 0600", e2e, async () => {
+  await using world = await makeWorld();
+  await using h = await startServer(world, { unixSocket: true });
+  const info = await serverInfo(h);
+  const sock = `${world.supervisorDir}/sock`;
+  assert.equal(info.supervisor.socket, sock);
+  assert.equal(world.supervisorInfo()?.unix, sock);
+  assert.equal((await Deno.stat(world.supervisorDir)).mode! & 0o777, 0o700);
+  const st = await Deno.stat(sock);
+  assert.ok(st.isSocket, "a socket");
+  assert.equal(st.mode! & 0o777, 0o600);
+  for (const file of ["token", "info.json"]) {
+    assert.equal((await Deno.stat(`${world.supervisorDir}/${file}`)).mode! & 0o777, 0o600, file);
+  }
+  // A second front-end without the socket's permission uses the TCP fallback, same supervisor.
+  await using tcp = await startServer(world);
+  assert.equal((await serverInfo(tcp)).supervisor.pid, info.supervisor.pid);
+  const result = await h.client.callTool({ name: "codex", arguments: { prompt: "over unix" } });
+  assert.equal(textOf(result), "MOCK-DONE over unix");
+});
+
+Deno.test(
+  "TCP fallback: loopback port, a token in a 0600 file, a wrong token refused",
+  e2e,
+  async () => {
+    await using world = await makeWorld();
+    await using h = await startServer(world, { env: { CODEX_SWARM_SUPERVISOR_TCP: "1" } });
+    const info = world.supervisorInfo()!;
+    assert.equal(info.unix, null);
+    assert.equal((await serverInfo(h)).supervisor.socket, `tcp://127.0.0.1:${info.port}`);
+    assert.equal((await Deno.stat(`${world.supervisorDir}/token`)).mode! & 0o777, 0o600);
+    const reply = await rawHello(info.port, "not-the-token");
+    assert.equal(reply.ok, false);
+    assert.match(String(reply.error), /token is wrong/);
+    const result = await h.client.callTool({ name: "codex", arguments: { prompt: "over tcp" } });
+    assert.equal(textOf(result), "MOCK-DONE over tcp");
+  },
+);
+
+async function rawHello(port: number, token: string): Promise<Record<string, unknown>> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const hello = {
+    codex_swarm_hello: 1,
+    version: "0.1.0",
+    pid: Deno.pid,
+    cwd: "/",
+    env: {},
+    config: {},
+    token,
+  };
+  await conn.write(new TextEncoder().encode(JSON.stringify(hello) + "\n"));
+  let text = "";
+  const buf = new Uint8Array(4096);
+  while (!text.includes("\n")) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    text += new TextDecoder().decode(buf.subarray(0, n));
+  }
+  conn.close();
+  return JSON.parse(text.split("\n")[0]!);
+}
+
+Deno.test(
+  "front-end: cold start to the initialize answer, and exit when stdin closes",
+  e2e,
+  async () => {
+    await using world: World = await makeWorld();
+    await using h = await startServer(world);
+    await serverInfo(h);
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) times.push(await coldStartMs(world.env));
+    times.sort((a, b) => a - b);
+    console.log(`front-end cold start (supervisor running): median ${times[2]!.toFixed(0)} ms`);
+    // Closing stdin ends the front-end.
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", ...serverPermissions(world), `${ROOT}main.ts`],
+      env: world.env,
+      stdin: "piped",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const begin = Date.now();
+    await child.stdin.close();
+    const status = await child.status;
+    console.log(`front-end exit after stdin closed: ${Date.now() - begin} ms`);
+    assert.equal(status.code, 0);
+  },
+);
