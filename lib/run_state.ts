@@ -177,7 +177,7 @@ function isLowSurrogate(code: number): boolean {
 }
 
 /** `text` cut to at most `max` characters, ending in "…" when cut; never splits a surrogate pair. */
-function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   let end = max - 1;
   if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end--;
@@ -185,7 +185,7 @@ function truncate(text: string, max: number): string {
 }
 
 /** The last `max` characters of `text`; never starts in the middle of a surrogate pair. */
-function tail(text: string, max: number): string {
+export function tail(text: string, max: number): string {
   if (text.length <= max) return text;
   let start = text.length - max;
   if (isLowSurrogate(text.charCodeAt(start))) start++;
@@ -197,7 +197,8 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
-function jsonOf(value: unknown): string {
+/** `value` as JSON, or as a string when it cannot be. */
+export function jsonOf(value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
@@ -227,17 +228,23 @@ const COUNTER_OF = {
   web_search: "webSearches",
 } as const satisfies Record<ToolKind, Exclude<keyof ToolCallCounts, "total">>;
 
-function withWarning(warnings: string[], message: string): string[] {
+/** `warnings` with `message` added, truncated, keeping the latest {@link WARNINGS_CAP}. */
+export function withWarning(warnings: string[], message: string): string[] {
   const next = [...warnings, truncate(message, WARNING_MAX_CHARS)];
   return next.length > WARNINGS_CAP ? next.slice(next.length - WARNINGS_CAP) : next;
 }
 
-function withOutput(output: string, text: string): string {
+/** `output` with one more agent message, keeping the last {@link OUTPUT_TAIL_CHARS}. */
+export function withOutput(output: string, text: string): string {
   const piece = tail(text, OUTPUT_TAIL_CHARS);
   return tail(output === "" ? piece : `${output}\n\n${piece}`, OUTPUT_TAIL_CHARS);
 }
 
-function withFiles(files: string[], item: FileChangeItem): string[] {
+/** `files` with the paths of a patch added (first seen kept, at most {@link FILES_CHANGED_CAP}). */
+export function withFiles(
+  files: string[],
+  item: { changes: ReadonlyArray<{ path: string }> },
+): string[] {
   let next = files;
   for (const change of item.changes) {
     if (next.length >= FILES_CHANGED_CAP) break;
@@ -249,7 +256,7 @@ function withFiles(files: string[], item: FileChangeItem): string[] {
 }
 
 /** The files of a patch, joined. */
-function filesSummary(item: FileChangeItem): string {
+export function filesSummary(item: { changes: ReadonlyArray<{ path: string }> }): string {
   return item.changes.map((change) => change.path).join(", ");
 }
 
@@ -288,8 +295,11 @@ function lastToolOf(item: ToolItem, phase: Phase): LastTool {
   return item.type === "command_execution" ? { ...tool, exitCode: item.exit_code ?? null } : tool;
 }
 
-/** Counts a tool item once and keeps the in-flight ids in step. */
-function countTool(
+/**
+ * Counts a tool item once and keeps the in-flight ids in step (`kind` null: counted in the total
+ * only).
+ */
+export function countTool(
   state: RunState,
   kind: ToolKind | null,
   id: string,
@@ -478,7 +488,7 @@ export function displayCommand(command: string): string {
 }
 
 /** `text` on one line, at most `max` characters (cut before collapsing, so huge texts are cheap). */
-function excerpt(text: string, max: number): string {
+export function excerpt(text: string, max: number): string {
   return truncate(oneLine(truncate(text, max * 4)), max);
 }
 

@@ -299,6 +299,7 @@ export class AppServer implements AsyncDisposable {
   #nextId = 1;
   #pending = new Map<number, Pending>();
   #listeners = new Set<(event: AppServerEvent) => void>();
+  #rawListeners = new Set<(message: unknown) => void>();
   #handler: ServerRequestHandler | null = null;
   #stderr = "";
   #buffer = "";
@@ -539,6 +540,16 @@ export class AppServer implements AsyncDisposable {
   }
 
   /**
+   * Hears every message the server sends (notifications, its requests, answers), parsed from JSON
+   * but not validated, before anything else does; for logs and recordings. Returns a function
+   * that stops it.
+   */
+  onMessage(listener: (message: unknown) => void): () => void {
+    this.#rawListeners.add(listener);
+    return () => this.#rawListeners.delete(listener);
+  }
+
+  /**
    * Sets who answers the server's requests (approvals, questions). Without a handler, and for a
    * method `./events.ts` does not know, the server gets an error reply naming the method.
    */
@@ -617,6 +628,13 @@ export class AppServer implements AsyncDisposable {
     } catch {
       this.#emit({ kind: "malformed", method: "", params: line, problem: "not JSON" });
       return;
+    }
+    for (const listener of [...this.#rawListeners]) {
+      try {
+        listener(message);
+      } catch (error) {
+        this.#log.error("app-server message listener threw", { error: String(error) });
+      }
     }
     if (!isRecord(message)) {
       this.#emit(parseEvent(message));

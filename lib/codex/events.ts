@@ -251,6 +251,11 @@ export const EVENT_PARAMS = {
   }),
   /** A non-fatal message, for one thread or (threadId null) the whole server. */
   "warning": z.looseObject({ threadId: z.string().nullish(), message: z.string() }),
+  // Known, and of no use to a task: kept as events so they do not count as unknown.
+  "account/rateLimits/updated": z.looseObject({}),
+  "thread/readState/changed": z.looseObject({}),
+  "configWarning": z.looseObject({}),
+  "remoteControl/status/changed": z.looseObject({}),
   "serverRequest/resolved": z.looseObject({
     threadId: z.string(),
     requestId: z.union([z.string(), z.number()]),

@@ -8,7 +8,22 @@
  * - `REASON=<word>`: emit a reasoning item whose summary includes the word;
  * - `RUN=<command>` (the rest of the line): ask Codex to run the shell command, then answer with a
  *   message that quotes the command's output.
- * Every answer message starts `MOCK-DONE` and repeats the prompt.
+ * - `ESCALATE=<command>` (the rest of the line): the same, but the call asks to run outside the
+ *   sandbox, as Codex 0.169's `exec_command` takes it: `sandbox_permissions: "require_escalated"`
+ *   and a `justification` (`MOCK needs <command> outside the sandbox`). Under `on-request` Codex
+ *   asks the client for approval.
+ * - `PATCH=<path>` (the next word): make a patch that adds the file `<path>` with the one line
+ *   `MOCK-PATCH <path>`, in the form the request's `tools` offer: an `apply_patch` function or
+ *   freeform (custom) tool when there is one, else (as for the mock model, which Codex 0.169
+ *   offers no `apply_patch` tool) an `exec_command` running `apply_patch` with the patch as a
+ *   heredoc, which Codex intercepts and applies as a patch (a `fileChange` item). Then a message
+ *   quoting the tool's output.
+ * - `HOLD=<ms>`: hold the first answer of the turn that long (so a steer can arrive); every answer
+ *   in a turn whose prompt has `HOLD=` quotes every user message from that prompt on, joined with
+ *   ` | `, so a test sees a steer arrive in the answer after the held one.
+ * - a request with a `json_schema` text format (an `outputSchema`) is answered with the JSON of
+ *   `JSON=<json>` (the rest of the line) verbatim, or `{}`.
+ * Every other answer message starts `MOCK-DONE` and repeats the prompt.
  *
  * @example
  * ```ts
@@ -34,6 +49,7 @@ export interface FakeResponses extends AsyncDisposable {
 }
 
 type InputItem = { type?: string; role?: string; content?: unknown; output?: unknown };
+type Tool = { type?: string; name?: string };
 
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
@@ -41,21 +57,67 @@ function textOf(content: unknown): string {
   return content.map((c) => (c && typeof c.text === "string" ? c.text : "")).join("");
 }
 
-/** The newest user prompt in a request's `input`, and the output of a just-run command if any. */
-function readInput(input: InputItem[]): { prompt: string; toolOutput: string | undefined } {
+/**
+ * The newest user prompt in a request's `input`, every plain user message (oldest first), and the
+ * output of a just-run tool if any.
+ */
+function readInput(
+  input: InputItem[],
+): { prompt: string; userMessages: string[]; toolOutput: string | undefined } {
   let prompt = "";
+  const userMessages: string[] = [];
   for (const item of input) {
     if (item.role === "user" && (item.type === undefined || item.type === "message")) {
       const text = textOf(item.content);
       // Codex adds its own context blocks as user messages; the prompt is the newest plain one.
-      if (!text.startsWith("<")) prompt = text;
+      if (!text.startsWith("<")) {
+        prompt = text;
+        userMessages.push(text);
+      }
     }
   }
   const last = input.at(-1);
-  const toolOutput = last?.type === "function_call_output"
-    ? (typeof last.output === "string" ? last.output : textOf(last.output))
-    : undefined;
-  return { prompt, toolOutput };
+  const toolOutput =
+    last?.type === "function_call_output" || last?.type === "custom_tool_call_output"
+      ? (typeof last.output === "string" ? last.output : textOf(last.output))
+      : undefined;
+  return { prompt, userMessages, toolOutput };
+}
+
+/** The patch that adds `path` with one line, in the apply_patch format. */
+function addFilePatch(path: string): string {
+  return `*** Begin Patch\n*** Add File: ${path}\n+MOCK-PATCH ${path}\n*** End Patch\n`;
+}
+
+/** The tool call that makes {@link addFilePatch}, in the form the request's tools offer. */
+function patchCall(tools: Tool[], path: string, n: number): Record<string, unknown> {
+  const patch = addFilePatch(path);
+  const tool = tools.find((t) => t.name === "apply_patch");
+  if (tool?.type === "custom") {
+    return {
+      type: "custom_tool_call",
+      id: `ctc_${n}`,
+      call_id: `call_${n}`,
+      name: "apply_patch",
+      input: patch,
+    };
+  }
+  if (tool?.type === "function") {
+    return {
+      type: "function_call",
+      id: `fc_${n}`,
+      call_id: `call_${n}`,
+      name: "apply_patch",
+      arguments: JSON.stringify({ input: patch }),
+    };
+  }
+  return {
+    type: "function_call",
+    id: `fc_${n}`,
+    call_id: `call_${n}`,
+    name: "exec_command",
+    arguments: JSON.stringify({ cmd: `apply_patch <<'MOCK_EOF'\n${patch}MOCK_EOF\n` }),
+  };
 }
 
 function sse(events: Array<[string, unknown]>): string {
@@ -84,12 +146,17 @@ export function startFakeResponses(): FakeResponses {
         return new Response("not found", { status: 404 });
       }
       const body = await req.json() as Record<string, unknown>;
-      const { prompt, toolOutput } = readInput((body.input ?? []) as InputItem[]);
+      const { prompt, userMessages, toolOutput } = readInput((body.input ?? []) as InputItem[]);
       requests.push({ model: String(body.model), prompt, body });
       const sleep = /SLEEP=(\d+)/.exec(prompt);
       if (sleep && toolOutput === undefined) {
         await new Promise((r) => setTimeout(r, Number(sleep[1])));
       }
+      const hold = /HOLD=(\d+)/.exec(prompt);
+      if (hold && toolOutput === undefined) {
+        await new Promise((r) => setTimeout(r, Number(hold[1])));
+      }
+      const holdFrom = userMessages.findLastIndex((m) => /HOLD=\d+/.test(m));
       if (/\bFAIL\b/.test(prompt)) {
         return Response.json(
           {
@@ -101,6 +168,10 @@ export function startFakeResponses(): FakeResponses {
       const id = `resp_${++counter}`;
       const events: Array<[string, unknown]> = [["response.created", { response: { id } }]];
       const run = /RUN=(.*)$/m.exec(prompt);
+      const escalate = /ESCALATE=(.*)$/m.exec(prompt);
+      const patch = /PATCH=(\S+)/.exec(prompt);
+      const format = (body.text as { format?: { type?: string } } | undefined)?.format;
+      const json = /JSON=(.*)$/m.exec(prompt);
       const reason = /REASON=(\S+)/.exec(prompt);
       if (toolOutput === undefined && reason) {
         events.push(["response.output_item.done", {
@@ -111,7 +182,25 @@ export function startFakeResponses(): FakeResponses {
           },
         }]);
       }
-      if (toolOutput === undefined && run) {
+      if (toolOutput === undefined && escalate) {
+        events.push(["response.output_item.done", {
+          item: {
+            type: "function_call",
+            id: `fc_${counter}`,
+            call_id: `call_${counter}`,
+            name: "exec_command",
+            arguments: JSON.stringify({
+              cmd: escalate[1],
+              sandbox_permissions: "require_escalated",
+              justification: `MOCK needs ${escalate[1]} outside the sandbox`,
+            }),
+          },
+        }]);
+      } else if (toolOutput === undefined && patch) {
+        events.push(["response.output_item.done", {
+          item: patchCall((body.tools ?? []) as Tool[], patch[1]!, counter),
+        }]);
+      } else if (toolOutput === undefined && run) {
         events.push(["response.output_item.done", {
           item: {
             type: "function_call",
@@ -122,8 +211,11 @@ export function startFakeResponses(): FakeResponses {
           },
         }]);
       } else {
-        const text = `MOCK-DONE ${prompt}` +
-          (toolOutput === undefined ? "" : ` OUTPUT: ${toolOutput.replace(/\s+/g, " ").trim()}`);
+        const said = holdFrom === -1 ? prompt : userMessages.slice(holdFrom).join(" | ");
+        const text = format?.type === "json_schema"
+          ? (json?.[1]?.trim() || "{}")
+          : `MOCK-DONE ${said}` +
+            (toolOutput === undefined ? "" : ` OUTPUT: ${toolOutput.replace(/\s+/g, " ").trim()}`);
         events.push(["response.output_item.done", {
           item: {
             type: "message",

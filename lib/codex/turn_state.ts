@@ -1,0 +1,525 @@
+/**
+ * The state of one app-server turn (a task), folded from the notifications of its thread by a pure
+ * reducer. A {@link TurnState} is a {@link RunState} (so the views of `lib/tools/task_view.ts` read
+ * it unchanged) plus what only the app-server tells: the turn's id and status, its own token usage
+ * and the thread's total, whether it waits on an approval, and live detail (the message being
+ * written, the running command's output, the plan, the diff stat).
+ *
+ * Memory stays bounded as in `lib/run_state.ts`: counts, latest values, capped tails. Deltas are
+ * best-effort (Codex can miss chunks), so every final value comes from `item/completed`.
+ *
+ * @example
+ * ```ts
+ * import { parseEvent } from "./events.ts";
+ * import { applyEvent, describeStep, initialTurnState } from "./turn_state.ts";
+ *
+ * let state = initialTurnState();
+ * for (const message of notifications) {
+ *   const event = parseEvent(message);
+ *   const next = applyEvent(state, event);
+ *   const step = describeStep(state, next, event);
+ *   if (step !== null) console.log(step); // "Running: ls", "Turn completed (10 input, 5 output tokens)"
+ *   state = next;
+ * }
+ * ```
+ * @module
+ */
+
+import {
+  countTool,
+  displayCommand,
+  excerpt,
+  filesSummary,
+  initialRunState,
+  jsonOf,
+  LAST_UNKNOWN_MAX_CHARS,
+  type LastTool,
+  type RunState,
+  STEP_MAX_CHARS,
+  SUMMARY_MAX_CHARS,
+  tail,
+  truncate,
+  type Usage,
+  withFiles,
+  withOutput,
+  withWarning,
+} from "../run_state.ts";
+import type {
+  AppServerEvent,
+  CommandExecutionItem,
+  FileChangeItem,
+  KnownEvent,
+  McpToolCallItem,
+  ThreadItem,
+  TokenUsageBreakdown,
+  WebSearchItem,
+} from "./events.ts";
+
+/** How much of the message being written {@link LiveDetail.message} keeps (the tail). */
+export const LIVE_MESSAGE_CHARS = 4 * 1024;
+/** How much of the running command's output {@link LiveDetail.commandOutput} keeps (the tail). */
+export const LIVE_OUTPUT_CHARS = 8 * 1024;
+/** How many plan steps {@link LiveDetail.plan} keeps (the first). */
+export const PLAN_STEPS_CAP = 50;
+/** How long one plan step may be, in characters. */
+export const PLAN_STEP_MAX_CHARS = 300;
+/** How much of the reasoning being written {@link RunState.reasoning} keeps (the tail). */
+export const REASONING_MAX_CHARS = 4 * 1024;
+
+/** Where a turn is. */
+export type TurnStatus = "idle" | "inProgress" | "completed" | "failed" | "interrupted";
+
+/** Lines a unified diff adds and removes, over how many files. */
+export interface DiffStat {
+  files: number;
+  insertions: number;
+  deletions: number;
+}
+
+/** What is happening right now, for the full view. */
+export interface LiveDetail {
+  /** The agent message being written (from deltas), or the latest one once complete; a tail. */
+  message: string;
+  /** The output of the running command so far, or of the latest one once complete; a tail. */
+  commandOutput: string;
+  /** The latest plan (`turn/plan/updated`). */
+  plan: Array<{ step: string; status: string }>;
+  /** The stat of the turn's diff (`turn/diff/updated`), null before the first. */
+  diffStat: DiffStat | null;
+}
+
+/** The state of one turn. */
+export interface TurnState extends RunState {
+  /** The turn's id, from `turn/started`. */
+  turnId: string | null;
+  turnStatus: TurnStatus;
+  /**
+   * This turn's own token usage: the thread's total now less the total before the turn (what
+   * `last` of the turn's first update says was added), so a turn of several model requests
+   * counts them all. Null before the first `thread/tokenUsage/updated` of the turn.
+   */
+  usage: Usage | null;
+  /** The thread's running total (`total` of the latest update). */
+  usageTotal: Usage | null;
+  /** The `last` of the latest update: the latest model request alone. */
+  usageLast: Usage | null;
+  /** Internal: the thread's total before this turn, from its first usage update. */
+  usageBase: Usage | null;
+  /** Whether the thread waits on an approval or answer (`thread/status/changed`). */
+  waitingOnApproval: boolean;
+  live: LiveDetail;
+}
+
+/** The state before any notification. */
+export function initialTurnState(): TurnState {
+  return {
+    ...initialRunState(),
+    turnId: null,
+    turnStatus: "idle",
+    usage: null,
+    usageTotal: null,
+    usageLast: null,
+    usageBase: null,
+    waitingOnApproval: false,
+    live: { message: "", commandOutput: "", plan: [], diffStat: null },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+function usageOf(breakdown: TokenUsageBreakdown): Usage {
+  return {
+    inputTokens: breakdown.inputTokens,
+    cachedInputTokens: breakdown.cachedInputTokens,
+    outputTokens: breakdown.outputTokens,
+    reasoningOutputTokens: breakdown.reasoningOutputTokens,
+  };
+}
+
+function minus(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: Math.max(0, a.inputTokens - b.inputTokens),
+    cachedInputTokens: Math.max(0, a.cachedInputTokens - b.cachedInputTokens),
+    outputTokens: Math.max(0, a.outputTokens - b.outputTokens),
+    reasoningOutputTokens: Math.max(0, a.reasoningOutputTokens - b.reasoningOutputTokens),
+  };
+}
+
+/** The files, added and removed lines of a unified diff. */
+export function diffStatOf(diff: string): DiffStat {
+  const stat: DiffStat = { files: 0, insertions: 0, deletions: 0 };
+  let inHeader = false;
+  for (const line of diff.split("\n")) {
+    if (line.startsWith("diff --git ")) {
+      stat.files++;
+      inHeader = true;
+    } else if (line.startsWith("@@")) {
+      inHeader = false;
+    } else if (!inHeader && line.startsWith("+")) {
+      stat.insertions++;
+    } else if (!inHeader && line.startsWith("-")) {
+      stat.deletions++;
+    }
+  }
+  return stat;
+}
+
+/** Codex's camelCase item status as the snake_case of `codex exec` that the views know. */
+function statusWord(status: string): string {
+  return status.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+type ToolItem = CommandExecutionItem | FileChangeItem | McpToolCallItem | WebSearchItem;
+type Phase = "item.started" | "item.completed";
+
+const KIND_OF = {
+  commandExecution: "command",
+  fileChange: "file_change",
+  mcpToolCall: "mcp_tool_call",
+  webSearch: "web_search",
+} as const satisfies Record<ToolItem["type"], LastTool["kind"]>;
+
+function toolSummary(item: ToolItem): string {
+  switch (item.type) {
+    case "commandExecution":
+      return displayCommand(item.command);
+    case "fileChange":
+      return filesSummary(item);
+    case "mcpToolCall": {
+      const args = item.arguments === undefined || item.arguments === null
+        ? ""
+        : truncate(jsonOf(item.arguments), 120);
+      return `${item.server}.${item.tool}(${args})`;
+    }
+    case "webSearch":
+      return item.query;
+  }
+}
+
+function lastToolOf(item: ToolItem, phase: Phase): LastTool {
+  const tool: LastTool = {
+    kind: KIND_OF[item.type],
+    summary: truncate(toolSummary(item), SUMMARY_MAX_CHARS),
+    status: item.type === "webSearch"
+      ? (phase === "item.completed" ? "completed" : "in_progress")
+      : statusWord(item.status),
+    itemId: item.id,
+  };
+  return item.type === "commandExecution" ? { ...tool, exitCode: item.exitCode ?? null } : tool;
+}
+
+function reasoningText(summary: string[], content: string[] | undefined): string {
+  const text = summary.length > 0 ? summary.join("\n\n") : (content ?? []).join("\n\n");
+  return tail(text, REASONING_MAX_CHARS);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reducer
+// ---------------------------------------------------------------------------------------------
+
+function applyItem(state: TurnState, phase: Phase, item: ThreadItem): TurnState {
+  switch (item.type) {
+    case "userMessage":
+    case "plan":
+      return state;
+    case "agentMessage":
+      if (phase === "item.started") {
+        return { ...state, live: { ...state.live, message: tail(item.text, LIVE_MESSAGE_CHARS) } };
+      }
+      return {
+        ...state,
+        finalMessage: item.text,
+        output: withOutput(state.output, item.text),
+        live: { ...state.live, message: tail(item.text, LIVE_MESSAGE_CHARS) },
+      };
+    case "reasoning": {
+      const text = reasoningText(item.summary, item.content);
+      return text === "" && phase === "item.started" ? state : { ...state, reasoning: text };
+    }
+    case "other":
+      return {
+        ...state,
+        unknownEvents: state.unknownEvents + 1,
+        lastUnknown: truncate(jsonOf({ type: phase, item: item.raw }), LAST_UNKNOWN_MAX_CHARS),
+      };
+    case "commandExecution":
+    case "fileChange":
+    case "mcpToolCall":
+    case "webSearch": {
+      const next: TurnState = {
+        ...state,
+        ...countTool(state, KIND_OF[item.type], item.id, phase),
+        lastTool: lastToolOf(item, phase),
+      };
+      if (item.type === "commandExecution") {
+        next.live = {
+          ...state.live,
+          commandOutput: phase === "item.started"
+            ? tail(item.aggregatedOutput ?? "", LIVE_OUTPUT_CHARS)
+            : tail(item.aggregatedOutput ?? state.live.commandOutput, LIVE_OUTPUT_CHARS),
+        };
+      }
+      if (item.type === "fileChange" && phase === "item.completed" && item.status === "completed") {
+        next.filesChanged = withFiles(state.filesChanged, item);
+      }
+      return next;
+    }
+  }
+}
+
+function applyKnown(state: TurnState, event: KnownEvent): TurnState {
+  switch (event.method) {
+    case "thread/started":
+      return { ...state, threadId: event.params.thread.id };
+    case "thread/status/changed": {
+      const status = event.params.status;
+      const waiting = status.type === "active" && "activeFlags" in status &&
+        Array.isArray(status.activeFlags) &&
+        status.activeFlags.some((flag) =>
+          flag === "waitingOnApproval" || flag === "waitingOnUserInput"
+        );
+      return waiting === state.waitingOnApproval ? state : { ...state, waitingOnApproval: waiting };
+    }
+    case "turn/started":
+      return {
+        ...state,
+        threadId: state.threadId ?? event.params.threadId,
+        turnId: event.params.turn.id,
+        turnStatus: "inProgress",
+        turn: "running",
+        failure: null,
+        usage: null,
+        usageLast: null,
+        usageBase: null,
+        live: { message: "", commandOutput: "", plan: [], diffStat: null },
+      };
+    case "turn/completed": {
+      const turn = event.params.turn;
+      if (state.turnId !== null && turn.id !== state.turnId) return state;
+      const status = turn.status === "inProgress" ? "completed" : turn.status;
+      const failure = status === "completed" ? null : turn.error?.message ?? state.failure ??
+        (status === "interrupted" ? "Turn interrupted" : "Turn failed");
+      return {
+        ...state,
+        turnId: turn.id,
+        turnStatus: status,
+        turn: status === "completed" ? "completed" : "failed",
+        failure,
+        waitingOnApproval: false,
+      };
+    }
+    case "item/started":
+      return applyItem(state, "item.started", event.params.item);
+    case "item/completed":
+      return applyItem(state, "item.completed", event.params.item);
+    case "item/agentMessage/delta":
+      return {
+        ...state,
+        live: {
+          ...state.live,
+          message: tail(state.live.message + event.params.delta, LIVE_MESSAGE_CHARS),
+        },
+      };
+    case "item/reasoning/summaryTextDelta":
+      return {
+        ...state,
+        reasoning: tail((state.reasoning ?? "") + event.params.delta, REASONING_MAX_CHARS),
+      };
+    case "item/commandExecution/outputDelta":
+      return {
+        ...state,
+        live: {
+          ...state.live,
+          commandOutput: tail(state.live.commandOutput + event.params.delta, LIVE_OUTPUT_CHARS),
+        },
+      };
+    case "turn/diff/updated":
+      return { ...state, live: { ...state.live, diffStat: diffStatOf(event.params.diff) } };
+    case "turn/plan/updated": {
+      const plan = event.params.plan.slice(0, PLAN_STEPS_CAP).map((entry) => ({
+        step: truncate(entry.step, PLAN_STEP_MAX_CHARS),
+        status: entry.status,
+      }));
+      return {
+        ...state,
+        todoList: plan.map((entry) => ({
+          text: entry.step,
+          completed: entry.status === "completed",
+        })),
+        live: { ...state.live, plan },
+      };
+    }
+    case "thread/tokenUsage/updated": {
+      const total = usageOf(event.params.tokenUsage.total);
+      const last = usageOf(event.params.tokenUsage.last);
+      const base = state.usageBase ?? minus(total, last);
+      return {
+        ...state,
+        usage: minus(total, base),
+        usageTotal: total,
+        usageLast: last,
+        usageBase: base,
+      };
+    }
+    case "error": {
+      const { error, willRetry } = event.params;
+      if (willRetry) return { ...state, warnings: withWarning(state.warnings, error.message) };
+      return { ...state, failure: error.message };
+    }
+    case "warning":
+      return { ...state, warnings: withWarning(state.warnings, event.params.message) };
+    case "serverRequest/resolved":
+    case "account/rateLimits/updated":
+    case "thread/readState/changed":
+    case "configWarning":
+    case "remoteControl/status/changed":
+      return state;
+  }
+}
+
+/** The thread an event names, where it names one. */
+function threadOf(event: AppServerEvent): string | null {
+  if (event.kind === "event" && event.method === "thread/started") return event.params.thread.id;
+  const params = event.params as { threadId?: unknown } | null;
+  return typeof params?.threadId === "string" ? params.threadId : null;
+}
+
+/**
+ * The state after one more notification. Pure: `state` is not changed, and the result shares the
+ * parts that did not change with it. A notification of another thread than the state's (once it
+ * knows its thread) is counted and otherwise ignored, so one listener can feed every task.
+ */
+export function applyEvent(state: TurnState, event: AppServerEvent): TurnState {
+  const counted: TurnState = { ...state, events: state.events + 1 };
+  const thread = threadOf(event);
+  if (state.threadId !== null && thread !== null && thread !== state.threadId) return state;
+  switch (event.kind) {
+    case "event":
+      return applyKnown(counted, event);
+    case "unknown":
+      return {
+        ...counted,
+        unknownEvents: counted.unknownEvents + 1,
+        lastUnknown: truncate(
+          jsonOf({ method: event.method, params: event.params }),
+          LAST_UNKNOWN_MAX_CHARS,
+        ),
+      };
+    case "malformed":
+      return {
+        ...counted,
+        malformedLines: counted.malformedLines + 1,
+        lastUnknown: truncate(
+          `${event.method}: ${event.problem ?? ""} ${jsonOf(event.params)}`,
+          LAST_UNKNOWN_MAX_CHARS,
+        ),
+      };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step messages
+// ---------------------------------------------------------------------------------------------
+
+function step(text: string): string {
+  return excerpt(text, STEP_MAX_CHARS);
+}
+
+function describeItem(before: TurnState, phase: Phase, item: ThreadItem): string | null {
+  switch (item.type) {
+    case "commandExecution": {
+      const command = displayCommand(item.command);
+      if (phase === "item.started") {
+        return before.inFlightToolIds.includes(item.id) ? null : step(`Running: ${command}`);
+      }
+      const exit = item.exitCode === null || item.exitCode === undefined
+        ? ""
+        : ` (exit ${item.exitCode})`;
+      if (item.status === "failed") return step(`Command failed${exit}: ${command}`);
+      if (item.status === "declined") return step(`Command declined: ${command}`);
+      return step(`Command finished${exit}: ${command}`);
+    }
+    case "fileChange": {
+      if (phase !== "item.completed") return null;
+      const n = item.changes.length;
+      if (item.status === "completed") {
+        return step(`Edited ${n} file${n === 1 ? "" : "s"}: ${filesSummary(item)}`);
+      }
+      return step(`File change ${statusWord(item.status)}: ${filesSummary(item)}`);
+    }
+    case "mcpToolCall": {
+      const name = `${item.server}.${item.tool}`;
+      if (phase === "item.started") {
+        return before.inFlightToolIds.includes(item.id) ? null : step(`Calling tool: ${name}`);
+      }
+      if (item.status === "failed") {
+        const why = item.error?.message ? `: ${item.error.message}` : "";
+        return step(`Tool call failed: ${name}${why}`);
+      }
+      return step(`Tool call finished: ${name}`);
+    }
+    case "webSearch":
+      if (phase === "item.started") {
+        return before.inFlightToolIds.includes(item.id) ? null : step(`Searching: ${item.query}`);
+      }
+      return step(`Searched: ${item.query}`);
+    case "agentMessage":
+      return phase === "item.completed" ? step(`Message: ${excerpt(item.text, 80)}`) : null;
+    case "reasoning": {
+      if (phase !== "item.completed") return null;
+      const text = reasoningText(item.summary, item.content).replace(/\*\*/g, "");
+      return text === "" ? null : step(`Thinking: ${excerpt(text, 80)}`);
+    }
+    case "userMessage":
+    case "plan":
+    case "other":
+      return null;
+  }
+}
+
+/**
+ * A short message for a progress notification when `event` is a step worth telling a person
+ * about, or null. Pure. The steps of `lib/run_state.ts`'s `describeStep` (commands, patches, MCP
+ * calls, searches, messages, reasoning, plan changes, warnings, the end of the turn), plus
+ * "Waiting for approval" when the thread starts waiting and "Turn interrupted".
+ *
+ * @param before The state before `event` was applied.
+ * @param after The state after (`applyEvent(before, event)`).
+ * @param event The notification just applied.
+ */
+export function describeStep(
+  before: TurnState,
+  after: TurnState,
+  event: AppServerEvent,
+): string | null {
+  if (event.kind !== "event" || after === before) return null;
+  switch (event.method) {
+    case "item/started":
+      return describeItem(before, "item.started", event.params.item);
+    case "item/completed":
+      return describeItem(before, "item.completed", event.params.item);
+    case "turn/completed": {
+      if (after.turnStatus === "interrupted") return "Turn interrupted";
+      if (after.turnStatus === "failed") return step(`Turn failed: ${after.failure ?? ""}`);
+      const usage = after.usage;
+      return usage === null
+        ? "Turn completed"
+        : `Turn completed (${usage.inputTokens} input, ${usage.outputTokens} output tokens)`;
+    }
+    case "turn/plan/updated": {
+      if (jsonOf(before.live.plan) === jsonOf(after.live.plan)) return null;
+      const done = after.live.plan.filter((entry) => entry.status === "completed").length;
+      return step(`Plan: ${done}/${after.live.plan.length} done`);
+    }
+    case "thread/status/changed":
+      return after.waitingOnApproval && !before.waitingOnApproval ? "Waiting for approval" : null;
+    case "error":
+      return event.params.willRetry ? step(`Warning: ${event.params.error.message}`) : null;
+    case "warning":
+      return step(`Warning: ${event.params.message}`);
+    default:
+      return null;
+  }
+}
