@@ -119,6 +119,7 @@ Deno.test("an untrusted task asks; the session's answer runs the command", async
   const task = await r.engine.start({
     prompt: `RUN=touch ${marker}`,
     approvalPolicy: "untrusted",
+    sandbox: "workspace-write",
   }, s);
   const done = await r.engine.finished(task.meta.id);
   assert.equal(done.meta.phase, "completed", done.meta.failure ?? "");
@@ -136,6 +137,7 @@ Deno.test("without elicitation a task waits; answer declines and the turn goes o
   const task = await r.engine.start({
     prompt: `RUN=touch ${marker}`,
     approvalPolicy: "untrusted",
+    sandbox: "workspace-write",
     timeoutS: 2,
   }, s);
   const waiting = await waitFor(r.engine, task.meta.id, (t) => t.meta.phase === "waiting_approval");
