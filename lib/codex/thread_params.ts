@@ -147,7 +147,8 @@ export function buildThreadParams(
   };
   set("model", run.model ?? model);
   set("sandbox", run.sandbox ?? sandbox);
-  set("approvalPolicy", appServerApprovalPolicy(run.approvalPolicy ?? approval));
+  // Without a policy a task asks nothing, as `codex exec` (and codex-swarm 0.1) never asked.
+  set("approvalPolicy", appServerApprovalPolicy(run.approvalPolicy ?? approval) ?? "never");
   set("baseInstructions", run.baseInstructions ?? base);
   set("developerInstructions", run.developerInstructions ?? developer);
   if (defaults.ephemeral) thread.ephemeral = true;

@@ -826,7 +826,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       phase = "timed_out";
       meta.failure = `Codex did not finish within the task's time limit (${
         meta.request.timeoutS ?? meta.session?.taskTimeoutS
-      } s of running time; time waiting for answers does not count)`;
+      } s); time spent waiting for answers does not count`;
     } else if (run.turnStatus === "completed") {
       phase = "completed";
     } else if (run.turnStatus === "failed") {

@@ -134,6 +134,17 @@ const usage = {
   total_tokens: 15,
 };
 
+/** Waits `ms`, or less when the client went away (so the fake can shut down at once). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
 /** Starts the fake on 127.0.0.1 on a free port. Dispose it to stop it. */
 export function startFakeResponses(): FakeResponses {
   const requests: SeenRequest[] = [];
@@ -150,11 +161,11 @@ export function startFakeResponses(): FakeResponses {
       requests.push({ model: String(body.model), prompt, body });
       const sleep = /SLEEP=(\d+)/.exec(prompt);
       if (sleep && toolOutput === undefined) {
-        await new Promise((r) => setTimeout(r, Number(sleep[1])));
+        await pause(Number(sleep[1]), req.signal);
       }
       const hold = /HOLD=(\d+)/.exec(prompt);
       if (hold && toolOutput === undefined) {
-        await new Promise((r) => setTimeout(r, Number(hold[1])));
+        await pause(Number(hold[1]), req.signal);
       }
       const holdFrom = userMessages.findLastIndex((m) => /HOLD=\d+/.test(m));
       if (/\bFAIL\b/.test(prompt)) {
