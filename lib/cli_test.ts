@@ -39,6 +39,7 @@ Deno.test("with no flags every setting has its default", () => {
     worktreeDir: "/home/u/.local/state/codex-swarm/worktrees",
     taskMaxAgeS: DEFAULT_TASK_MAX_AGE_S,
     idleExitS: DEFAULT_IDLE_EXIT_S,
+    approvals: "client",
     logFile: "/home/u/.local/state/codex-swarm/server.log",
     logLevel: "info",
   });
@@ -72,6 +73,8 @@ Deno.test("every flag is read", () => {
     "60",
     "--idle-exit",
     "5",
+    "--approvals",
+    "human",
     "--log-file",
     "/var/log/swarm.log",
     "--log-level",
@@ -95,6 +98,7 @@ Deno.test("every flag is read", () => {
     worktreeDir: "/data/wt",
     taskMaxAgeS: 60,
     idleExitS: 5,
+    approvals: "human",
     logFile: "/var/log/swarm.log",
     logLevel: "debug",
   });

@@ -6,7 +6,8 @@
 
 import type { RunOptions, ServerDefaults } from "./codex_args.ts";
 import type { ExitStatus } from "./process.ts";
-import type { RunState } from "./run_state.ts";
+import type { LiveDetail } from "./codex/turn_state.ts";
+import type { RunState, Usage } from "./run_state.ts";
 import type { WorktreeInfo } from "./worktree.ts";
 
 /** Where a task is in its life. The first four are unfinished, the rest final. */
@@ -143,7 +144,8 @@ export interface PendingQuestionView {
 /** The live view of a task. */
 export interface TaskSnapshot {
   meta: TaskMeta;
-  run: RunState;
+  /** The live state; app-server tasks add the live detail and the thread's total usage. */
+  run: RunState & { live?: LiveDetail; usageTotal?: Usage | null };
   /** The end of Codex's stderr (bounded). */
   stderrTail: string;
   /** Milliseconds since the task started (or was created, while queued), up to its end. */

@@ -252,13 +252,13 @@ Deno.test(
     assert.match(cut!.failure ?? "", /stopped while it ran.*codex-reply/);
     assert.ok(cut!.thread_id);
     assert.equal(later!.phase, "completed", later!.failure ?? "");
+    // Nothing that ran ran again by itself: the model saw "cut short" once.
+    assert.equal(world.fake.requests.filter((r) => r.prompt.includes("cut short")).length, 1);
     const reply = await fourth.client.callTool({
       name: "codex-reply",
       arguments: { threadId: cut!.thread_id, prompt: "go on" },
     });
     assert.equal(reply.isError, undefined, textOf(reply));
     assert.match(textOf(reply), /^MOCK-DONE .*go on$/);
-    // Nothing that ran ran again by itself: the model saw "cut short" once.
-    assert.equal(world.fake.requests.filter((r) => r.prompt.includes("cut short")).length, 1);
   },
 );

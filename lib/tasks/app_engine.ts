@@ -832,6 +832,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     } else if (run.turnStatus === "failed") {
       phase = "failed";
       meta.failure = run.failure ?? "Codex reported the turn failed";
+    } else if (run.turnStatus === "interrupted" && meta.answered?.at(-1)?.decision === "cancel") {
+      // Answering a question with cancel ends the turn: the user cancelled the task.
+      phase = "cancelled";
+      meta.failure = `Cancelled by the answer to: ${meta.answered.at(-1)!.message}`;
     } else if (run.turnStatus === "interrupted") {
       phase = "interrupted";
       meta.failure = record.serverGone ?? "Codex interrupted the turn";

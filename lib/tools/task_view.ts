@@ -37,7 +37,12 @@ export function taskView(task: TaskSnapshot) {
       ? `…${run.output.slice(-OUTPUT_VIEW_CHARS)}`
       : run.output,
     final_message: meta.finalMessage ?? run.finalMessage,
+    // This task's own turn; the thread's running total beside it.
     usage: run.usage,
+    usage_total: run.usageTotal ?? null,
+    // What is happening now: the message being written, the command's output so far, the plan,
+    // the turn's diff stat.
+    live: run.live && !isFinal(meta.phase) ? run.live : null,
     worktree: meta.worktree
       ? {
         path: meta.worktree.path,

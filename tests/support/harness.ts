@@ -14,7 +14,12 @@
  */
 
 import { SERVER_PERMISSIONS } from "../../.github/scripts/permissions.ts";
-import { Client, ListRootsRequestSchema, StdioClientTransport } from "./sdk_client.ts";
+import {
+  Client,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  StdioClientTransport,
+} from "./sdk_client.ts";
 import { type FakeResponses, startFakeResponses, writeCodexHome } from "./fake_responses.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -138,6 +143,11 @@ export interface ServerOptions {
   cwd?: string;
   /** Directories the client offers as its MCP roots (none: no roots capability). */
   roots?: string[];
+  /** Answers the server's elicitations (none: no elicitation capability). */
+  elicit?: (params: { message: string; requestedSchema?: unknown }) => Promise<{
+    action: "accept" | "decline" | "cancel";
+    content?: Record<string, string>;
+  }>;
 }
 
 /** The permission flags a server of `world` runs with. */
@@ -170,8 +180,15 @@ export async function startServer(world: World, options: ServerOptions = {}): Pr
     if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
   });
   const client = new Client({ name: "codex-swarm-tests", version: "0.0.0" }, {
-    capabilities: options.roots ? { roots: { listChanged: true } } : {},
+    capabilities: {
+      ...(options.roots ? { roots: { listChanged: true } } : {}),
+      ...(options.elicit ? { elicitation: { form: {} } } : {}),
+    },
   });
+  if (options.elicit) {
+    const elicit = options.elicit;
+    client.setRequestHandler(ElicitRequestSchema, (request) => elicit(request.params as never));
+  }
   if (options.roots) {
     const roots = options.roots;
     client.setRequestHandler(ListRootsRequestSchema, () => ({
