@@ -7,7 +7,9 @@
  * - `FAIL`: answer HTTP 400 with an `invalid_request_error`;
  * - `REASON=<word>`: emit a reasoning item whose summary includes the word;
  * - `RUN=<command>` (the rest of the line): ask Codex to run the shell command, then answer with a
- *   message that quotes the command's output.
+ *   message that quotes the command's output. With `YIELD=<ms>` also in the prompt (before RUN=),
+ *   the call sets `yield_time_ms`: a command still running then is left as a background
+ *   terminal, and the turn goes on (and ends) without it.
  * - `ESCALATE=<command>` (the rest of the line): the same, but the call asks to run outside the
  *   sandbox, as Codex 0.169's `exec_command` takes it: `sandbox_permissions: "require_escalated"`
  *   and a `justification` (`MOCK needs <command> outside the sandbox`). Under `on-request` Codex
@@ -169,6 +171,7 @@ export function startFakeResponses(): FakeResponses {
       const events: Array<[string, unknown]> = [["response.created", { response: { id } }]];
       const run = /RUN=(.*)$/m.exec(prompt);
       const escalate = /ESCALATE=(.*)$/m.exec(prompt);
+      const yieldMs = /YIELD=(\d+)/.exec(prompt);
       const patch = /PATCH=(\S+)/.exec(prompt);
       const format = (body.text as { format?: { type?: string } } | undefined)?.format;
       const json = /JSON=(.*)$/m.exec(prompt);
@@ -207,7 +210,10 @@ export function startFakeResponses(): FakeResponses {
             id: `fc_${counter}`,
             call_id: `call_${counter}`,
             name: "exec_command",
-            arguments: JSON.stringify({ cmd: run[1] }),
+            arguments: JSON.stringify({
+              cmd: run[1],
+              ...(yieldMs ? { yield_time_ms: Number(yieldMs[1]) } : {}),
+            }),
           },
         }]);
       } else {
