@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { Logger } from "../log.ts";
-import { AppServer, AppServerError, compareVersions, versionOfUserAgent } from "./app_server.ts";
+import {
+  AppServer,
+  AppServerError,
+  AppServerRequestError,
+  compareVersions,
+  versionOfUserAgent,
+} from "./app_server.ts";
 
 const log = new Logger({ level: "error", file: null, stderr: () => {} });
 const env = { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" };
@@ -84,4 +90,88 @@ Deno.test("AppServer.start: an app-server that reports an old version is too old
   const error = await startError(bin);
   assert.equal(error.reason, "too_old");
   assert.equal(error.version, "0.150.2");
+});
+
+/** A fake app-server: answers initialize, then runs `script` (sh) with stdin/stdout still JSON lines. */
+function fakeServer(script: string): Promise<string> {
+  return fakeCodex(
+    `read line
+echo '{"id":1,"result":{"userAgent":"codex-swarm/0.169.0 (fake)","codexHome":"/fake-home"}}'
+read line
+${script}`,
+  );
+}
+
+Deno.test("AppServer: every server request gets an answer: result, thrown error, unknown", async () => {
+  const out = await Deno.makeTempFile();
+  const bin = await fakeServer(`
+echo '{"id":0,"method":"item/fileChange/requestApproval","params":{"threadId":"t","turnId":"u","itemId":"i"}}'
+read reply; echo "$reply" >> ${out}
+echo '{"id":1,"method":"item/commandExecution/requestApproval","params":{"threadId":"t","turnId":"u","itemId":"boom"}}'
+read reply; echo "$reply" >> ${out}
+echo '{"id":2,"method":"item/tool/call","params":{"threadId":"t"}}'
+read reply; echo "$reply" >> ${out}
+cat >/dev/null`);
+  await using server = await AppServer.start({ bin, env, log });
+  assert.equal(server.info.codexHome, "/fake-home");
+  const seen: string[] = [];
+  server.setRequestHandler((request) => {
+    seen.push(request.method);
+    if (request.method === "item/commandExecution/requestApproval") throw new Error("no way");
+    return Promise.resolve({ decision: "accept" });
+  });
+  const lines = async () => (await Deno.readTextFile(out)).split("\n").filter(Boolean);
+  const deadline = Date.now() + 10_000;
+  while ((await lines()).length < 3 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const replies = (await lines()).map((line) => JSON.parse(line));
+  assert.deepEqual(replies[0], { id: 0, result: { decision: "accept" } });
+  assert.equal(replies[1].id, 1);
+  assert.equal(replies[1].error.code, -32603);
+  assert.match(replies[1].error.message, /item\/commandExecution\/requestApproval: no way/);
+  assert.equal(replies[2].id, 2);
+  assert.equal(replies[2].error.code, -32601);
+  assert.match(replies[2].error.message, /cannot answer item\/tool\/call/);
+  // The unknown request never reached the handler.
+  assert.deepEqual(seen, [
+    "item/fileChange/requestApproval",
+    "item/commandExecution/requestApproval",
+  ]);
+});
+
+Deno.test("AppServer: errors, aborts, timeouts, and the exit rejecting what is pending", async () => {
+  const bin = await fakeServer(`
+read line; echo '{"id":2,"error":{"code":-32600,"message":"no rollout found","data":{"x":1}}}'
+read line; read line; read line
+echo "Error: something broke" >&2
+exit 3`);
+  await using server = await AppServer.start({ bin, env, log });
+  const events: string[] = [];
+  server.onEvent((event) => events.push(`${event.kind} ${event.method}`));
+  await assert.rejects(
+    server.request("thread/read", { threadId: "t", includeTurns: false }),
+    (error) =>
+      error instanceof AppServerRequestError && error.method === "thread/read" &&
+      error.code === -32600 && error.message === "no rollout found" &&
+      (error.data as { x: number }).x === 1,
+  );
+  const controller = new AbortController();
+  const aborted = server.request("thread/resume", { threadId: "t" }, { signal: controller.signal });
+  controller.abort(new Error("stop waiting"));
+  await assert.rejects(aborted, /stop waiting/);
+  await assert.rejects(
+    server.request("turn/interrupt", { threadId: "t", turnId: "u" }, { timeoutMs: 20 }),
+    (error) => error instanceof AppServerError && error.reason === "timeout",
+  );
+  // Still pending when the server exits.
+  await assert.rejects(
+    server.request("thread/read", { threadId: "t" }),
+    (error) =>
+      error instanceof AppServerError && error.reason === "exited" &&
+      /exited \(code 3\): Error: something broke$/.test(error.message),
+  );
+  const exit = await server.exited;
+  assert.equal(exit.code, 3);
+  assert.match(exit.stderrTail, /something broke/);
 });
