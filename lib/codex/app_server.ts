@@ -246,14 +246,16 @@ export function resolveCodex(bin: string, pathVar: string): ResolvedCodex {
   return fallback;
 }
 
-/** The last `Error:` line of a stderr text (colour codes removed), or its last line. */
-function lastErrorLine(stderr: string): string {
+/**
+ * The last line of a stderr text that starts `Error:` (colour codes removed), else the last line
+ * that says `error:`, else its last line.
+ */
+export function lastErrorLine(stderr: string): string {
   // deno-lint-ignore no-control-regex
-  const lines = stderr.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim()).filter(
-    Boolean,
-  );
-  const errors = lines.filter((l) => /\berror\b:?/i.test(l));
-  return errors.at(-1) ?? lines.at(-1) ?? "(no output)";
+  const lines = stderr.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim())
+    .filter(Boolean);
+  return lines.findLast((l) => /^error:/i.test(l)) ?? lines.findLast((l) => /\berror:/i.test(l)) ??
+    lines.at(-1) ?? "(no output)";
 }
 
 /** `codex --version` of `bin` ("0.98.0"), or null when it does not tell. */

@@ -5,6 +5,7 @@ import {
   AppServerError,
   AppServerRequestError,
   compareVersions,
+  lastErrorLine,
   versionOfUserAgent,
 } from "./app_server.ts";
 
@@ -174,4 +175,16 @@ exit 3`);
   const exit = await server.exited;
   assert.equal(exit.code, 3);
   assert.match(exit.stderrTail, /something broke/);
+});
+
+Deno.test("lastErrorLine prefers the Error: line over log lines that mention errors", () => {
+  const stderr =
+    "Error: bad config\n\x1b[31mERROR\x1b[0m codex_app_server: could not find bubblewrap\n";
+  assert.equal(lastErrorLine(stderr), "Error: bad config");
+  assert.equal(
+    lastErrorLine("thread panicked: error: oops\nbye\n"),
+    "thread panicked: error: oops",
+  );
+  assert.equal(lastErrorLine("just this\n"), "just this");
+  assert.equal(lastErrorLine(""), "(no output)");
 });
