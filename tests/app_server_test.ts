@@ -68,6 +68,17 @@ function sleepMarker(): string {
   return `300.${crypto.getRandomValues(new Uint32Array(1))[0]! % 1_000_000}`;
 }
 
+/**
+ * Waits until `sleep <marker>` itself runs: the login shell has read its profile and exec'd the
+ * command. Killing a login shell in its profile can leave a stale lock behind (pyenv's rehash
+ * lock, for one), which slows every later login shell of the machine.
+ */
+function sleepRuns(marker: string): Promise<boolean> {
+  return eventually(() =>
+    processesMatching(`sleep ${marker}`).some((p) => p.cmdline === `sleep ${marker}`)
+  );
+}
+
 Deno.test("app-server: untrusted asks before a command; accept runs it", async () => {
   await using world = await startWorld();
   const requests = answerAll(world, "accept");
@@ -217,7 +228,7 @@ Deno.test("app-server: stopTurn ends a running command's turn and kills the comm
   const marker = sleepMarker();
   const threadId = await world.thread({ approvalPolicy: "never", sandbox: "workspace-write" });
   const turnId = await world.turn(threadId, `RUN=sleep ${marker}`);
-  assert.ok(await eventually(() => processesMatching(`sleep ${marker}`).length > 0));
+  assert.ok(await sleepRuns(marker));
   await stopTurn(world.server, threadId, turnId);
   assert.deepEqual(processesMatching(`sleep ${marker}`), []);
   assert.equal((await world.completed(turnId)).status, "interrupted");
@@ -230,7 +241,7 @@ Deno.test("app-server: stopTurn kills a command left as a background terminal", 
   const turnId = await world.turn(threadId, `YIELD=300 RUN=sleep ${marker}`);
   // The turn ends while the command runs on: interrupt alone cannot reach it.
   assert.equal((await world.completed(turnId)).status, "completed");
-  assert.equal(processesMatching(`sleep ${marker}`).length, 1);
+  assert.ok(await sleepRuns(marker));
   await stopTurn(world.server, threadId, turnId);
   assert.deepEqual(processesMatching(`sleep ${marker}`), []);
 });
@@ -240,7 +251,7 @@ Deno.test("app-server: closing the client kills a running command too", async ()
   const marker = sleepMarker();
   const threadId = await world.thread({ approvalPolicy: "never", sandbox: "danger-full-access" });
   await world.turn(threadId, `YIELD=300 RUN=sleep ${marker}`);
-  assert.ok(await eventually(() => processesMatching(`sleep ${marker}`).length > 0));
+  assert.ok(await sleepRuns(marker));
   await world.server.close();
   assert.ok(await eventually(() => processesMatching(`sleep ${marker}`).length === 0, 5_000));
 });

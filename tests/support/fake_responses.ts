@@ -113,12 +113,17 @@ function patchCall(tools: Tool[], path: string, n: number): Record<string, unkno
       arguments: JSON.stringify({ input: patch }),
     };
   }
+  return execCall(n, { cmd: `apply_patch <<'MOCK_EOF'\n${patch}MOCK_EOF\n` });
+}
+
+/** The `n`th call of Codex's `exec_command` tool with `args`. */
+function execCall(n: number, args: Record<string, unknown>): Record<string, unknown> {
   return {
     type: "function_call",
     id: `fc_${n}`,
     call_id: `call_${n}`,
     name: "exec_command",
-    arguments: JSON.stringify({ cmd: `apply_patch <<'MOCK_EOF'\n${patch}MOCK_EOF\n` }),
+    arguments: JSON.stringify(args),
   };
 }
 
@@ -187,17 +192,11 @@ export function startFakeResponses(): FakeResponses {
       }
       if (toolOutput === undefined && escalate) {
         events.push(["response.output_item.done", {
-          item: {
-            type: "function_call",
-            id: `fc_${counter}`,
-            call_id: `call_${counter}`,
-            name: "exec_command",
-            arguments: JSON.stringify({
-              cmd: escalate[1],
-              sandbox_permissions: "require_escalated",
-              justification: `MOCK needs ${escalate[1]} outside the sandbox`,
-            }),
-          },
+          item: execCall(counter, {
+            cmd: escalate[1],
+            sandbox_permissions: "require_escalated",
+            justification: `MOCK needs ${escalate[1]} outside the sandbox`,
+          }),
         }]);
       } else if (toolOutput === undefined && patch) {
         events.push(["response.output_item.done", {
@@ -205,16 +204,10 @@ export function startFakeResponses(): FakeResponses {
         }]);
       } else if (toolOutput === undefined && run) {
         events.push(["response.output_item.done", {
-          item: {
-            type: "function_call",
-            id: `fc_${counter}`,
-            call_id: `call_${counter}`,
-            name: "exec_command",
-            arguments: JSON.stringify({
-              cmd: run[1],
-              ...(yieldMs ? { yield_time_ms: Number(yieldMs[1]) } : {}),
-            }),
-          },
+          item: execCall(counter, {
+            cmd: run[1],
+            ...(yieldMs ? { yield_time_ms: Number(yieldMs[1]) } : {}),
+          }),
         }]);
       } else {
         const said = holdFrom === -1 ? prompt : userMessages.slice(holdFrom).join(" | ");
