@@ -416,10 +416,12 @@ export class AppServer implements AsyncDisposable {
     }
     if (answer === null) {
       const exit = await server.exited;
-      if (/unrecognized subcommand|unexpected argument|Usage:/i.test(exit.stderrTail)) {
-        const version = await versionOf(resolved.command, env);
-        throw tooOld(bin, version ?? "unknown");
+      // An old Codex refuses the subcommand (or takes it for a prompt and fails otherwise).
+      const version = await versionOf(resolved.command, env);
+      if (version !== null && compareVersions(version, MIN_CODEX_VERSION) < 0) {
+        throw tooOld(bin, version);
       }
+      if (/unrecognized subcommand/i.test(exit.stderrTail)) throw tooOld(bin, version ?? "unknown");
       throw new AppServerError(
         "exited",
         bin,
