@@ -630,7 +630,13 @@ export class AppServer implements AsyncDisposable {
     try {
       message = JSON.parse(line);
     } catch {
-      this.#emit({ kind: "malformed", method: "", params: line, problem: "not JSON" });
+      this.#emit({
+        kind: "malformed",
+        method: "",
+        params: line,
+        threadId: null,
+        problem: "not JSON",
+      });
       return;
     }
     for (const listener of [...this.#rawListeners]) {
@@ -674,6 +680,7 @@ export class AppServer implements AsyncDisposable {
       kind: "malformed",
       method: "",
       params: message,
+      threadId: null,
       problem: "neither a notification, request nor response",
     });
   }

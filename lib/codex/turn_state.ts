@@ -347,13 +347,6 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
   }
 }
 
-/** The thread an event names, where it names one. */
-function threadOf(event: AppServerEvent): string | null {
-  if (event.kind === "event" && event.method === "thread/started") return event.params.thread.id;
-  const params = event.params as { threadId?: unknown } | null;
-  return typeof params?.threadId === "string" ? params.threadId : null;
-}
-
 /**
  * The state after one more notification. Pure: `state` is not changed, and the result shares the
  * parts that did not change with it. A notification of another thread than the state's (once it
@@ -361,7 +354,7 @@ function threadOf(event: AppServerEvent): string | null {
  */
 export function applyEvent(state: TurnState, event: AppServerEvent): TurnState {
   const counted: TurnState = { ...state, events: state.events + 1 };
-  const thread = threadOf(event);
+  const thread = event.threadId;
   if (state.threadId !== null && thread !== null && thread !== state.threadId) return state;
   switch (event.kind) {
     case "event":
