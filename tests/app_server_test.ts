@@ -255,3 +255,32 @@ Deno.test("app-server: closing the client kills a running command too", async ()
   await world.server.close();
   assert.ok(await eventually(() => processesMatching(`sleep ${marker}`).length === 0, 5_000));
 });
+
+Deno.test("app-server: the model's question (plan mode) reaches the handler, the answer the model", async () => {
+  await using world = await startWorld();
+  const requests: ServerRequest[] = [];
+  world.server.setRequestHandler((request) => {
+    requests.push(request);
+    return Promise.resolve({ answers: { q1: { answers: ["No"] } } });
+  });
+  const threadId = await world.thread();
+  const { turn } = await world.server.request("turn/start", {
+    threadId,
+    input: [{ type: "text", text: "ASK=Shall I go on?", text_elements: [] }],
+    // request_user_input is a tool of plan mode only ("unavailable in Default mode").
+    collaborationMode: {
+      mode: "plan",
+      settings: { model: "mock-model", reasoning_effort: null, developer_instructions: null },
+    },
+  });
+  await world.completed(turn.id);
+  assert.equal(requests.length, 1);
+  const request = requests[0]!;
+  assert.ok(request.kind === "request" && request.method === "item/tool/requestUserInput");
+  assert.deepEqual(request.params.questions.map((q) => [q.id, q.question]), [
+    ["q1", "Shall I go on?"],
+  ]);
+  const message = world.items(turn.id).findLast((i) => i.type === "agentMessage");
+  assert.ok(message?.type === "agentMessage");
+  assert.match(message.text, /OUTPUT: \{"answers":\{"q1":\{"answers":\["No"\]\}\}\}$/);
+});

@@ -23,6 +23,9 @@
  * - `HOLD=<ms>`: hold the first answer of the turn that long (so a steer can arrive); every answer
  *   in a turn whose prompt has `HOLD=` quotes every user message from that prompt on, joined with
  *   ` | `, so a test sees a steer arrive in the answer after the held one.
+ * - `ASK=<question>` (the rest of the line): call Codex's `request_user_input` tool with that one
+ *   question (id `q1`, options `Yes` and `No`), then answer with a message quoting the tool's
+ *   output (the user's answer).
  * - a request with a `json_schema` text format (an `outputSchema`) is answered with the JSON of
  *   `JSON=<json>` (the rest of the line) verbatim, or `{}`.
  * Every other answer message starts `MOCK-DONE` and repeats the prompt.
@@ -177,6 +180,7 @@ export function startFakeResponses(): FakeResponses {
       const run = /RUN=(.*)$/m.exec(prompt);
       const escalate = /ESCALATE=(.*)$/m.exec(prompt);
       const yieldMs = /YIELD=(\d+)/.exec(prompt);
+      const ask = /ASK=(.*)$/m.exec(prompt);
       const patch = /PATCH=(\S+)/.exec(prompt);
       const format = (body.text as { format?: { type?: string } } | undefined)?.format;
       const json = /JSON=(.*)$/m.exec(prompt);
@@ -197,6 +201,26 @@ export function startFakeResponses(): FakeResponses {
             sandbox_permissions: "require_escalated",
             justification: `MOCK needs ${escalate[1]} outside the sandbox`,
           }),
+        }]);
+      } else if (toolOutput === undefined && ask) {
+        events.push(["response.output_item.done", {
+          item: {
+            type: "function_call",
+            id: `fc_${counter}`,
+            call_id: `call_${counter}`,
+            name: "request_user_input",
+            arguments: JSON.stringify({
+              questions: [{
+                id: "q1",
+                header: "Mock",
+                question: ask[1],
+                options: [
+                  { label: "Yes (Recommended)", description: "Go on." },
+                  { label: "No", description: "Stop." },
+                ],
+              }],
+            }),
+          },
         }]);
       } else if (toolOutput === undefined && patch) {
         events.push(["response.output_item.done", {
