@@ -155,6 +155,49 @@ function descendants(root: number): number[] {
   return out;
 }
 
+/** A child process and its command line. */
+export interface ChildProcess {
+  pid: number;
+  pgid: number;
+  /** When it started (`ps` lstart), to guard against PID reuse. */
+  startTime: string;
+  /** Its command line, arguments joined by spaces (as `ps` prints it). */
+  args: string;
+}
+
+/**
+ * The live (non-zombie) direct children of `ppid`, with their command lines, from `ps`. Empty when
+ * `ps` cannot be run.
+ */
+export function childProcesses(ppid: number): ChildProcess[] {
+  let stdout: Uint8Array;
+  try {
+    stdout = new Deno.Command("ps", {
+      args: ["-A", "-ww", "-o", "pid=,ppid=,pgid=,stat=,lstart=,args="],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+      env: { LC_ALL: "C" },
+    }).outputSync().stdout;
+  } catch {
+    return [];
+  }
+  const children: ChildProcess[] = [];
+  // lstart is always five words: "Tue Dec  1 21:30:48 2026".
+  const row = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+\s+\S+\s+\d+\s+\S+\s+\d+)\s(.*)$/;
+  for (const line of new TextDecoder().decode(stdout).split("\n")) {
+    const match = row.exec(line);
+    if (!match || Number(match[2]) !== ppid || match[4]!.startsWith("Z")) continue;
+    children.push({
+      pid: Number(match[1]),
+      pgid: Number(match[3]),
+      startTime: match[5]!,
+      args: match[6]!,
+    });
+  }
+  return children;
+}
+
 /**
  * Sends a signal through the system's `kill` program. Deno lets a program signal processes only
  * with unrestricted `--allow-run`; running `kill` needs just `--allow-run=kill`, so the server's

@@ -211,7 +211,9 @@ export function jsonOf(value: unknown): string {
 // ---------------------------------------------------------------------------------------------
 
 type ToolKind = LastTool["kind"];
-type Phase = ItemEvent["type"];
+/** The phase of an item event. */
+export type ItemPhase = ItemEvent["type"];
+type Phase = ItemPhase;
 type ToolItem = CommandExecutionItem | FileChangeItem | McpToolCallItem | WebSearchItem;
 
 const KIND_OF = {
@@ -328,7 +330,8 @@ export function countTool(
   return { toolCalls, inFlightToolIds };
 }
 
-function applyItem(state: RunState, phase: Phase, item: CodexItem): RunState {
+/** The state after one item event (`phase`) of `item`. Pure. */
+export function applyItem(state: RunState, phase: Phase, item: CodexItem): RunState {
   switch (item.type) {
     case "agent_message":
       if (phase !== "item.completed") return state;
@@ -496,7 +499,8 @@ function step(text: string): string {
   return excerpt(text, STEP_MAX_CHARS);
 }
 
-function describeItem(
+/** The step message of one item event (`phase`) of `item`, or null. Pure. */
+export function describeItem(
   prev: RunState,
   next: RunState,
   phase: Phase,

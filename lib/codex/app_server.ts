@@ -246,14 +246,16 @@ export function resolveCodex(bin: string, pathVar: string): ResolvedCodex {
   return fallback;
 }
 
-/** The last `Error:` line of a stderr text (colour codes removed), or its last line. */
-function lastErrorLine(stderr: string): string {
+/**
+ * The last line of a stderr text that starts `Error:` (colour codes removed), else the last line
+ * that says `error:`, else its last line.
+ */
+export function lastErrorLine(stderr: string): string {
   // deno-lint-ignore no-control-regex
-  const lines = stderr.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim()).filter(
-    Boolean,
-  );
-  const errors = lines.filter((l) => /\berror\b:?/i.test(l));
-  return errors.at(-1) ?? lines.at(-1) ?? "(no output)";
+  const lines = stderr.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim())
+    .filter(Boolean);
+  return lines.findLast((l) => /^error:/i.test(l)) ?? lines.findLast((l) => /\berror:/i.test(l)) ??
+    lines.at(-1) ?? "(no output)";
 }
 
 /** `codex --version` of `bin` ("0.98.0"), or null when it does not tell. */
@@ -414,10 +416,12 @@ export class AppServer implements AsyncDisposable {
     }
     if (answer === null) {
       const exit = await server.exited;
-      if (/unrecognized subcommand|unexpected argument|Usage:/i.test(exit.stderrTail)) {
-        const version = await versionOf(resolved.command, env);
-        throw tooOld(bin, version ?? "unknown");
+      // An old Codex refuses the subcommand (or takes it for a prompt and fails otherwise).
+      const version = await versionOf(resolved.command, env);
+      if (version !== null && compareVersions(version, MIN_CODEX_VERSION) < 0) {
+        throw tooOld(bin, version);
       }
+      if (/unrecognized subcommand/i.test(exit.stderrTail)) throw tooOld(bin, version ?? "unknown");
       throw new AppServerError(
         "exited",
         bin,
@@ -626,7 +630,13 @@ export class AppServer implements AsyncDisposable {
     try {
       message = JSON.parse(line);
     } catch {
-      this.#emit({ kind: "malformed", method: "", params: line, problem: "not JSON" });
+      this.#emit({
+        kind: "malformed",
+        method: "",
+        params: line,
+        threadId: null,
+        problem: "not JSON",
+      });
       return;
     }
     for (const listener of [...this.#rawListeners]) {
@@ -670,6 +680,7 @@ export class AppServer implements AsyncDisposable {
       kind: "malformed",
       method: "",
       params: message,
+      threadId: null,
       problem: "neither a notification, request nor response",
     });
   }

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { Logger } from "../log.ts";
-import { AppServer, AppServerError, compareVersions, versionOfUserAgent } from "./app_server.ts";
+import {
+  AppServer,
+  AppServerError,
+  AppServerRequestError,
+  compareVersions,
+  lastErrorLine,
+  resolveCodex,
+  versionOfUserAgent,
+} from "./app_server.ts";
 
 const log = new Logger({ level: "error", file: null, stderr: () => {} });
 const env = { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" };
@@ -84,4 +92,134 @@ Deno.test("AppServer.start: an app-server that reports an old version is too old
   const error = await startError(bin);
   assert.equal(error.reason, "too_old");
   assert.equal(error.version, "0.150.2");
+});
+
+/** A fake app-server: answers initialize, then runs `script` (sh) with stdin/stdout still JSON lines. */
+function fakeServer(script: string): Promise<string> {
+  return fakeCodex(
+    `read line
+echo '{"id":1,"result":{"userAgent":"codex-swarm/0.169.0 (fake)","codexHome":"/fake-home"}}'
+read line
+${script}`,
+  );
+}
+
+Deno.test("AppServer: every server request gets an answer: result, thrown error, unknown", async () => {
+  const out = await Deno.makeTempFile();
+  const bin = await fakeServer(`
+echo '{"id":0,"method":"item/fileChange/requestApproval","params":{"threadId":"t","turnId":"u","itemId":"i"}}'
+read reply; echo "$reply" >> ${out}
+echo '{"id":1,"method":"item/commandExecution/requestApproval","params":{"threadId":"t","turnId":"u","itemId":"boom"}}'
+read reply; echo "$reply" >> ${out}
+echo '{"id":2,"method":"item/tool/call","params":{"threadId":"t"}}'
+read reply; echo "$reply" >> ${out}
+cat >/dev/null`);
+  await using server = await AppServer.start({ bin, env, log });
+  assert.equal(server.info.codexHome, "/fake-home");
+  const seen: string[] = [];
+  server.setRequestHandler((request) => {
+    seen.push(request.method);
+    if (request.method === "item/commandExecution/requestApproval") throw new Error("no way");
+    return Promise.resolve({ decision: "accept" });
+  });
+  const lines = async () => (await Deno.readTextFile(out)).split("\n").filter(Boolean);
+  const deadline = Date.now() + 10_000;
+  while ((await lines()).length < 3 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const replies = (await lines()).map((line) => JSON.parse(line));
+  assert.deepEqual(replies[0], { id: 0, result: { decision: "accept" } });
+  assert.equal(replies[1].id, 1);
+  assert.equal(replies[1].error.code, -32603);
+  assert.match(replies[1].error.message, /item\/commandExecution\/requestApproval: no way/);
+  assert.equal(replies[2].id, 2);
+  assert.equal(replies[2].error.code, -32601);
+  assert.match(replies[2].error.message, /cannot answer item\/tool\/call/);
+  // The unknown request never reached the handler.
+  assert.deepEqual(seen, [
+    "item/fileChange/requestApproval",
+    "item/commandExecution/requestApproval",
+  ]);
+});
+
+Deno.test("AppServer: errors, aborts, timeouts, and the exit rejecting what is pending", async () => {
+  const bin = await fakeServer(`
+read line; echo '{"id":2,"error":{"code":-32600,"message":"no rollout found","data":{"x":1}}}'
+read line; read line; read line
+echo "Error: something broke" >&2
+exit 3`);
+  await using server = await AppServer.start({ bin, env, log });
+  const events: string[] = [];
+  server.onEvent((event) => events.push(`${event.kind} ${event.method}`));
+  await assert.rejects(
+    server.request("thread/read", { threadId: "t", includeTurns: false }),
+    (error) =>
+      error instanceof AppServerRequestError && error.method === "thread/read" &&
+      error.code === -32600 && error.message === "no rollout found" &&
+      (error.data as { x: number }).x === 1,
+  );
+  const controller = new AbortController();
+  const aborted = server.request("thread/resume", { threadId: "t" }, { signal: controller.signal });
+  controller.abort(new Error("stop waiting"));
+  await assert.rejects(aborted, /stop waiting/);
+  await assert.rejects(
+    server.request("turn/interrupt", { threadId: "t", turnId: "u" }, { timeoutMs: 20 }),
+    (error) => error instanceof AppServerError && error.reason === "timeout",
+  );
+  // Still pending when the server exits.
+  await assert.rejects(
+    server.request("thread/read", { threadId: "t" }),
+    (error) =>
+      error instanceof AppServerError && error.reason === "exited" &&
+      /exited \(code 3\): Error: something broke$/.test(error.message),
+  );
+  const exit = await server.exited;
+  assert.equal(exit.code, 3);
+  assert.match(exit.stderrTail, /something broke/);
+});
+
+Deno.test("lastErrorLine prefers the Error: line over log lines that mention errors", () => {
+  const stderr =
+    "Error: bad config\n\x1b[31mERROR\x1b[0m codex_app_server: could not find bubblewrap\n";
+  assert.equal(lastErrorLine(stderr), "Error: bad config");
+  assert.equal(
+    lastErrorLine("thread panicked: error: oops\nbye\n"),
+    "thread panicked: error: oops",
+  );
+  assert.equal(lastErrorLine("just this\n"), "just this");
+  assert.equal(lastErrorLine(""), "(no output)");
+});
+
+Deno.test("resolveCodex: the npm wrapper resolves to its native binary, anything else to itself", async () => {
+  const root = await Deno.makeTempDir({ prefix: "npm-codex-" });
+  try {
+    const pkg = `${root}/node_modules/@openai/codex`;
+    await Deno.mkdir(`${pkg}/bin`, { recursive: true });
+    await Deno.writeTextFile(`${pkg}/bin/codex.js`, "#!/usr/bin/env node\n");
+    await Deno.mkdir(`${root}/node_modules/.bin`);
+    await Deno.symlink("../@openai/codex/bin/codex.js", `${root}/node_modules/.bin/codex`);
+    const wrapper = `${root}/node_modules/.bin/codex`;
+    // No platform package: the wrapper itself.
+    assert.deepEqual(resolveCodex("codex", `${root}/node_modules/.bin`), {
+      command: "codex",
+      env: {},
+      native: false,
+    });
+    const arch = Deno.build.arch === "x86_64" ? "x64" : "arm64";
+    const [pkgName, triple] = Deno.build.os === "darwin"
+      ? [`codex-darwin-${arch}`, `${Deno.build.arch}-apple-darwin`]
+      : [`codex-linux-${arch}`, `${Deno.build.arch}-unknown-linux-musl`];
+    const native = `${root}/node_modules/@openai/${pkgName}/vendor/${triple}/bin/codex`;
+    await Deno.mkdir(native.replace(/\/codex$/, ""), { recursive: true });
+    await Deno.writeTextFile(native, "#!/bin/sh\n");
+    await Deno.chmod(native, 0o755);
+    const resolved = resolveCodex(wrapper, "");
+    assert.equal(resolved.native, true);
+    assert.equal(await Deno.realPath(resolved.command), await Deno.realPath(native));
+    assert.equal(resolved.env.CODEX_MANAGED_BY_NPM, "1");
+    // A binary that is no npm wrapper is run as it is.
+    assert.deepEqual(resolveCodex(native, ""), { command: native, env: {}, native: false });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

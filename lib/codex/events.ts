@@ -271,6 +271,8 @@ export type KnownEvent = {
     kind: "event";
     method: M;
     params: z.infer<typeof EVENT_PARAMS[M]>;
+    /** The thread it is about (`params.threadId`, or `params.thread.id`), null for none. */
+    threadId: string | null;
     /** When the server sent it (`emittedAtMs`), if it said. */
     emittedAtMs?: number;
   };
@@ -281,6 +283,8 @@ export interface OtherEvent {
   kind: "unknown" | "malformed";
   method: string;
   params: unknown;
+  /** `params.threadId` when it is a string, else null. */
+  threadId: string | null;
   /** Malformed only: what did not fit. */
   problem?: string;
 }
@@ -305,26 +309,38 @@ function problemOf(error: z.ZodError): string {
  */
 export function parseEvent(message: unknown): AppServerEvent {
   if (!isRecord(message) || typeof message.method !== "string") {
-    return { kind: "malformed", method: "", params: message, problem: "not a notification" };
+    return {
+      kind: "malformed",
+      method: "",
+      params: message,
+      threadId: null,
+      problem: "not a notification",
+    };
   }
   const { method, params } = message;
+  const threadId = rawThreadId(params);
   const schema = (EVENT_PARAMS as Record<string, z.ZodType>)[method];
-  if (schema === undefined) return { kind: "unknown", method, params };
+  if (schema === undefined) return { kind: "unknown", method, params, threadId };
   const parsed = schema.safeParse(params);
   if (!parsed.success) {
-    return { kind: "malformed", method, params, problem: problemOf(parsed.error) };
+    return { kind: "malformed", method, params, threadId, problem: problemOf(parsed.error) };
   }
-  const event = { kind: "event", method, params: parsed.data } as KnownEvent;
+  const event = { kind: "event", method, params: parsed.data, threadId } as KnownEvent;
   if (typeof message.emittedAtMs === "number") event.emittedAtMs = message.emittedAtMs;
   return event;
 }
 
-/** The thread an event is about, where the protocol says (also for unknown events). */
-export function threadIdOf(event: AppServerEvent | ServerRequest): string | null {
-  if (event.kind === "event" && event.method === "thread/started") return event.params.thread.id;
-  const params = event.params;
-  if (isRecord(params) && typeof params.threadId === "string") return params.threadId;
+/** `params.threadId`, or `params.thread.id` (`thread/started`), when a string; else null. */
+function rawThreadId(params: unknown): string | null {
+  if (!isRecord(params)) return null;
+  if (typeof params.threadId === "string") return params.threadId;
+  if (isRecord(params.thread) && typeof params.thread.id === "string") return params.thread.id;
   return null;
+}
+
+/** The thread an event or request is about, where the protocol says (also for unknown ones). */
+export function threadIdOf(event: AppServerEvent | ServerRequest): string | null {
+  return event.threadId;
 }
 
 /** The turn an event is about, where the protocol says. */
@@ -400,6 +416,8 @@ export type KnownServerRequest = {
     id: RequestId;
     method: M;
     params: z.infer<typeof SERVER_REQUEST_PARAMS[M]>;
+    /** The thread it is about (`params.threadId`). */
+    threadId: string | null;
   };
 }[ServerRequestMethod];
 
@@ -409,6 +427,8 @@ export interface OtherServerRequest {
   id: RequestId;
   method: string;
   params: unknown;
+  /** `params.threadId` when it is a string, else null. */
+  threadId: string | null;
   problem?: string;
 }
 
@@ -421,16 +441,24 @@ export type ServerRequest = KnownServerRequest | OtherServerRequest;
  */
 export function parseServerRequest(message: unknown): ServerRequest {
   if (!isRecord(message) || typeof message.method !== "string") {
-    return { kind: "malformed", id: -1, method: "", params: message, problem: "not a request" };
+    return {
+      kind: "malformed",
+      id: -1,
+      method: "",
+      params: message,
+      threadId: null,
+      problem: "not a request",
+    };
   }
   const { method, params } = message;
+  const threadId = rawThreadId(params);
   const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : -1;
-  if (id === -1) return { kind: "malformed", id, method, params, problem: "no id" };
+  if (id === -1) return { kind: "malformed", id, method, params, threadId, problem: "no id" };
   const schema = (SERVER_REQUEST_PARAMS as Record<string, z.ZodType>)[method];
-  if (schema === undefined) return { kind: "unknown", id, method, params };
+  if (schema === undefined) return { kind: "unknown", id, method, params, threadId };
   const parsed = schema.safeParse(params);
   if (!parsed.success) {
-    return { kind: "malformed", id, method, params, problem: problemOf(parsed.error) };
+    return { kind: "malformed", id, method, params, threadId, problem: problemOf(parsed.error) };
   }
-  return { kind: "request", id, method, params: parsed.data } as KnownServerRequest;
+  return { kind: "request", id, method, params: parsed.data, threadId } as KnownServerRequest;
 }

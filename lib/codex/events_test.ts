@@ -16,6 +16,7 @@ Deno.test("parseEvent: a known notification is typed, with its thread and turn",
   assert.equal(turnIdOf(event), "u");
   const started = parseEvent({ method: "thread/started", params: { thread: { id: "t2" } } });
   assert.equal(threadIdOf(started), "t2");
+  assert.equal(started.threadId, "t2");
 });
 
 Deno.test("parseEvent: unknown methods and misfits are kept, never thrown", () => {
@@ -23,6 +24,7 @@ Deno.test("parseEvent: unknown methods and misfits are kept, never thrown", () =
     kind: "unknown",
     method: "brand/new",
     params: { threadId: "t", x: 1 },
+    threadId: "t",
   });
   const bad = parseEvent({ method: "turn/diff/updated", params: { ...ids, diff: 7 } });
   assert.equal(bad.kind, "malformed");
@@ -68,6 +70,7 @@ Deno.test("parseServerRequest: approvals typed, unknown kept with their id", () 
     id: 3,
     method: "item/tool/call",
     params: { a: 1 },
+    threadId: null,
   });
   const misfit = parseServerRequest({
     id: 4,

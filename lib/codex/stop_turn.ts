@@ -1,13 +1,141 @@
 /**
- * Stopping a turn (provisional: the codex-layer branch brings the measured version).
+ * Stopping a turn and every command it started.
  *
+ * `turn/interrupt` alone is not enough: it kills a command still in its first `yield_time_ms`
+ * (10 s by default) of `exec_command`, but a command that ran longer has become a background
+ * terminal of the thread, which outlives the turn (the turn even completes while it runs).
+ * The experimental `thread/backgroundTerminals/clean` kills those. {@link stopTurn} does both,
+ * then checks at the OS level that the commands' processes are gone (and kills any that are
+ * not), so a caller can rely on "stopped" meaning stopped.
+ *
+ * @example
+ * ```ts
+ * await stopTurn(server, threadId, turnId); // the turn has ended and its commands are gone
+ * ```
  * @module
  */
 
-import type { AppServer } from "./app_server.ts";
+import { childProcesses, DetachedLauncher, sendSignal } from "../process.ts";
+import { type AppServer, AppServerRequestError } from "./app_server.ts";
+import type {
+  ThreadBackgroundTerminal,
+  ThreadBackgroundTerminalsListResponse,
+} from "./protocol/generated/index.ts";
 
-/** Interrupts the turn and kills the commands it left running. */
+/** How long {@link stopTurn} waits for `turn/completed` after `turn/interrupt`. */
+export const INTERRUPT_WAIT_MS = 5_000;
+/** How long {@link stopTurn} waits for the commands' processes to go, before and after SIGKILL. */
+export const PROCESS_WAIT_MS = 3_000;
+
+/** Every background terminal of `threadId` (all pages). */
+async function terminalsOf(
+  server: AppServer,
+  threadId: string,
+): Promise<ThreadBackgroundTerminal[]> {
+  const out: ThreadBackgroundTerminal[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: ThreadBackgroundTerminalsListResponse = await server.request(
+      "thread/backgroundTerminals/list",
+      {
+        threadId,
+        ...(cursor === null ? {} : { cursor }),
+      },
+    );
+    out.push(...page.data);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return out;
+}
+
+/** A process of a command: the app-server's child whose command line ends with the command. */
+interface CommandProcess {
+  pid: number;
+  startTime: string;
+}
+
+/** The app-server's children that run one of `commands` (`bash -lc <command>`, the sandbox...). */
+function processesOf(server: AppServer, commands: string[]): CommandProcess[] {
+  if (commands.length === 0) return [];
+  return childProcesses(server.pid).filter((child) =>
+    commands.some((command) => child.args === command || child.args.endsWith(` ${command}`))
+  ).map(({ pid, startTime }) => ({ pid, startTime }));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits until none of `procs` (nor their process groups) is alive, at most `ms`. */
+async function gone(procs: CommandProcess[], ms: number): Promise<boolean> {
+  const launcher = new DetachedLauncher();
+  const end = Date.now() + ms;
+  for (;;) {
+    const alive = procs.filter((p) =>
+      launcher.isAlive(p.pid, p.startTime) || launcher.groupAlive(p.pid)
+    );
+    if (alive.length === 0) return true;
+    if (Date.now() >= end) return false;
+    await sleep(50);
+  }
+}
+
+/** Resolves when `turnId` has completed (or after `ms`). */
+function turnEnded(server: AppServer, turnId: string, ms: number) {
+  let stop = () => {};
+  const ended = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const off = server.onEvent((event) => {
+      if (
+        event.kind === "event" && event.method === "turn/completed" &&
+        event.params.turn.id === turnId
+      ) resolve();
+    });
+    stop = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+  });
+  return { ended: ended.then(() => stop()), stop };
+}
+
+/**
+ * Ends turn `turnId` of `threadId` and kills every command of the thread: `turn/interrupt` (a turn
+ * that has already ended is fine), then `thread/backgroundTerminals/clean`, then waits until the
+ * commands' processes are gone, sending SIGKILL to their process groups if Codex did not stop
+ * them. Resolves only once they are gone; rejects when they cannot be stopped, or with the
+ * server's error if it cannot list or clean terminals.
+ *
+ * Background terminals belong to the thread, not the turn: terminals left running by earlier
+ * turns of the thread are stopped too (a task is one thread, and stopping a task stops all of it).
+ */
 export async function stopTurn(server: AppServer, threadId: string, turnId: string): Promise<void> {
-  await server.request("turn/interrupt", { threadId, turnId }).catch(() => {});
-  await server.request("thread/backgroundTerminals/clean", { threadId }).catch(() => {});
+  const before = await terminalsOf(server, threadId);
+  const commands = new Set(before.map((t) => t.command));
+  const procs = processesOf(server, [...commands]);
+  const wait = turnEnded(server, turnId, INTERRUPT_WAIT_MS);
+  try {
+    await server.request("turn/interrupt", { threadId, turnId });
+    await wait.ended;
+  } catch (error) {
+    wait.stop();
+    // "no active turn to interrupt": it has ended already; its terminals may still run.
+    if (!(error instanceof AppServerRequestError)) throw error;
+  }
+  // Commands started between the first look and the interrupt.
+  for (const terminal of await terminalsOf(server, threadId)) {
+    if (commands.has(terminal.command)) continue;
+    commands.add(terminal.command);
+    procs.push(...processesOf(server, [terminal.command]));
+  }
+  await server.request("thread/backgroundTerminals/clean", { threadId });
+  if (await gone(procs, PROCESS_WAIT_MS)) return;
+  for (const proc of procs) sendSignal([-proc.pid, proc.pid], "SIGKILL");
+  if (await gone(procs, PROCESS_WAIT_MS)) return;
+  throw new Error(
+    `Cannot stop the commands of turn ${turnId} of thread ${threadId}: processes ${
+      procs.map((p) => p.pid).join(", ")
+    } are still alive after SIGKILL`,
+  );
 }

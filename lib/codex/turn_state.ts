@@ -25,35 +25,23 @@
  * @module
  */
 
+import type { CodexItem } from "../codex_events.ts";
 import {
-  countTool,
-  displayCommand,
+  applyItem,
+  describeItem,
   excerpt,
-  filesSummary,
   initialRunState,
+  type ItemPhase,
   jsonOf,
   LAST_UNKNOWN_MAX_CHARS,
-  type LastTool,
   type RunState,
   STEP_MAX_CHARS,
-  SUMMARY_MAX_CHARS,
   tail,
   truncate,
   type Usage,
-  withFiles,
-  withOutput,
   withWarning,
 } from "../run_state.ts";
-import type {
-  AppServerEvent,
-  CommandExecutionItem,
-  FileChangeItem,
-  KnownEvent,
-  McpToolCallItem,
-  ThreadItem,
-  TokenUsageBreakdown,
-  WebSearchItem,
-} from "./events.ts";
+import type { AppServerEvent, KnownEvent, ThreadItem, TokenUsageBreakdown } from "./events.ts";
 
 /** How much of the message being written {@link LiveDetail.message} keeps (the tail). */
 export const LIVE_MESSAGE_CHARS = 4 * 1024;
@@ -171,102 +159,82 @@ function statusWord(status: string): string {
   return status.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-type ToolItem = CommandExecutionItem | FileChangeItem | McpToolCallItem | WebSearchItem;
-type Phase = "item.started" | "item.completed";
-
-const KIND_OF = {
-  commandExecution: "command",
-  fileChange: "file_change",
-  mcpToolCall: "mcp_tool_call",
-  webSearch: "web_search",
-} as const satisfies Record<ToolItem["type"], LastTool["kind"]>;
-
-function toolSummary(item: ToolItem): string {
-  switch (item.type) {
-    case "commandExecution":
-      return displayCommand(item.command);
-    case "fileChange":
-      return filesSummary(item);
-    case "mcpToolCall": {
-      const args = item.arguments === undefined || item.arguments === null
-        ? ""
-        : truncate(jsonOf(item.arguments), 120);
-      return `${item.server}.${item.tool}(${args})`;
-    }
-    case "webSearch":
-      return item.query;
-  }
-}
-
-function lastToolOf(item: ToolItem, phase: Phase): LastTool {
-  const tool: LastTool = {
-    kind: KIND_OF[item.type],
-    summary: truncate(toolSummary(item), SUMMARY_MAX_CHARS),
-    status: item.type === "webSearch"
-      ? (phase === "item.completed" ? "completed" : "in_progress")
-      : statusWord(item.status),
-    itemId: item.id,
-  };
-  return item.type === "commandExecution" ? { ...tool, exitCode: item.exitCode ?? null } : tool;
-}
-
 function reasoningText(summary: string[], content: string[] | undefined): string {
   const text = summary.length > 0 ? summary.join("\n\n") : (content ?? []).join("\n\n");
   return tail(text, REASONING_MAX_CHARS);
+}
+
+/**
+ * An app-server item as the `codex exec` item that `lib/run_state.ts` folds, so both engines
+ * count, summarize and describe items the same way; null for the prompt (and steers).
+ */
+export function execItemOf(item: ThreadItem): CodexItem | null {
+  const id = item.id;
+  switch (item.type) {
+    case "userMessage":
+      return null;
+    case "agentMessage":
+      return { type: "agent_message", id, text: item.text };
+    case "reasoning":
+      return { type: "reasoning", id, text: reasoningText(item.summary, item.content) };
+    case "plan":
+      return { type: "plan", id, text: item.text };
+    case "commandExecution":
+      return {
+        type: "command_execution",
+        id,
+        command: item.command,
+        aggregated_output: item.aggregatedOutput ?? "",
+        exit_code: item.exitCode ?? null,
+        status: statusWord(item.status),
+      };
+    case "fileChange":
+      return {
+        type: "file_change",
+        id,
+        changes: item.changes.map((change) => ({ path: change.path, kind: change.kind.type })),
+        status: statusWord(item.status),
+      };
+    case "mcpToolCall":
+      return {
+        type: "mcp_tool_call",
+        id,
+        server: item.server,
+        tool: item.tool,
+        arguments: item.arguments,
+        error: item.error ?? null,
+        status: statusWord(item.status),
+      };
+    case "webSearch":
+      return { type: "web_search", id, query: item.query };
+    case "other":
+      return {
+        type: "unknown-item",
+        itemType: item.itemType,
+        id,
+        raw: item.raw as Record<string, unknown>,
+      };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reducer
 // ---------------------------------------------------------------------------------------------
 
-function applyItem(state: TurnState, phase: Phase, item: ThreadItem): TurnState {
-  switch (item.type) {
-    case "userMessage":
-    case "plan":
-      return state;
-    case "agentMessage":
-      if (phase === "item.started") {
-        return { ...state, live: { ...state.live, message: tail(item.text, LIVE_MESSAGE_CHARS) } };
-      }
-      return {
-        ...state,
-        finalMessage: item.text,
-        output: withOutput(state.output, item.text),
-        live: { ...state.live, message: tail(item.text, LIVE_MESSAGE_CHARS) },
-      };
-    case "reasoning": {
-      const text = reasoningText(item.summary, item.content);
-      return text === "" && phase === "item.started" ? state : { ...state, reasoning: text };
-    }
-    case "other":
-      return {
-        ...state,
-        unknownEvents: state.unknownEvents + 1,
-        lastUnknown: truncate(jsonOf({ type: phase, item: item.raw }), LAST_UNKNOWN_MAX_CHARS),
-      };
-    case "commandExecution":
-    case "fileChange":
-    case "mcpToolCall":
-    case "webSearch": {
-      const next: TurnState = {
-        ...state,
-        ...countTool(state, KIND_OF[item.type], item.id, phase),
-        lastTool: lastToolOf(item, phase),
-      };
-      if (item.type === "commandExecution") {
-        next.live = {
-          ...state.live,
-          commandOutput: phase === "item.started"
-            ? tail(item.aggregatedOutput ?? "", LIVE_OUTPUT_CHARS)
-            : tail(item.aggregatedOutput ?? state.live.commandOutput, LIVE_OUTPUT_CHARS),
-        };
-      }
-      if (item.type === "fileChange" && phase === "item.completed" && item.status === "completed") {
-        next.filesChanged = withFiles(state.filesChanged, item);
-      }
-      return next;
-    }
+/** The state after an item event: folded as `lib/run_state.ts` does, plus the live detail. */
+function applyThreadItem(state: TurnState, phase: ItemPhase, item: ThreadItem): TurnState {
+  const exec = execItemOf(item);
+  const next: TurnState = exec === null ? state : { ...state, ...applyItem(state, phase, exec) };
+  if (item.type === "agentMessage") {
+    return { ...next, live: { ...next.live, message: tail(item.text, LIVE_MESSAGE_CHARS) } };
   }
+  if (item.type === "commandExecution") {
+    const output = phase === "item.started"
+      ? item.aggregatedOutput ?? ""
+      : item.aggregatedOutput ?? state.live.commandOutput;
+    return { ...next, live: { ...next.live, commandOutput: tail(output, LIVE_OUTPUT_CHARS) } };
+  }
+  return next;
 }
 
 function applyKnown(state: TurnState, event: KnownEvent): TurnState {
@@ -311,9 +279,9 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
       };
     }
     case "item/started":
-      return applyItem(state, "item.started", event.params.item);
+      return applyThreadItem(state, "item.started", event.params.item);
     case "item/completed":
-      return applyItem(state, "item.completed", event.params.item);
+      return applyThreadItem(state, "item.completed", event.params.item);
     case "item/agentMessage/delta":
       return {
         ...state,
@@ -379,13 +347,6 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
   }
 }
 
-/** The thread an event names, where it names one. */
-function threadOf(event: AppServerEvent): string | null {
-  if (event.kind === "event" && event.method === "thread/started") return event.params.thread.id;
-  const params = event.params as { threadId?: unknown } | null;
-  return typeof params?.threadId === "string" ? params.threadId : null;
-}
-
 /**
  * The state after one more notification. Pure: `state` is not changed, and the result shares the
  * parts that did not change with it. A notification of another thread than the state's (once it
@@ -393,7 +354,7 @@ function threadOf(event: AppServerEvent): string | null {
  */
 export function applyEvent(state: TurnState, event: AppServerEvent): TurnState {
   const counted: TurnState = { ...state, events: state.events + 1 };
-  const thread = threadOf(event);
+  const thread = event.threadId;
   if (state.threadId !== null && thread !== null && thread !== state.threadId) return state;
   switch (event.kind) {
     case "event":
@@ -427,56 +388,14 @@ function step(text: string): string {
   return excerpt(text, STEP_MAX_CHARS);
 }
 
-function describeItem(before: TurnState, phase: Phase, item: ThreadItem): string | null {
-  switch (item.type) {
-    case "commandExecution": {
-      const command = displayCommand(item.command);
-      if (phase === "item.started") {
-        return before.inFlightToolIds.includes(item.id) ? null : step(`Running: ${command}`);
-      }
-      const exit = item.exitCode === null || item.exitCode === undefined
-        ? ""
-        : ` (exit ${item.exitCode})`;
-      if (item.status === "failed") return step(`Command failed${exit}: ${command}`);
-      if (item.status === "declined") return step(`Command declined: ${command}`);
-      return step(`Command finished${exit}: ${command}`);
-    }
-    case "fileChange": {
-      if (phase !== "item.completed") return null;
-      const n = item.changes.length;
-      if (item.status === "completed") {
-        return step(`Edited ${n} file${n === 1 ? "" : "s"}: ${filesSummary(item)}`);
-      }
-      return step(`File change ${statusWord(item.status)}: ${filesSummary(item)}`);
-    }
-    case "mcpToolCall": {
-      const name = `${item.server}.${item.tool}`;
-      if (phase === "item.started") {
-        return before.inFlightToolIds.includes(item.id) ? null : step(`Calling tool: ${name}`);
-      }
-      if (item.status === "failed") {
-        const why = item.error?.message ? `: ${item.error.message}` : "";
-        return step(`Tool call failed: ${name}${why}`);
-      }
-      return step(`Tool call finished: ${name}`);
-    }
-    case "webSearch":
-      if (phase === "item.started") {
-        return before.inFlightToolIds.includes(item.id) ? null : step(`Searching: ${item.query}`);
-      }
-      return step(`Searched: ${item.query}`);
-    case "agentMessage":
-      return phase === "item.completed" ? step(`Message: ${excerpt(item.text, 80)}`) : null;
-    case "reasoning": {
-      if (phase !== "item.completed") return null;
-      const text = reasoningText(item.summary, item.content).replace(/\*\*/g, "");
-      return text === "" ? null : step(`Thinking: ${excerpt(text, 80)}`);
-    }
-    case "userMessage":
-    case "plan":
-    case "other":
-      return null;
-  }
+function describeThreadItem(
+  before: TurnState,
+  after: TurnState,
+  phase: ItemPhase,
+  item: ThreadItem,
+): string | null {
+  const exec = execItemOf(item);
+  return exec === null ? null : describeItem(before, after, phase, exec);
 }
 
 /**
@@ -497,9 +416,9 @@ export function describeStep(
   if (event.kind !== "event" || after === before) return null;
   switch (event.method) {
     case "item/started":
-      return describeItem(before, "item.started", event.params.item);
+      return describeThreadItem(before, after, "item.started", event.params.item);
     case "item/completed":
-      return describeItem(before, "item.completed", event.params.item);
+      return describeThreadItem(before, after, "item.completed", event.params.item);
     case "turn/completed": {
       if (after.turnStatus === "interrupted") return "Turn interrupted";
       if (after.turnStatus === "failed") return step(`Turn failed: ${after.failure ?? ""}`);

@@ -77,7 +77,8 @@ Deno.test("turn_state: a recorded command turn; usage counts both model requests
   assert.equal(state.toolCalls.total, 1);
   assert.deepEqual(state.inFlightToolIds, []);
   assert.equal(state.lastTool?.kind, "command");
-  assert.equal(state.lastTool?.summary, "echo hello-out");
+  // As lib/run_state.ts keeps it: the command line as Codex ran it.
+  assert.equal(state.lastTool?.summary, "/bin/bash -lc 'echo hello-out'");
   assert.equal(state.lastTool?.status, "completed");
   assert.equal(state.lastTool?.exitCode, 0);
   assert.match(state.live.commandOutput, /hello-out/);

@@ -7,7 +7,9 @@
  * - `FAIL`: answer HTTP 400 with an `invalid_request_error`;
  * - `REASON=<word>`: emit a reasoning item whose summary includes the word;
  * - `RUN=<command>` (the rest of the line): ask Codex to run the shell command, then answer with a
- *   message that quotes the command's output.
+ *   message that quotes the command's output. With `YIELD=<ms>` also in the prompt (before RUN=),
+ *   the call sets `yield_time_ms`: a command still running then is left as a background
+ *   terminal, and the turn goes on (and ends) without it.
  * - `ESCALATE=<command>` (the rest of the line): the same, but the call asks to run outside the
  *   sandbox, as Codex 0.169's `exec_command` takes it: `sandbox_permissions: "require_escalated"`
  *   and a `justification` (`MOCK needs <command> outside the sandbox`). Under `on-request` Codex
@@ -21,6 +23,9 @@
  * - `HOLD=<ms>`: hold the first answer of the turn that long (so a steer can arrive); every answer
  *   in a turn whose prompt has `HOLD=` quotes every user message from that prompt on, joined with
  *   ` | `, so a test sees a steer arrive in the answer after the held one.
+ * - `ASK=<question>` (the rest of the line): call Codex's `request_user_input` tool with that one
+ *   question (id `q1`, options `Yes` and `No`), then answer with a message quoting the tool's
+ *   output (the user's answer).
  * - a request with a `json_schema` text format (an `outputSchema`) is answered with the JSON of
  *   `JSON=<json>` (the rest of the line) verbatim, or `{}`.
  * Every other answer message starts `MOCK-DONE` and repeats the prompt.
@@ -111,12 +116,17 @@ function patchCall(tools: Tool[], path: string, n: number): Record<string, unkno
       arguments: JSON.stringify({ input: patch }),
     };
   }
+  return execCall(n, { cmd: `apply_patch <<'MOCK_EOF'\n${patch}MOCK_EOF\n` });
+}
+
+/** The `n`th call of Codex's `exec_command` tool with `args`. */
+function execCall(n: number, args: Record<string, unknown>): Record<string, unknown> {
   return {
     type: "function_call",
     id: `fc_${n}`,
     call_id: `call_${n}`,
     name: "exec_command",
-    arguments: JSON.stringify({ cmd: `apply_patch <<'MOCK_EOF'\n${patch}MOCK_EOF\n` }),
+    arguments: JSON.stringify(args),
   };
 }
 
@@ -180,6 +190,8 @@ export function startFakeResponses(): FakeResponses {
       const events: Array<[string, unknown]> = [["response.created", { response: { id } }]];
       const run = /RUN=(.*)$/m.exec(prompt);
       const escalate = /ESCALATE=(.*)$/m.exec(prompt);
+      const yieldMs = /YIELD=(\d+)/.exec(prompt);
+      const ask = /ASK=(.*)$/m.exec(prompt);
       const patch = /PATCH=(\S+)/.exec(prompt);
       const format = (body.text as { format?: { type?: string } } | undefined)?.format;
       const json = /JSON=(.*)$/m.exec(prompt);
@@ -195,15 +207,29 @@ export function startFakeResponses(): FakeResponses {
       }
       if (toolOutput === undefined && escalate) {
         events.push(["response.output_item.done", {
+          item: execCall(counter, {
+            cmd: escalate[1],
+            sandbox_permissions: "require_escalated",
+            justification: `MOCK needs ${escalate[1]} outside the sandbox`,
+          }),
+        }]);
+      } else if (toolOutput === undefined && ask) {
+        events.push(["response.output_item.done", {
           item: {
             type: "function_call",
             id: `fc_${counter}`,
             call_id: `call_${counter}`,
-            name: "exec_command",
+            name: "request_user_input",
             arguments: JSON.stringify({
-              cmd: escalate[1],
-              sandbox_permissions: "require_escalated",
-              justification: `MOCK needs ${escalate[1]} outside the sandbox`,
+              questions: [{
+                id: "q1",
+                header: "Mock",
+                question: ask[1],
+                options: [
+                  { label: "Yes (Recommended)", description: "Go on." },
+                  { label: "No", description: "Stop." },
+                ],
+              }],
             }),
           },
         }]);
@@ -213,13 +239,10 @@ export function startFakeResponses(): FakeResponses {
         }]);
       } else if (toolOutput === undefined && run) {
         events.push(["response.output_item.done", {
-          item: {
-            type: "function_call",
-            id: `fc_${counter}`,
-            call_id: `call_${counter}`,
-            name: "exec_command",
-            arguments: JSON.stringify({ cmd: run[1] }),
-          },
+          item: execCall(counter, {
+            cmd: run[1],
+            ...(yieldMs ? { yield_time_ms: Number(yieldMs[1]) } : {}),
+          }),
         }]);
       } else {
         const said = holdFrom === -1 ? prompt : userMessages.slice(holdFrom).join(" | ");

@@ -29,6 +29,11 @@ export const METHODS: ReadonlyArray<readonly [string, string, string]> = [
     "ThreadBackgroundTerminalsCleanParams",
     "ThreadBackgroundTerminalsCleanResponse",
   ],
+  [
+    "thread/backgroundTerminals/list",
+    "ThreadBackgroundTerminalsListParams",
+    "ThreadBackgroundTerminalsListResponse",
+  ],
   ["turn/start", "TurnStartParams", "TurnStartResponse"],
   ["turn/steer", "TurnSteerParams", "TurnSteerResponse"],
   ["turn/interrupt", "TurnInterruptParams", "TurnInterruptResponse"],
@@ -77,6 +82,16 @@ export const SERVER_REQUESTS: ReadonlyArray<readonly [string, string, string]> =
     "McpServerElicitationRequestParams",
     "McpServerElicitationRequestResponse",
   ],
+];
+
+/** Types of those exported by name too (under `v2/`). */
+export const EXTRA_TYPES: readonly string[] = [
+  "ThreadItem",
+  "Turn",
+  "UserInput",
+  "AskForApproval",
+  "SandboxMode",
+  "ThreadBackgroundTerminal",
 ];
 
 const HEADER =
@@ -128,9 +143,7 @@ function indexFile(header: string): string {
     add(result);
   }
   for (const [, params] of NOTIFICATIONS) add(params);
-  for (const extra of ["ThreadItem", "Turn", "UserInput", "AskForApproval", "SandboxMode"]) {
-    add(extra);
-  }
+  for (const extra of EXTRA_TYPES) add(extra);
   for (const [name, file] of [...types].sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`export type { ${name} } from "./${file}.ts";`);
   }
@@ -182,7 +195,7 @@ export async function generate(bin: string, target: string): Promise<number> {
       ...METHODS.flatMap(([, p, r]) => [fileOf(p), fileOf(r)]),
       ...NOTIFICATIONS.map(([, p]) => fileOf(p)),
       ...SERVER_REQUESTS.flatMap(([, p, r]) => [fileOf(p), fileOf(r)]),
-      ...["ThreadItem", "Turn", "UserInput", "AskForApproval", "SandboxMode"].map(fileOf),
+      ...EXTRA_TYPES.map(fileOf),
     ];
     await Deno.remove(target, { recursive: true }).catch(() => {});
     const files = await copyClosure(source, target, roots, header);
