@@ -62,6 +62,7 @@ export const MACHINE_WIDE = {
   codexBin: "--codex-bin",
   logFile: "--log-file",
   logLevel: "--log-level",
+  approvals: "--approvals",
 } as const satisfies Partial<Record<keyof ServerConfig, string>>;
 
 /** One sentence per machine-wide setting in which `session` differs from `supervisor`. */

@@ -38,6 +38,8 @@ export function supervisorArgs(config: ServerConfig): string[] {
     config.logFile ?? "none",
     "--log-level",
     config.logLevel,
+    "--approvals",
+    config.approvals,
   ];
   // The session flags are the defaults of tasks an earlier supervisor left queued.
   for (const o of config.defaults.overrides) args.push("-c", `${o.key}=${o.value}`);

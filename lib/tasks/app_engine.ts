@@ -86,6 +86,8 @@ interface Pending {
   reportedTo: Set<string>;
   /** The session being asked through elicitation now, if any. */
   askedBy: string | null;
+  /** Sessions whose client could not or would not answer: they are not asked again. */
+  dismissedBy: Set<string>;
 }
 
 interface TaskRecord {
@@ -746,6 +748,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       question,
       reportedTo: new Set(),
       askedBy: null,
+      dismissedBy: new Set(),
       answer: (decision, by) => {
         if (record.pending !== pending) return;
         record.pending = null;
@@ -772,23 +775,32 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     record.meta.phase = "waiting_approval";
     this.#pauseClock(record);
     this.#save(record);
+    // Asked first, so a codex_wait of the same session knows it was told.
+    if (record.session) this.#ask(record, record.session);
     this.#emit(record, `Waiting for an answer: ${firstLine(question.message, 120)}`);
-    const session = record.session ?? null;
-    if (session) this.#ask(record, session);
     return promise;
   }
 
   /** Asks `session`'s client (MCP elicitation) to answer the task's pending question. */
   #ask(record: TaskRecord, session: Session): void {
     const pending = record.pending;
-    if (!pending || !session.ask) return;
+    if (!pending || !session.ask || pending.dismissedBy.has(session.id)) return;
     pending.askedBy = session.id;
+    // Told by elicitation: its codex_wait need not return for this question too.
+    pending.reportedTo.add(session.id);
+    const dismissed = () => {
+      pending.dismissedBy.add(session.id);
+      if (pending.askedBy === session.id) pending.askedBy = null;
+      // Not told after all (no elicitation, or dismissed): its codex_wait reports it instead.
+      pending.reportedTo.delete(session.id);
+      if (record.pending === pending) this.#emit(record, null);
+    };
     session.ask({ taskId: record.meta.id, ...pending.view }).then((decision) => {
       if (decision !== null) pending.answer(decision, "elicitation");
-      else if (pending.askedBy === session.id) pending.askedBy = null;
+      else dismissed();
     }).catch((error) => {
       this.#options.log.warning(`Cannot ask session ${session.id}: ${error}`);
-      if (pending.askedBy === session.id) pending.askedBy = null;
+      dismissed();
     });
   }
 
