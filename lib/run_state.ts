@@ -177,7 +177,7 @@ function isLowSurrogate(code: number): boolean {
 }
 
 /** `text` cut to at most `max` characters, ending in "…" when cut; never splits a surrogate pair. */
-function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   let end = max - 1;
   if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end--;
@@ -478,7 +478,7 @@ export function displayCommand(command: string): string {
 }
 
 /** `text` on one line, at most `max` characters (cut before collapsing, so huge texts are cheap). */
-function excerpt(text: string, max: number): string {
+export function excerpt(text: string, max: number): string {
   return truncate(oneLine(truncate(text, max * 4)), max);
 }
 

@@ -18,11 +18,13 @@ import { McpServer } from "./sdk.ts";
 import { registerCodexTool } from "./tools/codex.ts";
 import { registerCodexAsyncTool } from "./tools/codex_async.ts";
 import { registerCodexCancelTool } from "./tools/codex_cancel.ts";
+import { registerCodexDiffTool } from "./tools/codex_diff.ts";
 import { registerCodexListTool } from "./tools/codex_list.ts";
 import { registerCodexReplyTool } from "./tools/codex_reply.ts";
 import { registerCodexStatusTool } from "./tools/codex_status.ts";
 import { registerCodexWaitTool } from "./tools/codex_wait.ts";
 import { registerCodexWorktreeTool } from "./tools/codex_worktree.ts";
+import { toolOptions } from "./tools/tool_options.ts";
 import type { WorktreeManager } from "./worktree.ts";
 
 /** What the server is built from. */
@@ -37,6 +39,11 @@ export interface ServerParts {
 /** The MCP server with every tool and resource registered; `close()` detaches it from the engine. */
 export function createServer(parts: ServerParts): McpServer & { detach(): void } {
   const { engine, config, log, version } = parts;
+  const options = toolOptions({
+    maxResultChars: config.maxResultChars,
+    heartbeatMs: config.heartbeatMs,
+    replyAlias: config.replyAlias,
+  });
   const server = new McpServer(
     { name: "codex-swarm", title: "Codex Swarm", version },
     {
@@ -44,25 +51,27 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
         logging: {},
         tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
       },
-      taskStore: new EngineTaskStore(engine),
+      taskStore: new EngineTaskStore(engine, options),
       instructions: "Runs OpenAI Codex. `codex` runs one session to its end; for several at " +
         "once or anything long, start each with `codex_async`, then `codex_wait` for results " +
         "(and `codex_status` to watch). `worktree: true` gives a task its own git branch; " +
-        "`codex_worktree` shows, merges or discards it.",
+        "`codex_diff` shows it, `codex_worktree` merges or discards it. Results are compact " +
+        "and say what to call next.",
     },
   );
-  registerCodexTool(server, engine);
-  registerCodexReplyTool(server, engine);
+  registerCodexTool(server, engine, options);
+  registerCodexReplyTool(server, engine, options);
   registerCodexAsyncTool(server, engine);
-  registerCodexStatusTool(server, engine);
-  registerCodexWaitTool(server, engine);
+  registerCodexStatusTool(server, engine, options);
+  registerCodexWaitTool(server, engine, options);
   registerCodexCancelTool(server, engine);
-  registerCodexListTool(server, engine);
-  registerCodexWorktreeTool(server, engine, parts.worktrees);
+  registerCodexListTool(server, engine, options);
+  registerCodexDiffTool(server, engine, parts.worktrees, options);
+  registerCodexWorktreeTool(server, engine, parts.worktrees, options);
   const detachResources = registerResources(server, engine, config, {
     name: "codex-swarm",
     version,
-  });
+  }, options);
   // Log lines go to the client only once it has initialized: nothing may precede that answer.
   let detachLog = () => {};
   server.server.oninitialized = () => {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { RunOptions } from "./codex_args.ts";
+import type { RunOptions, SandboxMode } from "./codex_args.ts";
 import type { ExitStatus } from "./process.ts";
 import type { RunState } from "./run_state.ts";
 import type { WorktreeInfo } from "./worktree.ts";
@@ -43,6 +43,16 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   commit?: boolean;
   /** Time limit in seconds (default: the server's --task-timeout; 0 means none). */
   timeoutS?: number;
+  /** The Codex session whose tool call started the task, when a Codex client called. */
+  caller?: CallerInfo;
+}
+
+/** What a Codex client says about itself in `_meta["x-codex-turn-metadata"]`. */
+export interface CallerInfo {
+  /** The calling Codex thread: the parent of the task. */
+  threadId: string | null;
+  /** The caller's sandbox: the task's default and ceiling. */
+  sandbox: SandboxMode | null;
 }
 
 /** What a task's worktree holds once the task ended. */

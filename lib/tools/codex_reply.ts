@@ -1,5 +1,7 @@
 /**
- * The `codex-reply` tool (also registered as `codex_reply`): continues a Codex thread to its end.
+ * The `codex-reply` tool: continues a Codex thread to its end. The old alias `codex_reply` is
+ * registered too only with `--reply-alias`: Codex as a client normalises both names to
+ * `codex_reply` and shows its model two identical tools renamed with hashes.
  *
  * @module
  */
@@ -7,8 +9,10 @@
 import { z } from "zod";
 import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
+import { withCaller } from "./caller.ts";
 import { runFields, toTaskRequest } from "./run_params.ts";
 import { runOutputSchema, runToEnd } from "./run_to_end.ts";
+import { type ToolOptions, toolOptions } from "./tool_options.ts";
 
 /** The input schema of `codex-reply`. */
 export const codexReplyInputSchema = {
@@ -26,9 +30,13 @@ export const codexReplyInputSchema = {
   config: runFields.config,
 };
 
-/** Registers `codex-reply` and its alias `codex_reply`. */
-export function registerCodexReplyTool(server: McpServer, engine: Engine): void {
-  for (const name of ["codex-reply", "codex_reply"]) {
+/** Registers `codex-reply`, and its alias `codex_reply` when `options.replyAlias` is set. */
+export function registerCodexReplyTool(
+  server: McpServer,
+  engine: Engine,
+  options: ToolOptions = toolOptions(),
+): void {
+  for (const name of options.replyAlias ? ["codex-reply", "codex_reply"] : ["codex-reply"]) {
     server.registerTool(name, {
       title: "Codex reply",
       description: "Continue a Codex conversation by providing its thread id and a prompt. Works " +
@@ -36,7 +44,12 @@ export function registerCodexReplyTool(server: McpServer, engine: Engine): void 
         "that ran in a worktree continues in it.",
       inputSchema: codexReplyInputSchema,
       outputSchema: runOutputSchema,
-      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: true,
+      },
     }, (args, extra) => {
       const threadId = args.threadId ?? args.conversationId;
       if (!threadId) {
@@ -49,7 +62,12 @@ export function registerCodexReplyTool(server: McpServer, engine: Engine): void 
           }],
         };
       }
-      return runToEnd(engine, toTaskRequest({ ...args, threadId }), extra);
+      return runToEnd(
+        engine,
+        withCaller(toTaskRequest({ ...args, threadId }), extra._meta),
+        extra,
+        options,
+      );
     });
   }
 }

@@ -8,6 +8,12 @@
  * - `REASON=<word>`: emit a reasoning item whose summary includes the word;
  * - `RUN=<command>` (the rest of the line): ask Codex to run the shell command, then answer with a
  *   message that quotes the command's output.
+ * - `MCP=<tool> <JSON arguments>` (the rest of the line, one or more lines): for Codex as an MCP
+ *   client, call the tool of the `mcp__codex_swarm` namespace, one line per turn step in order
+ *   (the n-th call once n-1 tool outputs are in the input), then answer quoting the last output.
+ *   In the arguments, `"$TASK_IDS"` becomes the task ids seen in earlier tool outputs and
+ *   `$THREAD_ID` the first thread id seen. Lines with `MCP=` are the outer model's: the other
+ *   directives are looked for only outside them, so an inner prompt inside them cannot collide.
  * Every answer message starts `MOCK-DONE` and repeats the prompt.
  *
  * @example
@@ -35,27 +41,58 @@ export interface FakeResponses extends AsyncDisposable {
 
 type InputItem = { type?: string; role?: string; content?: unknown; output?: unknown };
 
+/** The namespace Codex 0.169 gives the tools of the MCP server `codex_swarm`. */
+export const MCP_NAMESPACE = "mcp__codex_swarm";
+
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
   return content.map((c) => (c && typeof c.text === "string" ? c.text : "")).join("");
 }
 
-/** The newest user prompt in a request's `input`, and the output of a just-run command if any. */
-function readInput(input: InputItem[]): { prompt: string; toolOutput: string | undefined } {
+function outputOf(item: InputItem): string {
+  return typeof item.output === "string" ? item.output : textOf(item.output);
+}
+
+/**
+ * The newest user prompt in a request's `input`, the output of a just-run command if any, and the
+ * tool outputs since that prompt.
+ */
+function readInput(
+  input: InputItem[],
+): { prompt: string; toolOutput: string | undefined; outputs: string[] } {
   let prompt = "";
+  let outputs: string[] = [];
   for (const item of input) {
     if (item.role === "user" && (item.type === undefined || item.type === "message")) {
       const text = textOf(item.content);
       // Codex adds its own context blocks as user messages; the prompt is the newest plain one.
-      if (!text.startsWith("<")) prompt = text;
+      if (!text.startsWith("<")) {
+        prompt = text;
+        outputs = [];
+      }
+    } else if (item.type === "function_call_output") {
+      outputs.push(outputOf(item));
     }
   }
   const last = input.at(-1);
-  const toolOutput = last?.type === "function_call_output"
-    ? (typeof last.output === "string" ? last.output : textOf(last.output))
-    : undefined;
-  return { prompt, toolOutput };
+  const toolOutput = last?.type === "function_call_output" ? outputOf(last) : undefined;
+  return { prompt, toolOutput, outputs };
+}
+
+/** The `MCP=` lines of a prompt, as `[tool, arguments JSON]`. */
+function mcpCalls(prompt: string): Array<[string, string]> {
+  return [...prompt.matchAll(/MCP=(\S+)[ \t]*(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim() || "{}"]);
+}
+
+/** `args` with `"$TASK_IDS"` and `$THREAD_ID` filled in from earlier tool outputs. */
+function fillIn(args: string, outputs: string[]): string {
+  const all = outputs.join("\n");
+  const ids = [
+    ...new Set([...all.matchAll(/\\?"task_id\\?":\s*\\?"([0-9a-f]{12})/g)].map((m) => m[1])),
+  ];
+  const thread = /\\?"thread_?[iI]d\\?":\s*\\?"([0-9a-f-]{36})/.exec(all)?.[1] ?? "";
+  return args.replaceAll('"$TASK_IDS"', JSON.stringify(ids)).replaceAll("$THREAD_ID", thread);
 }
 
 function sse(events: Array<[string, unknown]>): string {
@@ -84,8 +121,13 @@ export function startFakeResponses(): FakeResponses {
         return new Response("not found", { status: 404 });
       }
       const body = await req.json() as Record<string, unknown>;
-      const { prompt, toolOutput } = readInput((body.input ?? []) as InputItem[]);
-      requests.push({ model: String(body.model), prompt, body });
+      const { prompt: fullPrompt, toolOutput, outputs } = readInput(
+        (body.input ?? []) as InputItem[],
+      );
+      requests.push({ model: String(body.model), prompt: fullPrompt, body });
+      const calls = mcpCalls(fullPrompt);
+      // The other directives are read outside the MCP= lines (those carry the inner prompts).
+      const prompt = fullPrompt.replace(/MCP=.*$/gm, "");
       const sleep = /SLEEP=(\d+)/.exec(prompt);
       if (sleep && toolOutput === undefined) {
         await new Promise((r) => setTimeout(r, Number(sleep[1])));
@@ -111,7 +153,19 @@ export function startFakeResponses(): FakeResponses {
           },
         }]);
       }
-      if (toolOutput === undefined && run) {
+      const call = calls[outputs.length];
+      if (call) {
+        events.push(["response.output_item.done", {
+          item: {
+            type: "function_call",
+            id: `fc_${counter}`,
+            call_id: `call_${counter}`,
+            namespace: MCP_NAMESPACE,
+            name: call[0],
+            arguments: fillIn(call[1], outputs),
+          },
+        }]);
+      } else if (toolOutput === undefined && run) {
         events.push(["response.output_item.done", {
           item: {
             type: "function_call",
@@ -122,7 +176,7 @@ export function startFakeResponses(): FakeResponses {
           },
         }]);
       } else {
-        const text = `MOCK-DONE ${prompt}` +
+        const text = `MOCK-DONE ${fullPrompt}` +
           (toolOutput === undefined ? "" : ` OUTPUT: ${toolOutput.replace(/\s+/g, " ").trim()}`);
         events.push(["response.output_item.done", {
           item: {
