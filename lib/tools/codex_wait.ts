@@ -24,8 +24,8 @@ export function registerCodexWaitTool(
     title: "Wait for tasks",
     description: "Wait until all (mode all, the default) or any (mode any) of the tasks are " +
       "done, or until the timeout; returns the final messages of finished tasks and the last " +
-      "step of the rest. A timeout never stops a task: call again. Sends progress while it " +
-      "waits.",
+      "step of the rest. A timeout never stops a task: call again (keep it under your " +
+      "client's tool timeout). Sends progress while it waits.",
     inputSchema: {
       task_ids: optionalTaskIdsField,
       timeout: z.number().min(0).max(3600).optional().describe(
