@@ -2,7 +2,8 @@
  * End-to-end with Codex as the MCP client: an outer `codex exec` with codex-swarm in its
  * `[mcp_servers]`, whose model (the fake Responses API, scripted by `MCP=` lines) calls the tools
  * in the namespace `mcp__codex_swarm`. The inner tasks run the real Codex against the same fake.
- * The tests check what reached the outer model: the tools it was offered, the size of each tool
+ * The server entry is the README's snippet as written, so the tests try it too. The tests check
+ * what reached the outer model: the tools it was offered, the size of each tool
  * output, the errors, and that a client-side `tool_timeout_sec` cancels the inner task.
  */
 
@@ -39,52 +40,63 @@ function payload(output: string): string {
   return at >= 0 ? output.slice(at + "Output:\n".length) : output;
 }
 
+/** The README's `[mcp_servers.codex-swarm]` snippet for Codex, as written. */
+export async function readmeSnippet(): Promise<string> {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const block = /```toml\n(\[mcp_servers\.codex-swarm\][\s\S]*?\n)```/.exec(readme);
+  if (!block) throw new Error("README.md has no [mcp_servers.codex-swarm] snippet");
+  return block[1]!;
+}
+
 /**
- * Writes an outer CODEX_HOME whose `[mcp_servers.codex_swarm]` runs this checkout's server, as
- * the README says (plus the test world's directories). The inner Codex gets a home of its own,
- * without the MCP server.
+ * Writes an outer CODEX_HOME holding the README's snippet as written (with `replace` applied to it)
+ * and a `codex-swarm` on PATH that runs this checkout's server in the test world. The inner Codex
+ * gets a home of its own, without the MCP server. Returns the home and the PATH to run with.
  */
-async function outerHome(world: World, extra: string[] = []): Promise<string> {
+async function outerHome(
+  world: World,
+  replace: (snippet: string) => string = (s) => s,
+): Promise<{ home: string; path: string }> {
   const home = await writeCodexHome(world.fake.url);
+  const bin = await Deno.makeTempDir({ prefix: "codex-swarm-bin-" });
   const env: Record<string, string> = {
     CODEX_HOME: world.codexHome,
     MOCK_API_KEY: "test-key",
     CODEX_SWARM_TASK_DIR: world.taskDir,
     CODEX_SWARM_WORKTREE_DIR: world.worktreeDir,
   };
-  for (const name of ["DENO_DIR", "DENO_TLS_CA_STORE", "XDG_CACHE_HOME", "HOME"]) {
+  for (const name of ["DENO_DIR", "DENO_TLS_CA_STORE", "XDG_CACHE_HOME"]) {
     const value = Deno.env.get(name);
     if (value) env[name] = value;
   }
-  const toml = (v: unknown) => JSON.stringify(v);
+  const quote = (v: string) => `'${v.replaceAll("'", "'\\''")}'`;
   await Deno.writeTextFile(
-    `${home}/config.toml`,
+    `${bin}/codex-swarm`,
     [
-      "",
-      "[mcp_servers.codex_swarm]",
-      `command = ${toml(Deno.execPath())}`,
-      `args = ${toml(["run", "--quiet", ...SERVER_PERMISSIONS, MAIN, "--skip-git-repo-check"])}`,
-      `env = { ${Object.entries(env).map(([k, v]) => `${k} = ${toml(v)}`).join(", ")} }`,
-      `env_vars = ["PATH"]`,
-      "required = true",
-      "startup_timeout_sec = 60",
-      "supports_parallel_tool_calls = true",
-      `default_tools_approval_mode = "approve"`,
-      ...extra,
+      "#!/bin/sh",
+      ...Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)}`),
+      `exec ${quote(Deno.execPath())} run --quiet ${SERVER_PERMISSIONS.join(" ")} ` +
+      `${quote(MAIN)} --skip-git-repo-check "$@"`,
       "",
     ].join("\n"),
-    { append: true },
+    { mode: 0o755 },
   );
-  return home;
+  const entry = replace(await readmeSnippet());
+  await Deno.writeTextFile(`${home}/config.toml`, `\n${entry}`, { append: true });
+  return { home, path: `${bin}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` };
 }
 
 /** Runs the outer `codex exec` with `prompt` and reads what its model saw. */
-async function runOuter(world: World, home: string, prompt: string): Promise<OuterRun> {
+async function runOuter(
+  world: World,
+  { home, path }: { home: string; path: string },
+  prompt: string,
+): Promise<OuterRun> {
   const before = world.fake.requests.length;
   const out = await new Deno.Command("codex", {
     args: ["exec", "--json", "--skip-git-repo-check", "--", prompt],
     env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      PATH: path,
       HOME: world.env.HOME!,
       CODEX_HOME: home,
       MOCK_API_KEY: "test-key",
@@ -207,19 +219,28 @@ Deno.test(
 
 Deno.test("Codex as the client: its tool_timeout_sec cancels the inner task", e2e, async () => {
   await using world = await makeWorld();
-  const home = await outerHome(world, ["tool_timeout_sec = 3"]);
+  const home = await outerHome(
+    world,
+    (snippet) => snippet.replace(/^tool_timeout_sec = \d+/m, "tool_timeout_sec = 3"),
+  );
   const marker = "inner slow SLEEP=9000";
-  const run = await runOuter(world, home, `outer times out\nMCP=codex {"prompt":"${marker}"}`);
-  assert.equal(run.calls.length, 1);
-  assert.match(run.calls[0]!.output, /timed out|timeout/i);
+  // After the timeout the outer model waits for whatever is unfinished, then lists the tasks.
+  const run = await runOuter(
+    world,
+    home,
+    [
+      "outer times out",
+      `MCP=codex {"prompt":"${marker}"}`,
+      'MCP=codex_wait {"timeout":20}',
+      "MCP=codex_list {}",
+    ].join("\n"),
+  );
+  assert.deepEqual(run.calls.map((c) => c.name), ["codex", "codex_wait", "codex_list"]);
+  assert.match(run.calls[0]!.output, /timed out awaiting tools\/call after 3s/);
   // The task the call started was cancelled, and its Codex is gone.
-  const cancelled = await eventually(async () => {
-    for await (const entry of Deno.readDir(world.taskDir)) {
-      const meta = JSON.parse(await Deno.readTextFile(`${world.taskDir}/${entry.name}/meta.json`));
-      if (meta.request?.prompt === marker) return meta.phase === "cancelled";
-    }
-    return false;
-  }, 20_000);
-  assert.ok(cancelled, "the inner task was not cancelled");
+  const listed = JSON.parse(payload(run.calls[2]!.output));
+  assert.equal(listed.tasks.length, 1);
+  assert.equal(listed.tasks[0].prompt, marker);
+  assert.equal(listed.tasks[0].phase, "cancelled");
   assert.ok(await eventually(() => processesMatching(marker).length === 0, 10_000));
 });
