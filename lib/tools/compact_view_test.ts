@@ -1,34 +1,12 @@
 import assert from "node:assert/strict";
+import { taskMeta } from "../../tests/support/task_meta.ts";
 import { initialRunState } from "../run_state.ts";
 import type { Phase, TaskMeta, TaskSnapshot } from "../task.ts";
 import { compactTask, cutMessage, fitViews, lastStep, nextHint, page } from "./compact_view.ts";
 import { taskView } from "./task_view.ts";
 
 function snapshot(id: string, phase: Phase, extra: Partial<TaskMeta> = {}): TaskSnapshot {
-  const meta: TaskMeta = {
-    version: 1,
-    id,
-    phase,
-    request: { prompt: "p" },
-    createdAt: "2026-01-01T00:00:00.000Z",
-    startedAt: null,
-    endedAt: null,
-    deadline: null,
-    cwd: "/tmp",
-    argv: null,
-    pid: null,
-    pidStartTime: null,
-    exit: null,
-    threadId: null,
-    finalMessage: null,
-    failure: null,
-    cancelRequested: false,
-    timedOut: false,
-    worktree: null,
-    worktreeOutcome: null,
-    owner: null,
-    ...extra,
-  };
+  const meta = taskMeta(id, { phase, ...extra });
   return { meta, run: initialRunState(), stderrTail: "", elapsedMs: 1234 };
 }
 
