@@ -56,7 +56,7 @@ export async function readmeSnippet(): Promise<string> {
 async function outerHome(
   world: World,
   replace: (snippet: string) => string = (s) => s,
-): Promise<{ home: string; path: string }> {
+): Promise<{ home: string; path: string } & AsyncDisposable> {
   const home = await writeCodexHome(world.fake.url);
   const bin = await Deno.makeTempDir({ prefix: "codex-swarm-bin-" });
   const env: Record<string, string> = {
@@ -83,7 +83,14 @@ async function outerHome(
   );
   const entry = replace(await readmeSnippet());
   await Deno.writeTextFile(`${home}/config.toml`, `\n${entry}`, { append: true });
-  return { home, path: `${bin}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` };
+  return {
+    home,
+    path: `${bin}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(home, { recursive: true }).catch(() => {});
+      await Deno.remove(bin, { recursive: true }).catch(() => {});
+    },
+  };
 }
 
 /** Runs the outer `codex exec` with `prompt` and reads what its model saw. */
@@ -147,7 +154,7 @@ Deno.test(
   e2e,
   async (t) => {
     await using world = await makeWorld();
-    const home = await outerHome(world);
+    await using home = await outerHome(world);
     const run = await runOuter(
       world,
       home,
@@ -219,7 +226,7 @@ Deno.test(
 
 Deno.test("Codex as the client: its tool_timeout_sec cancels the inner task", e2e, async () => {
   await using world = await makeWorld();
-  const home = await outerHome(
+  await using home = await outerHome(
     world,
     (snippet) => snippet.replace(/^tool_timeout_sec = \d+/m, "tool_timeout_sec = 3"),
   );
