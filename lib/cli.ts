@@ -51,6 +51,12 @@ export interface ServerConfig {
   logFile: string | null;
   /** The least severe level that is logged. */
   logLevel: LogLevel;
+  /** The longest tool result (structured content and text together), in characters. */
+  maxResultChars: number;
+  /** Also register `codex_reply`, the old alias of `codex-reply`. */
+  replyAlias: boolean;
+  /** How often a blocking call sends progress while nothing happens, in ms (hidden setting). */
+  heartbeatMs: number;
 }
 
 /** What {@link parseCli} found: print help, print the version, or run. */
@@ -75,6 +81,12 @@ export const DEFAULT_TASK_TIMEOUT_S = 3600;
 export const DEFAULT_IDLE_EXIT_S = 600;
 /** Default for `--task-max-age`, in seconds. */
 export const DEFAULT_TASK_MAX_AGE_S = 86400;
+/** Default for `--max-result-chars`. */
+export const DEFAULT_MAX_RESULT_CHARS = 20_000;
+/** The smallest `--max-result-chars`: room for a page of text and the hints around it. */
+export const MIN_MAX_RESULT_CHARS = 2_000;
+/** How often blocking calls send progress while nothing happens (env CODEX_SWARM_HEARTBEAT_MS). */
+export const DEFAULT_HEARTBEAT_MS = 10_000;
 /** The longest timeout `setTimeout` can wait, in whole seconds (2^31-1 ms). */
 const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
 /** The longest task age, in whole seconds, that stays a safe integer in milliseconds. */
@@ -94,6 +106,8 @@ const OPTIONS = {
   approvals: { type: "string" },
   "log-file": { type: "string" },
   "log-level": { type: "string" },
+  "max-result-chars": { type: "string" },
+  "reply-alias": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -138,6 +152,10 @@ Options (each falls back to its environment variable, then to its default):
                              [env CODEX_SWARM_LOG; default: server.log beside the task dir]
       --log-level <LEVEL>    debug, info, warning or error
                              [env CODEX_SWARM_LOG_LEVEL; default: info]
+      --max-result-chars <N> Longest tool result in characters, >= ${MIN_MAX_RESULT_CHARS}; longer
+                             messages and diffs are cut and read on with \`offset\`
+                             [env CODEX_SWARM_MAX_RESULT_CHARS; default: ${DEFAULT_MAX_RESULT_CHARS}]
+      --reply-alias          Also offer codex_reply, the old alias of codex-reply
   -h, --help                 Print this help
   -V, --version              Print the version
 
@@ -331,6 +349,20 @@ export function parseCli(
     logLevel = found;
   }
 
+  const maxResultChars = parseInteger(
+    pick("max-result-chars", values["max-result-chars"], "CODEX_SWARM_MAX_RESULT_CHARS", env),
+    DEFAULT_MAX_RESULT_CHARS,
+    MIN_MAX_RESULT_CHARS,
+    Number.MAX_SAFE_INTEGER,
+  );
+  // Hidden: tests make heartbeats frequent.
+  const heartbeatMs = parseInteger(
+    pick("heartbeat-ms", undefined, "CODEX_SWARM_HEARTBEAT_MS", env),
+    DEFAULT_HEARTBEAT_MS,
+    10,
+    MAX_TIMER_S * 1000,
+  );
+
   return {
     kind: "run",
     config: {
@@ -349,6 +381,9 @@ export function parseCli(
       approvals,
       logFile,
       logLevel,
+      maxResultChars,
+      replyAlias: values["reply-alias"] ?? false,
+      heartbeatMs,
     },
   };
 }

@@ -42,6 +42,9 @@ Deno.test("with no flags every setting has its default", () => {
     approvals: "client",
     logFile: "/home/u/.local/state/codex-swarm/server.log",
     logLevel: "info",
+    maxResultChars: 20_000,
+    replyAlias: false,
+    heartbeatMs: 10_000,
   });
   assert.deepEqual([DEFAULT_MAX_PARALLEL, DEFAULT_TASK_TIMEOUT_S, DEFAULT_TASK_MAX_AGE_S], [
     8,
@@ -79,6 +82,9 @@ Deno.test("every flag is read", () => {
     "/var/log/swarm.log",
     "--log-level",
     "debug",
+    "--max-result-chars",
+    "5000",
+    "--reply-alias",
   ], {});
   assert.deepEqual(config, {
     codexBin: "/opt/codex/bin/codex",
@@ -101,7 +107,19 @@ Deno.test("every flag is read", () => {
     approvals: "human",
     logFile: "/var/log/swarm.log",
     logLevel: "debug",
+    maxResultChars: 5000,
+    replyAlias: true,
+    heartbeatMs: 10_000,
   });
+});
+
+Deno.test("--max-result-chars has a floor; the heartbeat comes from a hidden variable", () => {
+  assert.throws(
+    () => run(["--max-result-chars", "100"]),
+    /--max-result-chars "100": expected an integer from 2000/,
+  );
+  assert.equal(run([], { ...HOME, CODEX_SWARM_MAX_RESULT_CHARS: "3000" }).maxResultChars, 3000);
+  assert.equal(run([], { ...HOME, CODEX_SWARM_HEARTBEAT_MS: "200" }).heartbeatMs, 200);
 });
 
 Deno.test("every environment variable is read", () => {

@@ -12,6 +12,7 @@ import type { Engine } from "./engine_api.ts";
 import type { McpServer, McpTaskStore, types } from "./sdk.ts";
 import { isFinal, type TaskSnapshot } from "./task.ts";
 import { runResult } from "./tools/run_to_end.ts";
+import { type ToolOptions, toolOptions } from "./tools/tool_options.ts";
 
 /** How often a task-aware client is told to poll `tasks/get`, in ms. */
 export const TASK_POLL_INTERVAL_MS = 2000;
@@ -44,9 +45,11 @@ function unknownTask(taskId: string): Error {
 /** The SDK's task store interface, answered by the engine (which keeps tasks on disk). */
 export class EngineTaskStore implements McpTaskStore {
   #engine: Engine;
+  #options: ToolOptions;
 
-  constructor(engine: Engine) {
+  constructor(engine: Engine, options: ToolOptions = toolOptions()) {
     this.#engine = engine;
+    this.#options = options;
   }
 
   createTask(): Promise<types.Task> {
@@ -67,7 +70,7 @@ export class EngineTaskStore implements McpTaskStore {
   async getTaskResult(taskId: string): Promise<types.Result> {
     const task = this.#engine.get(taskId);
     if (!task) throw unknownTask(taskId);
-    return runResult(await this.#engine.finished(taskId)) as types.Result;
+    return runResult(await this.#engine.finished(taskId), this.#options) as types.Result;
   }
 
   async updateTaskStatus(taskId: string, status: types.Task["status"]): Promise<void> {

@@ -9,7 +9,9 @@
 import type { ServerConfig } from "./cli.ts";
 import type { Engine } from "./engine_api.ts";
 import { type McpServer, ResourceTemplate, types } from "./sdk.ts";
+import { compactTask, fitViews, nextHint } from "./tools/compact_view.ts";
 import { taskView } from "./tools/task_view.ts";
+import { budgets, type ToolOptions, toolOptions } from "./tools/tool_options.ts";
 
 /** The supervisor process that runs the engine, as `codex-swarm://server-info` shows it. */
 export interface SupervisorInfo {
@@ -35,9 +37,10 @@ const TASKS_URI = "codex-swarm://tasks";
 /** Update notifications for one URI are sent at most this often. */
 const UPDATE_THROTTLE_MS = 200;
 
-function json(uri: string, value: unknown) {
+/** A JSON resource; task views are not indented, so they stay within the result limit. */
+function json(uri: string, value: unknown, indent = 2) {
   return {
-    contents: [{ uri, mimeType: "application/json", text: JSON.stringify(value, null, 2) }],
+    contents: [{ uri, mimeType: "application/json", text: JSON.stringify(value, null, indent) }],
   };
 }
 
@@ -47,7 +50,9 @@ export function registerResources(
   engine: Engine,
   config: ServerConfig,
   info: ServerInfo,
+  options: ToolOptions = toolOptions(),
 ): () => void {
+  const room = budgets(options).structured;
   server.registerResource("server-info", "codex-swarm://server-info", {
     title: "codex-swarm server info",
     description: "Version, capabilities, directories and limits of this server.",
@@ -69,14 +74,16 @@ export function registerResources(
       tools: [
         "codex",
         "codex-reply",
-        "codex_reply",
+        ...(options.replyAlias ? ["codex_reply"] : []),
         "codex_async",
         "codex_status",
         "codex_wait",
         "codex_cancel",
         "codex_list",
+        "codex_diff",
         "codex_worktree",
       ],
+      max_result_chars: options.maxResultChars,
       capabilities: ["parallel tasks", "worktrees", "restart-safe tasks", "resource subscriptions"],
       ...(info.supervisor
         ? { supervisor: { ...info.supervisor, codex: engine.codexProcesses?.() ?? [] } }
@@ -106,9 +113,18 @@ export function registerResources(
 
   server.registerResource("tasks", TASKS_URI, {
     title: "All tasks",
-    description: "Every task this server knows, newest first.",
+    description: "Every task this server knows, newest first, in the compact view (the newest " +
+      "that fit the result limit; codex-swarm://tasks/{id} has one in full).",
     mimeType: "application/json",
-  }, (uri) => json(uri.href, { tasks: engine.list().map(taskView) }));
+  }, (uri) => {
+    const { views, omitted } = fitViews(engine.list(), room, compactTask);
+    const next = nextHint(views, omitted);
+    return json(uri.href, {
+      tasks: views,
+      ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
+      ...(next ? { next } : {}),
+    }, 0);
+  });
 
   server.registerResource(
     "task",
@@ -133,7 +149,7 @@ export function registerResources(
       if (!task) {
         throw new Error(`Cannot read task "${id}" as no such task is known`);
       }
-      return json(uri.href, taskView(task));
+      return json(uri.href, fitViews([task], room, taskView).views[0] ?? { task_id: id }, 0);
     },
   );
 

@@ -19,12 +19,14 @@ import { registerCodexTool } from "./tools/codex.ts";
 import { registerCodexAsyncTool } from "./tools/codex_async.ts";
 import { registerCodexApproveTool } from "./tools/codex_approve.ts";
 import { registerCodexCancelTool } from "./tools/codex_cancel.ts";
+import { registerCodexDiffTool } from "./tools/codex_diff.ts";
 import { registerCodexSteerTool } from "./tools/codex_steer.ts";
 import { registerCodexListTool } from "./tools/codex_list.ts";
 import { registerCodexReplyTool } from "./tools/codex_reply.ts";
 import { registerCodexStatusTool } from "./tools/codex_status.ts";
 import { registerCodexWaitTool } from "./tools/codex_wait.ts";
 import { registerCodexWorktreeTool } from "./tools/codex_worktree.ts";
+import { toolOptions } from "./tools/tool_options.ts";
 import type { WorktreeManager } from "./worktree.ts";
 
 /** What the server is built from. */
@@ -46,6 +48,11 @@ export interface ServerParts {
 /** The MCP server with every tool and resource registered; `close()` detaches it from the engine. */
 export function createServer(parts: ServerParts): McpServer & { detach(): void } {
   const { engine, config, log, version } = parts;
+  const options = toolOptions({
+    maxResultChars: config.maxResultChars,
+    heartbeatMs: config.heartbeatMs,
+    replyAlias: config.replyAlias,
+  });
   const server = new McpServer(
     { name: "codex-swarm", title: "Codex Swarm", version },
     {
@@ -53,29 +60,31 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
         logging: {},
         tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
       },
-      taskStore: new EngineTaskStore(engine),
+      taskStore: new EngineTaskStore(engine, options),
       instructions: "Runs OpenAI Codex. `codex` runs one session to its end; for several at " +
         "once or anything long, start each with `codex_async`, then `codex_wait` for results " +
         "(and `codex_status` to watch). `worktree: true` gives a task its own git branch; " +
-        "`codex_worktree` shows, merges or discards it.",
+        "`codex_diff` shows it, `codex_worktree` merges or discards it. Results are compact " +
+        "and say what to call next.",
     },
   );
-  registerCodexTool(server, engine, parts.session);
-  registerCodexReplyTool(server, engine, parts.session);
+  registerCodexTool(server, engine, parts.session, options);
+  registerCodexReplyTool(server, engine, parts.session, options);
   registerCodexAsyncTool(server, engine, parts.session);
-  registerCodexStatusTool(server, engine, parts.session);
-  registerCodexWaitTool(server, engine, parts.session);
+  registerCodexStatusTool(server, engine, parts.session, options);
+  registerCodexWaitTool(server, engine, parts.session, options);
   registerCodexCancelTool(server, engine);
   registerCodexSteerTool(server, engine);
   if (config.approvals !== "human") registerCodexApproveTool(server, engine);
-  registerCodexListTool(server, engine);
-  registerCodexWorktreeTool(server, engine, parts.worktrees);
+  registerCodexListTool(server, engine, options);
+  registerCodexDiffTool(server, engine, parts.worktrees, options);
+  registerCodexWorktreeTool(server, engine, parts.worktrees, options);
   const detachResources = registerResources(server, engine, config, {
     name: "codex-swarm",
     version,
     ...(parts.supervisor ? { supervisor: parts.supervisor } : {}),
     ...(parts.warnings ? { warnings: parts.warnings } : {}),
-  });
+  }, options);
   // Log lines go to the client only once it has initialized: nothing may precede that answer.
   let detachLog = () => {};
   server.server.oninitialized = () => {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { RunOptions, ServerDefaults } from "./codex_args.ts";
+import type { RunOptions, SandboxMode, ServerDefaults } from "./codex_args.ts";
 import type { ExitStatus } from "./process.ts";
 import type { LiveDetail } from "./codex/turn_state.ts";
 import type { RunState, Usage } from "./run_state.ts";
@@ -49,6 +49,16 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   timeoutS?: number;
   /** A JSON Schema the final message must follow (structured output). */
   outputSchema?: Record<string, unknown>;
+  /** The Codex session whose tool call started the task, when a Codex client called. */
+  caller?: CallerInfo;
+}
+
+/** What a Codex client says about itself in `_meta["x-codex-turn-metadata"]`. */
+export interface CallerInfo {
+  /** The calling Codex thread: the parent of the task. */
+  threadId: string | null;
+  /** The caller's sandbox: the task's default and ceiling. */
+  sandbox: SandboxMode | null;
 }
 
 /** What a task's worktree holds once the task ended. */

@@ -1,32 +1,8 @@
 import assert from "node:assert/strict";
-import type { TaskMeta } from "./task.ts";
+import { taskMeta } from "../tests/support/task_meta.ts";
 import { TaskStore } from "./task_store.ts";
 
-function meta(id: string): TaskMeta {
-  return {
-    version: 1,
-    id,
-    phase: "queued",
-    request: { prompt: "p" },
-    createdAt: new Date().toISOString(),
-    startedAt: null,
-    endedAt: null,
-    deadline: null,
-    cwd: null,
-    argv: null,
-    pid: null,
-    pidStartTime: null,
-    exit: null,
-    threadId: null,
-    finalMessage: null,
-    failure: null,
-    cancelRequested: false,
-    timedOut: false,
-    worktree: null,
-    worktreeOutcome: null,
-    owner: null,
-  };
-}
+const meta = (id: string) => taskMeta(id);
 
 Deno.test("TaskStore: private directories, atomic saves, unreadable tasks reported not fatal", async () => {
   const root = `${await Deno.makeTempDir()}/tasks`;

@@ -23,9 +23,11 @@ Deno.test("codex and codex-reply, end to end", e2e, async (t) => {
   await t.step("tools/list has the official tools with their parameters", async () => {
     const { tools } = await client.listTools();
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
-    for (const name of ["codex", "codex-reply", "codex_reply", "codex_async", "codex_wait"]) {
+    for (const name of ["codex", "codex-reply", "codex_async", "codex_wait", "codex_diff"]) {
       assert.ok(byName.has(name), `missing tool ${name}`);
     }
+    // One reply tool: Codex as a client would show two identical ones renamed with hashes.
+    assert.equal(byName.has("codex_reply"), false);
     const props = Object.keys(byName.get("codex")!.inputSchema.properties ?? {});
     for (
       const p of [
@@ -72,8 +74,8 @@ Deno.test("codex and codex-reply, end to end", e2e, async (t) => {
     assert.ok(seen.includes("hello there"), "the reply's request should carry the first turn");
   });
 
-  await t.step("codex_reply (alias) and the deprecated conversationId work too", async () => {
-    const result = await call("codex_reply", { conversationId: threadId, prompt: "third" });
+  await t.step("the deprecated conversationId works too", async () => {
+    const result = await call("codex-reply", { conversationId: threadId, prompt: "third" });
     assert.equal(result.structuredContent?.threadId, threadId);
   });
 

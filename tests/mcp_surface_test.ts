@@ -153,11 +153,12 @@ Deno.test(
       },
     });
     const id = (started.structuredContent as { task_id: string }).task_id;
-    const waited = await server.client.callTool({
-      name: "codex_wait",
-      arguments: { task_ids: [id] },
+    await server.client.callTool({ name: "codex_wait", arguments: { task_ids: [id] } });
+    const full = await server.client.callTool({
+      name: "codex_status",
+      arguments: { task_ids: [id], detail: "full" },
     });
-    const view = (waited.structuredContent as { tasks: Array<{ worktree: { path: string } }> })
+    const view = (full.structuredContent as { tasks: Array<{ worktree: { path: string } }> })
       .tasks[0]!;
     const gone = await eventually(async () => {
       const list = await server.client.callTool({ name: "codex_list", arguments: {} });

@@ -38,7 +38,10 @@ async function startTask(client: Client, args: Record<string, unknown>): Promise
 }
 
 async function status(client: Client, ids: string[]): Promise<View[]> {
-  const result = await client.callTool({ name: "codex_status", arguments: { task_ids: ids } });
+  const result = await client.callTool({
+    name: "codex_status",
+    arguments: { task_ids: ids, detail: "full" },
+  });
   assert.equal(result.isError, undefined, textOf(result));
   return (result.structuredContent as { tasks: View[] }).tasks;
 }
@@ -93,8 +96,8 @@ Deno.test("status, wait any/all/timeout, cancel, list", e2e, async (t) => {
     assert.match(live!.thread_id ?? "", /^[0-9a-f-]{36}$/);
     const done = await wait(client, [id]);
     assert.equal(done.tasks[0]!.phase, "completed");
-    assert.equal(done.tasks[0]!.tool_calls.commands, 1);
     assert.match(done.tasks[0]!.final_message ?? "", /watched/);
+    assert.equal((await status(client, [id]))[0]!.tool_calls.commands, 1);
   });
 
   await t.step(

@@ -56,8 +56,10 @@ async function startTask(client: Client, args: Record<string, unknown>): Promise
   return (result.structuredContent as { task_id: string }).task_id;
 }
 
+/** Waits for the tasks, then returns their full views. */
 async function waitAll(client: Client, ids: string[]): Promise<View[]> {
-  const result = await call(client, "codex_wait", { task_ids: ids, timeout: 90 });
+  await call(client, "codex_wait", { task_ids: ids, timeout: 90 });
+  const result = await call(client, "codex_status", { task_ids: ids, detail: "full" });
   return (result.structuredContent as { tasks: View[] }).tasks;
 }
 
@@ -115,7 +117,7 @@ Deno.test(
     );
 
     await t.step("codex_status reports branch, commit and diff summary", async () => {
-      const result = await call(client, "codex_status", { task_ids: [ids[0]] });
+      const result = await call(client, "codex_status", { task_ids: [ids[0]], detail: "full" });
       assert.match(
         textOf(result),
         /codex-swarm\/[0-9a-f]{12}, commit [0-9a-f]{12} \(2 files, \+2 -0\)/,
@@ -193,7 +195,10 @@ Deno.test(
         const path = `${world.worktreeDir}`;
         let view: View | undefined;
         for (let i = 0; i < 200; i++) {
-          const status = await call(first.client, "codex_status", { task_ids: [id] });
+          const status = await call(first.client, "codex_status", {
+            task_ids: [id],
+            detail: "full",
+          });
           view = (status.structuredContent as { tasks: View[] }).tasks[0];
           const exists = await Deno.stat(`${view!.worktree!.path}/p.txt`).then(
             () => true,
@@ -252,8 +257,8 @@ Deno.test(
       assert.equal(diff.isError, undefined, textOf(diff));
       assert.match(textOf(diff), /\+quick/);
       const status = await call(second.client, "codex_status", { task_ids: [done] });
-      const view = (status.structuredContent as { tasks: View[] }).tasks[0]!;
-      assert.equal(view.worktree!.branch, `codex-swarm/${done}`);
+      const view = (status.structuredContent as { tasks: Array<{ branch: string }> }).tasks[0]!;
+      assert.equal(view.branch, `codex-swarm/${done}`);
     });
   },
 );

@@ -74,7 +74,15 @@ export function openSession(parts: SessionParts): OpenSession {
     engine: parts.engine,
     worktrees: parts.worktrees,
     // The resources show this session's defaults and time limit, with the supervisor's rest.
-    config: { ...parts.config, defaults: session.defaults, taskTimeoutS: session.taskTimeoutS },
+    // How results look is the session's too (its client's server entry sets it).
+    config: {
+      ...parts.config,
+      defaults: session.defaults,
+      taskTimeoutS: session.taskTimeoutS,
+      maxResultChars: hello.config.maxResultChars ?? parts.config.maxResultChars,
+      replyAlias: hello.config.replyAlias ?? parts.config.replyAlias,
+      heartbeatMs: hello.config.heartbeatMs ?? parts.config.heartbeatMs,
+    },
     log,
     version: parts.version,
     session: async () => {

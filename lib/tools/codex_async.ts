@@ -1,5 +1,6 @@
 /**
- * The `codex_async` tool: starts a Codex task and returns at once with its id.
+ * The `codex_async` tool: starts a Codex task and returns at once with its id and what to call
+ * next.
  *
  * @module
  */
@@ -7,8 +8,8 @@
 import { z } from "zod";
 import type { Engine, SessionSource } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
+import { withCaller } from "./caller.ts";
 import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
-import { taskView } from "./task_view.ts";
 
 /** The input schema of `codex_async`. */
 export const codexAsyncInputSchema = {
@@ -35,24 +36,36 @@ export function registerCodexAsyncTool(
     outputSchema: {
       task_id: z.string().describe("The id to pass to codex_status, codex_wait, codex_cancel."),
       phase: z.string().describe("queued when the parallel cap is reached, else starting."),
-      worktree: z.object({ path: z.string(), branch: z.string() }).nullable(),
+      branch: z.string().optional().describe("The task's branch, with worktree: true."),
+      next: z.string().describe("What to call next."),
     },
-    annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
-  }, async (args) => {
-    const task = await engine.start(toTaskRequest(args), await session());
-    const view = taskView(task);
-    const worktree = view.worktree
-      ? { path: view.worktree.path, branch: view.worktree.branch }
-      : null;
+    annotations: {
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: false,
+      openWorldHint: true,
+    },
+  }, async (args, extra) => {
+    const task = await engine.start(
+      withCaller(toTaskRequest(args), extra._meta),
+      await session(),
+    );
+    const id = task.meta.id;
+    const branch = task.meta.worktree?.branch;
+    const next = `codex_wait {"task_ids":["${id}"]} to collect`;
     return {
       content: [{
         type: "text" as const,
-        text: `Started task ${view.task_id} (${view.phase})` +
-          (worktree ? ` in worktree ${worktree.path} on branch ${worktree.branch}` : "") +
-          `. Collect the result with codex_wait({"task_ids": ["${view.task_id}"]}); ` +
-          `watch it with codex_status.`,
+        text: `Started task ${id} (${task.meta.phase})` +
+          (task.meta.worktree ? ` in ${task.meta.worktree.path} on branch ${branch}` : "") +
+          `; ${next}, codex_status to watch.`,
       }],
-      structuredContent: { task_id: view.task_id, phase: view.phase, worktree },
+      structuredContent: {
+        task_id: id,
+        phase: task.meta.phase,
+        ...(branch ? { branch } : {}),
+        next,
+      },
     };
   });
 }

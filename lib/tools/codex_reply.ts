@@ -1,5 +1,7 @@
 /**
- * The `codex-reply` tool (also registered as `codex_reply`): continues a Codex thread to its end.
+ * The `codex-reply` tool: continues a Codex thread to its end. The old alias `codex_reply` is
+ * registered too only with `--reply-alias`: Codex as a client normalises both names to
+ * `codex_reply` and shows its model two identical tools renamed with hashes.
  *
  * @module
  */
@@ -7,8 +9,10 @@
 import { z } from "zod";
 import type { Engine, SessionSource } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
+import { withCaller } from "./caller.ts";
 import { runFields, toTaskRequest } from "./run_params.ts";
 import { runOutputSchema, runToEnd } from "./run_to_end.ts";
+import { type ToolOptions, toolOptions } from "./tool_options.ts";
 
 /** The input schema of `codex-reply`. */
 export const codexReplyInputSchema = {
@@ -26,13 +30,14 @@ export const codexReplyInputSchema = {
   config: runFields.config,
 };
 
-/** Registers `codex-reply` and its alias `codex_reply`. */
+/** Registers `codex-reply`, and its alias `codex_reply` when `options.replyAlias` is set. */
 export function registerCodexReplyTool(
   server: McpServer,
   engine: Engine,
   session: SessionSource,
+  options: ToolOptions = toolOptions(),
 ): void {
-  for (const name of ["codex-reply", "codex_reply"]) {
+  for (const name of options.replyAlias ? ["codex-reply", "codex_reply"] : ["codex-reply"]) {
     server.registerTool(name, {
       title: "Codex reply",
       description: "Continue a Codex conversation by providing its thread id and a prompt. Works " +
@@ -40,7 +45,12 @@ export function registerCodexReplyTool(
         "that ran in a worktree continues in it.",
       inputSchema: codexReplyInputSchema,
       outputSchema: runOutputSchema,
-      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: true,
+      },
     }, (args, extra) => {
       const threadId = args.threadId ?? args.conversationId;
       if (!threadId) {
@@ -53,7 +63,13 @@ export function registerCodexReplyTool(
           }],
         };
       }
-      return runToEnd(engine, session, toTaskRequest({ ...args, threadId }), extra);
+      return runToEnd(
+        engine,
+        session,
+        withCaller(toTaskRequest({ ...args, threadId }), extra._meta),
+        extra,
+        options,
+      );
     });
   }
 }

@@ -1,26 +1,69 @@
 /**
- * The `codex_status` tool: the live view of tasks.
+ * The `codex_status` tool: the live view of tasks. Compact by default (the model's view: phase,
+ * elapsed, last step or final message, branch, what to call next), the full view with
+ * `detail: "full"`, and a long final message read on in pages with `offset`.
  *
  * @module
  */
 
+import { z } from "zod";
 import type { Engine, SessionSource } from "../engine_api.ts";
+import { truncate } from "../run_state.ts";
 import type { McpServer } from "../sdk.ts";
+import type { TaskSnapshot } from "../task.ts";
+import { compactTask, compactText, fitViews, nextHint, page, readOnCall } from "./compact_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
+import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
+
+/** The input schema of `codex_status`. */
+export const codexStatusInputSchema = {
+  task_ids: optionalTaskIdsField,
+  detail: z.enum(["compact", "full"]).optional().describe(
+    "compact (default): phase, elapsed, last step or final message, branch. full: everything " +
+      "known (tool counts, reasoning, to-do list, files, output tail, worktree, exit, parent " +
+      "thread).",
+  ),
+  offset: z.number().int().min(0).optional().describe(
+    "Read the final message from this character on (a cut message says where to go on).",
+  ),
+  max_chars: z.number().int().min(1).optional().describe(
+    "With offset: at most this many characters of the message (default: what fits).",
+  ),
+};
+
+/** A page of each task's final message, from `offset`. */
+function messagePages(tasks: TaskSnapshot[], offset: number, maxChars: number) {
+  return tasks.map((task) => {
+    const message = task.meta.finalMessage ?? task.run.finalMessage ?? "";
+    const { text, next } = page(message, Math.min(offset, message.length), maxChars);
+    const more = next < message.length;
+    return {
+      task_id: task.meta.id,
+      phase: task.meta.phase,
+      offset,
+      total_chars: message.length,
+      final_message: text,
+      next_offset: more ? next : null,
+      ...(more ? { next: `${readOnCall(task.meta.id, next)} reads on` } : {}),
+    };
+  });
+}
 
 /** Registers `codex_status`. */
 export function registerCodexStatusTool(
   server: McpServer,
   engine: Engine,
   session: SessionSource,
+  options: ToolOptions = toolOptions(),
 ): void {
   server.registerTool("codex_status", {
     title: "Task status",
-    description: "Live status of tasks: phase, elapsed time, thread id, tool calls, the last " +
-      "tool, current reasoning, files changed, todo list, output so far, token usage, worktree " +
-      "and branch, failure cause.",
-    inputSchema: { task_ids: optionalTaskIdsField },
+    description: "Status of tasks without waiting: phase, elapsed time, thread id, the last " +
+      "step of a running task, the final message, usage, branch and diff stat of a finished " +
+      'one, and what to call next. detail: "full" for everything known; offset to read a long ' +
+      "final message on.",
+    inputSchema: codexStatusInputSchema,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, async (args) => {
     const ids = idsOrUnfinished(engine, args.task_ids);
@@ -29,12 +72,45 @@ export function registerCodexStatusTool(
     // A question whose client went away is asked of this one.
     engine.offerQuestions?.(ids, await session());
     const tasks = ids.map((id) => engine.get(id)!);
+    const room = budgets(options);
+    if (args.offset !== undefined) {
+      const each = Math.floor(room.structured / Math.max(1, tasks.length));
+      const pages = messagePages(tasks, args.offset, Math.min(args.max_chars ?? each, each));
+      return {
+        content: [{
+          type: "text" as const,
+          text: truncate(pages.map((p) => p.final_message).join("\n\n"), room.text),
+        }],
+        structuredContent: { tasks: pages },
+      };
+    }
+    if (args.detail === "full") {
+      const { views, omitted } = fitViews(tasks, room.structured, taskView);
+      return {
+        content: [{
+          type: "text" as const,
+          text: truncate(tasks.map(taskText).join("\n\n") || "No unfinished tasks.", room.text),
+        }],
+        structuredContent: {
+          tasks: views,
+          ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
+        },
+      };
+    }
+    const { views, omitted } = fitViews(tasks, room.structured, compactTask);
+    const next = nextHint(views, omitted);
     return {
       content: [{
         type: "text" as const,
-        text: tasks.length > 0 ? tasks.map(taskText).join("\n\n") : "No unfinished tasks.",
+        text: views.length > 0
+          ? compactText(views, room.text) + (next ? `\nNext: ${next}` : "")
+          : "No unfinished tasks.",
       }],
-      structuredContent: { tasks: tasks.map(taskView) },
+      structuredContent: {
+        tasks: views,
+        ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
+        ...(next ? { next } : {}),
+      },
     };
   });
 }

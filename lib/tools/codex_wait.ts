@@ -1,33 +1,33 @@
 /**
- * The `codex_wait` tool: waits until all (or any) of the tasks are done, or a timeout. A timeout
- * never stops a task.
+ * The `codex_wait` tool: waits until all (or any) of the tasks are done, or a timeout, and answers
+ * with their compact views. A timeout never stops a task.
  *
  * @module
  */
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../engine_api.ts";
+import { truncate } from "../run_state.ts";
 import type { McpServer } from "../sdk.ts";
-import { isFinal } from "../task.ts";
-import { type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
+import { isFinal, type TaskSnapshot } from "../task.ts";
+import { compactTask, compactText, fitViews, lastStep, nextHint } from "./compact_view.ts";
+import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
-import { taskText, taskView } from "./task_view.ts";
-
-/** How often progress is sent while nothing changes. */
-const HEARTBEAT_MS = 15_000;
+import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
 
 /** Registers `codex_wait`. */
 export function registerCodexWaitTool(
   server: McpServer,
   engine: Engine,
   session: SessionSource,
+  options: ToolOptions = toolOptions(),
 ): void {
   server.registerTool("codex_wait", {
     title: "Wait for tasks",
     description: "Wait until all (mode all, the default) or any (mode any) of the tasks are " +
-      "done, or until the timeout; returns the results of finished tasks and the live status of " +
-      "the rest. A timeout never stops a task. Keep the timeout under your client's own tool " +
-      "timeout (often 60 s) and call again.",
+      "done, or until the timeout; returns the final messages of finished tasks and the last " +
+      "step of the rest. A timeout never stops a task: call again (keep it under your " +
+      "client's tool timeout). Sends progress while it waits.",
     inputSchema: {
       task_ids: optionalTaskIdsField,
       timeout: z.number().min(0).max(3600).optional().describe(
@@ -37,7 +37,7 @@ export function registerCodexWaitTool(
         'Return when "all" tasks are done (default) or when "any" is.',
       ),
     },
-    annotations: { readOnlyHint: true, openWorldHint: false },
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, async (args, extra) => {
     const ids = idsOrUnfinished(engine, args.task_ids);
     const unknown = unknownTaskIds(engine, ids, "wait for");
@@ -48,23 +48,26 @@ export function registerCodexWaitTool(
     engine.offerQuestions?.(ids, own);
     const endCall = own.enterCall?.(extra.requestId);
     const report = progressReporter(extra as ProgressContext);
-    const summary = () => {
-      const tasks = ids.map((id) => engine.get(id)!);
+    const current = () => ids.map((id) => engine.get(id)!);
+    const summary = (tasks: TaskSnapshot[]) => {
       const done = tasks.filter((t) => isFinal(t.meta.phase)).length;
-      return `${done}/${tasks.length} done; ` +
-        tasks.map((t) => `${t.meta.id} ${t.meta.phase}`).join(", ");
+      const running = tasks.find((t) => !isFinal(t.meta.phase));
+      return `${done}/${tasks.length} done` +
+        (running ? `; ${running.meta.id}: ${lastStep(running)}` : "");
     };
-    let lastPhases = ids.map((id) => engine.get(id)!.meta.phase).join();
+    const phasesOf = () => current().map((t) => t.meta.phase).join();
+    let lastPhases = phasesOf();
     let lastSent: Promise<void> | null = null;
+    const reportPhaseChange = () => {
+      const phases = phasesOf();
+      if (phases === lastPhases) return;
+      lastPhases = phases;
+      lastSent = report(summary(current()));
+    };
     const off = engine.onChange((task) => {
-      if (!ids.includes(task.meta.id)) return;
-      const phases = ids.map((id) => engine.get(id)?.meta.phase).join();
-      if (phases !== lastPhases) {
-        lastPhases = phases;
-        lastSent = report(summary());
-      }
+      if (ids.includes(task.meta.id)) reportPhaseChange();
     });
-    const heartbeat = setInterval(() => report(summary()), HEARTBEAT_MS);
+    const stopHeartbeat = heartbeat(report, options.heartbeatMs, () => summary(current()));
     try {
       const mode = args.mode ?? "all";
       const result = await engine.wait(ids, {
@@ -73,43 +76,50 @@ export function registerCodexWaitTool(
         signal: extra.signal,
         sessionId: own.id,
       });
-      const questions = result.questions ?? [];
+      stopHeartbeat();
+      // Questions this session had not been told of: the agent answers with codex_approve.
+      const questions = (result.questions ?? []).map((q) => ({
+        task_id: q.task_id,
+        kind: q.kind,
+        message: truncate(q.message, 600),
+        ...(q.diff ? { diff: truncate(q.diff, 1500) } : {}),
+      }));
       // The last phase change is reported before the answer, never after it.
-      const phases = ids.map((id) => engine.get(id)?.meta.phase).join();
-      if (phases !== lastPhases) {
-        lastPhases = phases;
-        lastSent = report(summary());
-      }
+      reportPhaseChange();
       if ((extra as ProgressContext)._meta?.progressToken !== undefined) {
         await settleProgress(lastSent);
       }
       const done = result.tasks.filter((t) => isFinal(t.meta.phase)).length;
+      const room = budgets(options);
+      const { views, omitted } = fitViews(result.tasks, room.structured, compactTask);
+      const next = questions.length > 0
+        ? `ask the user, then codex_approve {"task_id":"${questions[0]!.task_id}",` +
+          `"decision":"accept"|"accept_for_session"|"decline"|"cancel"}`
+        : nextHint(views, omitted);
       const head = questions.length > 0
-        ? questions.map((q) =>
-          `Task ${q.task_id} waits for an answer: ${q.message}. Answer with codex_approve ` +
-          `{task_id: "${q.task_id}", decision} (accept, accept_for_session, decline, cancel).`
-        ).join("\n")
+        ? questions.map((q) => `Task ${q.task_id} waits for an answer: ${q.message}`).join("\n")
         : result.satisfied
         ? `${mode === "all" ? "All" : "At least one of"} ${result.tasks.length} task(s) done.`
         : `Timed out: ${done} of ${result.tasks.length} task(s) done; the rest keep running.`;
       return {
         content: [{
           type: "text" as const,
-          text: [head, ...result.tasks.map(taskText)].join("\n\n"),
+          text: `${head}\n${compactText(views, room.text)}` + (next ? `\nNext: ${next}` : ""),
         }],
         structuredContent: {
           satisfied: result.satisfied,
-          timed_out: !result.satisfied,
           done,
           total: result.tasks.length,
           ...(questions.length > 0 ? { questions } : {}),
-          tasks: result.tasks.map(taskView),
+          tasks: views,
+          ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
+          ...(next ? { next } : {}),
         },
       };
     } finally {
       endCall?.();
       off();
-      clearInterval(heartbeat);
+      stopHeartbeat();
     }
   });
 }

@@ -1,6 +1,7 @@
 /**
- * The `codex_worktree` tool: shows a task's branch diff, merges it into a branch of the main
- * checkout, or discards its worktree and branch. Nothing is merged or deleted unless asked.
+ * The `codex_worktree` tool: merges a task's branch into a branch of the main checkout, or
+ * discards its worktree and branch. Nothing is merged or deleted unless asked. Its `diff` action
+ * is kept for older clients and answers like the read-only `codex_diff`.
  *
  * @module
  */
@@ -10,8 +11,8 @@ import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal } from "../task.ts";
 import type { WorktreeManager } from "../worktree.ts";
-
-const MAX_PATCH_BYTES = 200_000;
+import { diffResult, worktreeOf } from "./codex_diff.ts";
+import { type ToolOptions, toolOptions } from "./tool_options.ts";
 
 function error(text: string) {
   return { isError: true, content: [{ type: "text" as const, text }] };
@@ -22,29 +23,29 @@ export function registerCodexWorktreeTool(
   server: McpServer,
   engine: Engine,
   worktrees: WorktreeManager,
+  options: ToolOptions = toolOptions(),
 ): void {
   server.registerTool("codex_worktree", {
-    title: "Task branch: diff, merge, discard",
-    description: "Act on the git branch of a task that ran with worktree: true. " +
-      '"diff" shows its changes against where it started; "merge" merges the branch into ' +
+    title: "Task branch: merge, discard",
+    description: "Act on the git branch of a task that ran with worktree: true (codex_diff " +
+      'shows it). "merge" merges the branch into ' +
       "`target` (default: the main checkout's current branch), refusing when the main checkout " +
       'has uncommitted changes and aborting cleanly on conflicts; "discard" removes the ' +
       "worktree and deletes the branch.",
     inputSchema: {
       task_id: z.string().min(1).describe("The task whose branch to act on."),
-      action: z.enum(["diff", "merge", "discard"]).describe("What to do."),
+      action: z.enum(["merge", "discard", "diff"]).describe(
+        'What to do ("diff" is the same as codex_diff).',
+      ),
       target: z.string().min(1).optional().describe(
         "With merge: the branch of the main checkout to merge into (default: its current branch).",
       ),
     },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   }, async (args) => {
-    const task = engine.get(args.task_id);
-    if (!task) return error(`Cannot act on task "${args.task_id}" as no such task is known`);
-    const info = task.meta.worktree;
-    if (!info) {
-      return error(`Cannot ${args.action} task "${args.task_id}" as it did not run in a worktree`);
-    }
+    const found = worktreeOf(engine, args.task_id, args.action);
+    if (found.error) return found.error;
+    const { task, info } = found;
     if (args.action !== "diff" && !isFinal(task.meta.phase)) {
       return error(
         `Cannot ${args.action} task "${args.task_id}" as it is still ${task.meta.phase}: ` +
@@ -53,18 +54,7 @@ export function registerCodexWorktreeTool(
     }
     try {
       if (args.action === "diff") {
-        const summary = await worktrees.diffSummary(info);
-        const { patch, truncated } = await worktrees.diff(info, { maxBytes: MAX_PATCH_BYTES });
-        const head =
-          `Branch ${info.branch} vs ${info.baseRef} (${info.baseCommit.slice(0, 12)}): ` +
-          `${summary.files.length} file(s), +${summary.insertions} -${summary.deletions}`;
-        return {
-          content: [{
-            type: "text" as const,
-            text: `${head}\n\n${patch}${truncated ? "\n[diff truncated]" : ""}`,
-          }],
-          structuredContent: { branch: info.branch, ...summary, patch, truncated },
-        };
+        return await diffResult(worktrees, args.task_id, info, {}, options.maxResultChars);
       }
       if (args.action === "merge") {
         const result = await worktrees.merge(info, args.target);

@@ -44,3 +44,17 @@ export async function settleProgress(lastSent: Promise<void> | null): Promise<vo
   await lastSent;
   await new Promise((resolve) => setTimeout(resolve, PROGRESS_SETTLE_MS));
 }
+
+/**
+ * Sends `message()` through `report` every `ms` until the returned function is called: a blocking
+ * call tells its client it is alive even while its task takes no step (clients abort calls that
+ * stay silent). Without a progress token `report` is a no-op and so is this.
+ */
+export function heartbeat(
+  report: (message: string) => Promise<void>,
+  ms: number,
+  message: () => string,
+): () => void {
+  const timer = setInterval(() => report(message()), ms);
+  return () => clearInterval(timer);
+}

@@ -1,56 +1,63 @@
 /**
  * Runs one task to its end for the blocking tools (`codex`, `codex-reply`): progress notifications
- * on each step, cancellation of the task when the client cancels the request, and the result in
- * the shape of the last official `codex mcp-server`: text plus `{threadId, content}`.
+ * on each step and a heartbeat while nothing happens, cancellation of the task when the client
+ * cancels the request, and the result in the shape of the last official `codex mcp-server`:
+ * `{threadId, content}` (plus the task id and its branch), the content cut to fit the result.
  *
  * @module
  */
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../engine_api.ts";
+import { truncate } from "../run_state.ts";
 import type { TaskRequest, TaskSnapshot } from "../task.ts";
-import { type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
-import { taskView } from "./task_view.ts";
+import { compactTask, cutMessage, lastStep } from "./compact_view.ts";
+import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
+import { type ToolOptions, toolOptions } from "./tool_options.ts";
 
 /** The output schema of `codex` and `codex-reply`: the official two fields plus ours, optional. */
 export const runOutputSchema = {
   threadId: z.string().describe("The Codex thread id; pass it to codex-reply to continue."),
-  content: z.string().describe("The final message of the agent."),
+  content: z.string().describe(
+    "The final message of the agent (a long one is cut with a marker saying how to read on).",
+  ),
   taskId: z.string().optional().describe("The codex-swarm task that ran it (see codex_status)."),
-  worktree: z.object({
-    path: z.string(),
-    branch: z.string(),
-    commit: z.string().nullable(),
-    files: z.array(z.object({ path: z.string(), insertions: z.number(), deletions: z.number() })),
-  }).nullable().optional().describe("The task's worktree and branch, when it ran in one."),
+  branch: z.string().optional().describe("The task's branch, when it ran in a worktree."),
+  diff_stat: z.string().optional().describe(
+    'What the branch changed, e.g. "2 file(s), +10 -3"; codex_diff shows it.',
+  ),
 };
 
 /** The context the blocking tools get from the SDK. */
 export type RunContext = ProgressContext & { signal: AbortSignal; requestId?: string | number };
 
-/** Turns a final task into a tool result. */
-export function runResult(task: TaskSnapshot) {
-  const view = taskView(task);
+/** Turns a final task into a tool result of at most `options.maxResultChars` characters. */
+export function runResult(task: TaskSnapshot, options: ToolOptions = toolOptions()) {
+  const view = compactTask(task, 0);
   if (task.meta.phase !== "completed") {
     const tail = task.stderrTail.trim().slice(-1500);
     const text =
-      `Codex task ${view.task_id} ${view.phase}: ${view.failure ?? "no cause recorded"}` +
+      `Codex task ${view.task_id} ${view.phase}: ${task.meta.failure ?? "no cause recorded"}` +
       (view.thread_id ? `\nthreadId: ${view.thread_id}` : "") +
       (tail && view.phase !== "cancelled" ? `\nstderr (end):\n${tail}` : "");
-    return { isError: true, content: [{ type: "text" as const, text }] };
+    return {
+      isError: true,
+      content: [{ type: "text" as const, text: truncate(text, options.maxResultChars) }],
+    };
   }
-  const content = view.final_message ?? "";
-  const worktree = view.worktree
-    ? {
-      path: view.worktree.path,
-      branch: view.worktree.branch,
-      commit: view.worktree.commit,
-      files: view.worktree.files,
-    }
-    : null;
-  const extra = worktree
-    ? `\n\n[codex-swarm] worktree ${worktree.path} on branch ${worktree.branch}` +
-      (worktree.commit ? `, commit ${worktree.commit.slice(0, 12)}` : ", nothing changed")
+  // The message appears twice (text and structured): each copy gets under half the room.
+  const room = Math.floor(options.maxResultChars / 2) - 400;
+  const content = cutMessage(
+    task.meta.finalMessage ?? task.run.finalMessage ?? "",
+    room,
+    view.task_id,
+  );
+  const branch = view.branch
+    ? { branch: view.branch, ...(view.diff_stat ? { diff_stat: view.diff_stat } : {}) }
+    : {};
+  const extra = view.branch
+    ? `\n\n[codex-swarm] branch ${view.branch}` +
+      (view.diff_stat ? ` (${view.diff_stat}); codex_diff shows it` : "")
     : "";
   return {
     content: [{ type: "text" as const, text: content + extra }],
@@ -58,17 +65,22 @@ export function runResult(task: TaskSnapshot) {
       threadId: view.thread_id ?? "",
       content,
       taskId: view.task_id,
-      worktree,
+      ...branch,
     },
   };
 }
 
-/** Starts the task, reports progress, cancels it if the request is cancelled, returns the result. */
+/**
+ * Starts the task, reports progress (each step, and the last step again every
+ * `options.heartbeatMs` while nothing happens), cancels it if the request is cancelled, returns
+ * the result.
+ */
 export async function runToEnd(
   engine: Engine,
   session: SessionSource,
   request: TaskRequest,
   extra: RunContext,
+  options: ToolOptions = toolOptions(),
 ) {
   let task: TaskSnapshot;
   const own = await session();
@@ -91,16 +103,22 @@ export async function runToEnd(
   });
   // Codex's questions go to this client related to this call while it runs.
   const endCall = extra.requestId === undefined ? undefined : own.enterCall?.(extra.requestId);
+  const stopHeartbeat = heartbeat(report, options.heartbeatMs, () => {
+    const now = engine.get(id);
+    return now ? `${lastStep(now)} (${Math.round(now.elapsedMs / 1000)} s)` : `Task ${id}`;
+  });
   const onAbort = () => engine.cancel(id).catch(() => {});
   extra.signal.addEventListener("abort", onAbort, { once: true });
   try {
     if (extra.signal.aborted) onAbort();
     const finished = await engine.finished(id);
+    stopHeartbeat();
     // Every step is reported before the answer, never after it.
     await settleProgress(extra._meta?.progressToken === undefined ? null : lastSent);
-    return runResult(finished);
+    return runResult(finished, options);
   } finally {
     endCall?.();
+    stopHeartbeat();
     off();
     extra.signal.removeEventListener("abort", onAbort);
   }

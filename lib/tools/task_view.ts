@@ -6,13 +6,21 @@
  */
 
 import { isFinal, type TaskSnapshot } from "../task.ts";
+import { approvalOf, cutMessage, seconds } from "./compact_view.ts";
 
 const OUTPUT_VIEW_CHARS = 4000;
 
-/** The JSON view of a task. */
-export function taskView(task: TaskSnapshot) {
+/**
+ * The full JSON view of a task (`detail: "full"` on codex_status, and the task resources). The
+ * final message is cut at `messageChars` with a marker saying how to read on, and so is the output
+ * tail.
+ */
+export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFINITY) {
   const { meta, run } = task;
   const outcome = meta.worktreeOutcome;
+  const finalMessage = meta.finalMessage ?? run.finalMessage;
+  const outputChars = Math.min(OUTPUT_VIEW_CHARS, messageChars);
+  const approval = approvalOf(task);
   return {
     task_id: meta.id,
     phase: meta.phase,
@@ -24,7 +32,7 @@ export function taskView(task: TaskSnapshot) {
     created_at: meta.createdAt,
     started_at: meta.startedAt,
     ended_at: meta.endedAt,
-    elapsed_s: Math.round(task.elapsedMs / 100) / 10,
+    elapsed_s: seconds(task.elapsedMs),
     deadline: meta.deadline,
     pid: meta.pid,
     thread_id: meta.threadId ?? run.threadId,
@@ -33,10 +41,15 @@ export function taskView(task: TaskSnapshot) {
     reasoning: run.reasoning,
     files_changed: run.filesChanged,
     todo_list: run.todoList,
-    output: run.output.length > OUTPUT_VIEW_CHARS
-      ? `…${run.output.slice(-OUTPUT_VIEW_CHARS)}`
+    output: run.output.length > outputChars
+      ? `…${run.output.slice(run.output.length - outputChars)}`
       : run.output,
-    final_message: meta.finalMessage ?? run.finalMessage,
+    final_message: finalMessage === null ? null : cutMessage(finalMessage, messageChars, meta.id),
+    // The Codex session whose call started the task, when a Codex client called.
+    parent_thread_id: meta.request.caller?.threadId ?? null,
+    caller_sandbox: meta.request.caller?.sandbox ?? null,
+    sandbox: meta.request.sandbox ?? null,
+    ...(approval === undefined ? {} : { approval }),
     // This task's own turn; the thread's running total beside it.
     usage: run.usage,
     usage_total: run.usageTotal ?? null,
@@ -57,8 +70,7 @@ export function taskView(task: TaskSnapshot) {
       }
       : null,
     failure: meta.failure,
-    // The question Codex waits on an answer to (phase waiting_approval), and what was answered.
-    question: task.question ?? null,
+    // The questions Codex asked and how each was answered (the pending one is `approval`).
     answered: meta.answered ?? [],
     exit: meta.exit,
     warnings: run.warnings.slice(-3),
@@ -108,7 +120,7 @@ export function taskText(task: TaskSnapshot): string {
     );
   }
   if (v.usage) lines.push(`  tokens: ${v.usage.inputTokens} in, ${v.usage.outputTokens} out`);
-  if (v.question) lines.push(`  waits for an answer: ${v.question.message}`);
+  if (task.question) lines.push(`  waits for an answer: ${task.question.message}`);
   if (v.failure) lines.push(`  failure: ${v.failure}`);
   if (v.unknown_events + v.malformed_lines > 0) {
     lines.push(

@@ -26,6 +26,12 @@
  * - `ASK=<question>` (the rest of the line): call Codex's `request_user_input` tool with that one
  *   question (id `q1`, options `Yes` and `No`), then answer with a message quoting the tool's
  *   output (the user's answer).
+ * - `MCP=<tool> <JSON arguments>` (the rest of the line, one or more lines): for Codex as an MCP
+ *   client, call the tool of the `mcp__codex_swarm` namespace, one line per turn step in order
+ *   (the n-th call once n-1 tool outputs are in the input), then answer quoting the last output.
+ *   In the arguments, `"$TASK_IDS"` becomes the task ids seen in earlier tool outputs and
+ *   `$THREAD_ID` the first thread id seen. Lines with `MCP=` are the outer model's: the other
+ *   directives are looked for only outside them, so an inner prompt inside them cannot collide.
  * - a request with a `json_schema` text format (an `outputSchema`) is answered with the JSON of
  *   `JSON=<json>` (the rest of the line) verbatim, or `{}`.
  * Every other answer message starts `MOCK-DONE` and repeats the prompt.
@@ -56,21 +62,32 @@ export interface FakeResponses extends AsyncDisposable {
 type InputItem = { type?: string; role?: string; content?: unknown; output?: unknown };
 type Tool = { type?: string; name?: string };
 
+/** The namespace Codex 0.169 gives the tools of the MCP server `codex_swarm`. */
+export const MCP_NAMESPACE = "mcp__codex_swarm";
+
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
   return content.map((c) => (c && typeof c.text === "string" ? c.text : "")).join("");
 }
 
+function outputOf(item: InputItem): string {
+  return typeof item.output === "string" ? item.output : textOf(item.output);
+}
+
 /**
- * The newest user prompt in a request's `input`, every plain user message (oldest first), and the
- * output of a just-run tool if any.
+ * The newest user prompt in a request's `input`, every plain user message (oldest first), the
+ * output of a just-run tool if any, and the tool outputs since the newest prompt.
  */
-function readInput(
-  input: InputItem[],
-): { prompt: string; userMessages: string[]; toolOutput: string | undefined } {
+function readInput(input: InputItem[]): {
+  prompt: string;
+  userMessages: string[];
+  toolOutput: string | undefined;
+  outputs: string[];
+} {
   let prompt = "";
   const userMessages: string[] = [];
+  let outputs: string[] = [];
   for (const item of input) {
     if (item.role === "user" && (item.type === undefined || item.type === "message")) {
       const text = textOf(item.content);
@@ -78,15 +95,33 @@ function readInput(
       if (!text.startsWith("<")) {
         prompt = text;
         userMessages.push(text);
+        outputs = [];
       }
+    } else if (item.type === "function_call_output") {
+      outputs.push(outputOf(item));
     }
   }
   const last = input.at(-1);
   const toolOutput =
     last?.type === "function_call_output" || last?.type === "custom_tool_call_output"
-      ? (typeof last.output === "string" ? last.output : textOf(last.output))
+      ? outputOf(last)
       : undefined;
-  return { prompt, userMessages, toolOutput };
+  return { prompt, userMessages, toolOutput, outputs };
+}
+
+/** The `MCP=` lines of a prompt, as `[tool, arguments JSON]`. */
+function mcpCalls(prompt: string): Array<[string, string]> {
+  return [...prompt.matchAll(/MCP=(\S+)[ \t]*(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim() || "{}"]);
+}
+
+/** `args` with `"$TASK_IDS"` and `$THREAD_ID` filled in from earlier tool outputs. */
+function fillIn(args: string, outputs: string[]): string {
+  const all = outputs.join("\n");
+  const ids = [
+    ...new Set([...all.matchAll(/\\?"task_id\\?":\s*\\?"([0-9a-f]{12})/g)].map((m) => m[1])),
+  ];
+  const thread = /\\?"thread_?[iI]d\\?":\s*\\?"([0-9a-f-]{36})/.exec(all)?.[1] ?? "";
+  return args.replaceAll('"$TASK_IDS"', JSON.stringify(ids)).replaceAll("$THREAD_ID", thread);
 }
 
 /** The patch that adds `path` with one line, in the apply_patch format. */
@@ -167,8 +202,13 @@ export function startFakeResponses(): FakeResponses {
         return new Response("not found", { status: 404 });
       }
       const body = await req.json() as Record<string, unknown>;
-      const { prompt, userMessages, toolOutput } = readInput((body.input ?? []) as InputItem[]);
-      requests.push({ model: String(body.model), prompt, body });
+      const { prompt: fullPrompt, userMessages, toolOutput, outputs } = readInput(
+        (body.input ?? []) as InputItem[],
+      );
+      requests.push({ model: String(body.model), prompt: fullPrompt, body });
+      const calls = mcpCalls(fullPrompt);
+      // The other directives are read outside the MCP= lines (those carry the inner prompts).
+      const prompt = fullPrompt.replace(/MCP=.*$/gm, "");
       const sleep = /SLEEP=(\d+)/.exec(prompt);
       if (sleep && toolOutput === undefined) {
         await pause(Number(sleep[1]), req.signal);
@@ -205,7 +245,19 @@ export function startFakeResponses(): FakeResponses {
           },
         }]);
       }
-      if (toolOutput === undefined && escalate) {
+      const call = calls[outputs.length];
+      if (call) {
+        events.push(["response.output_item.done", {
+          item: {
+            type: "function_call",
+            id: `fc_${counter}`,
+            call_id: `call_${counter}`,
+            namespace: MCP_NAMESPACE,
+            name: call[0],
+            arguments: fillIn(call[1], outputs),
+          },
+        }]);
+      } else if (toolOutput === undefined && escalate) {
         events.push(["response.output_item.done", {
           item: execCall(counter, {
             cmd: escalate[1],
@@ -245,7 +297,7 @@ export function startFakeResponses(): FakeResponses {
           }),
         }]);
       } else {
-        const said = holdFrom === -1 ? prompt : userMessages.slice(holdFrom).join(" | ");
+        const said = holdFrom === -1 ? fullPrompt : userMessages.slice(holdFrom).join(" | ");
         const text = format?.type === "json_schema"
           ? (json?.[1]?.trim() || "{}")
           : `MOCK-DONE ${said}` +
