@@ -23,7 +23,8 @@ interface View {
   phase: string;
   final_message: string | null;
   failure: string | null;
-  question: { message: string; command?: string; cwd?: string } | null;
+  approval?: { message: string; command?: string; cwd?: string };
+  thread_id: string | null;
   answered: Array<{ decision: string; by: string }>;
 }
 
@@ -40,7 +41,10 @@ async function startTask(client: Client, args: Record<string, unknown>): Promise
 }
 
 async function view(client: Client, id: string): Promise<View> {
-  const result = await client.callTool({ name: "codex_status", arguments: { task_ids: [id] } });
+  const result = await client.callTool({
+    name: "codex_status",
+    arguments: { task_ids: [id], detail: "full" },
+  });
   return (result.structuredContent as { tasks: View[] }).tasks[0]!;
 }
 
@@ -93,8 +97,8 @@ Deno.test("a declined elicitation lets the turn go on without the command", e2e,
     sandbox: "workspace-write",
     "approval-policy": "untrusted",
   });
-  const done = await h.client.callTool({ name: "codex_wait", arguments: { task_ids: [id] } });
-  const task = (done.structuredContent as { tasks: View[] }).tasks[0]!;
+  await h.client.callTool({ name: "codex_wait", arguments: { task_ids: [id] } });
+  const task = await view(h.client, id);
   assert.equal(task.phase, "completed", task.failure ?? "");
   assert.equal(await exists(`${cwd}/declined.txt`), false);
   assert.deepEqual(task.answered.map((a) => [a.decision, a.by]), [["decline", "elicitation"]]);
@@ -137,8 +141,8 @@ Deno.test(
       arguments: { task_id: id, decision: "accept" },
     });
     assert.equal(answer.isError, undefined, textOf(answer));
-    const done = await h.client.callTool({ name: "codex_wait", arguments: { task_ids: [id] } });
-    const task = (done.structuredContent as { tasks: View[] }).tasks[0]!;
+    await h.client.callTool({ name: "codex_wait", arguments: { task_ids: [id] } });
+    const task = await view(h.client, id);
     assert.equal(task.phase, "completed", task.failure ?? "");
     assert.ok(await exists(`${cwd}/approved.txt`));
     assert.deepEqual(task.answered.map((a) => [a.decision, a.by]), [["accept", "codex_approve"]]);
@@ -174,7 +178,7 @@ Deno.test(
       await eventually(async () => (await view(h.client, id)).phase === "waiting_approval"),
     );
     assert.ok(await eventually(() => dismissed === 1));
-    assert.match((await view(h.client, id)).question?.message ?? "", /touch never\.txt/);
+    assert.match((await view(h.client, id)).approval?.message ?? "", /touch never\.txt/);
     await h.client.callTool({
       name: "codex_approve",
       arguments: { task_id: id, decision: "cancel" },
