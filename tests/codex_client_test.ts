@@ -173,12 +173,14 @@ Deno.test(
       const names = run.tools.map((x) => x.name).sort();
       assert.deepEqual(names, [
         "codex",
+        "codex_approve",
         "codex_async",
         "codex_cancel",
         "codex_diff",
         "codex_list",
         "codex_reply",
         "codex_status",
+        "codex_steer",
         "codex_wait",
         "codex_worktree",
       ]);

@@ -203,21 +203,34 @@ Deno.test("tool surface: one reply tool, truthful annotations", e2e, async (t) =
     assert.deepEqual(Object.keys(hints).sort(), [
       "codex",
       "codex-reply",
+      "codex_approve",
       "codex_async",
       "codex_cancel",
       "codex_diff",
       "codex_list",
       "codex_status",
+      "codex_steer",
       "codex_wait",
       "codex_worktree",
     ]);
     for (const name of ["codex_status", "codex_wait", "codex_list", "codex_diff"]) {
       assert.equal(hints[name]!.readOnlyHint, true, name);
     }
-    for (const name of ["codex", "codex-reply", "codex_async", "codex_cancel", "codex_worktree"]) {
+    const destructive = [
+      "codex",
+      "codex-reply",
+      "codex_async",
+      "codex_cancel",
+      "codex_worktree",
+      "codex_approve",
+    ];
+    for (const name of destructive) {
       assert.equal(hints[name]!.readOnlyHint, false, name);
       assert.equal(hints[name]!.destructiveHint, true, name);
     }
+    // Steering adds to a turn; it destroys nothing.
+    assert.equal(hints.codex_steer!.readOnlyHint, false);
+    assert.equal(hints.codex_steer!.destructiveHint, false);
     assert.equal(hints.codex_cancel!.idempotentHint, true);
     assert.equal(hints.codex_async!.idempotentHint, false);
   });

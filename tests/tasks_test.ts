@@ -245,6 +245,10 @@ Deno.test(
       await eventually(async () => (await status(third.client, [running]))[0]!.phase === "running"),
     );
     assert.equal((await status(third.client, [queued]))[0]!.phase, "queued");
+    // The model has the request (held): the turn is under way when the supervisor dies.
+    assert.ok(
+      await eventually(() => world.fake.requests.some((r) => r.prompt.includes("cut short"))),
+    );
     for (const p of supervisorsOf(world.taskDir)) Deno.kill(p.pid, "SIGKILL");
     await third.stop().catch(() => {});
     await using fourth = await startServer(world, { args: ["--max-parallel", "1"] });

@@ -198,13 +198,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
           : { ...this.#options.fallbackSession, id: "upgraded" };
         this.#queue.push(record.session.id, meta.id);
       } else {
-        this.#interrupt(
-          record,
-          "The supervisor that ran this task stopped while it ran" +
-            (meta.threadId
-              ? `; its thread ${meta.threadId} can be continued with codex-reply`
-              : " before Codex started its thread"),
-        );
+        this.#interrupt(record, this.#stoppedCause(meta));
       }
     }
     this.#pump();
@@ -222,7 +216,14 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#closed = true;
     clearInterval(this.#sweepTimer);
     this.#legacy.close();
-    for (const record of this.#tasks.values()) record.budget?.stop();
+    for (const record of this.#tasks.values()) {
+      record.budget?.stop();
+      // Running turns end with the app-servers; their threads stay resumable. Queued tasks stay
+      // queued on disk for the next supervisor.
+      if (isFinal(record.meta.phase) || record.meta.phase === "queued") continue;
+      this.#interrupt(record, this.#stoppedCause(record.meta));
+      record.turnEnded.resolve();
+    }
     await this.#pool[Symbol.asyncDispose]();
     await Promise.all([...this.#tasks.values()].map((r) => r.saving));
   }
@@ -807,6 +808,12 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   #onServerExit(server: AppServer, exit: Awaited<AppServer["exited"]>): void {
     for (const record of this.#tasks.values()) {
       if (record.server !== server || isFinal(record.meta.phase)) continue;
+      if (this.#closed) {
+        // The supervisor stops: the turn ends with its app-server, the thread stays resumable.
+        this.#interrupt(record, this.#stoppedCause(record.meta));
+        record.turnEnded.resolve();
+        continue;
+      }
       record.serverGone = `Codex app-server (pid ${server.pid}) exited (${
         exit.signal ?? `code ${exit.code}`
       }) while the task ran`;
@@ -814,15 +821,33 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     }
   }
 
+  /** Why a task that ran when the supervisor stopped is `interrupted`. */
+  #stoppedCause(meta: TaskMeta): string {
+    return "The supervisor that ran this task stopped while it ran" +
+      (meta.threadId
+        ? `; its thread ${meta.threadId} can be continued with codex-reply`
+        : " before Codex started its thread");
+  }
+
   /** Marks an unfinished task of an earlier supervisor `interrupted`. */
   #interrupt(record: TaskRecord, cause: string): void {
     const { meta } = record;
+    const live = record.server !== null;
     meta.phase = "interrupted";
     meta.failure = cause;
     meta.endedAt = nowIso();
+    meta.finalMessage ??= record.run.finalMessage;
     record.done.resolve();
+    if (live) {
+      // What the task did so far stays readable.
+      const run = record.run;
+      record.saving = record.saving.then(() => this.#options.store.saveRun(meta.id, run))
+        .catch(() => {});
+    } else {
+      this.#loadRunLater(record);
+    }
     this.#save(record);
-    this.#loadRunLater(record);
+    this.#emit(record, "Task interrupted");
   }
 
   /** Decides the final phase from what is known, commits the worktree, saves, tells listeners. */

@@ -94,8 +94,15 @@ Deno.test("many tasks fit the budget: shorter messages first, then tasks left ou
 });
 
 Deno.test("fields the engine may add are shown when present: a pending approval", () => {
-  const task = Object.assign(snapshot("w1", "running"), {
-    approval: { kind: "command", command: "rm -rf build", reason: "r".repeat(1000) },
+  const task = Object.assign(snapshot("w1", "waiting_approval"), {
+    question: {
+      id: "q1",
+      kind: "command",
+      message: "Codex asks to run `rm -rf build`",
+      command: "rm -rf build",
+      reason: "r".repeat(1000),
+      since: "2026-12-01T00:00:00Z",
+    },
   });
   const view = compactTask(task);
   assert.deepEqual((view.approval as { command: string }).command, "rm -rf build");
