@@ -20,6 +20,7 @@ import type { Logger } from "../log.ts";
 import { type Hello, HELLO_PROTOCOL, type HelloReply } from "./hello.ts";
 import { spawnSupervisor } from "./launch.ts";
 import { LineSplitter } from "./lines.ts";
+import { chunks, orderedWriter } from "./raw_io.ts";
 import { type SupervisorPaths, supervisorPaths, unixSocketProblem } from "./paths.ts";
 
 /** How long a front-end waits for a supervisor it started to answer. */
@@ -41,8 +42,10 @@ export interface FrontEndOptions {
 /** A connection to a supervisor that accepted the hello. */
 interface Link {
   conn: Deno.Conn;
-  reader: ReadableStreamDefaultReader<Uint8Array>;
-  writer: WritableStreamDefaultWriter<Uint8Array>;
+  /** Reads the rest of the connection (after the reply). */
+  reader: AsyncGenerator<Uint8Array>;
+  /** Writes to the connection, in order. */
+  write: (bytes: Uint8Array) => Promise<void>;
   split: LineSplitter;
   /** Lines read after the reply. */
   early: string[];
@@ -92,8 +95,8 @@ async function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshak
   const dialed = await dial(paths, hello.env);
   if (!dialed) return { kind: "absent", why: "nothing listens" };
   const { conn } = dialed;
-  const reader = conn.readable.getReader();
-  const writer = conn.writable.getWriter();
+  const reader = chunks(conn);
+  const write = orderedWriter(conn);
   const split = new LineSplitter();
   const drop = () => {
     try {
@@ -104,11 +107,11 @@ async function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshak
   };
   try {
     const line = JSON.stringify(dialed.token ? { ...hello, token: dialed.token } : hello);
-    await writer.write(encoder.encode(line + "\n"));
+    await write(encoder.encode(line + "\n"));
     const lines: string[] = [];
     const read = (async () => {
       while (lines.length === 0) {
-        const { value, done } = await reader.read();
+        const { value, done } = await reader.next();
         if (done) return false;
         lines.push(...split.push(value));
       }
@@ -126,7 +129,7 @@ async function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshak
       drop();
       return reply.retiring ? { kind: "retiring", reply } : { kind: "refused", error: reply.error };
     }
-    return { kind: "ok", link: { conn, reader, writer, split, early: lines, reply } };
+    return { kind: "ok", link: { conn, reader, write, split, early: lines, reply } };
   } catch (error) {
     drop();
     return { kind: "absent", why: error instanceof Error ? error.message : String(error) };
@@ -219,8 +222,8 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
     config: options.config,
   };
   const finished = Promise.withResolvers<number>();
-  const stdout = Deno.stdout.writable.getWriter();
-  const toClient = (line: string) => stdout.write(encoder.encode(line + "\n")).catch(() => {});
+  const stdout = orderedWriter(Deno.stdout);
+  const toClient = (line: string) => stdout(encoder.encode(line + "\n")).catch(() => {});
 
   let link: Link | null = null;
   let initialize: string | null = null;
@@ -234,7 +237,7 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
   let queue: string[] = [];
 
   const toSupervisor = (line: string) => {
-    if (link) link.writer.write(encoder.encode(line + "\n")).catch(() => {});
+    if (link) link.write(encoder.encode(line + "\n")).catch(() => {});
     else queue.push(line);
   };
 
@@ -256,9 +259,8 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
     if (replay && initialize) {
       const init = JSON.parse(initialize);
       replayId = `codex-swarm-replay-${++replays}`;
-      next.writer.write(encoder.encode(JSON.stringify({ ...init, id: replayId }) + "\n"))
-        .catch(() => {});
-      if (initialized) next.writer.write(encoder.encode(initialized + "\n")).catch(() => {});
+      next.write(encoder.encode(JSON.stringify({ ...init, id: replayId }) + "\n")).catch(() => {});
+      if (initialized) next.write(encoder.encode(initialized + "\n")).catch(() => {});
     }
     const waiting = queue;
     queue = [];
@@ -303,10 +305,8 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
   const pump = async (current: Link) => {
     let why = "its connection closed";
     try {
-      while (true) {
-        const { value, done } = await current.reader.read();
-        if (done) break;
-        for (const line of current.split.push(value)) fromSupervisor(line);
+      for await (const chunk of current.reader) {
+        for (const line of current.split.push(chunk)) fromSupervisor(line);
       }
     } catch (error) {
       why = error instanceof Error ? error.message : String(error);
@@ -354,7 +354,7 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
   (async () => {
     const split = new LineSplitter();
     try {
-      for await (const chunk of Deno.stdin.readable) {
+      for await (const chunk of chunks(Deno.stdin)) {
         for (const line of split.push(chunk)) fromClient(line);
       }
       if (split.rest().trim() !== "") fromClient(split.rest());
@@ -370,7 +370,7 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
   const last = link as Link | null;
   if (last) {
     // Let what was written reach the supervisor, then go.
-    await Promise.race([last.writer.ready, delay(200)]);
+    await Promise.race([last.write(new Uint8Array()), delay(200)]);
     try {
       last.conn.close();
     } catch {
