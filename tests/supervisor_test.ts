@@ -309,7 +309,7 @@ async function rawHello(port: number, token: string): Promise<Record<string, unk
 }
 
 Deno.test(
-  "front-end: cold start to the initialize answer, and exit when stdin closes",
+  "front-end: cold start to the initialize answer; it exits when stdin closes and on SIGTERM",
   e2e,
   async () => {
     await using world: World = await makeWorld();
@@ -332,5 +332,33 @@ Deno.test(
     const status = await child.status;
     console.log(`front-end exit after stdin closed: ${Date.now() - begin} ms`);
     assert.equal(status.code, 0);
+    // So does SIGTERM, with stdin still open.
+    const held = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", ...serverPermissions(world), `${ROOT}main.ts`],
+      env: world.env,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const writer = held.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "t", version: "0" },
+        },
+      }) + "\n",
+    ));
+    const reader = held.stdout.getReader();
+    await reader.read(); // connected and answered
+    held.kill("SIGTERM");
+    assert.equal((await held.status).code, 0);
+    reader.releaseLock();
+    await held.stdout.cancel();
+    await writer.close().catch(() => {});
   },
 );
