@@ -166,31 +166,30 @@ export async function connectOrStart(options: FrontEndOptions, hello: Hello): Pr
     let again = await handshake(paths, hello);
     if (again.kind === "ok") return again.link;
     if (again.kind === "refused") throw new Error(again.error);
-    if (again.kind === "retiring") log.info(again.reply.ok ? "" : again.reply.error);
+    if (again.kind === "retiring" && !again.reply.ok) log.info(again.reply.error);
     const child = spawnSupervisor(config, options.env, paths.dir, {
       unixSocket: unixSocketProblem(paths.socket, options.env) === null ? paths.socket : null,
     });
     log.info(`Started a supervisor (pid ${child.pid}) for ${config.taskDir}`);
-    let exited: Deno.CommandStatus | null = null;
-    child.status.then((status) => (exited = status)).catch(() => {});
+    let exitCode: number | null = null;
+    child.status.then((status) => (exitCode = status.code)).catch(() => {});
+    const seeLog = `see the log ${config.logFile ?? "(none: set --log-file)"}`;
     const end = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < end) {
       await delay(40);
       again = await handshake(paths, hello);
       if (again.kind === "ok") return again.link;
       if (again.kind === "refused") throw new Error(again.error);
-      if (exited !== null && again.kind === "absent") {
+      if (exitCode !== null && again.kind === "absent") {
         throw new Error(
-          `Cannot start the supervisor: it exited with code ${
-            (exited as Deno.CommandStatus).code
-          }` +
-            ` before it listened (see the log ${config.logFile ?? "(none: set --log-file)"})`,
+          `Cannot start the supervisor: it exited with code ${exitCode} before it listened ` +
+            `(${seeLog})`,
         );
       }
     }
     throw new Error(
-      `Cannot start the supervisor: it did not listen within ${START_TIMEOUT_MS / 1000} s (see ` +
-        `the log ${config.logFile ?? "(none: set --log-file)"})`,
+      `Cannot start the supervisor: it did not listen within ${START_TIMEOUT_MS / 1000} s ` +
+        `(${seeLog})`,
     );
   });
 }
