@@ -96,21 +96,40 @@ Deno.test(
   },
 );
 
-Deno.test("a client's first MCP root is where its tasks run", e2e, async () => {
-  await using world = await makeWorld();
-  const root = await tempDir("client-root-");
-  await using h = await startServer(world, { roots: [root], args: ["--skip-git-repo-check"] });
-  const result = await h.client.callTool(
-    {
-      name: "codex",
-      arguments: { prompt: "roots RUN=pwd" },
-    },
-    undefined,
-    { timeout: 120_000 },
-  );
-  assert.match(textOf(result), new RegExp(`${root}\\b`), textOf(result));
-  await Deno.remove(root, { recursive: true });
-});
+Deno.test(
+  "a client's first MCP root is where its tasks run, also after roots/list_changed",
+  e2e,
+  async () => {
+    await using world = await makeWorld();
+    const root = await tempDir("client-root-");
+    const roots = [root];
+    await using h = await startServer(world, { roots, args: ["--skip-git-repo-check"] });
+    const result = await h.client.callTool(
+      {
+        name: "codex",
+        arguments: { prompt: "roots RUN=pwd" },
+      },
+      undefined,
+      { timeout: 120_000 },
+    );
+    assert.match(textOf(result), new RegExp(`${root}\\b`), textOf(result));
+    // The client's roots change: the next task runs in the new first root.
+    const next = await tempDir("client-root-next-");
+    roots.unshift(next);
+    await h.client.sendRootsListChanged();
+    const again = await h.client.callTool(
+      {
+        name: "codex",
+        arguments: { prompt: "roots again RUN=pwd" },
+      },
+      undefined,
+      { timeout: 120_000 },
+    );
+    assert.match(textOf(again), new RegExp(`${next}\\b`), "the task ran in the new first root");
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(next, { recursive: true });
+  },
+);
 
 Deno.test(
   "a client killed with SIGKILL mid-task: a new client collects the result",
