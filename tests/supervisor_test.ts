@@ -381,3 +381,40 @@ Deno.test(
     await writer.close().catch(() => {});
   },
 );
+
+Deno.test(
+  "a process on a dead supervisor's port never hears the hello: it cannot prove the token",
+  e2e,
+  async () => {
+    await using world = await makeWorld();
+    // What a supervisor killed with SIGKILL leaves, with a stranger now on its port.
+    const impostor = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const heard: string[] = [];
+    (async () => {
+      for await (const conn of impostor) {
+        (async () => {
+          const buf = new Uint8Array(65536);
+          for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+            heard.push(new TextDecoder().decode(buf.subarray(0, n)));
+            await conn.write(new TextEncoder().encode('{"codex_swarm_proof":"guess"}\n'));
+          }
+        })().catch(() => {});
+      }
+    })().catch(() => {});
+    await Deno.mkdir(world.supervisorDir, { recursive: true, mode: 0o700 });
+    const port = (impostor.addr as Deno.NetAddr).port;
+    await Deno.writeTextFile(
+      `${world.supervisorDir}/info.json`,
+      JSON.stringify({ pid: 1, version: "0.1.0", started_at: "", socket: "", port, unix: null }),
+    );
+    await Deno.writeTextFile(`${world.supervisorDir}/token`, "old-token", { mode: 0o600 });
+    await using h = await startServer(world, { env: { SWARM_SECRET_MARK: "do-not-leak" } });
+    const info = await serverInfo(h);
+    assert.notEqual(world.supervisorInfo()?.port, port, "a real supervisor was started");
+    assert.ok(info.supervisor.pid > 1);
+    assert.ok(heard.length > 0, "the front-end tried the port");
+    assert.ok(!heard.join("").includes("do-not-leak"), heard.join(""));
+    assert.ok(!heard.join("").includes("old-token"), "not even the token");
+    impostor.close();
+  },
+);

@@ -17,7 +17,14 @@
 
 import type { ServerConfig } from "../cli.ts";
 import type { Logger } from "../log.ts";
-import { type Hello, HELLO_PROTOCOL, type HelloReply } from "./hello.ts";
+import {
+  type Challenge,
+  type Hello,
+  HELLO_PROTOCOL,
+  type HelloReply,
+  type Proof,
+  proofOf,
+} from "./hello.ts";
 import { spawnSupervisor } from "./launch.ts";
 import { LineSplitter } from "./lines.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
@@ -27,6 +34,8 @@ import { type SupervisorPaths, supervisorPaths, unixSocketProblem } from "./path
 const START_TIMEOUT_MS = 30_000;
 /** How long a front-end waits for another front-end that is starting the supervisor. */
 const LOCK_TIMEOUT_MS = 45_000;
+/** How long the process on the loopback port may take to prove it is the supervisor. */
+const PROOF_TIMEOUT_MS = 3_000;
 /** How long a supervisor may take to answer the hello. */
 const HELLO_TIMEOUT_MS = 10_000;
 
@@ -105,26 +114,45 @@ async function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshak
       // Closed already.
     }
   };
-  try {
-    const line = JSON.stringify(dialed.token ? { ...hello, token: dialed.token } : hello);
-    await write(encoder.encode(line + "\n"));
-    const lines: string[] = [];
+  const lines: string[] = [];
+  /** The next line from the supervisor, or why there is none. */
+  const nextLine = async (ms = HELLO_TIMEOUT_MS): Promise<string | "timeout" | "closed"> => {
     const read = (async () => {
       while (lines.length === 0) {
         const { value, done } = await reader.next();
-        if (done) return false;
+        if (done) return "closed" as const;
         lines.push(...split.push(value));
       }
-      return true;
+      return lines.shift()!;
     })();
-    const got = await Promise.race([read, delay(HELLO_TIMEOUT_MS)]);
-    if (got !== true) {
-      drop();
-      return got === "timeout"
-        ? { kind: "refused", error: `The supervisor at ${paths.dir} did not answer the hello` }
-        : { kind: "absent", why: "the supervisor closed the connection" };
+    return await Promise.race([read, delay(ms)]);
+  };
+  const noAnswer = (got: "timeout" | "closed"): Handshake => {
+    drop();
+    return got === "timeout"
+      ? { kind: "refused", error: `The supervisor at ${paths.dir} did not answer the hello` }
+      : { kind: "absent", why: "the supervisor closed the connection" };
+  };
+  try {
+    if (dialed.token) {
+      // Whoever listens on the port must prove it knows the token before it hears the hello.
+      const nonce = crypto.randomUUID();
+      const challenge: Challenge = { codex_swarm_challenge: nonce };
+      await write(encoder.encode(JSON.stringify(challenge) + "\n"));
+      const got = await nextLine(PROOF_TIMEOUT_MS);
+      const proof = got === "timeout" || got === "closed"
+        ? undefined
+        : (JSON.parse(got) as Partial<Proof>).codex_swarm_proof;
+      if (proof === undefined || proof !== await proofOf(dialed.token, nonce)) {
+        drop();
+        return { kind: "absent", why: "the process on the port is not this supervisor" };
+      }
     }
-    const reply = JSON.parse(lines.shift()!) as HelloReply;
+    const line = JSON.stringify(dialed.token ? { ...hello, token: dialed.token } : hello);
+    await write(encoder.encode(line + "\n"));
+    const got = await nextLine();
+    if (got === "timeout" || got === "closed") return noAnswer(got);
+    const reply = JSON.parse(got) as HelloReply;
     if (!reply.ok) {
       drop();
       return reply.retiring ? { kind: "retiring", reply } : { kind: "refused", error: reply.error };

@@ -22,7 +22,15 @@ import { DetachedLauncher } from "../process.ts";
 import type { SupervisorInfo } from "../resources.ts";
 import { TaskStore } from "../task_store.ts";
 import { WorktreeManager } from "../worktree.ts";
-import { type Hello, type HelloReply, machineWideDifferences, parseHello } from "./hello.ts";
+import {
+  type Challenge,
+  type Hello,
+  type HelloReply,
+  machineWideDifferences,
+  parseHello,
+  type Proof,
+  proofOf,
+} from "./hello.ts";
 import { LineSplitter } from "./lines.ts";
 import { supervisorPaths, unixSocketProblem } from "./paths.ts";
 import { openSession } from "./session.ts";
@@ -59,6 +67,16 @@ function delay(ms: number): Promise<"timeout"> {
 function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The nonce of a challenge line, or null when the line is something else. */
+function readChallenge(line: string): string | null {
+  try {
+    const value = JSON.parse(line) as Partial<Challenge> | null;
+    return typeof value?.codex_swarm_challenge === "string" ? value.codex_swarm_challenge : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Reads the running supervisor's `info.json`, or null. */
@@ -273,6 +291,12 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
         for (const line of split.push(value)) {
           if (transport) {
             transport.receive(line);
+            continue;
+          }
+          const challenge = tcp ? readChallenge(line) : null;
+          if (challenge !== null) {
+            const proof: Proof = { codex_swarm_proof: await proofOf(token, challenge) };
+            await writer.write(encoder.encode(JSON.stringify(proof) + "\n"));
             continue;
           }
           clearTimeout(helloTimer);
