@@ -175,9 +175,13 @@ Deno.test(
     assert.equal(textOf(result), "MOCK-DONE still here");
     // The task that was running is the new supervisor's now, and it ends.
     const list = await h.client.callTool({ name: "codex_list", arguments: {} });
-    const tasks = (list.structuredContent as { tasks: Array<{ task_id: string; prompt?: string }> })
+    const tasks = (list.structuredContent as { tasks: Array<{ task_id: string; phase: string }> })
       .tasks;
     assert.equal(tasks.length, 2, JSON.stringify(tasks));
+    const adopted = tasks.find((t) => t.phase !== "completed")?.task_id ?? tasks[1]!.task_id;
+    const ended = await waitFor(h, adopted);
+    assert.equal(ended.phase, "completed");
+    assert.equal(ended.final_message, "MOCK-DONE in flight SLEEP=4000");
     assert.equal(supervisorsOf(world.taskDir).length, 1);
   },
 );

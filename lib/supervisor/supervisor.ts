@@ -16,10 +16,12 @@
  */
 
 import type { ServerConfig } from "../cli.ts";
+import type { Engine } from "../engine_api.ts";
 import { TaskEngine } from "../engine.ts";
 import type { Logger } from "../log.ts";
 import { DetachedLauncher } from "../process.ts";
 import type { SupervisorInfo } from "../resources.ts";
+import { isFinal } from "../task.ts";
 import { TaskStore } from "../task_store.ts";
 import { WorktreeManager } from "../worktree.ts";
 import {
@@ -58,7 +60,34 @@ export interface SupervisorOptions {
   log: Logger;
   /** The version it claims. */
   version: string;
+  /** Makes the engine (default {@link startTaskEngine}); the one place an engine is chosen. */
+  makeEngine?: EngineFactory;
 }
+
+/** An engine the supervisor can run: the tools' {@link Engine}, and a way to stop watching. */
+export type SupervisorEngine = Engine & { close(): void };
+
+/** Builds and initialises the engine of a supervisor. */
+export type EngineFactory = (parts: {
+  config: ServerConfig;
+  env: Record<string, string>;
+  log: Logger;
+  worktrees: WorktreeManager;
+}) => Promise<SupervisorEngine>;
+
+/** Today's engine: one `codex exec` per task. */
+export const startTaskEngine: EngineFactory = async ({ config, env, log, worktrees }) => {
+  const engine = new TaskEngine({
+    config,
+    launcher: new DetachedLauncher(),
+    store: new TaskStore(config.taskDir),
+    worktrees,
+    log,
+    env,
+  });
+  await engine.init();
+  return engine;
+};
 
 function delay(ms: number): Promise<"timeout"> {
   return new Promise((resolve) => setTimeout(() => resolve("timeout"), ms));
@@ -107,16 +136,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   }
 
   const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
-  const engine = new TaskEngine({
+  const engine = await (options.makeEngine ?? startTaskEngine)({
     config,
-    launcher: new DetachedLauncher(),
-    store: new TaskStore(config.taskDir),
-    worktrees,
-    log,
     env: options.env,
+    log,
+    worktrees,
   });
-  await engine.init();
-  const unfinished = () => engine.list(["queued", "starting", "running"]).length;
+  const unfinished = () => engine.list().filter((t) => !isFinal(t.meta.phase)).length;
 
   // Listen: always on a loopback port (with a token), and on the Unix socket where allowed.
   const unixProblem = unixSocketProblem(paths.socket, options.env);

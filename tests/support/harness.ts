@@ -14,6 +14,7 @@
  */
 
 import { SERVER_PERMISSIONS } from "../../.github/scripts/permissions.ts";
+import { DetachedLauncher } from "../../lib/process.ts";
 import { Client, ListRootsRequestSchema, StdioClientTransport } from "./sdk_client.ts";
 import { type FakeResponses, startFakeResponses, writeCodexHome } from "./fake_responses.ts";
 
@@ -45,6 +46,34 @@ export interface SupervisorInfoFile {
   socket: string;
   port: number;
   unix: string | null;
+}
+
+/**
+ * The Codex process groups of `taskDir`'s tasks that are still alive, killed (SIGKILL) before
+ * they are returned: a test must not leave any.
+ */
+export function killLeftoverCodex(taskDir: string): Array<{ task: string; pid: number }> {
+  const launcher = new DetachedLauncher();
+  const left: Array<{ task: string; pid: number }> = [];
+  let entries: Deno.DirEntry[] = [];
+  try {
+    entries = [...Deno.readDirSync(taskDir)];
+  } catch {
+    return left;
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory || entry.name.startsWith(".")) continue;
+    let pid: number | null = null;
+    try {
+      pid = JSON.parse(Deno.readTextFileSync(`${taskDir}/${entry.name}/meta.json`)).pid;
+    } catch {
+      continue;
+    }
+    if (pid === null || !launcher.groupAlive(pid)) continue;
+    launcher.killTree(pid, "SIGKILL");
+    left.push({ task: entry.name, pid });
+  }
+  return left;
 }
 
 /** The live supervisor processes of `taskDir`. */
@@ -118,10 +147,14 @@ export async function makeWorld(): Promise<World> {
     async [Symbol.asyncDispose]() {
       const left = supervisorsOf(taskDir).length;
       await stopSupervisor();
+      const codex = killLeftoverCodex(taskDir);
       await fake[Symbol.asyncDispose]();
       await Deno.remove(base, { recursive: true }).catch(() => {});
       await Deno.remove(codexHome, { recursive: true }).catch(() => {});
       if (left > 1) throw new Error(`${left} supervisors ran for one task directory`);
+      if (codex.length > 0) {
+        throw new Error(`The test left Codex running (killed now): ${JSON.stringify(codex)}`);
+      }
     },
   };
 }
