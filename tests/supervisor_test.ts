@@ -422,3 +422,15 @@ Deno.test(
     impostor.close();
   },
 );
+
+Deno.test("three front-ends started at once share the one supervisor they start", e2e, async () => {
+  await using world = await makeWorld();
+  const servers = await Promise.all([1, 2, 3].map(() => startServer(world)));
+  try {
+    const pids = new Set(await Promise.all(servers.map(async (h) => (await serverInfo(h)).pid)));
+    assert.equal(pids.size, 1, `one supervisor, not ${[...pids].join(", ")}`);
+    assert.equal(supervisorsOf(world.taskDir).length, 1);
+  } finally {
+    await Promise.all(servers.map((h) => h.stop()));
+  }
+});
