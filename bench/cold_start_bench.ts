@@ -58,16 +58,27 @@ if (import.meta.main) {
     CODEX_SWARM_IDLE_EXIT: "30",
   };
   const first = await coldStartMs(env); // starts the supervisor
+  // The floor: Deno starting an empty module, measured the same way, interleaved with the runs.
+  const empty = await Deno.makeTempFile({ suffix: ".ts" });
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await coldStartMs(env));
+  const bare: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    times.push(await coldStartMs(env));
+    const begin = performance.now();
+    await new Deno.Command(Deno.execPath(), { args: ["run", "--quiet", empty] }).output();
+    bare.push(performance.now() - begin);
+  }
+  bare.sort((a, b) => a - b);
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
   console.log(
     `front-end cold start to the initialize answer, supervisor running (${runs} runs): ` +
       `median ${at(0.5).toFixed(0)} ms, p90 ${at(0.9).toFixed(0)} ms, max ${
         at(1).toFixed(0)
-      } ms; first (starting the supervisor) ${first.toFixed(0)} ms`,
+      } ms; first (starting the supervisor) ${first.toFixed(0)} ms; bare \`deno run\` of an ` +
+      `empty module: median ${bare[Math.floor(bare.length / 2)]!.toFixed(0)} ms`,
   );
+  await Deno.remove(empty);
   const info = JSON.parse(await Deno.readTextFile(`${base}/tasks/.supervisor/info.json`));
   Deno.kill(info.pid, "SIGTERM");
   await new Promise((r) => setTimeout(r, 500));

@@ -17,6 +17,7 @@ function line(value: unknown): string {
 /** A launcher whose "Codex" is scripted by the prompt: `ok`, `hang`, `crash`, `missing-binary`. */
 class FakeLauncher implements ProcessLauncher {
   spawned: string[] = [];
+  requests: SpawnRequest[] = [];
   signals: Array<[number, string]> = [];
   #exits = new Map<number, (status: ExitStatus) => void>();
   #alive = new Set<number>();
@@ -26,6 +27,7 @@ class FakeLauncher implements ProcessLauncher {
     const prompt = request.args.at(-1)!;
     if (prompt === "missing-binary") throw new SpawnError(request.bin, "ENOENT");
     this.spawned.push(prompt);
+    this.requests.push(request);
     const pid = this.#nextPid++;
     this.#alive.add(pid);
     const exited = new Promise<ExitStatus>((resolve) => this.#exits.set(pid, resolve));
@@ -302,5 +304,36 @@ Deno.test("engine: unknown events and malformed lines are kept and counted, not 
   assert.equal(task.run.unknownEvents, 2);
   assert.equal(task.run.malformedLines, 1);
   assert.ok(task.run.lastUnknown !== null);
+  engine.close();
+});
+
+Deno.test("engine: a task runs with its session's cwd, environment, defaults and time limit", async () => {
+  const launcher = new FakeLauncher();
+  const { engine, dir, session } = await makeEngine(launcher);
+  const other = await Deno.realPath(await Deno.makeTempDir());
+  const second: Session = {
+    id: "s-other",
+    defaults: {
+      overrides: [{ key: "model", value: '"m-two"' }],
+      skipGitRepoCheck: false,
+      ephemeral: true,
+    },
+    taskTimeoutS: 600,
+    cwd: other,
+    env: { MARK: "two" },
+  };
+  const one = await engine.start({ prompt: "ok-one" }, { ...session, env: { MARK: "one" } });
+  const two = await engine.start({ prompt: "ok-two" }, second);
+  await engine.wait([one.meta.id, two.meta.id], { mode: "all", timeoutMs: 5000 });
+  const [a, b] = launcher.requests;
+  assert.deepEqual([a!.env, b!.env], [{ MARK: "one" }, { MARK: "two" }]);
+  assert.deepEqual([a!.cwd, b!.cwd], [await Deno.realPath(dir), other]);
+  assert.ok(a!.args.includes("--skip-git-repo-check") && !a!.args.includes("--ephemeral"));
+  assert.ok(
+    b!.args.includes('--config=model="m-two"') && b!.args.includes("--ephemeral"),
+    b!.args.join(" "),
+  );
+  assert.equal(engine.get(one.meta.id)!.meta.deadline, null, "session one has no time limit");
+  assert.notEqual(engine.get(two.meta.id)!.meta.deadline, null, "session two's limit applies");
   engine.close();
 });

@@ -96,21 +96,40 @@ Deno.test(
   },
 );
 
-Deno.test("a client's first MCP root is where its tasks run", e2e, async () => {
-  await using world = await makeWorld();
-  const root = await tempDir("client-root-");
-  await using h = await startServer(world, { roots: [root], args: ["--skip-git-repo-check"] });
-  const result = await h.client.callTool(
-    {
-      name: "codex",
-      arguments: { prompt: "roots RUN=pwd" },
-    },
-    undefined,
-    { timeout: 120_000 },
-  );
-  assert.match(textOf(result), new RegExp(`${root}\\b`), textOf(result));
-  await Deno.remove(root, { recursive: true });
-});
+Deno.test(
+  "a client's first MCP root is where its tasks run, also after roots/list_changed",
+  e2e,
+  async () => {
+    await using world = await makeWorld();
+    const root = await tempDir("client-root-");
+    const roots = [root];
+    await using h = await startServer(world, { roots, args: ["--skip-git-repo-check"] });
+    const result = await h.client.callTool(
+      {
+        name: "codex",
+        arguments: { prompt: "roots RUN=pwd" },
+      },
+      undefined,
+      { timeout: 120_000 },
+    );
+    assert.match(textOf(result), new RegExp(`${root}\\b`), textOf(result));
+    // The client's roots change: the next task runs in the new first root.
+    const next = await tempDir("client-root-next-");
+    roots.unshift(next);
+    await h.client.sendRootsListChanged();
+    const again = await h.client.callTool(
+      {
+        name: "codex",
+        arguments: { prompt: "roots again RUN=pwd" },
+      },
+      undefined,
+      { timeout: 120_000 },
+    );
+    assert.match(textOf(again), new RegExp(`${next}\\b`), "the task ran in the new first root");
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(next, { recursive: true });
+  },
+);
 
 Deno.test(
   "a client killed with SIGKILL mid-task: a new client collects the result",
@@ -156,9 +175,13 @@ Deno.test(
     assert.equal(textOf(result), "MOCK-DONE still here");
     // The task that was running is the new supervisor's now, and it ends.
     const list = await h.client.callTool({ name: "codex_list", arguments: {} });
-    const tasks = (list.structuredContent as { tasks: Array<{ task_id: string; prompt?: string }> })
+    const tasks = (list.structuredContent as { tasks: Array<{ task_id: string; phase: string }> })
       .tasks;
     assert.equal(tasks.length, 2, JSON.stringify(tasks));
+    const adopted = tasks.find((t) => t.phase !== "completed")?.task_id ?? tasks[1]!.task_id;
+    const ended = await waitFor(h, adopted);
+    assert.equal(ended.phase, "completed");
+    assert.equal(ended.final_message, "MOCK-DONE in flight SLEEP=4000");
     assert.equal(supervisorsOf(world.taskDir).length, 1);
   },
 );
@@ -309,7 +332,7 @@ async function rawHello(port: number, token: string): Promise<Record<string, unk
 }
 
 Deno.test(
-  "front-end: cold start to the initialize answer, and exit when stdin closes",
+  "front-end: cold start to the initialize answer; it exits when stdin closes and on SIGTERM",
   e2e,
   async () => {
     await using world: World = await makeWorld();
@@ -332,5 +355,82 @@ Deno.test(
     const status = await child.status;
     console.log(`front-end exit after stdin closed: ${Date.now() - begin} ms`);
     assert.equal(status.code, 0);
+    // So does SIGTERM, with stdin still open.
+    const held = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", ...serverPermissions(world), `${ROOT}main.ts`],
+      env: world.env,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const writer = held.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "t", version: "0" },
+        },
+      }) + "\n",
+    ));
+    const reader = held.stdout.getReader();
+    await reader.read(); // connected and answered
+    held.kill("SIGTERM");
+    assert.equal((await held.status).code, 0);
+    reader.releaseLock();
+    await held.stdout.cancel();
+    await writer.close().catch(() => {});
   },
 );
+
+Deno.test(
+  "a process on a dead supervisor's port never hears the hello: it cannot prove the token",
+  e2e,
+  async () => {
+    await using world = await makeWorld();
+    // What a supervisor killed with SIGKILL leaves, with a stranger now on its port.
+    const impostor = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const heard: string[] = [];
+    (async () => {
+      for await (const conn of impostor) {
+        (async () => {
+          const buf = new Uint8Array(65536);
+          for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+            heard.push(new TextDecoder().decode(buf.subarray(0, n)));
+            await conn.write(new TextEncoder().encode('{"codex_swarm_proof":"guess"}\n'));
+          }
+        })().catch(() => {});
+      }
+    })().catch(() => {});
+    await Deno.mkdir(world.supervisorDir, { recursive: true, mode: 0o700 });
+    const port = (impostor.addr as Deno.NetAddr).port;
+    await Deno.writeTextFile(
+      `${world.supervisorDir}/info.json`,
+      JSON.stringify({ pid: 1, version: "0.1.0", started_at: "", socket: "", port, unix: null }),
+    );
+    await Deno.writeTextFile(`${world.supervisorDir}/token`, "old-token", { mode: 0o600 });
+    await using h = await startServer(world, { env: { SWARM_SECRET_MARK: "do-not-leak" } });
+    const info = await serverInfo(h);
+    assert.notEqual(world.supervisorInfo()?.port, port, "a real supervisor was started");
+    assert.ok(info.supervisor.pid > 1);
+    assert.ok(heard.length > 0, "the front-end tried the port");
+    assert.ok(!heard.join("").includes("do-not-leak"), heard.join(""));
+    assert.ok(!heard.join("").includes("old-token"), "not even the token");
+    impostor.close();
+  },
+);
+
+Deno.test("three front-ends started at once share the one supervisor they start", e2e, async () => {
+  await using world = await makeWorld();
+  const servers = await Promise.all([1, 2, 3].map(() => startServer(world)));
+  try {
+    const pids = new Set(await Promise.all(servers.map(async (h) => (await serverInfo(h)).pid)));
+    assert.equal(pids.size, 1, `one supervisor, not ${[...pids].join(", ")}`);
+    assert.equal(supervisorsOf(world.taskDir).length, 1);
+  } finally {
+    await Promise.all(servers.map((h) => h.stop()));
+  }
+});

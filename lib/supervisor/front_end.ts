@@ -17,15 +17,25 @@
 
 import type { ServerConfig } from "../cli.ts";
 import type { Logger } from "../log.ts";
-import { type Hello, HELLO_PROTOCOL, type HelloReply } from "./hello.ts";
+import {
+  type Challenge,
+  type Hello,
+  HELLO_PROTOCOL,
+  type HelloReply,
+  type Proof,
+  proofOf,
+} from "./hello.ts";
 import { spawnSupervisor } from "./launch.ts";
 import { LineSplitter } from "./lines.ts";
+import { chunks, orderedWriter } from "./raw_io.ts";
 import { type SupervisorPaths, supervisorPaths, unixSocketProblem } from "./paths.ts";
 
 /** How long a front-end waits for a supervisor it started to answer. */
 const START_TIMEOUT_MS = 30_000;
 /** How long a front-end waits for another front-end that is starting the supervisor. */
 const LOCK_TIMEOUT_MS = 45_000;
+/** How long the process on the loopback port may take to prove it is the supervisor. */
+const PROOF_TIMEOUT_MS = 3_000;
 /** How long a supervisor may take to answer the hello. */
 const HELLO_TIMEOUT_MS = 10_000;
 
@@ -41,8 +51,10 @@ export interface FrontEndOptions {
 /** A connection to a supervisor that accepted the hello. */
 interface Link {
   conn: Deno.Conn;
-  reader: ReadableStreamDefaultReader<Uint8Array>;
-  writer: WritableStreamDefaultWriter<Uint8Array>;
+  /** Reads the rest of the connection (after the reply). */
+  reader: AsyncGenerator<Uint8Array>;
+  /** Writes to the connection, in order. */
+  write: (bytes: Uint8Array) => Promise<void>;
   split: LineSplitter;
   /** Lines read after the reply. */
   early: string[];
@@ -92,8 +104,8 @@ async function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshak
   const dialed = await dial(paths, hello.env);
   if (!dialed) return { kind: "absent", why: "nothing listens" };
   const { conn } = dialed;
-  const reader = conn.readable.getReader();
-  const writer = conn.writable.getWriter();
+  const reader = chunks(conn);
+  const write = orderedWriter(conn);
   const split = new LineSplitter();
   const drop = () => {
     try {
@@ -102,31 +114,50 @@ async function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshak
       // Closed already.
     }
   };
-  try {
-    const line = JSON.stringify(dialed.token ? { ...hello, token: dialed.token } : hello);
-    await writer.write(encoder.encode(line + "\n"));
-    const lines: string[] = [];
+  const lines: string[] = [];
+  /** The next line from the supervisor, or why there is none. */
+  const nextLine = async (ms = HELLO_TIMEOUT_MS): Promise<string | "timeout" | "closed"> => {
     const read = (async () => {
       while (lines.length === 0) {
-        const { value, done } = await reader.read();
-        if (done) return false;
+        const { value, done } = await reader.next();
+        if (done) return "closed" as const;
         lines.push(...split.push(value));
       }
-      return true;
+      return lines.shift()!;
     })();
-    const got = await Promise.race([read, delay(HELLO_TIMEOUT_MS)]);
-    if (got !== true) {
-      drop();
-      return got === "timeout"
-        ? { kind: "refused", error: `The supervisor at ${paths.dir} did not answer the hello` }
-        : { kind: "absent", why: "the supervisor closed the connection" };
+    return await Promise.race([read, delay(ms)]);
+  };
+  const noAnswer = (got: "timeout" | "closed"): Handshake => {
+    drop();
+    return got === "timeout"
+      ? { kind: "refused", error: `The supervisor at ${paths.dir} did not answer the hello` }
+      : { kind: "absent", why: "the supervisor closed the connection" };
+  };
+  try {
+    if (dialed.token) {
+      // Whoever listens on the port must prove it knows the token before it hears the hello.
+      const nonce = crypto.randomUUID();
+      const challenge: Challenge = { codex_swarm_challenge: nonce };
+      await write(encoder.encode(JSON.stringify(challenge) + "\n"));
+      const got = await nextLine(PROOF_TIMEOUT_MS);
+      const proof = got === "timeout" || got === "closed"
+        ? undefined
+        : (JSON.parse(got) as Partial<Proof>).codex_swarm_proof;
+      if (proof === undefined || proof !== await proofOf(dialed.token, nonce)) {
+        drop();
+        return { kind: "absent", why: "the process on the port is not this supervisor" };
+      }
     }
-    const reply = JSON.parse(lines.shift()!) as HelloReply;
+    const line = JSON.stringify(dialed.token ? { ...hello, token: dialed.token } : hello);
+    await write(encoder.encode(line + "\n"));
+    const got = await nextLine();
+    if (got === "timeout" || got === "closed") return noAnswer(got);
+    const reply = JSON.parse(got) as HelloReply;
     if (!reply.ok) {
       drop();
       return reply.retiring ? { kind: "retiring", reply } : { kind: "refused", error: reply.error };
     }
-    return { kind: "ok", link: { conn, reader, writer, split, early: lines, reply } };
+    return { kind: "ok", link: { conn, reader, write, split, early: lines, reply } };
   } catch (error) {
     drop();
     return { kind: "absent", why: error instanceof Error ? error.message : String(error) };
@@ -163,31 +194,30 @@ export async function connectOrStart(options: FrontEndOptions, hello: Hello): Pr
     let again = await handshake(paths, hello);
     if (again.kind === "ok") return again.link;
     if (again.kind === "refused") throw new Error(again.error);
-    if (again.kind === "retiring") log.info(again.reply.ok ? "" : again.reply.error);
+    if (again.kind === "retiring" && !again.reply.ok) log.info(again.reply.error);
     const child = spawnSupervisor(config, options.env, paths.dir, {
       unixSocket: unixSocketProblem(paths.socket, options.env) === null ? paths.socket : null,
     });
     log.info(`Started a supervisor (pid ${child.pid}) for ${config.taskDir}`);
-    let exited: Deno.CommandStatus | null = null;
-    child.status.then((status) => (exited = status)).catch(() => {});
+    let exitCode: number | null = null;
+    child.status.then((status) => (exitCode = status.code)).catch(() => {});
+    const seeLog = `see the log ${config.logFile ?? "(none: set --log-file)"}`;
     const end = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < end) {
       await delay(40);
       again = await handshake(paths, hello);
       if (again.kind === "ok") return again.link;
       if (again.kind === "refused") throw new Error(again.error);
-      if (exited !== null && again.kind === "absent") {
+      if (exitCode !== null && again.kind === "absent") {
         throw new Error(
-          `Cannot start the supervisor: it exited with code ${
-            (exited as Deno.CommandStatus).code
-          }` +
-            ` before it listened (see the log ${config.logFile ?? "(none: set --log-file)"})`,
+          `Cannot start the supervisor: it exited with code ${exitCode} before it listened ` +
+            `(${seeLog})`,
         );
       }
     }
     throw new Error(
-      `Cannot start the supervisor: it did not listen within ${START_TIMEOUT_MS / 1000} s (see ` +
-        `the log ${config.logFile ?? "(none: set --log-file)"})`,
+      `Cannot start the supervisor: it did not listen within ${START_TIMEOUT_MS / 1000} s ` +
+        `(${seeLog})`,
     );
   });
 }
@@ -219,8 +249,8 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
     config: options.config,
   };
   const finished = Promise.withResolvers<number>();
-  const stdout = Deno.stdout.writable.getWriter();
-  const toClient = (line: string) => stdout.write(encoder.encode(line + "\n")).catch(() => {});
+  const stdout = orderedWriter(Deno.stdout);
+  const toClient = (line: string) => stdout(encoder.encode(line + "\n")).catch(() => {});
 
   let link: Link | null = null;
   let initialize: string | null = null;
@@ -234,7 +264,7 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
   let queue: string[] = [];
 
   const toSupervisor = (line: string) => {
-    if (link) link.writer.write(encoder.encode(line + "\n")).catch(() => {});
+    if (link) link.write(encoder.encode(line + "\n")).catch(() => {});
     else queue.push(line);
   };
 
@@ -256,9 +286,8 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
     if (replay && initialize) {
       const init = JSON.parse(initialize);
       replayId = `codex-swarm-replay-${++replays}`;
-      next.writer.write(encoder.encode(JSON.stringify({ ...init, id: replayId }) + "\n"))
-        .catch(() => {});
-      if (initialized) next.writer.write(encoder.encode(initialized + "\n")).catch(() => {});
+      next.write(encoder.encode(JSON.stringify({ ...init, id: replayId }) + "\n")).catch(() => {});
+      if (initialized) next.write(encoder.encode(initialized + "\n")).catch(() => {});
     }
     const waiting = queue;
     queue = [];
@@ -303,10 +332,8 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
   const pump = async (current: Link) => {
     let why = "its connection closed";
     try {
-      while (true) {
-        const { value, done } = await current.reader.read();
-        if (done) break;
-        for (const line of current.split.push(value)) fromSupervisor(line);
+      for await (const chunk of current.reader) {
+        for (const line of current.split.push(chunk)) fromSupervisor(line);
       }
     } catch (error) {
       why = error instanceof Error ? error.message : String(error);
@@ -354,7 +381,7 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
   (async () => {
     const split = new LineSplitter();
     try {
-      for await (const chunk of Deno.stdin.readable) {
+      for await (const chunk of chunks(Deno.stdin)) {
         for (const line of split.push(chunk)) fromClient(line);
       }
       if (split.rest().trim() !== "") fromClient(split.rest());
@@ -370,7 +397,7 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
   const last = link as Link | null;
   if (last) {
     // Let what was written reach the supervisor, then go.
-    await Promise.race([last.writer.ready, delay(200)]);
+    await Promise.race([last.write(new Uint8Array()), delay(200)]);
     try {
       last.conn.close();
     } catch {

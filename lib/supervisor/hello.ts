@@ -5,6 +5,10 @@
  * directory, environment and parsed settings: the session flags apply to the tasks its client
  * starts; the machine-wide ones are compared with the supervisor's.
  *
+ * Over the loopback port, where any process could be listening on a port a dead supervisor left
+ * in `info.json`, the front-end first sends a {@link Challenge} and sends its hello (with its
+ * environment) only once the answer proves the peer knows the token.
+ *
  * @example
  * ```ts
  * const line = JSON.stringify(makeHello({ version: "0.1.0", config, cwd: Deno.cwd(), env: {} }));
@@ -17,7 +21,26 @@ import type { ServerConfig } from "../cli.ts";
 /** Bumped when the hello or its answer change incompatibly. */
 export const HELLO_PROTOCOL = 1;
 
-/** What a front-end says first. */
+/** The front-end's first line over the loopback port: a random nonce. */
+export interface Challenge {
+  codex_swarm_challenge: string;
+}
+
+/** The supervisor's answer: SHA-256 of `token:nonce`, hex. */
+export interface Proof {
+  codex_swarm_proof: string;
+}
+
+/** The proof that the peer knows `token`, for `nonce`. */
+export async function proofOf(token: string, nonce: string): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(`${token}:${nonce}`),
+  );
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** What a front-end says first (after the challenge, over the loopback port). */
 export interface Hello {
   codex_swarm_hello: typeof HELLO_PROTOCOL;
   /** The front-end's program version. */

@@ -69,7 +69,9 @@ export function openSession(parts: SessionParts): OpenSession {
     cwd: hello.cwd,
     env: hello.env,
   };
-  const rootsReady = Promise.withResolvers<void>();
+  // Settles once the session knows its roots: after `initialized`, and again after each change.
+  const initialized = Promise.withResolvers<void>();
+  let rootsKnown: Promise<void> = initialized.promise;
   const server = createServer({
     engine: parts.engine,
     worktrees: parts.worktrees,
@@ -88,7 +90,7 @@ export function openSession(parts: SessionParts): OpenSession {
     session: async () => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        rootsReady.promise,
+        rootsKnown,
         new Promise((resolve) => (timer = setTimeout(resolve, ROOTS_WAIT_MS))),
       ]);
       clearTimeout(timer);
@@ -110,18 +112,16 @@ export function openSession(parts: SessionParts): OpenSession {
       log.debug(`Session ${session.id} runs tasks in ${session.cwd}`, { roots: roots.length });
     } catch (error) {
       log.warning(`Cannot list the roots of session ${session.id}: ${error}`);
-    } finally {
-      rootsReady.resolve();
     }
   };
   const attachLog = server.server.oninitialized;
   server.server.oninitialized = () => {
     attachLog?.();
-    if (server.server.getClientCapabilities()?.roots) askRoots();
-    else rootsReady.resolve();
+    if (server.server.getClientCapabilities()?.roots) askRoots().then(initialized.resolve);
+    else initialized.resolve();
   };
   server.server.setNotificationHandler(types.RootsListChangedNotificationSchema, () => {
-    askRoots();
+    rootsKnown = askRoots();
   });
   return {
     session,

@@ -16,12 +16,22 @@
  */
 
 import type { ServerConfig } from "../cli.ts";
+import type { Engine } from "../engine_api.ts";
 import { AppServerEngine } from "../tasks/app_engine.ts";
 import type { Logger } from "../log.ts";
 import type { SupervisorInfo } from "../resources.ts";
+import { isFinal } from "../task.ts";
 import { TaskStore } from "../task_store.ts";
 import { WorktreeManager } from "../worktree.ts";
-import { type Hello, type HelloReply, machineWideDifferences, parseHello } from "./hello.ts";
+import {
+  type Challenge,
+  type Hello,
+  type HelloReply,
+  machineWideDifferences,
+  parseHello,
+  type Proof,
+  proofOf,
+} from "./hello.ts";
 import { LineSplitter } from "./lines.ts";
 import { supervisorPaths, unixSocketProblem } from "./paths.ts";
 import { openSession } from "./session.ts";
@@ -49,7 +59,40 @@ export interface SupervisorOptions {
   log: Logger;
   /** The version it claims. */
   version: string;
+  /** Makes the engine (default {@link startAppServerEngine}); the one place an engine is chosen. */
+  makeEngine?: EngineFactory;
 }
+
+/** An engine the supervisor can run: the tools' {@link Engine}, stopped by disposing it. */
+export type SupervisorEngine = Engine & AsyncDisposable;
+
+/** Builds and initialises the engine of a supervisor. */
+export type EngineFactory = (parts: {
+  config: ServerConfig;
+  env: Record<string, string>;
+  log: Logger;
+  worktrees: WorktreeManager;
+}) => Promise<SupervisorEngine>;
+
+/** The engine: every task a turn of a `codex app-server` thread. */
+export const startAppServerEngine: EngineFactory = async ({ config, env, log, worktrees }) => {
+  const engine = new AppServerEngine({
+    config,
+    store: new TaskStore(config.taskDir),
+    worktrees,
+    log,
+    // Queued tasks of codex-swarm 0.1 kept no session: they run with the supervisor's.
+    fallbackSession: {
+      id: "supervisor",
+      defaults: config.defaults,
+      taskTimeoutS: config.taskTimeoutS,
+      cwd: Deno.cwd(),
+      env,
+    },
+  });
+  await engine.init();
+  return engine;
+};
 
 function delay(ms: number): Promise<"timeout"> {
   return new Promise((resolve) => setTimeout(() => resolve("timeout"), ms));
@@ -58,6 +101,16 @@ function delay(ms: number): Promise<"timeout"> {
 function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The nonce of a challenge line, or null when the line is something else. */
+function readChallenge(line: string): string | null {
+  try {
+    const value = JSON.parse(line) as Partial<Challenge> | null;
+    return typeof value?.codex_swarm_challenge === "string" ? value.codex_swarm_challenge : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Reads the running supervisor's `info.json`, or null. */
@@ -88,22 +141,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   }
 
   const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
-  const engine = new AppServerEngine({
+  const engine = await (options.makeEngine ?? startAppServerEngine)({
     config,
-    store: new TaskStore(config.taskDir),
-    worktrees,
+    env: options.env,
     log,
-    // Queued tasks of codex-swarm 0.1 kept no session: they run with the supervisor's.
-    fallbackSession: {
-      id: "supervisor",
-      defaults: config.defaults,
-      taskTimeoutS: config.taskTimeoutS,
-      cwd: Deno.cwd(),
-      env: options.env,
-    },
+    worktrees,
   });
-  await engine.init();
-  const unfinished = () => engine.unfinishedCount();
+  const unfinished = () => engine.list().filter((t) => !isFinal(t.meta.phase)).length;
 
   // Listen: always on a loopback port (with a token), and on the Unix socket where allowed.
   const unixProblem = unixSocketProblem(paths.socket, options.env);
@@ -184,7 +228,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       }
     }
     // The app-servers stop with the engine; their threads stay resumable.
-    engine[Symbol.asyncDispose]().catch((error) => log.error(`Cannot stop the engine: ${error}`))
+    Promise.resolve(engine[Symbol.asyncDispose]())
+      .catch((error: unknown) => log.error(`Cannot stop the engine: ${error}`))
       .finally(() => {
         lifeLock.close();
         done.resolve();
@@ -281,6 +326,12 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
         for (const line of split.push(value)) {
           if (transport) {
             transport.receive(line);
+            continue;
+          }
+          const challenge = tcp ? readChallenge(line) : null;
+          if (challenge !== null) {
+            const proof: Proof = { codex_swarm_proof: await proofOf(token, challenge) };
+            await writer.write(encoder.encode(JSON.stringify(proof) + "\n"));
             continue;
           }
           clearTimeout(helloTimer);

@@ -52,6 +52,43 @@ export interface SupervisorInfoFile {
   unix: string | null;
 }
 
+/** Every live process below `pids` (children, their children...), from `ps`. */
+export function descendantsOf(pids: number[]): number[] {
+  const out = new Deno.Command("ps", {
+    args: ["-A", "-o", "pid=,ppid=,stat="],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).outputSync();
+  const children = new Map<number, number[]>();
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\S+)/.exec(line);
+    if (!m || m[3]!.startsWith("Z")) continue;
+    const list = children.get(Number(m[2])) ?? [];
+    list.push(Number(m[1]));
+    children.set(Number(m[2]), list);
+  }
+  const found: number[] = [];
+  const walk = (pid: number) => {
+    for (const child of children.get(pid) ?? []) {
+      found.push(child);
+      walk(child);
+    }
+  };
+  pids.forEach(walk);
+  return found;
+}
+
+/** Whether a process exists. */
+function alive(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The live supervisor processes of `taskDir`. */
 export function supervisorsOf(taskDir: string): Array<{ pid: number; cmdline: string }> {
   return processesMatching(`supervisor --task-dir ${taskDir} `);
@@ -97,7 +134,10 @@ export async function makeWorld(): Promise<World> {
       return null;
     }
   };
+  /** What the supervisors started (app-servers, their commands), as they stop. */
+  const started = new Set<number>();
   const stopSupervisor = async () => {
+    for (const pid of descendantsOf(supervisorsOf(taskDir).map((p) => p.pid))) started.add(pid);
     for (const signal of ["SIGTERM", "SIGKILL"] as const) {
       for (const p of supervisorsOf(taskDir)) {
         try {
@@ -123,10 +163,23 @@ export async function makeWorld(): Promise<World> {
     async [Symbol.asyncDispose]() {
       const left = supervisorsOf(taskDir).length;
       await stopSupervisor();
+      // An app-server exits within a second or two of its supervisor; nothing may stay after.
+      await eventually(() => [...started].every((pid) => !alive(pid)), 5000);
+      const codex = [...started].filter(alive);
+      for (const pid of codex) {
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch {
+          // Gone meanwhile.
+        }
+      }
       await fake[Symbol.asyncDispose]();
       await Deno.remove(base, { recursive: true }).catch(() => {});
       await Deno.remove(codexHome, { recursive: true }).catch(() => {});
       if (left > 1) throw new Error(`${left} supervisors ran for one task directory`);
+      if (codex.length > 0) {
+        throw new Error(`The test left Codex running (killed now): ${JSON.stringify(codex)}`);
+      }
     },
   };
 }

@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { parseCli } from "../cli.ts";
+import { isCompiled, selfCommand, supervisorArgs } from "./launch.ts";
+
+Deno.test("the supervisor gets the starting front-end's settings spelled out", () => {
+  const parsed = parseCli(
+    ["--max-parallel", "2", "-c", 'model="m"', "--ephemeral", "--log-file", "none"],
+    { HOME: "/home/u" },
+    { os: "linux", cwd: "/w" },
+  );
+  if (parsed.kind !== "run") throw new Error("unreachable");
+  const args = supervisorArgs(parsed.config);
+  assert.deepEqual(args.slice(0, 3), ["supervisor", "--task-dir", parsed.config.taskDir]);
+  assert.ok(args.join(" ").includes("--max-parallel 2"));
+  assert.ok(args.join(" ").includes('-c model="m"'));
+  assert.ok(args.includes("--ephemeral") && !args.includes("--skip-git-repo-check"));
+  assert.ok(args.join(" ").includes("--log-file none"));
+  // Parsing them again gives the same settings.
+  const again = parseCli(args.slice(1), {}, { os: "linux", cwd: "/elsewhere" });
+  assert.deepEqual(again.kind === "run" ? again.config : null, parsed.config);
+});
+
+Deno.test("under deno run the supervisor is this module again, with the permissions", () => {
+  assert.equal(isCompiled("/usr/bin/deno"), false);
+  assert.equal(isCompiled("C:\\deno\\deno.exe"), false);
+  assert.equal(isCompiled("/usr/local/bin/codex-swarm"), true);
+  const { args } = selfCommand(["supervisor"], "/s/sock");
+  assert.ok(args.includes("--allow-run"));
+  assert.ok(args.includes("--allow-net=127.0.0.1,unix:/s/sock"), args.join(" "));
+  assert.deepEqual(args.slice(-2), [Deno.mainModule, "supervisor"]);
+});
