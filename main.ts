@@ -13,6 +13,7 @@
 
 import process from "node:process";
 import { parseCli, VERSION } from "./lib/cli.ts";
+import { codexEnvFor } from "./lib/client_env.ts";
 import { TaskEngine } from "./lib/engine.ts";
 import { Logger } from "./lib/log.ts";
 import { DetachedLauncher } from "./lib/process.ts";
@@ -47,13 +48,17 @@ export async function main(args: string[]): Promise<number> {
   const { config } = parsed;
   const log = new Logger({ level: config.logLevel, file: config.logFile });
   const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
+  // The client's own secrets (ANTHROPIC_API_KEY, tokens) stay here; what Codex needs goes on.
+  const codexEnv = codexEnvFor(Deno.env.toObject(), config.policy.passEnv);
+  log.debug("Environment for Codex", { dropped: codexEnv.dropped });
   const engine = new TaskEngine({
     config,
     launcher: new DetachedLauncher(),
     store: new TaskStore(config.taskDir),
     worktrees,
     log,
-    env: Deno.env.toObject(),
+    env: codexEnv.env,
+    policy: config.policy,
   });
   // A bug in one task's handling must not take the server (and every other task's client) down.
   globalThis.addEventListener("unhandledrejection", (event) => {

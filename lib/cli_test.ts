@@ -12,6 +12,7 @@ import {
   VERSION,
 } from "./cli.ts";
 import { throwsWith } from "../tests/support/assert.ts";
+import { Policy } from "./policy.ts";
 
 const LINUX: Platform = { os: "linux", cwd: "/cwd" };
 const WINDOWS: Platform = { os: "windows", cwd: "C:\\cwd" };
@@ -39,6 +40,7 @@ Deno.test("with no flags every setting has its default", () => {
     taskMaxAgeS: DEFAULT_TASK_MAX_AGE_S,
     logFile: "/home/u/.local/state/codex-swarm/server.log",
     logLevel: "info",
+    policy: new Policy(),
   });
   assert.deepEqual([DEFAULT_MAX_PARALLEL, DEFAULT_TASK_TIMEOUT_S, DEFAULT_TASK_MAX_AGE_S], [
     8,
@@ -72,6 +74,16 @@ Deno.test("every flag is read", () => {
     "/var/log/swarm.log",
     "--log-level",
     "debug",
+    "--allow-config",
+    "mcp_servers",
+    "--allow-config=notify",
+    "--max-sandbox",
+    "read-only",
+    "--allow-root",
+    "/nonexistent/src",
+    "--allow-root=rel",
+    "--pass-env",
+    "LICENSE_KEY",
   ], {});
   assert.deepEqual(config, {
     codexBin: "/opt/codex/bin/codex",
@@ -92,7 +104,30 @@ Deno.test("every flag is read", () => {
     taskMaxAgeS: 60,
     logFile: "/var/log/swarm.log",
     logLevel: "debug",
+    policy: new Policy({
+      allowConfig: ["mcp_servers", "notify"],
+      maxSandbox: "read-only",
+      allowRoots: ["/nonexistent/src", "/cwd/rel"],
+      passEnv: ["LICENSE_KEY"],
+    }),
   });
+});
+
+Deno.test("the sandbox ceiling defaults to the server's own -c sandbox_mode", () => {
+  assert.equal(run(["-c", 'sandbox_mode="workspace-write"']).policy.maxSandbox, "workspace-write");
+  assert.equal(
+    run(["-c", "sandbox_mode=read-only", "--max-sandbox", "danger-full-access"]).policy.maxSandbox,
+    "danger-full-access",
+  );
+  assert.equal(run([]).policy.maxSandbox, null);
+});
+
+Deno.test("bad policy flags are errors naming the flag", () => {
+  throwsWith(() => run(["--max-sandbox", "full"]), "--max-sandbox", '"full"');
+  throwsWith(() => run(["-c", "sandbox_mode=open"]), "-c sandbox_mode", '"open"');
+  throwsWith(() => run(["--allow-config", "a..b"]), "--allow-config", '"a..b"');
+  throwsWith(() => run(["--pass-env", "A=B"]), "--pass-env", '"A=B"');
+  throwsWith(() => run(["--allow-root", ""]), "--allow-root", "empty");
 });
 
 Deno.test("every environment variable is read", () => {

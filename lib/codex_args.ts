@@ -13,7 +13,9 @@
  *   `instructions` (`base_instructions` is not a config key and is silently ignored).
  * - `codex exec` runs with approval policy "never" whatever `approval_policy` says, and exits 1 on
  *   `approval_policy="untrusted"` ("no longer supported").
- * - A prompt of exactly `-` makes Codex read the prompt from stdin.
+ * - A prompt of exactly `-` makes Codex read the prompt from stdin, for `exec` and `exec resume`
+ *   alike; a 1,000,000-character prompt arrives whole that way, where on argv it fails with E2BIG
+ *   past 128 KiB. With `promptOnStdin` the argv holds `-` and the caller feeds the prompt on stdin.
  *
  * @example
  * ```ts
@@ -73,6 +75,12 @@ export interface ServerDefaults {
   ephemeral: boolean;
 }
 
+/** How the prompt reaches Codex. */
+export interface PromptDelivery {
+  /** Put `-` on argv: the caller writes the prompt to Codex's stdin (no argv size limit). */
+  promptOnStdin?: boolean;
+}
+
 /** Whether setting `later` replaces whatever `earlier` set: the same key, or a key under it. */
 function replaces(later: string, earlier: string): boolean {
   return earlier === later || earlier.startsWith(`${later}.`);
@@ -98,12 +106,17 @@ function nonEmpty(name: string, value: string | undefined): string | undefined {
  *
  * @param run The call's options.
  * @param defaults The server's defaults.
+ * @param delivery With `promptOnStdin`, `-` stands for the prompt (any prompt, `-` included).
  * @returns The argv, without the program name.
- * @throws {Error} When the prompt is exactly `-`, when `model`, `profile`, `cwd` or
+ * @throws {Error} When the prompt is exactly `-` on argv, when `model`, `profile`, `cwd` or
  * `resumeThreadId` is empty, or when a `config` value cannot be encoded as TOML.
  */
-export function buildExecArgs(run: RunOptions, defaults: ServerDefaults): string[] {
-  if (run.prompt === "-") {
+export function buildExecArgs(
+  run: RunOptions,
+  defaults: ServerDefaults,
+  delivery: PromptDelivery = {},
+): string[] {
+  if (run.prompt === "-" && !delivery.promptOnStdin) {
     throw new Error(
       `Cannot build codex exec arguments: a prompt of exactly "-" makes codex read stdin`,
     );
@@ -137,7 +150,8 @@ export function buildExecArgs(run: RunOptions, defaults: ServerDefaults): string
   if (run.sandbox !== undefined) args.push(`--sandbox=${run.sandbox}`);
   if (cwd !== undefined) args.push(`--cd=${cwd}`);
   for (const o of kept) args.push(`--config=${o.key}=${o.value}`);
-  if (threadId !== undefined) args.push("resume", "--", threadId, run.prompt);
-  else args.push("--", run.prompt);
+  const prompt = delivery.promptOnStdin ? "-" : run.prompt;
+  if (threadId !== undefined) args.push("resume", "--", threadId, prompt);
+  else args.push("--", prompt);
   return args;
 }

@@ -306,3 +306,15 @@ Deno.test({
     }
   },
 });
+
+Deno.test("promptOnStdin puts - on argv for any prompt, - itself included", () => {
+  const defaults = { overrides: [], skipGitRepoCheck: false, ephemeral: false };
+  assert.deepEqual(
+    buildExecArgs({ prompt: "x".repeat(200_000) }, defaults, { promptOnStdin: true }),
+    ["exec", "--json", "--", "-"],
+  );
+  assert.deepEqual(
+    buildExecArgs({ prompt: "-", resumeThreadId: "t1" }, defaults, { promptOnStdin: true }),
+    ["exec", "--json", "resume", "--", "t1", "-"],
+  );
+});

@@ -34,6 +34,9 @@ import {
   type WorktreeOutcome,
 } from "./task.ts";
 import type { TaskStore } from "./task_store.ts";
+import { Policy } from "./policy.ts";
+import { checkTaskRequest } from "./request_check.ts";
+import { failureLine } from "./codex_stderr.ts";
 import type { CancelResult, ChangeListener, Engine, Session, WaitResult } from "./engine_api.ts";
 
 export type { CancelResult, ChangeListener, WaitResult };
@@ -59,6 +62,8 @@ export interface EngineOptions {
   defaultCwd?: string;
   /** This server instance (default: this process). */
   self?: Instance;
+  /** What callers may ask for (default: {@link Policy}'s defaults). */
+  policy?: Policy;
 }
 
 const STDERR_TAIL_BYTES = 4096;
@@ -147,8 +152,12 @@ export class TaskEngine implements Engine {
 
   /** Starts a task (or queues it when the cap is reached). Invalid requests throw. */
   async start(request: TaskRequest, _session?: Session): Promise<TaskSnapshot> {
+    const policy = this.#options.policy ?? new Policy();
+    // Everything is checked before anything (task, worktree, branch) is created.
+    checkTaskRequest(request, policy);
     const id = newTaskId();
     const cwd = await this.#resolveCwd(request.cwd);
+    policy.checkPath(cwd, "cwd");
     let worktree: WorktreeInfo | null = null;
     let runCwd = cwd;
     const inherited = request.threadId !== undefined && request.worktree !== false
@@ -158,9 +167,34 @@ export class TaskEngine implements Engine {
       worktree = inherited;
       runCwd = inherited.cwd;
     } else if (request.worktree) {
+      const repo = await this.#options.worktrees.resolveRepo(cwd);
+      policy.checkPath(repo.root, "the worktree's repository");
       worktree = await this.#options.worktrees.create(id, cwd, request.base);
       runCwd = worktree.cwd;
     }
+    try {
+      return await this.#create(id, request, cwd, runCwd, worktree);
+    } catch (error) {
+      // Undo what was made for the task: its directory, and a worktree and branch made for it.
+      this.#tasks.delete(id);
+      this.#queue = this.#queue.filter((q) => q !== id);
+      await this.#options.store.remove(id);
+      if (worktree && !inherited) {
+        await this.#options.worktrees.discard(worktree).catch((e) =>
+          this.#options.log.warning(`Cannot remove the worktree of task ${id}: ${e}`)
+        );
+      }
+      throw error;
+    }
+  }
+
+  async #create(
+    id: string,
+    request: TaskRequest,
+    cwd: string,
+    runCwd: string,
+    worktree: WorktreeInfo | null,
+  ): Promise<TaskSnapshot> {
     const meta: TaskMeta = {
       version: 1,
       id,
@@ -513,7 +547,10 @@ export class TaskEngine implements Engine {
     meta.deadline = timeoutS > 0 ? new Date(Date.now() + timeoutS * 1000).toISOString() : null;
     const { threadId, worktree: _w, base: _b, commit: _c, timeoutS: _t, ...codex } = meta.request;
     const run: RunOptions = { ...codex, cwd: meta.cwd ?? undefined, resumeThreadId: threadId };
-    meta.argv = buildExecArgs(run, config.defaults);
+    // The prompt goes on stdin: on argv a prompt over 128 KiB fails with E2BIG.
+    meta.argv = buildExecArgs(run, config.defaults, { promptOnStdin: true });
+    const promptPath = `${store.dir(meta.id)}/prompt.txt`;
+    await Deno.writeTextFile(promptPath, meta.request.prompt, { mode: 0o600 });
     if (await store.cancelRequested(meta.id)) {
       meta.cancelRequested = true;
       await this.#finalize(record, null);
@@ -530,6 +567,7 @@ export class TaskEngine implements Engine {
         env: this.#options.env,
         stdoutPath: store.eventsPath(meta.id),
         stderrPath: store.stderrPath(meta.id),
+        stdinPath: promptPath,
       });
     } catch (error) {
       meta.failure = error instanceof Error ? error.message : String(error);
@@ -660,7 +698,7 @@ export class TaskEngine implements Engine {
     meta.exit = exit;
     meta.finalMessage = run.finalMessage;
     meta.threadId = run.threadId ?? meta.threadId;
-    const stderrLine = lastLine(record.stderrTail);
+    const stderrLine = failureLine(record.stderrTail);
     let phase: Phase;
     if (meta.cancelRequested) {
       phase = "cancelled";
@@ -716,10 +754,4 @@ export class TaskEngine implements Engine {
       return { commit: null, files: [], insertions: 0, deletions: 0, error: message };
     }
   }
-}
-
-function lastLine(text: string): string {
-  const lines = text.trim().split("\n");
-  const line = lines.at(-1)?.trim() ?? "";
-  return line.length > 500 ? line.slice(-500) : line;
 }

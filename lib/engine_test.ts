@@ -22,7 +22,10 @@ class FakeLauncher implements ProcessLauncher {
   #nextPid = 1000;
 
   async spawn(request: SpawnRequest): Promise<SpawnedProcess> {
-    const prompt = request.args.at(-1)!;
+    const last = request.args.at(-1)!;
+    const prompt = last === "-" && request.stdinPath
+      ? await Deno.readTextFile(request.stdinPath)
+      : last;
     if (prompt === "missing-binary") throw new SpawnError(request.bin, "ENOENT");
     this.spawned.push(prompt);
     const pid = this.#nextPid++;
