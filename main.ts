@@ -60,18 +60,34 @@ export async function main(args: string[]): Promise<number> {
     env: codexEnv.env,
     policy: config.policy,
   });
+  const closed = Promise.withResolvers<void>();
+  // A client gone (its end of stdout closed) stops the server: writing on would fail, and each
+  // failure logged to the client would fail again, for ever.
+  let detachServer = () => {};
+  const clientGone = () => {
+    detachServer();
+    closed.resolve();
+  };
+  process.stdout.on("error", (error: Error) => {
+    log.local("warning", `Cannot write to the client: ${error.message}; stopping`);
+    clientGone();
+  });
   // A bug in one task's handling must not take the server (and every other task's client) down.
+  // These are logged locally only: an error caused by the client's connection must not be sent
+  // to that connection.
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
-    log.error(`Unhandled rejection: ${event.reason?.stack ?? event.reason}`);
+    if (isBrokenPipe(event.reason)) return clientGone();
+    log.local("error", `Unhandled rejection: ${event.reason?.stack ?? event.reason}`);
   });
   globalThis.addEventListener("error", (event) => {
     event.preventDefault();
-    log.error(`Uncaught error: ${event.error?.stack ?? event.message}`);
+    if (isBrokenPipe(event.error)) return clientGone();
+    log.local("error", `Uncaught error: ${event.error?.stack ?? event.message}`);
   });
   await engine.init();
   const server = createServer({ engine, worktrees, config, log, version: VERSION });
-  const closed = Promise.withResolvers<void>();
+  detachServer = () => server.detach();
   const transport = new StdioServerTransport();
   transport.onclose = () => closed.resolve();
   // The SDK's transport does not notice the client closing stdin: without this the server would
@@ -88,6 +104,14 @@ export async function main(args: string[]): Promise<number> {
   engine.close();
   log.info("codex-swarm stopped; running tasks continue");
   return 0;
+}
+
+/** Whether an error says the other end of a pipe is gone. */
+function isBrokenPipe(error: unknown): boolean {
+  if (error instanceof Deno.errors.BrokenPipe) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "EPIPE" || code === "ERR_STREAM_DESTROYED" ||
+    (error instanceof Error && /broken pipe|EPIPE/i.test(error.message));
 }
 
 if (import.meta.main) {

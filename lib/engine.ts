@@ -35,8 +35,12 @@ import {
 } from "./task.ts";
 import type { TaskStore } from "./task_store.ts";
 import { Policy } from "./policy.ts";
-import { checkTaskRequest } from "./request_check.ts";
+import { checkTaskRequest, RequestError } from "./request_check.ts";
+import { codexHomeOf } from "./client_env.ts";
+import { findThreadRollout } from "./codex_threads.ts";
 import { failureLine } from "./codex_stderr.ts";
+import { commitTaskWork } from "./task_commit.ts";
+import { ThreadLinks } from "./thread_links.ts";
 import type { CancelResult, ChangeListener, Engine, Session, WaitResult } from "./engine_api.ts";
 
 export type { CancelResult, ChangeListener, WaitResult };
@@ -62,6 +66,8 @@ export interface EngineOptions {
   defaultCwd?: string;
   /** This server instance (default: this process). */
   self?: Instance;
+  /** Waits between commit attempts of a task's worktree (default: task_commit.ts's). */
+  commitRetryMs?: readonly number[];
   /** What callers may ask for (default: {@link Policy}'s defaults). */
   policy?: Policy;
 }
@@ -107,9 +113,11 @@ export class TaskEngine implements Engine {
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   #self: Instance;
+  #links: ThreadLinks;
 
   constructor(options: EngineOptions) {
     this.#options = options;
+    this.#links = new ThreadLinks(`${options.worktrees.worktreeDir}/.threads`);
     this.#self = options.self ??
       { pid: Deno.pid, startTime: options.launcher.startTimeOf(Deno.pid) };
   }
@@ -155,6 +163,7 @@ export class TaskEngine implements Engine {
     const policy = this.#options.policy ?? new Policy();
     // Everything is checked before anything (task, worktree, branch) is created.
     checkTaskRequest(request, policy);
+    if (request.threadId !== undefined) this.#requireThread(request.threadId);
     const id = newTaskId();
     const cwd = await this.#resolveCwd(request.cwd);
     policy.checkPath(cwd, "cwd");
@@ -164,6 +173,15 @@ export class TaskEngine implements Engine {
       ? this.#worktreeOfThread(request.threadId)
       : null;
     if (inherited) {
+      const there = await Deno.stat(inherited.cwd).then((i) => i.isDirectory, () => false);
+      if (!there) {
+        throw new RequestError(
+          "threadId",
+          `Cannot continue thread "${request.threadId}" as its worktree ${inherited.path} ` +
+            `(branch ${inherited.branch}) no longer exists; pass worktree: false to continue it ` +
+            `in cwd instead`,
+        );
+      }
       worktree = inherited;
       runCwd = inherited.cwd;
     } else if (request.worktree) {
@@ -326,9 +344,25 @@ export class TaskEngine implements Engine {
       const { meta } = record;
       if (!isFinal(meta.phase) || meta.endedAt === null) continue;
       if (Date.parse(meta.endedAt) > cutoff) continue;
-      if (meta.worktree && !this.#worktreeInUse(meta.worktree, meta.id)) {
+      if (meta.worktree && this.#worktreeInUse(meta.worktree, meta.id)) continue;
+      if (meta.worktree) {
         try {
-          await worktrees.removeWorktreeKeepBranch(meta.worktree);
+          if (meta.worktreeOutcome?.error !== undefined && meta.request.commit !== false) {
+            // The commit failed when the task ended: try again before anything is removed.
+            meta.worktreeOutcome = await this.#commitWorktree(meta, meta.worktree);
+            await this.#save(record);
+          }
+          // Only a worktree whose every change is committed on its branch is removed.
+          const { removed, uncommitted } = await worktrees.removeWorktreeIfCommitted(
+            meta.worktree,
+          );
+          if (!removed) {
+            log.warning(
+              `Keeping the worktree of task ${meta.id} at ${meta.worktree.path}: not committed: ` +
+                uncommitted.slice(0, 10).join(", "),
+            );
+            continue;
+          }
           if (!(await worktrees.branchHasUnmergedCommits(meta.worktree))) {
             await worktrees.discard(meta.worktree);
           }
@@ -476,11 +510,29 @@ export class TaskEngine implements Engine {
     return await Deno.realPath(path);
   }
 
+  /** Refuses a thread Codex does not know: `exec resume` would silently start a new one. */
+  #requireThread(threadId: string): void {
+    if ([...this.#tasks.values()].some((r) => r.meta.threadId === threadId)) return;
+    const home = codexHomeOf(this.#options.env);
+    if (home === null || findThreadRollout(home, threadId) !== null) return;
+    throw new RequestError(
+      "threadId",
+      `Cannot continue thread "${threadId}" as Codex has no such thread in ${home}/sessions`,
+    );
+  }
+
+  /** The worktree a thread works in: from a task known here, else from its link on disk. */
   #worktreeOfThread(threadId: string): WorktreeInfo | null {
     const owners = [...this.#tasks.values()]
       .filter((r) => r.meta.threadId === threadId && r.meta.worktree)
       .sort((a, b) => b.meta.createdAt.localeCompare(a.meta.createdAt));
-    return owners[0]?.meta.worktree ?? null;
+    return owners[0]?.meta.worktree ?? this.#links.load(threadId);
+  }
+
+  #linkThread(threadId: string, info: WorktreeInfo): void {
+    this.#links.save(threadId, info).catch((error) =>
+      this.#options.log.error(`Cannot record the worktree of thread ${threadId}: ${error}`)
+    );
   }
 
   #worktreeInUse(info: WorktreeInfo, exceptId: string): boolean {
@@ -556,6 +608,10 @@ export class TaskEngine implements Engine {
       await this.#finalize(record, null);
       return;
     }
+    if (meta.worktree) {
+      meta.worktreeStartHead = await this.#options.worktrees.branchHead(meta.worktree)
+        .catch(() => null);
+    }
     await this.#save(record);
     this.#emit(record, "Starting Codex");
     let spawned;
@@ -626,6 +682,7 @@ export class TaskEngine implements Engine {
         if (record.run.threadId !== null && record.run.threadId !== meta.threadId) {
           meta.threadId = record.run.threadId;
           this.#save(record);
+          if (meta.worktree) this.#linkThread(meta.threadId, meta.worktree);
         }
         this.#emit(record, describeStep(before, record.run, parsed));
       }
@@ -728,6 +785,12 @@ export class TaskEngine implements Engine {
     }
     if (meta.worktree && meta.request.commit !== false && meta.startedAt !== null) {
       meta.worktreeOutcome = await this.#commitWorktree(meta, meta.worktree);
+      if (meta.worktreeOutcome.error !== undefined && phase === "completed") {
+        // "Completed, nothing changed" would hide work that is only in the worktree.
+        phase = "failed";
+        meta.failure =
+          `Codex finished, but committing its work failed: ${meta.worktreeOutcome.error}`;
+      }
     }
     meta.phase = phase;
     meta.endedAt = nowIso();
@@ -740,18 +803,16 @@ export class TaskEngine implements Engine {
   }
 
   async #commitWorktree(meta: TaskMeta, info: WorktreeInfo): Promise<WorktreeOutcome> {
-    const { worktrees } = this.#options;
-    try {
-      const { commit } = await worktrees.commitAll(
-        info,
-        `codex-swarm: task ${meta.id}: ${firstLine(meta.request.prompt)}`,
-      );
-      const summary = await worktrees.diffSummary(info);
-      return { commit, ...summary };
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.#options.log.error(`Cannot commit the worktree of task ${meta.id}: ${message}`);
-      return { commit: null, files: [], insertions: 0, deletions: 0, error: message };
+    const outcome = await commitTaskWork(
+      this.#options.worktrees,
+      info,
+      `codex-swarm: task ${meta.id}: ${firstLine(meta.request.prompt)}`,
+      meta.worktreeStartHead ?? null,
+      this.#options.commitRetryMs,
+    );
+    if (outcome.error !== undefined) {
+      this.#options.log.error(`Cannot commit the worktree of task ${meta.id}: ${outcome.error}`);
     }
+    return outcome;
   }
 }

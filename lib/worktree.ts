@@ -186,8 +186,8 @@ export function isWorktreeInfo(value: unknown): value is WorktreeInfo {
 }
 
 /** The options and range shared by the task-branch diffs: base commit to tip, renames found. */
-function diffRange(info: WorktreeInfo, tip: string): string[] {
-  return ["--find-renames", "--no-ext-diff", "--no-color", info.baseCommit, tip, "--"];
+function diffRange(info: WorktreeInfo, tip: string, since = info.baseCommit): string[] {
+  return ["--find-renames", "--no-ext-diff", "--no-color", since, tip, "--"];
 }
 
 /**
@@ -386,11 +386,14 @@ export class WorktreeManager {
     });
   }
 
-  /** Files changed on the task branch since `baseCommit`, with line counts (`git diff --numstat`). */
-  async diffSummary(info: WorktreeInfo): Promise<DiffSummary> {
+  /**
+   * Files changed on the task branch since `baseCommit` (or since `since`, e.g. the branch head
+   * when a reply started), with line counts (`git diff --numstat`).
+   */
+  async diffSummary(info: WorktreeInfo, since?: string): Promise<DiffSummary> {
     const tip = await this.#requireBranch(info, "summarise the changes of");
     const out = await git(
-      ["diff", "--numstat", "-z", ...diffRange(info, tip)],
+      ["diff", "--numstat", "-z", ...diffRange(info, tip, since)],
       this.#opts(info.repoRoot),
     );
     const files = parseNumstat(out);
@@ -460,9 +463,11 @@ export class WorktreeManager {
       if (into === info.branch) {
         throw new Error(`${what} as the target is the task branch ${info.branch} itself`);
       }
-      if (target !== undefined && !(await this.#branchExists(root, target))) {
+      if (target !== undefined && !(await this.#isLocalBranch(root, target))) {
         throw new Error(
-          `Cannot merge task "${taskId}" into branch "${target}" as it does not exist: repository is ${root}`,
+          `Cannot merge task "${taskId}" into "${target}" as it is not a local branch ` +
+            `(a branch name such as "main", not a revision like "main~0" or a commit): ` +
+            `repository is ${root}`,
         );
       }
       const before = await this.#revParse(root, "HEAD");
@@ -548,6 +553,45 @@ export class WorktreeManager {
   }
 
   /**
+   * What in the worktree is not committed on the task branch: changed, new and deleted files
+   * (ignored files excepted), or `HEAD` when the worktree is on another branch or detached.
+   * Empty when the worktree directory is gone.
+   */
+  async uncommittedFiles(info: WorktreeInfo): Promise<string[]> {
+    checkInfo(info);
+    if (!(await isDirectory(info.path))) return [];
+    const opts = this.#opts(info.path);
+    const head = await runGit(["symbolic-ref", "--quiet", "HEAD"], opts);
+    if (head.stdout.trim() !== `refs/heads/${info.branch}`) return ["HEAD"];
+    const out = await git(["status", "--porcelain=v1", "-z", "--untracked-files=all"], opts);
+    const files: string[] = [];
+    const fields = out.split("\0");
+    for (let i = 0; i < fields.length; i++) {
+      const entry = fields[i] ?? "";
+      if (entry.length < 4) continue;
+      files.push(entry.slice(3));
+      if (entry[0] === "R" || entry[0] === "C") i++;
+    }
+    return files;
+  }
+
+  /**
+   * Clean-up: removes the worktree directory (keeping the branch) only when everything in it is
+   * committed on the task branch. Returns what kept it; nothing is removed then.
+   */
+  async removeWorktreeIfCommitted(
+    info: WorktreeInfo,
+  ): Promise<{ removed: boolean; uncommitted: string[] }> {
+    const taskId = checkInfo(info);
+    return await this.#withRepoLock(info.repoRoot, async () => {
+      const uncommitted = await this.uncommittedFiles(info);
+      if (uncommitted.length > 0) return { removed: false, uncommitted };
+      await this.#removeWorktree(info, taskId);
+      return { removed: true, uncommitted };
+    });
+  }
+
+  /**
    * Whether the task branch holds commits made after `baseCommit` that no other local branch
    * contains, i.e. work that deleting the branch would lose. False when the branch is gone.
    */
@@ -565,6 +609,12 @@ export class WorktreeManager {
       "--branches",
     ]);
     return count > 0;
+  }
+
+  /** The task branch's head commit, or null when the branch is gone. */
+  async branchHead(info: WorktreeInfo): Promise<string | null> {
+    checkInfo(info);
+    return await this.#branchTip(info.repoRoot, info.branch);
   }
 
   /** Whether the worktree directory (a checkout) and the task branch exist. */
@@ -668,6 +718,16 @@ export class WorktreeManager {
 
   async #branchTip(repoRoot: string, branch: string): Promise<string | null> {
     return await this.#resolveCommit(repoRoot, `refs/heads/${branch}`);
+  }
+
+  /** Whether `name` is exactly the name of a local branch (no revision syntax, no sha). */
+  async #isLocalBranch(repoRoot: string, name: string): Promise<boolean> {
+    const opts = this.#opts(repoRoot);
+    if (name.startsWith("-") || /[~^:?*[\\\s]|@\{|\.\.|\0/.test(name)) return false;
+    const format = await runGit(["check-ref-format", `refs/heads/${name}`], opts);
+    if (format.code !== 0) return false;
+    const ref = await runGit(["show-ref", "--verify", "--quiet", `refs/heads/${name}`], opts);
+    return ref.code === 0;
   }
 
   async #branchExists(repoRoot: string, branch: string): Promise<boolean> {

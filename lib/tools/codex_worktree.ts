@@ -10,6 +10,7 @@ import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal } from "../task.ts";
 import type { WorktreeManager } from "../worktree.ts";
+import { taskIdField } from "./task_ids.ts";
 
 const MAX_PATCH_BYTES = 200_000;
 
@@ -31,7 +32,7 @@ export function registerCodexWorktreeTool(
       'has uncommitted changes and aborting cleanly on conflicts; "discard" removes the ' +
       "worktree and deletes the branch.",
     inputSchema: {
-      task_id: z.string().min(1).describe("The task whose branch to act on."),
+      task_id: taskIdField.describe("The task whose branch to act on."),
       action: z.enum(["diff", "merge", "discard"]).describe("What to do."),
       target: z.string().min(1).optional().describe(
         "With merge: the branch of the main checkout to merge into (default: its current branch).",
@@ -50,6 +51,18 @@ export function registerCodexWorktreeTool(
         `Cannot ${args.action} task "${args.task_id}" as it is still ${task.meta.phase}: ` +
           "wait for it or cancel it first",
       );
+    }
+    if (args.action !== "diff") {
+      // Another task (a reply) may be working in the same worktree: its edits would be lost.
+      const busy = engine.list(["queued", "starting", "running"])
+        .filter((t) => t.meta.worktree?.path === info.path && t.meta.id !== args.task_id);
+      if (busy.length > 0) {
+        return error(
+          `Cannot ${args.action} task "${args.task_id}" as ${
+            busy.map((t) => `task "${t.meta.id}" (${t.meta.phase})`).join(", ")
+          } still works in its worktree ${info.path}: wait for it or cancel it first`,
+        );
+      }
     }
     try {
       if (args.action === "diff") {
