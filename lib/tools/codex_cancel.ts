@@ -4,7 +4,6 @@
  * @module
  */
 
-import { z } from "zod";
 import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { taskIdField, taskIdsField } from "./task_ids.ts";
