@@ -77,12 +77,10 @@ export async function main(args: string[]): Promise<number> {
   // to that connection.
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
-    if (isBrokenPipe(event.reason)) return clientGone();
     log.local("error", `Unhandled rejection: ${event.reason?.stack ?? event.reason}`);
   });
   globalThis.addEventListener("error", (event) => {
     event.preventDefault();
-    if (isBrokenPipe(event.error)) return clientGone();
     log.local("error", `Uncaught error: ${event.error?.stack ?? event.message}`);
   });
   await engine.init();
@@ -104,14 +102,6 @@ export async function main(args: string[]): Promise<number> {
   engine.close();
   log.info("codex-swarm stopped; running tasks continue");
   return 0;
-}
-
-/** Whether an error says the other end of a pipe is gone. */
-function isBrokenPipe(error: unknown): boolean {
-  if (error instanceof Deno.errors.BrokenPipe) return true;
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === "EPIPE" || code === "ERR_STREAM_DESTROYED" ||
-    (error instanceof Error && /broken pipe|EPIPE/i.test(error.message));
 }
 
 if (import.meta.main) {

@@ -228,9 +228,12 @@ Deno.test(
     assert.ok(await eventually(() => processesMatching("sleep 43.5").length > 0));
     const before = await status(first.client, ids);
     assert.ok(before.some((x) => x.phase === "queued"), "some tasks should still be queued");
+    const [lostTask] = await status(first.client, [lostId]);
     await first.stop();
-    // Kill one task's Codex while no server watches: the next instance must call it lost.
-    for (const p of processesMatching("lose me RUN=sleep 43.5")) Deno.kill(p.pid, "SIGKILL");
+    // Kill one task's Codex while no server watches: the next instance must call it lost. (The
+    // prompt goes on stdin, so Codex is found by its pid, not by its command line: its process
+    // group holds the npm wrapper and the native binary.)
+    Deno.kill(-(lostTask as unknown as { pid: number }).pid, "SIGKILL");
     for (const p of processesMatching("sleep 43.5")) Deno.kill(p.pid, "SIGKILL");
 
     await using second = await startServer(world, { args: ["--max-parallel", "6"] });

@@ -29,12 +29,14 @@ export function registerCodexTool(server: McpServer, engine: Engine): void {
     description: "Run a Codex session to its end and return its final message and thread id. " +
       "Accepts the configuration parameters of the official Codex MCP server. For long work, " +
       "use codex_async and codex_wait instead: many clients give up on a call after about 60 s.",
-    inputSchema: codexInputSchema,
+    inputSchema: z.strictObject(codexInputSchema),
     outputSchema: runOutputSchema,
     annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     execution: { taskSupport: "optional" },
   }, {
-    createTask: async (args) => ({ task: toMcpTask(await engine.start(toTaskRequest(args))) }),
+    createTask: async (args) => ({
+      task: toMcpTask(await engine.start(toTaskRequest(args as CodexArgs))),
+    }),
     getTask: (_args, extra) => {
       const task = engine.get(extra.taskId);
       if (!task) throw new Error(`Cannot find task "${extra.taskId}" as no such task is known`);

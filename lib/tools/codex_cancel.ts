@@ -4,6 +4,7 @@
  * @module
  */
 
+import { z } from "zod";
 import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { taskIdField, taskIdsField } from "./task_ids.ts";
@@ -15,10 +16,10 @@ export function registerCodexCancelTool(server: McpServer, engine: Engine): void
     description: "Stop tasks and every process they started (SIGTERM, then SIGKILL after a short " +
       "grace). A cancelled task keeps its worktree and branch. Cancelling a finished task only " +
       "says it had already finished.",
-    inputSchema: {
+    inputSchema: z.strictObject({
       task_id: taskIdField.optional().describe("One task id."),
       task_ids: taskIdsField.optional(),
-    },
+    }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   }, async (args) => {
     const ids = [...new Set([...(args.task_id ? [args.task_id] : []), ...(args.task_ids ?? [])])];

@@ -15,12 +15,12 @@ export function registerCodexListTool(server: McpServer, engine: Engine): void {
   server.registerTool("codex_list", {
     title: "List tasks",
     description: "The tasks this server knows (also those of earlier instances), newest first.",
-    inputSchema: {
+    inputSchema: z.strictObject({
       phases: z.array(z.enum(PHASES)).optional().describe("Only tasks in these phases."),
       limit: z.number().int().min(1).max(1000).optional().describe(
         "At most this many (default 50).",
       ),
-    },
+    }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, (args) => {
     const tasks = engine.list(args.phases).slice(0, args.limit ?? 50).map(taskView);

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { z } from "zod";
 import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
@@ -16,7 +17,7 @@ export function registerCodexStatusTool(server: McpServer, engine: Engine): void
     description: "Live status of tasks: phase, elapsed time, thread id, tool calls, the last " +
       "tool, current reasoning, files changed, todo list, output so far, token usage, worktree " +
       "and branch, failure cause.",
-    inputSchema: { task_ids: optionalTaskIdsField },
+    inputSchema: z.strictObject({ task_ids: optionalTaskIdsField }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, (args) => {
     const ids = idsOrUnfinished(engine, args.task_ids);

@@ -24,7 +24,7 @@ export function registerCodexWaitTool(server: McpServer, engine: Engine): void {
       "done, or until the timeout; returns the results of finished tasks and the live status of " +
       "the rest. A timeout never stops a task. Keep the timeout under your client's own tool " +
       "timeout (often 60 s) and call again.",
-    inputSchema: {
+    inputSchema: z.strictObject({
       task_ids: optionalTaskIdsField,
       timeout: z.number().min(0).max(3600).optional().describe(
         "Seconds to wait at most (default 50).",
@@ -32,7 +32,7 @@ export function registerCodexWaitTool(server: McpServer, engine: Engine): void {
       mode: z.enum(["all", "any"]).optional().describe(
         'Return when "all" tasks are done (default) or when "any" is.',
       ),
-    },
+    }),
     annotations: { readOnlyHint: true, openWorldHint: false },
   }, async (args, extra) => {
     const ids = idsOrUnfinished(engine, args.task_ids);

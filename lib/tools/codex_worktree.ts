@@ -31,13 +31,13 @@ export function registerCodexWorktreeTool(
       "`target` (default: the main checkout's current branch), refusing when the main checkout " +
       'has uncommitted changes and aborting cleanly on conflicts; "discard" removes the ' +
       "worktree and deletes the branch.",
-    inputSchema: {
+    inputSchema: z.strictObject({
       task_id: taskIdField.describe("The task whose branch to act on."),
       action: z.enum(["diff", "merge", "discard"]).describe("What to do."),
       target: z.string().min(1).optional().describe(
         "With merge: the branch of the main checkout to merge into (default: its current branch).",
       ),
-    },
+    }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   }, async (args) => {
     const task = engine.get(args.task_id);
