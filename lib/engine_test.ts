@@ -106,7 +106,12 @@ async function until(check: () => boolean, ms = 5000): Promise<boolean> {
 
 async function makeEngine(
   launcher: ProcessLauncher,
-  options: { maxParallel?: number; dir?: string; self?: number } = {},
+  options: {
+    maxParallel?: number;
+    dir?: string;
+    self?: number;
+    store?: (root: string) => TaskStore;
+  } = {},
 ) {
   const dir = options.dir ?? await Deno.makeTempDir();
   const engine = new TaskEngine({
@@ -118,7 +123,7 @@ async function makeEngine(
       taskMaxAgeS: 3600,
     },
     launcher,
-    store: new TaskStore(`${dir}/tasks`),
+    store: options.store?.(`${dir}/tasks`) ?? new TaskStore(`${dir}/tasks`),
     worktrees: new WorktreeManager({ worktreeDir: `${dir}/worktrees` }),
     log: new Logger({ level: "error", file: null, stderr: () => {} }),
     env: {},
@@ -293,5 +298,42 @@ Deno.test("engine: unknown events and malformed lines are kept and counted, not 
   assert.equal(task.run.unknownEvents, 2);
   assert.equal(task.run.malformedLines, 1);
   assert.ok(task.run.lastUnknown !== null);
+  engine.close();
+});
+
+/** A store whose disk is full: a task's directory is made, its metadata never written. */
+class FullDiskStore extends TaskStore {
+  override async save(meta: TaskMeta): Promise<void> {
+    await Deno.writeTextFile(`${this.dir(meta.id)}/meta.json.x.tmp`, "");
+    throw new Error("No space left on device (os error 28)");
+  }
+}
+
+Deno.test("engine: a failure after the worktree was made undoes the task, worktree and branch", async () => {
+  const launcher = new FakeLauncher();
+  const { engine, dir } = await makeEngine(launcher, {
+    store: (root) => new FullDiskStore(root),
+  });
+  const repo = `${dir}/repo`;
+  await Deno.mkdir(repo);
+  const git = (...args: string[]) =>
+    new Deno.Command("git", { args, cwd: repo, stdout: "piped", stderr: "null" }).output();
+  await git("init", "-q", "-b", "main");
+  await Deno.writeTextFile(`${repo}/a.txt`, "a\n");
+  await git("add", "-A");
+  await git("-c", "user.name=T", "-c", "user.email=t@e", "commit", "-q", "-m", "i");
+  await assert.rejects(
+    engine.start({ prompt: "ok", cwd: repo, worktree: true }),
+    /No space left on device/,
+  );
+  assert.deepEqual([...Deno.readDirSync(`${dir}/tasks`)], []);
+  const branches = new TextDecoder().decode(
+    (await git("branch", "--list", "codex-swarm/*")).stdout,
+  );
+  assert.equal(branches.trim(), "");
+  const worktrees = new TextDecoder().decode((await git("worktree", "list")).stdout);
+  assert.equal(worktrees.trim().split("\n").length, 1);
+  assert.deepEqual(engine.list(), []);
+  assert.deepEqual(launcher.spawned, []);
   engine.close();
 });

@@ -303,7 +303,8 @@ export class WorktreeManager {
         throw new Error(`${what} as branch ${branch} exists: repository is ${root}`);
       }
       const parent = dirname(this.worktreePath(root, taskId));
-      await Deno.mkdir(parent, { recursive: true });
+      // Worktrees hold the user's code: 0700, like the task records.
+      await Deno.mkdir(parent, { recursive: true, mode: 0o700 });
       const path = join(await Deno.realPath(parent), taskId);
       if (await pathExists(path)) {
         throw new Error(`${what} as path ${path} exists: repository is ${root}`);

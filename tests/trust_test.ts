@@ -69,6 +69,16 @@ Deno.test("a 1,000,000-character prompt runs (on stdin, not argv)", e2e, async (
   const task = await waitFor(server.client, id);
   assert.equal(task.phase, "completed", task.failure ?? "");
   assert.equal(world.fake.requests.at(-1)!.prompt.length, 1_000_000);
+
+  // State and log files are 0600 in 0700 directories.
+  if (Deno.build.os === "windows") return;
+  const mode = async (path: string) => (await Deno.stat(path)).mode! & 0o777;
+  assert.equal(await mode(world.taskDir), 0o700);
+  assert.equal(await mode(`${world.taskDir}/${id}`), 0o700);
+  for (const file of ["meta.json", "events.jsonl", "stderr.log", "prompt.txt"]) {
+    assert.equal(await mode(`${world.taskDir}/${id}/${file}`), 0o600, file);
+  }
+  assert.equal(await mode(`${world.taskDir}/../server.log`), 0o600);
 });
 
 Deno.test(
