@@ -464,12 +464,20 @@ export class WorktreeManager {
       if (into === info.branch) {
         throw new Error(`${what} as the target is the task branch ${info.branch} itself`);
       }
-      if (target !== undefined && !(await this.#isLocalBranch(root, target))) {
-        throw new Error(
-          `Cannot merge task "${taskId}" into "${target}" as it is not a local branch ` +
-            `(a branch name such as "main", not a revision like "main~0" or a commit): ` +
-            `repository is ${root}`,
-        );
+      if (target !== undefined) {
+        const kind = await this.#localBranch(root, target);
+        if (kind === "malformed") {
+          throw new Error(
+            `Cannot merge task "${taskId}" into "${target}" as it is not a local branch ` +
+              `(a branch name such as "main", not a revision like "main~0" or a commit): ` +
+              `repository is ${root}`,
+          );
+        }
+        if (kind === "missing") {
+          throw new Error(
+            `Cannot merge task "${taskId}" into branch "${target}" as it does not exist: repository is ${root}`,
+          );
+        }
       }
       const before = await this.#revParse(root, "HEAD");
       const switchBack = into !== currentBranch ? currentBranch : undefined;
@@ -721,14 +729,21 @@ export class WorktreeManager {
     return await this.#resolveCommit(repoRoot, `refs/heads/${branch}`);
   }
 
-  /** Whether `name` is exactly the name of a local branch (no revision syntax, no sha). */
-  async #isLocalBranch(repoRoot: string, name: string): Promise<boolean> {
+  /**
+   * Whether `name` is exactly the name of a local branch: `malformed` for revision syntax
+   * (`main~0`, `main@{0}`, `^0`), `HEAD` or a commit id, `missing` for a branch name no branch has.
+   */
+  async #localBranch(repoRoot: string, name: string): Promise<"ok" | "malformed" | "missing"> {
     const opts = this.#opts(repoRoot);
-    if (name.startsWith("-") || /[~^:?*[\\\s]|@\{|\.\.|\0/.test(name)) return false;
+    if (name === "HEAD" || name.startsWith("-") || /[~^:?*[\\\s]|@\{|\.\.|\0/.test(name)) {
+      return "malformed";
+    }
     const format = await runGit(["check-ref-format", `refs/heads/${name}`], opts);
-    if (format.code !== 0) return false;
+    if (format.code !== 0) return "malformed";
     const ref = await runGit(["show-ref", "--verify", "--quiet", `refs/heads/${name}`], opts);
-    return ref.code === 0;
+    if (ref.code === 0) return "ok";
+    // A commit id that is no branch name is a revision, not a branch.
+    return (await this.#resolveCommit(repoRoot, name)) === null ? "missing" : "malformed";
   }
 
   async #branchExists(repoRoot: string, branch: string): Promise<boolean> {

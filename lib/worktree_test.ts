@@ -739,7 +739,8 @@ Deno.test("merge target must be a local branch: revisions and commits are refuse
     await write(join(info.path, "t.txt"), "t\n");
     await manager.commitAll(info, "t");
     const before = await head(repo);
-    for (const target of ["main~0", "main@{0}", "main^0", "^0", before, "HEAD", "-main", "nope"]) {
+    await rejects(manager.merge(info, "nope"), /into branch "nope" as it does not exist/);
+    for (const target of ["main~0", "main@{0}", "main^0", "^0", before, "HEAD", "-main"]) {
       await rejects(
         manager.merge(info, target),
         new RegExp(
