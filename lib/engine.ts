@@ -517,7 +517,7 @@ export class TaskEngine implements Engine {
     if (home === null || findThreadRollout(home, threadId) !== null) return;
     throw new RequestError(
       "threadId",
-      `Cannot continue thread "${threadId}" as Codex has no such thread in ${home}/sessions`,
+      `Cannot continue threadId "${threadId}" as Codex has no such thread in ${home}/sessions`,
     );
   }
 

@@ -95,7 +95,7 @@ export function checkThreadId(id: string, field = "threadId"): void {
   if (!THREAD_ID_PATTERN.test(id)) {
     throw new RequestError(
       field,
-      `Cannot continue thread ${
+      `Cannot continue ${field} ${
         JSON.stringify(id.slice(0, 80))
       } as it is not a Codex thread id: expected a UUID from a previous codex result`,
     );
