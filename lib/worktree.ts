@@ -572,16 +572,7 @@ export class WorktreeManager {
     const opts = this.#opts(info.path);
     const head = await runGit(["symbolic-ref", "--quiet", "HEAD"], opts);
     if (head.stdout.trim() !== `refs/heads/${info.branch}`) return ["HEAD"];
-    const out = await git(["status", "--porcelain=v1", "-z", "--untracked-files=all"], opts);
-    const files: string[] = [];
-    const fields = out.split("\0");
-    for (let i = 0; i < fields.length; i++) {
-      const entry = fields[i] ?? "";
-      if (entry.length < 4) continue;
-      files.push(entry.slice(3));
-      if (entry[0] === "R" || entry[0] === "C") i++;
-    }
-    return files;
+    return await this.#changedFiles(info.path, "all");
   }
 
   /**
@@ -698,9 +689,14 @@ export class WorktreeManager {
   }
 
   async #trackedChanges(root: string): Promise<string[]> {
+    return await this.#changedFiles(root, "no");
+  }
+
+  /** The changed files of a checkout (`git status`), untracked ones with `all`. */
+  async #changedFiles(checkout: string, untracked: "all" | "no"): Promise<string[]> {
     const out = await git(
-      ["status", "--porcelain=v1", "-z", "--untracked-files=no"],
-      this.#opts(root),
+      ["status", "--porcelain=v1", "-z", `--untracked-files=${untracked}`],
+      this.#opts(checkout),
     );
     const files: string[] = [];
     const fields = out.split("\0");
