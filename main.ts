@@ -51,11 +51,11 @@ export async function main(args: string[]): Promise<number> {
   // A bug in one task's handling must not take the supervisor (and every client) down.
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
-    log.error(`Unhandled rejection: ${event.reason?.stack ?? event.reason}`);
+    log.local("error", `Unhandled rejection: ${event.reason?.stack ?? event.reason}`);
   });
   globalThis.addEventListener("error", (event) => {
     event.preventDefault();
-    log.error(`Uncaught error: ${event.error?.stack ?? event.message}`);
+    log.local("error", `Uncaught error: ${event.error?.stack ?? event.message}`);
   });
   // Loaded only here: the front-end must start without the SDK, zod or the engine.
   const { runSupervisor } = await import("./lib/supervisor/supervisor.ts");

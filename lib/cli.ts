@@ -19,6 +19,7 @@ import path from "node:path";
 import denoJson from "../deno.json" with { type: "json" };
 import type { ServerDefaults } from "./codex_args.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import { DEFAULT_ALLOWED_CONFIG_KEYS, parseSandboxMode, Policy } from "./policy.ts";
 import { parseOverride } from "./toml_value.ts";
 
 /** The server's version, from `deno.json`. */
@@ -57,6 +58,8 @@ export interface ServerConfig {
   replyAlias: boolean;
   /** How often a blocking call sends progress while nothing happens, in ms (hidden setting). */
   heartbeatMs: number;
+  /** What callers may make Codex do (`--allow-config`, `--max-sandbox`, `--allow-root`, `--pass-env`). */
+  policy: Policy;
 }
 
 /** What {@link parseCli} found: print help, print the version, or run. */
@@ -108,6 +111,10 @@ const OPTIONS = {
   "log-level": { type: "string" },
   "max-result-chars": { type: "string" },
   "reply-alias": { type: "boolean" },
+  "allow-config": { type: "string", multiple: true },
+  "max-sandbox": { type: "string" },
+  "allow-root": { type: "string", multiple: true },
+  "pass-env": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -156,6 +163,17 @@ Options (each falls back to its environment variable, then to its default):
                              messages and diffs are cut and read on with \`offset\`
                              [env CODEX_SWARM_MAX_RESULT_CHARS; default: ${DEFAULT_MAX_RESULT_CHARS}]
       --reply-alias          Also offer codex_reply, the old alias of codex-reply
+
+Policy (what a caller may make Codex do; see the README's threat model):
+      --allow-config <KEY>   Let calls set this config key and those below it (repeatable; "*":
+                             any key). By default only keys that shape the model's work:
+                             ${DEFAULT_ALLOWED_CONFIG_KEYS.join(", ")}
+      --max-sandbox <MODE>   Highest sandbox a call may ask for: read-only, workspace-write or
+                             danger-full-access [default: the server's own -c sandbox_mode, if any]
+      --allow-root <DIR>     Confine cwd, worktree repositories and extra directories to DIR
+                             (repeatable) [default: anywhere]
+      --pass-env <NAME>      Pass this client variable to Codex although it looks like a secret
+                             (repeatable)
   -h, --help                 Print this help
   -V, --version              Print the version
 
@@ -362,6 +380,30 @@ export function parseCli(
     10,
     MAX_TIMER_S * 1000,
   );
+  const sandboxOverride = overrides.findLast((o) => o.key === "sandbox_mode");
+  const maxSandbox = values["max-sandbox"] !== undefined
+    ? parseSandboxMode(values["max-sandbox"], "--max-sandbox")
+    : sandboxOverride !== undefined
+    ? parseSandboxMode(sandboxOverride.value, "-c sandbox_mode")
+    : null;
+  const allowConfig = values["allow-config"] ?? [];
+  for (const key of allowConfig) {
+    if (key !== "*" && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) {
+      throw new Error(
+        `Cannot parse --allow-config ${JSON.stringify(key)}: expected a dotted key or "*"`,
+      );
+    }
+  }
+  const allowRoots = (values["allow-root"] ?? []).map((root) =>
+    realPathOr(parsePath({ value: root, from: "--allow-root" }, paths, cwd)!)
+  );
+  const passEnv = values["pass-env"] ?? [];
+  for (const name of passEnv) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new Error(`Cannot parse --pass-env ${JSON.stringify(name)}: expected a variable name`);
+    }
+  }
+  const policy = new Policy({ allowConfig, maxSandbox, allowRoots, passEnv });
 
   return {
     kind: "run",
@@ -384,6 +426,16 @@ export function parseCli(
       maxResultChars,
       replyAlias: values["reply-alias"] ?? false,
       heartbeatMs,
+      policy,
     },
   };
+}
+
+/** The real path of `path` when it exists (a symlinked root must match real working directories). */
+function realPathOr(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
 }

@@ -13,6 +13,7 @@ import {
   VERSION,
 } from "./cli.ts";
 import { throwsWith } from "../tests/support/assert.ts";
+import { Policy } from "./policy.ts";
 
 const LINUX: Platform = { os: "linux", cwd: "/cwd" };
 const WINDOWS: Platform = { os: "windows", cwd: "C:\\cwd" };
@@ -45,6 +46,7 @@ Deno.test("with no flags every setting has its default", () => {
     maxResultChars: 20_000,
     replyAlias: false,
     heartbeatMs: 10_000,
+    policy: new Policy(),
   });
   assert.deepEqual([DEFAULT_MAX_PARALLEL, DEFAULT_TASK_TIMEOUT_S, DEFAULT_TASK_MAX_AGE_S], [
     8,
@@ -85,6 +87,16 @@ Deno.test("every flag is read", () => {
     "--max-result-chars",
     "5000",
     "--reply-alias",
+    "--allow-config",
+    "mcp_servers",
+    "--allow-config=notify",
+    "--max-sandbox",
+    "read-only",
+    "--allow-root",
+    "/nonexistent/src",
+    "--allow-root=rel",
+    "--pass-env",
+    "LICENSE_KEY",
   ], {});
   assert.deepEqual(config, {
     codexBin: "/opt/codex/bin/codex",
@@ -110,7 +122,30 @@ Deno.test("every flag is read", () => {
     maxResultChars: 5000,
     replyAlias: true,
     heartbeatMs: 10_000,
+    policy: new Policy({
+      allowConfig: ["mcp_servers", "notify"],
+      maxSandbox: "read-only",
+      allowRoots: ["/nonexistent/src", "/cwd/rel"],
+      passEnv: ["LICENSE_KEY"],
+    }),
   });
+});
+
+Deno.test("the sandbox ceiling defaults to the server's own -c sandbox_mode", () => {
+  assert.equal(run(["-c", 'sandbox_mode="workspace-write"']).policy.maxSandbox, "workspace-write");
+  assert.equal(
+    run(["-c", "sandbox_mode=read-only", "--max-sandbox", "danger-full-access"]).policy.maxSandbox,
+    "danger-full-access",
+  );
+  assert.equal(run([]).policy.maxSandbox, null);
+});
+
+Deno.test("bad policy flags are errors naming the flag", () => {
+  throwsWith(() => run(["--max-sandbox", "full"]), "--max-sandbox", '"full"');
+  throwsWith(() => run(["-c", "sandbox_mode=open"]), "-c sandbox_mode", '"open"');
+  throwsWith(() => run(["--allow-config", "a..b"]), "--allow-config", '"a..b"');
+  throwsWith(() => run(["--pass-env", "A=B"]), "--pass-env", '"A=B"');
+  throwsWith(() => run(["--allow-root", ""]), "--allow-root", "empty");
 });
 
 Deno.test("--max-result-chars has a floor; the heartbeat comes from a hidden variable", () => {

@@ -10,6 +10,7 @@
 
 import type { ServerDefaults } from "./codex_args.ts";
 import type { PendingQuestionView, Phase, TaskRequest, TaskSnapshot } from "./task.ts";
+import type { Policy } from "./policy.ts";
 import type { Decision } from "./tasks/questions.ts";
 
 /** Told of every change to a task; `step` is a short human description when the change is a step. */
@@ -49,6 +50,8 @@ export interface Session {
   cwd: string;
   /** The environment Codex gets for this session's tasks. */
   env: Record<string, string>;
+  /** What this session's callers may make Codex do (the operator's ceiling, maybe narrowed). */
+  policy?: Policy;
   /**
    * Asks this session's client to answer a question Codex asked (MCP elicitation). Resolves with
    * the answer, or null when the client cannot answer (no elicitation, gone, dismissed).

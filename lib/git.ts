@@ -118,8 +118,11 @@ export class GitError extends Error {
   constructor(options: GitErrorOptions) {
     const stderr = tail(options.stderr, STDERR_TAIL_CHARS);
     const command = formatCommand(options.args);
-    // The message quotes git's last lines, at most 500 characters; `stderr` keeps more.
-    const said = stderr.trim() === "" ? "" : `: ${tail(lastLines(stderr, 5), 500)}`;
+    // The message quotes git's cause (its `fatal:`/`error:` lines, else its last lines), at most
+    // 500 characters; `stderr` keeps more. The cause may come before hints ("index.lock").
+    const causes = stderr.split("\n").filter((line) => /^(fatal|error):/.test(line.trim()));
+    const words = causes.length > 0 ? lastLines(causes.join("\n"), 3) : lastLines(stderr, 5);
+    const said = stderr.trim() === "" ? "" : `: ${tail(words, 500)}`;
     const why = options.reason ?? `exited with code ${options.exitCode}`;
     super(`Command ${command} ${why}${said}: cwd is ${options.cwd}`, { cause: options.cause });
     this.name = "GitError";

@@ -64,6 +64,18 @@ export class Logger {
   }
 
   log(level: LogLevel, message: string, data: Record<string, unknown> = {}): void {
+    this.#write(level, message, data, true);
+  }
+
+  /**
+   * Logs to stderr and the file only, never to an attached sink: for errors that a client's
+   * connection may have caused, so that reporting them cannot fail (and be reported) again.
+   */
+  local(level: LogLevel, message: string, data: Record<string, unknown> = {}): void {
+    this.#write(level, message, data, false);
+  }
+
+  #write(level: LogLevel, message: string, data: Record<string, unknown>, sinks: boolean): void {
     if (!this.enabled(level)) return;
     const line = `${new Date().toISOString()} ${level.toUpperCase()} ${message}` +
       (Object.keys(data).length > 0 ? ` ${JSON.stringify(data)}` : "") + "\n";
@@ -80,6 +92,7 @@ export class Logger {
         // An unwritable log file must not stop the server.
       }
     }
+    if (!sinks) return;
     for (const sink of this.#sinks) {
       try {
         sink(level, message, data);

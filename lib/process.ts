@@ -39,6 +39,8 @@ export interface SpawnRequest {
   stdoutPath: string;
   /** The file that receives stderr (created or truncated). */
   stderrPath: string;
+  /** A file to read stdin from (default: none, stdin closed). */
+  stdinPath?: string;
 }
 
 /** A process this instance started. */
@@ -261,21 +263,36 @@ export class DetachedLauncher implements ProcessLauncher {
     } catch (error) {
       return Promise.reject(error);
     }
+    // A missing working directory fails the spawn with ENOENT, which reads as "codex not found".
+    try {
+      if (!Deno.statSync(request.cwd).isDirectory) {
+        return Promise.reject(new Error(`Cannot start Codex in ${request.cwd}: not a directory`));
+      }
+    } catch {
+      return Promise.reject(
+        new Error(`Cannot start Codex in ${request.cwd} as the directory does not exist`),
+      );
+    }
+    const stdin = request.stdinPath === undefined ? "ignore" : openSync(request.stdinPath, "r");
     const stdout = openSync(request.stdoutPath, "w", 0o600);
     const stderr = openSync(request.stderrPath, "w", 0o600);
+    const closeAll = () => {
+      if (typeof stdin === "number") closeSync(stdin);
+      closeSync(stdout);
+      closeSync(stderr);
+    };
     return new Promise<SpawnedProcess>((resolve, reject) => {
       let child: ReturnType<typeof spawn>;
       try {
         child = spawn(request.bin, request.args, {
           cwd: request.cwd,
           env: request.env,
-          // stdin closed: an open stdin makes `codex exec` wait for input forever.
-          stdio: ["ignore", stdout, stderr],
+          // stdin a file or closed: an open pipe makes `codex exec` wait for input forever.
+          stdio: [stdin, stdout, stderr],
           detached: true,
         });
       } catch (error) {
-        closeSync(stdout);
-        closeSync(stderr);
+        closeAll();
         reject(new SpawnError(request.bin, spawnErrorCode(error), { cause: error }));
         return;
       }
@@ -283,13 +300,11 @@ export class DetachedLauncher implements ProcessLauncher {
         child.once("exit", (code, signal) => done({ code, signal }));
       });
       child.once("error", (error: Error & { code?: string }) => {
-        closeSync(stdout);
-        closeSync(stderr);
+        closeAll();
         reject(new SpawnError(request.bin, spawnErrorCode(error), { cause: error }));
       });
       child.once("spawn", () => {
-        closeSync(stdout);
-        closeSync(stderr);
+        closeAll();
         child.unref();
         const pid = child.pid!;
         resolve({ pid, startTime: this.startTimeOf(pid), exited });

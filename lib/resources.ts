@@ -109,6 +109,7 @@ export function registerResources(
       worktree_dir: config.worktreeDir,
       log_file: config.logFile,
       log_level: config.logLevel,
+      policy: config.policy.toJSON(),
     }));
 
   server.registerResource("tasks", TASKS_URI, {

@@ -90,8 +90,9 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   server.server.oninitialized = () => {
     detachLog = log.attach((level, message, data) => {
       if (!server.isConnected()) return;
+      // A failed send detaches the sink: reporting the failure must not send again.
       server.sendLoggingMessage({ level, logger: "codex-swarm", data: { message, ...data } })
-        .catch(() => {});
+        .catch(() => detachLog());
     });
   };
   return Object.assign(server, {

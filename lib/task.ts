@@ -103,6 +103,8 @@ export interface TaskMeta {
   cancelRequested: boolean;
   timedOut: boolean;
   worktree: WorktreeInfo | null;
+  /** The task branch's head when the task started, so the task reports only its own commit. */
+  worktreeStartHead?: string | null;
   worktreeOutcome: WorktreeOutcome | null;
   /** The server instance that runs the task (starts it, enforces its limit, records its end). */
   owner: Instance | null;

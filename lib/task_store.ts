@@ -25,6 +25,8 @@ export class TaskStore {
   /** Creates the root (mode 0700) if needed. */
   async init(): Promise<void> {
     await Deno.mkdir(this.root, { recursive: true, mode: 0o700 });
+    // A root made earlier with a looser mode is tightened (task records hold prompts and output).
+    if (Deno.build.os !== "windows") await Deno.chmod(this.root, 0o700).catch(() => {});
   }
 
   /** The directory of a task. */

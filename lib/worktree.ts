@@ -186,8 +186,8 @@ export function isWorktreeInfo(value: unknown): value is WorktreeInfo {
 }
 
 /** The options and range shared by the task-branch diffs: base commit to tip, renames found. */
-function diffRange(info: WorktreeInfo, tip: string): string[] {
-  return ["--find-renames", "--no-ext-diff", "--no-color", info.baseCommit, tip, "--"];
+function diffRange(info: WorktreeInfo, tip: string, since = info.baseCommit): string[] {
+  return ["--find-renames", "--no-ext-diff", "--no-color", since, tip, "--"];
 }
 
 /**
@@ -303,7 +303,8 @@ export class WorktreeManager {
         throw new Error(`${what} as branch ${branch} exists: repository is ${root}`);
       }
       const parent = dirname(this.worktreePath(root, taskId));
-      await Deno.mkdir(parent, { recursive: true });
+      // Worktrees hold the user's code: 0700, like the task records.
+      await Deno.mkdir(parent, { recursive: true, mode: 0o700 });
       const path = join(await Deno.realPath(parent), taskId);
       if (await pathExists(path)) {
         throw new Error(`${what} as path ${path} exists: repository is ${root}`);
@@ -386,11 +387,14 @@ export class WorktreeManager {
     });
   }
 
-  /** Files changed on the task branch since `baseCommit`, with line counts (`git diff --numstat`). */
-  async diffSummary(info: WorktreeInfo): Promise<DiffSummary> {
+  /**
+   * Files changed on the task branch since `baseCommit` (or since `since`, e.g. the branch head
+   * when a reply started), with line counts (`git diff --numstat`).
+   */
+  async diffSummary(info: WorktreeInfo, since?: string): Promise<DiffSummary> {
     const tip = await this.#requireBranch(info, "summarise the changes of");
     const out = await git(
-      ["diff", "--numstat", "-z", ...diffRange(info, tip)],
+      ["diff", "--numstat", "-z", ...diffRange(info, tip, since)],
       this.#opts(info.repoRoot),
     );
     const files = parseNumstat(out);
@@ -460,10 +464,20 @@ export class WorktreeManager {
       if (into === info.branch) {
         throw new Error(`${what} as the target is the task branch ${info.branch} itself`);
       }
-      if (target !== undefined && !(await this.#branchExists(root, target))) {
-        throw new Error(
-          `Cannot merge task "${taskId}" into branch "${target}" as it does not exist: repository is ${root}`,
-        );
+      if (target !== undefined) {
+        const kind = await this.#localBranch(root, target);
+        if (kind === "malformed") {
+          throw new Error(
+            `Cannot merge task "${taskId}" into "${target}" as it is not a local branch ` +
+              `(a branch name such as "main", not a revision like "main~0" or a commit): ` +
+              `repository is ${root}`,
+          );
+        }
+        if (kind === "missing") {
+          throw new Error(
+            `Cannot merge task "${taskId}" into branch "${target}" as it does not exist: repository is ${root}`,
+          );
+        }
       }
       const before = await this.#revParse(root, "HEAD");
       const switchBack = into !== currentBranch ? currentBranch : undefined;
@@ -548,6 +562,36 @@ export class WorktreeManager {
   }
 
   /**
+   * What in the worktree is not committed on the task branch: changed, new and deleted files
+   * (ignored files excepted), or `HEAD` when the worktree is on another branch or detached.
+   * Empty when the worktree directory is gone.
+   */
+  async uncommittedFiles(info: WorktreeInfo): Promise<string[]> {
+    checkInfo(info);
+    if (!(await isDirectory(info.path))) return [];
+    const opts = this.#opts(info.path);
+    const head = await runGit(["symbolic-ref", "--quiet", "HEAD"], opts);
+    if (head.stdout.trim() !== `refs/heads/${info.branch}`) return ["HEAD"];
+    return await this.#changedFiles(info.path, "all");
+  }
+
+  /**
+   * Clean-up: removes the worktree directory (keeping the branch) only when everything in it is
+   * committed on the task branch. Returns what kept it; nothing is removed then.
+   */
+  async removeWorktreeIfCommitted(
+    info: WorktreeInfo,
+  ): Promise<{ removed: boolean; uncommitted: string[] }> {
+    const taskId = checkInfo(info);
+    return await this.#withRepoLock(info.repoRoot, async () => {
+      const uncommitted = await this.uncommittedFiles(info);
+      if (uncommitted.length > 0) return { removed: false, uncommitted };
+      await this.#removeWorktree(info, taskId);
+      return { removed: true, uncommitted };
+    });
+  }
+
+  /**
    * Whether the task branch holds commits made after `baseCommit` that no other local branch
    * contains, i.e. work that deleting the branch would lose. False when the branch is gone.
    */
@@ -567,12 +611,10 @@ export class WorktreeManager {
     return count > 0;
   }
 
-  /** Whether everything in the worktree is committed (nothing staged, modified or untracked). */
-  async isClean(info: WorktreeInfo): Promise<boolean> {
+  /** The task branch's head commit, or null when the branch is gone. */
+  async branchHead(info: WorktreeInfo): Promise<string | null> {
     checkInfo(info);
-    if (!(await isDirectory(info.path))) return true;
-    const out = await git(["status", "--porcelain=v1", "-z"], this.#opts(info.path));
-    return out === "";
+    return await this.#branchTip(info.repoRoot, info.branch);
   }
 
   /** Whether the worktree directory (a checkout) and the task branch exist. */
@@ -647,9 +689,14 @@ export class WorktreeManager {
   }
 
   async #trackedChanges(root: string): Promise<string[]> {
+    return await this.#changedFiles(root, "no");
+  }
+
+  /** The changed files of a checkout (`git status`), untracked ones with `all`. */
+  async #changedFiles(checkout: string, untracked: "all" | "no"): Promise<string[]> {
     const out = await git(
-      ["status", "--porcelain=v1", "-z", "--untracked-files=no"],
-      this.#opts(root),
+      ["status", "--porcelain=v1", "-z", `--untracked-files=${untracked}`],
+      this.#opts(checkout),
     );
     const files: string[] = [];
     const fields = out.split("\0");
@@ -676,6 +723,23 @@ export class WorktreeManager {
 
   async #branchTip(repoRoot: string, branch: string): Promise<string | null> {
     return await this.#resolveCommit(repoRoot, `refs/heads/${branch}`);
+  }
+
+  /**
+   * Whether `name` is exactly the name of a local branch: `malformed` for revision syntax
+   * (`main~0`, `main@{0}`, `^0`), `HEAD` or a commit id, `missing` for a branch name no branch has.
+   */
+  async #localBranch(repoRoot: string, name: string): Promise<"ok" | "malformed" | "missing"> {
+    const opts = this.#opts(repoRoot);
+    if (name === "HEAD" || name.startsWith("-") || /[~^:?*[\\\s]|@\{|\.\.|\0/.test(name)) {
+      return "malformed";
+    }
+    const format = await runGit(["check-ref-format", `refs/heads/${name}`], opts);
+    if (format.code !== 0) return "malformed";
+    const ref = await runGit(["show-ref", "--verify", "--quiet", `refs/heads/${name}`], opts);
+    if (ref.code === 0) return "ok";
+    // A commit id that is no branch name is a revision, not a branch.
+    return (await this.#resolveCommit(repoRoot, name)) === null ? "missing" : "malformed";
   }
 
   async #branchExists(repoRoot: string, branch: string): Promise<boolean> {

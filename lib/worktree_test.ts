@@ -732,3 +732,45 @@ Deno.test("operations reject malformed worktree info", async () => {
     assert.equal(isWorktreeInfo({ ...bogus, baseRef: "", baseCommit: "", cwd: "/p" }), false);
   });
 });
+
+Deno.test("merge target must be a local branch: revisions and commits are refused", async () => {
+  await withFixture(async ({ repo, manager }) => {
+    const info = await manager.create("tgt", repo);
+    await write(join(info.path, "t.txt"), "t\n");
+    await manager.commitAll(info, "t");
+    const before = await head(repo);
+    await rejects(manager.merge(info, "nope"), /into branch "nope" as it does not exist/);
+    for (const target of ["main~0", "main@{0}", "main^0", "^0", before, "HEAD", "-main"]) {
+      await rejects(
+        manager.merge(info, target),
+        new RegExp(
+          `into "${target.replace(/[\^$.*+?()[\]{}|\\]/g, "\\$&")}" as it is not a local branch`,
+        ),
+      );
+    }
+    assert.equal(await head(repo), before);
+    assert.equal(await run(repo, "symbolic-ref", "--short", "HEAD"), "main");
+    const merged = await manager.merge(info, "main");
+    assert.equal(merged.merged, true);
+  });
+});
+
+Deno.test("clean-up removes a worktree only when everything in it is committed", async () => {
+  await withFixture(async ({ repo, manager }) => {
+    const info = await manager.create("keepme", repo);
+    await write(join(info.path, "new.txt"), "uncommitted\n");
+    await write(join(info.path, "debug.log"), "ignored\n");
+    assert.deepEqual(await manager.uncommittedFiles(info), ["new.txt"]);
+    assert.deepEqual(await manager.removeWorktreeIfCommitted(info), {
+      removed: false,
+      uncommitted: ["new.txt"],
+    });
+    assert.equal(await Deno.readTextFile(join(info.path, "new.txt")), "uncommitted\n");
+    await manager.commitAll(info, "now committed");
+    assert.deepEqual(await manager.removeWorktreeIfCommitted(info), {
+      removed: true,
+      uncommitted: [],
+    });
+    assert.deepEqual(await manager.exists(info), { worktree: false, branch: true });
+  });
+});

@@ -31,6 +31,9 @@ Deno.test(
       assert.equal(info.task_dir, h.world.taskDir);
       const config = json(await client.readResource({ uri: "codex-swarm://config" }));
       assert.deepEqual(config.config_overrides, ['model="from-server"']);
+      assert.equal(config.policy.maxSandbox, null);
+      assert.ok(config.policy.allowConfig.includes("model_reasoning_effort"));
+      assert.ok(!config.policy.allowConfig.includes("notify"));
     });
 
     await t.step("a subscribed task sends resources/updated as it changes", async () => {

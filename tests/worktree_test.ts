@@ -6,29 +6,9 @@
 import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
 import { makeWorld, startServer, textOf } from "./support/harness.ts";
+import { git, makeRepo } from "./support/repo.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
-
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command("git", { args, cwd, stdin: "null" }).output();
-  if (!out.success) {
-    throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return new TextDecoder().decode(out.stdout).trim();
-}
-
-async function makeRepo(): Promise<string> {
-  const repo = await Deno.realPath(await Deno.makeTempDir({ prefix: "wt-repo-" }));
-  await git(repo, "init", "-q", "-b", "main");
-  await git(repo, "config", "user.email", "test@example.com");
-  await git(repo, "config", "user.name", "Test");
-  await Deno.writeTextFile(`${repo}/shared.txt`, "line one\n");
-  await Deno.mkdir(`${repo}/sub`);
-  await Deno.writeTextFile(`${repo}/sub/keep.txt`, "keep\n");
-  await git(repo, "add", "-A");
-  await git(repo, "commit", "-q", "-m", "initial");
-  return repo;
-}
 
 type View = {
   task_id: string;

@@ -19,7 +19,9 @@ import type { SupervisorInfo } from "../resources.ts";
 import { types } from "../sdk.ts";
 import { createServer } from "../server.ts";
 import type { WorktreeManager } from "../worktree.ts";
+import { codexEnvFor } from "../client_env.ts";
 import { elicitationAsker, InFlightCalls } from "../elicitation.ts";
+import { Policy, type PolicyLimits } from "../policy.ts";
 import type { Hello } from "./hello.ts";
 
 /** How long a tool call waits for the client's roots before using the front-end's directory. */
@@ -59,15 +61,46 @@ export function firstRootDir(roots: ReadonlyArray<{ uri: string }>): string | nu
   return null;
 }
 
+/**
+ * The policy of a session: the supervisor's (the operator's ceiling) narrowed by what the
+ * session's front-end was started with. A front-end asking for more than the ceiling is told so
+ * (a warning in its hello reply, the log and `server-info`) and gets the ceiling. Which of its
+ * client's variables go on to Codex (`--pass-env`) is the session's own choice.
+ */
+export function sessionPolicy(
+  ceiling: Policy,
+  asked: PolicyLimits | undefined,
+  warnings: string[],
+): Policy {
+  const passEnv = asked?.passEnv ?? [];
+  const limits: PolicyLimits = asked
+    ? { allowConfig: asked.allowConfig, maxSandbox: asked.maxSandbox, allowRoots: asked.allowRoots }
+    : {};
+  let narrowed: Policy;
+  try {
+    narrowed = ceiling.narrow(limits);
+  } catch (error) {
+    warnings.push(
+      `This session asks for more than the supervisor's policy allows, so the supervisor's ` +
+        `applies: ${error instanceof Error ? error.message : error}`,
+    );
+    narrowed = ceiling;
+  }
+  return new Policy({ ...narrowed.toJSON(), passEnv }, true);
+}
+
 /** Builds the session and its MCP server (not yet connected). */
 export function openSession(parts: SessionParts): OpenSession {
   const { hello, log } = parts;
+  const policy = sessionPolicy(parts.config.policy, hello.config.policy, parts.warnings);
   const session: Session = {
     id: `s-${crypto.randomUUID().slice(0, 8)}`,
     defaults: hello.config.defaults,
     taskTimeoutS: hello.config.taskTimeoutS,
     cwd: hello.cwd,
-    env: hello.env,
+    // The client's own secrets (ANTHROPIC_API_KEY, tokens) stay out; what Codex needs goes on.
+    env: codexEnvFor(hello.env, policy.passEnv).env,
+    policy,
   };
   // Settles once the session knows its roots: after `initialized`, and again after each change.
   const initialized = Promise.withResolvers<void>();

@@ -88,6 +88,7 @@ export const startAppServerEngine: EngineFactory = async ({ config, env, log, wo
       taskTimeoutS: config.taskTimeoutS,
       cwd: Deno.cwd(),
       env,
+      policy: config.policy,
     },
   });
   await engine.init();

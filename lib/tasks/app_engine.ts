@@ -54,6 +54,12 @@ import {
 import type { TaskStore } from "../task_store.ts";
 import type { WorktreeInfo, WorktreeManager } from "../worktree.ts";
 import { CodexPool } from "./codex_pool.ts";
+import { codexHomeOf } from "../client_env.ts";
+import { findThreadRollout } from "../codex_threads.ts";
+import { Policy } from "../policy.ts";
+import { checkTaskRequest, RequestError } from "../request_check.ts";
+import { commitTaskWork } from "../task_commit.ts";
+import { ThreadLinks } from "../thread_links.ts";
 import { FairQueue } from "./fair_queue.ts";
 import { LegacyTasks } from "./legacy.ts";
 import { TimeBudget } from "./time_budget.ts";
@@ -145,6 +151,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   #sessions = new Map<string, Session>();
   #pool: CodexPool;
   #legacy: LegacyTasks;
+  /** Thread -> worktree, on disk for as long as the worktree exists (replies continue there). */
+  #links: ThreadLinks;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
@@ -160,6 +168,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     };
     this.#pool = options.pool ? options.pool(poolOptions) : new CodexPool(poolOptions);
     this.#legacy = new LegacyTasks({ store: options.store, log: options.log });
+    this.#links = new ThreadLinks(`${options.worktrees.worktreeDir}/.threads`);
   }
 
   /** The app-servers that run now (for server-info). */
@@ -253,32 +262,65 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   }
 
   async start(request: TaskRequest, session: Session): Promise<TaskSnapshot> {
+    const policy = session.policy ?? new Policy();
+    // Everything that can be checked is checked before anything is created.
+    checkTaskRequest(request, policy);
+    if (request.outputSchema !== undefined) checkOutputSchema(request.outputSchema);
+    if (request.threadId !== undefined) this.#requireThread(request.threadId, session);
     const id = newTaskId();
     const cwd = await this.#resolveCwd(request.cwd, session.cwd);
-    if (request.threadId !== undefined) {
-      const running = this.#byThread.get(request.threadId);
-      if (running !== undefined) {
-        throw new Error(
-          `Cannot reply on thread "${request.threadId}" as task ${running} still runs on it: ` +
-            `use codex_steer {task_id: "${running}", prompt} to add to its turn`,
-        );
-      }
-    }
-    // Everything that can be checked is checked before anything is created.
-    if (request.outputSchema !== undefined) checkOutputSchema(request.outputSchema);
-    buildThreadParams(request, session.defaults, { cwd, codexHome: codexHomeOf(session.env) });
+    policy.checkPath(cwd, "cwd");
+    buildThreadParams(request, session.defaults, {
+      cwd,
+      codexHome: codexHomeOf(session.env) ?? "",
+    });
     let worktree: WorktreeInfo | null = null;
     let runCwd = cwd;
     const inherited = request.threadId !== undefined && request.worktree !== false
       ? this.#worktreeOfThread(request.threadId)
       : null;
     if (inherited) {
+      const there = await Deno.stat(inherited.cwd).then((i) => i.isDirectory, () => false);
+      if (!there) {
+        throw new RequestError(
+          "threadId",
+          `Cannot continue thread "${request.threadId}" as its worktree ${inherited.path} ` +
+            `(branch ${inherited.branch}) no longer exists; pass worktree: false to continue it ` +
+            "in cwd instead",
+        );
+      }
       worktree = inherited;
       runCwd = inherited.cwd;
     } else if (request.worktree) {
+      const repo = await this.#options.worktrees.resolveRepo(cwd);
+      policy.checkPath(repo.root, "the worktree's repository");
       worktree = await this.#options.worktrees.create(id, cwd, request.base);
       runCwd = worktree.cwd;
     }
+    try {
+      return await this.#create(id, request, session, cwd, runCwd, worktree);
+    } catch (error) {
+      // Undo what was made for the task: its directory, and a worktree and branch made for it.
+      this.#tasks.delete(id);
+      this.#queue.remove(id);
+      await this.#options.store.remove(id);
+      if (worktree && !inherited) {
+        await this.#options.worktrees.discard(worktree).catch((e) =>
+          this.#options.log.warning(`Cannot remove the worktree of task ${id}: ${e}`)
+        );
+      }
+      throw error;
+    }
+  }
+
+  async #create(
+    id: string,
+    request: TaskRequest,
+    session: Session,
+    cwd: string,
+    runCwd: string,
+    worktree: WorktreeInfo | null,
+  ): Promise<TaskSnapshot> {
     const meta: TaskMeta = {
       version: 1,
       engine: "app-server",
@@ -306,12 +348,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       session: sessionRecord(session),
       answered: [],
     };
-    try {
-      await this.#options.store.create(meta);
-    } catch (error) {
-      if (worktree && !inherited) await this.#options.worktrees.discard(worktree).catch(() => {});
-      throw error;
-    }
+    await this.#options.store.create(meta);
     const record = this.#addRecord(meta, session);
     this.#options.log.info(`Task ${id} created`, {
       session: session.id,
@@ -322,6 +359,25 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#pump();
     this.#emit(record, null);
     return this.#snapshot(record);
+  }
+
+  /** Refuses a reply to a thread Codex does not know, naming it, before anything is created. */
+  #requireThread(threadId: string, session: Session): void {
+    const running = this.#byThread.get(threadId);
+    if (running !== undefined) {
+      throw new RequestError(
+        "threadId",
+        `Cannot reply on thread "${threadId}" as task ${running} still runs on it: ` +
+          `use codex_steer {task_id: "${running}", prompt} to add to its turn`,
+      );
+    }
+    if ([...this.#tasks.values()].some((r) => r.meta.threadId === threadId)) return;
+    const home = codexHomeOf(session.env);
+    if (home === null || findThreadRollout(home, threadId) !== null) return;
+    throw new RequestError(
+      "threadId",
+      `Cannot continue threadId "${threadId}" as Codex has no such thread in ${home}/sessions`,
+    );
   }
 
   get(id: string): TaskSnapshot | undefined {
@@ -471,12 +527,26 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       if (Date.parse(meta.endedAt) > cutoff) continue;
       if (meta.worktree) {
         const inUse = [...this.#tasks.values()].some((r) =>
-          r !== record && r.meta.worktree?.path === meta.worktree!.path
+          r !== record && !isFinal(r.meta.phase) && r.meta.worktree?.path === meta.worktree!.path
         );
         if (inUse) continue;
         try {
-          if (!(await worktrees.isClean(meta.worktree))) continue;
-          await worktrees.removeWorktreeKeepBranch(meta.worktree);
+          if (meta.worktreeOutcome?.error !== undefined && meta.request.commit !== false) {
+            // The commit failed when the task ended: try again before anything is removed.
+            meta.worktreeOutcome = await this.#commitWorktree(meta, meta.worktree);
+            await this.#save(record);
+          }
+          // Only a worktree whose every change is committed on its branch is removed.
+          const { removed, uncommitted } = await worktrees.removeWorktreeIfCommitted(
+            meta.worktree,
+          );
+          if (!removed) {
+            log.warning(
+              `Keeping the worktree of task ${meta.id} at ${meta.worktree.path}: not committed: ` +
+                uncommitted.slice(0, 10).join(", "),
+            );
+            continue;
+          }
           if (!(await worktrees.branchHasUnmergedCommits(meta.worktree))) {
             await worktrees.discard(meta.worktree);
           }
@@ -552,7 +622,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const owners = [...this.#tasks.values()]
       .filter((r) => r.meta.threadId === threadId && r.meta.worktree)
       .sort((a, b) => b.meta.createdAt.localeCompare(a.meta.createdAt));
-    return owners[0]?.meta.worktree ?? null;
+    return owners[0]?.meta.worktree ?? this.#links.load(threadId);
   }
 
   #snapshot(record: TaskRecord): TaskSnapshot {
@@ -611,6 +681,11 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const session = record.session ?? meta.session ?? this.#options.fallbackSession;
     meta.phase = "starting";
     meta.startedAt = nowIso();
+    if (meta.worktree) {
+      // Where the branch was: the task's own commit and files are what it adds to this.
+      meta.worktreeStartHead = await this.#options.worktrees.branchHead(meta.worktree)
+        .catch(() => null);
+    }
     const timeoutS = meta.request.timeoutS ?? session.taskTimeoutS;
     record.budget = new TimeBudget(timeoutS > 0 ? timeoutS * 1000 : null, () => {
       if (isFinal(meta.phase)) return;
@@ -649,6 +724,11 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       meta.threadId = threadId;
     }
     this.#byThread.set(threadId, meta.id);
+    if (meta.worktree) {
+      this.#links.save(threadId, meta.worktree).catch((error) =>
+        this.#options.log.error(`Cannot record the worktree of thread ${threadId}: ${error}`)
+      );
+    }
     if (meta.cancelRequested || meta.timedOut) return await this.#finalize(record);
     const turn = await server.request("turn/start", {
       threadId,
@@ -889,6 +969,12 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     }
     if (meta.worktree && meta.request.commit !== false && meta.startedAt !== null) {
       meta.worktreeOutcome = await this.#commitWorktree(meta, meta.worktree);
+      if (meta.worktreeOutcome.error !== undefined && phase === "completed") {
+        // "Completed, nothing changed" would hide work that is only in the worktree.
+        phase = "failed";
+        meta.failure =
+          `Codex finished, but committing its work failed: ${meta.worktreeOutcome.error}`;
+      }
     }
     meta.phase = phase;
     meta.endedAt = nowIso();
@@ -907,24 +993,17 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#pump();
   }
 
+  /** Commits what this task changed on its branch; reports only this task's commit and files. */
   async #commitWorktree(meta: TaskMeta, info: WorktreeInfo): Promise<WorktreeOutcome> {
-    const { worktrees } = this.#options;
-    try {
-      const { commit } = await worktrees.commitAll(
-        info,
-        `codex-swarm: task ${meta.id}: ${firstLine(meta.request.prompt)}`,
-      );
-      const summary = await worktrees.diffSummary(info);
-      return { commit, ...summary };
-    } catch (error) {
-      const message = messageOf(error);
-      this.#options.log.error(`Cannot commit the worktree of task ${meta.id}: ${message}`);
-      return { commit: null, files: [], insertions: 0, deletions: 0, error: message };
+    const outcome = await commitTaskWork(
+      this.#options.worktrees,
+      info,
+      `codex-swarm: task ${meta.id}: ${firstLine(meta.request.prompt)}`,
+      meta.worktreeStartHead ?? null,
+    );
+    if (outcome.error !== undefined) {
+      this.#options.log.error(`Cannot commit the worktree of task ${meta.id}: ${outcome.error}`);
     }
+    return outcome;
   }
-}
-
-/** The CODEX_HOME an environment gives Codex. */
-export function codexHomeOf(env: Record<string, string>): string {
-  return env.CODEX_HOME ?? `${env.HOME ?? ""}/.codex`;
 }

@@ -36,7 +36,7 @@ export function registerCodexTool(
     description: "Run a Codex session to its end and return its final message and thread id. " +
       "Accepts the configuration parameters of the official Codex MCP server. For long work, " +
       "use codex_async and codex_wait instead. Sends progress while it runs.",
-    inputSchema: codexInputSchema,
+    inputSchema: z.strictObject(codexInputSchema),
     outputSchema: runOutputSchema,
     annotations: {
       readOnlyHint: false,
@@ -48,7 +48,10 @@ export function registerCodexTool(
   }, {
     createTask: async (args, extra) => ({
       task: toMcpTask(
-        await engine.start(withCaller(toTaskRequest(args), extra._meta), await session()),
+        await engine.start(
+          withCaller(toTaskRequest(args as CodexArgs), extra._meta),
+          await session(),
+        ),
       ),
     }),
     getTask: (_args, extra) => {

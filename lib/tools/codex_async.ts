@@ -32,7 +32,7 @@ export function registerCodexAsyncTool(
     description: "Start a Codex task in the background and return its task id at once. Start " +
       "several to run them in parallel; watch them with codex_status and collect results with " +
       "codex_wait. Tasks keep running across server restarts.",
-    inputSchema: codexAsyncInputSchema,
+    inputSchema: z.strictObject(codexAsyncInputSchema),
     outputSchema: {
       task_id: z.string().describe("The id to pass to codex_status, codex_wait, codex_cancel."),
       phase: z.string().describe("queued when the parallel cap is reached, else starting."),

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
-import { taskIdsField } from "./task_ids.ts";
+import { taskIdField, taskIdsField } from "./task_ids.ts";
 
 /** Registers `codex_cancel`. */
 export function registerCodexCancelTool(server: McpServer, engine: Engine): void {
@@ -16,10 +16,10 @@ export function registerCodexCancelTool(server: McpServer, engine: Engine): void
     description: "Stop tasks and every process they started (SIGTERM, then SIGKILL after a short " +
       "grace). A cancelled task keeps its worktree and branch. Cancelling a finished task only " +
       "says it had already finished.",
-    inputSchema: {
-      task_id: z.string().min(1).optional().describe("One task id."),
+    inputSchema: z.strictObject({
+      task_id: taskIdField.optional().describe("One task id."),
       task_ids: taskIdsField.optional(),
-    },
+    }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   }, async (args) => {
     const ids = [...new Set([...(args.task_id ? [args.task_id] : []), ...(args.task_ids ?? [])])];
@@ -34,20 +34,31 @@ export function registerCodexCancelTool(server: McpServer, engine: Engine): void
     }
     const results = await Promise.all(ids.map(async (id) => {
       try {
+        const before = engine.get(id)?.meta.phase ?? null;
         const { alreadyFinished, task } = await engine.cancel(id);
+        const phase = task.meta.phase;
+        const cancelled = !alreadyFinished && phase === "cancelled";
         return {
           task_id: id,
-          phase: task.meta.phase,
+          phase,
           already_finished: alreadyFinished,
+          cancelled,
+          was: before,
           message: alreadyFinished
-            ? `Task ${id} had already finished (${task.meta.phase})`
-            : `Task ${id} cancelled`,
+            ? `Task ${id} had already finished (${phase}): nothing to cancel`
+            : cancelled
+            ? before === "queued"
+              ? `Task ${id} cancelled while queued: it never started`
+              : `Task ${id} cancelled while ${before ?? "running"}: its processes are stopped`
+            : `Task ${id} ended ${phase} before the cancel took effect`,
         };
       } catch (error) {
         return {
           task_id: id,
           phase: null,
           already_finished: false,
+          cancelled: false,
+          was: null,
           message: error instanceof Error ? error.message : String(error),
         };
       }

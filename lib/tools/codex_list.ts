@@ -39,12 +39,12 @@ export function registerCodexListTool(
     title: "List tasks",
     description: "The tasks this server knows (also those of earlier instances), newest first, " +
       "one short entry each; codex_status shows one in full.",
-    inputSchema: {
+    inputSchema: z.strictObject({
       phases: z.array(z.enum(PHASES)).optional().describe("Only tasks in these phases."),
       limit: z.number().int().min(1).max(1000).optional().describe(
         "At most this many (default 50).",
       ),
-    },
+    }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, (args) => {
     const all = engine.list(args.phases);

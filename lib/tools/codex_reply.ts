@@ -43,7 +43,7 @@ export function registerCodexReplyTool(
       description: "Continue a Codex conversation by providing its thread id and a prompt. Works " +
         "on any thread Codex has on disk, also ones started before a server restart. A thread " +
         "that ran in a worktree continues in it.",
-      inputSchema: codexReplyInputSchema,
+      inputSchema: z.strictObject(codexReplyInputSchema),
       outputSchema: runOutputSchema,
       annotations: {
         readOnlyHint: false,

@@ -63,7 +63,7 @@ export function registerCodexStatusTool(
       "step of a running task, the final message, usage, branch and diff stat of a finished " +
       'one, and what to call next. detail: "full" for everything known; offset to read a long ' +
       "final message on.",
-    inputSchema: codexStatusInputSchema,
+    inputSchema: z.strictObject(codexStatusInputSchema),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, async (args) => {
     const ids = idsOrUnfinished(engine, args.task_ids);

@@ -28,7 +28,7 @@ export function registerCodexWaitTool(
       "done, or until the timeout; returns the final messages of finished tasks and the last " +
       "step of the rest. A timeout never stops a task: call again (keep it under your " +
       "client's tool timeout). Sends progress while it waits.",
-    inputSchema: {
+    inputSchema: z.strictObject({
       task_ids: optionalTaskIdsField,
       timeout: z.number().min(0).max(3600).optional().describe(
         "Seconds to wait at most (default 50).",
@@ -36,7 +36,7 @@ export function registerCodexWaitTool(
       mode: z.enum(["all", "any"]).optional().describe(
         'Return when "all" tasks are done (default) or when "any" is.',
       ),
-    },
+    }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, async (args, extra) => {
     const ids = idsOrUnfinished(engine, args.task_ids);

@@ -9,10 +9,11 @@
 import { z } from "zod";
 import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
-import { isFinal } from "../task.ts";
+import { isFinal, PHASES } from "../task.ts";
 import type { WorktreeManager } from "../worktree.ts";
 import { diffResult, worktreeOf } from "./codex_diff.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
+import { taskIdField } from "./task_ids.ts";
 
 function error(text: string) {
   return { isError: true, content: [{ type: "text" as const, text }] };
@@ -32,15 +33,13 @@ export function registerCodexWorktreeTool(
       "`target` (default: the main checkout's current branch), refusing when the main checkout " +
       'has uncommitted changes and aborting cleanly on conflicts; "discard" removes the ' +
       "worktree and deletes the branch.",
-    inputSchema: {
-      task_id: z.string().min(1).describe("The task whose branch to act on."),
-      action: z.enum(["merge", "discard", "diff"]).describe(
-        'What to do ("diff" is the same as codex_diff).',
-      ),
+    inputSchema: z.strictObject({
+      task_id: taskIdField.describe("The task whose branch to act on."),
+      action: z.enum(["diff", "merge", "discard"]).describe("What to do."),
       target: z.string().min(1).optional().describe(
         "With merge: the branch of the main checkout to merge into (default: its current branch).",
       ),
-    },
+    }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   }, async (args) => {
     const found = worktreeOf(engine, args.task_id, args.action);
@@ -51,6 +50,18 @@ export function registerCodexWorktreeTool(
         `Cannot ${args.action} task "${args.task_id}" as it is still ${task.meta.phase}: ` +
           "wait for it or cancel it first",
       );
+    }
+    if (args.action !== "diff") {
+      // Another task (a reply) may be working in the same worktree: its edits would be lost.
+      const busy = engine.list(PHASES.filter((p) => !isFinal(p)))
+        .filter((t) => t.meta.worktree?.path === info.path && t.meta.id !== args.task_id);
+      if (busy.length > 0) {
+        return error(
+          `Cannot ${args.action} task "${args.task_id}" as ${
+            busy.map((t) => `task "${t.meta.id}" (${t.meta.phase})`).join(", ")
+          } still works in its worktree ${info.path}: wait for it or cancel it first`,
+        );
+      }
     }
     try {
       if (args.action === "diff") {

@@ -7,9 +7,16 @@
 import { z } from "zod";
 import type { Engine } from "../engine_api.ts";
 import { isFinal, PHASES } from "../task.ts";
+import { TASK_ID_PATTERN } from "../request_check.ts";
+
+/** One task id: never a path (no `/`, `.`, NUL). */
+export const taskIdField = z.string().regex(
+  TASK_ID_PATTERN,
+  'not a task id: expected 1 to 64 letters, digits, "_" or "-"',
+).describe("A task id, as returned by codex_async (or codex_list).");
 
 /** One or more task ids. */
-export const taskIdsField = z.array(z.string().min(1)).min(1).max(100).describe(
+export const taskIdsField = z.array(taskIdField).min(1).max(100).describe(
   "Task ids, as returned by codex_async (or codex_list).",
 );
 

@@ -1,0 +1,131 @@
+/**
+ * The environment Codex gets from a client's: the client's own secrets stay behind, what Codex and
+ * a build need goes through.
+ *
+ * Clients pass their whole environment to their MCP servers (Claude Code passes
+ * `ANTHROPIC_API_KEY`). Dropped: the `ANTHROPIC_*` and `CLAUDE_*` families and every name holding
+ * `KEY`, `TOKEN`, `SECRET`, `PASSWORD`, `PASSWD` or `CREDENTIAL` (any case). Kept although they
+ * match: `OPENAI_*`, `CODEX_*`, the `env_key` of each model provider in Codex's config, the
+ * variables the operator names with `--pass-env`, and `SSH_AUTH_SOCK`. Everything else (PATH,
+ * HOME, SHELL, USER, TMPDIR, TERM, locale, proxies, certificates, toolchains) is kept.
+ *
+ * @example
+ * ```ts
+ * import { filterClientEnv, providerEnvKeys } from "./client_env.ts";
+ *
+ * const env = Deno.env.toObject();
+ * const { env: forCodex, dropped } = filterClientEnv(env, {
+ *   keep: [...providerEnvKeys(env), "MY_LICENSE_KEY"],
+ * });
+ * ```
+ * @module
+ */
+
+import { join } from "node:path";
+import { parse as parseToml } from "smol-toml";
+
+/** Name parts that make a variable look like a secret. */
+const SECRET_WORDS = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
+/** The client's own families, dropped whatever their names. */
+const CLIENT_FAMILIES = /^(ANTHROPIC|CLAUDE)/i;
+/** Families Codex needs, kept although their names may look like secrets. */
+const CODEX_FAMILIES = /^(OPENAI|CODEX)_/;
+/** Single variables a build needs whose names match {@link SECRET_WORDS}. */
+const ALWAYS_KEPT = new Set(["SSH_AUTH_SOCK"]);
+
+/** What {@link filterClientEnv} returns. */
+export interface FilteredEnv {
+  /** The variables Codex gets. */
+  env: Record<string, string>;
+  /** The names left out, sorted (for a debug log line; never their values). */
+  dropped: string[];
+}
+
+/** Options for {@link filterClientEnv}. */
+export interface EnvFilterOptions {
+  /** Names kept whatever they look like (provider `env_key`s, `--pass-env`). */
+  keep?: Iterable<string>;
+}
+
+/** Whether a variable belongs to the client or looks like a secret, and is not exempt. */
+export function isClientSecret(name: string, keep: ReadonlySet<string> = new Set()): boolean {
+  if (keep.has(name) || ALWAYS_KEPT.has(name)) return false;
+  if (CLIENT_FAMILIES.test(name)) return true;
+  if (CODEX_FAMILIES.test(name)) return false;
+  return SECRET_WORDS.test(name);
+}
+
+/**
+ * Filters a client's environment for Codex.
+ * @param env The client's environment (or the server's, when it runs for one client).
+ * @param options Names to keep whatever they look like.
+ */
+export function filterClientEnv(
+  env: Record<string, string | undefined>,
+  options: EnvFilterOptions = {},
+): FilteredEnv {
+  const keep = new Set(options.keep ?? []);
+  const out: Record<string, string> = {};
+  const dropped: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (isClientSecret(name, keep)) dropped.push(name);
+    else out[name] = value;
+  }
+  return { env: out, dropped: dropped.sort() };
+}
+
+/** Codex's home directory: `$CODEX_HOME`, else `~/.codex`; null when neither is known. */
+export function codexHomeOf(env: Record<string, string | undefined>): string | null {
+  if (env.CODEX_HOME) return env.CODEX_HOME;
+  return env.HOME ? join(env.HOME, ".codex") : null;
+}
+
+/**
+ * The `env_key` of every model provider in Codex's `config.toml` (top level and profiles), the
+ * variables Codex reads the providers' API keys from. A missing or unreadable file gives none.
+ * @param env The environment that locates `CODEX_HOME`.
+ */
+export function providerEnvKeys(env: Record<string, string | undefined>): string[] {
+  const home = codexHomeOf(env);
+  if (home === null) return [];
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(join(home, "config.toml"));
+  } catch {
+    return [];
+  }
+  let config: unknown;
+  try {
+    config = parseToml(text);
+  } catch {
+    return [];
+  }
+  const keys = new Set<string>();
+  const collect = (providers: unknown) => {
+    if (typeof providers !== "object" || providers === null) return;
+    for (const provider of Object.values(providers)) {
+      const key = (provider as { env_key?: unknown } | null)?.env_key;
+      if (typeof key === "string" && key !== "") keys.add(key);
+    }
+  };
+  const root = config as { model_providers?: unknown; profiles?: unknown };
+  collect(root.model_providers);
+  if (typeof root.profiles === "object" && root.profiles !== null) {
+    for (const profile of Object.values(root.profiles)) {
+      collect((profile as { model_providers?: unknown } | null)?.model_providers);
+    }
+  }
+  return [...keys].sort();
+}
+
+/**
+ * The environment Codex gets for a client: {@link filterClientEnv} keeping the providers'
+ * `env_key`s and `passEnv`.
+ */
+export function codexEnvFor(
+  env: Record<string, string | undefined>,
+  passEnv: readonly string[] = [],
+): FilteredEnv {
+  return filterClientEnv(env, { keep: [...providerEnvKeys(env), ...passEnv] });
+}

@@ -1,0 +1,261 @@
+/**
+ * End-to-end, table-driven: bad input to every tool, through the SDK client, against one server
+ * started with a policy (`--max-sandbox workspace-write`, `--allow-root <dir>`). Each case must be
+ * refused (an `isError` result or an invalid-params error) with a message naming the field and the
+ * problem; afterwards the server still answers, and no task, worktree or branch was created. No
+ * rejected input reaches the model.
+ */
+
+import assert from "node:assert/strict";
+import { makeWorld, startServer, textOf } from "./support/harness.ts";
+import { git, makeRepo } from "./support/repo.ts";
+
+const e2e = { sanitizeOps: false, sanitizeResources: false };
+
+type Args = Record<string, unknown>;
+/** A case: a name, the tool, its arguments, and the parts the message must contain. */
+type Case = [name: string, tool: string, args: Args, parts: string[]];
+
+const UUID = "01a23379-8b64-73e0-b586-c4440ada693c";
+const OVER = "x".repeat(1_048_577);
+
+function cases(repo: string, outside: string): Case[] {
+  const base: Args = { prompt: "hello", cwd: repo };
+  const startTools = ["codex", "codex_async"];
+  const perStartTool: Case[] = startTools.flatMap((tool): Case[] => [
+    [`${tool}: prompt missing`, tool, { cwd: repo }, ["prompt"]],
+    [`${tool}: prompt a number`, tool, { prompt: 42 }, ["prompt", "string"]],
+    [`${tool}: prompt empty`, tool, { prompt: "" }, ["prompt"]],
+    [`${tool}: prompt blank`, tool, { ...base, prompt: "  \n " }, ["prompt", "empty"]],
+    [`${tool}: prompt over Codex's limit`, tool, { ...base, prompt: OVER }, [
+      "prompt",
+      "1048576",
+    ]],
+    [`${tool}: prompt with a NUL byte`, tool, { ...base, prompt: "a\0b" }, ["prompt", "NUL"]],
+    [`${tool}: prompt with a lone surrogate`, tool, { ...base, prompt: "a\ud800b" }, [
+      "prompt",
+      "surrogate",
+    ]],
+    [`${tool}: unknown field`, tool, { ...base, promt: "typo" }, ["promt"]],
+    [`${tool}: unknown sandbox`, tool, { ...base, sandbox: "open" }, ["sandbox"]],
+    [`${tool}: sandbox above the ceiling`, tool, { ...base, sandbox: "danger-full-access" }, [
+      "sandbox",
+      "danger-full-access",
+      "workspace-write",
+    ]],
+    [`${tool}: unknown approval policy`, tool, { ...base, "approval-policy": "always" }, [
+      "approval-policy",
+    ]],
+    [`${tool}: approval policy Codex no longer supports`, tool, {
+      ...base,
+      "approval-policy": "untrusted",
+    }, ["approval-policy", "no longer supports"]],
+    [`${tool}: worktree not a boolean`, tool, { ...base, worktree: "yes" }, ["worktree"]],
+    [`${tool}: commit not a boolean`, tool, { ...base, commit: 1 }, ["commit"]],
+    [`${tool}: timeout_s negative`, tool, { ...base, timeout_s: -1 }, ["timeout_s"]],
+    [`${tool}: timeout_s fractional`, tool, { ...base, timeout_s: 1.5 }, ["timeout_s"]],
+    [`${tool}: model empty`, tool, { ...base, model: "" }, ["model"]],
+    [`${tool}: model with NUL`, tool, { ...base, model: "o3\0" }, ["model", "NUL"]],
+    [`${tool}: cwd missing`, tool, { ...base, cwd: `${repo}/nope` }, ["cwd", "does not exist"]],
+    [`${tool}: cwd outside the allowed roots`, tool, { ...base, cwd: outside }, [
+      "cwd",
+      "outside",
+      "--allow-root",
+    ]],
+    [`${tool}: cwd with NUL`, tool, { ...base, cwd: `${repo}\0` }, ["cwd", "NUL"]],
+    [`${tool}: base starting with -`, tool, { ...base, worktree: true, base: "--orphan" }, [
+      "base",
+    ]],
+    [`${tool}: base unknown`, tool, { ...base, worktree: true, base: "no-such-ref" }, [
+      "base",
+      "not a commit",
+    ]],
+    [`${tool}: config not an object`, tool, { ...base, config: "model=o3" }, ["config"]],
+    [`${tool}: config null leaf`, tool, { ...base, config: { model: null } }, [
+      "config",
+      "null",
+    ]],
+    [`${tool}: config lone surrogate`, tool, {
+      ...base,
+      config: { developer_instructions: "\udc00" },
+    }, ["config", "surrogate"]],
+    [`${tool}: config key not bare`, tool, { ...base, config: { "a b": 1 } }, [
+      "config",
+      '"a b"',
+    ]],
+    [`${tool}: config notify`, tool, { ...base, config: { notify: ["sh", "-c", "id"] } }, [
+      "notify",
+      "--allow-config",
+    ]],
+    [`${tool}: config mcp_servers command`, tool, {
+      ...base,
+      config: { mcp_servers: { evil: { command: "sh" } } },
+    }, ["mcp_servers.evil.command", "policy"]],
+    [`${tool}: config model_provider`, tool, { ...base, config: { model_provider: "evil" } }, [
+      "model_provider",
+      "policy",
+    ]],
+    [`${tool}: config model_providers`, tool, {
+      ...base,
+      config: { model_providers: { evil: { base_url: "http://evil" } } },
+    }, ["model_providers.evil.base_url"]],
+    [`${tool}: config sandbox_mode above the ceiling`, tool, {
+      ...base,
+      config: { sandbox_mode: "danger-full-access" },
+    }, ["config.sandbox_mode", "workspace-write"]],
+    [`${tool}: config shell environment`, tool, {
+      ...base,
+      config: { shell_environment_policy: { inherit: "all" } },
+    }, ["shell_environment_policy.inherit"]],
+    [`${tool}: threadId not a thread`, tool, { ...base, threadId: "not-a-thread" }, [
+      "threadId",
+    ]],
+  ]);
+  const reply: Case[] = ["codex-reply", "codex_reply"].flatMap((tool): Case[] => [
+    [`${tool}: threadId missing`, tool, { prompt: "again" }, ["threadId"]],
+    [`${tool}: threadId --last`, tool, { prompt: "again", threadId: "--last" }, [
+      "--last",
+      "thread",
+    ]],
+    [`${tool}: threadId -`, tool, { prompt: "again", threadId: "-" }, ['"-"', "thread"]],
+    [`${tool}: threadId unknown UUID`, tool, { prompt: "again", threadId: UUID }, [
+      UUID,
+      "no such thread",
+    ]],
+    [`${tool}: conversationId not a thread`, tool, {
+      prompt: "again",
+      conversationId: "../x",
+    }, ["../x", "thread"]],
+    [`${tool}: prompt empty`, tool, { prompt: "", threadId: UUID }, ["prompt"]],
+    [`${tool}: unknown field`, tool, { prompt: "again", threadId: UUID, worktree: true }, [
+      "worktree",
+    ]],
+    [`${tool}: sandbox above the ceiling`, tool, {
+      prompt: "again",
+      threadId: UUID,
+      sandbox: "danger-full-access",
+    }, ["sandbox", "workspace-write"]],
+  ]);
+  const ids: Case[] = [
+    ["codex_status: id with ../", "codex_status", { task_ids: ["../x"] }, ["task_ids", "task id"]],
+    ["codex_status: absolute id", "codex_status", { task_ids: ["/etc/passwd"] }, ["task_ids"]],
+    ["codex_status: id with NUL", "codex_status", { task_ids: ["a\0b"] }, ["task_ids"]],
+    ["codex_status: unknown id", "codex_status", { task_ids: ["0123456789ab"] }, [
+      "0123456789ab",
+      "no such task",
+    ]],
+    ["codex_status: ids not an array", "codex_status", { task_ids: "abc" }, ["task_ids"]],
+    ["codex_status: empty id list", "codex_status", { task_ids: [] }, ["task_ids"]],
+    ["codex_status: unknown field", "codex_status", { task_id: "abc" }, ["task_id"]],
+    ["codex_wait: id with ../", "codex_wait", { task_ids: ["../../etc"] }, ["task_ids"]],
+    ["codex_wait: unknown id", "codex_wait", { task_ids: ["0123456789ab"], timeout: 0 }, [
+      "0123456789ab",
+    ]],
+    ["codex_wait: negative timeout", "codex_wait", { task_ids: ["abc"], timeout: -5 }, [
+      "timeout",
+    ]],
+    ["codex_wait: timeout a string", "codex_wait", { timeout: "10" }, ["timeout"]],
+    ["codex_wait: unknown mode", "codex_wait", { mode: "some" }, ["mode"]],
+    ["codex_wait: unknown field", "codex_wait", { wait: 1 }, ["wait"]],
+    ["codex_cancel: nothing given", "codex_cancel", {}, ["task_id"]],
+    ["codex_cancel: id with ../", "codex_cancel", { task_id: "../x" }, ["task_id", "task id"]],
+    ["codex_cancel: absolute id", "codex_cancel", { task_ids: ["/tmp"] }, ["task_ids"]],
+    ["codex_cancel: unknown id", "codex_cancel", { task_id: "0123456789ab" }, [
+      "0123456789ab",
+      "no such task",
+    ]],
+    ["codex_cancel: id a number", "codex_cancel", { task_id: 7 }, ["task_id"]],
+    ["codex_list: unknown phase", "codex_list", { phases: ["done"] }, ["phases"]],
+    ["codex_list: limit zero", "codex_list", { limit: 0 }, ["limit"]],
+    ["codex_list: limit a string", "codex_list", { limit: "5" }, ["limit"]],
+    ["codex_list: unknown field", "codex_list", { all: true }, ["all"]],
+    ["codex_worktree: task_id missing", "codex_worktree", { action: "diff" }, ["task_id"]],
+    ["codex_worktree: action missing", "codex_worktree", { task_id: "abc" }, ["action"]],
+    ["codex_worktree: unknown action", "codex_worktree", { task_id: "abc", action: "push" }, [
+      "action",
+    ]],
+    ["codex_worktree: id with ../", "codex_worktree", { task_id: "../abc", action: "diff" }, [
+      "task_id",
+    ]],
+    ["codex_worktree: absolute id", "codex_worktree", { task_id: "/abc", action: "discard" }, [
+      "task_id",
+    ]],
+    ["codex_worktree: id with NUL", "codex_worktree", { task_id: "ab\0c", action: "merge" }, [
+      "task_id",
+    ]],
+    ["codex_worktree: unknown id", "codex_worktree", {
+      task_id: "0123456789ab",
+      action: "merge",
+      target: "main",
+    }, ["0123456789ab", "no such task"]],
+    ["codex_worktree: unknown field", "codex_worktree", {
+      task_id: "abc",
+      action: "diff",
+      force: true,
+    }, ["force"]],
+    ["unknown tool", "codex_push", { prompt: "x" }, ["codex_push"]],
+  ];
+  return [...perStartTool, ...reply, ...ids];
+}
+
+Deno.test("bad input: every case is refused clearly and creates nothing", e2e, async (t) => {
+  await using world = await makeWorld();
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "bad-input-root-" }));
+  const outside = await Deno.realPath(await Deno.makeTempDir({ prefix: "bad-input-outside-" }));
+  const repo = await makeRepo(root);
+  await using server = await startServer(world, {
+    args: ["--max-sandbox", "workspace-write", "--allow-root", root],
+  });
+  const { client } = server;
+  const table = cases(repo, outside);
+  assert.ok(table.length >= 60, `only ${table.length} cases`);
+  try {
+    for (const [name, tool, args, parts] of table) {
+      await t.step(name, async () => {
+        let message: string;
+        try {
+          const result = await client.callTool({ name: tool, arguments: args }, undefined, {
+            timeout: 30_000,
+          });
+          assert.equal(result.isError, true, `accepted: ${textOf(result).slice(0, 300)}`);
+          message = textOf(result);
+        } catch (error) {
+          // Invalid params come back as a JSON-RPC error.
+          message = error instanceof Error ? error.message : String(error);
+          assert.match(message, /-32602|Invalid|not found/i, message);
+        }
+        if (Deno.env.get("BAD_INPUT_PRINT")) console.log(`${name}: ${message.slice(0, 300)}`);
+        for (const part of parts) {
+          assert.ok(
+            message.toLowerCase().includes(part.toLowerCase()),
+            `message lacks ${JSON.stringify(part)}: ${message.slice(0, 600)}`,
+          );
+        }
+      });
+    }
+
+    await t.step("afterwards the server answers and nothing was created", async () => {
+      const list = await client.callTool({ name: "codex_list", arguments: {} });
+      assert.equal(textOf(list), "No tasks.");
+      const tasks = await Array.fromAsync(Deno.readDir(world.taskDir)).catch(() => []);
+      assert.deepEqual(tasks.map((e) => e.name), []);
+      const worktrees = await Array.fromAsync(Deno.readDir(world.worktreeDir)).catch(() => []);
+      assert.deepEqual(
+        worktrees.filter((e) => e.name !== ".threads").map((e) => e.name),
+        [],
+        "worktree directories were made",
+      );
+      assert.equal(await git(repo, "branch", "--list", "codex-swarm/*"), "");
+      assert.equal(
+        await git(repo, "worktree", "list", "--porcelain").then((o) =>
+          o.split("\n").filter((l) => l.startsWith("worktree ")).length
+        ),
+        1,
+      );
+      assert.equal(world.fake.requests.length, 0, "rejected input reached the model");
+    });
+  } finally {
+    await Deno.remove(root, { recursive: true }).catch(() => {});
+    await Deno.remove(outside, { recursive: true }).catch(() => {});
+  }
+});

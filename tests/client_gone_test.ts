@@ -1,0 +1,107 @@
+/**
+ * End-to-end: a client that goes away while the server writes to it. The server must stop
+ * promptly instead of looping on EPIPE (write fails, the failure is logged, the log line is sent
+ * to the client, that write fails, ...).
+ */
+
+import assert from "node:assert/strict";
+import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
+import { makeWorld } from "./support/harness.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+function frame(message: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(message) + "\n");
+}
+
+Deno.test(
+  "a client gone mid-stream (stdout closed, stdin open) stops the server promptly",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    await using world = await makeWorld();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", ...SERVER_PERMISSIONS, `${ROOT}main.ts`],
+      env: world.env,
+      clearEnv: true,
+      cwd: ROOT,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stderrText = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let stderr = "";
+    (async () => {
+      for (;;) {
+        const { value, done } = await stderrText.read();
+        if (done) return;
+        stderr = (stderr + value).slice(-20_000);
+      }
+    })();
+    const writer = child.stdin.getWriter();
+    const reader = child.stdout.getReader();
+    try {
+      await writer.write(frame({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "gone", version: "0" },
+        },
+      }));
+      const first = await reader.read();
+      assert.ok(first.value && new TextDecoder().decode(first.value).includes('"id":1'));
+      await writer.write(frame({ jsonrpc: "2.0", method: "notifications/initialized" }));
+      await writer.write(frame({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "logging/setLevel",
+        params: { level: "debug" },
+      }));
+      await reader.read();
+      // The client stops reading: every later write of the server fails with EPIPE.
+      await reader.cancel();
+      // Ask for work that logs: the log lines go to the client whose stdout is gone.
+      for (let i = 0; i < 3; i++) {
+        await writer.write(frame({
+          jsonrpc: "2.0",
+          id: 10 + i,
+          method: "tools/call",
+          params: { name: "codex_async", arguments: { prompt: `SLEEP=10000 task ${i}` } },
+        }));
+      }
+      const exited = await Promise.race([
+        child.status.then((s) => s),
+        new Promise<null>((r) => setTimeout(() => r(null), 15_000)),
+      ]);
+      assert.notEqual(
+        exited,
+        null,
+        `the server kept running; stderr ends:\n${stderr.slice(-2000)}`,
+      );
+      // It stopped because its client was gone, not in a storm of errors.
+      const uncaught = stderr.match(/Uncaught error/g)?.length ?? 0;
+      assert.ok(uncaught < 5, `${uncaught} uncaught errors:\n${stderr.slice(-2000)}`);
+    } finally {
+      await writer.close().catch(() => {});
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+      await child.status;
+      // Its tasks keep running detached: stop them.
+      for (const line of stderr.split("\n")) {
+        const pid = /"pid":(\d+)/.exec(line)?.[1];
+        if (pid) {
+          try {
+            Deno.kill(-Number(pid), "SIGKILL");
+          } catch {
+            // Already gone.
+          }
+        }
+      }
+    }
+  },
+);
