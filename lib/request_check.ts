@@ -120,7 +120,7 @@ function configSandboxes(pairs: Array<[string, string]>): Array<[string, Sandbox
  * @param policy The operator's (or the session's) policy.
  * @throws {RequestError} For an empty prompt, one over {@link MAX_PROMPT_CHARS}, a NUL byte or a
  * lone surrogate in any string field, an empty `model`/`profile`/`cwd`/`base`, a `base` starting
- * with `-`, approval policy `untrusted` (Codex exits on it), a thread id that is not a UUID, or a `config` that cannot be written as TOML (a `null`
+ * with `-`, a thread id that is not a UUID, or a `config` that cannot be written as TOML (a `null`
  * leaf, a lone surrogate, a non-finite number, a key that is not bare).
  * @throws {PolicyError} For a config key the policy does not allow, or a sandbox (the field or a
  * `sandbox_mode` config key) above the policy's ceiling.
@@ -177,19 +177,6 @@ export function checkTaskRequest(request: TaskRequest, policy: Policy): void {
         throw new RequestError(`config.${key}`, `Cannot use config.${key} as it holds a NUL byte`);
       }
     }
-  }
-  // Codex 0.169 exits at once on it ("no longer supported"): the request could never run.
-  const untrusted = request.approvalPolicy === "untrusted"
-    ? "approval-policy"
-    : pairs.some(([key, value]) => key === "approval_policy" && value === '"untrusted"')
-    ? "config.approval_policy"
-    : null;
-  if (untrusted !== null) {
-    throw new RequestError(
-      untrusted,
-      `Cannot use ${untrusted} "untrusted" as Codex no longer supports it: use on-request, ` +
-        "on-failure or never",
-    );
   }
   // The sandbox first: "above the ceiling" says more than "key not allowed".
   policy.checkSandbox(request.sandbox, "sandbox");

@@ -49,12 +49,6 @@ Deno.test("each bad request is refused naming the field and the problem", () => 
       ["config.sandbox_mode", '"workspace-write"'],
     ],
     [{ prompt: "p", config: { sandbox_mode: "bogus" } }, "config", ["bogus"]],
-    [{ prompt: "p", approvalPolicy: "untrusted" }, "approval-policy", ["untrusted"]],
-    [
-      { prompt: "p", config: { approval_policy: "untrusted" } },
-      "config.approval_policy",
-      ["no longer supports"],
-    ],
   ];
   for (const [request, field, parts] of cases) {
     let caught: unknown;

@@ -39,6 +39,8 @@ export interface ServerParts {
   version: string;
   /** The client session the tasks started through this server belong to. */
   session: SessionSource;
+  /** Its id: only log lines about this session's tasks go to its client. */
+  sessionId?: string;
   /** The supervisor that runs the engine, for `server-info`. */
   supervisor?: SupervisorInfo;
   /** Shown in `server-info`, e.g. machine-wide flags that differ from the supervisor's. */
@@ -90,6 +92,8 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   server.server.oninitialized = () => {
     detachLog = log.attach((level, message, data) => {
       if (!server.isConnected()) return;
+      // A session hears only about its own tasks: other clients' prompts and steps stay out.
+      if (parts.sessionId !== undefined && data.session !== parts.sessionId) return;
       // A failed send detaches the sink: reporting the failure must not send again.
       server.sendLoggingMessage({ level, logger: "codex-swarm", data: { message, ...data } })
         .catch(() => detachLog());

@@ -50,7 +50,7 @@ async function waitFor(h: Harness, id: string) {
   );
   assert.equal(result.isError, undefined, textOf(result));
   return (result.structuredContent as {
-    tasks: Array<{ phase: string; final_message: string | null }>;
+    tasks: Array<{ phase: string; final_message: string | null; failure?: string }>;
   }).tasks[0]!;
 }
 
@@ -173,15 +173,17 @@ Deno.test(
     assert.notEqual(after.supervisor.pid, before.supervisor.pid);
     const result = await h.client.callTool({ name: "codex", arguments: { prompt: "still here" } });
     assert.equal(textOf(result), "MOCK-DONE still here");
-    // The task that was running is the new supervisor's now, and it ends.
+    // The task that was running is not lost: it is final, `interrupted`, with its thread and
+    // why, and it did not run again by itself.
     const list = await h.client.callTool({ name: "codex_list", arguments: {} });
     const tasks = (list.structuredContent as { tasks: Array<{ task_id: string; phase: string }> })
       .tasks;
     assert.equal(tasks.length, 2, JSON.stringify(tasks));
-    const adopted = tasks.find((t) => t.phase !== "completed")?.task_id ?? tasks[1]!.task_id;
-    const ended = await waitFor(h, adopted);
-    assert.equal(ended.phase, "completed");
-    assert.equal(ended.final_message, "MOCK-DONE in flight SLEEP=4000");
+    const cut = tasks.find((t) => t.phase !== "completed")!;
+    const ended = await waitFor(h, cut.task_id);
+    assert.equal(ended.phase, "interrupted");
+    assert.match(ended.failure ?? "", /stopped while it ran.*codex-reply/);
+    assert.equal(world.fake.requests.filter((r) => r.prompt.includes("in flight")).length, 1);
     assert.equal(supervisorsOf(world.taskDir).length, 1);
   },
 );
@@ -196,7 +198,7 @@ Deno.test(
     assert.equal(oldInfo.supervisor.version, "0.1.0");
 
     // Busy: a task runs, so the older supervisor keeps serving and says so.
-    const id = await startTask(old, { prompt: "busy RUN=sleep 30", timeout: 60 });
+    const id = await startTask(old, { prompt: "busy RUN=sleep 30", timeout_s: 60 });
     await using newer = await startServer(world, {
       env: { CODEX_SWARM_PRETEND_VERSION: "99.0.0" },
     });

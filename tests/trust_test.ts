@@ -35,14 +35,22 @@ async function start(client: Client, args: Record<string, unknown>): Promise<str
   return (result.structuredContent as { task_id: string }).task_id;
 }
 
+/** Waits for the task to end; its full view. */
 async function waitFor(client: Client, id: string): Promise<View> {
-  const result = await call(client, "codex_wait", { task_ids: [id], timeout: 90 });
+  await call(client, "codex_wait", { task_ids: [id], timeout: 90 });
+  return await view(client, id);
+}
+
+/** The full view of a task. */
+async function view(client: Client, id: string): Promise<View> {
+  const result = await call(client, "codex_status", { task_ids: [id], detail: "full" });
   return (result.structuredContent as { tasks: View[] }).tasks[0]!;
 }
 
-async function view(client: Client, id: string): Promise<View> {
-  const result = await call(client, "codex_status", { task_ids: [id] });
-  return (result.structuredContent as { tasks: View[] }).tasks[0]!;
+/** The worktree of the task a `codex` or `codex-reply` result names. */
+async function worktreeOfResult(client: Client, result: unknown): Promise<View["worktree"]> {
+  const { taskId } = (result as { structuredContent: { taskId: string } }).structuredContent;
+  return (await view(client, taskId)).worktree;
 }
 
 /**
@@ -75,7 +83,7 @@ Deno.test("a 1,000,000-character prompt runs (on stdin, not argv)", e2e, async (
   const mode = async (path: string) => (await Deno.stat(path)).mode! & 0o777;
   assert.equal(await mode(world.taskDir), 0o700);
   assert.equal(await mode(`${world.taskDir}/${id}`), 0o700);
-  for (const file of ["meta.json", "events.jsonl", "stderr.log", "prompt.txt"]) {
+  for (const file of ["meta.json", "run.json"]) {
     assert.equal(await mode(`${world.taskDir}/${id}/${file}`), 0o600, file);
   }
   assert.equal(await mode(`${world.taskDir}/../server.log`), 0o600);
@@ -99,8 +107,15 @@ Deno.test(
       },
     });
     const id = await start(server.client, { prompt: "env check SLEEP=4000" });
-    assert.ok(await eventually(async () => (await view(server.client, id)).pid !== null));
-    const pid = (await view(server.client, id)).pid!;
+    // The session's tasks run on an app-server of their own environment: look at its.
+    const codexPid = async () => {
+      const info = await server.client.readResource({ uri: "codex-swarm://server-info" });
+      const text = (info.contents[0] as { text: string }).text;
+      return (JSON.parse(text) as { supervisor: { codex: Array<{ pid: number }> } })
+        .supervisor.codex[0]?.pid;
+    };
+    assert.ok(await eventually(async () => (await codexPid()) !== undefined));
+    const pid = (await codexPid())!;
     const environ = await Deno.readTextFile(`/proc/${pid}/environ`);
     const names = environ.split("\0").map((kv) => kv.split("=", 1)[0]);
     for (const dropped of ["ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "GITHUB_TOKEN"]) {
@@ -115,15 +130,26 @@ Deno.test(
 
 Deno.test("with RUST_BACKTRACE=1 the failure is Codex's Error: line", e2e, async () => {
   await using world = await makeWorld();
+  // A Codex that cannot start prints its error, then a backtrace (fault injection).
+  const dir = await Deno.makeTempDir({ prefix: "fake-codex-" });
+  const fake = `${dir}/codex`;
+  await Deno.writeTextFile(
+    fake,
+    "#!/bin/sh\necho 'Error: MOCK-FAILURE codex cannot start here' >&2\n" +
+      "echo 'Stack backtrace:' >&2\necho '   0: <unknown>' >&2\necho '   1: <unknown>' >&2\n" +
+      "exit 1\n",
+    { mode: 0o755 },
+  );
   await using server = await startServer(world, {
-    args: ["-c", 'approval_policy="untrusted"'],
+    args: ["--codex-bin", fake],
     env: { RUST_BACKTRACE: "1" },
   });
   const id = await start(server.client, { prompt: "fails at start" });
   const task = await waitFor(server.client, id);
   assert.equal(task.phase, "failed");
-  assert.match(task.failure ?? "", /Error: approval_policy = "untrusted" is no longer supported/);
+  assert.match(task.failure ?? "", /Error: MOCK-FAILURE codex cannot start here/);
   assert.doesNotMatch(task.failure ?? "", /\d+: <unknown>/);
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("codex_cancel says what happened: queued, running, already completed", e2e, async () => {
@@ -169,7 +195,7 @@ Deno.test(
       sandbox: "workspace-write",
     });
     assert.equal(idle.isError, undefined, textOf(idle));
-    const idleWt = (idle.structuredContent as { worktree: View["worktree"] }).worktree!;
+    const idleWt = (await worktreeOfResult(client, idle))!;
     assert.equal(idleWt.path, a.worktree!.path);
     assert.equal(idleWt.commit, null);
     assert.deepEqual(idleWt.files, []);
@@ -180,7 +206,7 @@ Deno.test(
       prompt: "second RUN=echo two > two.txt",
       sandbox: "workspace-write",
     });
-    const editWt = (edit.structuredContent as { worktree: View["worktree"] }).worktree!;
+    const editWt = (await worktreeOfResult(client, edit))!;
     assert.notEqual(editWt.commit, null);
     assert.notEqual(editWt.commit, a.worktree!.commit);
     assert.deepEqual(editWt.files.map((f) => f.path), ["two.txt"]);

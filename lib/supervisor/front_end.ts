@@ -250,7 +250,14 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
   };
   const finished = Promise.withResolvers<number>();
   const stdout = orderedWriter(Deno.stdout);
-  const toClient = (line: string) => stdout(encoder.encode(line + "\n")).catch(() => {});
+  // A client whose end of stdout is gone (EPIPE) is gone: the front-end stops, it never retries.
+  const toClient = (line: string) =>
+    stdout(encoder.encode(line + "\n")).catch((error) => {
+      if (stopping) return;
+      log.local("warning", `Cannot write to the client (${error}); stopping`);
+      stopping = true;
+      finished.resolve(0);
+    });
 
   let link: Link | null = null;
   let initialize: string | null = null;

@@ -120,6 +120,7 @@ export function openSession(parts: SessionParts): OpenSession {
     },
     log,
     version: parts.version,
+    sessionId: session.id,
     session: async () => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([

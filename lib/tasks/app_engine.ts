@@ -668,7 +668,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       if (!record || record.meta.phase !== "queued") continue;
       this.#active.add(id);
       this.#run(record).catch(async (error) => {
-        this.#options.log.error(`Task ${id} failed: ${error?.stack ?? error}`);
+        this.#options.log.error(`Task ${id} failed: ${error?.stack ?? error}`, {
+          session: record.meta.session?.id,
+        });
         record.meta.failure ??= messageOf(error);
         await this.#finalize(record);
       });
@@ -690,7 +692,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     record.budget = new TimeBudget(timeoutS > 0 ? timeoutS * 1000 : null, () => {
       if (isFinal(meta.phase)) return;
       meta.timedOut = true;
-      this.#options.log.warning(`Task ${meta.id} reached its time limit`);
+      this.#options.log.warning(`Task ${meta.id} reached its time limit`, {
+        session: meta.session?.id,
+      });
       this.#save(record);
       this.#stopTurn(record);
     });
@@ -740,7 +744,11 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     meta.turnId = turn.turn.id;
     if (meta.phase === "starting") meta.phase = "running";
     this.#save(record);
-    this.#options.log.info(`Task ${meta.id} running`, { threadId, turnId: meta.turnId });
+    this.#options.log.info(`Task ${meta.id} running`, {
+      session: meta.session?.id,
+      threadId,
+      turnId: meta.turnId,
+    });
     this.#emit(record, null);
     if (meta.cancelRequested || meta.timedOut) this.#stopTurn(record);
     await record.turnEnded.promise;
@@ -987,7 +995,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     await this.#save(record);
     this.#active.delete(meta.id);
     record.server = null;
-    this.#options.log.info(`Task ${meta.id} ${phase}`, { failure: meta.failure });
+    this.#options.log.info(`Task ${meta.id} ${phase}`, {
+      session: meta.session?.id,
+      failure: meta.failure,
+    });
     record.done.resolve();
     this.#emit(record, `Task ${phase.replace("_", " ")}`);
     this.#pump();

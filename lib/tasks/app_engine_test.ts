@@ -226,12 +226,13 @@ Deno.test("after a restart a running task is interrupted and its thread continue
   assert.equal(done.meta.threadId, after.meta.threadId);
 });
 
-Deno.test("a reply to a thread Codex does not know fails naming it", async () => {
+Deno.test("a reply to a thread Codex does not know is refused naming it", async () => {
   await using r = await rig();
   const s = r.session();
   const id = crypto.randomUUID();
-  const task = await r.engine.start({ prompt: "hi", threadId: id }, s);
-  const done = await r.engine.finished(task.meta.id);
-  assert.equal(done.meta.phase, "failed");
-  assert.match(done.meta.failure ?? "", new RegExp(`Cannot continue thread "${id}"`));
+  await assert.rejects(
+    r.engine.start({ prompt: "hi", threadId: id }, s),
+    new RegExp(`Cannot continue threadId "${id}" as Codex has no such thread`),
+  );
+  assert.equal(r.engine.list().length, 0);
 });
