@@ -30,8 +30,16 @@ function readEnv(): Record<string, string> {
   }
 }
 
-/** Runs the server until its client goes away. Returns the process exit code. */
+/**
+ * Runs the server until its client goes away, or `codex-swarm top` (`lib/top/`). Returns the
+ * process exit code.
+ */
 export async function main(args: string[]): Promise<number> {
+  if (args[0] === "top") {
+    // Loaded only for `top`: the terminal UI stays out of the server's start-up.
+    const { runTop } = await import("./lib/top/main.ts");
+    return await runTop(args.slice(1));
+  }
   let parsed;
   try {
     parsed = parseCli(args, readEnv());

@@ -1,11 +1,7 @@
 /**
- * The MCP SDK's client side, for tests and the bench, with the same `@ts-types` hints as
- * `lib/sdk.ts` (whose doc comment says why they are needed).
+ * The MCP SDK's client side for tests and the bench: the same module `codex-swarm top` uses.
  *
  * @module
  */
 
-// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/client/index"
-export { Client } from "@modelcontextprotocol/sdk/client/index.js";
-// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/client/stdio"
-export { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+export { Client, StdioClientTransport } from "../../lib/sdk_client.ts";
