@@ -20,3 +20,14 @@ export const SERVER_PERMISSIONS: readonly string[] = Object.freeze([
   // server runs `kill` and `ps` instead (see lib/process.ts).
   "--allow-run=codex,git,kill,ps",
 ]);
+
+/**
+ * Permission flags for `codex-swarm top` under `deno run`: the server's, with `self` (this Deno,
+ * `Deno.execPath()`) added to `--allow-run`, as top starts its server by running its own program.
+ * `deno task start` grants the same.
+ */
+export function topPermissions(self: string): string[] {
+  return SERVER_PERMISSIONS.map((flag) =>
+    flag.startsWith("--allow-run=") ? `${flag},${self}` : flag
+  );
+}

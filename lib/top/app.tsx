@@ -44,7 +44,8 @@ interface AppProps extends LiveViewOptions {
 }
 
 function ScreenLine({ line, colour }: { line: Line; colour: boolean }) {
-  if (line.length === 0) return <Text></Text>;
+  // An empty Text takes no row: a space keeps the line.
+  if (line.length === 0) return <Text>{" "}</Text>;
   return (
     <Text wrap="truncate">
       {line.map((segment, i) => (
@@ -62,15 +63,19 @@ function ScreenLine({ line, colour }: { line: Line; colour: boolean }) {
   );
 }
 
-/** The name the view model knows a key by. */
-function keyName(input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]): string {
-  if (key.upArrow) return "up";
-  if (key.downArrow) return "down";
-  if (key.home) return "home";
-  if (key.end) return "end";
-  if (key.return) return "enter";
-  if (key.escape) return "escape";
-  return input;
+/**
+ * The names the view model knows the keys of one input event by: a named key, else each
+ * character typed (keys that arrive together, as when typed fast, come as one string).
+ */
+function keyNames(input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]): string[] {
+  if (key.upArrow) return ["up"];
+  if (key.downArrow) return ["down"];
+  if (key.home) return ["home"];
+  if (key.end) return ["end"];
+  if (key.return) return ["enter"];
+  if (key.escape) return ["escape"];
+  if (key.ctrl || key.meta) return [];
+  return [...input];
 }
 
 function App({ connection, intervalMs, colour }: AppProps) {
@@ -117,11 +122,13 @@ function App({ connection, intervalMs, colour }: AppProps) {
   };
 
   useInput((input, key) => {
-    const { state: next, effect } = pressKey(stateRef.current, keyName(input, key));
-    stateRef.current = next;
-    setState(next);
-    if (next.showDetail) watcherRef.current?.refresh();
-    if (effect !== null) run(effect);
+    for (const name of keyNames(input, key)) {
+      const { state: next, effect } = pressKey(stateRef.current, name);
+      stateRef.current = next;
+      setState(next);
+      if (next.showDetail) watcherRef.current?.refresh();
+      if (effect !== null) run(effect);
+    }
   });
 
   const lines = screen(state, { columns, rows }, Date.now());
