@@ -43,9 +43,11 @@ interface AppProps extends LiveViewOptions {
   connection: TopConnection;
 }
 
+/** An empty Text takes no row: a blank line is one space. */
+const BLANK = " ";
+
 function ScreenLine({ line, colour }: { line: Line; colour: boolean }) {
-  // An empty Text takes no row: a space keeps the line.
-  if (line.length === 0) return <Text>{" "}</Text>;
+  if (line.length === 0) return <Text>{BLANK}</Text>;
   return (
     <Text wrap="truncate">
       {line.map((segment, i) => (
