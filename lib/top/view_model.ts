@@ -368,11 +368,20 @@ function seg(text: string, style?: Style): Segment {
   return style === undefined ? { text } : { text, style };
 }
 
-/** A branch as the table shows it: the default `codex-swarm/` prefix shortened to `…/`. */
-export function shortBranch(branch: string | null): string {
+/** A branch as the table shows it; when `short`, the default `codex-swarm/` prefix is `…/`. */
+export function branchLabel(branch: string | null, short: boolean): string {
   if (branch === null) return "-";
-  return branch.startsWith("codex-swarm/") ? `…/${branch.slice("codex-swarm/".length)}` : branch;
+  return short && branch.startsWith("codex-swarm/")
+    ? `…/${branch.slice("codex-swarm/".length)}`
+    : branch;
 }
+
+/** The widest a branch column gets. */
+const BRANCH_MAX = 40;
+/** The least room the last step keeps before branches are shortened or cut. */
+const STEP_MIN = 19;
+/** The room the last step should keep for branches to be shown in full. */
+const STEP_ROOMY = 50;
 
 /** The column widths of the task table at `columns`. */
 function columnsFor(tasks: readonly TaskInfo[], columns: number) {
@@ -380,16 +389,17 @@ function columnsFor(tasks: readonly TaskInfo[], columns: number) {
   const phase = Math.max(5, ...tasks.map((t) => t.phase.length));
   const elapsed = 6;
   const tokens = 6;
-  const longestBranch = Math.max(
-    0,
-    ...tasks.map((t) => t.branch === null ? 0 : shortBranch(t.branch).length),
-  );
   const fixed = 2 + id + 1 + phase + 1 + elapsed + 1 + tokens + 1;
-  const branch = longestBranch === 0
+  const longest = (short: boolean) =>
+    Math.max(0, ...tasks.map((t) => t.branch === null ? 0 : branchLabel(t.branch, short).length));
+  const full = Math.min(longest(false), BRANCH_MAX);
+  const shortBranches = columns - fixed - full - 1 < STEP_ROOMY;
+  const wanted = shortBranches ? longest(true) : full;
+  const branch = wanted === 0
     ? 0
-    : Math.max(6, Math.min(longestBranch, 24, columns - fixed - 19));
+    : Math.max(6, Math.min(wanted, BRANCH_MAX, columns - fixed - STEP_MIN - 1));
   const step = Math.max(0, columns - fixed - (branch === 0 ? 0 : branch + 1));
-  return { id, phase, elapsed, tokens, branch, step };
+  return { id, phase, elapsed, tokens, branch, shortBranches, step };
 }
 
 function headerLines(state: TopState, columns: number): Line[] {
@@ -462,7 +472,9 @@ function taskRow(
     seg(
       " " + formatElapsed(elapsed).padStart(widths.elapsed) + " " +
         formatTokens(task.tokens).padStart(widths.tokens) + " " +
-        (widths.branch > 0 ? fit(shortBranch(task.branch), widths.branch, true) + " " : ""),
+        (widths.branch > 0
+          ? fit(branchLabel(task.branch, widths.shortBranches), widths.branch, true) + " "
+          : ""),
       style,
     ),
     seg(fit(task.lastStep, widths.step), withStyle(stepStyle)),
