@@ -22,10 +22,12 @@ const FINAL_PHASES = ["completed", "failed", "cancelled", "timed_out", "lost", "
 /** A decision on a pending approval, as `codex_approve` takes it. */
 export type Decision = "accept" | "accept_for_session" | "decline" | "cancel";
 
-/** An approval the task waits for. */
+/** An approval (or another question) the task waits on an answer to. */
 export interface Approval {
-  /** `command`, `file_change`, or whatever the engine says. */
+  /** `command`, `file_change`, `permissions`, `user_input`... whatever the engine says. */
   kind: string;
+  /** The engine's sentence about it, when it gives one. */
+  message: string | null;
   command: string | null;
   cwd: string | null;
   files: string[];
@@ -123,6 +125,7 @@ function readApproval(value: unknown): Approval | null {
     : pickStr(value, "command");
   return {
     kind: pickStr(value, "kind", "type") ?? (command !== null ? "command" : "file_change"),
+    message: pickStr(value, "message"),
     command: command === null ? null : displayCommand(command),
     cwd: pickStr(value, "cwd"),
     files,
@@ -220,9 +223,9 @@ function lastStepOf(info: Omit<TaskInfo, "lastStep">, view: Json): string {
   if (explicit !== null && explicit !== "") return oneLine(explicit);
   if (info.approval) {
     const a = info.approval;
-    return oneLine(
-      `Approval? ${a.command !== null ? `$ ${a.command}` : `edit ${a.files.join(", ") || a.kind}`}`,
-    );
+    if (a.command !== null) return oneLine(`Approval? $ ${a.command}`);
+    if (a.files.length > 0) return oneLine(`Approval? edit ${a.files.join(", ")}`);
+    return oneLine(`Question: ${a.message ?? a.kind}`);
   }
   if (info.done && info.failure) return oneLine(`${info.phase}: ${info.failure}`);
   const final = pickStr(view, "final_message");
@@ -277,7 +280,8 @@ export function readTask(raw: unknown): TaskInfo | null {
     ...readFiles(raw),
     failure: failure === "" ? null : failure,
     stderrTail: pickStr(raw, "stderr_tail") ?? "",
-    approval: readApproval(raw.approval ?? raw.pending_approval),
+    // `question` is the app-server engine's name for it.
+    approval: readApproval(raw.approval ?? raw.pending_approval ?? raw.question),
   };
   return { ...info, lastStep: lastStepOf(info, raw) };
 }

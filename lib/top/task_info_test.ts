@@ -122,6 +122,7 @@ Deno.test("readTask: fields that come later (approval, command output, new phase
   assert.equal(task.done, false);
   assert.deepEqual(task.approval, {
     kind: "command",
+    message: null,
     command: "rm -rf build",
     cwd: "/repo",
     files: [],
@@ -137,6 +138,23 @@ Deno.test("readTask: fields that come later (approval, command output, new phase
   assert.equal(patch.approval?.kind, "file_change");
   assert.deepEqual(patch.approval?.files, ["a.ts", "b.ts"]);
   assert.equal(patch.lastStep, "Approval? edit a.ts, b.ts");
+
+  const question = readTask(view({
+    phase: "waiting_approval",
+    question: {
+      kind: "user_input",
+      method: "item/tool/requestUserInput",
+      message: "The model asks: which branch?",
+      params: {},
+    },
+  }))!;
+  assert.equal(question.approval?.kind, "user_input");
+  assert.equal(question.approval?.message, "The model asks: which branch?");
+  assert.equal(question.lastStep, "Question: The model asks: which branch?");
+  const engineCommand = readTask(view({
+    question: { kind: "command", message: "Codex asks to run `ls`", command: "ls", cwd: "/r" },
+  }))!;
+  assert.equal(engineCommand.approval?.command, "ls", "the app-server engine's question field");
 
   const unknownPhase = readTask({ task_id: "x", phase: "pondering" })!;
   assert.equal(unknownPhase.phase, "pondering");

@@ -537,8 +537,12 @@ export function detailLines(task: TaskInfo, width: number, height: number): Line
   lines.push(fitLine(title, width));
   const a = task.approval;
   if (a) {
-    lines.push(section(`Waiting for approval (${a.kind}): a accept · d decline`, "yellow"));
+    const what = a.kind === "command" || a.kind === "file_change" ? "approval" : "an answer";
+    lines.push(section(`Waiting for ${what} (${a.kind}): a accept · d decline`, "yellow"));
     if (a.command !== null) lines.push([seg(`  $ ${fit(a.command, width - 4)}`, { bold: true })]);
+    else if (a.files.length === 0 && a.message !== null) {
+      lines.push(...textLines(a.message, width, 3, "head"));
+    }
     if (a.cwd !== null) lines.push([seg(`  in ${fit(a.cwd, width - 5)}`)]);
     if (a.files.length > 0) lines.push([seg(`  files: ${fit(a.files.join(", "), width - 9)}`)]);
     if (a.reason !== null) lines.push(...textLines(`reason: ${a.reason}`, width, 2, "head"));
