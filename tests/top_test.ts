@@ -5,56 +5,12 @@
  */
 
 import assert from "node:assert/strict";
-import { topPermissions } from "../.github/scripts/permissions.ts";
-import {
-  eventually,
-  type Harness,
-  makeWorld,
-  processesMatching,
-  startServer,
-  textOf,
-} from "./support/harness.ts";
-import { startTmux, type Tmux } from "./support/tmux.ts";
+import { eventually, makeWorld, processesMatching, startServer } from "./support/harness.ts";
+import { startTmux } from "./support/tmux.ts";
+import { phaseOf, rowOf, startTask, topArgv, untilPane } from "./support/top.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const ROOT = new URL("../", import.meta.url).pathname;
-
-/** The argv of `codex-swarm top` from this checkout. */
-function topArgv(...args: string[]): string[] {
-  return [
-    Deno.execPath(),
-    "run",
-    "--quiet",
-    ...topPermissions(Deno.execPath()),
-    `${ROOT}main.ts`,
-    "top",
-    ...args,
-  ];
-}
-
-async function startTask(h: Harness, args: Record<string, unknown>): Promise<string> {
-  const result = await h.client.callTool({ name: "codex_async", arguments: args });
-  assert.equal(result.isError, undefined, textOf(result));
-  return (result.structuredContent as { task_id: string }).task_id;
-}
-
-async function phaseOf(h: Harness, id: string): Promise<string> {
-  const result = await h.client.callTool({ name: "codex_status", arguments: { task_ids: [id] } });
-  return (result.structuredContent as { tasks: Array<{ phase: string }> }).tasks[0]!.phase;
-}
-
-/** The pane's line that shows task `id`, or "". */
-function rowOf(pane: string, id: string): string {
-  return pane.split("\n").find((line) => line.includes(id)) ?? "";
-}
-
-/** Waits until the pane satisfies `check`; fails with the pane when it does not. */
-async function untilPane(term: Tmux, what: string, check: (pane: string) => boolean, ms = 30_000) {
-  let pane = "";
-  const ok = await eventually(async () => check(pane = await term.capture()), ms);
-  assert.ok(ok, `${what}; the pane:\n${pane}`);
-  return pane;
-}
 
 async function runTop(env: Record<string, string>, ...args: string[]) {
   const [command, ...rest] = topArgv(...args);
