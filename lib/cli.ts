@@ -92,6 +92,7 @@ export function helpText(): string {
   return `codex-swarm ${VERSION}: an MCP server (stdio) that runs OpenAI Codex CLI tasks
 
 Usage: codex-swarm [OPTIONS]
+       codex-swarm top [--once | --json] [OPTIONS]   watch and steer the tasks (top --help)
 
 Options (each falls back to its environment variable, then to its default):
   -c, --config <key=value>   Codex config override for every task, as for \`codex -c\`

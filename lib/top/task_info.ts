@@ -240,7 +240,23 @@ function lastStepOf(info: Omit<TaskInfo, "lastStep">, view: Json): string {
   if (info.message) return oneLine(info.message);
   if (info.phase === "queued") return "waiting for a free slot";
   if (info.phase === "starting") return "starting Codex";
+  if (!info.done) return "waiting for the model";
   return "";
+}
+
+/** A failure as people read it: Codex reports API errors as JSON; their message is the cause. */
+export function readableFailure(failure: string): string {
+  try {
+    const parsed: unknown = JSON.parse(failure);
+    if (isObject(parsed)) {
+      const inner = isObject(parsed.error) ? parsed.error : parsed;
+      const message = pickStr(inner, "message");
+      if (message !== null && message !== "") return message;
+    }
+  } catch {
+    // Not JSON: already a sentence.
+  }
+  return failure;
 }
 
 /** Reads one task view; null when it has no task id. */
@@ -278,7 +294,7 @@ export function readTask(raw: unknown): TaskInfo | null {
     reasoning: pickStr(raw, "reasoning"),
     todo,
     ...readFiles(raw),
-    failure: failure === "" ? null : failure,
+    failure: failure === null || failure === "" ? null : readableFailure(failure),
     stderrTail: pickStr(raw, "stderr_tail") ?? "",
     // `question` is the app-server engine's name for it.
     approval: readApproval(raw.approval ?? raw.pending_approval ?? raw.question),

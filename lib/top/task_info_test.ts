@@ -100,6 +100,16 @@ Deno.test("readTask: the last step, by what is known", () => {
     "failed: boom",
   );
   assert.equal(step({ last_step: "Running: ls" }), "Running: ls", "a step the server names wins");
+  assert.equal(step({}), "waiting for the model");
+  assert.equal(
+    step({
+      phase: "failed",
+      done: true,
+      failure: '{"error":{"message":"model refused","type":"invalid_request_error"}}',
+    }),
+    "failed: model refused",
+    "an API error's JSON is read for its message",
+  );
 });
 
 Deno.test("readTask: fields that come later (approval, command output, new phases)", () => {
