@@ -14,7 +14,7 @@
  * @module
  */
 
-import { displayCommand } from "../run_state.ts";
+import { displayCommand, oneLine } from "../run_state.ts";
 
 /** The phases a task cannot leave; any other phase (including ones added later) is live. */
 const FINAL_PHASES = ["completed", "failed", "cancelled", "timed_out", "lost", "interrupted"];
@@ -108,11 +108,6 @@ function pickNum(object: Json, ...names: string[]): number | null {
     if (value !== null) return value;
   }
   return null;
-}
-
-/** `text` on one line: runs of whitespace become one space. */
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
 }
 
 function readApproval(value: unknown): Approval | null {

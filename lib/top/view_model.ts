@@ -17,7 +17,8 @@
  * @module
  */
 
-import { type Decision, oneLine, type TaskInfo } from "./task_info.ts";
+import { oneLine } from "../run_state.ts";
+import type { Decision, TaskInfo } from "./task_info.ts";
 
 /** A colour ink knows by name. */
 export type Colour = "red" | "green" | "yellow" | "blue" | "magenta" | "cyan" | "gray" | "white";
