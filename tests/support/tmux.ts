@@ -72,6 +72,8 @@ export async function startTmux(options: TmuxOptions): Promise<Tmux> {
   if (!started.ok) throw new Error(`Cannot start tmux: ${started.stderr}`);
   // The size given to new-session holds only while no client is attached; say it explicitly.
   await tmux(socket, ["set-option", "-t", "t", "window-size", "manual"]);
+  const socketPath = (await tmux(socket, ["display-message", "-p", "#{socket_path}"])).stdout
+    .trim();
   return {
     async capture({ escapes = false } = {}) {
       const result = await tmux(socket, [
@@ -92,6 +94,8 @@ export async function startTmux(options: TmuxOptions): Promise<Tmux> {
     },
     async [Symbol.asyncDispose]() {
       await tmux(socket, ["kill-server"]);
+      // tmux leaves its socket file behind.
+      if (socketPath !== "") await Deno.remove(socketPath).catch(() => {});
     },
   };
 }
