@@ -62,20 +62,19 @@ Deno.test(
 
     const marker = "sleep 41.625";
     const victim = await startTask(h, {
-      prompt: `cancel me from top RUN=${marker}`,
+      // YIELD: Codex waits for the command (a long one would become a background terminal).
+      prompt: `cancel me from top YIELD=120000 RUN=${marker}`,
       sandbox: "danger-full-access",
     });
     await t.step("a running command shows in its row", async () => {
       assert.ok(
-        await eventually(() =>
-          processesMatching(marker).some((p) => p.cmdline.startsWith("sleep"))
-        ),
+        await eventually(() => processesMatching(marker).length > 0),
         "the command never started",
       );
       const pane = await untilPane(
         term,
         "the row never showed the running command",
-        (p) => /running .*\$ sleep 41\.625/.test(rowOf(p, victim)),
+        (p) => /running .*(\$|Running:) sleep 41\.625/.test(rowOf(p, victim)),
       );
       assert.match(pane, /running 1 {2}completed 1/);
     });
@@ -91,9 +90,10 @@ Deno.test(
       const detail = await untilPane(
         term,
         "no detail pane",
-        (p) => p.includes(`Task ${victim} running`),
+        // The detail's header shows at once, its content once the task's full view is read.
+        (p) => p.includes(`Task ${victim} running`) && p.includes("Prompt\n"),
       );
-      assert.match(detail, /Prompt\n {2}cancel me from top RUN=sleep 41\.625/);
+      assert.match(detail, /Prompt\n {2}cancel me from top YIELD=120000 RUN=sleep 41\.625/);
       assert.match(detail, /Running\n {2}\$ sleep 41\.625 \(running\)/);
       await term.sendKeys("Escape");
       await untilPane(term, "escape did not close the detail", (p) => !p.includes("Prompt\n"));

@@ -214,14 +214,15 @@ function toolStep(tool: Json): string | null {
 }
 
 function lastStepOf(info: Omit<TaskInfo, "lastStep">, view: Json): string {
-  const explicit = pickStr(view, "last_step", "step");
-  if (explicit !== null && explicit !== "") return oneLine(explicit);
+  // A pending approval says more than the last step: the task waits on it.
   if (info.approval) {
     const a = info.approval;
     if (a.command !== null) return oneLine(`Approval? $ ${a.command}`);
     if (a.files.length > 0) return oneLine(`Approval? edit ${a.files.join(", ")}`);
     return oneLine(`Question: ${a.message ?? a.kind}`);
   }
+  const explicit = pickStr(view, "last_step", "step");
+  if (explicit !== null && explicit !== "") return oneLine(explicit);
   if (info.done && info.failure) return oneLine(`${info.phase}: ${info.failure}`);
   const final = pickStr(view, "final_message");
   if (info.done && final) return oneLine(final);
