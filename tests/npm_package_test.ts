@@ -22,6 +22,7 @@ import {
   alive,
   descendantsOf,
   eventually,
+  initializeLine,
   makeWorld,
   startServer,
   supervisorsOf,
@@ -96,18 +97,7 @@ async function startRelaying(bin: string, env: Record<string, string>) {
     stderr: "null",
   }).spawn();
   const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(
-    JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: "npm-test", version: "0" },
-      },
-    }) + "\n",
-  ));
+  await writer.write(initializeLine("npm-test"));
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let stdout = "";
   while (!stdout.includes('"id":1')) {

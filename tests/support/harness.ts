@@ -304,6 +304,22 @@ export function processesMatching(needle: string): Array<{ pid: number; cmdline:
   return found;
 }
 
+/** An MCP `initialize` request (id 1) as one line of the stdio transport, for raw stdin writes. */
+export function initializeLine(clientName: string): Uint8Array {
+  return new TextEncoder().encode(
+    JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: clientName, version: "0" },
+      },
+    }) + "\n",
+  );
+}
+
 /** Polls `check` every 50 ms until it returns true or `ms` pass; returns its last answer. */
 export async function eventually(
   check: () => boolean | Promise<boolean>,
