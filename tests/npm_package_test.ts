@@ -3,8 +3,9 @@
  * (.github/scripts/npm_package.ts), packs it with `npm pack`, installs the tarball into a
  * temporary prefix (its dependency `deno` and the platform binary come from the npm registry, or
  * npm's cache), and drives the installed `node_modules/.bin/codex-swarm` over MCP with a real
- * `codex` call. The prefix gets a broken `deno.json`, as a project the package is installed in
- * may have: neither the front-end nor the supervisor it starts may read it.
+ * `codex` call, then `codex-swarm top --once`. The prefix gets a broken `deno.json`, as a project
+ * the package is installed in may have: neither the front-end, nor the supervisor it starts, nor
+ * the server `top` starts may read it.
  *
  * It installs once for all its steps and prints how long building, packing and installing took.
  *
@@ -212,6 +213,15 @@ Deno.test(
         cmdline,
       );
     });
+
+    await t.step(
+      "codex-swarm top --once shows the world's task through the installed server",
+      async () => {
+        const top = await runBin(installed.bin, ["top", "--once"], world.env);
+        assert.equal(top.code, 0, top.stderr);
+        assert.match(top.stdout, /^codex-swarm top · 1 task\b/, top.stdout);
+      },
+    );
 
     await t.step(
       "SIGTERM to the launcher reaches the server, whose exit it passes on",

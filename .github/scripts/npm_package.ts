@@ -2,7 +2,7 @@
  * `deno task npm-pack`: builds the npm package `codex-swarm` into `dist/npm/` and packs it into
  * `dist/codex-swarm-<version>.tgz` (the path is printed on stdout).
  *
- * The package is the bundle (`deno bundle`, as `deno task bundle` makes it), the launcher
+ * The package is the bundle (made with the flags of `deno task bundle`), the launcher
  * `.github/npm/bin/codex-swarm.js` that runs it on the Deno binary of the `deno` npm package, the
  * README, and `package.json` from the template `.github/npm/package.json` with the version of
  * `deno.json` and the `deno run` arguments ({@link SERVER_PERMISSIONS}) filled in.
@@ -70,6 +70,26 @@ export function renderPackageJson(
   return manifest as PackageJson;
 }
 
+/**
+ * The arguments after `deno` of deno.json's `bundle` task (`deno bundle ... -o <path> main.ts`),
+ * quiet and with the output `output`: every bundle is made with that task's flags.
+ */
+export function bundleTaskArgs(output: string, task: string = denoJson.tasks.bundle): string[] {
+  const words = task.split(/\s+/).filter((word) => word !== "");
+  if (words[0] !== "deno" || words[1] !== "bundle" || /["'$]/.test(task)) {
+    throw new Error(
+      `Cannot read the bundle task as it is not a plain deno bundle: task is ${task}`,
+    );
+  }
+  const args = words.slice(1);
+  const at = args.indexOf("-o");
+  if (at === -1 || args[at + 1] === undefined) {
+    throw new Error(`Cannot read the bundle task as it names no -o output: task is ${task}`);
+  }
+  args[at + 1] = output;
+  return ["bundle", "--quiet", ...args.slice(1)];
+}
+
 /** Runs a command to its end; throws with its output unless it succeeds. */
 async function run(
   what: string,
@@ -109,7 +129,7 @@ export async function buildNpmPackage(
   await run(
     "bundle main.ts",
     Deno.execPath(),
-    ["bundle", "--quiet", "--platform", "deno", "-o", `${dir}/${BUNDLE_PATH}`, "main.ts"],
+    bundleTaskArgs(`${dir}/${BUNDLE_PATH}`),
     ROOT,
   );
   await Deno.copyFile(`${ROOT}${NPM_SOURCES}/bin/codex-swarm.js`, `${dir}/bin/codex-swarm.js`);

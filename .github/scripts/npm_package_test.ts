@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { BUNDLE_PATH, renderPackageJson } from "./npm_package.ts";
+import { BUNDLE_PATH, bundleTaskArgs, renderPackageJson } from "./npm_package.ts";
 import { SERVER_PERMISSIONS } from "./permissions.ts";
 
 /** The npm launcher (CommonJS), as Node loads it. */
@@ -55,4 +55,14 @@ Deno.test("the launcher says plainly where the deno package has no binary", () =
     () => denoPlatformPackage("freebsd", "x64", false),
     /no Deno binary for freebsd-x64/,
   );
+});
+
+Deno.test("every bundle is made with the flags of deno.json's bundle task", () => {
+  assert.deepEqual(
+    bundleTaskArgs("/t/x.js", "deno bundle --platform deno --external ./a.js -o dist/c.js main.ts"),
+    ["bundle", "--quiet", "--platform", "deno", "--external", "./a.js", "-o", "/t/x.js", "main.ts"],
+  );
+  assert.equal(bundleTaskArgs("/t/x.js").at(-1), "main.ts");
+  assert.throws(() => bundleTaskArgs("/t/x.js", "deno bundle main.ts"), /names no -o output/);
+  assert.throws(() => bundleTaskArgs("/t/x.js", "deno run x.ts -o y"), /not a plain deno bundle/);
 });
