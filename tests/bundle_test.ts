@@ -148,7 +148,7 @@ Deno.test("the bundle answers MCP exactly like main.ts", e2e, async (t) => {
           "--once",
         ],
         cwd: bundle.dir,
-        env: world.env,
+        env: bundleWorld.env,
         clearEnv: true,
         stdin: "null",
         stdout: "piped",
