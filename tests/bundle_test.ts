@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
 import { SERVER_PERMISSIONS, topPermissions } from "../.github/scripts/permissions.ts";
+import { bundleTaskArgs } from "../.github/scripts/npm_package.ts";
 import type { Client } from "./support/sdk_client.ts";
 import { makeWorld, startServer, textOf } from "./support/harness.ts";
 
@@ -20,17 +21,6 @@ const ROOT = new URL("../", import.meta.url).pathname;
 interface Bundle extends AsyncDisposable {
   dir: string;
   path: string;
-}
-
-/** The arguments of the deno.json `bundle` task after `deno`, with the output path `path`. */
-function bundleTaskArgs(path: string): string[] {
-  const words = denoJson.tasks.bundle.split(/\s+/);
-  assert.equal(words[0], "deno", "the bundle task no longer starts with deno");
-  const args = words.slice(1);
-  const output = args.indexOf("-o");
-  assert.ok(output !== -1, "the bundle task names no -o output");
-  args[output + 1] = path;
-  return ["bundle", "--quiet", ...args.slice(1)];
 }
 
 /** Bundles main.ts with the flags of the deno.json `bundle` task (only the output path differs). */

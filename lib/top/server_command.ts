@@ -13,6 +13,7 @@
  */
 
 import { SERVER_PERMISSIONS } from "../../.github/scripts/permissions.ts";
+import { isBundled } from "../supervisor/launch.ts";
 
 /** A program and its arguments. */
 export interface ServerCommand {
@@ -28,6 +29,8 @@ export interface Runtime {
   execPath: string;
   /** `Deno.mainModule`. */
   mainModule: string;
+  /** Whether the main module is the bundle (then run with `--no-config`, see `selfCommand`). */
+  bundled?: boolean;
 }
 
 function thisRuntime(): Runtime {
@@ -35,6 +38,7 @@ function thisRuntime(): Runtime {
     standalone: Deno.build.standalone,
     execPath: Deno.execPath(),
     mainModule: Deno.mainModule,
+    bundled: isBundled(),
   };
 }
 
@@ -46,7 +50,14 @@ export function serverCommand(
   if (runtime.standalone) return { command: runtime.execPath, args: [...serverArgs] };
   return {
     command: runtime.execPath,
-    args: ["run", "--quiet", ...SERVER_PERMISSIONS, runtime.mainModule, ...serverArgs],
+    args: [
+      "run",
+      "--quiet",
+      ...(runtime.bundled ? ["--no-config"] : []),
+      ...SERVER_PERMISSIONS,
+      runtime.mainModule,
+      ...serverArgs,
+    ],
   };
 }
 

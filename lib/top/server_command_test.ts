@@ -18,6 +18,14 @@ Deno.test("serverCommand: deno run with the server's permissions, or the compile
     mainModule: "file:///ignored.ts",
   });
   assert.deepEqual(compiled, { command: "/usr/local/bin/codex-swarm", args: ["--task-dir", "/t"] });
+  // The bundle (the npm package's) must not read a deno.json found above it.
+  const bundle = serverCommand([], {
+    standalone: false,
+    execPath: "/n/deno",
+    mainModule: "file:///n/codex-swarm.js",
+    bundled: true,
+  });
+  assert.deepEqual(bundle.args.slice(0, 3), ["run", "--quiet", "--no-config"]);
 });
 
 Deno.test("topPermissions: the server's, able to run top's own program", () => {
