@@ -62,14 +62,10 @@ import { commitTaskWork } from "../task_commit.ts";
 import { ThreadLinks } from "../thread_links.ts";
 import { FairQueue } from "./fair_queue.ts";
 import { LegacyTasks } from "./legacy.ts";
+import { PendingQuestion } from "./pending_question.ts";
+import { taskEnd } from "./task_end.ts";
 import { TimeBudget } from "./time_budget.ts";
-import {
-  type AnnouncedChange,
-  type Decision,
-  describeQuestion,
-  type Question,
-  replyFor,
-} from "./questions.ts";
+import { type AnnouncedChange, type Decision, describeQuestion } from "./questions.ts";
 
 /** What {@link AppServerEngine} needs. */
 export interface AppServerEngineOptions {
@@ -83,19 +79,6 @@ export interface AppServerEngineOptions {
   pool?: (options: ConstructorParameters<typeof CodexPool>[0]) => CodexPool;
 }
 
-/** A question waiting for its answer. */
-interface Pending {
-  view: PendingQuestionView;
-  question: Question;
-  answer: (decision: Decision, by: string) => void;
-  /** The sessions already told of it (each is told once). */
-  reportedTo: Set<string>;
-  /** The session being asked through elicitation now, if any. */
-  askedBy: string | null;
-  /** Sessions whose client could not or would not answer: they are not asked again. */
-  dismissedBy: Set<string>;
-}
-
 interface TaskRecord {
   meta: TaskMeta;
   run: TurnState;
@@ -106,7 +89,7 @@ interface TaskRecord {
   turnEnded: PromiseWithResolvers<void>;
   /** File changes announced by `item/started`, by item id (approvals carry no diff). */
   changes: Map<string, AnnouncedChange[]>;
-  pending: Pending | null;
+  pending: PendingQuestion | null;
   questions: number;
   /** The time limit, as running time (set when the task starts). */
   budget: TimeBudget | null;
@@ -820,46 +803,21 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       (request.params ?? {}) as Record<string, unknown>,
       record.changes,
     );
-    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
-    const view: PendingQuestionView = {
-      id: `q${++record.questions}`,
-      kind: question.kind,
-      message: question.message,
-      ...(question.command ? { command: question.command } : {}),
-      ...(question.cwd ? { cwd: question.cwd } : {}),
-      ...(question.reason ? { reason: question.reason } : {}),
-      ...(question.files ? { files: question.files } : {}),
-      ...(question.diff ? { diff: question.diff } : {}),
-      since: nowIso(),
-    };
-    const pending: Pending = {
-      view,
-      question,
-      reportedTo: new Set(),
-      askedBy: null,
-      dismissedBy: new Set(),
-      answer: (decision, by) => {
-        if (record.pending !== pending) return;
-        record.pending = null;
-        const answered: AnsweredQuestion = {
-          kind: question.kind,
-          message: question.message,
-          decision,
-          by,
-          at: nowIso(),
-        };
-        record.meta.answered = [...(record.meta.answered ?? []), answered].slice(-MAX_ANSWERED);
-        if (record.meta.phase === "waiting_approval") record.meta.phase = "running";
-        this.#runClock(record);
-        this.#save(record);
-        this.#emit(record, `Answered ${decision}: ${firstLine(question.message, 120)}`);
-        try {
-          resolve(replyFor(question, decision));
-        } catch (error) {
-          reject(error);
-        }
-      },
-    };
+    const pending = new PendingQuestion(`q${++record.questions}`, question, (decision, by) => {
+      if (record.pending === pending) record.pending = null;
+      const answered: AnsweredQuestion = {
+        kind: question.kind,
+        message: question.message,
+        decision,
+        by,
+        at: nowIso(),
+      };
+      record.meta.answered = [...(record.meta.answered ?? []), answered].slice(-MAX_ANSWERED);
+      if (record.meta.phase === "waiting_approval") record.meta.phase = "running";
+      this.#runClock(record);
+      this.#save(record);
+      this.#emit(record, `Answered ${decision}: ${firstLine(question.message, 120)}`);
+    });
     record.pending = pending;
     record.meta.phase = "waiting_approval";
     this.#pauseClock(record);
@@ -867,29 +825,14 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     // Asked first, so a codex_wait of the same session knows it was told.
     if (record.session) this.#ask(record, record.session);
     this.#emit(record, `Waiting for an answer: ${firstLine(question.message, 120)}`);
-    return promise;
+    return pending.reply;
   }
 
   /** Asks `session`'s client (MCP elicitation) to answer the task's pending question. */
   #ask(record: TaskRecord, session: Session): void {
     const pending = record.pending;
-    if (!pending || !session.ask || pending.dismissedBy.has(session.id)) return;
-    pending.askedBy = session.id;
-    // Told by elicitation: its codex_wait need not return for this question too.
-    pending.reportedTo.add(session.id);
-    const dismissed = () => {
-      pending.dismissedBy.add(session.id);
-      if (pending.askedBy === session.id) pending.askedBy = null;
-      // Not told after all (no elicitation, or dismissed): its codex_wait reports it instead.
-      pending.reportedTo.delete(session.id);
+    pending?.askWith(session, record.meta.id, this.#options.log, () => {
       if (record.pending === pending) this.#emit(record, null);
-    };
-    session.ask({ taskId: record.meta.id, ...pending.view }).then((decision) => {
-      if (decision !== null) pending.answer(decision, "elicitation");
-      else dismissed();
-    }).catch((error) => {
-      this.#options.log.warning(`Cannot ask session ${session.id}: ${error}`);
-      dismissed();
     });
   }
 
@@ -952,33 +895,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
           this.#options.log.warning(`Cannot clean up after task ${meta.id}: ${error}`)
         );
     }
-    let phase: Phase;
-    if (meta.cancelRequested) {
-      phase = "cancelled";
-    } else if (meta.timedOut) {
-      phase = "timed_out";
-      meta.failure = `Codex did not finish within the task's time limit (${
-        meta.request.timeoutS ?? meta.session?.taskTimeoutS
-      } s); time spent waiting for answers does not count`;
-    } else if (run.turnStatus === "completed") {
-      phase = "completed";
-    } else if (run.turnStatus === "failed") {
-      phase = "failed";
-      meta.failure = run.failure ?? "Codex reported the turn failed";
-    } else if (run.turnStatus === "interrupted" && meta.answered?.at(-1)?.decision === "cancel") {
-      // Answering a question with cancel ends the turn: the user cancelled the task.
-      phase = "cancelled";
-      meta.failure = `Cancelled by the answer to: ${meta.answered.at(-1)!.message}`;
-    } else if (run.turnStatus === "interrupted") {
-      phase = "interrupted";
-      meta.failure = record.serverGone ?? "Codex interrupted the turn";
-    } else if (record.serverGone) {
-      phase = "failed";
-      meta.failure = record.serverGone;
-    } else {
-      phase = "failed";
-      meta.failure ??= "Codex ended without finishing the turn";
-    }
+    const end = taskEnd(meta, run, record.serverGone);
+    let phase = end.phase;
+    meta.failure = end.failure ?? meta.failure;
     meta.finalMessage = run.finalMessage;
     if (phase === "completed" && meta.request.outputSchema) {
       meta.structured = readStructuredResult(meta.finalMessage, meta.request.outputSchema);
