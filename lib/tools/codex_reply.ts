@@ -28,6 +28,7 @@ export const codexReplyInputSchema = {
   sandbox: runFields.sandbox,
   "approval-policy": runFields["approval-policy"],
   config: runFields.config,
+  output_schema: runFields.output_schema,
 };
 
 /** Registers `codex-reply`, and its alias `codex_reply` when `options.replyAlias` is set. */

@@ -46,6 +46,9 @@ export interface CompactTask {
   /** E.g. "2 files, +10 -3" once the branch is committed. */
   diff_stat?: string;
   commit_error?: string;
+  /** With output_schema: the final message parsed (or why it does not match). */
+  result?: unknown;
+  result_error?: string;
   /** A pending approval, when the engine reports one. */
   approval?: unknown;
 }
@@ -152,6 +155,9 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
     if (message !== null) view.final_message = cutMessage(message, messageChars, meta.id);
     if (meta.failure) view.failure = truncate(meta.failure, FAILURE_CHARS);
     if (run.usage) view.usage = { input: run.usage.inputTokens, output: run.usage.outputTokens };
+    const structured = meta.structured;
+    if (structured?.ok) view.result = structured.value;
+    else if (structured) view.result_error = truncate(structured.error, FAILURE_CHARS);
   } else {
     view.step = lastStep(task);
   }

@@ -36,6 +36,11 @@ export const runFields = {
   "developer-instructions": z.string().optional().describe(
     "Developer instructions, injected as a developer role message.",
   ),
+  output_schema: z.record(z.string(), z.unknown()).optional().describe(
+    "A JSON Schema (an object at the root, strict: every object lists all its properties in " +
+      '"required" and sets "additionalProperties": false) the final message must follow; the ' +
+      "parsed value comes back as `result`.",
+  ),
   "compact-prompt": z.string().optional().describe(
     "Prompt used when compacting the conversation.",
   ),
@@ -72,6 +77,7 @@ type RunArgs = {
   "base-instructions"?: string;
   "developer-instructions"?: string;
   "compact-prompt"?: string;
+  output_schema?: Record<string, unknown>;
   worktree?: boolean;
   base?: string;
   commit?: boolean;
@@ -92,6 +98,7 @@ export function toTaskRequest(args: RunArgs): TaskRequest {
     baseInstructions: args["base-instructions"],
     developerInstructions: args["developer-instructions"],
     compactPrompt: args["compact-prompt"],
+    outputSchema: args.output_schema,
     threadId: args.threadId,
     worktree: args.worktree,
     base: args.base,

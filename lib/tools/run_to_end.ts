@@ -26,6 +26,9 @@ export const runOutputSchema = {
   diff_stat: z.string().optional().describe(
     'What the branch changed, e.g. "2 file(s), +10 -3"; codex_diff shows it.',
   ),
+  result: z.unknown().optional().describe(
+    "With output_schema: the final message parsed as JSON (it matched the schema).",
+  ),
 };
 
 /** The context the blocking tools get from the SDK. */
@@ -43,6 +46,22 @@ export function runResult(task: TaskSnapshot, options: ToolOptions = toolOptions
     return {
       isError: true,
       content: [{ type: "text" as const, text: truncate(text, options.maxResultChars) }],
+    };
+  }
+  const structured = task.meta.structured;
+  if (structured && !structured.ok) {
+    // Asked for structured output and did not get it: an error, with the message as it came.
+    const raw = task.meta.finalMessage ?? "";
+    return {
+      isError: true,
+      content: [{
+        type: "text" as const,
+        text: truncate(
+          `Codex task ${view.task_id}: ${structured.error}\nthreadId: ${view.thread_id ?? ""}` +
+            `\nfinal message:\n${raw}`,
+          options.maxResultChars,
+        ),
+      }],
     };
   }
   // The message appears twice (text and structured): each copy gets under half the room.
@@ -66,6 +85,7 @@ export function runResult(task: TaskSnapshot, options: ToolOptions = toolOptions
       content,
       taskId: view.task_id,
       ...branch,
+      ...(structured?.ok ? { result: structured.value } : {}),
     },
   };
 }
