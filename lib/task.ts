@@ -164,4 +164,6 @@ export interface TaskSnapshot {
   elapsedMs: number;
   /** The question Codex waits on an answer to, if any. */
   question?: PendingQuestionView | null;
+  /** Queued tasks: when the queue's back-off after a 429 of the model API ends (ISO), or null. */
+  backoffUntil?: string | null;
 }

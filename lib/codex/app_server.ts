@@ -39,6 +39,15 @@ export const MIN_CODEX_VERSION = "0.169.0";
 export const STDERR_TAIL_CHARS = 16 * 1024;
 /** How long {@link AppServer.start} waits for the `initialize` answer. */
 export const INITIALIZE_TIMEOUT_MS = 30_000;
+
+/**
+ * How long the server may take to answer `initialize`: {@link INITIALIZE_TIMEOUT_MS}, or the hidden
+ * `CODEX_SWARM_INITIALIZE_TIMEOUT_MS` of the supervisor's environment (tests of a hung Codex).
+ */
+function initializeTimeoutMs(): number {
+  const value = Number(Deno.env.get("CODEX_SWARM_INITIALIZE_TIMEOUT_MS") ?? "");
+  return Number.isInteger(value) && value > 0 ? value : INITIALIZE_TIMEOUT_MS;
+}
 /** How long {@link AppServer.close} waits for the server to exit after its stdin closed. */
 export const CLOSE_GRACE_MS = 2_000;
 
@@ -397,7 +406,7 @@ export class AppServer implements AsyncDisposable {
         server.request("initialize", {
           clientInfo: { name: "codex-swarm", title: "codex-swarm", version: denoJson.version },
           capabilities: { experimentalApi: true, requestAttestation: false },
-        }, { timeoutMs: INITIALIZE_TIMEOUT_MS }),
+        }, { timeoutMs: initializeTimeoutMs() }),
         server.exited.then(() => null),
       ]);
     } catch (error) {

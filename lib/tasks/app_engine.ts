@@ -60,6 +60,7 @@ import { Policy } from "../policy.ts";
 import { checkTaskRequest, RequestError } from "../request_check.ts";
 import { commitTaskWork } from "../task_commit.ts";
 import { ThreadLinks } from "../thread_links.ts";
+import { afterTaskEnd, type Backoff, backoffStep, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { FairQueue } from "./fair_queue.ts";
 import { LegacyTasks } from "./legacy.ts";
 import { PendingQuestion } from "./pending_question.ts";
@@ -137,6 +138,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   /** Thread -> worktree, on disk for as long as the worktree exists (replies continue there). */
   #links: ThreadLinks;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  /** Starts are held back while the model API rate-limits (see backoff.ts). */
+  #backoff: Backoff = NO_BACKOFF;
+  #backoffTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   constructor(options: AppServerEngineOptions) {
@@ -207,6 +211,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweepTimer);
+    clearTimeout(this.#backoffTimer);
     this.#legacy.close();
     for (const record of this.#tasks.values()) {
       record.budget?.stop();
@@ -618,6 +623,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       stderrTail: "",
       elapsedMs: Math.max(0, to - from),
       question: record.pending ? { ...record.pending.view } : null,
+      backoffUntil: meta.phase === "queued" && !startAllowedAt(this.#backoff, Date.now())
+        ? new Date(this.#backoff.until!).toISOString()
+        : null,
     };
   }
 
@@ -645,6 +653,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
 
   #pump(): void {
     while (!this.#closed && this.#active.size < this.#options.config.maxParallel) {
+      if (!startAllowedAt(this.#backoff, Date.now())) return this.#pumpAfterBackoff();
       const id = this.#queue.shift();
       if (id === undefined) return;
       const record = this.#tasks.get(id);
@@ -657,6 +666,21 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         record.meta.failure ??= messageOf(error);
         await this.#finalize(record);
       });
+    }
+  }
+
+  /** Pumps again when the back-off ends; tells the queued tasks why they wait. */
+  #pumpAfterBackoff(): void {
+    if (this.#backoffTimer !== undefined) return;
+    const until = this.#backoff.until ?? Date.now();
+    this.#backoffTimer = setTimeout(() => {
+      this.#backoffTimer = undefined;
+      this.#pump();
+    }, Math.max(0, until - Date.now()));
+    for (const record of this.#tasks.values()) {
+      if (record.meta.phase === "queued") {
+        this.#emit(record, backoffStep(new Date(until).toISOString()));
+      }
     }
   }
 
@@ -913,6 +937,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     }
     meta.phase = phase;
     meta.endedAt = nowIso();
+    this.#backoff = afterTaskEnd(this.#backoff, meta, Date.now());
     if (meta.threadId !== null && this.#byThread.get(meta.threadId) === meta.id) {
       this.#byThread.delete(meta.threadId);
     }

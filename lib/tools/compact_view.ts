@@ -20,6 +20,7 @@
 import type { LastTool } from "../run_state.ts";
 import { displayCommand, excerpt, truncate } from "../run_state.ts";
 import { isFinal, type Phase, type TaskSnapshot } from "../task.ts";
+import { backoffStep } from "../tasks/backoff.ts";
 
 /** How much of a final message a compact view shows by default. */
 export const MESSAGE_CHARS = 2000;
@@ -51,6 +52,8 @@ export interface CompactTask {
   result_error?: string;
   /** A pending approval, when the engine reports one. */
   approval?: unknown;
+  /** Queued tasks held back after a 429 of the model API: until when (ISO). */
+  backoff_until?: string;
 }
 
 /** Seconds with one decimal. */
@@ -109,7 +112,9 @@ function toolStep(tool: LastTool): string {
 /** The last thing a task did, in one line of at most {@link STEP_CHARS} characters. */
 export function lastStep(task: TaskSnapshot): string {
   const { meta, run } = task;
-  if (meta.phase === "queued") return "Queued: waiting for a free slot";
+  if (meta.phase === "queued") {
+    return task.backoffUntil ? backoffStep(task.backoffUntil) : "Queued: waiting for a free slot";
+  }
   let text: string;
   if (run.lastTool) text = toolStep(run.lastTool);
   else if (run.reasoning) text = `Thinking: ${run.reasoning.replace(/\*\*/g, "")}`;
@@ -160,6 +165,7 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
     else if (structured) view.result_error = truncate(structured.error, FAILURE_CHARS);
   } else {
     view.step = lastStep(task);
+    if (task.backoffUntil) view.backoff_until = task.backoffUntil;
   }
   if (meta.worktree) {
     view.branch = meta.worktree.branch;

@@ -34,6 +34,8 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     ended_at: meta.endedAt,
     elapsed_s: seconds(task.elapsedMs),
     deadline: meta.deadline,
+    // Queued while the model API rate-limits: when starts resume.
+    backoff_until: task.backoffUntil ?? null,
     pid: meta.pid,
     thread_id: meta.threadId ?? run.threadId,
     tool_calls: run.toolCalls,

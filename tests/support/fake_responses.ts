@@ -5,6 +5,7 @@
  * newest user prompt:
  * - `SLEEP=<ms>`: wait that long before answering;
  * - `FAIL`: answer HTTP 400 with an `invalid_request_error`;
+ * - `STATUS=<code>`: answer that HTTP status (e.g. 429, 500) with an error body naming it;
  * - `REASON=<word>`: emit a reasoning item whose summary includes the word;
  * - `RUN=<command>` (the rest of the line): ask Codex to run the shell command, then answer with a
  *   message that quotes the command's output. With `YIELD=<ms>` also in the prompt (before RUN=),
@@ -224,6 +225,16 @@ export function startFakeResponses(): FakeResponses {
             error: { message: "mock model refused: FAIL directive", type: "invalid_request_error" },
           },
           { status: 400 },
+        );
+      }
+      const status = /STATUS=(\d{3})/.exec(prompt);
+      if (status) {
+        const code = Number(status[1]);
+        return Response.json(
+          {
+            error: { message: `mock model answered ${code}: STATUS directive`, type: "mock_error" },
+          },
+          { status: code, headers: code === 429 ? { "retry-after": "0" } : {} },
         );
       }
       const id = `resp_${++counter}`;
