@@ -41,7 +41,13 @@ import {
   type Usage,
   withWarning,
 } from "../run_state.ts";
-import type { AppServerEvent, KnownEvent, ThreadItem, TokenUsageBreakdown } from "./events.ts";
+import type {
+  AppServerEvent,
+  KnownEvent,
+  ThreadItem,
+  TokenUsageBreakdown,
+  TurnError,
+} from "./events.ts";
 import { unwrapShell } from "./shell_command.ts";
 
 /** How much of the message being written {@link LiveDetail.message} keeps (the tail). */
@@ -268,8 +274,10 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
       const turn = event.params.turn;
       if (state.turnId !== null && turn.id !== state.turnId) return state;
       const status = turn.status === "inProgress" ? "completed" : turn.status;
-      const failure = status === "completed" ? null : turn.error?.message ?? state.failure ??
-        (status === "interrupted" ? "Turn interrupted" : "Turn failed");
+      const failure = status === "completed"
+        ? null
+        : (turn.error ? describeTurnError(turn.error) : null) ?? state.failure ??
+          (status === "interrupted" ? "Turn interrupted" : "Turn failed");
       return {
         ...state,
         turnId: turn.id,
@@ -335,7 +343,7 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
     case "error": {
       const { error, willRetry } = event.params;
       if (willRetry) return { ...state, warnings: withWarning(state.warnings, error.message) };
-      return { ...state, failure: error.message };
+      return { ...state, failure: describeTurnError(error) };
     }
     case "warning":
       return { ...state, warnings: withWarning(state.warnings, event.params.message) };
@@ -353,6 +361,49 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
  * parts that did not change with it. A notification of another thread than the state's (once it
  * knows its thread) is counted and otherwise ignored, so one listener can feed every task.
  */
+/** What the kinds of `codexErrorInfo` without an HTTP status say the model API answered. */
+const ERROR_KINDS: Record<string, string> = {
+  internalServerError: "the model API answered a server error, HTTP 5xx",
+  badRequest: "the model API refused the request, HTTP 400",
+  unauthorized: "the model API refused the credentials, HTTP 401",
+  rateLimitExceeded: "the model API rate-limits, HTTP 429",
+  usageLimitExceeded: "the usage limit is reached, HTTP 429",
+  serverOverloaded: "the model API is overloaded, HTTP 503",
+};
+
+/**
+ * A turn error's message with what `codexErrorInfo` adds: its kind and the HTTP status the model
+ * API answered (Codex's messages often name neither, e.g. "We're currently experiencing high
+ * demand" for a 500). Pure.
+ *
+ * @example
+ * ```ts
+ * describeTurnError({ message: "busy", codexErrorInfo: { responseTooManyFailedAttempts: { httpStatusCode: 500 } } });
+ * // "busy (responseTooManyFailedAttempts, HTTP 500)"
+ * ```
+ */
+export function describeTurnError(error: TurnError): string {
+  const info = error.codexErrorInfo;
+  let kind: string | null = null;
+  let status: unknown = null;
+  if (typeof info === "string") kind = info;
+  else if (info !== null && typeof info === "object") {
+    const [name, value] = Object.entries(info)[0] ?? [];
+    kind = name ?? null;
+    status = (value as { httpStatusCode?: unknown } | undefined)?.httpStatusCode ?? null;
+  }
+  const parts: string[] = [];
+  if (kind !== null && kind !== "other" && !error.message.includes(kind)) {
+    parts.push(
+      typeof status !== "number" && ERROR_KINDS[kind] ? `${kind}: ${ERROR_KINDS[kind]}` : kind,
+    );
+  }
+  if (typeof status === "number" && !error.message.includes(String(status))) {
+    parts.push(`HTTP ${status}`);
+  }
+  return parts.length > 0 ? `${error.message} (${parts.join(", ")})` : error.message;
+}
+
 export function applyEvent(state: TurnState, event: AppServerEvent): TurnState {
   const counted: TurnState = { ...state, events: state.events + 1 };
   const thread = event.threadId;

@@ -4,6 +4,7 @@ import { type AppServerEvent, parseEvent } from "./events.ts";
 import {
   applyEvent,
   describeStep,
+  describeTurnError,
   diffStatOf,
   initialTurnState,
   LIVE_OUTPUT_CHARS,
@@ -254,4 +255,27 @@ Deno.test("diffStatOf counts files and lines, not headers", () => {
     "+x",
   ].join("\n");
   assert.deepEqual(diffStatOf(diff), { files: 2, insertions: 3, deletions: 1 });
+});
+
+Deno.test("describeTurnError names the kind and HTTP status Codex's message leaves out", () => {
+  assert.equal(
+    describeTurnError({ message: "high demand", codexErrorInfo: "internalServerError" }),
+    "high demand (internalServerError: the model API answered a server error, HTTP 5xx)",
+  );
+  assert.equal(
+    describeTurnError({
+      message: "busy",
+      codexErrorInfo: { responseTooManyFailedAttempts: { httpStatusCode: 503 } },
+    }),
+    "busy (responseTooManyFailedAttempts, HTTP 503)",
+  );
+  assert.equal(
+    describeTurnError({
+      message: "last status: 429",
+      codexErrorInfo: { x: { httpStatusCode: 429 } },
+    }),
+    "last status: 429 (x)",
+  );
+  assert.equal(describeTurnError({ message: "boom", codexErrorInfo: "other" }), "boom");
+  assert.equal(describeTurnError({ message: "boom" }), "boom");
 });

@@ -26,6 +26,8 @@ function entry(task: TaskSnapshot, promptChars: number) {
     elapsed_s: seconds(task.elapsedMs),
     ...(threadId ? { thread_id: threadId } : {}),
     ...(meta.worktree ? { branch: meta.worktree.branch } : {}),
+    // Held back after a 429 of the model API (see tasks/backoff.ts).
+    ...(task.backoffUntil ? { backoff_until: task.backoffUntil } : {}),
   };
 }
 
@@ -57,7 +59,8 @@ export function registerCodexListTool(
         (omitted.length > 0 ? " (the result is at its size limit)" : "")
       : undefined;
     const lines = views.map((t) =>
-      `${t.task_id}  ${t.phase.padEnd(9)}  ${t.elapsed_s}s  ${t.prompt}`
+      `${t.task_id}  ${t.phase.padEnd(9)}  ${t.elapsed_s}s  ${t.prompt}` +
+      (t.backoff_until ? `  (429 rate limit: held back until ${t.backoff_until})` : "")
     );
     return {
       content: [{

@@ -5,7 +5,8 @@
  * newest user prompt:
  * - `SLEEP=<ms>`: wait that long before answering;
  * - `FAIL`: answer HTTP 400 with an `invalid_request_error`;
- * - `STATUS=<code>`: answer that HTTP status (e.g. 429, 500) with an error body naming it;
+ * - `STATUS=<code>`: answer that HTTP status (e.g. 429, 500) with an error body (which does not
+ *   name the status, so a test sees whether Codex and codex-swarm do);
  * - `REASON=<word>`: emit a reasoning item whose summary includes the word;
  * - `RUN=<command>` (the rest of the line): ask Codex to run the shell command, then answer with a
  *   message that quotes the command's output. With `YIELD=<ms>` also in the prompt (before RUN=),
@@ -232,7 +233,7 @@ export function startFakeResponses(): FakeResponses {
         const code = Number(status[1]);
         return Response.json(
           {
-            error: { message: `mock model answered ${code}: STATUS directive`, type: "mock_error" },
+            error: { message: "mock model error: STATUS directive", type: "mock_error" },
           },
           { status: code, headers: code === 429 ? { "retry-after": "0" } : {} },
         );
