@@ -10,7 +10,13 @@
 
 import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
-import { eventually, makeWorld, startServer, textOf, type World } from "./support/harness.ts";
+import {
+  eventually,
+  makeQuietWorld as makeWorld,
+  startServer,
+  textOf,
+  type World,
+} from "./support/harness.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -245,7 +251,11 @@ async function onTmpfs(world: World, body: () => Promise<void>): Promise<boolean
     await body();
   } finally {
     await world.stopSupervisor();
-    await new Deno.Command("umount", { args: ["-l", world.taskDir] }).output();
+    // The tmpfs, and a bind mount over it if any.
+    while (
+      (await new Deno.Command("umount", { args: ["-l", world.taskDir], stderr: "null" })
+        .output()).success
+    );
   }
   return true;
 }
@@ -274,10 +284,19 @@ Deno.test("the task directory removed, read-only or full while tasks run", e2e, 
         const id = await start(server.client, `state ${fault} SLEEP=3000`);
         assert.ok(await eventually(() => world.fake.requests.length > 0, 60_000));
         if (fault === "read-only") {
-          const ro = await new Deno.Command("mount", {
-            args: ["-o", "remount,ro", world.taskDir],
-          }).output();
-          assert.ok(ro.success, "cannot remount read-only");
+          // A remount of the tmpfs is refused while the supervisor holds files open for writing:
+          // a read-only bind mount over it has no writers (theirs stay on the tmpfs below).
+          for (const args of [["--bind"], ["-o", "remount,bind,ro"]]) {
+            const ro = await new Deno.Command("mount", {
+              args: [...args, ...(args[0] === "--bind" ? [world.taskDir] : []), world.taskDir],
+            }).output();
+            assert.ok(ro.success, `cannot mount read-only: ${new TextDecoder().decode(ro.stderr)}`);
+          }
+          const probe = await Deno.writeTextFile(`${world.taskDir}/probe`, "x").then(
+            () => "",
+            String,
+          );
+          assert.match(probe, /read-only/i, "the task directory is still writable");
         } else {
           await new Deno.Command("sh", {
             args: ["-c", `dd if=/dev/zero of=${world.taskDir}/fill bs=64k 2>/dev/null; true`],

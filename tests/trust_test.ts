@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
-import { eventually, makeWorld, startServer, textOf } from "./support/harness.ts";
+import { eventually, makeWorld, ownHome, startServer, textOf } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -51,18 +51,6 @@ async function view(client: Client, id: string): Promise<View> {
 async function worktreeOfResult(client: Client, result: unknown): Promise<View["worktree"]> {
   const { taskId } = (result as { structuredContent: { taskId: string } }).structuredContent;
   return (await view(client, taskId)).worktree;
-}
-
-/**
- * A HOME of its own for the server and Codex: shell commands run as login shells, which would
- * read the machine's ~/.bashrc (slow, or blocking, under load).
- */
-async function ownHome(world: { codexHome: string }): Promise<Record<string, string>> {
-  const home = `${world.codexHome}/home`;
-  await Deno.mkdir(home, { recursive: true });
-  // Deno's cache stays where it is (it defaults to one under HOME).
-  const denoDir = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
-  return { HOME: home, DENO_DIR: denoDir };
 }
 
 async function exists(path: string): Promise<boolean> {
