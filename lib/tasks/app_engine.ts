@@ -336,7 +336,13 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       session: sessionRecord(session),
       answered: [],
     };
-    await this.#options.store.create(meta);
+    await this.#options.store.create(meta).catch((error) => {
+      // The task directory was removed, or is read-only or full: say so, not just the errno.
+      throw new Error(
+        `Cannot start task "${id}" as its state cannot be written in the task directory ` +
+          `${this.#options.store.root}: ${messageOf(error)}`,
+      );
+    });
     const record = this.#addRecord(meta, session);
     this.#options.log.info(`Task ${id} created`, {
       session: session.id,
