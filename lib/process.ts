@@ -200,6 +200,19 @@ export function childProcesses(ppid: number): ChildProcess[] {
   return children;
 }
 
+/** Every live process below `pid` (its children, theirs, ...), from `ps`; empty without `ps`. */
+export function descendantPids(pid: number): number[] {
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const child of childProcesses(parent)) {
+      found.push(child.pid);
+      walk(child.pid);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
 /**
  * Sends a signal through the system's `kill` program. Deno lets a program signal processes only
  * with unrestricted `--allow-run`; running `kill` needs just `--allow-run=kill`, so the server's
