@@ -48,6 +48,8 @@ const GOALS = { rssN16Mb: 400, wallRatioN16: 0.8, statusP99Ms: 5, coldStartMs: 1
 interface BenchOptions {
   ns: number[];
   svg: string;
+  /** Codex's shell snapshot (a login shell per thread or exec run); on unless told. */
+  shellSnapshot: boolean;
 }
 
 /** The figures of one N. */
@@ -64,12 +66,18 @@ interface Row {
   rss_ratio: number | null;
   bare_peak: RssPeak | null;
   server_peak: RssPeak;
+  /** The 1-minute load average after this N. */
+  load_after: string;
 }
 
 function parseOptions(args: string[]): BenchOptions {
   const { values } = parseArgs({
     args,
-    options: { n: { type: "string", multiple: true }, svg: { type: "string" } },
+    options: {
+      n: { type: "string", multiple: true },
+      svg: { type: "string" },
+      "no-shell-snapshot": { type: "boolean" },
+    },
     strict: true,
   });
   const ns = values.n?.flatMap((v) => v.split(",")).map((text) => {
@@ -82,6 +90,7 @@ function parseOptions(args: string[]): BenchOptions {
   return {
     ns: ns && ns.length > 0 ? [...new Set(ns)].toSorted((a, b) => a - b) : DEFAULT_NS,
     svg: values.svg ?? `${ROOT}bench/supervisor_vs_exec.svg`,
+    shellSnapshot: !values["no-shell-snapshot"],
   };
 }
 
@@ -145,6 +154,8 @@ interface Figures {
   max_parallel: number;
   rows: Row[];
   bare_skipped: number[];
+  bare_failed: Array<{ n: number; error: string }>;
+  shell_snapshot: boolean;
   status: {
     n: number;
     calls_while_starting: number;
@@ -171,6 +182,16 @@ export async function runBench(
   const loadBefore = await loadavg();
 
   await using world = await makeWorld();
+  if (!options.shellSnapshot) {
+    // For bare codex exec and the app-server alike: the world's CODEX_HOME is theirs.
+    await Deno.writeTextFile(
+      `${world.codexHome}/config.toml`,
+      "[features]\nshell_snapshot = false\n",
+      {
+        append: true,
+      },
+    );
+  }
   const maxParallel = Math.max(32, ...options.ns);
   const serverOptions = {
     args: ["--max-parallel", String(maxParallel)],
@@ -194,6 +215,7 @@ export async function runBench(
   const rows: Row[] = [];
   let last: { n: number; ms: number } | null = null;
   const skipped: number[] = [];
+  const bareFailed: Array<{ n: number; error: string }> = [];
   for (const n of options.ns) {
     const prompt = (kind: string) => (i: number) => `bench ${kind} n${n} i${i} SLEEP=${SLEEP_MS}`;
     const waitS = Math.max(90, n * 10);
@@ -207,9 +229,16 @@ export async function runBench(
     } else {
       let pids: number[] = [];
       const sampler = startRssSampler(() => pids);
-      bareMs = await bareCodexWallMs(world, n, prompt("bare"), (started) => pids = started);
-      barePeak = await sampler.stop();
-      last = { n, ms: bareMs };
+      try {
+        bareMs = await bareCodexWallMs(world, n, prompt("bare"), (started) => pids = started);
+        barePeak = await sampler.stop();
+        last = { n, ms: bareMs };
+      } catch (error) {
+        await sampler.stop();
+        const message = error instanceof Error ? error.message : String(error);
+        bareFailed.push({ n, error: message.slice(0, 600) });
+        progress(`N = ${n}: bare codex exec failed: ${message}`);
+      }
     }
     const idle = await startRssSampler(serverRoots).stop();
     const sampler = startRssSampler(serverRoots);
@@ -226,6 +255,7 @@ export async function runBench(
       rss_ratio: barePeak ? ratio(serverPeak.peakKb, barePeak.peakKb) : null,
       bare_peak: barePeak,
       server_peak: serverPeak,
+      load_after: (await loadavg())[0]!,
     };
     rows.push(row);
     progress(
@@ -307,6 +337,8 @@ export async function runBench(
     max_parallel: maxParallel,
     rows,
     bare_skipped: skipped,
+    bare_failed: bareFailed,
+    shell_snapshot: options.shellSnapshot,
     status,
     cold_start: coldStart,
     total_ms: round(elapsed()),
@@ -360,8 +392,9 @@ function report(f: Figures): string {
       "server RSS MB",
       "RSS ratio",
       "server idle MB",
+      "load after",
     ]),
-    cells(["--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:"]),
+    cells(["--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:"]),
     ...f.rows.map((r) =>
       cells([
         r.n,
@@ -372,6 +405,7 @@ function report(f: Figures): string {
         r.server_rss_mb,
         r.rss_ratio?.toFixed(2) ?? null,
         r.server_idle_rss_mb,
+        r.load_after,
       ])
     ),
     "",
@@ -383,6 +417,12 @@ function report(f: Figures): string {
         "",
       ]
       : []),
+    ...f.bare_failed.map((b) => `Bare \`codex exec\` failed at N = ${b.n}: ${b.error}`),
+    ...(f.bare_failed.length > 0 ? [""] : []),
+    `Codex shell snapshot ${
+      f.shell_snapshot ? "on (default)" : "off (\`features.shell_snapshot = false\`)"
+    }.`,
+    "",
     "Where the memory is at the peak:",
     "",
     ...f.rows.flatMap((r) => [

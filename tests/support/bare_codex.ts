@@ -30,7 +30,7 @@ export async function bareCodexWallMs(
       clearEnv: true,
       stdin: "null",
       stdout: "piped",
-      stderr: "null",
+      stderr: "piped",
     }).spawn());
   onSpawned?.(children.map((child) => child.pid));
   const outputs = await Promise.all(children.map((child) => child.output()));
@@ -38,6 +38,11 @@ export async function bareCodexWallMs(
   const failed = outputs.filter((o) =>
     !new TextDecoder().decode(o.stdout).includes("turn.completed")
   );
-  if (failed.length > 0) throw new Error(`${failed.length} bare codex runs did not complete`);
+  if (failed.length > 0) {
+    const stderr = new TextDecoder().decode(failed[0]!.stderr).slice(-2000);
+    throw new Error(
+      `${failed.length} of ${n} bare codex runs did not complete; the first one's stderr: ${stderr}`,
+    );
+  }
   return wall;
 }
