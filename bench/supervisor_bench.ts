@@ -30,7 +30,7 @@ import { parseArgs } from "node:util";
 import { makeWorld, startServer, textOf } from "../tests/support/harness.ts";
 import { bareCodexWallMs } from "../tests/support/bare_codex.ts";
 import { asyncWaitWallMs, codexVersion } from "./parallel_bench.ts";
-import { coldStartMs } from "./cold_start_bench.ts";
+import { coldStartMs, emptyDenoMs } from "./cold_start_bench.ts";
 import { type RssPeak, startRssSampler } from "./process_rss.ts";
 import { lineChartsSvg } from "./svg_chart.ts";
 
@@ -166,7 +166,14 @@ interface Figures {
     idle_p99_ms: number;
     wall_ms: number;
   };
-  cold_start: { runs: number; p50_ms: number; p90_ms: number; max_ms: number };
+  cold_start: {
+    runs: number;
+    p50_ms: number;
+    p90_ms: number;
+    max_ms: number;
+    /** Deno starting an empty module, interleaved with the runs: the floor. */
+    empty_deno_p50_ms: number;
+  };
   total_ms: number;
 }
 
@@ -312,12 +319,19 @@ export async function runBench(
   // A front-end's cold start while the supervisor runs.
   const coldEnv = { ...world.env, CODEX_SWARM_LOG_LEVEL: "warning" };
   const cold: number[] = [];
-  for (let i = 0; i < COLD_RUNS; i++) cold.push(await coldStartMs(coldEnv, serverOptions.args));
+  const floor: number[] = [];
+  const empty = await Deno.makeTempFile({ suffix: ".ts" });
+  for (let i = 0; i < COLD_RUNS; i++) {
+    cold.push(await coldStartMs(coldEnv, serverOptions.args));
+    floor.push(await emptyDenoMs(empty));
+  }
+  await Deno.remove(empty);
   const coldStart = {
     runs: COLD_RUNS,
     p50_ms: round(quantile(cold, 0.5)),
     p90_ms: round(quantile(cold, 0.9)),
     max_ms: round(Math.max(...cold)),
+    empty_deno_p50_ms: round(quantile(floor, 0.5)),
   };
   progress(`cold start: ${JSON.stringify(coldStart)}`);
 
@@ -437,7 +451,8 @@ function report(f: Figures): string {
     "",
     `Front-end cold start to the \`initialize\` answer, supervisor running (${f.cold_start.runs} ` +
     `runs): p50 ${f.cold_start.p50_ms} ms, p90 ${f.cold_start.p90_ms} ms, max ` +
-    `${f.cold_start.max_ms} ms.`,
+    `${f.cold_start.max_ms} ms (\`deno run\` of an empty module, interleaved: p50 ` +
+    `${f.cold_start.empty_deno_p50_ms} ms).`,
     "",
     "Goals of issue 9:",
     "",
