@@ -357,34 +357,38 @@ export async function runBench(
     cold_start: coldStart,
     total_ms: round(elapsed()),
   };
-  await Deno.writeTextFile(options.svg, chart(rows, host, version));
+  await Deno.writeTextFile(options.svg, chart(rows, host, version, options.shellSnapshot));
   progress(`chart written to ${options.svg}`);
   return { markdown: report(figures), figures };
 }
 
-function chart(rows: Row[], host: Machine, version: string): string {
+function chart(rows: Row[], host: Machine, version: string, shellSnapshot: boolean): string {
   const xs = rows.map((r) => r.n);
   const seconds = (ms: number | null) => ms === null ? null : Math.round(ms / 100) / 10;
-  return lineChartsSvg([
-    {
-      title: `Wall time, N tasks of ${SLEEP_MS / 1000} s`,
-      unit: "s",
-      xs,
-      series: [
-        { name: "bare codex exec ×N", values: rows.map((r) => seconds(r.bare_ms)) },
-        { name: "codex-swarm supervisor", values: rows.map((r) => seconds(r.server_ms)) },
-      ],
-    },
-    {
-      title: "Peak summed RSS",
-      unit: "MB",
-      xs,
-      series: [
-        { name: "bare codex exec ×N", values: rows.map((r) => r.bare_rss_mb) },
-        { name: "codex-swarm supervisor", values: rows.map((r) => r.server_rss_mb) },
-      ],
-    },
-  ], `${version}, Deno ${host.deno}, ${host.nproc} cores, fake Responses API (SLEEP=${SLEEP_MS})`);
+  return lineChartsSvg(
+    [
+      {
+        title: `Wall time, N tasks of ${SLEEP_MS / 1000} s`,
+        unit: "s",
+        xs,
+        series: [
+          { name: "bare codex exec ×N", values: rows.map((r) => seconds(r.bare_ms)) },
+          { name: "codex-swarm supervisor", values: rows.map((r) => seconds(r.server_ms)) },
+        ],
+      },
+      {
+        title: "Peak summed RSS",
+        unit: "MB",
+        xs,
+        series: [
+          { name: "bare codex exec ×N", values: rows.map((r) => r.bare_rss_mb) },
+          { name: "codex-swarm supervisor", values: rows.map((r) => r.server_rss_mb) },
+        ],
+      },
+    ],
+    `${version}, Deno ${host.deno}, ${host.nproc} cores, fake Responses API (SLEEP=${SLEEP_MS})` +
+      (shellSnapshot ? "" : ", shell snapshot off"),
+  );
 }
 
 function report(f: Figures): string {
