@@ -3,6 +3,10 @@
  * `ps -A -o pid=,ppid=,rss=,comm=`, the trees walked from the roots, the RSS of every process in
  * them added up. Keeps the peak of that sum and, at the peak, where it went (per command name).
  *
+ * A child that Codex has forked but not yet `exec`ed shows as a process named after the forking
+ * thread (`tokio-rt-worker`) with its parent's RSS, pages it shares with the parent: such a process
+ * counts 0 (it is listed with 0 KiB), or a sample taken in that instant would count Codex twice.
+ *
  * @example
  * ```ts
  * const sampler = startRssSampler(() => [supervisorPid, frontEndPid]);
@@ -13,6 +17,9 @@
  */
 
 /** One process as `ps` shows it. */
+/** Names that only a forked, not yet exec'd child has (a thread's name, not a program's). */
+const FORKED_NAMES = new Set(["tokio-rt-worker"]);
+
 interface Proc {
   pid: number;
   ppid: number;
@@ -51,12 +58,9 @@ async function processTable(): Promise<Proc[]> {
   for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
     const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line);
     if (m) {
-      procs.push({
-        pid: Number(m[1]),
-        ppid: Number(m[2]),
-        rssKb: Number(m[3]),
-        comm: m[4]!.trim(),
-      });
+      const comm = m[4]!.trim();
+      const rssKb = FORKED_NAMES.has(comm) ? 0 : Number(m[3]);
+      procs.push({ pid: Number(m[1]), ppid: Number(m[2]), rssKb, comm });
     }
   }
   return procs;
