@@ -27,8 +27,16 @@ function readEnv(): Record<string, string> {
   }
 }
 
-/** Runs the front-end (or, with `supervisor` first, the supervisor). Returns the exit code. */
+/**
+ * Runs the front-end (or, with `supervisor` first, the supervisor; with `top`, the terminal view
+ * of `lib/top/`). Returns the exit code.
+ */
 export async function main(args: string[]): Promise<number> {
+  if (args[0] === "top") {
+    // Loaded only for `top`: the terminal UI stays out of the server's start-up.
+    const { runTop } = await import("./lib/top/main.ts");
+    return await runTop(args.slice(1));
+  }
   const supervisor = args[0] === "supervisor";
   const env = readEnv();
   let parsed;

@@ -125,6 +125,7 @@ export function helpText(): string {
 
 Usage: codex-swarm [OPTIONS]             the stdio MCP server (a front-end of the supervisor)
        codex-swarm supervisor [OPTIONS]  run the supervisor in the foreground
+       codex-swarm top [--once | --json] [OPTIONS]   watch and steer the tasks (top --help)
 
 Every codex-swarm relays its client to the one supervisor of its task directory, starting it
 when none runs. Tasks take -c, --skip-git-repo-check, --ephemeral, --task-timeout, the working

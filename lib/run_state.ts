@@ -193,7 +193,7 @@ export function tail(text: string, max: number): string {
 }
 
 /** `text` on one line: runs of whitespace become one space. */
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 

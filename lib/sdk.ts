@@ -1,7 +1,7 @@
 /**
- * The one place the server imports the MCP SDK from (the client side, for tests and the bench, is
- * `tests/support/sdk_client.ts`: loading it would pull the client's process spawning into the
- * server, which then needs permissions it does not otherwise use).
+ * The one place the server imports the MCP SDK from. The client side (for `codex-swarm top`, the
+ * tests and the bench) is `lib/sdk_client.ts`, which the server never loads: the client's process
+ * spawning would need permissions the server does not otherwise use.
  *
  * The SDK's `*.js` subpaths resolve, under Deno, to type declarations named `*.js.d.ts` that do not
  * exist, so without a hint every import would be typed `any`. Each import below carries a

@@ -8,7 +8,8 @@
 
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
-import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
+import { SERVER_PERMISSIONS, topPermissions } from "../.github/scripts/permissions.ts";
+import { bundleTaskArgs } from "../.github/scripts/npm_package.ts";
 import type { Client } from "./support/sdk_client.ts";
 import { makeWorld, startServer, textOf } from "./support/harness.ts";
 
@@ -27,7 +28,7 @@ async function bundleMain(): Promise<Bundle> {
   const dir = await Deno.makeTempDir({ prefix: "codex-swarm-bundle-" });
   const path = `${dir}/codex-swarm.js`;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--quiet", "--platform", "deno", "-o", path, "main.ts"],
+    args: bundleTaskArgs(path),
     cwd: ROOT,
     stdin: "null",
     stdout: "piped",
@@ -64,10 +65,15 @@ Deno.test("the bundle answers MCP exactly like main.ts", e2e, async (t) => {
 
   await t.step("the bundle imports nothing but Node built-ins", async () => {
     const code = await Deno.readTextFile(bundle.path);
-    const specifiers = [...code.matchAll(/\bfrom\s+"([^"]+)"|\bimport\s*\(\s*"([^"]+)"\s*\)/g)]
+    const specifiers = [...code.matchAll(
+      // Static imports start a line (the words "from" or "import" inside strings do not count).
+      /^\s*(?:import|export)\b[^;"]*?\bfrom\s+"([^"]+)"|\bimport\s*\(\s*"([^"]+)"\s*\)/gm,
+    )]
       .map((m) => m[1] ?? m[2] ?? "");
     assert.ok(specifiers.length > 0, "no imports found: has the bundle format changed?");
-    const foreign = specifiers.filter((s) => !s.startsWith("node:"));
+    // ink loads its React DevTools module (which needs the optional react-devtools-core) only
+    // when DEV=true and that package resolves; the bundle task keeps it out (--external).
+    const foreign = specifiers.filter((s) => !s.startsWith("node:") && s !== "./devtools.js");
     assert.deepEqual(foreign, [], "the bundle must be self-contained");
     const shebang = code.split("\n", 1)[0];
     assert.equal(
@@ -127,4 +133,31 @@ Deno.test("the bundle answers MCP exactly like main.ts", e2e, async (t) => {
     assert.equal(structured.content, `MOCK-DONE ${prompt}`);
     assert.match(structured.threadId, /^[0-9a-f-]{36}$/);
   });
+
+  await t.step(
+    "codex-swarm top --once runs from the bundle (its own server) and lists it",
+    async () => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--quiet",
+          "--no-config",
+          ...topPermissions(Deno.execPath()),
+          bundle.path,
+          "top",
+          "--once",
+        ],
+        cwd: bundle.dir,
+        env: bundleWorld.env,
+        clearEnv: true,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+      assert.equal(out.code, 0, decode(out.stderr));
+      assert.match(decode(out.stdout), /^codex-swarm top · 1 task ·/);
+      assert.match(decode(out.stdout), /completed .*MOCK-DONE hello from the bundle/);
+    },
+  );
 });

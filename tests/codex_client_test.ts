@@ -50,7 +50,8 @@ export async function readmeSnippet(): Promise<string> {
 
 /**
  * Writes an outer CODEX_HOME holding the README's snippet as written (with `replace` applied to it)
- * and a `codex-swarm` on PATH that runs this checkout's server in the test world. The inner Codex
+ * and a `codex-swarm` on PATH that runs this checkout's server in the test world, with an `npx`
+ * beside it that runs that `codex-swarm` for the snippet's `npx -y codex-swarm`. The inner Codex
  * gets a home of its own, without the MCP server. Returns the home and the PATH to run with.
  */
 async function outerHome(
@@ -77,6 +78,18 @@ async function outerHome(
       ...Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)}`),
       `exec ${quote(Deno.execPath())} run --quiet ${SERVER_PERMISSIONS.join(" ")} ` +
       `${quote(MAIN)} --skip-git-repo-check "$@"`,
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  // The snippet's `npx -y codex-swarm` runs that checkout server, not the published package.
+  await Deno.writeTextFile(
+    `${bin}/npx`,
+    [
+      "#!/bin/sh",
+      `[ "$1" = -y ] && [ "$2" = codex-swarm ] || { echo "unexpected: npx $*" >&2; exit 64; }`,
+      "shift 2",
+      `exec ${quote(`${bin}/codex-swarm`)} "$@"`,
       "",
     ].join("\n"),
     { mode: 0o755 },

@@ -104,7 +104,7 @@ Deno.test("status, wait any/all/timeout, cancel, list", e2e, async (t) => {
     "wait any returns when the first task is done, timeout returns the rest live",
     async () => {
       const fast = await startTask(client, { prompt: "fast" });
-      const slow = await startTask(client, { prompt: "slow SLEEP=6000" });
+      const slow = await startTask(client, { prompt: "slow SLEEP=12000" });
       const any = await wait(client, [fast, slow], { mode: "any" });
       assert.equal(any.satisfied, true);
       assert.equal(any.tasks.find((x) => x.task_id === fast)!.phase, "completed");
@@ -127,7 +127,7 @@ Deno.test("status, wait any/all/timeout, cancel, list", e2e, async (t) => {
         progress.some((m) => m.startsWith("2/2 done")),
         `no progress for the phase change: ${JSON.stringify(progress)}`,
       );
-      assert.equal(all.tasks[1]!.final_message, "MOCK-DONE slow SLEEP=6000");
+      assert.equal(all.tasks[1]!.final_message, "MOCK-DONE slow SLEEP=12000");
     },
   );
 

@@ -22,3 +22,14 @@ export const SERVER_PERMISSIONS: readonly string[] = Object.freeze([
   // The supervisor's loopback TCP fallback where there are no Unix sockets (Windows).
   "--allow-net=127.0.0.1",
 ]);
+
+/**
+ * Permission flags for `codex-swarm top` under `deno run`: the server's, with `self` (this Deno,
+ * `Deno.execPath()`) added to `--allow-run`, as top starts its server by running its own program.
+ * `deno task start` grants the same.
+ */
+export function topPermissions(self: string): string[] {
+  return SERVER_PERMISSIONS.map((flag) =>
+    flag.startsWith("--allow-run=") ? `${flag},${self}` : flag
+  );
+}

@@ -42,6 +42,7 @@ import {
   withWarning,
 } from "../run_state.ts";
 import type { AppServerEvent, KnownEvent, ThreadItem, TokenUsageBreakdown } from "./events.ts";
+import { unwrapShell } from "./shell_command.ts";
 
 /** How much of the message being written {@link LiveDetail.message} keeps (the tail). */
 export const LIVE_MESSAGE_CHARS = 4 * 1024;
@@ -183,7 +184,7 @@ export function execItemOf(item: ThreadItem): CodexItem | null {
       return {
         type: "command_execution",
         id,
-        command: item.command,
+        command: unwrapShell(item.command),
         aggregated_output: item.aggregatedOutput ?? "",
         exit_code: item.exitCode ?? null,
         status: statusWord(item.status),

@@ -78,7 +78,8 @@ Deno.test("turn_state: a recorded command turn; usage counts both model requests
   assert.deepEqual(state.inFlightToolIds, []);
   assert.equal(state.lastTool?.kind, "command");
   // As lib/run_state.ts keeps it: the command line as Codex ran it.
-  assert.equal(state.lastTool?.summary, "/bin/bash -lc 'echo hello-out'");
+  // The command as written, without the login shell Codex wraps it in.
+  assert.equal(state.lastTool?.summary, "echo hello-out");
   assert.equal(state.lastTool?.status, "completed");
   assert.equal(state.lastTool?.exitCode, 0);
   assert.match(state.live.commandOutput, /hello-out/);

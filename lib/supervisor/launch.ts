@@ -3,8 +3,9 @@
  * (its own session and process group, no inherited stdio: it logs to the log file), the
  * machine-wide settings of the front-end that starts it spelled out on its command line.
  *
- * Under `deno run` that is `deno run <SERVER_PERMISSIONS> <main module> supervisor ...`; a
- * compiled binary runs itself (its permissions are baked in).
+ * Under `deno run` that is `deno run <SERVER_PERMISSIONS> <main module> supervisor ...` (with
+ * `--no-config` when the main module is the bundle, as the npm package runs it); a compiled binary
+ * runs itself (its permissions are baked in).
  *
  * @example
  * ```ts
@@ -54,8 +55,20 @@ export function isCompiled(execPath = Deno.execPath()): boolean {
 }
 
 /**
+ * Whether this module is bundled into the main module (`deno bundle`, as in the npm package):
+ * then the whole program is that one file, which needs no `deno.json`.
+ */
+export function isBundled(moduleUrl = import.meta.url, mainModule = Deno.mainModule): boolean {
+  return moduleUrl === mainModule;
+}
+
+/**
  * The command that runs this program again with `args`. `unixSocket` widens `--allow-net` by that
  * one socket path (given when this process may use it, so the supervisor may too).
+ *
+ * A bundle runs with `--no-config`: Deno looks for a `deno.json` (or `package.json`) from the main
+ * module's directory upwards, and the one of whatever project the bundle is installed in
+ * (`node_modules/codex-swarm/`) must neither break nor change the supervisor.
  */
 export function selfCommand(
   args: string[],
@@ -66,7 +79,8 @@ export function selfCommand(
   const permissions = SERVER_PERMISSIONS.map((flag) =>
     unixSocket !== null && flag.startsWith("--allow-net=") ? `${flag},unix:${unixSocket}` : flag
   );
-  return { command, args: ["run", "--quiet", ...permissions, Deno.mainModule, ...args] };
+  const config = isBundled() ? ["--no-config"] : [];
+  return { command, args: ["run", "--quiet", ...config, ...permissions, Deno.mainModule, ...args] };
 }
 
 /** Starts a detached supervisor; its status settles if it exits. */

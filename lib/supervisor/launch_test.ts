@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseCli } from "../cli.ts";
-import { isCompiled, selfCommand, supervisorArgs } from "./launch.ts";
+import { isBundled, isCompiled, selfCommand, supervisorArgs } from "./launch.ts";
 
 Deno.test("the supervisor gets the starting front-end's settings spelled out", () => {
   const parsed = parseCli(
@@ -28,4 +28,12 @@ Deno.test("under deno run the supervisor is this module again, with the permissi
   assert.ok(args.includes("--allow-run"));
   assert.ok(args.includes("--allow-net=127.0.0.1,unix:/s/sock"), args.join(" "));
   assert.deepEqual(args.slice(-2), [Deno.mainModule, "supervisor"]);
+  // From source, main.ts needs deno.json's imports: no --no-config.
+  assert.equal(args.includes("--no-config"), false);
+});
+
+Deno.test("only a bundle (this module inside the main module) counts as bundled", () => {
+  assert.equal(isBundled("file:///p/dist/codex-swarm.js", "file:///p/dist/codex-swarm.js"), true);
+  assert.equal(isBundled("file:///p/lib/supervisor/launch.ts", "file:///p/main.ts"), false);
+  assert.equal(isBundled(), false);
 });

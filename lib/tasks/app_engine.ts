@@ -944,6 +944,14 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     if (isFinal(meta.phase)) return;
     record.budget?.stop();
     record.pending?.answer("cancel", "codex-swarm");
+    if (record.server && meta.threadId !== null && !record.serverGone) {
+      // A command the turn left running in the background (past its yield time) ends with the
+      // task: nothing a task started outlives it.
+      await record.server.request("thread/backgroundTerminals/clean", { threadId: meta.threadId })
+        .catch((error: unknown) =>
+          this.#options.log.warning(`Cannot clean up after task ${meta.id}: ${error}`)
+        );
+    }
     let phase: Phase;
     if (meta.cancelRequested) {
       phase = "cancelled";

@@ -17,6 +17,8 @@
  * @module
  */
 
+import { unwrapShell } from "../codex/shell_command.ts";
+
 /** The answers a client can give. */
 export const DECISIONS = ["accept", "accept_for_session", "decline", "cancel"] as const;
 /** One answer. */
@@ -81,7 +83,8 @@ export function describeQuestion(
   const why = reason ? ` (${reason})` : "";
   switch (method) {
     case "item/commandExecution/requestApproval": {
-      const command = str(params.command) ?? "(command not given)";
+      const given = str(params.command);
+      const command = given === undefined ? "(command not given)" : unwrapShell(given);
       const cwd = str(params.cwd);
       return {
         kind: "command",

@@ -80,7 +80,7 @@ export function descendantsOf(pids: number[]): number[] {
 }
 
 /** Whether a process exists. */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     Deno.kill(pid, "SIGCONT");
     return true;
@@ -190,6 +190,9 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** Run this file instead of main.ts (e.g. the bundle). */
   entry?: string;
+  /** Run this executable with `args` instead of `deno run <permissions> <entry>` (e.g. an
+   * installed `codex-swarm`). */
+  executable?: string;
   /** Let the server use the supervisor's Unix socket (`--allow-net=unix:<path>`). */
   unixSocket?: boolean;
   /** The server's working directory (default: the repository). */
@@ -215,12 +218,14 @@ export function serverPermissions(world: World, unixSocket = false): string[] {
 /** Spawns the server in `world` and connects a client. */
 export async function startServer(world: World, options: ServerOptions = {}): Promise<Harness> {
   const transport = new StdioClientTransport({
-    command: Deno.execPath(),
+    command: options.executable ?? Deno.execPath(),
     args: [
-      "run",
-      "--quiet",
-      ...serverPermissions(world, options.unixSocket),
-      options.entry ?? `${ROOT}main.ts`,
+      ...(options.executable !== undefined ? [] : [
+        "run",
+        "--quiet",
+        ...serverPermissions(world, options.unixSocket),
+        options.entry ?? `${ROOT}main.ts`,
+      ]),
       ...(options.args ?? []),
     ],
     env: { ...world.env, ...options.env },
@@ -297,6 +302,22 @@ export function processesMatching(needle: string): Array<{ pid: number; cmdline:
     if (match[3]!.includes(needle)) found.push({ pid, cmdline: match[3]! });
   }
   return found;
+}
+
+/** An MCP `initialize` request (id 1) as one line of the stdio transport, for raw stdin writes. */
+export function initializeLine(clientName: string): Uint8Array {
+  return new TextEncoder().encode(
+    JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: clientName, version: "0" },
+      },
+    }) + "\n",
+  );
 }
 
 /** Polls `check` every 50 ms until it returns true or `ms` pass; returns its last answer. */

@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { throwsWith } from "../../tests/support/assert.ts";
+import { colourWanted, DEFAULT_INTERVAL_MS, parseTopArgs, topHelpText } from "./main.ts";
+
+const ENV = { HOME: "/home/u" };
+
+Deno.test("parseTopArgs: top's flags, the rest for the server", () => {
+  assert.deepEqual(parseTopArgs([], ENV), {
+    mode: "live",
+    intervalMs: DEFAULT_INTERVAL_MS,
+    serverArgs: [],
+  });
+  assert.deepEqual(parseTopArgs(["--once", "--task-dir", "/t", "--interval", "250"], ENV), {
+    mode: "once",
+    intervalMs: 250,
+    serverArgs: ["--task-dir", "/t"],
+  });
+  assert.equal(parseTopArgs(["--json", "--interval=1000"], ENV).mode, "json");
+  assert.equal(parseTopArgs(["--nonsense", "-h"], ENV).mode, "help", "help wins");
+});
+
+Deno.test("parseTopArgs: bad input is named", () => {
+  throwsWith(() => parseTopArgs(["--once", "--json"], ENV), "--once with --json");
+  throwsWith(() => parseTopArgs(["--interval", "5"], ENV), "--interval", '"5"', "100 to 10000");
+  throwsWith(() => parseTopArgs(["--interval"], ENV), "--interval", "100 to 10000");
+  throwsWith(() => parseTopArgs(["--max-parallel", "0"], ENV), "--max-parallel");
+  throwsWith(() => parseTopArgs(["--bogus"], ENV), "Cannot parse arguments", "--bogus");
+  throwsWith(() => parseTopArgs(["--version"], ENV), "--version");
+});
+
+Deno.test("colourWanted: off for NO_COLOR (non-empty) or a pipe", () => {
+  assert.equal(colourWanted({}, true), true);
+  assert.equal(colourWanted({ NO_COLOR: "" }, true), true);
+  assert.equal(colourWanted({ NO_COLOR: "1" }, true), false);
+  assert.equal(colourWanted({}, false), false);
+  assert.match(topHelpText(), /--once/);
+});

@@ -1,0 +1,316 @@
+/**
+ * What `codex-swarm top` knows about a task, read tolerantly from the JSON of the
+ * `codex-swarm://tasks` resources (see `lib/tools/task_view.ts`): fields that are missing or of an
+ * unexpected type get a neutral value, fields added later (a pending `approval`, the running
+ * command's output, new phases) are picked up when present.
+ *
+ * @example
+ * ```ts
+ * import { readTaskList } from "./task_info.ts";
+ *
+ * const tasks = readTaskList({ tasks: [{ task_id: "abc", phase: "running", prompt: "hi" }] });
+ * console.log(tasks[0]?.phase); // "running"
+ * ```
+ * @module
+ */
+
+import { displayCommand, oneLine } from "../run_state.ts";
+
+/** The phases a task cannot leave; any other phase (including ones added later) is live. */
+const FINAL_PHASES = ["completed", "failed", "cancelled", "timed_out", "lost", "interrupted"];
+
+/** A decision on a pending approval, as `codex_approve` takes it. */
+export type Decision = "accept" | "accept_for_session" | "decline" | "cancel";
+
+/** An approval (or another question) the task waits on an answer to. */
+export interface Approval {
+  /** `command`, `file_change`, `permissions`, `user_input`... whatever the engine says. */
+  kind: string;
+  /** The engine's sentence about it, when it gives one. */
+  message: string | null;
+  command: string | null;
+  cwd: string | null;
+  files: string[];
+  diff: string | null;
+  reason: string | null;
+}
+
+/** One changed file, with its diff stat when known. */
+export interface FileStat {
+  path: string;
+  insertions: number | null;
+  deletions: number | null;
+}
+
+/** The command a task runs or ran last. */
+export interface CommandInfo {
+  command: string;
+  status: string;
+  exitCode: number | null;
+  /** Its output so far, when the engine reports it. */
+  output: string | null;
+}
+
+/** One task, as `top` shows it. */
+export interface TaskInfo {
+  id: string;
+  phase: string;
+  done: boolean;
+  prompt: string;
+  cwd: string | null;
+  /** Seconds the task has run (as of the read), or null when unknown. */
+  elapsedS: number | null;
+  /** Input plus output tokens, or null before the first turn ends. */
+  tokens: number | null;
+  branch: string | null;
+  /** What happened last, on one line. */
+  lastStep: string;
+  /** The message being written, or the final one. */
+  message: string;
+  command: CommandInfo | null;
+  reasoning: string | null;
+  todo: Array<{ text: string; completed: boolean }>;
+  files: FileStat[];
+  insertions: number | null;
+  deletions: number | null;
+  failure: string | null;
+  stderrTail: string;
+  approval: Approval | null;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
+function num(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+/** The first of `names` present in `object` as a string. */
+function pickStr(object: Json, ...names: string[]): string | null {
+  for (const name of names) {
+    const value = str(object[name]);
+    if (value !== null) return value;
+  }
+  return null;
+}
+
+/** The first of `names` present in `object` as a number. */
+function pickNum(object: Json, ...names: string[]): number | null {
+  for (const name of names) {
+    const value = num(object[name]);
+    if (value !== null) return value;
+  }
+  return null;
+}
+
+function readApproval(value: unknown): Approval | null {
+  if (!isObject(value)) return null;
+  const files = Array.isArray(value.files)
+    ? value.files.map((f) => str(f) ?? (isObject(f) ? str(f.path) : null)).filter((f) => f !== null)
+    : [];
+  const command = Array.isArray(value.command)
+    ? value.command.map(String).join(" ")
+    : pickStr(value, "command");
+  return {
+    kind: pickStr(value, "kind", "type") ?? (command !== null ? "command" : "file_change"),
+    message: pickStr(value, "message"),
+    command: command === null ? null : displayCommand(command),
+    cwd: pickStr(value, "cwd"),
+    files,
+    diff: pickStr(value, "diff"),
+    reason: pickStr(value, "reason"),
+  };
+}
+
+function readFiles(
+  view: Json,
+): { files: FileStat[]; insertions: number | null; deletions: number | null } {
+  const worktree = isObject(view.worktree) ? view.worktree : null;
+  const stats = new Map<string, FileStat>();
+  const add = (entry: unknown) => {
+    const path = str(entry) ?? (isObject(entry) ? str(entry.path) : null);
+    if (path === null) return;
+    const known = stats.get(path);
+    const insertions = isObject(entry) ? num(entry.insertions) : null;
+    const deletions = isObject(entry) ? num(entry.deletions) : null;
+    stats.set(path, {
+      path,
+      insertions: insertions ?? known?.insertions ?? null,
+      deletions: deletions ?? known?.deletions ?? null,
+    });
+  };
+  if (Array.isArray(view.files_changed)) view.files_changed.forEach(add);
+  if (worktree && Array.isArray(worktree.files)) worktree.files.forEach(add);
+  const files = [...stats.values()];
+  let insertions = worktree ? num(worktree.insertions) : null;
+  let deletions = worktree ? num(worktree.deletions) : null;
+  if (files.some((f) => f.insertions !== null)) {
+    insertions ??= files.reduce((sum, f) => sum + (f.insertions ?? 0), 0);
+    deletions ??= files.reduce((sum, f) => sum + (f.deletions ?? 0), 0);
+  }
+  if (files.length === 0 && insertions === 0 && deletions === 0) {
+    insertions = null;
+    deletions = null;
+  }
+  return { files, insertions, deletions };
+}
+
+function readCommand(view: Json): CommandInfo | null {
+  const tool = isObject(view.last_tool) ? view.last_tool : null;
+  const running = isObject(view.command) ? view.command : null;
+  const source = running ?? (tool && str(tool.kind) === "command" ? tool : null);
+  if (source === null) return null;
+  const text = pickStr(source, "command", "summary");
+  if (text === null) return null;
+  return {
+    command: displayCommand(text),
+    status: pickStr(source, "status") ?? "",
+    exitCode: pickNum(source, "exit_code", "exitCode"),
+    output: pickStr(source, "output", "aggregated_output", "aggregatedOutput") ??
+      pickStr(view, "command_output"),
+  };
+}
+
+function readTokens(view: Json): number | null {
+  const usage = isObject(view.usage) ? view.usage : null;
+  if (usage === null) return pickNum(view, "tokens");
+  const input = pickNum(usage, "inputTokens", "input_tokens");
+  const output = pickNum(usage, "outputTokens", "output_tokens");
+  const total = pickNum(usage, "totalTokens", "total_tokens");
+  if (input === null && output === null) return total;
+  return (input ?? 0) + (output ?? 0);
+}
+
+function toolStep(tool: Json): string | null {
+  const summary = pickStr(tool, "summary");
+  if (summary === null) return null;
+  const status = pickStr(tool, "status") ?? "";
+  switch (str(tool.kind)) {
+    case "command": {
+      const exit = num(tool.exit_code) ?? num(tool.exitCode);
+      const end = status === "in_progress"
+        ? ""
+        : exit !== null
+        ? ` (exit ${exit})`
+        : ` (${status})`;
+      return `$ ${displayCommand(summary)}${end}`;
+    }
+    case "file_change":
+      return `Edit ${summary}${status === "completed" ? "" : ` (${status})`}`;
+    case "mcp_tool_call":
+      return `Tool ${summary}`;
+    case "web_search":
+      return `Search ${summary}`;
+    default:
+      return summary;
+  }
+}
+
+function lastStepOf(info: Omit<TaskInfo, "lastStep">, view: Json): string {
+  // A pending approval says more than the last step: the task waits on it.
+  if (info.approval) {
+    const a = info.approval;
+    if (a.command !== null) return oneLine(`Approval? $ ${a.command}`);
+    if (a.files.length > 0) return oneLine(`Approval? edit ${a.files.join(", ")}`);
+    return oneLine(`Question: ${a.message ?? a.kind}`);
+  }
+  const explicit = pickStr(view, "last_step", "step");
+  if (explicit !== null && explicit !== "") return oneLine(explicit);
+  if (info.done && info.failure) return oneLine(`${info.phase}: ${info.failure}`);
+  const final = pickStr(view, "final_message");
+  if (info.done && final) return oneLine(final);
+  const tool = isObject(view.last_tool) ? view.last_tool : null;
+  const toolText = tool ? toolStep(tool) : null;
+  if (tool && str(tool.status) === "in_progress" && toolText) return oneLine(toolText);
+  if (info.reasoning && !info.done) {
+    return oneLine(`Thinking: ${info.reasoning.replace(/\*\*/g, "")}`);
+  }
+  if (toolText) return oneLine(toolText);
+  if (info.message) return oneLine(info.message);
+  if (info.phase === "queued") return "waiting for a free slot";
+  if (info.phase === "starting") return "starting Codex";
+  if (!info.done) return "waiting for the model";
+  return "";
+}
+
+/** A failure as people read it: Codex reports API errors as JSON; their message is the cause. */
+export function readableFailure(failure: string): string {
+  try {
+    const parsed: unknown = JSON.parse(failure);
+    if (isObject(parsed)) {
+      const inner = isObject(parsed.error) ? parsed.error : parsed;
+      const message = pickStr(inner, "message");
+      if (message !== null && message !== "") return message;
+    }
+  } catch {
+    // Not JSON: already a sentence.
+  }
+  return failure;
+}
+
+/** Reads one task view; null when it has no task id. */
+export function readTask(raw: unknown): TaskInfo | null {
+  if (!isObject(raw)) return null;
+  const id = pickStr(raw, "task_id", "id");
+  if (id === null || id === "") return null;
+  const phase = pickStr(raw, "phase") ?? "unknown";
+  const worktree = isObject(raw.worktree) ? raw.worktree : null;
+  const output = pickStr(raw, "output") ?? "";
+  const todoSource = Array.isArray(raw.todo_list)
+    ? raw.todo_list
+    : Array.isArray(raw.plan)
+    ? raw.plan
+    : [];
+  const todo = todoSource.flatMap((item) => {
+    if (!isObject(item)) return [];
+    const text = pickStr(item, "text", "step");
+    if (text === null) return [];
+    const completed = item.completed === true || str(item.status) === "completed";
+    return [{ text, completed }];
+  });
+  const failure = pickStr(raw, "failure");
+  const info: Omit<TaskInfo, "lastStep"> = {
+    id,
+    phase,
+    done: typeof raw.done === "boolean" ? raw.done : FINAL_PHASES.includes(phase),
+    prompt: pickStr(raw, "prompt") ?? "",
+    cwd: pickStr(raw, "cwd"),
+    elapsedS: pickNum(raw, "elapsed_s"),
+    tokens: readTokens(raw),
+    branch: worktree ? str(worktree.branch) : pickStr(raw, "branch"),
+    message: output !== "" ? output : pickStr(raw, "final_message") ?? "",
+    command: readCommand(raw),
+    reasoning: pickStr(raw, "reasoning"),
+    todo,
+    ...readFiles(raw),
+    failure: failure === null || failure === "" ? null : readableFailure(failure),
+    stderrTail: pickStr(raw, "stderr_tail") ?? "",
+    // `question` is the app-server engine's name for it.
+    approval: readApproval(raw.approval ?? raw.pending_approval ?? raw.question),
+  };
+  return { ...info, lastStep: lastStepOf(info, raw) };
+}
+
+/** Reads the `codex-swarm://tasks` JSON (`{tasks: [...]}`, or a bare array); skips bad entries. */
+export function readTaskList(raw: unknown): TaskInfo[] {
+  const list = Array.isArray(raw)
+    ? raw
+    : isObject(raw) && Array.isArray(raw.tasks)
+    ? raw.tasks
+    : [];
+  return list.map(readTask).filter((t) => t !== null);
+}
+
+/** The task cap from the `codex-swarm://server-info` JSON, or null when it says none. */
+export function readCap(raw: unknown): number | null {
+  if (!isObject(raw)) return null;
+  const limits = isObject(raw.limits) ? raw.limits : raw;
+  return pickNum(limits, "max_parallel", "maxParallel");
+}

@@ -1,0 +1,190 @@
+import assert from "node:assert/strict";
+import { readCap, readTask, readTaskList } from "./task_info.ts";
+
+/** A task view as lib/tools/task_view.ts makes it today, with `over` on top. */
+function view(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    task_id: "aaaaaaaaaaaa",
+    phase: "running",
+    done: false,
+    prompt: "do the thing",
+    cwd: "/repo",
+    elapsed_s: 12.5,
+    tool_calls: { total: 0, commands: 0, fileChanges: 0, mcpToolCalls: 0, webSearches: 0 },
+    last_tool: null,
+    reasoning: null,
+    files_changed: [],
+    todo_list: [],
+    output: "",
+    final_message: null,
+    usage: null,
+    worktree: null,
+    failure: null,
+    stderr_tail: "",
+    ...over,
+  };
+}
+
+Deno.test("readTask: today's view", () => {
+  const task = readTask(view({
+    last_tool: {
+      kind: "command",
+      summary: "/bin/bash -lc 'ls -la'",
+      status: "in_progress",
+      exitCode: null,
+      itemId: "i1",
+    },
+    usage: { inputTokens: 1200, cachedInputTokens: 0, outputTokens: 34, reasoningOutputTokens: 0 },
+    todo_list: [{ text: "look", completed: true }, { text: "fix", completed: false }],
+    worktree: {
+      path: "/wt",
+      branch: "codex-swarm/aaaaaaaaaaaa",
+      files: [{ path: "a.ts", insertions: 3, deletions: 1 }],
+      insertions: 3,
+      deletions: 1,
+    },
+    files_changed: ["a.ts", "b.ts"],
+    output: "Looking at the files",
+  }))!;
+  assert.equal(task.id, "aaaaaaaaaaaa");
+  assert.equal(task.done, false);
+  assert.equal(task.tokens, 1234);
+  assert.equal(task.branch, "codex-swarm/aaaaaaaaaaaa");
+  assert.equal(task.lastStep, "$ ls -la");
+  assert.deepEqual(task.command, {
+    command: "ls -la",
+    status: "in_progress",
+    exitCode: null,
+    output: null,
+  });
+  assert.deepEqual(task.todo, [{ text: "look", completed: true }, {
+    text: "fix",
+    completed: false,
+  }]);
+  assert.deepEqual(task.files, [
+    { path: "a.ts", insertions: 3, deletions: 1 },
+    { path: "b.ts", insertions: null, deletions: null },
+  ]);
+  assert.equal(task.insertions, 3);
+  assert.equal(task.message, "Looking at the files");
+  assert.equal(task.approval, null);
+});
+
+Deno.test("readTask: the last step, by what is known", () => {
+  const step = (over: Record<string, unknown>) => readTask(view(over))!.lastStep;
+  assert.equal(step({ phase: "queued" }), "waiting for a free slot");
+  assert.equal(step({ phase: "starting" }), "starting Codex");
+  assert.equal(step({ reasoning: "**Planning**\nthe   fix" }), "Thinking: Planning the fix");
+  assert.equal(
+    step({
+      reasoning: "old thoughts",
+      last_tool: { kind: "command", summary: "make", status: "in_progress" },
+    }),
+    "$ make",
+    "a running command wins over reasoning",
+  );
+  assert.equal(
+    step({ last_tool: { kind: "command", summary: "make", status: "completed", exitCode: 2 } }),
+    "$ make (exit 2)",
+  );
+  assert.equal(
+    step({ last_tool: { kind: "file_change", summary: "a.ts, b.ts", status: "completed" } }),
+    "Edit a.ts, b.ts",
+  );
+  assert.equal(
+    step({ phase: "completed", done: true, final_message: "All\ndone", output: "All\ndone" }),
+    "All done",
+  );
+  assert.equal(
+    step({ phase: "failed", done: true, failure: "boom", final_message: "partial" }),
+    "failed: boom",
+  );
+  assert.equal(step({ last_step: "Running: ls" }), "Running: ls", "a step the server names wins");
+  assert.equal(step({}), "waiting for the model");
+  assert.equal(
+    step({
+      phase: "failed",
+      done: true,
+      failure: '{"error":{"message":"model refused","type":"invalid_request_error"}}',
+    }),
+    "failed: model refused",
+    "an API error's JSON is read for its message",
+  );
+});
+
+Deno.test("readTask: fields that come later (approval, command output, new phases)", () => {
+  const task = readTask(view({
+    phase: "waiting_approval",
+    approval: {
+      kind: "command",
+      command: "/bin/bash -lc 'rm -rf build'",
+      cwd: "/repo",
+      reason: "outside the sandbox",
+    },
+    last_tool: {
+      kind: "command",
+      summary: "make",
+      status: "in_progress",
+      output: "compiling\n",
+    },
+  }))!;
+  assert.equal(task.phase, "waiting_approval");
+  assert.equal(task.done, false);
+  assert.deepEqual(task.approval, {
+    kind: "command",
+    message: null,
+    command: "rm -rf build",
+    cwd: "/repo",
+    files: [],
+    diff: null,
+    reason: "outside the sandbox",
+  });
+  assert.equal(task.lastStep, "Approval? $ rm -rf build");
+  assert.equal(task.command?.output, "compiling\n");
+
+  const patch = readTask(view({
+    pending_approval: { files: [{ path: "a.ts" }, "b.ts"], diff: "+x\n-y" },
+  }))!;
+  assert.equal(patch.approval?.kind, "file_change");
+  assert.deepEqual(patch.approval?.files, ["a.ts", "b.ts"]);
+  assert.equal(patch.lastStep, "Approval? edit a.ts, b.ts");
+
+  const question = readTask(view({
+    phase: "waiting_approval",
+    question: {
+      kind: "user_input",
+      method: "item/tool/requestUserInput",
+      message: "The model asks: which branch?",
+      params: {},
+    },
+  }))!;
+  assert.equal(question.approval?.kind, "user_input");
+  assert.equal(question.approval?.message, "The model asks: which branch?");
+  assert.equal(question.lastStep, "Question: The model asks: which branch?");
+  const engineCommand = readTask(view({
+    question: { kind: "command", message: "Codex asks to run `ls`", command: "ls", cwd: "/r" },
+  }))!;
+  assert.equal(engineCommand.approval?.command, "ls", "the app-server engine's question field");
+
+  const unknownPhase = readTask({ task_id: "x", phase: "pondering" })!;
+  assert.equal(unknownPhase.phase, "pondering");
+  assert.equal(unknownPhase.done, false, "an unknown phase without `done` counts as live");
+  assert.equal(readTask({ task_id: "y", phase: "interrupted" })!.done, true);
+});
+
+Deno.test("readTask, readTaskList, readCap: bad entries are skipped, odd fields neutral", () => {
+  assert.equal(readTask(null), null);
+  assert.equal(readTask({ phase: "running" }), null, "no id");
+  const odd = readTask({ task_id: "z", elapsed_s: "soon", usage: { inputTokens: "many" } })!;
+  assert.equal(odd.phase, "unknown");
+  assert.equal(odd.elapsedS, null);
+  assert.equal(odd.tokens, null);
+  assert.deepEqual(
+    readTaskList({ tasks: [view(), 7, { nope: true }, view({ task_id: "b" })] }).map((t) => t.id),
+    ["aaaaaaaaaaaa", "b"],
+  );
+  assert.deepEqual(readTaskList("garbage"), []);
+  assert.equal(readCap({ limits: { max_parallel: 4 } }), 4);
+  assert.equal(readCap({ max_parallel: 3 }), 3);
+  assert.equal(readCap({}), null);
+});
