@@ -48,6 +48,13 @@ export async function coldStartMs(env: Record<string, string>, args: string[] = 
   return ms;
 }
 
+/** The floor: ms for Deno to start `emptyModule` (an empty .ts file) and exit, measured the same way. */
+export async function emptyDenoMs(emptyModule: string) {
+  const begin = performance.now();
+  await new Deno.Command(Deno.execPath(), { args: ["run", "--quiet", emptyModule] }).output();
+  return performance.now() - begin;
+}
+
 if (import.meta.main) {
   const runs = Number(Deno.args[0] ?? 20);
   const base = await Deno.makeTempDir({ prefix: "cold-start-" });
@@ -64,9 +71,7 @@ if (import.meta.main) {
   const bare: number[] = [];
   for (let i = 0; i < runs; i++) {
     times.push(await coldStartMs(env));
-    const begin = performance.now();
-    await new Deno.Command(Deno.execPath(), { args: ["run", "--quiet", empty] }).output();
-    bare.push(performance.now() - begin);
+    bare.push(await emptyDenoMs(empty));
   }
   bare.sort((a, b) => a - b);
   times.sort((a, b) => a - b);
