@@ -7,18 +7,9 @@
  */
 
 import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
+import { initializeLine } from "../tests/support/harness.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const INIT = JSON.stringify({
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "bench", version: "0" },
-  },
-}) + "\n";
 
 /** Spawns a front-end, sends initialize, returns the ms until the answer; then closes stdin. */
 export async function coldStartMs(env: Record<string, string>, args: string[] = []) {
@@ -31,7 +22,7 @@ export async function coldStartMs(env: Record<string, string>, args: string[] = 
     stderr: "null",
   }).spawn();
   const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(INIT));
+  await writer.write(initializeLine("bench"));
   const reader = child.stdout.getReader();
   let text = "";
   while (!text.includes("\n")) {
