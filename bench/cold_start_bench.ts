@@ -7,18 +7,9 @@
  */
 
 import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
+import { initializeLine } from "../tests/support/harness.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const INIT = JSON.stringify({
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "bench", version: "0" },
-  },
-}) + "\n";
 
 /** Spawns a front-end, sends initialize, returns the ms until the answer; then closes stdin. */
 export async function coldStartMs(env: Record<string, string>, args: string[] = []) {
@@ -31,7 +22,7 @@ export async function coldStartMs(env: Record<string, string>, args: string[] = 
     stderr: "null",
   }).spawn();
   const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(INIT));
+  await writer.write(initializeLine("bench"));
   const reader = child.stdout.getReader();
   let text = "";
   while (!text.includes("\n")) {
@@ -46,6 +37,13 @@ export async function coldStartMs(env: Record<string, string>, args: string[] = 
   await child.stdout.cancel();
   await child.status;
   return ms;
+}
+
+/** The floor: ms for Deno to start `emptyModule` (an empty .ts file) and exit, measured the same way. */
+export async function emptyDenoMs(emptyModule: string) {
+  const begin = performance.now();
+  await new Deno.Command(Deno.execPath(), { args: ["run", "--quiet", emptyModule] }).output();
+  return performance.now() - begin;
 }
 
 if (import.meta.main) {
@@ -64,9 +62,7 @@ if (import.meta.main) {
   const bare: number[] = [];
   for (let i = 0; i < runs; i++) {
     times.push(await coldStartMs(env));
-    const begin = performance.now();
-    await new Deno.Command(Deno.execPath(), { args: ["run", "--quiet", empty] }).output();
-    bare.push(performance.now() - begin);
+    bare.push(await emptyDenoMs(empty));
   }
   bare.sort((a, b) => a - b);
   times.sort((a, b) => a - b);

@@ -17,8 +17,8 @@
  *
  * @example
  * ```sh
- * deno task bench            # N = 1, 4, 8
- * deno task bench --n 8      # only N = 8 (repeat --n or use commas for several)
+ * deno task bench:exec            # N = 1, 4, 8
+ * deno task bench:exec --n 8      # only N = 8 (repeat --n or use commas for several)
  * ```
  * @module
  */
@@ -100,18 +100,30 @@ function median(samples: number[]): number {
 const round = (ms: number) => Math.round(ms);
 const ratio = (server: number, bare: number) => Math.round((server / bare) * 100) / 100;
 
-/** Starts `n` tasks with concurrent `codex_async` calls, then waits for all with `codex_wait`. */
-async function asyncWaitWallMs(client: Client, n: number, prompt: (i: number) => string) {
+/**
+ * Starts `n` tasks with concurrent `codex_async` calls, then waits for all with `codex_wait` (at
+ * most `waitS` seconds); returns the wall time in ms. `onStarted` gets the task ids once every
+ * `codex_async` answered. Throws unless every task completed with the
+ * fake API's answer.
+ */
+export async function asyncWaitWallMs(
+  client: Client,
+  n: number,
+  prompt: (i: number) => string,
+  waitS = 90,
+  onStarted?: (ids: string[]) => void,
+) {
   const start = performance.now();
   const ids = await Promise.all(Array.from({ length: n }, async (_, i) => {
     const result = await client.callTool({ name: "codex_async", arguments: { prompt: prompt(i) } });
     if (result.isError) throw new Error(`codex_async failed: ${textOf(result)}`);
     return (result.structuredContent as { task_id: string }).task_id;
   }));
+  onStarted?.(ids);
   const result = await client.callTool(
-    { name: "codex_wait", arguments: { task_ids: ids, timeout: 90 } },
+    { name: "codex_wait", arguments: { task_ids: ids, timeout: waitS } },
     undefined,
-    { timeout: CALL_TIMEOUT_MS },
+    { timeout: waitS * 1000 + CALL_TIMEOUT_MS },
   );
   const wall = performance.now() - start;
   const waited = result.structuredContent as
@@ -144,7 +156,8 @@ async function blockingWallMs(client: Client, n: number, prompt: (i: number) => 
   return wall;
 }
 
-async function codexVersion(world: World): Promise<string> {
+/** What `codex --version` prints in `world`. */
+export async function codexVersion(world: World): Promise<string> {
   const out = await new Deno.Command("codex", {
     args: ["--version"],
     env: world.env,

@@ -1,25 +1,14 @@
 /**
- * Starting Codex as a detached process whose output goes to files, and finding, watching and
- * stopping it again, also from a later server instance.
- *
- * Codex panics once the reader of its stdout is gone, so a task piped to the server would die with
- * the server. Here Codex writes straight into files and runs in its own session and process group,
- * so it outlives the server; a later instance follows the files and signals the group.
- *
- * The {@link ProcessLauncher} interface is what the task engine uses, so tests can give it a fake.
+ * Process groups: finding, watching and stopping the processes Codex runs (signals through the
+ * system's `kill`, the process table through `ps`), and checking a binary before it is started.
  *
  * @example
  * ```ts
- * const launcher = new DetachedLauncher();
- * const proc = await launcher.spawn({ bin: "codex", args: ["exec", "--json", "--", "hi"], cwd: "/tmp",
- *   env: Deno.env.toObject(), stdoutPath: "/tmp/t/events.jsonl", stderrPath: "/tmp/t/stderr.log" });
- * const status = await proc.exited;
+ * const groups = new DetachedLauncher();
+ * if (groups.groupAlive(pgid)) groups.killTree(pgid, "SIGTERM");
  * ```
  * @module
  */
-
-import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
 
 /** How a process ended. */
 export interface ExitStatus {
@@ -29,32 +18,8 @@ export interface ExitStatus {
   signal: string | null;
 }
 
-/** What to start. */
-export interface SpawnRequest {
-  bin: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-  /** The file that receives stdout (created or truncated). */
-  stdoutPath: string;
-  /** The file that receives stderr (created or truncated). */
-  stderrPath: string;
-  /** A file to read stdin from (default: none, stdin closed). */
-  stdinPath?: string;
-}
-
-/** A process this instance started. */
-export interface SpawnedProcess {
-  pid: number;
-  /** When the process started (as `ps` prints it), to guard against PID reuse. */
-  startTime: string | null;
-  /** Settles when the process ends. */
-  exited: Promise<ExitStatus>;
-}
-
-/** Starts, finds and stops processes. */
+/** Finds and stops processes. */
 export interface ProcessLauncher {
-  spawn(request: SpawnRequest): Promise<SpawnedProcess>;
   /** Whether `pid` still runs and is the same process (its start time matches, where known). */
   isAlive(pid: number, startTime: string | null): boolean;
   /** Sends `signal` to the process, its process group and every process below it. */
@@ -200,6 +165,19 @@ export function childProcesses(ppid: number): ChildProcess[] {
   return children;
 }
 
+/** Every live process below `pid` (its children, theirs, ...), from `ps`; empty without `ps`. */
+export function descendantPids(pid: number): number[] {
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const child of childProcesses(parent)) {
+      found.push(child.pid);
+      walk(child.pid);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
 /**
  * Sends a signal through the system's `kill` program. Deno lets a program signal processes only
  * with unrestricted `--allow-run`; running `kill` needs just `--allow-run=kill`, so the server's
@@ -220,15 +198,6 @@ export function sendSignal(targets: number[], signal: Deno.Signal | "0"): boolea
   } catch {
     return false;
   }
-}
-
-/** The OS error code of a failed spawn, or `NotCapable` when Deno's permissions refused it. */
-function spawnErrorCode(error: unknown): string | undefined {
-  if (error instanceof Deno.errors.NotCapable) return "NotCapable";
-  if (error instanceof Error && /Requires run access|NotCapable/.test(error.message)) {
-    return "NotCapable";
-  }
-  return (error as { code?: string }).code;
 }
 
 /**
@@ -255,63 +224,8 @@ export function checkBinary(bin: string, path: string): void {
   throw new SpawnError(bin, sawFile ? "EACCES" : "ENOENT");
 }
 
-/** The real launcher: detached processes writing to files. */
+/** The real one: `ps` and `kill`. */
 export class DetachedLauncher implements ProcessLauncher {
-  spawn(request: SpawnRequest): Promise<SpawnedProcess> {
-    try {
-      checkBinary(request.bin, request.env.PATH ?? "");
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    // A missing working directory fails the spawn with ENOENT, which reads as "codex not found".
-    try {
-      if (!Deno.statSync(request.cwd).isDirectory) {
-        return Promise.reject(new Error(`Cannot start Codex in ${request.cwd}: not a directory`));
-      }
-    } catch {
-      return Promise.reject(
-        new Error(`Cannot start Codex in ${request.cwd} as the directory does not exist`),
-      );
-    }
-    const stdin = request.stdinPath === undefined ? "ignore" : openSync(request.stdinPath, "r");
-    const stdout = openSync(request.stdoutPath, "w", 0o600);
-    const stderr = openSync(request.stderrPath, "w", 0o600);
-    const closeAll = () => {
-      if (typeof stdin === "number") closeSync(stdin);
-      closeSync(stdout);
-      closeSync(stderr);
-    };
-    return new Promise<SpawnedProcess>((resolve, reject) => {
-      let child: ReturnType<typeof spawn>;
-      try {
-        child = spawn(request.bin, request.args, {
-          cwd: request.cwd,
-          env: request.env,
-          // stdin a file or closed: an open pipe makes `codex exec` wait for input forever.
-          stdio: [stdin, stdout, stderr],
-          detached: true,
-        });
-      } catch (error) {
-        closeAll();
-        reject(new SpawnError(request.bin, spawnErrorCode(error), { cause: error }));
-        return;
-      }
-      const exited = new Promise<ExitStatus>((done) => {
-        child.once("exit", (code, signal) => done({ code, signal }));
-      });
-      child.once("error", (error: Error & { code?: string }) => {
-        closeAll();
-        reject(new SpawnError(request.bin, spawnErrorCode(error), { cause: error }));
-      });
-      child.once("spawn", () => {
-        closeAll();
-        child.unref();
-        const pid = child.pid!;
-        resolve({ pid, startTime: this.startTimeOf(pid), exited });
-      });
-    });
-  }
-
   isAlive(pid: number, startTime: string | null): boolean {
     const table = processTable(pid);
     // Without `ps`, `kill -0` still tells whether the pid exists (without the start-time guard).

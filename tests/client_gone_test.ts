@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
-import { makeWorld } from "./support/harness.ts";
+import { initializeLine, makeWorld } from "./support/harness.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -40,16 +40,7 @@ Deno.test(
     const writer = child.stdin.getWriter();
     const reader = child.stdout.getReader();
     try {
-      await writer.write(frame({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: {
-          protocolVersion: "2025-06-18",
-          capabilities: {},
-          clientInfo: { name: "gone", version: "0" },
-        },
-      }));
+      await writer.write(initializeLine("gone"));
       const first = await reader.read();
       assert.ok(first.value && new TextDecoder().decode(first.value).includes('"id":1'));
       await writer.write(frame({ jsonrpc: "2.0", method: "notifications/initialized" }));

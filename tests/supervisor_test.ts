@@ -10,6 +10,7 @@ import { coldStartMs } from "../bench/cold_start_bench.ts";
 import {
   eventually,
   type Harness,
+  initializeLine,
   makeWorld,
   serverPermissions,
   startServer,
@@ -366,18 +367,7 @@ Deno.test(
       stderr: "null",
     }).spawn();
     const writer = held.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(
-      JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: {
-          protocolVersion: "2025-06-18",
-          capabilities: {},
-          clientInfo: { name: "t", version: "0" },
-        },
-      }) + "\n",
-    ));
+    await writer.write(initializeLine("t"));
     const reader = held.stdout.getReader();
     await reader.read(); // connected and answered
     held.kill("SIGTERM");

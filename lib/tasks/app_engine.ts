@@ -623,8 +623,13 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const { meta } = record;
     const from = Date.parse(meta.startedAt ?? meta.createdAt);
     const to = meta.endedAt ? Date.parse(meta.endedAt) : Date.now();
+    // The session's environment stays in the record: views never show it, and copying it on every
+    // notification of every running task costs more than all the rest.
+    const { session, ...rest } = meta;
+    const copy: TaskMeta = structuredClone(rest);
+    if (session) copy.session = { ...session, env: {} };
     return {
-      meta: structuredClone(meta),
+      meta: copy,
       run: record.run,
       stderrTail: "",
       elapsedMs: Math.max(0, to - from),

@@ -15,6 +15,7 @@
 import { AppServer } from "../codex/app_server.ts";
 import type { AppServerEvent, ServerRequest } from "../codex/events.ts";
 import type { Logger } from "../log.ts";
+import { descendantPids, sendSignal } from "../process.ts";
 
 /** How an app-server ended. */
 export type AppServerExit = Awaited<AppServer["exited"]>;
@@ -93,13 +94,17 @@ export class CodexPool implements AsyncDisposable {
     }));
   }
 
-  /** Stops every server. */
+  /**
+   * Stops every server and every process below it: commands that left the server's process
+   * group (sandboxed shells start their own) are stopped too, so nothing outlives the pool.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     this.#closed = true;
     const settled = await Promise.allSettled(this.#servers.values());
     this.#servers.clear();
-    await Promise.all(
-      settled.flatMap((s) => s.status === "fulfilled" ? [s.value.close()] : []),
-    );
+    const servers = settled.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
+    const below = servers.flatMap((server) => descendantPids(server.pid));
+    await Promise.all(servers.map((server) => server.close()));
+    if (below.length > 0) sendSignal(below, "SIGKILL");
   }
 }

@@ -16,27 +16,13 @@
 import { followFile } from "../file_follow.ts";
 import { parseJsonlStream } from "../jsonl_stream.ts";
 import type { Logger } from "../log.ts";
+import { sendSignal } from "../process.ts";
 import { applyEvent, initialRunState, type RunState } from "../run_state.ts";
 import type { TaskMeta } from "../task.ts";
 import type { TaskStore } from "../task_store.ts";
 
 /** How often a followed process is looked at. */
 export const LEGACY_POLL_MS = 1000;
-
-/** Whether a process exists (signal 0 through `kill`, which the server may run). */
-function alive(pid: number): boolean {
-  try {
-    const out = new Deno.Command("kill", {
-      args: ["-0", String(pid)],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
 
 /** Reads and follows tasks of codex-swarm 0.1. */
 export class LegacyTasks {
@@ -66,7 +52,7 @@ export class LegacyTasks {
   /** Follows a running `codex exec` of 0.1 until it ends; then `onEnd` gets the final record. */
   follow(meta: TaskMeta, onEnd: (final: TaskMeta, run: RunState | null) => void): void {
     const check = async () => {
-      if (meta.pid !== null && alive(meta.pid)) {
+      if (meta.pid !== null && sendSignal([meta.pid], "0")) {
         const timer = setTimeout(() => {
           this.#timers.delete(timer);
           check();

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
+import { toolError } from "./tool_error.ts";
 import { DECISIONS } from "../tasks/questions.ts";
 
 /** Registers `codex_approve`. */
@@ -43,13 +44,7 @@ export function registerCodexApproveTool(server: McpServer, engine: Engine): voi
         },
       };
     } catch (error) {
-      return {
-        isError: true,
-        content: [{
-          type: "text" as const,
-          text: error instanceof Error ? error.message : String(error),
-        }],
-      };
+      return toolError(error);
     }
   });
 }

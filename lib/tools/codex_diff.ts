@@ -17,14 +17,11 @@ import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import type { WorktreeInfo, WorktreeManager } from "../worktree.ts";
 import { page } from "./compact_view.ts";
+import { toolError } from "./tool_error.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
 
 /** Room for the fields around the patch and the file list. */
 const HEAD_CHARS = 1500;
-
-function error(text: string) {
-  return { isError: true, content: [{ type: "text" as const, text }] };
-}
 
 /** The input schema of `codex_diff`. */
 export const codexDiffInputSchema = {
@@ -112,10 +109,14 @@ export async function diffResult(
 /** The worktree of a task, or an error result naming why there is none. */
 export function worktreeOf(engine: Engine, taskId: string, action: string) {
   const task = engine.get(taskId);
-  if (!task) return { error: error(`Cannot ${action} task "${taskId}" as no such task is known`) };
+  if (!task) {
+    return { error: toolError(`Cannot ${action} task "${taskId}" as no such task is known`) };
+  }
   const info = task.meta.worktree;
   if (!info) {
-    return { error: error(`Cannot ${action} task "${taskId}" as it did not run in a worktree`) };
+    return {
+      error: toolError(`Cannot ${action} task "${taskId}" as it did not run in a worktree`),
+    };
   }
   return { task, info };
 }
@@ -140,7 +141,7 @@ export function registerCodexDiffTool(
     try {
       return await diffResult(worktrees, args.task_id, found.info, args, options.maxResultChars);
     } catch (e) {
-      return error(e instanceof Error ? e.message : String(e));
+      return toolError(e);
     }
   });
 }

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
+import { toolError } from "./tool_error.ts";
 
 /** Registers `codex_steer`. */
 export function registerCodexSteerTool(server: McpServer, engine: Engine): void {
@@ -28,13 +29,7 @@ export function registerCodexSteerTool(server: McpServer, engine: Engine): void 
         structuredContent: { task_id: args.task_id, phase: task.meta.phase, steered: true },
       };
     } catch (error) {
-      return {
-        isError: true,
-        content: [{
-          type: "text" as const,
-          text: error instanceof Error ? error.message : String(error),
-        }],
-      };
+      return toolError(error);
     }
   });
 }

@@ -12,12 +12,9 @@ import type { McpServer } from "../sdk.ts";
 import { isFinal, PHASES } from "../task.ts";
 import type { WorktreeManager } from "../worktree.ts";
 import { diffResult, worktreeOf } from "./codex_diff.ts";
+import { toolError } from "./tool_error.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
 import { taskIdField } from "./task_ids.ts";
-
-function error(text: string) {
-  return { isError: true, content: [{ type: "text" as const, text }] };
-}
 
 /** Registers `codex_worktree`. */
 export function registerCodexWorktreeTool(
@@ -46,7 +43,7 @@ export function registerCodexWorktreeTool(
     if (found.error) return found.error;
     const { task, info } = found;
     if (args.action !== "diff" && !isFinal(task.meta.phase)) {
-      return error(
+      return toolError(
         `Cannot ${args.action} task "${args.task_id}" as it is still ${task.meta.phase}: ` +
           "wait for it or cancel it first",
       );
@@ -56,7 +53,7 @@ export function registerCodexWorktreeTool(
       const busy = engine.list(PHASES.filter((p) => !isFinal(p)))
         .filter((t) => t.meta.worktree?.path === info.path && t.meta.id !== args.task_id);
       if (busy.length > 0) {
-        return error(
+        return toolError(
           `Cannot ${args.action} task "${args.task_id}" as ${
             busy.map((t) => `task "${t.meta.id}" (${t.meta.phase})`).join(", ")
           } still works in its worktree ${info.path}: wait for it or cancel it first`,
@@ -104,7 +101,7 @@ export function registerCodexWorktreeTool(
         structuredContent: { discarded: true, branch: info.branch, path: info.path },
       };
     } catch (e) {
-      return error(e instanceof Error ? e.message : String(e));
+      return toolError(e);
     }
   });
 }

@@ -13,6 +13,7 @@ import { truncate } from "../run_state.ts";
 import type { TaskRequest, TaskSnapshot } from "../task.ts";
 import { compactTask, cutMessage, lastStep } from "./compact_view.ts";
 import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
+import { toolError } from "./tool_error.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
 
 /** The output schema of `codex` and `codex-reply`: the official two fields plus ours, optional. */
@@ -107,13 +108,7 @@ export async function runToEnd(
   try {
     task = await engine.start(request, own);
   } catch (error) {
-    return {
-      isError: true,
-      content: [{
-        type: "text" as const,
-        text: error instanceof Error ? error.message : String(error),
-      }],
-    };
+    return toolError(error);
   }
   const id = task.meta.id;
   const report = progressReporter(extra);

@@ -164,7 +164,7 @@ export async function makeWorld(): Promise<World> {
       const left = supervisorsOf(taskDir).length;
       await stopSupervisor();
       // An app-server exits within a second or two of its supervisor; nothing may stay after.
-      await eventually(() => [...started].every((pid) => !alive(pid)), 5000);
+      await eventually(() => [...started].every((pid) => !alive(pid)), 10_000);
       const codex = [...started].filter(alive);
       for (const pid of codex) {
         try {

@@ -1,0 +1,15 @@
+/**
+ * A tool result that reports an error: `isError` with one sentence saying what failed and why.
+ *
+ * @example
+ * ```ts
+ * return toolError(`Cannot steer task "${id}" as it is completed`);
+ * ```
+ * @module
+ */
+
+/** The error result for `error` (an Error's message, or the text itself). */
+export function toolError(error: unknown) {
+  const text = error instanceof Error ? error.message : String(error);
+  return { isError: true, content: [{ type: "text" as const, text }] };
+}
