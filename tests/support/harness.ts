@@ -104,6 +104,18 @@ export interface Harness extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
+/**
+ * A HOME for a world's servers and Codex: empty but for the git identity of the real one (tasks
+ * commit in worktrees) and Deno's cache location, which stays where it is.
+ */
+async function testHome(base: string): Promise<string> {
+  const home = `${base}/home`;
+  await Deno.mkdir(home, { recursive: true });
+  const real = Deno.env.get("HOME");
+  if (real) await Deno.copyFile(`${real}/.gitconfig`, `${home}/.gitconfig`).catch(() => {});
+  return home;
+}
+
 /** Makes a fresh world: fake API, CODEX_HOME, task and worktree directories. */
 export async function makeWorld(): Promise<World> {
   const fake = startFakeResponses();
@@ -113,7 +125,9 @@ export async function makeWorld(): Promise<World> {
   const worktreeDir = `${base}/worktrees`;
   const env: Record<string, string> = {
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-    HOME: Deno.env.get("HOME") ?? base,
+    // A HOME of its own: Codex runs commands in login shells, which would read the machine's
+    // ~/.bashrc (slow; and a shell killed in it can leave a lock that stalls the next ones).
+    HOME: await testHome(base),
     CODEX_HOME: codexHome,
     MOCK_API_KEY: "test-key",
     CODEX_SWARM_TASK_DIR: taskDir,
@@ -126,6 +140,7 @@ export async function makeWorld(): Promise<World> {
     const value = Deno.env.get(name);
     if (value) env[name] = value;
   }
+  env.DENO_DIR ??= `${Deno.env.get("HOME") ?? base}/.cache/deno`;
   const supervisorDir = `${taskDir}/.supervisor`;
   const supervisorInfo = () => {
     try {
