@@ -41,39 +41,62 @@ import { type ParsedLine, parseEventLine } from "./codex_events.ts";
  * ```
  */
 export class LineSplitStream extends TransformStream<string, string> {
-  /** Creates the stream. */
-  constructor() {
+  /**
+   * Creates the stream. A line longer than `maxChars` is not kept whole: its first 200 characters
+   * and a note go on instead (not JSON, so it counts as malformed), and memory stays bounded
+   * however long a line is.
+   */
+  constructor(maxChars = MAX_LINE_CHARS) {
     // The text after the last line ending seen so far, as pieces (joined once a line ends, so a
     // long line arriving in many chunks costs linear time).
     let partial: string[] = [];
+    let partialChars = 0;
+    /** The start of an over-long line being skipped, or null. */
+    let skipped: string | null = null;
     const emit = (line: string, controller: TransformStreamDefaultController<string>) => {
       controller.enqueue(line.endsWith("\r") ? line.slice(0, -1) : line);
+    };
+    const add = (piece: string) => {
+      if (skipped !== null) return;
+      partial.push(piece);
+      partialChars += piece.length;
+      if (partialChars > maxChars) {
+        skipped = partial.join("").slice(0, 200);
+        partial = [];
+        partialChars = 0;
+      }
+    };
+    const end = (controller: TransformStreamDefaultController<string>) => {
+      if (skipped !== null) {
+        emit(`${skipped}… (a line over ${maxChars} characters, not read)`, controller);
+      } else {
+        emit(partial.join(""), controller);
+      }
+      partial = [];
+      partialChars = 0;
+      skipped = null;
     };
     super({
       transform(chunk, controller) {
         let start = 0;
-        let end = chunk.indexOf("\n");
-        while (end !== -1) {
-          const piece = chunk.slice(start, end);
-          if (partial.length > 0) {
-            partial.push(piece);
-            emit(partial.join(""), controller);
-            partial = [];
-          } else {
-            emit(piece, controller);
-          }
-          start = end + 1;
-          end = chunk.indexOf("\n", start);
+        let at = chunk.indexOf("\n");
+        while (at !== -1) {
+          add(chunk.slice(start, at));
+          end(controller);
+          start = at + 1;
+          at = chunk.indexOf("\n", start);
         }
-        if (start < chunk.length) partial.push(chunk.slice(start));
+        if (start < chunk.length) add(chunk.slice(start));
       },
       flush(controller) {
-        if (partial.length > 0) emit(partial.join(""), controller);
-        partial = [];
+        if (partial.length > 0 || skipped !== null) end(controller);
       },
     });
   }
 }
+
+/** The longest line {@link LineSplitStream} keeps whole, in characters (16 Mi). */
+export const MAX_LINE_CHARS = 16 * 1024 * 1024;
 
 /**
  * Parses lines of `codex exec --json` output with `parseEventLine`, skipping blank lines.

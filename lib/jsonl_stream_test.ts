@@ -195,3 +195,20 @@ Deno.test("parseJsonlStream: a leading UTF-8 BOM is dropped", async () => {
   ]);
   assert.deepEqual(parsed, [{ kind: "event", event: { type: "turn.started" } }]);
 });
+
+Deno.test("LineSplitStream keeps memory bounded: an over-long line is cut, the next is whole", async () => {
+  const chunks = [
+    '{"type":"a"}\n{"type":"',
+    "x".repeat(600),
+    "y".repeat(600),
+    '"}\n{"type":"b"}\n',
+  ];
+  const lines = await Array.fromAsync(
+    ReadableStream.from(chunks).pipeThrough(new LineSplitStream(1000)),
+  );
+  assert.equal(lines.length, 3);
+  assert.equal(lines[0], '{"type":"a"}');
+  assert.match(lines[1]!, /^\{"type":"x+… \(a line over 1000 characters, not read\)$/);
+  assert.ok(lines[1]!.length < 300);
+  assert.equal(lines[2], '{"type":"b"}');
+});
