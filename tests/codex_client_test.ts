@@ -66,8 +66,9 @@ async function outerHome(
     CODEX_SWARM_TASK_DIR: world.taskDir,
     CODEX_SWARM_WORKTREE_DIR: world.worktreeDir,
   };
+  // Deno's cache is the world's (its HOME is one of its own), whatever Codex passes on.
   for (const name of ["DENO_DIR", "DENO_TLS_CA_STORE", "XDG_CACHE_HOME"]) {
-    const value = Deno.env.get(name);
+    const value = world.env[name] ?? Deno.env.get(name);
     if (value) env[name] = value;
   }
   const quote = (v: string) => `'${v.replaceAll("'", "'\\''")}'`;
