@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { coldStartMs } from "../bench/cold_start_bench.ts";
+import { VERSION } from "../lib/cli.ts";
 import {
   eventually,
   type Harness,
@@ -196,7 +197,7 @@ Deno.test(
     await using world = await makeWorld();
     await using old = await startServer(world);
     const oldInfo = await serverInfo(old);
-    assert.equal(oldInfo.supervisor.version, "0.1.0");
+    assert.equal(oldInfo.supervisor.version, VERSION);
 
     // Busy: a task runs, so the older supervisor keeps serving and says so.
     const id = await startTask(old, { prompt: "busy RUN=sleep 30", timeout_s: 60 });
@@ -315,7 +316,7 @@ async function rawHello(port: number, token: string): Promise<Record<string, unk
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   const hello = {
     codex_swarm_hello: 1,
-    version: "0.1.0",
+    version: VERSION,
     pid: Deno.pid,
     cwd: "/",
     env: {},
