@@ -178,6 +178,16 @@ export async function makeWorld(): Promise<World> {
     async [Symbol.asyncDispose]() {
       const left = supervisorsOf(taskDir).length;
       await stopSupervisor();
+      // A test may run a supervisor of another task directory of this world's (`tasks-2`).
+      for (const p of processesMatching(`supervisor --task-dir ${base}/`)) {
+        for (const pid of descendantsOf([p.pid])) started.add(pid);
+        try {
+          Deno.kill(p.pid, "SIGTERM");
+        } catch {
+          // Gone already.
+        }
+      }
+      await eventually(() => processesMatching(`supervisor --task-dir ${base}/`).length === 0);
       // An app-server exits within a second or two of its supervisor; nothing may stay after.
       await eventually(() => [...started].every((pid) => !alive(pid)), 10_000);
       const codex = [...started].filter(alive);
