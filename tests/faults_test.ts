@@ -10,13 +10,7 @@
 
 import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
-import {
-  eventually,
-  makeQuietWorld as makeWorld,
-  startServer,
-  textOf,
-  type World,
-} from "./support/harness.ts";
+import { eventually, makeWorld, startServer, textOf, type World } from "./support/harness.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const ROOT = new URL("../", import.meta.url).pathname;

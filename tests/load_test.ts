@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
-import { makeQuietWorld, startServer, textOf } from "./support/harness.ts";
+import { makeWorld, startServer, textOf } from "./support/harness.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const TASKS_PER_CLIENT = 32;
@@ -37,7 +37,7 @@ function pick<T>(items: T[], n: number, seed: number): T[] {
 }
 
 Deno.test("64 tasks from two clients under 1,100 interleaved calls", e2e, async () => {
-  await using world = await makeQuietWorld();
+  await using world = await makeWorld();
   const args = ["--max-parallel", "8"];
   await using a = await startServer(world, { args });
   await using b = await startServer(world, { args });

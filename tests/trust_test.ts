@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
-import { eventually, makeWorld, ownHome, startServer, textOf } from "./support/harness.ts";
+import { eventually, makeWorld, startServer, textOf } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -163,7 +163,7 @@ Deno.test(
   async () => {
     await using world = await makeWorld();
     const repo = await makeRepo();
-    await using server = await startServer(world, { env: await ownHome(world) });
+    await using server = await startServer(world);
     const { client } = server;
 
     const first = await start(client, {
@@ -241,7 +241,6 @@ Deno.test(
     await server.stop();
     await using second = await startServer(world, {
       args: ["--task-dir", `${world.taskDir}-2`],
-      env: await ownHome(world),
     });
     const other = await call(second.client, "codex-reply", {
       threadId: a.thread_id,
@@ -261,7 +260,6 @@ Deno.test(
     const repo = await makeRepo();
     await using server = await startServer(world, {
       args: ["--task-max-age", "1"],
-      env: await ownHome(world),
     });
     const { client } = server;
 

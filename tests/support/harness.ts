@@ -209,27 +209,6 @@ export async function makeWorld(): Promise<World> {
   };
 }
 
-/**
- * A HOME of its own for the server and Codex: shell commands run as login shells, which would
- * read the machine's ~/.bashrc (slow, or blocking, under load).
- */
-export async function ownHome(world: { codexHome: string }): Promise<Record<string, string>> {
-  const home = `${world.codexHome}/home`;
-  await Deno.mkdir(home, { recursive: true });
-  // Deno's cache stays where it is (it defaults to one under HOME).
-  const denoDir = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
-  return { HOME: home, DENO_DIR: denoDir };
-}
-
-/**
- * A world whose servers and Codex get a HOME of their own ({@link ownHome}), set in `world.env`.
- */
-export async function makeQuietWorld(): Promise<World> {
-  const world = await makeWorld();
-  Object.assign(world.env, await ownHome(world));
-  return world;
-}
-
 /** Options for {@link startServer}. */
 export interface ServerOptions {
   args?: string[];
