@@ -99,6 +99,7 @@ const OPTIONS = {
   config: { type: "string", short: "c", multiple: true },
   "skip-git-repo-check": { type: "boolean" },
   ephemeral: { type: "boolean" },
+  "worktree-setup": { type: "string" },
   "codex-bin": { type: "string" },
   "max-parallel": { type: "string" },
   "task-timeout": { type: "string" },
@@ -128,15 +129,18 @@ Usage: codex-swarm [OPTIONS]             the stdio MCP server (a front-end of th
        codex-swarm top [--once | --json] [OPTIONS]   watch and steer the tasks (top --help)
 
 Every codex-swarm relays its client to the one supervisor of its task directory, starting it
-when none runs. Tasks take -c, --skip-git-repo-check, --ephemeral, --task-timeout, the working
-directory and the environment from the client's codex-swarm; the other settings are the
-supervisor's, from the codex-swarm that started it.
+when none runs. Tasks take -c, --skip-git-repo-check, --ephemeral, --task-timeout,
+--worktree-setup, the working directory and the environment from the client's codex-swarm; the
+other settings are the supervisor's, from the codex-swarm that started it.
 
 Options (each falls back to its environment variable, then to its default):
   -c, --config <key=value>   Codex config override for every task, as for \`codex -c\`
                              (repeatable; a task's own setting of the same key wins)
       --skip-git-repo-check  Pass --skip-git-repo-check to codex (allow non-Git directories)
       --ephemeral            Pass --ephemeral to codex (no session files: threads cannot resume)
+      --worktree-setup <CMD> Shell command run in each new worktree before Codex starts (e.g.
+                             "npm ci"), in the task's sandbox; a call's setup replaces it
+                             [env CODEX_SWARM_WORKTREE_SETUP; default: none]
       --codex-bin <PATH>     Codex executable           [env CODEX_SWARM_CODEX_BIN; default: codex]
       --max-parallel <N>     Codex processes at once, >= 1
                              [env CODEX_SWARM_MAX_PARALLEL; default: ${DEFAULT_MAX_PARALLEL}]
@@ -381,6 +385,16 @@ export function parseCli(
     10,
     MAX_TIMER_S * 1000,
   );
+  const setupPick = pick(
+    "worktree-setup",
+    values["worktree-setup"],
+    "CODEX_SWARM_WORKTREE_SETUP",
+    env,
+  );
+  if (setupPick !== undefined && setupPick.value.includes("\0")) {
+    throw new Error(`Cannot use ${setupPick.from}: the command holds a NUL byte`);
+  }
+  const worktreeSetup = setupPick?.value.trim() ? setupPick.value : undefined;
   const sandboxOverride = overrides.findLast((o) => o.key === "sandbox_mode");
   const maxSandbox = values["max-sandbox"] !== undefined
     ? parseSandboxMode(values["max-sandbox"], "--max-sandbox")
@@ -414,6 +428,7 @@ export function parseCli(
         overrides,
         skipGitRepoCheck: values["skip-git-repo-check"] ?? false,
         ephemeral: values.ephemeral ?? false,
+        ...(worktreeSetup !== undefined ? { worktreeSetup } : {}),
       },
       maxParallel,
       taskTimeoutS,

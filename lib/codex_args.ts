@@ -42,6 +42,10 @@ export interface RunOptions {
   compactPrompt?: string;
   /** Continue this thread instead of starting one. */
   resumeThreadId?: string;
+  /** Local images attached to the prompt, absolute paths (checked by lib/task_inputs.ts). */
+  images?: string[];
+  /** Extra writable roots of the sandbox, absolute real paths (as `codex exec --add-dir`). */
+  addDirs?: string[];
 }
 
 /** What the server adds to every call. */
@@ -52,6 +56,8 @@ export interface ServerDefaults {
   skipGitRepoCheck: boolean;
   /** Threads keep no session files (so they cannot be continued). */
   ephemeral: boolean;
+  /** `--worktree-setup`: the command run in each new worktree before Codex starts, if any. */
+  worktreeSetup?: string;
 }
 
 /** Whether setting `later` replaces whatever `earlier` set: the same key, or a key under it. */

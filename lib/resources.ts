@@ -102,6 +102,7 @@ export function registerResources(
       config_overrides: config.defaults.overrides.map((o) => `${o.key}=${o.value}`),
       skip_git_repo_check: config.defaults.skipGitRepoCheck,
       ephemeral: config.defaults.ephemeral,
+      worktree_setup: config.defaults.worktreeSetup ?? null,
       max_parallel: config.maxParallel,
       task_timeout_s: config.taskTimeoutS,
       task_max_age_s: config.taskMaxAgeS,

@@ -49,6 +49,13 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   timeoutS?: number;
   /** A JSON Schema the final message must follow (structured output). */
   outputSchema?: Record<string, unknown>;
+  /**
+   * The shell command run in the new worktree before Codex starts. The engine stores the one that
+   * applies (the call's, else the session's `--worktree-setup`; absent: none).
+   */
+  setup?: string;
+  /** Globs of the main checkout's ignored files to copy into the new worktree (`.env`). */
+  copyIgnored?: string[];
   /** The Codex session whose tool call started the task, when a Codex client called. */
   caller?: CallerInfo;
 }
@@ -118,6 +125,23 @@ export interface TaskMeta {
   structured?: { ok: true; value: unknown } | { ok: false; error: string };
   /** Questions Codex asked and how each was answered, oldest first (at most 50). */
   answered?: AnsweredQuestion[];
+  /** The worktree set-up (copied ignored files, the set-up command), once it ran. */
+  setup?: SetupRecord;
+}
+
+/** What the set-up of a new worktree did (see lib/worktree_setup.ts). */
+export interface SetupRecord {
+  /** The set-up command, or null when only files were copied. */
+  command: string | null;
+  /** Its exit code (137 when cancel or the time limit stopped it), once it ended. */
+  exitCode?: number;
+  /** The end of its output (stderr joined into stdout). */
+  tail?: string;
+  durationMs?: number;
+  /** How many ignored files of the main checkout were copied (`copy_ignored`). */
+  copied?: number;
+  /** `copy_ignored` patterns that matched no ignored file (a warning, not an error). */
+  unmatched?: string[];
 }
 
 /** The session fields a task keeps. */

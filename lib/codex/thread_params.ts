@@ -14,6 +14,11 @@
  * params.thread.model; // "o3"
  * params.input; // [{ type: "text", text: "hi", text_elements: [] }]
  * ```
+ *
+ * `images` follow the prompt as `localImage` inputs (Codex reads each file and sends it to the
+ * model as an `input_image` data URL). `addDirs` join `sandbox_workspace_write.writable_roots`
+ * (after any the config lists), which is how `codex exec --add-dir` passes them; a thread whose
+ * sandbox is set to read-only cannot take them.
  * @module
  */
 
@@ -22,6 +27,9 @@ import { type RunOptions, type ServerDefaults, settingReplaces } from "../codex_
 import { encodeTomlValue, flattenOverrides, type Override } from "../toml_value.ts";
 import type { AskForApproval } from "./protocol/generated/v2/AskForApproval.ts";
 import type { SandboxMode } from "./protocol/generated/v2/SandboxMode.ts";
+import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
+import type { UserInput } from "./protocol/generated/v2/UserInput.ts";
+import { RequestError } from "../request_check.ts";
 
 /** JSON data. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -39,8 +47,23 @@ export interface ThreadParams {
     config: Record<string, Json>;
     ephemeral?: boolean;
   };
-  /** The user input of `turn/start`. */
-  input: Array<{ type: "text"; text: string; text_elements: [] }>;
+  /** The user input of `turn/start`: the prompt, then the images. */
+  input: UserInput[];
+}
+
+/** The config key of the sandbox's extra writable roots. */
+const WRITABLE_ROOTS = "sandbox_workspace_write.writable_roots";
+
+/** Adds `dirs` to the writable roots `config` lists (dotted or as a `sandbox_workspace_write` table). */
+function addWritableRoots(config: Record<string, Json>, dirs: string[]): void {
+  const table = config.sandbox_workspace_write;
+  if (table !== null && typeof table === "object" && !Array.isArray(table)) {
+    const listed = Array.isArray(table.writable_roots) ? table.writable_roots : [];
+    config.sandbox_workspace_write = { ...table, writable_roots: [...listed, ...dirs] };
+    return;
+  }
+  const listed = config[WRITABLE_ROOTS];
+  config[WRITABLE_ROOTS] = [...(Array.isArray(listed) ? listed : []), ...dirs];
 }
 
 /** The approval policies `codex app-server` 0.169 takes per thread; `on-failure` is gone. */
@@ -105,7 +128,8 @@ export function readProfile(codexHome: string, name: string): Override[] {
  * @param run The call's options (its `cwd` is ignored: `where.cwd` is where the task runs).
  * @param defaults The session's defaults.
  * @param where The directory the task runs in, and CODEX_HOME for profiles.
- * @throws {Error} When a name is empty, a profile is missing, or a config value cannot be encoded.
+ * @throws {Error} When a name is empty, a profile is missing, or a config value cannot be encoded;
+ * {@link RequestError} for `addDirs` with a read-only sandbox.
  */
 export function buildThreadParams(
   run: RunOptions,
@@ -152,5 +176,34 @@ export function buildThreadParams(
   set("baseInstructions", run.baseInstructions ?? base);
   set("developerInstructions", run.developerInstructions ?? developer);
   if (defaults.ephemeral) thread.ephemeral = true;
-  return { thread, input: [{ type: "text", text: run.prompt, text_elements: [] }] };
+  if (run.addDirs !== undefined && run.addDirs.length > 0) {
+    if (thread.sandbox === "read-only") {
+      throw new RequestError(
+        "add_dirs[0]",
+        `Cannot add add_dirs[0] ${
+          JSON.stringify(run.addDirs[0])
+        } as a writable root as the task's sandbox ` +
+          'is read-only: pass sandbox "workspace-write" (or leave add_dirs out)',
+      );
+    }
+    addWritableRoots(config, run.addDirs);
+  }
+  const input: UserInput[] = [{ type: "text", text: run.prompt, text_elements: [] }];
+  for (const path of run.images ?? []) input.push({ type: "localImage", path });
+  return { thread, input };
+}
+
+/**
+ * Checks that the sandbox Codex chose for a thread (as `thread/start` answered it) can take the
+ * request's `addDirs`: when no sandbox was asked for, Codex's config decides, and a read-only one
+ * would silently ignore them.
+ * @throws {RequestError} Naming `add_dirs[0]` when the sandbox is read-only.
+ */
+export function checkAddDirsSandbox(addDirs: string[] | undefined, sandbox: SandboxPolicy): void {
+  if (addDirs === undefined || addDirs.length === 0 || sandbox.type !== "readOnly") return;
+  throw new RequestError(
+    "add_dirs[0]",
+    `Cannot add add_dirs[0] ${JSON.stringify(addDirs[0])} as a writable root as the task's ` +
+      'sandbox is read-only (Codex\'s config chose it): pass sandbox "workspace-write"',
+  );
 }

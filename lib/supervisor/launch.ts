@@ -46,6 +46,7 @@ export function supervisorArgs(config: ServerConfig): string[] {
   for (const o of config.defaults.overrides) args.push("-c", `${o.key}=${o.value}`);
   if (config.defaults.skipGitRepoCheck) args.push("--skip-git-repo-check");
   if (config.defaults.ephemeral) args.push("--ephemeral");
+  if (config.defaults.worktreeSetup) args.push("--worktree-setup", config.defaults.worktreeSetup);
   return args;
 }
 

@@ -30,7 +30,7 @@ import { stopTurn } from "../codex/stop_turn.ts";
 import { type CommandOutcome, runSandboxed } from "../codex/sandboxed_command.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { checkOutputSchema, readStructuredResult } from "../codex/output_schema.ts";
-import { buildThreadParams, type Json } from "../codex/thread_params.ts";
+import { buildThreadParams, checkAddDirsSandbox, type Json } from "../codex/thread_params.ts";
 import { applyEvent, describeStep, initialTurnState, type TurnState } from "../codex/turn_state.ts";
 import type { ServerConfig } from "../cli.ts";
 import type {
@@ -61,6 +61,8 @@ import { findThreadRollout } from "../codex_threads.ts";
 import { Policy } from "../policy.ts";
 import { checkTaskRequest, RequestError } from "../request_check.ts";
 import { commitTaskWork } from "../task_commit.ts";
+import { resolveTaskInputs } from "../task_inputs.ts";
+import { hasSetup, planSetup, setUpWorktree } from "../worktree_setup.ts";
 import { ThreadLinks } from "../thread_links.ts";
 import { afterTaskEnd, type Backoff, backoffStep, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { FairQueue } from "./fair_queue.ts";
@@ -264,6 +266,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const id = newTaskId();
     const cwd = await this.#resolveCwd(request.cwd, session.cwd);
     policy.checkPath(cwd, "cwd");
+    // Images and added directories as real paths; then the set-up this task gets.
+    request = { ...request, ...await resolveTaskInputs(request, cwd, policy) };
     buildThreadParams(request, session.defaults, {
       cwd,
       codexHome: codexHomeOf(session.env) ?? "",
@@ -273,6 +277,15 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const inherited = request.threadId !== undefined && request.worktree !== false
       ? this.#worktreeOfThread(request.threadId)
       : null;
+    const { setup: _setup, copyIgnored: _copy, ...asked } = request;
+    request = {
+      ...asked,
+      ...planSetup(
+        request,
+        session.defaults.worktreeSetup,
+        inherited ? "inherited" : request.worktree ? "new" : "none",
+      ),
+    };
     if (inherited) {
       const there = await Deno.stat(inherited.cwd).then((i) => i.isDirectory, () => false);
       if (!there) {
@@ -763,6 +776,21 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       );
     }
     if (meta.cancelRequested || meta.timedOut) return await this.#finalize(record);
+    checkAddDirsSandbox(meta.request.addDirs, record.sandbox!);
+    if (meta.worktree && hasSetup(meta.request)) {
+      const { record: done, failure } = await setUpWorktree(meta.worktree, meta.request, {
+        run: (command) => this.#runCommand(record, command),
+        step: (text) => this.#emit(record, text),
+        log: this.#options.log,
+        taskId: meta.id,
+      });
+      meta.setup = done;
+      meta.failure = failure ?? meta.failure;
+      this.#save(record);
+      if (failure !== null || meta.cancelRequested || meta.timedOut) {
+        return await this.#finalize(record);
+      }
+    }
     const turn = await server.request("turn/start", {
       threadId,
       input: params.input,

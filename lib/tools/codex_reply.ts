@@ -29,6 +29,8 @@ export const codexReplyInputSchema = {
   "approval-policy": runFields["approval-policy"],
   config: runFields.config,
   output_schema: runFields.output_schema,
+  images: runFields.images,
+  add_dirs: runFields.add_dirs,
 };
 
 /** Registers `codex-reply`, and its alias `codex_reply` when `options.replyAlias` is set. */

@@ -44,6 +44,15 @@ export const runFields = {
   "compact-prompt": z.string().optional().describe(
     "Prompt used when compacting the conversation.",
   ),
+  images: z.array(z.string().min(1)).max(16).optional().describe(
+    "Local image files (PNG, JPEG, GIF or WebP) attached to the prompt. Relative paths resolve " +
+      "against cwd.",
+  ),
+  add_dirs: z.array(z.string().min(1)).max(16).optional().describe(
+    "More directories the task may write to, beside its cwd (as `codex exec --add-dir`): " +
+      "existing directories, relative to cwd, inside the server's --allow-root. Needs a " +
+      "workspace-write sandbox.",
+  ),
 };
 
 /** Parameters of the engine beyond one Codex run. */
@@ -59,6 +68,16 @@ export const engineFields = {
   ),
   commit: z.boolean().optional().describe(
     "With worktree: commit what the task changed on its branch when it ends (default true).",
+  ),
+  setup: z.string().optional().describe(
+    "With worktree: a shell command run in the new worktree before Codex starts (e.g. " +
+      '"npm ci"), in the task\'s sandbox and time limit; if it fails, the task ends failed with ' +
+      'its output. Replaces the server\'s --worktree-setup; "" runs none.',
+  ),
+  copy_ignored: z.array(z.string().min(1)).max(64).optional().describe(
+    'With worktree: globs (relative to the repository root, e.g. ".env", "node_modules", ' +
+      '"config/*.local.json") of git-ignored files of the main checkout to copy into the new ' +
+      "worktree before the set-up. A directory copies everything under it.",
   ),
   timeout_s: z.number().int().min(0).max(7 * 24 * 3600).optional().describe(
     "Time limit in seconds; past it the task is stopped and ends timed_out. 0 means none. " +
@@ -78,6 +97,10 @@ type RunArgs = {
   "developer-instructions"?: string;
   "compact-prompt"?: string;
   output_schema?: Record<string, unknown>;
+  images?: string[];
+  add_dirs?: string[];
+  setup?: string;
+  copy_ignored?: string[];
   worktree?: boolean;
   base?: string;
   commit?: boolean;
@@ -99,6 +122,10 @@ export function toTaskRequest(args: RunArgs): TaskRequest {
     developerInstructions: args["developer-instructions"],
     compactPrompt: args["compact-prompt"],
     outputSchema: args.output_schema,
+    images: args.images,
+    addDirs: args.add_dirs,
+    setup: args.setup,
+    copyIgnored: args.copy_ignored,
     threadId: args.threadId,
     worktree: args.worktree,
     base: args.base,
