@@ -17,6 +17,8 @@ type Args = Record<string, unknown>;
 type Case = [name: string, tool: string, args: Args, parts: string[]];
 
 const UUID = "01a23379-8b64-73e0-b586-c4440ada693c";
+/** The first bytes of a PNG: enough for the check, which reads no further. */
+const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
 const OVER = "x".repeat(1_048_577);
 
 function cases(repo: string, outside: string): Case[] {
@@ -106,6 +108,67 @@ function cases(repo: string, outside: string): Case[] {
     [`${tool}: threadId not a thread`, tool, { ...base, threadId: "not-a-thread" }, [
       "threadId",
     ]],
+    [`${tool}: images not a list`, tool, { ...base, images: "shot.png" }, ["images"]],
+    [`${tool}: images[0] missing`, tool, { ...base, images: ["nope.png"] }, [
+      "images[0]",
+      "does not exist",
+      `${repo}/nope.png`,
+    ]],
+    [`${tool}: images[0] a directory`, tool, { ...base, images: ["sub"] }, [
+      "images[0]",
+      "not a file",
+    ]],
+    [`${tool}: images[1] not an image`, tool, { ...base, images: ["shot.png", "fake.png"] }, [
+      "images[1]",
+      "not an image",
+      "PNG",
+    ]],
+    [`${tool}: images[0] outside the allowed roots`, tool, {
+      ...base,
+      images: [`${outside}/pic.png`],
+    }, ["images[0]", "outside", "--allow-root"]],
+    [`${tool}: add_dirs[0] missing`, tool, { ...base, add_dirs: ["nope"] }, [
+      "add_dirs[0]",
+      "does not exist",
+    ]],
+    [`${tool}: add_dirs[0] a file`, tool, { ...base, add_dirs: ["shared.txt"] }, [
+      "add_dirs[0]",
+      "is a file",
+    ]],
+    [`${tool}: add_dirs[1] outside the allowed roots`, tool, {
+      ...base,
+      add_dirs: ["sub", outside],
+    }, ["add_dirs[1]", "outside", "--allow-root"]],
+    [`${tool}: add_dirs with a read-only sandbox`, tool, {
+      ...base,
+      sandbox: "read-only",
+      add_dirs: ["sub"],
+    }, ["add_dirs[0]", "read-only"]],
+    [`${tool}: setup without a worktree`, tool, { ...base, setup: "npm ci" }, [
+      "setup",
+      "worktree: true",
+    ]],
+    [`${tool}: setup not a string`, tool, { ...base, worktree: true, setup: ["npm", "ci"] }, [
+      "setup",
+    ]],
+    [`${tool}: setup with NUL`, tool, { ...base, worktree: true, setup: "npm\0ci" }, [
+      "setup",
+      "NUL",
+    ]],
+    [`${tool}: copy_ignored without a worktree`, tool, { ...base, copy_ignored: [".env"] }, [
+      "copy_ignored",
+      "worktree: true",
+    ]],
+    [`${tool}: copy_ignored absolute`, tool, {
+      ...base,
+      worktree: true,
+      copy_ignored: [".env", "/etc/passwd"],
+    }, ["copy_ignored[1]", "absolute"]],
+    [`${tool}: copy_ignored with ..`, tool, {
+      ...base,
+      worktree: true,
+      copy_ignored: ["../other/.env"],
+    }, ["copy_ignored[0]", '".."']],
   ]);
   const reply: Case[] = ["codex-reply"].flatMap((tool): Case[] => [
     [`${tool}: threadId missing`, tool, { prompt: "again" }, ["threadId"]],
@@ -131,6 +194,11 @@ function cases(repo: string, outside: string): Case[] {
       threadId: UUID,
       sandbox: "danger-full-access",
     }, ["sandbox", "workspace-write"]],
+    [`${tool}: setup (replies never set up)`, tool, {
+      prompt: "again",
+      threadId: UUID,
+      setup: "npm ci",
+    }, ["setup"]],
   ]);
   const ids: Case[] = [
     ["codex_status: id with ../", "codex_status", { task_ids: ["../x"] }, ["task_ids", "task id"]],
@@ -199,6 +267,10 @@ Deno.test("bad input: every case is refused clearly and creates nothing", e2e, a
   const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "bad-input-root-" }));
   const outside = await Deno.realPath(await Deno.makeTempDir({ prefix: "bad-input-outside-" }));
   const repo = await makeRepo(root);
+  // An image, a text file named like one, and an image outside the allowed roots.
+  await Deno.writeFile(`${repo}/shot.png`, PNG);
+  await Deno.writeTextFile(`${repo}/fake.png`, "not an image\n");
+  await Deno.writeFile(`${outside}/pic.png`, PNG);
   await using server = await startServer(world, {
     args: ["--max-sandbox", "workspace-write", "--allow-root", root],
   });

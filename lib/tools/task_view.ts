@@ -71,6 +71,17 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
         ...(outcome?.error ? { error: outcome.error } : {}),
       }
       : null,
+    // The new worktree's set-up: ignored files copied, the set-up command and how it ended.
+    setup: meta.setup
+      ? {
+        command: meta.setup.command,
+        exit_code: meta.setup.exitCode ?? null,
+        duration_ms: meta.setup.durationMs ?? null,
+        tail: (meta.setup.tail ?? "").slice(-outputChars),
+        copied: meta.setup.copied ?? 0,
+        unmatched: meta.setup.unmatched ?? [],
+      }
+      : null,
     failure: meta.failure,
     // The questions Codex asked and how each was answered (the pending one is `approval`).
     answered: meta.answered ?? [],

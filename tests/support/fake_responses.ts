@@ -70,7 +70,8 @@ export const MCP_NAMESPACE = "mcp__codex_swarm";
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  return content.map((c) => (c && typeof c.text === "string" ? c.text : "")).join("");
+  // One line per part: a prompt's directives end before an attached image's `<image ...>` tag.
+  return content.map((c) => (c && typeof c.text === "string" ? c.text : "")).join("\n");
 }
 
 function outputOf(item: InputItem): string {
