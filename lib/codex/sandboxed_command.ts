@@ -59,6 +59,17 @@ export interface CommandOutcome {
 /** The default length of {@link CommandOutcome.tail}. */
 export const TAIL_CHARS = 4_000;
 
+/**
+ * The thread's sandbox for a command run in `cwd`: a thread may write its cwd and its writable
+ * roots, but `thread/start` answers only the roots, and `command/exec` does not make the command's
+ * `cwd` writable (measured with Codex 0.169: "Read-only file system" once `/tmp` is excluded), so
+ * `cwd` joins the roots.
+ */
+export function withWorkspace(sandbox: SandboxPolicy, cwd: string): SandboxPolicy {
+  if (sandbox.type !== "workspaceWrite" || sandbox.writableRoots.includes(cwd)) return sandbox;
+  return { ...sandbox, writableRoots: [cwd, ...sandbox.writableRoots] };
+}
+
 /** Runs `command` in the sandbox and resolves when it ended; rejects when Codex refuses it. */
 export async function runSandboxed(
   host: CommandHost,
@@ -98,7 +109,7 @@ export async function runSandboxed(
       disableOutputCap: true,
       disableTimeout: true,
       cwd: options.cwd,
-      sandboxPolicy: options.sandbox,
+      sandboxPolicy: withWorkspace(options.sandbox, options.cwd),
     });
     return {
       command: options.command,

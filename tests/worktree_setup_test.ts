@@ -1,0 +1,262 @@
+/**
+ * Worktree set-up end to end, with the real Codex against the fake Responses API: a repository
+ * whose check needs an ignored `.env` and a build file. With `copy_ignored` and `setup` the task's
+ * worktree has both before Codex starts (the fake has Codex cat them); a failing set-up ends the
+ * task `failed` with its output's end and no model call; the set-up runs in the task's sandbox
+ * and time limit; a session's `--worktree-setup` applies to its tasks and a call's `setup`
+ * replaces it (`""` turns it off); cancel during a long set-up ends its process.
+ *
+ * The server runs with `/tmp` and `$TMPDIR` out of the workspace-write sandbox (the test
+ * directories are there), so the sandbox's limits show.
+ */
+
+import assert from "node:assert/strict";
+import type { Client } from "./support/sdk_client.ts";
+import {
+  eventually,
+  makeWorld,
+  processesMatching,
+  startServer,
+  textOf,
+} from "./support/harness.ts";
+import { git, makeRepo } from "./support/repo.ts";
+
+const e2e = { sanitizeOps: false, sanitizeResources: false };
+
+/** What the tests read of a task's full view. */
+type View = {
+  task_id: string;
+  phase: string;
+  failure: string | null;
+  final_message: string | null;
+  worktree: { commit: string | null } | null;
+  setup: {
+    command: string | null;
+    exit_code: number | null;
+    duration_ms: number | null;
+    tail: string;
+    copied: number;
+    unmatched: string[];
+  } | null;
+};
+
+const SANDBOX_ARGS = [
+  "--task-timeout",
+  "60",
+  "-c",
+  "sandbox_workspace_write.exclude_slash_tmp=true",
+  "-c",
+  "sandbox_workspace_write.exclude_tmpdir_env_var=true",
+];
+
+async function call(client: Client, name: string, args: Record<string, unknown>) {
+  return await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
+}
+
+async function startTask(client: Client, args: Record<string, unknown>): Promise<string> {
+  const result = await call(client, "codex_async", {
+    sandbox: "workspace-write",
+    worktree: true,
+    ...args,
+  });
+  assert.equal(result.isError, undefined, textOf(result));
+  return (result.structuredContent as { task_id: string }).task_id;
+}
+
+async function view(client: Client, id: string): Promise<View> {
+  const result = await call(client, "codex_status", { task_ids: [id], detail: "full" });
+  return (result.structuredContent as { tasks: View[] }).tasks[0]!;
+}
+
+async function finished(client: Client, id: string): Promise<View> {
+  await call(client, "codex_wait", { task_ids: [id], timeout: 90 });
+  return await view(client, id);
+}
+
+/** A repository whose `check.sh` needs the ignored `.env` and `build/out.txt`. */
+async function projectRepo(): Promise<string> {
+  const repo = await makeRepo();
+  await Deno.writeTextFile(`${repo}/.gitignore`, ".env\n.env.*\nbuild/\nnode_modules/\n");
+  await Deno.writeTextFile(
+    `${repo}/check.sh`,
+    'test -f .env && test -f build/out.txt && echo "check passed: $(cat .env) $(cat build/out.txt)"\n',
+  );
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-q", "-m", "check");
+  await Deno.writeTextFile(`${repo}/.env`, "SECRET=42\n");
+  await Deno.mkdir(`${repo}/node_modules/dep`, { recursive: true });
+  await Deno.writeTextFile(`${repo}/node_modules/dep/index.js`, "module.exports = 1;\n");
+  return repo;
+}
+
+Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2e, async (t) => {
+  await using world = await makeWorld();
+  const repo = await projectRepo();
+  const outside = await Deno.realPath(await Deno.makeTempDir({ prefix: "setup-outside-" }));
+  await using server = await startServer(world, { args: SANDBOX_ARGS });
+  const { client } = server;
+  try {
+    await t.step("copy_ignored and setup: the task sees .env and the build file", async () => {
+      const id = await startTask(client, {
+        prompt: "check RUN=sh check.sh && cat node_modules/dep/index.js",
+        cwd: repo,
+        copy_ignored: [".env", "node_modules", ".env.local"],
+        setup: "mkdir -p build && echo built > build/out.txt && echo set-up done",
+      });
+      const task = await finished(client, id);
+      assert.equal(task.phase, "completed", task.failure ?? "");
+      assert.match(task.final_message ?? "", /check passed: SECRET=42 built/);
+      assert.match(task.final_message ?? "", /module\.exports = 1;/);
+      assert.equal(task.setup?.exit_code, 0);
+      assert.match(task.setup?.tail ?? "", /set-up done/);
+      assert.equal(task.setup?.copied, 2);
+      // A glob that matches nothing is reported, not an error.
+      assert.deepEqual(task.setup?.unmatched, [".env.local"]);
+      // The main checkout got no build output; the copies are ignored, so not committed.
+      await assert.rejects(Deno.stat(`${repo}/build`));
+      assert.equal(task.worktree?.commit, null, "the set-up's files were committed");
+    });
+
+    await t.step(
+      "a failing set-up ends the task failed with its tail, before the model",
+      async () => {
+        const before = world.fake.requests.length;
+        const id = await startTask(client, {
+          prompt: "never sent",
+          cwd: repo,
+          setup: "echo installing; echo 'npm ERR! missing lockfile' >&2; exit 3",
+        });
+        const task = await finished(client, id);
+        assert.equal(task.phase, "failed");
+        assert.match(
+          task.failure ?? "",
+          /set-up "echo installing;.*" exited 3 before Codex started/,
+        );
+        assert.match(task.failure ?? "", /npm ERR! missing lockfile/);
+        assert.equal(task.setup?.exit_code, 3);
+        assert.match(task.setup?.tail ?? "", /installing\nnpm ERR! missing lockfile/);
+        assert.equal(world.fake.requests.length, before, "the model was called");
+      },
+    );
+
+    await t.step("the set-up runs in the task's sandbox", async () => {
+      const id = await startTask(client, {
+        prompt: "never sent",
+        cwd: repo,
+        setup: `echo escaped > ${outside}/escaped.txt`,
+      });
+      const task = await finished(client, id);
+      assert.equal(task.phase, "failed");
+      assert.match(task.setup?.tail ?? "", /Read-only file system|Permission denied/i);
+      await assert.rejects(Deno.stat(`${outside}/escaped.txt`));
+    });
+
+    await t.step("the set-up counts against the task's time limit", async () => {
+      const before = world.fake.requests.length;
+      const id = await startTask(client, {
+        prompt: "never sent",
+        cwd: repo,
+        setup: "sleep 293.25",
+        timeout_s: 2,
+      });
+      const task = await finished(client, id);
+      assert.equal(task.phase, "timed_out", task.failure ?? "");
+      assert.equal(world.fake.requests.length, before);
+      assert.ok(await eventually(() => processesMatching("sleep 293.25").length === 0, 10_000));
+    });
+
+    await t.step("cancel during a long set-up ends its process", async () => {
+      const before = world.fake.requests.length;
+      const id = await startTask(client, {
+        prompt: "never sent",
+        cwd: repo,
+        setup: "echo waiting; sleep 291.75",
+      });
+      assert.ok(
+        await eventually(() => processesMatching("sleep 291.75").length > 0, 30_000),
+        "the set-up never started",
+      );
+      const running = await view(client, id);
+      assert.equal(running.phase, "starting");
+      const cancelled = await call(client, "codex_cancel", { task_id: id });
+      assert.notEqual(cancelled.isError, true, textOf(cancelled));
+      const task = await finished(client, id);
+      assert.equal(task.phase, "cancelled");
+      assert.ok(
+        await eventually(() => processesMatching("sleep 291.75").length === 0, 10_000),
+        `the set-up still runs: ${JSON.stringify(processesMatching("sleep 291.75"))}`,
+      );
+      assert.equal(world.fake.requests.length, before);
+    });
+
+    await t.step("--worktree-setup is the session's default; setup replaces it", async () => {
+      // A second client whose front-end has its own default, on the same supervisor.
+      await using other = await startServer(world, {
+        args: [
+          ...SANDBOX_ARGS,
+          "--worktree-setup",
+          "mkdir -p build && echo default > build/out.txt",
+        ],
+      });
+      const read = "RUN=cat build/out.txt";
+      const byDefault = await finished(
+        other.client,
+        await startTask(other.client, { prompt: `a ${read}`, cwd: repo }),
+      );
+      assert.equal(byDefault.phase, "completed", byDefault.failure ?? "");
+      assert.match(byDefault.final_message ?? "", /Output: default$/);
+      assert.equal(byDefault.setup?.command, "mkdir -p build && echo default > build/out.txt");
+
+      const replaced = await finished(
+        other.client,
+        await startTask(other.client, {
+          prompt: `b ${read}`,
+          cwd: repo,
+          setup: "mkdir -p build && echo per-call > build/out.txt",
+        }),
+      );
+      assert.match(replaced.final_message ?? "", /Output: per-call$/);
+
+      const off = await finished(
+        other.client,
+        await startTask(other.client, { prompt: `c ${read}`, cwd: repo, setup: "" }),
+      );
+      assert.equal(off.setup, null);
+      assert.match(off.final_message ?? "", /No such file/);
+
+      // No worktree, no set-up; and the first client's session has no default.
+      const plain = await finished(
+        other.client,
+        await startTask(other.client, { prompt: "d", cwd: repo, worktree: false }),
+      );
+      assert.equal(plain.setup, null);
+      await assert.rejects(Deno.stat(`${repo}/build`));
+      const first = await finished(
+        client,
+        await startTask(client, { prompt: `e ${read}`, cwd: repo }),
+      );
+      assert.equal(first.setup, null);
+    });
+
+    await t.step("a reply continues in the worktree without setting it up again", async () => {
+      const id = await startTask(client, {
+        prompt: "first",
+        cwd: repo,
+        setup: "mkdir -p build && echo once >> build/runs.txt",
+      });
+      const task = await finished(client, id);
+      assert.equal(task.phase, "completed", task.failure ?? "");
+      const thread = (await call(client, "codex_status", { task_ids: [id], detail: "full" }))
+        .structuredContent as { tasks: Array<{ thread_id: string }> };
+      const reply = await call(client, "codex-reply", {
+        threadId: thread.tasks[0]!.thread_id,
+        prompt: "again RUN=cat build/runs.txt",
+      });
+      assert.equal(reply.isError, undefined, textOf(reply));
+      assert.match((reply.structuredContent as { content: string }).content, /Output: once$/);
+    });
+  } finally {
+    await Deno.remove(repo, { recursive: true }).catch(() => {});
+    await Deno.remove(outside, { recursive: true }).catch(() => {});
+  }
+});
