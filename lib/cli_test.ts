@@ -65,6 +65,8 @@ Deno.test("every flag is read", () => {
     "-cmodel_reasoning_effort=high",
     "--skip-git-repo-check",
     "--ephemeral",
+    "--worktree-setup",
+    "npm ci && npm run build",
     "--codex-bin",
     "/opt/codex/bin/codex",
     "--max-parallel",
@@ -109,6 +111,7 @@ Deno.test("every flag is read", () => {
       ],
       skipGitRepoCheck: true,
       ephemeral: true,
+      worktreeSetup: "npm ci && npm run build",
     },
     maxParallel: 3,
     taskTimeoutS: 0,
@@ -420,4 +423,20 @@ Deno.test("parseCli uses the running process's platform by default", () => {
     assert.ok(result.config.taskDir.endsWith("rel"));
     assert.ok(result.config.taskDir.length > "rel".length, "resolved to an absolute path");
   }
+});
+
+Deno.test("--worktree-setup: from the flag or CODEX_SWARM_WORKTREE_SETUP; blank is none", () => {
+  assert.equal(
+    run([], { HOME: "/h", CODEX_SWARM_WORKTREE_SETUP: "make deps" }).defaults.worktreeSetup,
+    "make deps",
+  );
+  assert.equal(
+    run(["--worktree-setup", "npm ci"], { HOME: "/h", CODEX_SWARM_WORKTREE_SETUP: "make deps" })
+      .defaults
+      .worktreeSetup,
+    "npm ci",
+  );
+  assert.equal(run(["--worktree-setup", "  "], { HOME: "/h" }).defaults.worktreeSetup, undefined);
+  assert.equal("worktreeSetup" in run([], { HOME: "/h" }).defaults, false);
+  throwsWith(() => run(["--worktree-setup", "a\0b"], { HOME: "/h" }), "--worktree-setup");
 });

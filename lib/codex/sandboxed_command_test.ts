@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Logger } from "../log.ts";
 import { AppServer } from "./app_server.ts";
 import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
-import { describeOutcome, runSandboxed } from "./sandboxed_command.ts";
+import { describeOutcome, runSandboxed, withWorkspace } from "./sandboxed_command.ts";
 
 // The real app-server of the pinned Codex (on PATH in `deno task test`); no model call is made.
 const log = new Logger({ level: "error", file: null, stderr: () => {} });
@@ -22,12 +22,21 @@ async function withServer(fn: (server: AppServer, dir: string) => Promise<void>)
   }
 }
 
+// /tmp is out, so only cwd (where the test directories are) is writable, as a thread's is.
 const writable = (): SandboxPolicy => ({
   type: "workspaceWrite",
   writableRoots: [],
   networkAccess: false,
-  excludeTmpdirEnvVar: false,
-  excludeSlashTmp: false,
+  excludeTmpdirEnvVar: true,
+  excludeSlashTmp: true,
+});
+
+Deno.test("withWorkspace: the command's cwd joins a workspace-write sandbox's roots", () => {
+  assert.deepEqual(withWorkspace(writable(), "/w"), { ...writable(), writableRoots: ["/w"] });
+  const listed = { ...writable(), writableRoots: ["/w", "/x"] } as SandboxPolicy;
+  assert.equal(withWorkspace(listed, "/w"), listed);
+  const readOnly: SandboxPolicy = { type: "readOnly", networkAccess: false };
+  assert.equal(withWorkspace(readOnly, "/w"), readOnly);
 });
 
 Deno.test("runSandboxed: exit code, the output's end, cwd; the sandbox applies", async () => {
@@ -53,6 +62,17 @@ Deno.test("runSandboxed: exit code, the output's end, cwd; the sandbox applies",
     });
     assert.equal(wrote.exitCode, 0, wrote.tail);
     assert.equal(await Deno.readTextFile(`${cwd}/made.txt`), "x\n");
+
+    // Beside cwd is not writable.
+    const beside = await runSandboxed(server, {
+      command: "echo x > ../beside.txt",
+      cwd,
+      sandbox: writable(),
+      timeoutMs: 30_000,
+    });
+    assert.notEqual(beside.exitCode, 0);
+    assert.match(beside.tail, /denied|Read-only/i);
+    await assert.rejects(Deno.stat(`${cwd}/../beside.txt`));
 
     const denied = await runSandboxed(server, {
       command: "echo x > denied.txt",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { throwsWith } from "../../tests/support/assert.ts";
-import { buildThreadParams, tomlTextToJson } from "./thread_params.ts";
+import { buildThreadParams, checkAddDirsSandbox, tomlTextToJson } from "./thread_params.ts";
 
 const defaults = {
   overrides: [{ key: "model", value: '"server-model"' }, {
@@ -90,4 +90,66 @@ Deno.test("tomlTextToJson reads TOML values and keeps other text as a string", (
   assert.deepEqual(tomlTextToJson('["a", 1]'), ["a", 1]);
   assert.equal(tomlTextToJson("not toml at all"), "not toml at all");
   assert.deepEqual(tomlTextToJson("{ a = { b = true } }"), { a: { b: true } });
+});
+
+Deno.test("buildThreadParams: images follow the prompt; add_dirs join the writable roots", () => {
+  const where = { cwd: "/repo", codexHome: "/nonexistent" };
+  const plain = { overrides: [], skipGitRepoCheck: false, ephemeral: false };
+  const p = buildThreadParams(
+    { prompt: "look", images: ["/repo/a.png", "/b.jpg"], addDirs: ["/shared"] },
+    plain,
+    where,
+  );
+  assert.deepEqual(p.input, [
+    { type: "text", text: "look", text_elements: [] },
+    { type: "localImage", path: "/repo/a.png" },
+    { type: "localImage", path: "/b.jpg" },
+  ]);
+  assert.deepEqual(p.thread.config, { "sandbox_workspace_write.writable_roots": ["/shared"] });
+  // After the roots the config lists, dotted or as a table.
+  const dotted = buildThreadParams(
+    {
+      prompt: "p",
+      sandbox: "workspace-write",
+      config: { sandbox_workspace_write: { writable_roots: ["/a"] } },
+      addDirs: ["/b"],
+    },
+    plain,
+    where,
+  );
+  assert.deepEqual(dotted.thread.config["sandbox_workspace_write.writable_roots"], ["/a", "/b"]);
+  const table = buildThreadParams({ prompt: "p", addDirs: ["/b"] }, {
+    ...plain,
+    overrides: [{ key: "sandbox_workspace_write", value: '{ writable_roots = ["/a"] }' }],
+  }, where);
+  assert.deepEqual(table.thread.config, {
+    sandbox_workspace_write: { writable_roots: ["/a", "/b"] },
+  });
+  // A read-only sandbox would ignore them: refused, from the field or the config.
+  throwsWith(
+    () => buildThreadParams({ prompt: "p", sandbox: "read-only", addDirs: ["/b"] }, plain, where),
+    "add_dirs[0]",
+  );
+  throwsWith(
+    () =>
+      buildThreadParams({ prompt: "p", addDirs: ["/b"] }, {
+        ...plain,
+        overrides: [{ key: "sandbox_mode", value: '"read-only"' }],
+      }, where),
+    "read-only",
+  );
+  assert.equal(
+    buildThreadParams({ prompt: "p", addDirs: [] }, plain, where).thread.config[
+      "sandbox_workspace_write.writable_roots"
+    ],
+    undefined,
+  );
+});
+
+Deno.test("checkAddDirsSandbox: a read-only thread cannot take add_dirs", () => {
+  const readOnly = { type: "readOnly", networkAccess: false } as const;
+  checkAddDirsSandbox(undefined, readOnly);
+  checkAddDirsSandbox([], readOnly);
+  checkAddDirsSandbox(["/b"], { type: "dangerFullAccess" });
+  throwsWith(() => checkAddDirsSandbox(["/b"], readOnly), 'add_dirs[0] "/b"');
 });

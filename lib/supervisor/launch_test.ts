@@ -4,7 +4,17 @@ import { isBundled, isCompiled, selfCommand, supervisorArgs } from "./launch.ts"
 
 Deno.test("the supervisor gets the starting front-end's settings spelled out", () => {
   const parsed = parseCli(
-    ["--max-parallel", "2", "-c", 'model="m"', "--ephemeral", "--log-file", "none"],
+    [
+      "--max-parallel",
+      "2",
+      "-c",
+      'model="m"',
+      "--ephemeral",
+      "--log-file",
+      "none",
+      "--worktree-setup",
+      "npm ci",
+    ],
     { HOME: "/home/u" },
     { os: "linux", cwd: "/w" },
   );
