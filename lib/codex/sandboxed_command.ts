@@ -36,7 +36,7 @@ export interface SandboxedCommand {
   sandbox: SandboxPolicy;
   /** Past this many ms the command is terminated; null for no limit. */
   timeoutMs: number | null;
-  /** Aborting terminates the command. */
+  /** Aborting terminates the command; an aborted one runs nothing (the outcome is `cancelled`). */
   signal?: AbortSignal;
   /** How many characters of the end of the output to keep (default {@link TAIL_CHARS}). */
   tailChars?: number;
@@ -75,6 +75,18 @@ export async function runSandboxed(
   host: CommandHost,
   options: SandboxedCommand,
 ): Promise<CommandOutcome> {
+  if (options.signal?.aborted) {
+    // Stopped before it started (a cancel during the copy before a set-up): nothing runs. A
+    // terminate sent now would reach the app-server before the command and miss it.
+    return {
+      command: options.command,
+      exitCode: 137,
+      tail: "",
+      timedOut: false,
+      cancelled: true,
+      durationMs: 0,
+    };
+  }
   const processId = `codex-swarm-${crypto.randomUUID()}`;
   const keep = options.tailChars ?? TAIL_CHARS;
   const decoder = new TextDecoder();
@@ -97,7 +109,6 @@ export async function runSandboxed(
     cancelled = true;
     terminate();
   };
-  if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort);
   const started = Date.now();
   try {

@@ -112,5 +112,16 @@ Deno.test("runSandboxed: the time limit and an abort terminate the command", asy
     assert.equal(aborted.cancelled, true);
     assert.equal(aborted.timedOut, false);
     assert.ok(aborted.durationMs < 25_000, `${aborted.durationMs} ms`);
+
+    // Aborted before it starts: nothing runs.
+    const never = await runSandboxed(server, {
+      command: "echo ran > never.txt",
+      cwd,
+      sandbox: writable(),
+      timeoutMs: null,
+      signal: AbortSignal.abort(),
+    });
+    assert.equal(never.cancelled, true);
+    await assert.rejects(Deno.stat(`${cwd}/never.txt`));
   });
 });
