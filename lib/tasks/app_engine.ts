@@ -62,6 +62,7 @@ import { commitTaskWork } from "../task_commit.ts";
 import { ThreadLinks } from "../thread_links.ts";
 import { afterTaskEnd, type Backoff, backoffStep, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { FairQueue } from "./fair_queue.ts";
+import { type ForkRequest, forkThread, forkWorktree, startForks } from "./fork.ts";
 import { LegacyTasks } from "./legacy.ts";
 import { PendingQuestion } from "./pending_question.ts";
 import { taskEnd } from "./task_end.ts";
@@ -142,6 +143,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   #backoff: Backoff = NO_BACKOFF;
   #backoffTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** While above 0, queued tasks wait (forks are made all or none before any starts). */
+  #held = 0;
 
   constructor(options: AppServerEngineOptions) {
     this.#options = options;
@@ -264,15 +267,18 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     });
     let worktree: WorktreeInfo | null = null;
     let runCwd = cwd;
-    const inherited = request.threadId !== undefined && request.worktree !== false
-      ? this.#worktreeOfThread(request.threadId)
+    // A reply continues in its thread's worktree; so does a fork that asks for no worktree.
+    const parentThread = request.threadId ??
+      (request.worktree === undefined ? request.forkOf?.threadId : undefined);
+    const inherited = parentThread !== undefined && request.worktree !== false
+      ? this.#worktreeOfThread(parentThread)
       : null;
     if (inherited) {
       const there = await Deno.stat(inherited.cwd).then((i) => i.isDirectory, () => false);
       if (!there) {
         throw new RequestError(
           "threadId",
-          `Cannot continue thread "${request.threadId}" as its worktree ${inherited.path} ` +
+          `Cannot continue thread "${parentThread}" as its worktree ${inherited.path} ` +
             `(branch ${inherited.branch}) no longer exists; pass worktree: false to continue it ` +
             "in cwd instead",
         );
@@ -280,25 +286,55 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       worktree = inherited;
       runCwd = inherited.cwd;
     } else if (request.worktree) {
-      const repo = await this.#options.worktrees.resolveRepo(cwd);
-      policy.checkPath(repo.root, "the worktree's repository");
-      worktree = await this.#options.worktrees.create(id, cwd, request.base);
+      // A fork's worktree branches from its parent's (see fork.ts).
+      const from = request.forkOf?.worktree ?? null;
+      const root = from?.repoRoot ?? (await this.#options.worktrees.resolveRepo(cwd)).root;
+      policy.checkPath(root, "the worktree's repository");
+      worktree = from
+        ? await forkWorktree(this.#options.worktrees, id, from)
+        : await this.#options.worktrees.create(id, cwd, request.base);
       runCwd = worktree.cwd;
     }
     try {
       return await this.#create(id, request, session, cwd, runCwd, worktree);
     } catch (error) {
-      // Undo what was made for the task: its directory, and a worktree and branch made for it.
-      this.#tasks.delete(id);
-      this.#queue.remove(id);
-      await this.#options.store.remove(id);
-      if (worktree && !inherited) {
-        await this.#options.worktrees.discard(worktree).catch((e) =>
-          this.#options.log.warning(`Cannot remove the worktree of task ${id}: ${e}`)
-        );
-      }
+      await this.#unmake(id, inherited ? null : worktree);
       throw error;
     }
+  }
+
+  /** Undoes what was made for a task that never started: its directory, its own worktree. */
+  async #unmake(id: string, ownWorktree: WorktreeInfo | null): Promise<void> {
+    this.#tasks.delete(id);
+    this.#queue.remove(id);
+    await this.#options.store.remove(id);
+    if (ownWorktree) {
+      await this.#options.worktrees.discard(ownWorktree).catch((e) =>
+        this.#options.log.warning(`Cannot remove the worktree of task ${id}: ${e}`)
+      );
+    }
+  }
+
+  /** Starts one task per prompt, each a fork of a thread; see fork.ts. */
+  fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]> {
+    const home = codexHomeOf(session.env);
+    return startForks(request, {
+      tasksOn: (threadId) =>
+        [...this.#tasks.values()].map((r) => r.meta).filter((m) => m.threadId === threadId),
+      worktreeOf: (threadId) => this.#worktreeOfThread(threadId),
+      knowsThread: (threadId) => home === null || findThreadRollout(home, threadId) !== null,
+      resolveCwd: (cwd) => this.#resolveCwd(cwd, session.cwd),
+      worktrees: this.#options.worktrees,
+      start: (request) => this.start(request, session),
+      unmake: (id, ownWorktree) => this.#unmake(id, ownWorktree),
+      hold: () => {
+        this.#held++;
+        return () => {
+          this.#held--;
+          this.#pump();
+        };
+      },
+    });
   }
 
   async #create(
@@ -663,7 +699,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   }
 
   #pump(): void {
-    while (!this.#closed && this.#active.size < this.#options.config.maxParallel) {
+    while (
+      !this.#closed && this.#held === 0 && this.#active.size < this.#options.config.maxParallel
+    ) {
       if (!startAllowedAt(this.#backoff, Date.now())) return this.#pumpAfterBackoff();
       const id = this.#queue.shift();
       if (id === undefined) return;
@@ -739,9 +777,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       }
       threadId = meta.threadId;
     } else {
-      const started = await server.request("thread/start", params.thread) as {
-        thread: { id: string };
-      };
+      const forkOf = meta.request.forkOf;
+      const started = forkOf
+        ? await forkThread(server, forkOf.threadId, params.thread)
+        : await server.request("thread/start", params.thread) as { thread: { id: string } };
       threadId = started.thread.id;
       meta.threadId = threadId;
     }
