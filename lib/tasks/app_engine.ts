@@ -316,9 +316,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   }
 
   /** Starts one task per prompt, each a fork of a thread; see fork.ts. */
-  fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]> {
+  async fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]> {
     const home = codexHomeOf(session.env);
-    return startForks(request, {
+    const forks = await startForks(request, {
       tasksOn: (threadId) =>
         [...this.#tasks.values()].map((r) => r.meta).filter((m) => m.threadId === threadId),
       worktreeOf: (threadId) => this.#worktreeOfThread(threadId),
@@ -335,6 +335,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         };
       },
     });
+    // As they are now that they were let start.
+    return forks.map((task) => this.get(task.meta.id) ?? task);
   }
 
   async #create(
