@@ -255,8 +255,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   async start(request: TaskRequest, session: Session): Promise<TaskSnapshot> {
     const policy = session.policy ?? new Policy();
     // Everything that can be checked is checked before anything is created.
-    checkTaskRequest(request, policy);
-    if (request.outputSchema !== undefined) checkOutputSchema(request.outputSchema);
+    this.#check(request, policy);
     if (request.threadId !== undefined) this.#requireThread(request.threadId, session);
     const id = newTaskId();
     const cwd = await this.#resolveCwd(request.cwd, session.cwd);
@@ -303,6 +302,12 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     }
   }
 
+  /** Checks what can be checked of a request without the disk (throws RequestError). */
+  #check(request: TaskRequest, policy: Policy): void {
+    checkTaskRequest(request, policy);
+    if (request.outputSchema !== undefined) checkOutputSchema(request.outputSchema);
+  }
+
   /** Undoes what was made for a task that never started: its directory, its own worktree. */
   async #unmake(id: string, ownWorktree: WorktreeInfo | null): Promise<void> {
     this.#tasks.delete(id);
@@ -319,6 +324,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   async fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]> {
     const home = codexHomeOf(session.env);
     const forks = await startForks(request, {
+      check: (request) => this.#check(request, session.policy ?? new Policy()),
       tasksOn: (threadId) =>
         [...this.#tasks.values()].map((r) => r.meta).filter((m) => m.threadId === threadId),
       worktreeOf: (threadId) => this.#worktreeOfThread(threadId),

@@ -49,6 +49,8 @@ export interface ForkRequest extends Omit<TaskRequest, "prompt" | "threadId" | "
 
 /** What {@link startForks} needs from the engine. */
 export interface ForkHost {
+  /** Checks a fork's task request as `start` would (policy, config, output schema): throws. */
+  check(request: TaskRequest): void;
   /** The tasks recorded on `threadId` (any phase). */
   tasksOn(threadId: string): TaskMeta[];
   /** The worktree `threadId` works in (as a reply would continue there), or null. */
@@ -131,6 +133,8 @@ export function forkParent(threadId: string, host: ForkHost): ForkOf & { cwd: st
 export async function startForks(request: ForkRequest, host: ForkHost): Promise<TaskSnapshot[]> {
   checkForkRequest(request);
   const { prompts, threadId, ...shared } = request;
+  // The settings every fork shares, checked once before the thread is looked at.
+  host.check({ ...shared, prompt: prompts[0]! });
   const parent = forkParent(threadId, host);
   const cwd = await host.resolveCwd(parent.cwd ?? undefined).catch((error) => {
     throw new RequestError(
