@@ -12,6 +12,7 @@ import type { ConversationMessage, SeenRequest } from "./support/fake_responses.
 import type { Client } from "./support/sdk_client.ts";
 import { makeWorld, startServer, textOf } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
+import { call, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -39,21 +40,10 @@ type Forked = {
   next: string;
 };
 
-async function call(client: Client, name: string, args: Record<string, unknown>) {
-  return await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
-}
-
-/** Waits (at most 90 s) for the tasks, then returns their full views. */
-async function waitAll(client: Client, ids: string[]): Promise<View[]> {
-  await call(client, "codex_wait", { task_ids: ids, timeout: 90 });
-  const result = await call(client, "codex_status", { task_ids: ids, detail: "full" });
-  return (result.structuredContent as { tasks: View[] }).tasks;
-}
-
 async function runTask(client: Client, args: Record<string, unknown>): Promise<View> {
   const started = await call(client, "codex_async", { sandbox: "workspace-write", ...args });
   assert.equal(started.isError, undefined, textOf(started));
-  const [view] = await waitAll(client, [
+  const [view] = await waitAll<View>(client, [
     (started.structuredContent as { task_id: string }).task_id,
   ]);
   assert.equal(view!.phase, "completed", view!.failure ?? "");
@@ -103,7 +93,7 @@ Deno.test(
       });
 
       const ids = forked.tasks.map((f) => f.task_id);
-      const views = await waitAll(client, ids);
+      const views = await waitAll<View>(client, ids);
 
       await t.step("each fork completes on a thread of its own, forked from the parent", () => {
         for (const view of views) {
@@ -199,7 +189,7 @@ Deno.test(
         worktree: true,
       });
       const ids = forked.tasks.map((f) => f.task_id);
-      const [a, b] = await waitAll(client, ids) as [View, View];
+      const [a, b] = await waitAll<View>(client, ids) as [View, View];
 
       await t.step("each fork has its own branch, starting at the parent's commit", async () => {
         for (const [i, view] of [a, b].entries()) {
@@ -247,6 +237,20 @@ Deno.test(
           assert.equal(cwds.at(-1), view.worktree!.path, JSON.stringify(cwds));
           assert.deepEqual(request.conversation.slice(0, 1), [user("parent PATCH=parent.txt")]);
         }
+      });
+
+      await t.step("without worktree: true a fork continues in the parent's worktree", async () => {
+        const shared = await fork(client, {
+          thread_id: parent.thread_id,
+          prompts: ["in the parent's worktree RUN=pwd"],
+        });
+        assert.equal(shared.tasks[0]!.branch, undefined);
+        const [view] = await waitAll<View>(client, [shared.tasks[0]!.task_id]);
+        assert.equal(view!.phase, "completed", view!.failure ?? "");
+        assert.equal(view!.forked_from, parent.thread_id);
+        assert.equal(view!.cwd, parent.worktree!.path);
+        assert.equal(view!.worktree!.branch, parent.worktree!.branch);
+        assert.ok(view!.final_message!.includes(parent.worktree!.path), view!.final_message ?? "");
       });
 
       await t.step("a reply to a fork continues in the fork's worktree", async () => {

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { makeWorld } from "../../tests/support/harness.ts";
 import { git, makeRepo } from "../../tests/support/repo.ts";
+import { taskMeta } from "../../tests/support/task_meta.ts";
 import type { Session } from "../engine_api.ts";
 import { Logger } from "../log.ts";
 import { RequestError } from "../request_check.ts";
@@ -19,7 +20,7 @@ import { checkForkRequest, type ForkHost, forkParent, MAX_FORKS, startForks } fr
 const THREAD = "01a23379-8b64-73e0-b586-c4440ada693c";
 
 function meta(id: string, phase: TaskMeta["phase"], createdAt: string, cwd = "/p"): TaskMeta {
-  return { id, phase, createdAt, threadId: THREAD, request: { prompt: "p", cwd } } as TaskMeta;
+  return taskMeta(id, { phase, createdAt, threadId: THREAD, request: { prompt: "p", cwd } });
 }
 
 /** A host that records what it is asked; `failAt` makes that start (0-based) throw. */
