@@ -36,7 +36,9 @@
  *   directives are looked for only outside them, so an inner prompt inside them cannot collide.
  * - a request with a `json_schema` text format (an `outputSchema`) is answered with the JSON of
  *   `JSON=<json>` (the rest of the line) verbatim, or `{}`.
- * Every other answer message starts `MOCK-DONE` and repeats the prompt.
+ * Every other answer message starts `MOCK-DONE` and repeats the prompt. Every request is kept in
+ * `requests`, with its conversation (the user's prompts and the assistant's messages it carries),
+ * so a test sees what history a thread (a fork) sent.
  *
  * @example
  * ```ts
