@@ -58,6 +58,11 @@ export interface Session {
    * the answer, or null when the client cannot answer (no elicitation, gone, dismissed).
    */
   ask?: (question: { taskId: string } & PendingQuestionView) => Promise<Decision | null>;
+  /**
+   * False once the client's connection closed. A blocking call's task goes on when its client
+   * goes away (the connection closing aborts the call); only a cancel by the client stops it.
+   */
+  isConnected?: () => boolean;
   /** Records a blocking call (by request id) while it runs: elicitations are sent related to it. */
   enterCall?: (requestId: string | number) => () => void;
 }

@@ -27,6 +27,8 @@
 import type { AppServer } from "../codex/app_server.ts";
 import { type AppServerEvent, type ServerRequest, threadIdOf } from "../codex/events.ts";
 import { stopTurn } from "../codex/stop_turn.ts";
+import { type CommandOutcome, runSandboxed } from "../codex/sandboxed_command.ts";
+import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { checkOutputSchema, readStructuredResult } from "../codex/output_schema.ts";
 import { buildThreadParams, type Json } from "../codex/thread_params.ts";
 import { applyEvent, describeStep, initialTurnState, type TurnState } from "../codex/turn_state.ts";
@@ -98,6 +100,10 @@ interface TaskRecord {
   saving: Promise<void>;
   /** Why the server went away under this task, if it did. */
   serverGone: string | null;
+  /** The thread's sandbox as Codex answered `thread/start`, `thread/resume` or `thread/fork`. */
+  sandbox: SandboxPolicy | null;
+  /** Aborted when the task is stopped (cancel or time limit): ends its set-up or check command. */
+  stopping: AbortController;
 }
 
 const MAX_ANSWERED = 50;
@@ -611,6 +617,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       server: null,
       done: Promise.withResolvers<void>(),
       turnEnded: Promise.withResolvers<void>(),
+      sandbox: null,
+      stopping: new AbortController(),
       changes: new Map(),
       pending: null,
       questions: 0,
@@ -775,7 +783,11 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     let threadId: string;
     if (meta.threadId !== null) {
       try {
-        await server.request("thread/resume", { threadId: meta.threadId, ...params.thread });
+        const resumed = await server.request("thread/resume", {
+          threadId: meta.threadId,
+          ...params.thread,
+        });
+        record.sandbox = resumed.sandbox;
       } catch (error) {
         throw new Error(
           `Cannot continue thread "${meta.threadId}" as Codex cannot resume it: ${
@@ -788,7 +800,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       const forkOf = meta.request.forkOf;
       const started = forkOf
         ? await forkThread(server, forkOf.threadId, params.thread)
-        : await server.request("thread/start", params.thread) as { thread: { id: string } };
+        : await server.request("thread/start", params.thread);
+      record.sandbox = started.sandbox;
       threadId = started.thread.id;
       meta.threadId = threadId;
     }
@@ -820,6 +833,26 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     await this.#finalize(record);
   }
 
+  /**
+   * Runs a shell command of the task (its worktree set-up, its check) in the task's sandbox and
+   * cwd; a cancel or the time limit terminates it.
+   */
+  #runCommand(record: TaskRecord, command: string): Promise<CommandOutcome> {
+    const server = record.server;
+    if (!server || !record.sandbox) {
+      return Promise.reject(
+        new Error(`Cannot run ${JSON.stringify(command)}: Codex is not running`),
+      );
+    }
+    return runSandboxed(server, {
+      command,
+      cwd: record.meta.cwd!,
+      sandbox: record.sandbox,
+      timeoutMs: null, // the task's time budget stops it, through `stopping`
+      signal: record.stopping.signal,
+    });
+  }
+
   /** Runs the time-limit clock (again), and shows when it would run out. */
   #runClock(record: TaskRecord): void {
     record.budget?.run();
@@ -835,6 +868,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   /** Ends the task's turn and every process it started; the turn's end finalizes the task. */
   #stopTurn(record: TaskRecord): void {
     const { meta } = record;
+    record.stopping.abort();
     if (record.pending) record.pending.answer("cancel", "codex-swarm");
     if (!record.server || !meta.threadId) return; // #run checks the flags after each step
     if (!meta.turnId) return;

@@ -30,6 +30,7 @@
 
 import { join, relative } from "node:path";
 import type { AppServer } from "../codex/app_server.ts";
+import type { ThreadForkResponse } from "../codex/protocol/generated/v2/ThreadForkResponse.ts";
 import type { ThreadParams } from "../codex/thread_params.ts";
 import { checkPrompt, checkThreadId, RequestError } from "../request_check.ts";
 import type { ForkOf, TaskMeta, TaskRequest, TaskSnapshot } from "../task.ts";
@@ -212,12 +213,12 @@ export async function forkWorktree(
   return { ...info, cwd };
 }
 
-/** Forks `parent` on `server` with the fork's thread settings; returns the new thread's id. */
+/** Forks `parent` on `server` with the fork's thread settings; returns Codex's answer. */
 export async function forkThread(
   server: Pick<AppServer, "request">,
   parent: string,
   params: ThreadParams["thread"],
-): Promise<{ thread: { id: string } }> {
+): Promise<ThreadForkResponse> {
   try {
     // The fork's turns are not needed here: its first turn is the fork's prompt.
     return await server.request("thread/fork", { ...params, threadId: parent, excludeTurns: true });
