@@ -267,3 +267,42 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "codex_fork: forks take the parent task's model and sandbox unless the call sets them",
+  e2e,
+  async () => {
+    await using world = await makeWorld();
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "fork-inherit-" }));
+    await using server = await startServer(world);
+    const { client } = server;
+    try {
+      const parent = await runTask(client, {
+        prompt: "parent with settings",
+        cwd: dir,
+        model: "parent-model",
+      });
+      const result = await call(client, "codex_fork", {
+        thread_id: parent.thread_id,
+        prompts: ["inherits all"],
+      });
+      assert.equal(result.isError, undefined, textOf(result));
+      const own = await call(client, "codex_fork", {
+        thread_id: parent.thread_id,
+        prompts: ["sets its own"],
+        model: "fork-model",
+        sandbox: "read-only",
+      });
+      assert.equal(own.isError, undefined, textOf(own));
+      const ids = [result, own].map((r) => (r.structuredContent as Forked).tasks[0]!.task_id);
+      const [inherits, sets] = await waitAll<View & { sandbox: string | null }>(client, ids);
+      assert.equal(inherits!.phase, "completed", inherits!.failure ?? "");
+      assert.equal(inherits!.sandbox, "workspace-write");
+      assert.equal(firstRequest(world.fake.requests, "inherits all").model, "parent-model");
+      assert.equal(sets!.sandbox, "read-only");
+      assert.equal(firstRequest(world.fake.requests, "sets its own").model, "fork-model");
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+);

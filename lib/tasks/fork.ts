@@ -98,7 +98,10 @@ export function checkForkRequest(request: ForkRequest): void {
  * @throws {RequestError} Naming `thread_id`, when a task still runs on the thread or Codex does
  * not know the thread.
  */
-export function forkParent(threadId: string, host: ForkHost): ForkOf & { cwd: string | null } {
+export function forkParent(
+  threadId: string,
+  host: ForkHost,
+): ForkOf & { cwd: string | null; settings: ForkSettings } {
   const tasks = host.tasksOn(threadId).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   const running = tasks.find((t) => !isFinal(t.phase));
   if (running) {
@@ -121,7 +124,29 @@ export function forkParent(threadId: string, host: ForkHost): ForkOf & { cwd: st
     taskId: newest?.id ?? null,
     worktree: host.worktreeOf(threadId),
     cwd: newest?.request.cwd ?? null,
+    settings: newest ? settingsOf(newest.request) : {},
   };
+}
+
+/** The settings of a parent's task that its forks take unless the fork call sets them. */
+export type ForkSettings = Pick<TaskRequest, typeof INHERITED[number]>;
+
+const INHERITED = [
+  "model",
+  "profile",
+  "sandbox",
+  "approvalPolicy",
+  "config",
+  "baseInstructions",
+  "developerInstructions",
+  "timeoutS",
+] as const;
+
+/** The parent task's settings (model, sandbox, approval policy, config, ...) that were given. */
+export function settingsOf(request: TaskRequest): ForkSettings {
+  return Object.fromEntries(
+    INHERITED.filter((key) => request[key] !== undefined).map((key) => [key, request[key]]),
+  ) as ForkSettings;
 }
 
 /**
@@ -133,10 +158,14 @@ export function forkParent(threadId: string, host: ForkHost): ForkOf & { cwd: st
  */
 export async function startForks(request: ForkRequest, host: ForkHost): Promise<TaskSnapshot[]> {
   checkForkRequest(request);
-  const { prompts, threadId, ...shared } = request;
+  const { prompts, threadId, ...given } = request;
   // The settings every fork shares, checked once before the thread is looked at.
-  host.check({ ...shared, prompt: prompts[0]! });
+  host.check({ ...given, prompt: prompts[0]! });
   const parent = forkParent(threadId, host);
+  // Codex's thread/fork takes model, sandbox and approval policy from the config, not from the
+  // parent: the forks get the parent task's settings unless the call sets them.
+  const shared = { ...parent.settings, ...given };
+  host.check({ ...shared, prompt: prompts[0]! });
   const cwd = await host.resolveCwd(parent.cwd ?? undefined).catch((error) => {
     throw new RequestError(
       "thread_id",

@@ -15,7 +15,14 @@ import type { TaskMeta, TaskRequest, TaskSnapshot } from "../task.ts";
 import { TaskStore } from "../task_store.ts";
 import { type WorktreeInfo, WorktreeManager } from "../worktree.ts";
 import { AppServerEngine } from "./app_engine.ts";
-import { checkForkRequest, type ForkHost, forkParent, MAX_FORKS, startForks } from "./fork.ts";
+import {
+  checkForkRequest,
+  type ForkHost,
+  forkParent,
+  MAX_FORKS,
+  settingsOf,
+  startForks,
+} from "./fork.ts";
 
 const THREAD = "01a23379-8b64-73e0-b586-c4440ada693c";
 
@@ -65,6 +72,29 @@ function refuses(fn: () => unknown, field: string, text: RegExp): void {
   });
 }
 
+Deno.test("settingsOf keeps the settings a fork inherits, and only those given", () => {
+  assert.deepEqual(
+    settingsOf({
+      prompt: "p",
+      model: "m",
+      sandbox: "workspace-write",
+      approvalPolicy: "on-request",
+      config: { a: 1 },
+      worktree: true,
+      outputSchema: {},
+      timeoutS: 30,
+    }),
+    {
+      model: "m",
+      sandbox: "workspace-write",
+      approvalPolicy: "on-request",
+      config: { a: 1 },
+      timeoutS: 30,
+    },
+  );
+  assert.deepEqual(settingsOf({ prompt: "p" }), {});
+});
+
 Deno.test("checkForkRequest names thread_id, prompts and prompts[i]", () => {
   const ok = { threadId: THREAD, prompts: ["a"] };
   checkForkRequest(ok);
@@ -80,7 +110,13 @@ Deno.test("forkParent: refuses a running or unknown thread; takes the newest tas
   const done = meta("old", "completed", "2026-01-01T00:00:00Z", "/old");
   const newer = meta("new", "failed", "2026-01-02T00:00:00Z", "/new");
   const parent = forkParent(THREAD, host([done, newer]).host);
-  assert.deepEqual(parent, { threadId: THREAD, taskId: "new", worktree: null, cwd: "/new" });
+  assert.deepEqual(parent, {
+    threadId: THREAD,
+    taskId: "new",
+    worktree: null,
+    cwd: "/new",
+    settings: settingsOf(newer.request),
+  });
   const running = meta("busy", "waiting_approval", "2026-01-03T00:00:00Z");
   refuses(
     () => forkParent(THREAD, host([done, running]).host),

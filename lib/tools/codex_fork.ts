@@ -58,7 +58,7 @@ export function registerCodexForkTool(
       "thread's history (to try alternatives from the same point), and return their task ids " +
       "at once. Watch them with codex_status, collect them with codex_wait; codex-reply on a " +
       "fork's threadId continues that fork. worktree: true gives each fork its own branch. " +
-      "The parent's sandbox, model and approval policy are not inherited: pass them again.",
+      "Forks take the parent task's model, sandbox, approval policy and config unless given.",
     inputSchema: z.strictObject(codexForkInputSchema),
     outputSchema: {
       thread_id: z.string().describe("The thread the forks were made from."),
