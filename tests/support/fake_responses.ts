@@ -36,7 +36,9 @@
  *   directives are looked for only outside them, so an inner prompt inside them cannot collide.
  * - a request with a `json_schema` text format (an `outputSchema`) is answered with the JSON of
  *   `JSON=<json>` (the rest of the line) verbatim, or `{}`.
- * Every other answer message starts `MOCK-DONE` and repeats the prompt.
+ * Every other answer message starts `MOCK-DONE` and repeats the prompt. Every request is kept in
+ * `requests`, with its conversation (the user's prompts and the assistant's messages it carries),
+ * so a test sees what history a thread (a fork) sent.
  *
  * @example
  * ```ts
@@ -50,7 +52,19 @@
 export interface SeenRequest {
   model: string;
   prompt: string;
+  /**
+   * The conversation the request carries, oldest first: the user's prompts (without Codex's own
+   * context blocks) and the assistant's messages. A forked thread's first request holds its
+   * parent's conversation, then the fork's prompt.
+   */
+  conversation: ConversationMessage[];
   body: Record<string, unknown>;
+}
+
+/** One message of {@link SeenRequest.conversation}. */
+export interface ConversationMessage {
+  role: "user" | "assistant";
+  text: string;
 }
 
 /** A running fake Responses API. */
@@ -110,6 +124,16 @@ function readInput(input: InputItem[]): {
       ? outputOf(last)
       : undefined;
   return { prompt, userMessages, toolOutput, outputs };
+}
+
+/** The user prompts and assistant messages of a request's `input`, oldest first. */
+function conversationOf(input: InputItem[]): ConversationMessage[] {
+  return input.flatMap((item): ConversationMessage[] => {
+    if (item.type !== undefined && item.type !== "message") return [];
+    const text = textOf(item.content);
+    if (item.role === "assistant") return [{ role: "assistant", text }];
+    return item.role === "user" && !text.startsWith("<") ? [{ role: "user", text }] : [];
+  });
 }
 
 /** The `MCP=` lines of a prompt, as `[tool, arguments JSON]`. */
@@ -205,10 +229,14 @@ export function startFakeResponses(): FakeResponses {
         return new Response("not found", { status: 404 });
       }
       const body = await req.json() as Record<string, unknown>;
-      const { prompt: fullPrompt, userMessages, toolOutput, outputs } = readInput(
-        (body.input ?? []) as InputItem[],
-      );
-      requests.push({ model: String(body.model), prompt: fullPrompt, body });
+      const input = (body.input ?? []) as InputItem[];
+      const { prompt: fullPrompt, userMessages, toolOutput, outputs } = readInput(input);
+      requests.push({
+        model: String(body.model),
+        prompt: fullPrompt,
+        conversation: conversationOf(input),
+        body,
+      });
       const calls = mcpCalls(fullPrompt);
       // The other directives are read outside the MCP= lines (those carry the inner prompts).
       const prompt = fullPrompt.replace(/MCP=.*$/gm, "");
