@@ -23,6 +23,7 @@ import { registerCodexDiffTool } from "./tools/codex_diff.ts";
 import { registerCodexSteerTool } from "./tools/codex_steer.ts";
 import { registerCodexListTool } from "./tools/codex_list.ts";
 import { registerCodexReplyTool } from "./tools/codex_reply.ts";
+import { registerCodexReviewTool } from "./tools/codex_review.ts";
 import { registerCodexStatusTool } from "./tools/codex_status.ts";
 import { registerCodexWaitTool } from "./tools/codex_wait.ts";
 import { registerCodexWorktreeTool } from "./tools/codex_worktree.ts";
@@ -73,6 +74,7 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   registerCodexTool(server, engine, parts.session, options);
   registerCodexReplyTool(server, engine, parts.session, options);
   registerCodexAsyncTool(server, engine, parts.session);
+  registerCodexReviewTool(server, engine, parts.session);
   registerCodexStatusTool(server, engine, parts.session, options);
   registerCodexWaitTool(server, engine, parts.session, options);
   registerCodexCancelTool(server, engine);

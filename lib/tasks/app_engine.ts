@@ -59,6 +59,8 @@ import { findThreadRollout } from "../codex_threads.ts";
 import { Policy } from "../policy.ts";
 import { checkTaskRequest, RequestError } from "../request_check.ts";
 import { commitTaskWork } from "../task_commit.ts";
+import { prepareReview } from "../review_target.ts";
+import { collectReview, startReview } from "./review_run.ts";
 import { ThreadLinks } from "../thread_links.ts";
 import { afterTaskEnd, type Backoff, backoffStep, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { FairQueue } from "./fair_queue.ts";
@@ -256,7 +258,17 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     if (request.outputSchema !== undefined) checkOutputSchema(request.outputSchema);
     if (request.threadId !== undefined) this.#requireThread(request.threadId, session);
     const id = newTaskId();
-    const cwd = await this.#resolveCwd(request.cwd, session.cwd);
+    let cwd = await this.#resolveCwd(request.cwd, session.cwd);
+    if (request.review) {
+      // A review runs where its target is (a task's worktree for task_id); it edits nothing.
+      const prepared = await prepareReview(
+        request.review.spec,
+        cwd,
+        (t) => this.#tasks.get(t)?.meta,
+      );
+      request = { ...request, review: prepared.review };
+      cwd = prepared.cwd;
+    }
     policy.checkPath(cwd, "cwd");
     buildThreadParams(request, session.defaults, {
       cwd,
@@ -752,13 +764,15 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       );
     }
     if (meta.cancelRequested || meta.timedOut) return await this.#finalize(record);
-    const turn = await server.request("turn/start", {
-      threadId,
-      input: params.input,
-      ...(meta.request.outputSchema ? { outputSchema: meta.request.outputSchema as Json } : {}),
-    }) as {
-      turn: { id: string };
-    };
+    const turn = meta.request.review
+      ? await startReview(server, threadId, meta.request.review)
+      : await server.request("turn/start", {
+        threadId,
+        input: params.input,
+        ...(meta.request.outputSchema ? { outputSchema: meta.request.outputSchema as Json } : {}),
+      }) as {
+        turn: { id: string };
+      };
     meta.turnId = turn.turn.id;
     if (meta.phase === "starting") meta.phase = "running";
     this.#save(record);
@@ -936,6 +950,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     meta.finalMessage = run.finalMessage;
     if (phase === "completed" && meta.request.outputSchema) {
       meta.structured = readStructuredResult(meta.finalMessage, meta.request.outputSchema);
+    }
+    if (phase === "completed" && meta.request.review) {
+      meta.review = await collectReview(record.server, meta);
     }
     if (meta.worktree && meta.request.commit !== false && meta.startedAt !== null) {
       meta.worktreeOutcome = await this.#commitWorktree(meta, meta.worktree);
