@@ -805,7 +805,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     if (record.pending) record.pending.answer("cancel", "codex-swarm");
     if (!record.server || !meta.threadId) return; // #run checks the flags after each step
     if (!meta.turnId) return;
-    stopTurn(record.server, meta.threadId, meta.turnId).catch((error: unknown) => {
+    const sub = record.run.subTurnId ?? meta.turnId; // a review's sub-turn (see turn_state.ts)
+    stopTurn(record.server, meta.threadId, meta.turnId, sub).catch((error: unknown) => {
       this.#options.log.warning(`Cannot stop the turn of task ${meta.id}: ${error}`);
     }).finally(() => {
       // Should Codex not report the end of the turn, the stop still ends the task.
