@@ -193,6 +193,7 @@ Deno.test(
         "codex_diff",
         "codex_list",
         "codex_reply",
+        "codex_review",
         "codex_status",
         "codex_steer",
         "codex_wait",

@@ -259,6 +259,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     if (request.threadId !== undefined) this.#requireThread(request.threadId, session);
     const id = newTaskId();
     let cwd = await this.#resolveCwd(request.cwd, session.cwd);
+    policy.checkPath(cwd, "cwd");
     if (request.review) {
       // A review runs where its target is (a task's worktree for task_id); it edits nothing.
       const prepared = await prepareReview(
@@ -268,8 +269,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       );
       request = { ...request, review: prepared.review };
       cwd = prepared.cwd;
+      policy.checkPath(cwd, "the worktree of target.task_id");
     }
-    policy.checkPath(cwd, "cwd");
     buildThreadParams(request, session.defaults, {
       cwd,
       codexHome: codexHomeOf(session.env) ?? "",
