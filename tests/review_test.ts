@@ -13,6 +13,8 @@ import type { Client } from "./support/sdk_client.ts";
 import { eventually, startHarness, textOf } from "./support/harness.ts";
 import type { SeenRequest } from "./support/fake_responses.ts";
 import { git, makeRepo } from "./support/repo.ts";
+import type { ReviewFinding } from "../lib/codex/review_output.ts";
+import type { CompactReview } from "../lib/tools/review_view.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -22,18 +24,8 @@ type Result = {
   structuredContent?: Record<string, unknown>;
 };
 
-type Finding = {
-  title: string;
-  body: string;
-  file: string | null;
-  lines: { start: number; end: number } | null;
-  priority: number | null;
-  confidence: number | null;
-};
-type Review = {
-  verdict: { overall_correctness: string | null; explanation: string; confidence: number | null };
-  findings: Finding[];
-};
+type Finding = ReviewFinding;
+type Review = CompactReview;
 type View = { task_id: string; phase: string; review?: Review; final_message?: string };
 
 async function call(client: Client, name: string, args: Record<string, unknown>) {
@@ -55,7 +47,7 @@ async function waitAll(client: Client, ids: string[]): Promise<View[]> {
   return ids.map((id) => views.find((v) => v.task_id === id)!);
 }
 
-/** The review-mode requests the fake got for the review whose prompt matches `pattern`. */
+/** The prompts of the review-mode requests the fake got (Codex's review prompt per target). */
 function reviewPrompts(requests: SeenRequest[]): string[] {
   return requests.filter((r) => JSON.stringify(r.body.input).includes("# Review guidelines:")).map((
     r,
