@@ -20,6 +20,7 @@ import { registerCodexAsyncTool } from "./tools/codex_async.ts";
 import { registerCodexApproveTool } from "./tools/codex_approve.ts";
 import { registerCodexCancelTool } from "./tools/codex_cancel.ts";
 import { registerCodexDiffTool } from "./tools/codex_diff.ts";
+import { registerCodexForkTool } from "./tools/codex_fork.ts";
 import { registerCodexSteerTool } from "./tools/codex_steer.ts";
 import { registerCodexListTool } from "./tools/codex_list.ts";
 import { registerCodexReplyTool } from "./tools/codex_reply.ts";
@@ -75,6 +76,7 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   registerCodexReplyTool(server, engine, parts.session, options);
   registerCodexAsyncTool(server, engine, parts.session);
   registerCodexReviewTool(server, engine, parts.session);
+  registerCodexForkTool(server, engine, parts.session);
   registerCodexStatusTool(server, engine, parts.session, options);
   registerCodexWaitTool(server, engine, parts.session, options);
   registerCodexCancelTool(server, engine);

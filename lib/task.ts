@@ -55,6 +55,21 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   review?: ReviewRequest;
   /** The Codex session whose tool call started the task, when a Codex client called. */
   caller?: CallerInfo;
+  /** Start the task's thread as a fork of this thread (`thread/fork`): with its history. */
+  forkOf?: ForkOf;
+}
+
+/** The thread a task was forked from (codex_fork), as recorded when the fork was made. */
+export interface ForkOf {
+  /** The parent thread: the fork's thread starts with its history. */
+  threadId: string;
+  /** The newest codex-swarm task on the parent thread, or null when none is known. */
+  taskId: string | null;
+  /**
+   * The parent's worktree, if it had one: with `worktree: true` the fork's branch starts at its
+   * branch head (the parent's committed work).
+   */
+  worktree: WorktreeInfo | null;
 }
 
 /** What a Codex client says about itself in `_meta["x-codex-turn-metadata"]`. */

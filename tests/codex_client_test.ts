@@ -191,6 +191,7 @@ Deno.test(
         "codex_async",
         "codex_cancel",
         "codex_diff",
+        "codex_fork",
         "codex_list",
         "codex_reply",
         "codex_review",

@@ -27,6 +27,8 @@
 import type { AppServer } from "../codex/app_server.ts";
 import { type AppServerEvent, type ServerRequest, threadIdOf } from "../codex/events.ts";
 import { stopTurn } from "../codex/stop_turn.ts";
+import { type CommandOutcome, runSandboxed } from "../codex/sandboxed_command.ts";
+import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { checkOutputSchema, readStructuredResult } from "../codex/output_schema.ts";
 import { buildThreadParams, type Json } from "../codex/thread_params.ts";
 import { applyEvent, describeStep, initialTurnState, type TurnState } from "../codex/turn_state.ts";
@@ -64,6 +66,7 @@ import { collectReview, startReview } from "./review_run.ts";
 import { ThreadLinks } from "../thread_links.ts";
 import { afterTaskEnd, type Backoff, backoffStep, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { FairQueue } from "./fair_queue.ts";
+import { type ForkRequest, forkThread, forkWorktree, startForks } from "./fork.ts";
 import { LegacyTasks } from "./legacy.ts";
 import { PendingQuestion } from "./pending_question.ts";
 import { taskEnd } from "./task_end.ts";
@@ -99,6 +102,10 @@ interface TaskRecord {
   saving: Promise<void>;
   /** Why the server went away under this task, if it did. */
   serverGone: string | null;
+  /** The thread's sandbox as Codex answered `thread/start`, `thread/resume` or `thread/fork`. */
+  sandbox: SandboxPolicy | null;
+  /** Aborted when the task is stopped (cancel or time limit): ends its set-up or check command. */
+  stopping: AbortController;
 }
 
 const MAX_ANSWERED = 50;
@@ -144,6 +151,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   #backoff: Backoff = NO_BACKOFF;
   #backoffTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** While above 0, queued tasks wait (forks are made all or none before any starts). */
+  #held = 0;
 
   constructor(options: AppServerEngineOptions) {
     this.#options = options;
@@ -254,8 +263,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   async start(request: TaskRequest, session: Session): Promise<TaskSnapshot> {
     const policy = session.policy ?? new Policy();
     // Everything that can be checked is checked before anything is created.
-    checkTaskRequest(request, policy);
-    if (request.outputSchema !== undefined) checkOutputSchema(request.outputSchema);
+    this.#check(request, policy);
     if (request.threadId !== undefined) this.#requireThread(request.threadId, session);
     const id = newTaskId();
     let cwd = await this.#resolveCwd(request.cwd, session.cwd);
@@ -277,15 +285,18 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     });
     let worktree: WorktreeInfo | null = null;
     let runCwd = cwd;
-    const inherited = request.threadId !== undefined && request.worktree !== false
-      ? this.#worktreeOfThread(request.threadId)
+    // A reply continues in its thread's worktree; so does a fork that asks for no worktree.
+    const parentThread = request.threadId ??
+      (request.worktree === undefined ? request.forkOf?.threadId : undefined);
+    const inherited = parentThread !== undefined && request.worktree !== false
+      ? this.#worktreeOfThread(parentThread)
       : null;
     if (inherited) {
       const there = await Deno.stat(inherited.cwd).then((i) => i.isDirectory, () => false);
       if (!there) {
         throw new RequestError(
           "threadId",
-          `Cannot continue thread "${request.threadId}" as its worktree ${inherited.path} ` +
+          `Cannot continue thread "${parentThread}" as its worktree ${inherited.path} ` +
             `(branch ${inherited.branch}) no longer exists; pass worktree: false to continue it ` +
             "in cwd instead",
         );
@@ -293,25 +304,64 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       worktree = inherited;
       runCwd = inherited.cwd;
     } else if (request.worktree) {
-      const repo = await this.#options.worktrees.resolveRepo(cwd);
-      policy.checkPath(repo.root, "the worktree's repository");
-      worktree = await this.#options.worktrees.create(id, cwd, request.base);
+      // A fork's worktree branches from its parent's (see fork.ts).
+      const from = request.forkOf?.worktree ?? null;
+      const root = from?.repoRoot ?? (await this.#options.worktrees.resolveRepo(cwd)).root;
+      policy.checkPath(root, "the worktree's repository");
+      worktree = from
+        ? await forkWorktree(this.#options.worktrees, id, from)
+        : await this.#options.worktrees.create(id, cwd, request.base);
       runCwd = worktree.cwd;
     }
     try {
       return await this.#create(id, request, session, cwd, runCwd, worktree);
     } catch (error) {
-      // Undo what was made for the task: its directory, and a worktree and branch made for it.
-      this.#tasks.delete(id);
-      this.#queue.remove(id);
-      await this.#options.store.remove(id);
-      if (worktree && !inherited) {
-        await this.#options.worktrees.discard(worktree).catch((e) =>
-          this.#options.log.warning(`Cannot remove the worktree of task ${id}: ${e}`)
-        );
-      }
+      await this.#unmake(id, inherited ? null : worktree);
       throw error;
     }
+  }
+
+  /** Checks what can be checked of a request without the disk (throws RequestError). */
+  #check(request: TaskRequest, policy: Policy): void {
+    checkTaskRequest(request, policy);
+    if (request.outputSchema !== undefined) checkOutputSchema(request.outputSchema);
+  }
+
+  /** Undoes what was made for a task that never started: its directory, its own worktree. */
+  async #unmake(id: string, ownWorktree: WorktreeInfo | null): Promise<void> {
+    this.#tasks.delete(id);
+    this.#queue.remove(id);
+    await this.#options.store.remove(id);
+    if (ownWorktree) {
+      await this.#options.worktrees.discard(ownWorktree).catch((e) =>
+        this.#options.log.warning(`Cannot remove the worktree of task ${id}: ${e}`)
+      );
+    }
+  }
+
+  /** Starts one task per prompt, each a fork of a thread; see fork.ts. */
+  async fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]> {
+    const home = codexHomeOf(session.env);
+    const forks = await startForks(request, {
+      check: (request) => this.#check(request, session.policy ?? new Policy()),
+      tasksOn: (threadId) =>
+        [...this.#tasks.values()].map((r) => r.meta).filter((m) => m.threadId === threadId),
+      worktreeOf: (threadId) => this.#worktreeOfThread(threadId),
+      knowsThread: (threadId) => home === null || findThreadRollout(home, threadId) !== null,
+      resolveCwd: (cwd) => this.#resolveCwd(cwd, session.cwd),
+      worktrees: this.#options.worktrees,
+      start: (request) => this.start(request, session),
+      unmake: (id, ownWorktree) => this.#unmake(id, ownWorktree),
+      hold: () => {
+        this.#held++;
+        return () => {
+          this.#held--;
+          this.#pump();
+        };
+      },
+    });
+    // As they are now that they were let start.
+    return forks.map((task) => this.get(task.meta.id) ?? task);
   }
 
   async #create(
@@ -580,6 +630,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       server: null,
       done: Promise.withResolvers<void>(),
       turnEnded: Promise.withResolvers<void>(),
+      sandbox: null,
+      stopping: new AbortController(),
       changes: new Map(),
       pending: null,
       questions: 0,
@@ -676,7 +728,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   }
 
   #pump(): void {
-    while (!this.#closed && this.#active.size < this.#options.config.maxParallel) {
+    while (
+      !this.#closed && this.#held === 0 && this.#active.size < this.#options.config.maxParallel
+    ) {
       if (!startAllowedAt(this.#backoff, Date.now())) return this.#pumpAfterBackoff();
       const id = this.#queue.shift();
       if (id === undefined) return;
@@ -742,7 +796,11 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     let threadId: string;
     if (meta.threadId !== null) {
       try {
-        await server.request("thread/resume", { threadId: meta.threadId, ...params.thread });
+        const resumed = await server.request("thread/resume", {
+          threadId: meta.threadId,
+          ...params.thread,
+        });
+        record.sandbox = resumed.sandbox;
       } catch (error) {
         throw new Error(
           `Cannot continue thread "${meta.threadId}" as Codex cannot resume it: ${
@@ -752,9 +810,11 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       }
       threadId = meta.threadId;
     } else {
-      const started = await server.request("thread/start", params.thread) as {
-        thread: { id: string };
-      };
+      const forkOf = meta.request.forkOf;
+      const started = forkOf
+        ? await forkThread(server, forkOf.threadId, params.thread)
+        : await server.request("thread/start", params.thread);
+      record.sandbox = started.sandbox;
       threadId = started.thread.id;
       meta.threadId = threadId;
     }
@@ -788,6 +848,26 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     await this.#finalize(record);
   }
 
+  /**
+   * Runs a shell command of the task (its worktree set-up, its check) in the task's sandbox and
+   * cwd; a cancel or the time limit terminates it.
+   */
+  #runCommand(record: TaskRecord, command: string): Promise<CommandOutcome> {
+    const server = record.server;
+    if (!server || !record.sandbox) {
+      return Promise.reject(
+        new Error(`Cannot run ${JSON.stringify(command)}: Codex is not running`),
+      );
+    }
+    return runSandboxed(server, {
+      command,
+      cwd: record.meta.cwd!,
+      sandbox: record.sandbox,
+      timeoutMs: null, // the task's time budget stops it, through `stopping`
+      signal: record.stopping.signal,
+    });
+  }
+
   /** Runs the time-limit clock (again), and shows when it would run out. */
   #runClock(record: TaskRecord): void {
     record.budget?.run();
@@ -803,6 +883,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   /** Ends the task's turn and every process it started; the turn's end finalizes the task. */
   #stopTurn(record: TaskRecord): void {
     const { meta } = record;
+    record.stopping.abort();
     if (record.pending) record.pending.answer("cancel", "codex-swarm");
     if (!record.server || !meta.threadId) return; // #run checks the flags after each step
     if (!meta.turnId) return;

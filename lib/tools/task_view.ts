@@ -53,6 +53,9 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
       : {}),
     // The Codex session whose call started the task, when a Codex client called.
     parent_thread_id: meta.request.caller?.threadId ?? null,
+    // A fork (codex_fork): the thread it was forked from, and that thread's newest task.
+    forked_from: meta.request.forkOf?.threadId ?? null,
+    forked_from_task: meta.request.forkOf?.taskId ?? null,
     caller_sandbox: meta.request.caller?.sandbox ?? null,
     sandbox: meta.request.sandbox ?? null,
     ...(approval === undefined ? {} : { approval }),
@@ -101,6 +104,7 @@ export function taskText(task: TaskSnapshot): string {
     (v.thread_id ? ` (thread ${v.thread_id})` : ""),
   ];
   lines.push(`  prompt: ${v.prompt.split("\n", 1)[0]}`);
+  if (v.forked_from) lines.push(`  forked from thread ${v.forked_from}`);
   const t = v.tool_calls;
   if (t.total > 0) {
     lines.push(

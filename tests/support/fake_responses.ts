@@ -43,7 +43,9 @@
  *   diff that holds `REVIEW: P<0-3> <title>`: title `[P<n>] <title>`, priority n, confidence 0.8,
  *   the file's absolute path (under the request's `<cwd>`) and the line in the new file. No such
  *   line: no findings, `patch is correct`. See {@link reviewAnswer}.
- * Every other answer message starts `MOCK-DONE` and repeats the prompt.
+ * Every other answer message starts `MOCK-DONE` and repeats the prompt. Every request is kept in
+ * `requests`, with its conversation (the user's prompts and the assistant's messages it carries),
+ * so a test sees what history a thread (a fork) sent.
  *
  * @example
  * ```ts
@@ -57,7 +59,19 @@
 export interface SeenRequest {
   model: string;
   prompt: string;
+  /**
+   * The conversation the request carries, oldest first: the user's prompts (without Codex's own
+   * context blocks) and the assistant's messages. A forked thread's first request holds its
+   * parent's conversation, then the fork's prompt.
+   */
+  conversation: ConversationMessage[];
   body: Record<string, unknown>;
+}
+
+/** One message of {@link SeenRequest.conversation}. */
+export interface ConversationMessage {
+  role: "user" | "assistant";
+  text: string;
 }
 
 /** A running fake Responses API. */
@@ -208,6 +222,16 @@ export function reviewAnswer(diff: string, cwd: string): {
   };
 }
 
+/** The user prompts and assistant messages of a request's `input`, oldest first. */
+function conversationOf(input: InputItem[]): ConversationMessage[] {
+  return input.flatMap((item): ConversationMessage[] => {
+    if (item.type !== undefined && item.type !== "message") return [];
+    const text = textOf(item.content);
+    if (item.role === "assistant") return [{ role: "assistant", text }];
+    return item.role === "user" && !text.startsWith("<") ? [{ role: "user", text }] : [];
+  });
+}
+
 /** The `MCP=` lines of a prompt, as `[tool, arguments JSON]`. */
 function mcpCalls(prompt: string): Array<[string, string]> {
   return [...prompt.matchAll(/MCP=(\S+)[ \t]*(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim() || "{}"]);
@@ -304,7 +328,12 @@ export function startFakeResponses(): FakeResponses {
       const input = (body.input ?? []) as InputItem[];
       const { prompt: fullPrompt, userMessages, toolOutput, outputs } = readInput(input);
       const review = isReviewMode(input);
-      requests.push({ model: String(body.model), prompt: fullPrompt, body });
+      requests.push({
+        model: String(body.model),
+        prompt: fullPrompt,
+        conversation: conversationOf(input),
+        body,
+      });
       const calls = mcpCalls(fullPrompt);
       // The other directives are read outside the MCP= lines (those carry the inner prompts).
       const prompt = fullPrompt.replace(/MCP=.*$/gm, "");

@@ -38,6 +38,8 @@ export const METHODS: ReadonlyArray<readonly [string, string, string]> = [
   ["turn/steer", "TurnSteerParams", "TurnSteerResponse"],
   ["turn/interrupt", "TurnInterruptParams", "TurnInterruptResponse"],
   ["review/start", "ReviewStartParams", "ReviewStartResponse"],
+  ["command/exec", "CommandExecParams", "CommandExecResponse"],
+  ["command/exec/terminate", "CommandExecTerminateParams", "CommandExecTerminateResponse"],
 ];
 
 /** Server notifications: method and params type. */

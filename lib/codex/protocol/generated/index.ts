@@ -2,6 +2,10 @@
 
 export type { AgentMessageDeltaNotification } from "./v2/AgentMessageDeltaNotification.ts";
 export type { AskForApproval } from "./v2/AskForApproval.ts";
+export type { CommandExecParams } from "./v2/CommandExecParams.ts";
+export type { CommandExecResponse } from "./v2/CommandExecResponse.ts";
+export type { CommandExecTerminateParams } from "./v2/CommandExecTerminateParams.ts";
+export type { CommandExecTerminateResponse } from "./v2/CommandExecTerminateResponse.ts";
 export type { CommandExecutionOutputDeltaNotification } from "./v2/CommandExecutionOutputDeltaNotification.ts";
 export type { CommandExecutionRequestApprovalParams } from "./v2/CommandExecutionRequestApprovalParams.ts";
 export type { CommandExecutionRequestApprovalResponse } from "./v2/CommandExecutionRequestApprovalResponse.ts";
@@ -55,6 +59,10 @@ export type { UserInput } from "./v2/UserInput.ts";
 export type { WarningNotification } from "./v2/WarningNotification.ts";
 import type { AgentMessageDeltaNotification } from "./v2/AgentMessageDeltaNotification.ts";
 import type { AskForApproval } from "./v2/AskForApproval.ts";
+import type { CommandExecParams } from "./v2/CommandExecParams.ts";
+import type { CommandExecResponse } from "./v2/CommandExecResponse.ts";
+import type { CommandExecTerminateParams } from "./v2/CommandExecTerminateParams.ts";
+import type { CommandExecTerminateResponse } from "./v2/CommandExecTerminateResponse.ts";
 import type { CommandExecutionOutputDeltaNotification } from "./v2/CommandExecutionOutputDeltaNotification.ts";
 import type { CommandExecutionRequestApprovalParams } from "./v2/CommandExecutionRequestApprovalParams.ts";
 import type { CommandExecutionRequestApprovalResponse } from "./v2/CommandExecutionRequestApprovalResponse.ts";
@@ -120,6 +128,8 @@ export interface ClientRequests {
   "turn/steer": { params: TurnSteerParams; result: TurnSteerResponse };
   "turn/interrupt": { params: TurnInterruptParams; result: TurnInterruptResponse };
   "review/start": { params: ReviewStartParams; result: ReviewStartResponse };
+  "command/exec": { params: CommandExecParams; result: CommandExecResponse };
+  "command/exec/terminate": { params: CommandExecTerminateParams; result: CommandExecTerminateResponse };
 }
 
 /** The notifications codex-swarm reads: params of each. */

@@ -1,0 +1,124 @@
+/**
+ * Runs a shell command inside a task's sandbox through the app-server's `command/exec`: the
+ * worktree set-up before Codex starts and the check of an attempt after it ends run with the
+ * same sandbox as the task's own commands, and within what is left of its time limit.
+ *
+ * Its stderr goes to its stdout, which is streamed (`command/exec/outputDelta`) and only its end is kept, so a test run
+ * that prints megabytes costs a bounded tail. A time limit or an abort terminates the command
+ * (`command/exec/terminate`); the outcome says which.
+ *
+ * @example
+ * ```ts
+ * const outcome = await runSandboxed(server, {
+ *   command: "npm test",
+ *   cwd: worktree.cwd,
+ *   sandbox: thread.sandbox, // the SandboxPolicy thread/start answered
+ *   timeoutMs: 60_000,
+ * });
+ * if (outcome.exitCode !== 0) console.error(outcome.tail);
+ * ```
+ * @module
+ */
+
+import type { AppServer } from "./app_server.ts";
+import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
+
+/** What of an app-server a sandboxed command needs (a fake in unit tests). */
+export type CommandHost = Pick<AppServer, "request" | "onMessage">;
+
+/** What to run and where. */
+export interface SandboxedCommand {
+  /** A shell command line, run as `/bin/sh -c <command>`. */
+  command: string;
+  /** The directory it runs in. */
+  cwd: string;
+  /** The sandbox of the task (as `thread/start` or `thread/resume` answered it). */
+  sandbox: SandboxPolicy;
+  /** Past this many ms the command is terminated; null for no limit. */
+  timeoutMs: number | null;
+  /** Aborting terminates the command. */
+  signal?: AbortSignal;
+  /** How many characters of the end of the output to keep (default {@link TAIL_CHARS}). */
+  tailChars?: number;
+}
+
+/** How a sandboxed command ended. */
+export interface CommandOutcome {
+  command: string;
+  /** The exit code (137 after a terminate, 101 when the sandbox cannot start the program). */
+  exitCode: number;
+  /** The end of the output (stderr joined into stdout, in the order written). */
+  tail: string;
+  /** True when the time limit terminated it. */
+  timedOut: boolean;
+  /** True when the abort signal terminated it. */
+  cancelled: boolean;
+  durationMs: number;
+}
+
+/** The default length of {@link CommandOutcome.tail}. */
+export const TAIL_CHARS = 4_000;
+
+/** Runs `command` in the sandbox and resolves when it ended; rejects when Codex refuses it. */
+export async function runSandboxed(
+  host: CommandHost,
+  options: SandboxedCommand,
+): Promise<CommandOutcome> {
+  const processId = `codex-swarm-${crypto.randomUUID()}`;
+  const keep = options.tailChars ?? TAIL_CHARS;
+  const decoder = new TextDecoder();
+  let tail = "";
+  const stop = host.onMessage((message) => {
+    const m = message as { method?: string; params?: Record<string, unknown> };
+    if (m.method !== "command/exec/outputDelta" || m.params?.processId !== processId) return;
+    const bytes = Uint8Array.from(atob(String(m.params.deltaBase64 ?? "")), (c) => c.charCodeAt(0));
+    tail = (tail + decoder.decode(bytes, { stream: true })).slice(-keep);
+  });
+  let timedOut = false;
+  let cancelled = false;
+  const terminate = () =>
+    host.request("command/exec/terminate", { processId }).catch(() => {/* it ended already */});
+  const timer = options.timeoutMs === null ? undefined : setTimeout(() => {
+    timedOut = true;
+    terminate();
+  }, Math.max(0, options.timeoutMs));
+  const onAbort = () => {
+    cancelled = true;
+    terminate();
+  };
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort);
+  const started = Date.now();
+  try {
+    const result = await host.request("command/exec", {
+      // One stream, in the order the command wrote it: the tail reads as a terminal shows it.
+      command: ["/bin/sh", "-c", `exec 2>&1\n${options.command}`],
+      processId,
+      streamStdoutStderr: true,
+      disableOutputCap: true,
+      disableTimeout: true,
+      cwd: options.cwd,
+      sandboxPolicy: options.sandbox,
+    });
+    return {
+      command: options.command,
+      exitCode: result.exitCode,
+      tail: (tail + decoder.decode()).slice(-keep),
+      timedOut: timedOut && !cancelled,
+      cancelled,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+    stop();
+  }
+}
+
+/** One line saying how a command ended, e.g. `"npm test" exited 1`. */
+export function describeOutcome(outcome: CommandOutcome): string {
+  const name = JSON.stringify(outcome.command);
+  if (outcome.cancelled) return `${name} was cancelled`;
+  if (outcome.timedOut) return `${name} reached the time limit after ${outcome.durationMs} ms`;
+  return `${name} exited ${outcome.exitCode}`;
+}
