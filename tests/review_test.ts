@@ -13,6 +13,7 @@ import type { Client } from "./support/sdk_client.ts";
 import { eventually, startHarness, textOf } from "./support/harness.ts";
 import type { SeenRequest } from "./support/fake_responses.ts";
 import { git, makeRepo } from "./support/repo.ts";
+import { call as callTool } from "./support/tool_calls.ts";
 import type { ReviewFinding } from "../lib/codex/review_output.ts";
 import type { CompactReview } from "../lib/tools/review_view.ts";
 
@@ -28,10 +29,9 @@ type Finding = ReviewFinding;
 type Review = CompactReview;
 type View = { task_id: string; phase: string; review?: Review; final_message?: string };
 
+/** A tool call through the shared helper, typed as a tool result. */
 async function call(client: Client, name: string, args: Record<string, unknown>) {
-  return await client.callTool({ name, arguments: args }, undefined, {
-    timeout: 120_000,
-  }) as Result;
+  return await callTool(client, name, args) as Result;
 }
 
 async function review(client: Client, args: Record<string, unknown>): Promise<string> {
@@ -40,6 +40,7 @@ async function review(client: Client, args: Record<string, unknown>): Promise<st
   return result.structuredContent!.task_id as string;
 }
 
+/** Waits for the tasks; their compact views (what codex_wait gives the model), in order. */
 async function waitAll(client: Client, ids: string[]): Promise<View[]> {
   const result = await call(client, "codex_wait", { task_ids: ids, timeout: 100 });
   assert.equal(result.isError, undefined, textOf(result));
