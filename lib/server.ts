@@ -24,6 +24,7 @@ import { registerCodexForkTool } from "./tools/codex_fork.ts";
 import { registerCodexSteerTool } from "./tools/codex_steer.ts";
 import { registerCodexListTool } from "./tools/codex_list.ts";
 import { registerCodexReplyTool } from "./tools/codex_reply.ts";
+import { registerCodexReviewTool } from "./tools/codex_review.ts";
 import { registerCodexStatusTool } from "./tools/codex_status.ts";
 import { registerCodexWaitTool } from "./tools/codex_wait.ts";
 import { registerCodexWorktreeTool } from "./tools/codex_worktree.ts";
@@ -74,6 +75,7 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   registerCodexTool(server, engine, parts.session, options);
   registerCodexReplyTool(server, engine, parts.session, options);
   registerCodexAsyncTool(server, engine, parts.session);
+  registerCodexReviewTool(server, engine, parts.session);
   registerCodexForkTool(server, engine, parts.session);
   registerCodexStatusTool(server, engine, parts.session, options);
   registerCodexWaitTool(server, engine, parts.session, options);

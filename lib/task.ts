@@ -9,6 +9,8 @@ import type { ExitStatus } from "./process.ts";
 import type { LiveDetail } from "./codex/turn_state.ts";
 import type { RunState, Usage } from "./run_state.ts";
 import type { WorktreeInfo } from "./worktree.ts";
+import type { ReviewRequest } from "./review_target.ts";
+import type { ReviewOutput } from "./codex/review_output.ts";
 
 /** Where a task is in its life. The first four are unfinished, the rest final. */
 export const PHASES = [
@@ -56,6 +58,8 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   setup?: string;
   /** Globs of the main checkout's ignored files to copy into the new worktree (`.env`). */
   copyIgnored?: string[];
+  /** Run Codex's review (`review/start`) of this target instead of a turn with the prompt. */
+  review?: ReviewRequest;
   /** The Codex session whose tool call started the task, when a Codex client called. */
   caller?: CallerInfo;
   /** Start the task's thread as a fork of this thread (`thread/fork`): with its history. */
@@ -138,6 +142,8 @@ export interface TaskMeta {
   turnId?: string | null;
   /** With an output schema: the final message parsed and validated. */
   structured?: { ok: true; value: unknown } | { ok: false; error: string };
+  /** A review task: the review's findings and verdict as data, once it ended (null: none found). */
+  review?: ReviewOutput | null;
   /** Questions Codex asked and how each was answered, oldest first (at most 50). */
   answered?: AnsweredQuestion[];
   /** The worktree set-up (copied ignored files, the set-up command), once it ran. */

@@ -311,7 +311,77 @@ function cases(repo: string, outside: string): Case[] {
     }, ["force"]],
     ["unknown tool", "codex_push", { prompt: "x" }, ["codex_push"]],
   ];
-  return [...perStartTool, ...reply, ...fork, ...ids];
+  const main = { cwd: repo, target: { base: "main" } };
+  const review: Case[] = [
+    ["codex_review: target missing", "codex_review", { cwd: repo }, ["target"]],
+    ["codex_review: target not an object", "codex_review", { ...main, target: "main" }, [
+      "target",
+    ]],
+    ["codex_review: target with no key", "codex_review", { ...main, target: {} }, [
+      "target",
+      "no key",
+      "exactly one of",
+    ]],
+    ["codex_review: target with two keys", "codex_review", {
+      ...main,
+      target: { base: "main", commit: "HEAD" },
+    }, ["target", "2 keys (base, commit)"]],
+    ["codex_review: target with an unknown key", "codex_review", {
+      ...main,
+      target: { branch: "main" },
+    }, ["branch"]],
+    ["codex_review: uncommitted false", "codex_review", {
+      ...main,
+      target: { uncommitted: false },
+    }, ["uncommitted"]],
+    ["codex_review: base unknown", "codex_review", { ...main, target: { base: "no-such" } }, [
+      "target.base",
+      '"no-such"',
+      "no branch or commit",
+    ]],
+    ["codex_review: base starting with -", "codex_review", {
+      ...main,
+      target: { base: "--all" },
+    }, ["target.base", "-"]],
+    ["codex_review: commit unknown", "codex_review", {
+      ...main,
+      target: { commit: "0123456789abcdef" },
+    }, ["target.commit", "0123456789abcdef", "no commit"]],
+    ["codex_review: commit empty", "codex_review", { ...main, target: { commit: "" } }, [
+      "target.commit",
+      "empty",
+    ]],
+    ["codex_review: task_id unknown", "codex_review", {
+      ...main,
+      target: { task_id: "0123456789ab" },
+    }, ["0123456789ab", "no such task"]],
+    ["codex_review: task_id not a task id", "codex_review", {
+      ...main,
+      target: { task_id: "../x" },
+    }, ["target.task_id", "task id"]],
+    ["codex_review: instructions with NUL", "codex_review", {
+      ...main,
+      target: { instructions: "a\0b" },
+    }, ["target.instructions", "NUL"]],
+    ["codex_review: not a git repository", "codex_review", {
+      cwd: `${repo}/..`,
+      target: { uncommitted: true },
+    }, ["cwd", "not inside a git checkout"]],
+    ["codex_review: cwd missing", "codex_review", { ...main, cwd: `${repo}/nope` }, [
+      "cwd",
+      "does not exist",
+    ]],
+    ["codex_review: cwd outside the allowed roots", "codex_review", { ...main, cwd: outside }, [
+      "cwd",
+      "outside",
+      "--allow-root",
+    ]],
+    ["codex_review: unknown field", "codex_review", { ...main, worktree: true }, ["worktree"]],
+    ["codex_review: timeout_s negative", "codex_review", { ...main, timeout_s: -1 }, [
+      "timeout_s",
+    ]],
+  ];
+  return [...perStartTool, ...reply, ...fork, ...ids, ...review];
 }
 
 Deno.test("bad input: every case is refused clearly and creates nothing", e2e, async (t) => {

@@ -194,6 +194,7 @@ Deno.test(
         "codex_fork",
         "codex_list",
         "codex_reply",
+        "codex_review",
         "codex_status",
         "codex_steer",
         "codex_wait",

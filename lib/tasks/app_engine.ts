@@ -63,6 +63,8 @@ import { checkTaskRequest, RequestError } from "../request_check.ts";
 import { commitTaskWork } from "../task_commit.ts";
 import { resolveTaskInputs } from "../task_inputs.ts";
 import { hasSetup, planSetup, setUpWorktree } from "../worktree_setup.ts";
+import { prepareReview } from "../review_target.ts";
+import { collectReview, startReview } from "./review_run.ts";
 import { ThreadLinks } from "../thread_links.ts";
 import { afterTaskEnd, type Backoff, backoffStep, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { FairQueue } from "./fair_queue.ts";
@@ -266,8 +268,19 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#check(request, policy);
     if (request.threadId !== undefined) this.#requireThread(request.threadId, session);
     const id = newTaskId();
-    const cwd = await this.#resolveCwd(request.cwd, session.cwd);
+    let cwd = await this.#resolveCwd(request.cwd, session.cwd);
     policy.checkPath(cwd, "cwd");
+    if (request.review) {
+      // A review runs where its target is (a task's worktree for task_id); it edits nothing.
+      const prepared = await prepareReview(
+        request.review.spec,
+        cwd,
+        (t) => this.#tasks.get(t)?.meta,
+      );
+      request = { ...request, review: prepared.review };
+      cwd = prepared.cwd;
+      policy.checkPath(cwd, "the worktree of target.task_id");
+    }
     // Images and added directories as real paths; then the set-up this task gets.
     request = { ...request, ...await resolveTaskInputs(request, cwd, policy) };
     buildThreadParams(request, session.defaults, {
@@ -840,13 +853,15 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         return await this.#finalize(record);
       }
     }
-    const turn = await server.request("turn/start", {
-      threadId,
-      input: params.input,
-      ...(meta.request.outputSchema ? { outputSchema: meta.request.outputSchema as Json } : {}),
-    }) as {
-      turn: { id: string };
-    };
+    const turn = meta.request.review
+      ? await startReview(server, threadId, meta.request.review)
+      : await server.request("turn/start", {
+        threadId,
+        input: params.input,
+        ...(meta.request.outputSchema ? { outputSchema: meta.request.outputSchema as Json } : {}),
+      }) as {
+        turn: { id: string };
+      };
     meta.turnId = turn.turn.id;
     if (meta.phase === "starting") meta.phase = "running";
     this.#save(record);
@@ -900,7 +915,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     if (record.pending) record.pending.answer("cancel", "codex-swarm");
     if (!record.server || !meta.threadId) return; // #run checks the flags after each step
     if (!meta.turnId) return;
-    stopTurn(record.server, meta.threadId, meta.turnId).catch((error: unknown) => {
+    const sub = record.run.subTurnId ?? meta.turnId; // a review's sub-turn (see turn_state.ts)
+    stopTurn(record.server, meta.threadId, meta.turnId, sub).catch((error: unknown) => {
       this.#options.log.warning(`Cannot stop the turn of task ${meta.id}: ${error}`);
     }).finally(() => {
       // Should Codex not report the end of the turn, the stop still ends the task.
@@ -1045,6 +1061,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     meta.finalMessage = run.finalMessage;
     if (phase === "completed" && meta.request.outputSchema) {
       meta.structured = readStructuredResult(meta.finalMessage, meta.request.outputSchema);
+    }
+    if (phase === "completed" && meta.request.review) {
+      meta.review = await collectReview(record.server, meta);
     }
     if (meta.worktree && meta.request.commit !== false && meta.startedAt !== null) {
       meta.worktreeOutcome = await this.#commitWorktree(meta, meta.worktree);

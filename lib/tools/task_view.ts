@@ -47,6 +47,10 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
       ? `…${run.output.slice(run.output.length - outputChars)}`
       : run.output,
     final_message: finalMessage === null ? null : cutMessage(finalMessage, messageChars, meta.id),
+    // A review task: its target, and once it ended its verdict and findings (the text is above).
+    ...(meta.request.review
+      ? { review_target: meta.request.review.spec, review: meta.review ?? null }
+      : {}),
     // The Codex session whose call started the task, when a Codex client called.
     parent_thread_id: meta.request.caller?.threadId ?? null,
     // A fork (codex_fork): the thread it was forked from, and that thread's newest task.
