@@ -132,11 +132,13 @@ export interface ChildProcess {
   args: string;
 }
 
-/**
- * The live (non-zombie) direct children of `ppid`, with their command lines, from `ps`. Empty when
- * `ps` cannot be run.
- */
-export function childProcesses(ppid: number): ChildProcess[] {
+/** A live process as `ps` lists it. */
+export interface ProcessLine extends ChildProcess {
+  ppid: number;
+}
+
+/** Every live (non-zombie) process with its command line, from `ps`. Empty when `ps` cannot run. */
+export function listProcesses(): ProcessLine[] {
   let stdout: Uint8Array;
   try {
     stdout = new Deno.Command("ps", {
@@ -149,20 +151,29 @@ export function childProcesses(ppid: number): ChildProcess[] {
   } catch {
     return [];
   }
-  const children: ChildProcess[] = [];
+  const rows: ProcessLine[] = [];
   // lstart is always five words: "Tue Dec  1 21:30:48 2026".
   const row = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+\s+\S+\s+\d+\s+\S+\s+\d+)\s(.*)$/;
   for (const line of new TextDecoder().decode(stdout).split("\n")) {
     const match = row.exec(line);
-    if (!match || Number(match[2]) !== ppid || match[4]!.startsWith("Z")) continue;
-    children.push({
+    if (!match || match[4]!.startsWith("Z")) continue;
+    rows.push({
       pid: Number(match[1]),
+      ppid: Number(match[2]),
       pgid: Number(match[3]),
       startTime: match[5]!,
       args: match[6]!,
     });
   }
-  return children;
+  return rows;
+}
+
+/**
+ * The live (non-zombie) direct children of `ppid`, with their command lines, from `ps`. Empty when
+ * `ps` cannot be run.
+ */
+export function childProcesses(ppid: number): ChildProcess[] {
+  return listProcesses().filter((p) => p.ppid === ppid).map(({ ppid: _, ...child }) => child);
 }
 
 /** Every live process below `pid` (its children, theirs, ...), from `ps`; empty without `ps`. */

@@ -5,13 +5,13 @@
  * it the sandbox denies that write; on a thread Codex makes read-only the task fails before any
  * model call.
  *
- * The server runs with `/tmp` and `$TMPDIR` taken out of the workspace-write sandbox (test
- * directories live there, so otherwise every one of them would be writable anyway).
+ * The server runs with `/tmp` and `$TMPDIR` out of the sandbox (see support/sandbox_args.ts).
  */
 
 import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
 import { startHarness, textOf } from "./support/harness.ts";
+import { TMP_OUT_OF_SANDBOX } from "./support/sandbox_args.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -110,14 +110,7 @@ function imagesOf(body: Record<string, unknown>): string[] {
 Deno.test("images reach the model; add_dirs makes a directory writable", e2e, async (t) => {
   await using h = await startHarness({
     // Every task stops within a minute: Codex without network would retry forever.
-    args: [
-      "--task-timeout",
-      "60",
-      "-c",
-      "sandbox_workspace_write.exclude_slash_tmp=true",
-      "-c",
-      "sandbox_workspace_write.exclude_tmpdir_env_var=true",
-    ],
+    args: ["--task-timeout", "60", ...TMP_OUT_OF_SANDBOX],
   });
   const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "inputs-test-" }));
   const project = `${base}/project`;

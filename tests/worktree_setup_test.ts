@@ -6,8 +6,8 @@
  * and time limit; a session's `--worktree-setup` applies to its tasks and a call's `setup`
  * replaces it (`""` turns it off); cancel during a long set-up ends its process.
  *
- * The server runs with `/tmp` and `$TMPDIR` out of the workspace-write sandbox (the test
- * directories are there), so the sandbox's limits show.
+ * The server runs with `/tmp` and `$TMPDIR` out of the sandbox (see support/sandbox_args.ts), so
+ * the sandbox's limits show.
  */
 
 import assert from "node:assert/strict";
@@ -20,6 +20,8 @@ import {
   textOf,
 } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
+import { TMP_OUT_OF_SANDBOX } from "./support/sandbox_args.ts";
+import { call, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -29,6 +31,7 @@ type View = {
   phase: string;
   failure: string | null;
   final_message: string | null;
+  thread_id: string | null;
   worktree: { commit: string | null } | null;
   setup: {
     command: string | null;
@@ -40,18 +43,7 @@ type View = {
   } | null;
 };
 
-const SANDBOX_ARGS = [
-  "--task-timeout",
-  "60",
-  "-c",
-  "sandbox_workspace_write.exclude_slash_tmp=true",
-  "-c",
-  "sandbox_workspace_write.exclude_tmpdir_env_var=true",
-];
-
-async function call(client: Client, name: string, args: Record<string, unknown>) {
-  return await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
-}
+const SANDBOX_ARGS = ["--task-timeout", "60", ...TMP_OUT_OF_SANDBOX];
 
 async function startTask(client: Client, args: Record<string, unknown>): Promise<string> {
   const result = await call(client, "codex_async", {
@@ -63,14 +55,8 @@ async function startTask(client: Client, args: Record<string, unknown>): Promise
   return (result.structuredContent as { task_id: string }).task_id;
 }
 
-async function view(client: Client, id: string): Promise<View> {
-  const result = await call(client, "codex_status", { task_ids: [id], detail: "full" });
-  return (result.structuredContent as { tasks: View[] }).tasks[0]!;
-}
-
 async function finished(client: Client, id: string): Promise<View> {
-  await call(client, "codex_wait", { task_ids: [id], timeout: 90 });
-  return await view(client, id);
+  return (await waitAll<View>(client, [id]))[0]!;
 }
 
 /** A repository whose `check.sh` needs the ignored `.env` and `build/out.txt`. */
@@ -176,8 +162,8 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
         await eventually(() => processesMatching("sleep 291.75").length > 0, 30_000),
         "the set-up never started",
       );
-      const running = await view(client, id);
-      assert.equal(running.phase, "starting");
+      const status = await call(client, "codex_status", { task_ids: [id] });
+      assert.equal((status.structuredContent as { tasks: View[] }).tasks[0]!.phase, "starting");
       const cancelled = await call(client, "codex_cancel", { task_id: id });
       assert.notEqual(cancelled.isError, true, textOf(cancelled));
       const task = await finished(client, id);
@@ -246,10 +232,8 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
       });
       const task = await finished(client, id);
       assert.equal(task.phase, "completed", task.failure ?? "");
-      const thread = (await call(client, "codex_status", { task_ids: [id], detail: "full" }))
-        .structuredContent as { tasks: Array<{ thread_id: string }> };
       const reply = await call(client, "codex-reply", {
-        threadId: thread.tasks[0]!.thread_id,
+        threadId: task.thread_id,
         prompt: "again RUN=cat build/runs.txt",
       });
       assert.equal(reply.isError, undefined, textOf(reply));

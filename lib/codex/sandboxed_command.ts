@@ -22,6 +22,7 @@
 
 import type { AppServer } from "./app_server.ts";
 import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
+import { listProcesses, sendSignal } from "../process.ts";
 
 /** What of an app-server a sandboxed command needs (a fake in unit tests). */
 export type CommandHost = Pick<AppServer, "request" | "onMessage">;
@@ -114,7 +115,8 @@ export async function runSandboxed(
   try {
     const result = await host.request("command/exec", {
       // One stream, in the order the command wrote it: the tail reads as a terminal shows it.
-      command: ["/bin/sh", "-c", `exec 2>&1\n${options.command}`],
+      // The first line marks the command's processes, so what a terminate leaves is found.
+      command: ["/bin/sh", "-c", `${markerLine(processId)}\nexec 2>&1\n${options.command}`],
       processId,
       streamStdoutStderr: true,
       disableOutputCap: true,
@@ -122,6 +124,7 @@ export async function runSandboxed(
       cwd: options.cwd,
       sandboxPolicy: withWorkspace(options.sandbox, options.cwd),
     });
+    if (timedOut || cancelled) await endLeftovers(markerLine(processId));
     return {
       command: options.command,
       exitCode: result.exitCode,
@@ -134,6 +137,31 @@ export async function runSandboxed(
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
     stop();
+  }
+}
+
+/** The shell comment that names a command's processes (in their command lines). */
+export function markerLine(processId: string): string {
+  return `# ${processId}`;
+}
+
+/**
+ * Kills what a terminated command left running. Codex 0.169's `command/exec/terminate` at times
+ * (about one run in three, measured with a `sleep` under bubblewrap) kills only the sandbox's
+ * outer process: the inner `codex-linux-sandbox`, which leads a process group of its own with
+ * the shell and its children, lives on as an orphan. Every process whose command line has the
+ * marker is killed, with the group it leads (never a group it merely belongs to, which could be
+ * the app-server's).
+ */
+export async function endLeftovers(marker: string): Promise<void> {
+  for (const wait of [0, 300]) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    const left = listProcesses().filter((p) => p.args.includes(marker));
+    if (left.length === 0) return;
+    sendSignal([
+      ...left.filter((p) => p.pgid === p.pid).map((p) => -p.pgid),
+      ...left.map((p) => p.pid),
+    ], "SIGKILL");
   }
 }
 

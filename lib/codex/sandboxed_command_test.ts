@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { Logger } from "../log.ts";
 import { AppServer } from "./app_server.ts";
 import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
-import { describeOutcome, runSandboxed, withWorkspace } from "./sandboxed_command.ts";
+import {
+  describeOutcome,
+  endLeftovers,
+  markerLine,
+  runSandboxed,
+  withWorkspace,
+} from "./sandboxed_command.ts";
+import { listProcesses, sendSignal } from "../process.ts";
 
 // The real app-server of the pinned Codex (on PATH in `deno task test`); no model call is made.
 const log = new Logger({ level: "error", file: null, stderr: () => {} });
@@ -124,4 +131,33 @@ Deno.test("runSandboxed: the time limit and an abort terminate the command", asy
     assert.equal(never.cancelled, true);
     await assert.rejects(Deno.stat(`${cwd}/never.txt`));
   });
+});
+
+Deno.test("endLeftovers: kills an orphaned group that carries the marker, and only that", async () => {
+  const marker = markerLine(`codex-swarm-test-${crypto.randomUUID()}`);
+  // As Codex can leave it: a process group of its own (setsid), a shell with a child.
+  const spawn = (script: string) =>
+    new Deno.Command("setsid", {
+      args: ["sh", "-c", script],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+  const left = spawn(`${marker}\nsleep 97.25; true`);
+  const other = spawn("sleep 96.75; true");
+  const running = (needle: string) => listProcesses().filter((p) => p.args.includes(needle));
+  try {
+    for (let i = 0; i < 100 && running("sleep 97.25").length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(running("sleep 97.25").length > 0, "the leftover never started");
+    await endLeftovers(marker);
+    assert.deepEqual(running(marker), []);
+    assert.deepEqual(running("sleep 97.25"), [], "the shell's child survived");
+    assert.ok(running("sleep 96.75").length > 0, "an unmarked process was killed");
+  } finally {
+    // Each is the leader of its own group (setsid): the group goes with it.
+    sendSignal([-left.pid, -other.pid], "SIGKILL");
+    await Promise.all([left.status, other.status]);
+  }
 });
