@@ -135,6 +135,17 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
       assert.equal(task.phase, "failed");
       assert.match(task.setup?.tail ?? "", /Read-only file system|Permission denied/i);
       await assert.rejects(Deno.stat(`${outside}/escaped.txt`));
+      // Nor where the app-server runs (command/exec makes that writable too).
+      const there = await finished(
+        client,
+        await startTask(client, {
+          prompt: "never sent",
+          cwd: repo,
+          setup: `touch ${world.supervisorDir}/escaped`,
+        }),
+      );
+      assert.equal(there.phase, "failed", there.setup?.tail);
+      await assert.rejects(Deno.stat(`${world.supervisorDir}/escaped`));
     });
 
     await t.step("the set-up counts against the task's time limit", async () => {

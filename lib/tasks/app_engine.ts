@@ -161,6 +161,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const poolOptions = {
       bin: options.config.codexBin,
       log: options.log,
+      // Not the supervisor's directory (its token): a set-up or check may write where Codex runs.
+      cwd: `${options.store.root}/.app-server`,
       onEvent: (server: AppServer, event: AppServerEvent) => this.#onEvent(server, event),
       onRequest: (server: AppServer, request: ServerRequest) => this.#onRequest(server, request),
       onExit: (server: AppServer, exit: Awaited<AppServer["exited"]>) =>

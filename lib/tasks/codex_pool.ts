@@ -31,6 +31,11 @@ export interface CodexPoolOptions {
   onRequest: (server: AppServer, request: ServerRequest) => Promise<unknown>;
   /** A server exited (crashed or was closed). */
   onExit: (server: AppServer, exit: AppServerExit) => void;
+  /**
+   * The empty directory the servers run in (made when missing). `command/exec` (set-ups, checks)
+   * lets a workspace-write command write its server's directory, so it must hold nothing.
+   */
+  cwd?: string;
 }
 
 /** The key of an environment: the same key, the same server. */
@@ -67,8 +72,9 @@ export class CodexPool implements AsyncDisposable {
   }
 
   async #start(env: Record<string, string>): Promise<AppServer> {
-    const { bin, log, onEvent, onRequest, onExit } = this.#options;
-    const server = await AppServer.start({ bin, env, log });
+    const { bin, log, onEvent, onRequest, onExit, cwd } = this.#options;
+    if (cwd !== undefined) await Deno.mkdir(cwd, { recursive: true, mode: 0o700 });
+    const server = await AppServer.start({ bin, env, log, cwd });
     server.onEvent((event) => onEvent(server, event));
     server.setRequestHandler((request) => onRequest(server, request));
     log.info(`Codex app-server started`, {
