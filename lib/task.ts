@@ -51,6 +51,38 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   outputSchema?: Record<string, unknown>;
   /** The Codex session whose tool call started the task, when a Codex client called. */
   caller?: CallerInfo;
+  /** A shell command run in the worktree once the turn completed (its outcome: `meta.check`). */
+  check?: string;
+  /** This task is one of several attempts of the same prompt (best of N). */
+  group?: GroupRef;
+}
+
+/** Which attempt of which group a task is: the group is the set of tasks with its id. */
+export interface GroupRef {
+  /** `g-` and 12 hex digits. */
+  id: string;
+  /** 0 to size - 1. */
+  index: number;
+  size: number;
+}
+
+/** How a task's `check` command ended (or that it could not run). */
+export interface CheckOutcome {
+  command: string;
+  /** Null while it runs, or when it did not run (see `skipped`). */
+  exitCode: number | null;
+  /** Exit code 0, not stopped. */
+  passed: boolean;
+  /** The end of its output (stderr joined in). */
+  tail: string;
+  timedOut: boolean;
+  cancelled: boolean;
+  durationMs: number;
+  startedAt: string;
+  /** Why it did not run, when it did not. */
+  skipped?: string;
+  /** What the check left in the worktree that was dropped afterwards (at most 20 paths). */
+  dropped?: string[];
 }
 
 /** What a Codex client says about itself in `_meta["x-codex-turn-metadata"]`. */
@@ -118,6 +150,8 @@ export interface TaskMeta {
   structured?: { ok: true; value: unknown } | { ok: false; error: string };
   /** Questions Codex asked and how each was answered, oldest first (at most 50). */
   answered?: AnsweredQuestion[];
+  /** With `request.check`: how the check ended (exitCode null while it runs). */
+  check?: CheckOutcome;
 }
 
 /** The session fields a task keeps. */

@@ -60,6 +60,7 @@ import { codexHomeOf } from "../client_env.ts";
 import { findThreadRollout } from "../codex_threads.ts";
 import { Policy } from "../policy.ts";
 import { checkTaskRequest, RequestError } from "../request_check.ts";
+import { checkCheckCommand } from "../check_command.ts";
 import { commitTaskWork } from "../task_commit.ts";
 import { ThreadLinks } from "../thread_links.ts";
 import { afterTaskEnd, type Backoff, backoffStep, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
@@ -67,6 +68,7 @@ import { FairQueue } from "./fair_queue.ts";
 import { LegacyTasks } from "./legacy.ts";
 import { PendingQuestion } from "./pending_question.ts";
 import { taskEnd } from "./task_end.ts";
+import { describeCheck, runTaskCheck } from "./attempt_check.ts";
 import { TimeBudget } from "./time_budget.ts";
 import { type AnnouncedChange, type Decision, describeQuestion } from "./questions.ts";
 
@@ -259,6 +261,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const policy = session.policy ?? new Policy();
     // Everything that can be checked is checked before anything is created.
     checkTaskRequest(request, policy);
+    if (request.check !== undefined) checkCheckCommand(request.check, session.env);
     if (request.outputSchema !== undefined) checkOutputSchema(request.outputSchema);
     if (request.threadId !== undefined) this.#requireThread(request.threadId, session);
     const id = newTaskId();
@@ -781,7 +784,31 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#emit(record, null);
     if (meta.cancelRequested || meta.timedOut) this.#stopTurn(record);
     await record.turnEnded.promise;
+    if (meta.request.check !== undefined) await this.#check(record, meta.request.check);
     await this.#finalize(record);
+  }
+
+  /** Runs the task's check once its turn completed, on its committed work (attempt_check.ts). */
+  async #check(record: TaskRecord, command: string): Promise<void> {
+    const { meta } = record;
+    if (!record.server || taskEnd(meta, record.run, record.serverGone).phase !== "completed") {
+      return;
+    }
+    meta.check = await runTaskCheck(command, {
+      commit: async () =>
+        meta.worktree && meta.request.commit !== false
+          ? meta.worktreeOutcome = await this.#commitWorktree(meta, meta.worktree)
+          : null,
+      running: (check) => {
+        meta.check = check;
+        this.#save(record);
+        this.#emit(record, describeCheck(check));
+      },
+      run: (line) => this.#runCommand(record, line),
+      dropLeftovers: () => this.#options.worktrees.dropUncommitted(meta.worktree!),
+      timedOut: () => meta.timedOut,
+    });
+    this.#emit(record, describeCheck(meta.check));
   }
 
   /**
@@ -969,8 +996,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     if (phase === "completed" && meta.request.outputSchema) {
       meta.structured = readStructuredResult(meta.finalMessage, meta.request.outputSchema);
     }
+    // A task with a check committed its work before the check ran (attempt_check.ts).
     if (meta.worktree && meta.request.commit !== false && meta.startedAt !== null) {
-      meta.worktreeOutcome = await this.#commitWorktree(meta, meta.worktree);
+      meta.worktreeOutcome ??= await this.#commitWorktree(meta, meta.worktree);
       if (meta.worktreeOutcome.error !== undefined && phase === "completed") {
         // "Completed, nothing changed" would hide work that is only in the worktree.
         phase = "failed";
