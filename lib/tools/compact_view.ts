@@ -18,8 +18,9 @@
  */
 
 import type { LastTool } from "../run_state.ts";
-import { displayCommand, excerpt, truncate } from "../run_state.ts";
-import { isFinal, type Phase, type TaskSnapshot } from "../task.ts";
+import { displayCommand, excerpt, tail as endOf, truncate } from "../run_state.ts";
+import { type CheckOutcome, isFinal, type Phase, type TaskSnapshot } from "../task.ts";
+import { describeCheck } from "../tasks/attempt_check.ts";
 import { backoffStep } from "../tasks/backoff.ts";
 
 /** How much of a final message a compact view shows by default. */
@@ -54,6 +55,35 @@ export interface CompactTask {
   approval?: unknown;
   /** Queued tasks held back after a 429 of the model API: until when (ISO). */
   backoff_until?: string;
+  /** With `check`: how it ended (or that it runs). */
+  check?: CheckView;
+}
+
+/** How a task's check ended, compact. */
+export interface CheckView {
+  command: string;
+  /** Null while it runs or when it did not run. */
+  exit_code: number | null;
+  passed: boolean;
+  /** E.g. `check "npm test" failed (exit 1)`. */
+  summary: string;
+  /** The end of its output, at most the cap given. */
+  tail?: string;
+}
+
+/** How much of a check's output tail a compact view shows by default. */
+export const CHECK_TAIL_CHARS = 600;
+
+/** The compact view of a check, its output cut to its last `tailChars` characters. */
+export function checkView(check: CheckOutcome, tailChars = CHECK_TAIL_CHARS): CheckView {
+  const tail = check.tail.length > tailChars ? `…${endOf(check.tail, tailChars)}` : check.tail;
+  return {
+    command: check.command,
+    exit_code: check.exitCode,
+    passed: check.passed,
+    summary: describeCheck(check),
+    ...(tail !== "" && tailChars > 0 ? { tail } : {}),
+  };
 }
 
 /** Seconds with one decimal. */
@@ -115,6 +145,7 @@ export function lastStep(task: TaskSnapshot): string {
   if (meta.phase === "queued") {
     return task.backoffUntil ? backoffStep(task.backoffUntil) : "Queued: waiting for a free slot";
   }
+  if (meta.check && !isFinal(meta.phase)) return excerpt(describeCheck(meta.check), STEP_CHARS);
   let text: string;
   if (run.lastTool) text = toolStep(run.lastTool);
   else if (run.reasoning) text = `Thinking: ${run.reasoning.replace(/\*\*/g, "")}`;
@@ -176,6 +207,7 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
       if (outcome.error) view.commit_error = truncate(outcome.error, FAILURE_CHARS);
     }
   }
+  if (meta.check) view.check = checkView(meta.check, Math.min(CHECK_TAIL_CHARS, messageChars));
   const approval = approvalOf(task);
   if (approval !== undefined) view.approval = approval;
   return view;
