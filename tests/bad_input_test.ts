@@ -106,7 +106,65 @@ function cases(repo: string, outside: string): Case[] {
     [`${tool}: threadId not a thread`, tool, { ...base, threadId: "not-a-thread" }, [
       "threadId",
     ]],
+    [`${tool}: check empty`, tool, { ...base, worktree: true, check: "" }, ["check", "empty"]],
+    [`${tool}: check blank`, tool, { ...base, worktree: true, check: " \n" }, ["check", "empty"]],
+    [`${tool}: check with NUL`, tool, { ...base, worktree: true, check: "npm\0test" }, [
+      "check",
+      "NUL",
+    ]],
+    [`${tool}: check program not on the PATH`, tool, {
+      ...base,
+      worktree: true,
+      check: "no-such-program-7 test",
+    }, ["check", '"no-such-program-7"', "PATH"]],
+    [`${tool}: check without worktree`, tool, { ...base, check: "true" }, [
+      "check",
+      "worktree: true",
+    ]],
+    [`${tool}: check not a string`, tool, { ...base, worktree: true, check: ["npm", "test"] }, [
+      "check",
+    ]],
   ]);
+  const attempts: Case[] = [
+    ["codex_async: attempts without worktree", "codex_async", { ...base, attempts: 4 }, [
+      "attempts",
+      "worktree: true",
+    ]],
+    ["codex_async: attempts over 8", "codex_async", { ...base, worktree: true, attempts: 9 }, [
+      "attempts",
+      "2 to 8",
+    ]],
+    ["codex_async: attempts 1", "codex_async", { ...base, worktree: true, attempts: 1 }, [
+      "attempts",
+      "2 to 8",
+    ]],
+    ["codex_async: attempts fractional", "codex_async", {
+      ...base,
+      worktree: true,
+      attempts: 2.5,
+    }, ["attempts"]],
+    ["codex_async: attempts on a reply", "codex_async", {
+      ...base,
+      worktree: true,
+      attempts: 2,
+      threadId: UUID,
+    }, ["attempts", "reply"]],
+    ["codex_async: attempts with a check that cannot start", "codex_async", {
+      ...base,
+      worktree: true,
+      attempts: 3,
+      check: "no-such-program-7",
+    }, ["check", "PATH"]],
+    ["codex: attempts", "codex", { ...base, worktree: true, attempts: 2 }, ["attempts"]],
+    ["codex_wait: unknown group", "codex_wait", { task_ids: ["g-0123456789ab"], timeout: 0 }, [
+      "g-0123456789ab",
+      "no such task",
+    ]],
+    ["codex_worktree: discard of an unknown group", "codex_worktree", {
+      task_id: "g-0123456789ab",
+      action: "discard",
+    }, ["g-0123456789ab", "no such group"]],
+  ];
   const reply: Case[] = ["codex-reply"].flatMap((tool): Case[] => [
     [`${tool}: threadId missing`, tool, { prompt: "again" }, ["threadId"]],
     [`${tool}: threadId --last`, tool, { prompt: "again", threadId: "--last" }, [
@@ -191,7 +249,7 @@ function cases(repo: string, outside: string): Case[] {
     }, ["force"]],
     ["unknown tool", "codex_push", { prompt: "x" }, ["codex_push"]],
   ];
-  return [...perStartTool, ...reply, ...ids];
+  return [...perStartTool, ...attempts, ...reply, ...ids];
 }
 
 Deno.test("bad input: every case is refused clearly and creates nothing", e2e, async (t) => {
