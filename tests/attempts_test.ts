@@ -324,3 +324,51 @@ Deno.test("a check past the time limit ends the task timed_out", e2e, async () =
     await Deno.remove(repo, { recursive: true }).catch(() => {});
   }
 });
+
+Deno.test(
+  "what a check leaves does not keep the sweep from removing the worktree",
+  e2e,
+  async () => {
+    await using world = await makeWorld();
+    const repo = await makeRepo();
+    await using server = await startServer(world, { env: { CODEX_SWARM_TASK_MAX_AGE: "1" } });
+    try {
+      const result = await call(server.client, "codex_async", {
+        prompt: "build it PATCH=built.txt",
+        cwd: repo,
+        sandbox: "workspace-write",
+        worktree: true,
+        // Build output that is not ignored, and a tracked file rewritten.
+        check: "mkdir -p dist && cp built.txt dist/out.txt && echo rewritten > shared.txt",
+        timeout_s: 90,
+      });
+      assert.equal(result.isError, undefined, textOf(result));
+      const id = (result.structuredContent as { task_id: string }).task_id;
+      const waited = await call(server.client, "codex_wait", { task_ids: [id], timeout: 90 });
+      const view = (waited.structuredContent as {
+        tasks: Array<{ phase: string; check: { exit_code: number } }>;
+      }).tasks[0]!;
+      assert.equal(view.phase, "completed", JSON.stringify(view));
+      assert.equal(view.check.exit_code, 0);
+      const files = await git(repo, "ls-tree", "-r", "--name-only", `codex-swarm/${id}`);
+      assert.deepEqual(files.split("\n").sort(), ["built.txt", "shared.txt", "sub/keep.txt"]);
+      assert.equal(await git(repo, "show", `codex-swarm/${id}:shared.txt`), "line one");
+      const swept = await eventually(async () => {
+        const list = await call(server.client, "codex_list", {});
+        return (list.structuredContent as { tasks: unknown[] }).tasks.length === 0;
+      }, 15_000);
+      assert.ok(swept, "the task with a check was not swept");
+      // Only the main checkout is left: the task's worktree was removed.
+      const worktrees = await git(repo, "worktree", "list", "--porcelain");
+      assert.deepEqual(
+        worktrees.split("\n").filter((l) => l.startsWith("worktree ")),
+        [`worktree ${repo}`],
+        "the worktree stayed",
+      );
+      // Its branch holds unmerged work: kept.
+      assert.equal(await git(repo, "branch", "--list", `codex-swarm/${id}`), `codex-swarm/${id}`);
+    } finally {
+      await Deno.remove(repo, { recursive: true }).catch(() => {});
+    }
+  },
+);
