@@ -326,14 +326,15 @@ Deno.test("a check past the time limit ends the task timed_out", e2e, async () =
 });
 
 Deno.test(
-  "what a check leaves does not keep the sweep from removing the worktree",
+  "check on a single task (codex): what it leaves is dropped, so the sweep removes the worktree",
   e2e,
   async () => {
     await using world = await makeWorld();
     const repo = await makeRepo();
     await using server = await startServer(world, { env: { CODEX_SWARM_TASK_MAX_AGE: "1" } });
     try {
-      const result = await call(server.client, "codex_async", {
+      // A single worktree task with a check, through the blocking codex tool.
+      const result = await call(server.client, "codex", {
         prompt: "build it PATCH=built.txt",
         cwd: repo,
         sandbox: "workspace-write",
@@ -343,13 +344,14 @@ Deno.test(
         timeout_s: 90,
       });
       assert.equal(result.isError, undefined, textOf(result));
-      const id = (result.structuredContent as { task_id: string }).task_id;
-      const waited = await call(server.client, "codex_wait", { task_ids: [id], timeout: 90 });
-      const view = (waited.structuredContent as {
-        tasks: Array<{ phase: string; check: { exit_code: number } }>;
-      }).tasks[0]!;
-      assert.equal(view.phase, "completed", JSON.stringify(view));
-      assert.equal(view.check.exit_code, 0);
+      const sc = result.structuredContent as {
+        taskId: string;
+        check: { exit_code: number; passed: boolean; summary: string };
+      };
+      const id = sc.taskId;
+      assert.equal(sc.check.exit_code, 0, JSON.stringify(sc));
+      assert.equal(sc.check.passed, true);
+      assert.match(textOf(result), /check "mkdir -p dist.*" passed/);
       const files = await git(repo, "ls-tree", "-r", "--name-only", `codex-swarm/${id}`);
       assert.deepEqual(files.split("\n").sort(), ["built.txt", "shared.txt", "sub/keep.txt"]);
       assert.equal(await git(repo, "show", `codex-swarm/${id}:shared.txt`), "line one");
