@@ -100,11 +100,14 @@ export async function runTaskCheck(command: string, steps: CheckSteps): Promise<
   return outcome;
 }
 
-/** One line saying how a check ended, e.g. `check "npm test" exited 1`. */
-export function describeCheck(check: CheckOutcome): string {
+/**
+ * One line saying how a check ended, e.g. `check "npm test" failed (exit 1)`; `ended` says the
+ * task is final (a check without an exit code then never finished: its supervisor stopped).
+ */
+export function describeCheck(check: CheckOutcome, ended = false): string {
   const name = `check ${JSON.stringify(check.command)}`;
   if (check.skipped !== undefined) return `${name} did not run: ${check.skipped}`;
-  if (check.exitCode === null) return `Running ${name}`;
+  if (check.exitCode === null) return ended ? `${name} did not finish` : `Running ${name}`;
   if (check.timedOut) return `${name} was stopped by the time limit`;
   if (check.cancelled) return `${name} was cancelled`;
   return `${name} ${check.passed ? "passed" : `failed (exit ${check.exitCode})`}`;

@@ -82,4 +82,7 @@ Deno.test("runTaskCheck: no check on work that could not be committed; commit: f
     steps({ run: () => Promise.reject(new Error("Codex is not running")) }),
   );
   assert.match(describeCheck(refused), /did not run: Codex could not run it/);
+  const unfinished = { ...refused, skipped: undefined };
+  assert.equal(describeCheck(unfinished), 'Running check "npm test"');
+  assert.equal(describeCheck(unfinished, true), 'check "npm test" did not finish');
 });

@@ -74,14 +74,21 @@ export interface CheckView {
 /** How much of a check's output tail a compact view shows by default. */
 export const CHECK_TAIL_CHARS = 600;
 
-/** The compact view of a check, its output cut to its last `tailChars` characters. */
-export function checkView(check: CheckOutcome, tailChars = CHECK_TAIL_CHARS): CheckView {
+/**
+ * The compact view of a check, its output cut to its last `tailChars` characters; `ended` says
+ * its task is final.
+ */
+export function checkView(
+  check: CheckOutcome,
+  tailChars = CHECK_TAIL_CHARS,
+  ended = true,
+): CheckView {
   const tail = check.tail.length > tailChars ? `…${endOf(check.tail, tailChars)}` : check.tail;
   return {
     command: check.command,
     exit_code: check.exitCode,
     passed: check.passed,
-    summary: describeCheck(check),
+    summary: describeCheck(check, ended),
     ...(tail !== "" && tailChars > 0 ? { tail } : {}),
   };
 }
@@ -207,7 +214,13 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
       if (outcome.error) view.commit_error = truncate(outcome.error, FAILURE_CHARS);
     }
   }
-  if (meta.check) view.check = checkView(meta.check, Math.min(CHECK_TAIL_CHARS, messageChars));
+  if (meta.check) {
+    view.check = checkView(
+      meta.check,
+      Math.min(CHECK_TAIL_CHARS, messageChars),
+      isFinal(meta.phase),
+    );
+  }
   const approval = approvalOf(task);
   if (approval !== undefined) view.approval = approval;
   return view;

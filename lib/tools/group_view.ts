@@ -105,7 +105,7 @@ function row(task: TaskSnapshot, rank: number, tailChars: number): AttemptRow {
     check_passed: meta.check?.passed === true,
     diff_size: diffSize(meta),
   };
-  if (meta.check) view.check = checkView(meta.check, tailChars);
+  if (meta.check) view.check = checkView(meta.check, tailChars, isFinal(meta.phase));
   if (meta.worktree) view.branch = meta.worktree.branch;
   if (!isFinal(meta.phase)) view.step = lastStep(task);
   else if (meta.failure) view.failure = truncate(meta.failure, 200);
