@@ -12,6 +12,7 @@ import type { ServerDefaults } from "./codex_args.ts";
 import type { PendingQuestionView, Phase, TaskRequest, TaskSnapshot } from "./task.ts";
 import type { Policy } from "./policy.ts";
 import type { Decision } from "./tasks/questions.ts";
+import type { ForkRequest } from "./tasks/fork.ts";
 
 /** Told of every change to a task; `step` is a short human description when the change is a step. */
 export type ChangeListener = (task: TaskSnapshot, step: string | null) => void;
@@ -57,6 +58,11 @@ export interface Session {
    * the answer, or null when the client cannot answer (no elicitation, gone, dismissed).
    */
   ask?: (question: { taskId: string } & PendingQuestionView) => Promise<Decision | null>;
+  /**
+   * False once the client's connection closed. A blocking call's task goes on when its client
+   * goes away (the connection closing aborts the call); only a cancel by the client stops it.
+   */
+  isConnected?: () => boolean;
   /** Records a blocking call (by request id) while it runs: elicitations are sent related to it. */
   enterCall?: (requestId: string | number) => () => void;
 }
@@ -95,6 +101,11 @@ export interface Engine {
   onChange(listener: ChangeListener): () => void;
   /** Removes old final tasks. */
   sweep(): Promise<string[]>;
+  /**
+   * Starts one task per prompt, each a fork of a thread (its history), all or none; returns them
+   * at once. Invalid requests throw (see lib/tasks/fork.ts).
+   */
+  fork?(request: ForkRequest, session: Session): Promise<TaskSnapshot[]>;
   /** Adds a prompt to a task's running turn; a clear error when it does not run. */
   steer(id: string, prompt: string): Promise<TaskSnapshot>;
   /** Answers the question a task waits on; `by` says who answered. */

@@ -114,6 +114,28 @@ function configSandboxes(pairs: Array<[string, string]>): Array<[string, Sandbox
 }
 
 /**
+ * Checks a prompt given as `field` (e.g. `prompts[2]` of codex_fork).
+ * @throws {RequestError} When it is not a string, is blank, is over {@link MAX_PROMPT_CHARS}, or
+ * holds a NUL byte or a lone surrogate.
+ */
+export function checkPrompt(prompt: unknown, field = "prompt"): void {
+  if (typeof prompt !== "string") {
+    throw new RequestError(field, `Cannot start a task as ${field} is missing or not a string`);
+  }
+  if (prompt.trim() === "") {
+    throw new RequestError(field, `Cannot start a task as ${field} is empty`);
+  }
+  if (prompt.length > MAX_PROMPT_CHARS) {
+    throw new RequestError(
+      field,
+      `Cannot start a task as ${field} has ${prompt.length} characters, over Codex's ` +
+        `limit of ${MAX_PROMPT_CHARS}`,
+    );
+  }
+  checkString(field, prompt, false);
+}
+
+/**
  * Checks everything a request asks for, before anything is created.
  *
  * @param request The request (as the tools build it).
@@ -127,20 +149,7 @@ function configSandboxes(pairs: Array<[string, string]>): Array<[string, Sandbox
  * `sandbox_mode` config key) above the policy's ceiling.
  */
 export function checkTaskRequest(request: TaskRequest, policy: Policy): void {
-  if (typeof request.prompt !== "string") {
-    throw new RequestError("prompt", "Cannot start a task as prompt is missing or not a string");
-  }
-  if (request.prompt.trim() === "") {
-    throw new RequestError("prompt", "Cannot start a task as prompt is empty");
-  }
-  if (request.prompt.length > MAX_PROMPT_CHARS) {
-    throw new RequestError(
-      "prompt",
-      `Cannot start a task as prompt has ${request.prompt.length} characters, over Codex's ` +
-        `limit of ${MAX_PROMPT_CHARS}`,
-    );
-  }
-  checkString("prompt", request.prompt, false);
+  checkPrompt(request.prompt);
   checkString("model", request.model, false);
   checkString("profile", request.profile, false);
   checkString("cwd", request.cwd, false);

@@ -9,6 +9,8 @@ import type { ExitStatus } from "./process.ts";
 import type { LiveDetail } from "./codex/turn_state.ts";
 import type { RunState, Usage } from "./run_state.ts";
 import type { WorktreeInfo } from "./worktree.ts";
+import type { ReviewRequest } from "./review_target.ts";
+import type { ReviewOutput } from "./codex/review_output.ts";
 
 /** Where a task is in its life. The first four are unfinished, the rest final. */
 export const PHASES = [
@@ -49,12 +51,16 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   timeoutS?: number;
   /** A JSON Schema the final message must follow (structured output). */
   outputSchema?: Record<string, unknown>;
+  /** Run Codex's review (`review/start`) of this target instead of a turn with the prompt. */
+  review?: ReviewRequest;
   /** The Codex session whose tool call started the task, when a Codex client called. */
   caller?: CallerInfo;
   /** A shell command run in the worktree once the turn completed (its outcome: `meta.check`). */
   check?: string;
   /** This task is one of several attempts of the same prompt (best of N). */
   group?: GroupRef;
+  /** Start the task's thread as a fork of this thread (`thread/fork`): with its history. */
+  forkOf?: ForkOf;
 }
 
 /** Which attempt of which group a task is: the group is the set of tasks with its id. */
@@ -83,6 +89,19 @@ export interface CheckOutcome {
   skipped?: string;
   /** What the check left in the worktree that was dropped afterwards (at most 20 paths). */
   dropped?: string[];
+}
+
+/** The thread a task was forked from (codex_fork), as recorded when the fork was made. */
+export interface ForkOf {
+  /** The parent thread: the fork's thread starts with its history. */
+  threadId: string;
+  /** The newest codex-swarm task on the parent thread, or null when none is known. */
+  taskId: string | null;
+  /**
+   * The parent's worktree, if it had one: with `worktree: true` the fork's branch starts at its
+   * branch head (the parent's committed work).
+   */
+  worktree: WorktreeInfo | null;
 }
 
 /** What a Codex client says about itself in `_meta["x-codex-turn-metadata"]`. */
@@ -148,6 +167,8 @@ export interface TaskMeta {
   turnId?: string | null;
   /** With an output schema: the final message parsed and validated. */
   structured?: { ok: true; value: unknown } | { ok: false; error: string };
+  /** A review task: the review's findings and verdict as data, once it ended (null: none found). */
+  review?: ReviewOutput | null;
   /** Questions Codex asked and how each was answered, oldest first (at most 50). */
   answered?: AnsweredQuestion[];
   /** With `request.check`: how the check ended (exitCode null while it runs). */

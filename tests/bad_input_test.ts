@@ -190,6 +190,58 @@ function cases(repo: string, outside: string): Case[] {
       sandbox: "danger-full-access",
     }, ["sandbox", "workspace-write"]],
   ]);
+  const forkArgs: Args = { thread_id: UUID, prompts: ["one", "two"] };
+  const fork: Case[] = [
+    ["codex_fork: thread_id missing", "codex_fork", { prompts: ["one"] }, ["thread_id"]],
+    ["codex_fork: thread_id not a thread", "codex_fork", {
+      ...forkArgs,
+      thread_id: "not-a-thread",
+    }, ["thread_id", "not a Codex thread id"]],
+    ["codex_fork: thread_id unknown", "codex_fork", forkArgs, [
+      "thread_id",
+      UUID,
+      "no such thread",
+    ]],
+    ["codex_fork: prompts missing", "codex_fork", { thread_id: UUID }, ["prompts"]],
+    ["codex_fork: prompts not a list", "codex_fork", { ...forkArgs, prompts: "one" }, [
+      "prompts",
+    ]],
+    ["codex_fork: prompts empty", "codex_fork", { ...forkArgs, prompts: [] }, ["prompts"]],
+    ["codex_fork: nine prompts", "codex_fork", {
+      ...forkArgs,
+      prompts: Array.from({ length: 9 }, (_, i) => `p${i}`),
+    }, ["prompts", "8"]],
+    ["codex_fork: an empty prompt", "codex_fork", { ...forkArgs, prompts: ["one", ""] }, [
+      "prompts",
+    ]],
+    ["codex_fork: a blank prompt", "codex_fork", { ...forkArgs, prompts: ["one", " \n"] }, [
+      "prompts[1]",
+      "empty",
+    ]],
+    ["codex_fork: a prompt with a NUL byte", "codex_fork", {
+      ...forkArgs,
+      prompts: ["a\0b"],
+    }, ["prompts[0]", "NUL"]],
+    ["codex_fork: a prompt over Codex's limit", "codex_fork", {
+      ...forkArgs,
+      prompts: ["one", "two", OVER],
+    }, ["prompts[2]", "1048576"]],
+    ["codex_fork: sandbox above the ceiling", "codex_fork", {
+      ...forkArgs,
+      sandbox: "danger-full-access",
+    }, ["sandbox", "workspace-write"]],
+    ["codex_fork: config notify", "codex_fork", {
+      ...forkArgs,
+      config: { notify: ["sh", "-c", "id"] },
+    }, ["notify", "--allow-config"]],
+    ["codex_fork: worktree not a boolean", "codex_fork", { ...forkArgs, worktree: "yes" }, [
+      "worktree",
+    ]],
+    ["codex_fork: unknown field (no cwd: forks run where the thread ran)", "codex_fork", {
+      ...forkArgs,
+      cwd: repo,
+    }, ["cwd"]],
+  ];
   const ids: Case[] = [
     ["codex_status: id with ../", "codex_status", { task_ids: ["../x"] }, ["task_ids", "task id"]],
     ["codex_status: absolute id", "codex_status", { task_ids: ["/etc/passwd"] }, ["task_ids"]],
@@ -249,7 +301,77 @@ function cases(repo: string, outside: string): Case[] {
     }, ["force"]],
     ["unknown tool", "codex_push", { prompt: "x" }, ["codex_push"]],
   ];
-  return [...perStartTool, ...attempts, ...reply, ...ids];
+  const main = { cwd: repo, target: { base: "main" } };
+  const review: Case[] = [
+    ["codex_review: target missing", "codex_review", { cwd: repo }, ["target"]],
+    ["codex_review: target not an object", "codex_review", { ...main, target: "main" }, [
+      "target",
+    ]],
+    ["codex_review: target with no key", "codex_review", { ...main, target: {} }, [
+      "target",
+      "no key",
+      "exactly one of",
+    ]],
+    ["codex_review: target with two keys", "codex_review", {
+      ...main,
+      target: { base: "main", commit: "HEAD" },
+    }, ["target", "2 keys (base, commit)"]],
+    ["codex_review: target with an unknown key", "codex_review", {
+      ...main,
+      target: { branch: "main" },
+    }, ["branch"]],
+    ["codex_review: uncommitted false", "codex_review", {
+      ...main,
+      target: { uncommitted: false },
+    }, ["uncommitted"]],
+    ["codex_review: base unknown", "codex_review", { ...main, target: { base: "no-such" } }, [
+      "target.base",
+      '"no-such"',
+      "no branch or commit",
+    ]],
+    ["codex_review: base starting with -", "codex_review", {
+      ...main,
+      target: { base: "--all" },
+    }, ["target.base", "-"]],
+    ["codex_review: commit unknown", "codex_review", {
+      ...main,
+      target: { commit: "0123456789abcdef" },
+    }, ["target.commit", "0123456789abcdef", "no commit"]],
+    ["codex_review: commit empty", "codex_review", { ...main, target: { commit: "" } }, [
+      "target.commit",
+      "empty",
+    ]],
+    ["codex_review: task_id unknown", "codex_review", {
+      ...main,
+      target: { task_id: "0123456789ab" },
+    }, ["0123456789ab", "no such task"]],
+    ["codex_review: task_id not a task id", "codex_review", {
+      ...main,
+      target: { task_id: "../x" },
+    }, ["target.task_id", "task id"]],
+    ["codex_review: instructions with NUL", "codex_review", {
+      ...main,
+      target: { instructions: "a\0b" },
+    }, ["target.instructions", "NUL"]],
+    ["codex_review: not a git repository", "codex_review", {
+      cwd: `${repo}/..`,
+      target: { uncommitted: true },
+    }, ["cwd", "not inside a git checkout"]],
+    ["codex_review: cwd missing", "codex_review", { ...main, cwd: `${repo}/nope` }, [
+      "cwd",
+      "does not exist",
+    ]],
+    ["codex_review: cwd outside the allowed roots", "codex_review", { ...main, cwd: outside }, [
+      "cwd",
+      "outside",
+      "--allow-root",
+    ]],
+    ["codex_review: unknown field", "codex_review", { ...main, worktree: true }, ["worktree"]],
+    ["codex_review: timeout_s negative", "codex_review", { ...main, timeout_s: -1 }, [
+      "timeout_s",
+    ]],
+  ];
+  return [...perStartTool, ...attempts, ...reply, ...fork, ...ids, ...review];
 }
 
 Deno.test("bad input: every case is refused clearly and creates nothing", e2e, async (t) => {
@@ -314,3 +436,68 @@ Deno.test("bad input: every case is refused clearly and creates nothing", e2e, a
     await Deno.remove(outside, { recursive: true }).catch(() => {});
   }
 });
+
+Deno.test(
+  "bad input: codex_fork of a running thread, or into worktrees outside git, creates nothing",
+  e2e,
+  async (t) => {
+    await using world = await makeWorld();
+    const plain = await Deno.realPath(await Deno.makeTempDir({ prefix: "bad-input-plain-" }));
+    await using server = await startServer(world);
+    const { client } = server;
+    const call = (name: string, args: Args) =>
+      client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 });
+    const taskIds = async () => {
+      const list = await call("codex_list", {});
+      return (list.structuredContent as { tasks: Array<{ task_id: string }> }).tasks
+        .map((task) => task.task_id).sort();
+    };
+    try {
+      const parent = await call("codex", { prompt: "parent outside git", cwd: plain });
+      assert.equal(parent.isError, undefined, textOf(parent));
+      const threadId = (parent.structuredContent as { threadId: string }).threadId;
+      const before = await taskIds();
+      assert.equal(before.length, 1);
+
+      await t.step("worktree: true when the thread has no worktree and no repository", async () => {
+        const result = await call("codex_fork", {
+          thread_id: threadId,
+          prompts: ["fork one", "fork two"],
+          worktree: true,
+        });
+        assert.equal(result.isError, true, textOf(result));
+        assert.match(textOf(result), /worktree: true/);
+        assert.ok(textOf(result).includes(plain), textOf(result));
+        assert.match(textOf(result), /not in a git repository/);
+        assert.deepEqual(await taskIds(), before);
+      });
+
+      await t.step("a fork of a thread whose task still runs names that task", async () => {
+        // It waits for an approval nobody gives, until cancelled.
+        const running = await call("codex_async", {
+          prompt: "RUN=echo still going",
+          threadId,
+          "approval-policy": "untrusted",
+        });
+        const runningId = (running.structuredContent as { task_id: string }).task_id;
+        try {
+          const result = await call("codex_fork", { thread_id: threadId, prompts: ["fork"] });
+          assert.equal(result.isError, true, textOf(result));
+          assert.ok(textOf(result).includes(`task ${runningId}`), textOf(result));
+          assert.match(textOf(result), /thread_id|thread "/);
+          assert.match(textOf(result), /in progress/);
+          assert.deepEqual(await taskIds(), [...before, runningId].sort());
+        } finally {
+          await call("codex_cancel", { task_id: runningId });
+        }
+      });
+
+      await t.step("no fork prompt reached the model", () => {
+        const prompts = world.fake.requests.map((r) => r.prompt);
+        assert.ok(!prompts.some((p) => p.startsWith("fork")), JSON.stringify(prompts));
+      });
+    } finally {
+      await Deno.remove(plain, { recursive: true }).catch(() => {});
+    }
+  },
+);

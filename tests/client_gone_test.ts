@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
-import { initializeLine, makeWorld } from "./support/harness.ts";
+import { eventually, initializeLine, makeWorld, startServer, textOf } from "./support/harness.ts";
+import type { Client } from "./support/sdk_client.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -94,5 +95,74 @@ Deno.test(
         }
       }
     }
+  },
+);
+
+type Listed = { task_id: string; phase: string };
+
+/** The one task of a world, as a second client lists it once it has started. */
+async function onlyTask(client: Client): Promise<Listed> {
+  let found: Listed | undefined;
+  const started = await eventually(async () => {
+    const result = await client.callTool({ name: "codex_list", arguments: {} });
+    found = (result.structuredContent as { tasks: Listed[] }).tasks[0];
+    return found !== undefined && found.phase !== "queued";
+  }, 30_000);
+  assert.ok(started, "the task should have started");
+  return found!;
+}
+
+async function waitFor(client: Client, id: string): Promise<Listed & { final_message?: string }> {
+  const result = await client.callTool(
+    { name: "codex_wait", arguments: { task_ids: [id], timeout: 60 } },
+    undefined,
+    { timeout: 120_000 },
+  );
+  assert.equal(result.isError, undefined, textOf(result));
+  return (result.structuredContent as { tasks: Array<Listed & { final_message?: string }> })
+    .tasks[0]!;
+}
+
+Deno.test(
+  "a blocking codex call's task goes on when its client goes away; a cancel sent just before " +
+    "the client exits stops it",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    await using world = await makeWorld();
+    // The client goes away mid-call: the task completes, and another client reads its result.
+    const first = await startServer(world);
+    const call = first.client.callTool(
+      { name: "codex", arguments: { prompt: "outlive me SLEEP=3000" } },
+      undefined,
+      { timeout: 120_000 },
+    ).catch((error) => error);
+    await using watcher = await startServer(world);
+    const running = await onlyTask(watcher.client);
+    await first.stop();
+    assert.ok((await call) instanceof Error, "the call of a closed client ends with an error");
+    const done = await waitFor(watcher.client, running.task_id);
+    assert.equal(done.phase, "completed");
+    assert.equal(done.final_message, "MOCK-DONE outlive me SLEEP=3000");
+
+    // The client cancels its call and exits at once: the cancel is not lost.
+    const second = await startServer(world);
+    const controller = new AbortController();
+    const cancelled = second.client.callTool(
+      { name: "codex", arguments: { prompt: "cancel me HOLD=60000" } },
+      undefined,
+      { timeout: 120_000, signal: controller.signal },
+    ).catch((error) => error);
+    let target: Listed | undefined;
+    const runs = await eventually(async () => {
+      const result = await watcher.client.callTool({ name: "codex_list", arguments: {} });
+      target = (result.structuredContent as { tasks: Listed[] }).tasks
+        .find((t) => t.task_id !== running.task_id && t.phase === "running");
+      return target !== undefined;
+    }, 30_000);
+    assert.ok(runs, "the second task should be running");
+    controller.abort("the user pressed Esc");
+    await cancelled;
+    await second.stop();
+    assert.equal((await waitFor(watcher.client, target!.task_id)).phase, "cancelled");
   },
 );

@@ -207,19 +207,23 @@ Deno.test("tool surface: one reply tool, truthful annotations", e2e, async (t) =
       "codex_async",
       "codex_cancel",
       "codex_diff",
+      "codex_fork",
       "codex_list",
+      "codex_review",
       "codex_status",
       "codex_steer",
       "codex_wait",
       "codex_worktree",
     ]);
-    for (const name of ["codex_status", "codex_wait", "codex_list", "codex_diff"]) {
+    // A review reads the code and edits nothing (Codex runs its reviewer read-only).
+    for (const name of ["codex_status", "codex_wait", "codex_list", "codex_diff", "codex_review"]) {
       assert.equal(hints[name]!.readOnlyHint, true, name);
     }
     const destructive = [
       "codex",
       "codex-reply",
       "codex_async",
+      "codex_fork",
       "codex_cancel",
       "codex_worktree",
       "codex_approve",
@@ -233,6 +237,8 @@ Deno.test("tool surface: one reply tool, truthful annotations", e2e, async (t) =
     assert.equal(hints.codex_steer!.destructiveHint, false);
     assert.equal(hints.codex_cancel!.idempotentHint, true);
     assert.equal(hints.codex_async!.idempotentHint, false);
+    assert.equal(hints.codex_review!.destructiveHint, false);
+    assert.equal(hints.codex_review!.openWorldHint, true);
   });
 
   await t.step("read-only calls are answered concurrently", async () => {

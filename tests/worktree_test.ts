@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
 import { makeWorld, startServer, textOf } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
+import { call, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -26,21 +27,10 @@ type View = {
   } | null;
 };
 
-async function call(client: Client, name: string, args: Record<string, unknown>) {
-  return await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
-}
-
 async function startTask(client: Client, args: Record<string, unknown>): Promise<string> {
   const result = await call(client, "codex_async", { sandbox: "workspace-write", ...args });
   assert.equal(result.isError, undefined, textOf(result));
   return (result.structuredContent as { task_id: string }).task_id;
-}
-
-/** Waits for the tasks, then returns their full views. */
-async function waitAll(client: Client, ids: string[]): Promise<View[]> {
-  await call(client, "codex_wait", { task_ids: ids, timeout: 90 });
-  const result = await call(client, "codex_status", { task_ids: ids, detail: "full" });
-  return (result.structuredContent as { tasks: View[] }).tasks;
 }
 
 Deno.test(
@@ -69,7 +59,7 @@ Deno.test(
         worktree: true,
       }),
     ];
-    const tasks = await waitAll(client, ids);
+    const tasks = await waitAll<View>(client, ids);
 
     await t.step(
       "each branch holds exactly its task's changes; the main checkout is untouched",
@@ -167,7 +157,7 @@ Deno.test(
       cwd: repo,
       worktree: true,
     });
-    const [quick] = await waitAll(first.client, [done]);
+    const [quick] = await waitAll<View>(first.client, [done]);
 
     await t.step(
       "a cancelled task keeps its worktree and branch, with its edit committed",
@@ -188,7 +178,7 @@ Deno.test(
           await new Promise((r) => setTimeout(r, 100));
         }
         await call(first.client, "codex_cancel", { task_id: id });
-        const [after] = await waitAll(first.client, [id]);
+        const [after] = await waitAll<View>(first.client, [id]);
         assert.equal(after!.phase, "cancelled");
         assert.ok(after!.worktree!.path.startsWith(path));
         assert.ok((await Deno.stat(after!.worktree!.path)).isDirectory);
@@ -204,7 +194,7 @@ Deno.test(
         worktree: true,
         commit: false,
       });
-      const [view] = await waitAll(first.client, [id]);
+      const [view] = await waitAll<View>(first.client, [id]);
       assert.equal(view!.phase, "completed", view!.failure ?? "");
       assert.equal(view!.worktree!.commit, null);
       assert.equal(await Deno.readTextFile(`${view!.worktree!.path}/loose.txt`), "loose\n");

@@ -38,6 +38,8 @@ export const TURN_STATUSES = ["inProgress", "completed", "failed", "interrupted"
 /** A turn as notifications carry it (`Turn`; `items` is often empty there). */
 export const TurnSchema = z.looseObject({
   id: z.string(),
+  /** The turn this one runs for (a review's sub-turn names the review's turn), or null. */
+  rootTurnId: z.string().nullish(),
   status: z.enum(TURN_STATUSES),
   error: TurnErrorSchema.nullish(),
   items: z.array(z.unknown()).optional(),

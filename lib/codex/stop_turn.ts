@@ -101,7 +101,8 @@ function turnEnded(server: AppServer, turnId: string, ms: number) {
 }
 
 /**
- * Ends turn `turnId` of `threadId` and kills every command of the thread: `turn/interrupt` (a turn
+ * Ends turn `turnId` of `threadId` and kills every command of the thread: `turn/interrupt` of
+ * `interruptTurnId` (default `turnId`; a review's sub-turn, which ends the review's turn; a turn
  * that has already ended is fine), then `thread/backgroundTerminals/clean`, then waits until the
  * commands' processes are gone, sending SIGKILL to their process groups if Codex did not stop
  * them. Resolves only once they are gone; rejects when they cannot be stopped, or with the
@@ -110,13 +111,18 @@ function turnEnded(server: AppServer, turnId: string, ms: number) {
  * Background terminals belong to the thread, not the turn: terminals left running by earlier
  * turns of the thread are stopped too (a task is one thread, and stopping a task stops all of it).
  */
-export async function stopTurn(server: AppServer, threadId: string, turnId: string): Promise<void> {
+export async function stopTurn(
+  server: AppServer,
+  threadId: string,
+  turnId: string,
+  interruptTurnId: string = turnId,
+): Promise<void> {
   const before = await terminalsOf(server, threadId);
   const commands = new Set(before.map((t) => t.command));
   const procs = processesOf(server, [...commands]);
   const wait = turnEnded(server, turnId, INTERRUPT_WAIT_MS);
   try {
-    await server.request("turn/interrupt", { threadId, turnId });
+    await server.request("turn/interrupt", { threadId, turnId: interruptTurnId });
     await wait.ended;
   } catch (error) {
     wait.stop();

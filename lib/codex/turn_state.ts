@@ -87,6 +87,11 @@ export interface LiveDetail {
 export interface TurnState extends RunState {
   /** The turn's id, from `turn/started`. */
   turnId: string | null;
+  /**
+   * The sub-turn a review's turn runs (its own id, `rootTurnId` the review's turn), or null.
+   * Interrupting the review's turn does not stop it in Codex 0.169; interrupting this does.
+   */
+  subTurnId?: string | null;
   turnStatus: TurnStatus;
   /**
    * This turn's own token usage: the thread's total now less the total before the turn (what
@@ -261,7 +266,13 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
       return {
         ...state,
         threadId: state.threadId ?? event.params.threadId,
-        turnId: event.params.turn.id,
+        // A review's turn runs a sub-turn (its own id, rootTurnId the review's): the root is
+        // the turn that completes.
+        turnId: event.params.turn.rootTurnId ?? event.params.turn.id,
+        subTurnId:
+          event.params.turn.rootTurnId && event.params.turn.rootTurnId !== event.params.turn.id
+            ? event.params.turn.id
+            : null,
         turnStatus: "inProgress",
         turn: "running",
         failure: null,

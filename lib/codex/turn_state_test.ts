@@ -279,3 +279,14 @@ Deno.test("describeTurnError names the kind and HTTP status Codex's message leav
   assert.equal(describeTurnError({ message: "boom", codexErrorInfo: "other" }), "boom");
   assert.equal(describeTurnError({ message: "boom" }), "boom");
 });
+
+Deno.test("turn_state: a recorded review: its sub-turn ends with the review's root turn", () => {
+  const { state } = reduce(recorded("review"));
+  assert.equal(state.turnStatus, "completed");
+  assert.equal(state.turnId, "01a23426-558c-7100-8e4d-3747c1494120");
+  assert.equal(state.subTurnId, "01a23426-55fa-7e10-8e10-b76a576307ac");
+  assert.match(
+    state.finalMessage ?? "",
+    /^MOCK-REVIEW of 2 file\(s\): 2 finding\(s\)\.\n\nFull review/,
+  );
+});

@@ -137,6 +137,8 @@ export function openSession(parts: SessionParts): OpenSession {
   const calls = new InFlightCalls();
   session.ask = elicitationAsker(server.server, calls);
   session.enterCall = (requestId) => calls.enter(requestId);
+  let connected = true;
+  session.isConnected = () => connected;
   parts.engine.attachSession?.(session);
   const askRoots = async () => {
     try {
@@ -161,6 +163,8 @@ export function openSession(parts: SessionParts): OpenSession {
     session,
     server,
     end() {
+      // Before the SDK aborts the calls in flight: their tasks see the client went away.
+      connected = false;
       server.detach();
       parts.engine.detachSession?.(session.id);
     },

@@ -62,9 +62,12 @@ import { Policy } from "../policy.ts";
 import { checkTaskRequest, RequestError } from "../request_check.ts";
 import { checkCheckCommand } from "../check_command.ts";
 import { commitTaskWork } from "../task_commit.ts";
+import { prepareReview } from "../review_target.ts";
+import { collectReview, startReview } from "./review_run.ts";
 import { ThreadLinks } from "../thread_links.ts";
 import { afterTaskEnd, type Backoff, backoffStep, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { FairQueue } from "./fair_queue.ts";
+import { type ForkRequest, forkThread, forkWorktree, startForks } from "./fork.ts";
 import { LegacyTasks } from "./legacy.ts";
 import { PendingQuestion } from "./pending_question.ts";
 import { taskEnd } from "./task_end.ts";
@@ -101,7 +104,7 @@ interface TaskRecord {
   saving: Promise<void>;
   /** Why the server went away under this task, if it did. */
   serverGone: string | null;
-  /** The thread's sandbox as Codex answered `thread/start` or `thread/resume`. */
+  /** The thread's sandbox as Codex answered `thread/start`, `thread/resume` or `thread/fork`. */
   sandbox: SandboxPolicy | null;
   /** Aborted when the task is stopped (cancel or time limit): ends its set-up or check command. */
   stopping: AbortController;
@@ -150,6 +153,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   #backoff: Backoff = NO_BACKOFF;
   #backoffTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** While above 0, queued tasks wait (forks are made all or none before any starts). */
+  #held = 0;
 
   constructor(options: AppServerEngineOptions) {
     this.#options = options;
@@ -260,28 +265,41 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   async start(request: TaskRequest, session: Session): Promise<TaskSnapshot> {
     const policy = session.policy ?? new Policy();
     // Everything that can be checked is checked before anything is created.
-    checkTaskRequest(request, policy);
+    this.#check(request, policy);
     if (request.check !== undefined) checkCheckCommand(request.check, session.env);
-    if (request.outputSchema !== undefined) checkOutputSchema(request.outputSchema);
     if (request.threadId !== undefined) this.#requireThread(request.threadId, session);
     const id = newTaskId();
-    const cwd = await this.#resolveCwd(request.cwd, session.cwd);
+    let cwd = await this.#resolveCwd(request.cwd, session.cwd);
     policy.checkPath(cwd, "cwd");
+    if (request.review) {
+      // A review runs where its target is (a task's worktree for task_id); it edits nothing.
+      const prepared = await prepareReview(
+        request.review.spec,
+        cwd,
+        (t) => this.#tasks.get(t)?.meta,
+      );
+      request = { ...request, review: prepared.review };
+      cwd = prepared.cwd;
+      policy.checkPath(cwd, "the worktree of target.task_id");
+    }
     buildThreadParams(request, session.defaults, {
       cwd,
       codexHome: codexHomeOf(session.env) ?? "",
     });
     let worktree: WorktreeInfo | null = null;
     let runCwd = cwd;
-    const inherited = request.threadId !== undefined && request.worktree !== false
-      ? this.#worktreeOfThread(request.threadId)
+    // A reply continues in its thread's worktree; so does a fork that asks for no worktree.
+    const parentThread = request.threadId ??
+      (request.worktree === undefined ? request.forkOf?.threadId : undefined);
+    const inherited = parentThread !== undefined && request.worktree !== false
+      ? this.#worktreeOfThread(parentThread)
       : null;
     if (inherited) {
       const there = await Deno.stat(inherited.cwd).then((i) => i.isDirectory, () => false);
       if (!there) {
         throw new RequestError(
           "threadId",
-          `Cannot continue thread "${request.threadId}" as its worktree ${inherited.path} ` +
+          `Cannot continue thread "${parentThread}" as its worktree ${inherited.path} ` +
             `(branch ${inherited.branch}) no longer exists; pass worktree: false to continue it ` +
             "in cwd instead",
         );
@@ -289,25 +307,64 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       worktree = inherited;
       runCwd = inherited.cwd;
     } else if (request.worktree) {
-      const repo = await this.#options.worktrees.resolveRepo(cwd);
-      policy.checkPath(repo.root, "the worktree's repository");
-      worktree = await this.#options.worktrees.create(id, cwd, request.base);
+      // A fork's worktree branches from its parent's (see fork.ts).
+      const from = request.forkOf?.worktree ?? null;
+      const root = from?.repoRoot ?? (await this.#options.worktrees.resolveRepo(cwd)).root;
+      policy.checkPath(root, "the worktree's repository");
+      worktree = from
+        ? await forkWorktree(this.#options.worktrees, id, from)
+        : await this.#options.worktrees.create(id, cwd, request.base);
       runCwd = worktree.cwd;
     }
     try {
       return await this.#create(id, request, session, cwd, runCwd, worktree);
     } catch (error) {
-      // Undo what was made for the task: its directory, and a worktree and branch made for it.
-      this.#tasks.delete(id);
-      this.#queue.remove(id);
-      await this.#options.store.remove(id);
-      if (worktree && !inherited) {
-        await this.#options.worktrees.discard(worktree).catch((e) =>
-          this.#options.log.warning(`Cannot remove the worktree of task ${id}: ${e}`)
-        );
-      }
+      await this.#unmake(id, inherited ? null : worktree);
       throw error;
     }
+  }
+
+  /** Checks what can be checked of a request without the disk (throws RequestError). */
+  #check(request: TaskRequest, policy: Policy): void {
+    checkTaskRequest(request, policy);
+    if (request.outputSchema !== undefined) checkOutputSchema(request.outputSchema);
+  }
+
+  /** Undoes what was made for a task that never started: its directory, its own worktree. */
+  async #unmake(id: string, ownWorktree: WorktreeInfo | null): Promise<void> {
+    this.#tasks.delete(id);
+    this.#queue.remove(id);
+    await this.#options.store.remove(id);
+    if (ownWorktree) {
+      await this.#options.worktrees.discard(ownWorktree).catch((e) =>
+        this.#options.log.warning(`Cannot remove the worktree of task ${id}: ${e}`)
+      );
+    }
+  }
+
+  /** Starts one task per prompt, each a fork of a thread; see fork.ts. */
+  async fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]> {
+    const home = codexHomeOf(session.env);
+    const forks = await startForks(request, {
+      check: (request) => this.#check(request, session.policy ?? new Policy()),
+      tasksOn: (threadId) =>
+        [...this.#tasks.values()].map((r) => r.meta).filter((m) => m.threadId === threadId),
+      worktreeOf: (threadId) => this.#worktreeOfThread(threadId),
+      knowsThread: (threadId) => home === null || findThreadRollout(home, threadId) !== null,
+      resolveCwd: (cwd) => this.#resolveCwd(cwd, session.cwd),
+      worktrees: this.#options.worktrees,
+      start: (request) => this.start(request, session),
+      unmake: (id, ownWorktree) => this.#unmake(id, ownWorktree),
+      hold: () => {
+        this.#held++;
+        return () => {
+          this.#held--;
+          this.#pump();
+        };
+      },
+    });
+    // As they are now that they were let start.
+    return forks.map((task) => this.get(task.meta.id) ?? task);
   }
 
   async #create(
@@ -674,7 +731,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   }
 
   #pump(): void {
-    while (!this.#closed && this.#active.size < this.#options.config.maxParallel) {
+    while (
+      !this.#closed && this.#held === 0 && this.#active.size < this.#options.config.maxParallel
+    ) {
       if (!startAllowedAt(this.#backoff, Date.now())) return this.#pumpAfterBackoff();
       const id = this.#queue.shift();
       if (id === undefined) return;
@@ -754,7 +813,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       }
       threadId = meta.threadId;
     } else {
-      const started = await server.request("thread/start", params.thread);
+      const forkOf = meta.request.forkOf;
+      const started = forkOf
+        ? await forkThread(server, forkOf.threadId, params.thread)
+        : await server.request("thread/start", params.thread);
       record.sandbox = started.sandbox;
       threadId = started.thread.id;
       meta.threadId = threadId;
@@ -766,13 +828,15 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       );
     }
     if (meta.cancelRequested || meta.timedOut) return await this.#finalize(record);
-    const turn = await server.request("turn/start", {
-      threadId,
-      input: params.input,
-      ...(meta.request.outputSchema ? { outputSchema: meta.request.outputSchema as Json } : {}),
-    }) as {
-      turn: { id: string };
-    };
+    const turn = meta.request.review
+      ? await startReview(server, threadId, meta.request.review)
+      : await server.request("turn/start", {
+        threadId,
+        input: params.input,
+        ...(meta.request.outputSchema ? { outputSchema: meta.request.outputSchema as Json } : {}),
+      }) as {
+        turn: { id: string };
+      };
     meta.turnId = turn.turn.id;
     if (meta.phase === "starting") meta.phase = "running";
     this.#save(record);
@@ -784,12 +848,12 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#emit(record, null);
     if (meta.cancelRequested || meta.timedOut) this.#stopTurn(record);
     await record.turnEnded.promise;
-    if (meta.request.check !== undefined) await this.#check(record, meta.request.check);
+    if (meta.request.check !== undefined) await this.#runCheck(record, meta.request.check);
     await this.#finalize(record);
   }
 
   /** Runs the task's check once its turn completed, on its committed work (attempt_check.ts). */
-  async #check(record: TaskRecord, command: string): Promise<void> {
+  async #runCheck(record: TaskRecord, command: string): Promise<void> {
     const { meta } = record;
     if (!record.server || taskEnd(meta, record.run, record.serverGone).phase !== "completed") {
       return;
@@ -850,7 +914,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     if (record.pending) record.pending.answer("cancel", "codex-swarm");
     if (!record.server || !meta.threadId) return; // #run checks the flags after each step
     if (!meta.turnId) return;
-    stopTurn(record.server, meta.threadId, meta.turnId).catch((error: unknown) => {
+    const sub = record.run.subTurnId ?? meta.turnId; // a review's sub-turn (see turn_state.ts)
+    stopTurn(record.server, meta.threadId, meta.turnId, sub).catch((error: unknown) => {
       this.#options.log.warning(`Cannot stop the turn of task ${meta.id}: ${error}`);
     }).finally(() => {
       // Should Codex not report the end of the turn, the stop still ends the task.
@@ -995,6 +1060,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     meta.finalMessage = run.finalMessage;
     if (phase === "completed" && meta.request.outputSchema) {
       meta.structured = readStructuredResult(meta.finalMessage, meta.request.outputSchema);
+    }
+    if (phase === "completed" && meta.request.review) {
+      meta.review = await collectReview(record.server, meta);
     }
     // A task with a check committed its work before the check ran (attempt_check.ts).
     if (meta.worktree && meta.request.commit !== false && meta.startedAt !== null) {

@@ -15,6 +15,7 @@
  * @module
  */
 
+import type { ForkRequest } from "../tasks/fork.ts";
 import type { SandboxMode } from "../codex_args.ts";
 import type { CallerInfo, TaskRequest } from "../task.ts";
 
@@ -47,10 +48,13 @@ export function callerOf(meta: unknown): CallerInfo | null {
  * The request as the caller may have it: with the caller recorded and its sandbox as the default.
  * Throws when the request asks for a more permissive sandbox than the caller's.
  */
-export function withCaller(request: TaskRequest, meta: unknown): TaskRequest {
+export function withCaller<R extends TaskRequest | ForkRequest>(
+  request: R,
+  meta: unknown,
+): R {
   const caller = callerOf(meta);
   if (caller === null) return request;
-  const result: TaskRequest = { ...request, caller };
+  const result: R = { ...request, caller };
   const ceiling = caller.sandbox;
   if (ceiling === null) return result;
   if (request.sandbox === undefined) return { ...result, sandbox: ceiling };

@@ -22,6 +22,7 @@ import { displayCommand, excerpt, tail as endOf, truncate } from "../run_state.t
 import { type CheckOutcome, isFinal, type Phase, type TaskSnapshot } from "../task.ts";
 import { describeCheck } from "../tasks/attempt_check.ts";
 import { backoffStep } from "../tasks/backoff.ts";
+import { type CompactReview, compactReview, reviewLine } from "./review_view.ts";
 
 /** How much of a final message a compact view shows by default. */
 export const MESSAGE_CHARS = 2000;
@@ -51,6 +52,8 @@ export interface CompactTask {
   /** With output_schema: the final message parsed (or why it does not match). */
   result?: unknown;
   result_error?: string;
+  /** A finished review: its verdict and findings as data (in place of the rendered message). */
+  review?: CompactReview;
   /** A pending approval, when the engine reports one. */
   approval?: unknown;
   /** Queued tasks held back after a 429 of the model API: until when (ISO). */
@@ -195,7 +198,9 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
   if (threadId) view.thread_id = threadId;
   if (isFinal(meta.phase)) {
     const message = meta.finalMessage ?? run.finalMessage;
-    if (message !== null) view.final_message = cutMessage(message, messageChars, meta.id);
+    // A review's findings say what its rendered text says; the text is in the full view.
+    if (meta.review) view.review = compactReview(meta.review, messageChars, meta.cwd);
+    else if (message !== null) view.final_message = cutMessage(message, messageChars, meta.id);
     if (meta.failure) view.failure = truncate(meta.failure, FAILURE_CHARS);
     if (run.usage) view.usage = { input: run.usage.inputTokens, output: run.usage.outputTokens };
     const structured = meta.structured;
@@ -278,7 +283,8 @@ export function nextHint(views: CompactTask[], omitted: string[] = []): string |
 /** One line per task, for people (the text content). */
 export function compactText(views: CompactTask[], maxChars: number): string {
   const lines = views.map((v) => {
-    const what = v.step ?? v.failure ?? v.final_message?.split("\n", 1)[0] ?? "";
+    const what = v.step ?? v.failure ?? (v.review ? reviewLine(v.review) : null) ??
+      v.final_message?.split("\n", 1)[0] ?? "";
     const branch = v.branch ? ` [${v.branch}${v.diff_stat ? `: ${v.diff_stat}` : ""}]` : "";
     return `${v.task_id} ${v.phase} ${v.elapsed_s}s${branch}: ${excerpt(what, 120)}`;
   });

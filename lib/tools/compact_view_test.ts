@@ -123,3 +123,51 @@ Deno.test("the full view records the caller's thread as parent", () => {
   assert.equal(view.parent_thread_id, "outer");
   assert.equal(view.caller_sandbox, "read-only");
 });
+
+Deno.test("a finished review: verdict and findings as data, within the result budget", () => {
+  const finding = (i: number) => ({
+    title: `[P${i % 4}] Finding number ${i}`,
+    body: "Why it matters. ".repeat(40),
+    file: `/repo/src/file${i}.ts`,
+    lines: { start: i, end: i + 2 },
+    priority: i % 4,
+    confidence: 0.8,
+  });
+  const review = {
+    verdict: { overall_correctness: "patch is incorrect", explanation: "Bugs.", confidence: 0.7 },
+    findings: Array.from({ length: 40 }, (_, i) => finding(i)),
+    source: "rollout" as const,
+  };
+  const task = snapshot("r1", "completed", {
+    cwd: "/repo",
+    finalMessage: "rendered review ".repeat(500),
+    review,
+  });
+  const view = compactTask(task);
+  assert.equal(view.final_message, undefined);
+  assert.deepEqual(view.review!.verdict, review.verdict);
+  assert.equal(view.review!.findings.length, 20);
+  assert.equal(view.review!.findings_omitted, 20);
+  assert.deepEqual(view.review!.findings[1], {
+    title: "[P1] Finding number 1",
+    body: `${"Why it matters. ".repeat(16).slice(0, 249)}…`,
+    file: "src/file1.ts",
+    lines: { start: 1, end: 3 },
+    priority: 1,
+    confidence: 0.8,
+  });
+  // Three such reviews fit one default result (15,000 characters of structured content).
+  const tasks = ["r1", "r2", "r3"].map((id) => ({ ...task, meta: { ...task.meta, id } }));
+  const { views, omitted } = fitViews(tasks, 15_000, compactTask);
+  assert.deepEqual(omitted, []);
+  assert.ok(JSON.stringify(views).length <= 15_000);
+  assert.ok(views.every((v) => v.review!.findings.length >= 5));
+  // The full view has the rendered text and every finding.
+  const full = taskView({
+    ...task,
+    meta: { ...task.meta, request: { prompt: "p", review: { spec: { base: "main" } } } },
+  });
+  assert.equal(full.review?.findings.length, 40);
+  assert.deepEqual(full.review_target, { base: "main" });
+  assert.match(full.final_message ?? "", /^rendered review/);
+});

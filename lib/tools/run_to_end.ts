@@ -103,8 +103,8 @@ export function runResult(task: TaskSnapshot, options: ToolOptions = toolOptions
 
 /**
  * Starts the task, reports progress (each step, and the last step again every
- * `options.heartbeatMs` while nothing happens), cancels it if the request is cancelled, returns
- * the result.
+ * `options.heartbeatMs` while nothing happens), cancels it if the client cancels the request (not
+ * when the client goes away), returns the result.
  */
 export async function runToEnd(
   engine: Engine,
@@ -132,7 +132,11 @@ export async function runToEnd(
     const now = engine.get(id);
     return now ? `${lastStep(now)} (${Math.round(now.elapsedMs / 1000)} s)` : `Task ${id}`;
   });
-  const onAbort = () => engine.cancel(id).catch(() => {});
+  // A cancel by the client stops the task; its connection closing (which aborts the call too)
+  // does not: the task goes on and its result stays for codex_status, codex_wait, codex_list.
+  const onAbort = () => {
+    if (own.isConnected?.() !== false) engine.cancel(id).catch(() => {});
+  };
   extra.signal.addEventListener("abort", onAbort, { once: true });
   try {
     if (extra.signal.aborted) onAbort();

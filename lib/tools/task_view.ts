@@ -47,8 +47,15 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
       ? `…${run.output.slice(run.output.length - outputChars)}`
       : run.output,
     final_message: finalMessage === null ? null : cutMessage(finalMessage, messageChars, meta.id),
+    // A review task: its target, and once it ended its verdict and findings (the text is above).
+    ...(meta.request.review
+      ? { review_target: meta.request.review.spec, review: meta.review ?? null }
+      : {}),
     // The Codex session whose call started the task, when a Codex client called.
     parent_thread_id: meta.request.caller?.threadId ?? null,
+    // A fork (codex_fork): the thread it was forked from, and that thread's newest task.
+    forked_from: meta.request.forkOf?.threadId ?? null,
+    forked_from_task: meta.request.forkOf?.taskId ?? null,
     caller_sandbox: meta.request.caller?.sandbox ?? null,
     sandbox: meta.request.sandbox ?? null,
     ...(approval === undefined ? {} : { approval }),
@@ -97,6 +104,7 @@ export function taskText(task: TaskSnapshot): string {
     (v.thread_id ? ` (thread ${v.thread_id})` : ""),
   ];
   lines.push(`  prompt: ${v.prompt.split("\n", 1)[0]}`);
+  if (v.forked_from) lines.push(`  forked from thread ${v.forked_from}`);
   const t = v.tool_calls;
   if (t.total > 0) {
     lines.push(

@@ -40,7 +40,16 @@
  *   directives are looked for only outside them, so an inner prompt inside them cannot collide.
  * - a request with a `json_schema` text format (an `outputSchema`) is answered with the JSON of
  *   `JSON=<json>` (the rest of the line) verbatim, or `{}`.
- * Every other answer message starts `MOCK-DONE` and repeats the prompt.
+ * - Codex's review mode (its developer message holds Codex's review guidelines) is answered as a
+ *   reviewer would: first it runs the command that shows the changes (`RUN=` in the prompt, else the
+ *   one the review prompt implies: `git diff <merge base>`, `git show <sha>`, `git diff HEAD`),
+ *   then it answers the JSON Codex's review mode expects, with one finding per added line of that
+ *   diff that holds `REVIEW: P<0-3> <title>`: title `[P<n>] <title>`, priority n, confidence 0.8,
+ *   the file's absolute path (under the request's `<cwd>`) and the line in the new file. No such
+ *   line: no findings, `patch is correct`. See {@link reviewAnswer}.
+ * Every other answer message starts `MOCK-DONE` and repeats the prompt. Every request is kept in
+ * `requests`, with its conversation (the user's prompts and the assistant's messages it carries),
+ * so a test sees what history a thread (a fork) sent.
  *
  * @example
  * ```ts
@@ -54,7 +63,19 @@
 export interface SeenRequest {
   model: string;
   prompt: string;
+  /**
+   * The conversation the request carries, oldest first: the user's prompts (without Codex's own
+   * context blocks) and the assistant's messages. A forked thread's first request holds its
+   * parent's conversation, then the fork's prompt.
+   */
+  conversation: ConversationMessage[];
   body: Record<string, unknown>;
+}
+
+/** One message of {@link SeenRequest.conversation}. */
+export interface ConversationMessage {
+  role: "user" | "assistant";
+  text: string;
 }
 
 /** A running fake Responses API. */
@@ -113,6 +134,106 @@ function readInput(input: InputItem[]): {
       ? outputOf(last)
       : undefined;
   return { prompt, userMessages, toolOutput, outputs };
+}
+
+/** Whether a request is Codex's review mode: a developer message holds its review guidelines. */
+function isReviewMode(input: InputItem[]): boolean {
+  return input.some((item) =>
+    item.role === "developer" && textOf(item.content).includes("# Review guidelines:")
+  );
+}
+
+/** The working directory Codex states in its environment context, or "". */
+function contextCwd(input: InputItem[]): string {
+  for (const item of input) {
+    const cwd = /<cwd>([^<]*)<\/cwd>/.exec(textOf(item.content));
+    if (cwd) return cwd[1]!;
+  }
+  return "";
+}
+
+/** The command that shows the changes a review prompt of Codex 0.169 asks about, or null. */
+function reviewCommand(prompt: string): string | null {
+  const base = /`git diff ([0-9a-f]{7,40})`/.exec(prompt);
+  if (base) return `git diff ${base[1]}`;
+  const commit = /introduced by commit ([0-9A-Za-z_./~^-]+)/.exec(prompt);
+  if (commit) return `git show --format= ${commit[1]!.replace(/[.:]$/, "")}`;
+  if (/\b(uncommitted|staged|unstaged)\b/i.test(prompt)) return "git diff HEAD";
+  return null;
+}
+
+/** One finding of {@link reviewAnswer}, in the format of Codex's review mode. */
+export interface FakeFinding {
+  title: string;
+  body: string;
+  confidence_score: number;
+  priority: number;
+  code_location: { absolute_file_path: string; line_range: { start: number; end: number } };
+}
+
+/**
+ * The review JSON for a unified diff: a finding per added line that holds `REVIEW: P<n> <title>`,
+ * at that line of the new file (`cwd` joined with the diff's path).
+ */
+export function reviewAnswer(diff: string, cwd: string): {
+  findings: FakeFinding[];
+  overall_correctness: string;
+  overall_explanation: string;
+  overall_confidence_score: number;
+} {
+  const findings: FakeFinding[] = [];
+  let file: string | null = null;
+  let line = 0;
+  let files = 0;
+  for (const text of diff.split("\n")) {
+    if (text.startsWith("+++ ")) {
+      file = text.slice(4).replace(/^b\//, "");
+      line = 0;
+      files++;
+      continue;
+    }
+    const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(text);
+    if (hunk) {
+      line = Number(hunk[1]);
+      continue;
+    }
+    if (file === null || line === 0) continue;
+    if (text.startsWith("+")) {
+      const marker = /REVIEW: P([0-3]) (.+?)\s*$/.exec(text);
+      if (marker) {
+        const title = `[P${marker[1]}] ${marker[2]}`;
+        findings.push({
+          title,
+          body: `MOCK-REVIEW ${marker[2]} in \`${file}\` line ${line}.`,
+          confidence_score: 0.8,
+          priority: Number(marker[1]),
+          code_location: {
+            absolute_file_path: `${cwd.replace(/\/$/, "")}/${file}`,
+            line_range: { start: line, end: line },
+          },
+        });
+      }
+      line++;
+    } else if (text.startsWith(" ")) {
+      line++;
+    }
+  }
+  return {
+    findings,
+    overall_correctness: findings.length > 0 ? "patch is incorrect" : "patch is correct",
+    overall_explanation: `MOCK-REVIEW of ${files} file(s): ${findings.length} finding(s).`,
+    overall_confidence_score: 0.7,
+  };
+}
+
+/** The user prompts and assistant messages of a request's `input`, oldest first. */
+function conversationOf(input: InputItem[]): ConversationMessage[] {
+  return input.flatMap((item): ConversationMessage[] => {
+    if (item.type !== undefined && item.type !== "message") return [];
+    const text = textOf(item.content);
+    if (item.role === "assistant") return [{ role: "assistant", text }];
+    return item.role === "user" && !text.startsWith("<") ? [{ role: "user", text }] : [];
+  });
 }
 
 /** The `MCP=` lines of a prompt, as `[tool, arguments JSON]`. */
@@ -216,10 +337,15 @@ export function startFakeResponses(): FakeResponses {
         return new Response("not found", { status: 404 });
       }
       const body = await req.json() as Record<string, unknown>;
-      const { prompt: fullPrompt, userMessages, toolOutput, outputs } = readInput(
-        (body.input ?? []) as InputItem[],
-      );
-      requests.push({ model: String(body.model), prompt: fullPrompt, body });
+      const input = (body.input ?? []) as InputItem[];
+      const { prompt: fullPrompt, userMessages, toolOutput, outputs } = readInput(input);
+      const review = isReviewMode(input);
+      requests.push({
+        model: String(body.model),
+        prompt: fullPrompt,
+        conversation: conversationOf(input),
+        body,
+      });
       const calls = mcpCalls(fullPrompt);
       // The other directives are read outside the MCP= lines (those carry the inner prompts).
       const prompt = fullPrompt.replace(/MCP=.*$/gm, "");
@@ -260,7 +386,8 @@ export function startFakeResponses(): FakeResponses {
       }
       const id = `resp_${++counter}`;
       const events: Array<[string, unknown]> = [["response.created", { response: { id } }]];
-      const run = /RUN=(.*)$/m.exec(prompt);
+      const runWord = /RUN=(.*)$/m.exec(prompt)?.[1];
+      const run = runWord ?? (review ? reviewCommand(prompt) : null);
       const escalate = /ESCALATE=(.*)$/m.exec(prompt);
       const yieldMs = /YIELD=(\d+)/.exec(prompt);
       const ask = /ASK=(.*)$/m.exec(prompt);
@@ -324,13 +451,15 @@ export function startFakeResponses(): FakeResponses {
       } else if (toolOutput === undefined && run) {
         events.push(["response.output_item.done", {
           item: execCall(counter, {
-            cmd: run[1],
+            cmd: run,
             ...(yieldMs ? { yield_time_ms: Number(yieldMs[1]) } : {}),
           }),
         }]);
       } else {
         const said = holdFrom === -1 ? fullPrompt : userMessages.slice(holdFrom).join(" | ");
-        const text = format?.type === "json_schema"
+        const text = review
+          ? JSON.stringify(reviewAnswer(toolOutput ?? "", contextCwd(input)))
+          : format?.type === "json_schema"
           ? (json?.[1]?.trim() || "{}")
           : `MOCK-DONE ${said}` +
             (toolOutput === undefined ? "" : ` OUTPUT: ${toolOutput.replace(/\s+/g, " ").trim()}`);

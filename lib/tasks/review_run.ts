@@ -1,0 +1,44 @@
+/**
+ * A review task on the app-server: `review/start` in place of `turn/start` on the task's new
+ * thread, and its findings read once it ended (from the thread's rollout, see review_output.ts).
+ *
+ * @example
+ * ```ts
+ * const turn = await startReview(server, threadId, meta.request.review);
+ * // ... the turn ends ...
+ * meta.review = await collectReview(server, meta);
+ * ```
+ * @module
+ */
+
+import type { AppServer } from "../codex/app_server.ts";
+import { readReview, type ReviewOutput } from "../codex/review_output.ts";
+import { findThreadRollout } from "../codex_threads.ts";
+import type { ReviewRequest } from "../review_target.ts";
+import type { TaskMeta } from "../task.ts";
+
+/** Starts Codex's review of `review.target` inline on `threadId`; returns its turn. */
+export async function startReview(
+  server: AppServer,
+  threadId: string,
+  review: ReviewRequest,
+): Promise<{ turn: { id: string } }> {
+  if (!review.target) {
+    throw new Error("Cannot start a review whose target was not checked when the task was made");
+  }
+  return await server.request("review/start", { threadId, target: review.target });
+}
+
+/**
+ * The findings and verdict of a review task that ended: Codex's structured output from the
+ * thread's rollout under the app-server's CODEX_HOME, else its rendered text (the task's final
+ * message) parsed, else null.
+ */
+export async function collectReview(
+  server: AppServer | null,
+  meta: TaskMeta,
+): Promise<ReviewOutput | null> {
+  const home = server?.info.codexHome ?? "";
+  const rollout = home && meta.threadId ? findThreadRollout(home, meta.threadId) : null;
+  return await readReview({ rollout, turnId: meta.turnId ?? null, text: meta.finalMessage });
+}

@@ -1,0 +1,24 @@
+/**
+ * Tool calls for end-to-end tests: one call with a long time limit, and waiting for tasks to end.
+ *
+ * @example
+ * ```ts
+ * const started = await call(client, "codex_async", { prompt: "hi" });
+ * const [view] = await waitAll<{ phase: string }>(client, [id]);
+ * ```
+ * @module
+ */
+
+import type { Client } from "./sdk_client.ts";
+
+/** Calls tool `name` with `args` (at most 120 s). */
+export async function call(client: Client, name: string, args: Record<string, unknown>) {
+  return await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
+}
+
+/** Waits (at most 90 s) for the tasks, then returns their full views. */
+export async function waitAll<View>(client: Client, ids: string[]): Promise<View[]> {
+  await call(client, "codex_wait", { task_ids: ids, timeout: 90 });
+  const result = await call(client, "codex_status", { task_ids: ids, detail: "full" });
+  return (result.structuredContent as { tasks: View[] }).tasks;
+}
