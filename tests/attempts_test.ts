@@ -15,6 +15,7 @@ import {
   textOf,
 } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
+import { call } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -42,10 +43,6 @@ interface Group {
 /** The live `sleep` processes of a check `sleep <seconds>` (not the shells around them). */
 function sleeps(check: string): number {
   return processesMatching(check).filter((p) => p.cmdline === check).length;
-}
-
-async function call(client: Client, name: string, args: Record<string, unknown>) {
-  return await client.callTool({ name, arguments: args }, undefined, { timeout: 150_000 });
 }
 
 async function startGroup(client: Client, args: Record<string, unknown>) {
