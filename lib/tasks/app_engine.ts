@@ -274,8 +274,13 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         request.review.spec,
         cwd,
         (t) => this.#tasks.get(t)?.meta,
+        request.review.branch,
       );
       request = { ...request, review: prepared.review };
+      if (prepared.review.branch !== undefined) {
+        // The branch gets a checkout of its own for the review, removed when the review ends.
+        request = { ...request, worktree: true, base: prepared.review.branch, commit: false };
+      }
       cwd = prepared.cwd;
       policy.checkPath(cwd, "the worktree of target.task_id");
     }
@@ -1036,6 +1041,13 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     }
     if (phase === "completed" && meta.request.review) {
       meta.review = await collectReview(record.server, meta);
+    }
+    if (meta.request.review?.branch !== undefined && meta.worktree) {
+      // The checkout made for the review goes: a review edits nothing.
+      await this.#options.worktrees.discard(meta.worktree).then(
+        () => (meta.worktree = null),
+        (error) => this.#options.log.warning(`Cannot remove the review checkout: ${error}`),
+      );
     }
     if (meta.worktree && meta.request.commit !== false && meta.startedAt !== null) {
       meta.worktreeOutcome = await this.#commitWorktree(meta, meta.worktree);
