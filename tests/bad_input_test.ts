@@ -320,6 +320,20 @@ function cases(repo: string, outside: string): Case[] {
       ...main,
       target: { branch: "main" },
     }, ["branch"]],
+    ["codex_review: branch unknown", "codex_review", { ...main, branch: "no-such" }, [
+      "branch",
+      '"no-such"',
+      "names no branch or commit",
+    ]],
+    ["codex_review: branch with target.uncommitted", "codex_review", {
+      cwd: repo,
+      branch: "main",
+      target: { uncommitted: true },
+    }, ["branch", "target.uncommitted", "no uncommitted changes"]],
+    ["codex_review: branch starting with -", "codex_review", { ...main, branch: "--all" }, [
+      "branch",
+      "starts with",
+    ]],
     ["codex_review: uncommitted false", "codex_review", {
       ...main,
       target: { uncommitted: false },

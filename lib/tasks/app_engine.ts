@@ -277,8 +277,13 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         request.review.spec,
         cwd,
         (t) => this.#tasks.get(t)?.meta,
+        request.review.branch,
       );
       request = { ...request, review: prepared.review };
+      if (prepared.review.branch !== undefined) {
+        // The branch gets a checkout of its own for the review, removed when the review ends.
+        request = { ...request, worktree: true, base: prepared.review.branch, commit: false };
+      }
       cwd = prepared.cwd;
       policy.checkPath(cwd, "the worktree of target.task_id");
     }
@@ -1063,6 +1068,13 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     }
     if (phase === "completed" && meta.request.review) {
       meta.review = await collectReview(record.server, meta);
+    }
+    if (meta.request.review?.branch !== undefined && meta.worktree) {
+      // The checkout made for the review goes: a review edits nothing.
+      await this.#options.worktrees.discard(meta.worktree).then(
+        () => (meta.worktree = null),
+        (error) => this.#options.log.warning(`Cannot remove the review checkout: ${error}`),
+      );
     }
     // A task with a check committed its work before the check ran (attempt_check.ts).
     if (meta.worktree && meta.request.commit !== false && meta.startedAt !== null) {
