@@ -140,9 +140,25 @@ Deno.test("run a fix as four attempts and merge the one whose tests pass", e2e, 
         detail: "full",
       });
       assert.equal(full.isError, undefined, textOf(full));
-      const path = (full.structuredContent as { tasks: Array<{ worktree: { path: string } }> })
-        .tasks[0]!.worktree.path;
-      assert.equal(await git(path, "status", "--porcelain"), "", "the check's leftovers stayed");
+      const view = (full.structuredContent as {
+        tasks: Array<{
+          worktree: { path: string };
+          group: { id: string; index: number; size: number };
+          check: { exit_code: number; dropped?: string[] };
+        }>;
+      }).tasks[0]!;
+      assert.equal(
+        await git(view.worktree.path, "status", "--porcelain"),
+        "",
+        "the check's leftovers stayed",
+      );
+      assert.deepEqual(view.check.dropped, ["check-output.txt"]);
+      assert.equal(view.group.id, started.group_id);
+      assert.equal(view.group.size, 4);
+      assert.equal(started.task_ids[view.group.index], best.task_id);
+      const list = await call(server.client, "codex_list", {});
+      const rows = (list.structuredContent as { tasks: Array<{ group_id?: string }> }).tasks;
+      assert.deepEqual(rows.map((r) => r.group_id), Array(4).fill(started.group_id));
     });
 
     await t.step("the group survives a supervisor restart", async () => {

@@ -60,6 +60,8 @@ export interface CompactTask {
   backoff_until?: string;
   /** With `check`: how it ended (or that it runs). */
   check?: CheckView;
+  /** Best of N: the group this task is an attempt of (codex_status of it ranks them). */
+  group_id?: string;
 }
 
 /** How a task's check ended, compact. */
@@ -219,6 +221,7 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
       if (outcome.error) view.commit_error = truncate(outcome.error, FAILURE_CHARS);
     }
   }
+  if (meta.request.group) view.group_id = meta.request.group.id;
   if (meta.check) {
     view.check = checkView(
       meta.check,
