@@ -316,7 +316,7 @@ Deno.test("a check past the time limit ends the task timed_out", e2e, async () =
       sandbox: "workspace-write",
       worktree: true,
       check: sleeper,
-      timeout_s: 12,
+      timeout_s: 20,
     });
     assert.equal(result.isError, undefined, textOf(result));
     const id = (result.structuredContent as { task_id: string }).task_id;
