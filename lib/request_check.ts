@@ -141,7 +141,8 @@ export function checkPrompt(prompt: unknown, field = "prompt"): void {
  * @param request The request (as the tools build it).
  * @param policy The operator's (or the session's) policy.
  * @throws {RequestError} For an empty prompt, one over {@link MAX_PROMPT_CHARS}, a NUL byte or a
- * lone surrogate in any string field, an empty `model`/`profile`/`cwd`/`base`, a `base` starting
+ * lone surrogate in any string field, an empty `model`/`profile`/`cwd`/`base`/`check`, a `check`
+ * without `worktree: true`, a `base` starting
  * with `-`, a thread id that is not a UUID, or a `config` that cannot be written as TOML (a `null`
  * leaf, a lone surrogate, a non-finite number, a key that is not bare).
  * @throws {PolicyError} For a config key the policy does not allow, or a sandbox (the field or a
@@ -156,6 +157,19 @@ export function checkTaskRequest(request: TaskRequest, policy: Policy): void {
   checkString("base-instructions", request.baseInstructions, true);
   checkString("developer-instructions", request.developerInstructions, true);
   checkString("compact-prompt", request.compactPrompt, true);
+  if (request.check !== undefined) {
+    checkString("check", request.check, false);
+    if (request.check.trim() === "") {
+      throw new RequestError("check", "Cannot run check as it is empty");
+    }
+    if (request.worktree !== true) {
+      throw new RequestError(
+        "check",
+        "Cannot run check without worktree: true: the check runs on the task's committed work " +
+          "in its own worktree, where what it leaves behind is dropped",
+      );
+    }
+  }
   if (request.base !== undefined && request.base.startsWith("-")) {
     throw new RequestError("base", `Cannot use base "${request.base}" as it starts with "-"`);
   }

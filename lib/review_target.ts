@@ -39,6 +39,11 @@ export type ReviewTargetSpec =
 export interface ReviewRequest {
   /** The target as the caller gave it. */
   spec: ReviewTargetSpec;
+  /**
+   * Review this branch rather than cwd's checkout: it is checked out in a worktree of its own for
+   * the review (removed when the review ends).
+   */
+  branch?: string;
   /** The target sent to `review/start`: set by {@link prepareReview} when the task is created. */
   target?: ReviewTarget;
 }
@@ -165,15 +170,66 @@ async function requireCommit(cwd: string, key: string, ref: string): Promise<str
  * @param target The caller's target (checked here).
  * @param cwd The task's resolved working directory.
  * @param taskOf Looks up a known task.
+ * @param branch A branch to review in a checkout of its own (see {@link ReviewRequest.branch}).
  * @throws {RequestError} For a bad target, a `cwd` outside a git checkout (every target but
- * `instructions`), an unknown base or commit, an unknown task or one without a worktree.
+ * `instructions`), an unknown base or commit, an unknown task or one without a worktree, an
+ * unknown branch or one given with `uncommitted` or `task_id`.
  */
 export async function prepareReview(
   target: unknown,
   cwd: string,
   taskOf: (id: string) => TaskMeta | undefined,
-): Promise<{ review: Required<ReviewRequest>; cwd: string }> {
+  branch?: string,
+): Promise<{ review: ReviewRequest & { target: ReviewTarget }; cwd: string }> {
   const spec = checkReviewTarget(target);
+  if (branch === undefined) return await prepareTarget(spec, cwd, taskOf);
+  await checkBranch(branch, spec, cwd);
+  const prepared = await prepareTarget(spec, cwd, taskOf);
+  return { ...prepared, review: { ...prepared.review, branch } };
+}
+
+/** Refuses a branch to check out that git does not know, or one a target cannot go with. */
+async function checkBranch(branch: string, spec: ReviewTargetSpec, cwd: string): Promise<void> {
+  const problem = typeof branch !== "string" || branch.trim() === ""
+    ? "is empty or not a string"
+    : branch.startsWith("-")
+    ? `"${branch}" starts with "-"`
+    : stringProblem(branch);
+  if (problem !== null) throw new RequestError("branch", `Cannot review as branch ${problem}`);
+  if ("uncommitted" in spec || "task_id" in spec) {
+    const key = "uncommitted" in spec ? "uncommitted" : "task_id";
+    throw new RequestError(
+      "branch",
+      `Cannot review branch "${branch}" with target.${key}: a fresh checkout of a branch has no ` +
+        `${key === "uncommitted" ? "uncommitted changes" : "task"}; use target {base} or {commit}`,
+    );
+  }
+  if ((await gitOut(cwd, ["rev-parse", "--is-inside-work-tree"])) !== "true") {
+    throw new RequestError(
+      "cwd",
+      `Cannot review branch "${branch}" as cwd "${cwd}" is not inside a git checkout`,
+    );
+  }
+  const sha = await gitOut(cwd, [
+    "rev-parse",
+    "--verify",
+    "--quiet",
+    "--end-of-options",
+    `${branch}^{commit}`,
+  ]);
+  if (sha === null) {
+    throw new RequestError(
+      "branch",
+      `Cannot review branch "${branch}" as it names no branch or commit in the repository of ${cwd}`,
+    );
+  }
+}
+
+async function prepareTarget(
+  spec: ReviewTargetSpec,
+  cwd: string,
+  taskOf: (id: string) => TaskMeta | undefined,
+): Promise<{ review: ReviewRequest & { target: ReviewTarget }; cwd: string }> {
   if ("instructions" in spec) {
     return { review: { spec, target: { type: "custom", instructions: spec.instructions } }, cwd };
   }

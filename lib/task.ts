@@ -62,8 +62,40 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   review?: ReviewRequest;
   /** The Codex session whose tool call started the task, when a Codex client called. */
   caller?: CallerInfo;
+  /** A shell command run in the worktree once the turn completed (its outcome: `meta.check`). */
+  check?: string;
+  /** This task is one of several attempts of the same prompt (best of N). */
+  group?: GroupRef;
   /** Start the task's thread as a fork of this thread (`thread/fork`): with its history. */
   forkOf?: ForkOf;
+}
+
+/** Which attempt of which group a task is: the group is the set of tasks with its id. */
+export interface GroupRef {
+  /** `g-` and 12 hex digits. */
+  id: string;
+  /** 0 to size - 1. */
+  index: number;
+  size: number;
+}
+
+/** How a task's `check` command ended (or that it could not run). */
+export interface CheckOutcome {
+  command: string;
+  /** Null while it runs, or when it did not run (see `skipped`). */
+  exitCode: number | null;
+  /** Exit code 0, not stopped. */
+  passed: boolean;
+  /** The end of its output (stderr joined in). */
+  tail: string;
+  timedOut: boolean;
+  cancelled: boolean;
+  durationMs: number;
+  startedAt: string;
+  /** Why it did not run, when it did not. */
+  skipped?: string;
+  /** What the check left in the worktree that was dropped afterwards (at most 20 paths). */
+  dropped?: string[];
 }
 
 /** The thread a task was forked from (codex_fork), as recorded when the fork was made. */
@@ -148,6 +180,8 @@ export interface TaskMeta {
   answered?: AnsweredQuestion[];
   /** The worktree set-up (copied ignored files, the set-up command), once it ran. */
   setup?: SetupRecord;
+  /** With `request.check`: how the check ended (exitCode null while it runs). */
+  check?: CheckOutcome;
 }
 
 /** What the set-up of a new worktree did (see lib/worktree_setup.ts). */

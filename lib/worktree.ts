@@ -576,6 +576,24 @@ export class WorktreeManager {
   }
 
   /**
+   * Puts the worktree back to the task branch's commit: changed tracked files are restored, new
+   * files removed; ignored files (dependencies, caches, build output) stay. Returns what was
+   * dropped. Used after an attempt's check, which runs on the committed work: whatever the check
+   * left is not the task's work, and would keep the sweep from removing the worktree.
+   */
+  async dropUncommitted(info: WorktreeInfo): Promise<string[]> {
+    checkInfo(info);
+    return await this.#withRepoLock(info.repoRoot, async () => {
+      const dropped = await this.uncommittedFiles(info);
+      if (dropped.length === 0 || dropped[0] === "HEAD") return [];
+      const opts = this.#opts(info.path);
+      await git(["reset", "--hard", "--quiet"], opts);
+      await git(["clean", "-d", "--force", "--quiet"], opts);
+      return dropped;
+    });
+  }
+
+  /**
    * Clean-up: removes the worktree directory (keeping the branch) only when everything in it is
    * committed on the task branch. Returns what kept it; nothing is removed then.
    */

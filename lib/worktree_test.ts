@@ -356,6 +356,25 @@ Deno.test("commitAll returns null when the task changed nothing", async () => {
   });
 });
 
+Deno.test("dropUncommitted puts the worktree back to its commit; ignored files stay", async () => {
+  await withFixture(async ({ repo, manager }) => {
+    const info = await manager.create("checked", repo);
+    await commitIn(info.path, { "fix.ts": "fixed\n" }, "the task's work");
+    const commit = await head(info.path);
+    // What a check leaves: a changed tracked file, new files, ignored output.
+    await write(join(info.path, "README.md"), "rewritten by the check\n");
+    await write(join(info.path, "coverage", "lcov.info"), "x\n");
+    await write(join(info.path, "test.log"), "ignored\n");
+    const dropped = await manager.dropUncommitted(info);
+    assert.deepEqual(dropped.sort(), ["README.md", "coverage/lcov.info"]);
+    assert.equal(await porcelain(info.path), "");
+    assert.equal(await head(info.path), commit);
+    assert.equal(await Deno.readTextFile(join(info.path, "fix.ts")), "fixed\n");
+    assert.ok(await exists(join(info.path, "test.log")), "an ignored file was removed");
+    assert.deepEqual(await manager.dropUncommitted(info), []);
+  });
+});
+
 Deno.test("commitAll counts commits Codex made itself", async () => {
   await withFixture(async ({ repo, manager }) => {
     const info = await manager.create("self", repo);

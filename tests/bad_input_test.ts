@@ -169,7 +169,65 @@ function cases(repo: string, outside: string): Case[] {
       worktree: true,
       copy_ignored: ["../other/.env"],
     }, ["copy_ignored[0]", '".."']],
+    [`${tool}: check empty`, tool, { ...base, worktree: true, check: "" }, ["check", "empty"]],
+    [`${tool}: check blank`, tool, { ...base, worktree: true, check: " \n" }, ["check", "empty"]],
+    [`${tool}: check with NUL`, tool, { ...base, worktree: true, check: "npm\0test" }, [
+      "check",
+      "NUL",
+    ]],
+    [`${tool}: check program not on the PATH`, tool, {
+      ...base,
+      worktree: true,
+      check: "no-such-program-7 test",
+    }, ["check", '"no-such-program-7"', "PATH"]],
+    [`${tool}: check without worktree`, tool, { ...base, check: "true" }, [
+      "check",
+      "worktree: true",
+    ]],
+    [`${tool}: check not a string`, tool, { ...base, worktree: true, check: ["npm", "test"] }, [
+      "check",
+    ]],
   ]);
+  const attempts: Case[] = [
+    ["codex_async: attempts without worktree", "codex_async", { ...base, attempts: 4 }, [
+      "attempts",
+      "worktree: true",
+    ]],
+    ["codex_async: attempts over 8", "codex_async", { ...base, worktree: true, attempts: 9 }, [
+      "attempts",
+      "2 to 8",
+    ]],
+    ["codex_async: attempts 1", "codex_async", { ...base, worktree: true, attempts: 1 }, [
+      "attempts",
+      "2 to 8",
+    ]],
+    ["codex_async: attempts fractional", "codex_async", {
+      ...base,
+      worktree: true,
+      attempts: 2.5,
+    }, ["attempts"]],
+    ["codex_async: attempts on a reply", "codex_async", {
+      ...base,
+      worktree: true,
+      attempts: 2,
+      threadId: UUID,
+    }, ["attempts", "reply"]],
+    ["codex_async: attempts with a check that cannot start", "codex_async", {
+      ...base,
+      worktree: true,
+      attempts: 3,
+      check: "no-such-program-7",
+    }, ["check", "PATH"]],
+    ["codex: attempts", "codex", { ...base, worktree: true, attempts: 2 }, ["attempts"]],
+    ["codex_wait: unknown group", "codex_wait", { task_ids: ["g-0123456789ab"], timeout: 0 }, [
+      "g-0123456789ab",
+      "no such task",
+    ]],
+    ["codex_worktree: discard of an unknown group", "codex_worktree", {
+      task_id: "g-0123456789ab",
+      action: "discard",
+    }, ["g-0123456789ab", "no such group"]],
+  ];
   const reply: Case[] = ["codex-reply"].flatMap((tool): Case[] => [
     [`${tool}: threadId missing`, tool, { prompt: "again" }, ["threadId"]],
     [`${tool}: threadId --last`, tool, { prompt: "again", threadId: "--last" }, [
@@ -330,6 +388,20 @@ function cases(repo: string, outside: string): Case[] {
       ...main,
       target: { branch: "main" },
     }, ["branch"]],
+    ["codex_review: branch unknown", "codex_review", { ...main, branch: "no-such" }, [
+      "branch",
+      '"no-such"',
+      "names no branch or commit",
+    ]],
+    ["codex_review: branch with target.uncommitted", "codex_review", {
+      cwd: repo,
+      branch: "main",
+      target: { uncommitted: true },
+    }, ["branch", "target.uncommitted", "no uncommitted changes"]],
+    ["codex_review: branch starting with -", "codex_review", { ...main, branch: "--all" }, [
+      "branch",
+      "starts with",
+    ]],
     ["codex_review: uncommitted false", "codex_review", {
       ...main,
       target: { uncommitted: false },
@@ -381,7 +453,7 @@ function cases(repo: string, outside: string): Case[] {
       "timeout_s",
     ]],
   ];
-  return [...perStartTool, ...reply, ...fork, ...ids, ...review];
+  return [...perStartTool, ...attempts, ...reply, ...fork, ...ids, ...review];
 }
 
 Deno.test("bad input: every case is refused clearly and creates nothing", e2e, async (t) => {

@@ -128,6 +128,31 @@ Deno.test("codex_review: parallel reviews, every target kind, findings as data",
       assert.ok(reviewerCommands(h.world.fake.requests).includes(`git diff ${mergeBase}`));
     });
 
+    await t.step(
+      "branch: three branches reviewed from the main checkout, no checkouts made by hand",
+      async () => {
+        const ids = await Promise.all(
+          ["feature-a", "feature-b", "feature-c"].map((name) =>
+            review(h.client, { cwd: repo, branch: name, target: { base: "main" } })
+          ),
+        );
+        const [ra, rb, rc] = await waitAll(h.client, ids);
+        for (const v of [ra, rb, rc]) assert.equal(v!.phase, "completed", JSON.stringify(v));
+        assert.deepEqual(ra!.review!.findings.map((f) => [f.title, f.file]), [
+          ["[P1] Guard against empty input", "src/a.ts"],
+        ]);
+        assert.equal(rb!.review!.findings.length, 2);
+        assert.deepEqual(rc!.review!.findings, []);
+        // The checkouts made for the reviews are gone, with their branches.
+        const worktrees = await git(repo, "worktree", "list", "--porcelain");
+        const branches = await git(repo, "branch", "--list", "codex-swarm/*");
+        for (const id of ids) {
+          assert.ok(!worktrees.includes(id), worktrees);
+          assert.ok(!branches.includes(id), branches);
+        }
+      },
+    );
+
     await t.step("full detail gives the rendered review and the findings", async () => {
       const [id] = await Promise.all([review(h.client, { cwd: a, target: { base: "main" } })]);
       await waitAll(h.client, [id!]);

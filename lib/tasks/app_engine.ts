@@ -60,6 +60,7 @@ import { codexHomeOf } from "../client_env.ts";
 import { findThreadRollout } from "../codex_threads.ts";
 import { Policy } from "../policy.ts";
 import { checkTaskRequest, RequestError } from "../request_check.ts";
+import { checkCheckCommand } from "../check_command.ts";
 import { commitTaskWork } from "../task_commit.ts";
 import { resolveTaskInputs } from "../task_inputs.ts";
 import { hasSetup, planSetup, setUpWorktree } from "../worktree_setup.ts";
@@ -72,6 +73,7 @@ import { type ForkRequest, forkThread, forkWorktree, startForks } from "./fork.t
 import { LegacyTasks } from "./legacy.ts";
 import { PendingQuestion } from "./pending_question.ts";
 import { taskEnd } from "./task_end.ts";
+import { describeCheck, runTaskCheck } from "./attempt_check.ts";
 import { TimeBudget } from "./time_budget.ts";
 import { type AnnouncedChange, type Decision, describeQuestion } from "./questions.ts";
 
@@ -268,6 +270,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const policy = session.policy ?? new Policy();
     // Everything that can be checked is checked before anything is created.
     this.#check(request, policy);
+    if (request.check !== undefined) checkCheckCommand(request.check, session.env);
     if (request.threadId !== undefined) this.#requireThread(request.threadId, session);
     const id = newTaskId();
     let cwd = await this.#resolveCwd(request.cwd, session.cwd);
@@ -278,8 +281,13 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         request.review.spec,
         cwd,
         (t) => this.#tasks.get(t)?.meta,
+        request.review.branch,
       );
       request = { ...request, review: prepared.review };
+      if (prepared.review.branch !== undefined) {
+        // The branch gets a checkout of its own for the review, removed when the review ends.
+        request = { ...request, worktree: true, base: prepared.review.branch, commit: false };
+      }
       cwd = prepared.cwd;
       policy.checkPath(cwd, "the worktree of target.task_id");
     }
@@ -875,7 +883,31 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#emit(record, null);
     if (meta.cancelRequested || meta.timedOut) this.#stopTurn(record);
     await record.turnEnded.promise;
+    if (meta.request.check !== undefined) await this.#runCheck(record, meta.request.check);
     await this.#finalize(record);
+  }
+
+  /** Runs the task's check once its turn completed, on its committed work (attempt_check.ts). */
+  async #runCheck(record: TaskRecord, command: string): Promise<void> {
+    const { meta } = record;
+    if (!record.server || taskEnd(meta, record.run, record.serverGone).phase !== "completed") {
+      return;
+    }
+    meta.check = await runTaskCheck(command, {
+      commit: async () =>
+        meta.worktree && meta.request.commit !== false
+          ? meta.worktreeOutcome = await this.#commitWorktree(meta, meta.worktree)
+          : null,
+      running: (check) => {
+        meta.check = check;
+        this.#save(record);
+        this.#emit(record, describeCheck(check));
+      },
+      run: (line) => this.#runCommand(record, line),
+      dropLeftovers: () => this.#options.worktrees.dropUncommitted(meta.worktree!),
+      timedOut: () => meta.timedOut,
+    });
+    this.#emit(record, describeCheck(meta.check));
   }
 
   /**
@@ -1067,8 +1099,16 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     if (phase === "completed" && meta.request.review) {
       meta.review = await collectReview(record.server, meta);
     }
+    if (meta.request.review?.branch !== undefined && meta.worktree) {
+      // The checkout made for the review goes: a review edits nothing.
+      await this.#options.worktrees.discard(meta.worktree).then(
+        () => (meta.worktree = null),
+        (error) => this.#options.log.warning(`Cannot remove the review checkout: ${error}`),
+      );
+    }
+    // A task with a check committed its work before the check ran (attempt_check.ts).
     if (meta.worktree && meta.request.commit !== false && meta.startedAt !== null) {
-      meta.worktreeOutcome = await this.#commitWorktree(meta, meta.worktree);
+      meta.worktreeOutcome ??= await this.#commitWorktree(meta, meta.worktree);
       if (meta.worktreeOutcome.error !== undefined && phase === "completed") {
         // "Completed, nothing changed" would hide work that is only in the worktree.
         phase = "failed";

@@ -7,6 +7,8 @@
 import { z } from "zod";
 import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
+import { isGroupId } from "../tasks/attempt_group.ts";
+import { groupMembers } from "./group_view.ts";
 import { taskIdField, taskIdsField } from "./task_ids.ts";
 
 /** Registers `codex_cancel`. */
@@ -17,12 +19,19 @@ export function registerCodexCancelTool(server: McpServer, engine: Engine): void
       "grace). A cancelled task keeps its worktree and branch. Cancelling a finished task only " +
       "says it had already finished.",
     inputSchema: z.strictObject({
-      task_id: taskIdField.optional().describe("One task id."),
+      task_id: taskIdField.optional().describe("One task id (a group id: all its attempts)."),
       task_ids: taskIdsField.optional(),
     }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   }, async (args) => {
-    const ids = [...new Set([...(args.task_id ? [args.task_id] : []), ...(args.task_ids ?? [])])];
+    const given = [...new Set([...(args.task_id ? [args.task_id] : []), ...(args.task_ids ?? [])])];
+    // A group id stands for its attempts (an unknown one is reported as unknown).
+    const ids = [
+      ...new Set(given.flatMap((id) => {
+        const attempts = isGroupId(id) ? groupMembers(engine, id).map((t) => t.meta.id) : [];
+        return attempts.length > 0 ? attempts : [id];
+      })),
+    ];
     if (ids.length === 0) {
       return {
         isError: true,

@@ -26,6 +26,7 @@ function entry(task: TaskSnapshot, promptChars: number) {
     elapsed_s: seconds(task.elapsedMs),
     ...(threadId ? { thread_id: threadId } : {}),
     ...(meta.worktree ? { branch: meta.worktree.branch } : {}),
+    ...(meta.request.group ? { group_id: meta.request.group.id } : {}),
     // Held back after a 429 of the model API (see tasks/backoff.ts).
     ...(task.backoffUntil ? { backoff_until: task.backoffUntil } : {}),
   };

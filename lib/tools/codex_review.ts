@@ -40,6 +40,11 @@ export const codexReviewInputSchema = {
     "What to review: exactly one of uncommitted, base, commit, task_id, instructions, e.g. " +
       '{"base": "main"} or {"task_id": "0123456789ab"}.',
   ),
+  branch: z.string().optional().describe(
+    "Review this branch (or commit) instead of cwd's checkout: it is checked out in a worktree " +
+      "of its own for the review, removed when the review ends. Goes with target base, commit " +
+      'or instructions, e.g. {"branch": "feature/auth", "target": {"base": "main"}}.',
+  ),
   cwd: runFields.cwd,
   model: runFields.model,
   profile: runFields.profile,
@@ -87,7 +92,8 @@ export function registerCodexReviewTool(
       }),
       extra._meta,
     );
-    const task = await engine.start({ ...request, review: { spec } }, await session());
+    const review = args.branch === undefined ? { spec } : { spec, branch: args.branch };
+    const task = await engine.start({ ...request, review }, await session());
     const id = task.meta.id;
     const next = `codex_wait {"task_ids":["${id}"]} to collect the findings`;
     return {

@@ -12,6 +12,7 @@ import { truncate } from "../run_state.ts";
 import type { McpServer } from "../sdk.ts";
 import type { TaskSnapshot } from "../task.ts";
 import { compactTask, compactText, fitViews, nextHint, page, readOnCall } from "./compact_view.ts";
+import { compactWithGroups, expandIds } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
 import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
@@ -62,16 +63,19 @@ export function registerCodexStatusTool(
     description: "Status of tasks without waiting: phase, elapsed time, thread id, the last " +
       "step of a running task, the final message, usage, branch and diff stat of a finished " +
       'one, and what to call next. detail: "full" for everything known; offset to read a long ' +
-      "final message on.",
+      "final message on. A group id (codex_async with attempts) shows its attempts ranked: " +
+      "check passed first, then smaller diff, then earlier end.",
     inputSchema: z.strictObject(codexStatusInputSchema),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, async (args) => {
     const ids = idsOrUnfinished(engine, args.task_ids);
     const unknown = unknownTaskIds(engine, ids, "show");
     if (unknown) return unknown;
+    // A group id stands for its attempts.
+    const { taskIds, groups } = expandIds(engine, ids);
     // A question whose client went away is asked of this one.
-    engine.offerQuestions?.(ids, await session());
-    const tasks = ids.map((id) => engine.get(id)!);
+    engine.offerQuestions?.(taskIds, await session());
+    const tasks = taskIds.map((id) => engine.get(id)!);
     const room = budgets(options);
     if (args.offset !== undefined) {
       const each = Math.floor(room.structured / Math.max(1, tasks.length));
@@ -94,6 +98,22 @@ export function registerCodexStatusTool(
         structuredContent: {
           tasks: views,
           ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
+        },
+      };
+    }
+    if (groups.length > 0) {
+      // Groups show ranked; the other ids as usual.
+      const shown = compactWithGroups(engine, ids, room);
+      return {
+        content: [{
+          type: "text" as const,
+          text: shown.text + (shown.next ? `\nNext: ${shown.next}` : ""),
+        }],
+        structuredContent: {
+          groups: shown.groups,
+          tasks: shown.views,
+          ...(shown.omitted.length > 0 ? { omitted_task_ids: shown.omitted } : {}),
+          ...(shown.next ? { next: shown.next } : {}),
         },
       };
     }

@@ -12,6 +12,7 @@ import type { McpServer } from "../sdk.ts";
 import { isFinal, type TaskSnapshot } from "../task.ts";
 import { compactTask, compactText, fitViews, lastStep, nextHint } from "./compact_view.ts";
 import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
+import { compactWithGroups, expandIds } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
 
@@ -27,7 +28,8 @@ export function registerCodexWaitTool(
     description: "Wait until all (mode all, the default) or any (mode any) of the tasks are " +
       "done, or until the timeout; returns the final messages of finished tasks and the last " +
       "step of the rest. A timeout never stops a task: call again (keep it under your " +
-      "client's tool timeout). Sends progress while it waits.",
+      "client's tool timeout). Sends progress while it waits. A group id (codex_async with " +
+      "attempts) waits for its attempts and answers with them ranked.",
     inputSchema: z.strictObject({
       task_ids: optionalTaskIdsField,
       timeout: z.number().min(0).max(3600).optional().describe(
@@ -39,9 +41,11 @@ export function registerCodexWaitTool(
     }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, async (args, extra) => {
-    const ids = idsOrUnfinished(engine, args.task_ids);
-    const unknown = unknownTaskIds(engine, ids, "wait for");
+    const asked = idsOrUnfinished(engine, args.task_ids);
+    const unknown = unknownTaskIds(engine, asked, "wait for");
     if (unknown) return unknown;
+    // A group id stands for its attempts: the wait is for them, the answer ranks them.
+    const { taskIds: ids, groups } = expandIds(engine, asked);
     const own = await session();
     // A question whose client went away is asked of this one; while this call runs, Codex's
     // questions to this client are sent related to it.
@@ -91,10 +95,14 @@ export function registerCodexWaitTool(
       }
       const done = result.tasks.filter((t) => isFinal(t.meta.phase)).length;
       const room = budgets(options);
-      const { views, omitted } = fitViews(result.tasks, room.structured, compactTask);
+      const shown = groups.length > 0 ? compactWithGroups(engine, asked, room) : null;
+      const { views, omitted } = shown ??
+        fitViews(result.tasks, room.structured, compactTask);
       const next = questions.length > 0
         ? `ask the user, then codex_approve {"task_id":"${questions[0]!.task_id}",` +
           `"decision":"accept"|"accept_for_session"|"decline"|"cancel"}`
+        : shown
+        ? shown.next
         : nextHint(views, omitted);
       const head = questions.length > 0
         ? questions.map((q) => `Task ${q.task_id} waits for an answer: ${q.message}`).join("\n")
@@ -104,13 +112,15 @@ export function registerCodexWaitTool(
       return {
         content: [{
           type: "text" as const,
-          text: `${head}\n${compactText(views, room.text)}` + (next ? `\nNext: ${next}` : ""),
+          text: `${head}\n${shown ? shown.text : compactText(views, room.text)}` +
+            (next ? `\nNext: ${next}` : ""),
         }],
         structuredContent: {
           satisfied: result.satisfied,
           done,
           total: result.tasks.length,
           ...(questions.length > 0 ? { questions } : {}),
+          ...(shown ? { groups: shown.groups } : {}),
           tasks: views,
           ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
           ...(next ? { next } : {}),

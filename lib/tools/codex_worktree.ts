@@ -11,7 +11,9 @@ import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal, PHASES } from "../task.ts";
 import type { WorktreeManager } from "../worktree.ts";
+import { isGroupId } from "../tasks/attempt_group.ts";
 import { diffResult, worktreeOf } from "./codex_diff.ts";
+import { groupWorktreeAction } from "./group_worktree.ts";
 import { toolError } from "./tool_error.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
 import { taskIdField } from "./task_ids.ts";
@@ -29,9 +31,12 @@ export function registerCodexWorktreeTool(
       'shows it). "merge" merges the branch into ' +
       "`target` (default: the main checkout's current branch), refusing when the main checkout " +
       'has uncommitted changes and aborting cleanly on conflicts; "discard" removes the ' +
-      "worktree and deletes the branch.",
+      "worktree and deletes the branch. Best of N: merge one attempt by its task id, then " +
+      '"discard" with the group id drops every attempt not merged.',
     inputSchema: z.strictObject({
-      task_id: taskIdField.describe("The task whose branch to act on."),
+      task_id: taskIdField.describe(
+        "The task whose branch to act on; with discard, a group id (codex_async with attempts).",
+      ),
       action: z.enum(["diff", "merge", "discard"]).describe("What to do."),
       target: z.string().min(1).optional().describe(
         "With merge: the branch of the main checkout to merge into (default: its current branch).",
@@ -39,6 +44,9 @@ export function registerCodexWorktreeTool(
     }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   }, async (args) => {
+    if (isGroupId(args.task_id)) {
+      return await groupWorktreeAction(engine, worktrees, args.task_id, args.action);
+    }
     const found = worktreeOf(engine, args.task_id, args.action);
     if (found.error) return found.error;
     const { task, info } = found;

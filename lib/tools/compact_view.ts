@@ -18,8 +18,9 @@
  */
 
 import type { LastTool } from "../run_state.ts";
-import { displayCommand, excerpt, truncate } from "../run_state.ts";
-import { isFinal, type Phase, type TaskSnapshot } from "../task.ts";
+import { displayCommand, excerpt, tail as endOf, truncate } from "../run_state.ts";
+import { type CheckOutcome, isFinal, type Phase, type TaskSnapshot } from "../task.ts";
+import { describeCheck } from "../tasks/attempt_check.ts";
 import { backoffStep } from "../tasks/backoff.ts";
 import { type CompactReview, compactReview, reviewLine } from "./review_view.ts";
 
@@ -57,6 +58,44 @@ export interface CompactTask {
   approval?: unknown;
   /** Queued tasks held back after a 429 of the model API: until when (ISO). */
   backoff_until?: string;
+  /** With `check`: how it ended (or that it runs). */
+  check?: CheckView;
+  /** Best of N: the group this task is an attempt of (codex_status of it ranks them). */
+  group_id?: string;
+}
+
+/** How a task's check ended, compact. */
+export interface CheckView {
+  command: string;
+  /** Null while it runs or when it did not run. */
+  exit_code: number | null;
+  passed: boolean;
+  /** E.g. `check "npm test" failed (exit 1)`. */
+  summary: string;
+  /** The end of its output, at most the cap given. */
+  tail?: string;
+}
+
+/** How much of a check's output tail a compact view shows by default. */
+export const CHECK_TAIL_CHARS = 600;
+
+/**
+ * The compact view of a check, its output cut to its last `tailChars` characters; `ended` says
+ * its task is final.
+ */
+export function checkView(
+  check: CheckOutcome,
+  tailChars = CHECK_TAIL_CHARS,
+  ended = true,
+): CheckView {
+  const tail = check.tail.length > tailChars ? `…${endOf(check.tail, tailChars)}` : check.tail;
+  return {
+    command: check.command,
+    exit_code: check.exitCode,
+    passed: check.passed,
+    summary: describeCheck(check, ended),
+    ...(tail !== "" && tailChars > 0 ? { tail } : {}),
+  };
 }
 
 /** Seconds with one decimal. */
@@ -118,6 +157,7 @@ export function lastStep(task: TaskSnapshot): string {
   if (meta.phase === "queued") {
     return task.backoffUntil ? backoffStep(task.backoffUntil) : "Queued: waiting for a free slot";
   }
+  if (meta.check && !isFinal(meta.phase)) return excerpt(describeCheck(meta.check), STEP_CHARS);
   let text: string;
   if (run.lastTool) text = toolStep(run.lastTool);
   else if (run.reasoning) text = `Thinking: ${run.reasoning.replace(/\*\*/g, "")}`;
@@ -180,6 +220,14 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
         `-${outcome.deletions}`;
       if (outcome.error) view.commit_error = truncate(outcome.error, FAILURE_CHARS);
     }
+  }
+  if (meta.request.group) view.group_id = meta.request.group.id;
+  if (meta.check) {
+    view.check = checkView(
+      meta.check,
+      Math.min(CHECK_TAIL_CHARS, messageChars),
+      isFinal(meta.phase),
+    );
   }
   const approval = approvalOf(task);
   if (approval !== undefined) view.approval = approval;

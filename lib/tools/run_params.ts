@@ -79,6 +79,12 @@ export const engineFields = {
       '"config/*.local.json") of git-ignored files of the main checkout to copy into the new ' +
       "worktree before the set-up. A directory copies everything under it.",
   ),
+  check: z.string().optional().describe(
+    'With worktree: a shell command, e.g. "npm test", run in the worktree when the turn ' +
+      "completed, on the committed work, inside the task's sandbox and time limit. Its exit " +
+      "code and output tail come back as `check`; a failing check does not fail the task " +
+      "(with attempts it ranks them). What it leaves in the worktree is dropped, never committed.",
+  ),
   timeout_s: z.number().int().min(0).max(7 * 24 * 3600).optional().describe(
     "Time limit in seconds; past it the task is stopped and ends timed_out. 0 means none. " +
       "Defaults to the server's --task-timeout.",
@@ -104,6 +110,7 @@ type RunArgs = {
   worktree?: boolean;
   base?: string;
   commit?: boolean;
+  check?: string;
   timeout_s?: number;
   threadId?: string;
 };
@@ -130,6 +137,7 @@ export function toTaskRequest(args: RunArgs): TaskRequest {
     worktree: args.worktree,
     base: args.base,
     commit: args.commit,
+    check: args.check,
     timeoutS: args.timeout_s,
   };
   return Object.fromEntries(

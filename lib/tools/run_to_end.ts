@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { Engine, SessionSource } from "../engine_api.ts";
 import { truncate } from "../run_state.ts";
 import type { TaskRequest, TaskSnapshot } from "../task.ts";
-import { compactTask, cutMessage, lastStep } from "./compact_view.ts";
+import { checkView, compactTask, cutMessage, lastStep } from "./compact_view.ts";
 import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
 import { toolError } from "./tool_error.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
@@ -30,6 +30,13 @@ export const runOutputSchema = {
   result: z.unknown().optional().describe(
     "With output_schema: the final message parsed as JSON (it matched the schema).",
   ),
+  check: z.object({
+    command: z.string().describe("The check command."),
+    exit_code: z.number().nullable().describe("Its exit code (null when it did not run)."),
+    passed: z.boolean().describe("Exit code 0."),
+    summary: z.string().describe('E.g. `check "npm test" failed (exit 1)`.'),
+    tail: z.string().optional().describe("The end of its output."),
+  }).optional().describe("With check: how the check of the task's worktree ended."),
 };
 
 /** The context the blocking tools get from the SDK. */
@@ -65,8 +72,10 @@ export function runResult(task: TaskSnapshot, options: ToolOptions = toolOptions
       }],
     };
   }
+  const check = task.meta.check ? checkView(task.meta.check) : undefined;
   // The message appears twice (text and structured): each copy gets under half the room.
-  const room = Math.floor(options.maxResultChars / 2) - 400;
+  const room = Math.floor(options.maxResultChars / 2) - 400 -
+    (check ? JSON.stringify(check).length + check.summary.length : 0);
   const content = cutMessage(
     task.meta.finalMessage ?? task.run.finalMessage ?? "",
     room,
@@ -75,10 +84,10 @@ export function runResult(task: TaskSnapshot, options: ToolOptions = toolOptions
   const branch = view.branch
     ? { branch: view.branch, ...(view.diff_stat ? { diff_stat: view.diff_stat } : {}) }
     : {};
-  const extra = view.branch
+  const extra = (view.branch
     ? `\n\n[codex-swarm] branch ${view.branch}` +
       (view.diff_stat ? ` (${view.diff_stat}); codex_diff shows it` : "")
-    : "";
+    : "") + (check ? `\n[codex-swarm] ${check.summary}` : "");
   return {
     content: [{ type: "text" as const, text: content + extra }],
     structuredContent: {
@@ -87,6 +96,7 @@ export function runResult(task: TaskSnapshot, options: ToolOptions = toolOptions
       taskId: view.task_id,
       ...branch,
       ...(structured?.ok ? { result: structured.value } : {}),
+      ...(check ? { check } : {}),
     },
   };
 }

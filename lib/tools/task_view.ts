@@ -6,7 +6,7 @@
  */
 
 import { isFinal, type TaskSnapshot } from "../task.ts";
-import { approvalOf, cutMessage, seconds } from "./compact_view.ts";
+import { approvalOf, checkView, cutMessage, seconds } from "./compact_view.ts";
 
 const OUTPUT_VIEW_CHARS = 4000;
 
@@ -58,6 +58,19 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     forked_from_task: meta.request.forkOf?.taskId ?? null,
     caller_sandbox: meta.request.caller?.sandbox ?? null,
     sandbox: meta.request.sandbox ?? null,
+    // Best of N: the group this task is an attempt of, and its check as run (tail included).
+    ...(meta.request.group ? { group: meta.request.group } : {}),
+    ...(meta.check
+      ? {
+        check: {
+          ...checkView(meta.check, OUTPUT_VIEW_CHARS, isFinal(meta.phase)),
+          timed_out: meta.check.timedOut,
+          cancelled: meta.check.cancelled,
+          duration_ms: meta.check.durationMs,
+          ...(meta.check.dropped ? { dropped: meta.check.dropped } : {}),
+        },
+      }
+      : {}),
     ...(approval === undefined ? {} : { approval }),
     // This task's own turn; the thread's running total beside it.
     usage: run.usage,

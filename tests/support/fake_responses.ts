@@ -22,6 +22,10 @@
  *   offers no `apply_patch` tool) an `exec_command` running `apply_patch` with the patch as a
  *   heredoc, which Codex intercepts and applies as a patch (a `fileChange` item). Then a message
  *   quoting the tool's output.
+ * - `VARIANTS=<a>|<b>|...` (the next word): the k-th turn with this prompt text (counted at its
+ *   first request, from 0) gets variant k (cyclically), so attempts of one prompt differ: with
+ *   `PATCH=`, the patch's line is `MOCK-PATCH <path> <variant>`. Which attempt gets which variant
+ *   depends on the order their requests arrive; a test reads it from the attempt's file.
  * - `HOLD=<ms>`: hold the first answer of the turn that long (so a steer can arrive); every answer
  *   in a turn whose prompt has `HOLD=` quotes every user message from that prompt on, joined with
  *   ` | `, so a test sees a steer arrive in the answer after the held one.
@@ -248,14 +252,20 @@ function fillIn(args: string, outputs: string[]): string {
   return args.replaceAll('"$TASK_IDS"', JSON.stringify(ids)).replaceAll("$THREAD_ID", thread);
 }
 
-/** The patch that adds `path` with one line, in the apply_patch format. */
-function addFilePatch(path: string): string {
-  return `*** Begin Patch\n*** Add File: ${path}\n+MOCK-PATCH ${path}\n*** End Patch\n`;
+/** The patch that adds `path` with one line (naming the variant, if any), as apply_patch takes it. */
+function addFilePatch(path: string, variant?: string): string {
+  const line = `MOCK-PATCH ${path}${variant === undefined ? "" : ` ${variant}`}`;
+  return `*** Begin Patch\n*** Add File: ${path}\n+${line}\n*** End Patch\n`;
 }
 
 /** The tool call that makes {@link addFilePatch}, in the form the request's tools offer. */
-function patchCall(tools: Tool[], path: string, n: number): Record<string, unknown> {
-  const patch = addFilePatch(path);
+function patchCall(
+  tools: Tool[],
+  path: string,
+  n: number,
+  variant?: string,
+): Record<string, unknown> {
+  const patch = addFilePatch(path, variant);
   const tool = tools.find((t) => t.name === "apply_patch");
   if (tool?.type === "custom") {
     return {
@@ -318,6 +328,8 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 export function startFakeResponses(): FakeResponses {
   const requests: SeenRequest[] = [];
   let counter = 0;
+  /** Turns seen per prompt text, for `VARIANTS=`. */
+  const turnsOf = new Map<string, number>();
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     async (req) => {
@@ -364,6 +376,14 @@ export function startFakeResponses(): FakeResponses {
           },
           { status: code, headers: code === 429 ? { "retry-after": "0" } : {} },
         );
+      }
+      const variants = /VARIANTS=(\S+)/.exec(prompt);
+      let variant: string | undefined;
+      if (variants && toolOutput === undefined) {
+        const k = turnsOf.get(fullPrompt) ?? 0;
+        turnsOf.set(fullPrompt, k + 1);
+        const list = variants[1]!.split("|");
+        variant = list[k % list.length];
       }
       const id = `resp_${++counter}`;
       const events: Array<[string, unknown]> = [["response.created", { response: { id } }]];
@@ -427,7 +447,7 @@ export function startFakeResponses(): FakeResponses {
         }]);
       } else if (toolOutput === undefined && patch) {
         events.push(["response.output_item.done", {
-          item: patchCall((body.tools ?? []) as Tool[], patch[1]!, counter),
+          item: patchCall((body.tools ?? []) as Tool[], patch[1]!, counter, variant),
         }]);
       } else if (toolOutput === undefined && run) {
         events.push(["response.output_item.done", {

@@ -1,0 +1,111 @@
+/**
+ * Best of N: a group of attempts of one prompt, each its own task (own thread, worktree and
+ * branch). A group has no record of its own: each attempt's request carries `group: {id, index,
+ * size}`, saved with the task, and the group is the set of tasks with that id (so it survives a
+ * supervisor restart with its tasks, and goes with them when the sweep removes them).
+ *
+ * Pure: the group id, the checks of an `attempts` request, the requests of the attempts, and the
+ * ranking: check passed first, then the smaller diff (insertions + deletions of the attempt's
+ * commit), then the earlier end; unfinished attempts last, ties by attempt index.
+ *
+ * @example
+ * ```ts
+ * import { attemptRequests, checkAttempts, newGroupId, rankAttempts } from "./attempt_group.ts";
+ *
+ * checkAttempts(request, 4);
+ * const requests = attemptRequests(request, 4, newGroupId()); // four requests, index 0 to 3
+ * const best = rankAttempts(tasks)[0]; // tasks: TaskSnapshot[] of one group
+ * ```
+ * @module
+ */
+
+import { RequestError } from "../request_check.ts";
+import { isFinal, type TaskMeta, type TaskRequest } from "../task.ts";
+
+/** The fewest and most attempts of one group. */
+export const MIN_ATTEMPTS = 2;
+export const MAX_ATTEMPTS = 8;
+
+/** A group id: `g-` and 12 hex digits (a valid task id, never one of a task). */
+export const GROUP_ID_PATTERN = /^g-[0-9a-f]{12}$/;
+
+/** A new group id. */
+export function newGroupId(): string {
+  return `g-${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+}
+
+/** Whether `id` names a group (not a task). */
+export function isGroupId(id: string): boolean {
+  return GROUP_ID_PATTERN.test(id);
+}
+
+/**
+ * Checks an `attempts` request before anything is created.
+ * @throws {RequestError} (field `attempts`) When `attempts` is not a whole number from
+ * {@link MIN_ATTEMPTS} to {@link MAX_ATTEMPTS}, the request has no `worktree: true`, or it
+ * continues a thread.
+ */
+export function checkAttempts(request: TaskRequest, attempts: number): void {
+  if (!Number.isInteger(attempts) || attempts < MIN_ATTEMPTS || attempts > MAX_ATTEMPTS) {
+    throw new RequestError(
+      "attempts",
+      `Cannot run attempts ${attempts} as it is out of range: ${MIN_ATTEMPTS} to ${MAX_ATTEMPTS}`,
+    );
+  }
+  if (request.worktree !== true) {
+    throw new RequestError(
+      "attempts",
+      "Cannot run attempts without worktree: true: each attempt needs a worktree and branch of " +
+        "its own",
+    );
+  }
+  if (request.threadId !== undefined) {
+    throw new RequestError(
+      "attempts",
+      `Cannot run attempts on a reply (threadId "${request.threadId}"): attempts start fresh ` +
+        "threads; continue one attempt's thread with codex-reply instead",
+    );
+  }
+}
+
+/** The request of each attempt: the same request, each with its place in the group. */
+export function attemptRequests(
+  request: TaskRequest,
+  attempts: number,
+  groupId: string,
+): TaskRequest[] {
+  return Array.from({ length: attempts }, (_, index) => ({
+    ...request,
+    group: { id: groupId, index, size: attempts },
+  }));
+}
+
+/** Insertions plus deletions of the attempt's commit, or null when it has none yet. */
+export function diffSize(meta: Pick<TaskMeta, "worktreeOutcome">): number | null {
+  const outcome = meta.worktreeOutcome;
+  if (!outcome || outcome.error !== undefined) return null;
+  return outcome.insertions + outcome.deletions;
+}
+
+type Rankable = Pick<
+  TaskMeta,
+  "id" | "phase" | "check" | "worktreeOutcome" | "endedAt" | "request"
+>;
+
+/** Compares two attempts: the better one first (see the module doc). */
+export function compareAttempts(a: Rankable, b: Rankable): number {
+  const passed = (m: Rankable) => (isFinal(m.phase) && m.check?.passed === true ? 0 : 1);
+  const unfinished = (m: Rankable) => (isFinal(m.phase) ? 0 : 1);
+  const size = (m: Rankable) => diffSize(m) ?? Number.POSITIVE_INFINITY;
+  const end = (m: Rankable) => (m.endedAt ? Date.parse(m.endedAt) : Number.POSITIVE_INFINITY);
+  const index = (m: Rankable) => m.request.group?.index ?? 0;
+  return passed(a) - passed(b) || unfinished(a) - unfinished(b) ||
+    (size(a) === size(b) ? 0 : size(a) < size(b) ? -1 : 1) ||
+    (end(a) === end(b) ? 0 : end(a) < end(b) ? -1 : 1) ||
+    index(a) - index(b);
+}
+
+/** The attempts (tasks, or anything with their `meta`), best first, in a new array. */
+export function rankAttempts<T extends { meta: Rankable }>(attempts: readonly T[]): T[] {
+  return [...attempts].sort((a, b) => compareAttempts(a.meta, b.meta));
+}
