@@ -3,8 +3,9 @@
  * whose check needs an ignored `.env` and a build file. With `copy_ignored` and `setup` the task's
  * worktree has both before Codex starts (the fake has Codex cat them); a failing set-up ends the
  * task `failed` with its output's end and no model call; the set-up runs in the task's sandbox
- * and time limit; a session's `--worktree-setup` applies to its tasks and a call's `setup`
- * replaces it (`""` turns it off); cancel during a long set-up ends its process.
+ * and time limit; a session's `--worktree-setup` applies to its tasks (forks too) and a call's
+ * `setup` replaces it (`""` turns it off); each attempt of best of N is set up; cancel during a
+ * long set-up ends its process.
  *
  * The server runs with `/tmp` and `$TMPDIR` out of the sandbox (see support/sandbox_args.ts), so
  * the sandbox's limits show.
@@ -204,6 +205,19 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
       assert.match(byDefault.final_message ?? "", /Output: default$/);
       assert.equal(byDefault.setup?.command, "mkdir -p build && echo default > build/out.txt");
 
+      // A fork into a worktree of its own is set up with the session's default too.
+      const forked = await call(other.client, "codex_fork", {
+        thread_id: byDefault.thread_id,
+        prompts: [`fork ${read}`],
+        worktree: true,
+      });
+      assert.equal(forked.isError, undefined, textOf(forked));
+      const forkIds = (forked.structuredContent as { tasks: Array<{ task_id: string }> }).tasks
+        .map((f) => f.task_id);
+      const [fork] = await waitAll<View>(other.client, forkIds);
+      assert.equal(fork!.setup?.exit_code, 0, fork!.failure ?? "");
+      assert.match(fork!.final_message ?? "", /Output: default$/);
+
       const replaced = await finished(
         other.client,
         await startTask(other.client, {
@@ -233,6 +247,25 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
         await startTask(client, { prompt: `e ${read}`, cwd: repo }),
       );
       assert.equal(first.setup, null);
+    });
+
+    await t.step("each attempt of best of N is set up in its own worktree", async () => {
+      const started = await call(client, "codex_async", {
+        prompt: "attempt RUN=cat build/out.txt",
+        cwd: repo,
+        sandbox: "workspace-write",
+        worktree: true,
+        attempts: 2,
+        setup: 'mkdir -p build && basename "$PWD" > build/out.txt',
+      });
+      assert.equal(started.isError, undefined, textOf(started));
+      const ids = (started.structuredContent as { task_ids: string[] }).task_ids;
+      const tasks = await waitAll<View>(client, ids);
+      for (const task of tasks) {
+        assert.equal(task.setup?.exit_code, 0, task.failure ?? "");
+        // Each ran in its own worktree (named by its task id).
+        assert.match(task.final_message ?? "", new RegExp(`Output: ${task.task_id}$`));
+      }
     });
 
     await t.step("a reply continues in the worktree without setting it up again", async () => {
