@@ -28,10 +28,9 @@ import type { AppServer } from "../codex/app_server.ts";
 import { type AppServerEvent, type ServerRequest, threadIdOf } from "../codex/events.ts";
 import { stopTurn } from "../codex/stop_turn.ts";
 import { type CommandOutcome, runSandboxed } from "../codex/sandboxed_command.ts";
-import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { checkOutputSchema, readStructuredResult } from "../codex/output_schema.ts";
 import { buildThreadParams, checkAddDirsSandbox, type Json } from "../codex/thread_params.ts";
-import { applyEvent, describeStep, initialTurnState, type TurnState } from "../codex/turn_state.ts";
+import { applyEvent, describeStep, initialTurnState } from "../codex/turn_state.ts";
 import type { ServerConfig } from "../cli.ts";
 import type {
   CancelResult,
@@ -39,15 +38,12 @@ import type {
   CodexProcessInfo,
   Engine,
   Session,
-  WaitResult,
 } from "../engine_api.ts";
 import type { Logger } from "../log.ts";
 import {
   type AnsweredQuestion,
   isFinal,
-  type PendingQuestionView,
   type Phase,
-  type SessionRecord,
   type TaskMeta,
   type TaskRequest,
   type TaskSnapshot,
@@ -75,7 +71,16 @@ import { PendingQuestion } from "./pending_question.ts";
 import { taskEnd } from "./task_end.ts";
 import { describeCheck, runTaskCheck } from "./attempt_check.ts";
 import { TimeBudget } from "./time_budget.ts";
-import { type AnnouncedChange, type Decision, describeQuestion } from "./questions.ts";
+import { sweepTasks } from "./sweep.ts";
+import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
+import {
+  newTaskId,
+  newTaskRecord,
+  sessionRecord,
+  snapshotOf,
+  type TaskRecord,
+} from "./task_record.ts";
+import { type Decision, describeQuestion } from "./questions.ts";
 
 /** What {@link AppServerEngine} needs. */
 export interface AppServerEngineOptions {
@@ -89,37 +94,10 @@ export interface AppServerEngineOptions {
   pool?: (options: ConstructorParameters<typeof CodexPool>[0]) => CodexPool;
 }
 
-interface TaskRecord {
-  meta: TaskMeta;
-  run: TurnState;
-  session: Session | null;
-  server: AppServer | null;
-  done: PromiseWithResolvers<void>;
-  /** Settles when this task's turn completed (or its server exited). */
-  turnEnded: PromiseWithResolvers<void>;
-  /** File changes announced by `item/started`, by item id (approvals carry no diff). */
-  changes: Map<string, AnnouncedChange[]>;
-  pending: PendingQuestion | null;
-  questions: number;
-  /** The time limit, as running time (set when the task starts). */
-  budget: TimeBudget | null;
-  saving: Promise<void>;
-  /** Why the server went away under this task, if it did. */
-  serverGone: string | null;
-  /** The thread's sandbox as Codex answered `thread/start`, `thread/resume` or `thread/fork`. */
-  sandbox: SandboxPolicy | null;
-  /** Aborted when the task is stopped (cancel or time limit): ends its set-up or check command. */
-  stopping: AbortController;
-}
-
 const MAX_ANSWERED = 50;
 
 function nowIso(): string {
   return new Date().toISOString();
-}
-
-function newTaskId(): string {
-  return crypto.randomUUID().replaceAll("-", "").slice(0, 12);
 }
 
 function firstLine(text: string, max = 72): string {
@@ -129,11 +107,6 @@ function firstLine(text: string, max = 72): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function sessionRecord(session: Session): SessionRecord {
-  const { id, defaults, taskTimeoutS, cwd, env } = session;
-  return { id, defaults, taskTimeoutS, cwd, env };
 }
 
 /** Runs tasks as turns of app-server threads. */
@@ -482,48 +455,11 @@ export class AppServerEngine implements Engine, AsyncDisposable {
    * Waits until all (or any) of the tasks are final, or one of them has a question this session
    * was not yet told of (`sessionId`), or the timeout passes or the signal aborts.
    */
-  wait(
-    ids: string[],
-    options: { mode: "all" | "any"; timeoutMs: number; signal?: AbortSignal; sessionId?: string },
-  ): Promise<WaitResult & { questions: Array<{ task_id: string } & PendingQuestionView> }> {
+  wait(ids: string[], options: WaitOptions): Promise<WaitForResult> {
     const records = ids.map((id) => this.#require(id, "wait for"));
-    const unreported = () =>
-      options.sessionId === undefined
-        ? []
-        : records.filter((r) =>
-          r.pending !== null && !r.pending.reportedTo.has(options.sessionId!)
-        );
-    const holds = () =>
-      options.mode === "all"
-        ? records.every((r) => isFinal(r.meta.phase))
-        : records.some((r) => isFinal(r.meta.phase));
-    const result = (satisfied: boolean) => {
-      const asked = unreported();
-      for (const r of asked) r.pending!.reportedTo.add(options.sessionId!);
-      return {
-        satisfied,
-        tasks: records.map((r) => this.#snapshot(r)),
-        questions: asked.map((r) => ({ task_id: r.meta.id, ...r.pending!.view })),
-      };
-    };
-    if (records.length === 0 || holds() || unreported().length > 0) {
-      return Promise.resolve(result(holds()));
-    }
-    return new Promise((resolve) => {
-      const signal = AbortSignal.any([
-        AbortSignal.timeout(options.timeoutMs),
-        ...(options.signal ? [options.signal] : []),
-      ]);
-      const finish = () => {
-        off();
-        signal.removeEventListener("abort", finish);
-        resolve(result(holds()));
-      };
-      const off = this.onChange((task) => {
-        if (!ids.includes(task.meta.id)) return;
-        if (holds() || unreported().length > 0) finish();
-      });
-      signal.addEventListener("abort", finish, { once: true });
+    return waitForTasks(records, options, {
+      snapshot: (record) => this.#snapshot(record),
+      onChange: (listener) => this.onChange(listener),
     });
   }
 
@@ -599,70 +535,27 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   /** Removes final tasks older than the maximum age, with their worktrees when all is committed. */
   async sweep(): Promise<string[]> {
     const { config, store, worktrees, log } = this.#options;
-    const cutoff = Date.now() - config.taskMaxAgeS * 1000;
-    const removed: string[] = [];
-    for (const record of [...this.#tasks.values()]) {
-      const { meta } = record;
-      if (!isFinal(meta.phase) || meta.endedAt === null) continue;
-      if (Date.parse(meta.endedAt) > cutoff) continue;
-      if (meta.worktree) {
-        const inUse = [...this.#tasks.values()].some((r) =>
-          r !== record && !isFinal(r.meta.phase) && r.meta.worktree?.path === meta.worktree!.path
+    const removed = await sweepTasks([...this.#tasks.values()], {
+      maxAgeS: config.taskMaxAgeS,
+      store,
+      worktrees,
+      log,
+      recommit: async (record) => {
+        record.meta.worktreeOutcome = await this.#commitWorktree(
+          record.meta,
+          record.meta.worktree!,
         );
-        if (inUse) continue;
-        try {
-          if (meta.worktreeOutcome?.error !== undefined && meta.request.commit !== false) {
-            // The commit failed when the task ended: try again before anything is removed.
-            meta.worktreeOutcome = await this.#commitWorktree(meta, meta.worktree);
-            await this.#save(record);
-          }
-          // Only a worktree whose every change is committed on its branch is removed.
-          const { removed, uncommitted } = await worktrees.removeWorktreeIfCommitted(
-            meta.worktree,
-          );
-          if (!removed) {
-            log.warning(
-              `Keeping the worktree of task ${meta.id} at ${meta.worktree.path}: not committed: ` +
-                uncommitted.slice(0, 10).join(", "),
-            );
-            continue;
-          }
-          if (!(await worktrees.branchHasUnmergedCommits(meta.worktree))) {
-            await worktrees.discard(meta.worktree);
-          }
-        } catch (error) {
-          log.warning(`Cannot clean up the worktree of task ${meta.id}: ${error}`);
-          continue;
-        }
-      }
-      await store.remove(meta.id);
-      this.#tasks.delete(meta.id);
-      removed.push(meta.id);
-    }
-    if (removed.length > 0) log.info(`Removed ${removed.length} old task(s)`, { removed });
+        await this.#save(record);
+      },
+    });
+    for (const id of removed) this.#tasks.delete(id);
     return removed;
   }
 
   // ---- internals ----
 
   #addRecord(meta: TaskMeta, session: Session | null): TaskRecord {
-    const record: TaskRecord = {
-      meta,
-      run: initialTurnState(),
-      session,
-      server: null,
-      done: Promise.withResolvers<void>(),
-      turnEnded: Promise.withResolvers<void>(),
-      sandbox: null,
-      stopping: new AbortController(),
-      changes: new Map(),
-      pending: null,
-      questions: 0,
-      budget: null,
-      saving: Promise.resolve(),
-      serverGone: null,
-    };
-    if (isFinal(meta.phase)) record.done.resolve();
+    const record = newTaskRecord(meta, session);
     this.#tasks.set(meta.id, record);
     return record;
   }
@@ -708,24 +601,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   }
 
   #snapshot(record: TaskRecord): TaskSnapshot {
-    const { meta } = record;
-    const from = Date.parse(meta.startedAt ?? meta.createdAt);
-    const to = meta.endedAt ? Date.parse(meta.endedAt) : Date.now();
-    // The session's environment stays in the record: views never show it, and copying it on every
-    // notification of every running task costs more than all the rest.
-    const { session, ...rest } = meta;
-    const copy: TaskMeta = structuredClone(rest);
-    if (session) copy.session = { ...session, env: {} };
-    return {
-      meta: copy,
-      run: record.run,
-      stderrTail: "",
-      elapsedMs: Math.max(0, to - from),
-      question: record.pending ? { ...record.pending.view } : null,
-      backoffUntil: meta.phase === "queued" && !startAllowedAt(this.#backoff, Date.now())
-        ? new Date(this.#backoff.until!).toISOString()
-        : null,
-    };
+    const backoffUntil = startAllowedAt(this.#backoff, Date.now())
+      ? null
+      : new Date(this.#backoff.until!).toISOString();
+    return snapshotOf(record, backoffUntil);
   }
 
   #emit(record: TaskRecord, step: string | null): void {

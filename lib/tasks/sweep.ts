@@ -1,0 +1,80 @@
+/**
+ * The clean-up of old tasks: a final task older than the maximum age is removed with its record,
+ * and its worktree goes with it only when every change in it is committed on its branch (the
+ * branch goes too when it holds nothing unmerged). A worktree another unfinished task works in,
+ * or one with uncommitted work, is kept, and so is its task.
+ *
+ * @example
+ * ```ts
+ * const removed = await sweepTasks([...records.values()], { maxAgeS: 7 * 86400, store, worktrees, log, recommit });
+ * for (const id of removed) records.delete(id);
+ * ```
+ * @module
+ */
+
+import type { Logger } from "../log.ts";
+import { isFinal } from "../task.ts";
+import type { TaskStore } from "../task_store.ts";
+import type { WorktreeManager } from "../worktree.ts";
+import type { TaskRecord } from "./task_record.ts";
+
+/** What {@link sweepTasks} needs. */
+export interface SweepDeps {
+  /** Final tasks that ended longer ago than this are removed. */
+  maxAgeS: number;
+  store: Pick<TaskStore, "remove">;
+  worktrees: Pick<
+    WorktreeManager,
+    "removeWorktreeIfCommitted" | "branchHasUnmergedCommits" | "discard"
+  >;
+  log: Logger;
+  /** Commits a task's worktree again (its commit failed when it ended) and saves the record. */
+  recommit(record: TaskRecord): Promise<void>;
+}
+
+/** Removes the old final tasks of `records` that can go; returns their ids. */
+export async function sweepTasks(
+  records: TaskRecord[],
+  deps: SweepDeps,
+  now = Date.now(),
+): Promise<string[]> {
+  const { store, worktrees, log } = deps;
+  const cutoff = now - deps.maxAgeS * 1000;
+  const removed: string[] = [];
+  for (const record of records) {
+    const { meta } = record;
+    if (!isFinal(meta.phase) || meta.endedAt === null) continue;
+    if (Date.parse(meta.endedAt) > cutoff) continue;
+    if (meta.worktree) {
+      const inUse = records.some((r) =>
+        r !== record && !isFinal(r.meta.phase) && r.meta.worktree?.path === meta.worktree!.path
+      );
+      if (inUse) continue;
+      try {
+        if (meta.worktreeOutcome?.error !== undefined && meta.request.commit !== false) {
+          // The commit failed when the task ended: try again before anything is removed.
+          await deps.recommit(record);
+        }
+        // Only a worktree whose every change is committed on its branch is removed.
+        const { removed, uncommitted } = await worktrees.removeWorktreeIfCommitted(meta.worktree);
+        if (!removed) {
+          log.warning(
+            `Keeping the worktree of task ${meta.id} at ${meta.worktree.path}: not committed: ` +
+              uncommitted.slice(0, 10).join(", "),
+          );
+          continue;
+        }
+        if (!(await worktrees.branchHasUnmergedCommits(meta.worktree))) {
+          await worktrees.discard(meta.worktree);
+        }
+      } catch (error) {
+        log.warning(`Cannot clean up the worktree of task ${meta.id}: ${error}`);
+        continue;
+      }
+    }
+    await store.remove(meta.id);
+    removed.push(meta.id);
+  }
+  if (removed.length > 0) log.info(`Removed ${removed.length} old task(s)`, { removed });
+  return removed;
+}

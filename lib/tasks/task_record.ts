@@ -1,0 +1,103 @@
+/**
+ * A task as the engine holds it in memory: its saved meta, its live turn state, the session and
+ * app-server it runs with, and the promises and clocks of its run. {@link snapshotOf} gives the
+ * copy that tools and resources see.
+ *
+ * @example
+ * ```ts
+ * const record = newTaskRecord(meta, session);
+ * record.run = applyEvent(record.run, event);
+ * const view = snapshotOf(record, null);
+ * ```
+ * @module
+ */
+
+import type { AppServer } from "../codex/app_server.ts";
+import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
+import { initialTurnState, type TurnState } from "../codex/turn_state.ts";
+import type { Session } from "../engine_api.ts";
+import { isFinal, type SessionRecord, type TaskMeta, type TaskSnapshot } from "../task.ts";
+import type { PendingQuestion } from "./pending_question.ts";
+import type { AnnouncedChange } from "./questions.ts";
+import type { TimeBudget } from "./time_budget.ts";
+
+/** One task in memory. */
+export interface TaskRecord {
+  meta: TaskMeta;
+  run: TurnState;
+  session: Session | null;
+  server: AppServer | null;
+  done: PromiseWithResolvers<void>;
+  /** Settles when this task's turn completed (or its server exited). */
+  turnEnded: PromiseWithResolvers<void>;
+  /** File changes announced by `item/started`, by item id (approvals carry no diff). */
+  changes: Map<string, AnnouncedChange[]>;
+  pending: PendingQuestion | null;
+  questions: number;
+  /** The time limit, as running time (set when the task starts). */
+  budget: TimeBudget | null;
+  saving: Promise<void>;
+  /** Why the server went away under this task, if it did. */
+  serverGone: string | null;
+  /** The thread's sandbox as Codex answered `thread/start`, `thread/resume` or `thread/fork`. */
+  sandbox: SandboxPolicy | null;
+  /** Aborted when the task is stopped (cancel or time limit): ends its set-up or check command. */
+  stopping: AbortController;
+}
+
+/** A record for `meta` (final tasks are done from the start). */
+export function newTaskRecord(meta: TaskMeta, session: Session | null): TaskRecord {
+  const record: TaskRecord = {
+    meta,
+    run: initialTurnState(),
+    session,
+    server: null,
+    done: Promise.withResolvers<void>(),
+    turnEnded: Promise.withResolvers<void>(),
+    sandbox: null,
+    stopping: new AbortController(),
+    changes: new Map(),
+    pending: null,
+    questions: 0,
+    budget: null,
+    saving: Promise.resolve(),
+    serverGone: null,
+  };
+  if (isFinal(meta.phase)) record.done.resolve();
+  return record;
+}
+
+/**
+ * The view of a record that leaves the engine: a copy of its meta without the session's
+ * environment, its live state, and how long it has run.
+ * @param backoffUntil When the queue's back-off ends (ISO), shown on a queued task, or null.
+ */
+export function snapshotOf(record: TaskRecord, backoffUntil: string | null): TaskSnapshot {
+  const { meta } = record;
+  const from = Date.parse(meta.startedAt ?? meta.createdAt);
+  const to = meta.endedAt ? Date.parse(meta.endedAt) : Date.now();
+  // The session's environment stays in the record: views never show it, and copying it on every
+  // notification of every running task costs more than all the rest.
+  const { session, ...rest } = meta;
+  const copy: TaskMeta = structuredClone(rest);
+  if (session) copy.session = { ...session, env: {} };
+  return {
+    meta: copy,
+    run: record.run,
+    stderrTail: "",
+    elapsedMs: Math.max(0, to - from),
+    question: record.pending ? { ...record.pending.view } : null,
+    backoffUntil: meta.phase === "queued" ? backoffUntil : null,
+  };
+}
+
+/** The session fields a task keeps on disk (so a queued task survives a restart). */
+export function sessionRecord(session: Session): SessionRecord {
+  const { id, defaults, taskTimeoutS, cwd, env } = session;
+  return { id, defaults, taskTimeoutS, cwd, env };
+}
+
+/** A new task id: 12 hex digits. */
+export function newTaskId(): string {
+  return crypto.randomUUID().replaceAll("-", "").slice(0, 12);
+}

@@ -1,0 +1,82 @@
+/**
+ * `codex_wait` in the engine: resolves when all (or any) of some tasks are final, or one of them
+ * has a question the waiting session was not told of yet (each question is reported to a session
+ * once), or the timeout passes, or the signal aborts. It never rejects: the result says whether
+ * the condition held.
+ *
+ * @example
+ * ```ts
+ * const result = await waitForTasks(records, { mode: "all", timeoutMs: 60_000 }, hooks);
+ * if (!result.satisfied) console.log("still running");
+ * ```
+ * @module
+ */
+
+import type { ChangeListener, WaitResult } from "../engine_api.ts";
+import { isFinal, type PendingQuestionView, type TaskSnapshot } from "../task.ts";
+import type { TaskRecord } from "./task_record.ts";
+
+/** How {@link waitForTasks} waits. */
+export interface WaitOptions {
+  mode: "all" | "any";
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** The waiting session: questions it was not told of end the wait, and are then reported. */
+  sessionId?: string;
+}
+
+/** What of the engine {@link waitForTasks} uses. */
+export interface WaitHooks {
+  snapshot(record: TaskRecord): TaskSnapshot;
+  onChange(listener: ChangeListener): () => void;
+}
+
+/** The result: the tasks' views and the questions newly reported to the session. */
+export type WaitForResult = WaitResult & {
+  questions: Array<{ task_id: string } & PendingQuestionView>;
+};
+
+/** Waits on `records` (see the module doc). */
+export function waitForTasks(
+  records: TaskRecord[],
+  options: WaitOptions,
+  hooks: WaitHooks,
+): Promise<WaitForResult> {
+  const ids = new Set(records.map((r) => r.meta.id));
+  const unreported = () =>
+    options.sessionId === undefined
+      ? []
+      : records.filter((r) => r.pending !== null && !r.pending.reportedTo.has(options.sessionId!));
+  const holds = () =>
+    options.mode === "all"
+      ? records.every((r) => isFinal(r.meta.phase))
+      : records.some((r) => isFinal(r.meta.phase));
+  const result = (satisfied: boolean): WaitForResult => {
+    const asked = unreported();
+    for (const r of asked) r.pending!.reportedTo.add(options.sessionId!);
+    return {
+      satisfied,
+      tasks: records.map((r) => hooks.snapshot(r)),
+      questions: asked.map((r) => ({ task_id: r.meta.id, ...r.pending!.view })),
+    };
+  };
+  if (records.length === 0 || holds() || unreported().length > 0) {
+    return Promise.resolve(result(holds()));
+  }
+  return new Promise((resolve) => {
+    const signal = AbortSignal.any([
+      AbortSignal.timeout(options.timeoutMs),
+      ...(options.signal ? [options.signal] : []),
+    ]);
+    const finish = () => {
+      off();
+      signal.removeEventListener("abort", finish);
+      resolve(result(holds()));
+    };
+    const off = hooks.onChange((task) => {
+      if (!ids.has(task.meta.id)) return;
+      if (holds() || unreported().length > 0) finish();
+    });
+    signal.addEventListener("abort", finish, { once: true });
+  });
+}
