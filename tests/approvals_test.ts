@@ -15,6 +15,7 @@ import {
   type World,
 } from "./support/harness.ts";
 import type { Client } from "./support/sdk_client.ts";
+import { startTask } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -32,12 +33,6 @@ async function workdir(world: World): Promise<string> {
   const dir = `${world.taskDir}/../work-${crypto.randomUUID().slice(0, 6)}`;
   await Deno.mkdir(dir, { recursive: true });
   return await Deno.realPath(dir);
-}
-
-async function startTask(client: Client, args: Record<string, unknown>): Promise<string> {
-  const result = await client.callTool({ name: "codex_async", arguments: args });
-  assert.equal(result.isError, undefined, textOf(result));
-  return (result.structuredContent as { task_id: string }).task_id;
 }
 
 async function view(client: Client, id: string): Promise<View> {

@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
 import { eventually, makeWorld, startServer, textOf, type World } from "./support/harness.ts";
+import { call, startTask } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -28,14 +29,8 @@ type View = {
   backoff_until: string | null;
 };
 
-async function call(client: Client, name: string, args: Record<string, unknown>) {
-  return await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
-}
-
-async function start(client: Client, prompt: string): Promise<string> {
-  const result = await call(client, "codex_async", { prompt });
-  assert.equal(result.isError, undefined, textOf(result));
-  return (result.structuredContent as { task_id: string }).task_id;
+function start(client: Client, prompt: string): Promise<string> {
+  return startTask(client, { prompt });
 }
 
 async function view(client: Client, id: string): Promise<View> {

@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
+import { startTask } from "./support/tool_calls.ts";
 import { makeWorld, startHarness, startServer, textOf } from "./support/harness.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -32,12 +33,6 @@ async function call(client: Client, name: string, args: Record<string, unknown>,
     timeout: 120_000,
     ...options,
   }) as Result;
-}
-
-async function start(client: Client, args: Record<string, unknown>): Promise<string> {
-  const result = await call(client, "codex_async", args);
-  assert.equal(result.isError, undefined, textOf(result));
-  return result.structuredContent!.task_id as string;
 }
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
@@ -78,7 +73,9 @@ Deno.test("compact results within their budgets, with the next step inside", e2e
 
   await t.step("codex_wait on 3 finished tasks: at most 800 characters", async () => {
     const ids = [];
-    for (let i = 0; i < 3; i++) ids.push(await start(client, { prompt: `one-line answer ${i}` }));
+    for (let i = 0; i < 3; i++) {
+      ids.push(await startTask(client, { prompt: `one-line answer ${i}` }));
+    }
     const result = await call(client, "codex_wait", { task_ids: ids });
     const sc = result.structuredContent!;
     assert.equal(sc.satisfied, true);
@@ -109,7 +106,7 @@ Deno.test("every result is bounded: long messages and diffs read in pages", e2e,
   });
 
   await t.step("codex_status reads the whole final message on with offset", async () => {
-    const id = await start(client, { prompt: long });
+    const id = await startTask(client, { prompt: long });
     await call(client, "codex_wait", { task_ids: [id] });
     const compact = await call(client, "codex_status", { task_ids: [id] });
     assert.ok(resultChars(compact) <= max, String(resultChars(compact)));
@@ -134,7 +131,7 @@ Deno.test("every result is bounded: long messages and diffs read in pages", e2e,
 
   await t.step("codex_wait and codex_list over many tasks stay within the limit", async () => {
     const ids = [];
-    for (let i = 0; i < 12; i++) ids.push(await start(client, { prompt: `${i} ${long}` }));
+    for (let i = 0; i < 12; i++) ids.push(await startTask(client, { prompt: `${i} ${long}` }));
     const result = await call(client, "codex_wait", { task_ids: ids });
     assert.ok(resultChars(result) <= max, String(resultChars(result)));
     const sc = result.structuredContent!;
@@ -154,7 +151,7 @@ Deno.test("every result is bounded: long messages and diffs read in pages", e2e,
     await Deno.writeTextFile(`${repo}/a.txt`, "a\n");
     await git(repo, "add", "-A");
     await git(repo, "-c", "user.email=t@e", "-c", "user.name=T", "commit", "-q", "-m", "init");
-    const id = await start(client, {
+    const id = await startTask(client, {
       prompt: "big RUN=seq 1 4000 > big.txt && echo b > small.txt",
       cwd: repo,
       worktree: true,
@@ -242,7 +239,7 @@ Deno.test("tool surface: one reply tool, truthful annotations", e2e, async (t) =
   });
 
   await t.step("read-only calls are answered concurrently", async () => {
-    const id = await start(h.client, { prompt: "slow for concurrency SLEEP=4000" });
+    const id = await startTask(h.client, { prompt: "slow for concurrency SLEEP=4000" });
     const order: string[] = [];
     const waits = [1, 2].map((n) =>
       call(h.client, "codex_wait", { task_ids: [id] }).then((r) => {
@@ -276,7 +273,7 @@ Deno.test("heartbeat progress on blocking calls while nothing happens", e2e, asy
   assert.ok(beats.length >= 3, JSON.stringify(messages));
   assert.match(beats[0]!, /^(Waiting for the model|Starting Codex)/);
 
-  const id = await start(h.client, { prompt: "quiet wait SLEEP=2000" });
+  const id = await startTask(h.client, { prompt: "quiet wait SLEEP=2000" });
   const waitMessages: string[] = [];
   await call(h.client, "codex_wait", { task_ids: [id] }, {
     onprogress: (p: { message?: string }) => waitMessages.push(p.message ?? ""),

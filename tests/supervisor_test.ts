@@ -19,6 +19,7 @@ import {
   textOf,
   type World,
 } from "./support/harness.ts";
+import { startTask } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -36,12 +37,6 @@ async function serverInfo(h: Harness): Promise<ServerInfoView> {
 
 async function tempDir(prefix: string): Promise<string> {
   return await Deno.realPath(await Deno.makeTempDir({ prefix }));
-}
-
-async function startTask(h: Harness, args: Record<string, unknown>): Promise<string> {
-  const result = await h.client.callTool({ name: "codex_async", arguments: args });
-  assert.equal(result.isError, undefined, textOf(result));
-  return (result.structuredContent as { task_id: string }).task_id;
 }
 
 async function waitFor(h: Harness, id: string) {
@@ -139,7 +134,9 @@ Deno.test(
   async () => {
     await using world = await makeWorld();
     const first = await startServer(world);
-    const id = await startTask(first, { prompt: "durable RUN=sleep 2; echo survived-the-client" });
+    const id = await startTask(first.client, {
+      prompt: "durable RUN=sleep 2; echo survived-the-client",
+    });
     const pid = first.transport.pid!;
     Deno.kill(pid, "SIGKILL");
     await first.stop().catch(() => {});
@@ -200,7 +197,7 @@ Deno.test(
     assert.equal(oldInfo.supervisor.version, VERSION);
 
     // Busy: a task runs, so the older supervisor keeps serving and says so.
-    const id = await startTask(old, { prompt: "busy RUN=sleep 30", timeout_s: 60 });
+    const id = await startTask(old.client, { prompt: "busy RUN=sleep 30", timeout_s: 60 });
     await using newer = await startServer(world, {
       env: { CODEX_SWARM_PRETEND_VERSION: "99.0.0" },
     });

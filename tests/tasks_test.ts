@@ -15,6 +15,7 @@ import {
   textOf,
 } from "./support/harness.ts";
 import type { Client } from "./support/sdk_client.ts";
+import { startTask } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -28,14 +29,6 @@ type View = {
   last_tool: { summary: string; status: string } | null;
   reasoning: string | null;
 };
-
-async function startTask(client: Client, args: Record<string, unknown>): Promise<string> {
-  const result = await client.callTool({ name: "codex_async", arguments: args });
-  assert.equal(result.isError, undefined, textOf(result));
-  const id = (result.structuredContent as { task_id: string }).task_id;
-  assert.match(id, /^[0-9a-f]{12}$/);
-  return id;
-}
 
 async function status(client: Client, ids: string[]): Promise<View[]> {
   const result = await client.callTool({

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
 import { eventually, makeWorld, startServer, textOf } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
+import { call, startTask } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -24,16 +25,6 @@ type View = {
     files: Array<{ path: string }>;
   } | null;
 };
-
-async function call(client: Client, name: string, args: Record<string, unknown>) {
-  return await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
-}
-
-async function start(client: Client, args: Record<string, unknown>): Promise<string> {
-  const result = await call(client, "codex_async", args);
-  assert.equal(result.isError, undefined, textOf(result));
-  return (result.structuredContent as { task_id: string }).task_id;
-}
 
 /** Waits for the task to end; its full view. */
 async function waitFor(client: Client, id: string): Promise<View> {
@@ -61,7 +52,7 @@ Deno.test("a 1,000,000-character prompt runs (on stdin, not argv)", e2e, async (
   await using world = await makeWorld();
   await using server = await startServer(world);
   const prompt = "long one " + "y".repeat(1_000_000 - 9);
-  const id = await start(server.client, { prompt });
+  const id = await startTask(server.client, { prompt });
   const task = await waitFor(server.client, id);
   assert.equal(task.phase, "completed", task.failure ?? "");
   assert.equal(world.fake.requests.at(-1)!.prompt.length, 1_000_000);
@@ -94,7 +85,7 @@ Deno.test(
         RUST_LOG: "warn",
       },
     });
-    const id = await start(server.client, { prompt: "env check SLEEP=4000" });
+    const id = await startTask(server.client, { prompt: "env check SLEEP=4000" });
     // The session's tasks run on an app-server of their own environment: look at its.
     const codexPid = async () => {
       const info = await server.client.readResource({ uri: "codex-swarm://server-info" });
@@ -132,7 +123,7 @@ Deno.test("with RUST_BACKTRACE=1 the failure is Codex's Error: line", e2e, async
     args: ["--codex-bin", fake],
     env: { RUST_BACKTRACE: "1" },
   });
-  const id = await start(server.client, { prompt: "fails at start" });
+  const id = await startTask(server.client, { prompt: "fails at start" });
   const task = await waitFor(server.client, id);
   assert.equal(task.phase, "failed");
   assert.match(task.failure ?? "", /Error: MOCK-FAILURE codex cannot start here/);
@@ -144,10 +135,10 @@ Deno.test("codex_cancel says what happened: queued, running, already completed",
   await using world = await makeWorld();
   await using server = await startServer(world, { args: ["--max-parallel", "1"] });
   const { client } = server;
-  const done = await start(client, { prompt: "quick" });
+  const done = await startTask(client, { prompt: "quick" });
   await waitFor(client, done);
-  const running = await start(client, { prompt: "slow SLEEP=20000" });
-  const queued = await start(client, { prompt: "behind it" });
+  const running = await startTask(client, { prompt: "slow SLEEP=20000" });
+  const queued = await startTask(client, { prompt: "behind it" });
   assert.ok(await eventually(async () => (await view(client, running)).phase === "running"));
   const result = await call(client, "codex_cancel", { task_ids: [queued, running, done] });
   const text = textOf(result);
@@ -166,7 +157,7 @@ Deno.test(
     await using server = await startServer(world);
     const { client } = server;
 
-    const first = await start(client, {
+    const first = await startTask(client, {
       prompt: "first RUN=echo one > one.txt",
       cwd: repo,
       worktree: true,
@@ -200,7 +191,7 @@ Deno.test(
     assert.deepEqual(editWt.files.map((f) => f.path), ["two.txt"]);
 
     // While a reply works in the worktree, discard and merge of the first task are refused.
-    const reply = await start(client, {
+    const reply = await startTask(client, {
       threadId: a.thread_id,
       prompt: "slow reply SLEEP=8000",
       sandbox: "workspace-write",
@@ -263,7 +254,7 @@ Deno.test(
     });
     const { client } = server;
 
-    const kept = await start(client, {
+    const kept = await startTask(client, {
       prompt: "uncommitted RUN=echo keep > keep.txt",
       cwd: repo,
       worktree: true,
@@ -274,7 +265,7 @@ Deno.test(
     assert.equal(k.phase, "completed", k.failure ?? "");
 
     // The task locks the index of its own worktree, as a server killed during `git add` does.
-    const locked = await start(client, {
+    const locked = await startTask(client, {
       prompt: 'locked RUN=echo work > work.txt && touch "$(git rev-parse --git-dir)/index.lock"',
       cwd: repo,
       worktree: true,
@@ -285,7 +276,7 @@ Deno.test(
     assert.match(l.failure ?? "", /committing its work failed: .*index\.lock/s);
     assert.match(l.failure ?? "", /the work is still in/);
 
-    const committed = await start(client, {
+    const committed = await startTask(client, {
       prompt: "clean RUN=echo c > c.txt",
       cwd: repo,
       worktree: true,

@@ -22,7 +22,7 @@ import {
 } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
 import { TMP_OUT_OF_SANDBOX } from "./support/sandbox_args.ts";
-import { call, waitAll } from "./support/tool_calls.ts";
+import { call, startTask, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -46,14 +46,9 @@ type View = {
 
 const SANDBOX_ARGS = ["--task-timeout", "60", ...TMP_OUT_OF_SANDBOX];
 
-async function startTask(client: Client, args: Record<string, unknown>): Promise<string> {
-  const result = await call(client, "codex_async", {
-    sandbox: "workspace-write",
-    worktree: true,
-    ...args,
-  });
-  assert.equal(result.isError, undefined, textOf(result));
-  return (result.structuredContent as { task_id: string }).task_id;
+/** A task in a worktree of its own that may write it. */
+function startWriter(client: Client, args: Record<string, unknown>): Promise<string> {
+  return startTask(client, { sandbox: "workspace-write", worktree: true, ...args });
 }
 
 async function finished(client: Client, id: string): Promise<View> {
@@ -84,7 +79,7 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
   const { client } = server;
   try {
     await t.step("copy_ignored and setup: the task sees .env and the build file", async () => {
-      const id = await startTask(client, {
+      const id = await startWriter(client, {
         prompt: "check RUN=sh check.sh && cat node_modules/dep/index.js",
         cwd: repo,
         copy_ignored: [".env", "node_modules", ".env.local"],
@@ -108,7 +103,7 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
       "a failing set-up ends the task failed with its tail, before the model",
       async () => {
         const before = world.fake.requests.length;
-        const id = await startTask(client, {
+        const id = await startWriter(client, {
           prompt: "never sent",
           cwd: repo,
           setup: "echo installing; echo 'npm ERR! missing lockfile' >&2; exit 3",
@@ -127,7 +122,7 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
     );
 
     await t.step("the set-up runs in the task's sandbox", async () => {
-      const id = await startTask(client, {
+      const id = await startWriter(client, {
         prompt: "never sent",
         cwd: repo,
         setup: `echo escaped > ${outside}/escaped.txt`,
@@ -139,7 +134,7 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
       // Nor where the app-server runs (command/exec makes that writable too).
       const there = await finished(
         client,
-        await startTask(client, {
+        await startWriter(client, {
           prompt: "never sent",
           cwd: repo,
           setup: `touch ${world.supervisorDir}/escaped`,
@@ -151,7 +146,7 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
 
     await t.step("the set-up counts against the task's time limit", async () => {
       const before = world.fake.requests.length;
-      const id = await startTask(client, {
+      const id = await startWriter(client, {
         prompt: "never sent",
         cwd: repo,
         setup: "sleep 293.25",
@@ -165,7 +160,7 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
 
     await t.step("cancel during a long set-up ends its process", async () => {
       const before = world.fake.requests.length;
-      const id = await startTask(client, {
+      const id = await startWriter(client, {
         prompt: "never sent",
         cwd: repo,
         setup: "echo waiting; sleep 291.75",
@@ -199,7 +194,7 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
       const read = "RUN=cat build/out.txt";
       const byDefault = await finished(
         other.client,
-        await startTask(other.client, { prompt: `a ${read}`, cwd: repo }),
+        await startWriter(other.client, { prompt: `a ${read}`, cwd: repo }),
       );
       assert.equal(byDefault.phase, "completed", byDefault.failure ?? "");
       assert.match(byDefault.final_message ?? "", /Output: default$/);
@@ -220,7 +215,7 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
 
       const replaced = await finished(
         other.client,
-        await startTask(other.client, {
+        await startWriter(other.client, {
           prompt: `b ${read}`,
           cwd: repo,
           setup: "mkdir -p build && echo per-call > build/out.txt",
@@ -230,7 +225,7 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
 
       const off = await finished(
         other.client,
-        await startTask(other.client, { prompt: `c ${read}`, cwd: repo, setup: "" }),
+        await startWriter(other.client, { prompt: `c ${read}`, cwd: repo, setup: "" }),
       );
       assert.equal(off.setup, null);
       assert.match(off.final_message ?? "", /No such file/);
@@ -238,13 +233,13 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
       // No worktree, no set-up; and the first client's session has no default.
       const plain = await finished(
         other.client,
-        await startTask(other.client, { prompt: "d", cwd: repo, worktree: false }),
+        await startWriter(other.client, { prompt: "d", cwd: repo, worktree: false }),
       );
       assert.equal(plain.setup, null);
       await assert.rejects(Deno.stat(`${repo}/build`));
       const first = await finished(
         client,
-        await startTask(client, { prompt: `e ${read}`, cwd: repo }),
+        await startWriter(client, { prompt: `e ${read}`, cwd: repo }),
       );
       assert.equal(first.setup, null);
     });
@@ -269,7 +264,7 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
     });
 
     await t.step("a reply continues in the worktree without setting it up again", async () => {
-      const id = await startTask(client, {
+      const id = await startWriter(client, {
         prompt: "first",
         cwd: repo,
         setup: "mkdir -p build && echo once >> build/runs.txt",

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
 import { makeWorld, startServer, textOf } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
-import { call, waitAll } from "./support/tool_calls.ts";
+import { call, startTask, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -27,10 +27,9 @@ type View = {
   } | null;
 };
 
-async function startTask(client: Client, args: Record<string, unknown>): Promise<string> {
-  const result = await call(client, "codex_async", { sandbox: "workspace-write", ...args });
-  assert.equal(result.isError, undefined, textOf(result));
-  return (result.structuredContent as { task_id: string }).task_id;
+/** A task that may write its worktree. */
+function startWriter(client: Client, args: Record<string, unknown>): Promise<string> {
+  return startTask(client, { sandbox: "workspace-write", ...args });
 }
 
 Deno.test(
@@ -43,17 +42,17 @@ Deno.test(
     const { client } = server;
 
     const ids = [
-      await startTask(client, {
+      await startWriter(client, {
         prompt: "task a RUN=echo alpha > a.txt && echo 'from a' >> shared.txt",
         cwd: repo,
         worktree: true,
       }),
-      await startTask(client, {
+      await startWriter(client, {
         prompt: "task b RUN=echo beta > b.txt && echo 'from b' >> shared.txt",
         cwd: repo,
         worktree: true,
       }),
-      await startTask(client, {
+      await startWriter(client, {
         prompt: "task c RUN=pwd && echo gamma > c.txt && rm keep.txt",
         cwd: `${repo}/sub`,
         worktree: true,
@@ -147,12 +146,12 @@ Deno.test(
     const repo = await makeRepo();
     const first = await startServer(world);
 
-    const id = await startTask(first.client, {
+    const id = await startWriter(first.client, {
       prompt: "partial RUN=echo partial > p.txt && sleep 45.5",
       cwd: repo,
       worktree: true,
     });
-    const done = await startTask(first.client, {
+    const done = await startWriter(first.client, {
       prompt: "quick RUN=echo quick > q.txt",
       cwd: repo,
       worktree: true,
@@ -188,7 +187,7 @@ Deno.test(
     );
 
     await t.step("with commit: false the edit stays uncommitted in the worktree", async () => {
-      const id = await startTask(first.client, {
+      const id = await startWriter(first.client, {
         prompt: "no commit RUN=echo loose > loose.txt",
         cwd: repo,
         worktree: true,

@@ -29,7 +29,7 @@ import { type AppServerEvent, type ServerRequest, threadIdOf } from "../codex/ev
 import { stopTurn } from "../codex/stop_turn.ts";
 import { type CommandOutcome, runSandboxed } from "../codex/sandboxed_command.ts";
 import { checkOutputSchema, readStructuredResult } from "../codex/output_schema.ts";
-import { buildThreadParams, checkAddDirsSandbox, type Json } from "../codex/thread_params.ts";
+import { buildThreadParams, checkAddDirsSandbox } from "../codex/thread_params.ts";
 import { applyEvent, describeStep, initialTurnState } from "../codex/turn_state.ts";
 import type { ServerConfig } from "../cli.ts";
 import type {
@@ -56,30 +56,23 @@ import { codexHomeOf } from "../client_env.ts";
 import { findThreadRollout } from "../codex_threads.ts";
 import { Policy } from "../policy.ts";
 import { checkTaskRequest, RequestError } from "../request_check.ts";
-import { checkCheckCommand } from "../check_command.ts";
 import { commitTaskWork } from "../task_commit.ts";
-import { resolveTaskInputs } from "../task_inputs.ts";
-import { hasSetup, planSetup, setUpWorktree } from "../worktree_setup.ts";
-import { prepareReview } from "../review_target.ts";
-import { collectReview, startReview } from "./review_run.ts";
+import { hasSetup, setUpWorktree } from "../worktree_setup.ts";
+import { collectReview } from "./review_run.ts";
 import { ThreadLinks } from "../thread_links.ts";
 import { afterTaskEnd, type Backoff, backoffStep, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { FairQueue } from "./fair_queue.ts";
-import { type ForkRequest, forkThread, forkWorktree, startForks } from "./fork.ts";
+import { type ForkRequest, startForks } from "./fork.ts";
 import { LegacyTasks } from "./legacy.ts";
 import { PendingQuestion } from "./pending_question.ts";
 import { taskEnd } from "./task_end.ts";
 import { describeCheck, runTaskCheck } from "./attempt_check.ts";
 import { TimeBudget } from "./time_budget.ts";
 import { sweepTasks } from "./sweep.ts";
+import { prepareStart, resolveCwd } from "./task_start.ts";
+import { openThread, startTurn } from "./thread_turn.ts";
 import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
-import {
-  newTaskId,
-  newTaskRecord,
-  sessionRecord,
-  snapshotOf,
-  type TaskRecord,
-} from "./task_record.ts";
+import { newTaskRecord, sessionRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
 import { type Decision, describeQuestion } from "./questions.ts";
 
 /** What {@link AppServerEngine} needs. */
@@ -240,77 +233,20 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   }
 
   async start(request: TaskRequest, session: Session): Promise<TaskSnapshot> {
-    const policy = session.policy ?? new Policy();
     // Everything that can be checked is checked before anything is created.
-    this.#check(request, policy);
-    if (request.check !== undefined) checkCheckCommand(request.check, session.env);
-    if (request.threadId !== undefined) this.#requireThread(request.threadId, session);
-    const id = newTaskId();
-    let cwd = await this.#resolveCwd(request.cwd, session.cwd);
-    policy.checkPath(cwd, "cwd");
-    if (request.review) {
-      // A review runs where its target is (a task's worktree for task_id); it edits nothing.
-      const prepared = await prepareReview(
-        request.review.spec,
-        cwd,
-        (t) => this.#tasks.get(t)?.meta,
-        request.review.branch,
-      );
-      request = { ...request, review: prepared.review };
-      if (prepared.review.branch !== undefined) {
-        // The branch gets a checkout of its own for the review, removed when the review ends.
-        request = { ...request, worktree: true, base: prepared.review.branch, commit: false };
-      }
-      cwd = prepared.cwd;
-      policy.checkPath(cwd, "the worktree of target.task_id");
-    }
-    // Images and added directories as real paths; then the set-up this task gets.
-    request = { ...request, ...await resolveTaskInputs(request, cwd, policy) };
-    buildThreadParams(request, session.defaults, {
-      cwd,
-      codexHome: codexHomeOf(session.env) ?? "",
-    });
-    let worktree: WorktreeInfo | null = null;
-    let runCwd = cwd;
-    // A reply continues in its thread's worktree; so does a fork that asks for no worktree.
-    const parentThread = request.threadId ??
-      (request.worktree === undefined ? request.forkOf?.threadId : undefined);
-    const inherited = parentThread !== undefined && request.worktree !== false
-      ? this.#worktreeOfThread(parentThread)
-      : null;
-    const { setup: _setup, copyIgnored: _copy, ...asked } = request;
-    request = {
-      ...asked,
-      ...planSetup(
-        request,
-        session.defaults.worktreeSetup,
-        inherited ? "inherited" : request.worktree ? "new" : "none",
-      ),
-    };
-    if (inherited) {
-      const there = await Deno.stat(inherited.cwd).then((i) => i.isDirectory, () => false);
-      if (!there) {
-        throw new RequestError(
-          "threadId",
-          `Cannot continue thread "${parentThread}" as its worktree ${inherited.path} ` +
-            `(branch ${inherited.branch}) no longer exists; pass worktree: false to continue it ` +
-            "in cwd instead",
-        );
-      }
-      worktree = inherited;
-      runCwd = inherited.cwd;
-    } else if (request.worktree) {
-      // A fork's worktree branches from its parent's (see fork.ts).
-      const from = request.forkOf?.worktree ?? null;
-      const root = from?.repoRoot ?? (await this.#options.worktrees.resolveRepo(cwd)).root;
-      policy.checkPath(root, "the worktree's repository");
-      worktree = from
-        ? await forkWorktree(this.#options.worktrees, id, from)
-        : await this.#options.worktrees.create(id, cwd, request.base);
-      runCwd = worktree.cwd;
-    }
+    const { id, cwd, runCwd, worktree, inherited, ...prepared } = await prepareStart(
+      request,
+      session,
+      {
+        check: (r, policy) => this.#check(r, policy),
+        requireThread: (threadId) => this.#requireThread(threadId, session),
+        taskOf: (taskId) => this.#tasks.get(taskId)?.meta,
+        worktreeOfThread: (threadId) => this.#worktreeOfThread(threadId),
+        worktrees: this.#options.worktrees,
+      },
+    );
     try {
-      return await this.#create(id, request, session, cwd, runCwd, worktree);
+      return await this.#create(id, prepared.request, session, cwd, runCwd, worktree);
     } catch (error) {
       await this.#unmake(id, inherited ? null : worktree);
       throw error;
@@ -344,7 +280,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         [...this.#tasks.values()].map((r) => r.meta).filter((m) => m.threadId === threadId),
       worktreeOf: (threadId) => this.#worktreeOfThread(threadId),
       knowsThread: (threadId) => home === null || findThreadRollout(home, threadId) !== null,
-      resolveCwd: (cwd) => this.#resolveCwd(cwd, session.cwd),
+      resolveCwd: (cwd) => resolveCwd(cwd, session.cwd),
       worktrees: this.#options.worktrees,
       start: (request) => this.start(request, session),
       unmake: (id, ownWorktree) => this.#unmake(id, ownWorktree),
@@ -577,22 +513,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     return record;
   }
 
-  async #resolveCwd(cwd: string | undefined, sessionCwd: string): Promise<string> {
-    const path = cwd === undefined
-      ? sessionCwd
-      : cwd.startsWith("/")
-      ? cwd
-      : `${sessionCwd.replace(/\/$/, "")}/${cwd}`;
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.stat(path);
-    } catch {
-      throw new Error(`Cannot use cwd "${path}" as it does not exist`);
-    }
-    if (!info.isDirectory) throw new Error(`Cannot use cwd "${path}" as it is not a directory`);
-    return await Deno.realPath(path);
-  }
-
   #worktreeOfThread(threadId: string): WorktreeInfo | null {
     const owners = [...this.#tasks.values()]
       .filter((r) => r.meta.threadId === threadId && r.meta.worktree)
@@ -695,31 +615,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       cwd: meta.cwd!,
       codexHome: server.info.codexHome,
     });
-    let threadId: string;
-    if (meta.threadId !== null) {
-      try {
-        const resumed = await server.request("thread/resume", {
-          threadId: meta.threadId,
-          ...params.thread,
-        });
-        record.sandbox = resumed.sandbox;
-      } catch (error) {
-        throw new Error(
-          `Cannot continue thread "${meta.threadId}" as Codex cannot resume it: ${
-            messageOf(error)
-          }`,
-        );
-      }
-      threadId = meta.threadId;
-    } else {
-      const forkOf = meta.request.forkOf;
-      const started = forkOf
-        ? await forkThread(server, forkOf.threadId, params.thread)
-        : await server.request("thread/start", params.thread);
-      record.sandbox = started.sandbox;
-      threadId = started.thread.id;
-      meta.threadId = threadId;
-    }
+    const opened = await openThread(server, meta.request, meta.threadId, params.thread);
+    const threadId = opened.threadId;
+    meta.threadId = threadId;
+    record.sandbox = opened.sandbox;
     this.#byThread.set(threadId, meta.id);
     if (meta.worktree) {
       this.#links.save(threadId, meta.worktree).catch((error) =>
@@ -742,16 +641,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         return await this.#finalize(record);
       }
     }
-    const turn = meta.request.review
-      ? await startReview(server, threadId, meta.request.review)
-      : await server.request("turn/start", {
-        threadId,
-        input: params.input,
-        ...(meta.request.outputSchema ? { outputSchema: meta.request.outputSchema as Json } : {}),
-      }) as {
-        turn: { id: string };
-      };
-    meta.turnId = turn.turn.id;
+    meta.turnId = await startTurn(server, threadId, meta.request, params.input);
     if (meta.phase === "starting") meta.phase = "running";
     this.#save(record);
     this.#options.log.info(`Task ${meta.id} running`, {

@@ -3,12 +3,14 @@
  *
  * @example
  * ```ts
+ * const id = await startTask(client, { prompt: "hi" });
  * const started = await call(client, "codex_async", { prompt: "hi" });
  * const [view] = await waitAll<{ phase: string }>(client, [id]);
  * ```
  * @module
  */
 
+import assert from "node:assert/strict";
 import type { Client } from "./sdk_client.ts";
 
 /** Calls tool `name` with `args` (at most 120 s). */
@@ -21,4 +23,13 @@ export async function waitAll<View>(client: Client, ids: string[]): Promise<View
   await call(client, "codex_wait", { task_ids: ids, timeout: 90 });
   const result = await call(client, "codex_status", { task_ids: ids, detail: "full" });
   return (result.structuredContent as { tasks: View[] }).tasks;
+}
+
+/** Starts a task with `codex_async`; asserts it started and returns its id (12 hex digits). */
+export async function startTask(client: Client, args: Record<string, unknown>): Promise<string> {
+  const result = await call(client, "codex_async", args);
+  assert.equal(result.isError, undefined, JSON.stringify(result.content));
+  const id = (result.structuredContent as { task_id: string }).task_id;
+  assert.match(id, /^[0-9a-f]{12}$/);
+  return id;
 }

@@ -1,0 +1,152 @@
+/**
+ * Everything a task needs before it is created, checked and made in order: the request's own
+ * checks (policy, config, output schema, check command, a thread Codex knows), its directory, a
+ * review's target, its images and added directories, its worktree set-up, and its worktree (the
+ * thread's own for a reply, a new one for `worktree: true`, a fork's from its parent's). A bad
+ * request throws before anything is made; only the worktree is made here, and the engine removes
+ * it again if creating the task fails.
+ *
+ * @example
+ * ```ts
+ * const prepared = await prepareStart(request, session, host);
+ * // ... create the task in prepared.runCwd, with prepared.worktree ...
+ * ```
+ * @module
+ */
+
+import type { Session } from "../engine_api.ts";
+import { codexHomeOf } from "../client_env.ts";
+import { checkCheckCommand } from "../check_command.ts";
+import { buildThreadParams } from "../codex/thread_params.ts";
+import { Policy } from "../policy.ts";
+import { RequestError } from "../request_check.ts";
+import { prepareReview } from "../review_target.ts";
+import type { TaskMeta, TaskRequest } from "../task.ts";
+import { resolveTaskInputs } from "../task_inputs.ts";
+import type { WorktreeInfo, WorktreeManager } from "../worktree.ts";
+import { planSetup } from "../worktree_setup.ts";
+import { forkWorktree } from "./fork.ts";
+import { newTaskId } from "./task_record.ts";
+
+/** What {@link prepareStart} needs of the engine. */
+export interface StartHost {
+  /** The checks that need no disk (policy, config, output schema): throws RequestError. */
+  check(request: TaskRequest, policy: Policy): void;
+  /** Refuses a reply to a thread Codex does not know. */
+  requireThread(threadId: string): void;
+  /** A known task (a review of `task_id`). */
+  taskOf(id: string): TaskMeta | undefined;
+  /** The worktree a thread works in, or null. */
+  worktreeOfThread(threadId: string): WorktreeInfo | null;
+  worktrees: Pick<WorktreeManager, "resolveRepo" | "create">;
+}
+
+/** A request ready to become a task. */
+export interface PreparedStart {
+  id: string;
+  /** The request as it will be recorded (review target, real paths, set-up resolved). */
+  request: TaskRequest;
+  /** The directory the caller asked for (real path). */
+  cwd: string;
+  /** Where Codex runs: `cwd`, or its place in the worktree. */
+  runCwd: string;
+  worktree: WorktreeInfo | null;
+  /** True when `worktree` is the thread's own (a reply's): it is not the task's to remove. */
+  inherited: boolean;
+}
+
+/**
+ * Checks `request` for `session` and makes its worktree (see the module doc).
+ * @throws {RequestError} Naming the field of anything bad, before anything is made.
+ */
+export async function prepareStart(
+  request: TaskRequest,
+  session: Session,
+  host: StartHost,
+): Promise<PreparedStart> {
+  const policy = session.policy ?? new Policy();
+  host.check(request, policy);
+  if (request.check !== undefined) checkCheckCommand(request.check, session.env);
+  if (request.threadId !== undefined) host.requireThread(request.threadId);
+  const id = newTaskId();
+  let cwd = await resolveCwd(request.cwd, session.cwd);
+  policy.checkPath(cwd, "cwd");
+  if (request.review) {
+    // A review runs where its target is (a task's worktree for task_id); it edits nothing.
+    const prepared = await prepareReview(
+      request.review.spec,
+      cwd,
+      host.taskOf,
+      request.review.branch,
+    );
+    request = { ...request, review: prepared.review };
+    if (prepared.review.branch !== undefined) {
+      // The branch gets a checkout of its own for the review, removed when the review ends.
+      request = { ...request, worktree: true, base: prepared.review.branch, commit: false };
+    }
+    cwd = prepared.cwd;
+    policy.checkPath(cwd, "the worktree of target.task_id");
+  }
+  // Images and added directories as real paths; then the set-up this task gets.
+  request = { ...request, ...await resolveTaskInputs(request, cwd, policy) };
+  buildThreadParams(request, session.defaults, {
+    cwd,
+    codexHome: codexHomeOf(session.env) ?? "",
+  });
+  // A reply continues in its thread's worktree; so does a fork that asks for no worktree.
+  const parentThread = request.threadId ??
+    (request.worktree === undefined ? request.forkOf?.threadId : undefined);
+  const inherited = parentThread !== undefined && request.worktree !== false
+    ? host.worktreeOfThread(parentThread)
+    : null;
+  const { setup: _setup, copyIgnored: _copy, ...asked } = request;
+  request = {
+    ...asked,
+    ...planSetup(
+      request,
+      session.defaults.worktreeSetup,
+      inherited ? "inherited" : request.worktree ? "new" : "none",
+    ),
+  };
+  if (inherited) {
+    const there = await Deno.stat(inherited.cwd).then((i) => i.isDirectory, () => false);
+    if (!there) {
+      throw new RequestError(
+        "threadId",
+        `Cannot continue thread "${parentThread}" as its worktree ${inherited.path} ` +
+          `(branch ${inherited.branch}) no longer exists; pass worktree: false to continue it ` +
+          "in cwd instead",
+      );
+    }
+    return { id, request, cwd, runCwd: inherited.cwd, worktree: inherited, inherited: true };
+  }
+  if (!request.worktree) return { id, request, cwd, runCwd: cwd, worktree: null, inherited: false };
+  // A fork's worktree branches from its parent's (see fork.ts).
+  const from = request.forkOf?.worktree ?? null;
+  const root = from?.repoRoot ?? (await host.worktrees.resolveRepo(cwd)).root;
+  policy.checkPath(root, "the worktree's repository");
+  const worktree = from
+    ? await forkWorktree(host.worktrees, id, from)
+    : await host.worktrees.create(id, cwd, request.base);
+  return { id, request, cwd, runCwd: worktree.cwd, worktree, inherited: false };
+}
+
+/**
+ * The real path of a task's `cwd` (relative ones against the session's directory).
+ * @throws {Error} When it does not exist or is not a directory.
+ */
+export async function resolveCwd(cwd: string | undefined, sessionCwd: string): Promise<string> {
+  const path = cwd === undefined
+    ? sessionCwd
+    : cwd.startsWith("/")
+    ? cwd
+    : `${sessionCwd.replace(/\/$/, "")}/${cwd}`;
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch {
+    throw new Error(`Cannot use cwd "${path}" as it does not exist`);
+  }
+  if (!info.isDirectory) throw new Error(`Cannot use cwd "${path}" as it is not a directory`);
+  return await Deno.realPath(path);
+}

@@ -1,0 +1,73 @@
+/**
+ * The two app-server steps of every task: opening its thread (`thread/resume` for a reply,
+ * `thread/fork` for a fork, else `thread/start`) and starting its turn (`review/start` for a
+ * review, else `turn/start` with the prompt and the output schema).
+ *
+ * @example
+ * ```ts
+ * const { threadId, sandbox } = await openThread(server, meta.request, meta.threadId, params.thread);
+ * const turn = await startTurn(server, threadId, meta.request, params.input);
+ * ```
+ * @module
+ */
+
+import type { AppServer } from "../codex/app_server.ts";
+import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
+import type { Json, ThreadParams } from "../codex/thread_params.ts";
+import type { TaskRequest } from "../task.ts";
+import { forkThread } from "./fork.ts";
+import { startReview } from "./review_run.ts";
+
+/** The thread a task runs on, and its sandbox as Codex answered. */
+export interface OpenedThread {
+  threadId: string;
+  sandbox: SandboxPolicy;
+}
+
+/**
+ * Opens the task's thread: resumes `threadId` when given, forks `request.forkOf` when set, else
+ * starts a new thread.
+ * @throws {Error} Naming the thread when Codex cannot resume or fork it.
+ */
+export async function openThread(
+  server: Pick<AppServer, "request">,
+  request: TaskRequest,
+  threadId: string | null,
+  params: ThreadParams["thread"],
+): Promise<OpenedThread> {
+  if (threadId !== null) {
+    try {
+      const resumed = await server.request("thread/resume", { threadId, ...params });
+      return { threadId, sandbox: resumed.sandbox };
+    } catch (error) {
+      throw new Error(
+        `Cannot continue thread "${threadId}" as Codex cannot resume it: ${messageOf(error)}`,
+      );
+    }
+  }
+  const started = request.forkOf
+    ? await forkThread(server, request.forkOf.threadId, params)
+    : await server.request("thread/start", params);
+  return { threadId: started.thread.id, sandbox: started.sandbox };
+}
+
+/** Starts the task's turn on its thread: its review, or its prompt. Returns the turn's id. */
+export async function startTurn(
+  server: AppServer,
+  threadId: string,
+  request: TaskRequest,
+  input: ThreadParams["input"],
+): Promise<string> {
+  const turn = request.review
+    ? await startReview(server, threadId, request.review)
+    : await server.request("turn/start", {
+      threadId,
+      input,
+      ...(request.outputSchema ? { outputSchema: request.outputSchema as Json } : {}),
+    });
+  return turn.turn.id;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
