@@ -42,3 +42,79 @@ export function findThreadRollout(codexHome: string, id: string): string | null 
   };
   return search(join(codexHome, "sessions"), 3) ?? search(join(codexHome, "archived_sessions"), 3);
 }
+
+/** What a rollout says about itself on its first line (`session_meta`). */
+interface SessionMeta {
+  parent_thread_id?: string;
+  source?: unknown;
+}
+
+/**
+ * The rollouts of the review sub-agents Codex ran for thread `parentId` (Codex 0.169 runs a
+ * review on a thread of its own, `source: {subagent: "review"}`, whose rollout names the parent),
+ * newest first. Only files changed since `since` (ms) are read, so the search stays short.
+ */
+export async function findReviewRollouts(
+  codexHome: string,
+  parentId: string,
+  since: number,
+): Promise<string[]> {
+  const found: Array<{ path: string; mtime: number }> = [];
+  const search = async (dir: string, depth: number): Promise<void> => {
+    for (const entry of entries(dir)) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory && depth > 0) await search(path, depth - 1);
+      if (!entry.isFile || !entry.name.endsWith(".jsonl")) continue;
+      const mtime = (await Deno.stat(path).catch(() => null))?.mtime?.getTime() ?? 0;
+      if (mtime < since) continue;
+      const meta = await firstLine(path).then((line) => {
+        const parsed = JSON.parse(line) as { payload?: SessionMeta };
+        return parsed.payload ?? {};
+      }).catch(() => ({} as SessionMeta));
+      const source = meta.source as { subagent?: unknown } | undefined;
+      if (meta.parent_thread_id === parentId && source?.subagent === "review") {
+        found.push({ path, mtime });
+      }
+    }
+  };
+  await search(join(codexHome, "sessions"), 3);
+  return found.sort((a, b) => b.mtime - a.mtime).map((f) => f.path);
+}
+
+/** The first line of a file (at most 64 KB of it). */
+async function firstLine(path: string): Promise<string> {
+  using file = await Deno.open(path);
+  const buffer = new Uint8Array(65_536);
+  const n = await file.read(buffer);
+  const text = new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+  return text.split("\n", 1)[0]!;
+}
+
+/** Token counts as a rollout's `token_count` event gives them. */
+export interface RolloutUsage {
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  reasoningOutputTokens: number;
+}
+
+/** The thread's total token usage from the last `token_count` event of a rollout, or null. */
+export async function lastTokenUsage(path: string): Promise<RolloutUsage | null> {
+  const text = await Deno.readTextFile(path).catch(() => "");
+  const line = text.split("\n").findLast((l) => l.includes('"token_count"'));
+  if (line === undefined) return null;
+  try {
+    const total = (JSON.parse(line) as {
+      payload?: { info?: { total_token_usage?: Record<string, number> } };
+    }).payload?.info?.total_token_usage;
+    if (!total) return null;
+    return {
+      inputTokens: total.input_tokens ?? 0,
+      cachedInputTokens: total.cached_input_tokens ?? 0,
+      outputTokens: total.output_tokens ?? 0,
+      reasoningOutputTokens: total.reasoning_output_tokens ?? 0,
+    };
+  } catch {
+    return null;
+  }
+}

@@ -27,7 +27,13 @@ type Result = {
 
 type Finding = ReviewFinding;
 type Review = CompactReview;
-type View = { task_id: string; phase: string; review?: Review; final_message?: string };
+type View = {
+  task_id: string;
+  phase: string;
+  review?: Review;
+  final_message?: string;
+  usage?: { input: number; output: number };
+};
 
 /** A tool call through the shared helper, typed as a tool result. */
 async function call(client: Client, name: string, args: Record<string, unknown>) {
@@ -100,6 +106,8 @@ Deno.test("codex_review: parallel reviews, every target kind, findings as data",
       );
       const [ra, rb, rc] = await waitAll(h.client, ids);
       for (const v of [ra, rb, rc]) assert.equal(v!.phase, "completed", JSON.stringify(v));
+      // Codex sends no usage for a review: it comes from the reviewer's own rollout.
+      for (const v of [ra, rb, rc]) assert.ok((v!.usage?.input ?? 0) > 0, JSON.stringify(v));
       assert.deepEqual(ra!.review!.findings.map(brief), [
         ["[P1] Guard against empty input", "src/a.ts", { start: 2, end: 2 }, 1, 0.8],
       ]);

@@ -58,7 +58,7 @@ import { Policy } from "../policy.ts";
 import { checkTaskRequest, RequestError } from "../request_check.ts";
 import { commitTaskWork } from "../task_commit.ts";
 import { hasSetup, setUpWorktree } from "../worktree_setup.ts";
-import { collectReview } from "./review_run.ts";
+import { collectReview, reviewUsage } from "./review_run.ts";
 import { ThreadLinks } from "../thread_links.ts";
 import { afterTaskEnd, type Backoff, backoffStep, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { FairQueue } from "./fair_queue.ts";
@@ -867,6 +867,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     }
     if (phase === "completed" && meta.request.review) {
       meta.review = await collectReview(record.server, meta);
+      const usage = run.usage ?? await reviewUsage(record.server, meta);
+      if (usage) record.run = { ...record.run, usage, usageTotal: run.usageTotal ?? usage };
     }
     if (meta.request.review?.branch !== undefined && meta.worktree) {
       // The checkout made for the review goes: a review edits nothing.
@@ -891,7 +893,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     if (meta.threadId !== null && this.#byThread.get(meta.threadId) === meta.id) {
       this.#byThread.delete(meta.threadId);
     }
-    await this.#options.store.saveRun(meta.id, run).catch((error) =>
+    await this.#options.store.saveRun(meta.id, record.run).catch((error) =>
       this.#options.log.warning(`Cannot save the state of task ${meta.id}: ${error}`)
     );
     await this.#save(record);

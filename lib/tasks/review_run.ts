@@ -13,7 +13,8 @@
 
 import type { AppServer } from "../codex/app_server.ts";
 import { readReview, type ReviewOutput } from "../codex/review_output.ts";
-import { findThreadRollout } from "../codex_threads.ts";
+import { findReviewRollouts, findThreadRollout, lastTokenUsage } from "../codex_threads.ts";
+import type { Usage } from "../run_state.ts";
 import type { ReviewRequest } from "../review_target.ts";
 import type { TaskMeta } from "../task.ts";
 
@@ -41,4 +42,18 @@ export async function collectReview(
   const home = server?.info.codexHome ?? "";
   const rollout = home && meta.threadId ? findThreadRollout(home, meta.threadId) : null;
   return await readReview({ rollout, turnId: meta.turnId ?? null, text: meta.finalMessage });
+}
+
+/**
+ * What a finished review cost: Codex 0.169 sends no token usage for a review (its reviewer runs
+ * on a sub-agent thread of its own), so it is read from the reviewer's rollout; null when none
+ * is found.
+ */
+export async function reviewUsage(server: AppServer | null, meta: TaskMeta): Promise<Usage | null> {
+  const home = server?.info.codexHome ?? "";
+  if (!home || !meta.threadId) return null;
+  // The reviewer's rollout was written after the task started (a minute of slack for clocks).
+  const since = Date.parse(meta.startedAt ?? meta.createdAt) - 60_000;
+  const [newest] = await findReviewRollouts(home, meta.threadId, since);
+  return newest === undefined ? null : await lastTokenUsage(newest);
 }
