@@ -134,7 +134,7 @@ async function gitOut(cwd: string, args: string[]): Promise<string | null> {
 
 /** Refuses a `cwd` outside a git checkout, naming the target field that needs one. */
 async function requireRepo(cwd: string, key: string): Promise<void> {
-  if ((await gitOut(cwd, ["rev-parse", "--is-inside-work-tree"])) !== "true") {
+  if (!(await isCheckout(cwd))) {
     throw new RequestError(
       "cwd",
       `Cannot review with target.${key} as cwd "${cwd}" is not inside a git checkout`,
@@ -142,15 +142,19 @@ async function requireRepo(cwd: string, key: string): Promise<void> {
   }
 }
 
+/** Whether `cwd` is inside a git checkout. */
+async function isCheckout(cwd: string): Promise<boolean> {
+  return (await gitOut(cwd, ["rev-parse", "--is-inside-work-tree"])) === "true";
+}
+
+/** The commit `ref` names in `cwd`, or null. */
+function commitOf(cwd: string, ref: string): Promise<string | null> {
+  return gitOut(cwd, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+}
+
 /** The commit `ref` names in `cwd`, or a RequestError naming `key`. */
 async function requireCommit(cwd: string, key: string, ref: string): Promise<string> {
-  const sha = await gitOut(cwd, [
-    "rev-parse",
-    "--verify",
-    "--quiet",
-    "--end-of-options",
-    `${ref}^{commit}`,
-  ]);
+  const sha = await commitOf(cwd, ref);
   if (sha === null) {
     throw new RequestError(
       field(key),
@@ -204,20 +208,13 @@ async function checkBranch(branch: string, spec: ReviewTargetSpec, cwd: string):
         `${key === "uncommitted" ? "uncommitted changes" : "task"}; use target {base} or {commit}`,
     );
   }
-  if ((await gitOut(cwd, ["rev-parse", "--is-inside-work-tree"])) !== "true") {
+  if (!(await isCheckout(cwd))) {
     throw new RequestError(
       "cwd",
       `Cannot review branch "${branch}" as cwd "${cwd}" is not inside a git checkout`,
     );
   }
-  const sha = await gitOut(cwd, [
-    "rev-parse",
-    "--verify",
-    "--quiet",
-    "--end-of-options",
-    `${branch}^{commit}`,
-  ]);
-  if (sha === null) {
+  if ((await commitOf(cwd, branch)) === null) {
     throw new RequestError(
       "branch",
       `Cannot review branch "${branch}" as it names no branch or commit in the repository of ${cwd}`,
