@@ -48,13 +48,8 @@ Deno.test(
           (p) => /waiting_approval .*Approval\? \$ touch/.test(rowOf(p, accepted)),
           60_000,
         );
-        await term.sendKeys("g");
-        await untilPane(
-          term,
-          "the task was not selected",
-          (p) => rowOf(p, accepted).startsWith(">"),
-        );
-        await term.sendKeys("Enter");
+        // Typed together, as a quick hand does: "g" and Enter arrive in one read.
+        await term.sendKeys("g", "Enter");
         const detail = await untilPane(
           term,
           "no approval in the detail",

@@ -67,9 +67,13 @@ function ScreenLine({ line, colour }: { line: Line; colour: boolean }) {
 
 /**
  * The names the view model knows the keys of one input event by: a named key, else each
- * character typed (keys that arrive together, as when typed fast, come as one string).
+ * character typed (keys that arrive together, as when typed fast, come as one string, and an
+ * Enter among them is a carriage return).
  */
-function keyNames(input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]): string[] {
+export function keyNames(
+  input: string,
+  key: Parameters<Parameters<typeof useInput>[0]>[1],
+): string[] {
   if (key.upArrow) return ["up"];
   if (key.downArrow) return ["down"];
   if (key.home) return ["home"];
@@ -77,7 +81,7 @@ function keyNames(input: string, key: Parameters<Parameters<typeof useInput>[0]>
   if (key.return) return ["enter"];
   if (key.escape) return ["escape"];
   if (key.ctrl || key.meta) return [];
-  return [...input];
+  return [...input].map((c) => (c === "\r" || c === "\n" ? "enter" : c));
 }
 
 function App({ connection, intervalMs, colour }: AppProps) {
