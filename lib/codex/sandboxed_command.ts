@@ -3,8 +3,8 @@
  * worktree set-up before Codex starts and the check of an attempt after it ends run with the
  * same sandbox as the task's own commands, and within what is left of its time limit.
  *
- * Its stderr goes to its stdout, which is streamed (`command/exec/outputDelta`) and only its end is kept, so a test run
- * that prints megabytes costs a bounded tail. A time limit or an abort terminates the command
+ * Its stderr goes to its stdout, which is streamed (`command/exec/outputDelta`) and only its end
+ * is kept, so a test run that prints megabytes costs a bounded tail. A time limit or an abort terminates the command
  * (`command/exec/terminate`); the outcome says which.
  *
  * @example
