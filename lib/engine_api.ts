@@ -118,4 +118,6 @@ export interface Engine {
   detachSession?(id: string): void;
   /** The long-lived Codex processes it runs, for `server-info` (none: exec per task). */
   codexProcesses?(): CodexProcessInfo[];
+  /** Warnings about Codex itself (e.g. a version newer than the newest tested), for `server-info`. */
+  codexWarnings?(): string[];
 }

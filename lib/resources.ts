@@ -88,7 +88,7 @@ export function registerResources(
       ...(info.supervisor
         ? { supervisor: { ...info.supervisor, codex: engine.codexProcesses?.() ?? [] } }
         : {}),
-      warnings: info.warnings ?? [],
+      warnings: [...(info.warnings ?? []), ...(engine.codexWarnings?.() ?? [])],
     }));
 
   server.registerResource("config", "codex-swarm://config", {

@@ -1,6 +1,6 @@
 /**
  * End-to-end tests of the app-server layer (`lib/codex/`) with the real `codex app-server` (the
- * pinned 0.169.0 on PATH) against the fake Responses API.
+ * Codex under test on PATH: the pinned one, or the newest tested) against the fake Responses API.
  *
  * @module
  */
@@ -9,11 +9,12 @@ import assert from "node:assert/strict";
 import type { ServerRequest } from "../lib/codex/events.ts";
 import { stopTurn } from "../lib/codex/stop_turn.ts";
 import { startAppServerWorld as startWorld } from "./support/app_server_world.ts";
+import { codexUnderTest } from "./support/codex_versions.ts";
 import { eventually, processesMatching } from "./support/harness.ts";
 
 Deno.test("app-server: a turn completes with its message and usage", async () => {
   await using world = await startWorld();
-  assert.equal(world.server.info.version, "0.169.0");
+  assert.equal(world.server.info.version, codexUnderTest().version);
   assert.equal(world.server.info.codexHome, world.codexHome);
   const threadId = await world.thread();
   const turnId = await world.turn(threadId, "say hello");

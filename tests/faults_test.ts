@@ -12,11 +12,12 @@ import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
 import { eventually, makeWorld, startServer, textOf, type World } from "./support/harness.ts";
 import { call, startTask } from "./support/tool_calls.ts";
+import { codexUnderTest } from "./support/codex_versions.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
-const ROOT = new URL("../", import.meta.url).pathname;
-const NATIVE_PACKAGE = `${ROOT}.tools/node_modules/@openai/codex`;
-const NATIVE = `${ROOT}.tools/node_modules/@openai/codex-linux-x64/vendor/` +
+const CODEX = codexUnderTest();
+const NATIVE_PACKAGE = CODEX.packageDir;
+const NATIVE = `${CODEX.prefix}/node_modules/@openai/codex-linux-x64/vendor/` +
   "x86_64-unknown-linux-musl/bin/codex";
 
 type View = {
@@ -45,8 +46,9 @@ async function waitFor(client: Client, id: string): Promise<View> {
 }
 
 /**
- * A fake `codex` in a temp dir: `FAKE_CODEX_FAULT` picks the fault (`exit`, `garbage`, `hang`);
- * without it the script runs the real (native) Codex.
+ * A fake `codex` in a temp dir: `FAKE_CODEX_FAULT` picks the fault (`exit`, `garbage`, `hang`,
+ * `old`: a Codex 0.150.0 that answers initialize, `new`: the real Codex claiming 0.999.0 in its
+ * initialize answer); without it the script runs the real (native) Codex.
  */
 async function fakeCodex(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "fake-codex-" });
@@ -61,8 +63,17 @@ case "$FAKE_CODEX_FAULT" in
     echo "Error: fake codex printed garbage" >&2
     exit 4 ;;
   hang) exec sleep 300 ;;
+  old)
+    if [ "$1" = "--version" ]; then echo "codex-cli 0.150.0"; exit 0; fi
+    read line
+    echo '{"id":1,"result":{"userAgent":"codex-swarm/0.150.0 (fake)","codexHome":"/fake"}}'
+    exec cat >/dev/null ;;
 esac
 export CODEX_MANAGED_PACKAGE_ROOT="${NATIVE_PACKAGE}" CODEX_MANAGED_BY_NPM=1
+if [ "$FAKE_CODEX_FAULT" = new ]; then
+  "${NATIVE}" "$@" | sed -u '1s#"userAgent":"\\([^/"]*\\)/[0-9][0-9.]*#"userAgent":"\\1/0.999.0#'
+  exit
+fi
 exec "${NATIVE}" "$@"
 `,
   );
@@ -142,8 +153,46 @@ Deno.test("faults of the codex binary end in failed tasks naming the cause", e2e
   await t.step("hangs: never answers initialize", async () => {
     await assertFaultContained(h, /did not answer initialize within 1500 ms/);
   });
+  await using o = await faultyWorld(bin, "old");
+  await t.step("is older than the supported range: refused, naming both versions", async () => {
+    await assertFaultContained(
+      o,
+      /its version is 0\.150\.0: codex-swarm needs 0\.169\.0 or newer \(tested up to 0\.171\.0\)/,
+    );
+  });
+  await t.step(
+    "is newer than the newest tested: runs, warned once in the log and server-info",
+    async () => {
+      await using n = await faultyWorld(bin, "new");
+      // A second session with another environment gets a server of its own: still one warning.
+      await using other = await startServer(n.world, {
+        args: ["--codex-bin", bin],
+        env: { FAKE_CODEX_FAULT: "new", FAKE_CODEX_OTHER: "1" },
+      });
+      const warning = "Codex 0.999.0 is newer than the newest codex-swarm was tested with " +
+        "(0.171.0); it runs, but report what fails";
+      for (const client of [n.faulty, other.client]) {
+        const task = await waitFor(client, await start(client, "on an untested Codex"));
+        assert.equal(task.phase, "completed", task.failure ?? "");
+      }
+      const info = await serverInfo(other.client);
+      assert.equal(info.supervisor.codex.filter((c) => c.version === "0.999.0").length, 2);
+      assert.deepEqual(info.warnings.filter((w) => w.includes("0.999.0")), [warning]);
+      const log = await Deno.readTextFile(n.world.logFile);
+      assert.equal(log.split(warning).length - 1, 1, "the warning is logged once");
+    },
+  );
   await Deno.remove(bin.replace(/\/codex$/, ""), { recursive: true });
 });
+
+/** The `codex-swarm://server-info` JSON. */
+async function serverInfo(client: Client): Promise<{
+  supervisor: { codex: Array<{ pid: number; version: string }> };
+  warnings: string[];
+}> {
+  const resource = await client.readResource({ uri: "codex-swarm://server-info" });
+  return JSON.parse((resource.contents[0] as { text: string }).text);
+}
 
 Deno.test(
   "the app-server killed mid-turn fails its task; the next starts a new one",
@@ -155,11 +204,7 @@ Deno.test(
     let pid = 0;
     assert.ok(
       await eventually(async () => {
-        const resource = await server.client.readResource({ uri: "codex-swarm://server-info" });
-        const info = JSON.parse((resource.contents[0] as { text: string }).text) as {
-          supervisor: { codex: Array<{ pid: number }> };
-        };
-        pid = info.supervisor.codex[0]?.pid ?? 0;
+        pid = (await serverInfo(server.client)).supervisor.codex[0]?.pid ?? 0;
         return pid !== 0 && world.fake.requests.length > 0;
       }, 60_000),
       "the app-server never asked the model",

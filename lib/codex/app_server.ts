@@ -31,10 +31,9 @@ import {
   parseServerRequest,
   type ServerRequest,
 } from "./events.ts";
+import { codexVersionFit } from "./codex_versions.ts";
 import type { ClientRequests } from "./protocol/generated/index.ts";
 
-/** The oldest Codex whose `app-server` codex-swarm speaks. */
-export const MIN_CODEX_VERSION = "0.169.0";
 /** How much of the server's stderr {@link AppServer.exited} keeps (the tail), in characters. */
 export const STDERR_TAIL_CHARS = 16 * 1024;
 /** How long {@link AppServer.start} waits for the `initialize` answer. */
@@ -162,17 +161,6 @@ interface Pending {
   cleanup: () => void;
 }
 
-/** `a` compared with `b` as dotted version numbers (pre-release tags ignored). */
-export function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.split(/[-+]/)[0]!.split(".").map((n) => Number(n) || 0);
-  const [pa, pb] = [parts(a), parts(b)];
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  return 0;
-}
-
 /** The version in a user agent like `codex-swarm/0.169.0 (Debian 12; x86_64) ...`, or null. */
 export function versionOfUserAgent(userAgent: string): string | null {
   return /^[^/\s]+\/(\d+\.\d+\.\d+[^\s]*)/.exec(userAgent)?.[1] ?? null;
@@ -284,13 +272,14 @@ async function versionOf(command: string, env: Record<string, string>): Promise<
   }
 }
 
-function tooOld(bin: string, version: string): AppServerError {
-  return new AppServerError(
-    "too_old",
-    bin,
-    `Cannot use Codex at ${bin} as its version is ${version}: codex-swarm needs ${MIN_CODEX_VERSION} or newer (with \`codex app-server\`)`,
-    { version },
-  );
+/** The error for a Codex below the supported range, or null when `version` is in it or above. */
+function tooOld(bin: string, version: string): AppServerError | null {
+  const fit = codexVersionFit(version);
+  return fit.kind === "too_old"
+    ? new AppServerError("too_old", bin, `Cannot use Codex at ${bin} as ${fit.message}`, {
+      version,
+    })
+    : null;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -427,10 +416,9 @@ export class AppServer implements AsyncDisposable {
       const exit = await server.exited;
       // An old Codex refuses the subcommand (or takes it for a prompt and fails otherwise).
       const version = await versionOf(resolved.command, env);
-      if (version !== null && compareVersions(version, MIN_CODEX_VERSION) < 0) {
-        throw tooOld(bin, version);
-      }
-      if (/unrecognized subcommand/i.test(exit.stderrTail)) throw tooOld(bin, version ?? "unknown");
+      const unrecognized = /unrecognized subcommand/i.test(exit.stderrTail);
+      const old = version !== null || unrecognized ? tooOld(bin, version ?? "unknown") : null;
+      if (old !== null) throw old;
       throw new AppServerError(
         "exited",
         bin,
@@ -444,9 +432,10 @@ export class AppServer implements AsyncDisposable {
     const userAgent = typeof result.userAgent === "string" ? result.userAgent : "";
     const version = versionOfUserAgent(userAgent) ?? (await versionOf(resolved.command, env)) ??
       "unknown";
-    if (version === "unknown" || compareVersions(version, MIN_CODEX_VERSION) < 0) {
+    const old = tooOld(bin, version);
+    if (old !== null) {
       await server.close(0);
-      throw tooOld(bin, version);
+      throw old;
     }
     server.#info = {
       userAgent,

@@ -146,6 +146,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     return this.#pool.list();
   }
 
+  codexWarnings(): string[] {
+    return this.#pool.warnings();
+  }
+
   /**
    * Loads the tasks on disk without reading their event logs (those load lazily): final tasks as
    * they are, running ones of an earlier supervisor `interrupted`, queued ones back in the queue.

@@ -13,6 +13,7 @@
  */
 
 import { AppServer } from "../codex/app_server.ts";
+import { codexVersionFit } from "../codex/codex_versions.ts";
 import type { AppServerEvent, ServerRequest } from "../codex/events.ts";
 import type { Logger } from "../log.ts";
 import { descendantPids, sendSignal } from "../process.ts";
@@ -49,6 +50,8 @@ export class CodexPool implements AsyncDisposable {
   #servers = new Map<string, Promise<AppServer>>();
   /** The servers that started and have not exited. */
   #running = new Set<AppServer>();
+  /** Said once each (in the log and in server-info): e.g. a Codex newer than the newest tested. */
+  #warnings: string[] = [];
   #closed = false;
 
   constructor(options: CodexPoolOptions) {
@@ -82,6 +85,11 @@ export class CodexPool implements AsyncDisposable {
       codexHome: server.info.codexHome,
       version: server.info.version,
     });
+    const fit = codexVersionFit(server.info.version);
+    if (fit.kind === "untested" && !this.#warnings.includes(fit.message)) {
+      this.#warnings.push(fit.message);
+      log.warning(fit.message, { codex: server.info.command });
+    }
     this.#running.add(server);
     server.exited.then((exit) => {
       this.#running.delete(server);
@@ -89,6 +97,11 @@ export class CodexPool implements AsyncDisposable {
       onExit(server, exit);
     });
     return server;
+  }
+
+  /** What the servers' start found worth a warning (each said once), for server-info. */
+  warnings(): string[] {
+    return [...this.#warnings];
   }
 
   /** The servers that run now, for server-info. */

@@ -1,19 +1,19 @@
 /**
- * Installs the pinned Codex CLI into `.tools/` (from the npm registry) unless it is there already,
- * so `deno task test` works on a fresh machine. The test task puts `.tools/node_modules/.bin` first
- * on PATH.
+ * Installs a Codex CLI from the npm registry unless it is there already, so `deno task test` works
+ * on a fresh machine: the pinned version into `.tools/`, any other into `.tools/codex-<version>/`
+ * (see `./codex_versions.ts`).
  *
+ * @example
+ * ```sh
+ * deno run --allow-read --allow-run tests/support/install_codex.ts          # the pinned version
+ * deno run --allow-read --allow-run tests/support/install_codex.ts 0.171.0  # another one
+ * ```
  * @module
  */
 
-/** The Codex CLI version the tests run against. */
-export const CODEX_VERSION = "0.169.0";
+import { codexPrefix, PINNED_CODEX_VERSION } from "./codex_versions.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-const prefix = `${root}.tools`;
-const bin = `${prefix}/node_modules/.bin/codex`;
-
-async function installedVersion(): Promise<string | null> {
+async function installedVersion(bin: string): Promise<string | null> {
   try {
     const out = await new Deno.Command(bin, { args: ["--version"], stdin: "null" }).output();
     return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
@@ -22,29 +22,38 @@ async function installedVersion(): Promise<string | null> {
   }
 }
 
+/** Installs Codex `version` into its prefix unless there; returns the prefix. Throws on failure. */
+export async function installCodex(version: string): Promise<string> {
+  const prefix = codexPrefix(version);
+  const bin = `${prefix}/node_modules/.bin/codex`;
+  if ((await installedVersion(bin)) === `codex-cli ${version}`) return prefix;
+  console.error(`Installing @openai/codex@${version} into ${prefix} ...`);
+  const npm = Deno.build.os === "windows" ? "npm.cmd" : "npm";
+  const out = await new Deno.Command(npm, {
+    args: [
+      "install",
+      "--prefix",
+      prefix,
+      "--no-save",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      `@openai/codex@${version}`,
+    ],
+    stdin: "null",
+  }).spawn().status;
+  const found = await installedVersion(bin);
+  if (!out.success || found !== `codex-cli ${version}`) {
+    throw new Error(`Cannot install Codex ${version}: npm exited ${out.code}, found ${found}`);
+  }
+  return prefix;
+}
+
 if (import.meta.main) {
-  if ((await installedVersion()) !== `codex-cli ${CODEX_VERSION}`) {
-    console.error(`Installing @openai/codex@${CODEX_VERSION} into ${prefix} ...`);
-    const npm = Deno.build.os === "windows" ? "npm.cmd" : "npm";
-    const out = await new Deno.Command(npm, {
-      args: [
-        "install",
-        "--prefix",
-        prefix,
-        "--no-save",
-        "--no-audit",
-        "--no-fund",
-        "--loglevel=error",
-        `@openai/codex@${CODEX_VERSION}`,
-      ],
-      stdin: "null",
-    }).spawn().status;
-    const version = await installedVersion();
-    if (!out.success || version !== `codex-cli ${CODEX_VERSION}`) {
-      console.error(
-        `Cannot install Codex ${CODEX_VERSION}: npm exited ${out.code}, found ${version}`,
-      );
-      Deno.exit(1);
-    }
+  try {
+    await installCodex(Deno.args[0] ?? PINNED_CODEX_VERSION);
+  } catch (error) {
+    console.error((error as Error).message);
+    Deno.exit(1);
   }
 }

@@ -175,8 +175,25 @@ function indexFile(header: string): string {
 }
 
 /**
+ * The methods of {@link METHODS}, {@link NOTIFICATIONS} and {@link SERVER_REQUESTS} that the
+ * protocol printed into `source` (by `generate-ts`) lacks, each as `"<kind> <method>"`.
+ */
+export async function missingMethods(source: string): Promise<string[]> {
+  const read = (file: string) => Deno.readTextFile(path.join(source, file)).catch(() => "");
+  const unions: Array<[string, string, ReadonlyArray<readonly string[]>]> = [
+    ["method", await read("ClientRequest.ts"), METHODS],
+    ["notification", await read("ServerNotification.ts"), NOTIFICATIONS],
+    ["server request", await read("ServerRequest.ts"), SERVER_REQUESTS],
+  ];
+  return unions.flatMap(([kind, text, list]) =>
+    list.flatMap(([method]) => text.includes(`"method": "${method}"`) ? [] : [`${kind} ${method}`])
+  );
+}
+
+/**
  * Regenerates `target` (removed first: it holds generated files only) from the Codex at `bin`.
- * Returns the number of files written.
+ * Returns the number of files written. Throws, naming them, when that Codex lacks a method
+ * codex-swarm uses.
  */
 export async function generate(bin: string, target: string): Promise<number> {
   const version = new TextDecoder().decode(
@@ -191,6 +208,12 @@ export async function generate(bin: string, target: string): Promise<number> {
     }).output();
     if (!out.success) {
       throw new Error(`Cannot generate the protocol as ${bin} app-server generate-ts failed`);
+    }
+    const missing = await missingMethods(source);
+    if (missing.length > 0) {
+      throw new Error(
+        `Cannot generate the protocol as Codex ${version} lacks: ${missing.join(", ")}`,
+      );
     }
     const header = HEADER.replace("VERSION", version);
     const roots = [

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import {
+  codexVersionFit,
+  compareVersions,
+  hasIncludedThreadIds,
+  NEWEST_TESTED_CODEX_VERSION,
+  OLDEST_CODEX_VERSION,
+  sendsCurrentTimeRead,
+} from "./codex_versions.ts";
+
+Deno.test("compareVersions: numeric parts, pre-release tags ignored", () => {
+  assert.equal(compareVersions("0.169.0", "0.169.0"), 0);
+  assert.equal(compareVersions("0.98.0", "0.169.0"), -1);
+  assert.equal(compareVersions("0.171.0", "0.170.9"), 1);
+  assert.equal(compareVersions("1.0.0-alpha.1", "0.169.0"), 1);
+  assert.equal(compareVersions("0.169", "0.169.0"), 0);
+});
+
+Deno.test("codexVersionFit: below the range refused, in it supported, above it untested", () => {
+  assert.deepEqual(codexVersionFit("0.168.9"), {
+    kind: "too_old",
+    message: "its version is 0.168.9: codex-swarm needs 0.169.0 or newer (tested up to 0.171.0)",
+  });
+  assert.equal(codexVersionFit("unknown").kind, "too_old");
+  assert.equal(codexVersionFit(OLDEST_CODEX_VERSION).kind, "supported");
+  assert.equal(codexVersionFit("0.170.0").kind, "supported");
+  assert.equal(codexVersionFit(NEWEST_TESTED_CODEX_VERSION).kind, "supported");
+  assert.deepEqual(codexVersionFit("0.172.0"), {
+    kind: "untested",
+    message: "Codex 0.172.0 is newer than the newest codex-swarm was tested with (0.171.0); " +
+      "it runs, but report what fails",
+  });
+});
+
+Deno.test("what differs between versions: includedThreadIds from 0.171, currentTime/read before", () => {
+  assert.equal(hasIncludedThreadIds("0.169.0"), false);
+  assert.equal(hasIncludedThreadIds("0.170.0"), false);
+  assert.equal(hasIncludedThreadIds("0.171.0"), true);
+  assert.equal(sendsCurrentTimeRead("0.169.0"), true);
+  assert.equal(sendsCurrentTimeRead("0.170.0"), true);
+  assert.equal(sendsCurrentTimeRead("0.171.0"), false);
+});
