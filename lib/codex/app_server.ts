@@ -31,7 +31,7 @@ import {
   parseServerRequest,
   type ServerRequest,
 } from "./events.ts";
-import { codexVersionFit } from "./codex_versions.ts";
+import { codexVersionFit, sendsCurrentTimeRead } from "./codex_versions.ts";
 import type { ClientRequests } from "./protocol/generated/index.ts";
 
 /** How much of the server's stderr {@link AppServer.exited} keeps (the tail), in characters. */
@@ -280,6 +280,22 @@ function tooOld(bin: string, version: string): AppServerError | null {
       version,
     })
     : null;
+}
+
+/**
+ * The reply to a server request that needs nobody's decision, or null. Codex before 0.171 may ask
+ * for the time of a thread's turn (`currentTime/read`, experimental): the supervisor's clock, in
+ * whole Unix seconds. A later Codex no longer sends it, so nothing answers it there.
+ */
+export function ownReply(
+  version: string,
+  request: ServerRequest,
+  nowMs: number,
+): Record<string, unknown> | null {
+  if (request.method === "currentTime/read" && sendsCurrentTimeRead(version)) {
+    return { currentTimeAt: Math.floor(nowMs / 1000) };
+  }
+  return null;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -701,6 +717,11 @@ export class AppServer implements AsyncDisposable {
       this.#log.warning("codex app-server sent a request without an id", {
         method: request.method,
       });
+      return;
+    }
+    const own = ownReply(this.#info?.version ?? "unknown", request, Date.now());
+    if (own !== null) {
+      this.#write({ id: request.id, result: own });
       return;
     }
     const handler = this.#handler;

@@ -90,15 +90,59 @@ Deno.test("AppServer.start: an app-server that reports an old version is too old
   assert.equal(error.version, "0.150.2");
 });
 
-/** A fake app-server: answers initialize, then runs `script` (sh) with stdin/stdout still JSON lines. */
-function fakeServer(script: string): Promise<string> {
+/**
+ * A fake app-server: answers initialize as Codex `version`, then runs `script` (sh) with
+ * stdin/stdout still JSON lines.
+ */
+function fakeServer(script: string, version = "0.169.0"): Promise<string> {
   return fakeCodex(
     `read line
-echo '{"id":1,"result":{"userAgent":"codex-swarm/0.169.0 (fake)","codexHome":"/fake-home"}}'
+echo '{"id":1,"result":{"userAgent":"codex-swarm/${version} (fake)","codexHome":"/fake-home"}}'
 read line
 ${script}`,
   );
 }
+
+/** The replies the fake server at `out` got, once there are `count` of them (10 s at most). */
+// deno-lint-ignore no-explicit-any
+async function repliesIn(out: string, count: number): Promise<any[]> {
+  const lines = async () => (await Deno.readTextFile(out)).split("\n").filter(Boolean);
+  const deadline = Date.now() + 10_000;
+  while ((await lines()).length < count && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return (await lines()).map((line) => JSON.parse(line));
+}
+
+Deno.test("AppServer: currentTime/read gets the clock from Codex 0.169 and 0.170, not from 0.171", async () => {
+  for (const [version, answered] of [["0.169.0", true], ["0.170.0", true], ["0.171.0", false]]) {
+    const out = await Deno.makeTempFile();
+    const bin = await fakeServer(
+      `echo '{"id":0,"method":"currentTime/read","params":{"threadId":"t"}}'
+read reply; echo "$reply" >> ${out}
+cat >/dev/null`,
+      version as string,
+    );
+    await using server = await AppServer.start({ bin, env, log });
+    const seen: string[] = [];
+    server.setRequestHandler((request) => {
+      seen.push(request.method);
+      return Promise.resolve({});
+    });
+    const before = Math.floor(Date.now() / 1000);
+    const [reply] = await repliesIn(out, 1);
+    assert.equal(reply?.id, 0, version as string);
+    if (answered) {
+      assert.ok(
+        reply.result.currentTimeAt >= before && reply.result.currentTimeAt <= before + 10,
+        JSON.stringify(reply),
+      );
+    } else {
+      assert.equal(reply.error.code, -32601, JSON.stringify(reply));
+    }
+    assert.deepEqual(seen, [], "no question is asked for the time");
+  }
+});
 
 Deno.test("AppServer: every server request gets an answer: result, thrown error, unknown", async () => {
   const out = await Deno.makeTempFile();
@@ -118,12 +162,7 @@ cat >/dev/null`);
     if (request.method === "item/commandExecution/requestApproval") throw new Error("no way");
     return Promise.resolve({ decision: "accept" });
   });
-  const lines = async () => (await Deno.readTextFile(out)).split("\n").filter(Boolean);
-  const deadline = Date.now() + 10_000;
-  while ((await lines()).length < 3 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const replies = (await lines()).map((line) => JSON.parse(line));
+  const replies = await repliesIn(out, 3);
   assert.deepEqual(replies[0], { id: 0, result: { decision: "accept" } });
   assert.equal(replies[1].id, 1);
   assert.equal(replies[1].error.code, -32603);
