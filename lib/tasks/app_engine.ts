@@ -54,6 +54,7 @@ import type { WorktreeInfo, WorktreeManager } from "../worktree.ts";
 import { CodexPool } from "./codex_pool.ts";
 import { codexHomeOf } from "../client_env.ts";
 import { findThreadRollout } from "../codex_threads.ts";
+import { codexKnowsThread } from "../codex/thread_lookup.ts";
 import { Policy } from "../policy.ts";
 import { checkTaskRequest, RequestError } from "../request_check.ts";
 import { commitTaskWork } from "../task_commit.ts";
@@ -277,13 +278,12 @@ export class AppServerEngine implements Engine, AsyncDisposable {
 
   /** Starts one task per prompt, each a fork of a thread; see fork.ts. */
   async fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]> {
-    const home = codexHomeOf(session.env);
     const forks = await startForks(request, {
       check: (request) => this.#check(request, session.policy ?? new Policy()),
       tasksOn: (threadId) =>
         [...this.#tasks.values()].map((r) => r.meta).filter((m) => m.threadId === threadId),
       worktreeOf: (threadId) => this.#worktreeOfThread(threadId),
-      knowsThread: (threadId) => home === null || findThreadRollout(home, threadId) !== null,
+      knowsThread: (threadId) => this.#knowsThread(threadId, session),
       resolveCwd: (cwd) => resolveCwd(cwd, session.cwd),
       worktrees: this.#options.worktrees,
       start: (request) => this.start(request, session),
@@ -355,7 +355,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   }
 
   /** Refuses a reply to a thread Codex does not know, naming it, before anything is created. */
-  #requireThread(threadId: string, session: Session): void {
+  async #requireThread(threadId: string, session: Session): Promise<void> {
     const running = this.#byThread.get(threadId);
     if (running !== undefined) {
       throw new RequestError(
@@ -365,12 +365,28 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       );
     }
     if ([...this.#tasks.values()].some((r) => r.meta.threadId === threadId)) return;
-    const home = codexHomeOf(session.env);
-    if (home === null || findThreadRollout(home, threadId) !== null) return;
+    if (await this.#knowsThread(threadId, session)) return;
     throw new RequestError(
       "threadId",
-      `Cannot continue threadId "${threadId}" as Codex has no such thread in ${home}/sessions`,
+      `Cannot continue threadId "${threadId}" as Codex has no such thread in ` +
+        `${codexHomeOf(session.env) ?? "its CODEX_HOME"}`,
     );
+  }
+
+  /**
+   * Whether the session's Codex has thread `threadId`: asked by id where Codex can say (0.171 on),
+   * else looked for on disk; true when neither can tell (no CODEX_HOME known, Codex not starting:
+   * the reply then fails with Codex's own error).
+   */
+  async #knowsThread(threadId: string, session: Session): Promise<boolean> {
+    const server = await this.#pool.get(session.env).catch(() => null);
+    const asked = server === null ? null : await codexKnowsThread(server, threadId).catch((e) => {
+      this.#options.log.warning(`Cannot ask Codex for thread ${threadId}: ${messageOf(e)}`);
+      return null;
+    });
+    if (asked !== null) return asked;
+    const home = codexHomeOf(session.env);
+    return home === null || findThreadRollout(home, threadId) !== null;
   }
 
   get(id: string): TaskSnapshot | undefined {

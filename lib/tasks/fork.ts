@@ -56,8 +56,8 @@ export interface ForkHost {
   tasksOn(threadId: string): TaskMeta[];
   /** The worktree `threadId` works in (as a reply would continue there), or null. */
   worktreeOf(threadId: string): WorktreeInfo | null;
-  /** Whether Codex has `threadId` on disk (true when that cannot be checked). */
-  knowsThread(threadId: string): boolean;
+  /** Whether Codex has `threadId` (true when that cannot be checked). */
+  knowsThread(threadId: string): Promise<boolean>;
   /** The directory a task with this `cwd` would run in (checked to exist, real path). */
   resolveCwd(cwd: string | undefined): Promise<string>;
   worktrees: Pick<WorktreeManager, "resolveRepo" | "branchHead">;
@@ -95,8 +95,7 @@ export function checkForkRequest(request: ForkRequest): void {
 /**
  * Who the parent is: its newest task (refused while one runs or waits on the thread) and its
  * worktree.
- * @throws {RequestError} Naming `thread_id`, when a task still runs on the thread or Codex does
- * not know the thread.
+ * @throws {RequestError} Naming `thread_id`, when a task still runs on the thread.
  */
 export function forkParent(
   threadId: string,
@@ -110,12 +109,6 @@ export function forkParent(
       `Cannot fork thread "${threadId}" as task ${running.id} is ${running.phase} on it: a fork ` +
         `of a turn in progress is not possible; codex_wait {"task_ids":["${running.id}"]} ` +
         "(or codex_cancel it), then fork",
-    );
-  }
-  if (tasks.length === 0 && !host.knowsThread(threadId)) {
-    throw new RequestError(
-      "thread_id",
-      `Cannot fork thread_id "${threadId}" as Codex has no such thread`,
     );
   }
   const newest = tasks[0];
@@ -162,6 +155,12 @@ export async function startForks(request: ForkRequest, host: ForkHost): Promise<
   // The settings every fork shares, checked once before the thread is looked at.
   host.check({ ...given, prompt: prompts[0]! });
   const parent = forkParent(threadId, host);
+  if (parent.taskId === null && !(await host.knowsThread(threadId))) {
+    throw new RequestError(
+      "thread_id",
+      `Cannot fork thread_id "${threadId}" as Codex has no such thread`,
+    );
+  }
   // Codex's thread/fork takes model, sandbox and approval policy from the config, not from the
   // parent: the forks get the parent task's settings unless the call sets them.
   const shared = { ...parent.settings, ...given };

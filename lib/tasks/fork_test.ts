@@ -39,7 +39,7 @@ function host(tasks: TaskMeta[], options: { failAt?: number; known?: boolean } =
     check: () => {},
     tasksOn: () => tasks,
     worktreeOf: () => null,
-    knowsThread: () => options.known ?? false,
+    knowsThread: () => Promise.resolve(options.known ?? false),
     resolveCwd: (cwd) => Promise.resolve(cwd ?? "/session"),
     worktrees: {
       resolveRepo: () => Promise.reject(new Error("not a repository")),
@@ -106,7 +106,7 @@ Deno.test("checkForkRequest names thread_id, prompts and prompts[i]", () => {
   refuses(() => checkForkRequest({ ...ok, prompts: "a" as never }), "prompts", /not a list/);
 });
 
-Deno.test("forkParent: refuses a running or unknown thread; takes the newest task", () => {
+Deno.test("forkParent: refuses a running thread; takes the newest task", () => {
   const done = meta("old", "completed", "2026-01-01T00:00:00Z", "/old");
   const newer = meta("new", "failed", "2026-01-02T00:00:00Z", "/new");
   const parent = forkParent(THREAD, host([done, newer]).host);
@@ -123,8 +123,21 @@ Deno.test("forkParent: refuses a running or unknown thread; takes the newest tas
     "thread_id",
     /task busy is waiting_approval on it: a fork of a turn in progress/,
   );
-  refuses(() => forkParent(THREAD, host([]).host), "thread_id", /Codex has no such thread/);
-  assert.equal(forkParent(THREAD, host([], { known: true }).host).taskId, null);
+  assert.equal(forkParent(THREAD, host([]).host).taskId, null);
+});
+
+Deno.test("startForks: a thread with no task here must be one Codex knows", async () => {
+  await assert.rejects(
+    () => startForks({ threadId: THREAD, prompts: ["a"] }, host([]).host),
+    (error: unknown) => {
+      assert.ok(error instanceof RequestError, String(error));
+      assert.equal(error.field, "thread_id");
+      assert.match(error.message, /Codex has no such thread/);
+      return true;
+    },
+  );
+  const h = host([], { known: true });
+  assert.equal((await startForks({ threadId: THREAD, prompts: ["a"] }, h.host)).length, 1);
 });
 
 Deno.test("startForks: one task per prompt, held until all exist, in the parent's cwd", async () => {

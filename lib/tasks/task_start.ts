@@ -33,7 +33,7 @@ export interface StartHost {
   /** The checks that need no disk (policy, config, output schema): throws RequestError. */
   check(request: TaskRequest, policy: Policy): void;
   /** Refuses a reply to a thread Codex does not know. */
-  requireThread(threadId: string): void;
+  requireThread(threadId: string): Promise<void>;
   /** A known task (a review of `task_id`). */
   taskOf(id: string): TaskMeta | undefined;
   /** The worktree a thread works in, or null. */
@@ -67,7 +67,7 @@ export async function prepareStart(
   const policy = session.policy ?? new Policy();
   host.check(request, policy);
   if (request.check !== undefined) checkCheckCommand(request.check, session.env);
-  if (request.threadId !== undefined) host.requireThread(request.threadId);
+  if (request.threadId !== undefined) await host.requireThread(request.threadId);
   const id = newTaskId();
   let cwd = await resolveCwd(request.cwd, session.cwd);
   policy.checkPath(cwd, "cwd");

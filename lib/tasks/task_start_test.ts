@@ -27,7 +27,7 @@ async function setting() {
   const made: string[] = [];
   const host = (threadTree: WorktreeInfo | null = null): StartHost => ({
     check: () => {},
-    requireThread: () => {},
+    requireThread: () => Promise.resolve(),
     taskOf: () => undefined,
     worktreeOfThread: () => threadTree,
     worktrees: {

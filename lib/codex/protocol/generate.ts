@@ -24,6 +24,7 @@ export const METHODS: ReadonlyArray<readonly [string, string, string]> = [
   ["thread/resume", "ThreadResumeParams", "ThreadResumeResponse"],
   ["thread/fork", "ThreadForkParams", "ThreadForkResponse"],
   ["thread/read", "ThreadReadParams", "ThreadReadResponse"],
+  ["thread/list", "ThreadListParams", "ThreadListResponse"],
   [
     "thread/backgroundTerminals/clean",
     "ThreadBackgroundTerminalsCleanParams",
@@ -94,6 +95,7 @@ export const EXTRA_TYPES: readonly string[] = [
   "AskForApproval",
   "SandboxMode",
   "ThreadBackgroundTerminal",
+  "ThreadSourceKind",
 ];
 
 const HEADER =

@@ -33,10 +33,13 @@ export type { ThreadBackgroundTerminalsListResponse } from "./v2/ThreadBackgroun
 export type { ThreadForkParams } from "./v2/ThreadForkParams.ts";
 export type { ThreadForkResponse } from "./v2/ThreadForkResponse.ts";
 export type { ThreadItem } from "./v2/ThreadItem.ts";
+export type { ThreadListParams } from "./v2/ThreadListParams.ts";
+export type { ThreadListResponse } from "./v2/ThreadListResponse.ts";
 export type { ThreadReadParams } from "./v2/ThreadReadParams.ts";
 export type { ThreadReadResponse } from "./v2/ThreadReadResponse.ts";
 export type { ThreadResumeParams } from "./v2/ThreadResumeParams.ts";
 export type { ThreadResumeResponse } from "./v2/ThreadResumeResponse.ts";
+export type { ThreadSourceKind } from "./v2/ThreadSourceKind.ts";
 export type { ThreadStartedNotification } from "./v2/ThreadStartedNotification.ts";
 export type { ThreadStartParams } from "./v2/ThreadStartParams.ts";
 export type { ThreadStartResponse } from "./v2/ThreadStartResponse.ts";
@@ -90,10 +93,13 @@ import type { ThreadBackgroundTerminalsListResponse } from "./v2/ThreadBackgroun
 import type { ThreadForkParams } from "./v2/ThreadForkParams.ts";
 import type { ThreadForkResponse } from "./v2/ThreadForkResponse.ts";
 import type { ThreadItem } from "./v2/ThreadItem.ts";
+import type { ThreadListParams } from "./v2/ThreadListParams.ts";
+import type { ThreadListResponse } from "./v2/ThreadListResponse.ts";
 import type { ThreadReadParams } from "./v2/ThreadReadParams.ts";
 import type { ThreadReadResponse } from "./v2/ThreadReadResponse.ts";
 import type { ThreadResumeParams } from "./v2/ThreadResumeParams.ts";
 import type { ThreadResumeResponse } from "./v2/ThreadResumeResponse.ts";
+import type { ThreadSourceKind } from "./v2/ThreadSourceKind.ts";
 import type { ThreadStartedNotification } from "./v2/ThreadStartedNotification.ts";
 import type { ThreadStartParams } from "./v2/ThreadStartParams.ts";
 import type { ThreadStartResponse } from "./v2/ThreadStartResponse.ts";
@@ -122,6 +128,7 @@ export interface ClientRequests {
   "thread/resume": { params: ThreadResumeParams; result: ThreadResumeResponse };
   "thread/fork": { params: ThreadForkParams; result: ThreadForkResponse };
   "thread/read": { params: ThreadReadParams; result: ThreadReadResponse };
+  "thread/list": { params: ThreadListParams; result: ThreadListResponse };
   "thread/backgroundTerminals/clean": { params: ThreadBackgroundTerminalsCleanParams; result: ThreadBackgroundTerminalsCleanResponse };
   "thread/backgroundTerminals/list": { params: ThreadBackgroundTerminalsListParams; result: ThreadBackgroundTerminalsListResponse };
   "turn/start": { params: TurnStartParams; result: TurnStartResponse };
