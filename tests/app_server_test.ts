@@ -8,6 +8,8 @@
 import assert from "node:assert/strict";
 import type { ServerRequest } from "../lib/codex/events.ts";
 import { stopTurn } from "../lib/codex/stop_turn.ts";
+import { hasIncludedThreadIds } from "../lib/codex/codex_versions.ts";
+import { codexKnowsThread } from "../lib/codex/thread_lookup.ts";
 import { startAppServerWorld as startWorld } from "./support/app_server_world.ts";
 import { codexUnderTest } from "./support/codex_versions.ts";
 import { eventually, processesMatching } from "./support/harness.ts";
@@ -284,4 +286,35 @@ Deno.test("app-server: the model's question (plan mode) reaches the handler, the
   const message = world.items(turn.id).findLast((i) => i.type === "agentMessage");
   assert.ok(message?.type === "agentMessage");
   assert.match(message.text, /OUTPUT: \{"answers":\{"q1":\{"answers":\["No"\]\}\}\}$/);
+});
+
+Deno.test("app-server: a thread is looked up by id where Codex can (0.171 on), else null", async () => {
+  await using world = await startWorld();
+  const threadId = await world.thread();
+  await world.completed(await world.turn(threadId, "be remembered"));
+  const other = await world.thread();
+  await world.completed(await world.turn(other, "another thread"));
+  const unknown = "019a0000-0000-7000-8000-000000000000";
+  const [known, missing] = [
+    await codexKnowsThread(world.server, threadId),
+    await codexKnowsThread(world.server, unknown),
+  ];
+  if (hasIncludedThreadIds(world.server.info.version)) {
+    assert.deepEqual([known, missing], [true, false]);
+  } else {
+    // 0.169 and 0.170 ignore includedThreadIds and list every thread: no answer by id.
+    assert.deepEqual([known, missing], [null, null]);
+  }
+});
+
+Deno.test("app-server: commands get the world's own HOME, so the machine's profile cannot stall them", async () => {
+  await using world = await startWorld();
+  assert.notEqual(world.home, Deno.env.get("HOME"));
+  const threadId = await world.thread({ approvalPolicy: "never", sandbox: "danger-full-access" });
+  const turnId = await world.turn(threadId, "RUN=echo home=$HOME");
+  await world.completed(turnId);
+  const outputs = world.items(turnId).flatMap((i) =>
+    i.type === "commandExecution" ? [i.aggregatedOutput ?? ""] : []
+  );
+  assert.deepEqual(outputs.map((o) => o.trim()), [`home=${world.home}`]);
 });

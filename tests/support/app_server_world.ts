@@ -18,7 +18,7 @@ import { AppServer } from "../../lib/codex/app_server.ts";
 import type { AppServerEvent, KnownEvent, ThreadItem, Turn } from "../../lib/codex/events.ts";
 import type { ThreadStartParams } from "../../lib/codex/protocol/generated/index.ts";
 import { type FakeResponses, startFakeResponses, writeCodexHome } from "./fake_responses.ts";
-import { eventually } from "./harness.ts";
+import { eventually, testHome } from "./harness.ts";
 
 /** How long any one real Codex turn in a test may take. */
 export const TURN_LIMIT_MS = 60_000;
@@ -27,6 +27,8 @@ export const TURN_LIMIT_MS = 60_000;
 export interface AppServerWorld extends AsyncDisposable {
   fake: FakeResponses;
   codexHome: string;
+  /** The HOME Codex and its commands get: empty, not the machine's. */
+  home: string;
   /** The project directory threads start in. */
   cwd: string;
   server: AppServer;
@@ -49,9 +51,13 @@ export async function startAppServerWorld(log?: Logger): Promise<AppServerWorld>
   const fake = startFakeResponses();
   const codexHome = await writeCodexHome(fake.url);
   const cwd = await Deno.makeTempDir({ prefix: "app-server-test-" });
+  const base = await Deno.makeTempDir({ prefix: "app-server-home-" });
   const env: Record<string, string> = {
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-    HOME: Deno.env.get("HOME") ?? cwd,
+    // A HOME of its own, as the other worlds have: Codex runs commands in login shells, and the
+    // machine's profile may stall the unsandboxed ones (a stale pyenv rehash lock held every
+    // danger-full-access and escalated command for 60 s, failing three tests here).
+    HOME: await testHome(base),
     CODEX_HOME: codexHome,
     MOCK_API_KEY: "test-key",
   };
@@ -64,6 +70,7 @@ export async function startAppServerWorld(log?: Logger): Promise<AppServerWorld>
     });
   } catch (error) {
     await fake[Symbol.asyncDispose]();
+    await Deno.remove(base, { recursive: true }).catch(() => {});
     throw error;
   }
   const events: AppServerEvent[] = [];
@@ -77,6 +84,7 @@ export async function startAppServerWorld(log?: Logger): Promise<AppServerWorld>
   return {
     fake,
     codexHome,
+    home: env.HOME!,
     cwd,
     server,
     events,
@@ -108,6 +116,7 @@ export async function startAppServerWorld(log?: Logger): Promise<AppServerWorld>
       await server.close();
       await fake[Symbol.asyncDispose]();
       await Deno.remove(cwd, { recursive: true }).catch(() => {});
+      await Deno.remove(base, { recursive: true }).catch(() => {});
       await Deno.remove(codexHome, { recursive: true }).catch(() => {});
     },
   };

@@ -108,7 +108,7 @@ export interface Harness extends AsyncDisposable {
  * A HOME for a world's servers and Codex: empty but for the git identity of the real one (tasks
  * commit in worktrees) and Deno's cache location, which stays where it is.
  */
-async function testHome(base: string): Promise<string> {
+export async function testHome(base: string): Promise<string> {
   const home = `${base}/home`;
   await Deno.mkdir(home, { recursive: true });
   const real = Deno.env.get("HOME");
