@@ -169,7 +169,7 @@ Options (each falls back to its environment variable, then to its default):
                              [env CODEX_SWARM_MAX_RESULT_CHARS; default: ${DEFAULT_MAX_RESULT_CHARS}]
       --reply-alias          Also offer codex_reply, the old alias of codex-reply
 
-Policy (what a caller may make Codex do; see the README's threat model):
+Policy (what a caller may make Codex do; see docs/security.md):
       --allow-config <KEY>   Let calls set this config key and those below it (repeatable; "*":
                              any key). By default only keys that shape the model's work:
                              ${DEFAULT_ALLOWED_CONFIG_KEYS.join(", ")}

@@ -2,8 +2,8 @@
  * End-to-end with Codex as the MCP client: an outer `codex exec` with codex-swarm in its
  * `[mcp_servers]`, whose model (the fake Responses API, scripted by `MCP=` lines) calls the tools
  * in the namespace `mcp__codex_swarm`. The inner tasks run the real Codex against the same fake.
- * The server entry is the README's snippet as written, so the tests try it too. The tests check
- * what reached the outer model: the tools it was offered, the size of each tool
+ * The server entry is the snippet of docs/install.md as written, so the tests try it too. The
+ * tests check what reached the outer model: the tools it was offered, the size of each tool
  * output, the errors, and that a client-side `tool_timeout_sec` cancels the inner task.
  */
 
@@ -40,19 +40,20 @@ function payload(output: string): string {
   return at >= 0 ? output.slice(at + "Output:\n".length) : output;
 }
 
-/** The README's `[mcp_servers.codex-swarm]` snippet for Codex, as written. */
-export async function readmeSnippet(): Promise<string> {
-  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
-  const block = /```toml\n(\[mcp_servers\.codex-swarm\][\s\S]*?\n)```/.exec(readme);
-  if (!block) throw new Error("README.md has no [mcp_servers.codex-swarm] snippet");
+/** The `[mcp_servers.codex-swarm]` snippet for Codex in docs/install.md, as written. */
+export async function installSnippet(): Promise<string> {
+  const page = await Deno.readTextFile(new URL("../docs/install.md", import.meta.url));
+  const block = /```toml\n(\[mcp_servers\.codex-swarm\][\s\S]*?\n)```/.exec(page);
+  if (!block) throw new Error("docs/install.md has no [mcp_servers.codex-swarm] snippet");
   return block[1]!;
 }
 
 /**
- * Writes an outer CODEX_HOME holding the README's snippet as written (with `replace` applied to it)
- * and a `codex-swarm` on PATH that runs this checkout's server in the test world, with an `npx`
- * beside it that runs that `codex-swarm` for the snippet's `npx -y codex-swarm`. The inner Codex
- * gets a home of its own, without the MCP server. Returns the home and the PATH to run with.
+ * Writes an outer CODEX_HOME holding the install page's snippet as written (with `replace`
+ * applied to it) and a `codex-swarm` on PATH that runs this checkout's server in the test world,
+ * with an `npx` beside it that runs that `codex-swarm` for the snippet's `npx -y codex-swarm`. The
+ * inner Codex gets a home of its own, without the MCP server. Returns the home and the PATH to run
+ * with.
  */
 async function outerHome(
   world: World,
@@ -95,7 +96,7 @@ async function outerHome(
     ].join("\n"),
     { mode: 0o755 },
   );
-  const entry = replace(await readmeSnippet());
+  const entry = replace(await installSnippet());
   await Deno.writeTextFile(`${home}/config.toml`, `\n${entry}`, { append: true });
   return {
     home,

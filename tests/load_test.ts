@@ -2,7 +2,7 @@
  * Load (issue 10): 64 tasks submitted at once with the cap at 8, from two clients (32 each), with
  * 1,000 `codex_status` and 100 `codex_wait` calls interleaved across both: every result delivered
  * to its client, none stuck, none run twice, and the supervisor's memory back near its idle level.
- * The figures are printed (`load:` lines) for the README.
+ * The figures are printed (`load:` lines) for docs/security.md.
  */
 
 import assert from "node:assert/strict";
