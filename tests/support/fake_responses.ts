@@ -32,8 +32,6 @@
  * - `ASK=<question>` (the rest of the line): call Codex's `request_user_input` tool with that one
  *   question (id `q1`, options `Yes` and `No`), then answer with a message quoting the tool's
  *   output (the user's answer).
- * - `CLOCK`: call Codex's `clock.curr_time` tool (offered with the feature `current_time_reminder`),
- *   then answer with a message quoting the tool's output.
  * - `MCP=<tool> <JSON arguments>` (the rest of the line, one or more lines): for Codex as an MCP
  *   client, call the tool of the `mcp__codex_swarm` namespace, one line per turn step in order
  *   (the n-th call once n-1 tool outputs are in the input), then answer quoting the last output.
@@ -394,7 +392,6 @@ export function startFakeResponses(): FakeResponses {
       const escalate = /ESCALATE=(.*)$/m.exec(prompt);
       const yieldMs = /YIELD=(\d+)/.exec(prompt);
       const ask = /ASK=(.*)$/m.exec(prompt);
-      const clock = /\bCLOCK\b/.test(prompt);
       const patch = /PATCH=(\S+)/.exec(prompt);
       const format = (body.text as { format?: { type?: string } } | undefined)?.format;
       const json = /JSON=(.*)$/m.exec(prompt);
@@ -427,17 +424,6 @@ export function startFakeResponses(): FakeResponses {
             sandbox_permissions: "require_escalated",
             justification: `MOCK needs ${escalate[1]} outside the sandbox`,
           }),
-        }]);
-      } else if (toolOutput === undefined && clock) {
-        events.push(["response.output_item.done", {
-          item: {
-            type: "function_call",
-            id: `fc_${counter}`,
-            call_id: `call_${counter}`,
-            namespace: "clock",
-            name: "curr_time",
-            arguments: "{}",
-          },
         }]);
       } else if (toolOutput === undefined && ask) {
         events.push(["response.output_item.done", {
