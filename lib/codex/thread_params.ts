@@ -15,6 +15,9 @@
  * params.input; // [{ type: "text", text: "hi", text_elements: [] }]
  * ```
  *
+ * Every thread marks its cwd and the directories above it untrusted (./project_trust.ts), so
+ * Codex loads no project `.codex/` config, hooks or rules for it.
+ *
  * `images` follow the prompt as `localImage` inputs (Codex reads each file and sends it to the
  * model as an `input_image` data URL). `addDirs` join `sandbox_workspace_write.writable_roots`
  * (after any the config lists), which is how `codex exec --add-dir` passes them; a thread whose
@@ -25,6 +28,7 @@
 import { parse } from "smol-toml";
 import { type RunOptions, type ServerDefaults, settingReplaces } from "../codex_args.ts";
 import { encodeTomlValue, flattenOverrides, type Override } from "../toml_value.ts";
+import { distrustProjects } from "./project_trust.ts";
 import type { AskForApproval } from "./protocol/generated/v2/AskForApproval.ts";
 import type { SandboxMode } from "./protocol/generated/v2/SandboxMode.ts";
 import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
@@ -188,6 +192,8 @@ export function buildThreadParams(
     }
     addWritableRoots(config, run.addDirs);
   }
+  // Last, so nothing before it can trust the project: its own .codex/ stays unloaded.
+  distrustProjects(config, where.cwd);
   const input: UserInput[] = [{ type: "text", text: run.prompt, text_elements: [] }];
   for (const path of run.images ?? []) input.push({ type: "localImage", path });
   return { thread, input };

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { throwsWith } from "../../tests/support/assert.ts";
 import { buildThreadParams, checkAddDirsSandbox, tomlTextToJson } from "./thread_params.ts";
+import { untrustedProjects } from "./project_trust.ts";
 
 const defaults = {
   overrides: [{ key: "model", value: '"server-model"' }, {
@@ -37,6 +38,7 @@ Deno.test("buildThreadParams: typed fields win over config, config over server d
     "sandbox_workspace_write.network_access": false,
     model_reasoning_effort: "high",
     compact_prompt: "sum up",
+    projects: untrustedProjects("/repo"),
   });
   assert.deepEqual(p.input, [{ type: "text", text: "hi", text_elements: [] }]);
 });
@@ -105,7 +107,10 @@ Deno.test("buildThreadParams: images follow the prompt; add_dirs join the writab
     { type: "localImage", path: "/repo/a.png" },
     { type: "localImage", path: "/b.jpg" },
   ]);
-  assert.deepEqual(p.thread.config, { "sandbox_workspace_write.writable_roots": ["/shared"] });
+  assert.deepEqual(p.thread.config, {
+    "sandbox_workspace_write.writable_roots": ["/shared"],
+    projects: untrustedProjects("/repo"),
+  });
   // After the roots the config lists, dotted or as a table.
   const dotted = buildThreadParams(
     {
@@ -124,6 +129,7 @@ Deno.test("buildThreadParams: images follow the prompt; add_dirs join the writab
   }, where);
   assert.deepEqual(table.thread.config, {
     sandbox_workspace_write: { writable_roots: ["/a", "/b"] },
+    projects: untrustedProjects("/repo"),
   });
   // A read-only sandbox would ignore them: refused, from the field or the config.
   throwsWith(
@@ -144,6 +150,19 @@ Deno.test("buildThreadParams: images follow the prompt; add_dirs join the writab
     ],
     undefined,
   );
+});
+
+Deno.test("buildThreadParams: the cwd's project is untrusted, whatever a session or a call sets", () => {
+  const p = buildThreadParams(
+    { prompt: "p", config: { projects: { "/src/app": { trust_level: "trusted" } } } },
+    {
+      overrides: [{ key: "projects./src/app.trust_level", value: '"trusted"' }],
+      skipGitRepoCheck: false,
+      ephemeral: false,
+    },
+    { cwd: "/src/app", codexHome: "/nonexistent" },
+  );
+  assert.deepEqual(p.thread.config, { projects: untrustedProjects("/src/app") });
 });
 
 Deno.test("checkAddDirsSandbox: a read-only thread cannot take add_dirs", () => {

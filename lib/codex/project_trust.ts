@@ -1,0 +1,60 @@
+/**
+ * Keeps a repository's own Codex configuration from running anything: every thread codex-swarm
+ * opens (`thread/start`, `thread/resume`, `thread/fork`) marks its cwd and every directory above
+ * it as an untrusted project, in the thread's own `config`.
+ *
+ * Codex 0.169 loads a project's `.codex/` folders (from the cwd up to the project root: its
+ * `config.toml`, `hooks.json` and `rules/`) only for a trusted project, and then runs what they
+ * name on the host, outside the sandbox: `mcp_servers.*.command`, hooks, and commands that an exec
+ * policy rule allows; its `sandbox_mode` and `sandbox_workspace_write.writable_roots` widen the
+ * task's sandbox. A project is trusted when the user's `config.toml` says so for the directory of
+ * the `.codex` folder, the project root or (for a worktree) the main repository, and `thread/start`
+ * with a writable sandbox writes that trust into the user's `config.toml` itself. An
+ * `untrusted` entry for a directory comes first in Codex's lookup, so one for each directory from
+ * the cwd up disables every project layer, and Codex then writes no trust either (measured with
+ * Codex 0.169; see docs/security.md). The entries are whole-table values (`{"projects": {...}}`),
+ * as a dotted key cannot hold a path with dots in it.
+ *
+ * @example
+ * ```ts
+ * const config: Record<string, unknown> = { "projects./x.trust_level": "trusted" };
+ * distrustProjects(config, "/src/app");
+ * config; // { projects: { "/src/app": {...}, "/src": {...}, "/": {...} } }, each trust_level "untrusted"
+ * ```
+ * @module
+ */
+
+import { dirname, resolve } from "node:path";
+
+/** The config table of Codex's per-directory trust. */
+export const PROJECTS_KEY = "projects";
+
+/** One directory's entry in {@link PROJECTS_KEY}. */
+export type ProjectTrust = { trust_level: "untrusted" };
+
+/**
+ * The {@link PROJECTS_KEY} table that marks `cwd` and every directory above it untrusted.
+ * @param cwd The thread's directory (absolute; ideally its real path, as Codex canonicalizes).
+ */
+export function untrustedProjects(cwd: string): Record<string, ProjectTrust> {
+  const table: Record<string, ProjectTrust> = {};
+  let dir = resolve(cwd);
+  for (;;) {
+    table[dir] = { trust_level: "untrusted" };
+    const up = dirname(dir);
+    if (up === dir) return table;
+    dir = up;
+  }
+}
+
+/**
+ * Replaces every project-trust setting of a thread's `config` (dotted keys, as sent in
+ * `thread/start`) by {@link untrustedProjects} of `cwd`: nothing a session or a call sets can
+ * trust a project again.
+ */
+export function distrustProjects(config: Record<string, unknown>, cwd: string): void {
+  for (const key of Object.keys(config)) {
+    if (key === PROJECTS_KEY || key.startsWith(`${PROJECTS_KEY}.`)) delete config[key];
+  }
+  config[PROJECTS_KEY] = untrustedProjects(cwd);
+}
