@@ -7,7 +7,7 @@
  * directory outside every writable root (the server runs with `/tmp` out of the sandbox, see
  * support/sandbox_args.ts); none may appear, neither where the user trusts the repository nor for
  * `.codex/config.toml` a task wrote itself, and Codex may not write any trust into the user's
- * `config.toml`.
+ * `config.toml`. A task that asks for no sandbox still runs read-only.
  */
 
 import assert from "node:assert/strict";
@@ -161,7 +161,7 @@ Deno.test(
 );
 
 Deno.test(
-  "a .codex/config.toml a task wrote is not honoured by a reply after a restart nor by a later task, and Codex trusts no project in the user's config",
+  "a .codex/config.toml a task wrote is not honoured by a reply after a restart nor by a later task, Codex trusts no project in the user's config, and a task asking no sandbox runs read-only",
   e2e,
   async () => {
     await using world = await makeWorld();
@@ -203,6 +203,14 @@ Deno.test(
       });
       assert.equal(later.isError, undefined, textOf(later));
       assert.deepEqual(await listTree(marks), [], "a later task ran the planted MCP server");
+      // With no sandbox asked for and none in Codex's config, a task runs read-only (Codex would
+      // give the project, untrusted now, workspace-write).
+      const unasked = await call(second.client, "codex", {
+        prompt: "RUN=touch unasked",
+        cwd: repo,
+      });
+      assert.equal(unasked.isError, undefined, textOf(unasked));
+      assert.match(textOf(unasked), /Read-only file system/);
       assert.equal(await Deno.readTextFile(`${world.codexHome}/config.toml`), configBefore);
     } finally {
       await first.stop();

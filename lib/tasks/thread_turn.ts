@@ -12,6 +12,7 @@
  */
 
 import type { AppServer } from "../codex/app_server.ts";
+import { configuredSandbox } from "../codex/configured_sandbox.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import type { Json, ThreadParams } from "../codex/thread_params.ts";
 import type { TaskRequest } from "../task.ts";
@@ -26,7 +27,7 @@ export interface OpenedThread {
 
 /**
  * Opens the task's thread: resumes `threadId` when given, forks `request.forkOf` when set, else
- * starts a new thread.
+ * starts a new thread (in the sandbox asked for, else the one Codex's config sets, else read-only).
  * @throws {Error} Naming the thread when Codex cannot resume or fork it.
  */
 export async function openThread(
@@ -45,9 +46,14 @@ export async function openThread(
       );
     }
   }
+  // A resumed or forked thread keeps the sandbox Codex recorded for it; a new one gets the
+  // sandbox asked for, else Codex's config's (configured_sandbox.ts).
   const started = request.forkOf
     ? await forkThread(server, request.forkOf.threadId, params)
-    : await server.request("thread/start", params);
+    : await server.request("thread/start", {
+      ...params,
+      sandbox: params.sandbox ?? await configuredSandbox(server),
+    });
   return { threadId: started.thread.id, sandbox: started.sandbox };
 }
 
