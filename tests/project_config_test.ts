@@ -16,6 +16,7 @@ import { Logger } from "../lib/log.ts";
 import { makeWorld, startHarness, startServer, textOf, type World } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
 import { TMP_OUT_OF_SANDBOX } from "./support/sandbox_args.ts";
+import type { Client } from "./support/sdk_client.ts";
 import { call, startTask, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -37,6 +38,13 @@ async function listTree(dir: string, prefix = ""): Promise<string[]> {
     }
   }
   return found.sort();
+}
+
+/** Calls tool `name`; asserts it did not fail and returns its result. */
+async function callOk(client: Client, name: string, args: Record<string, unknown>) {
+  const result = await call(client, name, args);
+  assert.equal(result.isError, undefined, textOf(result));
+  return result;
 }
 
 /** A shell command that creates the marker `name` in `marks`. */
@@ -176,40 +184,36 @@ Deno.test(
       // `.codex` in a writable root is read-only in Codex's sandbox; one level down it is not.
       const planted = `[mcp_servers.planted]\\ncommand = "/bin/sh"\\n` +
         `args = ["-c", "${touch(marks, "planted-mcp-server")}"]\\n`;
-      const written = await call(first.client, "codex", {
+      const written = await callOk(first.client, "codex", {
         prompt: `RUN=mkdir -p sub/.codex && printf '${planted}' > sub/.codex/config.toml`,
         cwd: repo,
         sandbox: "workspace-write",
       });
-      assert.equal(written.isError, undefined, textOf(written));
       assert.match(await Deno.readTextFile(`${repo}/sub/.codex/config.toml`), /planted/);
       const threadId = (written.structuredContent as { threadId: string }).threadId;
       // A new supervisor (and app-server) resumes the thread from disk, loading its config anew.
       await first.stop();
       await world.stopSupervisor();
       await using second = await startServer(world, { args });
-      const reply = await call(second.client, "codex-reply", {
+      await callOk(second.client, "codex-reply", {
         threadId,
         prompt: "go on in sub",
         cwd: `${repo}/sub`,
         sandbox: "workspace-write",
       });
-      assert.equal(reply.isError, undefined, textOf(reply));
       assert.deepEqual(await listTree(marks), [], "the reply ran the planted MCP server");
-      const later = await call(second.client, "codex", {
+      await callOk(second.client, "codex", {
         prompt: "start in sub",
         cwd: `${repo}/sub`,
         sandbox: "workspace-write",
       });
-      assert.equal(later.isError, undefined, textOf(later));
       assert.deepEqual(await listTree(marks), [], "a later task ran the planted MCP server");
       // With no sandbox asked for and none in Codex's config, a task runs read-only (Codex would
       // give the project, untrusted now, workspace-write).
-      const unasked = await call(second.client, "codex", {
+      const unasked = await callOk(second.client, "codex", {
         prompt: "RUN=touch unasked",
         cwd: repo,
       });
-      assert.equal(unasked.isError, undefined, textOf(unasked));
       assert.match(textOf(unasked), /Read-only file system/);
       assert.equal(await Deno.readTextFile(`${world.codexHome}/config.toml`), configBefore);
     } finally {
