@@ -10,7 +10,7 @@
  */
 
 import type { ServerConfig } from "./cli.ts";
-import type { Engine, SessionSource } from "./engine_api.ts";
+import type { Engine, Session, SessionSource } from "./engine_api.ts";
 import type { Logger } from "./log.ts";
 import { EngineTaskStore } from "./mcp_tasks.ts";
 import { registerResources, type SupervisorInfo } from "./resources.ts";
@@ -43,6 +43,8 @@ export interface ServerParts {
   session: SessionSource;
   /** Its id: only log lines about this session's tasks go to its client. */
   sessionId?: string;
+  /** Who opened the session (shown in `server-info` with its id). */
+  sessionOrigin?: Pick<Session, "kind" | "taskId">;
   /** The supervisor that runs the engine, for `server-info`. */
   supervisor?: SupervisorInfo;
   /** Shown in `server-info`, e.g. machine-wide flags that differ from the supervisor's. */
@@ -89,6 +91,15 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
     name: "codex-swarm",
     version,
     ...(parts.supervisor ? { supervisor: parts.supervisor } : {}),
+    ...(parts.sessionId !== undefined && parts.sessionOrigin
+      ? {
+        session: {
+          id: parts.sessionId,
+          kind: parts.sessionOrigin.kind,
+          task_id: parts.sessionOrigin.taskId,
+        },
+      }
+      : {}),
     ...(parts.warnings ? { warnings: parts.warnings } : {}),
   }, options);
   // Log lines go to the client only once it has initialized: nothing may precede that answer.

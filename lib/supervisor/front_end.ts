@@ -89,7 +89,9 @@ async function dial(
   const info = readJson<{ port: number; unix: string | null }>(paths.info);
   if (!info) return null;
   try {
-    if (info.unix && unixSocketProblem(info.unix, env) === null) {
+    // On Linux the supervisor can tell a client from a task's process over TCP only (it finds
+    // the peer in /proc), and takes every Unix-socket session for a task's: connect over TCP.
+    if (info.unix && Deno.build.os !== "linux" && unixSocketProblem(info.unix, env) === null) {
       return { conn: await Deno.connect({ transport: "unix", path: info.unix }) };
     }
     const token = Deno.readTextFileSync(paths.token).trim();
@@ -369,6 +371,7 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
   log.debug(`codex-swarm ${options.version} relaying to supervisor ${link!.reply.version}`, {
     supervisorPid: link!.reply.pid,
     session: link!.reply.session_id,
+    kind: link!.reply.session_kind,
   });
 
   const stop = (code: number) => {

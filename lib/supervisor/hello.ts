@@ -17,6 +17,7 @@
  */
 
 import type { ServerConfig } from "../cli.ts";
+import type { SessionKind } from "../engine_api.ts";
 
 /** Bumped when the hello or its answer change incompatibly. */
 export const HELLO_PROTOCOL = 1;
@@ -63,6 +64,13 @@ export type HelloReply =
     version: string;
     pid: number;
     session_id: string;
+    /**
+     * Who opened the session, as the supervisor found out: `client`, or `task` for a process of
+     * a task (or where it cannot tell). Absent from older supervisors.
+     */
+    session_kind?: SessionKind;
+    /** For a task session: the task whose command opened it, when known. */
+    task_id?: string | null;
     /** E.g. machine-wide flags that differ, or that this supervisor is replaced when idle. */
     warnings: string[];
   }

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * const open = openSession({ engine, worktrees, config, log, version, hello, supervisor, warnings });
+ * const open = openSession({ engine, worktrees, config, log, version, hello, origin, supervisor, warnings });
  * await open.server.connect(transport);
  * ```
  * @module
@@ -23,6 +23,7 @@ import { codexEnvFor } from "../client_env.ts";
 import { elicitationAsker, InFlightCalls } from "../elicitation.ts";
 import { Policy, type PolicyLimits } from "../policy.ts";
 import type { Hello } from "./hello.ts";
+import type { SessionOrigin } from "./session_kind.ts";
 
 /** How long a tool call waits for the client's roots before using the front-end's directory. */
 const ROOTS_WAIT_MS = 3000;
@@ -36,6 +37,8 @@ export interface SessionParts {
   log: Logger;
   version: string;
   hello: Hello;
+  /** Who opened it (a client or a task's process), as found at the hello. */
+  origin: SessionOrigin;
   supervisor: SupervisorInfo;
   warnings: string[];
 }
@@ -95,6 +98,8 @@ export function openSession(parts: SessionParts): OpenSession {
   const policy = sessionPolicy(parts.config.policy, hello.config.policy, parts.warnings);
   const session: Session = {
     id: `s-${crypto.randomUUID().slice(0, 8)}`,
+    kind: parts.origin.kind,
+    taskId: parts.origin.taskId,
     defaults: hello.config.defaults,
     taskTimeoutS: hello.config.taskTimeoutS,
     cwd: hello.cwd,
@@ -121,6 +126,7 @@ export function openSession(parts: SessionParts): OpenSession {
     log,
     version: parts.version,
     sessionId: session.id,
+    sessionOrigin: { kind: session.kind, taskId: session.taskId },
     session: async () => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([

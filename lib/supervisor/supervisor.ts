@@ -35,6 +35,7 @@ import {
 import { LineSplitter } from "./lines.ts";
 import { supervisorPaths, unixSocketProblem } from "./paths.ts";
 import { openSession } from "./session.ts";
+import { sessionOrigin } from "./session_kind.ts";
 import { SocketTransport } from "./socket_transport.ts";
 import { compareVersions } from "./version.ts";
 
@@ -84,6 +85,9 @@ export const startAppServerEngine: EngineFactory = async ({ config, env, log, wo
     // Queued tasks of codex-swarm 0.1 kept no session: they run with the supervisor's.
     fallbackSession: {
       id: "supervisor",
+      // Who opened the session of such a task is not known: as for a peer that cannot be told.
+      kind: "task",
+      taskId: null,
       defaults: config.defaults,
       taskTimeoutS: config.taskTimeoutS,
       cwd: Deno.cwd(),
@@ -365,6 +369,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
             refused = true;
             break;
           }
+          // Who is at the other end: a client, or a process of a task (see session_kind.ts).
+          const lookupStart = performance.now();
+          const origin = await sessionOrigin(conn.localAddr, conn.remoteAddr, {
+            appServerPids: (engine.codexProcesses?.() ?? []).map((p) => p.pid),
+            tasks: () => engine.list(),
+          });
+          const lookupMs = Math.round((performance.now() - lookupStart) * 10) / 10;
           const open = openSession({
             engine,
             worktrees,
@@ -372,10 +383,15 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
             log,
             version,
             hello,
+            origin,
             supervisor: supervisorInfo,
             warnings: reply.ok ? reply.warnings : [],
           });
-          if (reply.ok) reply.session_id = open.session.id;
+          if (reply.ok) {
+            reply.session_id = open.session.id;
+            reply.session_kind = origin.kind;
+            reply.task_id = origin.taskId;
+          }
           await writer.write(encoder.encode(JSON.stringify(reply) + "\n"));
           const t = new SocketTransport(writer, close);
           transport = t;
@@ -388,7 +404,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
             log.debug(`Session ${open.session.id} ended`, { sessions: sessions.size });
           };
           await server.connect(t);
-          log.info(`Session ${open.session.id} opened`, {
+          log.info(`Session ${open.session.id} opened (${origin.kind})`, {
+            kind: origin.kind,
+            taskId: origin.taskId,
+            peer: origin.why,
+            peerLookupMs: lookupMs,
             frontEndPid: hello.pid,
             frontEndVersion: hello.version,
             cwd: hello.cwd,

@@ -73,7 +73,13 @@ import { sweepTasks } from "./sweep.ts";
 import { prepareStart, resolveCwd } from "./task_start.ts";
 import { openThread, startTurn } from "./thread_turn.ts";
 import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
-import { newTaskRecord, sessionRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
+import {
+  newTaskRecord,
+  sessionFromRecord,
+  sessionRecord,
+  snapshotOf,
+  type TaskRecord,
+} from "./task_record.ts";
 import { type Decision, describeQuestion } from "./questions.ts";
 
 /** What {@link AppServerEngine} needs. */
@@ -178,7 +184,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       } else if (meta.phase === "queued" || meta.startedAt === null) {
         meta.phase = "queued";
         record.session = meta.session
-          ? { ...meta.session }
+          ? sessionFromRecord(meta.session)
           : { ...this.#options.fallbackSession, id: "upgraded" };
         this.#queue.push(record.session.id, meta.id);
       } else {

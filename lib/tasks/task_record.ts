@@ -93,8 +93,22 @@ export function snapshotOf(record: TaskRecord, backoffUntil: string | null): Tas
 
 /** The session fields a task keeps on disk (so a queued task survives a restart). */
 export function sessionRecord(session: Session): SessionRecord {
-  const { id, defaults, taskTimeoutS, cwd, env } = session;
-  return { id, defaults, taskTimeoutS, cwd, env };
+  const { id, kind, taskId, defaults, taskTimeoutS, cwd, env } = session;
+  return { id, kind, taskId, defaults, taskTimeoutS, cwd, env };
+}
+
+/**
+ * The session a queued task starts with after a restart, from its record. A record without a
+ * kind (written before sessions had one) says nothing of who opened it: `task`, as for a peer the
+ * supervisor cannot tell.
+ *
+ * @example
+ * ```ts
+ * const session = sessionFromRecord(meta.session); // { kind: "task", taskId: null, ... } when old
+ * ```
+ */
+export function sessionFromRecord(record: SessionRecord): Session {
+  return { ...record, kind: record.kind ?? "task", taskId: record.taskId ?? null };
 }
 
 /** A new task id: 12 hex digits. */

@@ -19,6 +19,8 @@ async function setting() {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "task-start-" }));
   const session: Session = {
     id: "s-1",
+    kind: "client",
+    taskId: null,
     defaults: { overrides: [], skipGitRepoCheck: true, ephemeral: false, worktreeSetup: "make" },
     taskTimeoutS: 0,
     cwd: dir,
