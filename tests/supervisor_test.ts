@@ -28,6 +28,7 @@ type ServerInfoView = {
   pid: number;
   warnings: string[];
   supervisor: { pid: number; version: string; socket: string; started_at: string; codex: [] };
+  session: { id: string; kind: "client" | "task"; task_id: string | null };
 };
 
 async function serverInfo(h: Harness): Promise<ServerInfoView> {
@@ -284,11 +285,22 @@ Deno.test("Unix socket: directory 0700, socket and files 0600", e2e, async () =>
   for (const file of ["token", "info.json"]) {
     assert.equal((await Deno.stat(`${world.supervisorDir}/${file}`)).mode! & 0o777, 0o600, file);
   }
+  // On Linux a front-end connects over TCP even when it may use the socket: only there can the
+  // supervisor find the peer process and tell a client from a task's process.
+  assert.equal(info.session.kind, Deno.build.os === "linux" ? "client" : "task");
   // A second front-end without the socket's permission uses the TCP fallback, same supervisor.
   await using tcp = await startServer(world);
   assert.equal((await serverInfo(tcp)).supervisor.pid, info.supervisor.pid);
   const result = await h.client.callTool({ name: "codex", arguments: { prompt: "over unix" } });
   assert.equal(textOf(result), "MOCK-DONE over unix");
+  // Its peer cannot be found over the Unix socket: even this test's own hello is a task's there,
+  // and a client's over TCP (where /proc names the peer, on Linux).
+  const overUnix = await rawHello({ transport: "unix", path: sock }, "");
+  assert.equal(overUnix.ok, true, JSON.stringify(overUnix));
+  assert.equal(overUnix.session_kind, "task");
+  const token = (await Deno.readTextFile(`${world.supervisorDir}/token`)).trim();
+  const overTcp = await rawHello(world.supervisorInfo()!.port, token);
+  assert.equal(overTcp.session_kind, Deno.build.os === "linux" ? "client" : "task");
 });
 
 Deno.test(
@@ -309,8 +321,13 @@ Deno.test(
   },
 );
 
-async function rawHello(port: number, token: string): Promise<Record<string, unknown>> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+async function rawHello(
+  to: number | Deno.UnixConnectOptions,
+  token: string,
+): Promise<Record<string, unknown>> {
+  const conn = typeof to === "number"
+    ? await Deno.connect({ hostname: "127.0.0.1", port: to })
+    : await Deno.connect(to);
   const hello = {
     codex_swarm_hello: 1,
     version: VERSION,
