@@ -15,7 +15,9 @@
  *
  * For a task session, the task is the one running the thread named by `CODEX_THREAD_ID` in the
  * environment of the process Codex started (the app-server's child in the peer's ancestry), when
- * that variable names a thread of a task here; else the task is unknown (null).
+ * that variable names a thread of a task here; else the task is unknown (null). Under Codex's
+ * sandbox that process is Codex's launcher; under `danger-full-access` it is the command's shell,
+ * which can `exec` with an environment of its choosing: there the task is the command's word.
  *
  * @example
  * ```ts
