@@ -35,6 +35,7 @@ import {
 import { LineSplitter } from "./lines.ts";
 import { supervisorPaths, unixSocketProblem } from "./paths.ts";
 import { openSession } from "./session.ts";
+import { OperatorCeiling, settingsPath } from "./settings.ts";
 import { SocketTransport } from "./socket_transport.ts";
 import { compareVersions } from "./version.ts";
 
@@ -141,6 +142,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     return 1;
   }
 
+  // The ceiling of every session: the operator's settings file, else this supervisor's flags.
+  const ceiling = new OperatorCeiling(settingsPath(options.env), config.policy, log);
   const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
   const engine = await (options.makeEngine ?? startAppServerEngine)({
     config,
@@ -275,6 +278,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       return refuse("Cannot serve this connection: its token is wrong", false);
     }
     if (stopping) return refuse(`The supervisor ${version} is stopping: start a new one`, true);
+    const now = ceiling.current();
+    if ("error" in now) {
+      return refuse(
+        `Cannot serve a session as the operator's policy is unusable: ${now.error}`,
+        false,
+      );
+    }
     const warnings = machineWideDifferences(hello.config, config);
     if (compareVersions(hello.version, version) > 0) {
       const busy = unfinished();
@@ -372,6 +382,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
             log,
             version,
             hello,
+            ceiling,
             supervisor: supervisorInfo,
             warnings: reply.ok ? reply.warnings : [],
           });
