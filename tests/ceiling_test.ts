@@ -7,7 +7,8 @@
 
 import assert from "node:assert/strict";
 import { type Harness, makeWorld, startServer, textOf, type World } from "./support/harness.ts";
-import { call } from "./support/tool_calls.ts";
+import { makeRepo } from "./support/repo.ts";
+import { call, startTask, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -127,3 +128,62 @@ Deno.test(
     );
   },
 );
+
+Deno.test("a reply or merge from a narrower session holds to its own ceiling", e2e, async () => {
+  await using world = await makeWorld();
+  const mine = await Deno.realPath(await Deno.makeTempDir({ prefix: "ceiling-mine-" }));
+  const repo = await makeRepo();
+  const marker = `${await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "ceiling-marker-" }),
+  )}/made`;
+  try {
+    // The operator runs two tasks with full access: one in a worktree of `repo`, one in `mine`.
+    await using operator = await startServer(world, { cwd: mine });
+    const [inRepo, inMine] = [
+      await startTask(operator.client, {
+        prompt: "in a worktree",
+        cwd: repo,
+        worktree: true,
+        sandbox: "danger-full-access",
+      }),
+      await startTask(operator.client, {
+        prompt: "in mine",
+        cwd: mine,
+        sandbox: "danger-full-access",
+      }),
+    ];
+    const views = await waitAll<{ thread_id: string; phase: string }>(operator.client, [
+      inRepo,
+      inMine,
+    ]);
+    assert.deepEqual(views.map((v) => v.phase), ["completed", "completed"]);
+    // A session confined to read-only in `mine`.
+    await using narrow = await startServer(world, {
+      args: ["--max-sandbox", "read-only", "--allow-root", mine],
+      cwd: mine,
+    });
+    const intoRepo = await call(narrow.client, "codex-reply", {
+      threadId: views[0]!.thread_id,
+      prompt: "again",
+    });
+    assert.equal(intoRepo.isError, true);
+    assert.match(textOf(intoRepo), new RegExp(`"${repo}" as it is outside .*${mine}`));
+    const merge = await call(narrow.client, "codex_worktree", { task_id: inRepo, action: "merge" });
+    assert.equal(merge.isError, true);
+    assert.match(
+      textOf(merge),
+      new RegExp(`repository of task "${inRepo}" "${repo}" as it is outside`),
+    );
+    // The thread in `mine` was made with full access: the reply runs read-only all the same.
+    const reply = await call(narrow.client, "codex-reply", {
+      threadId: views[1]!.thread_id,
+      prompt: `RUN=touch ${marker}`,
+    });
+    assert.equal(reply.isError, undefined, textOf(reply));
+    assert.equal(await Deno.stat(marker).then(() => true, () => false), false, "written outside");
+  } finally {
+    for (const dir of [mine, repo, marker.replace(/\/made$/, "")]) {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  }
+});

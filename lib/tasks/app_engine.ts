@@ -30,6 +30,7 @@ import { stopTurn } from "../codex/stop_turn.ts";
 import { type CommandOutcome, runSandboxed } from "../codex/sandboxed_command.ts";
 import { checkOutputSchema, readStructuredResult } from "../codex/output_schema.ts";
 import { buildThreadParams, checkAddDirsSandbox } from "../codex/thread_params.ts";
+import { capSandbox } from "../codex/sandbox_cap.ts";
 import { applyEvent, describeStep, initialTurnState } from "../codex/turn_state.ts";
 import type { ServerConfig } from "../cli.ts";
 import type {
@@ -74,6 +75,7 @@ import { prepareStart, resolveCwd } from "./task_start.ts";
 import { openThread, startTurn } from "./thread_turn.ts";
 import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
 import { newTaskRecord, sessionRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
+import type { SessionRecord } from "../task.ts";
 import { type Decision, describeQuestion } from "./questions.ts";
 
 /** What {@link AppServerEngine} needs. */
@@ -178,7 +180,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       } else if (meta.phase === "queued" || meta.startedAt === null) {
         meta.phase = "queued";
         record.session = meta.session
-          ? { ...meta.session }
+          ? { ...meta.session, policy: new Policy({ maxSandbox: meta.session.maxSandbox ?? null }) }
           : { ...this.#options.fallbackSession, id: "upgraded" };
         this.#queue.push(record.session.id, meta.id);
       } else {
@@ -638,7 +640,13 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const opened = await openThread(server, meta.request, meta.threadId, params.thread);
     const threadId = opened.threadId;
     meta.threadId = threadId;
-    record.sandbox = opened.sandbox;
+    // A reply or fork inherits its thread's sandbox: never wider than this session's ceiling.
+    const capped = capSandbox(
+      opened.sandbox,
+      (session as Session).policy?.maxSandbox ?? (session as SessionRecord).maxSandbox ?? null,
+      meta.request.addDirs ?? [],
+    );
+    record.sandbox = capped ?? opened.sandbox;
     this.#byThread.set(threadId, meta.id);
     if (meta.worktree) {
       this.#links.save(threadId, meta.worktree).catch((error) =>
@@ -661,7 +669,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         return await this.#finalize(record);
       }
     }
-    meta.turnId = await startTurn(server, threadId, meta.request, params.input);
+    meta.turnId = await startTurn(server, threadId, meta.request, params.input, capped);
     if (meta.phase === "starting") meta.phase = "running";
     this.#save(record);
     this.#options.log.info(`Task ${meta.id} running`, {

@@ -94,7 +94,7 @@ export function snapshotOf(record: TaskRecord, backoffUntil: string | null): Tas
 /** The session fields a task keeps on disk (so a queued task survives a restart). */
 export function sessionRecord(session: Session): SessionRecord {
   const { id, defaults, taskTimeoutS, cwd, env } = session;
-  return { id, defaults, taskTimeoutS, cwd, env };
+  return { id, defaults, taskTimeoutS, cwd, env, maxSandbox: session.policy?.maxSandbox ?? null };
 }
 
 /** A new task id: 12 hex digits. */

@@ -109,6 +109,8 @@ export async function prepareStart(
     ),
   };
   if (inherited) {
+    // The thread's worktree is where the turn runs: within this session's roots, whoever made it.
+    policy.checkPath(inherited.repoRoot, `the worktree repository of thread "${parentThread}"`);
     const there = await Deno.stat(inherited.cwd).then((i) => i.isDirectory, () => false);
     if (!there) {
       throw new RequestError(
