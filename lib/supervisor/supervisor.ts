@@ -34,6 +34,7 @@ import {
 } from "./hello.ts";
 import { LineSplitter } from "./lines.ts";
 import { supervisorPaths, unixSocketProblem } from "./paths.ts";
+import { codexEnvFor } from "../client_env.ts";
 import { openSession } from "./session.ts";
 import { OperatorCeiling, settingsPath } from "./settings.ts";
 import { SocketTransport } from "./socket_transport.ts";
@@ -77,6 +78,9 @@ export type EngineFactory = (parts: {
 
 /** The engine: every task a turn of a `codex app-server` thread. */
 export const startAppServerEngine: EngineFactory = async ({ config, env, log, worktrees }) => {
+  // What runs outside a sandbox is the supervisor's: Codex from its PATH, its CODEX_HOME and
+  // environment (without a client's secrets); a session brings only its model credentials.
+  const codexEnv = codexEnvFor(env, config.policy.passEnv).env;
   const engine = new AppServerEngine({
     config,
     store: new TaskStore(config.taskDir),
@@ -88,9 +92,10 @@ export const startAppServerEngine: EngineFactory = async ({ config, env, log, wo
       defaults: config.defaults,
       taskTimeoutS: config.taskTimeoutS,
       cwd: Deno.cwd(),
-      env,
+      env: codexEnv,
       policy: config.policy,
     },
+    codexEnv,
   });
   await engine.init();
   return engine;

@@ -27,6 +27,8 @@ export interface TaskRecord {
   run: TurnState;
   session: Session | null;
   server: AppServer | null;
+  /** What the session's environment changes for the task's sandboxed commands. */
+  commandEnv: Record<string, string>;
   done: PromiseWithResolvers<void>;
   /** Settles when this task's turn completed (or its server exited). */
   turnEnded: PromiseWithResolvers<void>;
@@ -52,6 +54,7 @@ export function newTaskRecord(meta: TaskMeta, session: Session | null): TaskReco
     run: initialTurnState(),
     session,
     server: null,
+    commandEnv: {},
     done: Promise.withResolvers<void>(),
     turnEnded: Promise.withResolvers<void>(),
     sandbox: null,
