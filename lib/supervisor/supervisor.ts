@@ -34,8 +34,10 @@ import {
 } from "./hello.ts";
 import { LineSplitter } from "./lines.ts";
 import { supervisorPaths, unixSocketProblem } from "./paths.ts";
+import { codexEnvFor } from "../client_env.ts";
 import { openSession } from "./session.ts";
 import { sessionOrigin } from "./session_kind.ts";
+import { OperatorCeiling, settingsPath } from "./settings.ts";
 import { SocketTransport } from "./socket_transport.ts";
 import { compareVersions } from "./version.ts";
 
@@ -77,6 +79,9 @@ export type EngineFactory = (parts: {
 
 /** The engine: every task a turn of a `codex app-server` thread. */
 export const startAppServerEngine: EngineFactory = async ({ config, env, log, worktrees }) => {
+  // What runs outside a sandbox is the supervisor's: Codex from its PATH, its CODEX_HOME and
+  // environment (without a client's secrets); a session brings only its model credentials.
+  const codexEnv = codexEnvFor(env, config.policy.passEnv).env;
   const engine = new AppServerEngine({
     config,
     store: new TaskStore(config.taskDir),
@@ -91,9 +96,10 @@ export const startAppServerEngine: EngineFactory = async ({ config, env, log, wo
       defaults: config.defaults,
       taskTimeoutS: config.taskTimeoutS,
       cwd: Deno.cwd(),
-      env,
+      env: codexEnv,
       policy: config.policy,
     },
+    codexEnv,
   });
   await engine.init();
   return engine;
@@ -145,6 +151,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     return 1;
   }
 
+  // The ceiling of every session: the operator's settings file, else this supervisor's flags.
+  const ceiling = new OperatorCeiling(settingsPath(options.env), config.policy, log);
   const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
   const engine = await (options.makeEngine ?? startAppServerEngine)({
     config,
@@ -279,6 +287,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       return refuse("Cannot serve this connection: its token is wrong", false);
     }
     if (stopping) return refuse(`The supervisor ${version} is stopping: start a new one`, true);
+    const now = ceiling.current();
+    if ("error" in now) {
+      return refuse(
+        `Cannot serve a session as the operator's policy is unusable: ${now.error}`,
+        false,
+      );
+    }
     const warnings = machineWideDifferences(hello.config, config);
     if (compareVersions(hello.version, version) > 0) {
       const busy = unfinished();
@@ -384,6 +399,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
             version,
             hello,
             origin,
+            ceiling,
             supervisor: supervisorInfo,
             warnings: reply.ok ? reply.warnings : [],
           });
