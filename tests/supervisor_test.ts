@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { coldStartMs } from "../bench/cold_start_bench.ts";
-import { VERSION } from "../lib/cli.ts";
+import { parseCli, VERSION } from "../lib/cli.ts";
 import {
   eventually,
   type Harness,
@@ -295,11 +295,14 @@ Deno.test("Unix socket: directory 0700, socket and files 0600", e2e, async () =>
   assert.equal(textOf(result), "MOCK-DONE over unix");
   // Its peer cannot be found over the Unix socket: even this test's own hello is a task's there,
   // and a client's over TCP (where /proc names the peer, on Linux).
-  const overUnix = await rawHello({ transport: "unix", path: sock }, "");
+  const parsed = parseCli([], world.env);
+  assert.equal(parsed.kind, "run");
+  const config = parsed.kind === "run" ? parsed.config : null;
+  const overUnix = await rawHello({ transport: "unix", path: sock }, "", config);
   assert.equal(overUnix.ok, true, JSON.stringify(overUnix));
   assert.equal(overUnix.session_kind, "task");
   const token = (await Deno.readTextFile(`${world.supervisorDir}/token`)).trim();
-  const overTcp = await rawHello(world.supervisorInfo()!.port, token);
+  const overTcp = await rawHello(world.supervisorInfo()!.port, token, config);
   assert.equal(overTcp.session_kind, Deno.build.os === "linux" ? "client" : "task");
 });
 
@@ -324,6 +327,7 @@ Deno.test(
 async function rawHello(
   to: number | Deno.UnixConnectOptions,
   token: string,
+  config: unknown = {},
 ): Promise<Record<string, unknown>> {
   const conn = typeof to === "number"
     ? await Deno.connect({ hostname: "127.0.0.1", port: to })
@@ -334,7 +338,7 @@ async function rawHello(
     pid: Deno.pid,
     cwd: "/",
     env: {},
-    config: {},
+    config,
     token,
   };
   await conn.write(new TextEncoder().encode(JSON.stringify(hello) + "\n"));
