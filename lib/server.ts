@@ -81,9 +81,9 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   registerCodexForkTool(server, engine, parts.session);
   registerCodexStatusTool(server, engine, parts.session, options);
   registerCodexWaitTool(server, engine, parts.session, options);
-  registerCodexCancelTool(server, engine);
-  registerCodexSteerTool(server, engine);
-  if (config.approvals !== "human") registerCodexApproveTool(server, engine);
+  registerCodexCancelTool(server, engine, parts.session);
+  registerCodexSteerTool(server, engine, parts.session);
+  if (config.approvals !== "human") registerCodexApproveTool(server, engine, parts.session);
   registerCodexListTool(server, engine, options);
   registerCodexDiffTool(server, engine, parts.worktrees, options);
   registerCodexWorktreeTool(server, engine, parts.worktrees, parts.session, options);

@@ -6,8 +6,9 @@
  */
 
 import assert from "node:assert/strict";
-import { makeWorld, startServer, textOf } from "./support/harness.ts";
-import { call } from "./support/tool_calls.ts";
+import { eventually, type Harness, makeWorld, startServer, textOf } from "./support/harness.ts";
+import { git, makeRepo } from "./support/repo.ts";
+import { call, startTask, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -61,3 +62,89 @@ Deno.test("a session's PATH and CODEX_HOME do not choose what runs on the host",
     await Deno.remove(evil, { recursive: true });
   }
 });
+
+Deno.test({
+  name: "a task's own command cannot approve, discard, cancel or widen through the supervisor",
+  ignore: Deno.build.os !== "linux", // task sessions are told apart on Linux (see session_kind.ts)
+  ...e2e,
+  fn: async () => {
+    await using world = await makeWorld();
+    const root = new URL("../", import.meta.url).pathname;
+    // Outside every root the attacker's sandbox may write (not under /tmp, which it may).
+    const markers = `${root}.tools/attack-${crypto.randomUUID().slice(0, 8)}`;
+    await Deno.mkdir(markers, { recursive: true });
+    const attackDir = await Deno.realPath(await Deno.makeTempDir({ prefix: "attack-" }));
+    const repo = await makeRepo();
+    try {
+      await using h = await startServer(world, {
+        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+      });
+      // The victims: a task waiting for approval of an escalation, and a finished worktree task.
+      const escalating = await startTask(h.client, {
+        prompt: `ESCALATE=touch ${markers}/approved`,
+        "approval-policy": "on-request",
+        sandbox: "read-only",
+        cwd: attackDir,
+      });
+      const finished = await startTask(h.client, { prompt: "work", cwd: repo, worktree: true });
+      await waitAll(h.client, [finished]);
+      assert.ok(
+        await eventually(async () => (await view(h, escalating)).phase === "waiting_approval"),
+      );
+      // The attacker: a workspace-write task with network whose command runs the front-end.
+      const calls = [
+        { name: "codex_approve", arguments: { task_id: escalating, decision: "accept" } },
+        { name: "codex_worktree", arguments: { task_id: finished, action: "discard" } },
+        { name: "codex_cancel", arguments: { task_id: escalating } },
+        {
+          name: "codex",
+          arguments: {
+            prompt: `RUN=touch ${markers}/wider`,
+            sandbox: "danger-full-access",
+            cwd: attackDir,
+          },
+        },
+        { name: "codex", arguments: { prompt: `RUN=touch ${markers}/inner`, cwd: attackDir } },
+        { name: "codex", arguments: { prompt: "elsewhere", cwd: repo } },
+        {
+          name: "codex",
+          arguments: { prompt: "ask me", "approval-policy": "on-request", cwd: attackDir },
+        },
+      ];
+      const plan = JSON.stringify({ args: ["-c", 'sandbox_mode="danger-full-access"'], calls });
+      const attacker = await startTask(h.client, {
+        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
+          `${attackDir}/out.jsonl '${plan}'`,
+        sandbox: "workspace-write",
+        cwd: attackDir,
+      });
+      const [done] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
+      assert.equal(done!.phase, "completed", done!.final_message);
+      const results = (await Deno.readTextFile(`${attackDir}/out.jsonl`)).trim().split("\n")
+        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      assert.equal(results.length, calls.length, JSON.stringify(results));
+      const [approve, discard, cancel, wider, inner, elsewhere, ask] = results;
+      assert.ok(approve!.isError && /which a task's own process opened/.test(approve!.text));
+      assert.ok(discard!.isError && /which a task's own process opened/.test(discard!.text));
+      assert.ok(cancel!.isError || /Cannot cancel/.test(cancel!.text), cancel!.text);
+      assert.ok(wider!.isError && /above .*"workspace-write"/.test(wider!.text), wider!.text);
+      assert.equal(inner!.isError, false, inner!.text);
+      assert.ok(elsewhere!.isError && /outside/.test(elsewhere!.text), elsewhere!.text);
+      assert.ok(ask!.isError && /ask no approvals/.test(ask!.text), ask!.text);
+      // Nothing was written outside; the victims are as they were.
+      assert.deepEqual([...Deno.readDirSync(markers)].map((e) => e.name), []);
+      assert.equal((await view(h, escalating)).phase, "waiting_approval");
+      assert.notEqual(await git(repo, "branch", "--list", `codex-swarm/${finished}`), "");
+      await call(h.client, "codex_cancel", { task_id: escalating });
+    } finally {
+      for (const dir of [markers, attackDir, repo]) {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    }
+  },
+});
+
+async function view(h: Harness, id: string) {
+  const result = await call(h.client, "codex_status", { task_ids: [id], detail: "full" });
+  return (result.structuredContent as { tasks: Array<{ phase: string }> }).tasks[0]!;
+}

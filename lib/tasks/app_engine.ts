@@ -56,6 +56,7 @@ import { CodexPool } from "./codex_pool.ts";
 import { codexHomeOf, commandEnvOverrides, credentialsOf, providerEnvKeys } from "../client_env.ts";
 import { findThreadRollout } from "../codex_threads.ts";
 import { codexKnowsThread } from "../codex/thread_lookup.ts";
+import { checkNoApprovals, mayBeAsked, taskSessionPolicy } from "./session_rights.ts";
 import { Policy } from "../policy.ts";
 import { checkTaskRequest, RequestError } from "../request_check.ts";
 import { commitTaskWork } from "../task_commit.ts";
@@ -261,7 +262,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     return () => this.#listeners.delete(listener);
   }
 
-  async start(request: TaskRequest, session: Session): Promise<TaskSnapshot> {
+  async start(request: TaskRequest, asking: Session): Promise<TaskSnapshot> {
+    const session = this.#boundedForTask(request, asking);
     // Everything that can be checked is checked before anything is created.
     const { id, cwd, runCwd, worktree, inherited, ...prepared } = await prepareStart(
       request,
@@ -377,6 +379,28 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#pump();
     this.#emit(record, null);
     return this.#snapshot(record);
+  }
+
+  /**
+   * The session as its tasks see it: a task session's are no wider than the task it runs in (its
+   * sandbox and directories) and ask no approvals (see session_rights.ts).
+   * @throws {RequestError} When a task session's request asks for approvals.
+   */
+  #boundedForTask(request: TaskRequest, session: Session): Session {
+    if (session.kind !== "task") return session;
+    checkNoApprovals(request);
+    const parent = session.taskId === null ? undefined : this.#tasks.get(session.taskId);
+    const policy = taskSessionPolicy(
+      session.policy ?? new Policy(),
+      parent
+        ? {
+          sandbox: parent.sandbox,
+          roots: [parent.meta.cwd!, ...(parent.meta.request.addDirs ?? [])],
+        }
+        : null,
+    );
+    const overrides = session.defaults.overrides.filter((o) => o.key !== "approval_policy");
+    return { ...session, defaults: { ...session.defaults, overrides }, policy };
   }
 
   /** Refuses a reply to a thread Codex does not know, naming it, before anything is created. */
@@ -523,7 +547,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   offerQuestions(ids: string[], session: Session): void {
     for (const id of ids) {
       const record = this.#tasks.get(id);
-      if (record?.pending && record.pending.askedBy === null) this.#ask(record, session);
+      if (record?.pending && record.pending.askedBy === null && mayBeAsked(session)) {
+        this.#ask(record, session);
+      }
     }
   }
 
@@ -860,7 +886,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#pauseClock(record);
     this.#save(record);
     // Asked first, so a codex_wait of the same session knows it was told.
-    if (record.session) this.#ask(record, record.session);
+    if (record.session && mayBeAsked(record.session)) this.#ask(record, record.session);
     this.#emit(record, `Waiting for an answer: ${firstLine(question.message, 120)}`);
     return pending.reply;
   }
