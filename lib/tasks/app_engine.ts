@@ -56,7 +56,7 @@ import { CodexPool } from "./codex_pool.ts";
 import { codexHomeOf, commandEnvOverrides, credentialsOf, providerEnvKeys } from "../client_env.ts";
 import { findThreadRollout } from "../codex_threads.ts";
 import { codexKnowsThread } from "../codex/thread_lookup.ts";
-import { checkNoApprovals, mayBeAsked, taskSessionPolicy } from "./session_rights.ts";
+import { checkNoApprovals, grantWithin, mayBeAsked, taskSessionPolicy } from "./session_rights.ts";
 import { Policy } from "../policy.ts";
 import { checkTaskRequest, RequestError } from "../request_check.ts";
 import { commitTaskWork } from "../task_commit.ts";
@@ -861,11 +861,20 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         new Error(`codex-swarm has no running task on thread ${threadIdOf(request)}`),
       );
     }
-    const question = describeQuestion(
-      request.method,
-      (request.params ?? {}) as Record<string, unknown>,
-      record.changes,
-    );
+    let params = (request.params ?? {}) as Record<string, unknown>;
+    const capped: string[] = [];
+    if (request.method === "item/permissions/requestApproval") {
+      // A grant never exceeds the ceiling of the session that started the task.
+      const policy = record.session?.policy ??
+        new Policy({ maxSandbox: record.meta.session?.maxSandbox ?? null });
+      const within = grantWithin((params.permissions ?? {}) as Record<string, unknown>, policy);
+      params = { ...params, permissions: within.permissions };
+      capped.push(...within.dropped);
+    }
+    const question = describeQuestion(request.method, params, record.changes);
+    if (capped.length > 0) {
+      question.message += ` (beyond the session's ceiling, not granted: ${capped.join(", ")})`;
+    }
     const pending = new PendingQuestion(`q${++record.questions}`, question, (decision, by) => {
       if (record.pending === pending) record.pending = null;
       const answered: AnsweredQuestion = {

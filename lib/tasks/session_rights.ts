@@ -123,3 +123,55 @@ export function checkNoApprovals(request: TaskRequest): void {
     }
   }
 }
+
+/**
+ * The part of a permission request (`item/permissions/requestApproval`'s `permissions`) that
+ * `policy` allows to grant: no write access and no network under a read-only ceiling, and no write
+ * access outside the allowed roots (a glob or special path with write access counts as outside).
+ * What is left out is named in `dropped`.
+ */
+export function grantWithin(
+  permissions: Record<string, unknown>,
+  policy: Pick<Policy, "maxSandbox" | "allowRoots" | "checkPath">,
+): { permissions: Record<string, unknown>; dropped: string[] } {
+  const dropped: string[] = [];
+  const readOnly = policy.maxSandbox === "read-only";
+  /** Nothing to hold writes to: any path may be granted. */
+  const unbounded = !readOnly && policy.allowRoots.length === 0;
+  const writable = (path: string) => {
+    if (readOnly) return false;
+    try {
+      policy.checkPath(path, "path");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const out: Record<string, unknown> = { ...permissions };
+  const network = permissions.network as { enabled?: boolean | null } | null | undefined;
+  if (readOnly && network?.enabled) {
+    out.network = { ...network, enabled: false };
+    dropped.push("network");
+  }
+  const fs = permissions.fileSystem as Record<string, unknown> | null | undefined;
+  if (fs && typeof fs === "object") {
+    const write = Array.isArray(fs.write) ? fs.write as string[] : null;
+    const entries = Array.isArray(fs.entries)
+      ? fs.entries as Array<{ path: { type: string; path?: string }; access: string }>
+      : undefined;
+    const keptWrite = write?.filter((p) => writable(p) || (dropped.push(`write ${p}`), false));
+    const keptEntries = entries?.filter((e) => {
+      if (e.access !== "write") return true;
+      const ok = unbounded ||
+        (e.path.type === "path" && typeof e.path.path === "string" && writable(e.path.path));
+      if (!ok) dropped.push(`write ${e.path.path ?? e.path.type}`);
+      return ok;
+    });
+    out.fileSystem = {
+      ...fs,
+      ...(write ? { write: keptWrite } : {}),
+      ...(entries ? { entries: keptEntries } : {}),
+    };
+  }
+  return { permissions: out, dropped };
+}
