@@ -19,6 +19,7 @@ import {
   textOf,
   type World,
 } from "./support/harness.ts";
+import { RawConnection } from "./support/raw_supervisor.ts";
 import { startTask } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -301,36 +302,20 @@ Deno.test(
     assert.equal(info.unix, null);
     assert.equal((await serverInfo(h)).supervisor.socket, `tcp://127.0.0.1:${info.port}`);
     assert.equal((await Deno.stat(`${world.supervisorDir}/token`)).mode! & 0o777, 0o600);
-    const reply = await rawHello(info.port, "not-the-token");
+    // A process that reads the port from info.json but has not the token is refused before it
+    // sends anything else; the supervisor proves nothing to it.
+    const wrong = await RawConnection.open(world);
+    await wrong.sendLine(JSON.stringify(await wrong.authLine("not-the-token")));
+    const reply = JSON.parse((await wrong.readLine())!);
     assert.equal(reply.ok, false);
-    assert.match(String(reply.error), /token is wrong/);
+    assert.match(String(reply.error), /proof of the token is wrong/);
+    assert.equal(reply.proof, undefined);
+    assert.equal(await wrong.readLine(), null, "the connection is closed");
+    wrong.close();
     const result = await h.client.callTool({ name: "codex", arguments: { prompt: "over tcp" } });
     assert.equal(textOf(result), "MOCK-DONE over tcp");
   },
 );
-
-async function rawHello(port: number, token: string): Promise<Record<string, unknown>> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const hello = {
-    codex_swarm_hello: 1,
-    version: VERSION,
-    pid: Deno.pid,
-    cwd: "/",
-    env: {},
-    config: {},
-    token,
-  };
-  await conn.write(new TextEncoder().encode(JSON.stringify(hello) + "\n"));
-  let text = "";
-  const buf = new Uint8Array(4096);
-  while (!text.includes("\n")) {
-    const n = await conn.read(buf);
-    if (n === null) break;
-    text += new TextDecoder().decode(buf.subarray(0, n));
-  }
-  conn.close();
-  return JSON.parse(text.split("\n")[0]!);
-}
 
 Deno.test(
   "front-end: cold start to the initialize answer; it exits when stdin closes and on SIGTERM",

@@ -18,13 +18,14 @@
 import type { ServerConfig } from "../cli.ts";
 import type { Logger } from "../log.ts";
 import {
-  type Challenge,
-  type Hello,
-  HELLO_PROTOCOL,
-  type HelloReply,
-  type Proof,
+  AUTH_LINE_MAX_BYTES,
+  type AuthAnswer,
+  type AuthLine,
+  proofHolds,
   proofOf,
-} from "./hello.ts";
+} from "./auth.ts";
+import { type Hello, HELLO_MAX_BYTES, HELLO_PROTOCOL, type HelloReply } from "./hello.ts";
+import { challengeV1, helloV1, proofV1 } from "./hello_v1.ts";
 import { spawnSupervisor } from "./launch.ts";
 import { LineSplitter } from "./lines.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
@@ -81,85 +82,167 @@ function readJson<T>(path: string): T | null {
   }
 }
 
+/** A connection to what `info.json` names; over the loopback port, with its port and token. */
+interface Dialed {
+  conn: Deno.Conn;
+  tcp: { port: number; token: string } | null;
+}
+
 /** Connects to the supervisor that `info.json` names, or null when none listens. */
-async function dial(
-  paths: SupervisorPaths,
-  env: Record<string, string>,
-): Promise<{ conn: Deno.Conn; token?: string } | null> {
+async function dial(paths: SupervisorPaths, env: Record<string, string>): Promise<Dialed | null> {
   const info = readJson<{ port: number; unix: string | null }>(paths.info);
   if (!info) return null;
   try {
     if (info.unix && unixSocketProblem(info.unix, env) === null) {
-      return { conn: await Deno.connect({ transport: "unix", path: info.unix }) };
+      return { conn: await Deno.connect({ transport: "unix", path: info.unix }), tcp: null };
     }
     const token = Deno.readTextFileSync(paths.token).trim();
-    return { conn: await Deno.connect({ hostname: "127.0.0.1", port: info.port }), token };
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: info.port });
+    return { conn, tcp: { port: info.port, token } };
   } catch {
     return null;
   }
 }
 
-/** Connects and says hello. */
-async function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
-  const dialed = await dial(paths, hello.env);
-  if (!dialed) return { kind: "absent", why: "nothing listens" };
-  const { conn } = dialed;
+/** The lines of one connection, each awaited with a time limit. */
+function converse(conn: Deno.Conn) {
   const reader = chunks(conn);
   const write = orderedWriter(conn);
-  const split = new LineSplitter();
-  const drop = () => {
-    try {
-      conn.close();
-    } catch {
-      // Closed already.
-    }
-  };
+  // Until the peer proved the token, no line longer than an answer to the auth line is read.
+  const split = new LineSplitter(AUTH_LINE_MAX_BYTES);
   const lines: string[] = [];
-  /** The next line from the supervisor, or why there is none. */
-  const nextLine = async (ms = HELLO_TIMEOUT_MS): Promise<string | "timeout" | "closed"> => {
-    const read = (async () => {
-      while (lines.length === 0) {
-        const { value, done } = await reader.next();
-        if (done) return "closed" as const;
-        lines.push(...split.push(value));
+  return {
+    reader,
+    write,
+    split,
+    lines,
+    send: (line: string) => write(encoder.encode(line + "\n")),
+    /** The next line, or why there is none. */
+    next: async (ms: number): Promise<string | "timeout" | "closed"> => {
+      const read = (async () => {
+        while (lines.length === 0) {
+          const { value, done } = await reader.next();
+          if (done) return "closed" as const;
+          lines.push(...split.push(value));
+        }
+        return lines.shift()!;
+      })();
+      return await Promise.race([read, delay(ms)]);
+    },
+    drop: () => {
+      try {
+        conn.close();
+      } catch {
+        // Closed already.
       }
-      return lines.shift()!;
-    })();
-    return await Promise.race([read, delay(ms)]);
+    },
   };
-  const noAnswer = (got: "timeout" | "closed"): Handshake => {
-    drop();
+}
+
+type Conversation = ReturnType<typeof converse>;
+
+/** Sends the hello line on a connection whose peer proved itself, and reads the reply. */
+async function sayHello(
+  paths: SupervisorPaths,
+  talk: Conversation,
+  conn: Deno.Conn,
+  line: string,
+): Promise<Handshake> {
+  talk.split.limit = HELLO_MAX_BYTES;
+  await talk.send(line);
+  const got = await talk.next(HELLO_TIMEOUT_MS);
+  if (got === "timeout" || got === "closed") {
+    talk.drop();
     return got === "timeout"
       ? { kind: "refused", error: `The supervisor at ${paths.dir} did not answer the hello` }
       : { kind: "absent", why: "the supervisor closed the connection" };
-  };
+  }
+  const reply = JSON.parse(got) as HelloReply;
+  if (!reply.ok) {
+    talk.drop();
+    return reply.retiring ? { kind: "retiring", reply } : { kind: "refused", error: reply.error };
+  }
+  talk.split.limit = Infinity;
+  const { reader, write, split, lines } = talk;
+  return { kind: "ok", link: { conn, reader, write, split, early: lines, reply } };
+}
+
+/**
+ * Connects and says hello: the auth line (with the proof of the token over the loopback port),
+ * then, once the supervisor proved it knows the token too, the hello.
+ */
+async function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
+  const dialed = await dial(paths, hello.env);
+  if (!dialed) return { kind: "absent", why: "nothing listens" };
+  const { conn, tcp } = dialed;
+  const talk = converse(conn);
   try {
-    if (dialed.token) {
-      // Whoever listens on the port must prove it knows the token before it hears the hello.
+    const nonce = crypto.randomUUID();
+    const auth: AuthLine = { codex_swarm_auth: HELLO_PROTOCOL, version: hello.version, nonce };
+    if (tcp) auth.proof = await proofOf(tcp.token, "client", tcp.port, nonce);
+    await talk.send(JSON.stringify(auth));
+    const got = await talk.next(PROOF_TIMEOUT_MS);
+    if (got === "timeout" || got === "closed") {
+      talk.drop();
+      return { kind: "absent", why: `no answer to the proof of the token (${got})` };
+    }
+    const answer = JSON.parse(got) as Partial<AuthAnswer> & Partial<HelloReply>;
+    if (answer.ok === false && answer.protocol === undefined) {
+      // A supervisor of hello protocol 1 refuses the auth line as a bad hello.
+      talk.drop();
+      return await handshakeV1(paths, hello);
+    }
+    // Over the loopback port only a peer that proved the token is believed, refusals included.
+    const proved = tcp === null ||
+      (typeof answer.proof === "string" &&
+        await proofHolds(answer.proof, tcp.token, "supervisor", tcp.port, nonce));
+    if (!proved) {
+      talk.drop();
+      const said = answer.ok === false ? `: ${answer.error}` : "";
+      return { kind: "absent", why: `the process on the port did not prove the token${said}` };
+    }
+    if (answer.ok === false) {
+      talk.drop();
+      return answer.retiring
+        ? { kind: "retiring", reply: answer as HelloReply }
+        : { kind: "refused", error: String(answer.error) };
+    }
+    if (answer.codex_swarm_auth !== HELLO_PROTOCOL) {
+      talk.drop();
+      return { kind: "absent", why: `the supervisor answered the auth line with ${got}` };
+    }
+    return await sayHello(paths, talk, conn, JSON.stringify(hello));
+  } catch (error) {
+    talk.drop();
+    return { kind: "absent", why: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * Says hello in protocol 1 (see `hello_v1.ts`), to a supervisor of that protocol: it retires for a
+ * newer codex-swarm when idle, and serves it while busy.
+ */
+async function handshakeV1(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
+  const dialed = await dial(paths, hello.env);
+  if (!dialed) return { kind: "absent", why: "nothing listens" };
+  const { conn, tcp } = dialed;
+  const talk = converse(conn);
+  try {
+    if (tcp) {
       const nonce = crypto.randomUUID();
-      const challenge: Challenge = { codex_swarm_challenge: nonce };
-      await write(encoder.encode(JSON.stringify(challenge) + "\n"));
-      const got = await nextLine(PROOF_TIMEOUT_MS);
+      await talk.send(JSON.stringify(challengeV1(nonce)));
+      const got = await talk.next(PROOF_TIMEOUT_MS);
       const proof = got === "timeout" || got === "closed"
         ? undefined
-        : (JSON.parse(got) as Partial<Proof>).codex_swarm_proof;
-      if (proof === undefined || proof !== await proofOf(dialed.token, nonce)) {
-        drop();
+        : (JSON.parse(got) as { codex_swarm_proof?: string }).codex_swarm_proof;
+      if (proof === undefined || proof !== await proofV1(tcp.token, nonce)) {
+        talk.drop();
         return { kind: "absent", why: "the process on the port is not this supervisor" };
       }
     }
-    const line = JSON.stringify(dialed.token ? { ...hello, token: dialed.token } : hello);
-    await write(encoder.encode(line + "\n"));
-    const got = await nextLine();
-    if (got === "timeout" || got === "closed") return noAnswer(got);
-    const reply = JSON.parse(got) as HelloReply;
-    if (!reply.ok) {
-      drop();
-      return reply.retiring ? { kind: "retiring", reply } : { kind: "refused", error: reply.error };
-    }
-    return { kind: "ok", link: { conn, reader, write, split, early: lines, reply } };
+    return await sayHello(paths, talk, conn, helloV1(hello, tcp?.token));
   } catch (error) {
-    drop();
+    talk.drop();
     return { kind: "absent", why: error instanceof Error ? error.message : String(error) };
   }
 }
