@@ -245,6 +245,89 @@ Deno.test("a newer front-end replaces an idle supervisor at once", e2e, async ()
   assert.equal((await serverInfo(old)).supervisor.pid, after.supervisor.pid);
 });
 
+/**
+ * The last commit of main whose front-end and supervisor speak hello protocol 1, for the test
+ * that a newer front-end still replaces such a supervisor (a shallow clone may lack it).
+ */
+const PROTOCOL_1_COMMIT = "9602938ec0654291749b0f1f54fe924700b14e67";
+
+/** That commit's tree in a temporary directory, or null (with the reason) when git lacks it. */
+async function protocol1Tree(): Promise<{ dir: string } | { missing: string }> {
+  const archive = await new Deno.Command("git", {
+    args: ["archive", "--format=tar", PROTOCOL_1_COMMIT],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!archive.success) {
+    return { missing: new TextDecoder().decode(archive.stderr).trim() };
+  }
+  const dir = await Deno.makeTempDir({ prefix: "codex-swarm-protocol-1-" });
+  const tar = new Deno.Command("tar", { args: ["-x", "-C", dir], stdin: "piped" }).spawn();
+  const writer = tar.stdin.getWriter();
+  await writer.write(archive.stdout);
+  await writer.close();
+  assert.ok((await tar.status).success, "tar -x");
+  return { dir };
+}
+
+Deno.test(
+  "a newer front-end replaces a supervisor of hello protocol 1, idle or once idle",
+  e2e,
+  async () => {
+    const tree = await protocol1Tree();
+    if ("missing" in tree) {
+      console.log(`Skipped: no commit ${PROTOCOL_1_COMMIT} here (${tree.missing})`);
+      return;
+    }
+    await using world = await makeWorld();
+    const entry = `${tree.dir}/main.ts`;
+    const newer = { env: { CODEX_SWARM_PRETEND_VERSION: "99.0.0" } };
+    try {
+      // Busy: the old supervisor serves the newer front-end (in protocol 1) and says it will go.
+      const old = await startServer(world, { entry });
+      const oldInfo = await serverInfo(old);
+      const id = await startTask(old.client, { prompt: "busy RUN=sleep 30", timeout_s: 60 });
+      // The old front-end would not be served by the new supervisor: it goes first.
+      await old.stop();
+      await using next = await startServer(world, newer);
+      const busy = await serverInfo(next);
+      assert.equal(busy.supervisor.pid, oldInfo.supervisor.pid);
+      assert.ok(
+        busy.warnings.some((w) => /will be replaced once no task is unfinished/.test(w)),
+        JSON.stringify(busy.warnings),
+      );
+      await next.client.callTool({ name: "codex_cancel", arguments: { task_id: id } });
+      assert.ok(
+        await eventually(async () => {
+          try {
+            return (await serverInfo(next)).supervisor.version === "99.0.0";
+          } catch {
+            return false;
+          }
+        }, 30_000),
+        "the newer supervisor took over",
+      );
+      const result = await next.client.callTool({ name: "codex", arguments: { prompt: "after" } });
+      assert.equal(textOf(result), "MOCK-DONE after");
+      await next.stop();
+      await world.stopSupervisor();
+
+      // Idle: it retires at once for the newer front-end, which starts its own.
+      const again = await startServer(world, { entry });
+      const before = await serverInfo(again);
+      await again.stop();
+      await using taker = await startServer(world, newer);
+      const after = await serverInfo(taker);
+      assert.equal(after.supervisor.version, "99.0.0");
+      assert.notEqual(after.supervisor.pid, before.supervisor.pid);
+      assert.equal(supervisorsOf(world.taskDir).length, 1);
+    } finally {
+      await Deno.remove(tree.dir, { recursive: true });
+    }
+  },
+);
+
 Deno.test("machine-wide flags that differ are named in the log and server-info", e2e, async () => {
   await using world = await makeWorld();
   await using first = await startServer(world, { args: ["--max-parallel", "3"] });

@@ -39,6 +39,14 @@ const LOCK_TIMEOUT_MS = 45_000;
 const PROOF_TIMEOUT_MS = 3_000;
 /** How long a supervisor may take to answer the hello. */
 const HELLO_TIMEOUT_MS = 10_000;
+/**
+ * How long a front-end retries a supervisor that has no room for another connection waiting for
+ * auth before it takes it for gone: a little longer than the supervisor's 5 s auth deadline, by
+ * which every waiting connection has proved the token or been closed.
+ */
+const BUSY_WAIT_MS = 6_000;
+/** The pause between those tries. */
+const BUSY_RETRY_MS = 100;
 
 /** What the front-end runs with. */
 export interface FrontEndOptions {
@@ -65,6 +73,7 @@ interface Link {
 type Handshake =
   | { kind: "ok"; link: Link }
   | { kind: "absent"; why: string }
+  | { kind: "busy"; why: string }
   | { kind: "retiring"; reply: HelloReply }
   | { kind: "refused"; error: string };
 
@@ -192,6 +201,10 @@ async function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshak
       talk.drop();
       return await handshakeV1(paths, hello);
     }
+    if (answer.ok === false && answer.busy === true) {
+      talk.drop();
+      return { kind: "busy", why: String(answer.error) };
+    }
     // Over the loopback port only a peer that proved the token is believed, refusals included.
     const proved = tcp === null ||
       (typeof answer.proof === "string" &&
@@ -263,18 +276,33 @@ async function withStartLock<T>(paths: SupervisorPaths, body: () => Promise<T>):
   }
 }
 
+/**
+ * {@link handshake}, tried again for up to {@link BUSY_WAIT_MS} while the supervisor has no room
+ * for another connection waiting for auth (then it counts as absent: a process that is not the
+ * supervisor can say it is busy too).
+ */
+async function handshakeWhenFree(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
+  const end = Date.now() + BUSY_WAIT_MS;
+  for (;;) {
+    const got = await handshake(paths, hello);
+    if (got.kind !== "busy") return got;
+    if (Date.now() >= end) return { kind: "absent", why: got.why };
+    await delay(BUSY_RETRY_MS);
+  }
+}
+
 /** Connects to the supervisor, starting one (once) when none answers. */
 export async function connectOrStart(options: FrontEndOptions, hello: Hello): Promise<Link> {
   const { config, log } = options;
   const paths = supervisorPaths(config.taskDir);
-  const first = await handshake(paths, hello);
+  const first = await handshakeWhenFree(paths, hello);
   if (first.kind === "ok") return first.link;
   if (first.kind === "refused") throw new Error(first.error);
   Deno.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   if (Deno.build.os !== "windows") Deno.chmodSync(paths.dir, 0o700);
   return await withStartLock(paths, async () => {
     // Another front-end may have started one while this one waited for the lock.
-    let again = await handshake(paths, hello);
+    let again = await handshakeWhenFree(paths, hello);
     if (again.kind === "ok") return again.link;
     if (again.kind === "refused") throw new Error(again.error);
     if (again.kind === "retiring" && !again.reply.ok) log.info(again.reply.error);
@@ -291,7 +319,7 @@ export async function connectOrStart(options: FrontEndOptions, hello: Hello): Pr
       again = await handshake(paths, hello);
       if (again.kind === "ok") return again.link;
       if (again.kind === "refused") throw new Error(again.error);
-      if (exitCode !== null && again.kind === "absent") {
+      if (exitCode !== null && (again.kind === "absent" || again.kind === "busy")) {
         throw new Error(
           `Cannot start the supervisor: it exited with code ${exitCode} before it listened ` +
             `(${seeLog})`,

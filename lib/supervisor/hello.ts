@@ -71,6 +71,8 @@ export type HelloReply =
     pid: number;
     /** True when the supervisor is going away for a newer one: start a new supervisor. */
     retiring: boolean;
+    /** True when too many connections wait for auth: try again shortly. */
+    busy?: boolean;
     error: string;
     /** The supervisor's proof for the auth line's nonce, when the front-end proved the token. */
     proof?: string;

@@ -397,10 +397,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       const note = gate.refused(Date.now());
       if (note !== null) log.warning(note);
       // One short line, then close: a refusal waits for nothing the peer does.
-      const line = JSON.stringify(refusal(
-        `Cannot serve this connection now: ${gate.max} connections already wait to prove the ` +
-          `token; try again`,
-      ));
+      const line = JSON.stringify({
+        ...refusal(
+          `Cannot serve this connection now: ${gate.max} connections already wait to prove the ` +
+            `token; try again`,
+        ),
+        busy: true,
+      });
       conn.write(encoder.encode(line + "\n")).catch(() => {}).finally(close);
       return;
     }
