@@ -188,6 +188,43 @@ Deno.test(
   },
 );
 
+const NEWER = { env: { CODEX_SWARM_PRETEND_VERSION: "99.0.0" } };
+
+/**
+ * Starts a task on `old`'s supervisor, then a front-end of version 99.0.0: the busy supervisor
+ * serves it and says it will be replaced; once the task is cancelled (through `canceller`, else
+ * the newer front-end, `old` stopped first), the newer program takes over.
+ * @returns The newer front-end's harness.
+ */
+async function replacedOnceIdle(
+  world: World,
+  old: Harness,
+  canceller: Harness | null,
+): Promise<Harness> {
+  const oldInfo = await serverInfo(old);
+  const id = await startTask(old.client, { prompt: "busy RUN=sleep 30", timeout_s: 60 });
+  if (canceller === null) await old.stop();
+  const newer = await startServer(world, NEWER);
+  const busy = await serverInfo(newer);
+  assert.equal(busy.supervisor.pid, oldInfo.supervisor.pid);
+  assert.ok(
+    busy.warnings.some((w) => /will be replaced once no task is unfinished/.test(w)),
+    JSON.stringify(busy.warnings),
+  );
+  await (canceller ?? newer).client.callTool({ name: "codex_cancel", arguments: { task_id: id } });
+  assert.ok(
+    await eventually(async () => {
+      try {
+        return (await serverInfo(newer)).supervisor.version === "99.0.0";
+      } catch {
+        return false;
+      }
+    }, 30_000),
+    "the newer supervisor took over",
+  );
+  return newer;
+}
+
 Deno.test(
   "a newer front-end replaces an idle supervisor; a busy one says it will",
   e2e,
@@ -197,29 +234,9 @@ Deno.test(
     const oldInfo = await serverInfo(old);
     assert.equal(oldInfo.supervisor.version, VERSION);
 
-    // Busy: a task runs, so the older supervisor keeps serving and says so.
-    const id = await startTask(old.client, { prompt: "busy RUN=sleep 30", timeout_s: 60 });
-    await using newer = await startServer(world, {
-      env: { CODEX_SWARM_PRETEND_VERSION: "99.0.0" },
-    });
-    const busy = await serverInfo(newer);
-    assert.equal(busy.supervisor.pid, oldInfo.supervisor.pid);
-    assert.ok(
-      busy.warnings.some((w) => /will be replaced once no task is unfinished/.test(w)),
-      JSON.stringify(busy.warnings),
-    );
-    // Idle: once the task is gone, the newer program takes over, and both clients keep working.
-    await old.client.callTool({ name: "codex_cancel", arguments: { task_id: id } });
-    assert.ok(
-      await eventually(async () => {
-        try {
-          return (await serverInfo(newer)).supervisor.version === "99.0.0";
-        } catch {
-          return false;
-        }
-      }, 30_000),
-      "the newer supervisor took over",
-    );
+    // Busy: a task runs, so the older supervisor keeps serving and says so; once the task is
+    // gone, the newer program takes over, and both clients keep working.
+    await using _newer = await replacedOnceIdle(world, old, old);
     const replaced = await serverInfo(old);
     assert.equal(replaced.supervisor.version, "99.0.0");
     assert.notEqual(replaced.supervisor.pid, oldInfo.supervisor.pid);
@@ -237,7 +254,7 @@ Deno.test("a newer front-end replaces an idle supervisor at once", e2e, async ()
   await using world = await makeWorld();
   await using old = await startServer(world);
   const before = await serverInfo(old);
-  await using newer = await startServer(world, { env: { CODEX_SWARM_PRETEND_VERSION: "99.0.0" } });
+  await using newer = await startServer(world, NEWER);
   const after = await serverInfo(newer);
   assert.equal(after.supervisor.version, "99.0.0");
   assert.notEqual(after.supervisor.pid, before.supervisor.pid);
@@ -282,32 +299,11 @@ Deno.test(
     }
     await using world = await makeWorld();
     const entry = `${tree.dir}/main.ts`;
-    const newer = { env: { CODEX_SWARM_PRETEND_VERSION: "99.0.0" } };
     try {
       // Busy: the old supervisor serves the newer front-end (in protocol 1) and says it will go.
-      const old = await startServer(world, { entry });
-      const oldInfo = await serverInfo(old);
-      const id = await startTask(old.client, { prompt: "busy RUN=sleep 30", timeout_s: 60 });
       // The old front-end would not be served by the new supervisor: it goes first.
-      await old.stop();
-      await using next = await startServer(world, newer);
-      const busy = await serverInfo(next);
-      assert.equal(busy.supervisor.pid, oldInfo.supervisor.pid);
-      assert.ok(
-        busy.warnings.some((w) => /will be replaced once no task is unfinished/.test(w)),
-        JSON.stringify(busy.warnings),
-      );
-      await next.client.callTool({ name: "codex_cancel", arguments: { task_id: id } });
-      assert.ok(
-        await eventually(async () => {
-          try {
-            return (await serverInfo(next)).supervisor.version === "99.0.0";
-          } catch {
-            return false;
-          }
-        }, 30_000),
-        "the newer supervisor took over",
-      );
+      const old = await startServer(world, { entry });
+      await using next = await replacedOnceIdle(world, old, null);
       const result = await next.client.callTool({ name: "codex", arguments: { prompt: "after" } });
       assert.equal(textOf(result), "MOCK-DONE after");
       await next.stop();
@@ -317,7 +313,7 @@ Deno.test(
       const again = await startServer(world, { entry });
       const before = await serverInfo(again);
       await again.stop();
-      await using taker = await startServer(world, newer);
+      await using taker = await startServer(world, NEWER);
       const after = await serverInfo(taker);
       assert.equal(after.supervisor.version, "99.0.0");
       assert.notEqual(after.supervisor.pid, before.supervisor.pid);
@@ -373,6 +369,15 @@ Deno.test("Unix socket: directory 0700, socket and files 0600", e2e, async () =>
   assert.equal((await serverInfo(tcp)).supervisor.pid, info.supervisor.pid);
   const result = await h.client.callTool({ name: "codex", arguments: { prompt: "over unix" } });
   assert.equal(textOf(result), "MOCK-DONE over unix");
+  // The socket has the port's limits: 4 KB for the first line, and it proves nothing there.
+  const long = await RawConnection.open(world, true);
+  await long.write(new Uint8Array(5 * 1024 * 1024).fill(0x78)).catch(() => {});
+  assert.match((await long.readLine()) ?? "", /first line: it is longer than 4096 bytes/);
+  long.close();
+  const raw = await RawConnection.open(world, true);
+  await raw.sendLine(JSON.stringify(await raw.authLine()));
+  assert.deepEqual(JSON.parse((await raw.readLine())!), { codex_swarm_auth: 2 });
+  raw.close();
 });
 
 Deno.test(

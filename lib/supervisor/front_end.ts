@@ -160,15 +160,12 @@ async function sayHello(
   talk.split.limit = HELLO_MAX_BYTES;
   await talk.send(line);
   const got = await talk.next(HELLO_TIMEOUT_MS);
-  if (got === "timeout" || got === "closed") {
-    talk.drop();
-    return got === "timeout"
-      ? { kind: "refused", error: `The supervisor at ${paths.dir} did not answer the hello` }
-      : { kind: "absent", why: "the supervisor closed the connection" };
+  if (got === "timeout") {
+    return { kind: "refused", error: `The supervisor at ${paths.dir} did not answer the hello` };
   }
+  if (got === "closed") return { kind: "absent", why: "the supervisor closed the connection" };
   const reply = JSON.parse(got) as HelloReply;
   if (!reply.ok) {
-    talk.drop();
     return reply.retiring ? { kind: "retiring", reply } : { kind: "refused", error: reply.error };
   }
   talk.split.limit = Infinity;
@@ -177,22 +174,39 @@ async function sayHello(
 }
 
 /**
+ * Dials the supervisor and runs `body` on the connection; the connection is closed unless `body`
+ * hands it on in an `ok` link, and an error is the supervisor's absence.
+ */
+async function talkTo(
+  paths: SupervisorPaths,
+  env: Record<string, string>,
+  body: (talk: Conversation, dialed: Dialed) => Promise<Handshake>,
+): Promise<Handshake> {
+  const dialed = await dial(paths, env);
+  if (!dialed) return { kind: "absent", why: "nothing listens" };
+  const talk = converse(dialed.conn);
+  try {
+    const got = await body(talk, dialed);
+    if (got.kind !== "ok") talk.drop();
+    return got;
+  } catch (error) {
+    talk.drop();
+    return { kind: "absent", why: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
  * Connects and says hello: the auth line (with the proof of the token over the loopback port),
  * then, once the supervisor proved it knows the token too, the hello.
  */
-async function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
-  const dialed = await dial(paths, hello.env);
-  if (!dialed) return { kind: "absent", why: "nothing listens" };
-  const { conn, tcp } = dialed;
-  const talk = converse(conn);
-  try {
+function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
+  return talkTo(paths, hello.env, async (talk, { conn, tcp }) => {
     const nonce = crypto.randomUUID();
     const auth: AuthLine = { codex_swarm_auth: HELLO_PROTOCOL, version: hello.version, nonce };
     if (tcp) auth.proof = await proofOf(tcp.token, "client", tcp.port, nonce);
     await talk.send(JSON.stringify(auth));
     const got = await talk.next(PROOF_TIMEOUT_MS);
     if (got === "timeout" || got === "closed") {
-      talk.drop();
       return { kind: "absent", why: `no answer to the proof of the token (${got})` };
     }
     const answer = JSON.parse(got) as Partial<AuthAnswer> & Partial<HelloReply>;
@@ -202,7 +216,6 @@ async function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshak
       return await handshakeV1(paths, hello);
     }
     if (answer.ok === false && answer.busy === true) {
-      talk.drop();
       return { kind: "busy", why: String(answer.error) };
     }
     // Over the loopback port only a peer that proved the token is believed, refusals included.
@@ -210,37 +223,27 @@ async function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshak
       (typeof answer.proof === "string" &&
         await proofHolds(answer.proof, tcp.token, "supervisor", tcp.port, nonce));
     if (!proved) {
-      talk.drop();
       const said = answer.ok === false ? `: ${answer.error}` : "";
       return { kind: "absent", why: `the process on the port did not prove the token${said}` };
     }
     if (answer.ok === false) {
-      talk.drop();
       return answer.retiring
         ? { kind: "retiring", reply: answer as HelloReply }
         : { kind: "refused", error: String(answer.error) };
     }
     if (answer.codex_swarm_auth !== HELLO_PROTOCOL) {
-      talk.drop();
       return { kind: "absent", why: `the supervisor answered the auth line with ${got}` };
     }
     return await sayHello(paths, talk, conn, JSON.stringify(hello));
-  } catch (error) {
-    talk.drop();
-    return { kind: "absent", why: error instanceof Error ? error.message : String(error) };
-  }
+  });
 }
 
 /**
  * Says hello in protocol 1 (see `hello_v1.ts`), to a supervisor of that protocol: it retires for a
  * newer codex-swarm when idle, and serves it while busy.
  */
-async function handshakeV1(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
-  const dialed = await dial(paths, hello.env);
-  if (!dialed) return { kind: "absent", why: "nothing listens" };
-  const { conn, tcp } = dialed;
-  const talk = converse(conn);
-  try {
+function handshakeV1(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
+  return talkTo(paths, hello.env, async (talk, { conn, tcp }) => {
     if (tcp) {
       const nonce = crypto.randomUUID();
       await talk.send(JSON.stringify(challengeV1(nonce)));
@@ -249,15 +252,11 @@ async function handshakeV1(paths: SupervisorPaths, hello: Hello): Promise<Handsh
         ? undefined
         : (JSON.parse(got) as { codex_swarm_proof?: string }).codex_swarm_proof;
       if (proof === undefined || proof !== await proofV1(tcp.token, nonce)) {
-        talk.drop();
         return { kind: "absent", why: "the process on the port is not this supervisor" };
       }
     }
     return await sayHello(paths, talk, conn, helloV1(hello, tcp?.token));
-  } catch (error) {
-    talk.drop();
-    return { kind: "absent", why: error instanceof Error ? error.message : String(error) };
-  }
+  });
 }
 
 /** Holds the start lock of the task directory while `body` runs. */

@@ -4,9 +4,11 @@
  * connection as an MCP session of its own. It exits once it has had no connection and no
  * unfinished task for `--idle-exit` seconds, or to make way for a newer program.
  *
- * It always listens on a loopback port, checking the token of the 0600 file `token` in each hello,
- * and also on the Unix socket (0600, in a 0700 directory) where Deno allows it (see
- * {@link unixSocketProblem}). `info.json` says where.
+ * It always listens on a loopback port, where a connection must prove it knows the token of the
+ * 0600 file `token` in its first line (`auth.ts`), and also on the Unix socket (0600, in a 0700
+ * directory) where Deno allows it (see {@link unixSocketProblem}). `info.json` says where. Before
+ * the proof a connection is read one line of at most 4 KB, for at most 5 s, and at most 16 wait at
+ * once (`auth_gate.ts`); then the hello, of at most 1 MB (`hello_check.ts`); then MCP.
  *
  * @example
  * ```sh
@@ -452,6 +454,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
               await send(admitted.answer);
             }
             if (!admitted.go) {
+              const said = "error" in admitted.answer ? admitted.answer.error : "";
+              log.debug(`Refused a supervisor connection: ${said}`);
               refused = true;
               break;
             }

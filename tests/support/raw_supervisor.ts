@@ -18,38 +18,50 @@ import { HELLO_PROTOCOL } from "../../lib/supervisor/hello.ts";
 import { LineSplitter } from "../../lib/supervisor/lines.ts";
 import type { World } from "./harness.ts";
 
-/** One connection to the supervisor's loopback port. */
+/** One connection to the supervisor's loopback port (or its Unix socket). */
 export class RawConnection {
-  readonly conn: Deno.TcpConn;
-  readonly port: number;
+  readonly conn: Deno.Conn;
+  /** The port, or null over the Unix socket. */
+  readonly port: number | null;
   readonly token: string;
   #split = new LineSplitter();
   #lines: string[] = [];
 
-  private constructor(conn: Deno.TcpConn, port: number, token: string) {
+  private constructor(conn: Deno.Conn, port: number | null, token: string) {
     this.conn = conn;
     this.port = port;
     this.token = token;
   }
 
-  /** Connects to the port in the world's `info.json` (the token is read from its file). */
-  static async open(world: World): Promise<RawConnection> {
+  /**
+   * Connects to the port in the world's `info.json` (the token is read from its file), or to its
+   * Unix socket with `unix`.
+   */
+  static async open(world: World, unix = false): Promise<RawConnection> {
     const info = world.supervisorInfo();
     if (!info) throw new Error(`No supervisor runs for ${world.taskDir}`);
     const token = (await Deno.readTextFile(`${world.supervisorDir}/token`)).trim();
+    if (unix) {
+      if (!info.unix) throw new Error(`The supervisor of ${world.taskDir} has no Unix socket`);
+      return new RawConnection(
+        await Deno.connect({ transport: "unix", path: info.unix }),
+        null,
+        token,
+      );
+    }
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: info.port });
     return new RawConnection(conn, info.port, token);
   }
 
-  /** An auth line of the current protocol, its proof made with `token` (default: the right one). */
+  /**
+   * An auth line of the current protocol, its proof made with `token` (default: the right one);
+   * without a proof over the Unix socket.
+   */
   async authLine(token = this.token): Promise<AuthLine> {
     const nonce = crypto.randomUUID();
-    return {
-      codex_swarm_auth: HELLO_PROTOCOL,
-      version: VERSION,
-      nonce,
-      proof: await proofOf(token, "client", this.port, nonce),
-    };
+    const line: AuthLine = { codex_swarm_auth: HELLO_PROTOCOL, version: VERSION, nonce };
+    if (this.port !== null) line.proof = await proofOf(token, "client", this.port, nonce);
+    return line;
   }
 
   async sendLine(line: string): Promise<void> {
