@@ -457,13 +457,24 @@ Deno.test(
     // What a supervisor killed with SIGKILL leaves, with a stranger now on its port.
     const impostor = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const heard: string[] = [];
+    // It answers as the supervisor would, with guessed proofs: the first connection's auth line
+    // with a proof, later ones as a supervisor of protocol 1 (to lure the front-end into sending
+    // that protocol's hello, token and all), and a challenge with a proof.
+    let connections = 0;
+    const answerTo = (text: string) =>
+      text.includes("codex_swarm_challenge")
+        ? { codex_swarm_proof: "0".repeat(64) }
+        : ++connections === 1
+        ? { codex_swarm_auth: 2, proof: "0".repeat(64) }
+        : { ok: false, version: "0.1.0", pid: 1, retiring: false, error: "missing" };
     (async () => {
       for await (const conn of impostor) {
         (async () => {
           const buf = new Uint8Array(65536);
           for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
-            heard.push(new TextDecoder().decode(buf.subarray(0, n)));
-            await conn.write(new TextEncoder().encode('{"codex_swarm_proof":"guess"}\n'));
+            const text = new TextDecoder().decode(buf.subarray(0, n));
+            heard.push(text);
+            await conn.write(new TextEncoder().encode(JSON.stringify(answerTo(text)) + "\n"));
           }
         })().catch(() => {});
       }
@@ -479,9 +490,12 @@ Deno.test(
     const info = await serverInfo(h);
     assert.notEqual(world.supervisorInfo()?.port, port, "a real supervisor was started");
     assert.ok(info.supervisor.pid > 1);
-    assert.ok(heard.length > 0, "the front-end tried the port");
-    assert.ok(!heard.join("").includes("do-not-leak"), heard.join(""));
-    assert.ok(!heard.join("").includes("old-token"), "not even the token");
+    const all = heard.join("");
+    assert.match(all, /codex_swarm_auth/, "the front-end tried the port");
+    assert.match(all, /codex_swarm_challenge/, "it tried protocol 1 too");
+    assert.ok(!all.includes("codex_swarm_hello"), all);
+    assert.ok(!all.includes("do-not-leak"), all);
+    assert.ok(!all.includes("old-token"), "not even the token");
     impostor.close();
   },
 );
