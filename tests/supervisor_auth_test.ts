@@ -267,5 +267,26 @@ Deno.test(
 
     assert.equal(await supervisorPid(h), pid, "the same supervisor serves");
     assert.equal(await say(h, "still serving"), "MOCK-DONE still serving");
+
+    await t.step(
+      "another protocol with the token: refused if older, retired for if newer",
+      async () => {
+        const older = await RawConnection.open(world);
+        await older.sendLine(JSON.stringify({ ...await older.authLine(), codex_swarm_auth: 3 }));
+        const refusal = JSON.parse((await older.readLine())!);
+        assert.match(refusal.error, /Cannot serve hello protocol 3: this supervisor .* speaks 2$/);
+        assert.equal(refusal.retiring, false);
+        assert.equal(typeof refusal.proof, "string", "a refusal after the proof is proved");
+        older.close();
+        const newer = await RawConnection.open(world);
+        const line = { ...await newer.authLine(), codex_swarm_auth: 3, version: "99.0.0" };
+        await newer.sendLine(JSON.stringify(line));
+        const retiring = JSON.parse((await newer.readLine())!);
+        assert.equal(retiring.retiring, true, JSON.stringify(retiring));
+        assert.match(retiring.error, /retires for the newer codex-swarm 99\.0\.0/);
+        newer.close();
+        assert.ok(await eventually(() => supervisorsOf(world.taskDir).every((p) => p.pid !== pid)));
+      },
+    );
   },
 );
