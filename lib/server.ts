@@ -84,7 +84,7 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   if (config.approvals !== "human") registerCodexApproveTool(server, engine);
   registerCodexListTool(server, engine, options);
   registerCodexDiffTool(server, engine, parts.worktrees, options);
-  registerCodexWorktreeTool(server, engine, parts.worktrees, options);
+  registerCodexWorktreeTool(server, engine, parts.worktrees, parts.session, options);
   const detachResources = registerResources(server, engine, config, {
     name: "codex-swarm",
     version,

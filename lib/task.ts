@@ -206,6 +206,8 @@ export interface SessionRecord {
   taskTimeoutS: number;
   cwd: string;
   env: Record<string, string>;
+  /** The session's sandbox ceiling (null: none), which holds after a restart too. */
+  maxSandbox?: SandboxMode | null;
 }
 
 /** A question Codex asked during a task, and its answer. */

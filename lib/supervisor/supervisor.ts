@@ -44,7 +44,9 @@ import {
 import { parseHello } from "./hello_check.ts";
 import { LineSplitter, LineTooLongError } from "./lines.ts";
 import { supervisorPaths, unixSocketProblem } from "./paths.ts";
+import { codexEnvFor } from "../client_env.ts";
 import { openSession } from "./session.ts";
+import { OperatorCeiling, settingsPath } from "./settings.ts";
 import { SocketTransport } from "./socket_transport.ts";
 import { compareVersions } from "./version.ts";
 
@@ -92,6 +94,9 @@ export type EngineFactory = (parts: {
 
 /** The engine: every task a turn of a `codex app-server` thread. */
 export const startAppServerEngine: EngineFactory = async ({ config, env, log, worktrees }) => {
+  // What runs outside a sandbox is the supervisor's: Codex from its PATH, its CODEX_HOME and
+  // environment (without a client's secrets); a session brings only its model credentials.
+  const codexEnv = codexEnvFor(env, config.policy.passEnv).env;
   const engine = new AppServerEngine({
     config,
     store: new TaskStore(config.taskDir),
@@ -103,9 +108,10 @@ export const startAppServerEngine: EngineFactory = async ({ config, env, log, wo
       defaults: config.defaults,
       taskTimeoutS: config.taskTimeoutS,
       cwd: Deno.cwd(),
-      env,
+      env: codexEnv,
       policy: config.policy,
     },
+    codexEnv,
   });
   await engine.init();
   return engine;
@@ -147,6 +153,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     return 1;
   }
 
+  // The ceiling of every session: the operator's settings file, else this supervisor's flags.
+  const ceiling = new OperatorCeiling(settingsPath(options.env), config.policy, log);
   const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
   const engine = await (options.makeEngine ?? startAppServerEngine)({
     config,
@@ -305,6 +313,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     if (stopping) {
       return {
         ...refusal(`The supervisor ${version} is stopping: start a new one`, true),
+        serve: false,
+      };
+    }
+    const now = ceiling.current();
+    if ("error" in now) {
+      return {
+        ...refusal(`Cannot serve a session as the operator's policy is unusable: ${now.error}`),
         serve: false,
       };
     }
@@ -492,6 +507,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
             log,
             version,
             hello,
+            ceiling,
             supervisor: supervisorInfo,
             warnings: reply.ok ? reply.warnings : [],
           });

@@ -30,6 +30,7 @@ import { stopTurn } from "../codex/stop_turn.ts";
 import { type CommandOutcome, runSandboxed } from "../codex/sandboxed_command.ts";
 import { checkOutputSchema, readStructuredResult } from "../codex/output_schema.ts";
 import { buildThreadParams, checkAddDirsSandbox } from "../codex/thread_params.ts";
+import { capSandbox } from "../codex/sandbox_cap.ts";
 import { applyEvent, describeStep, initialTurnState } from "../codex/turn_state.ts";
 import type { ServerConfig } from "../cli.ts";
 import type {
@@ -52,7 +53,7 @@ import {
 import type { TaskStore } from "../task_store.ts";
 import type { WorktreeInfo, WorktreeManager } from "../worktree.ts";
 import { CodexPool } from "./codex_pool.ts";
-import { codexHomeOf } from "../client_env.ts";
+import { codexHomeOf, commandEnvOverrides, credentialsOf, providerEnvKeys } from "../client_env.ts";
 import { findThreadRollout } from "../codex_threads.ts";
 import { codexKnowsThread } from "../codex/thread_lookup.ts";
 import { Policy } from "../policy.ts";
@@ -74,6 +75,7 @@ import { prepareStart, resolveCwd } from "./task_start.ts";
 import { openThread, startTurn } from "./thread_turn.ts";
 import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
 import { newTaskRecord, sessionRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
+import type { SessionRecord } from "../task.ts";
 import { type Decision, describeQuestion } from "./questions.ts";
 
 /** What {@link AppServerEngine} needs. */
@@ -84,6 +86,12 @@ export interface AppServerEngineOptions {
   log: Logger;
   /** The session queued tasks of codex-swarm 0.1 run for after an upgrade. */
   fallbackSession: Session;
+  /**
+   * The environment of every app-server (its PATH finds Codex, its CODEX_HOME is Codex's): the
+   * supervisor's, never a session's, which adds only its model credentials. Default: the
+   * fallback session's.
+   */
+  codexEnv?: Record<string, string>;
   /** How the pool starts app-servers (tests pass their own). */
   pool?: (options: ConstructorParameters<typeof CodexPool>[0]) => CodexPool;
 }
@@ -114,6 +122,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   #listeners = new Set<ChangeListener>();
   #sessions = new Map<string, Session>();
   #pool: CodexPool;
+  /** See {@link AppServerEngineOptions.codexEnv}. */
+  #codexEnv: Record<string, string>;
+  /** The `env_key`s of Codex's model providers: credentials a session may bring. */
+  #providerKeys: string[];
   #legacy: LegacyTasks;
   /** Thread -> worktree, on disk for as long as the worktree exists (replies continue there). */
   #links: ThreadLinks;
@@ -127,8 +139,11 @@ export class AppServerEngine implements Engine, AsyncDisposable {
 
   constructor(options: AppServerEngineOptions) {
     this.#options = options;
+    this.#codexEnv = options.codexEnv ?? options.fallbackSession.env;
+    this.#providerKeys = providerEnvKeys(this.#codexEnv);
     const poolOptions = {
       bin: options.config.codexBin,
+      env: this.#codexEnv,
       log: options.log,
       // Not the supervisor's directory (its token): a set-up or check may write where Codex runs.
       cwd: `${options.store.root}/.app-server`,
@@ -178,7 +193,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       } else if (meta.phase === "queued" || meta.startedAt === null) {
         meta.phase = "queued";
         record.session = meta.session
-          ? { ...meta.session }
+          ? { ...meta.session, policy: new Policy({ maxSandbox: meta.session.maxSandbox ?? null }) }
           : { ...this.#options.fallbackSession, id: "upgraded" };
         this.#queue.push(record.session.id, meta.id);
       } else {
@@ -248,6 +263,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         taskOf: (taskId) => this.#tasks.get(taskId)?.meta,
         worktreeOfThread: (threadId) => this.#worktreeOfThread(threadId),
         worktrees: this.#options.worktrees,
+        codexHome: codexHomeOf(this.#codexEnv) ?? "",
       },
     );
     try {
@@ -369,7 +385,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     throw new RequestError(
       "threadId",
       `Cannot continue threadId "${threadId}" as Codex has no such thread in ` +
-        `${codexHomeOf(session.env) ?? "its CODEX_HOME"}`,
+        `${codexHomeOf(this.#codexEnv) ?? "its CODEX_HOME"}`,
     );
   }
 
@@ -379,14 +395,28 @@ export class AppServerEngine implements Engine, AsyncDisposable {
    * the reply then fails with Codex's own error).
    */
   async #knowsThread(threadId: string, session: Session): Promise<boolean> {
-    const server = await this.#pool.get(session.env).catch(() => null);
+    const server = await this.#serverFor(session).catch(() => null);
     const asked = server === null ? null : await codexKnowsThread(server, threadId).catch((e) => {
       this.#options.log.warning(`Cannot ask Codex for thread ${threadId}: ${messageOf(e)}`);
       return null;
     });
     if (asked !== null) return asked;
-    const home = codexHomeOf(session.env);
+    const home = codexHomeOf(this.#codexEnv);
     return home === null || findThreadRollout(home, threadId) !== null;
+  }
+
+  /** The app-server a session's tasks run on: the one of its model credentials. */
+  #serverFor(session: { env: Record<string, string> }): Promise<AppServer> {
+    return this.#pool.get(credentialsOf(session.env, this.#providerKeys));
+  }
+
+  /** What the session's environment changes for the commands inside the sandbox. */
+  #commandEnv(session: { env: Record<string, string> }): Record<string, string> {
+    return commandEnvOverrides(
+      session.env,
+      this.#codexEnv,
+      credentialsOf(session.env, this.#providerKeys),
+    );
   }
 
   get(id: string): TaskSnapshot | undefined {
@@ -628,17 +658,31 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#runClock(record);
     await this.#save(record);
     this.#emit(record, "Starting Codex");
-    const server = await this.#pool.get(session.env);
+    const server = await this.#serverFor(session);
     record.server = server;
+    record.commandEnv = this.#commandEnv(session);
     if (meta.cancelRequested || meta.timedOut) return await this.#finalize(record);
     const params = buildThreadParams(meta.request, session.defaults, {
       cwd: meta.cwd!,
       codexHome: server.info.codexHome,
     });
+    // The session's environment reaches the commands inside the sandbox, not Codex itself.
+    if (Object.keys(record.commandEnv).length > 0) {
+      params.thread.config = {
+        ...params.thread.config,
+        "shell_environment_policy.set": record.commandEnv,
+      };
+    }
     const opened = await openThread(server, meta.request, meta.threadId, params.thread);
     const threadId = opened.threadId;
     meta.threadId = threadId;
-    record.sandbox = opened.sandbox;
+    // A reply or fork inherits its thread's sandbox: never wider than this session's ceiling.
+    const capped = capSandbox(
+      opened.sandbox,
+      (session as Session).policy?.maxSandbox ?? (session as SessionRecord).maxSandbox ?? null,
+      meta.request.addDirs ?? [],
+    );
+    record.sandbox = capped ?? opened.sandbox;
     this.#byThread.set(threadId, meta.id);
     if (meta.worktree) {
       this.#links.save(threadId, meta.worktree).catch((error) =>
@@ -661,7 +705,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         return await this.#finalize(record);
       }
     }
-    meta.turnId = await startTurn(server, threadId, meta.request, params.input);
+    meta.turnId = await startTurn(server, threadId, meta.request, params.input, capped);
     if (meta.phase === "starting") meta.phase = "running";
     this.#save(record);
     this.#options.log.info(`Task ${meta.id} running`, {
@@ -714,6 +758,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       command,
       cwd: record.meta.cwd!,
       sandbox: record.sandbox,
+      env: record.commandEnv,
       timeoutMs: null, // the task's time budget stops it, through `stopping`
       signal: record.stopping.signal,
     });

@@ -27,6 +27,8 @@ export interface TaskRecord {
   run: TurnState;
   session: Session | null;
   server: AppServer | null;
+  /** What the session's environment changes for the task's sandboxed commands. */
+  commandEnv: Record<string, string>;
   done: PromiseWithResolvers<void>;
   /** Settles when this task's turn completed (or its server exited). */
   turnEnded: PromiseWithResolvers<void>;
@@ -52,6 +54,7 @@ export function newTaskRecord(meta: TaskMeta, session: Session | null): TaskReco
     run: initialTurnState(),
     session,
     server: null,
+    commandEnv: {},
     done: Promise.withResolvers<void>(),
     turnEnded: Promise.withResolvers<void>(),
     sandbox: null,
@@ -94,7 +97,7 @@ export function snapshotOf(record: TaskRecord, backoffUntil: string | null): Tas
 /** The session fields a task keeps on disk (so a queued task survives a restart). */
 export function sessionRecord(session: Session): SessionRecord {
   const { id, defaults, taskTimeoutS, cwd, env } = session;
-  return { id, defaults, taskTimeoutS, cwd, env };
+  return { id, defaults, taskTimeoutS, cwd, env, maxSandbox: session.policy?.maxSandbox ?? null };
 }
 
 /** A new task id: 12 hex digits. */

@@ -28,6 +28,7 @@ async function setting() {
   const host = (threadTree: WorktreeInfo | null = null): StartHost => ({
     check: () => {},
     requireThread: () => Promise.resolve(),
+    codexHome: "",
     taskOf: () => undefined,
     worktreeOfThread: () => threadTree,
     worktrees: {

@@ -7,7 +7,8 @@
  */
 
 import { z } from "zod";
-import type { Engine } from "../engine_api.ts";
+import type { Engine, SessionSource } from "../engine_api.ts";
+import { PolicyError } from "../policy.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal, PHASES } from "../task.ts";
 import type { WorktreeManager } from "../worktree.ts";
@@ -23,6 +24,7 @@ export function registerCodexWorktreeTool(
   server: McpServer,
   engine: Engine,
   worktrees: WorktreeManager,
+  session: SessionSource,
   options: ToolOptions = toolOptions(),
 ): void {
   server.registerTool("codex_worktree", {
@@ -66,6 +68,18 @@ export function registerCodexWorktreeTool(
             busy.map((t) => `task "${t.meta.id}" (${t.meta.phase})`).join(", ")
           } still works in its worktree ${info.path}: wait for it or cancel it first`,
         );
+      }
+    }
+    if (args.action !== "diff") {
+      // A merge or discard acts on the task's repository: within the caller's roots.
+      try {
+        (await session()).policy?.checkPath(
+          info.repoRoot,
+          `the repository of task "${args.task_id}"`,
+        );
+      } catch (error) {
+        if (error instanceof PolicyError) return toolError(error.message);
+        throw error;
       }
     }
     try {
