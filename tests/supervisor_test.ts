@@ -263,8 +263,8 @@ Deno.test("a newer front-end replaces an idle supervisor at once", e2e, async ()
 });
 
 /**
- * The last commit of main whose front-end and supervisor speak hello protocol 1, for the test
- * that a newer front-end still replaces such a supervisor (a shallow clone may lack it).
+ * A commit of main whose front-end and supervisor speak hello protocol 1, for the test that a
+ * newer front-end still replaces such a supervisor (a shallow clone may lack it).
  */
 const PROTOCOL_1_COMMIT = "9602938ec0654291749b0f1f54fe924700b14e67";
 
