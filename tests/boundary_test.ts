@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
 import { eventually, type Harness, makeWorld, startServer, textOf } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
 import { call, startTask, waitAll } from "./support/tool_calls.ts";
@@ -148,3 +149,42 @@ async function view(h: Harness, id: string) {
   const result = await call(h.client, "codex_status", { task_ids: [id], detail: "full" });
   return (result.structuredContent as { tasks: Array<{ phase: string }> }).tasks[0]!;
 }
+
+Deno.test({
+  name: "a task's own front-end, however new, does not make the supervisor retire",
+  ignore: Deno.build.os !== "linux",
+  ...e2e,
+  fn: async () => {
+    await using world = await makeWorld();
+    await using h = await startServer(world, {
+      args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+    });
+    const before = world.supervisorInfo()!.pid;
+    const root = new URL("../", import.meta.url).pathname;
+    const frontEnd = [Deno.execPath(), "run", "--quiet", ...SERVER_PERMISSIONS, `${root}main.ts`]
+      .join(" ");
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "retire-" }));
+    try {
+      const id = await startTask(h.client, {
+        prompt: `RUN=CODEX_SWARM_PRETEND_VERSION=99.0.0 ${frontEnd} </dev/null; echo "exit=$?"`,
+        sandbox: "workspace-write",
+        cwd: dir,
+      });
+      const [done] = await waitAll<{ phase: string; final_message: string }>(h.client, [id]);
+      assert.equal(done!.phase, "completed", done!.final_message);
+      assert.ok(
+        await eventually(async () =>
+          /codex-swarm 99\.0\.0 is newer .*does not replace the supervisor/.test(
+            await Deno.readTextFile(world.logFile),
+          )
+        ),
+      );
+      // Idle now: a supervisor told to retire once idle would be gone within a second or two.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      assert.equal(world.supervisorInfo()?.pid, before);
+      assert.doesNotMatch(await Deno.readTextFile(world.logFile), /retires for codex-swarm 99/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -46,7 +46,7 @@ import { LineSplitter, LineTooLongError } from "./lines.ts";
 import { supervisorPaths, unixSocketProblem } from "./paths.ts";
 import { codexEnvFor } from "../client_env.ts";
 import { openSession } from "./session.ts";
-import { sessionOrigin } from "./session_kind.ts";
+import { type SessionOrigin, sessionOrigin } from "./session_kind.ts";
 import { OperatorCeiling, settingsPath } from "./settings.ts";
 import { SocketTransport } from "./socket_transport.ts";
 import { compareVersions } from "./version.ts";
@@ -291,12 +291,30 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     ...(proof === undefined ? {} : { proof }),
   });
 
+  /** Who is at the other end of `conn`: a client, or a process of a task (session_kind.ts). */
+  const originOf = (conn: Deno.Conn) =>
+    sessionOrigin(conn.localAddr, conn.remoteAddr, {
+      appServerPids: (engine.codexProcesses?.() ?? []).map((p) => p.pid),
+      tasks: () => engine.list(),
+    });
+
   /**
    * What a front-end of version `other` means here: nothing when it is not newer; else retire
    * now when no task is unfinished, or keep serving and retire once none is (with the warning).
+   * A task's own front-end never makes the supervisor retire.
    */
-  const newerProgram = (other: string): { retire: true } | { warning: string } | null => {
+  const newerProgram = async (
+    other: string,
+    origin: () => Promise<SessionOrigin>,
+  ): Promise<{ retire: true } | { warning: string } | null> => {
     if (compareVersions(other, version) <= 0) return null;
+    if ((await origin()).kind === "task") {
+      log.warning(
+        `A task's own codex-swarm ${other} is newer than the supervisor ${version}: it does ` +
+          "not replace the supervisor",
+      );
+      return null;
+    }
     const busy = unfinished();
     if (busy === 0) {
       log.info(`The supervisor ${version} retires for codex-swarm ${other}`);
@@ -313,7 +331,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     `The supervisor ${version} retires for the newer codex-swarm ${other}: start a new one`;
 
   /** Answers a hello: the reply, and whether to serve the session. */
-  const answer = (hello: Hello): HelloReply & { serve: boolean } => {
+  const answer = async (
+    hello: Hello,
+    origin: SessionOrigin,
+  ): Promise<HelloReply & { serve: boolean }> => {
     if (stopping) {
       return {
         ...refusal(`The supervisor ${version} is stopping: start a new one`, true),
@@ -328,7 +349,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       };
     }
     const warnings = machineWideDifferences(hello.config, config);
-    const newer = newerProgram(hello.version);
+    const newer = await newerProgram(hello.version, () => Promise.resolve(origin));
     if (newer !== null && "retire" in newer) {
       return { ...refusal(retiresFor(hello.version), true), serve: false };
     }
@@ -360,6 +381,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   const admit = async (
     line: string,
     tcp: boolean,
+    conn: Deno.Conn,
   ): Promise<{ answer: AuthAnswer | HelloReply; go: boolean; retireFor?: string }> => {
     let auth: AuthLine;
     try {
@@ -390,7 +412,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     }
     // Another protocol, from a front-end that proved the token: a newer one replaces this
     // supervisor as a newer version of the same protocol would (but cannot be served meanwhile).
-    const newer = newerProgram(auth.version);
+    const newer = await newerProgram(auth.version, () => originOf(conn));
     if (newer !== null && "retire" in newer) {
       return {
         answer: refusal(retiresFor(auth.version), true, proof),
@@ -466,7 +488,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
             continue;
           }
           if (step === "auth") {
-            const admitted = await admit(line, tcp);
+            const admitted = await admit(line, tcp, conn);
             if (admitted.retireFor !== undefined) {
               await retire(() => send(admitted.answer), admitted.retireFor);
             } else {
@@ -494,7 +516,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
             refused = true;
             break;
           }
-          const { serve: accept, ...reply } = answer(hello);
+          // Who is at the other end: a client, or a process of a task (see session_kind.ts).
+          const lookupStart = performance.now();
+          const origin = await originOf(conn);
+          const lookupMs = Math.round((performance.now() - lookupStart) * 10) / 10;
+          const { serve: accept, ...reply } = await answer(hello, origin);
           if (!accept) {
             if (reply.ok === false && reply.retiring && !stopping) {
               await retire(() => send(reply), hello.version);
@@ -504,13 +530,6 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
             refused = true;
             break;
           }
-          // Who is at the other end: a client, or a process of a task (see session_kind.ts).
-          const lookupStart = performance.now();
-          const origin = await sessionOrigin(conn.localAddr, conn.remoteAddr, {
-            appServerPids: (engine.codexProcesses?.() ?? []).map((p) => p.pid),
-            tasks: () => engine.list(),
-          });
-          const lookupMs = Math.round((performance.now() - lookupStart) * 10) / 10;
           const open = openSession({
             engine,
             worktrees,
