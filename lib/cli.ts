@@ -91,9 +91,9 @@ export const MIN_MAX_RESULT_CHARS = 2_000;
 /** How often blocking calls send progress while nothing happens (env CODEX_SWARM_HEARTBEAT_MS). */
 export const DEFAULT_HEARTBEAT_MS = 10_000;
 /** The longest timeout `setTimeout` can wait, in whole seconds (2^31-1 ms). */
-const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
+export const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
 /** The longest task age, in whole seconds, that stays a safe integer in milliseconds. */
-const MAX_AGE_S = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+export const MAX_AGE_S = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 
 const OPTIONS = {
   config: { type: "string", short: "c", multiple: true },

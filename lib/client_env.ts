@@ -129,3 +129,41 @@ export function codexEnvFor(
 ): FilteredEnv {
   return filterClientEnv(env, { keep: [...providerEnvKeys(env), ...passEnv] });
 }
+
+/** The model credentials a session may bring to Codex, besides its providers' `env_key`s. */
+export const MODEL_CREDENTIALS: readonly string[] = ["OPENAI_API_KEY", "CODEX_API_KEY"];
+
+/**
+ * The model credentials in a session's environment: {@link MODEL_CREDENTIALS} and the `env_key`s
+ * of the supervisor's model providers. They are all a session brings to the app-server it runs on
+ * (whose program, `CODEX_HOME` and environment are the supervisor's), and the app-servers' key:
+ * two sessions with different keys never share one.
+ */
+export function credentialsOf(
+  env: Record<string, string | undefined>,
+  providerKeys: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of [...MODEL_CREDENTIALS, ...providerKeys]) {
+    const value = env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * What a session's environment changes in the app-server's, for the commands inside the sandbox
+ * (through the thread's `shell_environment_policy.set`, or `command/exec`'s `env`): every variable
+ * whose value differs, but for the credentials, which stay with the app-server.
+ */
+export function commandEnvOverrides(
+  session: Record<string, string>,
+  server: Record<string, string>,
+  credentials: Record<string, string>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(session)) {
+    if (!(name in credentials) && server[name] !== value) out[name] = value;
+  }
+  return out;
+}

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { filterClientEnv, providerEnvKeys } from "./client_env.ts";
+import {
+  commandEnvOverrides,
+  credentialsOf,
+  filterClientEnv,
+  providerEnvKeys,
+} from "./client_env.ts";
 
 Deno.test("the client's secrets are dropped, what Codex and builds need is kept", () => {
   const env = {
@@ -80,4 +85,31 @@ Deno.test("providerEnvKeys reads every model provider's env_key from CODEX_HOME/
   } finally {
     await Deno.remove(home, { recursive: true });
   }
+});
+
+Deno.test("credentialsOf: only the model credentials and the providers' env_keys", () => {
+  assert.deepEqual(
+    credentialsOf(
+      {
+        OPENAI_API_KEY: "sk",
+        MOCK_API_KEY: "m",
+        PATH: "/evil",
+        CODEX_HOME: "/evil",
+        GH_TOKEN: "t",
+      },
+      ["MOCK_API_KEY"],
+    ),
+    { OPENAI_API_KEY: "sk", MOCK_API_KEY: "m" },
+  );
+});
+
+Deno.test("commandEnvOverrides: what differs from the server's, credentials left out", () => {
+  assert.deepEqual(
+    commandEnvOverrides(
+      { PATH: "/mine", HOME: "/h", MARK: "a", OPENAI_API_KEY: "sk" },
+      { PATH: "/server", HOME: "/h" },
+      { OPENAI_API_KEY: "sk" },
+    ),
+    { PATH: "/mine", MARK: "a" },
+  );
 });

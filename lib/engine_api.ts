@@ -9,10 +9,12 @@
  */
 
 import type { ServerDefaults } from "./codex_args.ts";
-import type { PendingQuestionView, Phase, TaskRequest, TaskSnapshot } from "./task.ts";
+import type { PendingQuestionView, Phase, SessionKind, TaskRequest, TaskSnapshot } from "./task.ts";
 import type { Policy } from "./policy.ts";
 import type { Decision } from "./tasks/questions.ts";
 import type { ForkRequest } from "./tasks/fork.ts";
+
+export type { SessionKind };
 
 /** Told of every change to a task; `step` is a short human description when the change is a step. */
 export type ChangeListener = (task: TaskSnapshot, step: string | null) => void;
@@ -43,6 +45,14 @@ export interface CancelResult {
 export interface Session {
   /** Unique per connection, e.g. `s-<random>`. */
   id: string;
+  /**
+   * `task` when the session was opened by a process of a task (a command it runs, an MCP server
+   * Codex started for it), or when the supervisor cannot tell; `client` when it found the peer
+   * process and that descends from no app-server of the supervisor's. Decided once, at the hello.
+   */
+  kind: SessionKind;
+  /** For a task session: the task whose command opened it, when known; else null. */
+  taskId: string | null;
   /** The session's `-c` defaults, `--skip-git-repo-check`, `--ephemeral`. */
   defaults: ServerDefaults;
   /** The session's default time limit in seconds (0: none). */

@@ -7,7 +7,7 @@
  */
 
 import type { ServerConfig } from "./cli.ts";
-import type { Engine } from "./engine_api.ts";
+import type { Engine, SessionKind } from "./engine_api.ts";
 import { type McpServer, ResourceTemplate, types } from "./sdk.ts";
 import { compactTask, fitViews, nextHint } from "./tools/compact_view.ts";
 import { taskView } from "./tools/task_view.ts";
@@ -29,6 +29,11 @@ export interface ServerInfo {
   version: string;
   /** The supervisor, when the engine runs in one. */
   supervisor?: SupervisorInfo;
+  /**
+   * The session reading it: its id, who opened it (`client`, or `task` for a task's own process
+   * or where the supervisor cannot tell) and, for a task session, the task when known.
+   */
+  session?: { id: string; kind: SessionKind; task_id: string | null };
   /** What this session should know, e.g. machine-wide flags its front-end set differently. */
   warnings?: string[];
 }
@@ -88,6 +93,7 @@ export function registerResources(
       ...(info.supervisor
         ? { supervisor: { ...info.supervisor, codex: engine.codexProcesses?.() ?? [] } }
         : {}),
+      ...(info.session ? { session: info.session } : {}),
       warnings: [...(info.warnings ?? []), ...(engine.codexWarnings?.() ?? [])],
     }));
 

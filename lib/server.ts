@@ -10,7 +10,7 @@
  */
 
 import type { ServerConfig } from "./cli.ts";
-import type { Engine, SessionSource } from "./engine_api.ts";
+import type { Engine, Session, SessionSource } from "./engine_api.ts";
 import type { Logger } from "./log.ts";
 import { EngineTaskStore } from "./mcp_tasks.ts";
 import { registerResources, type SupervisorInfo } from "./resources.ts";
@@ -43,6 +43,8 @@ export interface ServerParts {
   session: SessionSource;
   /** Its id: only log lines about this session's tasks go to its client. */
   sessionId?: string;
+  /** Who opened the session (shown in `server-info` with its id). */
+  sessionOrigin?: Pick<Session, "kind" | "taskId">;
   /** The supervisor that runs the engine, for `server-info`. */
   supervisor?: SupervisorInfo;
   /** Shown in `server-info`, e.g. machine-wide flags that differ from the supervisor's. */
@@ -79,16 +81,25 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   registerCodexForkTool(server, engine, parts.session);
   registerCodexStatusTool(server, engine, parts.session, options);
   registerCodexWaitTool(server, engine, parts.session, options);
-  registerCodexCancelTool(server, engine);
-  registerCodexSteerTool(server, engine);
-  if (config.approvals !== "human") registerCodexApproveTool(server, engine);
+  registerCodexCancelTool(server, engine, parts.session);
+  registerCodexSteerTool(server, engine, parts.session);
+  if (config.approvals !== "human") registerCodexApproveTool(server, engine, parts.session);
   registerCodexListTool(server, engine, options);
   registerCodexDiffTool(server, engine, parts.worktrees, options);
-  registerCodexWorktreeTool(server, engine, parts.worktrees, options);
+  registerCodexWorktreeTool(server, engine, parts.worktrees, parts.session, options);
   const detachResources = registerResources(server, engine, config, {
     name: "codex-swarm",
     version,
     ...(parts.supervisor ? { supervisor: parts.supervisor } : {}),
+    ...(parts.sessionId !== undefined && parts.sessionOrigin
+      ? {
+        session: {
+          id: parts.sessionId,
+          kind: parts.sessionOrigin.kind,
+          task_id: parts.sessionOrigin.taskId,
+        },
+      }
+      : {}),
     ...(parts.warnings ? { warnings: parts.warnings } : {}),
   }, options);
   // Log lines go to the client only once it has initialized: nothing may precede that answer.

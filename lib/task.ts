@@ -199,13 +199,26 @@ export interface SetupRecord {
   unmatched?: string[];
 }
 
+/**
+ * Who opened a session: a client, or a task's own process (one that descends from an app-server
+ * the supervisor started). Where the supervisor cannot tell, it is `task`
+ * (lib/supervisor/session_kind.ts).
+ */
+export type SessionKind = "client" | "task";
+
 /** The session fields a task keeps. */
 export interface SessionRecord {
   id: string;
+  /** Absent in records of codex-swarm 0.2.0 and before: read as `task` (cannot tell). */
+  kind?: SessionKind;
+  /** The task whose command opened the session, when known. */
+  taskId?: string | null;
   defaults: ServerDefaults;
   taskTimeoutS: number;
   cwd: string;
   env: Record<string, string>;
+  /** The session's sandbox ceiling (null: none), which holds after a restart too. */
+  maxSandbox?: SandboxMode | null;
 }
 
 /** A question Codex asked during a task, and its answer. */

@@ -8,7 +8,10 @@
  *    the worktree by the server. A glob that names a directory copies everything under it
  *    (`node_modules`); `*` does not match a leading dot (`.env` must be named). Absolute globs and
  *    `..` are refused. A glob that matches no ignored file is a warning (in the task's log and
- *    `meta.setup.unmatched`), not an error: an optional `.env.local` may be absent.
+ *    `meta.setup.unmatched`), not an error: an optional `.env.local` may be absent. No directory
+ *    on either side may be a symlink (the worktree's come from the task's base commit, which may
+ *    point one anywhere): such a file fails the set-up, naming it, and nothing is written outside
+ *    the worktree (the server has no sandbox).
  * 2. `setup`: a shell command (the call's, else the session's `--worktree-setup`; `""`: none)
  *    run in the task's cwd inside its sandbox and time limit (the engine's `#runCommand`). A
  *    non-zero exit ends the task `failed`, before any model call, with the command, its exit code
@@ -174,15 +177,101 @@ export function selectFiles(
   return { selected, unmatched: patterns.filter((_, i) => !used.has(i)) };
 }
 
-/** Copies one file (or symlink) unless the destination exists; its mode is kept. */
-async function copyOne(from: string, to: string): Promise<boolean> {
-  const info = await Deno.lstat(from);
-  if (await Deno.lstat(to).then(() => true, () => false)) return false;
-  await Deno.mkdir(dirname(to), { recursive: true });
+/** One side of a copy: the main checkout (read) or the worktree (written). */
+interface Side {
+  root: string;
+  /** Where the side is, for messages: "in the main checkout", "in the worktree". */
+  where: string;
+  /** Whether missing directories are made (the worktree's). */
+  create: boolean;
+  /** Directories (relative) already found to be real directories. */
+  checked: Set<string>;
+}
+
+/**
+ * The segments of a path as git lists it (relative, `/` between segments).
+ * @throws {Error} Naming the path when a segment is empty, `.` or `..`: such a path could leave
+ * the checkout.
+ */
+export function pathSegments(path: string): string[] {
+  const segments = path.split("/");
+  if (segments.some((s) => s === "" || s === "." || s === "..")) {
+    throw new Error(
+      `Cannot copy the ignored file ${JSON.stringify(path)} as its path has an empty, "." or ` +
+        `".." segment: copy_ignored copies only inside the checkout`,
+    );
+  }
+  return segments;
+}
+
+/** The lstat of `path`, or null when nothing is there. */
+async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+/**
+ * Checks that each directory of `dirs` below `side.root` is a real directory, never a symlink,
+ * making missing ones on the worktree's side one level at a time (`mkdir -p` would follow a
+ * symlink a commit put there).
+ * @throws {Error} Naming `file`, the directory and why.
+ */
+async function realDirectories(side: Side, dirs: string[], file: string): Promise<void> {
+  for (let i = 1; i <= dirs.length; i++) {
+    const rel = dirs.slice(0, i).join("/");
+    if (side.checked.has(rel)) continue;
+    const path = join(side.root, ...dirs.slice(0, i));
+    let info = await lstatOrNull(path);
+    if (info === null && side.create) {
+      await Deno.mkdir(path).catch((error) => {
+        if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      });
+      info = await lstatOrNull(path);
+    }
+    const problem = info === null
+      ? "is missing"
+      : info.isSymlink
+      ? "is a symlink"
+      : info.isDirectory
+      ? null
+      : "is not a directory";
+    if (problem !== null) {
+      throw new Error(
+        `Cannot copy the ignored file ${file} into the worktree as ${rel} ${problem} ` +
+          `${side.where}: copy_ignored never follows a symlink nor writes outside the worktree`,
+      );
+    }
+    side.checked.add(rel);
+  }
+}
+
+/**
+ * Copies one file (or symlink, as a symlink) unless the destination exists; its mode is kept.
+ * No directory on either side may be a symlink.
+ */
+async function copyOne(path: string, from: Side, to: Side): Promise<boolean> {
+  const segments = pathSegments(path);
+  const dirs = segments.slice(0, -1);
+  await realDirectories(from, dirs, path);
+  const source = join(from.root, ...segments);
+  const info = await Deno.lstat(source);
+  if (!info.isFile && !info.isSymlink) {
+    throw new Error(
+      `Cannot copy the ignored file ${path} into the worktree as it is neither a file nor a ` +
+        `symlink ${from.where}`,
+    );
+  }
+  await realDirectories(to, dirs, path);
+  const target = join(to.root, ...segments);
+  if (await lstatOrNull(target) !== null) return false;
   if (info.isSymlink) {
-    await Deno.symlink(await Deno.readLink(from), to);
+    await Deno.symlink(await Deno.readLink(source), target);
   } else {
-    await Deno.copyFile(from, to);
+    await Deno.copyFile(source, target);
   }
   return true;
 }
@@ -192,8 +281,10 @@ const COPY_PARALLEL = 16;
 
 /**
  * Copies the ignored files of the checkout at `from` that match `patterns` to the same paths
- * under `to`. Files that exist there are left alone.
+ * under `to`. Files that exist there are left alone. It never follows a symlink in a directory
+ * of either side (the worktree's come from the task's base commit, which may put one anywhere).
  * @returns How many files were copied and which patterns matched nothing.
+ * @throws {Error} Naming the first file that cannot be copied and why.
  */
 export async function copyIgnoredFiles(
   from: string,
@@ -201,13 +292,29 @@ export async function copyIgnoredFiles(
   patterns: readonly string[],
 ): Promise<{ copied: number; unmatched: string[] }> {
   const { selected, unmatched } = selectFiles(await listIgnored(from), patterns);
+  return { copied: await copyFiles(from, to, selected), unmatched };
+}
+
+/**
+ * Copies `paths` (relative, as git lists them) from the checkout at `from` to the same paths
+ * under `to`, never through a symlinked directory; see {@link copyIgnoredFiles}.
+ * @returns How many files were copied (those that exist at `to` are left alone).
+ */
+export async function copyFiles(from: string, to: string, paths: readonly string[]) {
+  const source: Side = {
+    root: from,
+    where: "in the main checkout",
+    create: false,
+    checked: new Set(),
+  };
+  const target: Side = { root: to, where: "in the worktree", create: true, checked: new Set() };
   let copied = 0;
-  for (let i = 0; i < selected.length; i += COPY_PARALLEL) {
-    const batch = selected.slice(i, i + COPY_PARALLEL);
-    const done = await Promise.all(batch.map((path) => copyOne(join(from, path), join(to, path))));
+  for (let i = 0; i < paths.length; i += COPY_PARALLEL) {
+    const batch = paths.slice(i, i + COPY_PARALLEL);
+    const done = await Promise.all(batch.map((path) => copyOne(path, source, target)));
     copied += done.filter(Boolean).length;
   }
-  return { copied, unmatched };
+  return copied;
 }
 
 /** What {@link setUpWorktree} needs from the engine. */

@@ -6,8 +6,10 @@ import { RequestError } from "./request_check.ts";
 import type { WorktreeInfo } from "./worktree.ts";
 import {
   checkCopyPatterns,
+  copyFiles,
   copyIgnoredFiles,
   hasSetup,
+  pathSegments,
   planSetup,
   selectFiles,
   setUpWorktree,
@@ -116,6 +118,50 @@ Deno.test("copyIgnoredFiles: copies chosen ignored files with modes and links", 
   } finally {
     await Deno.remove(repo, { recursive: true });
     await Deno.remove(worktree, { recursive: true });
+  }
+});
+
+Deno.test("copyFiles: never through a symlinked directory on either side, nor `..`", async () => {
+  const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "wt-copy-" }));
+  const [from, to, outside] = [`${base}/from`, `${base}/to`, `${base}/outside`];
+  try {
+    for (const dir of [`${from}/conf`, `${from}/real`, to, outside]) {
+      await Deno.mkdir(dir, { recursive: true });
+    }
+    await Deno.writeTextFile(`${from}/conf/.env`, "A=1\n");
+    await Deno.writeTextFile(`${outside}/secret`, "S=1\n");
+    // The worktree's conf is a symlink to a directory outside (as a base commit may make it).
+    await Deno.symlink(outside, `${to}/conf`);
+    await assert.rejects(
+      copyFiles(from, to, ["conf/.env"]),
+      /Cannot copy the ignored file conf\/\.env into the worktree as conf is a symlink in the worktree/,
+    );
+    assert.deepEqual([...Deno.readDirSync(outside)].map((e) => e.name), ["secret"]);
+    // Deeper: a/b made one level at a time, and a symlink below a real directory refused too.
+    await Deno.mkdir(`${to}/real`);
+    await Deno.symlink(outside, `${to}/real/deep`);
+    await Deno.mkdir(`${from}/real/deep`);
+    await Deno.writeTextFile(`${from}/real/deep/x`, "x\n");
+    await assert.rejects(copyFiles(from, to, ["real/deep/x"]), /as real\/deep is a symlink/);
+    // The main checkout's side: a symlinked directory is not read through.
+    await Deno.symlink(outside, `${from}/linked`);
+    await assert.rejects(
+      copyFiles(from, to, ["linked/secret"]),
+      /as linked is a symlink in the main checkout/,
+    );
+    await assert.rejects(Deno.lstat(`${to}/linked`));
+    // A file that is a dangling symlink in the worktree is left alone, not written through.
+    await Deno.symlink(`${outside}/made`, `${to}/.env`);
+    await Deno.writeTextFile(`${from}/.env`, "B=2\n");
+    assert.equal(await copyFiles(from, to, [".env"]), 0);
+    await assert.rejects(Deno.lstat(`${outside}/made`));
+    // `..` never comes from git; refused all the same.
+    await assert.rejects(copyFiles(from, to, ["../outside/secret"]), /"\.\." segment/);
+    assert.throws(() => pathSegments("a//b"), /empty, "\." or "\.\." segment/);
+    assert.deepEqual(pathSegments("a/b/.env"), ["a", "b", ".env"]);
+    assert.deepEqual([...Deno.readDirSync(outside)].map((e) => e.name), ["secret"]);
+  } finally {
+    await Deno.remove(base, { recursive: true });
   }
 });
 

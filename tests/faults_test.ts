@@ -5,7 +5,8 @@
  * run. Each ends in a clear final state naming its cause, and the tasks beside it are unaffected.
  *
  * The fake `codex` is a shell script for fault injection only: it runs the real Codex unless the
- * session's environment sets `FAKE_CODEX_FAULT`, so a healthy session shares its supervisor.
+ * session's model credential (`OPENAI_API_KEY`, the one thing a session brings to the app-server)
+ * names a fault, so a healthy session shares its supervisor.
  */
 
 import assert from "node:assert/strict";
@@ -46,9 +47,9 @@ async function waitFor(client: Client, id: string): Promise<View> {
 }
 
 /**
- * A fake `codex` in a temp dir: `FAKE_CODEX_FAULT` picks the fault (`exit`, `garbage`, `hang`,
- * `old`: a Codex 0.150.0 that answers initialize, `new`: the real Codex claiming 0.999.0 in its
- * initialize answer); without it the script runs the real (native) Codex.
+ * A fake `codex` in a temp dir: `OPENAI_API_KEY=fault-<fault>` picks the fault (`exit`, `garbage`,
+ * `hang`, `old`: a Codex 0.150.0 that answers initialize, `new...`: the real Codex claiming 0.999.0
+ * in its initialize answer); without it the script runs the real (native) Codex.
  */
 async function fakeCodex(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "fake-codex-" });
@@ -56,21 +57,21 @@ async function fakeCodex(): Promise<string> {
   await Deno.writeTextFile(
     bin,
     `#!/bin/sh
-case "$FAKE_CODEX_FAULT" in
-  exit) echo "Error: fake codex fails at once" >&2; exit 3 ;;
-  garbage)
+case "$OPENAI_API_KEY" in
+  fault-exit) echo "Error: fake codex fails at once" >&2; exit 3 ;;
+  fault-garbage)
     printf 'this is not JSON\\n{"jsonrpc":"2.0","id":\\n\\x00\\xff garbage\\n{"partial":'
     echo "Error: fake codex printed garbage" >&2
     exit 4 ;;
-  hang) exec sleep 300 ;;
-  old)
+  fault-hang) exec sleep 300 ;;
+  fault-old)
     if [ "$1" = "--version" ]; then echo "codex-cli 0.150.0"; exit 0; fi
     read line
     echo '{"id":1,"result":{"userAgent":"codex-swarm/0.150.0 (fake)","codexHome":"/fake"}}'
     exec cat >/dev/null ;;
 esac
 export CODEX_MANAGED_PACKAGE_ROOT="${NATIVE_PACKAGE}" CODEX_MANAGED_BY_NPM=1
-if [ "$FAKE_CODEX_FAULT" = new ]; then
+if [ "\${OPENAI_API_KEY#fault-new}" != "$OPENAI_API_KEY" ]; then
   "${NATIVE}" "$@" | sed -u '1s#"userAgent":"\\([^/"]*\\)/[0-9][0-9.]*#"userAgent":"\\1/0.999.0#'
   exit
 fi
@@ -88,7 +89,7 @@ async function faultyWorld(bin: string, fault: string | null, env: Record<string
   const healthy = await startServer(world, { args, env });
   const faulty = fault === null
     ? healthy
-    : await startServer(world, { args, env: { ...env, FAKE_CODEX_FAULT: fault } });
+    : await startServer(world, { args, env: { ...env, OPENAI_API_KEY: `fault-${fault}` } });
   return {
     world,
     healthy: healthy.client,
@@ -164,10 +165,10 @@ Deno.test("faults of the codex binary end in failed tasks naming the cause", e2e
     "is newer than the newest tested: runs, warned once in the log and server-info",
     async () => {
       await using n = await faultyWorld(bin, "new");
-      // A second session with another environment gets a server of its own: still one warning.
+      // A second session with another key gets a server of its own: still one warning.
       await using other = await startServer(n.world, {
         args: ["--codex-bin", bin],
-        env: { FAKE_CODEX_FAULT: "new", FAKE_CODEX_OTHER: "1" },
+        env: { OPENAI_API_KEY: "fault-new-other" },
       });
       const warning = "Codex 0.999.0 is newer than the newest codex-swarm was tested with " +
         "(0.171.0); it runs, but report what fails";

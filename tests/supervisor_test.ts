@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { coldStartMs } from "../bench/cold_start_bench.ts";
-import { VERSION } from "../lib/cli.ts";
+import { parseCli, VERSION } from "../lib/cli.ts";
 import {
   eventually,
   type Harness,
@@ -19,6 +19,8 @@ import {
   textOf,
   type World,
 } from "./support/harness.ts";
+import { HELLO_PROTOCOL } from "../lib/supervisor/hello.ts";
+import { RawConnection } from "./support/raw_supervisor.ts";
 import { startTask } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -28,6 +30,7 @@ type ServerInfoView = {
   pid: number;
   warnings: string[];
   supervisor: { pid: number; version: string; socket: string; started_at: string; codex: [] };
+  session: { id: string; kind: "client" | "task"; task_id: string | null };
 };
 
 async function serverInfo(h: Harness): Promise<ServerInfoView> {
@@ -187,6 +190,43 @@ Deno.test(
   },
 );
 
+const NEWER = { env: { CODEX_SWARM_PRETEND_VERSION: "99.0.0" } };
+
+/**
+ * Starts a task on `old`'s supervisor, then a front-end of version 99.0.0: the busy supervisor
+ * serves it and says it will be replaced; once the task is cancelled (through `canceller`, else
+ * the newer front-end, `old` stopped first), the newer program takes over.
+ * @returns The newer front-end's harness.
+ */
+async function replacedOnceIdle(
+  world: World,
+  old: Harness,
+  canceller: Harness | null,
+): Promise<Harness> {
+  const oldInfo = await serverInfo(old);
+  const id = await startTask(old.client, { prompt: "busy RUN=sleep 30", timeout_s: 60 });
+  if (canceller === null) await old.stop();
+  const newer = await startServer(world, NEWER);
+  const busy = await serverInfo(newer);
+  assert.equal(busy.supervisor.pid, oldInfo.supervisor.pid);
+  assert.ok(
+    busy.warnings.some((w) => /will be replaced once no task is unfinished/.test(w)),
+    JSON.stringify(busy.warnings),
+  );
+  await (canceller ?? newer).client.callTool({ name: "codex_cancel", arguments: { task_id: id } });
+  assert.ok(
+    await eventually(async () => {
+      try {
+        return (await serverInfo(newer)).supervisor.version === "99.0.0";
+      } catch {
+        return false;
+      }
+    }, 30_000),
+    "the newer supervisor took over",
+  );
+  return newer;
+}
+
 Deno.test(
   "a newer front-end replaces an idle supervisor; a busy one says it will",
   e2e,
@@ -196,29 +236,9 @@ Deno.test(
     const oldInfo = await serverInfo(old);
     assert.equal(oldInfo.supervisor.version, VERSION);
 
-    // Busy: a task runs, so the older supervisor keeps serving and says so.
-    const id = await startTask(old.client, { prompt: "busy RUN=sleep 30", timeout_s: 60 });
-    await using newer = await startServer(world, {
-      env: { CODEX_SWARM_PRETEND_VERSION: "99.0.0" },
-    });
-    const busy = await serverInfo(newer);
-    assert.equal(busy.supervisor.pid, oldInfo.supervisor.pid);
-    assert.ok(
-      busy.warnings.some((w) => /will be replaced once no task is unfinished/.test(w)),
-      JSON.stringify(busy.warnings),
-    );
-    // Idle: once the task is gone, the newer program takes over, and both clients keep working.
-    await old.client.callTool({ name: "codex_cancel", arguments: { task_id: id } });
-    assert.ok(
-      await eventually(async () => {
-        try {
-          return (await serverInfo(newer)).supervisor.version === "99.0.0";
-        } catch {
-          return false;
-        }
-      }, 30_000),
-      "the newer supervisor took over",
-    );
+    // Busy: a task runs, so the older supervisor keeps serving and says so; once the task is
+    // gone, the newer program takes over, and both clients keep working.
+    await using _newer = await replacedOnceIdle(world, old, old);
     const replaced = await serverInfo(old);
     assert.equal(replaced.supervisor.version, "99.0.0");
     assert.notEqual(replaced.supervisor.pid, oldInfo.supervisor.pid);
@@ -236,13 +256,75 @@ Deno.test("a newer front-end replaces an idle supervisor at once", e2e, async ()
   await using world = await makeWorld();
   await using old = await startServer(world);
   const before = await serverInfo(old);
-  await using newer = await startServer(world, { env: { CODEX_SWARM_PRETEND_VERSION: "99.0.0" } });
+  await using newer = await startServer(world, NEWER);
   const after = await serverInfo(newer);
   assert.equal(after.supervisor.version, "99.0.0");
   assert.notEqual(after.supervisor.pid, before.supervisor.pid);
   // The old client was moved to the new supervisor without noticing.
   assert.equal((await serverInfo(old)).supervisor.pid, after.supervisor.pid);
 });
+
+/**
+ * A commit of main whose front-end and supervisor speak hello protocol 1, for the test that a
+ * newer front-end still replaces such a supervisor (a shallow clone may lack it).
+ */
+const PROTOCOL_1_COMMIT = "9602938ec0654291749b0f1f54fe924700b14e67";
+
+/** That commit's tree in a temporary directory, or null (with the reason) when git lacks it. */
+async function protocol1Tree(): Promise<{ dir: string } | { missing: string }> {
+  const archive = await new Deno.Command("git", {
+    args: ["archive", "--format=tar", PROTOCOL_1_COMMIT],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!archive.success) {
+    return { missing: new TextDecoder().decode(archive.stderr).trim() };
+  }
+  const dir = await Deno.makeTempDir({ prefix: "codex-swarm-protocol-1-" });
+  const tar = new Deno.Command("tar", { args: ["-x", "-C", dir], stdin: "piped" }).spawn();
+  const writer = tar.stdin.getWriter();
+  await writer.write(archive.stdout);
+  await writer.close();
+  assert.ok((await tar.status).success, "tar -x");
+  return { dir };
+}
+
+Deno.test(
+  "a newer front-end replaces a supervisor of hello protocol 1, idle or once idle",
+  e2e,
+  async () => {
+    const tree = await protocol1Tree();
+    if ("missing" in tree) {
+      console.log(`Skipped: no commit ${PROTOCOL_1_COMMIT} here (${tree.missing})`);
+      return;
+    }
+    await using world = await makeWorld();
+    const entry = `${tree.dir}/main.ts`;
+    try {
+      // Busy: the old supervisor serves the newer front-end (in protocol 1) and says it will go.
+      // The old front-end would not be served by the new supervisor: it goes first.
+      const old = await startServer(world, { entry });
+      await using next = await replacedOnceIdle(world, old, null);
+      const result = await next.client.callTool({ name: "codex", arguments: { prompt: "after" } });
+      assert.equal(textOf(result), "MOCK-DONE after");
+      await next.stop();
+      await world.stopSupervisor();
+
+      // Idle: it retires at once for the newer front-end, which starts its own.
+      const again = await startServer(world, { entry });
+      const before = await serverInfo(again);
+      await again.stop();
+      await using taker = await startServer(world, NEWER);
+      const after = await serverInfo(taker);
+      assert.equal(after.supervisor.version, "99.0.0");
+      assert.notEqual(after.supervisor.pid, before.supervisor.pid);
+      assert.equal(supervisorsOf(world.taskDir).length, 1);
+    } finally {
+      await Deno.remove(tree.dir, { recursive: true });
+    }
+  },
+);
 
 Deno.test("machine-wide flags that differ are named in the log and server-info", e2e, async () => {
   await using world = await makeWorld();
@@ -284,11 +366,33 @@ Deno.test("Unix socket: directory 0700, socket and files 0600", e2e, async () =>
   for (const file of ["token", "info.json"]) {
     assert.equal((await Deno.stat(`${world.supervisorDir}/${file}`)).mode! & 0o777, 0o600, file);
   }
+  // On Linux a front-end connects over TCP even when it may use the socket: only there can the
+  // supervisor find the peer process and tell a client from a task's process.
+  assert.equal(info.session.kind, Deno.build.os === "linux" ? "client" : "task");
   // A second front-end without the socket's permission uses the TCP fallback, same supervisor.
   await using tcp = await startServer(world);
   assert.equal((await serverInfo(tcp)).supervisor.pid, info.supervisor.pid);
   const result = await h.client.callTool({ name: "codex", arguments: { prompt: "over unix" } });
   assert.equal(textOf(result), "MOCK-DONE over unix");
+  // The socket has the port's limits: 4 KB for the first line, and it proves nothing there.
+  const long = await RawConnection.open(world, true);
+  await long.write(new Uint8Array(5 * 1024 * 1024).fill(0x78)).catch(() => {});
+  assert.match((await long.readLine()) ?? "", /first line: it is longer than 4096 bytes/);
+  long.close();
+  const raw = await RawConnection.open(world, true);
+  await raw.sendLine(JSON.stringify(await raw.authLine()));
+  assert.deepEqual(JSON.parse((await raw.readLine())!), { codex_swarm_auth: 2 });
+  raw.close();
+  // Its peer cannot be found over the Unix socket: even this test's own hello is a task's there,
+  // and a client's over TCP (where /proc names the peer, on Linux).
+  const parsed = parseCli([], world.env);
+  assert.equal(parsed.kind, "run");
+  const config = parsed.kind === "run" ? parsed.config : null;
+  const overUnix = await rawHello(world, true, config);
+  assert.equal(overUnix.ok, true, JSON.stringify(overUnix));
+  assert.equal(overUnix.session_kind, "task");
+  const overTcp = await rawHello(world, false, config);
+  assert.equal(overTcp.session_kind, Deno.build.os === "linux" ? "client" : "task");
 });
 
 Deno.test(
@@ -301,35 +405,42 @@ Deno.test(
     assert.equal(info.unix, null);
     assert.equal((await serverInfo(h)).supervisor.socket, `tcp://127.0.0.1:${info.port}`);
     assert.equal((await Deno.stat(`${world.supervisorDir}/token`)).mode! & 0o777, 0o600);
-    const reply = await rawHello(info.port, "not-the-token");
+    // A process that reads the port from info.json but has not the token is refused before it
+    // sends anything else; the supervisor proves nothing to it.
+    const wrong = await RawConnection.open(world);
+    await wrong.sendLine(JSON.stringify(await wrong.authLine("not-the-token")));
+    const reply = JSON.parse((await wrong.readLine())!);
     assert.equal(reply.ok, false);
-    assert.match(String(reply.error), /token is wrong/);
+    assert.match(String(reply.error), /proof of the token is wrong/);
+    assert.equal(reply.proof, undefined);
+    assert.equal(await wrong.readLine(), null, "the connection is closed");
+    wrong.close();
     const result = await h.client.callTool({ name: "codex", arguments: { prompt: "over tcp" } });
     assert.equal(textOf(result), "MOCK-DONE over tcp");
   },
 );
 
-async function rawHello(port: number, token: string): Promise<Record<string, unknown>> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+/** A hello over a raw connection (the port, or the Unix socket), after the auth line. */
+async function rawHello(
+  world: World,
+  unix: boolean,
+  config: unknown,
+): Promise<Record<string, unknown>> {
+  const raw = await RawConnection.open(world, unix);
+  await raw.sendLine(JSON.stringify(await raw.authLine()));
+  await raw.readLine();
   const hello = {
-    codex_swarm_hello: 1,
+    codex_swarm_hello: HELLO_PROTOCOL,
     version: VERSION,
     pid: Deno.pid,
     cwd: "/",
     env: {},
-    config: {},
-    token,
+    config,
   };
-  await conn.write(new TextEncoder().encode(JSON.stringify(hello) + "\n"));
-  let text = "";
-  const buf = new Uint8Array(4096);
-  while (!text.includes("\n")) {
-    const n = await conn.read(buf);
-    if (n === null) break;
-    text += new TextDecoder().decode(buf.subarray(0, n));
-  }
-  conn.close();
-  return JSON.parse(text.split("\n")[0]!);
+  await raw.sendLine(JSON.stringify(hello));
+  const reply = JSON.parse((await raw.readLine())!);
+  raw.close();
+  return reply;
 }
 
 Deno.test(
@@ -384,13 +495,24 @@ Deno.test(
     // What a supervisor killed with SIGKILL leaves, with a stranger now on its port.
     const impostor = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const heard: string[] = [];
+    // It answers as the supervisor would, with guessed proofs: the first connection's auth line
+    // with a proof, later ones as a supervisor of protocol 1 (to lure the front-end into sending
+    // that protocol's hello, token and all), and a challenge with a proof.
+    let connections = 0;
+    const answerTo = (text: string) =>
+      text.includes("codex_swarm_challenge")
+        ? { codex_swarm_proof: "0".repeat(64) }
+        : ++connections === 1
+        ? { codex_swarm_auth: 2, proof: "0".repeat(64) }
+        : { ok: false, version: "0.1.0", pid: 1, retiring: false, error: "missing" };
     (async () => {
       for await (const conn of impostor) {
         (async () => {
           const buf = new Uint8Array(65536);
           for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
-            heard.push(new TextDecoder().decode(buf.subarray(0, n)));
-            await conn.write(new TextEncoder().encode('{"codex_swarm_proof":"guess"}\n'));
+            const text = new TextDecoder().decode(buf.subarray(0, n));
+            heard.push(text);
+            await conn.write(new TextEncoder().encode(JSON.stringify(answerTo(text)) + "\n"));
           }
         })().catch(() => {});
       }
@@ -406,9 +528,12 @@ Deno.test(
     const info = await serverInfo(h);
     assert.notEqual(world.supervisorInfo()?.port, port, "a real supervisor was started");
     assert.ok(info.supervisor.pid > 1);
-    assert.ok(heard.length > 0, "the front-end tried the port");
-    assert.ok(!heard.join("").includes("do-not-leak"), heard.join(""));
-    assert.ok(!heard.join("").includes("old-token"), "not even the token");
+    const all = heard.join("");
+    assert.match(all, /codex_swarm_auth/, "the front-end tried the port");
+    assert.match(all, /codex_swarm_challenge/, "it tried protocol 1 too");
+    assert.ok(!all.includes("codex_swarm_hello"), all);
+    assert.ok(!all.includes("do-not-leak"), all);
+    assert.ok(!all.includes("old-token"), "not even the token");
     impostor.close();
   },
 );

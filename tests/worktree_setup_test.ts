@@ -144,6 +144,45 @@ Deno.test("worktree set-up: copied ignored files, set-up, failure, defaults", e2
       await assert.rejects(Deno.stat(`${world.supervisorDir}/escaped`));
     });
 
+    await t.step("copy_ignored never writes through a symlink of the base commit", async () => {
+      // The main checkout has a directory conf/ with an ignored conf/.env; the task's base
+      // commit has conf as a symlink to a directory outside: the copy must not follow it.
+      const tricky = await makeRepo();
+      await Deno.writeTextFile(`${tricky}/.gitignore`, ".env\n");
+      await Deno.mkdir(`${tricky}/conf`);
+      await Deno.writeTextFile(`${tricky}/conf/keep.txt`, "keep\n");
+      await git(tricky, "add", "-A");
+      await git(tricky, "commit", "-q", "-m", "conf");
+      await git(tricky, "checkout", "-q", "-b", "symlinked");
+      await Deno.remove(`${tricky}/conf`, { recursive: true });
+      await Deno.symlink(outside, `${tricky}/conf`);
+      await git(tricky, "add", "-A");
+      await git(tricky, "commit", "-q", "-m", "conf is a symlink");
+      await git(tricky, "checkout", "-q", "main");
+      await Deno.writeTextFile(`${tricky}/conf/.env`, "SECRET=1\n");
+      const before = world.fake.requests.length;
+      try {
+        const task = await finished(
+          client,
+          await startWriter(client, {
+            prompt: "never sent",
+            cwd: tricky,
+            base: "symlinked",
+            copy_ignored: ["conf"],
+          }),
+        );
+        await assert.rejects(Deno.lstat(`${outside}/.env`), "a file appeared outside");
+        assert.equal(task.phase, "failed");
+        assert.match(
+          task.failure ?? "",
+          /Cannot copy the ignored file conf\/\.env into the worktree as conf is a symlink in the worktree/,
+        );
+        assert.equal(world.fake.requests.length, before, "the model was called");
+      } finally {
+        await Deno.remove(tricky, { recursive: true }).catch(() => {});
+      }
+    });
+
     await t.step("the set-up counts against the task's time limit", async () => {
       const before = world.fake.requests.length;
       const id = await startWriter(client, {

@@ -35,6 +35,8 @@ export interface SandboxedCommand {
   cwd: string;
   /** The sandbox of the task (as `thread/start` or `thread/resume` answered it). */
   sandbox: SandboxPolicy;
+  /** Variables that differ from the app-server's environment (the session's), if any. */
+  env?: Record<string, string>;
   /** Past this many ms the command is terminated; null for no limit. */
   timeoutMs: number | null;
   /** Aborting terminates the command; an aborted one runs nothing (the outcome is `cancelled`). */
@@ -123,6 +125,7 @@ export async function runSandboxed(
       disableTimeout: true,
       cwd: options.cwd,
       sandboxPolicy: withWorkspace(options.sandbox, options.cwd),
+      ...(options.env && Object.keys(options.env).length > 0 ? { env: options.env } : {}),
     });
     if (timedOut || cancelled) await endLeftovers(markerLine(processId));
     return {

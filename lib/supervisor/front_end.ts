@@ -18,13 +18,14 @@
 import type { ServerConfig } from "../cli.ts";
 import type { Logger } from "../log.ts";
 import {
-  type Challenge,
-  type Hello,
-  HELLO_PROTOCOL,
-  type HelloReply,
-  type Proof,
+  AUTH_LINE_MAX_BYTES,
+  type AuthAnswer,
+  type AuthLine,
+  proofHolds,
   proofOf,
-} from "./hello.ts";
+} from "./auth.ts";
+import { type Hello, HELLO_MAX_BYTES, HELLO_PROTOCOL, type HelloReply } from "./hello.ts";
+import { challengeV1, helloV1, proofV1 } from "./hello_v1.ts";
 import { spawnSupervisor } from "./launch.ts";
 import { LineSplitter } from "./lines.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
@@ -38,6 +39,14 @@ const LOCK_TIMEOUT_MS = 45_000;
 const PROOF_TIMEOUT_MS = 3_000;
 /** How long a supervisor may take to answer the hello. */
 const HELLO_TIMEOUT_MS = 10_000;
+/**
+ * How long a front-end retries a supervisor that has no room for another connection waiting for
+ * auth before it takes it for gone: a little longer than the supervisor's 5 s auth deadline, by
+ * which every waiting connection has proved the token or been closed.
+ */
+const BUSY_WAIT_MS = 6_000;
+/** The pause between those tries. */
+const BUSY_RETRY_MS = 100;
 
 /** What the front-end runs with. */
 export interface FrontEndOptions {
@@ -64,6 +73,7 @@ interface Link {
 type Handshake =
   | { kind: "ok"; link: Link }
   | { kind: "absent"; why: string }
+  | { kind: "busy"; why: string }
   | { kind: "retiring"; reply: HelloReply }
   | { kind: "refused"; error: string };
 
@@ -81,87 +91,174 @@ function readJson<T>(path: string): T | null {
   }
 }
 
+/** A connection to what `info.json` names; over the loopback port, with its port and token. */
+interface Dialed {
+  conn: Deno.Conn;
+  tcp: { port: number; token: string } | null;
+}
+
 /** Connects to the supervisor that `info.json` names, or null when none listens. */
-async function dial(
-  paths: SupervisorPaths,
-  env: Record<string, string>,
-): Promise<{ conn: Deno.Conn; token?: string } | null> {
+async function dial(paths: SupervisorPaths, env: Record<string, string>): Promise<Dialed | null> {
   const info = readJson<{ port: number; unix: string | null }>(paths.info);
   if (!info) return null;
   try {
-    if (info.unix && unixSocketProblem(info.unix, env) === null) {
-      return { conn: await Deno.connect({ transport: "unix", path: info.unix }) };
+    // On Linux the supervisor can tell a client from a task's process over TCP only (it finds
+    // the peer in /proc), and takes every Unix-socket session for a task's: connect over TCP.
+    if (info.unix && Deno.build.os !== "linux" && unixSocketProblem(info.unix, env) === null) {
+      return { conn: await Deno.connect({ transport: "unix", path: info.unix }), tcp: null };
     }
     const token = Deno.readTextFileSync(paths.token).trim();
-    return { conn: await Deno.connect({ hostname: "127.0.0.1", port: info.port }), token };
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: info.port });
+    return { conn, tcp: { port: info.port, token } };
   } catch {
     return null;
   }
 }
 
-/** Connects and says hello. */
-async function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
-  const dialed = await dial(paths, hello.env);
-  if (!dialed) return { kind: "absent", why: "nothing listens" };
-  const { conn } = dialed;
+/** The lines of one connection, each awaited with a time limit. */
+function converse(conn: Deno.Conn) {
   const reader = chunks(conn);
   const write = orderedWriter(conn);
-  const split = new LineSplitter();
-  const drop = () => {
-    try {
-      conn.close();
-    } catch {
-      // Closed already.
-    }
-  };
+  // Until the peer proved the token, no line longer than an answer to the auth line is read.
+  const split = new LineSplitter(AUTH_LINE_MAX_BYTES);
   const lines: string[] = [];
-  /** The next line from the supervisor, or why there is none. */
-  const nextLine = async (ms = HELLO_TIMEOUT_MS): Promise<string | "timeout" | "closed"> => {
-    const read = (async () => {
-      while (lines.length === 0) {
-        const { value, done } = await reader.next();
-        if (done) return "closed" as const;
-        lines.push(...split.push(value));
+  return {
+    reader,
+    write,
+    split,
+    lines,
+    send: (line: string) => write(encoder.encode(line + "\n")),
+    /** The next line, or why there is none. */
+    next: async (ms: number): Promise<string | "timeout" | "closed"> => {
+      const read = (async () => {
+        while (lines.length === 0) {
+          const { value, done } = await reader.next();
+          if (done) return "closed" as const;
+          lines.push(...split.push(value));
+        }
+        return lines.shift()!;
+      })();
+      return await Promise.race([read, delay(ms)]);
+    },
+    drop: () => {
+      try {
+        conn.close();
+      } catch {
+        // Closed already.
       }
-      return lines.shift()!;
-    })();
-    return await Promise.race([read, delay(ms)]);
+    },
   };
-  const noAnswer = (got: "timeout" | "closed"): Handshake => {
-    drop();
-    return got === "timeout"
-      ? { kind: "refused", error: `The supervisor at ${paths.dir} did not answer the hello` }
-      : { kind: "absent", why: "the supervisor closed the connection" };
-  };
+}
+
+type Conversation = ReturnType<typeof converse>;
+
+/** Sends the hello line on a connection whose peer proved itself, and reads the reply. */
+async function sayHello(
+  paths: SupervisorPaths,
+  talk: Conversation,
+  conn: Deno.Conn,
+  line: string,
+): Promise<Handshake> {
+  talk.split.limit = HELLO_MAX_BYTES;
+  await talk.send(line);
+  const got = await talk.next(HELLO_TIMEOUT_MS);
+  if (got === "timeout") {
+    return { kind: "refused", error: `The supervisor at ${paths.dir} did not answer the hello` };
+  }
+  if (got === "closed") return { kind: "absent", why: "the supervisor closed the connection" };
+  const reply = JSON.parse(got) as HelloReply;
+  if (!reply.ok) {
+    return reply.retiring ? { kind: "retiring", reply } : { kind: "refused", error: reply.error };
+  }
+  talk.split.limit = Infinity;
+  const { reader, write, split, lines } = talk;
+  return { kind: "ok", link: { conn, reader, write, split, early: lines, reply } };
+}
+
+/**
+ * Dials the supervisor and runs `body` on the connection; the connection is closed unless `body`
+ * hands it on in an `ok` link, and an error is the supervisor's absence.
+ */
+async function talkTo(
+  paths: SupervisorPaths,
+  env: Record<string, string>,
+  body: (talk: Conversation, dialed: Dialed) => Promise<Handshake>,
+): Promise<Handshake> {
+  const dialed = await dial(paths, env);
+  if (!dialed) return { kind: "absent", why: "nothing listens" };
+  const talk = converse(dialed.conn);
   try {
-    if (dialed.token) {
-      // Whoever listens on the port must prove it knows the token before it hears the hello.
+    const got = await body(talk, dialed);
+    if (got.kind !== "ok") talk.drop();
+    return got;
+  } catch (error) {
+    talk.drop();
+    return { kind: "absent", why: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * Connects and says hello: the auth line (with the proof of the token over the loopback port),
+ * then, once the supervisor proved it knows the token too, the hello.
+ */
+function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
+  return talkTo(paths, hello.env, async (talk, { conn, tcp }) => {
+    const nonce = crypto.randomUUID();
+    const auth: AuthLine = { codex_swarm_auth: HELLO_PROTOCOL, version: hello.version, nonce };
+    if (tcp) auth.proof = await proofOf(tcp.token, "client", tcp.port, nonce);
+    await talk.send(JSON.stringify(auth));
+    const got = await talk.next(PROOF_TIMEOUT_MS);
+    if (got === "timeout" || got === "closed") {
+      return { kind: "absent", why: `no answer to the proof of the token (${got})` };
+    }
+    const answer = JSON.parse(got) as Partial<AuthAnswer> & Partial<HelloReply>;
+    if (answer.ok === false && answer.protocol === undefined) {
+      // A supervisor of hello protocol 1 refuses the auth line as a bad hello.
+      talk.drop();
+      return await handshakeV1(paths, hello);
+    }
+    if (answer.ok === false && answer.busy === true) {
+      return { kind: "busy", why: String(answer.error) };
+    }
+    // Over the loopback port only a peer that proved the token is believed, refusals included.
+    const proved = tcp === null ||
+      (typeof answer.proof === "string" &&
+        await proofHolds(answer.proof, tcp.token, "supervisor", tcp.port, nonce));
+    if (!proved) {
+      const said = answer.ok === false ? `: ${answer.error}` : "";
+      return { kind: "absent", why: `the process on the port did not prove the token${said}` };
+    }
+    if (answer.ok === false) {
+      return answer.retiring
+        ? { kind: "retiring", reply: answer as HelloReply }
+        : { kind: "refused", error: String(answer.error) };
+    }
+    if (answer.codex_swarm_auth !== HELLO_PROTOCOL) {
+      return { kind: "absent", why: `the supervisor answered the auth line with ${got}` };
+    }
+    return await sayHello(paths, talk, conn, JSON.stringify(hello));
+  });
+}
+
+/**
+ * Says hello in protocol 1 (see `hello_v1.ts`), to a supervisor of that protocol: it retires for a
+ * newer codex-swarm when idle, and serves it while busy.
+ */
+function handshakeV1(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
+  return talkTo(paths, hello.env, async (talk, { conn, tcp }) => {
+    if (tcp) {
       const nonce = crypto.randomUUID();
-      const challenge: Challenge = { codex_swarm_challenge: nonce };
-      await write(encoder.encode(JSON.stringify(challenge) + "\n"));
-      const got = await nextLine(PROOF_TIMEOUT_MS);
+      await talk.send(JSON.stringify(challengeV1(nonce)));
+      const got = await talk.next(PROOF_TIMEOUT_MS);
       const proof = got === "timeout" || got === "closed"
         ? undefined
-        : (JSON.parse(got) as Partial<Proof>).codex_swarm_proof;
-      if (proof === undefined || proof !== await proofOf(dialed.token, nonce)) {
-        drop();
+        : (JSON.parse(got) as { codex_swarm_proof?: string }).codex_swarm_proof;
+      if (proof === undefined || proof !== await proofV1(tcp.token, nonce)) {
         return { kind: "absent", why: "the process on the port is not this supervisor" };
       }
     }
-    const line = JSON.stringify(dialed.token ? { ...hello, token: dialed.token } : hello);
-    await write(encoder.encode(line + "\n"));
-    const got = await nextLine();
-    if (got === "timeout" || got === "closed") return noAnswer(got);
-    const reply = JSON.parse(got) as HelloReply;
-    if (!reply.ok) {
-      drop();
-      return reply.retiring ? { kind: "retiring", reply } : { kind: "refused", error: reply.error };
-    }
-    return { kind: "ok", link: { conn, reader, write, split, early: lines, reply } };
-  } catch (error) {
-    drop();
-    return { kind: "absent", why: error instanceof Error ? error.message : String(error) };
-  }
+    return await sayHello(paths, talk, conn, helloV1(hello, tcp?.token));
+  });
 }
 
 /** Holds the start lock of the task directory while `body` runs. */
@@ -180,18 +277,33 @@ async function withStartLock<T>(paths: SupervisorPaths, body: () => Promise<T>):
   }
 }
 
+/**
+ * {@link handshake}, tried again for up to {@link BUSY_WAIT_MS} while the supervisor has no room
+ * for another connection waiting for auth (then it counts as absent: a process that is not the
+ * supervisor can say it is busy too).
+ */
+async function handshakeWhenFree(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
+  const end = Date.now() + BUSY_WAIT_MS;
+  for (;;) {
+    const got = await handshake(paths, hello);
+    if (got.kind !== "busy") return got;
+    if (Date.now() >= end) return { kind: "absent", why: got.why };
+    await delay(BUSY_RETRY_MS);
+  }
+}
+
 /** Connects to the supervisor, starting one (once) when none answers. */
 export async function connectOrStart(options: FrontEndOptions, hello: Hello): Promise<Link> {
   const { config, log } = options;
   const paths = supervisorPaths(config.taskDir);
-  const first = await handshake(paths, hello);
+  const first = await handshakeWhenFree(paths, hello);
   if (first.kind === "ok") return first.link;
   if (first.kind === "refused") throw new Error(first.error);
   Deno.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   if (Deno.build.os !== "windows") Deno.chmodSync(paths.dir, 0o700);
   return await withStartLock(paths, async () => {
     // Another front-end may have started one while this one waited for the lock.
-    let again = await handshake(paths, hello);
+    let again = await handshakeWhenFree(paths, hello);
     if (again.kind === "ok") return again.link;
     if (again.kind === "refused") throw new Error(again.error);
     if (again.kind === "retiring" && !again.reply.ok) log.info(again.reply.error);
@@ -208,7 +320,7 @@ export async function connectOrStart(options: FrontEndOptions, hello: Hello): Pr
       again = await handshake(paths, hello);
       if (again.kind === "ok") return again.link;
       if (again.kind === "refused") throw new Error(again.error);
-      if (exitCode !== null && again.kind === "absent") {
+      if (exitCode !== null && (again.kind === "absent" || again.kind === "busy")) {
         throw new Error(
           `Cannot start the supervisor: it exited with code ${exitCode} before it listened ` +
             `(${seeLog})`,
@@ -369,6 +481,7 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
   log.debug(`codex-swarm ${options.version} relaying to supervisor ${link!.reply.version}`, {
     supervisorPid: link!.reply.pid,
     session: link!.reply.session_id,
+    kind: link!.reply.session_kind,
   });
 
   const stop = (code: number) => {

@@ -16,6 +16,7 @@
 
 import { SERVER_PERMISSIONS } from "../../.github/scripts/permissions.ts";
 import type { ServerConfig } from "../cli.ts";
+import { DEFAULT_ALLOWED_CONFIG_KEYS } from "../policy.ts";
 
 /** The argv after the program that makes a supervisor with `config`'s settings. */
 export function supervisorArgs(config: ServerConfig): string[] {
@@ -42,6 +43,15 @@ export function supervisorArgs(config: ServerConfig): string[] {
     "--approvals",
     config.approvals,
   ];
+  // The policy of the front-end that starts the supervisor is the ceiling of every session
+  // when the operator has no settings file.
+  const { policy } = config;
+  if (policy.maxSandbox !== null) args.push("--max-sandbox", policy.maxSandbox);
+  for (const root of policy.allowRoots) args.push("--allow-root", root);
+  for (const key of policy.allowConfig) {
+    if (!DEFAULT_ALLOWED_CONFIG_KEYS.includes(key)) args.push("--allow-config", key);
+  }
+  for (const name of policy.passEnv) args.push("--pass-env", name);
   // The session flags are the defaults of tasks an earlier supervisor left queued.
   for (const o of config.defaults.overrides) args.push("-c", `${o.key}=${o.value}`);
   if (config.defaults.skipGitRepoCheck) args.push("--skip-git-repo-check");

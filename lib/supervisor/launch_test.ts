@@ -30,6 +30,30 @@ Deno.test("the supervisor gets the starting front-end's settings spelled out", (
   assert.deepEqual(again.kind === "run" ? again.config : null, parsed.config);
 });
 
+Deno.test("the supervisor gets the starting front-end's policy flags: its ceiling", () => {
+  const flags = [
+    "--max-sandbox",
+    "workspace-write",
+    "--allow-root",
+    "/src",
+    "--allow-config",
+    "sandbox_workspace_write.network_access",
+    "--pass-env",
+    "NPM_TOKEN",
+  ];
+  const parsed = parseCli(flags, { HOME: "/home/u" }, { os: "linux", cwd: "/w" });
+  if (parsed.kind !== "run") throw new Error("unreachable");
+  const args = supervisorArgs(parsed.config);
+  for (let i = 0; i < flags.length; i += 2) {
+    assert.ok(args.join(" ").includes(`${flags[i]} ${flags[i + 1]}`), flags[i]);
+  }
+  const again = parseCli(args.slice(1), {}, { os: "linux", cwd: "/elsewhere" });
+  assert.deepEqual(
+    again.kind === "run" ? again.config.policy.toJSON() : null,
+    parsed.config.policy.toJSON(),
+  );
+});
+
 Deno.test("under deno run the supervisor is this module again, with the permissions", () => {
   assert.equal(isCompiled("/usr/bin/deno"), false);
   assert.equal(isCompiled("C:\\deno\\deno.exe"), false);

@@ -1,30 +1,93 @@
 /**
- * Splits a byte stream into lines (without the `\n`; a trailing `\r` is kept).
+ * Splits a byte stream into lines (without the `\n`; a trailing `\r` is kept), in time linear in
+ * the bytes: each chunk is scanned once for `\n`, and the bytes of an unfinished line are kept as
+ * they came and joined once, when its `\n` comes. An optional limit bounds the length of a line
+ * (and so what an unfinished one may hold).
  *
  * @example
  * ```ts
- * const split = new LineSplitter();
+ * const split = new LineSplitter(4096);
  * split.push(new TextEncoder().encode("a\nb")); // ["a"]
  * split.push(new TextEncoder().encode("\n")); // ["b"]
+ * split.push(new Uint8Array(5000)); // throws LineTooLongError
  * ```
  * @module
  */
 
+/** The byte `\n`. */
+const NEWLINE = 10;
+
+/** A line longer than the splitter's limit. */
+export class LineTooLongError extends Error {
+  /** The limit, in bytes. */
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`Cannot read a line of more than ${limit} bytes`);
+    this.name = "LineTooLongError";
+    this.limit = limit;
+  }
+}
+
 /** Collects bytes and hands out whole lines. */
 export class LineSplitter {
+  /** The longest line, in bytes without its `\n` (Infinity: no limit). */
+  limit: number;
   #decoder = new TextDecoder();
-  #pending = "";
+  /** The bytes of the unfinished line, copied (a reader may reuse its buffer). */
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
 
-  /** Adds bytes; returns the lines they completed. */
+  /** @param limit The longest line in bytes (default: no limit). */
+  constructor(limit = Infinity) {
+    this.limit = limit;
+  }
+
+  /**
+   * Adds bytes; returns the lines they completed.
+   * @throws {LineTooLongError} When a line, finished or not, is longer than {@link limit}.
+   */
   push(chunk: Uint8Array): string[] {
-    this.#pending += this.#decoder.decode(chunk, { stream: true });
-    const parts = this.#pending.split("\n");
-    this.#pending = parts.pop()!;
-    return parts;
+    const lines: string[] = [];
+    let start = 0;
+    for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
+      lines.push(this.#take(chunk.subarray(start, end)));
+      start = end + 1;
+    }
+    if (start < chunk.length) {
+      this.#check(this.#pendingBytes + chunk.length - start);
+      this.#pending.push(chunk.slice(start));
+      this.#pendingBytes += chunk.length - start;
+    }
+    return lines;
   }
 
   /** What is left after the last `\n`. */
   rest(): string {
-    return this.#pending;
+    return this.#decoder.decode(this.#join(new Uint8Array()));
+  }
+
+  /** The pending bytes and `last` as one line; the pending bytes are cleared. */
+  #take(last: Uint8Array): string {
+    this.#check(this.#pendingBytes + last.length);
+    const line = this.#decoder.decode(this.#join(last));
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return line;
+  }
+
+  #join(last: Uint8Array): Uint8Array {
+    if (this.#pending.length === 0) return last;
+    const bytes = new Uint8Array(this.#pendingBytes + last.length);
+    let at = 0;
+    for (const part of this.#pending) {
+      bytes.set(part, at);
+      at += part.length;
+    }
+    bytes.set(last, at);
+    return bytes;
+  }
+
+  #check(bytes: number): void {
+    if (bytes > this.limit) throw new LineTooLongError(this.limit);
   }
 }

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * const open = openSession({ engine, worktrees, config, log, version, hello, supervisor, warnings });
+ * const open = openSession({ engine, worktrees, config, log, version, hello, origin, supervisor, warnings });
  * await open.server.connect(transport);
  * ```
  * @module
@@ -21,8 +21,11 @@ import { createServer } from "../server.ts";
 import type { WorktreeManager } from "../worktree.ts";
 import { codexEnvFor } from "../client_env.ts";
 import { elicitationAsker, InFlightCalls } from "../elicitation.ts";
-import { Policy, type PolicyLimits } from "../policy.ts";
+import { parseSandboxMode, Policy, type PolicyLimits } from "../policy.ts";
+import type { ServerDefaults } from "../codex_args.ts";
 import type { Hello } from "./hello.ts";
+import type { SessionOrigin } from "./session_kind.ts";
+import type { OperatorCeiling } from "./settings.ts";
 
 /** How long a tool call waits for the client's roots before using the front-end's directory. */
 const ROOTS_WAIT_MS = 3000;
@@ -36,6 +39,10 @@ export interface SessionParts {
   log: Logger;
   version: string;
   hello: Hello;
+  /** Who opened it (a client or a task's process), as found at the hello. */
+  origin: SessionOrigin;
+  /** The operator's ceiling, read at each use (its settings file may change). */
+  ceiling: OperatorCeiling;
   supervisor: SupervisorInfo;
   warnings: string[];
 }
@@ -62,45 +69,115 @@ export function firstRootDir(roots: ReadonlyArray<{ uri: string }>): string | nu
 }
 
 /**
- * The policy of a session: the supervisor's (the operator's ceiling) narrowed by what the
- * session's front-end was started with. A front-end asking for more than the ceiling is told so
- * (a warning in its hello reply, the log and `server-info`) and gets the ceiling. Which of its
- * client's variables go on to Codex (`--pass-env`) is the session's own choice.
+ * The policy of a session: the operator's ceiling narrowed, field by field, by what the session's
+ * front-end was started with. Whatever it asks beyond the ceiling in one field is left out of that
+ * field, with a warning (its hello reply, the log and `server-info`); its narrowing of the other
+ * fields holds. A session that names no `--pass-env` passes no secret-looking variable.
  */
 export function sessionPolicy(
   ceiling: Policy,
   asked: PolicyLimits | undefined,
   warnings: string[],
 ): Policy {
-  const passEnv = asked?.passEnv ?? [];
-  const limits: PolicyLimits = asked
-    ? { allowConfig: asked.allowConfig, maxSandbox: asked.maxSandbox, allowRoots: asked.allowRoots }
-    : {};
-  let narrowed: Policy;
-  try {
-    narrowed = ceiling.narrow(limits);
-  } catch (error) {
+  if (asked === undefined) return new Policy({ ...ceiling.toJSON(), passEnv: [] }, true);
+  const refused: string[] = [];
+  /** Whether the ceiling allows `limits` (one field, one value); a refusal is noted. */
+  const fits = (limits: PolicyLimits) => {
+    try {
+      ceiling.narrow(limits);
+      return true;
+    } catch (error) {
+      refused.push((error as Error).message);
+      return false;
+    }
+  };
+  const allowConfig = (asked.allowConfig ?? ceiling.allowConfig).filter((key) =>
+    fits({ allowConfig: [key] })
+  );
+  const maxSandbox = asked.maxSandbox && fits({ maxSandbox: asked.maxSandbox })
+    ? asked.maxSandbox
+    : ceiling.maxSandbox;
+  const roots = (asked.allowRoots ?? []).filter((root) => fits({ allowRoots: [root] }));
+  const allowRoots = roots.length > 0 ? roots : ceiling.allowRoots;
+  const passEnv = (asked.passEnv ?? []).filter((name) => fits({ passEnv: [name] }));
+  for (const reason of refused) {
     warnings.push(
-      `This session asks for more than the supervisor's policy allows, so the supervisor's ` +
-        `applies: ${error instanceof Error ? error.message : error}`,
+      `This session asks for more than the operator's policy allows, so that part is left out: ` +
+        reason,
     );
-    narrowed = ceiling;
   }
-  return new Policy({ ...narrowed.toJSON(), passEnv }, true);
+  return new Policy({ allowConfig, maxSandbox, allowRoots, passEnv }, true);
+}
+
+/**
+ * The session's `-c` settings that its policy allows: the operator's own (the same key and value
+ * as the supervisor's) always, `sandbox_mode` within the ceiling, any other only when a call could
+ * set that key itself. The rest is
+ * left out with a warning: a session's flags must not set what a call may not (`notify`,
+ * `mcp_servers`, a wider `sandbox_mode`...).
+ */
+export function sessionOverrides(
+  asked: ServerDefaults["overrides"],
+  operator: ServerDefaults["overrides"],
+  policy: Policy,
+  warnings: string[],
+): ServerDefaults["overrides"] {
+  return asked.filter((o) => {
+    if (operator.some((p) => p.key === o.key && p.value === o.value)) return true;
+    try {
+      // A sandbox within the ceiling is how a session narrows its tasks' sandbox.
+      if (o.key === "sandbox_mode") {
+        policy.checkSandbox(parseSandboxMode(o.value, `-c ${o.key}`), `-c ${o.key}`);
+      } else policy.checkConfigKeys([o.key]);
+      return true;
+    } catch (error) {
+      warnings.push(`This session's -c ${o.key} is left out: ${(error as Error).message}`);
+      return false;
+    }
+  });
 }
 
 /** Builds the session and its MCP server (not yet connected). */
 export function openSession(parts: SessionParts): OpenSession {
   const { hello, log } = parts;
-  const policy = sessionPolicy(parts.config.policy, hello.config.policy, parts.warnings);
+  /** The session's policy under `ceiling`, made again when the ceiling changes. */
+  let narrowed: { ceiling: Policy; policy: Policy } | null = null;
+  const policyUnder = (ceiling: Policy, warnings: string[]) => {
+    if (narrowed?.ceiling !== ceiling) {
+      narrowed = { ceiling, policy: sessionPolicy(ceiling, hello.config.policy, warnings) };
+    }
+    return narrowed.policy;
+  };
+  const current = () => {
+    const ceiling = parts.ceiling.current();
+    if ("error" in ceiling) throw new Error(ceiling.error);
+    return policyUnder(ceiling.policy, []);
+  };
+  const first = parts.ceiling.current();
+  const policy = "error" in first
+    ? new Policy({ maxSandbox: "read-only", allowConfig: [] }, true)
+    : policyUnder(first.policy, parts.warnings);
   const session: Session = {
     id: `s-${crypto.randomUUID().slice(0, 8)}`,
-    defaults: hello.config.defaults,
+    kind: parts.origin.kind,
+    taskId: parts.origin.taskId,
+    defaults: {
+      ...hello.config.defaults,
+      overrides: sessionOverrides(
+        hello.config.defaults.overrides,
+        parts.config.defaults.overrides,
+        policy,
+        parts.warnings,
+      ),
+    },
     taskTimeoutS: hello.config.taskTimeoutS,
     cwd: hello.cwd,
     // The client's own secrets (ANTHROPIC_API_KEY, tokens) stay out; what Codex needs goes on.
     env: codexEnvFor(hello.env, policy.passEnv).env,
-    policy,
+    // The ceiling's now: an operator's change to the settings file applies to the next call.
+    get policy() {
+      return current();
+    },
   };
   // Settles once the session knows its roots: after `initialized`, and again after each change.
   const initialized = Promise.withResolvers<void>();
@@ -121,6 +198,7 @@ export function openSession(parts: SessionParts): OpenSession {
     log,
     version: parts.version,
     sessionId: session.id,
+    sessionOrigin: { kind: session.kind, taskId: session.taskId },
     session: async () => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([

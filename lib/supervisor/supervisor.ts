@@ -4,9 +4,11 @@
  * connection as an MCP session of its own. It exits once it has had no connection and no
  * unfinished task for `--idle-exit` seconds, or to make way for a newer program.
  *
- * It always listens on a loopback port, checking the token of the 0600 file `token` in each hello,
- * and also on the Unix socket (0600, in a 0700 directory) where Deno allows it (see
- * {@link unixSocketProblem}). `info.json` says where.
+ * It always listens on a loopback port, where a connection must prove it knows the token of the
+ * 0600 file `token` in its first line (`auth.ts`), and also on the Unix socket (0600, in a 0700
+ * directory) where Deno allows it (see {@link unixSocketProblem}). `info.json` says where. Before
+ * the proof a connection is read one line of at most 4 KB, for at most 5 s, and at most 16 wait at
+ * once (`auth_gate.ts`); then the hello, of at most 1 MB (`hello_check.ts`); then MCP.
  *
  * @example
  * ```sh
@@ -24,21 +26,38 @@ import { isFinal } from "../task.ts";
 import { TaskStore } from "../task_store.ts";
 import { WorktreeManager } from "../worktree.ts";
 import {
-  type Challenge,
+  AUTH_LINE_MAX_BYTES,
+  type AuthAnswer,
+  type AuthLine,
+  parseAuthLine,
+  proofHolds,
+  proofOf,
+} from "./auth.ts";
+import { AuthGate } from "./auth_gate.ts";
+import {
   type Hello,
+  HELLO_MAX_BYTES,
+  HELLO_PROTOCOL,
   type HelloReply,
   machineWideDifferences,
-  parseHello,
-  type Proof,
-  proofOf,
 } from "./hello.ts";
-import { LineSplitter } from "./lines.ts";
+import { parseHello } from "./hello_check.ts";
+import { LineSplitter, LineTooLongError } from "./lines.ts";
 import { supervisorPaths, unixSocketProblem } from "./paths.ts";
+import { codexEnvFor } from "../client_env.ts";
 import { openSession } from "./session.ts";
+import { type SessionOrigin, sessionOrigin } from "./session_kind.ts";
+import { OperatorCeiling, settingsPath } from "./settings.ts";
 import { SocketTransport } from "./socket_transport.ts";
 import { compareVersions } from "./version.ts";
 
-/** How long a connection may take to send its hello. */
+/**
+ * How long a connection may take to send its auth line: a front-end sends it as soon as it is
+ * connected (and gives up after 3 s itself), so a few seconds are ample, and a connection that
+ * trickles bytes holds one of the few places for connections waiting for auth only that long.
+ */
+const AUTH_TIMEOUT_MS = 5_000;
+/** How long a connection that proved the token may take to send its hello. */
 const HELLO_TIMEOUT_MS = 10_000;
 /** How long a new supervisor waits for the one before it to let go of the task directory. */
 const LIFE_LOCK_WAIT_MS = 8_000;
@@ -76,6 +95,9 @@ export type EngineFactory = (parts: {
 
 /** The engine: every task a turn of a `codex app-server` thread. */
 export const startAppServerEngine: EngineFactory = async ({ config, env, log, worktrees }) => {
+  // What runs outside a sandbox is the supervisor's: Codex from its PATH, its CODEX_HOME and
+  // environment (without a client's secrets); a session brings only its model credentials.
+  const codexEnv = codexEnvFor(env, config.policy.passEnv).env;
   const engine = new AppServerEngine({
     config,
     store: new TaskStore(config.taskDir),
@@ -84,12 +106,16 @@ export const startAppServerEngine: EngineFactory = async ({ config, env, log, wo
     // Queued tasks of codex-swarm 0.1 kept no session: they run with the supervisor's.
     fallbackSession: {
       id: "supervisor",
+      // Who opened the session of such a task is not known: as for a peer that cannot be told.
+      kind: "task",
+      taskId: null,
       defaults: config.defaults,
       taskTimeoutS: config.taskTimeoutS,
       cwd: Deno.cwd(),
-      env,
+      env: codexEnv,
       policy: config.policy,
     },
+    codexEnv,
   });
   await engine.init();
   return engine;
@@ -102,16 +128,6 @@ function delay(ms: number): Promise<"timeout"> {
 function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** The nonce of a challenge line, or null when the line is something else. */
-function readChallenge(line: string): string | null {
-  try {
-    const value = JSON.parse(line) as Partial<Challenge> | null;
-    return typeof value?.codex_swarm_challenge === "string" ? value.codex_swarm_challenge : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Reads the running supervisor's `info.json`, or null. */
@@ -141,6 +157,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     return 1;
   }
 
+  // The ceiling of every session: the operator's settings file, else this supervisor's flags.
+  const ceiling = new OperatorCeiling(settingsPath(options.env), config.policy, log);
   const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
   const engine = await (options.makeEngine ?? startAppServerEngine)({
     config,
@@ -193,6 +211,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
 
   const sessions = new Set<SocketTransport>();
   const connections = new Set<Deno.Conn>();
+  const gate = new AuthGate();
   let retireWhenIdle = false;
   let stopping = false;
   let idleSince = Date.now();
@@ -261,41 +280,84 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     }
   }
 
-  /** Answers a hello: the reply, and whether to serve the session. */
-  const answer = (hello: Hello, tcp: boolean): HelloReply & { serve: boolean } => {
-    const refuse = (error: string, retiring: boolean) => ({
-      ok: false as const,
-      version,
-      pid: Deno.pid,
-      retiring,
-      error,
-      serve: false,
+  /** A refusal: `proof` when the connection proved the token, so that the refusal is trusted. */
+  const refusal = (error: string, retiring = false, proof?: string): HelloReply => ({
+    ok: false,
+    protocol: HELLO_PROTOCOL,
+    version,
+    pid: Deno.pid,
+    retiring,
+    error,
+    ...(proof === undefined ? {} : { proof }),
+  });
+
+  /** Who is at the other end of `conn`: a client, or a process of a task (session_kind.ts). */
+  const originOf = (conn: Deno.Conn) =>
+    sessionOrigin(conn.localAddr, conn.remoteAddr, {
+      appServerPids: (engine.codexProcesses?.() ?? []).map((p) => p.pid),
+      tasks: () => engine.list(),
     });
-    if (tcp && hello.token !== token) {
-      return refuse("Cannot serve this connection: its token is wrong", false);
+
+  /**
+   * What a front-end of version `other` means here: nothing when it is not newer; else retire
+   * now when no task is unfinished, or keep serving and retire once none is (with the warning).
+   * A task's own front-end never makes the supervisor retire.
+   */
+  const newerProgram = async (
+    other: string,
+    origin: () => Promise<SessionOrigin>,
+  ): Promise<{ retire: true } | { warning: string } | null> => {
+    if (compareVersions(other, version) <= 0) return null;
+    if ((await origin()).kind === "task") {
+      log.warning(
+        `A task's own codex-swarm ${other} is newer than the supervisor ${version}: it does ` +
+          "not replace the supervisor",
+      );
+      return null;
     }
-    if (stopping) return refuse(`The supervisor ${version} is stopping: start a new one`, true);
+    const busy = unfinished();
+    if (busy === 0) {
+      log.info(`The supervisor ${version} retires for codex-swarm ${other}`);
+      return { retire: true };
+    }
+    retireWhenIdle = true;
+    const warning = `The running supervisor ${version} is older than this codex-swarm ` +
+      `${other} and has ${busy} unfinished task(s): it keeps serving and will be replaced once ` +
+      `no task is unfinished`;
+    log.warning(warning);
+    return { warning };
+  };
+  const retiresFor = (other: string) =>
+    `The supervisor ${version} retires for the newer codex-swarm ${other}: start a new one`;
+
+  /** Answers a hello: the reply, and whether to serve the session. */
+  const answer = async (
+    hello: Hello,
+    origin: SessionOrigin,
+  ): Promise<HelloReply & { serve: boolean }> => {
+    if (stopping) {
+      return {
+        ...refusal(`The supervisor ${version} is stopping: start a new one`, true),
+        serve: false,
+      };
+    }
+    const now = ceiling.current();
+    if ("error" in now) {
+      return {
+        ...refusal(`Cannot serve a session as the operator's policy is unusable: ${now.error}`),
+        serve: false,
+      };
+    }
     const warnings = machineWideDifferences(hello.config, config);
-    if (compareVersions(hello.version, version) > 0) {
-      const busy = unfinished();
-      if (busy === 0) {
-        log.info(`The supervisor ${version} retires for codex-swarm ${hello.version}`);
-        return refuse(
-          `The supervisor ${version} retires for the newer codex-swarm ${hello.version}: ` +
-            `start a new one`,
-          true,
-        );
-      }
-      retireWhenIdle = true;
-      const warning = `The running supervisor ${version} is older than this codex-swarm ` +
-        `${hello.version} and has ${busy} unfinished task(s): it keeps serving and will be ` +
-        `replaced once no task is unfinished`;
-      log.warning(warning);
-      warnings.push(warning);
+    const newer = await newerProgram(hello.version, () => Promise.resolve(origin));
+    if (newer !== null && "retire" in newer) {
+      return { ...refusal(retiresFor(hello.version), true), serve: false };
     }
+    if (newer !== null) warnings.push(newer.warning);
     for (const warning of warnings) log.warning(warning, { frontEndPid: hello.pid });
     return {
       ok: true,
+      protocol: HELLO_PROTOCOL,
       version,
       pid: Deno.pid,
       session_id: "",
@@ -304,12 +366,68 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     };
   };
 
+  /** Says the reply, then stops: the front-end that asked can start the new one at once. */
+  const retire = async (say: () => Promise<void>, other: string) => {
+    stopListening();
+    await say().catch(() => {});
+    shutdown(`retired for codex-swarm ${other}`);
+  };
+
+  /**
+   * Checks an auth line.
+   * @returns The answer to send and whether to go on to the hello; `retireFor` when the
+   * supervisor retires for that version once the answer is sent.
+   */
+  const admit = async (
+    line: string,
+    tcp: boolean,
+    conn: Deno.Conn,
+  ): Promise<{ answer: AuthAnswer | HelloReply; go: boolean; retireFor?: string }> => {
+    let auth: AuthLine;
+    try {
+      auth = parseAuthLine(line, HELLO_PROTOCOL);
+    } catch (error) {
+      return { answer: refusal(error instanceof Error ? error.message : String(error)), go: false };
+    }
+    if (tcp) {
+      if (auth.proof === undefined) {
+        return {
+          answer: refusal("Cannot serve this connection: it sent no proof of the token"),
+          go: false,
+        };
+      }
+      if (!(await proofHolds(auth.proof, token, "client", port, auth.nonce))) {
+        return {
+          answer: refusal("Cannot serve this connection: its proof of the token is wrong"),
+          go: false,
+        };
+      }
+    }
+    const proof = tcp ? await proofOf(token, "supervisor", port, auth.nonce) : undefined;
+    if (auth.codex_swarm_auth === HELLO_PROTOCOL) {
+      return {
+        answer: { codex_swarm_auth: HELLO_PROTOCOL, ...(proof ? { proof } : {}) },
+        go: true,
+      };
+    }
+    // Another protocol, from a front-end that proved the token: a newer one replaces this
+    // supervisor as a newer version of the same protocol would (but cannot be served meanwhile).
+    const newer = await newerProgram(auth.version, () => originOf(conn));
+    if (newer !== null && "retire" in newer) {
+      return {
+        answer: refusal(retiresFor(auth.version), true, proof),
+        go: false,
+        retireFor: auth.version,
+      };
+    }
+    const error = `Cannot serve hello protocol ${auth.codex_swarm_auth}: this supervisor ` +
+      `(codex-swarm ${version}) speaks ${HELLO_PROTOCOL}` +
+      (newer === null ? "" : ", and will be replaced once no task is unfinished");
+    return { answer: refusal(error, false, proof), go: false };
+  };
+
   const serve = async (conn: Deno.Conn, tcp: boolean) => {
-    connections.add(conn);
-    const reader = conn.readable.getReader();
-    const writer = conn.writable.getWriter();
     const encoder = new TextEncoder();
-    const split = new LineSplitter();
     const close = () => {
       try {
         conn.close();
@@ -317,50 +435,97 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
         // Closed already.
       }
     };
-    const helloTimer = setTimeout(close, HELLO_TIMEOUT_MS);
+    const release = gate.enter();
+    if (release === null) {
+      const note = gate.refused(Date.now());
+      if (note !== null) log.warning(note);
+      // One short line, then close: a refusal waits for nothing the peer does.
+      const line = JSON.stringify({
+        ...refusal(
+          `Cannot serve this connection now: ${gate.max} connections already wait to prove the ` +
+            `token; try again`,
+        ),
+        busy: true,
+      });
+      conn.write(encoder.encode(line + "\n")).catch(() => {}).finally(close);
+      return;
+    }
+    connections.add(conn);
+    const reader = conn.readable.getReader();
+    const writer = conn.writable.getWriter();
+    const send = (value: unknown) => writer.write(encoder.encode(JSON.stringify(value) + "\n"));
+    // Nothing larger than the auth line is read before the token is proved.
+    const split = new LineSplitter(AUTH_LINE_MAX_BYTES);
+    let step: "auth" | "hello" | "session" = "auth";
+    const expire = () => {
+      log.debug(`Closed a supervisor connection that sent no ${step} line in time`);
+      close();
+    };
+    let deadline = setTimeout(expire, AUTH_TIMEOUT_MS);
     let transport: SocketTransport | null = null;
     let refused = false;
     try {
       while (!refused) {
         const { value, done } = await reader.read();
         if (done) break;
-        for (const line of split.push(value)) {
+        let lines: string[];
+        try {
+          lines = split.push(value);
+        } catch (error) {
+          if (!(error instanceof LineTooLongError) || step === "session") throw error;
+          await send(refusal(
+            step === "auth"
+              ? `Cannot read the first line: it is longer than ${AUTH_LINE_MAX_BYTES} bytes (it ` +
+                `holds only the proof of the token; a codex-swarm of hello protocol 1 sends its ` +
+                `whole hello first)`
+              : `Cannot read the hello: it is longer than ${HELLO_MAX_BYTES} bytes`,
+          ));
+          break;
+        }
+        for (const line of lines) {
           if (transport) {
             transport.receive(line);
             continue;
           }
-          const challenge = tcp ? readChallenge(line) : null;
-          if (challenge !== null) {
-            const proof: Proof = { codex_swarm_proof: await proofOf(token, challenge) };
-            await writer.write(encoder.encode(JSON.stringify(proof) + "\n"));
+          if (step === "auth") {
+            const admitted = await admit(line, tcp, conn);
+            if (admitted.retireFor !== undefined) {
+              await retire(() => send(admitted.answer), admitted.retireFor);
+            } else {
+              await send(admitted.answer);
+            }
+            if (!admitted.go) {
+              const said = "error" in admitted.answer ? admitted.answer.error : "";
+              log.debug(`Refused a supervisor connection: ${said}`);
+              refused = true;
+              break;
+            }
+            release();
+            step = "hello";
+            split.limit = HELLO_MAX_BYTES;
+            clearTimeout(deadline);
+            deadline = setTimeout(expire, HELLO_TIMEOUT_MS);
             continue;
           }
-          clearTimeout(helloTimer);
+          clearTimeout(deadline);
           let hello: Hello;
           try {
             hello = parseHello(line);
           } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
-            const reply: HelloReply = {
-              ok: false,
-              version,
-              pid: Deno.pid,
-              retiring: false,
-              error: message,
-            };
-            await writer.write(encoder.encode(JSON.stringify(reply) + "\n"));
+            await send(refusal(error instanceof Error ? error.message : String(error)));
             refused = true;
             break;
           }
-          const { serve: accept, ...reply } = answer(hello, tcp);
+          // Who is at the other end: a client, or a process of a task (see session_kind.ts).
+          const lookupStart = performance.now();
+          const origin = await originOf(conn);
+          const lookupMs = Math.round((performance.now() - lookupStart) * 10) / 10;
+          const { serve: accept, ...reply } = await answer(hello, origin);
           if (!accept) {
             if (reply.ok === false && reply.retiring && !stopping) {
-              // Make way first, so the front-end that asked can start the new one at once.
-              stopListening();
-              await writer.write(encoder.encode(JSON.stringify(reply) + "\n")).catch(() => {});
-              shutdown(`retired for codex-swarm ${hello.version}`);
+              await retire(() => send(reply), hello.version);
             } else {
-              await writer.write(encoder.encode(JSON.stringify(reply) + "\n")).catch(() => {});
+              await send(reply).catch(() => {});
             }
             refused = true;
             break;
@@ -372,11 +537,19 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
             log,
             version,
             hello,
+            origin,
+            ceiling,
             supervisor: supervisorInfo,
             warnings: reply.ok ? reply.warnings : [],
           });
-          if (reply.ok) reply.session_id = open.session.id;
-          await writer.write(encoder.encode(JSON.stringify(reply) + "\n"));
+          if (reply.ok) {
+            reply.session_id = open.session.id;
+            reply.session_kind = origin.kind;
+            reply.task_id = origin.taskId;
+          }
+          await send(reply);
+          step = "session";
+          split.limit = Infinity;
           const t = new SocketTransport(writer, close);
           transport = t;
           sessions.add(t);
@@ -388,7 +561,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
             log.debug(`Session ${open.session.id} ended`, { sessions: sessions.size });
           };
           await server.connect(t);
-          log.info(`Session ${open.session.id} opened`, {
+          log.info(`Session ${open.session.id} opened (${origin.kind})`, {
+            kind: origin.kind,
+            taskId: origin.taskId,
+            peer: origin.why,
+            peerLookupMs: lookupMs,
             frontEndPid: hello.pid,
             frontEndVersion: hello.version,
             cwd: hello.cwd,
@@ -399,7 +576,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     } catch (error) {
       if (!stopping) log.debug(`A supervisor connection failed: ${error}`);
     } finally {
-      clearTimeout(helloTimer);
+      clearTimeout(deadline);
+      release();
       transport?.ended();
       close();
       connections.delete(conn);

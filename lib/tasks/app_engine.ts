@@ -30,6 +30,7 @@ import { stopTurn } from "../codex/stop_turn.ts";
 import { type CommandOutcome, runSandboxed } from "../codex/sandboxed_command.ts";
 import { checkOutputSchema, readStructuredResult } from "../codex/output_schema.ts";
 import { buildThreadParams, checkAddDirsSandbox } from "../codex/thread_params.ts";
+import { capSandbox } from "../codex/sandbox_cap.ts";
 import { applyEvent, describeStep, initialTurnState } from "../codex/turn_state.ts";
 import type { ServerConfig } from "../cli.ts";
 import type {
@@ -52,9 +53,10 @@ import {
 import type { TaskStore } from "../task_store.ts";
 import type { WorktreeInfo, WorktreeManager } from "../worktree.ts";
 import { CodexPool } from "./codex_pool.ts";
-import { codexHomeOf } from "../client_env.ts";
+import { codexHomeOf, commandEnvOverrides, credentialsOf, providerEnvKeys } from "../client_env.ts";
 import { findThreadRollout } from "../codex_threads.ts";
 import { codexKnowsThread } from "../codex/thread_lookup.ts";
+import { checkNoApprovals, grantWithin, mayBeAsked, taskSessionPolicy } from "./session_rights.ts";
 import { Policy } from "../policy.ts";
 import { checkTaskRequest, RequestError } from "../request_check.ts";
 import { commitTaskWork } from "../task_commit.ts";
@@ -73,7 +75,14 @@ import { sweepTasks } from "./sweep.ts";
 import { prepareStart, resolveCwd } from "./task_start.ts";
 import { openThread, startTurn } from "./thread_turn.ts";
 import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
-import { newTaskRecord, sessionRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
+import {
+  newTaskRecord,
+  sessionFromRecord,
+  sessionRecord,
+  snapshotOf,
+  type TaskRecord,
+} from "./task_record.ts";
+import type { SessionRecord } from "../task.ts";
 import { type Decision, describeQuestion } from "./questions.ts";
 
 /** What {@link AppServerEngine} needs. */
@@ -84,6 +93,12 @@ export interface AppServerEngineOptions {
   log: Logger;
   /** The session queued tasks of codex-swarm 0.1 run for after an upgrade. */
   fallbackSession: Session;
+  /**
+   * The environment of every app-server (its PATH finds Codex, its CODEX_HOME is Codex's): the
+   * supervisor's, never a session's, which adds only its model credentials. Default: the
+   * fallback session's.
+   */
+  codexEnv?: Record<string, string>;
   /** How the pool starts app-servers (tests pass their own). */
   pool?: (options: ConstructorParameters<typeof CodexPool>[0]) => CodexPool;
 }
@@ -114,6 +129,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   #listeners = new Set<ChangeListener>();
   #sessions = new Map<string, Session>();
   #pool: CodexPool;
+  /** See {@link AppServerEngineOptions.codexEnv}. */
+  #codexEnv: Record<string, string>;
+  /** The `env_key`s of Codex's model providers: credentials a session may bring. */
+  #providerKeys: string[];
   #legacy: LegacyTasks;
   /** Thread -> worktree, on disk for as long as the worktree exists (replies continue there). */
   #links: ThreadLinks;
@@ -127,8 +146,11 @@ export class AppServerEngine implements Engine, AsyncDisposable {
 
   constructor(options: AppServerEngineOptions) {
     this.#options = options;
+    this.#codexEnv = options.codexEnv ?? options.fallbackSession.env;
+    this.#providerKeys = providerEnvKeys(this.#codexEnv);
     const poolOptions = {
       bin: options.config.codexBin,
+      env: this.#codexEnv,
       log: options.log,
       // Not the supervisor's directory (its token): a set-up or check may write where Codex runs.
       cwd: `${options.store.root}/.app-server`,
@@ -178,7 +200,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       } else if (meta.phase === "queued" || meta.startedAt === null) {
         meta.phase = "queued";
         record.session = meta.session
-          ? { ...meta.session }
+          ? {
+            ...sessionFromRecord(meta.session),
+            policy: new Policy({ maxSandbox: meta.session.maxSandbox ?? null }),
+          }
           : { ...this.#options.fallbackSession, id: "upgraded" };
         this.#queue.push(record.session.id, meta.id);
       } else {
@@ -237,7 +262,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     return () => this.#listeners.delete(listener);
   }
 
-  async start(request: TaskRequest, session: Session): Promise<TaskSnapshot> {
+  async start(request: TaskRequest, asking: Session): Promise<TaskSnapshot> {
+    const session = this.#boundedForTask(request, asking);
     // Everything that can be checked is checked before anything is created.
     const { id, cwd, runCwd, worktree, inherited, ...prepared } = await prepareStart(
       request,
@@ -248,6 +274,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         taskOf: (taskId) => this.#tasks.get(taskId)?.meta,
         worktreeOfThread: (threadId) => this.#worktreeOfThread(threadId),
         worktrees: this.#options.worktrees,
+        codexHome: codexHomeOf(this.#codexEnv) ?? "",
       },
     );
     try {
@@ -354,6 +381,28 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     return this.#snapshot(record);
   }
 
+  /**
+   * The session as its tasks see it: a task session's are no wider than the task it runs in (its
+   * sandbox and directories) and ask no approvals (see session_rights.ts).
+   * @throws {RequestError} When a task session's request asks for approvals.
+   */
+  #boundedForTask(request: TaskRequest, session: Session): Session {
+    if (session.kind !== "task") return session;
+    checkNoApprovals(request);
+    const parent = session.taskId === null ? undefined : this.#tasks.get(session.taskId);
+    const policy = taskSessionPolicy(
+      session.policy ?? new Policy(),
+      parent
+        ? {
+          sandbox: parent.sandbox,
+          roots: [parent.meta.cwd!, ...(parent.meta.request.addDirs ?? [])],
+        }
+        : null,
+    );
+    const overrides = session.defaults.overrides.filter((o) => o.key !== "approval_policy");
+    return { ...session, defaults: { ...session.defaults, overrides }, policy };
+  }
+
   /** Refuses a reply to a thread Codex does not know, naming it, before anything is created. */
   async #requireThread(threadId: string, session: Session): Promise<void> {
     const running = this.#byThread.get(threadId);
@@ -369,7 +418,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     throw new RequestError(
       "threadId",
       `Cannot continue threadId "${threadId}" as Codex has no such thread in ` +
-        `${codexHomeOf(session.env) ?? "its CODEX_HOME"}`,
+        `${codexHomeOf(this.#codexEnv) ?? "its CODEX_HOME"}`,
     );
   }
 
@@ -379,14 +428,28 @@ export class AppServerEngine implements Engine, AsyncDisposable {
    * the reply then fails with Codex's own error).
    */
   async #knowsThread(threadId: string, session: Session): Promise<boolean> {
-    const server = await this.#pool.get(session.env).catch(() => null);
+    const server = await this.#serverFor(session).catch(() => null);
     const asked = server === null ? null : await codexKnowsThread(server, threadId).catch((e) => {
       this.#options.log.warning(`Cannot ask Codex for thread ${threadId}: ${messageOf(e)}`);
       return null;
     });
     if (asked !== null) return asked;
-    const home = codexHomeOf(session.env);
+    const home = codexHomeOf(this.#codexEnv);
     return home === null || findThreadRollout(home, threadId) !== null;
+  }
+
+  /** The app-server a session's tasks run on: the one of its model credentials. */
+  #serverFor(session: { env: Record<string, string> }): Promise<AppServer> {
+    return this.#pool.get(credentialsOf(session.env, this.#providerKeys));
+  }
+
+  /** What the session's environment changes for the commands inside the sandbox. */
+  #commandEnv(session: { env: Record<string, string> }): Record<string, string> {
+    return commandEnvOverrides(
+      session.env,
+      this.#codexEnv,
+      credentialsOf(session.env, this.#providerKeys),
+    );
   }
 
   get(id: string): TaskSnapshot | undefined {
@@ -484,7 +547,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   offerQuestions(ids: string[], session: Session): void {
     for (const id of ids) {
       const record = this.#tasks.get(id);
-      if (record?.pending && record.pending.askedBy === null) this.#ask(record, session);
+      if (record?.pending && record.pending.askedBy === null && mayBeAsked(session)) {
+        this.#ask(record, session);
+      }
     }
   }
 
@@ -628,17 +693,31 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#runClock(record);
     await this.#save(record);
     this.#emit(record, "Starting Codex");
-    const server = await this.#pool.get(session.env);
+    const server = await this.#serverFor(session);
     record.server = server;
+    record.commandEnv = this.#commandEnv(session);
     if (meta.cancelRequested || meta.timedOut) return await this.#finalize(record);
     const params = buildThreadParams(meta.request, session.defaults, {
       cwd: meta.cwd!,
       codexHome: server.info.codexHome,
     });
+    // The session's environment reaches the commands inside the sandbox, not Codex itself.
+    if (Object.keys(record.commandEnv).length > 0) {
+      params.thread.config = {
+        ...params.thread.config,
+        "shell_environment_policy.set": record.commandEnv,
+      };
+    }
     const opened = await openThread(server, meta.request, meta.threadId, params.thread);
     const threadId = opened.threadId;
     meta.threadId = threadId;
-    record.sandbox = opened.sandbox;
+    // A reply or fork inherits its thread's sandbox: never wider than this session's ceiling.
+    const capped = capSandbox(
+      opened.sandbox,
+      (session as Session).policy?.maxSandbox ?? (session as SessionRecord).maxSandbox ?? null,
+      meta.request.addDirs ?? [],
+    );
+    record.sandbox = capped ?? opened.sandbox;
     this.#byThread.set(threadId, meta.id);
     if (meta.worktree) {
       this.#links.save(threadId, meta.worktree).catch((error) =>
@@ -661,7 +740,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         return await this.#finalize(record);
       }
     }
-    meta.turnId = await startTurn(server, threadId, meta.request, params.input);
+    meta.turnId = await startTurn(server, threadId, meta.request, params.input, capped);
     if (meta.phase === "starting") meta.phase = "running";
     this.#save(record);
     this.#options.log.info(`Task ${meta.id} running`, {
@@ -714,6 +793,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       command,
       cwd: record.meta.cwd!,
       sandbox: record.sandbox,
+      env: record.commandEnv,
       timeoutMs: null, // the task's time budget stops it, through `stopping`
       signal: record.stopping.signal,
     });
@@ -781,11 +861,20 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         new Error(`codex-swarm has no running task on thread ${threadIdOf(request)}`),
       );
     }
-    const question = describeQuestion(
-      request.method,
-      (request.params ?? {}) as Record<string, unknown>,
-      record.changes,
-    );
+    let params = (request.params ?? {}) as Record<string, unknown>;
+    const capped: string[] = [];
+    if (request.method === "item/permissions/requestApproval") {
+      // A grant never exceeds the ceiling of the session that started the task.
+      const policy = record.session?.policy ??
+        new Policy({ maxSandbox: record.meta.session?.maxSandbox ?? null });
+      const within = grantWithin((params.permissions ?? {}) as Record<string, unknown>, policy);
+      params = { ...params, permissions: within.permissions };
+      capped.push(...within.dropped);
+    }
+    const question = describeQuestion(request.method, params, record.changes);
+    if (capped.length > 0) {
+      question.message += ` (beyond the session's ceiling, not granted: ${capped.join(", ")})`;
+    }
     const pending = new PendingQuestion(`q${++record.questions}`, question, (decision, by) => {
       if (record.pending === pending) record.pending = null;
       const answered: AnsweredQuestion = {
@@ -806,7 +895,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#pauseClock(record);
     this.#save(record);
     // Asked first, so a codex_wait of the same session knows it was told.
-    if (record.session) this.#ask(record, record.session);
+    if (record.session && mayBeAsked(record.session)) this.#ask(record, record.session);
     this.#emit(record, `Waiting for an answer: ${firstLine(question.message, 120)}`);
     return pending.reply;
   }

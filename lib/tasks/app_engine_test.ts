@@ -33,6 +33,8 @@ async function rig(options: { maxParallel?: number } = {}): Promise<Rig> {
   const workdir = await Deno.makeTempDir({ prefix: "engine-cwd-" });
   const session = (extra: Partial<Session> = {}): Session => ({
     id: `s-${crypto.randomUUID().slice(0, 6)}`,
+    kind: "client",
+    taskId: null,
     defaults: { overrides: [], skipGitRepoCheck: true, ephemeral: false },
     taskTimeoutS: 120,
     cwd: workdir,

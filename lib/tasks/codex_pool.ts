@@ -1,12 +1,13 @@
 /**
- * One `codex app-server` per distinct Codex environment (binary, CODEX_HOME and the environment it
- * gets), started on first use, shared by every task of that environment, and started again after
- * it exits. Two sessions with different keys in their environment never share a server.
+ * One `codex app-server` per set of model credentials: the program, `CODEX_HOME` and environment
+ * are the supervisor's ({@link CodexPoolOptions.env}), and a session adds only its credentials.
+ * A server starts on first use, is shared by every task with the same credentials, and starts
+ * again after it exits. Two sessions with different keys never share a server.
  *
  * @example
  * ```ts
- * const pool = new CodexPool({ bin: "codex", log, onEvent, onRequest, onExit });
- * const server = await pool.get(session.env);
+ * const pool = new CodexPool({ bin: "codex", env, log, onEvent, onRequest, onExit });
+ * const server = await pool.get({ OPENAI_API_KEY: "sk-..." });
  * await server.request("thread/start", { cwd: "/repo" });
  * ```
  * @module
@@ -23,8 +24,10 @@ export type AppServerExit = Awaited<AppServer["exited"]>;
 
 /** What {@link CodexPool} needs. */
 export interface CodexPoolOptions {
-  /** The Codex executable. */
+  /** The Codex executable (looked up on `env.PATH`). */
   bin: string;
+  /** The environment of every server: the supervisor's, its secrets filtered out. */
+  env: Record<string, string>;
   log: Logger;
   /** Every notification of every server. */
   onEvent: (server: AppServer, event: AppServerEvent) => void;
@@ -39,9 +42,9 @@ export interface CodexPoolOptions {
   cwd?: string;
 }
 
-/** The key of an environment: the same key, the same server. */
-function envKey(bin: string, env: Record<string, string>): string {
-  return JSON.stringify([bin, Object.entries(env).sort(([a], [b]) => a.localeCompare(b))]);
+/** The key of a set of credentials: the same key, the same server. */
+function credentialsKey(credentials: Record<string, string>): string {
+  return JSON.stringify(Object.entries(credentials).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** The running app-servers, by environment. */
@@ -58,13 +61,13 @@ export class CodexPool implements AsyncDisposable {
     this.#options = options;
   }
 
-  /** The server for `env`, started if none runs. Rejects with the start error. */
-  get(env: Record<string, string>): Promise<AppServer> {
+  /** The server for `credentials`, started if none runs. Rejects with the start error. */
+  get(credentials: Record<string, string>): Promise<AppServer> {
     if (this.#closed) return Promise.reject(new Error("Cannot start Codex: the engine is closing"));
-    const key = envKey(this.#options.bin, env);
+    const key = credentialsKey(credentials);
     const running = this.#servers.get(key);
     if (running) return running;
-    const starting = this.#start(env);
+    const starting = this.#start({ ...this.#options.env, ...credentials });
     this.#servers.set(key, starting);
     const forget = () => {
       if (this.#servers.get(key) === starting) this.#servers.delete(key);

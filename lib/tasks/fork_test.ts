@@ -197,6 +197,8 @@ Deno.test(
     const worktrees = new FailingWorktrees({ worktreeDir: world.worktreeDir });
     const session: Session = {
       id: "s-fork",
+      kind: "client",
+      taskId: null,
       defaults: { overrides: [], skipGitRepoCheck: true, ephemeral: false },
       taskTimeoutS: 120,
       cwd: repo,

@@ -27,6 +27,8 @@ export interface TaskRecord {
   run: TurnState;
   session: Session | null;
   server: AppServer | null;
+  /** What the session's environment changes for the task's sandboxed commands. */
+  commandEnv: Record<string, string>;
   done: PromiseWithResolvers<void>;
   /** Settles when this task's turn completed (or its server exited). */
   turnEnded: PromiseWithResolvers<void>;
@@ -52,6 +54,7 @@ export function newTaskRecord(meta: TaskMeta, session: Session | null): TaskReco
     run: initialTurnState(),
     session,
     server: null,
+    commandEnv: {},
     done: Promise.withResolvers<void>(),
     turnEnded: Promise.withResolvers<void>(),
     sandbox: null,
@@ -93,8 +96,33 @@ export function snapshotOf(record: TaskRecord, backoffUntil: string | null): Tas
 
 /** The session fields a task keeps on disk (so a queued task survives a restart). */
 export function sessionRecord(session: Session): SessionRecord {
-  const { id, defaults, taskTimeoutS, cwd, env } = session;
-  return { id, defaults, taskTimeoutS, cwd, env };
+  const { id, kind, taskId, defaults, taskTimeoutS, cwd, env } = session;
+  return {
+    id,
+    kind,
+    taskId,
+    defaults,
+    taskTimeoutS,
+    cwd,
+    env,
+    maxSandbox: session.policy?.maxSandbox ?? null,
+  };
+}
+
+/**
+ * The session a queued task starts with after a restart, from its record (without its policy). A
+ * record without a kind (written before sessions had one) says nothing of who opened it: `task`,
+ * as for a peer the supervisor cannot tell.
+ *
+ * @example
+ * ```ts
+ * const session = sessionFromRecord(meta.session); // { kind: "task", taskId: null, ... } when old
+ * ```
+ */
+export function sessionFromRecord(record: SessionRecord): Session {
+  // The sandbox ceiling comes back as the session's policy (the engine makes it).
+  const { maxSandbox: _, ...rest } = record;
+  return { ...rest, kind: record.kind ?? "task", taskId: record.taskId ?? null };
 }
 
 /** A new task id: 12 hex digits. */

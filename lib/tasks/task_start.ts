@@ -15,7 +15,6 @@
  */
 
 import type { Session } from "../engine_api.ts";
-import { codexHomeOf } from "../client_env.ts";
 import { checkCheckCommand } from "../check_command.ts";
 import { buildThreadParams } from "../codex/thread_params.ts";
 import { Policy } from "../policy.ts";
@@ -39,6 +38,8 @@ export interface StartHost {
   /** The worktree a thread works in, or null. */
   worktreeOfThread(threadId: string): WorktreeInfo | null;
   worktrees: Pick<WorktreeManager, "resolveRepo" | "create">;
+  /** Codex's home (the supervisor's): where a `profile` is read from. */
+  codexHome: string;
 }
 
 /** A request ready to become a task. */
@@ -91,7 +92,7 @@ export async function prepareStart(
   request = { ...request, ...await resolveTaskInputs(request, cwd, policy) };
   buildThreadParams(request, session.defaults, {
     cwd,
-    codexHome: codexHomeOf(session.env) ?? "",
+    codexHome: host.codexHome,
   });
   // A reply continues in its thread's worktree; so does a fork that asks for no worktree.
   const parentThread = request.threadId ??
@@ -109,6 +110,8 @@ export async function prepareStart(
     ),
   };
   if (inherited) {
+    // The thread's worktree is where the turn runs: within this session's roots, whoever made it.
+    policy.checkPath(inherited.repoRoot, `the worktree repository of thread "${parentThread}"`);
     const there = await Deno.stat(inherited.cwd).then((i) => i.isDirectory, () => false);
     if (!there) {
       throw new RequestError(

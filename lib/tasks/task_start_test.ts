@@ -19,6 +19,8 @@ async function setting() {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "task-start-" }));
   const session: Session = {
     id: "s-1",
+    kind: "client",
+    taskId: null,
     defaults: { overrides: [], skipGitRepoCheck: true, ephemeral: false, worktreeSetup: "make" },
     taskTimeoutS: 0,
     cwd: dir,
@@ -28,6 +30,7 @@ async function setting() {
   const host = (threadTree: WorktreeInfo | null = null): StartHost => ({
     check: () => {},
     requireThread: () => Promise.resolve(),
+    codexHome: "",
     taskOf: () => undefined,
     worktreeOfThread: () => threadTree,
     worktrees: {

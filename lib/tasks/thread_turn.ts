@@ -57,19 +57,31 @@ export async function openThread(
   return { threadId: started.thread.id, sandbox: started.sandbox };
 }
 
-/** Starts the task's turn on its thread: its review, or its prompt. Returns the turn's id. */
+/**
+ * Starts the task's turn on its thread: its review, or its prompt. Returns the turn's id.
+ * `sandboxPolicy`, when given, replaces the thread's sandbox (see `../codex/sandbox_cap.ts`).
+ */
 export async function startTurn(
   server: AppServer,
   threadId: string,
   request: TaskRequest,
   input: ThreadParams["input"],
+  sandboxPolicy: SandboxPolicy | null = null,
 ): Promise<string> {
+  if (request.review && sandboxPolicy !== null) {
+    // review/start takes no sandbox: a review is refused rather than run wider than allowed.
+    throw new Error(
+      `Cannot start the review as its thread's sandbox is wider than the session's ceiling ` +
+        `(${sandboxPolicy.type} at most): pass sandbox "read-only"`,
+    );
+  }
   const turn = request.review
     ? await startReview(server, threadId, request.review)
     : await server.request("turn/start", {
       threadId,
       input,
       ...(request.outputSchema ? { outputSchema: request.outputSchema as Json } : {}),
+      ...(sandboxPolicy ? { sandboxPolicy } : {}),
     });
   return turn.turn.id;
 }

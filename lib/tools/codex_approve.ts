@@ -7,13 +7,18 @@
  */
 
 import { z } from "zod";
-import type { Engine } from "../engine_api.ts";
+import type { Engine, SessionSource } from "../engine_api.ts";
+import { checkMayActOn } from "../tasks/session_rights.ts";
 import type { McpServer } from "../sdk.ts";
 import { toolError } from "./tool_error.ts";
 import { DECISIONS } from "../tasks/questions.ts";
 
 /** Registers `codex_approve`. */
-export function registerCodexApproveTool(server: McpServer, engine: Engine): void {
+export function registerCodexApproveTool(
+  server: McpServer,
+  engine: Engine,
+  session: SessionSource,
+): void {
   server.registerTool("codex_approve", {
     title: "Answer a task's approval request",
     description: "Answer the approval request a task waits on (phase waiting_approval; " +
@@ -27,8 +32,9 @@ export function registerCodexApproveTool(server: McpServer, engine: Engine): voi
       ),
     },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
-  }, (args) => {
+  }, async (args) => {
     try {
+      checkMayActOn(await session(), args.task_id, (id) => engine.get(id), "approve for");
       const before = engine.get(args.task_id)?.question ?? null;
       const task = engine.answer(args.task_id, args.decision, "codex_approve");
       return {

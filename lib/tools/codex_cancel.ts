@@ -5,14 +5,19 @@
  */
 
 import { z } from "zod";
-import type { Engine } from "../engine_api.ts";
+import type { Engine, SessionSource } from "../engine_api.ts";
+import { checkMayActOn } from "../tasks/session_rights.ts";
 import type { McpServer } from "../sdk.ts";
 import { isGroupId } from "../tasks/attempt_group.ts";
 import { groupMembers } from "./group_view.ts";
 import { taskIdField, taskIdsField } from "./task_ids.ts";
 
 /** Registers `codex_cancel`. */
-export function registerCodexCancelTool(server: McpServer, engine: Engine): void {
+export function registerCodexCancelTool(
+  server: McpServer,
+  engine: Engine,
+  session: SessionSource,
+): void {
   server.registerTool("codex_cancel", {
     title: "Cancel tasks",
     description: "Stop tasks and every process they started (SIGTERM, then SIGKILL after a short " +
@@ -41,8 +46,10 @@ export function registerCodexCancelTool(server: McpServer, engine: Engine): void
         }],
       };
     }
+    const actor = await session();
     const results = await Promise.all(ids.map(async (id) => {
       try {
+        checkMayActOn(actor, id, (id) => engine.get(id), "cancel");
         const before = engine.get(id)?.meta.phase ?? null;
         const { alreadyFinished, task } = await engine.cancel(id);
         const phase = task.meta.phase;

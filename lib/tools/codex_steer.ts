@@ -6,12 +6,17 @@
  */
 
 import { z } from "zod";
-import type { Engine } from "../engine_api.ts";
+import type { Engine, SessionSource } from "../engine_api.ts";
+import { checkMayActOn } from "../tasks/session_rights.ts";
 import type { McpServer } from "../sdk.ts";
 import { toolError } from "./tool_error.ts";
 
 /** Registers `codex_steer`. */
-export function registerCodexSteerTool(server: McpServer, engine: Engine): void {
+export function registerCodexSteerTool(
+  server: McpServer,
+  engine: Engine,
+  session: SessionSource,
+): void {
   server.registerTool("codex_steer", {
     title: "Steer a running task",
     description: "Add a prompt to the turn a task is running now, e.g. to correct its course. " +
@@ -23,6 +28,7 @@ export function registerCodexSteerTool(server: McpServer, engine: Engine): void 
     annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
   }, async (args) => {
     try {
+      checkMayActOn(await session(), args.task_id, (id) => engine.get(id), "steer");
       const task = await engine.steer(args.task_id, args.prompt);
       return {
         content: [{ type: "text" as const, text: `Steered task ${args.task_id}` }],

@@ -7,13 +7,16 @@
  */
 
 import { z } from "zod";
-import type { Engine } from "../engine_api.ts";
+import type { Engine, SessionSource } from "../engine_api.ts";
+import { PolicyError } from "../policy.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal, PHASES } from "../task.ts";
 import type { WorktreeManager } from "../worktree.ts";
 import { isGroupId } from "../tasks/attempt_group.ts";
 import { diffResult, worktreeOf } from "./codex_diff.ts";
 import { groupWorktreeAction } from "./group_worktree.ts";
+import { groupMembers } from "./group_view.ts";
+import { checkMayAct, checkMayActOn } from "../tasks/session_rights.ts";
 import { toolError } from "./tool_error.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
 import { taskIdField } from "./task_ids.ts";
@@ -23,6 +26,7 @@ export function registerCodexWorktreeTool(
   server: McpServer,
   engine: Engine,
   worktrees: WorktreeManager,
+  session: SessionSource,
   options: ToolOptions = toolOptions(),
 ): void {
   server.registerTool("codex_worktree", {
@@ -44,8 +48,25 @@ export function registerCodexWorktreeTool(
     }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   }, async (args) => {
+    const actor = await session();
     if (isGroupId(args.task_id)) {
+      if (args.action === "discard") {
+        try {
+          for (const task of groupMembers(engine, args.task_id)) {
+            checkMayAct(actor, task.meta, "discard");
+          }
+        } catch (error) {
+          return toolError(error);
+        }
+      }
       return await groupWorktreeAction(engine, worktrees, args.task_id, args.action);
+    }
+    if (args.action !== "diff") {
+      try {
+        checkMayActOn(actor, args.task_id, (id) => engine.get(id), args.action);
+      } catch (error) {
+        return toolError(error);
+      }
     }
     const found = worktreeOf(engine, args.task_id, args.action);
     if (found.error) return found.error;
@@ -66,6 +87,18 @@ export function registerCodexWorktreeTool(
             busy.map((t) => `task "${t.meta.id}" (${t.meta.phase})`).join(", ")
           } still works in its worktree ${info.path}: wait for it or cancel it first`,
         );
+      }
+    }
+    if (args.action !== "diff") {
+      // A merge or discard acts on the task's repository: within the caller's roots.
+      try {
+        actor.policy?.checkPath(
+          info.repoRoot,
+          `the repository of task "${args.task_id}"`,
+        );
+      } catch (error) {
+        if (error instanceof PolicyError) return toolError(error.message);
+        throw error;
       }
     }
     try {

@@ -1,0 +1,95 @@
+/**
+ * Checks a hello line before the supervisor builds a session from it: every field of the hello and
+ * of the settings it carries has its type and range, and a field the supervisor does not know is
+ * refused, so a bad hello is a clear refusal naming the field, never a session that fails later.
+ * Kept out of `hello.ts`, which the front-end loads, so that the front-end does not load zod.
+ *
+ * @example
+ * ```ts
+ * const hello = parseHello(line); // throws `Cannot read the hello: config.maxParallel ...`
+ * ```
+ * @module
+ */
+
+import { z } from "zod";
+import { MAX_AGE_S, MAX_TIMER_S, MIN_MAX_RESULT_CHARS, type ServerConfig } from "../cli.ts";
+import { LOG_LEVELS } from "../log.ts";
+import { SANDBOX_MODES } from "../policy.ts";
+import { type Hello, HELLO_PROTOCOL } from "./hello.ts";
+
+/**
+ * The longest path or command in the settings: Linux's PATH_MAX is 4096 bytes; a
+ * `--worktree-setup` command may be longer, so it gets the hello's whole size.
+ */
+const MAX_PATH_CHARS = 4096;
+
+const text = z.string().max(MAX_PATH_CHARS);
+const texts = z.array(text);
+const count = (min: number, max: number) => z.int().min(min).max(max);
+
+/** `ServerConfig` as its JSON: every key, each with its type and the range the flags allow. */
+const CONFIG_FIELDS = {
+  codexBin: text.min(1),
+  defaults: z.strictObject({
+    overrides: z.array(z.strictObject({ key: text.min(1), value: z.string() })),
+    skipGitRepoCheck: z.boolean(),
+    ephemeral: z.boolean(),
+    worktreeSetup: z.string().optional(),
+  }),
+  maxParallel: count(1, Number.MAX_SAFE_INTEGER),
+  taskTimeoutS: count(0, MAX_TIMER_S),
+  taskDir: text.min(1),
+  worktreeDir: text.min(1),
+  taskMaxAgeS: count(1, MAX_AGE_S),
+  idleExitS: count(1, MAX_TIMER_S),
+  approvals: z.enum(["client", "human"]),
+  logFile: text.min(1).nullable(),
+  logLevel: z.enum(LOG_LEVELS),
+  maxResultChars: count(MIN_MAX_RESULT_CHARS, Number.MAX_SAFE_INTEGER),
+  replyAlias: z.boolean(),
+  heartbeatMs: count(10, MAX_TIMER_S * 1000),
+  // The JSON of a `Policy`.
+  policy: z.strictObject({
+    allowConfig: texts,
+    maxSandbox: z.enum(SANDBOX_MODES as [string, ...string[]]).nullable(),
+    allowRoots: texts,
+    passEnv: texts,
+  }),
+} satisfies Record<keyof ServerConfig, z.ZodType>;
+
+const HelloSchema = z.strictObject({
+  codex_swarm_hello: z.literal(HELLO_PROTOCOL),
+  version: z.string().min(1).max(64),
+  pid: count(0, 2 ** 32),
+  cwd: text.min(1),
+  env: z.record(z.string(), z.string()),
+  config: z.strictObject(CONFIG_FIELDS),
+});
+
+/** Reads a hello, or throws naming the field that is wrong and how. */
+export function parseHello(line: string): Hello {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new Error("Cannot read the hello: it is not JSON");
+  }
+  const protocol = (value as { codex_swarm_hello?: unknown } | null)?.codex_swarm_hello;
+  if (protocol !== undefined && protocol !== HELLO_PROTOCOL) {
+    throw new Error(
+      `Cannot serve hello protocol ${JSON.stringify(protocol)}: this supervisor speaks ` +
+        `${HELLO_PROTOCOL}`,
+    );
+  }
+  const parsed = HelloSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const unknown = issue.code === "unrecognized_keys" ? issue.keys : [];
+    const field = [...issue.path, ...unknown.slice(0, 1)].join(".") || "the hello";
+    const problem = issue.code === "unrecognized_keys"
+      ? "is not a field the supervisor knows"
+      : `is invalid: ${issue.message.replace(/^Invalid (input|option): /, "")}`;
+    throw new Error(`Cannot read the hello: ${field} ${problem}`);
+  }
+  return parsed.data as unknown as Hello;
+}

@@ -1,0 +1,153 @@
+/**
+ * Who opened a session: a **client**, or a **task** (a process that descends from an app-server
+ * this supervisor started: a command a task runs, or an MCP server Codex started for it).
+ *
+ * The supervisor decides at each hello, from the peer process it finds in `/proc`
+ * ({@link peerProcesses}) and the pids of the app-servers its engine runs now:
+ *
+ * - `task` when a process holding the peer's socket is, or descends from, one of those
+ *   app-servers;
+ * - `task` when it cannot tell: not Linux, the Unix socket (its peer cannot be found without
+ *   netlink; front-ends on Linux connect over TCP, so only other programs land there), no process
+ *   found holding the socket, or a chain of parents that breaks off;
+ * - `client` otherwise: every process holding the socket was found, with its whole ancestry, and
+ *   none descends from an app-server of this supervisor.
+ *
+ * For a task session, the task is the one running the thread named by `CODEX_THREAD_ID` in the
+ * environment of the process Codex started (the app-server's child in the peer's ancestry), when
+ * that variable names a thread of a task here; else the task is unknown (null). Under Codex's
+ * sandbox that process is Codex's launcher; under `danger-full-access` it is the command's shell,
+ * which can `exec` with an environment of its choosing: there the task is the command's word.
+ *
+ * @example
+ * ```ts
+ * const origin = await sessionOrigin(conn.localAddr, conn.remoteAddr, {
+ *   appServerPids: engine.codexProcesses?.().map((p) => p.pid) ?? [],
+ *   tasks: () => engine.list(),
+ * });
+ * if (origin.kind === "task") log.info(`A task's process connected: ${origin.why}`);
+ * ```
+ * @module
+ */
+
+import type { SessionKind } from "../engine_api.ts";
+import { isFinal, type TaskSnapshot } from "../task.ts";
+import { environValue, type PeerProcess, peerProcesses } from "./peer.ts";
+
+/** The variable Codex sets for every command it runs: the id of the thread that runs it. */
+export const THREAD_ID_VARIABLE = "CODEX_THREAD_ID";
+
+/** What the supervisor found out about who opened a session. */
+export interface SessionOrigin {
+  kind: SessionKind;
+  /** For a task session: the task whose command opened it, when known; else null. */
+  taskId: string | null;
+  /** Why, in a few words, for the log (e.g. `pid 4242 descends from app-server 3077`). */
+  why: string;
+}
+
+/** The verdict on the peer processes found, before the task is looked up. */
+export interface PeerVerdict {
+  kind: SessionKind;
+  why: string;
+  /** For a task session found by ancestry: the app-server's child the peer descends from. */
+  commandPid: number | null;
+}
+
+/**
+ * The kind of session opened by `peers` (null: they could not be found) when the engine runs the
+ * app-servers `appServerPids`.
+ *
+ * @example
+ * ```ts
+ * innerPeerVerdict([{ pid: 9, ancestry: [9, 8, 7, 1], complete: true }], [7]);
+ * // { kind: "task", why: "pid 9 descends from app-server 7", commandPid: 8 }
+ * ```
+ */
+export function innerPeerVerdict(
+  peers: readonly PeerProcess[] | null,
+  appServerPids: readonly number[],
+): PeerVerdict {
+  if (peers === null || peers.length === 0) {
+    return {
+      kind: "task",
+      why: "cannot tell: no process found holding its socket",
+      commandPid: null,
+    };
+  }
+  for (const peer of peers) {
+    const at = peer.ancestry.findIndex((pid) => appServerPids.includes(pid));
+    if (at < 0) continue;
+    return {
+      kind: "task",
+      why: at === 0
+        ? `pid ${peer.pid} is app-server ${peer.pid}`
+        : `pid ${peer.pid} descends from app-server ${peer.ancestry[at]}`,
+      commandPid: at === 0 ? null : peer.ancestry[at - 1]!,
+    };
+  }
+  const broken = peers.find((peer) => !peer.complete);
+  if (broken) {
+    return {
+      kind: "task",
+      why: `cannot tell: the parents of pid ${broken.pid} end at pid ${broken.ancestry.at(-1)}`,
+      commandPid: null,
+    };
+  }
+  const pids = peers.map((peer) => peer.pid).join(", ");
+  return { kind: "client", why: `pid ${pids} descends from no app-server`, commandPid: null };
+}
+
+/**
+ * The task that runs Codex thread `threadId`: the unfinished one, else the newest; null when no
+ * task here has that thread.
+ *
+ * @example
+ * ```ts
+ * innerTaskOfThread(engine.list(), "0199a1b2-..."); // "66fa23f826e6" or null
+ * ```
+ */
+export function innerTaskOfThread(
+  tasks: readonly TaskSnapshot[],
+  threadId: string,
+): string | null {
+  const on = tasks.filter((task) => task.meta.threadId === threadId);
+  const running = on.find((task) => !isFinal(task.meta.phase));
+  const newest = on.reduce<TaskSnapshot | null>(
+    (best, task) => best === null || task.meta.createdAt > best.meta.createdAt ? task : best,
+    null,
+  );
+  return (running ?? newest)?.meta.id ?? null;
+}
+
+/** What {@link sessionOrigin} asks of the engine, at the time of the lookup. */
+export interface OriginSources {
+  /** The pids of the app-servers the engine runs now. */
+  appServerPids: readonly number[];
+  /** The tasks the engine knows (to find the task of a thread). */
+  tasks: () => readonly TaskSnapshot[];
+}
+
+/**
+ * Who opened the connection whose ends are `local` (the supervisor's) and `remote`: looks the
+ * peer up in `/proc` (Linux, TCP) and decides; `task` whenever it cannot tell.
+ */
+export async function sessionOrigin(
+  local: Deno.Addr,
+  remote: Deno.Addr,
+  sources: OriginSources,
+): Promise<SessionOrigin> {
+  if (Deno.build.os !== "linux") {
+    return { kind: "task", taskId: null, why: `cannot tell on ${Deno.build.os}` };
+  }
+  if (local.transport !== "tcp") {
+    return { kind: "task", taskId: null, why: "cannot tell over the Unix socket" };
+  }
+  const verdict = innerPeerVerdict(await peerProcesses(local, remote), sources.appServerPids);
+  let taskId: string | null = null;
+  if (verdict.commandPid !== null) {
+    const threadId = await environValue(verdict.commandPid, THREAD_ID_VARIABLE);
+    if (threadId !== null) taskId = innerTaskOfThread(sources.tasks(), threadId);
+  }
+  return { kind: verdict.kind, taskId, why: verdict.why };
+}

@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import type { TaskSnapshot } from "../task.ts";
+import { innerPeerVerdict, innerTaskOfThread, sessionOrigin } from "./session_kind.ts";
+
+const APP_SERVER = 3077;
+
+Deno.test("innerPeerVerdict: a process below an app-server opens a task session", () => {
+  // A command in Codex's sandbox: front-end 3802 < sh 3801 < sandbox 3796 < app-server 3077.
+  const front = { pid: 3802, ancestry: [3802, 3801, 3796, 3077, 3060, 1], complete: true };
+  assert.deepEqual(innerPeerVerdict([front], [APP_SERVER]), {
+    kind: "task",
+    why: "pid 3802 descends from app-server 3077",
+    commandPid: 3796,
+  });
+  // One holder of the socket below an app-server is enough, whatever the others are.
+  const outside = { pid: 500, ancestry: [500, 1], complete: true };
+  assert.equal(innerPeerVerdict([outside, front], [11, APP_SERVER]).kind, "task");
+  assert.deepEqual(
+    innerPeerVerdict([{ pid: APP_SERVER, ancestry: [APP_SERVER, 1], complete: true }], [
+      APP_SERVER,
+    ]),
+    { kind: "task", why: "pid 3077 is app-server 3077", commandPid: null },
+  );
+});
+
+Deno.test("innerPeerVerdict: a client only when every holder's whole ancestry is known", () => {
+  const client = { pid: 500, ancestry: [500, 400, 1], complete: true };
+  assert.deepEqual(innerPeerVerdict([client], [APP_SERVER]), {
+    kind: "client",
+    why: "pid 500 descends from no app-server",
+    commandPid: null,
+  });
+  assert.equal(innerPeerVerdict([client], []).kind, "client", "no app-server runs");
+  // A chain that breaks off might have run through an app-server: cannot tell.
+  const broken = { pid: 9, ancestry: [9, 8], complete: false };
+  assert.deepEqual(innerPeerVerdict([client, broken], [APP_SERVER]), {
+    kind: "task",
+    why: "cannot tell: the parents of pid 9 end at pid 8",
+    commandPid: null,
+  });
+  for (const none of [null, []]) {
+    assert.deepEqual(innerPeerVerdict(none, [APP_SERVER]), {
+      kind: "task",
+      why: "cannot tell: no process found holding its socket",
+      commandPid: null,
+    });
+  }
+});
+
+function task(id: string, threadId: string | null, phase: string, createdAt: string) {
+  return { meta: { id, threadId, phase, createdAt } } as unknown as TaskSnapshot;
+}
+
+Deno.test("innerTaskOfThread: the running task of the thread, else its newest", () => {
+  const tasks = [
+    task("reply2", "t-1", "completed", "2026-12-06T10:02:00Z"),
+    task("reply1", "t-1", "running", "2026-12-06T10:01:00Z"),
+    task("first", "t-1", "completed", "2026-12-06T10:00:00Z"),
+    task("other", "t-2", "completed", "2026-12-06T09:00:00Z"),
+    task("queued", null, "queued", "2026-12-06T11:00:00Z"),
+  ];
+  assert.equal(innerTaskOfThread(tasks, "t-1"), "reply1");
+  assert.equal(innerTaskOfThread(tasks.filter((t) => t.meta.id !== "reply1"), "t-1"), "reply2");
+  assert.equal(innerTaskOfThread(tasks, "t-2"), "other");
+  assert.equal(innerTaskOfThread(tasks, "t-3"), null);
+});
+
+Deno.test("sessionOrigin: the Unix socket's peer cannot be told, so it is a task's", async () => {
+  const origin = await sessionOrigin(
+    { transport: "unix", path: "/tmp/sock" },
+    { transport: "unix", path: "" },
+    { appServerPids: [], tasks: () => [] },
+  );
+  assert.equal(origin.kind, "task");
+  assert.equal(origin.taskId, null);
+  assert.match(origin.why, Deno.build.os === "linux" ? /Unix socket/ : /cannot tell on/);
+});
+
+Deno.test({
+  name: "sessionOrigin: this process at the other end is a client, or a task below an app-server",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    using _client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+    using server = await listener.accept();
+    const ends = [server.localAddr, server.remoteAddr] as const;
+    const client = await sessionOrigin(...ends, { appServerPids: [], tasks: () => [] });
+    assert.deepEqual(client, {
+      kind: "client",
+      taskId: null,
+      why: `pid ${Deno.pid} descends from no app-server`,
+    });
+    // Were this test's runner an app-server, this process would be one of its commands.
+    const ppid = Deno.ppid;
+    const task = await sessionOrigin(...ends, { appServerPids: [ppid], tasks: () => [] });
+    assert.equal(task.kind, "task");
+    assert.equal(task.why, `pid ${Deno.pid} descends from app-server ${ppid}`);
+  },
+});

@@ -1,0 +1,184 @@
+/**
+ * The operator's settings file: `$XDG_CONFIG_HOME/codex-swarm/config.toml` (else
+ * `~/.config/codex-swarm/config.toml`), whose `[policy]` table is the ceiling of every session of
+ * the supervisor:
+ *
+ * ```toml
+ * [policy]
+ * max_sandbox = "workspace-write"   # the highest sandbox any task may get
+ * allow_roots = ["/home/me/src"]    # where tasks, worktrees and merges may be
+ * allow_config = ["sandbox_workspace_write.network_access"]  # config keys beyond the defaults
+ * pass_env = ["NPM_TOKEN"]          # secret-looking variables that may reach sandboxed commands
+ * ```
+ *
+ * Without the file, the ceiling is the policy flags of the front-end that started the supervisor.
+ * {@link OperatorCeiling} reads the file when the supervisor starts and again whenever it changes
+ * (checked at each use: a `stat`). A file that cannot be read or parsed makes the ceiling
+ * unusable: sessions are refused, naming the file and the problem, until it is fixed.
+ *
+ * @example
+ * ```ts
+ * import { parseSettings } from "./settings.ts";
+ *
+ * parseSettings('[policy]\nmax_sandbox = "read-only"\n', "/c.toml").maxSandbox; // "read-only"
+ * ```
+ * @module
+ */
+
+import { join } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import type { Logger } from "../log.ts";
+import { parseSandboxMode, Policy, type PolicyLimits } from "../policy.ts";
+
+/** The settings file for an environment, or null when neither XDG_CONFIG_HOME nor HOME is set. */
+export function settingsPath(env: Record<string, string | undefined>): string | null {
+  const base = env.XDG_CONFIG_HOME || (env.HOME ? join(env.HOME, ".config") : null);
+  return base === null ? null : join(base, "codex-swarm", "config.toml");
+}
+
+/** The keys of `[policy]`, each with the {@link PolicyLimits} field it sets. */
+const POLICY_KEYS = {
+  max_sandbox: "maxSandbox",
+  allow_roots: "allowRoots",
+  allow_config: "allowConfig",
+  pass_env: "passEnv",
+} as const;
+
+function stringList(value: unknown, field: string, path: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v === "")) {
+    throw new Error(`Cannot use ${path}: ${field} is not a list of non-empty strings`);
+  }
+  return value;
+}
+
+/**
+ * The ceiling a settings file's text sets.
+ * @throws {Error} Naming the file, the key and the problem (not TOML, an unknown key, a wrong type,
+ * a relative root, a sandbox that is not one of Codex's).
+ */
+export function parseSettings(text: string, path: string): PolicyLimits {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseToml(text);
+  } catch (error) {
+    throw new Error(`Cannot use ${path}: it is not TOML (${(error as Error).message})`);
+  }
+  const policy = doc.policy ?? {};
+  if (typeof policy !== "object" || policy === null || Array.isArray(policy)) {
+    throw new Error(`Cannot use ${path}: policy is not a table`);
+  }
+  const limits: PolicyLimits = {};
+  for (const [key, value] of Object.entries(policy)) {
+    const field = `policy.${key}`;
+    switch (key) {
+      case "max_sandbox":
+        if (typeof value !== "string") throw new Error(`Cannot use ${path}: ${field} is not text`);
+        limits.maxSandbox = parseSandboxMode(value, `${path}: ${field}`);
+        break;
+      case "allow_roots": {
+        const roots = stringList(value, field, path);
+        const relative = roots.find((r) => !r.startsWith("/"));
+        if (relative !== undefined) {
+          throw new Error(`Cannot use ${path}: ${field} holds a relative path, ${relative}`);
+        }
+        limits.allowRoots = roots.map(realPathOr);
+        break;
+      }
+      case "allow_config":
+        limits.allowConfig = stringList(value, field, path);
+        break;
+      case "pass_env":
+        limits.passEnv = stringList(value, field, path);
+        break;
+      default:
+        throw new Error(
+          `Cannot use ${path}: ${field} is not a setting (known: ${
+            Object.keys(POLICY_KEYS).join(", ")
+          })`,
+        );
+    }
+  }
+  return limits;
+}
+
+/** The real path of `path` when it exists (working directories are compared as real paths). */
+function realPathOr(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** What identifies one version of the file: a change of any part means "read it again". */
+function stampOf(info: Deno.FileInfo): string {
+  return `${info.mtime?.getTime()}:${info.size}:${info.ino}`;
+}
+
+/** The ceiling now: a policy, or why there is none. */
+export type Ceiling = { policy: Policy; source: string } | { error: string };
+
+/**
+ * The supervisor's ceiling: the settings file's `[policy]` when the file exists, else the
+ * policy of the supervisor's own flags. Read again whenever the file changes.
+ */
+export class OperatorCeiling {
+  readonly #path: string | null;
+  readonly #flags: Policy;
+  readonly #log: Logger;
+  #stamp: string | null = null;
+  #current: Ceiling;
+
+  /**
+   * @param path The settings file (null: none can exist).
+   * @param flags The policy of the supervisor's flags, the ceiling when the file is absent.
+   */
+  constructor(path: string | null, flags: Policy, log: Logger) {
+    this.#path = path;
+    this.#flags = flags;
+    this.#log = log;
+    this.#current = { policy: flags, source: "the supervisor's flags" };
+    this.current();
+  }
+
+  /** The ceiling as the file is now (see {@link Ceiling}). */
+  current(): Ceiling {
+    if (this.#path === null) return this.#current;
+    let info: Deno.FileInfo | null = null;
+    try {
+      info = Deno.statSync(this.#path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) {
+        return this.#set(`unreadable ${error}`, { error: `Cannot read ${this.#path}: ${error}` });
+      }
+    }
+    if (info === null) {
+      return this.#set("none", { policy: this.#flags, source: "the supervisor's flags" });
+    }
+    const stamp = stampOf(info);
+    if (stamp === this.#stamp) return this.#current;
+    try {
+      const limits = parseSettings(Deno.readTextFileSync(this.#path), this.#path);
+      return this.#set(stamp, { policy: new Policy(limits), source: this.#path });
+    } catch (error) {
+      return this.#set(stamp, { error: (error as Error).message });
+    }
+  }
+
+  #set(stamp: string, ceiling: Ceiling): Ceiling {
+    if (stamp !== this.#stamp) {
+      this.#stamp = stamp;
+      if ("error" in ceiling) {
+        this.#log.error(
+          `The operator's ceiling is unusable, so sessions are refused: ${ceiling.error}`,
+        );
+      } else {
+        this.#log.info(`The operator's ceiling is ${ceiling.source}`, {
+          policy: ceiling.policy.toJSON(),
+        });
+      }
+    }
+    this.#current = ceiling;
+    return ceiling;
+  }
+}

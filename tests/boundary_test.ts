@@ -1,0 +1,190 @@
+/**
+ * What runs outside a sandbox is the supervisor's (issue 18): a session's environment cannot
+ * choose the `codex` the supervisor runs, nor its `CODEX_HOME` (whose config names programs Codex
+ * runs on the host), nor `LD_PRELOAD`-like variables of the app-server. It reaches the commands
+ * inside the sandbox only.
+ */
+
+import assert from "node:assert/strict";
+import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
+import { eventually, type Harness, makeWorld, startServer, textOf } from "./support/harness.ts";
+import { git, makeRepo } from "./support/repo.ts";
+import { call, startTask, waitAll } from "./support/tool_calls.ts";
+
+const e2e = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test("a session's PATH and CODEX_HOME do not choose what runs on the host", e2e, async () => {
+  await using world = await makeWorld();
+  const evil = await Deno.realPath(await Deno.makeTempDir({ prefix: "boundary-evil-" }));
+  const marker = `${evil}/ran-on-the-host`;
+  try {
+    // A `codex` planted first on the session's PATH, and a CODEX_HOME whose notify runs a program.
+    await Deno.writeTextFile(`${evil}/codex`, `#!/bin/sh\ntouch ${marker}.codex\nexit 1\n`, {
+      mode: 0o755,
+    });
+    await Deno.mkdir(`${evil}/home`);
+    await Deno.writeTextFile(
+      `${evil}/home/config.toml`,
+      `notify = ["sh", "-c", "touch ${marker}.notify"]\n` +
+        (await Deno.readTextFile(`${world.codexHome}/config.toml`)),
+    );
+    await using _operator = await startServer(world);
+    await using attacker = await startServer(world, {
+      env: {
+        PATH: `${evil}:${world.env.PATH}`,
+        CODEX_HOME: `${evil}/home`,
+        LD_PRELOAD: `${evil}/nothing.so`,
+        OPENAI_API_KEY: "attacker-key",
+        ATTACKER_MARK: "inside",
+      },
+    });
+    const result = await call(attacker.client, "codex", {
+      prompt: 'RUN=echo "mark=$ATTACKER_MARK path=$PATH"',
+    });
+    assert.equal(result.isError, undefined, textOf(result));
+    // Its environment reached the command inside the sandbox...
+    assert.match(textOf(result), /mark=inside path=.*boundary-evil-/);
+    // ...but not what runs outside it: the real Codex ran, with the supervisor's CODEX_HOME.
+    for (const what of ["codex", "notify"]) {
+      assert.equal(
+        await Deno.stat(`${marker}.${what}`).then(() => true, () => false),
+        false,
+        `the session's ${what} ran on the host`,
+      );
+    }
+    const info = JSON.parse(
+      ((await attacker.client.readResource({ uri: "codex-swarm://server-info" })).contents[0] as {
+        text: string;
+      }).text,
+    ) as { supervisor: { codex: Array<{ codex_home: string }> } };
+    assert.ok(info.supervisor.codex.length > 0);
+    for (const server of info.supervisor.codex) assert.equal(server.codex_home, world.codexHome);
+  } finally {
+    await Deno.remove(evil, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "a task's own command cannot approve, discard, cancel or widen through the supervisor",
+  ignore: Deno.build.os !== "linux", // task sessions are told apart on Linux (see session_kind.ts)
+  ...e2e,
+  fn: async () => {
+    await using world = await makeWorld();
+    const root = new URL("../", import.meta.url).pathname;
+    // Outside every root the attacker's sandbox may write (not under /tmp, which it may).
+    const markers = `${root}.tools/attack-${crypto.randomUUID().slice(0, 8)}`;
+    await Deno.mkdir(markers, { recursive: true });
+    const attackDir = await Deno.realPath(await Deno.makeTempDir({ prefix: "attack-" }));
+    const repo = await makeRepo();
+    try {
+      await using h = await startServer(world, {
+        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+      });
+      // The victims: a task waiting for approval of an escalation, and a finished worktree task.
+      const escalating = await startTask(h.client, {
+        prompt: `ESCALATE=touch ${markers}/approved`,
+        "approval-policy": "on-request",
+        sandbox: "read-only",
+        cwd: attackDir,
+      });
+      const finished = await startTask(h.client, { prompt: "work", cwd: repo, worktree: true });
+      await waitAll(h.client, [finished]);
+      assert.ok(
+        await eventually(async () => (await view(h, escalating)).phase === "waiting_approval"),
+      );
+      // The attacker: a workspace-write task with network whose command runs the front-end.
+      const calls = [
+        { name: "codex_approve", arguments: { task_id: escalating, decision: "accept" } },
+        { name: "codex_worktree", arguments: { task_id: finished, action: "discard" } },
+        { name: "codex_cancel", arguments: { task_id: escalating } },
+        {
+          name: "codex",
+          arguments: {
+            prompt: `RUN=touch ${markers}/wider`,
+            sandbox: "danger-full-access",
+            cwd: attackDir,
+          },
+        },
+        { name: "codex", arguments: { prompt: `RUN=touch ${markers}/inner`, cwd: attackDir } },
+        { name: "codex", arguments: { prompt: "elsewhere", cwd: repo } },
+        {
+          name: "codex",
+          arguments: { prompt: "ask me", "approval-policy": "on-request", cwd: attackDir },
+        },
+      ];
+      const plan = JSON.stringify({ args: ["-c", 'sandbox_mode="danger-full-access"'], calls });
+      const attacker = await startTask(h.client, {
+        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
+          `${attackDir}/out.jsonl '${plan}'`,
+        sandbox: "workspace-write",
+        cwd: attackDir,
+      });
+      const [done] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
+      assert.equal(done!.phase, "completed", done!.final_message);
+      const results = (await Deno.readTextFile(`${attackDir}/out.jsonl`)).trim().split("\n")
+        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      assert.equal(results.length, calls.length, JSON.stringify(results));
+      const [approve, discard, cancel, wider, inner, elsewhere, ask] = results;
+      assert.ok(approve!.isError && /which a task's own process opened/.test(approve!.text));
+      assert.ok(discard!.isError && /which a task's own process opened/.test(discard!.text));
+      assert.ok(cancel!.isError || /Cannot cancel/.test(cancel!.text), cancel!.text);
+      assert.ok(wider!.isError && /above .*"workspace-write"/.test(wider!.text), wider!.text);
+      assert.equal(inner!.isError, false, inner!.text);
+      assert.ok(elsewhere!.isError && /outside/.test(elsewhere!.text), elsewhere!.text);
+      assert.ok(ask!.isError && /ask no approvals/.test(ask!.text), ask!.text);
+      // Nothing was written outside; the victims are as they were.
+      assert.deepEqual([...Deno.readDirSync(markers)].map((e) => e.name), []);
+      assert.equal((await view(h, escalating)).phase, "waiting_approval");
+      assert.notEqual(await git(repo, "branch", "--list", `codex-swarm/${finished}`), "");
+      await call(h.client, "codex_cancel", { task_id: escalating });
+    } finally {
+      for (const dir of [markers, attackDir, repo]) {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    }
+  },
+});
+
+async function view(h: Harness, id: string) {
+  const result = await call(h.client, "codex_status", { task_ids: [id], detail: "full" });
+  return (result.structuredContent as { tasks: Array<{ phase: string }> }).tasks[0]!;
+}
+
+Deno.test({
+  name: "a task's own front-end, however new, does not make the supervisor retire",
+  ignore: Deno.build.os !== "linux",
+  ...e2e,
+  fn: async () => {
+    await using world = await makeWorld();
+    await using h = await startServer(world, {
+      args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+    });
+    const before = world.supervisorInfo()!.pid;
+    const root = new URL("../", import.meta.url).pathname;
+    const frontEnd = [Deno.execPath(), "run", "--quiet", ...SERVER_PERMISSIONS, `${root}main.ts`]
+      .join(" ");
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "retire-" }));
+    try {
+      const id = await startTask(h.client, {
+        prompt: `RUN=CODEX_SWARM_PRETEND_VERSION=99.0.0 ${frontEnd} </dev/null; echo "exit=$?"`,
+        sandbox: "workspace-write",
+        cwd: dir,
+      });
+      const [done] = await waitAll<{ phase: string; final_message: string }>(h.client, [id]);
+      assert.equal(done!.phase, "completed", done!.final_message);
+      assert.ok(
+        await eventually(async () =>
+          /codex-swarm 99\.0\.0 is newer .*does not replace the supervisor/.test(
+            await Deno.readTextFile(world.logFile),
+          )
+        ),
+      );
+      // Idle now: a supervisor told to retire once idle would be gone within a second or two.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      assert.equal(world.supervisorInfo()?.pid, before);
+      assert.doesNotMatch(await Deno.readTextFile(world.logFile), /retires for codex-swarm 99/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,47 @@
+/**
+ * What a prompt-injected task would run: codex-swarm's own front-end, started from inside the
+ * task's command with the task's environment, and a list of tool calls through it. Each result is
+ * written, one JSON line per call (`{name, isError, text}`), to the file named first; the second
+ * argument is the JSON of `{args, calls}`.
+ *
+ * @example
+ * ```sh
+ * deno run -A tests/support/attacker.ts out.jsonl '{"args":[],"calls":[{"name":"codex_list","arguments":{}}]}'
+ * ```
+ * @module
+ */
+
+import { SERVER_PERMISSIONS } from "../../.github/scripts/permissions.ts";
+import { Client, StdioClientTransport } from "./sdk_client.ts";
+
+/** One call the attacker makes. */
+export interface AttackCall {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+if (import.meta.main) {
+  const [out, planText] = Deno.args;
+  const plan = JSON.parse(planText!) as { args: string[]; calls: AttackCall[] };
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const transport = new StdioClientTransport({
+    command: Deno.execPath(),
+    args: ["run", "--quiet", ...SERVER_PERMISSIONS, main, ...plan.args],
+    env: Deno.env.toObject(),
+    stderr: "inherit",
+  });
+  const client = new Client({ name: "attacker", version: "0.0.0" });
+  await client.connect(transport);
+  const lines: string[] = [];
+  for (const call of plan.calls) {
+    try {
+      const result = await client.callTool(call, undefined, { timeout: 60_000 });
+      const text = (result.content as Array<{ text?: string }>).map((c) => c.text ?? "").join("");
+      lines.push(JSON.stringify({ name: call.name, isError: result.isError === true, text }));
+    } catch (error) {
+      lines.push(JSON.stringify({ name: call.name, isError: true, text: String(error) }));
+    }
+  }
+  await Deno.writeTextFile(out!, lines.join("\n") + "\n");
+  await client.close();
+}
