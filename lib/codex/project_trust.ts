@@ -12,8 +12,12 @@
  * with a writable sandbox writes that trust into the user's `config.toml` itself. An
  * `untrusted` entry for a directory comes first in Codex's lookup, so one for each directory from
  * the cwd up disables every project layer, and Codex then writes no trust either (measured with
- * Codex 0.169; see docs/security.md). The entries are whole-table values (`{"projects": {...}}`),
- * as a dotted key cannot hold a path with dots in it.
+ * Codex 0.169; see docs/security.md). They go as one table value (`{"projects": {...}}`), the
+ * form measured, rather than dotted keys that would have to hold each path, dots and all.
+ *
+ * The price: Codex takes no instructions from an untrusted project, so the project's `AGENTS.md`
+ * does not reach the model; and it gives a thread with any trust decision `workspace-write` when
+ * no sandbox is asked for, which ./configured_sandbox.ts prevents.
  *
  * @example
  * ```ts
