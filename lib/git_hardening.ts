@@ -14,8 +14,8 @@
  *   config); hooks are disabled wherever defined.
  * - {@linkcode COMMAND_FLAGS}: flags added to a command: no external diff or textconv, and no git
  *   run in a submodule or nested repository (which reads that repository's config).
- * - {@linkcode GIT_COMMANDS}: the commands allowed, all built into git: no alias and no `git-<name>`
- *   program on PATH.
+ * - {@linkcode GIT_COMMANDS}: the commands allowed, all built into git: no alias and no
+ *   `git-<name>` program on PATH.
  *
  * Pure: `lib/git.ts` runs git with what this module computes.
  *
@@ -28,7 +28,8 @@
  * const listed = "local\0filter.x.clean\nrm -rf ~\0";
  * const overrides = driverOverrides(parseConfigList(listed));
  * if ("refused" in overrides) throw new Error(overrides.refused);
- * gitArgv(call, overrides.config); // ["--no-pager", "-c", "core.hooksPath=/dev/null", ..., "commit", ...]
+ * gitArgv(call, overrides.config);
+ * // ["--no-pager", "-c", "core.hooksPath=/dev/null", ..., "commit", "--quiet", "-m", "x"]
  * ```
  * @module
  */
@@ -220,11 +221,12 @@ export interface ConfigEntry {
 /**
  * Takes `args` apart into leading `-c` pairs, the command and the rest; refuses another leading
  * option (`-C`, `--git-dir`, `--exec-path`...), a command not in {@linkcode GIT_COMMANDS}, and an
- * argument that turns a program back on (`--ext-diff`, `--gpg-sign`, `-S` of `commit` and `merge`...).
+ * argument that turns a program back on (`--ext-diff`, `--gpg-sign`, `-S` of `commit`...).
  *
  * @example
  * ```ts
- * splitGitArgs(["-c", "user.name=x", "commit"]); // { config: ["-c", "user.name=x"], command: "commit", rest: [] }
+ * splitGitArgs(["-c", "user.name=x", "commit"]);
+ * // { config: ["-c", "user.name=x"], command: "commit", rest: [] }
  * splitGitArgs(["st"]); // { refused: '"st" is not one of the git commands codex-swarm runs ...' }
  * ```
  */
@@ -266,7 +268,8 @@ export function splitGitArgs(args: readonly string[]): GitCall | { refused: stri
  * @example
  * ```ts
  * parseConfigList("global\0user.name\nAda\0local\0core.bare\nfalse\0");
- * // [{ scope: "global", key: "user.name", value: "Ada" }, { scope: "local", key: "core.bare", value: "false" }]
+ * // [{ scope: "global", key: "user.name", value: "Ada" },
+ * //  { scope: "local", key: "core.bare", value: "false" }]
  * ```
  */
 export function parseConfigList(out: string): ConfigEntry[] {
@@ -289,13 +292,14 @@ export function parseConfigList(out: string): ConfigEntry[] {
  * The `-c` settings that switch off the programs a repository defines in the config git reads:
  * every filter driver (`filter.<x>.clean`, `.smudge`, `.process` emptied, `.required` false) and
  * merge driver (`merge.<x>.driver` replaced by git's own text merge, {@linkcode TEXT_MERGE_DRIVER})
- * with a key set outside the system and global config, and every configured hook (`hook.<x>.enabled=false`, wherever defined).
- * Refuses a driver or hook name that `-c` cannot express (it holds `=`).
+ * with a key set outside the system and global config, and every configured hook, wherever
+ * defined (`hook.<x>.enabled=false`). Refuses a name that `-c` cannot express (it holds `=`).
  *
  * @example
  * ```ts
  * driverOverrides([{ scope: "local", key: "filter.x.clean", value: "sh evil" }]);
- * // { config: [["filter.x.clean", ""], ["filter.x.smudge", ""], ["filter.x.process", ""], ["filter.x.required", "false"]] }
+ * // { config: [["filter.x.clean", ""], ["filter.x.smudge", ""], ["filter.x.process", ""],
+ * //   ["filter.x.required", "false"]] }
  * ```
  */
 export function driverOverrides(
@@ -345,7 +349,8 @@ export function driverOverrides(
  * @example
  * ```ts
  * gitArgv({ config: [], command: "status", rest: ["--porcelain"] }, []);
- * // ["--no-pager", "-c", "core.hooksPath=/dev/null", ..., "status", "--ignore-submodules=dirty", "--porcelain"]
+ * // ["--no-pager", "-c", "core.hooksPath=/dev/null", ..., "status",
+ * //  "--ignore-submodules=dirty", "--porcelain"]
  * ```
  */
 export function gitArgv(

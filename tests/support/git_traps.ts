@@ -102,16 +102,16 @@ ${tail}
 }
 
 /**
- * The `.gitattributes` line that puts every `.txt` and `.md` file through the filter, diff and
+ * The `.gitattributes` lines that put every `.txt` and `.md` file through the filter, diff and
  * merge drivers {@link plantConfigTraps} defines (commit it, or let a task write it).
  */
 export const TRAP_ATTRIBUTES = "*.txt filter=trap diff=trap merge=trap\n*.md filter=trapproc\n";
 
 /**
  * Sets, in the repository's own config (`git config --local`), every program-naming key: the
- * fsmonitor hook, clean/smudge and process filters, diff and merge drivers, the external diff,
- * an alias, pager, editors, signing and checking signatures with a gpg program, a credential helper, an ssh command, an
- * askpass program and a configured hook (git 2.54 on).
+ * fsmonitor hook, clean/smudge and process filters, diff and merge drivers, the external diff, an
+ * alias, pager, editors, signing and checking signatures with a gpg program, a credential helper,
+ * an ssh command, an askpass program and a configured hook (git 2.54 on).
  */
 export async function plantConfigTraps(repo: string, traps: Traps): Promise<void> {
   const set: Array<[string, string]> = [
