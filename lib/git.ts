@@ -1,12 +1,19 @@
 /**
- * A small runner for git commands.
+ * The one runner for every git command codex-swarm runs, hardened: git runs none of the programs a
+ * repository can name (hooks, fsmonitor, filter and merge drivers, external diff and textconv,
+ * aliases, pager, editor, signing, transport helpers), only its own commands. See
+ * `lib/git_hardening.ts` for what is switched off and how; before each command that could run a
+ * driver or hook the runner lists the config git will read, to switch off those the repository
+ * defines.
  *
- * Every command runs with stdin closed, `GIT_TERMINAL_PROMPT=0` (git never waits for a password)
- * and a timeout, and without inherited variables that would point git at another repository
- * (`GIT_DIR`, `GIT_WORK_TREE`, `GIT_INDEX_FILE`, ...), so `cwd` alone decides the repository.
+ * Every command also runs with stdin closed, `GIT_TERMINAL_PROMPT=0` (git never waits for a
+ * password) and a timeout, and without inherited variables that would point git at another
+ * repository (`GIT_DIR`, `GIT_WORK_TREE`, `GIT_INDEX_FILE`, ...) or name a program
+ * (`GIT_EXTERNAL_DIFF`, `GIT_SSH_COMMAND`, ...), so `cwd` alone decides the repository.
  * {@linkcode runGit} reports the exit code; {@linkcode git} throws a {@linkcode GitError} on a
  * non-zero exit. {@linkcode commitIdentityArgs} supplies a fallback author for machines where no
- * identity is configured.
+ * identity is configured (the user's own system and global config, identity included, is read as
+ * usual).
  *
  * @example
  * ```ts
@@ -19,6 +26,15 @@
  *
  * @module
  */
+
+import {
+  DRIVERLESS_COMMANDS,
+  driverOverrides,
+  gitArgv,
+  type GitCall,
+  parseConfigList,
+  splitGitArgs,
+} from "./git_hardening.ts";
 
 /** How long a git command may run unless {@linkcode GitOptions.timeoutMs} says otherwise. */
 export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
@@ -57,6 +73,30 @@ const REPOSITORY_ENV_VARS = [
   "GIT_SHALLOW_FILE",
   "GIT_COMMON_DIR",
 ] as const;
+
+/**
+ * Inherited variables that name a program git would run (an external diff, ssh, a password
+ * prompt); removed. The editor and pager are set to none instead ({@linkcode PROGRAM_ENV}).
+ */
+const PROGRAM_ENV_VARS = [
+  "GIT_EXTERNAL_DIFF",
+  "GIT_SSH",
+  "GIT_SSH_COMMAND",
+  "GIT_ASKPASS",
+  "SSH_ASKPASS",
+  "GIT_PROXY_COMMAND",
+] as const;
+
+/**
+ * Set on every command, over the inherited and given environment: no password prompt, and the
+ * editor (`:` is git's "keep the message") and pager (`cat`) that run nothing else.
+ */
+const PROGRAM_ENV = {
+  GIT_TERMINAL_PROMPT: "0",
+  GIT_EDITOR: ":",
+  GIT_SEQUENCE_EDITOR: ":",
+  GIT_PAGER: "cat",
+} as const;
 
 /** Options for {@linkcode runGit} and {@linkcode git}. */
 export interface GitOptions {
@@ -137,7 +177,8 @@ export class GitError extends Error {
  * Runs `git <args>` in `opts.cwd` and reports how it exited; a non-zero exit is not an error.
  *
  * Throws a {@linkcode GitError} only when git cannot start (not installed, `cwd` missing), times
- * out or is cancelled.
+ * out or is cancelled, or is not run: a command or argument `lib/git_hardening.ts` refuses, or a
+ * driver of the repository that cannot be switched off.
  *
  * @example
  * ```ts
@@ -151,22 +192,68 @@ export async function runGit(args: string[], opts: GitOptions): Promise<GitResul
   const timeoutMs = opts.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
-  const abortReason = () => timeout.aborted ? `timed out after ${timeoutMs} ms` : "was cancelled";
-  if (signal.aborted) {
-    throw new GitError({
-      args,
-      cwd: opts.cwd,
-      exitCode: null,
-      stderr: "",
-      reason: abortReason(),
-      cause: signal.reason,
-    });
+  const run = { args, opts, signal, timeoutMs: () => timeout.aborted ? timeoutMs : null };
+  const call = splitGitArgs(args);
+  if ("refused" in call) throw failure(run, `was not run as ${call.refused}`);
+  let overrides: Array<[string, string]> = [];
+  if (!DRIVERLESS_COMMANDS.has(call.command)) {
+    // The config this command will read, to switch off the drivers the repository defines.
+    const listCall = {
+      config: call.config,
+      command: "config",
+      rest: ["--list", "--show-scope", "-z"],
+    };
+    const listed = await spawnGit(run, listCall, [], Infinity);
+    if (listed.code !== 0) return listed;
+    const found = driverOverrides(parseConfigList(listed.stdout));
+    if ("refused" in found) throw failure(run, `was not run as ${found.refused}`);
+    overrides = found.config;
   }
+  return await spawnGit(run, call, overrides, opts.maxStdoutBytes ?? Infinity);
+}
+
+/** One git run: the caller's arguments and options, the signal and whether it timed out. */
+interface Run {
+  args: string[];
+  opts: GitOptions;
+  signal: AbortSignal;
+  /** The time limit once it has passed, else null. */
+  timeoutMs(): number | null;
+}
+
+/** A {@linkcode GitError} for `run` that did not finish: refused, cancelled or not started. */
+function failure(run: Run, reason: string, extra: Partial<GitErrorOptions> = {}): GitError {
+  return new GitError({
+    args: run.args,
+    cwd: run.opts.cwd,
+    exitCode: null,
+    stderr: "",
+    reason,
+    ...extra,
+  });
+}
+
+/**
+ * Runs `call` hardened with `overrides`; what it printed (stdout cut at `maxStdoutBytes`) and how
+ * it exited.
+ */
+async function spawnGit(
+  run: Run,
+  call: GitCall,
+  overrides: ReadonlyArray<readonly [string, string]>,
+  maxStdoutBytes: number,
+): Promise<GitResult> {
+  const { opts, signal } = run;
+  const abortReason = () => {
+    const limit = run.timeoutMs();
+    return limit !== null ? `timed out after ${limit} ms` : "was cancelled";
+  };
+  if (signal.aborted) throw failure(run, abortReason(), { cause: signal.reason });
 
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("git", {
-      args,
+      args: gitArgv(call, overrides),
       cwd: opts.cwd,
       env: gitEnv(opts.env),
       clearEnv: true,
@@ -176,28 +263,18 @@ export async function runGit(args: string[], opts: GitOptions): Promise<GitResul
       signal,
     }).spawn();
   } catch (error) {
-    throw new GitError({
-      args,
-      cwd: opts.cwd,
-      exitCode: null,
-      stderr: "",
-      reason: await spawnFailureReason(error, opts.cwd),
-      cause: error,
-    });
+    throw failure(run, await spawnFailureReason(error, opts.cwd), { cause: error });
   }
 
-  const stdout = collect(child.stdout, opts.maxStdoutBytes ?? Infinity);
+  const stdout = collect(child.stdout, maxStdoutBytes);
   const stderr = collect(child.stderr, Infinity);
   const status = await child.status;
   if (signal.aborted) {
-    // Git is gone, but a hook or helper it started may still hold the pipes open.
+    // Git is gone, but a process it started may still hold the pipes open.
     await Promise.all([stdout.cancel(), stderr.cancel()]);
-    throw new GitError({
-      args,
-      cwd: opts.cwd,
+    throw failure(run, abortReason(), {
       exitCode: status.code,
       stderr: decode((await stderr.done).bytes),
-      reason: abortReason(),
       cause: signal.reason,
     });
   }
@@ -255,8 +332,8 @@ export async function commitIdentityArgs(opts: GitOptions): Promise<string[]> {
 
 function gitEnv(extra: Record<string, string> | undefined): Record<string, string> {
   const env = Deno.env.toObject();
-  for (const name of REPOSITORY_ENV_VARS) delete env[name];
-  return { ...env, ...extra, GIT_TERMINAL_PROMPT: "0" };
+  for (const name of [...REPOSITORY_ENV_VARS, ...PROGRAM_ENV_VARS]) delete env[name];
+  return { ...env, ...extra, ...PROGRAM_ENV };
 }
 
 async function spawnFailureReason(error: unknown, cwd: string): Promise<string> {

@@ -368,8 +368,6 @@ export class WorktreeManager {
         const text = message.trim() === "" ? `codex-swarm: task ${taskId}` : message;
         await git([
           ...await commitIdentityArgs(opts),
-          "-c",
-          "gc.auto=0",
           "commit",
           "--quiet",
           "--no-verify",
@@ -498,8 +496,6 @@ export class WorktreeManager {
       const mergeRev = shortName === tip ? info.branch : `refs/heads/${info.branch}`;
       const merge = await runGit([
         ...await commitIdentityArgs(opts),
-        "-c",
-        "gc.auto=0",
         "merge",
         "--no-ff",
         "--no-edit",

@@ -233,25 +233,35 @@ Deno.test("8 creates at once on one repository all succeed", async () => {
 });
 
 Deno.test("creates on one repository never overlap; different repositories overlap", async () => {
-  await withFixture(async ({ repo, tmp, manager }) => {
+  await withFixture(async ({ repo, tmp }) => {
     const other = join(tmp, "other");
     await initRepo(other);
     await commitIn(other, { "x.txt": "x\n" }, "x");
-    // post-checkout runs inside `git worktree add`; it notes when another run is in progress.
-    const hook = (name: string) =>
+    // A git in front of the real one (hooks do not run) notes when another `worktree add` of the
+    // same repository, or of any, is in progress.
+    const real = await new Deno.Command("sh", { args: ["-c", "command -v git"] }).output();
+    const realGit = new TextDecoder().decode(real.stdout).trim();
+    const bin = join(tmp, "bin");
+    await write(
+      join(bin, "git"),
       [
         "#!/bin/sh",
-        `if ! mkdir "${tmp}/busy-${name}" 2>/dev/null; then echo ${name} >> "${tmp}/overlaps"; fi`,
-        `if ! mkdir "${tmp}/busy-any" 2>/dev/null; then echo any >> "${tmp}/overlaps"; fi`,
-        "sleep 0.2",
-        `rmdir "${tmp}/busy-${name}" "${tmp}/busy-any" 2>/dev/null`,
-        "exit 0",
+        'case " $* " in *" worktree add "*)',
+        '  name=$(basename "$PWD")',
+        `  if ! mkdir "${tmp}/busy-$name" 2>/dev/null; then echo "$name" >> "${tmp}/overlaps"; fi`,
+        `  if ! mkdir "${tmp}/busy-any" 2>/dev/null; then echo any >> "${tmp}/overlaps"; fi`,
+        "  sleep 0.2",
+        `  rmdir "${tmp}/busy-$name" "${tmp}/busy-any" 2>/dev/null ;;`,
+        "esac",
+        `exec ${realGit} "$@"`,
         "",
-      ].join("\n");
-    for (const [dir, name] of [[repo, "one"], [other, "two"]] as const) {
-      await write(join(dir, ".git", "hooks", "post-checkout"), hook(name));
-      await Deno.chmod(join(dir, ".git", "hooks", "post-checkout"), 0o755);
-    }
+      ].join("\n"),
+    );
+    await Deno.chmod(join(bin, "git"), 0o755);
+    const manager = new WorktreeManager({
+      worktreeDir: join(tmp, "worktrees"),
+      env: { PATH: `${bin}:${Deno.env.get("PATH") ?? ""}` },
+    });
     const ids = Array.from({ length: 6 }, (_, i) => `lock-${i}`);
     // allSettled: a failure must not let the fixture be deleted under running creates.
     const results = await Promise.allSettled([
@@ -260,7 +270,7 @@ Deno.test("creates on one repository never overlap; different repositories overl
     ]);
     assert.deepEqual(results.filter((r) => r.status === "rejected"), []);
     const overlaps = (await Deno.readTextFile(join(tmp, "overlaps")).catch(() => "")).split("\n");
-    assert.equal(overlaps.filter((line) => line === "one" || line === "two").length, 0);
+    assert.equal(overlaps.filter((line) => line === "project" || line === "other").length, 0);
     assert.ok(overlaps.includes("any"), "the two repositories were worked on in parallel");
   });
 });
