@@ -71,9 +71,7 @@ Deno.test({
   fn: async () => {
     await using world = await makeWorld();
     const root = new URL("../", import.meta.url).pathname;
-    // Outside every root the attacker's sandbox may write (not under /tmp, which it may).
-    const markers = `${root}.tools/attack-${crypto.randomUUID().slice(0, 8)}`;
-    await Deno.mkdir(markers, { recursive: true });
+    const markers = await outsideWritableRoots();
     const attackDir = await Deno.realPath(await Deno.makeTempDir({ prefix: "attack-" }));
     const repo = await makeRepo();
     try {
@@ -188,3 +186,19 @@ Deno.test({
     }
   },
 });
+
+/**
+ * A new directory outside every root a `workspace-write` sandbox may write (its cwd, `/tmp`,
+ * `$TMPDIR`): under the real HOME, or the checkout when HOME lies under one of those.
+ */
+async function outsideWritableRoots(): Promise<string> {
+  const writable = ["/tmp", Deno.env.get("TMPDIR") ?? "/tmp"].map((d) => d.replace(/\/$/, ""));
+  const candidates = [Deno.env.get("HOME"), new URL("../.tools", import.meta.url).pathname];
+  const base = candidates.find((dir) =>
+    dir !== undefined && !writable.some((w) => dir === w || dir.startsWith(`${w}/`))
+  );
+  assert.ok(base, `no directory outside ${writable.join(", ")} to put markers in`);
+  const dir = `${base}/.codex-swarm-test-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.mkdir(dir, { recursive: true });
+  return await Deno.realPath(dir);
+}
