@@ -2,7 +2,8 @@
  * What a prompt-injected task would run: codex-swarm's own front-end, started from inside the
  * task's command with the task's environment, and a list of tool calls through it. Each result is
  * written, one JSON line per call (`{name, isError, text}`), to the file named first; the second
- * argument is the JSON of `{args, calls}`.
+ * argument is the JSON of `{args, env, calls}` (`env`: variables the front-end gets on top of the
+ * task's, e.g. a `PATH` with a planted `codex` first).
  *
  * @example
  * ```sh
@@ -22,12 +23,16 @@ export interface AttackCall {
 
 if (import.meta.main) {
   const [out, planText] = Deno.args;
-  const plan = JSON.parse(planText!) as { args: string[]; calls: AttackCall[] };
+  const plan = JSON.parse(planText!) as {
+    args: string[];
+    env?: Record<string, string>;
+    calls: AttackCall[];
+  };
   const main = new URL("../../main.ts", import.meta.url).pathname;
   const transport = new StdioClientTransport({
     command: Deno.execPath(),
     args: ["run", "--quiet", ...SERVER_PERMISSIONS, main, ...plan.args],
-    env: Deno.env.toObject(),
+    env: { ...Deno.env.toObject(), ...plan.env },
     stderr: "inherit",
   });
   const client = new Client({ name: "attacker", version: "0.0.0" });
