@@ -58,10 +58,15 @@ export interface WorktreeInfo {
 
 /** A repository's top level and a directory's place inside it. */
 export interface RepoLocation {
-  /** Top level of the checkout (real path). */
+  /**
+   * Top level of the repository's main checkout (real path). For a directory inside a linked
+   * worktree (another task's, or one of the user's), the main checkout's, not the worktree's.
+   */
   root: string;
-  /** The directory relative to `root`, with `/` separators; `""` at the top level. */
+  /** The directory relative to its checkout's top level, with `/` separators; `""` at the top. */
   subdir: string;
+  /** The linked worktree the directory is in (real path), when it is not the main checkout. */
+  linked?: string;
 }
 
 /** What {@linkcode WorktreeManager.commitAll} did. */
@@ -244,17 +249,26 @@ export class WorktreeManager {
         `Cannot use a worktree for "${dir}" as it is not inside a checkout (a bare repository or a .git directory)`,
       );
     }
-    const [top = "", prefix = ""] =
-      (await git(["rev-parse", "--show-toplevel", "--show-prefix"], opts))
+    const [top = "", prefix = "", common = ""] =
+      (await git(["rev-parse", "--show-toplevel", "--show-prefix", "--git-common-dir"], opts))
         .split("\n");
-    const root = await Deno.realPath(top);
+    const checkout = await Deno.realPath(top);
+    // A linked worktree's common git directory is the main checkout's `.git`: the repository is
+    // that checkout's, so a worktree made here is the repository's, not the linked one's.
+    const commonDir = await Deno.realPath(resolve(dir, common)).catch(() => null);
+    const main = commonDir !== null && basename(commonDir) === ".git" ? dirname(commonDir) : null;
+    const root = main !== null && main !== checkout ? main : checkout;
     const head = await runGit(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], opts);
     if (head.code !== 0) {
       throw new Error(
         `Cannot use a worktree for "${dir}" as repository ${root} has no commits yet (no HEAD)`,
       );
     }
-    return { root, subdir: prefix.replace(/\/+$/, "") };
+    return {
+      root,
+      subdir: prefix.replace(/\/+$/, ""),
+      ...(root !== checkout ? { linked: checkout } : {}),
+    };
   }
 
   /**
@@ -289,13 +303,22 @@ export class WorktreeManager {
     return await this.#withRepoLock(root, async () => {
       const opts = this.#opts(root);
       let baseRef: string;
+      // Without a base, the new branch starts where the directory's checkout is: the main
+      // checkout's current branch, or the head of the linked worktree (another task's branch).
+      const from = repo.linked ?? root;
       if (base === undefined) {
-        const current = await runGit(["symbolic-ref", "--quiet", "--short", "HEAD"], opts);
+        const current = await runGit(
+          ["symbolic-ref", "--quiet", "--short", "HEAD"],
+          this.#opts(from),
+        );
         baseRef = current.code === 0 ? current.stdout.trim() : "HEAD";
       } else {
         baseRef = base;
       }
-      const baseCommit = await this.#resolveCommit(root, base ?? "HEAD");
+      const baseCommit = await this.#resolveCommit(
+        root,
+        base ?? (repo.linked ? await this.#headOf(repo.linked) : "HEAD"),
+      );
       if (baseCommit === null) {
         throw new Error(`${what} as base "${base}" is not a commit: repository is ${root}`);
       }
@@ -763,6 +786,11 @@ export class WorktreeManager {
   async #refExists(repoRoot: string, ref: string): Promise<boolean> {
     const result = await runGit(["rev-parse", "--verify", "--quiet", ref], this.#opts(repoRoot));
     return result.code === 0;
+  }
+
+  /** The commit checked out in `checkout` (a linked worktree), or "HEAD" when it has none. */
+  async #headOf(checkout: string): Promise<string> {
+    return (await this.#resolveCommit(checkout, "HEAD")) ?? "HEAD";
   }
 
   async #resolveCommit(repoRoot: string, rev: string): Promise<string | null> {
