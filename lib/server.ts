@@ -47,6 +47,8 @@ export interface ServerParts {
   sessionOrigin?: Pick<Session, "kind" | "taskId">;
   /** The supervisor that runs the engine, for `server-info`. */
   supervisor?: SupervisorInfo;
+  /** `codex-swarm top` at a person's terminal: it answers approvals in every mode. */
+  person?: boolean;
   /** Shown in `server-info`, e.g. machine-wide flags that differ from the supervisor's. */
   warnings?: string[];
 }
@@ -83,7 +85,10 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   registerCodexWaitTool(server, engine, parts.session, options);
   registerCodexCancelTool(server, engine, parts.session);
   registerCodexSteerTool(server, engine, parts.session);
-  if (config.approvals !== "human") registerCodexApproveTool(server, engine, parts.session);
+  // With --approvals human only a person answers: top at a terminal, or an elicitation.
+  if (config.approvals !== "human" || parts.person) {
+    registerCodexApproveTool(server, engine, parts.session, parts.person ? "top" : "codex_approve");
+  }
   registerCodexListTool(server, engine, options);
   registerCodexDiffTool(server, engine, parts.worktrees, options);
   registerCodexWorktreeTool(server, engine, parts.worktrees, parts.session, options);

@@ -110,3 +110,59 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "with --approvals human, top at a terminal answers; an agent, or a top without one, cannot",
+  e2e,
+  async () => {
+    await using world = await makeWorld();
+    await using h = await startServer(world, { args: ["--approvals", "human"] });
+    const tools = async (client: typeof h) =>
+      (await client.client.listTools()).tools.map((t) => t.name);
+    // The agent's session has no codex_approve; nor has a front-end that says it is top but whose
+    // parent (this test) reads no terminal.
+    assert.ok(!(await tools(h)).includes("codex_approve"));
+    await using fake = await startServer(world, {
+      args: ["--approvals", "human"],
+      env: { CODEX_SWARM_TOP: "1" },
+    });
+    assert.ok(!(await tools(fake)).includes("codex_approve"));
+    const dir = await Deno.makeTempDir({ prefix: "codex-swarm-top-human-" });
+    await new Deno.Command("git", { args: ["init", "-q", dir], stdin: "null" }).output();
+    await using term = await startTmux({
+      argv: topArgv("--approvals", "human"),
+      env: world.env,
+      cwd: ROOT,
+    });
+    try {
+      const id = await startTask(h, {
+        prompt: `approve by a person RUN=touch ${dir}/by-person.txt`,
+        cwd: dir,
+        "approval-policy": "untrusted",
+        sandbox: "workspace-write",
+        timeout_s: 120,
+      });
+      await untilPane(
+        term,
+        "the row never showed waiting_approval",
+        (p) => /waiting_approval/.test(rowOf(p, id)),
+        60_000,
+      );
+      await term.sendKeys("g");
+      await untilPane(term, "the task was not selected", (p) => rowOf(p, id).startsWith(">"));
+      await term.sendKeys("a");
+      const pane = await untilPane(
+        term,
+        "the row never showed completed",
+        (p) => /completed/.test(rowOf(p, id)),
+        60_000,
+      );
+      assert.match(pane, /Answered accept for task/);
+      assert.ok(await exists(`${dir}/by-person.txt`), "the accepted command did not run");
+    } finally {
+      await term.sendKeys("q").catch(() => {});
+      assert.ok(await eventually(async () => !(await term.alive()), 10_000));
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+);

@@ -24,7 +24,13 @@ import {
   proofHolds,
   proofOf,
 } from "./auth.ts";
-import { type Hello, HELLO_MAX_BYTES, HELLO_PROTOCOL, type HelloReply } from "./hello.ts";
+import {
+  type Hello,
+  HELLO_MAX_BYTES,
+  HELLO_PROTOCOL,
+  type HelloReply,
+  TOP_ROLE_ENV,
+} from "./hello.ts";
 import { challengeV1, helloV1, proofV1 } from "./hello_v1.ts";
 import { spawnSupervisor } from "./launch.ts";
 import { LineSplitter } from "./lines.ts";
@@ -359,6 +365,7 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
     cwd: Deno.cwd(),
     env: options.env,
     config: options.config,
+    ...(options.env[TOP_ROLE_ENV] === "1" ? { role: "top" as const } : {}),
   };
   const finished = Promise.withResolvers<number>();
   const stdout = orderedWriter(Deno.stdout);

@@ -51,7 +51,15 @@ export interface Hello {
   env: Record<string, string>;
   /** The front-end's settings: session flags and machine-wide flags. */
   config: ServerConfig;
+  /**
+   * `top` for the front-end `codex-swarm top` starts: its session may answer approvals in every
+   * mode, once the supervisor has seen `top` read a terminal (see session.ts).
+   */
+  role?: "top";
 }
+
+/** The environment variable `codex-swarm top` sets for the front-end it starts. */
+export const TOP_ROLE_ENV = "CODEX_SWARM_TOP";
 
 /** What the supervisor answers. */
 export type HelloReply =

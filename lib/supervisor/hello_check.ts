@@ -64,6 +64,7 @@ const HelloSchema = z.strictObject({
   cwd: text.min(1),
   env: z.record(z.string(), z.string()),
   config: z.strictObject(CONFIG_FIELDS),
+  role: z.literal("top").optional(),
 });
 
 /** Reads a hello, or throws naming the field that is wrong and how. */

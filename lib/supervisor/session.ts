@@ -41,6 +41,11 @@ export interface SessionParts {
   hello: Hello;
   /** Who opened it (a client or a task's process), as found at the hello. */
   origin: SessionOrigin;
+  /**
+   * Whether the session is `codex-swarm top` at a person's terminal (see terminal.ts): it may
+   * answer approvals whatever `--approvals` says.
+   */
+  person?: boolean;
   /** The operator's ceiling, read at each use (its settings file may change). */
   ceiling: OperatorCeiling;
   supervisor: SupervisorInfo;
@@ -185,6 +190,7 @@ export function openSession(parts: SessionParts): OpenSession {
   const server = createServer({
     engine: parts.engine,
     worktrees: parts.worktrees,
+    person: parts.person ?? false,
     // The resources show this session's defaults and time limit, with the supervisor's rest.
     // How results look is the session's too (its client's server entry sets it).
     config: {

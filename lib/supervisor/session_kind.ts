@@ -44,6 +44,8 @@ export interface SessionOrigin {
   taskId: string | null;
   /** Why, in a few words, for the log (e.g. `pid 4242 descends from app-server 3077`). */
   why: string;
+  /** The peer process and its parents, nearest first, when it was found; else empty. */
+  ancestry?: number[];
 }
 
 /** The verdict on the peer processes found, before the task is looked up. */
@@ -143,11 +145,17 @@ export async function sessionOrigin(
   if (local.transport !== "tcp") {
     return { kind: "task", taskId: null, why: "cannot tell over the Unix socket" };
   }
-  const verdict = innerPeerVerdict(await peerProcesses(local, remote), sources.appServerPids);
+  const peers = await peerProcesses(local, remote);
+  const verdict = innerPeerVerdict(peers, sources.appServerPids);
   let taskId: string | null = null;
   if (verdict.commandPid !== null) {
     const threadId = await environValue(verdict.commandPid, THREAD_ID_VARIABLE);
     if (threadId !== null) taskId = innerTaskOfThread(sources.tasks(), threadId);
   }
-  return { kind: verdict.kind, taskId, why: verdict.why };
+  return {
+    kind: verdict.kind,
+    taskId,
+    why: verdict.why,
+    ...(peers?.length === 1 ? { ancestry: peers[0]!.ancestry } : {}),
+  };
 }

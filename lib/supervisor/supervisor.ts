@@ -48,6 +48,7 @@ import { codexEnvFor } from "../client_env.ts";
 import { openSession } from "./session.ts";
 import { type SessionOrigin, sessionOrigin } from "./session_kind.ts";
 import { OperatorCeiling, settingsPath } from "./settings.ts";
+import { stdinIsTerminal } from "./terminal.ts";
 import { SocketTransport } from "./socket_transport.ts";
 import { compareVersions } from "./version.ts";
 
@@ -530,6 +531,16 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
             refused = true;
             break;
           }
+          // `top` at a person's terminal: its session answers approvals in every mode.
+          const person = hello.role === "top" && origin.kind === "client" &&
+            origin.ancestry !== undefined && origin.ancestry.length > 1 &&
+            await stdinIsTerminal(origin.ancestry[1]!);
+          if (hello.role === "top" && !person) {
+            log.info("A top session gets no approvals: its top reads no terminal here", {
+              kind: origin.kind,
+              peer: origin.why,
+            });
+          }
           const open = openSession({
             engine,
             worktrees,
@@ -538,6 +549,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
             version,
             hello,
             origin,
+            person,
             ceiling,
             supervisor: supervisorInfo,
             warnings: reply.ok ? reply.warnings : [],

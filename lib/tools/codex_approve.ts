@@ -18,6 +18,7 @@ export function registerCodexApproveTool(
   server: McpServer,
   engine: Engine,
   session: SessionSource,
+  by = "codex_approve",
 ): void {
   server.registerTool("codex_approve", {
     title: "Answer a task's approval request",
@@ -36,7 +37,7 @@ export function registerCodexApproveTool(
     try {
       checkMayActOn(await session(), args.task_id, (id) => engine.get(id), "approve for");
       const before = engine.get(args.task_id)?.question ?? null;
-      const task = engine.answer(args.task_id, args.decision, "codex_approve");
+      const task = engine.answer(args.task_id, args.decision, by);
       return {
         content: [{
           type: "text" as const,

@@ -14,6 +14,7 @@
  */
 
 import { Client, ResourceUpdatedNotificationSchema, StdioClientTransport } from "../sdk_client.ts";
+import { TOP_ROLE_ENV } from "../supervisor/hello.ts";
 import { VERSION } from "../cli.ts";
 import type { ServerCommand } from "./server_command.ts";
 
@@ -56,7 +57,8 @@ export class TopConnection implements AsyncDisposable {
     const transport = new StdioClientTransport({
       command: command.command,
       args: command.args,
-      env,
+      // Its session may answer approvals in every mode, once the supervisor sees top at a terminal.
+      env: { ...env, [TOP_ROLE_ENV]: "1" },
       stderr: "pipe",
     });
     let stderr = "";
