@@ -85,11 +85,13 @@ Deno.test({
     using server = await listener.accept();
     const ends = [server.localAddr, server.remoteAddr] as const;
     const client = await sessionOrigin(...ends, { appServerPids: [], tasks: () => [] });
-    assert.deepEqual(client, {
+    const { ancestry, ...verdict } = client;
+    assert.deepEqual(verdict, {
       kind: "client",
       taskId: null,
       why: `pid ${Deno.pid} descends from no app-server`,
     });
+    assert.deepEqual(ancestry?.slice(0, 2), [Deno.pid, Deno.ppid], "the peer, then its parent");
     // Were this test's runner an app-server, this process would be one of its commands.
     const ppid = Deno.ppid;
     const task = await sessionOrigin(...ends, { appServerPids: [ppid], tasks: () => [] });
