@@ -28,6 +28,7 @@ import { registerCodexReviewTool } from "./tools/codex_review.ts";
 import { registerCodexStatusTool } from "./tools/codex_status.ts";
 import { registerCodexWaitTool } from "./tools/codex_wait.ts";
 import { registerCodexWorktreeTool } from "./tools/codex_worktree.ts";
+import { limitResults } from "./tools/result_limit.ts";
 import { toolOptions } from "./tools/tool_options.ts";
 import type { WorktreeManager } from "./worktree.ts";
 
@@ -76,6 +77,8 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
         "and say what to call next.",
     },
   );
+  // Every result within --max-result-chars, whatever a tool built.
+  limitResults(server, options.maxResultChars);
   registerCodexTool(server, engine, parts.session, options);
   registerCodexReplyTool(server, engine, parts.session, options);
   registerCodexAsyncTool(server, engine, parts.session);

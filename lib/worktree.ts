@@ -28,6 +28,13 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { commitIdentityArgs, git, GitError, type GitOptions, runGit } from "./git.ts";
+import {
+  batches,
+  literalPathspec,
+  parentPaths,
+  PATHSPEC_BATCH,
+  untrackedRefusal,
+} from "./merge_safety.ts";
 
 /** Every task branch is named `codex-swarm/<taskId>`. */
 export const BRANCH_PREFIX = "codex-swarm/";
@@ -133,6 +140,14 @@ export type MergeResult =
     merged: false;
     /** Files that conflicted, relative to the repository root. */
     conflicts: string[];
+    /** The branch that was to be merged into. */
+    target: string;
+  }
+  | {
+    /** There was nothing to merge; nothing was done. */
+    merged: false;
+    /** Why: the task branch holds no commit past its base, or the target already contains it. */
+    nothing: string;
     /** The branch that was to be merged into. */
     target: string;
   };
@@ -459,6 +474,13 @@ export class WorktreeManager {
    * files are returned. Only what is committed on the branch is merged: call
    * {@linkcode WorktreeManager.commitAll} first.
    *
+   * Answers `merged: false` with the reason in `nothing`, doing nothing, when the task branch
+   * holds no commit past its base or the target already contains its head.
+   *
+   * Never touches a file git does not track in the main checkout: throws, naming them, when the
+   * checkout of `target` or the merge would write a path where an untracked or git-ignored file
+   * (or a directory holding one) is (git itself would overwrite an ignored file silently).
+   *
    * Throws when the main checkout has uncommitted changes to tracked files or an operation in
    * progress, its HEAD is detached and no target is given, `target` does not exist, or the task
    * branch is missing.
@@ -501,10 +523,42 @@ export class WorktreeManager {
         }
       }
       const before = await this.#revParse(root, "HEAD");
+      const intoTip = await this.#revParse(root, `refs/heads/${into}`);
+      if (tip === info.baseCommit) {
+        return {
+          merged: false,
+          nothing: `branch ${info.branch} holds no commit past its base ${
+            info.baseCommit.slice(0, 12)
+          } (the task committed nothing)`,
+          target: into,
+        };
+      }
+      if (await this.#countCommits(root, [tip, "--not", intoTip]) === 0) {
+        return {
+          merged: false,
+          nothing: `branch "${into}" already contains the head ${
+            tip.slice(0, 12)
+          } of branch ${info.branch}`,
+          target: into,
+        };
+      }
       const switchBack = into !== currentBranch ? currentBranch : undefined;
+      const written = [
+        ...(switchBack !== undefined ? await this.#writtenPaths(root, [before, intoTip]) : []),
+        ...await this.#writtenPaths(root, [`${intoTip}...${tip}`]),
+      ];
+      const inTheWay = await this.#untrackedInTheWay(root, written);
+      if (inTheWay.files.length > 0) {
+        throw new Error(
+          `${what} as it would overwrite files git does not track there: ${
+            untrackedRefusal(inTheWay.files, inTheWay.ignored)
+          }. Nothing was changed; move them away (or commit them) and merge again`,
+        );
+      }
       if (switchBack !== undefined) {
         try {
-          await git(["checkout", "--quiet", into, "--"], opts);
+          // Backstop: git's default would overwrite ignored files.
+          await git(["checkout", "--quiet", "--no-overwrite-ignore", into, "--"], opts);
         } catch (error) {
           throw new Error(
             `${what} as branch "${into}" could not be checked out: ${message(error)}`,
@@ -522,6 +576,8 @@ export class WorktreeManager {
         "merge",
         "--no-ff",
         "--no-edit",
+        // Backstop: git's default would overwrite ignored files.
+        "--no-overwrite-ignore",
         mergeRev,
       ], opts);
       if (merge.code === 0) {
@@ -723,6 +779,49 @@ export class WorktreeManager {
       if (await pathExists(path)) return "a rebase";
     }
     return null;
+  }
+
+  /**
+   * The paths a checkout or merge writes for a diff (`[from, to]`, or `[ours...theirs]` for what
+   * the branch changed since the merge base): every path that exists afterwards, renames split.
+   */
+  async #writtenPaths(root: string, range: string[]): Promise<string[]> {
+    return splitZ(
+      await git(
+        ["diff", "--name-only", "--no-renames", "--diff-filter=d", "-z", ...range, "--"],
+        this.#opts(root),
+      ),
+    );
+  }
+
+  /**
+   * Of the `paths` a checkout or merge writes, the files git does not track in the checkout at
+   * `root` that are in the way: an untracked or ignored file at a path, at a directory above it,
+   * or under a directory at a path. Only what exists on disk is asked about.
+   */
+  async #untrackedInTheWay(
+    root: string,
+    paths: string[],
+  ): Promise<{ files: string[]; ignored: Set<string> }> {
+    const present = new Set<string>();
+    for (const path of new Set(paths)) {
+      if (await pathExists(join(root, path))) present.add(path);
+      for (const parent of parentPaths(path)) {
+        const stat = await Deno.lstat(join(root, parent)).catch(() => null);
+        if (stat !== null && !stat.isDirectory) present.add(parent);
+      }
+    }
+    const files: string[] = [];
+    const ignored = new Set<string>();
+    const opts = this.#opts(root);
+    for (const batch of batches([...present], PATHSPEC_BATCH)) {
+      const specs = ["--", ...batch.map(literalPathspec)];
+      // Without --exclude-standard, --others lists ignored files too.
+      files.push(...splitZ(await git(["ls-files", "-z", "--others", ...specs], opts)));
+      const listed = ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", ...specs];
+      for (const file of splitZ(await git(listed, opts))) ignored.add(file);
+    }
+    return { files, ignored };
   }
 
   async #trackedChanges(root: string): Promise<string[]> {

@@ -15,7 +15,7 @@
 import { z } from "zod";
 import type { Engine } from "../engine_api.ts";
 import type { McpServer } from "../sdk.ts";
-import type { WorktreeInfo, WorktreeManager } from "../worktree.ts";
+import type { DiffSummary, WorktreeInfo, WorktreeManager } from "../worktree.ts";
 import { page } from "./compact_view.ts";
 import { toolError } from "./tool_error.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
@@ -36,7 +36,11 @@ export const codexDiffInputSchema = {
   ),
 };
 
-/** One page of a task branch's diff, as a tool result of at most `maxResultChars`. */
+/**
+ * One page of a task branch's diff, as a tool result of at most `maxResultChars`: its text and
+ * its structured content as JSON together (JSON escapes each line end and quote of the patch, so
+ * the page is measured as sent, and shortened until it fits).
+ */
 export async function diffResult(
   worktrees: WorktreeManager,
   taskId: string,
@@ -65,12 +69,48 @@ export async function diffResult(
     }
     room -= JSON.stringify(files).length;
   }
-  const maxChars = Math.max(1, Math.min(args.max_chars ?? room, room));
+  let maxChars = Math.max(1, Math.min(args.max_chars ?? room, room));
   const { patch, truncated } = await worktrees.diff(info, {
     maxBytes: (offset + maxChars) * 4 + 4,
   });
+  const pageOf = (chars: number) =>
+    diffPage({ taskId, info, summary, files, filesOmitted, offset, patch, truncated }, chars);
+  let result = pageOf(maxChars);
+  // Each character less of patch is at least two less in all (text and JSON): this converges.
+  for (let over = resultChars(result) - maxResultChars; over > 0 && maxChars > 1;) {
+    maxChars = Math.max(1, maxChars - over);
+    result = pageOf(maxChars);
+    over = resultChars(result) - maxResultChars;
+  }
+  return result;
+}
+
+/** Characters a client receives of a result: its text and its structured content as JSON. */
+export function resultChars(
+  result: { content: Array<{ text?: string }>; structuredContent?: unknown },
+): number {
+  const text = result.content.reduce((sum, part) => sum + (part.text?.length ?? 0), 0);
+  return text +
+    (result.structuredContent === undefined ? 0 : JSON.stringify(result.structuredContent).length);
+}
+
+/** The diff's result with a page of at most `maxChars` of `patch` from `offset`. */
+function diffPage(
+  d: {
+    taskId: string;
+    info: WorktreeInfo;
+    summary: DiffSummary;
+    files: Array<Record<string, unknown>> | undefined;
+    filesOmitted: number;
+    offset: number;
+    patch: string;
+    truncated: boolean;
+  },
+  maxChars: number,
+) {
+  const { taskId, info, summary, files, filesOmitted, offset, patch } = d;
   let { text, next } = page(patch, Math.min(offset, patch.length), maxChars);
-  const more = next < patch.length || (truncated && next > offset);
+  const more = next < patch.length || (d.truncated && next > offset);
   if (more) {
     // Pages end at a line end when the page holds one.
     const end = text.lastIndexOf("\n");

@@ -34,7 +34,9 @@ export function registerCodexWorktreeTool(
     description: "Act on the git branch of a task that ran with worktree: true (codex_diff " +
       'shows it). "merge" merges the branch into ' +
       "`target` (default: the main checkout's current branch), refusing when the main checkout " +
-      'has uncommitted changes and aborting cleanly on conflicts; "discard" removes the ' +
+      "has uncommitted changes or files git does not track (ignored ones too) where the branch " +
+      "writes, answering merged: false with the reason when there is nothing to merge, and " +
+      'aborting cleanly on conflicts; "discard" removes the ' +
       "worktree and deletes the branch. Best of N: merge one attempt by its task id, then " +
       '"discard" with the group id drops every attempt not merged.',
     inputSchema: z.strictObject({
@@ -107,6 +109,21 @@ export function registerCodexWorktreeTool(
       }
       if (args.action === "merge") {
         const result = await worktrees.merge(info, args.target);
+        if ("nothing" in result) {
+          return {
+            content: [{
+              type: "text" as const,
+              text: `Nothing to merge into ${result.target}: ${result.nothing}. ` +
+                "Nothing was changed.",
+            }],
+            structuredContent: {
+              merged: false,
+              branch: info.branch,
+              target: result.target,
+              reason: `nothing to merge: ${result.nothing}`,
+            },
+          };
+        }
         if (!result.merged) {
           return {
             isError: true,
