@@ -258,4 +258,6 @@ export interface TaskSnapshot {
   question?: PendingQuestionView | null;
   /** Queued tasks: when the queue's back-off after a 429 of the model API ends (ISO), or null. */
   backoffUntil?: string | null;
+  /** Why the task's record cannot be written now (it is tried again until it is), or null. */
+  recordError?: string | null;
 }

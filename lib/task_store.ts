@@ -59,10 +59,28 @@ export class TaskStore {
 
   /** Writes `meta.json` atomically (a temporary file renamed over it). */
   async save(meta: TaskMeta): Promise<void> {
-    const path = `${this.dir(meta.id)}/meta.json`;
-    const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-    await Deno.writeTextFile(tmp, JSON.stringify(meta, null, 2) + "\n", { mode: 0o600 });
-    await Deno.rename(tmp, path);
+    await writeAtomically(`${this.dir(meta.id)}/meta.json`, JSON.stringify(meta, null, 2) + "\n");
+  }
+
+  /**
+   * Removes the temporary files a write left when it failed (a full disk) or the supervisor
+   * stopped in it: `meta.json.<x>.tmp`, `run.json.<x>.tmp`. Returns how many went.
+   */
+  async removeStrayTemps(): Promise<number> {
+    let removed = 0;
+    for await (const entry of Deno.readDir(this.root)) {
+      if (!entry.isDirectory || entry.name.startsWith(".")) continue;
+      try {
+        for await (const file of Deno.readDir(this.dir(entry.name))) {
+          if (!file.isFile || !/^(meta|run)\.json\.[0-9a-f]+\.tmp$/.test(file.name)) continue;
+          await Deno.remove(`${this.dir(entry.name)}/${file.name}`);
+          removed++;
+        }
+      } catch {
+        // A task directory that went meanwhile, or cannot be read: nothing to clean there.
+      }
+    }
+    return removed;
   }
 
   /** Loads every task whose metadata can be read; unreadable ones are reported, not fatal. */
@@ -148,10 +166,7 @@ export class TaskStore {
 
   /** Saves the final state of a task's run (`run.json`), so a restart need not replay events. */
   async saveRun(id: string, run: unknown): Promise<void> {
-    const path = `${this.dir(id)}/run.json`;
-    const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-    await Deno.writeTextFile(tmp, JSON.stringify(run) + "\n", { mode: 0o600 });
-    await Deno.rename(tmp, path);
+    await writeAtomically(`${this.dir(id)}/run.json`, JSON.stringify(run) + "\n");
   }
 
   /** Reads the state saved by {@link saveRun}, or null. */
@@ -166,5 +181,20 @@ export class TaskStore {
   /** Removes a task's directory. */
   async remove(id: string): Promise<void> {
     await Deno.remove(this.dir(id), { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Writes `text` to `path` through a temporary file renamed over it; a write that fails (no space,
+ * an I/O error) removes its temporary file before the error goes on.
+ */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeTextFile(tmp, text, { mode: 0o600 });
+    await Deno.rename(tmp, path);
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
   }
 }

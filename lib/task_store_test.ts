@@ -36,3 +36,21 @@ Deno.test("TaskStore: private directories, atomic saves, unreadable tasks report
   await store.remove("aaa");
   assert.equal(store.readSync("aaa"), null);
 });
+
+Deno.test("removeStrayTemps removes what failed writes left, and nothing else", async () => {
+  const root = await Deno.makeTempDir({ prefix: "store-temps-" });
+  try {
+    await Deno.mkdir(`${root}/abc123def456`);
+    for (const name of ["meta.json", "meta.json.1a2b3c4d.tmp", "run.json.deadbeef.tmp", "x.tmp"]) {
+      await Deno.writeTextFile(`${root}/abc123def456/${name}`, "{}");
+    }
+    const store = new TaskStore(root);
+    assert.equal(await store.removeStrayTemps(), 2);
+    assert.deepEqual([...Deno.readDirSync(`${root}/abc123def456`)].map((e) => e.name).sort(), [
+      "meta.json",
+      "x.tmp",
+    ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -352,3 +352,48 @@ Deno.test("the task directory removed, read-only or full while tasks run", e2e, 
     });
   }
 });
+
+Deno.test(
+  "a record that cannot be written for want of space is written once there is",
+  e2e,
+  async () => {
+    await using world = await makeWorld();
+    const mounted = await onTmpfs(world, async () => {
+      const server = await startServer(world);
+      const id = await start(server.client, "record me SLEEP=3000");
+      assert.ok(await eventually(() => world.fake.requests.length > 0, 60_000));
+      const fill = `${world.taskDir}/fill`;
+      await new Deno.Command("sh", {
+        args: ["-c", `dd if=/dev/zero of=${fill} bs=64k 2>/dev/null; true`],
+      }).output();
+      const task = await waitFor(server.client, id);
+      assert.equal(task.phase, "completed", task.failure ?? "");
+      const full = await call(server.client, "codex_status", { task_ids: [id], detail: "full" });
+      const lagging = (full.structuredContent as { tasks: Array<{ record_error: string | null }> })
+        .tasks[0]!.record_error;
+      assert.match(lagging ?? "", /Cannot write the task's record: .*No space left/);
+      // Space again: the record is written within the retry's wait, and shows no error.
+      await Deno.remove(fill);
+      const meta = `${world.taskDir}/${id}/meta.json`;
+      assert.ok(
+        await eventually(async () => {
+          const text = await Deno.readTextFile(meta).catch(() => "");
+          return text !== "" && JSON.parse(text).phase === "completed";
+        }, 40_000),
+        "meta.json never said completed",
+      );
+      const tmp = [...Deno.readDirSync(`${world.taskDir}/${id}`)].filter((e) =>
+        e.name.endsWith(".tmp")
+      );
+      assert.deepEqual(tmp, [], "a failed write left its temporary file");
+      // A new supervisor reads the task as completed, with its result.
+      await server.stop();
+      await world.stopSupervisor();
+      await using again = await startServer(world);
+      const after = await view(again.client, id);
+      assert.equal(after.phase, "completed");
+      assert.match(after.final_message ?? "", /MOCK-DONE record me/);
+    });
+    if (!mounted) console.warn("skipped: mounting a tmpfs is not permitted here");
+  },
+);

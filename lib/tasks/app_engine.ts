@@ -104,6 +104,21 @@ export interface AppServerEngineOptions {
 }
 
 const MAX_ANSWERED = 50;
+/** The first wait before a record that could not be written is written again (then doubled). */
+const RECORD_RETRY_FIRST_MS = 500;
+/** The longest wait between two tries: a disk that has space again is used within this. */
+const RECORD_RETRY_MAX_MS = 30_000;
+
+/**
+ * Whether a failed write may succeed later (no space, an I/O error): a missing or read-only task
+ * directory is not retried, it is reported (as a new task's start is refused).
+ */
+export function isTransientWriteError(error: unknown): boolean {
+  if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied) {
+    return false;
+  }
+  return !/Read-only file system|EROFS|Not a directory/i.test(String(error));
+}
 
 function nowIso(): string {
   return new Date().toISOString();
@@ -180,6 +195,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   async init(): Promise<void> {
     const { store, log } = this.#options;
     await store.init();
+    const stray = await store.removeStrayTemps().catch(() => 0);
+    if (stray > 0) log.info(`Removed ${stray} temporary record file(s) a failed write left`);
     const metas = await store.loadAll((id, error) =>
       log.warning(`Cannot read task "${id}": ${messageOf(error)}`)
     );
@@ -228,6 +245,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#legacy.close();
     for (const record of this.#tasks.values()) {
       record.budget?.stop();
+      clearTimeout(record.recordRetry);
       // Running turns end with the app-servers; their threads stay resumable. Queued tasks stay
       // queued on disk for the next supervisor.
       if (isFinal(record.meta.phase) || record.meta.phase === "queued") continue;
@@ -628,9 +646,30 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const copy = structuredClone(record.meta);
     record.saving = record.saving
       .then(() => this.#options.store.save(copy))
-      .catch((error) =>
-        this.#options.log.error(`Cannot save task ${copy.id}: ${error}`, { id: copy.id })
-      );
+      .then(() => {
+        if (record.recordError === null) return;
+        record.recordError = null;
+        record.recordRetryMs = 0;
+        this.#options.log.info(`Task ${copy.id}'s record is written again`, { id: copy.id });
+        this.#emit(record, null);
+      })
+      .catch((error) => {
+        this.#options.log.error(`Cannot save task ${copy.id}: ${error}`, { id: copy.id });
+        if (!isTransientWriteError(error) || this.#closed) return;
+        // No space or an I/O error: the record is written again until it is, and shows why.
+        const first = record.recordError === null;
+        record.recordError = `Cannot write the task's record: ${messageOf(error)}`;
+        if (first) this.#emit(record, null);
+        if (record.recordRetry !== undefined) return;
+        record.recordRetryMs = Math.min(
+          RECORD_RETRY_MAX_MS,
+          Math.max(RECORD_RETRY_FIRST_MS, record.recordRetryMs * 2),
+        );
+        record.recordRetry = setTimeout(() => {
+          record.recordRetry = undefined;
+          if (!this.#closed) this.#save(record);
+        }, record.recordRetryMs);
+      });
     return record.saving;
   }
 

@@ -16,7 +16,7 @@ import { Logger } from "../log.ts";
 import type { TaskSnapshot } from "../task.ts";
 import { TaskStore } from "../task_store.ts";
 import { WorktreeManager } from "../worktree.ts";
-import { AppServerEngine } from "./app_engine.ts";
+import { AppServerEngine, isTransientWriteError } from "./app_engine.ts";
 import type { Decision } from "./questions.ts";
 
 interface Rig extends AsyncDisposable {
@@ -237,4 +237,11 @@ Deno.test("a reply to a thread Codex does not know is refused naming it", async 
     new RegExp(`Cannot continue threadId "${id}" as Codex has no such thread`),
   );
   assert.equal(r.engine.list().length, 0);
+});
+
+Deno.test("isTransientWriteError: no space or I/O is tried again; a gone or read-only dir is not", () => {
+  assert.equal(isTransientWriteError(new Error("No space left on device (os error 28)")), true);
+  assert.equal(isTransientWriteError(new Error("Input/output error (os error 5)")), true);
+  assert.equal(isTransientWriteError(new Deno.errors.NotFound("gone")), false);
+  assert.equal(isTransientWriteError(new Error("Read-only file system (os error 30)")), false);
 });

@@ -27,6 +27,12 @@ export interface TaskRecord {
   run: TurnState;
   session: Session | null;
   server: AppServer | null;
+  /** Why the task's record cannot be written now (it is tried again), or null. */
+  recordError: string | null;
+  /** The wait before the next try of the record, in ms (0: none failed yet). */
+  recordRetryMs: number;
+  /** The timer of that try, while one waits. */
+  recordRetry?: ReturnType<typeof setTimeout>;
   /** What the session's environment changes for the task's sandboxed commands. */
   commandEnv: Record<string, string>;
   done: PromiseWithResolvers<void>;
@@ -55,6 +61,8 @@ export function newTaskRecord(meta: TaskMeta, session: Session | null): TaskReco
     session,
     server: null,
     commandEnv: {},
+    recordError: null,
+    recordRetryMs: 0,
     done: Promise.withResolvers<void>(),
     turnEnded: Promise.withResolvers<void>(),
     sandbox: null,
@@ -91,6 +99,7 @@ export function snapshotOf(record: TaskRecord, backoffUntil: string | null): Tas
     elapsedMs: Math.max(0, to - from),
     question: record.pending ? { ...record.pending.view } : null,
     backoffUntil: meta.phase === "queued" ? backoffUntil : null,
+    recordError: record.recordError,
   };
 }
 

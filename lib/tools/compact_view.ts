@@ -58,6 +58,8 @@ export interface CompactTask {
   approval?: unknown;
   /** Queued tasks held back after a 429 of the model API: until when (ISO). */
   backoff_until?: string;
+  /** The task's record cannot be written now (it is tried again). */
+  record_error?: string;
   /** With `check`: how it ended (or that it runs). */
   check?: CheckView;
   /** Best of N: the group this task is an attempt of (codex_status of it ranks them). */
@@ -212,6 +214,7 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
     view.step = lastStep(task);
     if (task.backoffUntil) view.backoff_until = task.backoffUntil;
   }
+  if (task.recordError) view.record_error = task.recordError;
   if (meta.worktree) {
     view.branch = meta.worktree.branch;
     const outcome = meta.worktreeOutcome;

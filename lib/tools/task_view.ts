@@ -36,6 +36,8 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     deadline: meta.deadline,
     // Queued while the model API rate-limits: when starts resume.
     backoff_until: task.backoffUntil ?? null,
+    // The record on disk lags (no space): it is written again until it is.
+    record_error: task.recordError ?? null,
     pid: meta.pid,
     thread_id: meta.threadId ?? run.threadId,
     tool_calls: run.toolCalls,

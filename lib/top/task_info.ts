@@ -223,6 +223,8 @@ function lastStepOf(info: Omit<TaskInfo, "lastStep">, view: Json): string {
   }
   const explicit = pickStr(view, "last_step", "step");
   if (explicit !== null && explicit !== "") return oneLine(explicit);
+  const recordError = pickStr(view, "record_error");
+  if (recordError) return oneLine(`record not saved: ${recordError}`);
   if (info.done && info.failure) return oneLine(`${info.phase}: ${info.failure}`);
   const final = pickStr(view, "final_message");
   if (info.done && final) return oneLine(final);
