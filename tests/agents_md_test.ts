@@ -4,7 +4,7 @@
  * with the real Codex against the fake Responses API, which keeps every request body. A new
  * thread gets them in its developer instructions, root first, an `AGENTS.override.md` in place of
  * its directory's `AGENTS.md`, capped by `project_doc_max_bytes`; a reply gets them again, as a
- * replacement, only when they changed since.
+ * replacement, only when they changed since, and so does a fork.
  */
 
 import assert from "node:assert/strict";
@@ -13,7 +13,7 @@ import { startHarness, textOf } from "./support/harness.ts";
 import { makeRepo } from "./support/repo.ts";
 import type { Client } from "./support/sdk_client.ts";
 import type { SeenRequest } from "./support/fake_responses.ts";
-import { call } from "./support/tool_calls.ts";
+import { call, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -40,7 +40,7 @@ async function run(client: Client, tool: string, args: Record<string, unknown>):
 }
 
 Deno.test(
-  "a project's AGENTS.md files reach the model: root first, the override in place of its directory's AGENTS.md, capped by project_doc_max_bytes; a reply gets them again only when they changed",
+  "a project's AGENTS.md files reach the model: root first, the override in place of its directory's AGENTS.md, capped by project_doc_max_bytes; a reply or fork gets them again only when they changed",
   e2e,
   async () => {
     await using h = await startHarness({ args: ["--task-timeout", "60"] });
@@ -100,6 +100,19 @@ Deno.test(
       await run(h.client, "codex-reply", { threadId, prompt: "again", cwd: `${repo}/sub` });
       const again = developerTexts(requestOf(h.world.fake.requests, "again"));
       assert.equal(again.filter((text) => text.includes(REPLACES)).length, 1);
+
+      // A fork goes on with its parent's history: it is told only of what changed since.
+      await Deno.writeTextFile(`${repo}/sub/AGENTS.override.md`, "SUB-OVERRIDE-2\n");
+      const forked = await call(h.client, "codex_fork", { thread_id: threadId, prompts: ["fork"] });
+      assert.equal(forked.isError, undefined, textOf(forked));
+      const forkId = (forked.structuredContent as { tasks: Array<{ task_id: string }> }).tasks[0]!;
+      const [view] = await waitAll<{ phase: string }>(h.client, [forkId.task_id]);
+      assert.equal(view!.phase, "completed");
+      const fork = developerTexts(requestOf(h.world.fake.requests, "fork"));
+      assert.ok(
+        fork.at(-1)!.includes(`${REPLACES}\n\nROOT-RULES-2: run the tests.\n\n\nSUB-OVERRIDE-2\n`),
+        fork.join("\n---\n"),
+      );
     } finally {
       await Deno.remove(repo, { recursive: true }).catch(() => {});
     }
