@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { git, makeRepo } from "../../tests/support/repo.ts";
+import { withTempDir } from "../../tests/support/temp_dir.ts";
 import { configuredSandbox, trustLevel } from "./configured_sandbox.ts";
 
 Deno.test("trustLevel: the nearest entry from the cwd up to the project root, else the main repository's", () => {
@@ -44,15 +45,12 @@ Deno.test("configuredSandbox: Codex's sandbox_mode, else workspace-write where t
 });
 
 Deno.test("configuredSandbox: a linked worktree of a repository the user trusts gets workspace-write", async () => {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "configured-sandbox-test-" }));
-  try {
+  await withTempDir("configured-sandbox-test-", async (dir) => {
     const repo = await makeRepo(dir);
     await git(repo, "worktree", "add", "-q", "-b", "side", `${dir}/wt`);
     const trusted = { sandboxMode: null, trust: { [repo]: "trusted" } };
     assert.equal(await configuredSandbox(trusted, `${dir}/wt/sub`, `${dir}/wt`), "workspace-write");
     const other = { sandboxMode: null, trust: { [`${dir}/other`]: "trusted" } };
     assert.equal(await configuredSandbox(other, `${dir}/wt/sub`, `${dir}/wt`), "read-only");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { AppServer } from "./app_server.ts";
 import { type CodexConfig, parseCodexConfig } from "./codex_config.ts";
 import { readProjectContext, withThreadSettings } from "./project_context.ts";
+import { withTempDir } from "../../tests/support/temp_dir.ts";
 
 const codex: CodexConfig = parseCodexConfig({
   config: { project_doc_max_bytes: 100, project_doc_fallback_filenames: ["CLAUDE.md"] },
@@ -36,8 +37,7 @@ Deno.test("withThreadSettings: the thread's own project-doc settings win over Co
 });
 
 Deno.test("readProjectContext: the project root and its instructions, capped as the thread says", async () => {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "project-context-test-" }));
-  try {
+  await withTempDir("project-context-test-", async (dir) => {
     await Deno.mkdir(`${dir}/.git`);
     await Deno.mkdir(`${dir}/sub`);
     await Deno.writeTextFile(`${dir}/AGENTS.md`, "root rules\n");
@@ -61,7 +61,5 @@ Deno.test("readProjectContext: the project root and its instructions, capped as 
       config: { project_doc_max_bytes: 0 },
     });
     assert.equal(none.docs, null);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { withTempDir } from "../../tests/support/temp_dir.ts";
 import {
   candidateNames,
   GONE,
@@ -12,14 +13,11 @@ import {
 } from "./project_docs.ts";
 
 /** A project `<tmp>/repo` with `sub/deep` below it (real paths), removed after `fn`. */
-async function inProject(fn: (dir: string, repo: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "project-docs-test-" }));
-  try {
+function inProject(fn: (dir: string, repo: string) => Promise<void>): Promise<void> {
+  return withTempDir("project-docs-test-", async (dir) => {
     await Deno.mkdir(`${dir}/repo/sub/deep`, { recursive: true });
     await fn(dir, `${dir}/repo`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 }
 
 const MAX = 32 * 1024;

@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
 import { git, makeRepo } from "../../tests/support/repo.ts";
+import { withTempDir } from "../../tests/support/temp_dir.ts";
 import { ancestors, findProjectRoot, mainRepositoryRoot } from "./project_root.ts";
 
 /** A temporary directory (real path), removed after `fn`. */
-async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "project-root-test-" }));
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const inTempDir = (fn: (dir: string) => Promise<void>) => withTempDir("project-root-test-", fn);
 
 Deno.test("ancestors: the directory and every one above it, nearest first", () => {
   assert.deepEqual(ancestors("/a/b/c"), ["/a/b/c", "/a/b", "/a", "/"]);
