@@ -57,7 +57,7 @@ export async function openThread(
     }
   }
   // A resumed or forked thread keeps the sandbox Codex recorded for it; a new one gets the
-  // sandbox asked for, else Codex's config's (configured_sandbox.ts).
+  // sandbox asked for, else the one of Codex's config or of the user's trust (configured_sandbox.ts).
   const docs = context.docs === null
     ? null
     : renderProjectDocs(context.docs.cwd, context.docs.text);
