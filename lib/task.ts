@@ -182,6 +182,12 @@ export interface TaskMeta {
   setup?: SetupRecord;
   /** With `request.check`: how the check ended (exitCode null while it runs). */
   check?: CheckOutcome;
+  /**
+   * The fingerprint of the project's `AGENTS.md` instructions its thread has once this task
+   * started (lib/codex/project_docs.ts; null: none), so a later reply or fork can tell whether they
+   * changed. Absent in records of codex-swarm before it passed them.
+   */
+  projectDocs?: string | null;
 }
 
 /** What the set-up of a new worktree did (see lib/worktree_setup.ts). */

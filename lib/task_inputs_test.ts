@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Policy, PolicyError } from "./policy.ts";
 import { RequestError } from "./request_check.ts";
+import { withTempDir } from "../tests/support/temp_dir.ts";
 import { imageFormat, resolveTaskInputs } from "./task_inputs.ts";
 
 const bytes = (...values: Array<number | string>) =>
@@ -18,14 +19,7 @@ Deno.test("imageFormat: PNG, JPEG, GIF and WebP by their first bytes, else null"
   assert.equal(imageFormat(new Uint8Array()), null);
 });
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "task-inputs-" }));
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir("task-inputs-", fn);
 
 async function refusal(promise: Promise<unknown>): Promise<RequestError | PolicyError> {
   const error = await promise.then(() => null, (e) => e);

@@ -1,56 +1,73 @@
 /**
  * The sandbox of a new thread that no call, session or profile asks for one: the `sandbox_mode`
- * of Codex's own config (the system and user `config.toml`, as `config/read` without a cwd answers,
- * so no project's `.codex/`), else `read-only`.
+ * of Codex's own config (./codex_config.ts: the system and user `config.toml`, no project's
+ * `.codex/`); else `workspace-write` for a project the user's `config.toml` trusts, as Codex gives
+ * it; else `read-only`.
  *
  * codex-swarm sends it explicitly because every thread marks its project untrusted
  * (./project_trust.ts), and Codex 0.169 gives a thread without a sandbox `workspace-write` as soon
  * as its project has any trust decision, `untrusted` included; left to Codex, the marking would
- * widen the default from `read-only` (measured: `thread/start` answered `workspaceWrite`). A
- * project the user's `config.toml` trusts no longer gets `workspace-write` by default either.
+ * widen the default from `read-only` (measured: `thread/start` answered `workspaceWrite`).
+ *
+ * A project is trusted when the user's `projects` table says `trust_level = "trusted"` for the
+ * nearest of the cwd and the directories above it up to the project root (./project_root.ts) that
+ * has an entry, or, with none, for the main repository of a linked git worktree. Unlike Codex, an
+ * entry that says anything else (`untrusted`) keeps the default `read-only`.
  *
  * @example
  * ```ts
- * const sandbox = params.sandbox ?? await configuredSandbox(server); // "read-only" unless config.toml says
+ * const config = await readCodexConfig(server);
+ * const sandbox = params.sandbox ?? await configuredSandbox(config, cwd, root); // "read-only" unless trusted
  * await server.request("thread/start", { ...params, sandbox });
  * ```
  * @module
  */
 
-import type { AppServer } from "./app_server.ts";
+import { resolve } from "node:path";
+import type { CodexConfig } from "./codex_config.ts";
+import { ancestors, mainRepositoryRoot } from "./project_root.ts";
 import type { SandboxMode } from "./protocol/generated/v2/SandboxMode.ts";
 
 /** The sandbox when Codex's config sets none: Codex's own default for a directory it knows nothing of. */
 export const DEFAULT_SANDBOX: SandboxMode = "read-only";
 
-/** The modes `sandbox_mode` may hold. */
-const MODES: readonly SandboxMode[] = ["read-only", "workspace-write", "danger-full-access"];
+/** The sandbox Codex gives a project the user trusts when its config sets none. */
+export const TRUSTED_SANDBOX: SandboxMode = "workspace-write";
 
 /**
- * Asks Codex which sandbox its config sets; {@link DEFAULT_SANDBOX} when none.
- * @throws {Error} Naming `config/read` when Codex cannot answer, or the value when it is no mode.
+ * The user's trust level for the project at `cwd`: that of the nearest directory from `cwd` up to
+ * `root` (or `cwd` alone, with no root) with an entry in `trust`, else that of `mainRoot`; null
+ * when none has one.
  */
-export async function configuredSandbox(server: Pick<AppServer, "request">): Promise<SandboxMode> {
-  let answer: unknown;
-  try {
-    // Not in the protocol types codex-swarm keeps; `config.sandbox_mode` is a mode or null.
-    answer = await server.request("config/read", { includeLayers: false });
-  } catch (error) {
-    throw new Error(
-      `Cannot choose the task's sandbox as Codex cannot read its config (config/read): ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-    );
+export function trustLevel(
+  trust: Record<string, string>,
+  cwd: string,
+  root: string | null,
+  mainRoot: string | null = null,
+): string | null {
+  const levels = new Map(Object.entries(trust).map(([dir, level]) => [resolve(dir), level]));
+  for (const dir of ancestors(cwd)) {
+    const level = levels.get(dir);
+    if (level !== undefined) return level;
+    if (root === null || dir === resolve(root)) break;
   }
-  const mode = (answer as { config?: { sandbox_mode?: unknown } } | null)?.config?.sandbox_mode;
-  if (mode === null || mode === undefined) return DEFAULT_SANDBOX;
-  const known = MODES.find((m) => m === mode);
-  if (known === undefined) {
-    throw new Error(
-      `Cannot choose the task's sandbox as Codex's config has sandbox_mode ${
-        JSON.stringify(mode)
-      }: expected one of ${MODES.join(", ")}`,
-    );
+  return mainRoot === null ? null : levels.get(resolve(mainRoot)) ?? null;
+}
+
+/**
+ * The sandbox of a new thread in `cwd` (project root `root`) that asks for none: see the module
+ * doc. Runs `git rev-parse` only for a worktree whose own directories have no trust entry while
+ * others do.
+ */
+export async function configuredSandbox(
+  config: Pick<CodexConfig, "sandboxMode" | "trust">,
+  cwd: string,
+  root: string | null,
+): Promise<SandboxMode> {
+  if (config.sandboxMode !== null) return config.sandboxMode;
+  let level = trustLevel(config.trust, cwd, root);
+  if (level === null && root !== null && Object.keys(config.trust).length > 0) {
+    level = trustLevel(config.trust, cwd, root, await mainRepositoryRoot(root));
   }
-  return known;
+  return level === "trusted" ? TRUSTED_SANDBOX : DEFAULT_SANDBOX;
 }

@@ -1,39 +1,56 @@
 import assert from "node:assert/strict";
-import type { AppServer } from "./app_server.ts";
-import { configuredSandbox } from "./configured_sandbox.ts";
+import { git, makeRepo } from "../../tests/support/repo.ts";
+import { withTempDir } from "../../tests/support/temp_dir.ts";
+import { configuredSandbox, trustLevel } from "./configured_sandbox.ts";
 
-/** A server whose `config/read` answers `answer` (or throws it, when an Error). */
-function serverAnswering(answer: unknown): Pick<AppServer, "request"> {
-  return {
-    request: ((method: string, params: unknown) => {
-      assert.equal(method, "config/read");
-      assert.deepEqual(params, { includeLayers: false });
-      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
-    }) as AppServer["request"],
-  };
-}
+Deno.test("trustLevel: the nearest entry from the cwd up to the project root, else the main repository's", () => {
+  const trust = { "/r": "trusted", "/r/a/b": "untrusted", "/main/": "trusted", "/": "trusted" };
+  assert.equal(trustLevel(trust, "/r", "/r"), "trusted");
+  assert.equal(trustLevel(trust, "/r/a", "/r"), "trusted");
+  assert.equal(trustLevel(trust, "/r/a/b/c", "/r"), "untrusted");
+  // Not above the project root, nor above the cwd without one.
+  assert.equal(trustLevel(trust, "/s/a", "/s"), null);
+  assert.equal(trustLevel({ "/s": "trusted" }, "/s/a", null), null);
+  assert.equal(trustLevel({ "/s/a": "trusted" }, "/s/a", null), "trusted");
+  // A worktree's own directories first, then its main repository (keys as written, `/` or not).
+  assert.equal(trustLevel(trust, "/wt/x", "/wt", "/main"), "trusted");
+  assert.equal(trustLevel({ ...trust, "/wt": "untrusted" }, "/wt/x", "/wt", "/main"), "untrusted");
+});
 
-Deno.test("configuredSandbox: Codex's config sandbox_mode, else read-only", async () => {
-  const mode = (sandbox_mode: unknown) => ({ config: { sandbox_mode }, origins: {} });
+Deno.test("configuredSandbox: Codex's sandbox_mode, else workspace-write where the user trusts the project, else read-only", async () => {
+  const config = (
+    sandboxMode: "danger-full-access" | null,
+    trust: Record<string, string> = {},
+  ) => ({
+    sandboxMode,
+    trust,
+  });
   assert.equal(
-    await configuredSandbox(serverAnswering(mode("workspace-write"))),
+    await configuredSandbox(config("danger-full-access"), "/r/a", "/r"),
+    "danger-full-access",
+  );
+  assert.equal(await configuredSandbox(config(null), "/r/a", "/r"), "read-only");
+  assert.equal(
+    await configuredSandbox(config(null, { "/r": "trusted" }), "/r/a", "/r"),
     "workspace-write",
   );
   assert.equal(
-    await configuredSandbox(serverAnswering(mode("danger-full-access"))),
-    "danger-full-access",
+    await configuredSandbox(config(null, { "/r": "untrusted" }), "/r/a", "/r"),
+    "read-only",
   );
-  assert.equal(await configuredSandbox(serverAnswering(mode(null))), "read-only");
-  assert.equal(await configuredSandbox(serverAnswering({ config: {} })), "read-only");
+  assert.equal(
+    await configuredSandbox(config(null, { "/r": "trusted" }), "/q/a", "/q"),
+    "read-only",
+  );
 });
 
-Deno.test("configuredSandbox: a failed config/read or an unknown mode is an error naming it", async () => {
-  await assert.rejects(
-    configuredSandbox(serverAnswering(new Error("boom"))),
-    /Codex cannot read its config \(config\/read\): boom/,
-  );
-  await assert.rejects(
-    configuredSandbox(serverAnswering({ config: { sandbox_mode: "open" } })),
-    /sandbox_mode "open": expected one of read-only, workspace-write, danger-full-access/,
-  );
+Deno.test("configuredSandbox: a linked worktree of a repository the user trusts gets workspace-write", async () => {
+  await withTempDir("configured-sandbox-test-", async (dir) => {
+    const repo = await makeRepo(dir);
+    await git(repo, "worktree", "add", "-q", "-b", "side", `${dir}/wt`);
+    const trusted = { sandboxMode: null, trust: { [repo]: "trusted" } };
+    assert.equal(await configuredSandbox(trusted, `${dir}/wt/sub`, `${dir}/wt`), "workspace-write");
+    const other = { sandboxMode: null, trust: { [`${dir}/other`]: "trusted" } };
+    assert.equal(await configuredSandbox(other, `${dir}/wt/sub`, `${dir}/wt`), "read-only");
+  });
 });

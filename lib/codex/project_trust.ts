@@ -15,9 +15,12 @@
  * Codex 0.169; see docs/security.md). They go as one table value (`{"projects": {...}}`), the
  * form measured, rather than dotted keys that would have to hold each path, dots and all.
  *
- * The price: Codex takes no instructions from an untrusted project, so the project's `AGENTS.md`
- * does not reach the model; and it gives a thread with any trust decision `workspace-write` when
- * no sandbox is asked for, which ./configured_sandbox.ts prevents.
+ * What it would cost, codex-swarm gives back itself: Codex takes no instructions from an untrusted
+ * project, so codex-swarm reads the project's `AGENTS.md` and passes them to the thread
+ * (./project_context.ts, ./project_docs.ts); and Codex gives a thread with any trust decision
+ * `workspace-write` when no sandbox is asked for, so codex-swarm chooses the default sandbox
+ * itself: `workspace-write` only for a project the user's `config.toml` trusts
+ * (./configured_sandbox.ts).
  *
  * @example
  * ```ts
@@ -28,7 +31,7 @@
  * @module
  */
 
-import { dirname, resolve } from "node:path";
+import { ancestors } from "./project_root.ts";
 
 /** The config table of Codex's per-directory trust. */
 export const PROJECTS_KEY = "projects";
@@ -41,14 +44,7 @@ export type ProjectTrust = { trust_level: "untrusted" };
  * @param cwd The thread's directory (absolute; ideally its real path, as Codex canonicalizes).
  */
 export function untrustedProjects(cwd: string): Record<string, ProjectTrust> {
-  const table: Record<string, ProjectTrust> = {};
-  let dir = resolve(cwd);
-  for (;;) {
-    table[dir] = { trust_level: "untrusted" };
-    const up = dirname(dir);
-    if (up === dir) return table;
-    dir = up;
-  }
+  return Object.fromEntries(ancestors(cwd).map((dir) => [dir, { trust_level: "untrusted" }]));
 }
 
 /**

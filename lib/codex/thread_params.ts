@@ -16,7 +16,9 @@
  * ```
  *
  * Every thread marks its cwd and the directories above it untrusted (./project_trust.ts), so
- * Codex loads no project `.codex/` config, hooks or rules for it.
+ * Codex loads no project `.codex/` config, hooks or rules for it, nor its `AGENTS.md`: a new
+ * thread gets those instructions from codex-swarm instead, appended to its developer instructions
+ * ({@link withDeveloperSection}, ./project_context.ts).
  *
  * `images` follow the prompt as `localImage` inputs (Codex reads each file and sends it to the
  * model as an `input_image` data URL). `addDirs` join `sandbox_workspace_write.writable_roots`
@@ -197,6 +199,23 @@ export function buildThreadParams(
   const input: UserInput[] = [{ type: "text", text: run.prompt, text_elements: [] }];
   for (const path of run.images ?? []) input.push({ type: "localImage", path });
   return { thread, input };
+}
+
+/**
+ * The thread parameters with `section` (a project's rendered `AGENTS.md` instructions, see
+ * ./project_docs.ts) appended to the developer instructions, after any the call or session gives,
+ * a blank line between; unchanged when `section` is null.
+ */
+export function withDeveloperSection(
+  thread: ThreadParams["thread"],
+  section: string | null,
+): ThreadParams["thread"] {
+  if (section === null) return thread;
+  const given = thread.developerInstructions;
+  return {
+    ...thread,
+    developerInstructions: given === undefined || given === "" ? section : `${given}\n\n${section}`,
+  };
 }
 
 /**

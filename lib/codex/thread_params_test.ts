@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { throwsWith } from "../../tests/support/assert.ts";
-import { buildThreadParams, checkAddDirsSandbox, tomlTextToJson } from "./thread_params.ts";
+import {
+  buildThreadParams,
+  checkAddDirsSandbox,
+  tomlTextToJson,
+  withDeveloperSection,
+} from "./thread_params.ts";
 import { untrustedProjects } from "./project_trust.ts";
 
 const defaults = {
@@ -171,4 +176,22 @@ Deno.test("checkAddDirsSandbox: a read-only thread cannot take add_dirs", () => 
   checkAddDirsSandbox([], readOnly);
   checkAddDirsSandbox(["/b"], { type: "dangerFullAccess" });
   throwsWith(() => checkAddDirsSandbox(["/b"], readOnly), 'add_dirs[0] "/b"');
+});
+
+Deno.test("withDeveloperSection: the project's instructions after the call's or session's developer instructions", () => {
+  const thread = { cwd: "/repo", config: {} };
+  assert.deepEqual(withDeveloperSection(thread, null), thread);
+  assert.deepEqual(withDeveloperSection(thread, "# AGENTS.md"), {
+    ...thread,
+    developerInstructions: "# AGENTS.md",
+  });
+  assert.deepEqual(
+    withDeveloperSection({ ...thread, developerInstructions: "be brief" }, "# AGENTS.md"),
+    { ...thread, developerInstructions: "be brief\n\n# AGENTS.md" },
+  );
+  assert.deepEqual(
+    withDeveloperSection({ ...thread, developerInstructions: "" }, "# AGENTS.md")
+      .developerInstructions,
+    "# AGENTS.md",
+  );
 });

@@ -30,6 +30,8 @@ import { stopTurn } from "../codex/stop_turn.ts";
 import { type CommandOutcome, runSandboxed } from "../codex/sandboxed_command.ts";
 import { checkOutputSchema, readStructuredResult } from "../codex/output_schema.ts";
 import { buildThreadParams, checkAddDirsSandbox } from "../codex/thread_params.ts";
+import { readProjectContext } from "../codex/project_context.ts";
+import { projectDocsChange } from "../codex/project_docs.ts";
 import { capSandbox } from "../codex/sandbox_cap.ts";
 import { applyEvent, describeStep, initialTurnState } from "../codex/turn_state.ts";
 import type { ServerConfig } from "../cli.ts";
@@ -616,6 +618,18 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     return record;
   }
 
+  /**
+   * The fingerprint of the AGENTS.md instructions last sent to `threadId`: the newest of its tasks
+   * (but `exceptId`) that recorded one; undefined when none did; null for no thread.
+   */
+  #projectDocsOf(threadId: string | null, exceptId: string): string | null | undefined {
+    if (threadId === null) return null;
+    const recorded = [...this.#tasks.values()].map((r) => r.meta).filter((m) =>
+      m.threadId === threadId && m.id !== exceptId && m.projectDocs !== undefined
+    ).sort((a, b) => (b.startedAt ?? b.createdAt).localeCompare(a.startedAt ?? a.createdAt));
+    return recorded[0]?.projectDocs;
+  }
+
   #worktreeOfThread(threadId: string): WorktreeInfo | null {
     const owners = [...this.#tasks.values()]
       .filter((r) => r.meta.threadId === threadId && r.meta.worktree)
@@ -747,8 +761,14 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         "shell_environment_policy.set": record.commandEnv,
       };
     }
-    const opened = await openThread(server, meta.request, meta.threadId, params.thread);
+    // The thread a reply or fork goes on with, to tell it of changed AGENTS.md instructions.
+    const continued = meta.threadId ?? meta.request.forkOf?.threadId ?? null;
+    const context = await readProjectContext(server, params.thread);
+    const opened = await openThread(server, meta.request, meta.threadId, params.thread, context);
     const threadId = opened.threadId;
+    // A new thread has them in its developer instructions (thread_turn.ts).
+    const docs = projectDocsChange(this.#projectDocsOf(continued, meta.id), context.docs);
+    meta.projectDocs = docs.digest;
     meta.threadId = threadId;
     // A reply or fork inherits its thread's sandbox: never wider than this session's ceiling.
     const capped = capSandbox(
@@ -779,7 +799,14 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         return await this.#finalize(record);
       }
     }
-    meta.turnId = await startTurn(server, threadId, meta.request, params.input, capped);
+    meta.turnId = await startTurn(
+      server,
+      threadId,
+      meta.request,
+      params.input,
+      capped,
+      continued === null ? null : docs.update,
+    );
     if (meta.phase === "starting") meta.phase = "running";
     this.#save(record);
     this.#options.log.info(`Task ${meta.id} running`, {

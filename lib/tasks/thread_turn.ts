@@ -3,9 +3,14 @@
  * `thread/fork` for a fork, else `thread/start`) and starting its turn (`review/start` for a
  * review, else `turn/start` with the prompt and the output schema).
  *
+ * A new thread gets its project's `AGENTS.md` instructions in its developer instructions, and a
+ * reply's or fork's turn gets them again as added context when they changed since they were last
+ * sent to the thread (as Codex re-sends them for a trusted project; ../codex/project_docs.ts).
+ *
  * @example
  * ```ts
- * const { threadId, sandbox } = await openThread(server, meta.request, meta.threadId, params.thread);
+ * const context = await readProjectContext(server, params.thread);
+ * const { threadId, sandbox } = await openThread(server, meta.request, meta.threadId, params.thread, context);
  * const turn = await startTurn(server, threadId, meta.request, params.input);
  * ```
  * @module
@@ -13,8 +18,10 @@
 
 import type { AppServer } from "../codex/app_server.ts";
 import { configuredSandbox } from "../codex/configured_sandbox.ts";
+import type { ProjectContext } from "../codex/project_context.ts";
+import { renderProjectDocs } from "../codex/project_docs.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
-import type { Json, ThreadParams } from "../codex/thread_params.ts";
+import { type Json, type ThreadParams, withDeveloperSection } from "../codex/thread_params.ts";
 import type { TaskRequest } from "../task.ts";
 import { forkThread } from "./fork.ts";
 import { startReview } from "./review_run.ts";
@@ -27,7 +34,9 @@ export interface OpenedThread {
 
 /**
  * Opens the task's thread: resumes `threadId` when given, forks `request.forkOf` when set, else
- * starts a new thread (in the sandbox asked for, else the one Codex's config sets, else read-only).
+ * starts a new thread with the project's instructions of `context`, in the sandbox asked for,
+ * else the one Codex's config sets, else `workspace-write` for a project the user trusts, else
+ * read-only.
  * @throws {Error} Naming the thread when Codex cannot resume or fork it.
  */
 export async function openThread(
@@ -35,6 +44,7 @@ export async function openThread(
   request: TaskRequest,
   threadId: string | null,
   params: ThreadParams["thread"],
+  context: ProjectContext,
 ): Promise<OpenedThread> {
   if (threadId !== null) {
     try {
@@ -47,19 +57,30 @@ export async function openThread(
     }
   }
   // A resumed or forked thread keeps the sandbox Codex recorded for it; a new one gets the
-  // sandbox asked for, else Codex's config's (configured_sandbox.ts).
+  // sandbox asked for, else the one of Codex's config or of the user's trust (configured_sandbox.ts).
+  const docs = context.docs === null
+    ? null
+    : renderProjectDocs(context.docs.cwd, context.docs.text);
   const started = request.forkOf
     ? await forkThread(server, request.forkOf.threadId, params)
     : await server.request("thread/start", {
-      ...params,
-      sandbox: params.sandbox ?? await configuredSandbox(server),
+      ...withDeveloperSection(params, docs),
+      sandbox: params.sandbox ?? await configuredSandbox(context.config, params.cwd, context.root),
     });
   return { threadId: started.thread.id, sandbox: started.sandbox };
 }
 
 /**
+ * The key of the turn's added context that carries changed `AGENTS.md` instructions; Codex 0.169
+ * shows the model a developer message `<agents_md>...</agents_md>`.
+ */
+export const PROJECT_DOCS_CONTEXT = "agents_md";
+
+/**
  * Starts the task's turn on its thread: its review, or its prompt. Returns the turn's id.
- * `sandboxPolicy`, when given, replaces the thread's sandbox (see `../codex/sandbox_cap.ts`).
+ * `sandboxPolicy`, when given, replaces the thread's sandbox (see `../codex/sandbox_cap.ts`);
+ * `projectDocs`, when given, goes before the prompt as added context (a reply's or fork's changed
+ * instructions, see ../codex/project_docs.ts).
  */
 export async function startTurn(
   server: AppServer,
@@ -67,6 +88,7 @@ export async function startTurn(
   request: TaskRequest,
   input: ThreadParams["input"],
   sandboxPolicy: SandboxPolicy | null = null,
+  projectDocs: string | null = null,
 ): Promise<string> {
   if (request.review && sandboxPolicy !== null) {
     // review/start takes no sandbox: a review is refused rather than run wider than allowed.
@@ -82,6 +104,11 @@ export async function startTurn(
       input,
       ...(request.outputSchema ? { outputSchema: request.outputSchema as Json } : {}),
       ...(sandboxPolicy ? { sandboxPolicy } : {}),
+      ...(projectDocs === null ? {} : {
+        additionalContext: {
+          [PROJECT_DOCS_CONTEXT]: { value: projectDocs, kind: "application" as const },
+        },
+      }),
     });
   return turn.turn.id;
 }

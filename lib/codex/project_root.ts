@@ -1,0 +1,86 @@
+/**
+ * Where a thread's project is, as Codex 0.169 finds it: the project root is the nearest directory
+ * from the cwd up (the cwd included) that holds one of `project_root_markers` (`.git` by default: a
+ * directory, or a file as in a git worktree); for a linked worktree, the trust of the main
+ * repository counts too.
+ *
+ * Nothing of the repository runs: markers are only looked at, and the one git command
+ * (`rev-parse`) goes through the hardened runner of lib/git.ts.
+ *
+ * @example
+ * ```ts
+ * const root = await findProjectRoot("/src/app/lib", [".git"]); // "/src/app"
+ * const main = root === null ? null : await mainRepositoryRoot(root); // for a worktree: its repository
+ * ```
+ * @module
+ */
+
+import { dirname, isAbsolute, resolve } from "node:path";
+import { runGit } from "../git.ts";
+
+/** `dir` and every directory above it, nearest first. */
+export function ancestors(dir: string): string[] {
+  const found: string[] = [];
+  for (let at = resolve(dir);; at = dirname(at)) {
+    found.push(at);
+    if (dirname(at) === at) return found;
+  }
+}
+
+/** Whether `path` exists (following symlinks, as Codex looks at a marker). */
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+/**
+ * The nearest directory from `cwd` up that holds one of `markers`; null when none does (or
+ * `markers` is empty, which Codex reads as "no parent traversal").
+ */
+export async function findProjectRoot(
+  cwd: string,
+  markers: readonly string[],
+): Promise<string | null> {
+  if (markers.length === 0) return null;
+  for (const dir of ancestors(cwd)) {
+    for (const marker of markers) {
+      if (await exists(`${dir}/${marker}`)) return dir;
+    }
+  }
+  return null;
+}
+
+/**
+ * For a linked git worktree rooted at `root` (its `.git` a file), the root of its main repository:
+ * the directory above the common git directory (`git rev-parse --git-common-dir`). Null for any
+ * other root, and for a `.git` file whose worktree git directory does not name this checkout back
+ * (its `gitdir` file), so a `.git` file a task writes cannot borrow another repository's trust.
+ */
+export async function mainRepositoryRoot(root: string): Promise<string | null> {
+  const dotGit = `${root}/.git`;
+  const info = await Deno.lstat(dotGit).catch(() => null);
+  if (info === null || !info.isFile) return null;
+  const result = await runGit(
+    ["rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir"],
+    { cwd: root, timeoutMs: GIT_TIMEOUT_MS },
+  ).catch(() => null);
+  if (result === null || result.code !== 0) return null;
+  const [gitDir, commonDir] = result.stdout.trim().split("\n");
+  if (!gitDir || !commonDir || gitDir === commonDir) return null;
+  const back = await Deno.readTextFile(`${gitDir}/gitdir`).catch(() => null);
+  if (back === null) return null;
+  const named = back.trim();
+  const pointsBack = isAbsolute(named) &&
+    await sameFile(resolve(gitDir, named), dotGit);
+  return pointsBack ? await Deno.realPath(dirname(commonDir)).catch(() => null) : null;
+}
+
+/** How long `rev-parse` may take: it reads a few files, so a stuck one is not worth waiting for. */
+const GIT_TIMEOUT_MS = 10_000;
+
+/** Whether two paths name the same file (after symlinks). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all(
+    [Deno.realPath(a), Deno.realPath(b)].map((p) => p.catch(() => null)),
+  );
+  return x !== null && x === y;
+}

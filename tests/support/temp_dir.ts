@@ -1,0 +1,24 @@
+/**
+ * A temporary directory for a test, removed afterwards whatever happens.
+ *
+ * @example
+ * ```ts
+ * await withTempDir("my-test-", async (dir) => {
+ *   await Deno.writeTextFile(`${dir}/a.txt`, "a");
+ * });
+ * ```
+ * @module
+ */
+
+/** Runs `fn` with a new temporary directory (its real path), then removes it with all it holds. */
+export async function withTempDir(
+  prefix: string,
+  fn: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix }));
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
