@@ -1,0 +1,51 @@
+/**
+ * A lock per key (a repository, a worktree): an operation on a key runs after every earlier one
+ * on the same key has settled, in the order they asked; operations on other keys run at once.
+ * Within one process only: the supervisor owns every task and worktree.
+ *
+ * @example
+ * ```ts
+ * const locks = new KeyedLock();
+ * await Promise.all([
+ *   locks.run("/wt/a", () => discard(a)),
+ *   locks.run("/wt/a", () => reply(a)), // sees what the discard left
+ * ]);
+ * await locks.runAll(["/wt/b", "/wt/a"], () => discardGroup()); // both held
+ * ```
+ * @module
+ */
+
+/** Serializes operations per key (see the module doc). */
+export class KeyedLock {
+  /** Key -> the settling of the newest operation queued on it (gone when none is). */
+  readonly #tails = new Map<string, Promise<void>>();
+
+  /** Runs `fn` once every earlier operation on `key` has settled; returns what `fn` returns. */
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.runAll([key], fn);
+  }
+
+  /**
+   * Runs `fn` holding every key of `keys`. All of them are queued on at once, so two callers
+   * never wait on each other in a cycle, and no later operation on one of them slips in between.
+   */
+  async runAll<T>(keys: Iterable<string>, fn: () => Promise<T>): Promise<T> {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => release = resolve);
+    const queued = [...new Set(keys)].map((key) => {
+      const previous = this.#tails.get(key) ?? Promise.resolve();
+      const tail = previous.then(() => held);
+      this.#tails.set(key, tail);
+      return { key, previous, tail };
+    });
+    await Promise.all(queued.map((q) => q.previous));
+    try {
+      return await fn();
+    } finally {
+      release();
+      for (const { key, tail } of queued) {
+        if (this.#tails.get(key) === tail) this.#tails.delete(key);
+      }
+    }
+  }
+}
