@@ -11,6 +11,9 @@
  *   locks.run("/wt/a", () => reply(a)), // sees what the discard left
  * ]);
  * await locks.runAll(["/wt/b", "/wt/a"], () => discardGroup()); // both held
+ * {
+ *   using _held = await locks.hold(["/wt/a"]); // held to the end of the block
+ * }
  * ```
  * @module
  */
@@ -30,6 +33,15 @@ export class KeyedLock {
    * never wait on each other in a cycle, and no later operation on one of them slips in between.
    */
   async runAll<T>(keys: Iterable<string>, fn: () => Promise<T>): Promise<T> {
+    using _held = await this.hold(keys);
+    return await fn();
+  }
+
+  /**
+   * Waits until every key of `keys` is free, and holds them until the result is disposed (a
+   * `using` declaration frees them at the end of its block).
+   */
+  async hold(keys: Iterable<string>): Promise<Disposable> {
     let release = () => {};
     const held = new Promise<void>((resolve) => release = resolve);
     const queued = [...new Set(keys)].map((key) => {
@@ -39,13 +51,13 @@ export class KeyedLock {
       return { key, previous, tail };
     });
     await Promise.all(queued.map((q) => q.previous));
-    try {
-      return await fn();
-    } finally {
-      release();
-      for (const { key, tail } of queued) {
-        if (this.#tails.get(key) === tail) this.#tails.delete(key);
-      }
-    }
+    return {
+      [Symbol.dispose]: () => {
+        release();
+        for (const { key, tail } of queued) {
+          if (this.#tails.get(key) === tail) this.#tails.delete(key);
+        }
+      },
+    };
   }
 }

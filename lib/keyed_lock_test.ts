@@ -52,3 +52,17 @@ Deno.test("KeyedLock.runAll: holds every key; crossing key lists do not deadlock
   await Promise.all([both, other, onB]);
   assert.deepEqual(seen, ["both", "other", "b"]);
 });
+
+Deno.test("KeyedLock.hold: the keys stay held until the block ends", async () => {
+  const locks = new KeyedLock();
+  const seen: string[] = [];
+  const after = (async () => {
+    using _held = await locks.hold(["k"]);
+    seen.push("held");
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    seen.push("block ends");
+  })();
+  const next = locks.run("k", () => (seen.push("next"), Promise.resolve()));
+  await Promise.all([after, next]);
+  assert.deepEqual(seen, ["held", "block ends", "next"]);
+});

@@ -808,6 +808,14 @@ export class WorktreeManager {
     return this.#worktreeLocks.runAll(typeof paths === "string" ? [paths] : paths, fn);
   }
 
+  /**
+   * {@link withWorktreeLock} for a block: holds the worktrees at `paths` until the result is
+   * disposed (`using _held = await worktrees.holdWorktrees([info.path]);`).
+   */
+  holdWorktrees(paths: string[]): Promise<Disposable> {
+    return this.#worktreeLocks.hold(paths);
+  }
+
   /** Runs `fn` after every earlier locked operation on the same repository has settled. */
   async #withRepoLock<T>(repoRoot: string, fn: () => Promise<T>): Promise<T> {
     return await this.#repoLocks.run(await this.#lockKey(repoRoot), fn);

@@ -618,7 +618,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   /** Removes final tasks older than the maximum age, with their worktrees when all is committed. */
   async sweep(): Promise<string[]> {
     const { config, store, worktrees, log } = this.#options;
-    const removed = await sweepTasks([...this.#tasks.values()], {
+    const removed = await sweepTasks(this.#tasks, {
       maxAgeS: config.taskMaxAgeS,
       store,
       worktrees,

@@ -139,7 +139,8 @@ export async function prepareStart(
  */
 export function parentThreadOf(request: TaskRequest): string | undefined {
   if (request.worktree === false) return undefined;
-  return request.threadId ?? (request.worktree === undefined ? request.forkOf?.threadId : undefined);
+  return request.threadId ??
+    (request.worktree === undefined ? request.forkOf?.threadId : undefined);
 }
 
 /**

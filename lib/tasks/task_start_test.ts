@@ -88,9 +88,13 @@ Deno.test("prepareStart: no worktree, a new one (with the session's set-up), a r
     worktree: info(`${dir}/thread-tree`),
   });
   await assert.rejects(
-    prepareStart({ prompt: "p", threadId: "t" }, session, host(info(`${dir}/thread-tree`), [
-      other,
-    ])),
+    prepareStart(
+      { prompt: "p", threadId: "t" },
+      session,
+      host(info(`${dir}/thread-tree`), [
+        other,
+      ]),
+    ),
     (error: unknown) =>
       error instanceof RequestError && error.field === "threadId" &&
       /as task 0123456789ab \(running\) still works there .* worktree: true/.test(error.message),
