@@ -35,6 +35,7 @@ import {
   PATHSPEC_BATCH,
   untrackedRefusal,
 } from "./merge_safety.ts";
+import { KeyedLock } from "./keyed_lock.ts";
 
 /** Every task branch is named `codex-swarm/<taskId>`. */
 export const BRANCH_PREFIX = "codex-swarm/";
@@ -230,7 +231,9 @@ export class WorktreeManager {
   readonly worktreeDir: string;
   readonly #timeoutMs: number;
   readonly #env: Record<string, string> | undefined;
-  readonly #locks = new Map<string, Promise<void>>();
+  readonly #repoLocks = new KeyedLock();
+  /** Serializes what acts on one worktree across clients (see {@link withWorktreeLock}). */
+  readonly #worktreeLocks = new KeyedLock();
 
   /** Creates a manager that puts worktrees under `opts.worktreeDir`. */
   constructor(opts: WorktreeManagerOptions) {
@@ -915,21 +918,34 @@ export class WorktreeManager {
       : { cwd, timeoutMs: this.#timeoutMs, env: this.#env };
   }
 
+  /**
+   * Runs `fn` once every earlier operation on these worktrees (by path) has settled. What acts on
+   * a task's worktree for a client (a merge, a discard, creating a reply or fork that works in
+   * it, the sweep) runs under this lock, so each sees the state the previous one left: a discard
+   * sees the reply just queued there, a reply sees the worktree just discarded.
+   *
+   * @example
+   * ```ts
+   * await worktrees.withWorktreeLock(info.path, async () => {
+   *   if (!busy(info.path)) await worktrees.discard(info);
+   * });
+   * ```
+   */
+  withWorktreeLock<T>(paths: string | string[], fn: () => Promise<T>): Promise<T> {
+    return this.#worktreeLocks.runAll(typeof paths === "string" ? [paths] : paths, fn);
+  }
+
+  /**
+   * {@link withWorktreeLock} for a block: holds the worktrees at `paths` until the result is
+   * disposed (`using _held = await worktrees.holdWorktrees([info.path]);`).
+   */
+  holdWorktrees(paths: string[]): Promise<Disposable> {
+    return this.#worktreeLocks.hold(paths);
+  }
+
   /** Runs `fn` after every earlier locked operation on the same repository has settled. */
   async #withRepoLock<T>(repoRoot: string, fn: () => Promise<T>): Promise<T> {
-    const key = await this.#lockKey(repoRoot);
-    const previous = this.#locks.get(key) ?? Promise.resolve();
-    let release = () => {};
-    const held = new Promise<void>((resolve) => release = resolve);
-    const chain = previous.then(() => held);
-    this.#locks.set(key, chain);
-    await previous;
-    try {
-      return await fn();
-    } finally {
-      release();
-      if (this.#locks.get(key) === chain) this.#locks.delete(key);
-    }
+    return await this.#repoLocks.run(await this.#lockKey(repoRoot), fn);
   }
 
   /** The real path of the repository's git directory, shared by all its checkouts. */

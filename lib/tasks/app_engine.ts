@@ -74,10 +74,11 @@ import { taskEnd } from "./task_end.ts";
 import { describeCheck, runTaskCheck } from "./attempt_check.ts";
 import { TimeBudget } from "./time_budget.ts";
 import { sweepTasks } from "./sweep.ts";
-import { prepareStart, resolveCwd } from "./task_start.ts";
+import { parentThreadOf, prepareStart, resolveCwd } from "./task_start.ts";
 import { openThread, startTurn } from "./thread_turn.ts";
 import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
 import {
+  newTaskId,
   newTaskRecord,
   sessionFromRecord,
   sessionRecord,
@@ -139,7 +140,7 @@ function messageOf(error: unknown): string {
 export class AppServerEngine implements Engine, AsyncDisposable {
   #options: AppServerEngineOptions;
   #tasks = new Map<string, TaskRecord>();
-  /** Thread id -> the unfinished task running on it. */
+  /** Thread id -> the unfinished task on it (a reply reserves its thread when it is made). */
   #byThread = new Map<string, string>();
   #queue = new FairQueue();
   #active = new Set<string>();
@@ -225,6 +226,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
           }
           : { ...this.#options.fallbackSession, id: "upgraded" };
         this.#queue.push(record.session.id, meta.id);
+        // A queued reply holds its thread (one turn per thread).
+        if (meta.threadId !== null) this.#byThread.set(meta.threadId, meta.id);
       } else {
         this.#interrupt(record, this.#stoppedCause(meta));
       }
@@ -282,26 +285,60 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Creates and queues a task. A reply (or fork) that continues in its thread's worktree is
+   * created under that worktree's lock: a merge or discard of it waits, and then sees this task.
+   */
   async start(request: TaskRequest, asking: Session): Promise<TaskSnapshot> {
+    const parentThread = parentThreadOf(request);
+    const shared = parentThread === undefined ? null : this.#worktreeOfThread(parentThread);
+    if (shared === null) return await this.#start(request, asking);
+    return await this.#options.worktrees.withWorktreeLock(
+      shared.path,
+      () => this.#start(request, asking),
+    );
+  }
+
+  /** {@link start} without the worktree lock (a fork holds it already). */
+  async #start(request: TaskRequest, asking: Session): Promise<TaskSnapshot> {
     const session = this.#boundedForTask(request, asking);
+    const id = newTaskId();
     // Everything that can be checked is checked before anything is created.
-    const { id, cwd, runCwd, worktree, inherited, ...prepared } = await prepareStart(
+    const { cwd, runCwd, worktree, inherited, ...prepared } = await prepareStart(
       request,
       session,
       {
         check: (r, policy) => this.#check(r, policy),
-        requireThread: (threadId) => this.#requireThread(threadId, session),
+        requireThread: (threadId) => this.#requireThread(threadId, id, session),
         taskOf: (taskId) => this.#tasks.get(taskId)?.meta,
         worktreeOfThread: (threadId) => this.#worktreeOfThread(threadId),
+        unfinishedIn: (path) => this.#unfinishedIn(path),
         worktrees: this.#options.worktrees,
         codexHome: codexHomeOf(this.#codexEnv) ?? "",
       },
-    );
+      id,
+    ).catch((error) => {
+      this.#releaseThreads(id);
+      throw error;
+    });
     try {
       return await this.#create(id, prepared.request, session, cwd, runCwd, worktree);
     } catch (error) {
       await this.#unmake(id, inherited ? null : worktree);
       throw error;
+    }
+  }
+
+  /** The unfinished tasks that work in the worktree at `path`. */
+  #unfinishedIn(path: string): TaskMeta[] {
+    return [...this.#tasks.values()].map((r) => r.meta)
+      .filter((m) => !isFinal(m.phase) && m.worktree?.path === path);
+  }
+
+  /** Frees the threads reserved for task `id` (see {@link #requireThread}). */
+  #releaseThreads(id: string): void {
+    for (const [threadId, owner] of this.#byThread) {
+      if (owner === id) this.#byThread.delete(threadId);
     }
   }
 
@@ -314,6 +351,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   /** Undoes what was made for a task that never started: its directory, its own worktree. */
   async #unmake(id: string, ownWorktree: WorktreeInfo | null): Promise<void> {
     this.#tasks.delete(id);
+    this.#releaseThreads(id);
     this.#queue.remove(id);
     await this.#options.store.remove(id);
     if (ownWorktree) {
@@ -325,7 +363,23 @@ export class AppServerEngine implements Engine, AsyncDisposable {
 
   /** Starts one task per prompt, each a fork of a thread; see fork.ts. */
   async fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]> {
-    const forks = await startForks(request, {
+    // Under the lock of the thread's worktree: forks that share it or branch from it see what a
+    // merge, discard or reply before them left, and those after them see the forks.
+    const parent = typeof request.threadId === "string"
+      ? this.#worktreeOfThread(request.threadId)
+      : null;
+    const forks = parent === null
+      ? await this.#fork(request, session)
+      : await this.#options.worktrees.withWorktreeLock(
+        parent.path,
+        () => this.#fork(request, session),
+      );
+    // As they are now that they were let start.
+    return forks.map((task) => this.get(task.meta.id) ?? task);
+  }
+
+  #fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]> {
+    return startForks(request, {
       check: (request) => this.#check(request, session.policy ?? new Policy()),
       tasksOn: (threadId) =>
         [...this.#tasks.values()].map((r) => r.meta).filter((m) => m.threadId === threadId),
@@ -333,7 +387,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       knowsThread: (threadId) => this.#knowsThread(threadId, session),
       resolveCwd: (cwd) => resolveCwd(cwd, session.cwd),
       worktrees: this.#options.worktrees,
-      start: (request) => this.start(request, session),
+      start: (request) => this.#start(request, session),
       unmake: (id, ownWorktree) => this.#unmake(id, ownWorktree),
       hold: () => {
         this.#held++;
@@ -343,8 +397,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         };
       },
     });
-    // As they are now that they were let start.
-    return forks.map((task) => this.get(task.meta.id) ?? task);
   }
 
   async #create(
@@ -423,18 +475,28 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     return { ...session, defaults: { ...session.defaults, overrides }, policy };
   }
 
-  /** Refuses a reply to a thread Codex does not know, naming it, before anything is created. */
-  async #requireThread(threadId: string, session: Session): Promise<void> {
+  /**
+   * Reserves `threadId` for reply `id`, or refuses: one turn per thread, so a reply is refused
+   * while another task is queued, starting or running on the thread (the reservation is taken
+   * before anything is awaited, so of two replies sent together one is refused). Also refuses a
+   * thread Codex does not know, naming it, before anything is created. The reservation goes when
+   * the task ends or is not made.
+   */
+  async #requireThread(threadId: string, id: string, session: Session): Promise<void> {
     const running = this.#byThread.get(threadId);
     if (running !== undefined) {
+      const phase = this.#tasks.get(running)?.meta.phase ?? "queued";
       throw new RequestError(
         "threadId",
-        `Cannot reply on thread "${threadId}" as task ${running} still runs on it: ` +
-          `use codex_steer {task_id: "${running}", prompt} to add to its turn`,
+        `Cannot reply on thread "${threadId}" as task ${running} is ${phase} on it (one turn ` +
+          `per thread): use codex_steer {task_id: "${running}", prompt} to add to its turn, or ` +
+          `codex_wait {"task_ids":["${running}"]} and reply then`,
       );
     }
+    this.#byThread.set(threadId, id);
     if ([...this.#tasks.values()].some((r) => r.meta.threadId === threadId)) return;
     if (await this.#knowsThread(threadId, session)) return;
+    this.#byThread.delete(threadId);
     throw new RequestError(
       "threadId",
       `Cannot continue threadId "${threadId}" as Codex has no such thread in ` +
@@ -576,7 +638,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   /** Removes final tasks older than the maximum age, with their worktrees when all is committed. */
   async sweep(): Promise<string[]> {
     const { config, store, worktrees, log } = this.#options;
-    const removed = await sweepTasks([...this.#tasks.values()], {
+    const removed = await sweepTasks(this.#tasks, {
       maxAgeS: config.taskMaxAgeS,
       store,
       worktrees,

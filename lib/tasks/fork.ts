@@ -5,8 +5,11 @@
  * a fork's thread continues that fork.
  *
  * Where a fork runs, by `worktree`:
- * - omitted: where a reply to the parent would run: in the parent's worktree when it had one
- *   (shared by the forks), else in the parent's cwd;
+ * - omitted: where a reply to the parent would run: in the parent's worktree when it had one,
+ *   else in the parent's cwd. Only a single fork may share the parent's worktree, and only while
+ *   no other task works there (each task commits what is in the worktree when it ends, so two
+ *   would commit each other's half-done files): several forks of a thread with a worktree need
+ *   `worktree: true`;
  * - `true`: in a new worktree and branch of its own, created from the head of the parent's branch
  *   (its committed work), or from the HEAD of the parent's cwd when the parent had no worktree;
  * - `false`: in the parent's cwd, never a worktree.
@@ -165,6 +168,7 @@ export async function startForks(request: ForkRequest, host: ForkHost): Promise<
   // parent: the forks get the parent task's settings unless the call sets them.
   const shared = { ...parent.settings, ...given };
   host.check({ ...shared, prompt: prompts[0]! });
+  checkSharedWorktree(threadId, prompts.length, request.worktree, parent.worktree);
   const cwd = await host.resolveCwd(parent.cwd ?? undefined).catch((error) => {
     throw new RequestError(
       "thread_id",
@@ -195,6 +199,27 @@ export async function startForks(request: ForkRequest, host: ForkHost): Promise<
     release();
   }
   return made;
+}
+
+/**
+ * Refuses several forks that would share the parent's worktree (`worktree` omitted on a thread
+ * that has one): see the module doc.
+ * @throws {RequestError} Naming `worktree`.
+ */
+export function checkSharedWorktree(
+  threadId: string,
+  forks: number,
+  worktree: boolean | undefined,
+  parent: WorktreeInfo | null,
+): void {
+  if (forks < 2 || worktree !== undefined || parent === null) return;
+  throw new RequestError(
+    "worktree",
+    `Cannot fork thread "${threadId}" into ${forks} forks without worktree: true as they would ` +
+      `all work in its worktree ${parent.path} (branch ${parent.branch}) at once, and the first ` +
+      "to end would commit the others' half-done files as its own: pass worktree: true to give " +
+      "each fork a branch of its own (or fork one prompt at a time)",
+  );
 }
 
 /** Refuses `worktree: true` when no worktree can be made for the forks, naming `worktree`. */

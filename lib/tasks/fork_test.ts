@@ -176,6 +176,35 @@ Deno.test("startForks: worktree: true without a worktree or repository names wor
   assert.equal(h.started.length, 0);
 });
 
+Deno.test("startForks: several forks may not share the thread's worktree; one may", async () => {
+  const tree: WorktreeInfo = {
+    repoRoot: "/repo",
+    path: "/wt/p",
+    branch: "codex-swarm/p",
+    baseRef: "main",
+    baseCommit: "0".repeat(40),
+    cwd: "/wt/p",
+  };
+  const h = host([meta("p", "completed", "2026-01-01T00:00:00Z")]);
+  h.host.worktreeOf = () => tree;
+  await assert.rejects(
+    startForks({ threadId: THREAD, prompts: ["a", "b"] }, h.host),
+    (error: unknown) => {
+      assert.ok(error instanceof RequestError);
+      assert.equal(error.field, "worktree");
+      assert.match(
+        error.message,
+        /into 2 forks without worktree: true as they would all work in its worktree \/wt\/p \(branch codex-swarm\/p\).*pass worktree: true/,
+      );
+      return true;
+    },
+  );
+  assert.equal(h.started.length, 0);
+  await startForks({ threadId: THREAD, prompts: ["a"] }, h.host);
+  await startForks({ threadId: THREAD, prompts: ["a", "b"], worktree: false }, h.host);
+  assert.equal(h.started.length, 3);
+});
+
 /** Fails creating the `failAt`-th worktree (1-based), as a full disk or a git error would. */
 class FailingWorktrees extends WorktreeManager {
   created = 0;

@@ -25,28 +25,33 @@ export interface SweepDeps {
   store: Pick<TaskStore, "remove">;
   worktrees: Pick<
     WorktreeManager,
-    "removeWorktreeIfCommitted" | "branchHasUnmergedCommits" | "discard"
+    "removeWorktreeIfCommitted" | "branchHasUnmergedCommits" | "discard" | "holdWorktrees"
   >;
   log: Logger;
   /** Commits a task's worktree again (its commit failed when it ended) and saves the record. */
   recommit(record: TaskRecord): Promise<void>;
 }
 
-/** Removes the old final tasks of `records` that can go; returns their ids. */
+/**
+ * Removes the old final tasks of `records` that can go; returns their ids. `records` is read
+ * live (the engine's map of tasks): each worktree is checked and removed holding its lock, so a
+ * reply or fork made there meanwhile is seen and keeps it.
+ */
 export async function sweepTasks(
-  records: TaskRecord[],
+  records: { values(): Iterable<TaskRecord> },
   deps: SweepDeps,
   now = Date.now(),
 ): Promise<string[]> {
   const { store, worktrees, log } = deps;
   const cutoff = now - deps.maxAgeS * 1000;
   const removed: string[] = [];
-  for (const record of records) {
+  for (const record of [...records.values()]) {
     const { meta } = record;
     if (!isFinal(meta.phase) || meta.endedAt === null) continue;
     if (Date.parse(meta.endedAt) > cutoff) continue;
     if (meta.worktree) {
-      const inUse = records.some((r) =>
+      using _held = await worktrees.holdWorktrees([meta.worktree.path]);
+      const inUse = [...records.values()].some((r) =>
         r !== record && !isFinal(r.meta.phase) && r.meta.worktree?.path === meta.worktree!.path
       );
       if (inUse) continue;

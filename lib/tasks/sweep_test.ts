@@ -48,6 +48,7 @@ function deps(uncommitted: Record<string, string[]> = {}, unmerged: string[] = [
         branchHasUnmergedCommits: (info: WorktreeInfo) =>
           Promise.resolve(unmerged.includes(info.path)),
         discard: (info: WorktreeInfo) => (calls.push(`branch ${info.branch}`), Promise.resolve()),
+        holdWorktrees: () => Promise.resolve({ [Symbol.dispose]: () => {} }),
       },
       recommit: (record: TaskRecord) => {
         calls.push(`recommit ${record.meta.id}`);

@@ -37,6 +37,8 @@ export interface StartHost {
   taskOf(id: string): TaskMeta | undefined;
   /** The worktree a thread works in, or null. */
   worktreeOfThread(threadId: string): WorktreeInfo | null;
+  /** The unfinished tasks (queued to waiting) that work in the worktree at `path`. */
+  unfinishedIn(path: string): TaskMeta[];
   worktrees: Pick<WorktreeManager, "resolveRepo" | "create">;
   /** Codex's home (the supervisor's): where a `profile` is read from. */
   codexHome: string;
@@ -64,12 +66,12 @@ export async function prepareStart(
   request: TaskRequest,
   session: Session,
   host: StartHost,
+  id: string = newTaskId(),
 ): Promise<PreparedStart> {
   const policy = session.policy ?? new Policy();
   host.check(request, policy);
   if (request.check !== undefined) checkCheckCommand(request.check, session.env);
   if (request.threadId !== undefined) await host.requireThread(request.threadId);
-  const id = newTaskId();
   let cwd = await resolveCwd(request.cwd, session.cwd);
   policy.checkPath(cwd, "cwd");
   if (request.review) {
@@ -94,12 +96,8 @@ export async function prepareStart(
     cwd,
     codexHome: host.codexHome,
   });
-  // A reply continues in its thread's worktree; so does a fork that asks for no worktree.
-  const parentThread = request.threadId ??
-    (request.worktree === undefined ? request.forkOf?.threadId : undefined);
-  const inherited = parentThread !== undefined && request.worktree !== false
-    ? host.worktreeOfThread(parentThread)
-    : null;
+  const parentThread = parentThreadOf(request);
+  const inherited = parentThread === undefined ? null : host.worktreeOfThread(parentThread);
   const { setup: _setup, copyIgnored: _copy, ...asked } = request;
   request = {
     ...asked,
@@ -121,6 +119,7 @@ export async function prepareStart(
           "in cwd instead",
       );
     }
+    checkWorktreeFree(parentThread!, inherited, host.unfinishedIn(inherited.path));
     return { id, request, cwd, runCwd: inherited.cwd, worktree: inherited, inherited: true };
   }
   if (!request.worktree) return { id, request, cwd, runCwd: cwd, worktree: null, inherited: false };
@@ -132,6 +131,37 @@ export async function prepareStart(
     ? await forkWorktree(host.worktrees, id, from)
     : await host.worktrees.create(id, cwd, request.base);
   return { id, request, cwd, runCwd: worktree.cwd, worktree, inherited: false };
+}
+
+/**
+ * The thread whose worktree `request` continues in, if it has one: a reply's thread, and a fork's
+ * parent thread when the fork asks for no worktree (`worktree: false` runs in the cwd instead).
+ */
+export function parentThreadOf(request: TaskRequest): string | undefined {
+  if (request.worktree === false) return undefined;
+  return request.threadId ??
+    (request.worktree === undefined ? request.forkOf?.threadId : undefined);
+}
+
+/**
+ * Refuses to let a task work in a thread's worktree while another task is unfinished there: the
+ * first to end would commit the other's half-done files as its own.
+ * @throws {RequestError} Naming `threadId` and the tasks in the worktree.
+ */
+export function checkWorktreeFree(
+  threadId: string,
+  worktree: WorktreeInfo,
+  unfinished: TaskMeta[],
+): void {
+  if (unfinished.length === 0) return;
+  const tasks = unfinished.map((t) => `task ${t.id} (${t.phase})`).join(", ");
+  throw new RequestError(
+    "threadId",
+    `Cannot continue thread "${threadId}" in its worktree ${worktree.path} as ${tasks} still ` +
+      "works there and the first to end would commit the other's half-done files: " +
+      `codex_wait {"task_ids":${JSON.stringify(unfinished.map((t) => t.id))}} first, or ` +
+      "codex_fork it with worktree: true for a branch of its own",
+  );
 }
 
 /**

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import type { Session } from "../engine_api.ts";
 import { RequestError } from "../request_check.ts";
+import type { TaskMeta } from "../task.ts";
 import type { WorktreeInfo } from "../worktree.ts";
+import { taskMeta } from "../../tests/support/task_meta.ts";
 import { prepareStart, resolveCwd, type StartHost } from "./task_start.ts";
 
 function info(path: string): WorktreeInfo {
@@ -27,12 +29,13 @@ async function setting() {
     env: { PATH: "/usr/bin:/bin" },
   };
   const made: string[] = [];
-  const host = (threadTree: WorktreeInfo | null = null): StartHost => ({
+  const host = (threadTree: WorktreeInfo | null = null, busy: TaskMeta[] = []): StartHost => ({
     check: () => {},
     requireThread: () => Promise.resolve(),
     codexHome: "",
     taskOf: () => undefined,
     worktreeOfThread: () => threadTree,
+    unfinishedIn: (path) => busy.filter((t) => t.worktree?.path === path),
     worktrees: {
       resolveRepo: (cwd: string) => Promise.resolve({ root: cwd }) as never,
       create: (id: string) => {
@@ -79,6 +82,24 @@ Deno.test("prepareStart: no worktree, a new one (with the session's set-up), a r
   assert.equal(reply.runCwd, `${dir}/thread-tree`);
   assert.equal(reply.request.setup, undefined, "a reply is not set up again");
   assert.equal(made.length, 1);
+
+  const other = taskMeta("0123456789ab", {
+    phase: "running",
+    worktree: info(`${dir}/thread-tree`),
+  });
+  await assert.rejects(
+    prepareStart(
+      { prompt: "p", threadId: "t" },
+      session,
+      host(info(`${dir}/thread-tree`), [
+        other,
+      ]),
+    ),
+    (error: unknown) =>
+      error instanceof RequestError && error.field === "threadId" &&
+      /as task 0123456789ab \(running\) still works there .* worktree: true/.test(error.message),
+    "a second task in a thread's worktree is refused while another works there",
+  );
 
   await assert.rejects(
     prepareStart({ prompt: "p", threadId: "t" }, session, host(info(`${dir}/gone`))),

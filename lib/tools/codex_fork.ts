@@ -33,8 +33,9 @@ export const codexForkInputSchema = {
     "true: each fork runs in a new git worktree on branch codex-swarm/<task id>, created from " +
       "the head of the thread's worktree branch (what the thread committed), or from the HEAD " +
       "of the thread's cwd when it had no worktree; committed when the fork ends. Omitted: the " +
-      "forks run where a reply would, in the thread's worktree (shared) or cwd. false: in the " +
-      "thread's cwd, without a worktree.",
+      "fork runs where a reply would, in the thread's worktree or cwd; only one fork may share " +
+      "the thread's worktree, and only while no other task works there, so several prompts on " +
+      "a thread with a worktree need true. false: in the thread's cwd, without a worktree.",
   ),
   model: runFields.model,
   profile: runFields.profile,

@@ -72,7 +72,11 @@ export function registerCodexWorktreeTool(
     }
     const found = worktreeOf(engine, args.task_id, args.action);
     if (found.error) return found.error;
-    const { task, info } = found;
+    const { info } = found;
+    // A merge or discard holds the worktree: one at a time, and none while a reply or fork is
+    // being made there, so each sees what the one before it left (a task just queued there).
+    using _held = args.action === "diff" ? null : await worktrees.holdWorktrees([info.path]);
+    const task = engine.get(args.task_id) ?? found.task;
     if (args.action !== "diff" && !isFinal(task.meta.phase)) {
       return toolError(
         `Cannot ${args.action} task "${args.task_id}" as it is still ${task.meta.phase}: ` +

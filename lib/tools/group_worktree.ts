@@ -46,6 +46,11 @@ export async function groupWorktreeAction(
   const unfinished = PHASES.filter((p) => !isFinal(p));
   const attemptIds = new Set(tasks.map((t) => t.meta.id));
   const paths = new Set(tasks.map((t) => t.meta.worktree?.path));
+  // Held to the end: no reply or fork is made in these worktrees while they are checked and
+  // removed, and another client's merge or discard of an attempt waits (see codex_worktree).
+  using _held = await worktrees.holdWorktrees(
+    [...paths].filter((path): path is string => path !== undefined),
+  );
   // An attempt still running, or a reply working in an attempt's worktree, would lose its edits.
   const busy = engine.list(unfinished).filter((t) =>
     attemptIds.has(t.meta.id) || paths.has(t.meta.worktree?.path)
