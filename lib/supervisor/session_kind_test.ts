@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import type { TaskSnapshot } from "../task.ts";
+import { stdoutOf } from "./peer.ts";
+import { LSOF_PROGRAM } from "./peer_lsof.ts";
 import { innerPeerVerdict, innerTaskOfThread, sessionOrigin } from "./session_kind.ts";
 
 const APP_SERVER = 3077;
@@ -71,29 +73,82 @@ Deno.test("sessionOrigin: the Unix socket's peer cannot be told, so it is a task
     { transport: "unix", path: "" },
     { appServerPids: [], tasks: () => [] },
   );
-  assert.equal(origin.kind, "task");
-  assert.equal(origin.taskId, null);
-  assert.match(origin.why, Deno.build.os === "linux" ? /Unix socket/ : /cannot tell on/);
+  assert.deepEqual(origin, {
+    kind: "task",
+    taskId: null,
+    why: "cannot tell over the Unix socket",
+    via: null,
+  });
 });
 
 Deno.test({
   name: "sessionOrigin: this process at the other end is a client, or a task below an app-server",
-  ignore: Deno.build.os !== "linux",
+  ignore: Deno.build.os === "windows",
   fn: async () => {
     using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     using _client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
     using server = await listener.accept();
     const ends = [server.localAddr, server.remoteAddr] as const;
-    const client = await sessionOrigin(...ends, { appServerPids: [], tasks: () => [] });
-    assert.deepEqual(client, {
-      kind: "client",
-      taskId: null,
-      why: `pid ${Deno.pid} descends from no app-server`,
-    });
-    // Were this test's runner an app-server, this process would be one of its commands.
-    const ppid = Deno.ppid;
-    const task = await sessionOrigin(...ends, { appServerPids: [ppid], tasks: () => [] });
-    assert.equal(task.kind, "task");
-    assert.equal(task.why, `pid ${Deno.pid} descends from app-server ${ppid}`);
+    const lsof = await stdoutOf(LSOF_PROGRAM, ["-v"]) !== null;
+    const ways = [
+      ...(Deno.build.os === "linux" ? ["proc" as const] : []),
+      ...(lsof ? ["lsof" as const] : []),
+    ];
+    if (!lsof) console.log(`Skipped the lsof way: ${LSOF_PROGRAM} cannot run here`);
+    for (const via of ways) {
+      const client = await sessionOrigin(...ends, {
+        appServerPids: [],
+        tasks: () => [],
+        peerLookup: via,
+      });
+      assert.deepEqual(client, {
+        kind: "client",
+        taskId: null,
+        why: `pid ${Deno.pid} descends from no app-server`,
+        via,
+      });
+      // Were this test's runner an app-server, this process would be one of its commands.
+      const ppid = Deno.ppid;
+      const task = await sessionOrigin(...ends, {
+        appServerPids: [ppid],
+        tasks: () => [],
+        peerLookup: via,
+      });
+      assert.equal(task.kind, "task", via);
+      assert.equal(task.why, `pid ${Deno.pid} descends from app-server ${ppid}`);
+      assert.equal(task.via, via);
+    }
+  },
+});
+
+Deno.test({
+  name: "sessionOrigin: where no way can be read, it cannot tell, and the session is a task's",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    using _client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+    using server = await listener.accept();
+    // An empty PATH: neither cat (for /proc) nor lsof can run (macOS runs /usr/sbin/lsof, so
+    // only /proc is tried there).
+    const empty = await Deno.makeTempDir({ prefix: "peer-path-" });
+    const path = Deno.env.get("PATH");
+    try {
+      Deno.env.set("PATH", empty);
+      const origin = await sessionOrigin(server.localAddr, server.remoteAddr, {
+        appServerPids: [],
+        tasks: () => [],
+        peerLookup: Deno.build.os === "darwin" ? "proc" : null,
+      });
+      assert.deepEqual(origin, {
+        kind: "task",
+        taskId: null,
+        why: `cannot tell on ${Deno.build.os}: neither /proc nor lsof can be read`,
+        via: null,
+      });
+    } finally {
+      if (path === undefined) Deno.env.delete("PATH");
+      else Deno.env.set("PATH", path);
+      await Deno.remove(empty);
+    }
   },
 });
