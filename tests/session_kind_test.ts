@@ -9,9 +9,8 @@
 
 import assert from "node:assert/strict";
 import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
-import { stdoutOf } from "../lib/supervisor/peer.ts";
 import type { PeerLookup } from "../lib/supervisor/peer_lookup.ts";
-import { LSOF_PROGRAM } from "../lib/supervisor/peer_lsof.ts";
+import { lsofMissing } from "./support/loopback.ts";
 import { makeWorld, startServer } from "./support/harness.ts";
 import { startTask, waitAll } from "./support/tool_calls.ts";
 
@@ -96,8 +95,9 @@ Deno.test({
   ignore: Deno.build.os !== "linux",
   ...e2e,
   fn: async () => {
-    if (await stdoutOf(LSOF_PROGRAM, ["-v"]) === null) {
-      console.log(`Skipped: ${LSOF_PROGRAM} cannot run here (install the lsof package)`);
+    const missing = await lsofMissing();
+    if (missing !== null) {
+      console.log(`Skipped: ${missing}`);
       return;
     }
     await checkSessionKinds("lsof");

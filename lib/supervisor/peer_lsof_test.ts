@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { stdoutOf } from "./peer.ts";
+import { loopbackPair, lsofMissing } from "../../tests/support/loopback.ts";
 import {
   innerHostKey,
   innerLsofConnection,
   innerLsofHolders,
   innerPsParents,
-  LSOF_PROGRAM,
   lsofArgs,
   lsofPeerProcesses,
 } from "./peer_lsof.ts";
@@ -116,13 +115,6 @@ Deno.test("innerPsParents: every pid with its parent", () => {
   );
 });
 
-/** Why the lsof way cannot run here, or null. */
-async function lsofMissing(): Promise<string | null> {
-  if (Deno.build.os === "windows") return "no lsof on Windows";
-  const version = await stdoutOf(LSOF_PROGRAM, ["-v"]);
-  return version === null ? `${LSOF_PROGRAM} cannot run here (install the lsof package)` : null;
-}
-
 Deno.test({
   name: "lsofPeerProcesses finds the holders of a real loopback connection, with their ancestry",
   fn: async () => {
@@ -131,17 +123,11 @@ Deno.test({
       console.log(`Skipped: ${missing}`);
       return;
     }
-    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const { port } = listener.addr;
-    using client = await Deno.connect({ hostname: "127.0.0.1", port });
-    using server = await listener.accept();
+    using pair = await loopbackPair();
+    const { listener, client, server } = pair;
     const peers = await lsofPeerProcesses(server.localAddr, server.remoteAddr);
     assert.ok(Array.isArray(peers), `found: ${peers}`);
-    assert.deepEqual(peers, [{
-      pid: Deno.pid,
-      ancestry: peers[0]!.ancestry,
-      complete: true,
-    }]);
+    assert.deepEqual(peers, [{ pid: Deno.pid, ancestry: peers[0]!.ancestry, complete: true }]);
     assert.equal(peers[0]!.ancestry[1], Deno.ppid, "its parent");
     assert.equal(peers[0]!.ancestry.at(-1), 1, "up to pid 1");
     // From the client's side the peer is this process too; a port no one uses: cannot tell.
@@ -154,7 +140,7 @@ Deno.test({
 
     // Two holders: a shell that opened the connection, and its child that inherited it.
     const shell = new Deno.Command("bash", {
-      args: ["-c", `exec 3<>/dev/tcp/127.0.0.1/${port}; sleep 60 & echo $! ; wait`],
+      args: ["-c", `exec 3<>/dev/tcp/127.0.0.1/${listener.addr.port}; sleep 60 & echo $!; wait`],
       stdout: "piped",
       stderr: "null",
     }).spawn();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { loopbackPair } from "../../tests/support/loopback.ts";
 import {
   innerAncestries,
   innerEnvironValue,
@@ -108,10 +109,8 @@ Deno.test({
   name: "procPeerProcesses finds this process at the other end of a loopback connection",
   ignore: Deno.build.os !== "linux",
   fn: async () => {
-    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const { port } = listener.addr;
-    using client = await Deno.connect({ hostname: "127.0.0.1", port });
-    using server = await listener.accept();
+    using pair = await loopbackPair();
+    const { client, server } = pair;
     const peers = await procPeerProcesses(server.localAddr, server.remoteAddr);
     assert.ok(Array.isArray(peers), `found: ${peers}`);
     assert.deepEqual(peers.map((p) => p.pid), [Deno.pid]);

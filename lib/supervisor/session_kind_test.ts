@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import type { TaskSnapshot } from "../task.ts";
-import { stdoutOf } from "./peer.ts";
-import { LSOF_PROGRAM } from "./peer_lsof.ts";
+import { loopbackPair, lsofMissing, withPath } from "../../tests/support/loopback.ts";
 import { innerPeerVerdict, innerTaskOfThread, sessionOrigin } from "./session_kind.ts";
 
 const APP_SERVER = 3077;
@@ -85,38 +84,31 @@ Deno.test({
   name: "sessionOrigin: this process at the other end is a client, or a task below an app-server",
   ignore: Deno.build.os === "windows",
   fn: async () => {
-    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    using _client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
-    using server = await listener.accept();
-    const ends = [server.localAddr, server.remoteAddr] as const;
-    const lsof = await stdoutOf(LSOF_PROGRAM, ["-v"]) !== null;
+    using pair = await loopbackPair();
+    const ends = [pair.server.localAddr, pair.server.remoteAddr] as const;
+    const missing = await lsofMissing();
+    if (missing !== null) console.log(`Skipped the lsof way: ${missing}`);
     const ways = [
       ...(Deno.build.os === "linux" ? ["proc" as const] : []),
-      ...(lsof ? ["lsof" as const] : []),
+      ...(missing === null ? ["lsof" as const] : []),
     ];
-    if (!lsof) console.log(`Skipped the lsof way: ${LSOF_PROGRAM} cannot run here`);
+    // Were this test's runner an app-server, this process would be one of its commands.
+    const ppid = Deno.ppid;
     for (const via of ways) {
-      const client = await sessionOrigin(...ends, {
-        appServerPids: [],
-        tasks: () => [],
-        peerLookup: via,
-      });
-      assert.deepEqual(client, {
+      const origin = (appServerPids: number[]) =>
+        sessionOrigin(...ends, { appServerPids, tasks: () => [], peerLookup: via });
+      assert.deepEqual(await origin([]), {
         kind: "client",
         taskId: null,
         why: `pid ${Deno.pid} descends from no app-server`,
         via,
       });
-      // Were this test's runner an app-server, this process would be one of its commands.
-      const ppid = Deno.ppid;
-      const task = await sessionOrigin(...ends, {
-        appServerPids: [ppid],
-        tasks: () => [],
-        peerLookup: via,
+      assert.deepEqual(await origin([ppid]), {
+        kind: "task",
+        taskId: null,
+        why: `pid ${Deno.pid} descends from app-server ${ppid}`,
+        via,
       });
-      assert.equal(task.kind, "task", via);
-      assert.equal(task.why, `pid ${Deno.pid} descends from app-server ${ppid}`);
-      assert.equal(task.via, via);
     }
   },
 });
@@ -125,20 +117,20 @@ Deno.test({
   name: "sessionOrigin: where no way can be read, it cannot tell, and the session is a task's",
   ignore: Deno.build.os === "windows",
   fn: async () => {
-    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    using _client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
-    using server = await listener.accept();
+    using pair = await loopbackPair();
     // An empty PATH: neither cat (for /proc) nor lsof can run (macOS runs /usr/sbin/lsof, so
     // only /proc is tried there).
     const empty = await Deno.makeTempDir({ prefix: "peer-path-" });
-    const path = Deno.env.get("PATH");
     try {
-      Deno.env.set("PATH", empty);
-      const origin = await sessionOrigin(server.localAddr, server.remoteAddr, {
-        appServerPids: [],
-        tasks: () => [],
-        peerLookup: Deno.build.os === "darwin" ? "proc" : null,
-      });
+      const origin = await withPath(
+        empty,
+        () =>
+          sessionOrigin(pair.server.localAddr, pair.server.remoteAddr, {
+            appServerPids: [],
+            tasks: () => [],
+            peerLookup: Deno.build.os === "darwin" ? "proc" : null,
+          }),
+      );
       assert.deepEqual(origin, {
         kind: "task",
         taskId: null,
@@ -146,8 +138,6 @@ Deno.test({
         via: null,
       });
     } finally {
-      if (path === undefined) Deno.env.delete("PATH");
-      else Deno.env.set("PATH", path);
       await Deno.remove(empty);
     }
   },
