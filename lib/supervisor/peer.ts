@@ -19,8 +19,8 @@
  *
  * @example
  * ```ts
- * const conn = await listener.accept();
- * const peers = await procPeerProcesses(conn.localAddr as Deno.NetAddr, conn.remoteAddr as Deno.NetAddr);
+ * const conn = await listener.accept(); // a TcpListener's: its ends are Deno.NetAddr
+ * const peers = await procPeerProcesses(conn.localAddr, conn.remoteAddr);
  * // [{ pid: 4242, ancestry: [4242, 4100, 3077, 3060, 1], complete: true }], null or "unavailable"
  * ```
  * @module
@@ -215,7 +215,7 @@ export async function stdoutOf(program: string, args: string[]): Promise<string 
  *
  * @example
  * ```ts
- * await procPeerProcesses(conn.localAddr as Deno.NetAddr, conn.remoteAddr as Deno.NetAddr);
+ * await procPeerProcesses(conn.localAddr, conn.remoteAddr); // conn: a TcpListener's accept()
  * ```
  */
 export async function procPeerProcesses(local: Endpoint, remote: Endpoint): Promise<PeerAnswer> {

@@ -19,8 +19,8 @@
  *
  * @example
  * ```ts
- * const conn = await listener.accept();
- * await lsofPeerProcesses(conn.localAddr as Deno.NetAddr, conn.remoteAddr as Deno.NetAddr);
+ * const conn = await listener.accept(); // a TcpListener's: its ends are Deno.NetAddr
+ * await lsofPeerProcesses(conn.localAddr, conn.remoteAddr);
  * // [{ pid: 4242, ancestry: [4242, 4100, 3077, 3060, 1], complete: true }], null or "unavailable"
  * ```
  * @module

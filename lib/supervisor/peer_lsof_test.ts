@@ -92,7 +92,7 @@ Deno.test("innerLsofHolders: the holders of the peer's socket, by its ends, not 
   assert.deepEqual(innerLsofHolders("", loop(1), loop(2)), []);
 });
 
-Deno.test("innerLsofHolders: a name belongs to the process set it follows, only a valid one", () => {
+Deno.test("innerLsofHolders: a name belongs to the process set it follows, if valid", () => {
   const name = "n127.0.0.1:5000->127.0.0.1:8000";
   // Before any process set, or after a `p` field that is not a pid: nobody's.
   assert.deepEqual(innerLsofHolders(`${name}\n`, loop(5000), loop(8000)), []);
