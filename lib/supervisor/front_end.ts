@@ -34,6 +34,7 @@ import {
 import { challengeV1, helloV1, proofV1 } from "./hello_v1.ts";
 import { spawnSupervisor } from "./launch.ts";
 import { LineSplitter } from "./lines.ts";
+import { innerPeerLookups } from "./peer_lookup.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
 import { type SupervisorPaths, supervisorPaths, unixSocketProblem } from "./paths.ts";
 
@@ -108,9 +109,11 @@ async function dial(paths: SupervisorPaths, env: Record<string, string>): Promis
   const info = readJson<{ port: number; unix: string | null }>(paths.info);
   if (!info) return null;
   try {
-    // On Linux the supervisor can tell a client from a task's process over TCP only (it finds
-    // the peer in /proc), and takes every Unix-socket session for a task's: connect over TCP.
-    if (info.unix && Deno.build.os !== "linux" && unixSocketProblem(info.unix, env) === null) {
+    // The supervisor can tell a client from a task's process over TCP only (it finds the peer in
+    // /proc, or with lsof), and takes every Unix-socket session for a task's: where it has a way
+    // (Linux, macOS), connect over TCP.
+    const tellsOverTcp = innerPeerLookups(Deno.build.os, null).length > 0;
+    if (info.unix && !tellsOverTcp && unixSocketProblem(info.unix, env) === null) {
       return { conn: await Deno.connect({ transport: "unix", path: info.unix }), tcp: null };
     }
     const token = Deno.readTextFileSync(paths.token).trim();

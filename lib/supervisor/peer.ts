@@ -1,5 +1,6 @@
 /**
- * The process at the other end of a supervisor connection, and its ancestry, on Linux.
+ * The process at the other end of a supervisor connection, and its ancestry, from Linux's `/proc`;
+ * and what the other way to find it (`lsof` and `ps`, peer_lsof.ts) shares with this one.
  *
  * A loopback TCP connection is found in the host's `/proc`: the peer's socket is the row of
  * `/proc/net/tcp` (or `tcp6`, for a v4-mapped socket) whose local end is the connection's remote
@@ -14,14 +15,13 @@
  * kernel's, and paths are matched whole (`find -lname`), never split out of free text.
  *
  * Over the Unix socket the peer cannot be found without netlink (`/proc/net/unix` lists no peer,
- * and Deno gives no descriptor number, no `SO_PEERCRED`): {@link peerProcesses} returns null there,
- * as on every other platform and on any failure.
+ * and Deno gives no descriptor number, no `SO_PEERCRED`). Which way is used where: peer_lookup.ts.
  *
  * @example
  * ```ts
- * const conn = await listener.accept();
- * const peers = await peerProcesses(conn.localAddr, conn.remoteAddr);
- * // [{ pid: 4242, ancestry: [4242, 4100, 3077, 3060, 1] }] or null
+ * const conn = await listener.accept(); // a TcpListener's: its ends are Deno.NetAddr
+ * const peers = await procPeerProcesses(conn.localAddr, conn.remoteAddr);
+ * // [{ pid: 4242, ancestry: [4242, 4100, 3077, 3060, 1], complete: true }], null or "unavailable"
  * ```
  * @module
  */
@@ -41,10 +41,17 @@ export interface PeerProcess {
 
 /** One end of a TCP connection. */
 export interface Endpoint {
-  /** IPv4 dotted quad, as Deno reports it. */
+  /** The address as Deno reports it: an IPv4 dotted quad, or IPv6 (`::1`). */
   hostname: string;
   port: number;
 }
+
+/**
+ * What one way of looking returns: the processes holding the peer's socket; null when it cannot
+ * tell (no such socket, no process found holding it, a tool that fails); `"unavailable"` when its
+ * source cannot be read on this machine at all (no `/proc`, no `lsof`), so another way may.
+ */
+export type PeerAnswer = PeerProcess[] | null | "unavailable";
 
 /** Whether this machine stores numbers little-endian (as `/proc/net/tcp` prints addresses). */
 export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -136,7 +143,25 @@ export function innerPeerProcesses(text: HoldersText): PeerProcess[] {
   for (const match of text.fds.matchAll(/^\/proc\/(\d+)\/fd\/\d+$/gm)) {
     holders.add(Number(match[1]));
   }
-  return [...holders].map((pid) => {
+  return innerAncestries(holders, parents);
+}
+
+/**
+ * Each of `holders` (once) with its ancestry, from the parent of every process (`parents`: pid to
+ * parent pid, 0 for the top). A chain stops at pid 1, at a parent 0, or at a loop; it is not
+ * `complete` where a process of it has no parent listed (it ended, or could not be read).
+ *
+ * @example
+ * ```ts
+ * innerAncestries([42], new Map([[42, 7], [7, 1], [1, 0]]));
+ * // [{ pid: 42, ancestry: [42, 7, 1], complete: true }]
+ * ```
+ */
+export function innerAncestries(
+  holders: Iterable<number>,
+  parents: ReadonlyMap<number, number>,
+): PeerProcess[] {
+  return [...new Set(holders)].map((pid) => {
     const ancestry = [pid];
     for (let at = pid; at > 1;) {
       const parent = parents.get(at);
@@ -158,8 +183,16 @@ export function innerPeerProcesses(text: HoldersText): PeerProcess[] {
 const HOLDERS_SCRIPT = 'find /proc/[0-9]*/fd -lname "socket:\\[$1\\]" 2>/dev/null; echo @@; ' +
   'grep -H "^PPid:" /proc/[0-9]*/status 2>/dev/null';
 
-/** Runs a program and returns its stdout (whatever its exit code), or null when it cannot run. */
-async function stdoutOf(program: string, args: string[]): Promise<string | null> {
+/**
+ * Runs a program (in the C locale, no stdin, stderr dropped) and returns its stdout whatever its
+ * exit code, or null when it cannot run (not installed, not allowed).
+ *
+ * @example
+ * ```ts
+ * await stdoutOf("ps", ["-A", "-o", "pid=,ppid="]); // "    1     0\n ..."
+ * ```
+ */
+export async function stdoutOf(program: string, args: string[]): Promise<string | null> {
   try {
     const out = await new Deno.Command(program, {
       args,
@@ -175,19 +208,20 @@ async function stdoutOf(program: string, args: string[]): Promise<string | null>
 }
 
 /**
- * The processes at the other end of a connection the supervisor accepted (`local` is its own
- * end), with their ancestry, on Linux; null when it cannot tell: another platform, a Unix socket,
- * no such socket in `/proc/net/tcp*`, no process found holding it, or the tools cannot run.
+ * The processes at the other end of a loopback TCP connection the supervisor accepted (`local` is
+ * its own end), with their ancestry, from `/proc`: null when it cannot tell (no such socket in
+ * `/proc/net/tcp*`, no process found holding it), `"unavailable"` when `/proc/net/tcp` cannot be
+ * read here (not Linux, no `/proc`, no `cat`).
+ *
+ * @example
+ * ```ts
+ * await procPeerProcesses(conn.localAddr, conn.remoteAddr); // conn: a TcpListener's accept()
+ * ```
  */
-export async function peerProcesses(
-  local: Deno.Addr,
-  remote: Deno.Addr,
-): Promise<PeerProcess[] | null> {
-  if (Deno.build.os !== "linux" || local.transport !== "tcp" || remote.transport !== "tcp") {
-    return null;
-  }
+export async function procPeerProcesses(local: Endpoint, remote: Endpoint): Promise<PeerAnswer> {
   const tcp = await stdoutOf("cat", ["/proc/net/tcp", "/proc/net/tcp6"]);
-  if (tcp === null) return null;
+  // Every readable table starts with its header line.
+  if (tcp === null || !tcp.includes("local_address")) return "unavailable";
   // The peer's socket: its local end is our remote end.
   const inode = innerSocketInode(tcp, remote, local, LITTLE_ENDIAN);
   if (inode === null) return null;

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { loopbackPair } from "../../tests/support/loopback.ts";
 import {
+  innerAncestries,
   innerEnvironValue,
   innerPeerProcesses,
   innerProcIpv4,
   innerSocketInode,
-  peerProcesses,
+  procPeerProcesses,
 } from "./peer.ts";
 
 // Recorded on Linux 6.18 (x86_64): a supervisor on 127.0.0.1:38839 accepted a connection from
@@ -78,6 +80,24 @@ Deno.test("innerPeerProcesses: the holders of the socket, each with its parents 
   );
 });
 
+Deno.test("innerAncestries: each holder once, up to pid 1, a parent 0 or a loop", () => {
+  const parents = new Map([[1, 0], [7, 1], [42, 7], [43, 42], [8, 9], [9, 8]]);
+  assert.deepEqual(innerAncestries([43, 42, 43], parents), [
+    { pid: 43, ancestry: [43, 42, 7, 1], complete: true },
+    { pid: 42, ancestry: [42, 7, 1], complete: true },
+  ]);
+  // macOS: launchd (1) has parent 0; a process whose parent is 0 ends there too.
+  assert.deepEqual(innerAncestries([5], new Map([[5, 0]])), [
+    { pid: 5, ancestry: [5], complete: true },
+  ]);
+  // A loop (pid reuse between two listings) ends at its first repeat.
+  assert.deepEqual(innerAncestries([8], parents), [{ pid: 8, ancestry: [8, 9], complete: true }]);
+  // A process with no parent listed (it ended): the chain is not complete.
+  assert.deepEqual(innerAncestries([50], new Map([[50, 49]])), [
+    { pid: 50, ancestry: [50, 49], complete: false },
+  ]);
+});
+
 Deno.test("innerEnvironValue reads one variable of a NUL-separated environment", () => {
   const environ = "HOME=/root\0CODEX_THREAD_IDX=no\0CODEX_THREAD_ID=01a2-b3\0PATH=/bin\0";
   assert.equal(innerEnvironValue(environ, "CODEX_THREAD_ID"), "01a2-b3");
@@ -86,29 +106,23 @@ Deno.test("innerEnvironValue reads one variable of a NUL-separated environment",
 });
 
 Deno.test({
-  name: "peerProcesses finds this process at the other end of a loopback connection",
+  name: "procPeerProcesses finds this process at the other end of a loopback connection",
   ignore: Deno.build.os !== "linux",
   fn: async () => {
-    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const { port } = listener.addr;
-    using client = await Deno.connect({ hostname: "127.0.0.1", port });
-    using server = await listener.accept();
-    const peers = await peerProcesses(server.localAddr, server.remoteAddr);
-    assert.ok(peers, "found");
+    using pair = await loopbackPair();
+    const { client, server } = pair;
+    const peers = await procPeerProcesses(server.localAddr, server.remoteAddr);
+    assert.ok(Array.isArray(peers), `found: ${peers}`);
     assert.deepEqual(peers.map((p) => p.pid), [Deno.pid]);
     assert.equal(peers[0]!.ancestry[0], Deno.pid);
     assert.equal(peers[0]!.ancestry.at(-1), 1, "up to pid 1");
     assert.ok(peers[0]!.complete);
     // Looked up from the client's side, the peer is this process too.
-    const back = await peerProcesses(client.localAddr, client.remoteAddr);
-    assert.deepEqual(back?.map((p) => p.pid), [Deno.pid]);
+    const back = await procPeerProcesses(client.localAddr, client.remoteAddr);
+    assert.deepEqual(Array.isArray(back) && back.map((p) => p.pid), [Deno.pid]);
     // Not a connection of this machine: cannot tell.
     assert.equal(
-      await peerProcesses(server.localAddr, { ...server.remoteAddr, port: 1 } as Deno.NetAddr),
-      null,
-    );
-    assert.equal(
-      await peerProcesses({ transport: "unix", path: "/x" }, { transport: "unix", path: "" }),
+      await procPeerProcesses(server.localAddr, { ...server.remoteAddr, port: 1 }),
       null,
     );
   },

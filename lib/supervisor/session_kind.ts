@@ -2,20 +2,22 @@
  * Who opened a session: a **client**, or a **task** (a process that descends from an app-server
  * this supervisor started: a command a task runs, or an MCP server Codex started for it).
  *
- * The supervisor decides at each hello, from the peer process it finds in `/proc`
- * ({@link peerProcesses}) and the pids of the app-servers its engine runs now:
+ * The supervisor decides at each hello, from the peer process it finds (in `/proc` on Linux, with
+ * `lsof` and `ps` on macOS: {@link findPeer}) and the pids of the app-servers its engine runs now:
  *
  * - `task` when a process holding the peer's socket is, or descends from, one of those
  *   app-servers;
- * - `task` when it cannot tell: not Linux, the Unix socket (its peer cannot be found without
- *   netlink; front-ends on Linux connect over TCP, so only other programs land there), no process
- *   found holding the socket, or a chain of parents that breaks off;
+ * - `task` when it cannot tell: Windows, neither `/proc` nor `lsof` to read, the Unix socket (its
+ *   peer cannot be found without netlink; front-ends on Linux connect over TCP, so only other
+ *   programs land there), no process found holding the socket, or a chain of parents that breaks
+ *   off;
  * - `client` otherwise: every process holding the socket was found, with its whole ancestry, and
  *   none descends from an app-server of this supervisor.
  *
  * For a task session, the task is the one running the thread named by `CODEX_THREAD_ID` in the
  * environment of the process Codex started (the app-server's child in the peer's ancestry), when
- * that variable names a thread of a task here; else the task is unknown (null). Under Codex's
+ * that variable names a thread of a task here; else the task is unknown (null). That environment is
+ * read from `/proc`: on macOS the task is unknown. Under Codex's
  * sandbox that process is Codex's launcher; under `danger-full-access` it is the command's shell,
  * which can `exec` with an environment of its choosing: there the task is the command's word.
  *
@@ -32,7 +34,8 @@
 
 import type { SessionKind } from "../engine_api.ts";
 import { isFinal, type TaskSnapshot } from "../task.ts";
-import { environValue, type PeerProcess, peerProcesses } from "./peer.ts";
+import { environValue, type PeerProcess } from "./peer.ts";
+import { findPeer, type PeerLookup } from "./peer_lookup.ts";
 
 /** The variable Codex sets for every command it runs: the id of the thread that runs it. */
 export const THREAD_ID_VARIABLE = "CODEX_THREAD_ID";
@@ -46,6 +49,8 @@ export interface SessionOrigin {
   why: string;
   /** The peer process and its parents, nearest first, when it was found; else empty. */
   ancestry?: number[];
+  /** How the peer was looked up; null when no way could be (Windows, the Unix socket). */
+  via: PeerLookup | null;
 }
 
 /** The verdict on the peer processes found, before the task is looked up. */
@@ -128,24 +133,27 @@ export interface OriginSources {
   appServerPids: readonly number[];
   /** The tasks the engine knows (to find the task of a thread). */
   tasks: () => readonly TaskSnapshot[];
+  /** The way to look the peer up (`CODEX_SWARM_PEER_LOOKUP`); absent or null: this platform's. */
+  peerLookup?: PeerLookup | null;
 }
 
 /**
  * Who opened the connection whose ends are `local` (the supervisor's) and `remote`: looks the
- * peer up in `/proc` (Linux, TCP) and decides; `task` whenever it cannot tell.
+ * peer up (TCP: `/proc` on Linux, lsof on macOS) and decides; `task` whenever it cannot tell.
  */
 export async function sessionOrigin(
   local: Deno.Addr,
   remote: Deno.Addr,
   sources: OriginSources,
 ): Promise<SessionOrigin> {
-  if (Deno.build.os !== "linux") {
-    return { kind: "task", taskId: null, why: `cannot tell on ${Deno.build.os}` };
-  }
   if (local.transport !== "tcp") {
-    return { kind: "task", taskId: null, why: "cannot tell over the Unix socket" };
+    return { kind: "task", taskId: null, why: "cannot tell over the Unix socket", via: null };
   }
-  const peers = await peerProcesses(local, remote);
+  const { via, peers } = await findPeer(local, remote, { via: sources.peerLookup ?? null });
+  if (via === null) {
+    const why = `cannot tell on ${Deno.build.os}: neither /proc nor lsof can be read`;
+    return { kind: "task", taskId: null, why, via };
+  }
   const verdict = innerPeerVerdict(peers, sources.appServerPids);
   let taskId: string | null = null;
   if (verdict.commandPid !== null) {
@@ -156,6 +164,7 @@ export async function sessionOrigin(
     kind: verdict.kind,
     taskId,
     why: verdict.why,
+    via,
     ...(peers?.length === 1 ? { ancestry: peers[0]!.ancestry } : {}),
   };
 }

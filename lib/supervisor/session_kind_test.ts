@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { TaskSnapshot } from "../task.ts";
+import { loopbackPair, lsofMissing, withPath } from "../../tests/support/loopback.ts";
 import { innerPeerVerdict, innerTaskOfThread, sessionOrigin } from "./session_kind.ts";
 
 const APP_SERVER = 3077;
@@ -71,31 +72,81 @@ Deno.test("sessionOrigin: the Unix socket's peer cannot be told, so it is a task
     { transport: "unix", path: "" },
     { appServerPids: [], tasks: () => [] },
   );
-  assert.equal(origin.kind, "task");
-  assert.equal(origin.taskId, null);
-  assert.match(origin.why, Deno.build.os === "linux" ? /Unix socket/ : /cannot tell on/);
+  assert.deepEqual(origin, {
+    kind: "task",
+    taskId: null,
+    why: "cannot tell over the Unix socket",
+    via: null,
+  });
 });
 
 Deno.test({
   name: "sessionOrigin: this process at the other end is a client, or a task below an app-server",
-  ignore: Deno.build.os !== "linux",
+  ignore: Deno.build.os === "windows",
   fn: async () => {
-    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    using _client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
-    using server = await listener.accept();
-    const ends = [server.localAddr, server.remoteAddr] as const;
-    const client = await sessionOrigin(...ends, { appServerPids: [], tasks: () => [] });
-    const { ancestry, ...verdict } = client;
-    assert.deepEqual(verdict, {
-      kind: "client",
-      taskId: null,
-      why: `pid ${Deno.pid} descends from no app-server`,
-    });
-    assert.deepEqual(ancestry?.slice(0, 2), [Deno.pid, Deno.ppid], "the peer, then its parent");
+    using pair = await loopbackPair();
+    const ends = [pair.server.localAddr, pair.server.remoteAddr] as const;
+    const missing = await lsofMissing();
+    if (missing !== null) console.log(`Skipped the lsof way: ${missing}`);
+    const ways = [
+      ...(Deno.build.os === "linux" ? ["proc" as const] : []),
+      ...(missing === null ? ["lsof" as const] : []),
+    ];
     // Were this test's runner an app-server, this process would be one of its commands.
     const ppid = Deno.ppid;
-    const task = await sessionOrigin(...ends, { appServerPids: [ppid], tasks: () => [] });
-    assert.equal(task.kind, "task");
-    assert.equal(task.why, `pid ${Deno.pid} descends from app-server ${ppid}`);
+    for (const via of ways) {
+      const origin = async (appServerPids: number[]) => {
+        const { ancestry, ...found } = await sessionOrigin(...ends, {
+          appServerPids,
+          tasks: () => [],
+          peerLookup: via,
+        });
+        // The peer, then its parent (top's terminal is looked up there).
+        assert.deepEqual(ancestry?.slice(0, 2), [Deno.pid, Deno.ppid], via);
+        return found;
+      };
+      assert.deepEqual(await origin([]), {
+        kind: "client",
+        taskId: null,
+        why: `pid ${Deno.pid} descends from no app-server`,
+        via,
+      });
+      assert.deepEqual(await origin([ppid]), {
+        kind: "task",
+        taskId: null,
+        why: `pid ${Deno.pid} descends from app-server ${ppid}`,
+        via,
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: "sessionOrigin: where no way can be read, it cannot tell, and the session is a task's",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    using pair = await loopbackPair();
+    // An empty PATH: neither cat (for /proc) nor lsof can run (macOS runs /usr/sbin/lsof, so
+    // only /proc is tried there).
+    const empty = await Deno.makeTempDir({ prefix: "peer-path-" });
+    try {
+      const origin = await withPath(
+        empty,
+        () =>
+          sessionOrigin(pair.server.localAddr, pair.server.remoteAddr, {
+            appServerPids: [],
+            tasks: () => [],
+            peerLookup: Deno.build.os === "darwin" ? "proc" : null,
+          }),
+      );
+      assert.deepEqual(origin, {
+        kind: "task",
+        taskId: null,
+        why: `cannot tell on ${Deno.build.os}: neither /proc nor lsof can be read`,
+        via: null,
+      });
+    } finally {
+      await Deno.remove(empty);
+    }
   },
 });

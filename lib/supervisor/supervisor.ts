@@ -44,6 +44,7 @@ import {
 import { parseHello } from "./hello_check.ts";
 import { LineSplitter, LineTooLongError } from "./lines.ts";
 import { supervisorPaths, unixSocketProblem } from "./paths.ts";
+import { peerLookupSetting } from "./peer_lookup.ts";
 import { codexEnvFor } from "../client_env.ts";
 import { openSession } from "./session.ts";
 import { type SessionOrigin, sessionOrigin } from "./session_kind.ts";
@@ -293,10 +294,12 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   });
 
   /** Who is at the other end of `conn`: a client, or a process of a task (session_kind.ts). */
+  const peerLookup = peerLookupSetting(options.env);
   const originOf = (conn: Deno.Conn) =>
     sessionOrigin(conn.localAddr, conn.remoteAddr, {
       appServerPids: (engine.codexProcesses?.() ?? []).map((p) => p.pid),
       tasks: () => engine.list(),
+      peerLookup,
     });
 
   /**
@@ -577,6 +580,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
             kind: origin.kind,
             taskId: origin.taskId,
             peer: origin.why,
+            peerLookup: origin.via,
             peerLookupMs: lookupMs,
             frontEndPid: hello.pid,
             frontEndVersion: hello.version,
