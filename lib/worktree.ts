@@ -606,8 +606,11 @@ export class WorktreeManager {
   }
 
   /**
-   * Whether the task branch holds commits made after `baseCommit` that no other local branch
-   * contains, i.e. work that deleting the branch would lose. False when the branch is gone.
+   * Whether the task branch holds commits made after `baseCommit` that no local branch outside
+   * `codex-swarm/*` contains (the target it was merged into, or a branch the user merged it into
+   * by hand or through a pull request), i.e. work that deleting the branch could lose. Another
+   * task's branch does not count: a fork's branch holds its parent's commits only until the fork
+   * is discarded. False when the branch is gone.
    */
   async branchHasUnmergedCommits(info: WorktreeInfo): Promise<boolean> {
     checkInfo(info);
@@ -618,8 +621,8 @@ export class WorktreeManager {
       tip,
       "--not",
       ...(base === null ? [] : [base]),
-      // Patterns for --branches leave out "refs/heads/"; task ids hold no glob characters.
-      `--exclude=${info.branch}`,
+      // Patterns for --branches leave out "refs/heads/"; `*` also matches "/" here.
+      `--exclude=${BRANCH_PREFIX}*`,
       "--branches",
     ]);
     return count > 0;
