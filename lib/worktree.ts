@@ -386,6 +386,26 @@ export class WorktreeManager {
   }
 
   /**
+   * Removes the worktree's `index.lock` that a killed git left behind (a supervisor killed while it
+   * committed). Only for a worktree in which no git runs any more: the caller ended every process
+   * working there. Returns whether there was one. A missing worktree is fine.
+   */
+  async removeStaleIndexLock(info: WorktreeInfo): Promise<boolean> {
+    checkInfo(info);
+    if (!(await isDirectory(info.path))) return false;
+    return await this.#withRepoLock(info.repoRoot, async () => {
+      const gitDir = await git(
+        ["rev-parse", "--path-format=absolute", "--git-dir"],
+        this.#opts(info.path),
+      );
+      const lock = join(gitDir.trim(), "index.lock");
+      if (!(await pathExists(lock))) return false;
+      await Deno.remove(lock);
+      return true;
+    });
+  }
+
+  /**
    * Files changed on the task branch since `baseCommit` (or since `since`, e.g. the branch head
    * when a reply started), with line counts (`git diff --numstat`).
    */
