@@ -26,6 +26,9 @@ import { sendSignal } from "./process.ts";
  */
 export const DEFAULT_KILL_ROUNDS = 3;
 
+/** `find` arguments that select the `cwd` links of every process in `/proc`. */
+const FIND_CWD_LINKS = ["/proc", "-mindepth", "2", "-maxdepth", "2", "-name", "cwd"];
+
 /** Whether `path` is `dir` or lies inside it (both absolute, without a trailing slash). */
 export function isInside(path: string, dir: string): boolean {
   return path === dir || path.startsWith(`${dir}/`);
@@ -52,19 +55,7 @@ export function innerFindArgs(dirs: string[]): string[] {
     const escaped = innerGlobEscape(dir);
     return [...(i > 0 ? ["-o"] : []), "-lname", escaped, "-o", "-lname", `${escaped}/*`];
   });
-  return [
-    "/proc",
-    "-mindepth",
-    "2",
-    "-maxdepth",
-    "2",
-    "-name",
-    "cwd",
-    "(",
-    ...tests,
-    ")",
-    "-print",
-  ];
+  return [...FIND_CWD_LINKS, "(", ...tests, ")", "-print"];
 }
 
 /**

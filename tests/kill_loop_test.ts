@@ -4,6 +4,8 @@
  * worktree, commits the task's work on its branch, and only then reports the task: `interrupted`,
  * with its commit and files; `codex_diff` shows them; the sweep keeps the branch.
  *
+ * One point is also run with SIGTERM, where the stopping supervisor commits itself.
+ *
  * The points are reached deterministically: the set-up writes a file and then sleeps (before the
  * turn); the model's patch is applied and its next answer held (mid-turn after an edit); a `git`
  * first on the supervisor's PATH stops at `commit` as a real one holding `index.lock` would
@@ -46,6 +48,8 @@ interface Point {
   name: string;
   args: Record<string, unknown>;
   file: string;
+  /** How the supervisor is stopped. */
+  signal: "SIGKILL" | "SIGTERM";
   /** Whether the supervisor is where it is to be killed. */
   reached(worktree: string): Promise<boolean>;
 }
@@ -119,18 +123,28 @@ Deno.test(
         name: "before the turn",
         args: { prompt: "before", setup: "echo set-up > pre.txt && sleep 600" },
         file: "pre.txt",
+        signal: "SIGKILL",
         reached: (path) => exists(`${path}/pre.txt`),
       },
       {
         name: "mid-turn after an edit",
         args: { prompt: "mid PATCH=mid.txt LATER=600000" },
         file: "mid.txt",
+        signal: "SIGKILL",
         reached: (path) => exists(`${path}/mid.txt`),
+      },
+      {
+        name: "mid-turn after an edit, SIGTERM",
+        args: { prompt: "term PATCH=term.txt LATER=600000" },
+        file: "term.txt",
+        signal: "SIGTERM",
+        reached: (path) => exists(`${path}/term.txt`),
       },
       {
         name: "mid-commit",
         args: { prompt: "commit PATCH=commit.txt" },
         file: "commit.txt",
+        signal: "SIGKILL",
         reached: () => exists(reachedFile),
       },
     ];
@@ -158,7 +172,7 @@ Deno.test(
               : null;
             const [supervisor] = supervisorsOf(world.taskDir);
             assert.ok(supervisor, "no supervisor runs");
-            Deno.kill(supervisor.pid, "SIGKILL");
+            Deno.kill(supervisor.pid, point.signal);
             // (The front-end may start the next one at once.)
             assert.ok(
               await eventually(() =>
