@@ -427,6 +427,26 @@ export class WorktreeManager {
   }
 
   /**
+   * Removes the worktree's `index.lock` that a killed git left behind (a supervisor killed while it
+   * committed). Only for a worktree in which no git runs any more: the caller ended every process
+   * working there. Returns whether there was one. A missing worktree is fine.
+   */
+  async removeStaleIndexLock(info: WorktreeInfo): Promise<boolean> {
+    checkInfo(info);
+    if (!(await isDirectory(info.path))) return false;
+    return await this.#withRepoLock(info.repoRoot, async () => {
+      const gitDir = await git(
+        ["rev-parse", "--path-format=absolute", "--git-dir"],
+        this.#opts(info.path),
+      );
+      const lock = join(gitDir.trim(), "index.lock");
+      if (!(await pathExists(lock))) return false;
+      await Deno.remove(lock);
+      return true;
+    });
+  }
+
+  /**
    * Files changed on the task branch since `baseCommit` (or since `since`, e.g. the branch head
    * when a reply started), with line counts (`git diff --numstat`).
    */
@@ -688,8 +708,11 @@ export class WorktreeManager {
   }
 
   /**
-   * Whether the task branch holds commits made after `baseCommit` that no other local branch
-   * contains, i.e. work that deleting the branch would lose. False when the branch is gone.
+   * Whether the task branch holds commits made after `baseCommit` that no local branch outside
+   * `codex-swarm/*` contains (the target it was merged into, or a branch the user merged it into
+   * by hand or through a pull request), i.e. work that deleting the branch could lose. Another
+   * task's branch does not count: a fork's branch holds its parent's commits only until the fork
+   * is discarded. False when the branch is gone.
    */
   async branchHasUnmergedCommits(info: WorktreeInfo): Promise<boolean> {
     checkInfo(info);
@@ -700,8 +723,8 @@ export class WorktreeManager {
       tip,
       "--not",
       ...(base === null ? [] : [base]),
-      // Patterns for --branches leave out "refs/heads/"; task ids hold no glob characters.
-      `--exclude=${info.branch}`,
+      // Patterns for --branches leave out "refs/heads/"; `*` also matches "/" here.
+      `--exclude=${BRANCH_PREFIX}*`,
       "--branches",
     ]);
     return count > 0;

@@ -564,6 +564,21 @@ Deno.test("merge brings the task branch into the main checkout with a merge comm
   });
 });
 
+Deno.test("a branch's commits on another task's branch are unmerged; on the user's, merged", async () => {
+  await withFixture(async ({ repo, manager }) => {
+    const info = await manager.create("parent", repo);
+    await write(join(info.path, "feature.txt"), "feature\n");
+    await manager.commitAll(info, "feature");
+    // A fork's branch (and any other codex-swarm/* branch) holds the commit: not merged.
+    await run(repo, "branch", "codex-swarm/fork", info.branch);
+    await run(repo, "branch", "codex-swarm/nested/deep", info.branch);
+    assert.equal(await manager.branchHasUnmergedCommits(info), true);
+    // A branch of the user's (merged by hand, or through a pull request): merged.
+    await run(repo, "branch", "feature", info.branch);
+    assert.equal(await manager.branchHasUnmergedCommits(info), false);
+  });
+});
+
 Deno.test("merge checks out the target branch first; untracked files do not block", async () => {
   await withFixture(async ({ repo, manager }) => {
     await run(repo, "branch", "release");

@@ -9,6 +9,9 @@
  * One process (the supervisor) owns all state: there is no owner per task and no polling of
  * processes. After a restart, tasks that were running are `interrupted` (their threads can be
  * continued with `codex-reply`); queued tasks start as usual; nothing that ran re-runs by itself.
+ * Every end commits a worktree task's work, a supervisor stop too: the stopping supervisor commits
+ * after its app-servers are gone, and the next one (after a crash or kill -9) first ends what the
+ * dead one left running in the worktree, then commits, then serves.
  * Tasks recorded by the exec-per-task engine of codex-swarm 0.1 stay listed (see legacy.ts).
  *
  * Data flows one way: request -> task record -> app-server -> notifications -> applyEvent ->
@@ -62,6 +65,7 @@ import { checkNoApprovals, grantWithin, mayBeAsked, taskSessionPolicy } from "./
 import { Policy } from "../policy.ts";
 import { checkTaskRequest, RequestError } from "../request_check.ts";
 import { commitTaskWork } from "../task_commit.ts";
+import { killProcessesIn } from "../leftover_processes.ts";
 import { hasSetup, setUpWorktree } from "../worktree_setup.ts";
 import { collectReview, reviewUsage } from "./review_run.ts";
 import { ThreadLinks } from "../thread_links.ts";
@@ -193,7 +197,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
 
   /**
    * Loads the tasks on disk without reading their event logs (those load lazily): final tasks as
-   * they are, running ones of an earlier supervisor `interrupted`, queued ones back in the queue.
+   * they are, running ones of an earlier supervisor `interrupted` (their work committed first, see
+   * {@link #commitInterrupted}), queued ones back in the queue.
    */
   async init(): Promise<void> {
     const { store, log } = this.#options;
@@ -204,6 +209,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       log.warning(`Cannot read task "${id}": ${messageOf(error)}`)
     );
     metas.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    /** The tasks an earlier supervisor ran when it stopped. */
+    const stopped: TaskRecord[] = [];
     for (const meta of metas) {
       const record = this.#addRecord(meta, null);
       if (isFinal(meta.phase)) {
@@ -230,8 +237,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         if (meta.threadId !== null) this.#byThread.set(meta.threadId, meta.id);
       } else {
         this.#interrupt(record, this.#stoppedCause(meta));
+        stopped.push(record);
       }
     }
+    await this.#commitInterrupted(stopped);
     this.#pump();
     const sweepMs = Math.min(
       600_000,
@@ -248,6 +257,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     clearInterval(this.#sweepTimer);
     clearTimeout(this.#backoffTimer);
     this.#legacy.close();
+    const stopped: TaskRecord[] = [];
     for (const record of this.#tasks.values()) {
       record.budget?.stop();
       clearTimeout(record.recordRetry);
@@ -256,8 +266,11 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       if (isFinal(record.meta.phase) || record.meta.phase === "queued") continue;
       this.#interrupt(record, this.#stoppedCause(record.meta));
       record.turnEnded.resolve();
+      stopped.push(record);
     }
     await this.#pool[Symbol.asyncDispose]();
+    // Their work is committed once nothing runs in their worktrees any more.
+    await this.#commitInterrupted(stopped);
     await Promise.all([...this.#tasks.values()].map((r) => r.saving));
   }
 
@@ -1079,6 +1092,57 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     }
     this.#save(record);
     this.#emit(record, "Task interrupted");
+  }
+
+  /**
+   * Commits the work of interrupted tasks: of `stopped` (the tasks a supervisor stop interrupted),
+   * and of tasks an earlier stop left uncommitted. First it ends every process still working in
+   * their worktrees, and in the app-servers' directory (a dead supervisor's app-server, its
+   * commands, a `git` it ran), so nothing writes there after the commit; then it removes the
+   * `index.lock` a killed commit may have left. With `commit: false` nothing is committed.
+   */
+  async #commitInterrupted(stopped: TaskRecord[]): Promise<void> {
+    const { log, store, worktrees } = this.#options;
+    const all = [...this.#tasks.values()];
+    const toCommit = all.filter((record) => {
+      const { meta } = record;
+      if (meta.phase !== "interrupted" || meta.engine !== "app-server") return false;
+      if (!meta.worktree || meta.worktreeOutcome || meta.startedAt === null) return false;
+      if (meta.request.commit === false || meta.request.review?.branch !== undefined) return false;
+      // A later task in the same worktree (a reply) committed this one's work as its own.
+      return !all.some((r) =>
+        r.meta.createdAt > meta.createdAt && r.meta.startedAt !== null &&
+        r.meta.worktree?.path === meta.worktree!.path
+      );
+    });
+    const dirs = new Set<string>();
+    for (const { meta } of [...stopped, ...toCommit]) {
+      if (meta.worktree) dirs.add(meta.worktree.path);
+    }
+    if (dirs.size === 0) return;
+    dirs.add(`${store.root}/.app-server`);
+    const killed = await killProcessesIn([...dirs]);
+    if (killed.length > 0) {
+      log.warning(
+        `Ended ${killed.length} process(es) left running by a stopped supervisor in the worktrees ` +
+          `of its tasks: ${killed.join(", ")}`,
+      );
+    }
+    for (const record of toCommit) {
+      const { meta } = record;
+      const info = meta.worktree!;
+      await worktrees.removeStaleIndexLock(info).then(
+        (removed) => removed && log.warning(`Removed the stale index.lock of ${info.path}`),
+        (error) => log.warning(`Cannot check ${info.path} for a stale index.lock: ${error}`),
+      );
+      meta.worktreeOutcome = await this.#commitWorktree(meta, info);
+      if (meta.worktreeOutcome.commit !== null) {
+        log.info(`Committed the work of interrupted task ${meta.id}`, {
+          commit: meta.worktreeOutcome.commit,
+        });
+      }
+      await this.#save(record);
+    }
   }
 
   /** Decides the final phase from what is known, commits the worktree, saves, tells listeners. */

@@ -1,7 +1,9 @@
 /**
  * The clean-up of old tasks: a final task older than the maximum age is removed with its record,
- * and its worktree goes with it only when every change in it is committed on its branch (the
- * branch goes too when it holds nothing unmerged). A worktree another unfinished task works in,
+ * and its worktree goes with it only when every change in it is committed on its branch. The
+ * branch goes too only when its commits are on a local branch outside `codex-swarm/*` (the target
+ * it was merged into, or a branch the user merged it into by hand or through a pull request):
+ * another task's branch (a fork's) does not keep them once that task is discarded. A worktree another unfinished task works in,
  * or one with uncommitted work, is kept, and so is its task.
  *
  * @example

@@ -3,9 +3,10 @@
  * attempt not merged, and says which it dropped and which it kept; `merge` and `diff` act on one
  * attempt, so they name the best one to pass instead.
  *
- * An attempt counts as merged when it made a commit and that commit is on another local branch
- * (the branch it was merged into): its branch holds nothing that deleting it would lose. Its
- * worktree stays for the sweep (or a discard by its own task id).
+ * An attempt counts as merged when it made a commit and that commit is on a local branch outside
+ * `codex-swarm/*` (the branch it was merged into, by `merge` or by the user): its branch holds
+ * nothing that deleting it would lose. Another task's branch (a fork's) does not count. A merged
+ * attempt's worktree stays for the sweep (or a discard by its own task id).
  *
  * @example
  * ```ts

@@ -4,6 +4,8 @@
  * It answers `POST /responses` with the real `text/event-stream` format, scripted by the words of the
  * newest user prompt:
  * - `SLEEP=<ms>`: wait that long before answering;
+ * - `LATER=<ms>`: wait that long before answering once a tool's output came back (after the edit of
+ *   `PATCH=` or the command of `RUN=`), so a turn stays running after its edit;
  * - `FAIL`: answer HTTP 400 with an `invalid_request_error`;
  * - `STATUS=<code>`: answer that HTTP status (e.g. 429, 500) with an error body (which does not
  *   name the status, so a test sees whether Codex and codex-swarm do);
@@ -357,6 +359,10 @@ export function startFakeResponses(): FakeResponses {
       const hold = /HOLD=(\d+)/.exec(prompt);
       if (hold && toolOutput === undefined) {
         await pause(Number(hold[1]), req.signal);
+      }
+      const later = /LATER=(\d+)/.exec(prompt);
+      if (later && toolOutput !== undefined) {
+        await pause(Number(later[1]), req.signal);
       }
       const holdFrom = userMessages.findLastIndex((m) => /HOLD=\d+/.test(m));
       if (/\bFAIL\b/.test(prompt)) {

@@ -1,0 +1,144 @@
+/**
+ * The processes a stopped supervisor left running in a directory: those whose working directory is
+ * the directory or inside it (a task's commands in its worktree, a `git` the supervisor ran there,
+ * the app-servers in their own directory). A new supervisor ends them before it commits a task's
+ * worktree, so that nothing writes into it after the commit.
+ *
+ * On Linux they are found in `/proc/<pid>/cwd` through `find -lname` (Deno reads `/proc` only with
+ * `--allow-all`; see peer.ts), elsewhere through `lsof -d cwd`. Paths are matched whole, never
+ * split out of free text. The parsing is pure (`inner*`).
+ *
+ * @example
+ * ```ts
+ * import { killProcessesIn } from "./leftover_processes.ts";
+ *
+ * const killed = await killProcessesIn(["/work/worktrees/task-1"]);
+ * // [4242, 4243]: they got SIGKILL, and no process works there any more (or `rounds` ran out)
+ * ```
+ * @module
+ */
+
+import { sendSignal } from "./process.ts";
+
+/**
+ * How often processes are looked for and killed: a process may start another one in the directory
+ * between the look and the kill; three rounds end a shell that starts a child as it dies.
+ */
+export const DEFAULT_KILL_ROUNDS = 3;
+
+/** `find` arguments that select the `cwd` links of every process in `/proc`. */
+const FIND_CWD_LINKS = ["/proc", "-mindepth", "2", "-maxdepth", "2", "-name", "cwd"];
+
+/** Whether `path` is `dir` or lies inside it (both absolute, without a trailing slash). */
+export function isInside(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(`${dir}/`);
+}
+
+/** `text` as a `find -lname` pattern that matches only itself (glob characters escaped). */
+export function innerGlobEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, "\\$&");
+}
+
+/**
+ * The `find` arguments that print `/proc/<pid>/cwd` of every process whose cwd is one of `dirs` or
+ * inside it.
+ *
+ * @example
+ * ```ts
+ * innerFindArgs(["/w/a"]);
+ * // ["/proc", "-mindepth", "2", "-maxdepth", "2", "-name", "cwd", "(", "-lname", "/w/a", "-o",
+ * //  "-lname", "/w/a/*", ")", "-print"]
+ * ```
+ */
+export function innerFindArgs(dirs: string[]): string[] {
+  const tests = dirs.flatMap((dir, i) => {
+    const escaped = innerGlobEscape(dir);
+    return [...(i > 0 ? ["-o"] : []), "-lname", escaped, "-o", "-lname", `${escaped}/*`];
+  });
+  return [...FIND_CWD_LINKS, "(", ...tests, ")", "-print"];
+}
+
+/**
+ * The pids in `find`'s output (lines `/proc/<pid>/cwd`), without `self`.
+ *
+ * @example
+ * ```ts
+ * innerProcCwdPids("/proc/12/cwd\n/proc/self/cwd\n/proc/7/cwd\n", 7); // [12]
+ * ```
+ */
+export function innerProcCwdPids(text: string, self: number): number[] {
+  const pids = new Set<number>();
+  for (const line of text.split("\n")) {
+    const match = /^\/proc\/(\d+)\/cwd$/.exec(line.trim());
+    if (match && Number(match[1]) !== self) pids.add(Number(match[1]));
+  }
+  return [...pids];
+}
+
+/**
+ * The pids whose cwd is in one of `dirs`, from the output of `lsof -d cwd -F pn` (a `p<pid>` line,
+ * then its `n<path>` line), without `self`.
+ *
+ * @example
+ * ```ts
+ * innerLsofCwdPids("p12\nfcwd\nn/w/a/src\np13\nfcwd\nn/home\n", ["/w/a"], 1); // [12]
+ * ```
+ */
+export function innerLsofCwdPids(text: string, dirs: string[], self: number): number[] {
+  const pids = new Set<number>();
+  let pid: number | null = null;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("p")) pid = Number(line.slice(1));
+    else if (line.startsWith("n") && pid !== null && pid !== self) {
+      const path = line.slice(1);
+      if (dirs.some((dir) => isInside(path, dir))) pids.add(pid);
+    }
+  }
+  return [...pids];
+}
+
+/** Runs `cmd` and returns what it printed; empty when it cannot run. */
+async function outputOf(cmd: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await new Deno.Command(cmd, {
+      args,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null", // other users' processes are unreadable: that is fine
+      env: { LC_ALL: "C" },
+    }).output();
+    return new TextDecoder().decode(stdout);
+  } catch {
+    return "";
+  }
+}
+
+/** The live processes (other than this one) whose cwd is one of `dirs` or inside it. */
+export async function processesIn(dirs: string[]): Promise<number[]> {
+  const wanted = dirs.map((d) => d.replace(/\/+$/, "")).filter((d) => d !== "");
+  if (wanted.length === 0) return [];
+  if (Deno.build.os === "linux") {
+    return innerProcCwdPids(await outputOf("find", innerFindArgs(wanted)), Deno.pid);
+  }
+  return innerLsofCwdPids(await outputOf("lsof", ["-d", "cwd", "-F", "pn"]), wanted, Deno.pid);
+}
+
+/**
+ * Kills (SIGKILL) every process whose cwd is one of `dirs` or inside it, looking again until none
+ * is left or `rounds` ran out. Returns the pids it killed.
+ */
+export async function killProcessesIn(
+  dirs: string[],
+  rounds = DEFAULT_KILL_ROUNDS,
+): Promise<number[]> {
+  const killed: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const pids = await processesIn(dirs);
+    if (pids.length === 0) break;
+    sendSignal(pids, "SIGKILL");
+    killed.push(...pids.filter((pid) => !killed.includes(pid)));
+    // The kernel ends a killed process at once; its cwd goes with it (a zombie has none).
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return killed;
+}

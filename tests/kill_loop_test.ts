@@ -1,0 +1,228 @@
+/**
+ * End-to-end: the supervisor is killed with SIGKILL at listed points of a worktree task, and no
+ * work is lost. Each time, the next supervisor ends what the dead one left running in the
+ * worktree, commits the task's work on its branch, and only then reports the task: `interrupted`,
+ * with its commit and files; `codex_diff` shows them; the sweep keeps the branch.
+ *
+ * One point is also run with SIGTERM, where the stopping supervisor commits itself.
+ *
+ * The points are reached deterministically: the set-up writes a file and then sleeps (before the
+ * turn); the model's patch is applied and its next answer held (mid-turn after an edit); a `git`
+ * first on the supervisor's PATH stops at `commit` as a real one holding `index.lock` would
+ * (mid-commit), once, signalled through a file.
+ */
+
+import assert from "node:assert/strict";
+import { processesIn } from "../lib/leftover_processes.ts";
+import {
+  eventually,
+  makeWorld,
+  processesMatching,
+  startServer,
+  supervisorsOf,
+  textOf,
+} from "./support/harness.ts";
+import { git, makeRepo } from "./support/repo.ts";
+import { call, startTask, waitAll } from "./support/tool_calls.ts";
+import type { Client } from "./support/sdk_client.ts";
+
+const e2e = { sanitizeOps: false, sanitizeResources: false };
+
+/** Each point is run this often (a task and a restart each, about half a second). */
+const REPEATS = 3;
+
+type View = {
+  task_id: string;
+  phase: string;
+  failure: string | null;
+  worktree: {
+    path: string;
+    branch: string;
+    commit: string | null;
+    files: Array<{ path: string }>;
+  } | null;
+};
+
+/** A kill point: the task's arguments, the file it writes, and how the test sees it is there. */
+interface Point {
+  name: string;
+  args: Record<string, unknown>;
+  file: string;
+  /** How the supervisor is stopped. */
+  signal: "SIGKILL" | "SIGTERM";
+  /** Whether the supervisor is where it is to be killed. */
+  reached(worktree: string): Promise<boolean>;
+}
+
+function exists(path: string): Promise<boolean> {
+  return Deno.stat(path).then(() => true, () => false);
+}
+
+/** The task's view, once it has a worktree. */
+async function viewOf(client: Client, id: string): Promise<View> {
+  const status = await call(client, "codex_status", { task_ids: [id], detail: "full" });
+  return (status.structuredContent as { tasks: View[] }).tasks[0]!;
+}
+
+/**
+ * Calls `codex_list` until a supervisor answers: a call the front-end sent before it saw its
+ * supervisor die is answered "went away ... retry".
+ */
+async function reconnect(client: Client): Promise<void> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      const list = await call(client, "codex_list", {});
+      if (list.isError === undefined) return;
+    } catch (error) {
+      if (attempt >= 20 || !/went away/.test(String(error))) throw error;
+    }
+  }
+}
+
+/** A `git` that stops at `commit` while `hold` exists (once: it removes `hold`). */
+async function stoppingGit(dir: string, hold: string, reached: string): Promise<void> {
+  const real = new TextDecoder().decode(
+    (await new Deno.Command("sh", { args: ["-c", "command -v git"], stdout: "piped" }).output())
+      .stdout,
+  ).trim();
+  assert.ok(real.startsWith("/"), `no git on PATH: ${real}`);
+  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  await Deno.writeTextFile(
+    `${dir}/git`,
+    [
+      "#!/bin/sh",
+      'for arg in "$@"; do',
+      `  if [ "$arg" = commit ] && [ -e ${quote(hold)} ]; then`,
+      `    rm -f ${quote(hold)}`,
+      // What a real commit holds while it runs.
+      `    touch "$(${quote(real)} rev-parse --path-format=absolute --git-dir)/index.lock"`,
+      `    echo $$ > ${quote(reached)}.tmp && mv ${quote(reached)}.tmp ${quote(reached)}`,
+      "    exec sleep 600",
+      "  fi",
+      "done",
+      `exec ${quote(real)} "$@"`,
+      "",
+    ].join("\n"),
+  );
+  await Deno.chmod(`${dir}/git`, 0o755);
+}
+
+Deno.test(
+  "the supervisor killed with SIGKILL before the turn, mid-turn and mid-commit: no work is lost",
+  e2e,
+  async (t) => {
+    await using world = await makeWorld();
+    const repo = await makeRepo();
+    const bin = await Deno.makeTempDir({ prefix: "kill-loop-bin-" });
+    const hold = `${bin}/hold`;
+    const reachedFile = `${bin}/reached`;
+    await stoppingGit(bin, hold, reachedFile);
+    const env = { PATH: `${bin}:${world.env.PATH}` };
+    const points: Point[] = [
+      {
+        name: "before the turn",
+        args: { prompt: "before", setup: "echo set-up > pre.txt && sleep 600" },
+        file: "pre.txt",
+        signal: "SIGKILL",
+        reached: (path) => exists(`${path}/pre.txt`),
+      },
+      {
+        name: "mid-turn after an edit",
+        args: { prompt: "mid PATCH=mid.txt LATER=600000" },
+        file: "mid.txt",
+        signal: "SIGKILL",
+        reached: (path) => exists(`${path}/mid.txt`),
+      },
+      {
+        name: "mid-turn after an edit, SIGTERM",
+        args: { prompt: "term PATCH=term.txt LATER=600000" },
+        file: "term.txt",
+        signal: "SIGTERM",
+        reached: (path) => exists(`${path}/term.txt`),
+      },
+      {
+        name: "mid-commit",
+        args: { prompt: "commit PATCH=commit.txt" },
+        file: "commit.txt",
+        signal: "SIGKILL",
+        reached: () => exists(reachedFile),
+      },
+    ];
+    const kept: Array<{ id: string; file: string; commit: string }> = [];
+    {
+      await using h = await startServer(world, { env });
+      for (let round = 0; round < REPEATS; round++) {
+        for (const point of points) {
+          await t.step(`${point.name} (${round + 1} of ${REPEATS})`, async () => {
+            if (point.name === "mid-commit") await Deno.writeTextFile(hold, "");
+            const id = await startTask(h.client, {
+              cwd: repo,
+              worktree: true,
+              sandbox: "workspace-write",
+              ...point.args,
+            });
+            let path = "";
+            const there = await eventually(async () => {
+              path = (await viewOf(h.client, id)).worktree?.path ?? "";
+              return path !== "" && await point.reached(path);
+            }, 60_000);
+            assert.ok(there, `task ${id} did not reach "${point.name}"`);
+            const stuck = point.name === "mid-commit"
+              ? Number((await Deno.readTextFile(reachedFile)).trim())
+              : null;
+            const [supervisor] = supervisorsOf(world.taskDir);
+            assert.ok(supervisor, "no supervisor runs");
+            Deno.kill(supervisor.pid, point.signal);
+            // (The front-end may start the next one at once.)
+            assert.ok(
+              await eventually(() =>
+                supervisorsOf(world.taskDir).every((p) => p.pid !== supervisor.pid)
+              ),
+            );
+
+            // The next call starts a new supervisor, which commits before it answers.
+            await reconnect(h.client);
+            const [view] = await waitAll<View>(h.client, [id]);
+            assert.equal(view!.phase, "interrupted", view!.failure ?? "");
+            const commit = view!.worktree!.commit;
+            assert.ok(commit, `task ${id} reports no commit: ${JSON.stringify(view!.worktree)}`);
+            assert.deepEqual(view!.worktree!.files.map((f) => f.path), [point.file]);
+            assert.equal(await git(repo, "rev-parse", `codex-swarm/${id}`), commit);
+            await git(repo, "cat-file", "-e", `codex-swarm/${id}:${point.file}`);
+            const diff = await call(h.client, "codex_diff", { task_id: id });
+            assert.equal(diff.isError, undefined, textOf(diff));
+            assert.match(
+              textOf(diff),
+              new RegExp(`^  ${point.file.replace(".", "\\.")} \\+1`, "m"),
+            );
+            // Nothing the dead supervisor left runs in the worktree any more.
+            assert.deepEqual(await processesIn([path]), []);
+            if (stuck !== null) {
+              const left = processesMatching("sleep 600").filter((p) => p.pid === stuck);
+              assert.deepEqual(left, [], `the stopped git ${stuck} still runs`);
+            }
+            kept.push({ id, file: point.file, commit });
+            await Deno.remove(reachedFile).catch(() => {});
+          });
+        }
+      }
+    }
+
+    await t.step("the sweep removes the committed worktrees and keeps every branch", async () => {
+      await world.stopSupervisor();
+      await using swept = await startServer(world, { env, args: ["--task-max-age", "1"] });
+      const list = await call(swept.client, "codex_list", {});
+      assert.equal(list.isError, undefined, textOf(list));
+      const gone = await eventually(async () => {
+        const left = await git(repo, "worktree", "list", "--porcelain");
+        return kept.every(({ id }) => !left.includes(id));
+      }, 30_000);
+      assert.ok(gone, await git(repo, "worktree", "list"));
+      for (const { id, file, commit } of kept) {
+        assert.equal(await git(repo, "rev-parse", `codex-swarm/${id}`), commit);
+        await git(repo, "cat-file", "-e", `codex-swarm/${id}:${file}`);
+      }
+    });
+    await Deno.remove(bin, { recursive: true });
+  },
+);
