@@ -8,6 +8,11 @@
  * `--allow-all`; see peer.ts), elsewhere through `lsof -d cwd`. Paths are matched whole, never
  * split out of free text. The parsing is pure (`inner*`).
  *
+ * A person's process is spared: one with a controlling terminal (a shell or an editor someone opened
+ * in the worktree) unless Codex started it (its environment names `CODEX_THREAD_ID`). A stopped
+ * supervisor's processes have no terminal (it runs detached), and Codex's commands carry that
+ * variable, a terminal or not. Linux only; elsewhere every process found is ended.
+ *
  * @example
  * ```ts
  * import { killProcessesIn } from "./leftover_processes.ts";
@@ -113,12 +118,32 @@ async function outputOf(cmd: string, args: string[]): Promise<string> {
   }
 }
 
-/** The live processes (other than this one) whose cwd is one of `dirs` or inside it. */
+/**
+ * Whether a process is a person's, from its `/proc/<pid>/stat` and `environ` text: it has a
+ * controlling terminal (`tty_nr`, the 7th field, not 0) and Codex did not start it (no
+ * `CODEX_THREAD_ID` in its environment). Unreadable text spares nothing.
+ */
+export function innerPersons(stat: string, environ: string): boolean {
+  // The command name (2nd field) is in parentheses and may hold spaces: count after its end.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const tty = Number(fields[4]);
+  if (!Number.isInteger(tty) || tty === 0) return false;
+  return !environ.split("\0").some((entry) => entry.startsWith("CODEX_THREAD_ID="));
+}
+
+/** The live processes (other than this one, and a person's) whose cwd is one of `dirs` or inside it. */
 export async function processesIn(dirs: string[]): Promise<number[]> {
   const wanted = dirs.map((d) => d.replace(/\/+$/, "")).filter((d) => d !== "");
   if (wanted.length === 0) return [];
   if (Deno.build.os === "linux") {
-    return innerProcCwdPids(await outputOf("find", innerFindArgs(wanted)), Deno.pid);
+    const found = innerProcCwdPids(await outputOf("find", innerFindArgs(wanted)), Deno.pid);
+    const spared = await Promise.all(found.map(async (pid) =>
+      innerPersons(
+        await outputOf("cat", [`/proc/${pid}/stat`]),
+        await outputOf("cat", [`/proc/${pid}/environ`]),
+      )
+    ));
+    return found.filter((_, i) => !spared[i]);
   }
   return innerLsofCwdPids(await outputOf("lsof", ["-d", "cwd", "-F", "pn"]), wanted, Deno.pid);
 }

@@ -3,9 +3,11 @@ import {
   innerFindArgs,
   innerGlobEscape,
   innerLsofCwdPids,
+  innerPersons,
   innerProcCwdPids,
   isInside,
   killProcessesIn,
+  processesIn,
 } from "./leftover_processes.ts";
 
 Deno.test("isInside matches the directory and what lies below it, not a sibling prefix", () => {
@@ -53,4 +55,45 @@ Deno.test("killProcessesIn kills what works in the directory, and nothing else",
     await Deno.remove(inside, { recursive: true });
     await Deno.remove(outside, { recursive: true });
   }
+});
+
+Deno.test("a person's process (a terminal, not Codex's) is spared; Codex's and a detached one are not", () => {
+  const stat = (tty: number) => `4242 (my (odd) name) S 1 4242 4242 ${tty} 4242 4194560 0 0`;
+  assert.equal(innerPersons(stat(34816), "HOME=/h\0TERM=xterm\0"), true);
+  assert.equal(innerPersons(stat(34816), "HOME=/h\0CODEX_THREAD_ID=019a\0"), false);
+  assert.equal(innerPersons(stat(0), "HOME=/h\0"), false);
+  assert.equal(innerPersons("", ""), false);
+});
+
+Deno.test({
+  name:
+    "processesIn passes over a process at a terminal in the directory (tmux), not a detached one",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const has = await new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" })
+      .output().then((o) => o.success, () => false);
+    if (!has) return console.log("skipped: tmux is missing");
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "leftover-tty-" }));
+    const name = `leftover-${crypto.randomUUID().slice(0, 8)}`;
+    const detached = new Deno.Command("sleep", { args: ["30"], cwd: dir, stdin: "null" }).spawn();
+    try {
+      await new Deno.Command("tmux", {
+        args: ["new-session", "-d", "-s", name, "-c", dir, "sleep 30"],
+      }).output();
+      const inTmux = async () =>
+        (await new Deno.Command("tmux", { args: ["list-panes", "-t", name, "-F", "#{pane_pid}"] })
+          .output()).stdout;
+      const panePid = Number(new TextDecoder().decode(await inTmux()).trim());
+      assert.ok(panePid > 0, "no tmux pane");
+      const found = await processesIn([dir]);
+      assert.ok(found.includes(detached.pid), "the detached process was not found");
+      assert.ok(!found.includes(panePid), "the process at a terminal would be killed");
+    } finally {
+      detached.kill();
+      await detached.status;
+      await new Deno.Command("tmux", { args: ["kill-session", "-t", name], stderr: "null" })
+        .output();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

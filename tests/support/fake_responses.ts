@@ -332,6 +332,9 @@ export function startFakeResponses(): FakeResponses {
   let counter = 0;
   /** Turns seen per prompt text, for `VARIANTS=`. */
   const turnsOf = new Map<string, number>();
+  // Ends every held answer when the fake is disposed: a client killed mid-request does not always
+  // abort its request's signal, and shutdown waits for the handlers.
+  const closing = new AbortController();
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     async (req) => {
@@ -354,15 +357,15 @@ export function startFakeResponses(): FakeResponses {
       const prompt = fullPrompt.replace(/MCP=.*$/gm, "");
       const sleep = /SLEEP=(\d+)/.exec(prompt);
       if (sleep && toolOutput === undefined) {
-        await pause(Number(sleep[1]), req.signal);
+        await pause(Number(sleep[1]), AbortSignal.any([req.signal, closing.signal]));
       }
       const hold = /HOLD=(\d+)/.exec(prompt);
       if (hold && toolOutput === undefined) {
-        await pause(Number(hold[1]), req.signal);
+        await pause(Number(hold[1]), AbortSignal.any([req.signal, closing.signal]));
       }
       const later = /LATER=(\d+)/.exec(prompt);
       if (later && toolOutput !== undefined) {
-        await pause(Number(later[1]), req.signal);
+        await pause(Number(later[1]), AbortSignal.any([req.signal, closing.signal]));
       }
       const holdFrom = userMessages.findLastIndex((m) => /HOLD=\d+/.test(m));
       if (/\bFAIL\b/.test(prompt)) {
@@ -488,6 +491,7 @@ export function startFakeResponses(): FakeResponses {
     url: `http://127.0.0.1:${addr.port}/v1`,
     requests,
     async [Symbol.asyncDispose]() {
+      closing.abort();
       await server.shutdown();
     },
   };
