@@ -11,22 +11,11 @@ import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
 import { type Harness, makeWorld, startServer, textOf, type World } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
-import { call, waitAll } from "./support/tool_calls.ts";
+import { call, type TaskView, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
-type View = {
-  task_id: string;
-  phase: string;
-  failure: string | null;
-  thread_id: string | null;
-  worktree: {
-    path: string;
-    branch: string;
-    commit: string | null;
-    files: Array<{ path: string }>;
-  } | null;
-};
+type View = TaskView;
 
 type Result = Awaited<ReturnType<typeof call>>;
 

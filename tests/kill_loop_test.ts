@@ -23,7 +23,7 @@ import {
   textOf,
 } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
-import { call, startTask, waitAll } from "./support/tool_calls.ts";
+import { call, startTask, type TaskView, waitAll } from "./support/tool_calls.ts";
 import type { Client } from "./support/sdk_client.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -31,17 +31,7 @@ const e2e = { sanitizeOps: false, sanitizeResources: false };
 /** Each point is run this often (a task and a restart each, about half a second). */
 const REPEATS = 3;
 
-type View = {
-  task_id: string;
-  phase: string;
-  failure: string | null;
-  worktree: {
-    path: string;
-    branch: string;
-    commit: string | null;
-    files: Array<{ path: string }>;
-  } | null;
-};
+type View = TaskView;
 
 /** A kill point: the task's arguments, the file it writes, and how the test sees it is there. */
 interface Point {

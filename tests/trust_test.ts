@@ -7,24 +7,11 @@ import assert from "node:assert/strict";
 import type { Client } from "./support/sdk_client.ts";
 import { eventually, makeWorld, startServer, textOf } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
-import { call, startTask } from "./support/tool_calls.ts";
+import { call, startTask, type TaskView } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
-type View = {
-  task_id: string;
-  phase: string;
-  pid: number | null;
-  failure: string | null;
-  final_message: string | null;
-  thread_id: string | null;
-  worktree: {
-    path: string;
-    branch: string;
-    commit: string | null;
-    files: Array<{ path: string }>;
-  } | null;
-};
+type View = TaskView;
 
 /** Waits for the task to end; its full view. */
 async function waitFor(client: Client, id: string): Promise<View> {

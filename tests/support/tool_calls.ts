@@ -13,6 +13,22 @@
 import assert from "node:assert/strict";
 import type { Client } from "./sdk_client.ts";
 
+/** A task's full view (`codex_status` `detail: "full"`), the fields end-to-end tests read. */
+export type TaskView = {
+  task_id: string;
+  phase: string;
+  failure: string | null;
+  final_message?: string | null;
+  thread_id?: string | null;
+  pid?: number | null;
+  worktree: {
+    path: string;
+    branch: string;
+    commit: string | null;
+    files: Array<{ path: string }>;
+  } | null;
+};
+
 /** Calls tool `name` with `args` (at most 120 s). */
 export async function call(client: Client, name: string, args: Record<string, unknown>) {
   return await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
