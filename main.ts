@@ -13,8 +13,8 @@
  * @module
  */
 
-import { parseCli, VERSION } from "./lib/cli.ts";
-import { Logger } from "./lib/log.ts";
+import { parseCli, VERSION } from "./lib/supervisor/cli.ts";
+import { Logger } from "./lib/base/log.ts";
 import { runFrontEnd } from "./lib/supervisor/front_end.ts";
 import { programVersion } from "./lib/supervisor/version.ts";
 

@@ -13,7 +13,7 @@
  */
 
 import assert from "node:assert/strict";
-import { processesIn } from "../lib/leftover_processes.ts";
+import { processesIn } from "../lib/base/leftover_processes.ts";
 import {
   eventually,
   makeWorld,

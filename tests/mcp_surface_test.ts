@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
-import { types } from "../lib/sdk.ts";
+import { types } from "../lib/mcp/sdk.ts";
 import { eventually, makeWorld, startHarness, startServer, textOf } from "./support/harness.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };

@@ -12,7 +12,7 @@
 
 import assert from "node:assert/strict";
 import { AppServer } from "../lib/codex/app_server.ts";
-import { Logger } from "../lib/log.ts";
+import { Logger } from "../lib/base/log.ts";
 import { makeWorld, startHarness, startServer, textOf, type World } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
 import { TMP_OUT_OF_SANDBOX } from "./support/sandbox_args.ts";

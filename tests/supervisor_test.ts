@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { coldStartMs } from "../bench/cold_start_bench.ts";
-import { parseCli, VERSION } from "../lib/cli.ts";
+import { parseCli, VERSION } from "../lib/supervisor/cli.ts";
 import {
   eventually,
   type Harness,

@@ -1,6 +1,6 @@
 /**
  * Proves the MCP SDK's types are real under `deno check`: its `.js` subpath imports would type-check
- * as `any` without the hints in lib/sdk.ts, and then a deliberate type error would pass.
+ * as `any` without the hints in lib/mcp/sdk.ts, and then a deliberate type error would pass.
  */
 
 import assert from "node:assert/strict";
@@ -23,7 +23,7 @@ async function check(source: string): Promise<{ ok: boolean; output: string }> {
   }
 }
 
-const header = `import { McpServer } from "../lib/sdk.ts";\n` +
+const header = `import { McpServer } from "../lib/mcp/sdk.ts";\n` +
   `import { Client } from "./support/sdk_client.ts";\n`;
 
 Deno.test("a deliberate type error in SDK use fails deno check; correct use passes", async () => {

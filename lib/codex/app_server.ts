@@ -23,8 +23,8 @@ import { spawn } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
-import type { Logger } from "../log.ts";
-import { checkBinary, sendSignal, SpawnError } from "../process.ts";
+import type { Logger } from "../base/log.ts";
+import { checkBinary, sendSignal, SpawnError } from "../base/process.ts";
 import {
   type AppServerEvent,
   parseEvent,

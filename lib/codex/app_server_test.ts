@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Logger } from "../log.ts";
+import { Logger } from "../base/log.ts";
 import {
   AppServer,
   AppServerError,

@@ -5,7 +5,7 @@
  * repository counts too.
  *
  * Nothing of the repository runs: markers are only looked at, and the one git command
- * (`rev-parse`) goes through the hardened runner of lib/git.ts.
+ * (`rev-parse`) goes through the hardened runner of lib/git/git.ts.
  *
  * @example
  * ```ts
@@ -16,7 +16,7 @@
  */
 
 import { dirname, isAbsolute, resolve } from "node:path";
-import { runGit } from "../git.ts";
+import { runGit } from "../git/git.ts";
 
 /** `dir` and every directory above it, nearest first. */
 export function ancestors(dir: string): string[] {

@@ -22,7 +22,7 @@
 
 import type { AppServer } from "./app_server.ts";
 import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
-import { listProcesses, sendSignal } from "../process.ts";
+import { listProcesses, sendSignal } from "../base/process.ts";
 
 /** What of an app-server a sandboxed command needs (a fake in unit tests). */
 export type CommandHost = Pick<AppServer, "request" | "onMessage">;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Logger } from "../log.ts";
+import { Logger } from "../base/log.ts";
 import { AppServer } from "./app_server.ts";
 import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
 import {
@@ -9,7 +9,7 @@ import {
   runSandboxed,
   withWorkspace,
 } from "./sandboxed_command.ts";
-import { listProcesses, sendSignal } from "../process.ts";
+import { listProcesses, sendSignal } from "../base/process.ts";
 
 // The real app-server of the pinned Codex (on PATH in `deno task test`); no model call is made.
 const log = new Logger({ level: "error", file: null, stderr: () => {} });

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { childProcesses, DetachedLauncher, sendSignal } from "../process.ts";
+import { childProcesses, DetachedLauncher, sendSignal } from "../base/process.ts";
 import { type AppServer, AppServerRequestError } from "./app_server.ts";
 import type {
   ThreadBackgroundTerminal,

@@ -2,7 +2,7 @@
  * How a task request becomes the parameters of `thread/start` (or `thread/resume`) and
  * `turn/start` of `codex app-server`.
  *
- * The same rules as `codex exec` arguments (lib/codex_args.ts): the session's `-c` defaults first,
+ * The same rules as `codex exec` arguments (lib/codex/codex_args.ts): the session's `-c` defaults first,
  * then the profile, then the call's `config` (flattened to dotted keys), then the call's typed
  * fields; a setting is dropped when a later one sets the same key or a key above it.
  * `thread/start` has no `profile`: the profile's file `$CODEX_HOME/<name>.config.toml` is read and
@@ -28,14 +28,14 @@
  */
 
 import { parse } from "smol-toml";
-import { type RunOptions, type ServerDefaults, settingReplaces } from "../codex_args.ts";
-import { encodeTomlValue, flattenOverrides, type Override } from "../toml_value.ts";
+import { type RunOptions, type ServerDefaults, settingReplaces } from "./codex_args.ts";
+import { encodeTomlValue, flattenOverrides, type Override } from "../request/toml_value.ts";
 import { distrustProjects } from "./project_trust.ts";
 import type { AskForApproval } from "./protocol/generated/v2/AskForApproval.ts";
 import type { SandboxMode } from "./protocol/generated/v2/SandboxMode.ts";
 import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
 import type { UserInput } from "./protocol/generated/v2/UserInput.ts";
-import { RequestError } from "../request_check.ts";
+import { RequestError } from "../request/request_check.ts";
 
 /** JSON data. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -1,11 +1,11 @@
 /**
  * The state of one app-server turn (a task), folded from the notifications of its thread by a pure
- * reducer. A {@link TurnState} is a {@link RunState} (so the views of `lib/tools/task_view.ts` read
+ * reducer. A {@link TurnState} is a {@link RunState} (so the views of `lib/mcp/tools/task_view.ts` read
  * it unchanged) plus what only the app-server tells: the turn's id and status, its own token usage
  * and the thread's total, whether it waits on an approval, and live detail (the message being
  * written, the running command's output, the plan, the diff stat).
  *
- * Memory stays bounded as in `lib/run_state.ts`: counts, latest values, capped tails. Deltas are
+ * Memory stays bounded as in `lib/legacy/run_state.ts`: counts, latest values, capped tails. Deltas are
  * best-effort (Codex can miss chunks), so every final value comes from `item/completed`.
  *
  * @example
@@ -25,7 +25,7 @@
  * @module
  */
 
-import type { CodexItem } from "../codex_events.ts";
+import type { CodexItem } from "../legacy/codex_events.ts";
 import {
   applyItem,
   describeItem,
@@ -40,7 +40,7 @@ import {
   truncate,
   type Usage,
   withWarning,
-} from "../run_state.ts";
+} from "../legacy/run_state.ts";
 import type {
   AppServerEvent,
   KnownEvent,
@@ -177,7 +177,7 @@ function reasoningText(summary: string[], content: string[] | undefined): string
 }
 
 /**
- * An app-server item as the `codex exec` item that `lib/run_state.ts` folds, so both engines
+ * An app-server item as the `codex exec` item that `lib/legacy/run_state.ts` folds, so both engines
  * count, summarize and describe items the same way; null for the prompt (and steers).
  */
 export function execItemOf(item: ThreadItem): CodexItem | null {
@@ -233,7 +233,7 @@ export function execItemOf(item: ThreadItem): CodexItem | null {
 // Reducer
 // ---------------------------------------------------------------------------------------------
 
-/** The state after an item event: folded as `lib/run_state.ts` does, plus the live detail. */
+/** The state after an item event: folded as `lib/legacy/run_state.ts` does, plus the live detail. */
 function applyThreadItem(state: TurnState, phase: ItemPhase, item: ThreadItem): TurnState {
   const exec = execItemOf(item);
   const next: TurnState = exec === null ? state : { ...state, ...applyItem(state, phase, exec) };
@@ -463,7 +463,7 @@ function describeThreadItem(
 
 /**
  * A short message for a progress notification when `event` is a step worth telling a person
- * about, or null. Pure. The steps of `lib/run_state.ts`'s `describeStep` (commands, patches, MCP
+ * about, or null. Pure. The steps of `lib/legacy/run_state.ts`'s `describeStep` (commands, patches, MCP
  * calls, searches, messages, reasoning, plan changes, warnings, the end of the turn), plus
  * "Waiting for approval" when the thread starts waiting and "Turn interrupted".
  *

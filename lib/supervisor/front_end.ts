@@ -15,8 +15,8 @@
  * @module
  */
 
-import type { ServerConfig } from "../cli.ts";
-import type { Logger } from "../log.ts";
+import type { ServerConfig } from "./cli.ts";
+import type { Logger } from "../base/log.ts";
 import {
   AUTH_LINE_MAX_BYTES,
   type AuthAnswer,
@@ -33,7 +33,7 @@ import {
 } from "./hello.ts";
 import { challengeV1, helloV1, proofV1 } from "./hello_v1.ts";
 import { spawnSupervisor } from "./launch.ts";
-import { LineSplitter } from "./lines.ts";
+import { LineSplitter } from "../base/lines.ts";
 import { innerPeerLookups } from "./peer_lookup.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
 import { type SupervisorPaths, supervisorPaths, unixSocketProblem } from "./paths.ts";

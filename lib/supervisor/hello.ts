@@ -22,8 +22,8 @@
  * @module
  */
 
-import type { ServerConfig } from "../cli.ts";
-import type { SessionKind } from "../engine_api.ts";
+import type { ServerConfig } from "./cli.ts";
+import type { SessionKind } from "../tasks/engine_api.ts";
 
 /**
  * Bumped when the auth line, the hello or their answers change incompatibly. 2: the front-end

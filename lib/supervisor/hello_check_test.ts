@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCli } from "../cli.ts";
+import { parseCli } from "./cli.ts";
 import { HELLO_PROTOCOL } from "./hello.ts";
 import { parseHello } from "./hello_check.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCli } from "../cli.ts";
+import { parseCli } from "./cli.ts";
 import { machineWideDifferences } from "./hello.ts";
 
 function config(args: string[]) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCli } from "../cli.ts";
+import { parseCli } from "./cli.ts";
 import { isBundled, isCompiled, selfCommand, supervisorArgs } from "./launch.ts";
 
 Deno.test("the supervisor gets the starting front-end's settings spelled out", () => {

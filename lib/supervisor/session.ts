@@ -12,17 +12,17 @@
  */
 
 import { fileURLToPath } from "node:url";
-import type { ServerConfig } from "../cli.ts";
-import type { Engine, Session } from "../engine_api.ts";
-import type { Logger } from "../log.ts";
-import type { SupervisorInfo } from "../resources.ts";
-import { types } from "../sdk.ts";
-import { createServer } from "../server.ts";
-import type { WorktreeManager } from "../worktree.ts";
-import { codexEnvFor } from "../client_env.ts";
-import { elicitationAsker, InFlightCalls } from "../elicitation.ts";
-import { parseSandboxMode, Policy, type PolicyLimits } from "../policy.ts";
-import type { ServerDefaults } from "../codex_args.ts";
+import type { ServerConfig } from "./cli.ts";
+import type { Engine, Session } from "../tasks/engine_api.ts";
+import type { Logger } from "../base/log.ts";
+import type { SupervisorInfo } from "../mcp/resources.ts";
+import { types } from "../mcp/sdk.ts";
+import { createServer } from "../mcp/server.ts";
+import type { WorktreeManager } from "../git/worktree.ts";
+import { codexEnvFor } from "../request/client_env.ts";
+import { elicitationAsker, InFlightCalls } from "../mcp/elicitation.ts";
+import { parseSandboxMode, Policy, type PolicyLimits } from "../request/policy.ts";
+import type { ServerDefaults } from "../codex/codex_args.ts";
 import type { Hello } from "./hello.ts";
 import type { SessionOrigin } from "./session_kind.ts";
 import type { OperatorCeiling } from "./settings.ts";

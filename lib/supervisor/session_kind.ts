@@ -32,8 +32,8 @@
  * @module
  */
 
-import type { SessionKind } from "../engine_api.ts";
-import { isFinal, type TaskSnapshot } from "../task.ts";
+import type { SessionKind } from "../tasks/engine_api.ts";
+import { isFinal, type TaskSnapshot } from "../tasks/task.ts";
 import { environValue, type PeerProcess } from "./peer.ts";
 import { findPeer, type PeerLookup } from "./peer_lookup.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { TaskSnapshot } from "../task.ts";
+import type { TaskSnapshot } from "../tasks/task.ts";
 import { loopbackPair, lsofMissing, withPath } from "../../tests/support/loopback.ts";
 import { innerPeerVerdict, innerTaskOfThread, sessionOrigin } from "./session_kind.ts";
 

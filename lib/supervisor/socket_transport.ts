@@ -13,7 +13,7 @@
  * @module
  */
 
-import { deserializeMessage, serializeMessage, type Transport, type types } from "../sdk.ts";
+import { deserializeMessage, serializeMessage, type Transport, type types } from "../mcp/sdk.ts";
 
 /** The SDK transport of one session. */
 export class SocketTransport implements Transport {

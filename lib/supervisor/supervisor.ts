@@ -17,14 +17,14 @@
  * @module
  */
 
-import type { ServerConfig } from "../cli.ts";
-import type { Engine } from "../engine_api.ts";
+import type { ServerConfig } from "./cli.ts";
+import type { Engine } from "../tasks/engine_api.ts";
 import { AppServerEngine } from "../tasks/app_engine.ts";
-import type { Logger } from "../log.ts";
-import type { SupervisorInfo } from "../resources.ts";
-import { isFinal } from "../task.ts";
-import { TaskStore } from "../task_store.ts";
-import { WorktreeManager } from "../worktree.ts";
+import type { Logger } from "../base/log.ts";
+import type { SupervisorInfo } from "../mcp/resources.ts";
+import { isFinal } from "../tasks/task.ts";
+import { TaskStore } from "../tasks/task_store.ts";
+import { WorktreeManager } from "../git/worktree.ts";
 import {
   AUTH_LINE_MAX_BYTES,
   type AuthAnswer,
@@ -42,10 +42,10 @@ import {
   machineWideDifferences,
 } from "./hello.ts";
 import { parseHello } from "./hello_check.ts";
-import { LineSplitter, LineTooLongError } from "./lines.ts";
+import { LineSplitter, LineTooLongError } from "../base/lines.ts";
 import { supervisorPaths, unixSocketProblem } from "./paths.ts";
 import { peerLookupSetting } from "./peer_lookup.ts";
-import { codexEnvFor } from "../client_env.ts";
+import { codexEnvFor } from "../request/client_env.ts";
 import { openSession } from "./session.ts";
 import { type SessionOrigin, sessionOrigin } from "./session_kind.ts";
 import { OperatorCeiling, settingsPath } from "./settings.ts";

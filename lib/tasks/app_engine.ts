@@ -37,15 +37,15 @@ import { readProjectContext } from "../codex/project_context.ts";
 import { projectDocsChange } from "../codex/project_docs.ts";
 import { capSandbox } from "../codex/sandbox_cap.ts";
 import { applyEvent, describeStep, initialTurnState } from "../codex/turn_state.ts";
-import type { ServerConfig } from "../cli.ts";
+import type { ServerConfig } from "../supervisor/cli.ts";
 import type {
   CancelResult,
   ChangeListener,
   CodexProcessInfo,
   Engine,
   Session,
-} from "../engine_api.ts";
-import type { Logger } from "../log.ts";
+} from "./engine_api.ts";
+import type { Logger } from "../base/log.ts";
 import {
   type AnsweredQuestion,
   isFinal,
@@ -54,25 +54,30 @@ import {
   type TaskRequest,
   type TaskSnapshot,
   type WorktreeOutcome,
-} from "../task.ts";
-import type { TaskStore } from "../task_store.ts";
-import type { WorktreeInfo, WorktreeManager } from "../worktree.ts";
+} from "./task.ts";
+import type { TaskStore } from "./task_store.ts";
+import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import { CodexPool } from "./codex_pool.ts";
-import { codexHomeOf, commandEnvOverrides, credentialsOf, providerEnvKeys } from "../client_env.ts";
-import { findThreadRollout } from "../codex_threads.ts";
+import {
+  codexHomeOf,
+  commandEnvOverrides,
+  credentialsOf,
+  providerEnvKeys,
+} from "../request/client_env.ts";
+import { findThreadRollout } from "../codex/codex_threads.ts";
 import { codexKnowsThread } from "../codex/thread_lookup.ts";
 import { checkNoApprovals, grantWithin, mayBeAsked, taskSessionPolicy } from "./session_rights.ts";
-import { Policy } from "../policy.ts";
-import { checkTaskRequest, RequestError } from "../request_check.ts";
-import { commitTaskWork } from "../task_commit.ts";
-import { killProcessesIn } from "../leftover_processes.ts";
-import { hasSetup, setUpWorktree } from "../worktree_setup.ts";
+import { Policy } from "../request/policy.ts";
+import { checkTaskRequest, RequestError } from "../request/request_check.ts";
+import { commitTaskWork } from "../git/task_commit.ts";
+import { killProcessesIn } from "../base/leftover_processes.ts";
+import { hasSetup, setUpWorktree } from "../git/worktree_setup.ts";
 import { collectReview, reviewUsage } from "./review_run.ts";
-import { ThreadLinks } from "../thread_links.ts";
+import { ThreadLinks } from "../git/thread_links.ts";
 import { afterTaskEnd, type Backoff, backoffStep, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { FairQueue } from "./fair_queue.ts";
 import { type ForkRequest, startForks } from "./fork.ts";
-import { LegacyTasks } from "./legacy.ts";
+import { LegacyTasks } from "../legacy/legacy.ts";
 import { PendingQuestion } from "./pending_question.ts";
 import { taskEnd } from "./task_end.ts";
 import { describeCheck, runTaskCheck } from "./attempt_check.ts";
@@ -89,7 +94,7 @@ import {
   snapshotOf,
   type TaskRecord,
 } from "./task_record.ts";
-import type { SessionRecord } from "../task.ts";
+import type { SessionRecord } from "./task.ts";
 import { type Decision, describeQuestion } from "./questions.ts";
 
 /** What {@link AppServerEngine} needs. */

@@ -11,11 +11,11 @@ import {
   processesMatching,
   type World,
 } from "../../tests/support/harness.ts";
-import type { Session } from "../engine_api.ts";
-import { Logger } from "../log.ts";
-import type { TaskSnapshot } from "../task.ts";
-import { TaskStore } from "../task_store.ts";
-import { WorktreeManager } from "../worktree.ts";
+import type { Session } from "./engine_api.ts";
+import { Logger } from "../base/log.ts";
+import type { TaskSnapshot } from "./task.ts";
+import { TaskStore } from "./task_store.ts";
+import { WorktreeManager } from "../git/worktree.ts";
 import { AppServerEngine, isTransientWriteError } from "./app_engine.ts";
 import type { Decision } from "./questions.ts";
 

@@ -29,7 +29,7 @@
  */
 
 import type { CommandOutcome } from "../codex/sandboxed_command.ts";
-import type { CheckOutcome, WorktreeOutcome } from "../task.ts";
+import type { CheckOutcome, WorktreeOutcome } from "./task.ts";
 
 /** How many dropped paths a check outcome lists. */
 export const DROPPED_LISTED = 20;

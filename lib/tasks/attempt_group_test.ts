@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { RequestError } from "../request_check.ts";
-import type { CheckOutcome, Phase, TaskMeta } from "../task.ts";
+import { RequestError } from "../request/request_check.ts";
+import type { CheckOutcome, Phase, TaskMeta } from "./task.ts";
 import {
   attemptRequests,
   checkAttempts,

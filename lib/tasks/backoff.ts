@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { Phase } from "../task.ts";
+import type { Phase } from "./task.ts";
 
 /** The first delay after a 429, in milliseconds. */
 export const BACKOFF_FIRST_MS = 2000;

@@ -16,8 +16,8 @@
 import { AppServer } from "../codex/app_server.ts";
 import { codexVersionFit } from "../codex/codex_versions.ts";
 import type { AppServerEvent, ServerRequest } from "../codex/events.ts";
-import type { Logger } from "../log.ts";
-import { descendantPids, sendSignal } from "../process.ts";
+import type { Logger } from "../base/log.ts";
+import { descendantPids, sendSignal } from "../base/process.ts";
 
 /** How an app-server ended. */
 export type AppServerExit = Awaited<AppServer["exited"]>;

@@ -8,12 +8,12 @@ import assert from "node:assert/strict";
 import { makeWorld } from "../../tests/support/harness.ts";
 import { git, makeRepo } from "../../tests/support/repo.ts";
 import { taskMeta } from "../../tests/support/task_meta.ts";
-import type { Session } from "../engine_api.ts";
-import { Logger } from "../log.ts";
-import { RequestError } from "../request_check.ts";
-import type { TaskMeta, TaskRequest, TaskSnapshot } from "../task.ts";
-import { TaskStore } from "../task_store.ts";
-import { type WorktreeInfo, WorktreeManager } from "../worktree.ts";
+import type { Session } from "./engine_api.ts";
+import { Logger } from "../base/log.ts";
+import { RequestError } from "../request/request_check.ts";
+import type { TaskMeta, TaskRequest, TaskSnapshot } from "./task.ts";
+import { TaskStore } from "./task_store.ts";
+import { type WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import { AppServerEngine } from "./app_engine.ts";
 import {
   checkForkRequest,

@@ -12,9 +12,9 @@
  * @module
  */
 
-import type { Session } from "../engine_api.ts";
-import type { Logger } from "../log.ts";
-import type { PendingQuestionView } from "../task.ts";
+import type { Session } from "./engine_api.ts";
+import type { Logger } from "../base/log.ts";
+import type { PendingQuestionView } from "./task.ts";
 import { type Decision, type Question, replyFor } from "./questions.ts";
 
 /** A question waiting for its answer. */

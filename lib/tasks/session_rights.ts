@@ -13,11 +13,11 @@
  * @module
  */
 
-import type { SandboxMode } from "../codex_args.ts";
+import type { SandboxMode } from "../codex/codex_args.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
-import { Policy, sandboxRank } from "../policy.ts";
-import { RequestError } from "../request_check.ts";
-import type { SessionKind, TaskRequest } from "../task.ts";
+import { Policy, sandboxRank } from "../request/policy.ts";
+import { RequestError } from "../request/request_check.ts";
+import type { SessionKind, TaskRequest } from "./task.ts";
 
 /** The session that acts: its id and kind. */
 export interface Actor {

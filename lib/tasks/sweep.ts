@@ -14,10 +14,10 @@
  * @module
  */
 
-import type { Logger } from "../log.ts";
-import { isFinal } from "../task.ts";
-import type { TaskStore } from "../task_store.ts";
-import type { WorktreeManager } from "../worktree.ts";
+import type { Logger } from "../base/log.ts";
+import { isFinal } from "./task.ts";
+import type { TaskStore } from "./task_store.ts";
+import type { WorktreeManager } from "../git/worktree.ts";
 import type { TaskRecord } from "./task_record.ts";
 
 /** What {@link sweepTasks} needs. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Logger } from "../log.ts";
-import type { WorktreeInfo } from "../worktree.ts";
+import { Logger } from "../base/log.ts";
+import type { WorktreeInfo } from "../git/worktree.ts";
 import { taskMeta } from "../../tests/support/task_meta.ts";
 import { sweepTasks } from "./sweep.ts";
 import { newTaskRecord, type TaskRecord } from "./task_record.ts";

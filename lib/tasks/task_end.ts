@@ -10,7 +10,7 @@
  */
 
 import type { TurnState } from "../codex/turn_state.ts";
-import type { Phase, TaskMeta } from "../task.ts";
+import type { Phase, TaskMeta } from "./task.ts";
 
 /** The final phase and its cause (null when it completed). */
 export interface TaskEnd {

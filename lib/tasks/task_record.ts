@@ -15,8 +15,8 @@
 import type { AppServer } from "../codex/app_server.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { initialTurnState, type TurnState } from "../codex/turn_state.ts";
-import type { Session } from "../engine_api.ts";
-import { isFinal, type SessionRecord, type TaskMeta, type TaskSnapshot } from "../task.ts";
+import type { Session } from "./engine_api.ts";
+import { isFinal, type SessionRecord, type TaskMeta, type TaskSnapshot } from "./task.ts";
 import type { PendingQuestion } from "./pending_question.ts";
 import type { AnnouncedChange } from "./questions.ts";
 import type { TimeBudget } from "./time_budget.ts";

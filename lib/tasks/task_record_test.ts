@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Session } from "../engine_api.ts";
+import type { Session } from "./engine_api.ts";
 import { sessionFromRecord, sessionRecord } from "./task_record.ts";
 
 const session: Session = {

@@ -14,16 +14,16 @@
  * @module
  */
 
-import type { Session } from "../engine_api.ts";
-import { checkCheckCommand } from "../check_command.ts";
+import type { Session } from "./engine_api.ts";
+import { checkCheckCommand } from "../request/check_command.ts";
 import { buildThreadParams } from "../codex/thread_params.ts";
-import { Policy } from "../policy.ts";
-import { RequestError } from "../request_check.ts";
-import { prepareReview } from "../review_target.ts";
-import type { TaskMeta, TaskRequest } from "../task.ts";
-import { resolveTaskInputs } from "../task_inputs.ts";
-import type { WorktreeInfo, WorktreeManager } from "../worktree.ts";
-import { planSetup } from "../worktree_setup.ts";
+import { Policy } from "../request/policy.ts";
+import { RequestError } from "../request/request_check.ts";
+import { prepareReview } from "../request/review_target.ts";
+import type { TaskMeta, TaskRequest } from "./task.ts";
+import { resolveTaskInputs } from "../request/task_inputs.ts";
+import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
+import { planSetup } from "../git/worktree_setup.ts";
 import { forkWorktree } from "./fork.ts";
 import { newTaskId } from "./task_record.ts";
 

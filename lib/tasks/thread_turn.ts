@@ -22,7 +22,7 @@ import type { ProjectContext } from "../codex/project_context.ts";
 import { renderProjectDocs } from "../codex/project_docs.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { type Json, type ThreadParams, withDeveloperSection } from "../codex/thread_params.ts";
-import type { TaskRequest } from "../task.ts";
+import type { TaskRequest } from "./task.ts";
 import { forkThread } from "./fork.ts";
 import { startReview } from "./review_run.ts";
 

@@ -12,8 +12,8 @@
  * @module
  */
 
-import type { ChangeListener, WaitResult } from "../engine_api.ts";
-import { isFinal, type PendingQuestionView, type TaskSnapshot } from "../task.ts";
+import type { ChangeListener, WaitResult } from "./engine_api.ts";
+import { isFinal, type PendingQuestionView, type TaskSnapshot } from "./task.ts";
 import type { TaskRecord } from "./task_record.ts";
 
 /** How {@link waitForTasks} waits. */

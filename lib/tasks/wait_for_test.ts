@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { ChangeListener } from "../engine_api.ts";
+import type { ChangeListener } from "./engine_api.ts";
 import { taskMeta } from "../../tests/support/task_meta.ts";
 import { PendingQuestion } from "./pending_question.ts";
 import { describeQuestion } from "./questions.ts";

@@ -13,9 +13,13 @@
  * @module
  */
 
-import { Client, ResourceUpdatedNotificationSchema, StdioClientTransport } from "../sdk_client.ts";
+import {
+  Client,
+  ResourceUpdatedNotificationSchema,
+  StdioClientTransport,
+} from "../mcp/sdk_client.ts";
 import { TOP_ROLE_ENV } from "../supervisor/hello.ts";
-import { VERSION } from "../cli.ts";
+import { VERSION } from "../supervisor/cli.ts";
 import type { ServerCommand } from "./server_command.ts";
 
 const TASKS_URI = "codex-swarm://tasks";

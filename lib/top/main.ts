@@ -15,7 +15,7 @@
  * @module
  */
 
-import { parseCli } from "../cli.ts";
+import { parseCli } from "../supervisor/cli.ts";
 import { TopConnection } from "./connection.ts";
 import { cannotRun, serverCommand } from "./server_command.ts";
 import { readCap, readTaskList } from "./task_info.ts";

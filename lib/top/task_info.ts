@@ -1,6 +1,6 @@
 /**
  * What `codex-swarm top` knows about a task, read tolerantly from the JSON of the
- * `codex-swarm://tasks` resources (see `lib/tools/task_view.ts`): fields that are missing or of an
+ * `codex-swarm://tasks` resources (see `lib/mcp/tools/task_view.ts`): fields that are missing or of an
  * unexpected type get a neutral value, fields added later (a pending `approval`, the running
  * command's output, new phases) are picked up when present.
  *
@@ -14,7 +14,7 @@
  * @module
  */
 
-import { displayCommand, oneLine } from "../run_state.ts";
+import { displayCommand, oneLine } from "../legacy/run_state.ts";
 
 /** The phases a task cannot leave; any other phase (including ones added later) is live. */
 const FINAL_PHASES = ["completed", "failed", "cancelled", "timed_out", "lost", "interrupted"];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readCap, readTask, readTaskList } from "./task_info.ts";
 
-/** A task view as lib/tools/task_view.ts makes it today, with `over` on top. */
+/** A task view as lib/mcp/tools/task_view.ts makes it today, with `over` on top. */
 function view(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     task_id: "aaaaaaaaaaaa",

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { oneLine } from "../run_state.ts";
+import { oneLine } from "../legacy/run_state.ts";
 import type { Decision, TaskInfo } from "./task_info.ts";
 
 /** A colour ink knows by name. */

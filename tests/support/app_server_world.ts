@@ -13,7 +13,7 @@
  */
 
 import assert from "node:assert/strict";
-import { Logger } from "../../lib/log.ts";
+import { Logger } from "../../lib/base/log.ts";
 import { AppServer } from "../../lib/codex/app_server.ts";
 import type { AppServerEvent, KnownEvent, ThreadItem, Turn } from "../../lib/codex/events.ts";
 import type { ThreadStartParams } from "../../lib/codex/protocol/generated/index.ts";

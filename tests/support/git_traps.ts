@@ -16,7 +16,7 @@
  * @module
  */
 
-import { HOOK_EVENTS } from "../../lib/git_hardening.ts";
+import { HOOK_EVENTS } from "../../lib/git/git_hardening.ts";
 import { git } from "./repo.ts";
 
 /** One run of a trap. */

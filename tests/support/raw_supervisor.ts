@@ -12,10 +12,10 @@
  * @module
  */
 
-import { VERSION } from "../../lib/cli.ts";
+import { VERSION } from "../../lib/supervisor/cli.ts";
 import { type AuthLine, proofOf } from "../../lib/supervisor/auth.ts";
 import { HELLO_PROTOCOL } from "../../lib/supervisor/hello.ts";
-import { LineSplitter } from "../../lib/supervisor/lines.ts";
+import { LineSplitter } from "../../lib/base/lines.ts";
 import type { World } from "./harness.ts";
 
 /** One connection to the supervisor's loopback port (or its Unix socket). */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { TaskMeta } from "../../lib/task.ts";
+import type { TaskMeta } from "../../lib/tasks/task.ts";
 
 /** A queued task with id `id`, then `extra` on top. */
 export function taskMeta(id: string, extra: Partial<TaskMeta> = {}): TaskMeta {

@@ -1,0 +1,84 @@
+/**
+ * What a merge of a task branch must not touch in the user's checkout: files git does not track
+ * there (untracked or git-ignored, such as `.env`). Git's merge and checkout overwrite ignored
+ * files by default; codex-swarm checks the paths the branch would write first and refuses, naming
+ * them. Pure: lib/git/worktree.ts asks git and the file system.
+ *
+ * @example
+ * ```ts
+ * import { literalPathspec, parentPaths, untrackedRefusal } from "./merge_safety.ts";
+ *
+ * parentPaths("a/b/c.txt"); // ["a", "a/b"]
+ * literalPathspec("*.env"); // ":(literal)*.env"
+ * untrackedRefusal([".env", "notes.txt"], new Set([".env"]));
+ * // ".env (ignored), notes.txt (untracked)"
+ * ```
+ * @module
+ */
+
+/** Longest list of files named in a refusal; the rest are counted. */
+const NAMED_FILES = 20;
+
+/**
+ * Pathspecs given to one git command: a few hundred paths stay far below the argument size limit
+ * of every system (128 kB and more) even when each is long.
+ */
+export const PATHSPEC_BATCH = 200;
+
+/**
+ * The directories above `path`, outermost first: a file the user keeps at one of them is in the
+ * way of `path` too.
+ *
+ * @example
+ * ```ts
+ * parentPaths("a/b/c.txt"); // ["a", "a/b"]
+ * parentPaths("top.txt"); // []
+ * ```
+ */
+export function parentPaths(path: string): string[] {
+  const parts = path.split("/");
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("/"));
+}
+
+/**
+ * `path` as a pathspec that matches itself only (and what lies under it): no glob or magic.
+ *
+ * @example
+ * ```ts
+ * literalPathspec("[a].txt"); // ":(literal)[a].txt"
+ * ```
+ */
+export function literalPathspec(path: string): string {
+  return `:(literal)${path}`;
+}
+
+/**
+ * `items` in batches of at most `size`.
+ *
+ * @example
+ * ```ts
+ * batches([1, 2, 3], 2); // [[1, 2], [3]]
+ * ```
+ */
+export function batches<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * The files a merge would overwrite, each marked ignored or untracked, at most
+ * {@linkcode NAMED_FILES} named.
+ *
+ * @example
+ * ```ts
+ * untrackedRefusal(["b", "a"], new Set(["b"])); // "a (untracked), b (ignored)"
+ * ```
+ */
+export function untrackedRefusal(files: readonly string[], ignored: ReadonlySet<string>): string {
+  const sorted = [...new Set(files)].sort();
+  const named = sorted.slice(0, NAMED_FILES)
+    .map((file) => `${file} (${ignored.has(file) ? "ignored" : "untracked"})`).join(", ");
+  const more = sorted.length - NAMED_FILES;
+  return more > 0 ? `${named} and ${more} more` : named;
+}

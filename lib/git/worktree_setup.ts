@@ -1,0 +1,395 @@
+/**
+ * The set-up of a task's new worktree before Codex starts in it: a fresh checkout has none of
+ * the main checkout's ignored files (`.env`, `node_modules`, build output), so `npm test` fails
+ * there. Two steps, both optional, in this order:
+ *
+ * 1. `copy_ignored`: globs of the main checkout's git-ignored files (as `git ls-files --others
+ *    --ignored --exclude-standard` lists them, relative to the repository root) are copied into
+ *    the worktree by the server. A glob that names a directory copies everything under it
+ *    (`node_modules`); `*` does not match a leading dot (`.env` must be named). Absolute globs and
+ *    `..` are refused. A glob that matches no ignored file is a warning (in the task's log and
+ *    `meta.setup.unmatched`), not an error: an optional `.env.local` may be absent. No directory
+ *    on either side may be a symlink (the worktree's come from the task's base commit, which may
+ *    point one anywhere): such a file fails the set-up, naming it, and nothing is written outside
+ *    the worktree (the server has no sandbox).
+ * 2. `setup`: a shell command (the call's, else the session's `--worktree-setup`; `""`: none)
+ *    run in the task's cwd inside its sandbox and time limit (the engine's `#runCommand`). A
+ *    non-zero exit ends the task `failed`, before any model call, with the command, its exit code
+ *    and the end of its output in `meta.setup`.
+ *
+ * Neither runs for a task without a worktree or for a reply that continues in its thread's.
+ *
+ * @example
+ * ```ts
+ * const plan = planSetup(request, session.defaults.worktreeSetup, "new"); // before creating
+ * const { record, failure } = await setUpWorktree(worktree, plan, {
+ *   run: (command) => runSandboxed(server, { command, cwd, sandbox, timeoutMs: null }),
+ *   step: (text) => console.error(text),
+ *   log,
+ * });
+ * ```
+ * @module
+ */
+
+import { dirname, isAbsolute, join, matchesGlob } from "node:path";
+import { type CommandOutcome, describeOutcome } from "../codex/sandboxed_command.ts";
+import { git } from "./git.ts";
+import type { Logger } from "../base/log.ts";
+import { RequestError, stringProblem } from "../request/request_check.ts";
+import type { SetupRecord, TaskRequest } from "../tasks/task.ts";
+import type { WorktreeInfo } from "./worktree.ts";
+
+/** What of a request the set-up reads. */
+export type SetupPlan = Pick<TaskRequest, "setup" | "copyIgnored">;
+
+/** Where a task runs: a worktree made for it, its thread's worktree, or no worktree. */
+export type WorktreeKind = "new" | "inherited" | "none";
+
+/** A `copy_ignored` glob as matched: no `./` in front, no `/` at the end. */
+function normalizePattern(pattern: string): string {
+  return pattern.replace(/^(\.\/)+/, "").replace(/\/+$/, "");
+}
+
+/**
+ * Checks `copy_ignored` globs.
+ * @throws {RequestError} Naming `copy_ignored[i]`: not a string, empty, absolute, with a `..`
+ * segment, a NUL byte or a lone surrogate.
+ */
+export function checkCopyPatterns(patterns: unknown): void {
+  if (!Array.isArray(patterns)) {
+    throw new RequestError("copy_ignored", "Cannot use copy_ignored as it is not a list of globs");
+  }
+  patterns.forEach((pattern, i) => {
+    const field = `copy_ignored[${i}]`;
+    const what = `Cannot copy ${field} ${JSON.stringify(pattern)}`;
+    if (typeof pattern !== "string" || normalizePattern(pattern) === "") {
+      throw new RequestError(field, `${what} as it is not a glob (a non-empty string)`);
+    }
+    const problem = stringProblem(pattern);
+    if (problem !== null) throw new RequestError(field, `${what} as ${problem}`);
+    if (isAbsolute(pattern) || /^[A-Za-z]:/.test(pattern) || pattern.startsWith("\\")) {
+      throw new RequestError(
+        field,
+        `${what} as it is absolute: globs are relative to the repository root`,
+      );
+    }
+    if (pattern.split(/[\\/]/).includes("..")) {
+      throw new RequestError(
+        field,
+        `${what} as it has a ".." segment: only files inside the repository are copied`,
+      );
+    }
+  });
+}
+
+/**
+ * The set-up a task gets, checked before anything is created for it.
+ *
+ * @param request The call's `setup` and `copyIgnored`.
+ * @param sessionDefault The session's `--worktree-setup`, if any.
+ * @param kind Whether the task gets a new worktree.
+ * @returns The set-up to store in the task's request: the call's command, else the session's
+ * (none for `""`), and the globs; empty for a task without a new worktree.
+ * @throws {RequestError} For a bad glob or command, or `setup`/`copy_ignored` on a task that gets
+ * no new worktree.
+ */
+export function planSetup(
+  request: SetupPlan,
+  sessionDefault: string | undefined,
+  kind: WorktreeKind,
+): SetupPlan {
+  if (request.setup !== undefined) {
+    if (typeof request.setup !== "string") {
+      throw new RequestError("setup", "Cannot use setup as it is not a string");
+    }
+    const problem = stringProblem(request.setup);
+    if (problem !== null) throw new RequestError("setup", `Cannot use setup as ${problem}`);
+  }
+  if (request.copyIgnored !== undefined) checkCopyPatterns(request.copyIgnored);
+  if (kind !== "new") {
+    const why = kind === "inherited"
+      ? "this reply continues in the worktree of its thread, which was set up when it was made"
+      : "the task has no worktree: pass worktree: true";
+    if (request.setup !== undefined && request.setup.trim() !== "") {
+      throw new RequestError(
+        "setup",
+        `Cannot run setup as it runs only in a new worktree and ${why}`,
+      );
+    }
+    if (request.copyIgnored !== undefined && request.copyIgnored.length > 0) {
+      throw new RequestError(
+        "copy_ignored",
+        `Cannot use copy_ignored as it copies only into a new worktree and ${why}`,
+      );
+    }
+    return {};
+  }
+  const setup = request.setup ?? sessionDefault;
+  const plan: SetupPlan = {};
+  if (setup !== undefined && setup.trim() !== "") plan.setup = setup;
+  if (request.copyIgnored !== undefined && request.copyIgnored.length > 0) {
+    plan.copyIgnored = request.copyIgnored;
+  }
+  return plan;
+}
+
+/** Whether a set-up plan has anything to do. */
+export function hasSetup(plan: SetupPlan): boolean {
+  return plan.setup !== undefined || (plan.copyIgnored?.length ?? 0) > 0;
+}
+
+/** The git-ignored files of a checkout, relative to its root (`/` separators). */
+export async function listIgnored(root: string): Promise<string[]> {
+  const out = await git(
+    ["ls-files", "-z", "--others", "--ignored", "--exclude-standard"],
+    { cwd: root, timeoutMs: 60_000 },
+  );
+  // An ignored nested repository is listed as a directory: it is not copied.
+  return out.split("\0").filter((path) => path !== "" && !path.endsWith("/"));
+}
+
+/** Whether `path` or one of its parent directories matches `pattern`. */
+function matches(path: string, pattern: string): boolean {
+  if (matchesGlob(path, pattern)) return true;
+  for (let dir = dirname(path); dir !== "." && dir !== "/"; dir = dirname(dir)) {
+    if (matchesGlob(dir, pattern)) return true;
+  }
+  return false;
+}
+
+/** The files that match any of `patterns`, and the patterns that match none. */
+export function selectFiles(
+  files: readonly string[],
+  patterns: readonly string[],
+): { selected: string[]; unmatched: string[] } {
+  const globs = patterns.map(normalizePattern);
+  const used = new Set<number>();
+  const selected = files.filter((file) => {
+    let hit = false;
+    globs.forEach((glob, i) => {
+      if (matches(file, glob)) {
+        used.add(i);
+        hit = true;
+      }
+    });
+    return hit;
+  });
+  return { selected, unmatched: patterns.filter((_, i) => !used.has(i)) };
+}
+
+/** One side of a copy: the main checkout (read) or the worktree (written). */
+interface Side {
+  root: string;
+  /** Where the side is, for messages: "in the main checkout", "in the worktree". */
+  where: string;
+  /** Whether missing directories are made (the worktree's). */
+  create: boolean;
+  /** Directories (relative) already found to be real directories. */
+  checked: Set<string>;
+}
+
+/**
+ * The segments of a path as git lists it (relative, `/` between segments).
+ * @throws {Error} Naming the path when a segment is empty, `.` or `..`: such a path could leave
+ * the checkout.
+ */
+export function pathSegments(path: string): string[] {
+  const segments = path.split("/");
+  if (segments.some((s) => s === "" || s === "." || s === "..")) {
+    throw new Error(
+      `Cannot copy the ignored file ${JSON.stringify(path)} as its path has an empty, "." or ` +
+        `".." segment: copy_ignored copies only inside the checkout`,
+    );
+  }
+  return segments;
+}
+
+/** The lstat of `path`, or null when nothing is there. */
+async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+/**
+ * Checks that each directory of `dirs` below `side.root` is a real directory, never a symlink,
+ * making missing ones on the worktree's side one level at a time (`mkdir -p` would follow a
+ * symlink a commit put there).
+ * @throws {Error} Naming `file`, the directory and why.
+ */
+async function realDirectories(side: Side, dirs: string[], file: string): Promise<void> {
+  for (let i = 1; i <= dirs.length; i++) {
+    const rel = dirs.slice(0, i).join("/");
+    if (side.checked.has(rel)) continue;
+    const path = join(side.root, ...dirs.slice(0, i));
+    let info = await lstatOrNull(path);
+    if (info === null && side.create) {
+      await Deno.mkdir(path).catch((error) => {
+        if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      });
+      info = await lstatOrNull(path);
+    }
+    const problem = info === null
+      ? "is missing"
+      : info.isSymlink
+      ? "is a symlink"
+      : info.isDirectory
+      ? null
+      : "is not a directory";
+    if (problem !== null) {
+      throw new Error(
+        `Cannot copy the ignored file ${file} into the worktree as ${rel} ${problem} ` +
+          `${side.where}: copy_ignored never follows a symlink nor writes outside the worktree`,
+      );
+    }
+    side.checked.add(rel);
+  }
+}
+
+/**
+ * Copies one file (or symlink, as a symlink) unless the destination exists; its mode is kept.
+ * No directory on either side may be a symlink.
+ */
+async function copyOne(path: string, from: Side, to: Side): Promise<boolean> {
+  const segments = pathSegments(path);
+  const dirs = segments.slice(0, -1);
+  await realDirectories(from, dirs, path);
+  const source = join(from.root, ...segments);
+  const info = await Deno.lstat(source);
+  if (!info.isFile && !info.isSymlink) {
+    throw new Error(
+      `Cannot copy the ignored file ${path} into the worktree as it is neither a file nor a ` +
+        `symlink ${from.where}`,
+    );
+  }
+  await realDirectories(to, dirs, path);
+  const target = join(to.root, ...segments);
+  if (await lstatOrNull(target) !== null) return false;
+  if (info.isSymlink) {
+    await Deno.symlink(await Deno.readLink(source), target);
+  } else {
+    await Deno.copyFile(source, target);
+  }
+  return true;
+}
+
+/** How many copies run at once. */
+const COPY_PARALLEL = 16;
+
+/**
+ * Copies the ignored files of the checkout at `from` that match `patterns` to the same paths
+ * under `to`. Files that exist there are left alone. It never follows a symlink in a directory
+ * of either side (the worktree's come from the task's base commit, which may put one anywhere).
+ * @returns How many files were copied and which patterns matched nothing.
+ * @throws {Error} Naming the first file that cannot be copied and why.
+ */
+export async function copyIgnoredFiles(
+  from: string,
+  to: string,
+  patterns: readonly string[],
+): Promise<{ copied: number; unmatched: string[] }> {
+  const { selected, unmatched } = selectFiles(await listIgnored(from), patterns);
+  return { copied: await copyFiles(from, to, selected), unmatched };
+}
+
+/**
+ * Copies `paths` (relative, as git lists them) from the checkout at `from` to the same paths
+ * under `to`, never through a symlinked directory; see {@link copyIgnoredFiles}.
+ * @returns How many files were copied (those that exist at `to` are left alone).
+ */
+export async function copyFiles(from: string, to: string, paths: readonly string[]) {
+  const source: Side = {
+    root: from,
+    where: "in the main checkout",
+    create: false,
+    checked: new Set(),
+  };
+  const target: Side = { root: to, where: "in the worktree", create: true, checked: new Set() };
+  let copied = 0;
+  for (let i = 0; i < paths.length; i += COPY_PARALLEL) {
+    const batch = paths.slice(i, i + COPY_PARALLEL);
+    const done = await Promise.all(batch.map((path) => copyOne(path, source, target)));
+    copied += done.filter(Boolean).length;
+  }
+  return copied;
+}
+
+/** What {@link setUpWorktree} needs from the engine. */
+export interface SetupHost {
+  /** Runs a shell command in the task's cwd, sandbox and time limit. */
+  run(command: string): Promise<CommandOutcome>;
+  /** Shows a step of the task (its live view). */
+  step(text: string): void;
+  log: Logger;
+  /** The task's id, for the log. */
+  taskId: string;
+}
+
+/** The last `n` non-empty lines of `text`, joined with ` | `. */
+function lastLines(text: string, n: number): string {
+  return text.split("\n").map((l) => l.trim()).filter(Boolean).slice(-n).join(" | ");
+}
+
+/**
+ * Sets up a new worktree: copies the chosen ignored files, then runs the set-up command.
+ * @returns What was done (for `meta.setup`) and why the task must fail, or null. A command
+ * stopped by cancel or the time limit is no failure of its own: the engine's flags say what
+ * happened.
+ */
+export async function setUpWorktree(
+  worktree: WorktreeInfo,
+  plan: SetupPlan,
+  host: SetupHost,
+): Promise<{ record: SetupRecord; failure: string | null }> {
+  const record: SetupRecord = { command: plan.setup ?? null };
+  if (plan.copyIgnored !== undefined && plan.copyIgnored.length > 0) {
+    host.step(`Copying ignored files: ${plan.copyIgnored.join(", ")}`);
+    try {
+      const result = await copyIgnoredFiles(worktree.repoRoot, worktree.path, plan.copyIgnored);
+      record.copied = result.copied;
+      record.unmatched = result.unmatched;
+    } catch (error) {
+      return {
+        record,
+        failure: `Cannot copy the ignored files of ${worktree.repoRoot} into the worktree: ${
+          error instanceof Error ? error.message : error
+        }`,
+      };
+    }
+    if (record.unmatched!.length > 0) {
+      host.log.warning(
+        `Task ${host.taskId}: copy_ignored matched no ignored file: ${
+          record.unmatched!.join(", ")
+        }`,
+      );
+    }
+  }
+  if (plan.setup === undefined) return { record, failure: null };
+  host.step(`Running worktree set-up: ${plan.setup}`);
+  let outcome: CommandOutcome;
+  try {
+    outcome = await host.run(plan.setup);
+  } catch (error) {
+    return {
+      record,
+      failure: `Cannot run the worktree set-up ${JSON.stringify(plan.setup)}: ${
+        error instanceof Error ? error.message : error
+      }`,
+    };
+  }
+  record.exitCode = outcome.exitCode;
+  record.tail = outcome.tail;
+  record.durationMs = outcome.durationMs;
+  if (outcome.exitCode === 0 || outcome.cancelled || outcome.timedOut) {
+    return { record, failure: null };
+  }
+  const tail = lastLines(outcome.tail, 3);
+  return {
+    record,
+    failure: `The worktree set-up ${describeOutcome(outcome)} before Codex started` +
+      (tail ? `: ${tail}` : " with no output") + " (its output's end is in setup.tail)",
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The MCP Tasks primitive (spec 2025-11-25) for the `codex` tool, backed by the task engine: a
+ * task-aware client may call `codex` with `task` in its params and then use `tasks/get`,
+ * `tasks/result`, `tasks/list` and `tasks/cancel`; every other client sees a plain tool.
+ *
+ * MCP task ids are engine task ids, so `codex_status` and the resources show the same tasks.
+ *
+ * @module
+ */
+
+import type { Engine } from "../tasks/engine_api.ts";
+import type { McpServer, McpTaskStore, types } from "./sdk.ts";
+import { isFinal, type TaskSnapshot } from "../tasks/task.ts";
+import { runResult } from "./tools/run_to_end.ts";
+import { type ToolOptions, toolOptions } from "./tools/tool_options.ts";
+
+/** How often a task-aware client is told to poll `tasks/get`, in ms. */
+export const TASK_POLL_INTERVAL_MS = 2000;
+
+/** Maps an engine task to an MCP task. */
+export function toMcpTask(task: TaskSnapshot): types.Task {
+  const { meta } = task;
+  const status: types.Task["status"] = meta.phase === "completed"
+    ? "completed"
+    : meta.phase === "cancelled"
+    ? "cancelled"
+    : isFinal(meta.phase)
+    ? "failed"
+    : "working";
+  return {
+    taskId: meta.id,
+    status,
+    ttl: null,
+    createdAt: meta.createdAt,
+    lastUpdatedAt: meta.endedAt ?? meta.startedAt ?? meta.createdAt,
+    pollInterval: TASK_POLL_INTERVAL_MS,
+    statusMessage: meta.failure ?? meta.phase,
+  };
+}
+
+function unknownTask(taskId: string): Error {
+  return new Error(`Cannot find task "${taskId}" as no such task is known`);
+}
+
+/** The SDK's task store interface, answered by the engine (which keeps tasks on disk). */
+export class EngineTaskStore implements McpTaskStore {
+  #engine: Engine;
+  #options: ToolOptions;
+
+  constructor(engine: Engine, options: ToolOptions = toolOptions()) {
+    this.#engine = engine;
+    this.#options = options;
+  }
+
+  createTask(): Promise<types.Task> {
+    // Tasks are created by the tool's createTask handler through the engine, never here.
+    return Promise.reject(new Error("Cannot create a task through the store: call a tool"));
+  }
+
+  getTask(taskId: string): Promise<types.Task | null> {
+    const task = this.#engine.get(taskId);
+    return Promise.resolve(task ? toMcpTask(task) : null);
+  }
+
+  storeTaskResult(): Promise<void> {
+    // The engine records results itself.
+    return Promise.resolve();
+  }
+
+  async getTaskResult(taskId: string): Promise<types.Result> {
+    const task = this.#engine.get(taskId);
+    if (!task) throw unknownTask(taskId);
+    return runResult(await this.#engine.finished(taskId), this.#options) as types.Result;
+  }
+
+  async updateTaskStatus(taskId: string, status: types.Task["status"]): Promise<void> {
+    if (!this.#engine.get(taskId)) throw unknownTask(taskId);
+    if (status === "cancelled") await this.#engine.cancel(taskId);
+  }
+
+  listTasks(): Promise<{ tasks: types.Task[]; nextCursor?: string }> {
+    return Promise.resolve({ tasks: this.#engine.list().map(toMcpTask) });
+  }
+}
+
+/**
+ * The SDK answers a plain (not task-augmented) call to a tool with optional task support by
+ * creating a task and polling it every `pollInterval` ms, which would add up to that much latency
+ * to every plain `codex` call. This replaces that path with `direct`, which runs the call and
+ * answers the moment it ends. Throws if the SDK no longer has the hook (caught by the tests).
+ */
+export function answerPlainCallsDirectly(
+  server: McpServer,
+  toolName: string,
+  direct: (args: unknown, extra: unknown) => Promise<unknown>,
+): void {
+  type Hooks = {
+    handleAutomaticTaskPolling?: (
+      tool: unknown,
+      request: unknown,
+      extra: unknown,
+    ) => Promise<unknown>;
+    validateToolInput: (tool: unknown, args: unknown, name: string) => Promise<unknown>;
+  };
+  const hooks = server as unknown as Hooks;
+  const original = hooks.handleAutomaticTaskPolling;
+  if (typeof original !== "function" || typeof hooks.validateToolInput !== "function") {
+    throw new Error("Cannot answer plain task-tool calls directly: the MCP SDK changed");
+  }
+  hooks.handleAutomaticTaskPolling = async (tool, request, extra) => {
+    const params = (request as { params: { name: string; arguments?: unknown } }).params;
+    if (params.name !== toolName) return original.call(server, tool, request, extra);
+    const args = await hooks.validateToolInput.call(server, tool, params.arguments, params.name);
+    return direct(args, extra);
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * Builds the MCP server: the tools, the resources, and logging to the client.
+ *
+ * @example
+ * ```ts
+ * const server = createServer({ engine, config, log });
+ * await server.connect(new StdioServerTransport());
+ * ```
+ * @module
+ */
+
+import type { ServerConfig } from "../supervisor/cli.ts";
+import type { Engine, Session, SessionSource } from "../tasks/engine_api.ts";
+import type { Logger } from "../base/log.ts";
+import { EngineTaskStore } from "./mcp_tasks.ts";
+import { registerResources, type SupervisorInfo } from "./resources.ts";
+import { McpServer } from "./sdk.ts";
+import { registerCodexTool } from "./tools/codex.ts";
+import { registerCodexAsyncTool } from "./tools/codex_async.ts";
+import { registerCodexApproveTool } from "./tools/codex_approve.ts";
+import { registerCodexCancelTool } from "./tools/codex_cancel.ts";
+import { registerCodexDiffTool } from "./tools/codex_diff.ts";
+import { registerCodexForkTool } from "./tools/codex_fork.ts";
+import { registerCodexSteerTool } from "./tools/codex_steer.ts";
+import { registerCodexListTool } from "./tools/codex_list.ts";
+import { registerCodexReplyTool } from "./tools/codex_reply.ts";
+import { registerCodexReviewTool } from "./tools/codex_review.ts";
+import { registerCodexStatusTool } from "./tools/codex_status.ts";
+import { registerCodexWaitTool } from "./tools/codex_wait.ts";
+import { registerCodexWorktreeTool } from "./tools/codex_worktree.ts";
+import { limitResults } from "./tools/result_limit.ts";
+import { toolOptions } from "./tools/tool_options.ts";
+import type { WorktreeManager } from "../git/worktree.ts";
+
+/** What the server is built from. */
+export interface ServerParts {
+  engine: Engine;
+  worktrees: WorktreeManager;
+  /** The settings shown in the resources (the session's defaults and time limit). */
+  config: ServerConfig;
+  log: Logger;
+  version: string;
+  /** The client session the tasks started through this server belong to. */
+  session: SessionSource;
+  /** Its id: only log lines about this session's tasks go to its client. */
+  sessionId?: string;
+  /** Who opened the session (shown in `server-info` with its id). */
+  sessionOrigin?: Pick<Session, "kind" | "taskId">;
+  /** The supervisor that runs the engine, for `server-info`. */
+  supervisor?: SupervisorInfo;
+  /** `codex-swarm top` at a person's terminal: it answers approvals in every mode. */
+  person?: boolean;
+  /** Shown in `server-info`, e.g. machine-wide flags that differ from the supervisor's. */
+  warnings?: string[];
+}
+
+/** The MCP server with every tool and resource registered; `close()` detaches it from the engine. */
+export function createServer(parts: ServerParts): McpServer & { detach(): void } {
+  const { engine, config, log, version } = parts;
+  const options = toolOptions({
+    maxResultChars: config.maxResultChars,
+    heartbeatMs: config.heartbeatMs,
+    replyAlias: config.replyAlias,
+  });
+  const server = new McpServer(
+    { name: "codex-swarm", title: "Codex Swarm", version },
+    {
+      capabilities: {
+        logging: {},
+        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+      },
+      taskStore: new EngineTaskStore(engine, options),
+      instructions: "Runs OpenAI Codex. `codex` runs one session to its end; for several at " +
+        "once or anything long, start each with `codex_async`, then `codex_wait` for results " +
+        "(and `codex_status` to watch). `worktree: true` gives a task its own git branch; " +
+        "`codex_diff` shows it, `codex_worktree` merges or discards it. Results are compact " +
+        "and say what to call next.",
+    },
+  );
+  // Every result within --max-result-chars, whatever a tool built.
+  limitResults(server, options.maxResultChars);
+  registerCodexTool(server, engine, parts.session, options);
+  registerCodexReplyTool(server, engine, parts.session, options);
+  registerCodexAsyncTool(server, engine, parts.session);
+  registerCodexReviewTool(server, engine, parts.session);
+  registerCodexForkTool(server, engine, parts.session);
+  registerCodexStatusTool(server, engine, parts.session, options);
+  registerCodexWaitTool(server, engine, parts.session, options);
+  registerCodexCancelTool(server, engine, parts.session);
+  registerCodexSteerTool(server, engine, parts.session);
+  // With --approvals human only a person answers: top at a terminal, or an elicitation.
+  if (config.approvals !== "human" || parts.person) {
+    registerCodexApproveTool(server, engine, parts.session, parts.person ? "top" : "codex_approve");
+  }
+  registerCodexListTool(server, engine, options);
+  registerCodexDiffTool(server, engine, parts.worktrees, options);
+  registerCodexWorktreeTool(server, engine, parts.worktrees, parts.session, options);
+  const detachResources = registerResources(server, engine, config, {
+    name: "codex-swarm",
+    version,
+    ...(parts.supervisor ? { supervisor: parts.supervisor } : {}),
+    ...(parts.sessionId !== undefined && parts.sessionOrigin
+      ? {
+        session: {
+          id: parts.sessionId,
+          kind: parts.sessionOrigin.kind,
+          task_id: parts.sessionOrigin.taskId,
+        },
+      }
+      : {}),
+    ...(parts.warnings ? { warnings: parts.warnings } : {}),
+  }, options);
+  // Log lines go to the client only once it has initialized: nothing may precede that answer.
+  let detachLog = () => {};
+  server.server.oninitialized = () => {
+    detachLog = log.attach((level, message, data) => {
+      if (!server.isConnected()) return;
+      // A session hears only about its own tasks: other clients' prompts and steps stay out.
+      if (parts.sessionId !== undefined && data.session !== parts.sessionId) return;
+      // A failed send detaches the sink: reporting the failure must not send again.
+      server.sendLoggingMessage({ level, logger: "codex-swarm", data: { message, ...data } })
+        .catch(() => detachLog());
+    });
+  };
+  return Object.assign(server, {
+    detach() {
+      detachResources();
+      detachLog();
+    },
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * The `codex` tool: runs a Codex session to its end, like the official `codex mcp-server`'s tool.
+ * It also supports the MCP Tasks primitive (`taskSupport: "optional"`): a task-aware client gets a
+ * task at once and collects the result with `tasks/result`.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import { answerPlainCallsDirectly, toMcpTask } from "../mcp_tasks.ts";
+import type { McpServer } from "../sdk.ts";
+import { withCaller } from "./caller.ts";
+import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
+import { type RunContext, runOutputSchema, runResult, runToEnd } from "./run_to_end.ts";
+import { type ToolOptions, toolOptions } from "./tool_options.ts";
+
+/** The input schema of `codex`. */
+export const codexInputSchema = {
+  prompt: z.string().min(1).describe("The initial user prompt to start the Codex conversation."),
+  ...runFields,
+  ...engineFields,
+};
+
+type CodexArgs = z.infer<z.ZodObject<typeof codexInputSchema>>;
+
+/** Registers `codex`. */
+export function registerCodexTool(
+  server: McpServer,
+  engine: Engine,
+  session: SessionSource,
+  options: ToolOptions = toolOptions(),
+): void {
+  server.experimental.tasks.registerToolTask("codex", {
+    title: "Codex",
+    description: "Run a Codex session to its end and return its final message and thread id. " +
+      "Accepts the configuration parameters of the official Codex MCP server. For long work, " +
+      "use codex_async and codex_wait instead. Sends progress while it runs.",
+    inputSchema: z.strictObject(codexInputSchema),
+    outputSchema: runOutputSchema,
+    annotations: {
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: false,
+      openWorldHint: true,
+    },
+    execution: { taskSupport: "optional" },
+  }, {
+    createTask: async (args, extra) => ({
+      task: toMcpTask(
+        await engine.start(
+          withCaller(toTaskRequest(args as CodexArgs), extra._meta),
+          await session(),
+        ),
+      ),
+    }),
+    getTask: (_args, extra) => {
+      const task = engine.get(extra.taskId);
+      if (!task) throw new Error(`Cannot find task "${extra.taskId}" as no such task is known`);
+      return toMcpTask(task);
+    },
+    getTaskResult: async (_args, extra) => runResult(await engine.finished(extra.taskId), options),
+  });
+  answerPlainCallsDirectly(
+    server,
+    "codex",
+    (args, extra) => {
+      const context = extra as RunContext & { _meta?: unknown };
+      return runToEnd(
+        engine,
+        session,
+        withCaller(toTaskRequest(args as CodexArgs), context._meta),
+        context,
+        options,
+      );
+    },
+  );
+}

@@ -1,0 +1,147 @@
+/**
+ * The `codex_async` tool: starts a Codex task and returns at once with its id and what to call
+ * next. With `attempts: N` it starts N independent attempts of the prompt (best of N), each its
+ * own task in its own worktree, and returns their group id with the N task ids.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { Engine, Session, SessionSource } from "../../tasks/engine_api.ts";
+import type { McpServer } from "../sdk.ts";
+import type { TaskRequest, TaskSnapshot } from "../../tasks/task.ts";
+import {
+  attemptRequests,
+  checkAttempts,
+  MAX_ATTEMPTS,
+  MIN_ATTEMPTS,
+  newGroupId,
+} from "../../tasks/attempt_group.ts";
+import { withCaller } from "./caller.ts";
+import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
+
+/** The input schema of `codex_async`. */
+export const codexAsyncInputSchema = {
+  prompt: z.string().min(1).describe("The user prompt for Codex."),
+  threadId: z.string().min(1).optional().describe(
+    "Continue this Codex thread (like codex-reply) instead of starting a new one.",
+  ),
+  ...runFields,
+  ...engineFields,
+  attempts: z.number().int().optional().describe(
+    `Best of N: run this many independent attempts (${MIN_ATTEMPTS} to ${MAX_ATTEMPTS}) of the ` +
+      "prompt, each its own task with its own thread, worktree and branch (needs worktree: " +
+      "true; pair it with check). Returns a group id: codex_wait and codex_status of it rank " +
+      "the attempts (check passed first, then smaller diff, then earlier end); codex_worktree " +
+      "merge takes one attempt, discard of the group id drops the rest.",
+  ),
+};
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Starts the attempts of a group one after the other. The first start checks the request, so bad
+ * input creates nothing; should a later one fail, those started are cancelled.
+ */
+async function startAttempts(
+  engine: Engine,
+  request: TaskRequest,
+  attempts: number,
+  session: Session,
+): Promise<{ groupId: string; tasks: TaskSnapshot[] }> {
+  checkAttempts(request, attempts);
+  const groupId = newGroupId();
+  const tasks: TaskSnapshot[] = [];
+  try {
+    for (const each of attemptRequests(request, attempts, groupId)) {
+      tasks.push(await engine.start(each, session));
+    }
+  } catch (error) {
+    if (tasks.length === 0) throw error;
+    await Promise.all(tasks.map((t) => engine.cancel(t.meta.id).catch(() => {})));
+    throw new Error(
+      `Cannot start attempt ${tasks.length + 1} of ${attempts} of group ${groupId}: ` +
+        `${messageOf(error)}; the attempts started (${
+          tasks.map((t) => t.meta.id).join(", ")
+        }) were cancelled`,
+    );
+  }
+  return { groupId, tasks };
+}
+
+/** Registers `codex_async`. */
+export function registerCodexAsyncTool(
+  server: McpServer,
+  engine: Engine,
+  session: SessionSource,
+): void {
+  server.registerTool("codex_async", {
+    title: "Start a Codex task",
+    description: "Start a Codex task in the background and return its task id at once. Start " +
+      "several to run them in parallel; watch them with codex_status and collect results with " +
+      "codex_wait. Tasks keep running across server restarts. With attempts: N (and worktree: " +
+      "true, check: <test command>) run N attempts of the prompt and get a group id whose " +
+      "result ranks them.",
+    inputSchema: z.strictObject(codexAsyncInputSchema),
+    outputSchema: {
+      task_id: z.string().optional().describe(
+        "The id to pass to codex_status, codex_wait, codex_cancel (absent with attempts).",
+      ),
+      phase: z.string().optional().describe(
+        "queued when the parallel cap is reached, else starting.",
+      ),
+      branch: z.string().optional().describe("The task's branch, with worktree: true."),
+      group_id: z.string().optional().describe(
+        "With attempts: the group's id, for codex_wait, codex_status and codex_worktree discard.",
+      ),
+      task_ids: z.array(z.string()).optional().describe("With attempts: each attempt's task id."),
+      branches: z.array(z.string()).optional().describe("With attempts: each attempt's branch."),
+      next: z.string().describe("What to call next."),
+    },
+    annotations: {
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: false,
+      openWorldHint: true,
+    },
+  }, async (args, extra) => {
+    const { attempts, ...rest } = args;
+    const request = withCaller(toTaskRequest(rest), extra._meta);
+    if (attempts !== undefined) {
+      const { groupId, tasks } = await startAttempts(engine, request, attempts, await session());
+      const ids = tasks.map((t) => t.meta.id);
+      const branches = tasks.map((t) => t.meta.worktree!.branch);
+      const next = `codex_wait {"task_ids":["${groupId}"]} to collect them ranked`;
+      return {
+        content: [{
+          type: "text" as const,
+          text: `Started group ${groupId} of ${ids.length} attempts: ` +
+            tasks.map((t) => `${t.meta.id} (${t.meta.phase}, ${t.meta.worktree!.branch})`)
+              .join(", ") +
+            `; ${next}, codex_status to watch.`,
+        }],
+        structuredContent: { group_id: groupId, task_ids: ids, branches, next },
+      };
+    }
+    const task = await engine.start(request, await session());
+    const id = task.meta.id;
+    const branch = task.meta.worktree?.branch;
+    const next = `codex_wait {"task_ids":["${id}"]} to collect`;
+    return {
+      content: [{
+        type: "text" as const,
+        text: `Started task ${id} (${task.meta.phase})` +
+          (task.meta.worktree ? ` in ${task.meta.worktree.path} on branch ${branch}` : "") +
+          `; ${next}, codex_status to watch.`,
+      }],
+      structuredContent: {
+        task_id: id,
+        phase: task.meta.phase,
+        ...(branch ? { branch } : {}),
+        next,
+      },
+    };
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * The `codex_cancel` tool: stops tasks and every process they started. Idempotent.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import { checkMayActOn } from "../../tasks/session_rights.ts";
+import type { McpServer } from "../sdk.ts";
+import { isGroupId } from "../../tasks/attempt_group.ts";
+import { groupMembers } from "./group_view.ts";
+import { taskIdField, taskIdsField } from "./task_ids.ts";
+
+/** Registers `codex_cancel`. */
+export function registerCodexCancelTool(
+  server: McpServer,
+  engine: Engine,
+  session: SessionSource,
+): void {
+  server.registerTool("codex_cancel", {
+    title: "Cancel tasks",
+    description: "Stop tasks and every process they started (SIGTERM, then SIGKILL after a short " +
+      "grace). A cancelled task keeps its worktree and branch. Cancelling a finished task only " +
+      "says it had already finished.",
+    inputSchema: z.strictObject({
+      task_id: taskIdField.optional().describe("One task id (a group id: all its attempts)."),
+      task_ids: taskIdsField.optional(),
+    }),
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  }, async (args) => {
+    const given = [...new Set([...(args.task_id ? [args.task_id] : []), ...(args.task_ids ?? [])])];
+    // A group id stands for its attempts (an unknown one is reported as unknown).
+    const ids = [
+      ...new Set(given.flatMap((id) => {
+        const attempts = isGroupId(id) ? groupMembers(engine, id).map((t) => t.meta.id) : [];
+        return attempts.length > 0 ? attempts : [id];
+      })),
+    ];
+    if (ids.length === 0) {
+      return {
+        isError: true,
+        content: [{
+          type: "text" as const,
+          text: "Cannot cancel as neither task_id nor task_ids was given",
+        }],
+      };
+    }
+    const actor = await session();
+    const results = await Promise.all(ids.map(async (id) => {
+      try {
+        checkMayActOn(actor, id, (id) => engine.get(id), "cancel");
+        const before = engine.get(id)?.meta.phase ?? null;
+        const { alreadyFinished, task } = await engine.cancel(id);
+        const phase = task.meta.phase;
+        const cancelled = !alreadyFinished && phase === "cancelled";
+        return {
+          task_id: id,
+          phase,
+          already_finished: alreadyFinished,
+          cancelled,
+          was: before,
+          message: alreadyFinished
+            ? `Task ${id} had already finished (${phase}): nothing to cancel`
+            : cancelled
+            ? before === "queued"
+              ? `Task ${id} cancelled while queued: it never started`
+              : `Task ${id} cancelled while ${before ?? "running"}: its processes are stopped`
+            : `Task ${id} ended ${phase} before the cancel took effect`,
+        };
+      } catch (error) {
+        return {
+          task_id: id,
+          phase: null,
+          already_finished: false,
+          cancelled: false,
+          was: null,
+          message: error instanceof Error ? error.message : String(error),
+        };
+      }
+    }));
+    return {
+      isError: results.some((r) => r.phase === null),
+      content: [{ type: "text" as const, text: results.map((r) => r.message).join("\n") }],
+      structuredContent: { results },
+    };
+  });
+}

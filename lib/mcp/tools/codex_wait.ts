@@ -1,0 +1,135 @@
+/**
+ * The `codex_wait` tool: waits until all (or any) of the tasks are done, or a timeout, and answers
+ * with their compact views. A timeout never stops a task.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import { truncate } from "../../legacy/run_state.ts";
+import type { McpServer } from "../sdk.ts";
+import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
+import { compactTask, compactText, fitViews, lastStep, nextHint } from "./compact_view.ts";
+import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
+import { compactWithGroups, expandIds } from "./group_view.ts";
+import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
+import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
+
+/** Registers `codex_wait`. */
+export function registerCodexWaitTool(
+  server: McpServer,
+  engine: Engine,
+  session: SessionSource,
+  options: ToolOptions = toolOptions(),
+): void {
+  server.registerTool("codex_wait", {
+    title: "Wait for tasks",
+    description: "Wait until all (mode all, the default) or any (mode any) of the tasks are " +
+      "done, or until the timeout; returns the final messages of finished tasks and the last " +
+      "step of the rest. A timeout never stops a task: call again (keep it under your " +
+      "client's tool timeout). Sends progress while it waits. A group id (codex_async with " +
+      "attempts) waits for its attempts and answers with them ranked.",
+    inputSchema: z.strictObject({
+      task_ids: optionalTaskIdsField,
+      timeout: z.number().min(0).max(3600).optional().describe(
+        "Seconds to wait at most (default 50).",
+      ),
+      mode: z.enum(["all", "any"]).optional().describe(
+        'Return when "all" tasks are done (default) or when "any" is.',
+      ),
+    }),
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  }, async (args, extra) => {
+    const asked = idsOrUnfinished(engine, args.task_ids);
+    const unknown = unknownTaskIds(engine, asked, "wait for");
+    if (unknown) return unknown;
+    // A group id stands for its attempts: the wait is for them, the answer ranks them.
+    const { taskIds: ids, groups } = expandIds(engine, asked);
+    const own = await session();
+    // A question whose client went away is asked of this one; while this call runs, Codex's
+    // questions to this client are sent related to it.
+    engine.offerQuestions?.(ids, own);
+    const endCall = own.enterCall?.(extra.requestId);
+    const report = progressReporter(extra as ProgressContext);
+    const current = () => ids.map((id) => engine.get(id)!);
+    const summary = (tasks: TaskSnapshot[]) => {
+      const done = tasks.filter((t) => isFinal(t.meta.phase)).length;
+      const running = tasks.find((t) => !isFinal(t.meta.phase));
+      return `${done}/${tasks.length} done` +
+        (running ? `; ${running.meta.id}: ${lastStep(running)}` : "");
+    };
+    const phasesOf = () => current().map((t) => t.meta.phase).join();
+    let lastPhases = phasesOf();
+    let lastSent: Promise<void> | null = null;
+    const reportPhaseChange = () => {
+      const phases = phasesOf();
+      if (phases === lastPhases) return;
+      lastPhases = phases;
+      lastSent = report(summary(current()));
+    };
+    const off = engine.onChange((task) => {
+      if (ids.includes(task.meta.id)) reportPhaseChange();
+    });
+    const stopHeartbeat = heartbeat(report, options.heartbeatMs, () => summary(current()));
+    try {
+      const mode = args.mode ?? "all";
+      const result = await engine.wait(ids, {
+        mode,
+        timeoutMs: (args.timeout ?? 50) * 1000,
+        signal: extra.signal,
+        sessionId: own.id,
+      });
+      stopHeartbeat();
+      // Questions this session had not been told of: the agent answers with codex_approve.
+      const questions = (result.questions ?? []).map((q) => ({
+        task_id: q.task_id,
+        kind: q.kind,
+        message: truncate(q.message, 600),
+        ...(q.diff ? { diff: truncate(q.diff, 1500) } : {}),
+      }));
+      // The last phase change is reported before the answer, never after it.
+      reportPhaseChange();
+      if ((extra as ProgressContext)._meta?.progressToken !== undefined) {
+        await settleProgress(lastSent);
+      }
+      const done = result.tasks.filter((t) => isFinal(t.meta.phase)).length;
+      const room = budgets(options);
+      const shown = groups.length > 0 ? compactWithGroups(engine, asked, room) : null;
+      const { views, omitted } = shown ??
+        fitViews(result.tasks, room.structured, compactTask);
+      const next = questions.length > 0
+        ? `ask the user, then codex_approve {"task_id":"${questions[0]!.task_id}",` +
+          `"decision":"accept"|"accept_for_session"|"decline"|"cancel"}`
+        : shown
+        ? shown.next
+        : nextHint(views, omitted);
+      const head = questions.length > 0
+        ? questions.map((q) => `Task ${q.task_id} waits for an answer: ${q.message}`).join("\n")
+        : result.satisfied
+        ? `${mode === "all" ? "All" : "At least one of"} ${result.tasks.length} task(s) done.`
+        : `Timed out: ${done} of ${result.tasks.length} task(s) done; the rest keep running.`;
+      return {
+        content: [{
+          type: "text" as const,
+          text: `${head}\n${shown ? shown.text : compactText(views, room.text)}` +
+            (next ? `\nNext: ${next}` : ""),
+        }],
+        structuredContent: {
+          satisfied: result.satisfied,
+          done,
+          total: result.tasks.length,
+          ...(questions.length > 0 ? { questions } : {}),
+          ...(shown ? { groups: shown.groups } : {}),
+          tasks: views,
+          ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
+          ...(next ? { next } : {}),
+        },
+      };
+    } finally {
+      endCall?.();
+      off();
+      stopHeartbeat();
+    }
+  });
+}

@@ -1,0 +1,169 @@
+/**
+ * The `codex_worktree` tool: merges a task's branch into a branch of the main checkout, or
+ * discards its worktree and branch. Nothing is merged or deleted unless asked. Its `diff` action
+ * is kept for older clients and answers like the read-only `codex_diff`.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import { PolicyError } from "../../request/policy.ts";
+import type { McpServer } from "../sdk.ts";
+import { isFinal, PHASES } from "../../tasks/task.ts";
+import type { WorktreeManager } from "../../git/worktree.ts";
+import { isGroupId } from "../../tasks/attempt_group.ts";
+import { diffResult, worktreeOf } from "./codex_diff.ts";
+import { groupWorktreeAction } from "./group_worktree.ts";
+import { groupMembers } from "./group_view.ts";
+import { checkMayAct, checkMayActOn } from "../../tasks/session_rights.ts";
+import { toolError } from "./tool_error.ts";
+import { type ToolOptions, toolOptions } from "./tool_options.ts";
+import { taskIdField } from "./task_ids.ts";
+
+/** Registers `codex_worktree`. */
+export function registerCodexWorktreeTool(
+  server: McpServer,
+  engine: Engine,
+  worktrees: WorktreeManager,
+  session: SessionSource,
+  options: ToolOptions = toolOptions(),
+): void {
+  server.registerTool("codex_worktree", {
+    title: "Task branch: merge, discard",
+    description: "Act on the git branch of a task that ran with worktree: true (codex_diff " +
+      'shows it). "merge" merges the branch into ' +
+      "`target` (default: the main checkout's current branch), refusing when the main checkout " +
+      "has uncommitted changes or files git does not track (ignored ones too) where the branch " +
+      "writes, answering merged: false with the reason when there is nothing to merge, and " +
+      'aborting cleanly on conflicts; "discard" removes the ' +
+      "worktree and deletes the branch. Best of N: merge one attempt by its task id, then " +
+      '"discard" with the group id drops every attempt not merged.',
+    inputSchema: z.strictObject({
+      task_id: taskIdField.describe(
+        "The task whose branch to act on; with discard, a group id (codex_async with attempts).",
+      ),
+      action: z.enum(["diff", "merge", "discard"]).describe("What to do."),
+      target: z.string().min(1).optional().describe(
+        "With merge: the branch of the main checkout to merge into (default: its current branch).",
+      ),
+    }),
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
+  }, async (args) => {
+    const actor = await session();
+    if (isGroupId(args.task_id)) {
+      if (args.action === "discard") {
+        try {
+          for (const task of groupMembers(engine, args.task_id)) {
+            checkMayAct(actor, task.meta, "discard");
+          }
+        } catch (error) {
+          return toolError(error);
+        }
+      }
+      return await groupWorktreeAction(engine, worktrees, args.task_id, args.action);
+    }
+    if (args.action !== "diff") {
+      try {
+        checkMayActOn(actor, args.task_id, (id) => engine.get(id), args.action);
+      } catch (error) {
+        return toolError(error);
+      }
+    }
+    const found = worktreeOf(engine, args.task_id, args.action);
+    if (found.error) return found.error;
+    const { info } = found;
+    // A merge or discard holds the worktree: one at a time, and none while a reply or fork is
+    // being made there, so each sees what the one before it left (a task just queued there).
+    using _held = args.action === "diff" ? null : await worktrees.holdWorktrees([info.path]);
+    const task = engine.get(args.task_id) ?? found.task;
+    if (args.action !== "diff" && !isFinal(task.meta.phase)) {
+      return toolError(
+        `Cannot ${args.action} task "${args.task_id}" as it is still ${task.meta.phase}: ` +
+          "wait for it or cancel it first",
+      );
+    }
+    if (args.action !== "diff") {
+      // Another task (a reply) may be working in the same worktree: its edits would be lost.
+      const busy = engine.list(PHASES.filter((p) => !isFinal(p)))
+        .filter((t) => t.meta.worktree?.path === info.path && t.meta.id !== args.task_id);
+      if (busy.length > 0) {
+        return toolError(
+          `Cannot ${args.action} task "${args.task_id}" as ${
+            busy.map((t) => `task "${t.meta.id}" (${t.meta.phase})`).join(", ")
+          } still works in its worktree ${info.path}: wait for it or cancel it first`,
+        );
+      }
+    }
+    if (args.action !== "diff") {
+      // A merge or discard acts on the task's repository: within the caller's roots.
+      try {
+        actor.policy?.checkPath(
+          info.repoRoot,
+          `the repository of task "${args.task_id}"`,
+        );
+      } catch (error) {
+        if (error instanceof PolicyError) return toolError(error.message);
+        throw error;
+      }
+    }
+    try {
+      if (args.action === "diff") {
+        return await diffResult(worktrees, args.task_id, info, {}, options.maxResultChars);
+      }
+      if (args.action === "merge") {
+        const result = await worktrees.merge(info, args.target);
+        if ("nothing" in result) {
+          return {
+            content: [{
+              type: "text" as const,
+              text: `Nothing to merge into ${result.target}: ${result.nothing}. ` +
+                "Nothing was changed.",
+            }],
+            structuredContent: {
+              merged: false,
+              branch: info.branch,
+              target: result.target,
+              reason: `nothing to merge: ${result.nothing}`,
+            },
+          };
+        }
+        if (!result.merged) {
+          return {
+            isError: true,
+            content: [{
+              type: "text" as const,
+              text:
+                `Cannot merge ${info.branch} as it conflicts in: ${result.conflicts.join(", ")}. ` +
+                "The merge was aborted; the main checkout is as it was.",
+            }],
+            structuredContent: { merged: false, branch: info.branch, conflicts: result.conflicts },
+          };
+        }
+        return {
+          content: [{
+            type: "text" as const,
+            text: `Merged ${info.branch} into ${result.target ?? "the current branch"}` +
+              (result.commit ? ` (commit ${result.commit.slice(0, 12)})` : ""),
+          }],
+          structuredContent: {
+            merged: true,
+            branch: info.branch,
+            target: result.target ?? null,
+            commit: result.commit ?? null,
+          },
+        };
+      }
+      await worktrees.discard(info);
+      return {
+        content: [{
+          type: "text" as const,
+          text: `Discarded worktree ${info.path} and branch ${info.branch}`,
+        }],
+        structuredContent: { discarded: true, branch: info.branch, path: info.path },
+      };
+    } catch (e) {
+      return toolError(e);
+    }
+  });
+}

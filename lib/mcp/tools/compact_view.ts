@@ -1,0 +1,298 @@
+/**
+ * The compact view of a task: what a calling model needs, in few characters. Clients hand a tool
+ * result's `structuredContent` to the model as JSON (and drop the text), so this view is the
+ * product the model sees: id, phase, elapsed time, thread, then for a finished task its final
+ * message (cut with a marker saying how to read on), usage, failure, branch and diff stat, and for
+ * a running one its last step in one line. The full view is `taskView` (task_view.ts).
+ *
+ * Fields the engine may add later are shown when present: a pending `approval` object.
+ *
+ * @example
+ * ```ts
+ * import { compactTask, fitViews, nextHint } from "./compact_view.ts";
+ *
+ * const { views, omitted } = fitViews(tasks, 15_000, compactTask);
+ * const result = { tasks: views, next: nextHint(views, omitted) };
+ * ```
+ * @module
+ */
+
+import type { LastTool } from "../../legacy/run_state.ts";
+import { displayCommand, excerpt, tail as endOf, truncate } from "../../legacy/run_state.ts";
+import { type CheckOutcome, isFinal, type Phase, type TaskSnapshot } from "../../tasks/task.ts";
+import { describeCheck } from "../../tasks/attempt_check.ts";
+import { backoffStep } from "../../tasks/backoff.ts";
+import { type CompactReview, compactReview, reviewLine } from "./review_view.ts";
+
+/** How much of a final message a compact view shows by default. */
+export const MESSAGE_CHARS = 2000;
+/** How long a step line is at most. */
+export const STEP_CHARS = 160;
+/** How long a failure cause is at most. */
+const FAILURE_CHARS = 300;
+/** The message caps tried, longest first, when many tasks must fit one result. */
+const MESSAGE_CAPS = [MESSAGE_CHARS, 1000, 400, 160, 0];
+
+/** The compact view of one task (absent fields do not apply). */
+export interface CompactTask {
+  task_id: string;
+  phase: Phase;
+  elapsed_s: number;
+  thread_id?: string;
+  /** Running tasks: the last step, one line. */
+  step?: string;
+  /** Finished tasks: the final message, cut with a read-on marker when long. */
+  final_message?: string;
+  failure?: string;
+  usage?: { input: number; output: number };
+  branch?: string;
+  /** E.g. "2 files, +10 -3" once the branch is committed. */
+  diff_stat?: string;
+  commit_error?: string;
+  /** With output_schema: the final message parsed (or why it does not match). */
+  result?: unknown;
+  result_error?: string;
+  /** A finished review: its verdict and findings as data (in place of the rendered message). */
+  review?: CompactReview;
+  /** A pending approval, when the engine reports one. */
+  approval?: unknown;
+  /** Queued tasks held back after a 429 of the model API: until when (ISO). */
+  backoff_until?: string;
+  /** The task's record cannot be written now (it is tried again). */
+  record_error?: string;
+  /** With `check`: how it ended (or that it runs). */
+  check?: CheckView;
+  /** Best of N: the group this task is an attempt of (codex_status of it ranks them). */
+  group_id?: string;
+}
+
+/** How a task's check ended, compact. */
+export interface CheckView {
+  command: string;
+  /** Null while it runs or when it did not run. */
+  exit_code: number | null;
+  passed: boolean;
+  /** E.g. `check "npm test" failed (exit 1)`. */
+  summary: string;
+  /** The end of its output, at most the cap given. */
+  tail?: string;
+}
+
+/** How much of a check's output tail a compact view shows by default. */
+export const CHECK_TAIL_CHARS = 600;
+
+/**
+ * The compact view of a check, its output cut to its last `tailChars` characters; `ended` says
+ * its task is final.
+ */
+export function checkView(
+  check: CheckOutcome,
+  tailChars = CHECK_TAIL_CHARS,
+  ended = true,
+): CheckView {
+  const tail = check.tail.length > tailChars ? `…${endOf(check.tail, tailChars)}` : check.tail;
+  return {
+    command: check.command,
+    exit_code: check.exitCode,
+    passed: check.passed,
+    summary: describeCheck(check, ended),
+    ...(tail !== "" && tailChars > 0 ? { tail } : {}),
+  };
+}
+
+/** Seconds with one decimal. */
+export function seconds(ms: number): number {
+  return Math.round(ms / 100) / 10;
+}
+
+/** The call that reads a task's final message on from `offset`. */
+export function readOnCall(taskId: string, offset: number): string {
+  return `codex_status {"task_ids":["${taskId}"],"offset":${offset}}`;
+}
+
+/** Characters `[offset, offset + max)` of `text`, never ending inside a surrogate pair. */
+export function page(text: string, offset: number, max: number): { text: string; next: number } {
+  let end = Math.min(text.length, offset + Math.max(0, max));
+  if (end < text.length && end > offset && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end--;
+  return { text: text.slice(offset, end), next: end };
+}
+
+/**
+ * `text` whole when it has at most `max` characters, else its start and a marker: `…[cut at 2000
+ * of 9000 chars; codex_status {"task_ids":["id"],"offset":2000} reads on]`.
+ */
+export function cutMessage(text: string, max: number, taskId: string): string {
+  if (text.length <= max) return text;
+  const { text: head, next } = page(text, 0, max);
+  return `${head}…[cut at ${next} of ${text.length} chars; ${readOnCall(taskId, next)} reads on]`;
+}
+
+function toolStep(tool: LastTool): string {
+  const running = tool.status === "in_progress";
+  switch (tool.kind) {
+    case "command": {
+      const command = displayCommand(tool.summary);
+      if (running) return `Running: ${command}`;
+      const exit = tool.exitCode === null || tool.exitCode === undefined
+        ? ""
+        : ` (exit ${tool.exitCode})`;
+      return tool.status === "completed"
+        ? `Ran${exit}: ${command}`
+        : `Command ${tool.status}${exit}: ${command}`;
+    }
+    case "file_change":
+      return running || tool.status === "completed"
+        ? `Edited: ${tool.summary}`
+        : `File change ${tool.status}: ${tool.summary}`;
+    case "mcp_tool_call":
+      return running
+        ? `Calling tool: ${tool.summary}`
+        : `Tool call ${tool.status}: ${tool.summary}`;
+    case "web_search":
+      return running ? `Searching: ${tool.summary}` : `Searched: ${tool.summary}`;
+  }
+}
+
+/** The last thing a task did, in one line of at most {@link STEP_CHARS} characters. */
+export function lastStep(task: TaskSnapshot): string {
+  const { meta, run } = task;
+  if (meta.phase === "queued") {
+    return task.backoffUntil ? backoffStep(task.backoffUntil) : "Queued: waiting for a free slot";
+  }
+  if (meta.check && !isFinal(meta.phase)) return excerpt(describeCheck(meta.check), STEP_CHARS);
+  let text: string;
+  if (run.lastTool) text = toolStep(run.lastTool);
+  else if (run.reasoning) text = `Thinking: ${run.reasoning.replace(/\*\*/g, "")}`;
+  else if (run.finalMessage) text = `Message: ${run.finalMessage}`;
+  else text = meta.phase === "starting" ? "Starting Codex" : "Waiting for the model";
+  const tools = run.toolCalls.total;
+  return excerpt(tools > 1 ? `${text} (${tools} tool calls)` : text, STEP_CHARS);
+}
+
+/** A value of unknown shape, kept small: strings cut, arrays and nesting bounded. */
+function compactValue(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return truncate(value, FAILURE_CHARS);
+  if (Array.isArray(value)) return value.slice(0, 10).map((v) => compactValue(v, depth + 1));
+  if (value !== null && typeof value === "object") {
+    if (depth >= 2) return truncate(JSON.stringify(value), 200);
+    return Object.fromEntries(
+      Object.entries(value).map(([key, v]) => [key, compactValue(v, depth + 1)]),
+    );
+  }
+  return value;
+}
+
+/** The question a task waits on an answer to (an approval), compact, or undefined. */
+export function approvalOf(task: TaskSnapshot): unknown {
+  const question = task.question;
+  if (question === undefined || question === null) return undefined;
+  const { id: _id, since: _since, ...rest } = question;
+  return compactValue(rest);
+}
+
+/** The compact view of a task, its final message cut at `messageChars`. */
+export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): CompactTask {
+  const { meta, run } = task;
+  const view: CompactTask = {
+    task_id: meta.id,
+    phase: meta.phase,
+    elapsed_s: seconds(task.elapsedMs),
+  };
+  const threadId = meta.threadId ?? run.threadId;
+  if (threadId) view.thread_id = threadId;
+  if (isFinal(meta.phase)) {
+    const message = meta.finalMessage ?? run.finalMessage;
+    // A review's findings say what its rendered text says; the text is in the full view.
+    if (meta.review) view.review = compactReview(meta.review, messageChars, meta.cwd);
+    else if (message !== null) view.final_message = cutMessage(message, messageChars, meta.id);
+    if (meta.failure) view.failure = truncate(meta.failure, FAILURE_CHARS);
+    if (run.usage) view.usage = { input: run.usage.inputTokens, output: run.usage.outputTokens };
+    const structured = meta.structured;
+    if (structured?.ok) view.result = structured.value;
+    else if (structured) view.result_error = truncate(structured.error, FAILURE_CHARS);
+  } else {
+    view.step = lastStep(task);
+    if (task.backoffUntil) view.backoff_until = task.backoffUntil;
+  }
+  if (task.recordError) view.record_error = task.recordError;
+  if (meta.worktree) {
+    view.branch = meta.worktree.branch;
+    const outcome = meta.worktreeOutcome;
+    if (outcome) {
+      view.diff_stat = `${outcome.files.length} file(s), +${outcome.insertions} ` +
+        `-${outcome.deletions}`;
+      if (outcome.error) view.commit_error = truncate(outcome.error, FAILURE_CHARS);
+    }
+  }
+  if (meta.request.group) view.group_id = meta.request.group.id;
+  if (meta.check) {
+    view.check = checkView(
+      meta.check,
+      Math.min(CHECK_TAIL_CHARS, messageChars),
+      isFinal(meta.phase),
+    );
+  }
+  const approval = approvalOf(task);
+  if (approval !== undefined) view.approval = approval;
+  return view;
+}
+
+/**
+ * Renders every task so that together they fit `budget` characters of JSON: the final messages
+ * are cut shorter and shorter, then tasks are left out from the end (their ids in `omitted`).
+ */
+export function fitViews<V>(
+  tasks: TaskSnapshot[],
+  budget: number,
+  render: (task: TaskSnapshot, messageChars: number) => V,
+): { views: V[]; omitted: string[] } {
+  let views: V[] = [];
+  for (const cap of MESSAGE_CAPS) {
+    views = tasks.map((task) => render(task, cap));
+    if (JSON.stringify(views).length <= budget) return { views, omitted: [] };
+  }
+  const omitted: string[] = [];
+  let size = JSON.stringify(views).length;
+  while (views.length > 0 && size > budget) {
+    const dropped = views.pop();
+    omitted.unshift(tasks[views.length]!.meta.id);
+    size -= JSON.stringify(dropped).length + 1;
+  }
+  // The ids of what was left out take room too.
+  while (views.length > 0 && size + JSON.stringify(omitted).length > budget) {
+    const dropped = views.pop();
+    omitted.unshift(tasks[views.length]!.meta.id);
+    size -= JSON.stringify(dropped).length + 1;
+  }
+  return { views, omitted };
+}
+
+/** What to call next for these tasks, or undefined when nothing is pending. */
+export function nextHint(views: CompactTask[], omitted: string[] = []): string | undefined {
+  const hints: string[] = [];
+  const running = views.filter((v) => !isFinal(v.phase)).map((v) => v.task_id);
+  const asking = views.filter((v) => v.approval !== undefined).map((v) => v.task_id);
+  if (asking.length > 0) {
+    hints.push(`codex_approve answers the pending approval of ${asking.join(", ")}`);
+  }
+  if (running.length > 0) {
+    hints.push(`codex_wait ${JSON.stringify({ task_ids: running })} to collect`);
+  }
+  const branch = views.find((v) => isFinal(v.phase) && v.branch !== undefined);
+  if (branch) hints.push(`codex_diff {"task_id":"${branch.task_id}"} to review its branch`);
+  if (omitted.length > 0) {
+    hints.push(`${omitted.length} task(s) left out for size: codex_status {"task_ids":[...]} them`);
+  }
+  return hints.length > 0 ? hints.join("; ") : undefined;
+}
+
+/** One line per task, for people (the text content). */
+export function compactText(views: CompactTask[], maxChars: number): string {
+  const lines = views.map((v) => {
+    const what = v.step ?? v.failure ?? (v.review ? reviewLine(v.review) : null) ??
+      v.final_message?.split("\n", 1)[0] ?? "";
+    const branch = v.branch ? ` [${v.branch}${v.diff_stat ? `: ${v.diff_stat}` : ""}]` : "";
+    return `${v.task_id} ${v.phase} ${v.elapsed_s}s${branch}: ${excerpt(what, 120)}`;
+  });
+  return truncate(lines.join("\n"), maxChars);
+}

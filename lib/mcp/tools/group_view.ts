@@ -1,0 +1,211 @@
+/**
+ * The view of a group of attempts (best of N, `codex_async` with `attempts`), computed from its
+ * tasks each time (attempt_group.ts): the attempts ranked best first, each row with its task id,
+ * phase, check exit code and output tail (bounded), diff size and branch, and what to call next
+ * (merge the best with `codex_worktree`, then discard the group). `codex_status` and
+ * `codex_wait` show it for a group id; the ids of its attempts come from {@link expandIds}.
+ *
+ * @example
+ * ```ts
+ * import { fitGroups, groupMembers } from "./group_view.ts";
+ *
+ * const views = fitGroups([groupMembers(engine, "g-0123456789ab")], 15_000);
+ * console.log(views[0]!.attempts[0]!.task_id, views[0]!.next); // the best attempt
+ * ```
+ * @module
+ */
+
+import type { Engine } from "../../tasks/engine_api.ts";
+import { excerpt, tail, truncate } from "../../legacy/run_state.ts";
+import { isFinal, type Phase, type TaskSnapshot } from "../../tasks/task.ts";
+import { diffSize, isGroupId, rankAttempts } from "../../tasks/attempt_group.ts";
+import {
+  CHECK_TAIL_CHARS,
+  type CheckView,
+  checkView,
+  type CompactTask,
+  compactTask,
+  compactText,
+  fitViews,
+  lastStep,
+  nextHint,
+  seconds,
+} from "./compact_view.ts";
+
+/** One attempt of a group, as a row of its ranking. */
+export interface AttemptRow {
+  /** 1 for the best. */
+  rank: number;
+  task_id: string;
+  /** Its place in the group as started (0 to size - 1). */
+  attempt: number;
+  phase: Phase;
+  elapsed_s: number;
+  /** The check's exit code: null while it runs, when it did not run, or without a check. */
+  check_exit_code: number | null;
+  check_passed: boolean;
+  check?: CheckView;
+  /** Insertions + deletions of its commit (null until it is committed). */
+  diff_size: number | null;
+  branch?: string;
+  /** Unfinished attempts: the last step. */
+  step?: string;
+  failure?: string;
+}
+
+/** A group's view. */
+export interface GroupView {
+  group_id: string;
+  size: number;
+  /** How many attempts are final. */
+  done: number;
+  /** How many passed their check. */
+  passed: number;
+  /** The best attempt once every attempt is final, else null. */
+  best: string | null;
+  attempts: AttemptRow[];
+  next: string;
+}
+
+/** The check tail caps tried, longest first, when the groups must fit one result. */
+const TAIL_CAPS = [CHECK_TAIL_CHARS, 300, 120, 0];
+
+/** The attempts of a group, by attempt index (none when no task has the id). */
+export function groupMembers(engine: Engine, groupId: string): TaskSnapshot[] {
+  return engine.list()
+    .filter((t) => t.meta.request.group?.id === groupId)
+    .sort((a, b) => a.meta.request.group!.index - b.meta.request.group!.index);
+}
+
+/** Task ids with each group id replaced by its attempts' ids (no duplicates), and the groups. */
+export function expandIds(engine: Engine, ids: string[]): { taskIds: string[]; groups: string[] } {
+  const taskIds: string[] = [];
+  const groups: string[] = [];
+  for (const id of ids) {
+    if (!isGroupId(id)) {
+      taskIds.push(id);
+      continue;
+    }
+    groups.push(id);
+    taskIds.push(...groupMembers(engine, id).map((t) => t.meta.id));
+  }
+  return { taskIds: [...new Set(taskIds)], groups };
+}
+
+/** One attempt's row. */
+function row(task: TaskSnapshot, rank: number, tailChars: number): AttemptRow {
+  const { meta } = task;
+  const view: AttemptRow = {
+    rank,
+    task_id: meta.id,
+    attempt: meta.request.group?.index ?? 0,
+    phase: meta.phase,
+    elapsed_s: seconds(task.elapsedMs),
+    check_exit_code: meta.check?.exitCode ?? null,
+    check_passed: meta.check?.passed === true,
+    diff_size: diffSize(meta),
+  };
+  if (meta.check) view.check = checkView(meta.check, tailChars, isFinal(meta.phase));
+  if (meta.worktree) view.branch = meta.worktree.branch;
+  if (!isFinal(meta.phase)) view.step = lastStep(task);
+  else if (meta.failure) view.failure = truncate(meta.failure, 200);
+  return view;
+}
+
+/** What to call next for a group. */
+function groupNext(groupId: string, rows: AttemptRow[], best: string | null): string {
+  if (best === null) return `codex_wait {"task_ids":["${groupId}"]} to collect`;
+  const top = rows[0]!;
+  const take = top.check_passed
+    ? `codex_worktree {"task_id":"${best}","action":"merge"} takes the best (its check passed)`
+    : `no attempt passed its check: codex_diff {"task_id":"${best}"} to review the best ` +
+      `before codex_worktree {"task_id":"${best}","action":"merge"}`;
+  return `${take}; then codex_worktree {"task_id":"${groupId}","action":"discard"} drops ` +
+    "the attempts not merged";
+}
+
+/** The view of one group from its attempts, check tails cut to `tailChars`. */
+export function groupView(
+  groupId: string,
+  tasks: TaskSnapshot[],
+  tailChars = CHECK_TAIL_CHARS,
+): GroupView {
+  const ranked = rankAttempts(tasks);
+  const rows = ranked.map((task, i) => row(task, i + 1, tailChars));
+  const done = rows.filter((r) => isFinal(r.phase)).length;
+  const size = tasks[0]?.meta.request.group?.size ?? tasks.length;
+  const best = done === rows.length && rows.length > 0 ? rows[0]!.task_id : null;
+  return {
+    group_id: groupId,
+    size,
+    done,
+    passed: rows.filter((r) => r.check_passed).length,
+    best,
+    attempts: rows,
+    next: groupNext(groupId, rows, best),
+  };
+}
+
+/** The views of these groups, their check tails cut shorter until all fit `budget` characters. */
+export function fitGroups(
+  groups: Array<{ id: string; tasks: TaskSnapshot[] }>,
+  budget: number,
+): GroupView[] {
+  let views: GroupView[] = [];
+  for (const cap of TAIL_CAPS) {
+    views = groups.map((g) => groupView(g.id, g.tasks, cap));
+    if (JSON.stringify(views).length <= budget) break;
+  }
+  return views;
+}
+
+/** A few lines per group, for people (the text content). */
+export function groupText(views: GroupView[], maxChars: number): string {
+  const lines = views.flatMap((g) => [
+    `Group ${g.group_id}: ${g.done}/${g.size} done, ${g.passed} passed the check` +
+    (g.best ? `; best ${g.best}` : ""),
+    ...g.attempts.map((r) =>
+      `  ${r.rank}. ${r.task_id} ${r.phase}` +
+      (r.check ? ` check ${r.check_exit_code ?? "-"}` : "") +
+      (r.diff_size !== null ? ` diff ${r.diff_size}` : "") +
+      (r.branch ? ` [${r.branch}]` : "") +
+      (r.step
+        ? `: ${r.step}`
+        : r.check?.tail
+        ? `: ${excerpt(tail(r.check.tail.trim(), 100), 100)}`
+        : "")
+    ),
+  ]);
+  return truncate(lines.join("\n"), maxChars);
+}
+
+/**
+ * The compact views of `ids` where group ids show as their group's view and the other ids as
+ * task views, all within `room` (half of it at most for the groups when both are asked for).
+ */
+export function compactWithGroups(
+  engine: Engine,
+  ids: string[],
+  room: { structured: number; text: number },
+): {
+  views: CompactTask[];
+  omitted: string[];
+  groups: GroupView[];
+  next: string | undefined;
+  text: string;
+} {
+  const groupIds = ids.filter(isGroupId);
+  const plain = ids.filter((id) => !isGroupId(id)).map((id) => engine.get(id)!);
+  const groups = fitGroups(
+    groupIds.map((id) => ({ id, tasks: groupMembers(engine, id) })),
+    plain.length > 0 ? Math.floor(room.structured / 2) : room.structured,
+  );
+  const used = groups.length > 0 ? JSON.stringify(groups).length : 0;
+  const { views, omitted } = fitViews(plain, room.structured - used, compactTask);
+  const hints = [...groups.map((g) => g.next), nextHint(views, omitted)].filter((h) => h);
+  const text = [
+    groups.length > 0 ? groupText(groups, Math.floor(room.text / (views.length > 0 ? 2 : 1))) : "",
+    views.length > 0 ? compactText(views, Math.floor(room.text / (groups.length > 0 ? 2 : 1))) : "",
+  ].filter((t) => t !== "").join("\n");
+  return { views, omitted, groups, next: hints.length > 0 ? hints.join("; ") : undefined, text };
+}

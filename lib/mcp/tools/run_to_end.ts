@@ -1,0 +1,154 @@
+/**
+ * Runs one task to its end for the blocking tools (`codex`, `codex-reply`): progress notifications
+ * on each step and a heartbeat while nothing happens, cancellation of the task when the client
+ * cancels the request, and the result in the shape of the last official `codex mcp-server`:
+ * `{threadId, content}` (plus the task id and its branch), the content cut to fit the result.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import { truncate } from "../../legacy/run_state.ts";
+import type { TaskRequest, TaskSnapshot } from "../../tasks/task.ts";
+import { checkView, compactTask, cutMessage, lastStep } from "./compact_view.ts";
+import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
+import { toolError } from "./tool_error.ts";
+import { type ToolOptions, toolOptions } from "./tool_options.ts";
+
+/** The output schema of `codex` and `codex-reply`: the official two fields plus ours, optional. */
+export const runOutputSchema = {
+  threadId: z.string().describe("The Codex thread id; pass it to codex-reply to continue."),
+  content: z.string().describe(
+    "The final message of the agent (a long one is cut with a marker saying how to read on).",
+  ),
+  taskId: z.string().optional().describe("The codex-swarm task that ran it (see codex_status)."),
+  branch: z.string().optional().describe("The task's branch, when it ran in a worktree."),
+  diff_stat: z.string().optional().describe(
+    'What the branch changed, e.g. "2 file(s), +10 -3"; codex_diff shows it.',
+  ),
+  result: z.unknown().optional().describe(
+    "With output_schema: the final message parsed as JSON (it matched the schema).",
+  ),
+  check: z.object({
+    command: z.string().describe("The check command."),
+    exit_code: z.number().nullable().describe("Its exit code (null when it did not run)."),
+    passed: z.boolean().describe("Exit code 0."),
+    summary: z.string().describe('E.g. `check "npm test" failed (exit 1)`.'),
+    tail: z.string().optional().describe("The end of its output."),
+  }).optional().describe("With check: how the check of the task's worktree ended."),
+};
+
+/** The context the blocking tools get from the SDK. */
+export type RunContext = ProgressContext & { signal: AbortSignal; requestId?: string | number };
+
+/** Turns a final task into a tool result of at most `options.maxResultChars` characters. */
+export function runResult(task: TaskSnapshot, options: ToolOptions = toolOptions()) {
+  const view = compactTask(task, 0);
+  if (task.meta.phase !== "completed") {
+    const tail = task.stderrTail.trim().slice(-1500);
+    const text =
+      `Codex task ${view.task_id} ${view.phase}: ${task.meta.failure ?? "no cause recorded"}` +
+      (view.thread_id ? `\nthreadId: ${view.thread_id}` : "") +
+      (tail && view.phase !== "cancelled" ? `\nstderr (end):\n${tail}` : "");
+    return {
+      isError: true,
+      content: [{ type: "text" as const, text: truncate(text, options.maxResultChars) }],
+    };
+  }
+  const structured = task.meta.structured;
+  if (structured && !structured.ok) {
+    // Asked for structured output and did not get it: an error, with the message as it came.
+    const raw = task.meta.finalMessage ?? "";
+    return {
+      isError: true,
+      content: [{
+        type: "text" as const,
+        text: truncate(
+          `Codex task ${view.task_id}: ${structured.error}\nthreadId: ${view.thread_id ?? ""}` +
+            `\nfinal message:\n${raw}`,
+          options.maxResultChars,
+        ),
+      }],
+    };
+  }
+  const check = task.meta.check ? checkView(task.meta.check) : undefined;
+  // The message appears twice (text and structured): each copy gets under half the room.
+  const room = Math.floor(options.maxResultChars / 2) - 400 -
+    (check ? JSON.stringify(check).length + check.summary.length : 0);
+  const content = cutMessage(
+    task.meta.finalMessage ?? task.run.finalMessage ?? "",
+    room,
+    view.task_id,
+  );
+  const branch = view.branch
+    ? { branch: view.branch, ...(view.diff_stat ? { diff_stat: view.diff_stat } : {}) }
+    : {};
+  const extra = (view.branch
+    ? `\n\n[codex-swarm] branch ${view.branch}` +
+      (view.diff_stat ? ` (${view.diff_stat}); codex_diff shows it` : "")
+    : "") + (check ? `\n[codex-swarm] ${check.summary}` : "");
+  return {
+    content: [{ type: "text" as const, text: content + extra }],
+    structuredContent: {
+      threadId: view.thread_id ?? "",
+      content,
+      taskId: view.task_id,
+      ...branch,
+      ...(structured?.ok ? { result: structured.value } : {}),
+      ...(check ? { check } : {}),
+    },
+  };
+}
+
+/**
+ * Starts the task, reports progress (each step, and the last step again every
+ * `options.heartbeatMs` while nothing happens), cancels it if the client cancels the request (not
+ * when the client goes away), returns the result.
+ */
+export async function runToEnd(
+  engine: Engine,
+  session: SessionSource,
+  request: TaskRequest,
+  extra: RunContext,
+  options: ToolOptions = toolOptions(),
+) {
+  let task: TaskSnapshot;
+  const own = await session();
+  try {
+    task = await engine.start(request, own);
+  } catch (error) {
+    return toolError(error);
+  }
+  const id = task.meta.id;
+  const report = progressReporter(extra);
+  let lastSent: Promise<void> | null = report(`Task ${id} ${task.meta.phase}`);
+  const off = engine.onChange((changed, step) => {
+    if (changed.meta.id === id && step) lastSent = report(step);
+  });
+  // Codex's questions go to this client related to this call while it runs.
+  const endCall = extra.requestId === undefined ? undefined : own.enterCall?.(extra.requestId);
+  const stopHeartbeat = heartbeat(report, options.heartbeatMs, () => {
+    const now = engine.get(id);
+    return now ? `${lastStep(now)} (${Math.round(now.elapsedMs / 1000)} s)` : `Task ${id}`;
+  });
+  // A cancel by the client stops the task; its connection closing (which aborts the call too)
+  // does not: the task goes on and its result stays for codex_status, codex_wait, codex_list.
+  const onAbort = () => {
+    if (own.isConnected?.() !== false) engine.cancel(id).catch(() => {});
+  };
+  extra.signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    if (extra.signal.aborted) onAbort();
+    const finished = await engine.finished(id);
+    stopHeartbeat();
+    // Every step is reported before the answer, never after it.
+    await settleProgress(extra._meta?.progressToken === undefined ? null : lastSent);
+    return runResult(finished, options);
+  } finally {
+    endCall?.();
+    stopHeartbeat();
+    off();
+    extra.signal.removeEventListener("abort", onAbort);
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * Checks a task request completely before anything is created for it (no task, worktree or
+ * branch): the prompt, every string field, the `config` (TOML-encodable, keys allowed by the
+ * policy), the sandbox against the policy's ceiling, and ids. Engine-independent: any engine calls
+ * {@link checkTaskRequest} first thing in its `start`, and tools use {@link checkTaskId}.
+ *
+ * @example
+ * ```ts
+ * import { checkTaskRequest } from "./request_check.ts";
+ * import { Policy } from "./policy.ts";
+ *
+ * checkTaskRequest({ prompt: "fix the tests", config: { model_reasoning_effort: "high" } }, new Policy());
+ * checkTaskRequest({ prompt: "" }, new Policy()); // throws RequestError: prompt is empty
+ * ```
+ * @module
+ */
+
+import type { SandboxMode } from "../codex/codex_args.ts";
+import { parseSandboxMode, type Policy, PolicyError } from "./policy.ts";
+import type { TaskRequest } from "../tasks/task.ts";
+import { flattenOverrides } from "./toml_value.ts";
+
+/** Codex's own limit on a prompt, in characters (UTF-16 code units, as Codex counts them). */
+export const MAX_PROMPT_CHARS = 1_048_576;
+
+/** A task id: letters, digits, `_` and `-`, 1 to 64 (no `.`, `/`, NUL: never a path). */
+export const TASK_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A Codex thread id: a UUID. */
+export const THREAD_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A request that can never run. The message names the field and the problem. */
+export class RequestError extends Error {
+  /** The request field at fault, e.g. `prompt` or `config.model_providers`. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = "RequestError";
+    this.field = field;
+  }
+}
+
+/** The first problem of a string that cannot reach Codex intact, or null. */
+export function stringProblem(value: string): string | null {
+  const nul = value.indexOf("\0");
+  if (nul >= 0) return `it holds a NUL byte at index ${nul}`;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+      return `it holds a lone UTF-16 surrogate at index ${i}`;
+    }
+    if (c >= 0xdc00 && c <= 0xdfff) return `it holds a lone UTF-16 surrogate at index ${i}`;
+  }
+  return null;
+}
+
+function checkString(field: string, value: string | undefined, allowEmpty: boolean): void {
+  if (value === undefined) return;
+  if (typeof value !== "string") {
+    throw new RequestError(field, `Cannot use ${field} as it is not a string`);
+  }
+  if (!allowEmpty && value === "") {
+    throw new RequestError(field, `Cannot use ${field} as it is empty`);
+  }
+  const problem = stringProblem(value);
+  if (problem !== null) throw new RequestError(field, `Cannot use ${field} as ${problem}`);
+}
+
+/**
+ * Checks a task id given by a caller (as `field`).
+ * @throws {RequestError} When it is not 1 to 64 letters, digits, `_` or `-` (so `../x`, `/abs`
+ * and NUL bytes are refused).
+ */
+export function checkTaskId(id: string, field = "task_id"): void {
+  if (!TASK_ID_PATTERN.test(id)) {
+    throw new RequestError(
+      field,
+      `Cannot use ${field} ${
+        JSON.stringify(id.slice(0, 80))
+      } as it is not a task id: expected 1 to 64 letters, digits, "_" or "-"`,
+    );
+  }
+}
+
+/**
+ * Checks a Codex thread id.
+ * @throws {RequestError} When it is not a UUID (`--last`, `-`, `not-a-thread` are refused).
+ */
+export function checkThreadId(id: string, field = "threadId"): void {
+  if (!THREAD_ID_PATTERN.test(id)) {
+    throw new RequestError(
+      field,
+      `Cannot continue ${field} ${
+        JSON.stringify(id.slice(0, 80))
+      } as it is not a Codex thread id: expected a UUID from a previous codex result`,
+    );
+  }
+}
+
+/** The sandbox modes a call's `config` sets, with the key each came from. */
+function configSandboxes(pairs: Array<[string, string]>): Array<[string, SandboxMode]> {
+  const found: Array<[string, SandboxMode]> = [];
+  for (const [key, value] of pairs) {
+    if (key === "sandbox_mode" || key.endsWith(".sandbox_mode")) {
+      found.push([key, parseSandboxMode(value, `config.${key}`)]);
+    }
+  }
+  return found;
+}
+
+/**
+ * Checks a prompt given as `field` (e.g. `prompts[2]` of codex_fork).
+ * @throws {RequestError} When it is not a string, is blank, is over {@link MAX_PROMPT_CHARS}, or
+ * holds a NUL byte or a lone surrogate.
+ */
+export function checkPrompt(prompt: unknown, field = "prompt"): void {
+  if (typeof prompt !== "string") {
+    throw new RequestError(field, `Cannot start a task as ${field} is missing or not a string`);
+  }
+  if (prompt.trim() === "") {
+    throw new RequestError(field, `Cannot start a task as ${field} is empty`);
+  }
+  if (prompt.length > MAX_PROMPT_CHARS) {
+    throw new RequestError(
+      field,
+      `Cannot start a task as ${field} has ${prompt.length} characters, over Codex's ` +
+        `limit of ${MAX_PROMPT_CHARS}`,
+    );
+  }
+  checkString(field, prompt, false);
+}
+
+/**
+ * Checks everything a request asks for, before anything is created.
+ *
+ * @param request The request (as the tools build it).
+ * @param policy The operator's (or the session's) policy.
+ * @throws {RequestError} For an empty prompt, one over {@link MAX_PROMPT_CHARS}, a NUL byte or a
+ * lone surrogate in any string field, an empty `model`/`profile`/`cwd`/`base`/`check`, a `check`
+ * without `worktree: true`, a `base` starting
+ * with `-`, a thread id that is not a UUID, or a `config` that cannot be written as TOML (a `null`
+ * leaf, a lone surrogate, a non-finite number, a key that is not bare).
+ * @throws {PolicyError} For a config key the policy does not allow, or a sandbox (the field or a
+ * `sandbox_mode` config key) above the policy's ceiling.
+ */
+export function checkTaskRequest(request: TaskRequest, policy: Policy): void {
+  checkPrompt(request.prompt);
+  checkString("model", request.model, false);
+  checkString("profile", request.profile, false);
+  checkString("cwd", request.cwd, false);
+  checkString("base", request.base, false);
+  checkString("base-instructions", request.baseInstructions, true);
+  checkString("developer-instructions", request.developerInstructions, true);
+  checkString("compact-prompt", request.compactPrompt, true);
+  if (request.check !== undefined) {
+    checkString("check", request.check, false);
+    if (request.check.trim() === "") {
+      throw new RequestError("check", "Cannot run check as it is empty");
+    }
+    if (request.worktree !== true) {
+      throw new RequestError(
+        "check",
+        "Cannot run check without worktree: true: the check runs on the task's committed work " +
+          "in its own worktree, where what it leaves behind is dropped",
+      );
+    }
+  }
+  if (request.base !== undefined && request.base.startsWith("-")) {
+    throw new RequestError("base", `Cannot use base "${request.base}" as it starts with "-"`);
+  }
+  if (request.threadId !== undefined) {
+    checkString("threadId", request.threadId, false);
+    checkThreadId(request.threadId);
+  }
+  let pairs: Array<[string, string]> = [];
+  if (request.config !== undefined) {
+    if (
+      typeof request.config !== "object" || request.config === null ||
+      Array.isArray(request.config)
+    ) {
+      throw new RequestError("config", "Cannot use config as it is not an object");
+    }
+    try {
+      pairs = flattenOverrides(request.config);
+    } catch (error) {
+      throw new RequestError(
+        "config",
+        `Cannot use config: ${error instanceof Error ? error.message : error}`,
+      );
+    }
+    for (const [key, value] of pairs) {
+      const problem = stringProblem(key);
+      if (problem !== null) throw new RequestError("config", `Cannot use config key as ${problem}`);
+      if (value.includes("\0")) {
+        throw new RequestError(`config.${key}`, `Cannot use config.${key} as it holds a NUL byte`);
+      }
+    }
+  }
+  // The sandbox first: "above the ceiling" says more than "key not allowed".
+  policy.checkSandbox(request.sandbox, "sandbox");
+  try {
+    for (const [key, mode] of configSandboxes(pairs)) policy.checkSandbox(mode, `config.${key}`);
+  } catch (error) {
+    if (error instanceof PolicyError) throw error;
+    throw new RequestError("config", error instanceof Error ? error.message : String(error));
+  }
+  policy.checkConfigKeys(pairs.map(([key]) => key));
+}

@@ -1,0 +1,272 @@
+/**
+ * What a review looks at: the `target` of `codex_review`, checked and turned into the
+ * `ReviewTarget` of Codex's `review/start` before anything is created.
+ *
+ * - `{uncommitted: true}`: the staged, unstaged and untracked changes in `cwd`;
+ * - `{base: "<branch>"}`: `cwd`'s HEAD against the merge base with that branch (or commit);
+ * - `{commit: "<sha>"}`: what that commit introduced;
+ * - `{task_id: "<id>"}`: a task's worktree against the commit its branch started from (the review
+ *   runs in that worktree);
+ * - `{instructions: "<text>"}`: Codex's custom review, the text as the reviewer's prompt.
+ *
+ * @example
+ * ```ts
+ * import { prepareReview } from "./review_target.ts";
+ *
+ * const { review, cwd } = await prepareReview({ base: "main" }, "/repo", () => undefined);
+ * review.target; // { type: "baseBranch", branch: "main" }
+ * ```
+ * @module
+ */
+
+import { runGit } from "../git/git.ts";
+import type { ReviewTarget } from "../codex/protocol/generated/v2/ReviewTarget.ts";
+import { checkTaskId, RequestError, stringProblem } from "./request_check.ts";
+import type { TaskMeta } from "../tasks/task.ts";
+
+/** The keys of a review target; exactly one is given. */
+export const REVIEW_TARGET_KEYS = ["uncommitted", "base", "commit", "task_id", "instructions"];
+
+/** A review target as a caller gives it. */
+export type ReviewTargetSpec =
+  | { uncommitted: true }
+  | { base: string }
+  | { commit: string }
+  | { task_id: string }
+  | { instructions: string };
+
+/** The review a task runs (on `TaskRequest.review`): what was asked, and what Codex gets. */
+export interface ReviewRequest {
+  /** The target as the caller gave it. */
+  spec: ReviewTargetSpec;
+  /**
+   * Review this branch rather than cwd's checkout: it is checked out in a worktree of its own for
+   * the review (removed when the review ends).
+   */
+  branch?: string;
+  /** The target sent to `review/start`: set by {@link prepareReview} when the task is created. */
+  target?: ReviewTarget;
+}
+
+/** The longest custom review instructions accepted (Codex's prompt limit). */
+const MAX_INSTRUCTIONS = 1_048_576;
+
+function field(key: string): string {
+  return `target.${key}`;
+}
+
+/**
+ * Checks that `target` is an object with exactly one known key, of the right type.
+ * @throws {RequestError} Naming the field, e.g. `target` (none or two keys) or `target.base`.
+ */
+export function checkReviewTarget(target: unknown): ReviewTargetSpec {
+  if (typeof target !== "object" || target === null || Array.isArray(target)) {
+    throw new RequestError("target", "Cannot review as target is not an object");
+  }
+  const keys = Object.keys(target).filter((k) =>
+    (target as Record<string, unknown>)[k] !== undefined
+  );
+  const unknown = keys.filter((k) => !REVIEW_TARGET_KEYS.includes(k));
+  if (unknown.length > 0) {
+    throw new RequestError(
+      field(unknown[0]!),
+      `Cannot review as target has the unknown key "${unknown[0]}": use exactly one of ` +
+        REVIEW_TARGET_KEYS.join(", "),
+    );
+  }
+  if (keys.length !== 1) {
+    throw new RequestError(
+      "target",
+      `Cannot review as target has ${
+        keys.length === 0 ? "no key" : `${keys.length} keys (${keys.join(", ")})`
+      }: ` +
+        `give exactly one of ${REVIEW_TARGET_KEYS.join(", ")}`,
+    );
+  }
+  const key = keys[0]!;
+  const value = (target as Record<string, unknown>)[key];
+  if (key === "uncommitted") {
+    if (value !== true) {
+      throw new RequestError(field(key), "Cannot review as target.uncommitted is not true");
+    }
+    return { uncommitted: true };
+  }
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new RequestError(field(key), `Cannot review as ${field(key)} is empty or not a string`);
+  }
+  const problem = stringProblem(value);
+  if (problem !== null) {
+    throw new RequestError(field(key), `Cannot review as ${field(key)}: ${problem}`);
+  }
+  if (key === "instructions") {
+    if (value.length > MAX_INSTRUCTIONS) {
+      throw new RequestError(
+        field(key),
+        `Cannot review as target.instructions has ${value.length} characters, over ${MAX_INSTRUCTIONS}`,
+      );
+    }
+    return { instructions: value };
+  }
+  if (key === "task_id") {
+    checkTaskId(value, field(key));
+    return { task_id: value };
+  }
+  if (value.startsWith("-")) {
+    throw new RequestError(field(key), `Cannot review as ${field(key)} "${value}" starts with "-"`);
+  }
+  return key === "base" ? { base: value } : { commit: value };
+}
+
+/** A one-line description of a target, used as the review task's prompt. */
+export function describeReviewTarget(spec: ReviewTargetSpec): string {
+  if ("uncommitted" in spec) return "Review the uncommitted changes";
+  if ("base" in spec) return `Review the changes against ${spec.base}`;
+  if ("commit" in spec) return `Review commit ${spec.commit}`;
+  if ("task_id" in spec) return `Review the work of task ${spec.task_id}`;
+  return `Review: ${spec.instructions}`;
+}
+
+/** Runs git in `cwd`; its trimmed stdout, or null when it exits non-zero. */
+async function gitOut(cwd: string, args: string[]): Promise<string | null> {
+  const result = await runGit(args, { cwd, timeoutMs: 30_000 });
+  return result.code === 0 ? result.stdout.trim() : null;
+}
+
+/** Refuses a `cwd` outside a git checkout, naming the target field that needs one. */
+async function requireRepo(cwd: string, key: string): Promise<void> {
+  if (!(await isCheckout(cwd))) {
+    throw new RequestError(
+      "cwd",
+      `Cannot review with target.${key} as cwd "${cwd}" is not inside a git checkout`,
+    );
+  }
+}
+
+/** Whether `cwd` is inside a git checkout. */
+async function isCheckout(cwd: string): Promise<boolean> {
+  return (await gitOut(cwd, ["rev-parse", "--is-inside-work-tree"])) === "true";
+}
+
+/** The commit `ref` names in `cwd`, or null. */
+function commitOf(cwd: string, ref: string): Promise<string | null> {
+  return gitOut(cwd, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+}
+
+/** The commit `ref` names in `cwd`, or a RequestError naming `key`. */
+async function requireCommit(cwd: string, key: string, ref: string): Promise<string> {
+  const sha = await commitOf(cwd, ref);
+  if (sha === null) {
+    throw new RequestError(
+      field(key),
+      `Cannot review as target.${key} "${ref}" names no ${
+        key === "base" ? "branch or commit" : "commit"
+      } ` +
+        `in the repository of ${cwd}`,
+    );
+  }
+  return sha;
+}
+
+/**
+ * Checks `target` against the repository and the known tasks, and gives the review request and
+ * the directory the review runs in (a task's worktree for `task_id`, else `cwd`).
+ *
+ * @param target The caller's target (checked here).
+ * @param cwd The task's resolved working directory.
+ * @param taskOf Looks up a known task.
+ * @param branch A branch to review in a checkout of its own (see {@link ReviewRequest.branch}).
+ * @throws {RequestError} For a bad target, a `cwd` outside a git checkout (every target but
+ * `instructions`), an unknown base or commit, an unknown task or one without a worktree, an
+ * unknown branch or one given with `uncommitted` or `task_id`.
+ */
+export async function prepareReview(
+  target: unknown,
+  cwd: string,
+  taskOf: (id: string) => TaskMeta | undefined,
+  branch?: string,
+): Promise<{ review: ReviewRequest & { target: ReviewTarget }; cwd: string }> {
+  const spec = checkReviewTarget(target);
+  if (branch === undefined) return await prepareTarget(spec, cwd, taskOf);
+  await checkBranch(branch, spec, cwd);
+  const prepared = await prepareTarget(spec, cwd, taskOf);
+  return { ...prepared, review: { ...prepared.review, branch } };
+}
+
+/** Refuses a branch to check out that git does not know, or one a target cannot go with. */
+async function checkBranch(branch: string, spec: ReviewTargetSpec, cwd: string): Promise<void> {
+  const problem = typeof branch !== "string" || branch.trim() === ""
+    ? "is empty or not a string"
+    : branch.startsWith("-")
+    ? `"${branch}" starts with "-"`
+    : stringProblem(branch);
+  if (problem !== null) throw new RequestError("branch", `Cannot review as branch ${problem}`);
+  if ("uncommitted" in spec || "task_id" in spec) {
+    const key = "uncommitted" in spec ? "uncommitted" : "task_id";
+    throw new RequestError(
+      "branch",
+      `Cannot review branch "${branch}" with target.${key}: a fresh checkout of a branch has no ` +
+        `${key === "uncommitted" ? "uncommitted changes" : "task"}; use target {base} or {commit}`,
+    );
+  }
+  if (!(await isCheckout(cwd))) {
+    throw new RequestError(
+      "cwd",
+      `Cannot review branch "${branch}" as cwd "${cwd}" is not inside a git checkout`,
+    );
+  }
+  if ((await commitOf(cwd, branch)) === null) {
+    throw new RequestError(
+      "branch",
+      `Cannot review branch "${branch}" as it names no branch or commit in the repository of ${cwd}`,
+    );
+  }
+}
+
+async function prepareTarget(
+  spec: ReviewTargetSpec,
+  cwd: string,
+  taskOf: (id: string) => TaskMeta | undefined,
+): Promise<{ review: ReviewRequest & { target: ReviewTarget }; cwd: string }> {
+  if ("instructions" in spec) {
+    return { review: { spec, target: { type: "custom", instructions: spec.instructions } }, cwd };
+  }
+  if ("task_id" in spec) {
+    const task = taskOf(spec.task_id);
+    if (!task) {
+      throw new RequestError(
+        "target.task_id",
+        `Cannot review task "${spec.task_id}" as no such task is known`,
+      );
+    }
+    if (!task.worktree) {
+      throw new RequestError(
+        "target.task_id",
+        `Cannot review task "${spec.task_id}" as it has no worktree (it ran in ${task.cwd}): ` +
+          "review its changes there with target {uncommitted: true} or {base}",
+      );
+    }
+    const there = await Deno.stat(task.worktree.cwd).then((i) => i.isDirectory, () => false);
+    if (!there) {
+      throw new RequestError(
+        "target.task_id",
+        `Cannot review task "${spec.task_id}" as its worktree ${task.worktree.path} no longer exists`,
+      );
+    }
+    return {
+      review: { spec, target: { type: "baseBranch", branch: task.worktree.baseCommit } },
+      cwd: task.worktree.cwd,
+    };
+  }
+  const key = "uncommitted" in spec ? "uncommitted" : "base" in spec ? "base" : "commit";
+  await requireRepo(cwd, key);
+  if ("uncommitted" in spec) {
+    return { review: { spec, target: { type: "uncommittedChanges" } }, cwd };
+  }
+  if ("base" in spec) {
+    await requireCommit(cwd, "base", spec.base);
+    return { review: { spec, target: { type: "baseBranch", branch: spec.base } }, cwd };
+  }
+  const sha = await requireCommit(cwd, "commit", spec.commit);
+  const title = await gitOut(cwd, ["log", "-1", "--format=%s", sha]);
+  return { review: { spec, target: { type: "commit", sha, title: title || null } }, cwd };
+}

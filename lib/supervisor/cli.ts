@@ -1,0 +1,457 @@
+/**
+ * The server's command line: flags, their environment-variable fallbacks and defaults.
+ *
+ * Each setting is taken from its flag, else its environment variable (an empty variable counts as
+ * unset), else the default. Relative paths are resolved against the current directory.
+ *
+ * @example
+ * ```ts
+ * import { parseCli } from "./cli.ts";
+ *
+ * const result = parseCli(["-c", 'model="o3"', "--max-parallel", "4"], Deno.env.toObject());
+ * if (result.kind === "run") console.log(result.config.maxParallel); // 4
+ * ```
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import path from "node:path";
+import denoJson from "../../deno.json" with { type: "json" };
+import type { ServerDefaults } from "../codex/codex_args.ts";
+import { LOG_LEVELS, type LogLevel } from "../base/log.ts";
+import { DEFAULT_ALLOWED_CONFIG_KEYS, parseSandboxMode, Policy } from "../request/policy.ts";
+import { parseOverride } from "../request/toml_value.ts";
+
+/** The server's version, from `deno.json`. */
+export const VERSION: string = denoJson.version;
+
+/** The server's settings, from the command line and the environment. */
+export interface ServerConfig {
+  /** The Codex executable: a name looked up on PATH, or an absolute path. */
+  codexBin: string;
+  /** What every `codex exec` gets. */
+  defaults: ServerDefaults;
+  /** How many Codex processes may run at once (at least 1). */
+  maxParallel: number;
+  /** Seconds a task may run before it is stopped; 0 means no limit. */
+  taskTimeoutS: number;
+  /** Absolute directory for task records. */
+  taskDir: string;
+  /** Absolute directory for Git worktrees. */
+  worktreeDir: string;
+  /** Seconds after which finished task records may be deleted (at least 1). */
+  taskMaxAgeS: number;
+  /** Seconds the supervisor stays up with no client and no unfinished task (at least 1). */
+  idleExitS: number;
+  /**
+   * Who may answer Codex's questions: `client` (elicitation, `codex_approve`, `top`) or `human`
+   * (elicitation and `top` only: agents get no `codex_approve`).
+   */
+  approvals: "client" | "human";
+  /** Absolute path of a log file, or null to log to stderr only. */
+  logFile: string | null;
+  /** The least severe level that is logged. */
+  logLevel: LogLevel;
+  /** The longest tool result (structured content and text together), in characters. */
+  maxResultChars: number;
+  /** Also register `codex_reply`, the old alias of `codex-reply`. */
+  replyAlias: boolean;
+  /** How often a blocking call sends progress while nothing happens, in ms (hidden setting). */
+  heartbeatMs: number;
+  /** What callers may make Codex do (`--allow-config`, `--max-sandbox`, `--allow-root`, `--pass-env`). */
+  policy: Policy;
+}
+
+/** What {@link parseCli} found: print help, print the version, or run. */
+export type CliResult =
+  | { kind: "help"; text: string }
+  | { kind: "version"; text: string }
+  | { kind: "run"; config: ServerConfig };
+
+/** The platform facts {@link parseCli} needs; the defaults describe the running process. */
+export interface Platform {
+  /** The operating system, as `Deno.build.os`. */
+  os: typeof Deno.build.os;
+  /** The directory relative paths are resolved against. */
+  cwd: string;
+}
+
+/** Default for `--max-parallel`. */
+export const DEFAULT_MAX_PARALLEL = 8;
+/** Default for `--task-timeout`, in seconds (Codex without network retries forever). */
+export const DEFAULT_TASK_TIMEOUT_S = 3600;
+/** Default for `--idle-exit`, in seconds. */
+export const DEFAULT_IDLE_EXIT_S = 600;
+/** Default for `--task-max-age`, in seconds. */
+export const DEFAULT_TASK_MAX_AGE_S = 86400;
+/** Default for `--max-result-chars`. */
+export const DEFAULT_MAX_RESULT_CHARS = 20_000;
+/** The smallest `--max-result-chars`: room for a page of text and the hints around it. */
+export const MIN_MAX_RESULT_CHARS = 2_000;
+/** How often blocking calls send progress while nothing happens (env CODEX_SWARM_HEARTBEAT_MS). */
+export const DEFAULT_HEARTBEAT_MS = 10_000;
+/** The longest timeout `setTimeout` can wait, in whole seconds (2^31-1 ms). */
+export const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
+/** The longest task age, in whole seconds, that stays a safe integer in milliseconds. */
+export const MAX_AGE_S = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+
+const OPTIONS = {
+  config: { type: "string", short: "c", multiple: true },
+  "skip-git-repo-check": { type: "boolean" },
+  ephemeral: { type: "boolean" },
+  "worktree-setup": { type: "string" },
+  "codex-bin": { type: "string" },
+  "max-parallel": { type: "string" },
+  "task-timeout": { type: "string" },
+  "task-dir": { type: "string" },
+  "worktree-dir": { type: "string" },
+  "task-max-age": { type: "string" },
+  "idle-exit": { type: "string" },
+  approvals: { type: "string" },
+  "log-file": { type: "string" },
+  "log-level": { type: "string" },
+  "max-result-chars": { type: "string" },
+  "reply-alias": { type: "boolean" },
+  "allow-config": { type: "string", multiple: true },
+  "max-sandbox": { type: "string" },
+  "allow-root": { type: "string", multiple: true },
+  "pass-env": { type: "string", multiple: true },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
+
+/** The text of `--help`. */
+export function helpText(): string {
+  return `codex-swarm ${VERSION}: an MCP server (stdio) that runs OpenAI Codex CLI tasks
+
+Usage: codex-swarm [OPTIONS]             the stdio MCP server (a front-end of the supervisor)
+       codex-swarm supervisor [OPTIONS]  run the supervisor in the foreground
+       codex-swarm top [--once | --json] [OPTIONS]   watch and steer the tasks (top --help)
+
+Every codex-swarm relays its client to the one supervisor of its task directory, starting it
+when none runs. Tasks take -c, --skip-git-repo-check, --ephemeral, --task-timeout,
+--worktree-setup, the working directory and the environment from the client's codex-swarm; the
+other settings are the supervisor's, from the codex-swarm that started it.
+
+Options (each falls back to its environment variable, then to its default):
+  -c, --config <key=value>   Codex config override for every task, as for \`codex -c\`
+                             (repeatable; a task's own setting of the same key wins)
+      --skip-git-repo-check  Pass --skip-git-repo-check to codex (allow non-Git directories)
+      --ephemeral            Pass --ephemeral to codex (no session files: threads cannot resume)
+      --worktree-setup <CMD> Shell command run in each new worktree before Codex starts (e.g.
+                             "npm ci"), in the task's sandbox; a call's setup replaces it
+                             [env CODEX_SWARM_WORKTREE_SETUP; default: none]
+      --codex-bin <PATH>     Codex executable           [env CODEX_SWARM_CODEX_BIN; default: codex]
+      --max-parallel <N>     Codex processes at once, >= 1
+                             [env CODEX_SWARM_MAX_PARALLEL; default: ${DEFAULT_MAX_PARALLEL}]
+      --task-timeout <S>     Seconds before a task is stopped, 0 = no limit
+                             [env CODEX_SWARM_TASK_TIMEOUT; default: ${DEFAULT_TASK_TIMEOUT_S}]
+      --task-dir <DIR>       Where task records are kept
+                             [env CODEX_SWARM_TASK_DIR; default: $XDG_STATE_HOME/codex-swarm/tasks,
+                             else ~/.local/state/codex-swarm/tasks;
+                             Windows: %LOCALAPPDATA%\\codex-swarm\\tasks]
+      --worktree-dir <DIR>   Where Git worktrees are made
+                             [env CODEX_SWARM_WORKTREE_DIR; default: codex-swarm/worktrees
+                             beside the default task directory]
+      --task-max-age <S>     Seconds before finished task records are deleted, >= 1
+                             [env CODEX_SWARM_TASK_MAX_AGE; default: ${DEFAULT_TASK_MAX_AGE_S}]
+      --idle-exit <S>        Seconds the supervisor stays up with no client and no unfinished
+                             task, >= 1 [env CODEX_SWARM_IDLE_EXIT; default: ${DEFAULT_IDLE_EXIT_S}]
+      --approvals <WHO>      Who answers Codex's approval requests: client (elicitation,
+                             codex_approve, top) or human (elicitation and top only)
+                             [env CODEX_SWARM_APPROVALS; default: client]
+      --log-file <PATH>      Also write the log to this file ("none": stderr only)
+                             [env CODEX_SWARM_LOG; default: server.log beside the task dir]
+      --log-level <LEVEL>    debug, info, warning or error
+                             [env CODEX_SWARM_LOG_LEVEL; default: info]
+      --max-result-chars <N> Longest tool result in characters, >= ${MIN_MAX_RESULT_CHARS}; longer
+                             messages and diffs are cut and read on with \`offset\`
+                             [env CODEX_SWARM_MAX_RESULT_CHARS; default: ${DEFAULT_MAX_RESULT_CHARS}]
+      --reply-alias          Also offer codex_reply, the old alias of codex-reply
+
+Policy (what a caller may make Codex do; see docs/security.md):
+      --allow-config <KEY>   Let calls set this config key and those below it (repeatable; "*":
+                             any key). By default only keys that shape the model's work:
+                             ${DEFAULT_ALLOWED_CONFIG_KEYS.join(", ")}
+      --max-sandbox <MODE>   Highest sandbox a call may ask for: read-only, workspace-write or
+                             danger-full-access [default: the server's own -c sandbox_mode, if any]
+      --allow-root <DIR>     Confine cwd, worktree repositories and extra directories to DIR
+                             (repeatable) [default: anywhere]
+      --pass-env <NAME>      Pass this client variable to Codex although it looks like a secret
+                             (repeatable)
+  -h, --help                 Print this help
+  -V, --version              Print the version
+
+--task-timeout is at most ${MAX_TIMER_S} seconds (about 24 days).
+An empty environment variable counts as unset; relative paths are resolved.
+`;
+}
+
+/** Takes a flag's value, else a non-empty environment variable's; says which it came from. */
+function pick(
+  flag: string,
+  flagValue: string | undefined,
+  envName: string,
+  env: Record<string, string | undefined>,
+): { value: string; from: string } | undefined {
+  if (flagValue !== undefined) return { value: flagValue, from: `--${flag}` };
+  const envValue = env[envName];
+  if (envValue !== undefined && envValue !== "") return { value: envValue, from: envName };
+  return undefined;
+}
+
+function parseInteger(
+  picked: { value: string; from: string } | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (picked === undefined) return fallback;
+  const text = picked.value.trim();
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new Error(
+      `Cannot parse ${picked.from} ${JSON.stringify(picked.value)}: expected an integer from ` +
+        `${min} to ${max}`,
+    );
+  }
+  return n;
+}
+
+function parsePath(
+  picked: { value: string; from: string } | undefined,
+  paths: typeof path.posix,
+  cwd: string,
+): string | undefined {
+  if (picked === undefined) return undefined;
+  if (picked.value.trim() === "") throw new Error(`Cannot use ${picked.from}: the path is empty`);
+  return paths.resolve(cwd, picked.value);
+}
+
+/** The default `codex-swarm` state directory, holding `tasks` and `worktrees`. */
+function defaultStateDir(
+  env: Record<string, string | undefined>,
+  platform: Platform,
+  paths: typeof path.posix,
+): string {
+  const set = (name: string) => {
+    const v = env[name];
+    return v !== undefined && v !== "" && paths.isAbsolute(v) ? v : undefined;
+  };
+  if (platform.os === "windows") {
+    const local = set("LOCALAPPDATA");
+    if (local !== undefined) return paths.join(local, "codex-swarm");
+    const profile = set("USERPROFILE");
+    if (profile !== undefined) return paths.join(profile, "AppData", "Local", "codex-swarm");
+    throw new Error(
+      "Cannot choose a task directory: set --task-dir and --worktree-dir, or LOCALAPPDATA",
+    );
+  }
+  // XDG: a relative XDG_STATE_HOME is invalid and ignored.
+  const state = set("XDG_STATE_HOME");
+  if (state !== undefined) return paths.join(state, "codex-swarm");
+  const home = set("HOME");
+  if (home !== undefined) return paths.join(home, ".local", "state", "codex-swarm");
+  throw new Error(
+    "Cannot choose a task directory: set --task-dir and --worktree-dir, or XDG_STATE_HOME or HOME",
+  );
+}
+
+function readArgs(args: string[]) {
+  try {
+    return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    throw new Error(`Cannot parse arguments: ${message} (see --help)`);
+  }
+}
+
+/**
+ * Parses the server's arguments and environment.
+ *
+ * `--help` and `--version` win over everything else once the arguments parse.
+ *
+ * @param args The arguments, without the program name (as `Deno.args`).
+ * @param env The environment (as `Deno.env.toObject()`).
+ * @param platform The operating system and current directory; defaults to this process's.
+ * @returns Help text, version text, or the settings to run with.
+ * @throws {Error} Naming the flag or variable, for an unknown flag, a missing flag value, a
+ * positional argument, a malformed `-c` entry, a number out of range, an empty path or an unknown
+ * log level.
+ */
+export function parseCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  platform?: Platform,
+): CliResult {
+  const values = readArgs(args);
+  if (values.help) return { kind: "help", text: helpText() };
+  if (values.version) return { kind: "version", text: `codex-swarm ${VERSION}` };
+
+  const { os, cwd } = platform ?? { os: Deno.build.os, cwd: Deno.cwd() };
+  const paths = os === "windows" ? path.win32 : path.posix;
+
+  const overrides = (values.config ?? []).map((entry) => parseOverride(entry));
+
+  const bin = pick("codex-bin", values["codex-bin"], "CODEX_SWARM_CODEX_BIN", env);
+  let codexBin = "codex";
+  if (bin !== undefined) {
+    if (bin.value.trim() === "") throw new Error(`Cannot use ${bin.from}: the path is empty`);
+    // A bare name is looked up on PATH; a relative path would depend on the child's directory.
+    codexBin = /[\\/]/.test(bin.value) ? paths.resolve(cwd, bin.value) : bin.value;
+  }
+
+  const maxParallel = parseInteger(
+    pick("max-parallel", values["max-parallel"], "CODEX_SWARM_MAX_PARALLEL", env),
+    DEFAULT_MAX_PARALLEL,
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const taskTimeoutS = parseInteger(
+    pick("task-timeout", values["task-timeout"], "CODEX_SWARM_TASK_TIMEOUT", env),
+    DEFAULT_TASK_TIMEOUT_S,
+    0,
+    MAX_TIMER_S,
+  );
+  const taskMaxAgeS = parseInteger(
+    pick("task-max-age", values["task-max-age"], "CODEX_SWARM_TASK_MAX_AGE", env),
+    DEFAULT_TASK_MAX_AGE_S,
+    1,
+    MAX_AGE_S,
+  );
+
+  const idleExitS = parseInteger(
+    pick("idle-exit", values["idle-exit"], "CODEX_SWARM_IDLE_EXIT", env),
+    DEFAULT_IDLE_EXIT_S,
+    1,
+    MAX_TIMER_S,
+  );
+
+  const approvalsPick = pick("approvals", values.approvals, "CODEX_SWARM_APPROVALS", env);
+  const approvals = approvalsPick === undefined ? "client" : approvalsPick.value.trim();
+  if (approvals !== "client" && approvals !== "human") {
+    throw new Error(
+      `Cannot parse ${approvalsPick!.from} ${JSON.stringify(approvalsPick!.value)}: expected ` +
+        "client or human",
+    );
+  }
+
+  let taskDir = parsePath(
+    pick("task-dir", values["task-dir"], "CODEX_SWARM_TASK_DIR", env),
+    paths,
+    cwd,
+  );
+  let worktreeDir = parsePath(
+    pick("worktree-dir", values["worktree-dir"], "CODEX_SWARM_WORKTREE_DIR", env),
+    paths,
+    cwd,
+  );
+  if (taskDir === undefined || worktreeDir === undefined) {
+    const state = defaultStateDir(env, { os, cwd }, paths);
+    taskDir ??= paths.join(state, "tasks");
+    worktreeDir ??= paths.join(state, "worktrees");
+  }
+
+  // The log goes beside the task directory unless told otherwise; "none" turns the file off.
+  const logPick = pick("log-file", values["log-file"], "CODEX_SWARM_LOG", env);
+  const logFile = logPick !== undefined && /^(none|off)$/i.test(logPick.value.trim())
+    ? null
+    : parsePath(logPick, paths, cwd) ?? paths.join(paths.dirname(taskDir), "server.log");
+
+  const level = pick("log-level", values["log-level"], "CODEX_SWARM_LOG_LEVEL", env);
+  let logLevel: LogLevel = "info";
+  if (level !== undefined) {
+    const wanted = level.value.trim().toLowerCase();
+    const found = LOG_LEVELS.find((l) => l === wanted);
+    if (found === undefined) {
+      throw new Error(
+        `Cannot parse ${level.from} ${JSON.stringify(level.value)}: expected one of ` +
+          LOG_LEVELS.join(", "),
+      );
+    }
+    logLevel = found;
+  }
+
+  const maxResultChars = parseInteger(
+    pick("max-result-chars", values["max-result-chars"], "CODEX_SWARM_MAX_RESULT_CHARS", env),
+    DEFAULT_MAX_RESULT_CHARS,
+    MIN_MAX_RESULT_CHARS,
+    Number.MAX_SAFE_INTEGER,
+  );
+  // Hidden: tests make heartbeats frequent.
+  const heartbeatMs = parseInteger(
+    pick("heartbeat-ms", undefined, "CODEX_SWARM_HEARTBEAT_MS", env),
+    DEFAULT_HEARTBEAT_MS,
+    10,
+    MAX_TIMER_S * 1000,
+  );
+  const setupPick = pick(
+    "worktree-setup",
+    values["worktree-setup"],
+    "CODEX_SWARM_WORKTREE_SETUP",
+    env,
+  );
+  if (setupPick !== undefined && setupPick.value.includes("\0")) {
+    throw new Error(`Cannot use ${setupPick.from}: the command holds a NUL byte`);
+  }
+  const worktreeSetup = setupPick?.value.trim() ? setupPick.value : undefined;
+  const sandboxOverride = overrides.findLast((o) => o.key === "sandbox_mode");
+  const maxSandbox = values["max-sandbox"] !== undefined
+    ? parseSandboxMode(values["max-sandbox"], "--max-sandbox")
+    : sandboxOverride !== undefined
+    ? parseSandboxMode(sandboxOverride.value, "-c sandbox_mode")
+    : null;
+  const allowConfig = values["allow-config"] ?? [];
+  for (const key of allowConfig) {
+    if (key !== "*" && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) {
+      throw new Error(
+        `Cannot parse --allow-config ${JSON.stringify(key)}: expected a dotted key or "*"`,
+      );
+    }
+  }
+  const allowRoots = (values["allow-root"] ?? []).map((root) =>
+    realPathOr(parsePath({ value: root, from: "--allow-root" }, paths, cwd)!)
+  );
+  const passEnv = values["pass-env"] ?? [];
+  for (const name of passEnv) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new Error(`Cannot parse --pass-env ${JSON.stringify(name)}: expected a variable name`);
+    }
+  }
+  const policy = new Policy({ allowConfig, maxSandbox, allowRoots, passEnv });
+
+  return {
+    kind: "run",
+    config: {
+      codexBin,
+      defaults: {
+        overrides,
+        skipGitRepoCheck: values["skip-git-repo-check"] ?? false,
+        ephemeral: values.ephemeral ?? false,
+        ...(worktreeSetup !== undefined ? { worktreeSetup } : {}),
+      },
+      maxParallel,
+      taskTimeoutS,
+      taskDir,
+      worktreeDir,
+      taskMaxAgeS,
+      idleExitS,
+      approvals,
+      logFile,
+      logLevel,
+      maxResultChars,
+      replyAlias: values["reply-alias"] ?? false,
+      heartbeatMs,
+      policy,
+    },
+  };
+}
+
+/** The real path of `path` when it exists (a symlinked root must match real working directories). */
+function realPathOr(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
+}
