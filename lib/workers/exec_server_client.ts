@@ -69,6 +69,11 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Aborting terminates the process and rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * The exec-server's sandbox for the process (its `FileSystemSandboxContext`, as
+   * `./sandbox_probe.ts` builds it); none by default.
+   */
+  sandbox?: Record<string, unknown>;
 }
 
 /** Options of {@link ExecServerClient.connect}. */
@@ -265,6 +270,7 @@ export class ExecServerClient implements AsyncDisposable {
         tty: false,
         pipeStdin: false,
         arg0: null,
+        sandbox: options.sandbox ?? null,
       }).catch((error) => {
         throw new Error(`${what}: ${(error as Error).message}`, { cause: error });
       });

@@ -28,6 +28,27 @@ export interface ExecServerOptions {
   cwd?: string;
   /** A command line to run the server under, e.g. `["unshare", "-m", "--", "sh", "-c", ...]`: gets the server's argv appended. */
   wrap?: string[];
+  /** The token (default: a fresh one). */
+  token?: string;
+  /** The port (default: a free one), e.g. to start a killed worker again where it was. */
+  port?: number;
+}
+
+/**
+ * `wrap` for {@link startExecServer} that gives the server a private tmpfs on `dir` (root only):
+ * what the worker writes there is invisible to the test's own process.
+ */
+export function privateTmpfs(dir: string): string[] {
+  return [
+    "unshare",
+    "-m",
+    "--propagation",
+    "private",
+    "sh",
+    "-c",
+    'mount -t tmpfs tmpfs "$0" && exec "$@"',
+    dir,
+  ];
 }
 
 /** A running exec-server. */
@@ -45,14 +66,14 @@ export interface RunningExecServer extends AsyncDisposable {
 export async function startExecServer(options: ExecServerOptions = {}): Promise<RunningExecServer> {
   const dir = await Deno.makeTempDir({ prefix: "exec-server-token-" });
   const tokenFile = `${dir}/token`;
-  const token = crypto.randomUUID().replaceAll("-", "");
+  const token = options.token ?? crypto.randomUUID().replaceAll("-", "");
   await Deno.writeTextFile(tokenFile, token, { mode: 0o600 });
   const argv = [
     ...(options.wrap ?? []),
     options.bin ?? "codex",
     "exec-server",
     "--listen",
-    "ws://127.0.0.1:0",
+    `ws://127.0.0.1:${options.port ?? 0}`,
     "--ws-auth",
     "capability-token",
     "--ws-token-file",
