@@ -77,7 +77,8 @@ export class TaskCreation {
       throw error;
     });
     try {
-      return await this.#create(id, prepared.request, session, cwd, runCwd, worktree);
+      const meta = newMeta(id, prepared.request, session, { cwd, runCwd, worktree });
+      return await this.#create(meta, session);
     } catch (error) {
       await this.#unmake(id, inherited ? null : worktree);
       throw error;
@@ -139,17 +140,11 @@ export class TaskCreation {
     });
   }
 
-  async #create(
-    id: string,
-    request: TaskRequest,
-    session: Session,
-    cwd: string,
-    runCwd: string,
-    worktree: WorktreeInfo | null,
-  ): Promise<TaskSnapshot> {
+  /** Writes a new task's record and queues it. */
+  async #create(meta: TaskMeta, session: Session): Promise<TaskSnapshot> {
     const state = this.#state;
     const { store, log } = state.options;
-    const meta = newMeta(id, request, session, cwd, runCwd, worktree);
+    const { id, request, worktree } = meta;
     await store.create(meta).catch((error) => {
       // The task directory was removed, or is read-only or full: say so, not just the errno.
       throw new Error(
@@ -244,10 +239,9 @@ function newMeta(
   id: string,
   request: TaskRequest,
   session: Session,
-  cwd: string,
-  runCwd: string,
-  worktree: WorktreeInfo | null,
+  where: { cwd: string; runCwd: string; worktree: WorktreeInfo | null },
 ): TaskMeta {
+  const { cwd, runCwd, worktree } = where;
   return {
     version: 1,
     engine: "app-server",
