@@ -44,7 +44,7 @@ import type { ForkRequest } from "./fork.ts";
 import type { Decision } from "./questions.ts";
 import { Scheduler } from "./scheduling.ts";
 import { sweepTasks } from "./sweep.ts";
-import { Policy } from "../request/policy.ts";
+import { Policy } from "../codex/policy.ts";
 import { mayBeAsked } from "./session_rights.ts";
 import { initialTurnState } from "../codex/turn_state.ts";
 import { isFinal, type Phase, type TaskRequest, type TaskSnapshot } from "./task.ts";

@@ -20,7 +20,7 @@ import type { Logger } from "../base/log.ts";
 import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import { ThreadLinks } from "../git/thread_links.ts";
 import { LegacyTasks } from "../legacy/legacy.ts";
-import { commandEnvOverrides, credentialsOf, providerEnvKeys } from "../request/client_env.ts";
+import { commandEnvOverrides, credentialsOf, providerEnvKeys } from "../codex/client_env.ts";
 import type { ChangeListener, Session } from "./engine_api.ts";
 import { type Backoff, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { CodexPool, type CodexPoolOptions } from "./codex_pool.ts";

@@ -16,7 +16,7 @@
 import type { AppServer } from "../codex/app_server.ts";
 import { type AppServerEvent, type ServerRequest, threadIdOf } from "../codex/events.ts";
 import { applyEvent, describeStep } from "../codex/turn_state.ts";
-import { Policy } from "../request/policy.ts";
+import { Policy } from "../codex/policy.ts";
 import type { Session } from "./engine_api.ts";
 import { type EngineState, firstLine, nowIso } from "./engine_state.ts";
 import { PendingQuestion } from "./pending_question.ts";

@@ -17,9 +17,9 @@ import { findThreadRollout } from "../codex/codex_threads.ts";
 import { checkOutputSchema } from "../codex/output_schema.ts";
 import { codexKnowsThread } from "../codex/thread_lookup.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
-import { codexHomeOf } from "../request/client_env.ts";
-import { Policy } from "../request/policy.ts";
-import { checkTaskRequest, RequestError } from "../request/request_check.ts";
+import { codexHomeOf } from "../codex/client_env.ts";
+import { Policy } from "../codex/policy.ts";
+import { checkTaskRequest } from "../request/request_check.ts";
 import type { Session } from "./engine_api.ts";
 import { type EngineState, messageOf, nowIso } from "./engine_state.ts";
 import { type ForkRequest, startForks } from "./fork.ts";
@@ -28,6 +28,7 @@ import { checkNoApprovals, taskSessionPolicy } from "./session_rights.ts";
 import type { TaskMeta, TaskRequest, TaskSnapshot } from "./task.ts";
 import { newTaskId, sessionRecord } from "./task_record.ts";
 import { parentThreadOf, prepareStart, resolveCwd } from "./task_start.ts";
+import { RequestError } from "./request_error.ts";
 
 /** Makes tasks. */
 export class TaskCreation {

@@ -15,12 +15,12 @@
 
 import { readStructuredResult } from "../codex/output_schema.ts";
 import { killProcessesIn } from "../base/leftover_processes.ts";
-import { commitTaskWork } from "../git/task_commit.ts";
+import { commitTaskWork, type WorktreeOutcome } from "../git/task_commit.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import { type EngineState, firstLine, nowIso } from "./engine_state.ts";
 import { collectReview, reviewUsage } from "./review_run.ts";
 import type { Scheduler } from "./scheduling.ts";
-import { isFinal, type TaskMeta, type WorktreeOutcome } from "./task.ts";
+import { isFinal, type TaskMeta } from "./task.ts";
 import { taskEnd } from "./task_end.ts";
 import type { TaskRecord } from "./task_record.ts";
 
