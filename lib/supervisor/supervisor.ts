@@ -50,6 +50,8 @@ import { openSession } from "./session.ts";
 import { type SessionOrigin, sessionOrigin } from "./session_kind.ts";
 import { OperatorCeiling, settingsPath } from "./settings.ts";
 import { stdinIsTerminal } from "./terminal.ts";
+import { startWorkerPool } from "./worker_setup.ts";
+import type { WorkerPool } from "../workers/worker_pool.ts";
 import { SocketTransport } from "./socket_transport.ts";
 import { compareVersions } from "./version.ts";
 
@@ -93,10 +95,14 @@ export type EngineFactory = (parts: {
   env: Record<string, string>;
   log: Logger;
   worktrees: WorktreeManager;
+  /** The workers (`local` and the configured ones), disposed after the engine. */
+  workers?: WorkerPool;
 }) => Promise<SupervisorEngine>;
 
 /** The engine: every task a turn of a `codex app-server` thread. */
-export const startAppServerEngine: EngineFactory = async ({ config, env, log, worktrees }) => {
+export const startAppServerEngine: EngineFactory = async (
+  { config, env, log, worktrees, workers },
+) => {
   // What runs outside a sandbox is the supervisor's: Codex from its PATH, its CODEX_HOME and
   // environment (without a client's secrets); a session brings only its model credentials.
   const codexEnv = codexEnvFor(env, config.policy.passEnv).env;
@@ -118,6 +124,7 @@ export const startAppServerEngine: EngineFactory = async ({ config, env, log, wo
       policy: config.policy,
     },
     codexEnv,
+    workers,
   });
   await engine.init();
   return engine;
@@ -162,11 +169,16 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   // The ceiling of every session: the operator's settings file, else this supervisor's flags.
   const ceiling = new OperatorCeiling(settingsPath(options.env), config.policy, log);
   const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
+  const workers = startWorkerPool({ config, env: options.env, log });
   const engine = await (options.makeEngine ?? startAppServerEngine)({
     config,
     env: options.env,
     log,
     worktrees,
+    workers,
+  }).catch(async (error) => {
+    await workers[Symbol.asyncDispose]();
+    throw error;
   });
   const unfinished = () => engine.list().filter((t) => !isFinal(t.meta.phase)).length;
 
@@ -252,6 +264,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     // The app-servers stop with the engine; their threads stay resumable.
     Promise.resolve(engine[Symbol.asyncDispose]())
       .catch((error: unknown) => log.error(`Cannot stop the engine: ${error}`))
+      // The workers' connections, ssh servers and tunnels stop after the engine.
+      .then(() => workers[Symbol.asyncDispose]())
+      .catch((error: unknown) => log.error(`Cannot stop the workers: ${error}`))
       .finally(() => {
         lifeLock.close();
         done.resolve();
