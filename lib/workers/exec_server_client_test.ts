@@ -90,6 +90,24 @@ Deno.test("ExecServerClient against the real codex exec-server", async (t) => {
     assert.equal(result.exitCode, null);
   });
 
+  await t.step("aborting a run terminates the process and rejects with the reason", async () => {
+    const controller = new AbortController();
+    const running = client.run(["/bin/sh", "-c", "echo $$ > pid; exec sleep 30"], {
+      cwd: root,
+      env: { PATH: "/usr/bin:/bin" },
+      signal: controller.signal,
+    });
+    while (!(await Deno.stat(`${root}/pid`).catch(() => null))?.size) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    controller.abort(new Error("stop it"));
+    await assert.rejects(running, /stop it/);
+    const pid = Number((await Deno.readTextFile(`${root}/pid`)).trim());
+    const alive = new Deno.Command("kill", { args: ["-0", String(pid)], stderr: "null" })
+      .outputSync().success;
+    assert.equal(alive, false);
+  });
+
   await t.step("a missing program is an error naming it and the worker", async () => {
     await assert.rejects(
       client.run(["no-such-program-x"], { cwd: root }),

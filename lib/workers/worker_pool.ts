@@ -69,7 +69,8 @@ export class WorkerPool implements AsyncDisposable {
       sandbox: "unknown",
       sandboxDetail: null,
     };
-    if (this.#local !== null) {
+    // Asked only when there are workers to compare with (it runs `codex --version`).
+    if (this.#local !== null && options.workers.length > 0) {
       const local = this.#local;
       options.codexVersion().then((version) => local.version = version, () => {});
     }
