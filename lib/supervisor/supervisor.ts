@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { ServerConfig } from "./cli.ts";
+import type { ServerConfig } from "../mcp/server_config.ts";
 import type { Engine } from "../tasks/engine_api.ts";
 import { AppServerEngine } from "../tasks/app_engine.ts";
 import type { Logger } from "../base/log.ts";

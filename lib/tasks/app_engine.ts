@@ -37,7 +37,7 @@ import { readProjectContext } from "../codex/project_context.ts";
 import { projectDocsChange } from "../codex/project_docs.ts";
 import { capSandbox } from "../codex/sandbox_cap.ts";
 import { applyEvent, describeStep, initialTurnState } from "../codex/turn_state.ts";
-import type { ServerConfig } from "../supervisor/cli.ts";
+import type { EngineConfig } from "./engine_config.ts";
 import type {
   CancelResult,
   ChangeListener,
@@ -99,7 +99,7 @@ import { type Decision, describeQuestion } from "./questions.ts";
 
 /** What {@link AppServerEngine} needs. */
 export interface AppServerEngineOptions {
-  config: Pick<ServerConfig, "codexBin" | "maxParallel" | "taskMaxAgeS">;
+  config: EngineConfig;
   store: TaskStore;
   worktrees: WorktreeManager;
   log: Logger;
