@@ -51,7 +51,7 @@ import { type SessionOrigin, sessionOrigin } from "./session_kind.ts";
 import { OperatorCeiling, settingsPath } from "./settings.ts";
 import { stdinIsTerminal } from "./terminal.ts";
 import { SocketTransport } from "./socket_transport.ts";
-import { compareVersions } from "./version.ts";
+import { compareVersions } from "../base/versions.ts";
 
 /**
  * How long a connection may take to send its auth line: a front-end sends it as soon as it is
