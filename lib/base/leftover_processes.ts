@@ -24,6 +24,7 @@
  */
 
 import { sendSignal } from "./process.ts";
+import { delay } from "./delay.ts";
 
 /**
  * How often processes are looked for and killed: a process may start another one in the directory
@@ -163,7 +164,7 @@ export async function killProcessesIn(
     sendSignal(pids, "SIGKILL");
     killed.push(...pids.filter((pid) => !killed.includes(pid)));
     // The kernel ends a killed process at once; its cwd goes with it (a zombie has none).
-    await new Promise((r) => setTimeout(r, 50));
+    await delay(50);
   }
   return killed;
 }

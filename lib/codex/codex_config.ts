@@ -16,6 +16,7 @@
 
 import type { AppServer } from "./app_server.ts";
 import type { SandboxMode } from "./protocol/generated/v2/SandboxMode.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** The modes `sandbox_mode` may hold. */
 export const SANDBOX_MODES: readonly SandboxMode[] = [
@@ -107,7 +108,7 @@ export async function readCodexConfig(server: Pick<AppServer, "request">): Promi
   } catch (error) {
     throw new Error(
       `Cannot open the task's thread as Codex cannot read its config (config/read): ${
-        error instanceof Error ? error.message : String(error)
+        messageOf(error)
       }`,
     );
   }

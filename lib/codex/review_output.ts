@@ -21,6 +21,8 @@
  * @module
  */
 
+import { delay } from "../base/delay.ts";
+
 /** One finding of a review. */
 export interface ReviewFinding {
   /** Short title; Codex tags it with the priority, e.g. `[P1] Check the bounds`. */
@@ -226,7 +228,7 @@ export async function readReview(sources: ReviewSources): Promise<ReviewOutput |
       const review = reviewFromRollout(jsonl, sources.turnId);
       if (review) return review;
       if (Date.now() >= until) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await delay(100);
     }
   }
   return sources.text === null ? null : parseRenderedReview(sources.text);

@@ -35,6 +35,7 @@ import {
   parseConfigList,
   splitGitArgs,
 } from "./git_hardening.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** How long a git command may run unless {@linkcode GitOptions.timeoutMs} says otherwise. */
 export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
@@ -338,7 +339,7 @@ function gitEnv(extra: Record<string, string> | undefined): Record<string, strin
 
 async function spawnFailureReason(error: unknown, cwd: string): Promise<string> {
   if (!(error instanceof Deno.errors.NotFound)) {
-    return `could not start (${error instanceof Error ? error.message : String(error)})`;
+    return `could not start (${messageOf(error)})`;
   }
   try {
     await Deno.stat(cwd);

@@ -18,6 +18,8 @@
 
 import type { WorktreeOutcome } from "../tasks/task.ts";
 import type { WorktreeInfo, WorktreeManager } from "./worktree.ts";
+import { messageOf } from "../base/errors.ts";
+import { delay } from "../base/delay.ts";
 
 /** Default waits between attempts, in milliseconds (three attempts in all). */
 export const DEFAULT_COMMIT_RETRY_MS: readonly number[] = [250, 1000];
@@ -42,7 +44,7 @@ export async function commitTaskWork(
 ): Promise<WorktreeOutcome> {
   let lastError = "";
   for (let attempt = 0; attempt <= retryMs.length; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, retryMs[attempt - 1]));
+    if (attempt > 0) await delay(retryMs[attempt - 1] ?? 0);
     try {
       await worktrees.commitAll(info, message);
       const head = await worktrees.branchHead(info);
@@ -57,7 +59,7 @@ export async function commitTaskWork(
       }));
       return { commit: head, files, insertions: summary.insertions, deletions: summary.deletions };
     } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
+      lastError = messageOf(error);
     }
   }
   return {

@@ -38,6 +38,7 @@ import type { Logger } from "../base/log.ts";
 import { RequestError, stringProblem } from "../request/request_check.ts";
 import type { SetupRecord, TaskRequest } from "../tasks/task.ts";
 import type { WorktreeInfo } from "./worktree.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** What of a request the set-up reads. */
 export type SetupPlan = Pick<TaskRequest, "setup" | "copyIgnored">;
@@ -355,7 +356,7 @@ export async function setUpWorktree(
       return {
         record,
         failure: `Cannot copy the ignored files of ${worktree.repoRoot} into the worktree: ${
-          error instanceof Error ? error.message : error
+          messageOf(error)
         }`,
       };
     }
@@ -375,9 +376,7 @@ export async function setUpWorktree(
   } catch (error) {
     return {
       record,
-      failure: `Cannot run the worktree set-up ${JSON.stringify(plan.setup)}: ${
-        error instanceof Error ? error.message : error
-      }`,
+      failure: `Cannot run the worktree set-up ${JSON.stringify(plan.setup)}: ${messageOf(error)}`,
     };
   }
   record.exitCode = outcome.exitCode;

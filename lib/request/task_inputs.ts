@@ -27,6 +27,7 @@
 import { resolve } from "node:path";
 import type { Policy } from "./policy.ts";
 import { RequestError, stringProblem } from "./request_check.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** The image formats taken, by their leading bytes (as Codex and the model API read them). */
 export const IMAGE_SIGNATURES: ReadonlyArray<{ format: string; test: (b: Uint8Array) => boolean }> =
@@ -101,7 +102,7 @@ async function resolveImage(given: string, field: string, cwd: string, policy: P
   } catch (error) {
     throw new RequestError(
       field,
-      `${what} as it cannot be read: ${error instanceof Error ? error.message : error}`,
+      `${what} as it cannot be read: ${messageOf(error)}`,
     );
   }
   if (imageFormat(head) === null) {

@@ -30,6 +30,7 @@
 
 import type { CommandOutcome } from "../codex/sandboxed_command.ts";
 import type { CheckOutcome, WorktreeOutcome } from "./task.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** How many dropped paths a check outcome lists. */
 export const DROPPED_LISTED = 20;
@@ -46,10 +47,6 @@ export interface CheckSteps {
   dropLeftovers(): Promise<string[]>;
   /** Whether the task reached its time limit (a stop is then a time-out, not a cancel). */
   timedOut(): boolean;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Commits, runs the check, drops its leftovers (see the module doc); never throws. */

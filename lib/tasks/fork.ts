@@ -39,6 +39,7 @@ import { checkPrompt, checkThreadId, RequestError } from "../request/request_che
 import type { ForkOf, TaskMeta, TaskRequest, TaskSnapshot } from "./task.ts";
 import { isFinal } from "./task.ts";
 import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** The most prompts (forks) one call may ask for. */
 export const MAX_FORKS = 8;
@@ -278,8 +279,4 @@ export async function forkThread(
   } catch (error) {
     throw new Error(`Cannot fork thread "${parent}" as Codex cannot fork it: ${messageOf(error)}`);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

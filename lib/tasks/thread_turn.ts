@@ -25,6 +25,7 @@ import { type Json, type ThreadParams, withDeveloperSection } from "../codex/thr
 import type { TaskRequest } from "./task.ts";
 import { forkThread } from "./fork.ts";
 import { startReview } from "./review_run.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** The thread a task runs on, and its sandbox as Codex answered. */
 export interface OpenedThread {
@@ -111,8 +112,4 @@ export async function startTurn(
       }),
     });
   return turn.turn.id;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

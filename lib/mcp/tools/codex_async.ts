@@ -19,6 +19,7 @@ import {
 } from "../../tasks/attempt_group.ts";
 import { withCaller } from "./caller.ts";
 import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
+import { messageOf } from "../../base/errors.ts";
 
 /** The input schema of `codex_async`. */
 export const codexAsyncInputSchema = {
@@ -36,10 +37,6 @@ export const codexAsyncInputSchema = {
       "merge takes one attempt, discard of the group id drops the rest.",
   ),
 };
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * Starts the attempts of a group one after the other. The first start checks the request, so bad

@@ -21,10 +21,7 @@ import { isFinal, PHASES } from "../../tasks/task.ts";
 import type { WorktreeManager } from "../../git/worktree.ts";
 import { groupMembers, groupView } from "./group_view.ts";
 import { toolError } from "./tool_error.ts";
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+import { messageOf } from "../../base/errors.ts";
 
 /** Acts on the attempts of group `groupId` (see the module doc). */
 export async function groupWorktreeAction(

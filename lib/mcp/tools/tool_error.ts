@@ -8,8 +8,10 @@
  * @module
  */
 
+import { messageOf } from "../../base/errors.ts";
+
 /** The error result for `error` (an Error's message, or the text itself). */
 export function toolError(error: unknown) {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = messageOf(error);
   return { isError: true, content: [{ type: "text" as const, text }] };
 }
