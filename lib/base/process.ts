@@ -4,8 +4,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const groups = new DetachedLauncher();
- * if (groups.groupAlive(pgid)) groups.killTree(pgid, "SIGTERM");
+ * const startTime = groups.startTimeOf(Deno.pid);
+ * assert.ok(groups.isAlive(Deno.pid, startTime)); // this process, started when ps says
+ * assert.ok(!groups.isAlive(Deno.pid, "Thu Jan  1 00:00:00 1970")); // a reused pid is not it
  * ```
  * @module
  */

@@ -6,11 +6,12 @@
  *
  * @example
  * ```ts
- * import { checkTaskRequest } from "./request_check.ts";
+ * import assert from "node:assert/strict";
+ *
  * import { Policy } from "./policy.ts";
  *
  * checkTaskRequest({ prompt: "fix the tests", config: { model_reasoning_effort: "high" } }, new Policy());
- * checkTaskRequest({ prompt: "" }, new Policy()); // throws RequestError: prompt is empty
+ * assert.throws(() => checkTaskRequest({ prompt: "" }, new Policy()), RequestError); // prompt is empty
  * ```
  * @module
  */

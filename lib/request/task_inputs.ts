@@ -11,15 +11,17 @@
  *
  * @example
  * ```ts
- * import { resolveTaskInputs } from "./task_inputs.ts";
+ * import assert from "node:assert/strict";
+ *
  * import { Policy } from "./policy.ts";
  *
- * const inputs = await resolveTaskInputs(
- *   { images: ["shot.png"], addDirs: ["../shared"] },
- *   "/src/app",
- *   new Policy(),
- * );
- * inputs.images; // ["/src/app/shot.png"]
+ * const dir = await Deno.realPath(await Deno.makeTempDir());
+ * const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0];
+ * await Deno.writeFile(`${dir}/shot.png`, new Uint8Array(png));
+ * const inputs = await resolveTaskInputs({ images: ["shot.png"] }, dir, new Policy());
+ * assert.deepEqual(inputs, { images: [`${dir}/shot.png`] });
+ * await assert.rejects(resolveTaskInputs({ addDirs: ["gone"] }, dir, new Policy()), /add_dirs\[0\]/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */
