@@ -7,9 +7,15 @@
  *
  * @example
  * ```ts
- * const config = await readCodexConfig(server);
- * config.sandboxMode; // null unless config.toml sets sandbox_mode
- * config.trust["/src/app"]; // "trusted" for [projects."/src/app"] trust_level = "trusted"
+ * import assert from "node:assert/strict";
+ *
+ * // What `config/read` answers (`readCodexConfig(server)` asks a running app-server for it).
+ * const config = parseCodexConfig({
+ *   config: { projects: { "/src/app": { trust_level: "trusted" } } },
+ *   origins: {},
+ * });
+ * assert.equal(config.sandboxMode, null); // config.toml sets no sandbox_mode
+ * assert.equal(config.trust["/src/app"], "trusted");
  * ```
  * @module
  */

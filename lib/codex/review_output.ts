@@ -12,11 +12,12 @@
  *
  * @example
  * ```ts
- * import { readReview } from "./review_output.ts";
+ * import assert from "node:assert/strict";
  *
- * const review = await readReview({ rollout: "/home/me/.codex/sessions/…/rollout-….jsonl",
- *   turnId: "01a2…", text: "Looks fine." });
- * review.findings[0]?.title; // "[P1] Check the bounds"
+ * // With the review's rollout (`rollout: ".../rollout-….jsonl"`) its findings come from there;
+ * // without one, from the text the review rendered.
+ * const review = await readReview({ rollout: null, turnId: "01a2", text: "Looks fine." });
+ * assert.equal(review?.findings.length, 0);
  * ```
  * @module
  */

@@ -7,8 +7,8 @@
  * is kept, so a test run that prints megabytes costs a bounded tail. A time limit or an abort terminates the command
  * (`command/exec/terminate`); the outcome says which.
  *
- * @example
- * ```ts
+ * @example Not run: it needs a running `codex app-server` (`server`).
+ * ```ts ignore
  * const outcome = await runSandboxed(server, {
  *   command: "npm test",
  *   cwd: worktree.cwd,

@@ -8,8 +8,8 @@
  * then checks at the OS level that the commands' processes are gone (and kills any that are
  * not), so a caller can rely on "stopped" meaning stopped.
  *
- * @example
- * ```ts
+ * @example Not run: it needs a running `codex app-server` (`server`).
+ * ```ts ignore
  * await stopTurn(server, threadId, turnId); // the turn has ended and its commands are gone
  * ```
  * @module
