@@ -21,12 +21,15 @@
  *
  * @example
  * ```ts
- * const plan = planSetup(request, session.defaults.worktreeSetup, "new"); // before creating
- * const { record, failure } = await setUpWorktree(worktree, plan, {
- *   run: (command) => runSandboxed(server, { command, cwd, sandbox, timeoutMs: null }),
- *   step: (text) => console.error(text),
- *   log,
- * });
+ * import assert from "node:assert/strict";
+ *
+ * // Before the worktree is made: the call's set-up, else the session's (--worktree-setup).
+ * const plan = planSetup({ copyIgnored: [".env"] }, "npm ci", "new");
+ * assert.deepEqual(plan, { setup: "npm ci", copyIgnored: [".env"] });
+ * assert.throws(() => planSetup({ setup: "npm ci" }, undefined, "none"), /worktree: true/);
+ * // Then, in the new worktree, the engine runs
+ * // `setUpWorktree(worktree, plan, { run, step, log, taskId })`, `run` running a command in the
+ * // task's sandbox through the app-server (codex/sandboxed_command.ts).
  * ```
  * @module
  */
