@@ -18,8 +18,8 @@
  * cannot be created, the ones made before it are removed again (tasks, worktrees, branches). None
  * starts before all exist.
  *
- * @example
- * ```ts
+ * @example Not run: it forks a thread of a running `codex app-server`, through the engine (`host`).
+ * ```ts ignore
  * import { startForks } from "./fork.ts";
  *
  * const forks = await startForks(

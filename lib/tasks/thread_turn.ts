@@ -7,8 +7,8 @@
  * reply's or fork's turn gets them again as added context when they changed since they were last
  * sent to the thread (as Codex re-sends them for a trusted project; ../codex/project_docs.ts).
  *
- * @example
- * ```ts
+ * @example Not run: it needs a running `codex app-server` (`server`).
+ * ```ts ignore
  * const context = await readProjectContext(server, params.thread);
  * const { threadId, sandbox } = await openThread(server, meta.request, meta.threadId, params.thread, context);
  * const turn = await startTurn(server, threadId, meta.request, params.input);
