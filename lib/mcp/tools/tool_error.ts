@@ -3,7 +3,12 @@
  *
  * @example
  * ```ts
- * return toolError(`Cannot steer task "${id}" as it is completed`);
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(toolError(new Error('Cannot steer task "t1" as it is completed')), {
+ *   isError: true,
+ *   content: [{ type: "text", text: 'Cannot steer task "t1" as it is completed' }],
+ * });
  * ```
  * @module
  */
