@@ -6,10 +6,11 @@
  *
  * @example
  * ```ts
- * import { parseCli } from "./cli.ts";
+ * import assert from "node:assert/strict";
  *
  * const result = parseCli(["-c", 'model="o3"', "--max-parallel", "4"], Deno.env.toObject());
- * if (result.kind === "run") console.log(result.config.maxParallel); // 4
+ * assert.ok(result.kind === "run");
+ * assert.equal(result.config.maxParallel, 4);
  * ```
  * @module
  */

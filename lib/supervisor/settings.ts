@@ -18,9 +18,9 @@
  *
  * @example
  * ```ts
- * import { parseSettings } from "./settings.ts";
+ * import assert from "node:assert/strict";
  *
- * parseSettings('[policy]\nmax_sandbox = "read-only"\n', "/c.toml").maxSandbox; // "read-only"
+ * assert.equal(parseSettings('[policy]\nmax_sandbox = "read-only"\n', "/c.toml").maxSandbox, "read-only");
  * ```
  * @module
  */
