@@ -2,8 +2,8 @@
  * `top`'s side of MCP: a client of a codex-swarm stdio server it spawns, that reads the task
  * resources, follows their updates, and calls `codex_cancel` and `codex_approve`.
  *
- * @example
- * ```ts
+ * @example Not run: it starts a codex-swarm server (and its supervisor) to talk to.
+ * ```ts ignore
  * import { TopConnection } from "./connection.ts";
  * import { serverCommand } from "./server_command.ts";
  *

@@ -6,8 +6,8 @@
  * is checked first, so a bad flag is reported here). The terminal UI library is only loaded for
  * the live view.
  *
- * @example
- * ```ts
+ * @example Not run: it starts a codex-swarm server (and its supervisor) and prints its tasks.
+ * ```ts ignore
  * import { runTop } from "./main.ts";
  *
  * Deno.exit(await runTop(["--once"]));

@@ -3,8 +3,8 @@
  * says a task changed (`notifications/resources/updated`) and at least every `intervalMs`, one
  * read at a time, a change during a read causing one more.
  *
- * @example
- * ```ts
+ * @example Not run: it needs a running server (`connection`).
+ * ```ts ignore
  * const watcher = await watch(connection, {
  *   intervalMs: 500,
  *   detailId: () => null,
