@@ -8,7 +8,8 @@
  * ```ts
  * import assert from "node:assert/strict";
  *
- * import { Policy } from "./policy.ts";
+ * import { Policy } from "../codex/policy.ts";
+ * import { RequestError } from "../tasks/request_error.ts";
  *
  * checkTaskRequest({ prompt: "fix the tests", config: { model_reasoning_effort: "high" } }, new Policy());
  * assert.throws(() => checkTaskRequest({ prompt: "" }, new Policy()), RequestError); // prompt is empty
@@ -17,28 +18,16 @@
  */
 
 import type { SandboxMode } from "../codex/codex_args.ts";
-import { parseSandboxMode, type Policy, PolicyError } from "./policy.ts";
+import { parseSandboxMode, type Policy, PolicyError } from "../codex/policy.ts";
 import type { TaskRequest } from "../tasks/task.ts";
-import { flattenOverrides } from "./toml_value.ts";
+import { flattenOverrides } from "../codex/toml_value.ts";
+import { RequestError } from "../tasks/request_error.ts";
+import { THREAD_ID_PATTERN } from "../codex/codex_threads.ts";
 import { isTaskId } from "../base/task_id.ts";
 import { messageOf } from "../base/errors.ts";
 
 /** Codex's own limit on a prompt, in characters (UTF-16 code units, as Codex counts them). */
 export const MAX_PROMPT_CHARS = 1_048_576;
-
-/** A Codex thread id: a UUID. */
-export const THREAD_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A request that can never run. The message names the field and the problem. */
-export class RequestError extends Error {
-  /** The request field at fault, e.g. `prompt` or `config.model_providers`. */
-  readonly field: string;
-  constructor(field: string, message: string) {
-    super(message);
-    this.name = "RequestError";
-    this.field = field;
-  }
-}
 
 /** The first problem of a string that cannot reach Codex intact, or null. */
 export function stringProblem(value: string): string | null {

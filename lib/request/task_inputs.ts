@@ -13,7 +13,7 @@
  * ```ts
  * import assert from "node:assert/strict";
  *
- * import { Policy } from "./policy.ts";
+ * import { Policy } from "../codex/policy.ts";
  *
  * const dir = await Deno.realPath(await Deno.makeTempDir());
  * const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0];
@@ -27,8 +27,9 @@
  */
 
 import { resolve } from "node:path";
-import type { Policy } from "./policy.ts";
-import { RequestError, stringProblem } from "./request_check.ts";
+import type { Policy } from "../codex/policy.ts";
+import { stringProblem } from "./request_check.ts";
+import { RequestError } from "../tasks/request_error.ts";
 import { messageOf } from "../base/errors.ts";
 
 /** The image formats taken, by their leading bytes (as Codex and the model API read them). */
