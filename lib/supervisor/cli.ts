@@ -22,6 +22,7 @@ import type { ServerDefaults } from "../codex/codex_args.ts";
 import { LOG_LEVELS, type LogLevel } from "../base/log.ts";
 import { DEFAULT_ALLOWED_CONFIG_KEYS, parseSandboxMode, Policy } from "../codex/policy.ts";
 import { parseOverride } from "../codex/toml_value.ts";
+import { realPathOr } from "../base/real_path.ts";
 
 /** The server's version, from `deno.json`. */
 export const VERSION: string = denoJson.version;
@@ -446,13 +447,4 @@ export function parseCli(
       policy,
     },
   };
-}
-
-/** The real path of `path` when it exists (a symlinked root must match real working directories). */
-function realPathOr(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    return path;
-  }
 }
