@@ -6,10 +6,11 @@
  *
  * @example
  * ```ts
- * import { parseCli } from "./cli.ts";
+ * import assert from "node:assert/strict";
  *
  * const result = parseCli(["-c", 'model="o3"', "--max-parallel", "4"], Deno.env.toObject());
- * if (result.kind === "run") console.log(result.config.maxParallel); // 4
+ * assert.ok(result.kind === "run");
+ * assert.equal(result.config.maxParallel, 4);
  * ```
  * @module
  */
@@ -35,6 +36,7 @@ import {
 
 export type { ServerConfig };
 import { parseNameValue, parseWorkerUrl, type WorkerFlags } from "../workers/worker_config.ts";
+import { realPathOr } from "../base/real_path.ts";
 
 /** The server's version, from `deno.json`. */
 export const VERSION: string = denoJson.version;
@@ -435,13 +437,4 @@ function parseWorkerFlags(
   const noLocal = values["no-local"] ?? false;
   if (workers.length === 0 && tokenFiles.length === 0 && !noLocal) return undefined;
   return { workers, tokenFiles, noLocal };
-}
-
-/** The real path of `path` when it exists (a symlinked root must match real working directories). */
-function realPathOr(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    return path;
-  }
 }

@@ -6,7 +6,9 @@
  *
  * @example
  * ```ts
- * const hello = parseHello(line); // throws `Cannot read the hello: config.maxParallel ...`
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => parseHello('{"codex_swarm_hello": 2}'), /Cannot read the hello/);
  * ```
  * @module
  */

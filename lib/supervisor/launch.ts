@@ -7,8 +7,8 @@
  * `--no-config` when the main module is the bundle, as the npm package runs it); a compiled binary
  * runs itself (its permissions are baked in).
  *
- * @example
- * ```ts
+ * @example Not run: it starts a detached supervisor process.
+ * ```ts ignore
  * const child = spawnSupervisor(config, Deno.env.toObject());
  * ```
  * @module
