@@ -10,19 +10,27 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * import { parseCli } from "./cli.ts";
+ *
+ * const cli = parseCli([], Deno.env.toObject());
+ * assert.ok(cli.kind === "run");
  * const hello: Hello = {
  *   codex_swarm_hello: HELLO_PROTOCOL,
  *   version: "0.3.0",
  *   pid: Deno.pid,
  *   cwd: Deno.cwd(),
  *   env: Deno.env.toObject(),
- *   config,
+ *   config: cli.config,
  * };
+ * // A session's machine-wide flags that differ from the supervisor's are named (none here).
+ * assert.deepEqual(machineWideDifferences(hello.config, cli.config), []);
  * ```
  * @module
  */
 
-import type { ServerConfig } from "./cli.ts";
+import type { ServerConfig } from "../mcp/server_config.ts";
 import type { SessionKind } from "../tasks/engine_api.ts";
 
 /**

@@ -7,15 +7,15 @@
  * `--no-config` when the main module is the bundle, as the npm package runs it); a compiled binary
  * runs itself (its permissions are baked in).
  *
- * @example
- * ```ts
+ * @example Not run: it starts a detached supervisor process.
+ * ```ts ignore
  * const child = spawnSupervisor(config, Deno.env.toObject());
  * ```
  * @module
  */
 
-import { SERVER_PERMISSIONS } from "../../.github/scripts/permissions.ts";
-import type { ServerConfig } from "./cli.ts";
+import { SERVER_PERMISSIONS } from "./permissions.ts";
+import type { ServerConfig } from "../mcp/server_config.ts";
 import { DEFAULT_ALLOWED_CONFIG_KEYS } from "../codex/policy.ts";
 
 /** The argv after the program that makes a supervisor with `config`'s settings. */
