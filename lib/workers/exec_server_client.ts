@@ -139,12 +139,15 @@ export class ExecServerClient implements AsyncDisposable {
   #socket: JsonRpcSocket;
   /** What running commands do when the connection ends. */
   #onClose = new Set<(error: Error | null) => void>();
+  /** How the connection ended, once it has (undefined while open). */
+  #ended: Error | null | undefined = undefined;
 
   private constructor(socket: JsonRpcSocket, info: ExecServerInfo) {
     this.#socket = socket;
     this.info = info;
     this.closed = socket.closed;
     this.closed.then((error) => {
+      this.#ended = error;
       for (const listener of [...this.#onClose]) listener(error);
     });
   }
@@ -303,6 +306,7 @@ export class ExecServerClient implements AsyncDisposable {
     const onClose = (error: Error | null) =>
       lost.reject(new Error(`${what}: ${error?.message ?? "the connection was closed"}`));
     this.#onClose.add(onClose);
+    if (this.#ended !== undefined) onClose(this.#ended); // ended while process/start was answered
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
       if (options.timeoutMs !== undefined) {
@@ -312,6 +316,7 @@ export class ExecServerClient implements AsyncDisposable {
     const abort = Promise.withResolvers<"abort">();
     const onAbort = () => abort.resolve("abort");
     options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) onAbort(); // while process/start was answered
     try {
       const how = await Promise.race([
         ended.then(() => "ended" as const),
