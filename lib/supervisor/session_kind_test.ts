@@ -1,9 +1,22 @@
 import assert from "node:assert/strict";
 import type { TaskSnapshot } from "../tasks/task.ts";
-import { loopbackPair, lsofMissing, withPath } from "../../tests/support/loopback.ts";
+import { jsonWithPath, loopbackPair, lsofMissing } from "../../tests/support/loopback.ts";
 import { innerPeerVerdict, innerTaskOfThread, sessionOrigin } from "./session_kind.ts";
 
 const APP_SERVER = 3077;
+const LOOPBACK = import.meta.resolve("../../tests/support/loopback.ts");
+/** A child Deno's origin of its own loopback connection (macOS: only /proc is tried). */
+const OWN_ORIGIN = `
+import { sessionOrigin } from ${JSON.stringify(import.meta.resolve("./session_kind.ts"))};
+import { loopbackPair } from ${JSON.stringify(LOOPBACK)};
+using pair = await loopbackPair();
+const origin = await sessionOrigin(pair.server.localAddr, pair.server.remoteAddr, {
+  appServerPids: [],
+  tasks: () => [],
+  peerLookup: ${JSON.stringify(Deno.build.os === "darwin" ? "proc" : null)},
+});
+console.log(JSON.stringify(origin));
+`;
 
 Deno.test("innerPeerVerdict: a process below an app-server opens a task session", () => {
   // A command in Codex's sandbox: front-end 3802 < sh 3801 < sandbox 3796 < app-server 3077.
@@ -125,20 +138,11 @@ Deno.test({
   name: "sessionOrigin: where no way can be read, it cannot tell, and the session is a task's",
   ignore: Deno.build.os === "windows",
   fn: async () => {
-    using pair = await loopbackPair();
     // An empty PATH: neither cat (for /proc) nor lsof can run (macOS runs /usr/sbin/lsof, so
-    // only /proc is tried there).
+    // only /proc is tried there). The lookup runs in a child with that PATH (see jsonWithPath).
     const empty = await Deno.makeTempDir({ prefix: "peer-path-" });
     try {
-      const origin = await withPath(
-        empty,
-        () =>
-          sessionOrigin(pair.server.localAddr, pair.server.remoteAddr, {
-            appServerPids: [],
-            tasks: () => [],
-            peerLookup: Deno.build.os === "darwin" ? "proc" : null,
-          }),
-      );
+      const origin = await jsonWithPath(empty, OWN_ORIGIN);
       assert.deepEqual(origin, {
         kind: "task",
         taskId: null,
