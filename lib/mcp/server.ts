@@ -28,6 +28,7 @@ import { registerCodexReviewTool } from "./tools/codex_review.ts";
 import { registerCodexStatusTool } from "./tools/codex_status.ts";
 import { registerCodexWaitTool } from "./tools/codex_wait.ts";
 import { registerCodexWorktreeTool } from "./tools/codex_worktree.ts";
+import { registerCodexMergeTool } from "./tools/codex_merge.ts";
 import { limitResults } from "./tools/result_limit.ts";
 import { toolOptions } from "./tools/tool_options.ts";
 import type { WorktreeManager } from "../git/worktree.ts";
@@ -95,6 +96,7 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   registerCodexListTool(server, engine, options);
   registerCodexDiffTool(server, engine, parts.worktrees, options);
   registerCodexWorktreeTool(server, engine, parts.worktrees, parts.session, options);
+  registerCodexMergeTool(server, engine, parts.session);
   const detachResources = registerResources(server, engine, config, {
     name: "codex-swarm",
     version,

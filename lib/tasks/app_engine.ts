@@ -96,6 +96,9 @@ import {
 } from "./task_record.ts";
 import type { SessionRecord } from "./task.ts";
 import { type Decision, describeQuestion } from "./questions.ts";
+import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
+import { mergeHost, newMergeMeta, stoppedMergeCause } from "./merge/merge_host.ts";
+import { runMerge } from "./merge/merge_run.ts";
 
 /** What {@link AppServerEngine} needs. */
 export interface AppServerEngineOptions {
@@ -377,6 +380,30 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         this.#options.log.warning(`Cannot remove the worktree of task ${id}: ${e}`)
       );
     }
+  }
+
+  /** Starts a merge queue (codex_merge), a task of its own kind: see merge/merge_run.ts. */
+  async merge(request: MergeRequest, session: Session, from?: MergeState): Promise<TaskSnapshot> {
+    const meta = newMergeMeta(newTaskId(), request, sessionRecord(session), from);
+    await this.#options.store.create(meta);
+    const record = this.#addRecord(meta, session);
+    runMerge(
+      meta.id,
+      request,
+      meta.merge!,
+      mergeHost({
+        record,
+        session,
+        engine: this,
+        worktrees: this.#options.worktrees,
+        save: () => this.#save(record),
+        emit: (step) => this.#emit(record, step),
+        finalize: () => this.#finalize(record),
+        server: () => this.#serverFor(session),
+        commandEnv: this.#commandEnv(session),
+      }),
+    );
+    return this.#snapshot(record);
   }
 
   /** Starts one task per prompt, each a fork of a thread; see fork.ts. */
@@ -1072,6 +1099,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
 
   /** Why a task that ran when the supervisor stopped is `interrupted`. */
   #stoppedCause(meta: TaskMeta): string {
+    if (meta.request.merge) return stoppedMergeCause(meta.id);
     return "The supervisor that ran this task stopped while it ran" +
       (meta.threadId
         ? `; its thread ${meta.threadId} can be continued with codex-reply`

@@ -11,6 +11,7 @@ import type { RunState, Usage } from "../legacy/run_state.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import type { ReviewRequest } from "../request/review_target.ts";
 import type { ReviewOutput } from "../codex/review_output.ts";
+import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
 
 /** Where a task is in its life. The first four are unfinished, the rest final. */
 export const PHASES = [
@@ -68,6 +69,8 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   group?: GroupRef;
   /** Start the task's thread as a fork of this thread (`thread/fork`): with its history. */
   forkOf?: ForkOf;
+  /** A merge queue (`codex_merge`), not a Codex turn: see lib/tasks/merge/. */
+  merge?: MergeRequest;
 }
 
 /** Which attempt of which group a task is: the group is the set of tasks with its id. */
@@ -188,6 +191,8 @@ export interface TaskMeta {
    * changed. Absent in records of codex-swarm before it passed them.
    */
   projectDocs?: string | null;
+  /** A merge queue's steps so far (with `request.merge`), saved after each. */
+  merge?: MergeState;
 }
 
 /** What the set-up of a new worktree did (see lib/git/worktree_setup.ts). */

@@ -23,6 +23,8 @@ import { type CheckOutcome, isFinal, type Phase, type TaskSnapshot } from "../..
 import { describeCheck } from "../../tasks/attempt_check.ts";
 import { backoffStep } from "../../tasks/backoff.ts";
 import { type CompactReview, compactReview, reviewLine } from "./review_view.ts";
+import { describeCurrent } from "../../tasks/merge/merge_plan.ts";
+import { type MergeReport, mergeReport } from "../../tasks/merge/merge_report.ts";
 
 /** How much of a final message a compact view shows by default. */
 export const MESSAGE_CHARS = 2000;
@@ -64,6 +66,8 @@ export interface CompactTask {
   check?: CheckView;
   /** Best of N: the group this task is an attempt of (codex_status of it ranks them). */
   group_id?: string;
+  /** A merge queue (codex_merge): each branch's step so far, or its report once it ended. */
+  merge?: MergeReport;
 }
 
 /** How a task's check ended, compact. */
@@ -160,6 +164,12 @@ export function lastStep(task: TaskSnapshot): string {
     return task.backoffUntil ? backoffStep(task.backoffUntil) : "Queued: waiting for a free slot";
   }
   if (meta.check && !isFinal(meta.phase)) return excerpt(describeCheck(meta.check), STEP_CHARS);
+  if (meta.merge?.current && meta.request.merge) {
+    return excerpt(
+      describeCurrent(meta.merge.current, meta.request.merge.items.length),
+      STEP_CHARS,
+    );
+  }
   let text: string;
   if (run.lastTool) text = toolStep(run.lastTool);
   else if (run.reasoning) text = `Thinking: ${run.reasoning.replace(/\*\*/g, "")}`;
@@ -204,7 +214,9 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
     const message = meta.finalMessage ?? run.finalMessage;
     // A review's findings say what its rendered text says; the text is in the full view.
     if (meta.review) view.review = compactReview(meta.review, messageChars, meta.cwd);
-    else if (message !== null) view.final_message = cutMessage(message, messageChars, meta.id);
+    else if (meta.merge) {
+      // The merge's report (below) says what its final message says.
+    } else if (message !== null) view.final_message = cutMessage(message, messageChars, meta.id);
     if (meta.failure) view.failure = truncate(meta.failure, FAILURE_CHARS);
     if (run.usage) view.usage = { input: run.usage.inputTokens, output: run.usage.outputTokens };
     const structured = meta.structured;
@@ -231,6 +243,9 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
       Math.min(CHECK_TAIL_CHARS, messageChars),
       isFinal(meta.phase),
     );
+  }
+  if (meta.merge && meta.request.merge) {
+    view.merge = mergeReport(meta.id, meta.request.merge, meta.merge, 4 * messageChars + 400);
   }
   const approval = approvalOf(task);
   if (approval !== undefined) view.approval = approval;

@@ -1,0 +1,192 @@
+/**
+ * A merge queue as a task of the engine: its record (`meta.request.merge` is what was asked,
+ * `meta.merge` its state so far) and the {@link MergeHost} that lets ./merge_run.ts act through
+ * the engine: the check runs on the app-server of the merge's session, in the merge's sandbox
+ * (capped by the session's ceiling) and time limit; a resolving task is an ordinary task of the
+ * engine started for the same session, so its approvals go to the caller and a cancel stops it.
+ *
+ * @example
+ * ```ts ignore
+ * // Inside the engine.
+ * const meta = newMergeMeta(newTaskId(), request, sessionRecord(session), from);
+ * runMerge(meta.id, request, meta.merge!, mergeHost({ record, session, engine, ... }));
+ * ```
+ * @module
+ */
+
+import type { AppServer } from "../../codex/app_server.ts";
+import type { SandboxMode } from "../../codex/codex_args.ts";
+import { runSandboxed } from "../../codex/sandboxed_command.ts";
+import type { SandboxPolicy } from "../../codex/protocol/generated/v2/SandboxPolicy.ts";
+import { sandboxRank } from "../../request/policy.ts";
+import type { WorktreeManager } from "../../git/worktree.ts";
+import type { Engine, Session } from "../engine_api.ts";
+import { isFinal, type SessionRecord, type TaskMeta } from "../task.ts";
+import type { TaskRecord } from "../task_record.ts";
+import { type MergeRequest, type MergeState, newMergeState, resumedState } from "./merge_plan.ts";
+import { mergeReport, reportText } from "./merge_report.ts";
+import type { MergeHost } from "./merge_run.ts";
+
+/**
+ * The sandbox of a merge's checks and resolving tasks when the call names none: a resolving task
+ * edits files in the integration worktree (codex-swarm's own checkout, never the user's).
+ */
+export const MERGE_SANDBOX: SandboxMode = "workspace-write";
+
+/** The longest report kept as a merge's final message, in characters. */
+const REPORT_CHARS = 12_000;
+
+/**
+ * The sandbox a merge's commands run in: `asked` (default {@link MERGE_SANDBOX}), never above
+ * `ceiling`.
+ *
+ * @example
+ * ```ts
+ * import { mergeSandbox } from "./merge_host.ts";
+ *
+ * mergeSandbox(undefined, "read-only"); // "read-only"
+ * mergeSandbox("danger-full-access", null); // "danger-full-access"
+ * ```
+ */
+export function mergeSandbox(
+  asked: SandboxMode | undefined,
+  ceiling: SandboxMode | null,
+): SandboxMode {
+  const mode = asked ?? MERGE_SANDBOX;
+  return ceiling !== null && sandboxRank(mode) > sandboxRank(ceiling) ? ceiling : mode;
+}
+
+/** The app-server's sandbox policy for a mode (the command's cwd becomes writable with it). */
+function policyOf(mode: SandboxMode): SandboxPolicy {
+  if (mode === "read-only") return { type: "readOnly", networkAccess: false };
+  if (mode === "danger-full-access") return { type: "dangerFullAccess" };
+  return {
+    type: "workspaceWrite",
+    writableRoots: [],
+    networkAccess: false,
+    excludeTmpdirEnvVar: false,
+    excludeSlashTmp: false,
+  };
+}
+
+/** The record of a new merge task (running from the start: a merge is never queued). */
+export function newMergeMeta(
+  id: string,
+  request: MergeRequest,
+  session: SessionRecord,
+  from?: MergeState,
+): TaskMeta {
+  const now = new Date().toISOString();
+  const branches = request.items.map((i) => i.worktree.branch).join(", ");
+  return {
+    version: 1,
+    engine: "app-server",
+    id,
+    phase: "running",
+    request: {
+      prompt: `Merge ${request.items.length} branch(es) into "${request.target}": ${branches}`,
+      cwd: request.repoRoot,
+      merge: request,
+    },
+    createdAt: now,
+    startedAt: now,
+    endedAt: null,
+    deadline: null,
+    cwd: request.repoRoot,
+    argv: null,
+    pid: null,
+    pidStartTime: null,
+    exit: null,
+    threadId: null,
+    turnId: null,
+    finalMessage: null,
+    failure: null,
+    cancelRequested: false,
+    timedOut: false,
+    worktree: null,
+    worktreeOutcome: null,
+    owner: null,
+    session,
+    answered: [],
+    merge: from ? resumedState(from) : newMergeState(),
+  };
+}
+
+/** Why a merge that ran when its supervisor stopped is `interrupted`. */
+export function stoppedMergeCause(id: string): string {
+  return "The supervisor that ran this merge stopped while it ran; every step that passed is " +
+    `kept: codex_merge {"resume":"${id}"} goes on from there`;
+}
+
+/** What of the engine a merge uses. */
+export interface MergeEngineSide {
+  record: TaskRecord;
+  session: Session;
+  engine: Pick<Engine, "start" | "finished" | "cancel">;
+  worktrees: Pick<WorktreeManager, "worktreePath" | "discard" | "holdWorktrees">;
+  save(): Promise<void>;
+  emit(step: string): void;
+  /** Ends the task from `record.run` (the engine's end of every task). */
+  finalize(): Promise<void>;
+  server(): Promise<AppServer>;
+  /** What the session's environment changes for sandboxed commands. */
+  commandEnv: Record<string, string>;
+}
+
+/** The {@link MergeHost} of a merge task. */
+export function mergeHost(side: MergeEngineSide): MergeHost {
+  const { record, session } = side;
+  const meta = record.meta;
+  const request = meta.request.merge!;
+  const ceiling = session.policy?.maxSandbox ?? meta.session?.maxSandbox ?? null;
+  const mode = mergeSandbox(request.sandbox, ceiling);
+  const timeoutS = request.timeoutS ?? session.taskTimeoutS;
+  return {
+    integrationPath: (repoRoot, id) => side.worktrees.worktreePath(repoRoot, `merge-${id}`),
+    save: () => side.save(),
+    step: (text) => side.emit(text),
+    cancelled: () => meta.cancelRequested,
+    interrupted: () => isFinal(meta.phase),
+    signal: record.stopping.signal,
+    runCheck: async (command, cwd) =>
+      runSandboxed(await side.server(), {
+        command,
+        cwd,
+        sandbox: policyOf(mode),
+        env: side.commandEnv,
+        timeoutMs: timeoutS > 0 ? timeoutS * 1000 : null,
+        signal: record.stopping.signal,
+      }),
+    startResolver: async (prompt, cwd) => {
+      const task = await side.engine.start({
+        prompt,
+        cwd,
+        sandbox: mode,
+        ...(request.model ? { model: request.model } : {}),
+        ...(request.timeoutS !== undefined ? { timeoutS: request.timeoutS } : {}),
+      }, session);
+      return task.meta.id;
+    },
+    ended: async (taskId) => {
+      const task = await side.engine.finished(taskId);
+      return { phase: task.meta.phase, failure: task.meta.failure };
+    },
+    cancelTask: async (taskId) => {
+      await side.engine.cancel(taskId);
+    },
+    discard: async (info) => {
+      using _held = await side.worktrees.holdWorktrees([info.path]);
+      await side.worktrees.discard(info);
+    },
+    finish: async (failure) => {
+      const report = reportText(mergeReport(meta.id, request, meta.merge!, REPORT_CHARS));
+      record.run = {
+        ...record.run,
+        turnStatus: failure === null ? "completed" : "failed",
+        failure,
+        finalMessage: report,
+      };
+      await side.finalize();
+    },
+  };
+}
