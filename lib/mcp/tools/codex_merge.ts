@@ -15,7 +15,7 @@
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
-import { checkMergeCall, checkResume } from "../../tasks/merge/merge_request.ts";
+import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
 import { Policy } from "../../request/policy.ts";
 import type { McpServer } from "../sdk.ts";
 import { callerOf } from "./caller.ts";

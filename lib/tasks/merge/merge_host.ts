@@ -18,7 +18,7 @@ import type { AppServer } from "../../codex/app_server.ts";
 import type { SandboxMode } from "../../codex/codex_args.ts";
 import { runSandboxed } from "../../codex/sandboxed_command.ts";
 import type { SandboxPolicy } from "../../codex/protocol/generated/v2/SandboxPolicy.ts";
-import { sandboxRank } from "../../request/policy.ts";
+import { SANDBOX_MODES } from "../../codex/codex_config.ts";
 import type { WorktreeManager } from "../../git/worktree.ts";
 import type { Engine, Session } from "../engine_api.ts";
 import { isFinal, type SessionRecord, type TaskMeta } from "../task.ts";
@@ -53,7 +53,8 @@ export function mergeSandbox(
   ceiling: SandboxMode | null,
 ): SandboxMode {
   const mode = asked ?? MERGE_SANDBOX;
-  return ceiling !== null && sandboxRank(mode) > sandboxRank(ceiling) ? ceiling : mode;
+  const rank = (m: SandboxMode) => SANDBOX_MODES.indexOf(m);
+  return ceiling !== null && rank(mode) > rank(ceiling) ? ceiling : mode;
 }
 
 /** The app-server's sandbox policy for a mode (the command's cwd becomes writable with it). */

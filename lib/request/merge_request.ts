@@ -12,17 +12,17 @@
  * @module
  */
 
-import type { SandboxMode } from "../../codex/codex_args.ts";
-import { runGit } from "../../git/git.ts";
-import { localBranchKind } from "../../git/merge_rules.ts";
-import { branchTip } from "../../git/integration.ts";
-import { RequestError } from "../../request/request_check.ts";
-import { checkCheckCommand } from "../../request/check_command.ts";
-import type { Policy } from "../../request/policy.ts";
-import { isGroupId, rankAttempts } from "../attempt_group.ts";
-import { isFinal, type TaskSnapshot } from "../task.ts";
-import { type MergeItem, type MergeRequest, type ResolveMode } from "./merge_plan.ts";
-import { INTENT_CHARS } from "./merge_prompt.ts";
+import type { SandboxMode } from "../codex/codex_args.ts";
+import { runGit } from "../git/git.ts";
+import { localBranchKind } from "../git/merge_rules.ts";
+import { branchTip } from "../git/integration.ts";
+import { RequestError } from "./request_check.ts";
+import { checkCheckCommand } from "./check_command.ts";
+import type { Policy } from "./policy.ts";
+import { isGroupId, rankAttempts } from "../tasks/attempt_group.ts";
+import { isFinal, type TaskSnapshot } from "../tasks/task.ts";
+import type { MergeItem, MergeRequest, ResolveMode } from "../tasks/merge/merge_plan.ts";
+import { INTENT_CHARS } from "../tasks/merge/merge_prompt.ts";
 
 /** The arguments of `codex_merge` that shape a new merge. */
 export interface MergeCall {
@@ -117,7 +117,9 @@ async function itemsOf(call: MergeCall, lookup: MergeLookup): Promise<MergeItem[
   for (const { id, field } of ids) {
     const group = isGroupId(id) ? id : undefined;
     const task = group ? bestOf(group, field, lookup) : lookup.get(id);
-    if (!task) throw new RequestError(field, `Cannot merge ${field} "${id}" as no such task is known`);
+    if (!task) {
+      throw new RequestError(field, `Cannot merge ${field} "${id}" as no such task is known`);
+    }
     const item = itemOf(task, field, lookup, group);
     const earlier = seen.get(item.taskId);
     if (earlier !== undefined) {
@@ -204,7 +206,10 @@ export async function checkMergeCall(call: MergeCall, lookup: MergeLookup): Prom
   const check = checkOf(call, items, lookup);
   const { target, commit } = await targetOf(repoRoot, call.target);
   if (items.some((i) => i.worktree.branch === target)) {
-    throw new RequestError("target", `Cannot merge into target "${target}" as it is a task's own branch`);
+    throw new RequestError(
+      "target",
+      `Cannot merge into target "${target}" as it is a task's own branch`,
+    );
   }
   lookup.policy.checkSandbox(call.sandbox, "sandbox");
   return {
