@@ -269,10 +269,8 @@ export async function fastForward(
     if (elsewhere !== null) {
       return { applied: false, reason: `branch "${target}" is checked out in ${elsewhere}` };
     }
-    await git(
-      ["update-ref", "-m", "codex-swarm: merge queue", `refs/heads/${target}`, to, from],
-      root,
-    );
+    // Git refuses to move a branch that is checked out anywhere; its tip was checked just above.
+    await git(["branch", "--force", "--no-track", target, to], root);
     return { applied: true };
   }
   const refusal = await checkoutRefusal(repoRoot, from, to, opts);
