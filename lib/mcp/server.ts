@@ -74,7 +74,8 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
       instructions: "Runs OpenAI Codex. `codex` runs one session to its end; for several at " +
         "once or anything long, start each with `codex_async`, then `codex_wait` for results " +
         "(and `codex_status` to watch). `worktree: true` gives a task its own git branch; " +
-        "`codex_diff` shows it, `codex_worktree` merges or discards it. Results are compact " +
+        "`codex_diff` shows it, `codex_worktree` merges or discards it, `codex_merge` merges " +
+        "several into one checked branch. Results are compact " +
         "and say what to call next.",
     },
   );

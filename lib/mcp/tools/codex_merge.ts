@@ -18,7 +18,7 @@ import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
 import { Policy } from "../../request/policy.ts";
 import type { McpServer } from "../sdk.ts";
-import { callerOf } from "./caller.ts";
+import { withCaller } from "./caller.ts";
 import { engineFields, runFields } from "./run_params.ts";
 import { taskIdField } from "./task_ids.ts";
 import { toolError } from "./tool_error.ts";
@@ -108,9 +108,8 @@ export function registerCodexMergeTool(
         env: actor.env,
       };
       const { resume, ...call } = args;
-      // A Codex caller's sandbox caps the merge's commands as it caps a task's.
-      const caller = callerOf(extra._meta);
-      if (caller?.sandbox && !call.sandbox) call.sandbox = caller.sandbox;
+      // A Codex caller's sandbox is the default and the limit, as for a task it starts.
+      call.sandbox = withCaller({ prompt: "", sandbox: call.sandbox }, extra._meta).sandbox;
       let task;
       if (resume !== undefined) {
         const given = Object.entries(args).filter(([k, v]) => k !== "resume" && v !== undefined);

@@ -214,9 +214,7 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
     const message = meta.finalMessage ?? run.finalMessage;
     // A review's findings say what its rendered text says; the text is in the full view.
     if (meta.review) view.review = compactReview(meta.review, messageChars, meta.cwd);
-    else if (meta.merge) {
-      // The merge's report (below) says what its final message says.
-    } else if (message !== null) view.final_message = cutMessage(message, messageChars, meta.id);
+    else if (message !== null) view.final_message = cutMessage(message, messageChars, meta.id);
     if (meta.failure) view.failure = truncate(meta.failure, FAILURE_CHARS);
     if (run.usage) view.usage = { input: run.usage.inputTokens, output: run.usage.outputTokens };
     const structured = meta.structured;

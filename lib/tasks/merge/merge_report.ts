@@ -144,10 +144,13 @@ const OUTCOME_WORDS: Record<BranchReport["outcome"], string> = {
 
 /** The report in a few lines, for people. */
 export function reportText(report: MergeReport): string {
+  const landed =
+    report.branches.filter((b) => ["merged", "resolved", "nothing_new"].includes(b.outcome)).length;
   const lines = [
-    `Merge ${report.merge_id} into "${report.target}"` +
-    (report.integration_branch ? ` on ${report.integration_branch}` : "") +
-    (report.resumed_from ? ` (resumes ${report.resumed_from})` : ""),
+    `${landed} of ${report.branches.length} branch(es) landed on ` +
+    `${report.integration_branch ?? "no branch yet"} from "${report.target}"` +
+    (report.applied ? `, fast-forwarded to it` : "") +
+    (report.resumed_from ? ` (resumes merge ${report.resumed_from})` : ""),
   ];
   if (report.baseline) {
     lines.push(

@@ -83,4 +83,8 @@ Deno.test("mergeReport: the end: result, diff stat, why it was not applied", () 
   assert.equal(report.applied, false);
   assert.equal(report.cleaned, undefined);
   assert.match(reportText(report), /result abcdef012345 \(2 file\(s\), \+3 -1\); not applied/);
+  assert.equal(
+    reportText(report).split("\n")[0],
+    '1 of 3 branch(es) landed on codex-swarm-merge/m1 from "main" (resumes merge old)',
+  );
 });
