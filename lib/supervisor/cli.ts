@@ -19,8 +19,8 @@ import path from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
 import type { ServerDefaults } from "../codex/codex_args.ts";
 import { LOG_LEVELS, type LogLevel } from "../base/log.ts";
-import { DEFAULT_ALLOWED_CONFIG_KEYS, parseSandboxMode, Policy } from "../request/policy.ts";
-import { parseOverride } from "../request/toml_value.ts";
+import { DEFAULT_ALLOWED_CONFIG_KEYS, parseSandboxMode, Policy } from "../codex/policy.ts";
+import { parseOverride } from "../codex/toml_value.ts";
 
 /** The server's version, from `deno.json`. */
 export const VERSION: string = denoJson.version;

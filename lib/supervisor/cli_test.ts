@@ -13,7 +13,7 @@ import {
   VERSION,
 } from "./cli.ts";
 import { throwsWith } from "../../tests/support/assert.ts";
-import { Policy } from "../request/policy.ts";
+import { Policy } from "../codex/policy.ts";
 
 const LINUX: Platform = { os: "linux", cwd: "/cwd" };
 const WINDOWS: Platform = { os: "windows", cwd: "C:\\cwd" };

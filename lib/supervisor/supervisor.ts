@@ -45,7 +45,7 @@ import { parseHello } from "./hello_check.ts";
 import { LineSplitter, LineTooLongError } from "../base/lines.ts";
 import { supervisorPaths, unixSocketProblem } from "./paths.ts";
 import { peerLookupSetting } from "./peer_lookup.ts";
-import { codexEnvFor } from "../request/client_env.ts";
+import { codexEnvFor } from "../codex/client_env.ts";
 import { openSession } from "./session.ts";
 import { type SessionOrigin, sessionOrigin } from "./session_kind.ts";
 import { OperatorCeiling, settingsPath } from "./settings.ts";

@@ -16,7 +16,7 @@
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
-import { Policy } from "../../request/policy.ts";
+import { Policy } from "../../codex/policy.ts";
 import type { McpServer } from "../sdk.ts";
 import { withCaller } from "./caller.ts";
 import { engineFields, runFields } from "./run_params.ts";

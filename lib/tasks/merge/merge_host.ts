@@ -22,10 +22,12 @@ import { SANDBOX_MODES } from "../../codex/codex_config.ts";
 import type { WorktreeManager } from "../../git/worktree.ts";
 import type { Engine, Session } from "../engine_api.ts";
 import { isFinal, type SessionRecord, type TaskMeta } from "../task.ts";
-import type { TaskRecord } from "../task_record.ts";
+import { newTaskId, sessionRecord, type TaskRecord } from "../task_record.ts";
+import type { EngineState } from "../engine_state.ts";
+import type { TaskSnapshot } from "../task.ts";
 import { type MergeRequest, type MergeState, newMergeState, resumedState } from "./merge_plan.ts";
 import { mergeReport, reportText } from "./merge_report.ts";
-import type { MergeHost } from "./merge_run.ts";
+import { type MergeHost, runMerge } from "./merge_run.ts";
 
 /**
  * The sandbox of a merge's checks and resolving tasks when the call names none: a resolving task
@@ -190,4 +192,42 @@ export function mergeHost(side: MergeEngineSide): MergeHost {
       await side.finalize();
     },
   };
+}
+
+/**
+ * Makes the record of a merge and starts it (it runs in the background); `from` is the state of
+ * the interrupted merge it resumes. Called by the engine with its parts.
+ */
+export async function startMerge(
+  request: MergeRequest,
+  session: Session,
+  from: MergeState | undefined,
+  parts: {
+    state: EngineState;
+    engine: MergeEngineSide["engine"];
+    finalize(record: TaskRecord): Promise<void>;
+  },
+): Promise<TaskSnapshot> {
+  const { state } = parts;
+  const meta = newMergeMeta(newTaskId(), request, sessionRecord(session), from);
+  await state.options.store.create(meta);
+  const record = state.addRecord(meta, session);
+  runMerge(
+    meta.id,
+    request,
+    meta.merge!,
+    mergeHost({
+      record,
+      session,
+      engine: parts.engine,
+      worktrees: state.options.worktrees,
+      save: () => state.save(record),
+      emit: (step) => state.emit(record, step),
+      finalize: () => parts.finalize(record),
+      server: () => state.serverFor(session),
+      commandEnv: state.commandEnv(session),
+    }),
+  );
+  state.emit(record, "Merge started");
+  return state.snapshot(record);
 }
