@@ -3,7 +3,8 @@
  * `codex-swarm-merge/<merge id>`, started from the target, where task branches are merged one by
  * one (`git merge --no-ff`), conflicts are left for a resolving task, and a failed step is undone
  * by resetting to the last good commit. The user's checkout is touched only by
- * {@link fastForward}, under the rules of ./merge_rules.ts. The sweep's task branches are
+ * {@link fastForward}, under the rules of `codex_worktree merge` (./merge_safety.ts,
+ * ./worktree_merge.ts). The sweep's task branches are
  * `codex-swarm/*`; this namespace is not one of them.
  *
  * @example
@@ -18,17 +19,27 @@
  */
 
 import { commitIdentityArgs, git, type GitOptions, runGit } from "./git.ts";
+import { nothingToMerge, untrackedRefusal } from "./merge_safety.ts";
 import {
+  branchTip as tipOf,
   changedFiles,
-  nothingToMerge,
+  countCommits,
+  type GitAt,
+  listFiles,
+  localBranch,
+  refExists,
+  resolveCommit,
   splitZ,
-  untrackedInTheWay,
-  writtenPaths,
-} from "./merge_rules.ts";
-import { untrackedRefusal } from "./merge_safety.ts";
+} from "./repo_state.ts";
+import { MERGE_BRANCH_PREFIX } from "./worktree_info.ts";
+import { untrackedInTheWay, writtenPaths } from "./worktree_merge.ts";
 
-/** Every integration branch is named `codex-swarm-merge/<merge id>`. */
-export const MERGE_BRANCH_PREFIX = "codex-swarm-merge/";
+export { MERGE_BRANCH_PREFIX };
+
+/** The git options of `cwd` from the options every command of a merge shares. */
+function atWith(opts: Omit<GitOptions, "cwd">): GitAt {
+  return (cwd) => ({ ...opts, cwd });
+}
 
 /**
  * The integration branch of merge `id`.
@@ -84,11 +95,7 @@ export async function openIntegration(
   opts: Omit<GitOptions, "cwd">,
 ): Promise<void> {
   const root = { ...opts, cwd: where.repoRoot };
-  const exists = await runGit(
-    ["rev-parse", "--verify", "--quiet", `refs/heads/${where.branch}`],
-    root,
-  );
-  if (exists.code !== 0) {
+  if (!(await refExists(atWith(opts), where.repoRoot, `refs/heads/${where.branch}`))) {
     await git(["worktree", "add", "--quiet", "-b", where.branch, where.path, start], root);
     return;
   }
@@ -99,7 +106,9 @@ export async function openIntegration(
 
 /** The commit checked out at `path`. */
 export async function headOf(path: string, opts: Omit<GitOptions, "cwd"> = {}): Promise<string> {
-  return (await git(["rev-parse", "--verify", "HEAD^{commit}"], { ...opts, cwd: path })).trim();
+  const head = await resolveCommit(atWith(opts), path, "HEAD");
+  if (head === null) throw new Error(`Cannot read the commit checked out at ${path}`);
+  return head;
 }
 
 /**
@@ -115,7 +124,12 @@ export async function mergeBranch(
   const here = { ...opts, cwd: path };
   const head = await headOf(path, opts);
   const into = (await git(["symbolic-ref", "--quiet", "--short", "HEAD"], here)).trim();
-  const nothing = await nothingToMerge({ ...from, into, intoTip: head }, here);
+  // The rule of `codex_worktree merge` (merge_safety.ts).
+  const nothing = nothingToMerge({
+    ...from,
+    target: into,
+    aheadOfTarget: await countCommits(atWith(opts), path, [from.tip, "--not", head]),
+  });
   if (nothing !== null) return { kind: "nothing", why: nothing };
   const merge = await runGit([
     ...await commitIdentityArgs(here),
@@ -127,8 +141,7 @@ export async function mergeBranch(
     `refs/heads/${from.branch}`,
   ], here);
   if (merge.code === 0) return { kind: "merged", commit: await headOf(path, opts) };
-  const inMerge = await runGit(["rev-parse", "--verify", "--quiet", "MERGE_HEAD"], here);
-  const files = inMerge.code === 0
+  const files = await refExists(atWith(opts), path, "MERGE_HEAD")
     ? splitZ(await git(["diff", "--name-only", "--diff-filter=U", "-z"], here))
     : [];
   if (files.length > 0) return { kind: "conflict", files };
@@ -227,16 +240,24 @@ export async function diffStat(
 }
 
 /** The head of local branch `name`, or null when there is none. */
-export async function branchTip(
+export function branchTip(
   repoRoot: string,
   name: string,
   opts: Omit<GitOptions, "cwd"> = {},
 ): Promise<string | null> {
-  const result = await runGit(
-    ["rev-parse", "--verify", "--quiet", `refs/heads/${name}^{commit}`],
-    { ...opts, cwd: repoRoot },
-  );
-  return result.code === 0 ? result.stdout.trim() : null;
+  return tipOf(atWith(opts), repoRoot, name);
+}
+
+/**
+ * Whether `name` is exactly the name of a local branch (the rule of `codex_worktree merge`'s
+ * `target`): `malformed` for a revision (`main~0`), `HEAD` or a commit, `missing` for none.
+ */
+export function localBranchKind(
+  repoRoot: string,
+  name: string,
+  opts: Omit<GitOptions, "cwd"> = {},
+): Promise<"ok" | "malformed" | "missing"> {
+  return localBranch(atWith(opts), repoRoot, name);
 }
 
 /**
@@ -287,25 +308,24 @@ async function checkoutRefusal(
   to: string,
   opts: Omit<GitOptions, "cwd">,
 ): Promise<string | null> {
-  const root = { ...opts, cwd: repoRoot };
-  const merging = await runGit(["rev-parse", "--verify", "--quiet", "MERGE_HEAD"], root);
-  if (merging.code === 0) return `a merge is in progress in ${repoRoot}`;
-  const dirty = await changedFiles("no", root);
+  const at = atWith(opts);
+  if (await refExists(at, repoRoot, "MERGE_HEAD")) return `a merge is in progress in ${repoRoot}`;
+  const dirty = await changedFiles(at, repoRoot, "no");
   if (dirty.length > 0) {
-    return `the checkout ${repoRoot} has uncommitted changes: ${untrackedList(dirty)}`;
+    return `the checkout ${repoRoot} has uncommitted changes: ${listFiles(dirty)}`;
   }
-  const inTheWay = await untrackedInTheWay(await writtenPaths([from, to], root), root);
+  // The rule of `codex_worktree merge`: no untracked or ignored file where it writes.
+  const inTheWay = await untrackedInTheWay(
+    at,
+    repoRoot,
+    await writtenPaths(at, repoRoot, [from, to]),
+  );
   if (inTheWay.files.length > 0) {
     return `it would overwrite files git does not track in ${repoRoot}: ${
       untrackedRefusal(inTheWay.files, inTheWay.ignored)
     }`;
   }
   return null;
-}
-
-function untrackedList(files: string[]): string {
-  const shown = files.slice(0, 20).join(", ");
-  return files.length > 20 ? `${shown} and ${files.length - 20} more` : shown;
 }
 
 /** The linked worktree (not the main checkout) that has `branch` checked out, or null. */

@@ -14,8 +14,7 @@
 
 import type { SandboxMode } from "../codex/codex_args.ts";
 import { runGit } from "../git/git.ts";
-import { localBranchKind } from "../git/merge_rules.ts";
-import { branchTip } from "../git/integration.ts";
+import { branchTip, localBranchKind } from "../git/integration.ts";
 import { RequestError } from "../tasks/request_error.ts";
 import { checkCheckCommand } from "./check_command.ts";
 import type { Policy } from "../codex/policy.ts";
@@ -166,7 +165,7 @@ async function targetOf(
     }
     name = current.stdout.trim();
   }
-  const kind = await localBranchKind(name, { cwd: repoRoot });
+  const kind = await localBranchKind(repoRoot, name);
   if (kind !== "ok") {
     throw new RequestError(
       "target",
