@@ -19,8 +19,8 @@ import {
   supervisorsOf,
   textOf,
 } from "./support/harness.ts";
-import { git, makeRepo } from "./support/repo.ts";
-import { call, startTask, waitAll } from "./support/tool_calls.ts";
+import { checkoutState, git, makeRepo } from "./support/repo.ts";
+import { call, reconnect, startTask, waitAll } from "./support/tool_calls.ts";
 import type { Client } from "./support/sdk_client.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -78,17 +78,6 @@ async function finished(client: Client, id: string): Promise<MergeView> {
   return view;
 }
 
-/** What the user's checkout holds besides its commits. */
-async function checkoutState(repo: string) {
-  return {
-    head: await git(repo, "rev-parse", "HEAD"),
-    branch: await git(repo, "symbolic-ref", "--short", "HEAD"),
-    status: await git(repo, "status", "--porcelain", "--ignored"),
-    env: await Deno.readTextFile(`${repo}/.env`),
-    shared: await Deno.readTextFile(`${repo}/shared.txt`),
-  };
-}
-
 /** The integration branches of the repository. */
 async function mergeBranches(repo: string): Promise<string[]> {
   const out = await git(
@@ -138,7 +127,7 @@ Deno.test("codex_merge: three branches, conflicts, checks, the user's checkout",
   // The user's own work: an ignored .env and an uncommitted change.
   await Deno.writeTextFile(`${repo}/.env`, "SECRET=mine\n");
   await Deno.writeTextFile(`${repo}/shared.txt`, "line one\nmy change\n");
-  const before = await checkoutState(repo);
+  const before = await checkoutState(repo, [".env", "shared.txt"]);
   const main = before.head;
 
   await t.step("resolve: codex: all three land, check passing at each step", async () => {
@@ -168,7 +157,7 @@ Deno.test("codex_merge: three branches, conflicts, checks, the user's checkout",
     assert.equal(await git(repo, "rev-list", "--count", "--merges", `${main}..${result}`), "3");
     assert.equal(report.diff_stat, "2 file(s), +2 -0");
     assert.equal(report.applied, false);
-    assert.deepEqual(await checkoutState(repo), before);
+    assert.deepEqual(await checkoutState(repo, [".env", "shared.txt"]), before);
   });
 
   await t.step('resolve: "stop": the queue ends at the conflict, the first kept', async () => {
@@ -184,7 +173,7 @@ Deno.test("codex_merge: three branches, conflicts, checks, the user's checkout",
     const result = `codex-swarm-merge/${id}`;
     assert.equal(await git(repo, "rev-parse", result), report.branches[0]!.commit);
     assert.equal(await fileAt(repo, result, "both.txt"), "MOCK-PATCH both.txt alpha");
-    assert.deepEqual(await checkoutState(repo), before);
+    assert.deepEqual(await checkoutState(repo, [".env", "shared.txt"]), before);
   });
 
   await t.step("a branch that breaks check is left out, the others land", async () => {
@@ -355,7 +344,7 @@ Deno.test("codex_merge: three branches, conflicts, checks, the user's checkout",
     assert.equal(refused.applied, false);
     assert.match(refused.apply_note ?? "", /uncommitted changes: shared\.txt/);
     assert.match(refused.apply_note ?? "", /git -C .* merge --ff-only codex-swarm-merge\//);
-    assert.deepEqual(await checkoutState(repo), before);
+    assert.deepEqual(await checkoutState(repo, [".env", "shared.txt"]), before);
     await git(repo, "checkout", "--", "shared.txt");
     const id = await startMerge(client, {
       task_ids: [ids.alpha, ids.gamma],
@@ -374,21 +363,6 @@ Deno.test("codex_merge: three branches, conflicts, checks, the user's checkout",
     assert.notEqual(await git(repo, "branch", "--list", `codex-swarm/${ids.broken}`), "");
   });
 });
-
-/**
- * Calls `codex_list` until a supervisor answers: a call the front-end sent before it saw its
- * supervisor die is answered "went away ... retry".
- */
-async function reconnect(client: Client): Promise<void> {
-  for (let attempt = 0;; attempt++) {
-    try {
-      const list = await call(client, "codex_list", {});
-      if (list.isError === undefined) return;
-    } catch (error) {
-      if (attempt >= 20 || !/went away/.test(String(error))) throw error;
-    }
-  }
-}
 
 Deno.test(
   "codex_merge: after a kill -9 of the supervisor mid-queue, resume finishes it",

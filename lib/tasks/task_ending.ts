@@ -23,7 +23,7 @@ import type { Scheduler } from "./scheduling.ts";
 import { isFinal, type TaskMeta } from "./task.ts";
 import { taskEnd } from "./task_end.ts";
 import type { TaskRecord } from "./task_record.ts";
-import { stoppedMergeCause } from "./merge/merge_host.ts";
+import { stoppedMergeCause } from "./merge/merge_plan.ts";
 
 /** Why a task that ran when the supervisor stopped is `interrupted`. */
 export function stoppedCause(meta: TaskMeta): string {

@@ -34,3 +34,16 @@ export async function makeRepo(parent?: string): Promise<string> {
   await git(repo, "commit", "-q", "-m", "initial");
   return repo;
 }
+
+/**
+ * What a user's checkout holds besides its commits: HEAD, branch, status (ignored files too) and
+ * the content of `files` (its own `.env`, notes), to compare before and after a merge.
+ */
+export async function checkoutState(repo: string, files: string[]) {
+  return {
+    head: await git(repo, "rev-parse", "HEAD"),
+    branch: await git(repo, "symbolic-ref", "--short", "HEAD"),
+    status: await git(repo, "status", "--porcelain", "--ignored"),
+    files: await Promise.all(files.map((file) => Deno.readTextFile(`${repo}/${file}`))),
+  };
+}

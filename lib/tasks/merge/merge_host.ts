@@ -8,7 +8,7 @@
  * @example
  * ```ts ignore
  * // Inside the engine.
- * const meta = newMergeMeta(newTaskId(), request, sessionRecord(session), from);
+ * const meta = newMergeMeta(newTaskId(), request, session, from);
  * runMerge(meta.id, request, meta.merge!, mergeHost({ record, session, engine, ... }));
  * ```
  * @module
@@ -21,8 +21,9 @@ import type { SandboxPolicy } from "../../codex/protocol/generated/v2/SandboxPol
 import { SANDBOX_MODES } from "../../codex/codex_config.ts";
 import type { WorktreeManager } from "../../git/worktree.ts";
 import type { Engine, Session } from "../engine_api.ts";
-import { isFinal, type SessionRecord, type TaskMeta } from "../task.ts";
-import { newTaskId, sessionRecord, type TaskRecord } from "../task_record.ts";
+import { isFinal, type TaskMeta } from "../task.ts";
+import { newTaskId, type TaskRecord } from "../task_record.ts";
+import { newMeta } from "../task_creation.ts";
 import type { EngineState } from "../engine_state.ts";
 import type { TaskSnapshot } from "../task.ts";
 import { type MergeRequest, type MergeState, newMergeState, resumedState } from "./merge_plan.ts";
@@ -76,49 +77,19 @@ function policyOf(mode: SandboxMode): SandboxPolicy {
 export function newMergeMeta(
   id: string,
   request: MergeRequest,
-  session: SessionRecord,
+  session: Session,
   from?: MergeState,
 ): TaskMeta {
-  const now = new Date().toISOString();
   const branches = request.items.map((i) => i.worktree.branch).join(", ");
+  const prompt = `Merge ${request.items.length} branch(es) into "${request.target}": ${branches}`;
+  const where = { cwd: request.repoRoot, runCwd: request.repoRoot, worktree: null };
+  const meta = newMeta(id, { prompt, merge: request }, session, where);
   return {
-    version: 1,
-    engine: "app-server",
-    id,
+    ...meta,
     phase: "running",
-    request: {
-      prompt: `Merge ${request.items.length} branch(es) into "${request.target}": ${branches}`,
-      cwd: request.repoRoot,
-      merge: request,
-    },
-    createdAt: now,
-    startedAt: now,
-    endedAt: null,
-    deadline: null,
-    cwd: request.repoRoot,
-    argv: null,
-    pid: null,
-    pidStartTime: null,
-    exit: null,
-    threadId: null,
-    turnId: null,
-    finalMessage: null,
-    failure: null,
-    cancelRequested: false,
-    timedOut: false,
-    worktree: null,
-    worktreeOutcome: null,
-    owner: null,
-    session,
-    answered: [],
+    startedAt: meta.createdAt,
     merge: from ? resumedState(from) : newMergeState(),
   };
-}
-
-/** Why a merge that ran when its supervisor stopped is `interrupted`. */
-export function stoppedMergeCause(id: string): string {
-  return "The supervisor that ran this merge stopped while it ran; every step that passed is " +
-    `kept: codex_merge {"resume":"${id}"} goes on from there`;
 }
 
 /** What of the engine a merge uses. */
@@ -209,7 +180,7 @@ export async function startMerge(
   },
 ): Promise<TaskSnapshot> {
   const { state } = parts;
-  const meta = newMergeMeta(newTaskId(), request, sessionRecord(session), from);
+  const meta = newMergeMeta(newTaskId(), request, session, from);
   await state.options.store.create(meta);
   const record = state.addRecord(meta, session);
   runMerge(

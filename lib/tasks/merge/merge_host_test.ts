@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { MERGE_SANDBOX, mergeSandbox, stoppedMergeCause } from "./merge_host.ts";
+import { MERGE_SANDBOX, mergeSandbox } from "./merge_host.ts";
+import { stoppedMergeCause } from "./merge_plan.ts";
 
 Deno.test("mergeSandbox: the asked sandbox (default workspace-write), never above the ceiling", () => {
   assert.equal(mergeSandbox(undefined, null), MERGE_SANDBOX);

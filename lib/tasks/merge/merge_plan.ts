@@ -189,3 +189,9 @@ export function describeCurrent(current: MergeCurrent, total: number): string {
   const resolver = current.resolverTaskId ? ` (task ${current.resolverTaskId})` : "";
   return `${verb} ${current.branch}${resolver} (${current.index + 1} of ${total})`;
 }
+
+/** Why a merge that ran when its supervisor stopped is `interrupted`. */
+export function stoppedMergeCause(id: string): string {
+  return "The supervisor that ran this merge stopped while it ran; every step that passed is " +
+    `kept: codex_merge {"resume":"${id}"} goes on from there`;
+}
