@@ -111,6 +111,9 @@ Deno.test("codex_merge: three branches, conflicts, checks, the user's checkout",
     broken: "broken PATCH=broken.txt",
     // Conflicts with alpha; its resolving task hangs (for a cancel).
     slow: "slow PATCH=both.txt VARIANTS=slow RESOLVE=SLEEP=600000",
+    // Conflict with alpha; the resolving task fails, or leaves the markers.
+    refused: "refused PATCH=both.txt VARIANTS=refused RESOLVE=FAIL",
+    marked: "marked PATCH=both.txt VARIANTS=marked RESOLVE=PATCH=elsewhere.txt",
   };
   const ids: Record<string, string> = {};
   for (const [name, prompt] of Object.entries(prompts)) {
@@ -189,6 +192,31 @@ Deno.test("codex_merge: three branches, conflicts, checks, the user's checkout",
     assert.equal(report.branches[1]!.commit, report.branches[0]!.commit);
     const result = `codex-swarm-merge/${id}`;
     assert.equal(await fileAt(repo, result, "broken.txt"), null);
+    assert.equal(await fileAt(repo, result, "c.txt"), "MOCK-PATCH c.txt");
+  });
+
+  await t.step("a failed resolution is left out, the others land", async () => {
+    const id = await startMerge(client, {
+      task_ids: [ids.alpha, ids.refused, ids.marked, ids.gamma],
+      check: CHECK,
+    });
+    const { phase, merge: report } = await finished(client, id);
+    assert.equal(phase, "completed");
+    assert.deepEqual(report.branches.map((b) => b.outcome), [
+      "merged",
+      "resolution_failed",
+      "resolution_failed",
+      "merged",
+    ]);
+    assert.match(report.branches[1]!.note ?? "", /^the resolving task ended failed/);
+    assert.equal(report.branches[2]!.note, "conflict markers remain in both.txt");
+    for (const step of report.branches.slice(1, 3)) {
+      assert.equal(step.commit, report.branches[0]!.commit);
+      assert.match(step.resolved_by ?? "", /^[0-9a-f]{12}$/);
+    }
+    const result = `codex-swarm-merge/${id}`;
+    assert.equal(await fileAt(repo, result, "both.txt"), "MOCK-PATCH both.txt alpha");
+    assert.equal(await fileAt(repo, result, "elsewhere.txt"), null);
     assert.equal(await fileAt(repo, result, "c.txt"), "MOCK-PATCH c.txt");
   });
 

@@ -97,7 +97,10 @@ export interface MergeEngineSide {
   record: TaskRecord;
   session: Session;
   engine: Pick<Engine, "start" | "finished" | "cancel">;
-  worktrees: Pick<WorktreeManager, "worktreePath" | "discard" | "holdWorktrees">;
+  worktrees: Pick<
+    WorktreeManager,
+    "worktreePath" | "discard" | "holdWorktrees" | "withRepoLock"
+  >;
   save(): Promise<void>;
   emit(step: string): void;
   /** Ends the task from `record.run` (the engine's end of every task). */
@@ -117,6 +120,7 @@ export function mergeHost(side: MergeEngineSide): MergeHost {
   const timeoutS = request.timeoutS ?? session.taskTimeoutS;
   return {
     integrationPath: (repoRoot, id) => side.worktrees.worktreePath(repoRoot, `merge-${id}`),
+    repoLock: (fn) => side.worktrees.withRepoLock(request.repoRoot, fn),
     save: () => side.save(),
     step: (text) => side.emit(text),
     cancelled: () => meta.cancelRequested,

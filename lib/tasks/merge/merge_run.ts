@@ -46,6 +46,11 @@ import { resolverPrompt } from "./merge_prompt.ts";
 export interface MergeHost {
   /** Where the integration worktree of merge `id` goes. */
   integrationPath(repoRoot: string, id: string): string;
+  /**
+   * Runs `fn` holding the repository's lock (see WorktreeManager.withRepoLock): what changes the
+   * worktree list or the user's checkout.
+   */
+  repoLock<T>(fn: () => Promise<T>): Promise<T>;
   /** Saves the merge's record (its state). */
   save(): Promise<void>;
   /** Tells clients of a step. */
@@ -138,7 +143,7 @@ async function open(
       path: host.integrationPath(request.repoRoot, id),
       branch: integrationBranch(id),
     };
-    await openIntegration(where, request.targetCommit, {});
+    await host.repoLock(() => openIntegration(where, request.targetCommit, {}));
     state.integration = where;
     state.good = request.targetCommit;
     await host.save();
@@ -147,7 +152,7 @@ async function open(
   const where = state.integration;
   // What a dead supervisor left running there (a check, a resolving task's command) ends first.
   await killProcessesIn([where.path]);
-  await openIntegration(where, state.good!, {});
+  await host.repoLock(() => openIntegration(where, state.good!, {}));
   await resetTo(where.path, state.good!);
   return where;
 }
@@ -268,10 +273,15 @@ async function resolve(
   if (marked.length > 0) {
     return { ...done, note: `conflict markers remain in ${marked.join(", ")}` };
   }
-  await commitResolution(
-    where.path,
-    `codex-swarm merge: ${item.worktree.branch} (task ${item.taskId}), resolved by task ${taskId}`,
-  );
+  try {
+    await commitResolution(
+      where.path,
+      `codex-swarm merge: ${item.worktree.branch} (task ${item.taskId}), resolved by task ${taskId}`,
+    );
+  } catch (error) {
+    // The task committed or aborted the merge itself, or left the index unusable.
+    return { ...done, note: `committing the resolution failed: ${messageOf(error)}` };
+  }
   return done;
 }
 
@@ -290,7 +300,9 @@ async function end(
     `(with "${request.target}" checked out)`;
   if (request.apply) {
     host.step(`Fast-forwarding "${request.target}" to ${where.branch}`);
-    const ff = await fastForward(request.repoRoot, request.target, request.targetCommit, commit);
+    const ff = await host.repoLock(() =>
+      fastForward(request.repoRoot, request.target, request.targetCommit, commit)
+    );
     applied = ff.applied;
     if (!ff.applied) applyNote = `not applied: ${ff.reason}; ${byHand}`;
   } else {
@@ -310,6 +322,6 @@ async function end(
     }
   }
   // The result is the branch; its worktree is not needed any more.
-  await closeIntegration(where, false);
+  await host.repoLock(() => closeIntegration(where, false));
   return { commit, diff, applied, applyNote, cleaned };
 }
