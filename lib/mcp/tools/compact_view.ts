@@ -23,7 +23,7 @@ import { type CheckOutcome, isFinal, type Phase, type TaskSnapshot } from "../..
 import { describeCheck } from "../../tasks/attempt_check.ts";
 import { backoffStep } from "../../tasks/backoff.ts";
 import { type CompactReview, compactReview, reviewLine } from "./review_view.ts";
-import { describeCurrent } from "../../tasks/merge/merge_plan.ts";
+import { describeMerge } from "../../tasks/merge/merge_plan.ts";
 import { type MergeReport, mergeReport } from "../../tasks/merge/merge_report.ts";
 
 /** How much of a final message a compact view shows by default. */
@@ -164,11 +164,8 @@ export function lastStep(task: TaskSnapshot): string {
     return task.backoffUntil ? backoffStep(task.backoffUntil) : "Queued: waiting for a free slot";
   }
   if (meta.check && !isFinal(meta.phase)) return excerpt(describeCheck(meta.check), STEP_CHARS);
-  if (meta.merge?.current && meta.request.merge) {
-    return excerpt(
-      describeCurrent(meta.merge.current, meta.request.merge.items.length),
-      STEP_CHARS,
-    );
+  if (meta.merge && meta.request.merge) {
+    return excerpt(describeMerge(meta.request.merge, meta.merge), STEP_CHARS);
   }
   let text: string;
   if (run.lastTool) text = toolStep(run.lastTool);

@@ -195,3 +195,24 @@ export function stoppedMergeCause(id: string): string {
   return "The supervisor that ran this merge stopped while it ran; every step that passed is " +
     `kept: codex_merge {"resume":"${id}"} goes on from there`;
 }
+
+/**
+ * The line `codex_status` shows as a running merge's step: what it does now, or the baseline
+ * check before the first branch.
+ *
+ * @example
+ * ```ts
+ * import { describeMerge, newMergeState } from "./merge_plan.ts";
+ *
+ * describeMerge({ target: "main", items: [], check: "npm test" }, newMergeState());
+ * // 'Checking "main" first: npm test'
+ * ```
+ */
+export function describeMerge(
+  request: Pick<MergeRequest, "target" | "items" | "check">,
+  state: MergeState,
+): string {
+  if (state.current) return describeCurrent(state.current, request.items.length);
+  if (state.baseline === null) return `Checking "${request.target}" first: ${request.check}`;
+  return state.end ? "Ending the merge" : "Between two branches";
+}

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { WorktreeInfo } from "../../git/worktree.ts";
 import {
   describeCurrent,
+  describeMerge,
   landed,
   type MergeItem,
   type MergeState,
@@ -75,4 +76,13 @@ Deno.test("resumedState: the decided steps kept, nothing running", () => {
     describeCurrent({ ...state.current!, doing: "resolving", resolverTaskId: "r1" }, 3),
     "Resolving conflicts of codex-swarm/b (task r1) (2 of 3)",
   );
+});
+
+Deno.test("describeMerge: the baseline first, then the branch at hand", () => {
+  const asked = { target: "main", items: [item("a")], check: "npm test" };
+  const state = newMergeState();
+  assert.equal(describeMerge(asked, state), 'Checking "main" first: npm test');
+  state.baseline = passed;
+  state.current = { index: 0, taskId: "a", branch: "codex-swarm/a", doing: "merging" };
+  assert.equal(describeMerge(asked, state), "Merging codex-swarm/a (1 of 1)");
 });

@@ -115,6 +115,7 @@ export async function runMerge(
       await host.save();
     }
     if (state.baseline?.passed === false) {
+      await host.repoLock(() => closeIntegration(where, false));
       return await host.finish(`The check failed on "${request.target}" before any branch`);
     }
     state.end = await end(request, state, where, host);
@@ -122,10 +123,7 @@ export async function runMerge(
     await host.finish(null);
   } catch (error) {
     if (host.interrupted()) return;
-    if (state.integration && state.good) {
-      await resetTo(state.integration.path, state.good).catch(() => {});
-    }
-    state.current = null;
+    await backToGood(state, host).catch(() => {});
     await host.finish(`The merge failed: ${messageOf(error)}`);
   }
 }
@@ -160,9 +158,20 @@ async function open(
 /** Puts the integration branch back to its last good step after a cancel, then ends. */
 async function stop(state: MergeState, host: MergeHost): Promise<void> {
   if (host.interrupted()) return;
-  if (state.integration && state.good) await resetTo(state.integration.path, state.good);
-  state.current = null;
+  await backToGood(state, host);
   await host.finish("Cancelled");
+}
+
+/**
+ * Puts the integration branch back to its last good step and removes its worktree (a merge that
+ * ended goes on nowhere; its branch is the result so far).
+ */
+async function backToGood(state: MergeState, host: MergeHost): Promise<void> {
+  state.current = null;
+  const where = state.integration;
+  if (!where || !state.good) return;
+  await resetTo(where.path, state.good);
+  await host.repoLock(() => closeIntegration(where, false));
 }
 
 /** Merges item `index`; null when a cancel or a supervisor stop came first. */
