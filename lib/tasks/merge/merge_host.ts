@@ -19,6 +19,7 @@ import type { SandboxMode } from "../../codex/codex_args.ts";
 import { runSandboxed } from "../../codex/sandboxed_command.ts";
 import type { SandboxPolicy } from "../../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { SANDBOX_MODES } from "../../codex/codex_config.ts";
+import { Policy } from "../../codex/policy.ts";
 import type { WorktreeManager } from "../../git/worktree.ts";
 import type { Engine, Session } from "../engine_api.ts";
 import { isFinal, type TaskMeta } from "../task.ts";
@@ -58,6 +59,27 @@ export function mergeSandbox(
   const mode = asked ?? MERGE_SANDBOX;
   const rank = (m: SandboxMode) => SANDBOX_MODES.indexOf(m);
   return ceiling !== null && rank(mode) > rank(ceiling) ? ceiling : mode;
+}
+
+/**
+ * The session a resolving task starts with: the merge's, with the integration worktree `path`
+ * among its allowed roots when it has any (`--allow-root`): codex-swarm's own checkout of a
+ * repository the session may use, as a worktree task's is. Nothing else is widened.
+ *
+ * @example
+ * ```ts
+ * import { Policy } from "../../codex/policy.ts";
+ * import { resolverSession } from "./merge_host.ts";
+ *
+ * const session = { policy: new Policy({ allowRoots: ["/src"] }) };
+ * resolverSession(session, "/wt/merge-1").policy?.allowRoots; // ["/src", "/wt/merge-1"]
+ * ```
+ */
+export function resolverSession<S extends Pick<Session, "policy">>(session: S, path: string): S {
+  const policy = session.policy;
+  if (!policy || policy.allowRoots.length === 0) return session;
+  const limits = { ...policy.toJSON(), allowRoots: [...policy.allowRoots, path] };
+  return { ...session, policy: new Policy(limits, true) };
 }
 
 /** The app-server's sandbox policy for a mode (the command's cwd becomes writable with it). */
@@ -142,7 +164,7 @@ export function mergeHost(side: MergeEngineSide): MergeHost {
         sandbox: mode,
         ...(request.model ? { model: request.model } : {}),
         ...(request.timeoutS !== undefined ? { timeoutS: request.timeoutS } : {}),
-      }, session);
+      }, resolverSession(session, cwd));
       return task.meta.id;
     },
     ended: async (taskId) => {
