@@ -14,6 +14,7 @@
  * @module
  */
 
+import { messageOf } from "../../base/errors.ts";
 import { killProcessesIn } from "../../base/leftover_processes.ts";
 import type { CommandOutcome } from "../../codex/sandboxed_command.ts";
 import {
@@ -73,10 +74,6 @@ export interface MergeHost {
   discard(info: WorktreeInfo): Promise<void>;
   /** Ends the merge task: failed with `failure`, else completed; `message` is its report. */
   finish(failure: string | null): Promise<void>;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function checkOf(outcome: CommandOutcome): MergeCheck {
