@@ -355,6 +355,9 @@ Deno.test("codex_merge: three branches, conflicts, checks, the user's checkout",
         { resume: ids.alpha },
         /^Cannot resume merge "[0-9a-f]{12}" \(resume\) as .* is not a merge/,
       ],
+      [{ check: CHECK }, /^Cannot merge as neither task_ids nor group_ids are given/],
+      [{ resume: ids.alpha, check: CHECK }, /^Cannot resume with check: pass resume alone/],
+      [{ task_ids: ["../x"], check: CHECK }, /task_ids/],
     ];
     for (const [args, expected] of cases) {
       const result = await call(client, "codex_merge", args);

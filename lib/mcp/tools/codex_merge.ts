@@ -25,7 +25,7 @@ import { toolError } from "./tool_error.ts";
 
 /** The input schema of `codex_merge`. */
 export const codexMergeInputSchema = z.strictObject({
-  task_ids: z.array(z.string().min(1)).min(1).max(50).optional().describe(
+  task_ids: z.array(taskIdField).min(1).max(50).optional().describe(
     "Finished tasks that ran with worktree: true, merged in this order (a group id here stands " +
       "for its best attempt). All of one repository.",
   ),
