@@ -40,6 +40,7 @@ type Report = {
   merge_id: string;
   target: string;
   integration_branch: string | null;
+  check: string;
   resumed_from?: string;
   baseline: { passed: boolean } | null;
   step?: string;
@@ -368,6 +369,33 @@ Deno.test("codex_merge: three branches, conflicts, checks, the user's checkout",
     assert.deepEqual(await mergeBranches(repo), branchesBefore);
     await call(client, "codex_cancel", { task_id: held });
   });
+
+  await t.step(
+    "a group stands for its best attempt; the tasks' own check is the default",
+    async () => {
+      const group = await call(client, "codex_async", {
+        prompt: "best PATCH=best.txt",
+        cwd: repo,
+        worktree: true,
+        attempts: 2,
+        check: "test -e best.txt",
+        sandbox: "workspace-write",
+      });
+      const { group_id: groupId } = group.structuredContent as { group_id: string };
+      const waited = await call(client, "codex_wait", { task_ids: [groupId], timeout: 90 });
+      const best =
+        (waited.structuredContent as { groups: Array<{ best: string }> }).groups[0]!.best;
+      const id = await startMerge(client, { group_ids: [groupId] });
+      const { phase, merge: report } = await finished(client, id);
+      assert.equal(phase, "failed");
+      assert.equal(report.check, "test -e best.txt");
+      // The target lacks best.txt: the baseline fails with the attempts' own check.
+      assert.equal(report.baseline?.passed, false);
+      const again = await startMerge(client, { group_ids: [groupId], check: CHECK });
+      const merged = (await finished(client, again)).merge;
+      assert.deepEqual(merged.branches.map((b) => [b.task_id, b.outcome]), [[best, "merged"]]);
+    },
+  );
 
   await t.step("apply refuses while the checkout is dirty, then fast-forwards it", async () => {
     const dirty = await startMerge(client, { task_ids: [ids.gamma], check: CHECK, apply: true });
