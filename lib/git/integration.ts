@@ -33,6 +33,7 @@ import {
 } from "./repo_state.ts";
 import { MERGE_BRANCH_PREFIX } from "./worktree_info.ts";
 import { untrackedInTheWay, writtenPaths } from "./worktree_merge.ts";
+import { removeIndexLock } from "./worktree_dirs.ts";
 
 export { MERGE_BRANCH_PREFIX };
 
@@ -87,7 +88,8 @@ export interface DiffStat {
 
 /**
  * Makes the integration worktree at `where.path` on a new branch from `start`; when the branch
- * exists (a merge resumed), checks it out there again if the directory is gone.
+ * exists (a merge resumed), checks it out there again if the directory is gone, or removes the
+ * `index.lock` a killed git left there (call it only once no git runs there).
  */
 export async function openIntegration(
   where: Integration,
@@ -99,7 +101,11 @@ export async function openIntegration(
     await git(["worktree", "add", "--quiet", "-b", where.branch, where.path, start], root);
     return;
   }
-  if (await Deno.stat(`${where.path}/.git`).then(() => true, () => false)) return;
+  if (await Deno.stat(`${where.path}/.git`).then(() => true, () => false)) {
+    // A git the dead supervisor ran there was killed (the caller ended every process there).
+    await removeIndexLock(atWith(opts), where);
+    return;
+  }
   await git(["worktree", "prune"], root);
   await git(["worktree", "add", "--quiet", where.path, where.branch], root);
 }

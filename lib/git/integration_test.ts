@@ -126,13 +126,20 @@ Deno.test("resetTo: a conflicted merge in progress is aborted", async () => {
 });
 
 Deno.test("openIntegration: a resumed merge's worktree is checked out again on its branch", async () => {
-  await withRepo({ x: { "x.txt": "x\n" } }, async (repo, where, base) => {
+  await withRepo({ x: { "x.txt": "x\n" }, y: { "x.txt": "y\n" } }, async (repo, where, base) => {
     await openIntegration(where, base, {});
     await mergeBranch(where.path, { ...await tipOf(repo, "x"), baseCommit: base }, "m x");
     const head = await headOf(where.path);
     await closeIntegration(where, false);
     assert.equal(await branchTip(repo, where.branch), head);
     await openIntegration(where, base, {});
+    assert.equal(await headOf(where.path), head);
+    // A git killed mid-merge leaves its lock and the merge: both go.
+    await mergeBranch(where.path, { ...await tipOf(repo, "y"), baseCommit: base }, "m y");
+    const gitDir = await run(where.path, "rev-parse", "--path-format=absolute", "--git-dir");
+    await Deno.writeTextFile(join(gitDir, "index.lock"), "");
+    await openIntegration(where, base, {});
+    await resetTo(where.path, head);
     assert.equal(await headOf(where.path), head);
     await closeIntegration(where, true);
     assert.equal(await branchTip(repo, where.branch), null);
