@@ -471,6 +471,8 @@ Deno.test(
 
     const stopped = await mergeView(client, id);
     assert.equal(stopped.phase, "interrupted");
+    // Nothing the dead supervisor ran is left in the integration worktree.
+    assert.deepEqual(await processesIn([world.worktreeDir]), []);
     assert.match(stopped.failure ?? "", new RegExp(`codex_merge \\{"resume":"${id}"\\}`));
     assert.deepEqual(stopped.merge.branches[0], passed);
     const resumed = await call(client, "codex_merge", { resume: id });
