@@ -12,7 +12,7 @@
  * Every end commits a worktree task's work, a supervisor stop too: the stopping supervisor commits
  * after its app-servers are gone, and the next one (after a crash or kill -9) first ends what the
  * dead one left running in the worktree, then commits, then serves.
- * Tasks recorded by the exec-per-task engine of codex-swarm 0.1 stay listed (see legacy.ts).
+ * Tasks recorded by the exec-per-task engine of codex-swarm 0.1 stay listed (see record_v01.ts).
  *
  * Data flows one way: request -> task record -> app-server -> notifications -> applyEvent ->
  * task state -> listeners (the MCP sessions).
@@ -77,7 +77,6 @@ import { ThreadLinks } from "../git/thread_links.ts";
 import { afterTaskEnd, type Backoff, backoffStep, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { FairQueue } from "./fair_queue.ts";
 import { type ForkRequest, startForks } from "./fork.ts";
-import { LegacyTasks } from "../legacy/legacy.ts";
 import { PendingQuestion } from "./pending_question.ts";
 import { taskEnd } from "./task_end.ts";
 import { describeCheck, runTaskCheck } from "./attempt_check.ts";
@@ -160,7 +159,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   #codexEnv: Record<string, string>;
   /** The `env_key`s of Codex's model providers: credentials a session may bring. */
   #providerKeys: string[];
-  #legacy: LegacyTasks;
   /** Thread -> worktree, on disk for as long as the worktree exists (replies continue there). */
   #links: ThreadLinks;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -187,7 +185,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         this.#onServerExit(server, exit),
     };
     this.#pool = options.pool ? options.pool(poolOptions) : new CodexPool(poolOptions);
-    this.#legacy = new LegacyTasks({ store: options.store, log: options.log });
     this.#links = new ThreadLinks(`${options.worktrees.worktreeDir}/.threads`);
   }
 
@@ -220,15 +217,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       const record = this.#addRecord(meta, null);
       if (isFinal(meta.phase)) {
         this.#loadRunLater(record);
-      } else if (meta.engine !== "app-server" && meta.pid !== null) {
-        // A codex exec of codex-swarm 0.1: followed to its end, then recorded.
-        this.#legacy.follow(meta, (final, run) => {
-          record.meta = final;
-          if (run) record.run = { ...initialTurnState(), ...run };
-          this.#save(record);
-          record.done.resolve();
-          this.#emit(record, `Task ${final.phase}`);
-        });
       } else if (meta.phase === "queued" || meta.startedAt === null) {
         meta.phase = "queued";
         record.session = meta.session
@@ -261,7 +249,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#closed = true;
     clearInterval(this.#sweepTimer);
     clearTimeout(this.#backoffTimer);
-    this.#legacy.close();
     const stopped: TaskRecord[] = [];
     for (const record of this.#tasks.values()) {
       record.budget?.stop();
@@ -436,10 +423,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       endedAt: null,
       deadline: null,
       cwd: runCwd,
-      argv: null,
-      pid: null,
-      pidStartTime: null,
-      exit: null,
       threadId: request.threadId ?? null,
       turnId: null,
       finalMessage: null,
@@ -448,7 +431,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       timedOut: false,
       worktree,
       worktreeOutcome: null,
-      owner: null,
       session: sessionRecord(session),
       answered: [],
     };
@@ -681,13 +663,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     return record;
   }
 
-  /** Loads a final task's state in the background (its saved state, or a legacy event log). */
+  /** Loads a final task's state in the background (its saved state; none for 0.1's tasks). */
   #loadRunLater(record: TaskRecord): void {
     const { meta } = record;
-    const load = meta.engine === "app-server"
-      ? this.#options.store.readRun(meta.id)
-      : this.#legacy.replay(meta);
-    load.then((run) => {
+    this.#options.store.readRun(meta.id).then((run) => {
       if (run) record.run = { ...initialTurnState(), ...run };
     }).catch((error) => this.#options.log.warning(`Cannot load task ${meta.id}: ${error}`));
   }

@@ -14,7 +14,7 @@
 import type { AppServer } from "../codex/app_server.ts";
 import { readReview, type ReviewOutput } from "../codex/review_output.ts";
 import { findReviewRollouts, findThreadRollout, lastTokenUsage } from "../codex/codex_threads.ts";
-import type { Usage } from "../legacy/run_state.ts";
+import type { Usage } from "../codex/run_state.ts";
 import type { ReviewRequest } from "../request/review_target.ts";
 import type { TaskMeta } from "./task.ts";
 

@@ -14,6 +14,7 @@ import type { TaskMeta } from "../../lib/tasks/task.ts";
 export function taskMeta(id: string, extra: Partial<TaskMeta> = {}): TaskMeta {
   return {
     version: 1,
+    engine: "app-server",
     id,
     phase: "queued",
     request: { prompt: "p" },
@@ -22,10 +23,6 @@ export function taskMeta(id: string, extra: Partial<TaskMeta> = {}): TaskMeta {
     endedAt: null,
     deadline: null,
     cwd: null,
-    argv: null,
-    pid: null,
-    pidStartTime: null,
-    exit: null,
     threadId: null,
     finalMessage: null,
     failure: null,
@@ -33,7 +30,6 @@ export function taskMeta(id: string, extra: Partial<TaskMeta> = {}): TaskMeta {
     timedOut: false,
     worktree: null,
     worktreeOutcome: null,
-    owner: null,
     ...extra,
   };
 }

@@ -8,7 +8,7 @@
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
-import { truncate } from "../../legacy/run_state.ts";
+import { truncate } from "../../base/text.ts";
 import type { McpServer } from "../sdk.ts";
 import type { TaskSnapshot } from "../../tasks/task.ts";
 import { compactTask, compactText, fitViews, nextHint, page, readOnCall } from "./compact_view.ts";

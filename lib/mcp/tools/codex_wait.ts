@@ -7,7 +7,7 @@
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
-import { truncate } from "../../legacy/run_state.ts";
+import { truncate } from "../../base/text.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
 import { compactTask, compactText, fitViews, lastStep, nextHint } from "./compact_view.ts";
