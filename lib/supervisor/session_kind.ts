@@ -24,7 +24,7 @@
  * @example
  * ```ts
  * const origin = await sessionOrigin(conn.localAddr, conn.remoteAddr, {
- *   appServerPids: engine.codexProcesses?.().map((p) => p.pid) ?? [],
+ *   appServerPids: engine.codexProcesses().map((p) => p.pid),
  *   tasks: () => engine.list(),
  * });
  * if (origin.kind === "task") log.info(`A task's process connected: ${origin.why}`);

@@ -297,7 +297,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   const peerLookup = peerLookupSetting(options.env);
   const originOf = (conn: Deno.Conn) =>
     sessionOrigin(conn.localAddr, conn.remoteAddr, {
-      appServerPids: (engine.codexProcesses?.() ?? []).map((p) => p.pid),
+      appServerPids: engine.codexProcesses().map((p) => p.pid),
       tasks: () => engine.list(),
       peerLookup,
     });

@@ -74,7 +74,7 @@ export function registerCodexStatusTool(
     // A group id stands for its attempts.
     const { taskIds, groups } = expandIds(engine, ids);
     // A question whose client went away is asked of this one.
-    engine.offerQuestions?.(taskIds, await session());
+    engine.offerQuestions(taskIds, await session());
     const tasks = taskIds.map((id) => engine.get(id)!);
     const room = budgets(options);
     if (args.offset !== undefined) {
