@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { makeWorld, startServer, textOf } from "./support/harness.ts";
+import { v01Meta } from "./support/task_meta.ts";
 import { call, type TaskView } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -31,28 +32,12 @@ async function execThread(env: Record<string, string>, prompt: string): Promise<
 async function writeV01Task(taskDir: string, meta: Record<string, unknown>): Promise<void> {
   const dir = `${taskDir}/${meta.id}`;
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const full = {
-    version: 1,
+  const full = v01Meta(meta.id as string, {
     request: { prompt: "0.1 prompt", cwd: Deno.cwd() },
-    createdAt: "2026-01-01T00:00:00.000Z",
     startedAt: "2026-01-01T00:00:01.000Z",
-    endedAt: null,
-    deadline: null,
     cwd: Deno.cwd(),
-    argv: ["exec", "--json", "--", "0.1 prompt"],
-    pid: null,
-    pidStartTime: null,
-    exit: null,
-    threadId: null,
-    finalMessage: null,
-    failure: null,
-    cancelRequested: false,
-    timedOut: false,
-    worktree: null,
-    worktreeOutcome: null,
-    owner: null,
     ...meta,
-  };
+  });
   await Deno.writeTextFile(`${dir}/meta.json`, JSON.stringify(full, null, 2) + "\n");
   // What 0.1 kept beside it, which this version no longer reads.
   await Deno.writeTextFile(`${dir}/events.jsonl`, '{"type":"turn.started"}\n');

@@ -1,34 +1,19 @@
 import assert from "node:assert/strict";
 import { fromV01 } from "./record_v01.ts";
 import type { TaskMeta } from "./task.ts";
-import { taskMeta } from "../../tests/support/task_meta.ts";
+import { taskMeta, v01Meta } from "../../tests/support/task_meta.ts";
 
-/** A `meta.json` as codex-swarm 0.1 wrote it (lib/task.ts of 0.1.0: no `engine`, its process). */
+/** A 0.1 record as `loadAll` reads it. */
 function v01(phase: string, extra: Record<string, unknown> = {}): TaskMeta {
-  return JSON.parse(JSON.stringify({
-    version: 1,
-    id: "0a1b2c3d4e5f",
+  return v01Meta("0a1b2c3d4e5f", {
     phase,
-    request: { prompt: "fix it" },
     createdAt: "2026-01-01T00:00:00.000Z",
     startedAt: "2026-01-01T00:00:01.000Z",
-    endedAt: null,
-    deadline: null,
-    cwd: "/repo",
-    argv: ["exec", "--json", "fix it"],
     pid: 4242,
-    pidStartTime: "Thu Jan  1 00:00:01 2026",
-    exit: null,
     threadId: "019a0000-0000-7000-8000-000000000001",
-    finalMessage: null,
-    failure: null,
-    cancelRequested: false,
-    timedOut: false,
-    worktree: null,
-    worktreeOutcome: null,
     owner: { pid: 99, startTime: null },
     ...extra,
-  }));
+  }) as unknown as TaskMeta;
 }
 
 Deno.test("fromV01: an unfinished 0.1 task is interrupted, its thread named for codex-reply", () => {

@@ -33,3 +33,20 @@ export function taskMeta(id: string, extra: Partial<TaskMeta> = {}): TaskMeta {
     ...extra,
   };
 }
+
+/**
+ * A `meta.json` as codex-swarm 0.1 wrote it (lib/task.ts of 0.1.0): no `engine`, and the fields
+ * of its `codex exec` process; then `extra` on top.
+ */
+export function v01Meta(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const { engine: _, ...meta } = taskMeta(id);
+  return {
+    ...meta,
+    argv: ["exec", "--json", "--", meta.request.prompt],
+    pid: null,
+    pidStartTime: null,
+    exit: null,
+    owner: null,
+    ...extra,
+  };
+}
