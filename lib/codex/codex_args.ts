@@ -5,12 +5,15 @@
  *
  * @example
  * ```ts
- * settingReplaces("sandbox_workspace_write", "sandbox_workspace_write.network_access"); // true
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(settingReplaces("sandbox_workspace_write", "sandbox_workspace_write.network_access"));
+ * assert.ok(!settingReplaces("sandbox_workspace_write.network_access", "sandbox_workspace_write"));
  * ```
  * @module
  */
 
-import type { Override } from "../request/toml_value.ts";
+import type { Override } from "./toml_value.ts";
 
 /** Codex's approval policies (`on-failure` maps to `on-request` for Codex 0.169). */
 export type ApprovalPolicy = "untrusted" | "on-failure" | "on-request" | "never";

@@ -10,9 +10,13 @@
  *
  * @example
  * ```ts
- * const params = buildThreadParams({ prompt: "hi", model: "o3" }, defaults, { cwd: "/repo" });
- * params.thread.model; // "o3"
- * params.input; // [{ type: "text", text: "hi", text_elements: [] }]
+ * import assert from "node:assert/strict";
+ *
+ * const defaults = { overrides: [], skipGitRepoCheck: false, ephemeral: false };
+ * const where = { cwd: "/repo", codexHome: "/home/me/.codex" };
+ * const params = buildThreadParams({ prompt: "hi", model: "o3" }, defaults, where);
+ * assert.equal(params.thread.model, "o3");
+ * assert.deepEqual(params.input, [{ type: "text", text: "hi", text_elements: [] }]);
  * ```
  *
  * Every thread marks its cwd and the directories above it untrusted (./project_trust.ts), so
@@ -29,13 +33,13 @@
 
 import { parse } from "smol-toml";
 import { type RunOptions, type ServerDefaults, settingReplaces } from "./codex_args.ts";
-import { encodeTomlValue, flattenOverrides, type Override } from "../request/toml_value.ts";
+import { encodeTomlValue, flattenOverrides, type Override } from "./toml_value.ts";
 import { distrustProjects } from "./project_trust.ts";
 import type { AskForApproval } from "./protocol/generated/v2/AskForApproval.ts";
 import type { SandboxMode } from "./protocol/generated/v2/SandboxMode.ts";
 import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
 import type { UserInput } from "./protocol/generated/v2/UserInput.ts";
-import { RequestError } from "../request/request_check.ts";
+import { RequestError } from "../tasks/request_error.ts";
 
 /** JSON data. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

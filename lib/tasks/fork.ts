@@ -18,8 +18,8 @@
  * cannot be created, the ones made before it are removed again (tasks, worktrees, branches). None
  * starts before all exist.
  *
- * @example
- * ```ts
+ * @example Not run: it forks a thread of a running `codex app-server`, through the engine (`host`).
+ * ```ts ignore
  * import { startForks } from "./fork.ts";
  *
  * const forks = await startForks(
@@ -35,10 +35,12 @@ import { join, relative } from "node:path";
 import type { AppServer } from "../codex/app_server.ts";
 import type { ThreadForkResponse } from "../codex/protocol/generated/v2/ThreadForkResponse.ts";
 import type { ThreadParams } from "../codex/thread_params.ts";
-import { checkPrompt, checkThreadId, RequestError } from "../request/request_check.ts";
+import { checkPrompt, checkThreadId } from "../request/request_check.ts";
 import type { ForkOf, TaskMeta, TaskRequest, TaskSnapshot } from "./task.ts";
 import { isFinal } from "./task.ts";
 import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
+import { RequestError } from "./request_error.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** The most prompts (forks) one call may ask for. */
 export const MAX_FORKS = 8;
@@ -278,8 +280,4 @@ export async function forkThread(
   } catch (error) {
     throw new Error(`Cannot fork thread "${parent}" as Codex cannot fork it: ${messageOf(error)}`);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -2,8 +2,8 @@
  * A review task on the app-server: `review/start` in place of `turn/start` on the task's new
  * thread, and its findings read once it ended (from the thread's rollout, see review_output.ts).
  *
- * @example
- * ```ts
+ * @example Not run: it needs a running `codex app-server` (`server`).
+ * ```ts ignore
  * const turn = await startReview(server, threadId, meta.request.review);
  * // ... the turn ends ...
  * meta.review = await collectReview(server, meta);
@@ -15,8 +15,7 @@ import type { AppServer } from "../codex/app_server.ts";
 import { readReview, type ReviewOutput } from "../codex/review_output.ts";
 import { findReviewRollouts, findThreadRollout, lastTokenUsage } from "../codex/codex_threads.ts";
 import type { Usage } from "../codex/run_state.ts";
-import type { ReviewRequest } from "../request/review_target.ts";
-import type { TaskMeta } from "./task.ts";
+import type { ReviewRequest, TaskMeta } from "./task.ts";
 
 /** Starts Codex's review of `review.target` inline on `threadId`; returns its turn. */
 export async function startReview(

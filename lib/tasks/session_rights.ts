@@ -6,18 +6,19 @@
  *
  * @example
  * ```ts
- * import { checkMayAct } from "./session_rights.ts";
+ * import assert from "node:assert/strict";
  *
  * checkMayAct({ id: "s-1", kind: "client" }, { id: "t", session: { id: "s-2" } }, "cancel"); // fine
+ * assert.throws(() => checkMayAct({ id: "s-1", kind: "task" }, { id: "t", session: { id: "s-2" } }, "cancel"));
  * ```
  * @module
  */
 
 import type { SandboxMode } from "../codex/codex_args.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
-import { Policy, sandboxRank } from "../request/policy.ts";
-import { RequestError } from "../request/request_check.ts";
+import { Policy, sandboxRank } from "../codex/policy.ts";
 import type { SessionKind, TaskRequest } from "./task.ts";
+import { RequestError } from "./request_error.ts";
 
 /** The session that acts: its id and kind. */
 export interface Actor {

@@ -14,18 +14,19 @@
  *
  * @example
  * ```ts
- * import { Policy } from "./policy.ts";
+ * import assert from "node:assert/strict";
  *
  * const policy = new Policy({ maxSandbox: "workspace-write", allowRoots: ["/src"] });
  * policy.checkConfigKeys(["model_reasoning_effort"]); // fine
- * policy.checkSandbox("danger-full-access", "sandbox"); // throws PolicyError
+ * assert.throws(() => policy.checkSandbox("danger-full-access", "sandbox"), PolicyError);
  * const session = policy.narrow({ maxSandbox: "read-only" }); // a tighter policy
+ * assert.throws(() => session.checkSandbox("workspace-write", "sandbox"), PolicyError);
  * ```
  * @module
  */
 
 import { isAbsolute, relative, resolve } from "node:path";
-import type { SandboxMode } from "../codex/codex_args.ts";
+import type { SandboxMode } from "./codex_args.ts";
 
 /** Codex's sandbox modes, from the most confined to the least. */
 export const SANDBOX_MODES: readonly SandboxMode[] = [
