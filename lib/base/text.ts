@@ -4,12 +4,12 @@
  *
  * @example
  * ```ts
- * import { displayCommand, excerpt, tail, truncate } from "./text.ts";
+ * import assert from "node:assert/strict";
  *
- * truncate("abcdef", 4); // "abc…"
- * tail("abcdef", 2); // "ef"
- * excerpt("one\n  two", 80); // "one two"
- * displayCommand("/bin/bash -lc 'ls -la'"); // "ls -la"
+ * assert.equal(truncate("abcdef", 4), "abc…");
+ * assert.equal(tail("abcdef", 2), "ef");
+ * assert.equal(excerpt("one\n  two", 80), "one two");
+ * assert.equal(displayCommand("/bin/bash -lc 'ls -la'"), "ls -la");
  * ```
  * @module
  */

@@ -10,13 +10,13 @@
  *
  * @example
  * ```ts
- * import { applyItem, describeItem, initialRunState } from "./run_state.ts";
+ * import assert from "node:assert/strict";
  *
  * const item = { type: "webSearch" as const, id: "w1", query: "deno" };
  * const before = initialRunState();
  * const after = applyItem(before, "started", item);
- * console.log(describeItem(before, "started", item)); // "Searching: deno"
- * console.log(after.toolCalls.webSearches); // 1
+ * assert.equal(describeItem(before, "started", item), "Searching: deno");
+ * assert.equal(after.toolCalls.webSearches, 1);
  * ```
  * @module
  */

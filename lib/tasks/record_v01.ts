@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { fromV01 } from "./record_v01.ts";
+ * import assert from "node:assert/strict";
  *
  * const meta = fromV01(JSON.parse(`{
  *   "version": 1, "id": "t1", "phase": "running", "request": { "prompt": "hi" },
@@ -16,8 +16,8 @@
  *   "failure": null, "cancelRequested": false, "timedOut": false, "worktree": null,
  *   "worktreeOutcome": null, "pid": 4242, "argv": ["exec", "--json", "hi"]
  * }`));
- * console.log(meta.phase); // "interrupted"
- * console.log("pid" in meta); // false
+ * assert.equal(meta.phase, "interrupted");
+ * assert.ok(!("pid" in meta));
  * ```
  * @module
  */
