@@ -1,14 +1,15 @@
 /**
  * End-to-end: a task directory written by codex-swarm 0.1 (one `codex exec --json` per task, no
- * `engine` in `meta.json`) opens in this version. Its tasks are listed (an unfinished one
- * `interrupted`, not followed even while its process lives) with the thread id and final message
- * `meta.json` holds, and `codex-reply` continues the thread its `codex exec` made.
+ * `engine` in `meta.json`) opens in this version. Its tasks are listed (one that had started and not
+ * ended `interrupted`, not followed even while its process lives) with the thread id and final
+ * message `meta.json` holds, `codex-reply` continues the thread its `codex exec` made, and a queued
+ * one runs.
  */
 
 import assert from "node:assert/strict";
 import { makeWorld, startServer, textOf } from "./support/harness.ts";
 import { v01Meta } from "./support/task_meta.ts";
-import { call, type TaskView } from "./support/tool_calls.ts";
+import { call, type TaskView, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -71,6 +72,12 @@ Deno.test(
         exit: { code: 0, signal: null },
       });
       await writeV01Task(world.taskDir, { id: "0a0a0a0a0a03", phase: "lost", failure: "gone" });
+      await writeV01Task(world.taskDir, {
+        id: "0a0a0a0a0a04",
+        phase: "queued",
+        startedAt: null,
+        request: { prompt: "queued under 0.1", cwd: Deno.cwd() },
+      });
       await using server = await startServer(world);
 
       const listed = await call(server.client, "codex_list", {});
@@ -96,6 +103,11 @@ Deno.test(
       // The removed fields of 0.1's process are not shown.
       const view = (status.structuredContent as { tasks: Record<string, unknown>[] }).tasks[0]!;
       for (const field of ["pid", "exit", "stderr_tail"]) assert.ok(!(field in view), field);
+
+      // A queued one (it never started) runs, for the supervisor's own session.
+      const [queued] = await waitAll<TaskView>(server.client, ["0a0a0a0a0a04"]);
+      assert.equal(queued!.phase, "completed", queued!.failure ?? "");
+      assert.equal(queued!.final_message, "MOCK-DONE queued under 0.1");
 
       const reply = await call(server.client, "codex-reply", {
         threadId: thread,

@@ -36,7 +36,7 @@ export interface AppServerEngineOptions {
   store: TaskStore;
   worktrees: WorktreeManager;
   log: Logger;
-  /** The session queued tasks of codex-swarm 0.1 run for after an upgrade. */
+  /** The session queued tasks of codex-swarm 0.1 (which kept none) run for after an upgrade. */
   fallbackSession: Session;
   /**
    * The environment of every app-server (its PATH finds Codex, its CODEX_HOME is Codex's): the

@@ -1,9 +1,10 @@
 /**
  * Task records written by codex-swarm 0.1, whose engine ran one `codex exec --json` per task, as
  * this version lists them. Their event logs are not read: what `meta.json` holds (the thread id, the
- * final message, the worktree) is what is shown. An unfinished one (or one 0.1 called `lost`) is
- * `interrupted`: its `codex exec`, if it still runs, is not followed, and its thread can be
- * continued with `codex-reply`. A finished one keeps its phase.
+ * final message, the worktree) is what is shown. One that had started and not ended (or one 0.1
+ * called `lost`) is `interrupted`: its `codex exec`, if it still runs, is not followed, and its
+ * thread can be continued with `codex-reply`. One that never started stays queued (and runs, for
+ * the supervisor's own session); a finished one keeps its phase.
  *
  * @example
  * ```ts
@@ -29,7 +30,7 @@ const V01_ONLY = ["argv", "pid", "pidStartTime", "exit", "owner"] as const;
 
 /**
  * A record as this version keeps it: one of the app-server engine as it is; one of 0.1 (no
- * `engine`) without its process fields, and `interrupted` unless it ended. Pure.
+ * `engine`) without its process fields, and `interrupted` if it started and did not end. Pure.
  */
 export function fromV01(record: TaskMeta): TaskMeta {
   if (record.engine === "app-server") return record;
@@ -39,6 +40,7 @@ export function fromV01(record: TaskMeta): TaskMeta {
   const upgraded = meta as unknown as TaskMeta;
   const phase: string = record.phase;
   if ((PHASES as readonly string[]).includes(phase) && isFinal(phase as Phase)) return upgraded;
+  if (phase === "queued" || record.startedAt === null) return upgraded;
   return {
     ...upgraded,
     phase: "interrupted",

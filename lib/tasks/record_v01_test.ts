@@ -28,10 +28,14 @@ Deno.test("fromV01: an unfinished 0.1 task is interrupted, its thread named for 
   for (const field of ["argv", "pid", "pidStartTime", "exit", "owner"]) {
     assert.ok(!(field in meta), field);
   }
+  const early = fromV01(v01("starting", { threadId: null, pid: null }));
+  assert.equal(early.phase, "interrupted");
+  assert.match(early.failure ?? "", /codex exec this version does not follow; Codex had not/);
+  // Never started: it stays queued, and runs.
   const queued = fromV01(v01("queued", { startedAt: null, threadId: null, pid: null }));
-  assert.equal(queued.phase, "interrupted");
-  assert.equal(queued.endedAt, "2026-01-01T00:00:00.000Z");
-  assert.match(queued.failure ?? "", /codex exec this version does not follow; Codex had not/);
+  assert.equal(queued.phase, "queued");
+  assert.equal(queued.endedAt, null);
+  assert.ok(!("argv" in queued));
 });
 
 Deno.test("fromV01: a finished 0.1 task keeps its phase and final message; lost is interrupted", () => {
