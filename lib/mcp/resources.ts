@@ -95,6 +95,8 @@ export function registerResources(
         : {}),
       ...(info.session ? { session: info.session } : {}),
       warnings: [...(info.warnings ?? []), ...engine.codexWarnings()],
+      // Where tasks may run: name, kind, url (never a token), state, cap, version, last error.
+      workers: engine.workers?.() ?? [],
     }));
 
   server.registerResource("config", "codex-swarm://config", {

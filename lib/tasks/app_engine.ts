@@ -31,6 +31,7 @@
  * @module
  */
 
+import type { WorkerStatus } from "../workers/worker_pool.ts";
 import type {
   CancelResult,
   ChangeListener,
@@ -87,6 +88,11 @@ export class AppServerEngine implements Engine, AsyncDisposable {
 
   codexWarnings(): string[] {
     return this.#state.pool.warnings();
+  }
+
+  /** The workers and their state, for `server-info` (`local` first). */
+  workers(): WorkerStatus[] {
+    return this.#state.options.workers?.list() ?? [];
   }
 
   /**

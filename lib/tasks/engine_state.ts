@@ -14,6 +14,7 @@
  * @module
  */
 
+import type { WorkerPool } from "../workers/worker_pool.ts";
 import type { EngineConfig } from "./engine_config.ts";
 import type { AppServer } from "../codex/app_server.ts";
 import { initialTurnState } from "../codex/turn_state.ts";
@@ -46,6 +47,8 @@ export interface AppServerEngineOptions {
   codexEnv?: Record<string, string>;
   /** How the pool starts app-servers (tests pass their own). */
   pool?: (options: ConstructorParameters<typeof CodexPool>[0]) => CodexPool;
+  /** The supervisor's workers (lib/workers/worker_pool.ts), when it has a pool. */
+  workers?: WorkerPool;
 }
 
 /** Where the app-servers' notifications, questions and exits go (event_routing.ts). */
