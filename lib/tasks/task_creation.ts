@@ -255,10 +255,6 @@ export function newMeta(
     endedAt: null,
     deadline: null,
     cwd: runCwd,
-    argv: null,
-    pid: null,
-    pidStartTime: null,
-    exit: null,
     threadId: request.threadId ?? null,
     turnId: null,
     finalMessage: null,
@@ -267,7 +263,6 @@ export function newMeta(
     timedOut: false,
     worktree,
     worktreeOutcome: null,
-    owner: null,
     session: sessionRecord(session),
     answered: [],
   };

@@ -98,7 +98,6 @@ export function registerCodexMergeTool(
       openWorldHint: true,
     },
   }, async (args, extra) => {
-    if (!engine.merge) return toolError("Cannot merge as this engine has no merge queue");
     try {
       const actor = await session();
       const lookup = {
