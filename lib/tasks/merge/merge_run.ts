@@ -101,6 +101,8 @@ export async function runMerge(
       const baseline = await host.runCheck(request.check, where.path);
       if (stopped()) return await stop(state, host);
       state.baseline = checkOf(baseline);
+      // What the check left (build output) is not the target's, and could stop a merge.
+      await resetTo(where.path, state.good!);
       await host.save();
     }
     for (let index = nextItem(request, state); index !== null; index = nextItem(request, state)) {

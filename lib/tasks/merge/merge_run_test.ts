@@ -98,7 +98,8 @@ async function withRepo(
       repoRoot: repo,
       target: "main",
       targetCommit: base,
-      check: "test -e a.txt",
+      // Leaves a file the next merge would write: it must be gone by then.
+      check: "test -e a.txt && echo left > x.txt",
       resolve: "codex",
       apply: false,
       cleanup: false,
