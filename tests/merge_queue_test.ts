@@ -417,6 +417,8 @@ Deno.test("codex_merge: three branches, conflicts, checks, the user's checkout",
     assert.equal(await Deno.readTextFile(`${repo}/c.txt`), "MOCK-PATCH c.txt\n");
     assert.equal(await Deno.readTextFile(`${repo}/.env`), "SECRET=mine\n");
     assert.deepEqual(report.cleaned?.sort(), [ids.alpha, ids.gamma].sort());
+    // The integration branch went too: the target holds the result.
+    assert.equal(await git(repo, "branch", "--list", `codex-swarm-merge/${id}`), "");
     assert.equal(await git(repo, "branch", "--list", `codex-swarm/${ids.gamma}`), "");
     // Tasks left out are kept.
     assert.notEqual(await git(repo, "branch", "--list", `codex-swarm/${ids.broken}`), "");

@@ -51,7 +51,7 @@ export const codexMergeInputSchema = z.strictObject({
   ),
   cleanup: z.boolean().optional().describe(
     "With the result applied, discard the merged tasks' worktrees and branches (tasks left out " +
-      "are kept). Default false.",
+      "are kept) and the integration branch. Default false.",
   ),
   model: runFields.model.describe("The model of the resolving tasks."),
   sandbox: runFields.sandbox.describe(

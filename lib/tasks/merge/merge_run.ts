@@ -329,7 +329,7 @@ async function end(
       await host.discard(item.worktree).then(() => cleaned.push(item.taskId), () => {});
     }
   }
-  // The result is the branch; its worktree is not needed any more.
-  await host.repoLock(() => closeIntegration(where, false));
+  // The result is the branch (with `cleanup` and applied, the target is); its worktree goes.
+  await host.repoLock(() => closeIntegration(where, applied && request.cleanup));
   return { commit, diff, applied, applyNote, cleaned };
 }
