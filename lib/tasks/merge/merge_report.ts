@@ -149,7 +149,6 @@ export function reportText(report: MergeReport): string {
   const lines = [
     `${landed} of ${report.branches.length} branch(es) landed on ` +
     `${report.integration_branch ?? "no branch yet"} from "${report.target}"` +
-    (report.applied ? `, fast-forwarded to it` : "") +
     (report.resumed_from ? ` (resumes merge ${report.resumed_from})` : ""),
   ];
   if (report.baseline) {
