@@ -41,6 +41,7 @@
 export const GIT_COMMANDS: ReadonlySet<string> = new Set([
   "add",
   "branch",
+  "bundle",
   "check-ref-format",
   "checkout",
   "clean",
@@ -53,6 +54,7 @@ export const GIT_COMMANDS: ReadonlySet<string> = new Set([
   "ls-files",
   "ls-tree",
   "merge",
+  "merge-base",
   "mv",
   "reset",
   "rev-list",
@@ -62,6 +64,7 @@ export const GIT_COMMANDS: ReadonlySet<string> = new Set([
   "status",
   "symbolic-ref",
   "tag",
+  "update-ref",
   "worktree",
 ]);
 

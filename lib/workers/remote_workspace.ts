@@ -1,0 +1,273 @@
+/**
+ * A task's workspace on a worker, made and brought back with git only, through the worker's second
+ * channel (the exec-server's `process/*` and `fs/*`, see docs/workers.md). The worker needs git
+ * and nothing of the repository: codex-swarm ships what it lacks.
+ *
+ * On the worker, under its root `<exec-server cwd>/.codex-swarm`:
+ * - `repos/<repo key>.git`: a bare cache per repository. The first task ships its base commit's
+ *   whole history as a git bundle; later ones ship a bundle with the commits the cache already
+ *   holds as prerequisites (the refs `refs/codex-swarm/shipped/<commit>`), or nothing when the
+ *   cache has the commit.
+ * - `worktrees/<repo key>/<task id>`: the task's worktree on branch `codex-swarm/<task id>`; the
+ *   task runs at the same subdirectory as its local worktree's cwd.
+ * - `bundles/`: bundles on their way, removed once read.
+ *
+ * When the task ends, {@link bringBack} commits what it wrote there and reads its branch back as a
+ * bundle into the local repository: the local worktree (same branch) is moved to that commit, so
+ * the task's branch `codex-swarm/<task id>` holds the work as for a local task.
+ *
+ * @example
+ * ```ts ignore
+ * // ignore: needs a running exec-server
+ * const remote = await shipWorkspace(channel, localWorktree);
+ * // ... the task runs in remote.cwd on the worker ...
+ * const head = await bringBack(channel, remote, localWorktree, "codex-swarm: task x");
+ * ```
+ * @module
+ */
+
+import { basename, dirname, join, relative } from "node:path";
+import { git, runGit } from "../git/git.ts";
+import { FIXED_CONFIG } from "../git/git_hardening.ts";
+import type { WorktreeInfo } from "../git/worktree.ts";
+
+/** What a workspace needs of a worker's second channel (an `ExecServerClient`). */
+export interface WorkspaceChannel {
+  readonly info: { cwd: string };
+  run(
+    argv: string[],
+    options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+  ): Promise<
+    { exitCode: number | null; signal: string | null; stdout: Uint8Array; stderr: Uint8Array }
+  >;
+  readFile(path: string): Promise<Uint8Array>;
+  writeFile(path: string, data: Uint8Array): Promise<void>;
+  remove(path: string, options?: { recursive?: boolean }): Promise<void>;
+}
+
+/** A task's worktree on a worker. Plain JSON: recorded with the task. */
+export interface RemoteWorkspace {
+  /** The worker's bare cache of the repository. */
+  cache: string;
+  /** The task's worktree there. */
+  path: string;
+  /** Where the task runs there: the same subdirectory as its local worktree's cwd. */
+  cwd: string;
+  /** The commit the remote branch started from (the local branch's head when shipped). */
+  startCommit: string;
+}
+
+/** The ref prefix that marks, in a worker's cache, the commits shipped to it. */
+const SHIPPED = "refs/codex-swarm/shipped/";
+
+/**
+ * The environment of git on a worker: nothing is inherited through the channel. A PATH where git
+ * usually is, and HOME at codex-swarm's own root, so no user's git config on the worker applies.
+ */
+function remoteEnv(root: string): Record<string, string> {
+  return {
+    PATH: "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
+    HOME: root,
+    LANG: "C",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_CONFIG_NOSYSTEM: "1",
+  };
+}
+
+/** codex-swarm's root on a worker. */
+export function workerRoot(channel: Pick<WorkspaceChannel, "info">): string {
+  return join(channel.info.cwd, ".codex-swarm");
+}
+
+/** Where the workspace of `info`'s task goes on a worker whose root is `root`. */
+export function remotePaths(
+  root: string,
+  info: WorktreeInfo,
+): Omit<RemoteWorkspace, "startCommit"> {
+  // The local worktree's directory name: `<repo name>-<hash of the repository root>`.
+  const key = basename(dirname(info.path));
+  const path = join(root, "worktrees", key, basename(info.path));
+  return {
+    cache: join(root, "repos", `${key}.git`),
+    path,
+    cwd: join(path, relative(info.path, info.cwd)),
+  };
+}
+
+/** Runs git on the worker, hardened as locally (no hooks, drivers or transports); throws on failure. */
+export async function remoteGit(
+  channel: WorkspaceChannel,
+  args: string[],
+  cwd: string,
+): Promise<string> {
+  const root = workerRoot(channel);
+  const settings = FIXED_CONFIG.flatMap(([key, value]) => ["-c", `${key}=${value}`]);
+  const result = await channel.run(["git", "--no-pager", ...settings, ...args], {
+    cwd,
+    env: remoteEnv(root),
+  });
+  const stdout = new TextDecoder().decode(result.stdout);
+  if (result.exitCode !== 0) {
+    const stderr = new TextDecoder().decode(result.stderr).trim().slice(-2000);
+    throw new Error(
+      `Cannot run git ${args.find((a) => !a.startsWith("-")) ?? ""} on the worker in ${cwd}: ` +
+        `${stderr || `exit ${result.exitCode ?? result.signal}`}`,
+    );
+  }
+  return stdout;
+}
+
+/** Whether the worker's cache holds `commit`. */
+async function remoteHas(channel: WorkspaceChannel, cache: string, commit: string) {
+  return await remoteGit(channel, ["rev-parse", "--verify", "--quiet", `${commit}^{commit}`], cache)
+    .then(() => true, () => false);
+}
+
+/**
+ * Makes the worktree of `info`'s task on the worker, shipping what the worker's cache lacks of its
+ * branch (a bundle, incremental after the first).
+ */
+export async function shipWorkspace(
+  channel: WorkspaceChannel,
+  info: WorktreeInfo,
+): Promise<RemoteWorkspace> {
+  const root = workerRoot(channel);
+  const paths = remotePaths(root, info);
+  const local = { cwd: info.path };
+  const startCommit = (await git(["rev-parse", "HEAD"], local)).trim();
+  await channel.run(["mkdir", "-p", paths.cache, join(root, "bundles"), dirname(paths.path)], {
+    cwd: "/",
+    env: remoteEnv(root),
+  });
+  await remoteGit(channel, ["init", "--quiet", "--bare", paths.cache], root);
+  if (!await remoteHas(channel, paths.cache, startCommit)) {
+    await shipBundle(channel, paths.cache, info, startCommit);
+  }
+  await remoteGit(
+    channel,
+    ["worktree", "add", "--quiet", "-B", info.branch, paths.path, startCommit],
+    paths.cache,
+  );
+  return { ...paths, startCommit };
+}
+
+/** Sends the commits of `info.branch` the cache lacks, as a bundle with its known commits as prerequisites. */
+async function shipBundle(
+  channel: WorkspaceChannel,
+  cache: string,
+  info: WorktreeInfo,
+  commit: string,
+): Promise<void> {
+  const shipped =
+    (await remoteGit(channel, ["for-each-ref", "--format=%(objectname)", SHIPPED], cache))
+      .split("\n").filter((line) => line !== "");
+  const local = { cwd: info.repoRoot };
+  const known: string[] = [];
+  for (const sha of shipped) {
+    const there = await runGit(["rev-parse", "--verify", "--quiet", `${sha}^{commit}`], local);
+    if (there.code === 0) known.push(sha);
+  }
+  const bundle = await Deno.makeTempFile({ prefix: "codex-swarm-ship-", suffix: ".bundle" });
+  try {
+    await git(
+      [
+        "bundle",
+        "create",
+        "--quiet",
+        bundle,
+        `refs/heads/${info.branch}`,
+        ...known.map((k) => `^${k}`),
+      ],
+      local,
+    );
+    const there = join(workerRoot(channel), "bundles", `${basename(info.path)}-ship.bundle`);
+    await channel.writeFile(there, await Deno.readFile(bundle));
+    try {
+      await remoteGit(channel, ["bundle", "unbundle", there], cache);
+    } finally {
+      await channel.remove(there).catch(() => {});
+    }
+    await remoteGit(channel, ["update-ref", `${SHIPPED}${commit}`, commit], cache);
+  } finally {
+    await Deno.remove(bundle).catch(() => {});
+  }
+}
+
+/**
+ * Commits what the task wrote in its worktree on the worker, and moves the local worktree of
+ * `info` (same branch) to that commit, through a bundle read back. Returns the branch's head;
+ * a task that wrote nothing leaves both as they were.
+ */
+export async function bringBack(
+  channel: WorkspaceChannel,
+  remote: RemoteWorkspace,
+  info: WorktreeInfo,
+  message: string,
+): Promise<string> {
+  const status = await remoteGit(
+    channel,
+    ["status", "--porcelain", "--untracked-files=all"],
+    remote.path,
+  );
+  if (status.trim() !== "") {
+    await remoteGit(channel, ["add", "--all"], remote.path);
+    const identity = ["-c", "user.name=codex-swarm", "-c", "user.email=codex-swarm@localhost"];
+    await remoteGit(
+      channel,
+      [...identity, "commit", "--quiet", "--no-verify", "-m", message],
+      remote.path,
+    );
+  }
+  const head = (await remoteGit(channel, ["rev-parse", "HEAD"], remote.path)).trim();
+  const local = { cwd: info.path };
+  const localHead = (await git(["rev-parse", "HEAD"], local)).trim();
+  if (head === localHead) return head;
+  const there = join(workerRoot(channel), "bundles", `${basename(info.path)}-back.bundle`);
+  await remoteGit(
+    channel,
+    ["bundle", "create", "--quiet", there, `refs/heads/${info.branch}`, `^${remote.startCommit}`],
+    remote.cache,
+  );
+  const bundle = await Deno.makeTempFile({ prefix: "codex-swarm-back-", suffix: ".bundle" });
+  try {
+    await Deno.writeFile(bundle, await channel.readFile(there));
+    await git(["bundle", "unbundle", bundle], { cwd: info.repoRoot });
+    await fastForward(info, localHead, head);
+  } finally {
+    await channel.remove(there).catch(() => {});
+    await Deno.remove(bundle).catch(() => {});
+  }
+  return head;
+}
+
+/** Moves the local worktree to `head`, which must descend from what it holds (nothing is lost). */
+async function fastForward(info: WorktreeInfo, from: string, head: string): Promise<void> {
+  const local = { cwd: info.path };
+  const ancestor = await runGit(["merge-base", "--is-ancestor", from, head], local);
+  if (ancestor.code !== 0) {
+    throw new Error(
+      `Cannot bring back branch ${info.branch} from the worker as the local branch moved on ` +
+        `(${from.slice(0, 12)} is not in the worker's ${head.slice(0, 12)}): path is ${info.path}`,
+    );
+  }
+  const dirty = await git(["status", "--porcelain", "--untracked-files=all"], local);
+  if (dirty.trim() !== "") {
+    throw new Error(
+      `Cannot bring back branch ${info.branch} from the worker as the local worktree has ` +
+        `uncommitted changes: path is ${info.path}`,
+    );
+  }
+  await git(["reset", "--quiet", "--hard", head], local);
+}
+
+/** Removes the task's worktree and branch from the worker (the cache keeps the commits). */
+export async function removeRemoteWorkspace(
+  channel: WorkspaceChannel,
+  remote: RemoteWorkspace,
+  branch: string,
+): Promise<void> {
+  await remoteGit(channel, ["worktree", "remove", "--force", remote.path], remote.cache)
+    .catch(() => channel.remove(remote.path, { recursive: true }));
+  await remoteGit(channel, ["worktree", "prune"], remote.cache).catch(() => {});
+  await remoteGit(channel, ["branch", "--quiet", "-D", branch], remote.cache).catch(() => {});
+}

@@ -1,0 +1,116 @@
+import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
+import { git, makeRepo } from "../../tests/support/repo.ts";
+import { WorktreeManager } from "../git/worktree.ts";
+import {
+  bringBack,
+  removeRemoteWorkspace,
+  shipWorkspace,
+  type WorkspaceChannel,
+} from "./remote_workspace.ts";
+
+/**
+ * A worker's second channel that runs on this machine, in a directory of its own (the real
+ * exec-server is used by the end-to-end tests, tests/workers_test.ts). Records what was written.
+ */
+function localChannel(cwd: string): WorkspaceChannel & { written: Map<string, Uint8Array> } {
+  const written = new Map<string, Uint8Array>();
+  return {
+    info: { cwd },
+    written,
+    async run(argv, options) {
+      const out = await new Deno.Command(argv[0]!, {
+        args: argv.slice(1),
+        cwd: options.cwd,
+        env: options.env,
+        clearEnv: true,
+        stdin: "null",
+      }).output();
+      return { exitCode: out.code, signal: out.signal, stdout: out.stdout, stderr: out.stderr };
+    },
+    readFile: (path) => Deno.readFile(path),
+    async writeFile(path, data) {
+      written.set(path, data);
+      await Deno.writeFile(path, data);
+    },
+    remove: (path, options) => Deno.remove(path, options),
+  };
+}
+
+async function setup() {
+  const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "remote-ws-" }));
+  const repo = await makeRepo(base);
+  const worktrees = new WorktreeManager({ worktreeDir: `${base}/worktrees` });
+  await Deno.mkdir(`${base}/worker`);
+  const channel = localChannel(`${base}/worker`);
+  return { base, repo, worktrees, channel };
+}
+
+/** What `git bundle verify` says a shipped bundle requires. */
+async function prerequisites(repo: string, data: Uint8Array): Promise<string[]> {
+  const file = await Deno.makeTempFile({ suffix: ".bundle" });
+  await Deno.writeFile(file, data);
+  const text = await new Deno.Command("git", { args: ["bundle", "verify", file], cwd: repo })
+    .output();
+  await Deno.remove(file);
+  assertEquals(text.success, true);
+  const said = new TextDecoder().decode(text.stdout) + new TextDecoder().decode(text.stderr);
+  const requires = said.split(/requires/)[1] ?? "";
+  return [...requires.matchAll(/^([0-9a-f]{40})/gm)].map((m) => m[1]!);
+}
+
+Deno.test("shipWorkspace makes the task's worktree on the worker at the same subdirectory, bringBack returns its work as the local branch", async () => {
+  const { base, repo, worktrees, channel } = await setup();
+  const info = await worktrees.create("t1", `${repo}/sub`);
+  const remote = await shipWorkspace(channel, info);
+  assertEquals(
+    remote.cwd,
+    `${base}/worker/.codex-swarm/worktrees/${remote.path.split("/").at(-2)}/t1/sub`,
+  );
+  assertEquals(await Deno.readTextFile(`${remote.cwd}/keep.txt`), "keep\n");
+  // The task writes on the worker only.
+  await Deno.writeTextFile(`${remote.cwd}/new.txt`, "from the worker\n");
+  await Deno.writeTextFile(`${remote.path}/shared.txt`, "changed there\n");
+  const head = await bringBack(channel, remote, info, "codex-swarm: task t1");
+  assertEquals(await git(repo, "rev-parse", "codex-swarm/t1"), head);
+  assertEquals(await git(repo, "show", "codex-swarm/t1:sub/new.txt"), "from the worker");
+  assertEquals(await Deno.readTextFile(`${info.cwd}/new.txt`), "from the worker\n");
+  assertEquals(await git(info.path, "status", "--porcelain"), "");
+  // Nothing written since: bringing back again changes nothing.
+  assertEquals(await bringBack(channel, remote, info, "again"), head);
+  await removeRemoteWorkspace(channel, remote, info.branch);
+  assertEquals(await Deno.stat(remote.path).then(() => true, () => false), false);
+  await Deno.remove(base, { recursive: true });
+});
+
+Deno.test("shipWorkspace ships the whole history first, then only what the worker lacks, then nothing", async () => {
+  const { base, repo, worktrees, channel } = await setup();
+  const first = await shipWorkspace(channel, await worktrees.create("a", repo));
+  const [full] = [...channel.written.values()];
+  assertEquals(await prerequisites(repo, full!), []);
+  // The same base again: the cache has it, nothing travels.
+  await shipWorkspace(channel, await worktrees.create("b", repo));
+  assertEquals(channel.written.size, 1);
+  await Deno.writeTextFile(`${repo}/shared.txt`, "next\n");
+  await git(repo, "commit", "-qam", "next");
+  channel.written.clear();
+  await shipWorkspace(channel, await worktrees.create("c", repo));
+  const [incremental] = [...channel.written.values()];
+  // Its prerequisite is the commit shipped before.
+  assertEquals(await prerequisites(repo, incremental!), [first.startCommit]);
+  await Deno.remove(base, { recursive: true });
+});
+
+Deno.test("bringBack refuses to move a local branch that moved on, naming the branch", async () => {
+  const { base, repo, worktrees, channel } = await setup();
+  const info = await worktrees.create("t2", repo);
+  const remote = await shipWorkspace(channel, info);
+  await Deno.writeTextFile(`${remote.path}/there.txt`, "x\n");
+  await Deno.writeTextFile(`${info.path}/here.txt`, "y\n");
+  await git(info.path, "add", "-A");
+  await git(info.path, "commit", "-qm", "local");
+  await assertRejects(
+    () => bringBack(channel, remote, info, "m"),
+    /Cannot bring back branch codex-swarm\/t2 from the worker as the local branch moved on/,
+  );
+  await Deno.remove(base, { recursive: true });
+});
