@@ -94,6 +94,7 @@ export function registerResources(
         ? { supervisor: { ...info.supervisor, codex: engine.codexProcesses?.() ?? [] } }
         : {}),
       ...(info.session ? { session: info.session } : {}),
+      workers: engine.workers?.() ?? [],
       warnings: [...(info.warnings ?? []), ...(engine.codexWarnings?.() ?? [])],
     }));
 

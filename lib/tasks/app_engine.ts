@@ -96,6 +96,8 @@ import {
 } from "./task_record.ts";
 import type { SessionRecord } from "./task.ts";
 import { type Decision, describeQuestion } from "./questions.ts";
+import { RemoteTasks, type WorkerDirectory } from "./remote_tasks.ts";
+import { LOCAL_WORKER } from "./placement.ts";
 
 /** What {@link AppServerEngine} needs. */
 export interface AppServerEngineOptions {
@@ -113,6 +115,8 @@ export interface AppServerEngineOptions {
   codexEnv?: Record<string, string>;
   /** How the pool starts app-servers (tests pass their own). */
   pool?: (options: ConstructorParameters<typeof CodexPool>[0]) => CodexPool;
+  /** The workers tasks may run on (docs/workers.md); absent: this machine only. */
+  workers?: WorkerDirectory | null;
 }
 
 const MAX_ANSWERED = 50;
@@ -170,6 +174,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   #closed = false;
   /** While above 0, queued tasks wait (forks are made all or none before any starts). */
   #held = 0;
+  /** Where tasks run: this machine or a worker (remote_tasks.ts). */
+  #remote: RemoteTasks;
 
   constructor(options: AppServerEngineOptions) {
     this.#options = options;
@@ -189,6 +195,17 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#pool = options.pool ? options.pool(poolOptions) : new CodexPool(poolOptions);
     this.#legacy = new LegacyTasks({ store: options.store, log: options.log });
     this.#links = new ThreadLinks(`${options.worktrees.worktreeDir}/.threads`);
+    this.#remote = new RemoteTasks({
+      workers: options.workers ?? null,
+      localCap: options.config.maxParallel,
+      log: options.log,
+    });
+    options.workers?.onChange((status) => this.#onWorkerChange(status.name, status.state));
+  }
+
+  /** The workers, each with how many tasks run there (for server-info). */
+  workers(): Array<Record<string, unknown>> {
+    return this.#remote.slots(this.#running()).map(({ view, running }) => ({ ...view, running }));
   }
 
   /** The app-servers that run now (for server-info). */
@@ -320,6 +337,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   /** {@link start} without the worktree lock (a fork holds it already). */
   async #start(request: TaskRequest, asking: Session): Promise<TaskSnapshot> {
     const session = this.#boundedForTask(request, asking);
+    request = this.#checkWorker(request);
     const id = newTaskId();
     // Everything that can be checked is checked before anything is created.
     const { cwd, runCwd, worktree, inherited, ...prepared } = await prepareStart(
@@ -345,6 +363,26 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       await this.#unmake(id, inherited ? null : worktree);
       throw error;
     }
+  }
+
+  /**
+   * Refuses a request no worker can take (an unknown `worker`, `--no-local` without a worktree);
+   * binds a reply, fork or review of a remote task to its worker.
+   */
+  #checkWorker(request: TaskRequest): TaskRequest {
+    const parentThread = parentThreadOf(request);
+    const parent = parentThread === undefined ? undefined : [...this.#tasks.values()]
+      .map((r) => r.meta).filter((m) => m.threadId === parentThread)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    const worktree = request.worktree === true || (parentThread !== undefined &&
+      request.worktree !== false && this.#worktreeOfThread(parentThread) !== null);
+    const worker = this.#remote.check(request, parent, worktree);
+    return worker === null ? request : { ...request, worker };
+  }
+
+  /** The tasks that hold a slot now. */
+  #running(): TaskMeta[] {
+    return [...this.#active].flatMap((id) => this.#tasks.get(id)?.meta ?? []);
   }
 
   /** The unfinished tasks that work in the worktree at `path`. */
@@ -768,14 +806,20 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   }
 
   #pump(): void {
-    while (
-      !this.#closed && this.#held === 0 && this.#active.size < this.#options.config.maxParallel
-    ) {
+    while (!this.#closed && this.#held === 0 && this.#remote.hasFreeSlot(this.#running())) {
       if (!startAllowedAt(this.#backoff, Date.now())) return this.#pumpAfterBackoff();
-      const id = this.#queue.shift();
+      // Each task goes where placement finds it a slot; one whose worker is full waits.
+      const running = this.#running();
+      let worker: string | null = null;
+      const id = this.#queue.shiftFirst((id) => {
+        const meta = this.#tasks.get(id)?.meta;
+        worker = meta?.phase === "queued" ? this.#remote.place(meta, running) : LOCAL_WORKER;
+        return worker !== null;
+      });
       if (id === undefined) return;
       const record = this.#tasks.get(id);
       if (!record || record.meta.phase !== "queued") continue;
+      record.meta.worker = worker ?? LOCAL_WORKER;
       this.#active.add(id);
       this.#run(record).catch(async (error) => {
         this.#options.log.error(`Task ${id} failed: ${error?.stack ?? error}`, {
@@ -830,10 +874,15 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     record.server = server;
     record.commandEnv = this.#commandEnv(session);
     if (meta.cancelRequested || meta.timedOut) return await this.#finalize(record);
+    // On a worker: its workspace there, and the worker's environment on this app-server.
+    const place = this.#remote.isRemote(meta)
+      ? await this.#remote.open(server, meta, this.#remoteOfWorktree(meta))
+      : null;
     const params = buildThreadParams(meta.request, session.defaults, {
-      cwd: meta.cwd!,
+      cwd: place?.cwd ?? meta.cwd!,
       codexHome: server.info.codexHome,
     });
+    if (place) params.thread.environments = place.environments;
     // The session's environment reaches the commands inside the sandbox, not Codex itself.
     if (Object.keys(record.commandEnv).length > 0) {
       params.thread.config = {
@@ -843,7 +892,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     }
     // The thread a reply or fork goes on with, to tell it of changed AGENTS.md instructions.
     const continued = meta.threadId ?? meta.request.forkOf?.threadId ?? null;
-    const context = await readProjectContext(server, params.thread);
+    // The project's instructions as shipped: read from the local worktree.
+    const context = await readProjectContext(server, { ...params.thread, cwd: meta.cwd! });
     const opened = await openThread(server, meta.request, meta.threadId, params.thread, context);
     const threadId = opened.threadId;
     // A new thread has them in its developer instructions (thread_turn.ts).
@@ -886,6 +936,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       params.input,
       capped,
       continued === null ? null : docs.update,
+      params.thread.environments,
     );
     if (meta.phase === "starting") meta.phase = "running";
     this.#save(record);
@@ -918,7 +969,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         this.#emit(record, describeCheck(check));
       },
       run: (line) => this.#runCommand(record, line),
-      dropLeftovers: () => this.#options.worktrees.dropUncommitted(meta.worktree!),
+      dropLeftovers: () =>
+        this.#remote.isRemote(meta)
+          ? this.#remote.dropLeftovers(meta)
+          : this.#options.worktrees.dropUncommitted(meta.worktree!),
       timedOut: () => meta.timedOut,
     });
     this.#emit(record, describeCheck(meta.check));
@@ -933,6 +987,14 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     if (!server || !record.sandbox) {
       return Promise.reject(
         new Error(`Cannot run ${JSON.stringify(command)}: Codex is not running`),
+      );
+    }
+    if (this.#remote.isRemote(record.meta)) {
+      return this.#remote.runCommand(
+        record.meta,
+        command,
+        record.commandEnv,
+        record.stopping.signal,
       );
     }
     return runSandboxed(server, {
@@ -1052,6 +1114,59 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     pending?.askWith(session, record.meta.id, this.#options.log, () => {
       if (record.pending === pending) this.#emit(record, null);
     });
+  }
+
+  /** The workspace on its worker of the task whose worktree `meta` continues in (a reply's). */
+  #remoteOfWorktree(meta: TaskMeta): NonNullable<TaskMeta["remote"]> | null {
+    const owner =
+      [...this.#tasks.values()].map((r) => r.meta).filter((m) =>
+        m.id !== meta.id && m.remote && m.worker === meta.worker &&
+        m.worktree?.path === meta.worktree?.path
+      ).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    return owner?.remote ?? null;
+  }
+
+  /**
+   * A worker went down (after its grace): its running tasks end `failed`, naming it; queued ones
+   * go elsewhere. Back up: what its lost tasks wrote is brought back (`recovered`), and the queue
+   * moves.
+   */
+  #onWorkerChange(name: string, state: string): void {
+    if (state === "down") {
+      this.#remote.forgetEnvironment(name);
+      const lastError = this.#remote.workers().find((w) => w.name === name)?.lastError;
+      for (const record of this.#tasks.values()) {
+        const { meta } = record;
+        if (isFinal(meta.phase) || meta.phase === "queued" || meta.worker !== name) continue;
+        meta.workerLost = `worker ${name} lost: ${lastError ?? "it went down"}`;
+        this.#options.log.warning(`Task ${meta.id} failed: ${meta.workerLost}`);
+        this.#stopTurn(record);
+      }
+    }
+    if (state === "ready") {
+      for (const record of this.#tasks.values()) {
+        const { meta } = record;
+        if (meta.worker !== name || !meta.workerLost || meta.recovered || !isFinal(meta.phase)) {
+          continue;
+        }
+        this.#recover(record).catch((error) =>
+          this.#options.log.error(`Cannot recover the work of task ${meta.id}: ${error}`)
+        );
+      }
+    }
+    this.#pump();
+  }
+
+  /** Brings back what a task wrote on a worker that was lost and came back; it stays failed. */
+  async #recover(record: TaskRecord): Promise<void> {
+    const { meta } = record;
+    if (!meta.worktree || meta.request.commit === false) return;
+    const outcome = await this.#commitWorktree(meta, meta.worktree);
+    if (outcome.error !== undefined) return;
+    meta.worktreeOutcome = outcome;
+    meta.recovered = true;
+    await this.#save(record);
+    this.#emit(record, `Recovered the work of task ${meta.id} from worker ${meta.worker}`);
   }
 
   #onServerExit(server: AppServer, exit: Awaited<AppServer["exited"]>): void {
@@ -1216,10 +1331,26 @@ export class AppServerEngine implements Engine, AsyncDisposable {
 
   /** Commits what this task changed on its branch; reports only this task's commit and files. */
   async #commitWorktree(meta: TaskMeta, info: WorktreeInfo): Promise<WorktreeOutcome> {
+    const message = `codex-swarm: task ${meta.id}: ${firstLine(meta.request.prompt)}`;
+    if (this.#remote.isRemote(meta)) {
+      // Its work is on the worker: committed there and brought back as the branch first.
+      const away = await this.#remote.bringBack(meta, message).then(() => null, messageOf);
+      if (away !== null) {
+        this.#options.log.error(`Cannot bring back the work of task ${meta.id}: ${away}`);
+        return {
+          commit: null,
+          files: [],
+          insertions: 0,
+          deletions: 0,
+          error: `Cannot bring back the work of task ${meta.id} from worker "${meta.worker}" ` +
+            `(it stays there, and comes back when the worker does): ${away}`,
+        };
+      }
+    }
     const outcome = await commitTaskWork(
       this.#options.worktrees,
       info,
-      `codex-swarm: task ${meta.id}: ${firstLine(meta.request.prompt)}`,
+      message,
       meta.worktreeStartHead ?? null,
     );
     if (outcome.error !== undefined) {

@@ -130,4 +130,6 @@ export interface Engine {
   codexProcesses?(): CodexProcessInfo[];
   /** Warnings about Codex itself (e.g. a version newer than the newest tested), for `server-info`. */
   codexWarnings?(): string[];
+  /** Where tasks may run (docs/workers.md), each with how many run there, for `server-info`. */
+  workers?(): Array<Record<string, unknown>>;
 }

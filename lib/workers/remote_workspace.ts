@@ -36,7 +36,12 @@ export interface WorkspaceChannel {
   readonly info: { cwd: string };
   run(
     argv: string[],
-    options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+    options: {
+      cwd: string;
+      env?: Record<string, string>;
+      timeoutMs?: number;
+      signal?: AbortSignal;
+    },
   ): Promise<
     { exitCode: number | null; signal: string | null; stdout: Uint8Array; stderr: Uint8Array }
   >;
@@ -64,7 +69,7 @@ const SHIPPED = "refs/codex-swarm/shipped/";
  * The environment of git on a worker: nothing is inherited through the channel. A PATH where git
  * usually is, and HOME at codex-swarm's own root, so no user's git config on the worker applies.
  */
-function remoteEnv(root: string): Record<string, string> {
+export function workerCommandEnv(root: string): Record<string, string> {
   return {
     PATH: "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
     HOME: root,
@@ -104,7 +109,7 @@ export async function remoteGit(
   const settings = FIXED_CONFIG.flatMap(([key, value]) => ["-c", `${key}=${value}`]);
   const result = await channel.run(["git", "--no-pager", ...settings, ...args], {
     cwd,
-    env: remoteEnv(root),
+    env: workerCommandEnv(root),
   });
   const stdout = new TextDecoder().decode(result.stdout);
   if (result.exitCode !== 0) {
@@ -137,7 +142,7 @@ export async function shipWorkspace(
   const startCommit = (await git(["rev-parse", "HEAD"], local)).trim();
   await channel.run(["mkdir", "-p", paths.cache, join(root, "bundles"), dirname(paths.path)], {
     cwd: "/",
-    env: remoteEnv(root),
+    env: workerCommandEnv(root),
   });
   await remoteGit(channel, ["init", "--quiet", "--bare", paths.cache], root);
   if (!await remoteHas(channel, paths.cache, startCommit)) {
@@ -258,6 +263,26 @@ async function fastForward(info: WorktreeInfo, from: string, head: string): Prom
     );
   }
   await git(["reset", "--quiet", "--hard", head], local);
+}
+
+/**
+ * Puts the worktree on the worker back to its branch's commit, as `WorktreeManager.dropUncommitted`
+ * does locally (ignored files stay): what a check left is not the task's work. Returns what went.
+ */
+export async function dropRemoteLeftovers(
+  channel: WorkspaceChannel,
+  remote: RemoteWorkspace,
+): Promise<string[]> {
+  const status = await remoteGit(
+    channel,
+    ["status", "--porcelain", "--untracked-files=all"],
+    remote.path,
+  );
+  const dropped = status.split("\n").filter((line) => line !== "").map((line) => line.slice(3));
+  if (dropped.length === 0) return [];
+  await remoteGit(channel, ["reset", "--hard", "--quiet"], remote.path);
+  await remoteGit(channel, ["clean", "-d", "--force", "--quiet"], remote.path);
+  return dropped;
 }
 
 /** Removes the task's worktree and branch from the worker (the cache keeps the commits). */
