@@ -27,8 +27,6 @@ import {
   type RemoteWorkspace,
   removeRemoteWorkspace,
   shipWorkspace,
-  workerCommandEnv,
-  workerRoot,
   type WorkspaceChannel,
 } from "../workers/remote_workspace.ts";
 import { checkPlacement, LOCAL_WORKER, type PlacementSlot, placeTask } from "./placement.ts";
@@ -230,7 +228,9 @@ export class RemoteTasks {
     const started = Date.now();
     const result = await channel.run(["sh", "-c", command], {
       cwd: meta.remote!.cwd,
-      env: { ...workerCommandEnv(workerRoot(channel)), ...env },
+      // The worker's own environment (its PATH, HOME, variables), the session's on top.
+      env,
+      inheritEnv: true,
       signal,
     });
     const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

@@ -39,6 +39,8 @@ export interface WorkspaceChannel {
     options: {
       cwd: string;
       env?: Record<string, string>;
+      /** Start from the exec-server's own environment, `env` on top. */
+      inheritEnv?: boolean;
       timeoutMs?: number;
       signal?: AbortSignal;
     },
@@ -66,17 +68,11 @@ export interface RemoteWorkspace {
 const SHIPPED = "refs/codex-swarm/shipped/";
 
 /**
- * The environment of git on a worker: nothing is inherited through the channel. A PATH where git
- * usually is, and HOME at codex-swarm's own root, so no user's git config on the worker applies.
+ * What git on a worker gets on top of the exec-server's environment (whose PATH finds git): HOME
+ * at codex-swarm's own root and no system config, so no git config of the worker's users applies.
  */
-export function workerCommandEnv(root: string): Record<string, string> {
-  return {
-    PATH: "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
-    HOME: root,
-    LANG: "C",
-    GIT_TERMINAL_PROMPT: "0",
-    GIT_CONFIG_NOSYSTEM: "1",
-  };
+function gitEnv(root: string): Record<string, string> {
+  return { HOME: root, LANG: "C", GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1" };
 }
 
 /** codex-swarm's root on a worker. */
@@ -109,7 +105,8 @@ export async function remoteGit(
   const settings = FIXED_CONFIG.flatMap(([key, value]) => ["-c", `${key}=${value}`]);
   const result = await channel.run(["git", "--no-pager", ...settings, ...args], {
     cwd,
-    env: workerCommandEnv(root),
+    env: gitEnv(root),
+    inheritEnv: true,
   });
   const stdout = new TextDecoder().decode(result.stdout);
   if (result.exitCode !== 0) {
@@ -142,7 +139,8 @@ export async function shipWorkspace(
   const startCommit = (await git(["rev-parse", "HEAD"], local)).trim();
   await channel.run(["mkdir", "-p", paths.cache, join(root, "bundles"), dirname(paths.path)], {
     cwd: "/",
-    env: workerCommandEnv(root),
+    env: gitEnv(root),
+    inheritEnv: true,
   });
   await remoteGit(channel, ["init", "--quiet", "--bare", paths.cache], root);
   if (!await remoteHas(channel, paths.cache, startCommit)) {

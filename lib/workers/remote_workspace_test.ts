@@ -22,7 +22,7 @@ function localChannel(cwd: string): WorkspaceChannel & { written: Map<string, Ui
         args: argv.slice(1),
         cwd: options.cwd,
         env: options.env,
-        clearEnv: true,
+        clearEnv: !options.inheritEnv,
         stdin: "null",
       }).output();
       return { exitCode: out.code, signal: out.signal, stdout: out.stdout, stderr: out.stderr };
