@@ -21,6 +21,7 @@
 import type { AppServer } from "../codex/app_server.ts";
 import type { CommandOutcome } from "../codex/sandboxed_command.ts";
 import type { Logger } from "../base/log.ts";
+import { KeyedLock } from "../base/keyed_lock.ts";
 import {
   bringBack,
   dropRemoteLeftovers,
@@ -75,6 +76,8 @@ export class RemoteTasks {
   #options: RemoteTasksOptions;
   /** Per app-server, the workers whose environment it was given (`environment/add`). */
   #added = new WeakMap<AppServer, Map<string, Promise<unknown>>>();
+  /** One git operation at a time per worker and repository (its cache there is shared). */
+  #caches = new KeyedLock();
   /** Per worker, how often it went down: an environment given before then is given again. */
   #downs = new Map<string, number>();
 
@@ -166,7 +169,8 @@ export class RemoteTasks {
   ): Promise<RemotePlace> {
     const name = meta.worker!;
     const channel = this.#channel(name);
-    meta.remote = reuse ?? await shipWorkspace(channel, meta.worktree!);
+    meta.remote = reuse ??
+      await this.#caches.run(cacheKey(meta), () => shipWorkspace(channel, meta.worktree!));
     const environment = this.#options.workers!.environment(name);
     await this.#addEnvironment(server, name, environment);
     return {
@@ -200,7 +204,8 @@ export class RemoteTasks {
   /** Commits the task's work on its worker and brings its branch back (see remote_workspace.ts). */
   async bringBack(meta: TaskMeta, message: string): Promise<void> {
     if (!meta.remote || !meta.worktree) return;
-    await bringBack(this.#channel(meta.worker!), meta.remote, meta.worktree, message);
+    const [channel, remote, info] = [this.#channel(meta.worker!), meta.remote, meta.worktree];
+    await this.#caches.run(cacheKey(meta), () => bringBack(channel, remote, info, message));
   }
 
   /** Drops what a check left in the task's workspace on its worker (never committed). */
@@ -211,7 +216,12 @@ export class RemoteTasks {
   /** Removes the task's workspace on its worker (the sweep); a down worker keeps it for later. */
   async remove(meta: TaskMeta): Promise<void> {
     if (!meta.remote || !meta.worktree) return;
-    await removeRemoteWorkspace(this.#channel(meta.worker!), meta.remote, meta.worktree.branch);
+    const [channel, remote, branch] = [
+      this.#channel(meta.worker!),
+      meta.remote,
+      meta.worktree.branch,
+    ];
+    await this.#caches.run(cacheKey(meta), () => removeRemoteWorkspace(channel, remote, branch));
   }
 
   /**
@@ -250,6 +260,11 @@ export class RemoteTasks {
     }
     return this.#options.workers.channel(name);
   }
+}
+
+/** The lock of a task's repository cache on its worker. */
+function cacheKey(meta: TaskMeta): string {
+  return `${meta.worker}\0${meta.worktree?.repoRoot}`;
 }
 
 /** Whether a request runs in a sandbox (anything but `danger-full-access`). */

@@ -48,6 +48,8 @@ export interface WorkspaceChannel {
     { exitCode: number | null; signal: string | null; stdout: Uint8Array; stderr: Uint8Array }
   >;
   readFile(path: string): Promise<Uint8Array>;
+  /** Creates a directory and its missing parents. */
+  createDirectory(path: string): Promise<void>;
   writeFile(path: string, data: Uint8Array): Promise<void>;
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;
 }
@@ -137,12 +139,11 @@ export async function shipWorkspace(
   const paths = remotePaths(root, info);
   const local = { cwd: info.path };
   const startCommit = (await git(["rev-parse", "HEAD"], local)).trim();
-  await channel.run(["mkdir", "-p", paths.cache, join(root, "bundles"), dirname(paths.path)], {
-    cwd: "/",
-    env: gitEnv(root),
-    inheritEnv: true,
-  });
-  await remoteGit(channel, ["init", "--quiet", "--bare", paths.cache], root);
+  for (const dir of [paths.cache, join(root, "bundles"), dirname(paths.path)]) {
+    await channel.createDirectory(dir);
+  }
+  // No template: the cache gets no sample hooks (nor anything else to copy).
+  await remoteGit(channel, ["init", "--quiet", "--bare", "--template=", paths.cache], root);
   if (!await remoteHas(channel, paths.cache, startCommit)) {
     await shipBundle(channel, paths.cache, info, startCommit);
   }

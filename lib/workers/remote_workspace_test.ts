@@ -28,6 +28,7 @@ function localChannel(cwd: string): WorkspaceChannel & { written: Map<string, Ui
       return { exitCode: out.code, signal: out.signal, stdout: out.stdout, stderr: out.stderr };
     },
     readFile: (path) => Deno.readFile(path),
+    createDirectory: (path) => Deno.mkdir(path, { recursive: true }),
     async writeFile(path, data) {
       written.set(path, data);
       await Deno.writeFile(path, data);
