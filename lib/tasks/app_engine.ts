@@ -699,6 +699,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       store,
       worktrees,
       log,
+      removeRemote: (record) => this.#remote.remove(record.meta),
       recommit: async (record) => {
         record.meta.worktreeOutcome = await this.#commitWorktree(
           record.meta,

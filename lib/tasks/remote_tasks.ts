@@ -25,6 +25,7 @@ import { KeyedLock } from "../base/keyed_lock.ts";
 import {
   bringBack,
   dropRemoteLeftovers,
+  pruneCache,
   type RemoteWorkspace,
   removeRemoteWorkspace,
   shipWorkspace,
@@ -221,7 +222,10 @@ export class RemoteTasks {
       meta.remote,
       meta.worktree.branch,
     ];
-    await this.#caches.run(cacheKey(meta), () => removeRemoteWorkspace(channel, remote, branch));
+    await this.#caches.run(cacheKey(meta), async () => {
+      await removeRemoteWorkspace(channel, remote, branch);
+      await pruneCache(channel, remote.cache);
+    });
   }
 
   /**

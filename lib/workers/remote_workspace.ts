@@ -284,6 +284,26 @@ export async function dropRemoteLeftovers(
   return dropped;
 }
 
+/**
+ * How many shipped base commits a worker's cache keeps as prerequisites for the next bundle: older
+ * ones go at a sweep, and their objects with them unless a worktree there still holds them.
+ */
+export const SHIPPED_KEPT = 8;
+
+/** Forgets all but the newest {@link SHIPPED_KEPT} shipped commits of a cache, and drops what nothing holds. */
+export async function pruneCache(channel: WorkspaceChannel, cache: string): Promise<void> {
+  const refs = (await remoteGit(
+    channel,
+    ["for-each-ref", "--sort=-committerdate", "--format=%(refname)", SHIPPED],
+    cache,
+  )).split("\n").filter((line) => line !== "");
+  for (const ref of refs.slice(SHIPPED_KEPT)) {
+    await remoteGit(channel, ["update-ref", "-d", ref], cache);
+  }
+  await remoteGit(channel, ["worktree", "prune"], cache);
+  await remoteGit(channel, ["gc", "--quiet", "--prune=now"], cache);
+}
+
 /** Removes the task's worktree and branch from the worker (the cache keeps the commits). */
 export async function removeRemoteWorkspace(
   channel: WorkspaceChannel,

@@ -3,7 +3,9 @@ import { git, makeRepo } from "../../tests/support/repo.ts";
 import { WorktreeManager } from "../git/worktree.ts";
 import {
   bringBack,
+  pruneCache,
   removeRemoteWorkspace,
+  SHIPPED_KEPT,
   shipWorkspace,
   type WorkspaceChannel,
 } from "./remote_workspace.ts";
@@ -113,5 +115,42 @@ Deno.test("bringBack refuses to move a local branch that moved on, naming the br
     () => bringBack(channel, remote, info, "m"),
     /Cannot bring back branch codex-swarm\/t2 from the worker as the local branch moved on/,
   );
+  await Deno.remove(base, { recursive: true });
+});
+
+Deno.test("pruneCache keeps the newest shipped commits and drops the objects nothing holds", async () => {
+  const { base, repo, worktrees, channel } = await setup();
+  const shipped: string[] = [];
+  const initial = await git(repo, "rev-parse", "HEAD");
+  // Each on a side branch of its own: an old one is no ancestor of what stays.
+  for (let i = 0; i <= SHIPPED_KEPT; i++) {
+    await git(repo, "checkout", "-q", "-b", `side${i}`, initial);
+    await Deno.writeTextFile(`${repo}/shared.txt`, `version ${i}\n`);
+    // Committed a day apart: the cache keeps the newest by commit date.
+    const date = `2026-01-${String(1 + i).padStart(2, "0")}T00:00:00`;
+    const commit = await new Deno.Command("git", {
+      args: ["commit", "-qam", `v${i}`],
+      cwd: repo,
+      env: { GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date },
+    }).output();
+    assertEquals(commit.success, true);
+    const info = await worktrees.create(`p${i}`, repo, `side${i}`);
+    const remote = await shipWorkspace(channel, info);
+    shipped.push(remote.startCommit);
+    await removeRemoteWorkspace(channel, remote, info.branch);
+  }
+  const cache = (await shipWorkspace(channel, await worktrees.create("last", repo))).cache;
+  await pruneCache(channel, cache);
+  const refs = await git(
+    cache,
+    "for-each-ref",
+    "--format=%(objectname)",
+    "refs/codex-swarm/shipped/",
+  );
+  assertEquals(refs.split("\n").length, SHIPPED_KEPT);
+  // The oldest went, with its commit; the newest stays.
+  assertEquals(refs.includes(shipped[0]!), false);
+  assertEquals(refs.includes(shipped.at(-1)!), true);
+  await assertRejects(() => git(cache, "cat-file", "-e", `${shipped[0]}^{commit}`));
   await Deno.remove(base, { recursive: true });
 });
