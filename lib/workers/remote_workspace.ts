@@ -97,34 +97,48 @@ export function remotePaths(
   };
 }
 
-/** Runs git on the worker, hardened as locally (no hooks, drivers or transports); throws on failure. */
-export async function remoteGit(
+/** `value` quoted for `sh`. */
+function shQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A `sh` line running git with `args`, hardened as locally (no hooks, drivers or transports). */
+export function gitLine(args: string[]): string {
+  const settings = FIXED_CONFIG.flatMap(([key, value]) => ["-c", `${key}=${value}`]);
+  return ["git", "--no-pager", ...settings, ...args].map(shQuote).join(" ");
+}
+
+/**
+ * Runs a `sh` script (of {@link gitLine}s) on the worker in `cwd`, stopping at the first failure,
+ * and returns its stdout. One process per step of a workspace: each costs a round trip.
+ * @throws {Error} Naming what failed and git's message.
+ */
+export async function remoteScript(
   channel: WorkspaceChannel,
-  args: string[],
+  what: string,
+  lines: string[],
   cwd: string,
 ): Promise<string> {
-  const root = workerRoot(channel);
-  const settings = FIXED_CONFIG.flatMap(([key, value]) => ["-c", `${key}=${value}`]);
-  const result = await channel.run(["git", "--no-pager", ...settings, ...args], {
+  const result = await channel.run(["sh", "-c", ["set -e", ...lines].join("\n")], {
     cwd,
-    env: gitEnv(root),
+    env: gitEnv(workerRoot(channel)),
     inheritEnv: true,
   });
   const stdout = new TextDecoder().decode(result.stdout);
   if (result.exitCode !== 0) {
     const stderr = new TextDecoder().decode(result.stderr).trim().slice(-2000);
     throw new Error(
-      `Cannot run git ${args.find((a) => !a.startsWith("-")) ?? ""} on the worker in ${cwd}: ` +
-        `${stderr || `exit ${result.exitCode ?? result.signal}`}`,
+      `Cannot ${what} on the worker in ${cwd}: ${
+        stderr || `exit ${result.exitCode ?? result.signal}`
+      }`,
     );
   }
   return stdout;
 }
 
-/** Whether the worker's cache holds `commit`. */
-async function remoteHas(channel: WorkspaceChannel, cache: string, commit: string) {
-  return await remoteGit(channel, ["rev-parse", "--verify", "--quiet", `${commit}^{commit}`], cache)
-    .then(() => true, () => false);
+/** The lines of `text`, without empty ones. */
+function linesOf(text: string): string[] {
+  return text.split("\n").filter((line) => line !== "");
 }
 
 /**
@@ -137,64 +151,62 @@ export async function shipWorkspace(
 ): Promise<RemoteWorkspace> {
   const root = workerRoot(channel);
   const paths = remotePaths(root, info);
-  const local = { cwd: info.path };
-  const startCommit = (await git(["rev-parse", "HEAD"], local)).trim();
+  const startCommit = (await git(["rev-parse", "HEAD"], { cwd: info.path })).trim();
   for (const dir of [paths.cache, join(root, "bundles"), dirname(paths.path)]) {
     await channel.createDirectory(dir);
   }
-  // No template: the cache gets no sample hooks (nor anything else to copy).
-  await remoteGit(channel, ["init", "--quiet", "--bare", "--template=", paths.cache], root);
-  if (!await remoteHas(channel, paths.cache, startCommit)) {
-    await shipBundle(channel, paths.cache, info, startCommit);
-  }
-  await remoteGit(
-    channel,
-    ["worktree", "add", "--quiet", "-B", info.branch, paths.path, startCommit],
-    paths.cache,
+  const cache = ["-C", paths.cache];
+  // No template: the cache gets no sample hooks (nor anything else to copy). Prints "have" when
+  // the cache holds the commit, else the commits shipped before.
+  const known = linesOf(
+    await remoteScript(channel, "look into the repository's cache", [
+      gitLine(["init", "--quiet", "--bare", "--template=", paths.cache]),
+      `if ${gitLine([...cache, "rev-parse", "--verify", "--quiet", `${startCommit}^{commit}`])} ` +
+      `>/dev/null; then echo have; else ${
+        gitLine([...cache, "for-each-ref", "--format=%(objectname)", SHIPPED])
+      }; fi`,
+    ], root),
   );
+  const there = join(root, "bundles", `${basename(info.path)}-ship.bundle`);
+  const shipped = known[0] === "have" ? false : await shipBundle(channel, there, info, known);
+  await remoteScript(channel, "make the task's worktree", [
+    ...(shipped
+      ? [
+        gitLine([...cache, "bundle", "unbundle", there]) + " >/dev/null",
+        `rm -f ${shQuote(there)}`,
+        gitLine([...cache, "update-ref", `${SHIPPED}${startCommit}`, startCommit]),
+      ]
+      : []),
+    gitLine([...cache, "worktree", "add", "--quiet", "-B", info.branch, paths.path, startCommit]),
+  ], root);
   return { ...paths, startCommit };
 }
 
-/** Sends the commits of `info.branch` the cache lacks, as a bundle with its known commits as prerequisites. */
+/**
+ * Writes to `there` on the worker a bundle of `info.branch` with the `shipped` commits this
+ * repository also has as its prerequisites.
+ */
 async function shipBundle(
   channel: WorkspaceChannel,
-  cache: string,
+  there: string,
   info: WorktreeInfo,
-  commit: string,
-): Promise<void> {
-  const shipped =
-    (await remoteGit(channel, ["for-each-ref", "--format=%(objectname)", SHIPPED], cache))
-      .split("\n").filter((line) => line !== "");
+  shipped: string[],
+): Promise<true> {
   const local = { cwd: info.repoRoot };
   const known: string[] = [];
   for (const sha of shipped) {
-    const there = await runGit(["rev-parse", "--verify", "--quiet", `${sha}^{commit}`], local);
-    if (there.code === 0) known.push(sha);
+    const has = await runGit(["rev-parse", "--verify", "--quiet", `${sha}^{commit}`], local);
+    if (has.code === 0) known.push(sha);
   }
   const bundle = await Deno.makeTempFile({ prefix: "codex-swarm-ship-", suffix: ".bundle" });
   try {
-    await git(
-      [
-        "bundle",
-        "create",
-        "--quiet",
-        bundle,
-        `refs/heads/${info.branch}`,
-        ...known.map((k) => `^${k}`),
-      ],
-      local,
-    );
-    const there = join(workerRoot(channel), "bundles", `${basename(info.path)}-ship.bundle`);
+    const tips = [`refs/heads/${info.branch}`, ...known.map((k) => `^${k}`)];
+    await git(["bundle", "create", "--quiet", bundle, ...tips], local);
     await channel.writeFile(there, await Deno.readFile(bundle));
-    try {
-      await remoteGit(channel, ["bundle", "unbundle", there], cache);
-    } finally {
-      await channel.remove(there).catch(() => {});
-    }
-    await remoteGit(channel, ["update-ref", `${SHIPPED}${commit}`, commit], cache);
   } finally {
     await Deno.remove(bundle).catch(() => {});
   }
+  return true;
 }
 
 /**
@@ -208,38 +220,40 @@ export async function bringBack(
   info: WorktreeInfo,
   message: string,
 ): Promise<string> {
-  const status = await remoteGit(
-    channel,
-    ["status", "--porcelain", "--untracked-files=all"],
-    remote.path,
-  );
-  if (status.trim() !== "") {
-    await remoteGit(channel, ["add", "--all"], remote.path);
-    const identity = ["-c", "user.name=codex-swarm", "-c", "user.email=codex-swarm@localhost"];
-    await remoteGit(
-      channel,
-      [...identity, "commit", "--quiet", "--no-verify", "-m", message],
-      remote.path,
-    );
-  }
-  const head = (await remoteGit(channel, ["rev-parse", "HEAD"], remote.path)).trim();
-  const local = { cwd: info.path };
-  const localHead = (await git(["rev-parse", "HEAD"], local)).trim();
-  if (head === localHead) return head;
+  const localHead = (await git(["rev-parse", "HEAD"], { cwd: info.path })).trim();
   const there = join(workerRoot(channel), "bundles", `${basename(info.path)}-back.bundle`);
-  await remoteGit(
-    channel,
-    ["bundle", "create", "--quiet", there, `refs/heads/${info.branch}`, `^${remote.startCommit}`],
+  const identity = ["-c", "user.name=codex-swarm", "-c", "user.email=codex-swarm@localhost"];
+  const bundle = [
+    "-C",
     remote.cache,
+    "bundle",
+    "create",
+    "--quiet",
+    there,
+    `refs/heads/${info.branch}`,
+    `^${remote.startCommit}`,
+  ];
+  // Commits what is there (if anything), prints the head, and bundles it when it is new here.
+  const [head] = linesOf(
+    await remoteScript(channel, `commit and bundle branch ${info.branch}`, [
+      `if [ -n "$(${gitLine(["status", "--porcelain", "--untracked-files=all"])})" ]; then`,
+      gitLine(["add", "--all"]),
+      gitLine([...identity, "commit", "--quiet", "--no-verify", "-m", message]),
+      "fi",
+      `head=$(${gitLine(["rev-parse", "HEAD"])})`,
+      'echo "$head"',
+      `if [ "$head" != ${shQuote(localHead)} ]; then ${gitLine(bundle)}; fi`,
+    ], remote.path),
   );
-  const bundle = await Deno.makeTempFile({ prefix: "codex-swarm-back-", suffix: ".bundle" });
+  if (head === undefined || head === localHead) return localHead;
+  const file = await Deno.makeTempFile({ prefix: "codex-swarm-back-", suffix: ".bundle" });
   try {
-    await Deno.writeFile(bundle, await channel.readFile(there));
-    await git(["bundle", "unbundle", bundle], { cwd: info.repoRoot });
+    await Deno.writeFile(file, await channel.readFile(there));
+    await git(["bundle", "unbundle", file], { cwd: info.repoRoot });
     await fastForward(info, localHead, head);
   } finally {
     await channel.remove(there).catch(() => {});
-    await Deno.remove(bundle).catch(() => {});
+    await Deno.remove(file).catch(() => {});
   }
   return head;
 }
@@ -272,16 +286,12 @@ export async function dropRemoteLeftovers(
   channel: WorkspaceChannel,
   remote: RemoteWorkspace,
 ): Promise<string[]> {
-  const status = await remoteGit(
-    channel,
-    ["status", "--porcelain", "--untracked-files=all"],
-    remote.path,
-  );
-  const dropped = status.split("\n").filter((line) => line !== "").map((line) => line.slice(3));
-  if (dropped.length === 0) return [];
-  await remoteGit(channel, ["reset", "--hard", "--quiet"], remote.path);
-  await remoteGit(channel, ["clean", "-d", "--force", "--quiet"], remote.path);
-  return dropped;
+  const status = await remoteScript(channel, "drop what the check left", [
+    gitLine(["status", "--porcelain", "--untracked-files=all"]),
+    gitLine(["reset", "--hard", "--quiet"]),
+    gitLine(["clean", "-d", "--force", "--quiet"]),
+  ], remote.path);
+  return linesOf(status).map((line) => line.slice(3));
 }
 
 /**
@@ -292,16 +302,13 @@ export const SHIPPED_KEPT = 8;
 
 /** Forgets all but the newest {@link SHIPPED_KEPT} shipped commits of a cache, and drops what nothing holds. */
 export async function pruneCache(channel: WorkspaceChannel, cache: string): Promise<void> {
-  const refs = (await remoteGit(
-    channel,
-    ["for-each-ref", "--sort=-committerdate", "--format=%(refname)", SHIPPED],
-    cache,
-  )).split("\n").filter((line) => line !== "");
-  for (const ref of refs.slice(SHIPPED_KEPT)) {
-    await remoteGit(channel, ["update-ref", "-d", ref], cache);
-  }
-  await remoteGit(channel, ["worktree", "prune"], cache);
-  await remoteGit(channel, ["gc", "--quiet", "--prune=now"], cache);
+  const list = ["for-each-ref", "--sort=-committerdate", "--format=%(refname)", SHIPPED];
+  await remoteScript(channel, "prune the repository's cache", [
+    `${gitLine(list)} | tail -n +${SHIPPED_KEPT + 1} | while read -r ref; do ` +
+    `${gitLine(["update-ref", "-d"])} "$ref"; done`,
+    gitLine(["worktree", "prune"]),
+    gitLine(["gc", "--quiet", "--prune=now"]),
+  ], cache);
 }
 
 /** Removes the task's worktree and branch from the worker (the cache keeps the commits). */
@@ -310,8 +317,9 @@ export async function removeRemoteWorkspace(
   remote: RemoteWorkspace,
   branch: string,
 ): Promise<void> {
-  await remoteGit(channel, ["worktree", "remove", "--force", remote.path], remote.cache)
-    .catch(() => channel.remove(remote.path, { recursive: true }));
-  await remoteGit(channel, ["worktree", "prune"], remote.cache).catch(() => {});
-  await remoteGit(channel, ["branch", "--quiet", "-D", branch], remote.cache).catch(() => {});
+  await remoteScript(channel, "remove the task's worktree", [
+    `${gitLine(["worktree", "remove", "--force", remote.path])} || rm -rf ${shQuote(remote.path)}`,
+    gitLine(["worktree", "prune"]),
+    `${gitLine(["branch", "--quiet", "-D", branch])} || true`,
+  ], remote.cache);
 }
