@@ -12,16 +12,16 @@
  */
 
 import { fileURLToPath } from "node:url";
-import type { ServerConfig } from "./cli.ts";
+import type { ServerConfig } from "../mcp/server_config.ts";
 import type { Engine, Session } from "../tasks/engine_api.ts";
 import type { Logger } from "../base/log.ts";
 import type { SupervisorInfo } from "../mcp/resources.ts";
 import { types } from "../mcp/sdk.ts";
 import { createServer } from "../mcp/server.ts";
 import type { WorktreeManager } from "../git/worktree.ts";
-import { codexEnvFor } from "../request/client_env.ts";
+import { codexEnvFor } from "../codex/client_env.ts";
 import { elicitationAsker, InFlightCalls } from "../mcp/elicitation.ts";
-import { parseSandboxMode, Policy, type PolicyLimits } from "../request/policy.ts";
+import { parseSandboxMode, Policy, type PolicyLimits } from "../codex/policy.ts";
 import type { ServerDefaults } from "../codex/codex_args.ts";
 import type { Hello } from "./hello.ts";
 import type { SessionOrigin } from "./session_kind.ts";
