@@ -47,7 +47,6 @@ export interface WorkspaceChannel {
   ): Promise<
     { exitCode: number | null; signal: string | null; stdout: Uint8Array; stderr: Uint8Array }
   >;
-  readFile(path: string): Promise<Uint8Array>;
   /** Creates a directory and its missing parents. */
   createDirectory(path: string): Promise<void>;
   writeFile(path: string, data: Uint8Array): Promise<void>;
@@ -136,6 +135,42 @@ export async function remoteScript(
   return stdout;
 }
 
+/**
+ * The most bytes sent to a worker in one `fs/writeFile`: the exec-server drops a connection whose
+ * WebSocket message is too large (a 100 MB bundle broke the pipe), and base64 adds a third.
+ */
+export const WRITE_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Writes `data` to `path` on the worker, in parts of {@link WRITE_CHUNK_BYTES} joined there. */
+export async function putFile(
+  channel: WorkspaceChannel,
+  path: string,
+  data: Uint8Array,
+): Promise<void> {
+  if (data.length <= WRITE_CHUNK_BYTES) return await channel.writeFile(path, data);
+  const parts: string[] = [];
+  for (let at = 0; at < data.length; at += WRITE_CHUNK_BYTES) {
+    const part = `${path}.part-${String(parts.length).padStart(6, "0")}`;
+    await channel.writeFile(part, data.subarray(at, at + WRITE_CHUNK_BYTES));
+    parts.push(part);
+  }
+  await remoteScript(channel, `join the parts of ${path}`, [
+    `cat ${parts.map(shQuote).join(" ")} > ${shQuote(path)}`,
+    `rm -f ${parts.map(shQuote).join(" ")}`,
+  ], dirname(path));
+}
+
+/** Reads `path` on the worker whole (through a process's output, which comes in parts). */
+export async function getFile(channel: WorkspaceChannel, path: string): Promise<Uint8Array> {
+  const result = await channel.run(["cat", path], { cwd: dirname(path), inheritEnv: true });
+  if (result.exitCode !== 0) {
+    throw new Error(
+      `Cannot read ${path} on the worker: ${new TextDecoder().decode(result.stderr).trim()}`,
+    );
+  }
+  return result.stdout;
+}
+
 /** The lines of `text`, without empty ones. */
 function linesOf(text: string): string[] {
   return text.split("\n").filter((line) => line !== "");
@@ -202,7 +237,7 @@ async function shipBundle(
   try {
     const tips = [`refs/heads/${info.branch}`, ...known.map((k) => `^${k}`)];
     await git(["bundle", "create", "--quiet", bundle, ...tips], local);
-    await channel.writeFile(there, await Deno.readFile(bundle));
+    await putFile(channel, there, await Deno.readFile(bundle));
   } finally {
     await Deno.remove(bundle).catch(() => {});
   }
@@ -248,7 +283,7 @@ export async function bringBack(
   if (head === undefined || head === localHead) return localHead;
   const file = await Deno.makeTempFile({ prefix: "codex-swarm-back-", suffix: ".bundle" });
   try {
-    await Deno.writeFile(file, await channel.readFile(there));
+    await Deno.writeFile(file, await getFile(channel, there));
     await git(["bundle", "unbundle", file], { cwd: info.repoRoot });
     await fastForward(info, localHead, head);
   } finally {

@@ -3,11 +3,14 @@ import { git, makeRepo } from "../../tests/support/repo.ts";
 import { WorktreeManager } from "../git/worktree.ts";
 import {
   bringBack,
+  getFile,
   pruneCache,
+  putFile,
   removeRemoteWorkspace,
   SHIPPED_KEPT,
   shipWorkspace,
   type WorkspaceChannel,
+  WRITE_CHUNK_BYTES,
 } from "./remote_workspace.ts";
 
 /**
@@ -29,7 +32,6 @@ function localChannel(cwd: string): WorkspaceChannel & { written: Map<string, Ui
       }).output();
       return { exitCode: out.code, signal: out.signal, stdout: out.stdout, stderr: out.stderr };
     },
-    readFile: (path) => Deno.readFile(path),
     createDirectory: (path) => Deno.mkdir(path, { recursive: true }),
     async writeFile(path, data) {
       written.set(path, data);
@@ -152,5 +154,18 @@ Deno.test("pruneCache keeps the newest shipped commits and drops the objects not
   assertEquals(refs.includes(shipped[0]!), false);
   assertEquals(refs.includes(shipped.at(-1)!), true);
   await assertRejects(() => git(cache, "cat-file", "-e", `${shipped[0]}^{commit}`));
+  await Deno.remove(base, { recursive: true });
+});
+
+Deno.test("putFile sends a large file in parts joined on the worker; getFile reads it whole", async () => {
+  const { base, channel } = await setup();
+  const data = new Uint8Array(2 * WRITE_CHUNK_BYTES + 5).map((_, i) => i % 251);
+  const path = `${base}/worker/big.bin`;
+  await putFile(channel, path, data);
+  assertEquals(channel.written.size, 3);
+  assertEquals(await Deno.readFile(path), data);
+  assertEquals(await getFile(channel, path), data);
+  // The parts went.
+  assertEquals([...Deno.readDirSync(`${base}/worker`)].map((e) => e.name).sort(), ["big.bin"]);
   await Deno.remove(base, { recursive: true });
 });
