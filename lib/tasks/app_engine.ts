@@ -38,7 +38,8 @@ import type {
   Engine,
   Session,
 } from "./engine_api.ts";
-import { type AppServerEngineOptions, EngineState, firstLine, messageOf } from "./engine_state.ts";
+import { type AppServerEngineOptions, EngineState, firstLine } from "./engine_state.ts";
+import { messageOf } from "../base/errors.ts";
 import { EventRouting } from "./event_routing.ts";
 import type { ForkRequest } from "./fork.ts";
 import type { Decision } from "./questions.ts";

@@ -29,6 +29,7 @@ import { isFinal, type TaskMeta, type TaskSnapshot } from "./task.ts";
 import type { TaskStore } from "./task_store.ts";
 import { newTaskRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
 import { RemoteTasks, type WorkerDirectory } from "./remote_tasks.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** What {@link AppServerEngine} needs. */
 export interface AppServerEngineOptions {
@@ -84,11 +85,6 @@ export function nowIso(): string {
 export function firstLine(text: string, max = 72): string {
   const line = text.split("\n", 1)[0]!.trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
-
-/** The message of a thrown value. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The engine's shared state and the views of its tasks. */
