@@ -22,8 +22,10 @@
  * @module
  */
 
-/** The name of the supervisor's own machine among the workers. */
-export const LOCAL_WORKER = "local";
+import type { SandboxSupport } from "../workers/sandbox_probe.ts";
+import { LOCAL_WORKER } from "../workers/worker_config.ts";
+
+export { LOCAL_WORKER };
 
 /** A worker as placement sees it. */
 export interface PlacementSlot {
@@ -37,7 +39,7 @@ export interface PlacementSlot {
   /** How many of its slots are taken now. */
   running: number;
   /** Whether a task's sandbox holds there (found by the connect-time probe). */
-  sandbox: "enforced" | "none" | "unknown";
+  sandbox: SandboxSupport;
 }
 
 /** What a task asks of placement. */

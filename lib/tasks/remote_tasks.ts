@@ -33,26 +33,10 @@ import {
 } from "../workers/remote_workspace.ts";
 import { checkPlacement, LOCAL_WORKER, type PlacementSlot, placeTask } from "./placement.ts";
 import type { TaskMeta, TaskRequest } from "./task.ts";
+import type { WorkerEnvironment, WorkerPool, WorkerStatus } from "../workers/worker_pool.ts";
 
-/** A worker as the pool shows it (`WorkerStatus` of ../workers/worker_pool.ts). */
-export interface WorkerView {
-  name: string;
-  kind: "local" | "ws" | "ssh";
-  state: "connecting" | "ready" | "down";
-  cap: number;
-  lastError: string | null;
-  sandbox: "enforced" | "none" | "unknown";
-}
-
-/** What the engine needs of the worker pool (../workers/worker_pool.ts). */
-export interface WorkerDirectory {
-  list(): WorkerView[];
-  channel(name: string): WorkspaceChannel;
-  environment(
-    name: string,
-  ): { environmentId: string; execServerUrl: string; authBearerToken?: string };
-  onChange(listener: (status: WorkerView) => void): () => void;
-}
+/** What the engine needs of the worker pool. */
+export type WorkerDirectory = Pick<WorkerPool, "list" | "channel" | "environment" | "onChange">;
 
 /** What {@link RemoteTasks} needs. */
 export interface RemoteTasksOptions {
@@ -87,19 +71,22 @@ export class RemoteTasks {
   }
 
   /** The workers, local included unless `--no-local`. */
-  workers(): WorkerView[] {
+  workers(): WorkerStatus[] {
     return this.#options.workers?.list() ?? [{
       name: LOCAL_WORKER,
       kind: "local",
+      url: null,
       state: "ready",
       cap: this.#options.localCap,
+      version: null,
       lastError: null,
       sandbox: "enforced",
+      sandboxDetail: null,
     }];
   }
 
   /** The workers with how many of `running`'s tasks each runs (for placement and server-info). */
-  slots(running: Iterable<TaskMeta>): Array<PlacementSlot & { view: WorkerView }> {
+  slots(running: Iterable<TaskMeta>): Array<PlacementSlot & { view: WorkerStatus }> {
     const counts = new Map<string, number>();
     for (const meta of running) {
       const name = meta.worker ?? LOCAL_WORKER;
@@ -184,7 +171,7 @@ export class RemoteTasks {
   #addEnvironment(
     server: AppServer,
     name: string,
-    environment: ReturnType<WorkerDirectory["environment"]>,
+    environment: WorkerEnvironment,
   ): Promise<unknown> {
     let added = this.#added.get(server);
     if (!added) this.#added.set(server, added = new Map());

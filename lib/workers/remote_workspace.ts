@@ -30,28 +30,13 @@ import { basename, dirname, join, relative } from "node:path";
 import { git, runGit } from "../git/git.ts";
 import { FIXED_CONFIG } from "../git/git_hardening.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
+import type { ExecServerClient } from "./exec_server_client.ts";
 
-/** What a workspace needs of a worker's second channel (an `ExecServerClient`). */
-export interface WorkspaceChannel {
-  readonly info: { cwd: string };
-  run(
-    argv: string[],
-    options: {
-      cwd: string;
-      env?: Record<string, string>;
-      /** Start from the exec-server's own environment, `env` on top. */
-      inheritEnv?: boolean;
-      timeoutMs?: number;
-      signal?: AbortSignal;
-    },
-  ): Promise<
-    { exitCode: number | null; signal: string | null; stdout: Uint8Array; stderr: Uint8Array }
-  >;
-  /** Creates a directory and its missing parents. */
-  createDirectory(path: string): Promise<void>;
-  writeFile(path: string, data: Uint8Array): Promise<void>;
-  remove(path: string, options?: { recursive?: boolean }): Promise<void>;
-}
+/** What a workspace needs of a worker's second channel. */
+export type WorkspaceChannel = Pick<
+  ExecServerClient,
+  "info" | "run" | "writeFile" | "createDirectory" | "remove"
+>;
 
 /** A task's worktree on a worker. Plain JSON: recorded with the task. */
 export interface RemoteWorkspace {

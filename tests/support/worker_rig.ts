@@ -23,7 +23,8 @@ import { WorktreeManager } from "../../lib/git/worktree.ts";
 import type { Session } from "../../lib/tasks/engine_api.ts";
 import { AppServerEngine } from "../../lib/tasks/app_engine.ts";
 import { TaskStore } from "../../lib/tasks/task_store.ts";
-import type { WorkerDirectory, WorkerView } from "../../lib/tasks/remote_tasks.ts";
+import type { WorkerDirectory } from "../../lib/tasks/remote_tasks.ts";
+import type { WorkerStatus } from "../../lib/workers/worker_pool.ts";
 
 /** A worker of the test: its exec-server, its root, the connection. */
 export interface TestWorker {
@@ -31,7 +32,7 @@ export interface TestWorker {
   root: string;
   server: RunningExecServer;
   client: ExecServerClient;
-  state: WorkerView["state"];
+  state: WorkerStatus["state"];
   lastError: string | null;
 }
 
@@ -48,28 +49,29 @@ export type WorkerRigDirectory = ReturnType<typeof directory>;
 
 /** The workers as the pool lists them; `lose` tells the engine one is down, `back` that it returned. */
 function directory(workers: TestWorker[], local: number | null) {
-  const listeners = new Set<(status: WorkerView) => void>();
-  const view = (w: TestWorker): WorkerView => ({
-    name: w.name,
-    kind: "ws",
-    state: w.state,
-    cap: 2,
-    lastError: w.lastError,
+  const listeners = new Set<(status: WorkerStatus) => void>();
+  const status = (name: string, kind: WorkerStatus["kind"], cap: number): WorkerStatus => ({
+    name,
+    kind,
+    url: null,
+    state: "ready",
+    cap,
+    version: null,
+    lastError: null,
     sandbox: "enforced",
+    sandboxDetail: null,
+  });
+  const view = (w: TestWorker): WorkerStatus => ({
+    ...status(w.name, "ws", 2),
+    state: w.state,
+    lastError: w.lastError,
   });
   const dir: WorkerDirectory & {
     lose(name: string, error: string): void;
     back(worker: TestWorker): void;
   } = {
     list: () => [
-      ...(local === null ? [] : [{
-        name: "local",
-        kind: "local" as const,
-        state: "ready" as const,
-        cap: local,
-        lastError: null,
-        sandbox: "enforced" as const,
-      }]),
+      ...(local === null ? [] : [status("local", "local", local)]),
       ...workers.map(view),
     ],
     channel: (name) => workers.find((w) => w.name === name)!.client,
