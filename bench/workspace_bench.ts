@@ -9,7 +9,7 @@
  * real app-server against the fake Responses API). The repository holds incompressible files
  * (random bytes) of the given total size, committed and packed (`git gc`).
  *
- * Usage: `PATH="$PWD/.tools/node_modules/.bin:$PATH" deno run --allow-all bench/workspace_bench.ts [--sizes 1,100] [--runs 3]`
+ * Usage: `deno task bench:workspace [--sizes 1,100] [--runs 3]`
  *
  * @module
  */
