@@ -55,6 +55,7 @@ import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 import { TaskRun } from "./task_run.ts";
 import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
 import { WorkerLoss } from "./worker_loss.ts";
+import type { WorkerStatus } from "../workers/worker_pool.ts";
 
 export type { AppServerEngineOptions } from "./engine_state.ts";
 export { isTransientWriteError } from "./engine_state.ts";
@@ -85,7 +86,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   }
 
   /** The workers, each with how many tasks run there (for server-info). */
-  workers(): Array<Record<string, unknown>> {
+  workers(): Array<WorkerStatus & { running: number }> {
     const slots = this.#state.remote.slots(this.#scheduler.running());
     return slots.map(({ view, running }) => ({ ...view, running }));
   }

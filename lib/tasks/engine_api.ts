@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { WorkerStatus } from "../workers/worker_pool.ts";
 import type { ServerDefaults } from "../codex/codex_args.ts";
 import type { PendingQuestionView, Phase, SessionKind, TaskRequest, TaskSnapshot } from "./task.ts";
 import type { Policy } from "../codex/policy.ts";
@@ -131,5 +132,5 @@ export interface Engine {
   /** Warnings about Codex itself (e.g. a version newer than the newest tested), for `server-info`. */
   codexWarnings?(): string[];
   /** Where tasks may run (docs/workers.md), each with how many run there, for `server-info`. */
-  workers?(): Array<Record<string, unknown>>;
+  workers?(): Array<WorkerStatus & { running: number }>;
 }
