@@ -137,6 +137,6 @@ export interface Engine {
   codexProcesses(): CodexProcessInfo[];
   /** Warnings about Codex itself (e.g. a version newer than the newest tested), for `server-info`. */
   codexWarnings(): string[];
-  /** The workers where tasks may run and their state, for `server-info` (none: no pool). */
-  workers?(): WorkerStatus[];
+  /** Where tasks may run (docs/workers.md), each with how many run there, for `server-info`. */
+  workers?(): Array<WorkerStatus & { running: number }>;
 }
