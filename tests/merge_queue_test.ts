@@ -473,7 +473,9 @@ Deno.test(
 
     const stopped = await mergeView(client, id);
     assert.equal(stopped.phase, "interrupted");
-    // Nothing the dead supervisor ran is left in the integration worktree.
+    // The next supervisor ended the check the dead one left running (it runs in the sandbox's
+    // own mount namespace: found by the id the merge recorded, not by its directory).
+    assert.deepEqual(processesMatching("merge-resume-hold"), []);
     assert.deepEqual(await processesIn([world.worktreeDir]), []);
     assert.match(stopped.failure ?? "", new RegExp(`codex_merge \\{"resume":"${id}"\\}`));
     assert.deepEqual(stopped.merge.branches[0], passed);

@@ -55,7 +55,7 @@ import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 import { TaskRun } from "./task_run.ts";
 import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
 import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
-import { startMerge } from "./merge/merge_host.ts";
+import { endMergeLeftovers, startMerge } from "./merge/merge_host.ts";
 import { WorkerLoss } from "./worker_loss.ts";
 
 export type { AppServerEngineOptions } from "./engine_state.ts";
@@ -130,6 +130,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       }
     }
     await this.#ending.commitInterrupted(stopped);
+    await endMergeLeftovers(state.metas());
     this.#scheduler.pump();
     const sweepMs = Math.min(600_000, Math.max(1000, state.options.config.taskMaxAgeS * 250));
     this.#sweepTimer = setInterval(() => {

@@ -29,7 +29,7 @@ import type { EngineState } from "../engine_state.ts";
 import type { TaskSnapshot } from "../task.ts";
 import { type MergeRequest, type MergeState, newMergeState, resumedState } from "./merge_plan.ts";
 import { mergeReport, reportText } from "./merge_report.ts";
-import { type MergeHost, runMerge } from "./merge_run.ts";
+import { endCheckLeftovers, type MergeHost, runMerge } from "./merge_run.ts";
 
 /**
  * The sandbox of a merge's checks and resolving tasks when the call names none: a resolving task
@@ -148,10 +148,11 @@ export function mergeHost(side: MergeEngineSide): MergeHost {
     cancelled: () => meta.cancelRequested,
     interrupted: () => isFinal(meta.phase),
     signal: record.stopping.signal,
-    runCheck: async (command, cwd) =>
+    runCheck: async (command, cwd, processId) =>
       runSandboxed(await side.server(), {
         command,
         cwd,
+        processId,
         sandbox: policyOf(mode),
         env: side.commandEnv,
         timeoutMs: timeoutS > 0 ? timeoutS * 1000 : null,
@@ -227,4 +228,15 @@ export async function startMerge(
   );
   state.emit(record, "Merge started");
   return state.snapshot(record);
+}
+
+/**
+ * Ends the checks that merges interrupted by a dead supervisor left running (found by the id each
+ * recorded): called once a new supervisor loaded the tasks, so nothing a merge started outlives it
+ * whether or not it is resumed.
+ */
+export async function endMergeLeftovers(metas: TaskMeta[]): Promise<void> {
+  for (const meta of metas) {
+    if (meta.phase === "interrupted" && meta.merge) await endCheckLeftovers(meta.merge);
+  }
 }

@@ -127,6 +127,11 @@ export interface MergeState {
   /** The integration branch's head after the last good step. */
   good: string | null;
   current: MergeCurrent | null;
+  /**
+   * The id of the check that runs now (its processes carry it): what a dead supervisor left
+   * running is found by it and ended.
+   */
+  checkProcess?: string | null;
   end: MergeEnd | null;
 }
 
@@ -147,6 +152,7 @@ export function newMergeState(): MergeState {
  * ```
  */
 export function resumedState(from: MergeState): MergeState {
+  // The check that ran is kept: what it left running is ended before the merge goes on.
   return { ...structuredClone(from), current: null, end: null };
 }
 

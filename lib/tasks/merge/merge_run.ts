@@ -16,7 +16,12 @@
 
 import { messageOf } from "../../base/errors.ts";
 import { killProcessesIn } from "../../base/leftover_processes.ts";
-import type { CommandOutcome } from "../../codex/sandboxed_command.ts";
+import {
+  type CommandOutcome,
+  endLeftovers,
+  markerLine,
+  newProcessId,
+} from "../../codex/sandboxed_command.ts";
 import {
   branchTip,
   closeIntegration,
@@ -63,7 +68,7 @@ export interface MergeHost {
   /** Aborted by a cancel. */
   signal: AbortSignal;
   /** Runs the check in the merge's sandbox and time limit; the signal stops it. */
-  runCheck(command: string, cwd: string): Promise<CommandOutcome>;
+  runCheck(command: string, cwd: string, processId: string): Promise<CommandOutcome>;
   /** Starts a resolving Codex task in `cwd`; returns its id. */
   startResolver(prompt: string, cwd: string): Promise<string>;
   /** Settles when that task ended: its phase, failure and final message. */
@@ -98,7 +103,7 @@ export async function runMerge(
     const where = await open(id, request, state, host);
     if (state.baseline === null) {
       host.step(`Checking "${request.target}" first: ${request.check}`);
-      const baseline = await host.runCheck(request.check, where.path);
+      const baseline = await runCheck(request, state, host);
       if (stopped()) return await stop(state, host);
       state.baseline = checkOf(baseline);
       // What the check left (build output) is not the target's, and could stop a merge.
@@ -127,6 +132,27 @@ export async function runMerge(
   }
 }
 
+/**
+ * Runs the check in the integration worktree, its id saved first (its processes carry it, so the
+ * next supervisor ends what a dead one left running).
+ */
+async function runCheck(
+  request: MergeRequest,
+  state: MergeState,
+  host: MergeHost,
+): Promise<CommandOutcome> {
+  state.checkProcess = newProcessId();
+  await host.save();
+  const ran = await host.runCheck(request.check, state.integration!.path, state.checkProcess);
+  if (!host.interrupted()) state.checkProcess = null;
+  return ran;
+}
+
+/** Ends what the check recorded in `state` left running (a dead supervisor's). */
+export async function endCheckLeftovers(state: Pick<MergeState, "checkProcess">): Promise<void> {
+  if (state.checkProcess) await endLeftovers(markerLine(state.checkProcess));
+}
+
 /** Makes the integration worktree, or (resumed) finds it and puts it back to the last good step. */
 async function open(
   id: string,
@@ -148,6 +174,8 @@ async function open(
   }
   const where = state.integration;
   // What a dead supervisor left running there (a check, a resolving task's command) ends first.
+  await endCheckLeftovers(state);
+  state.checkProcess = null;
   await killProcessesIn([where.path]);
   await host.repoLock(() => openIntegration(where, state.good!, {}));
   await resetTo(where.path, state.good!);
@@ -214,7 +242,7 @@ async function mergeStep(
   state.current = { index, ...base, doing: "checking" };
   await host.save();
   host.step(`Checking ${base.branch} (${index + 1} of ${request.items.length}): ${request.check}`);
-  const ran = await host.runCheck(request.check, where.path);
+  const ran = await runCheck(request, state, host);
   if (host.cancelled() || host.interrupted()) return null;
   const check = checkOf(ran);
   if (!check.passed) {

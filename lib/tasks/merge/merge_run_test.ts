@@ -29,7 +29,7 @@ function fakeHost(dir: string, options: {
     cancelled: () => cancelled,
     interrupted: () => interrupted,
     signal: stop.signal,
-    runCheck: async (command, cwd): Promise<CommandOutcome> => {
+    runCheck: async (command, cwd, _processId): Promise<CommandOutcome> => {
       const what = options.beforeCheck?.(checks++) ?? null;
       if (what === "cancel") cancelled = true;
       if (what === "interrupt") interrupted = true;
