@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { git } from "./git.ts";
+import { git, repoWithBranches } from "../../tests/support/repo.ts";
 import {
   branchTip,
   closeIntegration,
@@ -18,10 +18,6 @@ import {
   resetTo,
 } from "./integration.ts";
 
-async function run(cwd: string, ...args: string[]): Promise<string> {
-  return (await git(args, { cwd })).trim();
-}
-
 /** A repository on main with `a.txt`, a branch `codex-swarm/<name>` per entry of `branches`. */
 async function withRepo(
   branches: Record<string, Record<string, string>>,
@@ -29,25 +25,8 @@ async function withRepo(
 ): Promise<void> {
   const tmp = await Deno.realPath(await Deno.makeTempDir({ prefix: "integration_test_" }));
   try {
-    const repo = join(tmp, "repo");
-    await Deno.mkdir(repo);
-    await run(repo, "init", "--quiet", "--initial-branch=main");
-    await run(repo, "config", "user.name", "Test");
-    await run(repo, "config", "user.email", "test@example.com");
-    await Deno.writeTextFile(join(repo, "a.txt"), "a\n");
-    await Deno.writeTextFile(join(repo, ".gitignore"), ".env\n");
-    await run(repo, "add", "--all");
-    await run(repo, "commit", "--quiet", "-m", "initial");
-    const base = await run(repo, "rev-parse", "HEAD");
-    for (const [name, files] of Object.entries(branches)) {
-      await run(repo, "checkout", "--quiet", "-b", `codex-swarm/${name}`, base);
-      for (const [file, text] of Object.entries(files)) {
-        await Deno.writeTextFile(join(repo, file), text);
-      }
-      await run(repo, "add", "--all");
-      await run(repo, "commit", "--quiet", "-m", name);
-    }
-    await run(repo, "checkout", "--quiet", "main");
+    const initial = { "a.txt": "a\n", ".gitignore": ".env\n" };
+    const { repo, base } = await repoWithBranches(tmp, branches, initial);
     const where = { repoRoot: repo, path: join(tmp, "merge-m1"), branch: integrationBranch("m1") };
     await fn(repo, where, base);
   } finally {
@@ -68,10 +47,10 @@ Deno.test("mergeBranch: merged with --no-ff, nothing new, a conflict left for re
     assert.equal(x.kind, "merged");
     // A merge commit (two parents), on the integration branch only.
     assert.equal(
-      (await run(repo, "rev-list", "--parents", "-n1", where.branch)).split(" ").length,
+      (await git(repo, "rev-list", "--parents", "-n1", where.branch)).split(" ").length,
       3,
     );
-    assert.equal(await run(repo, "rev-parse", "main"), base);
+    assert.equal(await git(repo, "rev-parse", "main"), base);
     const again = await mergeBranch(
       where.path,
       { ...await tipOf(repo, "x"), baseCommit: base },
@@ -88,7 +67,7 @@ Deno.test("mergeBranch: merged with --no-ff, nothing new, a conflict left for re
     assert.deepEqual(await filesWithMarkers(where.path, ["a.txt"]), []);
     const resolved = await commitResolution(where.path, "resolved");
     assert.notEqual(resolved, good);
-    assert.equal((await run(repo, "rev-list", "--parents", "-n1", resolved)).split(" ").length, 3);
+    assert.equal((await git(repo, "rev-list", "--parents", "-n1", resolved)).split(" ").length, 3);
     assert.deepEqual(parseShortstat(" 2 files changed, 2 insertions(+), 1 deletion(-)"), {
       files: 2,
       insertions: 2,
@@ -103,7 +82,7 @@ Deno.test("mergeBranch: merged with --no-ff, nothing new, a conflict left for re
     await Deno.writeTextFile(join(where.path, "left.txt"), "check output\n");
     await resetTo(where.path, good);
     assert.equal(await headOf(where.path), good);
-    assert.equal(await run(where.path, "status", "--porcelain"), "");
+    assert.equal(await git(where.path, "status", "--porcelain"), "");
   });
 });
 
@@ -117,9 +96,7 @@ Deno.test("resetTo: a conflicted merge in progress is aborted", async () => {
     await resetTo(where.path, good);
     assert.equal(await headOf(where.path), good);
     assert.equal(await Deno.readTextFile(join(where.path, "a.txt")), "y\n");
-    const merging = await git(["rev-parse", "--verify", "--quiet", "MERGE_HEAD"], {
-      cwd: where.path,
-    })
+    const merging = await git(where.path, "rev-parse", "--verify", "--quiet", "MERGE_HEAD")
       .then(() => true, () => false);
     assert.equal(merging, false);
   });
@@ -136,7 +113,7 @@ Deno.test("openIntegration: a resumed merge's worktree is checked out again on i
     assert.equal(await headOf(where.path), head);
     // A git killed mid-merge leaves its lock and the merge: both go.
     await mergeBranch(where.path, { ...await tipOf(repo, "y"), baseCommit: base }, "m y");
-    const gitDir = await run(where.path, "rev-parse", "--path-format=absolute", "--git-dir");
+    const gitDir = await git(where.path, "rev-parse", "--path-format=absolute", "--git-dir");
     await Deno.writeTextFile(join(gitDir, "index.lock"), "");
     await openIntegration(where, base, {});
     await resetTo(where.path, head);
@@ -148,8 +125,8 @@ Deno.test("openIntegration: a resumed merge's worktree is checked out again on i
 
 Deno.test("fastForward: only when the user's checkout allows it", async () => {
   await withRepo({ x: { "x.txt": "x\n", ".env": "theirs\n" } }, async (repo, where, base) => {
-    await run(repo, "checkout", "--quiet", "codex-swarm/x", "--", ".");
-    await run(repo, "reset", "--quiet");
+    await git(repo, "checkout", "--quiet", "codex-swarm/x", "--", ".");
+    await git(repo, "reset", "--quiet");
     await Deno.remove(join(repo, "x.txt"));
     // The branch tracks .env (force-added); the user's own .env is ignored here.
     await Deno.writeTextFile(join(repo, ".env"), "mine\n");
@@ -171,12 +148,12 @@ Deno.test("fastForward: only when the user's checkout allows it", async () => {
       applied: false,
       reason: `the checkout ${repo} has uncommitted changes: a.txt`,
     });
-    await run(repo, "checkout", "--", "a.txt");
+    await git(repo, "checkout", "--", "a.txt");
     const moved = await fastForward(repo, "main", result, result);
     assert.equal(moved.applied, false);
     assert.match((moved as { reason: string }).reason, /^branch "main" moved during the merge/);
     assert.deepEqual(await fastForward(repo, "main", base, result), { applied: true });
-    assert.equal(await run(repo, "rev-parse", "main"), result);
+    assert.equal(await git(repo, "rev-parse", "main"), result);
     assert.equal(await Deno.readTextFile(join(repo, ".env")), "mine\n");
     assert.equal(await Deno.readTextFile(join(repo, "x.txt")), "x\n");
   });
@@ -184,20 +161,20 @@ Deno.test("fastForward: only when the user's checkout allows it", async () => {
 
 Deno.test("fastForward: a target not checked out moves by its ref, one checked out elsewhere not", async () => {
   await withRepo({ x: { "x.txt": "x\n" } }, async (repo, where, base) => {
-    await run(repo, "branch", "release", base);
+    await git(repo, "branch", "release", base);
     await openIntegration(where, base, {});
     await mergeBranch(where.path, { ...await tipOf(repo, "x"), baseCommit: base }, "m x");
     const result = await headOf(where.path);
     assert.deepEqual(await fastForward(repo, "release", base, result), { applied: true });
-    assert.equal(await run(repo, "rev-parse", "release"), result);
+    assert.equal(await git(repo, "rev-parse", "release"), result);
     const other = join(where.path, "..", "other");
-    await run(repo, "worktree", "add", "--quiet", other, "-b", "side", base);
+    await git(repo, "worktree", "add", "--quiet", other, "-b", "side", base);
     const refused = await fastForward(repo, "side", base, result);
     assert.deepEqual(refused, {
       applied: false,
       reason: `branch "side" is checked out in ${other}`,
     });
-    assert.equal(await run(repo, "rev-parse", "side"), base);
+    assert.equal(await git(repo, "rev-parse", "side"), base);
   });
 });
 

@@ -1,14 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { git } from "../../git/git.ts";
+import { git, repoWithBranches } from "../../../tests/support/repo.ts";
 import type { CommandOutcome } from "../../codex/sandboxed_command.ts";
 import type { WorktreeInfo } from "../../git/worktree.ts";
 import { type MergeRequest, type MergeState, newMergeState } from "./merge_plan.ts";
 import { type MergeHost, runMerge } from "./merge_run.ts";
-
-async function run(cwd: string, ...args: string[]): Promise<string> {
-  return (await git(args, { cwd })).trim();
-}
 
 /** A host whose check is `sh -c` in the worktree and whose resolver writes `resolution`. */
 function fakeHost(dir: string, options: {
@@ -62,27 +58,11 @@ async function withRepo(
 ): Promise<void> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "merge_run_test_" }));
   try {
-    const repo = join(dir, "repo");
-    await Deno.mkdir(repo);
-    await run(repo, "init", "--quiet", "--initial-branch=main");
-    await run(repo, "config", "user.name", "T");
-    await run(repo, "config", "user.email", "t@e");
-    await Deno.writeTextFile(join(repo, "a.txt"), "a\n");
-    await run(repo, "add", "--all");
-    await run(repo, "commit", "--quiet", "-m", "initial");
-    const base = await run(repo, "rev-parse", "HEAD");
-    const files: Record<string, [string, string]> = {
-      x: ["x.txt", "x\n"],
-      y: ["a.txt", "y\n"],
-      z: ["a.txt", "z\n"],
-    };
-    for (const [name, [file, text]] of Object.entries(files)) {
-      await run(repo, "checkout", "--quiet", "-b", `codex-swarm/${name}`, base);
-      await Deno.writeTextFile(join(repo, file), text);
-      await run(repo, "add", "--all");
-      await run(repo, "commit", "--quiet", "-m", name);
-    }
-    await run(repo, "checkout", "--quiet", "main");
+    const { repo, base } = await repoWithBranches(dir, {
+      x: { "x.txt": "x\n" },
+      y: { "a.txt": "y\n" },
+      z: { "a.txt": "z\n" },
+    }, { "a.txt": "a\n" });
     const item = (taskId: string) => ({
       taskId,
       worktree: {
@@ -118,14 +98,14 @@ Deno.test("runMerge: each branch merged and checked, a conflict resolved, saved 
     assert.equal(calls.finished, null);
     assert.deepEqual(state.steps.map((s) => s.outcome), ["merged", "merged", "resolved"]);
     assert.equal(state.steps[2]!.resolverTaskId, "r1");
-    assert.equal(await run(repo, "show", "codex-swarm-merge/m1:a.txt"), "y and z");
-    assert.equal(state.end?.commit, await run(repo, "rev-parse", "codex-swarm-merge/m1"));
+    assert.equal(await git(repo, "show", "codex-swarm-merge/m1:a.txt"), "y and z");
+    assert.equal(state.end?.commit, await git(repo, "rev-parse", "codex-swarm-merge/m1"));
     assert.deepEqual(state.end?.diff, { files: 2, insertions: 2, deletions: 1 });
     assert.equal(state.end?.applied, false);
     assert.ok(calls.saves >= 1 + 3 * 2, `saved ${calls.saves} times`);
     // The worktree is gone, the branch stays; main did not move.
     assert.equal(await Deno.stat(join(dir, "merge-m1")).then(() => true, () => false), false);
-    assert.equal(await run(repo, "rev-parse", "main"), request.targetCommit);
+    assert.equal(await git(repo, "rev-parse", "main"), request.targetCommit);
   });
 });
 
@@ -153,7 +133,7 @@ Deno.test("runMerge: a cancel mid-check ends it at the last good step", async ()
     await runMerge("m3", request, state, host);
     assert.equal(calls.finished, "Cancelled");
     assert.deepEqual(state.steps.map((s) => s.outcome), ["merged"]);
-    assert.equal(await run(repo, "rev-parse", "codex-swarm-merge/m3"), state.steps[0]!.commit);
+    assert.equal(await git(repo, "rev-parse", "codex-swarm-merge/m3"), state.steps[0]!.commit);
   });
 });
 
@@ -172,7 +152,7 @@ Deno.test("runMerge: a supervisor stop mid-queue records nothing more; resume go
     assert.deepEqual(resumed.steps.map((s) => s.outcome), ["merged", "merged", "resolved"]);
     assert.equal(resumed.integration?.branch, "codex-swarm-merge/m4");
     assert.equal(
-      await run(repo, "rev-list", "--count", "--merges", "main..codex-swarm-merge/m4"),
+      await git(repo, "rev-list", "--count", "--merges", "main..codex-swarm-merge/m4"),
       "3",
     );
   });
