@@ -94,8 +94,10 @@ export function registerResources(
         ? { supervisor: { ...info.supervisor, codex: engine.codexProcesses?.() ?? [] } }
         : {}),
       ...(info.session ? { session: info.session } : {}),
-      workers: engine.workers?.() ?? [],
       warnings: [...(info.warnings ?? []), ...(engine.codexWarnings?.() ?? [])],
+      // Where tasks may run: name, kind, url (never a token), state, cap, version, last error,
+      // and how many of its tasks run there.
+      workers: engine.workers?.() ?? [],
     }));
 
   server.registerResource("config", "codex-swarm://config", {

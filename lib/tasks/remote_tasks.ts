@@ -53,6 +53,12 @@ export interface RemotePlace {
   environments: Array<{ environmentId: string; cwd: string }>;
 }
 
+/** How long the app-server waits to connect to a worker's environment (its default is longer). */
+const ENVIRONMENT_CONNECT_TIMEOUT_MS = 5_000;
+
+/** The id of the app-server's own machine among its environments (Codex's name). */
+const LOCAL_ENVIRONMENT = "local";
+
 /** The longest tail of a set-up's or check's output kept (as ../codex/sandboxed_command.ts). */
 const TAIL_CHARS = 4_000;
 
@@ -167,6 +173,16 @@ export class RemoteTasks {
     };
   }
 
+  /**
+   * Where a local task's thread runs once workers are configured: on the app-server's own machine
+   * only. A thread started without `environments` gets every environment the app-server was given,
+   * and its start waited 44 s for a worker that was down. Null without workers (as before them).
+   */
+  localPlace(cwd: string): RemotePlace | null {
+    if (!this.#options.workers?.list().some((w) => w.kind !== "local")) return null;
+    return { cwd, environments: [{ environmentId: LOCAL_ENVIRONMENT, cwd }] };
+  }
+
   /** `environment/add` of the worker on `server`, once per server (again after the worker was down). */
   #addEnvironment(
     server: AppServer,
@@ -178,7 +194,10 @@ export class RemoteTasks {
     const key = `${name}#${this.#downs.get(name) ?? 0}`;
     const known = added.get(key);
     if (known) return known;
-    const adding = server.request("environment/add", environment as never);
+    const adding = server.request("environment/add", {
+      ...environment,
+      connectTimeoutMs: ENVIRONMENT_CONNECT_TIMEOUT_MS,
+    } as never);
     adding.catch(() => added!.delete(key));
     added.set(key, adding);
     return adding;
@@ -187,6 +206,30 @@ export class RemoteTasks {
   /** Forgets the environments given for worker `name` (it went down: its URL may change). */
   forgetEnvironment(name: string): void {
     this.#downs.set(name, (this.#downs.get(name) ?? 0) + 1);
+  }
+
+  /**
+   * Waits while the worker of remote task `meta` reconnects (its grace, see worker_pool.ts): its
+   * turn may end meanwhile, its commands failed as tool output. Returns why the worker is lost
+   * (`worker NAME lost: ...`) once it is down, or null when it is (or is back) ready.
+   */
+  async settle(meta: TaskMeta): Promise<string | null> {
+    const workers = this.#options.workers;
+    if (!this.isRemote(meta) || !workers) return null;
+    const name = meta.worker!;
+    const status = () => workers.list().find((w) => w.name === name);
+    await new Promise<void>((resolve) => {
+      const stop = workers.onChange((s) => {
+        if (s.name === name && s.state !== "connecting") done();
+      });
+      const done = () => {
+        stop();
+        resolve();
+      };
+      if (status()?.state !== "connecting") done();
+    });
+    const now = status();
+    return now?.state === "ready" ? null : `worker ${name} lost: ${now?.lastError ?? "it is gone"}`;
   }
 
   /** Commits the task's work on its worker and brings its branch back (see remote_workspace.ts). */

@@ -98,6 +98,8 @@ export class TaskRun {
     state.emit(record, null);
     if (meta.cancelRequested || meta.timedOut) this.stopTurn(record);
     await record.turnEnded.promise;
+    // A worker in its grace decides: back, the task goes on; down, it failed (worker_loss.ts).
+    meta.workerLost ??= await state.remote.settle(meta) ?? undefined;
     if (meta.request.check !== undefined) await this.#runCheck(record, meta.request.check);
     await this.#ending.finalize(record);
   }
@@ -127,7 +129,7 @@ export class TaskRun {
     // On a worker: its workspace there, and the worker's environment on this app-server.
     const place = state.remote.isRemote(meta)
       ? await state.remote.open(server, meta, state.remoteOfWorktree(meta))
-      : null;
+      : state.remote.localPlace(meta.cwd!);
     const params = buildThreadParams(meta.request, session.defaults, {
       cwd: place?.cwd ?? meta.cwd!,
       codexHome: server.info.codexHome,
