@@ -55,8 +55,41 @@ Deno.test(
         assert.equal(await git(r.repo, "show", `${branch}:sub/made.txt`), "marker-a");
         assert.equal(done.meta.worktreeOutcome?.commit, await git(r.repo, "rev-parse", branch));
         assert.deepEqual(done.meta.worktreeOutcome?.files.map((f) => f.path), ["sub/made.txt"]);
+
+        // A reply runs on the same worker, in the same workspace, and its work comes back too.
+        const reply = await r.engine.start(
+          {
+            prompt: "again RUN=cat made.txt && echo more > more.txt",
+            threadId: done.meta.threadId!,
+          },
+          r.session,
+        );
+        const replied = await r.engine.finished(reply.meta.id);
+        assert.equal(replied.meta.phase, "completed", failureOf(replied));
+        assert.equal(replied.meta.worker, "a");
+        assert.deepEqual(replied.meta.remote, done.meta.remote);
+        assert.match(replied.run.finalMessage ?? "", /marker-a/);
+        assert.equal(await git(r.repo, "show", `${branch}:sub/more.txt`), "more");
+        assert.deepEqual(replied.meta.worktreeOutcome?.files.map((f) => f.path), ["sub/more.txt"]);
       },
     );
+
+    await t.step("set-up and check run on the task's worker, in its workspace", async () => {
+      const id = await run(r, "checked RUN=cat ready.txt && echo made > made.txt", {
+        worker: "b",
+        setup: "echo $WORKER_MARKER > ready.txt",
+        check: "cat made.txt && echo check on $WORKER_MARKER && touch left.txt",
+      });
+      const done = await r.engine.finished(id);
+      assert.equal(done.meta.phase, "completed", failureOf(done));
+      assert.equal(done.meta.setup?.exitCode, 0, JSON.stringify(done.meta.setup));
+      assert.match(done.run.finalMessage ?? "", /marker-b/);
+      assert.equal(done.meta.check?.passed, true, JSON.stringify(done.meta.check));
+      assert.match(done.meta.check?.tail ?? "", /made\ncheck on marker-b/);
+      // What the check left was dropped there, never committed.
+      assert.deepEqual(done.meta.check?.dropped, ["sub/left.txt"]);
+      assert.equal(statSync(`${done.meta.remote!.cwd}/left.txt`), false);
+    });
 
     await t.step("an unknown worker is refused, naming the known ones", async () => {
       await assert.rejects(
