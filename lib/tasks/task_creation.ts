@@ -272,10 +272,6 @@ function newMeta(
     endedAt: null,
     deadline: null,
     cwd: runCwd,
-    argv: null,
-    pid: null,
-    pidStartTime: null,
-    exit: null,
     threadId: request.threadId ?? null,
     turnId: null,
     finalMessage: null,
@@ -284,7 +280,6 @@ function newMeta(
     timedOut: false,
     worktree,
     worktreeOutcome: null,
-    owner: null,
     session: sessionRecord(session),
     answered: [],
   };
