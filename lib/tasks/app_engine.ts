@@ -68,6 +68,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   #routing: EventRouting;
   #creation: TaskCreation;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  /** Stops hearing the workers' changes (the pool outlives the engine). */
+  #unwatch: (() => void) | undefined;
 
   constructor(options: AppServerEngineOptions) {
     this.#state = new EngineState(options, {
@@ -81,7 +83,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#routing = new EventRouting(this.#state, this.#ending);
     this.#creation = new TaskCreation(this.#state, this.#scheduler);
     const loss = new WorkerLoss(this.#state, this.#runs, this.#ending, this.#scheduler);
-    options.workers?.onChange((status) => loss.changed(status.name, status.state));
+    this.#unwatch = options.workers?.onChange((status) => loss.changed(status.name, status.state));
   }
 
   /** The workers, each with how many tasks run there (for server-info). */
@@ -155,6 +157,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const state = this.#state;
     state.closed = true;
     clearInterval(this.#sweepTimer);
+    this.#unwatch?.();
     this.#scheduler.close();
     const stopped: TaskRecord[] = [];
     for (const record of state.tasks.values()) {

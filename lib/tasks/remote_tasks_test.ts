@@ -169,6 +169,32 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "a task's work left on a worker that was away when its supervisor stopped comes back with it",
+  e2e,
+  async () => {
+    await using r = await rig({ local: 1 });
+    const id = await run(r, "kept RUN=echo kept > kept.txt && sleep 20", { worker: "b" });
+    await waitUntil(() => {
+      const remote = r.engine.get(id)?.meta.remote;
+      return remote !== undefined && statSync(`${remote.cwd}/kept.txt`);
+    });
+    const b = r.workers[1]!;
+    await b.server.kill();
+    // The supervisor stops while worker b is away: the work cannot come back yet.
+    const engine = await r.restart();
+    const stopped = engine.get(id)!;
+    assert.equal(stopped.meta.phase, "interrupted");
+    assert.match(stopped.meta.worktreeOutcome?.error ?? "", /it stays there, and comes back/);
+    r.dir.back(await startWorker("b", b.root));
+    await waitUntil(() => engine.get(id)?.meta.worktreeOutcome?.commit != null);
+    const back = engine.get(id)!;
+    assert.equal(back.meta.phase, "interrupted");
+    assert.equal(back.meta.worktreeOutcome?.error, undefined);
+    assert.equal(await git(r.repo, "show", `${back.meta.worktree!.branch}:sub/kept.txt`), "kept");
+  },
+);
+
 function statSync(path: string): boolean {
   try {
     Deno.statSync(path);

@@ -4,7 +4,8 @@
  * `worker NAME lost: <its last error>` (even when Codex would end the turn `completed`: the
  * commands failed on the lost worker as tool output), and queued tasks go to other workers. When
  * it is `ready` again, what its lost tasks wrote there is committed and brought back as their
- * branches: each shows `recovered: true` and stays `failed`.
+ * branches: each shows `recovered: true` and stays `failed`. So does the work of an ended task that
+ * could not be brought back when it ended (its supervisor stopped while the worker was away).
  *
  * @example
  * ```ts ignore
@@ -62,13 +63,16 @@ export class WorkerLoss {
     }
   }
 
-  /** What its lost tasks wrote comes back. */
+  /**
+   * What its lost tasks wrote comes back, and the work of any other ended task that could not be
+   * brought back (a supervisor that stopped while the worker was away).
+   */
   #back(name: string): void {
     for (const record of this.#state.tasks.values()) {
       const { meta } = record;
-      if (meta.worker !== name || !meta.workerLost || meta.recovered || !isFinal(meta.phase)) {
-        continue;
-      }
+      if (meta.worker !== name || !meta.remote || !isFinal(meta.phase)) continue;
+      const lost = meta.workerLost !== undefined && !meta.recovered;
+      if (!lost && meta.worktreeOutcome?.error === undefined) continue;
       this.#recover(record).catch((error) =>
         this.#state.log.error(`Cannot recover the work of task ${meta.id}: ${error}`)
       );
@@ -82,7 +86,7 @@ export class WorkerLoss {
     const outcome = await this.#ending.commitWorktree(meta, meta.worktree);
     if (outcome.error !== undefined) return;
     meta.worktreeOutcome = outcome;
-    meta.recovered = true;
+    if (meta.workerLost !== undefined) meta.recovered = true;
     await this.#state.save(record);
     this.#state.emit(record, `Recovered the work of task ${meta.id} from worker ${meta.worker}`);
   }
