@@ -128,7 +128,20 @@ export class RemoteTasks {
       );
     }
     const pinned = request.worker ?? inherited;
-    checkPlacement({ pinned, worktree, sandboxed: sandboxed(request) }, this.slots([]));
+    if (worktree && request.commit === false) {
+      // Its work would stay on the worker: only a commit comes back. It runs here.
+      const here = this.workers().some((w) => w.kind === "local");
+      if ((pinned !== null && pinned !== LOCAL_WORKER) || !here) {
+        throw new Error(
+          `Cannot place the task on ${
+            here ? `worker "${pinned}"` : "a worker (the server runs with --no-local)"
+          } as its worktree is not committed (commit: false, or the checkout of a review): its ` +
+            "work comes back from a worker only as a commit",
+        );
+      }
+    }
+    const travels = worktree && request.commit !== false;
+    checkPlacement({ pinned, worktree: travels, sandboxed: sandboxed(request) }, this.slots([]));
     return pinned;
   }
 
@@ -136,7 +149,8 @@ export class RemoteTasks {
   place(meta: TaskMeta, running: Iterable<TaskMeta>): string | null {
     const demand = {
       pinned: meta.request.worker ?? null,
-      worktree: meta.worktree !== null,
+      // Only a worktree whose work is committed travels (see check).
+      worktree: meta.worktree !== null && meta.request.commit !== false,
       sandboxed: sandboxed(meta.request),
     };
     return placeTask(demand, this.slots(running));

@@ -12,6 +12,9 @@ import assert from "node:assert/strict";
 import { git } from "../../tests/support/repo.ts";
 import { type Rig, rig, startWorker } from "../../tests/support/worker_rig.ts";
 import type { TaskSnapshot } from "./task.ts";
+import { RemoteTasks } from "./remote_tasks.ts";
+import { Logger } from "../base/log.ts";
+import type { WorkerStatus } from "../workers/worker_pool.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -194,6 +197,45 @@ Deno.test(
     assert.equal(await git(r.repo, "show", `${back.meta.worktree!.branch}:sub/kept.txt`), "kept");
   },
 );
+
+/** RemoteTasks over a pool that lists `names` (plus local unless `local` is false). */
+function remoteTasks(names: string[], local = true): RemoteTasks {
+  const status = (name: string): WorkerStatus => ({
+    name,
+    kind: name === "local" ? "local" : "ws",
+    url: null,
+    state: "ready",
+    cap: 2,
+    version: null,
+    lastError: null,
+    sandbox: "enforced",
+    sandboxDetail: null,
+  });
+  const list = () => [...(local ? ["local"] : []), ...names].map(status);
+  const workers = { list, onChange: () => () => {} } as never;
+  return new RemoteTasks({ workers, localCap: 2, log: new Logger({ level: "error", file: null }) });
+}
+
+Deno.test("RemoteTasks.check: an uncommitted worktree stays here; a reply stays on its worker", () => {
+  const remote = remoteTasks(["gpu"]);
+  const request = { prompt: "p", worktree: true, commit: false };
+  assert.throws(
+    () => remote.check({ ...request, worker: "gpu" }, undefined, true),
+    /worker "gpu" as its worktree is not committed \(commit: false/,
+  );
+  assert.equal(remote.check(request, undefined, true), null);
+  assert.throws(
+    () => remoteTasks(["gpu"], false).check(request, undefined, true),
+    /a worker \(the server runs with --no-local\) as its worktree is not committed/,
+  );
+  // A reply goes to its thread's worker, and refuses another.
+  const parent = { id: "t1", worker: "gpu", remote: {} } as never;
+  assert.equal(remote.check({ prompt: "p" }, parent, true), "gpu");
+  assert.throws(
+    () => remote.check({ prompt: "p", worker: "local" }, parent, true),
+    /on worker "local" as it continues task t1, whose work is on worker "gpu"/,
+  );
+});
 
 function statSync(path: string): boolean {
   try {
