@@ -290,12 +290,16 @@ export class RemoteTasks {
       env,
       inheritEnv: true,
       signal,
+    }).catch((error) => {
+      // A cancel or the time limit terminated it (the run rejects with the abort's reason).
+      if (signal.aborted) return null;
+      throw error;
     });
     const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
     return {
       command,
-      exitCode: result.exitCode ?? 137,
-      tail: (decode(result.stdout) + decode(result.stderr)).slice(-TAIL_CHARS),
+      exitCode: result?.exitCode ?? 137,
+      tail: result ? (decode(result.stdout) + decode(result.stderr)).slice(-TAIL_CHARS) : "",
       timedOut: false,
       cancelled: signal.aborted,
       durationMs: Date.now() - started,

@@ -94,6 +94,20 @@ Deno.test(
       assert.equal(statSync(`${done.meta.remote!.cwd}/left.txt`), false);
     });
 
+    await t.step("a cancel stops a set-up on the worker, and the task ends cancelled", async () => {
+      const id = await run(r, "never runs", {
+        worker: "a",
+        setup: "touch setup-started && sleep 30",
+      });
+      await waitUntil(() => {
+        const remote = r.engine.get(id)?.meta.remote;
+        return remote !== undefined && statSync(`${remote.cwd}/setup-started`);
+      });
+      const cancelled = await r.engine.cancel(id);
+      assert.equal(cancelled.task.meta.phase, "cancelled", failureOf(cancelled.task));
+      assert.equal(cancelled.task.meta.setup?.exitCode, 137, JSON.stringify(cancelled.task.meta));
+    });
+
     await t.step("an unknown worker is refused, naming the known ones", async () => {
       await assert.rejects(
         run(r, "nowhere", { worker: "nope" }),
