@@ -197,7 +197,7 @@ export class RemoteTasks {
     return { cwd, environments: [{ environmentId: LOCAL_ENVIRONMENT, cwd }] };
   }
 
-  /** `environment/add` of the worker on `server`, once per server (again after the worker was down). */
+  /** `environment/add` of the worker on `server`, once per server and address. */
   #addEnvironment(
     server: AppServer,
     name: string,
@@ -205,7 +205,12 @@ export class RemoteTasks {
   ): Promise<unknown> {
     let added = this.#added.get(server);
     if (!added) this.#added.set(server, added = new Map());
-    const key = `${name}#${this.#downs.get(name) ?? 0}`;
+    // Again after the worker was down, or when its URL or token changed (an ssh worker that came
+    // back): a second `environment/add` of an id replaces the first.
+    const { execServerUrl, authBearerToken } = environment;
+    const key = `${name}\0${this.#downs.get(name) ?? 0}\0${execServerUrl}\0${
+      authBearerToken ?? ""
+    }`;
     const known = added.get(key);
     if (known) return known;
     const adding = server.request("environment/add", {

@@ -183,6 +183,24 @@ Deno.test(
         );
       },
     );
+
+    await t.step("a worker back within its grace at a new address gets tasks there", async () => {
+      const before = await r.engine.finished(
+        await run(r, "on b RUN=echo $WORKER_MARKER", { worker: "b" }),
+      );
+      assert.equal(before.meta.phase, "completed", failureOf(before));
+      const b = r.workers[1]!;
+      await b.server.kill();
+      await b.client.close();
+      // Reconnected (an ssh worker's server restarted): a new URL and token, never down.
+      r.dir.back(await startWorker("b", b.root));
+      await Promise.resolve(b.server[Symbol.asyncDispose]()).catch(() => {});
+      const done = await r.engine.finished(
+        await run(r, "there again RUN=echo $WORKER_MARKER", { worker: "b" }),
+      );
+      assert.equal(done.meta.phase, "completed", failureOf(done));
+      assert.match(done.run.finalMessage ?? "", /marker-b/);
+    });
   },
 );
 
