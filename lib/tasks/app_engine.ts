@@ -22,10 +22,11 @@
  * task state -> listeners (the MCP sessions).
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Needs Codex, a task directory and a session: see app_engine_test.ts.
  * const engine = new AppServerEngine({ config, store, worktrees, log });
  * await engine.init();
- * const task = await engine.start({ prompt: "fix the tests" }, session);
+ * const task = await engine.start(await planTask({ prompt: "fix the tests" }, session, engine.facts));
  * const done = await engine.finished(task.meta.id);
  * ```
  * @module
@@ -36,18 +37,20 @@ import type {
   ChangeListener,
   CodexProcessInfo,
   Engine,
+  ForkPlan,
+  PlanFacts,
   Session,
+  TaskPlan,
 } from "./engine_api.ts";
 import { type AppServerEngineOptions, EngineState, firstLine, messageOf } from "./engine_state.ts";
 import { EventRouting } from "./event_routing.ts";
-import type { ForkRequest } from "./fork.ts";
 import type { Decision } from "./questions.ts";
 import { Scheduler } from "./scheduling.ts";
 import { sweepTasks } from "./sweep.ts";
 import { Policy } from "../codex/policy.ts";
 import { mayBeAsked } from "./session_rights.ts";
 import { initialTurnState } from "../codex/turn_state.ts";
-import { isFinal, type Phase, type TaskRequest, type TaskSnapshot } from "./task.ts";
+import { isFinal, type Phase, type TaskSnapshot } from "./task.ts";
 import { TaskCreation } from "./task_creation.ts";
 import { stoppedCause, TaskEnding } from "./task_ending.ts";
 import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
@@ -66,6 +69,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   #routing: EventRouting;
   #creation: TaskCreation;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  readonly facts: PlanFacts;
 
   constructor(options: AppServerEngineOptions) {
     this.#state = new EngineState(options, {
@@ -78,6 +82,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#runs = new TaskRun(this.#state, this.#ending);
     this.#routing = new EventRouting(this.#state, this.#ending);
     this.#creation = new TaskCreation(this.#state, this.#scheduler);
+    this.facts = this.#state.facts();
   }
 
   /** The app-servers that run now (for server-info). */
@@ -197,14 +202,14 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     return () => this.#state.listeners.delete(listener);
   }
 
-  /** Creates and queues a task (task_creation.ts). */
-  start(request: TaskRequest, asking: Session): Promise<TaskSnapshot> {
-    return this.#creation.start(request, asking);
+  /** Creates and queues a planned task (task_creation.ts). */
+  start(plan: TaskPlan): Promise<TaskSnapshot> {
+    return this.#creation.start(plan);
   }
 
-  /** Starts one task per prompt, each a fork of a thread; see fork.ts. */
-  fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]> {
-    return this.#creation.fork(request, session);
+  /** Creates planned forks of a thread, all or none (task_creation.ts). */
+  fork(plan: ForkPlan): Promise<TaskSnapshot[]> {
+    return this.#creation.fork(plan);
   }
 
   get(id: string): TaskSnapshot | undefined {

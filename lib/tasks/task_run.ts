@@ -122,21 +122,20 @@ export class TaskRun {
   async #open(record: TaskRecord, server: AppServer, session: Session | SessionRecord) {
     const state = this.#state;
     const { meta } = record;
-    const params = buildThreadParams(meta.request, session.defaults, {
+    // A task a restart queued again has no plan in memory: its parameters come from its record.
+    const planned = record.thread ?? buildThreadParams(meta.request, session.defaults, {
       cwd: meta.cwd!,
       codexHome: server.info.codexHome,
     });
     // The session's environment reaches the commands inside the sandbox, not Codex itself.
-    if (Object.keys(record.commandEnv).length > 0) {
-      params.thread.config = {
-        ...params.thread.config,
-        "shell_environment_policy.set": record.commandEnv,
-      };
-    }
+    const thread = Object.keys(record.commandEnv).length === 0 ? planned.thread : {
+      ...planned.thread,
+      config: { ...planned.thread.config, "shell_environment_policy.set": record.commandEnv },
+    };
     // The thread a reply or fork goes on with, to tell it of changed AGENTS.md instructions.
     const continued = meta.threadId ?? meta.request.forkOf?.threadId ?? null;
-    const context = await readProjectContext(server, params.thread);
-    const opened = await openThread(server, meta.request, meta.threadId, params.thread, context);
+    const context = await readProjectContext(server, thread);
+    const opened = await openThread(server, meta.request, meta.threadId, thread, context);
     const threadId = opened.threadId;
     // A new thread has them in its developer instructions (thread_turn.ts).
     const docs = projectDocsChange(state.projectDocsOf(continued, meta.id), context.docs);
@@ -158,7 +157,7 @@ export class TaskRun {
     return {
       threadId,
       turn: {
-        input: params.input,
+        input: planned.input,
         sandbox: capped,
         update: continued === null ? null : docs.update,
       },

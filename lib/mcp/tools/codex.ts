@@ -8,6 +8,7 @@
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import { startTask } from "../../request/plans.ts";
 import { answerPlainCallsDirectly, toMcpTask } from "../mcp_tasks.ts";
 import type { McpServer } from "../sdk.ts";
 import { withCaller } from "./caller.ts";
@@ -48,7 +49,8 @@ export function registerCodexTool(
   }, {
     createTask: async (args, extra) => ({
       task: toMcpTask(
-        await engine.start(
+        await startTask(
+          engine,
           withCaller(toTaskRequest(args as CodexArgs), extra._meta),
           await session(),
         ),

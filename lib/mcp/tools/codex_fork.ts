@@ -15,6 +15,7 @@ import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { MAX_FORKS } from "../../tasks/fork.ts";
+import { startForks } from "../../request/plans.ts";
 import { withCaller } from "./caller.ts";
 import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
 import { toolError } from "./tool_error.ts";
@@ -78,12 +79,12 @@ export function registerCodexForkTool(
       openWorldHint: true,
     },
   }, async (args, extra) => {
-    if (!engine.fork) return toolError("Cannot fork a thread as this engine has no forks");
     const { thread_id: threadId, prompts, ...rest } = args;
     const { prompt: _, ...shared } = toTaskRequest({ ...rest, prompt: "" });
     let forks;
     try {
-      forks = await engine.fork(
+      forks = await startForks(
+        engine,
         withCaller({ ...shared, threadId, prompts }, extra._meta),
         await session(),
       );

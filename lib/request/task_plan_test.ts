@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import type { Session } from "./engine_api.ts";
-import type { TaskMeta } from "./task.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import { taskMeta } from "../../tests/support/task_meta.ts";
-import { prepareStart, resolveCwd, type StartHost } from "./task_start.ts";
-import { RequestError } from "./request_error.ts";
+import { planTask, resolveCwd } from "./task_plan.ts";
+import type { PlanFacts, Session } from "../tasks/engine_api.ts";
+
+const THREAD = "01a23379-8b64-73e0-b586-c4440ada693c";
 
 function info(path: string): WorktreeInfo {
   return {
@@ -29,22 +29,23 @@ async function setting() {
     env: { PATH: "/usr/bin:/bin" },
   };
   const made: string[] = [];
-  const host = (threadTree: WorktreeInfo | null = null, busy: TaskMeta[] = []): StartHost => ({
-    check: () => {},
-    requireThread: () => Promise.resolve(),
-    codexHome: "",
-    taskOf: () => undefined,
+  const facts = (threadTree: WorktreeInfo | null = null): PlanFacts => ({
+    task: () => undefined,
+    tasksOn: () => [taskMeta("0123456789ab", { phase: "completed" })],
     worktreeOfThread: () => threadTree,
-    unfinishedIn: (path) => busy.filter((t) => t.worktree?.path === path),
+    knowsThread: () => Promise.resolve(true),
+    codexHome: "",
     worktrees: {
       resolveRepo: (cwd: string) => Promise.resolve({ root: cwd }) as never,
       create: (id: string) => {
         made.push(id);
         return Promise.resolve(info(`${dir}/wt-${id}`));
       },
-    },
+      branchHead: () => Promise.resolve(null),
+      discard: () => Promise.resolve(),
+    } as never,
   });
-  return { dir, session, made, host };
+  return { dir, session, made, facts };
 }
 
 Deno.test("resolveCwd: relative to the session's directory, real, and a directory", async () => {
@@ -58,54 +59,34 @@ Deno.test("resolveCwd: relative to the session's directory, real, and a director
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("prepareStart: no worktree, a new one (with the session's set-up), a reply's", async () => {
-  const { dir, session, made, host } = await setting();
-  const plain = await prepareStart({ prompt: "p" }, session, host());
-  assert.equal(plain.worktree, null);
+Deno.test("planTask: no worktree, a new one (with the session's set-up), a reply's", async () => {
+  const { dir, session, made, facts } = await setting();
+  const plain = await planTask({ prompt: "p" }, session, facts());
+  assert.deepEqual(plain.worktree, { kind: "none" });
   assert.equal(plain.runCwd, dir);
+  assert.equal(plain.thread.thread.cwd, dir, "the thread runs where the task does");
+  assert.equal(plain.request.cwd, dir);
   assert.equal(plain.request.setup, undefined, "no worktree: the set-up does not apply");
   assert.match(plain.id, /^[0-9a-f]{12}$/);
 
-  const fresh = await prepareStart({ prompt: "p", worktree: true }, session, host());
+  const fresh = await planTask({ prompt: "p", worktree: true }, session, facts());
   assert.deepEqual(made, [fresh.id]);
+  assert.equal(fresh.worktree.kind, "new");
   assert.equal(fresh.runCwd, `${dir}/wt-${fresh.id}`);
-  assert.equal(fresh.inherited, false);
+  assert.equal(fresh.thread.thread.cwd, fresh.runCwd);
   assert.equal(fresh.request.setup, "make", "a new worktree gets the session's set-up");
 
-  await Deno.mkdir(`${dir}/thread-tree`);
-  const reply = await prepareStart(
-    { prompt: "p", threadId: "t" },
-    session,
-    host(info(`${dir}/thread-tree`)),
-  );
-  assert.equal(reply.inherited, true);
+  const tree = info(`${dir}/thread-tree`);
+  const reply = await planTask({ prompt: "p", threadId: THREAD }, session, facts(tree));
+  assert.deepEqual(reply.worktree, { kind: "inherited", info: tree, threadId: THREAD });
   assert.equal(reply.runCwd, `${dir}/thread-tree`);
   assert.equal(reply.request.setup, undefined, "a reply is not set up again");
   assert.equal(made.length, 1);
 
-  const other = taskMeta("0123456789ab", {
-    phase: "running",
-    worktree: info(`${dir}/thread-tree`),
-  });
   await assert.rejects(
-    prepareStart(
-      { prompt: "p", threadId: "t" },
-      session,
-      host(info(`${dir}/thread-tree`), [
-        other,
-      ]),
-    ),
-    (error: unknown) =>
-      error instanceof RequestError && error.field === "threadId" &&
-      /as task 0123456789ab \(running\) still works there .* worktree: true/.test(error.message),
-    "a second task in a thread's worktree is refused while another works there",
+    planTask({ prompt: "p", profile: "nope", worktree: true }, session, facts()),
+    /Cannot use profile "nope"/,
   );
-
-  await assert.rejects(
-    prepareStart({ prompt: "p", threadId: "t" }, session, host(info(`${dir}/gone`))),
-    (error: unknown) =>
-      error instanceof RequestError && error.field === "threadId" &&
-      /its worktree .*\/gone .* no longer exists; pass worktree: false/.test(error.message),
-  );
+  assert.equal(made.length, 1, "a bad profile is found before a worktree is made");
   await Deno.remove(dir, { recursive: true });
 });
