@@ -11,8 +11,8 @@
  * deno task npm-pack [--out <dir>] [--repository <url>]
  * ```
  *
- * @example
- * ```ts
+ * @example Not run: it builds and packs the whole npm package (`deno task npm-pack` does).
+ * ```ts ignore
  * const dir = await Deno.makeTempDir();
  * const built = await buildNpmPackage({ out: `${dir}/npm` });
  * const packed = await packNpmPackage(built.dir, dir); // packed.tarball: `${dir}/codex-swarm-….tgz`
@@ -21,7 +21,7 @@
  */
 
 import denoJson from "../../deno.json" with { type: "json" };
-import { SERVER_PERMISSIONS } from "./permissions.ts";
+import { SERVER_PERMISSIONS } from "../../lib/supervisor/permissions.ts";
 
 /** The repository root (where `deno task` runs). */
 const ROOT = new URL("../../", import.meta.url).pathname;

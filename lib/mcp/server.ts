@@ -1,15 +1,15 @@
 /**
  * Builds the MCP server: the tools, the resources, and logging to the client.
  *
- * @example
- * ```ts
+ * @example Not run: it serves MCP on this process's stdin and stdout.
+ * ```ts ignore
  * const server = createServer({ engine, config, log });
  * await server.connect(new StdioServerTransport());
  * ```
  * @module
  */
 
-import type { ServerConfig } from "../supervisor/cli.ts";
+import type { ServerConfig } from "./server_config.ts";
 import type { Engine, Session, SessionSource } from "../tasks/engine_api.ts";
 import type { Logger } from "../base/log.ts";
 import { EngineTaskStore } from "./mcp_tasks.ts";

@@ -5,9 +5,8 @@
  * forks run (see lib/tasks/fork.ts), and one task plan per prompt. Worktrees planned for the forks
  * before one that fails are removed again.
  *
- * @example
+ * @example Not run: needs an engine (its facts) and a session.
  * ```ts ignore
- * // Needs an engine (its facts) and a session.
  * const plan = await planFork({ threadId, prompts: ["a map", "a trie"], worktree: true }, session, engine.facts);
  * const forks = await engine.fork(plan);
  * ```
@@ -20,6 +19,7 @@ import { RequestError } from "../tasks/request_error.ts";
 import { type ForkOf, isFinal, type TaskMeta, type TaskRequest } from "../tasks/task.ts";
 import type { ForkPlan, PlanFacts, Session, TaskPlan } from "../tasks/engine_api.ts";
 import { Policy } from "../codex/policy.ts";
+import { messageOf } from "../base/errors.ts";
 import { checkPrompt, checkThreadId } from "./request_check.ts";
 import { checkRequest, planTask, resolveCwd } from "./task_plan.ts";
 
@@ -189,8 +189,4 @@ async function checkWorktreeSource(
         `its cwd ${cwd} is not in a git repository with a commit: ${messageOf(error)}`,
     );
   });
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -26,9 +26,8 @@
  * the thread's worktree still there with no other unfinished task in it (lib/tasks/task_creation.ts).
  * A hello's checks are session_plan.ts's.
  *
- * @example
+ * @example Not run: needs an engine and a session: the tools call these.
  * ```ts ignore
- * // Needs an engine and a session: the tools call these.
  * const task = await startTask(engine, { prompt: "fix the tests", worktree: true }, session);
  * ```
  * @module
@@ -39,6 +38,7 @@ import type { ForkRequest } from "../tasks/fork.ts";
 import { RequestError } from "../tasks/request_error.ts";
 import type { TaskRequest, TaskSnapshot } from "../tasks/task.ts";
 import { attemptRequests, newGroupId } from "../tasks/attempt_group.ts";
+import { messageOf } from "../base/errors.ts";
 import { planFork } from "./fork_plan.ts";
 import { planTask } from "./task_plan.ts";
 
@@ -87,7 +87,7 @@ export async function startAttempts(
     await Promise.all(tasks.map((t) => engine.cancel(t.meta.id).catch(() => {})));
     throw new Error(
       `Cannot start attempt ${tasks.length + 1} of ${attempts} of group ${groupId}: ` +
-        `${error instanceof Error ? error.message : error}; the attempts started (${
+        `${messageOf(error)}; the attempts started (${
           tasks.map((t) => t.meta.id).join(", ")
         }) were cancelled`,
     );

@@ -7,9 +7,8 @@
  * built once here. Only then is anything made: a new worktree (a fork's from its parent's branch),
  * which the engine removes again if it does not create the task.
  *
- * @example
+ * @example Not run: needs an engine (its facts) and a session.
  * ```ts ignore
- * // Needs an engine (its facts) and a session.
  * const plan = await planTask({ prompt: "fix the tests", worktree: true }, session, engine.facts);
  * await engine.start(plan);
  * ```

@@ -6,13 +6,20 @@
  *
  * @example
  * ```ts
- * const hello = parseHello(line); // throws `Cannot read the hello: config.maxParallel ...`
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => parseHello('{"codex_swarm_hello": 2}'), /Cannot read the hello/);
  * ```
  * @module
  */
 
 import { z } from "zod";
-import { MAX_AGE_S, MAX_TIMER_S, MIN_MAX_RESULT_CHARS, type ServerConfig } from "./cli.ts";
+import {
+  MAX_AGE_S,
+  MAX_TIMER_S,
+  MIN_MAX_RESULT_CHARS,
+  type ServerConfig,
+} from "../mcp/server_config.ts";
 import { LOG_LEVELS } from "../base/log.ts";
 import { SANDBOX_MODES } from "../codex/policy.ts";
 import { type Hello, HELLO_PROTOCOL } from "./hello.ts";
@@ -55,6 +62,12 @@ const CONFIG_FIELDS = {
     allowRoots: texts,
     passEnv: texts,
   }),
+  // A session's workers are only compared with the supervisor's (sessions cannot add workers).
+  workerFlags: z.strictObject({
+    workers: z.array(z.strictObject({ name: text.min(1), url: text.min(1) })),
+    tokenFiles: z.array(z.strictObject({ name: text.min(1), path: text.min(1) })),
+    noLocal: z.boolean(),
+  }).optional(),
 } satisfies Record<keyof ServerConfig, z.ZodType>;
 
 const HelloSchema = z.strictObject({

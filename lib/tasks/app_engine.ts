@@ -21,9 +21,8 @@
  * Data flows one way: request -> task record -> app-server -> notifications -> applyEvent ->
  * task state -> listeners (the MCP sessions).
  *
- * @example
+ * @example Not run: needs Codex, a task directory and a session: see app_engine_test.ts.
  * ```ts ignore
- * // Needs Codex, a task directory and a session: see app_engine_test.ts.
  * const engine = new AppServerEngine({ config, store, worktrees, log });
  * await engine.init();
  * const task = await engine.start(await planTask({ prompt: "fix the tests" }, session, engine.facts));
@@ -42,7 +41,8 @@ import type {
   Session,
   TaskPlan,
 } from "./engine_api.ts";
-import { type AppServerEngineOptions, EngineState, firstLine, messageOf } from "./engine_state.ts";
+import { type AppServerEngineOptions, EngineState, firstLine } from "./engine_state.ts";
+import { messageOf } from "../base/errors.ts";
 import { EventRouting } from "./event_routing.ts";
 import type { Decision } from "./questions.ts";
 import { Scheduler } from "./scheduling.ts";

@@ -10,10 +10,12 @@
  *
  * @example
  * ```ts
- * import { attemptRequests, newGroupId, rankAttempts } from "./attempt_group.ts";
+ * import assert from "node:assert/strict";
  *
+ * const request = { prompt: "make the tests pass", worktree: true };
  * const requests = attemptRequests(request, 4, newGroupId()); // four requests, index 0 to 3
- * const best = rankAttempts(tasks)[0]; // tasks: TaskSnapshot[] of one group
+ * assert.equal(requests.length, 4);
+ * // rankAttempts(tasks)[0] is the best of a group's finished tasks.
  * ```
  * @module
  */

@@ -4,9 +4,8 @@
  * record). The parts (task_creation.ts, scheduling.ts, task_run.ts, event_routing.ts,
  * task_ending.ts) each take this state; app_engine.ts wires them.
  *
- * @example
+ * @example Not run: needs a task store, worktrees and Codex: see app_engine_test.ts.
  * ```ts ignore
- * // Needs a task store, worktrees and Codex: see app_engine_test.ts.
  * const state = new EngineState(options, { onEvent, onRequest, onExit });
  * state.emit(record, "Starting Codex");
  * await state.save(record);
@@ -14,6 +13,7 @@
  * @module
  */
 
+import type { EngineConfig } from "./engine_config.ts";
 import type { AppServer } from "../codex/app_server.ts";
 import { initialTurnState } from "../codex/turn_state.ts";
 import type { Logger } from "../base/log.ts";
@@ -34,11 +34,12 @@ import { CodexPool, type CodexPoolOptions } from "./codex_pool.ts";
 import { isFinal, type TaskMeta, type TaskSnapshot } from "./task.ts";
 import type { TaskStore } from "./task_store.ts";
 import { newTaskRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** What {@link AppServerEngine} needs. */
 export interface AppServerEngineOptions {
   /** The server's flags the engine uses (see supervisor/cli.ts). */
-  config: { codexBin: string; maxParallel: number; taskMaxAgeS: number };
+  config: EngineConfig;
   store: TaskStore;
   worktrees: WorktreeManager;
   log: Logger;
@@ -87,11 +88,6 @@ export function nowIso(): string {
 export function firstLine(text: string, max = 72): string {
   const line = text.split("\n", 1)[0]!.trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
-
-/** The message of a thrown value. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The engine's shared state and the views of its tasks. */

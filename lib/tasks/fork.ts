@@ -29,6 +29,7 @@ import type { ThreadForkResponse } from "../codex/protocol/generated/v2/ThreadFo
 import type { ThreadParams } from "../codex/thread_params.ts";
 import type { TaskRequest } from "./task.ts";
 import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** The most prompts (forks) one call may ask for. */
 export const MAX_FORKS = 8;
@@ -81,8 +82,4 @@ export async function forkThread(
   } catch (error) {
     throw new Error(`Cannot fork thread "${parent}" as Codex cannot fork it: ${messageOf(error)}`);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -7,9 +7,8 @@
  * or none. What a failed start made is undone: the record, the reservation, a worktree made for
  * the plan.
  *
- * @example
+ * @example Not run: needs the engine's state: see app_engine.ts.
  * ```ts ignore
- * // Needs the engine's state: see app_engine.ts.
  * const creation = new TaskCreation(state, scheduler);
  * const task = await creation.start(plan);
  * ```
@@ -17,7 +16,8 @@
  */
 
 import type { WorktreeInfo } from "../git/worktree.ts";
-import { type EngineState, messageOf, nowIso } from "./engine_state.ts";
+import { type EngineState, nowIso } from "./engine_state.ts";
+import { messageOf } from "../base/errors.ts";
 import { forkFailure } from "./fork.ts";
 import { RequestError } from "./request_error.ts";
 import type { Scheduler } from "./scheduling.ts";

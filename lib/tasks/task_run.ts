@@ -3,9 +3,8 @@
  * sandbox capped to its session's ceiling, its worktree's set-up, its turn until the turn ends,
  * its check; then its end (task_ending.ts). Also what stops a running turn (cancel, time limit).
  *
- * @example
+ * @example Not run: needs the engine's state: see app_engine.ts.
  * ```ts ignore
- * // Needs the engine's state: see app_engine.ts.
  * const runs = new TaskRun(state, ending);
  * runs.start(record);
  * ```
@@ -22,7 +21,8 @@ import { capSandbox } from "../codex/sandbox_cap.ts";
 import { hasSetup, setUpWorktree } from "../git/worktree_setup.ts";
 import { describeCheck, runTaskCheck } from "./attempt_check.ts";
 import type { Session } from "./engine_api.ts";
-import { type EngineState, messageOf, nowIso } from "./engine_state.ts";
+import { type EngineState, nowIso } from "./engine_state.ts";
+import { messageOf } from "../base/errors.ts";
 import { runClock } from "./scheduling.ts";
 import type { SessionRecord } from "./task.ts";
 import { isFinal } from "./task.ts";

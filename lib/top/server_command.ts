@@ -5,14 +5,16 @@
  *
  * @example
  * ```ts
- * import { serverCommand } from "./server_command.ts";
+ * import assert from "node:assert/strict";
  *
  * const { command, args } = serverCommand(["--max-parallel", "4"]);
+ * assert.equal(command, Deno.execPath()); // under `deno run`: this Deno, with the main module
+ * assert.deepEqual(args.slice(-2), ["--max-parallel", "4"]);
  * ```
  * @module
  */
 
-import { SERVER_PERMISSIONS } from "../../.github/scripts/permissions.ts";
+import { SERVER_PERMISSIONS } from "../supervisor/permissions.ts";
 import { isBundled } from "../supervisor/launch.ts";
 
 /** A program and its arguments. */

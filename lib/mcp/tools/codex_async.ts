@@ -11,7 +11,7 @@ import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { MAX_ATTEMPTS, MIN_ATTEMPTS, startAttempts, startTask } from "../../request/plans.ts";
 import { withCaller } from "./caller.ts";
-import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
+import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 
 /** The input schema of `codex_async`. */
 export const codexAsyncInputSchema = {
@@ -59,12 +59,7 @@ export function registerCodexAsyncTool(
       branches: z.array(z.string()).optional().describe("With attempts: each attempt's branch."),
       next: z.string().describe("What to call next."),
     },
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: true,
-      idempotentHint: false,
-      openWorldHint: true,
-    },
+    annotations: RUNS_CODEX_ANNOTATIONS,
   }, async (args, extra) => {
     const { attempts, ...rest } = args;
     const request = withCaller(toTaskRequest(rest), extra._meta);

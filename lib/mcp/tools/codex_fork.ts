@@ -17,7 +17,7 @@ import type { McpServer } from "../sdk.ts";
 import { MAX_FORKS } from "../../tasks/fork.ts";
 import { startForks } from "../../request/plans.ts";
 import { withCaller } from "./caller.ts";
-import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
+import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { toolError } from "./tool_error.ts";
 
 /** The input schema of `codex_fork`. */
@@ -72,12 +72,7 @@ export function registerCodexForkTool(
       })).describe("One task per prompt, in the order of prompts."),
       next: z.string().describe("What to call next."),
     },
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: true,
-      idempotentHint: false,
-      openWorldHint: true,
-    },
+    annotations: RUNS_CODEX_ANNOTATIONS,
   }, async (args, extra) => {
     const { thread_id: threadId, prompts, ...rest } = args;
     const { prompt: _, ...shared } = toTaskRequest({ ...rest, prompt: "" });

@@ -4,15 +4,15 @@
  *
  * @example
  * ```ts
- * import { toolOptions } from "./tool_options.ts";
+ * import assert from "node:assert/strict";
  *
  * const options = toolOptions({ maxResultChars: 5000 });
- * console.log(options.heartbeatMs); // 10000
+ * assert.equal(options.heartbeatMs, 10_000);
  * ```
  * @module
  */
 
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_RESULT_CHARS } from "../../supervisor/cli.ts";
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_RESULT_CHARS } from "../server_config.ts";
 
 /** What the tools take from the server's configuration. */
 export interface ToolOptions {
