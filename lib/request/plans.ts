@@ -4,7 +4,7 @@
  *
  * | check | where | codex, codex_async, codex-reply | attempts | codex_fork | codex_review |
  * | --- | --- | --- | --- | --- | --- |
- * | caller's sandbox (a Codex client's ceiling) | lib/mcp/tools/caller.ts | yes | yes | yes | yes |
+ * | caller's sandbox (a Codex client's ceiling) | caller.ts | yes | yes | yes | yes |
  * | review target (exactly one known key) | review_target.ts | | | | yes |
  * | attempts (2 to 8, worktree: true, no reply) | {@link checkAttempts} | | yes | | |
  * | thread id, prompts (1 to 8) | fork_plan.ts | | | yes | |

@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { MAX_ATTEMPTS, MIN_ATTEMPTS, startAttempts, startTask } from "../../request/plans.ts";
-import { withCaller } from "./caller.ts";
+import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 
 /** The input schema of `codex_async`. */

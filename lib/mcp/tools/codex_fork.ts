@@ -16,7 +16,7 @@ import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { MAX_FORKS } from "../../tasks/fork.ts";
 import { startForks } from "../../request/plans.ts";
-import { withCaller } from "./caller.ts";
+import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { toolError } from "./tool_error.ts";
 

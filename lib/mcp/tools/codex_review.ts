@@ -17,7 +17,7 @@ import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { startTask } from "../../request/plans.ts";
 import { checkReviewTarget, describeReviewTarget } from "../../request/review_target.ts";
 import type { McpServer } from "../sdk.ts";
-import { withCaller } from "./caller.ts";
+import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
 
 /** The input schema of `codex_review`. */
