@@ -61,7 +61,6 @@ export async function startForks(
   request: ForkRequest,
   session: Session,
 ): Promise<TaskSnapshot[]> {
-  if (!engine.fork) throw new Error("Cannot fork a thread as this engine has no forks");
   return await engine.fork(await planFork(request, session, engine.facts));
 }
 

@@ -12,7 +12,7 @@
  * Every end commits a worktree task's work, a supervisor stop too: the stopping supervisor commits
  * after its app-servers are gone, and the next one (after a crash or kill -9) first ends what the
  * dead one left running in the worktree, then commits, then serves.
- * Tasks recorded by the exec-per-task engine of codex-swarm 0.1 stay listed (see legacy.ts).
+ * Tasks recorded by the exec-per-task engine of codex-swarm 0.1 stay listed (see record_v01.ts).
  *
  * The engine's parts: task_creation.ts (start, fork), scheduling.ts (the queue, back-off, clocks),
  * task_run.ts (one run), event_routing.ts (the app-servers' notifications, questions and exits),
@@ -31,6 +31,7 @@
  * @module
  */
 
+import type { WorkerStatus } from "../workers/worker_pool.ts";
 import type {
   CancelResult,
   ChangeListener,
@@ -49,7 +50,6 @@ import { Scheduler } from "./scheduling.ts";
 import { sweepTasks } from "./sweep.ts";
 import { Policy } from "../codex/policy.ts";
 import { mayBeAsked } from "./session_rights.ts";
-import { initialTurnState } from "../codex/turn_state.ts";
 import { isFinal, type Phase, type TaskSnapshot } from "./task.ts";
 import { TaskCreation } from "./task_creation.ts";
 import { stoppedCause, TaskEnding } from "./task_ending.ts";
@@ -94,6 +94,11 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     return this.#state.pool.warnings();
   }
 
+  /** The workers and their state, for `server-info` (`local` first). */
+  workers(): WorkerStatus[] {
+    return this.#state.options.workers?.list() ?? [];
+  }
+
   /**
    * Loads the tasks on disk without reading their event logs (those load lazily): final tasks as
    * they are, running ones of an earlier supervisor `interrupted` (their work committed first, see
@@ -115,15 +120,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       const record = state.addRecord(meta, null);
       if (isFinal(meta.phase)) {
         state.loadRunLater(record);
-      } else if (meta.engine !== "app-server" && meta.pid !== null) {
-        // A codex exec of codex-swarm 0.1: followed to its end, then recorded.
-        state.legacy.follow(meta, (final, run) => {
-          record.meta = final;
-          if (run) record.run = { ...initialTurnState(), ...run };
-          state.save(record);
-          record.done.resolve();
-          state.emit(record, `Task ${final.phase}`);
-        });
       } else if (meta.phase === "queued" || meta.startedAt === null) {
         this.#requeue(record);
       } else {
@@ -160,7 +156,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     state.closed = true;
     clearInterval(this.#sweepTimer);
     this.#scheduler.close();
-    state.legacy.close();
     const stopped: TaskRecord[] = [];
     for (const record of state.tasks.values()) {
       record.budget?.stop();

@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { WorkerStatus } from "../workers/worker_pool.ts";
 import type { ServerDefaults } from "../codex/codex_args.ts";
 import type {
   PendingQuestionView,
@@ -128,21 +129,23 @@ export interface Engine {
   /** Removes old final tasks. */
   sweep(): Promise<string[]>;
   /** Creates planned forks of a thread, all or none; returns them at once (see fork.ts). */
-  fork?(plan: ForkPlan): Promise<TaskSnapshot[]>;
+  fork(plan: ForkPlan): Promise<TaskSnapshot[]>;
   /** Adds a prompt to a task's running turn; a clear error when it does not run. */
   steer(id: string, prompt: string): Promise<TaskSnapshot>;
   /** Answers the question a task waits on; `by` says who answered. */
   answer(id: string, decision: Decision, by: string): TaskSnapshot;
   /** Offers pending questions of these tasks to `session` when nobody is being asked. */
-  offerQuestions?(ids: string[], session: Session): void;
+  offerQuestions(ids: string[], session: Session): void;
   /** A session opened: questions of tasks whose session is gone may go to it. */
-  attachSession?(session: Session): void;
+  attachSession(session: Session): void;
   /** A session ended. */
-  detachSession?(id: string): void;
-  /** The long-lived Codex processes it runs, for `server-info` (none: exec per task). */
-  codexProcesses?(): CodexProcessInfo[];
+  detachSession(id: string): void;
+  /** The long-lived Codex processes it runs, for `server-info`. */
+  codexProcesses(): CodexProcessInfo[];
   /** Warnings about Codex itself (e.g. a version newer than the newest tested), for `server-info`. */
-  codexWarnings?(): string[];
+  codexWarnings(): string[];
+  /** The workers where tasks may run and their state, for `server-info` (none: no pool). */
+  workers?(): WorkerStatus[];
 }
 
 /** Where a planned task runs: in no worktree, a worktree made for it, or its thread's. */

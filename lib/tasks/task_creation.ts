@@ -209,10 +209,6 @@ function newMeta(plan: TaskPlan): TaskMeta {
     endedAt: null,
     deadline: null,
     cwd: plan.runCwd,
-    argv: null,
-    pid: null,
-    pidStartTime: null,
-    exit: null,
     threadId: request.threadId ?? null,
     turnId: null,
     finalMessage: null,
@@ -221,7 +217,6 @@ function newMeta(plan: TaskPlan): TaskMeta {
     timedOut: false,
     worktree: plan.worktree.kind === "none" ? null : plan.worktree.info,
     worktreeOutcome: null,
-    owner: null,
     session: sessionRecord(plan.session),
     answered: [],
   };

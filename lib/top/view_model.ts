@@ -17,7 +17,7 @@
  * @module
  */
 
-import { oneLine } from "../legacy/run_state.ts";
+import { oneLine } from "../base/text.ts";
 import type { Decision, TaskInfo } from "./task_info.ts";
 
 /** A colour ink knows by name. */
@@ -93,7 +93,6 @@ export const PHASE_ORDER: readonly string[] = [
   "failed",
   "timed_out",
   "cancelled",
-  "lost",
 ];
 
 const PHASE_COLOUR: Record<string, Colour> = {
@@ -105,7 +104,6 @@ const PHASE_COLOUR: Record<string, Colour> = {
   completed: "green",
   failed: "red",
   timed_out: "red",
-  lost: "red",
   cancelled: "gray",
 };
 
@@ -558,8 +556,6 @@ export function detailLines(task: TaskInfo, width: number, height: number): Line
   if (task.failure !== null) {
     lines.push(section("Failure", "red"));
     lines.push(...textLines(task.failure, width, 3, "head"));
-    const stderr = task.stderrTail.trim();
-    if (stderr !== "") lines.push(...textLines(stderr, width, 2, "tail", "  stderr: "));
   }
   if (task.command !== null) {
     const c = task.command;
