@@ -1,7 +1,7 @@
 /** The checks and plans of forks, against an engine's facts that record what they are asked. */
 
 import assert from "node:assert/strict";
-import { taskMeta } from "../../tests/support/task_meta.ts";
+import { taskMeta, worktreeInfo } from "../../tests/support/task_meta.ts";
 import type { TaskMeta } from "../tasks/task.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import type { PlanFacts, Session } from "../tasks/engine_api.ts";
@@ -44,7 +44,7 @@ async function setting(tasks: (dir: string) => TaskMeta[], options: { known?: bo
       create: (id: string) => {
         if (made.length + 1 === state.failAt) return Promise.reject(new Error("disk full"));
         made.push(id);
-        return Promise.resolve({ ...tree(`${dir}/wt-${id}`), branch: `codex-swarm/${id}` });
+        return Promise.resolve({ ...worktreeInfo(`${dir}/wt-${id}`), branch: `codex-swarm/${id}` });
       },
       branchHead: () => Promise.resolve(null),
       discard: (info: WorktreeInfo) => {
@@ -54,17 +54,6 @@ async function setting(tasks: (dir: string) => TaskMeta[], options: { known?: bo
     } as never,
   };
   return { dir, session, facts, made, discarded, state };
-}
-
-function tree(path: string): WorktreeInfo {
-  return {
-    repoRoot: "/repo",
-    path,
-    branch: "codex-swarm/p",
-    baseRef: "main",
-    baseCommit: "0".repeat(40),
-    cwd: path,
-  };
 }
 
 function refuses(fn: () => unknown, field: string, text: RegExp): void {
@@ -190,7 +179,7 @@ Deno.test("planFork: worktree: true without a worktree or repository names workt
 
 Deno.test("planFork: several forks may not share the thread's worktree; one may", async () => {
   const s = await setting((dir) => [meta("p", "completed", "2026-01-01T00:00:00Z", dir)]);
-  s.state.tree = tree(s.dir);
+  s.state.tree = worktreeInfo(s.dir);
   await assert.rejects(
     planFork({ threadId: THREAD, prompts: ["a", "b"] }, s.session, s.facts),
     rejectsWith(

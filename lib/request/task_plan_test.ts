@@ -1,21 +1,10 @@
 import assert from "node:assert/strict";
 import type { WorktreeInfo } from "../git/worktree.ts";
-import { taskMeta } from "../../tests/support/task_meta.ts";
+import { taskMeta, worktreeInfo } from "../../tests/support/task_meta.ts";
 import { planTask, resolveCwd } from "./task_plan.ts";
 import type { PlanFacts, Session } from "../tasks/engine_api.ts";
 
 const THREAD = "01a23379-8b64-73e0-b586-c4440ada693c";
-
-function info(path: string): WorktreeInfo {
-  return {
-    repoRoot: "/repo",
-    path,
-    branch: "codex-swarm/x",
-    baseRef: "main",
-    baseCommit: "0".repeat(40),
-    cwd: path,
-  };
-}
 
 async function setting() {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "task-start-" }));
@@ -39,7 +28,7 @@ async function setting() {
       resolveRepo: (cwd: string) => Promise.resolve({ root: cwd }) as never,
       create: (id: string) => {
         made.push(id);
-        return Promise.resolve(info(`${dir}/wt-${id}`));
+        return Promise.resolve(worktreeInfo(`${dir}/wt-${id}`));
       },
       branchHead: () => Promise.resolve(null),
       discard: () => Promise.resolve(),
@@ -76,7 +65,7 @@ Deno.test("planTask: no worktree, a new one (with the session's set-up), a reply
   assert.equal(fresh.thread.thread.cwd, fresh.runCwd);
   assert.equal(fresh.request.setup, "make", "a new worktree gets the session's set-up");
 
-  const tree = info(`${dir}/thread-tree`);
+  const tree = worktreeInfo(`${dir}/thread-tree`);
   const reply = await planTask({ prompt: "p", threadId: THREAD }, session, facts(tree));
   assert.deepEqual(reply.worktree, { kind: "inherited", info: tree, threadId: THREAD });
   assert.equal(reply.runCwd, `${dir}/thread-tree`);
