@@ -35,6 +35,7 @@ async function setting(tasks: (dir: string) => TaskMeta[], options: { known?: bo
     tasksOn: () => tasks(dir),
     worktreeOfThread: () => state.tree,
     knowsThread: () => Promise.resolve(options.known ?? false),
+    worker: () => null,
     codexHome: "",
     worktrees: {
       resolveRepo: (cwd: string) =>

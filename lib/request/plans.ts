@@ -11,6 +11,7 @@
  * | parent: no turn running, known to Codex | fork_plan.ts | | | yes | |
  * | settings taken from the parent, shared worktree, worktree source | fork_plan.ts | | | yes | |
  * | a task session's rights: no approvals, its task's sandbox and roots | task_plan.ts | yes | yes | each fork | yes |
+ * | worker: known, can take it (a reply's is its thread's) | lib/tasks/remote_tasks.ts | yes | yes | each fork | yes |
  * | fields, config (TOML, keys allowed), sandbox ceiling | request_check.ts | yes | yes | each fork | yes |
  * | output schema | lib/codex/output_schema.ts | yes | yes | each fork | yes |
  * | check command (needs worktree: true; its program exists) | check_command.ts | yes | yes | | |

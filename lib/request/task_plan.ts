@@ -1,10 +1,10 @@
 /**
  * A task request becomes a checked plan (lib/tasks/task_plan.ts), the one thing the engine
  * accepts. In order: the session's rights (a task session's are bounded by its task's, and it asks
- * no approvals), the request's own fields against the policy, the output schema, the check
+ * no approvals), the worker it goes to, the request's own fields against the policy, the output schema, the check
  * command, a thread Codex knows, the cwd within the roots, a review's target, the images and added
  * directories, the worktree set-up, and the thread parameters (model, profile, config, sandbox),
- * built once here. Only then is anything made: a new worktree (a fork's from its parent's branch),
+ * built once here (the engine places them where the task runs). Only then is anything made: a new worktree (a fork's from its parent's branch),
  * which the engine removes again if it does not create the task.
  *
  * @example Not run: needs an engine (its facts) and a session.
@@ -17,7 +17,7 @@
 
 import { checkOutputSchema } from "../codex/output_schema.ts";
 import { Policy } from "../codex/policy.ts";
-import { placeThread, threadSettings } from "../codex/thread_params.ts";
+import { threadSettings } from "../codex/thread_params.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import { forkWorktree } from "../tasks/fork.ts";
 import { RequestError } from "../tasks/request_error.ts";
@@ -41,6 +41,7 @@ export async function planTask(
   facts: PlanFacts,
 ): Promise<TaskPlan> {
   const session = boundedForTask(request, asking, facts);
+  request = withWorker(request, facts);
   const policy = session.policy ?? new Policy();
   checkRequest(request, policy);
   if (request.check !== undefined) checkCheckCommand(request.check, session.env);
@@ -83,7 +84,7 @@ export async function planTask(
     worktree = { kind: "new", info: await makeWorktree(id, request, cwd, policy, facts) };
   }
   const runCwd = worktree.kind === "none" ? cwd : worktree.info.cwd;
-  return { id, request, session, runCwd, worktree, thread: placeThread(settings, runCwd) };
+  return { id, request, session, runCwd, worktree, thread: settings };
 }
 
 /**
@@ -147,6 +148,20 @@ async function requireThread(threadId: string, session: Session, facts: PlanFact
     `Cannot continue threadId "${threadId}" as Codex has no such thread in ` +
       `${facts.codexHome || "its CODEX_HOME"}`,
   );
+}
+
+/**
+ * Refuses a request no worker can take (an unknown `worker`, `--no-local` without a worktree);
+ * binds a reply, fork or review of a remote task to its worker (lib/tasks/remote_tasks.ts).
+ */
+function withWorker(request: TaskRequest, facts: PlanFacts): TaskRequest {
+  const parentThread = parentThreadOf(request);
+  const parent = parentThread === undefined ? undefined : facts.tasksOn(parentThread)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  const worktree = request.worktree === true || (parentThread !== undefined &&
+    request.worktree !== false && facts.worktreeOfThread(parentThread) !== null);
+  const worker = facts.worker(request, parent, worktree);
+  return worker === null ? request : { ...request, worker };
 }
 
 /**

@@ -23,6 +23,7 @@ async function setting() {
     tasksOn: () => [taskMeta("0123456789ab", { phase: "completed" })],
     worktreeOfThread: () => threadTree,
     knowsThread: () => Promise.resolve(true),
+    worker: () => null,
     codexHome: "",
     worktrees: {
       resolveRepo: (cwd: string) => Promise.resolve({ root: cwd }) as never,
@@ -53,7 +54,6 @@ Deno.test("planTask: no worktree, a new one (with the session's set-up), a reply
   const plain = await planTask({ prompt: "p" }, session, facts());
   assert.deepEqual(plain.worktree, { kind: "none" });
   assert.equal(plain.runCwd, dir);
-  assert.equal(plain.thread.thread.cwd, dir, "the thread runs where the task does");
   assert.equal(plain.request.cwd, dir);
   assert.equal(plain.request.setup, undefined, "no worktree: the set-up does not apply");
   assert.match(plain.id, /^[0-9a-f]{12}$/);
@@ -62,7 +62,6 @@ Deno.test("planTask: no worktree, a new one (with the session's set-up), a reply
   assert.deepEqual(made, [fresh.id]);
   assert.equal(fresh.worktree.kind, "new");
   assert.equal(fresh.runCwd, `${dir}/wt-${fresh.id}`);
-  assert.equal(fresh.thread.thread.cwd, fresh.runCwd);
   assert.equal(fresh.request.setup, "make", "a new worktree gets the session's set-up");
 
   const tree = worktreeInfo(`${dir}/thread-tree`);

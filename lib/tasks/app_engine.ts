@@ -56,6 +56,7 @@ import { stoppedCause, TaskEnding } from "./task_ending.ts";
 import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 import { TaskRun } from "./task_run.ts";
 import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
+import { WorkerLoss } from "./worker_loss.ts";
 
 export type { AppServerEngineOptions } from "./engine_state.ts";
 export { isTransientWriteError } from "./engine_state.ts";
@@ -83,6 +84,14 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#routing = new EventRouting(this.#state, this.#ending);
     this.#creation = new TaskCreation(this.#state, this.#scheduler);
     this.facts = this.#state.facts();
+    const loss = new WorkerLoss(this.#state, this.#runs, this.#ending, this.#scheduler);
+    options.workers?.onChange((status) => loss.changed(status.name, status.state));
+  }
+
+  /** The workers, each with how many tasks run there (for server-info). */
+  workers(): Array<WorkerStatus & { running: number }> {
+    const slots = this.#state.remote.slots(this.#scheduler.running());
+    return slots.map(({ view, running }) => ({ ...view, running }));
   }
 
   /** The app-servers that run now (for server-info). */
@@ -92,11 +101,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
 
   codexWarnings(): string[] {
     return this.#state.pool.warnings();
-  }
-
-  /** The workers and their state, for `server-info` (`local` first). */
-  workers(): WorkerStatus[] {
-    return this.#state.options.workers?.list() ?? [];
   }
 
   /**
@@ -316,6 +320,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       store,
       worktrees,
       log,
+      removeRemote: (record) => this.#state.remote.remove(record.meta),
       recommit: async (record) => {
         record.meta.worktreeOutcome = await this.#ending.commitWorktree(
           record.meta,

@@ -20,7 +20,7 @@ import type {
   TaskRequest,
   TaskSnapshot,
 } from "./task.ts";
-import type { ThreadParams } from "../codex/thread_params.ts";
+import type { ThreadSettings } from "../codex/thread_params.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import type { Policy } from "../codex/policy.ts";
@@ -144,8 +144,8 @@ export interface Engine {
   codexProcesses(): CodexProcessInfo[];
   /** Warnings about Codex itself (e.g. a version newer than the newest tested), for `server-info`. */
   codexWarnings(): string[];
-  /** The workers where tasks may run and their state, for `server-info` (none: no pool). */
-  workers?(): WorkerStatus[];
+  /** Where tasks may run (docs/workers.md), each with how many run there, for `server-info`. */
+  workers?(): Array<WorkerStatus & { running: number }>;
 }
 
 /** Where a planned task runs: in no worktree, a worktree made for it, or its thread's. */
@@ -167,8 +167,11 @@ export interface TaskPlan {
   /** Where Codex runs: the cwd, or its place in the worktree. */
   runCwd: string;
   worktree: PlannedWorktree;
-  /** The parameters of `thread/start` (or resume, fork) and `turn/start`. */
-  thread: ThreadParams;
+  /**
+   * The parameters of `thread/start` (or resume, fork) and `turn/start`, built once here; the
+   * engine places them where the task runs (its cwd, or its workspace on a worker).
+   */
+  thread: ThreadSettings;
 }
 
 /** Forks of a thread (codex_fork), all checked: created all or none. */
@@ -189,6 +192,13 @@ export interface PlanFacts {
   worktreeOfThread(threadId: string): WorktreeInfo | null;
   /** Whether Codex has thread `threadId` (true when that cannot be told). */
   knowsThread(threadId: string, session: Session): Promise<boolean>;
+  /**
+   * The worker a task goes to when one is bound (a reply, fork or review of a remote task, or
+   * `worker` asked), or null for wherever placement finds a slot; `worktree` says whether it
+   * works in one.
+   * @throws {Error} For a worker that cannot take it (unknown, `--no-local` without a worktree).
+   */
+  worker(request: TaskRequest, parent: TaskMeta | undefined, worktree: boolean): string | null;
   /** Codex's home (the supervisor's): where a `profile` is read from. */
   codexHome: string;
   worktrees: Pick<WorktreeManager, "resolveRepo" | "create" | "branchHead" | "discard">;

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { RemoteWorkspace } from "../workers/remote_workspace.ts";
 import type { RunOptions, SandboxMode, ServerDefaults } from "../codex/codex_args.ts";
 import type { LiveDetail } from "../codex/turn_state.ts";
 import type { RunState, Usage } from "../codex/run_state.ts";
@@ -68,6 +69,8 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   group?: GroupRef;
   /** Start the task's thread as a fork of this thread (`thread/fork`): with its history. */
   forkOf?: ForkOf;
+  /** Run on this worker (docs/workers.md); default: where placement finds a free slot. */
+  worker?: string;
 }
 
 /** A review target as a caller gives it. */
@@ -185,6 +188,14 @@ export interface TaskMeta {
    * changed. Absent in records of codex-swarm before it passed them.
    */
   projectDocs?: string | null;
+  /** Where it runs: `local`, or the name of a worker (docs/workers.md); absent before it starts. */
+  worker?: string;
+  /** On a worker: its workspace there (brought back as its branch when it ends). */
+  remote?: RemoteWorkspace;
+  /** Why its worker was lost under it (`worker NAME lost: ...`): the task ended failed. */
+  workerLost?: string;
+  /** True once the work of a task whose worker was lost came back with the worker. */
+  recovered?: boolean;
 }
 
 /**

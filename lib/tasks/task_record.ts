@@ -13,7 +13,7 @@
  */
 
 import type { AppServer } from "../codex/app_server.ts";
-import type { ThreadParams } from "../codex/thread_params.ts";
+import type { ThreadSettings } from "../codex/thread_params.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { initialTurnState, type TurnState } from "../codex/turn_state.ts";
 import type { Session } from "./engine_api.ts";
@@ -51,10 +51,10 @@ export interface TaskRecord {
   /** The thread's sandbox as Codex answered `thread/start`, `thread/resume` or `thread/fork`. */
   sandbox: SandboxPolicy | null;
   /**
-   * The thread parameters of its plan; null for a task a restart queued again (built from its
+   * The thread settings of its plan; null for a task a restart queued again (built from its
    * record when it starts).
    */
-  thread: ThreadParams | null;
+  thread: ThreadSettings | null;
   /** Aborted when the task is stopped (cancel or time limit): ends its set-up or check command. */
   stopping: AbortController;
 }

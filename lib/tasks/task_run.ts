@@ -14,7 +14,7 @@
 import type { AppServer } from "../codex/app_server.ts";
 import { stopTurn } from "../codex/stop_turn.ts";
 import { type CommandOutcome, runSandboxed } from "../codex/sandboxed_command.ts";
-import { buildThreadParams, checkAddDirsSandbox } from "../codex/thread_params.ts";
+import { checkAddDirsSandbox, placeThread, threadSettings } from "../codex/thread_params.ts";
 import { readProjectContext } from "../codex/project_context.ts";
 import { projectDocsChange } from "../codex/project_docs.ts";
 import { capSandbox } from "../codex/sandbox_cap.ts";
@@ -85,6 +85,7 @@ export class TaskRun {
       turn.input,
       turn.sandbox,
       turn.update,
+      turn.environments,
     );
     if (meta.phase === "starting") meta.phase = "running";
     state.save(record);
@@ -122,20 +123,28 @@ export class TaskRun {
   async #open(record: TaskRecord, server: AppServer, session: Session | SessionRecord) {
     const state = this.#state;
     const { meta } = record;
-    // A task a restart queued again has no plan in memory: its parameters come from its record.
-    const planned = record.thread ?? buildThreadParams(meta.request, session.defaults, {
-      cwd: meta.cwd!,
-      codexHome: server.info.codexHome,
-    });
+    // On a worker: its workspace there, and the worker's environment on this app-server.
+    const place = state.remote.isRemote(meta)
+      ? await state.remote.open(server, meta, state.remoteOfWorktree(meta))
+      : null;
+    // Its plan's settings, placed where it runs (a task a restart queued again has no plan in
+    // memory: its settings come from its record).
+    const settings = record.thread ??
+      threadSettings(meta.request, session.defaults, server.info.codexHome);
+    const params = placeThread(settings, place?.cwd ?? meta.cwd!);
+    if (place) params.thread.environments = place.environments;
     // The session's environment reaches the commands inside the sandbox, not Codex itself.
-    const thread = Object.keys(record.commandEnv).length === 0 ? planned.thread : {
-      ...planned.thread,
-      config: { ...planned.thread.config, "shell_environment_policy.set": record.commandEnv },
-    };
+    if (Object.keys(record.commandEnv).length > 0) {
+      params.thread.config = {
+        ...params.thread.config,
+        "shell_environment_policy.set": record.commandEnv,
+      };
+    }
     // The thread a reply or fork goes on with, to tell it of changed AGENTS.md instructions.
     const continued = meta.threadId ?? meta.request.forkOf?.threadId ?? null;
-    const context = await readProjectContext(server, thread);
-    const opened = await openThread(server, meta.request, meta.threadId, thread, context);
+    // The project's instructions as shipped: read from the local worktree.
+    const context = await readProjectContext(server, { ...params.thread, cwd: meta.cwd! });
+    const opened = await openThread(server, meta.request, meta.threadId, params.thread, context);
     const threadId = opened.threadId;
     // A new thread has them in its developer instructions (thread_turn.ts).
     const docs = projectDocsChange(state.projectDocsOf(continued, meta.id), context.docs);
@@ -157,9 +166,10 @@ export class TaskRun {
     return {
       threadId,
       turn: {
-        input: planned.input,
+        input: params.input,
         sandbox: capped,
         update: continued === null ? null : docs.update,
+        environments: params.thread.environments,
       },
     };
   }
@@ -197,7 +207,10 @@ export class TaskRun {
         state.emit(record, describeCheck(check));
       },
       run: (line) => this.runCommand(record, line),
-      dropLeftovers: () => state.options.worktrees.dropUncommitted(meta.worktree!),
+      dropLeftovers: () =>
+        state.remote.isRemote(meta)
+          ? state.remote.dropLeftovers(meta)
+          : state.options.worktrees.dropUncommitted(meta.worktree!),
       timedOut: () => meta.timedOut,
     });
     state.emit(record, describeCheck(meta.check));
@@ -213,6 +226,10 @@ export class TaskRun {
       return Promise.reject(
         new Error(`Cannot run ${JSON.stringify(command)}: Codex is not running`),
       );
+    }
+    if (this.#state.remote.isRemote(record.meta)) {
+      const { meta, commandEnv, stopping } = record;
+      return this.#state.remote.runCommand(meta, command, commandEnv, stopping.signal);
     }
     return runSandboxed(server, {
       command,

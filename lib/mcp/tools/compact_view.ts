@@ -46,6 +46,10 @@ export interface CompactTask {
   failure?: string;
   usage?: { input: number; output: number };
   branch?: string;
+  /** Where it runs, when on a worker (docs/workers.md). */
+  worker?: string;
+  /** Its worker was lost, and came back with its work (the task stays failed). */
+  recovered?: boolean;
   /** E.g. "2 files, +10 -3" once the branch is committed. */
   diff_stat?: string;
   commit_error?: string;
@@ -215,6 +219,8 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
     if (task.backoffUntil) view.backoff_until = task.backoffUntil;
   }
   if (task.recordError) view.record_error = task.recordError;
+  if (meta.worker !== undefined && meta.worker !== "local") view.worker = meta.worker;
+  if (meta.recovered) view.recovered = true;
   if (meta.worktree) {
     view.branch = meta.worktree.branch;
     const outcome = meta.worktreeOutcome;

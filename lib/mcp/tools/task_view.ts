@@ -56,6 +56,9 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     parent_thread_id: meta.request.caller?.threadId ?? null,
     // A fork (codex_fork): the thread it was forked from, and that thread's newest task.
     forked_from: meta.request.forkOf?.threadId ?? null,
+    // Where it runs (docs/workers.md): "local" or a worker's name; null while queued.
+    worker: meta.worker ?? null,
+    ...(meta.recovered ? { recovered: true } : {}),
     forked_from_task: meta.request.forkOf?.taskId ?? null,
     caller_sandbox: meta.request.caller?.sandbox ?? null,
     sandbox: meta.request.sandbox ?? null,
