@@ -14,7 +14,7 @@
  * | worker: known, can take it (a reply's is its thread's) | lib/tasks/remote_tasks.ts | yes | yes | each fork | yes |
  * | fields, config (TOML, keys allowed), sandbox ceiling | request_check.ts | yes | yes | each fork | yes |
  * | output schema | lib/codex/output_schema.ts | yes | yes | each fork | yes |
- * | check command (needs worktree: true; its program exists) | check_command.ts | yes | yes | | |
+ * | check command (its program on the session's PATH) | check_command.ts | yes | yes | | |
  * | reply's thread known to Codex | task_plan.ts | reply | | | |
  * | cwd exists, within the roots | task_plan.ts | yes | yes | the parent's | yes |
  * | review's target resolved (a task's worktree, a branch's checkout) | review_target.ts | | | | yes |
