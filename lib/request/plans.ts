@@ -25,7 +25,7 @@
  *
  * Then the engine applies its own rules when it creates the task: one turn per thread (a reply),
  * the thread's worktree still there with no other unfinished task in it (lib/tasks/task_creation.ts).
- * A hello's checks are session_plan.ts's.
+ * A hello's checks are session_plan.ts's, a merge queue's (`codex_merge`) merge_request.ts's.
  *
  * @example Not run: needs an engine and a session: the tools call these.
  * ```ts ignore

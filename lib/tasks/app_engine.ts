@@ -56,6 +56,8 @@ import { stoppedCause, TaskEnding } from "./task_ending.ts";
 import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 import { TaskRun } from "./task_run.ts";
 import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
+import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
+import { endMergeLeftovers, startMerge } from "./merge/merge_host.ts";
 import { WorkerLoss } from "./worker_loss.ts";
 
 export type { AppServerEngineOptions } from "./engine_state.ts";
@@ -132,6 +134,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       }
     }
     await this.#ending.commitInterrupted(stopped);
+    await endMergeLeftovers(state.metas());
     this.#scheduler.pump();
     const sweepMs = Math.min(600_000, Math.max(1000, state.options.config.taskMaxAgeS * 250));
     this.#sweepTimer = setInterval(() => {
@@ -209,6 +212,20 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   /** Creates planned forks of a thread, all or none (task_creation.ts). */
   fork(plan: ForkPlan): Promise<TaskSnapshot[]> {
     return this.#creation.fork(plan);
+  }
+
+  /** Starts a merge queue (codex_merge), a task of its own kind: see merge/merge_run.ts. */
+  merge(request: MergeRequest, session: Session, from?: MergeState): Promise<TaskSnapshot> {
+    return startMerge(request, session, from, {
+      state: this.#state,
+      engine: {
+        start: async (request, session) =>
+          this.start(await this.#state.options.planTask(request, session, this.facts)),
+        finished: (id) => this.finished(id),
+        cancel: (id) => this.cancel(id),
+      },
+      finalize: (record) => this.#ending.finalize(record),
+    });
   }
 
   get(id: string): TaskSnapshot | undefined {

@@ -19,6 +19,7 @@ import { WorktreeManager } from "../git/worktree.ts";
 import { AppServerEngine, isTransientWriteError } from "./app_engine.ts";
 import { startTask } from "../request/plans.ts";
 import type { Decision } from "./questions.ts";
+import { planTask } from "../request/task_plan.ts";
 
 interface Rig extends AsyncDisposable {
   world: World;
@@ -44,6 +45,7 @@ async function rig(options: { maxParallel?: number } = {}): Promise<Rig> {
   });
   const make = () =>
     new AppServerEngine({
+      planTask,
       config: { codexBin: "codex", maxParallel: options.maxParallel ?? 4, taskMaxAgeS: 86400 },
       store: new TaskStore(world.taskDir),
       worktrees: new WorktreeManager({ worktreeDir: world.worktreeDir }),

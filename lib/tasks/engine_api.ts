@@ -25,6 +25,7 @@ import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy
 import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import type { Policy } from "../codex/policy.ts";
 import type { Decision } from "./questions.ts";
+import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
 
 export type { SessionKind };
 
@@ -130,6 +131,11 @@ export interface Engine {
   sweep(): Promise<string[]>;
   /** Creates planned forks of a thread, all or none; returns them at once (see fork.ts). */
   fork(plan: ForkPlan): Promise<TaskSnapshot[]>;
+  /**
+   * Starts a merge queue (`codex_merge`), checked already, as a task of its own kind; `from` is
+   * the state of the interrupted merge it resumes.
+   */
+  merge(request: MergeRequest, session: Session, from?: MergeState): Promise<TaskSnapshot>;
   /** Adds a prompt to a task's running turn; a clear error when it does not run. */
   steer(id: string, prompt: string): Promise<TaskSnapshot>;
   /** Answers the question a task waits on; `by` says who answered. */

@@ -27,10 +27,10 @@ import {
 } from "../codex/client_env.ts";
 import { findThreadRollout } from "../codex/codex_threads.ts";
 import { codexKnowsThread } from "../codex/thread_lookup.ts";
-import type { ChangeListener, PlanFacts, Session } from "./engine_api.ts";
+import type { ChangeListener, PlanFacts, Session, TaskPlan } from "./engine_api.ts";
 import { type Backoff, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { CodexPool, type CodexPoolOptions } from "./codex_pool.ts";
-import { isFinal, type TaskMeta, type TaskSnapshot } from "./task.ts";
+import { isFinal, type TaskMeta, type TaskRequest, type TaskSnapshot } from "./task.ts";
 import type { TaskStore } from "./task_store.ts";
 import { newTaskRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
 import { RemoteTasks, type WorkerDirectory } from "./remote_tasks.ts";
@@ -53,6 +53,11 @@ export interface AppServerEngineOptions {
   codexEnv?: Record<string, string>;
   /** How the pool starts app-servers (tests pass their own). */
   pool?: (options: ConstructorParameters<typeof CodexPool>[0]) => CodexPool;
+  /**
+   * How a request becomes a plan (lib/request/task_plan.ts `planTask`): a task the engine starts
+   * itself (a merge's resolving task) is checked as a call's is.
+   */
+  planTask: (request: TaskRequest, session: Session, facts: PlanFacts) => Promise<TaskPlan>;
   /** The workers tasks may run on (docs/workers.md); absent: this machine only. */
   workers?: WorkerDirectory | null;
 }

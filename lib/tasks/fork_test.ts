@@ -15,6 +15,7 @@ import { TaskStore } from "./task_store.ts";
 import { type WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import { AppServerEngine } from "./app_engine.ts";
 import { startForks, startTask } from "../request/plans.ts";
+import { planTask } from "../request/task_plan.ts";
 
 /** Fails creating the `failAt`-th worktree (1-based), as a full disk or a git error would. */
 class FailingWorktrees extends WorktreeManager {
@@ -57,6 +58,7 @@ async function forkIntoThree(
     env: world.env,
   };
   const engine = new AppServerEngine({
+    planTask,
     config: { codexBin: "codex", maxParallel: 4, taskMaxAgeS: 86400 },
     store,
     worktrees,

@@ -21,8 +21,8 @@ import { messageOf } from "../base/errors.ts";
 import { forkFailure } from "./fork.ts";
 import { RequestError } from "./request_error.ts";
 import type { Scheduler } from "./scheduling.ts";
-import type { TaskMeta, TaskSnapshot } from "./task.ts";
-import type { ForkPlan, TaskPlan } from "./engine_api.ts";
+import type { TaskMeta, TaskRequest, TaskSnapshot } from "./task.ts";
+import type { ForkPlan, Session, TaskPlan } from "./engine_api.ts";
 import { sessionRecord } from "./task_record.ts";
 
 /** Makes tasks. */
@@ -152,7 +152,9 @@ export class TaskCreation {
   async #create(plan: TaskPlan): Promise<TaskSnapshot> {
     const state = this.#state;
     const { store, log } = state.options;
-    const meta = newMeta(plan);
+    const worktree = plan.worktree.kind === "none" ? null : plan.worktree.info;
+    const where = { cwd: plan.request.cwd!, runCwd: plan.runCwd, worktree };
+    const meta = newMeta(plan.id, plan.request, plan.session, where);
     await store.create(meta).catch((error) => {
       // The task directory was removed, or is read-only or full: say so, not just the errno.
       throw new Error(
@@ -195,29 +197,33 @@ export function checkWorktreeFree(
   );
 }
 
-/** The meta of a new, queued task. */
-function newMeta(plan: TaskPlan): TaskMeta {
-  const { request } = plan;
+/** The meta of a new, queued task (a merge's too: merge/merge_host.ts). */
+export function newMeta(
+  id: string,
+  request: TaskRequest,
+  session: Session,
+  where: { cwd: string; runCwd: string; worktree: WorktreeInfo | null },
+): TaskMeta {
   return {
     version: 1,
     engine: "app-server",
-    id: plan.id,
+    id,
     phase: "queued",
-    request,
+    request: { ...request, cwd: where.cwd },
     createdAt: nowIso(),
     startedAt: null,
     endedAt: null,
     deadline: null,
-    cwd: plan.runCwd,
+    cwd: where.runCwd,
     threadId: request.threadId ?? null,
     turnId: null,
     finalMessage: null,
     failure: null,
     cancelRequested: false,
     timedOut: false,
-    worktree: plan.worktree.kind === "none" ? null : plan.worktree.info,
+    worktree: where.worktree,
     worktreeOutcome: null,
-    session: sessionRecord(plan.session),
+    session: sessionRecord(session),
     answered: [],
   };
 }
