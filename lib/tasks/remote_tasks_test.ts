@@ -15,11 +15,13 @@ import type { TaskSnapshot } from "./task.ts";
 import { RemoteTasks } from "./remote_tasks.ts";
 import { Logger } from "../base/log.ts";
 import type { WorkerStatus } from "../workers/worker_pool.ts";
+import { startTask } from "../request/plans.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
 async function run(r: Rig, prompt: string, extra: Record<string, unknown> = {}) {
-  const task = await r.engine.start(
+  const task = await startTask(
+    r.engine,
     { prompt, worktree: true, sandbox: "workspace-write", cwd: `${r.repo}/sub`, ...extra },
     r.session,
   );
@@ -60,7 +62,8 @@ Deno.test(
         assert.deepEqual(done.meta.worktreeOutcome?.files.map((f) => f.path), ["sub/made.txt"]);
 
         // A reply runs on the same worker, in the same workspace, and its work comes back too.
-        const reply = await r.engine.start(
+        const reply = await startTask(
+          r.engine,
           {
             prompt: "again RUN=cat made.txt && echo more > more.txt",
             threadId: done.meta.threadId!,
