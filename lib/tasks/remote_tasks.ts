@@ -65,12 +65,10 @@ const TAIL_CHARS = 4_000;
 /** Places tasks on workers and runs the worker side of remote tasks. */
 export class RemoteTasks {
   #options: RemoteTasksOptions;
-  /** Per app-server, the workers whose environment it was given (`environment/add`). */
-  #added = new WeakMap<AppServer, Map<string, Promise<unknown>>>();
+  /** Per app-server, the environments it was given: id -> address (see ensureEnvironment). */
+  #added = new WeakMap<AppServer, Map<string, string>>();
   /** One git operation at a time per worker and repository (its cache there is shared). */
   #caches = new KeyedLock();
-  /** Per worker, how often it went down: an environment given before then is given again. */
-  #downs = new Map<string, number>();
 
   constructor(options: RemoteTasksOptions) {
     this.#options = options;
@@ -180,7 +178,7 @@ export class RemoteTasks {
     meta.remote = reuse ??
       await this.#caches.run(cacheKey(meta), () => shipWorkspace(channel, meta.worktree!));
     const environment = this.#options.workers!.environment(name);
-    await this.#addEnvironment(server, name, environment);
+    await this.#addEnvironment(server, environment);
     return {
       cwd: meta.remote.cwd,
       environments: [{ environmentId: environment.environmentId, cwd: meta.remote.cwd }],
@@ -197,34 +195,11 @@ export class RemoteTasks {
     return { cwd, environments: [{ environmentId: LOCAL_ENVIRONMENT, cwd }] };
   }
 
-  /** `environment/add` of the worker on `server`, once per server and address. */
-  #addEnvironment(
-    server: AppServer,
-    name: string,
-    environment: WorkerEnvironment,
-  ): Promise<unknown> {
-    let added = this.#added.get(server);
-    if (!added) this.#added.set(server, added = new Map());
-    // Again after the worker was down, or when its URL or token changed (an ssh worker that came
-    // back): a second `environment/add` of an id replaces the first.
-    const { execServerUrl, authBearerToken } = environment;
-    const key = `${name}\0${this.#downs.get(name) ?? 0}\0${execServerUrl}\0${
-      authBearerToken ?? ""
-    }`;
-    const known = added.get(key);
-    if (known) return known;
-    const adding = server.request("environment/add", {
-      ...environment,
-      connectTimeoutMs: ENVIRONMENT_CONNECT_TIMEOUT_MS,
-    } as never);
-    adding.catch(() => added!.delete(key));
-    added.set(key, adding);
-    return adding;
-  }
-
-  /** Forgets the environments given for worker `name` (it went down: its URL may change). */
-  forgetEnvironment(name: string): void {
-    this.#downs.set(name, (this.#downs.get(name) ?? 0) + 1);
+  /** Gives `server` the worker's environment unless it holds it, connected (see ensureEnvironment). */
+  #addEnvironment(server: AppServer, environment: WorkerEnvironment): Promise<void> {
+    let given = this.#added.get(server);
+    if (!given) this.#added.set(server, given = new Map());
+    return ensureEnvironment(server, given, environment);
   }
 
   /**
@@ -322,6 +297,38 @@ export class RemoteTasks {
 /** The lock of a task's repository cache on its worker. */
 function cacheKey(meta: TaskMeta): string {
   return `${meta.worker}\0${meta.worktree?.repoRoot}`;
+}
+
+/**
+ * Gives `server` a worker's environment (`environment/add`) unless `given` says it holds it at
+ * this address and `environment/status` says it is not `disconnected`: the app-server gives up on
+ * an environment whose exec-server stayed away past its own recovery (45 s), and a worker back at
+ * a new address or with a new token (an ssh worker's restarted server) needs its new one. A
+ * second `environment/add` of an id replaces the first. `given`: environment id -> address.
+ *
+ * @example
+ * ```ts ignore
+ * // ignore: needs an app-server
+ * await ensureEnvironment(server, new Map(), pool.environment("gpu"));
+ * ```
+ */
+export async function ensureEnvironment(
+  server: Pick<AppServer, "request">,
+  given: Map<string, string>,
+  environment: WorkerEnvironment,
+): Promise<void> {
+  const { environmentId, execServerUrl, authBearerToken } = environment;
+  const address = `${execServerUrl}\0${authBearerToken ?? ""}`;
+  if (given.get(environmentId) === address) {
+    const status = await server.request("environment/status", { environmentId } as never)
+      .then((answer) => (answer as { status?: string }).status, () => "unknown");
+    if (status !== "disconnected" && status !== "unknown") return;
+  }
+  await server.request("environment/add", {
+    ...environment,
+    connectTimeoutMs: ENVIRONMENT_CONNECT_TIMEOUT_MS,
+  } as never);
+  given.set(environmentId, address);
 }
 
 /** Whether a request runs in a sandbox (anything but `danger-full-access`). */

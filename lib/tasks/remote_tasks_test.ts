@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { git } from "../../tests/support/repo.ts";
 import { type Rig, rig, startWorker } from "../../tests/support/worker_rig.ts";
 import type { TaskSnapshot } from "./task.ts";
-import { RemoteTasks } from "./remote_tasks.ts";
+import { ensureEnvironment, RemoteTasks } from "./remote_tasks.ts";
 import { Logger } from "../base/log.ts";
 import type { WorkerStatus } from "../workers/worker_pool.ts";
 import { startTask } from "../request/plans.ts";
@@ -270,6 +270,30 @@ Deno.test("RemoteTasks.check: an uncommitted worktree stays here; a reply stays 
     () => remote.check({ prompt: "p", worker: "local" }, parent, true),
     /on worker "local" as it continues task t1, whose work is on worker "gpu"/,
   );
+});
+
+Deno.test("ensureEnvironment gives an environment once, again when disconnected or moved", async () => {
+  const calls: string[] = [];
+  let status = "ready";
+  const server = {
+    request: (method: string) => {
+      calls.push(method);
+      return Promise.resolve(method === "environment/status" ? { status } : {});
+    },
+  } as never;
+  const given = new Map<string, string>();
+  const gpu = { environmentId: "gpu", execServerUrl: "ws://127.0.0.1:1", authBearerToken: "t" };
+  await ensureEnvironment(server, given, gpu);
+  await ensureEnvironment(server, given, gpu);
+  assert.deepEqual(calls, ["environment/add", "environment/status"]);
+  // The app-server gave up on it (past its own recovery): given again.
+  status = "disconnected";
+  await ensureEnvironment(server, given, gpu);
+  assert.deepEqual(calls.slice(2), ["environment/status", "environment/add"]);
+  // Back at a new address (an ssh worker's new server): given again without asking.
+  status = "ready";
+  await ensureEnvironment(server, given, { ...gpu, execServerUrl: "ws://127.0.0.1:2" });
+  assert.deepEqual(calls.slice(4), ["environment/add"]);
 });
 
 function statSync(path: string): boolean {

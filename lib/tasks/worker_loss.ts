@@ -49,10 +49,9 @@ export class WorkerLoss {
     this.#scheduler.pump();
   }
 
-  /** Its running tasks end failed, naming it; its environment is given again when it returns. */
+  /** Its running tasks end failed, naming it. */
   #lost(name: string): void {
     const state = this.#state;
-    state.remote.forgetEnvironment(name);
     const lastError = state.remote.workers().find((w) => w.name === name)?.lastError;
     for (const record of state.tasks.values()) {
       const { meta } = record;
