@@ -100,6 +100,7 @@ export class RemoteTasks {
       name: view.name,
       local: view.kind === "local",
       ready: view.state === "ready",
+      down: view.state === "down" ? view.lastError ?? "no reason given" : null,
       // --max-parallel is local's cap, whatever the pool says.
       cap: view.kind === "local" ? this.#options.localCap : view.cap,
       running: counts.get(view.name) ?? 0,

@@ -160,8 +160,19 @@ Deno.test(
           const remote = r.engine.get(id)?.meta.remote;
           return remote !== undefined && statSync(`${remote.cwd}/partial.txt`);
         });
+        // Worker b's second slot taken, a third task pinned there waits for it.
+        const second = await run(r, "second on b RUN=sleep 20", { worker: "b" });
+        const waiting = await run(r, "third on b RUN=sleep 20", { worker: "b" });
+        await waitUntil(() => r.engine.get(second)?.meta.phase === "running");
+        assert.equal(r.engine.get(waiting)?.meta.phase, "queued");
         await b.server.kill();
         r.dir.lose("b", "exec-server environment is recovering");
+        for (const other of [second, waiting]) {
+          const ended = await r.engine.finished(other);
+          assert.equal(ended.meta.phase, "failed");
+          assert.match(ended.meta.failure ?? "", /^worker b lost: exec-server environment/);
+        }
+        assert.equal(r.engine.get(waiting)?.meta.startedAt, null);
         const done = await r.engine.finished(id);
         assert.equal(done.meta.phase, "failed");
         assert.match(

@@ -2,7 +2,8 @@
  * What a worker's loss and return mean for its tasks (docs/workers.md). The pool says a worker is
  * `down` once its grace is over: its running tasks then end `failed` with the cause
  * `worker NAME lost: <its last error>` (even when Codex would end the turn `completed`: the
- * commands failed on the lost worker as tool output), and queued tasks go to other workers. When
+ * commands failed on the lost worker as tool output), and so do the queued tasks pinned to it;
+ * other queued tasks go to other workers. When
  * it is `ready` again, what its lost tasks wrote there is committed and brought back as their
  * branches: each shows `recovered: true` and stays `failed`. So does the work of an ended task that
  * could not be brought back when it ended (its supervisor stopped while the worker was away).
@@ -27,14 +28,14 @@ import type { TaskRun } from "./task_run.ts";
 export class WorkerLoss {
   #state: EngineState;
   #runs: Pick<TaskRun, "stopTurn">;
-  #ending: Pick<TaskEnding, "commitWorktree">;
-  #scheduler: Pick<Scheduler, "pump">;
+  #ending: Pick<TaskEnding, "commitWorktree" | "finalize">;
+  #scheduler: Pick<Scheduler, "pump" | "remove">;
 
   constructor(
     state: EngineState,
     runs: Pick<TaskRun, "stopTurn">,
-    ending: Pick<TaskEnding, "commitWorktree">,
-    scheduler: Pick<Scheduler, "pump">,
+    ending: Pick<TaskEnding, "commitWorktree" | "finalize">,
+    scheduler: Pick<Scheduler, "pump" | "remove">,
   ) {
     this.#state = state;
     this.#runs = runs;
@@ -55,10 +56,20 @@ export class WorkerLoss {
     const lastError = state.remote.workers().find((w) => w.name === name)?.lastError;
     for (const record of state.tasks.values()) {
       const { meta } = record;
-      if (isFinal(meta.phase) || meta.phase === "queued" || meta.worker !== name) continue;
+      if (isFinal(meta.phase)) continue;
+      // A queued task pinned there (or a reply of a task there) has nowhere else to go.
+      const queued = meta.phase === "queued";
+      if ((queued ? meta.request.worker : meta.worker) !== name) continue;
       meta.workerLost = `worker ${name} lost: ${lastError ?? "it went down"}`;
       state.log.warning(`Task ${meta.id} failed: ${meta.workerLost}`);
-      this.#runs.stopTurn(record);
+      if (!queued) {
+        this.#runs.stopTurn(record);
+        continue;
+      }
+      this.#scheduler.remove(meta.id);
+      this.#ending.finalize(record).catch((error) =>
+        state.log.error(`Cannot end task ${meta.id}: ${error}`)
+      );
     }
   }
 
