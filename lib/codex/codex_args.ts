@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Override } from "../request/toml_value.ts";
+import type { Override } from "./toml_value.ts";
 
 /** Codex's approval policies (`on-failure` maps to `on-request` for Codex 0.169). */
 export type ApprovalPolicy = "untrusted" | "on-failure" | "on-request" | "never";

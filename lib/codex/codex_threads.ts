@@ -22,6 +22,9 @@ function entries(dir: string): Deno.DirEntry[] {
   }
 }
 
+/** A Codex thread id: a UUID. */
+export const THREAD_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * The rollout file of thread `id` under `codexHome`, or null when Codex has no such thread.
  * Searches the newest days first.

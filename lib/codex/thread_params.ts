@@ -29,13 +29,13 @@
 
 import { parse } from "smol-toml";
 import { type RunOptions, type ServerDefaults, settingReplaces } from "./codex_args.ts";
-import { encodeTomlValue, flattenOverrides, type Override } from "../request/toml_value.ts";
+import { encodeTomlValue, flattenOverrides, type Override } from "./toml_value.ts";
 import { distrustProjects } from "./project_trust.ts";
 import type { AskForApproval } from "./protocol/generated/v2/AskForApproval.ts";
 import type { SandboxMode } from "./protocol/generated/v2/SandboxMode.ts";
 import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
 import type { UserInput } from "./protocol/generated/v2/UserInput.ts";
-import { RequestError } from "../request/request_check.ts";
+import { RequestError } from "../tasks/request_error.ts";
 
 /** JSON data. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -16,8 +16,18 @@
  * @module
  */
 
-import type { WorktreeOutcome } from "../tasks/task.ts";
 import type { WorktreeInfo, WorktreeManager } from "./worktree.ts";
+
+/** What a task's worktree holds once the task ended. */
+export interface WorktreeOutcome {
+  /** The commit made on the branch, or null when there was nothing to commit. */
+  commit: string | null;
+  files: Array<{ path: string; insertions: number; deletions: number }>;
+  insertions: number;
+  deletions: number;
+  /** Set when committing or diffing failed: the work is still in the worktree. */
+  error?: string;
+}
 
 /** Default waits between attempts, in milliseconds (three attempts in all). */
 export const DEFAULT_COMMIT_RETRY_MS: readonly number[] = [250, 1000];

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { THREAD_ID_PATTERN } from "../request/request_check.ts";
+import { THREAD_ID_PATTERN } from "../codex/codex_threads.ts";
 import { isWorktreeInfo, type WorktreeInfo } from "./worktree.ts";
 
 /** Thread-to-worktree links under one directory. */

@@ -21,7 +21,7 @@
  *
  * @example
  * ```ts
- * const plan = planSetup(request, session.defaults.worktreeSetup, "new"); // before creating
+ * const plan = { setup: "npm ci", copyIgnored: [".env"] }; // see lib/request/setup_check.ts
  * const { record, failure } = await setUpWorktree(worktree, plan, {
  *   run: (command) => runSandboxed(server, { command, cwd, sandbox, timeoutMs: null }),
  *   step: (text) => console.error(text),
@@ -31,106 +31,38 @@
  * @module
  */
 
-import { dirname, isAbsolute, join, matchesGlob } from "node:path";
+import { dirname, join, matchesGlob } from "node:path";
 import { type CommandOutcome, describeOutcome } from "../codex/sandboxed_command.ts";
 import { git } from "./git.ts";
 import type { Logger } from "../base/log.ts";
-import { RequestError, stringProblem } from "../request/request_check.ts";
-import type { SetupRecord, TaskRequest } from "../tasks/task.ts";
 import type { WorktreeInfo } from "./worktree.ts";
 
-/** What of a request the set-up reads. */
-export type SetupPlan = Pick<TaskRequest, "setup" | "copyIgnored">;
+/** What a task's set-up does: a command, ignored files to copy (see the module doc). */
+export interface SetupPlan {
+  /** The shell command run in the new worktree before Codex starts. */
+  setup?: string;
+  /** Globs of the main checkout's ignored files to copy into the new worktree. */
+  copyIgnored?: string[];
+}
 
-/** Where a task runs: a worktree made for it, its thread's worktree, or no worktree. */
-export type WorktreeKind = "new" | "inherited" | "none";
+/** What the set-up of a new worktree did (see lib/git/worktree_setup.ts). */
+export interface SetupRecord {
+  /** The set-up command, or null when only files were copied. */
+  command: string | null;
+  /** Its exit code (137 when cancel or the time limit stopped it), once it ended. */
+  exitCode?: number;
+  /** The end of its output (stderr joined into stdout). */
+  tail?: string;
+  durationMs?: number;
+  /** How many ignored files of the main checkout were copied (`copy_ignored`). */
+  copied?: number;
+  /** `copy_ignored` patterns that matched no ignored file (a warning, not an error). */
+  unmatched?: string[];
+}
 
 /** A `copy_ignored` glob as matched: no `./` in front, no `/` at the end. */
-function normalizePattern(pattern: string): string {
+export function normalizePattern(pattern: string): string {
   return pattern.replace(/^(\.\/)+/, "").replace(/\/+$/, "");
-}
-
-/**
- * Checks `copy_ignored` globs.
- * @throws {RequestError} Naming `copy_ignored[i]`: not a string, empty, absolute, with a `..`
- * segment, a NUL byte or a lone surrogate.
- */
-export function checkCopyPatterns(patterns: unknown): void {
-  if (!Array.isArray(patterns)) {
-    throw new RequestError("copy_ignored", "Cannot use copy_ignored as it is not a list of globs");
-  }
-  patterns.forEach((pattern, i) => {
-    const field = `copy_ignored[${i}]`;
-    const what = `Cannot copy ${field} ${JSON.stringify(pattern)}`;
-    if (typeof pattern !== "string" || normalizePattern(pattern) === "") {
-      throw new RequestError(field, `${what} as it is not a glob (a non-empty string)`);
-    }
-    const problem = stringProblem(pattern);
-    if (problem !== null) throw new RequestError(field, `${what} as ${problem}`);
-    if (isAbsolute(pattern) || /^[A-Za-z]:/.test(pattern) || pattern.startsWith("\\")) {
-      throw new RequestError(
-        field,
-        `${what} as it is absolute: globs are relative to the repository root`,
-      );
-    }
-    if (pattern.split(/[\\/]/).includes("..")) {
-      throw new RequestError(
-        field,
-        `${what} as it has a ".." segment: only files inside the repository are copied`,
-      );
-    }
-  });
-}
-
-/**
- * The set-up a task gets, checked before anything is created for it.
- *
- * @param request The call's `setup` and `copyIgnored`.
- * @param sessionDefault The session's `--worktree-setup`, if any.
- * @param kind Whether the task gets a new worktree.
- * @returns The set-up to store in the task's request: the call's command, else the session's
- * (none for `""`), and the globs; empty for a task without a new worktree.
- * @throws {RequestError} For a bad glob or command, or `setup`/`copy_ignored` on a task that gets
- * no new worktree.
- */
-export function planSetup(
-  request: SetupPlan,
-  sessionDefault: string | undefined,
-  kind: WorktreeKind,
-): SetupPlan {
-  if (request.setup !== undefined) {
-    if (typeof request.setup !== "string") {
-      throw new RequestError("setup", "Cannot use setup as it is not a string");
-    }
-    const problem = stringProblem(request.setup);
-    if (problem !== null) throw new RequestError("setup", `Cannot use setup as ${problem}`);
-  }
-  if (request.copyIgnored !== undefined) checkCopyPatterns(request.copyIgnored);
-  if (kind !== "new") {
-    const why = kind === "inherited"
-      ? "this reply continues in the worktree of its thread, which was set up when it was made"
-      : "the task has no worktree: pass worktree: true";
-    if (request.setup !== undefined && request.setup.trim() !== "") {
-      throw new RequestError(
-        "setup",
-        `Cannot run setup as it runs only in a new worktree and ${why}`,
-      );
-    }
-    if (request.copyIgnored !== undefined && request.copyIgnored.length > 0) {
-      throw new RequestError(
-        "copy_ignored",
-        `Cannot use copy_ignored as it copies only into a new worktree and ${why}`,
-      );
-    }
-    return {};
-  }
-  const setup = request.setup ?? sessionDefault;
-  const plan: SetupPlan = {};
-  if (setup !== undefined && setup.trim() !== "") plan.setup = setup;
-  if (request.copyIgnored !== undefined && request.copyIgnored.length > 0) {
-    plan.copyIgnored = request.copyIgnored;
-  }
-  return plan;
 }
 
 /** Whether a set-up plan has anything to do. */

@@ -1,7 +1,7 @@
 /**
  * The server's settings ({@linkcode ServerConfig}) and their defaults and limits. The flags and
  * environment variables that set them are lib/supervisor/cli.ts's; the MCP server, its tools and
- * the supervisor read them, and the engine its part ({@linkcode EngineConfig}).
+ * the supervisor read them, and the engine a few (`codexBin`, `maxParallel`, `taskMaxAgeS`).
  *
  * @example
  * ```ts
@@ -15,22 +15,27 @@
 
 import type { ServerDefaults } from "../codex/codex_args.ts";
 import type { LogLevel } from "../base/log.ts";
-import type { Policy } from "../request/policy.ts";
-import type { EngineConfig } from "../tasks/engine_config.ts";
+import type { Policy } from "../codex/policy.ts";
 
 /**
  * The server's settings, from the command line and the environment (lib/supervisor/cli.ts parses
  * them; a front-end passes them to the supervisor in its hello).
  */
-export interface ServerConfig extends EngineConfig {
+export interface ServerConfig {
+  /** The Codex executable: a name looked up on PATH, or an absolute path. */
+  codexBin: string;
   /** What every `codex exec` gets. */
   defaults: ServerDefaults;
+  /** How many Codex processes may run at once (at least 1). */
+  maxParallel: number;
   /** Seconds a task may run before it is stopped; 0 means no limit. */
   taskTimeoutS: number;
   /** Absolute directory for task records. */
   taskDir: string;
   /** Absolute directory for Git worktrees. */
   worktreeDir: string;
+  /** Seconds after which finished task records may be deleted (at least 1). */
+  taskMaxAgeS: number;
   /** Seconds the supervisor stays up with no client and no unfinished task (at least 1). */
   idleExitS: number;
   /**

@@ -14,7 +14,8 @@
  * @module
  */
 
-import { RequestError, stringProblem } from "./request_check.ts";
+import { stringProblem } from "./request_check.ts";
+import { RequestError } from "../tasks/request_error.ts";
 
 /** The POSIX shell's builtins and reserved words (and the common ones of dash and bash). */
 const SHELL_WORDS = new Set([

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { checkCheckCommand, programOf } from "./check_command.ts";
-import { RequestError } from "./request_check.ts";
+import { RequestError } from "../tasks/request_error.ts";
 
 const ENV = { PATH: "/nonexistent:/usr/bin:/bin" };
 

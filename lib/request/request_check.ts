@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import { checkTaskRequest } from "./request_check.ts";
- * import { Policy } from "./policy.ts";
+ * import { Policy } from "../codex/policy.ts";
  *
  * checkTaskRequest({ prompt: "fix the tests", config: { model_reasoning_effort: "high" } }, new Policy());
  * checkTaskRequest({ prompt: "" }, new Policy()); // throws RequestError: prompt is empty
@@ -16,29 +16,17 @@
  */
 
 import type { SandboxMode } from "../codex/codex_args.ts";
-import { parseSandboxMode, type Policy, PolicyError } from "./policy.ts";
+import { parseSandboxMode, type Policy, PolicyError } from "../codex/policy.ts";
 import type { TaskRequest } from "../tasks/task.ts";
-import { flattenOverrides } from "./toml_value.ts";
+import { flattenOverrides } from "../codex/toml_value.ts";
+import { RequestError } from "../tasks/request_error.ts";
+import { THREAD_ID_PATTERN } from "../codex/codex_threads.ts";
 
 /** Codex's own limit on a prompt, in characters (UTF-16 code units, as Codex counts them). */
 export const MAX_PROMPT_CHARS = 1_048_576;
 
 /** A task id: letters, digits, `_` and `-`, 1 to 64 (no `.`, `/`, NUL: never a path). */
 export const TASK_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** A Codex thread id: a UUID. */
-export const THREAD_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A request that can never run. The message names the field and the problem. */
-export class RequestError extends Error {
-  /** The request field at fault, e.g. `prompt` or `config.model_providers`. */
-  readonly field: string;
-  constructor(field: string, message: string) {
-    super(message);
-    this.name = "RequestError";
-    this.field = field;
-  }
-}
 
 /** The first problem of a string that cannot reach Codex intact, or null. */
 export function stringProblem(value: string): string | null {

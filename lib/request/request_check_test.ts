@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { throwsWith } from "../../tests/support/assert.ts";
-import { Policy } from "./policy.ts";
-import { checkTaskId, checkTaskRequest, MAX_PROMPT_CHARS, RequestError } from "./request_check.ts";
+import { Policy } from "../codex/policy.ts";
+import { checkTaskId, checkTaskRequest, MAX_PROMPT_CHARS } from "./request_check.ts";
 import type { TaskRequest } from "../tasks/task.ts";
+import { RequestError } from "../tasks/request_error.ts";
 
 const policy = new Policy({ maxSandbox: "workspace-write" });
 const UUID = "01a23379-8b64-73e0-b586-c4440ada693c";

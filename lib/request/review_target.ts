@@ -21,32 +21,12 @@
 
 import { runGit } from "../git/git.ts";
 import type { ReviewTarget } from "../codex/protocol/generated/v2/ReviewTarget.ts";
-import { checkTaskId, RequestError, stringProblem } from "./request_check.ts";
-import type { TaskMeta } from "../tasks/task.ts";
+import { checkTaskId, stringProblem } from "./request_check.ts";
+import type { ReviewRequest, ReviewTargetSpec, TaskMeta } from "../tasks/task.ts";
+import { RequestError } from "../tasks/request_error.ts";
 
 /** The keys of a review target; exactly one is given. */
 export const REVIEW_TARGET_KEYS = ["uncommitted", "base", "commit", "task_id", "instructions"];
-
-/** A review target as a caller gives it. */
-export type ReviewTargetSpec =
-  | { uncommitted: true }
-  | { base: string }
-  | { commit: string }
-  | { task_id: string }
-  | { instructions: string };
-
-/** The review a task runs (on `TaskRequest.review`): what was asked, and what Codex gets. */
-export interface ReviewRequest {
-  /** The target as the caller gave it. */
-  spec: ReviewTargetSpec;
-  /**
-   * Review this branch rather than cwd's checkout: it is checked out in a worktree of its own for
-   * the review (removed when the review ends).
-   */
-  branch?: string;
-  /** The target sent to `review/start`: set by {@link prepareReview} when the task is created. */
-  target?: ReviewTarget;
-}
 
 /** The longest custom review instructions accepted (Codex's prompt limit). */
 const MAX_INSTRUCTIONS = 1_048_576;

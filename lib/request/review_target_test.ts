@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { taskMeta } from "../../tests/support/task_meta.ts";
 import { git, makeRepo } from "../../tests/support/repo.ts";
 import { checkReviewTarget, describeReviewTarget, prepareReview } from "./review_target.ts";
-import { RequestError } from "./request_check.ts";
+import { RequestError } from "../tasks/request_error.ts";
 
 function refused(target: unknown, field: string, words: RegExp) {
   assert.throws(() => checkReviewTarget(target), (error: unknown) => {

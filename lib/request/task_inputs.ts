@@ -12,7 +12,7 @@
  * @example
  * ```ts
  * import { resolveTaskInputs } from "./task_inputs.ts";
- * import { Policy } from "./policy.ts";
+ * import { Policy } from "../codex/policy.ts";
  *
  * const inputs = await resolveTaskInputs(
  *   { images: ["shot.png"], addDirs: ["../shared"] },
@@ -25,8 +25,9 @@
  */
 
 import { resolve } from "node:path";
-import type { Policy } from "./policy.ts";
-import { RequestError, stringProblem } from "./request_check.ts";
+import type { Policy } from "../codex/policy.ts";
+import { stringProblem } from "./request_check.ts";
+import { RequestError } from "../tasks/request_error.ts";
 
 /** The image formats taken, by their leading bytes (as Codex and the model API read them). */
 export const IMAGE_SIGNATURES: ReadonlyArray<{ format: string; test: (b: Uint8Array) => boolean }> =

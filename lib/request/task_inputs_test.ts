@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { Policy, PolicyError } from "./policy.ts";
-import { RequestError } from "./request_check.ts";
+import { Policy, PolicyError } from "../codex/policy.ts";
 import { withTempDir } from "../../tests/support/temp_dir.ts";
 import { imageFormat, resolveTaskInputs } from "./task_inputs.ts";
+import { RequestError } from "../tasks/request_error.ts";
 
 const bytes = (...values: Array<number | string>) =>
   new Uint8Array(

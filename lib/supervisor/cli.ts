@@ -18,8 +18,8 @@ import { parseArgs } from "node:util";
 import path from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
 import { LOG_LEVELS, type LogLevel } from "../base/log.ts";
-import { DEFAULT_ALLOWED_CONFIG_KEYS, parseSandboxMode, Policy } from "../request/policy.ts";
-import { parseOverride } from "../request/toml_value.ts";
+import { DEFAULT_ALLOWED_CONFIG_KEYS, parseSandboxMode, Policy } from "../codex/policy.ts";
+import { parseOverride } from "../codex/toml_value.ts";
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_IDLE_EXIT_S,

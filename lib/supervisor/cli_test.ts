@@ -9,7 +9,7 @@ import {
   type ServerConfig,
 } from "../mcp/server_config.ts";
 import { throwsWith } from "../../tests/support/assert.ts";
-import { Policy } from "../request/policy.ts";
+import { Policy } from "../codex/policy.ts";
 
 const LINUX: Platform = { os: "linux", cwd: "/cwd" };
 const WINDOWS: Platform = { os: "windows", cwd: "C:\\cwd" };

@@ -19,7 +19,7 @@ import {
   type ServerConfig,
 } from "../mcp/server_config.ts";
 import { LOG_LEVELS } from "../base/log.ts";
-import { SANDBOX_MODES } from "../request/policy.ts";
+import { SANDBOX_MODES } from "../codex/policy.ts";
 import { type Hello, HELLO_PROTOCOL } from "./hello.ts";
 
 /**

@@ -16,7 +16,7 @@
 
 import { SERVER_PERMISSIONS } from "./permissions.ts";
 import type { ServerConfig } from "../mcp/server_config.ts";
-import { DEFAULT_ALLOWED_CONFIG_KEYS } from "../request/policy.ts";
+import { DEFAULT_ALLOWED_CONFIG_KEYS } from "../codex/policy.ts";
 
 /** The argv after the program that makes a supervisor with `config`'s settings. */
 export function supervisorArgs(config: ServerConfig): string[] {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Policy } from "../request/policy.ts";
+import { Policy } from "../codex/policy.ts";
 import { firstRootDir, sessionOverrides, sessionPolicy } from "./session.ts";
 
 Deno.test("the first file: root is the session's directory; other schemes are skipped", () => {

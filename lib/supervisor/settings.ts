@@ -28,7 +28,7 @@
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import type { Logger } from "../base/log.ts";
-import { parseSandboxMode, Policy, type PolicyLimits } from "../request/policy.ts";
+import { parseSandboxMode, Policy, type PolicyLimits } from "../codex/policy.ts";
 
 /** The settings file for an environment, or null when neither XDG_CONFIG_HOME nor HOME is set. */
 export function settingsPath(env: Record<string, string | undefined>): string | null {

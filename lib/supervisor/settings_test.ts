@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Logger } from "../base/log.ts";
-import { Policy } from "../request/policy.ts";
+import { Policy } from "../codex/policy.ts";
 import { OperatorCeiling, parseSettings, settingsPath } from "./settings.ts";
 
 const log = new Logger({ level: "error", file: null, stderr: () => {} });

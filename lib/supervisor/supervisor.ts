@@ -24,7 +24,7 @@ import type { Logger } from "../base/log.ts";
 import type { SupervisorInfo } from "../mcp/resources.ts";
 import { TaskStore } from "../tasks/task_store.ts";
 import { WorktreeManager } from "../git/worktree.ts";
-import { codexEnvFor } from "../request/client_env.ts";
+import { codexEnvFor } from "../codex/client_env.ts";
 import { Admission, unfinishedOf } from "./admission.ts";
 import { AuthGate } from "./auth_gate.ts";
 import { serveConnection } from "./connection.ts";

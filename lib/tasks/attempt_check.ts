@@ -29,7 +29,8 @@
  */
 
 import type { CommandOutcome } from "../codex/sandboxed_command.ts";
-import type { CheckOutcome, WorktreeOutcome } from "./task.ts";
+import type { CheckOutcome } from "./task.ts";
+import type { WorktreeOutcome } from "../git/task_commit.ts";
 
 /** How many dropped paths a check outcome lists. */
 export const DROPPED_LISTED = 20;

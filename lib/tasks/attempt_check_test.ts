@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { CommandOutcome } from "../codex/sandboxed_command.ts";
-import type { WorktreeOutcome } from "./task.ts";
 import { type CheckSteps, describeCheck, runTaskCheck } from "./attempt_check.ts";
+import type { WorktreeOutcome } from "../git/task_commit.ts";
 
 const COMMITTED: WorktreeOutcome = { commit: "c0ffee", files: [], insertions: 1, deletions: 0 };
 

@@ -19,8 +19,8 @@
  * @module
  */
 
-import { RequestError } from "../request/request_check.ts";
 import { isFinal, type TaskMeta, type TaskRequest } from "./task.ts";
+import { RequestError } from "./request_error.ts";
 
 /** The fewest and most attempts of one group. */
 export const MIN_ATTEMPTS = 2;

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { RequestError } from "../request/request_check.ts";
 import type { CheckOutcome, Phase, TaskMeta } from "./task.ts";
 import {
   attemptRequests,
@@ -9,6 +8,7 @@ import {
   newGroupId,
   rankAttempts,
 } from "./attempt_group.ts";
+import { RequestError } from "./request_error.ts";
 
 function check(exitCode: number): CheckOutcome {
   return {

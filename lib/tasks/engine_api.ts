@@ -10,7 +10,7 @@
 
 import type { ServerDefaults } from "../codex/codex_args.ts";
 import type { PendingQuestionView, Phase, SessionKind, TaskRequest, TaskSnapshot } from "./task.ts";
-import type { Policy } from "../request/policy.ts";
+import type { Policy } from "../codex/policy.ts";
 import type { Decision } from "./questions.ts";
 import type { ForkRequest } from "./fork.ts";
 

@@ -35,10 +35,11 @@ import { join, relative } from "node:path";
 import type { AppServer } from "../codex/app_server.ts";
 import type { ThreadForkResponse } from "../codex/protocol/generated/v2/ThreadForkResponse.ts";
 import type { ThreadParams } from "../codex/thread_params.ts";
-import { checkPrompt, checkThreadId, RequestError } from "../request/request_check.ts";
+import { checkPrompt, checkThreadId } from "../request/request_check.ts";
 import type { ForkOf, TaskMeta, TaskRequest, TaskSnapshot } from "./task.ts";
 import { isFinal } from "./task.ts";
 import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
+import { RequestError } from "./request_error.ts";
 
 /** The most prompts (forks) one call may ask for. */
 export const MAX_FORKS = 8;

@@ -10,7 +10,6 @@ import { git, makeRepo } from "../../tests/support/repo.ts";
 import { taskMeta } from "../../tests/support/task_meta.ts";
 import type { Session } from "./engine_api.ts";
 import { Logger } from "../base/log.ts";
-import { RequestError } from "../request/request_check.ts";
 import type { TaskMeta, TaskRequest, TaskSnapshot } from "./task.ts";
 import { TaskStore } from "./task_store.ts";
 import { type WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
@@ -23,6 +22,7 @@ import {
   settingsOf,
   startForks,
 } from "./fork.ts";
+import { RequestError } from "./request_error.ts";
 
 const THREAD = "01a23379-8b64-73e0-b586-c4440ada693c";
 

@@ -15,9 +15,9 @@
 
 import type { SandboxMode } from "../codex/codex_args.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
-import { Policy, sandboxRank } from "../request/policy.ts";
-import { RequestError } from "../request/request_check.ts";
+import { Policy, sandboxRank } from "../codex/policy.ts";
 import type { SessionKind, TaskRequest } from "./task.ts";
+import { RequestError } from "./request_error.ts";
 
 /** The session that acts: its id and kind. */
 export interface Actor {

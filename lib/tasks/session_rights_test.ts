@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Policy } from "../request/policy.ts";
+import { Policy } from "../codex/policy.ts";
 import { checkMayAct, grantWithin, mayBeAsked } from "./session_rights.ts";
 
 Deno.test("a task session acts only on the tasks it started; a client on any", () => {

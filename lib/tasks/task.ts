@@ -9,7 +9,9 @@ import type { ExitStatus } from "../base/process.ts";
 import type { LiveDetail } from "../codex/turn_state.ts";
 import type { RunState, Usage } from "../legacy/run_state.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
-import type { ReviewRequest } from "../request/review_target.ts";
+import type { WorktreeOutcome } from "../git/task_commit.ts";
+import type { SetupRecord } from "../git/worktree_setup.ts";
+import type { ReviewTarget } from "../codex/protocol/generated/v2/ReviewTarget.ts";
 import type { ReviewOutput } from "../codex/review_output.ts";
 
 /** Where a task is in its life. The first four are unfinished, the rest final. */
@@ -70,6 +72,27 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   forkOf?: ForkOf;
 }
 
+/** A review target as a caller gives it. */
+export type ReviewTargetSpec =
+  | { uncommitted: true }
+  | { base: string }
+  | { commit: string }
+  | { task_id: string }
+  | { instructions: string };
+
+/** The review a task runs (on `TaskRequest.review`): what was asked, and what Codex gets. */
+export interface ReviewRequest {
+  /** The target as the caller gave it. */
+  spec: ReviewTargetSpec;
+  /**
+   * Review this branch rather than cwd's checkout: it is checked out in a worktree of its own for
+   * the review (removed when the review ends).
+   */
+  branch?: string;
+  /** The target sent to `review/start`: set by `prepareReview` (lib/request/review_target.ts) when the task is created. */
+  target?: ReviewTarget;
+}
+
 /** Which attempt of which group a task is: the group is the set of tasks with its id. */
 export interface GroupRef {
   /** `g-` and 12 hex digits. */
@@ -117,17 +140,6 @@ export interface CallerInfo {
   threadId: string | null;
   /** The caller's sandbox: the task's default and ceiling. */
   sandbox: SandboxMode | null;
-}
-
-/** What a task's worktree holds once the task ended. */
-export interface WorktreeOutcome {
-  /** The commit made on the branch, or null when there was nothing to commit. */
-  commit: string | null;
-  files: Array<{ path: string; insertions: number; deletions: number }>;
-  insertions: number;
-  deletions: number;
-  /** Set when committing or diffing failed: the work is still in the worktree. */
-  error?: string;
 }
 
 /** A server instance: its pid and start time (as the launcher reports it). */
@@ -188,21 +200,6 @@ export interface TaskMeta {
    * changed. Absent in records of codex-swarm before it passed them.
    */
   projectDocs?: string | null;
-}
-
-/** What the set-up of a new worktree did (see lib/git/worktree_setup.ts). */
-export interface SetupRecord {
-  /** The set-up command, or null when only files were copied. */
-  command: string | null;
-  /** Its exit code (137 when cancel or the time limit stopped it), once it ended. */
-  exitCode?: number;
-  /** The end of its output (stderr joined into stdout). */
-  tail?: string;
-  durationMs?: number;
-  /** How many ignored files of the main checkout were copied (`copy_ignored`). */
-  copied?: number;
-  /** `copy_ignored` patterns that matched no ignored file (a warning, not an error). */
-  unmatched?: string[];
 }
 
 /**

@@ -17,15 +17,15 @@
 import type { Session } from "./engine_api.ts";
 import { checkCheckCommand } from "../request/check_command.ts";
 import { buildThreadParams } from "../codex/thread_params.ts";
-import { Policy } from "../request/policy.ts";
-import { RequestError } from "../request/request_check.ts";
+import { Policy } from "../codex/policy.ts";
 import { prepareReview } from "../request/review_target.ts";
 import type { TaskMeta, TaskRequest } from "./task.ts";
 import { resolveTaskInputs } from "../request/task_inputs.ts";
 import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
-import { planSetup } from "../git/worktree_setup.ts";
+import { planSetup } from "../request/setup_check.ts";
 import { forkWorktree } from "./fork.ts";
 import { newTaskId } from "./task_record.ts";
+import { RequestError } from "./request_error.ts";
 
 /** What {@link prepareStart} needs of the engine. */
 export interface StartHost {

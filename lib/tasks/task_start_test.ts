@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import type { Session } from "./engine_api.ts";
-import { RequestError } from "../request/request_check.ts";
 import type { TaskMeta } from "./task.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import { taskMeta } from "../../tests/support/task_meta.ts";
 import { prepareStart, resolveCwd, type StartHost } from "./task_start.ts";
+import { RequestError } from "./request_error.ts";
 
 function info(path: string): WorktreeInfo {
   return {

@@ -8,7 +8,7 @@
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
-import { PolicyError } from "../../request/policy.ts";
+import { PolicyError } from "../../codex/policy.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal, PHASES } from "../../tasks/task.ts";
 import type { WorktreeManager } from "../../git/worktree.ts";

@@ -25,7 +25,7 @@
  */
 
 import { isAbsolute, relative, resolve } from "node:path";
-import type { SandboxMode } from "../codex/codex_args.ts";
+import type { SandboxMode } from "./codex_args.ts";
 
 /** Codex's sandbox modes, from the most confined to the least. */
 export const SANDBOX_MODES: readonly SandboxMode[] = [

@@ -1,0 +1,112 @@
+/**
+ * When queued tasks start: fairly across sessions ({@link FairQueue}), up to the engine's cap, not
+ * while forks are being made ({@link Scheduler.hold}) nor while the model API rate-limits
+ * (backoff.ts); and the clock of a task's time limit, which stops while Codex waits for an answer.
+ *
+ * @example
+ * ```ts ignore
+ * // Needs the engine's state: see app_engine.ts.
+ * const scheduler = new Scheduler(state, (record) => run(record));
+ * scheduler.enqueue(session.id, id);
+ * ```
+ * @module
+ */
+
+import { afterTaskEnd, backoffStep, startAllowedAt } from "./backoff.ts";
+import type { EngineState } from "./engine_state.ts";
+import { FairQueue } from "./fair_queue.ts";
+import type { TaskMeta } from "./task.ts";
+import type { TaskRecord } from "./task_record.ts";
+
+/** Runs the time-limit clock (again), and shows when it would run out. */
+export function runClock(record: TaskRecord): void {
+  record.budget?.run();
+  record.meta.deadline = record.budget?.deadline ?? null;
+}
+
+/** Stops the clock while Codex waits for an answer: that time does not count. */
+export function pauseClock(record: TaskRecord): void {
+  record.budget?.pause();
+  record.meta.deadline = null;
+}
+
+/** The queue of tasks and the start of each when its turn comes. */
+export class Scheduler {
+  #state: EngineState;
+  #run: (record: TaskRecord) => void;
+  #queue = new FairQueue();
+  #active = new Set<string>();
+  #backoffTimer: ReturnType<typeof setTimeout> | undefined;
+  /** While above 0, queued tasks wait (forks are made all or none before any starts). */
+  #held = 0;
+
+  /** `run` starts a task (and handles its failure): task_run.ts. */
+  constructor(state: EngineState, run: (record: TaskRecord) => void) {
+    this.#state = state;
+    this.#run = run;
+  }
+
+  /** Queues task `id` of session `sessionId` (call {@link pump} to start it). */
+  enqueue(sessionId: string, id: string): void {
+    this.#queue.push(sessionId, id);
+  }
+
+  /** Takes task `id` out of the queue. */
+  remove(id: string): void {
+    this.#queue.remove(id);
+  }
+
+  /** Holds queued tasks back until the function returned is called. */
+  hold(): () => void {
+    this.#held++;
+    return () => {
+      this.#held--;
+      this.pump();
+    };
+  }
+
+  /** Notes a task's end: a rate limit it met holds the next starts back. */
+  ended(meta: TaskMeta): void {
+    this.#state.backoff = afterTaskEnd(this.#state.backoff, meta, Date.now());
+  }
+
+  /** Frees task `id`'s place among the running tasks. */
+  release(id: string): void {
+    this.#active.delete(id);
+  }
+
+  close(): void {
+    clearTimeout(this.#backoffTimer);
+  }
+
+  /** Starts queued tasks while places are free. */
+  pump(): void {
+    const state = this.#state;
+    while (
+      !state.closed && this.#held === 0 && this.#active.size < state.options.config.maxParallel
+    ) {
+      if (!startAllowedAt(state.backoff, Date.now())) return this.#pumpAfterBackoff();
+      const id = this.#queue.shift();
+      if (id === undefined) return;
+      const record = state.tasks.get(id);
+      if (!record || record.meta.phase !== "queued") continue;
+      this.#active.add(id);
+      this.#run(record);
+    }
+  }
+
+  /** Pumps again when the back-off ends; tells the queued tasks why they wait. */
+  #pumpAfterBackoff(): void {
+    if (this.#backoffTimer !== undefined) return;
+    const until = this.#state.backoff.until ?? Date.now();
+    this.#backoffTimer = setTimeout(() => {
+      this.#backoffTimer = undefined;
+      this.pump();
+    }, Math.max(0, until - Date.now()));
+    for (const record of this.#state.tasks.values()) {
+      if (record.meta.phase === "queued") {
+        this.#state.emit(record, backoffStep(new Date(until).toISOString()));
+      }
+    }
+  }
+}
