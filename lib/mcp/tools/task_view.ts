@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
+import { isFinal, type TaskMeta, type TaskSnapshot } from "../../tasks/task.ts";
 import { approvalOf, checkView, cutMessage, seconds } from "./compact_view.ts";
 
 const OUTPUT_VIEW_CHARS = 4000;
@@ -17,7 +17,6 @@ const OUTPUT_VIEW_CHARS = 4000;
  */
 export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFINITY) {
   const { meta, run } = task;
-  const outcome = meta.worktreeOutcome;
   const finalMessage = meta.finalMessage ?? run.finalMessage;
   const outputChars = Math.min(OUTPUT_VIEW_CHARS, messageChars);
   const approval = approvalOf(task);
@@ -25,9 +24,7 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     task_id: meta.id,
     phase: meta.phase,
     done: isFinal(meta.phase),
-    prompt: meta.request.prompt.length > 200
-      ? `${meta.request.prompt.slice(0, 199)}…`
-      : meta.request.prompt,
+    prompt: cut(meta.request.prompt, 200),
     cwd: meta.cwd,
     created_at: meta.createdAt,
     started_at: meta.startedAt,
@@ -80,30 +77,9 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     // What is happening now: the message being written, the command's output so far, the plan,
     // the turn's diff stat.
     live: run.live && !isFinal(meta.phase) ? run.live : null,
-    worktree: meta.worktree
-      ? {
-        path: meta.worktree.path,
-        branch: meta.worktree.branch,
-        base: meta.worktree.baseRef,
-        base_commit: meta.worktree.baseCommit,
-        commit: outcome?.commit ?? null,
-        files: outcome?.files ?? [],
-        insertions: outcome?.insertions ?? 0,
-        deletions: outcome?.deletions ?? 0,
-        ...(outcome?.error ? { error: outcome.error } : {}),
-      }
-      : null,
+    worktree: worktreeView(meta),
     // The new worktree's set-up: ignored files copied, the set-up command and how it ended.
-    setup: meta.setup
-      ? {
-        command: meta.setup.command,
-        exit_code: meta.setup.exitCode ?? null,
-        duration_ms: meta.setup.durationMs ?? null,
-        tail: (meta.setup.tail ?? "").slice(-outputChars),
-        copied: meta.setup.copied ?? 0,
-        unmatched: meta.setup.unmatched ?? [],
-      }
-      : null,
+    setup: setupView(meta, outputChars),
     failure: meta.failure,
     // The questions Codex asked and how each was answered (the pending one is `approval`).
     answered: meta.answered ?? [],
@@ -117,6 +93,43 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
       ? task.stderrTail.slice(-1000)
       : "",
   };
+}
+
+/** `text` cut to `max` characters with "…". */
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** A task's worktree: where, its branch and base, and what the task committed there. */
+function worktreeView(meta: TaskMeta) {
+  const outcome = meta.worktreeOutcome;
+  return meta.worktree
+    ? {
+      path: meta.worktree.path,
+      branch: meta.worktree.branch,
+      base: meta.worktree.baseRef,
+      base_commit: meta.worktree.baseCommit,
+      commit: outcome?.commit ?? null,
+      files: outcome?.files ?? [],
+      insertions: outcome?.insertions ?? 0,
+      deletions: outcome?.deletions ?? 0,
+      ...(outcome?.error ? { error: outcome.error } : {}),
+    }
+    : null;
+}
+
+/** The set-up of a task's new worktree, its output's tail cut at `outputChars`. */
+function setupView(meta: TaskMeta, outputChars: number) {
+  return meta.setup
+    ? {
+      command: meta.setup.command,
+      exit_code: meta.setup.exitCode ?? null,
+      duration_ms: meta.setup.durationMs ?? null,
+      tail: (meta.setup.tail ?? "").slice(-outputChars),
+      copied: meta.setup.copied ?? 0,
+      unmatched: meta.setup.unmatched ?? [],
+    }
+    : null;
 }
 
 /** The JSON view type. */
