@@ -9,9 +9,13 @@
  *
  * @example
  * ```ts
- * const sampler = startRssSampler(() => [supervisorPid, frontEndPid]);
+ * import assert from "node:assert/strict";
+ *
+ * // The benchmarks sample the supervisor's and the front-ends' trees; here, this process.
+ * const sampler = startRssSampler(() => [Deno.pid]);
  * // ... run the workload ...
- * const { peakKb, atPeak } = await sampler.stop();
+ * const { peakKb, samples } = await sampler.stop();
+ * assert.ok(peakKb > 0 && samples >= 1);
  * ```
  * @module
  */

@@ -4,10 +4,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const svg = lineChartsSvg([{
  *   title: "Wall time", unit: "s", xs: [1, 4],
  *   series: [{ name: "bare", values: [2.5, 4.1] }, { name: "server", values: [2.3, 3.0] }],
  * }]);
+ * assert.match(svg, /^<svg[^>]*>/);
+ * assert.match(svg, /Wall time/);
  * ```
  * @module
  */

@@ -13,15 +13,16 @@
  *
  * @example
  * ```ts
- * import { problemsOf } from "./check_layers.ts";
+ * import assert from "node:assert/strict";
  *
  * const problems = problemsOf({
  *   "lib/base/log.ts": { imports: ["lib/tasks/task.ts"], lines: 10, text: "" },
  *   "lib/tasks/task.ts": { imports: ["lib/base/log.ts"], lines: 10, text: "" },
  * });
- * console.log(problems.join("\n"));
- * // lib/base/log.ts imports upward: lib/tasks/task.ts (base may import only base)
- * // import cycle: lib/base/log.ts -> lib/tasks/task.ts -> lib/base/log.ts
+ * assert.deepEqual(problems, [
+ *   "lib/base/log.ts imports upward: lib/tasks/task.ts (base may import only base)",
+ *   "import cycle: lib/base/log.ts -> lib/tasks/task.ts -> lib/base/log.ts",
+ * ]);
  * ```
  *
  * ```sh

@@ -16,14 +16,15 @@
  *
  * @example
  * ```ts
- * import { formatProblem, problemsOf } from "./check_links.ts";
+ * import assert from "node:assert/strict";
  *
  * const readme = "# x\n\n[Tools](https://github.com/codex-swarm/codex-swarm/blob/main/docs/tools.md#nope)\n";
  * const problems = problemsOf({ "README.md": readme, "docs/tools.md": "# Tools\n" });
- * console.log(problems.map(formatProblem).join("\n"));
- * // README.md:3: https://github.com/codex-swarm/codex-swarm/blob/main/docs/tools.md#nope: no heading "nope" in docs/tools.md
- * // README.md:1: npm install -g deno@<version> && deno task start: missing (it belongs in the first 60 lines)
- * // README.md:1: npm install -g deno@<version> && deno task test: missing (it belongs in the first 60 lines)
+ * assert.deepEqual(problems.map(formatProblem), [
+ *   'README.md:3: https://github.com/codex-swarm/codex-swarm/blob/main/docs/tools.md#nope: no heading "nope" in docs/tools.md',
+ *   "README.md:1: npm install -g deno@<version> && deno task start: missing (it belongs in the first 60 lines)",
+ *   "README.md:1: npm install -g deno@<version> && deno task test: missing (it belongs in the first 60 lines)",
+ * ]);
  * ```
  *
  * ```sh

@@ -11,8 +11,8 @@
  * deno task npm-pack [--out <dir>] [--repository <url>]
  * ```
  *
- * @example
- * ```ts
+ * @example Not run: it builds and packs the whole npm package (`deno task npm-pack` does).
+ * ```ts ignore
  * const dir = await Deno.makeTempDir();
  * const built = await buildNpmPackage({ out: `${dir}/npm` });
  * const packed = await packNpmPackage(built.dir, dir); // packed.tarball: `${dir}/codex-swarm-….tgz`

@@ -5,15 +5,19 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const locks = new KeyedLock();
+ * const done: string[] = [];
  * await Promise.all([
- *   locks.run("/wt/a", () => discard(a)),
- *   locks.run("/wt/a", () => reply(a)), // sees what the discard left
+ *   locks.run("/wt/a", async () => void done.push("discard")),
+ *   locks.run("/wt/a", async () => void done.push("reply")), // sees what the discard left
  * ]);
- * await locks.runAll(["/wt/b", "/wt/a"], () => discardGroup()); // both held
+ * await locks.runAll(["/wt/b", "/wt/a"], async () => void done.push("group")); // both held
  * {
  *   using _held = await locks.hold(["/wt/a"]); // held to the end of the block
  * }
+ * assert.deepEqual(done, ["discard", "reply", "group"]);
  * ```
  * @module
  */

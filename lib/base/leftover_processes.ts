@@ -15,15 +15,19 @@
  *
  * @example
  * ```ts
- * import { killProcessesIn } from "./leftover_processes.ts";
+ * import assert from "node:assert/strict";
  *
- * const killed = await killProcessesIn(["/work/worktrees/task-1"]);
- * // [4242, 4243]: they got SIGKILL, and no process works there any more (or `rounds` ran out)
+ * const dir = await Deno.makeTempDir();
+ * // The pids that got SIGKILL; once it returns, no process works there any more (or `rounds` ran
+ * // out). Here none did.
+ * assert.deepEqual(await killProcessesIn([dir]), []);
+ * await Deno.remove(dir);
  * ```
  * @module
  */
 
 import { sendSignal } from "./process.ts";
+import { delay } from "./delay.ts";
 
 /**
  * How often processes are looked for and killed: a process may start another one in the directory
@@ -50,9 +54,12 @@ export function innerGlobEscape(text: string): string {
  *
  * @example
  * ```ts
- * innerFindArgs(["/w/a"]);
- * // ["/proc", "-mindepth", "2", "-maxdepth", "2", "-name", "cwd", "(", "-lname", "/w/a", "-o",
- * //  "-lname", "/w/a/*", ")", "-print"]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(innerFindArgs(["/w/a"]), [
+ *   ...["/proc", "-mindepth", "2", "-maxdepth", "2", "-name", "cwd"],
+ *   ...["(", "-lname", "/w/a", "-o", "-lname", "/w/a/*", ")", "-print"],
+ * ]);
  * ```
  */
 export function innerFindArgs(dirs: string[]): string[] {
@@ -68,7 +75,9 @@ export function innerFindArgs(dirs: string[]): string[] {
  *
  * @example
  * ```ts
- * innerProcCwdPids("/proc/12/cwd\n/proc/self/cwd\n/proc/7/cwd\n", 7); // [12]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(innerProcCwdPids("/proc/12/cwd\n/proc/self/cwd\n/proc/7/cwd\n", 7), [12]);
  * ```
  */
 export function innerProcCwdPids(text: string, self: number): number[] {
@@ -86,7 +95,9 @@ export function innerProcCwdPids(text: string, self: number): number[] {
  *
  * @example
  * ```ts
- * innerLsofCwdPids("p12\nfcwd\nn/w/a/src\np13\nfcwd\nn/home\n", ["/w/a"], 1); // [12]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(innerLsofCwdPids("p12\nfcwd\nn/w/a/src\np13\nfcwd\nn/home\n", ["/w/a"], 1), [12]);
  * ```
  */
 export function innerLsofCwdPids(text: string, dirs: string[], self: number): number[] {
@@ -163,7 +174,7 @@ export async function killProcessesIn(
     sendSignal(pids, "SIGKILL");
     killed.push(...pids.filter((pid) => !killed.includes(pid)));
     // The kernel ends a killed process at once; its cwd goes with it (a zombie has none).
-    await new Promise((r) => setTimeout(r, 50));
+    await delay(50);
   }
   return killed;
 }

@@ -6,10 +6,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const split = new LineSplitter(4096);
- * split.push(new TextEncoder().encode("a\nb")); // ["a"]
- * split.push(new TextEncoder().encode("\n")); // ["b"]
- * split.push(new Uint8Array(5000)); // throws LineTooLongError
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * assert.deepEqual(split.push(bytes("a\nb")), ["a"]);
+ * assert.deepEqual(split.push(bytes("\n")), ["b"]);
+ * assert.throws(() => split.push(new Uint8Array(5000)), LineTooLongError);
  * ```
  * @module
  */

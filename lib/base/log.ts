@@ -4,8 +4,14 @@
  *
  * @example
  * ```ts
- * const log = new Logger({ level: "info", file: null });
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * const log = new Logger({ level: "info", file: null, stderr: (line) => lines.push(line) });
  * log.info("task started", { taskId: "abc" });
+ * log.debug("not written: below the level");
+ * assert.equal(lines.length, 1);
+ * assert.match(lines[0]!, /task started/);
  * ```
  * @module
  */

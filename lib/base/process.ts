@@ -4,8 +4,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const groups = new DetachedLauncher();
- * if (groups.groupAlive(pgid)) groups.killTree(pgid, "SIGTERM");
+ * const startTime = groups.startTimeOf(Deno.pid);
+ * assert.ok(groups.isAlive(Deno.pid, startTime)); // this process, started when ps says
+ * assert.ok(!groups.isAlive(Deno.pid, "Thu Jan  1 00:00:00 1970")); // a reused pid is not it
  * ```
  * @module
  */
@@ -63,32 +67,38 @@ interface ProcessRow {
 }
 
 /**
+ * What `ps <select> -o <columns>` prints (C locale), or null when `ps` cannot be run (there is none,
+ * or the server may not run it).
+ */
+function psOutput(select: string[], columns: string): string | null {
+  try {
+    const out = new Deno.Command("ps", {
+      args: [...select, "-o", columns],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+      env: { LC_ALL: "C" },
+    }).outputSync();
+    return new TextDecoder().decode(out.stdout);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Reads the process table (or one process) with the system's `ps`. Deno lets a program read
  * `/proc` only with `--allow-all`, so the server runs `ps` (`--allow-run=ps`) instead; its
  * `-o pid=,ppid=,pgid=,stat=,lstart=` columns are the same on Linux and macOS. Returns null when
  * `ps` cannot be run.
  */
 function processTable(pid?: number): ProcessRow[] | null {
-  let stdout: Uint8Array;
-  try {
-    const out = new Deno.Command("ps", {
-      args: [
-        ...(pid === undefined ? ["-A"] : ["-p", String(pid)]),
-        "-o",
-        "pid=,ppid=,pgid=,stat=,lstart=",
-      ],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-      env: { LC_ALL: "C" },
-    }).outputSync();
-    stdout = out.stdout;
-  } catch {
-    // No `ps` here (or not allowed to run it): the caller falls back to what `kill` can tell.
-    return null;
-  }
+  const text = psOutput(
+    pid === undefined ? ["-A"] : ["-p", String(pid)],
+    "pid=,ppid=,pgid=,stat=,lstart=",
+  );
+  if (text === null) return null;
   const rows: ProcessRow[] = [];
-  for (const line of new TextDecoder().decode(stdout).split("\n")) {
+  for (const line of text.split("\n")) {
     const match = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
     if (!match) continue;
     rows.push({
@@ -139,22 +149,12 @@ export interface ProcessLine extends ChildProcess {
 
 /** Every live (non-zombie) process with its command line, from `ps`. Empty when `ps` cannot run. */
 export function listProcesses(): ProcessLine[] {
-  let stdout: Uint8Array;
-  try {
-    stdout = new Deno.Command("ps", {
-      args: ["-A", "-ww", "-o", "pid=,ppid=,pgid=,stat=,lstart=,args="],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-      env: { LC_ALL: "C" },
-    }).outputSync().stdout;
-  } catch {
-    return [];
-  }
+  const text = psOutput(["-A", "-ww"], "pid=,ppid=,pgid=,stat=,lstart=,args=");
+  if (text === null) return [];
   const rows: ProcessLine[] = [];
   // lstart is always five words: "Tue Dec  1 21:30:48 2026".
   const row = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+\s+\S+\s+\d+\s+\S+\s+\d+)\s(.*)$/;
-  for (const line of new TextDecoder().decode(stdout).split("\n")) {
+  for (const line of text.split("\n")) {
     const match = row.exec(line);
     if (!match || match[4]!.startsWith("Z")) continue;
     rows.push({

@@ -51,6 +51,7 @@ export {
   lastErrorLine,
   resolveCodex,
   type ResolvedCodex,
+  versionOf,
   versionOfUserAgent,
 } from "./codex_binary.ts";
 export {

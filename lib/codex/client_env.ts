@@ -11,12 +11,14 @@
  *
  * @example
  * ```ts
- * import { filterClientEnv, providerEnvKeys } from "./client_env.ts";
+ * import assert from "node:assert/strict";
  *
- * const env = Deno.env.toObject();
+ * const env = { PATH: "/usr/bin", GITHUB_TOKEN: "ghp_x", MY_LICENSE_KEY: "k" };
  * const { env: forCodex, dropped } = filterClientEnv(env, {
  *   keep: [...providerEnvKeys(env), "MY_LICENSE_KEY"],
  * });
+ * assert.deepEqual(forCodex, { PATH: "/usr/bin", MY_LICENSE_KEY: "k" });
+ * assert.deepEqual(dropped, ["GITHUB_TOKEN"]);
  * ```
  * @module
  */

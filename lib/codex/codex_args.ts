@@ -5,7 +5,10 @@
  *
  * @example
  * ```ts
- * settingReplaces("sandbox_workspace_write", "sandbox_workspace_write.network_access"); // true
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(settingReplaces("sandbox_workspace_write", "sandbox_workspace_write.network_access"));
+ * assert.ok(!settingReplaces("sandbox_workspace_write.network_access", "sandbox_workspace_write"));
  * ```
  * @module
  */

@@ -7,15 +7,22 @@
  *
  * @example
  * ```ts
- * const config = await readCodexConfig(server);
- * config.sandboxMode; // null unless config.toml sets sandbox_mode
- * config.trust["/src/app"]; // "trusted" for [projects."/src/app"] trust_level = "trusted"
+ * import assert from "node:assert/strict";
+ *
+ * // What `config/read` answers (`readCodexConfig(server)` asks a running app-server for it).
+ * const config = parseCodexConfig({
+ *   config: { projects: { "/src/app": { trust_level: "trusted" } } },
+ *   origins: {},
+ * });
+ * assert.equal(config.sandboxMode, null); // config.toml sets no sandbox_mode
+ * assert.equal(config.trust["/src/app"], "trusted");
  * ```
  * @module
  */
 
 import type { AppServer } from "./app_server.ts";
 import type { SandboxMode } from "./protocol/generated/v2/SandboxMode.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** The modes `sandbox_mode` may hold. */
 export const SANDBOX_MODES: readonly SandboxMode[] = [
@@ -107,7 +114,7 @@ export async function readCodexConfig(server: Pick<AppServer, "request">): Promi
   } catch (error) {
     throw new Error(
       `Cannot open the task's thread as Codex cannot read its config (config/read): ${
-        error instanceof Error ? error.message : String(error)
+        messageOf(error)
       }`,
     );
   }

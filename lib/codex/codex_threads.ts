@@ -5,9 +5,12 @@
  *
  * @example
  * ```ts
- * import { findThreadRollout } from "./codex_threads.ts";
+ * import assert from "node:assert/strict";
  *
- * findThreadRollout("/home/me/.codex", "01a23379-8b64-73e0-b586-c4440ada693c"); // path or null
+ * // The path of the thread's rollout under CODEX_HOME, or null when there is none.
+ * const home = await Deno.makeTempDir();
+ * assert.equal(findThreadRollout(home, "01a23379-8b64-73e0-b586-c4440ada693c"), null);
+ * await Deno.remove(home);
  * ```
  * @module
  */

@@ -4,18 +4,21 @@
  * The range runs from {@link OLDEST_CODEX_VERSION} (the pinned version: `deno task test` and CI run
  * it) to {@link NEWEST_TESTED_CODEX_VERSION} (the newest that `deno task test:codex-latest` passed
  * against). Older: refused, naming the version found and the one needed. Newer: it runs, with a
- * warning that it is untested.
+ * warning that it is untested. Versions compare by semver (`base/versions.ts`), so a pre-release
+ * of the oldest (`0.169.0-alpha.1`) is below the range.
  *
  * @example
  * ```ts
- * import { codexVersionFit, compareVersions } from "./codex_versions.ts";
+ * import assert from "node:assert/strict";
  *
- * compareVersions("0.98.0", "0.169.0"); // -1
- * codexVersionFit("0.171.0").kind; // "supported"
- * codexVersionFit("0.172.0").kind; // "untested"
+ * assert.equal(codexVersionFit("0.171.0").kind, "supported");
+ * assert.equal(codexVersionFit("0.172.0").kind, "untested");
+ * assert.equal(codexVersionFit("0.169.0-alpha.1").kind, "too_old");
  * ```
  * @module
  */
+
+import { compareVersions } from "../base/versions.ts";
 
 /** The oldest Codex whose `app-server` codex-swarm speaks; the version the tests pin. */
 export const OLDEST_CODEX_VERSION = "0.169.0";
@@ -34,17 +37,6 @@ export const INCLUDED_THREAD_IDS_SINCE = "0.171.0";
  * for the time of a thread's turn, and get the supervisor's clock.
  */
 export const CURRENT_TIME_READ_UNTIL = "0.171.0";
-
-/** `a` compared with `b` as dotted version numbers (-1, 0 or 1); pre-release tags are ignored. */
-export function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.split(/[-+]/)[0]!.split(".").map((n) => Number(n) || 0);
-  const [pa, pb] = [parts(a), parts(b)];
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  return 0;
-}
 
 /** How a Codex version fits the supported range. */
 export type CodexVersionFit =

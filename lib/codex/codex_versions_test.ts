@@ -1,19 +1,18 @@
 import assert from "node:assert/strict";
 import {
   codexVersionFit,
-  compareVersions,
   hasIncludedThreadIds,
   NEWEST_TESTED_CODEX_VERSION,
   OLDEST_CODEX_VERSION,
   sendsCurrentTimeRead,
 } from "./codex_versions.ts";
 
-Deno.test("compareVersions: numeric parts, pre-release tags ignored", () => {
-  assert.equal(compareVersions("0.169.0", "0.169.0"), 0);
-  assert.equal(compareVersions("0.98.0", "0.169.0"), -1);
-  assert.equal(compareVersions("0.171.0", "0.170.9"), 1);
-  assert.equal(compareVersions("1.0.0-alpha.1", "0.169.0"), 1);
-  assert.equal(compareVersions("0.169", "0.169.0"), 0);
+Deno.test("a pre-release of the oldest Codex is below the range, of a later one within it", () => {
+  assert.equal(codexVersionFit("0.169.0-alpha.1").kind, "too_old");
+  assert.equal(codexVersionFit("0.170.0-alpha.1").kind, "supported");
+  assert.equal(codexVersionFit("0.172.0-alpha.1").kind, "untested");
+  assert.equal(hasIncludedThreadIds("0.171.0-alpha.1"), false);
+  assert.equal(sendsCurrentTimeRead("0.171.0-alpha.1"), true);
 });
 
 Deno.test("codexVersionFit: below the range refused, in it supported, above it untested", () => {

@@ -16,9 +16,12 @@
  *
  * @example
  * ```ts
- * const config = await readCodexConfig(server);
- * const sandbox = params.sandbox ?? await configuredSandbox(config, cwd, root); // "read-only" unless trusted
- * await server.request("thread/start", { ...params, sandbox });
+ * import assert from "node:assert/strict";
+ *
+ * // The config is readCodexConfig's (what `config/read` answers).
+ * const config = { sandboxMode: null, trust: { "/src/app": "trusted" } };
+ * assert.equal(await configuredSandbox(config, "/src/app/lib", "/src/app"), "workspace-write");
+ * assert.equal(await configuredSandbox(config, "/elsewhere", null), "read-only");
  * ```
  * @module
  */

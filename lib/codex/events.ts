@@ -9,10 +9,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const event = parseEvent({ method: "turn/completed", params: { threadId: "t", turn: { id: "u",
  *   status: "completed", error: null, items: [] } } });
- * if (event.kind === "event" && event.method === "turn/completed") console.log(event.params.turn.status);
- * console.log(threadIdOf(event)); // "t"
+ * assert.ok(event.kind === "event" && event.method === "turn/completed");
+ * assert.equal(event.params.turn.status, "completed");
+ * assert.equal(threadIdOf(event), "t");
  * ```
  * @module
  */

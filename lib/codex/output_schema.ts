@@ -8,10 +8,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const schema = { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"],
  *   additionalProperties: false };
  * checkOutputSchema(schema); // fine
- * readStructuredResult('{"ok":true}', schema); // { ok: true, value: { ok: true } }
+ * assert.deepEqual(readStructuredResult('{"ok":true}', schema), { ok: true, value: { ok: true } });
+ * assert.equal(readStructuredResult('{"ok":1}', schema).ok, false);
  * ```
  * @module
  */

@@ -14,12 +14,13 @@
  *
  * @example
  * ```ts
- * import { Policy } from "./policy.ts";
+ * import assert from "node:assert/strict";
  *
  * const policy = new Policy({ maxSandbox: "workspace-write", allowRoots: ["/src"] });
  * policy.checkConfigKeys(["model_reasoning_effort"]); // fine
- * policy.checkSandbox("danger-full-access", "sandbox"); // throws PolicyError
+ * assert.throws(() => policy.checkSandbox("danger-full-access", "sandbox"), PolicyError);
  * const session = policy.narrow({ maxSandbox: "read-only" }); // a tighter policy
+ * assert.throws(() => session.checkSandbox("workspace-write", "sandbox"), PolicyError);
  * ```
  * @module
  */

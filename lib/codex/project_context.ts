@@ -9,8 +9,8 @@
  * callers may set; 0 reads no instructions), `project_root_markers` and
  * `project_doc_fallback_filenames`.
  *
- * @example
- * ```ts
+ * @example Not run: it needs a running `codex app-server` (`server`).
+ * ```ts ignore
  * const context = await readProjectContext(server, params.thread);
  * context.docs; // { cwd, text } of the AGENTS.md files, or null
  * ```

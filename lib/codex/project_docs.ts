@@ -18,8 +18,16 @@
  *
  * @example
  * ```ts
- * const text = await readProjectDocs({ cwd: "/src/app/lib", root: "/src/app", maxBytes: 32768 });
- * const section = text === null ? null : renderProjectDocs("/src/app/lib", text);
+ * import assert from "node:assert/strict";
+ *
+ * const root = await Deno.realPath(await Deno.makeTempDir());
+ * await Deno.mkdir(`${root}/lib`);
+ * await Deno.writeTextFile(`${root}/AGENTS.md`, "Run deno task check.");
+ * const text = await readProjectDocs({ cwd: `${root}/lib`, root, maxBytes: 32768 });
+ * assert.equal(text, "Run deno task check.");
+ * const section = renderProjectDocs(`${root}/lib`, text);
+ * assert.match(section, /^# AGENTS\.md instructions for /);
+ * await Deno.remove(root, { recursive: true });
  * ```
  * @module
  */

@@ -9,8 +9,14 @@
  *
  * @example
  * ```ts
- * const root = await findProjectRoot("/src/app/lib", [".git"]); // "/src/app"
- * const main = root === null ? null : await mainRepositoryRoot(root); // for a worktree: its repository
+ * import assert from "node:assert/strict";
+ *
+ * const app = await Deno.realPath(await Deno.makeTempDir());
+ * await Deno.mkdir(`${app}/.git`);
+ * await Deno.mkdir(`${app}/lib`);
+ * assert.equal(await findProjectRoot(`${app}/lib`, [".git"]), app);
+ * // For a linked worktree, mainRepositoryRoot(root) is its main repository (git rev-parse).
+ * await Deno.remove(app, { recursive: true });
  * ```
  * @module
  */

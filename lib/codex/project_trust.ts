@@ -24,9 +24,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const config: Record<string, unknown> = { "projects./x.trust_level": "trusted" };
  * distrustProjects(config, "/src/app");
- * config; // { projects: { "/src/app": {...}, "/src": {...}, "/": {...} } }, each trust_level "untrusted"
+ * const projects = config.projects as Record<string, { trust_level: string }>;
+ * assert.deepEqual(Object.keys(projects).sort(), ["/", "/src", "/src/app"]);
+ * assert.ok(Object.values(projects).every((p) => p.trust_level === "untrusted"));
  * ```
  * @module
  */

@@ -12,14 +12,17 @@
  *
  * @example
  * ```ts
- * import { readReview } from "./review_output.ts";
+ * import assert from "node:assert/strict";
  *
- * const review = await readReview({ rollout: "/home/me/.codex/sessions/…/rollout-….jsonl",
- *   turnId: "01a2…", text: "Looks fine." });
- * review.findings[0]?.title; // "[P1] Check the bounds"
+ * // With the review's rollout (`rollout: ".../rollout-….jsonl"`) its findings come from there;
+ * // without one, from the text the review rendered.
+ * const review = await readReview({ rollout: null, turnId: "01a2", text: "Looks fine." });
+ * assert.equal(review?.findings.length, 0);
  * ```
  * @module
  */
+
+import { delay } from "../base/delay.ts";
 
 /** One finding of a review. */
 export interface ReviewFinding {
@@ -226,7 +229,7 @@ export async function readReview(sources: ReviewSources): Promise<ReviewOutput |
       const review = reviewFromRollout(jsonl, sources.turnId);
       if (review) return review;
       if (Date.now() >= until) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await delay(100);
     }
   }
   return sources.text === null ? null : parseRenderedReview(sources.text);

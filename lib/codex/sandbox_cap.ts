@@ -7,10 +7,13 @@
  *
  * @example
  * ```ts
- * import { capSandbox } from "./sandbox_cap.ts";
+ * import assert from "node:assert/strict";
  *
- * capSandbox({ type: "dangerFullAccess" }, "read-only", []); // { type: "readOnly", networkAccess: false }
- * capSandbox({ type: "readOnly", networkAccess: false }, "workspace-write", []); // null: within
+ * assert.deepEqual(capSandbox({ type: "dangerFullAccess" }, "read-only", []), {
+ *   type: "readOnly",
+ *   networkAccess: false,
+ * });
+ * assert.equal(capSandbox({ type: "readOnly", networkAccess: false }, "workspace-write", []), null); // within
  * ```
  * @module
  */

@@ -7,8 +7,8 @@
  * is kept, so a test run that prints megabytes costs a bounded tail. A time limit or an abort terminates the command
  * (`command/exec/terminate`); the outcome says which.
  *
- * @example
- * ```ts
+ * @example Not run: it needs a running `codex app-server` (`server`).
+ * ```ts ignore
  * const outcome = await runSandboxed(server, {
  *   command: "npm test",
  *   cwd: worktree.cwd,
@@ -23,6 +23,7 @@
 import type { AppServer } from "./app_server.ts";
 import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
 import { listProcesses, sendSignal } from "../base/process.ts";
+import { delay } from "../base/delay.ts";
 
 /** What of an app-server a sandboxed command needs (a fake in unit tests). */
 export type CommandHost = Pick<AppServer, "request" | "onMessage">;
@@ -158,7 +159,7 @@ export function markerLine(processId: string): string {
  */
 export async function endLeftovers(marker: string): Promise<void> {
   for (const wait of [0, 300]) {
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    await delay(wait);
     const left = listProcesses().filter((p) => p.args.includes(marker));
     if (left.length === 0) return;
     sendSignal([

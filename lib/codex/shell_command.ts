@@ -4,8 +4,10 @@
  *
  * @example
  * ```ts
- * unwrapShell("/bin/bash -lc 'echo it'\\''s'"); // "echo it's"
- * unwrapShell("ls -la"); // "ls -la" (not wrapped: as it is)
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(unwrapShell("/bin/bash -lc 'echo it'\\''s'"), "echo it's");
+ * assert.equal(unwrapShell("ls -la"), "ls -la"); // not wrapped: as it is
  * ```
  * @module
  */

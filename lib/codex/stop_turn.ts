@@ -8,8 +8,8 @@
  * then checks at the OS level that the commands' processes are gone (and kills any that are
  * not), so a caller can rely on "stopped" meaning stopped.
  *
- * @example
- * ```ts
+ * @example Not run: it needs a running `codex app-server` (`server`).
+ * ```ts ignore
  * await stopTurn(server, threadId, turnId); // the turn has ended and its commands are gone
  * ```
  * @module
@@ -21,6 +21,7 @@ import type {
   ThreadBackgroundTerminal,
   ThreadBackgroundTerminalsListResponse,
 } from "./protocol/generated/index.ts";
+import { delay } from "../base/delay.ts";
 
 /** How long {@link stopTurn} waits for `turn/completed` after `turn/interrupt`. */
 export const INTERRUPT_WAIT_MS = 5_000;
@@ -62,10 +63,6 @@ function processesOf(server: AppServer, commands: string[]): CommandProcess[] {
   ).map(({ pid, startTime }) => ({ pid, startTime }));
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Waits until none of `procs` (nor their process groups) is alive, at most `ms`. */
 async function gone(procs: CommandProcess[], ms: number): Promise<boolean> {
   const launcher = new DetachedLauncher();
@@ -76,7 +73,7 @@ async function gone(procs: CommandProcess[], ms: number): Promise<boolean> {
     );
     if (alive.length === 0) return true;
     if (Date.now() >= end) return false;
-    await sleep(50);
+    await delay(50);
   }
 }
 

@@ -3,8 +3,8 @@
  * answers from its indexed metadata since 0.171. Codex 0.169 and 0.170 ignore the field (they list
  * every thread), so for them the answer is null and the caller looks on disk instead.
  *
- * @example
- * ```ts
+ * @example Not run: it needs a running `codex app-server` (`server`).
+ * ```ts ignore
  * const known = await codexKnowsThread(server, "01a23379-8b64-73e0-b586-c4440ada693c");
  * // true, false, or null (this Codex cannot say)
  * ```

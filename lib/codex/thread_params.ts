@@ -10,9 +10,13 @@
  *
  * @example
  * ```ts
- * const params = buildThreadParams({ prompt: "hi", model: "o3" }, defaults, { cwd: "/repo" });
- * params.thread.model; // "o3"
- * params.input; // [{ type: "text", text: "hi", text_elements: [] }]
+ * import assert from "node:assert/strict";
+ *
+ * const defaults = { overrides: [], skipGitRepoCheck: false, ephemeral: false };
+ * const where = { cwd: "/repo", codexHome: "/home/me/.codex" };
+ * const params = buildThreadParams({ prompt: "hi", model: "o3" }, defaults, where);
+ * assert.equal(params.thread.model, "o3");
+ * assert.deepEqual(params.input, [{ type: "text", text: "hi", text_elements: [] }]);
  * ```
  *
  * Every thread marks its cwd and the directories above it untrusted (./project_trust.ts), so

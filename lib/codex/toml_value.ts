@@ -11,12 +11,13 @@
  *
  * @example
  * ```ts
- * import { encodeTomlValue, flattenOverrides, parseOverride } from "./toml_value.ts";
+ * import assert from "node:assert/strict";
  *
- * encodeTomlValue({ a: 1, "b c": "x" }); // '{ a = 1, "b c" = "x" }'
- * flattenOverrides({ sandbox_workspace_write: { network_access: true } });
- * // [["sandbox_workspace_write.network_access", "true"]]
- * parseOverride('model="o3"'); // { key: "model", value: '"o3"' }
+ * assert.equal(encodeTomlValue({ a: 1, "b c": "x" }), '{ a = 1, "b c" = "x" }');
+ * assert.deepEqual(flattenOverrides({ sandbox_workspace_write: { network_access: true } }), [
+ *   ["sandbox_workspace_write.network_access", "true"],
+ * ]);
+ * assert.deepEqual(parseOverride('model="o3"'), { key: "model", value: '"o3"' });
  * ```
  * @module
  */

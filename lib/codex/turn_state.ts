@@ -10,17 +10,24 @@
  *
  * @example
  * ```ts
- * import { parseEvent } from "./events.ts";
- * import { applyEvent, describeStep, initialTurnState } from "./turn_state.ts";
+ * import assert from "node:assert/strict";
  *
+ * import { parseEvent } from "./events.ts";
+ *
+ * const notifications = [
+ *   { method: "turn/started", params: { threadId: "t", turn: { id: "u", status: "inProgress", error: null, items: [] } } },
+ *   { method: "turn/completed", params: { threadId: "t", turn: { id: "u", status: "completed", error: null, items: [] } } },
+ * ];
  * let state = initialTurnState();
+ * const steps: string[] = [];
  * for (const message of notifications) {
  *   const event = parseEvent(message);
  *   const next = applyEvent(state, event);
  *   const step = describeStep(state, next, event);
- *   if (step !== null) console.log(step); // "Running: ls", "Turn completed (10 input, 5 output tokens)"
+ *   if (step !== null) steps.push(step); // "Running: ls", "Turn completed (10 input, 5 output tokens)"
  *   state = next;
  * }
+ * assert.deepEqual(steps, ["Turn completed"]);
  * ```
  * @module
  */
@@ -389,8 +396,15 @@ const ERROR_KINDS: Record<string, string> = {
  *
  * @example
  * ```ts
- * describeTurnError({ message: "busy", codexErrorInfo: { responseTooManyFailedAttempts: { httpStatusCode: 500 } } });
- * // "busy (responseTooManyFailedAttempts, HTTP 500)"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   describeTurnError({
+ *     message: "busy",
+ *     codexErrorInfo: { responseTooManyFailedAttempts: { httpStatusCode: 500 } },
+ *   }),
+ *   "busy (responseTooManyFailedAttempts, HTTP 500)",
+ * );
  * ```
  */
 export function describeTurnError(error: TurnError): string {

@@ -17,11 +17,17 @@
  *
  * @example
  * ```ts
- * import { git, runGit } from "./git.ts";
+ * import assert from "node:assert/strict";
  *
- * const head = (await git(["rev-parse", "HEAD"], { cwd: "." })).trim();
- * const { code } = await runGit(["diff", "--quiet"], { cwd: "." });
- * console.log(head, code === 0 ? "clean" : "modified");
+ * const cwd = await Deno.makeTempDir();
+ * await git(["init", "--quiet", "--initial-branch=main"], { cwd });
+ * await Deno.writeTextFile(`${cwd}/a.txt`, "a\n");
+ * await git(["add", "a.txt"], { cwd });
+ * await Deno.writeTextFile(`${cwd}/a.txt`, "b\n");
+ * const { code } = await runGit(["diff", "--quiet"], { cwd }); // runGit: the exit code, no throw
+ * assert.equal(code, 1); // modified
+ * await assert.rejects(git(["rev-parse", "HEAD"], { cwd }), GitError); // git: throws; no commit yet
+ * await Deno.remove(cwd, { recursive: true });
  * ```
  *
  * @module
@@ -35,6 +41,7 @@ import {
   parseConfigList,
   splitGitArgs,
 } from "./git_hardening.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** How long a git command may run unless {@linkcode GitOptions.timeoutMs} says otherwise. */
 export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
@@ -182,10 +189,15 @@ export class GitError extends Error {
  *
  * @example
  * ```ts
- * import { runGit } from "./git.ts";
+ * import assert from "node:assert/strict";
  *
- * const { code, stdout } = await runGit(["status", "--porcelain"], { cwd: "." });
- * if (code === 0 && stdout === "") console.log("clean");
+ * const cwd = await Deno.makeTempDir();
+ * await git(["init", "--quiet", "--initial-branch=main"], { cwd });
+ * await Deno.writeTextFile(`${cwd}/new.txt`, "");
+ * const { code, stdout } = await runGit(["status", "--porcelain"], { cwd });
+ * assert.equal(code, 0);
+ * assert.equal(stdout, "?? new.txt\n");
+ * await Deno.remove(cwd, { recursive: true });
  * ```
  */
 export async function runGit(args: string[], opts: GitOptions): Promise<GitResult> {
@@ -293,9 +305,12 @@ async function spawnGit(
  *
  * @example
  * ```ts
- * import { git } from "./git.ts";
+ * import assert from "node:assert/strict";
  *
- * const branch = (await git(["branch", "--show-current"], { cwd: "." })).trim();
+ * const cwd = await Deno.makeTempDir();
+ * await git(["init", "--quiet", "--initial-branch=main"], { cwd });
+ * assert.equal((await git(["branch", "--show-current"], { cwd })).trim(), "main");
+ * await Deno.remove(cwd, { recursive: true });
  * ```
  */
 export async function git(args: string[], opts: GitOptions): Promise<string> {
@@ -313,10 +328,14 @@ export async function git(args: string[], opts: GitOptions): Promise<string> {
  *
  * @example
  * ```ts
- * import { commitIdentityArgs, git } from "./git.ts";
+ * import assert from "node:assert/strict";
  *
- * const opts = { cwd: "." };
- * await git([...await commitIdentityArgs(opts), "commit", "-m", "Save work"], opts);
+ * const cwd = await Deno.makeTempDir();
+ * await git(["init", "--quiet", "--initial-branch=main"], { cwd });
+ * const opts = { cwd };
+ * await git([...await commitIdentityArgs(opts), "commit", "--allow-empty", "-m", "Save work"], opts);
+ * assert.equal(await git(["log", "--format=%s"], opts), "Save work\n");
+ * await Deno.remove(cwd, { recursive: true });
  * ```
  */
 export async function commitIdentityArgs(opts: GitOptions): Promise<string[]> {
@@ -338,7 +357,7 @@ function gitEnv(extra: Record<string, string> | undefined): Record<string, strin
 
 async function spawnFailureReason(error: unknown, cwd: string): Promise<string> {
   if (!(error instanceof Deno.errors.NotFound)) {
-    return `could not start (${error instanceof Error ? error.message : String(error)})`;
+    return `could not start (${messageOf(error)})`;
   }
   try {
     await Deno.stat(cwd);

@@ -21,15 +21,17 @@
  *
  * @example
  * ```ts
- * import { driverOverrides, gitArgv, parseConfigList, splitGitArgs } from "./git_hardening.ts";
+ * import assert from "node:assert/strict";
  *
  * const call = splitGitArgs(["commit", "--quiet", "-m", "x"]);
  * if ("refused" in call) throw new Error(call.refused);
  * const listed = "local\0filter.x.clean\nrm -rf ~\0";
  * const overrides = driverOverrides(parseConfigList(listed));
  * if ("refused" in overrides) throw new Error(overrides.refused);
- * gitArgv(call, overrides.config);
- * // ["--no-pager", "-c", "core.hooksPath=/dev/null", ..., "commit", "--quiet", "-m", "x"]
+ * const argv = gitArgv(call, overrides.config);
+ * assert.deepEqual(argv.slice(0, 3), ["--no-pager", "-c", "core.hooksPath=/dev/null"]);
+ * assert.ok(argv.includes("filter.x.clean=")); // the repository's filter is emptied
+ * assert.deepEqual(argv.slice(-4), ["commit", "--quiet", "-m", "x"]);
  * ```
  * @module
  */
@@ -225,9 +227,14 @@ export interface ConfigEntry {
  *
  * @example
  * ```ts
- * splitGitArgs(["-c", "user.name=x", "commit"]);
- * // { config: ["-c", "user.name=x"], command: "commit", rest: [] }
- * splitGitArgs(["st"]); // { refused: '"st" is not one of the git commands codex-swarm runs ...' }
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(splitGitArgs(["-c", "user.name=x", "commit"]), {
+ *   config: ["-c", "user.name=x"],
+ *   command: "commit",
+ *   rest: [],
+ * });
+ * assert.ok("refused" in splitGitArgs(["st"])); // an alias: not one of the commands codex-swarm runs
  * ```
  */
 export function splitGitArgs(args: readonly string[]): GitCall | { refused: string } {
@@ -267,9 +274,12 @@ export function splitGitArgs(args: readonly string[]): GitCall | { refused: stri
  *
  * @example
  * ```ts
- * parseConfigList("global\0user.name\nAda\0local\0core.bare\nfalse\0");
- * // [{ scope: "global", key: "user.name", value: "Ada" },
- * //  { scope: "local", key: "core.bare", value: "false" }]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseConfigList("global\0user.name\nAda\0local\0core.bare\nfalse\0"), [
+ *   { scope: "global", key: "user.name", value: "Ada" },
+ *   { scope: "local", key: "core.bare", value: "false" },
+ * ]);
  * ```
  */
 export function parseConfigList(out: string): ConfigEntry[] {
@@ -297,9 +307,16 @@ export function parseConfigList(out: string): ConfigEntry[] {
  *
  * @example
  * ```ts
- * driverOverrides([{ scope: "local", key: "filter.x.clean", value: "sh evil" }]);
- * // { config: [["filter.x.clean", ""], ["filter.x.smudge", ""], ["filter.x.process", ""],
- * //   ["filter.x.required", "false"]] }
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(driverOverrides([{ scope: "local", key: "filter.x.clean", value: "sh evil" }]), {
+ *   config: [
+ *     ["filter.x.clean", ""],
+ *     ["filter.x.smudge", ""],
+ *     ["filter.x.process", ""],
+ *     ["filter.x.required", "false"],
+ *   ],
+ * });
  * ```
  */
 export function driverOverrides(
@@ -348,9 +365,11 @@ export function driverOverrides(
  *
  * @example
  * ```ts
- * gitArgv({ config: [], command: "status", rest: ["--porcelain"] }, []);
- * // ["--no-pager", "-c", "core.hooksPath=/dev/null", ..., "status",
- * //  "--ignore-submodules=dirty", "--porcelain"]
+ * import assert from "node:assert/strict";
+ *
+ * const argv = gitArgv({ config: [], command: "status", rest: ["--porcelain"] }, []);
+ * assert.deepEqual(argv.slice(0, 3), ["--no-pager", "-c", "core.hooksPath=/dev/null"]);
+ * assert.deepEqual(argv.slice(-3), ["status", "--ignore-submodules=dirty", "--porcelain"]);
  * ```
  */
 export function gitArgv(

@@ -11,14 +11,18 @@
  *
  * @example
  * ```ts
- * import { literalPathspec, nothingToMerge, parentPaths, untrackedRefusal } from "./merge_safety.ts";
+ * import assert from "node:assert/strict";
  *
- * parentPaths("a/b/c.txt"); // ["a", "a/b"]
- * literalPathspec("*.env"); // ":(literal)*.env"
- * untrackedRefusal([".env", "notes.txt"], new Set([".env"]));
- * // ".env (ignored), notes.txt (untracked)"
- * nothingToMerge({ branch: "codex-swarm/a", baseCommit: "b1", tip: "b1", target: "main", aheadOfTarget: 0 });
- * // "branch codex-swarm/a holds no commit past its base b1 (the task committed nothing)"
+ * assert.deepEqual(parentPaths("a/b/c.txt"), ["a", "a/b"]);
+ * assert.equal(literalPathspec("*.env"), ":(literal)*.env");
+ * assert.equal(
+ *   untrackedRefusal([".env", "notes.txt"], new Set([".env"])),
+ *   ".env (ignored), notes.txt (untracked)",
+ * );
+ * assert.equal(
+ *   nothingToMerge({ branch: "codex-swarm/a", baseCommit: "b1", tip: "b1", target: "main", aheadOfTarget: 0 }),
+ *   "branch codex-swarm/a holds no commit past its base b1 (the task committed nothing)",
+ * );
  * ```
  * @module
  */
@@ -38,8 +42,10 @@ export const PATHSPEC_BATCH = 200;
  *
  * @example
  * ```ts
- * parentPaths("a/b/c.txt"); // ["a", "a/b"]
- * parentPaths("top.txt"); // []
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parentPaths("a/b/c.txt"), ["a", "a/b"]);
+ * assert.deepEqual(parentPaths("top.txt"), []);
  * ```
  */
 export function parentPaths(path: string): string[] {
@@ -52,7 +58,9 @@ export function parentPaths(path: string): string[] {
  *
  * @example
  * ```ts
- * literalPathspec("[a].txt"); // ":(literal)[a].txt"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(literalPathspec("[a].txt"), ":(literal)[a].txt");
  * ```
  */
 export function literalPathspec(path: string): string {
@@ -64,7 +72,9 @@ export function literalPathspec(path: string): string {
  *
  * @example
  * ```ts
- * batches([1, 2, 3], 2); // [[1, 2], [3]]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(batches([1, 2, 3], 2), [[1, 2], [3]]);
  * ```
  */
 export function batches<T>(items: readonly T[], size: number): T[][] {
@@ -79,7 +89,9 @@ export function batches<T>(items: readonly T[], size: number): T[][] {
  *
  * @example
  * ```ts
- * untrackedRefusal(["b", "a"], new Set(["b"])); // "a (untracked), b (ignored)"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(untrackedRefusal(["b", "a"], new Set(["b"])), "a (untracked), b (ignored)");
  * ```
  */
 export function untrackedRefusal(files: readonly string[], ignored: ReadonlySet<string>): string {

@@ -6,17 +6,39 @@
  *
  * @example
  * ```ts
- * import { commitTaskWork } from "./task_commit.ts";
+ * import assert from "node:assert/strict";
  *
- * const startHead = await worktrees.branchHead(info); // when the task starts
- * // ... Codex runs ...
- * const outcome = await commitTaskWork(worktrees, info, "codex-swarm: task abc: fix", startHead);
- * if (outcome.error) console.error(outcome.error); // the work is still in the worktree
+ * const info = {
+ *   repoRoot: "/src/app",
+ *   path: "/wt/app-1a2b3c4d/abc",
+ *   branch: "codex-swarm/abc",
+ *   baseRef: "main",
+ *   baseCommit: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+ *   cwd: "/wt/app-1a2b3c4d/abc",
+ * };
+ * // The engine passes its WorktreeManager; this one fails once, as a stale index.lock would.
+ * let attempts = 0;
+ * const worktrees = {
+ *   commitAll: () => ++attempts === 1 ? Promise.reject(new Error("index.lock exists")) : Promise.resolve(),
+ *   branchHead: () => Promise.resolve("c0ffee"),
+ *   diffSummary: () =>
+ *     Promise.resolve({ files: [{ path: "a.ts", insertions: 2, deletions: 1 }], insertions: 2, deletions: 1 }),
+ * } as unknown as Parameters<typeof commitTaskWork>[0];
+ * const startHead = "beef"; // worktrees.branchHead(info) when the task started
+ * const outcome = await commitTaskWork(worktrees, info, "codex-swarm: task abc: fix", startHead, [1]);
+ * assert.deepEqual(outcome, {
+ *   commit: "c0ffee",
+ *   files: [{ path: "a.ts", insertions: 2, deletions: 1 }],
+ *   insertions: 2,
+ *   deletions: 1,
+ * });
  * ```
  * @module
  */
 
 import type { WorktreeInfo, WorktreeManager } from "./worktree.ts";
+import { messageOf } from "../base/errors.ts";
+import { delay } from "../base/delay.ts";
 
 /** What a task's worktree holds once the task ended. */
 export interface WorktreeOutcome {
@@ -52,7 +74,7 @@ export async function commitTaskWork(
 ): Promise<WorktreeOutcome> {
   let lastError = "";
   for (let attempt = 0; attempt <= retryMs.length; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, retryMs[attempt - 1]));
+    if (attempt > 0) await delay(retryMs[attempt - 1] ?? 0);
     try {
       await worktrees.commitAll(info, message);
       const head = await worktrees.branchHead(info);
@@ -67,7 +89,7 @@ export async function commitTaskWork(
       }));
       return { commit: head, files, insertions: summary.insertions, deletions: summary.deletions };
     } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
+      lastError = messageOf(error);
     }
   }
   return {

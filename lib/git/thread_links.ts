@@ -6,11 +6,23 @@
  *
  * @example
  * ```ts
- * import { ThreadLinks } from "./thread_links.ts";
+ * import assert from "node:assert/strict";
  *
- * const links = new ThreadLinks("/state/worktrees/.threads");
+ * const info = {
+ *   repoRoot: "/src/app",
+ *   path: "/wt/app-1a2b3c4d/abc",
+ *   branch: "codex-swarm/abc",
+ *   baseRef: "main",
+ *   baseCommit: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+ *   cwd: "/wt/app-1a2b3c4d/abc",
+ * };
+ * const dir = await Deno.makeTempDir();
+ * const links = new ThreadLinks(`${dir}/.threads`);
+ * const threadId = "01a23379-8b64-73e0-b586-c4440ada693c";
  * await links.save(threadId, info);
- * links.load(threadId); // the WorktreeInfo, or null
+ * assert.deepEqual(links.load(threadId), info);
+ * assert.equal(links.load("01a23379-0000-73e0-b586-c4440ada693c"), null);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */

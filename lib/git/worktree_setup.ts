@@ -21,12 +21,36 @@
  *
  * @example
  * ```ts
- * const plan = { setup: "npm ci", copyIgnored: [".env"] }; // see lib/request/setup_check.ts
+ * import assert from "node:assert/strict";
+ * import { Logger } from "../base/log.ts";
+ *
+ * const plan = { setup: "npm ci" }; // checked by lib/request/setup_check.ts
+ * const worktree = {
+ *   repoRoot: "/src/app",
+ *   path: "/wt/app-1a2b3c4d/abc",
+ *   branch: "codex-swarm/abc",
+ *   baseRef: "main",
+ *   baseCommit: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+ *   cwd: "/wt/app-1a2b3c4d/abc",
+ * };
  * const { record, failure } = await setUpWorktree(worktree, plan, {
- *   run: (command) => runSandboxed(server, { command, cwd, sandbox, timeoutMs: null }),
- *   step: (text) => console.error(text),
- *   log,
+ *   // The engine runs it in the task's sandbox and time limit:
+ *   // runSandboxed(server, { command, cwd, sandbox, timeoutMs: null }).
+ *   run: (command) =>
+ *     Promise.resolve({
+ *       command,
+ *       exitCode: 1,
+ *       tail: "npm ERR! missing package-lock.json",
+ *       timedOut: false,
+ *       cancelled: false,
+ *       durationMs: 5,
+ *     }),
+ *   step: () => {},
+ *   log: new Logger({ level: "error", file: null, stderr: () => {} }),
+ *   taskId: "abc",
  * });
+ * assert.equal(record.exitCode, 1);
+ * assert.match(failure ?? "", /npm ci/); // the task fails before any model call, saying why
  * ```
  * @module
  */
@@ -36,6 +60,7 @@ import { type CommandOutcome, describeOutcome } from "../codex/sandboxed_command
 import { git } from "./git.ts";
 import type { Logger } from "../base/log.ts";
 import type { WorktreeInfo } from "./worktree.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** What a task's set-up does: a command, ignored files to copy (see the module doc). */
 export interface SetupPlan {
@@ -287,7 +312,7 @@ export async function setUpWorktree(
       return {
         record,
         failure: `Cannot copy the ignored files of ${worktree.repoRoot} into the worktree: ${
-          error instanceof Error ? error.message : error
+          messageOf(error)
         }`,
       };
     }
@@ -307,9 +332,7 @@ export async function setUpWorktree(
   } catch (error) {
     return {
       record,
-      failure: `Cannot run the worktree set-up ${JSON.stringify(plan.setup)}: ${
-        error instanceof Error ? error.message : error
-      }`,
+      failure: `Cannot run the worktree set-up ${JSON.stringify(plan.setup)}: ${messageOf(error)}`,
     };
   }
   record.exitCode = outcome.exitCode;

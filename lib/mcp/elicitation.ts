@@ -7,8 +7,8 @@
  * `codex-reply` or `codex_wait` still running) when there is one, so clients show it with that
  * call; otherwise unrelated.
  *
- * @example
- * ```ts
+ * @example Not run: it asks a connected MCP client (`server`).
+ * ```ts ignore
  * const calls = new InFlightCalls();
  * const ask = elicitationAsker(server.server, calls);
  * const decision = await ask({ taskId: "t1", id: "q1", kind: "command", message: "…", since });

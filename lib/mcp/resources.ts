@@ -108,6 +108,8 @@ function registerServerInfo(
         : {}),
       ...(info.session ? { session: info.session } : {}),
       warnings: [...(info.warnings ?? []), ...(engine.codexWarnings?.() ?? [])],
+      // Where tasks may run: name, kind, url (never a token), state, cap, version, last error.
+      workers: engine.workers?.() ?? [],
     }));
 }
 

@@ -4,8 +4,8 @@
  * says why they are needed. The server never imports this module: the client's process spawning
  * would need permissions the server does not otherwise use.
  *
- * @example
- * ```ts
+ * @example Not run: it starts a codex-swarm server and talks to it over stdio.
+ * ```ts ignore
  * import { Client, StdioClientTransport } from "./sdk_client.ts";
  *
  * const client = new Client({ name: "me", version: "1" });

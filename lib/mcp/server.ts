@@ -1,8 +1,8 @@
 /**
  * Builds the MCP server: the tools, the resources, and logging to the client.
  *
- * @example
- * ```ts
+ * @example Not run: it serves MCP on this process's stdin and stdout.
+ * ```ts ignore
  * const server = createServer({ engine, config, log });
  * await server.connect(new StdioServerTransport());
  * ```

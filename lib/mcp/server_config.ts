@@ -1,7 +1,7 @@
 /**
  * The server's settings ({@linkcode ServerConfig}) and their defaults and limits. The flags and
  * environment variables that set them are lib/supervisor/cli.ts's; the MCP server, its tools and
- * the supervisor read them, and the engine a few (`codexBin`, `maxParallel`, `taskMaxAgeS`).
+ * the supervisor read them, and the engine its part ({@linkcode EngineConfig}).
  *
  * @example
  * ```ts
@@ -13,29 +13,25 @@
  * @module
  */
 
+import type { WorkerFlags } from "../workers/worker_config.ts";
 import type { ServerDefaults } from "../codex/codex_args.ts";
 import type { LogLevel } from "../base/log.ts";
 import type { Policy } from "../codex/policy.ts";
+import type { EngineConfig } from "../tasks/engine_config.ts";
 
 /**
  * The server's settings, from the command line and the environment (lib/supervisor/cli.ts parses
  * them; a front-end passes them to the supervisor in its hello).
  */
-export interface ServerConfig {
-  /** The Codex executable: a name looked up on PATH, or an absolute path. */
-  codexBin: string;
+export interface ServerConfig extends EngineConfig {
   /** What every `codex exec` gets. */
   defaults: ServerDefaults;
-  /** How many Codex processes may run at once (at least 1). */
-  maxParallel: number;
   /** Seconds a task may run before it is stopped; 0 means no limit. */
   taskTimeoutS: number;
   /** Absolute directory for task records. */
   taskDir: string;
   /** Absolute directory for Git worktrees. */
   worktreeDir: string;
-  /** Seconds after which finished task records may be deleted (at least 1). */
-  taskMaxAgeS: number;
   /** Seconds the supervisor stays up with no client and no unfinished task (at least 1). */
   idleExitS: number;
   /**
@@ -55,6 +51,11 @@ export interface ServerConfig {
   heartbeatMs: number;
   /** What callers may make Codex do (`--allow-config`, `--max-sandbox`, `--allow-root`, `--pass-env`). */
   policy: Policy;
+  /**
+   * `--worker`, `--worker-token-file` and `--no-local`, when any is given (the settings file's
+   * `[[workers]]` come on top, in the supervisor).
+   */
+  workerFlags?: WorkerFlags;
 }
 
 /** Default for `--max-parallel`. */

@@ -6,10 +6,11 @@
  *
  * @example
  * ```ts
- * import { checkCheckCommand } from "./check_command.ts";
+ * import assert from "node:assert/strict";
  *
- * checkCheckCommand("npm test", { PATH: "/usr/bin:/bin" }); // throws unless npm is there
- * checkCheckCommand("test -f result.txt", { PATH: "" }); // a builtin: fine
+ * // A program not on the PATH is refused; a shell builtin needs none.
+ * assert.throws(() => checkCheckCommand("npm test", { PATH: "" }), /npm/);
+ * checkCheckCommand("test -f result.txt", { PATH: "" });
  * ```
  * @module
  */

@@ -6,11 +6,13 @@
  *
  * @example
  * ```ts
- * import { checkTaskRequest } from "./request_check.ts";
+ * import assert from "node:assert/strict";
+ *
  * import { Policy } from "../codex/policy.ts";
+ * import { RequestError } from "../tasks/request_error.ts";
  *
  * checkTaskRequest({ prompt: "fix the tests", config: { model_reasoning_effort: "high" } }, new Policy());
- * checkTaskRequest({ prompt: "" }, new Policy()); // throws RequestError: prompt is empty
+ * assert.throws(() => checkTaskRequest({ prompt: "" }, new Policy()), RequestError); // prompt is empty
  * ```
  * @module
  */
@@ -21,12 +23,11 @@ import type { TaskRequest } from "../tasks/task.ts";
 import { flattenOverrides } from "../codex/toml_value.ts";
 import { RequestError } from "../tasks/request_error.ts";
 import { THREAD_ID_PATTERN } from "../codex/codex_threads.ts";
+import { isTaskId } from "../base/task_id.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** Codex's own limit on a prompt, in characters (UTF-16 code units, as Codex counts them). */
 export const MAX_PROMPT_CHARS = 1_048_576;
-
-/** A task id: letters, digits, `_` and `-`, 1 to 64 (no `.`, `/`, NUL: never a path). */
-export const TASK_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The first problem of a string that cannot reach Codex intact, or null. */
 export function stringProblem(value: string): string | null {
@@ -65,7 +66,7 @@ function checkString(field: string, value: string | undefined, allowEmpty: boole
  * and NUL bytes are refused).
  */
 export function checkTaskId(id: string, field = "task_id"): void {
-  if (!TASK_ID_PATTERN.test(id)) {
+  if (!isTaskId(id)) {
     throw new RequestError(
       field,
       `Cannot use ${field} ${
@@ -178,7 +179,7 @@ export function checkTaskRequest(request: TaskRequest, policy: Policy): void {
     } catch (error) {
       throw new RequestError(
         "config",
-        `Cannot use config: ${error instanceof Error ? error.message : error}`,
+        `Cannot use config: ${messageOf(error)}`,
       );
     }
     for (const [key, value] of pairs) {
@@ -195,7 +196,7 @@ export function checkTaskRequest(request: TaskRequest, policy: Policy): void {
     for (const [key, mode] of configSandboxes(pairs)) policy.checkSandbox(mode, `config.${key}`);
   } catch (error) {
     if (error instanceof PolicyError) throw error;
-    throw new RequestError("config", error instanceof Error ? error.message : String(error));
+    throw new RequestError("config", messageOf(error));
   }
   policy.checkConfigKeys(pairs.map(([key]) => key));
 }

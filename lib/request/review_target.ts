@@ -11,10 +11,13 @@
  *
  * @example
  * ```ts
- * import { prepareReview } from "./review_target.ts";
+ * import assert from "node:assert/strict";
  *
- * const { review, cwd } = await prepareReview({ base: "main" }, "/repo", () => undefined);
- * review.target; // { type: "baseBranch", branch: "main" }
+ * // `{base: "main"}` gives `{ type: "baseBranch", branch: "main" }` in a checkout that has main;
+ * // custom instructions need no checkout.
+ * const { review } = await prepareReview({ instructions: "Look for races" }, "/", () => undefined);
+ * assert.deepEqual(review.target, { type: "custom", instructions: "Look for races" });
+ * assert.throws(() => checkReviewTarget({ base: "main", commit: "abc" }), /target/);
  * ```
  * @module
  */

@@ -11,15 +11,17 @@
  *
  * @example
  * ```ts
- * import { resolveTaskInputs } from "./task_inputs.ts";
+ * import assert from "node:assert/strict";
+ *
  * import { Policy } from "../codex/policy.ts";
  *
- * const inputs = await resolveTaskInputs(
- *   { images: ["shot.png"], addDirs: ["../shared"] },
- *   "/src/app",
- *   new Policy(),
- * );
- * inputs.images; // ["/src/app/shot.png"]
+ * const dir = await Deno.realPath(await Deno.makeTempDir());
+ * const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0];
+ * await Deno.writeFile(`${dir}/shot.png`, new Uint8Array(png));
+ * const inputs = await resolveTaskInputs({ images: ["shot.png"] }, dir, new Policy());
+ * assert.deepEqual(inputs, { images: [`${dir}/shot.png`] });
+ * await assert.rejects(resolveTaskInputs({ addDirs: ["gone"] }, dir, new Policy()), /add_dirs\[0\]/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */
@@ -28,6 +30,7 @@ import { resolve } from "node:path";
 import type { Policy } from "../codex/policy.ts";
 import { stringProblem } from "./request_check.ts";
 import { RequestError } from "../tasks/request_error.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** The image formats taken, by their leading bytes (as Codex and the model API read them). */
 export const IMAGE_SIGNATURES: ReadonlyArray<{ format: string; test: (b: Uint8Array) => boolean }> =
@@ -102,7 +105,7 @@ async function resolveImage(given: string, field: string, cwd: string, policy: P
   } catch (error) {
     throw new RequestError(
       field,
-      `${what} as it cannot be read: ${error instanceof Error ? error.message : error}`,
+      `${what} as it cannot be read: ${messageOf(error)}`,
     );
   }
   if (imageFormat(head) === null) {

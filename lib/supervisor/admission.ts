@@ -26,7 +26,7 @@ import { type SessionOrigin, sessionOrigin } from "./session_kind.ts";
 import type { OperatorCeiling } from "./settings.ts";
 import type { SupervisorLife } from "./life.ts";
 import { isFinal } from "../tasks/task.ts";
-import { compareVersions } from "./version.ts";
+import { compareVersions } from "../base/versions.ts";
 
 /** What {@linkcode Admission} decides with. */
 export interface AdmissionParts {

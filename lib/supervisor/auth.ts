@@ -16,13 +16,23 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * import { HELLO_PROTOCOL } from "./hello.ts";
+ *
+ * const token = "the supervisor's token";
+ * const port = 38839;
  * const nonce = crypto.randomUUID();
+ * const proof = await proofOf(token, "client", port, nonce);
  * const line: AuthLine = {
  *   codex_swarm_auth: HELLO_PROTOCOL,
  *   version: "0.3.0",
  *   nonce,
- *   proof: await proofOf(token, "client", port, nonce),
+ *   proof,
  * };
+ * assert.deepEqual(parseAuthLine(JSON.stringify(line), HELLO_PROTOCOL), line);
+ * assert.ok(await proofHolds(proof, token, "client", port, nonce));
+ * assert.ok(!await proofHolds(proof, token, "supervisor", port, nonce)); // not the other side's
  * ```
  * @module
  */

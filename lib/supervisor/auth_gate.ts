@@ -6,15 +6,18 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const gate = new AuthGate();
  * const release = gate.enter();
  * if (release === null) {
  *   const note = gate.refused(Date.now());
- *   if (note) log.warning(note);
+ *   if (note) console.warn(note); // the supervisor logs it
  * } else {
  *   // ...read the auth line, then:
  *   release();
  * }
+ * assert.notEqual(release, null); // the first connection gets in
  * ```
  * @module
  */

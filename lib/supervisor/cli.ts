@@ -6,10 +6,11 @@
  *
  * @example
  * ```ts
- * import { parseCli } from "./cli.ts";
+ * import assert from "node:assert/strict";
  *
  * const result = parseCli(["-c", 'model="o3"', "--max-parallel", "4"], Deno.env.toObject());
- * if (result.kind === "run") console.log(result.config.maxParallel); // 4
+ * assert.ok(result.kind === "run");
+ * assert.equal(result.config.maxParallel, 4);
  * ```
  * @module
  */
@@ -33,6 +34,9 @@ import {
   MIN_MAX_RESULT_CHARS,
   type ServerConfig,
 } from "../mcp/server_config.ts";
+
+import { parseNameValue, parseWorkerUrl, type WorkerFlags } from "../workers/worker_config.ts";
+import { realPathOr } from "../base/real_path.ts";
 
 export type { ServerConfig };
 
@@ -74,6 +78,9 @@ const OPTIONS = {
   "max-sandbox": { type: "string" },
   "allow-root": { type: "string", multiple: true },
   "pass-env": { type: "string", multiple: true },
+  worker: { type: "string", multiple: true },
+  "worker-token-file": { type: "string", multiple: true },
+  "no-local": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -137,6 +144,13 @@ Policy (what a caller may make Codex do; see docs/security.md):
                              (repeatable) [default: anywhere]
       --pass-env <NAME>      Pass this client variable to Codex although it looks like a secret
                              (repeatable)
+Workers (other machines that run tasks' commands; see docs/workers.md):
+      --worker <NAME=URL>    A worker: ssh://[user@]host[:port] (codex-swarm starts
+                             \`codex exec-server\` there) or ws://127.0.0.1:PORT (a tunnel you run
+                             to one); repeatable, beside [[workers]] of the settings file
+      --worker-token-file <NAME=PATH>
+                             The capability token's file of a ws:// worker
+      --no-local             Run no task on this machine (only on workers)
   -h, --help                 Print this help
   -V, --version              Print the version
 
@@ -411,6 +425,7 @@ export function parseCli(
   const heartbeatMs = integerOf(given, "heartbeatMs");
   const worktreeSetup = worktreeSetupOf(given);
   const policy = policyOf(given, overrides);
+  const workerFlags = parseWorkerFlags(values, given.paths, cwd);
   return {
     kind: "run",
     config: {
@@ -434,15 +449,27 @@ export function parseCli(
       replyAlias: values["reply-alias"] ?? false,
       heartbeatMs,
       policy,
+      ...(workerFlags ? { workerFlags } : {}),
     },
   };
 }
 
-/** The real path of `path` when it exists (a symlinked root must match real working directories). */
-function realPathOr(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    return path;
-  }
+/** The worker flags, each URL checked; undefined when none is given. */
+function parseWorkerFlags(
+  values: ReturnType<typeof readArgs>,
+  paths: typeof path.posix,
+  cwd: string,
+): WorkerFlags | undefined {
+  const workers = (values.worker ?? []).map((text) => {
+    const { name, value } = parseNameValue(text, "--worker");
+    parseWorkerUrl(value, `--worker ${text}`);
+    return { name, url: value };
+  });
+  const tokenFiles = (values["worker-token-file"] ?? []).map((text) => {
+    const { name, value } = parseNameValue(text, "--worker-token-file");
+    return { name, path: paths.resolve(cwd, value) };
+  });
+  const noLocal = values["no-local"] ?? false;
+  if (workers.length === 0 && tokenFiles.length === 0 && !noLocal) return undefined;
+  return { workers, tokenFiles, noLocal };
 }

@@ -10,14 +10,22 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * import { parseCli } from "./cli.ts";
+ *
+ * const cli = parseCli([], Deno.env.toObject());
+ * assert.ok(cli.kind === "run");
  * const hello: Hello = {
  *   codex_swarm_hello: HELLO_PROTOCOL,
  *   version: "0.3.0",
  *   pid: Deno.pid,
  *   cwd: Deno.cwd(),
  *   env: Deno.env.toObject(),
- *   config,
+ *   config: cli.config,
  * };
+ * // A session's machine-wide flags that differ from the supervisor's are named (none here).
+ * assert.deepEqual(machineWideDifferences(hello.config, cli.config), []);
  * ```
  * @module
  */
@@ -122,6 +130,14 @@ export function machineWideDifferences(session: ServerConfig, supervisor: Server
           `supervisor to change it)`,
       );
     }
+  }
+  const workers = (config: ServerConfig) => JSON.stringify(config.workerFlags ?? null);
+  if (workers(session) !== workers(supervisor)) {
+    out.push(
+      "--worker, --worker-token-file or --no-local differ for this client from the running " +
+        "supervisor's: its workers apply, as a session cannot add workers (restart the " +
+        "supervisor to change them)",
+    );
   }
   return out;
 }

@@ -6,7 +6,9 @@
  *
  * @example
  * ```ts
- * const hello = parseHello(line); // throws `Cannot read the hello: config.maxParallel ...`
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => parseHello('{"codex_swarm_hello": 2}'), /Cannot read the hello/);
  * ```
  * @module
  */
@@ -60,6 +62,12 @@ const CONFIG_FIELDS = {
     allowRoots: texts,
     passEnv: texts,
   }),
+  // A session's workers are only compared with the supervisor's (sessions cannot add workers).
+  workerFlags: z.strictObject({
+    workers: z.array(z.strictObject({ name: text.min(1), url: text.min(1) })),
+    tokenFiles: z.array(z.strictObject({ name: text.min(1), path: text.min(1) })),
+    noLocal: z.boolean(),
+  }).optional(),
 } satisfies Record<keyof ServerConfig, z.ZodType>;
 
 const HelloSchema = z.strictObject({

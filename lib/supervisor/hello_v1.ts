@@ -10,9 +10,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // The front-end sends the challenge, and its hello (helloV1) once the proof is right.
  * const nonce = crypto.randomUUID();
- * send(JSON.stringify(challengeV1(nonce)));
- * if ((await next()).codex_swarm_proof === await proofV1(token, nonce)) send(helloV1(hello, token));
+ * assert.deepEqual(challengeV1(nonce), { codex_swarm_challenge: nonce });
+ * const proof = await proofV1("token", nonce); // what a supervisor of protocol 1 answers
+ * assert.match(proof, /^[0-9a-f]{64}$/);
  * ```
  * @module
  */

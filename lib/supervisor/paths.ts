@@ -5,8 +5,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const paths = supervisorPaths("/home/u/.local/state/codex-swarm/tasks");
- * console.log(paths.socket); // /home/u/.local/state/codex-swarm/tasks/.supervisor/sock
+ * assert.equal(paths.socket, "/home/u/.local/state/codex-swarm/tasks/.supervisor/sock");
  * ```
  * @module
  */

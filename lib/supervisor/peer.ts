@@ -19,9 +19,19 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
  * const conn = await listener.accept(); // a TcpListener's: its ends are Deno.NetAddr
  * const peers = await procPeerProcesses(conn.localAddr, conn.remoteAddr);
  * // [{ pid: 4242, ancestry: [4242, 4100, 3077, 3060, 1], complete: true }], null or "unavailable"
+ * if (Deno.build.os === "linux") {
+ *   assert.ok(Array.isArray(peers) && peers.some((p) => p.pid === Deno.pid)); // this process
+ * }
+ * conn.close();
+ * client.close();
+ * listener.close();
  * ```
  * @module
  */
@@ -63,8 +73,10 @@ export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 
  *
  * @example
  * ```ts
- * innerProcIpv4("0100007F", true); // "127.0.0.1"
- * innerProcIpv4("0000000000000000FFFF00000100007F", true); // "127.0.0.1"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(innerProcIpv4("0100007F", true), "127.0.0.1");
+ * assert.equal(innerProcIpv4("0000000000000000FFFF00000100007F", true), "127.0.0.1");
  * ```
  */
 export function innerProcIpv4(hex: string, littleEndian: boolean): string | null {
@@ -89,7 +101,13 @@ export function innerProcIpv4(hex: string, littleEndian: boolean): string | null
  *
  * @example
  * ```ts
- * innerSocketInode(tcpText, { hostname: "127.0.0.1", port: 33746 }, { hostname: "127.0.0.1", port: 38839 }, true);
+ * import assert from "node:assert/strict";
+ *
+ * const tcpText =
+ *   "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
+ *   "   0: 0100007F:83D2 0100007F:97B7 01 00000000:00000000 00:00000000 00000000  1000        0 123456 1\n";
+ * const local = { hostname: "127.0.0.1", port: 33746 };
+ * assert.equal(innerSocketInode(tcpText, local, { hostname: "127.0.0.1", port: 38839 }, true), 123456);
  * ```
  */
 export function innerSocketInode(
@@ -130,8 +148,11 @@ export interface HoldersText {
  *
  * @example
  * ```ts
- * innerPeerProcesses({ fds: "/proc/42/fd/3\n", status: "/proc/42/status:PPid:\t1\n" });
- * // [{ pid: 42, ancestry: [42, 1], complete: true }]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(innerPeerProcesses({ fds: "/proc/42/fd/3\n", status: "/proc/42/status:PPid:\t1\n" }), [
+ *   { pid: 42, ancestry: [42, 1], complete: true },
+ * ]);
  * ```
  */
 export function innerPeerProcesses(text: HoldersText): PeerProcess[] {
@@ -153,8 +174,11 @@ export function innerPeerProcesses(text: HoldersText): PeerProcess[] {
  *
  * @example
  * ```ts
- * innerAncestries([42], new Map([[42, 7], [7, 1], [1, 0]]));
- * // [{ pid: 42, ancestry: [42, 7, 1], complete: true }]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(innerAncestries([42], new Map([[42, 7], [7, 1], [1, 0]])), [
+ *   { pid: 42, ancestry: [42, 7, 1], complete: true },
+ * ]);
  * ```
  */
 export function innerAncestries(
@@ -189,7 +213,9 @@ const HOLDERS_SCRIPT = 'find /proc/[0-9]*/fd -lname "socket:\\[$1\\]" 2>/dev/nul
  *
  * @example
  * ```ts
- * await stdoutOf("ps", ["-A", "-o", "pid=,ppid="]); // "    1     0\n ..."
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(await stdoutOf("ps", ["-A", "-o", "pid=,ppid="]) ?? "", /^\s*\d+\s+\d+$/m); // "    1     0\n ..."
  * ```
  */
 export async function stdoutOf(program: string, args: string[]): Promise<string | null> {
@@ -215,7 +241,16 @@ export async function stdoutOf(program: string, args: string[]): Promise<string 
  *
  * @example
  * ```ts
- * await procPeerProcesses(conn.localAddr, conn.remoteAddr); // conn: a TcpListener's accept()
+ * import assert from "node:assert/strict";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ * const conn = await listener.accept(); // a TcpListener's: its ends are Deno.NetAddr
+ * const peers = await procPeerProcesses(conn.localAddr, conn.remoteAddr);
+ * if (Deno.build.os === "linux") assert.ok(Array.isArray(peers) && peers.length > 0);
+ * conn.close();
+ * client.close();
+ * listener.close();
  * ```
  */
 export async function procPeerProcesses(local: Endpoint, remote: Endpoint): Promise<PeerAnswer> {
@@ -237,7 +272,9 @@ export async function procPeerProcesses(local: Endpoint, remote: Endpoint): Prom
  *
  * @example
  * ```ts
- * innerEnvironValue("HOME=/root\0CODEX_THREAD_ID=0199\0", "CODEX_THREAD_ID"); // "0199"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(innerEnvironValue("HOME=/root\0CODEX_THREAD_ID=0199\0", "CODEX_THREAD_ID"), "0199");
  * ```
  */
 export function innerEnvironValue(environ: string, name: string): string | null {

@@ -9,8 +9,17 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ * const conn = await listener.accept(); // a TcpListener's: its ends are Deno.NetAddr
  * const { via, peers } = await findPeer(conn.localAddr, conn.remoteAddr);
  * // via: "proc" on Linux, "lsof" on macOS, null where no way can be read
+ * if (via !== null) assert.ok(Array.isArray(peers) && peers.some((p) => p.pid === Deno.pid));
+ * conn.close();
+ * client.close();
+ * listener.close();
  * ```
  * @module
  */
@@ -30,8 +39,11 @@ export const PEER_LOOKUP_VARIABLE = "CODEX_SWARM_PEER_LOOKUP";
  *
  * @example
  * ```ts
- * innerPeerLookups("darwin", null); // ["lsof"]
- * innerPeerLookups("linux", "lsof"); // ["lsof"]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(innerPeerLookups("darwin", null), ["lsof"]);
+ * assert.deepEqual(innerPeerLookups("linux", null), ["proc", "lsof"]);
+ * assert.deepEqual(innerPeerLookups("linux", "lsof"), ["lsof"]);
  * ```
  */
 export function innerPeerLookups(os: string, forced: PeerLookup | null): PeerLookup[] {
@@ -45,7 +57,10 @@ export function innerPeerLookups(os: string, forced: PeerLookup | null): PeerLoo
  *
  * @example
  * ```ts
- * peerLookupSetting({ CODEX_SWARM_PEER_LOOKUP: "lsof" }); // "lsof"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(peerLookupSetting({ CODEX_SWARM_PEER_LOOKUP: "lsof" }), "lsof");
+ * assert.equal(peerLookupSetting({ CODEX_SWARM_PEER_LOOKUP: "ps" }), null);
  * ```
  */
 export function peerLookupSetting(env: Record<string, string | undefined>): PeerLookup | null {

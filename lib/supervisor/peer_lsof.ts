@@ -17,8 +17,8 @@
  * (macOS and Linux hide other users' descriptors): its socket has no holder found, so its session
  * is a task's; such a process cannot read the 0600 token file to authenticate anyway.
  *
- * @example
- * ```ts
+ * @example Not run: it needs `lsof` (macOS has it; a Linux machine may not), and a connection (`listener`).
+ * ```ts ignore
  * const conn = await listener.accept(); // a TcpListener's: its ends are Deno.NetAddr
  * await lsofPeerProcesses(conn.localAddr, conn.remoteAddr);
  * // [{ pid: 4242, ancestry: [4242, 4100, 3077, 3060, 1], complete: true }], null or "unavailable"
@@ -41,7 +41,9 @@ export const LSOF_PROGRAM = Deno.build.os === "darwin" ? "/usr/sbin/lsof" : "lso
  *
  * @example
  * ```ts
- * lsofArgs(38839); // ["-nP", "-iTCP:38839", "-sTCP:ESTABLISHED", "-F", "pn"]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(lsofArgs(38839), ["-nP", "-iTCP:38839", "-sTCP:ESTABLISHED", "-F", "pn"]);
  * ```
  */
 export function lsofArgs(port: number): string[] {
@@ -54,7 +56,9 @@ export function lsofArgs(port: number): string[] {
  *
  * @example
  * ```ts
- * innerHostKey("[::FFFF:127.0.0.1]"); // "127.0.0.1"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(innerHostKey("[::FFFF:127.0.0.1]"), "127.0.0.1");
  * ```
  */
 export function innerHostKey(host: string): string {
@@ -73,8 +77,12 @@ const LSOF_CONNECTION = new RegExp(`^${LSOF_END}->${LSOF_END}$`);
  *
  * @example
  * ```ts
- * innerLsofConnection("[::1]:60420->[::1]:38871");
- * // { local: { hostname: "::1", port: 60420 }, remote: { hostname: "::1", port: 38871 } }
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(innerLsofConnection("[::1]:60420->[::1]:38871"), {
+ *   local: { hostname: "::1", port: 60420 },
+ *   remote: { hostname: "::1", port: 38871 },
+ * });
  * ```
  */
 export function innerLsofConnection(name: string): { local: Endpoint; remote: Endpoint } | null {
@@ -92,7 +100,10 @@ export function innerLsofConnection(name: string): { local: Endpoint; remote: En
  *
  * @example
  * ```ts
- * innerLsofHolders("p42\nf3\nn127.0.0.1:5000->127.0.0.1:8000\n", loop(5000), loop(8000)); // [42]
+ * import assert from "node:assert/strict";
+ *
+ * const loop = (port: number) => ({ hostname: "127.0.0.1", port });
+ * assert.deepEqual(innerLsofHolders("p42\nf3\nn127.0.0.1:5000->127.0.0.1:8000\n", loop(5000), loop(8000)), [42]);
  * ```
  */
 export function innerLsofHolders(text: string, local: Endpoint, remote: Endpoint): number[] {
@@ -118,7 +129,9 @@ export function innerLsofHolders(text: string, local: Endpoint, remote: Endpoint
  *
  * @example
  * ```ts
- * innerPsParents("    1     0\n 4242  4100\n"); // Map { 1 => 0, 4242 => 4100 }
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(innerPsParents("    1     0\n 4242  4100\n"), new Map([[1, 0], [4242, 4100]]));
  * ```
  */
 export function innerPsParents(text: string): Map<number, number> {

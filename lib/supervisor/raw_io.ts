@@ -5,8 +5,17 @@
  *
  * @example
  * ```ts
- * const write = orderedWriter(Deno.stdout);
- * for await (const chunk of chunks(Deno.stdin)) await write(chunk);
+ * import assert from "node:assert/strict";
+ *
+ * // The front-end relays Deno.stdin to the supervisor this way: `chunks(Deno.stdin)`.
+ * const file = await Deno.makeTempFile();
+ * await Deno.writeTextFile(file, "one line\n");
+ * const out: string[] = [];
+ * const write = orderedWriter({ write: (p) => Promise.resolve(out.push(new TextDecoder().decode(p)) && p.length) });
+ * using input = await Deno.open(file);
+ * for await (const chunk of chunks(input)) await write(chunk);
+ * assert.deepEqual(out, ["one line\n"]);
+ * await Deno.remove(file);
  * ```
  * @module
  */

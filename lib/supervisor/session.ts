@@ -3,8 +3,8 @@
  * session's settings from its front-end's hello, and its working directory from the client's
  * roots when it offers them (asked after `initialized`, again on `roots/list_changed`).
  *
- * @example
- * ```ts
+ * @example Not run: it needs the engine, the worktrees and a front-end's hello and connection.
+ * ```ts ignore
  * const open = openSession({ engine, worktrees, config, log, version, hello, origin, supervisor, warnings });
  * await open.server.connect(transport);
  * ```

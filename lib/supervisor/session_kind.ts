@@ -23,11 +23,20 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ * const conn = await listener.accept(); // a TcpListener's: its ends are Deno.NetAddr
+ * // The supervisor passes its engine's app-server pids and tasks; this process runs none.
  * const origin = await sessionOrigin(conn.localAddr, conn.remoteAddr, {
- *   appServerPids: engine.codexProcesses?.().map((p) => p.pid) ?? [],
- *   tasks: () => engine.list(),
+ *   appServerPids: [],
+ *   tasks: () => [],
  * });
- * if (origin.kind === "task") log.info(`A task's process connected: ${origin.why}`);
+ * assert.equal(origin.kind, "client");
+ * conn.close();
+ * client.close();
+ * listener.close();
  * ```
  * @module
  */
@@ -67,8 +76,13 @@ export interface PeerVerdict {
  *
  * @example
  * ```ts
- * innerPeerVerdict([{ pid: 9, ancestry: [9, 8, 7, 1], complete: true }], [7]);
- * // { kind: "task", why: "pid 9 descends from app-server 7", commandPid: 8 }
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(innerPeerVerdict([{ pid: 9, ancestry: [9, 8, 7, 1], complete: true }], [7]), {
+ *   kind: "task",
+ *   why: "pid 9 descends from app-server 7",
+ *   commandPid: 8,
+ * });
  * ```
  */
 export function innerPeerVerdict(
@@ -111,7 +125,10 @@ export function innerPeerVerdict(
  *
  * @example
  * ```ts
- * innerTaskOfThread(engine.list(), "0199a1b2-..."); // "66fa23f826e6" or null
+ * import assert from "node:assert/strict";
+ *
+ * // engine.list(): the task running that thread gives its id ("66fa23f826e6"); here none.
+ * assert.equal(innerTaskOfThread([], "0199a1b2-0000-7000-8000-000000000000"), null);
  * ```
  */
 export function innerTaskOfThread(

@@ -18,9 +18,9 @@
  *
  * @example
  * ```ts
- * import { parseSettings } from "./settings.ts";
+ * import assert from "node:assert/strict";
  *
- * parseSettings('[policy]\nmax_sandbox = "read-only"\n', "/c.toml").maxSandbox; // "read-only"
+ * assert.equal(parseSettings('[policy]\nmax_sandbox = "read-only"\n', "/c.toml").maxSandbox, "read-only");
  * ```
  * @module
  */
@@ -29,6 +29,7 @@ import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import type { Logger } from "../base/log.ts";
 import { parseSandboxMode, Policy, type PolicyLimits } from "../codex/policy.ts";
+import { realPathOr } from "../base/real_path.ts";
 
 /** The settings file for an environment, or null when neither XDG_CONFIG_HOME nor HOME is set. */
 export function settingsPath(env: Record<string, string | undefined>): string | null {
@@ -99,15 +100,6 @@ export function parseSettings(text: string, path: string): PolicyLimits {
     }
   }
   return limits;
-}
-
-/** The real path of `path` when it exists (working directories are compared as real paths). */
-function realPathOr(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    return path;
-  }
 }
 
 /** What identifies one version of the file: a change of any part means "read it again". */

@@ -5,9 +5,19 @@
  *
  * @example
  * ```ts
- * const transport = new SocketTransport(writer, () => conn.close());
- * await server.connect(transport);
- * for (const line of lines) transport.receive(line);
+ * import assert from "node:assert/strict";
+ *
+ * // The supervisor gives it the connection's writer; `await server.connect(transport)` then
+ * // makes the MCP server speak through it.
+ * const sent: Uint8Array[] = [];
+ * const writer = new WritableStream<Uint8Array>({ write: (chunk) => void sent.push(chunk) }).getWriter();
+ * const transport = new SocketTransport(writer, () => {});
+ * const received: unknown[] = [];
+ * transport.onmessage = (message) => received.push(message);
+ * for (const line of ['{"jsonrpc":"2.0","id":1,"method":"ping"}']) transport.receive(line);
+ * assert.deepEqual(received, [{ jsonrpc: "2.0", id: 1, method: "ping" }]);
+ * await transport.send({ jsonrpc: "2.0", id: 1, result: {} });
+ * assert.equal(new TextDecoder().decode(sent[0]), '{"jsonrpc":"2.0","id":1,"result":{}}\n');
  * transport.ended();
  * ```
  * @module

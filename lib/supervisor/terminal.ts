@@ -9,10 +9,10 @@
  *
  * @example
  * ```ts
- * import { innerIsTerminal } from "./terminal.ts";
+ * import assert from "node:assert/strict";
  *
- * innerIsTerminal("/dev/pts/3"); // true
- * innerIsTerminal("pipe:[81234]"); // false
+ * assert.equal(innerIsTerminal("/dev/pts/3"), true);
+ * assert.equal(innerIsTerminal("pipe:[81234]"), false);
  * ```
  * @module
  */

@@ -31,6 +31,7 @@
  * @module
  */
 
+import type { WorkerStatus } from "../workers/worker_pool.ts";
 import type {
   CancelResult,
   ChangeListener,
@@ -38,7 +39,8 @@ import type {
   Engine,
   Session,
 } from "./engine_api.ts";
-import { type AppServerEngineOptions, EngineState, firstLine, messageOf } from "./engine_state.ts";
+import { type AppServerEngineOptions, EngineState, firstLine } from "./engine_state.ts";
+import { messageOf } from "../base/errors.ts";
 import { EventRouting } from "./event_routing.ts";
 import type { ForkRequest } from "./fork.ts";
 import type { Decision } from "./questions.ts";
@@ -87,6 +89,11 @@ export class AppServerEngine implements Engine, AsyncDisposable {
 
   codexWarnings(): string[] {
     return this.#state.pool.warnings();
+  }
+
+  /** The workers and their state, for `server-info` (`local` first). */
+  workers(): WorkerStatus[] {
+    return this.#state.options.workers?.list() ?? [];
   }
 
   /**

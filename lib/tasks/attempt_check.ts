@@ -17,13 +17,27 @@
  *
  * @example
  * ```ts
- * meta.check = await runTaskCheck("npm test", {
- *   commit: () => commitTaskWork(worktrees, info, message, startHead),
- *   running: (check) => show(check),
- *   run: (command) => runSandboxed(server, { command, cwd, sandbox, timeoutMs: null, signal }),
- *   dropLeftovers: () => worktrees.dropUncommitted(info),
- *   timedOut: () => meta.timedOut,
+ * import assert from "node:assert/strict";
+ *
+ * // The engine's steps: commitTaskWork (git/task_commit.ts), runSandboxed in the task's sandbox
+ * // (codex/sandboxed_command.ts), its worktree's dropUncommitted. Here, a check that fails.
+ * const check = await runTaskCheck("npm test", {
+ *   commit: () => Promise.resolve(null), // a task with commit: false
+ *   running: () => {},
+ *   run: (command) =>
+ *     Promise.resolve({
+ *       command,
+ *       exitCode: 1,
+ *       tail: "1 failing",
+ *       timedOut: false,
+ *       cancelled: false,
+ *       durationMs: 900,
+ *     }),
+ *   dropLeftovers: () => Promise.resolve([]),
+ *   timedOut: () => false,
  * });
+ * assert.equal(check.passed, false);
+ * assert.equal(check.exitCode, 1);
  * ```
  * @module
  */
@@ -31,6 +45,7 @@
 import type { CommandOutcome } from "../codex/sandboxed_command.ts";
 import type { CheckOutcome } from "./task.ts";
 import type { WorktreeOutcome } from "../git/task_commit.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** How many dropped paths a check outcome lists. */
 export const DROPPED_LISTED = 20;
@@ -47,10 +62,6 @@ export interface CheckSteps {
   dropLeftovers(): Promise<string[]>;
   /** Whether the task reached its time limit (a stop is then a time-out, not a cancel). */
   timedOut(): boolean;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Commits, runs the check, drops its leftovers (see the module doc); never throws. */

@@ -10,11 +10,14 @@
  *
  * @example
  * ```ts
- * import { attemptRequests, checkAttempts, newGroupId, rankAttempts } from "./attempt_group.ts";
+ * import assert from "node:assert/strict";
  *
+ * const request = { prompt: "make the tests pass", worktree: true };
  * checkAttempts(request, 4);
+ * assert.throws(() => checkAttempts({ prompt: "x" }, 4), /worktree/);
  * const requests = attemptRequests(request, 4, newGroupId()); // four requests, index 0 to 3
- * const best = rankAttempts(tasks)[0]; // tasks: TaskSnapshot[] of one group
+ * assert.equal(requests.length, 4);
+ * // rankAttempts(tasks)[0] is the best of a group's finished tasks.
  * ```
  * @module
  */

@@ -6,10 +6,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const now = Date.now();
  * let backoff = NO_BACKOFF;
  * backoff = afterTaskEnd(backoff, { phase: "failed", failure: "unexpected status 429" }, now);
- * backoff.until; // now + 2000
- * startAllowedAt(backoff, now); // false
+ * assert.equal(backoff.until, now + 2000);
+ * assert.equal(startAllowedAt(backoff, now), false);
+ * assert.equal(startAllowedAt(backoff, now + 2000), true);
  * ```
  * @module
  */

@@ -4,8 +4,8 @@
  * A server starts on first use, is shared by every task with the same credentials, and starts
  * again after it exits. Two sessions with different keys never share a server.
  *
- * @example
- * ```ts
+ * @example Not run: it needs a running `codex app-server` (`server`).
+ * ```ts ignore
  * const pool = new CodexPool({ bin: "codex", env, log, onEvent, onRequest, onExit });
  * const server = await pool.get({ OPENAI_API_KEY: "sk-..." });
  * await server.request("thread/start", { cwd: "/repo" });

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { WorkerStatus } from "../workers/worker_pool.ts";
 import type { ServerDefaults } from "../codex/codex_args.ts";
 import type { PendingQuestionView, Phase, SessionKind, TaskRequest, TaskSnapshot } from "./task.ts";
 import type { Policy } from "../codex/policy.ts";
@@ -130,4 +131,6 @@ export interface Engine {
   codexProcesses?(): CodexProcessInfo[];
   /** Warnings about Codex itself (e.g. a version newer than the newest tested), for `server-info`. */
   codexWarnings?(): string[];
+  /** The workers where tasks may run and their state, for `server-info` (none: no pool). */
+  workers?(): WorkerStatus[];
 }

@@ -14,6 +14,8 @@
  * @module
  */
 
+import type { WorkerPool } from "../workers/worker_pool.ts";
+import type { EngineConfig } from "./engine_config.ts";
 import type { AppServer } from "../codex/app_server.ts";
 import { initialTurnState } from "../codex/turn_state.ts";
 import type { Logger } from "../base/log.ts";
@@ -27,11 +29,12 @@ import { CodexPool, type CodexPoolOptions } from "./codex_pool.ts";
 import { isFinal, type TaskMeta, type TaskSnapshot } from "./task.ts";
 import type { TaskStore } from "./task_store.ts";
 import { newTaskRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** What {@link AppServerEngine} needs. */
 export interface AppServerEngineOptions {
   /** The server's flags the engine uses (see supervisor/cli.ts). */
-  config: { codexBin: string; maxParallel: number; taskMaxAgeS: number };
+  config: EngineConfig;
   store: TaskStore;
   worktrees: WorktreeManager;
   log: Logger;
@@ -45,6 +48,8 @@ export interface AppServerEngineOptions {
   codexEnv?: Record<string, string>;
   /** How the pool starts app-servers (tests pass their own). */
   pool?: (options: ConstructorParameters<typeof CodexPool>[0]) => CodexPool;
+  /** The supervisor's workers (lib/workers/worker_pool.ts), when it has a pool. */
+  workers?: WorkerPool;
 }
 
 /** Where the app-servers' notifications, questions and exits go (event_routing.ts). */
@@ -80,11 +85,6 @@ export function nowIso(): string {
 export function firstLine(text: string, max = 72): string {
   const line = text.split("\n", 1)[0]!.trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
-
-/** The message of a thrown value. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The engine's shared state and the views of its tasks. */

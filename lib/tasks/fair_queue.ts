@@ -4,11 +4,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const queue = new FairQueue();
- * queue.push("s1", "a"); queue.push("s1", "b"); queue.push("s2", "c");
- * queue.shift(); // "a"
- * queue.shift(); // "c"
- * queue.shift(); // "b"
+ * queue.push("s1", "a");
+ * queue.push("s1", "b");
+ * queue.push("s2", "c");
+ * assert.deepEqual([queue.shift(), queue.shift(), queue.shift()], ["a", "c", "b"]);
  * ```
  * @module
  */

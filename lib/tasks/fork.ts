@@ -18,8 +18,8 @@
  * cannot be created, the ones made before it are removed again (tasks, worktrees, branches). None
  * starts before all exist.
  *
- * @example
- * ```ts
+ * @example Not run: it forks a thread of a running `codex app-server`, through the engine (`host`).
+ * ```ts ignore
  * import { startForks } from "./fork.ts";
  *
  * const forks = await startForks(
@@ -40,6 +40,7 @@ import type { ForkOf, TaskMeta, TaskRequest, TaskSnapshot } from "./task.ts";
 import { isFinal } from "./task.ts";
 import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import { RequestError } from "./request_error.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** The most prompts (forks) one call may ask for. */
 export const MAX_FORKS = 8;
@@ -279,8 +280,4 @@ export async function forkThread(
   } catch (error) {
     throw new Error(`Cannot fork thread "${parent}" as Codex cannot fork it: ${messageOf(error)}`);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -3,8 +3,8 @@
  * an MCP server's elicitation), from its arrival to its answer: who was told of it (each session
  * once), who is being asked by elicitation, who dismissed it, and the reply Codex gets.
  *
- * @example
- * ```ts
+ * @example Not run: it asks through a connected MCP client (`session`).
+ * ```ts ignore
  * const pending = new PendingQuestion("q1", question, (decision, by) => record(decision, by));
  * pending.askWith(session, "t1", log, () => emit());
  * const reply = await pending.reply; // what goes back to Codex

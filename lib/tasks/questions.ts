@@ -9,10 +9,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const q = describeQuestion("item/commandExecution/requestApproval",
  *   { command: "rm -rf build", cwd: "/repo", reason: "clean" }, new Map());
- * q.message; // "Codex asks to run `rm -rf build` in /repo (clean)"
- * replyFor(q, "accept"); // { decision: "accept" }
+ * assert.equal(q.message, "Codex asks to run `rm -rf build` in /repo (clean)");
+ * assert.deepEqual(replyFor(q, "accept"), { decision: "accept" });
  * ```
  * @module
  */

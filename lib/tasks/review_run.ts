@@ -2,8 +2,8 @@
  * A review task on the app-server: `review/start` in place of `turn/start` on the task's new
  * thread, and its findings read once it ended (from the thread's rollout, see review_output.ts).
  *
- * @example
- * ```ts
+ * @example Not run: it needs a running `codex app-server` (`server`).
+ * ```ts ignore
  * const turn = await startReview(server, threadId, meta.request.review);
  * // ... the turn ends ...
  * meta.review = await collectReview(server, meta);

@@ -6,9 +6,10 @@
  *
  * @example
  * ```ts
- * import { checkMayAct } from "./session_rights.ts";
+ * import assert from "node:assert/strict";
  *
  * checkMayAct({ id: "s-1", kind: "client" }, { id: "t", session: { id: "s-2" } }, "cancel"); // fine
+ * assert.throws(() => checkMayAct({ id: "s-1", kind: "task" }, { id: "t", session: { id: "s-2" } }, "cancel"));
  * ```
  * @module
  */

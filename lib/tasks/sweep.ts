@@ -6,8 +6,8 @@
  * another task's branch (a fork's) does not keep them once that task is discarded. A worktree another unfinished task works in,
  * or one with uncommitted work, is kept, and so is its task.
  *
- * @example
- * ```ts
+ * @example Not run: it needs the engine's task records, store and worktrees.
+ * ```ts ignore
  * const removed = await sweepTasks([...records.values()], { maxAgeS: 7 * 86400, store, worktrees, log, recommit });
  * for (const id of removed) records.delete(id);
  * ```

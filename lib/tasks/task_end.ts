@@ -4,7 +4,13 @@
  *
  * @example
  * ```ts
- * taskEnd(meta, run, null); // { phase: "completed", failure: null }
+ * import assert from "node:assert/strict";
+ *
+ * const meta = { cancelRequested: false, timedOut: false, request: { prompt: "x" }, answered: [], failure: null };
+ * assert.deepEqual(taskEnd(meta, { turnStatus: "completed", failure: null }, null), {
+ *   phase: "completed",
+ *   failure: null,
+ * });
  * ```
  * @module
  */

@@ -3,8 +3,8 @@
  * app-server it runs with, and the promises and clocks of its run. {@link snapshotOf} gives the
  * copy that tools and resources see.
  *
- * @example
- * ```ts
+ * @example Not run: it needs a task's record and its app-server events (`meta`, `event`).
+ * ```ts ignore
  * const record = newTaskRecord(meta, session);
  * record.run = applyEvent(record.run, event);
  * const view = snapshotOf(record, null);
@@ -125,7 +125,19 @@ export function sessionRecord(session: Session): SessionRecord {
  *
  * @example
  * ```ts
- * const session = sessionFromRecord(meta.session); // { kind: "task", taskId: null, ... } when old
+ * import assert from "node:assert/strict";
+ *
+ * // A record of codex-swarm 0.2.0 (meta.json's `session`), before sessions had a kind.
+ * const old = {
+ *   id: "s-1a2b3c4d",
+ *   defaults: { overrides: [], skipGitRepoCheck: false, ephemeral: false },
+ *   taskTimeoutS: 3600,
+ *   cwd: "/src/app",
+ *   env: {},
+ * };
+ * const session = sessionFromRecord(old);
+ * assert.equal(session.kind, "task");
+ * assert.equal(session.taskId, null);
  * ```
  */
 export function sessionFromRecord(record: SessionRecord): Session {

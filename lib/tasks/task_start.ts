@@ -6,8 +6,8 @@
  * request throws before anything is made; only the worktree is made here, and the engine removes
  * it again if creating the task fails.
  *
- * @example
- * ```ts
+ * @example Not run: it needs the engine (`host`: its sessions, worktrees and app-servers).
+ * ```ts ignore
  * const prepared = await prepareStart(request, session, host);
  * // ... create the task in prepared.runCwd, with prepared.worktree ...
  * ```

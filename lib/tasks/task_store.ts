@@ -4,9 +4,13 @@
  *
  * @example
  * ```ts
- * const store = new TaskStore("/home/me/.local/state/codex-swarm/tasks");
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir(); // the server's: ~/.local/state/codex-swarm/tasks
+ * const store = new TaskStore(dir);
  * await store.init();
- * for (const meta of await store.loadAll()) console.log(meta.id, meta.phase);
+ * assert.deepEqual(await store.loadAll(), []); // each task's meta.json, read back
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */

@@ -7,8 +7,8 @@
  * reply's or fork's turn gets them again as added context when they changed since they were last
  * sent to the thread (as Codex re-sends them for a trusted project; ../codex/project_docs.ts).
  *
- * @example
- * ```ts
+ * @example Not run: it needs a running `codex app-server` (`server`).
+ * ```ts ignore
  * const context = await readProjectContext(server, params.thread);
  * const { threadId, sandbox } = await openThread(server, meta.request, meta.threadId, params.thread, context);
  * const turn = await startTurn(server, threadId, meta.request, params.input);
@@ -25,6 +25,7 @@ import { type Json, type ThreadParams, withDeveloperSection } from "../codex/thr
 import type { TaskRequest } from "./task.ts";
 import { forkThread } from "./fork.ts";
 import { startReview } from "./review_run.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** The thread a task runs on, and its sandbox as Codex answered. */
 export interface OpenedThread {
@@ -111,8 +112,4 @@ export async function startTurn(
       }),
     });
   return turn.turn.id;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

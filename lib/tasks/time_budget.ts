@@ -4,11 +4,17 @@
  *
  * @example
  * ```ts
- * const budget = new TimeBudget(60_000, () => console.log("time is up"));
- * budget.run();   // the clock runs
+ * import assert from "node:assert/strict";
+ *
+ * let expired = false;
+ * const budget = new TimeBudget(60_000, () => expired = true);
+ * budget.run(); // the clock runs
+ * assert.notEqual(budget.deadline, null);
  * budget.pause(); // waiting for an approval: it stops
- * budget.run();   // and goes on with what was left
+ * assert.equal(budget.deadline, null);
+ * budget.run(); // and goes on with what was left
  * budget.stop();
+ * assert.equal(expired, false);
  * ```
  * @module
  */

@@ -6,8 +6,13 @@
  *
  * @example
  * ```ts
- * const result = await waitForTasks(records, { mode: "all", timeoutMs: 60_000 }, hooks);
- * if (!result.satisfied) console.log("still running");
+ * import assert from "node:assert/strict";
+ *
+ * // `records` are the engine's tasks, `hooks` its snapshots and change events; with no task
+ * // there is nothing to wait for.
+ * const hooks = { snapshot: () => { throw new Error("no task"); }, onChange: () => () => {} };
+ * const result = await waitForTasks([], { mode: "all", timeoutMs: 60_000 }, hooks);
+ * assert.deepEqual(result, { satisfied: true, tasks: [], questions: [] }); // at once
  * ```
  * @module
  */

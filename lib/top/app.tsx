@@ -4,8 +4,8 @@
  * {@link pressKey} calls and runs the effects they ask for (`codex_cancel`, `codex_approve`,
  * quit). Only `top`'s live view loads this module: ink and React stay out of the server.
  *
- * @example
- * ```ts
+ * @example Not run: it draws the live view on a terminal, from a running server (`connection`).
+ * ```ts ignore
  * const { runLiveView } = await import("./app.tsx");
  * await runLiveView(connection, { intervalMs: 500, colour: true });
  * ```

@@ -2,8 +2,8 @@
  * `top`'s side of MCP: a client of a codex-swarm stdio server it spawns, that reads the task
  * resources, follows their updates, and calls `codex_cancel` and `codex_approve`.
  *
- * @example
- * ```ts
+ * @example Not run: it starts a codex-swarm server (and its supervisor) to talk to.
+ * ```ts ignore
  * import { TopConnection } from "./connection.ts";
  * import { serverCommand } from "./server_command.ts";
  *
@@ -21,6 +21,7 @@ import {
 import { TOP_ROLE_ENV } from "../supervisor/hello.ts";
 import { VERSION } from "../supervisor/cli.ts";
 import type { ServerCommand } from "./server_command.ts";
+import { messageOf } from "../base/errors.ts";
 
 const TASKS_URI = "codex-swarm://tasks";
 const SERVER_INFO_URI = "codex-swarm://server-info";
@@ -31,10 +32,6 @@ const STDERR_TAIL_CHARS = 2000;
 export interface ActionResult {
   ok: boolean;
   text: string;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** A connected MCP client of a codex-swarm server. Dispose it to stop the server it started. */

@@ -6,8 +6,8 @@
  * is checked first, so a bad flag is reported here). The terminal UI library is only loaded for
  * the live view.
  *
- * @example
- * ```ts
+ * @example Not run: it starts a codex-swarm server (and its supervisor) and prints its tasks.
+ * ```ts ignore
  * import { runTop } from "./main.ts";
  *
  * Deno.exit(await runTop(["--once"]));
@@ -27,6 +27,7 @@ import {
   withCap,
   withTasks,
 } from "./view_model.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** The default refresh interval, in milliseconds (updates also come with notifications). */
 export const DEFAULT_INTERVAL_MS = 500;
@@ -151,7 +152,7 @@ export async function runTop(args: readonly string[]): Promise<number> {
   try {
     parsed = parseTopArgs(args, env);
   } catch (error) {
-    console.error(`codex-swarm top: ${error instanceof Error ? error.message : error}`);
+    console.error(`codex-swarm top: ${messageOf(error)}`);
     console.error("Run codex-swarm top --help for the flags.");
     return 2;
   }
@@ -176,7 +177,7 @@ export async function runTop(args: readonly string[]): Promise<number> {
   try {
     connection = await TopConnection.open(command, env);
   } catch (error) {
-    console.error(`codex-swarm top: ${error instanceof Error ? error.message : error}`);
+    console.error(`codex-swarm top: ${messageOf(error)}`);
     return 1;
   }
   try {
@@ -190,7 +191,7 @@ export async function runTop(args: readonly string[]): Promise<number> {
       colour: colourWanted(env, Deno.stdout.isTerminal()),
     });
   } catch (error) {
-    console.error(`codex-swarm top: ${error instanceof Error ? error.message : error}`);
+    console.error(`codex-swarm top: ${messageOf(error)}`);
     return 1;
   } finally {
     await connection.close();

@@ -5,9 +5,11 @@
  *
  * @example
  * ```ts
- * import { serverCommand } from "./server_command.ts";
+ * import assert from "node:assert/strict";
  *
  * const { command, args } = serverCommand(["--max-parallel", "4"]);
+ * assert.equal(command, Deno.execPath()); // under `deno run`: this Deno, with the main module
+ * assert.deepEqual(args.slice(-2), ["--max-parallel", "4"]);
  * ```
  * @module
  */

@@ -6,10 +6,10 @@
  *
  * @example
  * ```ts
- * import { readTaskList } from "./task_info.ts";
+ * import assert from "node:assert/strict";
  *
  * const tasks = readTaskList({ tasks: [{ task_id: "abc", phase: "running", prompt: "hi" }] });
- * console.log(tasks[0]?.phase); // "running"
+ * assert.equal(tasks[0]?.phase, "running");
  * ```
  * @module
  */

@@ -3,8 +3,8 @@
  * says a task changed (`notifications/resources/updated`) and at least every `intervalMs`, one
  * read at a time, a change during a read causing one more.
  *
- * @example
- * ```ts
+ * @example Not run: it needs a running server (`connection`).
+ * ```ts ignore
  * const watcher = await watch(connection, {
  *   intervalMs: 500,
  *   detailId: () => null,
@@ -18,6 +18,7 @@
 
 import type { TopConnection } from "./connection.ts";
 import { readTask, readTaskList, type TaskInfo } from "./task_info.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** One read of the server. */
 export interface Reading {
@@ -72,7 +73,7 @@ export async function watch(connection: TopConnection, options: WatchOptions): P
         if (!stopped) options.onData(reading);
       } while (again && !stopped);
     } catch (error) {
-      if (!stopped) options.onError(error instanceof Error ? error.message : String(error));
+      if (!stopped) options.onError(messageOf(error));
     } finally {
       busy = false;
     }
@@ -83,7 +84,7 @@ export async function watch(connection: TopConnection, options: WatchOptions): P
     off = await connection.subscribe(() => void refresh());
   } catch (error) {
     options.onError(
-      `Cannot subscribe to task updates: ${error instanceof Error ? error.message : error}`,
+      `Cannot subscribe to task updates: ${messageOf(error)}`,
     );
   }
   void refresh();

@@ -3,8 +3,8 @@
  * project directory and a real `codex app-server` (the `codex` on PATH) started by
  * {@link AppServer.start}, with every notification recorded. Disposing stops them all.
  *
- * @example
- * ```ts
+ * @example Not run: it starts the real `codex app-server` (the tests that use it run it).
+ * ```ts ignore
  * await using world = await startAppServerWorld();
  * const turnId = await world.turn(await world.thread(), "say hi");
  * const turn = await world.completed(turnId);

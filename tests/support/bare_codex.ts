@@ -11,8 +11,8 @@ import type { World } from "./harness.ts";
  * Starts `n` bare `codex exec` runs together and returns the wall time until all ended, in ms.
  * `onSpawned` gets their process ids as soon as all are started (e.g. to sample their memory).
  *
- * @example
- * ```ts
+ * @example Not run: it runs the real `codex exec`, in a world of its own (`world`).
+ * ```ts ignore
  * const ms = await bareCodexWallMs(world, 4, (i) => `task ${i} SLEEP=2000`);
  * ```
  */

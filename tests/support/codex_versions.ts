@@ -10,9 +10,10 @@
  *
  * @example
  * ```ts
- * import { codexUnderTest } from "./codex_versions.ts";
+ * import assert from "node:assert/strict";
  *
  * const codex = codexUnderTest(); // { version: "0.169.0", prefix: ".../.tools", pinned: true, ... }
+ * assert.equal(codex.pinned, codex.version === PINNED_CODEX_VERSION);
  * ```
  * @module
  */

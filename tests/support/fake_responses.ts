@@ -55,8 +55,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * await using fake = startFakeResponses();
- * const home = await writeCodexHome(fake.url);
+ * const home = await writeCodexHome(fake.url); // CODEX_HOME for a Codex that asks `fake`
+ * assert.match(await Deno.readTextFile(`${home}/config.toml`), new RegExp(fake.url));
+ * await Deno.remove(home, { recursive: true });
  * ```
  * @module
  */

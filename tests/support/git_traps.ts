@@ -6,8 +6,8 @@
  * The scripts live outside the repository (in `dir/bin`), the markers in `dir/markers`. Plain git
  * (as a user runs it) does run them: a test shows its traps are live with it.
  *
- * @example
- * ```ts
+ * @example Not run: the git that fires a trap is the one codex-swarm runs in a test (`repo`).
+ * ```ts ignore
  * const traps = await makeTraps(await Deno.makeTempDir());
  * await plantConfigTraps(repo, traps);
  * // ... run git through codex-swarm ...

@@ -5,8 +5,8 @@
  * Every server is a front-end: the first one of a world starts the world's supervisor, which
  * the world stops when it is disposed (and fails the test if it cannot).
  *
- * @example
- * ```ts
+ * @example Not run: it starts codex-swarm and the real Codex (the end-to-end tests run it).
+ * ```ts ignore
  * await using h = await startHarness();
  * const result = await h.client.callTool({ name: "codex", arguments: { prompt: "hi" } });
  * ```

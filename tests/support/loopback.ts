@@ -4,8 +4,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * import { findPeer } from "../../lib/supervisor/peer_lookup.ts";
+ *
  * using pair = await loopbackPair();
- * await findPeer(pair.server.localAddr, pair.server.remoteAddr);
+ * const { via, peers } = await findPeer(pair.server.localAddr, pair.server.remoteAddr);
+ * if (via !== null) assert.ok(Array.isArray(peers) && peers.some((p) => p.pid === Deno.pid));
  * ```
  * @module
  */

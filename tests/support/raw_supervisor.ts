@@ -3,8 +3,8 @@
  * line (with or without the right proof), a hello, or any bytes, and the lines the supervisor
  * answers.
  *
- * @example
- * ```ts
+ * @example Not run: it needs a running supervisor (`world`).
+ * ```ts ignore
  * const raw = await RawConnection.open(world);
  * await raw.sendLine(JSON.stringify(await raw.authLine()));
  * const answer = JSON.parse(await raw.readLine());

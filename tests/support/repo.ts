@@ -3,8 +3,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const repo = await makeRepo();
- * await git(repo, "branch", "--list");
+ * assert.match(await git(repo, "branch", "--list"), /main/);
+ * await Deno.remove(repo, { recursive: true });
  * ```
  * @module
  */

@@ -3,8 +3,8 @@
  * directories live there, so without them every one would be writable from any task, and a test
  * could not see the sandbox deny a write beside a task's cwd.
  *
- * @example
- * ```ts
+ * @example Not run: it starts codex-swarm and the real Codex (the end-to-end tests run it).
+ * ```ts ignore
  * await using h = await startHarness({ args: [...TMP_OUT_OF_SANDBOX] });
  * ```
  * @module

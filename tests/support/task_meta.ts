@@ -3,7 +3,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const meta = taskMeta("aaa", { phase: "running" });
+ * assert.equal(meta.id, "aaa");
+ * assert.equal(meta.phase, "running");
  * ```
  * @module
  */

@@ -3,9 +3,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * let made = "";
  * await withTempDir("my-test-", async (dir) => {
+ *   made = dir;
  *   await Deno.writeTextFile(`${dir}/a.txt`, "a");
  * });
+ * await assert.rejects(Deno.stat(made), Deno.errors.NotFound); // removed afterwards
  * ```
  * @module
  */

@@ -2,8 +2,8 @@
  * A program running in a detached tmux session of its own (private tmux server), for terminal UI
  * tests: send keys, capture the pane as text.
  *
- * @example
- * ```ts
+ * @example Not run: it needs tmux, and a program to drive in its terminal.
+ * ```ts ignore
  * await using term = await startTmux({ argv: ["htop"], env: { PATH: "/usr/bin" } });
  * await term.sendKeys("q");
  * console.log(await term.capture());

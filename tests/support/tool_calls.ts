@@ -1,8 +1,8 @@
 /**
  * Tool calls for end-to-end tests: one call with a long time limit, and waiting for tasks to end.
  *
- * @example
- * ```ts
+ * @example Not run: it needs a connected MCP client of a running server (`client`).
+ * ```ts ignore
  * const id = await startTask(client, { prompt: "hi" });
  * const started = await call(client, "codex_async", { prompt: "hi" });
  * const [view] = await waitAll<{ phase: string }>(client, [id]);

@@ -6,11 +6,16 @@
  *
  * @example
  * ```ts
- * import { withCaller } from "./caller.ts";
+ * import assert from "node:assert/strict";
+ * import type { TaskRequest } from "../../tasks/task.ts";
  *
  * const meta = { "x-codex-turn-metadata": { sandbox_mode: "read-only", thread_id: "0199..." } };
- * withCaller({ prompt: "hi" }, meta).sandbox; // "read-only"
- * withCaller({ prompt: "hi", sandbox: "danger-full-access" }, meta); // throws, naming both
+ * const request: TaskRequest = { prompt: "hi" };
+ * assert.equal(withCaller(request, meta).sandbox, "read-only");
+ * assert.throws(
+ *   () => withCaller({ prompt: "hi", sandbox: "danger-full-access" }, meta),
+ *   /danger-full-access/, // naming both
+ * );
  * ```
  * @module
  */

@@ -11,7 +11,7 @@ import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { answerPlainCallsDirectly, toMcpTask } from "../mcp_tasks.ts";
 import type { McpServer } from "../sdk.ts";
 import { withCaller } from "./caller.ts";
-import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
+import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { type RunContext, runOutputSchema, runResult, runToEnd } from "./run_to_end.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
 
@@ -38,12 +38,7 @@ export function registerCodexTool(
       "use codex_async and codex_wait instead. Sends progress while it runs.",
     inputSchema: z.strictObject(codexInputSchema),
     outputSchema: runOutputSchema,
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: true,
-      idempotentHint: false,
-      openWorldHint: true,
-    },
+    annotations: RUNS_CODEX_ANNOTATIONS,
     execution: { taskSupport: "optional" },
   }, {
     createTask: async (args, extra) => ({

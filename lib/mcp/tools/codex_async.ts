@@ -18,7 +18,8 @@ import {
   newGroupId,
 } from "../../tasks/attempt_group.ts";
 import { withCaller } from "./caller.ts";
-import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
+import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
+import { messageOf } from "../../base/errors.ts";
 
 /** The input schema of `codex_async`. */
 export const codexAsyncInputSchema = {
@@ -36,10 +37,6 @@ export const codexAsyncInputSchema = {
       "merge takes one attempt, discard of the group id drops the rest.",
   ),
 };
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * Starts the attempts of a group one after the other. The first start checks the request, so bad
@@ -100,12 +97,7 @@ export function registerCodexAsyncTool(
       branches: z.array(z.string()).optional().describe("With attempts: each attempt's branch."),
       next: z.string().describe("What to call next."),
     },
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: true,
-      idempotentHint: false,
-      openWorldHint: true,
-    },
+    annotations: RUNS_CODEX_ANNOTATIONS,
   }, async (args, extra) => {
     const { attempts, ...rest } = args;
     const request = withCaller(toTaskRequest(rest), extra._meta);

@@ -11,6 +11,7 @@ import type { McpServer } from "../sdk.ts";
 import { isGroupId } from "../../tasks/attempt_group.ts";
 import { groupMembers } from "./group_view.ts";
 import { taskIdField, taskIdsField } from "./task_ids.ts";
+import { messageOf } from "../../base/errors.ts";
 
 /** Registers `codex_cancel`. */
 export function registerCodexCancelTool(
@@ -75,7 +76,7 @@ export function registerCodexCancelTool(
           already_finished: false,
           cancelled: false,
           was: null,
-          message: error instanceof Error ? error.message : String(error),
+          message: messageOf(error),
         };
       }
     }));

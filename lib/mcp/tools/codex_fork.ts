@@ -16,7 +16,7 @@ import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { MAX_FORKS } from "../../tasks/fork.ts";
 import { withCaller } from "./caller.ts";
-import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
+import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { toolError } from "./tool_error.ts";
 
 /** The input schema of `codex_fork`. */
@@ -71,12 +71,7 @@ export function registerCodexForkTool(
       })).describe("One task per prompt, in the order of prompts."),
       next: z.string().describe("What to call next."),
     },
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: true,
-      idempotentHint: false,
-      openWorldHint: true,
-    },
+    annotations: RUNS_CODEX_ANNOTATIONS,
   }, async (args, extra) => {
     if (!engine.fork) return toolError("Cannot fork a thread as this engine has no forks");
     const { thread_id: threadId, prompts, ...rest } = args;

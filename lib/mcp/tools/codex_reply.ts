@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { withCaller } from "./caller.ts";
-import { runFields, toTaskRequest } from "./run_params.ts";
+import { runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { runOutputSchema, runToEnd } from "./run_to_end.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
 
@@ -48,12 +48,7 @@ export function registerCodexReplyTool(
         "that ran in a worktree continues in it.",
       inputSchema: z.strictObject(codexReplyInputSchema),
       outputSchema: runOutputSchema,
-      annotations: {
-        readOnlyHint: false,
-        destructiveHint: true,
-        idempotentHint: false,
-        openWorldHint: true,
-      },
+      annotations: RUNS_CODEX_ANNOTATIONS,
     }, (args, extra) => {
       const threadId = args.threadId ?? args.conversationId;
       if (!threadId) {

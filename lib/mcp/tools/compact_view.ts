@@ -7,8 +7,8 @@
  *
  * Fields the engine may add later are shown when present: a pending `approval` object.
  *
- * @example
- * ```ts
+ * @example Not run: it needs the engine's task snapshots (`tasks`).
+ * ```ts ignore
  * import { compactTask, fitViews, nextHint } from "./compact_view.ts";
  *
  * const { views, omitted } = fitViews(tasks, 15_000, compactTask);

@@ -5,8 +5,8 @@
  * (merge the best with `codex_worktree`, then discard the group). `codex_status` and
  * `codex_wait` show it for a group id; the ids of its attempts come from {@link expandIds}.
  *
- * @example
- * ```ts
+ * @example Not run: it needs the engine and its tasks (`engine`).
+ * ```ts ignore
  * import { fitGroups, groupMembers } from "./group_view.ts";
  *
  * const views = fitGroups([groupMembers(engine, "g-0123456789ab")], 15_000);

@@ -8,8 +8,8 @@
  * nothing that deleting it would lose. Another task's branch (a fork's) does not count. A merged
  * attempt's worktree stays for the sweep (or a discard by its own task id).
  *
- * @example
- * ```ts
+ * @example Not run: it needs the engine and the worktrees of a group's tasks.
+ * ```ts ignore
  * // codex_worktree {"task_id":"g-0123456789ab","action":"discard"}
  * const result = await groupWorktreeAction(engine, worktrees, "g-0123456789ab", "discard");
  * ```
@@ -21,10 +21,7 @@ import { isFinal, PHASES } from "../../tasks/task.ts";
 import type { WorktreeManager } from "../../git/worktree.ts";
 import { groupMembers, groupView } from "./group_view.ts";
 import { toolError } from "./tool_error.ts";
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+import { messageOf } from "../../base/errors.ts";
 
 /** Acts on the attempts of group `groupId` (see the module doc). */
 export async function groupWorktreeAction(

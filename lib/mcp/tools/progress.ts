@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { delay } from "../../base/delay.ts";
 
 /** The part of the SDK's handler context used here. */
 export interface ProgressContext {
@@ -42,7 +43,7 @@ export function progressReporter(extra: ProgressContext): (message: string) => P
 export async function settleProgress(lastSent: Promise<void> | null): Promise<void> {
   if (lastSent === null) return;
   await lastSent;
-  await new Promise((resolve) => setTimeout(resolve, PROGRESS_SETTLE_MS));
+  await delay(PROGRESS_SETTLE_MS);
 }
 
 /**

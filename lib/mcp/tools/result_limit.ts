@@ -7,10 +7,10 @@
  *
  * @example
  * ```ts
- * import { fitResult } from "./result_limit.ts";
+ * import assert from "node:assert/strict";
  *
  * const result = { content: [{ type: "text" as const, text: "x".repeat(9000) }] };
- * fitResult("codex_list", result, 2000).content[0]!.text.length; // at most 2000
+ * assert.ok(fitResult("codex_list", result, 2000).content[0]!.text.length <= 2000);
  * ```
  * @module
  */
@@ -30,7 +30,10 @@ type Result = { content: Content[]; structuredContent?: unknown; isError?: boole
  *
  * @example
  * ```ts
- * fitResult("x", { content: [{ type: "text", text: "short" }] }, 2000); // unchanged
+ * import assert from "node:assert/strict";
+ *
+ * const short = { content: [{ type: "text" as const, text: "short" }] };
+ * assert.deepEqual(fitResult("x", short, 2000), short); // unchanged
  * ```
  */
 export function fitResult<R extends Result>(tool: string, result: R, max: number): R {

@@ -5,11 +5,22 @@
  *
  * @example
  * ```ts
- * import { compactReview } from "./review_view.ts";
+ * import assert from "node:assert/strict";
  *
- * compactReview(meta.review!, 2000, meta.cwd);
- * // { verdict: { overall_correctness: "patch is incorrect", ... },
- * //   findings: [{ title: "[P1] Check the bounds", file: "src/a.ts", lines: { start: 2, end: 2 }, ... }] }
+ * const review = { // a task's meta.review
+ *   verdict: { overall_correctness: "patch is incorrect", explanation: "Off by one.", confidence: 0.8 },
+ *   findings: [{
+ *     title: "[P1] Check the bounds",
+ *     body: "`i <= n` reads past the end.",
+ *     file: "/repo/src/a.ts",
+ *     lines: { start: 2, end: 2 },
+ *     priority: 1,
+ *     confidence: 0.9,
+ *   }],
+ *   source: "rollout" as const,
+ * };
+ * const compact = compactReview(review, 2000, "/repo");
+ * assert.equal(compact.findings[0]?.file, "src/a.ts"); // relative to the task's cwd
  * ```
  * @module
  */

@@ -9,6 +9,17 @@ import { z } from "zod";
 import type { TaskRequest } from "../../tasks/task.ts";
 
 /** Parameters that shape one Codex run. */
+/**
+ * The annotations of the tools that run Codex (`codex`, `codex_reply`, `codex_async`,
+ * `codex_fork`): Codex may change files and reach the network, and each call is a new turn.
+ */
+export const RUNS_CODEX_ANNOTATIONS = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: false,
+  openWorldHint: true,
+} as const;
+
 export const runFields = {
   model: z.string().min(1).optional().describe(
     'Model name to use, e.g. "gpt-5.2-codex" (passed as `codex exec -m`).',

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { Engine } from "../../tasks/engine_api.ts";
 import { isFinal, PHASES } from "../../tasks/task.ts";
-import { TASK_ID_PATTERN } from "../../request/request_check.ts";
+import { TASK_ID_PATTERN } from "../../base/task_id.ts";
 import { isGroupId } from "../../tasks/attempt_group.ts";
 import { groupMembers } from "./group_view.ts";
 

@@ -4,10 +4,10 @@
  *
  * @example
  * ```ts
- * import { toolOptions } from "./tool_options.ts";
+ * import assert from "node:assert/strict";
  *
  * const options = toolOptions({ maxResultChars: 5000 });
- * console.log(options.heartbeatMs); // 10000
+ * assert.equal(options.heartbeatMs, 10_000);
  * ```
  * @module
  */

@@ -1,0 +1,18 @@
+/**
+ * The message of whatever was thrown: an `Error`'s message, anything else as a string.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(messageOf(new Error("disk full")), "disk full");
+ * assert.equal(messageOf("timed out"), "timed out");
+ * assert.equal(messageOf(42), "42");
+ * ```
+ * @module
+ */
+
+/** `error`'s message when it is an `Error`, else `String(error)`. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
