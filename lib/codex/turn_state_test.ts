@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { RunState } from "../legacy/run_state.ts";
+import type { RunState } from "./run_state.ts";
 import { type AppServerEvent, parseEvent } from "./events.ts";
 import {
   applyEvent,
@@ -78,7 +78,6 @@ Deno.test("turn_state: a recorded command turn; usage counts both model requests
   assert.equal(state.toolCalls.total, 1);
   assert.deepEqual(state.inFlightToolIds, []);
   assert.equal(state.lastTool?.kind, "command");
-  // As lib/legacy/run_state.ts keeps it: the command line as Codex ran it.
   // The command as written, without the login shell Codex wraps it in.
   assert.equal(state.lastTool?.summary, "echo hello-out");
   assert.equal(state.lastTool?.status, "completed");

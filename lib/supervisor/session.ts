@@ -181,7 +181,7 @@ export function openSession(parts: SessionParts): OpenSession {
   session.enterCall = (requestId) => calls.enter(requestId);
   let connected = true;
   session.isConnected = () => connected;
-  parts.engine.attachSession?.(session);
+  parts.engine.attachSession(session);
   roots.follow(server.server, session, hello.cwd, log);
   return {
     session,
@@ -190,7 +190,7 @@ export function openSession(parts: SessionParts): OpenSession {
       // Before the SDK aborts the calls in flight: their tasks see the client went away.
       connected = false;
       server.detach();
-      parts.engine.detachSession?.(session.id);
+      parts.engine.detachSession(session.id);
     },
   };
 }

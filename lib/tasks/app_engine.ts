@@ -12,7 +12,7 @@
  * Every end commits a worktree task's work, a supervisor stop too: the stopping supervisor commits
  * after its app-servers are gone, and the next one (after a crash or kill -9) first ends what the
  * dead one left running in the worktree, then commits, then serves.
- * Tasks recorded by the exec-per-task engine of codex-swarm 0.1 stay listed (see legacy.ts).
+ * Tasks recorded by the exec-per-task engine of codex-swarm 0.1 stay listed (see record_v01.ts).
  *
  * The engine's parts: task_creation.ts (start, fork), scheduling.ts (the queue, back-off, clocks),
  * task_run.ts (one run), event_routing.ts (the app-servers' notifications, questions and exits),
@@ -48,7 +48,6 @@ import { Scheduler } from "./scheduling.ts";
 import { sweepTasks } from "./sweep.ts";
 import { Policy } from "../codex/policy.ts";
 import { mayBeAsked } from "./session_rights.ts";
-import { initialTurnState } from "../codex/turn_state.ts";
 import { isFinal, type Phase, type TaskRequest, type TaskSnapshot } from "./task.ts";
 import { TaskCreation } from "./task_creation.ts";
 import { stoppedCause, TaskEnding } from "./task_ending.ts";
@@ -117,15 +116,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       const record = state.addRecord(meta, null);
       if (isFinal(meta.phase)) {
         state.loadRunLater(record);
-      } else if (meta.engine !== "app-server" && meta.pid !== null) {
-        // A codex exec of codex-swarm 0.1: followed to its end, then recorded.
-        state.legacy.follow(meta, (final, run) => {
-          record.meta = final;
-          if (run) record.run = { ...initialTurnState(), ...run };
-          state.save(record);
-          record.done.resolve();
-          state.emit(record, `Task ${final.phase}`);
-        });
       } else if (meta.phase === "queued" || meta.startedAt === null) {
         this.#requeue(record);
       } else {
@@ -162,7 +152,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     state.closed = true;
     clearInterval(this.#sweepTimer);
     this.#scheduler.close();
-    state.legacy.close();
     const stopped: TaskRecord[] = [];
     for (const record of state.tasks.values()) {
       record.budget?.stop();

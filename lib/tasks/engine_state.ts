@@ -21,7 +21,6 @@ import { initialTurnState } from "../codex/turn_state.ts";
 import type { Logger } from "../base/log.ts";
 import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import { ThreadLinks } from "../git/thread_links.ts";
-import { LegacyTasks } from "../legacy/legacy.ts";
 import { commandEnvOverrides, credentialsOf, providerEnvKeys } from "../codex/client_env.ts";
 import type { ChangeListener, Session } from "./engine_api.ts";
 import { type Backoff, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
@@ -38,7 +37,7 @@ export interface AppServerEngineOptions {
   store: TaskStore;
   worktrees: WorktreeManager;
   log: Logger;
-  /** The session queued tasks of codex-swarm 0.1 run for after an upgrade. */
+  /** The session queued tasks of codex-swarm 0.1 (which kept none) run for after an upgrade. */
   fallbackSession: Session;
   /**
    * The environment of every app-server (its PATH finds Codex, its CODEX_HOME is Codex's): the
@@ -100,7 +99,6 @@ export class EngineState {
   readonly codexEnv: Record<string, string>;
   /** The `env_key`s of Codex's model providers: credentials a session may bring. */
   readonly providerKeys: string[];
-  readonly legacy: LegacyTasks;
   /** Thread -> worktree, on disk for as long as the worktree exists (replies continue there). */
   readonly links: ThreadLinks;
   /** Starts are held back while the model API rate-limits (see backoff.ts). */
@@ -120,7 +118,6 @@ export class EngineState {
       ...handlers,
     };
     this.pool = options.pool ? options.pool(poolOptions) : new CodexPool(poolOptions);
-    this.legacy = new LegacyTasks({ store: options.store, log: options.log });
     this.links = new ThreadLinks(`${options.worktrees.worktreeDir}/.threads`);
   }
 
@@ -145,13 +142,10 @@ export class EngineState {
     return [...this.tasks.values()].map((r) => r.meta);
   }
 
-  /** Loads a final task's state in the background (its saved state, or a legacy event log). */
+  /** Loads a final task's state in the background (its saved state; none for 0.1's tasks). */
   loadRunLater(record: TaskRecord): void {
     const { meta } = record;
-    const load = meta.engine === "app-server"
-      ? this.options.store.readRun(meta.id)
-      : this.legacy.replay(meta);
-    load.then((run) => {
+    this.options.store.readRun(meta.id).then((run) => {
       if (run) record.run = { ...initialTurnState(), ...run };
     }).catch((error) => this.log.warning(`Cannot load task ${meta.id}: ${error}`));
   }

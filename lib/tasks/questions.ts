@@ -19,7 +19,7 @@
  * @module
  */
 
-import { unwrapShell } from "../codex/shell_command.ts";
+import { displayCommand } from "../base/text.ts";
 
 /** The answers a client can give. */
 export const DECISIONS = ["accept", "accept_for_session", "decline", "cancel"] as const;
@@ -139,7 +139,7 @@ function commandQuestion(
 ): Question {
   const why = reason ? ` (${reason})` : "";
   const given = str(params.command);
-  const command = given === undefined ? "(command not given)" : unwrapShell(given);
+  const command = given === undefined ? "(command not given)" : displayCommand(given);
   const cwd = str(params.cwd);
   return {
     kind: "command",

@@ -255,10 +255,6 @@ function newMeta(
     endedAt: null,
     deadline: null,
     cwd: runCwd,
-    argv: null,
-    pid: null,
-    pidStartTime: null,
-    exit: null,
     threadId: request.threadId ?? null,
     turnId: null,
     finalMessage: null,
@@ -267,7 +263,6 @@ function newMeta(
     timedOut: false,
     worktree,
     worktreeOutcome: null,
-    owner: null,
     session: sessionRecord(session),
     answered: [],
   };

@@ -14,10 +14,10 @@
  * @module
  */
 
-import { displayCommand, oneLine } from "../legacy/run_state.ts";
+import { displayCommand, oneLine } from "../base/text.ts";
 
 /** The phases a task cannot leave; any other phase (including ones added later) is live. */
-const FINAL_PHASES = ["completed", "failed", "cancelled", "timed_out", "lost", "interrupted"];
+const FINAL_PHASES = ["completed", "failed", "cancelled", "timed_out", "interrupted"];
 
 /** A decision on a pending approval, as `codex_approve` takes it. */
 export type Decision = "accept" | "accept_for_session" | "decline" | "cancel";
@@ -74,7 +74,6 @@ export interface TaskInfo {
   insertions: number | null;
   deletions: number | null;
   failure: string | null;
-  stderrTail: string;
   approval: Approval | null;
 }
 
@@ -293,7 +292,6 @@ export function readTask(raw: unknown): TaskInfo | null {
     todo,
     ...readFiles(raw),
     failure: failure === null || failure === "" ? null : readableFailure(failure),
-    stderrTail: pickStr(raw, "stderr_tail") ?? "",
     // `question` is the app-server engine's name for it.
     approval: readApproval(raw.approval ?? raw.pending_approval ?? raw.question),
   };

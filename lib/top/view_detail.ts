@@ -72,8 +72,6 @@ export function detailLines(task: TaskInfo, width: number, height: number): Line
   if (task.failure !== null) {
     lines.push(section("Failure", "red"));
     lines.push(...textLines(task.failure, width, 3, "head"));
-    const stderr = task.stderrTail.trim();
-    if (stderr !== "") lines.push(...textLines(stderr, width, 2, "tail", "  stderr: "));
   }
   lines.push(...commandLines(task, width), ...planLines(task, width), ...fileLines(task, width));
   const room = height - lines.length - 1;

@@ -10,7 +10,6 @@ Deno.test("detailLines: every section, cut to the height; the message keeps its 
     cwd: "/repo",
     prompt: "p ".repeat(200),
     failure: "model refused",
-    stderr_tail: "line1\nlast stderr line\n",
     last_tool: {
       kind: "command",
       summary: "make",
@@ -47,7 +46,6 @@ Deno.test("detailLines: every section, cut to the height; the message keeps its 
       "  +new",
       "Prompt",
       "Failure\n  model refused",
-      "stderr: last stderr line",
       "Last command\n  $ make (exit 2)",
       "  │ f",
       "Plan 1/2\n  [x] one\n  [ ] two",

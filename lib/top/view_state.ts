@@ -15,7 +15,7 @@
  * @module
  */
 
-import { oneLine } from "../legacy/run_state.ts";
+import { oneLine } from "../base/text.ts";
 import type { Decision, TaskInfo } from "./task_info.ts";
 
 /** A message in the status line. */
@@ -65,7 +65,6 @@ export const PHASE_ORDER: readonly string[] = [
   "failed",
   "timed_out",
   "cancelled",
-  "lost",
 ];
 
 /** The state before the first read. */

@@ -44,7 +44,6 @@ const PHASE_COLOUR: Record<string, Colour> = {
   completed: "green",
   failed: "red",
   timed_out: "red",
-  lost: "red",
   cancelled: "gray",
 };
 

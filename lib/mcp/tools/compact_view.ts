@@ -17,8 +17,8 @@
  * @module
  */
 
-import type { LastTool } from "../../legacy/run_state.ts";
-import { displayCommand, excerpt, tail as endOf, truncate } from "../../legacy/run_state.ts";
+import type { LastTool } from "../../codex/run_state.ts";
+import { displayCommand, excerpt, tail as endOf, truncate } from "../../base/text.ts";
 import { type CheckOutcome, isFinal, type Phase, type TaskSnapshot } from "../../tasks/task.ts";
 import { describeCheck } from "../../tasks/attempt_check.ts";
 import { backoffStep } from "../../tasks/backoff.ts";

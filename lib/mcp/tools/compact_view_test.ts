@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { taskMeta } from "../../../tests/support/task_meta.ts";
-import { initialRunState } from "../../legacy/run_state.ts";
+import { initialRunState } from "../../codex/run_state.ts";
 import type { Phase, TaskMeta, TaskSnapshot } from "../../tasks/task.ts";
 import { compactTask, cutMessage, fitViews, lastStep, nextHint, page } from "./compact_view.ts";
 import { taskView } from "./task_view.ts";
 
 function snapshot(id: string, phase: Phase, extra: Partial<TaskMeta> = {}): TaskSnapshot {
   const meta = taskMeta(id, { phase, ...extra });
-  return { meta, run: initialRunState(), stderrTail: "", elapsedMs: 1234 };
+  return { meta, run: initialRunState(), elapsedMs: 1234 };
 }
 
 Deno.test("a finished task: message, usage, branch and diff stat, nothing else", () => {

@@ -35,7 +35,6 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     backoff_until: task.backoffUntil ?? null,
     // The record on disk lags (no space): it is written again until it is.
     record_error: task.recordError ?? null,
-    pid: meta.pid,
     thread_id: meta.threadId ?? run.threadId,
     tool_calls: run.toolCalls,
     last_tool: run.lastTool,
@@ -83,15 +82,11 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     failure: meta.failure,
     // The questions Codex asked and how each was answered (the pending one is `approval`).
     answered: meta.answered ?? [],
-    exit: meta.exit,
     warnings: run.warnings.slice(-3),
     // Lines of Codex output this version does not know, kept and counted rather than dropped.
     unknown_events: run.unknownEvents,
     malformed_lines: run.malformedLines,
     last_unknown: run.lastUnknown,
-    stderr_tail: meta.phase === "failed" || meta.phase === "lost"
-      ? task.stderrTail.slice(-1000)
-      : "",
   };
 }
 
