@@ -8,8 +8,12 @@
  * {@link AppServer.setRequestHandler} answers the server's own requests (approvals, questions):
  * every one of them gets an answer, an error reply when nobody can give one.
  *
- * @example
- * ```ts
+ * The parts: which Codex to run and its version (`codex_binary.ts`), the errors
+ * (`app_server_errors.ts`), the calls waiting for their answer (`pending_calls.ts`) and the answers
+ * to the server's requests (`server_request_reply.ts`).
+ *
+ * @example Not run: it starts a Codex app-server (and needs a logger).
+ * ```ts ignore
  * await using server = await AppServer.start({ bin: "codex", env: Deno.env.toObject(), log });
  * server.setRequestHandler(async (request) => ({ decision: "decline" }));
  * server.onEvent((event) => console.log(event.method));

@@ -5,10 +5,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AppServerError, tooOld } from "./app_server_errors.ts";
  *
  * const error = tooOld("codex", "0.1.0");
- * error instanceof AppServerError && error.reason; // "too_old"
+ * assert.ok(error instanceof AppServerError);
+ * assert.equal(error.reason, "too_old");
  * ```
  * @module
  */

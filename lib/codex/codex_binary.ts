@@ -5,10 +5,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lastErrorLine, versionOfUserAgent } from "./codex_binary.ts";
  *
- * versionOfUserAgent("codex-swarm/0.169.0 (Debian 12; x86_64)"); // "0.169.0"
- * lastErrorLine("log: an error: here\nError: the cause\n"); // "Error: the cause"
+ * assert.equal(versionOfUserAgent("codex-swarm/0.169.0 (Debian 12; x86_64)"), "0.169.0");
+ * assert.equal(lastErrorLine("log: an error: here\nError: the cause\n"), "Error: the cause");
  * ```
  * @module
  */

@@ -5,12 +5,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PendingCalls } from "./pending_calls.ts";
  *
  * const calls = new PendingCalls("codex");
  * const { id, answer } = calls.add("thread/start", {});
  * calls.settle(id, { id, result: { thread: { id: "t1" } } });
- * await answer; // { thread: { id: "t1" } }
+ * assert.deepEqual(await answer, { thread: { id: "t1" } });
  * ```
  * @module
  */

@@ -6,11 +6,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ownReply } from "./server_request_reply.ts";
  * import type { ServerRequest } from "./events.ts";
  *
  * const request = { method: "currentTime/read", id: 1 } as unknown as ServerRequest;
- * ownReply("0.169.0", request, 1_700_000_000_500); // { currentTimeAt: 1700000000 }
+ * assert.deepEqual(ownReply("0.169.0", request, 1_700_000_000_500), { currentTimeAt: 1700000000 });
  * ```
  * @module
  */

@@ -4,12 +4,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { detailLines } from "./view_detail.ts";
  * import { readTask } from "./task_info.ts";
  * import { plainText } from "./view_text.ts";
  *
  * const task = readTask({ task_id: "a1", phase: "running", prompt: "fix the tests" })!;
- * plainText(detailLines(task, 60, 10)); // "Task a1 running\nPrompt\n  fix the tests"
+ * assert.equal(plainText(detailLines(task, 60, 10)), "Task a1 running\nPrompt\n  fix the tests");
  * ```
  * @module
  */

@@ -10,13 +10,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initialState, plainText, pressKey, screen, withTasks } from "./view_model.ts";
  * import { readTaskList } from "./task_info.ts";
  *
  * let state = withTasks(initialState(), readTaskList({ tasks: [{ task_id: "a1", phase: "running" }] }), 0);
  * state = pressKey(state, "c").state; // asks to confirm
- * const { effect } = pressKey(state, "y"); // { kind: "cancel", taskId: "a1" }
- * console.log(effect, plainText(screen(state, { columns: 80, rows: 24 }, 0)));
+ * assert.deepEqual(pressKey(state, "y").effect, { kind: "cancel", taskId: "a1" });
+ * assert.match(plainText(screen(state, { columns: 80, rows: 24 }, 0)), /Cancel task a1\?/);
  * ```
  * @module
  */

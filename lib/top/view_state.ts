@@ -5,12 +5,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initialState, pressKey, withTasks } from "./view_state.ts";
  * import { readTaskList } from "./task_info.ts";
  *
  * let state = withTasks(initialState(), readTaskList({ tasks: [{ task_id: "a1", phase: "running" }] }), 0);
  * state = pressKey(state, "c").state; // asks to confirm
- * pressKey(state, "y").effect; // { kind: "cancel", taskId: "a1" }
+ * assert.deepEqual(pressKey(state, "y").effect, { kind: "cancel", taskId: "a1" });
  * ```
  * @module
  */

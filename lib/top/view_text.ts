@@ -4,11 +4,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fit, formatElapsed, plainText, seg } from "./view_text.ts";
  *
- * formatElapsed(245); // "4m05s"
- * fit("a long line", 6); // "a lon…"
- * plainText([[seg("top "), seg("line", { bold: true })]]); // "top line"
+ * assert.equal(formatElapsed(245), "4m05s");
+ * assert.equal(fit("a long line", 6), "a lon…");
+ * assert.equal(plainText([[seg("top "), seg("line", { bold: true })]]), "top line");
  * ```
  * @module
  */
