@@ -5,13 +5,14 @@
  * effects keys ask for; `--once` prints them as plain text.
  *
  * This module lays out the screen (header, task table, status line); the state and its keys are
- * `view_state.ts`, the detail pane `view_detail.ts`, and the text helpers `view_text.ts`. It
- * re-exports what the UI uses of them.
+ * `view_state.ts`, the detail pane `view_detail.ts`, and the text helpers `view_text.ts`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { initialState, plainText, pressKey, screen, withTasks } from "./view_model.ts";
+ * import { screen } from "./view_model.ts";
+ * import { initialState, pressKey, withTasks } from "./view_state.ts";
+ * import { plainText } from "./view_text.ts";
  * import { readTaskList } from "./task_info.ts";
  *
  * let state = withTasks(initialState(), readTaskList({ tasks: [{ task_id: "a1", phase: "running" }] }), 0);
@@ -36,41 +37,6 @@ import {
   phaseColour,
   seg,
   type Style,
-} from "./view_text.ts";
-
-export {
-  type Effect,
-  initialState,
-  type KeyPress,
-  PHASE_ORDER,
-  phaseCounts,
-  phasesOf,
-  pressKey,
-  selectedTask,
-  type Status,
-  type TopState,
-  visibleTasks,
-  withCap,
-  withDetail,
-  withProblem,
-  withStatus,
-  withTasks,
-} from "./view_state.ts";
-export { detailLines } from "./view_detail.ts";
-export {
-  branchLabel,
-  type Colour,
-  elapsedAt,
-  fit,
-  fitLine,
-  formatElapsed,
-  formatTokens,
-  type Line,
-  phaseColour,
-  plainText,
-  type Segment,
-  type Style,
-  wrap,
 } from "./view_text.ts";
 
 /** The terminal's size in character cells. */

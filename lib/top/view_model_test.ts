@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { plainText, screen, snapshot, withDetail } from "./view_model.ts";
+import { screen, snapshot } from "./view_model.ts";
+import { withDetail } from "./view_state.ts";
+import { plainText } from "./view_text.ts";
 import { fits, keys, state, task, WAITING } from "../../tests/support/top_view_fixture.ts";
 
 Deno.test("screen: header with counts, cap and queue; one row per task; 80x24", () => {
