@@ -300,6 +300,8 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
     case "thread/readState/changed":
     case "configWarning":
     case "remoteControl/status/changed":
+    case "thread/environment/connected":
+    case "thread/environment/disconnected":
       return state;
   }
 }
@@ -432,6 +434,11 @@ export function describeStep(
       return event.params.willRetry ? step(`Warning: ${event.params.error.message}`) : null;
     case "warning":
       return step(`Warning: ${event.params.message}`);
+    case "thread/environment/disconnected":
+      // The worker's pool gives it its grace; past it the task fails, naming the worker.
+      return step(`Worker environment ${event.params.environmentId} disconnected`);
+    case "thread/environment/connected":
+      return step(`Worker environment ${event.params.environmentId} connected`);
     default:
       return null;
   }

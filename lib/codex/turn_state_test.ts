@@ -289,3 +289,11 @@ Deno.test("turn_state: a recorded review: its sub-turn ends with the review's ro
     /^MOCK-REVIEW of 2 file\(s\): 2 finding\(s\)\.\n\nFull review/,
   );
 });
+
+Deno.test("turn_state: a worker environment's disconnect is a step, not an unknown event", () => {
+  const before = { ...initialTurnState(), threadId: "t1" };
+  const lost = event("thread/environment/disconnected", { threadId: "t1", environmentId: "gpu" });
+  const after = applyEvent(before, lost);
+  assert.equal(after.unknownEvents, 0);
+  assert.equal(describeStep(before, after, lost), "Worker environment gpu disconnected");
+});

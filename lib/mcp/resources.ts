@@ -100,6 +100,7 @@ function registerServerInfo(
         "codex_list",
         "codex_diff",
         "codex_worktree",
+        "codex_merge",
       ],
       max_result_chars: options.maxResultChars,
       capabilities: ["parallel tasks", "worktrees", "restart-safe tasks", "resource subscriptions"],

@@ -54,6 +54,9 @@ import { stoppedCause, TaskEnding } from "./task_ending.ts";
 import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 import { TaskRun } from "./task_run.ts";
 import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
+import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
+import { endMergeLeftovers, startMerge } from "./merge/merge_host.ts";
+import { WorkerLoss } from "./worker_loss.ts";
 
 export type { AppServerEngineOptions } from "./engine_state.ts";
 export { isTransientWriteError } from "./engine_state.ts";
@@ -79,6 +82,14 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#runs = new TaskRun(this.#state, this.#ending);
     this.#routing = new EventRouting(this.#state, this.#ending);
     this.#creation = new TaskCreation(this.#state, this.#scheduler);
+    const loss = new WorkerLoss(this.#state, this.#runs, this.#ending, this.#scheduler);
+    options.workers?.onChange((status) => loss.changed(status.name, status.state));
+  }
+
+  /** The workers, each with how many tasks run there (for server-info). */
+  workers(): Array<WorkerStatus & { running: number }> {
+    const slots = this.#state.remote.slots(this.#scheduler.running());
+    return slots.map(({ view, running }) => ({ ...view, running }));
   }
 
   /** The app-servers that run now (for server-info). */
@@ -88,11 +99,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
 
   codexWarnings(): string[] {
     return this.#state.pool.warnings();
-  }
-
-  /** The workers and their state, for `server-info` (`local` first). */
-  workers(): WorkerStatus[] {
-    return this.#state.options.workers?.list() ?? [];
   }
 
   /**
@@ -124,6 +130,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       }
     }
     await this.#ending.commitInterrupted(stopped);
+    await endMergeLeftovers(state.metas());
     this.#scheduler.pump();
     const sweepMs = Math.min(600_000, Math.max(1000, state.options.config.taskMaxAgeS * 250));
     this.#sweepTimer = setInterval(() => {
@@ -201,6 +208,15 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   /** Starts one task per prompt, each a fork of a thread; see fork.ts. */
   fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]> {
     return this.#creation.fork(request, session);
+  }
+
+  /** Starts a merge queue (codex_merge), a task of its own kind: see merge/merge_run.ts. */
+  merge(request: MergeRequest, session: Session, from?: MergeState): Promise<TaskSnapshot> {
+    return startMerge(request, session, from, {
+      state: this.#state,
+      engine: this,
+      finalize: (record) => this.#ending.finalize(record),
+    });
   }
 
   get(id: string): TaskSnapshot | undefined {
@@ -312,6 +328,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       store,
       worktrees,
       log,
+      removeRemote: (record) => this.#state.remote.remove(record.meta),
       recommit: async (record) => {
         record.meta.worktreeOutcome = await this.#ending.commitWorktree(
           record.meta,

@@ -14,7 +14,6 @@
  * @module
  */
 
-import type { WorkerPool } from "../workers/worker_pool.ts";
 import type { EngineConfig } from "./engine_config.ts";
 import type { AppServer } from "../codex/app_server.ts";
 import { initialTurnState } from "../codex/turn_state.ts";
@@ -28,6 +27,7 @@ import { CodexPool, type CodexPoolOptions } from "./codex_pool.ts";
 import { isFinal, type TaskMeta, type TaskSnapshot } from "./task.ts";
 import type { TaskStore } from "./task_store.ts";
 import { newTaskRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
+import { RemoteTasks, type WorkerDirectory } from "./remote_tasks.ts";
 import { messageOf } from "../base/errors.ts";
 
 /** What {@link AppServerEngine} needs. */
@@ -47,8 +47,8 @@ export interface AppServerEngineOptions {
   codexEnv?: Record<string, string>;
   /** How the pool starts app-servers (tests pass their own). */
   pool?: (options: ConstructorParameters<typeof CodexPool>[0]) => CodexPool;
-  /** The supervisor's workers (lib/workers/worker_pool.ts), when it has a pool. */
-  workers?: WorkerPool;
+  /** The workers tasks may run on (docs/workers.md); absent: this machine only. */
+  workers?: WorkerDirectory | null;
 }
 
 /** Where the app-servers' notifications, questions and exits go (event_routing.ts). */
@@ -101,6 +101,8 @@ export class EngineState {
   readonly providerKeys: string[];
   /** Thread -> worktree, on disk for as long as the worktree exists (replies continue there). */
   readonly links: ThreadLinks;
+  /** Where tasks run: this machine or a worker (remote_tasks.ts). */
+  readonly remote: RemoteTasks;
   /** Starts are held back while the model API rate-limits (see backoff.ts). */
   backoff: Backoff = NO_BACKOFF;
   closed = false;
@@ -119,6 +121,11 @@ export class EngineState {
     };
     this.pool = options.pool ? options.pool(poolOptions) : new CodexPool(poolOptions);
     this.links = new ThreadLinks(`${options.worktrees.worktreeDir}/.threads`);
+    this.remote = new RemoteTasks({
+      workers: options.workers ?? null,
+      localCap: options.config.maxParallel,
+      log: options.log,
+    });
   }
 
   get log(): Logger {
@@ -168,6 +175,16 @@ export class EngineState {
       .filter((r) => r.meta.threadId === threadId && r.meta.worktree)
       .sort((a, b) => b.meta.createdAt.localeCompare(a.meta.createdAt));
     return owners[0]?.meta.worktree ?? this.links.load(threadId);
+  }
+
+  /** The workspace on its worker of the task whose worktree `meta` continues in (a reply's). */
+  remoteOfWorktree(meta: TaskMeta): NonNullable<TaskMeta["remote"]> | null {
+    const owner =
+      this.metas().filter((m) =>
+        m.id !== meta.id && m.remote && m.worker === meta.worker &&
+        m.worktree?.path === meta.worktree?.path
+      ).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    return owner?.remote ?? null;
   }
 
   /**

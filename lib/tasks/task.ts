@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { RemoteWorkspace } from "../workers/remote_workspace.ts";
 import type { RunOptions, SandboxMode, ServerDefaults } from "../codex/codex_args.ts";
 import type { LiveDetail } from "../codex/turn_state.ts";
 import type { RunState, Usage } from "../codex/run_state.ts";
@@ -12,6 +13,7 @@ import type { WorktreeOutcome } from "../git/task_commit.ts";
 import type { SetupRecord } from "../git/worktree_setup.ts";
 import type { ReviewTarget } from "../codex/protocol/generated/v2/ReviewTarget.ts";
 import type { ReviewOutput } from "../codex/review_output.ts";
+import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
 
 /** Where a task is in its life. The first four are unfinished, the rest final. */
 export const PHASES = [
@@ -68,6 +70,10 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   group?: GroupRef;
   /** Start the task's thread as a fork of this thread (`thread/fork`): with its history. */
   forkOf?: ForkOf;
+  /** A merge queue (`codex_merge`), not a Codex turn: see lib/tasks/merge/. */
+  merge?: MergeRequest;
+  /** Run on this worker (docs/workers.md); default: where placement finds a free slot. */
+  worker?: string;
 }
 
 /** A review target as a caller gives it. */
@@ -185,6 +191,16 @@ export interface TaskMeta {
    * changed. Absent in records of codex-swarm before it passed them.
    */
   projectDocs?: string | null;
+  /** A merge queue's steps so far (with `request.merge`), saved after each. */
+  merge?: MergeState;
+  /** Where it runs: `local`, or the name of a worker (docs/workers.md); absent before it starts. */
+  worker?: string;
+  /** On a worker: its workspace there (brought back as its branch when it ends). */
+  remote?: RemoteWorkspace;
+  /** Why its worker was lost under it (`worker NAME lost: ...`): the task ended failed. */
+  workerLost?: string;
+  /** True once the work of a task whose worker was lost came back with the worker. */
+  recovered?: boolean;
 }
 
 /**

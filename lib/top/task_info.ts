@@ -63,6 +63,8 @@ export interface TaskInfo {
   /** Input plus output tokens, or null before the first turn ends. */
   tokens: number | null;
   branch: string | null;
+  /** Where it runs: "local" or a worker's name (docs/workers.md), null when not said. */
+  worker: string | null;
   /** What happened last, on one line. */
   lastStep: string;
   /** The message being written, or the final one. */
@@ -286,6 +288,7 @@ export function readTask(raw: unknown): TaskInfo | null {
     elapsedS: pickNum(raw, "elapsed_s"),
     tokens: readTokens(raw),
     branch: worktree ? str(worktree.branch) : pickStr(raw, "branch"),
+    worker: pickStr(raw, "worker"),
     message: output !== "" ? output : pickStr(raw, "final_message") ?? "",
     command: readCommand(raw),
     reasoning: pickStr(raw, "reasoning"),

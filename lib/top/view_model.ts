@@ -52,6 +52,12 @@ const STEP_MIN = 19;
 /** The room the last step should keep for branches to be shown in full. */
 const STEP_ROOMY = 50;
 
+/** A task's branch as the table shows it, with `@worker` when it runs on a worker. */
+function whereLabel(task: TaskInfo, short: boolean): string {
+  const where = task.worker !== null && task.worker !== "local" ? ` @${task.worker}` : "";
+  return branchLabel(task.branch, short) + where;
+}
+
 /** The column widths of the task table at `columns`. */
 function columnsFor(tasks: readonly TaskInfo[], columns: number) {
   const id = Math.max(2, ...tasks.map((t) => Math.min(t.id.length, 16)));
@@ -60,7 +66,7 @@ function columnsFor(tasks: readonly TaskInfo[], columns: number) {
   const tokens = 6;
   const fixed = 2 + id + 1 + phase + 1 + elapsed + 1 + tokens + 1;
   const longest = (short: boolean) =>
-    Math.max(0, ...tasks.map((t) => t.branch === null ? 0 : branchLabel(t.branch, short).length));
+    Math.max(0, ...tasks.map((t) => t.branch === null ? 0 : whereLabel(t, short).length));
   const full = Math.min(longest(false), BRANCH_MAX);
   const shortBranches = columns - fixed - full - 1 < STEP_ROOMY;
   const wanted = shortBranches ? longest(true) : full;
@@ -124,7 +130,7 @@ function taskRow(
       " " + formatElapsed(elapsed).padStart(widths.elapsed) + " " +
         formatTokens(task.tokens).padStart(widths.tokens) + " " +
         (widths.branch > 0
-          ? fit(branchLabel(task.branch, widths.shortBranches), widths.branch, true) + " "
+          ? fit(whereLabel(task, widths.shortBranches), widths.branch, true) + " "
           : ""),
       style,
     ),

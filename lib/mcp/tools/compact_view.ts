@@ -23,6 +23,8 @@ import { type CheckOutcome, isFinal, type Phase, type TaskSnapshot } from "../..
 import { describeCheck } from "../../tasks/attempt_check.ts";
 import { backoffStep } from "../../tasks/backoff.ts";
 import { type CompactReview, compactReview, reviewLine } from "./review_view.ts";
+import { describeMerge } from "../../tasks/merge/merge_plan.ts";
+import { type MergeReport, mergeReport } from "../../tasks/merge/merge_report.ts";
 
 /** How much of a final message a compact view shows by default. */
 export const MESSAGE_CHARS = 2000;
@@ -46,6 +48,10 @@ export interface CompactTask {
   failure?: string;
   usage?: { input: number; output: number };
   branch?: string;
+  /** Where it runs, when on a worker (docs/workers.md). */
+  worker?: string;
+  /** Its worker was lost, and came back with its work (the task stays failed). */
+  recovered?: boolean;
   /** E.g. "2 files, +10 -3" once the branch is committed. */
   diff_stat?: string;
   commit_error?: string;
@@ -64,6 +70,8 @@ export interface CompactTask {
   check?: CheckView;
   /** Best of N: the group this task is an attempt of (codex_status of it ranks them). */
   group_id?: string;
+  /** A merge queue (codex_merge): each branch's step so far, or its report once it ended. */
+  merge?: MergeReport;
 }
 
 /** How a task's check ended, compact. */
@@ -160,6 +168,9 @@ export function lastStep(task: TaskSnapshot): string {
     return task.backoffUntil ? backoffStep(task.backoffUntil) : "Queued: waiting for a free slot";
   }
   if (meta.check && !isFinal(meta.phase)) return excerpt(describeCheck(meta.check), STEP_CHARS);
+  if (meta.merge && meta.request.merge) {
+    return excerpt(describeMerge(meta.request.merge, meta.merge), STEP_CHARS);
+  }
   let text: string;
   if (run.lastTool) text = toolStep(run.lastTool);
   else if (run.reasoning) text = `Thinking: ${run.reasoning.replace(/\*\*/g, "")}`;
@@ -215,6 +226,8 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
     if (task.backoffUntil) view.backoff_until = task.backoffUntil;
   }
   if (task.recordError) view.record_error = task.recordError;
+  if (meta.worker !== undefined && meta.worker !== "local") view.worker = meta.worker;
+  if (meta.recovered) view.recovered = true;
   if (meta.worktree) {
     view.branch = meta.worktree.branch;
     const outcome = meta.worktreeOutcome;
@@ -231,6 +244,9 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
       Math.min(CHECK_TAIL_CHARS, messageChars),
       isFinal(meta.phase),
     );
+  }
+  if (meta.merge && meta.request.merge) {
+    view.merge = mergeReport(meta.id, meta.request.merge, meta.merge, 4 * messageChars + 400);
   }
   const approval = approvalOf(task);
   if (approval !== undefined) view.approval = approval;

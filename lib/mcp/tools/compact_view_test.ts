@@ -171,3 +171,12 @@ Deno.test("a finished review: verdict and findings as data, within the result bu
   assert.deepEqual(full.review_target, { base: "main" });
   assert.match(full.final_message ?? "", /^rendered review/);
 });
+
+Deno.test("a task on a worker names it (and a recovered one says so); a local one does not", () => {
+  const away = compactTask(snapshot("a", "failed", { worker: "gpu", recovered: true }), 2000);
+  assert.equal(away.worker, "gpu");
+  assert.equal(away.recovered, true);
+  const here = compactTask(snapshot("b", "completed", { worker: "local" }), 2000);
+  assert.equal(here.worker, undefined);
+  assert.equal(taskView(snapshot("c", "running", { worker: "gpu" })).worker, "gpu");
+});

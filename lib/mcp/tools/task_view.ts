@@ -7,6 +7,7 @@
 
 import { isFinal, type TaskMeta, type TaskSnapshot } from "../../tasks/task.ts";
 import { approvalOf, checkView, cutMessage, seconds } from "./compact_view.ts";
+import { mergeReport } from "../../tasks/merge/merge_report.ts";
 
 const OUTPUT_VIEW_CHARS = 4000;
 
@@ -53,21 +54,18 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     parent_thread_id: meta.request.caller?.threadId ?? null,
     // A fork (codex_fork): the thread it was forked from, and that thread's newest task.
     forked_from: meta.request.forkOf?.threadId ?? null,
+    // Where it runs (docs/workers.md): "local" or a worker's name; null while queued.
+    worker: meta.worker ?? null,
+    ...(meta.recovered ? { recovered: true } : {}),
     forked_from_task: meta.request.forkOf?.taskId ?? null,
     caller_sandbox: meta.request.caller?.sandbox ?? null,
     sandbox: meta.request.sandbox ?? null,
     // Best of N: the group this task is an attempt of, and its check as run (tail included).
     ...(meta.request.group ? { group: meta.request.group } : {}),
-    ...(meta.check
-      ? {
-        check: {
-          ...checkView(meta.check, OUTPUT_VIEW_CHARS, isFinal(meta.phase)),
-          timed_out: meta.check.timedOut,
-          cancelled: meta.check.cancelled,
-          duration_ms: meta.check.durationMs,
-          ...(meta.check.dropped ? { dropped: meta.check.dropped } : {}),
-        },
-      }
+    ...(meta.check ? { check: checkDetail(meta.check, meta.phase) } : {}),
+    // A merge queue (codex_merge): its steps so far, or its report.
+    ...(meta.merge && meta.request.merge
+      ? { merge: mergeReport(meta.id, meta.request.merge, meta.merge, messageChars * 4 + 400) }
       : {}),
     ...(approval === undefined ? {} : { approval }),
     // This task's own turn; the thread's running total beside it.
@@ -93,6 +91,17 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
 /** `text` cut to `max` characters with "…". */
 function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** A task's check as run, its output's tail included. */
+function checkDetail(check: NonNullable<TaskMeta["check"]>, phase: TaskMeta["phase"]) {
+  return {
+    ...checkView(check, OUTPUT_VIEW_CHARS, isFinal(phase)),
+    timed_out: check.timedOut,
+    cancelled: check.cancelled,
+    duration_ms: check.durationMs,
+    ...(check.dropped ? { dropped: check.dropped } : {}),
+  };
 }
 
 /** A task's worktree: where, its branch and base, and what the task committed there. */
