@@ -20,6 +20,8 @@
 
 import type { AppServer } from "../codex/app_server.ts";
 import type { CommandOutcome } from "../codex/sandboxed_command.ts";
+import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
+import { execSandbox } from "../workers/exec_sandbox.ts";
 import type { Logger } from "../base/log.ts";
 import { KeyedLock } from "../base/keyed_lock.ts";
 import {
@@ -255,22 +257,26 @@ export class RemoteTasks {
 
   /**
    * Runs a set-up or check of a remote task in its workspace on the worker, through the second
-   * channel: with the worker's own rights (the exec-server starts it outside Codex's sandbox).
+   * channel, in `sandbox` (the task's, held to its session's ceiling) as the exec-server applies
+   * it (../workers/exec_sandbox.ts): the sandbox the same command gets locally.
    */
   async runCommand(
     meta: TaskMeta,
     command: string,
     env: Record<string, string>,
     signal: AbortSignal,
+    sandbox: SandboxPolicy,
   ): Promise<CommandOutcome> {
     const channel = this.#channel(meta.worker!);
     const started = Date.now();
+    const cwd = meta.remote!.cwd;
     const result = await channel.run(["sh", "-c", command], {
-      cwd: meta.remote!.cwd,
+      cwd,
       // The worker's own environment (its PATH, HOME, variables), the session's on top.
       env,
       inheritEnv: true,
       signal,
+      sandbox: execSandbox(sandbox, cwd) ?? undefined,
     }).catch((error) => {
       // A cancel or the time limit terminated it (the run rejects with the abort's reason).
       if (signal.aborted) return null;

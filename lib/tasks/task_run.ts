@@ -230,8 +230,8 @@ export class TaskRun {
       );
     }
     if (this.#state.remote.isRemote(record.meta)) {
-      const { meta, commandEnv, stopping } = record;
-      return this.#state.remote.runCommand(meta, command, commandEnv, stopping.signal);
+      const { meta, commandEnv, stopping, sandbox } = record;
+      return this.#state.remote.runCommand(meta, command, commandEnv, stopping.signal, sandbox);
     }
     return runSandboxed(server, {
       command,
