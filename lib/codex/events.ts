@@ -15,7 +15,7 @@
  *   status: "completed", error: null, items: [] } } });
  * assert.ok(event.kind === "event" && event.method === "turn/completed");
  * assert.equal(event.params.turn.status, "completed");
- * assert.equal(threadIdOf(event), "t");
+ * assert.equal(event.threadId, "t");
  * ```
  * @module
  */
@@ -349,23 +349,6 @@ function rawThreadId(params: unknown): string | null {
   if (!isRecord(params)) return null;
   if (typeof params.threadId === "string") return params.threadId;
   if (isRecord(params.thread) && typeof params.thread.id === "string") return params.thread.id;
-  return null;
-}
-
-/** The thread an event or request is about, where the protocol says (also for unknown ones). */
-export function threadIdOf(event: AppServerEvent | ServerRequest): string | null {
-  return event.threadId;
-}
-
-/** The turn an event is about, where the protocol says. */
-export function turnIdOf(event: AppServerEvent | ServerRequest): string | null {
-  if (
-    event.kind === "event" && (event.method === "turn/started" || event.method === "turn/completed")
-  ) {
-    return event.params.turn.id;
-  }
-  const params = event.params;
-  if (isRecord(params) && typeof params.turnId === "string") return params.turnId;
   return null;
 }
 
