@@ -157,21 +157,38 @@ An empty environment variable counts as unset; relative paths are resolved.
 `;
 }
 
-/** Takes a flag's value, else a non-empty environment variable's; says which it came from. */
-function pick(
-  flag: string,
-  flagValue: string | undefined,
-  envName: string,
-  env: Record<string, string | undefined>,
-): { value: string; from: string } | undefined {
-  if (flagValue !== undefined) return { value: flagValue, from: `--${flag}` };
-  const envValue = env[envName];
-  if (envValue !== undefined && envValue !== "") return { value: envValue, from: envName };
-  return undefined;
+/** A flag's value and where it came from (`--flag` or the variable). */
+type Picked = { value: string; from: string } | undefined;
+
+/**
+ * Takes a flag's value, else a non-empty environment variable's (`CODEX_SWARM_` and the flag in
+ * capitals unless named); says which it came from.
+ */
+function picker(values: Record<string, unknown>, env: Record<string, string | undefined>) {
+  return (flag: string, envName = `CODEX_SWARM_${flag.toUpperCase().replaceAll("-", "_")}`) => {
+    const flagValue = values[flag];
+    if (typeof flagValue === "string") return { value: flagValue, from: `--${flag}` };
+    const envValue = env[envName];
+    if (envValue !== undefined && envValue !== "") return { value: envValue, from: envName };
+    return undefined;
+  };
 }
 
+const MAX_INT = Number.MAX_SAFE_INTEGER;
+
+/** The integer settings: their flag, default and range. */
+const INTEGERS = {
+  maxParallel: ["max-parallel", DEFAULT_MAX_PARALLEL, 1, MAX_INT],
+  taskTimeoutS: ["task-timeout", DEFAULT_TASK_TIMEOUT_S, 0, MAX_TIMER_S],
+  taskMaxAgeS: ["task-max-age", DEFAULT_TASK_MAX_AGE_S, 1, MAX_AGE_S],
+  idleExitS: ["idle-exit", DEFAULT_IDLE_EXIT_S, 1, MAX_TIMER_S],
+  maxResultChars: ["max-result-chars", DEFAULT_MAX_RESULT_CHARS, MIN_MAX_RESULT_CHARS, MAX_INT],
+  // Hidden (no flag): tests make heartbeats frequent.
+  heartbeatMs: ["heartbeat-ms", DEFAULT_HEARTBEAT_MS, 10, MAX_TIMER_S * 1000],
+} as const;
+
 function parseInteger(
-  picked: { value: string; from: string } | undefined,
+  picked: Picked,
   fallback: number,
   min: number,
   max: number,
@@ -189,7 +206,7 @@ function parseInteger(
 }
 
 function parsePath(
-  picked: { value: string; from: string } | undefined,
+  picked: Picked,
   paths: typeof path.posix,
   cwd: string,
 ): string | undefined {
@@ -261,9 +278,10 @@ export function parseCli(
   const { os, cwd } = platform ?? { os: Deno.build.os, cwd: Deno.cwd() };
   const paths = os === "windows" ? path.win32 : path.posix;
 
+  const pick = picker(values, env);
   const overrides = (values.config ?? []).map((entry) => parseOverride(entry));
 
-  const bin = pick("codex-bin", values["codex-bin"], "CODEX_SWARM_CODEX_BIN", env);
+  const bin = pick("codex-bin");
   let codexBin = "codex";
   if (bin !== undefined) {
     if (bin.value.trim() === "") throw new Error(`Cannot use ${bin.from}: the path is empty`);
@@ -271,33 +289,12 @@ export function parseCli(
     codexBin = /[\\/]/.test(bin.value) ? paths.resolve(cwd, bin.value) : bin.value;
   }
 
-  const maxParallel = parseInteger(
-    pick("max-parallel", values["max-parallel"], "CODEX_SWARM_MAX_PARALLEL", env),
-    DEFAULT_MAX_PARALLEL,
-    1,
-    Number.MAX_SAFE_INTEGER,
-  );
-  const taskTimeoutS = parseInteger(
-    pick("task-timeout", values["task-timeout"], "CODEX_SWARM_TASK_TIMEOUT", env),
-    DEFAULT_TASK_TIMEOUT_S,
-    0,
-    MAX_TIMER_S,
-  );
-  const taskMaxAgeS = parseInteger(
-    pick("task-max-age", values["task-max-age"], "CODEX_SWARM_TASK_MAX_AGE", env),
-    DEFAULT_TASK_MAX_AGE_S,
-    1,
-    MAX_AGE_S,
-  );
+  const integers = {} as Record<keyof typeof INTEGERS, number>;
+  for (const [key, [flag, fallback, min, max]] of Object.entries(INTEGERS)) {
+    integers[key as keyof typeof INTEGERS] = parseInteger(pick(flag), fallback, min, max);
+  }
 
-  const idleExitS = parseInteger(
-    pick("idle-exit", values["idle-exit"], "CODEX_SWARM_IDLE_EXIT", env),
-    DEFAULT_IDLE_EXIT_S,
-    1,
-    MAX_TIMER_S,
-  );
-
-  const approvalsPick = pick("approvals", values.approvals, "CODEX_SWARM_APPROVALS", env);
+  const approvalsPick = pick("approvals");
   const approvals = approvalsPick === undefined ? "client" : approvalsPick.value.trim();
   if (approvals !== "client" && approvals !== "human") {
     throw new Error(
@@ -306,16 +303,8 @@ export function parseCli(
     );
   }
 
-  let taskDir = parsePath(
-    pick("task-dir", values["task-dir"], "CODEX_SWARM_TASK_DIR", env),
-    paths,
-    cwd,
-  );
-  let worktreeDir = parsePath(
-    pick("worktree-dir", values["worktree-dir"], "CODEX_SWARM_WORKTREE_DIR", env),
-    paths,
-    cwd,
-  );
+  let taskDir = parsePath(pick("task-dir"), paths, cwd);
+  let worktreeDir = parsePath(pick("worktree-dir"), paths, cwd);
   if (taskDir === undefined || worktreeDir === undefined) {
     const state = defaultStateDir(env, { os, cwd }, paths);
     taskDir ??= paths.join(state, "tasks");
@@ -323,12 +312,12 @@ export function parseCli(
   }
 
   // The log goes beside the task directory unless told otherwise; "none" turns the file off.
-  const logPick = pick("log-file", values["log-file"], "CODEX_SWARM_LOG", env);
+  const logPick = pick("log-file", "CODEX_SWARM_LOG");
   const logFile = logPick !== undefined && /^(none|off)$/i.test(logPick.value.trim())
     ? null
     : parsePath(logPick, paths, cwd) ?? paths.join(paths.dirname(taskDir), "server.log");
 
-  const level = pick("log-level", values["log-level"], "CODEX_SWARM_LOG_LEVEL", env);
+  const level = pick("log-level");
   let logLevel: LogLevel = "info";
   if (level !== undefined) {
     const wanted = level.value.trim().toLowerCase();
@@ -342,25 +331,7 @@ export function parseCli(
     logLevel = found;
   }
 
-  const maxResultChars = parseInteger(
-    pick("max-result-chars", values["max-result-chars"], "CODEX_SWARM_MAX_RESULT_CHARS", env),
-    DEFAULT_MAX_RESULT_CHARS,
-    MIN_MAX_RESULT_CHARS,
-    Number.MAX_SAFE_INTEGER,
-  );
-  // Hidden: tests make heartbeats frequent.
-  const heartbeatMs = parseInteger(
-    pick("heartbeat-ms", undefined, "CODEX_SWARM_HEARTBEAT_MS", env),
-    DEFAULT_HEARTBEAT_MS,
-    10,
-    MAX_TIMER_S * 1000,
-  );
-  const setupPick = pick(
-    "worktree-setup",
-    values["worktree-setup"],
-    "CODEX_SWARM_WORKTREE_SETUP",
-    env,
-  );
+  const setupPick = pick("worktree-setup");
   if (setupPick !== undefined && setupPick.value.includes("\0")) {
     throw new Error(`Cannot use ${setupPick.from}: the command holds a NUL byte`);
   }
@@ -395,24 +366,19 @@ export function parseCli(
     kind: "run",
     config: {
       codexBin,
+      ...integers,
       defaults: {
         overrides,
         skipGitRepoCheck: values["skip-git-repo-check"] ?? false,
         ephemeral: values.ephemeral ?? false,
         ...(worktreeSetup !== undefined ? { worktreeSetup } : {}),
       },
-      maxParallel,
-      taskTimeoutS,
       taskDir,
       worktreeDir,
-      taskMaxAgeS,
-      idleExitS,
       approvals,
       logFile,
       logLevel,
-      maxResultChars,
       replyAlias: values["reply-alias"] ?? false,
-      heartbeatMs,
       policy,
       ...(workerFlags ? { workerFlags } : {}),
     },
