@@ -249,18 +249,6 @@ export class WorktreeManager {
   }
 
   /**
-   * Removes the task's worktree directory (uncommitted changes are lost) and keeps its branch, for
-   * clean-up of old tasks. A missing worktree is fine.
-   */
-  async removeWorktreeKeepBranch(info: WorktreeInfo): Promise<void> {
-    const taskId = checkInfo(info);
-    await this.#withRepoLock(
-      info.repoRoot,
-      () => removeWorktree(this.#at, this.worktreeDir, info, taskId),
-    );
-  }
-
-  /**
    * What in the worktree is not committed on the task branch: changed, new and deleted files
    * (ignored files excepted), or `HEAD` when the worktree is on another branch or detached.
    * Empty when the worktree directory is gone.

@@ -39,7 +39,7 @@ export function isFinal(phase: Phase): boolean {
  * What a client asked for: the parameters of `codex`, `codex-reply` and `codex_async`. The Codex
  * run's own options are those of {@link RunOptions}; a thread to continue is `threadId`.
  */
-export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
+export interface TaskRequest extends RunOptions {
   /** Continue this Codex thread instead of starting one. */
   threadId?: string;
   /** Run in a git worktree of its own, on branch `codex-swarm/<task id>`. */
