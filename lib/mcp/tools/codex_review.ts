@@ -18,6 +18,7 @@ import { checkReviewTarget, describeReviewTarget } from "../../request/review_ta
 import type { McpServer } from "../sdk.ts";
 import { withCaller } from "./caller.ts";
 import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
+import { toolResult } from "./tool_error.ts";
 
 /** The input schema of `codex_review`. */
 export const codexReviewInputSchema = {
@@ -96,12 +97,11 @@ export function registerCodexReviewTool(
     const task = await engine.start({ ...request, review }, await session());
     const id = task.meta.id;
     const next = `codex_wait {"task_ids":["${id}"]} to collect the findings`;
-    return {
-      content: [{
-        type: "text" as const,
-        text: `Started review ${id} (${task.meta.phase}) in ${task.meta.cwd}; ${next}.`,
-      }],
-      structuredContent: { task_id: id, phase: task.meta.phase, cwd: task.meta.cwd ?? "", next },
-    };
+    return toolResult(`Started review ${id} (${task.meta.phase}) in ${task.meta.cwd}; ${next}.`, {
+      task_id: id,
+      phase: task.meta.phase,
+      cwd: task.meta.cwd ?? "",
+      next,
+    });
   });
 }

@@ -15,6 +15,7 @@ import { heartbeat, type ProgressContext, progressReporter, settleProgress } fro
 import { compactWithGroups, expandIds } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
+import { toolResult } from "./tool_error.ts";
 
 /** Registers `codex_wait`. */
 export function registerCodexWaitTool(
@@ -109,13 +110,10 @@ export function registerCodexWaitTool(
         : result.satisfied
         ? `${mode === "all" ? "All" : "At least one of"} ${result.tasks.length} task(s) done.`
         : `Timed out: ${done} of ${result.tasks.length} task(s) done; the rest keep running.`;
-      return {
-        content: [{
-          type: "text" as const,
-          text: `${head}\n${shown ? shown.text : compactText(views, room.text)}` +
-            (next ? `\nNext: ${next}` : ""),
-        }],
-        structuredContent: {
+      return toolResult(
+        `${head}\n${shown ? shown.text : compactText(views, room.text)}` +
+          (next ? `\nNext: ${next}` : ""),
+        {
           satisfied: result.satisfied,
           done,
           total: result.tasks.length,
@@ -125,7 +123,7 @@ export function registerCodexWaitTool(
           ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
           ...(next ? { next } : {}),
         },
-      };
+      );
     } finally {
       endCall?.();
       off();

@@ -1,5 +1,6 @@
 /**
- * A tool result that reports an error: `isError` with one sentence saying what failed and why.
+ * Tool results: one text, its structured content beside it where the tool has one, and errors
+ * (`isError` with one sentence saying what failed and why).
  *
  * @example
  * ```ts
@@ -8,6 +9,10 @@
  * assert.deepEqual(toolError(new Error('Cannot steer task "t1" as it is completed')), {
  *   isError: true,
  *   content: [{ type: "text", text: 'Cannot steer task "t1" as it is completed' }],
+ * });
+ * assert.deepEqual(toolResult("Steered task t1", { steered: true }), {
+ *   content: [{ type: "text", text: "Steered task t1" }],
+ *   structuredContent: { steered: true },
  * });
  * ```
  * @module
@@ -19,4 +24,17 @@ import { messageOf } from "../../base/errors.ts";
 export function toolError(error: unknown) {
   const text = messageOf(error);
   return { isError: true, content: [{ type: "text" as const, text }] };
+}
+
+/** A result of one text, with `structuredContent` when given and `isError` when true. */
+export function toolResult<S extends Record<string, unknown>>(
+  text: string,
+  structuredContent?: S,
+  isError = false,
+): { content: [{ type: "text"; text: string }]; structuredContent?: S; isError?: true } {
+  return {
+    content: [{ type: "text", text }],
+    ...(structuredContent === undefined ? {} : { structuredContent }),
+    ...(isError ? { isError: true as const } : {}),
+  };
 }
