@@ -14,10 +14,10 @@
 
 import type { Logger } from "../base/log.ts";
 import { resolveCodex, versionOf } from "../codex/app_server.ts";
-import { parseWorkerSettings, type WorkerSpec, workerSpecs } from "../workers/worker_config.ts";
+import { workersOfSettings, type WorkerSpec, workerSpecs } from "../workers/worker_config.ts";
 import { WorkerPool } from "../workers/worker_pool.ts";
 import type { ServerConfig } from "./cli.ts";
-import { settingsPath } from "./settings.ts";
+import { settingsDocument, settingsPath } from "./settings.ts";
 
 /** The `[[workers]]` of the settings file at `path` (none when it is absent or unusable). */
 function workersOfFile(path: string | null, log: Logger): WorkerSpec[] {
@@ -30,7 +30,7 @@ function workersOfFile(path: string | null, log: Logger): WorkerSpec[] {
     return [];
   }
   try {
-    return parseWorkerSettings(text, path);
+    return workersOfSettings(settingsDocument(text, path), path);
   } catch (error) {
     log.error(`${(error as Error).message}: its workers are left out`);
     return [];
