@@ -151,18 +151,6 @@ export const WebSearchItemSchema = z.looseObject({
   query: z.string(),
 });
 
-/** The item types read here. */
-export const KNOWN_ITEM_TYPES = [
-  "userMessage",
-  "agentMessage",
-  "reasoning",
-  "plan",
-  "commandExecution",
-  "fileChange",
-  "mcpToolCall",
-  "webSearch",
-] as const;
-
 /** An item of a type not read here (kept as sent, `type` and `id` aside). */
 export interface OtherItem {
   type: "other";
@@ -183,6 +171,11 @@ const KnownItemSchema = z.discriminatedUnion("type", [
   WebSearchItemSchema,
 ]);
 
+/** The item types read here. */
+const KNOWN_ITEM_TYPES: ReadonlySet<string> = new Set(
+  KnownItemSchema.options.map((schema) => schema.shape.type.value),
+);
+
 /** A thread item: one of the known types, or {@link OtherItem}. */
 export type ThreadItem = z.infer<typeof KnownItemSchema> | OtherItem;
 /** A command item. */
@@ -202,7 +195,7 @@ export const ThreadItemSchema: z.ZodType<ThreadItem> = z.looseObject({
   type: z.string(),
   id: z.string(),
 }).transform((item, ctx): ThreadItem => {
-  if (!(KNOWN_ITEM_TYPES as readonly string[]).includes(item.type)) {
+  if (!KNOWN_ITEM_TYPES.has(item.type)) {
     return { type: "other", itemType: item.type, id: item.id, raw: item };
   }
   const parsed = KnownItemSchema.safeParse(item);

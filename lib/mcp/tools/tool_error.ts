@@ -22,8 +22,7 @@ import { messageOf } from "../../base/errors.ts";
 
 /** The error result for `error` (an Error's message, or the text itself). */
 export function toolError(error: unknown) {
-  const text = messageOf(error);
-  return { isError: true, content: [{ type: "text" as const, text }] };
+  return toolResult(messageOf(error), undefined, true);
 }
 
 /** A result of one text, with `structuredContent` when given and `isError` when true. */
