@@ -19,6 +19,12 @@ import { isAbsolute } from "node:path";
 /** Every task branch is named `codex-swarm/<taskId>`. */
 export const BRANCH_PREFIX = "codex-swarm/";
 
+/**
+ * A merge queue's integration branch is `codex-swarm-merge/<merge id>` (lib/git/integration.ts):
+ * not a task branch, and no branch that keeps a task's commits for the sweep.
+ */
+export const MERGE_BRANCH_PREFIX = "codex-swarm-merge/";
+
 /** A task id usable in a branch name and a directory name. */
 const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
