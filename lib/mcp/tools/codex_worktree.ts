@@ -77,13 +77,13 @@ export function registerCodexWorktreeTool(
     // being made there, so each sees what the one before it left (a task just queued there).
     using _held = args.action === "diff" ? null : await worktrees.holdWorktrees([info.path]);
     const task = engine.get(args.task_id) ?? found.task;
-    if (args.action !== "diff" && !isFinal(task.meta.phase)) {
-      return toolError(
-        `Cannot ${args.action} task "${args.task_id}" as it is still ${task.meta.phase}: ` +
-          "wait for it or cancel it first",
-      );
-    }
     if (args.action !== "diff") {
+      if (!isFinal(task.meta.phase)) {
+        return toolError(
+          `Cannot ${args.action} task "${args.task_id}" as it is still ${task.meta.phase}: ` +
+            "wait for it or cancel it first",
+        );
+      }
       // Another task (a reply) may be working in the same worktree: its edits would be lost.
       const busy = engine.list(PHASES.filter((p) => !isFinal(p)))
         .filter((t) => t.meta.worktree?.path === info.path && t.meta.id !== args.task_id);
@@ -94,14 +94,9 @@ export function registerCodexWorktreeTool(
           } still works in its worktree ${info.path}: wait for it or cancel it first`,
         );
       }
-    }
-    if (args.action !== "diff") {
       // A merge or discard acts on the task's repository: within the caller's roots.
       try {
-        actor.policy?.checkPath(
-          info.repoRoot,
-          `the repository of task "${args.task_id}"`,
-        );
+        actor.policy?.checkPath(info.repoRoot, `the repository of task "${args.task_id}"`);
       } catch (error) {
         if (error instanceof PolicyError) return toolError(error.message);
         throw error;
@@ -115,7 +110,7 @@ export function registerCodexWorktreeTool(
         const result = await worktrees.merge(info, args.target);
         if ("nothing" in result) {
           return toolResult(
-            `Nothing to merge into ${result.target}: ${result.nothing}. ` + "Nothing was changed.",
+            `Nothing to merge into ${result.target}: ${result.nothing}. Nothing was changed.`,
             {
               merged: false,
               branch: info.branch,
