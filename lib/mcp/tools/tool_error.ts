@@ -25,15 +25,15 @@ export function toolError(error: unknown) {
   return toolResult(messageOf(error), undefined, true);
 }
 
-/** A result of one text, with `structuredContent` when given and `isError` when true. */
+/** A result of one text, with `structuredContent` and `isError` when given. */
 export function toolResult<S extends Record<string, unknown>>(
   text: string,
   structuredContent?: S,
-  isError = false,
-): { content: [{ type: "text"; text: string }]; structuredContent?: S; isError?: true } {
+  isError?: boolean,
+): { content: [{ type: "text"; text: string }]; structuredContent?: S; isError?: boolean } {
   return {
     content: [{ type: "text", text }],
     ...(structuredContent === undefined ? {} : { structuredContent }),
-    ...(isError ? { isError: true as const } : {}),
+    ...(isError === undefined ? {} : { isError }),
   };
 }
