@@ -18,6 +18,9 @@ import { taskText, taskView } from "./task_view.ts";
 import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
 import { toolResult } from "./tool_error.ts";
 
+/** The room of a result: its structured content and its text. */
+type Budgets = ReturnType<typeof budgets>;
+
 /** The input schema of `codex_status`. */
 export const codexStatusInputSchema = {
   task_ids: optionalTaskIdsField,
@@ -85,26 +88,9 @@ export function registerCodexStatusTool(
         tasks: pages,
       });
     }
-    if (args.detail === "full") {
-      const { views, omitted } = fitViews(tasks, room.structured, taskView);
-      return toolResult(
-        truncate(tasks.map(taskText).join("\n\n") || "No unfinished tasks.", room.text),
-        {
-          tasks: views,
-          ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
-        },
-      );
-    }
-    if (groups.length > 0) {
-      // Groups show ranked; the other ids as usual.
-      const shown = compactWithGroups(engine, ids, room);
-      return toolResult(shown.text + (shown.next ? `\nNext: ${shown.next}` : ""), {
-        groups: shown.groups,
-        tasks: shown.views,
-        ...(shown.omitted.length > 0 ? { omitted_task_ids: shown.omitted } : {}),
-        ...(shown.next ? { next: shown.next } : {}),
-      });
-    }
+    if (args.detail === "full") return fullAnswer(tasks, room);
+    // Groups show ranked; the other ids as usual.
+    if (groups.length > 0) return groupsAnswer(engine, ids, room);
     const { views, omitted } = fitViews(tasks, room.structured, compactTask);
     const next = nextHint(views, omitted);
     return toolResult(
@@ -117,5 +103,28 @@ export function registerCodexStatusTool(
         ...(next ? { next } : {}),
       },
     );
+  });
+}
+
+/** Every task in its full view, as many as fit. */
+function fullAnswer(tasks: TaskSnapshot[], room: Budgets) {
+  const { views, omitted } = fitViews(tasks, room.structured, taskView);
+  return toolResult(
+    truncate(tasks.map(taskText).join("\n\n") || "No unfinished tasks.", room.text),
+    {
+      tasks: views,
+      ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
+    },
+  );
+}
+
+/** The groups among `ids` with their attempts ranked; the other ids as usual. */
+function groupsAnswer(engine: Engine, ids: string[], room: Budgets) {
+  const shown = compactWithGroups(engine, ids, room);
+  return toolResult(shown.text + (shown.next ? `\nNext: ${shown.next}` : ""), {
+    groups: shown.groups,
+    tasks: shown.views,
+    ...(shown.omitted.length > 0 ? { omitted_task_ids: shown.omitted } : {}),
+    ...(shown.next ? { next: shown.next } : {}),
   });
 }
