@@ -201,3 +201,48 @@ Deno.test(
     await Deno.remove(bin, { recursive: true });
   },
 );
+
+Deno.test(
+  "the supervisor killed with SIGKILL while a task's check runs: no check process is left",
+  e2e,
+  async (t) => {
+    await using world = await makeWorld();
+    await using h = await startServer(world);
+    const repo = await makeRepo();
+    for (let round = 0; round < REPEATS; round++) {
+      await t.step(`kill ${round + 1} of ${REPEATS}`, async () => {
+        // Words only this check's processes carry: its shell (the script) and its child.
+        const word = `kill-loop-check-${round}`;
+        const sleep = `sleep 61${round}1`;
+        const id = await startTask(h.client, {
+          prompt: `checked PATCH=checked.txt`,
+          cwd: repo,
+          worktree: true,
+          sandbox: "workspace-write",
+          check: `echo ${word}; ${sleep}`,
+        });
+        assert.ok(
+          await eventually(() => processesMatching(sleep).length > 0, 60_000),
+          `the check of task ${id} did not start`,
+        );
+        const [supervisor] = supervisorsOf(world.taskDir);
+        assert.ok(supervisor, "no supervisor runs");
+        Deno.kill(supervisor.pid, "SIGKILL");
+        assert.ok(
+          await eventually(() =>
+            supervisorsOf(world.taskDir).every((p) => p.pid !== supervisor.pid)
+          ),
+        );
+        await reconnect(h.client);
+        const [view] = await waitAll<View>(h.client, [id]);
+        assert.equal(view!.phase, "interrupted", view!.failure ?? "");
+        // The check runs in the sandbox's own mount namespace (no cwd finds it there): it ends
+        // with the dead supervisor's app-server.
+        assert.deepEqual(processesMatching(word), []);
+        assert.deepEqual(processesMatching(sleep), []);
+        // The work was committed before the check ran, and is kept.
+        await git(repo, "cat-file", "-e", `codex-swarm/${id}:checked.txt`);
+      });
+    }
+  },
+);
