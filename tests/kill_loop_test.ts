@@ -21,6 +21,7 @@ import {
   startServer,
   supervisorsOf,
   textOf,
+  type World,
 } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
 import { call, reconnect, startTask, type TaskView, waitAll } from "./support/tool_calls.ts";
@@ -52,6 +53,28 @@ function exists(path: string): Promise<boolean> {
 async function viewOf(client: Client, id: string): Promise<View> {
   const status = await call(client, "codex_status", { task_ids: [id], detail: "full" });
   return (status.structuredContent as { tasks: View[] }).tasks[0]!;
+}
+
+/**
+ * Stops the supervisor with `signal`, waits until it is gone (the front-end may start the next one
+ * at once), reconnects, and returns task `id`'s view, asserting it is `interrupted`.
+ */
+async function stopSupervisor(
+  world: World,
+  client: Client,
+  id: string,
+  signal: Deno.Signal,
+): Promise<View> {
+  const [supervisor] = supervisorsOf(world.taskDir);
+  assert.ok(supervisor, "no supervisor runs");
+  Deno.kill(supervisor.pid, signal);
+  assert.ok(
+    await eventually(() => supervisorsOf(world.taskDir).every((p) => p.pid !== supervisor.pid)),
+  );
+  await reconnect(client);
+  const [view] = await waitAll<View>(client, [id]);
+  assert.equal(view!.phase, "interrupted", view!.failure ?? "");
+  return view!;
 }
 
 /** A `git` that stops at `commit` while `hold` exists (once: it removes `hold`). */
@@ -145,23 +168,11 @@ Deno.test(
             const stuck = point.name === "mid-commit"
               ? Number((await Deno.readTextFile(reachedFile)).trim())
               : null;
-            const [supervisor] = supervisorsOf(world.taskDir);
-            assert.ok(supervisor, "no supervisor runs");
-            Deno.kill(supervisor.pid, point.signal);
-            // (The front-end may start the next one at once.)
-            assert.ok(
-              await eventually(() =>
-                supervisorsOf(world.taskDir).every((p) => p.pid !== supervisor.pid)
-              ),
-            );
-
             // The next call starts a new supervisor, which commits before it answers.
-            await reconnect(h.client);
-            const [view] = await waitAll<View>(h.client, [id]);
-            assert.equal(view!.phase, "interrupted", view!.failure ?? "");
-            const commit = view!.worktree!.commit;
-            assert.ok(commit, `task ${id} reports no commit: ${JSON.stringify(view!.worktree)}`);
-            assert.deepEqual(view!.worktree!.files.map((f) => f.path), [point.file]);
+            const view = await stopSupervisor(world, h.client, id, point.signal);
+            const commit = view.worktree!.commit;
+            assert.ok(commit, `task ${id} reports no commit: ${JSON.stringify(view.worktree)}`);
+            assert.deepEqual(view.worktree!.files.map((f) => f.path), [point.file]);
             assert.equal(await git(repo, "rev-parse", `codex-swarm/${id}`), commit);
             await git(repo, "cat-file", "-e", `codex-swarm/${id}:${point.file}`);
             const diff = await call(h.client, "codex_diff", { task_id: id });
@@ -225,17 +236,7 @@ Deno.test(
           await eventually(() => processesMatching(sleep).length > 0, 60_000),
           `the check of task ${id} did not start`,
         );
-        const [supervisor] = supervisorsOf(world.taskDir);
-        assert.ok(supervisor, "no supervisor runs");
-        Deno.kill(supervisor.pid, "SIGKILL");
-        assert.ok(
-          await eventually(() =>
-            supervisorsOf(world.taskDir).every((p) => p.pid !== supervisor.pid)
-          ),
-        );
-        await reconnect(h.client);
-        const [view] = await waitAll<View>(h.client, [id]);
-        assert.equal(view!.phase, "interrupted", view!.failure ?? "");
+        await stopSupervisor(world, h.client, id, "SIGKILL");
         // The check runs in the sandbox's own mount namespace (no cwd finds it there): it ends
         // with the dead supervisor's app-server.
         assert.deepEqual(processesMatching(word), []);

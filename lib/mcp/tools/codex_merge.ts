@@ -62,6 +62,11 @@ export const codexMergeInputSchema = z.strictObject({
     "Time limit in seconds of each check and each resolving task (default: the server's " +
       "--task-timeout).",
   ),
+  "approval-policy": runFields["approval-policy"].describe(
+    "The approval policy of the resolving tasks (default: a new task's, the server's " +
+      "approval_policy config, else never); their questions come to the caller like any task's " +
+      "(elicitation, codex_approve).",
+  ),
   resume: taskIdField.optional().describe(
     "Go on with a merge a supervisor stop interrupted, from its last passed step (no other " +
       "field with it).",
@@ -105,6 +110,7 @@ export function registerCodexMergeTool(
         list: () => engine.list(),
         policy: actor.policy ?? new Policy(),
         env: actor.env,
+        asksNoApprovals: actor.kind === "task",
       };
       const { resume, ...call } = args;
       // A Codex caller's sandbox is the default and the limit, as for a task it starts.
