@@ -34,6 +34,7 @@ import { supervisorPaths } from "./paths.ts";
 import { OperatorCeiling, settingsPath } from "./settings.ts";
 import { startWorkerPool } from "./worker_setup.ts";
 import type { WorkerPool } from "../workers/worker_pool.ts";
+import { planTask } from "../request/task_plan.ts";
 
 export { type InfoFile, readInfo } from "./listen.ts";
 
@@ -73,6 +74,7 @@ export const startAppServerEngine: EngineFactory = async (
   // environment (without a client's secrets); a session brings only its model credentials.
   const codexEnv = codexEnvFor(env, config.policy.passEnv).env;
   const engine = new AppServerEngine({
+    planTask,
     config,
     store: new TaskStore(config.taskDir),
     worktrees,

@@ -18,7 +18,7 @@ import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
 import { Policy } from "../../codex/policy.ts";
 import type { McpServer } from "../sdk.ts";
-import { withCaller } from "./caller.ts";
+import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields } from "./run_params.ts";
 import { taskIdField } from "./task_ids.ts";
 import { toolError } from "./tool_error.ts";
