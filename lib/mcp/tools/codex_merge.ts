@@ -15,6 +15,7 @@
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import type { TaskSnapshot } from "../../tasks/task.ts";
 import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
 import { Policy } from "../../codex/policy.ts";
 import type { McpServer } from "../sdk.ts";
@@ -72,6 +73,29 @@ export const codexMergeInputSchema = z.strictObject({
       "field with it).",
   ),
 });
+
+/** The answer to a call that started merge `task`. */
+function startedAnswer(task: TaskSnapshot) {
+  const id = task.meta.id;
+  const request = task.meta.request.merge!;
+  const branches = request.items.map((i) => i.worktree.branch);
+  const integration = task.meta.merge?.integration?.branch ?? `codex-swarm-merge/${id}`;
+  const next = `codex_wait {"task_ids":["${id}"]} collects the report`;
+  return {
+    content: [{
+      type: "text" as const,
+      text: `Merging ${branches.length} branch(es) into "${request.target}" on ` +
+        `${integration} (merge ${id}); ${next}.`,
+    }],
+    structuredContent: {
+      task_id: id,
+      phase: task.meta.phase,
+      integration_branch: integration,
+      branches,
+      next,
+    },
+  };
+}
 
 /** Registers `codex_merge`. */
 export function registerCodexMergeTool(
@@ -132,25 +156,7 @@ export function registerCodexMergeTool(
       } else {
         task = await engine.merge(await checkMergeCall(call, lookup), actor);
       }
-      const id = task.meta.id;
-      const request = task.meta.request.merge!;
-      const branches = request.items.map((i) => i.worktree.branch);
-      const integration = task.meta.merge?.integration?.branch ?? `codex-swarm-merge/${id}`;
-      const next = `codex_wait {"task_ids":["${id}"]} collects the report`;
-      return {
-        content: [{
-          type: "text" as const,
-          text: `Merging ${branches.length} branch(es) into "${request.target}" on ` +
-            `${integration} (merge ${id}); ${next}.`,
-        }],
-        structuredContent: {
-          task_id: id,
-          phase: task.meta.phase,
-          integration_branch: integration,
-          branches,
-          next,
-        },
-      };
+      return startedAnswer(task);
     } catch (error) {
       return toolError(error);
     }
