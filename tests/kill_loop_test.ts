@@ -222,7 +222,9 @@ Deno.test(
     const repo = await makeRepo();
     for (let round = 0; round < REPEATS; round++) {
       await t.step(`kill ${round + 1} of ${REPEATS}`, async () => {
-        // Words only this check's processes carry: its shell (the script) and its child.
+        // Words only this check's processes carry: the sandbox's processes and its shell (the
+        // script), and the shell's child. The kill comes as soon as the first of them shows, in
+        // the sandbox's start-up (where a merge's check was seen to outlive a kill -9).
         const word = `kill-loop-check-${round}`;
         const sleep = `sleep 61${round}1`;
         const id = await startTask(h.client, {
@@ -233,7 +235,7 @@ Deno.test(
           check: `echo ${word}; ${sleep}`,
         });
         assert.ok(
-          await eventually(() => processesMatching(sleep).length > 0, 60_000),
+          await eventually(() => processesMatching(word).length > 0, 60_000),
           `the check of task ${id} did not start`,
         );
         await stopSupervisor(world, h.client, id, "SIGKILL");
