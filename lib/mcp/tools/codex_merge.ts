@@ -97,6 +97,15 @@ function startedAnswer(task: TaskSnapshot) {
   };
 }
 
+/** The output schema of `codex_merge`: the merge task, answered at once. */
+const codexMergeOutputSchema = {
+  task_id: z.string().describe("The merge's id, for codex_status, codex_wait, codex_cancel."),
+  phase: z.string().describe("running."),
+  integration_branch: z.string().describe("Where the result is built."),
+  branches: z.array(z.string()).describe("The task branches, in merge order."),
+  next: z.string().describe("What to call next."),
+};
+
 /** Registers `codex_merge`. */
 export function registerCodexMergeTool(
   server: McpServer,
@@ -113,13 +122,7 @@ export function registerCodexMergeTool(
       "outcome, the final commit, the diff stat), codex_cancel stops it. apply: true " +
       "fast-forwards target at the end when its checkout allows.",
     inputSchema: codexMergeInputSchema,
-    outputSchema: {
-      task_id: z.string().describe("The merge's id, for codex_status, codex_wait, codex_cancel."),
-      phase: z.string().describe("running."),
-      integration_branch: z.string().describe("Where the result is built."),
-      branches: z.array(z.string()).describe("The task branches, in merge order."),
-      next: z.string().describe("What to call next."),
-    },
+    outputSchema: codexMergeOutputSchema,
     annotations: {
       readOnlyHint: false,
       destructiveHint: true,
