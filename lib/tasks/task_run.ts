@@ -97,6 +97,8 @@ export class TaskRun {
     state.emit(record, null);
     if (meta.cancelRequested || meta.timedOut) this.stopTurn(record);
     await record.turnEnded.promise;
+    // A worker in its grace decides: back, the task goes on; down, it failed (worker_loss.ts).
+    meta.workerLost ??= await state.remote.settle(meta) ?? undefined;
     if (meta.request.check !== undefined) await this.#runCheck(record, meta.request.check);
     await this.#ending.finalize(record);
   }
@@ -126,7 +128,7 @@ export class TaskRun {
     // On a worker: its workspace there, and the worker's environment on this app-server.
     const place = state.remote.isRemote(meta)
       ? await state.remote.open(server, meta, state.remoteOfWorktree(meta))
-      : null;
+      : state.remote.localPlace(meta.cwd!);
     // Its plan's settings, placed where it runs (a task a restart queued again has no plan in
     // memory: its settings come from its record).
     const settings = record.thread ??
