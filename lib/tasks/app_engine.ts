@@ -183,11 +183,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     await Promise.all([...state.tasks.values()].map((r) => r.saving));
   }
 
-  /** How many tasks are unfinished (the supervisor stays while one is). */
-  unfinishedCount(): number {
-    return this.#state.metas().filter((m) => !isFinal(m.phase)).length;
-  }
-
   /** Makes a session known, so questions of tasks whose session went away can go to it. */
   attachSession(session: Session): void {
     this.#state.sessions.set(session.id, session);
