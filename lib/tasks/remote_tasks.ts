@@ -22,6 +22,7 @@ import type { AppServer } from "../codex/app_server.ts";
 import type { CommandOutcome } from "../codex/sandboxed_command.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { execSandbox } from "../workers/exec_sandbox.ts";
+import { copyIgnoredToWorker } from "../workers/remote_copy.ts";
 import type { Logger } from "../base/log.ts";
 import { KeyedLock } from "../base/keyed_lock.ts";
 import {
@@ -234,6 +235,11 @@ export class RemoteTasks {
     if (!meta.remote || !meta.worktree) return;
     const [channel, remote, info] = [this.#channel(meta.worker!), meta.remote, meta.worktree];
     await this.#caches.run(cacheKey(meta), () => bringBack(channel, remote, info, message));
+  }
+
+  /** Copies ignored files of the main checkout at `from` into the task's worktree on its worker. */
+  async copyIgnored(meta: TaskMeta, from: string, paths: readonly string[]): Promise<number> {
+    return await copyIgnoredToWorker(this.#channel(meta.worker!), from, meta.remote!.path, paths);
   }
 
   /** Drops what a check left in the task's workspace on its worker (never committed). */

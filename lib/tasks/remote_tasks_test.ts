@@ -153,6 +153,26 @@ Deno.test(
       assert.equal(statSync(`${root}/escaped-ro.txt`), false, "a read-only check wrote");
     });
 
+    await t.step("copy_ignored copies into the task's worktree on its worker", async () => {
+      await Deno.writeTextFile(`${r.repo}/.gitignore`, ".env\n");
+      await git(r.repo, "add", ".gitignore");
+      await git(r.repo, "commit", "-qm", "ignore .env");
+      await Deno.writeTextFile(`${r.repo}/.env`, "SECRET=42\n");
+      const done = await r.engine.finished(
+        await run(r, "copied", { worker: "b", copyIgnored: [".env"], check: "cat ../.env" }),
+      );
+      assert.equal(done.meta.phase, "completed", failureOf(done));
+      assert.equal(done.meta.setup?.copied, 1, JSON.stringify(done.meta.setup));
+      assert.equal(done.meta.check?.passed, true, JSON.stringify(done.meta.check));
+      assert.equal(done.meta.check?.tail, "SECRET=42\n");
+      assert.equal(await Deno.readTextFile(`${done.meta.remote!.path}/.env`), "SECRET=42\n");
+      assert.equal(
+        done.meta.worktreeOutcome?.commit ?? null,
+        null,
+        "the ignored file was committed",
+      );
+    });
+
     await t.step("a cancel stops a set-up on the worker, and the task ends cancelled", async () => {
       const id = await run(r, "never runs", {
         worker: "a",
