@@ -17,6 +17,7 @@ import { Logger } from "../base/log.ts";
 import type { WorkerStatus } from "../workers/worker_pool.ts";
 import { startTask } from "../request/plans.ts";
 import type { Session } from "./engine_api.ts";
+import { Policy } from "../codex/policy.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -151,6 +152,28 @@ Deno.test(
       assert.match(done.meta.check?.tail ?? "", /inside.txt: Read-only file system/);
       assert.equal(statSync(`${done.meta.remote!.cwd}/inside.txt`), false);
       assert.equal(statSync(`${root}/escaped-ro.txt`), false, "a read-only check wrote");
+    });
+
+    await t.step("a reply's check on a worker holds to its session's ceiling", async () => {
+      const first = await r.engine.finished(await run(r, "writable", { worker: "a" }));
+      assert.equal(first.meta.phase, "completed", failureOf(first));
+      // The thread is workspace-write; a read-only session's reply is capped, its check too.
+      const narrow = { ...r.session, policy: new Policy({ maxSandbox: "read-only" }) };
+      const reply = await startTask(
+        r.engine,
+        {
+          prompt: "capped",
+          threadId: first.meta.threadId!,
+          worktree: true,
+          check: "echo x > capped.txt",
+        },
+        narrow,
+      );
+      const done = await r.engine.finished(reply.meta.id);
+      assert.equal(done.meta.worker, "a");
+      assert.equal(done.meta.check?.passed, false, JSON.stringify(done.meta.check));
+      assert.match(done.meta.check?.tail ?? "", /capped.txt: Read-only file system/);
+      assert.equal(statSync(`${done.meta.remote!.cwd}/capped.txt`), false);
     });
 
     await t.step("copy_ignored copies into the task's worktree on its worker", async () => {
