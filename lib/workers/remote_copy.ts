@@ -6,7 +6,7 @@
  * file already there is left alone, modes and symlinks are kept.
  *
  * Three steps: one script checks (and makes, one level at a time) the directories on the worker
- * and lists the files already there; the files are written, a few at a time; one script makes
+ * and lists the files already there; the files are written, several at a time; one script makes
  * the symlinks and sets the modes. Nothing else acts in the worktree meanwhile: the copy runs
  * before the set-up command and the turn.
  *
@@ -22,8 +22,12 @@ import { join } from "node:path";
 import { pathSegments, type SourceFile, sourceFile, sourceSide } from "../git/worktree_setup.ts";
 import { putFile, remoteScript, shQuote, type WorkspaceChannel } from "./remote_workspace.ts";
 
-/** How many files are written at once (each an `fs/writeFile` round trip). */
-const WRITE_PARALLEL = 8;
+/**
+ * How many files are written at once: each `fs/writeFile` takes the exec-server about 45 ms
+ * (Codex 0.169 on loopback, 2 cores), and they overlap well (200 files of 1 KB: 9 s one at a
+ * time, 2.2 s eight at a time, 0.7 s 32 at a time).
+ */
+const WRITE_PARALLEL = 32;
 
 /** The `sh` function that checks or makes one directory of a file's path (see {@link prepareLines}). */
 const CHECK_DIR = [
@@ -100,13 +104,18 @@ export async function copyIgnoredToWorker(
   );
   const missing = sources.filter((file) => !there.has(file.path));
   const files = missing.filter((file) => file.info.isFile);
-  for (let i = 0; i < files.length; i += WRITE_PARALLEL) {
-    await Promise.all(
-      files.slice(i, i + WRITE_PARALLEL).map(async (file) =>
-        putFile(channel, join(root, file.path), await Deno.readFile(file.source))
-      ),
-    );
-  }
+  // A few writers take the next file as each is done: a large one holds up only its writer.
+  let next = 0;
+  const writer = async () => {
+    for (let file = files[next++]; file !== undefined; file = files[next++]) {
+      await putFile(channel, join(root, file.path), await Deno.readFile(file.source))
+        .catch((error) => {
+          next = files.length; // the others stop: the copy failed
+          throw error;
+        });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_PARALLEL, files.length) }, writer));
   const finish = await finishLines(missing);
   if (finish.length > 0) await remoteScript(channel, what, finish, root);
   return missing.length;
