@@ -15,17 +15,29 @@
  * checkout, with the rules of ./merge_safety.ts) and ./repo_state.ts (queries of refs and status).
  *
  * @example
- * ```ts ignore
- * // ignore: needs a git repository at /src/project
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { commitIdentityArgs, git } from "./git.ts";
  * import { WorktreeManager } from "./worktree.ts";
  *
- * const worktrees = new WorktreeManager({ worktreeDir: "/var/tmp/codex-swarm/worktrees" });
- * const info = await worktrees.create("fix-readme", "/src/project");
- * // ... run Codex with `cwd: info.cwd` ...
+ * const tmp = await Deno.realPath(await Deno.makeTempDir());
+ * const repo = `${tmp}/project`;
+ * await Deno.mkdir(repo);
+ * await git(["init", "--quiet", "--initial-branch=main"], { cwd: repo });
+ * await Deno.writeTextFile(`${repo}/README.md`, "hello\n");
+ * await git(["add", "README.md"], { cwd: repo });
+ * await git([...await commitIdentityArgs({ cwd: repo }), "commit", "-qm", "initial"], { cwd: repo });
+ *
+ * const worktrees = new WorktreeManager({ worktreeDir: `${tmp}/worktrees` });
+ * const info = await worktrees.create("fix-readme", repo);
+ * await Deno.writeTextFile(`${info.cwd}/README.md`, "hello, world\n"); // as Codex would
  * await worktrees.commitAll(info, "codex-swarm: fix-readme");
- * console.log(await worktrees.diffSummary(info));
+ * assert.deepEqual((await worktrees.diffSummary(info)).files.map((f) => f.path), ["README.md"]);
  * const result = await worktrees.merge(info);
- * if (result.merged) await worktrees.discard(info);
+ * assert.equal(result.merged, true);
+ * await worktrees.discard(info);
+ * assert.equal(await Deno.readTextFile(`${repo}/README.md`), "hello, world\n");
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  *
  * @module
@@ -75,15 +87,13 @@ export { DEFAULT_DIFF_MAX_BYTES } from "./worktree_diff.ts";
 export type { DiffOptions, DiffResult, DiffSummary, FileChange } from "./worktree_diff.ts";
 export type { MergeResult } from "./worktree_merge.ts";
 
-/** Default {@linkcode WorktreeManagerOptions.timeoutMs}: 5 minutes (checkouts can be large). */
-export const DEFAULT_WORKTREE_TIMEOUT_MS = 300_000;
+/** Timeout of each git command: 5 minutes (checkouts can be large). */
+const WORKTREE_TIMEOUT_MS = 300_000;
 
 /** Options for {@linkcode WorktreeManager}. */
 export interface WorktreeManagerOptions {
   /** Directory that holds all worktrees, one subdirectory per repository. */
   worktreeDir: string;
-  /** Timeout of each git command. Default {@linkcode DEFAULT_WORKTREE_TIMEOUT_MS}. */
-  timeoutMs?: number;
   /** Extra environment for every git command. */
   env?: Record<string, string>;
 }
@@ -94,20 +104,16 @@ export interface WorktreeManagerOptions {
  * Holds one promise-chain lock per repository (keyed by the real path of its git directory, so
  * linked checkouts of one repository share it); create one manager and share it.
  *
- * @example
+ * @example Not run: the module's example runs it against a repository of its own.
  * ```ts ignore
- * // ignore: needs a git repository in the current directory
- * import { WorktreeManager } from "./worktree.ts";
- *
  * const worktrees = new WorktreeManager({ worktreeDir: "/tmp/worktrees" });
- * const info = await worktrees.create("task-1", ".", "main");
+ * const info = await worktrees.create("task-1", "/src/project", "main");
  * await worktrees.discard(info);
  * ```
  */
 export class WorktreeManager {
   /** Absolute directory holding all worktrees. */
   readonly worktreeDir: string;
-  readonly #timeoutMs: number;
   readonly #env: Record<string, string> | undefined;
   readonly #repoLocks = new KeyedLock();
   /** Serializes what acts on one worktree across clients (see {@link withWorktreeLock}). */
@@ -116,7 +122,6 @@ export class WorktreeManager {
   /** Creates a manager that puts worktrees under `opts.worktreeDir`. */
   constructor(opts: WorktreeManagerOptions) {
     this.worktreeDir = resolve(opts.worktreeDir);
-    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_WORKTREE_TIMEOUT_MS;
     this.#env = opts.env;
   }
 
@@ -249,18 +254,6 @@ export class WorktreeManager {
   }
 
   /**
-   * Removes the task's worktree directory (uncommitted changes are lost) and keeps its branch, for
-   * clean-up of old tasks. A missing worktree is fine.
-   */
-  async removeWorktreeKeepBranch(info: WorktreeInfo): Promise<void> {
-    const taskId = checkInfo(info);
-    await this.#withRepoLock(
-      info.repoRoot,
-      () => removeWorktree(this.#at, this.worktreeDir, info, taskId),
-    );
-  }
-
-  /**
    * What in the worktree is not committed on the task branch: changed, new and deleted files
    * (ignored files excepted), or `HEAD` when the worktree is on another branch or detached.
    * Empty when the worktree directory is gone.
@@ -336,9 +329,7 @@ export class WorktreeManager {
   }
 
   #opts(cwd: string): GitOptions {
-    return this.#env === undefined
-      ? { cwd, timeoutMs: this.#timeoutMs }
-      : { cwd, timeoutMs: this.#timeoutMs, env: this.#env };
+    return { cwd, timeoutMs: WORKTREE_TIMEOUT_MS, ...(this.#env ? { env: this.#env } : {}) };
   }
 
   /**

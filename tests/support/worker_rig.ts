@@ -9,7 +9,7 @@
  * ```ts ignore
  * // ignore: starts an app-server and two exec-servers
  * await using r = await rig({ local: 1 });
- * const task = await r.engine.start({ prompt: "hi", worktree: true, worker: "a" }, r.session);
+ * const task = await startTask(r.engine, { prompt: "hi", worktree: true, worker: "a" }, r.session);
  * ```
  * @module
  */
@@ -25,6 +25,7 @@ import { AppServerEngine } from "../../lib/tasks/app_engine.ts";
 import { TaskStore } from "../../lib/tasks/task_store.ts";
 import type { WorkerDirectory } from "../../lib/tasks/remote_tasks.ts";
 import type { WorkerStatus } from "../../lib/workers/worker_pool.ts";
+import { planTask } from "../../lib/request/task_plan.ts";
 
 /** A worker of the test: its exec-server, its root, the connection. */
 export interface TestWorker {
@@ -106,6 +107,8 @@ export interface Rig extends AsyncDisposable {
   session: Session;
   repo: string;
   worktrees: WorktreeManager;
+  /** A new engine on the same task directory and workers (after disposing the first). */
+  restart(): Promise<AppServerEngine>;
 }
 
 /** Starts a {@link Rig}: `local` is the local cap, null for `--no-local`. */
@@ -124,18 +127,29 @@ export async function rig(options: { local: number | null; repo?: string }): Pro
     env: world.env,
   };
   const worktrees = new WorktreeManager({ worktreeDir: world.worktreeDir });
-  const engine = new AppServerEngine({
-    config: { codexBin: "codex", maxParallel: options.local ?? 0, taskMaxAgeS: 86400 },
-    store: new TaskStore(world.taskDir),
-    worktrees,
-    log: new Logger({ level: "warning", file: null }),
-    fallbackSession: session,
-    workers: dir,
-  });
+  const make = () =>
+    new AppServerEngine({
+      planTask,
+      config: { codexBin: "codex", maxParallel: options.local ?? 0, taskMaxAgeS: 86400 },
+      store: new TaskStore(world.taskDir),
+      worktrees,
+      log: new Logger({ level: "warning", file: null }),
+      fallbackSession: session,
+      workers: dir,
+    });
+  let engine = make();
   await engine.init();
   return {
     world,
-    engine,
+    get engine() {
+      return engine;
+    },
+    async restart() {
+      await engine[Symbol.asyncDispose]();
+      engine = make();
+      await engine.init();
+      return engine;
+    },
     workers,
     dir,
     session,

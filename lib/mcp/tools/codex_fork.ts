@@ -15,9 +15,10 @@ import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { MAX_FORKS } from "../../tasks/fork.ts";
-import { withCaller } from "./caller.ts";
+import { startForks } from "../../request/plans.ts";
+import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
-import { toolError } from "./tool_error.ts";
+import { toolError, toolResult } from "./tool_error.ts";
 
 /** The input schema of `codex_fork`. */
 export const codexForkInputSchema = {
@@ -77,7 +78,8 @@ export function registerCodexForkTool(
     const { prompt: _, ...shared } = toTaskRequest({ ...rest, prompt: "" });
     let forks;
     try {
-      forks = await engine.fork(
+      forks = await startForks(
+        engine,
         withCaller({ ...shared, threadId, prompts }, extra._meta),
         await session(),
       );
@@ -95,13 +97,10 @@ export function registerCodexForkTool(
     const lines = tasks.map((t) =>
       `  ${t.task_id} (${t.phase})${t.branch ? ` on ${t.branch}` : ""}: ${t.prompt.slice(0, 80)}`
     );
-    return {
-      content: [{
-        type: "text" as const,
-        text: `Forked thread ${threadId} into ${tasks.length} task(s):\n${lines.join("\n")}\n` +
-          `${next}, codex_status to watch.`,
-      }],
-      structuredContent: { thread_id: threadId, tasks, next },
-    };
+    return toolResult(
+      `Forked thread ${threadId} into ${tasks.length} task(s):\n${lines.join("\n")}\n` +
+        `${next}, codex_status to watch.`,
+      { thread_id: threadId, tasks, next },
+    );
   });
 }

@@ -14,10 +14,12 @@
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import { startTask } from "../../request/plans.ts";
 import { checkReviewTarget, describeReviewTarget } from "../../request/review_target.ts";
 import type { McpServer } from "../sdk.ts";
-import { withCaller } from "./caller.ts";
+import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
+import { toolResult } from "./tool_error.ts";
 
 /** The input schema of `codex_review`. */
 export const codexReviewInputSchema = {
@@ -93,15 +95,14 @@ export function registerCodexReviewTool(
       extra._meta,
     );
     const review = args.branch === undefined ? { spec } : { spec, branch: args.branch };
-    const task = await engine.start({ ...request, review }, await session());
+    const task = await startTask(engine, { ...request, review }, await session());
     const id = task.meta.id;
     const next = `codex_wait {"task_ids":["${id}"]} to collect the findings`;
-    return {
-      content: [{
-        type: "text" as const,
-        text: `Started review ${id} (${task.meta.phase}) in ${task.meta.cwd}; ${next}.`,
-      }],
-      structuredContent: { task_id: id, phase: task.meta.phase, cwd: task.meta.cwd ?? "", next },
-    };
+    return toolResult(`Started review ${id} (${task.meta.phase}) in ${task.meta.cwd}; ${next}.`, {
+      task_id: id,
+      phase: task.meta.phase,
+      cwd: task.meta.cwd ?? "",
+      next,
+    });
   });
 }
