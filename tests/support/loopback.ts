@@ -82,3 +82,22 @@ export async function jsonWithPath(path: string, code: string): Promise<unknown>
   }
   return JSON.parse(decoder.decode(out.stdout));
 }
+
+/**
+ * `peers` without the children of this process. A program this process spawns holds a copy of
+ * each of its sockets from fork to exec (they close on exec), and `deno test --parallel` runs other
+ * test files in this process that spawn programs at any time: a lookup of a connection this process
+ * holds may find such a child too, for a moment.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const self = { pid: Deno.pid, ancestry: [Deno.pid, Deno.ppid], complete: true };
+ * const forked = { pid: 99999, ancestry: [99999, Deno.pid, Deno.ppid], complete: true };
+ * assert.deepEqual(withoutChildren([self, forked]), [self]);
+ * ```
+ */
+export function withoutChildren<T extends { ancestry: number[] }>(peers: T[]): T[] {
+  return peers.filter((peer) => peer.ancestry[1] !== Deno.pid);
+}
