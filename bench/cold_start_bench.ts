@@ -6,7 +6,7 @@
  * @module
  */
 
-import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
+import { SERVER_PERMISSIONS } from "../lib/supervisor/permissions.ts";
 import { initializeLine } from "../tests/support/harness.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;

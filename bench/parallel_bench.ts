@@ -24,7 +24,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { DEFAULT_MAX_PARALLEL } from "../lib/supervisor/cli.ts";
+import { DEFAULT_MAX_PARALLEL } from "../lib/mcp/server_config.ts";
 import type { Client } from "../tests/support/sdk_client.ts";
 import { bareCodexWallMs } from "../tests/support/bare_codex.ts";
 import { makeWorld, startServer, textOf, type World } from "../tests/support/harness.ts";

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
+import { SERVER_PERMISSIONS } from "../lib/supervisor/permissions.ts";
 import { eventually, type Harness, makeWorld, startServer, textOf } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
 import { call, startTask, waitAll } from "./support/tool_calls.ts";

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
+import { SERVER_PERMISSIONS } from "../lib/supervisor/permissions.ts";
 import { eventually, initializeLine, makeWorld, startServer, textOf } from "./support/harness.ts";
 import type { Client } from "./support/sdk_client.ts";
 

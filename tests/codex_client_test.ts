@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
+import { SERVER_PERMISSIONS } from "../lib/supervisor/permissions.ts";
 import { MCP_NAMESPACE, writeCodexHome } from "./support/fake_responses.ts";
 import { eventually, makeWorld, processesMatching, type World } from "./support/harness.ts";
 

@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
+import { SERVER_PERMISSIONS } from "../lib/supervisor/permissions.ts";
 import { makeWorld, type World } from "./support/harness.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };

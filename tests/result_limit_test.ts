@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { makeWorld, startServer, textOf } from "./support/harness.ts";
 import { makeRepo } from "./support/repo.ts";
 import { call, startTask, waitAll } from "./support/tool_calls.ts";
-import { DEFAULT_MAX_RESULT_CHARS } from "../lib/supervisor/cli.ts";
+import { DEFAULT_MAX_RESULT_CHARS } from "../lib/mcp/server_config.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 

@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { SERVER_PERMISSIONS } from "../.github/scripts/permissions.ts";
+import { SERVER_PERMISSIONS } from "../lib/supervisor/permissions.ts";
 import type { PeerLookup } from "../lib/supervisor/peer_lookup.ts";
 import { lsofMissing } from "./support/loopback.ts";
 import { makeWorld, startServer } from "./support/harness.ts";

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { SERVER_PERMISSIONS } from "./permissions.ts";
+import { SERVER_PERMISSIONS } from "../../lib/supervisor/permissions.ts";
 
 /** The server's entry point, relative to the repository root (where `deno task` runs). */
 export const ENTRY_POINT = "main.ts";

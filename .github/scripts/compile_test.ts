@@ -15,7 +15,7 @@ import {
   runtimeDownloadMessage,
   UsageError,
 } from "./compile.ts";
-import { SERVER_PERMISSIONS } from "./permissions.ts";
+import { SERVER_PERMISSIONS } from "../../lib/supervisor/permissions.ts";
 
 /** Parses `args` and builds the argv, failing the test on `--help`. */
 function argvFor(args: readonly string[]): string[] {

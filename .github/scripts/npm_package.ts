@@ -21,7 +21,7 @@
  */
 
 import denoJson from "../../deno.json" with { type: "json" };
-import { SERVER_PERMISSIONS } from "./permissions.ts";
+import { SERVER_PERMISSIONS } from "../../lib/supervisor/permissions.ts";
 
 /** The repository root (where `deno task` runs). */
 const ROOT = new URL("../../", import.meta.url).pathname;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { BUNDLE_PATH, bundleTaskArgs, renderPackageJson } from "./npm_package.ts";
-import { SERVER_PERMISSIONS } from "./permissions.ts";
+import { SERVER_PERMISSIONS } from "../../lib/supervisor/permissions.ts";
 
 /** The npm launcher (CommonJS), as Node loads it. */
 const launcher = createRequire(import.meta.url)("../npm/bin/codex-swarm.js") as {

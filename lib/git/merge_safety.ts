@@ -1,8 +1,13 @@
 /**
- * What a merge of a task branch must not touch in the user's checkout: files git does not track
- * there (untracked or git-ignored, such as `.env`). Git's merge and checkout overwrite ignored
- * files by default; codex-swarm checks the paths the branch would write first and refuses, naming
- * them. Pure: lib/git/worktree.ts asks git and the file system.
+ * The rules of a merge of a task branch into the user's checkout:
+ *
+ * - it must not touch files git does not track there (untracked or git-ignored, such as `.env`).
+ *   Git's merge and checkout overwrite ignored files by default; codex-swarm checks the paths the
+ *   branch would write first and refuses, naming them;
+ * - there is nothing to merge when the branch holds no commit past its base, or the target
+ *   already contains its head; nothing is done then.
+ *
+ * Pure: lib/git/worktree_merge.ts asks git and the file system.
  *
  * @example
  * ```ts
@@ -13,6 +18,10 @@
  * assert.equal(
  *   untrackedRefusal([".env", "notes.txt"], new Set([".env"])),
  *   ".env (ignored), notes.txt (untracked)",
+ * );
+ * assert.equal(
+ *   nothingToMerge({ branch: "codex-swarm/a", baseCommit: "b1", tip: "b1", target: "main", aheadOfTarget: 0 }),
+ *   "branch codex-swarm/a holds no commit past its base b1 (the task committed nothing)",
  * );
  * ```
  * @module
@@ -91,4 +100,44 @@ export function untrackedRefusal(files: readonly string[], ignored: ReadonlySet<
     .map((file) => `${file} (${ignored.has(file) ? "ignored" : "untracked"})`).join(", ");
   const more = sorted.length - NAMED_FILES;
   return more > 0 ? `${named} and ${more} more` : named;
+}
+
+/** What decides whether a task branch has anything to merge. */
+export interface MergeFacts {
+  /** The task branch, `codex-swarm/<taskId>`. */
+  branch: string;
+  /** The commit the task branch started from. */
+  baseCommit: string;
+  /** The task branch's head. */
+  tip: string;
+  /** The branch to merge into. */
+  target: string;
+  /** How many commits of `tip` the target does not contain (`git rev-list --count tip ^target`). */
+  aheadOfTarget: number;
+}
+
+/**
+ * Why there is nothing to merge, or null when there is: the task branch holds no commit past its
+ * base, or the target already contains its head.
+ *
+ * @example
+ * ```ts
+ * nothingToMerge({ branch: "codex-swarm/a", baseCommit: "b1", tip: "c2", target: "main", aheadOfTarget: 0 });
+ * // 'branch "main" already contains the head c2 of branch codex-swarm/a'
+ * nothingToMerge({ branch: "codex-swarm/a", baseCommit: "b1", tip: "c2", target: "main", aheadOfTarget: 1 });
+ * // null
+ * ```
+ */
+export function nothingToMerge(facts: MergeFacts): string | null {
+  if (facts.tip === facts.baseCommit) {
+    return `branch ${facts.branch} holds no commit past its base ${
+      facts.baseCommit.slice(0, 12)
+    } (the task committed nothing)`;
+  }
+  if (facts.aheadOfTarget === 0) {
+    return `branch "${facts.target}" already contains the head ${
+      facts.tip.slice(0, 12)
+    } of branch ${facts.branch}`;
+  }
+  return null;
 }

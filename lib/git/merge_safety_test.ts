@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   batches,
   literalPathspec,
+  nothingToMerge,
   parentPaths,
   PATHSPEC_BATCH,
   untrackedRefusal,
@@ -32,4 +33,17 @@ Deno.test("untrackedRefusal: sorted, marked, the rest counted", () => {
   const files = Array.from({ length: 23 }, (_, i) => `f${String(i).padStart(2, "0")}`);
   const text = untrackedRefusal(files, new Set());
   assert.match(text, /^f00 \(untracked\), .* f19 \(untracked\) and 3 more$/);
+});
+
+Deno.test("nothingToMerge: no commit past the base, or the target holds the head", () => {
+  const facts = { branch: "codex-swarm/a", baseCommit: "b".repeat(40), target: "main" };
+  assert.equal(
+    nothingToMerge({ ...facts, tip: facts.baseCommit, aheadOfTarget: 0 }),
+    "branch codex-swarm/a holds no commit past its base bbbbbbbbbbbb (the task committed nothing)",
+  );
+  assert.equal(
+    nothingToMerge({ ...facts, tip: "c".repeat(40), aheadOfTarget: 0 }),
+    'branch "main" already contains the head cccccccccccc of branch codex-swarm/a',
+  );
+  assert.equal(nothingToMerge({ ...facts, tip: "c".repeat(40), aheadOfTarget: 2 }), null);
 });

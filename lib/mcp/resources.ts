@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ServerConfig } from "../supervisor/cli.ts";
+import type { ServerConfig } from "./server_config.ts";
 import type { Engine, SessionKind } from "../tasks/engine_api.ts";
 import { type McpServer, ResourceTemplate, types } from "./sdk.ts";
 import { compactTask, fitViews, nextHint } from "./tools/compact_view.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { ServerConfig } from "../supervisor/cli.ts";
+import type { ServerConfig } from "./server_config.ts";
 import type { Engine, Session, SessionSource } from "../tasks/engine_api.ts";
 import type { Logger } from "../base/log.ts";
 import { EngineTaskStore } from "./mcp_tasks.ts";

@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
 import denoJson from "../../deno.json" with { type: "json" };
+import { type CliResult, helpText, parseCli, type Platform, VERSION } from "./cli.ts";
 import {
-  type CliResult,
   DEFAULT_IDLE_EXIT_S,
   DEFAULT_MAX_PARALLEL,
   DEFAULT_TASK_MAX_AGE_S,
   DEFAULT_TASK_TIMEOUT_S,
-  helpText,
-  parseCli,
-  type Platform,
   type ServerConfig,
-  VERSION,
-} from "./cli.ts";
+} from "../mcp/server_config.ts";
 import { throwsWith } from "../../tests/support/assert.ts";
 import { Policy } from "../codex/policy.ts";
 

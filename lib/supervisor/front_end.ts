@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { ServerConfig } from "./cli.ts";
+import type { ServerConfig } from "../mcp/server_config.ts";
 import type { Logger } from "../base/log.ts";
 import {
   AUTH_LINE_MAX_BYTES,

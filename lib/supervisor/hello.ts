@@ -30,7 +30,7 @@
  * @module
  */
 
-import type { ServerConfig } from "./cli.ts";
+import type { ServerConfig } from "../mcp/server_config.ts";
 import type { SessionKind } from "../tasks/engine_api.ts";
 
 /**

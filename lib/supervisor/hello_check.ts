@@ -14,7 +14,12 @@
  */
 
 import { z } from "zod";
-import { MAX_AGE_S, MAX_TIMER_S, MIN_MAX_RESULT_CHARS, type ServerConfig } from "./cli.ts";
+import {
+  MAX_AGE_S,
+  MAX_TIMER_S,
+  MIN_MAX_RESULT_CHARS,
+  type ServerConfig,
+} from "../mcp/server_config.ts";
 import { LOG_LEVELS } from "../base/log.ts";
 import { SANDBOX_MODES } from "../codex/policy.ts";
 import { type Hello, HELLO_PROTOCOL } from "./hello.ts";

@@ -14,8 +14,8 @@
  * @module
  */
 
-import { SERVER_PERMISSIONS } from "../../.github/scripts/permissions.ts";
-import type { ServerConfig } from "./cli.ts";
+import { SERVER_PERMISSIONS } from "./permissions.ts";
+import type { ServerConfig } from "../mcp/server_config.ts";
 import { DEFAULT_ALLOWED_CONFIG_KEYS } from "../codex/policy.ts";
 
 /** The argv after the program that makes a supervisor with `config`'s settings. */

@@ -12,7 +12,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import type { ServerConfig } from "./cli.ts";
+import type { ServerConfig } from "../mcp/server_config.ts";
 import type { Engine, Session } from "../tasks/engine_api.ts";
 import type { Logger } from "../base/log.ts";
 import type { SupervisorInfo } from "../mcp/resources.ts";

@@ -14,6 +14,7 @@
  * @module
  */
 
+import type { EngineConfig } from "./engine_config.ts";
 import type { AppServer } from "../codex/app_server.ts";
 import { initialTurnState } from "../codex/turn_state.ts";
 import type { Logger } from "../base/log.ts";
@@ -32,7 +33,7 @@ import { messageOf } from "../base/errors.ts";
 /** What {@link AppServerEngine} needs. */
 export interface AppServerEngineOptions {
   /** The server's flags the engine uses (see supervisor/cli.ts). */
-  config: { codexBin: string; maxParallel: number; taskMaxAgeS: number };
+  config: EngineConfig;
   store: TaskStore;
   worktrees: WorktreeManager;
   log: Logger;

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { SERVER_PERMISSIONS } from "../../.github/scripts/permissions.ts";
+import { SERVER_PERMISSIONS } from "../supervisor/permissions.ts";
 import { isBundled } from "../supervisor/launch.ts";
 
 /** A program and its arguments. */

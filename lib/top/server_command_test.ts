@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SERVER_PERMISSIONS, topPermissions } from "../../.github/scripts/permissions.ts";
+import { SERVER_PERMISSIONS, topPermissions } from "../supervisor/permissions.ts";
 import { cannotRun, serverCommand } from "./server_command.ts";
 
 Deno.test("serverCommand: deno run with the server's permissions, or the compiled binary", () => {

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { SERVER_PERMISSIONS } from "../../.github/scripts/permissions.ts";
+import { SERVER_PERMISSIONS } from "../../lib/supervisor/permissions.ts";
 import { Client, StdioClientTransport } from "./sdk_client.ts";
 
 /** One call the attacker makes. */

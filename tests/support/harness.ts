@@ -13,7 +13,7 @@
  * @module
  */
 
-import { SERVER_PERMISSIONS } from "../../.github/scripts/permissions.ts";
+import { SERVER_PERMISSIONS } from "../../lib/supervisor/permissions.ts";
 import {
   Client,
   ElicitRequestSchema,

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { topPermissions } from "../../.github/scripts/permissions.ts";
+import { topPermissions } from "../../lib/supervisor/permissions.ts";
 import { eventually, type Harness, textOf } from "./harness.ts";
 import type { Tmux } from "./tmux.ts";
 

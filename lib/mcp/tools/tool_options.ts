@@ -12,7 +12,7 @@
  * @module
  */
 
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_RESULT_CHARS } from "../../supervisor/cli.ts";
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_RESULT_CHARS } from "../server_config.ts";
 
 /** What the tools take from the server's configuration. */
 export interface ToolOptions {

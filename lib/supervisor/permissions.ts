@@ -2,11 +2,21 @@
  * The Deno permission flags the codex-swarm server runs with.
  *
  * This is the single source of truth: `deno task compile` bakes exactly these flags into the
- * released binaries (see `compile.ts`), and the server's own code imports them so that `deno task
- * start` and the compiled binary cannot drift apart.
+ * released binaries (see `.github/scripts/compile.ts`), the npm package's launcher passes them, and
+ * the server's own code imports them (to start the supervisor, and top's server) so that `deno task
+ * start` and the compiled binary cannot drift apart. It lives in lib/ as the running server needs
+ * it; the release scripts import it from here.
  *
  * Keep every entry a complete, single command-line argument (`--allow-run=codex,git`, never
  * `["--allow-run", "codex,git"]`), so the list can be spliced into any `deno` argv as it is.
+ *
+ * @example
+ * ```ts
+ * import { SERVER_PERMISSIONS, topPermissions } from "./permissions.ts";
+ *
+ * const argv = ["run", ...SERVER_PERMISSIONS, "main.ts"];
+ * topPermissions("/usr/bin/deno").length === SERVER_PERMISSIONS.length; // true
+ * ```
  *
  * @module
  */

@@ -1,0 +1,187 @@
+/**
+ * What git and the disk say about a repository, for the worktree operations: commits and refs,
+ * local branches, changed files, an operation in progress. Each query takes a {@linkcode GitAt}
+ * (the git options of a directory) and changes nothing.
+ *
+ * @example
+ * ```ts ignore
+ * // ignore: needs a git repository at /src/project
+ * import { branchExists, resolveCommit } from "./repo_state.ts";
+ *
+ * const at = (cwd: string) => ({ cwd, timeoutMs: 60_000 });
+ * await resolveCommit(at, "/src/project", "HEAD"); // the commit id, or null
+ * await branchExists(at, "/src/project", "main"); // true
+ * ```
+ *
+ * @module
+ */
+
+import { git, type GitOptions, runGit } from "./git.ts";
+
+/** The git options (timeout, environment) for commands run in `cwd`. */
+export type GitAt = (cwd: string) => GitOptions;
+
+/** The commit `rev` names in the repository at `repoRoot`, or null when it names none. */
+export async function resolveCommit(
+  at: GitAt,
+  repoRoot: string,
+  rev: string,
+): Promise<string | null> {
+  const result = await runGit(
+    ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`],
+    at(repoRoot),
+  );
+  return result.code === 0 ? result.stdout.trim() : null;
+}
+
+/** The head commit of local branch `branch`, or null when it does not exist. */
+export async function branchTip(
+  at: GitAt,
+  repoRoot: string,
+  branch: string,
+): Promise<string | null> {
+  return await resolveCommit(at, repoRoot, `refs/heads/${branch}`);
+}
+
+/** Whether local branch `branch` exists. */
+export async function branchExists(at: GitAt, repoRoot: string, branch: string): Promise<boolean> {
+  return await refExists(at, repoRoot, `refs/heads/${branch}`);
+}
+
+/** Whether `ref` (e.g. `MERGE_HEAD`) names anything. */
+export async function refExists(at: GitAt, repoRoot: string, ref: string): Promise<boolean> {
+  const result = await runGit(["rev-parse", "--verify", "--quiet", ref], at(repoRoot));
+  return result.code === 0;
+}
+
+/** The object `rev` names; throws when it names none. */
+export async function revParse(at: GitAt, repoRoot: string, rev: string): Promise<string> {
+  return (await git(["rev-parse", "--verify", rev], at(repoRoot))).trim();
+}
+
+/** `git rev-list --count` of `revs`. */
+export async function countCommits(at: GitAt, repoRoot: string, revs: string[]): Promise<number> {
+  const out = await git(["rev-list", "--count", ...revs], at(repoRoot));
+  return Number.parseInt(out.trim(), 10);
+}
+
+/** The commit checked out in `checkout` (a linked worktree), or "HEAD" when it has none. */
+export async function headOf(at: GitAt, checkout: string): Promise<string> {
+  return (await resolveCommit(at, checkout, "HEAD")) ?? "HEAD";
+}
+
+/**
+ * Whether `name` is exactly the name of a local branch: `malformed` for revision syntax
+ * (`main~0`, `main@{0}`, `^0`), `HEAD` or a commit id, `missing` for a branch name no branch has.
+ */
+export async function localBranch(
+  at: GitAt,
+  repoRoot: string,
+  name: string,
+): Promise<"ok" | "malformed" | "missing"> {
+  const opts = at(repoRoot);
+  if (name === "HEAD" || name.startsWith("-") || /[~^:?*[\\\s]|@\{|\.\.|\0/.test(name)) {
+    return "malformed";
+  }
+  const format = await runGit(["check-ref-format", `refs/heads/${name}`], opts);
+  if (format.code !== 0) return "malformed";
+  const ref = await runGit(["show-ref", "--verify", "--quiet", `refs/heads/${name}`], opts);
+  if (ref.code === 0) return "ok";
+  // A commit id that is no branch name is a revision, not a branch.
+  return (await resolveCommit(at, repoRoot, name)) === null ? "missing" : "malformed";
+}
+
+/** The changed files of a checkout (`git status`), untracked ones with `all`. */
+export async function changedFiles(
+  at: GitAt,
+  checkout: string,
+  untracked: "all" | "no",
+): Promise<string[]> {
+  const out = await git(
+    ["status", "--porcelain=v1", "-z", `--untracked-files=${untracked}`],
+    at(checkout),
+  );
+  const files: string[] = [];
+  const fields = out.split("\0");
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i] ?? "";
+    if (entry.length < 4) continue;
+    files.push(entry.slice(3));
+    // A rename or copy is followed by its source path.
+    if (entry[0] === "R" || entry[0] === "C") i++;
+  }
+  return files;
+}
+
+/** The operation in progress in the checkout at `root` ("a merge", "a rebase", ...), or null. */
+export async function operationInProgress(at: GitAt, root: string): Promise<string | null> {
+  for (
+    const [ref, name] of [
+      ["MERGE_HEAD", "a merge"],
+      ["CHERRY_PICK_HEAD", "a cherry-pick"],
+      ["REVERT_HEAD", "a revert"],
+    ] as const
+  ) {
+    if (await refExists(at, root, ref)) return name;
+  }
+  const paths = await git(
+    [
+      "rev-parse",
+      "--path-format=absolute",
+      "--git-path",
+      "rebase-merge",
+      "--git-path",
+      "rebase-apply",
+    ],
+    at(root),
+  );
+  for (const path of paths.split("\n").filter((line) => line !== "")) {
+    if (await pathExists(path)) return "a rebase";
+  }
+  return null;
+}
+
+/** The fields of git's `-z` output. */
+export function splitZ(out: string): string[] {
+  return out.split("\0").filter((field) => field !== "");
+}
+
+/** Up to 20 files, comma-separated, the rest counted. */
+export function listFiles(files: string[]): string {
+  const shown = files.slice(0, 20).join(", ");
+  return files.length > 20 ? `${shown} and ${files.length - 20} more` : shown;
+}
+
+/** The last lines of git's stderr as `: git says "..."`, or "" when it said nothing. */
+export function gitSays(stderr: string): string {
+  const text = stderr.trim().split("\n").slice(-3).map((line) => line.trim()).join(" / ");
+  return text === "" ? "" : `: git says "${text}"`;
+}
+
+/** The message of a thrown value. */
+export function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Whether anything (a file, a directory, a dangling link) is at `path`. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** Whether `path` is a directory (following links). */
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return false;
+    }
+    throw error;
+  }
+}

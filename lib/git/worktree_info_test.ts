@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { branchName, checkInfo, isWorktreeInfo, usableTaskId } from "./worktree_info.ts";
+
+const INFO = {
+  repoRoot: "/src/project",
+  path: "/wt/project-12345678/t-1",
+  branch: "codex-swarm/t-1",
+  baseRef: "main",
+  baseCommit: "a".repeat(40),
+  cwd: "/wt/project-12345678/t-1",
+};
+
+Deno.test("branchName and isWorktreeInfo agree on codex-swarm/<taskId>", () => {
+  assert.equal(branchName("t-1"), INFO.branch);
+  assert.equal(isWorktreeInfo(INFO), true);
+  assert.equal(isWorktreeInfo({ ...INFO, branch: "main" }), false);
+  assert.equal(isWorktreeInfo({ ...INFO, repoRoot: "relative" }), false);
+  assert.equal(isWorktreeInfo({ ...INFO, cwd: 1 }), false);
+});
+
+Deno.test("usableTaskId: branch-safe ids only", () => {
+  for (const id of ["a", "fix-1", "A.b_c", "x".repeat(128)]) assert.equal(usableTaskId(id), true);
+  for (const id of ["", "-a", "a..b", "a.", "a.lock", "a/b", "x".repeat(129)]) {
+    assert.equal(usableTaskId(id), false, id);
+  }
+});
+
+Deno.test("checkInfo returns the task id or throws a TypeError naming the fields", () => {
+  assert.equal(checkInfo(INFO), "t-1");
+  assert.throws(
+    () => checkInfo({ ...INFO, branch: "main" }),
+    (error: unknown) =>
+      error instanceof TypeError &&
+      /lacks string fields repoRoot, path, branch/.test(error.message),
+  );
+});

@@ -1,0 +1,221 @@
+/**
+ * Whom the supervisor serves: the answer to a connection's auth line (the proof of the token over
+ * the loopback port, the hello protocol) and to its hello (the operator's policy usable, the
+ * program not newer than the supervisor, else it retires, now or once no task is unfinished).
+ * Each refusal is a {@linkcode HelloReply} naming the reason.
+ *
+ * @example
+ * ```ts ignore
+ * // ignore: needs a running engine and supervisor
+ * const admission = new Admission({ version, config, ceiling, log, token, port, engine, life });
+ * const admitted = await admission.admit(authLine, true, conn);
+ * if (admitted.go) {
+ *   const reply = await admission.answer(parseHello(helloLine), await admission.originOf(conn));
+ * }
+ * ```
+ * @module
+ */
+
+import type { ServerConfig } from "../mcp/server_config.ts";
+import type { Logger } from "../base/log.ts";
+import type { Engine } from "../tasks/engine_api.ts";
+import { type AuthAnswer, type AuthLine, parseAuthLine, proofHolds, proofOf } from "./auth.ts";
+import { type Hello, HELLO_PROTOCOL, type HelloReply, machineWideDifferences } from "./hello.ts";
+import { peerLookupSetting } from "./peer_lookup.ts";
+import { type SessionOrigin, sessionOrigin } from "./session_kind.ts";
+import type { OperatorCeiling } from "./settings.ts";
+import type { SupervisorLife } from "./life.ts";
+import { isFinal } from "../tasks/task.ts";
+import { compareVersions } from "../base/versions.ts";
+
+/** What {@linkcode Admission} decides with. */
+export interface AdmissionParts {
+  /** The supervisor's version. */
+  version: string;
+  /** The supervisor's settings (a session's machine-wide settings are compared with them). */
+  config: ServerConfig;
+  /** The operator's ceiling of every session. */
+  ceiling: OperatorCeiling;
+  log: Logger;
+  /** The token a connection over `port` must prove it knows. */
+  token: string;
+  /** The loopback port. */
+  port: number;
+  /** The engine: its tasks and app-server processes tell a task's own connection. */
+  engine: Engine;
+  /** The supervisor's life: whether it stops, and whether it retires once idle. */
+  life: SupervisorLife;
+  /** The supervisor's environment (the peer lookup setting). */
+  env: Record<string, string>;
+}
+
+/** The answer to an auth line: what to send, and whether to go on to the hello. */
+export interface Admitted {
+  answer: AuthAnswer | HelloReply;
+  go: boolean;
+  /** The version the supervisor retires for once the answer is sent. */
+  retireFor?: string;
+}
+
+/** Answers auth lines and hellos (see the module doc). */
+export class Admission {
+  readonly #parts: AdmissionParts;
+  readonly #peerLookup: ReturnType<typeof peerLookupSetting>;
+
+  /** Answers for the supervisor described by `parts`. */
+  constructor(parts: AdmissionParts) {
+    this.#parts = parts;
+    this.#peerLookup = peerLookupSetting(parts.env);
+  }
+
+  /** A refusal: `proof` when the connection proved the token, so that the refusal is trusted. */
+  refusal(error: string, retiring = false, proof?: string): HelloReply {
+    return {
+      ok: false,
+      protocol: HELLO_PROTOCOL,
+      version: this.#parts.version,
+      pid: Deno.pid,
+      retiring,
+      error,
+      ...(proof === undefined ? {} : { proof }),
+    };
+  }
+
+  /** Who is at the other end of `conn`: a client, or a process of a task (session_kind.ts). */
+  originOf(conn: Deno.Conn): Promise<SessionOrigin> {
+    const engine = this.#parts.engine;
+    return sessionOrigin(conn.localAddr, conn.remoteAddr, {
+      appServerPids: (engine.codexProcesses?.() ?? []).map((p) => p.pid),
+      tasks: () => engine.list(),
+      peerLookup: this.#peerLookup,
+    });
+  }
+
+  /** Answers a hello: the reply, and whether to serve the session. */
+  async answer(hello: Hello, origin: SessionOrigin): Promise<HelloReply & { serve: boolean }> {
+    const { version, ceiling, config, log, life } = this.#parts;
+    if (life.stopping) {
+      return {
+        ...this.refusal(`The supervisor ${version} is stopping: start a new one`, true),
+        serve: false,
+      };
+    }
+    const now = ceiling.current();
+    if ("error" in now) {
+      return {
+        ...this.refusal(
+          `Cannot serve a session as the operator's policy is unusable: ${now.error}`,
+        ),
+        serve: false,
+      };
+    }
+    const warnings = machineWideDifferences(hello.config, config);
+    const newer = await this.#newerProgram(hello.version, () => Promise.resolve(origin));
+    if (newer !== null && "retire" in newer) {
+      return { ...this.refusal(this.#retiresFor(hello.version), true), serve: false };
+    }
+    if (newer !== null) warnings.push(newer.warning);
+    for (const warning of warnings) log.warning(warning, { frontEndPid: hello.pid });
+    return {
+      ok: true,
+      protocol: HELLO_PROTOCOL,
+      version,
+      pid: Deno.pid,
+      session_id: "",
+      warnings,
+      serve: true,
+    };
+  }
+
+  /**
+   * Checks an auth line: the answer to send and whether to go on to the hello; `retireFor` when
+   * the supervisor retires for that version once the answer is sent.
+   */
+  async admit(line: string, tcp: boolean, conn: Deno.Conn): Promise<Admitted> {
+    const { token, port, version } = this.#parts;
+    let auth: AuthLine;
+    try {
+      auth = parseAuthLine(line, HELLO_PROTOCOL);
+    } catch (error) {
+      return {
+        answer: this.refusal(error instanceof Error ? error.message : String(error)),
+        go: false,
+      };
+    }
+    if (tcp) {
+      if (auth.proof === undefined) {
+        return {
+          answer: this.refusal("Cannot serve this connection: it sent no proof of the token"),
+          go: false,
+        };
+      }
+      if (!(await proofHolds(auth.proof, token, "client", port, auth.nonce))) {
+        return {
+          answer: this.refusal("Cannot serve this connection: its proof of the token is wrong"),
+          go: false,
+        };
+      }
+    }
+    const proof = tcp ? await proofOf(token, "supervisor", port, auth.nonce) : undefined;
+    if (auth.codex_swarm_auth === HELLO_PROTOCOL) {
+      return {
+        answer: { codex_swarm_auth: HELLO_PROTOCOL, ...(proof ? { proof } : {}) },
+        go: true,
+      };
+    }
+    // Another protocol, from a front-end that proved the token: a newer one replaces this
+    // supervisor as a newer version of the same protocol would (but cannot be served meanwhile).
+    const newer = await this.#newerProgram(auth.version, () => this.originOf(conn));
+    if (newer !== null && "retire" in newer) {
+      return {
+        answer: this.refusal(this.#retiresFor(auth.version), true, proof),
+        go: false,
+        retireFor: auth.version,
+      };
+    }
+    const error = `Cannot serve hello protocol ${auth.codex_swarm_auth}: this supervisor ` +
+      `(codex-swarm ${version}) speaks ${HELLO_PROTOCOL}` +
+      (newer === null ? "" : ", and will be replaced once no task is unfinished");
+    return { answer: this.refusal(error, false, proof), go: false };
+  }
+
+  /**
+   * What a front-end of version `other` means here: nothing when it is not newer; else retire
+   * now when no task is unfinished, or keep serving and retire once none is (with the warning).
+   * A task's own front-end never makes the supervisor retire.
+   */
+  async #newerProgram(
+    other: string,
+    origin: () => Promise<SessionOrigin>,
+  ): Promise<{ retire: true } | { warning: string } | null> {
+    const { version, log, life, engine } = this.#parts;
+    if (compareVersions(other, version) <= 0) return null;
+    if ((await origin()).kind === "task") {
+      log.warning(
+        `A task's own codex-swarm ${other} is newer than the supervisor ${version}: it does ` +
+          "not replace the supervisor",
+      );
+      return null;
+    }
+    const busy = unfinishedOf(engine);
+    if (busy === 0) {
+      log.info(`The supervisor ${version} retires for codex-swarm ${other}`);
+      return { retire: true };
+    }
+    life.retireWhenIdle = true;
+    const warning = `The running supervisor ${version} is older than this codex-swarm ` +
+      `${other} and has ${busy} unfinished task(s): it keeps serving and will be replaced once ` +
+      `no task is unfinished`;
+    log.warning(warning);
+    return { warning };
+  }
+
+  #retiresFor(other: string): string {
+    return `The supervisor ${this.#parts.version} retires for the newer codex-swarm ${other}: start a new one`;
+  }
+}
+
+/** How many of the engine's tasks are not final. */
+export function unfinishedOf(engine: Pick<Engine, "list">): number {
+  return engine.list().filter((t) => !isFinal(t.meta.phase)).length;
+}
