@@ -28,11 +28,11 @@ import {
   gitSays,
   headOf,
   isDirectory,
-  message,
   pathExists,
   resolveCommit,
 } from "./repo_state.ts";
 import { branchName, type RepoLocation, type WorktreeInfo } from "./worktree_info.ts";
+import { messageOf } from "../base/errors.ts";
 
 /**
  * The top level of the repository containing `cwd`, and `cwd` relative to it.
@@ -150,7 +150,7 @@ export async function addWorktree(
     if (await branchExists(at, root, branch)) {
       await runGit(["branch", "-D", branch], opts);
     }
-    throw new Error(`${what} at ${path}: ${message(error)}`, { cause: error });
+    throw new Error(`${what} at ${path}: ${messageOf(error)}`, { cause: error });
   }
   const taskCwd = repo.subdir === "" ? path : join(path, repo.subdir);
   // The subdirectory may hold no tracked files at `base`; Codex still needs to start there.
