@@ -27,6 +27,7 @@ import type { OperatorCeiling } from "./settings.ts";
 import type { SupervisorLife } from "./life.ts";
 import { isFinal } from "../tasks/task.ts";
 import { compareVersions } from "../base/versions.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** What {@linkcode Admission} decides with. */
 export interface AdmissionParts {
@@ -138,7 +139,7 @@ export class Admission {
       auth = parseAuthLine(line, HELLO_PROTOCOL);
     } catch (error) {
       return {
-        answer: this.refusal(error instanceof Error ? error.message : String(error)),
+        answer: this.refusal(messageOf(error)),
         go: false,
       };
     }

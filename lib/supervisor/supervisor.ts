@@ -32,6 +32,7 @@ import { SupervisorLife } from "./life.ts";
 import { listen, readInfo, stopListening } from "./listen.ts";
 import { supervisorPaths } from "./paths.ts";
 import { OperatorCeiling, settingsPath } from "./settings.ts";
+import { withTimeout } from "../base/delay.ts";
 
 export { type InfoFile, readInfo } from "./listen.ts";
 
@@ -89,10 +90,6 @@ export const startAppServerEngine: EngineFactory = async ({ config, env, log, wo
   return engine;
 };
 
-function delay(ms: number): Promise<"timeout"> {
-  return new Promise((resolve) => setTimeout(() => resolve("timeout"), ms));
-}
-
 /**
  * Takes the task directory's life lock (one supervisor per task directory, for its whole life),
  * or says who holds it and answers null.
@@ -105,7 +102,7 @@ async function lockTaskDir(
   Deno.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   if (Deno.build.os !== "windows") Deno.chmodSync(paths.dir, 0o700);
   const lifeLock = Deno.openSync(paths.lifeLock, { create: true, write: true, mode: 0o600 });
-  if (await Promise.race([lifeLock.lock(true), delay(LIFE_LOCK_WAIT_MS)]) === "timeout") {
+  if (await withTimeout(lifeLock.lock(true), LIFE_LOCK_WAIT_MS) === "timeout") {
     const other = readInfo(paths.info);
     log.error(
       `Cannot start the supervisor of ${config.taskDir} as another one runs` +
