@@ -13,6 +13,7 @@
  * @module
  */
 
+import type { WorkerFlags } from "../workers/worker_config.ts";
 import type { ServerDefaults } from "../codex/codex_args.ts";
 import type { LogLevel } from "../base/log.ts";
 import type { Policy } from "../codex/policy.ts";
@@ -50,6 +51,11 @@ export interface ServerConfig extends EngineConfig {
   heartbeatMs: number;
   /** What callers may make Codex do (`--allow-config`, `--max-sandbox`, `--allow-root`, `--pass-env`). */
   policy: Policy;
+  /**
+   * `--worker`, `--worker-token-file` and `--no-local`, when any is given (the settings file's
+   * `[[workers]]` come on top, in the supervisor).
+   */
+  workerFlags?: WorkerFlags;
 }
 
 /** Default for `--max-parallel`. */

@@ -21,7 +21,6 @@ import denoJson from "../../deno.json" with { type: "json" };
 import { LOG_LEVELS, type LogLevel } from "../base/log.ts";
 import { DEFAULT_ALLOWED_CONFIG_KEYS, parseSandboxMode, Policy } from "../codex/policy.ts";
 import { parseOverride } from "../codex/toml_value.ts";
-import { realPathOr } from "../base/real_path.ts";
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_IDLE_EXIT_S,
@@ -36,6 +35,8 @@ import {
 } from "../mcp/server_config.ts";
 
 export type { ServerConfig };
+import { parseNameValue, parseWorkerUrl, type WorkerFlags } from "../workers/worker_config.ts";
+import { realPathOr } from "../base/real_path.ts";
 
 /** The server's version, from `deno.json`. */
 export const VERSION: string = denoJson.version;
@@ -75,6 +76,9 @@ const OPTIONS = {
   "max-sandbox": { type: "string" },
   "allow-root": { type: "string", multiple: true },
   "pass-env": { type: "string", multiple: true },
+  worker: { type: "string", multiple: true },
+  "worker-token-file": { type: "string", multiple: true },
+  "no-local": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -138,6 +142,13 @@ Policy (what a caller may make Codex do; see docs/security.md):
                              (repeatable) [default: anywhere]
       --pass-env <NAME>      Pass this client variable to Codex although it looks like a secret
                              (repeatable)
+Workers (other machines that run tasks' commands; see docs/workers.md):
+      --worker <NAME=URL>    A worker: ssh://[user@]host[:port] (codex-swarm starts
+                             \`codex exec-server\` there) or ws://127.0.0.1:PORT (a tunnel you run
+                             to one); repeatable, beside [[workers]] of the settings file
+      --worker-token-file <NAME=PATH>
+                             The capability token's file of a ws:// worker
+      --no-local             Run no task on this machine (only on workers)
   -h, --help                 Print this help
   -V, --version              Print the version
 
@@ -378,6 +389,7 @@ export function parseCli(
     }
   }
   const policy = new Policy({ allowConfig, maxSandbox, allowRoots, passEnv });
+  const workerFlags = parseWorkerFlags(values, paths, cwd);
 
   return {
     kind: "run",
@@ -402,6 +414,27 @@ export function parseCli(
       replyAlias: values["reply-alias"] ?? false,
       heartbeatMs,
       policy,
+      ...(workerFlags ? { workerFlags } : {}),
     },
   };
+}
+
+/** The worker flags, each URL checked; undefined when none is given. */
+function parseWorkerFlags(
+  values: ReturnType<typeof readArgs>,
+  paths: typeof path.posix,
+  cwd: string,
+): WorkerFlags | undefined {
+  const workers = (values.worker ?? []).map((text) => {
+    const { name, value } = parseNameValue(text, "--worker");
+    parseWorkerUrl(value, `--worker ${text}`);
+    return { name, url: value };
+  });
+  const tokenFiles = (values["worker-token-file"] ?? []).map((text) => {
+    const { name, value } = parseNameValue(text, "--worker-token-file");
+    return { name, path: paths.resolve(cwd, value) };
+  });
+  const noLocal = values["no-local"] ?? false;
+  if (workers.length === 0 && tokenFiles.length === 0 && !noLocal) return undefined;
+  return { workers, tokenFiles, noLocal };
 }

@@ -436,3 +436,35 @@ Deno.test("--worktree-setup: from the flag or CODEX_SWARM_WORKTREE_SETUP; blank 
   assert.equal("worktreeSetup" in run([], { HOME: "/h" }).defaults, false);
   throwsWith(() => run(["--worktree-setup", "a\0b"], { HOME: "/h" }), "--worktree-setup");
 });
+
+Deno.test("--worker, --worker-token-file and --no-local are read, each URL checked", () => {
+  assert.equal(run([]).workerFlags, undefined);
+  assert.deepEqual(
+    run([
+      "--worker",
+      "box=ssh://me@box",
+      "--worker",
+      "pod=ws://127.0.0.1:4501",
+      "--worker-token-file",
+      "pod=pod.token",
+      "--no-local",
+    ]).workerFlags,
+    {
+      workers: [{ name: "box", url: "ssh://me@box" }, { name: "pod", url: "ws://127.0.0.1:4501" }],
+      tokenFiles: [{ name: "pod", path: "/cwd/pod.token" }],
+      noLocal: true,
+    },
+  );
+  throwsWith(
+    () => parseCli(["--worker", "pod=ws://10.1.2.3:4501"], HOME, LINUX),
+    "Cannot use --worker pod=ws://10.1.2.3:4501: ws://10.1.2.3:4501 is not this machine's loopback",
+  );
+  throwsWith(() => parseCli(["--worker", "box"], HOME, LINUX), "expected NAME=VALUE");
+  throwsWith(
+    () => parseCli(["--worker", "local=ssh://box"], HOME, LINUX),
+    'the name "local" is the supervisor\'s own machine',
+  );
+  for (const word of ["--worker <NAME=URL>", "--worker-token-file <NAME=PATH>", "--no-local"]) {
+    assert.ok(helpText().includes(word), `help lacks ${word}`);
+  }
+});

@@ -131,5 +131,13 @@ export function machineWideDifferences(session: ServerConfig, supervisor: Server
       );
     }
   }
+  const workers = (config: ServerConfig) => JSON.stringify(config.workerFlags ?? null);
+  if (workers(session) !== workers(supervisor)) {
+    out.push(
+      "--worker, --worker-token-file or --no-local differ for this client from the running " +
+        "supervisor's: its workers apply, as a session cannot add workers (restart the " +
+        "supervisor to change them)",
+    );
+  }
   return out;
 }

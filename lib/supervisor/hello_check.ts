@@ -62,6 +62,12 @@ const CONFIG_FIELDS = {
     allowRoots: texts,
     passEnv: texts,
   }),
+  // A session's workers are only compared with the supervisor's (sessions cannot add workers).
+  workerFlags: z.strictObject({
+    workers: z.array(z.strictObject({ name: text.min(1), url: text.min(1) })),
+    tokenFiles: z.array(z.strictObject({ name: text.min(1), path: text.min(1) })),
+    noLocal: z.boolean(),
+  }).optional(),
 } satisfies Record<keyof ServerConfig, z.ZodType>;
 
 const HelloSchema = z.strictObject({

@@ -48,3 +48,18 @@ Deno.test("a bad hello is a clear error naming the field", () => {
   refused({ ...hello(), config: { ...config, defaults: 5 } }, /config\.defaults is invalid/);
   refused({ ...hello(), cwd: "/".repeat(5000) }, /cwd .*4096/);
 });
+
+Deno.test("a hello may carry the front-end's worker flags, each field checked", () => {
+  const config = hello().config as Record<string, unknown>;
+  const workerFlags = {
+    workers: [{ name: "box", url: "ssh://box" }],
+    tokenFiles: [],
+    noLocal: true,
+  };
+  const ok = parseHello(JSON.stringify({ ...hello(), config: { ...config, workerFlags } }));
+  assert.deepEqual(ok.config.workerFlags, workerFlags);
+  refused(
+    { ...hello(), config: { ...config, workerFlags: { ...workerFlags, noLocal: "yes" } } },
+    /config\.workerFlags\.noLocal is invalid/,
+  );
+});

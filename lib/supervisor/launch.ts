@@ -52,6 +52,12 @@ export function supervisorArgs(config: ServerConfig): string[] {
     if (!DEFAULT_ALLOWED_CONFIG_KEYS.includes(key)) args.push("--allow-config", key);
   }
   for (const name of policy.passEnv) args.push("--pass-env", name);
+  // The workers are the supervisor's: only the front-end that starts it sets them.
+  for (const w of config.workerFlags?.workers ?? []) args.push("--worker", `${w.name}=${w.url}`);
+  for (const t of config.workerFlags?.tokenFiles ?? []) {
+    args.push("--worker-token-file", `${t.name}=${t.path}`);
+  }
+  if (config.workerFlags?.noLocal) args.push("--no-local");
   // The session flags are the defaults of tasks an earlier supervisor left queued.
   for (const o of config.defaults.overrides) args.push("-c", `${o.key}=${o.value}`);
   if (config.defaults.skipGitRepoCheck) args.push("--skip-git-repo-check");

@@ -71,3 +71,18 @@ Deno.test("only a bundle (this module inside the main module) counts as bundled"
   assert.equal(isBundled("file:///p/lib/supervisor/launch.ts", "file:///p/main.ts"), false);
   assert.equal(isBundled(), false);
 });
+
+Deno.test("the supervisor gets the starting front-end's workers", () => {
+  const flags = ["--worker", "box=ssh://box", "--worker-token-file", "box=/t", "--no-local"];
+  const parsed = parseCli(flags, { HOME: "/home/u" }, { os: "linux", cwd: "/w" });
+  if (parsed.kind !== "run") throw new Error("unreachable");
+  const args = supervisorArgs(parsed.config);
+  assert.ok(
+    args.join(" ").endsWith("--worker box=ssh://box --worker-token-file box=/t --no-local"),
+  );
+  const again = parseCli(args.slice(1), {}, { os: "linux", cwd: "/elsewhere" });
+  assert.deepEqual(
+    again.kind === "run" ? again.config.workerFlags : null,
+    parsed.config.workerFlags,
+  );
+});

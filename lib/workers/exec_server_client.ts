@@ -1,0 +1,370 @@
+/**
+ * A client of `codex exec-server` (Codex 0.169.0's protocol, `codex-rs/exec-server/src/protocol.rs`)
+ * over its WebSocket: the second channel to a worker, beside the app-server's own.
+ *
+ * {@link ExecServerClient.connect} opens the socket with the capability token as a bearer
+ * `Authorization` header of the upgrade (a wrong token is refused there with HTTP 401), then does
+ * the `initialize` / `initialized` handshake, whose answer gives {@link ExecServerClient.info}
+ * (`executorVersion` is the worker's Codex version). {@link ExecServerClient.run} runs a command to
+ * its end; the `fs/*` methods read and write the worker's files. Paths are the worker's absolute
+ * paths; the protocol carries them as `file://` URIs.
+ *
+ * @example
+ * ```ts ignore
+ * // ignore: needs a running `codex exec-server`
+ * await using worker = await ExecServerClient.connect("ws://127.0.0.1:4500", { token, name: "a" });
+ * console.log(worker.info.executorVersion); // "0.169.0"
+ * const result = await worker.run(["git", "--version"], { cwd: "/tmp", env: { PATH: "/usr/bin:/bin" } });
+ * console.log(new TextDecoder().decode(result.stdout));
+ * ```
+ * @module
+ */
+
+import { JsonRpcSocket } from "./json_rpc_socket.ts";
+import { type OutputStream, ProcessOutput } from "./process_output.ts";
+
+/** How long {@link ExecServerClient.connect} waits for the `initialize` answer. */
+export const INITIALIZE_TIMEOUT_MS = 10_000;
+/** How long {@link ExecServerClient.run} waits for a terminated process's last events. */
+export const TERMINATE_WAIT_MS = 5_000;
+
+/** What the exec-server said about itself in the handshake. */
+export interface ExecServerInfo {
+  sessionId: string;
+  /** The worker's Codex version, e.g. `0.169.0`. */
+  executorVersion: string;
+  /** The shell's name, e.g. `bash`. */
+  shell: string;
+  /** The exec-server's working directory (a path on the worker). */
+  cwd: string;
+  /** The home directory of the worker's user, when given. */
+  home: string | null;
+  /** The worker's temporary directory, when given. */
+  tempDir: string | null;
+  /** The worker's OS, e.g. `linux`, when given. */
+  os: string | null;
+}
+
+/** How a command run by {@link ExecServerClient.run} ended. */
+export interface RunResult {
+  /** The exit code; null when the process was terminated at its timeout. */
+  exitCode: number | null;
+  /** `SIGKILL` when {@link RunOptions.timeoutMs} ran out and the process was terminated. */
+  signal: string | null;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+}
+
+/** Options of {@link ExecServerClient.run}. */
+export interface RunOptions {
+  /** The working directory on the worker (absolute). */
+  cwd: string;
+  /** The command's environment. Nothing is inherited unless {@link inheritEnv}: pass PATH, HOME. */
+  env?: Record<string, string>;
+  /** Start from the exec-server's own environment (minus Codex's default excludes), `env` on top. */
+  inheritEnv?: boolean;
+  /** Bytes for the command's stdin (else it reads nothing). */
+  stdin?: Uint8Array;
+  /** Terminate the process after this long (the result then has `signal: "SIGKILL"`). */
+  timeoutMs?: number;
+  /** Aborting terminates the process and rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * The exec-server's sandbox for the process (its `FileSystemSandboxContext`, as
+   * `./sandbox_probe.ts` builds it); none by default.
+   */
+  sandbox?: Record<string, unknown>;
+}
+
+/** Options of {@link ExecServerClient.connect}. */
+export interface ExecServerConnectOptions {
+  /** The capability token, sent as `Authorization: Bearer <token>` (never in the URL). */
+  token?: string;
+  signal?: AbortSignal;
+  /** The worker's name, for errors. */
+  name?: string;
+  /** How long to wait for the socket and for `initialize` (default 10 s each). */
+  timeoutMs?: number;
+}
+
+/**
+ * An absolute path on the worker as the `file://` URI the protocol wants.
+ *
+ * @example
+ * ```ts
+ * fileUri("/tmp/a b"); // "file:///tmp/a%20b"
+ * ```
+ */
+export function fileUri(path: string): string {
+  if (!path.startsWith("/")) {
+    throw new Error(`Cannot use path "${path}" on a worker as it is not absolute`);
+  }
+  return "file://" + path.split("/").map(encodeURIComponent).join("/");
+}
+
+/**
+ * The path of a `file://` URI (null for anything else).
+ *
+ * @example
+ * ```ts
+ * pathOfUri("file:///tmp/a%20b"); // "/tmp/a b"
+ * ```
+ */
+export function pathOfUri(uri: unknown): string | null {
+  if (typeof uri !== "string" || !uri.startsWith("file://")) return null;
+  return decodeURIComponent(new URL(uri).pathname);
+}
+
+/** Reads the `initialize` answer (fields the worker leaves out become null or ""). */
+export function parseInitialize(result: unknown): ExecServerInfo {
+  const answer = (result ?? {}) as Record<string, unknown>;
+  const env = (answer.environmentInfo ?? {}) as Record<string, unknown>;
+  const shell = (env.shell ?? {}) as Record<string, unknown>;
+  return {
+    sessionId: String(answer.sessionId ?? ""),
+    executorVersion: typeof env.executorVersion === "string" ? env.executorVersion : "",
+    shell: typeof shell.name === "string" ? shell.name : "",
+    cwd: pathOfUri(env.cwd) ?? "",
+    home: pathOfUri(env.userHomeDir),
+    tempDir: pathOfUri(env.tempDir),
+    os: typeof env.platformOs === "string" ? env.platformOs : null,
+  };
+}
+
+/** A connection to one `codex exec-server`. */
+export class ExecServerClient implements AsyncDisposable {
+  readonly info: ExecServerInfo;
+  /** Resolves when the connection ends: null when closed by us, else the cause. */
+  readonly closed: Promise<Error | null>;
+  #socket: JsonRpcSocket;
+
+  private constructor(socket: JsonRpcSocket, info: ExecServerInfo) {
+    this.#socket = socket;
+    this.info = info;
+    this.closed = socket.closed;
+  }
+
+  /** Connects and does the handshake; rejects naming the worker and the cause (e.g. a refused token). */
+  static async connect(
+    url: string,
+    options: ExecServerConnectOptions = {},
+  ): Promise<ExecServerClient> {
+    const peer = options.name === undefined
+      ? `exec-server ${url}`
+      : `worker "${options.name}" (${url})`;
+    const timeoutMs = options.timeoutMs ?? INITIALIZE_TIMEOUT_MS;
+    const socket = await JsonRpcSocket.connect(url, {
+      peer,
+      headers: options.token === undefined ? {} : { authorization: `Bearer ${options.token}` },
+      signal: options.signal,
+      timeoutMs,
+    });
+    try {
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      const result = await socket.request("initialize", { clientName: "codex-swarm" }, { signal })
+        .catch((error) => {
+          throw timeout.aborted
+            ? new Error(`Cannot connect to ${peer}: no answer to initialize within ${timeoutMs} ms`)
+            : error;
+        });
+      socket.notify("initialized", {});
+      return new ExecServerClient(socket, parseInitialize(result));
+    } catch (error) {
+      await socket.close();
+      throw error;
+    }
+  }
+
+  /** How errors name this worker. */
+  get peer(): string {
+    return this.#socket.peer;
+  }
+
+  /** Runs `argv` on the worker to its end (its stdout and stderr whole). */
+  async run(argv: string[], options: RunOptions): Promise<RunResult> {
+    if (argv.length === 0) throw new Error(`Cannot run a command on ${this.peer}: argv is empty`);
+    options.signal?.throwIfAborted();
+    const stdinFile = options.stdin ? await this.#stdinFile(options.stdin) : null;
+    try {
+      return await this.#runToEnd(argv, stdinFile, options);
+    } finally {
+      if (stdinFile) await this.remove(stdinFile).catch(() => {});
+    }
+  }
+
+  /** The whole content of a file on the worker. */
+  async readFile(path: string): Promise<Uint8Array> {
+    const result = await this.#fs("fs/readFile", path, { path: fileUri(path) }) as {
+      dataBase64?: string;
+    };
+    return Uint8Array.fromBase64(result.dataBase64 ?? "");
+  }
+
+  /** Writes (creates or replaces) a file on the worker. */
+  async writeFile(path: string, data: Uint8Array): Promise<void> {
+    await this.#fs("fs/writeFile", path, { path: fileUri(path), dataBase64: data.toBase64() });
+  }
+
+  /** Creates a directory and its missing parents on the worker. */
+  async createDirectory(path: string): Promise<void> {
+    await this.#fs("fs/createDirectory", path, { path: fileUri(path), recursive: true });
+  }
+
+  /** Removes a file (or, with `recursive`, a directory tree); a missing path is no error. */
+  async remove(path: string, options: { recursive?: boolean } = {}): Promise<void> {
+    await this.#fs("fs/remove", path, {
+      path: fileUri(path),
+      recursive: options.recursive ?? false,
+      force: true,
+    });
+  }
+
+  /** Closes the connection ({@link closed} resolves with null). */
+  close(): Promise<void> {
+    return this.#socket.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #fs(method: string, path: string, params: Record<string, unknown>): Promise<unknown> {
+    try {
+      return await this.#socket.request(method, { sandbox: null, ...params });
+    } catch (error) {
+      throw new Error(`Cannot use "${path}": ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Writes stdin's bytes to a file in the worker's temporary directory. */
+  async #stdinFile(data: Uint8Array): Promise<string> {
+    const dir = this.info.tempDir ?? "/tmp";
+    const file = `${dir}/codex-swarm-stdin-${crypto.randomUUID()}`;
+    await this.writeFile(file, data);
+    return file;
+  }
+
+  async #runToEnd(
+    argv: string[],
+    stdinFile: string | null,
+    options: RunOptions,
+  ): Promise<RunResult> {
+    const processId = `codex-swarm-${crypto.randomUUID()}`;
+    const output = new ProcessOutput();
+    const ended = Promise.withResolvers<void>();
+    const stop = this.#socket.onNotification((method, params) => {
+      if (observe(output, processId, method, params)) ended.resolve();
+    });
+    const what = `Cannot run "${argv[0]}" on ${this.peer}`;
+    try {
+      await this.#socket.request("process/start", {
+        processId,
+        // The protocol cannot close a piped stdin, so the shell redirects it from a file.
+        argv: stdinFile === null
+          ? argv
+          : ["/bin/sh", "-c", 'f=$1; shift; exec "$@" < "$f"', "sh", stdinFile, ...argv],
+        cwd: fileUri(options.cwd),
+        env: options.env ?? {},
+        envPolicy: options.inheritEnv ? INHERIT_ALL : null,
+        tty: false,
+        pipeStdin: false,
+        arg0: null,
+        sandbox: options.sandbox ?? null,
+      }).catch((error) => {
+        throw new Error(`${what}: ${(error as Error).message}`, { cause: error });
+      });
+      const timedOut = await this.#waitForEnd(processId, ended.promise, options, what);
+      await this.#fillGaps(processId, output, what);
+      return {
+        exitCode: timedOut ? null : output.exitCode,
+        signal: timedOut ? "SIGKILL" : null,
+        stdout: output.bytes("stdout"),
+        stderr: output.bytes("stderr"),
+      };
+    } finally {
+      stop();
+    }
+  }
+
+  /** Waits for `process/closed`; true when the timeout ran out and the process was terminated. */
+  async #waitForEnd(
+    processId: string,
+    ended: Promise<void>,
+    options: RunOptions,
+    what: string,
+  ): Promise<boolean> {
+    const lost = this.closed.then((error) => {
+      throw new Error(`${what}: ${error?.message ?? "the connection was closed"}`);
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(() => resolve("timeout"), options.timeoutMs);
+      }
+    });
+    const aborted = new Promise<"abort">((resolve) =>
+      options.signal?.addEventListener("abort", () => resolve("abort"), { once: true })
+    );
+    try {
+      const how = await Promise.race([ended.then(() => "ended" as const), timeout, aborted, lost]);
+      if (how === "ended") return false;
+      await this.#socket.request("process/terminate", { processId }).catch(() => {});
+      await Promise.race([ended, lost, new Promise((r) => setTimeout(r, TERMINATE_WAIT_MS))]);
+      if (how === "abort") throw options.signal?.reason ?? new Error(`${what}: aborted`);
+      return true;
+    } finally {
+      clearTimeout(timer);
+      lost.catch(() => {});
+    }
+  }
+
+  /** Fetches, with `process/read`, events the notifications missed. */
+  async #fillGaps(processId: string, output: ProcessOutput, what: string): Promise<void> {
+    const gap = output.firstGap();
+    if (gap === null) return;
+    const read = await this.#socket.request("process/read", {
+      processId,
+      afterSeq: gap - 1,
+      maxBytes: null,
+      waitMs: 0,
+    }) as { chunks?: { seq: number; stream: OutputStream; chunk: string }[] };
+    for (const chunk of read.chunks ?? []) {
+      output.chunk(chunk.seq, chunk.stream, Uint8Array.fromBase64(chunk.chunk));
+    }
+    const still = output.firstGap();
+    if (still !== null) throw new Error(`${what}: its output from event ${still} on was lost`);
+  }
+}
+
+/** `envPolicy` for {@link RunOptions.inheritEnv}: the exec-server's environment, then `env`. */
+const INHERIT_ALL = {
+  inherit: "all",
+  ignoreDefaultExcludes: false,
+  exclude: [],
+  set: {},
+  includeOnly: [],
+};
+
+/** Records one notification about `processId` in `output`; true once the process is closed. */
+function observe(
+  output: ProcessOutput,
+  processId: string,
+  method: string,
+  params: unknown,
+): boolean {
+  const event = (params ?? {}) as Record<string, unknown>;
+  if (event.processId !== processId || typeof event.seq !== "number") return false;
+  if (method === "process/output") {
+    output.chunk(
+      event.seq,
+      event.stream as OutputStream,
+      Uint8Array.fromBase64(String(event.chunk ?? "")),
+    );
+  } else if (method === "process/exited") {
+    output.exited(event.seq, typeof event.exitCode === "number" ? event.exitCode : null);
+  } else if (method === "process/closed") {
+    output.closed(event.seq);
+  }
+  return output.isClosed;
+}
