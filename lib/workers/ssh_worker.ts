@@ -76,7 +76,9 @@ export function sshArgs(target: SshTarget, extra: string[]): string[] {
  *
  * @example
  * ```ts
- * remoteCommand("codex").startsWith("exec /bin/sh -c '"); // true
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(remoteCommand("codex").startsWith("exec /bin/sh -c '"));
  * ```
  */
 export function remoteCommand(codexBin: string): string {
