@@ -35,6 +35,7 @@ import { codexVersionFit, sendsCurrentTimeRead } from "./codex_versions.ts";
 import { LineSplitter, LineTooLongError } from "../base/lines.ts";
 import { messageOf } from "../base/errors.ts";
 import type { ClientRequests } from "./protocol/generated/index.ts";
+import { isRecord } from "../base/records.ts";
 
 /** How much of the server's stderr {@link AppServer.exited} keeps (the tail), in characters. */
 export const STDERR_TAIL_CHARS = 16 * 1024;
@@ -307,10 +308,6 @@ export function ownReply(
     return { currentTimeAt: Math.floor(nowMs / 1000) };
   }
   return null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** One running `codex app-server` and the connection to it. */
