@@ -38,7 +38,8 @@ Deno.test("main.ts loads no SDK, zod or engine statically; the supervisor comes 
   }
   const heavy = [...staticGraph].filter((s) =>
     s.startsWith("npm:") || s.includes("/node_modules/") ||
-    /\/lib\/(engine|server|sdk|resources|run_state|codex_events)\.ts$/.test(s)
+    /\/lib\/(mcp\/(server|sdk|resources)\.ts|mcp\/tools\/|tasks\/app_engine\.ts|codex\/app_server\.ts)/
+      .test(s)
   );
   assert.deepEqual(heavy, [], "the front-end loads only light modules");
   assert.deepEqual(dynamic.sort(), ["./lib/supervisor/supervisor.ts", "./lib/top/main.ts"]);

@@ -14,14 +14,6 @@
  * @module
  */
 
-/** How a process ended. */
-export interface ExitStatus {
-  /** The exit code, or null when a signal ended it. */
-  code: number | null;
-  /** The signal that ended it, or null. */
-  signal: string | null;
-}
-
 /** Finds and stops processes. */
 export interface ProcessLauncher {
   /** Whether `pid` still runs and is the same process (its start time matches, where known). */

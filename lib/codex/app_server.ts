@@ -268,7 +268,10 @@ export function lastErrorLine(stderr: string): string {
 }
 
 /** `codex --version` of `bin` ("0.98.0"), or null when it does not tell. */
-async function versionOf(command: string, env: Record<string, string>): Promise<string | null> {
+export async function versionOf(
+  command: string,
+  env: Record<string, string>,
+): Promise<string | null> {
   try {
     const out = await new Deno.Command(command, {
       args: ["--version"],

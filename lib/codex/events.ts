@@ -262,6 +262,15 @@ export const EVENT_PARAMS = {
   "thread/readState/changed": z.looseObject({}),
   "configWarning": z.looseObject({}),
   "remoteControl/status/changed": z.looseObject({}),
+  /** A thread's worker environment (docs/workers.md) went away, or came (back). */
+  "thread/environment/connected": z.looseObject({
+    threadId: z.string(),
+    environmentId: z.string(),
+  }),
+  "thread/environment/disconnected": z.looseObject({
+    threadId: z.string(),
+    environmentId: z.string(),
+  }),
   "serverRequest/resolved": z.looseObject({
     threadId: z.string(),
     requestId: z.union([z.string(), z.number()]),

@@ -56,6 +56,8 @@ export interface ThreadParams {
     developerInstructions?: string;
     config: Record<string, Json>;
     ephemeral?: boolean;
+    /** On a worker: the thread's environment there (`environment/add`, docs/workers.md). */
+    environments?: Array<{ environmentId: string; cwd: string }>;
   };
   /** The user input of `turn/start`: the prompt, then the images. */
   input: UserInput[];

@@ -1,11 +1,11 @@
 /**
  * The state of one app-server turn (a task), folded from the notifications of its thread by a pure
- * reducer. A {@link TurnState} is a {@link RunState} (so the views of `lib/mcp/tools/task_view.ts` read
- * it unchanged) plus what only the app-server tells: the turn's id and status, its own token usage
- * and the thread's total, whether it waits on an approval, and live detail (the message being
+ * reducer. A {@link TurnState} is a {@link RunState} (what the items did, folded by `./run_state.ts`,
+ * which the views of `lib/mcp/tools/task_view.ts` read) plus the turn's id and status, its own token
+ * usage and the thread's total, whether it waits on an approval, and live detail (the message being
  * written, the running command's output, the plan, the diff stat).
  *
- * Memory stays bounded as in `lib/legacy/run_state.ts`: counts, latest values, capped tails. Deltas are
+ * Memory stays bounded as in `./run_state.ts`: counts, latest values, capped tails. Deltas are
  * best-effort (Codex can miss chunks), so every final value comes from `item/completed`.
  *
  * @example
@@ -32,22 +32,19 @@
  * @module
  */
 
-import type { CodexItem } from "../legacy/codex_events.ts";
+import { jsonOf, tail, truncate } from "../base/text.ts";
 import {
   applyItem,
   describeItem,
-  excerpt,
   initialRunState,
   type ItemPhase,
-  jsonOf,
   LAST_UNKNOWN_MAX_CHARS,
+  REASONING_MAX_CHARS,
   type RunState,
-  STEP_MAX_CHARS,
-  tail,
-  truncate,
+  step,
   type Usage,
   withWarning,
-} from "../legacy/run_state.ts";
+} from "./run_state.ts";
 import type {
   AppServerEvent,
   KnownEvent,
@@ -55,7 +52,6 @@ import type {
   TokenUsageBreakdown,
   TurnError,
 } from "./events.ts";
-import { unwrapShell } from "./shell_command.ts";
 
 /** How much of the message being written {@link LiveDetail.message} keeps (the tail). */
 export const LIVE_MESSAGE_CHARS = 4 * 1024;
@@ -65,8 +61,6 @@ export const LIVE_OUTPUT_CHARS = 8 * 1024;
 export const PLAN_STEPS_CAP = 50;
 /** How long one plan step may be, in characters. */
 export const PLAN_STEP_MAX_CHARS = 300;
-/** How much of the reasoning being written {@link RunState.reasoning} keeps (the tail). */
-export const REASONING_MAX_CHARS = 4 * 1024;
 
 /** Where a turn is. */
 export type TurnStatus = "idle" | "inProgress" | "completed" | "failed" | "interrupted";
@@ -173,82 +167,18 @@ export function diffStatOf(diff: string): DiffStat {
   return stat;
 }
 
-/** Codex's camelCase item status as the snake_case of `codex exec` that the views know. */
-function statusWord(status: string): string {
-  return status.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-function reasoningText(summary: string[], content: string[] | undefined): string {
-  const text = summary.length > 0 ? summary.join("\n\n") : (content ?? []).join("\n\n");
-  return tail(text, REASONING_MAX_CHARS);
-}
-
-/**
- * An app-server item as the `codex exec` item that `lib/legacy/run_state.ts` folds, so both engines
- * count, summarize and describe items the same way; null for the prompt (and steers).
- */
-export function execItemOf(item: ThreadItem): CodexItem | null {
-  const id = item.id;
-  switch (item.type) {
-    case "userMessage":
-      return null;
-    case "agentMessage":
-      return { type: "agent_message", id, text: item.text };
-    case "reasoning":
-      return { type: "reasoning", id, text: reasoningText(item.summary, item.content) };
-    case "plan":
-      return { type: "plan", id, text: item.text };
-    case "commandExecution":
-      return {
-        type: "command_execution",
-        id,
-        command: unwrapShell(item.command),
-        aggregated_output: item.aggregatedOutput ?? "",
-        exit_code: item.exitCode ?? null,
-        status: statusWord(item.status),
-      };
-    case "fileChange":
-      return {
-        type: "file_change",
-        id,
-        changes: item.changes.map((change) => ({ path: change.path, kind: change.kind.type })),
-        status: statusWord(item.status),
-      };
-    case "mcpToolCall":
-      return {
-        type: "mcp_tool_call",
-        id,
-        server: item.server,
-        tool: item.tool,
-        arguments: item.arguments,
-        error: item.error ?? null,
-        status: statusWord(item.status),
-      };
-    case "webSearch":
-      return { type: "web_search", id, query: item.query };
-    case "other":
-      return {
-        type: "unknown-item",
-        itemType: item.itemType,
-        id,
-        raw: item.raw as Record<string, unknown>,
-      };
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reducer
 // ---------------------------------------------------------------------------------------------
 
-/** The state after an item event: folded as `lib/legacy/run_state.ts` does, plus the live detail. */
+/** The state after an item event: folded by `./run_state.ts`, plus the live detail. */
 function applyThreadItem(state: TurnState, phase: ItemPhase, item: ThreadItem): TurnState {
-  const exec = execItemOf(item);
-  const next: TurnState = exec === null ? state : { ...state, ...applyItem(state, phase, exec) };
+  const next = applyItem(state, phase, item);
   if (item.type === "agentMessage") {
     return { ...next, live: { ...next.live, message: tail(item.text, LIVE_MESSAGE_CHARS) } };
   }
   if (item.type === "commandExecution") {
-    const output = phase === "item.started"
+    const output = phase === "started"
       ? item.aggregatedOutput ?? ""
       : item.aggregatedOutput ?? state.live.commandOutput;
     return { ...next, live: { ...next.live, commandOutput: tail(output, LIVE_OUTPUT_CHARS) } };
@@ -306,9 +236,9 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
       };
     }
     case "item/started":
-      return applyThreadItem(state, "item.started", event.params.item);
+      return applyThreadItem(state, "started", event.params.item);
     case "item/completed":
-      return applyThreadItem(state, "item.completed", event.params.item);
+      return applyThreadItem(state, "completed", event.params.item);
     case "item/agentMessage/delta":
       return {
         ...state,
@@ -370,15 +300,12 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
     case "thread/readState/changed":
     case "configWarning":
     case "remoteControl/status/changed":
+    case "thread/environment/connected":
+    case "thread/environment/disconnected":
       return state;
   }
 }
 
-/**
- * The state after one more notification. Pure: `state` is not changed, and the result shares the
- * parts that did not change with it. A notification of another thread than the state's (once it
- * knows its thread) is counted and otherwise ignored, so one listener can feed every task.
- */
 /** What the kinds of `codexErrorInfo` without an HTTP status say the model API answered. */
 const ERROR_KINDS: Record<string, string> = {
   internalServerError: "the model API answered a server error, HTTP 5xx",
@@ -429,6 +356,11 @@ export function describeTurnError(error: TurnError): string {
   return parts.length > 0 ? `${error.message} (${parts.join(", ")})` : error.message;
 }
 
+/**
+ * The state after one more notification. Pure: `state` is not changed, and the result shares the
+ * parts that did not change with it. A notification of another thread than the state's (once it
+ * knows its thread) is counted and otherwise ignored, so one listener can feed every task.
+ */
 export function applyEvent(state: TurnState, event: AppServerEvent): TurnState {
   const counted: TurnState = { ...state, events: state.events + 1 };
   const thread = event.threadId;
@@ -461,25 +393,12 @@ export function applyEvent(state: TurnState, event: AppServerEvent): TurnState {
 // Step messages
 // ---------------------------------------------------------------------------------------------
 
-function step(text: string): string {
-  return excerpt(text, STEP_MAX_CHARS);
-}
-
-function describeThreadItem(
-  before: TurnState,
-  after: TurnState,
-  phase: ItemPhase,
-  item: ThreadItem,
-): string | null {
-  const exec = execItemOf(item);
-  return exec === null ? null : describeItem(before, after, phase, exec);
-}
-
 /**
  * A short message for a progress notification when `event` is a step worth telling a person
- * about, or null. Pure. The steps of `lib/legacy/run_state.ts`'s `describeStep` (commands, patches, MCP
- * calls, searches, messages, reasoning, plan changes, warnings, the end of the turn), plus
- * "Waiting for approval" when the thread starts waiting and "Turn interrupted".
+ * about, or null. Pure. The steps of items (`describeItem` of `./run_state.ts`: commands, patches,
+ * MCP calls, searches, messages, reasoning), plan changes, warnings, "Waiting for approval" when the
+ * thread starts waiting, and the end of the turn ("Turn completed", "Turn failed: ...", "Turn
+ * interrupted").
  *
  * @param before The state before `event` was applied.
  * @param after The state after (`applyEvent(before, event)`).
@@ -493,9 +412,9 @@ export function describeStep(
   if (event.kind !== "event" || after === before) return null;
   switch (event.method) {
     case "item/started":
-      return describeThreadItem(before, after, "item.started", event.params.item);
+      return describeItem(before, "started", event.params.item);
     case "item/completed":
-      return describeThreadItem(before, after, "item.completed", event.params.item);
+      return describeItem(before, "completed", event.params.item);
     case "turn/completed": {
       if (after.turnStatus === "interrupted") return "Turn interrupted";
       if (after.turnStatus === "failed") return step(`Turn failed: ${after.failure ?? ""}`);
@@ -515,6 +434,11 @@ export function describeStep(
       return event.params.willRetry ? step(`Warning: ${event.params.error.message}`) : null;
     case "warning":
       return step(`Warning: ${event.params.message}`);
+    case "thread/environment/disconnected":
+      // The worker's pool gives it its grace; past it the task fails, naming the worker.
+      return step(`Worker environment ${event.params.environmentId} disconnected`);
+    case "thread/environment/connected":
+      return step(`Worker environment ${event.params.environmentId} connected`);
     default:
       return null;
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { RunState } from "../legacy/run_state.ts";
+import type { RunState } from "./run_state.ts";
 import { type AppServerEvent, parseEvent } from "./events.ts";
 import {
   applyEvent,
@@ -78,7 +78,6 @@ Deno.test("turn_state: a recorded command turn; usage counts both model requests
   assert.equal(state.toolCalls.total, 1);
   assert.deepEqual(state.inFlightToolIds, []);
   assert.equal(state.lastTool?.kind, "command");
-  // As lib/legacy/run_state.ts keeps it: the command line as Codex ran it.
   // The command as written, without the login shell Codex wraps it in.
   assert.equal(state.lastTool?.summary, "echo hello-out");
   assert.equal(state.lastTool?.status, "completed");
@@ -289,4 +288,12 @@ Deno.test("turn_state: a recorded review: its sub-turn ends with the review's ro
     state.finalMessage ?? "",
     /^MOCK-REVIEW of 2 file\(s\): 2 finding\(s\)\.\n\nFull review/,
   );
+});
+
+Deno.test("turn_state: a worker environment's disconnect is a step, not an unknown event", () => {
+  const before = { ...initialTurnState(), threadId: "t1" };
+  const lost = event("thread/environment/disconnected", { threadId: "t1", environmentId: "gpu" });
+  const after = applyEvent(before, lost);
+  assert.equal(after.unknownEvents, 0);
+  assert.equal(describeStep(before, after, lost), "Worker environment gpu disconnected");
 });

@@ -43,6 +43,7 @@
 export const GIT_COMMANDS: ReadonlySet<string> = new Set([
   "add",
   "branch",
+  "bundle",
   "check-ref-format",
   "checkout",
   "clean",
@@ -55,6 +56,7 @@ export const GIT_COMMANDS: ReadonlySet<string> = new Set([
   "ls-files",
   "ls-tree",
   "merge",
+  "merge-base",
   "mv",
   "reset",
   "rev-list",
@@ -64,6 +66,7 @@ export const GIT_COMMANDS: ReadonlySet<string> = new Set([
   "status",
   "symbolic-ref",
   "tag",
+  "update-ref",
   "worktree",
 ]);
 

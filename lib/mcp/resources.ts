@@ -91,10 +91,12 @@ export function registerResources(
       max_result_chars: options.maxResultChars,
       capabilities: ["parallel tasks", "worktrees", "restart-safe tasks", "resource subscriptions"],
       ...(info.supervisor
-        ? { supervisor: { ...info.supervisor, codex: engine.codexProcesses?.() ?? [] } }
+        ? { supervisor: { ...info.supervisor, codex: engine.codexProcesses() } }
         : {}),
       ...(info.session ? { session: info.session } : {}),
-      warnings: [...(info.warnings ?? []), ...(engine.codexWarnings?.() ?? [])],
+      warnings: [...(info.warnings ?? []), ...engine.codexWarnings()],
+      // Where tasks may run: name, kind, url (never a token), state, cap, version, last error.
+      workers: engine.workers?.() ?? [],
     }));
 
   server.registerResource("config", "codex-swarm://config", {

@@ -86,7 +86,7 @@ export class Admission {
   originOf(conn: Deno.Conn): Promise<SessionOrigin> {
     const engine = this.#parts.engine;
     return sessionOrigin(conn.localAddr, conn.remoteAddr, {
-      appServerPids: (engine.codexProcesses?.() ?? []).map((p) => p.pid),
+      appServerPids: engine.codexProcesses().map((p) => p.pid),
       tasks: () => engine.list(),
       peerLookup: this.#peerLookup,
     });

@@ -223,7 +223,7 @@ export function openSession(parts: SessionParts): OpenSession {
   session.enterCall = (requestId) => calls.enter(requestId);
   let connected = true;
   session.isConnected = () => connected;
-  parts.engine.attachSession?.(session);
+  parts.engine.attachSession(session);
   const askRoots = async () => {
     try {
       const { roots } = await server.server.listRoots(undefined, { timeout: 10_000 });
@@ -250,7 +250,7 @@ export function openSession(parts: SessionParts): OpenSession {
       // Before the SDK aborts the calls in flight: their tasks see the client went away.
       connected = false;
       server.detach();
-      parts.engine.detachSession?.(session.id);
+      parts.engine.detachSession(session.id);
     },
   };
 }

@@ -53,17 +53,24 @@ function stringList(value: unknown, field: string, path: string): string[] {
 }
 
 /**
+ * A settings file's text as TOML (its `[policy]` and `[[workers]]` are read from this).
+ * @throws {Error} Naming the file when it is not TOML.
+ */
+export function settingsDocument(text: string, path: string): Record<string, unknown> {
+  try {
+    return parseToml(text);
+  } catch (error) {
+    throw new Error(`Cannot use ${path}: it is not TOML (${(error as Error).message})`);
+  }
+}
+
+/**
  * The ceiling a settings file's text sets.
  * @throws {Error} Naming the file, the key and the problem (not TOML, an unknown key, a wrong type,
  * a relative root, a sandbox that is not one of Codex's).
  */
 export function parseSettings(text: string, path: string): PolicyLimits {
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseToml(text);
-  } catch (error) {
-    throw new Error(`Cannot use ${path}: it is not TOML (${(error as Error).message})`);
-  }
+  const doc = settingsDocument(text, path);
   const policy = doc.policy ?? {};
   if (typeof policy !== "object" || policy === null || Array.isArray(policy)) {
     throw new Error(`Cannot use ${path}: policy is not a table`);

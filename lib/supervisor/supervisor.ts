@@ -33,6 +33,8 @@ import { listen, readInfo, stopListening } from "./listen.ts";
 import { supervisorPaths } from "./paths.ts";
 import { OperatorCeiling, settingsPath } from "./settings.ts";
 import { withTimeout } from "../base/delay.ts";
+import { startWorkerPool } from "./worker_setup.ts";
+import type { WorkerPool } from "../workers/worker_pool.ts";
 
 export { type InfoFile, readInfo } from "./listen.ts";
 
@@ -60,10 +62,14 @@ export type EngineFactory = (parts: {
   env: Record<string, string>;
   log: Logger;
   worktrees: WorktreeManager;
+  /** The workers (`local` and the configured ones), disposed after the engine. */
+  workers?: WorkerPool;
 }) => Promise<SupervisorEngine>;
 
 /** The engine: every task a turn of a `codex app-server` thread. */
-export const startAppServerEngine: EngineFactory = async ({ config, env, log, worktrees }) => {
+export const startAppServerEngine: EngineFactory = async (
+  { config, env, log, worktrees, workers },
+) => {
   // What runs outside a sandbox is the supervisor's: Codex from its PATH, its CODEX_HOME and
   // environment (without a client's secrets); a session brings only its model credentials.
   const codexEnv = codexEnvFor(env, config.policy.passEnv).env;
@@ -85,6 +91,7 @@ export const startAppServerEngine: EngineFactory = async ({ config, env, log, wo
       policy: config.policy,
     },
     codexEnv,
+    workers,
   });
   await engine.init();
   return engine;
@@ -123,11 +130,16 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   // The ceiling of every session: the operator's settings file, else this supervisor's flags.
   const ceiling = new OperatorCeiling(settingsPath(options.env), config.policy, log);
   const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
+  const workers = startWorkerPool({ config, env: options.env, log });
   const engine = await (options.makeEngine ?? startAppServerEngine)({
     config,
     env: options.env,
     log,
     worktrees,
+    workers,
+  }).catch(async (error) => {
+    await workers[Symbol.asyncDispose]();
+    throw error;
   });
 
   // Listen: always on a loopback port (with a token), and on the Unix socket where allowed.
@@ -143,8 +155,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     idleExitS: config.idleExitS,
     unfinished: () => unfinishedOf(engine),
     stopListening: () => stopListening(listeners, paths),
-    // The app-servers stop with the engine; their threads stay resumable.
-    stopEngine: () => Promise.resolve(engine[Symbol.asyncDispose]()),
+    // The app-servers stop with the engine; their threads stay resumable. Then the workers'
+    // connections, ssh servers and tunnels.
+    stopEngine: () =>
+      Promise.resolve(engine[Symbol.asyncDispose]()).finally(() => workers[Symbol.asyncDispose]()),
     release: () => lifeLock.close(),
   });
   life.start();

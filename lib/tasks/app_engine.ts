@@ -12,7 +12,7 @@
  * Every end commits a worktree task's work, a supervisor stop too: the stopping supervisor commits
  * after its app-servers are gone, and the next one (after a crash or kill -9) first ends what the
  * dead one left running in the worktree, then commits, then serves.
- * Tasks recorded by the exec-per-task engine of codex-swarm 0.1 stay listed (see legacy.ts).
+ * Tasks recorded by the exec-per-task engine of codex-swarm 0.1 stay listed (see record_v01.ts).
  *
  * The engine's parts: task_creation.ts (start, fork), scheduling.ts (the queue, back-off, clocks),
  * task_run.ts (one run), event_routing.ts (the app-servers' notifications, questions and exits),
@@ -31,6 +31,7 @@
  * @module
  */
 
+import type { WorkerStatus } from "../workers/worker_pool.ts";
 import type {
   CancelResult,
   ChangeListener,
@@ -47,13 +48,13 @@ import { Scheduler } from "./scheduling.ts";
 import { sweepTasks } from "./sweep.ts";
 import { Policy } from "../codex/policy.ts";
 import { mayBeAsked } from "./session_rights.ts";
-import { initialTurnState } from "../codex/turn_state.ts";
 import { isFinal, type Phase, type TaskRequest, type TaskSnapshot } from "./task.ts";
 import { TaskCreation } from "./task_creation.ts";
 import { stoppedCause, TaskEnding } from "./task_ending.ts";
 import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 import { TaskRun } from "./task_run.ts";
 import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
+import { WorkerLoss } from "./worker_loss.ts";
 
 export type { AppServerEngineOptions } from "./engine_state.ts";
 export { isTransientWriteError } from "./engine_state.ts";
@@ -79,6 +80,14 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#runs = new TaskRun(this.#state, this.#ending);
     this.#routing = new EventRouting(this.#state, this.#ending);
     this.#creation = new TaskCreation(this.#state, this.#scheduler);
+    const loss = new WorkerLoss(this.#state, this.#runs, this.#ending, this.#scheduler);
+    options.workers?.onChange((status) => loss.changed(status.name, status.state));
+  }
+
+  /** The workers, each with how many tasks run there (for server-info). */
+  workers(): Array<WorkerStatus & { running: number }> {
+    const slots = this.#state.remote.slots(this.#scheduler.running());
+    return slots.map(({ view, running }) => ({ ...view, running }));
   }
 
   /** The app-servers that run now (for server-info). */
@@ -111,15 +120,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       const record = state.addRecord(meta, null);
       if (isFinal(meta.phase)) {
         state.loadRunLater(record);
-      } else if (meta.engine !== "app-server" && meta.pid !== null) {
-        // A codex exec of codex-swarm 0.1: followed to its end, then recorded.
-        state.legacy.follow(meta, (final, run) => {
-          record.meta = final;
-          if (run) record.run = { ...initialTurnState(), ...run };
-          state.save(record);
-          record.done.resolve();
-          state.emit(record, `Task ${final.phase}`);
-        });
       } else if (meta.phase === "queued" || meta.startedAt === null) {
         this.#requeue(record);
       } else {
@@ -156,7 +156,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     state.closed = true;
     clearInterval(this.#sweepTimer);
     this.#scheduler.close();
-    state.legacy.close();
     const stopped: TaskRecord[] = [];
     for (const record of state.tasks.values()) {
       record.budget?.stop();
@@ -317,6 +316,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       store,
       worktrees,
       log,
+      removeRemote: (record) => this.#state.remote.remove(record.meta),
       recommit: async (record) => {
         record.meta.worktreeOutcome = await this.#ending.commitWorktree(
           record.meta,

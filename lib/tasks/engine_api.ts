@@ -2,12 +2,13 @@
  * What the MCP front-end (tools, resources, MCP Tasks) needs from a task engine, and what a
  * session of a client brings to the tasks it starts.
  *
- * The tools depend on this interface only, so the engine behind them can change (the
- * exec-per-task engine, the app-server engine) without touching them.
+ * The tools depend on this interface only, not on the engine's internals
+ * (`./app_engine.ts`).
  *
  * @module
  */
 
+import type { WorkerStatus } from "../workers/worker_pool.ts";
 import type { ServerDefaults } from "../codex/codex_args.ts";
 import type { PendingQuestionView, Phase, SessionKind, TaskRequest, TaskSnapshot } from "./task.ts";
 import type { Policy } from "../codex/policy.ts";
@@ -115,19 +116,21 @@ export interface Engine {
    * Starts one task per prompt, each a fork of a thread (its history), all or none; returns them
    * at once. Invalid requests throw (see lib/tasks/fork.ts).
    */
-  fork?(request: ForkRequest, session: Session): Promise<TaskSnapshot[]>;
+  fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]>;
   /** Adds a prompt to a task's running turn; a clear error when it does not run. */
   steer(id: string, prompt: string): Promise<TaskSnapshot>;
   /** Answers the question a task waits on; `by` says who answered. */
   answer(id: string, decision: Decision, by: string): TaskSnapshot;
   /** Offers pending questions of these tasks to `session` when nobody is being asked. */
-  offerQuestions?(ids: string[], session: Session): void;
+  offerQuestions(ids: string[], session: Session): void;
   /** A session opened: questions of tasks whose session is gone may go to it. */
-  attachSession?(session: Session): void;
+  attachSession(session: Session): void;
   /** A session ended. */
-  detachSession?(id: string): void;
-  /** The long-lived Codex processes it runs, for `server-info` (none: exec per task). */
-  codexProcesses?(): CodexProcessInfo[];
+  detachSession(id: string): void;
+  /** The long-lived Codex processes it runs, for `server-info`. */
+  codexProcesses(): CodexProcessInfo[];
   /** Warnings about Codex itself (e.g. a version newer than the newest tested), for `server-info`. */
-  codexWarnings?(): string[];
+  codexWarnings(): string[];
+  /** Where tasks may run (docs/workers.md), each with how many run there, for `server-info`. */
+  workers?(): Array<WorkerStatus & { running: number }>;
 }

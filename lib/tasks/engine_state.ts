@@ -20,7 +20,6 @@ import { initialTurnState } from "../codex/turn_state.ts";
 import type { Logger } from "../base/log.ts";
 import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import { ThreadLinks } from "../git/thread_links.ts";
-import { LegacyTasks } from "../legacy/legacy.ts";
 import { commandEnvOverrides, credentialsOf, providerEnvKeys } from "../codex/client_env.ts";
 import type { ChangeListener, Session } from "./engine_api.ts";
 import { type Backoff, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
@@ -28,6 +27,7 @@ import { CodexPool, type CodexPoolOptions } from "./codex_pool.ts";
 import { isFinal, type TaskMeta, type TaskSnapshot } from "./task.ts";
 import type { TaskStore } from "./task_store.ts";
 import { newTaskRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
+import { RemoteTasks, type WorkerDirectory } from "./remote_tasks.ts";
 import { messageOf } from "../base/errors.ts";
 
 /** What {@link AppServerEngine} needs. */
@@ -37,7 +37,7 @@ export interface AppServerEngineOptions {
   store: TaskStore;
   worktrees: WorktreeManager;
   log: Logger;
-  /** The session queued tasks of codex-swarm 0.1 run for after an upgrade. */
+  /** The session queued tasks of codex-swarm 0.1 (which kept none) run for after an upgrade. */
   fallbackSession: Session;
   /**
    * The environment of every app-server (its PATH finds Codex, its CODEX_HOME is Codex's): the
@@ -47,6 +47,8 @@ export interface AppServerEngineOptions {
   codexEnv?: Record<string, string>;
   /** How the pool starts app-servers (tests pass their own). */
   pool?: (options: ConstructorParameters<typeof CodexPool>[0]) => CodexPool;
+  /** The workers tasks may run on (docs/workers.md); absent: this machine only. */
+  workers?: WorkerDirectory | null;
 }
 
 /** Where the app-servers' notifications, questions and exits go (event_routing.ts). */
@@ -97,9 +99,10 @@ export class EngineState {
   readonly codexEnv: Record<string, string>;
   /** The `env_key`s of Codex's model providers: credentials a session may bring. */
   readonly providerKeys: string[];
-  readonly legacy: LegacyTasks;
   /** Thread -> worktree, on disk for as long as the worktree exists (replies continue there). */
   readonly links: ThreadLinks;
+  /** Where tasks run: this machine or a worker (remote_tasks.ts). */
+  readonly remote: RemoteTasks;
   /** Starts are held back while the model API rate-limits (see backoff.ts). */
   backoff: Backoff = NO_BACKOFF;
   closed = false;
@@ -117,8 +120,12 @@ export class EngineState {
       ...handlers,
     };
     this.pool = options.pool ? options.pool(poolOptions) : new CodexPool(poolOptions);
-    this.legacy = new LegacyTasks({ store: options.store, log: options.log });
     this.links = new ThreadLinks(`${options.worktrees.worktreeDir}/.threads`);
+    this.remote = new RemoteTasks({
+      workers: options.workers ?? null,
+      localCap: options.config.maxParallel,
+      log: options.log,
+    });
   }
 
   get log(): Logger {
@@ -142,13 +149,10 @@ export class EngineState {
     return [...this.tasks.values()].map((r) => r.meta);
   }
 
-  /** Loads a final task's state in the background (its saved state, or a legacy event log). */
+  /** Loads a final task's state in the background (its saved state; none for 0.1's tasks). */
   loadRunLater(record: TaskRecord): void {
     const { meta } = record;
-    const load = meta.engine === "app-server"
-      ? this.options.store.readRun(meta.id)
-      : this.legacy.replay(meta);
-    load.then((run) => {
+    this.options.store.readRun(meta.id).then((run) => {
       if (run) record.run = { ...initialTurnState(), ...run };
     }).catch((error) => this.log.warning(`Cannot load task ${meta.id}: ${error}`));
   }
@@ -171,6 +175,16 @@ export class EngineState {
       .filter((r) => r.meta.threadId === threadId && r.meta.worktree)
       .sort((a, b) => b.meta.createdAt.localeCompare(a.meta.createdAt));
     return owners[0]?.meta.worktree ?? this.links.load(threadId);
+  }
+
+  /** The workspace on its worker of the task whose worktree `meta` continues in (a reply's). */
+  remoteOfWorktree(meta: TaskMeta): NonNullable<TaskMeta["remote"]> | null {
+    const owner =
+      this.metas().filter((m) =>
+        m.id !== meta.id && m.remote && m.worker === meta.worker &&
+        m.worktree?.path === meta.worktree?.path
+      ).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    return owner?.remote ?? null;
   }
 
   /**

@@ -46,6 +46,24 @@ export class FairQueue {
     return undefined;
   }
 
+  /**
+   * Takes the next task that `accept` lets start (the oldest accepted of the session whose turn
+   * it is), leaving the others where they wait: a task whose worker is full waits without holding
+   * back those that can start elsewhere. Undefined when none is accepted.
+   */
+  shiftFirst(accept: (taskId: string) => boolean): string | undefined {
+    for (const [sessionId, lane] of this.#lanes) {
+      const at = lane.findIndex(accept);
+      if (at < 0) continue;
+      const [id] = lane.splice(at, 1);
+      // The session goes to the back of the round (or leaves it when its lane is empty).
+      this.#lanes.delete(sessionId);
+      if (lane.length > 0) this.#lanes.set(sessionId, lane);
+      return id;
+    }
+    return undefined;
+  }
+
   /** Removes a task wherever it waits; says whether it was there. */
   remove(taskId: string): boolean {
     for (const [sessionId, lane] of this.#lanes) {

@@ -25,3 +25,19 @@ Deno.test("FairQueue removes a waiting task and forgets empty lanes", () => {
   assertEquals(queue.shift(), "2");
   assertEquals(queue.shift(), undefined);
 });
+
+Deno.test("FairQueue.shiftFirst skips what cannot start without losing its place or turn", () => {
+  const queue = new FairQueue();
+  queue.push("a", "a-pinned");
+  queue.push("a", "a-free");
+  queue.push("b", "b-pinned");
+  queue.push("b", "b-free");
+  const startable = (id: string) => !id.endsWith("pinned");
+  assertEquals(queue.shiftFirst(startable), "a-free");
+  assertEquals(queue.shiftFirst(startable), "b-free");
+  assertEquals(queue.shiftFirst(startable), undefined);
+  assertEquals(queue.size, 2);
+  // The skipped tasks kept their order: the oldest first, sessions in turn.
+  assertEquals(queue.shift(), "a-pinned");
+  assertEquals(queue.shift(), "b-pinned");
+});

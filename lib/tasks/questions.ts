@@ -19,7 +19,7 @@
  * @module
  */
 
-import { unwrapShell } from "../codex/shell_command.ts";
+import { displayCommand } from "../base/text.ts";
 
 /** The answers a client can give. */
 export const DECISIONS = ["accept", "accept_for_session", "decline", "cancel"] as const;
@@ -86,7 +86,7 @@ export function describeQuestion(
   switch (method) {
     case "item/commandExecution/requestApproval": {
       const given = str(params.command);
-      const command = given === undefined ? "(command not given)" : unwrapShell(given);
+      const command = given === undefined ? "(command not given)" : displayCommand(given);
       const cwd = str(params.cwd);
       return {
         kind: "command",

@@ -14,7 +14,7 @@
 import type { AppServer } from "../codex/app_server.ts";
 import { readReview, type ReviewOutput } from "../codex/review_output.ts";
 import { findReviewRollouts, findThreadRollout, lastTokenUsage } from "../codex/codex_threads.ts";
-import type { Usage } from "../legacy/run_state.ts";
+import type { Usage } from "../codex/run_state.ts";
 import type { ReviewRequest, TaskMeta } from "./task.ts";
 
 /** Starts Codex's review of `review.target` inline on `threadId`; returns its turn. */

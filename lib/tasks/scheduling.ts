@@ -16,6 +16,7 @@ import { afterTaskEnd, backoffStep, startAllowedAt } from "./backoff.ts";
 import type { EngineState } from "./engine_state.ts";
 import { FairQueue } from "./fair_queue.ts";
 import type { TaskMeta } from "./task.ts";
+import { LOCAL_WORKER } from "./placement.ts";
 import type { TaskRecord } from "./task_record.ts";
 
 /** Runs the time-limit clock (again), and shows when it would run out. */
@@ -79,17 +80,31 @@ export class Scheduler {
     clearTimeout(this.#backoffTimer);
   }
 
-  /** Starts queued tasks while places are free. */
+  /** The tasks that hold a place now. */
+  running(): TaskMeta[] {
+    return [...this.#active].flatMap((id) => this.#state.tasks.get(id)?.meta ?? []);
+  }
+
+  /**
+   * Starts queued tasks while places are free: each where placement finds it one (placement.ts),
+   * local or on a worker; a task whose worker is full waits without holding back the others.
+   */
   pump(): void {
     const state = this.#state;
-    while (
-      !state.closed && this.#held === 0 && this.#active.size < state.options.config.maxParallel
-    ) {
+    while (!state.closed && this.#held === 0 && state.remote.hasFreeSlot(this.running())) {
       if (!startAllowedAt(state.backoff, Date.now())) return this.#pumpAfterBackoff();
-      const id = this.#queue.shift();
+      const running = this.running();
+      let worker: string | null = null;
+      const id = this.#queue.shiftFirst((id) => {
+        const meta = state.tasks.get(id)?.meta;
+        // A task no longer queued is taken out of the queue (and skipped below).
+        worker = meta?.phase === "queued" ? state.remote.place(meta, running) : LOCAL_WORKER;
+        return worker !== null;
+      });
       if (id === undefined) return;
       const record = state.tasks.get(id);
       if (!record || record.meta.phase !== "queued") continue;
+      record.meta.worker = worker ?? LOCAL_WORKER;
       this.#active.add(id);
       this.#run(record);
     }

@@ -32,6 +32,11 @@ export interface SweepDeps {
   log: Logger;
   /** Commits a task's worktree again (its commit failed when it ended) and saves the record. */
   recommit(record: TaskRecord): Promise<void>;
+  /**
+   * Removes a remote task's workspace on its worker (docs/workers.md); rejects while the worker
+   * is down, and the task is kept for a later sweep.
+   */
+  removeRemote?(record: TaskRecord): Promise<void>;
 }
 
 /**
@@ -62,6 +67,8 @@ export async function sweepTasks(
           // The commit failed when the task ended: try again before anything is removed.
           await deps.recommit(record);
         }
+        // Its work on a worker came back when it ended (or recommit brought it): that copy goes.
+        if (meta.remote && deps.removeRemote) await deps.removeRemote(record);
         // Only a worktree whose every change is committed on its branch is removed.
         const { removed, uncommitted } = await worktrees.removeWorktreeIfCommitted(meta.worktree);
         if (!removed) {

@@ -103,3 +103,30 @@ Deno.test("sweepTasks: a failed commit is tried again before the worktree goes",
   assert.deepEqual(await sweepTasks([record], d, NOW), ["failed-commit"]);
   assert.deepEqual(calls.slice(0, 2), ["recommit failed-commit", "worktree /wt/fc"]);
 });
+
+Deno.test("sweepTasks: a remote task's workspace on its worker goes first; a down worker keeps the task", async () => {
+  const away = task("away", "completed", 30, "/wt/away");
+  const down = task("down", "failed", 30, "/wt/down");
+  for (const record of [away, down]) {
+    record.meta.worker = "gpu";
+    record.meta.remote = { cache: "/c", path: `/w/${record.meta.id}`, cwd: "/w", startCommit: "1" };
+  }
+  const { calls, deps: d } = deps();
+  const removed = await sweepTasks([away, down], {
+    ...d,
+    removeRemote: (record) => {
+      if (record.meta.id === "down") {
+        return Promise.reject(new Error('Cannot use worker "gpu" as it is down'));
+      }
+      calls.push(`remote ${record.meta.id}`);
+      return Promise.resolve();
+    },
+  }, NOW);
+  assert.deepEqual(removed, ["away"]);
+  assert.deepEqual(calls, [
+    "remote away",
+    "worktree /wt/away",
+    "branch codex-swarm/away",
+    "remove away",
+  ]);
+});

@@ -4,10 +4,10 @@
  * @module
  */
 
+import type { RemoteWorkspace } from "../workers/remote_workspace.ts";
 import type { RunOptions, SandboxMode, ServerDefaults } from "../codex/codex_args.ts";
-import type { ExitStatus } from "../base/process.ts";
 import type { LiveDetail } from "../codex/turn_state.ts";
-import type { RunState, Usage } from "../legacy/run_state.ts";
+import type { RunState, Usage } from "../codex/run_state.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import type { WorktreeOutcome } from "../git/task_commit.ts";
 import type { SetupRecord } from "../git/worktree_setup.ts";
@@ -24,7 +24,6 @@ export const PHASES = [
   "failed",
   "cancelled",
   "timed_out",
-  "lost",
   "interrupted",
 ] as const;
 /** A task's phase. */
@@ -70,6 +69,8 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   group?: GroupRef;
   /** Start the task's thread as a fork of this thread (`thread/fork`): with its history. */
   forkOf?: ForkOf;
+  /** Run on this worker (docs/workers.md); default: where placement finds a free slot. */
+  worker?: string;
 }
 
 /** A review target as a caller gives it. */
@@ -142,12 +143,6 @@ export interface CallerInfo {
   sandbox: SandboxMode | null;
 }
 
-/** A server instance: its pid and start time (as the launcher reports it). */
-export interface Instance {
-  pid: number;
-  startTime: string | null;
-}
-
 /** What is saved in a task's `meta.json`. */
 export interface TaskMeta {
   version: 1;
@@ -161,14 +156,9 @@ export interface TaskMeta {
   deadline: string | null;
   /** The directory Codex runs in (inside the worktree when there is one). */
   cwd: string | null;
-  /** The Codex argv, without the binary. */
-  argv: string[] | null;
-  pid: number | null;
-  pidStartTime: string | null;
-  exit: ExitStatus | null;
   threadId: string | null;
   finalMessage: string | null;
-  /** Why the task failed, was lost or timed out. */
+  /** Why the task failed, was interrupted or timed out. */
   failure: string | null;
   cancelRequested: boolean;
   timedOut: boolean;
@@ -176,8 +166,6 @@ export interface TaskMeta {
   /** The task branch's head when the task started, so the task reports only its own commit. */
   worktreeStartHead?: string | null;
   worktreeOutcome: WorktreeOutcome | null;
-  /** The server instance that runs the task (starts it, enforces its limit, records its end). */
-  owner: Instance | null;
   /** Which engine ran it: absent for the exec-per-task engine of codex-swarm 0.1. */
   engine?: "app-server";
   /** The session that started it, with what it brings (kept so a queued task survives a restart). */
@@ -200,6 +188,14 @@ export interface TaskMeta {
    * changed. Absent in records of codex-swarm before it passed them.
    */
   projectDocs?: string | null;
+  /** Where it runs: `local`, or the name of a worker (docs/workers.md); absent before it starts. */
+  worker?: string;
+  /** On a worker: its workspace there (brought back as its branch when it ends). */
+  remote?: RemoteWorkspace;
+  /** Why its worker was lost under it (`worker NAME lost: ...`): the task ended failed. */
+  workerLost?: string;
+  /** True once the work of a task whose worker was lost came back with the worker. */
+  recovered?: boolean;
 }
 
 /**
@@ -253,8 +249,6 @@ export interface TaskSnapshot {
   meta: TaskMeta;
   /** The live state; app-server tasks add the live detail and the thread's total usage. */
   run: RunState & { live?: LiveDetail; usageTotal?: Usage | null };
-  /** The end of Codex's stderr (bounded). */
-  stderrTail: string;
   /** Milliseconds since the task started (or was created, while queued), up to its end. */
   elapsedMs: number;
   /** The question Codex waits on an answer to, if any. */

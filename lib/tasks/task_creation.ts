@@ -59,6 +59,7 @@ export class TaskCreation {
   async #start(request: TaskRequest, asking: Session): Promise<TaskSnapshot> {
     const state = this.#state;
     const session = this.#boundedForTask(request, asking);
+    request = this.#checkWorker(request);
     const id = newTaskId();
     // Everything that can be checked is checked before anything is created.
     const { cwd, runCwd, worktree, inherited, ...prepared } = await prepareStart(
@@ -167,6 +168,22 @@ export class TaskCreation {
   }
 
   /**
+   * Refuses a request no worker can take (an unknown `worker`, `--no-local` without a worktree);
+   * binds a reply, fork or review of a remote task to its worker (remote_tasks.ts).
+   */
+  #checkWorker(request: TaskRequest): TaskRequest {
+    const state = this.#state;
+    const parentThread = parentThreadOf(request);
+    const parent = parentThread === undefined ? undefined : state.metas()
+      .filter((m) => m.threadId === parentThread)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    const worktree = request.worktree === true || (parentThread !== undefined &&
+      request.worktree !== false && state.worktreeOfThread(parentThread) !== null);
+    const worker = state.remote.check(request, parent, worktree);
+    return worker === null ? request : { ...request, worker };
+  }
+
+  /**
    * The session as its tasks see it: a task session's are no wider than the task it runs in (its
    * sandbox and directories) and ask no approvals (see session_rights.ts).
    * @throws {RequestError} When a task session's request asks for approvals.
@@ -255,10 +272,6 @@ function newMeta(
     endedAt: null,
     deadline: null,
     cwd: runCwd,
-    argv: null,
-    pid: null,
-    pidStartTime: null,
-    exit: null,
     threadId: request.threadId ?? null,
     turnId: null,
     finalMessage: null,
@@ -267,7 +280,6 @@ function newMeta(
     timedOut: false,
     worktree,
     worktreeOutcome: null,
-    owner: null,
     session: sessionRecord(session),
     answered: [],
   };

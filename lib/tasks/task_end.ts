@@ -32,12 +32,14 @@ export interface TaskEnd {
 export function taskEnd(
   meta: Pick<
     TaskMeta,
-    "cancelRequested" | "timedOut" | "request" | "session" | "answered" | "failure"
+    "cancelRequested" | "timedOut" | "request" | "session" | "answered" | "failure" | "workerLost"
   >,
   run: Pick<TurnState, "turnStatus" | "failure">,
   serverGone: string | null,
 ): TaskEnd {
   if (meta.cancelRequested) return { phase: "cancelled", failure: meta.failure };
+  // The turn may say completed: its commands failed on the lost worker as tool output.
+  if (meta.workerLost) return { phase: "failed", failure: meta.workerLost };
   if (meta.timedOut) {
     const limit = meta.request.timeoutS ?? meta.session?.taskTimeoutS;
     return {

@@ -57,3 +57,13 @@ Deno.test("taskEnd: the turn's status, a cancel answer, an app-server gone", () 
     },
   );
 });
+
+Deno.test("taskEnd: a lost worker fails the task though its turn says completed", () => {
+  const lost = "worker gpu lost: exec-server environment is recovering";
+  const end = taskEnd(
+    { ...meta, workerLost: lost },
+    { turnStatus: "completed", failure: null },
+    null,
+  );
+  assert.deepEqual(end, { phase: "failed", failure: lost });
+});

@@ -18,6 +18,7 @@ import { killProcessesIn } from "../base/leftover_processes.ts";
 import { commitTaskWork, type WorktreeOutcome } from "../git/task_commit.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import { type EngineState, firstLine, nowIso } from "./engine_state.ts";
+import { messageOf } from "../base/errors.ts";
 import { collectReview, reviewUsage } from "./review_run.ts";
 import type { Scheduler } from "./scheduling.ts";
 import { isFinal, type TaskMeta } from "./task.ts";
@@ -197,15 +198,34 @@ export class TaskEnding {
 
   /** Commits what this task changed on its branch; reports only this task's commit and files. */
   async commitWorktree(meta: TaskMeta, info: WorktreeInfo): Promise<WorktreeOutcome> {
+    const message = `codex-swarm: task ${meta.id}: ${firstLine(meta.request.prompt)}`;
+    if (this.#state.remote.isRemote(meta)) {
+      // Its work is on the worker: committed there and brought back as the branch first.
+      const away = await this.#state.remote.bringBack(meta, message).then(() => null, messageOf);
+      if (away !== null) return this.#leftOnWorker(meta, away);
+    }
     const outcome = await commitTaskWork(
       this.#state.options.worktrees,
       info,
-      `codex-swarm: task ${meta.id}: ${firstLine(meta.request.prompt)}`,
+      message,
       meta.worktreeStartHead ?? null,
     );
     if (outcome.error !== undefined) {
       this.#state.log.error(`Cannot commit the worktree of task ${meta.id}: ${outcome.error}`);
     }
     return outcome;
+  }
+
+  /** The outcome of a remote task whose work could not be brought back (its worker is gone). */
+  #leftOnWorker(meta: TaskMeta, cause: string): WorktreeOutcome {
+    this.#state.log.error(`Cannot bring back the work of task ${meta.id}: ${cause}`);
+    return {
+      commit: null,
+      files: [],
+      insertions: 0,
+      deletions: 0,
+      error: `Cannot bring back the work of task ${meta.id} from worker "${meta.worker}" ` +
+        `(it stays there, and comes back when the worker does): ${cause}`,
+    };
   }
 }

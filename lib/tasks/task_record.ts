@@ -95,7 +95,6 @@ export function snapshotOf(record: TaskRecord, backoffUntil: string | null): Tas
   return {
     meta: copy,
     run: record.run,
-    stderrTail: "",
     elapsedMs: Math.max(0, to - from),
     question: record.pending ? { ...record.pending.view } : null,
     backoffUntil: meta.phase === "queued" ? backoffUntil : null,

@@ -86,6 +86,7 @@ export class TaskRun {
       turn.input,
       turn.sandbox,
       turn.update,
+      turn.environments,
     );
     if (meta.phase === "starting") meta.phase = "running";
     state.save(record);
@@ -123,10 +124,15 @@ export class TaskRun {
   async #open(record: TaskRecord, server: AppServer, session: Session | SessionRecord) {
     const state = this.#state;
     const { meta } = record;
+    // On a worker: its workspace there, and the worker's environment on this app-server.
+    const place = state.remote.isRemote(meta)
+      ? await state.remote.open(server, meta, state.remoteOfWorktree(meta))
+      : null;
     const params = buildThreadParams(meta.request, session.defaults, {
-      cwd: meta.cwd!,
+      cwd: place?.cwd ?? meta.cwd!,
       codexHome: server.info.codexHome,
     });
+    if (place) params.thread.environments = place.environments;
     // The session's environment reaches the commands inside the sandbox, not Codex itself.
     if (Object.keys(record.commandEnv).length > 0) {
       params.thread.config = {
@@ -136,7 +142,8 @@ export class TaskRun {
     }
     // The thread a reply or fork goes on with, to tell it of changed AGENTS.md instructions.
     const continued = meta.threadId ?? meta.request.forkOf?.threadId ?? null;
-    const context = await readProjectContext(server, params.thread);
+    // The project's instructions as shipped: read from the local worktree.
+    const context = await readProjectContext(server, { ...params.thread, cwd: meta.cwd! });
     const opened = await openThread(server, meta.request, meta.threadId, params.thread, context);
     const threadId = opened.threadId;
     // A new thread has them in its developer instructions (thread_turn.ts).
@@ -162,6 +169,7 @@ export class TaskRun {
         input: params.input,
         sandbox: capped,
         update: continued === null ? null : docs.update,
+        environments: params.thread.environments,
       },
     };
   }
@@ -199,7 +207,10 @@ export class TaskRun {
         state.emit(record, describeCheck(check));
       },
       run: (line) => this.runCommand(record, line),
-      dropLeftovers: () => state.options.worktrees.dropUncommitted(meta.worktree!),
+      dropLeftovers: () =>
+        state.remote.isRemote(meta)
+          ? state.remote.dropLeftovers(meta)
+          : state.options.worktrees.dropUncommitted(meta.worktree!),
       timedOut: () => meta.timedOut,
     });
     state.emit(record, describeCheck(meta.check));
@@ -215,6 +226,10 @@ export class TaskRun {
       return Promise.reject(
         new Error(`Cannot run ${JSON.stringify(command)}: Codex is not running`),
       );
+    }
+    if (this.#state.remote.isRemote(record.meta)) {
+      const { meta, commandEnv, stopping } = record;
+      return this.#state.remote.runCommand(meta, command, commandEnv, stopping.signal);
     }
     return runSandboxed(server, {
       command,

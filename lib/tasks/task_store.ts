@@ -1,6 +1,7 @@
 /**
- * Tasks on disk: one directory per task (mode 0700) holding `meta.json` (written atomically),
- * `events.jsonl` (Codex's stdout) and `stderr.log`.
+ * Tasks on disk: one directory per task (mode 0700) holding `meta.json` and, once the task ended,
+ * `run.json` (its final state), each written atomically. Records of codex-swarm 0.1 are read as
+ * this version keeps them (`./record_v01.ts`).
  *
  * @example
  * ```ts
@@ -15,6 +16,7 @@
  * @module
  */
 
+import { fromV01 } from "./record_v01.ts";
 import type { TaskMeta } from "./task.ts";
 
 /** Reads and writes task directories under one root. */
@@ -37,15 +39,6 @@ export class TaskStore {
   dir(id: string): string {
     return `${this.root}/${id}`;
   }
-  /** Where Codex's JSONL goes. */
-  eventsPath(id: string): string {
-    return `${this.dir(id)}/events.jsonl`;
-  }
-  /** Where Codex's stderr goes. */
-  stderrPath(id: string): string {
-    return `${this.dir(id)}/stderr.log`;
-  }
-
   /** Creates a new task's directory and first metadata; fails if the task exists. */
   async create(meta: TaskMeta): Promise<void> {
     try {
@@ -97,7 +90,7 @@ export class TaskStore {
         const meta = JSON.parse(
           await Deno.readTextFile(`${this.dir(entry.name)}/meta.json`),
         ) as TaskMeta;
-        if (meta.version === 1 && meta.id === entry.name) metas.push(meta);
+        if (meta.version === 1 && meta.id === entry.name) metas.push(fromV01(meta));
         else onError?.(entry.name, new Error("unknown metadata version or id"));
       } catch (error) {
         onError?.(entry.name, error);
@@ -106,69 +99,7 @@ export class TaskStore {
     return metas;
   }
 
-  /** Reads one task's metadata, or null when it cannot be read. */
-  readSync(id: string): TaskMeta | null {
-    try {
-      const meta = JSON.parse(Deno.readTextFileSync(`${this.dir(id)}/meta.json`)) as TaskMeta;
-      return meta.version === 1 && meta.id === id ? meta : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** The ids of every task directory. */
-  idsSync(): string[] {
-    try {
-      return [...Deno.readDirSync(this.root)]
-        .filter((e) => e.isDirectory && !e.name.startsWith("."))
-        .map((e) => e.name);
-    } catch {
-      return [];
-    }
-  }
-
-  /**
-   * Records that a task's cancellation was asked for, in a file of its own: any server instance
-   * may ask, and only the instance that owns the task writes `meta.json`, so the request cannot be
-   * lost to a concurrent write.
-   */
-  async requestCancel(id: string): Promise<void> {
-    await Deno.writeTextFile(`${this.dir(id)}/cancel-requested`, new Date().toISOString(), {
-      mode: 0o600,
-    });
-  }
-
-  /** Whether cancellation of a task was asked for. */
-  async cancelRequested(id: string): Promise<boolean> {
-    try {
-      await Deno.stat(`${this.dir(id)}/cancel-requested`);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** Reads the last `maxBytes` of a task's stderr. */
-  async stderrTail(id: string, maxBytes = 4096): Promise<string> {
-    try {
-      using file = await Deno.open(this.stderrPath(id));
-      const size = (await file.stat()).size;
-      const start = Math.max(0, size - maxBytes);
-      await file.seek(start, Deno.SeekMode.Start);
-      const buffer = new Uint8Array(size - start);
-      let read = 0;
-      while (read < buffer.length) {
-        const n = await file.read(buffer.subarray(read));
-        if (n === null) break;
-        read += n;
-      }
-      return new TextDecoder().decode(buffer.subarray(0, read));
-    } catch {
-      return "";
-    }
-  }
-
-  /** Saves the final state of a task's run (`run.json`), so a restart need not replay events. */
+  /** Saves the final state of a task's run (`run.json`), so a restart shows what it did. */
   async saveRun(id: string, run: unknown): Promise<void> {
     await writeAtomically(`${this.dir(id)}/run.json`, JSON.stringify(run) + "\n");
   }

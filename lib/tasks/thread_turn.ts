@@ -48,8 +48,10 @@ export async function openThread(
   context: ProjectContext,
 ): Promise<OpenedThread> {
   if (threadId !== null) {
+    // thread/resume takes no environments: the turn gives them (startTurn).
+    const { environments: _, ...resume } = params;
     try {
-      const resumed = await server.request("thread/resume", { threadId, ...params });
+      const resumed = await server.request("thread/resume", { threadId, ...resume });
       return { threadId, sandbox: resumed.sandbox };
     } catch (error) {
       throw new Error(
@@ -90,6 +92,7 @@ export async function startTurn(
   input: ThreadParams["input"],
   sandboxPolicy: SandboxPolicy | null = null,
   projectDocs: string | null = null,
+  environments: ThreadParams["thread"]["environments"] = undefined,
 ): Promise<string> {
   if (request.review && sandboxPolicy !== null) {
     // review/start takes no sandbox: a review is refused rather than run wider than allowed.
@@ -105,6 +108,7 @@ export async function startTurn(
       input,
       ...(request.outputSchema ? { outputSchema: request.outputSchema as Json } : {}),
       ...(sandboxPolicy ? { sandboxPolicy } : {}),
+      ...(environments ? { environments } : {}),
       ...(projectDocs === null ? {} : {
         additionalContext: {
           [PROJECT_DOCS_CONTEXT]: { value: projectDocs, kind: "application" as const },

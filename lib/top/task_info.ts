@@ -14,10 +14,10 @@
  * @module
  */
 
-import { displayCommand, oneLine } from "../legacy/run_state.ts";
+import { displayCommand, oneLine } from "../base/text.ts";
 
 /** The phases a task cannot leave; any other phase (including ones added later) is live. */
-const FINAL_PHASES = ["completed", "failed", "cancelled", "timed_out", "lost", "interrupted"];
+const FINAL_PHASES = ["completed", "failed", "cancelled", "timed_out", "interrupted"];
 
 /** A decision on a pending approval, as `codex_approve` takes it. */
 export type Decision = "accept" | "accept_for_session" | "decline" | "cancel";
@@ -63,6 +63,8 @@ export interface TaskInfo {
   /** Input plus output tokens, or null before the first turn ends. */
   tokens: number | null;
   branch: string | null;
+  /** Where it runs: "local" or a worker's name (docs/workers.md), null when not said. */
+  worker: string | null;
   /** What happened last, on one line. */
   lastStep: string;
   /** The message being written, or the final one. */
@@ -74,7 +76,6 @@ export interface TaskInfo {
   insertions: number | null;
   deletions: number | null;
   failure: string | null;
-  stderrTail: string;
   approval: Approval | null;
 }
 
@@ -287,13 +288,13 @@ export function readTask(raw: unknown): TaskInfo | null {
     elapsedS: pickNum(raw, "elapsed_s"),
     tokens: readTokens(raw),
     branch: worktree ? str(worktree.branch) : pickStr(raw, "branch"),
+    worker: pickStr(raw, "worker"),
     message: output !== "" ? output : pickStr(raw, "final_message") ?? "",
     command: readCommand(raw),
     reasoning: pickStr(raw, "reasoning"),
     todo,
     ...readFiles(raw),
     failure: failure === null || failure === "" ? null : readableFailure(failure),
-    stderrTail: pickStr(raw, "stderr_tail") ?? "",
     // `question` is the app-server engine's name for it.
     approval: readApproval(raw.approval ?? raw.pending_approval ?? raw.question),
   };

@@ -20,7 +20,6 @@ function view(over: Record<string, unknown> = {}): Record<string, unknown> {
     usage: null,
     worktree: null,
     failure: null,
-    stderr_tail: "",
     ...over,
   };
 }

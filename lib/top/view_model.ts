@@ -17,7 +17,7 @@
  * @module
  */
 
-import { oneLine } from "../legacy/run_state.ts";
+import { oneLine } from "../base/text.ts";
 import type { Decision, TaskInfo } from "./task_info.ts";
 
 /** A colour ink knows by name. */
@@ -93,7 +93,6 @@ export const PHASE_ORDER: readonly string[] = [
   "failed",
   "timed_out",
   "cancelled",
-  "lost",
 ];
 
 const PHASE_COLOUR: Record<string, Colour> = {
@@ -105,7 +104,6 @@ const PHASE_COLOUR: Record<string, Colour> = {
   completed: "green",
   failed: "red",
   timed_out: "red",
-  lost: "red",
   cancelled: "gray",
 };
 
@@ -377,6 +375,12 @@ export function branchLabel(branch: string | null, short: boolean): string {
     : branch;
 }
 
+/** A task's branch as the table shows it, with `@worker` when it runs on a worker. */
+function whereLabel(task: TaskInfo, short: boolean): string {
+  const where = task.worker !== null && task.worker !== "local" ? ` @${task.worker}` : "";
+  return branchLabel(task.branch, short) + where;
+}
+
 /** The widest a branch column gets. */
 const BRANCH_MAX = 40;
 /** The least room the last step keeps before branches are shortened or cut. */
@@ -392,7 +396,7 @@ function columnsFor(tasks: readonly TaskInfo[], columns: number) {
   const tokens = 6;
   const fixed = 2 + id + 1 + phase + 1 + elapsed + 1 + tokens + 1;
   const longest = (short: boolean) =>
-    Math.max(0, ...tasks.map((t) => t.branch === null ? 0 : branchLabel(t.branch, short).length));
+    Math.max(0, ...tasks.map((t) => t.branch === null ? 0 : whereLabel(t, short).length));
   const full = Math.min(longest(false), BRANCH_MAX);
   const shortBranches = columns - fixed - full - 1 < STEP_ROOMY;
   const wanted = shortBranches ? longest(true) : full;
@@ -474,7 +478,7 @@ function taskRow(
       " " + formatElapsed(elapsed).padStart(widths.elapsed) + " " +
         formatTokens(task.tokens).padStart(widths.tokens) + " " +
         (widths.branch > 0
-          ? fit(branchLabel(task.branch, widths.shortBranches), widths.branch, true) + " "
+          ? fit(whereLabel(task, widths.shortBranches), widths.branch, true) + " "
           : ""),
       style,
     ),
@@ -558,8 +562,6 @@ export function detailLines(task: TaskInfo, width: number, height: number): Line
   if (task.failure !== null) {
     lines.push(section("Failure", "red"));
     lines.push(...textLines(task.failure, width, 3, "head"));
-    const stderr = task.stderrTail.trim();
-    if (stderr !== "") lines.push(...textLines(stderr, width, 2, "tail", "  stderr: "));
   }
   if (task.command !== null) {
     const c = task.command;

@@ -190,7 +190,6 @@ Deno.test("detailLines: every section, cut to the height; the message keeps its 
     cwd: "/repo",
     prompt: "p ".repeat(200),
     failure: "model refused",
-    stderr_tail: "line1\nlast stderr line\n",
     last_tool: {
       kind: "command",
       summary: "make",
@@ -227,7 +226,6 @@ Deno.test("detailLines: every section, cut to the height; the message keeps its 
       "  +new",
       "Prompt",
       "Failure\n  model refused",
-      "stderr: last stderr line",
       "Last command\n  $ make (exit 2)",
       "  │ f",
       "Plan 1/2\n  [x] one\n  [ ] two",
@@ -270,4 +268,18 @@ Deno.test("formatting helpers", () => {
     ["completed", 2],
     ["zany", 1],
   ]);
+});
+
+Deno.test("screen: a task on a worker shows its worker beside its branch", () => {
+  const remote = task("eeeeeeeeeeee", {
+    worker: "gpu",
+    worktree: { branch: "codex-swarm/eeeeeeeeeeee", files: [], insertions: 0, deletions: 0 },
+  });
+  const local = task("ffffffffffff", {
+    worker: "local",
+    worktree: { branch: "codex-swarm/ffffffffffff", files: [], insertions: 0, deletions: 0 },
+  });
+  const lines = fits(screen(state([remote, local]), { columns: 120, rows: 24 }, 0), 120, 24);
+  assert.ok(lines.some((l) => l.includes("codex-swarm/eeeeeeeeeeee @gpu")), lines.join("\n"));
+  assert.ok(!lines.some((l) => l.includes("@local")), lines.join("\n"));
 });

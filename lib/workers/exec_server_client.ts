@@ -141,11 +141,19 @@ export class ExecServerClient implements AsyncDisposable {
   /** Resolves when the connection ends: null when closed by us, else the cause. */
   readonly closed: Promise<Error | null>;
   #socket: JsonRpcSocket;
+  /** What running commands do when the connection ends. */
+  #onClose = new Set<(error: Error | null) => void>();
+  /** How the connection ended, once it has (undefined while open). */
+  #ended: Error | null | undefined = undefined;
 
   private constructor(socket: JsonRpcSocket, info: ExecServerInfo) {
     this.#socket = socket;
     this.info = info;
     this.closed = socket.closed;
+    this.closed.then((error) => {
+      this.#ended = error;
+      for (const listener of [...this.#onClose]) listener(error);
+    });
   }
 
   /** Connects and does the handshake; rejects naming the worker and the cause (e.g. a refused token). */
@@ -298,28 +306,44 @@ export class ExecServerClient implements AsyncDisposable {
     options: RunOptions,
     what: string,
   ): Promise<boolean> {
-    const lost = this.closed.then((error) => {
-      throw new Error(`${what}: ${error?.message ?? "the connection was closed"}`);
-    });
+    const lost = Promise.withResolvers<never>();
+    const onClose = (error: Error | null) =>
+      lost.reject(new Error(`${what}: ${error?.message ?? "the connection was closed"}`));
+    this.#onClose.add(onClose);
+    if (this.#ended !== undefined) onClose(this.#ended); // ended while process/start was answered
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
       if (options.timeoutMs !== undefined) {
         timer = setTimeout(() => resolve("timeout"), options.timeoutMs);
       }
     });
-    const aborted = new Promise<"abort">((resolve) =>
-      options.signal?.addEventListener("abort", () => resolve("abort"), { once: true })
-    );
+    const abort = Promise.withResolvers<"abort">();
+    const onAbort = () => abort.resolve("abort");
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) onAbort(); // while process/start was answered
     try {
-      const how = await Promise.race([ended.then(() => "ended" as const), timeout, aborted, lost]);
+      const how = await Promise.race([
+        ended.then(() => "ended" as const),
+        timeout,
+        abort.promise,
+        lost.promise,
+      ]);
       if (how === "ended") return false;
       await this.#socket.request("process/terminate", { processId }).catch(() => {});
-      await Promise.race([ended, lost, new Promise((r) => setTimeout(r, TERMINATE_WAIT_MS))]);
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        ended,
+        lost.promise,
+        new Promise((r) => grace = setTimeout(r, TERMINATE_WAIT_MS)),
+      ]);
+      clearTimeout(grace);
       if (how === "abort") throw options.signal?.reason ?? new Error(`${what}: aborted`);
       return true;
     } finally {
       clearTimeout(timer);
-      lost.catch(() => {});
+      this.#onClose.delete(onClose);
+      options.signal?.removeEventListener("abort", onAbort);
+      lost.promise.catch(() => {});
     }
   }
 

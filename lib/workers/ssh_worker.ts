@@ -8,8 +8,9 @@
  *   capability-token --ws-token-file F`: only the host's loopback. It prints its URL. When ssh's
  *   stdin ends (codex-swarm stops, or the connection drops) or the server ends, the script stops
  *   its whole process group and removes the token.
- * - The tunnel: `ssh -N -L 127.0.0.1:LOCAL:127.0.0.1:REMOTE host`, on the same local port after a
- *   restart (the app-server keeps its URL).
+ * - The tunnel: `ssh -L 127.0.0.1:LOCAL:127.0.0.1:REMOTE host 'exec cat >/dev/null'`, on the same
+ *   local port after a restart (the app-server keeps its URL). Both ssh processes read a pipe
+ *   from the supervisor, so they end with it even when it is killed.
  * - Stopping: stdin closed, `kill -TERM -- -PGID` over ssh, then the local ssh groups killed.
  *
  * @example
@@ -246,7 +247,7 @@ function freePort(): number {
   return port;
 }
 
-/** `ssh -N -L 127.0.0.1:LOCAL:127.0.0.1:REMOTE host`. */
+/** `ssh -L 127.0.0.1:LOCAL:127.0.0.1:REMOTE host`, ended by its stdin's end. */
 export class SshTunnel {
   readonly localPort: number;
   readonly exited: Promise<string>;
@@ -274,14 +275,16 @@ export class SshTunnel {
     const forward = `127.0.0.1:${port}:127.0.0.1:${remotePort}`;
     const args = [
       ...sshArgs(target, options.sshArgs ?? []),
-      "-N",
       "-o",
       "ExitOnForwardFailure=yes",
       "-L",
       forward,
       target.host,
+      // Not -N: a command that ends with ssh's stdin, so the tunnel ends with the supervisor
+      // even when the supervisor is killed (its end of the pipe closes).
+      "exec cat >/dev/null",
     ];
-    const { child, exited } = spawnSsh(args, options, "ignore");
+    const { child, exited } = spawnSsh(args, options, "pipe");
     let ended: string | null = null;
     exited.then((why) => ended = why);
     const deadline = Date.now() + TUNNEL_TIMEOUT_MS;

@@ -84,11 +84,38 @@ Deno.test("an ssh:// worker: started over a real sshd, behind its own tunnel, st
       assert.equal(text(result.stdout), "again\n");
     });
 
-    await t.step("the token is in no argv and no log line", async () => {
-      assert.ok(!(await psArgs()).some((line) => line.includes(token)));
+    const tokens = [token];
+    await t.step(
+      "a killed exec-server ends its ssh; the worker comes back with a new one",
+      async () => {
+        const server = (await psArgs()).find((l) =>
+          l.includes(tokenDir) && !l.includes("node ") && l.includes("exec-server")
+        );
+        assert.ok(server, "the native exec-server runs");
+        const back = new Promise<WorkerStatus>((resolve) =>
+          pool.onChange((s) => s.state === "ready" && resolve(s))
+        );
+        Deno.kill(Number(server.trim().split(/\s+/)[0]), "SIGKILL");
+        await back;
+        const now = pool.environment("box");
+        assert.notEqual(now.authBearerToken, token, "a new server has a new token");
+        tokens.push(now.authBearerToken!);
+        assert.throws(() => Deno.statSync(tokenDir), Deno.errors.NotFound);
+        const next = (await psArgs()).find((l) => /codex-swarm-worker\.\w+\/token/.test(l))!;
+        tokenDir = /(\/\S*codex-swarm-worker\.\w+)\/token/.exec(next)![1]!;
+        const result = await pool.channel("box").run(["/bin/echo", "new"], { cwd: "/" });
+        assert.equal(text(result.stdout), "new\n");
+      },
+    );
+
+    await t.step("the tokens are in no argv and no log line", async () => {
+      const ps = await psArgs();
       assert.ok(lines.some((line) => line.includes('Worker "box" is ready')));
-      assert.ok(!lines.some((line) => line.includes(token)));
-      assert.ok(!JSON.stringify(pool.list()).includes(token));
+      for (const secret of tokens) {
+        assert.ok(!ps.some((line) => line.includes(secret)));
+        assert.ok(!lines.some((line) => line.includes(secret)));
+        assert.ok(!JSON.stringify(pool.list()).includes(secret));
+      }
     });
 
     await t.step(

@@ -30,7 +30,6 @@
  */
 
 import { isAbsolute } from "node:path";
-import { parse as parseToml } from "smol-toml";
 
 /** `max_parallel` of a worker that sets none: a guess; set it to the worker's cores. */
 export const DEFAULT_WORKER_MAX_PARALLEL = 4;
@@ -182,16 +181,12 @@ function workerOfTable(table: unknown, index: number, path: string): WorkerSpec 
 }
 
 /**
- * The `[[workers]]` of a settings file's text (none when it has none).
+ * The `[[workers]]` of a settings file (none when it has none), from its parsed TOML: the file is
+ * parsed by lib/supervisor/settings.ts, so that the front-end, which reads worker flags, loads no
+ * TOML parser.
  * @throws {Error} Naming the file, the worker and the key.
  */
-export function parseWorkerSettings(text: string, path: string): WorkerSpec[] {
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseToml(text);
-  } catch (error) {
-    throw new Error(`Cannot use ${path}: it is not TOML (${(error as Error).message})`);
-  }
+export function workersOfSettings(doc: Record<string, unknown>, path: string): WorkerSpec[] {
   if (doc.workers === undefined) return [];
   if (!Array.isArray(doc.workers)) {
     throw new Error(`Cannot use ${path}: workers is not an array of tables ([[workers]])`);

@@ -1,15 +1,21 @@
 import assert from "node:assert/strict";
+import { settingsDocument } from "../supervisor/settings.ts";
 import { throwsWith } from "../../tests/support/assert.ts";
 import {
   DEFAULT_WORKER_MAX_PARALLEL,
   parseNameValue,
-  parseWorkerSettings,
   parseWorkerUrl,
   type WorkerFlags,
+  workersOfSettings,
   workerSpecs,
 } from "./worker_config.ts";
 
 const NO_FLAGS: WorkerFlags = { workers: [], tokenFiles: [], noLocal: false };
+
+/** A settings file's `[[workers]]`, parsed as the supervisor does. */
+function parseWorkerSettings(text: string, path: string) {
+  return workersOfSettings(settingsDocument(text, path), path);
+}
 
 Deno.test("parseWorkerUrl takes loopback ws:// and ssh://[user@]host[:port]", () => {
   assert.deepEqual(parseWorkerUrl("ws://127.0.0.1:4501", "w"), {
@@ -125,7 +131,6 @@ codex_bin = "/opt/codex/bin/codex"
     "token_file is not an absolute path",
   );
   throwsWith(() => parseWorkerSettings("workers = 1\n", "/c.toml"), "workers is not an array");
-  throwsWith(() => parseWorkerSettings("[[workers\n", "/c.toml"), "it is not TOML");
 });
 
 Deno.test("workerSpecs adds the flags' workers and token files, and checks each worker", () => {

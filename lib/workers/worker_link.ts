@@ -149,9 +149,12 @@ export class WorkerLink {
   async #run(): Promise<void> {
     let failures = 0;
     let lostAt: number | null = null;
+    let fresh = false;
     while (!this.#closed) {
       try {
-        const client = await this.#connect(lostAt !== null);
+        // The first try after a loss restarts the tunnel; later ones mend only what died.
+        const client = await this.#connect(fresh);
+        fresh = false;
         if (this.#closed) {
           await client.close();
           break;
@@ -164,9 +167,11 @@ export class WorkerLink {
         const lost = await Promise.race([client.closed, this.#closing.promise]);
         if (this.#closed) break;
         lostAt = Date.now();
+        fresh = true;
         this.#client = null;
         this.#set({ state: "connecting", lastError: lost?.message ?? "the connection ended" });
       } catch (error) {
+        fresh = false;
         const message = (error as Error).message;
         const inGrace = lostAt !== null && !(error instanceof Refusal) &&
           Date.now() - lostAt < (this.#options.graceMs ?? DEFAULT_GRACE_MS);

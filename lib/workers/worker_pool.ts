@@ -7,6 +7,9 @@
  * `environment/add`; {@link WorkerPool.onChange} tells when a worker is ready, lost (reconnecting
  * within its grace), down, or back. Tokens stay inside: {@link WorkerPool.list} never shows one.
  *
+ * After a worker is back, ask {@link WorkerPool.environment} again: an `ssh://` worker whose server
+ * ended was started anew, with a new token (its tunnel keeps its local port when it can).
+ *
  * @example
  * ```ts ignore
  * // ignore: connects to workers
@@ -69,7 +72,8 @@ export class WorkerPool implements AsyncDisposable {
       sandbox: "unknown",
       sandboxDetail: null,
     };
-    if (this.#local !== null) {
+    // Asked only when there are workers to compare with (it runs `codex --version`).
+    if (this.#local !== null && options.workers.length > 0) {
       const local = this.#local;
       options.codexVersion().then((version) => local.version = version, () => {});
     }

@@ -59,13 +59,16 @@ Deno.test("WorkerPool with two ws workers, a wrong token, another version and a 
   const other = otherCodex();
   if (other === null) console.warn("skipped the version mismatch: no second Codex in .tools/");
   await using otherServer = other ? await startExecServer({ bin: other.bin }) : null;
+  // The workers' token files, as an operator keeps them (the servers' own go with them).
+  await Deno.writeTextFile(`${dir}/a.token`, a.token);
+  await Deno.writeTextFile(`${dir}/b.token`, b.token);
   await Deno.writeTextFile(`${dir}/wrong.token`, "not-the-token\n");
   const lines: string[] = [];
   const log = new Logger({ level: "debug", file: null, stderr: (line) => lines.push(line) });
   const pool = new WorkerPool({
     workers: [
-      wsSpec("a", a.url, a.tokenFile),
-      wsSpec("b", b.url, b.tokenFile),
+      wsSpec("a", a.url, `${dir}/a.token`),
+      wsSpec("b", b.url, `${dir}/b.token`),
       wsSpec("wrong", a.url, `${dir}/wrong.token`),
       ...(otherServer ? [wsSpec("other", otherServer.url, otherServer.tokenFile)] : []),
     ],
@@ -141,7 +144,7 @@ Deno.test("WorkerPool with two ws workers, a wrong token, another version and a 
         const lost = reaches(pool, "b", "connecting");
         const down = reaches(pool, "b", "down");
         const port = Number(new URL(b.url).port);
-        await b.kill();
+        await b[Symbol.asyncDispose](); // killed, and its token file removed
         assert.match(
           (await lost).lastError ?? "",
           /worker "b" .* closed the connection|connection failed/,

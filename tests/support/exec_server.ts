@@ -120,7 +120,7 @@ export async function startExecServer(options: ExecServerOptions = {}): Promise<
       kill,
       async [Symbol.asyncDispose]() {
         await kill();
-        await Deno.remove(dir, { recursive: true });
+        await Deno.remove(dir, { recursive: true }).catch(() => {}); // disposed twice
       },
     };
   } catch (error) {

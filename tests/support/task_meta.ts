@@ -18,6 +18,7 @@ import type { TaskMeta } from "../../lib/tasks/task.ts";
 export function taskMeta(id: string, extra: Partial<TaskMeta> = {}): TaskMeta {
   return {
     version: 1,
+    engine: "app-server",
     id,
     phase: "queued",
     request: { prompt: "p" },
@@ -26,10 +27,6 @@ export function taskMeta(id: string, extra: Partial<TaskMeta> = {}): TaskMeta {
     endedAt: null,
     deadline: null,
     cwd: null,
-    argv: null,
-    pid: null,
-    pidStartTime: null,
-    exit: null,
     threadId: null,
     finalMessage: null,
     failure: null,
@@ -37,6 +34,22 @@ export function taskMeta(id: string, extra: Partial<TaskMeta> = {}): TaskMeta {
     timedOut: false,
     worktree: null,
     worktreeOutcome: null,
+    ...extra,
+  };
+}
+
+/**
+ * A `meta.json` as codex-swarm 0.1 wrote it (lib/task.ts of 0.1.0): no `engine`, and the fields
+ * of its `codex exec` process; then `extra` on top.
+ */
+export function v01Meta(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const { engine: _, ...meta } = taskMeta(id);
+  return {
+    ...meta,
+    argv: ["exec", "--json", "--", meta.request.prompt],
+    pid: null,
+    pidStartTime: null,
+    exit: null,
     owner: null,
     ...extra,
   };

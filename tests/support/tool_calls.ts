@@ -20,7 +20,6 @@ export type TaskView = {
   failure: string | null;
   final_message?: string | null;
   thread_id?: string | null;
-  pid?: number | null;
   worktree: {
     path: string;
     branch: string;

@@ -73,7 +73,6 @@ export function registerCodexForkTool(
     },
     annotations: RUNS_CODEX_ANNOTATIONS,
   }, async (args, extra) => {
-    if (!engine.fork) return toolError("Cannot fork a thread as this engine has no forks");
     const { thread_id: threadId, prompts, ...rest } = args;
     const { prompt: _, ...shared } = toTaskRequest({ ...rest, prompt: "" });
     let forks;

@@ -6,7 +6,7 @@
 
 import { z } from "zod";
 import type { Engine } from "../../tasks/engine_api.ts";
-import { excerpt, truncate } from "../../legacy/run_state.ts";
+import { excerpt, truncate } from "../../base/text.ts";
 import type { McpServer } from "../sdk.ts";
 import { PHASES, type TaskSnapshot } from "../../tasks/task.ts";
 import { fitViews, seconds } from "./compact_view.ts";

@@ -8,7 +8,7 @@
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
-import { truncate } from "../../legacy/run_state.ts";
+import { truncate } from "../../base/text.ts";
 import type { McpServer } from "../sdk.ts";
 import type { TaskSnapshot } from "../../tasks/task.ts";
 import { compactTask, compactText, fitViews, nextHint, page, readOnCall } from "./compact_view.ts";
@@ -74,7 +74,7 @@ export function registerCodexStatusTool(
     // A group id stands for its attempts.
     const { taskIds, groups } = expandIds(engine, ids);
     // A question whose client went away is asked of this one.
-    engine.offerQuestions?.(taskIds, await session());
+    engine.offerQuestions(taskIds, await session());
     const tasks = taskIds.map((id) => engine.get(id)!);
     const room = budgets(options);
     if (args.offset !== undefined) {

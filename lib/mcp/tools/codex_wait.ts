@@ -7,7 +7,7 @@
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
-import { truncate } from "../../legacy/run_state.ts";
+import { truncate } from "../../base/text.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
 import { compactTask, compactText, fitViews, lastStep, nextHint } from "./compact_view.ts";
@@ -49,7 +49,7 @@ export function registerCodexWaitTool(
     const own = await session();
     // A question whose client went away is asked of this one; while this call runs, Codex's
     // questions to this client are sent related to it.
-    engine.offerQuestions?.(ids, own);
+    engine.offerQuestions(ids, own);
     const endCall = own.enterCall?.(extra.requestId);
     const report = progressReporter(extra as ProgressContext);
     const current = () => ids.map((id) => engine.get(id)!);

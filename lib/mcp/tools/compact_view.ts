@@ -17,8 +17,8 @@
  * @module
  */
 
-import type { LastTool } from "../../legacy/run_state.ts";
-import { displayCommand, excerpt, tail as endOf, truncate } from "../../legacy/run_state.ts";
+import type { LastTool } from "../../codex/run_state.ts";
+import { displayCommand, excerpt, tail as endOf, truncate } from "../../base/text.ts";
 import { type CheckOutcome, isFinal, type Phase, type TaskSnapshot } from "../../tasks/task.ts";
 import { describeCheck } from "../../tasks/attempt_check.ts";
 import { backoffStep } from "../../tasks/backoff.ts";
@@ -46,6 +46,10 @@ export interface CompactTask {
   failure?: string;
   usage?: { input: number; output: number };
   branch?: string;
+  /** Where it runs, when on a worker (docs/workers.md). */
+  worker?: string;
+  /** Its worker was lost, and came back with its work (the task stays failed). */
+  recovered?: boolean;
   /** E.g. "2 files, +10 -3" once the branch is committed. */
   diff_stat?: string;
   commit_error?: string;
@@ -215,6 +219,8 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
     if (task.backoffUntil) view.backoff_until = task.backoffUntil;
   }
   if (task.recordError) view.record_error = task.recordError;
+  if (meta.worker !== undefined && meta.worker !== "local") view.worker = meta.worker;
+  if (meta.recovered) view.recovered = true;
   if (meta.worktree) {
     view.branch = meta.worktree.branch;
     const outcome = meta.worktreeOutcome;

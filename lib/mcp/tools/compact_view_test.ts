@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { taskMeta } from "../../../tests/support/task_meta.ts";
-import { initialRunState } from "../../legacy/run_state.ts";
+import { initialRunState } from "../../codex/run_state.ts";
 import type { Phase, TaskMeta, TaskSnapshot } from "../../tasks/task.ts";
 import { compactTask, cutMessage, fitViews, lastStep, nextHint, page } from "./compact_view.ts";
 import { taskView } from "./task_view.ts";
 
 function snapshot(id: string, phase: Phase, extra: Partial<TaskMeta> = {}): TaskSnapshot {
   const meta = taskMeta(id, { phase, ...extra });
-  return { meta, run: initialRunState(), stderrTail: "", elapsedMs: 1234 };
+  return { meta, run: initialRunState(), elapsedMs: 1234 };
 }
 
 Deno.test("a finished task: message, usage, branch and diff stat, nothing else", () => {
@@ -170,4 +170,13 @@ Deno.test("a finished review: verdict and findings as data, within the result bu
   assert.equal(full.review?.findings.length, 40);
   assert.deepEqual(full.review_target, { base: "main" });
   assert.match(full.final_message ?? "", /^rendered review/);
+});
+
+Deno.test("a task on a worker names it (and a recovered one says so); a local one does not", () => {
+  const away = compactTask(snapshot("a", "failed", { worker: "gpu", recovered: true }), 2000);
+  assert.equal(away.worker, "gpu");
+  assert.equal(away.recovered, true);
+  const here = compactTask(snapshot("b", "completed", { worker: "local" }), 2000);
+  assert.equal(here.worker, undefined);
+  assert.equal(taskView(snapshot("c", "running", { worker: "gpu" })).worker, "gpu");
 });

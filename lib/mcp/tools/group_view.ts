@@ -16,7 +16,7 @@
  */
 
 import type { Engine } from "../../tasks/engine_api.ts";
-import { excerpt, tail, truncate } from "../../legacy/run_state.ts";
+import { excerpt, tail, truncate } from "../../base/text.ts";
 import { isFinal, type Phase, type TaskSnapshot } from "../../tasks/task.ts";
 import { diffSize, isGroupId, rankAttempts } from "../../tasks/attempt_group.ts";
 import {

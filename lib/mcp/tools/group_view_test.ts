@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { taskMeta } from "../../../tests/support/task_meta.ts";
-import { initialRunState } from "../../legacy/run_state.ts";
+import { initialRunState } from "../../codex/run_state.ts";
 import type { Phase, TaskMeta, TaskSnapshot } from "../../tasks/task.ts";
 import { TAIL_CHARS } from "../../codex/sandboxed_command.ts";
 import { fitGroups, groupText, groupView } from "./group_view.ts";
@@ -40,7 +40,7 @@ function attempt(
       startedAt: "2026-01-01T00:00:00Z",
     },
   });
-  return { meta, run: initialRunState(), stderrTail: "", elapsedMs: 2000 };
+  return { meta, run: initialRunState(), elapsedMs: 2000 };
 }
 
 Deno.test("groupView ranks the attempts and names the best to merge", () => {

@@ -26,7 +26,7 @@
  */
 
 import type { ReviewFinding, ReviewOutput, ReviewVerdict } from "../../codex/review_output.ts";
-import { truncate } from "../../legacy/run_state.ts";
+import { truncate } from "../../base/text.ts";
 
 /** The most findings a compact view lists (the rest are counted in `findings_omitted`). */
 export const MAX_FINDINGS = 20;

@@ -96,6 +96,11 @@ export const engineFields = {
       "code and output tail come back as `check`; a failing check does not fail the task " +
       "(with attempts it ranks them). What it leaves in the worktree is dropped, never committed.",
   ),
+  worker: z.string().min(1).optional().describe(
+    'With worktree: run on this worker (its name in server-info\'s workers, e.g. "local" or ' +
+      '"gpu-box"). Default: the worker with the most free slots. A reply runs where its thread ' +
+      "ran. See docs/workers.md.",
+  ),
   timeout_s: z.number().int().min(0).max(7 * 24 * 3600).optional().describe(
     "Time limit in seconds; past it the task is stopped and ends timed_out. 0 means none. " +
       "Defaults to the server's --task-timeout.",
@@ -124,6 +129,7 @@ type RunArgs = {
   check?: string;
   timeout_s?: number;
   threadId?: string;
+  worker?: string;
 };
 
 /** Maps tool arguments to a task request, dropping what was not given. */
@@ -150,6 +156,7 @@ export function toTaskRequest(args: RunArgs): TaskRequest {
     commit: args.commit,
     check: args.check,
     timeoutS: args.timeout_s,
+    worker: args.worker,
   };
   return Object.fromEntries(
     Object.entries(request).filter(([, v]) => v !== undefined),

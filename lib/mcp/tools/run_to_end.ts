@@ -9,7 +9,7 @@
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
-import { truncate } from "../../legacy/run_state.ts";
+import { truncate } from "../../base/text.ts";
 import type { TaskRequest, TaskSnapshot } from "../../tasks/task.ts";
 import { checkView, compactTask, cutMessage, lastStep } from "./compact_view.ts";
 import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
@@ -46,11 +46,9 @@ export type RunContext = ProgressContext & { signal: AbortSignal; requestId?: st
 export function runResult(task: TaskSnapshot, options: ToolOptions = toolOptions()) {
   const view = compactTask(task, 0);
   if (task.meta.phase !== "completed") {
-    const tail = task.stderrTail.trim().slice(-1500);
     const text =
       `Codex task ${view.task_id} ${view.phase}: ${task.meta.failure ?? "no cause recorded"}` +
-      (view.thread_id ? `\nthreadId: ${view.thread_id}` : "") +
-      (tail && view.phase !== "cancelled" ? `\nstderr (end):\n${tail}` : "");
+      (view.thread_id ? `\nthreadId: ${view.thread_id}` : "");
     return {
       isError: true,
       content: [{ type: "text" as const, text: truncate(text, options.maxResultChars) }],

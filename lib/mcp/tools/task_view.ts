@@ -38,7 +38,6 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     backoff_until: task.backoffUntil ?? null,
     // The record on disk lags (no space): it is written again until it is.
     record_error: task.recordError ?? null,
-    pid: meta.pid,
     thread_id: meta.threadId ?? run.threadId,
     tool_calls: run.toolCalls,
     last_tool: run.lastTool,
@@ -57,6 +56,9 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     parent_thread_id: meta.request.caller?.threadId ?? null,
     // A fork (codex_fork): the thread it was forked from, and that thread's newest task.
     forked_from: meta.request.forkOf?.threadId ?? null,
+    // Where it runs (docs/workers.md): "local" or a worker's name; null while queued.
+    worker: meta.worker ?? null,
+    ...(meta.recovered ? { recovered: true } : {}),
     forked_from_task: meta.request.forkOf?.taskId ?? null,
     caller_sandbox: meta.request.caller?.sandbox ?? null,
     sandbox: meta.request.sandbox ?? null,
@@ -107,15 +109,11 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     failure: meta.failure,
     // The questions Codex asked and how each was answered (the pending one is `approval`).
     answered: meta.answered ?? [],
-    exit: meta.exit,
     warnings: run.warnings.slice(-3),
     // Lines of Codex output this version does not know, kept and counted rather than dropped.
     unknown_events: run.unknownEvents,
     malformed_lines: run.malformedLines,
     last_unknown: run.lastUnknown,
-    stderr_tail: meta.phase === "failed" || meta.phase === "lost"
-      ? task.stderrTail.slice(-1000)
-      : "",
   };
 }
 

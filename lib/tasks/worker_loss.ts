@@ -1,0 +1,89 @@
+/**
+ * What a worker's loss and return mean for its tasks (docs/workers.md). The pool says a worker is
+ * `down` once its grace is over: its running tasks then end `failed` with the cause
+ * `worker NAME lost: <its last error>` (even when Codex would end the turn `completed`: the
+ * commands failed on the lost worker as tool output), and queued tasks go to other workers. When
+ * it is `ready` again, what its lost tasks wrote there is committed and brought back as their
+ * branches: each shows `recovered: true` and stays `failed`.
+ *
+ * @example
+ * ```ts ignore
+ * // Needs the engine's parts: see app_engine.ts.
+ * const loss = new WorkerLoss(state, runs, ending, scheduler);
+ * workers.onChange((status) => loss.changed(status.name, status.state));
+ * ```
+ * @module
+ */
+
+import type { EngineState } from "./engine_state.ts";
+import type { Scheduler } from "./scheduling.ts";
+import { isFinal } from "./task.ts";
+import type { TaskEnding } from "./task_ending.ts";
+import type { TaskRecord } from "./task_record.ts";
+import type { TaskRun } from "./task_run.ts";
+
+/** Follows the workers' states for the engine. */
+export class WorkerLoss {
+  #state: EngineState;
+  #runs: Pick<TaskRun, "stopTurn">;
+  #ending: Pick<TaskEnding, "commitWorktree">;
+  #scheduler: Pick<Scheduler, "pump">;
+
+  constructor(
+    state: EngineState,
+    runs: Pick<TaskRun, "stopTurn">,
+    ending: Pick<TaskEnding, "commitWorktree">,
+    scheduler: Pick<Scheduler, "pump">,
+  ) {
+    this.#state = state;
+    this.#runs = runs;
+    this.#ending = ending;
+    this.#scheduler = scheduler;
+  }
+
+  /** Worker `name` is now `state` (`connecting`, `ready` or `down`). */
+  changed(name: string, state: string): void {
+    if (state === "down") this.#lost(name);
+    if (state === "ready") this.#back(name);
+    this.#scheduler.pump();
+  }
+
+  /** Its running tasks end failed, naming it; its environment is given again when it returns. */
+  #lost(name: string): void {
+    const state = this.#state;
+    state.remote.forgetEnvironment(name);
+    const lastError = state.remote.workers().find((w) => w.name === name)?.lastError;
+    for (const record of state.tasks.values()) {
+      const { meta } = record;
+      if (isFinal(meta.phase) || meta.phase === "queued" || meta.worker !== name) continue;
+      meta.workerLost = `worker ${name} lost: ${lastError ?? "it went down"}`;
+      state.log.warning(`Task ${meta.id} failed: ${meta.workerLost}`);
+      this.#runs.stopTurn(record);
+    }
+  }
+
+  /** What its lost tasks wrote comes back. */
+  #back(name: string): void {
+    for (const record of this.#state.tasks.values()) {
+      const { meta } = record;
+      if (meta.worker !== name || !meta.workerLost || meta.recovered || !isFinal(meta.phase)) {
+        continue;
+      }
+      this.#recover(record).catch((error) =>
+        this.#state.log.error(`Cannot recover the work of task ${meta.id}: ${error}`)
+      );
+    }
+  }
+
+  /** Brings back what a task wrote on a worker that was lost and came back; it stays failed. */
+  async #recover(record: TaskRecord): Promise<void> {
+    const { meta } = record;
+    if (!meta.worktree || meta.request.commit === false) return;
+    const outcome = await this.#ending.commitWorktree(meta, meta.worktree);
+    if (outcome.error !== undefined) return;
+    meta.worktreeOutcome = outcome;
+    meta.recovered = true;
+    await this.#state.save(record);
+    this.#state.emit(record, `Recovered the work of task ${meta.id} from worker ${meta.worker}`);
+  }
+}
