@@ -194,6 +194,7 @@ Deno.test(
         "codex_diff",
         "codex_fork",
         "codex_list",
+        "codex_merge",
         "codex_reply",
         "codex_review",
         "codex_status",

@@ -23,7 +23,7 @@ import {
   textOf,
 } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
-import { call, startTask, type TaskView, waitAll } from "./support/tool_calls.ts";
+import { call, reconnect, startTask, type TaskView, waitAll } from "./support/tool_calls.ts";
 import type { Client } from "./support/sdk_client.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -52,21 +52,6 @@ function exists(path: string): Promise<boolean> {
 async function viewOf(client: Client, id: string): Promise<View> {
   const status = await call(client, "codex_status", { task_ids: [id], detail: "full" });
   return (status.structuredContent as { tasks: View[] }).tasks[0]!;
-}
-
-/**
- * Calls `codex_list` until a supervisor answers: a call the front-end sent before it saw its
- * supervisor die is answered "went away ... retry".
- */
-async function reconnect(client: Client): Promise<void> {
-  for (let attempt = 0;; attempt++) {
-    try {
-      const list = await call(client, "codex_list", {});
-      if (list.isError === undefined) return;
-    } catch (error) {
-      if (attempt >= 20 || !/went away/.test(String(error))) throw error;
-    }
-  }
 }
 
 /** A `git` that stops at `commit` while `hold` exists (once: it removes `hold`). */

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { makeWorld, startServer, textOf } from "./support/harness.ts";
-import { git, makeRepo } from "./support/repo.ts";
+import { checkoutState, git, makeRepo } from "./support/repo.ts";
 import { call, startTask, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -30,17 +30,6 @@ async function repoWithSecrets(): Promise<string> {
   return repo;
 }
 
-/** What the user's checkout holds besides its commits: HEAD, branch, status, local files. */
-async function checkoutState(repo: string) {
-  return {
-    head: await git(repo, "rev-parse", "HEAD"),
-    branch: await git(repo, "symbolic-ref", "--short", "HEAD"),
-    status: await git(repo, "status", "--porcelain", "--ignored"),
-    env: await Deno.readTextFile(`${repo}/.env`),
-    notes: await Deno.readTextFile(`${repo}/notes.txt`),
-  };
-}
-
 Deno.test("a merge never touches files git does not track in the checkout", e2e, async (t) => {
   await using world = await makeWorld();
   await using server = await startServer(world);
@@ -61,7 +50,7 @@ Deno.test("a merge never touches files git does not track in the checkout", e2e,
   for (const view of await waitAll<View>(client, ids)) {
     assert.equal(view.phase, "completed", view.failure ?? "");
   }
-  const before = await checkoutState(repo);
+  const before = await checkoutState(repo, [".env", "notes.txt"]);
 
   await t.step(
     "an ignored file the branch would write: refused, named, nothing changed",
@@ -75,7 +64,7 @@ Deno.test("a merge never touches files git does not track in the checkout", e2e,
         textOf(result),
         /^Cannot merge task "[0-9a-f]{12}" into .* as it would overwrite files git does not track there: \.env \(ignored\)\. Nothing was changed/,
       );
-      assert.deepEqual(await checkoutState(repo), before);
+      assert.deepEqual(await checkoutState(repo, [".env", "notes.txt"]), before);
     },
   );
 
@@ -86,7 +75,7 @@ Deno.test("a merge never touches files git does not track in the checkout", e2e,
     }) as Result;
     assert.equal(result.isError, true, textOf(result));
     assert.match(textOf(result), /git does not track there: notes\.txt \(untracked\)\./);
-    assert.deepEqual(await checkoutState(repo), before);
+    assert.deepEqual(await checkoutState(repo, [".env", "notes.txt"]), before);
   });
 
   await t.step("switching to a target that tracks .env: refused, nothing changed", async () => {
@@ -105,7 +94,7 @@ Deno.test("a merge never touches files git does not track in the checkout", e2e,
     }) as Result;
     assert.equal(result.isError, true, textOf(result));
     assert.match(textOf(result), /git does not track there: \.env \(ignored\)\./);
-    assert.deepEqual(await checkoutState(repo), before);
+    assert.deepEqual(await checkoutState(repo, [".env", "notes.txt"]), before);
   });
 
   await t.step("a merge with nothing of the user's in the way goes through", async () => {

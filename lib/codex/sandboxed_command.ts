@@ -44,6 +44,12 @@ export interface SandboxedCommand {
   signal?: AbortSignal;
   /** How many characters of the end of the output to keep (default {@link TAIL_CHARS}). */
   tailChars?: number;
+  /**
+   * The command's id (default: a new `codex-swarm-<uuid>`), also the marker in its processes'
+   * command lines: a caller that records it can end what a dead supervisor left running
+   * ({@link endLeftovers} of its {@link markerLine}).
+   */
+  processId?: string;
 }
 
 /** How a sandboxed command ended. */
@@ -91,7 +97,7 @@ export async function runSandboxed(
       durationMs: 0,
     };
   }
-  const processId = `codex-swarm-${crypto.randomUUID()}`;
+  const processId = options.processId ?? newProcessId();
   const keep = options.tailChars ?? TAIL_CHARS;
   const decoder = new TextDecoder();
   let tail = "";
@@ -142,6 +148,11 @@ export async function runSandboxed(
     options.signal?.removeEventListener("abort", onAbort);
     stop();
   }
+}
+
+/** A new id for a sandboxed command, `codex-swarm-<uuid>`. */
+export function newProcessId(): string {
+  return `codex-swarm-${crypto.randomUUID()}`;
 }
 
 /** The shell comment that names a command's processes (in their command lines). */

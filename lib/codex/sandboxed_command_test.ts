@@ -6,6 +6,7 @@ import {
   describeOutcome,
   endLeftovers,
   markerLine,
+  newProcessId,
   runSandboxed,
   withWorkspace,
 } from "./sandboxed_command.ts";
@@ -160,4 +161,28 @@ Deno.test("endLeftovers: kills an orphaned group that carries the marker, and on
     sendSignal([-left.pid, -other.pid], "SIGKILL");
     await Promise.all([left.status, other.status]);
   }
+});
+
+Deno.test("runSandboxed: a given processId marks the command's processes", async () => {
+  await withServer(async (server, cwd) => {
+    const processId = newProcessId();
+    assert.match(processId, /^codex-swarm-[0-9a-f-]{36}$/);
+    const running = runSandboxed(server, {
+      command: "sleep 30",
+      cwd,
+      sandbox: writable(),
+      timeoutMs: 30_000,
+      processId,
+    });
+    const marker = markerLine(processId);
+    for (let i = 0; i < 100 && !listProcesses().some((p) => p.args.includes(marker)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(listProcesses().some((p) => p.args.includes(marker)), "no process carries the id");
+    // What a dead supervisor would leave: ended by its id alone.
+    await endLeftovers(marker);
+    const ended = await running;
+    assert.notEqual(ended.exitCode, 0);
+    assert.deepEqual(listProcesses().filter((p) => p.args.includes(marker)), []);
+  });
 });

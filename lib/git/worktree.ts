@@ -361,6 +361,16 @@ export class WorktreeManager {
     return this.#worktreeLocks.hold(paths);
   }
 
+  /**
+   * Runs `fn` holding the repository's lock, as every operation of the manager that changes its
+   * worktree list, refs or main checkout does: a merge queue's integration worktree and its
+   * fast-forward of the target (lib/tasks/merge/) take it too. Not reentrant: `fn` must not call
+   * the manager's locked operations.
+   */
+  withRepoLock<T>(repoRoot: string, fn: () => Promise<T>): Promise<T> {
+    return this.#withRepoLock(repoRoot, fn);
+  }
+
   /** Runs `fn` after every earlier locked operation on the same repository has settled. */
   async #withRepoLock<T>(repoRoot: string, fn: () => Promise<T>): Promise<T> {
     return await this.#repoLocks.run(await this.#lockKey(repoRoot), fn);

@@ -17,7 +17,12 @@
 
 import { commitIdentityArgs, git, GitError, runGit } from "./git.ts";
 import { branchTip, countCommits, type GitAt, isDirectory, resolveCommit } from "./repo_state.ts";
-import { BRANCH_PREFIX, checkInfo, type WorktreeInfo } from "./worktree_info.ts";
+import {
+  BRANCH_PREFIX,
+  checkInfo,
+  MERGE_BRANCH_PREFIX,
+  type WorktreeInfo,
+} from "./worktree_info.ts";
 
 /** What {@linkcode commitWorktree} did. */
 export interface CommitResult {
@@ -94,7 +99,7 @@ export async function commitWorktree(
 
 /**
  * Whether the task branch holds commits made after `baseCommit` that no local branch outside
- * `codex-swarm/*` contains; false when the branch is gone.
+ * `codex-swarm/*` and `codex-swarm-merge/*` contains; false when the branch is gone.
  */
 export async function hasUnmergedCommits(at: GitAt, info: WorktreeInfo): Promise<boolean> {
   const tip = await branchTip(at, info.repoRoot, info.branch);
@@ -106,6 +111,8 @@ export async function hasUnmergedCommits(at: GitAt, info: WorktreeInfo): Promise
     ...(base === null ? [] : [base]),
     // Patterns for --branches leave out "refs/heads/"; `*` also matches "/" here.
     `--exclude=${BRANCH_PREFIX}*`,
+    // Nor does a merge queue's integration branch: it is not applied yet, and may never be.
+    `--exclude=${MERGE_BRANCH_PREFIX}*`,
     "--branches",
   ]);
   return count > 0;

@@ -131,6 +131,9 @@ Deno.test("a branch's commits on another task's branch are unmerged; on the user
     await run(repo, "branch", "codex-swarm/fork", info.branch);
     await run(repo, "branch", "codex-swarm/nested/deep", info.branch);
     assert.equal(await manager.branchHasUnmergedCommits(info), true);
+    // So does a merge queue's integration branch (codex_merge, not applied).
+    await run(repo, "branch", "codex-swarm-merge/m1", info.branch);
+    assert.equal(await manager.branchHasUnmergedCommits(info), true);
     // A branch of the user's (merged by hand, or through a pull request): merged.
     await run(repo, "branch", "feature", info.branch);
     assert.equal(await manager.branchHasUnmergedCommits(info), false);

@@ -228,7 +228,10 @@ export async function dropUncommitted(at: GitAt, info: WorktreeInfo): Promise<st
 }
 
 /** Removes the worktree's `index.lock` a killed git left behind; returns whether there was one. */
-export async function removeIndexLock(at: GitAt, info: WorktreeInfo): Promise<boolean> {
+export async function removeIndexLock(
+  at: GitAt,
+  info: Pick<WorktreeInfo, "path">,
+): Promise<boolean> {
   const gitDir = await git(["rev-parse", "--path-format=absolute", "--git-dir"], at(info.path));
   const lock = join(gitDir.trim(), "index.lock");
   if (!(await pathExists(lock))) return false;

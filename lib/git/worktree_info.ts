@@ -20,6 +20,12 @@ import { isTaskId } from "../base/task_id.ts";
 /** Every task branch is named `codex-swarm/<taskId>`. */
 export const BRANCH_PREFIX = "codex-swarm/";
 
+/**
+ * A merge queue's integration branch is `codex-swarm-merge/<merge id>` (lib/git/integration.ts):
+ * not a task branch, and no branch that keeps a task's commits for the sweep.
+ */
+export const MERGE_BRANCH_PREFIX = "codex-swarm-merge/";
+
 /** Where a task's worktree lives. Plain JSON: store it with the task, read it back later. */
 export interface WorktreeInfo {
   /** Top level of the main checkout the worktree was created from. */

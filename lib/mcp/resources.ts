@@ -87,6 +87,7 @@ export function registerResources(
         "codex_list",
         "codex_diff",
         "codex_worktree",
+        "codex_merge",
       ],
       max_result_chars: options.maxResultChars,
       capabilities: ["parallel tasks", "worktrees", "restart-safe tasks", "resource subscriptions"],

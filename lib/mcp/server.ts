@@ -28,6 +28,7 @@ import { registerCodexReviewTool } from "./tools/codex_review.ts";
 import { registerCodexStatusTool } from "./tools/codex_status.ts";
 import { registerCodexWaitTool } from "./tools/codex_wait.ts";
 import { registerCodexWorktreeTool } from "./tools/codex_worktree.ts";
+import { registerCodexMergeTool } from "./tools/codex_merge.ts";
 import { limitResults } from "./tools/result_limit.ts";
 import { toolOptions } from "./tools/tool_options.ts";
 import type { WorktreeManager } from "../git/worktree.ts";
@@ -73,7 +74,8 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
       instructions: "Runs OpenAI Codex. `codex` runs one session to its end; for several at " +
         "once or anything long, start each with `codex_async`, then `codex_wait` for results " +
         "(and `codex_status` to watch). `worktree: true` gives a task its own git branch; " +
-        "`codex_diff` shows it, `codex_worktree` merges or discards it. Results are compact " +
+        "`codex_diff` shows it, `codex_worktree` merges or discards it, `codex_merge` merges " +
+        "several into one checked branch. Results are compact " +
         "and say what to call next.",
     },
   );
@@ -95,6 +97,7 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   registerCodexListTool(server, engine, options);
   registerCodexDiffTool(server, engine, parts.worktrees, options);
   registerCodexWorktreeTool(server, engine, parts.worktrees, parts.session, options);
+  registerCodexMergeTool(server, engine, parts.session);
   const detachResources = registerResources(server, engine, config, {
     name: "codex-swarm",
     version,

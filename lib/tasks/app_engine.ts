@@ -54,6 +54,8 @@ import { stoppedCause, TaskEnding } from "./task_ending.ts";
 import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 import { TaskRun } from "./task_run.ts";
 import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
+import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
+import { endMergeLeftovers, startMerge } from "./merge/merge_host.ts";
 import { WorkerLoss } from "./worker_loss.ts";
 
 export type { AppServerEngineOptions } from "./engine_state.ts";
@@ -128,6 +130,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       }
     }
     await this.#ending.commitInterrupted(stopped);
+    await endMergeLeftovers(state.metas());
     this.#scheduler.pump();
     const sweepMs = Math.min(600_000, Math.max(1000, state.options.config.taskMaxAgeS * 250));
     this.#sweepTimer = setInterval(() => {
@@ -205,6 +208,15 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   /** Starts one task per prompt, each a fork of a thread; see fork.ts. */
   fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]> {
     return this.#creation.fork(request, session);
+  }
+
+  /** Starts a merge queue (codex_merge), a task of its own kind: see merge/merge_run.ts. */
+  merge(request: MergeRequest, session: Session, from?: MergeState): Promise<TaskSnapshot> {
+    return startMerge(request, session, from, {
+      state: this.#state,
+      engine: this,
+      finalize: (record) => this.#ending.finalize(record),
+    });
   }
 
   get(id: string): TaskSnapshot | undefined {

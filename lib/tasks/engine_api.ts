@@ -14,6 +14,7 @@ import type { PendingQuestionView, Phase, SessionKind, TaskRequest, TaskSnapshot
 import type { Policy } from "../codex/policy.ts";
 import type { Decision } from "./questions.ts";
 import type { ForkRequest } from "./fork.ts";
+import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
 
 export type { SessionKind };
 
@@ -117,6 +118,11 @@ export interface Engine {
    * at once. Invalid requests throw (see lib/tasks/fork.ts).
    */
   fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]>;
+  /**
+   * Starts a merge queue (`codex_merge`), checked already, as a task of its own kind; `from` is
+   * the state of the interrupted merge it resumes.
+   */
+  merge(request: MergeRequest, session: Session, from?: MergeState): Promise<TaskSnapshot>;
   /** Adds a prompt to a task's running turn; a clear error when it does not run. */
   steer(id: string, prompt: string): Promise<TaskSnapshot>;
   /** Answers the question a task waits on; `by` says who answered. */

@@ -13,6 +13,7 @@ import type { WorktreeOutcome } from "../git/task_commit.ts";
 import type { SetupRecord } from "../git/worktree_setup.ts";
 import type { ReviewTarget } from "../codex/protocol/generated/v2/ReviewTarget.ts";
 import type { ReviewOutput } from "../codex/review_output.ts";
+import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
 
 /** Where a task is in its life. The first four are unfinished, the rest final. */
 export const PHASES = [
@@ -69,6 +70,8 @@ export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
   group?: GroupRef;
   /** Start the task's thread as a fork of this thread (`thread/fork`): with its history. */
   forkOf?: ForkOf;
+  /** A merge queue (`codex_merge`), not a Codex turn: see lib/tasks/merge/. */
+  merge?: MergeRequest;
   /** Run on this worker (docs/workers.md); default: where placement finds a free slot. */
   worker?: string;
 }
@@ -188,6 +191,8 @@ export interface TaskMeta {
    * changed. Absent in records of codex-swarm before it passed them.
    */
   projectDocs?: string | null;
+  /** A merge queue's steps so far (with `request.merge`), saved after each. */
+  merge?: MergeState;
   /** Where it runs: `local`, or the name of a worker (docs/workers.md); absent before it starts. */
   worker?: string;
   /** On a worker: its workspace there (brought back as its branch when it ends). */

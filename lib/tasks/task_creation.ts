@@ -254,7 +254,7 @@ export class TaskCreation {
 }
 
 /** The meta of a new, queued task. */
-function newMeta(
+export function newMeta(
   id: string,
   request: TaskRequest,
   session: Session,

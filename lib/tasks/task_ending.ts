@@ -24,9 +24,11 @@ import type { Scheduler } from "./scheduling.ts";
 import { isFinal, type TaskMeta } from "./task.ts";
 import { taskEnd } from "./task_end.ts";
 import type { TaskRecord } from "./task_record.ts";
+import { stoppedMergeCause } from "./merge/merge_plan.ts";
 
 /** Why a task that ran when the supervisor stopped is `interrupted`. */
 export function stoppedCause(meta: TaskMeta): string {
+  if (meta.request.merge) return stoppedMergeCause(meta.id);
   return "The supervisor that ran this task stopped while it ran" +
     (meta.threadId
       ? `; its thread ${meta.threadId} can be continued with codex-reply`

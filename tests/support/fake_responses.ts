@@ -40,6 +40,10 @@
  *   In the arguments, `"$TASK_IDS"` becomes the task ids seen in earlier tool outputs and
  *   `$THREAD_ID` the first thread id seen. Lines with `MCP=` are the outer model's: the other
  *   directives are looked for only outside them, so an inner prompt inside them cannot collide.
+ * - quoted lines (starting `> `, as a merge's resolving task quotes the tasks' prompts and final
+ *   messages) are context, not directives: none is read there, except `RESOLVE=<directives>`
+ *   (the rest of the line): in a quoted line, its directives are the prompt's (the resolving
+ *   task's script, e.g. `RESOLVE=PATCH=a.txt` or `RESOLVE=SLEEP=60000`); unquoted, it is ignored.
  * - a request with a `json_schema` text format (an `outputSchema`) is answered with the JSON of
  *   `JSON=<json>` (the rest of the line) verbatim, or `{}`.
  * - Codex's review mode (its developer message holds Codex's review guidelines) is answered as a
@@ -358,7 +362,9 @@ export function startFakeResponses(): FakeResponses {
       });
       const calls = mcpCalls(fullPrompt);
       // The other directives are read outside the MCP= lines (those carry the inner prompts).
-      const prompt = fullPrompt.replace(/MCP=.*$/gm, "");
+      const resolve = /^> .*?RESOLVE=(.*)$/m.exec(fullPrompt)?.[1] ?? "";
+      const prompt = fullPrompt.replace(/MCP=.*$/gm, "").replace(/^> .*$/gm, "")
+        .replace(/RESOLVE=.*$/gm, "") + (resolve === "" ? "" : `\n${resolve}`);
       const sleep = /SLEEP=(\d+)/.exec(prompt);
       if (sleep && toolOutput === undefined) {
         await pause(Number(sleep[1]), AbortSignal.any([req.signal, closing.signal]));

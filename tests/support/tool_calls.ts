@@ -48,3 +48,18 @@ export async function startTask(client: Client, args: Record<string, unknown>): 
   assert.match(id, /^[0-9a-f]{12}$/);
   return id;
 }
+
+/**
+ * Calls `codex_list` until a supervisor answers: a call the front-end sent before it saw its
+ * supervisor die is answered "went away ... retry".
+ */
+export async function reconnect(client: Client): Promise<void> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      const list = await call(client, "codex_list", {});
+      if (list.isError === undefined) return;
+    } catch (error) {
+      if (attempt >= 20 || !/went away/.test(String(error))) throw error;
+    }
+  }
+}

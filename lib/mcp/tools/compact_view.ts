@@ -23,6 +23,8 @@ import { type CheckOutcome, isFinal, type Phase, type TaskSnapshot } from "../..
 import { describeCheck } from "../../tasks/attempt_check.ts";
 import { backoffStep } from "../../tasks/backoff.ts";
 import { type CompactReview, compactReview, reviewLine } from "./review_view.ts";
+import { describeMerge } from "../../tasks/merge/merge_plan.ts";
+import { type MergeReport, mergeReport } from "../../tasks/merge/merge_report.ts";
 
 /** How much of a final message a compact view shows by default. */
 export const MESSAGE_CHARS = 2000;
@@ -68,6 +70,8 @@ export interface CompactTask {
   check?: CheckView;
   /** Best of N: the group this task is an attempt of (codex_status of it ranks them). */
   group_id?: string;
+  /** A merge queue (codex_merge): each branch's step so far, or its report once it ended. */
+  merge?: MergeReport;
 }
 
 /** How a task's check ended, compact. */
@@ -164,6 +168,9 @@ export function lastStep(task: TaskSnapshot): string {
     return task.backoffUntil ? backoffStep(task.backoffUntil) : "Queued: waiting for a free slot";
   }
   if (meta.check && !isFinal(meta.phase)) return excerpt(describeCheck(meta.check), STEP_CHARS);
+  if (meta.merge && meta.request.merge) {
+    return excerpt(describeMerge(meta.request.merge, meta.merge), STEP_CHARS);
+  }
   let text: string;
   if (run.lastTool) text = toolStep(run.lastTool);
   else if (run.reasoning) text = `Thinking: ${run.reasoning.replace(/\*\*/g, "")}`;
@@ -237,6 +244,9 @@ export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): C
       Math.min(CHECK_TAIL_CHARS, messageChars),
       isFinal(meta.phase),
     );
+  }
+  if (meta.merge && meta.request.merge) {
+    view.merge = mergeReport(meta.id, meta.request.merge, meta.merge, 4 * messageChars + 400);
   }
   const approval = approvalOf(task);
   if (approval !== undefined) view.approval = approval;

@@ -6,6 +6,7 @@
  */
 
 import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
+import { mergeReport } from "../../tasks/merge/merge_report.ts";
 import { approvalOf, checkView, cutMessage, seconds } from "./compact_view.ts";
 
 const OUTPUT_VIEW_CHARS = 4000;
@@ -74,6 +75,10 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
           ...(meta.check.dropped ? { dropped: meta.check.dropped } : {}),
         },
       }
+      : {}),
+    // A merge queue (codex_merge): its steps so far, or its report.
+    ...(meta.merge && meta.request.merge
+      ? { merge: mergeReport(meta.id, meta.request.merge, meta.merge, messageChars * 4 + 400) }
       : {}),
     ...(approval === undefined ? {} : { approval }),
     // This task's own turn; the thread's running total beside it.

@@ -1,0 +1,152 @@
+/**
+ * The `codex_merge` tool: merges the branches of several finished tasks (or the best attempt of a
+ * best-of-N group) into one integration branch, `codex-swarm-merge/<merge id>`, checking each
+ * step, letting Codex resolve conflicts, and at the end fast-forwarding the target when asked. A
+ * merge is a task of its own kind: the call answers at once with its id, and codex_status,
+ * codex_wait, codex_cancel, codex_list and top work on it.
+ *
+ * @example
+ * ```json
+ * {"name": "codex_merge", "arguments": {"task_ids": ["5b0d2c1e9a47", "c81f03d2b6e5"],
+ *   "check": "npm test", "apply": true}}
+ * ```
+ * @module
+ */
+
+import { z } from "zod";
+import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
+import { Policy } from "../../codex/policy.ts";
+import type { McpServer } from "../sdk.ts";
+import { withCaller } from "./caller.ts";
+import { engineFields, runFields } from "./run_params.ts";
+import { taskIdField } from "./task_ids.ts";
+import { toolError } from "./tool_error.ts";
+
+/** The input schema of `codex_merge`. */
+export const codexMergeInputSchema = z.strictObject({
+  task_ids: z.array(taskIdField).min(1).max(50).optional().describe(
+    "Finished tasks that ran with worktree: true, merged in this order (a group id here stands " +
+      "for its best attempt). All of one repository.",
+  ),
+  group_ids: z.array(z.string().regex(/^g-[0-9a-f]{12}$/)).min(1).max(50).optional().describe(
+    "Best-of-N groups (codex_async with attempts): each stands for its best attempt, which must " +
+      "have passed its check; merged after task_ids, in this order.",
+  ),
+  target: z.string().min(1).optional().describe(
+    "The local branch to merge into (default: the main checkout's current branch). The queue " +
+      "works on codex-swarm-merge/<merge id> made from it; the target moves only with apply.",
+  ),
+  check: z.string().min(1).optional().describe(
+    'A shell command, e.g. "npm test", run on the target first, then after each merge. Default: ' +
+      "the tasks' own check when they all had the same one; otherwise required.",
+  ),
+  resolve: z.enum(["codex", "stop"]).optional().describe(
+    '"codex" (default): a conflict is resolved by a Codex task in the integration worktree; ' +
+      '"stop": the queue ends at the first conflict.',
+  ),
+  apply: z.boolean().optional().describe(
+    "At the end, fast-forward target to the result when the checkout allows it (target has not " +
+      "moved, no tracked changes, no untracked or ignored file in the way). Default false.",
+  ),
+  cleanup: z.boolean().optional().describe(
+    "With the result applied, discard the merged tasks' worktrees and branches (tasks left out " +
+      "are kept) and the integration branch. Default false.",
+  ),
+  model: runFields.model.describe("The model of the resolving tasks."),
+  sandbox: runFields.sandbox.describe(
+    "The sandbox of the checks and the resolving tasks (default workspace-write), never above " +
+      "the caller's.",
+  ),
+  timeout_s: engineFields.timeout_s.describe(
+    "Time limit in seconds of each check and each resolving task (default: the server's " +
+      "--task-timeout).",
+  ),
+  resume: taskIdField.optional().describe(
+    "Go on with a merge a supervisor stop interrupted, from its last passed step (no other " +
+      "field with it).",
+  ),
+});
+
+/** Registers `codex_merge`. */
+export function registerCodexMergeTool(
+  server: McpServer,
+  engine: Engine,
+  session: SessionSource,
+): void {
+  server.registerTool("codex_merge", {
+    title: "Merge task branches, checked",
+    description: "Merge the branches of several finished tasks (or the best attempt of groups) " +
+      "into one integration branch, codex-swarm-merge/<merge id>, made from target, never in " +
+      "the user's checkout: check runs on target, then after each merge (--no-ff); a branch " +
+      "whose check fails is left out, a conflict is resolved by a Codex task (or stops the " +
+      "queue). Returns a merge id at once; codex_wait collects its report (each branch's " +
+      "outcome, the final commit, the diff stat), codex_cancel stops it. apply: true " +
+      "fast-forwards target at the end when its checkout allows.",
+    inputSchema: codexMergeInputSchema,
+    outputSchema: {
+      task_id: z.string().describe("The merge's id, for codex_status, codex_wait, codex_cancel."),
+      phase: z.string().describe("running."),
+      integration_branch: z.string().describe("Where the result is built."),
+      branches: z.array(z.string()).describe("The task branches, in merge order."),
+      next: z.string().describe("What to call next."),
+    },
+    annotations: {
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: false,
+      openWorldHint: true,
+    },
+  }, async (args, extra) => {
+    try {
+      const actor = await session();
+      const lookup = {
+        get: (id: string) => engine.get(id),
+        list: () => engine.list(),
+        policy: actor.policy ?? new Policy(),
+        env: actor.env,
+      };
+      const { resume, ...call } = args;
+      // A Codex caller's sandbox is the default and the limit, as for a task it starts.
+      call.sandbox = withCaller({ prompt: "", sandbox: call.sandbox }, extra._meta).sandbox;
+      let task;
+      if (resume !== undefined) {
+        const given = Object.entries(args).filter(([k, v]) => k !== "resume" && v !== undefined);
+        if (given.length > 0) {
+          return toolError(
+            `Cannot resume with ${given.map(([k]) => k).join(", ")}: pass resume alone`,
+          );
+        }
+        const old = checkResume(resume, lookup);
+        task = await engine.merge(
+          { ...old.meta.request.merge!, resumeOf: resume },
+          actor,
+          old.meta.merge!,
+        );
+      } else {
+        task = await engine.merge(await checkMergeCall(call, lookup), actor);
+      }
+      const id = task.meta.id;
+      const request = task.meta.request.merge!;
+      const branches = request.items.map((i) => i.worktree.branch);
+      const integration = task.meta.merge?.integration?.branch ?? `codex-swarm-merge/${id}`;
+      const next = `codex_wait {"task_ids":["${id}"]} collects the report`;
+      return {
+        content: [{
+          type: "text" as const,
+          text: `Merging ${branches.length} branch(es) into "${request.target}" on ` +
+            `${integration} (merge ${id}); ${next}.`,
+        }],
+        structuredContent: {
+          task_id: id,
+          phase: task.meta.phase,
+          integration_branch: integration,
+          branches,
+          next,
+        },
+      };
+    } catch (error) {
+      return toolError(error);
+    }
+  });
+}

@@ -1,0 +1,242 @@
+/**
+ * A merge queue as a task of the engine: its record (`meta.request.merge` is what was asked,
+ * `meta.merge` its state so far) and the {@link MergeHost} that lets ./merge_run.ts act through
+ * the engine: the check runs on the app-server of the merge's session, in the merge's sandbox
+ * (capped by the session's ceiling) and time limit; a resolving task is an ordinary task of the
+ * engine started for the same session, so its approvals go to the caller and a cancel stops it.
+ *
+ * @example
+ * ```ts ignore
+ * // Inside the engine.
+ * const meta = newMergeMeta(newTaskId(), request, session, from);
+ * runMerge(meta.id, request, meta.merge!, mergeHost({ record, session, engine, ... }));
+ * ```
+ * @module
+ */
+
+import type { AppServer } from "../../codex/app_server.ts";
+import type { SandboxMode } from "../../codex/codex_args.ts";
+import { runSandboxed } from "../../codex/sandboxed_command.ts";
+import type { SandboxPolicy } from "../../codex/protocol/generated/v2/SandboxPolicy.ts";
+import { SANDBOX_MODES } from "../../codex/codex_config.ts";
+import { Policy } from "../../codex/policy.ts";
+import type { WorktreeManager } from "../../git/worktree.ts";
+import type { Engine, Session } from "../engine_api.ts";
+import { isFinal, type TaskMeta } from "../task.ts";
+import { newTaskId, type TaskRecord } from "../task_record.ts";
+import { newMeta } from "../task_creation.ts";
+import type { EngineState } from "../engine_state.ts";
+import type { TaskSnapshot } from "../task.ts";
+import { type MergeRequest, type MergeState, newMergeState, resumedState } from "./merge_plan.ts";
+import { mergeReport, reportText } from "./merge_report.ts";
+import { endCheckLeftovers, type MergeHost, runMerge } from "./merge_run.ts";
+
+/**
+ * The sandbox of a merge's checks and resolving tasks when the call names none: a resolving task
+ * edits files in the integration worktree (codex-swarm's own checkout, never the user's).
+ */
+export const MERGE_SANDBOX: SandboxMode = "workspace-write";
+
+/** The longest report kept as a merge's final message, in characters. */
+const REPORT_CHARS = 12_000;
+
+/**
+ * The sandbox a merge's commands run in: `asked` (default {@link MERGE_SANDBOX}), never above
+ * `ceiling`.
+ *
+ * @example
+ * ```ts
+ * import { mergeSandbox } from "./merge_host.ts";
+ *
+ * mergeSandbox(undefined, "read-only"); // "read-only"
+ * mergeSandbox("danger-full-access", null); // "danger-full-access"
+ * ```
+ */
+export function mergeSandbox(
+  asked: SandboxMode | undefined,
+  ceiling: SandboxMode | null,
+): SandboxMode {
+  const mode = asked ?? MERGE_SANDBOX;
+  const rank = (m: SandboxMode) => SANDBOX_MODES.indexOf(m);
+  return ceiling !== null && rank(mode) > rank(ceiling) ? ceiling : mode;
+}
+
+/**
+ * The session a resolving task starts with: the merge's, with the integration worktree `path`
+ * among its allowed roots when it has any (`--allow-root`): codex-swarm's own checkout of a
+ * repository the session may use, as a worktree task's is. Nothing else is widened.
+ *
+ * @example
+ * ```ts
+ * import { Policy } from "../../codex/policy.ts";
+ * import { resolverSession } from "./merge_host.ts";
+ *
+ * const session = { policy: new Policy({ allowRoots: ["/src"] }) };
+ * resolverSession(session, "/wt/merge-1").policy?.allowRoots; // ["/src", "/wt/merge-1"]
+ * ```
+ */
+export function resolverSession<S extends Pick<Session, "policy">>(session: S, path: string): S {
+  const policy = session.policy;
+  if (!policy || policy.allowRoots.length === 0) return session;
+  const limits = { ...policy.toJSON(), allowRoots: [...policy.allowRoots, path] };
+  return { ...session, policy: new Policy(limits, true) };
+}
+
+/** The app-server's sandbox policy for a mode (the command's cwd becomes writable with it). */
+function policyOf(mode: SandboxMode): SandboxPolicy {
+  if (mode === "read-only") return { type: "readOnly", networkAccess: false };
+  if (mode === "danger-full-access") return { type: "dangerFullAccess" };
+  return {
+    type: "workspaceWrite",
+    writableRoots: [],
+    networkAccess: false,
+    excludeTmpdirEnvVar: false,
+    excludeSlashTmp: false,
+  };
+}
+
+/** The record of a new merge task (running from the start: a merge is never queued). */
+export function newMergeMeta(
+  id: string,
+  request: MergeRequest,
+  session: Session,
+  from?: MergeState,
+): TaskMeta {
+  const branches = request.items.map((i) => i.worktree.branch).join(", ");
+  const prompt = `Merge ${request.items.length} branch(es) into "${request.target}": ${branches}`;
+  const where = { cwd: request.repoRoot, runCwd: request.repoRoot, worktree: null };
+  const meta = newMeta(id, { prompt, merge: request }, session, where);
+  return {
+    ...meta,
+    phase: "running",
+    startedAt: meta.createdAt,
+    merge: from ? resumedState(from) : newMergeState(),
+  };
+}
+
+/** What of the engine a merge uses. */
+export interface MergeEngineSide {
+  record: TaskRecord;
+  session: Session;
+  engine: Pick<Engine, "start" | "finished" | "cancel">;
+  worktrees: Pick<
+    WorktreeManager,
+    "worktreePath" | "discard" | "holdWorktrees" | "withRepoLock"
+  >;
+  save(): Promise<void>;
+  emit(step: string): void;
+  /** Ends the task from `record.run` (the engine's end of every task). */
+  finalize(): Promise<void>;
+  server(): Promise<AppServer>;
+  /** What the session's environment changes for sandboxed commands. */
+  commandEnv: Record<string, string>;
+}
+
+/** The {@link MergeHost} of a merge task. */
+export function mergeHost(side: MergeEngineSide): MergeHost {
+  const { record, session } = side;
+  const meta = record.meta;
+  const request = meta.request.merge!;
+  const ceiling = session.policy?.maxSandbox ?? meta.session?.maxSandbox ?? null;
+  const mode = mergeSandbox(request.sandbox, ceiling);
+  const timeoutS = request.timeoutS ?? session.taskTimeoutS;
+  return {
+    integrationPath: (repoRoot, id) => side.worktrees.worktreePath(repoRoot, `merge-${id}`),
+    repoLock: (fn) => side.worktrees.withRepoLock(request.repoRoot, fn),
+    save: () => side.save(),
+    step: (text) => side.emit(text),
+    cancelled: () => meta.cancelRequested,
+    interrupted: () => isFinal(meta.phase),
+    signal: record.stopping.signal,
+    runCheck: async (command, cwd, processId) =>
+      runSandboxed(await side.server(), {
+        command,
+        cwd,
+        processId,
+        sandbox: policyOf(mode),
+        env: side.commandEnv,
+        timeoutMs: timeoutS > 0 ? timeoutS * 1000 : null,
+        signal: record.stopping.signal,
+      }),
+    startResolver: async (prompt, cwd) => {
+      const task = await side.engine.start({
+        prompt,
+        cwd,
+        sandbox: mode,
+        ...(request.model ? { model: request.model } : {}),
+        ...(request.timeoutS !== undefined ? { timeoutS: request.timeoutS } : {}),
+      }, resolverSession(session, cwd));
+      return task.meta.id;
+    },
+    ended: async (taskId) => {
+      const task = await side.engine.finished(taskId);
+      return { phase: task.meta.phase, failure: task.meta.failure };
+    },
+    cancelTask: async (taskId) => {
+      await side.engine.cancel(taskId);
+    },
+    discard: async (info) => {
+      using _held = await side.worktrees.holdWorktrees([info.path]);
+      await side.worktrees.discard(info);
+    },
+    finish: async (failure) => {
+      const report = reportText(mergeReport(meta.id, request, meta.merge!, REPORT_CHARS));
+      record.run = {
+        ...record.run,
+        turnStatus: failure === null ? "completed" : "failed",
+        failure,
+        finalMessage: report,
+      };
+      await side.finalize();
+    },
+  };
+}
+
+/**
+ * Makes the record of a merge and starts it (it runs in the background); `from` is the state of
+ * the interrupted merge it resumes. Called by the engine with its parts.
+ */
+export async function startMerge(
+  request: MergeRequest,
+  session: Session,
+  from: MergeState | undefined,
+  parts: {
+    state: EngineState;
+    engine: MergeEngineSide["engine"];
+    finalize(record: TaskRecord): Promise<void>;
+  },
+): Promise<TaskSnapshot> {
+  const { state } = parts;
+  const meta = newMergeMeta(newTaskId(), request, session, from);
+  await state.options.store.create(meta);
+  const record = state.addRecord(meta, session);
+  runMerge(
+    meta.id,
+    request,
+    meta.merge!,
+    mergeHost({
+      record,
+      session,
+      engine: parts.engine,
+      worktrees: state.options.worktrees,
+      save: () => state.save(record),
+      emit: (step) => state.emit(record, step),
+      finalize: () => parts.finalize(record),
+      server: () => state.serverFor(session),
+      commandEnv: state.commandEnv(session),
+    }),
+  );
+  state.emit(record, "Merge started");
+  return state.snapshot(record);
+}
+
+/**
+ * Ends the checks that merges interrupted by a dead supervisor left running (found by the id each
+ * recorded): called once a new supervisor loaded the tasks, so nothing a merge started outlives it
+ * whether or not it is resumed.
+ */
+export async function endMergeLeftovers(metas: TaskMeta[]): Promise<void> {
+  for (const meta of metas) {
+    if (meta.phase === "interrupted" && meta.merge) await endCheckLeftovers(meta.merge);
+  }
+}
