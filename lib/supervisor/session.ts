@@ -26,6 +26,7 @@ import type { ServerDefaults } from "../codex/codex_args.ts";
 import type { Hello } from "./hello.ts";
 import type { SessionOrigin } from "./session_kind.ts";
 import type { OperatorCeiling } from "./settings.ts";
+import { withTimeout } from "../base/delay.ts";
 
 /** How long a tool call waits for the client's roots before using the front-end's directory. */
 const ROOTS_WAIT_MS = 3000;
@@ -206,12 +207,7 @@ export function openSession(parts: SessionParts): OpenSession {
     sessionId: session.id,
     sessionOrigin: { kind: session.kind, taskId: session.taskId },
     session: async () => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        rootsKnown,
-        new Promise((resolve) => (timer = setTimeout(resolve, ROOTS_WAIT_MS))),
-      ]);
-      clearTimeout(timer);
+      await withTimeout(rootsKnown, ROOTS_WAIT_MS);
       return session;
     },
     supervisor: parts.supervisor,
