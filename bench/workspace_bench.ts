@@ -17,6 +17,7 @@
 import { parseArgs } from "node:util";
 import { git, makeRepo } from "../tests/support/repo.ts";
 import { type Rig, rig } from "../tests/support/worker_rig.ts";
+import { startTask } from "../lib/request/plans.ts";
 
 /** How many files the repository's bytes are spread over. */
 const FILES = 50;
@@ -45,7 +46,7 @@ async function repoOf(mb: number): Promise<string> {
 /** The wall time of one task on `worker`, in ms; throws when it did not complete. */
 async function taskMs(r: Rig, worker: string, n: number): Promise<number> {
   const started = performance.now();
-  const task = await r.engine.start({
+  const task = await startTask(r.engine, {
     prompt: `bench ${n} RUN=echo done > out${n}.txt`,
     worktree: true,
     sandbox: "workspace-write",

@@ -206,6 +206,7 @@ Deno.test("tool surface: one reply tool, truthful annotations", e2e, async (t) =
       "codex_diff",
       "codex_fork",
       "codex_list",
+      "codex_merge",
       "codex_review",
       "codex_status",
       "codex_steer",
@@ -224,6 +225,8 @@ Deno.test("tool surface: one reply tool, truthful annotations", e2e, async (t) =
       "codex_cancel",
       "codex_worktree",
       "codex_approve",
+      // A merge may fast-forward the target and, with cleanup, discard worktrees and branches.
+      "codex_merge",
     ];
     for (const name of destructive) {
       assert.equal(hints[name]!.readOnlyHint, false, name);

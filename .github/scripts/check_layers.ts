@@ -6,7 +6,8 @@
  * - nothing in lib/ or `main.ts` imports from `.github/`;
  * - lib/ has no import cycle (type-only imports count: they tie the modules' meanings together);
  * - a module of more than {@link MAX_LINES} lines says in its doc comment why it is one cohesive
- *   thing (the words "one cohesive").
+ *   thing (the words "one cohesive");
+ * - no function of lib/ is longer than 80 lines (`function_lines.ts`, a `deno lint` plugin).
  *
  * Each problem is one line on stderr; the exit code is 1 if there is any. `--count` also prints
  * the code lines of lib/ (not tests, not comments, not blank lines, not the generated protocol).
@@ -31,6 +32,8 @@
  *
  * @module
  */
+
+import { longFunctions } from "./function_lines.ts";
 
 /**
  * The layers, top first: a module may import from its own layer and every layer after it. Layers
@@ -203,7 +206,7 @@ async function main(): Promise<void> {
       );
       graph[path] = { imports: [...new Set(imports)], lines: text.split("\n").length, text };
     }
-    const problems = problemsOf(graph);
+    const problems = [...problemsOf(graph), ...await longFunctions(rootPath)];
     for (const problem of problems) console.error(problem);
     if (Deno.args.includes("--count")) {
       let code = 0;

@@ -8,8 +8,12 @@
  * {@link AppServer.setRequestHandler} answers the server's own requests (approvals, questions):
  * every one of them gets an answer, an error reply when nobody can give one.
  *
- * @example
- * ```ts
+ * The parts: which Codex to run and its version (`codex_binary.ts`), the errors
+ * (`app_server_errors.ts`), the calls waiting for their answer (`pending_calls.ts`) and the answers
+ * to the server's requests (`server_request_reply.ts`).
+ *
+ * @example Not run: it starts a Codex app-server (and needs a logger).
+ * ```ts ignore
  * await using server = await AppServer.start({ bin: "codex", env: Deno.env.toObject(), log });
  * server.setRequestHandler(async (request) => ({ decision: "decline" }));
  * server.onEvent((event) => console.log(event.method));
@@ -20,22 +24,49 @@
  */
 
 import { spawn } from "node:child_process";
-import { existsSync, realpathSync } from "node:fs";
-import path from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
 import type { Logger } from "../base/log.ts";
-import { checkBinary, sendSignal, SpawnError } from "../base/process.ts";
+import { checkBinary, sendSignal } from "../base/process.ts";
 import {
   type AppServerEvent,
   parseEvent,
   parseServerRequest,
   type ServerRequest,
 } from "./events.ts";
-import { codexVersionFit, sendsCurrentTimeRead } from "./codex_versions.ts";
 import { LineSplitter, LineTooLongError } from "../base/lines.ts";
 import { messageOf } from "../base/errors.ts";
-import type { ClientRequests } from "./protocol/generated/index.ts";
 import { isRecord } from "../base/records.ts";
+import type { ClientRequests } from "./protocol/generated/index.ts";
+import {
+  AppServerError,
+  AppServerRequestError,
+  binaryError,
+  earlyExitError,
+  spawnError,
+  tooOld,
+} from "./app_server_errors.ts";
+import { lastErrorLine, resolveCodex, versionOf, versionOfUserAgent } from "./codex_binary.ts";
+import { askHandler, replyNow, type ServerRequestHandler } from "./server_request_reply.ts";
+import { type CallLimits, PendingCalls } from "./pending_calls.ts";
+
+export {
+  AppServerError,
+  type AppServerErrorReason,
+  AppServerRequestError,
+} from "./app_server_errors.ts";
+export {
+  lastErrorLine,
+  resolveCodex,
+  type ResolvedCodex,
+  versionOf,
+  versionOfUserAgent,
+} from "./codex_binary.ts";
+export {
+  JSONRPC_INTERNAL_ERROR,
+  JSONRPC_METHOD_NOT_FOUND,
+  ownReply,
+  type ServerRequestHandler,
+} from "./server_request_reply.ts";
 
 /** How much of the server's stderr {@link AppServer.exited} keeps (the tail), in characters. */
 export const STDERR_TAIL_CHARS = 16 * 1024;
@@ -59,11 +90,6 @@ function initializeTimeoutMs(): number {
 }
 /** How long {@link AppServer.close} waits for the server to exit after its stdin closed. */
 export const CLOSE_GRACE_MS = 2_000;
-
-/** JSON-RPC error codes of the replies this client sends. */
-export const JSONRPC_METHOD_NOT_FOUND = -32601;
-/** The handler threw. */
-export const JSONRPC_INTERNAL_ERROR = -32603;
 
 /** How to start the server. */
 export interface AppServerOptions {
@@ -98,61 +124,8 @@ export interface AppServerExit {
   stderrTail: string;
 }
 
-/** Why the server could not be started or used. */
-export type AppServerErrorReason =
-  | "missing"
-  | "not_executable"
-  | "not_allowed"
-  | "spawn_failed"
-  | "exited"
-  | "too_old"
-  | "timeout"
-  | "closed";
-
-/** The server could not be started, or is gone. */
-export class AppServerError extends Error {
-  readonly reason: AppServerErrorReason;
-  readonly bin: string;
-  /** The version found, when known. */
-  readonly version: string | null;
-  /** The server's stderr tail, when it ran. */
-  readonly stderrTail: string;
-  constructor(
-    reason: AppServerErrorReason,
-    bin: string,
-    message: string,
-    details: { version?: string | null; stderrTail?: string; cause?: unknown } = {},
-  ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = "AppServerError";
-    this.reason = reason;
-    this.bin = bin;
-    this.version = details.version ?? null;
-    this.stderrTail = details.stderrTail ?? "";
-  }
-}
-
-/** The server answered a request with a JSON-RPC error. */
-export class AppServerRequestError extends Error {
-  readonly method: string;
-  readonly code: number;
-  readonly data: unknown;
-  constructor(method: string, code: number, message: string, data: unknown) {
-    super(message);
-    this.name = "AppServerRequestError";
-    this.method = method;
-    this.code = code;
-    this.data = data;
-  }
-}
-
-/** Options of one {@link AppServer.request}. */
-export interface RequestOptions {
-  /** Aborting rejects the call with the signal's reason (a later answer is dropped). */
-  signal?: AbortSignal;
-  /** Rejects with an {@link AppServerError} `timeout` after this many ms. */
-  timeoutMs?: number;
-}
+/** Options of one {@link AppServer.request}: its abort signal and timeout. */
+export type RequestOptions = CallLimits;
 
 /** The params of `method`: typed for the methods of {@link ClientRequests}, else anything. */
 export type ParamsOf<M extends string> = M extends keyof ClientRequests
@@ -163,154 +136,29 @@ export type ResultOf<M extends string> = M extends keyof ClientRequests
   ? ClientRequests[M]["result"]
   : unknown;
 
-/** Answers a server request: the value is the result; a throw becomes an error reply. */
-export type ServerRequestHandler = (request: ServerRequest) => Promise<unknown>;
-
-interface Pending {
-  method: string;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-  cleanup: () => void;
-}
-
-/** The version in a user agent like `codex-swarm/0.169.0 (Debian 12; x86_64) ...`, or null. */
-export function versionOfUserAgent(userAgent: string): string | null {
-  return /^[^/\s]+\/(\d+\.\d+\.\d+[^\s]*)/.exec(userAgent)?.[1] ?? null;
-}
-
-/** The npm platform package and Rust target of this machine, or null. */
-function platformTarget(): { pkg: string; triple: string; exe: string } | null {
-  const arch = Deno.build.arch === "x86_64"
-    ? "x64"
-    : Deno.build.arch === "aarch64"
-    ? "arm64"
-    : null;
-  if (arch === null) return null;
-  const cpu = Deno.build.arch;
-  switch (Deno.build.os) {
-    case "linux":
-    case "android":
-      return { pkg: `codex-linux-${arch}`, triple: `${cpu}-unknown-linux-musl`, exe: "codex" };
-    case "darwin":
-      return { pkg: `codex-darwin-${arch}`, triple: `${cpu}-apple-darwin`, exe: "codex" };
-    case "windows":
-      return { pkg: `codex-win32-${arch}`, triple: `${cpu}-pc-windows-msvc`, exe: "codex.exe" };
-    default:
-      return null;
-  }
-}
-
-/** `bin` as a path: itself when it has a slash, else the first executable of that name on PATH. */
-function onPath(bin: string, pathVar: string): string | null {
-  if (bin.includes("/") || bin.includes("\\")) return bin;
-  for (const dir of pathVar.split(Deno.build.os === "windows" ? ";" : ":").filter(Boolean)) {
-    if (existsSync(`${dir}/${bin}`)) return `${dir}/${bin}`;
-  }
-  return null;
-}
-
-/** What to run for `bin`: the native binary behind the npm wrapper when it can be found. */
-export interface ResolvedCodex {
-  /** The executable to spawn. */
-  command: string;
-  /** Variables the npm wrapper would have set for the native binary. */
-  env: Record<string, string>;
-  /** Whether `command` is the native binary found behind the npm wrapper. */
-  native: boolean;
-}
-
-/**
- * Finds the native Codex binary behind the npm wrapper `bin` (`@openai/codex/bin/codex.js`):
- * `@openai/codex-<platform>/vendor/<target>/bin/codex`, next to the wrapper's package or inside
- * it. Starting it directly saves a Node process (about 45 MB) per server. Falls back to `bin`
- * itself when it is no wrapper, nothing is found, or Deno's permissions do not allow running it.
- */
-export function resolveCodex(bin: string, pathVar: string): ResolvedCodex {
-  const fallback = { command: bin, env: {}, native: false };
-  const target = platformTarget();
-  const found = onPath(bin, pathVar);
-  if (target === null || found === null) return fallback;
-  let script: string;
-  try {
-    script = realpathSync(found);
-  } catch {
-    return fallback;
-  }
-  if (path.basename(script) !== "codex.js") return fallback;
-  const packageRoot = path.dirname(path.dirname(script));
-  const candidates = [
-    path.join(packageRoot, "node_modules", "@openai", target.pkg),
-    path.join(path.dirname(packageRoot), target.pkg),
-  ].map((dir) => path.join(dir, "vendor", target.triple, "bin", target.exe));
-  for (const candidate of candidates) {
-    if (!existsSync(candidate)) continue;
-    const allowed = Deno.permissions.querySync({ name: "run", command: candidate }).state;
-    if (allowed !== "granted") return fallback;
-    return {
-      command: candidate,
-      env: { CODEX_MANAGED_PACKAGE_ROOT: packageRoot, CODEX_MANAGED_BY_NPM: "1" },
-      native: true,
-    };
-  }
-  return fallback;
-}
-
-/**
- * The last line of a stderr text that starts `Error:` (colour codes removed), else the last line
- * that says `error:`, else its last line.
- */
-export function lastErrorLine(stderr: string): string {
-  // deno-lint-ignore no-control-regex
-  const lines = stderr.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim())
-    .filter(Boolean);
-  return lines.findLast((l) => /^error:/i.test(l)) ?? lines.findLast((l) => /\berror:/i.test(l)) ??
-    lines.at(-1) ?? "(no output)";
-}
-
-/** `codex --version` of `bin` ("0.98.0"), or null when it does not tell. */
-export async function versionOf(
+/** Spawns `<command> app-server` in its own process group; rejects with an {@link AppServerError}. */
+function spawnServer(
+  bin: string,
   command: string,
+  options: AppServerOptions,
   env: Record<string, string>,
-): Promise<string | null> {
-  try {
-    const out = await new Deno.Command(command, {
-      args: ["--version"],
-      env,
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return /(\d+\.\d+\.\d+\S*)/.exec(new TextDecoder().decode(out.stdout))?.[1] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/** The error for a Codex below the supported range, or null when `version` is in it or above. */
-function tooOld(bin: string, version: string): AppServerError | null {
-  const fit = codexVersionFit(version);
-  return fit.kind === "too_old"
-    ? new AppServerError("too_old", bin, `Cannot use Codex at ${bin} as ${fit.message}`, {
-      version,
-    })
-    : null;
-}
-
-/**
- * The reply to a server request that needs nobody's decision, or null. Codex before 0.171 may ask
- * for the time of a thread's turn (`currentTime/read`, experimental): the supervisor's clock, in
- * whole Unix seconds. A later Codex no longer sends it, so nothing answers it there.
- */
-export function ownReply(
-  version: string,
-  request: ServerRequest,
-  nowMs: number,
-): Record<string, unknown> | null {
-  if (request.method === "currentTime/read" && sendsCurrentTimeRead(version)) {
-    return { currentTimeAt: Math.floor(nowMs / 1000) };
-  }
-  return null;
+): Promise<ReturnType<typeof spawn>> {
+  return new Promise<ReturnType<typeof spawn>>((resolve, reject) => {
+    let proc: ReturnType<typeof spawn>;
+    try {
+      proc = spawn(command, ["app-server", ...(options.args ?? [])], {
+        cwd: options.cwd,
+        env,
+        stdio: ["pipe", "pipe", "pipe"],
+        detached: true,
+      });
+    } catch (error) {
+      reject(spawnError(bin, error));
+      return;
+    }
+    proc.once("error", (error) => reject(spawnError(bin, error)));
+    proc.once("spawn", () => resolve(proc));
+  });
 }
 
 /** One running `codex app-server` and the connection to it. */
@@ -323,8 +171,7 @@ export class AppServer implements AsyncDisposable {
   #child: ReturnType<typeof spawn>;
   #log: Logger;
   #bin: string;
-  #nextId = 1;
-  #pending = new Map<number, Pending>();
+  #calls: PendingCalls;
   #listeners = new Set<(event: AppServerEvent) => void>();
   #rawListeners = new Set<(message: unknown) => void>();
   #handler: ServerRequestHandler | null = null;
@@ -343,6 +190,7 @@ export class AppServer implements AsyncDisposable {
     this.#child = child;
     this.pid = child.pid!;
     this.#bin = bin;
+    this.#calls = new PendingCalls(bin);
     this.#log = log;
     this.#lines = new LineSplitter(maxLineBytes);
     child.stdout!.on("data", (chunk: Uint8Array) => this.#onStdout(chunk));
@@ -370,11 +218,7 @@ export class AppServer implements AsyncDisposable {
             }`,
             { stderrTail: exit.stderrTail, version: this.#info?.version ?? null },
           );
-          for (const pending of [...this.#pending.values()]) {
-            pending.cleanup();
-            pending.reject(error);
-          }
-          this.#pending.clear();
+          this.#calls.rejectAll(error);
           resolve(exit);
         }, 20);
       });
@@ -391,32 +235,11 @@ export class AppServer implements AsyncDisposable {
     try {
       checkBinary(bin, options.env.PATH ?? "");
     } catch (error) {
-      const code = error instanceof SpawnError ? error.errorCode : undefined;
-      throw new AppServerError(
-        code === "EACCES" ? "not_executable" : "missing",
-        bin,
-        (error as Error).message,
-        { cause: error },
-      );
+      throw binaryError(bin, error);
     }
     const resolved = resolveCodex(bin, options.env.PATH ?? "");
     const env = { ...resolved.env, ...options.env };
-    const child = await new Promise<ReturnType<typeof spawn>>((resolve, reject) => {
-      let proc: ReturnType<typeof spawn>;
-      try {
-        proc = spawn(resolved.command, ["app-server", ...(options.args ?? [])], {
-          cwd: options.cwd,
-          env,
-          stdio: ["pipe", "pipe", "pipe"],
-          detached: true,
-        });
-      } catch (error) {
-        reject(AppServer.#spawnError(bin, error));
-        return;
-      }
-      proc.once("error", (error) => reject(AppServer.#spawnError(bin, error)));
-      proc.once("spawn", () => resolve(proc));
-    });
+    const child = await spawnServer(bin, resolved.command, options, env);
     const server = new AppServer(
       child,
       bin,
@@ -424,44 +247,9 @@ export class AppServer implements AsyncDisposable {
       options.maxLineBytes ?? APP_SERVER_LINE_MAX_BYTES,
     );
     log.debug("codex app-server started", { pid: server.pid, command: resolved.command });
-    let answer: unknown;
-    try {
-      answer = await Promise.race([
-        server.request("initialize", {
-          clientInfo: { name: "codex-swarm", title: "codex-swarm", version: denoJson.version },
-          capabilities: { experimentalApi: true, requestAttestation: false },
-        }, { timeoutMs: initializeTimeoutMs() }),
-        server.exited.then(() => null),
-      ]);
-    } catch (error) {
-      if (!(error instanceof AppServerError && error.reason === "exited")) {
-        await server.close(0);
-        throw error instanceof AppServerRequestError
-          ? new AppServerError(
-            "exited",
-            bin,
-            `Cannot start Codex app-server at ${bin} as initialize failed: ${error.message}`,
-            { cause: error },
-          )
-          : error;
-      }
-      answer = null;
-    }
+    const answer = await server.#initialize();
     if (answer === null) {
-      const exit = await server.exited;
-      // An old Codex refuses the subcommand (or takes it for a prompt and fails otherwise).
-      const version = await versionOf(resolved.command, env);
-      const unrecognized = /unrecognized subcommand/i.test(exit.stderrTail);
-      const old = version !== null || unrecognized ? tooOld(bin, version ?? "unknown") : null;
-      if (old !== null) throw old;
-      throw new AppServerError(
-        "exited",
-        bin,
-        `Cannot start Codex app-server at ${bin} as it exited early (${
-          exit.signal ?? `code ${exit.code}`
-        }): ${lastErrorLine(exit.stderrTail)}`,
-        { stderrTail: exit.stderrTail },
-      );
+      throw await earlyExitError(bin, await server.exited, resolved.command, env);
     }
     const result = isRecord(answer) ? answer : {};
     const userAgent = typeof result.userAgent === "string" ? result.userAgent : "";
@@ -482,23 +270,28 @@ export class AppServer implements AsyncDisposable {
     return server;
   }
 
-  static #spawnError(bin: string, error: unknown): AppServerError {
-    const spawnError = new SpawnError(
-      bin,
-      error instanceof Deno.errors.NotCapable ||
-        (error instanceof Error && /Requires run access|NotCapable/.test(error.message))
-        ? "NotCapable"
-        : (error as { code?: string }).code,
-      { cause: error },
-    );
-    const reason = spawnError.errorCode === "ENOENT"
-      ? "missing"
-      : spawnError.errorCode === "EACCES"
-      ? "not_executable"
-      : spawnError.errorCode === "NotCapable"
-      ? "not_allowed"
-      : "spawn_failed";
-    return new AppServerError(reason, bin, spawnError.message, { cause: error });
+  /** The answer to `initialize`, or null when the server exited first. */
+  async #initialize(): Promise<unknown> {
+    try {
+      return await Promise.race([
+        this.request("initialize", {
+          clientInfo: { name: "codex-swarm", title: "codex-swarm", version: denoJson.version },
+          capabilities: { experimentalApi: true, requestAttestation: false },
+        }, { timeoutMs: initializeTimeoutMs() }),
+        this.exited.then(() => null),
+      ]);
+    } catch (error) {
+      if (error instanceof AppServerError && error.reason === "exited") return null;
+      await this.close(0);
+      throw error instanceof AppServerRequestError
+        ? new AppServerError(
+          "exited",
+          this.#bin,
+          `Cannot start Codex app-server at ${this.#bin} as initialize failed: ${error.message}`,
+          { cause: error },
+        )
+        : error;
+    }
   }
 
   /** What the server said in the handshake. */
@@ -534,40 +327,9 @@ export class AppServer implements AsyncDisposable {
     }
     const { signal, timeoutMs } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const id = this.#nextId++;
-    return new Promise<ResultOf<M>>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = () => {
-        this.#pending.get(id)?.cleanup();
-        this.#pending.delete(id);
-        reject(signal!.reason);
-      };
-      const cleanup = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-      };
-      this.#pending.set(id, {
-        method,
-        resolve: resolve as (value: unknown) => void,
-        reject,
-        cleanup,
-      });
-      signal?.addEventListener("abort", onAbort, { once: true });
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.#pending.delete(id);
-          cleanup();
-          reject(
-            new AppServerError(
-              "timeout",
-              this.#bin,
-              `Codex app-server did not answer ${method} within ${timeoutMs} ms`,
-            ),
-          );
-        }, timeoutMs);
-      }
-      this.#write({ id, method, params });
-    });
+    const { id, answer } = this.#calls.add(method, { signal, timeoutMs });
+    this.#write({ id, method, params });
+    return answer as Promise<ResultOf<M>>;
   }
 
   /** Hears every notification; returns a function that stops it. */
@@ -700,23 +462,7 @@ export class AppServer implements AsyncDisposable {
       return;
     }
     if (hasId && ("result" in message || "error" in message)) {
-      const pending = this.#pending.get(message.id as number);
-      if (pending === undefined) return; // Aborted or timed out already.
-      this.#pending.delete(message.id as number);
-      pending.cleanup();
-      if ("error" in message && isRecord(message.error)) {
-        const error = message.error;
-        pending.reject(
-          new AppServerRequestError(
-            pending.method,
-            typeof error.code === "number" ? error.code : 0,
-            typeof error.message === "string" ? error.message : JSON.stringify(error),
-            error.data,
-          ),
-        );
-      } else {
-        pending.resolve(message.result);
-      }
+      this.#calls.settle(message.id as number, message);
       return;
     }
     this.#emit({
@@ -742,45 +488,12 @@ export class AppServer implements AsyncDisposable {
   }
 
   async #answer(request: ServerRequest): Promise<void> {
-    if (request.id === -1) {
-      this.#log.warning("codex app-server sent a request without an id", {
-        method: request.method,
-      });
-      return;
-    }
-    const own = ownReply(this.#info?.version ?? "unknown", request, Date.now());
-    if (own !== null) {
-      this.#write({ id: request.id, result: own });
-      return;
-    }
-    const handler = this.#handler;
-    if (request.kind !== "request" || handler === null) {
-      const why = handler === null
-        ? "no handler is set"
-        : `codex-swarm does not know this request (${request.kind}${
-          request.kind !== "request" && request.problem ? `: ${request.problem}` : ""
-        })`;
-      this.#log.warning("cannot answer codex app-server request", { method: request.method, why });
-      this.#write({
-        id: request.id,
-        error: {
-          code: JSONRPC_METHOD_NOT_FOUND,
-          message: `codex-swarm cannot answer ${request.method}: ${why}`,
-        },
-      });
-      return;
-    }
-    try {
-      const result = await handler(request);
-      this.#write({ id: request.id, result: result ?? {} });
-    } catch (error) {
-      this.#write({
-        id: request.id,
-        error: {
-          code: JSONRPC_INTERNAL_ERROR,
-          message: `codex-swarm could not answer ${request.method}: ${messageOf(error)}`,
-        },
-      });
-    }
+    const reply = replyNow(request, {
+      version: this.#info?.version ?? "unknown",
+      handler: this.#handler,
+      log: this.#log,
+    });
+    if ("ask" in reply) this.#write(await askHandler(request, reply.ask));
+    else if (reply.message !== null) this.#write(reply.message);
   }
 }

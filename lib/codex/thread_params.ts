@@ -39,7 +39,6 @@ import type { AskForApproval } from "./protocol/generated/v2/AskForApproval.ts";
 import type { SandboxMode } from "./protocol/generated/v2/SandboxMode.ts";
 import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
 import type { UserInput } from "./protocol/generated/v2/UserInput.ts";
-import { RequestError } from "../tasks/request_error.ts";
 
 /** JSON data. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -135,23 +134,42 @@ export function readProfile(codexHome: string, name: string): Override[] {
 }
 
 /**
- * Builds the thread and turn parameters for a run.
+ * Builds the thread and turn parameters for a run: {@link threadSettings} placed in `where.cwd`.
  *
  * @param run The call's options (its `cwd` is ignored: `where.cwd` is where the task runs).
  * @param defaults The session's defaults.
  * @param where The directory the task runs in, and CODEX_HOME for profiles.
- * @throws {Error} When a name is empty, a profile is missing, or a config value cannot be encoded;
- * {@link RequestError} for `addDirs` with a read-only sandbox.
+ * @throws {Error} See {@link threadSettings}.
  */
 export function buildThreadParams(
   run: RunOptions,
   defaults: ServerDefaults,
   where: { cwd: string; codexHome: string },
 ): ThreadParams {
+  return placeThread(threadSettings(run, defaults, where.codexHome), where.cwd);
+}
+
+/** Thread parameters not yet placed in a directory ({@link placeThread} places them). */
+export type ThreadSettings = {
+  thread: Omit<ThreadParams["thread"], "cwd">;
+  input: UserInput[];
+};
+
+/**
+ * The thread and turn parameters of a run, but where it runs: everything a call's settings can
+ * get wrong is found here, before a worktree is made for it.
+ * @throws {Error} When a name is empty, a profile is missing, or a config value cannot be
+ * encoded, or for `addDirs` with a read-only sandbox (naming `add_dirs[0]`).
+ */
+export function threadSettings(
+  run: RunOptions,
+  defaults: ServerDefaults,
+  codexHome: string,
+): ThreadSettings {
   for (const [name, value] of [["model", run.model], ["profile", run.profile]] as const) {
     if (value === "") throw new Error(`Cannot start Codex: ${name} is empty`);
   }
-  const profile = run.profile === undefined ? [] : readProfile(where.codexHome, run.profile);
+  const profile = run.profile === undefined ? [] : readProfile(codexHome, run.profile);
   const perCall: Override[] = flattenOverrides(run.config ?? {}).map(([key, value]) => ({
     key,
     value,
@@ -177,8 +195,8 @@ export function buildThreadParams(
   const approval = take("approval_policy") as RunOptions["approvalPolicy"];
   const base = take("instructions");
   const developer = take("developer_instructions");
-  const thread: ThreadParams["thread"] = { cwd: where.cwd, config };
-  const set = <K extends keyof ThreadParams["thread"]>(k: K, v: ThreadParams["thread"][K]) => {
+  const thread: ThreadSettings["thread"] = { config };
+  const set = <K extends keyof ThreadSettings["thread"]>(k: K, v: ThreadSettings["thread"][K]) => {
     if (v !== undefined) thread[k] = v;
   };
   set("model", run.model ?? model);
@@ -190,8 +208,7 @@ export function buildThreadParams(
   if (defaults.ephemeral) thread.ephemeral = true;
   if (run.addDirs !== undefined && run.addDirs.length > 0) {
     if (thread.sandbox === "read-only") {
-      throw new RequestError(
-        "add_dirs[0]",
+      throw new Error(
         `Cannot add add_dirs[0] ${
           JSON.stringify(run.addDirs[0])
         } as a writable root as the task's sandbox ` +
@@ -200,11 +217,17 @@ export function buildThreadParams(
     }
     addWritableRoots(config, run.addDirs);
   }
-  // Last, so nothing before it can trust the project: its own .codex/ stays unloaded.
-  distrustProjects(config, where.cwd);
   const input: UserInput[] = [{ type: "text", text: run.prompt, text_elements: [] }];
   for (const path of run.images ?? []) input.push({ type: "localImage", path });
   return { thread, input };
+}
+
+/** The parameters of a run in directory `cwd`, whose project (and those above it) Codex distrusts. */
+export function placeThread(settings: ThreadSettings, cwd: string): ThreadParams {
+  const config = { ...settings.thread.config };
+  // Last, so nothing before it can trust the project: its own .codex/ stays unloaded.
+  distrustProjects(config, cwd);
+  return { thread: { ...settings.thread, cwd, config }, input: settings.input };
 }
 
 /**
@@ -228,12 +251,11 @@ export function withDeveloperSection(
  * Checks that the sandbox Codex chose for a thread (as `thread/start` answered it) can take the
  * request's `addDirs`: when no sandbox was asked for, Codex's config decides, and a read-only one
  * would silently ignore them.
- * @throws {RequestError} Naming `add_dirs[0]` when the sandbox is read-only.
+ * @throws {Error} Naming `add_dirs[0]` when the sandbox is read-only.
  */
 export function checkAddDirsSandbox(addDirs: string[] | undefined, sandbox: SandboxPolicy): void {
   if (addDirs === undefined || addDirs.length === 0 || sandbox.type !== "readOnly") return;
-  throw new RequestError(
-    "add_dirs[0]",
+  throw new Error(
     `Cannot add add_dirs[0] ${JSON.stringify(addDirs[0])} as a writable root as the task's ` +
       'sandbox is read-only (Codex\'s config chose it): pass sandbox "workspace-write"',
   );

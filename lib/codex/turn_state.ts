@@ -186,108 +186,128 @@ function applyThreadItem(state: TurnState, phase: ItemPhase, item: ThreadItem): 
   return next;
 }
 
+/** Whether a thread's status says it waits on an approval or the user's input. */
+function waitsOnAnswer(
+  status: Extract<KnownEvent, { method: "thread/status/changed" }>["params"]["status"],
+): boolean {
+  return status.type === "active" && "activeFlags" in status && Array.isArray(status.activeFlags) &&
+    status.activeFlags.some((flag) =>
+      flag === "waitingOnApproval" || flag === "waitingOnUserInput"
+    );
+}
+
+/** A turn started: a fresh live view, and the turn that will complete. */
+function turnStarted(
+  state: TurnState,
+  params: Extract<KnownEvent, { method: "turn/started" }>["params"],
+): TurnState {
+  const { turn } = params;
+  return {
+    ...state,
+    threadId: state.threadId ?? params.threadId,
+    // A review's turn runs a sub-turn (its own id, rootTurnId the review's): the root is
+    // the turn that completes.
+    turnId: turn.rootTurnId ?? turn.id,
+    subTurnId: turn.rootTurnId && turn.rootTurnId !== turn.id ? turn.id : null,
+    turnStatus: "inProgress",
+    turn: "running",
+    failure: null,
+    usage: null,
+    usageLast: null,
+    usageBase: null,
+    live: { message: "", commandOutput: "", plan: [], diffStat: null },
+  };
+}
+
+/** The task's turn completed (another turn's completion changes nothing). */
+function turnCompleted(
+  state: TurnState,
+  turn: Extract<KnownEvent, { method: "turn/completed" }>["params"]["turn"],
+): TurnState {
+  if (state.turnId !== null && turn.id !== state.turnId) return state;
+  const status = turn.status === "inProgress" ? "completed" : turn.status;
+  const failure = status === "completed"
+    ? null
+    : (turn.error ? describeTurnError(turn.error) : null) ?? state.failure ??
+      (status === "interrupted" ? "Turn interrupted" : "Turn failed");
+  return {
+    ...state,
+    turnId: turn.id,
+    turnStatus: status,
+    turn: status === "completed" ? "completed" : "failed",
+    failure,
+    waitingOnApproval: false,
+  };
+}
+
+/** The plan, capped, as the live view's steps and the to-do list. */
+function planUpdated(
+  state: TurnState,
+  entries: Extract<KnownEvent, { method: "turn/plan/updated" }>["params"]["plan"],
+): TurnState {
+  const plan = entries.slice(0, PLAN_STEPS_CAP).map((entry) => ({
+    step: truncate(entry.step, PLAN_STEP_MAX_CHARS),
+    status: entry.status,
+  }));
+  return {
+    ...state,
+    todoList: plan.map((entry) => ({ text: entry.step, completed: entry.status === "completed" })),
+    live: { ...state.live, plan },
+  };
+}
+
+/** Token usage: the thread's totals, and this task's part of them (from its first report on). */
+function usageUpdated(
+  state: TurnState,
+  usage: Extract<KnownEvent, { method: "thread/tokenUsage/updated" }>["params"]["tokenUsage"],
+): TurnState {
+  const total = usageOf(usage.total);
+  const last = usageOf(usage.last);
+  const base = state.usageBase ?? minus(total, last);
+  return {
+    ...state,
+    usage: minus(total, base),
+    usageTotal: total,
+    usageLast: last,
+    usageBase: base,
+  };
+}
+
 function applyKnown(state: TurnState, event: KnownEvent): TurnState {
   switch (event.method) {
     case "thread/started":
       return { ...state, threadId: event.params.thread.id };
     case "thread/status/changed": {
-      const status = event.params.status;
-      const waiting = status.type === "active" && "activeFlags" in status &&
-        Array.isArray(status.activeFlags) &&
-        status.activeFlags.some((flag) =>
-          flag === "waitingOnApproval" || flag === "waitingOnUserInput"
-        );
+      const waiting = waitsOnAnswer(event.params.status);
       return waiting === state.waitingOnApproval ? state : { ...state, waitingOnApproval: waiting };
     }
     case "turn/started":
-      return {
-        ...state,
-        threadId: state.threadId ?? event.params.threadId,
-        // A review's turn runs a sub-turn (its own id, rootTurnId the review's): the root is
-        // the turn that completes.
-        turnId: event.params.turn.rootTurnId ?? event.params.turn.id,
-        subTurnId:
-          event.params.turn.rootTurnId && event.params.turn.rootTurnId !== event.params.turn.id
-            ? event.params.turn.id
-            : null,
-        turnStatus: "inProgress",
-        turn: "running",
-        failure: null,
-        usage: null,
-        usageLast: null,
-        usageBase: null,
-        live: { message: "", commandOutput: "", plan: [], diffStat: null },
-      };
-    case "turn/completed": {
-      const turn = event.params.turn;
-      if (state.turnId !== null && turn.id !== state.turnId) return state;
-      const status = turn.status === "inProgress" ? "completed" : turn.status;
-      const failure = status === "completed"
-        ? null
-        : (turn.error ? describeTurnError(turn.error) : null) ?? state.failure ??
-          (status === "interrupted" ? "Turn interrupted" : "Turn failed");
-      return {
-        ...state,
-        turnId: turn.id,
-        turnStatus: status,
-        turn: status === "completed" ? "completed" : "failed",
-        failure,
-        waitingOnApproval: false,
-      };
-    }
+      return turnStarted(state, event.params);
+    case "turn/completed":
+      return turnCompleted(state, event.params.turn);
     case "item/started":
       return applyThreadItem(state, "started", event.params.item);
     case "item/completed":
       return applyThreadItem(state, "completed", event.params.item);
-    case "item/agentMessage/delta":
-      return {
-        ...state,
-        live: {
-          ...state.live,
-          message: tail(state.live.message + event.params.delta, LIVE_MESSAGE_CHARS),
-        },
-      };
+    case "item/agentMessage/delta": {
+      const message = tail(state.live.message + event.params.delta, LIVE_MESSAGE_CHARS);
+      return { ...state, live: { ...state.live, message } };
+    }
     case "item/reasoning/summaryTextDelta":
       return {
         ...state,
         reasoning: tail((state.reasoning ?? "") + event.params.delta, REASONING_MAX_CHARS),
       };
-    case "item/commandExecution/outputDelta":
-      return {
-        ...state,
-        live: {
-          ...state.live,
-          commandOutput: tail(state.live.commandOutput + event.params.delta, LIVE_OUTPUT_CHARS),
-        },
-      };
+    case "item/commandExecution/outputDelta": {
+      const output = tail(state.live.commandOutput + event.params.delta, LIVE_OUTPUT_CHARS);
+      return { ...state, live: { ...state.live, commandOutput: output } };
+    }
     case "turn/diff/updated":
       return { ...state, live: { ...state.live, diffStat: diffStatOf(event.params.diff) } };
-    case "turn/plan/updated": {
-      const plan = event.params.plan.slice(0, PLAN_STEPS_CAP).map((entry) => ({
-        step: truncate(entry.step, PLAN_STEP_MAX_CHARS),
-        status: entry.status,
-      }));
-      return {
-        ...state,
-        todoList: plan.map((entry) => ({
-          text: entry.step,
-          completed: entry.status === "completed",
-        })),
-        live: { ...state.live, plan },
-      };
-    }
-    case "thread/tokenUsage/updated": {
-      const total = usageOf(event.params.tokenUsage.total);
-      const last = usageOf(event.params.tokenUsage.last);
-      const base = state.usageBase ?? minus(total, last);
-      return {
-        ...state,
-        usage: minus(total, base),
-        usageTotal: total,
-        usageLast: last,
-        usageBase: base,
-      };
-    }
+    case "turn/plan/updated":
+      return planUpdated(state, event.params.plan);
+    case "thread/tokenUsage/updated":
+      return usageUpdated(state, event.params.tokenUsage);
     case "error": {
       const { error, willRetry } = event.params;
       if (willRetry) return { ...state, warnings: withWarning(state.warnings, error.message) };

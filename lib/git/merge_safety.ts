@@ -122,10 +122,14 @@ export interface MergeFacts {
  *
  * @example
  * ```ts
- * nothingToMerge({ branch: "codex-swarm/a", baseCommit: "b1", tip: "c2", target: "main", aheadOfTarget: 0 });
- * // 'branch "main" already contains the head c2 of branch codex-swarm/a'
- * nothingToMerge({ branch: "codex-swarm/a", baseCommit: "b1", tip: "c2", target: "main", aheadOfTarget: 1 });
- * // null
+ * import assert from "node:assert/strict";
+ *
+ * const facts = { branch: "codex-swarm/a", baseCommit: "b1", tip: "c2", target: "main" };
+ * assert.equal(
+ *   nothingToMerge({ ...facts, aheadOfTarget: 0 }),
+ *   'branch "main" already contains the head c2 of branch codex-swarm/a',
+ * );
+ * assert.equal(nothingToMerge({ ...facts, aheadOfTarget: 1 }), null);
  * ```
  */
 export function nothingToMerge(facts: MergeFacts): string | null {

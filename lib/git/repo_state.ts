@@ -4,13 +4,19 @@
  * (the git options of a directory) and changes nothing.
  *
  * @example
- * ```ts ignore
- * // ignore: needs a git repository at /src/project
- * import { branchExists, resolveCommit } from "./repo_state.ts";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { git } from "./git.ts";
+ * import { branchExists, changedFiles, resolveCommit } from "./repo_state.ts";
  *
+ * const repo = await Deno.makeTempDir();
+ * await git(["init", "--quiet", "--initial-branch=main"], { cwd: repo });
  * const at = (cwd: string) => ({ cwd, timeoutMs: 60_000 });
- * await resolveCommit(at, "/src/project", "HEAD"); // the commit id, or null
- * await branchExists(at, "/src/project", "main"); // true
+ * assert.equal(await resolveCommit(at, repo, "HEAD"), null); // no commit yet
+ * assert.equal(await branchExists(at, repo, "main"), false);
+ * await Deno.writeTextFile(`${repo}/new.txt`, "new\n");
+ * assert.deepEqual(await changedFiles(at, repo, "all"), ["new.txt"]);
+ * await Deno.remove(repo, { recursive: true });
  * ```
  *
  * @module

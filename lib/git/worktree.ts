@@ -15,17 +15,29 @@
  * checkout, with the rules of ./merge_safety.ts) and ./repo_state.ts (queries of refs and status).
  *
  * @example
- * ```ts ignore
- * // ignore: needs a git repository at /src/project
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { commitIdentityArgs, git } from "./git.ts";
  * import { WorktreeManager } from "./worktree.ts";
  *
- * const worktrees = new WorktreeManager({ worktreeDir: "/var/tmp/codex-swarm/worktrees" });
- * const info = await worktrees.create("fix-readme", "/src/project");
- * // ... run Codex with `cwd: info.cwd` ...
+ * const tmp = await Deno.realPath(await Deno.makeTempDir());
+ * const repo = `${tmp}/project`;
+ * await Deno.mkdir(repo);
+ * await git(["init", "--quiet", "--initial-branch=main"], { cwd: repo });
+ * await Deno.writeTextFile(`${repo}/README.md`, "hello\n");
+ * await git(["add", "README.md"], { cwd: repo });
+ * await git([...await commitIdentityArgs({ cwd: repo }), "commit", "-qm", "initial"], { cwd: repo });
+ *
+ * const worktrees = new WorktreeManager({ worktreeDir: `${tmp}/worktrees` });
+ * const info = await worktrees.create("fix-readme", repo);
+ * await Deno.writeTextFile(`${info.cwd}/README.md`, "hello, world\n"); // as Codex would
  * await worktrees.commitAll(info, "codex-swarm: fix-readme");
- * console.log(await worktrees.diffSummary(info));
+ * assert.deepEqual((await worktrees.diffSummary(info)).files.map((f) => f.path), ["README.md"]);
  * const result = await worktrees.merge(info);
- * if (result.merged) await worktrees.discard(info);
+ * assert.equal(result.merged, true);
+ * await worktrees.discard(info);
+ * assert.equal(await Deno.readTextFile(`${repo}/README.md`), "hello, world\n");
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  *
  * @module
@@ -88,13 +100,10 @@ export interface WorktreeManagerOptions {
  * Holds one promise-chain lock per repository (keyed by the real path of its git directory, so
  * linked checkouts of one repository share it); create one manager and share it.
  *
- * @example
+ * @example Not run: the module's example runs it against a repository of its own.
  * ```ts ignore
- * // ignore: needs a git repository in the current directory
- * import { WorktreeManager } from "./worktree.ts";
- *
  * const worktrees = new WorktreeManager({ worktreeDir: "/tmp/worktrees" });
- * const info = await worktrees.create("task-1", ".", "main");
+ * const info = await worktrees.create("task-1", "/src/project", "main");
  * await worktrees.discard(info);
  * ```
  */

@@ -5,14 +5,25 @@
  * these under its per-repository lock.
  *
  * @example
- * ```ts ignore
- * // ignore: needs a git repository at /src/project
- * import { addWorktree, resolveRepo } from "./worktree_dirs.ts";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { commitIdentityArgs, git } from "./git.ts";
+ * import { addWorktree, removeWorktree, resolveRepo } from "./worktree_dirs.ts";
  *
+ * const tmp = await Deno.realPath(await Deno.makeTempDir());
+ * await Deno.mkdir(`${tmp}/project/src`, { recursive: true });
  * const at = (cwd: string) => ({ cwd, timeoutMs: 60_000 });
- * const repo = await resolveRepo(at, "/src/project/src");
- * const info = await addWorktree(at, "/tmp/worktrees", repo, "fix-1");
- * info.cwd; // "/tmp/worktrees/project-1a2b3c4d/fix-1/src"
+ * await git(["init", "--quiet", "--initial-branch=main"], at(`${tmp}/project`));
+ * await Deno.writeTextFile(`${tmp}/project/src/a.ts`, "export {};\n");
+ * await git(["add", "src"], at(`${tmp}/project`));
+ * await git([...await commitIdentityArgs(at(tmp)), "commit", "-qm", "a"], at(`${tmp}/project`));
+ *
+ * const repo = await resolveRepo(at, `${tmp}/project/src`);
+ * assert.deepEqual(repo, { root: `${tmp}/project`, subdir: "src" });
+ * const info = await addWorktree(at, `${tmp}/worktrees`, repo, "fix-1");
+ * assert.match(info.cwd, /\/worktrees\/project-[0-9a-f]{8}\/fix-1\/src$/);
+ * await removeWorktree(at, `${tmp}/worktrees`, info, "fix-1"); // the branch stays
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  *
  * @module
@@ -87,9 +98,10 @@ export async function resolveRepo(at: GitAt, cwd: string): Promise<RepoLocation>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { worktreePath } from "./worktree_dirs.ts";
  *
- * worktreePath("/wt", "/src/project", "fix-1"); // "/wt/project-<8 hex>/fix-1"
+ * assert.match(worktreePath("/wt", "/src/project", "fix-1"), /^\/wt\/project-[0-9a-f]{8}\/fix-1$/);
  * ```
  */
 export function worktreePath(worktreeDir: string, repoRoot: string, taskId: string): string {

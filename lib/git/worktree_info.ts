@@ -5,10 +5,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { branchName, isWorktreeInfo } from "./worktree_info.ts";
  *
- * branchName("abc"); // "codex-swarm/abc"
- * isWorktreeInfo(JSON.parse('{"repoRoot":"/r"}')); // false
+ * assert.equal(branchName("abc"), "codex-swarm/abc");
+ * assert.equal(isWorktreeInfo(JSON.parse('{"repoRoot":"/r"}')), false);
  * ```
  *
  * @module
@@ -68,9 +69,10 @@ export interface WorktreeState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { branchName } from "./worktree_info.ts";
  *
- * branchName("abc"); // "codex-swarm/abc"
+ * assert.equal(branchName("abc"), "codex-swarm/abc");
  * ```
  */
 export function branchName(taskId: string): string {
@@ -82,10 +84,11 @@ export function branchName(taskId: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isWorktreeInfo } from "./worktree_info.ts";
  *
  * const saved: unknown = JSON.parse('{"repoRoot":"/r"}');
- * isWorktreeInfo(saved); // false
+ * assert.equal(isWorktreeInfo(saved), false);
  * ```
  */
 export function isWorktreeInfo(value: unknown): value is WorktreeInfo {

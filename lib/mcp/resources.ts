@@ -57,7 +57,20 @@ export function registerResources(
   info: ServerInfo,
   options: ToolOptions = toolOptions(),
 ): () => void {
-  const room = budgets(options).structured;
+  registerServerInfo(server, engine, config, info, options);
+  registerConfig(server, config);
+  registerTasks(server, engine, budgets(options).structured);
+  return followChanges(server, engine);
+}
+
+/** `codex-swarm://server-info`: the server, its directories, limits, tools and supervisor. */
+function registerServerInfo(
+  server: McpServer,
+  engine: Engine,
+  config: ServerConfig,
+  info: ServerInfo,
+  options: ToolOptions,
+): void {
   server.registerResource("server-info", "codex-swarm://server-info", {
     title: "codex-swarm server info",
     description: "Version, capabilities, directories and limits of this server.",
@@ -99,7 +112,10 @@ export function registerResources(
       // Where tasks may run: name, kind, url (never a token), state, cap, version, last error.
       workers: engine.workers?.() ?? [],
     }));
+}
 
+/** `codex-swarm://config`: the defaults of every Codex run, and the policy. */
+function registerConfig(server: McpServer, config: ServerConfig): void {
   server.registerResource("config", "codex-swarm://config", {
     title: "codex-swarm configuration",
     description:
@@ -121,7 +137,10 @@ export function registerResources(
       log_level: config.logLevel,
       policy: config.policy.toJSON(),
     }));
+}
 
+/** `codex-swarm://tasks` and `codex-swarm://tasks/{id}`, in views that fit `room`. */
+function registerTasks(server: McpServer, engine: Engine, room: number): void {
   server.registerResource("tasks", TASKS_URI, {
     title: "All tasks",
     description: "Every task this server knows, newest first, in the compact view (the newest " +
@@ -163,7 +182,14 @@ export function registerResources(
       return json(uri.href, fitViews([task], room, taskView).views[0] ?? { task_id: id }, 0);
     },
   );
+}
 
+/**
+ * `resources/subscribe`: a subscribed task (or the task list) is said to be updated when it
+ * changes, at most every {@link UPDATE_THROTTLE_MS} per URI; a new task changes the list. Returns
+ * a function that stops.
+ */
+function followChanges(server: McpServer, engine: Engine): () => void {
   // Subscriptions belong to this server instance (one client over stdio).
   const subscribed = new Set<string>();
   const lastSent = new Map<string, number>();

@@ -5,10 +5,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_MAX_PARALLEL, type ServerConfig } from "./server_config.ts";
  *
  * const parallel = (config: Pick<ServerConfig, "maxParallel">) => config.maxParallel;
- * parallel({ maxParallel: DEFAULT_MAX_PARALLEL }); // 8
+ * assert.equal(parallel({ maxParallel: DEFAULT_MAX_PARALLEL }), 8);
  * ```
  * @module
  */

@@ -18,6 +18,7 @@
 import { parseArgs } from "node:util";
 import path from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
+import type { ServerDefaults } from "../codex/codex_args.ts";
 import { LOG_LEVELS, type LogLevel } from "../base/log.ts";
 import { DEFAULT_ALLOWED_CONFIG_KEYS, parseSandboxMode, Policy } from "../codex/policy.ts";
 import { parseOverride } from "../codex/toml_value.ts";
@@ -34,9 +35,10 @@ import {
   type ServerConfig,
 } from "../mcp/server_config.ts";
 
-export type { ServerConfig };
 import { parseNameValue, parseWorkerUrl, type WorkerFlags } from "../workers/worker_config.ts";
 import { realPathOr } from "../base/real_path.ts";
+
+export type { ServerConfig };
 
 /** The server's version, from `deno.json`. */
 export const VERSION: string = denoJson.version;
@@ -236,67 +238,63 @@ function readArgs(args: string[]) {
   }
 }
 
-/**
- * Parses the server's arguments and environment.
- *
- * `--help` and `--version` win over everything else once the arguments parse.
- *
- * @param args The arguments, without the program name (as `Deno.args`).
- * @param env The environment (as `Deno.env.toObject()`).
- * @param platform The operating system and current directory; defaults to this process's.
- * @returns Help text, version text, or the settings to run with.
- * @throws {Error} Naming the flag or variable, for an unknown flag, a missing flag value, a
- * positional argument, a malformed `-c` entry, a number out of range, an empty path or an unknown
- * log level.
- */
-export function parseCli(
-  args: string[],
-  env: Record<string, string | undefined>,
-  platform?: Platform,
-): CliResult {
-  const values = readArgs(args);
-  if (values.help) return { kind: "help", text: helpText() };
-  if (values.version) return { kind: "version", text: `codex-swarm ${VERSION}` };
+/** The flags as `parseArgs` reads them. */
+type Values = ReturnType<typeof readArgs>;
+/** What the parts of {@link parseCli} read: the flags, the environment, paths and the cwd. */
+interface Given {
+  values: Values;
+  env: Record<string, string | undefined>;
+  os: typeof Deno.build.os;
+  paths: typeof path.posix;
+  cwd: string;
+}
 
-  const { os, cwd } = platform ?? { os: Deno.build.os, cwd: Deno.cwd() };
-  const paths = os === "windows" ? path.win32 : path.posix;
-
-  const overrides = (values.config ?? []).map((entry) => parseOverride(entry));
-
-  const bin = pick("codex-bin", values["codex-bin"], "CODEX_SWARM_CODEX_BIN", env);
-  let codexBin = "codex";
-  if (bin !== undefined) {
-    if (bin.value.trim() === "") throw new Error(`Cannot use ${bin.from}: the path is empty`);
-    // A bare name is looked up on PATH; a relative path would depend on the child's directory.
-    codexBin = /[\\/]/.test(bin.value) ? paths.resolve(cwd, bin.value) : bin.value;
-  }
-
-  const maxParallel = parseInteger(
-    pick("max-parallel", values["max-parallel"], "CODEX_SWARM_MAX_PARALLEL", env),
+/** The integer settings: flag (none: hidden), variable, default, least and most. */
+const INTEGERS = {
+  maxParallel: [
+    "max-parallel",
+    "CODEX_SWARM_MAX_PARALLEL",
     DEFAULT_MAX_PARALLEL,
     1,
     Number.MAX_SAFE_INTEGER,
-  );
-  const taskTimeoutS = parseInteger(
-    pick("task-timeout", values["task-timeout"], "CODEX_SWARM_TASK_TIMEOUT", env),
+  ],
+  taskTimeoutS: [
+    "task-timeout",
+    "CODEX_SWARM_TASK_TIMEOUT",
     DEFAULT_TASK_TIMEOUT_S,
     0,
     MAX_TIMER_S,
-  );
-  const taskMaxAgeS = parseInteger(
-    pick("task-max-age", values["task-max-age"], "CODEX_SWARM_TASK_MAX_AGE", env),
-    DEFAULT_TASK_MAX_AGE_S,
-    1,
-    MAX_AGE_S,
-  );
+  ],
+  taskMaxAgeS: ["task-max-age", "CODEX_SWARM_TASK_MAX_AGE", DEFAULT_TASK_MAX_AGE_S, 1, MAX_AGE_S],
+  idleExitS: ["idle-exit", "CODEX_SWARM_IDLE_EXIT", DEFAULT_IDLE_EXIT_S, 1, MAX_TIMER_S],
+  maxResultChars: [
+    "max-result-chars",
+    "CODEX_SWARM_MAX_RESULT_CHARS",
+    DEFAULT_MAX_RESULT_CHARS,
+    MIN_MAX_RESULT_CHARS,
+    Number.MAX_SAFE_INTEGER,
+  ],
+  // Hidden: tests make heartbeats frequent.
+  heartbeatMs: [null, "CODEX_SWARM_HEARTBEAT_MS", DEFAULT_HEARTBEAT_MS, 10, MAX_TIMER_S * 1000],
+} as const;
 
-  const idleExitS = parseInteger(
-    pick("idle-exit", values["idle-exit"], "CODEX_SWARM_IDLE_EXIT", env),
-    DEFAULT_IDLE_EXIT_S,
-    1,
-    MAX_TIMER_S,
-  );
+/** The integer setting `key`. */
+function integerOf({ values, env }: Given, key: keyof typeof INTEGERS): number {
+  const [flag, envName, fallback, min, max] = INTEGERS[key];
+  const flagValue = flag === null ? undefined : values[flag];
+  return parseInteger(pick(flag ?? "", flagValue, envName, env), fallback, min, max);
+}
 
+/** `--codex-bin`: a bare name is looked up on PATH, a path is resolved. */
+function codexBinOf({ values, env, paths, cwd }: Given): string {
+  const bin = pick("codex-bin", values["codex-bin"], "CODEX_SWARM_CODEX_BIN", env);
+  if (bin === undefined) return "codex";
+  if (bin.value.trim() === "") throw new Error(`Cannot use ${bin.from}: the path is empty`);
+  // A bare name is looked up on PATH; a relative path would depend on the child's directory.
+  return /[\\/]/.test(bin.value) ? paths.resolve(cwd, bin.value) : bin.value;
+}
+
+function approvalsOf({ values, env }: Given): "client" | "human" {
   const approvalsPick = pick("approvals", values.approvals, "CODEX_SWARM_APPROVALS", env);
   const approvals = approvalsPick === undefined ? "client" : approvalsPick.value.trim();
   if (approvals !== "client" && approvals !== "human") {
@@ -305,7 +303,12 @@ export function parseCli(
         "client or human",
     );
   }
+  return approvals;
+}
 
+/** The task and worktree directories, and the log file (beside the task directory by default). */
+function placesOf(given: Given): { taskDir: string; worktreeDir: string; logFile: string | null } {
+  const { values, env, os, paths, cwd } = given;
   let taskDir = parsePath(
     pick("task-dir", values["task-dir"], "CODEX_SWARM_TASK_DIR", env),
     paths,
@@ -321,40 +324,29 @@ export function parseCli(
     taskDir ??= paths.join(state, "tasks");
     worktreeDir ??= paths.join(state, "worktrees");
   }
-
   // The log goes beside the task directory unless told otherwise; "none" turns the file off.
   const logPick = pick("log-file", values["log-file"], "CODEX_SWARM_LOG", env);
   const logFile = logPick !== undefined && /^(none|off)$/i.test(logPick.value.trim())
     ? null
     : parsePath(logPick, paths, cwd) ?? paths.join(paths.dirname(taskDir), "server.log");
+  return { taskDir, worktreeDir, logFile };
+}
 
+function logLevelOf({ values, env }: Given): LogLevel {
   const level = pick("log-level", values["log-level"], "CODEX_SWARM_LOG_LEVEL", env);
-  let logLevel: LogLevel = "info";
-  if (level !== undefined) {
-    const wanted = level.value.trim().toLowerCase();
-    const found = LOG_LEVELS.find((l) => l === wanted);
-    if (found === undefined) {
-      throw new Error(
-        `Cannot parse ${level.from} ${JSON.stringify(level.value)}: expected one of ` +
-          LOG_LEVELS.join(", "),
-      );
-    }
-    logLevel = found;
+  if (level === undefined) return "info";
+  const wanted = level.value.trim().toLowerCase();
+  const found = LOG_LEVELS.find((l) => l === wanted);
+  if (found === undefined) {
+    throw new Error(
+      `Cannot parse ${level.from} ${JSON.stringify(level.value)}: expected one of ` +
+        LOG_LEVELS.join(", "),
+    );
   }
+  return found;
+}
 
-  const maxResultChars = parseInteger(
-    pick("max-result-chars", values["max-result-chars"], "CODEX_SWARM_MAX_RESULT_CHARS", env),
-    DEFAULT_MAX_RESULT_CHARS,
-    MIN_MAX_RESULT_CHARS,
-    Number.MAX_SAFE_INTEGER,
-  );
-  // Hidden: tests make heartbeats frequent.
-  const heartbeatMs = parseInteger(
-    pick("heartbeat-ms", undefined, "CODEX_SWARM_HEARTBEAT_MS", env),
-    DEFAULT_HEARTBEAT_MS,
-    10,
-    MAX_TIMER_S * 1000,
-  );
+function worktreeSetupOf({ values, env }: Given): string | undefined {
   const setupPick = pick(
     "worktree-setup",
     values["worktree-setup"],
@@ -364,7 +356,11 @@ export function parseCli(
   if (setupPick !== undefined && setupPick.value.includes("\0")) {
     throw new Error(`Cannot use ${setupPick.from}: the command holds a NUL byte`);
   }
-  const worktreeSetup = setupPick?.value.trim() ? setupPick.value : undefined;
+  return setupPick?.value.trim() ? setupPick.value : undefined;
+}
+
+/** The policy flags; `--max-sandbox` defaults to the server's own `-c sandbox_mode`. */
+function policyOf({ values, paths, cwd }: Given, overrides: ServerDefaults["overrides"]): Policy {
   const sandboxOverride = overrides.findLast((o) => o.key === "sandbox_mode");
   const maxSandbox = values["max-sandbox"] !== undefined
     ? parseSandboxMode(values["max-sandbox"], "--max-sandbox")
@@ -388,9 +384,48 @@ export function parseCli(
       throw new Error(`Cannot parse --pass-env ${JSON.stringify(name)}: expected a variable name`);
     }
   }
-  const policy = new Policy({ allowConfig, maxSandbox, allowRoots, passEnv });
-  const workerFlags = parseWorkerFlags(values, paths, cwd);
+  return new Policy({ allowConfig, maxSandbox, allowRoots, passEnv });
+}
 
+/**
+ * Parses the server's arguments and environment.
+ *
+ * `--help` and `--version` win over everything else once the arguments parse.
+ *
+ * @param args The arguments, without the program name (as `Deno.args`).
+ * @param env The environment (as `Deno.env.toObject()`).
+ * @param platform The operating system and current directory; defaults to this process's.
+ * @returns Help text, version text, or the settings to run with.
+ * @throws {Error} Naming the flag or variable, for an unknown flag, a missing flag value, a
+ * positional argument, a malformed `-c` entry, a number out of range, an empty path or an unknown
+ * log level.
+ */
+export function parseCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  platform?: Platform,
+): CliResult {
+  const values = readArgs(args);
+  if (values.help) return { kind: "help", text: helpText() };
+  if (values.version) return { kind: "version", text: `codex-swarm ${VERSION}` };
+
+  const { os, cwd } = platform ?? { os: Deno.build.os, cwd: Deno.cwd() };
+  const given: Given = { values, env, os, paths: os === "windows" ? path.win32 : path.posix, cwd };
+  // In this order, so that the first bad setting is the one named.
+  const overrides = (values.config ?? []).map((entry) => parseOverride(entry));
+  const codexBin = codexBinOf(given);
+  const maxParallel = integerOf(given, "maxParallel");
+  const taskTimeoutS = integerOf(given, "taskTimeoutS");
+  const taskMaxAgeS = integerOf(given, "taskMaxAgeS");
+  const idleExitS = integerOf(given, "idleExitS");
+  const approvals = approvalsOf(given);
+  const { taskDir, worktreeDir, logFile } = placesOf(given);
+  const logLevel = logLevelOf(given);
+  const maxResultChars = integerOf(given, "maxResultChars");
+  const heartbeatMs = integerOf(given, "heartbeatMs");
+  const worktreeSetup = worktreeSetupOf(given);
+  const policy = policyOf(given, overrides);
+  const workerFlags = parseWorkerFlags(values, given.paths, cwd);
   return {
     kind: "run",
     config: {

@@ -1,7 +1,7 @@
 /**
  * The front-end: what `codex-swarm` is on stdio. It connects to the supervisor of its task
- * directory (starting one when none answers), sends its hello, then relays its client's MCP lines
- * both ways. It loads neither the SDK nor the engine, so it starts fast.
+ * directory (starting one when none answers: `connect.ts`), sends its hello, then relays its
+ * client's MCP lines both ways. It loads neither the SDK nor the engine, so it starts fast.
  *
  * It remembers the client's `initialize` request and `initialized` notification. When the
  * supervisor goes away, it answers the client's unanswered requests with an error that says so,
@@ -9,339 +9,22 @@
  * on: the client keeps its session.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // ignore: relays stdio to a supervisor it may start
  * const code = await runFrontEnd({ config, env: Deno.env.toObject(), version: "0.1.0", log });
  * ```
  * @module
  */
 
-import type { ServerConfig } from "../mcp/server_config.ts";
 import type { Logger } from "../base/log.ts";
-import {
-  AUTH_LINE_MAX_BYTES,
-  type AuthAnswer,
-  type AuthLine,
-  proofHolds,
-  proofOf,
-} from "./auth.ts";
-import {
-  type Hello,
-  HELLO_MAX_BYTES,
-  HELLO_PROTOCOL,
-  type HelloReply,
-  TOP_ROLE_ENV,
-} from "./hello.ts";
-import { challengeV1, helloV1, proofV1 } from "./hello_v1.ts";
-import { spawnSupervisor } from "./launch.ts";
+import { type Hello, HELLO_PROTOCOL, TOP_ROLE_ENV } from "./hello.ts";
 import { LineSplitter } from "../base/lines.ts";
-import { innerPeerLookups } from "./peer_lookup.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
-import { type SupervisorPaths, supervisorPaths, unixSocketProblem } from "./paths.ts";
+import { connectOrStart, delay, type FrontEndOptions, type Link } from "./connect.ts";
 
-/** How long a front-end waits for a supervisor it started to answer. */
-const START_TIMEOUT_MS = 30_000;
-/** How long a front-end waits for another front-end that is starting the supervisor. */
-const LOCK_TIMEOUT_MS = 45_000;
-/** How long the process on the loopback port may take to prove it is the supervisor. */
-const PROOF_TIMEOUT_MS = 3_000;
-/** How long a supervisor may take to answer the hello. */
-const HELLO_TIMEOUT_MS = 10_000;
-/**
- * How long a front-end retries a supervisor that has no room for another connection waiting for
- * auth before it takes it for gone: a little longer than the supervisor's 5 s auth deadline, by
- * which every waiting connection has proved the token or been closed.
- */
-const BUSY_WAIT_MS = 6_000;
-/** The pause between those tries. */
-const BUSY_RETRY_MS = 100;
-
-/** What the front-end runs with. */
-export interface FrontEndOptions {
-  config: ServerConfig;
-  env: Record<string, string>;
-  /** The version it claims. */
-  version: string;
-  log: Logger;
-}
-
-/** A connection to a supervisor that accepted the hello. */
-interface Link {
-  conn: Deno.Conn;
-  /** Reads the rest of the connection (after the reply). */
-  reader: AsyncGenerator<Uint8Array>;
-  /** Writes to the connection, in order. */
-  write: (bytes: Uint8Array) => Promise<void>;
-  split: LineSplitter;
-  /** Lines read after the reply. */
-  early: string[];
-  reply: Extract<HelloReply, { ok: true }>;
-}
-
-type Handshake =
-  | { kind: "ok"; link: Link }
-  | { kind: "absent"; why: string }
-  | { kind: "busy"; why: string }
-  | { kind: "retiring"; reply: HelloReply }
-  | { kind: "refused"; error: string };
+export type { FrontEndOptions } from "./connect.ts";
 
 const encoder = new TextEncoder();
-
-function delay(ms: number): Promise<"timeout"> {
-  return new Promise((resolve) => setTimeout(() => resolve("timeout"), ms));
-}
-
-function readJson<T>(path: string): T | null {
-  try {
-    return JSON.parse(Deno.readTextFileSync(path)) as T;
-  } catch {
-    return null;
-  }
-}
-
-/** A connection to what `info.json` names; over the loopback port, with its port and token. */
-interface Dialed {
-  conn: Deno.Conn;
-  tcp: { port: number; token: string } | null;
-}
-
-/** Connects to the supervisor that `info.json` names, or null when none listens. */
-async function dial(paths: SupervisorPaths, env: Record<string, string>): Promise<Dialed | null> {
-  const info = readJson<{ port: number; unix: string | null }>(paths.info);
-  if (!info) return null;
-  try {
-    // The supervisor can tell a client from a task's process over TCP only (it finds the peer in
-    // /proc, or with lsof), and takes every Unix-socket session for a task's: where it has a way
-    // (Linux, macOS), connect over TCP.
-    const tellsOverTcp = innerPeerLookups(Deno.build.os, null).length > 0;
-    if (info.unix && !tellsOverTcp && unixSocketProblem(info.unix, env) === null) {
-      return { conn: await Deno.connect({ transport: "unix", path: info.unix }), tcp: null };
-    }
-    const token = Deno.readTextFileSync(paths.token).trim();
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: info.port });
-    return { conn, tcp: { port: info.port, token } };
-  } catch {
-    return null;
-  }
-}
-
-/** The lines of one connection, each awaited with a time limit. */
-function converse(conn: Deno.Conn) {
-  const reader = chunks(conn);
-  const write = orderedWriter(conn);
-  // Until the peer proved the token, no line longer than an answer to the auth line is read.
-  const split = new LineSplitter(AUTH_LINE_MAX_BYTES);
-  const lines: string[] = [];
-  return {
-    reader,
-    write,
-    split,
-    lines,
-    send: (line: string) => write(encoder.encode(line + "\n")),
-    /** The next line, or why there is none. */
-    next: async (ms: number): Promise<string | "timeout" | "closed"> => {
-      const read = (async () => {
-        while (lines.length === 0) {
-          const { value, done } = await reader.next();
-          if (done) return "closed" as const;
-          lines.push(...split.push(value));
-        }
-        return lines.shift()!;
-      })();
-      return await Promise.race([read, delay(ms)]);
-    },
-    drop: () => {
-      try {
-        conn.close();
-      } catch {
-        // Closed already.
-      }
-    },
-  };
-}
-
-type Conversation = ReturnType<typeof converse>;
-
-/** Sends the hello line on a connection whose peer proved itself, and reads the reply. */
-async function sayHello(
-  paths: SupervisorPaths,
-  talk: Conversation,
-  conn: Deno.Conn,
-  line: string,
-): Promise<Handshake> {
-  talk.split.limit = HELLO_MAX_BYTES;
-  await talk.send(line);
-  const got = await talk.next(HELLO_TIMEOUT_MS);
-  if (got === "timeout") {
-    return { kind: "refused", error: `The supervisor at ${paths.dir} did not answer the hello` };
-  }
-  if (got === "closed") return { kind: "absent", why: "the supervisor closed the connection" };
-  const reply = JSON.parse(got) as HelloReply;
-  if (!reply.ok) {
-    return reply.retiring ? { kind: "retiring", reply } : { kind: "refused", error: reply.error };
-  }
-  talk.split.limit = Infinity;
-  const { reader, write, split, lines } = talk;
-  return { kind: "ok", link: { conn, reader, write, split, early: lines, reply } };
-}
-
-/**
- * Dials the supervisor and runs `body` on the connection; the connection is closed unless `body`
- * hands it on in an `ok` link, and an error is the supervisor's absence.
- */
-async function talkTo(
-  paths: SupervisorPaths,
-  env: Record<string, string>,
-  body: (talk: Conversation, dialed: Dialed) => Promise<Handshake>,
-): Promise<Handshake> {
-  const dialed = await dial(paths, env);
-  if (!dialed) return { kind: "absent", why: "nothing listens" };
-  const talk = converse(dialed.conn);
-  try {
-    const got = await body(talk, dialed);
-    if (got.kind !== "ok") talk.drop();
-    return got;
-  } catch (error) {
-    talk.drop();
-    return { kind: "absent", why: error instanceof Error ? error.message : String(error) };
-  }
-}
-
-/**
- * Connects and says hello: the auth line (with the proof of the token over the loopback port),
- * then, once the supervisor proved it knows the token too, the hello.
- */
-function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
-  return talkTo(paths, hello.env, async (talk, { conn, tcp }) => {
-    const nonce = crypto.randomUUID();
-    const auth: AuthLine = { codex_swarm_auth: HELLO_PROTOCOL, version: hello.version, nonce };
-    if (tcp) auth.proof = await proofOf(tcp.token, "client", tcp.port, nonce);
-    await talk.send(JSON.stringify(auth));
-    const got = await talk.next(PROOF_TIMEOUT_MS);
-    if (got === "timeout" || got === "closed") {
-      return { kind: "absent", why: `no answer to the proof of the token (${got})` };
-    }
-    const answer = JSON.parse(got) as Partial<AuthAnswer> & Partial<HelloReply>;
-    if (answer.ok === false && answer.protocol === undefined) {
-      // A supervisor of hello protocol 1 refuses the auth line as a bad hello.
-      talk.drop();
-      return await handshakeV1(paths, hello);
-    }
-    if (answer.ok === false && answer.busy === true) {
-      return { kind: "busy", why: String(answer.error) };
-    }
-    // Over the loopback port only a peer that proved the token is believed, refusals included.
-    const proved = tcp === null ||
-      (typeof answer.proof === "string" &&
-        await proofHolds(answer.proof, tcp.token, "supervisor", tcp.port, nonce));
-    if (!proved) {
-      const said = answer.ok === false ? `: ${answer.error}` : "";
-      return { kind: "absent", why: `the process on the port did not prove the token${said}` };
-    }
-    if (answer.ok === false) {
-      return answer.retiring
-        ? { kind: "retiring", reply: answer as HelloReply }
-        : { kind: "refused", error: String(answer.error) };
-    }
-    if (answer.codex_swarm_auth !== HELLO_PROTOCOL) {
-      return { kind: "absent", why: `the supervisor answered the auth line with ${got}` };
-    }
-    return await sayHello(paths, talk, conn, JSON.stringify(hello));
-  });
-}
-
-/**
- * Says hello in protocol 1 (see `hello_v1.ts`), to a supervisor of that protocol: it retires for a
- * newer codex-swarm when idle, and serves it while busy.
- */
-function handshakeV1(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
-  return talkTo(paths, hello.env, async (talk, { conn, tcp }) => {
-    if (tcp) {
-      const nonce = crypto.randomUUID();
-      await talk.send(JSON.stringify(challengeV1(nonce)));
-      const got = await talk.next(PROOF_TIMEOUT_MS);
-      const proof = got === "timeout" || got === "closed"
-        ? undefined
-        : (JSON.parse(got) as { codex_swarm_proof?: string }).codex_swarm_proof;
-      if (proof === undefined || proof !== await proofV1(tcp.token, nonce)) {
-        return { kind: "absent", why: "the process on the port is not this supervisor" };
-      }
-    }
-    return await sayHello(paths, talk, conn, helloV1(hello, tcp?.token));
-  });
-}
-
-/** Holds the start lock of the task directory while `body` runs. */
-async function withStartLock<T>(paths: SupervisorPaths, body: () => Promise<T>): Promise<T> {
-  const file = await Deno.open(paths.startLock, { create: true, write: true, mode: 0o600 });
-  try {
-    if (await Promise.race([file.lock(true), delay(LOCK_TIMEOUT_MS)]) === "timeout") {
-      throw new Error(
-        `Cannot start the supervisor: another codex-swarm has held ${paths.startLock} for ` +
-          `${LOCK_TIMEOUT_MS / 1000} s`,
-      );
-    }
-    return await body();
-  } finally {
-    file.close();
-  }
-}
-
-/**
- * {@link handshake}, tried again for up to {@link BUSY_WAIT_MS} while the supervisor has no room
- * for another connection waiting for auth (then it counts as absent: a process that is not the
- * supervisor can say it is busy too).
- */
-async function handshakeWhenFree(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
-  const end = Date.now() + BUSY_WAIT_MS;
-  for (;;) {
-    const got = await handshake(paths, hello);
-    if (got.kind !== "busy") return got;
-    if (Date.now() >= end) return { kind: "absent", why: got.why };
-    await delay(BUSY_RETRY_MS);
-  }
-}
-
-/** Connects to the supervisor, starting one (once) when none answers. */
-export async function connectOrStart(options: FrontEndOptions, hello: Hello): Promise<Link> {
-  const { config, log } = options;
-  const paths = supervisorPaths(config.taskDir);
-  const first = await handshakeWhenFree(paths, hello);
-  if (first.kind === "ok") return first.link;
-  if (first.kind === "refused") throw new Error(first.error);
-  Deno.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-  if (Deno.build.os !== "windows") Deno.chmodSync(paths.dir, 0o700);
-  return await withStartLock(paths, async () => {
-    // Another front-end may have started one while this one waited for the lock.
-    let again = await handshakeWhenFree(paths, hello);
-    if (again.kind === "ok") return again.link;
-    if (again.kind === "refused") throw new Error(again.error);
-    if (again.kind === "retiring" && !again.reply.ok) log.info(again.reply.error);
-    const child = spawnSupervisor(config, options.env, paths.dir, {
-      unixSocket: unixSocketProblem(paths.socket, options.env) === null ? paths.socket : null,
-    });
-    log.info(`Started a supervisor (pid ${child.pid}) for ${config.taskDir}`);
-    let exitCode: number | null = null;
-    child.status.then((status) => (exitCode = status.code)).catch(() => {});
-    const seeLog = `see the log ${config.logFile ?? "(none: set --log-file)"}`;
-    const end = Date.now() + START_TIMEOUT_MS;
-    while (Date.now() < end) {
-      await delay(40);
-      again = await handshake(paths, hello);
-      if (again.kind === "ok") return again.link;
-      if (again.kind === "refused") throw new Error(again.error);
-      if (exitCode !== null && (again.kind === "absent" || again.kind === "busy")) {
-        throw new Error(
-          `Cannot start the supervisor: it exited with code ${exitCode} before it listened ` +
-            `(${seeLog})`,
-        );
-      }
-    }
-    throw new Error(
-      `Cannot start the supervisor: it did not listen within ${START_TIMEOUT_MS / 1000} s ` +
-        `(${seeLog})`,
-    );
-  });
-}
 
 /** A JSON-RPC message as far as the relay looks at it. */
 interface Peek {
@@ -370,137 +53,24 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
     config: options.config,
     ...(options.env[TOP_ROLE_ENV] === "1" ? { role: "top" as const } : {}),
   };
-  const finished = Promise.withResolvers<number>();
-  const stdout = orderedWriter(Deno.stdout);
-  // A client whose end of stdout is gone (EPIPE) is gone: the front-end stops, it never retries.
-  const toClient = (line: string) =>
-    stdout(encoder.encode(line + "\n")).catch((error) => {
-      if (stopping) return;
-      log.local("warning", `Cannot write to the client (${error}); stopping`);
-      stopping = true;
-      finished.resolve(0);
-    });
-
-  let link: Link | null = null;
-  let initialize: string | null = null;
-  let initialized: string | null = null;
-  let replays = 0;
-  let replayId: string | null = null;
-  let stopping = false;
-  /** The client's requests the supervisor has not answered yet, by JSON id. */
-  const inFlight = new Map<string, string | number>();
-  /** Client lines waiting for a supervisor. */
-  let queue: string[] = [];
-
-  const toSupervisor = (line: string) => {
-    if (link) link.write(encoder.encode(line + "\n")).catch(() => {});
-    else queue.push(line);
-  };
-
-  const fromSupervisor = (line: string) => {
-    const message = peek(line);
-    if (message && message.method === undefined && message.id !== undefined) {
-      if (replayId !== null && message.id === replayId) {
-        replayId = null;
-        return; // The answer to the replayed initialize: the client has its own.
-      }
-      inFlight.delete(JSON.stringify(message.id));
-    }
-    toClient(line);
-  };
-
-  const attach = (next: Link, replay: boolean) => {
-    link = next;
-    for (const warning of next.reply.warnings) log.warning(warning);
-    if (replay && initialize) {
-      const init = JSON.parse(initialize);
-      replayId = `codex-swarm-replay-${++replays}`;
-      next.write(encoder.encode(JSON.stringify({ ...init, id: replayId }) + "\n")).catch(() => {});
-      if (initialized) next.write(encoder.encode(initialized + "\n")).catch(() => {});
-    }
-    const waiting = queue;
-    queue = [];
-    for (const line of waiting) toSupervisor(line);
-    for (const line of next.early) fromSupervisor(line);
-    pump(next);
-  };
-
-  const lost = async (why: string) => {
-    if (stopping) return;
-    link = null;
-    log.warning(`The supervisor went away (${why}); starting a new one`);
-    for (const id of inFlight.values()) {
-      toClient(JSON.stringify({
-        jsonrpc: "2.0",
-        id,
-        error: {
-          code: -32603,
-          message: `The codex-swarm supervisor went away (${why}) before it answered: a new ` +
-            `one is being started; tasks keep their records, so retry or look them up with ` +
-            `codex_list`,
-        },
-      }));
-    }
-    inFlight.clear();
-    for (let attempt = 1; !stopping; attempt++) {
-      try {
-        attach(await connectOrStart(options, hello), true);
-        log.info("Connected to a new supervisor; the session goes on");
-        return;
-      } catch (error) {
-        log.error(`Cannot reach a supervisor (attempt ${attempt}): ${error}`);
-        if (attempt >= 3) {
-          finished.resolve(1);
-          return;
-        }
-        await delay(500 * attempt);
-      }
-    }
-  };
-
-  const pump = async (current: Link) => {
-    let why = "its connection closed";
-    try {
-      for await (const chunk of current.reader) {
-        for (const line of current.split.push(chunk)) fromSupervisor(line);
-      }
-    } catch (error) {
-      why = error instanceof Error ? error.message : String(error);
-    }
-    if (link === current) lost(why);
-  };
-
-  const fromClient = (line: string) => {
-    if (line.trim() === "") return;
-    const message = peek(line);
-    if (message?.method !== undefined && message.id !== undefined && message.id !== null) {
-      inFlight.set(JSON.stringify(message.id), message.id);
-      if (message.method === "initialize") initialize = line;
-    } else if (message?.method === "notifications/initialized") {
-      initialized = line;
-    }
-    toSupervisor(line);
-  };
-
+  const relay = new Relay(options, hello);
+  let first: Link;
   try {
-    attach(await connectOrStart(options, hello), false);
+    first = await connectOrStart(options, hello);
   } catch (error) {
     log.error(error instanceof Error ? error.message : String(error));
     return 1;
   }
-  log.debug(`codex-swarm ${options.version} relaying to supervisor ${link!.reply.version}`, {
-    supervisorPid: link!.reply.pid,
-    session: link!.reply.session_id,
-    kind: link!.reply.session_kind,
+  relay.attach(first, false);
+  log.debug(`codex-swarm ${options.version} relaying to supervisor ${first.reply.version}`, {
+    supervisorPid: first.reply.pid,
+    session: first.reply.session_id,
+    kind: first.reply.session_kind,
   });
 
-  const stop = (code: number) => {
-    stopping = true;
-    finished.resolve(code);
-  };
   const signals: Array<[Deno.Signal, () => void]> = [];
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    const handler = () => stop(0);
+    const handler = () => relay.stop(0);
     try {
       Deno.addSignalListener(signal, handler);
       signals.push([signal, handler]);
@@ -512,21 +82,64 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
     const split = new LineSplitter();
     try {
       for await (const chunk of chunks(Deno.stdin)) {
-        for (const line of split.push(chunk)) fromClient(line);
+        for (const line of split.push(chunk)) relay.fromClient(line);
       }
-      if (split.rest().trim() !== "") fromClient(split.rest());
+      if (split.rest().trim() !== "") relay.fromClient(split.rest());
     } catch {
       // stdin failed: as good as closed.
     }
-    stop(0);
+    relay.stop(0);
   })();
 
-  const code = await finished.promise;
-  stopping = true;
+  const code = await relay.finished;
   for (const [signal, handler] of signals) Deno.removeSignalListener(signal, handler);
-  const last = link as Link | null;
-  if (last) {
-    // Let what was written reach the supervisor, then go.
+  await relay.close();
+  return code;
+}
+
+/**
+ * The relay between the client (stdio) and the supervisor of the moment: what it remembers to
+ * replay, the client's requests not answered yet, and the lines waiting for a supervisor.
+ */
+class Relay {
+  readonly #options: FrontEndOptions;
+  readonly #log: Logger;
+  readonly #hello: Hello;
+  readonly #finished = Promise.withResolvers<number>();
+  readonly #stdout = orderedWriter(Deno.stdout);
+  #link: Link | null = null;
+  #initialize: string | null = null;
+  #initialized: string | null = null;
+  #replays = 0;
+  #replayId: string | null = null;
+  #stopping = false;
+  /** The client's requests the supervisor has not answered yet, by JSON id. */
+  readonly #inFlight = new Map<string, string | number>();
+  /** Client lines waiting for a supervisor. */
+  #queue: string[] = [];
+
+  constructor(options: FrontEndOptions, hello: Hello) {
+    this.#options = options;
+    this.#log = options.log;
+    this.#hello = hello;
+  }
+
+  /** The exit code, once the relay stops. */
+  get finished(): Promise<number> {
+    return this.#finished.promise;
+  }
+
+  /** Stops with `code`. */
+  stop(code: number): void {
+    this.#stopping = true;
+    this.#finished.resolve(code);
+  }
+
+  /** Lets what was written reach the supervisor, then closes the connection. */
+  async close(): Promise<void> {
+    this.#stopping = true;
+    const last = this.#link;
+    if (!last) return;
     await Promise.race([last.write(new Uint8Array()), delay(200)]);
     try {
       last.conn.close();
@@ -534,5 +147,109 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
       // Closed already.
     }
   }
-  return code;
+
+  /** A client whose end of stdout is gone (EPIPE) is gone: the front-end stops, never retries. */
+  #toClient(line: string): void {
+    this.#stdout(encoder.encode(line + "\n")).catch((error) => {
+      if (this.#stopping) return;
+      this.#log.local("warning", `Cannot write to the client (${error}); stopping`);
+      this.stop(0);
+    });
+  }
+
+  #toSupervisor(line: string): void {
+    if (this.#link) this.#link.write(encoder.encode(line + "\n")).catch(() => {});
+    else this.#queue.push(line);
+  }
+
+  #fromSupervisor(line: string): void {
+    const message = peek(line);
+    if (message && message.method === undefined && message.id !== undefined) {
+      if (this.#replayId !== null && message.id === this.#replayId) {
+        this.#replayId = null;
+        return; // The answer to the replayed initialize: the client has its own.
+      }
+      this.#inFlight.delete(JSON.stringify(message.id));
+    }
+    this.#toClient(line);
+  }
+
+  /** A line from the client: requests are remembered until answered, `initialize` for replays. */
+  fromClient(line: string): void {
+    if (line.trim() === "") return;
+    const message = peek(line);
+    if (message?.method !== undefined && message.id !== undefined && message.id !== null) {
+      this.#inFlight.set(JSON.stringify(message.id), message.id);
+      if (message.method === "initialize") this.#initialize = line;
+    } else if (message?.method === "notifications/initialized") {
+      this.#initialized = line;
+    }
+    this.#toSupervisor(line);
+  }
+
+  /** Relays to `next`; with `replay`, says `initialize` and `initialized` again first. */
+  attach(next: Link, replay: boolean): void {
+    this.#link = next;
+    for (const warning of next.reply.warnings) this.#log.warning(warning);
+    if (replay && this.#initialize) {
+      const init = JSON.parse(this.#initialize);
+      this.#replayId = `codex-swarm-replay-${++this.#replays}`;
+      next.write(encoder.encode(JSON.stringify({ ...init, id: this.#replayId }) + "\n"))
+        .catch(() => {});
+      if (this.#initialized) {
+        next.write(encoder.encode(this.#initialized + "\n")).catch(() => {});
+      }
+    }
+    const waiting = this.#queue;
+    this.#queue = [];
+    for (const line of waiting) this.#toSupervisor(line);
+    for (const line of next.early) this.#fromSupervisor(line);
+    this.#pump(next);
+  }
+
+  async #pump(current: Link): Promise<void> {
+    let why = "its connection closed";
+    try {
+      for await (const chunk of current.reader) {
+        for (const line of current.split.push(chunk)) this.#fromSupervisor(line);
+      }
+    } catch (error) {
+      why = error instanceof Error ? error.message : String(error);
+    }
+    if (this.#link === current) this.#lost(why);
+  }
+
+  /** The supervisor went away: fails the requests in flight, then connects again (3 tries). */
+  async #lost(why: string): Promise<void> {
+    if (this.#stopping) return;
+    this.#link = null;
+    this.#log.warning(`The supervisor went away (${why}); starting a new one`);
+    for (const id of this.#inFlight.values()) {
+      this.#toClient(JSON.stringify({
+        jsonrpc: "2.0",
+        id,
+        error: {
+          code: -32603,
+          message: `The codex-swarm supervisor went away (${why}) before it answered: a new ` +
+            `one is being started; tasks keep their records, so retry or look them up with ` +
+            `codex_list`,
+        },
+      }));
+    }
+    this.#inFlight.clear();
+    for (let attempt = 1; !this.#stopping; attempt++) {
+      try {
+        this.attach(await connectOrStart(this.#options, this.#hello), true);
+        this.#log.info("Connected to a new supervisor; the session goes on");
+        return;
+      } catch (error) {
+        this.#log.error(`Cannot reach a supervisor (attempt ${attempt}): ${error}`);
+        if (attempt >= 3) {
+          this.#finished.resolve(1);
+          return;
+        }
+        await delay(500 * attempt);
+      }
+    }
+  }
 }

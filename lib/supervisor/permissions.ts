@@ -12,10 +12,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SERVER_PERMISSIONS, topPermissions } from "./permissions.ts";
  *
- * const argv = ["run", ...SERVER_PERMISSIONS, "main.ts"];
- * topPermissions("/usr/bin/deno").length === SERVER_PERMISSIONS.length; // true
+ * assert.ok(SERVER_PERMISSIONS.includes("--allow-read"));
+ * assert.equal(topPermissions("/usr/bin/deno").length, SERVER_PERMISSIONS.length);
  * ```
  *
  * @module

@@ -35,6 +35,7 @@ import { OperatorCeiling, settingsPath } from "./settings.ts";
 import { withTimeout } from "../base/delay.ts";
 import { startWorkerPool } from "./worker_setup.ts";
 import type { WorkerPool } from "../workers/worker_pool.ts";
+import { planTask } from "../request/task_plan.ts";
 
 export { type InfoFile, readInfo } from "./listen.ts";
 
@@ -74,6 +75,7 @@ export const startAppServerEngine: EngineFactory = async (
   // environment (without a client's secrets); a session brings only its model credentials.
   const codexEnv = codexEnvFor(env, config.policy.passEnv).env;
   const engine = new AppServerEngine({
+    planTask,
     config,
     store: new TaskStore(config.taskDir),
     worktrees,

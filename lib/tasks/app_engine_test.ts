@@ -17,7 +17,9 @@ import type { TaskSnapshot } from "./task.ts";
 import { TaskStore } from "./task_store.ts";
 import { WorktreeManager } from "../git/worktree.ts";
 import { AppServerEngine, isTransientWriteError } from "./app_engine.ts";
+import { startTask } from "../request/plans.ts";
 import type { Decision } from "./questions.ts";
+import { planTask } from "../request/task_plan.ts";
 
 interface Rig extends AsyncDisposable {
   world: World;
@@ -43,6 +45,7 @@ async function rig(options: { maxParallel?: number } = {}): Promise<Rig> {
   });
   const make = () =>
     new AppServerEngine({
+      planTask,
       config: { codexBin: "codex", maxParallel: options.maxParallel ?? 4, taskMaxAgeS: 86400 },
       store: new TaskStore(world.taskDir),
       worktrees: new WorktreeManager({ worktreeDir: world.worktreeDir }),
@@ -98,7 +101,7 @@ function waitFor(
 Deno.test("a task runs as a turn of an app-server thread, in its session's cwd and env", async () => {
   await using r = await rig();
   const s = r.session({ env: { ...r.world.env, SWARM_MARK: "from-session" } });
-  const started = await r.engine.start({ prompt: "RUN=pwd; echo $SWARM_MARK" }, s);
+  const started = await startTask(r.engine, { prompt: "RUN=pwd; echo $SWARM_MARK" }, s);
   const done = await r.engine.finished(started.meta.id);
   assert.equal(done.meta.phase, "completed", done.meta.failure ?? "");
   assert.match(done.meta.finalMessage ?? "", /MOCK-DONE/);
@@ -118,7 +121,7 @@ Deno.test("an untrusted task asks; the session's answer runs the command", async
     },
   });
   const marker = `${s.cwd}/approved.txt`;
-  const task = await r.engine.start({
+  const task = await startTask(r.engine, {
     prompt: `RUN=touch ${marker}`,
     approvalPolicy: "untrusted",
     sandbox: "workspace-write",
@@ -136,7 +139,7 @@ Deno.test("without elicitation a task waits; answer declines and the turn goes o
   await using r = await rig();
   const s = r.session();
   const marker = `${s.cwd}/declined.txt`;
-  const task = await r.engine.start({
+  const task = await startTask(r.engine, {
     prompt: `RUN=touch ${marker}`,
     approvalPolicy: "untrusted",
     sandbox: "workspace-write",
@@ -171,13 +174,17 @@ Deno.test("cancel of a waiting task and of a running command leaves no process",
   await using r = await rig();
   const s = r.session();
   const marker = `swarm-engine-sleep-${crypto.randomUUID().slice(0, 8)}`;
-  const running = await r.engine.start({ prompt: `RUN=sleep 300; echo ${marker}` }, s);
+  const running = await startTask(r.engine, { prompt: `RUN=sleep 300; echo ${marker}` }, s);
   assert.ok(await eventually(() => processesMatching(marker).length > 0, 30_000));
   const cancelled = await r.engine.cancel(running.meta.id);
   assert.equal(cancelled.task.meta.phase, "cancelled");
   assert.equal(cancelled.previousPhase, "running");
   assert.ok(await eventually(() => processesMatching(marker).length === 0, 5000));
-  const asking = await r.engine.start({ prompt: "RUN=echo hi", approvalPolicy: "untrusted" }, s);
+  const asking = await startTask(
+    r.engine,
+    { prompt: "RUN=echo hi", approvalPolicy: "untrusted" },
+    s,
+  );
   await waitFor(r.engine, asking.meta.id, (t) => t.meta.phase === "waiting_approval");
   const c2 = await r.engine.cancel(asking.meta.id);
   assert.equal(c2.task.meta.phase, "cancelled");
@@ -195,8 +202,10 @@ Deno.test("the queue is fair across sessions at the cap", async () => {
     if (t.meta.phase === "starting" && !order.includes(t.meta.id)) order.push(t.meta.id);
   });
   const b = [];
-  for (let i = 0; i < 3; i++) b.push((await r.engine.start({ prompt: `busy ${i}` }, busy)).meta.id);
-  const q = (await r.engine.start({ prompt: "quiet" }, quiet)).meta.id;
+  for (let i = 0; i < 3; i++) {
+    b.push((await startTask(r.engine, { prompt: `busy ${i}` }, busy)).meta.id);
+  }
+  const q = (await startTask(r.engine, { prompt: "quiet" }, quiet)).meta.id;
   await Promise.all([...b, q].map((id) => r.engine.finished(id)));
   assert.deepEqual(order, [b[0], b[1], q, b[2]]);
 });
@@ -204,7 +213,7 @@ Deno.test("the queue is fair across sessions at the cap", async () => {
 Deno.test("steer adds to the running turn; steering a finished task points to codex-reply", async () => {
   await using r = await rig();
   const s = r.session();
-  const task = await r.engine.start({ prompt: "HOLD=3000 first part" }, s);
+  const task = await startTask(r.engine, { prompt: "HOLD=3000 first part" }, s);
   await waitFor(r.engine, task.meta.id, (t) => t.meta.phase === "running" && !!t.meta.turnId);
   await r.engine.steer(task.meta.id, "STEERED-SECOND");
   const done = await r.engine.finished(task.meta.id);
@@ -216,13 +225,13 @@ Deno.test("steer adds to the running turn; steering a finished task points to co
 Deno.test("after a restart a running task is interrupted and its thread continues", async () => {
   await using r = await rig();
   const s = r.session();
-  const task = await r.engine.start({ prompt: "HOLD=60000 long" }, s);
+  const task = await startTask(r.engine, { prompt: "HOLD=60000 long" }, s);
   await waitFor(r.engine, task.meta.id, (t) => t.meta.phase === "running" && !!t.meta.turnId);
   const engine = await r.restart();
   const after = engine.get(task.meta.id)!;
   assert.equal(after.meta.phase, "interrupted");
   assert.match(after.meta.failure ?? "", /codex-reply/);
-  const reply = await engine.start({ prompt: "continue", threadId: after.meta.threadId! }, s);
+  const reply = await startTask(engine, { prompt: "continue", threadId: after.meta.threadId! }, s);
   const done = await engine.finished(reply.meta.id);
   assert.equal(done.meta.phase, "completed", done.meta.failure ?? "");
   assert.equal(done.meta.threadId, after.meta.threadId);
@@ -233,7 +242,7 @@ Deno.test("a reply to a thread Codex does not know is refused naming it", async 
   const s = r.session();
   const id = crypto.randomUUID();
   await assert.rejects(
-    r.engine.start({ prompt: "hi", threadId: id }, s),
+    startTask(r.engine, { prompt: "hi", threadId: id }, s),
     new RegExp(`Cannot continue threadId "${id}" as Codex has no such thread`),
   );
   assert.equal(r.engine.list().length, 0);

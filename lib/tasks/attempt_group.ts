@@ -4,7 +4,7 @@
  * size}`, saved with the task, and the group is the set of tasks with that id (so it survives a
  * supervisor restart with its tasks, and goes with them when the sweep removes them).
  *
- * Pure: the group id, the checks of an `attempts` request, the requests of the attempts, and the
+ * Pure: the group id, the requests of the attempts, and the
  * ranking: check passed first, then the smaller diff (insertions + deletions of the attempt's
  * commit), then the earlier end; unfinished attempts last, ties by attempt index.
  *
@@ -13,8 +13,6 @@
  * import assert from "node:assert/strict";
  *
  * const request = { prompt: "make the tests pass", worktree: true };
- * checkAttempts(request, 4);
- * assert.throws(() => checkAttempts({ prompt: "x" }, 4), /worktree/);
  * const requests = attemptRequests(request, 4, newGroupId()); // four requests, index 0 to 3
  * assert.equal(requests.length, 4);
  * // rankAttempts(tasks)[0] is the best of a group's finished tasks.
@@ -23,11 +21,6 @@
  */
 
 import { isFinal, type TaskMeta, type TaskRequest } from "./task.ts";
-import { RequestError } from "./request_error.ts";
-
-/** The fewest and most attempts of one group. */
-export const MIN_ATTEMPTS = 2;
-export const MAX_ATTEMPTS = 8;
 
 /** A group id: `g-` and 12 hex digits (a valid task id, never one of a task). */
 export const GROUP_ID_PATTERN = /^g-[0-9a-f]{12}$/;
@@ -40,35 +33,6 @@ export function newGroupId(): string {
 /** Whether `id` names a group (not a task). */
 export function isGroupId(id: string): boolean {
   return GROUP_ID_PATTERN.test(id);
-}
-
-/**
- * Checks an `attempts` request before anything is created.
- * @throws {RequestError} (field `attempts`) When `attempts` is not a whole number from
- * {@link MIN_ATTEMPTS} to {@link MAX_ATTEMPTS}, the request has no `worktree: true`, or it
- * continues a thread.
- */
-export function checkAttempts(request: TaskRequest, attempts: number): void {
-  if (!Number.isInteger(attempts) || attempts < MIN_ATTEMPTS || attempts > MAX_ATTEMPTS) {
-    throw new RequestError(
-      "attempts",
-      `Cannot run attempts ${attempts} as it is out of range: ${MIN_ATTEMPTS} to ${MAX_ATTEMPTS}`,
-    );
-  }
-  if (request.worktree !== true) {
-    throw new RequestError(
-      "attempts",
-      "Cannot run attempts without worktree: true: each attempt needs a worktree and branch of " +
-        "its own",
-    );
-  }
-  if (request.threadId !== undefined) {
-    throw new RequestError(
-      "attempts",
-      `Cannot run attempts on a reply (threadId "${request.threadId}"): attempts start fresh ` +
-        "threads; continue one attempt's thread with codex-reply instead",
-    );
-  }
 }
 
 /** The request of each attempt: the same request, each with its place in the group. */

@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
 import type { CheckOutcome, Phase, TaskMeta } from "./task.ts";
-import {
-  attemptRequests,
-  checkAttempts,
-  diffSize,
-  isGroupId,
-  newGroupId,
-  rankAttempts,
-} from "./attempt_group.ts";
-import { RequestError } from "./request_error.ts";
+import { attemptRequests, diffSize, isGroupId, newGroupId, rankAttempts } from "./attempt_group.ts";
 
 function check(exitCode: number): CheckOutcome {
   return {
@@ -88,21 +80,4 @@ Deno.test("group ids and the attempts' requests", () => {
     [0, 1, 2].map((index) => ({ id, index, size: 3 })),
   );
   assert.ok(requests.every((r) => r.prompt === "fix" && r.worktree === true));
-});
-
-Deno.test("checkAttempts: range, worktree, no reply", () => {
-  const refused = (attempts: number, request: object, part: string) =>
-    assert.throws(() => checkAttempts({ prompt: "p", ...request }, attempts), (e: unknown) => {
-      assert.ok(e instanceof RequestError);
-      assert.equal(e.field, "attempts");
-      assert.ok(e.message.includes(part), e.message);
-      return true;
-    });
-  checkAttempts({ prompt: "p", worktree: true }, 2);
-  checkAttempts({ prompt: "p", worktree: true }, 8);
-  refused(1, { worktree: true }, "2 to 8");
-  refused(9, { worktree: true }, "2 to 8");
-  refused(2.5, { worktree: true }, "2 to 8");
-  refused(4, {}, "worktree: true");
-  refused(4, { worktree: true, threadId: "01a23379-8b64-73e0-b586-c4440ada693c" }, "reply");
 });

@@ -2,18 +2,29 @@
  * What the MCP front-end (tools, resources, MCP Tasks) needs from a task engine, and what a
  * session of a client brings to the tasks it starts.
  *
- * The tools depend on this interface only, not on the engine's internals
- * (`./app_engine.ts`).
+ * The engine accepts only a plan of a task ({@link TaskPlan}): lib/request/ makes one from a tool
+ * call once every check of the call passed (lib/request/plans.ts lists which checks apply to which
+ * tool); the engine then only applies its own rules (one turn per thread, one unfinished task per
+ * worktree) and creates the task. Its thread parameters are built once, in the plan.
  *
  * @module
  */
 
 import type { WorkerStatus } from "../workers/worker_pool.ts";
 import type { ServerDefaults } from "../codex/codex_args.ts";
-import type { PendingQuestionView, Phase, SessionKind, TaskRequest, TaskSnapshot } from "./task.ts";
+import type {
+  PendingQuestionView,
+  Phase,
+  SessionKind,
+  TaskMeta,
+  TaskRequest,
+  TaskSnapshot,
+} from "./task.ts";
+import type { ThreadSettings } from "../codex/thread_params.ts";
+import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
+import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import type { Policy } from "../codex/policy.ts";
 import type { Decision } from "./questions.ts";
-import type { ForkRequest } from "./fork.ts";
 import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
 
 export type { SessionKind };
@@ -94,8 +105,13 @@ export interface CodexProcessInfo {
 
 /** A task engine as the MCP front-end sees it. */
 export interface Engine {
-  /** Starts a task for `session` (or queues it when the cap is reached). Invalid requests throw. */
-  start(request: TaskRequest, session: Session): Promise<TaskSnapshot>;
+  /** What a request's plan reads of the engine (lib/request/ plans with it). */
+  readonly facts: PlanFacts;
+  /**
+   * Creates a planned task (queued until a place is free). Throws when the engine's rules refuse
+   * it (another turn on its thread, another task in its worktree); what the plan made goes then.
+   */
+  start(plan: TaskPlan): Promise<TaskSnapshot>;
   /** The live view of one task, or undefined. */
   get(id: string): TaskSnapshot | undefined;
   /** The tasks known, newest first, optionally only those in the given phases. */
@@ -113,11 +129,8 @@ export interface Engine {
   onChange(listener: ChangeListener): () => void;
   /** Removes old final tasks. */
   sweep(): Promise<string[]>;
-  /**
-   * Starts one task per prompt, each a fork of a thread (its history), all or none; returns them
-   * at once. Invalid requests throw (see lib/tasks/fork.ts).
-   */
-  fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]>;
+  /** Creates planned forks of a thread, all or none; returns them at once (see fork.ts). */
+  fork(plan: ForkPlan): Promise<TaskSnapshot[]>;
   /**
    * Starts a merge queue (`codex_merge`), checked already, as a task of its own kind; `from` is
    * the state of the interrupted merge it resumes.
@@ -139,4 +152,60 @@ export interface Engine {
   codexWarnings(): string[];
   /** Where tasks may run (docs/workers.md), each with how many run there, for `server-info`. */
   workers?(): Array<WorkerStatus & { running: number }>;
+}
+
+/** Where a planned task runs: in no worktree, a worktree made for it, or its thread's. */
+export type PlannedWorktree =
+  | { kind: "none" }
+  /** Made for this task: removed again when the task is not created. */
+  | { kind: "new"; info: WorktreeInfo }
+  /** The worktree of thread `threadId` (a reply's, or a fork's that shares it). */
+  | { kind: "inherited"; info: WorktreeInfo; threadId: string };
+
+/** A checked task, ready to be created. */
+export interface TaskPlan {
+  /** The task's id (a new worktree's branch is named after it). */
+  id: string;
+  /** The request as it is recorded (review target, real paths, set-up resolved, asked cwd). */
+  request: TaskRequest;
+  /** The session as the task sees it (a task session's rights are bounded by its task's). */
+  session: Session;
+  /** Where Codex runs: the cwd, or its place in the worktree. */
+  runCwd: string;
+  worktree: PlannedWorktree;
+  /**
+   * The parameters of `thread/start` (or resume, fork) and `turn/start`, built once here; the
+   * engine places them where the task runs (its cwd, or its workspace on a worker).
+   */
+  thread: ThreadSettings;
+}
+
+/** Forks of a thread (codex_fork), all checked: created all or none. */
+export interface ForkPlan {
+  threadId: string;
+  /** The parent thread's worktree, if any: the forks are created under its lock. */
+  parentWorktree: WorktreeInfo | null;
+  forks: TaskPlan[];
+}
+
+/** What a plan reads of the engine: its tasks, threads and worktrees. */
+export interface PlanFacts {
+  /** A known task and its thread's sandbox (null until its thread opened). */
+  task(id: string): { meta: TaskMeta; sandbox: SandboxPolicy | null } | undefined;
+  /** The tasks recorded on `threadId` (any phase). */
+  tasksOn(threadId: string): TaskMeta[];
+  /** The worktree a thread works in (its newest task's, or the one recorded for it), or null. */
+  worktreeOfThread(threadId: string): WorktreeInfo | null;
+  /** Whether Codex has thread `threadId` (true when that cannot be told). */
+  knowsThread(threadId: string, session: Session): Promise<boolean>;
+  /**
+   * The worker a task goes to when one is bound (a reply, fork or review of a remote task, or
+   * `worker` asked), or null for wherever placement finds a slot; `worktree` says whether it
+   * works in one.
+   * @throws {Error} For a worker that cannot take it (unknown, `--no-local` without a worktree).
+   */
+  worker(request: TaskRequest, parent: TaskMeta | undefined, worktree: boolean): string | null;
+  /** Codex's home (the supervisor's): where a `profile` is read from. */
+  codexHome: string;
+  worktrees: Pick<WorktreeManager, "resolveRepo" | "create" | "branchHead" | "discard">;
 }

@@ -4,9 +4,8 @@
  * record). The parts (task_creation.ts, scheduling.ts, task_run.ts, event_routing.ts,
  * task_ending.ts) each take this state; app_engine.ts wires them.
  *
- * @example
+ * @example Not run: needs a task store, worktrees and Codex: see app_engine_test.ts.
  * ```ts ignore
- * // Needs a task store, worktrees and Codex: see app_engine_test.ts.
  * const state = new EngineState(options, { onEvent, onRequest, onExit });
  * state.emit(record, "Starting Codex");
  * await state.save(record);
@@ -20,11 +19,18 @@ import { initialTurnState } from "../codex/turn_state.ts";
 import type { Logger } from "../base/log.ts";
 import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import { ThreadLinks } from "../git/thread_links.ts";
-import { commandEnvOverrides, credentialsOf, providerEnvKeys } from "../codex/client_env.ts";
-import type { ChangeListener, Session } from "./engine_api.ts";
+import {
+  codexHomeOf,
+  commandEnvOverrides,
+  credentialsOf,
+  providerEnvKeys,
+} from "../codex/client_env.ts";
+import { findThreadRollout } from "../codex/codex_threads.ts";
+import { codexKnowsThread } from "../codex/thread_lookup.ts";
+import type { ChangeListener, PlanFacts, Session, TaskPlan } from "./engine_api.ts";
 import { type Backoff, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { CodexPool, type CodexPoolOptions } from "./codex_pool.ts";
-import { isFinal, type TaskMeta, type TaskSnapshot } from "./task.ts";
+import { isFinal, type TaskMeta, type TaskRequest, type TaskSnapshot } from "./task.ts";
 import type { TaskStore } from "./task_store.ts";
 import { newTaskRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
 import { RemoteTasks, type WorkerDirectory } from "./remote_tasks.ts";
@@ -47,6 +53,11 @@ export interface AppServerEngineOptions {
   codexEnv?: Record<string, string>;
   /** How the pool starts app-servers (tests pass their own). */
   pool?: (options: ConstructorParameters<typeof CodexPool>[0]) => CodexPool;
+  /**
+   * How a request becomes a plan (lib/request/task_plan.ts `planTask`): a task the engine starts
+   * itself (a merge's resolving task) is checked as a call's is.
+   */
+  planTask: (request: TaskRequest, session: Session, facts: PlanFacts) => Promise<TaskPlan>;
   /** The workers tasks may run on (docs/workers.md); absent: this machine only. */
   workers?: WorkerDirectory | null;
 }
@@ -202,6 +213,38 @@ export class EngineState {
   /** The app-server a session's tasks run on: the one of its model credentials. */
   serverFor(session: { env: Record<string, string> }): Promise<AppServer> {
     return this.pool.get(credentialsOf(session.env, this.providerKeys));
+  }
+
+  /**
+   * Whether the session's Codex has thread `threadId`: asked by id where Codex can say (0.171 on),
+   * else looked for on disk; true when neither can tell (no CODEX_HOME known, Codex not starting:
+   * the reply then fails with Codex's own error).
+   */
+  async knowsThread(threadId: string, session: { env: Record<string, string> }): Promise<boolean> {
+    const server = await this.serverFor(session).catch(() => null);
+    const asked = server === null ? null : await codexKnowsThread(server, threadId).catch((e) => {
+      this.log.warning(`Cannot ask Codex for thread ${threadId}: ${messageOf(e)}`);
+      return null;
+    });
+    if (asked !== null) return asked;
+    const home = codexHomeOf(this.codexEnv);
+    return home === null || findThreadRollout(home, threadId) !== null;
+  }
+
+  /** What a request's plan reads of the engine (engine_api.ts). */
+  facts(): PlanFacts {
+    return {
+      task: (id) => {
+        const record = this.tasks.get(id);
+        return record && { meta: record.meta, sandbox: record.sandbox };
+      },
+      tasksOn: (threadId) => this.metas().filter((m) => m.threadId === threadId),
+      worktreeOfThread: (threadId) => this.worktreeOfThread(threadId),
+      knowsThread: (threadId, session) => this.knowsThread(threadId, session),
+      worker: (request, parent, worktree) => this.remote.check(request, parent, worktree),
+      codexHome: codexHomeOf(this.codexEnv) ?? "",
+      worktrees: this.options.worktrees,
+    };
   }
 
   /** What the session's environment changes for the commands inside the sandbox. */

@@ -4,9 +4,8 @@
  * the task wait for an answer from its session, any client or top, with grants capped to the
  * session's ceiling; a server's exit ends the turns that ran on it.
  *
- * @example
+ * @example Not run: needs the engine's state: see app_engine.ts.
  * ```ts ignore
- * // Needs the engine's state: see app_engine.ts.
  * const routing = new EventRouting(state, ending);
  * routing.onEvent(server, event);
  * ```

@@ -84,40 +84,10 @@ export function describeQuestion(
   const reason = str(params.reason);
   const why = reason ? ` (${reason})` : "";
   switch (method) {
-    case "item/commandExecution/requestApproval": {
-      const given = str(params.command);
-      const command = given === undefined ? "(command not given)" : displayCommand(given);
-      const cwd = str(params.cwd);
-      return {
-        kind: "command",
-        method,
-        message: `Codex asks to run \`${command}\`${cwd ? ` in ${cwd}` : ""}${why}`,
-        command,
-        ...(cwd ? { cwd } : {}),
-        ...(reason ? { reason } : {}),
-        params,
-      };
-    }
-    case "item/fileChange/requestApproval": {
-      const announced = changes.get(String(params.itemId)) ?? [];
-      const files = announced.map((c) => c.path);
-      const diff = clip(
-        announced.map((c) => c.diff ?? "").filter((d) => d !== "").join("\n"),
-        QUESTION_DIFF_MAX_CHARS,
-      );
-      const root = str(params.grantRoot);
-      return {
-        kind: "file_change",
-        method,
-        message: `Codex asks to change ${files.length > 0 ? files.join(", ") : "files"}${
-          root ? ` (and to write under ${root} from now on)` : ""
-        }${why}`,
-        files,
-        ...(diff ? { diff } : {}),
-        ...(reason ? { reason } : {}),
-        params,
-      };
-    }
+    case "item/commandExecution/requestApproval":
+      return commandQuestion(method, params, reason);
+    case "item/fileChange/requestApproval":
+      return fileChangeQuestion(method, params, changes, reason);
     case "item/permissions/requestApproval": {
       const cwd = str(params.cwd);
       return {
@@ -159,6 +129,55 @@ export function describeQuestion(
         params,
       };
   }
+}
+
+/** The question of a command approval: the command (its shell wrapper taken off) and where. */
+function commandQuestion(
+  method: string,
+  params: Record<string, unknown>,
+  reason: string | undefined,
+): Question {
+  const why = reason ? ` (${reason})` : "";
+  const given = str(params.command);
+  const command = given === undefined ? "(command not given)" : displayCommand(given);
+  const cwd = str(params.cwd);
+  return {
+    kind: "command",
+    method,
+    message: `Codex asks to run \`${command}\`${cwd ? ` in ${cwd}` : ""}${why}`,
+    command,
+    ...(cwd ? { cwd } : {}),
+    ...(reason ? { reason } : {}),
+    params,
+  };
+}
+
+/** The question of a file-change approval: the files and diff announced for its item. */
+function fileChangeQuestion(
+  method: string,
+  params: Record<string, unknown>,
+  changes: ReadonlyMap<string, AnnouncedChange[]>,
+  reason: string | undefined,
+): Question {
+  const why = reason ? ` (${reason})` : "";
+  const announced = changes.get(String(params.itemId)) ?? [];
+  const files = announced.map((c) => c.path);
+  const diff = clip(
+    announced.map((c) => c.diff ?? "").filter((d) => d !== "").join("\n"),
+    QUESTION_DIFF_MAX_CHARS,
+  );
+  const root = str(params.grantRoot);
+  return {
+    kind: "file_change",
+    method,
+    message: `Codex asks to change ${files.length > 0 ? files.join(", ") : "files"}${
+      root ? ` (and to write under ${root} from now on)` : ""
+    }${why}`,
+    files,
+    ...(diff ? { diff } : {}),
+    ...(reason ? { reason } : {}),
+    params,
+  };
 }
 
 /** The error thrown when an answer cannot become a reply. */

@@ -11,11 +11,13 @@ import assert from "node:assert/strict";
 import { git } from "../../tests/support/repo.ts";
 import { type Rig, rig, startWorker } from "../../tests/support/worker_rig.ts";
 import type { TaskSnapshot } from "./task.ts";
+import { startTask } from "../request/plans.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
 async function run(r: Rig, prompt: string, extra: Record<string, unknown> = {}) {
-  const task = await r.engine.start(
+  const task = await startTask(
+    r.engine,
     { prompt, worktree: true, sandbox: "workspace-write", cwd: `${r.repo}/sub`, ...extra },
     r.session,
   );

@@ -3,9 +3,8 @@
  * while forks are being made ({@link Scheduler.hold}) nor while the model API rate-limits
  * (backoff.ts); and the clock of a task's time limit, which stops while Codex waits for an answer.
  *
- * @example
+ * @example Not run: needs the engine's state: see app_engine.ts.
  * ```ts ignore
- * // Needs the engine's state: see app_engine.ts.
  * const scheduler = new Scheduler(state, (record) => run(record));
  * scheduler.enqueue(session.id, id);
  * ```

@@ -1,35 +1,29 @@
 /**
- * How a task is made: a request checked against its session's rights, its cwd and worktree
- * prepared (task_start.ts), the thread it continues reserved (one turn per thread) and known to
- * Codex, its record written and queued; forks made all or none (fork.ts). What a failed start
- * made is undone.
+ * How a planned task is made (a `TaskPlan` of engine_api.ts: lib/request/ checked the call and made
+ * its plan): the engine's own rules first, under the lock of the worktree it continues in (a merge
+ * or discard of that worktree waits, and then sees the task): one turn per thread (a reply
+ * reserves its thread before anything is awaited, so of two replies sent together one is refused)
+ * and one unfinished task per worktree; then its record is written and queued. Forks are made all
+ * or none. What a failed start made is undone: the record, the reservation, a worktree made for
+ * the plan.
  *
- * @example
+ * @example Not run: needs the engine's state: see app_engine.ts.
  * ```ts ignore
- * // Needs the engine's state: see app_engine.ts.
  * const creation = new TaskCreation(state, scheduler);
- * const task = await creation.start({ prompt: "fix the tests" }, session);
+ * const task = await creation.start(plan);
  * ```
  * @module
  */
 
-import { findThreadRollout } from "../codex/codex_threads.ts";
-import { checkOutputSchema } from "../codex/output_schema.ts";
-import { codexKnowsThread } from "../codex/thread_lookup.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
-import { codexHomeOf } from "../codex/client_env.ts";
-import { Policy } from "../codex/policy.ts";
-import { checkTaskRequest } from "../request/request_check.ts";
-import type { Session } from "./engine_api.ts";
 import { type EngineState, nowIso } from "./engine_state.ts";
 import { messageOf } from "../base/errors.ts";
-import { type ForkRequest, startForks } from "./fork.ts";
-import type { Scheduler } from "./scheduling.ts";
-import { checkNoApprovals, taskSessionPolicy } from "./session_rights.ts";
-import type { TaskMeta, TaskRequest, TaskSnapshot } from "./task.ts";
-import { newTaskId, sessionRecord } from "./task_record.ts";
-import { parentThreadOf, prepareStart, resolveCwd } from "./task_start.ts";
+import { forkFailure } from "./fork.ts";
 import { RequestError } from "./request_error.ts";
+import type { Scheduler } from "./scheduling.ts";
+import type { TaskMeta, TaskRequest, TaskSnapshot } from "./task.ts";
+import type { ForkPlan, Session, TaskPlan } from "./engine_api.ts";
+import { sessionRecord } from "./task_record.ts";
 
 /** Makes tasks. */
 export class TaskCreation {
@@ -41,85 +35,40 @@ export class TaskCreation {
     this.#scheduler = scheduler;
   }
 
-  /**
-   * Creates and queues a task. A reply (or fork) that continues in its thread's worktree is
-   * created under that worktree's lock: a merge or discard of it waits, and then sees this task.
-   */
-  async start(request: TaskRequest, asking: Session): Promise<TaskSnapshot> {
-    const parentThread = parentThreadOf(request);
-    const shared = parentThread === undefined ? null : this.#state.worktreeOfThread(parentThread);
-    if (shared === null) return await this.#start(request, asking);
+  /** Creates and queues a planned task (see the module doc). */
+  async start(plan: TaskPlan): Promise<TaskSnapshot> {
+    const shared = plan.worktree.kind === "inherited" ? plan.worktree.info : null;
+    if (shared === null) return await this.#start(plan);
     return await this.#state.options.worktrees.withWorktreeLock(
       shared.path,
-      () => this.#start(request, asking),
+      () => this.#start(plan),
     );
   }
 
   /** {@link start} without the worktree lock (a fork holds it already). */
-  async #start(request: TaskRequest, asking: Session): Promise<TaskSnapshot> {
-    const state = this.#state;
-    const session = this.#boundedForTask(request, asking);
-    request = this.#checkWorker(request);
-    const id = newTaskId();
-    // Everything that can be checked is checked before anything is created.
-    const { cwd, runCwd, worktree, inherited, ...prepared } = await prepareStart(
-      request,
-      session,
-      {
-        check: (r, policy) => this.#check(r, policy),
-        requireThread: (threadId) => this.#requireThread(threadId, id, session),
-        taskOf: (taskId) => state.tasks.get(taskId)?.meta,
-        worktreeOfThread: (threadId) => state.worktreeOfThread(threadId),
-        unfinishedIn: (path) => state.unfinishedIn(path),
-        worktrees: state.options.worktrees,
-        codexHome: codexHomeOf(state.codexEnv) ?? "",
-      },
-      id,
-    ).catch((error) => {
-      state.releaseThreads(id);
-      throw error;
-    });
+  async #start(plan: TaskPlan): Promise<TaskSnapshot> {
     try {
-      const meta = newMeta(id, prepared.request, session, { cwd, runCwd, worktree });
-      return await this.#create(meta, session);
+      await this.#admit(plan);
+      return await this.#create(plan);
     } catch (error) {
-      await this.#unmake(id, inherited ? null : worktree);
+      await this.#unmake(plan);
       throw error;
     }
   }
 
-  /** Checks what can be checked of a request without the disk (throws RequestError). */
-  #check(request: TaskRequest, policy: Policy): void {
-    checkTaskRequest(request, policy);
-    if (request.outputSchema !== undefined) checkOutputSchema(request.outputSchema);
-  }
-
-  /** Undoes what was made for a task that never started: its directory, its own worktree. */
-  async #unmake(id: string, ownWorktree: WorktreeInfo | null): Promise<void> {
-    const { store, worktrees, log } = this.#state.options;
-    this.#state.tasks.delete(id);
-    this.#state.releaseThreads(id);
-    this.#scheduler.remove(id);
-    await store.remove(id);
-    if (ownWorktree) {
-      await worktrees.discard(ownWorktree).catch((e) =>
-        log.warning(`Cannot remove the worktree of task ${id}: ${e}`)
-      );
-    }
-  }
-
-  /** Starts one task per prompt, each a fork of a thread; see fork.ts. */
-  async fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]> {
+  /**
+   * Creates planned forks, all or none: none starts before all exist, and when one cannot be
+   * created, the ones made before it are removed again (tasks, worktrees, branches), and the
+   * worktrees planned for the rest.
+   */
+  async fork(plan: ForkPlan): Promise<TaskSnapshot[]> {
     // Under the lock of the thread's worktree: forks that share it or branch from it see what a
     // merge, discard or reply before them left, and those after them see the forks.
-    const parent = typeof request.threadId === "string"
-      ? this.#state.worktreeOfThread(request.threadId)
-      : null;
-    const forks = parent === null
-      ? await this.#fork(request, session)
+    const forks = plan.parentWorktree === null
+      ? await this.#fork(plan)
       : await this.#state.options.worktrees.withWorktreeLock(
-        parent.path,
-        () => this.#fork(request, session),
+        plan.parentWorktree.path,
+        () => this.#fork(plan),
       );
     // As they are now that they were let start.
     return forks.map((task) => {
@@ -128,157 +77,151 @@ export class TaskCreation {
     });
   }
 
-  #fork(request: ForkRequest, session: Session): Promise<TaskSnapshot[]> {
+  async #fork({ threadId, forks }: ForkPlan): Promise<TaskSnapshot[]> {
+    const made: TaskSnapshot[] = [];
+    const release = this.#scheduler.hold();
+    try {
+      for (const [i, fork] of forks.entries()) {
+        try {
+          made.push(await this.#start(fork));
+        } catch (error) {
+          for (const rest of [...forks.slice(0, i).reverse(), ...forks.slice(i + 1)]) {
+            await this.#unmake(rest);
+          }
+          throw i === 0 ? error : forkFailure(threadId, i, forks.length, error);
+        }
+      }
+    } finally {
+      release();
+    }
+    return made;
+  }
+
+  /**
+   * The engine's rules: a reply reserves its thread (refused while another task is queued,
+   * starting or running on it: one turn per thread); a task continuing in its thread's worktree
+   * needs that worktree there and no other unfinished task in it.
+   * @throws {RequestError} Naming `threadId`.
+   */
+  async #admit(plan: TaskPlan): Promise<void> {
     const state = this.#state;
-    return startForks(request, {
-      check: (request) => this.#check(request, session.policy ?? new Policy()),
-      tasksOn: (threadId) => state.metas().filter((m) => m.threadId === threadId),
-      worktreeOf: (threadId) => state.worktreeOfThread(threadId),
-      knowsThread: (threadId) => this.#knowsThread(threadId, session),
-      resolveCwd: (cwd) => resolveCwd(cwd, session.cwd),
-      worktrees: state.options.worktrees,
-      start: (request) => this.#start(request, session),
-      unmake: (id, ownWorktree) => this.#unmake(id, ownWorktree),
-      hold: () => this.#scheduler.hold(),
-    });
+    const threadId = plan.request.threadId;
+    if (threadId !== undefined) {
+      const running = state.byThread.get(threadId);
+      if (running !== undefined) {
+        const phase = state.tasks.get(running)?.meta.phase ?? "queued";
+        throw new RequestError(
+          "threadId",
+          `Cannot reply on thread "${threadId}" as task ${running} is ${phase} on it (one turn ` +
+            `per thread): use codex_steer {task_id: "${running}", prompt} to add to its turn, or ` +
+            `codex_wait {"task_ids":["${running}"]} and reply then`,
+        );
+      }
+      state.byThread.set(threadId, plan.id);
+    }
+    if (plan.worktree.kind !== "inherited") return;
+    const { info, threadId: parent } = plan.worktree;
+    const there = await Deno.stat(info.cwd).then((i) => i.isDirectory, () => false);
+    if (!there) {
+      throw new RequestError(
+        "threadId",
+        `Cannot continue thread "${parent}" as its worktree ${info.path} ` +
+          `(branch ${info.branch}) no longer exists; pass worktree: false to continue it ` +
+          "in cwd instead",
+      );
+    }
+    checkWorktreeFree(parent, info, state.unfinishedIn(info.path));
+  }
+
+  /** Undoes what was made for a task that never started: its record, its own worktree. */
+  async #unmake(plan: TaskPlan): Promise<void> {
+    const { store, worktrees, log } = this.#state.options;
+    const { id } = plan;
+    this.#state.tasks.delete(id);
+    this.#state.releaseThreads(id);
+    this.#scheduler.remove(id);
+    await store.remove(id);
+    if (plan.worktree.kind === "new") {
+      await worktrees.discard(plan.worktree.info).catch((e) =>
+        log.warning(`Cannot remove the worktree of task ${id}: ${e}`)
+      );
+    }
   }
 
   /** Writes a new task's record and queues it. */
-  async #create(meta: TaskMeta, session: Session): Promise<TaskSnapshot> {
+  async #create(plan: TaskPlan): Promise<TaskSnapshot> {
     const state = this.#state;
     const { store, log } = state.options;
-    const { id, request, worktree } = meta;
+    const worktree = plan.worktree.kind === "none" ? null : plan.worktree.info;
+    const where = { cwd: plan.request.cwd!, runCwd: plan.runCwd, worktree };
+    const meta = newMeta(plan.id, plan.request, plan.session, where);
     await store.create(meta).catch((error) => {
       // The task directory was removed, or is read-only or full: say so, not just the errno.
       throw new Error(
-        `Cannot start task "${id}" as its state cannot be written in the task directory ` +
+        `Cannot start task "${meta.id}" as its state cannot be written in the task directory ` +
           `${store.root}: ${messageOf(error)}`,
       );
     });
-    const record = state.addRecord(meta, session);
-    log.info(`Task ${id} created`, {
-      session: session.id,
-      worktree: worktree?.branch ?? null,
-      ...(log.enabled("debug") ? { prompt: request.prompt } : {}),
+    const record = state.addRecord(meta, plan.session);
+    record.thread = plan.thread;
+    log.info(`Task ${meta.id} created`, {
+      session: plan.session.id,
+      worktree: meta.worktree?.branch ?? null,
+      ...(log.enabled("debug") ? { prompt: meta.request.prompt } : {}),
     });
-    this.#scheduler.enqueue(session.id, id);
+    this.#scheduler.enqueue(plan.session.id, meta.id);
     this.#scheduler.pump();
     state.emit(record, null);
     return state.snapshot(record);
   }
-
-  /**
-   * Refuses a request no worker can take (an unknown `worker`, `--no-local` without a worktree);
-   * binds a reply, fork or review of a remote task to its worker (remote_tasks.ts).
-   */
-  #checkWorker(request: TaskRequest): TaskRequest {
-    const state = this.#state;
-    const parentThread = parentThreadOf(request);
-    const parent = parentThread === undefined ? undefined : state.metas()
-      .filter((m) => m.threadId === parentThread)
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
-    const worktree = request.worktree === true || (parentThread !== undefined &&
-      request.worktree !== false && state.worktreeOfThread(parentThread) !== null);
-    const worker = state.remote.check(request, parent, worktree);
-    return worker === null ? request : { ...request, worker };
-  }
-
-  /**
-   * The session as its tasks see it: a task session's are no wider than the task it runs in (its
-   * sandbox and directories) and ask no approvals (see session_rights.ts).
-   * @throws {RequestError} When a task session's request asks for approvals.
-   */
-  #boundedForTask(request: TaskRequest, session: Session): Session {
-    if (session.kind !== "task") return session;
-    checkNoApprovals(request);
-    const parent = session.taskId === null ? undefined : this.#state.tasks.get(session.taskId);
-    const policy = taskSessionPolicy(
-      session.policy ?? new Policy(),
-      parent
-        ? {
-          sandbox: parent.sandbox,
-          roots: [parent.meta.cwd!, ...(parent.meta.request.addDirs ?? [])],
-        }
-        : null,
-    );
-    const overrides = session.defaults.overrides.filter((o) => o.key !== "approval_policy");
-    return { ...session, defaults: { ...session.defaults, overrides }, policy };
-  }
-
-  /**
-   * Reserves `threadId` for reply `id`, or refuses: one turn per thread, so a reply is refused
-   * while another task is queued, starting or running on the thread (the reservation is taken
-   * before anything is awaited, so of two replies sent together one is refused). Also refuses a
-   * thread Codex does not know, naming it, before anything is created. The reservation goes when
-   * the task ends or is not made.
-   */
-  async #requireThread(threadId: string, id: string, session: Session): Promise<void> {
-    const state = this.#state;
-    const running = state.byThread.get(threadId);
-    if (running !== undefined) {
-      const phase = state.tasks.get(running)?.meta.phase ?? "queued";
-      throw new RequestError(
-        "threadId",
-        `Cannot reply on thread "${threadId}" as task ${running} is ${phase} on it (one turn ` +
-          `per thread): use codex_steer {task_id: "${running}", prompt} to add to its turn, or ` +
-          `codex_wait {"task_ids":["${running}"]} and reply then`,
-      );
-    }
-    state.byThread.set(threadId, id);
-    if (state.metas().some((m) => m.threadId === threadId)) return;
-    if (await this.#knowsThread(threadId, session)) return;
-    state.byThread.delete(threadId);
-    throw new RequestError(
-      "threadId",
-      `Cannot continue threadId "${threadId}" as Codex has no such thread in ` +
-        `${codexHomeOf(state.codexEnv) ?? "its CODEX_HOME"}`,
-    );
-  }
-
-  /**
-   * Whether the session's Codex has thread `threadId`: asked by id where Codex can say (0.171 on),
-   * else looked for on disk; true when neither can tell (no CODEX_HOME known, Codex not starting:
-   * the reply then fails with Codex's own error).
-   */
-  async #knowsThread(threadId: string, session: Session): Promise<boolean> {
-    const state = this.#state;
-    const server = await state.serverFor(session).catch(() => null);
-    const asked = server === null ? null : await codexKnowsThread(server, threadId).catch((e) => {
-      state.log.warning(`Cannot ask Codex for thread ${threadId}: ${messageOf(e)}`);
-      return null;
-    });
-    if (asked !== null) return asked;
-    const home = codexHomeOf(state.codexEnv);
-    return home === null || findThreadRollout(home, threadId) !== null;
-  }
 }
 
-/** The meta of a new, queued task. */
+/**
+ * Refuses to let a task work in a thread's worktree while another task is unfinished there: the
+ * first to end would commit the other's half-done files as its own.
+ * @throws {RequestError} Naming `threadId` and the tasks in the worktree.
+ */
+export function checkWorktreeFree(
+  threadId: string,
+  worktree: WorktreeInfo,
+  unfinished: TaskMeta[],
+): void {
+  if (unfinished.length === 0) return;
+  const tasks = unfinished.map((t) => `task ${t.id} (${t.phase})`).join(", ");
+  throw new RequestError(
+    "threadId",
+    `Cannot continue thread "${threadId}" in its worktree ${worktree.path} as ${tasks} still ` +
+      "works there and the first to end would commit the other's half-done files: " +
+      `codex_wait {"task_ids":${JSON.stringify(unfinished.map((t) => t.id))}} first, or ` +
+      "codex_fork it with worktree: true for a branch of its own",
+  );
+}
+
+/** The meta of a new, queued task (a merge's too: merge/merge_host.ts). */
 export function newMeta(
   id: string,
   request: TaskRequest,
   session: Session,
   where: { cwd: string; runCwd: string; worktree: WorktreeInfo | null },
 ): TaskMeta {
-  const { cwd, runCwd, worktree } = where;
   return {
     version: 1,
     engine: "app-server",
     id,
     phase: "queued",
-    request: { ...request, cwd },
+    request: { ...request, cwd: where.cwd },
     createdAt: nowIso(),
     startedAt: null,
     endedAt: null,
     deadline: null,
-    cwd: runCwd,
+    cwd: where.runCwd,
     threadId: request.threadId ?? null,
     turnId: null,
     finalMessage: null,
     failure: null,
     cancelRequested: false,
     timedOut: false,
-    worktree,
+    worktree: where.worktree,
     worktreeOutcome: null,
     session: sessionRecord(session),
     answered: [],

@@ -4,9 +4,8 @@
  * end of tasks a supervisor stop interrupted, whose work is committed once nothing runs in their
  * worktrees any more.
  *
- * @example
+ * @example Not run: needs the engine's state: see app_engine.ts.
  * ```ts ignore
- * // Needs the engine's state: see app_engine.ts.
  * const ending = new TaskEnding(state, scheduler);
  * await ending.finalize(record);
  * ```

@@ -13,6 +13,7 @@
  */
 
 import type { AppServer } from "../codex/app_server.ts";
+import type { ThreadSettings } from "../codex/thread_params.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { initialTurnState, type TurnState } from "../codex/turn_state.ts";
 import type { Session } from "./engine_api.ts";
@@ -49,6 +50,11 @@ export interface TaskRecord {
   serverGone: string | null;
   /** The thread's sandbox as Codex answered `thread/start`, `thread/resume` or `thread/fork`. */
   sandbox: SandboxPolicy | null;
+  /**
+   * The thread settings of its plan; null for a task a restart queued again (built from its
+   * record when it starts).
+   */
+  thread: ThreadSettings | null;
   /** Aborted when the task is stopped (cancel or time limit): ends its set-up or check command. */
   stopping: AbortController;
 }
@@ -66,6 +72,7 @@ export function newTaskRecord(meta: TaskMeta, session: Session | null): TaskReco
     done: Promise.withResolvers<void>(),
     turnEnded: Promise.withResolvers<void>(),
     sandbox: null,
+    thread: null,
     stopping: new AbortController(),
     changes: new Map(),
     pending: null,

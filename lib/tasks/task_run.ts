@@ -3,9 +3,8 @@
  * sandbox capped to its session's ceiling, its worktree's set-up, its turn until the turn ends,
  * its check; then its end (task_ending.ts). Also what stops a running turn (cancel, time limit).
  *
- * @example
+ * @example Not run: needs the engine's state: see app_engine.ts.
  * ```ts ignore
- * // Needs the engine's state: see app_engine.ts.
  * const runs = new TaskRun(state, ending);
  * runs.start(record);
  * ```
@@ -15,7 +14,7 @@
 import type { AppServer } from "../codex/app_server.ts";
 import { stopTurn } from "../codex/stop_turn.ts";
 import { type CommandOutcome, runSandboxed } from "../codex/sandboxed_command.ts";
-import { buildThreadParams, checkAddDirsSandbox } from "../codex/thread_params.ts";
+import { checkAddDirsSandbox, placeThread, threadSettings } from "../codex/thread_params.ts";
 import { readProjectContext } from "../codex/project_context.ts";
 import { projectDocsChange } from "../codex/project_docs.ts";
 import { capSandbox } from "../codex/sandbox_cap.ts";
@@ -128,10 +127,11 @@ export class TaskRun {
     const place = state.remote.isRemote(meta)
       ? await state.remote.open(server, meta, state.remoteOfWorktree(meta))
       : null;
-    const params = buildThreadParams(meta.request, session.defaults, {
-      cwd: place?.cwd ?? meta.cwd!,
-      codexHome: server.info.codexHome,
-    });
+    // Its plan's settings, placed where it runs (a task a restart queued again has no plan in
+    // memory: its settings come from its record).
+    const settings = record.thread ??
+      threadSettings(meta.request, session.defaults, server.info.codexHome);
+    const params = placeThread(settings, place?.cwd ?? meta.cwd!);
     if (place) params.thread.environments = place.environments;
     // The session's environment reaches the commands inside the sandbox, not Codex itself.
     if (Object.keys(record.commandEnv).length > 0) {

@@ -16,19 +16,19 @@ import { Box, render, Text, useApp, useInput, useWindowSize } from "ink";
 import { useEffect, useRef, useState } from "react";
 import type { TopConnection } from "./connection.ts";
 import { readCap } from "./task_info.ts";
+import { screen } from "./view_model.ts";
 import {
   type Effect,
   initialState,
-  type Line,
   pressKey,
-  screen,
   type TopState,
   withCap,
   withDetail,
   withProblem,
   withStatus,
   withTasks,
-} from "./view_model.ts";
+} from "./view_state.ts";
+import type { Line } from "./view_text.ts";
 import { watch, type Watcher } from "./watch.ts";
 
 /** How the live view runs. */

@@ -19,14 +19,9 @@ import { parseCli } from "../supervisor/cli.ts";
 import { TopConnection } from "./connection.ts";
 import { cannotRun, serverCommand } from "./server_command.ts";
 import { readCap, readTaskList } from "./task_info.ts";
-import {
-  initialState,
-  phaseCounts,
-  plainText,
-  snapshot,
-  withCap,
-  withTasks,
-} from "./view_model.ts";
+import { snapshot } from "./view_model.ts";
+import { initialState, phaseCounts, withCap, withTasks } from "./view_state.ts";
+import { plainText } from "./view_text.ts";
 import { messageOf } from "../base/errors.ts";
 
 /** The default refresh interval, in milliseconds (updates also come with notifications). */

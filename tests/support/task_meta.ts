@@ -1,5 +1,6 @@
 /**
- * A task record for unit tests: every field of {@link TaskMeta} with a neutral value.
+ * A task record for unit tests: every field of {@link TaskMeta} with a neutral value; a worktree
+ * ({@link worktreeInfo}) at a path.
  *
  * @example
  * ```ts
@@ -13,6 +14,7 @@
  */
 
 import type { TaskMeta } from "../../lib/tasks/task.ts";
+import type { WorktreeInfo } from "../../lib/git/worktree.ts";
 
 /** A queued task with id `id`, then `extra` on top. */
 export function taskMeta(id: string, extra: Partial<TaskMeta> = {}): TaskMeta {
@@ -52,5 +54,17 @@ export function v01Meta(id: string, extra: Record<string, unknown> = {}): Record
     exit: null,
     owner: null,
     ...extra,
+  };
+}
+
+/** A worktree at `path` (its cwd too) of repository `/repo`, on branch `codex-swarm/p`. */
+export function worktreeInfo(path: string): WorktreeInfo {
+  return {
+    repoRoot: "/repo",
+    path,
+    branch: "codex-swarm/p",
+    baseRef: "main",
+    baseCommit: "0".repeat(40),
+    cwd: path,
   };
 }

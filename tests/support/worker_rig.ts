@@ -9,7 +9,7 @@
  * ```ts ignore
  * // ignore: starts an app-server and two exec-servers
  * await using r = await rig({ local: 1 });
- * const task = await r.engine.start({ prompt: "hi", worktree: true, worker: "a" }, r.session);
+ * const task = await startTask(r.engine, { prompt: "hi", worktree: true, worker: "a" }, r.session);
  * ```
  * @module
  */
@@ -25,6 +25,7 @@ import { AppServerEngine } from "../../lib/tasks/app_engine.ts";
 import { TaskStore } from "../../lib/tasks/task_store.ts";
 import type { WorkerDirectory } from "../../lib/tasks/remote_tasks.ts";
 import type { WorkerStatus } from "../../lib/workers/worker_pool.ts";
+import { planTask } from "../../lib/request/task_plan.ts";
 
 /** A worker of the test: its exec-server, its root, the connection. */
 export interface TestWorker {
@@ -125,6 +126,7 @@ export async function rig(options: { local: number | null; repo?: string }): Pro
   };
   const worktrees = new WorktreeManager({ worktreeDir: world.worktreeDir });
   const engine = new AppServerEngine({
+    planTask,
     config: { codexBin: "codex", maxParallel: options.local ?? 0, taskMaxAgeS: 86400 },
     store: new TaskStore(world.taskDir),
     worktrees,

@@ -8,9 +8,10 @@
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import { startTask } from "../../request/plans.ts";
 import { answerPlainCallsDirectly, toMcpTask } from "../mcp_tasks.ts";
 import type { McpServer } from "../sdk.ts";
-import { withCaller } from "./caller.ts";
+import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { type RunContext, runOutputSchema, runResult, runToEnd } from "./run_to_end.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
@@ -43,7 +44,8 @@ export function registerCodexTool(
   }, {
     createTask: async (args, extra) => ({
       task: toMcpTask(
-        await engine.start(
+        await startTask(
+          engine,
           withCaller(toTaskRequest(args as CodexArgs), extra._meta),
           await session(),
         ),

@@ -7,19 +7,11 @@
  */
 
 import { z } from "zod";
-import type { Engine, Session, SessionSource } from "../../tasks/engine_api.ts";
+import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import type { McpServer } from "../sdk.ts";
-import type { TaskRequest, TaskSnapshot } from "../../tasks/task.ts";
-import {
-  attemptRequests,
-  checkAttempts,
-  MAX_ATTEMPTS,
-  MIN_ATTEMPTS,
-  newGroupId,
-} from "../../tasks/attempt_group.ts";
-import { withCaller } from "./caller.ts";
+import { MAX_ATTEMPTS, MIN_ATTEMPTS, startAttempts, startTask } from "../../request/plans.ts";
+import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
-import { messageOf } from "../../base/errors.ts";
 
 /** The input schema of `codex_async`. */
 export const codexAsyncInputSchema = {
@@ -37,36 +29,6 @@ export const codexAsyncInputSchema = {
       "merge takes one attempt, discard of the group id drops the rest.",
   ),
 };
-
-/**
- * Starts the attempts of a group one after the other. The first start checks the request, so bad
- * input creates nothing; should a later one fail, those started are cancelled.
- */
-async function startAttempts(
-  engine: Engine,
-  request: TaskRequest,
-  attempts: number,
-  session: Session,
-): Promise<{ groupId: string; tasks: TaskSnapshot[] }> {
-  checkAttempts(request, attempts);
-  const groupId = newGroupId();
-  const tasks: TaskSnapshot[] = [];
-  try {
-    for (const each of attemptRequests(request, attempts, groupId)) {
-      tasks.push(await engine.start(each, session));
-    }
-  } catch (error) {
-    if (tasks.length === 0) throw error;
-    await Promise.all(tasks.map((t) => engine.cancel(t.meta.id).catch(() => {})));
-    throw new Error(
-      `Cannot start attempt ${tasks.length + 1} of ${attempts} of group ${groupId}: ` +
-        `${messageOf(error)}; the attempts started (${
-          tasks.map((t) => t.meta.id).join(", ")
-        }) were cancelled`,
-    );
-  }
-  return { groupId, tasks };
-}
 
 /** Registers `codex_async`. */
 export function registerCodexAsyncTool(
@@ -117,7 +79,7 @@ export function registerCodexAsyncTool(
         structuredContent: { group_id: groupId, task_ids: ids, branches, next },
       };
     }
-    const task = await engine.start(request, await session());
+    const task = await startTask(engine, request, await session());
     const id = task.meta.id;
     const branch = task.meta.worktree?.branch;
     const next = `codex_wait {"task_ids":["${id}"]} to collect`;

@@ -15,7 +15,8 @@ import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import { MAX_FORKS } from "../../tasks/fork.ts";
-import { withCaller } from "./caller.ts";
+import { startForks } from "../../request/plans.ts";
+import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { toolError } from "./tool_error.ts";
 
@@ -77,7 +78,8 @@ export function registerCodexForkTool(
     const { prompt: _, ...shared } = toTaskRequest({ ...rest, prompt: "" });
     let forks;
     try {
-      forks = await engine.fork(
+      forks = await startForks(
+        engine,
         withCaller({ ...shared, threadId, prompts }, extra._meta),
         await session(),
       );

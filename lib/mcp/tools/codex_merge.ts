@@ -18,7 +18,7 @@ import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
 import { Policy } from "../../codex/policy.ts";
 import type { McpServer } from "../sdk.ts";
-import { withCaller } from "./caller.ts";
+import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields } from "./run_params.ts";
 import { taskIdField } from "./task_ids.ts";
 import { toolError } from "./tool_error.ts";
@@ -68,6 +68,15 @@ export const codexMergeInputSchema = z.strictObject({
   ),
 });
 
+/** The output schema of `codex_merge`: the merge task, answered at once. */
+const codexMergeOutputSchema = {
+  task_id: z.string().describe("The merge's id, for codex_status, codex_wait, codex_cancel."),
+  phase: z.string().describe("running."),
+  integration_branch: z.string().describe("Where the result is built."),
+  branches: z.array(z.string()).describe("The task branches, in merge order."),
+  next: z.string().describe("What to call next."),
+};
+
 /** Registers `codex_merge`. */
 export function registerCodexMergeTool(
   server: McpServer,
@@ -84,13 +93,7 @@ export function registerCodexMergeTool(
       "outcome, the final commit, the diff stat), codex_cancel stops it. apply: true " +
       "fast-forwards target at the end when its checkout allows.",
     inputSchema: codexMergeInputSchema,
-    outputSchema: {
-      task_id: z.string().describe("The merge's id, for codex_status, codex_wait, codex_cancel."),
-      phase: z.string().describe("running."),
-      integration_branch: z.string().describe("Where the result is built."),
-      branches: z.array(z.string()).describe("The task branches, in merge order."),
-      next: z.string().describe("What to call next."),
-    },
+    outputSchema: codexMergeOutputSchema,
     annotations: {
       readOnlyHint: false,
       destructiveHint: true,

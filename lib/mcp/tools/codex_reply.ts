@@ -9,7 +9,7 @@
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import type { McpServer } from "../sdk.ts";
-import { withCaller } from "./caller.ts";
+import { withCaller } from "../../request/caller.ts";
 import { runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { runOutputSchema, runToEnd } from "./run_to_end.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";

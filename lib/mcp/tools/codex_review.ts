@@ -14,9 +14,10 @@
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import { startTask } from "../../request/plans.ts";
 import { checkReviewTarget, describeReviewTarget } from "../../request/review_target.ts";
 import type { McpServer } from "../sdk.ts";
-import { withCaller } from "./caller.ts";
+import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
 
 /** The input schema of `codex_review`. */
@@ -93,7 +94,7 @@ export function registerCodexReviewTool(
       extra._meta,
     );
     const review = args.branch === undefined ? { spec } : { spec, branch: args.branch };
-    const task = await engine.start({ ...request, review }, await session());
+    const task = await startTask(engine, { ...request, review }, await session());
     const id = task.meta.id;
     const next = `codex_wait {"task_ids":["${id}"]} to collect the findings`;
     return {

@@ -17,6 +17,9 @@ import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_id
 import { taskText, taskView } from "./task_view.ts";
 import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
 
+/** The room of a result: its structured content and its text. */
+type Budgets = ReturnType<typeof budgets>;
+
 /** The input schema of `codex_status`. */
 export const codexStatusInputSchema = {
   task_ids: optionalTaskIdsField,
@@ -88,35 +91,9 @@ export function registerCodexStatusTool(
         structuredContent: { tasks: pages },
       };
     }
-    if (args.detail === "full") {
-      const { views, omitted } = fitViews(tasks, room.structured, taskView);
-      return {
-        content: [{
-          type: "text" as const,
-          text: truncate(tasks.map(taskText).join("\n\n") || "No unfinished tasks.", room.text),
-        }],
-        structuredContent: {
-          tasks: views,
-          ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
-        },
-      };
-    }
-    if (groups.length > 0) {
-      // Groups show ranked; the other ids as usual.
-      const shown = compactWithGroups(engine, ids, room);
-      return {
-        content: [{
-          type: "text" as const,
-          text: shown.text + (shown.next ? `\nNext: ${shown.next}` : ""),
-        }],
-        structuredContent: {
-          groups: shown.groups,
-          tasks: shown.views,
-          ...(shown.omitted.length > 0 ? { omitted_task_ids: shown.omitted } : {}),
-          ...(shown.next ? { next: shown.next } : {}),
-        },
-      };
-    }
+    if (args.detail === "full") return fullAnswer(tasks, room);
+    // Groups show ranked; the other ids as usual.
+    if (groups.length > 0) return groupsAnswer(engine, ids, room);
     const { views, omitted } = fitViews(tasks, room.structured, compactTask);
     const next = nextHint(views, omitted);
     return {
@@ -133,4 +110,36 @@ export function registerCodexStatusTool(
       },
     };
   });
+}
+
+/** Every task in its full view, as many as fit. */
+function fullAnswer(tasks: TaskSnapshot[], room: Budgets) {
+  const { views, omitted } = fitViews(tasks, room.structured, taskView);
+  return {
+    content: [{
+      type: "text" as const,
+      text: truncate(tasks.map(taskText).join("\n\n") || "No unfinished tasks.", room.text),
+    }],
+    structuredContent: {
+      tasks: views,
+      ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
+    },
+  };
+}
+
+/** The groups among `ids` with their attempts ranked; the other ids as usual. */
+function groupsAnswer(engine: Engine, ids: string[], room: Budgets) {
+  const shown = compactWithGroups(engine, ids, room);
+  return {
+    content: [{
+      type: "text" as const,
+      text: shown.text + (shown.next ? `\nNext: ${shown.next}` : ""),
+    }],
+    structuredContent: {
+      groups: shown.groups,
+      tasks: shown.views,
+      ...(shown.omitted.length > 0 ? { omitted_task_ids: shown.omitted } : {}),
+      ...(shown.next ? { next: shown.next } : {}),
+    },
+  };
 }

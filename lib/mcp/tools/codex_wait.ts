@@ -6,7 +6,7 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import type { Engine, SessionSource, WaitResult } from "../../tasks/engine_api.ts";
 import { truncate } from "../../base/text.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
@@ -51,27 +51,7 @@ export function registerCodexWaitTool(
     // questions to this client are sent related to it.
     engine.offerQuestions(ids, own);
     const endCall = own.enterCall?.(extra.requestId);
-    const report = progressReporter(extra as ProgressContext);
-    const current = () => ids.map((id) => engine.get(id)!);
-    const summary = (tasks: TaskSnapshot[]) => {
-      const done = tasks.filter((t) => isFinal(t.meta.phase)).length;
-      const running = tasks.find((t) => !isFinal(t.meta.phase));
-      return `${done}/${tasks.length} done` +
-        (running ? `; ${running.meta.id}: ${lastStep(running)}` : "");
-    };
-    const phasesOf = () => current().map((t) => t.meta.phase).join();
-    let lastPhases = phasesOf();
-    let lastSent: Promise<void> | null = null;
-    const reportPhaseChange = () => {
-      const phases = phasesOf();
-      if (phases === lastPhases) return;
-      lastPhases = phases;
-      lastSent = report(summary(current()));
-    };
-    const off = engine.onChange((task) => {
-      if (ids.includes(task.meta.id)) reportPhaseChange();
-    });
-    const stopHeartbeat = heartbeat(report, options.heartbeatMs, () => summary(current()));
+    const progress = waitProgress(engine, ids, extra as ProgressContext, options.heartbeatMs);
     try {
       const mode = args.mode ?? "all";
       const result = await engine.wait(ids, {
@@ -80,56 +60,104 @@ export function registerCodexWaitTool(
         signal: extra.signal,
         sessionId: own.id,
       });
-      stopHeartbeat();
-      // Questions this session had not been told of: the agent answers with codex_approve.
-      const questions = (result.questions ?? []).map((q) => ({
-        task_id: q.task_id,
-        kind: q.kind,
-        message: truncate(q.message, 600),
-        ...(q.diff ? { diff: truncate(q.diff, 1500) } : {}),
-      }));
+      progress.stopHeartbeat();
       // The last phase change is reported before the answer, never after it.
-      reportPhaseChange();
-      if ((extra as ProgressContext)._meta?.progressToken !== undefined) {
-        await settleProgress(lastSent);
-      }
-      const done = result.tasks.filter((t) => isFinal(t.meta.phase)).length;
-      const room = budgets(options);
-      const shown = groups.length > 0 ? compactWithGroups(engine, asked, room) : null;
-      const { views, omitted } = shown ??
-        fitViews(result.tasks, room.structured, compactTask);
-      const next = questions.length > 0
-        ? `ask the user, then codex_approve {"task_id":"${questions[0]!.task_id}",` +
-          `"decision":"accept"|"accept_for_session"|"decline"|"cancel"}`
-        : shown
-        ? shown.next
-        : nextHint(views, omitted);
-      const head = questions.length > 0
-        ? questions.map((q) => `Task ${q.task_id} waits for an answer: ${q.message}`).join("\n")
-        : result.satisfied
-        ? `${mode === "all" ? "All" : "At least one of"} ${result.tasks.length} task(s) done.`
-        : `Timed out: ${done} of ${result.tasks.length} task(s) done; the rest keep running.`;
-      return {
-        content: [{
-          type: "text" as const,
-          text: `${head}\n${shown ? shown.text : compactText(views, room.text)}` +
-            (next ? `\nNext: ${next}` : ""),
-        }],
-        structuredContent: {
-          satisfied: result.satisfied,
-          done,
-          total: result.tasks.length,
-          ...(questions.length > 0 ? { questions } : {}),
-          ...(shown ? { groups: shown.groups } : {}),
-          tasks: views,
-          ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
-          ...(next ? { next } : {}),
-        },
-      };
+      await progress.finish();
+      return waitAnswer(engine, asked, groups.length > 0, result, mode, options);
     } finally {
       endCall?.();
-      off();
-      stopHeartbeat();
+      progress.stop();
     }
   });
+}
+
+/**
+ * The progress of a wait: a note whenever a phase of the tasks `ids` changes, and a heartbeat
+ * while nothing does.
+ */
+function waitProgress(engine: Engine, ids: string[], extra: ProgressContext, heartbeatMs: number) {
+  const report = progressReporter(extra);
+  const current = () => ids.map((id) => engine.get(id)!);
+  const summary = (tasks: TaskSnapshot[]) => {
+    const done = tasks.filter((t) => isFinal(t.meta.phase)).length;
+    const running = tasks.find((t) => !isFinal(t.meta.phase));
+    return `${done}/${tasks.length} done` +
+      (running ? `; ${running.meta.id}: ${lastStep(running)}` : "");
+  };
+  const phasesOf = () => current().map((t) => t.meta.phase).join();
+  let lastPhases = phasesOf();
+  let lastSent: Promise<void> | null = null;
+  const reportPhaseChange = () => {
+    const phases = phasesOf();
+    if (phases === lastPhases) return;
+    lastPhases = phases;
+    lastSent = report(summary(current()));
+  };
+  const off = engine.onChange((task) => {
+    if (ids.includes(task.meta.id)) reportPhaseChange();
+  });
+  const stopHeartbeat = heartbeat(report, heartbeatMs, () => summary(current()));
+  return {
+    stopHeartbeat,
+    /** Reports the last phase change, and waits until the client has the progress sent. */
+    async finish(): Promise<void> {
+      reportPhaseChange();
+      if (extra._meta?.progressToken !== undefined) await settleProgress(lastSent);
+    },
+    stop(): void {
+      off();
+      stopHeartbeat();
+    },
+  };
+}
+
+/** The answer to a wait: the questions asked, the tasks (or the groups, ranked), what next. */
+function waitAnswer(
+  engine: Engine,
+  asked: string[],
+  hasGroups: boolean,
+  result: WaitResult,
+  mode: "all" | "any",
+  options: ToolOptions,
+) {
+  // Questions this session had not been told of: the agent answers with codex_approve.
+  const questions = (result.questions ?? []).map((q) => ({
+    task_id: q.task_id,
+    kind: q.kind,
+    message: truncate(q.message, 600),
+    ...(q.diff ? { diff: truncate(q.diff, 1500) } : {}),
+  }));
+  const done = result.tasks.filter((t) => isFinal(t.meta.phase)).length;
+  const room = budgets(options);
+  const shown = hasGroups ? compactWithGroups(engine, asked, room) : null;
+  const { views, omitted } = shown ??
+    fitViews(result.tasks, room.structured, compactTask);
+  const next = questions.length > 0
+    ? `ask the user, then codex_approve {"task_id":"${questions[0]!.task_id}",` +
+      `"decision":"accept"|"accept_for_session"|"decline"|"cancel"}`
+    : shown
+    ? shown.next
+    : nextHint(views, omitted);
+  const head = questions.length > 0
+    ? questions.map((q) => `Task ${q.task_id} waits for an answer: ${q.message}`).join("\n")
+    : result.satisfied
+    ? `${mode === "all" ? "All" : "At least one of"} ${result.tasks.length} task(s) done.`
+    : `Timed out: ${done} of ${result.tasks.length} task(s) done; the rest keep running.`;
+  return {
+    content: [{
+      type: "text" as const,
+      text: `${head}\n${shown ? shown.text : compactText(views, room.text)}` +
+        (next ? `\nNext: ${next}` : ""),
+    }],
+    structuredContent: {
+      satisfied: result.satisfied,
+      done,
+      total: result.tasks.length,
+      ...(questions.length > 0 ? { questions } : {}),
+      ...(shown ? { groups: shown.groups } : {}),
+      tasks: views,
+      ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
+      ...(next ? { next } : {}),
+    },
+  };
 }

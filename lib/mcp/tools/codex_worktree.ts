@@ -7,11 +7,11 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import type { Engine, Session, SessionSource } from "../../tasks/engine_api.ts";
 import { PolicyError } from "../../codex/policy.ts";
 import type { McpServer } from "../sdk.ts";
-import { isFinal, PHASES } from "../../tasks/task.ts";
-import type { WorktreeManager } from "../../git/worktree.ts";
+import { isFinal, PHASES, type TaskSnapshot } from "../../tasks/task.ts";
+import type { MergeResult, WorktreeInfo, WorktreeManager } from "../../git/worktree.ts";
 import { isGroupId } from "../../tasks/attempt_group.ts";
 import { diffResult, worktreeOf } from "./codex_diff.ts";
 import { groupWorktreeAction } from "./group_worktree.ts";
@@ -76,83 +76,17 @@ export function registerCodexWorktreeTool(
     // A merge or discard holds the worktree: one at a time, and none while a reply or fork is
     // being made there, so each sees what the one before it left (a task just queued there).
     using _held = args.action === "diff" ? null : await worktrees.holdWorktrees([info.path]);
-    const task = engine.get(args.task_id) ?? found.task;
-    if (args.action !== "diff" && !isFinal(task.meta.phase)) {
-      return toolError(
-        `Cannot ${args.action} task "${args.task_id}" as it is still ${task.meta.phase}: ` +
-          "wait for it or cancel it first",
-      );
-    }
     if (args.action !== "diff") {
-      // Another task (a reply) may be working in the same worktree: its edits would be lost.
-      const busy = engine.list(PHASES.filter((p) => !isFinal(p)))
-        .filter((t) => t.meta.worktree?.path === info.path && t.meta.id !== args.task_id);
-      if (busy.length > 0) {
-        return toolError(
-          `Cannot ${args.action} task "${args.task_id}" as ${
-            busy.map((t) => `task "${t.meta.id}" (${t.meta.phase})`).join(", ")
-          } still works in its worktree ${info.path}: wait for it or cancel it first`,
-        );
-      }
-    }
-    if (args.action !== "diff") {
-      // A merge or discard acts on the task's repository: within the caller's roots.
-      try {
-        actor.policy?.checkPath(
-          info.repoRoot,
-          `the repository of task "${args.task_id}"`,
-        );
-      } catch (error) {
-        if (error instanceof PolicyError) return toolError(error.message);
-        throw error;
-      }
+      const task = engine.get(args.task_id) ?? found.task;
+      const refused = refusal(engine, actor, { ...args, action: args.action }, task, info);
+      if (refused !== null) return refused;
     }
     try {
       if (args.action === "diff") {
         return await diffResult(worktrees, args.task_id, info, {}, options.maxResultChars);
       }
       if (args.action === "merge") {
-        const result = await worktrees.merge(info, args.target);
-        if ("nothing" in result) {
-          return {
-            content: [{
-              type: "text" as const,
-              text: `Nothing to merge into ${result.target}: ${result.nothing}. ` +
-                "Nothing was changed.",
-            }],
-            structuredContent: {
-              merged: false,
-              branch: info.branch,
-              target: result.target,
-              reason: `nothing to merge: ${result.nothing}`,
-            },
-          };
-        }
-        if (!result.merged) {
-          return {
-            isError: true,
-            content: [{
-              type: "text" as const,
-              text:
-                `Cannot merge ${info.branch} as it conflicts in: ${result.conflicts.join(", ")}. ` +
-                "The merge was aborted; the main checkout is as it was.",
-            }],
-            structuredContent: { merged: false, branch: info.branch, conflicts: result.conflicts },
-          };
-        }
-        return {
-          content: [{
-            type: "text" as const,
-            text: `Merged ${info.branch} into ${result.target ?? "the current branch"}` +
-              (result.commit ? ` (commit ${result.commit.slice(0, 12)})` : ""),
-          }],
-          structuredContent: {
-            merged: true,
-            branch: info.branch,
-            target: result.target ?? null,
-            commit: result.commit ?? null,
-          },
-        };
+        return mergeAnswer(info, await worktrees.merge(info, args.target));
       }
       await worktrees.discard(info);
       return {
@@ -166,4 +100,87 @@ export function registerCodexWorktreeTool(
       return toolError(e);
     }
   });
+}
+
+/**
+ * Why task `task_id` may not be merged or discarded now, or null: it has not ended, another task
+ * still works in its worktree, or its repository lies outside the caller's roots.
+ */
+function refusal(
+  engine: Engine,
+  actor: Session,
+  args: { task_id: string; action: "merge" | "discard" },
+  task: TaskSnapshot,
+  info: WorktreeInfo,
+): ReturnType<typeof toolError> | null {
+  if (!isFinal(task.meta.phase)) {
+    return toolError(
+      `Cannot ${args.action} task "${args.task_id}" as it is still ${task.meta.phase}: ` +
+        "wait for it or cancel it first",
+    );
+  }
+  // Another task (a reply) may be working in the same worktree: its edits would be lost.
+  const busy = engine.list(PHASES.filter((p) => !isFinal(p)))
+    .filter((t) => t.meta.worktree?.path === info.path && t.meta.id !== args.task_id);
+  if (busy.length > 0) {
+    return toolError(
+      `Cannot ${args.action} task "${args.task_id}" as ${
+        busy.map((t) => `task "${t.meta.id}" (${t.meta.phase})`).join(", ")
+      } still works in its worktree ${info.path}: wait for it or cancel it first`,
+    );
+  }
+  // A merge or discard acts on the task's repository: within the caller's roots.
+  try {
+    actor.policy?.checkPath(
+      info.repoRoot,
+      `the repository of task "${args.task_id}"`,
+    );
+  } catch (error) {
+    if (error instanceof PolicyError) return toolError(error.message);
+    throw error;
+  }
+  return null;
+}
+
+/** The answer to a merge: merged, nothing to merge, or conflicts (an error). */
+function mergeAnswer(info: WorktreeInfo, result: MergeResult) {
+  if ("nothing" in result) {
+    return {
+      content: [{
+        type: "text" as const,
+        text: `Nothing to merge into ${result.target}: ${result.nothing}. ` +
+          "Nothing was changed.",
+      }],
+      structuredContent: {
+        merged: false,
+        branch: info.branch,
+        target: result.target,
+        reason: `nothing to merge: ${result.nothing}`,
+      },
+    };
+  }
+  if (!result.merged) {
+    return {
+      isError: true,
+      content: [{
+        type: "text" as const,
+        text: `Cannot merge ${info.branch} as it conflicts in: ${result.conflicts.join(", ")}. ` +
+          "The merge was aborted; the main checkout is as it was.",
+      }],
+      structuredContent: { merged: false, branch: info.branch, conflicts: result.conflicts },
+    };
+  }
+  return {
+    content: [{
+      type: "text" as const,
+      text: `Merged ${info.branch} into ${result.target ?? "the current branch"}` +
+        (result.commit ? ` (commit ${result.commit.slice(0, 12)})` : ""),
+    }],
+    structuredContent: {
+      merged: true,
+      branch: info.branch,
+      target: result.target ?? null,
+      commit: result.commit ?? null,
+    },
+  };
 }

@@ -9,6 +9,7 @@
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import { startTask } from "../../request/plans.ts";
 import { truncate } from "../../base/text.ts";
 import type { TaskRequest, TaskSnapshot } from "../../tasks/task.ts";
 import { checkView, compactTask, cutMessage, lastStep } from "./compact_view.ts";
@@ -114,7 +115,7 @@ export async function runToEnd(
   let task: TaskSnapshot;
   const own = await session();
   try {
-    task = await engine.start(request, own);
+    task = await startTask(engine, request, own);
   } catch (error) {
     return toolError(error);
   }

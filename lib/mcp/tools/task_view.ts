@@ -5,9 +5,9 @@
  * @module
  */
 
-import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
-import { mergeReport } from "../../tasks/merge/merge_report.ts";
+import { isFinal, type TaskMeta, type TaskSnapshot } from "../../tasks/task.ts";
 import { approvalOf, checkView, cutMessage, seconds } from "./compact_view.ts";
+import { mergeReport } from "../../tasks/merge/merge_report.ts";
 
 const OUTPUT_VIEW_CHARS = 4000;
 
@@ -18,7 +18,6 @@ const OUTPUT_VIEW_CHARS = 4000;
  */
 export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFINITY) {
   const { meta, run } = task;
-  const outcome = meta.worktreeOutcome;
   const finalMessage = meta.finalMessage ?? run.finalMessage;
   const outputChars = Math.min(OUTPUT_VIEW_CHARS, messageChars);
   const approval = approvalOf(task);
@@ -26,9 +25,7 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     task_id: meta.id,
     phase: meta.phase,
     done: isFinal(meta.phase),
-    prompt: meta.request.prompt.length > 200
-      ? `${meta.request.prompt.slice(0, 199)}…`
-      : meta.request.prompt,
+    prompt: cut(meta.request.prompt, 200),
     cwd: meta.cwd,
     created_at: meta.createdAt,
     started_at: meta.startedAt,
@@ -65,17 +62,7 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     sandbox: meta.request.sandbox ?? null,
     // Best of N: the group this task is an attempt of, and its check as run (tail included).
     ...(meta.request.group ? { group: meta.request.group } : {}),
-    ...(meta.check
-      ? {
-        check: {
-          ...checkView(meta.check, OUTPUT_VIEW_CHARS, isFinal(meta.phase)),
-          timed_out: meta.check.timedOut,
-          cancelled: meta.check.cancelled,
-          duration_ms: meta.check.durationMs,
-          ...(meta.check.dropped ? { dropped: meta.check.dropped } : {}),
-        },
-      }
-      : {}),
+    ...(meta.check ? { check: checkDetail(meta.check, meta.phase) } : {}),
     // A merge queue (codex_merge): its steps so far, or its report.
     ...(meta.merge && meta.request.merge
       ? { merge: mergeReport(meta.id, meta.request.merge, meta.merge, messageChars * 4 + 400) }
@@ -87,30 +74,9 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     // What is happening now: the message being written, the command's output so far, the plan,
     // the turn's diff stat.
     live: run.live && !isFinal(meta.phase) ? run.live : null,
-    worktree: meta.worktree
-      ? {
-        path: meta.worktree.path,
-        branch: meta.worktree.branch,
-        base: meta.worktree.baseRef,
-        base_commit: meta.worktree.baseCommit,
-        commit: outcome?.commit ?? null,
-        files: outcome?.files ?? [],
-        insertions: outcome?.insertions ?? 0,
-        deletions: outcome?.deletions ?? 0,
-        ...(outcome?.error ? { error: outcome.error } : {}),
-      }
-      : null,
+    worktree: worktreeView(meta),
     // The new worktree's set-up: ignored files copied, the set-up command and how it ended.
-    setup: meta.setup
-      ? {
-        command: meta.setup.command,
-        exit_code: meta.setup.exitCode ?? null,
-        duration_ms: meta.setup.durationMs ?? null,
-        tail: (meta.setup.tail ?? "").slice(-outputChars),
-        copied: meta.setup.copied ?? 0,
-        unmatched: meta.setup.unmatched ?? [],
-      }
-      : null,
+    setup: setupView(meta, outputChars),
     failure: meta.failure,
     // The questions Codex asked and how each was answered (the pending one is `approval`).
     answered: meta.answered ?? [],
@@ -120,6 +86,54 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     malformed_lines: run.malformedLines,
     last_unknown: run.lastUnknown,
   };
+}
+
+/** `text` cut to `max` characters with "…". */
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** A task's check as run, its output's tail included. */
+function checkDetail(check: NonNullable<TaskMeta["check"]>, phase: TaskMeta["phase"]) {
+  return {
+    ...checkView(check, OUTPUT_VIEW_CHARS, isFinal(phase)),
+    timed_out: check.timedOut,
+    cancelled: check.cancelled,
+    duration_ms: check.durationMs,
+    ...(check.dropped ? { dropped: check.dropped } : {}),
+  };
+}
+
+/** A task's worktree: where, its branch and base, and what the task committed there. */
+function worktreeView(meta: TaskMeta) {
+  const outcome = meta.worktreeOutcome;
+  return meta.worktree
+    ? {
+      path: meta.worktree.path,
+      branch: meta.worktree.branch,
+      base: meta.worktree.baseRef,
+      base_commit: meta.worktree.baseCommit,
+      commit: outcome?.commit ?? null,
+      files: outcome?.files ?? [],
+      insertions: outcome?.insertions ?? 0,
+      deletions: outcome?.deletions ?? 0,
+      ...(outcome?.error ? { error: outcome.error } : {}),
+    }
+    : null;
+}
+
+/** The set-up of a task's new worktree, its output's tail cut at `outputChars`. */
+function setupView(meta: TaskMeta, outputChars: number) {
+  return meta.setup
+    ? {
+      command: meta.setup.command,
+      exit_code: meta.setup.exitCode ?? null,
+      duration_ms: meta.setup.durationMs ?? null,
+      tail: (meta.setup.tail ?? "").slice(-outputChars),
+      copied: meta.setup.copied ?? 0,
+      unmatched: meta.setup.unmatched ?? [],
+    }
+    : null;
 }
 
 /** The JSON view type. */

@@ -22,7 +22,7 @@ import { SANDBOX_MODES } from "../../codex/codex_config.ts";
 import { Policy } from "../../codex/policy.ts";
 import type { WorktreeManager } from "../../git/worktree.ts";
 import type { Engine, Session } from "../engine_api.ts";
-import { isFinal, type TaskMeta } from "../task.ts";
+import { isFinal, type TaskMeta, type TaskRequest } from "../task.ts";
 import { newTaskId, type TaskRecord } from "../task_record.ts";
 import { newMeta } from "../task_creation.ts";
 import type { EngineState } from "../engine_state.ts";
@@ -118,7 +118,10 @@ export function newMergeMeta(
 export interface MergeEngineSide {
   record: TaskRecord;
   session: Session;
-  engine: Pick<Engine, "start" | "finished" | "cancel">;
+  /** `start` makes an ordinary task of a request, checked as a call's is (lib/request/). */
+  engine: Pick<Engine, "finished" | "cancel"> & {
+    start(request: TaskRequest, session: Session): Promise<TaskSnapshot>;
+  };
   worktrees: Pick<
     WorktreeManager,
     "worktreePath" | "discard" | "holdWorktrees" | "withRepoLock"

@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { TaskRequest } from "../../tasks/task.ts";
+ * import type { TaskRequest } from "../tasks/task.ts";
  *
  * const meta = { "x-codex-turn-metadata": { sandbox_mode: "read-only", thread_id: "0199..." } };
  * const request: TaskRequest = { prompt: "hi" };
@@ -20,16 +20,9 @@
  * @module
  */
 
-import type { ForkRequest } from "../../tasks/fork.ts";
-import type { SandboxMode } from "../../codex/codex_args.ts";
-import type { CallerInfo, TaskRequest } from "../../tasks/task.ts";
-
-/** Sandbox modes from the strictest to the most permissive. */
-export const SANDBOX_ORDER: readonly SandboxMode[] = [
-  "read-only",
-  "workspace-write",
-  "danger-full-access",
-];
+import type { ForkRequest } from "../tasks/fork.ts";
+import { SANDBOX_MODES, sandboxRank } from "../codex/policy.ts";
+import type { CallerInfo, TaskRequest } from "../tasks/task.ts";
 
 /** The key Codex puts its turn metadata under in a request's `_meta`. */
 export const CODEX_TURN_METADATA = "x-codex-turn-metadata";
@@ -44,7 +37,7 @@ export function callerOf(meta: unknown): CallerInfo | null {
   if (turn === null || typeof turn !== "object") return null;
   const { sandbox_mode: mode, thread_id: threadId } = turn as Record<string, unknown>;
   const sandbox = typeof mode === "string"
-    ? SANDBOX_ORDER.find((known) => known === mode) ?? "read-only"
+    ? SANDBOX_MODES.find((known) => known === mode) ?? "read-only"
     : null;
   return { threadId: typeof threadId === "string" ? threadId : null, sandbox };
 }
@@ -63,7 +56,7 @@ export function withCaller<R extends TaskRequest | ForkRequest>(
   const ceiling = caller.sandbox;
   if (ceiling === null) return result;
   if (request.sandbox === undefined) return { ...result, sandbox: ceiling };
-  if (SANDBOX_ORDER.indexOf(request.sandbox) > SANDBOX_ORDER.indexOf(ceiling)) {
+  if (sandboxRank(request.sandbox) > sandboxRank(ceiling)) {
     throw new Error(
       `Cannot start a task with sandbox "${request.sandbox}" as the calling Codex session` +
         (caller.threadId ? ` (thread ${caller.threadId})` : "") +

@@ -1,0 +1,134 @@
+/**
+ * The errors of the app-server client: {@linkcode AppServerError} when the server cannot be
+ * started or used (with the reason, the binary and what it said), {@linkcode AppServerRequestError}
+ * when it answered a call with a JSON-RPC error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AppServerError, tooOld } from "./app_server_errors.ts";
+ *
+ * const error = tooOld("codex", "0.1.0");
+ * assert.ok(error instanceof AppServerError);
+ * assert.equal(error.reason, "too_old");
+ * ```
+ * @module
+ */
+
+import { SpawnError } from "../base/process.ts";
+import { codexVersionFit } from "./codex_versions.ts";
+import { lastErrorLine, versionOf } from "./codex_binary.ts";
+
+/** Why the server could not be started or used. */
+export type AppServerErrorReason =
+  | "missing"
+  | "not_executable"
+  | "not_allowed"
+  | "spawn_failed"
+  | "exited"
+  | "too_old"
+  | "timeout"
+  | "closed";
+
+/** The server could not be started, or is gone. */
+export class AppServerError extends Error {
+  readonly reason: AppServerErrorReason;
+  readonly bin: string;
+  /** The version found, when known. */
+  readonly version: string | null;
+  /** The server's stderr tail, when it ran. */
+  readonly stderrTail: string;
+  constructor(
+    reason: AppServerErrorReason,
+    bin: string,
+    message: string,
+    details: { version?: string | null; stderrTail?: string; cause?: unknown } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "AppServerError";
+    this.reason = reason;
+    this.bin = bin;
+    this.version = details.version ?? null;
+    this.stderrTail = details.stderrTail ?? "";
+  }
+}
+
+/** The server answered a request with a JSON-RPC error. */
+export class AppServerRequestError extends Error {
+  readonly method: string;
+  readonly code: number;
+  readonly data: unknown;
+  constructor(method: string, code: number, message: string, data: unknown) {
+    super(message);
+    this.name = "AppServerRequestError";
+    this.method = method;
+    this.code = code;
+    this.data = data;
+  }
+}
+
+/** The error for a Codex below the supported range, or null when `version` is in it or above. */
+export function tooOld(bin: string, version: string): AppServerError | null {
+  const fit = codexVersionFit(version);
+  return fit.kind === "too_old"
+    ? new AppServerError("too_old", bin, `Cannot use Codex at ${bin} as ${fit.message}`, {
+      version,
+    })
+    : null;
+}
+
+/** The error for a failed spawn of `bin`: missing, not executable, not allowed, or other. */
+export function spawnError(bin: string, error: unknown): AppServerError {
+  const spawnError = new SpawnError(
+    bin,
+    error instanceof Deno.errors.NotCapable ||
+      (error instanceof Error && /Requires run access|NotCapable/.test(error.message))
+      ? "NotCapable"
+      : (error as { code?: string }).code,
+    { cause: error },
+  );
+  const reason = spawnError.errorCode === "ENOENT"
+    ? "missing"
+    : spawnError.errorCode === "EACCES"
+    ? "not_executable"
+    : spawnError.errorCode === "NotCapable"
+    ? "not_allowed"
+    : "spawn_failed";
+  return new AppServerError(reason, bin, spawnError.message, { cause: error });
+}
+
+/** The error for a `bin` that `checkBinary` refused: missing or not executable. */
+export function binaryError(bin: string, error: unknown): AppServerError {
+  const code = error instanceof SpawnError ? error.errorCode : undefined;
+  return new AppServerError(
+    code === "EACCES" ? "not_executable" : "missing",
+    bin,
+    (error as Error).message,
+    { cause: error },
+  );
+}
+
+/**
+ * The error for a server that exited before it answered `initialize`: too old when it says its
+ * version or refuses the subcommand (an old Codex takes it for a prompt and fails otherwise), else
+ * its exit and its stderr's last error line.
+ */
+export async function earlyExitError(
+  bin: string,
+  exit: { code: number | null; signal: string | null; stderrTail: string },
+  command: string,
+  env: Record<string, string>,
+): Promise<AppServerError> {
+  const version = await versionOf(command, env);
+  const unrecognized = /unrecognized subcommand/i.test(exit.stderrTail);
+  const old = version !== null || unrecognized ? tooOld(bin, version ?? "unknown") : null;
+  if (old !== null) return old;
+  return new AppServerError(
+    "exited",
+    bin,
+    `Cannot start Codex app-server at ${bin} as it exited early (${
+      exit.signal ?? `code ${exit.code}`
+    }): ${lastErrorLine(exit.stderrTail)}`,
+    { stderrTail: exit.stderrTail },
+  );
+}

@@ -1,0 +1,116 @@
+/**
+ * The client's calls to the app-server that wait for their answer, by JSON-RPC id: each settles
+ * once, with the answer, a JSON-RPC error ({@linkcode AppServerRequestError}), its signal's abort,
+ * its timeout, or the server's end.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PendingCalls } from "./pending_calls.ts";
+ *
+ * const calls = new PendingCalls("codex");
+ * const { id, answer } = calls.add("thread/start", {});
+ * calls.settle(id, { id, result: { thread: { id: "t1" } } });
+ * assert.deepEqual(await answer, { thread: { id: "t1" } });
+ * ```
+ * @module
+ */
+
+import { AppServerError, AppServerRequestError } from "./app_server_errors.ts";
+
+interface Pending {
+  method: string;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  cleanup: () => void;
+}
+
+/** How a call may end early. */
+export interface CallLimits {
+  /** Aborting rejects the call with the signal's reason (a later answer is dropped). */
+  signal?: AbortSignal;
+  /** Rejects with an {@link AppServerError} `timeout` after this many ms. */
+  timeoutMs?: number;
+}
+
+/** The calls in flight of one app-server (see the module doc). */
+export class PendingCalls {
+  readonly #bin: string;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+
+  /** Calls of the app-server of `bin` (named in the errors). */
+  constructor(bin: string) {
+    this.#bin = bin;
+  }
+
+  /**
+   * A new call of `method`: its id, and its answer. The caller writes the request with the id
+   * (and checks the signal is not aborted yet).
+   */
+  add(method: string, limits: CallLimits): { id: number; answer: Promise<unknown> } {
+    const { signal, timeoutMs } = limits;
+    const id = this.#nextId++;
+    const answer = new Promise<unknown>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => {
+        this.#pending.get(id)?.cleanup();
+        this.#pending.delete(id);
+        reject(signal!.reason);
+      };
+      const cleanup = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      this.#pending.set(id, { method, resolve, reject, cleanup });
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.#pending.delete(id);
+          cleanup();
+          reject(
+            new AppServerError(
+              "timeout",
+              this.#bin,
+              `Codex app-server did not answer ${method} within ${timeoutMs} ms`,
+            ),
+          );
+        }, timeoutMs);
+      }
+    });
+    return { id, answer };
+  }
+
+  /** Settles call `id` with the server's answer (`result` or `error`); a settled id is ignored. */
+  settle(id: number, message: Record<string, unknown>): void {
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return; // Aborted or timed out already.
+    this.#pending.delete(id);
+    pending.cleanup();
+    const error = message.error;
+    if (
+      "error" in message && typeof error === "object" && error !== null && !Array.isArray(error)
+    ) {
+      const fields = error as Record<string, unknown>;
+      pending.reject(
+        new AppServerRequestError(
+          pending.method,
+          typeof fields.code === "number" ? fields.code : 0,
+          typeof fields.message === "string" ? fields.message : JSON.stringify(fields),
+          fields.data,
+        ),
+      );
+    } else {
+      pending.resolve(message.result);
+    }
+  }
+
+  /** Rejects every call in flight with `error` (the server is gone). */
+  rejectAll(error: unknown): void {
+    for (const pending of [...this.#pending.values()]) {
+      pending.cleanup();
+      pending.reject(error);
+    }
+    this.#pending.clear();
+  }
+}
