@@ -21,6 +21,7 @@ import {
   startServer,
   supervisorsOf,
   textOf,
+  type World,
 } from "./support/harness.ts";
 import { git, makeRepo } from "./support/repo.ts";
 import { call, reconnect, startTask, type TaskView, waitAll } from "./support/tool_calls.ts";
@@ -52,6 +53,28 @@ function exists(path: string): Promise<boolean> {
 async function viewOf(client: Client, id: string): Promise<View> {
   const status = await call(client, "codex_status", { task_ids: [id], detail: "full" });
   return (status.structuredContent as { tasks: View[] }).tasks[0]!;
+}
+
+/**
+ * Stops the supervisor with `signal`, waits until it is gone (the front-end may start the next one
+ * at once), reconnects, and returns task `id`'s view, asserting it is `interrupted`.
+ */
+async function stopSupervisor(
+  world: World,
+  client: Client,
+  id: string,
+  signal: Deno.Signal,
+): Promise<View> {
+  const [supervisor] = supervisorsOf(world.taskDir);
+  assert.ok(supervisor, "no supervisor runs");
+  Deno.kill(supervisor.pid, signal);
+  assert.ok(
+    await eventually(() => supervisorsOf(world.taskDir).every((p) => p.pid !== supervisor.pid)),
+  );
+  await reconnect(client);
+  const [view] = await waitAll<View>(client, [id]);
+  assert.equal(view!.phase, "interrupted", view!.failure ?? "");
+  return view!;
 }
 
 /** A `git` that stops at `commit` while `hold` exists (once: it removes `hold`). */
@@ -145,23 +168,11 @@ Deno.test(
             const stuck = point.name === "mid-commit"
               ? Number((await Deno.readTextFile(reachedFile)).trim())
               : null;
-            const [supervisor] = supervisorsOf(world.taskDir);
-            assert.ok(supervisor, "no supervisor runs");
-            Deno.kill(supervisor.pid, point.signal);
-            // (The front-end may start the next one at once.)
-            assert.ok(
-              await eventually(() =>
-                supervisorsOf(world.taskDir).every((p) => p.pid !== supervisor.pid)
-              ),
-            );
-
             // The next call starts a new supervisor, which commits before it answers.
-            await reconnect(h.client);
-            const [view] = await waitAll<View>(h.client, [id]);
-            assert.equal(view!.phase, "interrupted", view!.failure ?? "");
-            const commit = view!.worktree!.commit;
-            assert.ok(commit, `task ${id} reports no commit: ${JSON.stringify(view!.worktree)}`);
-            assert.deepEqual(view!.worktree!.files.map((f) => f.path), [point.file]);
+            const view = await stopSupervisor(world, h.client, id, point.signal);
+            const commit = view.worktree!.commit;
+            assert.ok(commit, `task ${id} reports no commit: ${JSON.stringify(view.worktree)}`);
+            assert.deepEqual(view.worktree!.files.map((f) => f.path), [point.file]);
             assert.equal(await git(repo, "rev-parse", `codex-swarm/${id}`), commit);
             await git(repo, "cat-file", "-e", `codex-swarm/${id}:${point.file}`);
             const diff = await call(h.client, "codex_diff", { task_id: id });
@@ -199,5 +210,43 @@ Deno.test(
       }
     });
     await Deno.remove(bin, { recursive: true });
+  },
+);
+
+Deno.test(
+  "the supervisor killed with SIGKILL while a task's check runs: no check process is left",
+  e2e,
+  async (t) => {
+    await using world = await makeWorld();
+    await using h = await startServer(world);
+    const repo = await makeRepo();
+    for (let round = 0; round < REPEATS; round++) {
+      await t.step(`kill ${round + 1} of ${REPEATS}`, async () => {
+        // Words only this check's processes carry: the sandbox's processes and its shell (the
+        // script), and the shell's child. The kill comes as soon as the first of them shows, in
+        // the sandbox's start-up (where a merge's check was seen to outlive a kill -9).
+        const word = `kill-loop-check-${round}`;
+        const sleep = `sleep 61${round}1`;
+        const id = await startTask(h.client, {
+          prompt: `checked PATCH=checked.txt`,
+          cwd: repo,
+          worktree: true,
+          sandbox: "workspace-write",
+          check: `echo ${word}; ${sleep}`,
+        });
+        assert.ok(
+          await eventually(() => processesMatching(word).length > 0, 60_000),
+          `the check of task ${id} did not start`,
+        );
+        await stopSupervisor(world, h.client, id, "SIGKILL");
+        // The check runs in the sandbox's own mount namespace (no cwd finds it there): the dead
+        // supervisor's app-server ends it as its connection closed (measured: within about
+        // 0.2 s, while the app-server still ran), on its own time, so the test waits for it.
+        const gone = () => processesMatching(word).length + processesMatching(sleep).length === 0;
+        assert.ok(await eventually(gone, 10_000), JSON.stringify(processesMatching(word)));
+        // The work was committed before the check ran, and is kept.
+        await git(repo, "cat-file", "-e", `codex-swarm/${id}:checked.txt`);
+      });
+    }
   },
 );

@@ -33,7 +33,7 @@ type Branch = {
   commit?: string;
   resolved_by?: string;
   conflicts?: string[];
-  check?: { passed: boolean; exit_code: number | null; tail?: string };
+  check?: { passed: boolean; exit_code: number | null; timed_out?: boolean; tail?: string };
   note?: string;
 };
 type Report = {
@@ -69,6 +69,17 @@ async function startMerge(client: Client, args: Record<string, unknown>): Promis
 async function mergeView(client: Client, id: string): Promise<MergeView> {
   const status = await call(client, "codex_status", { task_ids: [id] });
   return (status.structuredContent as { tasks: MergeView[] }).tasks[0]!;
+}
+
+type ResolverView = View & {
+  approval?: { message: string };
+  answered: Array<{ decision: string; by: string }>;
+};
+
+/** A task's full view (its pending question and the answers given). */
+async function resolverView(client: Client, id: string): Promise<ResolverView> {
+  const status = await call(client, "codex_status", { task_ids: [id], detail: "full" });
+  return (status.structuredContent as { tasks: ResolverView[] }).tasks[0]!;
 }
 
 /** Waits for the merge to end; returns its view. */
@@ -115,6 +126,8 @@ Deno.test("codex_merge: three branches, conflicts, checks, the user's checkout",
     // Conflict with alpha; the resolving task fails, or leaves the markers.
     refused: "refused PATCH=both.txt VARIANTS=refused RESOLVE=FAIL",
     marked: "marked PATCH=both.txt VARIANTS=marked RESOLVE=PATCH=elsewhere.txt",
+    // Conflicts with alpha; its resolving task runs a command, which asks under "untrusted".
+    asking: "asking PATCH=both.txt VARIANTS=asking RESOLVE=RUN=echo approved-resolution > both.txt",
   };
   const ids: Record<string, string> = {};
   for (const [name, prompt] of Object.entries(prompts)) {
@@ -285,6 +298,67 @@ Deno.test("codex_merge: three branches, conflicts, checks, the user's checkout",
       const result = `codex-swarm-merge/${id}`;
       assert.equal(await git(repo, "rev-parse", result), view.merge.branches[0]!.commit);
       assert.deepEqual(await processesIn([world.worktreeDir]), []);
+    },
+  );
+
+  await t.step(
+    "a check past timeout_s is stopped: no process left, the branch left out as timed out",
+    async () => {
+      const id = await startMerge(client, {
+        task_ids: [ids.alpha, ids.gamma],
+        // Runs past the limit at the second branch's check only.
+        check: `if [ -e c.txt ]; then echo merge-queue-timeout; sleep 600; fi`,
+        timeout_s: 10,
+      });
+      const view = await finished(client, id);
+      assert.equal(view.phase, "completed", JSON.stringify(view));
+      assert.deepEqual(view.merge.branches.map((b) => b.outcome), ["merged", "check_failed"]);
+      const out = view.merge.branches[1]!;
+      assert.equal(out.check?.passed, false);
+      assert.equal(out.check?.timed_out, true);
+      assert.match(out.check?.tail ?? "", /merge-queue-timeout/);
+      assert.match(out.note ?? "", /^its check reached the time limit \(timeout_s\)/);
+      assert.deepEqual(processesMatching("merge-queue-timeout"), []);
+      assert.deepEqual(await processesIn([world.worktreeDir]), []);
+      const result = `codex-swarm-merge/${id}`;
+      assert.equal(await git(repo, "rev-parse", result), view.merge.branches[0]!.commit);
+      assert.equal(await fileAt(repo, result, "c.txt"), null);
+    },
+  );
+
+  await t.step(
+    "a resolving task's approval goes to the caller; its answer lets the resolution go on",
+    async () => {
+      const id = await startMerge(client, {
+        task_ids: [ids.alpha, ids.asking],
+        check: CHECK,
+        "approval-policy": "untrusted",
+      });
+      let resolver = "";
+      let asked: ResolverView | null = null;
+      assert.ok(
+        await eventually(async () => {
+          const step = (await mergeView(client, id)).merge.step ?? "";
+          resolver ||= /^Resolving .* \(task ([0-9a-f]{12})\)/.exec(step)?.[1] ?? "";
+          if (resolver === "") return false;
+          asked = await resolverView(client, resolver);
+          return asked.phase === "waiting_approval";
+        }, 60_000),
+        `the resolving task ${resolver} did not ask`,
+      );
+      assert.match(asked!.approval?.message ?? "", /echo approved-resolution/);
+      // The merge waits on it meanwhile.
+      assert.equal((await mergeView(client, id)).phase, "running");
+      const answer = await call(client, "codex_approve", { task_id: resolver, decision: "accept" });
+      assert.equal(answer.isError, undefined, textOf(answer));
+      const view = await finished(client, id);
+      assert.equal(view.phase, "completed", JSON.stringify(view));
+      assert.deepEqual(view.merge.branches.map((b) => b.outcome), ["merged", "resolved"]);
+      assert.equal(view.merge.branches[1]!.resolved_by, resolver);
+      const done = await resolverView(client, resolver);
+      assert.deepEqual(done.answered.map((a) => [a.decision, a.by]), [["accept", "codex_approve"]]);
+      const result = `codex-swarm-merge/${id}`;
+      assert.equal(await fileAt(repo, result, "both.txt"), "approved-resolution");
     },
   );
 

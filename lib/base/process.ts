@@ -47,17 +47,6 @@ export class SpawnError extends Error {
   }
 }
 
-/** One row of the process table. */
-interface ProcessRow {
-  pid: number;
-  ppid: number;
-  pgid: number;
-  /** `ps` state letters; a leading Z is a zombie. */
-  state: string;
-  /** When the process started, as `ps` prints it (`lstart`). */
-  startTime: string;
-}
-
 /**
  * What `ps <select> -o <columns>` prints (C locale), or null when `ps` cannot be run (there is none,
  * or the server may not run it).
@@ -77,53 +66,6 @@ function psOutput(select: string[], columns: string): string | null {
   }
 }
 
-/**
- * Reads the process table (or one process) with the system's `ps`. Deno lets a program read
- * `/proc` only with `--allow-all`, so the server runs `ps` (`--allow-run=ps`) instead; its
- * `-o pid=,ppid=,pgid=,stat=,lstart=` columns are the same on Linux and macOS. Returns null when
- * `ps` cannot be run.
- */
-function processTable(pid?: number): ProcessRow[] | null {
-  const text = psOutput(
-    pid === undefined ? ["-A"] : ["-p", String(pid)],
-    "pid=,ppid=,pgid=,stat=,lstart=",
-  );
-  if (text === null) return null;
-  const rows: ProcessRow[] = [];
-  for (const line of text.split("\n")) {
-    const match = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
-    if (!match) continue;
-    rows.push({
-      pid: Number(match[1]),
-      ppid: Number(match[2]),
-      pgid: Number(match[3]),
-      state: match[4]!,
-      startTime: match[5]!,
-    });
-  }
-  return rows;
-}
-
-/** Every pid below `root`. */
-function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const row of processTable() ?? []) {
-    const list = children.get(row.ppid) ?? [];
-    list.push(row.pid);
-    children.set(row.ppid, list);
-  }
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    for (const child of children.get(pid) ?? []) {
-      out.push(child);
-      stack.push(child);
-    }
-  }
-  return out;
-}
-
 /** A child process and its command line. */
 export interface ChildProcess {
   pid: number;
@@ -139,25 +81,36 @@ export interface ProcessLine extends ChildProcess {
   ppid: number;
 }
 
+/** A process as `ps` lists it, with its state (`Z` for a zombie). */
+interface ProcessRow extends ProcessLine {
+  state: string;
+}
+
+/**
+ * Reads the process table (or one process) with the system's `ps`. Deno lets a program read
+ * `/proc` only with `--allow-all`, so the server runs `ps` (`--allow-run=ps`) instead; its
+ * `-o pid=,ppid=,pgid=,stat=,lstart=,args=` columns are the same on Linux and macOS. Returns null
+ * when `ps` cannot be run.
+ */
+function processTable(pid?: number): ProcessRow[] | null {
+  const select = pid === undefined ? ["-A"] : ["-p", String(pid)];
+  const text = psOutput([...select, "-ww"], "pid=,ppid=,pgid=,stat=,lstart=,args=");
+  if (text === null) return null;
+  // lstart is always five words: "Tue Dec  1 21:30:48 2026".
+  const row = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+\s+\S+\s+\d+\s+\S+\s+\d+)(?:\s(.*))?$/;
+  return text.split("\n").flatMap((line) => {
+    const match = row.exec(line);
+    if (!match) return [];
+    const [pid, ppid, pgid] = match.slice(1, 4).map(Number) as [number, number, number];
+    const [state, startTime, args = ""] = match.slice(4);
+    return [{ pid, ppid, pgid, state: state!, startTime: startTime!, args }];
+  });
+}
+
 /** Every live (non-zombie) process with its command line, from `ps`. Empty when `ps` cannot run. */
 export function listProcesses(): ProcessLine[] {
-  const text = psOutput(["-A", "-ww"], "pid=,ppid=,pgid=,stat=,lstart=,args=");
-  if (text === null) return [];
-  const rows: ProcessLine[] = [];
-  // lstart is always five words: "Tue Dec  1 21:30:48 2026".
-  const row = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+\s+\S+\s+\d+\s+\S+\s+\d+)\s(.*)$/;
-  for (const line of text.split("\n")) {
-    const match = row.exec(line);
-    if (!match || match[4]!.startsWith("Z")) continue;
-    rows.push({
-      pid: Number(match[1]),
-      ppid: Number(match[2]),
-      pgid: Number(match[3]),
-      startTime: match[5]!,
-      args: match[6]!,
-    });
-  }
-  return rows;
+  return (processTable() ?? []).filter((p) => !p.state.startsWith("Z"))
+    .map(({ state: _, ...process }) => process);
 }
 
 /**
@@ -170,9 +123,11 @@ export function childProcesses(ppid: number): ChildProcess[] {
 
 /** Every live process below `pid` (its children, theirs, ...), from `ps`; empty without `ps`. */
 export function descendantPids(pid: number): number[] {
+  const table = listProcesses();
   const found: number[] = [];
   const walk = (parent: number) => {
-    for (const child of childProcesses(parent)) {
+    for (const child of table) {
+      if (child.ppid !== parent) continue;
       found.push(child.pid);
       walk(child.pid);
     }
@@ -250,6 +205,6 @@ export class DetachedLauncher implements ProcessLauncher {
 
   killTree(pid: number, signal: Deno.Signal): void {
     // Look below the process first: once it dies its children are re-parented and lost to us.
-    sendSignal([-pid, pid, ...descendants(pid)], signal);
+    sendSignal([-pid, pid, ...descendantPids(pid)], signal);
   }
 }

@@ -43,8 +43,6 @@ export interface RunOptions {
   developerInstructions?: string;
   /** As config `compact_prompt`. */
   compactPrompt?: string;
-  /** Continue this thread instead of starting one. */
-  resumeThreadId?: string;
   /** Local images attached to the prompt, absolute paths (checked by lib/request/task_inputs.ts). */
   images?: string[];
   /** Extra writable roots of the sandbox, absolute real paths (as `codex exec --add-dir`). */

@@ -15,7 +15,7 @@
  *   status: "completed", error: null, items: [] } } });
  * assert.ok(event.kind === "event" && event.method === "turn/completed");
  * assert.equal(event.params.turn.status, "completed");
- * assert.equal(threadIdOf(event), "t");
+ * assert.equal(event.threadId, "t");
  * ```
  * @module
  */
@@ -152,18 +152,6 @@ export const WebSearchItemSchema = z.looseObject({
   query: z.string(),
 });
 
-/** The item types read here. */
-export const KNOWN_ITEM_TYPES = [
-  "userMessage",
-  "agentMessage",
-  "reasoning",
-  "plan",
-  "commandExecution",
-  "fileChange",
-  "mcpToolCall",
-  "webSearch",
-] as const;
-
 /** An item of a type not read here (kept as sent, `type` and `id` aside). */
 export interface OtherItem {
   type: "other";
@@ -184,6 +172,11 @@ const KnownItemSchema = z.discriminatedUnion("type", [
   WebSearchItemSchema,
 ]);
 
+/** The item types read here. */
+const KNOWN_ITEM_TYPES: ReadonlySet<string> = new Set(
+  KnownItemSchema.options.map((schema) => schema.shape.type.value),
+);
+
 /** A thread item: one of the known types, or {@link OtherItem}. */
 export type ThreadItem = z.infer<typeof KnownItemSchema> | OtherItem;
 /** A command item. */
@@ -203,7 +196,7 @@ export const ThreadItemSchema: z.ZodType<ThreadItem> = z.looseObject({
   type: z.string(),
   id: z.string(),
 }).transform((item, ctx): ThreadItem => {
-  if (!(KNOWN_ITEM_TYPES as readonly string[]).includes(item.type)) {
+  if (!KNOWN_ITEM_TYPES.has(item.type)) {
     return { type: "other", itemType: item.type, id: item.id, raw: item };
   }
   const parsed = KnownItemSchema.safeParse(item);
@@ -346,23 +339,6 @@ function rawThreadId(params: unknown): string | null {
   if (!isRecord(params)) return null;
   if (typeof params.threadId === "string") return params.threadId;
   if (isRecord(params.thread) && typeof params.thread.id === "string") return params.thread.id;
-  return null;
-}
-
-/** The thread an event or request is about, where the protocol says (also for unknown ones). */
-export function threadIdOf(event: AppServerEvent | ServerRequest): string | null {
-  return event.threadId;
-}
-
-/** The turn an event is about, where the protocol says. */
-export function turnIdOf(event: AppServerEvent | ServerRequest): string | null {
-  if (
-    event.kind === "event" && (event.method === "turn/started" || event.method === "turn/completed")
-  ) {
-    return event.params.turn.id;
-  }
-  const params = event.params;
-  if (isRecord(params) && typeof params.turnId === "string") return params.turnId;
   return null;
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseEvent, parseServerRequest, threadIdOf, turnIdOf } from "./events.ts";
+import { parseEvent, parseServerRequest } from "./events.ts";
 
 const ids = { threadId: "t", turnId: "u" };
 
@@ -12,10 +12,8 @@ Deno.test("parseEvent: a known notification is typed, with its thread and turn",
   assert.ok(event.kind === "event" && event.method === "turn/completed");
   assert.equal(event.params.turn.error?.message, "boom");
   assert.equal(event.emittedAtMs, 5);
-  assert.equal(threadIdOf(event), "t");
-  assert.equal(turnIdOf(event), "u");
+  assert.equal(event.threadId, "t");
   const started = parseEvent({ method: "thread/started", params: { thread: { id: "t2" } } });
-  assert.equal(threadIdOf(started), "t2");
   assert.equal(started.threadId, "t2");
 });
 
@@ -30,7 +28,7 @@ Deno.test("parseEvent: unknown methods and misfits are kept, never thrown", () =
   assert.equal(bad.kind, "malformed");
   assert.equal(bad.method, "turn/diff/updated");
   assert.match(bad.kind === "malformed" ? bad.problem ?? "" : "", /^diff: /);
-  assert.equal(threadIdOf(bad), "t");
+  assert.equal(bad.threadId, "t");
   assert.equal(parseEvent("nonsense").kind, "malformed");
   assert.equal(parseEvent(null).kind, "malformed");
 });
@@ -64,7 +62,7 @@ Deno.test("parseServerRequest: approvals typed, unknown kept with their id", () 
     approval.kind === "request" && approval.method === "item/commandExecution/requestApproval",
   );
   assert.equal(approval.params.command, "ls");
-  assert.equal(threadIdOf(approval), "t");
+  assert.equal(approval.threadId, "t");
   assert.deepEqual(parseServerRequest({ id: 3, method: "item/tool/call", params: { a: 1 } }), {
     kind: "unknown",
     id: 3,

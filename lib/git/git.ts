@@ -42,6 +42,7 @@ import {
   splitGitArgs,
 } from "./git_hardening.ts";
 import { messageOf } from "../base/errors.ts";
+import { tail } from "../base/text.ts";
 
 /** How long a git command may run unless {@linkcode GitOptions.timeoutMs} says otherwise. */
 export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
@@ -424,10 +425,6 @@ function collect(stream: ReadableStream<Uint8Array>, limit: number): Collector {
 
 function decode(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
-}
-
-function tail(text: string, max: number): string {
-  return text.length <= max ? text : text.slice(text.length - max);
 }
 
 function lastLines(text: string, count: number): string {

@@ -81,15 +81,13 @@ export { DEFAULT_DIFF_MAX_BYTES } from "./worktree_diff.ts";
 export type { DiffOptions, DiffResult, DiffSummary, FileChange } from "./worktree_diff.ts";
 export type { MergeResult } from "./worktree_merge.ts";
 
-/** Default {@linkcode WorktreeManagerOptions.timeoutMs}: 5 minutes (checkouts can be large). */
-export const DEFAULT_WORKTREE_TIMEOUT_MS = 300_000;
+/** Timeout of each git command: 5 minutes (checkouts can be large). */
+const WORKTREE_TIMEOUT_MS = 300_000;
 
 /** Options for {@linkcode WorktreeManager}. */
 export interface WorktreeManagerOptions {
   /** Directory that holds all worktrees, one subdirectory per repository. */
   worktreeDir: string;
-  /** Timeout of each git command. Default {@linkcode DEFAULT_WORKTREE_TIMEOUT_MS}. */
-  timeoutMs?: number;
   /** Extra environment for every git command. */
   env?: Record<string, string>;
 }
@@ -110,7 +108,6 @@ export interface WorktreeManagerOptions {
 export class WorktreeManager {
   /** Absolute directory holding all worktrees. */
   readonly worktreeDir: string;
-  readonly #timeoutMs: number;
   readonly #env: Record<string, string> | undefined;
   readonly #repoLocks = new KeyedLock();
   /** Serializes what acts on one worktree across clients (see {@link withWorktreeLock}). */
@@ -119,7 +116,6 @@ export class WorktreeManager {
   /** Creates a manager that puts worktrees under `opts.worktreeDir`. */
   constructor(opts: WorktreeManagerOptions) {
     this.worktreeDir = resolve(opts.worktreeDir);
-    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_WORKTREE_TIMEOUT_MS;
     this.#env = opts.env;
   }
 
@@ -252,18 +248,6 @@ export class WorktreeManager {
   }
 
   /**
-   * Removes the task's worktree directory (uncommitted changes are lost) and keeps its branch, for
-   * clean-up of old tasks. A missing worktree is fine.
-   */
-  async removeWorktreeKeepBranch(info: WorktreeInfo): Promise<void> {
-    const taskId = checkInfo(info);
-    await this.#withRepoLock(
-      info.repoRoot,
-      () => removeWorktree(this.#at, this.worktreeDir, info, taskId),
-    );
-  }
-
-  /**
    * What in the worktree is not committed on the task branch: changed, new and deleted files
    * (ignored files excepted), or `HEAD` when the worktree is on another branch or detached.
    * Empty when the worktree directory is gone.
@@ -339,9 +323,7 @@ export class WorktreeManager {
   }
 
   #opts(cwd: string): GitOptions {
-    return this.#env === undefined
-      ? { cwd, timeoutMs: this.#timeoutMs }
-      : { cwd, timeoutMs: this.#timeoutMs, env: this.#env };
+    return { cwd, timeoutMs: WORKTREE_TIMEOUT_MS, ...(this.#env ? { env: this.#env } : {}) };
   }
 
   /**

@@ -140,7 +140,7 @@ Deno.test("a branch's commits on another task's branch are unmerged; on the user
   });
 });
 
-Deno.test("removeWorktreeKeepBranch keeps the branch; branchHasUnmergedCommits sees the work", async () => {
+Deno.test("removeWorktreeIfCommitted keeps the branch; branchHasUnmergedCommits sees the work", async () => {
   await withFixture(async ({ repo, manager }) => {
     const idle = await manager.create("idle", repo);
     assert.equal(await manager.branchHasUnmergedCommits(idle), false);
@@ -150,11 +150,14 @@ Deno.test("removeWorktreeKeepBranch keeps the branch; branchHasUnmergedCommits s
     await manager.commitAll(info, "work");
     assert.equal(await manager.branchHasUnmergedCommits(info), true);
 
-    await manager.removeWorktreeKeepBranch(info);
+    assert.deepEqual(await manager.removeWorktreeIfCommitted(info), {
+      removed: true,
+      uncommitted: [],
+    });
     assert.deepEqual(await manager.exists(info), { worktree: false, branch: true });
     assert.deepEqual(await worktreeList(repo), [repo, idle.path]);
     assert.equal(await manager.branchHasUnmergedCommits(info), true);
-    await manager.removeWorktreeKeepBranch(info); // again: fine
+    await manager.removeWorktreeIfCommitted(info); // again: fine
 
     // The kept branch still merges, after which nothing is unmerged.
     const merged = await manager.merge(info);

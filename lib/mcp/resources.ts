@@ -109,7 +109,8 @@ function registerServerInfo(
         : {}),
       ...(info.session ? { session: info.session } : {}),
       warnings: [...(info.warnings ?? []), ...engine.codexWarnings()],
-      // Where tasks may run: name, kind, url (never a token), state, cap, version, last error.
+      // Where tasks may run: name, kind, url (never a token), state, cap, version, last error,
+      // and how many of its tasks run there.
       workers: engine.workers?.() ?? [],
     }));
 }

@@ -12,13 +12,14 @@
  * @module
  */
 
-import type { SandboxMode } from "../codex/codex_args.ts";
+import type { ApprovalPolicy, SandboxMode } from "../codex/codex_args.ts";
 import { runGit } from "../git/git.ts";
 import { branchTip, localBranchKind } from "../git/integration.ts";
 import { RequestError } from "../tasks/request_error.ts";
 import { checkCheckCommand } from "./check_command.ts";
 import type { Policy } from "../codex/policy.ts";
 import { isGroupId, rankAttempts } from "../tasks/attempt_group.ts";
+import { checkNoApprovals } from "../tasks/session_rights.ts";
 import { isFinal, type TaskSnapshot } from "../tasks/task.ts";
 import type { MergeItem, MergeRequest, ResolveMode } from "../tasks/merge/merge_plan.ts";
 import { INTENT_CHARS } from "../tasks/merge/merge_prompt.ts";
@@ -35,6 +36,7 @@ export interface MergeCall {
   model?: string;
   sandbox?: SandboxMode;
   timeout_s?: number;
+  "approval-policy"?: ApprovalPolicy;
 }
 
 /** What checking a call looks up. */
@@ -44,6 +46,8 @@ export interface MergeLookup {
   policy: Policy;
   /** The session's environment (a check's program is looked for on its PATH). */
   env: Record<string, string>;
+  /** True in a session a task's own process opened: its tasks ask no approvals. */
+  asksNoApprovals?: boolean;
 }
 
 /** The ids to merge, in order, each with the field it came from. */
@@ -211,6 +215,10 @@ export async function checkMergeCall(call: MergeCall, lookup: MergeLookup): Prom
     );
   }
   lookup.policy.checkSandbox(call.sandbox, "sandbox");
+  // Refused now, not when a conflict starts a resolving task.
+  if (lookup.asksNoApprovals) {
+    checkNoApprovals({ prompt: "", approvalPolicy: call["approval-policy"] });
+  }
   return {
     items,
     repoRoot,
@@ -223,6 +231,7 @@ export async function checkMergeCall(call: MergeCall, lookup: MergeLookup): Prom
     ...(call.model !== undefined ? { model: call.model } : {}),
     ...(call.sandbox !== undefined ? { sandbox: call.sandbox } : {}),
     ...(call.timeout_s !== undefined ? { timeoutS: call.timeout_s } : {}),
+    ...(call["approval-policy"] !== undefined ? { approvalPolicy: call["approval-policy"] } : {}),
   };
 }
 

@@ -135,3 +135,18 @@ Deno.test("checkResume: only an interrupted merge, once", async () => {
     assert.throws(() => checkResume("m1", lookup), /as merge "m2" resumed it already/);
   });
 });
+
+Deno.test("checkMergeCall: the resolving tasks' approval policy, none in a task's session", async () => {
+  await withTasks(async (lookup) => {
+    const call = { task_ids: ["a"], "approval-policy": "untrusted" as const };
+    assert.equal((await checkMergeCall(call, lookup)).approvalPolicy, "untrusted");
+    assert.equal((await checkMergeCall({ task_ids: ["a"] }, lookup)).approvalPolicy, undefined);
+    const inTask = { ...lookup, asksNoApprovals: true };
+    await assert.rejects(
+      () => checkMergeCall(call, inTask),
+      /^RequestError: Cannot use approval_policy "untrusted" in a session a task's own process/,
+    );
+    const never = { task_ids: ["a"], "approval-policy": "never" as const };
+    assert.equal((await checkMergeCall(never, inTask)).approvalPolicy, "never");
+  });
+});

@@ -95,25 +95,21 @@ export class Admission {
   /** Answers a hello: the reply, and whether to serve the session. */
   async answer(hello: Hello, origin: SessionOrigin): Promise<HelloReply & { serve: boolean }> {
     const { version, ceiling, config, log, life } = this.#parts;
+    const refuse = (error: string, retiring = false) => ({
+      ...this.refusal(error, retiring),
+      serve: false,
+    });
     if (life.stopping) {
-      return {
-        ...this.refusal(`The supervisor ${version} is stopping: start a new one`, true),
-        serve: false,
-      };
+      return refuse(`The supervisor ${version} is stopping: start a new one`, true);
     }
     const now = ceiling.current();
     if ("error" in now) {
-      return {
-        ...this.refusal(
-          `Cannot serve a session as the operator's policy is unusable: ${now.error}`,
-        ),
-        serve: false,
-      };
+      return refuse(`Cannot serve a session as the operator's policy is unusable: ${now.error}`);
     }
     const warnings = machineWideDifferences(hello.config, config);
     const newer = await this.#newerProgram(hello.version, () => Promise.resolve(origin));
     if (newer !== null && "retire" in newer) {
-      return { ...this.refusal(this.#retiresFor(hello.version), true), serve: false };
+      return refuse(this.#retiresFor(hello.version), true);
     }
     if (newer !== null) warnings.push(newer.warning);
     for (const warning of warnings) log.warning(warning, { frontEndPid: hello.pid });
@@ -134,27 +130,22 @@ export class Admission {
    */
   async admit(line: string, tcp: boolean, conn: Deno.Conn): Promise<Admitted> {
     const { token, port, version } = this.#parts;
+    const refuse = (error: string, proof?: string): Admitted => ({
+      answer: this.refusal(error, false, proof),
+      go: false,
+    });
     let auth: AuthLine;
     try {
       auth = parseAuthLine(line, HELLO_PROTOCOL);
     } catch (error) {
-      return {
-        answer: this.refusal(messageOf(error)),
-        go: false,
-      };
+      return refuse(messageOf(error));
     }
     if (tcp) {
       if (auth.proof === undefined) {
-        return {
-          answer: this.refusal("Cannot serve this connection: it sent no proof of the token"),
-          go: false,
-        };
+        return refuse("Cannot serve this connection: it sent no proof of the token");
       }
       if (!(await proofHolds(auth.proof, token, "client", port, auth.nonce))) {
-        return {
-          answer: this.refusal("Cannot serve this connection: its proof of the token is wrong"),
-          go: false,
-        };
+        return refuse("Cannot serve this connection: its proof of the token is wrong");
       }
     }
     const proof = tcp ? await proofOf(token, "supervisor", port, auth.nonce) : undefined;
@@ -177,7 +168,7 @@ export class Admission {
     const error = `Cannot serve hello protocol ${auth.codex_swarm_auth}: this supervisor ` +
       `(codex-swarm ${version}) speaks ${HELLO_PROTOCOL}` +
       (newer === null ? "" : ", and will be replaced once no task is unfinished");
-    return { answer: this.refusal(error, false, proof), go: false };
+    return refuse(error, proof);
   }
 
   /**

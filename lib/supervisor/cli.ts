@@ -159,14 +159,17 @@ An empty environment variable counts as unset; relative paths are resolved.
 `;
 }
 
-/** Takes a flag's value, else a non-empty environment variable's; says which it came from. */
+/**
+ * Takes a flag's value, else a non-empty environment variable's (`CODEX_SWARM_` and the flag in
+ * capitals unless named); says which it came from.
+ */
 function pick(
+  { values, env }: Pick<Given, "values" | "env">,
   flag: string,
-  flagValue: string | undefined,
-  envName: string,
-  env: Record<string, string | undefined>,
+  envName = `CODEX_SWARM_${flag.toUpperCase().replaceAll("-", "_")}`,
 ): { value: string; from: string } | undefined {
-  if (flagValue !== undefined) return { value: flagValue, from: `--${flag}` };
+  const flagValue = (values as Record<string, unknown>)[flag];
+  if (typeof flagValue === "string") return { value: flagValue, from: `--${flag}` };
   const envValue = env[envName];
   if (envValue !== undefined && envValue !== "") return { value: envValue, from: envName };
   return undefined;
@@ -249,53 +252,37 @@ interface Given {
   cwd: string;
 }
 
-/** The integer settings: flag (none: hidden), variable, default, least and most. */
+const MAX_INT = Number.MAX_SAFE_INTEGER;
+
+/** The integer settings: flag (its variable named after it), default, least and most. */
 const INTEGERS = {
-  maxParallel: [
-    "max-parallel",
-    "CODEX_SWARM_MAX_PARALLEL",
-    DEFAULT_MAX_PARALLEL,
-    1,
-    Number.MAX_SAFE_INTEGER,
-  ],
-  taskTimeoutS: [
-    "task-timeout",
-    "CODEX_SWARM_TASK_TIMEOUT",
-    DEFAULT_TASK_TIMEOUT_S,
-    0,
-    MAX_TIMER_S,
-  ],
-  taskMaxAgeS: ["task-max-age", "CODEX_SWARM_TASK_MAX_AGE", DEFAULT_TASK_MAX_AGE_S, 1, MAX_AGE_S],
-  idleExitS: ["idle-exit", "CODEX_SWARM_IDLE_EXIT", DEFAULT_IDLE_EXIT_S, 1, MAX_TIMER_S],
-  maxResultChars: [
-    "max-result-chars",
-    "CODEX_SWARM_MAX_RESULT_CHARS",
-    DEFAULT_MAX_RESULT_CHARS,
-    MIN_MAX_RESULT_CHARS,
-    Number.MAX_SAFE_INTEGER,
-  ],
-  // Hidden: tests make heartbeats frequent.
-  heartbeatMs: [null, "CODEX_SWARM_HEARTBEAT_MS", DEFAULT_HEARTBEAT_MS, 10, MAX_TIMER_S * 1000],
+  maxParallel: ["max-parallel", DEFAULT_MAX_PARALLEL, 1, MAX_INT],
+  taskTimeoutS: ["task-timeout", DEFAULT_TASK_TIMEOUT_S, 0, MAX_TIMER_S],
+  taskMaxAgeS: ["task-max-age", DEFAULT_TASK_MAX_AGE_S, 1, MAX_AGE_S],
+  idleExitS: ["idle-exit", DEFAULT_IDLE_EXIT_S, 1, MAX_TIMER_S],
+  maxResultChars: ["max-result-chars", DEFAULT_MAX_RESULT_CHARS, MIN_MAX_RESULT_CHARS, MAX_INT],
+  // Hidden (no such flag, only the variable): tests make heartbeats frequent.
+  heartbeatMs: ["heartbeat-ms", DEFAULT_HEARTBEAT_MS, 10, MAX_TIMER_S * 1000],
 } as const;
 
 /** The integer setting `key`. */
-function integerOf({ values, env }: Given, key: keyof typeof INTEGERS): number {
-  const [flag, envName, fallback, min, max] = INTEGERS[key];
-  const flagValue = flag === null ? undefined : values[flag];
-  return parseInteger(pick(flag ?? "", flagValue, envName, env), fallback, min, max);
+function integerOf(given: Given, key: keyof typeof INTEGERS): number {
+  const [flag, fallback, min, max] = INTEGERS[key];
+  return parseInteger(pick(given, flag), fallback, min, max);
 }
 
 /** `--codex-bin`: a bare name is looked up on PATH, a path is resolved. */
-function codexBinOf({ values, env, paths, cwd }: Given): string {
-  const bin = pick("codex-bin", values["codex-bin"], "CODEX_SWARM_CODEX_BIN", env);
+function codexBinOf(given: Given): string {
+  const { paths, cwd } = given;
+  const bin = pick(given, "codex-bin");
   if (bin === undefined) return "codex";
   if (bin.value.trim() === "") throw new Error(`Cannot use ${bin.from}: the path is empty`);
   // A bare name is looked up on PATH; a relative path would depend on the child's directory.
   return /[\\/]/.test(bin.value) ? paths.resolve(cwd, bin.value) : bin.value;
 }
 
-function approvalsOf({ values, env }: Given): "client" | "human" {
-  const approvalsPick = pick("approvals", values.approvals, "CODEX_SWARM_APPROVALS", env);
+function approvalsOf(given: Given): "client" | "human" {
+  const approvalsPick = pick(given, "approvals");
   const approvals = approvalsPick === undefined ? "client" : approvalsPick.value.trim();
   if (approvals !== "client" && approvals !== "human") {
     throw new Error(
@@ -308,32 +295,24 @@ function approvalsOf({ values, env }: Given): "client" | "human" {
 
 /** The task and worktree directories, and the log file (beside the task directory by default). */
 function placesOf(given: Given): { taskDir: string; worktreeDir: string; logFile: string | null } {
-  const { values, env, os, paths, cwd } = given;
-  let taskDir = parsePath(
-    pick("task-dir", values["task-dir"], "CODEX_SWARM_TASK_DIR", env),
-    paths,
-    cwd,
-  );
-  let worktreeDir = parsePath(
-    pick("worktree-dir", values["worktree-dir"], "CODEX_SWARM_WORKTREE_DIR", env),
-    paths,
-    cwd,
-  );
+  const { env, os, paths, cwd } = given;
+  let taskDir = parsePath(pick(given, "task-dir"), paths, cwd);
+  let worktreeDir = parsePath(pick(given, "worktree-dir"), paths, cwd);
   if (taskDir === undefined || worktreeDir === undefined) {
     const state = defaultStateDir(env, { os, cwd }, paths);
     taskDir ??= paths.join(state, "tasks");
     worktreeDir ??= paths.join(state, "worktrees");
   }
   // The log goes beside the task directory unless told otherwise; "none" turns the file off.
-  const logPick = pick("log-file", values["log-file"], "CODEX_SWARM_LOG", env);
+  const logPick = pick(given, "log-file", "CODEX_SWARM_LOG");
   const logFile = logPick !== undefined && /^(none|off)$/i.test(logPick.value.trim())
     ? null
     : parsePath(logPick, paths, cwd) ?? paths.join(paths.dirname(taskDir), "server.log");
   return { taskDir, worktreeDir, logFile };
 }
 
-function logLevelOf({ values, env }: Given): LogLevel {
-  const level = pick("log-level", values["log-level"], "CODEX_SWARM_LOG_LEVEL", env);
+function logLevelOf(given: Given): LogLevel {
+  const level = pick(given, "log-level");
   if (level === undefined) return "info";
   const wanted = level.value.trim().toLowerCase();
   const found = LOG_LEVELS.find((l) => l === wanted);
@@ -346,13 +325,8 @@ function logLevelOf({ values, env }: Given): LogLevel {
   return found;
 }
 
-function worktreeSetupOf({ values, env }: Given): string | undefined {
-  const setupPick = pick(
-    "worktree-setup",
-    values["worktree-setup"],
-    "CODEX_SWARM_WORKTREE_SETUP",
-    env,
-  );
+function worktreeSetupOf(given: Given): string | undefined {
+  const setupPick = pick(given, "worktree-setup");
   if (setupPick !== undefined && setupPick.value.includes("\0")) {
     throw new Error(`Cannot use ${setupPick.from}: the command holds a NUL byte`);
   }

@@ -20,29 +20,19 @@ import { DEFAULT_ALLOWED_CONFIG_KEYS } from "../codex/policy.ts";
 
 /** The argv after the program that makes a supervisor with `config`'s settings. */
 export function supervisorArgs(config: ServerConfig): string[] {
-  const args = [
-    "supervisor",
-    "--task-dir",
-    config.taskDir,
-    "--worktree-dir",
-    config.worktreeDir,
-    "--max-parallel",
-    String(config.maxParallel),
-    "--idle-exit",
-    String(config.idleExitS),
-    "--task-max-age",
-    String(config.taskMaxAgeS),
-    "--task-timeout",
-    String(config.taskTimeoutS),
-    "--codex-bin",
-    config.codexBin,
-    "--log-file",
-    config.logFile ?? "none",
-    "--log-level",
-    config.logLevel,
-    "--approvals",
-    config.approvals,
+  const flags: Array<[string, string | number]> = [
+    ["task-dir", config.taskDir],
+    ["worktree-dir", config.worktreeDir],
+    ["max-parallel", config.maxParallel],
+    ["idle-exit", config.idleExitS],
+    ["task-max-age", config.taskMaxAgeS],
+    ["task-timeout", config.taskTimeoutS],
+    ["codex-bin", config.codexBin],
+    ["log-file", config.logFile ?? "none"],
+    ["log-level", config.logLevel],
+    ["approvals", config.approvals],
   ];
+  const args = ["supervisor", ...flags.flatMap(([flag, value]) => [`--${flag}`, String(value)])];
   // The policy of the front-end that starts the supervisor is the ceiling of every session
   // when the operator has no settings file.
   const { policy } = config;

@@ -50,27 +50,21 @@ export interface SupervisorOptions {
   log: Logger;
   /** The version it claims. */
   version: string;
-  /** Makes the engine (default {@link startAppServerEngine}); the one place an engine is chosen. */
-  makeEngine?: EngineFactory;
 }
 
 /** An engine the supervisor can run: the tools' {@link Engine}, stopped by disposing it. */
 export type SupervisorEngine = Engine & AsyncDisposable;
 
-/** Builds and initialises the engine of a supervisor. */
-export type EngineFactory = (parts: {
+/** The engine: every task a turn of a `codex app-server` thread. */
+async function startAppServerEngine(parts: {
   config: ServerConfig;
   env: Record<string, string>;
   log: Logger;
   worktrees: WorktreeManager;
   /** The workers (`local` and the configured ones), disposed after the engine. */
-  workers?: WorkerPool;
-}) => Promise<SupervisorEngine>;
-
-/** The engine: every task a turn of a `codex app-server` thread. */
-export const startAppServerEngine: EngineFactory = async (
-  { config, env, log, worktrees, workers },
-) => {
+  workers: WorkerPool;
+}): Promise<SupervisorEngine> {
+  const { config, env, log, worktrees, workers } = parts;
   // What runs outside a sandbox is the supervisor's: Codex from its PATH, its CODEX_HOME and
   // environment (without a client's secrets); a session brings only its model credentials.
   const codexEnv = codexEnvFor(env, config.policy.passEnv).env;
@@ -97,7 +91,7 @@ export const startAppServerEngine: EngineFactory = async (
   });
   await engine.init();
   return engine;
-};
+}
 
 /**
  * Takes the task directory's life lock (one supervisor per task directory, for its whole life),
@@ -133,7 +127,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   const ceiling = new OperatorCeiling(settingsPath(options.env), config.policy, log);
   const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
   const workers = startWorkerPool({ config, env: options.env, log });
-  const engine = await (options.makeEngine ?? startAppServerEngine)({
+  const engine = await startAppServerEngine({
     config,
     env: options.env,
     log,

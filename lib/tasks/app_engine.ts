@@ -72,6 +72,8 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   #routing: EventRouting;
   #creation: TaskCreation;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  /** Stops hearing the workers' changes (the pool outlives the engine). */
+  #unwatch: (() => void) | undefined;
   readonly facts: PlanFacts;
 
   constructor(options: AppServerEngineOptions) {
@@ -87,7 +89,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#creation = new TaskCreation(this.#state, this.#scheduler);
     this.facts = this.#state.facts();
     const loss = new WorkerLoss(this.#state, this.#runs, this.#ending, this.#scheduler);
-    options.workers?.onChange((status) => loss.changed(status.name, status.state));
+    this.#unwatch = options.workers?.onChange((status) => loss.changed(status.name, status.state));
   }
 
   /** The workers, each with how many tasks run there (for server-info). */
@@ -162,6 +164,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const state = this.#state;
     state.closed = true;
     clearInterval(this.#sweepTimer);
+    this.#unwatch?.();
     this.#scheduler.close();
     const stopped: TaskRecord[] = [];
     for (const record of state.tasks.values()) {
@@ -178,11 +181,6 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     // Their work is committed once nothing runs in their worktrees any more.
     await this.#ending.commitInterrupted(stopped);
     await Promise.all([...state.tasks.values()].map((r) => r.saving));
-  }
-
-  /** How many tasks are unfinished (the supervisor stays while one is). */
-  unfinishedCount(): number {
-    return this.#state.metas().filter((m) => !isFinal(m.phase)).length;
   }
 
   /** Makes a session known, so questions of tasks whose session went away can go to it. */

@@ -13,7 +13,7 @@
  */
 
 import type { AppServer } from "../codex/app_server.ts";
-import { type AppServerEvent, type ServerRequest, threadIdOf } from "../codex/events.ts";
+import type { AppServerEvent, ServerRequest } from "../codex/events.ts";
 import { applyEvent, describeStep } from "../codex/turn_state.ts";
 import { Policy } from "../codex/policy.ts";
 import type { Session } from "./engine_api.ts";
@@ -40,7 +40,7 @@ export class EventRouting {
   }
 
   #recordFor(event: AppServerEvent | ServerRequest): TaskRecord | undefined {
-    const threadId = threadIdOf(event);
+    const threadId = event.threadId;
     const id = threadId === null ? undefined : this.#state.byThread.get(threadId);
     return id === undefined ? undefined : this.#state.tasks.get(id);
   }
@@ -71,7 +71,7 @@ export class EventRouting {
     const record = this.#recordFor(request);
     if (!record || isFinal(record.meta.phase)) {
       return Promise.reject(
-        new Error(`codex-swarm has no running task on thread ${threadIdOf(request)}`),
+        new Error(`codex-swarm has no running task on thread ${request.threadId}`),
       );
     }
     let params = (request.params ?? {}) as Record<string, unknown>;

@@ -81,15 +81,4 @@ export class FairQueue {
     for (const lane of this.#lanes.values()) if (lane.includes(taskId)) return true;
     return false;
   }
-
-  /** The position (0 = next) the task would start at, or -1 when it does not wait. */
-  positionOf(taskId: string): number {
-    const copy = new FairQueue();
-    for (const [sessionId, lane] of this.#lanes) for (const id of lane) copy.push(sessionId, id);
-    for (let i = 0;; i++) {
-      const id = copy.shift();
-      if (id === undefined) return -1;
-      if (id === taskId) return i;
-    }
-  }
 }

@@ -41,17 +41,8 @@ export class PendingQuestion {
    */
   constructor(id: string, question: Question, onAnswer: (decision: Decision, by: string) => void) {
     this.question = question;
-    this.view = {
-      id,
-      kind: question.kind,
-      message: question.message,
-      ...(question.command ? { command: question.command } : {}),
-      ...(question.cwd ? { cwd: question.cwd } : {}),
-      ...(question.reason ? { reason: question.reason } : {}),
-      ...(question.files ? { files: question.files } : {}),
-      ...(question.diff ? { diff: question.diff } : {}),
-      since: new Date().toISOString(),
-    };
+    const { method: _method, params: _params, ...shown } = question;
+    this.view = { id, ...shown, since: new Date().toISOString() };
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
     this.reply = promise;
     this.#resolve = resolve;

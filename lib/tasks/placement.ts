@@ -36,6 +36,8 @@ export interface PlacementSlot {
   local: boolean;
   /** Connected and usable now (a down or connecting worker takes nothing). */
   ready: boolean;
+  /** Why it is down (past its grace, or its connect failed), or null when it is not. */
+  down?: string | null;
   /** How many tasks it may run at once. */
   cap: number;
   /** How many of its slots are taken now. */
@@ -67,6 +69,9 @@ export function checkPlacement(demand: PlacementDemand, slots: readonly Placemen
         `Cannot place the task on worker "${demand.pinned}" as no such worker is configured: ` +
           `worker is one of ${slots.map((s) => JSON.stringify(s.name)).join(", ") || "none"}`,
       );
+    }
+    if (slot.down) {
+      throw new Error(`Cannot place the task on worker "${slot.name}" as it is down: ${slot.down}`);
     }
     if (!slot.local && !demand.worktree) {
       throw new Error(

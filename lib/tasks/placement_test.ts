@@ -85,3 +85,14 @@ Deno.test("checkPlacement refuses a sandboxed task where no worker enforces one,
   checkPlacement({ ...worktreeTask, sandboxed: false }, bare);
   checkPlacement(worktreeTask, [slot("local", 0, 2), ...bare]);
 });
+
+Deno.test("checkPlacement refuses a pin to a down worker with its last error; a connecting one waits", () => {
+  const down = slot("a", 0, 2, { ready: false, down: "the server refused the token (HTTP 401)" });
+  assertThrows(
+    () => checkPlacement({ ...worktreeTask, pinned: "a" }, [slot("local", 0, 2), down]),
+    /Cannot place the task on worker "a" as it is down: the server refused the token \(HTTP 401\)/,
+  );
+  const connecting = slot("a", 0, 2, { ready: false });
+  checkPlacement({ ...worktreeTask, pinned: "a" }, [slot("local", 0, 2), connecting]);
+  assertEquals(placeTask({ ...worktreeTask, pinned: "a" }, [connecting]), null);
+});

@@ -20,6 +20,9 @@
 
 import type { AppServer } from "../codex/app_server.ts";
 import type { CommandOutcome } from "../codex/sandboxed_command.ts";
+import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
+import { execSandbox } from "../workers/exec_sandbox.ts";
+import { copyIgnoredToWorker } from "../workers/remote_copy.ts";
 import type { Logger } from "../base/log.ts";
 import { KeyedLock } from "../base/keyed_lock.ts";
 import {
@@ -53,18 +56,22 @@ export interface RemotePlace {
   environments: Array<{ environmentId: string; cwd: string }>;
 }
 
+/** How long the app-server waits to connect to a worker's environment (its default is longer). */
+const ENVIRONMENT_CONNECT_TIMEOUT_MS = 5_000;
+
+/** The id of the app-server's own machine among its environments (Codex's name). */
+const LOCAL_ENVIRONMENT = "local";
+
 /** The longest tail of a set-up's or check's output kept (as ../codex/sandboxed_command.ts). */
 const TAIL_CHARS = 4_000;
 
 /** Places tasks on workers and runs the worker side of remote tasks. */
 export class RemoteTasks {
   #options: RemoteTasksOptions;
-  /** Per app-server, the workers whose environment it was given (`environment/add`). */
-  #added = new WeakMap<AppServer, Map<string, Promise<unknown>>>();
+  /** Per app-server, the environments it was given: id -> address (see ensureEnvironment). */
+  #added = new WeakMap<AppServer, Map<string, string>>();
   /** One git operation at a time per worker and repository (its cache there is shared). */
   #caches = new KeyedLock();
-  /** Per worker, how often it went down: an environment given before then is given again. */
-  #downs = new Map<string, number>();
 
   constructor(options: RemoteTasksOptions) {
     this.#options = options;
@@ -96,6 +103,7 @@ export class RemoteTasks {
       name: view.name,
       local: view.kind === "local",
       ready: view.state === "ready",
+      down: view.state === "down" ? view.lastError ?? "no reason given" : null,
       // --max-parallel is local's cap, whatever the pool says.
       cap: view.kind === "local" ? this.#options.localCap : view.cap,
       running: counts.get(view.name) ?? 0,
@@ -122,7 +130,20 @@ export class RemoteTasks {
       );
     }
     const pinned = request.worker ?? inherited;
-    checkPlacement({ pinned, worktree, sandboxed: sandboxed(request) }, this.slots([]));
+    if (worktree && request.commit === false) {
+      // Its work would stay on the worker: only a commit comes back. It runs here.
+      const here = this.workers().some((w) => w.kind === "local");
+      if ((pinned !== null && pinned !== LOCAL_WORKER) || !here) {
+        throw new Error(
+          `Cannot place the task on ${
+            here ? `worker "${pinned}"` : "a worker (the server runs with --no-local)"
+          } as its worktree is not committed (commit: false, or the checkout of a review): its ` +
+            "work comes back from a worker only as a commit",
+        );
+      }
+    }
+    const travels = worktree && request.commit !== false;
+    checkPlacement({ pinned, worktree: travels, sandboxed: sandboxed(request) }, this.slots([]));
     return pinned;
   }
 
@@ -130,7 +151,8 @@ export class RemoteTasks {
   place(meta: TaskMeta, running: Iterable<TaskMeta>): string | null {
     const demand = {
       pinned: meta.request.worker ?? null,
-      worktree: meta.worktree !== null,
+      // Only a worktree whose work is committed travels (see check).
+      worktree: meta.worktree !== null && meta.request.commit !== false,
       sandboxed: sandboxed(meta.request),
     };
     return placeTask(demand, this.slots(running));
@@ -160,33 +182,52 @@ export class RemoteTasks {
     meta.remote = reuse ??
       await this.#caches.run(cacheKey(meta), () => shipWorkspace(channel, meta.worktree!));
     const environment = this.#options.workers!.environment(name);
-    await this.#addEnvironment(server, name, environment);
+    await this.#addEnvironment(server, environment);
     return {
       cwd: meta.remote.cwd,
       environments: [{ environmentId: environment.environmentId, cwd: meta.remote.cwd }],
     };
   }
 
-  /** `environment/add` of the worker on `server`, once per server (again after the worker was down). */
-  #addEnvironment(
-    server: AppServer,
-    name: string,
-    environment: WorkerEnvironment,
-  ): Promise<unknown> {
-    let added = this.#added.get(server);
-    if (!added) this.#added.set(server, added = new Map());
-    const key = `${name}#${this.#downs.get(name) ?? 0}`;
-    const known = added.get(key);
-    if (known) return known;
-    const adding = server.request("environment/add", environment as never);
-    adding.catch(() => added!.delete(key));
-    added.set(key, adding);
-    return adding;
+  /**
+   * Where a local task's thread runs once workers are configured: on the app-server's own machine
+   * only. A thread started without `environments` gets every environment the app-server was given,
+   * and its start waited 44 s for a worker that was down. Null without workers (as before them).
+   */
+  localPlace(cwd: string): RemotePlace | null {
+    if (!this.#options.workers?.list().some((w) => w.kind !== "local")) return null;
+    return { cwd, environments: [{ environmentId: LOCAL_ENVIRONMENT, cwd }] };
   }
 
-  /** Forgets the environments given for worker `name` (it went down: its URL may change). */
-  forgetEnvironment(name: string): void {
-    this.#downs.set(name, (this.#downs.get(name) ?? 0) + 1);
+  /** Gives `server` the worker's environment unless it holds it, connected (see ensureEnvironment). */
+  #addEnvironment(server: AppServer, environment: WorkerEnvironment): Promise<void> {
+    let given = this.#added.get(server);
+    if (!given) this.#added.set(server, given = new Map());
+    return ensureEnvironment(server, given, environment);
+  }
+
+  /**
+   * Waits while the worker of remote task `meta` reconnects (its grace, see worker_pool.ts): its
+   * turn may end meanwhile, its commands failed as tool output. Returns why the worker is lost
+   * (`worker NAME lost: ...`) once it is down, or null when it is (or is back) ready.
+   */
+  async settle(meta: TaskMeta): Promise<string | null> {
+    const workers = this.#options.workers;
+    if (!this.isRemote(meta) || !workers) return null;
+    const name = meta.worker!;
+    const status = () => workers.list().find((w) => w.name === name);
+    await new Promise<void>((resolve) => {
+      const stop = workers.onChange((s) => {
+        if (s.name === name && s.state !== "connecting") done();
+      });
+      const done = () => {
+        stop();
+        resolve();
+      };
+      if (status()?.state !== "connecting") done();
+    });
+    const now = status();
+    return now?.state === "ready" ? null : `worker ${name} lost: ${now?.lastError ?? "it is gone"}`;
   }
 
   /** Commits the task's work on its worker and brings its branch back (see remote_workspace.ts). */
@@ -194,6 +235,11 @@ export class RemoteTasks {
     if (!meta.remote || !meta.worktree) return;
     const [channel, remote, info] = [this.#channel(meta.worker!), meta.remote, meta.worktree];
     await this.#caches.run(cacheKey(meta), () => bringBack(channel, remote, info, message));
+  }
+
+  /** Copies ignored files of the main checkout at `from` into the task's worktree on its worker. */
+  async copyIgnored(meta: TaskMeta, from: string, paths: readonly string[]): Promise<number> {
+    return await copyIgnoredToWorker(this.#channel(meta.worker!), from, meta.remote!.path, paths);
   }
 
   /** Drops what a check left in the task's workspace on its worker (never committed). */
@@ -217,28 +263,36 @@ export class RemoteTasks {
 
   /**
    * Runs a set-up or check of a remote task in its workspace on the worker, through the second
-   * channel: with the worker's own rights (the exec-server starts it outside Codex's sandbox).
+   * channel, in `sandbox` (the task's, held to its session's ceiling) as the exec-server applies
+   * it (../workers/exec_sandbox.ts): the sandbox the same command gets locally.
    */
   async runCommand(
     meta: TaskMeta,
     command: string,
     env: Record<string, string>,
     signal: AbortSignal,
+    sandbox: SandboxPolicy,
   ): Promise<CommandOutcome> {
     const channel = this.#channel(meta.worker!);
     const started = Date.now();
+    const cwd = meta.remote!.cwd;
     const result = await channel.run(["sh", "-c", command], {
-      cwd: meta.remote!.cwd,
+      cwd,
       // The worker's own environment (its PATH, HOME, variables), the session's on top.
       env,
       inheritEnv: true,
       signal,
+      sandbox: execSandbox(sandbox, cwd) ?? undefined,
+    }).catch((error) => {
+      // A cancel or the time limit terminated it (the run rejects with the abort's reason).
+      if (signal.aborted) return null;
+      throw error;
     });
     const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
     return {
       command,
-      exitCode: result.exitCode ?? 137,
-      tail: (decode(result.stdout) + decode(result.stderr)).slice(-TAIL_CHARS),
+      exitCode: result?.exitCode ?? 137,
+      tail: result ? (decode(result.stdout) + decode(result.stderr)).slice(-TAIL_CHARS) : "",
       timedOut: false,
       cancelled: signal.aborted,
       durationMs: Date.now() - started,
@@ -256,6 +310,38 @@ export class RemoteTasks {
 /** The lock of a task's repository cache on its worker. */
 function cacheKey(meta: TaskMeta): string {
   return `${meta.worker}\0${meta.worktree?.repoRoot}`;
+}
+
+/**
+ * Gives `server` a worker's environment (`environment/add`) unless `given` says it holds it at
+ * this address and `environment/status` says it is not `disconnected`: the app-server gives up on
+ * an environment whose exec-server stayed away past its own recovery (45 s), and a worker back at
+ * a new address or with a new token (an ssh worker's restarted server) needs its new one. A
+ * second `environment/add` of an id replaces the first. `given`: environment id -> address.
+ *
+ * @example
+ * ```ts ignore
+ * // ignore: needs an app-server
+ * await ensureEnvironment(server, new Map(), pool.environment("gpu"));
+ * ```
+ */
+export async function ensureEnvironment(
+  server: Pick<AppServer, "request">,
+  given: Map<string, string>,
+  environment: WorkerEnvironment,
+): Promise<void> {
+  const { environmentId, execServerUrl, authBearerToken } = environment;
+  const address = `${execServerUrl}\0${authBearerToken ?? ""}`;
+  if (given.get(environmentId) === address) {
+    const status = await server.request("environment/status", { environmentId } as never)
+      .then((answer) => (answer as { status?: string }).status, () => "unknown");
+    if (status !== "disconnected" && status !== "unknown") return;
+  }
+  await server.request("environment/add", {
+    ...environment,
+    connectTimeoutMs: ENVIRONMENT_CONNECT_TIMEOUT_MS,
+  } as never);
+  given.set(environmentId, address);
 }
 
 /** Whether a request runs in a sandbox (anything but `danger-full-access`). */

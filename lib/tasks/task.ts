@@ -13,6 +13,7 @@ import type { WorktreeOutcome } from "../git/task_commit.ts";
 import type { SetupRecord } from "../git/worktree_setup.ts";
 import type { ReviewTarget } from "../codex/protocol/generated/v2/ReviewTarget.ts";
 import type { ReviewOutput } from "../codex/review_output.ts";
+import type { Question } from "./questions.ts";
 import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
 
 /** Where a task is in its life. The first four are unfinished, the rest final. */
@@ -40,7 +41,7 @@ export function isFinal(phase: Phase): boolean {
  * What a client asked for: the parameters of `codex`, `codex-reply` and `codex_async`. The Codex
  * run's own options are those of {@link RunOptions}; a thread to continue is `threadId`.
  */
-export interface TaskRequest extends Omit<RunOptions, "resumeThreadId"> {
+export interface TaskRequest extends RunOptions {
   /** Continue this Codex thread instead of starting one. */
   threadId?: string;
   /** Run in a git worktree of its own, on branch `codex-swarm/<task id>`. */
@@ -235,19 +236,14 @@ export interface AnsweredQuestion {
   at: string;
 }
 
-/** A question waiting for an answer, as clients see it. */
-export interface PendingQuestionView {
-  /** Unique per question of the task. */
+/**
+ * A question waiting for an answer, as clients see it: the question without Codex's method and
+ * params, with an `id` unique per question of the task and the time it was asked.
+ */
+export type PendingQuestionView = Omit<Question, "method" | "params"> & {
   id: string;
-  kind: string;
-  message: string;
-  command?: string;
-  cwd?: string;
-  reason?: string;
-  files?: string[];
-  diff?: string;
   since: string;
-}
+};
 
 /** The live view of a task. */
 export interface TaskSnapshot {

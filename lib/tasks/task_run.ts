@@ -97,6 +97,8 @@ export class TaskRun {
     state.emit(record, null);
     if (meta.cancelRequested || meta.timedOut) this.stopTurn(record);
     await record.turnEnded.promise;
+    // A worker in its grace decides: back, the task goes on; down, it failed (worker_loss.ts).
+    meta.workerLost ??= await state.remote.settle(meta) ?? undefined;
     if (meta.request.check !== undefined) await this.#runCheck(record, meta.request.check);
     await this.#ending.finalize(record);
   }
@@ -126,7 +128,7 @@ export class TaskRun {
     // On a worker: its workspace there, and the worker's environment on this app-server.
     const place = state.remote.isRemote(meta)
       ? await state.remote.open(server, meta, state.remoteOfWorktree(meta))
-      : null;
+      : state.remote.localPlace(meta.cwd!);
     // Its plan's settings, placed where it runs (a task a restart queued again has no plan in
     // memory: its settings come from its record).
     const settings = record.thread ??
@@ -177,8 +179,13 @@ export class TaskRun {
   /** Runs the worktree's set-up; false when the task is to end (it failed, or was stopped). */
   async #setUp(record: TaskRecord): Promise<boolean> {
     const { meta } = record;
+    const remote = this.#state.remote;
     const { record: done, failure } = await setUpWorktree(meta.worktree!, meta.request, {
       run: (command) => this.runCommand(record, command),
+      // On a worker the files go to its worktree there (the task runs there).
+      copyFiles: remote.isRemote(meta)
+        ? (from, paths) => remote.copyIgnored(meta, from, paths)
+        : undefined,
       step: (text) => this.#state.emit(record, text),
       log: this.#state.log,
       taskId: meta.id,
@@ -228,8 +235,8 @@ export class TaskRun {
       );
     }
     if (this.#state.remote.isRemote(record.meta)) {
-      const { meta, commandEnv, stopping } = record;
-      return this.#state.remote.runCommand(meta, command, commandEnv, stopping.signal);
+      const { meta, commandEnv, stopping, sandbox } = record;
+      return this.#state.remote.runCommand(meta, command, commandEnv, stopping.signal, sandbox);
     }
     return runSandboxed(server, {
       command,

@@ -2,9 +2,11 @@
  * What a worker's loss and return mean for its tasks (docs/workers.md). The pool says a worker is
  * `down` once its grace is over: its running tasks then end `failed` with the cause
  * `worker NAME lost: <its last error>` (even when Codex would end the turn `completed`: the
- * commands failed on the lost worker as tool output), and queued tasks go to other workers. When
+ * commands failed on the lost worker as tool output), and so do the queued tasks pinned to it;
+ * other queued tasks go to other workers. When
  * it is `ready` again, what its lost tasks wrote there is committed and brought back as their
- * branches: each shows `recovered: true` and stays `failed`.
+ * branches: each shows `recovered: true` and stays `failed`. So does the work of an ended task that
+ * could not be brought back when it ended (its supervisor stopped while the worker was away).
  *
  * @example
  * ```ts ignore
@@ -26,14 +28,14 @@ import type { TaskRun } from "./task_run.ts";
 export class WorkerLoss {
   #state: EngineState;
   #runs: Pick<TaskRun, "stopTurn">;
-  #ending: Pick<TaskEnding, "commitWorktree">;
-  #scheduler: Pick<Scheduler, "pump">;
+  #ending: Pick<TaskEnding, "commitWorktree" | "finalize">;
+  #scheduler: Pick<Scheduler, "pump" | "remove">;
 
   constructor(
     state: EngineState,
     runs: Pick<TaskRun, "stopTurn">,
-    ending: Pick<TaskEnding, "commitWorktree">,
-    scheduler: Pick<Scheduler, "pump">,
+    ending: Pick<TaskEnding, "commitWorktree" | "finalize">,
+    scheduler: Pick<Scheduler, "pump" | "remove">,
   ) {
     this.#state = state;
     this.#runs = runs;
@@ -48,27 +50,39 @@ export class WorkerLoss {
     this.#scheduler.pump();
   }
 
-  /** Its running tasks end failed, naming it; its environment is given again when it returns. */
+  /** Its running tasks end failed, naming it. */
   #lost(name: string): void {
     const state = this.#state;
-    state.remote.forgetEnvironment(name);
     const lastError = state.remote.workers().find((w) => w.name === name)?.lastError;
     for (const record of state.tasks.values()) {
       const { meta } = record;
-      if (isFinal(meta.phase) || meta.phase === "queued" || meta.worker !== name) continue;
+      if (isFinal(meta.phase)) continue;
+      // A queued task pinned there (or a reply of a task there) has nowhere else to go.
+      const queued = meta.phase === "queued";
+      if ((queued ? meta.request.worker : meta.worker) !== name) continue;
       meta.workerLost = `worker ${name} lost: ${lastError ?? "it went down"}`;
       state.log.warning(`Task ${meta.id} failed: ${meta.workerLost}`);
-      this.#runs.stopTurn(record);
+      if (!queued) {
+        this.#runs.stopTurn(record);
+        continue;
+      }
+      this.#scheduler.remove(meta.id);
+      this.#ending.finalize(record).catch((error) =>
+        state.log.error(`Cannot end task ${meta.id}: ${error}`)
+      );
     }
   }
 
-  /** What its lost tasks wrote comes back. */
+  /**
+   * What its lost tasks wrote comes back, and the work of any other ended task that could not be
+   * brought back (a supervisor that stopped while the worker was away).
+   */
   #back(name: string): void {
     for (const record of this.#state.tasks.values()) {
       const { meta } = record;
-      if (meta.worker !== name || !meta.workerLost || meta.recovered || !isFinal(meta.phase)) {
-        continue;
-      }
+      if (meta.worker !== name || !meta.remote || !isFinal(meta.phase)) continue;
+      const lost = meta.workerLost !== undefined && !meta.recovered;
+      if (!lost && meta.worktreeOutcome?.error === undefined) continue;
       this.#recover(record).catch((error) =>
         this.#state.log.error(`Cannot recover the work of task ${meta.id}: ${error}`)
       );
@@ -82,7 +96,7 @@ export class WorkerLoss {
     const outcome = await this.#ending.commitWorktree(meta, meta.worktree);
     if (outcome.error !== undefined) return;
     meta.worktreeOutcome = outcome;
-    meta.recovered = true;
+    if (meta.workerLost !== undefined) meta.recovered = true;
     await this.#state.save(record);
     this.#state.emit(record, `Recovered the work of task ${meta.id} from worker ${meta.worker}`);
   }

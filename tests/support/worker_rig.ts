@@ -107,6 +107,8 @@ export interface Rig extends AsyncDisposable {
   session: Session;
   repo: string;
   worktrees: WorktreeManager;
+  /** A new engine on the same task directory and workers (after disposing the first). */
+  restart(): Promise<AppServerEngine>;
 }
 
 /** Starts a {@link Rig}: `local` is the local cap, null for `--no-local`. */
@@ -125,19 +127,29 @@ export async function rig(options: { local: number | null; repo?: string }): Pro
     env: world.env,
   };
   const worktrees = new WorktreeManager({ worktreeDir: world.worktreeDir });
-  const engine = new AppServerEngine({
-    planTask,
-    config: { codexBin: "codex", maxParallel: options.local ?? 0, taskMaxAgeS: 86400 },
-    store: new TaskStore(world.taskDir),
-    worktrees,
-    log: new Logger({ level: "warning", file: null }),
-    fallbackSession: session,
-    workers: dir,
-  });
+  const make = () =>
+    new AppServerEngine({
+      planTask,
+      config: { codexBin: "codex", maxParallel: options.local ?? 0, taskMaxAgeS: 86400 },
+      store: new TaskStore(world.taskDir),
+      worktrees,
+      log: new Logger({ level: "warning", file: null }),
+      fallbackSession: session,
+      workers: dir,
+    });
+  let engine = make();
   await engine.init();
   return {
     world,
-    engine,
+    get engine() {
+      return engine;
+    },
+    async restart() {
+      await engine[Symbol.asyncDispose]();
+      engine = make();
+      await engine.init();
+      return engine;
+    },
     workers,
     dir,
     session,

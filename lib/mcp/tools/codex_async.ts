@@ -12,6 +12,7 @@ import type { McpServer } from "../sdk.ts";
 import { MAX_ATTEMPTS, MIN_ATTEMPTS, startAttempts, startTask } from "../../request/plans.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
+import { toolResult } from "./tool_error.ts";
 
 /** The input schema of `codex_async`. */
 export const codexAsyncInputSchema = {
@@ -68,34 +69,27 @@ export function registerCodexAsyncTool(
       const ids = tasks.map((t) => t.meta.id);
       const branches = tasks.map((t) => t.meta.worktree!.branch);
       const next = `codex_wait {"task_ids":["${groupId}"]} to collect them ranked`;
-      return {
-        content: [{
-          type: "text" as const,
-          text: `Started group ${groupId} of ${ids.length} attempts: ` +
-            tasks.map((t) => `${t.meta.id} (${t.meta.phase}, ${t.meta.worktree!.branch})`)
-              .join(", ") +
-            `; ${next}, codex_status to watch.`,
-        }],
-        structuredContent: { group_id: groupId, task_ids: ids, branches, next },
-      };
+      return toolResult(
+        `Started group ${groupId} of ${ids.length} attempts: ` + tasks.map((t) =>
+          `${t.meta.id} (${t.meta.phase}, ${t.meta.worktree!.branch})`
+        ).join(", ") + `; ${next}, codex_status to watch.`,
+        { group_id: groupId, task_ids: ids, branches, next },
+      );
     }
     const task = await startTask(engine, request, await session());
     const id = task.meta.id;
     const branch = task.meta.worktree?.branch;
     const next = `codex_wait {"task_ids":["${id}"]} to collect`;
-    return {
-      content: [{
-        type: "text" as const,
-        text: `Started task ${id} (${task.meta.phase})` +
-          (task.meta.worktree ? ` in ${task.meta.worktree.path} on branch ${branch}` : "") +
-          `; ${next}, codex_status to watch.`,
-      }],
-      structuredContent: {
+    return toolResult(
+      `Started task ${id} (${task.meta.phase})` +
+        (task.meta.worktree ? ` in ${task.meta.worktree.path} on branch ${branch}` : "") +
+        `; ${next}, codex_status to watch.`,
+      {
         task_id: id,
         phase: task.meta.phase,
         ...(branch ? { branch } : {}),
         next,
       },
-    };
+    );
   });
 }

@@ -12,6 +12,7 @@ import { isGroupId } from "../../tasks/attempt_group.ts";
 import { groupMembers } from "./group_view.ts";
 import { taskIdField, taskIdsField } from "./task_ids.ts";
 import { messageOf } from "../../base/errors.ts";
+import { toolResult } from "./tool_error.ts";
 
 /** Registers `codex_cancel`. */
 export function registerCodexCancelTool(
@@ -39,13 +40,7 @@ export function registerCodexCancelTool(
       })),
     ];
     if (ids.length === 0) {
-      return {
-        isError: true,
-        content: [{
-          type: "text" as const,
-          text: "Cannot cancel as neither task_id nor task_ids was given",
-        }],
-      };
+      return toolResult("Cannot cancel as neither task_id nor task_ids was given", undefined, true);
     }
     const actor = await session();
     const results = await Promise.all(ids.map(async (id) => {
@@ -80,10 +75,10 @@ export function registerCodexCancelTool(
         };
       }
     }));
-    return {
-      isError: results.some((r) => r.phase === null),
-      content: [{ type: "text" as const, text: results.map((r) => r.message).join("\n") }],
-      structuredContent: { results },
-    };
+    return toolResult(
+      results.map((r) => r.message).join("\n"),
+      { results },
+      results.some((r) => r.phase === null),
+    );
   });
 }

@@ -17,7 +17,7 @@ import type { Engine } from "../../tasks/engine_api.ts";
 import type { McpServer } from "../sdk.ts";
 import type { DiffSummary, WorktreeInfo, WorktreeManager } from "../../git/worktree.ts";
 import { page } from "./compact_view.ts";
-import { toolError } from "./tool_error.ts";
+import { toolError, toolResult } from "./tool_error.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
 
 /** Room for the fields around the patch and the file list. */
@@ -123,13 +123,11 @@ function diffPage(
     `${summary.files.length} file(s), +${summary.insertions} -${summary.deletions}`;
   const nextCall = more ? `codex_diff {"task_id":"${taskId}","offset":${next}} reads on` : null;
   const fileLines = files?.map((f) => `  ${f.path} +${f.insertions} -${f.deletions}`) ?? [];
-  return {
-    content: [{
-      type: "text" as const,
-      text: [head, ...fileLines, ...(filesOmitted ? [`  … ${filesOmitted} more`] : []), "", text]
-        .join("\n") + (nextCall ? `\n[patch continues: ${nextCall}]` : ""),
-    }],
-    structuredContent: {
+  const omittedLine = filesOmitted ? [`  … ${filesOmitted} more`] : [];
+  return toolResult(
+    [head, ...fileLines, ...omittedLine, "", text].join("\n") +
+      (nextCall ? `\n[patch continues: ${nextCall}]` : ""),
+    {
       task_id: taskId,
       branch: info.branch,
       base: info.baseRef,
@@ -143,7 +141,7 @@ function diffPage(
       next_offset: more ? next : null,
       ...(nextCall ? { next: nextCall } : {}),
     },
-  };
+  );
 }
 
 /** The worktree of a task, or an error result naming why there is none. */

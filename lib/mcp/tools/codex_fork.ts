@@ -18,7 +18,7 @@ import { MAX_FORKS } from "../../tasks/fork.ts";
 import { startForks } from "../../request/plans.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
-import { toolError } from "./tool_error.ts";
+import { toolError, toolResult } from "./tool_error.ts";
 
 /** The input schema of `codex_fork`. */
 export const codexForkInputSchema = {
@@ -97,13 +97,10 @@ export function registerCodexForkTool(
     const lines = tasks.map((t) =>
       `  ${t.task_id} (${t.phase})${t.branch ? ` on ${t.branch}` : ""}: ${t.prompt.slice(0, 80)}`
     );
-    return {
-      content: [{
-        type: "text" as const,
-        text: `Forked thread ${threadId} into ${tasks.length} task(s):\n${lines.join("\n")}\n` +
-          `${next}, codex_status to watch.`,
-      }],
-      structuredContent: { thread_id: threadId, tasks, next },
-    };
+    return toolResult(
+      `Forked thread ${threadId} into ${tasks.length} task(s):\n${lines.join("\n")}\n` +
+        `${next}, codex_status to watch.`,
+      { thread_id: threadId, tasks, next },
+    );
   });
 }

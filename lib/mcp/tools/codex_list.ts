@@ -11,6 +11,7 @@ import type { McpServer } from "../sdk.ts";
 import { PHASES, type TaskSnapshot } from "../../tasks/task.ts";
 import { fitViews, seconds } from "./compact_view.ts";
 import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
+import { toolResult } from "./tool_error.ts";
 
 /** How much of a prompt an entry shows. */
 const PROMPT_CHARS = 80;
@@ -63,16 +64,10 @@ export function registerCodexListTool(
       `${t.task_id}  ${t.phase.padEnd(9)}  ${t.elapsed_s}s  ${t.prompt}` +
       (t.backoff_until ? `  (429 rate limit: held back until ${t.backoff_until})` : "")
     );
-    return {
-      content: [{
-        type: "text" as const,
-        text: lines.length > 0 ? truncate(lines.join("\n"), room.text) : "No tasks.",
-      }],
-      structuredContent: {
-        tasks: views,
-        total: all.length,
-        ...(next ? { next } : {}),
-      },
-    };
+    return toolResult(lines.length > 0 ? truncate(lines.join("\n"), room.text) : "No tasks.", {
+      tasks: views,
+      total: all.length,
+      ...(next ? { next } : {}),
+    });
   });
 }

@@ -15,6 +15,7 @@
 
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import type { TaskSnapshot } from "../../tasks/task.ts";
 import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
 import { Policy } from "../../codex/policy.ts";
 import type { McpServer } from "../sdk.ts";
@@ -62,11 +63,39 @@ export const codexMergeInputSchema = z.strictObject({
     "Time limit in seconds of each check and each resolving task (default: the server's " +
       "--task-timeout).",
   ),
+  "approval-policy": runFields["approval-policy"].describe(
+    "The approval policy of the resolving tasks (default: a new task's, the server's " +
+      "approval_policy config, else never); their questions come to the caller like any task's " +
+      "(elicitation, codex_approve).",
+  ),
   resume: taskIdField.optional().describe(
     "Go on with a merge a supervisor stop interrupted, from its last passed step (no other " +
       "field with it).",
   ),
 });
+
+/** The answer to a call that started merge `task`. */
+function startedAnswer(task: TaskSnapshot) {
+  const id = task.meta.id;
+  const request = task.meta.request.merge!;
+  const branches = request.items.map((i) => i.worktree.branch);
+  const integration = task.meta.merge?.integration?.branch ?? `codex-swarm-merge/${id}`;
+  const next = `codex_wait {"task_ids":["${id}"]} collects the report`;
+  return {
+    content: [{
+      type: "text" as const,
+      text: `Merging ${branches.length} branch(es) into "${request.target}" on ` +
+        `${integration} (merge ${id}); ${next}.`,
+    }],
+    structuredContent: {
+      task_id: id,
+      phase: task.meta.phase,
+      integration_branch: integration,
+      branches,
+      next,
+    },
+  };
+}
 
 /** The output schema of `codex_merge`: the merge task, answered at once. */
 const codexMergeOutputSchema = {
@@ -108,6 +137,7 @@ export function registerCodexMergeTool(
         list: () => engine.list(),
         policy: actor.policy ?? new Policy(),
         env: actor.env,
+        asksNoApprovals: actor.kind === "task",
       };
       const { resume, ...call } = args;
       // A Codex caller's sandbox is the default and the limit, as for a task it starts.
@@ -129,25 +159,7 @@ export function registerCodexMergeTool(
       } else {
         task = await engine.merge(await checkMergeCall(call, lookup), actor);
       }
-      const id = task.meta.id;
-      const request = task.meta.request.merge!;
-      const branches = request.items.map((i) => i.worktree.branch);
-      const integration = task.meta.merge?.integration?.branch ?? `codex-swarm-merge/${id}`;
-      const next = `codex_wait {"task_ids":["${id}"]} collects the report`;
-      return {
-        content: [{
-          type: "text" as const,
-          text: `Merging ${branches.length} branch(es) into "${request.target}" on ` +
-            `${integration} (merge ${id}); ${next}.`,
-        }],
-        structuredContent: {
-          task_id: id,
-          phase: task.meta.phase,
-          integration_branch: integration,
-          branches,
-          next,
-        },
-      };
+      return startedAnswer(task);
     } catch (error) {
       return toolError(error);
     }

@@ -13,6 +13,7 @@ import { withCaller } from "../../request/caller.ts";
 import { runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { runOutputSchema, runToEnd } from "./run_to_end.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
+import { toolResult } from "./tool_error.ts";
 
 /** The input schema of `codex-reply`. */
 export const codexReplyInputSchema = {
@@ -52,14 +53,12 @@ export function registerCodexReplyTool(
     }, (args, extra) => {
       const threadId = args.threadId ?? args.conversationId;
       if (!threadId) {
-        return {
-          isError: true,
-          content: [{
-            type: "text" as const,
-            text: "Cannot continue a thread as threadId is missing: pass the threadId of a " +
-              "previous codex result",
-          }],
-        };
+        return toolResult(
+          "Cannot continue a thread as threadId is missing: pass the threadId of a " +
+            "previous codex result",
+          undefined,
+          true,
+        );
       }
       return runToEnd(
         engine,

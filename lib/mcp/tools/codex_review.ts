@@ -19,6 +19,7 @@ import { checkReviewTarget, describeReviewTarget } from "../../request/review_ta
 import type { McpServer } from "../sdk.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
+import { toolResult } from "./tool_error.ts";
 
 /** The input schema of `codex_review`. */
 export const codexReviewInputSchema = {
@@ -97,12 +98,11 @@ export function registerCodexReviewTool(
     const task = await startTask(engine, { ...request, review }, await session());
     const id = task.meta.id;
     const next = `codex_wait {"task_ids":["${id}"]} to collect the findings`;
-    return {
-      content: [{
-        type: "text" as const,
-        text: `Started review ${id} (${task.meta.phase}) in ${task.meta.cwd}; ${next}.`,
-      }],
-      structuredContent: { task_id: id, phase: task.meta.phase, cwd: task.meta.cwd ?? "", next },
-    };
+    return toolResult(`Started review ${id} (${task.meta.phase}) in ${task.meta.cwd}; ${next}.`, {
+      task_id: id,
+      phase: task.meta.phase,
+      cwd: task.meta.cwd ?? "",
+      next,
+    });
   });
 }

@@ -16,6 +16,7 @@ import { compactWithGroups, expandIds } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
 import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
+import { toolResult } from "./tool_error.ts";
 
 /** The room of a result: its structured content and its text. */
 type Budgets = ReturnType<typeof budgets>;
@@ -83,63 +84,47 @@ export function registerCodexStatusTool(
     if (args.offset !== undefined) {
       const each = Math.floor(room.structured / Math.max(1, tasks.length));
       const pages = messagePages(tasks, args.offset, Math.min(args.max_chars ?? each, each));
-      return {
-        content: [{
-          type: "text" as const,
-          text: truncate(pages.map((p) => p.final_message).join("\n\n"), room.text),
-        }],
-        structuredContent: { tasks: pages },
-      };
+      return toolResult(truncate(pages.map((p) => p.final_message).join("\n\n"), room.text), {
+        tasks: pages,
+      });
     }
     if (args.detail === "full") return fullAnswer(tasks, room);
     // Groups show ranked; the other ids as usual.
     if (groups.length > 0) return groupsAnswer(engine, ids, room);
     const { views, omitted } = fitViews(tasks, room.structured, compactTask);
     const next = nextHint(views, omitted);
-    return {
-      content: [{
-        type: "text" as const,
-        text: views.length > 0
-          ? compactText(views, room.text) + (next ? `\nNext: ${next}` : "")
-          : "No unfinished tasks.",
-      }],
-      structuredContent: {
+    return toolResult(
+      views.length > 0
+        ? compactText(views, room.text) + (next ? `\nNext: ${next}` : "")
+        : "No unfinished tasks.",
+      {
         tasks: views,
         ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
         ...(next ? { next } : {}),
       },
-    };
+    );
   });
 }
 
 /** Every task in its full view, as many as fit. */
 function fullAnswer(tasks: TaskSnapshot[], room: Budgets) {
   const { views, omitted } = fitViews(tasks, room.structured, taskView);
-  return {
-    content: [{
-      type: "text" as const,
-      text: truncate(tasks.map(taskText).join("\n\n") || "No unfinished tasks.", room.text),
-    }],
-    structuredContent: {
+  return toolResult(
+    truncate(tasks.map(taskText).join("\n\n") || "No unfinished tasks.", room.text),
+    {
       tasks: views,
       ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
     },
-  };
+  );
 }
 
 /** The groups among `ids` with their attempts ranked; the other ids as usual. */
 function groupsAnswer(engine: Engine, ids: string[], room: Budgets) {
   const shown = compactWithGroups(engine, ids, room);
-  return {
-    content: [{
-      type: "text" as const,
-      text: shown.text + (shown.next ? `\nNext: ${shown.next}` : ""),
-    }],
-    structuredContent: {
-      groups: shown.groups,
-      tasks: shown.views,
-      ...(shown.omitted.length > 0 ? { omitted_task_ids: shown.omitted } : {}),
-      ...(shown.next ? { next: shown.next } : {}),
-    },
-  };
+  return toolResult(shown.text + (shown.next ? `\nNext: ${shown.next}` : ""), {
+    groups: shown.groups,
+    tasks: shown.views,
+    ...(shown.omitted.length > 0 ? { omitted_task_ids: shown.omitted } : {}),
+    ...(shown.next ? { next: shown.next } : {}),
+  });
 }

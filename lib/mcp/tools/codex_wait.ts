@@ -15,6 +15,7 @@ import { heartbeat, type ProgressContext, progressReporter, settleProgress } fro
 import { compactWithGroups, expandIds } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
+import { toolResult } from "./tool_error.ts";
 
 /** Registers `codex_wait`. */
 export function registerCodexWaitTool(
@@ -143,13 +144,10 @@ function waitAnswer(
     : result.satisfied
     ? `${mode === "all" ? "All" : "At least one of"} ${result.tasks.length} task(s) done.`
     : `Timed out: ${done} of ${result.tasks.length} task(s) done; the rest keep running.`;
-  return {
-    content: [{
-      type: "text" as const,
-      text: `${head}\n${shown ? shown.text : compactText(views, room.text)}` +
-        (next ? `\nNext: ${next}` : ""),
-    }],
-    structuredContent: {
+  return toolResult(
+    `${head}\n${shown ? shown.text : compactText(views, room.text)}` +
+      (next ? `\nNext: ${next}` : ""),
+    {
       satisfied: result.satisfied,
       done,
       total: result.tasks.length,
@@ -159,5 +157,5 @@ function waitAnswer(
       ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
       ...(next ? { next } : {}),
     },
-  };
+  );
 }

@@ -17,7 +17,7 @@ import { diffResult, worktreeOf } from "./codex_diff.ts";
 import { groupWorktreeAction } from "./group_worktree.ts";
 import { groupMembers } from "./group_view.ts";
 import { checkMayAct, checkMayActOn } from "../../tasks/session_rights.ts";
-import { toolError } from "./tool_error.ts";
+import { toolError, toolResult } from "./tool_error.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
 import { taskIdField } from "./task_ids.ts";
 
@@ -89,13 +89,11 @@ export function registerCodexWorktreeTool(
         return mergeAnswer(info, await worktrees.merge(info, args.target));
       }
       await worktrees.discard(info);
-      return {
-        content: [{
-          type: "text" as const,
-          text: `Discarded worktree ${info.path} and branch ${info.branch}`,
-        }],
-        structuredContent: { discarded: true, branch: info.branch, path: info.path },
-      };
+      return toolResult(`Discarded worktree ${info.path} and branch ${info.branch}`, {
+        discarded: true,
+        branch: info.branch,
+        path: info.path,
+      });
     } catch (e) {
       return toolError(e);
     }
@@ -145,42 +143,32 @@ function refusal(
 /** The answer to a merge: merged, nothing to merge, or conflicts (an error). */
 function mergeAnswer(info: WorktreeInfo, result: MergeResult) {
   if ("nothing" in result) {
-    return {
-      content: [{
-        type: "text" as const,
-        text: `Nothing to merge into ${result.target}: ${result.nothing}. ` +
-          "Nothing was changed.",
-      }],
-      structuredContent: {
+    return toolResult(
+      `Nothing to merge into ${result.target}: ${result.nothing}. ` + "Nothing was changed.",
+      {
         merged: false,
         branch: info.branch,
         target: result.target,
         reason: `nothing to merge: ${result.nothing}`,
       },
-    };
+    );
   }
   if (!result.merged) {
-    return {
-      isError: true,
-      content: [{
-        type: "text" as const,
-        text: `Cannot merge ${info.branch} as it conflicts in: ${result.conflicts.join(", ")}. ` +
-          "The merge was aborted; the main checkout is as it was.",
-      }],
-      structuredContent: { merged: false, branch: info.branch, conflicts: result.conflicts },
-    };
+    return toolResult(
+      `Cannot merge ${info.branch} as it conflicts in: ${result.conflicts.join(", ")}. ` +
+        "The merge was aborted; the main checkout is as it was.",
+      { merged: false, branch: info.branch, conflicts: result.conflicts },
+      true,
+    );
   }
-  return {
-    content: [{
-      type: "text" as const,
-      text: `Merged ${info.branch} into ${result.target ?? "the current branch"}` +
-        (result.commit ? ` (commit ${result.commit.slice(0, 12)})` : ""),
-    }],
-    structuredContent: {
+  return toolResult(
+    `Merged ${info.branch} into ${result.target ?? "the current branch"}` +
+      (result.commit ? ` (commit ${result.commit.slice(0, 12)})` : ""),
+    {
       merged: true,
       branch: info.branch,
       target: result.target ?? null,
       commit: result.commit ?? null,
     },
-  };
+  );
 }

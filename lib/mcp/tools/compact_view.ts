@@ -269,11 +269,6 @@ export function fitViews<V>(
   }
   const omitted: string[] = [];
   let size = JSON.stringify(views).length;
-  while (views.length > 0 && size > budget) {
-    const dropped = views.pop();
-    omitted.unshift(tasks[views.length]!.meta.id);
-    size -= JSON.stringify(dropped).length + 1;
-  }
   // The ids of what was left out take room too.
   while (views.length > 0 && size + JSON.stringify(omitted).length > budget) {
     const dropped = views.pop();

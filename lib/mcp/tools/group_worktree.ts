@@ -20,7 +20,7 @@ import type { Engine } from "../../tasks/engine_api.ts";
 import { isFinal, PHASES } from "../../tasks/task.ts";
 import type { WorktreeManager } from "../../git/worktree.ts";
 import { groupMembers, groupView } from "./group_view.ts";
-import { toolError } from "./tool_error.ts";
+import { toolError, toolResult } from "./tool_error.ts";
 import { messageOf } from "../../base/errors.ts";
 
 /** Acts on the attempts of group `groupId` (see the module doc). */
@@ -90,9 +90,9 @@ export async function groupWorktreeAction(
     ...kept.map((k) => `Kept ${k.task_id} (${k.branch}): ${k.reason}`),
     ...failed.map((f) => `Cannot discard ${f.task_id} (${f.branch}): ${f.error}`),
   ];
-  return {
-    ...(failed.length > 0 ? { isError: true } : {}),
-    content: [{ type: "text" as const, text: lines.join("\n") }],
-    structuredContent: { group_id: groupId, discarded, kept, ...(failed.length ? { failed } : {}) },
-  };
+  return toolResult(
+    lines.join("\n"),
+    { group_id: groupId, discarded, kept, ...(failed.length ? { failed } : {}) },
+    failed.length > 0 ? true : undefined,
+  );
 }

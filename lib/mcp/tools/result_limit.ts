@@ -16,6 +16,7 @@
  */
 
 import type { McpServer } from "../sdk.ts";
+import { toolError } from "./tool_error.ts";
 import { resultChars } from "./codex_diff.ts";
 
 /** Shortest text worth keeping beside the structured content, with its marker. */
@@ -46,14 +47,10 @@ export function fitResult<R extends Result>(tool: string, result: R, max: number
     const text = result.content.map((c) => c.text ?? "").join("\n");
     return { ...result, content: [{ type: "text", text: `${text.slice(0, room)}${marker}` }] };
   }
-  return {
-    isError: true,
-    content: [{
-      type: "text",
-      text: `Cannot answer ${tool} within the result limit as its result has ${size} ` +
-        `characters and --max-result-chars is ${max}: ask for less (a page, fewer tasks)`,
-    }],
-  } as unknown as R;
+  return toolError(
+    `Cannot answer ${tool} within the result limit as its result has ${size} ` +
+      `characters and --max-result-chars is ${max}: ask for less (a page, fewer tasks)`,
+  ) as unknown as R;
 }
 
 /**

@@ -107,29 +107,9 @@ export const engineFields = {
   ),
 };
 
-type RunArgs = {
+type RunArgs = z.infer<z.ZodObject<typeof runFields & typeof engineFields>> & {
   prompt: string;
-  model?: string;
-  profile?: string;
-  cwd?: string;
-  "approval-policy"?: TaskRequest["approvalPolicy"];
-  sandbox?: TaskRequest["sandbox"];
-  config?: Record<string, unknown>;
-  "base-instructions"?: string;
-  "developer-instructions"?: string;
-  "compact-prompt"?: string;
-  output_schema?: Record<string, unknown>;
-  images?: string[];
-  add_dirs?: string[];
-  setup?: string;
-  copy_ignored?: string[];
-  worktree?: boolean;
-  base?: string;
-  commit?: boolean;
-  check?: string;
-  timeout_s?: number;
   threadId?: string;
-  worker?: string;
 };
 
 /** Maps tool arguments to a task request, dropping what was not given. */

@@ -14,7 +14,7 @@ import { truncate } from "../../base/text.ts";
 import type { TaskRequest, TaskSnapshot } from "../../tasks/task.ts";
 import { checkView, compactTask, cutMessage, lastStep } from "./compact_view.ts";
 import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
-import { toolError } from "./tool_error.ts";
+import { toolError, toolResult } from "./tool_error.ts";
 import { type ToolOptions, toolOptions } from "./tool_options.ts";
 
 /** The output schema of `codex` and `codex-reply`: the official two fields plus ours, optional. */
@@ -50,26 +50,21 @@ export function runResult(task: TaskSnapshot, options: ToolOptions = toolOptions
     const text =
       `Codex task ${view.task_id} ${view.phase}: ${task.meta.failure ?? "no cause recorded"}` +
       (view.thread_id ? `\nthreadId: ${view.thread_id}` : "");
-    return {
-      isError: true,
-      content: [{ type: "text" as const, text: truncate(text, options.maxResultChars) }],
-    };
+    return toolResult(truncate(text, options.maxResultChars), undefined, true);
   }
   const structured = task.meta.structured;
   if (structured && !structured.ok) {
     // Asked for structured output and did not get it: an error, with the message as it came.
     const raw = task.meta.finalMessage ?? "";
-    return {
-      isError: true,
-      content: [{
-        type: "text" as const,
-        text: truncate(
-          `Codex task ${view.task_id}: ${structured.error}\nthreadId: ${view.thread_id ?? ""}` +
-            `\nfinal message:\n${raw}`,
-          options.maxResultChars,
-        ),
-      }],
-    };
+    return toolResult(
+      truncate(
+        `Codex task ${view.task_id}: ${structured.error}\nthreadId: ${view.thread_id ?? ""}` +
+          `\nfinal message:\n${raw}`,
+        options.maxResultChars,
+      ),
+      undefined,
+      true,
+    );
   }
   const check = task.meta.check ? checkView(task.meta.check) : undefined;
   // The message appears twice (text and structured): each copy gets under half the room.
@@ -87,17 +82,14 @@ export function runResult(task: TaskSnapshot, options: ToolOptions = toolOptions
     ? `\n\n[codex-swarm] branch ${view.branch}` +
       (view.diff_stat ? ` (${view.diff_stat}); codex_diff shows it` : "")
     : "") + (check ? `\n[codex-swarm] ${check.summary}` : "");
-  return {
-    content: [{ type: "text" as const, text: content + extra }],
-    structuredContent: {
-      threadId: view.thread_id ?? "",
-      content,
-      taskId: view.task_id,
-      ...branch,
-      ...(structured?.ok ? { result: structured.value } : {}),
-      ...(check ? { check } : {}),
-    },
-  };
+  return toolResult(content + extra, {
+    threadId: view.thread_id ?? "",
+    content,
+    taskId: view.task_id,
+    ...branch,
+    ...(structured?.ok ? { result: structured.value } : {}),
+    ...(check ? { check } : {}),
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * A tool result that reports an error: `isError` with one sentence saying what failed and why.
+ * Tool results: one text, its structured content beside it where the tool has one, and errors
+ * (`isError` with one sentence saying what failed and why).
  *
  * @example
  * ```ts
@@ -9,6 +10,10 @@
  *   isError: true,
  *   content: [{ type: "text", text: 'Cannot steer task "t1" as it is completed' }],
  * });
+ * assert.deepEqual(toolResult("Steered task t1", { steered: true }), {
+ *   content: [{ type: "text", text: "Steered task t1" }],
+ *   structuredContent: { steered: true },
+ * });
  * ```
  * @module
  */
@@ -17,6 +22,18 @@ import { messageOf } from "../../base/errors.ts";
 
 /** The error result for `error` (an Error's message, or the text itself). */
 export function toolError(error: unknown) {
-  const text = messageOf(error);
-  return { isError: true, content: [{ type: "text" as const, text }] };
+  return toolResult(messageOf(error), undefined, true);
+}
+
+/** A result of one text, with `structuredContent` and `isError` when given. */
+export function toolResult<S extends Record<string, unknown>>(
+  text: string,
+  structuredContent?: S,
+  isError?: boolean,
+): { content: [{ type: "text"; text: string }]; structuredContent?: S; isError?: boolean } {
+  return {
+    content: [{ type: "text", text }],
+    ...(structuredContent === undefined ? {} : { structuredContent }),
+    ...(isError === undefined ? {} : { isError }),
+  };
 }

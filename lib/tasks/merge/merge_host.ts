@@ -168,6 +168,7 @@ export function mergeHost(side: MergeEngineSide): MergeHost {
         sandbox: mode,
         ...(request.model ? { model: request.model } : {}),
         ...(request.timeoutS !== undefined ? { timeoutS: request.timeoutS } : {}),
+        ...(request.approvalPolicy ? { approvalPolicy: request.approvalPolicy } : {}),
       }, resolverSession(session, cwd));
       return task.meta.id;
     },

@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { SandboxMode } from "../../codex/codex_args.ts";
+import type { ApprovalPolicy, SandboxMode } from "../../codex/codex_args.ts";
 import type { DiffStat, Integration } from "../../git/integration.ts";
 import type { WorktreeInfo } from "../../git/worktree.ts";
 
@@ -56,6 +56,11 @@ export interface MergeRequest {
   sandbox?: SandboxMode;
   /** Time limit of each check and each resolving task, in seconds (absent: the session's). */
   timeoutS?: number;
+  /**
+   * The resolving tasks' approval policy (absent: a new task's default, the session's
+   * `approval_policy` config, else `never`): their questions go to the caller, as any task's.
+   */
+  approvalPolicy?: ApprovalPolicy;
   /** The merge this one goes on with (`resume`). */
   resumeOf?: string;
 }

@@ -91,6 +91,21 @@ function checkOf(outcome: CommandOutcome): MergeCheck {
   };
 }
 
+/**
+ * Why a check the time limit stopped left its branch out.
+ *
+ * @example
+ * ```ts
+ * import { timedOutNote } from "./merge_run.ts";
+ *
+ * timedOutNote({ durationMs: 10_012 }); // "its check reached the time limit (timeout_s) and was stopped after 10 s"
+ * ```
+ */
+export function timedOutNote(check: Pick<MergeCheck, "durationMs">): string {
+  return `its check reached the time limit (timeout_s) and was stopped after ` +
+    `${Math.round(check.durationMs / 1000)} s`;
+}
+
 /** Runs (or resumes) the merge queue `id`; never throws. */
 export async function runMerge(
   id: string,
@@ -247,7 +262,8 @@ async function mergeStep(
   const check = checkOf(ran);
   if (!check.passed) {
     await resetTo(where.path, good);
-    return { ...base, outcome: "check_failed", commit: good, check, ...resolved };
+    const note = check.timedOut ? { note: timedOutNote(check) } : {};
+    return { ...base, outcome: "check_failed", commit: good, check, ...resolved, ...note };
   }
   // The check's leftovers are not the merge's.
   const head = await headOf(where.path);

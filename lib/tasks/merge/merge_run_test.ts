@@ -11,6 +11,8 @@ function fakeHost(dir: string, options: {
   resolution?: string;
   /** Called before each check; returning "cancel" or "interrupt" stops the merge there. */
   beforeCheck?: (n: number) => "cancel" | "interrupt" | null;
+  /** Whether check `n` reached the time limit (it is then stopped: exit code 137). */
+  timesOut?: (n: number) => boolean;
 }) {
   const stop = new AbortController();
   const calls = { saves: 0, finished: undefined as string | null | undefined, resolvers: 0 };
@@ -26,17 +28,19 @@ function fakeHost(dir: string, options: {
     interrupted: () => interrupted,
     signal: stop.signal,
     runCheck: async (command, cwd, _processId): Promise<CommandOutcome> => {
-      const what = options.beforeCheck?.(checks++) ?? null;
+      const n = checks++;
+      const what = options.beforeCheck?.(n) ?? null;
+      const timedOut = options.timesOut?.(n) ?? false;
       if (what === "cancel") cancelled = true;
       if (what === "interrupt") interrupted = true;
       const out = await new Deno.Command("sh", { args: ["-c", command], cwd }).output();
       return {
         command,
-        exitCode: out.code,
+        exitCode: timedOut ? 137 : out.code,
         tail: new TextDecoder().decode(out.stdout),
-        timedOut: false,
+        timedOut,
         cancelled: what !== null,
-        durationMs: 1,
+        durationMs: timedOut ? 10_012 : 1,
       };
     },
     startResolver: async (_prompt, cwd) => {
@@ -155,5 +159,25 @@ Deno.test("runMerge: a supervisor stop mid-queue records nothing more; resume go
       await git(repo, "rev-list", "--count", "--merges", "main..codex-swarm-merge/m4"),
       "3",
     );
+  });
+});
+
+Deno.test("runMerge: a check past the time limit leaves its branch out, saying so", async () => {
+  await withRepo(async (repo, request, dir) => {
+    const state = newMergeState();
+    // Check 0 is the baseline, 1 is x's, 2 is y's.
+    const { host, calls } = fakeHost(dir, { timesOut: (n) => n === 2 });
+    await runMerge("m6", request, state, host);
+    assert.equal(calls.finished, null);
+    assert.deepEqual(state.steps.map((s) => s.outcome), ["merged", "check_failed", "merged"]);
+    const out = state.steps[1]!;
+    assert.equal(out.check?.timedOut, true);
+    assert.equal(out.check?.passed, false);
+    assert.equal(
+      out.note,
+      "its check reached the time limit (timeout_s) and was stopped after 10 s",
+    );
+    assert.equal(out.commit, state.steps[0]!.commit);
+    assert.equal(await git(repo, "show", "codex-swarm-merge/m6:a.txt"), "z");
   });
 });
