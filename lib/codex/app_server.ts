@@ -29,6 +29,7 @@ import type { Logger } from "../base/log.ts";
 import { checkBinary, sendSignal } from "../base/process.ts";
 import {
   type AppServerEvent,
+  isRecord,
   parseEvent,
   parseServerRequest,
   type ServerRequest,
@@ -128,10 +129,6 @@ function spawnServer(
     proc.once("error", (error) => reject(spawnError(bin, error)));
     proc.once("spawn", () => resolve(proc));
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** One running `codex app-server` and the connection to it. */

@@ -20,6 +20,7 @@
  */
 
 import { Ajv } from "ajv";
+import { isRecord } from "./events.ts";
 
 /** Keywords the strict format does not take. */
 const UNSUPPORTED = [
@@ -37,10 +38,6 @@ const UNSUPPORTED = [
 ];
 /** How deep objects may nest. */
 export const MAX_SCHEMA_DEPTH = 10;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /**
  * Checks that `schema` is a JSON Schema the model API takes as strict structured output.

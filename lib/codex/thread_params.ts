@@ -14,7 +14,7 @@
  *
  * const defaults = { overrides: [], skipGitRepoCheck: false, ephemeral: false };
  * const where = { cwd: "/repo", codexHome: "/home/me/.codex" };
- * const params = buildThreadParams({ prompt: "hi", model: "o3" }, defaults, where);
+ * const params = placeThread(threadSettings({ prompt: "hi", model: "o3" }, defaults, where.codexHome), where.cwd);
  * assert.equal(params.thread.model, "o3");
  * assert.deepEqual(params.input, [{ type: "text", text: "hi", text_elements: [] }]);
  * ```
@@ -42,7 +42,7 @@ import type { UserInput } from "./protocol/generated/v2/UserInput.ts";
 
 export type { Json };
 
-/** What {@link buildThreadParams} returns. */
+/** What {@link placeThread} returns. */
 export interface ThreadParams {
   /** For `thread/start` (and, with `threadId`, `thread/resume`). */
   thread: {
@@ -107,22 +107,6 @@ export function readProfile(codexHome: string, name: string): Array<[string, Jso
     throw new Error(`Cannot use profile "${name}" as ${path} is not valid TOML: ${error}`);
   }
   return flattenConfig(tomlToJson(table) as Record<string, unknown>);
-}
-
-/**
- * Builds the thread and turn parameters for a run: {@link threadSettings} placed in `where.cwd`.
- *
- * @param run The call's options (its `cwd` is ignored: `where.cwd` is where the task runs).
- * @param defaults The session's defaults.
- * @param where The directory the task runs in, and CODEX_HOME for profiles.
- * @throws {Error} See {@link threadSettings}.
- */
-export function buildThreadParams(
-  run: RunOptions,
-  defaults: ServerDefaults,
-  where: { cwd: string; codexHome: string },
-): ThreadParams {
-  return placeThread(threadSettings(run, defaults, where.codexHome), where.cwd);
 }
 
 /** Thread parameters not yet placed in a directory ({@link placeThread} places them). */

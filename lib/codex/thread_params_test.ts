@@ -1,6 +1,22 @@
 import assert from "node:assert/strict";
 import { throwsWith } from "../../tests/support/assert.ts";
-import { buildThreadParams, checkAddDirsSandbox, withDeveloperSection } from "./thread_params.ts";
+import {
+  checkAddDirsSandbox,
+  placeThread,
+  type ThreadParams,
+  threadSettings,
+  withDeveloperSection,
+} from "./thread_params.ts";
+import type { RunOptions, ServerDefaults } from "./codex_args.ts";
+
+/** The parameters of `run` in `where.cwd`, as the engine makes them. */
+function buildThreadParams(
+  run: RunOptions,
+  defaults: ServerDefaults,
+  where: { cwd: string; codexHome: string },
+): ThreadParams {
+  return placeThread(threadSettings(run, defaults, where.codexHome), where.cwd);
+}
 import { untrustedProjects } from "./project_trust.ts";
 
 const defaults = {

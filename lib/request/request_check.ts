@@ -29,23 +29,15 @@ import { messageOf } from "../base/errors.ts";
 /** Codex's own limit on a prompt, in characters (UTF-16 code units, as Codex counts them). */
 export const MAX_PROMPT_CHARS = 1_048_576;
 
+/** A high surrogate with no low one after it, or a low one with no high one before it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** The first problem of a string that cannot reach Codex intact, or null. */
 export function stringProblem(value: string): string | null {
   const nul = value.indexOf("\0");
   if (nul >= 0) return `it holds a NUL byte at index ${nul}`;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const next = value.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        i++;
-        continue;
-      }
-      return `it holds a lone UTF-16 surrogate at index ${i}`;
-    }
-    if (c >= 0xdc00 && c <= 0xdfff) return `it holds a lone UTF-16 surrogate at index ${i}`;
-  }
-  return null;
+  const lone = LONE_SURROGATE.exec(value);
+  return lone === null ? null : `it holds a lone UTF-16 surrogate at index ${lone.index}`;
 }
 
 function checkString(field: string, value: string | undefined, allowEmpty: boolean): void {
