@@ -46,6 +46,7 @@ import {
 import { lastErrorLine, resolveCodex, versionOf, versionOfUserAgent } from "./codex_binary.ts";
 import { askHandler, replyNow, type ServerRequestHandler } from "./server_request_reply.ts";
 import { type CallLimits, PendingCalls } from "./pending_calls.ts";
+import { LineSplitter } from "../base/lines.ts";
 
 /** How much of the server's stderr {@link AppServer.exited} keeps (the tail), in characters. */
 export const STDERR_TAIL_CHARS = 16 * 1024;
@@ -146,7 +147,6 @@ export class AppServer implements AsyncDisposable {
   #rawListeners = new Set<(message: unknown) => void>();
   #handler: ServerRequestHandler | null = null;
   #stderr = "";
-  #buffer = "";
   #exit: AppServerExit | null = null;
   #closing: Promise<void> | null = null;
 
@@ -156,11 +156,10 @@ export class AppServer implements AsyncDisposable {
     this.#bin = bin;
     this.#calls = new PendingCalls(bin);
     this.#log = log;
-    const decoder = new TextDecoder();
-    child.stdout!.on(
-      "data",
-      (chunk: Uint8Array) => this.#onStdout(decoder.decode(chunk, { stream: true })),
-    );
+    const lines = new LineSplitter();
+    child.stdout!.on("data", (chunk: Uint8Array) => {
+      for (const line of lines.push(chunk)) if (line.trim() !== "") this.#onLine(line.trim());
+    });
     const errDecoder = new TextDecoder();
     child.stderr!.on("data", (chunk: Uint8Array) => {
       this.#stderr += errDecoder.decode(chunk, { stream: true });
@@ -370,16 +369,6 @@ export class AppServer implements AsyncDisposable {
 
   #notify(method: string, params?: unknown): void {
     this.#write(params === undefined ? { method } : { method, params });
-  }
-
-  #onStdout(text: string): void {
-    this.#buffer += text;
-    let newline: number;
-    while ((newline = this.#buffer.indexOf("\n")) !== -1) {
-      const line = this.#buffer.slice(0, newline).trim();
-      this.#buffer = this.#buffer.slice(newline + 1);
-      if (line !== "") this.#onLine(line);
-    }
   }
 
   #onLine(line: string): void {
