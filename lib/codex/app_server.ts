@@ -49,25 +49,6 @@ import { lastErrorLine, resolveCodex, versionOf, versionOfUserAgent } from "./co
 import { askHandler, replyNow, type ServerRequestHandler } from "./server_request_reply.ts";
 import { type CallLimits, PendingCalls } from "./pending_calls.ts";
 
-export {
-  AppServerError,
-  type AppServerErrorReason,
-  AppServerRequestError,
-} from "./app_server_errors.ts";
-export {
-  lastErrorLine,
-  resolveCodex,
-  type ResolvedCodex,
-  versionOf,
-  versionOfUserAgent,
-} from "./codex_binary.ts";
-export {
-  JSONRPC_INTERNAL_ERROR,
-  JSONRPC_METHOD_NOT_FOUND,
-  ownReply,
-  type ServerRequestHandler,
-} from "./server_request_reply.ts";
-
 /** How much of the server's stderr {@link AppServer.exited} keeps (the tail), in characters. */
 export const STDERR_TAIL_CHARS = 16 * 1024;
 

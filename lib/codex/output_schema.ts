@@ -97,9 +97,8 @@ function walk(node: unknown, path: string, depth: number): void {
     }
   }
   if (node.items !== undefined) walk(node.items, `${path}.items`, depth);
-  for (const key of ["anyOf"] as const) {
-    const list = node[key];
-    if (Array.isArray(list)) list.forEach((s, i) => walk(s, `${path}.${key}[${i}]`, depth));
+  if (Array.isArray(node.anyOf)) {
+    node.anyOf.forEach((s, i) => walk(s, `${path}.anyOf[${i}]`, depth));
   }
   for (const key of ["$defs", "definitions"] as const) {
     const defs = node[key];

@@ -42,8 +42,8 @@ import {
   pathExists,
   resolveCommit,
 } from "./repo_state.ts";
-import { branchName, type RepoLocation, type WorktreeInfo } from "./worktree_info.ts";
 import { messageOf } from "../base/errors.ts";
+import { branchName, type RepoLocation, type WorktreeInfo } from "./worktree_info.ts";
 
 /**
  * The top level of the repository containing `cwd`, and `cwd` relative to it.

@@ -44,8 +44,8 @@ import {
   revParse,
   splitZ,
 } from "./repo_state.ts";
-import { checkInfo, type WorktreeInfo } from "./worktree_info.ts";
 import { messageOf } from "../base/errors.ts";
+import { checkInfo, type WorktreeInfo } from "./worktree_info.ts";
 
 /** Outcome of {@linkcode mergeTaskBranch}. */
 export type MergeResult =

@@ -27,10 +27,10 @@ import { type Hello, HELLO_MAX_BYTES, HELLO_PROTOCOL, type HelloReply } from "./
 import { challengeV1, helloV1, proofV1 } from "./hello_v1.ts";
 import { spawnSupervisor } from "./launch.ts";
 import { LineSplitter } from "../base/lines.ts";
+import { delay, withTimeout } from "../base/delay.ts";
 import { innerPeerLookups } from "./peer_lookup.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
 import { type SupervisorPaths, supervisorPaths, unixSocketProblem } from "./paths.ts";
-import { delay, withTimeout } from "../base/delay.ts";
 import { messageOf } from "../base/errors.ts";
 
 /** How long a front-end waits for a supervisor it started to answer. */
