@@ -33,6 +33,9 @@ import {
   parseServerRequest,
   type ServerRequest,
 } from "./events.ts";
+import { LineSplitter, LineTooLongError } from "../base/lines.ts";
+import { messageOf } from "../base/errors.ts";
+import { isRecord } from "../base/records.ts";
 import type { ClientRequests } from "./protocol/generated/index.ts";
 import {
   AppServerError,
@@ -46,27 +49,15 @@ import { lastErrorLine, resolveCodex, versionOf, versionOfUserAgent } from "./co
 import { askHandler, replyNow, type ServerRequestHandler } from "./server_request_reply.ts";
 import { type CallLimits, PendingCalls } from "./pending_calls.ts";
 
-export {
-  AppServerError,
-  type AppServerErrorReason,
-  AppServerRequestError,
-} from "./app_server_errors.ts";
-export {
-  lastErrorLine,
-  resolveCodex,
-  type ResolvedCodex,
-  versionOf,
-  versionOfUserAgent,
-} from "./codex_binary.ts";
-export {
-  JSONRPC_INTERNAL_ERROR,
-  JSONRPC_METHOD_NOT_FOUND,
-  ownReply,
-  type ServerRequestHandler,
-} from "./server_request_reply.ts";
-
 /** How much of the server's stderr {@link AppServer.exited} keeps (the tail), in characters. */
 export const STDERR_TAIL_CHARS = 16 * 1024;
+
+/**
+ * The longest message line read from the server, in bytes. Far above any real message (a thread's
+ * whole history, its diffs included, stays in the low megabytes): only a broken server reaches it,
+ * and the server is then stopped rather than let fill the supervisor's memory.
+ */
+export const APP_SERVER_LINE_MAX_BYTES = 128 * 1024 * 1024;
 /** How long {@link AppServer.start} waits for the `initialize` answer. */
 export const INITIALIZE_TIMEOUT_MS = 30_000;
 
@@ -92,6 +83,8 @@ export interface AppServerOptions {
   log: Logger;
   /** Extra arguments after `app-server`, e.g. `["-c", "features.shell_snapshot=false"]`. */
   args?: string[];
+  /** The longest message line (default {@link APP_SERVER_LINE_MAX_BYTES}). */
+  maxLineBytes?: number;
 }
 
 /** What the server said about itself in the handshake. */
@@ -149,10 +142,6 @@ function spawnServer(
   });
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** One running `codex app-server` and the connection to it. */
 export class AppServer implements AsyncDisposable {
   /** The server's pid, also its process group id. */
@@ -168,21 +157,24 @@ export class AppServer implements AsyncDisposable {
   #rawListeners = new Set<(message: unknown) => void>();
   #handler: ServerRequestHandler | null = null;
   #stderr = "";
-  #buffer = "";
+  /** Splits stdout into messages; null once a line was too long (the server is then stopped). */
+  #lines: LineSplitter | null;
   #exit: AppServerExit | null = null;
   #closing: Promise<void> | null = null;
 
-  private constructor(child: ReturnType<typeof spawn>, bin: string, log: Logger) {
+  private constructor(
+    child: ReturnType<typeof spawn>,
+    bin: string,
+    log: Logger,
+    maxLineBytes: number,
+  ) {
     this.#child = child;
     this.pid = child.pid!;
     this.#bin = bin;
     this.#calls = new PendingCalls(bin);
     this.#log = log;
-    const decoder = new TextDecoder();
-    child.stdout!.on(
-      "data",
-      (chunk: Uint8Array) => this.#onStdout(decoder.decode(chunk, { stream: true })),
-    );
+    this.#lines = new LineSplitter(maxLineBytes);
+    child.stdout!.on("data", (chunk: Uint8Array) => this.#onStdout(chunk));
     const errDecoder = new TextDecoder();
     child.stderr!.on("data", (chunk: Uint8Array) => {
       this.#stderr += errDecoder.decode(chunk, { stream: true });
@@ -229,7 +221,12 @@ export class AppServer implements AsyncDisposable {
     const resolved = resolveCodex(bin, options.env.PATH ?? "");
     const env = { ...resolved.env, ...options.env };
     const child = await spawnServer(bin, resolved.command, options, env);
-    const server = new AppServer(child, bin, log);
+    const server = new AppServer(
+      child,
+      bin,
+      log,
+      options.maxLineBytes ?? APP_SERVER_LINE_MAX_BYTES,
+    );
     log.debug("codex app-server started", { pid: server.pid, command: resolved.command });
     const answer = await server.#initialize();
     if (answer === null) {
@@ -394,13 +391,23 @@ export class AppServer implements AsyncDisposable {
     this.#write(params === undefined ? { method } : { method, params });
   }
 
-  #onStdout(text: string): void {
-    this.#buffer += text;
-    let newline: number;
-    while ((newline = this.#buffer.indexOf("\n")) !== -1) {
-      const line = this.#buffer.slice(0, newline).trim();
-      this.#buffer = this.#buffer.slice(newline + 1);
-      if (line !== "") this.#onLine(line);
+  #onStdout(chunk: Uint8Array): void {
+    if (this.#lines === null) return;
+    let lines: string[];
+    try {
+      lines = this.#lines.push(chunk);
+    } catch (error) {
+      if (!(error instanceof LineTooLongError)) throw error;
+      this.#lines = null;
+      this.#log.error(
+        `Cannot read codex app-server (pid ${this.pid}): ${messageOf(error)}; stopping it`,
+      );
+      void this.close(0);
+      return;
+    }
+    for (const line of lines) {
+      const text = line.trim();
+      if (text !== "") this.#onLine(text);
     }
   }
 

@@ -96,9 +96,12 @@ function checkOf(outcome: CommandOutcome): MergeCheck {
  *
  * @example
  * ```ts
- * import { timedOutNote } from "./merge_run.ts";
+ * import assert from "node:assert/strict";
  *
- * timedOutNote({ durationMs: 10_012 }); // "its check reached the time limit (timeout_s) and was stopped after 10 s"
+ * assert.equal(
+ *   timedOutNote({ durationMs: 10_012 }),
+ *   "its check reached the time limit (timeout_s) and was stopped after 10 s",
+ * );
  * ```
  */
 export function timedOutNote(check: Pick<MergeCheck, "durationMs">): string {
@@ -181,7 +184,7 @@ async function open(
       path: host.integrationPath(request.repoRoot, id),
       branch: integrationBranch(id),
     };
-    await host.repoLock(() => openIntegration(where, request.targetCommit, {}));
+    await host.repoLock(() => openIntegration(where, request.targetCommit));
     state.integration = where;
     state.good = request.targetCommit;
     await host.save();
@@ -192,7 +195,7 @@ async function open(
   await endCheckLeftovers(state);
   state.checkProcess = null;
   await killProcessesIn([where.path]);
-  await host.repoLock(() => openIntegration(where, state.good!, {}));
+  await host.repoLock(() => openIntegration(where, state.good!));
   await resetTo(where.path, state.good!);
   return where;
 }
