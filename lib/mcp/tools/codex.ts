@@ -14,7 +14,7 @@ import type { McpServer } from "../sdk.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { type RunContext, runOutputSchema, runResult, runToEnd } from "./run_to_end.ts";
-import { type ToolOptions, toolOptions } from "./tool_options.ts";
+import type { ToolOptions } from "./tool_options.ts";
 
 /** The input schema of `codex`. */
 export const codexInputSchema = {
@@ -30,7 +30,7 @@ export function registerCodexTool(
   server: McpServer,
   engine: Engine,
   session: SessionSource,
-  options: ToolOptions = toolOptions(),
+  options: ToolOptions,
 ): void {
   server.experimental.tasks.registerToolTask("codex", {
     title: "Codex",

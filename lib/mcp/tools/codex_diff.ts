@@ -18,7 +18,7 @@ import type { McpServer } from "../sdk.ts";
 import type { DiffSummary, WorktreeInfo, WorktreeManager } from "../../git/worktree.ts";
 import { page } from "./compact_view.ts";
 import { toolError, toolResult } from "./tool_error.ts";
-import { type ToolOptions, toolOptions } from "./tool_options.ts";
+import type { ToolOptions } from "./tool_options.ts";
 
 /** Room for the fields around the patch and the file list. */
 const HEAD_CHARS = 1500;
@@ -164,7 +164,7 @@ export function registerCodexDiffTool(
   server: McpServer,
   engine: Engine,
   worktrees: WorktreeManager,
-  options: ToolOptions = toolOptions(),
+  options: ToolOptions,
 ): void {
   server.registerTool("codex_diff", {
     title: "Task branch diff",

@@ -22,7 +22,7 @@ import type { McpServer } from "../sdk.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields } from "./run_params.ts";
 import { taskIdField } from "./task_ids.ts";
-import { toolError } from "./tool_error.ts";
+import { toolError, toolResult } from "./tool_error.ts";
 
 /** The input schema of `codex_merge`. */
 export const codexMergeInputSchema = z.strictObject({
@@ -81,20 +81,11 @@ function startedAnswer(task: TaskSnapshot) {
   const branches = request.items.map((i) => i.worktree.branch);
   const integration = task.meta.merge?.integration?.branch ?? `codex-swarm-merge/${id}`;
   const next = `codex_wait {"task_ids":["${id}"]} collects the report`;
-  return {
-    content: [{
-      type: "text" as const,
-      text: `Merging ${branches.length} branch(es) into "${request.target}" on ` +
-        `${integration} (merge ${id}); ${next}.`,
-    }],
-    structuredContent: {
-      task_id: id,
-      phase: task.meta.phase,
-      integration_branch: integration,
-      branches,
-      next,
-    },
-  };
+  return toolResult(
+    `Merging ${branches.length} branch(es) into "${request.target}" on ${integration} ` +
+      `(merge ${id}); ${next}.`,
+    { task_id: id, phase: task.meta.phase, integration_branch: integration, branches, next },
+  );
 }
 
 /** The output schema of `codex_merge`: the merge task, answered at once. */

@@ -15,7 +15,7 @@ import { compactTask, compactText, fitViews, nextHint, page, readOnCall } from "
 import { compactWithGroups, expandIds } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
-import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
+import { budgets, type ToolOptions } from "./tool_options.ts";
 import { toolResult } from "./tool_error.ts";
 
 /** The room of a result: its structured content and its text. */
@@ -60,7 +60,7 @@ export function registerCodexStatusTool(
   server: McpServer,
   engine: Engine,
   session: SessionSource,
-  options: ToolOptions = toolOptions(),
+  options: ToolOptions,
 ): void {
   server.registerTool("codex_status", {
     title: "Task status",

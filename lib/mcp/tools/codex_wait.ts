@@ -14,7 +14,7 @@ import { compactTask, compactText, fitViews, lastStep, nextHint } from "./compac
 import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
 import { compactWithGroups, expandIds } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
-import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
+import { budgets, type ToolOptions } from "./tool_options.ts";
 import { toolResult } from "./tool_error.ts";
 
 /** Registers `codex_wait`. */
@@ -22,7 +22,7 @@ export function registerCodexWaitTool(
   server: McpServer,
   engine: Engine,
   session: SessionSource,
-  options: ToolOptions = toolOptions(),
+  options: ToolOptions,
 ): void {
   server.registerTool("codex_wait", {
     title: "Wait for tasks",

@@ -18,7 +18,7 @@ import { groupWorktreeAction } from "./group_worktree.ts";
 import { groupMembers } from "./group_view.ts";
 import { checkMayAct, checkMayActOn } from "../../tasks/session_rights.ts";
 import { toolError, toolResult } from "./tool_error.ts";
-import { type ToolOptions, toolOptions } from "./tool_options.ts";
+import type { ToolOptions } from "./tool_options.ts";
 import { taskIdField } from "./task_ids.ts";
 
 /** Registers `codex_worktree`. */
@@ -27,7 +27,7 @@ export function registerCodexWorktreeTool(
   engine: Engine,
   worktrees: WorktreeManager,
   session: SessionSource,
-  options: ToolOptions = toolOptions(),
+  options: ToolOptions,
 ): void {
   server.registerTool("codex_worktree", {
     title: "Task branch: merge, discard",

@@ -77,17 +77,17 @@ export function groupMembers(engine: Engine, groupId: string): TaskSnapshot[] {
     .sort((a, b) => a.meta.request.group!.index - b.meta.request.group!.index);
 }
 
-/** Task ids with each group id replaced by its attempts' ids (no duplicates), and the groups. */
+/**
+ * Task ids with each group id replaced by its attempts' ids (no duplicates; a group id no task
+ * has stays, to be reported unknown), and the groups.
+ */
 export function expandIds(engine: Engine, ids: string[]): { taskIds: string[]; groups: string[] } {
   const taskIds: string[] = [];
   const groups: string[] = [];
   for (const id of ids) {
-    if (!isGroupId(id)) {
-      taskIds.push(id);
-      continue;
-    }
-    groups.push(id);
-    taskIds.push(...groupMembers(engine, id).map((t) => t.meta.id));
+    const attempts = isGroupId(id) ? groupMembers(engine, id).map((t) => t.meta.id) : [];
+    if (attempts.length > 0) groups.push(id);
+    taskIds.push(...(attempts.length > 0 ? attempts : [id]));
   }
   return { taskIds: [...new Set(taskIds)], groups };
 }

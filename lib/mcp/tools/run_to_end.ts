@@ -15,7 +15,7 @@ import type { TaskRequest, TaskSnapshot } from "../../tasks/task.ts";
 import { checkView, compactTask, cutMessage, lastStep } from "./compact_view.ts";
 import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
 import { toolError, toolResult } from "./tool_error.ts";
-import { type ToolOptions, toolOptions } from "./tool_options.ts";
+import type { ToolOptions } from "./tool_options.ts";
 
 /** The output schema of `codex` and `codex-reply`: the official two fields plus ours, optional. */
 export const runOutputSchema = {
@@ -44,27 +44,23 @@ export const runOutputSchema = {
 export type RunContext = ProgressContext & { signal: AbortSignal; requestId?: string | number };
 
 /** Turns a final task into a tool result of at most `options.maxResultChars` characters. */
-export function runResult(task: TaskSnapshot, options: ToolOptions = toolOptions()) {
+export function runResult(task: TaskSnapshot, options: ToolOptions) {
   const view = compactTask(task, 0);
   if (task.meta.phase !== "completed") {
     const text =
       `Codex task ${view.task_id} ${view.phase}: ${task.meta.failure ?? "no cause recorded"}` +
       (view.thread_id ? `\nthreadId: ${view.thread_id}` : "");
-    return toolResult(truncate(text, options.maxResultChars), undefined, true);
+    return toolError(truncate(text, options.maxResultChars));
   }
   const structured = task.meta.structured;
   if (structured && !structured.ok) {
     // Asked for structured output and did not get it: an error, with the message as it came.
     const raw = task.meta.finalMessage ?? "";
-    return toolResult(
-      truncate(
-        `Codex task ${view.task_id}: ${structured.error}\nthreadId: ${view.thread_id ?? ""}` +
-          `\nfinal message:\n${raw}`,
-        options.maxResultChars,
-      ),
-      undefined,
-      true,
-    );
+    return toolError(truncate(
+      `Codex task ${view.task_id}: ${structured.error}\nthreadId: ${view.thread_id ?? ""}` +
+        `\nfinal message:\n${raw}`,
+      options.maxResultChars,
+    ));
   }
   const check = task.meta.check ? checkView(task.meta.check) : undefined;
   // The message appears twice (text and structured): each copy gets under half the room.
@@ -102,7 +98,7 @@ export async function runToEnd(
   session: SessionSource,
   request: TaskRequest,
   extra: RunContext,
-  options: ToolOptions = toolOptions(),
+  options: ToolOptions,
 ) {
   let task: TaskSnapshot;
   const own = await session();

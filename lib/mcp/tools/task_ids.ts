@@ -10,7 +10,7 @@ import { isFinal, PHASES } from "../../tasks/task.ts";
 import { TASK_ID_PATTERN } from "../../base/task_id.ts";
 import { isGroupId } from "../../tasks/attempt_group.ts";
 import { groupMembers } from "./group_view.ts";
-import { toolResult } from "./tool_error.ts";
+import { toolError } from "./tool_error.ts";
 
 /** One task id: never a path (no `/`, `.`, NUL). */
 export const taskIdField = z.string().regex(
@@ -41,10 +41,8 @@ export function unknownTaskIds(engine: Engine, ids: string[], verb: string) {
     !engine.get(id) && !(isGroupId(id) && groupMembers(engine, id).length > 0)
   );
   if (unknown.length === 0) return null;
-  return toolResult(
+  return toolError(
     `Cannot ${verb} task_ids ${unknown.map((id) => `"${id}"`).join(", ")} as no such ` +
       "task is known (see codex_list)",
-    undefined,
-    true,
   );
 }
