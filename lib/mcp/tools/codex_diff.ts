@@ -176,10 +176,6 @@ export function registerCodexDiffTool(
   }, async (args) => {
     const found = worktreeOf(engine, args.task_id, "show the diff of");
     if (found.error) return found.error;
-    try {
-      return await diffResult(worktrees, args.task_id, found.info, args, options.maxResultChars);
-    } catch (e) {
-      return toolError(e);
-    }
+    return await diffResult(worktrees, args.task_id, found.info, args, options.maxResultChars);
   });
 }

@@ -100,13 +100,9 @@ export async function runToEnd(
   extra: RunContext,
   options: ToolOptions,
 ) {
-  let task: TaskSnapshot;
   const own = await session();
-  try {
-    task = await startTask(engine, request, own);
-  } catch (error) {
-    return toolError(error);
-  }
+  // A task that cannot start throws: the SDK answers its message as an error result.
+  const task = await startTask(engine, request, own);
   const id = task.meta.id;
   const report = progressReporter(extra);
   let lastSent: Promise<void> | null = report(`Task ${id} ${task.meta.phase}`);
