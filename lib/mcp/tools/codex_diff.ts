@@ -147,16 +147,10 @@ function diffPage(
 /** The worktree of a task, or an error result naming why there is none. */
 export function worktreeOf(engine: Engine, taskId: string, action: string) {
   const task = engine.get(taskId);
-  if (!task) {
-    return { error: toolError(`Cannot ${action} task "${taskId}" as no such task is known`) };
-  }
-  const info = task.meta.worktree;
-  if (!info) {
-    return {
-      error: toolError(`Cannot ${action} task "${taskId}" as it did not run in a worktree`),
-    };
-  }
-  return { task, info };
+  const info = task?.meta.worktree;
+  if (task && info) return { task, info };
+  const why = task ? "it did not run in a worktree" : "no such task is known";
+  return { error: toolError(`Cannot ${action} task "${taskId}" as ${why}`) };
 }
 
 /** Registers `codex_diff`. */

@@ -10,9 +10,9 @@ import type { Engine, SessionSource, WaitResult } from "../../tasks/engine_api.t
 import { truncate } from "../../base/text.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
-import { compactTask, compactText, fitViews, lastStep, nextHint } from "./compact_view.ts";
+import { lastStep } from "./compact_view.ts";
 import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
-import { compactWithGroups, expandIds } from "./group_view.ts";
+import { compactWithGroups, expandIds, shownFields } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { budgets, type ToolOptions } from "./tool_options.ts";
 import { toolResult } from "./tool_error.ts";
@@ -46,7 +46,7 @@ export function registerCodexWaitTool(
     const unknown = unknownTaskIds(engine, asked, "wait for");
     if (unknown) return unknown;
     // A group id stands for its attempts: the wait is for them, the answer ranks them.
-    const { taskIds: ids, groups } = expandIds(engine, asked);
+    const { taskIds: ids } = expandIds(engine, asked);
     const own = await session();
     // A question whose client went away is asked of this one; while this call runs, Codex's
     // questions to this client are sent related to it.
@@ -64,7 +64,7 @@ export function registerCodexWaitTool(
       progress.stopHeartbeat();
       // The last phase change is reported before the answer, never after it.
       await progress.finish();
-      return waitAnswer(engine, asked, groups.length > 0, result, mode, options);
+      return waitAnswer(engine, asked, result, mode, options);
     } finally {
       endCall?.();
       progress.stop();
@@ -116,7 +116,6 @@ function waitProgress(engine: Engine, ids: string[], extra: ProgressContext, hea
 function waitAnswer(
   engine: Engine,
   asked: string[],
-  hasGroups: boolean,
   result: WaitResult,
   mode: "all" | "any",
   options: ToolOptions,
@@ -129,33 +128,22 @@ function waitAnswer(
     ...(q.diff ? { diff: truncate(q.diff, 1500) } : {}),
   }));
   const done = result.tasks.filter((t) => isFinal(t.meta.phase)).length;
-  const room = budgets(options);
-  const shown = hasGroups ? compactWithGroups(engine, asked, room) : null;
-  const { views, omitted } = shown ??
-    fitViews(result.tasks, room.structured, compactTask);
+  // Groups show ranked; the other ids as usual.
+  const shown = compactWithGroups(engine, asked, budgets(options));
   const next = questions.length > 0
     ? `ask the user, then codex_approve {"task_id":"${questions[0]!.task_id}",` +
       `"decision":"accept"|"accept_for_session"|"decline"|"cancel"}`
-    : shown
-    ? shown.next
-    : nextHint(views, omitted);
+    : shown.next;
   const head = questions.length > 0
     ? questions.map((q) => `Task ${q.task_id} waits for an answer: ${q.message}`).join("\n")
     : result.satisfied
     ? `${mode === "all" ? "All" : "At least one of"} ${result.tasks.length} task(s) done.`
     : `Timed out: ${done} of ${result.tasks.length} task(s) done; the rest keep running.`;
-  return toolResult(
-    `${head}\n${shown ? shown.text : compactText(views, room.text)}` +
-      (next ? `\nNext: ${next}` : ""),
-    {
-      satisfied: result.satisfied,
-      done,
-      total: result.tasks.length,
-      ...(questions.length > 0 ? { questions } : {}),
-      ...(shown ? { groups: shown.groups } : {}),
-      tasks: views,
-      ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
-      ...(next ? { next } : {}),
-    },
-  );
+  return toolResult(`${head}\n${shown.text}` + (next ? `\nNext: ${next}` : ""), {
+    satisfied: result.satisfied,
+    done,
+    total: result.tasks.length,
+    ...(questions.length > 0 ? { questions } : {}),
+    ...shownFields(shown, next),
+  });
 }

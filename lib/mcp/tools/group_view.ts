@@ -209,3 +209,16 @@ export function compactWithGroups(
   ].filter((t) => t !== "").join("\n");
   return { views, omitted, groups, next: hints.length > 0 ? hints.join("; ") : undefined, text };
 }
+
+/**
+ * The structured content of what {@link compactWithGroups} shows: the groups (when any), the
+ * tasks, the ids left out for size, and `next` (what to call next, by default its hint).
+ */
+export function shownFields(shown: ReturnType<typeof compactWithGroups>, next = shown.next) {
+  return {
+    ...(shown.groups.length > 0 ? { groups: shown.groups } : {}),
+    tasks: shown.views,
+    ...(shown.omitted.length > 0 ? { omitted_task_ids: shown.omitted } : {}),
+    ...(next ? { next } : {}),
+  };
+}

@@ -32,7 +32,9 @@ export const optionalTaskIdsField = taskIdsField.optional().describe(
 
 /** The ids given, or those of every unfinished task. */
 export function idsOrUnfinished(engine: Engine, ids: string[] | undefined): string[] {
-  return ids ?? engine.list(PHASES.filter((p) => !isFinal(p))).map((t) => t.meta.id);
+  return ids
+    ? [...new Set(ids)]
+    : engine.list(PHASES.filter((p) => !isFinal(p))).map((t) => t.meta.id);
 }
 
 /** An error result naming the ids no task (or group of attempts) has, or null when all are known. */

@@ -8,6 +8,7 @@
 import { isFinal, type TaskMeta, type TaskSnapshot } from "../../tasks/task.ts";
 import { approvalOf, checkView, cutMessage, seconds } from "./compact_view.ts";
 import { mergeReport } from "../../tasks/merge/merge_report.ts";
+import { truncate } from "../../base/text.ts";
 
 const OUTPUT_VIEW_CHARS = 4000;
 
@@ -25,7 +26,7 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     task_id: meta.id,
     phase: meta.phase,
     done: isFinal(meta.phase),
-    prompt: cut(meta.request.prompt, 200),
+    prompt: truncate(meta.request.prompt, 200),
     cwd: meta.cwd,
     created_at: meta.createdAt,
     started_at: meta.startedAt,
@@ -86,11 +87,6 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     malformed_lines: run.malformedLines,
     last_unknown: run.lastUnknown,
   };
-}
-
-/** `text` cut to `max` characters with "…". */
-function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** A task's check as run, its output's tail included. */
