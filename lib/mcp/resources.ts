@@ -87,19 +87,8 @@ function registerServerInfo(
         task_timeout_s: config.taskTimeoutS,
         task_max_age_s: config.taskMaxAgeS,
       },
-      tools: [
-        "codex",
-        "codex-reply",
-        ...(config.replyAlias ? ["codex_reply"] : []),
-        "codex_async",
-        "codex_status",
-        "codex_wait",
-        "codex_cancel",
-        "codex_list",
-        "codex_diff",
-        "codex_worktree",
-        "codex_merge",
-      ],
+      // Every tool this server offers (they are registered before the resources).
+      tools: Object.keys((server as unknown as { _registeredTools: object })._registeredTools),
       max_result_chars: config.maxResultChars,
       capabilities: ["parallel tasks", "worktrees", "restart-safe tasks", "resource subscriptions"],
       ...(info.supervisor
