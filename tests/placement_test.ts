@@ -3,11 +3,21 @@
  * on 127.0.0.1 given with `--worker`, each in a root directory of its own with a marker variable,
  * the real app-server against the fake Responses API. Four tasks go to the two workers, their work
  * comes back as their branches, and `codex_worktree merge` merges each into the main checkout; a
- * worker killed under its task fails it, naming the worker, once its grace is over.
+ * worker killed under its task fails it, naming the worker, once its grace is over. Where a real
+ * sshd can run (root, openssh-server), an `ssh://` worker of the settings file joins the two.
  */
 
 import assert from "node:assert/strict";
-import { eventually, type Harness, makeWorld, startServer, textOf } from "./support/harness.ts";
+import {
+  eventually,
+  type Harness,
+  makeWorld,
+  startServer,
+  textOf,
+  type World,
+} from "./support/harness.ts";
+import { codexUnderTest } from "./support/codex_versions.ts";
+import { sshdProblem, startSshd } from "./support/sshd.ts";
 import { type RunningExecServer, startExecServer } from "./support/exec_server.ts";
 import { makeRepo } from "./support/repo.ts";
 import { call, startTask, type TaskView, waitAll } from "./support/tool_calls.ts";
@@ -18,6 +28,7 @@ type View = TaskView & { worker: string | null };
 
 /** A world, a repository, and two exec-servers, each in a root of its own with `WORKER_MARKER`. */
 interface Placement extends AsyncDisposable {
+  world: World;
   repo: string;
   servers: RunningExecServer[];
   roots: string[];
@@ -40,6 +51,7 @@ async function placement(): Promise<Placement> {
   );
   const harnesses: Harness[] = [];
   return {
+    world,
     repo,
     servers,
     roots,
@@ -176,5 +188,83 @@ Deno.test(
     ]);
     assert.equal(next!.phase, "completed", next!.failure ?? "");
     assert.notEqual(next!.worker, "b");
+  },
+);
+
+/** An ssh config file with the options of the test's sshd (its user key, its host key only). */
+async function sshConfigFile(dir: string, sshArgs: string[]): Promise<string> {
+  const lines = ["Host *"];
+  for (let i = 0; i < sshArgs.length; i++) {
+    if (sshArgs[i] === "-i") lines.push(`  IdentityFile ${sshArgs[++i]}`);
+    else if (sshArgs[i] === "-o") lines.push(`  ${sshArgs[++i]!.replace("=", " ")}`);
+  }
+  const path = `${dir}/ssh_config`;
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  return path;
+}
+
+Deno.test(
+  "four tasks on two loopback workers and one ssh worker complete, and merge locally",
+  e2e,
+  async () => {
+    const problem = sshdProblem();
+    if (problem !== null) {
+      console.warn(`skipped: ${problem}`);
+      return;
+    }
+    await using sshd = await startSshd();
+    await using p = await placement();
+    const { repo, world } = p;
+    const configDir = `${world.env.HOME}/.config/codex-swarm`;
+    await Deno.mkdir(configDir, { recursive: true });
+    const sshConfig = await sshConfigFile(configDir, sshd.sshArgs);
+    await Deno.writeTextFile(
+      `${configDir}/config.toml`,
+      [
+        "[[workers]]",
+        'name = "s"',
+        `url = "ssh://${sshd.user}@127.0.0.1:${sshd.port}"`,
+        `codex_bin = "${codexUnderTest().bin}"`,
+        `ssh_config = "${sshConfig}"`,
+        "",
+      ].join("\n"),
+    );
+    const server = await p.start(["--no-local"]);
+    const { client } = server;
+    const workers = await workersOf(server);
+    assert.deepEqual(workers.map((w) => [w.name, w.state]), [
+      ["s", "ready"],
+      ["a", "ready"],
+      ["b", "ready"],
+    ]);
+    const pins = ["a", "b", "s", undefined];
+    const ids = [];
+    for (const [i, worker] of pins.entries()) {
+      ids.push(
+        await startTask(client, {
+          prompt: `part ${i + 1} RUN=echo $WORKER_MARKER@$(id -un) > part${i + 1}.txt`,
+          cwd: repo,
+          worktree: true,
+          sandbox: "workspace-write",
+          ...(worker ? { worker } : {}),
+        }),
+      );
+    }
+    const tasks = await waitAll<View>(client, ids);
+    for (const task of tasks) assert.equal(task.phase, "completed", task.failure ?? "");
+    assert.deepEqual(tasks.slice(0, 3).map((t) => t.worker), ["a", "b", "s"]);
+    for (const [i, task] of tasks.entries()) {
+      const merged = await call(client, "codex_worktree", {
+        task_id: task.task_id,
+        action: "merge",
+      });
+      assert.equal(merged.isError, undefined, textOf(merged));
+      // The ssh worker's commands see its own environment (no marker), as its user.
+      const marker = task.worker === "s" ? "" : `marker-${task.worker}`;
+      assert.equal(
+        await Deno.readTextFile(`${repo}/part${i + 1}.txt`),
+        `${marker}@${sshd.user}\n`,
+      );
+    }
   },
 );

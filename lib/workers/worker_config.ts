@@ -46,6 +46,8 @@ export interface WorkerSpec {
   cap: number;
   /** The `codex` to run on an `ssh://` worker (a name on its PATH or a path there). */
   codexBin: string;
+  /** An ssh client config file for an `ssh://` worker (`ssh -F`): keys, known hosts, a jump host. */
+  sshConfig?: string | null;
 }
 
 /** The supervisor's worker flags, as `parseCli` read them. */
@@ -134,7 +136,7 @@ export function parseNameValue(text: string, flag: string): { name: string; valu
   return { name, value: text.slice(at + 1) };
 }
 
-const KEYS = ["name", "url", "token_file", "max_parallel", "codex_bin"];
+const KEYS = ["name", "url", "token_file", "max_parallel", "codex_bin", "ssh_config"];
 
 function workerOfTable(table: unknown, index: number, path: string): WorkerSpec {
   const at = `${path}: workers[${index}]`;
@@ -162,6 +164,10 @@ function workerOfTable(table: unknown, index: number, path: string): WorkerSpec 
   if (tokenFile !== null && !isAbsolute(tokenFile)) {
     throw new Error(`Cannot use ${where}: token_file is not an absolute path`);
   }
+  const sshConfig = text("ssh_config") ?? null;
+  if (sshConfig !== null && !isAbsolute(sshConfig)) {
+    throw new Error(`Cannot use ${where}: ssh_config is not an absolute path`);
+  }
   const cap = t.max_parallel ?? DEFAULT_WORKER_MAX_PARALLEL;
   if (typeof cap !== "number" || !Number.isInteger(cap) || cap < 1) {
     throw new Error(`Cannot use ${where}: max_parallel is not an integer >= 1`);
@@ -172,6 +178,7 @@ function workerOfTable(table: unknown, index: number, path: string): WorkerSpec 
     tokenFile,
     cap,
     codexBin: text("codex_bin") ?? "codex",
+    sshConfig,
   };
 }
 

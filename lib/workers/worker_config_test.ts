@@ -88,6 +88,7 @@ max_parallel = 2
 name = "box"
 url = "ssh://me@box"
 codex_bin = "/opt/codex/bin/codex"
+ssh_config = "/etc/codex-swarm/ssh.conf"
 `;
   assert.deepEqual(parseWorkerSettings(text, "/c.toml"), [
     {
@@ -96,6 +97,7 @@ codex_bin = "/opt/codex/bin/codex"
       tokenFile: "/etc/pod.token",
       cap: 2,
       codexBin: "codex",
+      sshConfig: null,
     },
     {
       name: "box",
@@ -103,6 +105,7 @@ codex_bin = "/opt/codex/bin/codex"
       tokenFile: null,
       cap: DEFAULT_WORKER_MAX_PARALLEL,
       codexBin: "/opt/codex/bin/codex",
+      sshConfig: "/etc/codex-swarm/ssh.conf",
     },
   ]);
   assert.deepEqual(parseWorkerSettings("[policy]\n", "/c.toml"), []);
@@ -129,6 +132,10 @@ codex_bin = "/opt/codex/bin/codex"
         "/c.toml",
       ),
     "token_file is not an absolute path",
+  );
+  throwsWith(
+    () => parseWorkerSettings('[[workers]]\nname = "a"\nurl = "ssh://b"\nssh_config = "c"\n', "/c"),
+    'Cannot use worker "a" of /c: ssh_config is not an absolute path',
   );
   throwsWith(() => parseWorkerSettings("workers = 1\n", "/c.toml"), "workers is not an array");
 });

@@ -154,6 +154,10 @@ function transportOf(spec: WorkerSpec, options: WorkerPoolOptions): WorkerTransp
   if (address.kind === "ws") return new WsTransport(address.url, spec.tokenFile!, spec.name);
   return new SshTransport(
     { user: address.user, host: address.host, port: address.port, codexBin: spec.codexBin },
-    { log: options.log, sshBin: options.ssh?.bin, sshArgs: options.ssh?.args },
+    {
+      log: options.log,
+      sshBin: options.ssh?.bin,
+      sshArgs: [...(spec.sshConfig ? ["-F", spec.sshConfig] : []), ...(options.ssh?.args ?? [])],
+    },
   );
 }
