@@ -95,20 +95,12 @@ function num(value: unknown): number | null {
 
 /** The first of `names` present in `object` as a string. */
 function pickStr(object: Json, ...names: string[]): string | null {
-  for (const name of names) {
-    const value = str(object[name]);
-    if (value !== null) return value;
-  }
-  return null;
+  return names.map((name) => str(object[name])).find((value) => value !== null) ?? null;
 }
 
 /** The first of `names` present in `object` as a number. */
 function pickNum(object: Json, ...names: string[]): number | null {
-  for (const name of names) {
-    const value = num(object[name]);
-    if (value !== null) return value;
-  }
-  return null;
+  return names.map((name) => num(object[name])).find((value) => value !== null) ?? null;
 }
 
 function readApproval(value: unknown): Approval | null {
@@ -266,11 +258,7 @@ export function readTask(raw: unknown): TaskInfo | null {
   const phase = pickStr(raw, "phase") ?? "unknown";
   const worktree = isObject(raw.worktree) ? raw.worktree : null;
   const output = pickStr(raw, "output") ?? "";
-  const todoSource = Array.isArray(raw.todo_list)
-    ? raw.todo_list
-    : Array.isArray(raw.plan)
-    ? raw.plan
-    : [];
+  const todoSource: unknown[] = [raw.todo_list, raw.plan].find(Array.isArray) ?? [];
   const todo = todoSource.flatMap((item) => {
     if (!isObject(item)) return [];
     const text = pickStr(item, "text", "step");
@@ -303,11 +291,7 @@ export function readTask(raw: unknown): TaskInfo | null {
 
 /** Reads the `codex-swarm://tasks` JSON (`{tasks: [...]}`, or a bare array); skips bad entries. */
 export function readTaskList(raw: unknown): TaskInfo[] {
-  const list = Array.isArray(raw)
-    ? raw
-    : isObject(raw) && Array.isArray(raw.tasks)
-    ? raw.tasks
-    : [];
+  const list: unknown[] = [raw, isObject(raw) ? raw.tasks : null].find(Array.isArray) ?? [];
   return list.map(readTask).filter((t) => t !== null);
 }
 
