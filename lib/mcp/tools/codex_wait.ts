@@ -11,7 +11,7 @@ import { truncate } from "../../base/text.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
 import { lastStep } from "./compact_view.ts";
-import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
+import { callProgress, type ProgressContext } from "./progress.ts";
 import { compactWithGroups, expandIds, shownFields } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { budgets, type ToolOptions } from "./tool_options.ts";
@@ -61,7 +61,6 @@ export function registerCodexWaitTool(
         signal: extra.signal,
         sessionId: own.id,
       });
-      progress.stopHeartbeat();
       // The last phase change is reported before the answer, never after it.
       await progress.finish();
       return waitAnswer(engine, asked, result, mode, options);
@@ -77,7 +76,6 @@ export function registerCodexWaitTool(
  * while nothing does.
  */
 function waitProgress(engine: Engine, ids: string[], extra: ProgressContext, heartbeatMs: number) {
-  const report = progressReporter(extra);
   const current = () => ids.map((id) => engine.get(id)!);
   const summary = (tasks: TaskSnapshot[]) => {
     const done = tasks.filter((t) => isFinal(t.meta.phase)).length;
@@ -87,27 +85,26 @@ function waitProgress(engine: Engine, ids: string[], extra: ProgressContext, hea
   };
   const phasesOf = () => current().map((t) => t.meta.phase).join();
   let lastPhases = phasesOf();
-  let lastSent: Promise<void> | null = null;
+  const progress = callProgress(extra, heartbeatMs, () => summary(current()));
   const reportPhaseChange = () => {
     const phases = phasesOf();
     if (phases === lastPhases) return;
     lastPhases = phases;
-    lastSent = report(summary(current()));
+    progress.send(summary(current()));
   };
   const off = engine.onChange((task) => {
     if (ids.includes(task.meta.id)) reportPhaseChange();
   });
-  const stopHeartbeat = heartbeat(report, heartbeatMs, () => summary(current()));
   return {
-    stopHeartbeat,
     /** Reports the last phase change, and waits until the client has the progress sent. */
     async finish(): Promise<void> {
+      progress.stop();
       reportPhaseChange();
-      if (extra._meta?.progressToken !== undefined) await settleProgress(lastSent);
+      await progress.settle();
     },
     stop(): void {
       off();
-      stopHeartbeat();
+      progress.stop();
     },
   };
 }

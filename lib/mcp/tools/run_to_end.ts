@@ -13,7 +13,7 @@ import { startTask } from "../../request/plans.ts";
 import { truncate } from "../../base/text.ts";
 import type { TaskRequest, TaskSnapshot } from "../../tasks/task.ts";
 import { checkView, compactTask, cutMessage, lastStep } from "./compact_view.ts";
-import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
+import { callProgress, type ProgressContext } from "./progress.ts";
 import { toolError, toolResult } from "./tool_error.ts";
 import type { ToolOptions } from "./tool_options.ts";
 
@@ -104,17 +104,16 @@ export async function runToEnd(
   // A task that cannot start throws: the SDK answers its message as an error result.
   const task = await startTask(engine, request, own);
   const id = task.meta.id;
-  const report = progressReporter(extra);
-  let lastSent: Promise<void> | null = report(`Task ${id} ${task.meta.phase}`);
-  const off = engine.onChange((changed, step) => {
-    if (changed.meta.id === id && step) lastSent = report(step);
-  });
-  // Codex's questions go to this client related to this call while it runs.
-  const endCall = extra.requestId === undefined ? undefined : own.enterCall?.(extra.requestId);
-  const stopHeartbeat = heartbeat(report, options.heartbeatMs, () => {
+  const progress = callProgress(extra, options.heartbeatMs, () => {
     const now = engine.get(id);
     return now ? `${lastStep(now)} (${Math.round(now.elapsedMs / 1000)} s)` : `Task ${id}`;
   });
+  progress.send(`Task ${id} ${task.meta.phase}`);
+  const off = engine.onChange((changed, step) => {
+    if (changed.meta.id === id && step) progress.send(step);
+  });
+  // Codex's questions go to this client related to this call while it runs.
+  const endCall = extra.requestId === undefined ? undefined : own.enterCall?.(extra.requestId);
   // A cancel by the client stops the task; its connection closing (which aborts the call too)
   // does not: the task goes on and its result stays for codex_status, codex_wait, codex_list.
   const onAbort = () => {
@@ -124,13 +123,12 @@ export async function runToEnd(
   try {
     if (extra.signal.aborted) onAbort();
     const finished = await engine.finished(id);
-    stopHeartbeat();
     // Every step is reported before the answer, never after it.
-    await settleProgress(extra._meta?.progressToken === undefined ? null : lastSent);
+    await progress.settle();
     return runResult(finished, options);
   } finally {
     endCall?.();
-    stopHeartbeat();
+    progress.stop();
     off();
     extra.signal.removeEventListener("abort", onAbort);
   }
