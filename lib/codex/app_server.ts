@@ -29,6 +29,7 @@ import type { Logger } from "../base/log.ts";
 import { checkBinary, sendSignal } from "../base/process.ts";
 import {
   type AppServerEvent,
+  isRecord,
   parseEvent,
   parseServerRequest,
   type ServerRequest,
@@ -45,25 +46,7 @@ import {
 import { lastErrorLine, resolveCodex, versionOf, versionOfUserAgent } from "./codex_binary.ts";
 import { askHandler, replyNow, type ServerRequestHandler } from "./server_request_reply.ts";
 import { type CallLimits, PendingCalls } from "./pending_calls.ts";
-
-export {
-  AppServerError,
-  type AppServerErrorReason,
-  AppServerRequestError,
-} from "./app_server_errors.ts";
-export {
-  lastErrorLine,
-  resolveCodex,
-  type ResolvedCodex,
-  versionOf,
-  versionOfUserAgent,
-} from "./codex_binary.ts";
-export {
-  JSONRPC_INTERNAL_ERROR,
-  JSONRPC_METHOD_NOT_FOUND,
-  ownReply,
-  type ServerRequestHandler,
-} from "./server_request_reply.ts";
+import { LineSplitter } from "../base/lines.ts";
 
 /** How much of the server's stderr {@link AppServer.exited} keeps (the tail), in characters. */
 export const STDERR_TAIL_CHARS = 16 * 1024;
@@ -149,10 +132,6 @@ function spawnServer(
   });
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** One running `codex app-server` and the connection to it. */
 export class AppServer implements AsyncDisposable {
   /** The server's pid, also its process group id. */
@@ -168,7 +147,6 @@ export class AppServer implements AsyncDisposable {
   #rawListeners = new Set<(message: unknown) => void>();
   #handler: ServerRequestHandler | null = null;
   #stderr = "";
-  #buffer = "";
   #exit: AppServerExit | null = null;
   #closing: Promise<void> | null = null;
 
@@ -178,11 +156,10 @@ export class AppServer implements AsyncDisposable {
     this.#bin = bin;
     this.#calls = new PendingCalls(bin);
     this.#log = log;
-    const decoder = new TextDecoder();
-    child.stdout!.on(
-      "data",
-      (chunk: Uint8Array) => this.#onStdout(decoder.decode(chunk, { stream: true })),
-    );
+    const lines = new LineSplitter();
+    child.stdout!.on("data", (chunk: Uint8Array) => {
+      for (const line of lines.push(chunk)) if (line.trim() !== "") this.#onLine(line.trim());
+    });
     const errDecoder = new TextDecoder();
     child.stderr!.on("data", (chunk: Uint8Array) => {
       this.#stderr += errDecoder.decode(chunk, { stream: true });
@@ -392,16 +369,6 @@ export class AppServer implements AsyncDisposable {
 
   #notify(method: string, params?: unknown): void {
     this.#write(params === undefined ? { method } : { method, params });
-  }
-
-  #onStdout(text: string): void {
-    this.#buffer += text;
-    let newline: number;
-    while ((newline = this.#buffer.indexOf("\n")) !== -1) {
-      const line = this.#buffer.slice(0, newline).trim();
-      this.#buffer = this.#buffer.slice(newline + 1);
-      if (line !== "") this.#onLine(line);
-    }
   }
 
   #onLine(line: string): void {

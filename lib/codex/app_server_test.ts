@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Logger } from "../base/log.ts";
-import { AppServer, AppServerError, AppServerRequestError } from "./app_server.ts";
+import { AppServer } from "./app_server.ts";
+import { AppServerError, AppServerRequestError } from "./app_server_errors.ts";
 
 const log = new Logger({ level: "error", file: null, stderr: () => {} });
 const env = { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" };

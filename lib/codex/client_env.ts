@@ -14,9 +14,8 @@
  * import assert from "node:assert/strict";
  *
  * const env = { PATH: "/usr/bin", GITHUB_TOKEN: "ghp_x", MY_LICENSE_KEY: "k" };
- * const { env: forCodex, dropped } = filterClientEnv(env, {
- *   keep: [...providerEnvKeys(env), "MY_LICENSE_KEY"],
- * });
+ * const keep = [...providerEnvKeys(env), "MY_LICENSE_KEY"];
+ * const { env: forCodex, dropped } = filterClientEnv(env, keep);
  * assert.deepEqual(forCodex, { PATH: "/usr/bin", MY_LICENSE_KEY: "k" });
  * assert.deepEqual(dropped, ["GITHUB_TOKEN"]);
  * ```
@@ -43,12 +42,6 @@ export interface FilteredEnv {
   dropped: string[];
 }
 
-/** Options for {@link filterClientEnv}. */
-export interface EnvFilterOptions {
-  /** Names kept whatever they look like (provider `env_key`s, `--pass-env`). */
-  keep?: Iterable<string>;
-}
-
 /** Whether a variable belongs to the client or looks like a secret, and is not exempt. */
 export function isClientSecret(name: string, keep: ReadonlySet<string> = new Set()): boolean {
   if (keep.has(name) || ALWAYS_KEPT.has(name)) return false;
@@ -60,13 +53,13 @@ export function isClientSecret(name: string, keep: ReadonlySet<string> = new Set
 /**
  * Filters a client's environment for Codex.
  * @param env The client's environment (or the server's, when it runs for one client).
- * @param options Names to keep whatever they look like.
+ * @param keepNames Names kept whatever they look like (provider `env_key`s, `--pass-env`).
  */
 export function filterClientEnv(
   env: Record<string, string | undefined>,
-  options: EnvFilterOptions = {},
+  keepNames: Iterable<string> = [],
 ): FilteredEnv {
-  const keep = new Set(options.keep ?? []);
+  const keep = new Set(keepNames);
   const out: Record<string, string> = {};
   const dropped: string[] = [];
   for (const [name, value] of Object.entries(env)) {
@@ -91,17 +84,11 @@ export function codexHomeOf(env: Record<string, string | undefined>): string | n
 export function providerEnvKeys(env: Record<string, string | undefined>): string[] {
   const home = codexHomeOf(env);
   if (home === null) return [];
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(join(home, "config.toml"));
-  } catch {
-    return [];
-  }
   let config: unknown;
   try {
-    config = parseToml(text);
+    config = parseToml(Deno.readTextFileSync(join(home, "config.toml")));
   } catch {
-    return [];
+    return []; // no file, or not TOML
   }
   const keys = new Set<string>();
   const collect = (providers: unknown) => {
@@ -129,7 +116,7 @@ export function codexEnvFor(
   env: Record<string, string | undefined>,
   passEnv: readonly string[] = [],
 ): FilteredEnv {
-  return filterClientEnv(env, { keep: [...providerEnvKeys(env), ...passEnv] });
+  return filterClientEnv(env, [...providerEnvKeys(env), ...passEnv]);
 }
 
 /** The model credentials a session may bring to Codex, besides its providers' `env_key`s. */

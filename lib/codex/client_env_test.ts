@@ -37,7 +37,7 @@ Deno.test("the client's secrets are dropped, what Codex and builds need is kept"
     GOPATH: "/go",
     JAVA_HOME: "/jdk",
   };
-  const { env: out, dropped } = filterClientEnv(env, { keep: ["MOCK_API_KEY", "LICENSE_KEY"] });
+  const { env: out, dropped } = filterClientEnv(env, ["MOCK_API_KEY", "LICENSE_KEY"]);
   assert.deepEqual(
     dropped,
     [

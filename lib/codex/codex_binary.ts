@@ -22,26 +22,21 @@ export function versionOfUserAgent(userAgent: string): string | null {
   return /^[^/\s]+\/(\d+\.\d+\.\d+[^\s]*)/.exec(userAgent)?.[1] ?? null;
 }
 
+/** The OS part of Codex's npm platform package and its Rust target, for each OS it ships for. */
+const NPM_TARGETS: Partial<Record<typeof Deno.build.os, [pkgOs: string, target: string]>> = {
+  linux: ["linux", "unknown-linux-musl"],
+  android: ["linux", "unknown-linux-musl"],
+  darwin: ["darwin", "apple-darwin"],
+  windows: ["win32", "pc-windows-msvc"],
+};
+
 /** The npm platform package and Rust target of this machine, or null. */
 function platformTarget(): { pkg: string; triple: string; exe: string } | null {
-  const arch = Deno.build.arch === "x86_64"
-    ? "x64"
-    : Deno.build.arch === "aarch64"
-    ? "arm64"
-    : null;
-  if (arch === null) return null;
-  const cpu = Deno.build.arch;
-  switch (Deno.build.os) {
-    case "linux":
-    case "android":
-      return { pkg: `codex-linux-${arch}`, triple: `${cpu}-unknown-linux-musl`, exe: "codex" };
-    case "darwin":
-      return { pkg: `codex-darwin-${arch}`, triple: `${cpu}-apple-darwin`, exe: "codex" };
-    case "windows":
-      return { pkg: `codex-win32-${arch}`, triple: `${cpu}-pc-windows-msvc`, exe: "codex.exe" };
-    default:
-      return null;
-  }
+  const arch = ({ x86_64: "x64", aarch64: "arm64" } as Record<string, string>)[Deno.build.arch];
+  const os = NPM_TARGETS[Deno.build.os];
+  if (arch === undefined || os === undefined) return null;
+  const exe = Deno.build.os === "windows" ? "codex.exe" : "codex";
+  return { pkg: `codex-${os[0]}-${arch}`, triple: `${Deno.build.arch}-${os[1]}`, exe };
 }
 
 /** `bin` as a path: itself when it has a slash, else the first executable of that name on PATH. */

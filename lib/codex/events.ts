@@ -299,7 +299,8 @@ export interface OtherEvent {
 /** Every notification of the app-server: tagged on `kind`, then `method`. */
 export type AppServerEvent = KnownEvent | OtherEvent;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Whether `value` is a JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

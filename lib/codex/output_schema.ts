@@ -20,6 +20,7 @@
  */
 
 import { Ajv } from "ajv";
+import { isRecord } from "./events.ts";
 
 /** Keywords the strict format does not take. */
 const UNSUPPORTED = [
@@ -37,10 +38,6 @@ const UNSUPPORTED = [
 ];
 /** How deep objects may nest. */
 export const MAX_SCHEMA_DEPTH = 10;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /**
  * Checks that `schema` is a JSON Schema the model API takes as strict structured output.
@@ -100,9 +97,8 @@ function walk(node: unknown, path: string, depth: number): void {
     }
   }
   if (node.items !== undefined) walk(node.items, `${path}.items`, depth);
-  for (const key of ["anyOf"] as const) {
-    const list = node[key];
-    if (Array.isArray(list)) list.forEach((s, i) => walk(s, `${path}.${key}[${i}]`, depth));
+  if (Array.isArray(node.anyOf)) {
+    node.anyOf.forEach((s, i) => walk(s, `${path}.anyOf[${i}]`, depth));
   }
   for (const key of ["$defs", "definitions"] as const) {
     const defs = node[key];

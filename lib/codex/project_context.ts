@@ -21,7 +21,7 @@ import type { AppServer } from "./app_server.ts";
 import { type CodexConfig, readCodexConfig } from "./codex_config.ts";
 import { readProjectDocs } from "./project_docs.ts";
 import { findProjectRoot } from "./project_root.ts";
-import type { Json } from "./thread_params.ts";
+import type { Json } from "./config_overrides.ts";
 
 /** What {@link readProjectContext} found. */
 export interface ProjectContext {

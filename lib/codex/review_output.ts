@@ -23,6 +23,7 @@
  */
 
 import { delay } from "../base/delay.ts";
+import { isRecord } from "./events.ts";
 
 /** One finding of a review. */
 export interface ReviewFinding {
@@ -59,9 +60,7 @@ export interface ReviewOutput {
 }
 
 function record(value: unknown): Record<string, unknown> | null {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? value as Record<string, unknown>
-    : null;
+  return isRecord(value) ? value : null;
 }
 
 function text(value: unknown): string {

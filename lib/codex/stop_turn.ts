@@ -16,7 +16,8 @@
  */
 
 import { childProcesses, DetachedLauncher, sendSignal } from "../base/process.ts";
-import { type AppServer, AppServerRequestError } from "./app_server.ts";
+import type { AppServer } from "./app_server.ts";
+import { AppServerRequestError } from "./app_server_errors.ts";
 import type {
   ThreadBackgroundTerminal,
   ThreadBackgroundTerminalsListResponse,

@@ -14,7 +14,7 @@
  *
  * const defaults = { overrides: [], skipGitRepoCheck: false, ephemeral: false };
  * const where = { cwd: "/repo", codexHome: "/home/me/.codex" };
- * const params = buildThreadParams({ prompt: "hi", model: "o3" }, defaults, where);
+ * const params = placeThread(threadSettings({ prompt: "hi", model: "o3" }, defaults, where.codexHome), where.cwd);
  * assert.equal(params.thread.model, "o3");
  * assert.deepEqual(params.input, [{ type: "text", text: "hi", text_elements: [] }]);
  * ```
@@ -33,17 +33,16 @@
 
 import { parse } from "smol-toml";
 import { type RunOptions, type ServerDefaults, settingReplaces } from "./codex_args.ts";
-import { encodeTomlValue, flattenOverrides, type Override } from "./toml_value.ts";
+import { flattenConfig, type Json, tomlTextToJson, tomlToJson } from "./config_overrides.ts";
 import { distrustProjects } from "./project_trust.ts";
 import type { AskForApproval } from "./protocol/generated/v2/AskForApproval.ts";
 import type { SandboxMode } from "./protocol/generated/v2/SandboxMode.ts";
 import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
 import type { UserInput } from "./protocol/generated/v2/UserInput.ts";
 
-/** JSON data. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type { Json };
 
-/** What {@link buildThreadParams} returns. */
+/** What {@link placeThread} returns. */
 export interface ThreadParams {
   /** For `thread/start` (and, with `threadId`, `thread/resume`). */
   thread: {
@@ -86,28 +85,8 @@ export function appServerApprovalPolicy(
   return policy === "on-failure" ? "on-request" : policy;
 }
 
-/** A TOML value text as JSON, as Codex reads `-c` values: TOML when it parses, else the text. */
-export function tomlTextToJson(text: string): Json {
-  try {
-    return toJson((parse(`v = ${text}`) as Record<string, unknown>).v);
-  } catch {
-    return text;
-  }
-}
-
-function toJson(value: unknown): Json {
-  if (value === null || typeof value === "boolean" || typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "bigint") return Number(value);
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(toJson);
-  if (typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
-  }
-  return String(value);
-}
-
-/** Reads a profile's config file as dotted overrides; a clear error when it is missing or bad. */
-export function readProfile(codexHome: string, name: string): Override[] {
+/** Reads a profile's config file as dotted settings; a clear error when it is missing or bad. */
+export function readProfile(codexHome: string, name: string): Array<[string, Json]> {
   if (!/^[A-Za-z0-9_-]+$/.test(name)) {
     throw new Error(
       `Cannot use profile ${JSON.stringify(name)}: a profile name has only letters, digits, ` +
@@ -127,26 +106,7 @@ export function readProfile(codexHome: string, name: string): Override[] {
   } catch (error) {
     throw new Error(`Cannot use profile "${name}" as ${path} is not valid TOML: ${error}`);
   }
-  return flattenOverrides(toJson(table) as Record<string, unknown>).map(([key, value]) => ({
-    key,
-    value,
-  }));
-}
-
-/**
- * Builds the thread and turn parameters for a run: {@link threadSettings} placed in `where.cwd`.
- *
- * @param run The call's options (its `cwd` is ignored: `where.cwd` is where the task runs).
- * @param defaults The session's defaults.
- * @param where The directory the task runs in, and CODEX_HOME for profiles.
- * @throws {Error} See {@link threadSettings}.
- */
-export function buildThreadParams(
-  run: RunOptions,
-  defaults: ServerDefaults,
-  where: { cwd: string; codexHome: string },
-): ThreadParams {
-  return placeThread(threadSettings(run, defaults, where.codexHome), where.cwd);
+  return flattenConfig(tomlToJson(table) as Record<string, unknown>);
 }
 
 /** Thread parameters not yet placed in a directory ({@link placeThread} places them). */
@@ -170,19 +130,14 @@ export function threadSettings(
     if (value === "") throw new Error(`Cannot start Codex: ${name} is empty`);
   }
   const profile = run.profile === undefined ? [] : readProfile(codexHome, run.profile);
-  const perCall: Override[] = flattenOverrides(run.config ?? {}).map(([key, value]) => ({
-    key,
-    value,
-  }));
-  if (run.compactPrompt !== undefined) {
-    perCall.push({ key: "compact_prompt", value: encodeTomlValue(run.compactPrompt) });
-  }
-  const all = [...defaults.overrides, ...profile, ...perCall];
-  const kept = all.filter((o, i) =>
-    !all.slice(i + 1).some((later) => settingReplaces(later.key, o.key))
+  const perCall = flattenConfig(run.config ?? {});
+  if (run.compactPrompt !== undefined) perCall.push(["compact_prompt", run.compactPrompt]);
+  const session = defaults.overrides.map((o): [string, Json] => [o.key, tomlTextToJson(o.value)]);
+  const all = [...session, ...profile, ...perCall];
+  const kept = all.filter(([key], i) =>
+    !all.slice(i + 1).some(([later]) => settingReplaces(later, key))
   );
-  const config: Record<string, Json> = {};
-  for (const o of kept) config[o.key] = tomlTextToJson(o.value);
+  const config: Record<string, Json> = Object.fromEntries(kept);
   /** Takes a string setting out of config, so it goes as its own parameter. */
   const take = (key: string): string | undefined => {
     const value = config[key];

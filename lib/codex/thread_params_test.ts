@@ -1,11 +1,22 @@
 import assert from "node:assert/strict";
 import { throwsWith } from "../../tests/support/assert.ts";
 import {
-  buildThreadParams,
   checkAddDirsSandbox,
-  tomlTextToJson,
+  placeThread,
+  type ThreadParams,
+  threadSettings,
   withDeveloperSection,
 } from "./thread_params.ts";
+import type { RunOptions, ServerDefaults } from "./codex_args.ts";
+
+/** The parameters of `run` in `where.cwd`, as the engine makes them. */
+function buildThreadParams(
+  run: RunOptions,
+  defaults: ServerDefaults,
+  where: { cwd: string; codexHome: string },
+): ThreadParams {
+  return placeThread(threadSettings(run, defaults, where.codexHome), where.cwd);
+}
 import { untrustedProjects } from "./project_trust.ts";
 
 const defaults = {
@@ -90,13 +101,6 @@ Deno.test("buildThreadParams: a profile's file is layered in; a missing one is a
   } finally {
     await Deno.remove(home, { recursive: true });
   }
-});
-
-Deno.test("tomlTextToJson reads TOML values and keeps other text as a string", () => {
-  assert.equal(tomlTextToJson("42"), 42);
-  assert.deepEqual(tomlTextToJson('["a", 1]'), ["a", 1]);
-  assert.equal(tomlTextToJson("not toml at all"), "not toml at all");
-  assert.deepEqual(tomlTextToJson("{ a = { b = true } }"), { a: { b: true } });
 });
 
 Deno.test("buildThreadParams: images follow the prompt; add_dirs join the writable roots", () => {

@@ -33,6 +33,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import {
   DRIVERLESS_COMMANDS,
   driverOverrides,
@@ -384,35 +385,15 @@ function collect(stream: ReadableStream<Uint8Array>, limit: number): Collector {
   const done = (async (): Promise<Collected> => {
     const chunks: Uint8Array[] = [];
     let size = 0;
-    let truncated = false;
     try {
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (size >= limit) {
-          truncated = true;
-          continue;
-        }
-        const room = limit - size;
-        if (value.byteLength > room) {
-          truncated = true;
-          chunks.push(value.subarray(0, room));
-          size += room;
-        } else {
-          chunks.push(value);
-          size += value.byteLength;
-        }
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        if (size < limit) chunks.push(read.value.subarray(0, limit - size));
+        size += read.value.byteLength;
       }
     } catch {
       // Cancelled: keep what was read.
     }
-    const bytes = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return { bytes, truncated };
+    return { bytes: Buffer.concat(chunks), truncated: size > limit };
   })();
   return {
     done,

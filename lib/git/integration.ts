@@ -11,14 +11,14 @@
  * ```ts ignore
  * // Needs a repository on disk.
  * const where = { repoRoot: "/src/app", path: "/tmp/wt/app-1234/merge-ab12", branch: integrationBranch("ab12") };
- * await openIntegration(where, targetTip, opts);
+ * await openIntegration(where, targetTip);
  * const step = await mergeBranch(where.path, { branch: "codex-swarm/cd34", tip, baseCommit }, "Merge cd34");
  * if (step.kind === "conflict") await resetTo(where.path, targetTip);
  * ```
  * @module
  */
 
-import { commitIdentityArgs, git, type GitOptions, runGit } from "./git.ts";
+import { commitIdentityArgs, git, runGit } from "./git.ts";
 import { nothingToMerge, untrackedRefusal } from "./merge_safety.ts";
 import {
   branchTip as tipOf,
@@ -37,10 +37,8 @@ import { removeIndexLock } from "./worktree_dirs.ts";
 
 export { MERGE_BRANCH_PREFIX };
 
-/** The git options of `cwd` from the options every command of a merge shares. */
-function atWith(opts: Omit<GitOptions, "cwd">): GitAt {
-  return (cwd) => ({ ...opts, cwd });
-}
+/** The git options of `cwd`: a merge's commands take git's defaults. */
+const at: GitAt = (cwd) => ({ cwd });
 
 /**
  * The integration branch of merge `id`.
@@ -94,16 +92,15 @@ export interface DiffStat {
 export async function openIntegration(
   where: Integration,
   start: string,
-  opts: Omit<GitOptions, "cwd">,
 ): Promise<void> {
-  const root = { ...opts, cwd: where.repoRoot };
-  if (!(await refExists(atWith(opts), where.repoRoot, `refs/heads/${where.branch}`))) {
+  const root = { cwd: where.repoRoot };
+  if (!(await refExists(at, where.repoRoot, `refs/heads/${where.branch}`))) {
     await git(["worktree", "add", "--quiet", "-b", where.branch, where.path, start], root);
     return;
   }
   if (await Deno.stat(`${where.path}/.git`).then(() => true, () => false)) {
     // A git the dead supervisor ran there was killed (the caller ended every process there).
-    await removeIndexLock(atWith(opts), where);
+    await removeIndexLock(at, where);
     return;
   }
   await git(["worktree", "prune"], root);
@@ -111,8 +108,8 @@ export async function openIntegration(
 }
 
 /** The commit checked out at `path`. */
-export async function headOf(path: string, opts: Omit<GitOptions, "cwd"> = {}): Promise<string> {
-  const head = await resolveCommit(atWith(opts), path, "HEAD");
+export async function headOf(path: string): Promise<string> {
+  const head = await resolveCommit(at, path, "HEAD");
   if (head === null) throw new Error(`Cannot read the commit checked out at ${path}`);
   return head;
 }
@@ -125,16 +122,15 @@ export async function mergeBranch(
   path: string,
   from: BranchToMerge,
   message: string,
-  opts: Omit<GitOptions, "cwd"> = {},
 ): Promise<BranchMerge> {
-  const here = { ...opts, cwd: path };
-  const head = await headOf(path, opts);
+  const here = { cwd: path };
+  const head = await headOf(path);
   const into = (await git(["symbolic-ref", "--quiet", "--short", "HEAD"], here)).trim();
   // The rule of `codex_worktree merge` (merge_safety.ts).
   const nothing = nothingToMerge({
     ...from,
     target: into,
-    aheadOfTarget: await countCommits(atWith(opts), path, [from.tip, "--not", head]),
+    aheadOfTarget: await countCommits(at, path, [from.tip, "--not", head]),
   });
   if (nothing !== null) return { kind: "nothing", why: nothing };
   const merge = await runGit([
@@ -146,8 +142,8 @@ export async function mergeBranch(
     message,
     `refs/heads/${from.branch}`,
   ], here);
-  if (merge.code === 0) return { kind: "merged", commit: await headOf(path, opts) };
-  const files = await refExists(atWith(opts), path, "MERGE_HEAD")
+  if (merge.code === 0) return { kind: "merged", commit: await headOf(path) };
+  const files = await refExists(at, path, "MERGE_HEAD")
     ? splitZ(await git(["diff", "--name-only", "--diff-filter=U", "-z"], here))
     : [];
   if (files.length > 0) return { kind: "conflict", files };
@@ -187,15 +183,14 @@ export async function filesWithMarkers(path: string, files: string[]): Promise<s
 export async function commitResolution(
   path: string,
   message: string,
-  opts: Omit<GitOptions, "cwd"> = {},
 ): Promise<string> {
-  const here = { ...opts, cwd: path };
+  const here = { cwd: path };
   await git(["add", "--all"], here);
   await git(
     [...await commitIdentityArgs(here), "commit", "--quiet", "--no-verify", "--message", message],
     here,
   );
-  return await headOf(path, opts);
+  return await headOf(path);
 }
 
 /**
@@ -205,9 +200,8 @@ export async function commitResolution(
 export async function resetTo(
   path: string,
   commit: string,
-  opts: Omit<GitOptions, "cwd"> = {},
 ): Promise<void> {
-  const here = { ...opts, cwd: path };
+  const here = { cwd: path };
   await runGit(["merge", "--abort"], here);
   await git(["reset", "--hard", "--quiet", commit], here);
   await git(["clean", "-d", "--force", "--quiet"], here);
@@ -238,10 +232,9 @@ export async function diffStat(
   repoRoot: string,
   from: string,
   to: string,
-  opts: Omit<GitOptions, "cwd"> = {},
 ): Promise<DiffStat> {
   return parseShortstat(
-    await git(["diff", "--shortstat", from, to, "--"], { ...opts, cwd: repoRoot }),
+    await git(["diff", "--shortstat", from, to, "--"], { cwd: repoRoot }),
   );
 }
 
@@ -249,9 +242,8 @@ export async function diffStat(
 export function branchTip(
   repoRoot: string,
   name: string,
-  opts: Omit<GitOptions, "cwd"> = {},
 ): Promise<string | null> {
-  return tipOf(atWith(opts), repoRoot, name);
+  return tipOf(at, repoRoot, name);
 }
 
 /**
@@ -261,9 +253,8 @@ export function branchTip(
 export function localBranchKind(
   repoRoot: string,
   name: string,
-  opts: Omit<GitOptions, "cwd"> = {},
 ): Promise<"ok" | "malformed" | "missing"> {
-  return localBranch(atWith(opts), repoRoot, name);
+  return localBranch(at, repoRoot, name);
 }
 
 /**
@@ -278,10 +269,9 @@ export async function fastForward(
   target: string,
   from: string,
   to: string,
-  opts: Omit<GitOptions, "cwd"> = {},
 ): Promise<{ applied: true } | { applied: false; reason: string }> {
-  const root = { ...opts, cwd: repoRoot };
-  const tip = await branchTip(repoRoot, target, opts);
+  const root = { cwd: repoRoot };
+  const tip = await branchTip(repoRoot, target);
   if (tip !== from) {
     return {
       applied: false,
@@ -292,7 +282,7 @@ export async function fastForward(
   }
   const current = await runGit(["symbolic-ref", "--quiet", "--short", "HEAD"], root);
   if (current.code !== 0 || current.stdout.trim() !== target) {
-    const elsewhere = await checkedOutElsewhere(repoRoot, target, opts);
+    const elsewhere = await checkedOutElsewhere(repoRoot, target);
     if (elsewhere !== null) {
       return { applied: false, reason: `branch "${target}" is checked out in ${elsewhere}` };
     }
@@ -300,7 +290,7 @@ export async function fastForward(
     await git(["branch", "--force", "--no-track", target, to], root);
     return { applied: true };
   }
-  const refusal = await checkoutRefusal(repoRoot, from, to, opts);
+  const refusal = await checkoutRefusal(repoRoot, from, to);
   if (refusal !== null) return { applied: false, reason: refusal };
   // Backstop: git's default would overwrite ignored files.
   await git(["merge", "--ff-only", "--quiet", "--no-overwrite-ignore", to], root);
@@ -312,9 +302,7 @@ async function checkoutRefusal(
   repoRoot: string,
   from: string,
   to: string,
-  opts: Omit<GitOptions, "cwd">,
 ): Promise<string | null> {
-  const at = atWith(opts);
   if (await refExists(at, repoRoot, "MERGE_HEAD")) return `a merge is in progress in ${repoRoot}`;
   const dirty = await changedFiles(at, repoRoot, "no");
   if (dirty.length > 0) {
@@ -338,9 +326,8 @@ async function checkoutRefusal(
 async function checkedOutElsewhere(
   repoRoot: string,
   branch: string,
-  opts: Omit<GitOptions, "cwd">,
 ): Promise<string | null> {
-  const out = await git(["worktree", "list", "--porcelain", "-z"], { ...opts, cwd: repoRoot });
+  const out = await git(["worktree", "list", "--porcelain", "-z"], { cwd: repoRoot });
   let path = "";
   for (const field of out.split("\0")) {
     if (field.startsWith("worktree ")) path = field.slice("worktree ".length);
@@ -353,9 +340,8 @@ async function checkedOutElsewhere(
 export async function closeIntegration(
   where: Integration,
   dropBranch: boolean,
-  opts: Omit<GitOptions, "cwd"> = {},
 ): Promise<void> {
-  const root = { ...opts, cwd: where.repoRoot };
+  const root = { cwd: where.repoRoot };
   await runGit(["worktree", "remove", "--force", where.path], root);
   await runGit(["worktree", "prune"], root);
   if (dropBranch) await runGit(["branch", "-D", where.branch], root);

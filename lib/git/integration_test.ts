@@ -41,7 +41,7 @@ async function tipOf(repo: string, name: string) {
 Deno.test("mergeBranch: merged with --no-ff, nothing new, a conflict left for resolution", async () => {
   const branches = { x: { "x.txt": "x\n" }, y: { "a.txt": "y\n" }, z: { "a.txt": "z\n" } };
   await withRepo(branches, async (repo, where, base) => {
-    await openIntegration(where, base, {});
+    await openIntegration(where, base);
     assert.equal(await headOf(where.path), base);
     const x = await mergeBranch(where.path, { ...await tipOf(repo, "x"), baseCommit: base }, "m x");
     assert.equal(x.kind, "merged");
@@ -89,7 +89,7 @@ Deno.test("mergeBranch: merged with --no-ff, nothing new, a conflict left for re
 Deno.test("resetTo: a conflicted merge in progress is aborted", async () => {
   const branches = { y: { "a.txt": "y\n" }, z: { "a.txt": "z\n" } };
   await withRepo(branches, async (repo, where, base) => {
-    await openIntegration(where, base, {});
+    await openIntegration(where, base);
     await mergeBranch(where.path, { ...await tipOf(repo, "y"), baseCommit: base }, "m y");
     const good = await headOf(where.path);
     await mergeBranch(where.path, { ...await tipOf(repo, "z"), baseCommit: base }, "m z");
@@ -104,18 +104,18 @@ Deno.test("resetTo: a conflicted merge in progress is aborted", async () => {
 
 Deno.test("openIntegration: a resumed merge's worktree is checked out again on its branch", async () => {
   await withRepo({ x: { "x.txt": "x\n" }, y: { "x.txt": "y\n" } }, async (repo, where, base) => {
-    await openIntegration(where, base, {});
+    await openIntegration(where, base);
     await mergeBranch(where.path, { ...await tipOf(repo, "x"), baseCommit: base }, "m x");
     const head = await headOf(where.path);
     await closeIntegration(where, false);
     assert.equal(await branchTip(repo, where.branch), head);
-    await openIntegration(where, base, {});
+    await openIntegration(where, base);
     assert.equal(await headOf(where.path), head);
     // A git killed mid-merge leaves its lock and the merge: both go.
     await mergeBranch(where.path, { ...await tipOf(repo, "y"), baseCommit: base }, "m y");
     const gitDir = await git(where.path, "rev-parse", "--path-format=absolute", "--git-dir");
     await Deno.writeTextFile(join(gitDir, "index.lock"), "");
-    await openIntegration(where, base, {});
+    await openIntegration(where, base);
     await resetTo(where.path, head);
     assert.equal(await headOf(where.path), head);
     await closeIntegration(where, true);
@@ -130,7 +130,7 @@ Deno.test("fastForward: only when the user's checkout allows it", async () => {
     await Deno.remove(join(repo, "x.txt"));
     // The branch tracks .env (force-added); the user's own .env is ignored here.
     await Deno.writeTextFile(join(repo, ".env"), "mine\n");
-    await openIntegration(where, base, {});
+    await openIntegration(where, base);
     const x = await tipOf(repo, "x");
     await mergeBranch(where.path, { ...x, baseCommit: base }, "m x");
     const result = await headOf(where.path);
@@ -162,7 +162,7 @@ Deno.test("fastForward: only when the user's checkout allows it", async () => {
 Deno.test("fastForward: a target not checked out moves by its ref, one checked out elsewhere not", async () => {
   await withRepo({ x: { "x.txt": "x\n" } }, async (repo, where, base) => {
     await git(repo, "branch", "release", base);
-    await openIntegration(where, base, {});
+    await openIntegration(where, base);
     await mergeBranch(where.path, { ...await tipOf(repo, "x"), baseCommit: base }, "m x");
     const result = await headOf(where.path);
     assert.deepEqual(await fastForward(repo, "release", base, result), { applied: true });

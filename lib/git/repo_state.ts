@@ -164,11 +164,6 @@ export function gitSays(stderr: string): string {
   return text === "" ? "" : `: git says "${text}"`;
 }
 
-/** The message of a thrown value. */
-export function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Whether anything (a file, a directory, a dangling link) is at `path`. */
 export async function pathExists(path: string): Promise<boolean> {
   try {

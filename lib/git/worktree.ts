@@ -46,14 +46,8 @@
 import { join, resolve } from "node:path";
 import { git, type GitOptions, runGit } from "./git.ts";
 import { KeyedLock } from "../base/keyed_lock.ts";
-import {
-  branchExists,
-  branchTip,
-  type GitAt,
-  isDirectory,
-  message,
-  pathExists,
-} from "./repo_state.ts";
+import { branchExists, branchTip, type GitAt, isDirectory, pathExists } from "./repo_state.ts";
+import { messageOf } from "../base/errors.ts";
 import {
   addWorktree,
   dropUncommitted,
@@ -245,7 +239,7 @@ export class WorktreeManager {
           await git(["branch", "-D", info.branch], this.#opts(info.repoRoot));
         } catch (error) {
           throw new Error(
-            `Cannot delete branch ${info.branch} of task "${taskId}": ${message(error)}`,
+            `Cannot delete branch ${info.branch} of task "${taskId}": ${messageOf(error)}`,
             { cause: error },
           );
         }

@@ -39,10 +39,10 @@ import {
   gitSays,
   headOf,
   isDirectory,
-  message,
   pathExists,
   resolveCommit,
 } from "./repo_state.ts";
+import { messageOf } from "../base/errors.ts";
 import { branchName, type RepoLocation, type WorktreeInfo } from "./worktree_info.ts";
 
 /**
@@ -162,7 +162,7 @@ export async function addWorktree(
     if (await branchExists(at, root, branch)) {
       await runGit(["branch", "-D", branch], opts);
     }
-    throw new Error(`${what} at ${path}: ${message(error)}`, { cause: error });
+    throw new Error(`${what} at ${path}: ${messageOf(error)}`, { cause: error });
   }
   const taskCwd = repo.subdir === "" ? path : join(path, repo.subdir);
   // The subdirectory may hold no tracked files at `base`; Codex still needs to start there.

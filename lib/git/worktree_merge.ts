@@ -37,7 +37,6 @@ import {
   gitSays,
   listFiles,
   localBranch,
-  message,
   operationInProgress,
   pathExists,
   refExists,
@@ -45,6 +44,7 @@ import {
   revParse,
   splitZ,
 } from "./repo_state.ts";
+import { messageOf } from "../base/errors.ts";
 import { checkInfo, type WorktreeInfo } from "./worktree_info.ts";
 
 /** Outcome of {@linkcode mergeTaskBranch}. */
@@ -116,7 +116,7 @@ export async function mergeTaskBranch(
       // Backstop: git's default would overwrite ignored files.
       await git(["checkout", "--quiet", "--no-overwrite-ignore", into, "--"], at(root));
     } catch (error) {
-      throw new Error(`${what} as branch "${into}" could not be checked out: ${message(error)}`, {
+      throw new Error(`${what} as branch "${into}" could not be checked out: ${messageOf(error)}`, {
         cause: error,
       });
     }

@@ -135,7 +135,7 @@ export function selectFiles(
 }
 
 /** One side of a copy: the main checkout (read) or the worktree (written). */
-interface Side {
+export interface Side {
   root: string;
   /** Where the side is, for messages: "in the main checkout", "in the worktree". */
   where: string;
@@ -206,14 +206,29 @@ async function realDirectories(side: Side, dirs: string[], file: string): Promis
   }
 }
 
+/** An ignored file of the main checkout, checked for a copy (see {@link sourceFile}). */
+export interface SourceFile {
+  /** Relative, as git lists it (`/` between segments). */
+  path: string;
+  /** Its path in the main checkout. */
+  source: string;
+  /** Its lstat: a file or a symlink. */
+  info: Deno.FileInfo;
+}
+
+/** The main checkout's side of a copy from `root` (for {@link sourceFile}). */
+export function sourceSide(root: string): Side {
+  return { root, where: "in the main checkout", create: false, checked: new Set() };
+}
+
 /**
- * Copies one file (or symlink, as a symlink) unless the destination exists; its mode is kept.
- * No directory on either side may be a symlink.
+ * Checks an ignored file of the main checkout for a copy: no `..` in its path, no directory of
+ * it a symlink, itself a file or a symlink.
+ * @throws {Error} Naming the file and why.
  */
-async function copyOne(path: string, from: Side, to: Side): Promise<boolean> {
+export async function sourceFile(path: string, from: Side): Promise<SourceFile> {
   const segments = pathSegments(path);
-  const dirs = segments.slice(0, -1);
-  await realDirectories(from, dirs, path);
+  await realDirectories(from, segments.slice(0, -1), path);
   const source = join(from.root, ...segments);
   const info = await Deno.lstat(source);
   if (!info.isFile && !info.isSymlink) {
@@ -222,6 +237,17 @@ async function copyOne(path: string, from: Side, to: Side): Promise<boolean> {
         `symlink ${from.where}`,
     );
   }
+  return { path, source, info };
+}
+
+/**
+ * Copies one file (or symlink, as a symlink) unless the destination exists; its mode is kept.
+ * No directory on either side may be a symlink.
+ */
+async function copyOne(path: string, from: Side, to: Side): Promise<boolean> {
+  const { source, info } = await sourceFile(path, from);
+  const segments = pathSegments(path);
+  const dirs = segments.slice(0, -1);
   await realDirectories(to, dirs, path);
   const target = join(to.root, ...segments);
   if (await lstatOrNull(target) !== null) return false;
@@ -258,12 +284,7 @@ export async function copyIgnoredFiles(
  * @returns How many files were copied (those that exist at `to` are left alone).
  */
 export async function copyFiles(from: string, to: string, paths: readonly string[]) {
-  const source: Side = {
-    root: from,
-    where: "in the main checkout",
-    create: false,
-    checked: new Set(),
-  };
+  const source = sourceSide(from);
   const target: Side = { root: to, where: "in the worktree", create: true, checked: new Set() };
   let copied = 0;
   for (let i = 0; i < paths.length; i += COPY_PARALLEL) {
@@ -278,6 +299,12 @@ export async function copyFiles(from: string, to: string, paths: readonly string
 export interface SetupHost {
   /** Runs a shell command in the task's cwd, sandbox and time limit. */
   run(command: string): Promise<CommandOutcome>;
+  /**
+   * Copies the chosen ignored files (relative paths) of the main checkout at `from` where the task
+   * runs, and returns how many were copied: {@link copyFiles} into the worktree by default, the
+   * worker's copy of it for a task on a worker.
+   */
+  copyFiles?(from: string, paths: readonly string[]): Promise<number>;
   /** Shows a step of the task (its live view). */
   step(text: string): void;
   log: Logger;
@@ -305,9 +332,11 @@ export async function setUpWorktree(
   if (plan.copyIgnored !== undefined && plan.copyIgnored.length > 0) {
     host.step(`Copying ignored files: ${plan.copyIgnored.join(", ")}`);
     try {
-      const result = await copyIgnoredFiles(worktree.repoRoot, worktree.path, plan.copyIgnored);
-      record.copied = result.copied;
-      record.unmatched = result.unmatched;
+      const from = worktree.repoRoot;
+      const { selected, unmatched } = selectFiles(await listIgnored(from), plan.copyIgnored);
+      record.copied = await (host.copyFiles?.(from, selected) ??
+        copyFiles(from, worktree.path, selected));
+      record.unmatched = unmatched;
     } catch (error) {
       return {
         record,

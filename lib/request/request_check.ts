@@ -1,6 +1,6 @@
 /**
  * Checks a task request completely before anything is created for it (no task, worktree or
- * branch): the prompt, every string field, the `config` (TOML-encodable, keys allowed by the
+ * branch): the prompt, every string field, the `config` (values TOML can hold, keys allowed by the
  * policy), the sandbox against the policy's ceiling, and ids. Engine-independent: any engine calls
  * {@link checkTaskRequest} first thing in its `start`, and tools use {@link checkTaskId}.
  *
@@ -20,7 +20,7 @@
 import type { SandboxMode } from "../codex/codex_args.ts";
 import { parseSandboxMode, type Policy, PolicyError } from "../codex/policy.ts";
 import type { TaskRequest } from "../tasks/task.ts";
-import { flattenOverrides } from "../codex/toml_value.ts";
+import { flattenConfig, type Json } from "../codex/config_overrides.ts";
 import { RequestError } from "../tasks/request_error.ts";
 import { THREAD_ID_PATTERN } from "../codex/codex_threads.ts";
 import { isTaskId } from "../base/task_id.ts";
@@ -29,23 +29,15 @@ import { messageOf } from "../base/errors.ts";
 /** Codex's own limit on a prompt, in characters (UTF-16 code units, as Codex counts them). */
 export const MAX_PROMPT_CHARS = 1_048_576;
 
+/** A high surrogate with no low one after it, or a low one with no high one before it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** The first problem of a string that cannot reach Codex intact, or null. */
 export function stringProblem(value: string): string | null {
   const nul = value.indexOf("\0");
   if (nul >= 0) return `it holds a NUL byte at index ${nul}`;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const next = value.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        i++;
-        continue;
-      }
-      return `it holds a lone UTF-16 surrogate at index ${i}`;
-    }
-    if (c >= 0xdc00 && c <= 0xdfff) return `it holds a lone UTF-16 surrogate at index ${i}`;
-  }
-  return null;
+  const lone = LONE_SURROGATE.exec(value);
+  return lone === null ? null : `it holds a lone UTF-16 surrogate at index ${lone.index}`;
 }
 
 function checkString(field: string, value: string | undefined, allowEmpty: boolean): void {
@@ -92,11 +84,11 @@ export function checkThreadId(id: string, field = "threadId"): void {
 }
 
 /** The sandbox modes a call's `config` sets, with the key each came from. */
-function configSandboxes(pairs: Array<[string, string]>): Array<[string, SandboxMode]> {
+function configSandboxes(pairs: Array<[string, Json]>): Array<[string, SandboxMode]> {
   const found: Array<[string, SandboxMode]> = [];
   for (const [key, value] of pairs) {
     if (key === "sandbox_mode" || key.endsWith(".sandbox_mode")) {
-      found.push([key, parseSandboxMode(value, `config.${key}`)]);
+      found.push([key, parseSandboxMode(JSON.stringify(value), `config.${key}`)]);
     }
   }
   return found;
@@ -166,7 +158,7 @@ export function checkTaskRequest(request: TaskRequest, policy: Policy): void {
     checkString("threadId", request.threadId, false);
     checkThreadId(request.threadId);
   }
-  let pairs: Array<[string, string]> = [];
+  let pairs: Array<[string, Json]> = [];
   if (request.config !== undefined) {
     if (
       typeof request.config !== "object" || request.config === null ||
@@ -175,19 +167,9 @@ export function checkTaskRequest(request: TaskRequest, policy: Policy): void {
       throw new RequestError("config", "Cannot use config as it is not an object");
     }
     try {
-      pairs = flattenOverrides(request.config);
+      pairs = flattenConfig(request.config);
     } catch (error) {
-      throw new RequestError(
-        "config",
-        `Cannot use config: ${messageOf(error)}`,
-      );
-    }
-    for (const [key, value] of pairs) {
-      const problem = stringProblem(key);
-      if (problem !== null) throw new RequestError("config", `Cannot use config key as ${problem}`);
-      if (value.includes("\0")) {
-        throw new RequestError(`config.${key}`, `Cannot use config.${key} as it holds a NUL byte`);
-      }
+      throw new RequestError("config", `Cannot use config: ${messageOf(error)}`);
     }
   }
   // The sandbox first: "above the ceiling" says more than "key not allowed".

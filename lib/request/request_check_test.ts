@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { throwsWith } from "../../tests/support/assert.ts";
 import { Policy } from "../codex/policy.ts";
-import { checkTaskId, checkTaskRequest, MAX_PROMPT_CHARS } from "./request_check.ts";
+import { checkTaskId, checkTaskRequest, MAX_PROMPT_CHARS, stringProblem } from "./request_check.ts";
 import type { TaskRequest } from "../tasks/task.ts";
 import { RequestError } from "../tasks/request_error.ts";
 
@@ -73,4 +73,12 @@ Deno.test("task ids: no paths, no NUL", () => {
   for (const id of ["../x", "/etc/passwd", "a\0b", "a/b", "", "x".repeat(65), "a.b"]) {
     throwsWith(() => checkTaskId(id), "task_id", "not a task id");
   }
+});
+
+Deno.test("stringProblem names the index of a NUL byte or a lone surrogate, and takes pairs", () => {
+  assert.equal(stringProblem("a\u{1F600}b"), null);
+  assert.equal(stringProblem("ab\0"), "it holds a NUL byte at index 2");
+  assert.equal(stringProblem("\ude00\ud83d"), "it holds a lone UTF-16 surrogate at index 0");
+  assert.equal(stringProblem("ab\ud83d"), "it holds a lone UTF-16 surrogate at index 2");
+  assert.equal(stringProblem("x\ud83d\ude00\ude00"), "it holds a lone UTF-16 surrogate at index 3");
 });

@@ -21,7 +21,7 @@ import denoJson from "../../deno.json" with { type: "json" };
 import type { ServerDefaults } from "../codex/codex_args.ts";
 import { LOG_LEVELS, type LogLevel } from "../base/log.ts";
 import { DEFAULT_ALLOWED_CONFIG_KEYS, parseSandboxMode, Policy } from "../codex/policy.ts";
-import { parseOverride } from "../codex/toml_value.ts";
+import { parseOverride } from "../codex/config_overrides.ts";
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_IDLE_EXIT_S,
@@ -325,12 +325,13 @@ function logLevelOf(given: Given): LogLevel {
   return found;
 }
 
-function worktreeSetupOf(given: Given): string | undefined {
+/** `--worktree-setup`, when it is given and not blank. */
+function worktreeSetupOf(given: Given): { worktreeSetup?: string } {
   const setupPick = pick(given, "worktree-setup");
   if (setupPick !== undefined && setupPick.value.includes("\0")) {
     throw new Error(`Cannot use ${setupPick.from}: the command holds a NUL byte`);
   }
-  return setupPick?.value.trim() ? setupPick.value : undefined;
+  return setupPick?.value.trim() ? { worktreeSetup: setupPick.value } : {};
 }
 
 /** The policy flags; `--max-sandbox` defaults to the server's own `-c sandbox_mode`. */
@@ -385,55 +386,38 @@ export function parseCli(
 
   const { os, cwd } = platform ?? { os: Deno.build.os, cwd: Deno.cwd() };
   const given: Given = { values, env, os, paths: os === "windows" ? path.win32 : path.posix, cwd };
-  // In this order, so that the first bad setting is the one named.
   const overrides = (values.config ?? []).map((entry) => parseOverride(entry));
-  const codexBin = codexBinOf(given);
-  const maxParallel = integerOf(given, "maxParallel");
-  const taskTimeoutS = integerOf(given, "taskTimeoutS");
-  const taskMaxAgeS = integerOf(given, "taskMaxAgeS");
-  const idleExitS = integerOf(given, "idleExitS");
-  const approvals = approvalsOf(given);
-  const { taskDir, worktreeDir, logFile } = placesOf(given);
-  const logLevel = logLevelOf(given);
-  const maxResultChars = integerOf(given, "maxResultChars");
-  const heartbeatMs = integerOf(given, "heartbeatMs");
-  const worktreeSetup = worktreeSetupOf(given);
-  const policy = policyOf(given, overrides);
-  const workerFlags = parseWorkerFlags(values, given.paths, cwd);
-  return {
-    kind: "run",
-    config: {
-      codexBin,
-      defaults: {
-        overrides,
-        skipGitRepoCheck: values["skip-git-repo-check"] ?? false,
-        ephemeral: values.ephemeral ?? false,
-        ...(worktreeSetup !== undefined ? { worktreeSetup } : {}),
-      },
-      maxParallel,
-      taskTimeoutS,
-      taskDir,
-      worktreeDir,
-      taskMaxAgeS,
-      idleExitS,
-      approvals,
-      logFile,
-      logLevel,
-      maxResultChars,
-      replyAlias: values["reply-alias"] ?? false,
-      heartbeatMs,
-      policy,
-      ...(workerFlags ? { workerFlags } : {}),
+  // Each setting is read in the order written, so that the first bad one is the one named.
+  const config: ServerConfig = {
+    codexBin: codexBinOf(given),
+    maxParallel: integerOf(given, "maxParallel"),
+    taskTimeoutS: integerOf(given, "taskTimeoutS"),
+    taskMaxAgeS: integerOf(given, "taskMaxAgeS"),
+    idleExitS: integerOf(given, "idleExitS"),
+    approvals: approvalsOf(given),
+    ...placesOf(given),
+    logLevel: logLevelOf(given),
+    maxResultChars: integerOf(given, "maxResultChars"),
+    heartbeatMs: integerOf(given, "heartbeatMs"),
+    defaults: {
+      overrides,
+      skipGitRepoCheck: values["skip-git-repo-check"] ?? false,
+      ephemeral: values.ephemeral ?? false,
+      ...worktreeSetupOf(given),
     },
+    policy: policyOf(given, overrides),
+    replyAlias: values["reply-alias"] ?? false,
+    ...workerFlagsOf(values, given.paths, cwd),
   };
+  return { kind: "run", config };
 }
 
-/** The worker flags, each URL checked; undefined when none is given. */
-function parseWorkerFlags(
+/** The worker flags, each URL checked; none when none is given. */
+function workerFlagsOf(
   values: ReturnType<typeof readArgs>,
   paths: typeof path.posix,
   cwd: string,
-): WorkerFlags | undefined {
+): { workerFlags?: WorkerFlags } {
   const workers = (values.worker ?? []).map((text) => {
     const { name, value } = parseNameValue(text, "--worker");
     parseWorkerUrl(value, `--worker ${text}`);
@@ -444,6 +428,6 @@ function parseWorkerFlags(
     return { name, path: paths.resolve(cwd, value) };
   });
   const noLocal = values["no-local"] ?? false;
-  if (workers.length === 0 && tokenFiles.length === 0 && !noLocal) return undefined;
-  return { workers, tokenFiles, noLocal };
+  if (workers.length === 0 && tokenFiles.length === 0 && !noLocal) return {};
+  return { workerFlags: { workers, tokenFiles, noLocal } };
 }

@@ -27,6 +27,7 @@ import { type Hello, HELLO_MAX_BYTES, HELLO_PROTOCOL, type HelloReply } from "./
 import { challengeV1, helloV1, proofV1 } from "./hello_v1.ts";
 import { spawnSupervisor } from "./launch.ts";
 import { LineSplitter } from "../base/lines.ts";
+import { delay, withTimeout } from "../base/delay.ts";
 import { innerPeerLookups } from "./peer_lookup.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
 import { type SupervisorPaths, supervisorPaths, unixSocketProblem } from "./paths.ts";
@@ -78,11 +79,6 @@ type Handshake =
   | { kind: "refused"; error: string };
 
 const encoder = new TextEncoder();
-
-/** Resolves "timeout" after `ms`. */
-export function delay(ms: number): Promise<"timeout"> {
-  return new Promise((resolve) => setTimeout(() => resolve("timeout"), ms));
-}
 
 function readJson<T>(path: string): T | null {
   try {
@@ -141,7 +137,7 @@ function converse(conn: Deno.Conn) {
         }
         return lines.shift()!;
       })();
-      return await Promise.race([read, delay(ms)]);
+      return await withTimeout(read, ms);
     },
     drop: () => {
       try {
@@ -268,7 +264,7 @@ function handshakeV1(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
 async function withStartLock<T>(paths: SupervisorPaths, body: () => Promise<T>): Promise<T> {
   const file = await Deno.open(paths.startLock, { create: true, write: true, mode: 0o600 });
   try {
-    if (await Promise.race([file.lock(true), delay(LOCK_TIMEOUT_MS)]) === "timeout") {
+    if (await withTimeout(file.lock(true), LOCK_TIMEOUT_MS) === "timeout") {
       throw new Error(
         `Cannot start the supervisor: another codex-swarm has held ${paths.startLock} for ` +
           `${LOCK_TIMEOUT_MS / 1000} s`,

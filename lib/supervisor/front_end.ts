@@ -20,7 +20,8 @@ import type { Logger } from "../base/log.ts";
 import { type Hello, HELLO_PROTOCOL, TOP_ROLE_ENV } from "./hello.ts";
 import { LineSplitter } from "../base/lines.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
-import { connectOrStart, delay, type FrontEndOptions, type Link } from "./connect.ts";
+import { connectOrStart, type FrontEndOptions, type Link } from "./connect.ts";
+import { delay } from "../base/delay.ts";
 
 export type { FrontEndOptions } from "./connect.ts";
 

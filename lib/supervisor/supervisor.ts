@@ -21,6 +21,7 @@ import type { ServerConfig } from "../mcp/server_config.ts";
 import type { Engine } from "../tasks/engine_api.ts";
 import { AppServerEngine } from "../tasks/app_engine.ts";
 import type { Logger } from "../base/log.ts";
+import { withTimeout } from "../base/delay.ts";
 import type { SupervisorInfo } from "../mcp/resources.ts";
 import { TaskStore } from "../tasks/task_store.ts";
 import { WorktreeManager } from "../git/worktree.ts";
@@ -92,10 +93,6 @@ async function startAppServerEngine(parts: {
   return engine;
 }
 
-function delay(ms: number): Promise<"timeout"> {
-  return new Promise((resolve) => setTimeout(() => resolve("timeout"), ms));
-}
-
 /**
  * Takes the task directory's life lock (one supervisor per task directory, for its whole life),
  * or says who holds it and answers null.
@@ -108,7 +105,7 @@ async function lockTaskDir(
   Deno.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   if (Deno.build.os !== "windows") Deno.chmodSync(paths.dir, 0o700);
   const lifeLock = Deno.openSync(paths.lifeLock, { create: true, write: true, mode: 0o600 });
-  if (await Promise.race([lifeLock.lock(true), delay(LIFE_LOCK_WAIT_MS)]) === "timeout") {
+  if (await withTimeout(lifeLock.lock(true), LIFE_LOCK_WAIT_MS) === "timeout") {
     const other = readInfo(paths.info);
     log.error(
       `Cannot start the supervisor of ${config.taskDir} as another one runs` +

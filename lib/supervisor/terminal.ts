@@ -17,6 +17,8 @@
  * @module
  */
 
+import { stdoutOf } from "./peer.ts";
+
 /** Whether `link` (what `/proc/<pid>/fd/0` points to) names a terminal device. */
 export function innerIsTerminal(link: string): boolean {
   return /^\/dev\/(pts\/\d+|tty\d*|ttys\d+)$/.test(link.trim());
@@ -25,15 +27,6 @@ export function innerIsTerminal(link: string): boolean {
 /** Whether process `pid`'s standard input is a terminal (false where that cannot be told). */
 export async function stdinIsTerminal(pid: number): Promise<boolean> {
   if (Deno.build.os !== "linux" || !Number.isInteger(pid) || pid <= 1) return false;
-  try {
-    const out = await new Deno.Command("readlink", {
-      args: [`/proc/${pid}/fd/0`],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return out.success && innerIsTerminal(new TextDecoder().decode(out.stdout));
-  } catch {
-    return false;
-  }
+  // A failed readlink prints nothing, which names no terminal.
+  return innerIsTerminal(await stdoutOf("readlink", [`/proc/${pid}/fd/0`]) ?? "");
 }

@@ -13,7 +13,7 @@
  */
 
 import type { Logger } from "../base/log.ts";
-import { resolveCodex, versionOf } from "../codex/app_server.ts";
+import { resolveCodex, versionOf } from "../codex/codex_binary.ts";
 import { workersOfSettings, type WorkerSpec, workerSpecs } from "../workers/worker_config.ts";
 import { WorkerPool } from "../workers/worker_pool.ts";
 import type { ServerConfig } from "./cli.ts";

@@ -51,8 +51,6 @@ export interface AppServerEngineOptions {
    * fallback session's.
    */
   codexEnv?: Record<string, string>;
-  /** How the pool starts app-servers (tests pass their own). */
-  pool?: (options: ConstructorParameters<typeof CodexPool>[0]) => CodexPool;
   /**
    * How a request becomes a plan (lib/request/task_plan.ts `planTask`): a task the engine starts
    * itself (a merge's resolving task) is checked as a call's is.
@@ -130,7 +128,7 @@ export class EngineState {
       cwd: `${options.store.root}/.app-server`,
       ...handlers,
     };
-    this.pool = options.pool ? options.pool(poolOptions) : new CodexPool(poolOptions);
+    this.pool = new CodexPool(poolOptions);
     this.links = new ThreadLinks(`${options.worktrees.worktreeDir}/.threads`);
     this.remote = new RemoteTasks({
       workers: options.workers ?? null,

@@ -20,6 +20,9 @@
 
 import type { AppServer } from "../codex/app_server.ts";
 import type { CommandOutcome } from "../codex/sandboxed_command.ts";
+import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
+import { execSandbox } from "../workers/exec_sandbox.ts";
+import { copyIgnoredToWorker } from "../workers/remote_copy.ts";
 import type { Logger } from "../base/log.ts";
 import { KeyedLock } from "../base/keyed_lock.ts";
 import {
@@ -234,6 +237,11 @@ export class RemoteTasks {
     await this.#caches.run(cacheKey(meta), () => bringBack(channel, remote, info, message));
   }
 
+  /** Copies ignored files of the main checkout at `from` into the task's worktree on its worker. */
+  async copyIgnored(meta: TaskMeta, from: string, paths: readonly string[]): Promise<number> {
+    return await copyIgnoredToWorker(this.#channel(meta.worker!), from, meta.remote!.path, paths);
+  }
+
   /** Drops what a check left in the task's workspace on its worker (never committed). */
   async dropLeftovers(meta: TaskMeta): Promise<string[]> {
     return await dropRemoteLeftovers(this.#channel(meta.worker!), meta.remote!);
@@ -255,22 +263,26 @@ export class RemoteTasks {
 
   /**
    * Runs a set-up or check of a remote task in its workspace on the worker, through the second
-   * channel: with the worker's own rights (the exec-server starts it outside Codex's sandbox).
+   * channel, in `sandbox` (the task's, held to its session's ceiling) as the exec-server applies
+   * it (../workers/exec_sandbox.ts): the sandbox the same command gets locally.
    */
   async runCommand(
     meta: TaskMeta,
     command: string,
     env: Record<string, string>,
     signal: AbortSignal,
+    sandbox: SandboxPolicy,
   ): Promise<CommandOutcome> {
     const channel = this.#channel(meta.worker!);
     const started = Date.now();
+    const cwd = meta.remote!.cwd;
     const result = await channel.run(["sh", "-c", command], {
-      cwd: meta.remote!.cwd,
+      cwd,
       // The worker's own environment (its PATH, HOME, variables), the session's on top.
       env,
       inheritEnv: true,
       signal,
+      sandbox: execSandbox(sandbox, cwd) ?? undefined,
     }).catch((error) => {
       // A cancel or the time limit terminated it (the run rejects with the abort's reason).
       if (signal.aborted) return null;

@@ -16,14 +16,21 @@ import { ensureEnvironment, RemoteTasks } from "./remote_tasks.ts";
 import { Logger } from "../base/log.ts";
 import type { WorkerStatus } from "../workers/worker_pool.ts";
 import { startTask } from "../request/plans.ts";
+import type { Session } from "./engine_api.ts";
+import { Policy } from "../codex/policy.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
-async function run(r: Rig, prompt: string, extra: Record<string, unknown> = {}) {
+async function run(
+  r: Rig,
+  prompt: string,
+  extra: Record<string, unknown> = {},
+  session: Session = r.session,
+) {
   const task = await startTask(
     r.engine,
     { prompt, worktree: true, sandbox: "workspace-write", cwd: `${r.repo}/sub`, ...extra },
-    r.session,
+    session,
   );
   return task.meta.id;
 }
@@ -95,6 +102,98 @@ Deno.test(
       // What the check left was dropped there, never committed.
       assert.deepEqual(done.meta.check?.dropped, ["sub/left.txt"]);
       assert.equal(statSync(`${done.meta.remote!.cwd}/left.txt`), false);
+    });
+
+    // Worker a's root, beside the tasks' worktrees there. /tmp and $TMPDIR out of the sandbox (the
+    // workers' roots are in /tmp): only the task's cwd is writable.
+    const root = r.workers[0]!.root;
+    const overrides = [
+      { key: "sandbox_workspace_write.exclude_slash_tmp", value: "true" },
+      { key: "sandbox_workspace_write.exclude_tmpdir_env_var", value: "true" },
+    ];
+    const noTmp = { ...r.session, defaults: { ...r.session.defaults, overrides } };
+
+    await t.step("a check on a worker writes in its worktree, not beside it", async () => {
+      const done = await r.engine.finished(
+        await run(r, "sandboxed", {
+          worker: "a",
+          check: `echo in > inside.txt && echo inside-ok && echo out > ${root}/escaped.txt`,
+        }, noTmp),
+      );
+      assert.equal(done.meta.phase, "completed", failureOf(done));
+      assert.equal(done.meta.check?.passed, false, JSON.stringify(done.meta.check));
+      assert.match(done.meta.check?.tail ?? "", /inside-ok\n[^]*Read-only file system/);
+      assert.deepEqual(done.meta.check?.dropped, ["sub/inside.txt"]); // it wrote inside
+      assert.equal(statSync(`${root}/escaped.txt`), false, "the check wrote outside its worktree");
+    });
+
+    await t.step("a set-up on a worker cannot write beside its worktree", async () => {
+      const done = await r.engine.finished(
+        await run(r, "never runs", {
+          worker: "a",
+          setup: `echo out > ${root}/escaped-setup.txt`,
+        }, noTmp),
+      );
+      assert.equal(done.meta.phase, "failed", failureOf(done));
+      assert.match(done.meta.setup?.tail ?? "", /Read-only file system/);
+      assert.equal(statSync(`${root}/escaped-setup.txt`), false, "the set-up wrote outside");
+    });
+
+    await t.step("a read-only task's check on a worker writes nothing, not even /tmp", async () => {
+      const done = await r.engine.finished(
+        await run(r, "sandboxed", {
+          worker: "a",
+          sandbox: "read-only",
+          check: `echo x > inside.txt; echo x > ${root}/escaped-ro.txt`,
+        }),
+      );
+      assert.equal(done.meta.phase, "completed", failureOf(done));
+      assert.equal(done.meta.check?.passed, false, JSON.stringify(done.meta.check));
+      assert.match(done.meta.check?.tail ?? "", /inside.txt: Read-only file system/);
+      assert.equal(statSync(`${done.meta.remote!.cwd}/inside.txt`), false);
+      assert.equal(statSync(`${root}/escaped-ro.txt`), false, "a read-only check wrote");
+    });
+
+    await t.step("a reply's check on a worker holds to its session's ceiling", async () => {
+      const first = await r.engine.finished(await run(r, "writable", { worker: "a" }));
+      assert.equal(first.meta.phase, "completed", failureOf(first));
+      // The thread is workspace-write; a read-only session's reply is capped, its check too.
+      const narrow = { ...r.session, policy: new Policy({ maxSandbox: "read-only" }) };
+      const reply = await startTask(
+        r.engine,
+        {
+          prompt: "capped",
+          threadId: first.meta.threadId!,
+          worktree: true,
+          check: "echo x > capped.txt",
+        },
+        narrow,
+      );
+      const done = await r.engine.finished(reply.meta.id);
+      assert.equal(done.meta.worker, "a");
+      assert.equal(done.meta.check?.passed, false, JSON.stringify(done.meta.check));
+      assert.match(done.meta.check?.tail ?? "", /capped.txt: Read-only file system/);
+      assert.equal(statSync(`${done.meta.remote!.cwd}/capped.txt`), false);
+    });
+
+    await t.step("copy_ignored copies into the task's worktree on its worker", async () => {
+      await Deno.writeTextFile(`${r.repo}/.gitignore`, ".env\n");
+      await git(r.repo, "add", ".gitignore");
+      await git(r.repo, "commit", "-qm", "ignore .env");
+      await Deno.writeTextFile(`${r.repo}/.env`, "SECRET=42\n");
+      const done = await r.engine.finished(
+        await run(r, "copied", { worker: "b", copyIgnored: [".env"], check: "cat ../.env" }),
+      );
+      assert.equal(done.meta.phase, "completed", failureOf(done));
+      assert.equal(done.meta.setup?.copied, 1, JSON.stringify(done.meta.setup));
+      assert.equal(done.meta.check?.passed, true, JSON.stringify(done.meta.check));
+      assert.equal(done.meta.check?.tail, "SECRET=42\n");
+      assert.equal(await Deno.readTextFile(`${done.meta.remote!.path}/.env`), "SECRET=42\n");
+      assert.equal(
+        done.meta.worktreeOutcome?.commit ?? null,
+        null,
+        "the ignored file was committed",
+      );
     });
 
     await t.step("a cancel stops a set-up on the worker, and the task ends cancelled", async () => {

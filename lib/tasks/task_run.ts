@@ -179,8 +179,13 @@ export class TaskRun {
   /** Runs the worktree's set-up; false when the task is to end (it failed, or was stopped). */
   async #setUp(record: TaskRecord): Promise<boolean> {
     const { meta } = record;
+    const remote = this.#state.remote;
     const { record: done, failure } = await setUpWorktree(meta.worktree!, meta.request, {
       run: (command) => this.runCommand(record, command),
+      // On a worker the files go to its worktree there (the task runs there).
+      copyFiles: remote.isRemote(meta)
+        ? (from, paths) => remote.copyIgnored(meta, from, paths)
+        : undefined,
       step: (text) => this.#state.emit(record, text),
       log: this.#state.log,
       taskId: meta.id,
@@ -230,8 +235,8 @@ export class TaskRun {
       );
     }
     if (this.#state.remote.isRemote(record.meta)) {
-      const { meta, commandEnv, stopping } = record;
-      return this.#state.remote.runCommand(meta, command, commandEnv, stopping.signal);
+      const { meta, commandEnv, stopping, sandbox } = record;
+      return this.#state.remote.runCommand(meta, command, commandEnv, stopping.signal, sandbox);
     }
     return runSandboxed(server, {
       command,

@@ -71,7 +71,7 @@ export interface RunOptions {
   signal?: AbortSignal;
   /**
    * The exec-server's sandbox for the process (its `FileSystemSandboxContext`, as
-   * `./sandbox_probe.ts` builds it); none by default.
+   * `./exec_sandbox.ts` builds it from a task's sandbox); none by default.
    */
   sandbox?: Record<string, unknown>;
 }

@@ -82,7 +82,7 @@ export function remotePaths(
 }
 
 /** `value` quoted for `sh`. */
-function shQuote(value: string): string {
+export function shQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
@@ -91,6 +91,12 @@ export function gitLine(args: string[]): string {
   const settings = FIXED_CONFIG.flatMap(([key, value]) => ["-c", `${key}=${value}`]);
   return ["git", "--no-pager", ...settings, ...args].map(shQuote).join(" ");
 }
+
+/**
+ * The longest script passed as an argument: Linux takes at most 128 KB in one (`MAX_ARG_STRLEN`);
+ * a longer one goes on stdin, which costs a file written first.
+ */
+const ARGUMENT_BYTES = 64 * 1024;
 
 /**
  * Runs a `sh` script (of {@link gitLine}s) on the worker in `cwd`, stopping at the first failure,
@@ -103,10 +109,15 @@ export async function remoteScript(
   lines: string[],
   cwd: string,
 ): Promise<string> {
-  const result = await channel.run(["sh", "-c", ["set -e", ...lines].join("\n")], {
+  const script = ["set -e", ...lines].join("\n");
+  const bytes = new TextEncoder().encode(script);
+  // A long script (a copy of many files) goes on stdin: one argument may hold only 128 KB.
+  const long = bytes.length > ARGUMENT_BYTES;
+  const result = await channel.run(long ? ["sh", "-s"] : ["sh", "-c", script], {
     cwd,
     env: gitEnv(workerRoot(channel)),
     inheritEnv: true,
+    ...(long ? { stdin: bytes } : {}),
   });
   const stdout = new TextDecoder().decode(result.stdout);
   if (result.exitCode !== 0) {

@@ -17,7 +17,8 @@
  * @module
  */
 
-import { type ExecServerClient, fileUri } from "./exec_server_client.ts";
+import type { ExecServerClient } from "./exec_server_client.ts";
+import { type ExecSandbox, execSandbox } from "./exec_sandbox.ts";
 
 /** What a worker does with a task's sandbox. */
 export type SandboxSupport = "enforced" | "none" | "unknown";
@@ -37,27 +38,16 @@ const STARTED = "codex-swarm-sandbox-started";
 const WROTE = "codex-swarm-sandbox-wrote";
 
 /**
- * The exec-server's sandbox (Codex 0.169's `FileSystemSandboxContext`): read everything, write
- * nothing, no network, interpreted at `cwd`.
+ * The exec-server's read-only sandbox (./exec_sandbox.ts): read everything, write nothing, no
+ * network, interpreted at `cwd`.
  *
  * @example
  * ```ts
  * readOnlySandbox("/tmp").cwd; // "file:///tmp"
  * ```
  */
-export function readOnlySandbox(cwd: string): Record<string, unknown> {
-  return {
-    permissions: {
-      type: "managed",
-      file_system: {
-        type: "restricted",
-        entries: [{ path: { type: "special", value: { kind: "root" } }, access: "read" }],
-      },
-      network: "restricted",
-    },
-    cwd: fileUri(cwd),
-    windowsSandboxLevel: "disabled",
-  };
+export function readOnlySandbox(cwd: string): ExecSandbox {
+  return execSandbox({ type: "readOnly", networkAccess: false }, cwd)!;
 }
 
 /**

@@ -1,20 +1,8 @@
 import assert from "node:assert/strict";
 import { startExecServer } from "../../tests/support/exec_server.ts";
+import { userNamespaces } from "../../tests/support/user_namespaces.ts";
 import { ExecServerClient } from "./exec_server_client.ts";
 import { judgeProbe, probeSandbox, readOnlySandbox } from "./sandbox_probe.ts";
-
-/** Whether this machine gives user namespaces (what Codex's Linux sandbox needs). */
-function userNamespaces(): boolean {
-  try {
-    return new Deno.Command("unshare", {
-      args: ["--user", "--map-root-user", "true"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("judgeProbe: started and refused is enforced; not started or written is none", () => {
   assert.deepEqual(judgeProbe("codex-swarm-sandbox-started\n", "", 1), {

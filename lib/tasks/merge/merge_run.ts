@@ -181,7 +181,7 @@ async function open(
       path: host.integrationPath(request.repoRoot, id),
       branch: integrationBranch(id),
     };
-    await host.repoLock(() => openIntegration(where, request.targetCommit, {}));
+    await host.repoLock(() => openIntegration(where, request.targetCommit));
     state.integration = where;
     state.good = request.targetCommit;
     await host.save();
@@ -192,7 +192,7 @@ async function open(
   await endCheckLeftovers(state);
   state.checkProcess = null;
   await killProcessesIn([where.path]);
-  await host.repoLock(() => openIntegration(where, state.good!, {}));
+  await host.repoLock(() => openIntegration(where, state.good!));
   await resetTo(where.path, state.good!);
   return where;
 }

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { generate, missingMethods } from "./generate.ts";
-import { codexUnderTest } from "../../../tests/support/codex_versions.ts";
+import { generate, missingMethods } from "./protocol.ts";
+import { codexUnderTest } from "../../tests/support/codex_versions.ts";
 
-const root = new URL("../../../", import.meta.url).pathname;
-const committed = new URL("./generated/", import.meta.url).pathname;
+const root = new URL("../../", import.meta.url).pathname;
+const committed = new URL("../../lib/codex/protocol/generated/", import.meta.url).pathname;
 const codex = codexUnderTest();
 
 async function filesOf(dir: string): Promise<Map<string, string>> {
