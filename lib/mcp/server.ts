@@ -92,20 +92,15 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   registerCodexDiffTool(server, engine, parts.worktrees, config);
   registerCodexWorktreeTool(server, engine, parts.worktrees, parts.session, config);
   registerCodexMergeTool(server, engine, parts.session);
+  const { sessionId: id, sessionOrigin: origin } = parts;
   const detachResources = registerResources(server, engine, config, {
     name: "codex-swarm",
     version,
-    ...(parts.supervisor ? { supervisor: parts.supervisor } : {}),
-    ...(parts.sessionId !== undefined && parts.sessionOrigin
-      ? {
-        session: {
-          id: parts.sessionId,
-          kind: parts.sessionOrigin.kind,
-          task_id: parts.sessionOrigin.taskId,
-        },
-      }
-      : {}),
-    ...(parts.warnings ? { warnings: parts.warnings } : {}),
+    supervisor: parts.supervisor,
+    session: id !== undefined && origin
+      ? { id, kind: origin.kind, task_id: origin.taskId }
+      : undefined,
+    warnings: parts.warnings,
   });
   // Log lines go to the client only once it has initialized: nothing may precede that answer.
   let detachLog = () => {};

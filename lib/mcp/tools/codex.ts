@@ -25,6 +25,11 @@ export const codexInputSchema = {
 
 type CodexArgs = z.infer<z.ZodObject<typeof codexInputSchema>>;
 
+/** The task request of a `codex` call: its arguments and its caller (from `_meta`). */
+function requestOf(args: unknown, meta: unknown) {
+  return withCaller(toTaskRequest(args as CodexArgs), meta);
+}
+
 /** Registers `codex`. */
 export function registerCodexTool(
   server: McpServer,
@@ -43,13 +48,7 @@ export function registerCodexTool(
     execution: { taskSupport: "optional" },
   }, {
     createTask: async (args, extra) => ({
-      task: toMcpTask(
-        await startTask(
-          engine,
-          withCaller(toTaskRequest(args as CodexArgs), extra._meta),
-          await session(),
-        ),
-      ),
+      task: toMcpTask(await startTask(engine, requestOf(args, extra._meta), await session())),
     }),
     getTask: (_args, extra) => {
       const task = engine.get(extra.taskId);
@@ -58,18 +57,8 @@ export function registerCodexTool(
     },
     getTaskResult: async (_args, extra) => runResult(await engine.finished(extra.taskId), options),
   });
-  answerPlainCallsDirectly(
-    server,
-    "codex",
-    (args, extra) => {
-      const context = extra as RunContext & { _meta?: unknown };
-      return runToEnd(
-        engine,
-        session,
-        withCaller(toTaskRequest(args as CodexArgs), context._meta),
-        context,
-        options,
-      );
-    },
-  );
+  answerPlainCallsDirectly(server, "codex", (args, extra) => {
+    const context = extra as RunContext & { _meta?: unknown };
+    return runToEnd(engine, session, requestOf(args, context._meta), context, options);
+  });
 }
