@@ -76,11 +76,8 @@ export function registerCodexForkTool(
   }, async (args, extra) => {
     const { thread_id: threadId, prompts, ...rest } = args;
     const { prompt: _, ...shared } = toTaskRequest({ ...rest, prompt: "" });
-    const forks = await startForks(
-      engine,
-      withCaller({ ...shared, threadId, prompts }, extra._meta),
-      await session(),
-    );
+    const request = withCaller({ ...shared, threadId, prompts }, extra._meta);
+    const forks = await startForks(engine, request, await session());
     const ids = forks.map((t) => t.meta.id);
     const next = `codex_wait {"task_ids":${JSON.stringify(ids)}} to collect`;
     const tasks = forks.map((t) => ({

@@ -58,13 +58,8 @@ export function registerCodexReplyTool(
             "previous codex result",
         );
       }
-      return runToEnd(
-        engine,
-        session,
-        withCaller(toTaskRequest({ ...args, threadId }), extra._meta),
-        extra,
-        options,
-      );
+      const request = withCaller(toTaskRequest({ ...args, threadId }), extra._meta);
+      return runToEnd(engine, session, request, extra, options);
     });
   }
 }

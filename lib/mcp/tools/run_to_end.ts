@@ -66,11 +66,8 @@ export function runResult(task: TaskSnapshot, options: ToolOptions) {
   // The message appears twice (text and structured): each copy gets under half the room.
   const room = Math.floor(options.maxResultChars / 2) - 400 -
     (check ? JSON.stringify(check).length + check.summary.length : 0);
-  const content = cutMessage(
-    task.meta.finalMessage ?? task.run.finalMessage ?? "",
-    room,
-    view.task_id,
-  );
+  const message = task.meta.finalMessage ?? task.run.finalMessage ?? "";
+  const content = cutMessage(message, room, view.task_id);
   const branch = view.branch
     ? { branch: view.branch, ...(view.diff_stat ? { diff_stat: view.diff_stat } : {}) }
     : {};
