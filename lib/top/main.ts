@@ -123,16 +123,9 @@ async function printSnapshot(
   const cap = readCap(info);
   if (mode === "json") {
     const raw = (list as { tasks?: unknown[] }).tasks ?? [];
-    console.log(JSON.stringify(
-      {
-        cap,
-        queued: tasks.filter((t) => t.phase === "queued").length,
-        counts: Object.fromEntries(phaseCounts(tasks)),
-        tasks: raw,
-      },
-      null,
-      2,
-    ));
+    const queued = tasks.filter((t) => t.phase === "queued").length;
+    const counts = Object.fromEntries(phaseCounts(tasks));
+    console.log(JSON.stringify({ cap, queued, counts, tasks: raw }, null, 2));
     return;
   }
   const now = Date.now();
