@@ -132,9 +132,6 @@ function setupView(meta: TaskMeta, outputChars: number) {
     : null;
 }
 
-/** The JSON view type. */
-export type TaskView = ReturnType<typeof taskView>;
-
 /** A few lines about a task, for people. */
 export function taskText(task: TaskSnapshot): string {
   const v = taskView(task);
