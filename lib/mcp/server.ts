@@ -12,7 +12,7 @@
 import type { ServerConfig } from "./server_config.ts";
 import type { Engine, Session, SessionSource } from "../tasks/engine_api.ts";
 import type { Logger } from "../base/log.ts";
-import { EngineTaskStore } from "./mcp_tasks.ts";
+import { engineTaskStore } from "./mcp_tasks.ts";
 import { registerResources, type SupervisorInfo } from "./resources.ts";
 import { McpServer } from "./sdk.ts";
 import { registerCodexTool } from "./tools/codex.ts";
@@ -64,7 +64,7 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
         logging: {},
         tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
       },
-      taskStore: new EngineTaskStore(engine, config),
+      taskStore: engineTaskStore(engine, config),
       instructions: "Runs OpenAI Codex. `codex` runs one session to its end; for several at " +
         "once or anything long, start each with `codex_async`, then `codex_wait` for results " +
         "(and `codex_status` to watch). `worktree: true` gives a task its own git branch; " +

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { startTask } from "../../request/plans.ts";
-import { answerPlainCallsDirectly, toMcpTask } from "../mcp_tasks.ts";
+import { answerPlainCallsDirectly, knownTask, toMcpTask } from "../mcp_tasks.ts";
 import type { McpServer } from "../sdk.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
@@ -50,11 +50,7 @@ export function registerCodexTool(
     createTask: async (args, extra) => ({
       task: toMcpTask(await startTask(engine, requestOf(args, extra._meta), await session())),
     }),
-    getTask: (_args, extra) => {
-      const task = engine.get(extra.taskId);
-      if (!task) throw new Error(`Cannot find task "${extra.taskId}" as no such task is known`);
-      return toMcpTask(task);
-    },
+    getTask: (_args, extra) => toMcpTask(knownTask(engine, extra.taskId)),
     getTaskResult: async (_args, extra) => runResult(await engine.finished(extra.taskId), options),
   });
   answerPlainCallsDirectly(server, "codex", (args, extra) => {
