@@ -29,11 +29,13 @@ import type { Logger } from "../base/log.ts";
 import { checkBinary, sendSignal } from "../base/process.ts";
 import {
   type AppServerEvent,
-  isRecord,
   parseEvent,
   parseServerRequest,
   type ServerRequest,
 } from "./events.ts";
+import { LineSplitter, LineTooLongError } from "../base/lines.ts";
+import { messageOf } from "../base/errors.ts";
+import { isRecord } from "../base/records.ts";
 import type { ClientRequests } from "./protocol/generated/index.ts";
 import {
   AppServerError,
@@ -46,10 +48,16 @@ import {
 import { lastErrorLine, resolveCodex, versionOf, versionOfUserAgent } from "./codex_binary.ts";
 import { askHandler, replyNow, type ServerRequestHandler } from "./server_request_reply.ts";
 import { type CallLimits, PendingCalls } from "./pending_calls.ts";
-import { LineSplitter } from "../base/lines.ts";
 
 /** How much of the server's stderr {@link AppServer.exited} keeps (the tail), in characters. */
 export const STDERR_TAIL_CHARS = 16 * 1024;
+
+/**
+ * The longest message line read from the server, in bytes. Far above any real message (a thread's
+ * whole history, its diffs included, stays in the low megabytes): only a broken server reaches it,
+ * and the server is then stopped rather than let fill the supervisor's memory.
+ */
+export const APP_SERVER_LINE_MAX_BYTES = 128 * 1024 * 1024;
 /** How long {@link AppServer.start} waits for the `initialize` answer. */
 export const INITIALIZE_TIMEOUT_MS = 30_000;
 
@@ -75,6 +83,8 @@ export interface AppServerOptions {
   log: Logger;
   /** Extra arguments after `app-server`, e.g. `["-c", "features.shell_snapshot=false"]`. */
   args?: string[];
+  /** The longest message line (default {@link APP_SERVER_LINE_MAX_BYTES}). */
+  maxLineBytes?: number;
 }
 
 /** What the server said about itself in the handshake. */
@@ -147,19 +157,24 @@ export class AppServer implements AsyncDisposable {
   #rawListeners = new Set<(message: unknown) => void>();
   #handler: ServerRequestHandler | null = null;
   #stderr = "";
+  /** Splits stdout into messages; null once a line was too long (the server is then stopped). */
+  #lines: LineSplitter | null;
   #exit: AppServerExit | null = null;
   #closing: Promise<void> | null = null;
 
-  private constructor(child: ReturnType<typeof spawn>, bin: string, log: Logger) {
+  private constructor(
+    child: ReturnType<typeof spawn>,
+    bin: string,
+    log: Logger,
+    maxLineBytes: number,
+  ) {
     this.#child = child;
     this.pid = child.pid!;
     this.#bin = bin;
     this.#calls = new PendingCalls(bin);
     this.#log = log;
-    const lines = new LineSplitter();
-    child.stdout!.on("data", (chunk: Uint8Array) => {
-      for (const line of lines.push(chunk)) if (line.trim() !== "") this.#onLine(line.trim());
-    });
+    this.#lines = new LineSplitter(maxLineBytes);
+    child.stdout!.on("data", (chunk: Uint8Array) => this.#onStdout(chunk));
     const errDecoder = new TextDecoder();
     child.stderr!.on("data", (chunk: Uint8Array) => {
       this.#stderr += errDecoder.decode(chunk, { stream: true });
@@ -206,7 +221,12 @@ export class AppServer implements AsyncDisposable {
     const resolved = resolveCodex(bin, options.env.PATH ?? "");
     const env = { ...resolved.env, ...options.env };
     const child = await spawnServer(bin, resolved.command, options, env);
-    const server = new AppServer(child, bin, log);
+    const server = new AppServer(
+      child,
+      bin,
+      log,
+      options.maxLineBytes ?? APP_SERVER_LINE_MAX_BYTES,
+    );
     log.debug("codex app-server started", { pid: server.pid, command: resolved.command });
     const answer = await server.#initialize();
     if (answer === null) {
@@ -369,6 +389,26 @@ export class AppServer implements AsyncDisposable {
 
   #notify(method: string, params?: unknown): void {
     this.#write(params === undefined ? { method } : { method, params });
+  }
+
+  #onStdout(chunk: Uint8Array): void {
+    if (this.#lines === null) return;
+    let lines: string[];
+    try {
+      lines = this.#lines.push(chunk);
+    } catch (error) {
+      if (!(error instanceof LineTooLongError)) throw error;
+      this.#lines = null;
+      this.#log.error(
+        `Cannot read codex app-server (pid ${this.pid}): ${messageOf(error)}; stopping it`,
+      );
+      void this.close(0);
+      return;
+    }
+    for (const line of lines) {
+      const text = line.trim();
+      if (text !== "") this.#onLine(text);
+    }
   }
 
   #onLine(line: string): void {

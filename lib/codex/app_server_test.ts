@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Logger } from "../base/log.ts";
+import { withTimeout } from "../base/delay.ts";
 import { AppServer } from "./app_server.ts";
 import { AppServerError, AppServerRequestError } from "./app_server_errors.ts";
 
@@ -197,4 +198,21 @@ exit 3`);
   const exit = await server.exited;
   assert.equal(exit.code, 3);
   assert.match(exit.stderrTail, /something broke/);
+});
+
+Deno.test("AppServer: a message line over maxLineBytes stops the server; what was pending fails", async () => {
+  // 2000 bytes and no newline yet: a broken server that would fill the supervisor's memory.
+  const bin = await fakeServer(`
+read line
+printf '{"id":2,"result":"%02000d' 0
+cat >/dev/null`);
+  await using server = await AppServer.start({ bin, env, log, maxLineBytes: 1000 });
+  // Without the cap the request waits for the rest of the line for ever: the guard turns that
+  // into a failure ("timeout" is no rejection).
+  const answer = withTimeout(
+    server.request("thread/read", { threadId: "t", includeTurns: false }),
+    10_000,
+  );
+  await assert.rejects(answer, /exited/);
+  await server.exited;
 });

@@ -21,6 +21,7 @@
  */
 
 import { z } from "zod";
+import { isRecord } from "../base/records.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Shared parts
@@ -298,11 +299,6 @@ export interface OtherEvent {
 
 /** Every notification of the app-server: tagged on `kind`, then `method`. */
 export type AppServerEvent = KnownEvent | OtherEvent;
-
-/** Whether `value` is a JSON object (not null, not an array). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function problemOf(error: z.ZodError): string {
   return error.issues.slice(0, 3).map((issue) =>

@@ -20,7 +20,7 @@
  */
 
 import { Ajv } from "ajv";
-import { isRecord } from "./events.ts";
+import { isRecord } from "../base/records.ts";
 
 /** Keywords the strict format does not take. */
 const UNSUPPORTED = [

@@ -25,8 +25,9 @@
  * @module
  */
 
-import { isAbsolute, relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { SandboxMode } from "./codex_args.ts";
+import { isWithin } from "../base/within.ts";
 
 /** Codex's sandbox modes, from the most confined to the least. */
 export const SANDBOX_MODES: readonly SandboxMode[] = [
@@ -86,12 +87,6 @@ export class PolicyError extends Error {
 /** Whether `key` is `entry` or lies below it (`a.b` under `a`). */
 function covers(entry: string, key: string): boolean {
   return entry === "*" || key === entry || key.startsWith(`${entry}.`);
-}
-
-/** Whether `path` is `root` or inside it. */
-function inside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
 /** The rank of a sandbox mode, 0 the most confined. */
@@ -186,7 +181,7 @@ export class Policy {
   checkPath(path: string, field: string): void {
     if (this.allowRoots.length === 0) return;
     const absolute = resolve(path);
-    if (this.allowRoots.some((root) => inside(root, absolute))) return;
+    if (this.allowRoots.some((root) => isWithin(root, absolute))) return;
     throw new PolicyError(
       field,
       `Cannot use ${field} "${path}" as it is outside the directories the server allows ` +

@@ -9,10 +9,22 @@
  * callers may set; 0 reads no instructions), `project_root_markers` and
  * `project_doc_fallback_filenames`.
  *
- * @example Not run: it needs a running `codex app-server` (`server`).
- * ```ts ignore
- * const context = await readProjectContext(server, params.thread);
- * context.docs; // { cwd, text } of the AGENTS.md files, or null
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { AppServer } from "./app_server.ts";
+ *
+ * // The engine passes the thread's app-server; this one answers `config/read` with an empty config.
+ * const server = {
+ *   request: () => Promise.resolve({ config: {}, origins: {} }),
+ * } as unknown as Pick<AppServer, "request">;
+ * const root = await Deno.realPath(await Deno.makeTempDir());
+ * await Deno.mkdir(`${root}/.git`);
+ * await Deno.writeTextFile(`${root}/AGENTS.md`, "Run deno task check.");
+ * const context = await readProjectContext(server, { cwd: root, config: {} }); // params.thread
+ * assert.equal(context.root, root);
+ * assert.deepEqual(context.docs, { cwd: root, text: "Run deno task check." });
+ * await Deno.remove(root, { recursive: true });
  * ```
  * @module
  */

@@ -34,8 +34,8 @@
 
 import { createHash } from "node:crypto";
 import { constants, promises as fsp } from "node:fs";
-import { relative } from "node:path";
 import { ancestors } from "./project_root.ts";
+import { isWithin } from "../base/within.ts";
 
 /** The local override Codex prefers in each directory. */
 export const OVERRIDE_FILENAME = "AGENTS.override.md";
@@ -76,12 +76,6 @@ export function candidateNames(fallbacks: readonly string[] = []): string[] {
   return names;
 }
 
-/** Whether `path` is `dir` or below it. */
-function inside(dir: string, path: string): boolean {
-  const rel = relative(dir, path);
-  return rel === "" || (!rel.startsWith("..") && !rel.startsWith("/"));
-}
-
 /**
  * The real path of `path` when it is a regular file whose real path is inside `within`; else null.
  */
@@ -89,7 +83,7 @@ async function containedFile(path: string, within: string): Promise<string | nul
   const info = await Deno.stat(path).catch(() => null);
   if (info === null || !info.isFile) return null;
   const real = await Deno.realPath(path).catch(() => null);
-  return real !== null && inside(within, real) ? real : null;
+  return real !== null && isWithin(within, real) ? real : null;
 }
 
 /**

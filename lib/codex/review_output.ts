@@ -23,7 +23,7 @@
  */
 
 import { delay } from "../base/delay.ts";
-import { isRecord } from "./events.ts";
+import { isRecord } from "../base/records.ts";
 
 /** One finding of a review. */
 export interface ReviewFinding {

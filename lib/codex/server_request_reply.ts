@@ -19,6 +19,7 @@
 import type { Logger } from "../base/log.ts";
 import type { ServerRequest } from "./events.ts";
 import { sendsCurrentTimeRead } from "./codex_versions.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** JSON-RPC error codes of the replies this client sends. */
 export const JSONRPC_METHOD_NOT_FOUND = -32601;
@@ -103,9 +104,7 @@ export async function askHandler(
       id: request.id,
       error: {
         code: JSONRPC_INTERNAL_ERROR,
-        message: `codex-swarm could not answer ${request.method}: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        message: `codex-swarm could not answer ${request.method}: ${messageOf(error)}`,
       },
     };
   }

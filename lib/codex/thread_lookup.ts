@@ -3,10 +3,20 @@
  * answers from its indexed metadata since 0.171. Codex 0.169 and 0.170 ignore the field (they list
  * every thread), so for them the answer is null and the caller looks on disk instead.
  *
- * @example Not run: it needs a running `codex app-server` (`server`).
- * ```ts ignore
- * const known = await codexKnowsThread(server, "01a23379-8b64-73e0-b586-c4440ada693c");
- * // true, false, or null (this Codex cannot say)
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { AppServer } from "./app_server.ts";
+ *
+ * // The engine passes a running app-server; these stand-ins answer `thread/list` with no thread.
+ * const server = (version: string) =>
+ *   ({ info: { version }, request: () => Promise.resolve({ data: [] }) }) as unknown as Pick<
+ *     AppServer,
+ *     "request" | "info"
+ *   >;
+ * const id = "01a23379-8b64-73e0-b586-c4440ada693c";
+ * assert.equal(await codexKnowsThread(server("0.171.0"), id), false);
+ * assert.equal(await codexKnowsThread(server("0.169.0"), id), null); // this Codex cannot say
  * ```
  * @module
  */

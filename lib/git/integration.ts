@@ -45,9 +45,9 @@ const at: GitAt = (cwd) => ({ cwd });
  *
  * @example
  * ```ts
- * import { integrationBranch } from "./integration.ts";
+ * import assert from "node:assert/strict";
  *
- * integrationBranch("ab12"); // "codex-swarm-merge/ab12"
+ * assert.equal(integrationBranch("ab12"), "codex-swarm-merge/ab12");
  * ```
  */
 export function integrationBranch(id: string): string {
@@ -159,10 +159,10 @@ export async function mergeBranch(
  *
  * @example
  * ```ts
- * import { hasConflictMarkers } from "./integration.ts";
+ * import assert from "node:assert/strict";
  *
- * hasConflictMarkers("a\n<<<<<<< HEAD\nb\n=======\nc\n>>>>>>> x\n"); // true
- * hasConflictMarkers("a\n==== not one\n"); // false
+ * assert.equal(hasConflictMarkers("a\n<<<<<<< HEAD\nb\n=======\nc\n>>>>>>> x\n"), true);
+ * assert.equal(hasConflictMarkers("a\n==== not one\n"), false);
  * ```
  */
 export function hasConflictMarkers(text: string): boolean {
@@ -212,10 +212,13 @@ export async function resetTo(
  *
  * @example
  * ```ts
- * import { parseShortstat } from "./integration.ts";
+ * import assert from "node:assert/strict";
  *
- * parseShortstat(" 3 files changed, 10 insertions(+), 2 deletions(-)\n");
- * // { files: 3, insertions: 10, deletions: 2 }
+ * assert.deepEqual(parseShortstat(" 3 files changed, 10 insertions(+), 2 deletions(-)\n"), {
+ *   files: 3,
+ *   insertions: 10,
+ *   deletions: 2,
+ * });
  * ```
  */
 export function parseShortstat(out: string): DiffStat {

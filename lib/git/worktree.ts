@@ -47,7 +47,6 @@ import { join, resolve } from "node:path";
 import { git, type GitOptions, runGit } from "./git.ts";
 import { KeyedLock } from "../base/keyed_lock.ts";
 import { branchExists, branchTip, type GitAt, isDirectory, pathExists } from "./repo_state.ts";
-import { messageOf } from "../base/errors.ts";
 import {
   addWorktree,
   dropUncommitted,
@@ -69,10 +68,11 @@ import { type MergeResult, mergeTaskBranch } from "./worktree_merge.ts";
 import {
   checkInfo,
   type RepoLocation,
-  usableTaskId,
   type WorktreeInfo,
   type WorktreeState,
 } from "./worktree_info.ts";
+import { isTaskId, TASK_ID_RULE } from "../base/task_id.ts";
+import { messageOf } from "../base/errors.ts";
 
 export { BRANCH_PREFIX, branchName, isWorktreeInfo } from "./worktree_info.ts";
 export type { RepoLocation, WorktreeInfo, WorktreeState } from "./worktree_info.ts";
@@ -148,11 +148,11 @@ export class WorktreeManager {
    * already exists or the worktree path is taken.
    */
   async create(taskId: string, cwd: string, base?: string): Promise<WorktreeInfo> {
-    if (!usableTaskId(taskId)) {
+    if (!isTaskId(taskId)) {
       throw new Error(
         `Cannot create worktree for task ${
           JSON.stringify(taskId)
-        } as the task id is not usable in a branch name: use up to 128 letters, digits, ".", "_" and "-", starting with a letter or digit`,
+        } as the task id is not usable in a branch name: use ${TASK_ID_RULE}`,
       );
     }
     const repo = await this.resolveRepo(cwd);

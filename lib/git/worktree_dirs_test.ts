@@ -135,7 +135,8 @@ Deno.test("create rejects an unknown base, a taken branch, a taken path and a ba
       `Cannot create worktree for task "squatted" as path ${path} exists: repository is ${repo}`,
     );
 
-    for (const bad of ["a b", "../up", "x.lock", "-x", "", "a/b", "x..y"]) {
+    // The task-id rule of base/task_id.ts: no ".", at most 64 characters.
+    for (const bad of ["a b", "../up", "x.lock", "-x", "", "a/b", "x..y", "a.b", "x".repeat(65)]) {
       await rejects(
         manager.create(bad, repo),
         new RegExp(

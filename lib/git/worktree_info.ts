@@ -16,6 +16,7 @@
  */
 
 import { isAbsolute } from "node:path";
+import { isTaskId } from "../base/task_id.ts";
 
 /** Every task branch is named `codex-swarm/<taskId>`. */
 export const BRANCH_PREFIX = "codex-swarm/";
@@ -25,9 +26,6 @@ export const BRANCH_PREFIX = "codex-swarm/";
  * not a task branch, and no branch that keeps a task's commits for the sweep.
  */
 export const MERGE_BRANCH_PREFIX = "codex-swarm-merge/";
-
-/** A task id usable in a branch name and a directory name. */
-const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** Where a task's worktree lives. Plain JSON: store it with the task, read it back later. */
 export interface WorktreeInfo {
@@ -99,25 +97,8 @@ export function isWorktreeInfo(value: unknown): value is WorktreeInfo {
   const fields = ["repoRoot", "path", "branch", "baseRef", "baseCommit", "cwd"];
   if (!fields.every((field) => typeof record[field] === "string")) return false;
   const branch = record.branch as string;
-  return branch.startsWith(BRANCH_PREFIX) && TASK_ID.test(branch.slice(BRANCH_PREFIX.length)) &&
+  return branch.startsWith(BRANCH_PREFIX) && isTaskId(branch.slice(BRANCH_PREFIX.length)) &&
     isAbsolute(record.repoRoot as string) && isAbsolute(record.path as string);
-}
-
-/**
- * Whether `taskId` can name a branch and a directory: up to 128 letters, digits, ".", "_" and
- * "-", starting with a letter or digit, with no ".." and not ending in "." or ".lock".
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { usableTaskId } from "./worktree_info.ts";
- *
- * assert.equal(usableTaskId("fix-1"), true);
- * assert.equal(usableTaskId("a..b"), false);
- * ```
- */
-export function usableTaskId(taskId: string): boolean {
-  return TASK_ID.test(taskId) && !taskId.includes("..") && !/\.(lock)?$/.test(taskId);
 }
 
 /** Validates `info` and returns its task id. */

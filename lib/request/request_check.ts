@@ -23,7 +23,7 @@ import type { TaskRequest } from "../tasks/task.ts";
 import { flattenConfig, type Json } from "../codex/config_overrides.ts";
 import { RequestError } from "../tasks/request_error.ts";
 import { THREAD_ID_PATTERN } from "../codex/codex_threads.ts";
-import { isTaskId } from "../base/task_id.ts";
+import { isTaskId, TASK_ID_RULE } from "../base/task_id.ts";
 import { messageOf } from "../base/errors.ts";
 
 /** Codex's own limit on a prompt, in characters (UTF-16 code units, as Codex counts them). */
@@ -54,7 +54,7 @@ function checkString(field: string, value: string | undefined, allowEmpty: boole
 
 /**
  * Checks a task id given by a caller (as `field`).
- * @throws {RequestError} When it is not 1 to 64 letters, digits, `_` or `-` (so `../x`, `/abs`
+ * @throws {RequestError} When it is not a task id (`base/task_id.ts`: so `../x`, `/abs`, `-x`
  * and NUL bytes are refused).
  */
 export function checkTaskId(id: string, field = "task_id"): void {
@@ -63,7 +63,7 @@ export function checkTaskId(id: string, field = "task_id"): void {
       field,
       `Cannot use ${field} ${
         JSON.stringify(id.slice(0, 80))
-      } as it is not a task id: expected 1 to 64 letters, digits, "_" or "-"`,
+      } as it is not a task id: expected ${TASK_ID_RULE}`,
     );
   }
 }

@@ -31,6 +31,7 @@ import { delay, withTimeout } from "../base/delay.ts";
 import { innerPeerLookups } from "./peer_lookup.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
 import { type SupervisorPaths, supervisorPaths, unixSocketProblem } from "./paths.ts";
+import { messageOf } from "../base/errors.ts";
 
 /** How long a front-end waits for a supervisor it started to answer. */
 const START_TIMEOUT_MS = 30_000;
@@ -192,7 +193,7 @@ async function talkTo(
     return got;
   } catch (error) {
     talk.drop();
-    return { kind: "absent", why: error instanceof Error ? error.message : String(error) };
+    return { kind: "absent", why: messageOf(error) };
   }
 }
 

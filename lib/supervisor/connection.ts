@@ -24,6 +24,7 @@ import { openSession, type SessionParts } from "./session.ts";
 import type { SessionOrigin } from "./session_kind.ts";
 import { SocketTransport } from "./socket_transport.ts";
 import { stdinIsTerminal } from "./terminal.ts";
+import { messageOf } from "../base/errors.ts";
 
 /**
  * How long a connection may take to send its auth line: a front-end sends it as soon as it is
@@ -200,7 +201,7 @@ class Connection {
     try {
       hello = parseHello(line);
     } catch (error) {
-      await this.#send(admission.refusal(error instanceof Error ? error.message : String(error)));
+      await this.#send(admission.refusal(messageOf(error)));
       return false;
     }
     // Who is at the other end: a client, or a process of a task (see session_kind.ts).

@@ -21,7 +21,8 @@ import { type Hello, HELLO_PROTOCOL, TOP_ROLE_ENV } from "./hello.ts";
 import { LineSplitter } from "../base/lines.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
 import { connectOrStart, type FrontEndOptions, type Link } from "./connect.ts";
-import { delay } from "../base/delay.ts";
+import { delay, withTimeout } from "../base/delay.ts";
+import { messageOf } from "../base/errors.ts";
 
 export type { FrontEndOptions } from "./connect.ts";
 
@@ -59,7 +60,7 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
   try {
     first = await connectOrStart(options, hello);
   } catch (error) {
-    log.error(error instanceof Error ? error.message : String(error));
+    log.error(messageOf(error));
     return 1;
   }
   relay.attach(first, false);
@@ -141,7 +142,7 @@ class Relay {
     this.#stopping = true;
     const last = this.#link;
     if (!last) return;
-    await Promise.race([last.write(new Uint8Array()), delay(200)]);
+    await withTimeout(last.write(new Uint8Array()), 200);
     try {
       last.conn.close();
     } catch {
@@ -215,7 +216,7 @@ class Relay {
         for (const line of current.split.push(chunk)) this.#fromSupervisor(line);
       }
     } catch (error) {
-      why = error instanceof Error ? error.message : String(error);
+      why = messageOf(error);
     }
     if (this.#link === current) this.#lost(why);
   }

@@ -26,6 +26,7 @@ import { sessionOverrides, sessionPolicy } from "../request/session_plan.ts";
 import type { Hello } from "./hello.ts";
 import type { SessionOrigin } from "./session_kind.ts";
 import type { OperatorCeiling } from "./settings.ts";
+import { withTimeout } from "../base/delay.ts";
 
 /** The MCP server of a session. */
 type McpServer = ReturnType<typeof createServer>;
@@ -185,12 +186,7 @@ class SessionRoots {
 
   /** Settles once the roots are known, or after {@link ROOTS_WAIT_MS}. */
   async wait(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.#known,
-      new Promise((resolve) => (timer = setTimeout(resolve, ROOTS_WAIT_MS))),
-    ]);
-    clearTimeout(timer);
+    await withTimeout(this.#known, ROOTS_WAIT_MS);
   }
 
   /** Asks `server`'s client for its roots when they are known or change; `cwd` without them. */

@@ -11,13 +11,15 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const slots = [
  *   { name: "local", local: true, ready: true, cap: 2, running: 2, sandbox: "enforced" as const },
  *   { name: "gpu", local: false, ready: true, cap: 4, running: 1, sandbox: "enforced" as const },
  * ];
  * const demand = { pinned: null, worktree: true, sandboxed: true };
  * checkPlacement(demand, slots); // no throw
- * placeTask(demand, slots); // "gpu"
+ * assert.equal(placeTask(demand, slots), "gpu"); // local is full
  * ```
  * @module
  */

@@ -92,7 +92,9 @@ export interface ExecServerConnectOptions {
  *
  * @example
  * ```ts
- * fileUri("/tmp/a b"); // "file:///tmp/a%20b"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(fileUri("/tmp/a b"), "file:///tmp/a%20b");
  * ```
  */
 export function fileUri(path: string): string {
@@ -107,7 +109,9 @@ export function fileUri(path: string): string {
  *
  * @example
  * ```ts
- * pathOfUri("file:///tmp/a%20b"); // "/tmp/a b"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(pathOfUri("file:///tmp/a%20b"), "/tmp/a b");
  * ```
  */
 export function pathOfUri(uri: unknown): string | null {

@@ -64,8 +64,12 @@ interface Pending {
  *
  * @example
  * ```ts
- * upgradeFailure("failed to connect to WebSocket: Invalid status code: 401");
- * // "the server refused the token (HTTP 401 Unauthorized)"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   upgradeFailure("failed to connect to WebSocket: Invalid status code: 401"),
+ *   "the server refused the token (HTTP 401 Unauthorized)",
+ * );
  * ```
  */
 export function upgradeFailure(detail: string): string {

@@ -8,12 +8,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const output = new ProcessOutput();
  * output.chunk(1, "stdout", new TextEncoder().encode("hi\n"));
  * output.exited(2, 0);
  * output.closed(3);
- * output.firstGap(); // null: all seen
- * new TextDecoder().decode(output.bytes("stdout")); // "hi\n"
+ * assert.equal(output.firstGap(), null); // all seen
+ * assert.equal(new TextDecoder().decode(output.bytes("stdout")), "hi\n");
  * ```
  * @module
  */

@@ -49,7 +49,13 @@ const CHECK_DIR = [
  *
  * @example
  * ```ts
- * prepareLines(["a/b/c.txt"]).slice(-3); // ["checkdir 'a' 'a/b/c.txt'", "checkdir 'a/b' 'a/b/c.txt'", "there 'a/b/c.txt'"]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(prepareLines(["a/b/c.txt"]).slice(-3), [
+ *   "checkdir 'a' 'a/b/c.txt'",
+ *   "checkdir 'a/b' 'a/b/c.txt'",
+ *   "there 'a/b/c.txt'",
+ * ]);
  * ```
  */
 export function prepareLines(paths: readonly string[]): string[] {

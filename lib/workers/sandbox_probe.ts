@@ -43,7 +43,9 @@ const WROTE = "codex-swarm-sandbox-wrote";
  *
  * @example
  * ```ts
- * readOnlySandbox("/tmp").cwd; // "file:///tmp"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(readOnlySandbox("/tmp").cwd, "file:///tmp");
  * ```
  */
 export function readOnlySandbox(cwd: string): ExecSandbox {
@@ -55,8 +57,10 @@ export function readOnlySandbox(cwd: string): ExecSandbox {
  *
  * @example
  * ```ts
- * judgeProbe("codex-swarm-sandbox-started\n", "", 0).sandbox; // "enforced"
- * judgeProbe("", "bwrap: Creating new namespace failed", 1).sandbox; // "none"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(judgeProbe("codex-swarm-sandbox-started\n", "", 0).sandbox, "enforced");
+ * assert.equal(judgeProbe("", "bwrap: Creating new namespace failed", 1).sandbox, "none");
  * ```
  */
 export function judgeProbe(stdout: string, stderr: string, exitCode: number | null): SandboxProbe {

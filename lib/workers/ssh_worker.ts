@@ -26,6 +26,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Logger } from "../base/log.ts";
 import { sendSignal } from "../base/process.ts";
+import { delay } from "../base/delay.ts";
 
 /** Where and what to run over ssh. */
 export interface SshTarget {
@@ -77,7 +78,9 @@ export function sshArgs(target: SshTarget, extra: string[]): string[] {
  *
  * @example
  * ```ts
- * remoteCommand("codex").startsWith("exec /bin/sh -c '"); // true
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(remoteCommand("codex").startsWith("exec /bin/sh -c '"));
  * ```
  */
 export function remoteCommand(codexBin: string): string {
@@ -288,7 +291,7 @@ export class SshTunnel {
     const deadline = Date.now() + TUNNEL_TIMEOUT_MS;
     while (ended === null && Date.now() < deadline) {
       if (await listening(port)) return new SshTunnel(child, exited, port);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await delay(100);
     }
     killGroup(child);
     throw new Error(

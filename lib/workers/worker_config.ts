@@ -19,7 +19,12 @@
  *
  * @example
  * ```ts
- * parseWorkerUrl("ssh://me@box:2222", "--worker a"); // { kind: "ssh", user: "me", host: "box", port: 2222, ... }
+ * import assert from "node:assert/strict";
+ *
+ * const url = parseWorkerUrl("ssh://me@box:2222", "--worker a");
+ * assert.ok(url.kind === "ssh");
+ * assert.equal(url.host, "box");
+ * assert.equal(url.port, 2222);
  * ```
  * @module
  */

@@ -26,6 +26,7 @@ import { ExecServerClient } from "./exec_server_client.ts";
 import { probeSandbox, type SandboxSupport } from "./sandbox_probe.ts";
 import type { WorkerSpec } from "./worker_config.ts";
 import type { Endpoint, WorkerTransport } from "./worker_transport.ts";
+import { withTimeout } from "../base/delay.ts";
 
 /** How long a lost worker may take to come back before it is down. */
 export const DEFAULT_GRACE_MS = 15_000;
@@ -236,11 +237,6 @@ export class WorkerLink {
 
   /** Waits `ms`, or less when the link closes. */
   async #wait(ms: number): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      new Promise((resolve) => timer = setTimeout(resolve, ms)),
-      this.#closing.promise,
-    ]);
-    clearTimeout(timer);
+    await withTimeout(this.#closing.promise, ms);
   }
 }

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { Engine } from "../../tasks/engine_api.ts";
 import { isFinal, PHASES } from "../../tasks/task.ts";
-import { TASK_ID_PATTERN } from "../../base/task_id.ts";
+import { TASK_ID_PATTERN, TASK_ID_RULE } from "../../base/task_id.ts";
 import { isGroupId } from "../../tasks/attempt_group.ts";
 import { groupMembers } from "./group_view.ts";
 import { toolError } from "./tool_error.ts";
@@ -15,7 +15,7 @@ import { toolError } from "./tool_error.ts";
 /** One task id: never a path (no `/`, `.`, NUL). */
 export const taskIdField = z.string().regex(
   TASK_ID_PATTERN,
-  'not a task id: expected 1 to 64 letters, digits, "_" or "-"',
+  `not a task id: expected ${TASK_ID_RULE}`,
 ).describe("A task id, as returned by codex_async (or codex_list).");
 
 /** One or more task ids. */

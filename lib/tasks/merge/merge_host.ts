@@ -46,10 +46,10 @@ const REPORT_CHARS = 12_000;
  *
  * @example
  * ```ts
- * import { mergeSandbox } from "./merge_host.ts";
+ * import assert from "node:assert/strict";
  *
- * mergeSandbox(undefined, "read-only"); // "read-only"
- * mergeSandbox("danger-full-access", null); // "danger-full-access"
+ * assert.equal(mergeSandbox(undefined, "read-only"), "read-only");
+ * assert.equal(mergeSandbox("danger-full-access", null), "danger-full-access");
  * ```
  */
 export function mergeSandbox(
@@ -68,11 +68,11 @@ export function mergeSandbox(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Policy } from "../../codex/policy.ts";
- * import { resolverSession } from "./merge_host.ts";
  *
  * const session = { policy: new Policy({ allowRoots: ["/src"] }) };
- * resolverSession(session, "/wt/merge-1").policy?.allowRoots; // ["/src", "/wt/merge-1"]
+ * assert.deepEqual(resolverSession(session, "/wt/merge-1").policy?.allowRoots, ["/src", "/wt/merge-1"]);
  * ```
  */
 export function resolverSession<S extends Pick<Session, "policy">>(session: S, path: string): S {

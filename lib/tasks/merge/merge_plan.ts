@@ -6,11 +6,11 @@
  *
  * @example
  * ```ts
- * import { newMergeState, nextItem, queueOver } from "./merge_plan.ts";
+ * import assert from "node:assert/strict";
  *
  * const state = newMergeState();
- * queueOver({ items: [] }, state); // false: the baseline check has not run
- * nextItem({ items: [] }, state); // null
+ * assert.equal(queueOver({ items: [] }, state), false); // the baseline check has not run
+ * assert.equal(nextItem({ items: [] }, state), null);
  * ```
  * @module
  */
@@ -151,9 +151,9 @@ export function newMergeState(): MergeState {
  *
  * @example
  * ```ts
- * import { newMergeState, resumedState } from "./merge_plan.ts";
+ * import assert from "node:assert/strict";
  *
- * resumedState({ ...newMergeState(), good: "abc" }).good; // "abc"
+ * assert.equal(resumedState({ ...newMergeState(), good: "abc" }).good, "abc");
  * ```
  */
 export function resumedState(from: MergeState): MergeState {
@@ -213,10 +213,12 @@ export function stoppedMergeCause(id: string): string {
  *
  * @example
  * ```ts
- * import { describeMerge, newMergeState } from "./merge_plan.ts";
+ * import assert from "node:assert/strict";
  *
- * describeMerge({ target: "main", items: [], check: "npm test" }, newMergeState());
- * // 'Checking "main" first: npm test'
+ * assert.equal(
+ *   describeMerge({ target: "main", items: [], check: "npm test" }, newMergeState()),
+ *   'Checking "main" first: npm test',
+ * );
  * ```
  */
 export function describeMerge(

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { resolverPrompt } from "./merge_prompt.ts";
+ * import assert from "node:assert/strict";
  *
  * const prompt = resolverPrompt({
  *   target: "main",
@@ -15,7 +15,7 @@
  *   earlier: [],
  *   check: "npm test",
  * });
- * prompt.includes("> Add b"); // true
+ * assert.ok(prompt.includes("> Add b"));
  * ```
  * @module
  */

@@ -7,11 +7,11 @@
  *
  * @example
  * ```ts
- * import { mergeReport } from "./merge_report.ts";
+ * import assert from "node:assert/strict";
  * import { newMergeState } from "./merge_plan.ts";
  *
  * const report = mergeReport("m1", { target: "main", items: [] }, newMergeState(), 2_000);
- * report.target; // "main"
+ * assert.equal(report.target, "main");
  * ```
  * @module
  */

@@ -96,9 +96,12 @@ function checkOf(outcome: CommandOutcome): MergeCheck {
  *
  * @example
  * ```ts
- * import { timedOutNote } from "./merge_run.ts";
+ * import assert from "node:assert/strict";
  *
- * timedOutNote({ durationMs: 10_012 }); // "its check reached the time limit (timeout_s) and was stopped after 10 s"
+ * assert.equal(
+ *   timedOutNote({ durationMs: 10_012 }),
+ *   "its check reached the time limit (timeout_s) and was stopped after 10 s",
+ * );
  * ```
  */
 export function timedOutNote(check: Pick<MergeCheck, "durationMs">): string {
