@@ -74,15 +74,11 @@ export function detailLines(task: TaskInfo, width: number, height: number): Line
   lines.push(...commandLines(task, width), ...planLines(task, width), ...fileLines(task, width));
   const room = height - lines.length - 1;
   if (task.message.trim() !== "" && room > 0) {
-    lines.push(
-      section(task.done ? "Result" : "Message so far"),
-      ...textLines(task.message, width, room, "tail"),
-    );
+    lines.push(section(task.done ? "Result" : "Message so far"));
+    lines.push(...textLines(task.message, width, room, "tail"));
   } else if (task.reasoning && !task.done && room > 0) {
-    lines.push(
-      section("Thinking"),
-      ...textLines(task.reasoning.replace(/\*\*/g, ""), width, room, "tail"),
-    );
+    lines.push(section("Thinking"));
+    lines.push(...textLines(task.reasoning.replace(/\*\*/g, ""), width, room, "tail"));
   }
   return lines.slice(0, height).map((l) => fitLine(l, width));
 }
