@@ -31,7 +31,7 @@ import { delay, withTimeout } from "../base/delay.ts";
 import { innerPeerLookups } from "./peer_lookup.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
 import { type SupervisorPaths, supervisorPaths, unixSocketProblem } from "./paths.ts";
-import { messageOf } from "../base/errors.ts";
+import { messageOf, quietly } from "../base/errors.ts";
 
 /** How long a front-end waits for a supervisor it started to answer. */
 const START_TIMEOUT_MS = 30_000;
@@ -140,13 +140,7 @@ function converse(conn: Deno.Conn) {
       })();
       return await withTimeout(read, ms);
     },
-    drop: () => {
-      try {
-        conn.close();
-      } catch {
-        // Closed already.
-      }
-    },
+    drop: () => quietly(() => conn.close()),
   };
 }
 

@@ -17,6 +17,7 @@
  * @module
  */
 
+import { quietly } from "../base/errors.ts";
 import type { Logger } from "../base/log.ts";
 import type { SupervisorInfo } from "../mcp/resources.ts";
 import { type SupervisorPaths, unixSocketProblem } from "./paths.ts";
@@ -66,13 +67,7 @@ export function listen(
 ): Listening {
   const unixProblem = unixSocketProblem(paths.socket, env);
   const token = randomToken();
-  for (const path of [paths.token, paths.socket]) {
-    try {
-      Deno.removeSync(path);
-    } catch {
-      // Nothing stale.
-    }
-  }
+  for (const path of [paths.token, paths.socket]) quietly(() => Deno.removeSync(path));
   Deno.writeTextFileSync(paths.token, token, { mode: 0o600, createNew: true });
   const listeners: Deno.Listener[] = [Deno.listen({ hostname: "127.0.0.1", port: 0 })];
   const port = (listeners[0]!.addr as Deno.NetAddr).port;
@@ -102,19 +97,10 @@ export function listen(
 
 /** Closes the listeners and removes the socket, the token and (when still ours) `info.json`. */
 export function stopListening(listeners: Deno.Listener[], paths: SupervisorPaths): void {
-  for (const listener of listeners) {
-    try {
-      listener.close();
-    } catch {
-      // Closed already.
-    }
-  }
+  for (const listener of listeners) quietly(() => listener.close());
   for (const path of [paths.socket, paths.info, paths.token]) {
-    if (path === paths.info && readInfo(path)?.pid !== Deno.pid) continue;
-    try {
-      Deno.removeSync(path);
-    } catch {
-      // Gone already.
+    if (path !== paths.info || readInfo(path)?.pid === Deno.pid) {
+      quietly(() => Deno.removeSync(path));
     }
   }
 }
