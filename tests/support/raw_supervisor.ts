@@ -60,7 +60,7 @@ export class RawConnection {
   async authLine(token = this.token): Promise<AuthLine> {
     const nonce = crypto.randomUUID();
     const line: AuthLine = { codex_swarm_auth: HELLO_PROTOCOL, version: VERSION, nonce };
-    if (this.port !== null) line.proof = proofOf(token, "client", this.port, nonce);
+    if (this.port !== null) line.proof = await proofOf(token, "client", this.port, nonce);
     return line;
   }
 
