@@ -192,7 +192,7 @@ function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
   return talkTo(paths, hello.env, async (talk, { conn, tcp }) => {
     const nonce = crypto.randomUUID();
     const auth: AuthLine = { codex_swarm_auth: HELLO_PROTOCOL, version: hello.version, nonce };
-    if (tcp) auth.proof = proofOf(tcp.token, "client", tcp.port, nonce);
+    if (tcp) auth.proof = await proofOf(tcp.token, "client", tcp.port, nonce);
     await talk.send(JSON.stringify(auth));
     const got = await talk.next(PROOF_TIMEOUT_MS);
     if (got === "timeout" || got === "closed") {
@@ -210,7 +210,7 @@ function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
     // Over the loopback port only a peer that proved the token is believed, refusals included.
     const proved = tcp === null ||
       (typeof answer.proof === "string" &&
-        proofHolds(answer.proof, tcp.token, "supervisor", tcp.port, nonce));
+        await proofHolds(answer.proof, tcp.token, "supervisor", tcp.port, nonce));
     if (!proved) {
       const said = answer.ok === false ? `: ${answer.error}` : "";
       return { kind: "absent", why: `the process on the port did not prove the token${said}` };
@@ -240,7 +240,7 @@ function handshakeV1(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
       const proof = got === "timeout" || got === "closed"
         ? undefined
         : (JSON.parse(got) as { codex_swarm_proof?: string }).codex_swarm_proof;
-      if (proof === undefined || proof !== proofV1(tcp.token, nonce)) {
+      if (proof === undefined || proof !== (await proofV1(tcp.token, nonce))) {
         return { kind: "absent", why: "the process on the port is not this supervisor" };
       }
     }

@@ -17,7 +17,6 @@
  * @module
  */
 
-import { randomBytes } from "node:crypto";
 import { quietly } from "../base/errors.ts";
 import type { Logger } from "../base/log.ts";
 import type { SupervisorInfo } from "../mcp/resources.ts";
@@ -50,6 +49,11 @@ export function readInfo(path: string): InfoFile | null {
   }
 }
 
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /**
  * Listens on a loopback port (with a new token) and on the Unix socket where allowed, and writes
  * `token` and `info.json`.
@@ -62,7 +66,7 @@ export function listen(
   taskDir: string,
 ): Listening {
   const unixProblem = unixSocketProblem(paths.socket, env);
-  const token = randomBytes(32).toString("hex");
+  const token = randomToken();
   for (const path of [paths.token, paths.socket]) quietly(() => Deno.removeSync(path));
   Deno.writeTextFileSync(paths.token, token, { mode: 0o600, createNew: true });
   const listeners: Deno.Listener[] = [Deno.listen({ hostname: "127.0.0.1", port: 0 })];
