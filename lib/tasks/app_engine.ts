@@ -52,7 +52,7 @@ import { Policy } from "../codex/policy.ts";
 import { mayBeAsked } from "./session_rights.ts";
 import { isFinal, type Phase, type TaskSnapshot } from "./task.ts";
 import { TaskCreation } from "./task_creation.ts";
-import { stoppedCause, TaskEnding } from "./task_ending.ts";
+import { TaskEnding } from "./task_ending.ts";
 import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 import { TaskRun } from "./task_run.ts";
 import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
@@ -131,7 +131,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       } else if (meta.phase === "queued" || meta.startedAt === null) {
         this.#requeue(record);
       } else {
-        this.#ending.interrupt(record, stoppedCause(meta));
+        this.#ending.interrupt(record);
         stopped.push(record);
       }
     }
@@ -173,8 +173,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       // Running turns end with the app-servers; their threads stay resumable. Queued tasks stay
       // queued on disk for the next supervisor.
       if (isFinal(record.meta.phase) || record.meta.phase === "queued") continue;
-      this.#ending.interrupt(record, stoppedCause(record.meta));
-      record.turnEnded.resolve();
+      this.#ending.interrupt(record);
       stopped.push(record);
     }
     await state.pool[Symbol.asyncDispose]();

@@ -65,14 +65,10 @@ export class Scheduler {
     };
   }
 
-  /** Notes a task's end: a rate limit it met holds the next starts back. */
-  ended(meta: TaskMeta): void {
+  /** Frees an ended task's place; a rate limit it met holds the next starts back. */
+  release(meta: TaskMeta): void {
     this.#state.backoff = afterTaskEnd(this.#state.backoff, meta, Date.now());
-  }
-
-  /** Frees task `id`'s place among the running tasks. */
-  release(id: string): void {
-    this.#active.delete(id);
+    this.#active.delete(meta.id);
   }
 
   close(): void {

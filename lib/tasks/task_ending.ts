@@ -26,7 +26,7 @@ import type { TaskRecord } from "./task_record.ts";
 import { stoppedMergeCause } from "./merge/merge_plan.ts";
 
 /** Why a task that ran when the supervisor stopped is `interrupted`. */
-export function stoppedCause(meta: TaskMeta): string {
+function stoppedCause(meta: TaskMeta): string {
   if (meta.request.merge) return stoppedMergeCause(meta.id);
   return "The supervisor that ran this task stopped while it ran" +
     (meta.threadId
@@ -44,16 +44,17 @@ export class TaskEnding {
     this.#scheduler = scheduler;
   }
 
-  /** Marks an unfinished task `interrupted`. */
-  interrupt(record: TaskRecord, cause: string): void {
+  /** Marks an unfinished task `interrupted` (its supervisor stopped) and ends its turn's wait. */
+  interrupt(record: TaskRecord): void {
     const state = this.#state;
     const { meta } = record;
     const live = record.server !== null;
     meta.phase = "interrupted";
-    meta.failure = cause;
+    meta.failure = stoppedCause(meta);
     meta.endedAt = nowIso();
     meta.finalMessage ??= record.run.finalMessage;
     record.done.resolve();
+    record.turnEnded.resolve();
     if (live) {
       // What the task did so far stays readable.
       const run = record.run;
@@ -143,7 +144,6 @@ export class TaskEnding {
     const phase = await this.#collect(record, end.phase);
     meta.phase = phase;
     meta.endedAt = nowIso();
-    this.#scheduler.ended(meta);
     if (meta.threadId !== null && state.byThread.get(meta.threadId) === meta.id) {
       state.byThread.delete(meta.threadId);
     }
@@ -151,7 +151,7 @@ export class TaskEnding {
       state.log.warning(`Cannot save the state of task ${meta.id}: ${error}`)
     );
     await state.save(record);
-    this.#scheduler.release(meta.id);
+    this.#scheduler.release(meta);
     record.server = null;
     state.log.info(`Task ${meta.id} ${phase}`, {
       session: meta.session?.id,

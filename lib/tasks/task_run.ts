@@ -78,15 +78,7 @@ export class TaskRun {
     if (meta.worktree && hasSetup(meta.request) && !await this.#setUp(record)) {
       return await this.#ending.finalize(record);
     }
-    meta.turnId = await startTurn(
-      server,
-      threadId,
-      meta.request,
-      turn.input,
-      turn.sandbox,
-      turn.update,
-      turn.environments,
-    );
+    meta.turnId = await startTurn(server, threadId, meta.request, turn);
     if (meta.phase === "starting") meta.phase = "running";
     state.save(record);
     state.log.info(`Task ${meta.id} running`, {
