@@ -249,10 +249,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
    */
   wait(ids: string[], options: WaitOptions): Promise<WaitForResult> {
     const records = ids.map((id) => this.#state.require(id, "wait for"));
-    return waitForTasks(records, options, {
-      snapshot: (record) => this.#state.snapshot(record),
-      onChange: (listener) => this.onChange(listener),
-    });
+    return waitForTasks(records, options, this.#state);
   }
 
   async cancel(id: string): Promise<CancelResult & { previousPhase: Phase }> {
@@ -336,10 +333,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       log,
       removeRemote: (record) => this.#state.remote.remove(record.meta),
       recommit: async (record) => {
-        record.meta.worktreeOutcome = await this.#ending.commitWorktree(
-          record.meta,
-          record.meta.worktree!,
-        );
+        record.meta.worktreeOutcome = await this.#ending.commitWorktree(record.meta);
         await this.#state.save(record);
       },
     });

@@ -22,7 +22,7 @@ import { PendingQuestion } from "./pending_question.ts";
 import { describeQuestion } from "./questions.ts";
 import { pauseClock, runClock } from "./scheduling.ts";
 import { grantWithin, mayBeAsked } from "./session_rights.ts";
-import { type AnsweredQuestion, isFinal } from "./task.ts";
+import { isFinal } from "./task.ts";
 import type { TaskEnding } from "./task_ending.ts";
 import type { TaskRecord } from "./task_record.ts";
 
@@ -90,7 +90,7 @@ export class EventRouting {
     }
     const pending = new PendingQuestion(`q${++record.questions}`, question, (decision, by) => {
       if (record.pending === pending) record.pending = null;
-      const answered: AnsweredQuestion = {
+      const answered = {
         kind: question.kind,
         message: question.message,
         decision,

@@ -15,7 +15,6 @@
 import { readStructuredResult } from "../codex/output_schema.ts";
 import { killProcessesIn } from "../base/leftover_processes.ts";
 import { commitTaskWork, type WorktreeOutcome } from "../git/task_commit.ts";
-import type { WorktreeInfo } from "../git/worktree.ts";
 import { type EngineState, firstLine, nowIso } from "./engine_state.ts";
 import { messageOf } from "../base/errors.ts";
 import { collectReview, reviewUsage } from "./review_run.ts";
@@ -97,7 +96,7 @@ export class TaskEnding {
         (removed) => removed && log.warning(`Removed the stale index.lock of ${info.path}`),
         (error) => log.warning(`Cannot check ${info.path} for a stale index.lock: ${error}`),
       );
-      meta.worktreeOutcome = await this.commitWorktree(meta, info);
+      meta.worktreeOutcome = await this.commitWorktree(meta);
       if (meta.worktreeOutcome.commit !== null) {
         log.info(`Committed the work of interrupted task ${meta.id}`, {
           commit: meta.worktreeOutcome.commit,
@@ -186,7 +185,7 @@ export class TaskEnding {
     }
     // A task with a check committed its work before the check ran (attempt_check.ts).
     if (meta.worktree && meta.request.commit !== false && meta.startedAt !== null) {
-      meta.worktreeOutcome ??= await this.commitWorktree(meta, meta.worktree);
+      meta.worktreeOutcome ??= await this.commitWorktree(meta);
       if (meta.worktreeOutcome.error !== undefined && phase === "completed") {
         // "Completed, nothing changed" would hide work that is only in the worktree.
         meta.failure =
@@ -197,8 +196,11 @@ export class TaskEnding {
     return phase;
   }
 
-  /** Commits what this task changed on its branch; reports only this task's commit and files. */
-  async commitWorktree(meta: TaskMeta, info: WorktreeInfo): Promise<WorktreeOutcome> {
+  /**
+   * Commits what this task changed on the branch of its worktree (it has one); reports only this
+   * task's commit and files.
+   */
+  async commitWorktree(meta: TaskMeta): Promise<WorktreeOutcome> {
     const message = `codex-swarm: task ${meta.id}: ${firstLine(meta.request.prompt)}`;
     if (this.#state.remote.isRemote(meta)) {
       // Its work is on the worker: committed there and brought back as the branch first.
@@ -207,7 +209,7 @@ export class TaskEnding {
     }
     const outcome = await commitTaskWork(
       this.#state.options.worktrees,
-      info,
+      meta.worktree!,
       message,
       meta.worktreeStartHead ?? null,
     );

@@ -198,7 +198,7 @@ export class TaskRun {
     meta.check = await runTaskCheck(command, {
       commit: async () =>
         meta.worktree && meta.request.commit !== false
-          ? meta.worktreeOutcome = await this.#ending.commitWorktree(meta, meta.worktree)
+          ? meta.worktreeOutcome = await this.#ending.commitWorktree(meta)
           : null,
       running: (check) => {
         meta.check = check;
