@@ -60,9 +60,6 @@ import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
 import { endMergeLeftovers, startMerge } from "./merge/merge_host.ts";
 import { WorkerLoss } from "./worker_loss.ts";
 
-export type { AppServerEngineOptions } from "./engine_state.ts";
-export { isTransientWriteError } from "./engine_state.ts";
-
 /** Runs tasks as turns of app-server threads. */
 export class AppServerEngine implements Engine, AsyncDisposable {
   #state: EngineState;
@@ -325,12 +322,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
 
   /** Removes final tasks older than the maximum age, with their worktrees when all is committed. */
   async sweep(): Promise<string[]> {
-    const { config, store, worktrees, log } = this.#state.options;
     const removed = await sweepTasks(this.#state.tasks, {
-      maxAgeS: config.taskMaxAgeS,
-      store,
-      worktrees,
-      log,
+      ...this.#state.options, // its store, worktrees and log
+      maxAgeS: this.#state.options.config.taskMaxAgeS,
       removeRemote: (record) => this.#state.remote.remove(record.meta),
       recommit: async (record) => {
         record.meta.worktreeOutcome = await this.#ending.commitWorktree(record.meta);

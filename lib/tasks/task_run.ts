@@ -244,9 +244,8 @@ export class TaskRun {
   stopTurn(record: TaskRecord): void {
     const { meta } = record;
     record.stopping.abort();
-    if (record.pending) record.pending.answer("cancel", "codex-swarm");
-    if (!record.server || !meta.threadId) return; // #run checks the flags after each step
-    if (!meta.turnId) return;
+    record.pending?.answer("cancel", "codex-swarm");
+    if (!record.server || !meta.threadId || !meta.turnId) return; // #run checks the flags
     const sub = record.run.subTurnId ?? meta.turnId; // a review's sub-turn (see turn_state.ts)
     stopTurn(record.server, meta.threadId, meta.turnId, sub).catch((error: unknown) => {
       this.#state.log.warning(`Cannot stop the turn of task ${meta.id}: ${error}`);
