@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { Override } from "./config_overrides.ts";
+import type { Override } from "./override_entry.ts";
 
 /** Codex's approval policies (`on-failure` maps to `on-request` for Codex 0.169). */
 export type ApprovalPolicy = "untrusted" | "on-failure" | "on-request" | "never";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { flattenConfig, isBareKey, parseOverride, tomlTextToJson } from "./config_overrides.ts";
+import { flattenConfig, tomlTextToJson } from "./config_overrides.ts";
+import { isBareKey, parseOverride } from "./override_entry.ts";
 import { throwsWith } from "../../tests/support/assert.ts";
 
 Deno.test("isBareKey follows TOML", () => {

@@ -21,7 +21,7 @@ import denoJson from "../../deno.json" with { type: "json" };
 import type { ServerDefaults } from "../codex/codex_args.ts";
 import { LOG_LEVELS, type LogLevel } from "../base/log.ts";
 import { DEFAULT_ALLOWED_CONFIG_KEYS, parseSandboxMode, Policy } from "../codex/policy.ts";
-import { parseOverride } from "../codex/config_overrides.ts";
+import { parseOverride } from "../codex/override_entry.ts";
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_IDLE_EXIT_S,

@@ -1,9 +1,45 @@
 import assert from "node:assert/strict";
 import type { TaskSnapshot } from "../tasks/task.ts";
-import { loopbackPair, lsofMissing, withPath } from "../../tests/support/loopback.ts";
-import { innerPeerVerdict, innerTaskOfThread, sessionOrigin } from "./session_kind.ts";
+import { jsonWithPath, lsofMissing } from "../../tests/support/loopback.ts";
+import type { PeerLookup } from "./peer_lookup.ts";
+import {
+  innerPeerVerdict,
+  innerTaskOfThread,
+  type SessionOrigin,
+  sessionOrigin,
+} from "./session_kind.ts";
 
 const APP_SERVER = 3077;
+const LOOPBACK = import.meta.resolve("../../tests/support/loopback.ts");
+/**
+ * A child Deno's origins of its own loopback connection by each of `ways`: its parent taken for no
+ * app-server, then for one. It prints its pid and the origins.
+ */
+const ownOrigins = (ways: PeerLookup[]) => `
+import { sessionOrigin } from ${JSON.stringify(import.meta.resolve("./session_kind.ts"))};
+import { loopbackPair } from ${JSON.stringify(LOOPBACK)};
+using pair = await loopbackPair();
+const origins = [];
+for (const peerLookup of ${JSON.stringify(ways)}) {
+  for (const appServerPids of [[], [Deno.ppid]]) {
+    const ends = [pair.server.localAddr, pair.server.remoteAddr];
+    origins.push(await sessionOrigin(...ends, { appServerPids, tasks: () => [], peerLookup }));
+  }
+}
+console.log(JSON.stringify({ pid: Deno.pid, origins }));
+`;
+/** A child Deno's origin of its own loopback connection (macOS: only /proc is tried). */
+const OWN_ORIGIN = `
+import { sessionOrigin } from ${JSON.stringify(import.meta.resolve("./session_kind.ts"))};
+import { loopbackPair } from ${JSON.stringify(LOOPBACK)};
+using pair = await loopbackPair();
+const origin = await sessionOrigin(pair.server.localAddr, pair.server.remoteAddr, {
+  appServerPids: [],
+  tasks: () => [],
+  peerLookup: ${JSON.stringify(Deno.build.os === "darwin" ? "proc" : null)},
+});
+console.log(JSON.stringify(origin));
+`;
 
 Deno.test("innerPeerVerdict: a process below an app-server opens a task session", () => {
   // A command in Codex's sandbox: front-end 3802 < sh 3801 < sandbox 3796 < app-server 3077.
@@ -81,42 +117,39 @@ Deno.test("sessionOrigin: the Unix socket's peer cannot be told, so it is a task
 });
 
 Deno.test({
-  name: "sessionOrigin: this process at the other end is a client, or a task below an app-server",
+  name: "sessionOrigin: a process at the other end is a client, or a task below an app-server",
   ignore: Deno.build.os === "windows",
   fn: async () => {
-    using pair = await loopbackPair();
-    const ends = [pair.server.localAddr, pair.server.remoteAddr] as const;
     const missing = await lsofMissing();
     if (missing !== null) console.log(`Skipped the lsof way: ${missing}`);
     const ways = [
       ...(Deno.build.os === "linux" ? ["proc" as const] : []),
       ...(missing === null ? ["lsof" as const] : []),
     ];
-    // Were this test's runner an app-server, this process would be one of its commands.
-    const ppid = Deno.ppid;
-    for (const via of ways) {
-      const origin = async (appServerPids: number[]) => {
-        const { ancestry, ...found } = await sessionOrigin(...ends, {
-          appServerPids,
-          tasks: () => [],
-          peerLookup: via,
-        });
+    // In a child, which spawns nothing else meanwhile (a program that another test file spawns
+    // holds this process's sockets from fork to exec). Were this process (the child's parent) an
+    // app-server, the child would be one of its commands.
+    const { pid, origins } = await jsonWithPath(Deno.env.get("PATH") ?? "", ownOrigins(ways)) as {
+      pid: number;
+      origins: SessionOrigin[];
+    };
+    assert.equal(origins.length, 2 * ways.length);
+    for (const [i, via] of ways.entries()) {
+      for (const [j, { ancestry, ...found }] of origins.slice(2 * i, 2 * i + 2).entries()) {
         // The peer, then its parent (top's terminal is looked up there).
-        assert.deepEqual(ancestry?.slice(0, 2), [Deno.pid, Deno.ppid], via);
-        return found;
-      };
-      assert.deepEqual(await origin([]), {
-        kind: "client",
-        taskId: null,
-        why: `pid ${Deno.pid} descends from no app-server`,
-        via,
-      });
-      assert.deepEqual(await origin([ppid]), {
-        kind: "task",
-        taskId: null,
-        why: `pid ${Deno.pid} descends from app-server ${ppid}`,
-        via,
-      });
+        assert.deepEqual(ancestry?.slice(0, 2), [pid, Deno.pid], via);
+        assert.deepEqual(
+          found,
+          j === 0
+            ? { kind: "client", taskId: null, why: `pid ${pid} descends from no app-server`, via }
+            : {
+              kind: "task",
+              taskId: null,
+              why: `pid ${pid} descends from app-server ${Deno.pid}`,
+              via,
+            },
+        );
+      }
     }
   },
 });
@@ -125,20 +158,11 @@ Deno.test({
   name: "sessionOrigin: where no way can be read, it cannot tell, and the session is a task's",
   ignore: Deno.build.os === "windows",
   fn: async () => {
-    using pair = await loopbackPair();
     // An empty PATH: neither cat (for /proc) nor lsof can run (macOS runs /usr/sbin/lsof, so
-    // only /proc is tried there).
+    // only /proc is tried there). The lookup runs in a child with that PATH (see jsonWithPath).
     const empty = await Deno.makeTempDir({ prefix: "peer-path-" });
     try {
-      const origin = await withPath(
-        empty,
-        () =>
-          sessionOrigin(pair.server.localAddr, pair.server.remoteAddr, {
-            appServerPids: [],
-            tasks: () => [],
-            peerLookup: Deno.build.os === "darwin" ? "proc" : null,
-          }),
-      );
+      const origin = await jsonWithPath(empty, OWN_ORIGIN);
       assert.deepEqual(origin, {
         kind: "task",
         taskId: null,

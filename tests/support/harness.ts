@@ -310,23 +310,29 @@ export async function startHarness(
   };
 }
 
-/** The live processes (zombies excluded) whose command line contains `needle`, from `ps`. */
+/**
+ * The live processes (zombies excluded) whose command line contains `needle`, from `ps`. A child
+ * with its parent's command line is left out: a process forked that has not yet run its program
+ * (a supervisor starting git or Codex, for a moment; longer on a loaded machine).
+ */
 export function processesMatching(needle: string): Array<{ pid: number; cmdline: string }> {
   const out = new Deno.Command("ps", {
-    args: ["-A", "-o", "pid=,stat=,args="],
+    args: ["-A", "-o", "pid=,ppid=,stat=,args="],
     stdin: "null",
     stdout: "piped",
     stderr: "null",
   }).outputSync();
-  const found: Array<{ pid: number; cmdline: string }> = [];
+  const rows: Array<{ pid: number; ppid: number; cmdline: string }> = [];
   for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
-    const match = /^\s*(\d+)\s+(\S+)\s+(.*)$/.exec(line);
-    if (!match || match[2]!.startsWith("Z")) continue;
+    const match = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line);
+    if (!match || match[3]!.startsWith("Z")) continue;
     const pid = Number(match[1]);
-    if (pid === Deno.pid || match[3]!.startsWith("ps -A")) continue;
-    if (match[3]!.includes(needle)) found.push({ pid, cmdline: match[3]! });
+    if (pid === Deno.pid || match[4]!.startsWith("ps -A")) continue;
+    if (match[4]!.includes(needle)) rows.push({ pid, ppid: Number(match[2]), cmdline: match[4]! });
   }
-  return found;
+  const forked = (row: (typeof rows)[number]) =>
+    rows.some((parent) => parent.pid === row.ppid && parent.cmdline === row.cmdline);
+  return rows.filter((row) => !forked(row)).map(({ pid, cmdline }) => ({ pid, cmdline }));
 }
 
 /** An MCP `initialize` request (id 1) as one line of the stdio transport, for raw stdin writes. */

@@ -1,6 +1,6 @@
 /**
  * What the tests of the peer lookup share: a loopback connection of this process with itself,
- * whether lsof can run here, and a PATH swapped for one call.
+ * whether lsof can run here, and a child process with a PATH of its own.
  *
  * @example
  * ```ts
@@ -48,14 +48,56 @@ export async function lsofMissing(): Promise<string | null> {
   return version === null ? `${LSOF_PROGRAM} cannot run here (install the lsof package)` : null;
 }
 
-/** Runs `fn` with this process's PATH set to `path`, then puts the old one back. */
-export async function withPath<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const old = Deno.env.get("PATH");
-  Deno.env.set("PATH", path);
-  try {
-    return await fn();
-  } finally {
-    if (old === undefined) Deno.env.delete("PATH");
-    else Deno.env.set("PATH", old);
+/**
+ * What `code` (a TypeScript module) prints, as JSON, run by a child Deno whose PATH is `path`; it
+ * fails naming the exit code and stderr when the child does. `code` imports by absolute URL
+ * (`import.meta.resolve`).
+ *
+ * A PATH of its own takes a process of its own: the environment is the process's, and
+ * `deno test --parallel` runs test files at once in one process, so setting PATH here for one test
+ * made every program another file spawned meanwhile (lsof, git, codex) "not found".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const code = 'console.log(JSON.stringify(Deno.env.get("PATH")?.split(":")))';
+ * const path = await jsonWithPath("/nonexistent", code) as string[];
+ * assert.equal(path.at(-1), "/nonexistent"); // Deno may put a directory of its own (node) first
+ * ```
+ */
+export async function jsonWithPath(path: string, code: string): Promise<unknown> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", code],
+    env: { PATH: path },
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  if (!out.success) {
+    throw new Error(
+      `Cannot read the child's answer as it exited with ${out.code}: stderr is ${
+        decoder.decode(out.stderr)
+      }`,
+    );
   }
+  return JSON.parse(decoder.decode(out.stdout));
+}
+
+/**
+ * `peers` without the children of this process. A program this process spawns holds a copy of
+ * each of its sockets from fork to exec (they close on exec), and `deno test --parallel` runs other
+ * test files in this process that spawn programs at any time: a lookup of a connection this process
+ * holds may find such a child too, for a moment.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const self = { pid: Deno.pid, ancestry: [Deno.pid, Deno.ppid], complete: true };
+ * const forked = { pid: 99999, ancestry: [99999, Deno.pid, Deno.ppid], complete: true };
+ * assert.deepEqual(withoutChildren([self, forked]), [self]);
+ * ```
+ */
+export function withoutChildren<T extends { ancestry: number[] }>(peers: T[]): T[] {
+  return peers.filter((peer) => peer.ancestry[1] !== Deno.pid);
 }
