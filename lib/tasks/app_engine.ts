@@ -41,6 +41,7 @@ import type {
   PlanFacts,
   Session,
   TaskPlan,
+  WaitOptions,
 } from "./engine_api.ts";
 import { type AppServerEngineOptions, EngineState, firstLine } from "./engine_state.ts";
 import { messageOf } from "../base/errors.ts";
@@ -55,7 +56,7 @@ import { TaskCreation } from "./task_creation.ts";
 import { TaskEnding } from "./task_ending.ts";
 import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 import { TaskRun } from "./task_run.ts";
-import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
+import { type WaitForResult, waitForTasks } from "./wait_for.ts";
 import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
 import { endMergeLeftovers, startMerge } from "./merge/merge_host.ts";
 import { WorkerLoss } from "./worker_loss.ts";

@@ -61,9 +61,7 @@ export async function openThread(
   }
   // A resumed or forked thread keeps the sandbox Codex recorded for it; a new one gets the
   // sandbox asked for, else the one of Codex's config or of the user's trust (configured_sandbox.ts).
-  const docs = context.docs === null
-    ? null
-    : renderProjectDocs(context.docs.cwd, context.docs.text);
+  const docs = context.docs && renderProjectDocs(context.docs.cwd, context.docs.text);
   const started = request.forkOf
     ? await forkThread(server, request.forkOf.threadId, params)
     : await server.request("thread/start", {

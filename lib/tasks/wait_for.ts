@@ -17,19 +17,10 @@
  * @module
  */
 
-import type { ChangeListener, WaitResult } from "./engine_api.ts";
+import type { ChangeListener, WaitOptions, WaitResult } from "./engine_api.ts";
 import type { EngineState } from "./engine_state.ts";
 import { isFinal, type PendingQuestionView } from "./task.ts";
 import type { TaskRecord } from "./task_record.ts";
-
-/** How {@link waitForTasks} waits. */
-export interface WaitOptions {
-  mode: "all" | "any";
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** The waiting session: questions it was not told of end the wait, and are then reported. */
-  sessionId?: string;
-}
 
 /** What of the engine {@link waitForTasks} uses: its snapshots and change listeners. */
 export type WaitHooks = Pick<EngineState, "snapshot" | "listeners">;
