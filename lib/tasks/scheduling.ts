@@ -65,10 +65,14 @@ export class Scheduler {
     };
   }
 
-  /** Frees an ended task's place; a rate limit it met holds the next starts back. */
-  release(meta: TaskMeta): void {
+  /** Notes a task's end: a rate limit it met holds the next starts back. */
+  ended(meta: TaskMeta): void {
     this.#state.backoff = afterTaskEnd(this.#state.backoff, meta, Date.now());
-    this.#active.delete(meta.id);
+  }
+
+  /** Frees task `id`'s place among the running tasks. */
+  release(id: string): void {
+    this.#active.delete(id);
   }
 
   close(): void {

@@ -143,6 +143,7 @@ export class TaskEnding {
     const phase = await this.#collect(record, end.phase);
     meta.phase = phase;
     meta.endedAt = nowIso();
+    this.#scheduler.ended(meta);
     if (meta.threadId !== null && state.byThread.get(meta.threadId) === meta.id) {
       state.byThread.delete(meta.threadId);
     }
@@ -150,7 +151,7 @@ export class TaskEnding {
       state.log.warning(`Cannot save the state of task ${meta.id}: ${error}`)
     );
     await state.save(record);
-    this.#scheduler.release(meta);
+    this.#scheduler.release(meta.id);
     record.server = null;
     state.log.info(`Task ${meta.id} ${phase}`, {
       session: meta.session?.id,
