@@ -29,6 +29,12 @@ Deno.test(
       assert.equal(info.version, denoJson.version);
       assert.equal(info.limits.max_parallel, 3);
       assert.equal(info.task_dir, h.world.taskDir);
+      const { tools } = await client.listTools();
+      assert.deepEqual(
+        info.tools.toSorted(),
+        tools.map((tool) => tool.name).toSorted(),
+        "server-info lists every tool the server offers",
+      );
       const config = json(await client.readResource({ uri: "codex-swarm://config" }));
       assert.deepEqual(config.config_overrides, ['model="from-server"']);
       assert.equal(config.policy.maxSandbox, null);

@@ -16,3 +16,27 @@
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Runs a clean-up step whose only possible failure is that there is nothing left to clean (a
+ * connection closed already, a file gone already), so that failure is dropped.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * let tried = false;
+ * quietly(() => {
+ *   tried = true;
+ *   throw new Error("closed already");
+ * });
+ * assert.ok(tried);
+ * ```
+ */
+export function quietly(step: () => void): void {
+  try {
+    step();
+  } catch {
+    // Closed or gone already.
+  }
+}

@@ -317,10 +317,13 @@ async function spawnGit(
  */
 export async function git(args: string[], opts: GitOptions): Promise<string> {
   const result = await runGit(args, opts);
-  if (result.code !== 0) {
-    throw new GitError({ args, cwd: opts.cwd, exitCode: result.code, stderr: result.stderr });
-  }
+  if (result.code !== 0) throw exitError(args, opts.cwd, result);
   return result.stdout;
+}
+
+/** The {@link GitError} of `git args` run in `cwd`, which exited with `result.code`. */
+export function exitError(args: string[], cwd: string, result: GitResult): GitError {
+  return new GitError({ args, cwd, exitCode: result.code, stderr: result.stderr });
 }
 
 /**

@@ -74,11 +74,9 @@ import {
 import { isTaskId, TASK_ID_RULE } from "../base/task_id.ts";
 import { messageOf } from "../base/errors.ts";
 
-export { BRANCH_PREFIX, branchName, isWorktreeInfo } from "./worktree_info.ts";
-export type { RepoLocation, WorktreeInfo, WorktreeState } from "./worktree_info.ts";
-export type { CommitResult } from "./worktree_commit.ts";
-export { DEFAULT_DIFF_MAX_BYTES } from "./worktree_diff.ts";
-export type { DiffOptions, DiffResult, DiffSummary, FileChange } from "./worktree_diff.ts";
+export { branchName, isWorktreeInfo } from "./worktree_info.ts";
+export type { WorktreeInfo } from "./worktree_info.ts";
+export type { DiffSummary } from "./worktree_diff.ts";
 export type { MergeResult } from "./worktree_merge.ts";
 
 /** Timeout of each git command: 5 minutes (checkouts can be large). */
@@ -245,16 +243,6 @@ export class WorktreeManager {
         }
       }
     });
-  }
-
-  /**
-   * What in the worktree is not committed on the task branch: changed, new and deleted files
-   * (ignored files excepted), or `HEAD` when the worktree is on another branch or detached.
-   * Empty when the worktree directory is gone.
-   */
-  async uncommittedFiles(info: WorktreeInfo): Promise<string[]> {
-    checkInfo(info);
-    return await uncommittedFiles(this.#at, info);
   }
 
   /**

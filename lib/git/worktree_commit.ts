@@ -15,7 +15,7 @@
  * @module
  */
 
-import { commitIdentityArgs, git, GitError, runGit } from "./git.ts";
+import { commitIdentityArgs, exitError, git, runGit } from "./git.ts";
 import { branchTip, countCommits, type GitAt, isDirectory, resolveCommit } from "./repo_state.ts";
 import {
   BRANCH_PREFIX,
@@ -68,14 +68,7 @@ export async function commitWorktree(
   await git(["add", "--all"], opts);
   const quiet = ["diff", "--cached", "--quiet"];
   const staged = await runGit(quiet, opts);
-  if (staged.code > 1) {
-    throw new GitError({
-      args: quiet,
-      cwd: info.path,
-      exitCode: staged.code,
-      stderr: staged.stderr,
-    });
-  }
+  if (staged.code > 1) throw exitError(quiet, info.path, staged);
   const created = staged.code === 1;
   if (created) {
     const text = message.trim() === "" ? `codex-swarm: task ${taskId}` : message;

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { git, GitError, runGit } from "./git.ts";
+import { exitError, git, runGit } from "./git.ts";
 import type { GitAt } from "./repo_state.ts";
 import type { WorktreeInfo } from "./worktree_info.ts";
 
@@ -100,14 +100,7 @@ export async function branchPatch(
     ...at(info.repoRoot),
     maxStdoutBytes: Math.max(0, maxBytes),
   });
-  if (result.code !== 0 && !result.truncated) {
-    throw new GitError({
-      args,
-      cwd: info.repoRoot,
-      exitCode: result.code,
-      stderr: result.stderr,
-    });
-  }
+  if (result.code !== 0 && !result.truncated) throw exitError(args, info.repoRoot, result);
   let patch = result.stdout;
   if (result.truncated) {
     const end = patch.lastIndexOf("\n");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { branchName, isWorktreeInfo } from "./worktree.ts";
+import { uncommittedFiles } from "./worktree_dirs.ts";
 import {
   commitIn,
   exists,
@@ -207,7 +208,7 @@ Deno.test("clean-up removes a worktree only when everything in it is committed",
     const info = await manager.create("keepme", repo);
     await write(join(info.path, "new.txt"), "uncommitted\n");
     await write(join(info.path, "debug.log"), "ignored\n");
-    assert.deepEqual(await manager.uncommittedFiles(info), ["new.txt"]);
+    assert.deepEqual(await uncommittedFiles((cwd) => ({ cwd }), info), ["new.txt"]);
     assert.deepEqual(await manager.removeWorktreeIfCommitted(info), {
       removed: false,
       uncommitted: ["new.txt"],

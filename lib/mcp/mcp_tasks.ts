@@ -12,7 +12,7 @@ import type { Engine } from "../tasks/engine_api.ts";
 import type { McpServer, McpTaskStore, types } from "./sdk.ts";
 import { isFinal, type TaskSnapshot } from "../tasks/task.ts";
 import { runResult } from "./tools/run_to_end.ts";
-import { type ToolOptions, toolOptions } from "./tools/tool_options.ts";
+import type { ToolOptions } from "./tools/tool_options.ts";
 
 /** How often a task-aware client is told to poll `tasks/get`, in ms. */
 export const TASK_POLL_INTERVAL_MS = 2000;
@@ -38,49 +38,35 @@ export function toMcpTask(task: TaskSnapshot): types.Task {
   };
 }
 
-function unknownTask(taskId: string): Error {
-  return new Error(`Cannot find task "${taskId}" as no such task is known`);
+/** The task `taskId` of `engine`; throws when no such task is known. */
+export function knownTask(engine: Engine, taskId: string): TaskSnapshot {
+  const task = engine.get(taskId);
+  if (!task) throw new Error(`Cannot find task "${taskId}" as no such task is known`);
+  return task;
 }
 
 /** The SDK's task store interface, answered by the engine (which keeps tasks on disk). */
-export class EngineTaskStore implements McpTaskStore {
-  #engine: Engine;
-  #options: ToolOptions;
-
-  constructor(engine: Engine, options: ToolOptions = toolOptions()) {
-    this.#engine = engine;
-    this.#options = options;
-  }
-
-  createTask(): Promise<types.Task> {
+export function engineTaskStore(engine: Engine, options: ToolOptions): McpTaskStore {
+  return {
     // Tasks are created by the tool's createTask handler through the engine, never here.
-    return Promise.reject(new Error("Cannot create a task through the store: call a tool"));
-  }
-
-  getTask(taskId: string): Promise<types.Task | null> {
-    const task = this.#engine.get(taskId);
-    return Promise.resolve(task ? toMcpTask(task) : null);
-  }
-
-  storeTaskResult(): Promise<void> {
+    createTask: () =>
+      Promise.reject(new Error("Cannot create a task through the store: call a tool")),
+    getTask: (taskId) => {
+      const task = engine.get(taskId);
+      return Promise.resolve(task ? toMcpTask(task) : null);
+    },
     // The engine records results itself.
-    return Promise.resolve();
-  }
-
-  async getTaskResult(taskId: string): Promise<types.Result> {
-    const task = this.#engine.get(taskId);
-    if (!task) throw unknownTask(taskId);
-    return runResult(await this.#engine.finished(taskId), this.#options) as types.Result;
-  }
-
-  async updateTaskStatus(taskId: string, status: types.Task["status"]): Promise<void> {
-    if (!this.#engine.get(taskId)) throw unknownTask(taskId);
-    if (status === "cancelled") await this.#engine.cancel(taskId);
-  }
-
-  listTasks(): Promise<{ tasks: types.Task[]; nextCursor?: string }> {
-    return Promise.resolve({ tasks: this.#engine.list().map(toMcpTask) });
-  }
+    storeTaskResult: () => Promise.resolve(),
+    getTaskResult: async (taskId) => {
+      knownTask(engine, taskId);
+      return runResult(await engine.finished(taskId), options) as types.Result;
+    },
+    updateTaskStatus: async (taskId, status) => {
+      knownTask(engine, taskId);
+      if (status === "cancelled") await engine.cancel(taskId);
+    },
+    listTasks: () => Promise.resolve({ tasks: engine.list().map(toMcpTask) }),
+  };
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Engine, SessionKind } from "../tasks/engine_api.ts";
 import { type McpServer, ResourceTemplate, types } from "./sdk.ts";
 import { compactTask, fitViews, nextHint } from "./tools/compact_view.ts";
 import { taskView } from "./tools/task_view.ts";
-import { budgets, type ToolOptions, toolOptions } from "./tools/tool_options.ts";
+import { budgets } from "./tools/tool_options.ts";
 
 /** The supervisor process that runs the engine, as `codex-swarm://server-info` shows it. */
 export interface SupervisorInfo {
@@ -55,11 +55,10 @@ export function registerResources(
   engine: Engine,
   config: ServerConfig,
   info: ServerInfo,
-  options: ToolOptions = toolOptions(),
 ): () => void {
-  registerServerInfo(server, engine, config, info, options);
+  registerServerInfo(server, engine, config, info);
   registerConfig(server, config);
-  registerTasks(server, engine, budgets(options).structured);
+  registerTasks(server, engine, budgets(config).structured);
   return followChanges(server, engine);
 }
 
@@ -69,7 +68,6 @@ function registerServerInfo(
   engine: Engine,
   config: ServerConfig,
   info: ServerInfo,
-  options: ToolOptions,
 ): void {
   server.registerResource("server-info", "codex-swarm://server-info", {
     title: "codex-swarm server info",
@@ -89,20 +87,9 @@ function registerServerInfo(
         task_timeout_s: config.taskTimeoutS,
         task_max_age_s: config.taskMaxAgeS,
       },
-      tools: [
-        "codex",
-        "codex-reply",
-        ...(options.replyAlias ? ["codex_reply"] : []),
-        "codex_async",
-        "codex_status",
-        "codex_wait",
-        "codex_cancel",
-        "codex_list",
-        "codex_diff",
-        "codex_worktree",
-        "codex_merge",
-      ],
-      max_result_chars: options.maxResultChars,
+      // Every tool this server offers (they are registered before the resources).
+      tools: Object.keys((server as unknown as { _registeredTools: object })._registeredTools),
+      max_result_chars: config.maxResultChars,
       capabilities: ["parallel tasks", "worktrees", "restart-safe tasks", "resource subscriptions"],
       ...(info.supervisor
         ? { supervisor: { ...info.supervisor, codex: engine.codexProcesses() } }

@@ -12,7 +12,7 @@
 import type { ServerConfig } from "./server_config.ts";
 import type { Engine, Session, SessionSource } from "../tasks/engine_api.ts";
 import type { Logger } from "../base/log.ts";
-import { EngineTaskStore } from "./mcp_tasks.ts";
+import { engineTaskStore } from "./mcp_tasks.ts";
 import { registerResources, type SupervisorInfo } from "./resources.ts";
 import { McpServer } from "./sdk.ts";
 import { registerCodexTool } from "./tools/codex.ts";
@@ -30,7 +30,6 @@ import { registerCodexWaitTool } from "./tools/codex_wait.ts";
 import { registerCodexWorktreeTool } from "./tools/codex_worktree.ts";
 import { registerCodexMergeTool } from "./tools/codex_merge.ts";
 import { limitResults } from "./tools/result_limit.ts";
-import { toolOptions } from "./tools/tool_options.ts";
 import type { WorktreeManager } from "../git/worktree.ts";
 
 /** What the server is built from. */
@@ -58,11 +57,6 @@ export interface ServerParts {
 /** The MCP server with every tool and resource registered; `close()` detaches it from the engine. */
 export function createServer(parts: ServerParts): McpServer & { detach(): void } {
   const { engine, config, log, version } = parts;
-  const options = toolOptions({
-    maxResultChars: config.maxResultChars,
-    heartbeatMs: config.heartbeatMs,
-    replyAlias: config.replyAlias,
-  });
   const server = new McpServer(
     { name: "codex-swarm", title: "Codex Swarm", version },
     {
@@ -70,7 +64,7 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
         logging: {},
         tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
       },
-      taskStore: new EngineTaskStore(engine, options),
+      taskStore: engineTaskStore(engine, config),
       instructions: "Runs OpenAI Codex. `codex` runs one session to its end; for several at " +
         "once or anything long, start each with `codex_async`, then `codex_wait` for results " +
         "(and `codex_status` to watch). `worktree: true` gives a task its own git branch; " +
@@ -80,39 +74,34 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
     },
   );
   // Every result within --max-result-chars, whatever a tool built.
-  limitResults(server, options.maxResultChars);
-  registerCodexTool(server, engine, parts.session, options);
-  registerCodexReplyTool(server, engine, parts.session, options);
+  limitResults(server, config.maxResultChars);
+  registerCodexTool(server, engine, parts.session, config);
+  registerCodexReplyTool(server, engine, parts.session, config);
   registerCodexAsyncTool(server, engine, parts.session);
   registerCodexReviewTool(server, engine, parts.session);
   registerCodexForkTool(server, engine, parts.session);
-  registerCodexStatusTool(server, engine, parts.session, options);
-  registerCodexWaitTool(server, engine, parts.session, options);
+  registerCodexStatusTool(server, engine, parts.session, config);
+  registerCodexWaitTool(server, engine, parts.session, config);
   registerCodexCancelTool(server, engine, parts.session);
   registerCodexSteerTool(server, engine, parts.session);
   // With --approvals human only a person answers: top at a terminal, or an elicitation.
   if (config.approvals !== "human" || parts.person) {
     registerCodexApproveTool(server, engine, parts.session, parts.person ? "top" : "codex_approve");
   }
-  registerCodexListTool(server, engine, options);
-  registerCodexDiffTool(server, engine, parts.worktrees, options);
-  registerCodexWorktreeTool(server, engine, parts.worktrees, parts.session, options);
+  registerCodexListTool(server, engine, config);
+  registerCodexDiffTool(server, engine, parts.worktrees, config);
+  registerCodexWorktreeTool(server, engine, parts.worktrees, parts.session, config);
   registerCodexMergeTool(server, engine, parts.session);
+  const { sessionId: id, sessionOrigin: origin } = parts;
   const detachResources = registerResources(server, engine, config, {
     name: "codex-swarm",
     version,
-    ...(parts.supervisor ? { supervisor: parts.supervisor } : {}),
-    ...(parts.sessionId !== undefined && parts.sessionOrigin
-      ? {
-        session: {
-          id: parts.sessionId,
-          kind: parts.sessionOrigin.kind,
-          task_id: parts.sessionOrigin.taskId,
-        },
-      }
-      : {}),
-    ...(parts.warnings ? { warnings: parts.warnings } : {}),
-  }, options);
+    supervisor: parts.supervisor,
+    session: id !== undefined && origin
+      ? { id, kind: origin.kind, task_id: origin.taskId }
+      : undefined,
+    warnings: parts.warnings,
+  });
   // Log lines go to the client only once it has initialized: nothing may precede that answer.
   let detachLog = () => {};
   server.server.oninitialized = () => {

@@ -144,11 +144,11 @@ export class Admission {
       if (auth.proof === undefined) {
         return refuse("Cannot serve this connection: it sent no proof of the token");
       }
-      if (!(await proofHolds(auth.proof, token, "client", port, auth.nonce))) {
+      if (!proofHolds(auth.proof, token, "client", port, auth.nonce)) {
         return refuse("Cannot serve this connection: its proof of the token is wrong");
       }
     }
-    const proof = tcp ? await proofOf(token, "supervisor", port, auth.nonce) : undefined;
+    const proof = tcp ? proofOf(token, "supervisor", port, auth.nonce) : undefined;
     if (auth.codex_swarm_auth === HELLO_PROTOCOL) {
       return {
         answer: { codex_swarm_auth: HELLO_PROTOCOL, ...(proof ? { proof } : {}) },

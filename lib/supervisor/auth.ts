@@ -23,7 +23,7 @@
  * const token = "the supervisor's token";
  * const port = 38839;
  * const nonce = crypto.randomUUID();
- * const proof = await proofOf(token, "client", port, nonce);
+ * const proof = proofOf(token, "client", port, nonce);
  * const line: AuthLine = {
  *   codex_swarm_auth: HELLO_PROTOCOL,
  *   version: "0.3.0",
@@ -31,11 +31,14 @@
  *   proof,
  * };
  * assert.deepEqual(parseAuthLine(JSON.stringify(line), HELLO_PROTOCOL), line);
- * assert.ok(await proofHolds(proof, token, "client", port, nonce));
- * assert.ok(!await proofHolds(proof, token, "supervisor", port, nonce)); // not the other side's
+ * assert.ok(proofHolds(proof, token, "client", port, nonce));
+ * assert.ok(!proofHolds(proof, token, "supervisor", port, nonce)); // not the other side's
  * ```
  * @module
  */
+
+import { Buffer } from "node:buffer";
+import { createHmac, timingSafeEqual } from "node:crypto";
 
 /**
  * The longest auth line, in bytes: the line holds a version, a nonce and a 64-digit proof (about
@@ -70,52 +73,21 @@ const PROOF = /^[0-9a-f]{64}$/;
 /** The longest version string (semver with a pre-release tag fits in far less). */
 const MAX_VERSION_CHARS = 64;
 
-function hmacKey(token: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(token),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign", "verify"],
-  );
-}
-
-function proofMessage(role: ProofRole, port: number, nonce: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(`codex-swarm ${role} ${port} ${nonce}`);
-}
-
-/** The proof that `role` knows `token`, for `nonce` on `port`, as 64 hex digits. */
-export async function proofOf(
-  token: string,
-  role: ProofRole,
-  port: number,
-  nonce: string,
-): Promise<string> {
-  const mac = await crypto.subtle.sign(
-    "HMAC",
-    await hmacKey(token),
-    proofMessage(role, port, nonce),
-  );
-  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+/** The proof that `role` knows `token`, for `nonce` on `port`, as 64 hex digits (HMAC-SHA-256). */
+export function proofOf(token: string, role: ProofRole, port: number, nonce: string): string {
+  return createHmac("sha256", token).update(`codex-swarm ${role} ${port} ${nonce}`).digest("hex");
 }
 
 /** Whether `proof` is {@link proofOf} these (compared in constant time). */
-export async function proofHolds(
+export function proofHolds(
   proof: string,
   token: string,
   role: ProofRole,
   port: number,
   nonce: string,
-): Promise<boolean> {
-  if (!PROOF.test(proof)) return false;
-  const bytes = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) bytes[i] = Number.parseInt(proof.slice(2 * i, 2 * i + 2), 16);
-  return await crypto.subtle.verify(
-    "HMAC",
-    await hmacKey(token),
-    bytes,
-    proofMessage(role, port, nonce),
-  );
+): boolean {
+  const wanted = Buffer.from(proofOf(token, role, port, nonce), "hex");
+  return PROOF.test(proof) && timingSafeEqual(Buffer.from(proof, "hex"), wanted);
 }
 
 /**

@@ -3,16 +3,22 @@ import { parseAuthLine, proofHolds, proofOf } from "./auth.ts";
 
 const NONCE = "0123456789abcdef-nonce";
 
-Deno.test("a proof holds only for its token, role, port and nonce", async () => {
-  const proof = await proofOf("tok", "client", 4000, NONCE);
+Deno.test("a proof holds only for its token, role, port and nonce", () => {
+  const proof = proofOf("tok", "client", 4000, NONCE);
   assert.match(proof, /^[0-9a-f]{64}$/);
-  assert.equal(await proofHolds(proof, "tok", "client", 4000, NONCE), true);
-  assert.equal(await proofHolds(proof, "other", "client", 4000, NONCE), false);
+  // HMAC-SHA-256 keyed by the token, of "codex-swarm <role> <port> <nonce>": what every version
+  // of protocol 2 sends and checks.
+  assert.equal(
+    proofOf("tok", "client", 4000, "abc"),
+    "28727f2843dc28a4119c697ee649471603fbf262413bb3a7c2c1d745bc496cca",
+  );
+  assert.equal(proofHolds(proof, "tok", "client", 4000, NONCE), true);
+  assert.equal(proofHolds(proof, "other", "client", 4000, NONCE), false);
   // The supervisor's proof is not the client's, nor is a proof for another port or nonce.
-  assert.equal(await proofHolds(proof, "tok", "supervisor", 4000, NONCE), false);
-  assert.equal(await proofHolds(proof, "tok", "client", 4001, NONCE), false);
-  assert.equal(await proofHolds(proof, "tok", "client", 4000, `${NONCE}x`), false);
-  assert.equal(await proofHolds("zz", "tok", "client", 4000, NONCE), false);
+  assert.equal(proofHolds(proof, "tok", "supervisor", 4000, NONCE), false);
+  assert.equal(proofHolds(proof, "tok", "client", 4001, NONCE), false);
+  assert.equal(proofHolds(proof, "tok", "client", 4000, `${NONCE}x`), false);
+  assert.equal(proofHolds("zz", "tok", "client", 4000, NONCE), false);
 });
 
 Deno.test("an auth line is read strictly, each problem naming its field", () => {

@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import path from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
 import type { ServerDefaults } from "../codex/codex_args.ts";
-import { LOG_LEVELS, type LogLevel } from "../base/log.ts";
+import { LOG_LEVELS } from "../base/log.ts";
 import { DEFAULT_ALLOWED_CONFIG_KEYS, parseSandboxMode, Policy } from "../codex/policy.ts";
 import { parseOverride } from "../codex/override_entry.ts";
 import {
@@ -281,18 +281,6 @@ function codexBinOf(given: Given): string {
   return /[\\/]/.test(bin.value) ? paths.resolve(cwd, bin.value) : bin.value;
 }
 
-function approvalsOf(given: Given): "client" | "human" {
-  const approvalsPick = pick(given, "approvals");
-  const approvals = approvalsPick === undefined ? "client" : approvalsPick.value.trim();
-  if (approvals !== "client" && approvals !== "human") {
-    throw new Error(
-      `Cannot parse ${approvalsPick!.from} ${JSON.stringify(approvalsPick!.value)}: expected ` +
-        "client or human",
-    );
-  }
-  return approvals;
-}
-
 /** The task and worktree directories, and the log file (beside the task directory by default). */
 function placesOf(given: Given): { taskDir: string; worktreeDir: string; logFile: string | null } {
   const { env, os, paths, cwd } = given;
@@ -311,15 +299,22 @@ function placesOf(given: Given): { taskDir: string; worktreeDir: string; logFile
   return { taskDir, worktreeDir, logFile };
 }
 
-function logLevelOf(given: Given): LogLevel {
-  const level = pick(given, "log-level");
-  if (level === undefined) return "info";
-  const wanted = level.value.trim().toLowerCase();
-  const found = LOG_LEVELS.find((l) => l === wanted);
+/**
+ * The value of a flag (or its variable) that is one of a few words, any case, else `fallback`.
+ */
+function choiceOf<T extends string>(
+  given: Given,
+  flag: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const picked = pick(given, flag);
+  if (picked === undefined) return fallback;
+  const found = choices.find((choice) => choice === picked.value.trim().toLowerCase());
   if (found === undefined) {
+    const expected = choices.length === 2 ? choices.join(" or ") : `one of ${choices.join(", ")}`;
     throw new Error(
-      `Cannot parse ${level.from} ${JSON.stringify(level.value)}: expected one of ` +
-        LOG_LEVELS.join(", "),
+      `Cannot parse ${picked.from} ${JSON.stringify(picked.value)}: expected ${expected}`,
     );
   }
   return found;
@@ -394,9 +389,9 @@ export function parseCli(
     taskTimeoutS: integerOf(given, "taskTimeoutS"),
     taskMaxAgeS: integerOf(given, "taskMaxAgeS"),
     idleExitS: integerOf(given, "idleExitS"),
-    approvals: approvalsOf(given),
+    approvals: choiceOf(given, "approvals", ["client", "human"], "client"),
     ...placesOf(given),
-    logLevel: logLevelOf(given),
+    logLevel: choiceOf(given, "log-level", LOG_LEVELS, "info"),
     maxResultChars: integerOf(given, "maxResultChars"),
     heartbeatMs: integerOf(given, "heartbeatMs"),
     defaults: {

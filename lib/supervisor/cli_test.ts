@@ -406,6 +406,15 @@ Deno.test("an unknown log level is an error naming the flag or variable", () => 
   assert.equal(run(["--log-level= Error "]).logLevel, "error");
 });
 
+Deno.test("--approvals is client or human, in any case, else an error naming it", () => {
+  throwsWith(
+    () => run(["--approvals=nobody"]),
+    'Cannot parse --approvals "nobody": expected client or human',
+  );
+  throwsWith(() => run([], { ...HOME, CODEX_SWARM_APPROVALS: "all" }), "CODEX_SWARM_APPROVALS");
+  assert.equal(run(["--approvals", " Human "]).approvals, "human");
+});
+
 Deno.test("an empty path flag is an error naming the flag", () => {
   for (const flag of ["--codex-bin", "--task-dir", "--worktree-dir", "--log-file"]) {
     throwsWith(() => run([`${flag}=`]), `Cannot use ${flag}: the path is empty`);

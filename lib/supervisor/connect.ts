@@ -28,10 +28,11 @@ import { challengeV1, helloV1, proofV1 } from "./hello_v1.ts";
 import { spawnSupervisor } from "./launch.ts";
 import { LineSplitter } from "../base/lines.ts";
 import { delay, withTimeout } from "../base/delay.ts";
+import { readInfo } from "./listen.ts";
 import { innerPeerLookups } from "./peer_lookup.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
 import { type SupervisorPaths, supervisorPaths, unixSocketProblem } from "./paths.ts";
-import { messageOf } from "../base/errors.ts";
+import { messageOf, quietly } from "../base/errors.ts";
 
 /** How long a front-end waits for a supervisor it started to answer. */
 const START_TIMEOUT_MS = 30_000;
@@ -81,14 +82,6 @@ type Handshake =
 
 const encoder = new TextEncoder();
 
-function readJson<T>(path: string): T | null {
-  try {
-    return JSON.parse(Deno.readTextFileSync(path)) as T;
-  } catch {
-    return null;
-  }
-}
-
 /** A connection to what `info.json` names; over the loopback port, with its port and token. */
 interface Dialed {
   conn: Deno.Conn;
@@ -97,7 +90,7 @@ interface Dialed {
 
 /** Connects to the supervisor that `info.json` names, or null when none listens. */
 async function dial(paths: SupervisorPaths, env: Record<string, string>): Promise<Dialed | null> {
-  const info = readJson<{ port: number; unix: string | null }>(paths.info);
+  const info = readInfo(paths.info);
   if (!info) return null;
   try {
     // The supervisor can tell a client from a task's process over TCP only (it finds the peer in
@@ -140,13 +133,7 @@ function converse(conn: Deno.Conn) {
       })();
       return await withTimeout(read, ms);
     },
-    drop: () => {
-      try {
-        conn.close();
-      } catch {
-        // Closed already.
-      }
-    },
+    drop: () => quietly(() => conn.close()),
   };
 }
 
@@ -205,7 +192,7 @@ function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
   return talkTo(paths, hello.env, async (talk, { conn, tcp }) => {
     const nonce = crypto.randomUUID();
     const auth: AuthLine = { codex_swarm_auth: HELLO_PROTOCOL, version: hello.version, nonce };
-    if (tcp) auth.proof = await proofOf(tcp.token, "client", tcp.port, nonce);
+    if (tcp) auth.proof = proofOf(tcp.token, "client", tcp.port, nonce);
     await talk.send(JSON.stringify(auth));
     const got = await talk.next(PROOF_TIMEOUT_MS);
     if (got === "timeout" || got === "closed") {
@@ -223,7 +210,7 @@ function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
     // Over the loopback port only a peer that proved the token is believed, refusals included.
     const proved = tcp === null ||
       (typeof answer.proof === "string" &&
-        await proofHolds(answer.proof, tcp.token, "supervisor", tcp.port, nonce));
+        proofHolds(answer.proof, tcp.token, "supervisor", tcp.port, nonce));
     if (!proved) {
       const said = answer.ok === false ? `: ${answer.error}` : "";
       return { kind: "absent", why: `the process on the port did not prove the token${said}` };
@@ -253,7 +240,7 @@ function handshakeV1(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
       const proof = got === "timeout" || got === "closed"
         ? undefined
         : (JSON.parse(got) as { codex_swarm_proof?: string }).codex_swarm_proof;
-      if (proof === undefined || proof !== await proofV1(tcp.token, nonce)) {
+      if (proof === undefined || proof !== proofV1(tcp.token, nonce)) {
         return { kind: "absent", why: "the process on the port is not this supervisor" };
       }
     }

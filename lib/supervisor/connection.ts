@@ -24,7 +24,7 @@ import { openSession, type SessionParts } from "./session.ts";
 import type { SessionOrigin } from "./session_kind.ts";
 import { SocketTransport } from "./socket_transport.ts";
 import { stdinIsTerminal } from "./terminal.ts";
-import { messageOf } from "../base/errors.ts";
+import { messageOf, quietly } from "../base/errors.ts";
 
 /**
  * How long a connection may take to send its auth line: a front-end sends it as soon as it is
@@ -76,13 +76,7 @@ class Connection {
     this.#parts = parts;
   }
 
-  readonly #close = () => {
-    try {
-      this.#conn.close();
-    } catch {
-      // Closed already.
-    }
-  };
+  readonly #close = () => quietly(() => this.#conn.close());
 
   readonly #expire = () => {
     this.#parts.log.debug(`Closed a supervisor connection that sent no ${this.#step} line in time`);

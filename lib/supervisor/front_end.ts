@@ -22,7 +22,7 @@ import { LineSplitter } from "../base/lines.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
 import { connectOrStart, type FrontEndOptions, type Link } from "./connect.ts";
 import { delay, withTimeout } from "../base/delay.ts";
-import { messageOf } from "../base/errors.ts";
+import { messageOf, quietly } from "../base/errors.ts";
 
 export type { FrontEndOptions } from "./connect.ts";
 
@@ -143,11 +143,7 @@ class Relay {
     const last = this.#link;
     if (!last) return;
     await withTimeout(last.write(new Uint8Array()), 200);
-    try {
-      last.conn.close();
-    } catch {
-      // Closed already.
-    }
+    quietly(() => last.conn.close());
   }
 
   /** A client whose end of stdout is gone (EPIPE) is gone: the front-end stops, never retries. */

@@ -15,12 +15,14 @@
  * // The front-end sends the challenge, and its hello (helloV1) once the proof is right.
  * const nonce = crypto.randomUUID();
  * assert.deepEqual(challengeV1(nonce), { codex_swarm_challenge: nonce });
- * const proof = await proofV1("token", nonce); // what a supervisor of protocol 1 answers
- * assert.match(proof, /^[0-9a-f]{64}$/);
+ * // What a supervisor of protocol 1 answers: SHA-256 of `token:nonce`.
+ * const proof = proofV1("token", "nonce");
+ * assert.equal(proof, "eaf5a84a3aec8ee4823e12d30bfa97aac9988c706977fd87bd03a7e4a809e397");
  * ```
  * @module
  */
 
+import { createHash } from "node:crypto";
 import type { Hello } from "./hello.ts";
 
 /** The front-end's first line over the loopback port. */
@@ -29,12 +31,8 @@ export function challengeV1(nonce: string): { codex_swarm_challenge: string } {
 }
 
 /** What a supervisor of protocol 1 answers a challenge: SHA-256 of `token:nonce`, hex. */
-export async function proofV1(token: string, nonce: string): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    new TextEncoder().encode(`${token}:${nonce}`),
-  );
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+export function proofV1(token: string, nonce: string): string {
+  return createHash("sha256").update(`${token}:${nonce}`).digest("hex");
 }
 
 /** The hello of protocol 1: this hello, with the token over the loopback port. */

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { quietly } from "../base/errors.ts";
 import type { Logger } from "../base/log.ts";
 import type { SocketTransport } from "./socket_transport.ts";
 
@@ -93,13 +94,7 @@ export class SupervisorLife {
     log.info(`The supervisor stops: ${reason}`, { unfinished: unfinished() });
     this.#parts.stopListening();
     for (const transport of this.sessions) transport.close();
-    for (const conn of this.connections) {
-      try {
-        conn.close();
-      } catch {
-        // Closed already.
-      }
-    }
+    for (const conn of this.connections) quietly(() => conn.close());
     this.#parts.stopEngine()
       .catch((error: unknown) => log.error(`Cannot stop the engine: ${error}`))
       .finally(() => {

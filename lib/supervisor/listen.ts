@@ -17,6 +17,8 @@
  * @module
  */
 
+import { randomBytes } from "node:crypto";
+import { quietly } from "../base/errors.ts";
 import type { Logger } from "../base/log.ts";
 import type { SupervisorInfo } from "../mcp/resources.ts";
 import { type SupervisorPaths, unixSocketProblem } from "./paths.ts";
@@ -48,11 +50,6 @@ export function readInfo(path: string): InfoFile | null {
   }
 }
 
-function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * Listens on a loopback port (with a new token) and on the Unix socket where allowed, and writes
  * `token` and `info.json`.
@@ -65,14 +62,8 @@ export function listen(
   taskDir: string,
 ): Listening {
   const unixProblem = unixSocketProblem(paths.socket, env);
-  const token = randomToken();
-  for (const path of [paths.token, paths.socket]) {
-    try {
-      Deno.removeSync(path);
-    } catch {
-      // Nothing stale.
-    }
-  }
+  const token = randomBytes(32).toString("hex");
+  for (const path of [paths.token, paths.socket]) quietly(() => Deno.removeSync(path));
   Deno.writeTextFileSync(paths.token, token, { mode: 0o600, createNew: true });
   const listeners: Deno.Listener[] = [Deno.listen({ hostname: "127.0.0.1", port: 0 })];
   const port = (listeners[0]!.addr as Deno.NetAddr).port;
@@ -102,19 +93,10 @@ export function listen(
 
 /** Closes the listeners and removes the socket, the token and (when still ours) `info.json`. */
 export function stopListening(listeners: Deno.Listener[], paths: SupervisorPaths): void {
-  for (const listener of listeners) {
-    try {
-      listener.close();
-    } catch {
-      // Closed already.
-    }
-  }
+  for (const listener of listeners) quietly(() => listener.close());
   for (const path of [paths.socket, paths.info, paths.token]) {
-    if (path === paths.info && readInfo(path)?.pid !== Deno.pid) continue;
-    try {
-      Deno.removeSync(path);
-    } catch {
-      // Gone already.
+    if (path !== paths.info || readInfo(path)?.pid === Deno.pid) {
+      quietly(() => Deno.removeSync(path));
     }
   }
 }

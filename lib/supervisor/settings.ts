@@ -37,13 +37,8 @@ export function settingsPath(env: Record<string, string | undefined>): string | 
   return base === null ? null : join(base, "codex-swarm", "config.toml");
 }
 
-/** The keys of `[policy]`, each with the {@link PolicyLimits} field it sets. */
-const POLICY_KEYS = {
-  max_sandbox: "maxSandbox",
-  allow_roots: "allowRoots",
-  allow_config: "allowConfig",
-  pass_env: "passEnv",
-} as const;
+/** The keys of `[policy]` (those of {@link PolicyLimits}, in snake case). */
+const POLICY_KEYS = ["max_sandbox", "allow_roots", "allow_config", "pass_env"];
 
 function stringList(value: unknown, field: string, path: string): string[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v === "")) {
@@ -100,9 +95,7 @@ export function parseSettings(text: string, path: string): PolicyLimits {
         break;
       default:
         throw new Error(
-          `Cannot use ${path}: ${field} is not a setting (known: ${
-            Object.keys(POLICY_KEYS).join(", ")
-          })`,
+          `Cannot use ${path}: ${field} is not a setting (known: ${POLICY_KEYS.join(", ")})`,
         );
     }
   }

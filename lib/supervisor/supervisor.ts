@@ -37,8 +37,6 @@ import { startWorkerPool } from "./worker_setup.ts";
 import type { WorkerPool } from "../workers/worker_pool.ts";
 import { planTask } from "../request/task_plan.ts";
 
-export { type InfoFile, readInfo } from "./listen.ts";
-
 /** How long a new supervisor waits for the one before it to let go of the task directory. */
 const LIFE_LOCK_WAIT_MS = 8_000;
 

@@ -123,21 +123,20 @@ async function printSnapshot(
   const cap = readCap(info);
   if (mode === "json") {
     const raw = (list as { tasks?: unknown[] }).tasks ?? [];
-    console.log(JSON.stringify(
-      {
-        cap,
-        queued: tasks.filter((t) => t.phase === "queued").length,
-        counts: Object.fromEntries(phaseCounts(tasks)),
-        tasks: raw,
-      },
-      null,
-      2,
-    ));
+    const queued = tasks.filter((t) => t.phase === "queued").length;
+    const counts = Object.fromEntries(phaseCounts(tasks));
+    console.log(JSON.stringify({ cap, queued, counts, tasks: raw }, null, 2));
     return;
   }
   const now = Date.now();
   const state = withCap(withTasks(initialState(), tasks, now), cap);
   console.log(plainText(snapshot(state, snapshotColumns(env), now)));
+}
+
+/** Says why `top` stops, on stderr; returns `code`. */
+function fail(problem: unknown, code: number): number {
+  console.error(`codex-swarm top: ${messageOf(problem)}`);
+  return code;
 }
 
 /** Runs `codex-swarm top` with its arguments (after `top`). Returns the exit code. */
@@ -147,33 +146,24 @@ export async function runTop(args: readonly string[]): Promise<number> {
   try {
     parsed = parseTopArgs(args, env);
   } catch (error) {
-    console.error(`codex-swarm top: ${messageOf(error)}`);
-    console.error("Run codex-swarm top --help for the flags.");
-    return 2;
+    return fail(`${messageOf(error)}\nRun codex-swarm top --help for the flags.`, 2);
   }
   if (parsed.mode === "help") {
     console.log(topHelpText());
     return 0;
   }
   if (parsed.mode === "live" && !(Deno.stdin.isTerminal() && Deno.stdout.isTerminal())) {
-    console.error(
-      "codex-swarm top: the live view needs a terminal for its input and output; " +
-        "use --once or --json for a snapshot",
-    );
-    return 2;
+    const why = "the live view needs a terminal for its input and output";
+    return fail(`${why}; use --once or --json for a snapshot`, 2);
   }
   const command = serverCommand(parsed.serverArgs);
   const denied = await cannotRun(command.command);
-  if (denied !== null) {
-    console.error(`codex-swarm top: ${denied}`);
-    return 1;
-  }
+  if (denied !== null) return fail(denied, 1);
   let connection: TopConnection;
   try {
     connection = await TopConnection.open(command, env);
   } catch (error) {
-    console.error(`codex-swarm top: ${messageOf(error)}`);
-    return 1;
+    return fail(error, 1);
   }
   try {
     if (parsed.mode !== "live") {
@@ -186,8 +176,7 @@ export async function runTop(args: readonly string[]): Promise<number> {
       colour: colourWanted(env, Deno.stdout.isTerminal()),
     });
   } catch (error) {
-    console.error(`codex-swarm top: ${messageOf(error)}`);
-    return 1;
+    return fail(error, 1);
   } finally {
     await connection.close();
   }

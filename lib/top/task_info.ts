@@ -22,62 +22,17 @@ const FINAL_PHASES = ["completed", "failed", "cancelled", "timed_out", "interrup
 /** A decision on a pending approval, as `codex_approve` takes it. */
 export type Decision = "accept" | "accept_for_session" | "decline" | "cancel";
 
-/** An approval (or another question) the task waits on an answer to. */
-export interface Approval {
-  /** `command`, `file_change`, `permissions`, `user_input`... whatever the engine says. */
-  kind: string;
-  /** The engine's sentence about it, when it gives one. */
-  message: string | null;
-  command: string | null;
-  cwd: string | null;
-  files: string[];
-  diff: string | null;
-  reason: string | null;
-}
-
-/** One changed file, with its diff stat when known. */
-export interface FileStat {
-  path: string;
-  insertions: number | null;
-  deletions: number | null;
-}
-
-/** The command a task runs or ran last. */
-export interface CommandInfo {
-  command: string;
-  status: string;
-  exitCode: number | null;
-  /** Its output so far, when the engine reports it. */
-  output: string | null;
-}
-
-/** One task, as `top` shows it. */
-export interface TaskInfo {
-  id: string;
-  phase: string;
-  done: boolean;
-  prompt: string;
-  cwd: string | null;
-  /** Seconds the task has run (as of the read), or null when unknown. */
-  elapsedS: number | null;
-  /** Input plus output tokens, or null before the first turn ends. */
-  tokens: number | null;
-  branch: string | null;
-  /** Where it runs: "local" or a worker's name (docs/workers.md), null when not said. */
-  worker: string | null;
+/** One task, as `top` shows it (see {@link readTask}). */
+export type TaskInfo = TaskFields & {
   /** What happened last, on one line. */
   lastStep: string;
-  /** The message being written, or the final one. */
-  message: string;
-  command: CommandInfo | null;
-  reasoning: string | null;
-  todo: Array<{ text: string; completed: boolean }>;
-  files: FileStat[];
-  insertions: number | null;
-  deletions: number | null;
-  failure: string | null;
-  approval: Approval | null;
-}
+};
+
+/** What {@link readTask} reads of a task view, before its last step. */
+type TaskFields = NonNullable<ReturnType<typeof readFields>>;
+
+/** One changed file, with its diff stat when known. */
+type FileStat = { path: string; insertions: number | null; deletions: number | null };
 
 type Json = Record<string, unknown>;
 
@@ -95,23 +50,16 @@ function num(value: unknown): number | null {
 
 /** The first of `names` present in `object` as a string. */
 function pickStr(object: Json, ...names: string[]): string | null {
-  for (const name of names) {
-    const value = str(object[name]);
-    if (value !== null) return value;
-  }
-  return null;
+  return names.map((name) => str(object[name])).find((value) => value !== null) ?? null;
 }
 
 /** The first of `names` present in `object` as a number. */
 function pickNum(object: Json, ...names: string[]): number | null {
-  for (const name of names) {
-    const value = num(object[name]);
-    if (value !== null) return value;
-  }
-  return null;
+  return names.map((name) => num(object[name])).find((value) => value !== null) ?? null;
 }
 
-function readApproval(value: unknown): Approval | null {
+/** An approval (or another question) the task waits on an answer to. */
+function readApproval(value: unknown) {
   if (!isObject(value)) return null;
   const files = Array.isArray(value.files)
     ? value.files.map((f) => str(f) ?? (isObject(f) ? str(f.path) : null)).filter((f) => f !== null)
@@ -120,7 +68,9 @@ function readApproval(value: unknown): Approval | null {
     ? value.command.map(String).join(" ")
     : pickStr(value, "command");
   return {
+    // `command`, `file_change`, `permissions`, `user_input`... whatever the engine says.
     kind: pickStr(value, "kind", "type") ?? (command !== null ? "command" : "file_change"),
+    // The engine's sentence about it, when it gives one.
     message: pickStr(value, "message"),
     command: command === null ? null : displayCommand(command),
     cwd: pickStr(value, "cwd"),
@@ -130,9 +80,8 @@ function readApproval(value: unknown): Approval | null {
   };
 }
 
-function readFiles(
-  view: Json,
-): { files: FileStat[]; insertions: number | null; deletions: number | null } {
+/** The files a task changed, and their diff stat in all when known. */
+function readFiles(view: Json) {
   const worktree = isObject(view.worktree) ? view.worktree : null;
   const stats = new Map<string, FileStat>();
   const add = (entry: unknown) => {
@@ -163,7 +112,8 @@ function readFiles(
   return { files, insertions, deletions };
 }
 
-function readCommand(view: Json): CommandInfo | null {
+/** The command a task runs or ran last. */
+function readCommand(view: Json) {
   const tool = isObject(view.last_tool) ? view.last_tool : null;
   const running = isObject(view.command) ? view.command : null;
   const source = running ?? (tool && str(tool.kind) === "command" ? tool : null);
@@ -174,6 +124,7 @@ function readCommand(view: Json): CommandInfo | null {
     command: displayCommand(text),
     status: pickStr(source, "status") ?? "",
     exitCode: pickNum(source, "exit_code", "exitCode"),
+    // Its output so far, when the engine reports it.
     output: pickStr(source, "output", "aggregated_output", "aggregatedOutput") ??
       pickStr(view, "command_output"),
   };
@@ -214,7 +165,7 @@ function toolStep(tool: Json): string | null {
   }
 }
 
-function lastStepOf(info: Omit<TaskInfo, "lastStep">, view: Json): string {
+function lastStepOf(info: TaskFields, view: Json): string {
   // A pending approval says more than the last step: the task waits on it.
   if (info.approval) {
     const a = info.approval;
@@ -260,17 +211,19 @@ export function readableFailure(failure: string): string {
 
 /** Reads one task view; null when it has no task id. */
 export function readTask(raw: unknown): TaskInfo | null {
+  const info = readFields(raw);
+  return info && { ...info, lastStep: lastStepOf(info, raw as Json) };
+}
+
+/** The fields of one task view; null when it has no task id. */
+function readFields(raw: unknown) {
   if (!isObject(raw)) return null;
   const id = pickStr(raw, "task_id", "id");
   if (id === null || id === "") return null;
   const phase = pickStr(raw, "phase") ?? "unknown";
   const worktree = isObject(raw.worktree) ? raw.worktree : null;
   const output = pickStr(raw, "output") ?? "";
-  const todoSource = Array.isArray(raw.todo_list)
-    ? raw.todo_list
-    : Array.isArray(raw.plan)
-    ? raw.plan
-    : [];
+  const todoSource: unknown[] = [raw.todo_list, raw.plan].find(Array.isArray) ?? [];
   const todo = todoSource.flatMap((item) => {
     if (!isObject(item)) return [];
     const text = pickStr(item, "text", "step");
@@ -279,16 +232,20 @@ export function readTask(raw: unknown): TaskInfo | null {
     return [{ text, completed }];
   });
   const failure = pickStr(raw, "failure");
-  const info: Omit<TaskInfo, "lastStep"> = {
+  return {
     id,
     phase,
     done: typeof raw.done === "boolean" ? raw.done : FINAL_PHASES.includes(phase),
     prompt: pickStr(raw, "prompt") ?? "",
     cwd: pickStr(raw, "cwd"),
+    // Seconds the task has run (as of the read), or null when unknown.
     elapsedS: pickNum(raw, "elapsed_s"),
+    // Input plus output tokens, or null before the first turn ends.
     tokens: readTokens(raw),
     branch: worktree ? str(worktree.branch) : pickStr(raw, "branch"),
+    // Where it runs: "local" or a worker's name (docs/workers.md), null when not said.
     worker: pickStr(raw, "worker"),
+    // The message being written, or the final one.
     message: output !== "" ? output : pickStr(raw, "final_message") ?? "",
     command: readCommand(raw),
     reasoning: pickStr(raw, "reasoning"),
@@ -298,16 +255,11 @@ export function readTask(raw: unknown): TaskInfo | null {
     // `question` is the app-server engine's name for it.
     approval: readApproval(raw.approval ?? raw.pending_approval ?? raw.question),
   };
-  return { ...info, lastStep: lastStepOf(info, raw) };
 }
 
 /** Reads the `codex-swarm://tasks` JSON (`{tasks: [...]}`, or a bare array); skips bad entries. */
 export function readTaskList(raw: unknown): TaskInfo[] {
-  const list = Array.isArray(raw)
-    ? raw
-    : isObject(raw) && Array.isArray(raw.tasks)
-    ? raw.tasks
-    : [];
+  const list: unknown[] = [raw, isObject(raw) ? raw.tasks : null].find(Array.isArray) ?? [];
   return list.map(readTask).filter((t) => t !== null);
 }
 

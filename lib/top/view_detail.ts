@@ -58,21 +58,18 @@ function diffLines(diff: string, width: number, max: number): Line[] {
 
 /** The detail pane of a task: at most `height` lines of `width` characters. */
 export function detailLines(task: TaskInfo, width: number, height: number): Line[] {
-  const lines: Line[] = [];
   const title: Line = [
     seg(`Task ${task.id} `, { bold: true }),
     seg(task.phase, { color: phaseColour(task.phase), bold: true }),
     seg(task.cwd ? ` in ${task.cwd}` : ""),
   ];
-  lines.push(fitLine(title, width));
+  const lines: Line[] = [fitLine(title, width)];
   lines.push(...approvalLines(task, width, height - lines.length));
   if (task.prompt !== "") {
-    lines.push(section("Prompt"));
-    lines.push(...textLines(task.prompt, width, 2, "head"));
+    lines.push(section("Prompt"), ...textLines(task.prompt, width, 2, "head"));
   }
   if (task.failure !== null) {
-    lines.push(section("Failure", "red"));
-    lines.push(...textLines(task.failure, width, 3, "head"));
+    lines.push(section("Failure", "red"), ...textLines(task.failure, width, 3, "head"));
   }
   lines.push(...commandLines(task, width), ...planLines(task, width), ...fileLines(task, width));
   const room = height - lines.length - 1;

@@ -90,13 +90,11 @@ function headerLines(state: TopState, columns: number): Line[] {
   const first: Line = [seg("codex-swarm top", { bold: true }), seg(` · ${parts.join(" · ")}`)];
   if (state.problem !== null) first.push(seg(` · ${state.problem}`, { color: "red" }));
   const counts = phaseCounts(tasks);
-  const second: Line = counts.length === 0 ? [seg("no tasks", { dim: true })] : counts.flatMap((
-    [phase, n],
-    i,
-  ) => [
+  const second: Line = counts.flatMap(([phase, n], i) => [
     ...(i === 0 ? [] : [seg("  ")]),
     seg(`${phase} ${n}`, { color: phaseColour(phase) }),
   ]);
+  if (second.length === 0) second.push(seg("no tasks", { dim: true }));
   return [fitLine(first, columns), fitLine(second, columns)];
 }
 
@@ -148,21 +146,13 @@ function windowOf(count: number, height: number, index: number): [number, number
 const HELP = "↑↓/jk select · enter detail · a/d accept/decline · c cancel · f filter · q quit";
 
 function statusLine(state: TopState, columns: number): Line {
-  if (state.confirmCancel !== null) {
-    return fitLine([
-      seg(`Cancel task ${state.confirmCancel}? y: cancel it · any other key: keep it`, {
-        color: "yellow",
-        bold: true,
-      }),
-    ], columns);
-  }
-  if (state.status !== null) {
-    return fitLine(
-      [seg(state.status.text, state.status.error ? { color: "red" } : undefined)],
-      columns,
-    );
-  }
-  return fitLine([seg(HELP, { dim: true })], columns);
+  const confirm = `Cancel task ${state.confirmCancel}? y: cancel it · any other key: keep it`;
+  const line = state.confirmCancel !== null
+    ? seg(confirm, { color: "yellow", bold: true })
+    : state.status !== null
+    ? seg(state.status.text, state.status.error ? { color: "red" } : undefined)
+    : seg(HELP, { dim: true });
+  return fitLine([line], columns);
 }
 
 /** The task table: its header, then one row per listed task (a window of `height` rows). */

@@ -17,6 +17,7 @@
  */
 
 import { oneLine } from "../base/text.ts";
+import { PHASE_COLOUR } from "./view_text.ts";
 import type { Decision, TaskInfo } from "./task_info.ts";
 
 /** A message in the status line. */
@@ -55,18 +56,8 @@ export type Effect =
 /** A key: a named one or the character typed. */
 export type KeyPress = "up" | "down" | "home" | "end" | "enter" | "escape" | string;
 
-/** The order phases are counted and filtered in; phases not listed follow, sorted. */
-export const PHASE_ORDER: readonly string[] = [
-  "waiting_approval",
-  "running",
-  "starting",
-  "queued",
-  "interrupted",
-  "completed",
-  "failed",
-  "timed_out",
-  "cancelled",
-];
+/** The order phases are counted and filtered in (that of their colours); others follow, sorted. */
+export const PHASE_ORDER: readonly string[] = Object.keys(PHASE_COLOUR);
 
 /** The state before the first read. */
 export function initialState(): TopState {
@@ -161,20 +152,23 @@ function nextFilter(state: TopState): TopState {
   return reselect({ ...state, filter });
 }
 
-function approve(state: TopState, decision: Decision): { state: TopState; effect: Effect | null } {
+/** What a key did: the next state, and the effect the UI runs (or null). */
+type KeyResult = { state: TopState; effect: Effect | null };
+
+/** A key that only changes the state. */
+function only(state: TopState): KeyResult {
+  return { state, effect: null };
+}
+
+function approve(state: TopState, decision: Decision): KeyResult {
   const task = selectedTask(state);
-  if (task === null) return { state: withStatus(state, "No task selected"), effect: null };
+  if (task === null) return only(withStatus(state, "No task selected"));
   if (task.approval === null) {
-    return {
-      state: withStatus(state, `Task ${task.id} has no pending approval`, true),
-      effect: null,
-    };
+    return only(withStatus(state, `Task ${task.id} has no pending approval`, true));
   }
+  const verb = decision === "decline" ? "Declining" : "Accepting";
   return {
-    state: withStatus(
-      state,
-      `${decision === "decline" ? "Declining" : "Accepting"} for ${task.id}…`,
-    ),
+    state: withStatus(state, `${verb} for ${task.id}…`),
     effect: { kind: "approve", taskId: task.id, decision },
   };
 }
@@ -186,59 +180,46 @@ function approve(state: TopState, decision: Decision): { state: TopState; effect
  * `a` accepts and `d` declines the selected task's pending approval, `c` asks to cancel it (`y`
  * confirms, any other key keeps it), `f` cycles the phase filter, `q` quits.
  */
-export function pressKey(
-  state: TopState,
-  key: KeyPress,
-): { state: TopState; effect: Effect | null } {
+export function pressKey(state: TopState, key: KeyPress): KeyResult {
   const cleared = { ...state, status: null };
   if (state.confirmCancel !== null) {
     const id = state.confirmCancel;
     const next = { ...cleared, confirmCancel: null };
-    if (key === "y" || key === "Y") {
-      return {
-        state: withStatus(next, `Cancelling ${id}…`),
-        effect: { kind: "cancel", taskId: id },
-      };
-    }
-    return { state: withStatus(next, `Task ${id} not cancelled`), effect: null };
+    if (key !== "y" && key !== "Y") return only(withStatus(next, `Task ${id} not cancelled`));
+    return { state: withStatus(next, `Cancelling ${id}…`), effect: { kind: "cancel", taskId: id } };
   }
   switch (key) {
     case "up":
     case "k":
-      return { state: moveSelection(cleared, (i) => i - 1), effect: null };
+      return only(moveSelection(cleared, (i) => i - 1));
     case "down":
     case "j":
-      return { state: moveSelection(cleared, (i) => (i === -1 ? 0 : i + 1)), effect: null };
+      return only(moveSelection(cleared, (i) => (i === -1 ? 0 : i + 1)));
     case "home":
     case "g":
-      return { state: moveSelection(cleared, () => 0), effect: null };
+      return only(moveSelection(cleared, () => 0));
     case "end":
     case "G":
-      return { state: moveSelection(cleared, (_, n) => n - 1), effect: null };
+      return only(moveSelection(cleared, (_, n) => n - 1));
     case "enter":
-      return { state: { ...cleared, showDetail: !state.showDetail }, effect: null };
+      return only({ ...cleared, showDetail: !state.showDetail });
     case "escape":
-      return { state: { ...cleared, showDetail: false }, effect: null };
+      return only({ ...cleared, showDetail: false });
     case "f":
-      return { state: nextFilter(cleared), effect: null };
+      return only(nextFilter(cleared));
     case "a":
       return approve(cleared, "accept");
     case "d":
       return approve(cleared, "decline");
     case "c": {
       const task = selectedTask(state);
-      if (task === null) return { state: withStatus(cleared, "No task selected"), effect: null };
-      if (task.done) {
-        return {
-          state: withStatus(cleared, `Task ${task.id} has already finished (${task.phase})`),
-          effect: null,
-        };
-      }
-      return { state: { ...cleared, confirmCancel: task.id }, effect: null };
+      if (task === null) return only(withStatus(cleared, "No task selected"));
+      if (!task.done) return only({ ...cleared, confirmCancel: task.id });
+      return only(withStatus(cleared, `Task ${task.id} has already finished (${task.phase})`));
     }
     case "q":
       return { state: cleared, effect: { kind: "quit" } };
     default:
-      return { state: cleared, effect: null };
+      return only(cleared);
   }
 }

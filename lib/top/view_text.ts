@@ -36,7 +36,11 @@ export interface Segment {
 /** One screen line. */
 export type Line = Segment[];
 
-const PHASE_COLOUR: Record<string, Colour> = {
+/**
+ * The colour of each phase, in the order phases are counted and filtered in (`PHASE_ORDER`): the
+ * tasks that want attention first.
+ */
+export const PHASE_COLOUR: Readonly<Record<string, Colour>> = {
   waiting_approval: "yellow",
   running: "cyan",
   starting: "blue",

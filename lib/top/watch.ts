@@ -83,9 +83,7 @@ export async function watch(connection: TopConnection, options: WatchOptions): P
   try {
     off = await connection.subscribe(() => void refresh());
   } catch (error) {
-    options.onError(
-      `Cannot subscribe to task updates: ${messageOf(error)}`,
-    );
+    options.onError(`Cannot subscribe to task updates: ${messageOf(error)}`);
   }
   void refresh();
   return {

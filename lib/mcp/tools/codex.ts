@@ -9,12 +9,12 @@
 import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { startTask } from "../../request/plans.ts";
-import { answerPlainCallsDirectly, toMcpTask } from "../mcp_tasks.ts";
+import { answerPlainCallsDirectly, knownTask, toMcpTask } from "../mcp_tasks.ts";
 import type { McpServer } from "../sdk.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { type RunContext, runOutputSchema, runResult, runToEnd } from "./run_to_end.ts";
-import { type ToolOptions, toolOptions } from "./tool_options.ts";
+import type { ToolOptions } from "./tool_options.ts";
 
 /** The input schema of `codex`. */
 export const codexInputSchema = {
@@ -25,12 +25,17 @@ export const codexInputSchema = {
 
 type CodexArgs = z.infer<z.ZodObject<typeof codexInputSchema>>;
 
+/** The task request of a `codex` call: its arguments and its caller (from `_meta`). */
+function requestOf(args: unknown, meta: unknown) {
+  return withCaller(toTaskRequest(args as CodexArgs), meta);
+}
+
 /** Registers `codex`. */
 export function registerCodexTool(
   server: McpServer,
   engine: Engine,
   session: SessionSource,
-  options: ToolOptions = toolOptions(),
+  options: ToolOptions,
 ): void {
   server.experimental.tasks.registerToolTask("codex", {
     title: "Codex",
@@ -43,33 +48,13 @@ export function registerCodexTool(
     execution: { taskSupport: "optional" },
   }, {
     createTask: async (args, extra) => ({
-      task: toMcpTask(
-        await startTask(
-          engine,
-          withCaller(toTaskRequest(args as CodexArgs), extra._meta),
-          await session(),
-        ),
-      ),
+      task: toMcpTask(await startTask(engine, requestOf(args, extra._meta), await session())),
     }),
-    getTask: (_args, extra) => {
-      const task = engine.get(extra.taskId);
-      if (!task) throw new Error(`Cannot find task "${extra.taskId}" as no such task is known`);
-      return toMcpTask(task);
-    },
+    getTask: (_args, extra) => toMcpTask(knownTask(engine, extra.taskId)),
     getTaskResult: async (_args, extra) => runResult(await engine.finished(extra.taskId), options),
   });
-  answerPlainCallsDirectly(
-    server,
-    "codex",
-    (args, extra) => {
-      const context = extra as RunContext & { _meta?: unknown };
-      return runToEnd(
-        engine,
-        session,
-        withCaller(toTaskRequest(args as CodexArgs), context._meta),
-        context,
-        options,
-      );
-    },
-  );
+  answerPlainCallsDirectly(server, "codex", (args, extra) => {
+    const context = extra as RunContext & { _meta?: unknown };
+    return runToEnd(engine, session, requestOf(args, context._meta), context, options);
+  });
 }

@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { checkMayActOn } from "../../tasks/session_rights.ts";
 import type { McpServer } from "../sdk.ts";
-import { toolError, toolResult } from "./tool_error.ts";
+import { toolResult } from "./tool_error.ts";
 import { DECISIONS } from "../../tasks/questions.ts";
 
 /** Registers `codex_approve`. */
@@ -34,21 +34,17 @@ export function registerCodexApproveTool(
     },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   }, async (args) => {
-    try {
-      checkMayActOn(await session(), args.task_id, (id) => engine.get(id), "approve for");
-      const before = engine.get(args.task_id)?.question ?? null;
-      const task = engine.answer(args.task_id, args.decision, by);
-      return toolResult(
-        `Answered ${args.decision} for task ${args.task_id}: ${before?.message ?? ""}`,
-        {
-          task_id: args.task_id,
-          decision: args.decision,
-          question: before?.message ?? null,
-          phase: task.meta.phase,
-        },
-      );
-    } catch (error) {
-      return toolError(error);
-    }
+    checkMayActOn(await session(), args.task_id, (id) => engine.get(id), "approve for");
+    const before = engine.get(args.task_id)?.question ?? null;
+    const task = engine.answer(args.task_id, args.decision, by);
+    return toolResult(
+      `Answered ${args.decision} for task ${args.task_id}: ${before?.message ?? ""}`,
+      {
+        task_id: args.task_id,
+        decision: args.decision,
+        question: before?.message ?? null,
+        phase: task.meta.phase,
+      },
+    );
   });
 }

@@ -8,11 +8,10 @@ import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { checkMayActOn } from "../../tasks/session_rights.ts";
 import type { McpServer } from "../sdk.ts";
-import { isGroupId } from "../../tasks/attempt_group.ts";
-import { groupMembers } from "./group_view.ts";
+import { expandIds } from "./group_view.ts";
 import { taskIdField, taskIdsField } from "./task_ids.ts";
 import { messageOf } from "../../base/errors.ts";
-import { toolResult } from "./tool_error.ts";
+import { toolError, toolResult } from "./tool_error.ts";
 
 /** Registers `codex_cancel`. */
 export function registerCodexCancelTool(
@@ -31,16 +30,11 @@ export function registerCodexCancelTool(
     }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   }, async (args) => {
-    const given = [...new Set([...(args.task_id ? [args.task_id] : []), ...(args.task_ids ?? [])])];
     // A group id stands for its attempts (an unknown one is reported as unknown).
-    const ids = [
-      ...new Set(given.flatMap((id) => {
-        const attempts = isGroupId(id) ? groupMembers(engine, id).map((t) => t.meta.id) : [];
-        return attempts.length > 0 ? attempts : [id];
-      })),
-    ];
+    const given = [...(args.task_id ? [args.task_id] : []), ...(args.task_ids ?? [])];
+    const ids = expandIds(engine, given).taskIds;
     if (ids.length === 0) {
-      return toolResult("Cannot cancel as neither task_id nor task_ids was given", undefined, true);
+      return toolError("Cannot cancel as neither task_id nor task_ids was given");
     }
     const actor = await session();
     const results = await Promise.all(ids.map(async (id) => {

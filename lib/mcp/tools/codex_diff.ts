@@ -15,10 +15,10 @@
 import { z } from "zod";
 import type { Engine } from "../../tasks/engine_api.ts";
 import type { McpServer } from "../sdk.ts";
-import type { DiffSummary, WorktreeInfo, WorktreeManager } from "../../git/worktree.ts";
+import type { WorktreeInfo, WorktreeManager } from "../../git/worktree.ts";
 import { page } from "./compact_view.ts";
 import { toolError, toolResult } from "./tool_error.ts";
-import { type ToolOptions, toolOptions } from "./tool_options.ts";
+import type { ToolOptions } from "./tool_options.ts";
 
 /** Room for the fields around the patch and the file list. */
 const HEAD_CHARS = 1500;
@@ -73,8 +73,25 @@ export async function diffResult(
   const { patch, truncated } = await worktrees.diff(info, {
     maxBytes: (offset + maxChars) * 4 + 4,
   });
+  // What comes before the patch: the branch and its stat, and the files when listed.
+  const head = [
+    `Branch ${info.branch} vs ${info.baseRef} (${info.baseCommit.slice(0, 12)}): ` +
+    `${summary.files.length} file(s), +${summary.insertions} -${summary.deletions}`,
+    ...(files?.map((f) => `  ${f.path} +${f.insertions} -${f.deletions}`) ?? []),
+    ...(filesOmitted ? [`  … ${filesOmitted} more`] : []),
+  ];
+  const fields = {
+    task_id: taskId,
+    branch: info.branch,
+    base: info.baseRef,
+    file_count: summary.files.length,
+    insertions: summary.insertions,
+    deletions: summary.deletions,
+    ...(files ? { files } : {}),
+    ...(filesOmitted ? { files_omitted: filesOmitted } : {}),
+  };
   const pageOf = (chars: number) =>
-    diffPage({ taskId, info, summary, files, filesOmitted, offset, patch, truncated }, chars);
+    diffPage(taskId, head, fields, { patch, truncated, offset }, chars);
   let result = pageOf(maxChars);
   // Each character less of patch is at least two less in all (text and JSON): this converges.
   for (let over = resultChars(result) - maxResultChars; over > 0 && maxChars > 1;) {
@@ -94,23 +111,19 @@ export function resultChars(
     (result.structuredContent === undefined ? 0 : JSON.stringify(result.structuredContent).length);
 }
 
-/** The diff's result with a page of at most `maxChars` of `patch` from `offset`. */
+/**
+ * The diff's result with a page of at most `maxChars` of `patch` from `offset`, after the lines
+ * of `head` and the structured `fields`.
+ */
 function diffPage(
-  d: {
-    taskId: string;
-    info: WorktreeInfo;
-    summary: DiffSummary;
-    files: Array<Record<string, unknown>> | undefined;
-    filesOmitted: number;
-    offset: number;
-    patch: string;
-    truncated: boolean;
-  },
+  taskId: string,
+  head: string[],
+  fields: Record<string, unknown>,
+  { patch, truncated, offset }: { patch: string; truncated: boolean; offset: number },
   maxChars: number,
 ) {
-  const { taskId, info, summary, files, filesOmitted, offset, patch } = d;
   let { text, next } = page(patch, Math.min(offset, patch.length), maxChars);
-  const more = next < patch.length || (d.truncated && next > offset);
+  const more = next < patch.length || (truncated && next > offset);
   if (more) {
     // Pages end at a line end when the page holds one.
     const end = text.lastIndexOf("\n");
@@ -119,23 +132,11 @@ function diffPage(
       next = offset + text.length;
     }
   }
-  const head = `Branch ${info.branch} vs ${info.baseRef} (${info.baseCommit.slice(0, 12)}): ` +
-    `${summary.files.length} file(s), +${summary.insertions} -${summary.deletions}`;
   const nextCall = more ? `codex_diff {"task_id":"${taskId}","offset":${next}} reads on` : null;
-  const fileLines = files?.map((f) => `  ${f.path} +${f.insertions} -${f.deletions}`) ?? [];
-  const omittedLine = filesOmitted ? [`  … ${filesOmitted} more`] : [];
   return toolResult(
-    [head, ...fileLines, ...omittedLine, "", text].join("\n") +
-      (nextCall ? `\n[patch continues: ${nextCall}]` : ""),
+    [...head, "", text].join("\n") + (nextCall ? `\n[patch continues: ${nextCall}]` : ""),
     {
-      task_id: taskId,
-      branch: info.branch,
-      base: info.baseRef,
-      file_count: summary.files.length,
-      insertions: summary.insertions,
-      deletions: summary.deletions,
-      ...(files ? { files } : {}),
-      ...(filesOmitted ? { files_omitted: filesOmitted } : {}),
+      ...fields,
       offset,
       patch: text,
       next_offset: more ? next : null,
@@ -147,16 +148,10 @@ function diffPage(
 /** The worktree of a task, or an error result naming why there is none. */
 export function worktreeOf(engine: Engine, taskId: string, action: string) {
   const task = engine.get(taskId);
-  if (!task) {
-    return { error: toolError(`Cannot ${action} task "${taskId}" as no such task is known`) };
-  }
-  const info = task.meta.worktree;
-  if (!info) {
-    return {
-      error: toolError(`Cannot ${action} task "${taskId}" as it did not run in a worktree`),
-    };
-  }
-  return { task, info };
+  const info = task?.meta.worktree;
+  if (task && info) return { task, info };
+  const why = task ? "it did not run in a worktree" : "no such task is known";
+  return { error: toolError(`Cannot ${action} task "${taskId}" as ${why}`) };
 }
 
 /** Registers `codex_diff`. */
@@ -164,7 +159,7 @@ export function registerCodexDiffTool(
   server: McpServer,
   engine: Engine,
   worktrees: WorktreeManager,
-  options: ToolOptions = toolOptions(),
+  options: ToolOptions,
 ): void {
   server.registerTool("codex_diff", {
     title: "Task branch diff",
@@ -176,10 +171,6 @@ export function registerCodexDiffTool(
   }, async (args) => {
     const found = worktreeOf(engine, args.task_id, "show the diff of");
     if (found.error) return found.error;
-    try {
-      return await diffResult(worktrees, args.task_id, found.info, args, options.maxResultChars);
-    } catch (e) {
-      return toolError(e);
-    }
+    return await diffResult(worktrees, args.task_id, found.info, args, options.maxResultChars);
   });
 }

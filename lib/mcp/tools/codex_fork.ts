@@ -18,7 +18,7 @@ import { MAX_FORKS } from "../../tasks/fork.ts";
 import { startForks } from "../../request/plans.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
-import { toolError, toolResult } from "./tool_error.ts";
+import { toolResult } from "./tool_error.ts";
 
 /** The input schema of `codex_fork`. */
 export const codexForkInputSchema = {
@@ -76,16 +76,8 @@ export function registerCodexForkTool(
   }, async (args, extra) => {
     const { thread_id: threadId, prompts, ...rest } = args;
     const { prompt: _, ...shared } = toTaskRequest({ ...rest, prompt: "" });
-    let forks;
-    try {
-      forks = await startForks(
-        engine,
-        withCaller({ ...shared, threadId, prompts }, extra._meta),
-        await session(),
-      );
-    } catch (error) {
-      return toolError(error);
-    }
+    const request = withCaller({ ...shared, threadId, prompts }, extra._meta);
+    const forks = await startForks(engine, request, await session());
     const ids = forks.map((t) => t.meta.id);
     const next = `codex_wait {"task_ids":${JSON.stringify(ids)}} to collect`;
     const tasks = forks.map((t) => ({

@@ -10,7 +10,7 @@ import { excerpt, truncate } from "../../base/text.ts";
 import type { McpServer } from "../sdk.ts";
 import { PHASES, type TaskSnapshot } from "../../tasks/task.ts";
 import { fitViews, seconds } from "./compact_view.ts";
-import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
+import { budgets, type ToolOptions } from "./tool_options.ts";
 import { toolResult } from "./tool_error.ts";
 
 /** How much of a prompt an entry shows. */
@@ -37,7 +37,7 @@ function entry(task: TaskSnapshot, promptChars: number) {
 export function registerCodexListTool(
   server: McpServer,
   engine: Engine,
-  options: ToolOptions = toolOptions(),
+  options: ToolOptions,
 ): void {
   server.registerTool("codex_list", {
     title: "List tasks",

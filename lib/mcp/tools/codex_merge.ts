@@ -20,9 +20,9 @@ import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
 import { Policy } from "../../codex/policy.ts";
 import type { McpServer } from "../sdk.ts";
 import { withCaller } from "../../request/caller.ts";
-import { engineFields, runFields } from "./run_params.ts";
+import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS } from "./run_params.ts";
 import { taskIdField } from "./task_ids.ts";
-import { toolError } from "./tool_error.ts";
+import { toolError, toolResult } from "./tool_error.ts";
 
 /** The input schema of `codex_merge`. */
 export const codexMergeInputSchema = z.strictObject({
@@ -81,20 +81,11 @@ function startedAnswer(task: TaskSnapshot) {
   const branches = request.items.map((i) => i.worktree.branch);
   const integration = task.meta.merge?.integration?.branch ?? `codex-swarm-merge/${id}`;
   const next = `codex_wait {"task_ids":["${id}"]} collects the report`;
-  return {
-    content: [{
-      type: "text" as const,
-      text: `Merging ${branches.length} branch(es) into "${request.target}" on ` +
-        `${integration} (merge ${id}); ${next}.`,
-    }],
-    structuredContent: {
-      task_id: id,
-      phase: task.meta.phase,
-      integration_branch: integration,
-      branches,
-      next,
-    },
-  };
+  return toolResult(
+    `Merging ${branches.length} branch(es) into "${request.target}" on ${integration} ` +
+      `(merge ${id}); ${next}.`,
+    { task_id: id, phase: task.meta.phase, integration_branch: integration, branches, next },
+  );
 }
 
 /** The output schema of `codex_merge`: the merge task, answered at once. */
@@ -123,45 +114,36 @@ export function registerCodexMergeTool(
       "fast-forwards target at the end when its checkout allows.",
     inputSchema: codexMergeInputSchema,
     outputSchema: codexMergeOutputSchema,
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: true,
-      idempotentHint: false,
-      openWorldHint: true,
-    },
+    annotations: RUNS_CODEX_ANNOTATIONS,
   }, async (args, extra) => {
-    try {
-      const actor = await session();
-      const lookup = {
-        get: (id: string) => engine.get(id),
-        list: () => engine.list(),
-        policy: actor.policy ?? new Policy(),
-        env: actor.env,
-        asksNoApprovals: actor.kind === "task",
-      };
-      const { resume, ...call } = args;
-      // A Codex caller's sandbox is the default and the limit, as for a task it starts.
-      call.sandbox = withCaller({ prompt: "", sandbox: call.sandbox }, extra._meta).sandbox;
-      let task;
-      if (resume !== undefined) {
-        const given = Object.entries(args).filter(([k, v]) => k !== "resume" && v !== undefined);
-        if (given.length > 0) {
-          return toolError(
-            `Cannot resume with ${given.map(([k]) => k).join(", ")}: pass resume alone`,
-          );
-        }
-        const old = checkResume(resume, lookup);
-        task = await engine.merge(
-          { ...old.meta.request.merge!, resumeOf: resume },
-          actor,
-          old.meta.merge!,
+    const actor = await session();
+    const lookup = {
+      get: (id: string) => engine.get(id),
+      list: () => engine.list(),
+      policy: actor.policy ?? new Policy(),
+      env: actor.env,
+      asksNoApprovals: actor.kind === "task",
+    };
+    const { resume, ...call } = args;
+    // A Codex caller's sandbox is the default and the limit, as for a task it starts.
+    call.sandbox = withCaller({ prompt: "", sandbox: call.sandbox }, extra._meta).sandbox;
+    let task;
+    if (resume !== undefined) {
+      const given = Object.entries(args).filter(([k, v]) => k !== "resume" && v !== undefined);
+      if (given.length > 0) {
+        return toolError(
+          `Cannot resume with ${given.map(([k]) => k).join(", ")}: pass resume alone`,
         );
-      } else {
-        task = await engine.merge(await checkMergeCall(call, lookup), actor);
       }
-      return startedAnswer(task);
-    } catch (error) {
-      return toolError(error);
+      const old = checkResume(resume, lookup);
+      task = await engine.merge(
+        { ...old.meta.request.merge!, resumeOf: resume },
+        actor,
+        old.meta.merge!,
+      );
+    } else {
+      task = await engine.merge(await checkMergeCall(call, lookup), actor);
     }
+    return startedAnswer(task);
   });
 }

@@ -12,8 +12,8 @@ import type { McpServer } from "../sdk.ts";
 import { withCaller } from "../../request/caller.ts";
 import { runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { runOutputSchema, runToEnd } from "./run_to_end.ts";
-import { type ToolOptions, toolOptions } from "./tool_options.ts";
-import { toolResult } from "./tool_error.ts";
+import type { ToolOptions } from "./tool_options.ts";
+import { toolError } from "./tool_error.ts";
 
 /** The input schema of `codex-reply`. */
 export const codexReplyInputSchema = {
@@ -39,7 +39,7 @@ export function registerCodexReplyTool(
   server: McpServer,
   engine: Engine,
   session: SessionSource,
-  options: ToolOptions = toolOptions(),
+  options: ToolOptions,
 ): void {
   for (const name of options.replyAlias ? ["codex-reply", "codex_reply"] : ["codex-reply"]) {
     server.registerTool(name, {
@@ -53,20 +53,13 @@ export function registerCodexReplyTool(
     }, (args, extra) => {
       const threadId = args.threadId ?? args.conversationId;
       if (!threadId) {
-        return toolResult(
+        return toolError(
           "Cannot continue a thread as threadId is missing: pass the threadId of a " +
             "previous codex result",
-          undefined,
-          true,
         );
       }
-      return runToEnd(
-        engine,
-        session,
-        withCaller(toTaskRequest({ ...args, threadId }), extra._meta),
-        extra,
-        options,
-      );
+      const request = withCaller(toTaskRequest({ ...args, threadId }), extra._meta);
+      return runToEnd(engine, session, request, extra, options);
     });
   }
 }

@@ -81,20 +81,14 @@ export function registerCodexReviewTool(
       openWorldHint: true,
     },
   }, async (args, extra) => {
-    const spec = checkReviewTarget(args.target);
+    const { target, branch, ...rest } = args;
+    const spec = checkReviewTarget(target);
+    const prompt = describeReviewTarget(spec);
     const request = withCaller(
-      toTaskRequest({
-        prompt: describeReviewTarget(spec),
-        cwd: args.cwd,
-        model: args.model,
-        profile: args.profile,
-        config: args.config,
-        timeout_s: args.timeout_s,
-        sandbox: "read-only",
-      }),
+      toTaskRequest({ ...rest, prompt, sandbox: "read-only" }),
       extra._meta,
     );
-    const review = args.branch === undefined ? { spec } : { spec, branch: args.branch };
+    const review = branch === undefined ? { spec } : { spec, branch };
     const task = await startTask(engine, { ...request, review }, await session());
     const id = task.meta.id;
     const next = `codex_wait {"task_ids":["${id}"]} to collect the findings`;

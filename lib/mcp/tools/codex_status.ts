@@ -11,11 +11,11 @@ import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { truncate } from "../../base/text.ts";
 import type { McpServer } from "../sdk.ts";
 import type { TaskSnapshot } from "../../tasks/task.ts";
-import { compactTask, compactText, fitViews, nextHint, page, readOnCall } from "./compact_view.ts";
-import { compactWithGroups, expandIds } from "./group_view.ts";
+import { fitViews, page, readOnCall } from "./compact_view.ts";
+import { compactWithGroups, expandIds, shownFields } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
-import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
+import { budgets, type ToolOptions } from "./tool_options.ts";
 import { toolResult } from "./tool_error.ts";
 
 /** The room of a result: its structured content and its text. */
@@ -60,7 +60,7 @@ export function registerCodexStatusTool(
   server: McpServer,
   engine: Engine,
   session: SessionSource,
-  options: ToolOptions = toolOptions(),
+  options: ToolOptions,
 ): void {
   server.registerTool("codex_status", {
     title: "Task status",
@@ -76,7 +76,7 @@ export function registerCodexStatusTool(
     const unknown = unknownTaskIds(engine, ids, "show");
     if (unknown) return unknown;
     // A group id stands for its attempts.
-    const { taskIds, groups } = expandIds(engine, ids);
+    const { taskIds } = expandIds(engine, ids);
     // A question whose client went away is asked of this one.
     engine.offerQuestions(taskIds, await session());
     const tasks = taskIds.map((id) => engine.get(id)!);
@@ -90,18 +90,10 @@ export function registerCodexStatusTool(
     }
     if (args.detail === "full") return fullAnswer(tasks, room);
     // Groups show ranked; the other ids as usual.
-    if (groups.length > 0) return groupsAnswer(engine, ids, room);
-    const { views, omitted } = fitViews(tasks, room.structured, compactTask);
-    const next = nextHint(views, omitted);
+    const shown = compactWithGroups(engine, ids, room);
     return toolResult(
-      views.length > 0
-        ? compactText(views, room.text) + (next ? `\nNext: ${next}` : "")
-        : "No unfinished tasks.",
-      {
-        tasks: views,
-        ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
-        ...(next ? { next } : {}),
-      },
+      (shown.text || "No unfinished tasks.") + (shown.next ? `\nNext: ${shown.next}` : ""),
+      shownFields(shown),
     );
   });
 }
@@ -116,15 +108,4 @@ function fullAnswer(tasks: TaskSnapshot[], room: Budgets) {
       ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
     },
   );
-}
-
-/** The groups among `ids` with their attempts ranked; the other ids as usual. */
-function groupsAnswer(engine: Engine, ids: string[], room: Budgets) {
-  const shown = compactWithGroups(engine, ids, room);
-  return toolResult(shown.text + (shown.next ? `\nNext: ${shown.next}` : ""), {
-    groups: shown.groups,
-    tasks: shown.views,
-    ...(shown.omitted.length > 0 ? { omitted_task_ids: shown.omitted } : {}),
-    ...(shown.next ? { next: shown.next } : {}),
-  });
 }

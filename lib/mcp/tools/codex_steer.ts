@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { checkMayActOn } from "../../tasks/session_rights.ts";
 import type { McpServer } from "../sdk.ts";
-import { toolError, toolResult } from "./tool_error.ts";
+import { toolResult } from "./tool_error.ts";
 
 /** Registers `codex_steer`. */
 export function registerCodexSteerTool(
@@ -27,16 +27,12 @@ export function registerCodexSteerTool(
     },
     annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
   }, async (args) => {
-    try {
-      checkMayActOn(await session(), args.task_id, (id) => engine.get(id), "steer");
-      const task = await engine.steer(args.task_id, args.prompt);
-      return toolResult(`Steered task ${args.task_id}`, {
-        task_id: args.task_id,
-        phase: task.meta.phase,
-        steered: true,
-      });
-    } catch (error) {
-      return toolError(error);
-    }
+    checkMayActOn(await session(), args.task_id, (id) => engine.get(id), "steer");
+    const task = await engine.steer(args.task_id, args.prompt);
+    return toolResult(`Steered task ${args.task_id}`, {
+      task_id: args.task_id,
+      phase: task.meta.phase,
+      steered: true,
+    });
   });
 }

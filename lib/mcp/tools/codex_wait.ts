@@ -10,11 +10,11 @@ import type { Engine, SessionSource, WaitResult } from "../../tasks/engine_api.t
 import { truncate } from "../../base/text.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
-import { compactTask, compactText, fitViews, lastStep, nextHint } from "./compact_view.ts";
-import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
-import { compactWithGroups, expandIds } from "./group_view.ts";
+import { lastStep } from "./compact_view.ts";
+import { callProgress, type ProgressContext } from "./progress.ts";
+import { compactWithGroups, expandIds, shownFields } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
-import { budgets, type ToolOptions, toolOptions } from "./tool_options.ts";
+import { budgets, type ToolOptions } from "./tool_options.ts";
 import { toolResult } from "./tool_error.ts";
 
 /** Registers `codex_wait`. */
@@ -22,7 +22,7 @@ export function registerCodexWaitTool(
   server: McpServer,
   engine: Engine,
   session: SessionSource,
-  options: ToolOptions = toolOptions(),
+  options: ToolOptions,
 ): void {
   server.registerTool("codex_wait", {
     title: "Wait for tasks",
@@ -46,7 +46,7 @@ export function registerCodexWaitTool(
     const unknown = unknownTaskIds(engine, asked, "wait for");
     if (unknown) return unknown;
     // A group id stands for its attempts: the wait is for them, the answer ranks them.
-    const { taskIds: ids, groups } = expandIds(engine, asked);
+    const { taskIds: ids } = expandIds(engine, asked);
     const own = await session();
     // A question whose client went away is asked of this one; while this call runs, Codex's
     // questions to this client are sent related to it.
@@ -61,10 +61,9 @@ export function registerCodexWaitTool(
         signal: extra.signal,
         sessionId: own.id,
       });
-      progress.stopHeartbeat();
       // The last phase change is reported before the answer, never after it.
       await progress.finish();
-      return waitAnswer(engine, asked, groups.length > 0, result, mode, options);
+      return waitAnswer(engine, asked, result, mode, options);
     } finally {
       endCall?.();
       progress.stop();
@@ -77,7 +76,6 @@ export function registerCodexWaitTool(
  * while nothing does.
  */
 function waitProgress(engine: Engine, ids: string[], extra: ProgressContext, heartbeatMs: number) {
-  const report = progressReporter(extra);
   const current = () => ids.map((id) => engine.get(id)!);
   const summary = (tasks: TaskSnapshot[]) => {
     const done = tasks.filter((t) => isFinal(t.meta.phase)).length;
@@ -87,27 +85,26 @@ function waitProgress(engine: Engine, ids: string[], extra: ProgressContext, hea
   };
   const phasesOf = () => current().map((t) => t.meta.phase).join();
   let lastPhases = phasesOf();
-  let lastSent: Promise<void> | null = null;
+  const progress = callProgress(extra, heartbeatMs, () => summary(current()));
   const reportPhaseChange = () => {
     const phases = phasesOf();
     if (phases === lastPhases) return;
     lastPhases = phases;
-    lastSent = report(summary(current()));
+    progress.send(summary(current()));
   };
   const off = engine.onChange((task) => {
     if (ids.includes(task.meta.id)) reportPhaseChange();
   });
-  const stopHeartbeat = heartbeat(report, heartbeatMs, () => summary(current()));
   return {
-    stopHeartbeat,
     /** Reports the last phase change, and waits until the client has the progress sent. */
     async finish(): Promise<void> {
+      progress.stop();
       reportPhaseChange();
-      if (extra._meta?.progressToken !== undefined) await settleProgress(lastSent);
+      await progress.settle();
     },
     stop(): void {
       off();
-      stopHeartbeat();
+      progress.stop();
     },
   };
 }
@@ -116,7 +113,6 @@ function waitProgress(engine: Engine, ids: string[], extra: ProgressContext, hea
 function waitAnswer(
   engine: Engine,
   asked: string[],
-  hasGroups: boolean,
   result: WaitResult,
   mode: "all" | "any",
   options: ToolOptions,
@@ -129,33 +125,22 @@ function waitAnswer(
     ...(q.diff ? { diff: truncate(q.diff, 1500) } : {}),
   }));
   const done = result.tasks.filter((t) => isFinal(t.meta.phase)).length;
-  const room = budgets(options);
-  const shown = hasGroups ? compactWithGroups(engine, asked, room) : null;
-  const { views, omitted } = shown ??
-    fitViews(result.tasks, room.structured, compactTask);
+  // Groups show ranked; the other ids as usual.
+  const shown = compactWithGroups(engine, asked, budgets(options));
   const next = questions.length > 0
     ? `ask the user, then codex_approve {"task_id":"${questions[0]!.task_id}",` +
       `"decision":"accept"|"accept_for_session"|"decline"|"cancel"}`
-    : shown
-    ? shown.next
-    : nextHint(views, omitted);
+    : shown.next;
   const head = questions.length > 0
     ? questions.map((q) => `Task ${q.task_id} waits for an answer: ${q.message}`).join("\n")
     : result.satisfied
     ? `${mode === "all" ? "All" : "At least one of"} ${result.tasks.length} task(s) done.`
     : `Timed out: ${done} of ${result.tasks.length} task(s) done; the rest keep running.`;
-  return toolResult(
-    `${head}\n${shown ? shown.text : compactText(views, room.text)}` +
-      (next ? `\nNext: ${next}` : ""),
-    {
-      satisfied: result.satisfied,
-      done,
-      total: result.tasks.length,
-      ...(questions.length > 0 ? { questions } : {}),
-      ...(shown ? { groups: shown.groups } : {}),
-      tasks: views,
-      ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
-      ...(next ? { next } : {}),
-    },
-  );
+  return toolResult(`${head}\n${shown.text}` + (next ? `\nNext: ${next}` : ""), {
+    satisfied: result.satisfied,
+    done,
+    total: result.tasks.length,
+    ...(questions.length > 0 ? { questions } : {}),
+    ...shownFields(shown, next),
+  });
 }

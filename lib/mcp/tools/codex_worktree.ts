@@ -8,7 +8,6 @@
 
 import { z } from "zod";
 import type { Engine, Session, SessionSource } from "../../tasks/engine_api.ts";
-import { PolicyError } from "../../codex/policy.ts";
 import type { McpServer } from "../sdk.ts";
 import { isFinal, PHASES, type TaskSnapshot } from "../../tasks/task.ts";
 import type { MergeResult, WorktreeInfo, WorktreeManager } from "../../git/worktree.ts";
@@ -18,7 +17,7 @@ import { groupWorktreeAction } from "./group_worktree.ts";
 import { groupMembers } from "./group_view.ts";
 import { checkMayAct, checkMayActOn } from "../../tasks/session_rights.ts";
 import { toolError, toolResult } from "./tool_error.ts";
-import { type ToolOptions, toolOptions } from "./tool_options.ts";
+import type { ToolOptions } from "./tool_options.ts";
 import { taskIdField } from "./task_ids.ts";
 
 /** Registers `codex_worktree`. */
@@ -27,7 +26,7 @@ export function registerCodexWorktreeTool(
   engine: Engine,
   worktrees: WorktreeManager,
   session: SessionSource,
-  options: ToolOptions = toolOptions(),
+  options: ToolOptions,
 ): void {
   server.registerTool("codex_worktree", {
     title: "Task branch: merge, discard",
@@ -53,22 +52,14 @@ export function registerCodexWorktreeTool(
     const actor = await session();
     if (isGroupId(args.task_id)) {
       if (args.action === "discard") {
-        try {
-          for (const task of groupMembers(engine, args.task_id)) {
-            checkMayAct(actor, task.meta, "discard");
-          }
-        } catch (error) {
-          return toolError(error);
+        for (const task of groupMembers(engine, args.task_id)) {
+          checkMayAct(actor, task.meta, "discard");
         }
       }
       return await groupWorktreeAction(engine, worktrees, args.task_id, args.action);
     }
     if (args.action !== "diff") {
-      try {
-        checkMayActOn(actor, args.task_id, (id) => engine.get(id), args.action);
-      } catch (error) {
-        return toolError(error);
-      }
+      checkMayActOn(actor, args.task_id, (id) => engine.get(id), args.action);
     }
     const found = worktreeOf(engine, args.task_id, args.action);
     if (found.error) return found.error;
@@ -81,22 +72,18 @@ export function registerCodexWorktreeTool(
       const refused = refusal(engine, actor, { ...args, action: args.action }, task, info);
       if (refused !== null) return refused;
     }
-    try {
-      if (args.action === "diff") {
-        return await diffResult(worktrees, args.task_id, info, {}, options.maxResultChars);
-      }
-      if (args.action === "merge") {
-        return mergeAnswer(info, await worktrees.merge(info, args.target));
-      }
-      await worktrees.discard(info);
-      return toolResult(`Discarded worktree ${info.path} and branch ${info.branch}`, {
-        discarded: true,
-        branch: info.branch,
-        path: info.path,
-      });
-    } catch (e) {
-      return toolError(e);
+    if (args.action === "diff") {
+      return await diffResult(worktrees, args.task_id, info, {}, options.maxResultChars);
     }
+    if (args.action === "merge") {
+      return mergeAnswer(info, await worktrees.merge(info, args.target));
+    }
+    await worktrees.discard(info);
+    return toolResult(`Discarded worktree ${info.path} and branch ${info.branch}`, {
+      discarded: true,
+      branch: info.branch,
+      path: info.path,
+    });
   });
 }
 
@@ -127,16 +114,8 @@ function refusal(
       } still works in its worktree ${info.path}: wait for it or cancel it first`,
     );
   }
-  // A merge or discard acts on the task's repository: within the caller's roots.
-  try {
-    actor.policy?.checkPath(
-      info.repoRoot,
-      `the repository of task "${args.task_id}"`,
-    );
-  } catch (error) {
-    if (error instanceof PolicyError) return toolError(error.message);
-    throw error;
-  }
+  // A merge or discard acts on the task's repository: within the caller's roots (or it throws).
+  actor.policy?.checkPath(info.repoRoot, `the repository of task "${args.task_id}"`);
   return null;
 }
 

@@ -19,12 +19,12 @@
 
 import type { LastTool } from "../../codex/run_state.ts";
 import { displayCommand, excerpt, tail as endOf, truncate } from "../../base/text.ts";
-import { type CheckOutcome, isFinal, type Phase, type TaskSnapshot } from "../../tasks/task.ts";
+import { type CheckOutcome, isFinal, type TaskSnapshot } from "../../tasks/task.ts";
 import { describeCheck } from "../../tasks/attempt_check.ts";
 import { backoffStep } from "../../tasks/backoff.ts";
-import { type CompactReview, compactReview, reviewLine } from "./review_view.ts";
+import { compactReview, reviewLine } from "./review_view.ts";
 import { describeMerge } from "../../tasks/merge/merge_plan.ts";
-import { type MergeReport, mergeReport } from "../../tasks/merge/merge_report.ts";
+import { mergeReport } from "../../tasks/merge/merge_report.ts";
 
 /** How much of a final message a compact view shows by default. */
 export const MESSAGE_CHARS = 2000;
@@ -35,57 +35,6 @@ const FAILURE_CHARS = 300;
 /** The message caps tried, longest first, when many tasks must fit one result. */
 const MESSAGE_CAPS = [MESSAGE_CHARS, 1000, 400, 160, 0];
 
-/** The compact view of one task (absent fields do not apply). */
-export interface CompactTask {
-  task_id: string;
-  phase: Phase;
-  elapsed_s: number;
-  thread_id?: string;
-  /** Running tasks: the last step, one line. */
-  step?: string;
-  /** Finished tasks: the final message, cut with a read-on marker when long. */
-  final_message?: string;
-  failure?: string;
-  usage?: { input: number; output: number };
-  branch?: string;
-  /** Where it runs, when on a worker (docs/workers.md). */
-  worker?: string;
-  /** Its worker was lost, and came back with its work (the task stays failed). */
-  recovered?: boolean;
-  /** E.g. "2 files, +10 -3" once the branch is committed. */
-  diff_stat?: string;
-  commit_error?: string;
-  /** With output_schema: the final message parsed (or why it does not match). */
-  result?: unknown;
-  result_error?: string;
-  /** A finished review: its verdict and findings as data (in place of the rendered message). */
-  review?: CompactReview;
-  /** A pending approval, when the engine reports one. */
-  approval?: unknown;
-  /** Queued tasks held back after a 429 of the model API: until when (ISO). */
-  backoff_until?: string;
-  /** The task's record cannot be written now (it is tried again). */
-  record_error?: string;
-  /** With `check`: how it ended (or that it runs). */
-  check?: CheckView;
-  /** Best of N: the group this task is an attempt of (codex_status of it ranks them). */
-  group_id?: string;
-  /** A merge queue (codex_merge): each branch's step so far, or its report once it ended. */
-  merge?: MergeReport;
-}
-
-/** How a task's check ended, compact. */
-export interface CheckView {
-  command: string;
-  /** Null while it runs or when it did not run. */
-  exit_code: number | null;
-  passed: boolean;
-  /** E.g. `check "npm test" failed (exit 1)`. */
-  summary: string;
-  /** The end of its output, at most the cap given. */
-  tail?: string;
-}
-
 /** How much of a check's output tail a compact view shows by default. */
 export const CHECK_TAIL_CHARS = 600;
 
@@ -93,17 +42,16 @@ export const CHECK_TAIL_CHARS = 600;
  * The compact view of a check, its output cut to its last `tailChars` characters; `ended` says
  * its task is final.
  */
-export function checkView(
-  check: CheckOutcome,
-  tailChars = CHECK_TAIL_CHARS,
-  ended = true,
-): CheckView {
+export function checkView(check: CheckOutcome, tailChars = CHECK_TAIL_CHARS, ended = true) {
   const tail = check.tail.length > tailChars ? `…${endOf(check.tail, tailChars)}` : check.tail;
   return {
     command: check.command,
+    // Null while it runs or when it did not run.
     exit_code: check.exitCode,
     passed: check.passed,
+    // E.g. `check "npm test" failed (exit 1)`.
     summary: describeCheck(check, ended),
+    // The end of its output, at most `tailChars`.
     ...(tail !== "" && tailChars > 0 ? { tail } : {}),
   };
 }
@@ -201,56 +149,69 @@ export function approvalOf(task: TaskSnapshot): unknown {
   return compactValue(rest);
 }
 
+/** The compact view of a task (absent fields do not apply). */
+export type CompactTask = ReturnType<typeof compactTask>;
+
 /** The compact view of a task, its final message cut at `messageChars`. */
-export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS): CompactTask {
+export function compactTask(task: TaskSnapshot, messageChars = MESSAGE_CHARS) {
   const { meta, run } = task;
-  const view: CompactTask = {
+  const final = isFinal(meta.phase);
+  const threadId = meta.threadId ?? run.threadId;
+  const message = final ? meta.finalMessage ?? run.finalMessage : null;
+  const structured = final ? meta.structured : undefined;
+  const outcome = meta.worktree ? meta.worktreeOutcome : undefined;
+  const approval = approvalOf(task);
+  return {
     task_id: meta.id,
     phase: meta.phase,
     elapsed_s: seconds(task.elapsedMs),
+    ...(threadId ? { thread_id: threadId } : {}),
+    // Running tasks: the last step in one line; held back after a 429 of the model API: until
+    // when (ISO).
+    ...(final ? {} : { step: lastStep(task) }),
+    ...(!final && task.backoffUntil ? { backoff_until: task.backoffUntil } : {}),
+    // A finished review: its verdict and findings as data (the rendered text is in the full
+    // view); other finished tasks: the final message, cut with a read-on marker when long.
+    ...(final && meta.review ? { review: compactReview(meta.review, messageChars, meta.cwd) } : {}),
+    ...(!meta.review && message !== null
+      ? { final_message: cutMessage(message, messageChars, meta.id) }
+      : {}),
+    ...(final && meta.failure ? { failure: truncate(meta.failure, FAILURE_CHARS) } : {}),
+    ...(final && run.usage
+      ? { usage: { input: run.usage.inputTokens, output: run.usage.outputTokens } }
+      : {}),
+    // With output_schema: the final message parsed (or why it does not match).
+    ...(structured?.ok ? { result: structured.value } : {}),
+    ...(structured && !structured.ok
+      ? { result_error: truncate(structured.error, FAILURE_CHARS) }
+      : {}),
+    // The task's record cannot be written now (it is tried again).
+    ...(task.recordError ? { record_error: task.recordError } : {}),
+    // Where it runs, when on a worker (docs/workers.md); its worker was lost and came back with
+    // its work (the task stays failed).
+    ...(meta.worker !== undefined && meta.worker !== "local" ? { worker: meta.worker } : {}),
+    ...(meta.recovered ? { recovered: true } : {}),
+    ...(meta.worktree ? { branch: meta.worktree.branch } : {}),
+    // E.g. "2 file(s), +10 -3" once the branch is committed.
+    ...(outcome
+      ? {
+        diff_stat: `${outcome.files.length} file(s), +${outcome.insertions} -${outcome.deletions}`,
+      }
+      : {}),
+    ...(outcome?.error ? { commit_error: truncate(outcome.error, FAILURE_CHARS) } : {}),
+    // Best of N: the group this task is an attempt of (codex_status of it ranks them).
+    ...(meta.request.group ? { group_id: meta.request.group.id } : {}),
+    // With `check`: how it ended (or that it runs).
+    ...(meta.check
+      ? { check: checkView(meta.check, Math.min(CHECK_TAIL_CHARS, messageChars), final) }
+      : {}),
+    // A merge queue (codex_merge): each branch's step so far, or its report once it ended.
+    ...(meta.merge && meta.request.merge
+      ? { merge: mergeReport(meta.id, meta.request.merge, meta.merge, 4 * messageChars + 400) }
+      : {}),
+    // A pending approval, when the engine reports one.
+    ...(approval !== undefined ? { approval } : {}),
   };
-  const threadId = meta.threadId ?? run.threadId;
-  if (threadId) view.thread_id = threadId;
-  if (isFinal(meta.phase)) {
-    const message = meta.finalMessage ?? run.finalMessage;
-    // A review's findings say what its rendered text says; the text is in the full view.
-    if (meta.review) view.review = compactReview(meta.review, messageChars, meta.cwd);
-    else if (message !== null) view.final_message = cutMessage(message, messageChars, meta.id);
-    if (meta.failure) view.failure = truncate(meta.failure, FAILURE_CHARS);
-    if (run.usage) view.usage = { input: run.usage.inputTokens, output: run.usage.outputTokens };
-    const structured = meta.structured;
-    if (structured?.ok) view.result = structured.value;
-    else if (structured) view.result_error = truncate(structured.error, FAILURE_CHARS);
-  } else {
-    view.step = lastStep(task);
-    if (task.backoffUntil) view.backoff_until = task.backoffUntil;
-  }
-  if (task.recordError) view.record_error = task.recordError;
-  if (meta.worker !== undefined && meta.worker !== "local") view.worker = meta.worker;
-  if (meta.recovered) view.recovered = true;
-  if (meta.worktree) {
-    view.branch = meta.worktree.branch;
-    const outcome = meta.worktreeOutcome;
-    if (outcome) {
-      view.diff_stat = `${outcome.files.length} file(s), +${outcome.insertions} ` +
-        `-${outcome.deletions}`;
-      if (outcome.error) view.commit_error = truncate(outcome.error, FAILURE_CHARS);
-    }
-  }
-  if (meta.request.group) view.group_id = meta.request.group.id;
-  if (meta.check) {
-    view.check = checkView(
-      meta.check,
-      Math.min(CHECK_TAIL_CHARS, messageChars),
-      isFinal(meta.phase),
-    );
-  }
-  if (meta.merge && meta.request.merge) {
-    view.merge = mergeReport(meta.id, meta.request.merge, meta.merge, 4 * messageChars + 400);
-  }
-  const approval = approvalOf(task);
-  if (approval !== undefined) view.approval = approval;
-  return view;
 }
 
 /**

@@ -17,11 +17,10 @@
 
 import type { Engine } from "../../tasks/engine_api.ts";
 import { excerpt, tail, truncate } from "../../base/text.ts";
-import { isFinal, type Phase, type TaskSnapshot } from "../../tasks/task.ts";
+import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
 import { diffSize, isGroupId, rankAttempts } from "../../tasks/attempt_group.ts";
 import {
   CHECK_TAIL_CHARS,
-  type CheckView,
   checkView,
   type CompactTask,
   compactTask,
@@ -31,41 +30,6 @@ import {
   nextHint,
   seconds,
 } from "./compact_view.ts";
-
-/** One attempt of a group, as a row of its ranking. */
-export interface AttemptRow {
-  /** 1 for the best. */
-  rank: number;
-  task_id: string;
-  /** Its place in the group as started (0 to size - 1). */
-  attempt: number;
-  phase: Phase;
-  elapsed_s: number;
-  /** The check's exit code: null while it runs, when it did not run, or without a check. */
-  check_exit_code: number | null;
-  check_passed: boolean;
-  check?: CheckView;
-  /** Insertions + deletions of its commit (null until it is committed). */
-  diff_size: number | null;
-  branch?: string;
-  /** Unfinished attempts: the last step. */
-  step?: string;
-  failure?: string;
-}
-
-/** A group's view. */
-export interface GroupView {
-  group_id: string;
-  size: number;
-  /** How many attempts are final. */
-  done: number;
-  /** How many passed their check. */
-  passed: number;
-  /** The best attempt once every attempt is final, else null. */
-  best: string | null;
-  attempts: AttemptRow[];
-  next: string;
-}
 
 /** The check tail caps tried, longest first, when the groups must fit one result. */
 const TAIL_CAPS = [CHECK_TAIL_CHARS, 300, 120, 0];
@@ -77,39 +41,46 @@ export function groupMembers(engine: Engine, groupId: string): TaskSnapshot[] {
     .sort((a, b) => a.meta.request.group!.index - b.meta.request.group!.index);
 }
 
-/** Task ids with each group id replaced by its attempts' ids (no duplicates), and the groups. */
+/**
+ * Task ids with each group id replaced by its attempts' ids (no duplicates; a group id no task
+ * has stays, to be reported unknown), and the groups.
+ */
 export function expandIds(engine: Engine, ids: string[]): { taskIds: string[]; groups: string[] } {
   const taskIds: string[] = [];
   const groups: string[] = [];
   for (const id of ids) {
-    if (!isGroupId(id)) {
-      taskIds.push(id);
-      continue;
-    }
-    groups.push(id);
-    taskIds.push(...groupMembers(engine, id).map((t) => t.meta.id));
+    const attempts = isGroupId(id) ? groupMembers(engine, id).map((t) => t.meta.id) : [];
+    if (attempts.length > 0) groups.push(id);
+    taskIds.push(...(attempts.length > 0 ? attempts : [id]));
   }
   return { taskIds: [...new Set(taskIds)], groups };
 }
 
-/** One attempt's row. */
-function row(task: TaskSnapshot, rank: number, tailChars: number): AttemptRow {
+/** One attempt of a group, as a row of its ranking (absent fields do not apply). */
+export type AttemptRow = ReturnType<typeof row>;
+
+/** One attempt's row, `rank` 1 for the best. */
+function row(task: TaskSnapshot, rank: number, tailChars: number) {
   const { meta } = task;
-  const view: AttemptRow = {
+  const final = isFinal(meta.phase);
+  return {
     rank,
     task_id: meta.id,
+    // Its place in the group as started (0 to size - 1).
     attempt: meta.request.group?.index ?? 0,
     phase: meta.phase,
     elapsed_s: seconds(task.elapsedMs),
+    // Null while it runs, when it did not run, or without a check.
     check_exit_code: meta.check?.exitCode ?? null,
     check_passed: meta.check?.passed === true,
+    // Insertions + deletions of its commit (null until it is committed).
     diff_size: diffSize(meta),
+    ...(meta.check ? { check: checkView(meta.check, tailChars, final) } : {}),
+    ...(meta.worktree ? { branch: meta.worktree.branch } : {}),
+    // Unfinished attempts: the last step.
+    ...(final ? {} : { step: lastStep(task) }),
+    ...(final && meta.failure ? { failure: truncate(meta.failure, 200) } : {}),
   };
-  if (meta.check) view.check = checkView(meta.check, tailChars, isFinal(meta.phase));
-  if (meta.worktree) view.branch = meta.worktree.branch;
-  if (!isFinal(meta.phase)) view.step = lastStep(task);
-  else if (meta.failure) view.failure = truncate(meta.failure, 200);
-  return view;
 }
 
 /** What to call next for a group. */
@@ -124,12 +95,11 @@ function groupNext(groupId: string, rows: AttemptRow[], best: string | null): st
     "the attempts not merged";
 }
 
+/** A group's view. */
+export type GroupView = ReturnType<typeof groupView>;
+
 /** The view of one group from its attempts, check tails cut to `tailChars`. */
-export function groupView(
-  groupId: string,
-  tasks: TaskSnapshot[],
-  tailChars = CHECK_TAIL_CHARS,
-): GroupView {
+export function groupView(groupId: string, tasks: TaskSnapshot[], tailChars = CHECK_TAIL_CHARS) {
   const ranked = rankAttempts(tasks);
   const rows = ranked.map((task, i) => row(task, i + 1, tailChars));
   const done = rows.filter((r) => isFinal(r.phase)).length;
@@ -138,8 +108,10 @@ export function groupView(
   return {
     group_id: groupId,
     size,
+    // How many attempts are final, and how many passed their check.
     done,
     passed: rows.filter((r) => r.check_passed).length,
+    // The best attempt once every attempt is final, else null.
     best,
     attempts: rows,
     next: groupNext(groupId, rows, best),
@@ -208,4 +180,17 @@ export function compactWithGroups(
     views.length > 0 ? compactText(views, Math.floor(room.text / (groups.length > 0 ? 2 : 1))) : "",
   ].filter((t) => t !== "").join("\n");
   return { views, omitted, groups, next: hints.length > 0 ? hints.join("; ") : undefined, text };
+}
+
+/**
+ * The structured content of what {@link compactWithGroups} shows: the groups (when any), the
+ * tasks, the ids left out for size, and `next` (what to call next, by default its hint).
+ */
+export function shownFields(shown: ReturnType<typeof compactWithGroups>, next = shown.next) {
+  return {
+    ...(shown.groups.length > 0 ? { groups: shown.groups } : {}),
+    tasks: shown.views,
+    ...(shown.omitted.length > 0 ? { omitted_task_ids: shown.omitted } : {}),
+    ...(next ? { next } : {}),
+  };
 }

@@ -1,6 +1,14 @@
 /**
- * Sends `notifications/progress` for a request whose client asked for it (gave a progress token).
+ * Sends `notifications/progress` for a blocking call whose client asked for it (gave a progress
+ * token): each step, and a heartbeat while nothing happens.
  *
+ * @example Not run: it needs the SDK's handler context (`extra`) of a running call.
+ * ```ts ignore
+ * const progress = callProgress(extra, 10_000, () => "still running");
+ * progress.send("Ran: npm test");
+ * await progress.settle(); // before answering
+ * progress.stop();
+ * ```
  * @module
  */
 import { delay } from "../../base/delay.ts";
@@ -14,48 +22,40 @@ export interface ProgressContext {
   }) => Promise<void>;
 }
 
-/** How long an answer waits after the last progress notification (see {@link settleProgress}). */
+/** How long an answer waits after the last progress notification (see {@link callProgress}). */
 export const PROGRESS_SETTLE_MS = 15;
 
 /**
- * Returns a function that reports one more step (a no-op when there is no token). It settles once
- * the notification is sent: pass it to {@link settleProgress} before answering.
+ * The progress of a call: steps as they are sent, and `beat()` every `ms` until it settles or
+ * stops, so its client knows it is alive even while its task takes no step (clients abort calls
+ * that stay silent). Without a progress token it sends nothing.
+ *
+ * `settle()` stops the heartbeat and waits until the last step is sent, then a moment more, so it
+ * reaches the client before the answer: the SDK's client handles a notification a microtask after
+ * reading it but the answer at once, and drops progress whose request has already been answered,
+ * so a notification read in the same chunk as the answer would be lost. `stop()` only stops it.
  */
-export function progressReporter(extra: ProgressContext): (message: string) => Promise<void> {
+export function callProgress(extra: ProgressContext, ms: number, beat: () => string) {
   const token = extra._meta?.progressToken;
-  if (token === undefined) return () => Promise.resolve();
   let progress = 0;
-  return (message) => {
+  let lastSent: Promise<void> | null = null;
+  const send = (message: string) => {
+    if (token === undefined) return;
     progress += 1;
-    return extra.sendNotification({
+    lastSent = extra.sendNotification({
       method: "notifications/progress",
       params: { progressToken: token, progress, message },
     }).catch(() => {});
   };
-}
-
-/**
- * Waits until `lastSent` is sent, then a moment more, so the last step reaches the client before
- * the answer. The SDK's client handles a notification a microtask after reading it but the answer
- * at once, and drops progress whose request has already been answered: a notification read in the
- * same chunk as the answer would be lost.
- */
-export async function settleProgress(lastSent: Promise<void> | null): Promise<void> {
-  if (lastSent === null) return;
-  await lastSent;
-  await delay(PROGRESS_SETTLE_MS);
-}
-
-/**
- * Sends `message()` through `report` every `ms` until the returned function is called: a blocking
- * call tells its client it is alive even while its task takes no step (clients abort calls that
- * stay silent). Without a progress token `report` is a no-op and so is this.
- */
-export function heartbeat(
-  report: (message: string) => Promise<void>,
-  ms: number,
-  message: () => string,
-): () => void {
-  const timer = setInterval(() => report(message()), ms);
-  return () => clearInterval(timer);
+  const timer = setInterval(() => send(beat()), ms);
+  return {
+    send,
+    async settle() {
+      clearInterval(timer);
+      if (lastSent === null) return;
+      await lastSent;
+      await delay(PROGRESS_SETTLE_MS);
+    },
+    stop: () => clearInterval(timer),
+  };
 }

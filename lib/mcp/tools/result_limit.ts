@@ -55,7 +55,8 @@ export function fitResult<R extends Result>(tool: string, result: R, max: number
 
 /**
  * Makes every tool registered on `server` from now on answer within `max` characters
- * ({@linkcode fitResult}). Call before registering the tools.
+ * ({@linkcode fitResult}), a tool that throws with its error's message (as the SDK would). Call
+ * before registering the tools.
  *
  * @example
  * ```ts
@@ -65,7 +66,15 @@ export function fitResult<R extends Result>(tool: string, result: R, max: number
 export function limitResults(server: McpServer, max: number): void {
   const register = server.registerTool.bind(server) as unknown as Register;
   const limited: Register = (name, config, handler) =>
-    register(name, config, async (...args) => fitResult(name, await handler(...args), max));
+    register(name, config, async (...args) => {
+      let result: Result;
+      try {
+        result = await handler(...args);
+      } catch (error) {
+        result = toolError(error);
+      }
+      return fitResult(name, result, max);
+    });
   server.registerTool = limited as unknown as typeof server.registerTool;
 }
 

@@ -8,10 +8,10 @@
 import { z } from "zod";
 import type { TaskRequest } from "../../tasks/task.ts";
 
-/** Parameters that shape one Codex run. */
 /**
  * The annotations of the tools that run Codex (`codex`, `codex_reply`, `codex_async`,
- * `codex_fork`): Codex may change files and reach the network, and each call is a new turn.
+ * `codex_fork`, `codex_merge`): Codex may change files and reach the network, and each call is a
+ * new turn.
  */
 export const RUNS_CODEX_ANNOTATIONS = {
   readOnlyHint: false,
@@ -20,6 +20,7 @@ export const RUNS_CODEX_ANNOTATIONS = {
   openWorldHint: true,
 } as const;
 
+/** Parameters that shape one Codex run. */
 export const runFields = {
   model: z.string().min(1).optional().describe(
     'Model name to use, e.g. "gpt-5.2-codex" (passed as `codex exec -m`).',

@@ -13,9 +13,9 @@ import { startTask } from "../../request/plans.ts";
 import { truncate } from "../../base/text.ts";
 import type { TaskRequest, TaskSnapshot } from "../../tasks/task.ts";
 import { checkView, compactTask, cutMessage, lastStep } from "./compact_view.ts";
-import { heartbeat, type ProgressContext, progressReporter, settleProgress } from "./progress.ts";
+import { callProgress, type ProgressContext } from "./progress.ts";
 import { toolError, toolResult } from "./tool_error.ts";
-import { type ToolOptions, toolOptions } from "./tool_options.ts";
+import type { ToolOptions } from "./tool_options.ts";
 
 /** The output schema of `codex` and `codex-reply`: the official two fields plus ours, optional. */
 export const runOutputSchema = {
@@ -44,37 +44,30 @@ export const runOutputSchema = {
 export type RunContext = ProgressContext & { signal: AbortSignal; requestId?: string | number };
 
 /** Turns a final task into a tool result of at most `options.maxResultChars` characters. */
-export function runResult(task: TaskSnapshot, options: ToolOptions = toolOptions()) {
+export function runResult(task: TaskSnapshot, options: ToolOptions) {
   const view = compactTask(task, 0);
   if (task.meta.phase !== "completed") {
     const text =
       `Codex task ${view.task_id} ${view.phase}: ${task.meta.failure ?? "no cause recorded"}` +
       (view.thread_id ? `\nthreadId: ${view.thread_id}` : "");
-    return toolResult(truncate(text, options.maxResultChars), undefined, true);
+    return toolError(truncate(text, options.maxResultChars));
   }
   const structured = task.meta.structured;
   if (structured && !structured.ok) {
     // Asked for structured output and did not get it: an error, with the message as it came.
     const raw = task.meta.finalMessage ?? "";
-    return toolResult(
-      truncate(
-        `Codex task ${view.task_id}: ${structured.error}\nthreadId: ${view.thread_id ?? ""}` +
-          `\nfinal message:\n${raw}`,
-        options.maxResultChars,
-      ),
-      undefined,
-      true,
-    );
+    return toolError(truncate(
+      `Codex task ${view.task_id}: ${structured.error}\nthreadId: ${view.thread_id ?? ""}` +
+        `\nfinal message:\n${raw}`,
+      options.maxResultChars,
+    ));
   }
   const check = task.meta.check ? checkView(task.meta.check) : undefined;
   // The message appears twice (text and structured): each copy gets under half the room.
   const room = Math.floor(options.maxResultChars / 2) - 400 -
     (check ? JSON.stringify(check).length + check.summary.length : 0);
-  const content = cutMessage(
-    task.meta.finalMessage ?? task.run.finalMessage ?? "",
-    room,
-    view.task_id,
-  );
+  const message = task.meta.finalMessage ?? task.run.finalMessage ?? "";
+  const content = cutMessage(message, room, view.task_id);
   const branch = view.branch
     ? { branch: view.branch, ...(view.diff_stat ? { diff_stat: view.diff_stat } : {}) }
     : {};
@@ -102,27 +95,22 @@ export async function runToEnd(
   session: SessionSource,
   request: TaskRequest,
   extra: RunContext,
-  options: ToolOptions = toolOptions(),
+  options: ToolOptions,
 ) {
-  let task: TaskSnapshot;
   const own = await session();
-  try {
-    task = await startTask(engine, request, own);
-  } catch (error) {
-    return toolError(error);
-  }
+  // A task that cannot start throws: the SDK answers its message as an error result.
+  const task = await startTask(engine, request, own);
   const id = task.meta.id;
-  const report = progressReporter(extra);
-  let lastSent: Promise<void> | null = report(`Task ${id} ${task.meta.phase}`);
-  const off = engine.onChange((changed, step) => {
-    if (changed.meta.id === id && step) lastSent = report(step);
-  });
-  // Codex's questions go to this client related to this call while it runs.
-  const endCall = extra.requestId === undefined ? undefined : own.enterCall?.(extra.requestId);
-  const stopHeartbeat = heartbeat(report, options.heartbeatMs, () => {
+  const progress = callProgress(extra, options.heartbeatMs, () => {
     const now = engine.get(id);
     return now ? `${lastStep(now)} (${Math.round(now.elapsedMs / 1000)} s)` : `Task ${id}`;
   });
+  progress.send(`Task ${id} ${task.meta.phase}`);
+  const off = engine.onChange((changed, step) => {
+    if (changed.meta.id === id && step) progress.send(step);
+  });
+  // Codex's questions go to this client related to this call while it runs.
+  const endCall = extra.requestId === undefined ? undefined : own.enterCall?.(extra.requestId);
   // A cancel by the client stops the task; its connection closing (which aborts the call too)
   // does not: the task goes on and its result stays for codex_status, codex_wait, codex_list.
   const onAbort = () => {
@@ -132,13 +120,12 @@ export async function runToEnd(
   try {
     if (extra.signal.aborted) onAbort();
     const finished = await engine.finished(id);
-    stopHeartbeat();
     // Every step is reported before the answer, never after it.
-    await settleProgress(extra._meta?.progressToken === undefined ? null : lastSent);
+    await progress.settle();
     return runResult(finished, options);
   } finally {
     endCall?.();
-    stopHeartbeat();
+    progress.stop();
     off();
     extra.signal.removeEventListener("abort", onAbort);
   }

@@ -10,7 +10,7 @@ import { isFinal, PHASES } from "../../tasks/task.ts";
 import { TASK_ID_PATTERN, TASK_ID_RULE } from "../../base/task_id.ts";
 import { isGroupId } from "../../tasks/attempt_group.ts";
 import { groupMembers } from "./group_view.ts";
-import { toolResult } from "./tool_error.ts";
+import { toolError } from "./tool_error.ts";
 
 /** One task id: never a path (no `/`, `.`, NUL). */
 export const taskIdField = z.string().regex(
@@ -32,7 +32,9 @@ export const optionalTaskIdsField = taskIdsField.optional().describe(
 
 /** The ids given, or those of every unfinished task. */
 export function idsOrUnfinished(engine: Engine, ids: string[] | undefined): string[] {
-  return ids ?? engine.list(PHASES.filter((p) => !isFinal(p))).map((t) => t.meta.id);
+  return ids
+    ? [...new Set(ids)]
+    : engine.list(PHASES.filter((p) => !isFinal(p))).map((t) => t.meta.id);
 }
 
 /** An error result naming the ids no task (or group of attempts) has, or null when all are known. */
@@ -41,10 +43,8 @@ export function unknownTaskIds(engine: Engine, ids: string[], verb: string) {
     !engine.get(id) && !(isGroupId(id) && groupMembers(engine, id).length > 0)
   );
   if (unknown.length === 0) return null;
-  return toolResult(
+  return toolError(
     `Cannot ${verb} task_ids ${unknown.map((id) => `"${id}"`).join(", ")} as no such ` +
       "task is known (see codex_list)",
-    undefined,
-    true,
   );
 }

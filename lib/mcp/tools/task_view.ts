@@ -8,6 +8,7 @@
 import { isFinal, type TaskMeta, type TaskSnapshot } from "../../tasks/task.ts";
 import { approvalOf, checkView, cutMessage, seconds } from "./compact_view.ts";
 import { mergeReport } from "../../tasks/merge/merge_report.ts";
+import { truncate } from "../../base/text.ts";
 
 const OUTPUT_VIEW_CHARS = 4000;
 
@@ -25,7 +26,7 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
     task_id: meta.id,
     phase: meta.phase,
     done: isFinal(meta.phase),
-    prompt: cut(meta.request.prompt, 200),
+    prompt: truncate(meta.request.prompt, 200),
     cwd: meta.cwd,
     created_at: meta.createdAt,
     started_at: meta.startedAt,
@@ -88,11 +89,6 @@ export function taskView(task: TaskSnapshot, messageChars = Number.POSITIVE_INFI
   };
 }
 
-/** `text` cut to `max` characters with "…". */
-function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
 /** A task's check as run, its output's tail included. */
 function checkDetail(check: NonNullable<TaskMeta["check"]>, phase: TaskMeta["phase"]) {
   return {
@@ -135,9 +131,6 @@ function setupView(meta: TaskMeta, outputChars: number) {
     }
     : null;
 }
-
-/** The JSON view type. */
-export type TaskView = ReturnType<typeof taskView>;
 
 /** A few lines about a task, for people. */
 export function taskText(task: TaskSnapshot): string {
