@@ -41,6 +41,7 @@ import type {
   PlanFacts,
   Session,
   TaskPlan,
+  WaitOptions,
 } from "./engine_api.ts";
 import { type AppServerEngineOptions, EngineState, firstLine } from "./engine_state.ts";
 import { messageOf } from "../base/errors.ts";
@@ -52,16 +53,13 @@ import { Policy } from "../codex/policy.ts";
 import { mayBeAsked } from "./session_rights.ts";
 import { isFinal, type Phase, type TaskSnapshot } from "./task.ts";
 import { TaskCreation } from "./task_creation.ts";
-import { stoppedCause, TaskEnding } from "./task_ending.ts";
+import { TaskEnding } from "./task_ending.ts";
 import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 import { TaskRun } from "./task_run.ts";
-import { type WaitForResult, waitForTasks, type WaitOptions } from "./wait_for.ts";
+import { type WaitForResult, waitForTasks } from "./wait_for.ts";
 import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
 import { endMergeLeftovers, startMerge } from "./merge/merge_host.ts";
 import { WorkerLoss } from "./worker_loss.ts";
-
-export type { AppServerEngineOptions } from "./engine_state.ts";
-export { isTransientWriteError } from "./engine_state.ts";
 
 /** Runs tasks as turns of app-server threads. */
 export class AppServerEngine implements Engine, AsyncDisposable {
@@ -131,7 +129,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       } else if (meta.phase === "queued" || meta.startedAt === null) {
         this.#requeue(record);
       } else {
-        this.#ending.interrupt(record, stoppedCause(meta));
+        this.#ending.interrupt(record);
         stopped.push(record);
       }
     }
@@ -173,8 +171,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       // Running turns end with the app-servers; their threads stay resumable. Queued tasks stay
       // queued on disk for the next supervisor.
       if (isFinal(record.meta.phase) || record.meta.phase === "queued") continue;
-      this.#ending.interrupt(record, stoppedCause(record.meta));
-      record.turnEnded.resolve();
+      this.#ending.interrupt(record);
       stopped.push(record);
     }
     await state.pool[Symbol.asyncDispose]();
@@ -250,10 +247,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
    */
   wait(ids: string[], options: WaitOptions): Promise<WaitForResult> {
     const records = ids.map((id) => this.#state.require(id, "wait for"));
-    return waitForTasks(records, options, {
-      snapshot: (record) => this.#state.snapshot(record),
-      onChange: (listener) => this.onChange(listener),
-    });
+    return waitForTasks(records, options, this.#state);
   }
 
   async cancel(id: string): Promise<CancelResult & { previousPhase: Phase }> {
@@ -329,18 +323,12 @@ export class AppServerEngine implements Engine, AsyncDisposable {
 
   /** Removes final tasks older than the maximum age, with their worktrees when all is committed. */
   async sweep(): Promise<string[]> {
-    const { config, store, worktrees, log } = this.#state.options;
     const removed = await sweepTasks(this.#state.tasks, {
-      maxAgeS: config.taskMaxAgeS,
-      store,
-      worktrees,
-      log,
+      ...this.#state.options, // its store, worktrees and log
+      maxAgeS: this.#state.options.config.taskMaxAgeS,
       removeRemote: (record) => this.#state.remote.remove(record.meta),
       recommit: async (record) => {
-        record.meta.worktreeOutcome = await this.#ending.commitWorktree(
-          record.meta,
-          record.meta.worktree!,
-        );
+        record.meta.worktreeOutcome = await this.#ending.commitWorktree(record.meta);
         await this.#state.save(record);
       },
     });

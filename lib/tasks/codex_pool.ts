@@ -42,11 +42,6 @@ export interface CodexPoolOptions {
   cwd?: string;
 }
 
-/** The key of a set of credentials: the same key, the same server. */
-function credentialsKey(credentials: Record<string, string>): string {
-  return JSON.stringify(Object.entries(credentials).sort(([a], [b]) => a.localeCompare(b)));
-}
-
 /** The running app-servers, by environment. */
 export class CodexPool implements AsyncDisposable {
   #options: CodexPoolOptions;
@@ -64,7 +59,8 @@ export class CodexPool implements AsyncDisposable {
   /** The server for `credentials`, started if none runs. Rejects with the start error. */
   get(credentials: Record<string, string>): Promise<AppServer> {
     if (this.#closed) return Promise.reject(new Error("Cannot start Codex: the engine is closing"));
-    const key = credentialsKey(credentials);
+    // The same credentials, the same server.
+    const key = JSON.stringify(Object.entries(credentials).sort(([a], [b]) => a.localeCompare(b)));
     const running = this.#servers.get(key);
     if (running) return running;
     const starting = this.#start({ ...this.#options.env, ...credentials });

@@ -41,6 +41,15 @@ export interface WaitResult {
   questions?: Array<{ task_id: string } & PendingQuestionView>;
 }
 
+/** How `codex_wait` (wait_for.ts) waits. */
+export interface WaitOptions {
+  mode: "all" | "any";
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** The waiting session: questions it was not told of end the wait, and are then reported. */
+  sessionId?: string;
+}
+
 /** The result of {@link Engine.cancel}. */
 export interface CancelResult {
   /** True when the task had already finished before the call. */
@@ -119,10 +128,7 @@ export interface Engine {
   /** Settles when the task is final. */
   finished(id: string): Promise<TaskSnapshot>;
   /** Waits until all (or any) of the tasks are final, the timeout passes or the signal aborts. */
-  wait(
-    ids: string[],
-    options: { mode: "all" | "any"; timeoutMs: number; signal?: AbortSignal; sessionId?: string },
-  ): Promise<WaitResult>;
+  wait(ids: string[], options: WaitOptions): Promise<WaitResult>;
   /** Cancels a task and every process it started. Idempotent. */
   cancel(id: string): Promise<CancelResult>;
   /** Registers a listener for task changes; returns a function that removes it. */

@@ -30,7 +30,7 @@ import { codexKnowsThread } from "../codex/thread_lookup.ts";
 import type { ChangeListener, PlanFacts, Session, TaskPlan } from "./engine_api.ts";
 import { type Backoff, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { CodexPool, type CodexPoolOptions } from "./codex_pool.ts";
-import { isFinal, type TaskMeta, type TaskRequest, type TaskSnapshot } from "./task.ts";
+import type { TaskMeta, TaskRequest, TaskSnapshot } from "./task.ts";
 import type { TaskStore } from "./task_store.ts";
 import { newTaskRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
 import { RemoteTasks, type WorkerDirectory } from "./remote_tasks.ts";
@@ -120,15 +120,14 @@ export class EngineState {
     this.options = options;
     this.codexEnv = options.codexEnv ?? options.fallbackSession.env;
     this.providerKeys = providerEnvKeys(this.codexEnv);
-    const poolOptions = {
+    this.pool = new CodexPool({
       bin: options.config.codexBin,
       env: this.codexEnv,
       log: options.log,
       // Not the supervisor's directory (its token): a set-up or check may write where Codex runs.
       cwd: `${options.store.root}/.app-server`,
       ...handlers,
-    };
-    this.pool = new CodexPool(poolOptions);
+    });
     this.links = new ThreadLinks(`${options.worktrees.worktreeDir}/.threads`);
     this.remote = new RemoteTasks({
       workers: options.workers ?? null,
@@ -164,18 +163,6 @@ export class EngineState {
     this.options.store.readRun(meta.id).then((run) => {
       if (run) record.run = { ...initialTurnState(), ...run };
     }).catch((error) => this.log.warning(`Cannot load task ${meta.id}: ${error}`));
-  }
-
-  /** The unfinished tasks that work in the worktree at `path`. */
-  unfinishedIn(path: string): TaskMeta[] {
-    return this.metas().filter((m) => !isFinal(m.phase) && m.worktree?.path === path);
-  }
-
-  /** Frees the threads reserved for task `id` (see task_creation.ts). */
-  releaseThreads(id: string): void {
-    for (const [threadId, owner] of this.byThread) {
-      if (owner === id) this.byThread.delete(threadId);
-    }
   }
 
   /** The worktree the newest task on `threadId` worked in, or the one recorded for the thread. */

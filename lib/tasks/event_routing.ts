@@ -22,8 +22,8 @@ import { PendingQuestion } from "./pending_question.ts";
 import { describeQuestion } from "./questions.ts";
 import { pauseClock, runClock } from "./scheduling.ts";
 import { grantWithin, mayBeAsked } from "./session_rights.ts";
-import { type AnsweredQuestion, isFinal } from "./task.ts";
-import { stoppedCause, type TaskEnding } from "./task_ending.ts";
+import { isFinal } from "./task.ts";
+import type { TaskEnding } from "./task_ending.ts";
 import type { TaskRecord } from "./task_record.ts";
 
 /** How many answered questions a task keeps (the newest). */
@@ -90,7 +90,7 @@ export class EventRouting {
     }
     const pending = new PendingQuestion(`q${++record.questions}`, question, (decision, by) => {
       if (record.pending === pending) record.pending = null;
-      const answered: AnsweredQuestion = {
+      const answered = {
         kind: question.kind,
         message: question.message,
         decision,
@@ -126,8 +126,7 @@ export class EventRouting {
       if (record.server !== server || isFinal(record.meta.phase)) continue;
       if (this.#state.closed) {
         // The supervisor stops: the turn ends with its app-server, the thread stays resumable.
-        this.#ending.interrupt(record, stoppedCause(record.meta));
-        record.turnEnded.resolve();
+        this.#ending.interrupt(record);
         continue;
       }
       record.serverGone = `Codex app-server (pid ${server.pid}) exited (${

@@ -20,13 +20,6 @@ export class FairQueue {
   /** Session id -> its waiting task ids, oldest first. Map order is the round-robin order. */
   #lanes = new Map<string, string[]>();
 
-  /** How many tasks wait. */
-  get size(): number {
-    let n = 0;
-    for (const lane of this.#lanes.values()) n += lane.length;
-    return n;
-  }
-
   /** Adds a task at the end of its session's lane. */
   push(sessionId: string, taskId: string): void {
     const lane = this.#lanes.get(sessionId);
@@ -34,24 +27,12 @@ export class FairQueue {
     else this.#lanes.set(sessionId, [taskId]);
   }
 
-  /** Takes the next task: the oldest of the session whose turn it is; undefined when empty. */
-  shift(): string | undefined {
-    for (const [sessionId, lane] of this.#lanes) {
-      const id = lane.shift();
-      // The session goes to the back of the round (or leaves it when its lane is empty).
-      this.#lanes.delete(sessionId);
-      if (lane.length > 0) this.#lanes.set(sessionId, lane);
-      if (id !== undefined) return id;
-    }
-    return undefined;
-  }
-
   /**
    * Takes the next task that `accept` lets start (the oldest accepted of the session whose turn
    * it is), leaving the others where they wait: a task whose worker is full waits without holding
-   * back those that can start elsewhere. Undefined when none is accepted.
+   * back those that can start elsewhere. Undefined when none is accepted (or none waits).
    */
-  shiftFirst(accept: (taskId: string) => boolean): string | undefined {
+  shift(accept: (taskId: string) => boolean = () => true): string | undefined {
     for (const [sessionId, lane] of this.#lanes) {
       const at = lane.findIndex(accept);
       if (at < 0) continue;
@@ -73,12 +54,6 @@ export class FairQueue {
       if (lane.length === 0) this.#lanes.delete(sessionId);
       return true;
     }
-    return false;
-  }
-
-  /** Whether the task waits here. */
-  has(taskId: string): boolean {
-    for (const lane of this.#lanes.values()) if (lane.includes(taskId)) return true;
     return false;
   }
 }

@@ -22,8 +22,9 @@ export class PendingQuestion {
   /** What clients see. */
   readonly view: PendingQuestionView;
   readonly question: Question;
+  #reply = Promise.withResolvers<unknown>();
   /** Settles with Codex's reply once answered (rejects when the answer cannot be a reply). */
-  readonly reply: Promise<unknown>;
+  readonly reply: Promise<unknown> = this.#reply.promise;
   /** The sessions already told of it (each is told once). */
   readonly reportedTo = new Set<string>();
   /** Sessions whose client could not or would not answer: they are not asked again. */
@@ -31,8 +32,6 @@ export class PendingQuestion {
   /** The session being asked through elicitation now, if any. */
   askedBy: string | null = null;
   #answered = false;
-  #resolve: (value: unknown) => void;
-  #reject: (error: unknown) => void;
   #onAnswer: (decision: Decision, by: string) => void;
 
   /**
@@ -43,16 +42,7 @@ export class PendingQuestion {
     this.question = question;
     const { method: _method, params: _params, ...shown } = question;
     this.view = { id, ...shown, since: new Date().toISOString() };
-    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
-    this.reply = promise;
-    this.#resolve = resolve;
-    this.#reject = reject;
     this.#onAnswer = onAnswer;
-  }
-
-  /** Whether it has been answered. */
-  get answered(): boolean {
-    return this.#answered;
   }
 
   /** Answers it (once; later answers are ignored). `by` says who answered. */
@@ -61,9 +51,9 @@ export class PendingQuestion {
     this.#answered = true;
     this.#onAnswer(decision, by);
     try {
-      this.#resolve(replyFor(this.question, decision));
+      this.#reply.resolve(replyFor(this.question, decision));
     } catch (error) {
-      this.#reject(error);
+      this.#reply.reject(error);
     }
   }
 

@@ -83,73 +83,43 @@ export function describeQuestion(
 ): Question {
   const reason = str(params.reason);
   const why = reason ? ` (${reason})` : "";
+  const cwd = str(params.cwd);
+  const where = cwd ? ` in ${cwd}` : "";
+  /** The cwd and reason Codex gave, as the question's fields. */
+  const told = { ...(cwd ? { cwd } : {}), ...(reason ? { reason } : {}) };
   switch (method) {
-    case "item/commandExecution/requestApproval":
-      return commandQuestion(method, params, reason);
+    case "item/commandExecution/requestApproval": {
+      // The command with its shell wrapper taken off.
+      const given = str(params.command);
+      const command = given === undefined ? "(command not given)" : displayCommand(given);
+      const message = `Codex asks to run \`${command}\`${where}${why}`;
+      return { kind: "command", method, message, command, ...told, params };
+    }
     case "item/fileChange/requestApproval":
-      return fileChangeQuestion(method, params, changes, reason);
+      return fileChangeQuestion(method, params, changes, reason, why);
     case "item/permissions/requestApproval": {
-      const cwd = str(params.cwd);
-      return {
-        kind: "permissions",
-        method,
-        message: `Codex asks for more permissions: ${JSON.stringify(params.permissions ?? {})}` +
-          `${cwd ? ` in ${cwd}` : ""}${why}`,
-        ...(cwd ? { cwd } : {}),
-        ...(reason ? { reason } : {}),
-        params,
-      };
+      const asked = JSON.stringify(params.permissions ?? {});
+      const message = `Codex asks for more permissions: ${asked}${where}${why}`;
+      return { kind: "permissions", method, message, ...told, params };
     }
     case "item/tool/requestUserInput": {
       const questions = Array.isArray(params.questions) ? params.questions : [];
       const text = questions.map((q) => str((q as Record<string, unknown>)?.question) ?? "")
         .filter((q) => q !== "").join(" / ");
-      return {
-        kind: "user_input",
-        method,
-        message: `The model asks: ${text || "(no question text)"} ` +
-          "(accept answers with each question's first option, decline answers nothing)",
-        params,
-      };
+      const message = `The model asks: ${text || "(no question text)"} ` +
+        "(accept answers with each question's first option, decline answers nothing)";
+      return { kind: "user_input", method, message, params };
     }
     case "mcpServer/elicitation/request": {
       const server = str(params.serverName) ?? "an MCP server";
-      return {
-        kind: "elicitation",
-        method,
-        message: `MCP server ${server} asks: ${str(params.message) ?? "(no message)"}`,
-        params,
-      };
+      const message = `MCP server ${server} asks: ${str(params.message) ?? "(no message)"}`;
+      return { kind: "elicitation", method, message, params };
     }
-    default:
-      return {
-        kind: "unknown",
-        method,
-        message: `Codex asked ${method}, which this version of codex-swarm cannot answer`,
-        params,
-      };
+    default: {
+      const message = `Codex asked ${method}, which this version of codex-swarm cannot answer`;
+      return { kind: "unknown", method, message, params };
+    }
   }
-}
-
-/** The question of a command approval: the command (its shell wrapper taken off) and where. */
-function commandQuestion(
-  method: string,
-  params: Record<string, unknown>,
-  reason: string | undefined,
-): Question {
-  const why = reason ? ` (${reason})` : "";
-  const given = str(params.command);
-  const command = given === undefined ? "(command not given)" : displayCommand(given);
-  const cwd = str(params.cwd);
-  return {
-    kind: "command",
-    method,
-    message: `Codex asks to run \`${command}\`${cwd ? ` in ${cwd}` : ""}${why}`,
-    command,
-    ...(cwd ? { cwd } : {}),
-    ...(reason ? { reason } : {}),
-    params,
-  };
 }
 
 /** The question of a file-change approval: the files and diff announced for its item. */
@@ -158,8 +128,8 @@ function fileChangeQuestion(
   params: Record<string, unknown>,
   changes: ReadonlyMap<string, AnnouncedChange[]>,
   reason: string | undefined,
+  why: string,
 ): Question {
-  const why = reason ? ` (${reason})` : "";
   const announced = changes.get(String(params.itemId)) ?? [];
   const files = announced.map((c) => c.path);
   const diff = clip(
@@ -167,12 +137,13 @@ function fileChangeQuestion(
     QUESTION_DIFF_MAX_CHARS,
   );
   const root = str(params.grantRoot);
+  const grant = root ? ` (and to write under ${root} from now on)` : "";
+  const what = files.length > 0 ? files.join(", ") : "files";
+  const message = `Codex asks to change ${what}${grant}${why}`;
   return {
     kind: "file_change",
     method,
-    message: `Codex asks to change ${files.length > 0 ? files.join(", ") : "files"}${
-      root ? ` (and to write under ${root} from now on)` : ""
-    }${why}`,
+    message,
     files,
     ...(diff ? { diff } : {}),
     ...(reason ? { reason } : {}),

@@ -94,7 +94,7 @@ export class Scheduler {
       if (!startAllowedAt(state.backoff, Date.now())) return this.#pumpAfterBackoff();
       const running = this.running();
       let worker: string | null = null;
-      const id = this.#queue.shiftFirst((id) => {
+      const id = this.#queue.shift((id) => {
         const meta = state.tasks.get(id)?.meta;
         // A task no longer queued is taken out of the queue (and skipped below).
         worker = meta?.phase === "queued" ? state.remote.place(meta, running) : LOCAL_WORKER;

@@ -70,6 +70,16 @@ export interface ParentTask {
   roots: string[];
 }
 
+/** Whether `policy` allows `path` (its check, which names `field`, does not throw). */
+function allows(policy: Pick<Policy, "checkPath">, path: string, field: string): boolean {
+  try {
+    policy.checkPath(path, field);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The sandbox mode of a sandbox Codex reports (an external one counts as no sandbox). */
 function modeOf(sandbox: SandboxPolicy | null): SandboxMode {
   switch (sandbox?.type) {
@@ -92,14 +102,7 @@ export function taskSessionPolicy(policy: Policy, parent: ParentTask | null): Po
   const own = policy.maxSandbox ?? "danger-full-access";
   const theirs = modeOf(parent?.sandbox ?? null);
   const maxSandbox = sandboxRank(theirs) < sandboxRank(own) ? theirs : own;
-  const inside = (parent?.roots ?? []).filter((root) => {
-    try {
-      policy.checkPath(root, "root");
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const inside = (parent?.roots ?? []).filter((root) => allows(policy, root, "root"));
   const allowRoots = inside.length > 0 ? inside : policy.allowRoots;
   return new Policy({ ...policy.toJSON(), maxSandbox, allowRoots }, true);
 }
@@ -139,15 +142,7 @@ export function grantWithin(
   const readOnly = policy.maxSandbox === "read-only";
   /** Nothing to hold writes to: any path may be granted. */
   const unbounded = !readOnly && policy.allowRoots.length === 0;
-  const writable = (path: string) => {
-    if (readOnly) return false;
-    try {
-      policy.checkPath(path, "path");
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const writable = (path: string) => !readOnly && allows(policy, path, "path");
   const out: Record<string, unknown> = { ...permissions };
   const network = permissions.network as { enabled?: boolean | null } | null | undefined;
   if (readOnly && network?.enabled) {

@@ -21,7 +21,7 @@ import { messageOf } from "../base/errors.ts";
 import { forkFailure } from "./fork.ts";
 import { RequestError } from "./request_error.ts";
 import type { Scheduler } from "./scheduling.ts";
-import type { TaskMeta, TaskRequest, TaskSnapshot } from "./task.ts";
+import { isFinal, type TaskMeta, type TaskRequest, type TaskSnapshot } from "./task.ts";
 import type { ForkPlan, Session, TaskPlan } from "./engine_api.ts";
 import { sessionRecord } from "./task_record.ts";
 
@@ -36,13 +36,16 @@ export class TaskCreation {
   }
 
   /** Creates and queues a planned task (see the module doc). */
-  async start(plan: TaskPlan): Promise<TaskSnapshot> {
+  start(plan: TaskPlan): Promise<TaskSnapshot> {
     const shared = plan.worktree.kind === "inherited" ? plan.worktree.info : null;
-    if (shared === null) return await this.#start(plan);
-    return await this.#state.options.worktrees.withWorktreeLock(
-      shared.path,
-      () => this.#start(plan),
-    );
+    return this.#locked(shared, () => this.#start(plan));
+  }
+
+  /** Runs `make` holding the lock of `worktree`, if any. */
+  #locked<T>(worktree: WorktreeInfo | null, make: () => Promise<T>): Promise<T> {
+    return worktree === null
+      ? make()
+      : this.#state.options.worktrees.withWorktreeLock(worktree.path, make);
   }
 
   /** {@link start} without the worktree lock (a fork holds it already). */
@@ -64,12 +67,7 @@ export class TaskCreation {
   async fork(plan: ForkPlan): Promise<TaskSnapshot[]> {
     // Under the lock of the thread's worktree: forks that share it or branch from it see what a
     // merge, discard or reply before them left, and those after them see the forks.
-    const forks = plan.parentWorktree === null
-      ? await this.#fork(plan)
-      : await this.#state.options.worktrees.withWorktreeLock(
-        plan.parentWorktree.path,
-        () => this.#fork(plan),
-      );
+    const forks = await this.#locked(plan.parentWorktree, () => this.#fork(plan));
     // As they are now that they were let start.
     return forks.map((task) => {
       const record = this.#state.tasks.get(task.meta.id);
@@ -130,7 +128,10 @@ export class TaskCreation {
           "in cwd instead",
       );
     }
-    checkWorktreeFree(parent, info, state.unfinishedIn(info.path));
+    const unfinished = state.metas().filter((m) =>
+      !isFinal(m.phase) && m.worktree?.path === info.path
+    );
+    checkWorktreeFree(parent, info, unfinished);
   }
 
   /** Undoes what was made for a task that never started: its record, its own worktree. */
@@ -138,7 +139,10 @@ export class TaskCreation {
     const { store, worktrees, log } = this.#state.options;
     const { id } = plan;
     this.#state.tasks.delete(id);
-    this.#state.releaseThreads(id);
+    // Frees the thread it reserved.
+    for (const [threadId, owner] of this.#state.byThread) {
+      if (owner === id) this.#state.byThread.delete(threadId);
+    }
     this.#scheduler.remove(id);
     await store.remove(id);
     if (plan.worktree.kind === "new") {

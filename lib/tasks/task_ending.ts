@@ -15,7 +15,6 @@
 import { readStructuredResult } from "../codex/output_schema.ts";
 import { killProcessesIn } from "../base/leftover_processes.ts";
 import { commitTaskWork, type WorktreeOutcome } from "../git/task_commit.ts";
-import type { WorktreeInfo } from "../git/worktree.ts";
 import { type EngineState, firstLine, nowIso } from "./engine_state.ts";
 import { messageOf } from "../base/errors.ts";
 import { collectReview, reviewUsage } from "./review_run.ts";
@@ -26,7 +25,7 @@ import type { TaskRecord } from "./task_record.ts";
 import { stoppedMergeCause } from "./merge/merge_plan.ts";
 
 /** Why a task that ran when the supervisor stopped is `interrupted`. */
-export function stoppedCause(meta: TaskMeta): string {
+function stoppedCause(meta: TaskMeta): string {
   if (meta.request.merge) return stoppedMergeCause(meta.id);
   return "The supervisor that ran this task stopped while it ran" +
     (meta.threadId
@@ -44,16 +43,17 @@ export class TaskEnding {
     this.#scheduler = scheduler;
   }
 
-  /** Marks an unfinished task `interrupted`. */
-  interrupt(record: TaskRecord, cause: string): void {
+  /** Marks an unfinished task `interrupted` (its supervisor stopped) and ends its turn's wait. */
+  interrupt(record: TaskRecord): void {
     const state = this.#state;
     const { meta } = record;
     const live = record.server !== null;
     meta.phase = "interrupted";
-    meta.failure = cause;
+    meta.failure = stoppedCause(meta);
     meta.endedAt = nowIso();
     meta.finalMessage ??= record.run.finalMessage;
     record.done.resolve();
+    record.turnEnded.resolve();
     if (live) {
       // What the task did so far stays readable.
       const run = record.run;
@@ -96,7 +96,7 @@ export class TaskEnding {
         (removed) => removed && log.warning(`Removed the stale index.lock of ${info.path}`),
         (error) => log.warning(`Cannot check ${info.path} for a stale index.lock: ${error}`),
       );
-      meta.worktreeOutcome = await this.commitWorktree(meta, info);
+      meta.worktreeOutcome = await this.commitWorktree(meta);
       if (meta.worktreeOutcome.commit !== null) {
         log.info(`Committed the work of interrupted task ${meta.id}`, {
           commit: meta.worktreeOutcome.commit,
@@ -186,7 +186,7 @@ export class TaskEnding {
     }
     // A task with a check committed its work before the check ran (attempt_check.ts).
     if (meta.worktree && meta.request.commit !== false && meta.startedAt !== null) {
-      meta.worktreeOutcome ??= await this.commitWorktree(meta, meta.worktree);
+      meta.worktreeOutcome ??= await this.commitWorktree(meta);
       if (meta.worktreeOutcome.error !== undefined && phase === "completed") {
         // "Completed, nothing changed" would hide work that is only in the worktree.
         meta.failure =
@@ -197,8 +197,11 @@ export class TaskEnding {
     return phase;
   }
 
-  /** Commits what this task changed on its branch; reports only this task's commit and files. */
-  async commitWorktree(meta: TaskMeta, info: WorktreeInfo): Promise<WorktreeOutcome> {
+  /**
+   * Commits what this task changed on the branch of its worktree (it has one); reports only this
+   * task's commit and files.
+   */
+  async commitWorktree(meta: TaskMeta): Promise<WorktreeOutcome> {
     const message = `codex-swarm: task ${meta.id}: ${firstLine(meta.request.prompt)}`;
     if (this.#state.remote.isRemote(meta)) {
       // Its work is on the worker: committed there and brought back as the branch first.
@@ -207,7 +210,7 @@ export class TaskEnding {
     }
     const outcome = await commitTaskWork(
       this.#state.options.worktrees,
-      info,
+      meta.worktree!,
       message,
       meta.worktreeStartHead ?? null,
     );

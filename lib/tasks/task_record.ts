@@ -112,16 +112,8 @@ export function snapshotOf(record: TaskRecord, backoffUntil: string | null): Tas
 /** The session fields a task keeps on disk (so a queued task survives a restart). */
 export function sessionRecord(session: Session): SessionRecord {
   const { id, kind, taskId, defaults, taskTimeoutS, cwd, env } = session;
-  return {
-    id,
-    kind,
-    taskId,
-    defaults,
-    taskTimeoutS,
-    cwd,
-    env,
-    maxSandbox: session.policy?.maxSandbox ?? null,
-  };
+  const maxSandbox = session.policy?.maxSandbox ?? null;
+  return { id, kind, taskId, defaults, taskTimeoutS, cwd, env, maxSandbox };
 }
 
 /**

@@ -78,15 +78,7 @@ export class TaskRun {
     if (meta.worktree && hasSetup(meta.request) && !await this.#setUp(record)) {
       return await this.#ending.finalize(record);
     }
-    meta.turnId = await startTurn(
-      server,
-      threadId,
-      meta.request,
-      turn.input,
-      turn.sandbox,
-      turn.update,
-      turn.environments,
-    );
+    meta.turnId = await startTurn(server, threadId, meta.request, turn);
     if (meta.phase === "starting") meta.phase = "running";
     state.save(record);
     state.log.info(`Task ${meta.id} running`, {
@@ -206,7 +198,7 @@ export class TaskRun {
     meta.check = await runTaskCheck(command, {
       commit: async () =>
         meta.worktree && meta.request.commit !== false
-          ? meta.worktreeOutcome = await this.#ending.commitWorktree(meta, meta.worktree)
+          ? meta.worktreeOutcome = await this.#ending.commitWorktree(meta)
           : null,
       running: (check) => {
         meta.check = check;
@@ -252,9 +244,8 @@ export class TaskRun {
   stopTurn(record: TaskRecord): void {
     const { meta } = record;
     record.stopping.abort();
-    if (record.pending) record.pending.answer("cancel", "codex-swarm");
-    if (!record.server || !meta.threadId) return; // #run checks the flags after each step
-    if (!meta.turnId) return;
+    record.pending?.answer("cancel", "codex-swarm");
+    if (!record.server || !meta.threadId || !meta.turnId) return; // #run checks the flags
     const sub = record.run.subTurnId ?? meta.turnId; // a review's sub-turn (see turn_state.ts)
     stopTurn(record.server, meta.threadId, meta.turnId, sub).catch((error: unknown) => {
       this.#state.log.warning(`Cannot stop the turn of task ${meta.id}: ${error}`);

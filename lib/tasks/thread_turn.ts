@@ -11,7 +11,7 @@
  * ```ts ignore
  * const context = await readProjectContext(server, params.thread);
  * const { threadId, sandbox } = await openThread(server, meta.request, meta.threadId, params.thread, context);
- * const turn = await startTurn(server, threadId, meta.request, params.input);
+ * const turn = await startTurn(server, threadId, meta.request, { input: params.input });
  * ```
  * @module
  */
@@ -61,9 +61,7 @@ export async function openThread(
   }
   // A resumed or forked thread keeps the sandbox Codex recorded for it; a new one gets the
   // sandbox asked for, else the one of Codex's config or of the user's trust (configured_sandbox.ts).
-  const docs = context.docs === null
-    ? null
-    : renderProjectDocs(context.docs.cwd, context.docs.text);
+  const docs = context.docs && renderProjectDocs(context.docs.cwd, context.docs.text);
   const started = request.forkOf
     ? await forkThread(server, request.forkOf.threadId, params)
     : await server.request("thread/start", {
@@ -79,20 +77,25 @@ export async function openThread(
  */
 export const PROJECT_DOCS_CONTEXT = "agents_md";
 
-/**
- * Starts the task's turn on its thread: its review, or its prompt. Returns the turn's id.
- * `sandboxPolicy`, when given, replaces the thread's sandbox (see `../codex/sandbox_cap.ts`);
- * `projectDocs`, when given, goes before the prompt as added context (a reply's or fork's changed
- * instructions, see ../codex/project_docs.ts).
- */
+/** What a task's turn starts with (task_run.ts). */
+export interface TurnStart {
+  input: ThreadParams["input"];
+  /** When given, replaces the thread's sandbox (see `../codex/sandbox_cap.ts`). */
+  sandbox?: SandboxPolicy | null;
+  /**
+   * When given, goes before the prompt as added context (a reply's or fork's changed
+   * instructions, see ../codex/project_docs.ts).
+   */
+  update?: string | null;
+  environments?: ThreadParams["thread"]["environments"];
+}
+
+/** Starts the task's turn on its thread: its review, or its prompt. Returns the turn's id. */
 export async function startTurn(
   server: AppServer,
   threadId: string,
   request: TaskRequest,
-  input: ThreadParams["input"],
-  sandboxPolicy: SandboxPolicy | null = null,
-  projectDocs: string | null = null,
-  environments: ThreadParams["thread"]["environments"] = undefined,
+  { input, sandbox: sandboxPolicy = null, update: projectDocs = null, environments }: TurnStart,
 ): Promise<string> {
   if (request.review && sandboxPolicy !== null) {
     // review/start takes no sandbox: a review is refused rather than run wider than allowed.

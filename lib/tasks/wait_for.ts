@@ -8,33 +8,22 @@
  * ```ts
  * import assert from "node:assert/strict";
  *
- * // `records` are the engine's tasks, `hooks` its snapshots and change events; with no task
+ * // `records` are the engine's tasks, `hooks` its snapshots and change listeners; with no task
  * // there is nothing to wait for.
- * const hooks = { snapshot: () => { throw new Error("no task"); }, onChange: () => () => {} };
+ * const hooks = { snapshot: () => { throw new Error("no task"); }, listeners: new Set<never>() };
  * const result = await waitForTasks([], { mode: "all", timeoutMs: 60_000 }, hooks);
  * assert.deepEqual(result, { satisfied: true, tasks: [], questions: [] }); // at once
  * ```
  * @module
  */
 
-import type { ChangeListener, WaitResult } from "./engine_api.ts";
-import { isFinal, type PendingQuestionView, type TaskSnapshot } from "./task.ts";
+import type { ChangeListener, WaitOptions, WaitResult } from "./engine_api.ts";
+import type { EngineState } from "./engine_state.ts";
+import { isFinal, type PendingQuestionView } from "./task.ts";
 import type { TaskRecord } from "./task_record.ts";
 
-/** How {@link waitForTasks} waits. */
-export interface WaitOptions {
-  mode: "all" | "any";
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** The waiting session: questions it was not told of end the wait, and are then reported. */
-  sessionId?: string;
-}
-
-/** What of the engine {@link waitForTasks} uses. */
-export interface WaitHooks {
-  snapshot(record: TaskRecord): TaskSnapshot;
-  onChange(listener: ChangeListener): () => void;
-}
+/** What of the engine {@link waitForTasks} uses: its snapshots and change listeners. */
+export type WaitHooks = Pick<EngineState, "snapshot" | "listeners">;
 
 /** The result: the tasks' views and the questions newly reported to the session. */
 export type WaitForResult = WaitResult & {
@@ -74,14 +63,14 @@ export function waitForTasks(
       ...(options.signal ? [options.signal] : []),
     ]);
     const finish = () => {
-      off();
+      hooks.listeners.delete(listener);
       signal.removeEventListener("abort", finish);
       resolve(result(holds()));
     };
-    const off = hooks.onChange((task) => {
-      if (!ids.has(task.meta.id)) return;
-      if (holds() || unreported().length > 0) finish();
-    });
+    const listener: ChangeListener = (task) => {
+      if (ids.has(task.meta.id) && (holds() || unreported().length > 0)) finish();
+    };
+    hooks.listeners.add(listener);
     signal.addEventListener("abort", finish, { once: true });
   });
 }

@@ -12,13 +12,7 @@ function world(phases: string[]) {
     newTaskRecord(taskMeta(`t${i}`, { phase: phase as never }), null)
   );
   const listeners = new Set<ChangeListener>();
-  const hooks = {
-    snapshot: (r: TaskRecord) => snapshotOf(r, null),
-    onChange: (listener: ChangeListener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
+  const hooks = { snapshot: (r: TaskRecord) => snapshotOf(r, null), listeners };
   const change = (record: TaskRecord, phase: string) => {
     record.meta.phase = phase as never;
     for (const l of [...listeners]) l(snapshotOf(record, null), null);

@@ -93,7 +93,7 @@ export class WorkerLoss {
   async #recover(record: TaskRecord): Promise<void> {
     const { meta } = record;
     if (!meta.worktree || meta.request.commit === false) return;
-    const outcome = await this.#ending.commitWorktree(meta, meta.worktree);
+    const outcome = await this.#ending.commitWorktree(meta);
     if (outcome.error !== undefined) return;
     meta.worktreeOutcome = outcome;
     if (meta.workerLost !== undefined) meta.recovered = true;
