@@ -49,6 +49,11 @@ function exists(path: string): Promise<boolean> {
   return Deno.stat(path).then(() => true, () => false);
 }
 
+/** Whether `path` exists with content: a file is made empty, then written (kill after that). */
+function written(path: string): Promise<boolean> {
+  return Deno.stat(path).then((stat) => stat.size > 0, () => false);
+}
+
 /** The task's view, once it has a worktree. */
 async function viewOf(client: Client, id: string): Promise<View> {
   const status = await call(client, "codex_status", { task_ids: [id], detail: "full" });
@@ -122,21 +127,21 @@ Deno.test(
         args: { prompt: "before", setup: "echo set-up > pre.txt && sleep 600" },
         file: "pre.txt",
         signal: "SIGKILL",
-        reached: (path) => exists(`${path}/pre.txt`),
+        reached: (path) => written(`${path}/pre.txt`),
       },
       {
         name: "mid-turn after an edit",
         args: { prompt: "mid PATCH=mid.txt LATER=600000" },
         file: "mid.txt",
         signal: "SIGKILL",
-        reached: (path) => exists(`${path}/mid.txt`),
+        reached: (path) => written(`${path}/mid.txt`),
       },
       {
         name: "mid-turn after an edit, SIGTERM",
         args: { prompt: "term PATCH=term.txt LATER=600000" },
         file: "term.txt",
         signal: "SIGTERM",
-        reached: (path) => exists(`${path}/term.txt`),
+        reached: (path) => written(`${path}/term.txt`),
       },
       {
         name: "mid-commit",
@@ -225,8 +230,10 @@ Deno.test(
         // Words only this check's processes carry: the sandbox's processes and its shell (the
         // script), and the shell's child. The kill comes as soon as the first of them shows, in
         // the sandbox's start-up (where a merge's check was seen to outlive a kill -9).
-        const word = `kill-loop-check-${round}`;
-        const sleep = `sleep 61${round}1`;
+        // Unique to this run: another run of the suite on the machine must not match them.
+        const unique = crypto.randomUUID().slice(0, 8);
+        const word = `kill-loop-check-${round}-${unique}`;
+        const sleep = `sleep 61${round}.${parseInt(unique, 16) % 1000}`;
         const id = await startTask(h.client, {
           prompt: `checked PATCH=checked.txt`,
           cwd: repo,

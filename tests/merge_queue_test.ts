@@ -304,10 +304,12 @@ Deno.test("codex_merge: three branches, conflicts, checks, the user's checkout",
   await t.step(
     "a check past timeout_s is stopped: no process left, the branch left out as timed out",
     async () => {
+      // Unique to this run: another run of the suite on the machine must not match it.
+      const marker = `merge-queue-timeout-${crypto.randomUUID().slice(0, 8)}`;
       const id = await startMerge(client, {
         task_ids: [ids.alpha, ids.gamma],
         // Runs past the limit at the second branch's check only.
-        check: `if [ -e c.txt ]; then echo merge-queue-timeout; sleep 600; fi`,
+        check: `if [ -e c.txt ]; then echo ${marker}; sleep 600; fi`,
         timeout_s: 10,
       });
       const view = await finished(client, id);
@@ -316,9 +318,9 @@ Deno.test("codex_merge: three branches, conflicts, checks, the user's checkout",
       const out = view.merge.branches[1]!;
       assert.equal(out.check?.passed, false);
       assert.equal(out.check?.timed_out, true);
-      assert.match(out.check?.tail ?? "", /merge-queue-timeout/);
+      assert.match(out.check?.tail ?? "", new RegExp(marker));
       assert.match(out.note ?? "", /^its check reached the time limit \(timeout_s\)/);
-      assert.deepEqual(processesMatching("merge-queue-timeout"), []);
+      assert.deepEqual(processesMatching(marker), []);
       assert.deepEqual(await processesIn([world.worktreeDir]), []);
       const result = `codex-swarm-merge/${id}`;
       assert.equal(await git(repo, "rev-parse", result), view.merge.branches[0]!.commit);
