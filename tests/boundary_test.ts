@@ -65,7 +65,8 @@ Deno.test("a session's PATH and CODEX_HOME do not choose what runs on the host",
 });
 
 Deno.test({
-  name: "a task's own command cannot approve, discard, cancel or widen through the supervisor",
+  name:
+    "a task's own command cannot approve, discard, cancel, merge or widen through the supervisor",
   // macOS tells task sessions apart too, but only /proc gives their task (session_kind.ts).
   ignore: Deno.build.os !== "linux",
   ...e2e,
@@ -96,6 +97,11 @@ Deno.test({
         { name: "codex_approve", arguments: { task_id: escalating, decision: "accept" } },
         { name: "codex_worktree", arguments: { task_id: finished, action: "discard" } },
         { name: "codex_cancel", arguments: { task_id: escalating } },
+        // A merge may fast-forward the user's branch and, with cleanup, discard worktrees.
+        {
+          name: "codex_merge",
+          arguments: { task_ids: [finished], check: "true", apply: true, cleanup: true },
+        },
         {
           name: "codex",
           arguments: {
@@ -139,10 +145,16 @@ Deno.test({
       const results = (await Deno.readTextFile(`${attackDir}/out.jsonl`)).trim().split("\n")
         .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
       assert.equal(results.length, calls.length, JSON.stringify(results));
-      const [approve, discard, cancel, wider, inner, elsewhere, ask] = results;
+      const [approve, discard, cancel, merge, wider, inner, elsewhere, ask] = results;
       assert.ok(approve!.isError && /which a task's own process opened/.test(approve!.text));
       assert.ok(discard!.isError && /which a task's own process opened/.test(discard!.text));
       assert.ok(cancel!.isError || /Cannot cancel/.test(cancel!.text), cancel!.text);
+      assert.ok(
+        merge!.isError && /Cannot merge task .*which a task's own process opened/.test(
+          merge!.text,
+        ),
+        merge!.text,
+      );
       assert.ok(wider!.isError && /above .*"workspace-write"/.test(wider!.text), wider!.text);
       assert.equal(inner!.isError, false, inner!.text);
       assert.ok(elsewhere!.isError && /outside/.test(elsewhere!.text), elsewhere!.text);
@@ -151,6 +163,7 @@ Deno.test({
       assert.deepEqual([...Deno.readDirSync(markers)].map((e) => e.name), []);
       assert.equal((await view(h, escalating)).phase, "waiting_approval");
       assert.notEqual(await git(repo, "branch", "--list", `codex-swarm/${finished}`), "");
+      assert.equal(await git(repo, "branch", "--list", "codex-swarm-merge/*"), "");
       await call(h.client, "codex_cancel", { task_id: escalating });
     } finally {
       for (const dir of [markers, attackDir, repo]) {

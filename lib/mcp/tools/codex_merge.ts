@@ -14,6 +14,7 @@
  */
 
 import { z } from "zod";
+import { checkMayActOn } from "../../tasks/session_rights.ts";
 import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import type { TaskSnapshot } from "../../tasks/task.ts";
 import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
@@ -97,6 +98,19 @@ const codexMergeOutputSchema = {
   next: z.string().describe("What to call next."),
 };
 
+/**
+ * A session a task's own process opened merges only tasks it started, as it acts on no other
+ * task (lib/tasks/session_rights.ts): a merge may fast-forward the user's branch and discard
+ * worktrees.
+ */
+function checkMayMerge(
+  actor: Parameters<typeof checkMayActOn>[0],
+  items: Array<{ taskId: string }>,
+  get: (id: string) => ReturnType<Engine["get"]>,
+): void {
+  for (const item of items) checkMayActOn(actor, item.taskId, get, "merge");
+}
+
 /** Registers `codex_merge`. */
 export function registerCodexMergeTool(
   server: McpServer,
@@ -117,8 +131,9 @@ export function registerCodexMergeTool(
     annotations: RUNS_CODEX_ANNOTATIONS,
   }, async (args, extra) => {
     const actor = await session();
+    const get = (id: string) => engine.get(id);
     const lookup = {
-      get: (id: string) => engine.get(id),
+      get,
       list: () => engine.list(),
       policy: actor.policy ?? new Policy(),
       env: actor.env,
@@ -136,13 +151,17 @@ export function registerCodexMergeTool(
         );
       }
       const old = checkResume(resume, lookup);
+      checkMayActOn(actor, resume, get, "resume");
+      checkMayMerge(actor, old.meta.request.merge!.items, get);
       task = await engine.merge(
         { ...old.meta.request.merge!, resumeOf: resume },
         actor,
         old.meta.merge!,
       );
     } else {
-      task = await engine.merge(await checkMergeCall(call, lookup), actor);
+      const request = await checkMergeCall(call, lookup);
+      checkMayMerge(actor, request.items, get);
+      task = await engine.merge(request, actor);
     }
     return startedAnswer(task);
   });
