@@ -60,21 +60,15 @@ export interface Admitted {
 
 /** Answers auth lines and hellos (see the module doc). */
 export class Admission {
-  readonly #parts: AdmissionParts;
-  readonly #peerLookup: ReturnType<typeof peerLookupSetting>;
-
   /** Answers for the supervisor described by `parts`. */
-  constructor(parts: AdmissionParts) {
-    this.#parts = parts;
-    this.#peerLookup = peerLookupSetting(parts.env);
-  }
+  constructor(private readonly parts: AdmissionParts) {}
 
   /** A refusal: `proof` when the connection proved the token, so that the refusal is trusted. */
   refusal(error: string, retiring = false, proof?: string): HelloReply {
     return {
       ok: false,
       protocol: HELLO_PROTOCOL,
-      version: this.#parts.version,
+      version: this.parts.version,
       pid: Deno.pid,
       retiring,
       error,
@@ -84,17 +78,17 @@ export class Admission {
 
   /** Who is at the other end of `conn`: a client, or a process of a task (session_kind.ts). */
   originOf(conn: Deno.Conn): Promise<SessionOrigin> {
-    const engine = this.#parts.engine;
+    const engine = this.parts.engine;
     return sessionOrigin(conn.localAddr, conn.remoteAddr, {
       appServerPids: engine.codexProcesses().map((p) => p.pid),
       tasks: () => engine.list(),
-      peerLookup: this.#peerLookup,
+      peerLookup: peerLookupSetting(this.parts.env),
     });
   }
 
   /** Answers a hello: the reply, and whether to serve the session. */
   async answer(hello: Hello, origin: SessionOrigin): Promise<HelloReply & { serve: boolean }> {
-    const { version, ceiling, config, log, life } = this.#parts;
+    const { version, ceiling, config, log, life } = this.parts;
     const refuse = (error: string, retiring = false) => ({
       ...this.refusal(error, retiring),
       serve: false,
@@ -129,7 +123,7 @@ export class Admission {
    * the supervisor retires for that version once the answer is sent.
    */
   async admit(line: string, tcp: boolean, conn: Deno.Conn): Promise<Admitted> {
-    const { token, port, version } = this.#parts;
+    const { token, port, version } = this.parts;
     const refuse = (error: string, proof?: string): Admitted => ({
       answer: this.refusal(error, false, proof),
       go: false,
@@ -180,7 +174,7 @@ export class Admission {
     other: string,
     origin: () => Promise<SessionOrigin>,
   ): Promise<{ retire: true } | { warning: string } | null> {
-    const { version, log, life, engine } = this.#parts;
+    const { version, log, life, engine } = this.parts;
     if (compareVersions(other, version) <= 0) return null;
     if ((await origin()).kind === "task") {
       log.warning(
@@ -203,7 +197,7 @@ export class Admission {
   }
 
   #retiresFor(other: string): string {
-    return `The supervisor ${this.#parts.version} retires for the newer codex-swarm ${other}: start a new one`;
+    return `The supervisor ${this.parts.version} retires for the newer codex-swarm ${other}: start a new one`;
   }
 }
 

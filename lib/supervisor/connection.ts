@@ -7,7 +7,7 @@
  * @example
  * ```ts ignore
  * // ignore: needs a running supervisor's parts
- * for await (const conn of listener) serveConnection(conn, true, parts);
+ * for await (const conn of listener) new Connection(conn, true, parts).serve();
  * ```
  * @module
  */
@@ -45,41 +45,28 @@ export interface ConnectionParts {
   session: Omit<SessionParts, "hello" | "origin" | "person" | "warnings">;
 }
 
-/** Serves one connection until it ends (see the module doc). */
-export async function serveConnection(
-  conn: Deno.Conn,
-  tcp: boolean,
-  parts: ConnectionParts,
-): Promise<void> {
-  await new Connection(conn, tcp, parts).serve();
-}
-
-/** What the connection waits for next. */
-type Step = "auth" | "hello" | "session";
-
-class Connection {
-  readonly #conn: Deno.Conn;
-  readonly #tcp: boolean;
-  readonly #parts: ConnectionParts;
+/** One connection, served until it ends by {@linkcode Connection.serve} (see the module doc). */
+export class Connection {
   readonly #encoder = new TextEncoder();
   // Nothing larger than the auth line is read before the token is proved.
   readonly #split = new LineSplitter(AUTH_LINE_MAX_BYTES);
-  #step: Step = "auth";
+  /** What the connection waits for next. */
+  #step: "auth" | "hello" | "session" = "auth";
   #deadline: ReturnType<typeof setTimeout> | undefined;
   #transport: SocketTransport | null = null;
   #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
   #release: () => void = () => {};
 
-  constructor(conn: Deno.Conn, tcp: boolean, parts: ConnectionParts) {
-    this.#conn = conn;
-    this.#tcp = tcp;
-    this.#parts = parts;
-  }
+  constructor(
+    private readonly conn: Deno.Conn,
+    private readonly tcp: boolean,
+    private readonly parts: ConnectionParts,
+  ) {}
 
-  readonly #close = () => quietly(() => this.#conn.close());
+  readonly #close = () => quietly(() => this.conn.close());
 
   readonly #expire = () => {
-    this.#parts.log.debug(`Closed a supervisor connection that sent no ${this.#step} line in time`);
+    this.parts.log.debug(`Closed a supervisor connection that sent no ${this.#step} line in time`);
     this.#close();
   };
 
@@ -88,16 +75,16 @@ class Connection {
   }
 
   async serve(): Promise<void> {
-    const { gate, life, log } = this.#parts;
+    const { gate, life, log } = this.parts;
     const release = gate.enter();
     if (release === null) {
       this.#refuseBusy();
       return;
     }
     this.#release = release;
-    life.connections.add(this.#conn);
-    const reader = this.#conn.readable.getReader();
-    this.#writer = this.#conn.writable.getWriter();
+    life.connections.add(this.conn);
+    const reader = this.conn.readable.getReader();
+    this.#writer = this.conn.writable.getWriter();
     this.#deadline = setTimeout(this.#expire, AUTH_TIMEOUT_MS);
     try {
       let refused = false;
@@ -120,14 +107,14 @@ class Connection {
       release();
       this.#transport?.ended();
       this.#close();
-      life.connections.delete(this.#conn);
+      life.connections.delete(this.conn);
       life.idleSince = Date.now();
     }
   }
 
   /** One short line, then close: a refusal waits for nothing the peer does. */
   #refuseBusy(): void {
-    const { gate, log, admission } = this.#parts;
+    const { gate, log, admission } = this.parts;
     const note = gate.refused(Date.now());
     if (note !== null) log.warning(note);
     const line = JSON.stringify({
@@ -137,7 +124,7 @@ class Connection {
       ),
       busy: true,
     });
-    this.#conn.write(this.#encoder.encode(line + "\n")).catch(() => {}).finally(this.#close);
+    this.conn.write(this.#encoder.encode(line + "\n")).catch(() => {}).finally(this.#close);
   }
 
   /** The whole lines in `chunk`, or null (after saying so) when a line is too long. */
@@ -146,7 +133,7 @@ class Connection {
       return this.#split.push(chunk);
     } catch (error) {
       if (!(error instanceof LineTooLongError) || this.#step === "session") throw error;
-      await this.#send(this.#parts.admission.refusal(
+      await this.#send(this.parts.admission.refusal(
         this.#step === "auth"
           ? `Cannot read the first line: it is longer than ${AUTH_LINE_MAX_BYTES} bytes (it ` +
             `holds only the proof of the token; a codex-swarm of hello protocol 1 sends its ` +
@@ -169,8 +156,8 @@ class Connection {
   }
 
   async #takeAuth(line: string): Promise<boolean> {
-    const { admission, life, log } = this.#parts;
-    const admitted = await admission.admit(line, this.#tcp, this.#conn);
+    const { admission, life, log } = this.parts;
+    const admitted = await admission.admit(line, this.tcp, this.conn);
     if (admitted.retireFor !== undefined) {
       await life.retire(() => this.#send(admitted.answer), admitted.retireFor);
     } else {
@@ -190,7 +177,7 @@ class Connection {
   }
 
   async #takeHello(line: string): Promise<boolean> {
-    const { admission, life } = this.#parts;
+    const { admission, life } = this.parts;
     let hello: Hello;
     try {
       hello = parseHello(line);
@@ -200,7 +187,7 @@ class Connection {
     }
     // Who is at the other end: a client, or a process of a task (see session_kind.ts).
     const lookupStart = performance.now();
-    const origin = await admission.originOf(this.#conn);
+    const origin = await admission.originOf(this.conn);
     const lookupMs = Math.round((performance.now() - lookupStart) * 10) / 10;
     const { serve: accept, ...reply } = await admission.answer(hello, origin);
     if (!accept) {
@@ -213,7 +200,7 @@ class Connection {
     }
     const person = await this.#atTerminal(hello, origin);
     const open = openSession({
-      ...this.#parts.session,
+      ...this.parts.session,
       hello,
       origin,
       person,
@@ -235,10 +222,10 @@ class Connection {
       life.sessions.delete(t);
       open.end();
       server.close().catch(() => {});
-      this.#parts.log.debug(`Session ${open.session.id} ended`, { sessions: life.sessions.size });
+      this.parts.log.debug(`Session ${open.session.id} ended`, { sessions: life.sessions.size });
     };
     await server.connect(t);
-    this.#parts.log.info(`Session ${open.session.id} opened (${origin.kind})`, {
+    this.parts.log.info(`Session ${open.session.id} opened (${origin.kind})`, {
       kind: origin.kind,
       taskId: origin.taskId,
       peer: origin.why,
@@ -258,7 +245,7 @@ class Connection {
       origin.ancestry !== undefined && origin.ancestry.length > 1 &&
       await stdinIsTerminal(origin.ancestry[1]!);
     if (hello.role === "top" && !person) {
-      this.#parts.log.info("A top session gets no approvals: its top reads no terminal here", {
+      this.parts.log.info("A top session gets no approvals: its top reads no terminal here", {
         kind: origin.kind,
         peer: origin.why,
       });

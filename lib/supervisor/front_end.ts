@@ -16,7 +16,6 @@
  * @module
  */
 
-import type { Logger } from "../base/log.ts";
 import { type Hello, HELLO_PROTOCOL, TOP_ROLE_ENV } from "./hello.ts";
 import { LineSplitter } from "../base/lines.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
@@ -93,7 +92,7 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
     relay.stop(0);
   })();
 
-  const code = await relay.finished;
+  const code = await relay.finished.promise;
   for (const [signal, handler] of signals) Deno.removeSignalListener(signal, handler);
   await relay.close();
   return code;
@@ -104,10 +103,8 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
  * replay, the client's requests not answered yet, and the lines waiting for a supervisor.
  */
 class Relay {
-  readonly #options: FrontEndOptions;
-  readonly #log: Logger;
-  readonly #hello: Hello;
-  readonly #finished = Promise.withResolvers<number>();
+  /** Settles with the exit code once the relay stops. */
+  readonly finished = Promise.withResolvers<number>();
   readonly #stdout = orderedWriter(Deno.stdout);
   #link: Link | null = null;
   #initialize: string | null = null;
@@ -120,21 +117,12 @@ class Relay {
   /** Client lines waiting for a supervisor. */
   #queue: string[] = [];
 
-  constructor(options: FrontEndOptions, hello: Hello) {
-    this.#options = options;
-    this.#log = options.log;
-    this.#hello = hello;
-  }
-
-  /** The exit code, once the relay stops. */
-  get finished(): Promise<number> {
-    return this.#finished.promise;
-  }
+  constructor(private readonly options: FrontEndOptions, private readonly hello: Hello) {}
 
   /** Stops with `code`. */
   stop(code: number): void {
     this.#stopping = true;
-    this.#finished.resolve(code);
+    this.finished.resolve(code);
   }
 
   /** Lets what was written reach the supervisor, then closes the connection. */
@@ -150,7 +138,7 @@ class Relay {
   #toClient(line: string): void {
     this.#stdout(encoder.encode(line + "\n")).catch((error) => {
       if (this.#stopping) return;
-      this.#log.local("warning", `Cannot write to the client (${error}); stopping`);
+      this.options.log.local("warning", `Cannot write to the client (${error}); stopping`);
       this.stop(0);
     });
   }
@@ -188,7 +176,7 @@ class Relay {
   /** Relays to `next`; with `replay`, says `initialize` and `initialized` again first. */
   attach(next: Link, replay: boolean): void {
     this.#link = next;
-    for (const warning of next.reply.warnings) this.#log.warning(warning);
+    for (const warning of next.reply.warnings) this.options.log.warning(warning);
     if (replay && this.#initialize) {
       const init = JSON.parse(this.#initialize);
       this.#replayId = `codex-swarm-replay-${++this.#replays}`;
@@ -221,7 +209,7 @@ class Relay {
   async #lost(why: string): Promise<void> {
     if (this.#stopping) return;
     this.#link = null;
-    this.#log.warning(`The supervisor went away (${why}); starting a new one`);
+    this.options.log.warning(`The supervisor went away (${why}); starting a new one`);
     for (const id of this.#inFlight.values()) {
       this.#toClient(JSON.stringify({
         jsonrpc: "2.0",
@@ -237,13 +225,13 @@ class Relay {
     this.#inFlight.clear();
     for (let attempt = 1; !this.#stopping; attempt++) {
       try {
-        this.attach(await connectOrStart(this.#options, this.#hello), true);
-        this.#log.info("Connected to a new supervisor; the session goes on");
+        this.attach(await connectOrStart(this.options, this.hello), true);
+        this.options.log.info("Connected to a new supervisor; the session goes on");
         return;
       } catch (error) {
-        this.#log.error(`Cannot reach a supervisor (attempt ${attempt}): ${error}`);
+        this.options.log.error(`Cannot reach a supervisor (attempt ${attempt}): ${error}`);
         if (attempt >= 3) {
-          this.#finished.resolve(1);
+          this.finished.resolve(1);
           return;
         }
         await delay(500 * attempt);

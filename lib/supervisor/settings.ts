@@ -115,9 +115,6 @@ export type Ceiling = { policy: Policy; source: string } | { error: string };
  * policy of the supervisor's own flags. Read again whenever the file changes.
  */
 export class OperatorCeiling {
-  readonly #path: string | null;
-  readonly #flags: Policy;
-  readonly #log: Logger;
   #stamp: string | null = null;
   #current: Ceiling;
 
@@ -125,33 +122,34 @@ export class OperatorCeiling {
    * @param path The settings file (null: none can exist).
    * @param flags The policy of the supervisor's flags, the ceiling when the file is absent.
    */
-  constructor(path: string | null, flags: Policy, log: Logger) {
-    this.#path = path;
-    this.#flags = flags;
-    this.#log = log;
+  constructor(
+    private readonly path: string | null,
+    private readonly flags: Policy,
+    private readonly log: Logger,
+  ) {
     this.#current = { policy: flags, source: "the supervisor's flags" };
     this.current();
   }
 
   /** The ceiling as the file is now (see {@link Ceiling}). */
   current(): Ceiling {
-    if (this.#path === null) return this.#current;
+    if (this.path === null) return this.#current;
     let info: Deno.FileInfo | null = null;
     try {
-      info = Deno.statSync(this.#path);
+      info = Deno.statSync(this.path);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) {
-        return this.#set(`unreadable ${error}`, { error: `Cannot read ${this.#path}: ${error}` });
+        return this.#set(`unreadable ${error}`, { error: `Cannot read ${this.path}: ${error}` });
       }
     }
     if (info === null) {
-      return this.#set("none", { policy: this.#flags, source: "the supervisor's flags" });
+      return this.#set("none", { policy: this.flags, source: "the supervisor's flags" });
     }
     const stamp = stampOf(info);
     if (stamp === this.#stamp) return this.#current;
     try {
-      const limits = parseSettings(Deno.readTextFileSync(this.#path), this.#path);
-      return this.#set(stamp, { policy: new Policy(limits), source: this.#path });
+      const limits = parseSettings(Deno.readTextFileSync(this.path), this.path);
+      return this.#set(stamp, { policy: new Policy(limits), source: this.path });
     } catch (error) {
       return this.#set(stamp, { error: (error as Error).message });
     }
@@ -161,11 +159,11 @@ export class OperatorCeiling {
     if (stamp !== this.#stamp) {
       this.#stamp = stamp;
       if ("error" in ceiling) {
-        this.#log.error(
+        this.log.error(
           `The operator's ceiling is unusable, so sessions are refused: ${ceiling.error}`,
         );
       } else {
-        this.#log.info(`The operator's ceiling is ${ceiling.source}`, {
+        this.log.info(`The operator's ceiling is ${ceiling.source}`, {
           policy: ceiling.policy.toJSON(),
         });
       }

@@ -28,7 +28,7 @@ import { WorktreeManager } from "../git/worktree.ts";
 import { codexEnvFor } from "../codex/client_env.ts";
 import { Admission, unfinishedOf } from "./admission.ts";
 import { AuthGate } from "./auth_gate.ts";
-import { serveConnection } from "./connection.ts";
+import { Connection } from "./connection.ts";
 import { SupervisorLife } from "./life.ts";
 import { listen, readInfo, stopListening } from "./listen.ts";
 import { supervisorPaths } from "./paths.ts";
@@ -177,7 +177,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     const tcp = listener.addr.transport === "tcp";
     (async () => {
       try {
-        for await (const conn of listener) serveConnection(conn, tcp, parts);
+        for await (const conn of listener) new Connection(conn, tcp, parts).serve();
       } catch (error) {
         if (!life.stopping) {
           log.error(`The supervisor cannot accept connections: ${error}`);
