@@ -19,7 +19,8 @@
 import type { ServerConfig } from "../mcp/server_config.ts";
 import type { Logger } from "../base/log.ts";
 import type { Engine } from "../tasks/engine_api.ts";
-import { type AuthAnswer, type AuthLine, parseAuthLine, proofHolds, proofOf } from "./auth.ts";
+import { type AuthAnswer, proofHolds, proofOf } from "./auth.ts";
+import { type AuthLine, parseAuthLine } from "./hello_check.ts";
 import { type Hello, HELLO_PROTOCOL, type HelloReply, machineWideDifferences } from "./hello.ts";
 import { peerLookupSetting } from "./peer_lookup.ts";
 import { type SessionOrigin, sessionOrigin } from "./session_kind.ts";
@@ -130,7 +131,7 @@ export class Admission {
     });
     let auth: AuthLine;
     try {
-      auth = parseAuthLine(line, HELLO_PROTOCOL);
+      auth = parseAuthLine(line);
     } catch (error) {
       return refuse(messageOf(error));
     }

@@ -16,13 +16,8 @@
 
 import type { ServerConfig } from "../mcp/server_config.ts";
 import type { Logger } from "../base/log.ts";
-import {
-  AUTH_LINE_MAX_BYTES,
-  type AuthAnswer,
-  type AuthLine,
-  proofHolds,
-  proofOf,
-} from "./auth.ts";
+import { AUTH_LINE_MAX_BYTES, type AuthAnswer, proofHolds, proofOf } from "./auth.ts";
+import type { AuthLine } from "./hello_check.ts";
 import { type Hello, HELLO_MAX_BYTES, HELLO_PROTOCOL, type HelloReply } from "./hello.ts";
 import { challengeV1, helloV1, proofV1 } from "./hello_v1.ts";
 import { spawnSupervisor } from "./launch.ts";
