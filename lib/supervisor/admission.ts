@@ -7,7 +7,7 @@
  * @example
  * ```ts ignore
  * // ignore: needs a running engine and supervisor
- * const admission = new Admission({ version, config, ceiling, log, token, port, engine, life });
+ * const admission = new Admission(supervisorParts);
  * const admitted = await admission.admit(authLine, true, conn);
  * if (admitted.go) {
  *   const reply = await admission.answer(parseHello(helloLine), await admission.originOf(conn));
@@ -16,40 +16,16 @@
  * @module
  */
 
-import type { ServerConfig } from "../mcp/server_config.ts";
-import type { Logger } from "../base/log.ts";
 import type { Engine } from "../tasks/engine_api.ts";
 import { type AuthAnswer, proofHolds, proofOf } from "./auth.ts";
 import { type AuthLine, parseAuthLine } from "./hello_check.ts";
 import { type Hello, HELLO_PROTOCOL, type HelloReply, machineWideDifferences } from "./hello.ts";
 import { peerLookupSetting } from "./peer_lookup.ts";
 import { type SessionOrigin, sessionOrigin } from "./session_kind.ts";
-import type { OperatorCeiling } from "./settings.ts";
-import type { SupervisorLife } from "./life.ts";
+import type { SupervisorParts } from "./session.ts";
 import { isFinal } from "../tasks/task.ts";
 import { compareVersions } from "../base/versions.ts";
 import { messageOf } from "../base/errors.ts";
-
-/** What {@linkcode Admission} decides with. */
-export interface AdmissionParts {
-  /** The supervisor's version. */
-  version: string;
-  /** The supervisor's settings (a session's machine-wide settings are compared with them). */
-  config: ServerConfig;
-  /** The operator's ceiling of every session. */
-  ceiling: OperatorCeiling;
-  log: Logger;
-  /** The token a connection over `port` must prove it knows. */
-  token: string;
-  /** The loopback port. */
-  port: number;
-  /** The engine: its tasks and app-server processes tell a task's own connection. */
-  engine: Engine;
-  /** The supervisor's life: whether it stops, and whether it retires once idle. */
-  life: SupervisorLife;
-  /** The supervisor's environment (the peer lookup setting). */
-  env: Record<string, string>;
-}
 
 /** The answer to an auth line: what to send, and whether to go on to the hello. */
 export interface Admitted {
@@ -62,7 +38,7 @@ export interface Admitted {
 /** Answers auth lines and hellos (see the module doc). */
 export class Admission {
   /** Answers for the supervisor described by `parts`. */
-  constructor(private readonly parts: AdmissionParts) {}
+  constructor(private readonly parts: SupervisorParts) {}
 
   /** A refusal: `proof` when the connection proved the token, so that the refusal is trusted. */
   refusal(error: string, retiring = false, proof?: string): HelloReply {

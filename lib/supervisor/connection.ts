@@ -12,15 +12,13 @@
  * @module
  */
 
-import type { Logger } from "../base/log.ts";
 import { LineSplitter, LineTooLongError } from "../base/lines.ts";
 import { AUTH_LINE_MAX_BYTES } from "./auth.ts";
 import type { AuthGate } from "./auth_gate.ts";
 import type { Admission } from "./admission.ts";
 import { type Hello, HELLO_MAX_BYTES } from "./hello.ts";
 import { parseHello } from "./hello_check.ts";
-import type { SupervisorLife } from "./life.ts";
-import { openSession, type SessionParts } from "./session.ts";
+import { openSession, type SupervisorParts } from "./session.ts";
 import type { SessionOrigin } from "./session_kind.ts";
 import { SocketTransport } from "./socket_transport.ts";
 import { stdinIsTerminal } from "./terminal.ts";
@@ -35,15 +33,8 @@ const AUTH_TIMEOUT_MS = 5_000;
 /** How long a connection that proved the token may take to send its hello. */
 const HELLO_TIMEOUT_MS = 10_000;
 
-/** What serving a connection needs. */
-export interface ConnectionParts {
-  admission: Admission;
-  life: SupervisorLife;
-  gate: AuthGate;
-  log: Logger;
-  /** What every session is made of; the hello, the origin and the warnings are the connection's. */
-  session: Omit<SessionParts, "hello" | "origin" | "person" | "warnings">;
-}
+/** What serving a connection needs: the supervisor's parts, its admission and its auth gate. */
+export type ConnectionParts = SupervisorParts & { admission: Admission; gate: AuthGate };
 
 /** One connection, served until it ends by {@linkcode Connection.serve} (see the module doc). */
 export class Connection {
@@ -200,7 +191,7 @@ export class Connection {
     }
     const person = await this.#atTerminal(hello, origin);
     const open = openSession({
-      ...this.parts.session,
+      ...this.parts,
       hello,
       origin,
       person,

@@ -29,6 +29,7 @@ import { codexEnvFor } from "../codex/client_env.ts";
 import { Admission, unfinishedOf } from "./admission.ts";
 import { AuthGate } from "./auth_gate.ts";
 import { Connection } from "./connection.ts";
+import type { SupervisorParts } from "./session.ts";
 import { SupervisorLife } from "./life.ts";
 import { listen, readInfo, stopListening } from "./listen.ts";
 import { supervisorPaths } from "./paths.ts";
@@ -156,23 +157,20 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     release: () => lifeLock.close(),
   });
   life.start();
-  const parts = {
-    admission: new Admission({
-      version,
-      config,
-      ceiling,
-      log,
-      token,
-      port,
-      engine,
-      life,
-      env: options.env,
-    }),
-    life,
-    gate: new AuthGate(),
+  const shared: SupervisorParts = {
+    engine,
+    worktrees,
+    config,
     log,
-    session: { engine, worktrees, config, log, version, ceiling, supervisor },
+    version,
+    ceiling,
+    supervisor,
+    life,
+    env: options.env,
+    token,
+    port,
   };
+  const parts = { ...shared, admission: new Admission(shared), gate: new AuthGate() };
   for (const listener of listeners) {
     const tcp = listener.addr.transport === "tcp";
     (async () => {
