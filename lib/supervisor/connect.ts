@@ -55,18 +55,11 @@ export interface FrontEndOptions {
   log: Logger;
 }
 
-/** A connection to a supervisor that accepted the hello. */
-export interface Link {
-  conn: Deno.Conn;
-  /** Reads the rest of the connection (after the reply). */
-  reader: AsyncGenerator<Uint8Array>;
-  /** Writes to the connection, in order. */
-  write: (bytes: Uint8Array) => Promise<void>;
-  split: LineSplitter;
-  /** Lines read after the reply. */
-  early: string[];
-  reply: Extract<HelloReply, { ok: true }>;
-}
+/**
+ * A connection to a supervisor that accepted the hello: its `reader` reads the rest of the
+ * connection, split by `split`, after the lines read early (`early`); `write` writes in order.
+ */
+export type Link = Conversation & { reply: Extract<HelloReply, { ok: true }> };
 
 type Handshake =
   | { kind: "ok"; link: Link }
@@ -109,22 +102,24 @@ function converse(conn: Deno.Conn) {
   const write = orderedWriter(conn);
   // Until the peer proved the token, no line longer than an answer to the auth line is read.
   const split = new LineSplitter(AUTH_LINE_MAX_BYTES);
-  const lines: string[] = [];
+  /** Lines read but not taken yet. */
+  const early: string[] = [];
   return {
+    conn,
     reader,
     write,
     split,
-    lines,
+    early,
     send: (line: string) => write(encoder.encode(line + "\n")),
     /** The next line, or why there is none. */
     next: async (ms: number): Promise<string | "timeout" | "closed"> => {
       const read = (async () => {
-        while (lines.length === 0) {
+        while (early.length === 0) {
           const { value, done } = await reader.next();
           if (done) return "closed" as const;
-          lines.push(...split.push(value));
+          early.push(...split.push(value));
         }
-        return lines.shift()!;
+        return early.shift()!;
       })();
       return await withTimeout(read, ms);
     },
@@ -138,7 +133,6 @@ type Conversation = ReturnType<typeof converse>;
 async function sayHello(
   paths: SupervisorPaths,
   talk: Conversation,
-  conn: Deno.Conn,
   line: string,
 ): Promise<Handshake> {
   talk.split.limit = HELLO_MAX_BYTES;
@@ -153,8 +147,7 @@ async function sayHello(
     return reply.retiring ? { kind: "retiring", reply } : { kind: "refused", error: reply.error };
   }
   talk.split.limit = Infinity;
-  const { reader, write, split, lines } = talk;
-  return { kind: "ok", link: { conn, reader, write, split, early: lines, reply } };
+  return { kind: "ok", link: { ...talk, reply } };
 }
 
 /**
@@ -184,7 +177,7 @@ async function talkTo(
  * then, once the supervisor proved it knows the token too, the hello.
  */
 function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
-  return talkTo(paths, hello.env, async (talk, { conn, tcp }) => {
+  return talkTo(paths, hello.env, async (talk, { tcp }) => {
     const nonce = crypto.randomUUID();
     const auth: AuthLine = { codex_swarm_auth: HELLO_PROTOCOL, version: hello.version, nonce };
     if (tcp) auth.proof = await proofOf(tcp.token, "client", tcp.port, nonce);
@@ -218,7 +211,7 @@ function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
     if (answer.codex_swarm_auth !== HELLO_PROTOCOL) {
       return { kind: "absent", why: `the supervisor answered the auth line with ${got}` };
     }
-    return await sayHello(paths, talk, conn, JSON.stringify(hello));
+    return await sayHello(paths, talk, JSON.stringify(hello));
   });
 }
 
@@ -227,7 +220,7 @@ function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
  * newer codex-swarm when idle, and serves it while busy.
  */
 function handshakeV1(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
-  return talkTo(paths, hello.env, async (talk, { conn, tcp }) => {
+  return talkTo(paths, hello.env, async (talk, { tcp }) => {
     if (tcp) {
       const nonce = crypto.randomUUID();
       await talk.send(JSON.stringify(challengeV1(nonce)));
@@ -239,24 +232,8 @@ function handshakeV1(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
         return { kind: "absent", why: "the process on the port is not this supervisor" };
       }
     }
-    return await sayHello(paths, talk, conn, helloV1(hello, tcp?.token));
+    return await sayHello(paths, talk, helloV1(hello, tcp?.token));
   });
-}
-
-/** Holds the start lock of the task directory while `body` runs. */
-async function withStartLock<T>(paths: SupervisorPaths, body: () => Promise<T>): Promise<T> {
-  const file = await Deno.open(paths.startLock, { create: true, write: true, mode: 0o600 });
-  try {
-    if (await withTimeout(file.lock(true), LOCK_TIMEOUT_MS) === "timeout") {
-      throw new Error(
-        `Cannot start the supervisor: another codex-swarm has held ${paths.startLock} for ` +
-          `${LOCK_TIMEOUT_MS / 1000} s`,
-      );
-    }
-    return await body();
-  } finally {
-    file.close();
-  }
 }
 
 /**
@@ -283,35 +260,40 @@ export async function connectOrStart(options: FrontEndOptions, hello: Hello): Pr
   if (first.kind === "refused") throw new Error(first.error);
   Deno.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   if (Deno.build.os !== "windows") Deno.chmodSync(paths.dir, 0o700);
-  return await withStartLock(paths, async () => {
-    // Another front-end may have started one while this one waited for the lock.
-    let again = await handshakeWhenFree(paths, hello);
+  // The start lock of the task directory, held until this returns.
+  using lock = await Deno.open(paths.startLock, { create: true, write: true, mode: 0o600 });
+  if (await withTimeout(lock.lock(true), LOCK_TIMEOUT_MS) === "timeout") {
+    throw new Error(
+      `Cannot start the supervisor: another codex-swarm has held ${paths.startLock} for ` +
+        `${LOCK_TIMEOUT_MS / 1000} s`,
+    );
+  }
+  // Another front-end may have started one while this one waited for the lock.
+  let again = await handshakeWhenFree(paths, hello);
+  if (again.kind === "ok") return again.link;
+  if (again.kind === "refused") throw new Error(again.error);
+  if (again.kind === "retiring" && !again.reply.ok) log.info(again.reply.error);
+  const unixSocket = unixSocketProblem(paths.socket, options.env) === null ? paths.socket : null;
+  const child = spawnSupervisor(config, options.env, paths.dir, unixSocket);
+  log.info(`Started a supervisor (pid ${child.pid}) for ${config.taskDir}`);
+  let exitCode: number | null = null;
+  child.status.then((status) => (exitCode = status.code)).catch(() => {});
+  const seeLog = `see the log ${config.logFile ?? "(none: set --log-file)"}`;
+  const end = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < end) {
+    await delay(40);
+    again = await handshake(paths, hello);
     if (again.kind === "ok") return again.link;
     if (again.kind === "refused") throw new Error(again.error);
-    if (again.kind === "retiring" && !again.reply.ok) log.info(again.reply.error);
-    const child = spawnSupervisor(config, options.env, paths.dir, {
-      unixSocket: unixSocketProblem(paths.socket, options.env) === null ? paths.socket : null,
-    });
-    log.info(`Started a supervisor (pid ${child.pid}) for ${config.taskDir}`);
-    let exitCode: number | null = null;
-    child.status.then((status) => (exitCode = status.code)).catch(() => {});
-    const seeLog = `see the log ${config.logFile ?? "(none: set --log-file)"}`;
-    const end = Date.now() + START_TIMEOUT_MS;
-    while (Date.now() < end) {
-      await delay(40);
-      again = await handshake(paths, hello);
-      if (again.kind === "ok") return again.link;
-      if (again.kind === "refused") throw new Error(again.error);
-      if (exitCode !== null && (again.kind === "absent" || again.kind === "busy")) {
-        throw new Error(
-          `Cannot start the supervisor: it exited with code ${exitCode} before it listened ` +
-            `(${seeLog})`,
-        );
-      }
+    if (exitCode !== null && (again.kind === "absent" || again.kind === "busy")) {
+      throw new Error(
+        `Cannot start the supervisor: it exited with code ${exitCode} before it listened ` +
+          `(${seeLog})`,
+      );
     }
-    throw new Error(
-      `Cannot start the supervisor: it did not listen within ${START_TIMEOUT_MS / 1000} s ` +
-        `(${seeLog})`,
-    );
-  });
+  }
+  throw new Error(
+    `Cannot start the supervisor: it did not listen within ${START_TIMEOUT_MS / 1000} s ` +
+      `(${seeLog})`,
+  );
 }

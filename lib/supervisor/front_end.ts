@@ -144,7 +144,7 @@ class Relay {
   }
 
   #toSupervisor(line: string): void {
-    if (this.#link) this.#link.write(encoder.encode(line + "\n")).catch(() => {});
+    if (this.#link) this.#link.send(line).catch(() => {});
     else this.#queue.push(line);
   }
 
@@ -180,11 +180,8 @@ class Relay {
     if (replay && this.#initialize) {
       const init = JSON.parse(this.#initialize);
       this.#replayId = `codex-swarm-replay-${++this.#replays}`;
-      next.write(encoder.encode(JSON.stringify({ ...init, id: this.#replayId }) + "\n"))
-        .catch(() => {});
-      if (this.#initialized) {
-        next.write(encoder.encode(this.#initialized + "\n")).catch(() => {});
-      }
+      next.send(JSON.stringify({ ...init, id: this.#replayId })).catch(() => {});
+      if (this.#initialized) next.send(this.#initialized).catch(() => {});
     }
     const waiting = this.#queue;
     this.#queue = [];
