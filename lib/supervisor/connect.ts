@@ -46,9 +46,10 @@ const BUSY_WAIT_MS = 6_000;
 /** The pause between those tries. */
 const BUSY_RETRY_MS = 100;
 
-/** What the front-end runs with. */
-export interface FrontEndOptions {
+/** What the front-end and the supervisor run with. */
+export interface RunOptions {
   config: ServerConfig;
+  /** The process's own environment (the supervisor's: tasks of an earlier supervisor run with it). */
   env: Record<string, string>;
   /** The version it claims. */
   version: string;
@@ -252,7 +253,7 @@ async function handshakeWhenFree(paths: SupervisorPaths, hello: Hello): Promise<
 }
 
 /** Connects to the supervisor, starting one (once) when none answers. */
-export async function connectOrStart(options: FrontEndOptions, hello: Hello): Promise<Link> {
+export async function connectOrStart(options: RunOptions, hello: Hello): Promise<Link> {
   const { config, log } = options;
   const paths = supervisorPaths(config.taskDir);
   const first = await handshakeWhenFree(paths, hello);

@@ -19,11 +19,9 @@
 import { type Hello, HELLO_PROTOCOL, TOP_ROLE_ENV } from "./hello.ts";
 import { LineSplitter } from "../base/lines.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
-import { connectOrStart, type FrontEndOptions, type Link } from "./connect.ts";
+import { connectOrStart, type Link, type RunOptions } from "./connect.ts";
 import { delay, withTimeout } from "../base/delay.ts";
 import { messageOf, quietly } from "../base/errors.ts";
-
-export type { FrontEndOptions } from "./connect.ts";
 
 const encoder = new TextEncoder();
 
@@ -43,7 +41,7 @@ function peek(line: string): Peek | null {
 }
 
 /** Runs the front-end until its client closes stdin or a signal comes. Returns the exit code. */
-export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
+export async function runFrontEnd(options: RunOptions): Promise<number> {
   const { log } = options;
   const hello: Hello = {
     codex_swarm_hello: HELLO_PROTOCOL,
@@ -117,7 +115,7 @@ class Relay {
   /** Client lines waiting for a supervisor. */
   #queue: string[] = [];
 
-  constructor(private readonly options: FrontEndOptions, private readonly hello: Hello) {}
+  constructor(private readonly options: RunOptions, private readonly hello: Hello) {}
 
   /** Stops with `code`. */
   stop(code: number): void {

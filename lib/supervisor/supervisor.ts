@@ -17,10 +17,7 @@
  * @module
  */
 
-import type { ServerConfig } from "../mcp/server_config.ts";
-import type { Engine } from "../tasks/engine_api.ts";
 import { AppServerEngine } from "../tasks/app_engine.ts";
-import type { Logger } from "../base/log.ts";
 import { withTimeout } from "../base/delay.ts";
 import type { SupervisorInfo } from "../mcp/resources.ts";
 import { TaskStore } from "../tasks/task_store.ts";
@@ -32,7 +29,8 @@ import { Connection } from "./connection.ts";
 import type { SupervisorParts } from "./session.ts";
 import { SupervisorLife } from "./life.ts";
 import { listen, readInfo, stopListening } from "./listen.ts";
-import { supervisorPaths } from "./paths.ts";
+import { type SupervisorPaths, supervisorPaths } from "./paths.ts";
+import type { RunOptions } from "./connect.ts";
 import { OperatorCeiling, settingsPath } from "./settings.ts";
 import { startWorkerPool } from "./worker_setup.ts";
 import type { WorkerPool } from "../workers/worker_pool.ts";
@@ -41,29 +39,16 @@ import { planTask } from "../request/task_plan.ts";
 /** How long a new supervisor waits for the one before it to let go of the task directory. */
 const LIFE_LOCK_WAIT_MS = 8_000;
 
-/** What the supervisor runs with. */
-export interface SupervisorOptions {
-  config: ServerConfig;
-  /** The supervisor's own environment (tasks of an earlier supervisor run with it). */
-  env: Record<string, string>;
-  log: Logger;
-  /** The version it claims. */
-  version: string;
-}
-
-/** An engine the supervisor can run: the tools' {@link Engine}, stopped by disposing it. */
-export type SupervisorEngine = Engine & AsyncDisposable;
-
-/** The engine: every task a turn of a `codex app-server` thread. */
-async function startAppServerEngine(parts: {
-  config: ServerConfig;
-  env: Record<string, string>;
-  log: Logger;
-  worktrees: WorktreeManager;
-  /** The workers (`local` and the configured ones), disposed after the engine. */
-  workers: WorkerPool;
-}): Promise<SupervisorEngine> {
-  const { config, env, log, worktrees, workers } = parts;
+/**
+ * The engine: every task a turn of a `codex app-server` thread, placed on `workers` (`local` and
+ * the configured ones, disposed after the engine). The supervisor's `env` is its own environment
+ * (tasks of an earlier supervisor run with it).
+ */
+async function startAppServerEngine(
+  { config, env, log }: RunOptions,
+  worktrees: WorktreeManager,
+  workers: WorkerPool,
+): Promise<AppServerEngine> {
   // What runs outside a sandbox is the supervisor's: Codex from its PATH, its CODEX_HOME and
   // environment (without a client's secrets); a session brings only its model credentials.
   const codexEnv = codexEnvFor(env, config.policy.passEnv).env;
@@ -96,11 +81,7 @@ async function startAppServerEngine(parts: {
  * Takes the task directory's life lock (one supervisor per task directory, for its whole life),
  * or says who holds it and answers null.
  */
-async function lockTaskDir(
-  paths: ReturnType<typeof supervisorPaths>,
-  config: ServerConfig,
-  log: Logger,
-): Promise<Deno.FsFile | null> {
+async function lockTaskDir(paths: SupervisorPaths, { config, log }: RunOptions) {
   Deno.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   if (Deno.build.os !== "windows") Deno.chmodSync(paths.dir, 0o700);
   const lifeLock = Deno.openSync(paths.lifeLock, { create: true, write: true, mode: 0o600 });
@@ -116,23 +97,17 @@ async function lockTaskDir(
 }
 
 /** Runs the supervisor until it exits (idle, retired or signalled). Returns the exit code. */
-export async function runSupervisor(options: SupervisorOptions): Promise<number> {
+export async function runSupervisor(options: RunOptions): Promise<number> {
   const { config, log, version } = options;
   const paths = supervisorPaths(config.taskDir);
-  const lifeLock = await lockTaskDir(paths, config, log);
+  const lifeLock = await lockTaskDir(paths, options);
   if (lifeLock === null) return 1;
 
   // The ceiling of every session: the operator's settings file, else this supervisor's flags.
   const ceiling = new OperatorCeiling(settingsPath(options.env), config.policy, log);
   const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
   const workers = startWorkerPool({ config, env: options.env, log });
-  const engine = await startAppServerEngine({
-    config,
-    env: options.env,
-    log,
-    worktrees,
-    workers,
-  }).catch(async (error) => {
+  const engine = await startAppServerEngine(options, worktrees, workers).catch(async (error) => {
     await workers[Symbol.asyncDispose]();
     throw error;
   });
