@@ -78,7 +78,7 @@ export async function proofOf(
     await hmacKey(token),
     proofMessage(role, port, nonce),
   );
-  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return new Uint8Array(mac).toHex();
 }
 
 /** Whether `proof` is {@link proofOf} these (compared in constant time). */
@@ -90,12 +90,10 @@ export async function proofHolds(
   nonce: string,
 ): Promise<boolean> {
   if (!PROOF.test(proof)) return false;
-  const bytes = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) bytes[i] = Number.parseInt(proof.slice(2 * i, 2 * i + 2), 16);
   return await crypto.subtle.verify(
     "HMAC",
     await hmacKey(token),
-    bytes,
+    Uint8Array.fromHex(proof),
     proofMessage(role, port, nonce),
   );
 }

@@ -34,7 +34,7 @@ export async function proofV1(token: string, nonce: string): Promise<string> {
     "SHA-256",
     new TextEncoder().encode(`${token}:${nonce}`),
   );
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return new Uint8Array(digest).toHex();
 }
 
 /** The hello of protocol 1: this hello, with the token over the loopback port. */

@@ -30,16 +30,6 @@ export interface InfoFile extends SupervisorInfo {
   unix: string | null;
 }
 
-/** The supervisor's listeners, its port and token, and what `info.json` says. */
-export interface Listening {
-  listeners: Deno.Listener[];
-  /** The loopback port. */
-  port: number;
-  /** The token a connection over the port must prove it knows. */
-  token: string;
-  info: InfoFile;
-}
-
 /** Reads the running supervisor's `info.json`, or null. */
 export function readInfo(path: string): InfoFile | null {
   try {
@@ -49,14 +39,10 @@ export function readInfo(path: string): InfoFile | null {
   }
 }
 
-function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * Listens on a loopback port (with a new token) and on the Unix socket where allowed, and writes
- * `token` and `info.json`.
+ * `token` and `info.json`. Returns the listeners, the port, the token a connection over the port
+ * must prove it knows, and what `info.json` says.
  */
 export function listen(
   paths: SupervisorPaths,
@@ -64,9 +50,9 @@ export function listen(
   log: Logger,
   version: string,
   taskDir: string,
-): Listening {
+) {
   const unixProblem = unixSocketProblem(paths.socket, env);
-  const token = randomToken();
+  const token = crypto.getRandomValues(new Uint8Array(32)).toHex();
   for (const path of [paths.token, paths.socket]) quietly(() => Deno.removeSync(path));
   Deno.writeTextFileSync(paths.token, token, { mode: 0o600, createNew: true });
   const listeners: Deno.Listener[] = [Deno.listen({ hostname: "127.0.0.1", port: 0 })];
