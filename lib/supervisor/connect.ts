@@ -19,7 +19,6 @@ import type { Logger } from "../base/log.ts";
 import { AUTH_LINE_MAX_BYTES, type AuthAnswer, proofHolds, proofOf } from "./auth.ts";
 import type { AuthLine } from "./hello_check.ts";
 import { type Hello, HELLO_MAX_BYTES, HELLO_PROTOCOL, type HelloReply } from "./hello.ts";
-import { challengeV1, helloV1, proofV1 } from "./hello_v1.ts";
 import { spawnSupervisor } from "./launch.ts";
 import { LineSplitter } from "../base/lines.ts";
 import { delay, withTimeout } from "../base/delay.ts";
@@ -217,23 +216,29 @@ function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
 }
 
 /**
- * Says hello in protocol 1 (see `hello_v1.ts`), to a supervisor of that protocol: it retires for a
- * newer codex-swarm when idle, and serves it while busy.
+ * Says hello in protocol 1, as codex-swarm spoke it until protocol 2, to a supervisor of that
+ * protocol (whose answer to the auth line has no `protocol`): it retires for a newer codex-swarm
+ * when idle, and serves it while busy (as a newer version of the same protocol is), until it
+ * retires. Over the loopback port the front-end sends a challenge (a nonce), the supervisor
+ * answers SHA-256 of `token:nonce` (hex), and the front-end sends its hello with the token in it;
+ * over the Unix socket the hello comes first. The supervisor never speaks it.
  */
 function handshakeV1(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
   return talkTo(paths, hello.env, async (talk, { tcp }) => {
     if (tcp) {
       const nonce = crypto.randomUUID();
-      await talk.send(JSON.stringify(challengeV1(nonce)));
+      await talk.send(JSON.stringify({ codex_swarm_challenge: nonce }));
       const got = await talk.next(PROOF_TIMEOUT_MS);
       const proof = got === "timeout" || got === "closed"
         ? undefined
         : (JSON.parse(got) as { codex_swarm_proof?: string }).codex_swarm_proof;
-      if (proof === undefined || proof !== (await proofV1(tcp.token, nonce))) {
+      const digest = await crypto.subtle.digest("SHA-256", encoder.encode(`${tcp.token}:${nonce}`));
+      if (proof === undefined || proof !== new Uint8Array(digest).toHex()) {
         return { kind: "absent", why: "the process on the port is not this supervisor" };
       }
     }
-    return await sayHello(paths, talk, helloV1(hello, tcp?.token));
+    const helloV1 = { ...hello, codex_swarm_hello: 1, ...(tcp?.token ? { token: tcp.token } : {}) };
+    return await sayHello(paths, talk, JSON.stringify(helloV1));
   });
 }
 

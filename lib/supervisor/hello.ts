@@ -36,7 +36,7 @@ import type { SessionKind } from "../tasks/engine_api.ts";
 /**
  * Bumped when the auth line, the hello or their answers change incompatibly. 2: the front-end
  * proves the token in a small first line and sends no token in the hello (1: a challenge, then the
- * hello with the token; see `hello_v1.ts`).
+ * hello with the token; see `handshakeV1` in `connect.ts`).
  */
 export const HELLO_PROTOCOL = 2;
 
