@@ -106,7 +106,7 @@ export async function runSupervisor(options: RunOptions): Promise<number> {
   // The ceiling of every session: the operator's settings file, else this supervisor's flags.
   const ceiling = new OperatorCeiling(settingsPath(options.env), config.policy, log);
   const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
-  const workers = startWorkerPool({ config, env: options.env, log });
+  const workers = startWorkerPool(options);
   const engine = await startAppServerEngine(options, worktrees, workers).catch(async (error) => {
     await workers[Symbol.asyncDispose]();
     throw error;
