@@ -124,10 +124,8 @@ export function machineWideDifferences(session: ServerConfig, supervisor: Server
     if (mine !== theirs) {
       out.push(
         `${flag} is ${JSON.stringify(mine)} for this client but the running supervisor has ` +
-          `${
-            JSON.stringify(theirs)
-          }: it is machine-wide, so the supervisor's applies (restart the ` +
-          `supervisor to change it)`,
+          `${JSON.stringify(theirs)}: it is machine-wide, so the supervisor's applies ` +
+          `(restart the supervisor to change it)`,
       );
     }
   }
