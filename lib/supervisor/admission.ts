@@ -79,9 +79,7 @@ export class Admission {
     }
     const warnings = machineWideDifferences(hello.config, config);
     const newer = await this.#newerProgram(hello.version, () => Promise.resolve(origin));
-    if (newer !== null && "retire" in newer) {
-      return refuse(this.#retiresFor(hello.version), true);
-    }
+    if (newer !== null && "retire" in newer) return refuse(newer.retire, true);
     if (newer !== null) warnings.push(newer.warning);
     for (const warning of warnings) log.warning(warning, { frontEndPid: hello.pid });
     return {
@@ -131,7 +129,7 @@ export class Admission {
     const newer = await this.#newerProgram(auth.version, () => this.originOf(conn));
     if (newer !== null && "retire" in newer) {
       return {
-        answer: this.refusal(this.#retiresFor(auth.version), true, proof),
+        answer: this.refusal(newer.retire, true, proof),
         go: false,
         retireFor: auth.version,
       };
@@ -144,13 +142,13 @@ export class Admission {
 
   /**
    * What a front-end of version `other` means here: nothing when it is not newer; else retire
-   * now when no task is unfinished, or keep serving and retire once none is (with the warning).
-   * A task's own front-end never makes the supervisor retire.
+   * now when no task is unfinished (with the refusal that says so), or keep serving and retire
+   * once none is (with the warning). A task's own front-end never makes the supervisor retire.
    */
   async #newerProgram(
     other: string,
     origin: () => Promise<SessionOrigin>,
-  ): Promise<{ retire: true } | { warning: string } | null> {
+  ): Promise<{ retire: string } | { warning: string } | null> {
     const { version, log, life, engine } = this.parts;
     if (compareVersions(other, version) <= 0) return null;
     if ((await origin()).kind === "task") {
@@ -163,7 +161,10 @@ export class Admission {
     const busy = unfinishedOf(engine);
     if (busy === 0) {
       log.info(`The supervisor ${version} retires for codex-swarm ${other}`);
-      return { retire: true };
+      return {
+        retire:
+          `The supervisor ${version} retires for the newer codex-swarm ${other}: start a new one`,
+      };
     }
     life.retireWhenIdle = true;
     const warning = `The running supervisor ${version} is older than this codex-swarm ` +
@@ -171,10 +172,6 @@ export class Admission {
       `no task is unfinished`;
     log.warning(warning);
     return { warning };
-  }
-
-  #retiresFor(other: string): string {
-    return `The supervisor ${this.parts.version} retires for the newer codex-swarm ${other}: start a new one`;
   }
 }
 

@@ -78,17 +78,14 @@ export class Connection {
     this.#writer = this.conn.writable.getWriter();
     this.#deadline = setTimeout(this.#expire, AUTH_TIMEOUT_MS);
     try {
-      let refused = false;
-      while (!refused) {
+      // Until the peer closes, a line is too long, or a line is refused.
+      reading: for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
         const lines = await this.#linesOf(value);
         if (lines === null) break;
         for (const line of lines) {
-          if (!(await this.#take(line))) {
-            refused = true;
-            break;
-          }
+          if (!(await this.#take(line))) break reading;
         }
       }
     } catch (error) {
