@@ -65,19 +65,13 @@ type Handshake =
   | { kind: "ok"; link: Link }
   | { kind: "absent"; why: string }
   | { kind: "busy"; why: string }
-  | { kind: "retiring"; reply: HelloReply }
+  | { kind: "retiring"; error: string }
   | { kind: "refused"; error: string };
 
 const encoder = new TextEncoder();
 
-/** A connection to what `info.json` names; over the loopback port, with its port and token. */
-interface Dialed {
-  conn: Deno.Conn;
-  tcp: { port: number; token: string } | null;
-}
-
 /** Connects to the supervisor that `info.json` names, or null when none listens. */
-async function dial(paths: SupervisorPaths, env: Record<string, string>): Promise<Dialed | null> {
+async function dial(paths: SupervisorPaths, env: Record<string, string>) {
   const info = readInfo(paths.info);
   if (!info) return null;
   try {
@@ -86,18 +80,21 @@ async function dial(paths: SupervisorPaths, env: Record<string, string>): Promis
     // (Linux, macOS), connect over TCP.
     const tellsOverTcp = innerPeerLookups(Deno.build.os, null).length > 0;
     if (info.unix && !tellsOverTcp && unixSocketProblem(info.unix, env) === null) {
-      return { conn: await Deno.connect({ transport: "unix", path: info.unix }), tcp: null };
+      return converse(await Deno.connect({ transport: "unix", path: info.unix }), null);
     }
     const token = Deno.readTextFileSync(paths.token).trim();
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: info.port });
-    return { conn, tcp: { port: info.port, token } };
+    return converse(conn, { port: info.port, token });
   } catch {
     return null;
   }
 }
 
-/** The lines of one connection, each awaited with a time limit. */
-function converse(conn: Deno.Conn) {
+/**
+ * The lines of one connection, each awaited with a time limit; `tcp`: over the loopback port, its
+ * port and the token.
+ */
+function converse(conn: Deno.Conn, tcp: { port: number; token: string } | null) {
   const reader = chunks(conn);
   const write = orderedWriter(conn);
   // Until the peer proved the token, no line longer than an answer to the auth line is read.
@@ -106,6 +103,7 @@ function converse(conn: Deno.Conn) {
   const early: string[] = [];
   return {
     conn,
+    tcp,
     reader,
     write,
     split,
@@ -144,7 +142,7 @@ async function sayHello(
   if (got === "closed") return { kind: "absent", why: "the supervisor closed the connection" };
   const reply = JSON.parse(got) as HelloReply;
   if (!reply.ok) {
-    return reply.retiring ? { kind: "retiring", reply } : { kind: "refused", error: reply.error };
+    return { kind: reply.retiring ? "retiring" : "refused", error: reply.error };
   }
   talk.split.limit = Infinity;
   return { kind: "ok", link: { ...talk, reply } };
@@ -157,13 +155,12 @@ async function sayHello(
 async function talkTo(
   paths: SupervisorPaths,
   env: Record<string, string>,
-  body: (talk: Conversation, dialed: Dialed) => Promise<Handshake>,
+  body: (talk: Conversation) => Promise<Handshake>,
 ): Promise<Handshake> {
-  const dialed = await dial(paths, env);
-  if (!dialed) return { kind: "absent", why: "nothing listens" };
-  const talk = converse(dialed.conn);
+  const talk = await dial(paths, env);
+  if (!talk) return { kind: "absent", why: "nothing listens" };
   try {
-    const got = await body(talk, dialed);
+    const got = await body(talk);
     if (got.kind !== "ok") talk.drop();
     return got;
   } catch (error) {
@@ -177,7 +174,8 @@ async function talkTo(
  * then, once the supervisor proved it knows the token too, the hello.
  */
 function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
-  return talkTo(paths, hello.env, async (talk, { tcp }) => {
+  return talkTo(paths, hello.env, async (talk) => {
+    const { tcp } = talk;
     const nonce = crypto.randomUUID();
     const auth: AuthLine = { codex_swarm_auth: HELLO_PROTOCOL, version: hello.version, nonce };
     if (tcp) auth.proof = await proofOf(tcp.token, "client", tcp.port, nonce);
@@ -204,9 +202,7 @@ function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
       return { kind: "absent", why: `the process on the port did not prove the token${said}` };
     }
     if (answer.ok === false) {
-      return answer.retiring
-        ? { kind: "retiring", reply: answer as HelloReply }
-        : { kind: "refused", error: String(answer.error) };
+      return { kind: answer.retiring ? "retiring" : "refused", error: String(answer.error) };
     }
     if (answer.codex_swarm_auth !== HELLO_PROTOCOL) {
       return { kind: "absent", why: `the supervisor answered the auth line with ${got}` };
@@ -224,7 +220,8 @@ function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
  * over the Unix socket the hello comes first. The supervisor never speaks it.
  */
 function handshakeV1(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
-  return talkTo(paths, hello.env, async (talk, { tcp }) => {
+  return talkTo(paths, hello.env, async (talk) => {
+    const { tcp } = talk;
     if (tcp) {
       const nonce = crypto.randomUUID();
       await talk.send(JSON.stringify({ codex_swarm_challenge: nonce }));
@@ -278,7 +275,7 @@ export async function connectOrStart(options: RunOptions, hello: Hello): Promise
   let again = await handshakeWhenFree(paths, hello);
   if (again.kind === "ok") return again.link;
   if (again.kind === "refused") throw new Error(again.error);
-  if (again.kind === "retiring" && !again.reply.ok) log.info(again.reply.error);
+  if (again.kind === "retiring") log.info(again.error);
   const unixSocket = unixSocketProblem(paths.socket, options.env) === null ? paths.socket : null;
   const child = spawnSupervisor(config, options.env, paths.dir, unixSocket);
   log.info(`Started a supervisor (pid ${child.pid}) for ${config.taskDir}`);
