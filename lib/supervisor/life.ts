@@ -8,7 +8,7 @@
  * // ignore: needs a running engine and listeners
  * const life = new SupervisorLife({ log, idleExitS: 600, unfinished, stopListening, stopEngine, release });
  * life.start();
- * await life.done; // after life.shutdown("...")
+ * await life.done.promise; // after life.shutdown("...")
  * life.finish();
  * ```
  * @module
@@ -45,17 +45,13 @@ export class SupervisorLife {
   retireWhenIdle = false;
   /** When the last connection ended (or a session or task was last seen). */
   idleSince = Date.now();
-  readonly #done = Promise.withResolvers<void>();
+  /** Settles once the supervisor has stopped and let go of its engine. */
+  readonly done = Promise.withResolvers<void>();
   #idleTimer: ReturnType<typeof setInterval> | undefined;
   readonly #signals: Array<[Deno.Signal, () => void]> = [];
 
   /** A life that has not started its timers yet. */
   constructor(private readonly parts: LifeParts) {}
-
-  /** Settles once the supervisor has stopped and let go of its engine. */
-  get done(): Promise<void> {
-    return this.#done.promise;
-  }
 
   /** Starts the idle check and listens for SIGINT and SIGTERM. */
   start(): void {
@@ -96,7 +92,7 @@ export class SupervisorLife {
       .catch((error: unknown) => log.error(`Cannot stop the engine: ${error}`))
       .finally(() => {
         this.parts.release();
-        this.#done.resolve();
+        this.done.resolve();
       });
   }
 

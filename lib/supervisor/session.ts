@@ -70,14 +70,6 @@ export interface SessionParts extends SupervisorParts {
   warnings: string[];
 }
 
-/** An open session. */
-export interface OpenSession {
-  session: Session;
-  server: ReturnType<typeof createServer>;
-  /** Ends the session: the server stops listening to the engine, the engine forgets it. */
-  end(): void;
-}
-
 /** The directory of the first `file:` root, or null. */
 export function firstRootDir(roots: ReadonlyArray<{ uri: string }>): string | null {
   for (const root of roots) {
@@ -91,8 +83,11 @@ export function firstRootDir(roots: ReadonlyArray<{ uri: string }>): string | nu
   return null;
 }
 
-/** Builds the session and its MCP server (not yet connected). */
-export function openSession(parts: SessionParts): OpenSession {
+/**
+ * Builds the session and its MCP server (not yet connected); `end()` ends the session: the server
+ * stops listening to the engine, the engine forgets it.
+ */
+export function openSession(parts: SessionParts) {
   const { hello, log } = parts;
   const session = sessionOf(parts);
   const roots = new SessionRoots();

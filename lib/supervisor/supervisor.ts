@@ -160,7 +160,7 @@ export async function runSupervisor(options: RunOptions): Promise<number> {
     })();
   }
 
-  await life.done;
+  await life.done.promise;
   life.finish();
   log.info("The supervisor stopped; running tasks continue");
   return 0;
