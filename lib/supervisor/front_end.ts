@@ -21,20 +21,15 @@ import { LineSplitter } from "../base/lines.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
 import { connectOrStart, type Link, type RunOptions } from "./connect.ts";
 import { delay, withTimeout } from "../base/delay.ts";
-import { messageOf, quietly } from "../base/errors.ts";
+import { messageOf } from "../base/errors.ts";
 
 const encoder = new TextEncoder();
 
-/** A JSON-RPC message as far as the relay looks at it. */
-interface Peek {
-  id?: string | number | null;
-  method?: string;
-}
-
-function peek(line: string): Peek | null {
+/** A JSON-RPC message as far as the relay looks at it, or null when the line is not one. */
+function peek(line: string): { id?: string | number | null; method?: string } | null {
   try {
     const value = JSON.parse(line);
-    return value && typeof value === "object" ? value as Peek : null;
+    return value && typeof value === "object" ? value : null;
   } catch {
     return null;
   }
@@ -53,13 +48,10 @@ export async function runFrontEnd(options: RunOptions): Promise<number> {
     ...(options.env[TOP_ROLE_ENV] === "1" ? { role: "top" as const } : {}),
   };
   const relay = new Relay(options, hello);
-  let first: Link;
-  try {
-    first = await connectOrStart(options, hello);
-  } catch (error) {
+  const first = await connectOrStart(options, hello).catch((error) => {
     log.error(messageOf(error));
-    return 1;
-  }
+  });
+  if (!first) return 1;
   relay.attach(first, false);
   log.debug(`codex-swarm ${options.version} relaying to supervisor ${first.reply.version}`, {
     supervisorPid: first.reply.pid,
@@ -129,7 +121,7 @@ class Relay {
     const last = this.#link;
     if (!last) return;
     await withTimeout(last.write(new Uint8Array()), 200);
-    quietly(() => last.conn.close());
+    last.drop();
   }
 
   /** A client whose end of stdout is gone (EPIPE) is gone: the front-end stops, never retries. */
