@@ -23,6 +23,7 @@
  * @module
  */
 
+import { quietly } from "../base/errors.ts";
 import { deserializeMessage, serializeMessage, type Transport, type types } from "../mcp/sdk.ts";
 
 /** The SDK transport of one session. */
@@ -69,13 +70,7 @@ export class SocketTransport implements Transport {
   }
 
   close(): Promise<void> {
-    if (!this.#closed) {
-      try {
-        this.closeConnection();
-      } catch {
-        // Already closed.
-      }
-    }
+    if (!this.#closed) quietly(this.closeConnection);
     this.ended();
     return Promise.resolve();
   }
