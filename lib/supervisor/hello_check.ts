@@ -81,6 +81,15 @@ const HelloSchema = z.strictObject({
   role: z.literal("top").optional(),
 });
 
+/** The JSON value of `line`, or an error that says `what` is not JSON. */
+function jsonOf(line: string, what: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new Error(`Cannot read ${what}: it is not JSON`);
+  }
+}
+
 /** Each check of an auth line's field: the field is not `what` when it fails. */
 const isNot = (what: string) => ({ error: `is not ${what}` });
 const PROTOCOL = isNot("a protocol number (an integer of at least 1)");
@@ -108,12 +117,7 @@ export type AuthLine = z.infer<typeof AuthLineSchema>;
  * (whose front-end sends its environment first), a missing, mistyped or unknown field.
  */
 export function parseAuthLine(line: string): AuthLine {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    throw new Error("Cannot read the first line: it is not JSON");
-  }
+  const value = jsonOf(line, "the first line");
   if (!value || typeof value !== "object" || Array.isArray(value)) {
     throw new Error("Cannot read the first line: it is not a JSON object");
   }
@@ -140,12 +144,7 @@ export function parseAuthLine(line: string): AuthLine {
 
 /** Reads a hello, or throws naming the field that is wrong and how. */
 export function parseHello(line: string): Hello {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    throw new Error("Cannot read the hello: it is not JSON");
-  }
+  const value = jsonOf(line, "the hello");
   const protocol = (value as { codex_swarm_hello?: unknown } | null)?.codex_swarm_hello;
   if (protocol !== undefined && protocol !== HELLO_PROTOCOL) {
     throw new Error(
