@@ -19,7 +19,6 @@
 
 import { AppServerEngine } from "../tasks/app_engine.ts";
 import { withTimeout } from "../base/delay.ts";
-import type { SupervisorInfo } from "../mcp/resources.ts";
 import { TaskStore } from "../tasks/task_store.ts";
 import { WorktreeManager } from "../git/worktree.ts";
 import { codexEnvFor } from "../codex/client_env.ts";
@@ -114,12 +113,8 @@ export async function runSupervisor(options: RunOptions): Promise<number> {
 
   // Listen: always on a loopback port (with a token), and on the Unix socket where allowed.
   const { listeners, port, token, info } = listen(paths, options.env, log, version, config.taskDir);
-  const supervisor: SupervisorInfo = {
-    pid: info.pid,
-    started_at: info.started_at,
-    version,
-    socket: info.socket,
-  };
+  // What the resources show of the supervisor: info.json without its port and Unix socket.
+  const { port: _port, unix: _unix, ...supervisor } = info;
   const life = new SupervisorLife({
     log,
     idleExitS: config.idleExitS,
