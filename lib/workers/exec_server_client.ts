@@ -6,7 +6,7 @@
  * `Authorization` header of the upgrade (a wrong token is refused there with HTTP 401), then does
  * the `initialize` / `initialized` handshake, whose answer gives {@link ExecServerClient.info}
  * (`executorVersion` is the worker's Codex version). {@link ExecServerClient.run} runs a command to
- * its end; the `fs/*` methods read and write the worker's files. Paths are the worker's absolute
+ * its end; the `fs/*` methods write and remove the worker's files. Paths are the worker's absolute
  * paths; the protocol carries them as `file://` URIs.
  *
  * @example
@@ -31,19 +31,12 @@ const TERMINATE_WAIT_MS = 5_000;
 
 /** What the exec-server said about itself in the handshake. */
 export interface ExecServerInfo {
-  sessionId: string;
   /** The worker's Codex version, e.g. `0.169.0`. */
   executorVersion: string;
-  /** The shell's name, e.g. `bash`. */
-  shell: string;
   /** The exec-server's working directory (a path on the worker). */
   cwd: string;
-  /** The home directory of the worker's user, when given. */
-  home: string | null;
   /** The worker's temporary directory, when given. */
   tempDir: string | null;
-  /** The worker's OS, e.g. `linux`, when given. */
-  os: string | null;
 }
 
 /** How a command run by {@link ExecServerClient.run} ended. */
@@ -117,19 +110,17 @@ export function pathOfUri(uri: unknown): string | null {
   return decodeURIComponent(new URL(uri).pathname);
 }
 
-/** Reads the `initialize` answer (fields the worker leaves out become null or ""). */
+/**
+ * Reads the `initialize` answer, the fields codex-swarm uses (fields the worker leaves out become
+ * null or "").
+ */
 export function parseInitialize(result: unknown): ExecServerInfo {
   const answer = (result ?? {}) as Record<string, unknown>;
   const env = (answer.environmentInfo ?? {}) as Record<string, unknown>;
-  const shell = (env.shell ?? {}) as Record<string, unknown>;
   return {
-    sessionId: String(answer.sessionId ?? ""),
     executorVersion: typeof env.executorVersion === "string" ? env.executorVersion : "",
-    shell: typeof shell.name === "string" ? shell.name : "",
     cwd: pathOfUri(env.cwd) ?? "",
-    home: pathOfUri(env.userHomeDir),
     tempDir: pathOfUri(env.tempDir),
-    os: typeof env.platformOs === "string" ? env.platformOs : null,
   };
 }
 
@@ -184,14 +175,6 @@ export class ExecServerClient implements AsyncDisposable {
     } finally {
       if (stdinFile) await this.remove(stdinFile).catch(() => {});
     }
-  }
-
-  /** The whole content of a file on the worker. */
-  async readFile(path: string): Promise<Uint8Array> {
-    const result = await this.#fs("fs/readFile", path, { path: fileUri(path) }) as {
-      dataBase64?: string;
-    };
-    return Uint8Array.fromBase64(result.dataBase64 ?? "");
   }
 
   /** Writes (creates or replaces) a file on the worker. */

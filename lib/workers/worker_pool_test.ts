@@ -113,7 +113,11 @@ Deno.test("WorkerPool with two ws workers, a wrong token, another version and a 
         });
         assert.equal(text(result.stdout), `marker-${name}\n${roots[name]}\n`);
         await channel.writeFile(`${roots[name]}/made-on-${name}`, new TextEncoder().encode(name));
-        assert.equal(text(await channel.readFile(`${roots[name]}/made-on-${name}`)), name);
+        const made = await channel.run(["cat", `${roots[name]}/made-on-${name}`], {
+          cwd: roots[name],
+          inheritEnv: true,
+        });
+        assert.equal(text(made.stdout), name);
         if (root) {
           // Its private tmpfs: the supervisor's machine does not see the worker's files.
           await assert.rejects(Deno.stat(`${roots[name]}/made-on-${name}`), Deno.errors.NotFound);
