@@ -169,8 +169,12 @@ export class ExecServerClient implements AsyncDisposable {
       throw new Error(`Cannot run a command on ${this.socket.peer}: argv is empty`);
     }
     options.signal?.throwIfAborted();
-    const stdinFile = options.stdin ? await this.#stdinFile(options.stdin) : null;
+    // stdin's bytes go to a file in the worker's temporary directory first.
+    const stdinFile = options.stdin
+      ? `${this.info.tempDir ?? "/tmp"}/codex-swarm-stdin-${crypto.randomUUID()}`
+      : null;
     try {
+      if (stdinFile) await this.writeFile(stdinFile, options.stdin!);
       return await this.#runToEnd(argv, stdinFile, options);
     } finally {
       if (stdinFile) await this.remove(stdinFile).catch(() => {});
@@ -211,14 +215,6 @@ export class ExecServerClient implements AsyncDisposable {
     } catch (error) {
       throw new Error(`Cannot use "${path}": ${(error as Error).message}`, { cause: error });
     }
-  }
-
-  /** Writes stdin's bytes to a file in the worker's temporary directory. */
-  async #stdinFile(data: Uint8Array): Promise<string> {
-    const dir = this.info.tempDir ?? "/tmp";
-    const file = `${dir}/codex-swarm-stdin-${crypto.randomUUID()}`;
-    await this.writeFile(file, data);
-    return file;
   }
 
   async #runToEnd(

@@ -90,12 +90,6 @@ export class WorkerPool implements AsyncDisposable {
     ];
   }
 
-  /** One worker, or undefined for an unknown name. */
-  status(name: string): WorkerStatus | undefined {
-    if (name === LOCAL_WORKER && this.#local) return { ...this.#local };
-    return this.#links.get(name)?.status();
-  }
-
   /** The second channel to a worker; throws naming it when unknown, local or not ready. */
   channel(name: string): ExecServerClient {
     return this.#link(name).channel();
