@@ -14,11 +14,10 @@
  * @module
  */
 
-import type { ServerConfig } from "../mcp/server_config.ts";
-import type { Logger } from "../base/log.ts";
 import { AUTH_LINE_MAX_BYTES, type AuthAnswer, proofHolds, proofOf } from "./auth.ts";
 import type { AuthLine } from "./hello_check.ts";
-import { type Hello, HELLO_MAX_BYTES, HELLO_PROTOCOL, type HelloReply } from "./hello.ts";
+import type { Hello, HelloReply, RunOptions } from "./hello.ts";
+import { HELLO_MAX_BYTES, HELLO_PROTOCOL } from "./hello.ts";
 import { spawnSupervisor } from "./launch.ts";
 import { LineSplitter } from "../base/lines.ts";
 import { delay, withTimeout } from "../base/delay.ts";
@@ -44,16 +43,6 @@ const HELLO_TIMEOUT_MS = 10_000;
 const BUSY_WAIT_MS = 6_000;
 /** The pause between those tries. */
 const BUSY_RETRY_MS = 100;
-
-/** What the front-end and the supervisor run with. */
-export interface RunOptions {
-  config: ServerConfig;
-  /** The process's own environment (the supervisor's: tasks of an earlier supervisor run with it). */
-  env: Record<string, string>;
-  /** The version it claims. */
-  version: string;
-  log: Logger;
-}
 
 /**
  * A connection to a supervisor that accepted the hello: its `reader` reads the rest of the

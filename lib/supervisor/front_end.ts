@@ -16,10 +16,10 @@
  * @module
  */
 
-import { type Hello, HELLO_PROTOCOL, TOP_ROLE_ENV } from "./hello.ts";
+import { type Hello, HELLO_PROTOCOL, type RunOptions, TOP_ROLE_ENV } from "./hello.ts";
 import { LineSplitter } from "../base/lines.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
-import { connectOrStart, type Link, type RunOptions } from "./connect.ts";
+import { connectOrStart, type Link } from "./connect.ts";
 import { delay, withTimeout } from "../base/delay.ts";
 import { messageOf } from "../base/errors.ts";
 

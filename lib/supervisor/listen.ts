@@ -11,14 +11,14 @@
  * import { supervisorPaths } from "./paths.ts";
  *
  * const paths = supervisorPaths("/tmp/tasks");
- * const listening = listen(paths, Deno.env.toObject(), log, "0.2.0", "/tmp/tasks");
+ * const listening = listen(paths, { config, env: Deno.env.toObject(), log, version: "0.2.0" });
  * stopListening(listening.listeners, paths);
  * ```
  * @module
  */
 
 import { quietly } from "../base/errors.ts";
-import type { Logger } from "../base/log.ts";
+import type { RunOptions } from "./hello.ts";
 import type { SupervisorInfo } from "../mcp/resources.ts";
 import { type SupervisorPaths, unixSocketProblem } from "./paths.ts";
 
@@ -44,13 +44,7 @@ export function readInfo(path: string): InfoFile | null {
  * `token` and `info.json`. Returns the listeners, the port, the token a connection over the port
  * must prove it knows, and what `info.json` says.
  */
-export function listen(
-  paths: SupervisorPaths,
-  env: Record<string, string>,
-  log: Logger,
-  version: string,
-  taskDir: string,
-) {
+export function listen(paths: SupervisorPaths, { config, env, log, version }: RunOptions) {
   const unixProblem = unixSocketProblem(paths.socket, env);
   const token = crypto.getRandomValues(new Uint8Array(32)).toHex();
   for (const path of [paths.token, paths.socket]) quietly(() => Deno.removeSync(path));
@@ -76,7 +70,7 @@ export function listen(
   log.info(`codex-swarm supervisor ${version} listening on ${info.socket}`, {
     pid: Deno.pid,
     port,
-    taskDir,
+    taskDir: config.taskDir,
   });
   return { listeners, port, token, info };
 }

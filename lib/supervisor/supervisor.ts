@@ -29,7 +29,7 @@ import type { SupervisorParts } from "./session.ts";
 import { SupervisorLife } from "./life.ts";
 import { listen, readInfo, stopListening } from "./listen.ts";
 import { type SupervisorPaths, supervisorPaths } from "./paths.ts";
-import type { RunOptions } from "./connect.ts";
+import type { RunOptions } from "./hello.ts";
 import { OperatorCeiling, settingsPath } from "./settings.ts";
 import { startWorkerPool } from "./worker_setup.ts";
 import type { WorkerPool } from "../workers/worker_pool.ts";
@@ -112,7 +112,7 @@ export async function runSupervisor(options: RunOptions): Promise<number> {
   });
 
   // Listen: always on a loopback port (with a token), and on the Unix socket where allowed.
-  const { listeners, port, token, info } = listen(paths, options.env, log, version, config.taskDir);
+  const { listeners, port, token, info } = listen(paths, options);
   // What the resources show of the supervisor: info.json without its port and Unix socket.
   const { port: _port, unix: _unix, ...supervisor } = info;
   const life = new SupervisorLife({

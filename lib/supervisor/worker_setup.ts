@@ -17,7 +17,7 @@ import { resolveCodex, versionOf } from "../codex/codex_binary.ts";
 import { workersOfSettings, type WorkerSpec, workerSpecs } from "../workers/worker_config.ts";
 import { WorkerPool } from "../workers/worker_pool.ts";
 import type { ServerConfig } from "./cli.ts";
-import type { RunOptions } from "./connect.ts";
+import type { RunOptions } from "./hello.ts";
 import { settingsDocument, settingsPath } from "./settings.ts";
 
 /** The `[[workers]]` of the settings file at `path` (none when it is absent or unusable). */
