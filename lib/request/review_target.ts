@@ -29,7 +29,16 @@ import type { ReviewRequest, ReviewTargetSpec, TaskMeta } from "../tasks/task.ts
 import { RequestError } from "../tasks/request_error.ts";
 
 /** The keys of a review target; exactly one is given. */
-export const REVIEW_TARGET_KEYS = ["uncommitted", "base", "commit", "task_id", "instructions"];
+const REVIEW_TARGET_KEYS = ["uncommitted", "base", "commit", "task_id", "instructions"] as const;
+
+/** A review target as codex_review's schema reads it (an object of known keys, each typed). */
+export type ReviewTargetInput = {
+  uncommitted?: true;
+  base?: string;
+  commit?: string;
+  task_id?: string;
+  instructions?: string;
+};
 
 /** The longest custom review instructions accepted (Codex's prompt limit). */
 const MAX_INSTRUCTIONS = 1_048_576;
@@ -39,24 +48,11 @@ function field(key: string): string {
 }
 
 /**
- * Checks that `target` is an object with exactly one known key, of the right type.
+ * Checks that `target` has exactly one key, and a usable value for it.
  * @throws {RequestError} Naming the field, e.g. `target` (none or two keys) or `target.base`.
  */
-export function checkReviewTarget(target: unknown): ReviewTargetSpec {
-  if (typeof target !== "object" || target === null || Array.isArray(target)) {
-    throw new RequestError("target", "Cannot review as target is not an object");
-  }
-  const keys = Object.keys(target).filter((k) =>
-    (target as Record<string, unknown>)[k] !== undefined
-  );
-  const unknown = keys.filter((k) => !REVIEW_TARGET_KEYS.includes(k));
-  if (unknown.length > 0) {
-    throw new RequestError(
-      field(unknown[0]!),
-      `Cannot review as target has the unknown key "${unknown[0]}": use exactly one of ` +
-        REVIEW_TARGET_KEYS.join(", "),
-    );
-  }
+export function checkReviewTarget(target: ReviewTargetInput): ReviewTargetSpec {
+  const keys = REVIEW_TARGET_KEYS.filter((k) => target[k] !== undefined);
   if (keys.length !== 1) {
     throw new RequestError(
       "target",
@@ -67,15 +63,10 @@ export function checkReviewTarget(target: unknown): ReviewTargetSpec {
     );
   }
   const key = keys[0]!;
-  const value = (target as Record<string, unknown>)[key];
-  if (key === "uncommitted") {
-    if (value !== true) {
-      throw new RequestError(field(key), "Cannot review as target.uncommitted is not true");
-    }
-    return { uncommitted: true };
-  }
-  if (typeof value !== "string" || value.trim() === "") {
-    throw new RequestError(field(key), `Cannot review as ${field(key)} is empty or not a string`);
+  if (key === "uncommitted") return { uncommitted: true };
+  const value = target[key]!;
+  if (value.trim() === "") {
+    throw new RequestError(field(key), `Cannot review as ${field(key)} is empty`);
   }
   const problem = stringProblem(value);
   if (problem !== null) {
@@ -151,10 +142,11 @@ async function requireCommit(cwd: string, key: string, ref: string): Promise<str
 }
 
 /**
- * Checks `target` against the repository and the known tasks, and gives the review request and
- * the directory the review runs in (a task's worktree for `task_id`, else `cwd`).
+ * Checks a target (checked by {@link checkReviewTarget}) against the repository and the known
+ * tasks, and gives the review request and the directory the review runs in (a task's worktree for
+ * `task_id`, else `cwd`).
  *
- * @param target The caller's target (checked here).
+ * @param spec The caller's target.
  * @param cwd The task's resolved working directory.
  * @param taskOf Looks up a known task.
  * @param branch A branch to review in a checkout of its own (see {@link ReviewRequest.branch}).
@@ -163,12 +155,11 @@ async function requireCommit(cwd: string, key: string, ref: string): Promise<str
  * unknown branch or one given with `uncommitted` or `task_id`.
  */
 export async function prepareReview(
-  target: unknown,
+  spec: ReviewTargetSpec,
   cwd: string,
   taskOf: (id: string) => TaskMeta | undefined,
   branch?: string,
 ): Promise<{ review: ReviewRequest & { target: ReviewTarget }; cwd: string }> {
-  const spec = checkReviewTarget(target);
   if (branch === undefined) return await prepareTarget(spec, cwd, taskOf);
   await checkBranch(branch, spec, cwd);
   const prepared = await prepareTarget(spec, cwd, taskOf);
@@ -177,8 +168,8 @@ export async function prepareReview(
 
 /** Refuses a branch to check out that git does not know, or one a target cannot go with. */
 async function checkBranch(branch: string, spec: ReviewTargetSpec, cwd: string): Promise<void> {
-  const problem = typeof branch !== "string" || branch.trim() === ""
-    ? "is empty or not a string"
+  const problem = branch.trim() === ""
+    ? "is empty"
     : branch.startsWith("-")
     ? `"${branch}" starts with "-"`
     : stringProblem(branch);

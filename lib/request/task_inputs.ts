@@ -67,19 +67,15 @@ async function readHead(path: string, n: number): Promise<Uint8Array> {
   return buffer.subarray(0, filled);
 }
 
-function checkList(field: string, value: unknown): string[] {
-  if (!Array.isArray(value)) {
-    throw new RequestError(field, `Cannot use ${field} as it is not a list of paths`);
-  }
-  value.forEach((path, i) => {
-    const name = `${field}[${i}]`;
-    if (typeof path !== "string" || path === "") {
-      throw new RequestError(name, `Cannot use ${name} as it is not a path (a non-empty string)`);
-    }
+/** Refuses a path of `field` that cannot reach Codex intact (a NUL byte, a lone surrogate). */
+function checkPaths(field: string, paths: string[]): string[] {
+  paths.forEach((path, i) => {
     const problem = stringProblem(path);
-    if (problem !== null) throw new RequestError(name, `Cannot use ${name} as ${problem}`);
+    if (problem !== null) {
+      throw new RequestError(`${field}[${i}]`, `Cannot use ${field}[${i}] as ${problem}`);
+    }
   });
-  return value;
+  return paths;
 }
 
 async function statOf(path: string): Promise<Deno.FileInfo | null> {
@@ -144,20 +140,20 @@ async function resolveDir(given: string, field: string, cwd: string, policy: Pol
  * file. {@link PolicyError} for a path outside the allowed roots.
  */
 export async function resolveTaskInputs(
-  request: { images?: unknown; addDirs?: unknown },
+  request: { images?: string[]; addDirs?: string[] },
   cwd: string,
   policy: Policy,
 ): Promise<{ images?: string[]; addDirs?: string[] }> {
   const out: { images?: string[]; addDirs?: string[] } = {};
   if (request.images !== undefined) {
-    const images = checkList("images", request.images);
+    const images = checkPaths("images", request.images);
     out.images = [];
     for (const [i, path] of images.entries()) {
       out.images.push(await resolveImage(path, `images[${i}]`, cwd, policy));
     }
   }
   if (request.addDirs !== undefined) {
-    const dirs = checkList("add_dirs", request.addDirs);
+    const dirs = checkPaths("add_dirs", request.addDirs);
     out.addDirs = [];
     for (const [i, path] of dirs.entries()) {
       out.addDirs.push(await resolveDir(path, `add_dirs[${i}]`, cwd, policy));
