@@ -37,13 +37,11 @@ export interface ActionResult {
 /** A connected MCP client of a codex-swarm server. Dispose it to stop the server it started. */
 export class TopConnection implements AsyncDisposable {
   readonly #client: Client;
-  readonly #stderr: () => string;
   readonly #listeners = new Set<() => void>();
   #closed = false;
 
-  private constructor(client: Client, stderr: () => string) {
+  private constructor(client: Client) {
     this.#client = client;
-    this.#stderr = stderr;
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, () => {
       for (const listener of this.#listeners) listener();
     });
@@ -78,12 +76,7 @@ export class TopConnection implements AsyncDisposable {
           (tail === "" ? "" : `\n${tail}`),
       );
     }
-    return new TopConnection(client, () => stderr);
-  }
-
-  /** The end of the server's stderr. */
-  stderrTail(): string {
-    return this.#stderr().slice(-STDERR_TAIL_CHARS);
+    return new TopConnection(client);
   }
 
   async #readJson(uri: string): Promise<unknown> {
