@@ -23,6 +23,7 @@
  */
 
 import { runGit } from "../git/git.ts";
+import { type GitAt, resolveCommit } from "../git/repo_state.ts";
 import type { ReviewTarget } from "../codex/protocol/generated/v2/ReviewTarget.ts";
 import { checkTaskId, stringProblem } from "./request_check.ts";
 import type { ReviewRequest, ReviewTargetSpec, TaskMeta } from "../tasks/task.ts";
@@ -100,35 +101,23 @@ export function describeReviewTarget(spec: ReviewTargetSpec): string {
   return `Review: ${spec.instructions}`;
 }
 
-/** Runs git in `cwd`; its trimmed stdout, or null when it exits non-zero. */
-async function gitOut(cwd: string, args: string[]): Promise<string | null> {
-  const result = await runGit(args, { cwd, timeoutMs: 30_000 });
-  return result.code === 0 ? result.stdout.trim() : null;
-}
+/** Git in `cwd`, with a time limit. */
+const at: GitAt = (cwd) => ({ cwd, timeoutMs: 30_000 });
 
-/** Refuses a `cwd` outside a git checkout, naming the target field that needs one. */
-async function requireRepo(cwd: string, key: string): Promise<void> {
-  if (!(await isCheckout(cwd))) {
+/** Refuses a `cwd` outside a git checkout; `what` is what needs one (`with target.base`). */
+async function requireRepo(cwd: string, what: string): Promise<void> {
+  const inside = await runGit(["rev-parse", "--is-inside-work-tree"], at(cwd));
+  if (inside.code !== 0 || inside.stdout.trim() !== "true") {
     throw new RequestError(
       "cwd",
-      `Cannot review with target.${key} as cwd "${cwd}" is not inside a git checkout`,
+      `Cannot review ${what} as cwd "${cwd}" is not inside a git checkout`,
     );
   }
 }
 
-/** Whether `cwd` is inside a git checkout. */
-async function isCheckout(cwd: string): Promise<boolean> {
-  return (await gitOut(cwd, ["rev-parse", "--is-inside-work-tree"])) === "true";
-}
-
-/** The commit `ref` names in `cwd`, or null. */
-function commitOf(cwd: string, ref: string): Promise<string | null> {
-  return gitOut(cwd, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
-}
-
 /** The commit `ref` names in `cwd`, or a RequestError naming `key`. */
 async function requireCommit(cwd: string, key: string, ref: string): Promise<string> {
-  const sha = await commitOf(cwd, ref);
+  const sha = await resolveCommit(at, cwd, ref);
   if (sha === null) {
     throw new RequestError(
       field(key),
@@ -182,13 +171,8 @@ async function checkBranch(branch: string, spec: ReviewTargetSpec, cwd: string):
         `${key === "uncommitted" ? "uncommitted changes" : "task"}; use target {base} or {commit}`,
     );
   }
-  if (!(await isCheckout(cwd))) {
-    throw new RequestError(
-      "cwd",
-      `Cannot review branch "${branch}" as cwd "${cwd}" is not inside a git checkout`,
-    );
-  }
-  if ((await commitOf(cwd, branch)) === null) {
+  await requireRepo(cwd, `branch "${branch}"`);
+  if ((await resolveCommit(at, cwd, branch)) === null) {
     throw new RequestError(
       "branch",
       `Cannot review branch "${branch}" as it names no branch or commit in the repository of ${cwd}`,
@@ -232,7 +216,7 @@ async function prepareTarget(
     };
   }
   const key = "uncommitted" in spec ? "uncommitted" : "base" in spec ? "base" : "commit";
-  await requireRepo(cwd, key);
+  await requireRepo(cwd, `with target.${key}`);
   if ("uncommitted" in spec) {
     return { review: { spec, target: { type: "uncommittedChanges" } }, cwd };
   }
@@ -241,6 +225,6 @@ async function prepareTarget(
     return { review: { spec, target: { type: "baseBranch", branch: spec.base } }, cwd };
   }
   const sha = await requireCommit(cwd, "commit", spec.commit);
-  const title = await gitOut(cwd, ["log", "-1", "--format=%s", sha]);
+  const title = (await runGit(["log", "-1", "--format=%s", sha], at(cwd))).stdout.trim();
   return { review: { spec, target: { type: "commit", sha, title: title || null } }, cwd };
 }
