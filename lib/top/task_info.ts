@@ -111,31 +111,10 @@ function readTokens(view: Json): number | null {
   return (input ?? 0) + (output ?? 0);
 }
 
-function toolStep(tool: Json): string | null {
-  const summary = str(tool.summary);
-  if (summary === null) return null;
-  const status = str(tool.status) ?? "";
-  switch (str(tool.kind)) {
-    case "command": {
-      const exit = num(tool.exitCode);
-      const end = status === "in_progress"
-        ? ""
-        : exit !== null
-        ? ` (exit ${exit})`
-        : ` (${status})`;
-      return `$ ${displayCommand(summary)}${end}`;
-    }
-    case "file_change":
-      return `Edit ${summary}${status === "completed" ? "" : ` (${status})`}`;
-    case "mcp_tool_call":
-      return `Tool ${summary}`;
-    case "web_search":
-      return `Search ${summary}`;
-    default:
-      return summary;
-  }
-}
-
+/**
+ * What a row of the task list says a task did last: its pending approval, else the compact view's
+ * `step` (every live task has one), else how it ended.
+ */
 function lastStepOf(info: TaskFields, view: Json): string {
   // A pending approval says more than the last step: the task waits on it.
   if (info.approval) {
@@ -144,26 +123,12 @@ function lastStepOf(info: TaskFields, view: Json): string {
     if (a.files.length > 0) return oneLine(`Approval? edit ${a.files.join(", ")}`);
     return oneLine(`Question: ${a.message ?? a.kind}`);
   }
-  // The compact view of the task list says it.
   const step = str(view.step);
   if (step !== null && step !== "") return oneLine(step);
   const recordError = str(view.record_error);
   if (recordError) return oneLine(`record not saved: ${recordError}`);
   if (info.done && info.failure) return oneLine(`${info.phase}: ${info.failure}`);
-  const final = str(view.final_message);
-  if (info.done && final) return oneLine(final);
-  const tool = isObject(view.last_tool) ? view.last_tool : null;
-  const toolText = tool ? toolStep(tool) : null;
-  if (tool && str(tool.status) === "in_progress" && toolText) return oneLine(toolText);
-  if (info.reasoning && !info.done) {
-    return oneLine(`Thinking: ${info.reasoning.replace(/\*\*/g, "")}`);
-  }
-  if (toolText) return oneLine(toolText);
-  if (info.message) return oneLine(info.message);
-  if (info.phase === "queued") return "waiting for a free slot";
-  if (info.phase === "starting") return "starting Codex";
-  if (!info.done) return "waiting for the model";
-  return "";
+  return oneLine(str(view.final_message) ?? "");
 }
 
 /** A failure as people read it: Codex reports API errors as JSON; their message is the cause. */

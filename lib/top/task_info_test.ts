@@ -49,7 +49,6 @@ Deno.test("readTask: today's view", () => {
   assert.equal(task.done, false);
   assert.equal(task.tokens, 1234);
   assert.equal(task.branch, "codex-swarm/aaaaaaaaaaaa");
-  assert.equal(task.lastStep, "$ ls -la");
   assert.deepEqual(task.command, {
     command: "ls -la",
     status: "in_progress",
@@ -69,37 +68,21 @@ Deno.test("readTask: today's view", () => {
   assert.equal(task.approval, null);
 });
 
-Deno.test("readTask: the last step, by what is known", () => {
-  const step = (over: Record<string, unknown>) => readTask(view(over))!.lastStep;
-  assert.equal(step({ phase: "queued" }), "waiting for a free slot");
-  assert.equal(step({ phase: "starting" }), "starting Codex");
-  assert.equal(step({ reasoning: "**Planning**\nthe   fix" }), "Thinking: Planning the fix");
+Deno.test("readTask: the last step of a row (a compact view), by what is known", () => {
+  const step = (over: Record<string, unknown>) =>
+    readTask({ task_id: "aaaaaaaaaaaa", phase: "running", elapsed_s: 1, ...over })!.lastStep;
+  assert.equal(step({ step: "Running: make\n  -j4" }), "Running: make -j4", "a live task's step");
+  assert.equal(step({ step: "Queued: waiting", record_error: "ENOSPC" }), "Queued: waiting");
   assert.equal(
-    step({
-      reasoning: "old thoughts",
-      last_tool: { kind: "command", summary: "make", status: "in_progress" },
-    }),
-    "$ make",
-    "a running command wins over reasoning",
+    step({ phase: "completed", final_message: "All\ndone", record_error: "ENOSPC" }),
+    "record not saved: ENOSPC",
   );
+  assert.equal(step({ phase: "completed", final_message: "All\ndone" }), "All done");
   assert.equal(
-    step({ last_tool: { kind: "command", summary: "make", status: "completed", exitCode: 2 } }),
-    "$ make (exit 2)",
-  );
-  assert.equal(
-    step({ last_tool: { kind: "file_change", summary: "a.ts, b.ts", status: "completed" } }),
-    "Edit a.ts, b.ts",
-  );
-  assert.equal(
-    step({ phase: "completed", done: true, final_message: "All\ndone", output: "All\ndone" }),
-    "All done",
-  );
-  assert.equal(
-    step({ phase: "failed", done: true, failure: "boom", final_message: "partial" }),
+    step({ phase: "failed", failure: "boom", final_message: "partial" }),
     "failed: boom",
   );
-  assert.equal(step({ step: "Running: ls" }), "Running: ls", "the compact view's step wins");
-  assert.equal(step({}), "waiting for the model");
+  assert.equal(step({ phase: "cancelled" }), "");
   assert.equal(
     step({
       phase: "failed",
