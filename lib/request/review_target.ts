@@ -44,10 +44,6 @@ export type ReviewTargetInput = {
 /** The longest custom review instructions accepted (Codex's prompt limit). */
 const MAX_INSTRUCTIONS = 1_048_576;
 
-function field(key: string): string {
-  return `target.${key}`;
-}
-
 /**
  * Checks that `target` has exactly one key, and a usable value for it.
  * @throws {RequestError} Naming the field, e.g. `target` (none or two keys) or `target.base`.
@@ -65,29 +61,26 @@ export function checkReviewTarget(target: ReviewTargetInput): ReviewTargetSpec {
   }
   const key = keys[0]!;
   if (key === "uncommitted") return { uncommitted: true };
+  const name = `target.${key}`;
   const value = target[key]!;
-  if (value.trim() === "") {
-    throw new RequestError(field(key), `Cannot review as ${field(key)} is empty`);
-  }
+  if (value.trim() === "") throw new RequestError(name, `Cannot review as ${name} is empty`);
   const problem = stringProblem(value);
-  if (problem !== null) {
-    throw new RequestError(field(key), `Cannot review as ${field(key)}: ${problem}`);
-  }
+  if (problem !== null) throw new RequestError(name, `Cannot review as ${name}: ${problem}`);
   if (key === "instructions") {
     if (value.length > MAX_INSTRUCTIONS) {
       throw new RequestError(
-        field(key),
-        `Cannot review as target.instructions has ${value.length} characters, over ${MAX_INSTRUCTIONS}`,
+        name,
+        `Cannot review as ${name} has ${value.length} characters, over ${MAX_INSTRUCTIONS}`,
       );
     }
     return { instructions: value };
   }
   if (key === "task_id") {
-    checkTaskId(value, field(key));
+    checkTaskId(value, name);
     return { task_id: value };
   }
   if (value.startsWith("-")) {
-    throw new RequestError(field(key), `Cannot review as ${field(key)} "${value}" starts with "-"`);
+    throw new RequestError(name, `Cannot review as ${name} "${value}" starts with "-"`);
   }
   return key === "base" ? { base: value } : { commit: value };
 }
@@ -120,7 +113,7 @@ async function requireCommit(cwd: string, key: string, ref: string): Promise<str
   const sha = await resolveCommit(at, cwd, ref);
   if (sha === null) {
     throw new RequestError(
-      field(key),
+      `target.${key}`,
       `Cannot review as target.${key} "${ref}" names no ${
         key === "base" ? "branch or commit" : "commit"
       } ` +

@@ -78,19 +78,11 @@ function checkPaths(field: string, paths: string[]): string[] {
   return paths;
 }
 
-async function statOf(path: string): Promise<Deno.FileInfo | null> {
-  try {
-    return await Deno.stat(path);
-  } catch {
-    return null;
-  }
-}
-
 /** Checks one image and returns its real path. */
 async function resolveImage(given: string, field: string, cwd: string, policy: Policy) {
   const path = resolve(cwd, given);
   const what = `Cannot attach ${field} ${JSON.stringify(given)}`;
-  const info = await statOf(path);
+  const info = await Deno.stat(path).catch(() => null);
   if (info === null) throw new RequestError(field, `${what} as it does not exist: path is ${path}`);
   if (!info.isFile) throw new RequestError(field, `${what} as it is not a file: path is ${path}`);
   const real = await Deno.realPath(path);
@@ -118,7 +110,7 @@ async function resolveImage(given: string, field: string, cwd: string, policy: P
 async function resolveDir(given: string, field: string, cwd: string, policy: Policy) {
   const path = resolve(cwd, given);
   const what = `Cannot add ${field} ${JSON.stringify(given)} as a writable root`;
-  const info = await statOf(path);
+  const info = await Deno.stat(path).catch(() => null);
   if (info === null) throw new RequestError(field, `${what} as it does not exist: path is ${path}`);
   if (!info.isDirectory) {
     throw new RequestError(field, `${what} as it is a file, not a directory: path is ${path}`);

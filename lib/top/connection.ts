@@ -7,8 +7,9 @@
  * import { TopConnection } from "./connection.ts";
  * import { serverCommand } from "./server_command.ts";
  *
- * await using connection = await TopConnection.open(serverCommand([]));
+ * const connection = await TopConnection.open(serverCommand([]));
  * console.log(await connection.readTasks());
+ * await connection.close();
  * ```
  * @module
  */
@@ -34,11 +35,10 @@ export interface ActionResult {
   text: string;
 }
 
-/** A connected MCP client of a codex-swarm server. Dispose it to stop the server it started. */
-export class TopConnection implements AsyncDisposable {
+/** A connected MCP client of a codex-swarm server. Close it to stop the server it started. */
+export class TopConnection {
   readonly #client: Client;
   readonly #listeners = new Set<() => void>();
-  #closed = false;
 
   private constructor(client: Client) {
     this.#client = client;
@@ -127,13 +127,7 @@ export class TopConnection implements AsyncDisposable {
 
   /** Closes the connection, which stops the server process (its tasks keep running). */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
     this.#listeners.clear();
     await this.#client.close().catch(() => {});
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }

@@ -102,11 +102,11 @@ function readCommand(view: Json) {
   };
 }
 
-/** Input plus output tokens: `usage` of the full view (`inputTokens`) or the compact (`input`). */
+/** Input plus output tokens, from the `usage` of a row (a compact view: `{input, output}`). */
 function readTokens(view: Json): number | null {
   const usage = isObject(view.usage) ? view.usage : {};
-  const input = num(usage.inputTokens) ?? num(usage.input);
-  const output = num(usage.outputTokens) ?? num(usage.output);
+  const input = num(usage.input);
+  const output = num(usage.output);
   if (input === null && output === null) return null;
   return (input ?? 0) + (output ?? 0);
 }
@@ -158,7 +158,6 @@ function readFields(raw: unknown) {
   const id = str(raw.task_id);
   if (id === null || id === "") return null;
   const phase = str(raw.phase) ?? "unknown";
-  const worktree = isObject(raw.worktree) ? raw.worktree : null;
   const output = str(raw.output) ?? "";
   const todo = (Array.isArray(raw.todo_list) ? raw.todo_list : []).flatMap((item) => {
     const text = isObject(item) ? str(item.text) : null;
@@ -173,9 +172,10 @@ function readFields(raw: unknown) {
     cwd: str(raw.cwd),
     // Seconds the task has run (as of the read), or null when unknown.
     elapsedS: num(raw.elapsed_s),
-    // Input plus output tokens, or null before the first turn ends.
+    // The row's input plus output tokens, or null before the task ends.
     tokens: readTokens(raw),
-    branch: worktree ? str(worktree.branch) : str(raw.branch),
+    // The row's worktree branch.
+    branch: str(raw.branch),
     // Where it runs: "local" or a worker's name (docs/workers.md), null when not said.
     worker: str(raw.worker),
     // The message being written, or the final one.

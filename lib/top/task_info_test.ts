@@ -24,7 +24,7 @@ function view(over: Record<string, unknown> = {}): Record<string, unknown> {
   };
 }
 
-Deno.test("readTask: today's view", () => {
+Deno.test("readTask: the full view of one task (the detail pane)", () => {
   const task = readTask(view({
     last_tool: {
       kind: "command",
@@ -47,8 +47,6 @@ Deno.test("readTask: today's view", () => {
   }))!;
   assert.equal(task.id, "aaaaaaaaaaaa");
   assert.equal(task.done, false);
-  assert.equal(task.tokens, 1234);
-  assert.equal(task.branch, "codex-swarm/aaaaaaaaaaaa");
   assert.deepEqual(task.command, {
     command: "ls -la",
     status: "in_progress",
@@ -144,12 +142,18 @@ Deno.test("readTask: a pending approval or question, the command's output, new p
 Deno.test("readTask, readTaskList, readCap: bad entries are skipped, odd fields neutral", () => {
   assert.equal(readTask(null), null);
   assert.equal(readTask({ phase: "running" }), null, "no id");
-  const odd = readTask({ task_id: "z", elapsed_s: "soon", usage: { inputTokens: "many" } })!;
+  const odd = readTask({ task_id: "z", elapsed_s: "soon", usage: { input: "many" } })!;
   assert.equal(odd.phase, "unknown");
   assert.equal(odd.elapsedS, null);
   assert.equal(odd.tokens, null);
-  const compact = readTask({ task_id: "c", phase: "completed", usage: { input: 10, output: 2 } });
-  assert.equal(compact?.tokens, 12, "the compact view's usage");
+  const row = readTask({
+    task_id: "c",
+    phase: "completed",
+    usage: { input: 10, output: 2 },
+    branch: "codex-swarm/c",
+  });
+  assert.equal(row?.tokens, 12, "a row's usage");
+  assert.equal(row?.branch, "codex-swarm/c");
   assert.deepEqual(
     readTaskList({ tasks: [view(), 7, { nope: true }, view({ task_id: "b" })] }).map((t) => t.id),
     ["aaaaaaaaaaaa", "b"],

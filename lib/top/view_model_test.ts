@@ -66,11 +66,11 @@ Deno.test("snapshot: every task, no selection mark, no status line", () => {
 Deno.test("screen: a task on a worker shows its worker beside its branch", () => {
   const remote = task("eeeeeeeeeeee", {
     worker: "gpu",
-    worktree: { branch: "codex-swarm/eeeeeeeeeeee", files: [], insertions: 0, deletions: 0 },
+    branch: "codex-swarm/eeeeeeeeeeee",
   });
   const local = task("ffffffffffff", {
     worker: "local",
-    worktree: { branch: "codex-swarm/ffffffffffff", files: [], insertions: 0, deletions: 0 },
+    branch: "codex-swarm/ffffffffffff",
   });
   const lines = fits(screen(state([remote, local]), { columns: 120, rows: 24 }, 0), 120, 24);
   assert.ok(lines.some((l) => l.includes("codex-swarm/eeeeeeeeeeee @gpu")), lines.join("\n"));

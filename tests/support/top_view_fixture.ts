@@ -41,8 +41,8 @@ export const DONE = task("cccccccccccc", {
   done: true,
   elapsed_s: 4000,
   final_message: "MOCK-DONE",
-  usage: { inputTokens: 12_000, outputTokens: 345 },
-  worktree: { branch: "codex-swarm/cccccccccccc", files: [], insertions: 0, deletions: 0 },
+  usage: { input: 12_000, output: 345 },
+  branch: "codex-swarm/cccccccccccc",
 });
 export const QUEUED = task("dddddddddddd", {
   phase: "queued",
