@@ -5,9 +5,9 @@
  * @example Not run: it starts a codex-swarm server (and its supervisor) to talk to.
  * ```ts ignore
  * import { TopConnection } from "./connection.ts";
- * import { serverCommand } from "./server_command.ts";
+ * import { selfCommand } from "../supervisor/launch.ts";
  *
- * const connection = await TopConnection.open(serverCommand([]));
+ * const connection = await TopConnection.open(selfCommand([]));
  * console.log(await connection.readTasks());
  * await connection.close();
  * ```
@@ -21,7 +21,6 @@ import {
 } from "../mcp/sdk_client.ts";
 import { TOP_ROLE_ENV } from "../supervisor/hello.ts";
 import { VERSION } from "../supervisor/cli.ts";
-import type { ServerCommand } from "./server_command.ts";
 import { messageOf } from "../base/errors.ts";
 
 const TASKS_URI = "codex-swarm://tasks";
@@ -52,7 +51,10 @@ export class TopConnection {
    *
    * @throws {Error} When the server does not start or answer, with the end of its stderr.
    */
-  static async open(command: ServerCommand, env = Deno.env.toObject()): Promise<TopConnection> {
+  static async open(
+    command: { command: string; args: string[] },
+    env = Deno.env.toObject(),
+  ): Promise<TopConnection> {
     const transport = new StdioClientTransport({
       command: command.command,
       args: command.args,
