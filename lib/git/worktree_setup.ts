@@ -263,25 +263,11 @@ async function copyOne(path: string, from: Side, to: Side): Promise<boolean> {
 const COPY_PARALLEL = 16;
 
 /**
- * Copies the ignored files of the checkout at `from` that match `patterns` to the same paths
+ * Copies `paths` (relative, as git lists them) from the checkout at `from` to the same paths
  * under `to`. Files that exist there are left alone. It never follows a symlink in a directory
  * of either side (the worktree's come from the task's base commit, which may put one anywhere).
- * @returns How many files were copied and which patterns matched nothing.
+ * @returns How many files were copied.
  * @throws {Error} Naming the first file that cannot be copied and why.
- */
-export async function copyIgnoredFiles(
-  from: string,
-  to: string,
-  patterns: readonly string[],
-): Promise<{ copied: number; unmatched: string[] }> {
-  const { selected, unmatched } = selectFiles(await listIgnored(from), patterns);
-  return { copied: await copyFiles(from, to, selected), unmatched };
-}
-
-/**
- * Copies `paths` (relative, as git lists them) from the checkout at `from` to the same paths
- * under `to`, never through a symlinked directory; see {@link copyIgnoredFiles}.
- * @returns How many files were copied (those that exist at `to` are left alone).
  */
 export async function copyFiles(from: string, to: string, paths: readonly string[]) {
   const source = sourceSide(from);
