@@ -24,12 +24,14 @@ import {
   branchTip as tipOf,
   changedFiles,
   countCommits,
+  currentBranch,
   type GitAt,
   listFiles,
   localBranch,
   refExists,
   resolveCommit,
   splitZ,
+  worktreeList,
 } from "./repo_state.ts";
 import { MERGE_BRANCH_PREFIX } from "./worktree_info.ts";
 import { untrackedInTheWay, writtenPaths } from "./worktree_merge.ts";
@@ -125,7 +127,7 @@ export async function mergeBranch(
 ): Promise<BranchMerge> {
   const here = { cwd: path };
   const head = await headOf(path);
-  const into = (await git(["symbolic-ref", "--quiet", "--short", "HEAD"], here)).trim();
+  const into = await currentBranch(at, path) ?? "HEAD";
   // The rule of `codex_worktree merge` (merge_safety.ts).
   const nothing = nothingToMerge({
     ...from,
@@ -283,11 +285,11 @@ export async function fastForward(
       })`,
     };
   }
-  const current = await runGit(["symbolic-ref", "--quiet", "--short", "HEAD"], root);
-  if (current.code !== 0 || current.stdout.trim() !== target) {
-    const elsewhere = await checkedOutElsewhere(repoRoot, target);
-    if (elsewhere !== null) {
-      return { applied: false, reason: `branch "${target}" is checked out in ${elsewhere}` };
+  if (await currentBranch(at, repoRoot) !== target) {
+    // Not the main checkout's branch (the first listed): is it a linked worktree's?
+    const elsewhere = (await worktreeList(at, repoRoot)).find((w) => w.branch === target);
+    if (elsewhere !== undefined) {
+      return { applied: false, reason: `branch "${target}" is checked out in ${elsewhere.path}` };
     }
     // Git refuses to move a branch that is checked out anywhere; its tip was checked just above.
     await git(["branch", "--force", "--no-track", target, to], root);
@@ -321,20 +323,6 @@ async function checkoutRefusal(
     return `it would overwrite files git does not track in ${repoRoot}: ${
       untrackedRefusal(inTheWay.files, inTheWay.ignored)
     }`;
-  }
-  return null;
-}
-
-/** The linked worktree (not the main checkout) that has `branch` checked out, or null. */
-async function checkedOutElsewhere(
-  repoRoot: string,
-  branch: string,
-): Promise<string | null> {
-  const out = await git(["worktree", "list", "--porcelain", "-z"], { cwd: repoRoot });
-  let path = "";
-  for (const field of out.split("\0")) {
-    if (field.startsWith("worktree ")) path = field.slice("worktree ".length);
-    if (field === `branch refs/heads/${branch}`) return path;
   }
   return null;
 }

@@ -71,9 +71,32 @@ export async function countCommits(at: GitAt, repoRoot: string, revs: string[]):
   return Number.parseInt(out.trim(), 10);
 }
 
-/** The commit checked out in `checkout` (a linked worktree), or "HEAD" when it has none. */
-export async function headOf(at: GitAt, checkout: string): Promise<string> {
-  return (await resolveCommit(at, checkout, "HEAD")) ?? "HEAD";
+/**
+ * The branch checked out in `checkout` (`main` for `refs/heads/main`), or null when its HEAD is
+ * detached.
+ */
+export async function currentBranch(at: GitAt, checkout: string): Promise<string | null> {
+  const head = await runGit(["symbolic-ref", "--quiet", "HEAD"], at(checkout));
+  const ref = head.stdout.trim();
+  return head.code === 0 && ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null;
+}
+
+/**
+ * The checkouts of the repository at `repoRoot` (the main one first) and their branches (`main`
+ * for `refs/heads/main`; none when detached).
+ */
+export async function worktreeList(
+  at: GitAt,
+  repoRoot: string,
+): Promise<Array<{ path: string; branch?: string }>> {
+  const out = await git(["worktree", "list", "--porcelain", "-z"], at(repoRoot));
+  const list: Array<{ path: string; branch?: string }> = [];
+  for (const field of out.split("\0")) {
+    const [, key, value = ""] = /^(\w+) (.*)$/s.exec(field) ?? [];
+    if (key === "worktree") list.push({ path: value });
+    if (key === "branch") list.at(-1)!.branch = value.replace(/^refs\/heads\//, "");
+  }
+  return list;
 }
 
 /**

@@ -16,7 +16,14 @@
  */
 
 import { commitIdentityArgs, exitError, git, runGit } from "./git.ts";
-import { branchTip, countCommits, type GitAt, isDirectory, resolveCommit } from "./repo_state.ts";
+import {
+  branchTip,
+  countCommits,
+  currentBranch,
+  type GitAt,
+  isDirectory,
+  resolveCommit,
+} from "./repo_state.ts";
 import {
   BRANCH_PREFIX,
   checkInfo,
@@ -55,12 +62,9 @@ export async function commitWorktree(
     );
   }
   const opts = at(info.path);
-  const head = await runGit(["symbolic-ref", "--quiet", "HEAD"], opts);
-  const headRef = head.stdout.trim();
-  if (headRef !== `refs/heads/${info.branch}`) {
-    const on = head.code === 0
-      ? `branch ${headRef.replace(/^refs\/heads\//, "")}`
-      : "a detached HEAD";
+  const branch = await currentBranch(at, info.path);
+  if (branch !== info.branch) {
+    const on = branch === null ? "a detached HEAD" : `branch ${branch}`;
     throw new Error(
       `${what} as its worktree ${info.path} is on ${on} instead of branch ${info.branch}`,
     );

@@ -35,12 +35,13 @@ import { git, runGit } from "./git.ts";
 import {
   branchExists,
   changedFiles,
+  currentBranch,
   type GitAt,
   gitSays,
-  headOf,
   isDirectory,
   pathExists,
   resolveCommit,
+  worktreeList,
 } from "./repo_state.ts";
 import { messageOf } from "../base/errors.ts";
 import { branchName, type RepoLocation, type WorktreeInfo } from "./worktree_info.ts";
@@ -127,21 +128,11 @@ export async function addWorktree(
   const branch = branchName(taskId);
   const what = `Cannot create worktree for task "${taskId}"`;
   const opts = at(root);
-  let baseRef: string;
   // Without a base, the new branch starts where the directory's checkout is: the main
   // checkout's current branch, or the head of the linked worktree (another task's branch).
   const from = repo.linked ?? root;
-  if (base === undefined) {
-    const current = await runGit(["symbolic-ref", "--quiet", "--short", "HEAD"], at(from));
-    baseRef = current.code === 0 ? current.stdout.trim() : "HEAD";
-  } else {
-    baseRef = base;
-  }
-  const baseCommit = await resolveCommit(
-    at,
-    root,
-    base ?? (repo.linked ? await headOf(at, repo.linked) : "HEAD"),
-  );
+  const baseRef = base ?? await currentBranch(at, from) ?? "HEAD";
+  const baseCommit = await resolveCommit(at, base === undefined ? from : root, base ?? "HEAD");
   if (baseCommit === null) {
     throw new Error(`${what} as base "${base}" is not a commit: repository is ${root}`);
   }
@@ -182,7 +173,8 @@ export async function removeWorktree(
 ): Promise<void> {
   const opts = at(info.repoRoot);
   const what = `Cannot remove the worktree of task "${taskId}" at ${info.path}`;
-  if (await isRegisteredWorktree(at, info.repoRoot, info.path)) {
+  const checkouts = await worktreeList(at, info.repoRoot);
+  if (checkouts.some((checkout) => resolve(checkout.path) === resolve(info.path))) {
     // Also unregisters a worktree whose directory is already gone.
     const removed = await runGit(["worktree", "remove", "--force", info.path], opts);
     if (removed.code === 0) return;
@@ -203,17 +195,6 @@ export async function removeWorktree(
   await Deno.remove(info.path, { recursive: true });
 }
 
-async function isRegisteredWorktree(at: GitAt, repoRoot: string, path: string): Promise<boolean> {
-  const out = await git(["worktree", "list", "--porcelain", "-z"], at(repoRoot));
-  const wanted = resolve(path);
-  for (const field of out.split("\0")) {
-    if (field.startsWith("worktree ") && resolve(field.slice("worktree ".length)) === wanted) {
-      return true;
-    }
-  }
-  return false;
-}
-
 /**
  * What in the worktree is not committed on the task branch: changed, new and deleted files
  * (ignored files excepted), or `HEAD` when the worktree is on another branch or detached.
@@ -221,8 +202,7 @@ async function isRegisteredWorktree(at: GitAt, repoRoot: string, path: string): 
  */
 export async function uncommittedFiles(at: GitAt, info: WorktreeInfo): Promise<string[]> {
   if (!(await isDirectory(info.path))) return [];
-  const head = await runGit(["symbolic-ref", "--quiet", "HEAD"], at(info.path));
-  if (head.stdout.trim() !== `refs/heads/${info.branch}`) return ["HEAD"];
+  if (await currentBranch(at, info.path) !== info.branch) return ["HEAD"];
   return await changedFiles(at, info.path, "all");
 }
 

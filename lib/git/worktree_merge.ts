@@ -33,6 +33,7 @@ import {
 import {
   changedFiles,
   countCommits,
+  currentBranch,
   type GitAt,
   gitSays,
   listFiles,
@@ -143,9 +144,8 @@ async function mergeTarget(
   if (dirty.length > 0) {
     throw new Error(`${what} as its checkout has uncommitted changes: ${listFiles(dirty)}`);
   }
-  const current = await runGit(["symbolic-ref", "--quiet", "--short", "HEAD"], at(root));
-  const currentBranch = current.code === 0 ? current.stdout.trim() : null;
-  const into = target ?? currentBranch;
+  const current = await currentBranch(at, root);
+  const into = target ?? current;
   if (into === null) {
     throw new Error(`${what} as its HEAD is detached: name a target branch`);
   }
@@ -167,7 +167,7 @@ async function mergeTarget(
       );
     }
   }
-  return { into, currentBranch };
+  return { into, currentBranch: current };
 }
 
 /**
