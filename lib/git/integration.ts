@@ -21,13 +21,12 @@
 import { commitIdentityArgs, git, runGit } from "./git.ts";
 import { nothingToMerge, untrackedRefusal } from "./merge_safety.ts";
 import {
-  branchTip as tipOf,
+  branchTip,
   changedFiles,
   countCommits,
   currentBranch,
   type GitAt,
   listFiles,
-  localBranch,
   refExists,
   resolveCommit,
   splitZ,
@@ -96,7 +95,7 @@ export async function openIntegration(
   start: string,
 ): Promise<void> {
   const root = { cwd: where.repoRoot };
-  if (!(await refExists(at, where.repoRoot, `refs/heads/${where.branch}`))) {
+  if (!(await refExists(root, `refs/heads/${where.branch}`))) {
     await git(["worktree", "add", "--quiet", "-b", where.branch, where.path, start], root);
     return;
   }
@@ -111,7 +110,7 @@ export async function openIntegration(
 
 /** The commit checked out at `path`. */
 export async function headOf(path: string): Promise<string> {
-  const head = await resolveCommit(at, path, "HEAD");
+  const head = await resolveCommit({ cwd: path }, "HEAD");
   if (head === null) throw new Error(`Cannot read the commit checked out at ${path}`);
   return head;
 }
@@ -127,12 +126,12 @@ export async function mergeBranch(
 ): Promise<BranchMerge> {
   const here = { cwd: path };
   const head = await headOf(path);
-  const into = await currentBranch(at, path) ?? "HEAD";
+  const into = await currentBranch(here) ?? "HEAD";
   // The rule of `codex_worktree merge` (merge_safety.ts).
   const nothing = nothingToMerge({
     ...from,
     target: into,
-    aheadOfTarget: await countCommits(at, path, [from.tip, "--not", head]),
+    aheadOfTarget: await countCommits(here, [from.tip, "--not", head]),
   });
   if (nothing !== null) return { kind: "nothing", why: nothing };
   const merge = await runGit([
@@ -145,7 +144,7 @@ export async function mergeBranch(
     `refs/heads/${from.branch}`,
   ], here);
   if (merge.code === 0) return { kind: "merged", commit: await headOf(path) };
-  const files = await refExists(at, path, "MERGE_HEAD")
+  const files = await refExists(here, "MERGE_HEAD")
     ? splitZ(await git(["diff", "--name-only", "--diff-filter=U", "-z"], here))
     : [];
   if (files.length > 0) return { kind: "conflict", files };
@@ -243,25 +242,6 @@ export async function diffStat(
   );
 }
 
-/** The head of local branch `name`, or null when there is none. */
-export function branchTip(
-  repoRoot: string,
-  name: string,
-): Promise<string | null> {
-  return tipOf(at, repoRoot, name);
-}
-
-/**
- * Whether `name` is exactly the name of a local branch (the rule of `codex_worktree merge`'s
- * `target`): `malformed` for a revision (`main~0`), `HEAD` or a commit, `missing` for none.
- */
-export function localBranchKind(
-  repoRoot: string,
-  name: string,
-): Promise<"ok" | "malformed" | "missing"> {
-  return localBranch(at, repoRoot, name);
-}
-
 /**
  * Fast-forwards local branch `target` from `from` to `to` when the user's checkout allows it:
  * `target` is still at `from`; when it is the main checkout's current branch, the checkout has
@@ -276,7 +256,7 @@ export async function fastForward(
   to: string,
 ): Promise<{ applied: true } | { applied: false; reason: string }> {
   const root = { cwd: repoRoot };
-  const tip = await branchTip(repoRoot, target);
+  const tip = await branchTip(root, target);
   if (tip !== from) {
     return {
       applied: false,
@@ -285,9 +265,9 @@ export async function fastForward(
       })`,
     };
   }
-  if (await currentBranch(at, repoRoot) !== target) {
+  if (await currentBranch(root) !== target) {
     // Not the main checkout's branch (the first listed): is it a linked worktree's?
-    const elsewhere = (await worktreeList(at, repoRoot)).find((w) => w.branch === target);
+    const elsewhere = (await worktreeList(root)).find((w) => w.branch === target);
     if (elsewhere !== undefined) {
       return { applied: false, reason: `branch "${target}" is checked out in ${elsewhere.path}` };
     }
@@ -308,8 +288,8 @@ async function checkoutRefusal(
   from: string,
   to: string,
 ): Promise<string | null> {
-  if (await refExists(at, repoRoot, "MERGE_HEAD")) return `a merge is in progress in ${repoRoot}`;
-  const dirty = await changedFiles(at, repoRoot, "no");
+  if (await refExists(at(repoRoot), "MERGE_HEAD")) return `a merge is in progress in ${repoRoot}`;
+  const dirty = await changedFiles(at(repoRoot), "no");
   if (dirty.length > 0) {
     return `the checkout ${repoRoot} has uncommitted changes: ${listFiles(dirty)}`;
   }

@@ -227,7 +227,7 @@ export class WorktreeManager {
   discard(info: WorktreeInfo): Promise<void> {
     return this.#locked(info, async (taskId) => {
       await removeWorktree(this.#at, this.worktreeDir, info, taskId);
-      if (await branchExists(this.#at, info.repoRoot, info.branch)) {
+      if (await branchExists(this.#at(info.repoRoot), info.branch)) {
         try {
           await git(["branch", "-D", info.branch], this.#at(info.repoRoot));
         } catch (error) {
@@ -280,7 +280,7 @@ export class WorktreeManager {
   /** The task branch's head commit, or null when the branch is gone. */
   async branchHead(info: WorktreeInfo): Promise<string | null> {
     checkInfo(info);
-    return await branchTip(this.#at, info.repoRoot, info.branch);
+    return await branchTip(this.#at(info.repoRoot), info.branch);
   }
 
   /** Whether the worktree directory (a checkout) and the task branch exist. */
@@ -288,13 +288,13 @@ export class WorktreeManager {
     checkInfo(info);
     const worktree = await isDirectory(info.path) && await pathExists(join(info.path, ".git"));
     const branch = await isDirectory(info.repoRoot) &&
-      await branchExists(this.#at, info.repoRoot, info.branch);
+      await branchExists(this.#at(info.repoRoot), info.branch);
     return { worktree, branch };
   }
 
   async #requireBranch(info: WorktreeInfo, action: string): Promise<string> {
     const taskId = checkInfo(info);
-    const tip = await branchTip(this.#at, info.repoRoot, info.branch);
+    const tip = await branchTip(this.#at(info.repoRoot), info.branch);
     if (tip === null) {
       throw new Error(
         `Cannot ${action} task "${taskId}" as branch ${info.branch} does not exist: repository is ${info.repoRoot}`,

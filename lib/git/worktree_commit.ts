@@ -62,7 +62,7 @@ export async function commitWorktree(
     );
   }
   const opts = at(info.path);
-  const branch = await currentBranch(at, info.path);
+  const branch = await currentBranch(at(info.path));
   if (branch !== info.branch) {
     const on = branch === null ? "a detached HEAD" : `branch ${branch}`;
     throw new Error(
@@ -85,8 +85,8 @@ export async function commitWorktree(
       text,
     ], opts);
   }
-  const tip = await branchTip(at, info.repoRoot, info.branch);
-  const ahead = tip === null ? 0 : await countCommits(at, info.repoRoot, [
+  const tip = await branchTip(at(info.repoRoot), info.branch);
+  const ahead = tip === null ? 0 : await countCommits(at(info.repoRoot), [
     tip,
     "--not",
     info.baseCommit,
@@ -99,10 +99,10 @@ export async function commitWorktree(
  * `codex-swarm/*` and `codex-swarm-merge/*` contains; false when the branch is gone.
  */
 export async function hasUnmergedCommits(at: GitAt, info: WorktreeInfo): Promise<boolean> {
-  const tip = await branchTip(at, info.repoRoot, info.branch);
+  const tip = await branchTip(at(info.repoRoot), info.branch);
   if (tip === null) return false;
-  const base = await resolveCommit(at, info.repoRoot, info.baseCommit);
-  const count = await countCommits(at, info.repoRoot, [
+  const base = await resolveCommit(at(info.repoRoot), info.baseCommit);
+  const count = await countCommits(at(info.repoRoot), [
     tip,
     "--not",
     ...(base === null ? [] : [base]),

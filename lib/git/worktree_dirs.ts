@@ -131,12 +131,12 @@ export async function addWorktree(
   // Without a base, the new branch starts where the directory's checkout is: the main
   // checkout's current branch, or the head of the linked worktree (another task's branch).
   const from = repo.linked ?? root;
-  const baseRef = base ?? await currentBranch(at, from) ?? "HEAD";
-  const baseCommit = await resolveCommit(at, base === undefined ? from : root, base ?? "HEAD");
+  const baseRef = base ?? await currentBranch(at(from)) ?? "HEAD";
+  const baseCommit = await resolveCommit(at(base === undefined ? from : root), base ?? "HEAD");
   if (baseCommit === null) {
     throw new Error(`${what} as base "${base}" is not a commit: repository is ${root}`);
   }
-  if (await branchExists(at, root, branch)) {
+  if (await branchExists(at(root), branch)) {
     throw new Error(`${what} as branch ${branch} exists: repository is ${root}`);
   }
   const parent = dirname(worktreePath(worktreeDir, root, taskId));
@@ -150,7 +150,7 @@ export async function addWorktree(
     await git(["worktree", "add", "--quiet", "-b", branch, path, baseCommit], opts);
   } catch (error) {
     // `git worktree add` removes its half-made checkout but not the branch it made.
-    if (await branchExists(at, root, branch)) {
+    if (await branchExists(at(root), branch)) {
       await runGit(["branch", "-D", branch], opts);
     }
     throw new Error(`${what} at ${path}: ${messageOf(error)}`, { cause: error });
@@ -173,7 +173,7 @@ export async function removeWorktree(
 ): Promise<void> {
   const opts = at(info.repoRoot);
   const what = `Cannot remove the worktree of task "${taskId}" at ${info.path}`;
-  const checkouts = await worktreeList(at, info.repoRoot);
+  const checkouts = await worktreeList(at(info.repoRoot));
   if (checkouts.some((checkout) => resolve(checkout.path) === resolve(info.path))) {
     // Also unregisters a worktree whose directory is already gone.
     const removed = await runGit(["worktree", "remove", "--force", info.path], opts);
@@ -202,8 +202,8 @@ export async function removeWorktree(
  */
 export async function uncommittedFiles(at: GitAt, info: WorktreeInfo): Promise<string[]> {
   if (!(await isDirectory(info.path))) return [];
-  if (await currentBranch(at, info.path) !== info.branch) return ["HEAD"];
-  return await changedFiles(at, info.path, "all");
+  if (await currentBranch(at(info.path)) !== info.branch) return ["HEAD"];
+  return await changedFiles(at(info.path), "all");
 }
 
 /**

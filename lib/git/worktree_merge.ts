@@ -89,14 +89,14 @@ export async function mergeTaskBranch(
   const root = info.repoRoot;
   const what = `Cannot merge task "${taskId}" into ${root}`;
   const { into, currentBranch } = await mergeTarget(at, info, what, target);
-  const before = await revParse(at, root, "HEAD");
-  const intoTip = await revParse(at, root, `refs/heads/${into}`);
+  const before = await revParse(at(root), "HEAD");
+  const intoTip = await revParse(at(root), `refs/heads/${into}`);
   const nothing = nothingToMerge({
     branch: info.branch,
     baseCommit: info.baseCommit,
     tip,
     target: into,
-    aheadOfTarget: await countCommits(at, root, [tip, "--not", intoTip]),
+    aheadOfTarget: await countCommits(at(root), [tip, "--not", intoTip]),
   });
   if (nothing !== null) return { merged: false, nothing, target: into };
   const switchBack = into !== currentBranch ? currentBranch : undefined;
@@ -138,13 +138,13 @@ async function mergeTarget(
 ): Promise<{ into: string; currentBranch: string | null }> {
   const root = info.repoRoot;
   const taskId = checkInfo(info);
-  const busy = await operationInProgress(at, root);
+  const busy = await operationInProgress(at(root));
   if (busy !== null) throw new Error(`${what} as ${busy} is in progress there`);
-  const dirty = await changedFiles(at, root, "no");
+  const dirty = await changedFiles(at(root), "no");
   if (dirty.length > 0) {
     throw new Error(`${what} as its checkout has uncommitted changes: ${listFiles(dirty)}`);
   }
-  const current = await currentBranch(at, root);
+  const current = await currentBranch(at(root));
   const into = target ?? current;
   if (into === null) {
     throw new Error(`${what} as its HEAD is detached: name a target branch`);
@@ -153,7 +153,7 @@ async function mergeTarget(
     throw new Error(`${what} as the target is the task branch ${info.branch} itself`);
   }
   if (target !== undefined) {
-    const kind = await localBranch(at, root, target);
+    const kind = await localBranch(at(root), target);
     if (kind === "malformed") {
       throw new Error(
         `Cannot merge task "${taskId}" into "${target}" as it is not a local branch ` +
@@ -185,7 +185,7 @@ async function runMerge(
   const opts = at(root);
   const { into, switchBack, before } = where;
   // The short name gives git's usual message; a same-named tag would take precedence over it.
-  const shortName = await resolveCommit(at, root, info.branch);
+  const shortName = await resolveCommit(at(root), info.branch);
   const mergeRev = shortName === tip ? info.branch : `refs/heads/${info.branch}`;
   const merge = await runGit([
     ...await commitIdentityArgs(opts),
@@ -197,10 +197,10 @@ async function runMerge(
     mergeRev,
   ], opts);
   if (merge.code === 0) {
-    return { merged: true, commit: await revParse(at, root, "HEAD"), target: into };
+    return { merged: true, commit: await revParse(at(root), "HEAD"), target: into };
   }
   let conflicts: string[] = [];
-  if (await refExists(at, root, "MERGE_HEAD")) {
+  if (await refExists(at(root), "MERGE_HEAD")) {
     conflicts = splitZ(await git(["diff", "--name-only", "--diff-filter=U", "-z"], opts));
     await git(["merge", "--abort"], opts);
   }
