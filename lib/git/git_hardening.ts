@@ -289,14 +289,8 @@ export function parseConfigList(out: string): ConfigEntry[] {
   const fields = out.split("\0");
   const entries: ConfigEntry[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    const scope = fields[i]!;
-    const item = fields[i + 1]!;
-    const newline = item.indexOf("\n");
-    entries.push(
-      newline < 0
-        ? { scope, key: item, value: null }
-        : { scope, key: item.slice(0, newline), value: item.slice(newline + 1) },
-    );
+    const [key = "", ...value] = fields[i + 1]!.split("\n");
+    entries.push({ scope: fields[i]!, key, value: value.length > 0 ? value.join("\n") : null });
   }
   return entries;
 }

@@ -29,11 +29,10 @@ import {
   listFiles,
   refExists,
   resolveCommit,
-  splitZ,
   worktreeList,
 } from "./repo_state.ts";
 import { MERGE_BRANCH_PREFIX } from "./worktree_info.ts";
-import { untrackedInTheWay, writtenPaths } from "./worktree_merge.ts";
+import { mergeNoFf, untrackedInTheWay, writtenPaths } from "./worktree_merge.ts";
 import { removeIndexLock } from "./worktree_dirs.ts";
 
 export { MERGE_BRANCH_PREFIX };
@@ -134,20 +133,13 @@ export async function mergeBranch(
     aheadOfTarget: await countCommits(here, [from.tip, "--not", head]),
   });
   if (nothing !== null) return { kind: "nothing", why: nothing };
-  const merge = await runGit([
-    ...await commitIdentityArgs(here),
-    "merge",
-    "--no-ff",
-    "--no-edit",
+  const { merge, conflicts } = await mergeNoFf(here, [
     "--message",
     message,
     `refs/heads/${from.branch}`,
-  ], here);
+  ]);
   if (merge.code === 0) return { kind: "merged", commit: await headOf(path) };
-  const files = await refExists(here, "MERGE_HEAD")
-    ? splitZ(await git(["diff", "--name-only", "--diff-filter=U", "-z"], here))
-    : [];
-  if (files.length > 0) return { kind: "conflict", files };
+  if (conflicts.length > 0) return { kind: "conflict", files: conflicts };
   throw new Error(
     `Cannot merge ${from.branch} into ${into} at ${path}: git merge exited with code ` +
       `${merge.code}: ${merge.stderr.trim().split("\n").slice(-3).join(" / ")}`,

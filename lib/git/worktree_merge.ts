@@ -21,7 +21,7 @@
  */
 
 import { join } from "node:path";
-import { commitIdentityArgs, git, runGit } from "./git.ts";
+import { commitIdentityArgs, git, type GitOptions, type GitResult, runGit } from "./git.ts";
 import {
   batches,
   literalPathspec,
@@ -187,23 +187,12 @@ async function runMerge(
   // The short name gives git's usual message; a same-named tag would take precedence over it.
   const shortName = await resolveCommit(at(root), info.branch);
   const mergeRev = shortName === tip ? info.branch : `refs/heads/${info.branch}`;
-  const merge = await runGit([
-    ...await commitIdentityArgs(opts),
-    "merge",
-    "--no-ff",
-    "--no-edit",
-    // Backstop: git's default would overwrite ignored files.
-    "--no-overwrite-ignore",
-    mergeRev,
-  ], opts);
+  // Backstop: git's default would overwrite ignored files.
+  const { merge, conflicts } = await mergeNoFf(opts, ["--no-overwrite-ignore", mergeRev]);
   if (merge.code === 0) {
-    return { merged: true, commit: await revParse(at(root), "HEAD"), target: into };
+    return { merged: true, commit: await revParse(opts, "HEAD"), target: into };
   }
-  let conflicts: string[] = [];
-  if (await refExists(at(root), "MERGE_HEAD")) {
-    conflicts = splitZ(await git(["diff", "--name-only", "--diff-filter=U", "-z"], opts));
-    await git(["merge", "--abort"], opts);
-  }
+  if (await refExists(opts, "MERGE_HEAD")) await git(["merge", "--abort"], opts);
   let restore = "";
   if (switchBack !== undefined) {
     const back = switchBack === null
@@ -220,6 +209,23 @@ async function runMerge(
     ? ` as files conflict: ${listFiles(conflicts)}`
     : `: git merge exited with code ${merge.code}${gitSays(merge.stderr)}`;
   throw new Error(`Cannot merge task "${taskId}" into branch "${into}"${said}${restore}`);
+}
+
+/**
+ * Runs `git merge --no-ff --no-edit <args>` in the checkout of `opts` (under the fallback identity
+ * when none is configured); when it stopped on a conflict, the files that conflict (the merge is
+ * left in progress).
+ */
+export async function mergeNoFf(
+  opts: GitOptions,
+  args: string[],
+): Promise<{ merge: GitResult; conflicts: string[] }> {
+  const identity = await commitIdentityArgs(opts);
+  const merge = await runGit([...identity, "merge", "--no-ff", "--no-edit", ...args], opts);
+  const conflicts = merge.code !== 0 && await refExists(opts, "MERGE_HEAD")
+    ? splitZ(await git(["diff", "--name-only", "--diff-filter=U", "-z"], opts))
+    : [];
+  return { merge, conflicts };
 }
 
 /**
