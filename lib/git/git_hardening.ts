@@ -322,12 +322,8 @@ export function driverOverrides(
   const untrusted = new Map<string, string>();
   const hooks = new Set<string>();
   for (const { scope, key } of entries) {
-    const first = key.indexOf(".");
-    const last = key.lastIndexOf(".");
-    if (first < 0 || last === first) continue;
-    const section = key.slice(0, first);
-    const name = key.slice(first + 1, last);
-    const variable = key.slice(last + 1);
+    // `section.name.variable`: the name is all between the first and the last dot.
+    const [, section = "", name = "", variable = ""] = /^([^.]+)\.(.*)\.([^.]+)$/s.exec(key) ?? [];
     if (section === "hook" && (variable === "command" || variable === "event")) {
       hooks.add(name);
     } else if (DRIVER_PROGRAMS[section]?.includes(variable) && !TRUSTED_SCOPES.has(scope)) {

@@ -25,7 +25,6 @@ import {
   changedFiles,
   countCommits,
   currentBranch,
-  type GitAt,
   listFiles,
   refExists,
   resolveCommit,
@@ -36,9 +35,6 @@ import { mergeNoFf, untrackedInTheWay, writtenPaths } from "./worktree_merge.ts"
 import { removeIndexLock } from "./worktree_dirs.ts";
 
 export { MERGE_BRANCH_PREFIX };
-
-/** The git options of `cwd`: a merge's commands take git's defaults. */
-const at: GitAt = (cwd) => ({ cwd });
 
 /**
  * The integration branch of merge `id`.
@@ -100,7 +96,7 @@ export async function openIntegration(
   }
   if (await Deno.stat(`${where.path}/.git`).then(() => true, () => false)) {
     // A git the dead supervisor ran there was killed (the caller ended every process there).
-    await removeIndexLock(at, where);
+    await removeIndexLock({ cwd: where.path });
     return;
   }
   await git(["worktree", "prune"], root);
@@ -280,17 +276,14 @@ async function checkoutRefusal(
   from: string,
   to: string,
 ): Promise<string | null> {
-  if (await refExists(at(repoRoot), "MERGE_HEAD")) return `a merge is in progress in ${repoRoot}`;
-  const dirty = await changedFiles(at(repoRoot), "no");
+  const root = { cwd: repoRoot };
+  if (await refExists(root, "MERGE_HEAD")) return `a merge is in progress in ${repoRoot}`;
+  const dirty = await changedFiles(root, "no");
   if (dirty.length > 0) {
     return `the checkout ${repoRoot} has uncommitted changes: ${listFiles(dirty)}`;
   }
   // The rule of `codex_worktree merge`: no untracked or ignored file where it writes.
-  const inTheWay = await untrackedInTheWay(
-    at,
-    repoRoot,
-    await writtenPaths(at, repoRoot, [from, to]),
-  );
+  const inTheWay = await untrackedInTheWay(root, await writtenPaths(root, [from, to]));
   if (inTheWay.files.length > 0) {
     return `it would overwrite files git does not track in ${repoRoot}: ${
       untrackedRefusal(inTheWay.files, inTheWay.ignored)

@@ -179,7 +179,7 @@ export class WorktreeManager {
   removeStaleIndexLock(info: WorktreeInfo): Promise<boolean> {
     return this.#locked(
       info,
-      async () => await isDirectory(info.path) && await removeIndexLock(this.#at, info),
+      async () => await isDirectory(info.path) && await removeIndexLock(this.#at(info.path)),
     );
   }
 

@@ -31,7 +31,7 @@
 
 import { createHash } from "node:crypto";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { git, runGit } from "./git.ts";
+import { git, type GitOptions, runGit } from "./git.ts";
 import {
   branchExists,
   changedFiles,
@@ -219,12 +219,12 @@ export async function dropUncommitted(at: GitAt, info: WorktreeInfo): Promise<st
   return dropped;
 }
 
-/** Removes the worktree's `index.lock` a killed git left behind; returns whether there was one. */
-export async function removeIndexLock(
-  at: GitAt,
-  info: Pick<WorktreeInfo, "path">,
-): Promise<boolean> {
-  const gitDir = await git(["rev-parse", "--path-format=absolute", "--git-dir"], at(info.path));
+/**
+ * Removes the `index.lock` a killed git left behind in the checkout at `opts.cwd`; returns whether
+ * there was one.
+ */
+export async function removeIndexLock(opts: GitOptions): Promise<boolean> {
+  const gitDir = await git(["rev-parse", "--path-format=absolute", "--git-dir"], opts);
   const lock = join(gitDir.trim(), "index.lock");
   if (!(await pathExists(lock))) return false;
   await Deno.remove(lock);

@@ -101,10 +101,10 @@ export async function mergeTaskBranch(
   if (nothing !== null) return { merged: false, nothing, target: into };
   const switchBack = into !== currentBranch ? currentBranch : undefined;
   const written = [
-    ...(switchBack !== undefined ? await writtenPaths(at, root, [before, intoTip]) : []),
-    ...await writtenPaths(at, root, [`${intoTip}...${tip}`]),
+    ...(switchBack !== undefined ? await writtenPaths(at(root), [before, intoTip]) : []),
+    ...await writtenPaths(at(root), [`${intoTip}...${tip}`]),
   ];
-  const inTheWay = await untrackedInTheWay(at, root, written);
+  const inTheWay = await untrackedInTheWay(at(root), written);
   if (inTheWay.files.length > 0) {
     throw new Error(
       `${what} as it would overwrite files git does not track there: ${
@@ -232,25 +232,21 @@ export async function mergeNoFf(
  * The paths a checkout or merge writes for a diff (`[from, to]`, or `[ours...theirs]` for what
  * the branch changed since the merge base): every path that exists afterwards, renames split.
  */
-export async function writtenPaths(at: GitAt, root: string, range: string[]): Promise<string[]> {
-  return splitZ(
-    await git(
-      ["diff", "--name-only", "--no-renames", "--diff-filter=d", "-z", ...range, "--"],
-      at(root),
-    ),
-  );
+export async function writtenPaths(opts: GitOptions, range: string[]): Promise<string[]> {
+  const args = ["diff", "--name-only", "--no-renames", "--diff-filter=d", "-z", ...range, "--"];
+  return splitZ(await git(args, opts));
 }
 
 /**
  * Of the `paths` a checkout or merge writes, the files git does not track in the checkout at
- * `root` that are in the way: an untracked or ignored file at a path, at a directory above it,
+ * `opts.cwd` that are in the way: an untracked or ignored file at a path, at a directory above it,
  * or under a directory at a path. Only what exists on disk is asked about.
  */
 export async function untrackedInTheWay(
-  at: GitAt,
-  root: string,
+  opts: GitOptions,
   paths: string[],
 ): Promise<{ files: string[]; ignored: Set<string> }> {
+  const root = opts.cwd;
   const present = new Set<string>();
   for (const path of new Set(paths)) {
     if (await pathExists(join(root, path))) present.add(path);
@@ -261,7 +257,6 @@ export async function untrackedInTheWay(
   }
   const files: string[] = [];
   const ignored = new Set<string>();
-  const opts = at(root);
   for (const batch of batches([...present], PATHSPEC_BATCH)) {
     const specs = ["--", ...batch.map(literalPathspec)];
     // Without --exclude-standard, --others lists ignored files too.
