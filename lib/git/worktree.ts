@@ -57,13 +57,7 @@ import {
   worktreePath,
 } from "./worktree_dirs.ts";
 import { type CommitResult, commitWorktree, hasUnmergedCommits } from "./worktree_commit.ts";
-import {
-  branchPatch,
-  changeSummary,
-  type DiffOptions,
-  type DiffResult,
-  type DiffSummary,
-} from "./worktree_diff.ts";
+import { branchPatch, changeSummary, type DiffResult, type DiffSummary } from "./worktree_diff.ts";
 import { type MergeResult, mergeTaskBranch } from "./worktree_merge.ts";
 import {
   checkInfo,
@@ -192,10 +186,13 @@ export class WorktreeManager {
     return await changeSummary(this.#at, info, tip, since);
   }
 
-  /** The task branch's patch against `baseCommit`, cut at a line end after `maxBytes`. */
-  async diff(info: WorktreeInfo, opts: DiffOptions = {}): Promise<DiffResult> {
+  /**
+   * The task branch's patch against `baseCommit`, cut at a line end after `maxBytes` (default
+   * 1 MB).
+   */
+  async diff(info: WorktreeInfo, maxBytes?: number): Promise<DiffResult> {
     const tip = await this.#requireBranch(info, "show the diff of");
-    return await branchPatch(this.#at, info, tip, opts);
+    return await branchPatch(this.#at, info, tip, maxBytes);
   }
 
   /**
