@@ -34,8 +34,6 @@ import { MERGE_BRANCH_PREFIX } from "./worktree_info.ts";
 import { mergeNoFf, untrackedInTheWay, writtenPaths } from "./worktree_merge.ts";
 import { removeIndexLock } from "./worktree_dirs.ts";
 
-export { MERGE_BRANCH_PREFIX };
-
 /**
  * The integration branch of merge `id`.
  *
