@@ -121,16 +121,9 @@ export function childProcesses(ppid: number): ProcessLine[] {
 /** Every live process below `pid` (its children, theirs, ...), from `ps`; empty without `ps`. */
 export function descendantPids(pid: number): number[] {
   const table = listProcesses();
-  const found: number[] = [];
-  const walk = (parent: number) => {
-    for (const child of table) {
-      if (child.ppid !== parent) continue;
-      found.push(child.pid);
-      walk(child.pid);
-    }
-  };
-  walk(pid);
-  return found;
+  const below = (parent: number): number[] =>
+    table.filter((p) => p.ppid === parent).flatMap((p) => [p.pid, ...below(p.pid)]);
+  return below(pid);
 }
 
 /**

@@ -173,10 +173,8 @@ export async function commitResolution(
 ): Promise<string> {
   const here = { cwd: path };
   await git(["add", "--all"], here);
-  await git(
-    [...await commitIdentityArgs(here), "commit", "--quiet", "--no-verify", "--message", message],
-    here,
-  );
+  const identity = await commitIdentityArgs(here);
+  await git([...identity, "commit", "--quiet", "--no-verify", "--message", message], here);
   return await headOf(path);
 }
 

@@ -62,7 +62,7 @@ export async function commitWorktree(
     );
   }
   const opts = at(info.path);
-  const branch = await currentBranch(at(info.path));
+  const branch = await currentBranch(opts);
   if (branch !== info.branch) {
     const on = branch === null ? "a detached HEAD" : `branch ${branch}`;
     throw new Error(
@@ -76,21 +76,12 @@ export async function commitWorktree(
   const created = staged.code === 1;
   if (created) {
     const text = message.trim() === "" ? `codex-swarm: task ${taskId}` : message;
-    await git([
-      ...await commitIdentityArgs(opts),
-      "commit",
-      "--quiet",
-      "--no-verify",
-      "--message",
-      text,
-    ], opts);
+    const identity = await commitIdentityArgs(opts);
+    await git([...identity, "commit", "--quiet", "--no-verify", "--message", text], opts);
   }
-  const tip = await branchTip(at(info.repoRoot), info.branch);
-  const ahead = tip === null ? 0 : await countCommits(at(info.repoRoot), [
-    tip,
-    "--not",
-    info.baseCommit,
-  ]);
+  const root = at(info.repoRoot);
+  const tip = await branchTip(root, info.branch);
+  const ahead = tip === null ? 0 : await countCommits(root, [tip, "--not", info.baseCommit]);
   return { commit: ahead > 0 ? tip : null, created };
 }
 

@@ -80,8 +80,7 @@ export async function resolveRepo(at: GitAt, cwd: string): Promise<RepoLocation>
   const commonDir = await Deno.realPath(resolve(dir, common)).catch(() => null);
   const main = commonDir !== null && basename(commonDir) === ".git" ? dirname(commonDir) : null;
   const root = main !== null && main !== checkout ? main : checkout;
-  const head = await runGit(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], opts);
-  if (head.code !== 0) {
+  if (await resolveCommit(opts, "HEAD") === null) {
     throw new Error(
       `Cannot use a worktree for "${dir}" as repository ${root} has no commits yet (no HEAD)`,
     );
