@@ -333,15 +333,11 @@ function gitEnv(extra: Record<string, string> | undefined): Record<string, strin
 }
 
 async function spawnFailureReason(error: unknown, cwd: string): Promise<string> {
-  if (!(error instanceof Deno.errors.NotFound)) {
-    return `could not start (${messageOf(error)})`;
-  }
-  try {
-    await Deno.stat(cwd);
-  } catch {
-    return "could not start as the directory does not exist";
-  }
-  return "could not start as git is not installed or not on PATH";
+  if (!(error instanceof Deno.errors.NotFound)) return `could not start (${messageOf(error)})`;
+  return await Deno.stat(cwd).then(
+    () => "could not start as git is not installed or not on PATH",
+    () => "could not start as the directory does not exist",
+  );
 }
 
 interface Collected {

@@ -138,17 +138,8 @@ export async function operationInProgress(opts: GitOptions): Promise<string | nu
   ) {
     if (await refExists(opts, ref)) return name;
   }
-  const paths = await git(
-    [
-      "rev-parse",
-      "--path-format=absolute",
-      "--git-path",
-      "rebase-merge",
-      "--git-path",
-      "rebase-apply",
-    ],
-    opts,
-  );
+  const rebaseDirs = ["--git-path", "rebase-merge", "--git-path", "rebase-apply"];
+  const paths = await git(["rev-parse", "--path-format=absolute", ...rebaseDirs], opts);
   for (const path of paths.split("\n").filter((line) => line !== "")) {
     if (await pathExists(path)) return "a rebase";
   }
