@@ -24,12 +24,10 @@ const NEWLINE = 10;
 
 /** A line longer than the splitter's limit. */
 export class LineTooLongError extends Error {
-  /** The limit, in bytes. */
-  readonly limit: number;
-  constructor(limit: number) {
+  /** @param limit The limit, in bytes. */
+  constructor(readonly limit: number) {
     super(`Cannot read a line of more than ${limit} bytes`);
     this.name = "LineTooLongError";
-    this.limit = limit;
   }
 }
 

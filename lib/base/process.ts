@@ -15,11 +15,15 @@
 
 /** The error thrown when a binary cannot be started. */
 export class SpawnError extends Error {
-  /** The binary that was asked for. */
-  readonly bin: string;
-  /** The OS error code, e.g. `ENOENT` or `EACCES`. */
-  readonly errorCode: string | undefined;
-  constructor(bin: string, errorCode: string | undefined, options?: ErrorOptions) {
+  /**
+   * @param bin The binary that was asked for.
+   * @param errorCode The OS error code, e.g. `ENOENT` or `EACCES`.
+   */
+  constructor(
+    readonly bin: string,
+    readonly errorCode: string | undefined,
+    options?: ErrorOptions,
+  ) {
     const why = errorCode === "ENOENT"
       ? "it was not found (set --codex-bin or CODEX_SWARM_CODEX_BIN, or put codex on PATH)"
       : errorCode === "EACCES"
@@ -29,8 +33,6 @@ export class SpawnError extends Error {
       : `the OS refused (${errorCode ?? "unknown error"})`;
     super(`Cannot start Codex as ${why}: binary is ${bin}`, options);
     this.name = "SpawnError";
-    this.bin = bin;
-    this.errorCode = errorCode;
   }
 }
 
