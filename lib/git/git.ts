@@ -340,20 +340,13 @@ async function spawnFailureReason(error: unknown, cwd: string): Promise<string> 
   );
 }
 
-interface Collected {
-  bytes: Uint8Array;
-  truncated: boolean;
-}
-
-interface Collector {
-  done: Promise<Collected>;
-  cancel(): Promise<void>;
-}
-
-/** Reads a stream to its end, keeping the first `limit` bytes. */
-function collect(stream: ReadableStream<Uint8Array>, limit: number): Collector {
+/**
+ * Reads a stream to its end, keeping the first `limit` bytes: `done` gives them and whether more
+ * came; `cancel()` stops reading, keeping what was read.
+ */
+function collect(stream: ReadableStream<Uint8Array>, limit: number) {
   const reader = stream.getReader();
-  const done = (async (): Promise<Collected> => {
+  const done = (async () => {
     const chunks: Uint8Array[] = [];
     let size = 0;
     try {
