@@ -46,7 +46,7 @@ import {
   tooOld,
 } from "./app_server_errors.ts";
 import { lastErrorLine, resolveCodex, versionOf, versionOfUserAgent } from "./codex_binary.ts";
-import { askHandler, replyNow, type ServerRequestHandler } from "./server_request_reply.ts";
+import { answerRequest, type ServerRequestHandler } from "./server_request_reply.ts";
 import { type CallLimits, PendingCalls } from "./pending_calls.ts";
 
 /** How much of the server's stderr {@link AppServer.exited} keeps (the tail), in characters. */
@@ -416,13 +416,7 @@ export class AppServer implements AsyncDisposable {
     try {
       message = JSON.parse(line);
     } catch {
-      this.#emit({
-        kind: "malformed",
-        method: "",
-        params: line,
-        threadId: null,
-        problem: "not JSON",
-      });
+      this.#malformed(line, "not JSON");
       return;
     }
     for (const listener of [...this.#rawListeners]) {
@@ -432,27 +426,24 @@ export class AppServer implements AsyncDisposable {
         this.#log.error("app-server message listener threw", { error: String(error) });
       }
     }
-    if (!isRecord(message)) {
-      this.#emit(parseEvent(message));
+    const fields = isRecord(message) ? message : {};
+    const { method, id } = fields;
+    const hasId = typeof id === "number" || typeof id === "string";
+    if (typeof method === "string") {
+      if (hasId) void this.#answer(parseServerRequest({ ...fields, method, id }));
+      else this.#emit(parseEvent({ ...fields, method }));
       return;
     }
-    const hasId = typeof message.id === "number" || typeof message.id === "string";
-    if (typeof message.method === "string") {
-      if (hasId) void this.#answer(parseServerRequest(message));
-      else this.#emit(parseEvent(message));
+    if (hasId && ("result" in fields || "error" in fields)) {
+      this.#calls.settle(id as number, fields);
       return;
     }
-    if (hasId && ("result" in message || "error" in message)) {
-      this.#calls.settle(message.id as number, message);
-      return;
-    }
-    this.#emit({
-      kind: "malformed",
-      method: "",
-      params: message,
-      threadId: null,
-      problem: "neither a notification, request nor response",
-    });
+    this.#malformed(message, "neither a notification, request nor response");
+  }
+
+  /** Tells the listeners of a message that is not one the client can read. */
+  #malformed(params: unknown, problem: string): void {
+    this.#emit({ kind: "malformed", method: "", params, threadId: null, problem });
   }
 
   #emit(event: AppServerEvent): void {
@@ -468,13 +459,12 @@ export class AppServer implements AsyncDisposable {
     }
   }
 
-  async #answer(request: ServerRequest): Promise<void> {
-    const reply = replyNow(request, {
+  #answer(request: ServerRequest): Promise<void> {
+    return answerRequest(request, {
       version: this.#info?.version ?? "unknown",
       handler: this.#handler,
       log: this.#log,
+      write: (reply) => this.#write(reply),
     });
-    if ("ask" in reply) this.#write(await askHandler(request, reply.ask));
-    else if (reply.message !== null) this.#write(reply.message);
   }
 }

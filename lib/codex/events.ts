@@ -36,15 +36,12 @@ export const TurnErrorSchema = z.looseObject({
 /** A turn error. */
 export type TurnError = z.infer<typeof TurnErrorSchema>;
 
-/** The states of a turn. */
-export const TURN_STATUSES = ["inProgress", "completed", "failed", "interrupted"] as const;
-
 /** A turn as notifications carry it (`Turn`; `items` is often empty there). */
 export const TurnSchema = z.looseObject({
   id: z.string(),
   /** The turn this one runs for (a review's sub-turn names the review's turn), or null. */
   rootTurnId: z.string().nullish(),
-  status: z.enum(TURN_STATUSES),
+  status: z.enum(["inProgress", "completed", "failed", "interrupted"]),
   error: TurnErrorSchema.nullish(),
   items: z.array(z.unknown()).optional(),
   startedAt: z.number().nullish(),
@@ -65,18 +62,14 @@ export const TokenUsageBreakdownSchema = z.looseObject({
 /** Token counts. */
 export type TokenUsageBreakdown = z.infer<typeof TokenUsageBreakdownSchema>;
 
-/** A thread's status (`ThreadStatus`). */
-export const ThreadStatusSchema = z.union([
-  z.looseObject({ type: z.literal("active"), activeFlags: z.array(z.string()) }),
-  z.looseObject({ type: z.enum(["notLoaded", "idle", "systemError"]) }),
-  // A status type of a newer Codex.
-  z.looseObject({ type: z.string() }),
-]);
-/** A thread's status. */
-export type ThreadStatus = z.infer<typeof ThreadStatusSchema>;
-
-/** A thread (`Thread`), the fields read here. */
-export const ThreadSchema = z.looseObject({ id: z.string() });
+/**
+ * A thread's status (`ThreadStatus`): `active` (with its `activeFlags`), `notLoaded`, `idle`,
+ * `systemError`, or a type of a newer Codex.
+ */
+export const ThreadStatusSchema = z.looseObject({
+  type: z.string(),
+  activeFlags: z.unknown().optional(),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Items
@@ -213,10 +206,11 @@ export const ThreadItemSchema: z.ZodType<ThreadItem> = z.looseObject({
 
 const turnScoped = { threadId: z.string(), turnId: z.string() };
 const itemDelta = { ...turnScoped, itemId: z.string(), delta: z.string() };
+const environmentChange = z.looseObject({ threadId: z.string(), environmentId: z.string() });
 
 /** The params schema of every notification read here, by method. */
 export const EVENT_PARAMS = {
-  "thread/started": z.looseObject({ thread: ThreadSchema }),
+  "thread/started": z.looseObject({ thread: z.looseObject({ id: z.string() }) }),
   "thread/status/changed": z.looseObject({ threadId: z.string(), status: ThreadStatusSchema }),
   "turn/started": z.looseObject({ threadId: z.string(), turn: TurnSchema }),
   "turn/completed": z.looseObject({ threadId: z.string(), turn: TurnSchema }),
@@ -256,14 +250,8 @@ export const EVENT_PARAMS = {
   "configWarning": z.looseObject({}),
   "remoteControl/status/changed": z.looseObject({}),
   /** A thread's worker environment (docs/workers.md) went away, or came (back). */
-  "thread/environment/connected": z.looseObject({
-    threadId: z.string(),
-    environmentId: z.string(),
-  }),
-  "thread/environment/disconnected": z.looseObject({
-    threadId: z.string(),
-    environmentId: z.string(),
-  }),
+  "thread/environment/connected": environmentChange,
+  "thread/environment/disconnected": environmentChange,
   "serverRequest/resolved": z.looseObject({
     threadId: z.string(),
     requestId: z.union([z.string(), z.number()]),
@@ -272,13 +260,15 @@ export const EVENT_PARAMS = {
 
 /** A method of a notification read here. */
 export type EventMethod = keyof typeof EVENT_PARAMS;
+/** The params of a notification of method `M`. */
+export type EventParams<M extends EventMethod> = z.infer<typeof EVENT_PARAMS[M]>;
 
 /** A notification of a known method whose params fit. */
 export type KnownEvent = {
   [M in EventMethod]: {
     kind: "event";
     method: M;
-    params: z.infer<typeof EVENT_PARAMS[M]>;
+    params: EventParams<M>;
     /** The thread it is about (`params.threadId`, or `params.thread.id`), null for none. */
     threadId: string | null;
     /** When the server sent it (`emittedAtMs`), if it said. */
@@ -306,31 +296,44 @@ function problemOf(error: z.ZodError): string {
   ).join("; ");
 }
 
+/** A message the server sends with a `method`: a notification, or (with an `id`) a request. */
+export interface MethodMessage {
+  method: string;
+  params?: unknown;
+  id?: unknown;
+  emittedAtMs?: unknown;
+}
+
+/**
+ * `params` of `method` checked by its schema in `schemas` (`known` its kind when it fits), with
+ * its thread: what {@link parseEvent} and {@link parseServerRequest} share.
+ */
+function checkParams<K extends string>(
+  known: K,
+  schemas: Record<string, z.ZodType>,
+  { method, params }: MethodMessage,
+) {
+  const threadId = rawThreadId(params);
+  const schema = schemas[method];
+  if (schema === undefined) return { kind: "unknown" as const, method, params, threadId };
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) {
+    const problem = problemOf(parsed.error);
+    return { kind: "malformed" as const, method, params, threadId, problem };
+  }
+  return { kind: known, method, params: parsed.data, threadId };
+}
+
 /**
  * Reads one notification (`{method, params}`, as the server sends it). Never throws: an unknown
  * method is `kind: "unknown"`, a known one that does not fit is `kind: "malformed"` (with the
- * problem), anything that is not a notification at all is `malformed` with method `""`.
+ * problem).
  */
-export function parseEvent(message: unknown): AppServerEvent {
-  if (!isRecord(message) || typeof message.method !== "string") {
-    return {
-      kind: "malformed",
-      method: "",
-      params: message,
-      threadId: null,
-      problem: "not a notification",
-    };
+export function parseEvent(message: MethodMessage): AppServerEvent {
+  const event = checkParams("event", EVENT_PARAMS, message) as AppServerEvent;
+  if (event.kind === "event" && typeof message.emittedAtMs === "number") {
+    event.emittedAtMs = message.emittedAtMs;
   }
-  const { method, params } = message;
-  const threadId = rawThreadId(params);
-  const schema = (EVENT_PARAMS as Record<string, z.ZodType>)[method];
-  if (schema === undefined) return { kind: "unknown", method, params, threadId };
-  const parsed = schema.safeParse(params);
-  if (!parsed.success) {
-    return { kind: "malformed", method, params, threadId, problem: problemOf(parsed.error) };
-  }
-  const event = { kind: "event", method, params: parsed.data, threadId } as KnownEvent;
-  if (typeof message.emittedAtMs === "number") event.emittedAtMs = message.emittedAtMs;
   return event;
 }
 
@@ -422,30 +425,10 @@ export interface OtherServerRequest {
 /** Every request of the server to the client: tagged on `kind`, then `method`. */
 export type ServerRequest = KnownServerRequest | OtherServerRequest;
 
-/**
- * Reads one server request (`{id, method, params}`). Never throws; see {@link parseEvent}. A
- * message without a usable id is `malformed` with id -1 (it cannot be answered).
- */
-export function parseServerRequest(message: unknown): ServerRequest {
-  if (!isRecord(message) || typeof message.method !== "string") {
-    return {
-      kind: "malformed",
-      id: -1,
-      method: "",
-      params: message,
-      threadId: null,
-      problem: "not a request",
-    };
-  }
-  const { method, params } = message;
-  const threadId = rawThreadId(params);
-  const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : -1;
-  if (id === -1) return { kind: "malformed", id, method, params, threadId, problem: "no id" };
-  const schema = (SERVER_REQUEST_PARAMS as Record<string, z.ZodType>)[method];
-  if (schema === undefined) return { kind: "unknown", id, method, params, threadId };
-  const parsed = schema.safeParse(params);
-  if (!parsed.success) {
-    return { kind: "malformed", id, method, params, threadId, problem: problemOf(parsed.error) };
-  }
-  return { kind: "request", id, method, params: parsed.data, threadId } as KnownServerRequest;
+/** Reads one server request (`{id, method, params}`). Never throws; see {@link parseEvent}. */
+export function parseServerRequest(message: MethodMessage & { id: RequestId }): ServerRequest {
+  return {
+    ...checkParams("request", SERVER_REQUEST_PARAMS, message),
+    id: message.id,
+  } as ServerRequest;
 }
