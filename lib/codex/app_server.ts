@@ -149,9 +149,6 @@ export class AppServer implements AsyncDisposable {
   /** Settles when the server process has exited. */
   readonly exited: Promise<AppServerExit>;
   #info: AppServerInfo | null = null;
-  #child: ReturnType<typeof spawn>;
-  #log: Logger;
-  #bin: string;
   #calls: PendingCalls;
   #listeners = new Set<(event: AppServerEvent) => void>();
   #rawListeners = new Set<(message: unknown) => void>();
@@ -163,16 +160,13 @@ export class AppServer implements AsyncDisposable {
   #closing: Promise<void> | null = null;
 
   private constructor(
-    child: ReturnType<typeof spawn>,
-    bin: string,
-    log: Logger,
+    private readonly child: ReturnType<typeof spawn>,
+    private readonly bin: string,
+    private readonly log: Logger,
     maxLineBytes: number,
   ) {
-    this.#child = child;
     this.pid = child.pid!;
-    this.#bin = bin;
     this.#calls = new PendingCalls(bin);
-    this.#log = log;
     this.#lines = new LineSplitter(maxLineBytes);
     child.stdout!.on("data", (chunk: Uint8Array) => this.#onStdout(chunk));
     const errDecoder = new TextDecoder();
@@ -188,12 +182,12 @@ export class AppServer implements AsyncDisposable {
       child.once("exit", (code, signal) => {
         // Let the last stdout/stderr chunks arrive before telling anyone.
         setTimeout(() => {
-          const exit = { code, signal, stderrTail: this.stderrTail() };
+          const exit = { code, signal, stderrTail: this.#stderr.slice(-STDERR_TAIL_CHARS) };
           this.#exit = exit;
-          this.#log.debug("codex app-server exited", { pid: this.pid, code, signal });
+          this.log.debug("codex app-server exited", { pid: this.pid, code, signal });
           const error = new AppServerError(
             "exited",
-            this.#bin,
+            this.bin,
             `Codex app-server (pid ${this.pid}) exited (${signal ?? `code ${code}`}): ${
               lastErrorLine(exit.stderrTail)
             }`,
@@ -247,7 +241,7 @@ export class AppServer implements AsyncDisposable {
       version,
       command: resolved.command,
     };
-    server.#notify("initialized");
+    server.#write({ method: "initialized" });
     return server;
   }
 
@@ -267,8 +261,8 @@ export class AppServer implements AsyncDisposable {
       throw error instanceof AppServerRequestError
         ? new AppServerError(
           "exited",
-          this.#bin,
-          `Cannot start Codex app-server at ${this.#bin} as initialize failed: ${error.message}`,
+          this.bin,
+          `Cannot start Codex app-server at ${this.bin} as initialize failed: ${error.message}`,
           { cause: error },
         )
         : error;
@@ -279,11 +273,6 @@ export class AppServer implements AsyncDisposable {
   get info(): AppServerInfo {
     if (this.#info === null) throw new Error("The app-server has not finished its handshake");
     return this.#info;
-  }
-
-  /** The last {@link STDERR_TAIL_CHARS} characters of the server's stderr so far. */
-  stderrTail(): string {
-    return this.#stderr.slice(-STDERR_TAIL_CHARS);
   }
 
   /**
@@ -299,7 +288,7 @@ export class AppServer implements AsyncDisposable {
       return Promise.reject(
         new AppServerError(
           "closed",
-          this.#bin,
+          this.bin,
           `Cannot call ${method} as the Codex app-server (pid ${this.pid}) is ${
             this.#exit ? "gone" : "closing"
           }`,
@@ -361,12 +350,12 @@ export class AppServer implements AsyncDisposable {
         });
       });
     try {
-      this.#child.stdin!.end();
+      this.child.stdin!.end();
     } catch {
       // Already closed.
     }
     if (!(await waitExit(graceMs))) {
-      this.#log.debug("codex app-server did not exit on stdin close; SIGTERM", { pid: this.pid });
+      this.log.debug("codex app-server did not exit on stdin close; SIGTERM", { pid: this.pid });
       sendSignal([-this.pid, this.pid], "SIGTERM");
       if (!(await waitExit(1_000))) {
         sendSignal([-this.pid, this.pid], "SIGKILL");
@@ -375,20 +364,16 @@ export class AppServer implements AsyncDisposable {
     }
     // The group may outlive its leader (a stray child): sweep it.
     sendSignal([-this.pid], "SIGKILL");
-    this.#child.stdout?.destroy();
-    this.#child.stderr?.destroy();
+    this.child.stdout?.destroy();
+    this.child.stderr?.destroy();
   }
 
   #write(message: Record<string, unknown>): void {
     try {
-      this.#child.stdin!.write(JSON.stringify(message) + "\n");
+      this.child.stdin!.write(JSON.stringify(message) + "\n");
     } catch (error) {
-      this.#log.debug("cannot write to codex app-server", { pid: this.pid, error: String(error) });
+      this.log.debug("cannot write to codex app-server", { pid: this.pid, error: String(error) });
     }
-  }
-
-  #notify(method: string, params?: unknown): void {
-    this.#write(params === undefined ? { method } : { method, params });
   }
 
   #onStdout(chunk: Uint8Array): void {
@@ -399,7 +384,7 @@ export class AppServer implements AsyncDisposable {
     } catch (error) {
       if (!(error instanceof LineTooLongError)) throw error;
       this.#lines = null;
-      this.#log.error(
+      this.log.error(
         `Cannot read codex app-server (pid ${this.pid}): ${messageOf(error)}; stopping it`,
       );
       void this.close(0);
@@ -423,7 +408,7 @@ export class AppServer implements AsyncDisposable {
       try {
         listener(message);
       } catch (error) {
-        this.#log.error("app-server message listener threw", { error: String(error) });
+        this.log.error("app-server message listener threw", { error: String(error) });
       }
     }
     const fields = isRecord(message) ? message : {};
@@ -451,7 +436,7 @@ export class AppServer implements AsyncDisposable {
       try {
         listener(event);
       } catch (error) {
-        this.#log.error("app-server event listener threw", {
+        this.log.error("app-server event listener threw", {
           method: event.method,
           error: String(error),
         });
@@ -463,7 +448,7 @@ export class AppServer implements AsyncDisposable {
     return answerRequest(request, {
       version: this.#info?.version ?? "unknown",
       handler: this.#handler,
-      log: this.#log,
+      log: this.log,
       write: (reply) => this.#write(reply),
     });
   }

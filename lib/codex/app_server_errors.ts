@@ -32,22 +32,18 @@ export type AppServerErrorReason =
 
 /** The server could not be started, or is gone. */
 export class AppServerError extends Error {
-  readonly reason: AppServerErrorReason;
-  readonly bin: string;
+  override readonly name = "AppServerError";
   /** The version found, when known. */
   readonly version: string | null;
   /** The server's stderr tail, when it ran. */
   readonly stderrTail: string;
   constructor(
-    reason: AppServerErrorReason,
-    bin: string,
+    readonly reason: AppServerErrorReason,
+    readonly bin: string,
     message: string,
     details: { version?: string | null; stderrTail?: string; cause?: unknown } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = "AppServerError";
-    this.reason = reason;
-    this.bin = bin;
     this.version = details.version ?? null;
     this.stderrTail = details.stderrTail ?? "";
   }
@@ -55,15 +51,14 @@ export class AppServerError extends Error {
 
 /** The server answered a request with a JSON-RPC error. */
 export class AppServerRequestError extends Error {
-  readonly method: string;
-  readonly code: number;
-  readonly data: unknown;
-  constructor(method: string, code: number, message: string, data: unknown) {
+  override readonly name = "AppServerRequestError";
+  constructor(
+    readonly method: string,
+    readonly code: number,
+    message: string,
+    readonly data: unknown,
+  ) {
     super(message);
-    this.name = "AppServerRequestError";
-    this.method = method;
-    this.code = code;
-    this.data = data;
   }
 }
 

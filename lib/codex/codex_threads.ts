@@ -16,6 +16,7 @@
  */
 
 import { join } from "node:path";
+import type { Usage } from "./run_state.ts";
 
 function entries(dir: string): Deno.DirEntry[] {
   try {
@@ -96,16 +97,8 @@ async function firstLine(path: string): Promise<string> {
   return text.split("\n", 1)[0]!;
 }
 
-/** Token counts as a rollout's `token_count` event gives them. */
-export interface RolloutUsage {
-  inputTokens: number;
-  cachedInputTokens: number;
-  outputTokens: number;
-  reasoningOutputTokens: number;
-}
-
 /** The thread's total token usage from the last `token_count` event of a rollout, or null. */
-export async function lastTokenUsage(path: string): Promise<RolloutUsage | null> {
+export async function lastTokenUsage(path: string): Promise<Usage | null> {
   const text = await Deno.readTextFile(path).catch(() => "");
   const line = text.split("\n").findLast((l) => l.includes('"token_count"'));
   if (line === undefined) return null;

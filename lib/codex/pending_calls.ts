@@ -35,14 +35,11 @@ export interface CallLimits {
 
 /** The calls in flight of one app-server (see the module doc). */
 export class PendingCalls {
-  readonly #bin: string;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
 
   /** Calls of the app-server of `bin` (named in the errors). */
-  constructor(bin: string) {
-    this.#bin = bin;
-  }
+  constructor(private readonly bin: string) {}
 
   /**
    * A new call of `method`: its id, and its answer. The caller writes the request with the id
@@ -71,7 +68,7 @@ export class PendingCalls {
           reject(
             new AppServerError(
               "timeout",
-              this.#bin,
+              this.bin,
               `Codex app-server did not answer ${method} within ${timeoutMs} ms`,
             ),
           );

@@ -75,12 +75,10 @@ export interface PolicyLimits {
 
 /** A request the policy does not allow. The message names the field, the value and the limit. */
 export class PolicyError extends Error {
-  /** The request field at fault, e.g. `config.notify` or `sandbox`. */
-  readonly field: string;
-  constructor(field: string, message: string) {
+  override readonly name = "PolicyError";
+  /** @param field The request field at fault, e.g. `config.notify` or `sandbox`. */
+  constructor(readonly field: string, message: string) {
     super(message);
-    this.name = "PolicyError";
-    this.field = field;
   }
 }
 
