@@ -263,21 +263,19 @@ export type EventMethod = keyof typeof EVENT_PARAMS;
 /** The params of a notification of method `M`. */
 export type EventParams<M extends EventMethod> = z.infer<typeof EVENT_PARAMS[M]>;
 
-/** A notification of a known method whose params fit. */
-export type KnownEvent = {
-  [M in EventMethod]: {
-    kind: "event";
+/** A message of a known method in `schemas` whose params fit, tagged `kind`. */
+type Known<Schemas extends Record<string, z.ZodType>, Kind extends string> = {
+  [M in keyof Schemas]: {
+    kind: Kind;
     method: M;
-    params: EventParams<M>;
+    params: z.infer<Schemas[M]>;
     /** The thread it is about (`params.threadId`, or `params.thread.id`), null for none. */
     threadId: string | null;
-    /** When the server sent it (`emittedAtMs`), if it said. */
-    emittedAtMs?: number;
   };
-}[EventMethod];
+}[keyof Schemas];
 
-/** A notification of a method not read here, or of a known one whose params do not fit. */
-export interface OtherEvent {
+/** A message of a method not read here, or of a known one whose params do not fit. */
+export interface OtherMessage {
   kind: "unknown" | "malformed";
   method: string;
   params: unknown;
@@ -287,8 +285,14 @@ export interface OtherEvent {
   problem?: string;
 }
 
+/** A notification of a known method whose params fit. */
+export type KnownEvent = Known<typeof EVENT_PARAMS, "event"> & {
+  /** When the server sent it (`emittedAtMs`), if it said. */
+  emittedAtMs?: number;
+};
+
 /** Every notification of the app-server: tagged on `kind`, then `method`. */
-export type AppServerEvent = KnownEvent | OtherEvent;
+export type AppServerEvent = KnownEvent | OtherMessage;
 
 function problemOf(error: z.ZodError): string {
   return error.issues.slice(0, 3).map((issue) =>
@@ -393,37 +397,13 @@ export const SERVER_REQUEST_PARAMS = {
   }),
 } as const;
 
-/** A method of a server request read here. */
-export type ServerRequestMethod = keyof typeof SERVER_REQUEST_PARAMS;
-
 /** A request id (the server's own, integers from 0). */
 export type RequestId = string | number;
 
-/** A server request of a known method whose params fit. */
-export type KnownServerRequest = {
-  [M in ServerRequestMethod]: {
-    kind: "request";
-    id: RequestId;
-    method: M;
-    params: z.infer<typeof SERVER_REQUEST_PARAMS[M]>;
-    /** The thread it is about (`params.threadId`). */
-    threadId: string | null;
-  };
-}[ServerRequestMethod];
-
-/** A server request of a method not read here, or one whose params do not fit. */
-export interface OtherServerRequest {
-  kind: "unknown" | "malformed";
-  id: RequestId;
-  method: string;
-  params: unknown;
-  /** `params.threadId` when it is a string, else null. */
-  threadId: string | null;
-  problem?: string;
-}
-
 /** Every request of the server to the client: tagged on `kind`, then `method`. */
-export type ServerRequest = KnownServerRequest | OtherServerRequest;
+export type ServerRequest = (Known<typeof SERVER_REQUEST_PARAMS, "request"> | OtherMessage) & {
+  id: RequestId;
+};
 
 /** Reads one server request (`{id, method, params}`). Never throws; see {@link parseEvent}. */
 export function parseServerRequest(message: MethodMessage & { id: RequestId }): ServerRequest {

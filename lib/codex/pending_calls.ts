@@ -17,6 +17,7 @@
  */
 
 import { AppServerError, AppServerRequestError } from "./app_server_errors.ts";
+import { isRecord } from "../base/records.ts";
 
 interface Pending {
   method: string;
@@ -85,16 +86,13 @@ export class PendingCalls {
     this.#pending.delete(id);
     pending.cleanup();
     const error = message.error;
-    if (
-      "error" in message && typeof error === "object" && error !== null && !Array.isArray(error)
-    ) {
-      const fields = error as Record<string, unknown>;
+    if (isRecord(error)) {
       pending.reject(
         new AppServerRequestError(
           pending.method,
-          typeof fields.code === "number" ? fields.code : 0,
-          typeof fields.message === "string" ? fields.message : JSON.stringify(fields),
-          fields.data,
+          typeof error.code === "number" ? error.code : 0,
+          typeof error.message === "string" ? error.message : JSON.stringify(error),
+          error.data,
         ),
       );
     } else {
