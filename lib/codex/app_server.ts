@@ -35,6 +35,7 @@ import {
 } from "./events.ts";
 import { LineSplitter, LineTooLongError } from "../base/lines.ts";
 import { messageOf } from "../base/errors.ts";
+import { withTimeout } from "../base/delay.ts";
 import { isRecord } from "../base/records.ts";
 import type { ClientRequests } from "./protocol/generated/index.ts";
 import {
@@ -341,23 +342,15 @@ export class AppServer implements AsyncDisposable {
   }
 
   async #close(graceMs: number): Promise<void> {
-    const waitExit = (ms: number) =>
-      new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), ms);
-        this.exited.then(() => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-      });
     try {
       this.child.stdin!.end();
     } catch {
       // Already closed.
     }
-    if (!(await waitExit(graceMs))) {
+    if ((await withTimeout(this.exited, graceMs)) === "timeout") {
       this.log.debug("codex app-server did not exit on stdin close; SIGTERM", { pid: this.pid });
       sendSignal([-this.pid, this.pid], "SIGTERM");
-      if (!(await waitExit(1_000))) {
+      if ((await withTimeout(this.exited, 1_000)) === "timeout") {
         sendSignal([-this.pid, this.pid], "SIGKILL");
         await this.exited;
       }

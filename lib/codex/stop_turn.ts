@@ -15,14 +15,19 @@
  * @module
  */
 
-import { childProcesses, DetachedLauncher, sendSignal } from "../base/process.ts";
+import {
+  type ChildProcess,
+  childProcesses,
+  DetachedLauncher,
+  sendSignal,
+} from "../base/process.ts";
 import type { AppServer } from "./app_server.ts";
 import { AppServerRequestError } from "./app_server_errors.ts";
 import type {
   ThreadBackgroundTerminal,
   ThreadBackgroundTerminalsListResponse,
 } from "./protocol/generated/index.ts";
-import { delay } from "../base/delay.ts";
+import { delay, withTimeout } from "../base/delay.ts";
 
 /** How long {@link stopTurn} waits for `turn/completed` after `turn/interrupt`. */
 export const INTERRUPT_WAIT_MS = 5_000;
@@ -39,10 +44,7 @@ async function terminalsOf(
   do {
     const page: ThreadBackgroundTerminalsListResponse = await server.request(
       "thread/backgroundTerminals/list",
-      {
-        threadId,
-        ...(cursor === null ? {} : { cursor }),
-      },
+      { threadId, cursor },
     );
     out.push(...page.data);
     cursor = page.nextCursor;
@@ -50,22 +52,19 @@ async function terminalsOf(
   return out;
 }
 
-/** A process of a command: the app-server's child whose command line ends with the command. */
-interface CommandProcess {
-  pid: number;
-  startTime: string;
-}
-
-/** The app-server's children that run one of `commands` (`bash -lc <command>`, the sandbox...). */
-function processesOf(server: AppServer, commands: string[]): CommandProcess[] {
+/**
+ * The processes of commands: the app-server's children that run one of `commands` (`bash -lc
+ * <command>`, the sandbox...), their command lines ending with the command.
+ */
+function processesOf(server: AppServer, commands: string[]): ChildProcess[] {
   if (commands.length === 0) return [];
   return childProcesses(server.pid).filter((child) =>
     commands.some((command) => child.args === command || child.args.endsWith(` ${command}`))
-  ).map(({ pid, startTime }) => ({ pid, startTime }));
+  );
 }
 
 /** Waits until none of `procs` (nor their process groups) is alive, at most `ms`. */
-async function gone(procs: CommandProcess[], ms: number): Promise<boolean> {
+async function gone(procs: ChildProcess[], ms: number): Promise<boolean> {
   const launcher = new DetachedLauncher();
   const end = Date.now() + ms;
   for (;;) {
@@ -78,24 +77,18 @@ async function gone(procs: CommandProcess[], ms: number): Promise<boolean> {
   }
 }
 
-/** Resolves when `turnId` has completed (or after `ms`). */
-function turnEnded(server: AppServer, turnId: string, ms: number) {
-  let stop = () => {};
+/** Resolves when `turnId` has completed; `off` stops listening. */
+function turnEnded(server: AppServer, turnId: string) {
+  let off = () => {};
   const ended = new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    const off = server.onEvent((event) => {
+    off = server.onEvent((event) => {
       if (
         event.kind === "event" && event.method === "turn/completed" &&
         event.params.turn.id === turnId
       ) resolve();
     });
-    stop = () => {
-      clearTimeout(timer);
-      off();
-      resolve();
-    };
   });
-  return { ended: ended.then(() => stop()), stop };
+  return { ended, off };
 }
 
 /**
@@ -118,14 +111,15 @@ export async function stopTurn(
   const before = await terminalsOf(server, threadId);
   const commands = new Set(before.map((t) => t.command));
   const procs = processesOf(server, [...commands]);
-  const wait = turnEnded(server, turnId, INTERRUPT_WAIT_MS);
+  const wait = turnEnded(server, turnId);
   try {
     await server.request("turn/interrupt", { threadId, turnId: interruptTurnId });
-    await wait.ended;
+    await withTimeout(wait.ended, INTERRUPT_WAIT_MS);
   } catch (error) {
-    wait.stop();
     // "no active turn to interrupt": it has ended already; its terminals may still run.
     if (!(error instanceof AppServerRequestError)) throw error;
+  } finally {
+    wait.off();
   }
   // Commands started between the first look and the interrupt.
   for (const terminal of await terminalsOf(server, threadId)) {

@@ -50,7 +50,6 @@ import type {
   EventParams,
   KnownEvent,
   ThreadItem,
-  TokenUsageBreakdown,
   Turn,
   TurnError,
 } from "./events.ts";
@@ -134,22 +133,18 @@ export function initialTurnState(): TurnState {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-function usageOf(breakdown: TokenUsageBreakdown): Usage {
-  return {
-    inputTokens: breakdown.inputTokens,
-    cachedInputTokens: breakdown.cachedInputTokens,
-    outputTokens: breakdown.outputTokens,
-    reasoningOutputTokens: breakdown.reasoningOutputTokens,
-  };
-}
+const USAGE_COUNTS: ReadonlyArray<keyof Usage> = [
+  "inputTokens",
+  "cachedInputTokens",
+  "outputTokens",
+  "reasoningOutputTokens",
+];
 
-function minus(a: Usage, b: Usage): Usage {
-  return {
-    inputTokens: Math.max(0, a.inputTokens - b.inputTokens),
-    cachedInputTokens: Math.max(0, a.cachedInputTokens - b.cachedInputTokens),
-    outputTokens: Math.max(0, a.outputTokens - b.outputTokens),
-    reasoningOutputTokens: Math.max(0, a.reasoningOutputTokens - b.reasoningOutputTokens),
-  };
+/** The {@link Usage} counts of `usage` (a breakdown has more), less those of `base` (never below 0). */
+function usageOf(usage: Usage, base?: Usage): Usage {
+  return Object.fromEntries(
+    USAGE_COUNTS.map((key) => [key, Math.max(0, usage[key] - (base?.[key] ?? 0))]),
+  ) as Record<keyof Usage, number>;
 }
 
 /** The files, added and removed lines of a unified diff. */
@@ -256,10 +251,10 @@ function planUpdated(
 function usageUpdated(state: TurnState, { tokenUsage }: TokenUsageParams): TurnState {
   const total = usageOf(tokenUsage.total);
   const last = usageOf(tokenUsage.last);
-  const base = state.usageBase ?? minus(total, last);
+  const base = state.usageBase ?? usageOf(total, last);
   return {
     ...state,
-    usage: minus(total, base),
+    usage: usageOf(total, base),
     usageTotal: total,
     usageLast: last,
     usageBase: base,
