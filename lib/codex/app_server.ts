@@ -41,7 +41,6 @@ import type { ClientRequests } from "./protocol/generated/index.ts";
 import {
   AppServerError,
   AppServerRequestError,
-  binaryError,
   earlyExitError,
   spawnError,
   tooOld,
@@ -105,9 +104,6 @@ export interface AppServerExit {
   /** The last {@link STDERR_TAIL_CHARS} of its stderr. */
   stderrTail: string;
 }
-
-/** Options of one {@link AppServer.request}: its abort signal and timeout. */
-export type RequestOptions = CallLimits;
 
 /** The params of `method`: typed for the methods of {@link ClientRequests}, else anything. */
 export type ParamsOf<M extends string> = M extends keyof ClientRequests
@@ -211,7 +207,7 @@ export class AppServer implements AsyncDisposable {
     try {
       checkBinary(bin, options.env.PATH ?? "");
     } catch (error) {
-      throw binaryError(bin, error);
+      throw spawnError(bin, error);
     }
     const resolved = resolveCodex(bin, options.env.PATH ?? "");
     const env = { ...resolved.env, ...options.env };
@@ -283,7 +279,7 @@ export class AppServer implements AsyncDisposable {
   request<M extends string>(
     method: M,
     params: ParamsOf<M>,
-    options: RequestOptions = {},
+    options: CallLimits = {},
   ): Promise<ResultOf<M>> {
     if (this.#exit !== null || this.#closing !== null) {
       return Promise.reject(
@@ -296,9 +292,8 @@ export class AppServer implements AsyncDisposable {
         ),
       );
     }
-    const { signal, timeoutMs } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    const { id, answer } = this.#calls.add(method, { signal, timeoutMs });
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    const { id, answer } = this.#calls.add(method, options);
     this.#write({ id, method, params });
     return answer as Promise<ResultOf<M>>;
   }

@@ -75,37 +75,12 @@ export const ThreadStatusSchema = z.looseObject({
 // Items
 // ---------------------------------------------------------------------------------------------
 
-const itemBase = { id: z.string() };
+/** The schema of an item of `type`: its `id`, and `fields`. */
+const item = <T extends string, F extends z.ZodRawShape>(type: T, fields: F) =>
+  z.looseObject({ id: z.string(), type: z.literal(type), ...fields });
 
-/** The prompt (or a steer) as an item. */
-export const UserMessageItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("userMessage"),
-  content: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
-});
-/** An answer of the model. */
-export const AgentMessageItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("agentMessage"),
-  text: z.string(),
-});
-/** Reasoning: summaries and (rarely) raw content. */
-export const ReasoningItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("reasoning"),
-  summary: z.array(z.string()),
-  content: z.array(z.string()).optional(),
-});
-/** A plan the model wrote (plan mode). */
-export const PlanItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("plan"),
-  text: z.string(),
-});
 /** A shell command. `status`: inProgress, completed, failed, declined. */
-export const CommandExecutionItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("commandExecution"),
+export const CommandExecutionItemSchema = item("commandExecution", {
   command: z.string(),
   cwd: z.string().nullish(),
   processId: z.string().nullish(),
@@ -121,16 +96,12 @@ export const FileUpdateChangeSchema = z.looseObject({
   diff: z.string(),
 });
 /** A patch. `status`: inProgress, completed, failed, declined. */
-export const FileChangeItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("fileChange"),
+export const FileChangeItemSchema = item("fileChange", {
   changes: z.array(FileUpdateChangeSchema),
   status: z.string(),
 });
 /** A call of a tool of an MCP server. */
-export const McpToolCallItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("mcpToolCall"),
+export const McpToolCallItemSchema = item("mcpToolCall", {
   server: z.string(),
   tool: z.string(),
   status: z.string(),
@@ -139,11 +110,7 @@ export const McpToolCallItemSchema = z.looseObject({
   durationMs: z.number().nullish(),
 });
 /** A web search. */
-export const WebSearchItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("webSearch"),
-  query: z.string(),
-});
+export const WebSearchItemSchema = item("webSearch", { query: z.string() });
 
 /** An item of a type not read here (kept as sent, `type` and `id` aside). */
 export interface OtherItem {
@@ -155,10 +122,16 @@ export interface OtherItem {
 }
 
 const KnownItemSchema = z.discriminatedUnion("type", [
-  UserMessageItemSchema,
-  AgentMessageItemSchema,
-  ReasoningItemSchema,
-  PlanItemSchema,
+  // The prompt (or a steer) as an item.
+  item("userMessage", {
+    content: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
+  }),
+  // An answer of the model.
+  item("agentMessage", { text: z.string() }),
+  // Reasoning: summaries and (rarely) raw content.
+  item("reasoning", { summary: z.array(z.string()), content: z.array(z.string()).optional() }),
+  // A plan the model wrote (plan mode).
+  item("plan", { text: z.string() }),
   CommandExecutionItemSchema,
   FileChangeItemSchema,
   McpToolCallItemSchema,

@@ -187,14 +187,8 @@ function withOutput(output: string, text: string): string {
 
 /** `files` with the paths of a patch added (first seen kept, at most {@link FILES_CHANGED_CAP}). */
 function withFiles(files: string[], item: FileChangeItem): string[] {
-  let next = files;
-  for (const change of item.changes) {
-    if (next.length >= FILES_CHANGED_CAP) break;
-    if (next.includes(change.path)) continue;
-    if (next === files) next = [...files];
-    next.push(change.path);
-  }
-  return next;
+  const next = [...new Set([...files, ...item.changes.map((change) => change.path)])];
+  return next.length === files.length ? files : next.slice(0, FILES_CHANGED_CAP);
 }
 
 /** Codex's camelCase status (`inProgress`) in the snake_case the views show (`in_progress`). */
@@ -244,21 +238,14 @@ function countTool(
   id: string,
   phase: ItemPhase,
 ): Pick<RunState, "toolCalls" | "inFlightToolIds"> {
-  const inFlight = state.inFlightToolIds.includes(id);
-  if (inFlight) {
-    return {
-      toolCalls: state.toolCalls,
-      inFlightToolIds: phase === "completed"
-        ? state.inFlightToolIds.filter((known) => known !== id)
-        : state.inFlightToolIds,
-    };
+  const ids = state.inFlightToolIds;
+  if (ids.includes(id)) {
+    const inFlightToolIds = phase === "completed" ? ids.filter((known) => known !== id) : ids;
+    return { toolCalls: state.toolCalls, inFlightToolIds };
   }
   const toolCalls = { ...state.toolCalls, total: state.toolCalls.total + 1 };
   toolCalls[counter] += 1;
-  let inFlightToolIds = state.inFlightToolIds;
-  if (phase === "started") {
-    inFlightToolIds = [...inFlightToolIds, id].slice(-IN_FLIGHT_CAP);
-  }
+  const inFlightToolIds = phase === "started" ? [...ids, id].slice(-IN_FLIGHT_CAP) : ids;
   return { toolCalls, inFlightToolIds };
 }
 

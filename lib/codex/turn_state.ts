@@ -303,13 +303,9 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
     }
     case "warning":
       return { ...state, warnings: withWarning(state.warnings, event.params.message) };
-    case "serverRequest/resolved":
-    case "account/rateLimits/updated":
-    case "thread/readState/changed":
-    case "configWarning":
-    case "remoteControl/status/changed":
-    case "thread/environment/connected":
-    case "thread/environment/disconnected":
+    default:
+      // Known, and nothing to fold (rate limits, read state, config warnings, worker environments
+      // (their steps are told), resolved requests).
       return state;
   }
 }
