@@ -122,20 +122,17 @@ function spawnServer(
   env: Record<string, string>,
 ): Promise<ReturnType<typeof spawn>> {
   return new Promise<ReturnType<typeof spawn>>((resolve, reject) => {
-    let proc: ReturnType<typeof spawn>;
-    try {
-      proc = spawn(command, ["app-server", ...(options.args ?? [])], {
-        cwd: options.cwd,
-        env,
-        stdio: ["pipe", "pipe", "pipe"],
-        detached: true,
-      });
-    } catch (error) {
-      reject(spawnError(bin, error));
-      return;
-    }
-    proc.once("error", (error) => reject(spawnError(bin, error)));
+    // A throw here (a spawn refused at once) rejects the promise too.
+    const proc = spawn(command, ["app-server", ...(options.args ?? [])], {
+      cwd: options.cwd,
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    });
+    proc.once("error", reject);
     proc.once("spawn", () => resolve(proc));
+  }).catch((error) => {
+    throw spawnError(bin, error);
   });
 }
 
@@ -160,7 +157,7 @@ export class AppServer implements AsyncDisposable {
     private readonly child: ReturnType<typeof spawn>,
     private readonly bin: string,
     private readonly log: Logger,
-    maxLineBytes: number,
+    maxLineBytes = APP_SERVER_LINE_MAX_BYTES,
   ) {
     this.pid = child.pid!;
     this.#calls = new PendingCalls(bin);
@@ -212,12 +209,7 @@ export class AppServer implements AsyncDisposable {
     const resolved = resolveCodex(bin, options.env.PATH ?? "");
     const env = { ...resolved.env, ...options.env };
     const child = await spawnServer(bin, resolved.command, options, env);
-    const server = new AppServer(
-      child,
-      bin,
-      log,
-      options.maxLineBytes ?? APP_SERVER_LINE_MAX_BYTES,
-    );
+    const server = new AppServer(child, bin, log, options.maxLineBytes);
     log.debug("codex app-server started", { pid: server.pid, command: resolved.command });
     const answer = await server.#initialize();
     if (answer === null) {

@@ -58,7 +58,8 @@ export function findThreadRollout(codexHome: string, id: string): string | null 
 /** What a rollout says about itself on its first line (`session_meta`). */
 interface SessionMeta {
   parent_thread_id?: string;
-  source?: unknown;
+  /** `{subagent: "review"}` for a review's thread (else `"cli"`, `"exec"`...). */
+  source?: { subagent?: unknown };
 }
 
 /**
@@ -76,12 +77,10 @@ export async function findReviewRollouts(
     if (!path.endsWith(".jsonl")) continue;
     const mtime = (await Deno.stat(path).catch(() => null))?.mtime?.getTime() ?? 0;
     if (mtime < since) continue;
-    const meta = await firstLine(path).then((line) => {
-      const parsed = JSON.parse(line) as { payload?: SessionMeta };
-      return parsed.payload ?? {};
-    }).catch(() => ({} as SessionMeta));
-    const source = meta.source as { subagent?: unknown } | undefined;
-    if (meta.parent_thread_id === parentId && source?.subagent === "review") {
+    const meta: SessionMeta = await firstLine(path)
+      .then((line) => (JSON.parse(line) as { payload?: SessionMeta }).payload ?? {})
+      .catch(() => ({}));
+    if (meta.parent_thread_id === parentId && meta.source?.subagent === "review") {
       found.push({ path, mtime });
     }
   }

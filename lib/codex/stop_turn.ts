@@ -108,8 +108,7 @@ export async function stopTurn(
   turnId: string,
   interruptTurnId: string = turnId,
 ): Promise<void> {
-  const before = await terminalsOf(server, threadId);
-  const commands = new Set(before.map((t) => t.command));
+  const commands = new Set((await terminalsOf(server, threadId)).map((t) => t.command));
   const procs = processesOf(server, [...commands]);
   const wait = turnEnded(server, turnId);
   try {
@@ -122,11 +121,8 @@ export async function stopTurn(
     wait.off();
   }
   // Commands started between the first look and the interrupt.
-  for (const terminal of await terminalsOf(server, threadId)) {
-    if (commands.has(terminal.command)) continue;
-    commands.add(terminal.command);
-    procs.push(...processesOf(server, [terminal.command]));
-  }
+  const later = new Set((await terminalsOf(server, threadId)).map((t) => t.command));
+  procs.push(...processesOf(server, [...later].filter((command) => !commands.has(command))));
   await server.request("thread/backgroundTerminals/clean", { threadId });
   if (await gone(procs, PROCESS_WAIT_MS)) return;
   for (const proc of procs) sendSignal([-proc.pid, proc.pid], "SIGKILL");
