@@ -89,7 +89,6 @@ export interface AppServerOptions {
 
 /** What the server said about itself in the handshake. */
 export interface AppServerInfo {
-  userAgent: string;
   codexHome: string;
   /** The Codex version, from the user agent (`codex-swarm/0.169.0 (...)`). */
   version: string;
@@ -225,7 +224,6 @@ export class AppServer implements AsyncDisposable {
       throw old;
     }
     server.#info = {
-      userAgent,
       codexHome: typeof result.codexHome === "string" ? result.codexHome : "",
       version,
       command: resolved.command,

@@ -59,8 +59,6 @@ export const TokenUsageBreakdownSchema = z.looseObject({
   outputTokens: z.number(),
   reasoningOutputTokens: z.number(),
 });
-/** Token counts. */
-export type TokenUsageBreakdown = z.infer<typeof TokenUsageBreakdownSchema>;
 
 /**
  * A thread's status (`ThreadStatus`): `active` (with its `activeFlags`), `notLoaded`, `idle`,
@@ -209,12 +207,7 @@ export const EVENT_PARAMS = {
       modelContextWindow: z.number().nullish(),
     }),
   }),
-  "error": z.looseObject({
-    error: TurnErrorSchema,
-    willRetry: z.boolean(),
-    threadId: z.string(),
-    turnId: z.string(),
-  }),
+  "error": z.looseObject({ ...turnScoped, error: TurnErrorSchema, willRetry: z.boolean() }),
   /** A non-fatal message, for one thread or (threadId null) the whole server. */
   "warning": z.looseObject({ threadId: z.string().nullish(), message: z.string() }),
   // Known, and of no use to a task: kept as events so they do not count as unknown.

@@ -82,11 +82,6 @@ export class PolicyError extends Error {
   }
 }
 
-/** Whether `key` is `entry` or lies below it (`a.b` under `a`). */
-function covers(entry: string, key: string): boolean {
-  return entry === "*" || key === entry || key.startsWith(`${entry}.`);
-}
-
 /** The rank of a sandbox mode, 0 the most confined. */
 export function sandboxRank(mode: SandboxMode): number {
   return SANDBOX_MODES.indexOf(mode);
@@ -132,7 +127,10 @@ export class Policy {
 
   /** Whether a caller may set config key `key` (a dotted path). */
   allowsConfigKey(key: string): boolean {
-    return this.allowConfig.some((entry) => covers(entry, key));
+    // An entry covers its key and every key below it (`a.b` under `a`); `*` covers all.
+    return this.allowConfig.some((entry) =>
+      entry === "*" || key === entry || key.startsWith(`${entry}.`)
+    );
   }
 
   /**
