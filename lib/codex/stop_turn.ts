@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { ChildProcess } from "../base/process.ts";
+import type { ProcessLine } from "../base/process.ts";
 import { childProcesses, groupAlive, isAlive, sendSignal } from "../base/process.ts";
 import type { AppServer } from "./app_server.ts";
 import { AppServerRequestError } from "./app_server_errors.ts";
@@ -52,7 +52,7 @@ async function terminalsOf(
  * The processes of commands: the app-server's children that run one of `commands` (`bash -lc
  * <command>`, the sandbox...), their command lines ending with the command.
  */
-function processesOf(server: AppServer, commands: string[]): ChildProcess[] {
+function processesOf(server: AppServer, commands: string[]): ProcessLine[] {
   if (commands.length === 0) return [];
   return childProcesses(server.pid).filter((child) =>
     commands.some((command) => child.args === command || child.args.endsWith(` ${command}`))
@@ -60,7 +60,7 @@ function processesOf(server: AppServer, commands: string[]): ChildProcess[] {
 }
 
 /** Waits until none of `procs` (nor their process groups) is alive, at most `ms`. */
-async function gone(procs: ChildProcess[], ms: number): Promise<boolean> {
+async function gone(procs: ProcessLine[], ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   for (;;) {
     const alive = procs.filter((p) => isAlive(p.pid, p.startTime) || groupAlive(p.pid));
