@@ -176,7 +176,7 @@ function sessionOf(parts: SessionParts): Session {
     taskTimeoutS: hello.config.taskTimeoutS,
     cwd: hello.cwd,
     // The client's own secrets (ANTHROPIC_API_KEY, tokens) stay out; what Codex needs goes on.
-    env: codexEnvFor(hello.env, policy.passEnv).env,
+    env: codexEnvFor(hello.env, policy.passEnv),
     // The ceiling's now: an operator's change to the settings file applies to the next call.
     get policy() {
       return current();

@@ -50,7 +50,7 @@ async function startAppServerEngine(
 ): Promise<AppServerEngine> {
   // What runs outside a sandbox is the supervisor's: Codex from its PATH, its CODEX_HOME and
   // environment (without a client's secrets); a session brings only its model credentials.
-  const codexEnv = codexEnvFor(env, config.policy.passEnv).env;
+  const codexEnv = codexEnvFor(env, config.policy.passEnv);
   const engine = new AppServerEngine({
     planTask,
     config,
