@@ -75,23 +75,24 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   );
   // Every result within --max-result-chars, whatever a tool built.
   limitResults(server, config.maxResultChars);
-  registerCodexTool(server, engine, parts.session, config);
-  registerCodexReplyTool(server, engine, parts.session, config);
-  registerCodexAsyncTool(server, engine, parts.session);
-  registerCodexReviewTool(server, engine, parts.session);
-  registerCodexForkTool(server, engine, parts.session);
-  registerCodexStatusTool(server, engine, parts.session, config);
-  registerCodexWaitTool(server, engine, parts.session, config);
-  registerCodexCancelTool(server, engine, parts.session);
-  registerCodexSteerTool(server, engine, parts.session);
+  const tools = { ...parts, server, options: config };
+  registerCodexTool(tools);
+  registerCodexReplyTool(tools);
+  registerCodexAsyncTool(tools);
+  registerCodexReviewTool(tools);
+  registerCodexForkTool(tools);
+  registerCodexStatusTool(tools);
+  registerCodexWaitTool(tools);
+  registerCodexCancelTool(tools);
+  registerCodexSteerTool(tools);
   // With --approvals human only a person answers: top at a terminal, or an elicitation.
   if (config.approvals !== "human" || parts.person) {
-    registerCodexApproveTool(server, engine, parts.session, parts.person ? "top" : "codex_approve");
+    registerCodexApproveTool(tools, parts.person ? "top" : "codex_approve");
   }
-  registerCodexListTool(server, engine, config);
-  registerCodexDiffTool(server, engine, parts.worktrees, config);
-  registerCodexWorktreeTool(server, engine, parts.worktrees, parts.session, config);
-  registerCodexMergeTool(server, engine, parts.session);
+  registerCodexListTool(tools);
+  registerCodexDiffTool(tools);
+  registerCodexWorktreeTool(tools);
+  registerCodexMergeTool(tools);
   const { sessionId: id, sessionOrigin: origin } = parts;
   const detachResources = registerResources(server, engine, config, {
     name: "codex-swarm",

@@ -7,14 +7,12 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { startTask } from "../../request/plans.ts";
 import { answerPlainCallsDirectly, knownTask, toMcpTask } from "../mcp_tasks.ts";
-import type { McpServer } from "../sdk.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { type RunContext, runOutputSchema, runResult, runToEnd } from "./run_to_end.ts";
-import type { ToolOptions } from "./tool_options.ts";
+import type { ToolContext } from "./tool_options.ts";
 
 /** The input schema of `codex`. */
 export const codexInputSchema = {
@@ -31,12 +29,7 @@ function requestOf(args: unknown, meta: unknown) {
 }
 
 /** Registers `codex`. */
-export function registerCodexTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-  options: ToolOptions,
-): void {
+export function registerCodexTool({ server, engine, session, options }: ToolContext): void {
   server.experimental.tasks.registerToolTask("codex", {
     title: "Codex",
     description: "Run a Codex session to its end and return its final message and thread id. " +

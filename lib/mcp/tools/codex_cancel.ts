@@ -5,20 +5,15 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { checkMayActOn } from "../../tasks/session_rights.ts";
-import type { McpServer } from "../sdk.ts";
 import { expandIds } from "./group_view.ts";
 import { taskIdField, taskIdsField } from "./task_ids.ts";
 import { messageOf } from "../../base/errors.ts";
 import { toolError, toolResult } from "./tool_error.ts";
+import type { ToolContext } from "./tool_options.ts";
 
 /** Registers `codex_cancel`. */
-export function registerCodexCancelTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-): void {
+export function registerCodexCancelTool({ server, engine, session }: ToolContext): void {
   server.registerTool("codex_cancel", {
     title: "Cancel tasks",
     description: "Stop tasks and every process they started (SIGTERM, then SIGKILL after a short " +

@@ -14,11 +14,10 @@
 
 import { z } from "zod";
 import type { Engine } from "../../tasks/engine_api.ts";
-import type { McpServer } from "../sdk.ts";
 import type { WorktreeInfo, WorktreeManager } from "../../git/worktree.ts";
 import { page } from "./compact_view.ts";
 import { toolError, toolResult } from "./tool_error.ts";
-import type { ToolOptions } from "./tool_options.ts";
+import type { ToolContext } from "./tool_options.ts";
 
 /** Room for the fields around the patch and the file list. */
 const HEAD_CHARS = 1500;
@@ -155,12 +154,7 @@ export function worktreeOf(engine: Engine, taskId: string, action: string) {
 }
 
 /** Registers `codex_diff`. */
-export function registerCodexDiffTool(
-  server: McpServer,
-  engine: Engine,
-  worktrees: WorktreeManager,
-  options: ToolOptions,
-): void {
+export function registerCodexDiffTool({ server, engine, worktrees, options }: ToolContext): void {
   server.registerTool("codex_diff", {
     title: "Task branch diff",
     description: "Show what a task that ran with worktree: true changed on its branch: the " +

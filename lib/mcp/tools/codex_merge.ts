@@ -15,15 +15,15 @@
 
 import { z } from "zod";
 import { checkMayActOn } from "../../tasks/session_rights.ts";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import type { Engine } from "../../tasks/engine_api.ts";
 import type { TaskSnapshot } from "../../tasks/task.ts";
 import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
 import { Policy } from "../../codex/policy.ts";
-import type { McpServer } from "../sdk.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS } from "./run_params.ts";
 import { taskIdField } from "./task_ids.ts";
 import { toolError, toolResult } from "./tool_error.ts";
+import type { ToolContext } from "./tool_options.ts";
 
 /** The input schema of `codex_merge`. */
 export const codexMergeInputSchema = z.strictObject({
@@ -112,11 +112,7 @@ function checkMayMerge(
 }
 
 /** Registers `codex_merge`. */
-export function registerCodexMergeTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-): void {
+export function registerCodexMergeTool({ server, engine, session }: ToolContext): void {
   server.registerTool("codex_merge", {
     title: "Merge task branches, checked",
     description: "Merge the branches of several finished tasks (or the best attempt of groups) " +

@@ -7,12 +7,10 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
-import type { McpServer } from "../sdk.ts";
 import { withCaller } from "../../request/caller.ts";
 import { runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { runOutputSchema, runToEnd } from "./run_to_end.ts";
-import type { ToolOptions } from "./tool_options.ts";
+import type { ToolContext } from "./tool_options.ts";
 import { toolError } from "./tool_error.ts";
 
 /** The input schema of `codex-reply`. */
@@ -35,12 +33,7 @@ export const codexReplyInputSchema = {
 };
 
 /** Registers `codex-reply`, and its alias `codex_reply` when `options.replyAlias` is set. */
-export function registerCodexReplyTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-  options: ToolOptions,
-): void {
+export function registerCodexReplyTool({ server, engine, session, options }: ToolContext): void {
   for (const name of options.replyAlias ? ["codex-reply", "codex_reply"] : ["codex-reply"]) {
     server.registerTool(name, {
       title: "Codex reply",

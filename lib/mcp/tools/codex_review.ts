@@ -13,13 +13,12 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { startTask } from "../../request/plans.ts";
 import { checkReviewTarget, describeReviewTarget } from "../../request/review_target.ts";
-import type { McpServer } from "../sdk.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
 import { toolResult } from "./tool_error.ts";
+import type { ToolContext } from "./tool_options.ts";
 
 /** The input schema of `codex_review`. */
 export const codexReviewInputSchema = {
@@ -55,11 +54,7 @@ export const codexReviewInputSchema = {
 };
 
 /** Registers `codex_review`. */
-export function registerCodexReviewTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-): void {
+export function registerCodexReviewTool({ server, engine, session }: ToolContext): void {
   server.registerTool("codex_review", {
     title: "Start a Codex code review",
     description: "Start Codex's code review in the background and return its task id at once. " +

@@ -7,15 +7,13 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { truncate } from "../../base/text.ts";
-import type { McpServer } from "../sdk.ts";
 import type { TaskSnapshot } from "../../tasks/task.ts";
 import { fitViews, page, readOnCall } from "./compact_view.ts";
 import { compactWithGroups, expandIds, shownFields } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
-import { budgets, type ToolOptions } from "./tool_options.ts";
+import { budgets, type ToolContext } from "./tool_options.ts";
 import { toolResult } from "./tool_error.ts";
 
 /** The room of a result: its structured content and its text. */
@@ -56,12 +54,7 @@ function messagePages(tasks: TaskSnapshot[], offset: number, maxChars: number) {
 }
 
 /** Registers `codex_status`. */
-export function registerCodexStatusTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-  options: ToolOptions,
-): void {
+export function registerCodexStatusTool({ server, engine, session, options }: ToolContext): void {
   server.registerTool("codex_status", {
     title: "Task status",
     description: "Status of tasks without waiting: phase, elapsed time, thread id, the last " +

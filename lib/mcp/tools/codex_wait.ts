@@ -6,24 +6,18 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource, WaitResult } from "../../tasks/engine_api.ts";
+import type { Engine, WaitResult } from "../../tasks/engine_api.ts";
 import { truncate } from "../../base/text.ts";
-import type { McpServer } from "../sdk.ts";
 import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
 import { lastStep } from "./compact_view.ts";
 import { callProgress, type ProgressContext } from "./progress.ts";
 import { compactWithGroups, expandIds, shownFields } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
-import { budgets, type ToolOptions } from "./tool_options.ts";
+import { budgets, type ToolContext, type ToolOptions } from "./tool_options.ts";
 import { toolResult } from "./tool_error.ts";
 
 /** Registers `codex_wait`. */
-export function registerCodexWaitTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-  options: ToolOptions,
-): void {
+export function registerCodexWaitTool({ server, engine, session, options }: ToolContext): void {
   server.registerTool("codex_wait", {
     title: "Wait for tasks",
     description: "Wait until all (mode all, the default) or any (mode any) of the tasks are " +

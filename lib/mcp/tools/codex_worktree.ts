@@ -7,26 +7,21 @@
  */
 
 import { z } from "zod";
-import type { Engine, Session, SessionSource } from "../../tasks/engine_api.ts";
-import type { McpServer } from "../sdk.ts";
+import type { Engine, Session } from "../../tasks/engine_api.ts";
 import { isFinal, PHASES, type TaskSnapshot } from "../../tasks/task.ts";
-import type { MergeResult, WorktreeInfo, WorktreeManager } from "../../git/worktree.ts";
+import type { MergeResult, WorktreeInfo } from "../../git/worktree.ts";
 import { isGroupId } from "../../tasks/attempt_group.ts";
 import { diffResult, worktreeOf } from "./codex_diff.ts";
 import { groupWorktreeAction } from "./group_worktree.ts";
 import { groupMembers } from "./group_view.ts";
 import { checkMayAct, checkMayActOn } from "../../tasks/session_rights.ts";
 import { toolError, toolResult } from "./tool_error.ts";
-import type { ToolOptions } from "./tool_options.ts";
+import type { ToolContext } from "./tool_options.ts";
 import { taskIdField } from "./task_ids.ts";
 
 /** Registers `codex_worktree`. */
 export function registerCodexWorktreeTool(
-  server: McpServer,
-  engine: Engine,
-  worktrees: WorktreeManager,
-  session: SessionSource,
-  options: ToolOptions,
+  { server, engine, worktrees, session, options }: ToolContext,
 ): void {
   server.registerTool("codex_worktree", {
     title: "Task branch: merge, discard",
