@@ -12,7 +12,7 @@ import type { Engine } from "../tasks/engine_api.ts";
 import type { McpServer, McpTaskStore, types } from "./sdk.ts";
 import { isFinal, type TaskSnapshot } from "../tasks/task.ts";
 import { runResult } from "./tools/run_to_end.ts";
-import type { ToolOptions } from "./tools/tool_options.ts";
+import type { ToolOptions } from "./tools/tool.ts";
 
 /** How often a task-aware client is told to poll `tasks/get`, in ms. */
 export const TASK_POLL_INTERVAL_MS = 2000;

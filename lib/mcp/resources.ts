@@ -11,7 +11,7 @@ import type { Engine, SessionKind } from "../tasks/engine_api.ts";
 import { type McpServer, ResourceTemplate, types } from "./sdk.ts";
 import { compactTask, fitViews, nextHint } from "./tools/compact_view.ts";
 import { taskView } from "./tools/task_view.ts";
-import { budgets } from "./tools/tool_options.ts";
+import { budgets } from "./tools/tool.ts";
 
 /** The supervisor process that runs the engine, as `codex-swarm://server-info` shows it. */
 export interface SupervisorInfo {

@@ -12,7 +12,7 @@ import { answerPlainCallsDirectly, knownTask, toMcpTask } from "../mcp_tasks.ts"
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { type RunContext, runOutputSchema, runResult, runToEnd } from "./run_to_end.ts";
-import type { ToolContext } from "./tool_options.ts";
+import type { ToolContext } from "./tool.ts";
 
 /** The input schema of `codex`. */
 export const codexInputSchema = {

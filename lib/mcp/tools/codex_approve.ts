@@ -8,9 +8,8 @@
 
 import { z } from "zod";
 import { checkMayActOn } from "../../tasks/session_rights.ts";
-import { toolResult } from "./tool_error.ts";
+import { type ToolContext, toolResult } from "./tool.ts";
 import { DECISIONS } from "../../tasks/questions.ts";
-import type { ToolContext } from "./tool_options.ts";
 
 /** Registers `codex_approve`. */
 export function registerCodexApproveTool(

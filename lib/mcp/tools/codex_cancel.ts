@@ -9,8 +9,7 @@ import { checkMayActOn } from "../../tasks/session_rights.ts";
 import { expandIds } from "./group_view.ts";
 import { taskIdField, taskIdsField } from "./task_ids.ts";
 import { messageOf } from "../../base/errors.ts";
-import { toolError, toolResult } from "./tool_error.ts";
-import type { ToolContext } from "./tool_options.ts";
+import { type ToolContext, toolError, toolResult } from "./tool.ts";
 
 /** Registers `codex_cancel`. */
 export function registerCodexCancelTool({ server, engine, session }: ToolContext): void {

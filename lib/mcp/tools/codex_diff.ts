@@ -16,8 +16,7 @@ import { z } from "zod";
 import type { Engine } from "../../tasks/engine_api.ts";
 import type { WorktreeInfo, WorktreeManager } from "../../git/worktree.ts";
 import { page } from "./compact_view.ts";
-import { toolError, toolResult } from "./tool_error.ts";
-import type { ToolContext } from "./tool_options.ts";
+import { type ToolContext, toolError, toolResult } from "./tool.ts";
 
 /** Room for the fields around the patch and the file list. */
 const HEAD_CHARS = 1500;

@@ -16,8 +16,7 @@ import { MAX_FORKS } from "../../tasks/fork.ts";
 import { startForks } from "../../request/plans.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
-import { toolResult } from "./tool_error.ts";
-import type { ToolContext } from "./tool_options.ts";
+import { type ToolContext, toolResult } from "./tool.ts";
 
 /** The input schema of `codex_fork`. */
 export const codexForkInputSchema = {

@@ -8,8 +8,7 @@ import { z } from "zod";
 import { excerpt, truncate } from "../../base/text.ts";
 import { PHASES, type TaskSnapshot } from "../../tasks/task.ts";
 import { fitViews, seconds } from "./compact_view.ts";
-import { budgets, type ToolContext } from "./tool_options.ts";
-import { toolResult } from "./tool_error.ts";
+import { budgets, type ToolContext, toolResult } from "./tool.ts";
 
 /** How much of a prompt an entry shows. */
 const PROMPT_CHARS = 80;

@@ -22,8 +22,7 @@ import { Policy } from "../../codex/policy.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS } from "./run_params.ts";
 import { taskIdField } from "./task_ids.ts";
-import { toolError, toolResult } from "./tool_error.ts";
-import type { ToolContext } from "./tool_options.ts";
+import { type ToolContext, toolError, toolResult } from "./tool.ts";
 
 /** The input schema of `codex_merge`. */
 export const codexMergeInputSchema = z.strictObject({

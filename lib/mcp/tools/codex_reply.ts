@@ -10,8 +10,7 @@ import { z } from "zod";
 import { withCaller } from "../../request/caller.ts";
 import { runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { runOutputSchema, runToEnd } from "./run_to_end.ts";
-import type { ToolContext } from "./tool_options.ts";
-import { toolError } from "./tool_error.ts";
+import { type ToolContext, toolError } from "./tool.ts";
 
 /** The input schema of `codex-reply`. */
 export const codexReplyInputSchema = {

@@ -17,8 +17,7 @@ import { startTask } from "../../request/plans.ts";
 import { checkReviewTarget, describeReviewTarget } from "../../request/review_target.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
-import { toolResult } from "./tool_error.ts";
-import type { ToolContext } from "./tool_options.ts";
+import { type ToolContext, toolResult } from "./tool.ts";
 
 /** The input schema of `codex_review`. */
 export const codexReviewInputSchema = {

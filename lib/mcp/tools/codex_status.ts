@@ -13,8 +13,7 @@ import { fitViews, page, readOnCall } from "./compact_view.ts";
 import { compactWithGroups, expandIds, shownFields } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
-import { budgets, type ToolContext } from "./tool_options.ts";
-import { toolResult } from "./tool_error.ts";
+import { budgets, type ToolContext, toolResult } from "./tool.ts";
 
 /** The room of a result: its structured content and its text. */
 type Budgets = ReturnType<typeof budgets>;

@@ -7,8 +7,7 @@
 
 import { z } from "zod";
 import { checkMayActOn } from "../../tasks/session_rights.ts";
-import { toolResult } from "./tool_error.ts";
-import type { ToolContext } from "./tool_options.ts";
+import { type ToolContext, toolResult } from "./tool.ts";
 
 /** Registers `codex_steer`. */
 export function registerCodexSteerTool({ server, engine, session }: ToolContext): void {

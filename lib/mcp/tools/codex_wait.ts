@@ -13,8 +13,7 @@ import { lastStep } from "./compact_view.ts";
 import { callProgress, type ProgressContext } from "./progress.ts";
 import { compactWithGroups, expandIds, shownFields } from "./group_view.ts";
 import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
-import { budgets, type ToolContext, type ToolOptions } from "./tool_options.ts";
-import { toolResult } from "./tool_error.ts";
+import { budgets, type ToolContext, type ToolOptions, toolResult } from "./tool.ts";
 
 /** Registers `codex_wait`. */
 export function registerCodexWaitTool({ server, engine, session, options }: ToolContext): void {

@@ -15,8 +15,7 @@ import { diffResult, worktreeOf } from "./codex_diff.ts";
 import { groupWorktreeAction } from "./group_worktree.ts";
 import { groupMembers } from "./group_view.ts";
 import { checkMayAct, checkMayActOn } from "../../tasks/session_rights.ts";
-import { toolError, toolResult } from "./tool_error.ts";
-import type { ToolContext } from "./tool_options.ts";
+import { type ToolContext, toolError, toolResult } from "./tool.ts";
 import { taskIdField } from "./task_ids.ts";
 
 /** Registers `codex_worktree`. */

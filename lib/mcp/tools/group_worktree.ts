@@ -20,7 +20,7 @@ import type { Engine } from "../../tasks/engine_api.ts";
 import { isFinal, PHASES } from "../../tasks/task.ts";
 import type { WorktreeManager } from "../../git/worktree.ts";
 import { groupMembers, groupView } from "./group_view.ts";
-import { toolError, toolResult } from "./tool_error.ts";
+import { toolError, toolResult } from "./tool.ts";
 import { messageOf } from "../../base/errors.ts";
 
 /** Acts on the attempts of group `groupId` (see the module doc). */

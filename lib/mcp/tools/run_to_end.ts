@@ -14,8 +14,7 @@ import { truncate } from "../../base/text.ts";
 import type { TaskRequest, TaskSnapshot } from "../../tasks/task.ts";
 import { checkView, compactTask, cutMessage, lastStep } from "./compact_view.ts";
 import { callProgress, type ProgressContext } from "./progress.ts";
-import { toolError, toolResult } from "./tool_error.ts";
-import type { ToolOptions } from "./tool_options.ts";
+import { toolError, type ToolOptions, toolResult } from "./tool.ts";
 
 /** The output schema of `codex` and `codex-reply`: the official two fields plus ours, optional. */
 export const runOutputSchema = {

@@ -10,7 +10,7 @@ import { isFinal, PHASES } from "../../tasks/task.ts";
 import { TASK_ID_PATTERN, TASK_ID_RULE } from "../../base/task_id.ts";
 import { isGroupId } from "../../tasks/attempt_group.ts";
 import { groupMembers } from "./group_view.ts";
-import { toolError } from "./tool_error.ts";
+import { toolError } from "./tool.ts";
 
 /** One task id: never a path (no `/`, `.`, NUL). */
 export const taskIdField = z.string().regex(
