@@ -26,7 +26,7 @@ export function registerCodexCancelTool({ server, engine, session }: ToolContext
   }, async (args) => {
     // A group id stands for its attempts (an unknown one is reported as unknown).
     const given = [...(args.task_id ? [args.task_id] : []), ...(args.task_ids ?? [])];
-    const ids = expandIds(engine, given).taskIds;
+    const ids = expandIds(engine, given);
     if (ids.length === 0) {
       return toolError("Cannot cancel as neither task_id nor task_ids was given");
     }

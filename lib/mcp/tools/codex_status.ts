@@ -10,8 +10,8 @@ import { z } from "zod";
 import { truncate } from "../../base/text.ts";
 import type { TaskSnapshot } from "../../tasks/task.ts";
 import { fitViews, page, readOnCall } from "./compact_view.ts";
-import { compactWithGroups, expandIds, shownFields } from "./group_view.ts";
-import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
+import { compactWithGroups, shownFields } from "./group_view.ts";
+import { askedIds, optionalTaskIdsField } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
 import { budgets, type ToolContext, toolResult } from "./tool.ts";
 
@@ -64,14 +64,12 @@ export function registerCodexStatusTool({ server, engine, session, options }: To
     inputSchema: z.strictObject(codexStatusInputSchema),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, async (args) => {
-    const ids = idsOrUnfinished(engine, args.task_ids);
-    const unknown = unknownTaskIds(engine, ids, "show");
-    if (unknown) return unknown;
     // A group id stands for its attempts.
-    const { taskIds } = expandIds(engine, ids);
+    const ids = askedIds(engine, args.task_ids, "show");
+    if (ids.error) return ids.error;
     // A question whose client went away is asked of this one.
-    engine.offerQuestions(taskIds, await session());
-    const tasks = taskIds.map((id) => engine.get(id)!);
+    engine.offerQuestions(ids.taskIds, await session());
+    const tasks = ids.taskIds.map((id) => engine.get(id)!);
     const room = budgets(options);
     if (args.offset !== undefined) {
       const each = Math.floor(room.structured / Math.max(1, tasks.length));
@@ -82,7 +80,7 @@ export function registerCodexStatusTool({ server, engine, session, options }: To
     }
     if (args.detail === "full") return fullAnswer(tasks, room);
     // Groups show ranked; the other ids as usual.
-    const shown = compactWithGroups(engine, ids, room);
+    const shown = compactWithGroups(engine, ids.asked, room);
     return toolResult(
       (shown.text || "No unfinished tasks.") + (shown.next ? `\nNext: ${shown.next}` : ""),
       shownFields(shown),

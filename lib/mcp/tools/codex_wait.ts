@@ -11,8 +11,8 @@ import { truncate } from "../../base/text.ts";
 import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
 import { lastStep } from "./compact_view.ts";
 import { callProgress, type ProgressContext } from "./progress.ts";
-import { compactWithGroups, expandIds, shownFields } from "./group_view.ts";
-import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
+import { compactWithGroups, shownFields } from "./group_view.ts";
+import { askedIds, optionalTaskIdsField } from "./task_ids.ts";
 import { budgets, type ToolContext, type ToolOptions, toolResult } from "./tool.ts";
 
 /** Registers `codex_wait`. */
@@ -35,11 +35,10 @@ export function registerCodexWaitTool({ server, engine, session, options }: Tool
     }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, async (args, extra) => {
-    const asked = idsOrUnfinished(engine, args.task_ids);
-    const unknown = unknownTaskIds(engine, asked, "wait for");
-    if (unknown) return unknown;
     // A group id stands for its attempts: the wait is for them, the answer ranks them.
-    const { taskIds: ids } = expandIds(engine, asked);
+    const found = askedIds(engine, args.task_ids, "wait for");
+    if (found.error) return found.error;
+    const { asked, taskIds: ids } = found;
     const own = await session();
     // A question whose client went away is asked of this one; while this call runs, Codex's
     // questions to this client are sent related to it.

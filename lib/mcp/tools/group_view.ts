@@ -43,17 +43,15 @@ export function groupMembers(engine: Engine, groupId: string): TaskSnapshot[] {
 
 /**
  * Task ids with each group id replaced by its attempts' ids (no duplicates; a group id no task
- * has stays, to be reported unknown), and the groups.
+ * has stays, to be reported unknown).
  */
-export function expandIds(engine: Engine, ids: string[]): { taskIds: string[]; groups: string[] } {
-  const taskIds: string[] = [];
-  const groups: string[] = [];
-  for (const id of ids) {
-    const attempts = isGroupId(id) ? groupMembers(engine, id).map((t) => t.meta.id) : [];
-    if (attempts.length > 0) groups.push(id);
-    taskIds.push(...(attempts.length > 0 ? attempts : [id]));
-  }
-  return { taskIds: [...new Set(taskIds)], groups };
+export function expandIds(engine: Engine, ids: string[]): string[] {
+  return [
+    ...new Set(ids.flatMap((id) => {
+      const attempts = isGroupId(id) ? groupMembers(engine, id).map((t) => t.meta.id) : [];
+      return attempts.length > 0 ? attempts : [id];
+    })),
+  ];
 }
 
 /** One attempt of a group, as a row of its ranking (absent fields do not apply). */

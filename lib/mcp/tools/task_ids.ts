@@ -9,7 +9,7 @@ import type { Engine } from "../../tasks/engine_api.ts";
 import { isFinal, PHASES } from "../../tasks/task.ts";
 import { TASK_ID_PATTERN, TASK_ID_RULE } from "../../base/task_id.ts";
 import { isGroupId } from "../../tasks/attempt_group.ts";
-import { groupMembers } from "./group_view.ts";
+import { expandIds, groupMembers } from "./group_view.ts";
 import { toolError } from "./tool.ts";
 
 /** One task id: never a path (no `/`, `.`, NUL). */
@@ -30,21 +30,23 @@ export const optionalTaskIdsField = taskIdsField.optional().describe(
     "attempts) stands for its attempts, ranked. Default: every task not yet finished.",
 );
 
-/** The ids given, or those of every unfinished task. */
-export function idsOrUnfinished(engine: Engine, ids: string[] | undefined): string[] {
-  return ids
-    ? [...new Set(ids)]
+/**
+ * The ids a call asks about (`given`, or those of every unfinished task) and the task ids they
+ * stand for (a group id for its attempts), or an error result naming the ids no task (or group of
+ * attempts) has.
+ */
+export function askedIds(engine: Engine, given: string[] | undefined, verb: string) {
+  const asked = given
+    ? [...new Set(given)]
     : engine.list(PHASES.filter((p) => !isFinal(p))).map((t) => t.meta.id);
-}
-
-/** An error result naming the ids no task (or group of attempts) has, or null when all are known. */
-export function unknownTaskIds(engine: Engine, ids: string[], verb: string) {
-  const unknown = ids.filter((id) =>
+  const unknown = asked.filter((id) =>
     !engine.get(id) && !(isGroupId(id) && groupMembers(engine, id).length > 0)
   );
-  if (unknown.length === 0) return null;
-  return toolError(
-    `Cannot ${verb} task_ids ${unknown.map((id) => `"${id}"`).join(", ")} as no such ` +
-      "task is known (see codex_list)",
-  );
+  if (unknown.length === 0) return { asked, taskIds: expandIds(engine, asked) };
+  return {
+    error: toolError(
+      `Cannot ${verb} task_ids ${unknown.map((id) => `"${id}"`).join(", ")} as no such ` +
+        "task is known (see codex_list)",
+    ),
+  };
 }
