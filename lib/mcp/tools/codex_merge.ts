@@ -15,7 +15,6 @@
 
 import { z } from "zod";
 import { checkMayActOn } from "../../tasks/session_rights.ts";
-import type { Engine } from "../../tasks/engine_api.ts";
 import type { TaskSnapshot } from "../../tasks/task.ts";
 import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
 import { Policy } from "../../codex/policy.ts";
@@ -97,19 +96,6 @@ const codexMergeOutputSchema = {
   next: z.string().describe("What to call next."),
 };
 
-/**
- * A session a task's own process opened merges only tasks it started, as it acts on no other
- * task (lib/tasks/session_rights.ts): a merge may fast-forward the user's branch and discard
- * worktrees.
- */
-function checkMayMerge(
-  actor: Parameters<typeof checkMayActOn>[0],
-  items: Array<{ taskId: string }>,
-  get: (id: string) => ReturnType<Engine["get"]>,
-): void {
-  for (const item of items) checkMayActOn(actor, item.taskId, get, "merge");
-}
-
 /** Registers `codex_merge`. */
 export function registerCodexMergeTool({ server, engine, session }: ToolContext): void {
   server.registerTool("codex_merge", {
@@ -137,7 +123,8 @@ export function registerCodexMergeTool({ server, engine, session }: ToolContext)
     const { resume, ...call } = args;
     // A Codex caller's sandbox is the default and the limit, as for a task it starts.
     call.sandbox = withCaller({ prompt: "", sandbox: call.sandbox }, extra._meta).sandbox;
-    let task;
+    let request;
+    let from;
     if (resume !== undefined) {
       const given = Object.entries(args).filter(([k, v]) => k !== "resume" && v !== undefined);
       if (given.length > 0) {
@@ -147,17 +134,15 @@ export function registerCodexMergeTool({ server, engine, session }: ToolContext)
       }
       const old = checkResume(resume, lookup);
       checkMayActOn(actor, resume, get, "resume");
-      checkMayMerge(actor, old.meta.request.merge!.items, get);
-      task = await engine.merge(
-        { ...old.meta.request.merge!, resumeOf: resume },
-        actor,
-        old.meta.merge!,
-      );
+      request = { ...old.meta.request.merge!, resumeOf: resume };
+      from = old.meta.merge!;
     } else {
-      const request = await checkMergeCall(call, lookup);
-      checkMayMerge(actor, request.items, get);
-      task = await engine.merge(request, actor);
+      request = await checkMergeCall(call, lookup);
     }
-    return startedAnswer(task);
+    // A session a task's own process opened merges only tasks it started, as it acts on no
+    // other task (lib/tasks/session_rights.ts): a merge may fast-forward the user's branch and
+    // discard worktrees.
+    for (const item of request.items) checkMayActOn(actor, item.taskId, get, "merge");
+    return startedAnswer(await engine.merge(request, actor, from));
   });
 }
