@@ -15,9 +15,6 @@ import { askedIds, optionalTaskIdsField } from "./task_ids.ts";
 import { taskText, taskView } from "./task_view.ts";
 import { budgets, type ToolContext, toolResult } from "./tool.ts";
 
-/** The room of a result: its structured content and its text. */
-type Budgets = ReturnType<typeof budgets>;
-
 /** The input schema of `codex_status`. */
 export const codexStatusInputSchema = {
   task_ids: optionalTaskIdsField,
@@ -78,7 +75,14 @@ export function registerCodexStatusTool({ server, engine, session, options }: To
         tasks: pages,
       });
     }
-    if (args.detail === "full") return fullAnswer(tasks, room);
+    if (args.detail === "full") {
+      // Every task in its full view, as many as fit.
+      const { views, omitted } = fitViews(tasks, room.structured, taskView);
+      return toolResult(
+        truncate(tasks.map(taskText).join("\n\n") || "No unfinished tasks.", room.text),
+        { tasks: views, ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}) },
+      );
+    }
     // Groups show ranked; the other ids as usual.
     const shown = compactWithGroups(engine, ids.asked, room);
     return toolResult(
@@ -86,16 +90,4 @@ export function registerCodexStatusTool({ server, engine, session, options }: To
       shownFields(shown),
     );
   });
-}
-
-/** Every task in its full view, as many as fit. */
-function fullAnswer(tasks: TaskSnapshot[], room: Budgets) {
-  const { views, omitted } = fitViews(tasks, room.structured, taskView);
-  return toolResult(
-    truncate(tasks.map(taskText).join("\n\n") || "No unfinished tasks.", room.text),
-    {
-      tasks: views,
-      ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
-    },
-  );
 }
