@@ -128,25 +128,18 @@ export function lastStep(task: TaskSnapshot): string {
   return excerpt(tools > 1 ? `${text} (${tools} tool calls)` : text, STEP_CHARS);
 }
 
-/** A value of unknown shape, kept small: strings cut, arrays and nesting bounded. */
-function compactValue(value: unknown, depth = 0): unknown {
-  if (typeof value === "string") return truncate(value, FAILURE_CHARS);
-  if (Array.isArray(value)) return value.slice(0, 10).map((v) => compactValue(v, depth + 1));
-  if (value !== null && typeof value === "object") {
-    if (depth >= 2) return truncate(JSON.stringify(value), 200);
-    return Object.fromEntries(
-      Object.entries(value).map(([key, v]) => [key, compactValue(v, depth + 1)]),
-    );
-  }
-  return value;
-}
-
-/** The question a task waits on an answer to (an approval), compact, or undefined. */
-export function approvalOf(task: TaskSnapshot): unknown {
-  const question = task.question;
-  if (question === undefined || question === null) return undefined;
-  const { id: _id, since: _since, ...rest } = question;
-  return compactValue(rest);
+/**
+ * The question a task waits on an answer to (an approval), compact (its texts cut, at most ten
+ * files), or undefined.
+ */
+export function approvalOf(task: TaskSnapshot) {
+  if (!task.question) return undefined;
+  const { id: _id, since: _since, ...rest } = task.question;
+  const cut = (v: unknown) => typeof v === "string" ? truncate(v, FAILURE_CHARS) : v;
+  const fields = Object.entries(rest);
+  return Object.fromEntries(
+    fields.map(([key, v]) => [key, Array.isArray(v) ? v.slice(0, 10).map(cut) : cut(v)]),
+  );
 }
 
 /** The compact view of a task (absent fields do not apply). */

@@ -22,7 +22,6 @@ import { diffSize, isGroupId, rankAttempts } from "../../tasks/attempt_group.ts"
 import {
   CHECK_TAIL_CHARS,
   checkView,
-  type CompactTask,
   compactTask,
   compactText,
   fitViews,
@@ -157,13 +156,7 @@ export function compactWithGroups(
   engine: Engine,
   ids: string[],
   room: { structured: number; text: number },
-): {
-  views: CompactTask[];
-  omitted: string[];
-  groups: GroupView[];
-  next: string | undefined;
-  text: string;
-} {
+) {
   const groupIds = ids.filter(isGroupId);
   const plain = ids.filter((id) => !isGroupId(id)).map((id) => engine.get(id)!);
   const groups = fitGroups(
