@@ -80,23 +80,18 @@ export function answerPlainCallsDirectly(
   toolName: string,
   direct: (args: unknown, extra: unknown) => Promise<unknown>,
 ): void {
-  type Hooks = {
-    handleAutomaticTaskPolling?: (
-      tool: unknown,
-      request: unknown,
-      extra: unknown,
-    ) => Promise<unknown>;
-    validateToolInput: (tool: unknown, args: unknown, name: string) => Promise<unknown>;
-  };
-  const hooks = server as unknown as Hooks;
+  // Private methods of the SDK's McpServer.
+  type Hook = (...args: unknown[]) => Promise<unknown>;
+  const hooks = server as unknown as Record<string, Hook | undefined>;
   const original = hooks.handleAutomaticTaskPolling;
-  if (typeof original !== "function" || typeof hooks.validateToolInput !== "function") {
+  const validate = hooks.validateToolInput;
+  if (typeof original !== "function" || typeof validate !== "function") {
     throw new Error("Cannot answer plain task-tool calls directly: the MCP SDK changed");
   }
   hooks.handleAutomaticTaskPolling = async (tool, request, extra) => {
     const params = (request as { params: { name: string; arguments?: unknown } }).params;
     if (params.name !== toolName) return original.call(server, tool, request, extra);
-    const args = await hooks.validateToolInput.call(server, tool, params.arguments, params.name);
+    const args = await validate.call(server, tool, params.arguments, params.name);
     return direct(args, extra);
   };
 }

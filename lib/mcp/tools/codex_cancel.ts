@@ -6,8 +6,7 @@
 
 import { z } from "zod";
 import { checkMayActOn } from "../../tasks/session_rights.ts";
-import { expandIds } from "./group_view.ts";
-import { taskIdField, taskIdsField } from "./task_ids.ts";
+import { expandIds, taskIdField, taskIdsField } from "./group_view.ts";
 import { messageOf } from "../../base/errors.ts";
 import { type ToolContext, toolError, toolResult } from "./tool.ts";
 

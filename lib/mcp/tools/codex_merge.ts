@@ -20,7 +20,7 @@ import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
 import { Policy } from "../../codex/policy.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS } from "./run_params.ts";
-import { taskIdField } from "./task_ids.ts";
+import { taskIdField } from "./group_view.ts";
 import { type ToolContext, toolError, toolResult } from "./tool.ts";
 
 /** The input schema of `codex_merge`. */

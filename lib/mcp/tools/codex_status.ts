@@ -10,8 +10,7 @@ import { z } from "zod";
 import { truncate } from "../../base/text.ts";
 import type { TaskSnapshot } from "../../tasks/task.ts";
 import { fitViews, page, readOnCall } from "./compact_view.ts";
-import { compactWithGroups, shownFields } from "./group_view.ts";
-import { askedIds, optionalTaskIdsField } from "./task_ids.ts";
+import { askedIds, compactWithGroups, optionalTaskIdsField, shownFields } from "./group_view.ts";
 import { taskText, taskView } from "./task_view.ts";
 import { budgets, type ToolContext, toolResult } from "./tool.ts";
 

@@ -8,11 +8,10 @@
 import { z } from "zod";
 import type { Engine, WaitResult } from "../../tasks/engine_api.ts";
 import { truncate } from "../../base/text.ts";
-import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
+import { isFinal } from "../../tasks/task.ts";
 import { lastStep } from "./compact_view.ts";
 import { callProgress, type ProgressContext } from "./progress.ts";
-import { compactWithGroups, shownFields } from "./group_view.ts";
-import { askedIds, optionalTaskIdsField } from "./task_ids.ts";
+import { askedIds, compactWithGroups, optionalTaskIdsField, shownFields } from "./group_view.ts";
 import { budgets, type ToolContext, type ToolOptions, toolResult } from "./tool.ts";
 
 /** Registers `codex_wait`. */
@@ -69,7 +68,8 @@ export function registerCodexWaitTool({ server, engine, session, options }: Tool
  */
 function waitProgress(engine: Engine, ids: string[], extra: ProgressContext, heartbeatMs: number) {
   const current = () => ids.map((id) => engine.get(id)!);
-  const summary = (tasks: TaskSnapshot[]) => {
+  const summary = () => {
+    const tasks = current();
     const done = tasks.filter((t) => isFinal(t.meta.phase)).length;
     const running = tasks.find((t) => !isFinal(t.meta.phase));
     return `${done}/${tasks.length} done` +
@@ -77,12 +77,12 @@ function waitProgress(engine: Engine, ids: string[], extra: ProgressContext, hea
   };
   const phasesOf = () => current().map((t) => t.meta.phase).join();
   let lastPhases = phasesOf();
-  const progress = callProgress(extra, heartbeatMs, () => summary(current()));
+  const progress = callProgress(extra, heartbeatMs, summary);
   const reportPhaseChange = () => {
     const phases = phasesOf();
     if (phases === lastPhases) return;
     lastPhases = phases;
-    progress.send(summary(current()));
+    progress.send(summary());
   };
   const off = engine.onChange((task) => {
     if (ids.includes(task.meta.id)) reportPhaseChange();
@@ -90,7 +90,6 @@ function waitProgress(engine: Engine, ids: string[], extra: ProgressContext, hea
   return {
     /** Reports the last phase change, and waits until the client has the progress sent. */
     async finish(): Promise<void> {
-      progress.stop();
       reportPhaseChange();
       await progress.settle();
     },

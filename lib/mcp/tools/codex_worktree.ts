@@ -20,11 +20,10 @@ import { isFinal, PHASES, type TaskSnapshot } from "../../tasks/task.ts";
 import type { MergeResult, WorktreeInfo, WorktreeManager } from "../../git/worktree.ts";
 import { isGroupId } from "../../tasks/attempt_group.ts";
 import { diffResult, worktreeOf } from "./codex_diff.ts";
-import { groupMembers, groupView } from "./group_view.ts";
+import { groupMembers, groupView, taskIdField } from "./group_view.ts";
 import { checkMayAct, checkMayActOn } from "../../tasks/session_rights.ts";
 import { messageOf } from "../../base/errors.ts";
 import { type ToolContext, toolError, toolResult } from "./tool.ts";
-import { taskIdField } from "./task_ids.ts";
 
 /** Registers `codex_worktree`. */
 export function registerCodexWorktreeTool(
