@@ -39,13 +39,6 @@ export class InFlightCalls {
   }
 }
 
-/** The text shown to the user for a question. */
-export function elicitationMessage(question: Parameters<NonNullable<Session["ask"]>>[0]): string {
-  const lines = [`codex-swarm task ${question.taskId}: ${question.message}`];
-  if (question.diff) lines.push("", question.diff);
-  return lines.join("\n");
-}
-
 /**
  * The `ask` of a session whose client may support elicitation. Resolves null when the client has
  * no form elicitation, dismissed the form (`cancel`), or the request failed: the question then
@@ -66,7 +59,9 @@ export function elicitationAsker(
     try {
       const result = await server.elicitInput({
         mode: "form",
-        message: elicitationMessage(question),
+        // The question, and the diff of a file change below it.
+        message: `codex-swarm task ${question.taskId}: ${question.message}` +
+          (question.diff ? `\n\n${question.diff}` : ""),
         requestedSchema: {
           type: "object",
           properties: {

@@ -11,10 +11,9 @@
 
 import type { SessionSource } from "../tasks/engine_api.ts";
 import type { Logger } from "../base/log.ts";
-import { engineTaskStore } from "./mcp_tasks.ts";
 import { registerResources, type ResourceParts } from "./resources.ts";
 import { McpServer } from "./sdk.ts";
-import { registerCodexTool } from "./tools/codex.ts";
+import { engineTaskStore, registerCodexTool } from "./tools/codex.ts";
 import { registerCodexAsyncTool } from "./tools/codex_async.ts";
 import { registerCodexApproveTool } from "./tools/codex_approve.ts";
 import { registerCodexCancelTool } from "./tools/codex_cancel.ts";

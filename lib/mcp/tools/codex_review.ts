@@ -16,7 +16,7 @@ import { z } from "zod";
 import { startTask } from "../../request/plans.ts";
 import { checkReviewTarget, describeReviewTarget } from "../../request/review_target.ts";
 import { withCaller } from "../../request/caller.ts";
-import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
+import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { type ToolContext, toolResult } from "./tool.ts";
 
 /** The input schema of `codex_review`. */
@@ -68,12 +68,8 @@ export function registerCodexReviewTool({ server, engine, session }: ToolContext
       cwd: z.string().describe("Where the review runs (a task's worktree for task_id)."),
       next: z.string().describe("What to call next."),
     },
-    annotations: {
-      readOnlyHint: true,
-      destructiveHint: false,
-      idempotentHint: false,
-      openWorldHint: true,
-    },
+    // Like the tools that run Codex, but a review edits nothing.
+    annotations: { ...RUNS_CODEX_ANNOTATIONS, readOnlyHint: true, destructiveHint: false },
   }, async (args, extra) => {
     const { target, branch, ...rest } = args;
     const spec = checkReviewTarget(target);
