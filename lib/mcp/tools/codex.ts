@@ -35,7 +35,8 @@ function requestOf(args: unknown, meta: unknown) {
 }
 
 /** Registers `codex`. */
-export function registerCodexTool({ server, engine, session, options }: ToolContext): void {
+export function registerCodexTool(tools: ToolContext): void {
+  const { server, engine, session, options } = tools;
   server.experimental.tasks.registerToolTask("codex", {
     title: "Codex",
     description: "Run a Codex session to its end and return its final message and thread id. " +
@@ -54,7 +55,7 @@ export function registerCodexTool({ server, engine, session, options }: ToolCont
   });
   answerPlainCallsDirectly(server, "codex", (args, extra) => {
     const context = extra as RunContext & { _meta?: unknown };
-    return runToEnd(engine, session, requestOf(args, context._meta), context, options);
+    return runToEnd(tools, requestOf(args, context._meta), context);
   });
 }
 

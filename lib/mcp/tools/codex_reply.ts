@@ -32,7 +32,8 @@ export const codexReplyInputSchema = {
 };
 
 /** Registers `codex-reply`, and its alias `codex_reply` when `options.replyAlias` is set. */
-export function registerCodexReplyTool({ server, engine, session, options }: ToolContext): void {
+export function registerCodexReplyTool(tools: ToolContext): void {
+  const { server, options } = tools;
   for (const name of options.replyAlias ? ["codex-reply", "codex_reply"] : ["codex-reply"]) {
     server.registerTool(name, {
       title: "Codex reply",
@@ -51,7 +52,7 @@ export function registerCodexReplyTool({ server, engine, session, options }: Too
         );
       }
       const request = withCaller(toTaskRequest({ ...args, threadId }), extra._meta);
-      return runToEnd(engine, session, request, extra, options);
+      return runToEnd(tools, request, extra);
     });
   }
 }

@@ -8,13 +8,12 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { startTask } from "../../request/plans.ts";
 import { truncate } from "../../base/text.ts";
 import type { TaskRequest, TaskSnapshot } from "../../tasks/task.ts";
 import { checkView, compactTask, cutMessage, lastStep } from "./compact_view.ts";
 import { callProgress, type ProgressContext } from "./progress.ts";
-import { toolError, type ToolOptions, toolResult } from "./tool.ts";
+import { type ToolContext, toolError, type ToolOptions, toolResult } from "./tool.ts";
 
 /** The output schema of `codex` and `codex-reply`: the official two fields plus ours, optional. */
 export const runOutputSchema = {
@@ -89,13 +88,8 @@ export function runResult(task: TaskSnapshot, options: ToolOptions) {
  * `options.heartbeatMs` while nothing happens), cancels it if the client cancels the request (not
  * when the client goes away), returns the result.
  */
-export async function runToEnd(
-  engine: Engine,
-  session: SessionSource,
-  request: TaskRequest,
-  extra: RunContext,
-  options: ToolOptions,
-) {
+export async function runToEnd(tools: ToolContext, request: TaskRequest, extra: RunContext) {
+  const { engine, session, options } = tools;
   const own = await session();
   // A task that cannot start throws: the SDK answers its message as an error result.
   const task = await startTask(engine, request, own);
