@@ -53,7 +53,7 @@ export function registerCodexTool(tools: ToolContext): void {
     getTask: (_args, extra) => toMcpTask(knownTask(engine, extra.taskId)),
     getTaskResult: async (_args, extra) => runResult(await engine.finished(extra.taskId), options),
   });
-  answerPlainCallsDirectly(server, "codex", (args, extra) => {
+  answerPlainCallsDirectly(server, (args, extra) => {
     const context = extra as RunContext & { _meta?: unknown };
     return runToEnd(tools, requestOf(args, context._meta), context);
   });
@@ -122,7 +122,6 @@ export function engineTaskStore(engine: Engine, options: ToolOptions): McpTaskSt
  */
 export function answerPlainCallsDirectly(
   server: McpServer,
-  toolName: string,
   direct: (args: unknown, extra: unknown) => Promise<unknown>,
 ): void {
   // Private methods of the SDK's McpServer.
@@ -135,7 +134,7 @@ export function answerPlainCallsDirectly(
   }
   hooks.handleAutomaticTaskPolling = async (tool, request, extra) => {
     const params = (request as { params: { name: string; arguments?: unknown } }).params;
-    if (params.name !== toolName) return original.call(server, tool, request, extra);
+    if (params.name !== "codex") return original.call(server, tool, request, extra);
     const args = await validate.call(server, tool, params.arguments, params.name);
     return direct(args, extra);
   };

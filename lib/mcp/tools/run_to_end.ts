@@ -66,9 +66,6 @@ export function runResult(task: TaskSnapshot, options: ToolOptions) {
     (check ? JSON.stringify(check).length + check.summary.length : 0);
   const message = task.meta.finalMessage ?? task.run.finalMessage ?? "";
   const content = cutMessage(message, room, view.task_id);
-  const branch = view.branch
-    ? { branch: view.branch, ...(view.diff_stat ? { diff_stat: view.diff_stat } : {}) }
-    : {};
   const extra = (view.branch
     ? `\n\n[codex-swarm] branch ${view.branch}` +
       (view.diff_stat ? ` (${view.diff_stat}); codex_diff shows it` : "")
@@ -77,7 +74,9 @@ export function runResult(task: TaskSnapshot, options: ToolOptions) {
     threadId: view.thread_id ?? "",
     content,
     taskId: view.task_id,
-    ...branch,
+    // A diff stat comes only with a branch (both are the worktree's).
+    ...(view.branch ? { branch: view.branch } : {}),
+    ...(view.diff_stat ? { diff_stat: view.diff_stat } : {}),
     ...(structured?.ok ? { result: structured.value } : {}),
     ...(check ? { check } : {}),
   });
