@@ -166,7 +166,6 @@ async function groupWorktreeAction(
     );
   }
   for (const task of tasks) checkMayAct(actor, task.meta, "discard");
-  const unfinished = PHASES.filter((p) => !isFinal(p));
   const attemptIds = new Set(tasks.map((t) => t.meta.id));
   const paths = new Set(tasks.map((t) => t.meta.worktree?.path));
   // Held to the end: no reply or fork is made in these worktrees while they are checked and
@@ -175,7 +174,7 @@ async function groupWorktreeAction(
     [...paths].filter((path): path is string => path !== undefined),
   );
   // An attempt still running, or a reply working in an attempt's worktree, would lose its edits.
-  const busy = engine.list(unfinished).filter((t) =>
+  const busy = engine.list(PHASES.filter((p) => !isFinal(p))).filter((t) =>
     attemptIds.has(t.meta.id) || paths.has(t.meta.worktree?.path)
   );
   if (busy.length > 0) {

@@ -91,9 +91,7 @@ function toolStep(tool: LastTool): string {
     case "command": {
       const command = displayCommand(tool.summary);
       if (running) return `Running: ${command}`;
-      const exit = tool.exitCode === null || tool.exitCode === undefined
-        ? ""
-        : ` (exit ${tool.exitCode})`;
+      const exit = tool.exitCode == null ? "" : ` (exit ${tool.exitCode})`;
       return tool.status === "completed"
         ? `Ran${exit}: ${command}`
         : `Command ${tool.status}${exit}: ${command}`;
