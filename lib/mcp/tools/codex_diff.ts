@@ -21,19 +21,6 @@ import { type ToolContext, toolError, toolResult } from "./tool.ts";
 /** Room for the fields around the patch and the file list. */
 const HEAD_CHARS = 1500;
 
-/** The input schema of `codex_diff`. */
-export const codexDiffInputSchema = {
-  task_id: z.string().min(1).describe(
-    "The task whose branch to show (it ran with worktree: true).",
-  ),
-  offset: z.number().int().min(0).optional().describe(
-    "Start the patch at this character (from next_offset of the previous page). Default 0.",
-  ),
-  max_chars: z.number().int().min(100).optional().describe(
-    "At most this many characters of patch (default and ceiling: what fits the result limit).",
-  ),
-};
-
 /**
  * One page of a task branch's diff, as a tool result of at most `maxResultChars`: its text and
  * its structured content as JSON together (JSON escapes each line end and quote of the patch, so
@@ -159,7 +146,17 @@ export function registerCodexDiffTool({ server, engine, worktrees, options }: To
     description: "Show what a task that ran with worktree: true changed on its branch: the " +
       "files with line counts, then the patch, in pages (next_offset says where the next one " +
       "starts). Read-only; works while the task runs too.",
-    inputSchema: codexDiffInputSchema,
+    inputSchema: {
+      task_id: z.string().min(1).describe(
+        "The task whose branch to show (it ran with worktree: true).",
+      ),
+      offset: z.number().int().min(0).optional().describe(
+        "Start the patch at this character (from next_offset of the previous page). Default 0.",
+      ),
+      max_chars: z.number().int().min(100).optional().describe(
+        "At most this many characters of patch (default and ceiling: what fits the result limit).",
+      ),
+    },
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, async (args) => {
     const found = worktreeOf(engine, args.task_id, "show the diff of");

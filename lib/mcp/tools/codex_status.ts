@@ -14,22 +14,6 @@ import { askedIds, compactWithGroups, optionalTaskIdsField, shownFields } from "
 import { taskText, taskView } from "./task_view.ts";
 import { budgets, type ToolContext, toolResult } from "./tool.ts";
 
-/** The input schema of `codex_status`. */
-export const codexStatusInputSchema = {
-  task_ids: optionalTaskIdsField,
-  detail: z.enum(["compact", "full"]).optional().describe(
-    "compact (default): phase, elapsed, last step or final message, branch. full: everything " +
-      "known (tool counts, reasoning, to-do list, files, output tail, worktree, exit, parent " +
-      "thread).",
-  ),
-  offset: z.number().int().min(0).optional().describe(
-    "Read the final message from this character on (a cut message says where to go on).",
-  ),
-  max_chars: z.number().int().min(1).optional().describe(
-    "With offset: at most this many characters of the message (default: what fits).",
-  ),
-};
-
 /** A page of each task's final message, from `offset`. */
 function messagePages(tasks: TaskSnapshot[], offset: number, maxChars: number) {
   return tasks.map((task) => {
@@ -57,7 +41,20 @@ export function registerCodexStatusTool({ server, engine, session, options }: To
       'one, and what to call next. detail: "full" for everything known; offset to read a long ' +
       "final message on. A group id (codex_async with attempts) shows its attempts ranked: " +
       "check passed first, then smaller diff, then earlier end.",
-    inputSchema: z.strictObject(codexStatusInputSchema),
+    inputSchema: z.strictObject({
+      task_ids: optionalTaskIdsField,
+      detail: z.enum(["compact", "full"]).optional().describe(
+        "compact (default): phase, elapsed, last step or final message, branch. full: everything " +
+          "known (tool counts, reasoning, to-do list, files, output tail, worktree, exit, parent " +
+          "thread).",
+      ),
+      offset: z.number().int().min(0).optional().describe(
+        "Read the final message from this character on (a cut message says where to go on).",
+      ),
+      max_chars: z.number().int().min(1).optional().describe(
+        "With offset: at most this many characters of the message (default: what fits).",
+      ),
+    }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, async (args) => {
     // A group id stands for its attempts.
