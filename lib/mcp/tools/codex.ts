@@ -65,10 +65,9 @@ export const TASK_POLL_INTERVAL_MS = 2000;
 /** Maps an engine task to an MCP task. */
 export function toMcpTask(task: TaskSnapshot): types.Task {
   const { meta } = task;
-  const status: types.Task["status"] = meta.phase === "completed"
-    ? "completed"
-    : meta.phase === "cancelled"
-    ? "cancelled"
+  // Completed and cancelled are MCP statuses too; every other end is failed.
+  const status: types.Task["status"] = meta.phase === "completed" || meta.phase === "cancelled"
+    ? meta.phase
     : isFinal(meta.phase)
     ? "failed"
     : "working";
