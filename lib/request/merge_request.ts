@@ -14,7 +14,7 @@
 
 import type { ApprovalPolicy, SandboxMode } from "../codex/codex_args.ts";
 import { runGit } from "../git/git.ts";
-import { branchTip, localBranchKind } from "../git/integration.ts";
+import { branchTip, localBranch } from "../git/repo_state.ts";
 import { RequestError } from "../tasks/request_error.ts";
 import { checkCheckCommand } from "./check_command.ts";
 import type { Policy } from "../codex/policy.ts";
@@ -140,7 +140,7 @@ async function itemsOf(call: MergeCall, lookup: MergeLookup): Promise<MergeItem[
       );
     }
     lookup.policy.checkPath(item.worktree.repoRoot, `the repository of ${field}`);
-    if (await branchTip(item.worktree.repoRoot, item.worktree.branch) === null) {
+    if (await branchTip({ cwd: item.worktree.repoRoot }, item.worktree.branch) === null) {
       throw refusal(
         field,
         item.taskId,
@@ -168,7 +168,7 @@ async function targetOf(
     }
     name = current.stdout.trim();
   }
-  const kind = await localBranchKind(repoRoot, name);
+  const kind = await localBranch({ cwd: repoRoot }, name);
   if (kind !== "ok") {
     throw new RequestError(
       "target",
@@ -177,7 +177,7 @@ async function targetOf(
       }: repository is ${repoRoot}`,
     );
   }
-  return { target: name, commit: (await branchTip(repoRoot, name))! };
+  return { target: name, commit: (await branchTip({ cwd: repoRoot }, name))! };
 }
 
 /** The check: the call's, else the one every task had. */

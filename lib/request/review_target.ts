@@ -23,7 +23,8 @@
  */
 
 import { runGit } from "../git/git.ts";
-import { type GitAt, resolveCommit } from "../git/repo_state.ts";
+import type { GitOptions } from "../git/git.ts";
+import { resolveCommit } from "../git/repo_state.ts";
 import type { ReviewTarget } from "../codex/protocol/generated/v2/ReviewTarget.ts";
 import { checkTaskId, stringProblem } from "./request_check.ts";
 import type { ReviewRequest, ReviewTargetSpec, TaskMeta } from "../tasks/task.ts";
@@ -95,7 +96,7 @@ export function describeReviewTarget(spec: ReviewTargetSpec): string {
 }
 
 /** Git in `cwd`, with a time limit. */
-const at: GitAt = (cwd) => ({ cwd, timeoutMs: 30_000 });
+const at = (cwd: string): GitOptions => ({ cwd, timeoutMs: 30_000 });
 
 /** Refuses a `cwd` outside a git checkout; `what` is what needs one (`with target.base`). */
 async function requireRepo(cwd: string, what: string): Promise<void> {
@@ -110,7 +111,7 @@ async function requireRepo(cwd: string, what: string): Promise<void> {
 
 /** The commit `ref` names in `cwd`, or a RequestError naming `key`. */
 async function requireCommit(cwd: string, key: string, ref: string): Promise<string> {
-  const sha = await resolveCommit(at, cwd, ref);
+  const sha = await resolveCommit(at(cwd), ref);
   if (sha === null) {
     throw new RequestError(
       `target.${key}`,
@@ -165,7 +166,7 @@ async function checkBranch(branch: string, spec: ReviewTargetSpec, cwd: string):
     );
   }
   await requireRepo(cwd, `branch "${branch}"`);
-  if ((await resolveCommit(at, cwd, branch)) === null) {
+  if ((await resolveCommit(at(cwd), branch)) === null) {
     throw new RequestError(
       "branch",
       `Cannot review branch "${branch}" as it names no branch or commit in the repository of ${cwd}`,

@@ -36,6 +36,8 @@
  * @module
  */
 
+import { stdoutOf } from "../base/process.ts";
+
 /** A process that holds the peer's socket, and its ancestry. */
 export interface PeerProcess {
   /** Its host pid. */
@@ -135,16 +137,11 @@ export function innerSocketInode(
   return null;
 }
 
-/** The two parts of {@link HOLDERS_SCRIPT}'s output. */
-export interface HoldersText {
-  /** `find` lines: `/proc/<pid>/fd/<fd>`, one per descriptor that is the socket. */
-  fds: string;
-  /** `grep -H` lines: `/proc/<pid>/status:PPid:\t<ppid>`, one per process. */
-  status: string;
-}
-
 /**
- * The processes holding the socket (`fds`) with their ancestry (`status`), each once.
+ * The processes holding the socket with their ancestry, each once, from the two parts of
+ * {@link HOLDERS_SCRIPT}'s output: `fds`, the `find` lines (`/proc/<pid>/fd/<fd>`, one per
+ * descriptor that is the socket), and `status`, the `grep -H` lines
+ * (`/proc/<pid>/status:PPid:\t<ppid>`, one per process).
  *
  * @example
  * ```ts
@@ -155,7 +152,7 @@ export interface HoldersText {
  * ]);
  * ```
  */
-export function innerPeerProcesses(text: HoldersText): PeerProcess[] {
+export function innerPeerProcesses(text: { fds: string; status: string }): PeerProcess[] {
   const parents = new Map<number, number>();
   for (const match of text.status.matchAll(/^\/proc\/(\d+)\/status:PPid:\s*(\d+)$/gm)) {
     parents.set(Number(match[1]), Number(match[2]));
@@ -206,32 +203,6 @@ export function innerAncestries(
  */
 const HOLDERS_SCRIPT = 'find /proc/[0-9]*/fd -lname "socket:\\[$1\\]" 2>/dev/null; echo @@; ' +
   'grep -H "^PPid:" /proc/[0-9]*/status 2>/dev/null';
-
-/**
- * Runs a program (in the C locale, no stdin, stderr dropped) and returns its stdout whatever its
- * exit code, or null when it cannot run (not installed, not allowed).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- *
- * assert.match(await stdoutOf("ps", ["-A", "-o", "pid=,ppid="]) ?? "", /^\s*\d+\s+\d+$/m); // "    1     0\n ..."
- * ```
- */
-export async function stdoutOf(program: string, args: string[]): Promise<string | null> {
-  try {
-    const out = await new Deno.Command(program, {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-      env: { LC_ALL: "C" },
-    }).output();
-    return new TextDecoder().decode(out.stdout);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The processes at the other end of a loopback TCP connection the supervisor accepted (`local` is

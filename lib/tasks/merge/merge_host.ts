@@ -18,7 +18,7 @@ import type { AppServer } from "../../codex/app_server.ts";
 import type { SandboxMode } from "../../codex/codex_args.ts";
 import { runSandboxed } from "../../codex/sandboxed_command.ts";
 import type { SandboxPolicy } from "../../codex/protocol/generated/v2/SandboxPolicy.ts";
-import { SANDBOX_MODES } from "../../codex/codex_config.ts";
+import { SANDBOX_MODES } from "../../codex/policy.ts";
 import { Policy } from "../../codex/policy.ts";
 import type { WorktreeManager } from "../../git/worktree.ts";
 import type { Engine, Session } from "../engine_api.ts";
