@@ -20,7 +20,7 @@ import { types } from "../mcp/sdk.ts";
 import { createServer } from "../mcp/server.ts";
 import type { WorktreeManager } from "../git/worktree.ts";
 import { codexEnvFor } from "../codex/client_env.ts";
-import { elicitationAsker, InFlightCalls } from "../mcp/elicitation.ts";
+import { elicitation } from "../mcp/elicitation.ts";
 import { Policy } from "../codex/policy.ts";
 import { sessionOverrides, sessionPolicy } from "../request/session_plan.ts";
 import type { Hello } from "./hello.ts";
@@ -117,9 +117,7 @@ export function openSession(parts: SessionParts) {
     warnings: parts.warnings,
   });
   // Codex's questions go to this client as elicitations, related to its blocking call if any.
-  const calls = new InFlightCalls();
-  session.ask = elicitationAsker(server.server, calls);
-  session.enterCall = (requestId) => calls.enter(requestId);
+  Object.assign(session, elicitation(server.server));
   let connected = true;
   session.isConnected = () => connected;
   parts.engine.attachSession(session);
