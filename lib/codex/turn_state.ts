@@ -303,9 +303,15 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
     }
     case "warning":
       return { ...state, warnings: withWarning(state.warnings, event.params.message) };
-    default:
-      // Known, and nothing to fold (rate limits, read state, config warnings, worker environments
-      // (their steps are told), resolved requests).
+    // Known, and nothing to fold: each is named, so that a notification added to EVENT_PARAMS
+    // fails the type check here until it is folded or named too.
+    case "serverRequest/resolved":
+    case "account/rateLimits/updated":
+    case "thread/readState/changed":
+    case "configWarning":
+    case "remoteControl/status/changed":
+    case "thread/environment/connected": // their steps are told (describeStep)
+    case "thread/environment/disconnected":
       return state;
   }
 }
