@@ -88,7 +88,14 @@ Deno.test({
         cwd: attackDir,
       });
       const finished = await startTask(h.client, { prompt: "work", cwd: repo, worktree: true });
-      await waitAll(h.client, [finished]);
+      // And a group of attempts (best of N), whose discard drops every attempt's branch.
+      const group = (await call(h.client, "codex_async", {
+        prompt: "work",
+        cwd: repo,
+        worktree: true,
+        attempts: 2,
+      })).structuredContent as { group_id: string; task_ids: string[] };
+      await waitAll(h.client, [finished, ...group.task_ids]);
       assert.ok(
         await eventually(async () => (await view(h, escalating)).phase === "waiting_approval"),
       );
@@ -116,6 +123,9 @@ Deno.test({
           name: "codex",
           arguments: { prompt: "ask me", "approval-policy": "on-request", cwd: attackDir },
         },
+        // The MCP Tasks cancel is a cancel too.
+        { name: "tasks/cancel", arguments: { taskId: escalating } },
+        { name: "codex_worktree", arguments: { task_id: group.group_id, action: "discard" } },
       ];
       // Its front-end brings a planted `codex` and `git` first on PATH, and a CODEX_HOME whose
       // config starts an MCP server: none of them may run on the host.
@@ -145,7 +155,18 @@ Deno.test({
       const results = (await Deno.readTextFile(`${attackDir}/out.jsonl`)).trim().split("\n")
         .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
       assert.equal(results.length, calls.length, JSON.stringify(results));
-      const [approve, discard, cancel, merge, wider, inner, elsewhere, ask] = results;
+      const [
+        approve,
+        discard,
+        cancel,
+        merge,
+        wider,
+        inner,
+        elsewhere,
+        ask,
+        mcpCancel,
+        groupDiscard,
+      ] = results;
       assert.ok(approve!.isError && /which a task's own process opened/.test(approve!.text));
       assert.ok(discard!.isError && /which a task's own process opened/.test(discard!.text));
       assert.ok(cancel!.isError || /Cannot cancel/.test(cancel!.text), cancel!.text);
@@ -159,10 +180,20 @@ Deno.test({
       assert.equal(inner!.isError, false, inner!.text);
       assert.ok(elsewhere!.isError && /outside/.test(elsewhere!.text), elsewhere!.text);
       assert.ok(ask!.isError && /ask no approvals/.test(ask!.text), ask!.text);
+      assert.ok(
+        mcpCancel!.isError && /which a task's own process opened/.test(mcpCancel!.text),
+        mcpCancel!.text,
+      );
+      assert.ok(
+        groupDiscard!.isError && /which a task's own process opened/.test(groupDiscard!.text),
+        groupDiscard!.text,
+      );
       // Nothing was written outside; the victims are as they were.
       assert.deepEqual([...Deno.readDirSync(markers)].map((e) => e.name), []);
       assert.equal((await view(h, escalating)).phase, "waiting_approval");
-      assert.notEqual(await git(repo, "branch", "--list", `codex-swarm/${finished}`), "");
+      for (const id of [finished, ...group.task_ids]) {
+        assert.notEqual(await git(repo, "branch", "--list", `codex-swarm/${id}`), "");
+      }
       assert.equal(await git(repo, "branch", "--list", "codex-swarm-merge/*"), "");
       await call(h.client, "codex_cancel", { task_id: escalating });
     } finally {

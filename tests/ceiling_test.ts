@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { type Harness, makeWorld, startServer, textOf, type World } from "./support/harness.ts";
-import { makeRepo } from "./support/repo.ts";
+import { git, makeRepo } from "./support/repo.ts";
 import { call, startTask, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -152,6 +152,14 @@ Deno.test("a reply or merge from a narrower session holds to its own ceiling", e
         sandbox: "danger-full-access",
       }),
     ];
+    // And a group of attempts in `repo`.
+    const group = (await call(operator.client, "codex_async", {
+      prompt: "attempts",
+      cwd: repo,
+      worktree: true,
+      attempts: 2,
+    })).structuredContent as { group_id: string; task_ids: string[] };
+    await waitAll(operator.client, group.task_ids);
     const views = await waitAll<{ thread_id: string; phase: string }>(operator.client, [
       inRepo,
       inMine,
@@ -174,6 +182,16 @@ Deno.test("a reply or merge from a narrower session holds to its own ceiling", e
       textOf(merge),
       new RegExp(`repository of task "${inRepo}" "${repo}" as it is outside`),
     );
+    // A group's discard too: every attempt keeps its branch.
+    const discard = await call(narrow.client, "codex_worktree", {
+      task_id: group.group_id,
+      action: "discard",
+    });
+    assert.equal(discard.isError, true);
+    assert.match(textOf(discard), /repository of task "[0-9a-f]{12}" ".*" as it is outside/);
+    for (const id of group.task_ids) {
+      assert.notEqual(await git(repo, "branch", "--list", `codex-swarm/${id}`), "");
+    }
     // The thread in `mine` was made with full access: the reply runs read-only all the same.
     const reply = await call(narrow.client, "codex-reply", {
       threadId: views[1]!.thread_id,

@@ -50,7 +50,7 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
         logging: {},
         tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
       },
-      taskStore: engineTaskStore(engine, config),
+      taskStore: engineTaskStore(engine, parts.session, config),
       instructions: "Runs OpenAI Codex. `codex` runs one session to its end; for several at " +
         "once or anything long, start each with `codex_async`, then `codex_wait` for results " +
         "(and `codex_status` to watch). `worktree: true` gives a task its own git branch; " +

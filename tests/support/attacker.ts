@@ -3,7 +3,8 @@
  * task's command with the task's environment, and a list of tool calls through it. Each result is
  * written, one JSON line per call (`{name, isError, text}`), to the file named first; the second
  * argument is the JSON of `{args, env, calls}` (`env`: variables the front-end gets on top of the
- * task's, e.g. a `PATH` with a planted `codex` first).
+ * task's, e.g. a `PATH` with a planted `codex` first). A call named `tasks/cancel` sends that MCP
+ * Tasks request for `arguments.taskId` instead of calling a tool.
  *
  * @example
  * ```sh
@@ -40,6 +41,12 @@ if (import.meta.main) {
   const lines: string[] = [];
   for (const call of plan.calls) {
     try {
+      if (call.name === "tasks/cancel") {
+        // The MCP Tasks request, not a tool: its answer is the task, a refusal an error.
+        const task = await client.experimental.tasks.cancelTask(String(call.arguments.taskId));
+        lines.push(JSON.stringify({ name: call.name, isError: false, text: JSON.stringify(task) }));
+        continue;
+      }
       const result = await client.callTool(call, undefined, { timeout: 60_000 });
       const text = (result.content as Array<{ text?: string }>).map((c) => c.text ?? "").join("");
       lines.push(JSON.stringify({ name: call.name, isError: result.isError === true, text }));

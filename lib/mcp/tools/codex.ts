@@ -12,7 +12,8 @@
 
 import { z } from "zod";
 import { startTask } from "../../request/plans.ts";
-import type { Engine } from "../../tasks/engine_api.ts";
+import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
+import { checkMayActOn } from "../../tasks/session_rights.ts";
 import type { McpServer, McpTaskStore, types } from "../sdk.ts";
 import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
 import { withCaller } from "../../request/caller.ts";
@@ -89,8 +90,15 @@ export function knownTask(engine: Engine, taskId: string): TaskSnapshot {
   return task;
 }
 
-/** The SDK's task store interface, answered by the engine (which keeps tasks on disk). */
-export function engineTaskStore(engine: Engine, options: ToolOptions): McpTaskStore {
+/**
+ * The SDK's task store interface, answered by the engine (which keeps tasks on disk), for the
+ * client session `session`.
+ */
+export function engineTaskStore(
+  engine: Engine,
+  session: SessionSource,
+  options: ToolOptions,
+): McpTaskStore {
   return {
     // Tasks are created by the tool's createTask handler through the engine, never here.
     createTask: () =>
@@ -107,7 +115,11 @@ export function engineTaskStore(engine: Engine, options: ToolOptions): McpTaskSt
     },
     updateTaskStatus: async (taskId, status) => {
       knownTask(engine, taskId);
-      if (status === "cancelled") await engine.cancel(taskId);
+      if (status !== "cancelled") return;
+      // `tasks/cancel` is a cancel like codex_cancel's: a session a task's own process opened
+      // cancels only the tasks it started (lib/tasks/session_rights.ts).
+      checkMayActOn(await session(), taskId, (id) => engine.get(id), "cancel");
+      await engine.cancel(taskId);
     },
     listTasks: () => Promise.resolve({ tasks: engine.list().map(toMcpTask) }),
   };

@@ -165,7 +165,13 @@ async function groupWorktreeAction(
         `so far: codex_worktree {"task_id":"${best}","action":"${action}"}`,
     );
   }
-  for (const task of tasks) checkMayAct(actor, task.meta, "discard");
+  for (const task of tasks) {
+    checkMayAct(actor, task.meta, "discard");
+    // A discard acts on the attempt's repository: within the caller's roots (or it throws), as
+    // for one task.
+    const repoRoot = task.meta.worktree?.repoRoot;
+    if (repoRoot) actor.policy?.checkPath(repoRoot, `the repository of task "${task.meta.id}"`);
+  }
   const attemptIds = new Set(tasks.map((t) => t.meta.id));
   const paths = new Set(tasks.map((t) => t.meta.worktree?.path));
   // Held to the end: no reply or fork is made in these worktrees while they are checked and
