@@ -44,7 +44,6 @@ export interface CodexPoolOptions {
 
 /** The running app-servers, by environment. */
 export class CodexPool implements AsyncDisposable {
-  #options: CodexPoolOptions;
   #servers = new Map<string, Promise<AppServer>>();
   /** The servers that started and have not exited. */
   #running = new Set<AppServer>();
@@ -52,9 +51,7 @@ export class CodexPool implements AsyncDisposable {
   #warnings: string[] = [];
   #closed = false;
 
-  constructor(options: CodexPoolOptions) {
-    this.#options = options;
-  }
+  constructor(private readonly options: CodexPoolOptions) {}
 
   /** The server for `credentials`, started if none runs. Rejects with the start error. */
   get(credentials: Record<string, string>): Promise<AppServer> {
@@ -63,7 +60,7 @@ export class CodexPool implements AsyncDisposable {
     const key = JSON.stringify(Object.entries(credentials).sort(([a], [b]) => a.localeCompare(b)));
     const running = this.#servers.get(key);
     if (running) return running;
-    const starting = this.#start({ ...this.#options.env, ...credentials });
+    const starting = this.#start({ ...this.options.env, ...credentials });
     this.#servers.set(key, starting);
     const forget = () => {
       if (this.#servers.get(key) === starting) this.#servers.delete(key);
@@ -74,7 +71,7 @@ export class CodexPool implements AsyncDisposable {
   }
 
   async #start(env: Record<string, string>): Promise<AppServer> {
-    const { bin, log, onEvent, onRequest, onExit, cwd } = this.#options;
+    const { bin, log, onEvent, onRequest, onExit, cwd } = this.options;
     if (cwd !== undefined) await Deno.mkdir(cwd, { recursive: true, mode: 0o700 });
     const server = await AppServer.start({ bin, env, log, cwd });
     server.onEvent((event) => onEvent(server, event));

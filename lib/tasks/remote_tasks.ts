@@ -67,24 +67,21 @@ const TAIL_CHARS = 4_000;
 
 /** Places tasks on workers and runs the worker side of remote tasks. */
 export class RemoteTasks {
-  #options: RemoteTasksOptions;
   /** Per app-server, the environments it was given: id -> address (see ensureEnvironment). */
   #added = new WeakMap<AppServer, Map<string, string>>();
   /** One git operation at a time per worker and repository (its cache there is shared). */
   #caches = new KeyedLock();
 
-  constructor(options: RemoteTasksOptions) {
-    this.#options = options;
-  }
+  constructor(private readonly options: RemoteTasksOptions) {}
 
   /** The workers, local included unless `--no-local`. */
   workers(): WorkerStatus[] {
-    return this.#options.workers?.list() ?? [{
+    return this.options.workers?.list() ?? [{
       name: LOCAL_WORKER,
       kind: "local",
       url: null,
       state: "ready",
-      cap: this.#options.localCap,
+      cap: this.options.localCap,
       version: null,
       lastError: null,
       sandbox: "enforced",
@@ -105,7 +102,7 @@ export class RemoteTasks {
       ready: view.state === "ready",
       down: view.state === "down" ? view.lastError ?? "no reason given" : null,
       // --max-parallel is local's cap, whatever the pool says.
-      cap: view.kind === "local" ? this.#options.localCap : view.cap,
+      cap: view.kind === "local" ? this.options.localCap : view.cap,
       running: counts.get(view.name) ?? 0,
       sandbox: view.sandbox,
       view,
@@ -181,7 +178,7 @@ export class RemoteTasks {
     const channel = this.#channel(name);
     meta.remote = reuse ??
       await this.#caches.run(cacheKey(meta), () => shipWorkspace(channel, meta.worktree!));
-    const environment = this.#options.workers!.environment(name);
+    const environment = this.options.workers!.environment(name);
     await this.#addEnvironment(server, environment);
     return {
       cwd: meta.remote.cwd,
@@ -195,7 +192,7 @@ export class RemoteTasks {
    * and its start waited 44 s for a worker that was down. Null without workers (as before them).
    */
   localPlace(cwd: string): RemotePlace | null {
-    if (!this.#options.workers?.list().some((w) => w.kind !== "local")) return null;
+    if (!this.options.workers?.list().some((w) => w.kind !== "local")) return null;
     return { cwd, environments: [{ environmentId: LOCAL_ENVIRONMENT, cwd }] };
   }
 
@@ -212,7 +209,7 @@ export class RemoteTasks {
    * (`worker NAME lost: ...`) once it is down, or null when it is (or is back) ready.
    */
   async settle(meta: TaskMeta): Promise<string | null> {
-    const workers = this.#options.workers;
+    const workers = this.options.workers;
     if (!this.isRemote(meta) || !workers) return null;
     const name = meta.worker!;
     const status = () => workers.list().find((w) => w.name === name);
@@ -300,10 +297,10 @@ export class RemoteTasks {
   }
 
   #channel(name: string): WorkspaceChannel {
-    if (!this.#options.workers) {
+    if (!this.options.workers) {
       throw new Error(`Cannot use worker "${name}" as no workers are configured`);
     }
-    return this.#options.workers.channel(name);
+    return this.options.workers.channel(name);
   }
 }
 

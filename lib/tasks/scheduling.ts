@@ -32,8 +32,6 @@ export function pauseClock(record: TaskRecord): void {
 
 /** The queue of tasks and the start of each when its turn comes. */
 export class Scheduler {
-  #state: EngineState;
-  #run: (record: TaskRecord) => void;
   #queue = new FairQueue();
   #active = new Set<string>();
   #backoffTimer: ReturnType<typeof setTimeout> | undefined;
@@ -41,10 +39,10 @@ export class Scheduler {
   #held = 0;
 
   /** `run` starts a task (and handles its failure): task_run.ts. */
-  constructor(state: EngineState, run: (record: TaskRecord) => void) {
-    this.#state = state;
-    this.#run = run;
-  }
+  constructor(
+    private readonly state: EngineState,
+    private readonly run: (record: TaskRecord) => void,
+  ) {}
 
   /** Queues task `id` of session `sessionId` (call {@link pump} to start it). */
   enqueue(sessionId: string, id: string): void {
@@ -67,7 +65,7 @@ export class Scheduler {
 
   /** Notes a task's end: a rate limit it met holds the next starts back. */
   ended(meta: TaskMeta): void {
-    this.#state.backoff = afterTaskEnd(this.#state.backoff, meta, Date.now());
+    this.state.backoff = afterTaskEnd(this.state.backoff, meta, Date.now());
   }
 
   /** Frees task `id`'s place among the running tasks. */
@@ -81,7 +79,7 @@ export class Scheduler {
 
   /** The tasks that hold a place now. */
   running(): TaskMeta[] {
-    return [...this.#active].flatMap((id) => this.#state.tasks.get(id)?.meta ?? []);
+    return [...this.#active].flatMap((id) => this.state.tasks.get(id)?.meta ?? []);
   }
 
   /**
@@ -89,7 +87,7 @@ export class Scheduler {
    * local or on a worker; a task whose worker is full waits without holding back the others.
    */
   pump(): void {
-    const state = this.#state;
+    const state = this.state;
     while (!state.closed && this.#held === 0 && state.remote.hasFreeSlot(this.running())) {
       if (!startAllowedAt(state.backoff, Date.now())) return this.#pumpAfterBackoff();
       const running = this.running();
@@ -105,21 +103,21 @@ export class Scheduler {
       if (!record || record.meta.phase !== "queued") continue;
       record.meta.worker = worker ?? LOCAL_WORKER;
       this.#active.add(id);
-      this.#run(record);
+      this.run(record);
     }
   }
 
   /** Pumps again when the back-off ends; tells the queued tasks why they wait. */
   #pumpAfterBackoff(): void {
     if (this.#backoffTimer !== undefined) return;
-    const until = this.#state.backoff.until ?? Date.now();
+    const until = this.state.backoff.until ?? Date.now();
     this.#backoffTimer = setTimeout(() => {
       this.#backoffTimer = undefined;
       this.pump();
     }, Math.max(0, until - Date.now()));
-    for (const record of this.#state.tasks.values()) {
+    for (const record of this.state.tasks.values()) {
       if (record.meta.phase === "queued") {
-        this.#state.emit(record, backoffStep(new Date(until).toISOString()));
+        this.state.emit(record, backoffStep(new Date(until).toISOString()));
       }
     }
   }

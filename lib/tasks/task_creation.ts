@@ -27,13 +27,7 @@ import { sessionRecord } from "./task_record.ts";
 
 /** Makes tasks. */
 export class TaskCreation {
-  #state: EngineState;
-  #scheduler: Scheduler;
-
-  constructor(state: EngineState, scheduler: Scheduler) {
-    this.#state = state;
-    this.#scheduler = scheduler;
-  }
+  constructor(private readonly state: EngineState, private readonly scheduler: Scheduler) {}
 
   /** Creates and queues a planned task (see the module doc). */
   start(plan: TaskPlan): Promise<TaskSnapshot> {
@@ -45,7 +39,7 @@ export class TaskCreation {
   #locked<T>(worktree: WorktreeInfo | null, make: () => Promise<T>): Promise<T> {
     return worktree === null
       ? make()
-      : this.#state.options.worktrees.withWorktreeLock(worktree.path, make);
+      : this.state.options.worktrees.withWorktreeLock(worktree.path, make);
   }
 
   /** {@link start} without the worktree lock (a fork holds it already). */
@@ -70,14 +64,14 @@ export class TaskCreation {
     const forks = await this.#locked(plan.parentWorktree, () => this.#fork(plan));
     // As they are now that they were let start.
     return forks.map((task) => {
-      const record = this.#state.tasks.get(task.meta.id);
-      return record ? this.#state.snapshot(record) : task;
+      const record = this.state.tasks.get(task.meta.id);
+      return record ? this.state.snapshot(record) : task;
     });
   }
 
   async #fork({ threadId, forks }: ForkPlan): Promise<TaskSnapshot[]> {
     const made: TaskSnapshot[] = [];
-    const release = this.#scheduler.hold();
+    const release = this.scheduler.hold();
     try {
       for (const [i, fork] of forks.entries()) {
         try {
@@ -102,7 +96,7 @@ export class TaskCreation {
    * @throws {RequestError} Naming `threadId`.
    */
   async #admit(plan: TaskPlan): Promise<void> {
-    const state = this.#state;
+    const state = this.state;
     const threadId = plan.request.threadId;
     if (threadId !== undefined) {
       const running = state.byThread.get(threadId);
@@ -136,14 +130,14 @@ export class TaskCreation {
 
   /** Undoes what was made for a task that never started: its record, its own worktree. */
   async #unmake(plan: TaskPlan): Promise<void> {
-    const { store, worktrees, log } = this.#state.options;
+    const { store, worktrees, log } = this.state.options;
     const { id } = plan;
-    this.#state.tasks.delete(id);
+    this.state.tasks.delete(id);
     // Frees the thread it reserved.
-    for (const [threadId, owner] of this.#state.byThread) {
-      if (owner === id) this.#state.byThread.delete(threadId);
+    for (const [threadId, owner] of this.state.byThread) {
+      if (owner === id) this.state.byThread.delete(threadId);
     }
-    this.#scheduler.remove(id);
+    this.scheduler.remove(id);
     await store.remove(id);
     if (plan.worktree.kind === "new") {
       await worktrees.discard(plan.worktree.info).catch((e) =>
@@ -154,7 +148,7 @@ export class TaskCreation {
 
   /** Writes a new task's record and queues it. */
   async #create(plan: TaskPlan): Promise<TaskSnapshot> {
-    const state = this.#state;
+    const state = this.state;
     const { store, log } = state.options;
     const worktree = plan.worktree.kind === "none" ? null : plan.worktree.info;
     const where = { cwd: plan.request.cwd!, runCwd: plan.runCwd, worktree };
@@ -173,8 +167,8 @@ export class TaskCreation {
       worktree: meta.worktree?.branch ?? null,
       ...(log.enabled("debug") ? { prompt: meta.request.prompt } : {}),
     });
-    this.#scheduler.enqueue(plan.session.id, meta.id);
-    this.#scheduler.pump();
+    this.scheduler.enqueue(plan.session.id, meta.id);
+    this.scheduler.pump();
     state.emit(record, null);
     return state.snapshot(record);
   }

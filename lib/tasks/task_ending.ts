@@ -35,17 +35,11 @@ function stoppedCause(meta: TaskMeta): string {
 
 /** Ends tasks. */
 export class TaskEnding {
-  #state: EngineState;
-  #scheduler: Scheduler;
-
-  constructor(state: EngineState, scheduler: Scheduler) {
-    this.#state = state;
-    this.#scheduler = scheduler;
-  }
+  constructor(private readonly state: EngineState, private readonly scheduler: Scheduler) {}
 
   /** Marks an unfinished task `interrupted` (its supervisor stopped) and ends its turn's wait. */
   interrupt(record: TaskRecord): void {
-    const state = this.#state;
+    const state = this.state;
     const { meta } = record;
     const live = record.server !== null;
     meta.phase = "interrupted";
@@ -74,7 +68,7 @@ export class TaskEnding {
    * `index.lock` a killed commit may have left. With `commit: false` nothing is committed.
    */
   async commitInterrupted(stopped: TaskRecord[]): Promise<void> {
-    const { log, store, worktrees } = this.#state.options;
+    const { log, store, worktrees } = this.state.options;
     const toCommit = this.#uncommitted();
     const dirs = new Set<string>();
     for (const { meta } of [...stopped, ...toCommit]) {
@@ -102,13 +96,13 @@ export class TaskEnding {
           commit: meta.worktreeOutcome.commit,
         });
       }
-      await this.#state.save(record);
+      await this.state.save(record);
     }
   }
 
   /** The interrupted tasks whose work is to be committed and is not. */
   #uncommitted(): TaskRecord[] {
-    const all = [...this.#state.tasks.values()];
+    const all = [...this.state.tasks.values()];
     return all.filter((record) => {
       const { meta } = record;
       if (meta.phase !== "interrupted" || meta.engine !== "app-server") return false;
@@ -124,7 +118,7 @@ export class TaskEnding {
 
   /** Decides the final phase from what is known, commits the worktree, saves, tells listeners. */
   async finalize(record: TaskRecord): Promise<void> {
-    const state = this.#state;
+    const state = this.state;
     const { meta, run } = record;
     if (isFinal(meta.phase)) return;
     record.budget?.stop();
@@ -143,7 +137,7 @@ export class TaskEnding {
     const phase = await this.#collect(record, end.phase);
     meta.phase = phase;
     meta.endedAt = nowIso();
-    this.#scheduler.ended(meta);
+    this.scheduler.ended(meta);
     if (meta.threadId !== null && state.byThread.get(meta.threadId) === meta.id) {
       state.byThread.delete(meta.threadId);
     }
@@ -151,7 +145,7 @@ export class TaskEnding {
       state.log.warning(`Cannot save the state of task ${meta.id}: ${error}`)
     );
     await state.save(record);
-    this.#scheduler.release(meta.id);
+    this.scheduler.release(meta.id);
     record.server = null;
     state.log.info(`Task ${meta.id} ${phase}`, {
       session: meta.session?.id,
@@ -159,7 +153,7 @@ export class TaskEnding {
     });
     record.done.resolve();
     state.emit(record, `Task ${phase.replace("_", " ")}`);
-    this.#scheduler.pump();
+    this.scheduler.pump();
   }
 
   /**
@@ -168,7 +162,7 @@ export class TaskEnding {
    */
   async #collect(record: TaskRecord, phase: TaskMeta["phase"]): Promise<TaskMeta["phase"]> {
     const { meta, run } = record;
-    const { worktrees, log } = this.#state.options;
+    const { worktrees, log } = this.state.options;
     if (phase === "completed" && meta.request.outputSchema) {
       meta.structured = readStructuredResult(meta.finalMessage, meta.request.outputSchema);
     }
@@ -203,26 +197,26 @@ export class TaskEnding {
    */
   async commitWorktree(meta: TaskMeta): Promise<WorktreeOutcome> {
     const message = `codex-swarm: task ${meta.id}: ${firstLine(meta.request.prompt)}`;
-    if (this.#state.remote.isRemote(meta)) {
+    if (this.state.remote.isRemote(meta)) {
       // Its work is on the worker: committed there and brought back as the branch first.
-      const away = await this.#state.remote.bringBack(meta, message).then(() => null, messageOf);
+      const away = await this.state.remote.bringBack(meta, message).then(() => null, messageOf);
       if (away !== null) return this.#leftOnWorker(meta, away);
     }
     const outcome = await commitTaskWork(
-      this.#state.options.worktrees,
+      this.state.options.worktrees,
       meta.worktree!,
       message,
       meta.worktreeStartHead ?? null,
     );
     if (outcome.error !== undefined) {
-      this.#state.log.error(`Cannot commit the worktree of task ${meta.id}: ${outcome.error}`);
+      this.state.log.error(`Cannot commit the worktree of task ${meta.id}: ${outcome.error}`);
     }
     return outcome;
   }
 
   /** The outcome of a remote task whose work could not be brought back (its worker is gone). */
   #leftOnWorker(meta: TaskMeta, cause: string): WorktreeOutcome {
-    this.#state.log.error(`Cannot bring back the work of task ${meta.id}: ${cause}`);
+    this.state.log.error(`Cannot bring back the work of task ${meta.id}: ${cause}`);
     return {
       commit: null,
       files: [],
