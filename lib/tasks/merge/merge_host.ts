@@ -9,24 +9,22 @@
  * ```ts ignore
  * // Inside the engine.
  * const meta = newMergeMeta(newTaskId(), request, session, from);
- * runMerge(meta.id, request, meta.merge!, mergeHost({ record, session, engine, ... }));
+ * runMerge(meta.id, request, meta.merge!, mergeHost(record, session, { state, engine, finalize }));
  * ```
  * @module
  */
 
-import type { AppServer } from "../../codex/app_server.ts";
 import type { SandboxMode } from "../../codex/codex_args.ts";
 import { runSandboxed } from "../../codex/sandboxed_command.ts";
 import type { SandboxPolicy } from "../../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { SANDBOX_MODES } from "../../codex/codex_config.ts";
 import { Policy } from "../../codex/policy.ts";
-import type { WorktreeManager } from "../../git/worktree.ts";
+import { capSandbox } from "../../codex/sandbox_cap.ts";
 import type { Engine, Session } from "../engine_api.ts";
-import { isFinal, type TaskMeta, type TaskRequest } from "../task.ts";
+import { isFinal, type TaskMeta, type TaskRequest, type TaskSnapshot } from "../task.ts";
 import { newTaskId, type TaskRecord } from "../task_record.ts";
 import { newMeta } from "../task_creation.ts";
 import type { EngineState } from "../engine_state.ts";
-import type { TaskSnapshot } from "../task.ts";
 import { type MergeRequest, type MergeState, newMergeState, resumedState } from "./merge_plan.ts";
 import { mergeReport, reportText } from "./merge_report.ts";
 import { endCheckLeftovers, type MergeHost, runMerge } from "./merge_run.ts";
@@ -70,6 +68,7 @@ export function mergeSandbox(
  * ```ts
  * import assert from "node:assert/strict";
  * import { Policy } from "../../codex/policy.ts";
+import { capSandbox } from "../../codex/sandbox_cap.ts";
  *
  * const session = { policy: new Policy({ allowRoots: ["/src"] }) };
  * assert.deepEqual(resolverSession(session, "/wt/merge-1").policy?.allowRoots, ["/src", "/wt/merge-1"]);
@@ -82,17 +81,13 @@ export function resolverSession<S extends Pick<Session, "policy">>(session: S, p
   return { ...session, policy: new Policy(limits, true) };
 }
 
-/** The app-server's sandbox policy for a mode (the command's cwd becomes writable with it). */
+/**
+ * The app-server's sandbox policy for a mode (the command's cwd becomes writable with it): full
+ * access capped to the mode.
+ */
 function policyOf(mode: SandboxMode): SandboxPolicy {
-  if (mode === "read-only") return { type: "readOnly", networkAccess: false };
-  if (mode === "danger-full-access") return { type: "dangerFullAccess" };
-  return {
-    type: "workspaceWrite",
-    writableRoots: [],
-    networkAccess: false,
-    excludeTmpdirEnvVar: false,
-    excludeSlashTmp: false,
-  };
+  const full: SandboxPolicy = { type: "dangerFullAccess" };
+  return capSandbox(full, mode, []) ?? full;
 }
 
 /** The record of a new merge task (running from the start: a merge is never queued). */
@@ -114,55 +109,46 @@ export function newMergeMeta(
   };
 }
 
-/** What of the engine a merge uses. */
-export interface MergeEngineSide {
-  record: TaskRecord;
-  session: Session;
+/** What of the engine a merge uses besides its state. */
+interface MergeParts {
+  state: EngineState;
   /** `start` makes an ordinary task of a request, checked as a call's is (lib/request/). */
   engine: Pick<Engine, "finished" | "cancel"> & {
     start(request: TaskRequest, session: Session): Promise<TaskSnapshot>;
   };
-  worktrees: Pick<
-    WorktreeManager,
-    "worktreePath" | "discard" | "holdWorktrees" | "withRepoLock"
-  >;
-  save(): Promise<void>;
-  emit(step: string): void;
   /** Ends the task from `record.run` (the engine's end of every task). */
-  finalize(): Promise<void>;
-  server(): Promise<AppServer>;
-  /** What the session's environment changes for sandboxed commands. */
-  commandEnv: Record<string, string>;
+  finalize(record: TaskRecord): Promise<void>;
 }
 
-/** The {@link MergeHost} of a merge task. */
-export function mergeHost(side: MergeEngineSide): MergeHost {
-  const { record, session } = side;
+/** The {@link MergeHost} of merge task `record`, acting through the engine. */
+function mergeHost(record: TaskRecord, session: Session, parts: MergeParts): MergeHost {
+  const { state, engine } = parts;
+  const worktrees = state.options.worktrees;
   const meta = record.meta;
   const request = meta.request.merge!;
   const ceiling = session.policy?.maxSandbox ?? meta.session?.maxSandbox ?? null;
   const mode = mergeSandbox(request.sandbox, ceiling);
   const timeoutS = request.timeoutS ?? session.taskTimeoutS;
   return {
-    integrationPath: (repoRoot, id) => side.worktrees.worktreePath(repoRoot, `merge-${id}`),
-    repoLock: (fn) => side.worktrees.withRepoLock(request.repoRoot, fn),
-    save: () => side.save(),
-    step: (text) => side.emit(text),
+    integrationPath: (repoRoot, id) => worktrees.worktreePath(repoRoot, `merge-${id}`),
+    repoLock: (fn) => worktrees.withRepoLock(request.repoRoot, fn),
+    save: () => state.save(record),
+    step: (text) => state.emit(record, text),
     cancelled: () => meta.cancelRequested,
     interrupted: () => isFinal(meta.phase),
     signal: record.stopping.signal,
     runCheck: async (command, cwd, processId) =>
-      runSandboxed(await side.server(), {
+      runSandboxed(await state.serverFor(session), {
         command,
         cwd,
         processId,
         sandbox: policyOf(mode),
-        env: side.commandEnv,
+        env: state.commandEnv(session),
         timeoutMs: timeoutS > 0 ? timeoutS * 1000 : null,
         signal: record.stopping.signal,
       }),
     startResolver: async (prompt, cwd) => {
-      const task = await side.engine.start({
+      const task = await engine.start({
         prompt,
         cwd,
         sandbox: mode,
@@ -173,15 +159,15 @@ export function mergeHost(side: MergeEngineSide): MergeHost {
       return task.meta.id;
     },
     ended: async (taskId) => {
-      const task = await side.engine.finished(taskId);
+      const task = await engine.finished(taskId);
       return { phase: task.meta.phase, failure: task.meta.failure };
     },
     cancelTask: async (taskId) => {
-      await side.engine.cancel(taskId);
+      await engine.cancel(taskId);
     },
     discard: async (info) => {
-      using _held = await side.worktrees.holdWorktrees([info.path]);
-      await side.worktrees.discard(info);
+      using _held = await worktrees.holdWorktrees([info.path]);
+      await worktrees.discard(info);
     },
     finish: async (failure) => {
       const report = reportText(mergeReport(meta.id, request, meta.merge!, REPORT_CHARS));
@@ -191,7 +177,7 @@ export function mergeHost(side: MergeEngineSide): MergeHost {
         failure,
         finalMessage: report,
       };
-      await side.finalize();
+      await parts.finalize(record);
     },
   };
 }
@@ -204,32 +190,13 @@ export async function startMerge(
   request: MergeRequest,
   session: Session,
   from: MergeState | undefined,
-  parts: {
-    state: EngineState;
-    engine: MergeEngineSide["engine"];
-    finalize(record: TaskRecord): Promise<void>;
-  },
+  parts: MergeParts,
 ): Promise<TaskSnapshot> {
   const { state } = parts;
   const meta = newMergeMeta(newTaskId(), request, session, from);
   await state.options.store.create(meta);
   const record = state.addRecord(meta, session);
-  runMerge(
-    meta.id,
-    request,
-    meta.merge!,
-    mergeHost({
-      record,
-      session,
-      engine: parts.engine,
-      worktrees: state.options.worktrees,
-      save: () => state.save(record),
-      emit: (step) => state.emit(record, step),
-      finalize: () => parts.finalize(record),
-      server: () => state.serverFor(session),
-      commandEnv: state.commandEnv(session),
-    }),
-  );
+  runMerge(meta.id, request, meta.merge!, mergeHost(record, session, parts));
   state.emit(record, "Merge started");
   return state.snapshot(record);
 }
