@@ -152,7 +152,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
         policy: new Policy({ maxSandbox: meta.session.maxSandbox ?? null }),
       }
       : { ...this.#state.options.fallbackSession, id: "upgraded" };
-    this.#scheduler.enqueue(record.session.id, meta.id);
+    this.#scheduler.queue.push(record.session.id, meta.id);
     // A queued reply holds its thread (one turn per thread).
     if (meta.threadId !== null) this.#state.byThread.set(meta.threadId, meta.id);
   }
@@ -258,7 +258,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     }
     record.meta.cancelRequested = true;
     if (previousPhase === "queued") {
-      this.#scheduler.remove(id);
+      this.#scheduler.queue.remove(id);
       record.meta.failure = "Cancelled while queued: Codex never started";
       await this.#ending.finalize(record);
     } else {

@@ -32,7 +32,7 @@ import { type Backoff, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { CodexPool, type CodexPoolOptions } from "./codex_pool.ts";
 import type { TaskMeta, TaskRequest, TaskSnapshot } from "./task.ts";
 import type { TaskStore } from "./task_store.ts";
-import { newTaskRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
+import { snapshotOf, TaskRecord } from "./task_record.ts";
 import { RemoteTasks, type WorkerDirectory } from "./remote_tasks.ts";
 import { messageOf } from "../base/errors.ts";
 
@@ -141,7 +141,7 @@ export class EngineState {
   }
 
   addRecord(meta: TaskMeta, session: Session | null): TaskRecord {
-    const record = newTaskRecord(meta, session);
+    const record = new TaskRecord(meta, session);
     this.tasks.set(meta.id, record);
     return record;
   }

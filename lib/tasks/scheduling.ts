@@ -6,12 +6,13 @@
  * @example Not run: needs the engine's state: see app_engine.ts.
  * ```ts ignore
  * const scheduler = new Scheduler(state, (record) => run(record));
- * scheduler.enqueue(session.id, id);
+ * scheduler.queue.push(session.id, id);
+ * scheduler.pump();
  * ```
  * @module
  */
 
-import { afterTaskEnd, backoffStep, startAllowedAt } from "./backoff.ts";
+import { backoffStep, startAllowedAt } from "./backoff.ts";
 import type { EngineState } from "./engine_state.ts";
 import { FairQueue } from "./fair_queue.ts";
 import type { TaskMeta } from "./task.ts";
@@ -32,8 +33,10 @@ export function pauseClock(record: TaskRecord): void {
 
 /** The queue of tasks and the start of each when its turn comes. */
 export class Scheduler {
-  #queue = new FairQueue();
-  #active = new Set<string>();
+  /** The queued tasks (the engine pushes and removes them; {@link pump} starts them). */
+  readonly queue = new FairQueue();
+  /** The tasks that hold a place (the end of a task frees it). */
+  readonly active = new Set<string>();
   #backoffTimer: ReturnType<typeof setTimeout> | undefined;
   /** While above 0, queued tasks wait (forks are made all or none before any starts). */
   #held = 0;
@@ -44,16 +47,6 @@ export class Scheduler {
     private readonly run: (record: TaskRecord) => void,
   ) {}
 
-  /** Queues task `id` of session `sessionId` (call {@link pump} to start it). */
-  enqueue(sessionId: string, id: string): void {
-    this.#queue.push(sessionId, id);
-  }
-
-  /** Takes task `id` out of the queue. */
-  remove(id: string): void {
-    this.#queue.remove(id);
-  }
-
   /** Holds queued tasks back until the function returned is called. */
   hold(): () => void {
     this.#held++;
@@ -63,23 +56,13 @@ export class Scheduler {
     };
   }
 
-  /** Notes a task's end: a rate limit it met holds the next starts back. */
-  ended(meta: TaskMeta): void {
-    this.state.backoff = afterTaskEnd(this.state.backoff, meta, Date.now());
-  }
-
-  /** Frees task `id`'s place among the running tasks. */
-  release(id: string): void {
-    this.#active.delete(id);
-  }
-
   close(): void {
     clearTimeout(this.#backoffTimer);
   }
 
   /** The tasks that hold a place now. */
   running(): TaskMeta[] {
-    return [...this.#active].flatMap((id) => this.state.tasks.get(id)?.meta ?? []);
+    return [...this.active].flatMap((id) => this.state.tasks.get(id)?.meta ?? []);
   }
 
   /**
@@ -92,7 +75,7 @@ export class Scheduler {
       if (!startAllowedAt(state.backoff, Date.now())) return this.#pumpAfterBackoff();
       const running = this.running();
       let worker: string | null = null;
-      const id = this.#queue.shift((id) => {
+      const id = this.queue.shift((id) => {
         const meta = state.tasks.get(id)?.meta;
         // A task no longer queued is taken out of the queue (and skipped below).
         worker = meta?.phase === "queued" ? state.remote.place(meta, running) : LOCAL_WORKER;
@@ -102,7 +85,7 @@ export class Scheduler {
       const record = state.tasks.get(id);
       if (!record || record.meta.phase !== "queued") continue;
       record.meta.worker = worker ?? LOCAL_WORKER;
-      this.#active.add(id);
+      this.active.add(id);
       this.run(record);
     }
   }

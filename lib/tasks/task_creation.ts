@@ -137,7 +137,7 @@ export class TaskCreation {
     for (const [threadId, owner] of this.state.byThread) {
       if (owner === id) this.state.byThread.delete(threadId);
     }
-    this.scheduler.remove(id);
+    this.scheduler.queue.remove(id);
     await store.remove(id);
     if (plan.worktree.kind === "new") {
       await worktrees.discard(plan.worktree.info).catch((e) =>
@@ -167,7 +167,7 @@ export class TaskCreation {
       worktree: meta.worktree?.branch ?? null,
       ...(log.enabled("debug") ? { prompt: meta.request.prompt } : {}),
     });
-    this.scheduler.enqueue(plan.session.id, meta.id);
+    this.scheduler.queue.push(plan.session.id, meta.id);
     this.scheduler.pump();
     state.emit(record, null);
     return state.snapshot(record);

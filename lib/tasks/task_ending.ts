@@ -12,6 +12,7 @@
  * @module
  */
 
+import { afterTaskEnd } from "./backoff.ts";
 import { readStructuredResult } from "../codex/output_schema.ts";
 import { killProcessesIn } from "../base/leftover_processes.ts";
 import { commitTaskWork, type WorktreeOutcome } from "../git/task_commit.ts";
@@ -137,7 +138,8 @@ export class TaskEnding {
     const phase = await this.#collect(record, end.phase);
     meta.phase = phase;
     meta.endedAt = nowIso();
-    this.scheduler.ended(meta);
+    // A rate limit it met holds the next starts back.
+    state.backoff = afterTaskEnd(state.backoff, meta, Date.now());
     if (meta.threadId !== null && state.byThread.get(meta.threadId) === meta.id) {
       state.byThread.delete(meta.threadId);
     }
@@ -145,7 +147,7 @@ export class TaskEnding {
       state.log.warning(`Cannot save the state of task ${meta.id}: ${error}`)
     );
     await state.save(record);
-    this.scheduler.release(meta.id);
+    this.scheduler.active.delete(meta.id);
     record.server = null;
     state.log.info(`Task ${meta.id} ${phase}`, {
       session: meta.session?.id,

@@ -30,7 +30,7 @@ export class WorkerLoss {
     private readonly state: EngineState,
     private readonly runs: Pick<TaskRun, "stopTurn">,
     private readonly ending: Pick<TaskEnding, "commitWorktree" | "finalize">,
-    private readonly scheduler: Pick<Scheduler, "pump" | "remove">,
+    private readonly scheduler: Pick<Scheduler, "pump" | "queue">,
   ) {}
 
   /** Worker `name` is now `state` (`connecting`, `ready` or `down`). */
@@ -56,7 +56,7 @@ export class WorkerLoss {
         this.runs.stopTurn(record);
         continue;
       }
-      this.scheduler.remove(meta.id);
+      this.scheduler.queue.remove(meta.id);
       this.ending.finalize(record).catch((error) =>
         state.log.error(`Cannot end task ${meta.id}: ${error}`)
       );
