@@ -10,7 +10,8 @@
  * - no function of lib/ is longer than 80 lines (`function_lines.ts`, a `deno lint` plugin).
  *
  * Each problem is one line on stderr; the exit code is 1 if there is any. `--count` also prints
- * the code lines of lib/ (not tests, not comments, not blank lines, not the generated protocol).
+ * the code lines of lib/ (not tests, not comments, not blank lines, not the generated protocol);
+ * `--count-at REV` prints only that count, of lib/ as git has it at REV (issue 20's measure).
  *
  * @example
  * ```ts
@@ -27,7 +28,7 @@
  * ```
  *
  * ```sh
- * deno run --allow-read --allow-run .github/scripts/check_layers.ts [--count]
+ * deno run --allow-read --allow-run .github/scripts/check_layers.ts [--count | --count-at REV]
  * ```
  *
  * @module
@@ -166,9 +167,38 @@ interface DenoInfoModule {
   dependencies?: Array<{ code?: { specifier: string }; type?: { specifier: string } }>;
 }
 
+/** Whether a repository path is a non-test module of lib/ outside the generated protocol. */
+function countsAsCode(path: string): boolean {
+  return path.startsWith("lib/") && /\.tsx?$/.test(path) && !/_test\.tsx?$/.test(path) &&
+    !path.startsWith("lib/codex/protocol/generated/");
+}
+
+/** The code lines of lib/ as git has it at `rev`. */
+async function codeLinesAt(rootPath: string, rev: string): Promise<number> {
+  const git = async (...args: string[]): Promise<string> => {
+    const output = await new Deno.Command("git", { args, cwd: rootPath }).output();
+    if (!output.success) throw new Error(`Cannot run git ${args.join(" ")}: exit ${output.code}`);
+    return new TextDecoder().decode(output.stdout);
+  };
+  const paths = (await git("ls-tree", "-r", "--name-only", rev, "lib")).split("\n");
+  let code = 0;
+  for (const path of paths.filter(countsAsCode)) {
+    code += codeLinesOf(await git("show", `${rev}:${path}`));
+  }
+  return code;
+}
+
 async function main(): Promise<void> {
   const root = new URL("../../", import.meta.url);
   const rootPath = decodeURIComponent(root.pathname);
+  const at = Deno.args.indexOf("--count-at");
+  if (at >= 0) {
+    const rev = Deno.args[at + 1] ?? "HEAD";
+    console.log(
+      `lib/ at ${rev}: ${await codeLinesAt(rootPath, rev)} code lines in non-test modules`,
+    );
+    return;
+  }
   const sources: string[] = [];
   for await (const path of walk(`${rootPath}lib`)) {
     if (/\.tsx?$/.test(path) && !/_test\.tsx?$/.test(path)) sources.push(path);
@@ -211,9 +241,7 @@ async function main(): Promise<void> {
     if (Deno.args.includes("--count")) {
       let code = 0;
       for (const [path, facts] of Object.entries(graph)) {
-        if (path.startsWith("lib/") && !path.startsWith("lib/codex/protocol/generated/")) {
-          code += codeLinesOf(facts.text);
-        }
+        if (countsAsCode(path)) code += codeLinesOf(facts.text);
       }
       console.log(`lib/: ${code} code lines in non-test modules (generated protocol excluded)`);
     }

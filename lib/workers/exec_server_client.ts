@@ -6,7 +6,7 @@
  * `Authorization` header of the upgrade (a wrong token is refused there with HTTP 401), then does
  * the `initialize` / `initialized` handshake, whose answer gives {@link ExecServerClient.info}
  * (`executorVersion` is the worker's Codex version). {@link ExecServerClient.run} runs a command to
- * its end; the `fs/*` methods read and write the worker's files. Paths are the worker's absolute
+ * its end; the `fs/*` methods write and remove the worker's files. Paths are the worker's absolute
  * paths; the protocol carries them as `file://` URIs.
  *
  * @example
@@ -20,29 +20,23 @@
  * @module
  */
 
+import { withTimeout } from "../base/delay.ts";
 import { JsonRpcSocket } from "./json_rpc_socket.ts";
 import { type OutputStream, ProcessOutput } from "./process_output.ts";
 
 /** How long {@link ExecServerClient.connect} waits for the `initialize` answer. */
-export const INITIALIZE_TIMEOUT_MS = 10_000;
+const INITIALIZE_TIMEOUT_MS = 10_000;
 /** How long {@link ExecServerClient.run} waits for a terminated process's last events. */
-export const TERMINATE_WAIT_MS = 5_000;
+const TERMINATE_WAIT_MS = 5_000;
 
 /** What the exec-server said about itself in the handshake. */
 export interface ExecServerInfo {
-  sessionId: string;
   /** The worker's Codex version, e.g. `0.169.0`. */
   executorVersion: string;
-  /** The shell's name, e.g. `bash`. */
-  shell: string;
   /** The exec-server's working directory (a path on the worker). */
   cwd: string;
-  /** The home directory of the worker's user, when given. */
-  home: string | null;
   /** The worker's temporary directory, when given. */
   tempDir: string | null;
-  /** The worker's OS, e.g. `linux`, when given. */
-  os: string | null;
 }
 
 /** How a command run by {@link ExecServerClient.run} ended. */
@@ -80,11 +74,8 @@ export interface RunOptions {
 export interface ExecServerConnectOptions {
   /** The capability token, sent as `Authorization: Bearer <token>` (never in the URL). */
   token?: string;
-  signal?: AbortSignal;
   /** The worker's name, for errors. */
   name?: string;
-  /** How long to wait for the socket and for `initialize` (default 10 s each). */
-  timeoutMs?: number;
 }
 
 /**
@@ -119,41 +110,27 @@ export function pathOfUri(uri: unknown): string | null {
   return decodeURIComponent(new URL(uri).pathname);
 }
 
-/** Reads the `initialize` answer (fields the worker leaves out become null or ""). */
+/**
+ * Reads the `initialize` answer, the fields codex-swarm uses (fields the worker leaves out become
+ * null or "").
+ */
 export function parseInitialize(result: unknown): ExecServerInfo {
   const answer = (result ?? {}) as Record<string, unknown>;
   const env = (answer.environmentInfo ?? {}) as Record<string, unknown>;
-  const shell = (env.shell ?? {}) as Record<string, unknown>;
   return {
-    sessionId: String(answer.sessionId ?? ""),
     executorVersion: typeof env.executorVersion === "string" ? env.executorVersion : "",
-    shell: typeof shell.name === "string" ? shell.name : "",
     cwd: pathOfUri(env.cwd) ?? "",
-    home: pathOfUri(env.userHomeDir),
     tempDir: pathOfUri(env.tempDir),
-    os: typeof env.platformOs === "string" ? env.platformOs : null,
   };
 }
 
 /** A connection to one `codex exec-server`. */
 export class ExecServerClient implements AsyncDisposable {
-  readonly info: ExecServerInfo;
   /** Resolves when the connection ends: null when closed by us, else the cause. */
   readonly closed: Promise<Error | null>;
-  #socket: JsonRpcSocket;
-  /** What running commands do when the connection ends. */
-  #onClose = new Set<(error: Error | null) => void>();
-  /** How the connection ended, once it has (undefined while open). */
-  #ended: Error | null | undefined = undefined;
 
-  private constructor(socket: JsonRpcSocket, info: ExecServerInfo) {
-    this.#socket = socket;
-    this.info = info;
+  private constructor(private readonly socket: JsonRpcSocket, readonly info: ExecServerInfo) {
     this.closed = socket.closed;
-    this.closed.then((error) => {
-      this.#ended = error;
-      for (const listener of [...this.#onClose]) listener(error);
-    });
   }
 
   /** Connects and does the handshake; rejects naming the worker and the cause (e.g. a refused token). */
@@ -164,22 +141,20 @@ export class ExecServerClient implements AsyncDisposable {
     const peer = options.name === undefined
       ? `exec-server ${url}`
       : `worker "${options.name}" (${url})`;
-    const timeoutMs = options.timeoutMs ?? INITIALIZE_TIMEOUT_MS;
-    const socket = await JsonRpcSocket.connect(url, {
-      peer,
-      headers: options.token === undefined ? {} : { authorization: `Bearer ${options.token}` },
-      signal: options.signal,
-      timeoutMs,
-    });
+    const headers: Record<string, string> = options.token === undefined
+      ? {}
+      : { authorization: `Bearer ${options.token}` };
+    const socket = await JsonRpcSocket.connect(url, peer, headers);
     try {
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-      const result = await socket.request("initialize", { clientName: "codex-swarm" }, { signal })
-        .catch((error) => {
-          throw timeout.aborted
-            ? new Error(`Cannot connect to ${peer}: no answer to initialize within ${timeoutMs} ms`)
-            : error;
-        });
+      const result = await withTimeout(
+        socket.request("initialize", { clientName: "codex-swarm" }),
+        INITIALIZE_TIMEOUT_MS,
+      );
+      if (result === "timeout") {
+        throw new Error(
+          `Cannot connect to ${peer}: no answer to initialize within ${INITIALIZE_TIMEOUT_MS} ms`,
+        );
+      }
       socket.notify("initialized", {});
       return new ExecServerClient(socket, parseInitialize(result));
     } catch (error) {
@@ -188,29 +163,22 @@ export class ExecServerClient implements AsyncDisposable {
     }
   }
 
-  /** How errors name this worker. */
-  get peer(): string {
-    return this.#socket.peer;
-  }
-
   /** Runs `argv` on the worker to its end (its stdout and stderr whole). */
   async run(argv: string[], options: RunOptions): Promise<RunResult> {
-    if (argv.length === 0) throw new Error(`Cannot run a command on ${this.peer}: argv is empty`);
+    if (argv.length === 0) {
+      throw new Error(`Cannot run a command on ${this.socket.peer}: argv is empty`);
+    }
     options.signal?.throwIfAborted();
-    const stdinFile = options.stdin ? await this.#stdinFile(options.stdin) : null;
+    // stdin's bytes go to a file in the worker's temporary directory first.
+    const stdinFile = options.stdin
+      ? `${this.info.tempDir ?? "/tmp"}/codex-swarm-stdin-${crypto.randomUUID()}`
+      : null;
     try {
+      if (stdinFile) await this.writeFile(stdinFile, options.stdin!);
       return await this.#runToEnd(argv, stdinFile, options);
     } finally {
       if (stdinFile) await this.remove(stdinFile).catch(() => {});
     }
-  }
-
-  /** The whole content of a file on the worker. */
-  async readFile(path: string): Promise<Uint8Array> {
-    const result = await this.#fs("fs/readFile", path, { path: fileUri(path) }) as {
-      dataBase64?: string;
-    };
-    return Uint8Array.fromBase64(result.dataBase64 ?? "");
   }
 
   /** Writes (creates or replaces) a file on the worker. */
@@ -234,7 +202,7 @@ export class ExecServerClient implements AsyncDisposable {
 
   /** Closes the connection ({@link closed} resolves with null). */
   close(): Promise<void> {
-    return this.#socket.close();
+    return this.socket.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -243,18 +211,10 @@ export class ExecServerClient implements AsyncDisposable {
 
   async #fs(method: string, path: string, params: Record<string, unknown>): Promise<unknown> {
     try {
-      return await this.#socket.request(method, { sandbox: null, ...params });
+      return await this.socket.request(method, { sandbox: null, ...params });
     } catch (error) {
       throw new Error(`Cannot use "${path}": ${(error as Error).message}`, { cause: error });
     }
-  }
-
-  /** Writes stdin's bytes to a file in the worker's temporary directory. */
-  async #stdinFile(data: Uint8Array): Promise<string> {
-    const dir = this.info.tempDir ?? "/tmp";
-    const file = `${dir}/codex-swarm-stdin-${crypto.randomUUID()}`;
-    await this.writeFile(file, data);
-    return file;
   }
 
   async #runToEnd(
@@ -265,12 +225,12 @@ export class ExecServerClient implements AsyncDisposable {
     const processId = `codex-swarm-${crypto.randomUUID()}`;
     const output = new ProcessOutput();
     const ended = Promise.withResolvers<void>();
-    const stop = this.#socket.onNotification((method, params) => {
+    const stop = this.socket.onNotification((method, params) => {
       if (observe(output, processId, method, params)) ended.resolve();
     });
-    const what = `Cannot run "${argv[0]}" on ${this.peer}`;
+    const what = `Cannot run "${argv[0]}" on ${this.socket.peer}`;
     try {
-      await this.#socket.request("process/start", {
+      await this.socket.request("process/start", {
         processId,
         // The protocol cannot close a piped stdin, so the shell redirects it from a file.
         argv: stdinFile === null
@@ -306,44 +266,26 @@ export class ExecServerClient implements AsyncDisposable {
     options: RunOptions,
     what: string,
   ): Promise<boolean> {
-    const lost = Promise.withResolvers<never>();
-    const onClose = (error: Error | null) =>
-      lost.reject(new Error(`${what}: ${error?.message ?? "the connection was closed"}`));
-    this.#onClose.add(onClose);
-    if (this.#ended !== undefined) onClose(this.#ended); // ended while process/start was answered
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((resolve) => {
-      if (options.timeoutMs !== undefined) {
-        timer = setTimeout(() => resolve("timeout"), options.timeoutMs);
-      }
+    const lost = this.closed.then((error) => {
+      throw new Error(`${what}: ${error?.message ?? "the connection was closed"}`);
     });
+    lost.catch(() => {});
     const abort = Promise.withResolvers<"abort">();
     const onAbort = () => abort.resolve("abort");
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) onAbort(); // while process/start was answered
     try {
-      const how = await Promise.race([
-        ended.then(() => "ended" as const),
-        timeout,
-        abort.promise,
-        lost.promise,
-      ]);
+      const end = Promise.race([ended.then(() => "ended" as const), abort.promise, lost]);
+      const how = options.timeoutMs === undefined
+        ? await end
+        : await withTimeout(end, options.timeoutMs);
       if (how === "ended") return false;
-      await this.#socket.request("process/terminate", { processId }).catch(() => {});
-      let grace: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        ended,
-        lost.promise,
-        new Promise((r) => grace = setTimeout(r, TERMINATE_WAIT_MS)),
-      ]);
-      clearTimeout(grace);
+      await this.socket.request("process/terminate", { processId }).catch(() => {});
+      await withTimeout(Promise.race([ended, lost]), TERMINATE_WAIT_MS);
       if (how === "abort") throw options.signal?.reason ?? new Error(`${what}: aborted`);
       return true;
     } finally {
-      clearTimeout(timer);
-      this.#onClose.delete(onClose);
       options.signal?.removeEventListener("abort", onAbort);
-      lost.promise.catch(() => {});
     }
   }
 
@@ -351,7 +293,7 @@ export class ExecServerClient implements AsyncDisposable {
   async #fillGaps(processId: string, output: ProcessOutput, what: string): Promise<void> {
     const gap = output.firstGap();
     if (gap === null) return;
-    const read = await this.#socket.request("process/read", {
+    const read = await this.socket.request("process/read", {
       processId,
       afterSeq: gap - 1,
       maxBytes: null,

@@ -9,7 +9,7 @@
  * @example
  * ```ts ignore
  * // ignore: needs a running JSON-RPC WebSocket server
- * const socket = await JsonRpcSocket.connect("ws://127.0.0.1:4500", { peer: "exec-server \"a\"" });
+ * const socket = await JsonRpcSocket.connect("ws://127.0.0.1:4500", "exec-server \"a\"", {});
  * socket.onNotification((method, params) => console.log(method, params));
  * console.log(await socket.request("initialize", { clientName: "codex-swarm" }));
  * await socket.close();
@@ -17,38 +17,8 @@
  * @module
  */
 
-/** How long {@link JsonRpcSocket.connect} waits for the WebSocket to open, by default. */
-export const CONNECT_TIMEOUT_MS = 10_000;
-
-/** The peer answered a request with a JSON-RPC error. */
-export class JsonRpcRequestError extends Error {
-  readonly method: string;
-  readonly code: number;
-  constructor(peer: string, method: string, code: number, message: string) {
-    super(`${peer} answered ${method} with error ${code}: ${message}`);
-    this.name = "JsonRpcRequestError";
-    this.method = method;
-    this.code = code;
-  }
-}
-
-/** The connection could not be made, or ended. */
-export class JsonRpcConnectionError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "JsonRpcConnectionError";
-  }
-}
-
-/** Options of {@link JsonRpcSocket.connect}. */
-export interface ConnectOptions {
-  /** How errors name the other side, e.g. `exec-server "gpu-1" (ws://127.0.0.1:4500)`. */
-  peer: string;
-  /** Headers of the upgrade request (e.g. `authorization`). */
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
+/** How long {@link JsonRpcSocket.connect} waits for the WebSocket to open. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Receives the peer's notifications. */
 export type NotificationListener = (method: string, params: unknown) => void;
@@ -82,60 +52,53 @@ export function upgradeFailure(detail: string): string {
 
 /** One JSON-RPC connection over a WebSocket. */
 export class JsonRpcSocket {
-  readonly peer: string;
   /** Resolves when the connection ends: null when {@link close} ended it, else the cause. */
   readonly closed: Promise<Error | null>;
-  #ws: WebSocket;
   #nextId = 1;
   #pending = new Map<number, Pending>();
   #listeners = new Set<NotificationListener>();
-  #closing = false;
   #ended = false;
   #resolveClosed!: (error: Error | null) => void;
 
-  private constructor(ws: WebSocket, peer: string) {
-    this.#ws = ws;
-    this.peer = peer;
+  private constructor(private readonly ws: WebSocket, readonly peer: string) {
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
     ws.onmessage = (event) => this.#receive(event.data);
     ws.onclose = (event) => {
       const why = event.reason ? `: ${event.reason}` : "";
-      this.#end(
-        new JsonRpcConnectionError(`${peer} closed the connection (code ${event.code}${why})`),
-      );
+      this.#end(new Error(`${peer} closed the connection (code ${event.code}${why})`));
     };
     ws.onerror = (event) => {
       const message = (event as ErrorEvent).message ?? "error";
-      this.#end(new JsonRpcConnectionError(`${peer} connection failed: ${message}`));
+      this.#end(new Error(`${peer} connection failed: ${message}`));
     };
   }
 
-  /** Opens the WebSocket; rejects naming the peer and why (e.g. a refused token). */
-  static connect(url: string, options: ConnectOptions): Promise<JsonRpcSocket> {
-    const { peer, signal } = options;
-    signal?.throwIfAborted();
-    const ws = new WebSocket(url, { headers: options.headers ?? {} });
+  /**
+   * Opens the WebSocket, with `headers` (a bearer token) on the upgrade request only; rejects
+   * naming `peer` (how errors name the other side) and why (e.g. a refused token).
+   */
+  static connect(
+    url: string,
+    peer: string,
+    headers: Record<string, string>,
+  ): Promise<JsonRpcSocket> {
+    const ws = new WebSocket(url, { headers });
     return new Promise<JsonRpcSocket>((resolve, reject) => {
-      const fail = (why: string, cause?: unknown) => {
-        cleanup();
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        ws.onopen = ws.onerror = ws.onclose = null;
         try {
           ws.close();
         } catch { /* not open */ }
-        reject(new JsonRpcConnectionError(`Cannot connect to ${peer}: ${why}`, { cause }));
+        reject(new Error(`Cannot connect to ${peer}: ${why}`));
       };
       const timer = setTimeout(
-        () => fail(`no answer within ${options.timeoutMs ?? CONNECT_TIMEOUT_MS} ms`),
-        options.timeoutMs ?? CONNECT_TIMEOUT_MS,
+        () => fail(`no answer within ${CONNECT_TIMEOUT_MS} ms`),
+        CONNECT_TIMEOUT_MS,
       );
-      const onAbort = () => fail("aborted", signal?.reason);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const cleanup = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        ws.onopen = ws.onerror = ws.onclose = null;
-      };
       ws.onopen = () => {
-        cleanup();
+        clearTimeout(timer);
+        ws.onopen = ws.onerror = ws.onclose = null;
         resolve(new JsonRpcSocket(ws, peer));
       };
       ws.onerror = (event) => fail(upgradeFailure((event as ErrorEvent).message ?? ""));
@@ -149,37 +112,16 @@ export class JsonRpcSocket {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Calls `method`; rejects with {@link JsonRpcRequestError} or, when the connection ends, naming the method. */
-  request(
-    method: string,
-    params: unknown,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<unknown> {
+  /** Calls `method`; rejects with the peer's error or, when the connection ends, naming the method. */
+  request(method: string, params: unknown): Promise<unknown> {
     if (this.#ended) {
       return Promise.reject(
-        new JsonRpcConnectionError(
-          `Cannot call ${method} on ${this.peer}: the connection is closed`,
-        ),
+        new Error(`Cannot call ${method} on ${this.peer}: the connection is closed`),
       );
     }
     const id = this.#nextId++;
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
-    const onAbort = () => {
-      this.#pending.delete(id);
-      reject(options.signal?.reason ?? new Error(`${method} on ${this.peer} aborted`));
-    };
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    this.#pending.set(id, {
-      method,
-      resolve: (value) => {
-        options.signal?.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      reject: (error) => {
-        options.signal?.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    });
+    this.#pending.set(id, { method, resolve, reject });
     this.#send({ jsonrpc: "2.0", id, method, params });
     return promise;
   }
@@ -192,8 +134,7 @@ export class JsonRpcSocket {
   /** Closes the connection; {@link closed} then resolves with null. */
   async close(): Promise<void> {
     if (!this.#ended) {
-      this.#closing = true;
-      this.#ws.close(1000);
+      this.ws.close(1000);
       this.#end(null);
     }
     await this.closed;
@@ -201,9 +142,9 @@ export class JsonRpcSocket {
 
   #send(message: unknown): void {
     try {
-      this.#ws.send(JSON.stringify(message));
+      this.ws.send(JSON.stringify(message));
     } catch (error) {
-      this.#end(new JsonRpcConnectionError(`${this.peer} connection failed: ${error}`));
+      this.#end(new Error(`${this.peer} connection failed: ${error}`));
     }
   }
 
@@ -221,7 +162,11 @@ export class JsonRpcSocket {
       const error = message.error as { code?: number; message?: string } | undefined;
       if (error) {
         pending.reject(
-          new JsonRpcRequestError(this.peer, pending.method, error.code ?? 0, error.message ?? ""),
+          new Error(
+            `${this.peer} answered ${pending.method} with error ${error.code ?? 0}: ${
+              error.message ?? ""
+            }`,
+          ),
         );
       } else pending.resolve(message.result);
       return;
@@ -231,20 +176,20 @@ export class JsonRpcSocket {
     }
   }
 
-  #end(error: Error | null): void {
+  /** Ends the connection once: every call in flight fails naming its method, {@link closed} resolves. */
+  #end(cause: Error | null): void {
     if (this.#ended) return;
     this.#ended = true;
-    const cause = this.#closing ? null : error;
-    for (const [id, pending] of this.#pending) {
-      this.#pending.delete(id);
+    for (const pending of this.#pending.values()) {
       pending.reject(
-        new JsonRpcConnectionError(
+        new Error(
           `Cannot finish ${pending.method} on ${this.peer}: ${
             cause?.message ?? "the connection was closed"
           }`,
         ),
       );
     }
+    this.#pending.clear();
     this.#resolveClosed(cause);
   }
 }

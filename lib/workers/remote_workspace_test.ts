@@ -20,15 +20,7 @@ import {
 function localChannel(cwd: string): WorkspaceChannel & { written: Map<string, Uint8Array> } {
   const written = new Map<string, Uint8Array>();
   return {
-    info: {
-      sessionId: "local",
-      executorVersion: "0.0.0",
-      shell: "sh",
-      cwd,
-      home: null,
-      tempDir: null,
-      os: null,
-    },
+    info: { executorVersion: "0.0.0", cwd, tempDir: null },
     written,
     async run(argv, options) {
       const out = await new Deno.Command(argv[0]!, {

@@ -18,7 +18,7 @@
  */
 
 import type { ExecServerClient } from "./exec_server_client.ts";
-import { type ExecSandbox, execSandbox } from "./exec_sandbox.ts";
+import { execSandbox } from "./exec_sandbox.ts";
 
 /** What a worker does with a task's sandbox. */
 export type SandboxSupport = "enforced" | "none" | "unknown";
@@ -36,21 +36,6 @@ const PROBE_TIMEOUT_MS = 15_000;
 const STARTED = "codex-swarm-sandbox-started";
 /** What it prints when its write went through. */
 const WROTE = "codex-swarm-sandbox-wrote";
-
-/**
- * The exec-server's read-only sandbox (./exec_sandbox.ts): read everything, write nothing, no
- * network, interpreted at `cwd`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- *
- * assert.equal(readOnlySandbox("/tmp").cwd, "file:///tmp");
- * ```
- */
-export function readOnlySandbox(cwd: string): ExecSandbox {
-  return execSandbox({ type: "readOnly", networkAccess: false }, cwd)!;
-}
 
 /**
  * Reads the probe's output: whether the shell started, whether it wrote.
@@ -84,7 +69,8 @@ export async function probeSandbox(client: ExecServerClient): Promise<SandboxPro
       {
         cwd: dir,
         env: { PATH: "/usr/bin:/bin" },
-        sandbox: readOnlySandbox(dir),
+        // The exec-server's read-only sandbox: read everything, write nothing, no network.
+        sandbox: execSandbox({ type: "readOnly", networkAccess: false }, dir)!,
         timeoutMs: PROBE_TIMEOUT_MS,
       },
     );

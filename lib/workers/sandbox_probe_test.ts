@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { startExecServer } from "../../tests/support/exec_server.ts";
 import { userNamespaces } from "../../tests/support/user_namespaces.ts";
 import { ExecServerClient } from "./exec_server_client.ts";
-import { judgeProbe, probeSandbox, readOnlySandbox } from "./sandbox_probe.ts";
+import { judgeProbe, probeSandbox } from "./sandbox_probe.ts";
 
 Deno.test("judgeProbe: started and refused is enforced; not started or written is none", () => {
   assert.deepEqual(judgeProbe("codex-swarm-sandbox-started\n", "", 1), {
@@ -22,7 +22,6 @@ Deno.test("judgeProbe: started and refused is enforced; not started or written i
     judgeProbe("codex-swarm-sandbox-started\ncodex-swarm-sandbox-wrote\n", "", 0).sandbox,
     "none",
   );
-  assert.equal(readOnlySandbox("/tmp/a b").cwd, "file:///tmp/a%20b");
 });
 
 Deno.test({

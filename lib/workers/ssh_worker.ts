@@ -113,18 +113,12 @@ export function remoteCommand(codexBin: string): string {
   return `exec /bin/sh -c '${script}'`;
 }
 
-/** A fresh capability token: 32 random bytes, hex. */
-export function newToken(): string {
-  return [...crypto.getRandomValues(new Uint8Array(32))]
-    .map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** Spawns ssh in its own process group; `exited` resolves with how it ended. */
 function spawnSsh(
   args: string[],
   options: SshOptions,
   stdin: "pipe" | "ignore",
-): { child: ChildProcess; exited: Promise<string>; stderr: () => string } {
+): { child: ChildProcess; exited: Promise<string> } {
   const child = spawn(options.sshBin ?? "ssh", args, {
     stdio: [stdin, "pipe", "pipe"],
     detached: true,
@@ -138,7 +132,7 @@ function spawnSsh(
       resolve(`ssh ended (${signal ?? `exit code ${code}`})${last ? `: ${last}` : ""}`);
     });
   });
-  return { child, exited, stderr: () => stderr };
+  return { child, exited };
 }
 
 function killGroup(child: ChildProcess): void {
@@ -147,38 +141,27 @@ function killGroup(child: ChildProcess): void {
 
 /** `codex exec-server` running on an ssh host. */
 export class SshExecServer {
-  readonly token: string;
-  readonly remotePort: number;
-  /** The remote process group (the script's shell). */
-  readonly pgid: number;
-  /** Resolves with why ssh ended. */
-  readonly exited: Promise<string>;
-  #child: ChildProcess;
-  #target: SshTarget;
-  #options: SshOptions;
-
+  /**
+   * @param exited Resolves with why ssh ended.
+   * @param pgid The remote process group (the script's shell).
+   */
   private constructor(
-    child: ChildProcess,
-    exited: Promise<string>,
-    facts: { token: string; remotePort: number; pgid: number },
-    target: SshTarget,
-    options: SshOptions,
-  ) {
-    this.#child = child;
-    this.exited = exited;
-    this.token = facts.token;
-    this.remotePort = facts.remotePort;
-    this.pgid = facts.pgid;
-    this.#target = target;
-    this.#options = options;
-  }
+    private readonly child: ChildProcess,
+    readonly exited: Promise<string>,
+    readonly token: string,
+    readonly remotePort: number,
+    readonly pgid: number,
+    private readonly target: SshTarget,
+    private readonly options: SshOptions,
+  ) {}
 
   /** Starts the server; rejects with ssh's or the script's last words. */
   static async start(target: SshTarget, options: SshOptions): Promise<SshExecServer> {
     const command = remoteCommand(target.codexBin);
     const args = [...sshArgs(target, options.sshArgs ?? []), target.host, command];
     const { child, exited } = spawnSsh(args, options, "pipe");
-    const token = newToken();
+    // A fresh capability token: 32 random bytes, hex.
+    const token = crypto.getRandomValues(new Uint8Array(32)).toHex();
     child.stdin!.write(`${token}\n`);
     let out = "";
     const facts = await new Promise<{ remotePort: number; pgid: number }>((resolve, reject) => {
@@ -206,25 +189,25 @@ export class SshExecServer {
       );
     });
     options.log.debug(`exec-server on ${target.host} listens on its port ${facts.remotePort}`);
-    return new SshExecServer(child, exited, { token, ...facts }, target, options);
+    return new SshExecServer(child, exited, token, facts.remotePort, facts.pgid, target, options);
   }
 
   /** Stops the remote process group and the local ssh. */
   async stop(): Promise<void> {
-    this.#child.stdin?.end();
+    this.child.stdin?.end();
     const { child, exited } = spawnSsh(
       [
-        ...sshArgs(this.#target, this.#options.sshArgs ?? []),
-        this.#target.host,
+        ...sshArgs(this.target, this.options.sshArgs ?? []),
+        this.target.host,
         `kill -TERM -- -${this.pgid} 2>/dev/null; true`,
       ],
-      this.#options,
+      this.options,
       "ignore",
     );
     const timer = setTimeout(() => killGroup(child), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);
-    killGroup(this.#child);
+    killGroup(this.child);
     await this.exited;
   }
 }
@@ -250,15 +233,11 @@ function freePort(): number {
 
 /** `ssh -L 127.0.0.1:LOCAL:127.0.0.1:REMOTE host`, ended by its stdin's end. */
 export class SshTunnel {
-  readonly localPort: number;
-  readonly exited: Promise<string>;
-  #child: ChildProcess;
-
-  private constructor(child: ChildProcess, exited: Promise<string>, localPort: number) {
-    this.#child = child;
-    this.exited = exited;
-    this.localPort = localPort;
-  }
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly exited: Promise<string>,
+    readonly localPort: number,
+  ) {}
 
   /** The URL the tunnel offers. */
   get url(): string {
@@ -302,7 +281,7 @@ export class SshTunnel {
   }
 
   async stop(): Promise<void> {
-    killGroup(this.#child);
+    killGroup(this.child);
     await this.exited;
   }
 }

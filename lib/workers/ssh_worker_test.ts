@@ -7,6 +7,8 @@ import { WorkerPool, type WorkerStatus } from "./worker_pool.ts";
 import { remoteCommand } from "./ssh_worker.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+/** One worker of `pool`, or undefined for an unknown name. */
+const statusOf = (pool: WorkerPool, name: string) => pool.list().find((w) => w.name === name);
 
 async function psArgs(): Promise<string[]> {
   const out = await new Deno.Command("ps", { args: ["-eo", "pid=,args="] }).output();
@@ -53,7 +55,7 @@ Deno.test("an ssh:// worker: started over a real sshd, behind its own tunnel, st
     const token = environment.authBearerToken!;
 
     await t.step("it is ready, through a local tunnel, and runs commands there", async () => {
-      const status = pool.status("box")!;
+      const status = statusOf(pool, "box")!;
       assert.deepEqual([status.kind, status.state, status.url, status.version], [
         "ssh",
         "ready",

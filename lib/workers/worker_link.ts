@@ -14,7 +14,7 @@
  * @example
  * ```ts ignore
  * // ignore: needs a worker
- * const link = new WorkerLink({ spec, transport, log, expectedVersion: async () => "0.169.0", onChange });
+ * const link = new WorkerLink(spec, transport, { log, codexVersion: async () => "0.169.0" }, onChange);
  * await link.settled;
  * link.channel().run(["git", "status"], { cwd: "/srv/repo", inheritEnv: true });
  * ```
@@ -69,15 +69,14 @@ export interface WorkerEnvironment {
 /** A connect that must not be retried within the grace (the worker is wrong, not away). */
 class Refusal extends Error {}
 
-/** Options of {@link WorkerLink}. */
-export interface WorkerLinkOptions {
-  spec: WorkerSpec;
-  transport: WorkerTransport;
+/** What every worker's link takes of the pool's options (`./worker_pool.ts`). */
+export interface LinkOptions {
   log: Logger;
-  /** The app-server's Codex version (null: not known, nothing to compare). */
-  expectedVersion: () => Promise<string | null>;
-  onChange: (status: WorkerStatus) => void;
+  /** The app-server's Codex version, which every worker must run (null: unknown). */
+  codexVersion: () => Promise<string | null>;
+  /** How long a lost worker may take to come back (default 15 s; tests shorten it). */
   graceMs?: number;
+  /** The backoff of a down worker (default 1 s doubling to 60 s). */
   retry?: { firstMs: number; maxMs: number };
 }
 
@@ -85,7 +84,6 @@ export interface WorkerLinkOptions {
 export class WorkerLink {
   /** Resolves once the first connect succeeded or failed. */
   readonly settled: Promise<void>;
-  #options: WorkerLinkOptions;
   #status: WorkerStatus;
   #client: ExecServerClient | null = null;
   #endpoint: Endpoint | null = null;
@@ -94,9 +92,13 @@ export class WorkerLink {
   #settle!: () => void;
   #running: Promise<void>;
 
-  constructor(options: WorkerLinkOptions) {
-    this.#options = options;
-    const { spec } = options;
+  /** `onChange` hears every change of the worker's state. */
+  constructor(
+    private readonly spec: WorkerSpec,
+    private readonly transport: WorkerTransport,
+    private readonly options: LinkOptions,
+    private readonly onChange: (status: WorkerStatus) => void,
+  ) {
     this.#status = {
       name: spec.name,
       kind: spec.address.kind,
@@ -138,7 +140,7 @@ export class WorkerLink {
     this.#closing.resolve(null);
     await this.#running;
     await this.#client?.close();
-    await this.#options.transport.close();
+    await this.transport.close();
   }
 
   #notReady(): string {
@@ -175,38 +177,35 @@ export class WorkerLink {
         fresh = false;
         const message = (error as Error).message;
         const inGrace = lostAt !== null && !(error instanceof Refusal) &&
-          Date.now() - lostAt < (this.#options.graceMs ?? DEFAULT_GRACE_MS);
+          Date.now() - lostAt < (this.options.graceMs ?? DEFAULT_GRACE_MS);
         if (inGrace) {
           this.#status.lastError = message;
-          await this.#wait(GRACE_RETRY_MS);
+          await withTimeout(this.#closing.promise, GRACE_RETRY_MS);
           continue;
         }
         lostAt = null;
         failures++;
         this.#set({ state: "down", lastError: message });
         this.#settle();
-        const { firstMs, maxMs } = this.#options.retry ?? DEFAULT_RETRY;
-        await this.#wait(Math.min(maxMs, firstMs * 2 ** (failures - 1)));
+        const { firstMs, maxMs } = this.options.retry ?? DEFAULT_RETRY;
+        await withTimeout(this.#closing.promise, Math.min(maxMs, firstMs * 2 ** (failures - 1)));
       }
     }
   }
 
   /** One connect: transport, channel, version check, sandbox probe. */
   async #connect(fresh: boolean): Promise<ExecServerClient> {
-    const { spec } = this.#options;
-    const endpoint = await this.#options.transport.open(fresh);
+    const { name } = this.spec;
+    const endpoint = await this.transport.open(fresh);
     this.#endpoint = endpoint;
-    const client = await ExecServerClient.connect(endpoint.url, {
-      token: endpoint.token,
-      name: spec.name,
-    });
+    const client = await ExecServerClient.connect(endpoint.url, { token: endpoint.token, name });
     try {
-      const expected = await this.#options.expectedVersion();
+      const expected = await this.options.codexVersion();
       const version = client.info.executorVersion;
       this.#status.version = version;
       if (expected !== null && version !== expected) {
         throw new Refusal(
-          `Cannot use worker "${spec.name}" as its Codex is ${version || "of unknown version"} ` +
+          `Cannot use worker "${name}" as its Codex is ${version || "of unknown version"} ` +
             `and the supervisor's app-server runs ${expected}: install the same version on both`,
         );
       }
@@ -225,18 +224,13 @@ export class WorkerLink {
     const { state, lastError } = this.#status;
     Object.assign(this.#status, change);
     if (state === change.state && lastError === change.lastError) return;
-    const { log } = this.#options;
+    const { log } = this.options;
     const { name, url, version, sandbox, sandboxDetail } = this.#status;
     if (change.state === "ready") {
       log.info(`Worker "${name}" is ready`, { url, version, sandbox, sandboxDetail });
     } else if (change.state === "down") {
       log.warning(`Worker "${name}" is down: ${change.lastError}`, { url });
     } else log.warning(`Worker "${name}" was lost: ${change.lastError}`, { url });
-    this.#options.onChange(this.status());
-  }
-
-  /** Waits `ms`, or less when the link closes. */
-  async #wait(ms: number): Promise<void> {
-    await withTimeout(this.#closing.promise, ms);
+    this.onChange(this.status());
   }
 }

@@ -21,10 +21,10 @@
  * @module
  */
 
-import type { Logger } from "../base/log.ts";
 import type { ExecServerClient } from "./exec_server_client.ts";
 import { LOCAL_WORKER, type WorkerSpec } from "./worker_config.ts";
 import {
+  type LinkOptions,
   type WorkerEnvironment,
   type WorkerKind,
   WorkerLink,
@@ -36,20 +36,13 @@ import { SshTransport, type WorkerTransport, WsTransport } from "./worker_transp
 export type { WorkerEnvironment, WorkerKind, WorkerState, WorkerStatus };
 
 /** Options of {@link WorkerPool}. */
-export interface WorkerPoolOptions {
+export interface WorkerPoolOptions extends LinkOptions {
   /** The configured workers (not `local`). */
   workers: WorkerSpec[];
   /** No `local` worker (`--no-local`). */
   noLocal: boolean;
   /** `local`'s cap (`--max-parallel`). */
   localCap: number;
-  log: Logger;
-  /** The app-server's Codex version, which every worker must run (null: unknown). */
-  codexVersion: () => Promise<string | null>;
-  /** How long a lost worker may take to come back (default 15 s; tests shorten it). */
-  graceMs?: number;
-  /** The backoff of a down worker (default 1 s doubling to 60 s). */
-  retry?: { firstMs: number; maxMs: number };
   /** The ssh client and options before the host, for `ssh://` workers. */
   ssh?: { bin?: string; args?: string[] };
 }
@@ -78,18 +71,9 @@ export class WorkerPool implements AsyncDisposable {
       options.codexVersion().then((version) => local.version = version, () => {});
     }
     for (const spec of options.workers) {
-      this.#links.set(
-        spec.name,
-        new WorkerLink({
-          spec,
-          transport: transportOf(spec, options),
-          log: options.log,
-          expectedVersion: options.codexVersion,
-          onChange: (status) => this.#emit(status),
-          graceMs: options.graceMs,
-          retry: options.retry,
-        }),
-      );
+      const transport = transportOf(spec, options);
+      const link = new WorkerLink(spec, transport, options, (status) => this.#emit(status));
+      this.#links.set(spec.name, link);
     }
   }
 
@@ -104,12 +88,6 @@ export class WorkerPool implements AsyncDisposable {
       ...(this.#local ? [{ ...this.#local }] : []),
       ...[...this.#links.values()].map((link) => link.status()),
     ];
-  }
-
-  /** One worker, or undefined for an unknown name. */
-  status(name: string): WorkerStatus | undefined {
-    if (name === LOCAL_WORKER && this.#local) return { ...this.#local };
-    return this.#links.get(name)?.status();
   }
 
   /** The second channel to a worker; throws naming it when unknown, local or not ready. */

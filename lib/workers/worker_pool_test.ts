@@ -11,6 +11,8 @@ import { parseWorkerUrl, type WorkerSpec } from "./worker_config.ts";
 import { WorkerPool, type WorkerStatus } from "./worker_pool.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+/** One worker of `pool`, or undefined for an unknown name. */
+const statusOf = (pool: WorkerPool, name: string) => pool.list().find((w) => w.name === name);
 
 function wsSpec(name: string, url: string, tokenFile: string): WorkerSpec {
   return { name, address: parseWorkerUrl(url, name), tokenFile, cap: 2, codexBin: "codex" };
@@ -92,16 +94,16 @@ Deno.test("WorkerPool with two ws workers, a wrong token, another version and a 
         ["wrong", "ws", "down", 2],
         ...(other ? [["other", "ws", "down", 2]] : []),
       ]);
-      assert.equal(pool.status("a")?.version, codexUnderTest().version);
-      assert.match(pool.status("wrong")!.lastError!, /refused the token \(HTTP 401/);
+      assert.equal(statusOf(pool, "a")?.version, codexUnderTest().version);
+      assert.match(statusOf(pool, "wrong")!.lastError!, /refused the token \(HTTP 401/);
       if (other) {
         assert.equal(
-          pool.status("other")!.lastError,
+          statusOf(pool, "other")!.lastError,
           `Cannot use worker "other" as its Codex is ${other.version} and the supervisor's ` +
             `app-server runs ${codexUnderTest().version}: install the same version on both`,
         );
       }
-      assert.equal(pool.status("nope"), undefined);
+      assert.equal(statusOf(pool, "nope"), undefined);
     });
 
     await t.step("each worker runs in its own environment and root", async () => {
@@ -113,7 +115,11 @@ Deno.test("WorkerPool with two ws workers, a wrong token, another version and a 
         });
         assert.equal(text(result.stdout), `marker-${name}\n${roots[name]}\n`);
         await channel.writeFile(`${roots[name]}/made-on-${name}`, new TextEncoder().encode(name));
-        assert.equal(text(await channel.readFile(`${roots[name]}/made-on-${name}`)), name);
+        const made = await channel.run(["cat", `${roots[name]}/made-on-${name}`], {
+          cwd: roots[name],
+          inheritEnv: true,
+        });
+        assert.equal(text(made.stdout), name);
         if (root) {
           // Its private tmpfs: the supervisor's machine does not see the worker's files.
           await assert.rejects(Deno.stat(`${roots[name]}/made-on-${name}`), Deno.errors.NotFound);
@@ -152,7 +158,7 @@ Deno.test("WorkerPool with two ws workers, a wrong token, another version and a 
         const downStatus = await down;
         assert.match(downStatus.lastError ?? "", /Cannot connect to worker "b"/);
         assert.throws(() => pool.channel("b"), /Cannot use worker "b" as it is down/);
-        assert.equal(pool.status("a")?.state, "ready");
+        assert.equal(statusOf(pool, "a")?.state, "ready");
         const back = reaches(pool, "b", "ready");
         b = await start("b", { token: b.token, port });
         assert.equal((await back).lastError, null);
@@ -191,5 +197,5 @@ Deno.test("WorkerPool with --no-local lists only the configured workers", async 
   });
   await pool.settled();
   assert.deepEqual(pool.list(), []);
-  assert.equal(pool.status("local"), undefined);
+  assert.equal(statusOf(pool, "local"), undefined);
 });

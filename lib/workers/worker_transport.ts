@@ -33,33 +33,29 @@ export interface WorkerTransport {
 
 /** A loopback URL with a token file: nothing to start. */
 export class WsTransport implements WorkerTransport {
-  #url: string;
-  #tokenFile: string;
-  #name: string;
-
-  constructor(url: string, tokenFile: string, name: string) {
-    this.#url = url;
-    this.#tokenFile = tokenFile;
-    this.#name = name;
-  }
+  constructor(
+    private readonly url: string,
+    private readonly tokenFile: string,
+    private readonly name: string,
+  ) {}
 
   async open(): Promise<Endpoint> {
     let token: string;
     try {
-      token = (await Deno.readTextFile(this.#tokenFile)).trim();
+      token = (await Deno.readTextFile(this.tokenFile)).trim();
     } catch (error) {
       throw new Error(
-        `Cannot read the token file of worker "${this.#name}", ${this.#tokenFile}: ${
+        `Cannot read the token file of worker "${this.name}", ${this.tokenFile}: ${
           (error as Error).name
         }`,
       );
     }
     if (token === "") {
       throw new Error(
-        `Cannot use the token file of worker "${this.#name}", ${this.#tokenFile}: it is empty`,
+        `Cannot use the token file of worker "${this.name}", ${this.tokenFile}: it is empty`,
       );
     }
-    return { url: this.#url, token };
+    return { url: this.url, token };
   }
 
   async close(): Promise<void> {}
@@ -67,8 +63,6 @@ export class WsTransport implements WorkerTransport {
 
 /** An exec-server codex-swarm starts over ssh, behind its own tunnel. */
 export class SshTransport implements WorkerTransport {
-  #target: SshTarget;
-  #options: SshOptions;
   #server: SshExecServer | null = null;
   #serverDead = false;
   #tunnel: SshTunnel | null = null;
@@ -76,33 +70,28 @@ export class SshTransport implements WorkerTransport {
   /** The local port, kept across tunnel restarts so the app-server's URL stays right. */
   #localPort: number | null = null;
 
-  constructor(target: SshTarget, options: SshOptions) {
-    this.#target = target;
-    this.#options = options;
-  }
+  constructor(private readonly target: SshTarget, private readonly options: SshOptions) {}
 
   async open(fresh: boolean): Promise<Endpoint> {
-    if (this.#server !== null && this.#serverDead) {
-      await this.#stopServer();
-    }
+    if (this.#serverDead) await this.#stopServer();
     if (this.#server === null) {
       await this.#stopTunnel();
-      const server = await SshExecServer.start(this.#target, this.#options);
+      const server = await SshExecServer.start(this.target, this.options);
       this.#server = server;
       this.#serverDead = false;
       server.exited.then((why) => {
         if (this.#server !== server) return;
         this.#serverDead = true;
-        this.#options.log.warning(`The exec-server on ${this.#target.host} ended: ${why}`);
+        this.options.log.warning(`The exec-server on ${this.target.host} ended: ${why}`);
       });
     }
     if (fresh || this.#tunnelDead) await this.#stopTunnel();
     if (this.#tunnel === null) {
       const tunnel = await SshTunnel.start(
-        this.#target,
+        this.target,
         this.#localPort,
         this.#server.remotePort,
-        this.#options,
+        this.options,
       ).catch((error) => {
         this.#localPort = null; // taken meanwhile, perhaps: the next try picks another
         throw error;
