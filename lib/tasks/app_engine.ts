@@ -42,6 +42,7 @@ import type {
   Session,
   TaskPlan,
   WaitOptions,
+  WaitResult,
 } from "./engine_api.ts";
 import { type AppServerEngineOptions, EngineState, firstLine } from "./engine_state.ts";
 import { messageOf } from "../base/errors.ts";
@@ -49,14 +50,13 @@ import { EventRouting } from "./event_routing.ts";
 import type { Decision } from "./questions.ts";
 import { Scheduler } from "./scheduling.ts";
 import { sweepTasks } from "./sweep.ts";
-import { Policy } from "../codex/policy.ts";
 import { mayBeAsked } from "./session_rights.ts";
 import { isFinal, type Phase, type TaskSnapshot } from "./task.ts";
 import { TaskCreation } from "./task_creation.ts";
 import { TaskEnding } from "./task_ending.ts";
 import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 import { TaskRun } from "./task_run.ts";
-import { type WaitForResult, waitForTasks } from "./wait_for.ts";
+import { waitForTasks } from "./wait_for.ts";
 import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
 import { endMergeLeftovers, startMerge } from "./merge/merge_host.ts";
 import { WorkerLoss } from "./worker_loss.ts";
@@ -147,10 +147,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const { meta } = record;
     meta.phase = "queued";
     record.session = meta.session
-      ? {
-        ...sessionFromRecord(meta.session),
-        policy: new Policy({ maxSandbox: meta.session.maxSandbox ?? null }),
-      }
+      ? sessionFromRecord(meta.session)
       : { ...this.#state.options.fallbackSession, id: "upgraded" };
     this.#scheduler.queue.push(record.session.id, meta.id);
     // A queued reply holds its thread (one turn per thread).
@@ -245,7 +242,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
    * Waits until all (or any) of the tasks are final, or one of them has a question this session
    * was not yet told of (`sessionId`), or the timeout passes or the signal aborts.
    */
-  wait(ids: string[], options: WaitOptions): Promise<WaitForResult> {
+  wait(ids: string[], options: WaitOptions): Promise<WaitResult> {
     const records = ids.map((id) => this.#state.require(id, "wait for"));
     return waitForTasks(records, options, this.#state);
   }

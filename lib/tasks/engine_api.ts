@@ -38,7 +38,7 @@ export interface WaitResult {
   satisfied: boolean;
   tasks: TaskSnapshot[];
   /** Questions of these tasks that the waiting session had not been told of before. */
-  questions?: Array<{ task_id: string } & PendingQuestionView>;
+  questions: Array<{ task_id: string } & PendingQuestionView>;
 }
 
 /** How `codex_wait` (wait_for.ts) waits. */

@@ -122,10 +122,19 @@ export class TaskCreation {
           "in cwd instead",
       );
     }
+    // Another unfinished task there: the first to end would commit the other's half-done files.
     const unfinished = state.metas().filter((m) =>
       !isFinal(m.phase) && m.worktree?.path === info.path
     );
-    checkWorktreeFree(parent, info, unfinished);
+    if (unfinished.length === 0) return;
+    const tasks = unfinished.map((t) => `task ${t.id} (${t.phase})`).join(", ");
+    throw new RequestError(
+      "threadId",
+      `Cannot continue thread "${parent}" in its worktree ${info.path} as ${tasks} still ` +
+        "works there and the first to end would commit the other's half-done files: " +
+        `codex_wait {"task_ids":${JSON.stringify(unfinished.map((t) => t.id))}} first, or ` +
+        "codex_fork it with worktree: true for a branch of its own",
+    );
   }
 
   /** Undoes what was made for a task that never started: its record, its own worktree. */
@@ -172,27 +181,6 @@ export class TaskCreation {
     state.emit(record, null);
     return state.snapshot(record);
   }
-}
-
-/**
- * Refuses to let a task work in a thread's worktree while another task is unfinished there: the
- * first to end would commit the other's half-done files as its own.
- * @throws {RequestError} Naming `threadId` and the tasks in the worktree.
- */
-export function checkWorktreeFree(
-  threadId: string,
-  worktree: WorktreeInfo,
-  unfinished: TaskMeta[],
-): void {
-  if (unfinished.length === 0) return;
-  const tasks = unfinished.map((t) => `task ${t.id} (${t.phase})`).join(", ");
-  throw new RequestError(
-    "threadId",
-    `Cannot continue thread "${threadId}" in its worktree ${worktree.path} as ${tasks} still ` +
-      "works there and the first to end would commit the other's half-done files: " +
-      `codex_wait {"task_ids":${JSON.stringify(unfinished.map((t) => t.id))}} first, or ` +
-      "codex_fork it with worktree: true for a branch of its own",
-  );
 }
 
 /** The meta of a new, queued task (a merge's too: merge/merge_host.ts). */

@@ -13,6 +13,7 @@
  */
 
 import type { AppServer } from "../codex/app_server.ts";
+import { Policy } from "../codex/policy.ts";
 import type { ThreadSettings } from "../codex/thread_params.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { initialTurnState, type TurnState } from "../codex/turn_state.ts";
@@ -93,9 +94,9 @@ export function sessionRecord(session: Session): SessionRecord {
 }
 
 /**
- * The session a queued task starts with after a restart, from its record (without its policy). A
- * record without a kind (written before sessions had one) says nothing of who opened it: `task`,
- * as for a peer the supervisor cannot tell.
+ * The session a queued task starts with after a restart, from its record (its policy holds only
+ * its sandbox ceiling). A record without a kind (written before sessions had one) says nothing of
+ * who opened it: `task`, as for a peer the supervisor cannot tell.
  *
  * @example
  * ```ts
@@ -115,9 +116,10 @@ export function sessionRecord(session: Session): SessionRecord {
  * ```
  */
 export function sessionFromRecord(record: SessionRecord): Session {
-  // The sandbox ceiling comes back as the session's policy (the engine makes it).
-  const { maxSandbox: _, ...rest } = record;
-  return { ...rest, kind: record.kind ?? "task", taskId: record.taskId ?? null };
+  // The sandbox ceiling comes back as the session's policy.
+  const { maxSandbox, ...rest } = record;
+  const policy = new Policy({ maxSandbox: maxSandbox ?? null });
+  return { ...rest, kind: record.kind ?? "task", taskId: record.taskId ?? null, policy };
 }
 
 /** A new task id: 12 hex digits. */
