@@ -23,7 +23,7 @@
  *
  * @example Not run: needs Codex, a task directory and a session: see app_engine_test.ts.
  * ```ts ignore
- * const engine = new AppServerEngine({ config, store, worktrees, log });
+ * const engine = new AppServerEngine({ config, store, worktrees, log, workers, planTask });
  * await engine.init();
  * const task = await engine.start(await planTask({ prompt: "fix the tests" }, session, engine.facts));
  * const done = await engine.finished(task.meta.id);
@@ -87,7 +87,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#creation = new TaskCreation(this.#state, this.#scheduler);
     this.facts = this.#state.facts();
     const loss = new WorkerLoss(this.#state, this.#runs, this.#ending, this.#scheduler);
-    this.#unwatch = options.workers?.onChange((status) => loss.changed(status.name, status.state));
+    this.#unwatch = options.workers.onChange((status) => loss.changed(status.name, status.state));
   }
 
   /** The workers, each with how many tasks run there (for server-info). */

@@ -56,8 +56,8 @@ export interface AppServerEngineOptions {
    * itself (a merge's resolving task) is checked as a call's is.
    */
   planTask: (request: TaskRequest, session: Session, facts: PlanFacts) => Promise<TaskPlan>;
-  /** The workers tasks may run on (docs/workers.md); absent: this machine only. */
-  workers?: WorkerDirectory | null;
+  /** The workers tasks may run on (docs/workers.md), `local` among them unless `--no-local`. */
+  workers: WorkerDirectory;
 }
 
 /** Where the app-servers' notifications, questions and exits go (event_routing.ts). */
@@ -130,7 +130,7 @@ export class EngineState {
     });
     this.links = new ThreadLinks(`${options.worktrees.worktreeDir}/.threads`);
     this.remote = new RemoteTasks({
-      workers: options.workers ?? null,
+      workers: options.workers,
       localCap: options.config.maxParallel,
       log: options.log,
     });

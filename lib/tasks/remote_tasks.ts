@@ -43,8 +43,8 @@ export type WorkerDirectory = Pick<WorkerPool, "list" | "channel" | "environment
 
 /** What {@link RemoteTasks} needs. */
 export interface RemoteTasksOptions {
-  /** The configured workers; null: only the supervisor's machine (no `[[workers]]`). */
-  workers: WorkerDirectory | null;
+  /** The workers, `local` among them unless `--no-local`. */
+  workers: WorkerDirectory;
   /** `--max-parallel`: the local cap. */
   localCap: number;
   log: Logger;
@@ -76,17 +76,7 @@ export class RemoteTasks {
 
   /** The workers, local included unless `--no-local`. */
   workers(): WorkerStatus[] {
-    return this.options.workers?.list() ?? [{
-      name: LOCAL_WORKER,
-      kind: "local",
-      url: null,
-      state: "ready",
-      cap: this.options.localCap,
-      version: null,
-      lastError: null,
-      sandbox: "enforced",
-      sandboxDetail: null,
-    }];
+    return this.options.workers.list();
   }
 
   /** The workers with how many of `running`'s tasks each runs (for placement and server-info). */
@@ -178,7 +168,7 @@ export class RemoteTasks {
     const channel = this.#channel(name);
     meta.remote = reuse ??
       await this.#caches.run(cacheKey(meta), () => shipWorkspace(channel, meta.worktree!));
-    const environment = this.options.workers!.environment(name);
+    const environment = this.options.workers.environment(name);
     await this.#addEnvironment(server, environment);
     return {
       cwd: meta.remote.cwd,
@@ -189,10 +179,10 @@ export class RemoteTasks {
   /**
    * Where a local task's thread runs once workers are configured: on the app-server's own machine
    * only. A thread started without `environments` gets every environment the app-server was given,
-   * and its start waited 44 s for a worker that was down. Null without workers (as before them).
+   * and its start waited 44 s for a worker that was down. Null with `local` only (as before workers).
    */
   localPlace(cwd: string): RemotePlace | null {
-    if (!this.options.workers?.list().some((w) => w.kind !== "local")) return null;
+    if (!this.options.workers.list().some((w) => w.kind !== "local")) return null;
     return { cwd, environments: [{ environmentId: LOCAL_ENVIRONMENT, cwd }] };
   }
 
@@ -210,7 +200,7 @@ export class RemoteTasks {
    */
   async settle(meta: TaskMeta): Promise<string | null> {
     const workers = this.options.workers;
-    if (!this.isRemote(meta) || !workers) return null;
+    if (!this.isRemote(meta)) return null;
     const name = meta.worker!;
     const status = () => workers.list().find((w) => w.name === name);
     await new Promise<void>((resolve) => {
@@ -297,9 +287,6 @@ export class RemoteTasks {
   }
 
   #channel(name: string): WorkspaceChannel {
-    if (!this.options.workers) {
-      throw new Error(`Cannot use worker "${name}" as no workers are configured`);
-    }
     return this.options.workers.channel(name);
   }
 }
