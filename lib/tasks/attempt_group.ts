@@ -22,17 +22,14 @@
 
 import { isFinal, type TaskMeta, type TaskRequest } from "./task.ts";
 
-/** A group id: `g-` and 12 hex digits (a valid task id, never one of a task). */
-export const GROUP_ID_PATTERN = /^g-[0-9a-f]{12}$/;
-
 /** A new group id. */
 export function newGroupId(): string {
   return `g-${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
 }
 
-/** Whether `id` names a group (not a task). */
+/** Whether `id` names a group (not a task): `g-` and 12 hex digits (never a task's id). */
 export function isGroupId(id: string): boolean {
-  return GROUP_ID_PATTERN.test(id);
+  return /^g-[0-9a-f]{12}$/.test(id);
 }
 
 /** The request of each attempt: the same request, each with its place in the group. */

@@ -67,7 +67,7 @@ const TAIL_CHARS = 4_000;
 
 /** Places tasks on workers and runs the worker side of remote tasks. */
 export class RemoteTasks {
-  /** Per app-server, the environments it was given: id -> address (see ensureEnvironment). */
+  /** Per app-server, the environments it was given (connected): id -> address (see ensureEnvironment). */
   #added = new WeakMap<AppServer, Map<string, string>>();
   /** One git operation at a time per worker and repository (its cache there is shared). */
   #caches = new KeyedLock();
@@ -169,7 +169,9 @@ export class RemoteTasks {
     meta.remote = reuse ??
       await this.#caches.run(cacheKey(meta), () => shipWorkspace(channel, meta.worktree!));
     const environment = this.options.workers.environment(name);
-    await this.#addEnvironment(server, environment);
+    let given = this.#added.get(server);
+    if (!given) this.#added.set(server, given = new Map());
+    await ensureEnvironment(server, given, environment);
     return {
       cwd: meta.remote.cwd,
       environments: [{ environmentId: environment.environmentId, cwd: meta.remote.cwd }],
@@ -184,13 +186,6 @@ export class RemoteTasks {
   localPlace(cwd: string): RemotePlace | null {
     if (!this.options.workers.list().some((w) => w.kind !== "local")) return null;
     return { cwd, environments: [{ environmentId: LOCAL_ENVIRONMENT, cwd }] };
-  }
-
-  /** Gives `server` the worker's environment unless it holds it, connected (see ensureEnvironment). */
-  #addEnvironment(server: AppServer, environment: WorkerEnvironment): Promise<void> {
-    let given = this.#added.get(server);
-    if (!given) this.#added.set(server, given = new Map());
-    return ensureEnvironment(server, given, environment);
   }
 
   /**

@@ -9,8 +9,7 @@
  * import assert from "node:assert/strict";
  *
  * const state = newMergeState();
- * assert.equal(queueOver({ items: [] }, state), false); // the baseline check has not run
- * assert.equal(nextItem({ items: [] }, state), null);
+ * assert.equal(nextItem({ items: [] }, state), null); // the baseline check has not run
  * ```
  * @module
  */
@@ -161,17 +160,14 @@ export function resumedState(from: MergeState): MergeState {
   return { ...structuredClone(from), current: null, end: null };
 }
 
-/** Whether nothing is left to do: the baseline failed, the queue stopped, or every item ran. */
-export function queueOver(request: Pick<MergeRequest, "items">, state: MergeState): boolean {
-  if (state.baseline !== null && !state.baseline.passed) return true;
-  if (state.steps.at(-1)?.outcome === "stopped") return true;
-  return state.baseline !== null && state.steps.length >= request.items.length;
-}
-
-/** The index of the next item to merge, or null when the queue is over. */
+/**
+ * The index of the next item to merge, or null before the baseline check ran and once the queue
+ * is over: the baseline failed, the queue stopped at a conflict, or every item ran.
+ */
 export function nextItem(request: Pick<MergeRequest, "items">, state: MergeState): number | null {
-  if (state.baseline === null || queueOver(request, state)) return null;
-  return state.steps.length;
+  if (state.baseline === null || !state.baseline.passed) return null;
+  if (state.steps.at(-1)?.outcome === "stopped") return null;
+  return state.steps.length < request.items.length ? state.steps.length : null;
 }
 
 /** Whether a step's branch is in the result. */

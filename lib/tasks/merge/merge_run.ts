@@ -302,13 +302,8 @@ async function resolve(
   } catch (error) {
     return { conflicts: files, note: `the resolving task could not start: ${messageOf(error)}` };
   }
-  state.current = {
-    index,
-    taskId: item.taskId,
-    branch: item.worktree.branch,
-    doing: "resolving",
-    resolverTaskId: taskId,
-  };
+  // The item's step (mergeStep set it) goes on with the resolving task.
+  state.current = { ...state.current!, doing: "resolving", resolverTaskId: taskId };
   await host.save();
   host.step(
     `Resolving ${files.length} conflicting file(s) of ${item.worktree.branch} (task ${taskId})`,
