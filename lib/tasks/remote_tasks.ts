@@ -67,17 +67,12 @@ const TAIL_CHARS = 4_000;
 
 /** Places tasks on workers and runs the worker side of remote tasks. */
 export class RemoteTasks {
-  /** Per app-server, the environments it was given (connected): id -> address (see ensureEnvironment). */
+  /** Per app-server, the environments it was given: id -> address (see ensureEnvironment). */
   #added = new WeakMap<AppServer, Map<string, string>>();
   /** One git operation at a time per worker and repository (its cache there is shared). */
   #caches = new KeyedLock();
 
   constructor(private readonly options: RemoteTasksOptions) {}
-
-  /** The workers, local included unless `--no-local`. */
-  workers(): WorkerStatus[] {
-    return this.options.workers.list();
-  }
 
   /** The workers with how many of `running`'s tasks each runs (for placement and server-info). */
   slots(running: Iterable<TaskMeta>): Array<PlacementSlot & { view: WorkerStatus }> {
@@ -86,7 +81,7 @@ export class RemoteTasks {
       const name = meta.worker ?? LOCAL_WORKER;
       counts.set(name, (counts.get(name) ?? 0) + 1);
     }
-    return this.workers().map((view) => ({
+    return this.options.workers.list().map((view) => ({
       name: view.name,
       local: view.kind === "local",
       ready: view.state === "ready",
@@ -119,7 +114,7 @@ export class RemoteTasks {
     const pinned = request.worker ?? inherited;
     if (worktree && request.commit === false) {
       // Its work would stay on the worker: only a commit comes back. It runs here.
-      const here = this.workers().some((w) => w.kind === "local");
+      const here = this.options.workers.list().some((w) => w.kind === "local");
       if ((pinned !== null && pinned !== LOCAL_WORKER) || !here) {
         throw new Error(
           `Cannot place the task on ${

@@ -27,17 +27,11 @@ import { forkThread } from "./fork.ts";
 import { startReview } from "./review_run.ts";
 import { messageOf } from "../base/errors.ts";
 
-/** The thread a task runs on, and its sandbox as Codex answered. */
-export interface OpenedThread {
-  threadId: string;
-  sandbox: SandboxPolicy;
-}
-
 /**
  * Opens the task's thread: resumes `threadId` when given, forks `request.forkOf` when set, else
  * starts a new thread with the project's instructions of `context`, in the sandbox asked for,
  * else the one Codex's config sets, else `workspace-write` for a project the user trusts, else
- * read-only.
+ * read-only. Returns the thread's id and its sandbox as Codex answered.
  * @throws {Error} Naming the thread when Codex cannot resume or fork it.
  */
 export async function openThread(
@@ -46,7 +40,7 @@ export async function openThread(
   threadId: string | null,
   params: ThreadParams["thread"],
   context: ProjectContext,
-): Promise<OpenedThread> {
+): Promise<{ threadId: string; sandbox: SandboxPolicy }> {
   if (threadId !== null) {
     // thread/resume takes no environments: the turn gives them (startTurn).
     const { environments: _, ...resume } = params;

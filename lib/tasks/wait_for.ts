@@ -22,14 +22,11 @@ import type { EngineState } from "./engine_state.ts";
 import { isFinal } from "./task.ts";
 import type { TaskRecord } from "./task_record.ts";
 
-/** What of the engine {@link waitForTasks} uses: its snapshots and change listeners. */
-export type WaitHooks = Pick<EngineState, "snapshot" | "listeners">;
-
-/** Waits on `records` (see the module doc). */
+/** Waits on `records` (see the module doc); `hooks` are the engine's snapshots and listeners. */
 export function waitForTasks(
   records: TaskRecord[],
   options: WaitOptions,
-  hooks: WaitHooks,
+  hooks: Pick<EngineState, "snapshot" | "listeners">,
 ): Promise<WaitResult> {
   const ids = new Set(records.map((r) => r.meta.id));
   const unreported = () =>

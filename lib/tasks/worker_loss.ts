@@ -43,7 +43,7 @@ export class WorkerLoss {
   /** Its running tasks end failed, naming it. */
   #lost(name: string): void {
     const state = this.state;
-    const lastError = state.remote.workers().find((w) => w.name === name)?.lastError;
+    const lastError = state.options.workers.list().find((w) => w.name === name)?.lastError;
     for (const record of state.tasks.values()) {
       const { meta } = record;
       if (isFinal(meta.phase)) continue;
