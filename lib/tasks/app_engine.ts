@@ -210,12 +210,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   merge(request: MergeRequest, session: Session, from?: MergeState): Promise<TaskSnapshot> {
     return startMerge(request, session, from, {
       state: this.#state,
-      engine: {
-        start: async (request, session) =>
-          this.start(await this.#state.options.planTask(request, session, this.facts)),
-        finished: (id) => this.finished(id),
-        cancel: (id) => this.cancel(id),
-      },
+      engine: this,
       finalize: (record) => this.#ending.finalize(record),
     });
   }

@@ -8,8 +8,7 @@
  * @example
  * ```ts ignore
  * // Inside the engine.
- * const meta = newMergeMeta(newTaskId(), request, session, from);
- * runMerge(meta.id, request, meta.merge!, mergeHost(record, session, { state, engine, finalize }));
+ * const snapshot = await startMerge(request, session, from, { state, engine, finalize });
  * ```
  * @module
  */
@@ -90,32 +89,11 @@ function policyOf(mode: SandboxMode): SandboxPolicy {
   return capSandbox(full, mode, []) ?? full;
 }
 
-/** The record of a new merge task (running from the start: a merge is never queued). */
-export function newMergeMeta(
-  id: string,
-  request: MergeRequest,
-  session: Session,
-  from?: MergeState,
-): TaskMeta {
-  const branches = request.items.map((i) => i.worktree.branch).join(", ");
-  const prompt = `Merge ${request.items.length} branch(es) into "${request.target}": ${branches}`;
-  const where = { cwd: request.repoRoot, runCwd: request.repoRoot, worktree: null };
-  const meta = newMeta(id, { prompt, merge: request }, session, where);
-  return {
-    ...meta,
-    phase: "running",
-    startedAt: meta.createdAt,
-    merge: from ? resumedState(from) : newMergeState(),
-  };
-}
-
 /** What of the engine a merge uses besides its state. */
 interface MergeParts {
   state: EngineState;
-  /** `start` makes an ordinary task of a request, checked as a call's is (lib/request/). */
-  engine: Pick<Engine, "finished" | "cancel"> & {
-    start(request: TaskRequest, session: Session): Promise<TaskSnapshot>;
-  };
+  /** Starts a resolving task from its plan (its request checked as a call's is: planTask). */
+  engine: Pick<Engine, "start" | "facts" | "finished" | "cancel">;
   /** Ends the task from `record.run` (the engine's end of every task). */
   finalize(record: TaskRecord): Promise<void>;
 }
@@ -148,15 +126,16 @@ function mergeHost(record: TaskRecord, session: Session, parts: MergeParts): Mer
         signal: record.stopping.signal,
       }),
     startResolver: async (prompt, cwd) => {
-      const task = await engine.start({
+      const asked: TaskRequest = {
         prompt,
         cwd,
         sandbox: mode,
         ...(request.model ? { model: request.model } : {}),
         ...(request.timeoutS !== undefined ? { timeoutS: request.timeoutS } : {}),
         ...(request.approvalPolicy ? { approvalPolicy: request.approvalPolicy } : {}),
-      }, resolverSession(session, cwd));
-      return task.meta.id;
+      };
+      const plan = await state.options.planTask(asked, resolverSession(session, cwd), engine.facts);
+      return (await engine.start(plan)).meta.id;
     },
     ended: async (taskId) => {
       const task = await engine.finished(taskId);
@@ -193,7 +172,13 @@ export async function startMerge(
   parts: MergeParts,
 ): Promise<TaskSnapshot> {
   const { state } = parts;
-  const meta = newMergeMeta(newTaskId(), request, session, from);
+  const branches = request.items.map((i) => i.worktree.branch).join(", ");
+  const prompt = `Merge ${request.items.length} branch(es) into "${request.target}": ${branches}`;
+  const where = { cwd: request.repoRoot, runCwd: request.repoRoot, worktree: null };
+  const made = newMeta(newTaskId(), { prompt, merge: request }, session, where);
+  // Running from the start: a merge is never queued.
+  const merge = from ? resumedState(from) : newMergeState();
+  const meta: TaskMeta = { ...made, phase: "running", startedAt: made.createdAt, merge };
   await state.options.store.create(meta);
   const record = state.addRecord(meta, session);
   runMerge(meta.id, request, meta.merge!, mergeHost(record, session, parts));
