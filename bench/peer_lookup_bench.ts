@@ -10,7 +10,7 @@
  * @module
  */
 
-import { stdoutOf } from "../lib/supervisor/peer.ts";
+import { stdoutOf } from "../lib/base/process.ts";
 import { type PeerLookup, peerLookupSetting } from "../lib/supervisor/peer_lookup.ts";
 import { sessionOrigin } from "../lib/supervisor/session_kind.ts";
 

@@ -26,7 +26,7 @@
  * @module
  */
 
-import { sendSignal } from "./process.ts";
+import { sendSignal, stdoutOf } from "./process.ts";
 import { delay } from "./delay.ts";
 
 /**
@@ -113,22 +113,6 @@ export function innerLsofCwdPids(text: string, dirs: string[], self: number): nu
   return [...pids];
 }
 
-/** Runs `cmd` and returns what it printed; empty when it cannot run. */
-async function outputOf(cmd: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await new Deno.Command(cmd, {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null", // other users' processes are unreadable: that is fine
-      env: { LC_ALL: "C" },
-    }).output();
-    return new TextDecoder().decode(stdout);
-  } catch {
-    return "";
-  }
-}
-
 /**
  * Whether a process is a person's, from its `/proc/<pid>/stat` and `environ` text: it has a
  * controlling terminal (`tty_nr`, the 7th field, not 0) and Codex did not start it (no
@@ -147,16 +131,18 @@ export async function processesIn(dirs: string[]): Promise<number[]> {
   const wanted = dirs.map((d) => d.replace(/\/+$/, "")).filter((d) => d !== "");
   if (wanted.length === 0) return [];
   if (Deno.build.os === "linux") {
-    const found = innerProcCwdPids(await outputOf("find", innerFindArgs(wanted)), Deno.pid);
+    // Other users' processes are unreadable (their errors are dropped): that is fine.
+    const found = innerProcCwdPids(await stdoutOf("find", innerFindArgs(wanted)) ?? "", Deno.pid);
     const spared = await Promise.all(found.map(async (pid) =>
       innerPersons(
-        await outputOf("cat", [`/proc/${pid}/stat`]),
-        await outputOf("cat", [`/proc/${pid}/environ`]),
+        await stdoutOf("cat", [`/proc/${pid}/stat`]) ?? "",
+        await stdoutOf("cat", [`/proc/${pid}/environ`]) ?? "",
       )
     ));
     return found.filter((_, i) => !spared[i]);
   }
-  return innerLsofCwdPids(await outputOf("lsof", ["-d", "cwd", "-F", "pn"]), wanted, Deno.pid);
+  const lsof = await stdoutOf("lsof", ["-d", "cwd", "-F", "pn"]) ?? "";
+  return innerLsofCwdPids(lsof, wanted, Deno.pid);
 }
 
 /**

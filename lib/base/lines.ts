@@ -17,17 +17,17 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
+
 /** The byte `\n`. */
 const NEWLINE = 10;
 
 /** A line longer than the splitter's limit. */
 export class LineTooLongError extends Error {
-  /** The limit, in bytes. */
-  readonly limit: number;
-  constructor(limit: number) {
+  /** @param limit The limit, in bytes. */
+  constructor(readonly limit: number) {
     super(`Cannot read a line of more than ${limit} bytes`);
     this.name = "LineTooLongError";
-    this.limit = limit;
   }
 }
 
@@ -66,28 +66,16 @@ export class LineSplitter {
 
   /** What is left after the last `\n`. */
   rest(): string {
-    return this.#decoder.decode(this.#join(new Uint8Array()));
+    return this.#decoder.decode(Buffer.concat(this.#pending));
   }
 
   /** The pending bytes and `last` as one line; the pending bytes are cleared. */
   #take(last: Uint8Array): string {
     this.#check(this.#pendingBytes + last.length);
-    const line = this.#decoder.decode(this.#join(last));
+    const bytes = this.#pending.length === 0 ? last : Buffer.concat([...this.#pending, last]);
     this.#pending = [];
     this.#pendingBytes = 0;
-    return line;
-  }
-
-  #join(last: Uint8Array): Uint8Array {
-    if (this.#pending.length === 0) return last;
-    const bytes = new Uint8Array(this.#pendingBytes + last.length);
-    let at = 0;
-    for (const part of this.#pending) {
-      bytes.set(part, at);
-      at += part.length;
-    }
-    bytes.set(last, at);
-    return bytes;
+    return this.#decoder.decode(bytes);
   }
 
   #check(bytes: number): void {

@@ -6,33 +6,24 @@
  * ```ts
  * import assert from "node:assert/strict";
  *
- * const groups = new DetachedLauncher();
- * const startTime = groups.startTimeOf(Deno.pid);
- * assert.ok(groups.isAlive(Deno.pid, startTime)); // this process, started when ps says
- * assert.ok(!groups.isAlive(Deno.pid, "Thu Jan  1 00:00:00 1970")); // a reused pid is not it
+ * const self = listProcesses().find((p) => p.pid === Deno.pid)!;
+ * assert.ok(isAlive(Deno.pid, self.startTime)); // this process, started when ps says
+ * assert.ok(!isAlive(Deno.pid, "Thu Jan  1 00:00:00 1970")); // a reused pid is not it
  * ```
  * @module
  */
 
-/** Finds and stops processes. */
-export interface ProcessLauncher {
-  /** Whether `pid` still runs and is the same process (its start time matches, where known). */
-  isAlive(pid: number, startTime: string | null): boolean;
-  /** Sends `signal` to the process, its process group and every process below it. */
-  killTree(pid: number, signal: Deno.Signal): void;
-  /** Whether any live (non-zombie) process is left in the process group `pgid`. */
-  groupAlive(pgid: number): boolean;
-  /** When `pid` started, or null if unknown. */
-  startTimeOf(pid: number): string | null;
-}
-
 /** The error thrown when a binary cannot be started. */
 export class SpawnError extends Error {
-  /** The binary that was asked for. */
-  readonly bin: string;
-  /** The OS error code, e.g. `ENOENT` or `EACCES`. */
-  readonly errorCode: string | undefined;
-  constructor(bin: string, errorCode: string | undefined, options?: ErrorOptions) {
+  /**
+   * @param bin The binary that was asked for.
+   * @param errorCode The OS error code, e.g. `ENOENT` or `EACCES`.
+   */
+  constructor(
+    readonly bin: string,
+    readonly errorCode: string | undefined,
+    options?: ErrorOptions,
+  ) {
     const why = errorCode === "ENOENT"
       ? "it was not found (set --codex-bin or CODEX_SWARM_CODEX_BIN, or put codex on PATH)"
       : errorCode === "EACCES"
@@ -42,48 +33,46 @@ export class SpawnError extends Error {
       : `the OS refused (${errorCode ?? "unknown error"})`;
     super(`Cannot start Codex as ${why}: binary is ${bin}`, options);
     this.name = "SpawnError";
-    this.bin = bin;
-    this.errorCode = errorCode;
   }
 }
 
 /**
- * What `ps <select> -o <columns>` prints (C locale), or null when `ps` cannot be run (there is none,
- * or the server may not run it).
+ * Runs a program (in the C locale, no stdin, stderr dropped) and returns its stdout whatever its
+ * exit code, or null when it cannot run (not installed, not allowed).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(await stdoutOf("ps", ["-A", "-o", "pid=,ppid="]) ?? "", /^\s*\d+\s+\d+$/m); // "    1     0\n ..."
+ * ```
  */
-function psOutput(select: string[], columns: string): string | null {
+export async function stdoutOf(program: string, args: string[]): Promise<string | null> {
   try {
-    const out = new Deno.Command("ps", {
-      args: [...select, "-o", columns],
+    const out = await new Deno.Command(program, {
+      args,
       stdin: "null",
       stdout: "piped",
       stderr: "null",
       env: { LC_ALL: "C" },
-    }).outputSync();
+    }).output();
     return new TextDecoder().decode(out.stdout);
   } catch {
     return null;
   }
 }
 
-/** A child process and its command line. */
-export interface ChildProcess {
+/** A process as `ps` lists it. */
+export interface ProcessLine {
   pid: number;
+  ppid: number;
   pgid: number;
+  /** Its state (`Z` for a zombie). */
+  state: string;
   /** When it started (`ps` lstart), to guard against PID reuse. */
   startTime: string;
   /** Its command line, arguments joined by spaces (as `ps` prints it). */
   args: string;
-}
-
-/** A live process as `ps` lists it. */
-export interface ProcessLine extends ChildProcess {
-  ppid: number;
-}
-
-/** A process as `ps` lists it, with its state (`Z` for a zombie). */
-interface ProcessRow extends ProcessLine {
-  state: string;
 }
 
 /**
@@ -92,10 +81,21 @@ interface ProcessRow extends ProcessLine {
  * `-o pid=,ppid=,pgid=,stat=,lstart=,args=` columns are the same on Linux and macOS. Returns null
  * when `ps` cannot be run.
  */
-function processTable(pid?: number): ProcessRow[] | null {
+function processTable(pid?: number): ProcessLine[] | null {
   const select = pid === undefined ? ["-A"] : ["-p", String(pid)];
-  const text = psOutput([...select, "-ww"], "pid=,ppid=,pgid=,stat=,lstart=,args=");
-  if (text === null) return null;
+  let text: string;
+  try {
+    const out = new Deno.Command("ps", {
+      args: [...select, "-ww", "-o", "pid=,ppid=,pgid=,stat=,lstart=,args="],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+      env: { LC_ALL: "C" },
+    }).outputSync();
+    text = new TextDecoder().decode(out.stdout);
+  } catch {
+    return null;
+  }
   // lstart is always five words: "Tue Dec  1 21:30:48 2026".
   const row = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+\s+\S+\s+\d+\s+\S+\s+\d+)(?:\s(.*))?$/;
   return text.split("\n").flatMap((line) => {
@@ -109,31 +109,23 @@ function processTable(pid?: number): ProcessRow[] | null {
 
 /** Every live (non-zombie) process with its command line, from `ps`. Empty when `ps` cannot run. */
 export function listProcesses(): ProcessLine[] {
-  return (processTable() ?? []).filter((p) => !p.state.startsWith("Z"))
-    .map(({ state: _, ...process }) => process);
+  return (processTable() ?? []).filter((p) => !p.state.startsWith("Z"));
 }
 
 /**
  * The live (non-zombie) direct children of `ppid`, with their command lines, from `ps`. Empty when
  * `ps` cannot be run.
  */
-export function childProcesses(ppid: number): ChildProcess[] {
-  return listProcesses().filter((p) => p.ppid === ppid).map(({ ppid: _, ...child }) => child);
+export function childProcesses(ppid: number): ProcessLine[] {
+  return listProcesses().filter((p) => p.ppid === ppid);
 }
 
 /** Every live process below `pid` (its children, theirs, ...), from `ps`; empty without `ps`. */
 export function descendantPids(pid: number): number[] {
   const table = listProcesses();
-  const found: number[] = [];
-  const walk = (parent: number) => {
-    for (const child of table) {
-      if (child.ppid !== parent) continue;
-      found.push(child.pid);
-      walk(child.pid);
-    }
-  };
-  walk(pid);
-  return found;
+  const below = (parent: number): number[] =>
+    table.filter((p) => p.ppid === parent).flatMap((p) => [p.pid, ...below(p.pid)]);
+  return below(pid);
 }
 
 /**
@@ -182,29 +174,21 @@ export function checkBinary(bin: string, path: string): void {
   throw new SpawnError(bin, sawFile ? "EACCES" : "ENOENT");
 }
 
-/** The real one: `ps` and `kill`. */
-export class DetachedLauncher implements ProcessLauncher {
-  isAlive(pid: number, startTime: string | null): boolean {
-    const table = processTable(pid);
-    // Without `ps`, `kill -0` still tells whether the pid exists (without the start-time guard).
-    if (table === null) return sendSignal([pid], "0");
-    const row = table.find((r) => r.pid === pid);
-    if (!row || row.state.startsWith("Z") || row.state.startsWith("X")) return false;
-    return startTime === null || row.startTime === startTime;
-  }
+/**
+ * Whether `pid` still runs and is the same process (its start time matches, where known). Without
+ * `ps`, `kill -0` still tells whether the pid exists (without the start-time guard).
+ */
+export function isAlive(pid: number, startTime: string | null): boolean {
+  const table = processTable(pid);
+  if (table === null) return sendSignal([pid], "0");
+  const row = table.find((r) => r.pid === pid);
+  if (!row || row.state.startsWith("Z") || row.state.startsWith("X")) return false;
+  return startTime === null || row.startTime === startTime;
+}
 
-  startTimeOf(pid: number): string | null {
-    return processTable(pid)?.[0]?.startTime ?? null;
-  }
-
-  groupAlive(pgid: number): boolean {
-    const table = processTable();
-    if (table === null) return sendSignal([-pgid], "0");
-    return table.some((row) => row.pgid === pgid && !row.state.startsWith("Z"));
-  }
-
-  killTree(pid: number, signal: Deno.Signal): void {
-    // Look below the process first: once it dies its children are re-parented and lost to us.
-    sendSignal([-pid, pid, ...descendantPids(pid)], signal);
-  }
+/** Whether any live (non-zombie) process is left in the process group `pgid`. */
+export function groupAlive(pgid: number): boolean {
+  const table = processTable();
+  if (table === null) return sendSignal([-pgid], "0");
+  return table.some((row) => row.pgid === pgid && !row.state.startsWith("Z"));
 }

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { checkBinary, DetachedLauncher, SpawnError } from "./process.ts";
+import {
+  checkBinary,
+  descendantPids,
+  groupAlive,
+  isAlive,
+  listProcesses,
+  sendSignal,
+  SpawnError,
+} from "./process.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -14,22 +22,22 @@ async function until(check: () => boolean, ms = 5000): Promise<boolean> {
 }
 
 Deno.test(
-  "DetachedLauncher: the whole group is killed; start time guards pids",
+  "isAlive and groupAlive: the whole group is seen until killed; start time guards pids",
   opts,
   async () => {
-    const launcher = new DetachedLauncher();
     // A group of its own with a child in the background, as Codex's shell commands are.
     const child = spawn("sh", ["-c", "sleep 31.75 & wait"], { detached: true, stdio: "ignore" });
     const exited = new Promise<string | null>((done) => child.once("exit", (_c, s) => done(s)));
     const pid = child.pid!;
-    const startTime = launcher.startTimeOf(pid);
-    assert.ok(await until(() => launcher.groupAlive(pid)));
-    assert.ok(launcher.isAlive(pid, startTime));
-    assert.equal(launcher.isAlive(pid, "Thu Jan  1 00:00:00 1970"), false, "pid reuse guard");
-    launcher.killTree(pid, "SIGTERM");
+    const startTime = listProcesses().find((p) => p.pid === pid)!.startTime;
+    assert.ok(await until(() => groupAlive(pid)));
+    assert.ok(isAlive(pid, startTime));
+    assert.equal(isAlive(pid, "Thu Jan  1 00:00:00 1970"), false, "pid reuse guard");
+    // As codex_pool.ts stops a tree: the group, the process and everything below it.
+    sendSignal([-pid, pid, ...descendantPids(pid)], "SIGTERM");
     assert.equal(await exited, "SIGTERM");
-    assert.ok(await until(() => !launcher.groupAlive(pid)), "the background sleep survived");
-    assert.equal(launcher.isAlive(pid, startTime), false);
+    assert.ok(await until(() => !groupAlive(pid)), "the background sleep survived");
+    assert.equal(isAlive(pid, startTime), false);
   },
 );
 

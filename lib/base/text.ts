@@ -14,19 +14,12 @@
  * @module
  */
 
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
-}
-
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
-}
-
 /** `text` cut to at most `max` characters, ending in "…" when cut; never splits a surrogate pair. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   let end = max - 1;
-  if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end--;
+  // Not after the high half of a surrogate pair.
+  if (end > 0 && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end--;
   return text.slice(0, end) + "…";
 }
 
@@ -34,7 +27,8 @@ export function truncate(text: string, max: number): string {
 export function tail(text: string, max: number): string {
   if (text.length <= max) return text;
   let start = text.length - max;
-  if (isLowSurrogate(text.charCodeAt(start))) start++;
+  // Not at the low half of a surrogate pair.
+  if (/[\uDC00-\uDFFF]/.test(text[start]!)) start++;
   return text.slice(start);
 }
 

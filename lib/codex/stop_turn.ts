@@ -15,7 +15,7 @@
  * @module
  */
 
-import { childProcesses, DetachedLauncher, sendSignal } from "../base/process.ts";
+import { childProcesses, groupAlive, isAlive, sendSignal } from "../base/process.ts";
 import type { AppServer } from "./app_server.ts";
 import { AppServerRequestError } from "./app_server_errors.ts";
 import type {
@@ -66,12 +66,9 @@ function processesOf(server: AppServer, commands: string[]): CommandProcess[] {
 
 /** Waits until none of `procs` (nor their process groups) is alive, at most `ms`. */
 async function gone(procs: CommandProcess[], ms: number): Promise<boolean> {
-  const launcher = new DetachedLauncher();
   const end = Date.now() + ms;
   for (;;) {
-    const alive = procs.filter((p) =>
-      launcher.isAlive(p.pid, p.startTime) || launcher.groupAlive(p.pid)
-    );
+    const alive = procs.filter((p) => isAlive(p.pid, p.startTime) || groupAlive(p.pid));
     if (alive.length === 0) return true;
     if (Date.now() >= end) return false;
     await delay(50);

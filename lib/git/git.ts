@@ -206,9 +206,56 @@ export async function runGit(args: string[], opts: GitOptions): Promise<GitResul
   const timeoutMs = opts.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
-  const run = { args, opts, signal, timeoutMs: () => timeout.aborted ? timeoutMs : null };
+  // The error of a command that did not finish: refused, not started, timed out or cancelled.
+  const failure = (reason: string, extra: Partial<GitErrorOptions> = {}) =>
+    new GitError({ args, cwd: opts.cwd, exitCode: null, stderr: "", reason, ...extra });
+  const aborted = (extra: Partial<GitErrorOptions> = {}) =>
+    failure(timeout.aborted ? `timed out after ${timeoutMs} ms` : "was cancelled", {
+      cause: signal.reason,
+      ...extra,
+    });
+
+  // Runs `call` hardened with `overrides`: what it printed (stdout cut) and how it exited.
+  const spawn = async (
+    call: GitCall,
+    overrides: ReadonlyArray<readonly [string, string]>,
+    maxStdoutBytes: number,
+  ): Promise<GitResult> => {
+    if (signal.aborted) throw aborted();
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command("git", {
+        args: gitArgv(call, overrides),
+        cwd: opts.cwd,
+        env: gitEnv(opts.env),
+        clearEnv: true,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        signal,
+      }).spawn();
+    } catch (error) {
+      throw failure(await spawnFailureReason(error, opts.cwd), { cause: error });
+    }
+    const stdout = collect(child.stdout, maxStdoutBytes);
+    const stderr = collect(child.stderr, Infinity);
+    const status = await child.status;
+    if (signal.aborted) {
+      // Git is gone, but a process it started may still hold the pipes open.
+      await Promise.all([stdout.cancel(), stderr.cancel()]);
+      throw aborted({ exitCode: status.code, stderr: decode((await stderr.done).bytes) });
+    }
+    const [out, err] = await Promise.all([stdout.done, stderr.done]);
+    return {
+      code: status.code,
+      stdout: decode(out.bytes),
+      stderr: decode(err.bytes),
+      truncated: out.truncated,
+    };
+  };
+
   const call = splitGitArgs(args);
-  if ("refused" in call) throw failure(run, `was not run as ${call.refused}`);
+  if ("refused" in call) throw failure(`was not run as ${call.refused}`);
   let overrides: Array<[string, string]> = [];
   if (!DRIVERLESS_COMMANDS.has(call.command)) {
     // The config this command will read, to switch off the drivers the repository defines.
@@ -217,88 +264,13 @@ export async function runGit(args: string[], opts: GitOptions): Promise<GitResul
       command: "config",
       rest: ["--list", "--show-scope", "-z"],
     };
-    const listed = await spawnGit(run, listCall, [], Infinity);
+    const listed = await spawn(listCall, [], Infinity);
     if (listed.code !== 0) return listed;
     const found = driverOverrides(parseConfigList(listed.stdout));
-    if ("refused" in found) throw failure(run, `was not run as ${found.refused}`);
+    if ("refused" in found) throw failure(`was not run as ${found.refused}`);
     overrides = found.config;
   }
-  return await spawnGit(run, call, overrides, opts.maxStdoutBytes ?? Infinity);
-}
-
-/** One git run: the caller's arguments and options, the signal and whether it timed out. */
-interface Run {
-  args: string[];
-  opts: GitOptions;
-  signal: AbortSignal;
-  /** The time limit once it has passed, else null. */
-  timeoutMs(): number | null;
-}
-
-/** A {@linkcode GitError} for `run` that did not finish: refused, cancelled or not started. */
-function failure(run: Run, reason: string, extra: Partial<GitErrorOptions> = {}): GitError {
-  return new GitError({
-    args: run.args,
-    cwd: run.opts.cwd,
-    exitCode: null,
-    stderr: "",
-    reason,
-    ...extra,
-  });
-}
-
-/**
- * Runs `call` hardened with `overrides`; what it printed (stdout cut at `maxStdoutBytes`) and how
- * it exited.
- */
-async function spawnGit(
-  run: Run,
-  call: GitCall,
-  overrides: ReadonlyArray<readonly [string, string]>,
-  maxStdoutBytes: number,
-): Promise<GitResult> {
-  const { opts, signal } = run;
-  const abortReason = () => {
-    const limit = run.timeoutMs();
-    return limit !== null ? `timed out after ${limit} ms` : "was cancelled";
-  };
-  if (signal.aborted) throw failure(run, abortReason(), { cause: signal.reason });
-
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command("git", {
-      args: gitArgv(call, overrides),
-      cwd: opts.cwd,
-      env: gitEnv(opts.env),
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      signal,
-    }).spawn();
-  } catch (error) {
-    throw failure(run, await spawnFailureReason(error, opts.cwd), { cause: error });
-  }
-
-  const stdout = collect(child.stdout, maxStdoutBytes);
-  const stderr = collect(child.stderr, Infinity);
-  const status = await child.status;
-  if (signal.aborted) {
-    // Git is gone, but a process it started may still hold the pipes open.
-    await Promise.all([stdout.cancel(), stderr.cancel()]);
-    throw failure(run, abortReason(), {
-      exitCode: status.code,
-      stderr: decode((await stderr.done).bytes),
-      cause: signal.reason,
-    });
-  }
-  const [out, err] = await Promise.all([stdout.done, stderr.done]);
-  return {
-    code: status.code,
-    stdout: decode(out.bytes),
-    stderr: decode(err.bytes),
-    truncated: out.truncated,
-  };
+  return await spawn(call, overrides, opts.maxStdoutBytes ?? Infinity);
 }
 
 /**
@@ -361,31 +333,20 @@ function gitEnv(extra: Record<string, string> | undefined): Record<string, strin
 }
 
 async function spawnFailureReason(error: unknown, cwd: string): Promise<string> {
-  if (!(error instanceof Deno.errors.NotFound)) {
-    return `could not start (${messageOf(error)})`;
-  }
-  try {
-    await Deno.stat(cwd);
-  } catch {
-    return "could not start as the directory does not exist";
-  }
-  return "could not start as git is not installed or not on PATH";
+  if (!(error instanceof Deno.errors.NotFound)) return `could not start (${messageOf(error)})`;
+  return await Deno.stat(cwd).then(
+    () => "could not start as git is not installed or not on PATH",
+    () => "could not start as the directory does not exist",
+  );
 }
 
-interface Collected {
-  bytes: Uint8Array;
-  truncated: boolean;
-}
-
-interface Collector {
-  done: Promise<Collected>;
-  cancel(): Promise<void>;
-}
-
-/** Reads a stream to its end, keeping the first `limit` bytes. */
-function collect(stream: ReadableStream<Uint8Array>, limit: number): Collector {
+/**
+ * Reads a stream to its end, keeping the first `limit` bytes: `done` gives them and whether more
+ * came; `cancel()` stops reading, keeping what was read.
+ */
+function collect(stream: ReadableStream<Uint8Array>, limit: number) {
   const reader = stream.getReader();
-  const done = (async (): Promise<Collected> => {
+  const done = (async () => {
     const chunks: Uint8Array[] = [];
     let size = 0;
     try {

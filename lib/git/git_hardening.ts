@@ -289,14 +289,8 @@ export function parseConfigList(out: string): ConfigEntry[] {
   const fields = out.split("\0");
   const entries: ConfigEntry[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    const scope = fields[i]!;
-    const item = fields[i + 1]!;
-    const newline = item.indexOf("\n");
-    entries.push(
-      newline < 0
-        ? { scope, key: item, value: null }
-        : { scope, key: item.slice(0, newline), value: item.slice(newline + 1) },
-    );
+    const [key = "", ...value] = fields[i + 1]!.split("\n");
+    entries.push({ scope: fields[i]!, key, value: value.length > 0 ? value.join("\n") : null });
   }
   return entries;
 }
@@ -328,12 +322,8 @@ export function driverOverrides(
   const untrusted = new Map<string, string>();
   const hooks = new Set<string>();
   for (const { scope, key } of entries) {
-    const first = key.indexOf(".");
-    const last = key.lastIndexOf(".");
-    if (first < 0 || last === first) continue;
-    const section = key.slice(0, first);
-    const name = key.slice(first + 1, last);
-    const variable = key.slice(last + 1);
+    // `section.name.variable`: the name is all between the first and the last dot.
+    const [, section = "", name = "", variable = ""] = /^([^.]+)\.(.*)\.([^.]+)$/s.exec(key) ?? [];
     if (section === "hook" && (variable === "command" || variable === "event")) {
       hooks.add(name);
     } else if (DRIVER_PROGRAMS[section]?.includes(variable) && !TRUSTED_SCOPES.has(scope)) {

@@ -21,24 +21,18 @@
 import { commitIdentityArgs, git, runGit } from "./git.ts";
 import { nothingToMerge, untrackedRefusal } from "./merge_safety.ts";
 import {
-  branchTip as tipOf,
+  branchTip,
   changedFiles,
   countCommits,
-  type GitAt,
+  currentBranch,
   listFiles,
-  localBranch,
   refExists,
   resolveCommit,
-  splitZ,
+  worktreeList,
 } from "./repo_state.ts";
 import { MERGE_BRANCH_PREFIX } from "./worktree_info.ts";
-import { untrackedInTheWay, writtenPaths } from "./worktree_merge.ts";
+import { mergeNoFf, untrackedInTheWay, writtenPaths } from "./worktree_merge.ts";
 import { removeIndexLock } from "./worktree_dirs.ts";
-
-export { MERGE_BRANCH_PREFIX };
-
-/** The git options of `cwd`: a merge's commands take git's defaults. */
-const at: GitAt = (cwd) => ({ cwd });
 
 /**
  * The integration branch of merge `id`.
@@ -94,13 +88,13 @@ export async function openIntegration(
   start: string,
 ): Promise<void> {
   const root = { cwd: where.repoRoot };
-  if (!(await refExists(at, where.repoRoot, `refs/heads/${where.branch}`))) {
+  if (!(await refExists(root, `refs/heads/${where.branch}`))) {
     await git(["worktree", "add", "--quiet", "-b", where.branch, where.path, start], root);
     return;
   }
   if (await Deno.stat(`${where.path}/.git`).then(() => true, () => false)) {
     // A git the dead supervisor ran there was killed (the caller ended every process there).
-    await removeIndexLock(at, where);
+    await removeIndexLock({ cwd: where.path });
     return;
   }
   await git(["worktree", "prune"], root);
@@ -109,7 +103,7 @@ export async function openIntegration(
 
 /** The commit checked out at `path`. */
 export async function headOf(path: string): Promise<string> {
-  const head = await resolveCommit(at, path, "HEAD");
+  const head = await resolveCommit({ cwd: path }, "HEAD");
   if (head === null) throw new Error(`Cannot read the commit checked out at ${path}`);
   return head;
 }
@@ -125,28 +119,21 @@ export async function mergeBranch(
 ): Promise<BranchMerge> {
   const here = { cwd: path };
   const head = await headOf(path);
-  const into = (await git(["symbolic-ref", "--quiet", "--short", "HEAD"], here)).trim();
+  const into = await currentBranch(here) ?? "HEAD";
   // The rule of `codex_worktree merge` (merge_safety.ts).
   const nothing = nothingToMerge({
     ...from,
     target: into,
-    aheadOfTarget: await countCommits(at, path, [from.tip, "--not", head]),
+    aheadOfTarget: await countCommits(here, [from.tip, "--not", head]),
   });
   if (nothing !== null) return { kind: "nothing", why: nothing };
-  const merge = await runGit([
-    ...await commitIdentityArgs(here),
-    "merge",
-    "--no-ff",
-    "--no-edit",
+  const { merge, conflicts } = await mergeNoFf(here, [
     "--message",
     message,
     `refs/heads/${from.branch}`,
-  ], here);
+  ]);
   if (merge.code === 0) return { kind: "merged", commit: await headOf(path) };
-  const files = await refExists(at, path, "MERGE_HEAD")
-    ? splitZ(await git(["diff", "--name-only", "--diff-filter=U", "-z"], here))
-    : [];
-  if (files.length > 0) return { kind: "conflict", files };
+  if (conflicts.length > 0) return { kind: "conflict", files: conflicts };
   throw new Error(
     `Cannot merge ${from.branch} into ${into} at ${path}: git merge exited with code ` +
       `${merge.code}: ${merge.stderr.trim().split("\n").slice(-3).join(" / ")}`,
@@ -186,10 +173,8 @@ export async function commitResolution(
 ): Promise<string> {
   const here = { cwd: path };
   await git(["add", "--all"], here);
-  await git(
-    [...await commitIdentityArgs(here), "commit", "--quiet", "--no-verify", "--message", message],
-    here,
-  );
+  const identity = await commitIdentityArgs(here);
+  await git([...identity, "commit", "--quiet", "--no-verify", "--message", message], here);
   return await headOf(path);
 }
 
@@ -241,25 +226,6 @@ export async function diffStat(
   );
 }
 
-/** The head of local branch `name`, or null when there is none. */
-export function branchTip(
-  repoRoot: string,
-  name: string,
-): Promise<string | null> {
-  return tipOf(at, repoRoot, name);
-}
-
-/**
- * Whether `name` is exactly the name of a local branch (the rule of `codex_worktree merge`'s
- * `target`): `malformed` for a revision (`main~0`), `HEAD` or a commit, `missing` for none.
- */
-export function localBranchKind(
-  repoRoot: string,
-  name: string,
-): Promise<"ok" | "malformed" | "missing"> {
-  return localBranch(at, repoRoot, name);
-}
-
 /**
  * Fast-forwards local branch `target` from `from` to `to` when the user's checkout allows it:
  * `target` is still at `from`; when it is the main checkout's current branch, the checkout has
@@ -274,7 +240,7 @@ export async function fastForward(
   to: string,
 ): Promise<{ applied: true } | { applied: false; reason: string }> {
   const root = { cwd: repoRoot };
-  const tip = await branchTip(repoRoot, target);
+  const tip = await branchTip(root, target);
   if (tip !== from) {
     return {
       applied: false,
@@ -283,11 +249,11 @@ export async function fastForward(
       })`,
     };
   }
-  const current = await runGit(["symbolic-ref", "--quiet", "--short", "HEAD"], root);
-  if (current.code !== 0 || current.stdout.trim() !== target) {
-    const elsewhere = await checkedOutElsewhere(repoRoot, target);
-    if (elsewhere !== null) {
-      return { applied: false, reason: `branch "${target}" is checked out in ${elsewhere}` };
+  if (await currentBranch(root) !== target) {
+    // Not the main checkout's branch (the first listed): is it a linked worktree's?
+    const elsewhere = (await worktreeList(root)).find((w) => w.branch === target);
+    if (elsewhere !== undefined) {
+      return { applied: false, reason: `branch "${target}" is checked out in ${elsewhere.path}` };
     }
     // Git refuses to move a branch that is checked out anywhere; its tip was checked just above.
     await git(["branch", "--force", "--no-track", target, to], root);
@@ -306,35 +272,18 @@ async function checkoutRefusal(
   from: string,
   to: string,
 ): Promise<string | null> {
-  if (await refExists(at, repoRoot, "MERGE_HEAD")) return `a merge is in progress in ${repoRoot}`;
-  const dirty = await changedFiles(at, repoRoot, "no");
+  const root = { cwd: repoRoot };
+  if (await refExists(root, "MERGE_HEAD")) return `a merge is in progress in ${repoRoot}`;
+  const dirty = await changedFiles(root, "no");
   if (dirty.length > 0) {
     return `the checkout ${repoRoot} has uncommitted changes: ${listFiles(dirty)}`;
   }
   // The rule of `codex_worktree merge`: no untracked or ignored file where it writes.
-  const inTheWay = await untrackedInTheWay(
-    at,
-    repoRoot,
-    await writtenPaths(at, repoRoot, [from, to]),
-  );
+  const inTheWay = await untrackedInTheWay(root, await writtenPaths(root, [from, to]));
   if (inTheWay.files.length > 0) {
     return `it would overwrite files git does not track in ${repoRoot}: ${
       untrackedRefusal(inTheWay.files, inTheWay.ignored)
     }`;
-  }
-  return null;
-}
-
-/** The linked worktree (not the main checkout) that has `branch` checked out, or null. */
-async function checkedOutElsewhere(
-  repoRoot: string,
-  branch: string,
-): Promise<string | null> {
-  const out = await git(["worktree", "list", "--porcelain", "-z"], { cwd: repoRoot });
-  let path = "";
-  for (const field of out.split("\0")) {
-    if (field.startsWith("worktree ")) path = field.slice("worktree ".length);
-    if (field === `branch refs/heads/${branch}`) return path;
   }
   return null;
 }

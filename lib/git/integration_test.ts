@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { git, repoWithBranches } from "../../tests/support/repo.ts";
 import {
-  branchTip,
   closeIntegration,
   commitResolution,
   diffStat,
@@ -17,6 +16,7 @@ import {
   parseShortstat,
   resetTo,
 } from "./integration.ts";
+import { branchTip } from "./repo_state.ts";
 
 /** A repository on main with `a.txt`, a branch `codex-swarm/<name>` per entry of `branches`. */
 async function withRepo(
@@ -35,7 +35,10 @@ async function withRepo(
 }
 
 async function tipOf(repo: string, name: string) {
-  return { branch: `codex-swarm/${name}`, tip: (await branchTip(repo, `codex-swarm/${name}`))! };
+  return {
+    branch: `codex-swarm/${name}`,
+    tip: (await branchTip({ cwd: repo }, `codex-swarm/${name}`))!,
+  };
 }
 
 Deno.test("mergeBranch: merged with --no-ff, nothing new, a conflict left for resolution", async () => {
@@ -108,7 +111,7 @@ Deno.test("openIntegration: a resumed merge's worktree is checked out again on i
     await mergeBranch(where.path, { ...await tipOf(repo, "x"), baseCommit: base }, "m x");
     const head = await headOf(where.path);
     await closeIntegration(where, false);
-    assert.equal(await branchTip(repo, where.branch), head);
+    assert.equal(await branchTip({ cwd: repo }, where.branch), head);
     await openIntegration(where, base);
     assert.equal(await headOf(where.path), head);
     // A git killed mid-merge leaves its lock and the merge: both go.
@@ -119,7 +122,7 @@ Deno.test("openIntegration: a resumed merge's worktree is checked out again on i
     await resetTo(where.path, head);
     assert.equal(await headOf(where.path), head);
     await closeIntegration(where, true);
-    assert.equal(await branchTip(repo, where.branch), null);
+    assert.equal(await branchTip({ cwd: repo }, where.branch), null);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * What git and the disk say about a repository, for the worktree operations: commits and refs,
- * local branches, changed files, an operation in progress. Each query takes a {@linkcode GitAt}
- * (the git options of a directory) and changes nothing.
+ * local branches, changed files, an operation in progress. Each query takes the git options of
+ * the checkout it asks about (`cwd`, time limit, environment) and changes nothing.
  *
  * @example
  * ```ts
@@ -11,11 +11,11 @@
  *
  * const repo = await Deno.makeTempDir();
  * await git(["init", "--quiet", "--initial-branch=main"], { cwd: repo });
- * const at = (cwd: string) => ({ cwd, timeoutMs: 60_000 });
- * assert.equal(await resolveCommit(at, repo, "HEAD"), null); // no commit yet
- * assert.equal(await branchExists(at, repo, "main"), false);
+ * const opts = { cwd: repo, timeoutMs: 60_000 };
+ * assert.equal(await resolveCommit(opts, "HEAD"), null); // no commit yet
+ * assert.equal(await branchExists(opts, "main"), false);
  * await Deno.writeTextFile(`${repo}/new.txt`, "new\n");
- * assert.deepEqual(await changedFiles(at, repo, "all"), ["new.txt"]);
+ * assert.deepEqual(await changedFiles(opts, "all"), ["new.txt"]);
  * await Deno.remove(repo, { recursive: true });
  * ```
  *
@@ -27,53 +27,67 @@ import { git, type GitOptions, runGit } from "./git.ts";
 /** The git options (timeout, environment) for commands run in `cwd`. */
 export type GitAt = (cwd: string) => GitOptions;
 
-/** The commit `rev` names in the repository at `repoRoot`, or null when it names none. */
-export async function resolveCommit(
-  at: GitAt,
-  repoRoot: string,
-  rev: string,
-): Promise<string | null> {
+/** The commit `rev` names in the repository at `opts.cwd`, or null when it names none. */
+export async function resolveCommit(opts: GitOptions, rev: string): Promise<string | null> {
   const result = await runGit(
     ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`],
-    at(repoRoot),
+    opts,
   );
   return result.code === 0 ? result.stdout.trim() : null;
 }
 
 /** The head commit of local branch `branch`, or null when it does not exist. */
-export async function branchTip(
-  at: GitAt,
-  repoRoot: string,
-  branch: string,
-): Promise<string | null> {
-  return await resolveCommit(at, repoRoot, `refs/heads/${branch}`);
+export async function branchTip(opts: GitOptions, branch: string): Promise<string | null> {
+  return await resolveCommit(opts, `refs/heads/${branch}`);
 }
 
 /** Whether local branch `branch` exists. */
-export async function branchExists(at: GitAt, repoRoot: string, branch: string): Promise<boolean> {
-  return await refExists(at, repoRoot, `refs/heads/${branch}`);
+export async function branchExists(opts: GitOptions, branch: string): Promise<boolean> {
+  return await refExists(opts, `refs/heads/${branch}`);
 }
 
 /** Whether `ref` (e.g. `MERGE_HEAD`) names anything. */
-export async function refExists(at: GitAt, repoRoot: string, ref: string): Promise<boolean> {
-  const result = await runGit(["rev-parse", "--verify", "--quiet", ref], at(repoRoot));
+export async function refExists(opts: GitOptions, ref: string): Promise<boolean> {
+  const result = await runGit(["rev-parse", "--verify", "--quiet", ref], opts);
   return result.code === 0;
 }
 
 /** The object `rev` names; throws when it names none. */
-export async function revParse(at: GitAt, repoRoot: string, rev: string): Promise<string> {
-  return (await git(["rev-parse", "--verify", rev], at(repoRoot))).trim();
+export async function revParse(opts: GitOptions, rev: string): Promise<string> {
+  return (await git(["rev-parse", "--verify", rev], opts)).trim();
 }
 
 /** `git rev-list --count` of `revs`. */
-export async function countCommits(at: GitAt, repoRoot: string, revs: string[]): Promise<number> {
-  const out = await git(["rev-list", "--count", ...revs], at(repoRoot));
+export async function countCommits(opts: GitOptions, revs: string[]): Promise<number> {
+  const out = await git(["rev-list", "--count", ...revs], opts);
   return Number.parseInt(out.trim(), 10);
 }
 
-/** The commit checked out in `checkout` (a linked worktree), or "HEAD" when it has none. */
-export async function headOf(at: GitAt, checkout: string): Promise<string> {
-  return (await resolveCommit(at, checkout, "HEAD")) ?? "HEAD";
+/**
+ * The branch checked out at `opts.cwd` (`main` for `refs/heads/main`), or null when its HEAD is
+ * detached.
+ */
+export async function currentBranch(opts: GitOptions): Promise<string | null> {
+  const head = await runGit(["symbolic-ref", "--quiet", "HEAD"], opts);
+  const ref = head.stdout.trim();
+  return head.code === 0 && ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null;
+}
+
+/**
+ * The checkouts of the repository at `opts.cwd` (the main one first) and their branches (`main`
+ * for `refs/heads/main`; none when detached).
+ */
+export async function worktreeList(
+  opts: GitOptions,
+): Promise<Array<{ path: string; branch?: string }>> {
+  const out = await git(["worktree", "list", "--porcelain", "-z"], opts);
+  const list: Array<{ path: string; branch?: string }> = [];
+  for (const field of out.split("\0")) {
+    const [, key, value = ""] = /^(\w+) (.*)$/s.exec(field) ?? [];
+    if (key === "worktree") list.push({ path: value });
+    if (key === "branch") list.at(-1)!.branch = value.replace(/^refs\/heads\//, "");
+  }
+  return list;
 }
 
 /**
@@ -81,11 +95,9 @@ export async function headOf(at: GitAt, checkout: string): Promise<string> {
  * (`main~0`, `main@{0}`, `^0`), `HEAD` or a commit id, `missing` for a branch name no branch has.
  */
 export async function localBranch(
-  at: GitAt,
-  repoRoot: string,
+  opts: GitOptions,
   name: string,
 ): Promise<"ok" | "malformed" | "missing"> {
-  const opts = at(repoRoot);
   if (name === "HEAD" || name.startsWith("-") || /[~^:?*[\\\s]|@\{|\.\.|\0/.test(name)) {
     return "malformed";
   }
@@ -94,18 +106,14 @@ export async function localBranch(
   const ref = await runGit(["show-ref", "--verify", "--quiet", `refs/heads/${name}`], opts);
   if (ref.code === 0) return "ok";
   // A commit id that is no branch name is a revision, not a branch.
-  return (await resolveCommit(at, repoRoot, name)) === null ? "missing" : "malformed";
+  return (await resolveCommit(opts, name)) === null ? "missing" : "malformed";
 }
 
 /** The changed files of a checkout (`git status`), untracked ones with `all`. */
-export async function changedFiles(
-  at: GitAt,
-  checkout: string,
-  untracked: "all" | "no",
-): Promise<string[]> {
+export async function changedFiles(opts: GitOptions, untracked: "all" | "no"): Promise<string[]> {
   const out = await git(
     ["status", "--porcelain=v1", "-z", `--untracked-files=${untracked}`],
-    at(checkout),
+    opts,
   );
   const files: string[] = [];
   const fields = out.split("\0");
@@ -119,8 +127,8 @@ export async function changedFiles(
   return files;
 }
 
-/** The operation in progress in the checkout at `root` ("a merge", "a rebase", ...), or null. */
-export async function operationInProgress(at: GitAt, root: string): Promise<string | null> {
+/** The operation in progress in the checkout at `opts.cwd` ("a merge", "a rebase", ...), or null. */
+export async function operationInProgress(opts: GitOptions): Promise<string | null> {
   for (
     const [ref, name] of [
       ["MERGE_HEAD", "a merge"],
@@ -128,19 +136,10 @@ export async function operationInProgress(at: GitAt, root: string): Promise<stri
       ["REVERT_HEAD", "a revert"],
     ] as const
   ) {
-    if (await refExists(at, root, ref)) return name;
+    if (await refExists(opts, ref)) return name;
   }
-  const paths = await git(
-    [
-      "rev-parse",
-      "--path-format=absolute",
-      "--git-path",
-      "rebase-merge",
-      "--git-path",
-      "rebase-apply",
-    ],
-    at(root),
-  );
+  const rebaseDirs = ["--git-path", "rebase-merge", "--git-path", "rebase-apply"];
+  const paths = await git(["rev-parse", "--path-format=absolute", ...rebaseDirs], opts);
   for (const path of paths.split("\n").filter((line) => line !== "")) {
     if (await pathExists(path)) return "a rebase";
   }

@@ -27,17 +27,17 @@ Deno.test("splitZ, listFiles and gitSays shape git's output for messages", () =>
 
 Deno.test("ref and status queries answer for a real repository", async () => {
   await withFixture(async ({ repo, tmp }) => {
-    assert.equal(await resolveCommit(at, repo, "HEAD"), await head(repo));
-    assert.equal(await resolveCommit(at, repo, "nope"), null);
-    assert.equal(await branchExists(at, repo, "main"), true);
-    assert.equal(await localBranch(at, repo, "main"), "ok");
-    assert.equal(await localBranch(at, repo, "main~0"), "malformed");
-    assert.equal(await localBranch(at, repo, "gone"), "missing");
-    assert.equal(await operationInProgress(at, repo), null);
+    assert.equal(await resolveCommit(at(repo), "HEAD"), await head(repo));
+    assert.equal(await resolveCommit(at(repo), "nope"), null);
+    assert.equal(await branchExists(at(repo), "main"), true);
+    assert.equal(await localBranch(at(repo), "main"), "ok");
+    assert.equal(await localBranch(at(repo), "main~0"), "malformed");
+    assert.equal(await localBranch(at(repo), "gone"), "missing");
+    assert.equal(await operationInProgress(at(repo)), null);
     await write(join(repo, "README.md"), "changed\n");
     await write(join(repo, "new.txt"), "new\n");
-    assert.deepEqual(await changedFiles(at, repo, "no"), ["README.md"]);
-    assert.deepEqual((await changedFiles(at, repo, "all")).sort(), ["README.md", "new.txt"]);
+    assert.deepEqual(await changedFiles(at(repo), "no"), ["README.md"]);
+    assert.deepEqual((await changedFiles(at(repo), "all")).sort(), ["README.md", "new.txt"]);
     assert.equal(await pathExists(join(tmp, "missing")), false);
     assert.equal(await isDirectory(join(repo, "README.md")), false);
     assert.equal(await isDirectory(repo), true);

@@ -51,6 +51,11 @@ export interface WorktreeOutcome {
   error?: string;
 }
 
+/** What a task that committed nothing reports; with `error`, why its work is not committed. */
+export function noCommit(error?: string): WorktreeOutcome {
+  return { commit: null, files: [], insertions: 0, deletions: 0, ...(error ? { error } : {}) };
+}
+
 /** Default waits between attempts, in milliseconds (three attempts in all). */
 export const DEFAULT_COMMIT_RETRY_MS: readonly number[] = [250, 1000];
 
@@ -78,9 +83,7 @@ export async function commitTaskWork(
     try {
       await worktrees.commitAll(info, message);
       const head = await worktrees.branchHead(info);
-      if (head === null || head === startHead) {
-        return { commit: null, files: [], insertions: 0, deletions: 0 };
-      }
+      if (head === null || head === startHead) return noCommit();
       const summary = await worktrees.diffSummary(info, startHead ?? undefined);
       const files = summary.files.map((f) => ({
         path: f.path,
@@ -92,11 +95,6 @@ export async function commitTaskWork(
       lastError = messageOf(error);
     }
   }
-  return {
-    commit: null,
-    files: [],
-    insertions: 0,
-    deletions: 0,
-    error: `${lastError} (after ${retryMs.length + 1} attempts; the work is still in ${info.path})`,
-  };
+  const attempts = retryMs.length + 1;
+  return noCommit(`${lastError} (after ${attempts} attempts; the work is still in ${info.path})`);
 }

@@ -32,12 +32,8 @@ import { isWorktreeInfo, type WorktreeInfo } from "./worktree.ts";
 
 /** Thread-to-worktree links under one directory. */
 export class ThreadLinks {
-  /** The directory holding `<threadId>.json` files. */
-  readonly dir: string;
-
-  constructor(dir: string) {
-    this.dir = dir;
-  }
+  /** @param dir The directory holding `<threadId>.json` files. */
+  constructor(readonly dir: string) {}
 
   #path(threadId: string): string | null {
     return THREAD_ID_PATTERN.test(threadId) ? `${this.dir}/${threadId.toLowerCase()}.json` : null;

@@ -44,7 +44,7 @@
  */
 
 import { join, resolve } from "node:path";
-import { git, type GitOptions, runGit } from "./git.ts";
+import { git, runGit } from "./git.ts";
 import { KeyedLock } from "../base/keyed_lock.ts";
 import { branchExists, branchTip, type GitAt, isDirectory, pathExists } from "./repo_state.ts";
 import {
@@ -57,13 +57,7 @@ import {
   worktreePath,
 } from "./worktree_dirs.ts";
 import { type CommitResult, commitWorktree, hasUnmergedCommits } from "./worktree_commit.ts";
-import {
-  branchPatch,
-  changeSummary,
-  type DiffOptions,
-  type DiffResult,
-  type DiffSummary,
-} from "./worktree_diff.ts";
+import { branchPatch, changeSummary, type DiffResult, type DiffSummary } from "./worktree_diff.ts";
 import { type MergeResult, mergeTaskBranch } from "./worktree_merge.ts";
 import {
   checkInfo,
@@ -108,7 +102,7 @@ export class WorktreeManager {
   readonly worktreeDir: string;
   readonly #env: Record<string, string> | undefined;
   readonly #repoLocks = new KeyedLock();
-  /** Serializes what acts on one worktree across clients (see {@link withWorktreeLock}). */
+  /** Serializes what acts on one worktree across clients (see {@link holdWorktrees}). */
   readonly #worktreeLocks = new KeyedLock();
 
   /** Creates a manager that puts worktrees under `opts.worktreeDir`. */
@@ -118,7 +112,7 @@ export class WorktreeManager {
   }
 
   /** The git options of commands run in a directory, as one function for the modules. */
-  readonly #at: GitAt = (cwd) => this.#opts(cwd);
+  readonly #at: GitAt = (cwd) => ({ cwd, timeoutMs: WORKTREE_TIMEOUT_MS, env: this.#env });
 
   /**
    * The top level of the repository containing `cwd`, and `cwd` relative to it.
@@ -154,7 +148,7 @@ export class WorktreeManager {
       );
     }
     const repo = await this.resolveRepo(cwd);
-    return await this.#withRepoLock(
+    return await this.withRepoLock(
       repo.root,
       () => addWorktree(this.#at, this.worktreeDir, repo, taskId, base),
     );
@@ -167,12 +161,8 @@ export class WorktreeManager {
    *
    * Throws when the worktree is missing or is no longer on the task branch.
    */
-  async commitAll(info: WorktreeInfo, message: string): Promise<CommitResult> {
-    checkInfo(info);
-    return await this.#withRepoLock(
-      info.repoRoot,
-      () => commitWorktree(this.#at, info, message),
-    );
+  commitAll(info: WorktreeInfo, message: string): Promise<CommitResult> {
+    return this.#locked(info, () => commitWorktree(this.#at, info, message));
   }
 
   /**
@@ -180,10 +170,11 @@ export class WorktreeManager {
    * committed). Only for a worktree in which no git runs any more: the caller ended every process
    * working there. Returns whether there was one. A missing worktree is fine.
    */
-  async removeStaleIndexLock(info: WorktreeInfo): Promise<boolean> {
-    checkInfo(info);
-    if (!(await isDirectory(info.path))) return false;
-    return await this.#withRepoLock(info.repoRoot, () => removeIndexLock(this.#at, info));
+  removeStaleIndexLock(info: WorktreeInfo): Promise<boolean> {
+    return this.#locked(
+      info,
+      async () => await isDirectory(info.path) && await removeIndexLock(this.#at(info.path)),
+    );
   }
 
   /**
@@ -195,10 +186,13 @@ export class WorktreeManager {
     return await changeSummary(this.#at, info, tip, since);
   }
 
-  /** The task branch's patch against `baseCommit`, cut at a line end after `maxBytes`. */
-  async diff(info: WorktreeInfo, opts: DiffOptions = {}): Promise<DiffResult> {
+  /**
+   * The task branch's patch against `baseCommit`, cut at a line end after `maxBytes` (default
+   * 1 MB).
+   */
+  async diff(info: WorktreeInfo, maxBytes?: number): Promise<DiffResult> {
     const tip = await this.#requireBranch(info, "show the diff of");
-    return await branchPatch(this.#at, info, tip, opts);
+    return await branchPatch(this.#at, info, tip, maxBytes);
   }
 
   /**
@@ -219,22 +213,20 @@ export class WorktreeManager {
    * progress, its HEAD is detached and no target is given, `target` does not exist, or the task
    * branch is missing.
    */
-  async merge(info: WorktreeInfo, target?: string): Promise<MergeResult> {
-    checkInfo(info);
-    return await this.#withRepoLock(info.repoRoot, async () => {
+  merge(info: WorktreeInfo, target?: string): Promise<MergeResult> {
+    return this.#locked(info, async () => {
       const tip = await this.#requireBranch(info, "merge");
       return await mergeTaskBranch(this.#at, info, tip, target);
     });
   }
 
   /** Removes the task's worktree (even with changes) and deletes its branch. Missing parts are fine. */
-  async discard(info: WorktreeInfo): Promise<void> {
-    const taskId = checkInfo(info);
-    await this.#withRepoLock(info.repoRoot, async () => {
+  discard(info: WorktreeInfo): Promise<void> {
+    return this.#locked(info, async (taskId) => {
       await removeWorktree(this.#at, this.worktreeDir, info, taskId);
-      if (await branchExists(this.#at, info.repoRoot, info.branch)) {
+      if (await branchExists(this.#at(info.repoRoot), info.branch)) {
         try {
-          await git(["branch", "-D", info.branch], this.#opts(info.repoRoot));
+          await git(["branch", "-D", info.branch], this.#at(info.repoRoot));
         } catch (error) {
           throw new Error(
             `Cannot delete branch ${info.branch} of task "${taskId}": ${messageOf(error)}`,
@@ -251,20 +243,18 @@ export class WorktreeManager {
    * dropped. Used after an attempt's check, which runs on the committed work: whatever the check
    * left is not the task's work, and would keep the sweep from removing the worktree.
    */
-  async dropUncommitted(info: WorktreeInfo): Promise<string[]> {
-    checkInfo(info);
-    return await this.#withRepoLock(info.repoRoot, () => dropUncommitted(this.#at, info));
+  dropUncommitted(info: WorktreeInfo): Promise<string[]> {
+    return this.#locked(info, () => dropUncommitted(this.#at, info));
   }
 
   /**
    * Clean-up: removes the worktree directory (keeping the branch) only when everything in it is
    * committed on the task branch. Returns what kept it; nothing is removed then.
    */
-  async removeWorktreeIfCommitted(
+  removeWorktreeIfCommitted(
     info: WorktreeInfo,
   ): Promise<{ removed: boolean; uncommitted: string[] }> {
-    const taskId = checkInfo(info);
-    return await this.#withRepoLock(info.repoRoot, async () => {
+    return this.#locked(info, async (taskId) => {
       const uncommitted = await uncommittedFiles(this.#at, info);
       if (uncommitted.length > 0) return { removed: false, uncommitted };
       await removeWorktree(this.#at, this.worktreeDir, info, taskId);
@@ -287,7 +277,7 @@ export class WorktreeManager {
   /** The task branch's head commit, or null when the branch is gone. */
   async branchHead(info: WorktreeInfo): Promise<string | null> {
     checkInfo(info);
-    return await branchTip(this.#at, info.repoRoot, info.branch);
+    return await branchTip(this.#at(info.repoRoot), info.branch);
   }
 
   /** Whether the worktree directory (a checkout) and the task branch exist. */
@@ -295,13 +285,13 @@ export class WorktreeManager {
     checkInfo(info);
     const worktree = await isDirectory(info.path) && await pathExists(join(info.path, ".git"));
     const branch = await isDirectory(info.repoRoot) &&
-      await branchExists(this.#at, info.repoRoot, info.branch);
+      await branchExists(this.#at(info.repoRoot), info.branch);
     return { worktree, branch };
   }
 
   async #requireBranch(info: WorktreeInfo, action: string): Promise<string> {
     const taskId = checkInfo(info);
-    const tip = await branchTip(this.#at, info.repoRoot, info.branch);
+    const tip = await branchTip(this.#at(info.repoRoot), info.branch);
     if (tip === null) {
       throw new Error(
         `Cannot ${action} task "${taskId}" as branch ${info.branch} does not exist: repository is ${info.repoRoot}`,
@@ -310,31 +300,12 @@ export class WorktreeManager {
     return tip;
   }
 
-  #opts(cwd: string): GitOptions {
-    return { cwd, timeoutMs: WORKTREE_TIMEOUT_MS, ...(this.#env ? { env: this.#env } : {}) };
-  }
-
   /**
-   * Runs `fn` once every earlier operation on these worktrees (by path) has settled. What acts on
-   * a task's worktree for a client (a merge, a discard, creating a reply or fork that works in
-   * it, the sweep) runs under this lock, so each sees the state the previous one left: a discard
-   * sees the reply just queued there, a reply sees the worktree just discarded.
-   *
-   * @example
-   * ```ts ignore
-   * // ignore: needs a manager, a worktree and the caller's `busy`
-   * await worktrees.withWorktreeLock(info.path, async () => {
-   *   if (!busy(info.path)) await worktrees.discard(info);
-   * });
-   * ```
-   */
-  withWorktreeLock<T>(paths: string | string[], fn: () => Promise<T>): Promise<T> {
-    return this.#worktreeLocks.runAll(typeof paths === "string" ? [paths] : paths, fn);
-  }
-
-  /**
-   * {@link withWorktreeLock} for a block: holds the worktrees at `paths` until the result is
-   * disposed (`using _held = await worktrees.holdWorktrees([info.path]);`).
+   * Holds the worktrees at `paths` (once every earlier holder of one of them let go) until the
+   * result is disposed (`using _held = await worktrees.holdWorktrees([info.path]);`). What acts
+   * on a task's worktree for a client (a merge, a discard, creating a reply or fork that works in
+   * it, the sweep) holds it, so each sees the state the previous one left: a discard sees the
+   * reply just queued there, a reply sees the worktree just discarded.
    */
   holdWorktrees(paths: string[]): Promise<Disposable> {
     return this.#worktreeLocks.hold(paths);
@@ -346,20 +317,21 @@ export class WorktreeManager {
    * fast-forward of the target (lib/tasks/merge/) take it too. Not reentrant: `fn` must not call
    * the manager's locked operations.
    */
-  withRepoLock<T>(repoRoot: string, fn: () => Promise<T>): Promise<T> {
-    return this.#withRepoLock(repoRoot, fn);
+  async withRepoLock<T>(repoRoot: string, fn: () => Promise<T>): Promise<T> {
+    return await this.#repoLocks.run(await this.#lockKey(repoRoot), fn);
   }
 
-  /** Runs `fn` after every earlier locked operation on the same repository has settled. */
-  async #withRepoLock<T>(repoRoot: string, fn: () => Promise<T>): Promise<T> {
-    return await this.#repoLocks.run(await this.#lockKey(repoRoot), fn);
+  /** Runs `fn` with the (checked) task id of `info`, holding the lock of its repository. */
+  async #locked<T>(info: WorktreeInfo, fn: (taskId: string) => Promise<T>): Promise<T> {
+    const taskId = checkInfo(info);
+    return await this.withRepoLock(info.repoRoot, () => fn(taskId));
   }
 
   /** The real path of the repository's git directory, shared by all its checkouts. */
   async #lockKey(repoRoot: string): Promise<string> {
     const result = await runGit(
       ["rev-parse", "--path-format=absolute", "--git-common-dir"],
-      this.#opts(repoRoot),
+      this.#at(repoRoot),
     ).catch(() => null);
     const dir = result?.code === 0 ? result.stdout.trim() : repoRoot;
     return await Deno.realPath(dir).catch(() => resolve(dir));

@@ -16,7 +16,14 @@
  */
 
 import { commitIdentityArgs, exitError, git, runGit } from "./git.ts";
-import { branchTip, countCommits, type GitAt, isDirectory, resolveCommit } from "./repo_state.ts";
+import {
+  branchTip,
+  countCommits,
+  currentBranch,
+  type GitAt,
+  isDirectory,
+  resolveCommit,
+} from "./repo_state.ts";
 import {
   BRANCH_PREFIX,
   checkInfo,
@@ -55,12 +62,9 @@ export async function commitWorktree(
     );
   }
   const opts = at(info.path);
-  const head = await runGit(["symbolic-ref", "--quiet", "HEAD"], opts);
-  const headRef = head.stdout.trim();
-  if (headRef !== `refs/heads/${info.branch}`) {
-    const on = head.code === 0
-      ? `branch ${headRef.replace(/^refs\/heads\//, "")}`
-      : "a detached HEAD";
+  const branch = await currentBranch(opts);
+  if (branch !== info.branch) {
+    const on = branch === null ? "a detached HEAD" : `branch ${branch}`;
     throw new Error(
       `${what} as its worktree ${info.path} is on ${on} instead of branch ${info.branch}`,
     );
@@ -72,21 +76,12 @@ export async function commitWorktree(
   const created = staged.code === 1;
   if (created) {
     const text = message.trim() === "" ? `codex-swarm: task ${taskId}` : message;
-    await git([
-      ...await commitIdentityArgs(opts),
-      "commit",
-      "--quiet",
-      "--no-verify",
-      "--message",
-      text,
-    ], opts);
+    const identity = await commitIdentityArgs(opts);
+    await git([...identity, "commit", "--quiet", "--no-verify", "--message", text], opts);
   }
-  const tip = await branchTip(at, info.repoRoot, info.branch);
-  const ahead = tip === null ? 0 : await countCommits(at, info.repoRoot, [
-    tip,
-    "--not",
-    info.baseCommit,
-  ]);
+  const root = at(info.repoRoot);
+  const tip = await branchTip(root, info.branch);
+  const ahead = tip === null ? 0 : await countCommits(root, [tip, "--not", info.baseCommit]);
   return { commit: ahead > 0 ? tip : null, created };
 }
 
@@ -95,10 +90,10 @@ export async function commitWorktree(
  * `codex-swarm/*` and `codex-swarm-merge/*` contains; false when the branch is gone.
  */
 export async function hasUnmergedCommits(at: GitAt, info: WorktreeInfo): Promise<boolean> {
-  const tip = await branchTip(at, info.repoRoot, info.branch);
+  const tip = await branchTip(at(info.repoRoot), info.branch);
   if (tip === null) return false;
-  const base = await resolveCommit(at, info.repoRoot, info.baseCommit);
-  const count = await countCommits(at, info.repoRoot, [
+  const base = await resolveCommit(at(info.repoRoot), info.baseCommit);
+  const count = await countCommits(at(info.repoRoot), [
     tip,
     "--not",
     ...(base === null ? [] : [base]),

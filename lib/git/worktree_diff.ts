@@ -10,7 +10,7 @@
  *
  * const at = (cwd: string) => ({ cwd, timeoutMs: 60_000 });
  * const summary = await changeSummary(at, info, tip); // { files, insertions, deletions }
- * const { patch, truncated } = await branchPatch(at, info, tip, { maxBytes: 10_000 });
+ * const { patch, truncated } = await branchPatch(at, info, tip, 10_000);
  * ```
  *
  * @module
@@ -20,7 +20,7 @@ import { exitError, git, runGit } from "./git.ts";
 import type { GitAt } from "./repo_state.ts";
 import type { WorktreeInfo } from "./worktree_info.ts";
 
-/** Default {@linkcode DiffOptions.maxBytes}: 1 MB of patch. */
+/** Default longest patch of {@linkcode branchPatch}, in bytes: 1 MB. */
 export const DEFAULT_DIFF_MAX_BYTES = 1_000_000;
 
 /** One changed file in a {@linkcode DiffSummary}. */
@@ -47,17 +47,11 @@ export interface DiffSummary {
   deletions: number;
 }
 
-/** Options for {@linkcode branchPatch}. */
-export interface DiffOptions {
-  /** Longest patch returned, in bytes. Default {@linkcode DEFAULT_DIFF_MAX_BYTES}. */
-  maxBytes?: number;
-}
-
 /** A task branch's patch against its base. */
 export interface DiffResult {
   /** Unified diff, cut at a line end when too long. */
   patch: string;
-  /** True when the patch was cut at {@linkcode DiffOptions.maxBytes}. */
+  /** True when the patch was cut at the longest size asked for. */
   truncated: boolean;
 }
 
@@ -92,9 +86,8 @@ export async function branchPatch(
   at: GitAt,
   info: WorktreeInfo,
   tip: string,
-  opts: DiffOptions = {},
+  maxBytes = DEFAULT_DIFF_MAX_BYTES,
 ): Promise<DiffResult> {
-  const maxBytes = opts.maxBytes ?? DEFAULT_DIFF_MAX_BYTES;
   const args = ["diff", ...diffRange(info, tip)];
   const result = await runGit(args, {
     ...at(info.repoRoot),

@@ -67,7 +67,7 @@ Deno.test("diff returns the patch and truncates at a line end", async () => {
     assert.match(full.patch, /\n\+world\n/);
     assert.match(full.patch, /\+\+\+ b\/big\.txt\n/);
 
-    const cut = await manager.diff(info, { maxBytes: 301 });
+    const cut = await manager.diff(info, 301);
     assert.equal(cut.truncated, true);
     assert.ok(new TextEncoder().encode(cut.patch).byteLength <= 301);
     assert.ok(cut.patch.endsWith("\n"));

@@ -31,16 +31,17 @@
 
 import { createHash } from "node:crypto";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { git, runGit } from "./git.ts";
+import { git, type GitOptions, runGit } from "./git.ts";
 import {
   branchExists,
   changedFiles,
+  currentBranch,
   type GitAt,
   gitSays,
-  headOf,
   isDirectory,
   pathExists,
   resolveCommit,
+  worktreeList,
 } from "./repo_state.ts";
 import { messageOf } from "../base/errors.ts";
 import { branchName, type RepoLocation, type WorktreeInfo } from "./worktree_info.ts";
@@ -79,8 +80,7 @@ export async function resolveRepo(at: GitAt, cwd: string): Promise<RepoLocation>
   const commonDir = await Deno.realPath(resolve(dir, common)).catch(() => null);
   const main = commonDir !== null && basename(commonDir) === ".git" ? dirname(commonDir) : null;
   const root = main !== null && main !== checkout ? main : checkout;
-  const head = await runGit(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], opts);
-  if (head.code !== 0) {
+  if (await resolveCommit(opts, "HEAD") === null) {
     throw new Error(
       `Cannot use a worktree for "${dir}" as repository ${root} has no commits yet (no HEAD)`,
     );
@@ -127,25 +127,15 @@ export async function addWorktree(
   const branch = branchName(taskId);
   const what = `Cannot create worktree for task "${taskId}"`;
   const opts = at(root);
-  let baseRef: string;
   // Without a base, the new branch starts where the directory's checkout is: the main
   // checkout's current branch, or the head of the linked worktree (another task's branch).
   const from = repo.linked ?? root;
-  if (base === undefined) {
-    const current = await runGit(["symbolic-ref", "--quiet", "--short", "HEAD"], at(from));
-    baseRef = current.code === 0 ? current.stdout.trim() : "HEAD";
-  } else {
-    baseRef = base;
-  }
-  const baseCommit = await resolveCommit(
-    at,
-    root,
-    base ?? (repo.linked ? await headOf(at, repo.linked) : "HEAD"),
-  );
+  const baseRef = base ?? await currentBranch(at(from)) ?? "HEAD";
+  const baseCommit = await resolveCommit(at(base === undefined ? from : root), base ?? "HEAD");
   if (baseCommit === null) {
     throw new Error(`${what} as base "${base}" is not a commit: repository is ${root}`);
   }
-  if (await branchExists(at, root, branch)) {
+  if (await branchExists(at(root), branch)) {
     throw new Error(`${what} as branch ${branch} exists: repository is ${root}`);
   }
   const parent = dirname(worktreePath(worktreeDir, root, taskId));
@@ -159,7 +149,7 @@ export async function addWorktree(
     await git(["worktree", "add", "--quiet", "-b", branch, path, baseCommit], opts);
   } catch (error) {
     // `git worktree add` removes its half-made checkout but not the branch it made.
-    if (await branchExists(at, root, branch)) {
+    if (await branchExists(at(root), branch)) {
       await runGit(["branch", "-D", branch], opts);
     }
     throw new Error(`${what} at ${path}: ${messageOf(error)}`, { cause: error });
@@ -182,7 +172,8 @@ export async function removeWorktree(
 ): Promise<void> {
   const opts = at(info.repoRoot);
   const what = `Cannot remove the worktree of task "${taskId}" at ${info.path}`;
-  if (await isRegisteredWorktree(at, info.repoRoot, info.path)) {
+  const checkouts = await worktreeList(at(info.repoRoot));
+  if (checkouts.some((checkout) => resolve(checkout.path) === resolve(info.path))) {
     // Also unregisters a worktree whose directory is already gone.
     const removed = await runGit(["worktree", "remove", "--force", info.path], opts);
     if (removed.code === 0) return;
@@ -203,17 +194,6 @@ export async function removeWorktree(
   await Deno.remove(info.path, { recursive: true });
 }
 
-async function isRegisteredWorktree(at: GitAt, repoRoot: string, path: string): Promise<boolean> {
-  const out = await git(["worktree", "list", "--porcelain", "-z"], at(repoRoot));
-  const wanted = resolve(path);
-  for (const field of out.split("\0")) {
-    if (field.startsWith("worktree ") && resolve(field.slice("worktree ".length)) === wanted) {
-      return true;
-    }
-  }
-  return false;
-}
-
 /**
  * What in the worktree is not committed on the task branch: changed, new and deleted files
  * (ignored files excepted), or `HEAD` when the worktree is on another branch or detached.
@@ -221,9 +201,8 @@ async function isRegisteredWorktree(at: GitAt, repoRoot: string, path: string): 
  */
 export async function uncommittedFiles(at: GitAt, info: WorktreeInfo): Promise<string[]> {
   if (!(await isDirectory(info.path))) return [];
-  const head = await runGit(["symbolic-ref", "--quiet", "HEAD"], at(info.path));
-  if (head.stdout.trim() !== `refs/heads/${info.branch}`) return ["HEAD"];
-  return await changedFiles(at, info.path, "all");
+  if (await currentBranch(at(info.path)) !== info.branch) return ["HEAD"];
+  return await changedFiles(at(info.path), "all");
 }
 
 /**
@@ -239,12 +218,12 @@ export async function dropUncommitted(at: GitAt, info: WorktreeInfo): Promise<st
   return dropped;
 }
 
-/** Removes the worktree's `index.lock` a killed git left behind; returns whether there was one. */
-export async function removeIndexLock(
-  at: GitAt,
-  info: Pick<WorktreeInfo, "path">,
-): Promise<boolean> {
-  const gitDir = await git(["rev-parse", "--path-format=absolute", "--git-dir"], at(info.path));
+/**
+ * Removes the `index.lock` a killed git left behind in the checkout at `opts.cwd`; returns whether
+ * there was one.
+ */
+export async function removeIndexLock(opts: GitOptions): Promise<boolean> {
+  const gitDir = await git(["rev-parse", "--path-format=absolute", "--git-dir"], opts);
   const lock = join(gitDir.trim(), "index.lock");
   if (!(await pathExists(lock))) return false;
   await Deno.remove(lock);

@@ -21,7 +21,7 @@
  */
 
 import { join } from "node:path";
-import { commitIdentityArgs, git, runGit } from "./git.ts";
+import { commitIdentityArgs, git, type GitOptions, type GitResult, runGit } from "./git.ts";
 import {
   batches,
   literalPathspec,
@@ -33,6 +33,7 @@ import {
 import {
   changedFiles,
   countCommits,
+  currentBranch,
   type GitAt,
   gitSays,
   listFiles,
@@ -88,22 +89,22 @@ export async function mergeTaskBranch(
   const root = info.repoRoot;
   const what = `Cannot merge task "${taskId}" into ${root}`;
   const { into, currentBranch } = await mergeTarget(at, info, what, target);
-  const before = await revParse(at, root, "HEAD");
-  const intoTip = await revParse(at, root, `refs/heads/${into}`);
+  const before = await revParse(at(root), "HEAD");
+  const intoTip = await revParse(at(root), `refs/heads/${into}`);
   const nothing = nothingToMerge({
     branch: info.branch,
     baseCommit: info.baseCommit,
     tip,
     target: into,
-    aheadOfTarget: await countCommits(at, root, [tip, "--not", intoTip]),
+    aheadOfTarget: await countCommits(at(root), [tip, "--not", intoTip]),
   });
   if (nothing !== null) return { merged: false, nothing, target: into };
   const switchBack = into !== currentBranch ? currentBranch : undefined;
   const written = [
-    ...(switchBack !== undefined ? await writtenPaths(at, root, [before, intoTip]) : []),
-    ...await writtenPaths(at, root, [`${intoTip}...${tip}`]),
+    ...(switchBack !== undefined ? await writtenPaths(at(root), [before, intoTip]) : []),
+    ...await writtenPaths(at(root), [`${intoTip}...${tip}`]),
   ];
-  const inTheWay = await untrackedInTheWay(at, root, written);
+  const inTheWay = await untrackedInTheWay(at(root), written);
   if (inTheWay.files.length > 0) {
     throw new Error(
       `${what} as it would overwrite files git does not track there: ${
@@ -137,15 +138,14 @@ async function mergeTarget(
 ): Promise<{ into: string; currentBranch: string | null }> {
   const root = info.repoRoot;
   const taskId = checkInfo(info);
-  const busy = await operationInProgress(at, root);
+  const busy = await operationInProgress(at(root));
   if (busy !== null) throw new Error(`${what} as ${busy} is in progress there`);
-  const dirty = await changedFiles(at, root, "no");
+  const dirty = await changedFiles(at(root), "no");
   if (dirty.length > 0) {
     throw new Error(`${what} as its checkout has uncommitted changes: ${listFiles(dirty)}`);
   }
-  const current = await runGit(["symbolic-ref", "--quiet", "--short", "HEAD"], at(root));
-  const currentBranch = current.code === 0 ? current.stdout.trim() : null;
-  const into = target ?? currentBranch;
+  const current = await currentBranch(at(root));
+  const into = target ?? current;
   if (into === null) {
     throw new Error(`${what} as its HEAD is detached: name a target branch`);
   }
@@ -153,7 +153,7 @@ async function mergeTarget(
     throw new Error(`${what} as the target is the task branch ${info.branch} itself`);
   }
   if (target !== undefined) {
-    const kind = await localBranch(at, root, target);
+    const kind = await localBranch(at(root), target);
     if (kind === "malformed") {
       throw new Error(
         `Cannot merge task "${taskId}" into "${target}" as it is not a local branch ` +
@@ -167,7 +167,7 @@ async function mergeTarget(
       );
     }
   }
-  return { into, currentBranch };
+  return { into, currentBranch: current };
 }
 
 /**
@@ -185,25 +185,14 @@ async function runMerge(
   const opts = at(root);
   const { into, switchBack, before } = where;
   // The short name gives git's usual message; a same-named tag would take precedence over it.
-  const shortName = await resolveCommit(at, root, info.branch);
+  const shortName = await resolveCommit(at(root), info.branch);
   const mergeRev = shortName === tip ? info.branch : `refs/heads/${info.branch}`;
-  const merge = await runGit([
-    ...await commitIdentityArgs(opts),
-    "merge",
-    "--no-ff",
-    "--no-edit",
-    // Backstop: git's default would overwrite ignored files.
-    "--no-overwrite-ignore",
-    mergeRev,
-  ], opts);
+  // Backstop: git's default would overwrite ignored files.
+  const { merge, conflicts } = await mergeNoFf(opts, ["--no-overwrite-ignore", mergeRev]);
   if (merge.code === 0) {
-    return { merged: true, commit: await revParse(at, root, "HEAD"), target: into };
+    return { merged: true, commit: await revParse(opts, "HEAD"), target: into };
   }
-  let conflicts: string[] = [];
-  if (await refExists(at, root, "MERGE_HEAD")) {
-    conflicts = splitZ(await git(["diff", "--name-only", "--diff-filter=U", "-z"], opts));
-    await git(["merge", "--abort"], opts);
-  }
+  if (await refExists(opts, "MERGE_HEAD")) await git(["merge", "--abort"], opts);
   let restore = "";
   if (switchBack !== undefined) {
     const back = switchBack === null
@@ -223,28 +212,41 @@ async function runMerge(
 }
 
 /**
+ * Runs `git merge --no-ff --no-edit <args>` in the checkout of `opts` (under the fallback identity
+ * when none is configured); when it stopped on a conflict, the files that conflict (the merge is
+ * left in progress).
+ */
+export async function mergeNoFf(
+  opts: GitOptions,
+  args: string[],
+): Promise<{ merge: GitResult; conflicts: string[] }> {
+  const identity = await commitIdentityArgs(opts);
+  const merge = await runGit([...identity, "merge", "--no-ff", "--no-edit", ...args], opts);
+  const conflicts = merge.code !== 0 && await refExists(opts, "MERGE_HEAD")
+    ? splitZ(await git(["diff", "--name-only", "--diff-filter=U", "-z"], opts))
+    : [];
+  return { merge, conflicts };
+}
+
+/**
  * The paths a checkout or merge writes for a diff (`[from, to]`, or `[ours...theirs]` for what
  * the branch changed since the merge base): every path that exists afterwards, renames split.
  */
-export async function writtenPaths(at: GitAt, root: string, range: string[]): Promise<string[]> {
-  return splitZ(
-    await git(
-      ["diff", "--name-only", "--no-renames", "--diff-filter=d", "-z", ...range, "--"],
-      at(root),
-    ),
-  );
+export async function writtenPaths(opts: GitOptions, range: string[]): Promise<string[]> {
+  const args = ["diff", "--name-only", "--no-renames", "--diff-filter=d", "-z", ...range, "--"];
+  return splitZ(await git(args, opts));
 }
 
 /**
  * Of the `paths` a checkout or merge writes, the files git does not track in the checkout at
- * `root` that are in the way: an untracked or ignored file at a path, at a directory above it,
+ * `opts.cwd` that are in the way: an untracked or ignored file at a path, at a directory above it,
  * or under a directory at a path. Only what exists on disk is asked about.
  */
 export async function untrackedInTheWay(
-  at: GitAt,
-  root: string,
+  opts: GitOptions,
   paths: string[],
 ): Promise<{ files: string[]; ignored: Set<string> }> {
+  const root = opts.cwd;
   const present = new Set<string>();
   for (const path of new Set(paths)) {
     if (await pathExists(join(root, path))) present.add(path);
@@ -255,7 +257,6 @@ export async function untrackedInTheWay(
   }
   const files: string[] = [];
   const ignored = new Set<string>();
-  const opts = at(root);
   for (const batch of batches([...present], PATHSPEC_BATCH)) {
     const specs = ["--", ...batch.map(literalPathspec)];
     // Without --exclude-standard, --others lists ignored files too.

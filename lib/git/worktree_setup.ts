@@ -107,9 +107,8 @@ export async function listIgnored(root: string): Promise<string[]> {
 
 /** Whether `path` or one of its parent directories matches `pattern`. */
 function matches(path: string, pattern: string): boolean {
-  if (matchesGlob(path, pattern)) return true;
-  for (let dir = dirname(path); dir !== "." && dir !== "/"; dir = dirname(dir)) {
-    if (matchesGlob(dir, pattern)) return true;
+  for (let at = path; at !== "." && at !== "/"; at = dirname(at)) {
+    if (matchesGlob(at, pattern)) return true;
   }
   return false;
 }
@@ -122,14 +121,9 @@ export function selectFiles(
   const globs = patterns.map(normalizePattern);
   const used = new Set<number>();
   const selected = files.filter((file) => {
-    let hit = false;
-    globs.forEach((glob, i) => {
-      if (matches(file, glob)) {
-        used.add(i);
-        hit = true;
-      }
-    });
-    return hit;
+    const hits = globs.flatMap((glob, i) => matches(file, glob) ? [i] : []);
+    hits.forEach((i) => used.add(i));
+    return hits.length > 0;
   });
   return { selected, unmatched: patterns.filter((_, i) => !used.has(i)) };
 }
@@ -162,13 +156,11 @@ export function pathSegments(path: string): string[] {
 }
 
 /** The lstat of `path`, or null when nothing is there. */
-async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
-  try {
-    return await Deno.lstat(path);
-  } catch (error) {
+function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
+  return Deno.lstat(path).catch((error) => {
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;
-  }
+  });
 }
 
 /**
@@ -247,8 +239,7 @@ export async function sourceFile(path: string, from: Side): Promise<SourceFile> 
 async function copyOne(path: string, from: Side, to: Side): Promise<boolean> {
   const { source, info } = await sourceFile(path, from);
   const segments = pathSegments(path);
-  const dirs = segments.slice(0, -1);
-  await realDirectories(to, dirs, path);
+  await realDirectories(to, segments.slice(0, -1), path);
   const target = join(to.root, ...segments);
   if (await lstatOrNull(target) !== null) return false;
   if (info.isSymlink) {
@@ -263,25 +254,11 @@ async function copyOne(path: string, from: Side, to: Side): Promise<boolean> {
 const COPY_PARALLEL = 16;
 
 /**
- * Copies the ignored files of the checkout at `from` that match `patterns` to the same paths
+ * Copies `paths` (relative, as git lists them) from the checkout at `from` to the same paths
  * under `to`. Files that exist there are left alone. It never follows a symlink in a directory
  * of either side (the worktree's come from the task's base commit, which may put one anywhere).
- * @returns How many files were copied and which patterns matched nothing.
+ * @returns How many files were copied.
  * @throws {Error} Naming the first file that cannot be copied and why.
- */
-export async function copyIgnoredFiles(
-  from: string,
-  to: string,
-  patterns: readonly string[],
-): Promise<{ copied: number; unmatched: string[] }> {
-  const { selected, unmatched } = selectFiles(await listIgnored(from), patterns);
-  return { copied: await copyFiles(from, to, selected), unmatched };
-}
-
-/**
- * Copies `paths` (relative, as git lists them) from the checkout at `from` to the same paths
- * under `to`, never through a symlinked directory; see {@link copyIgnoredFiles}.
- * @returns How many files were copied (those that exist at `to` are left alone).
  */
 export async function copyFiles(from: string, to: string, paths: readonly string[]) {
   const source = sourceSide(from);

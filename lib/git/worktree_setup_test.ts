@@ -3,13 +3,7 @@ import { git, makeRepo } from "../../tests/support/repo.ts";
 import type { CommandOutcome } from "../codex/sandboxed_command.ts";
 import { Logger } from "../base/log.ts";
 import type { WorktreeInfo } from "./worktree.ts";
-import {
-  copyFiles,
-  copyIgnoredFiles,
-  pathSegments,
-  selectFiles,
-  setUpWorktree,
-} from "./worktree_setup.ts";
+import { copyFiles, pathSegments, selectFiles, setUpWorktree } from "./worktree_setup.ts";
 
 Deno.test("selectFiles: a glob matches a file or a directory above it; unmatched ones named", () => {
   const files = [".env", "node_modules/a/index.js", "node_modules/.bin/x", "sub/.env", "x.log"];
@@ -47,13 +41,16 @@ async function ignoredRepo(): Promise<{ repo: string; worktree: string }> {
   return { repo, worktree };
 }
 
-Deno.test("copyIgnoredFiles: copies chosen ignored files with modes and links", async () => {
+Deno.test("setUpWorktree: copies chosen ignored files with modes and links", async () => {
   const { repo, worktree } = await ignoredRepo();
   try {
     await Deno.writeTextFile(`${worktree}/.env`, "KEEP=me\n");
-    const result = await copyIgnoredFiles(repo, worktree, [".env", "node_modules", "*.txt"]);
+    const info = { repoRoot: repo, path: worktree } as WorktreeInfo;
+    const plan = { copyIgnored: [".env", "node_modules", "*.txt"] };
+    const host = { run: () => Promise.reject(), step: () => {}, log: quiet, taskId: "t1" };
+    const { record } = await setUpWorktree(info, plan, host);
     // .env exists there already and is kept; untracked.txt is not ignored.
-    assert.deepEqual(result, { copied: 3, unmatched: ["*.txt"] });
+    assert.deepEqual(record, { command: null, copied: 3, unmatched: ["*.txt"] });
     assert.equal(await Deno.readTextFile(`${worktree}/.env`), "KEEP=me\n");
     assert.equal(await Deno.readTextFile(`${worktree}/node_modules/dep/index.js`), "x\n");
     assert.equal((await Deno.stat(`${worktree}/node_modules/dep/bin/run`)).mode! & 0o777, 0o755);

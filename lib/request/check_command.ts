@@ -97,7 +97,7 @@ export function checkCheckCommand(
   env: Record<string, string>,
   field = "check",
 ): void {
-  if (typeof command !== "string" || command.trim() === "") {
+  if (command.trim() === "") {
     throw new RequestError(field, `Cannot run ${field} as it is empty`);
   }
   const problem = stringProblem(command);

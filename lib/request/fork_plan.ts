@@ -14,7 +14,7 @@
  */
 
 import type { WorktreeInfo } from "../git/worktree.ts";
-import { forkFailure, type ForkRequest, MAX_FORKS } from "../tasks/fork.ts";
+import { forkFailure, type ForkRequest } from "../tasks/fork.ts";
 import { RequestError } from "../tasks/request_error.ts";
 import { type ForkOf, isFinal, type TaskMeta, type TaskRequest } from "../tasks/task.ts";
 import type { ForkPlan, PlanFacts, Session, TaskPlan } from "../tasks/engine_api.ts";
@@ -70,26 +70,12 @@ export async function planFork(
 }
 
 /**
- * Checks the thread id and the prompts list.
- * @throws {RequestError} Naming `thread_id`, `prompts` or `prompts[i]`.
+ * Checks the thread id and each prompt (their number, 1 to `MAX_FORKS`, is codex_fork's schema's).
+ * @throws {RequestError} Naming `thread_id` or `prompts[i]`.
  */
 export function checkForkRequest(request: ForkRequest): void {
-  if (typeof request.threadId !== "string" || request.threadId === "") {
-    throw new RequestError("thread_id", "Cannot fork a thread as thread_id is missing or empty");
-  }
   checkThreadId(request.threadId, "thread_id");
-  const prompts: unknown = request.prompts;
-  if (!Array.isArray(prompts)) {
-    throw new RequestError("prompts", "Cannot fork a thread as prompts is not a list of prompts");
-  }
-  if (prompts.length === 0 || prompts.length > MAX_FORKS) {
-    throw new RequestError(
-      "prompts",
-      `Cannot fork a thread as prompts has ${prompts.length} prompts: give 1 to ${MAX_FORKS}, ` +
-        "one per fork",
-    );
-  }
-  prompts.forEach((prompt, i) => checkPrompt(prompt, `prompts[${i}]`));
+  request.prompts.forEach((prompt, i) => checkPrompt(prompt, `prompts[${i}]`));
 }
 
 /**

@@ -14,7 +14,7 @@
 
 import type { ApprovalPolicy, SandboxMode } from "../codex/codex_args.ts";
 import { runGit } from "../git/git.ts";
-import { branchTip, localBranchKind } from "../git/integration.ts";
+import { branchTip, localBranch } from "../git/repo_state.ts";
 import { RequestError } from "../tasks/request_error.ts";
 import { checkCheckCommand } from "./check_command.ts";
 import type { Policy } from "../codex/policy.ts";
@@ -50,6 +50,11 @@ export interface MergeLookup {
   asksNoApprovals?: boolean;
 }
 
+/** The refusal of `id`, given as `field`, and why. */
+function refusal(field: string, id: string, why: string): RequestError {
+  return new RequestError(field, `Cannot merge ${field} "${id}" ${why}`);
+}
+
 /** The ids to merge, in order, each with the field it came from. */
 function idsOf(call: MergeCall): Array<{ id: string; field: string }> {
   return [
@@ -61,15 +66,14 @@ function idsOf(call: MergeCall): Array<{ id: string; field: string }> {
 /** The task a group id stands for: its best attempt, which passed its check. */
 function bestOf(groupId: string, field: string, lookup: MergeLookup): TaskSnapshot {
   const members = lookup.list().filter((t) => t.meta.request.group?.id === groupId);
-  if (members.length === 0) {
-    throw new RequestError(field, `Cannot merge ${field} "${groupId}" as no such group is known`);
-  }
+  if (members.length === 0) throw refusal(field, groupId, "as no such group is known");
   const best = rankAttempts(members)[0]!;
   if (!isFinal(best.meta.phase) || best.meta.check?.passed !== true) {
-    throw new RequestError(
+    throw refusal(
       field,
-      `Cannot merge ${field} "${groupId}" as none of its ${members.length} attempts passed its ` +
-        `check${members.some((m) => !isFinal(m.meta.phase)) ? " yet (some still run)" : ""}`,
+      groupId,
+      `as none of its ${members.length} attempts passed its check` +
+        (members.some((m) => !isFinal(m.meta.phase)) ? " yet (some still run)" : ""),
     );
   }
   return best;
@@ -83,20 +87,20 @@ function itemOf(
   groupId?: string,
 ): MergeItem {
   const { meta } = task;
-  const what = `Cannot merge ${field} "${meta.id}"`;
   if (!isFinal(meta.phase)) {
-    throw new RequestError(field, `${what} as it is still ${meta.phase}: wait for it first`);
+    throw refusal(field, meta.id, `as it is still ${meta.phase}: wait for it first`);
   }
   if (!meta.worktree || meta.request.merge) {
-    throw new RequestError(field, `${what} as it has no branch (it ran without worktree: true)`);
+    throw refusal(field, meta.id, "as it has no branch (it ran without worktree: true)");
   }
   const busy = lookup.list().filter((t) =>
     !isFinal(t.meta.phase) && t.meta.worktree?.path === meta.worktree!.path
   );
   if (busy.length > 0) {
-    throw new RequestError(
+    throw refusal(
       field,
-      `${what} as task "${busy[0]!.meta.id}" (${busy[0]!.meta.phase}) still works in its ` +
+      meta.id,
+      `as task "${busy[0]!.meta.id}" (${busy[0]!.meta.phase}) still works in its ` +
         `worktree ${meta.worktree.path}: wait for it first`,
     );
   }
@@ -120,32 +124,27 @@ async function itemsOf(call: MergeCall, lookup: MergeLookup): Promise<MergeItem[
   for (const { id, field } of ids) {
     const group = isGroupId(id) ? id : undefined;
     const task = group ? bestOf(group, field, lookup) : lookup.get(id);
-    if (!task) {
-      throw new RequestError(field, `Cannot merge ${field} "${id}" as no such task is known`);
-    }
+    if (!task) throw refusal(field, id, "as no such task is known");
     const item = itemOf(task, field, lookup, group);
     const earlier = seen.get(item.taskId);
     if (earlier !== undefined) {
-      throw new RequestError(
-        field,
-        `Cannot merge ${field} "${item.taskId}" as ${earlier} names the same task`,
-      );
+      throw refusal(field, item.taskId, `as ${earlier} names the same task`);
     }
     seen.set(item.taskId, field);
     const root = items[0]?.worktree.repoRoot;
     if (root !== undefined && item.worktree.repoRoot !== root) {
-      throw new RequestError(
+      throw refusal(
         field,
-        `Cannot merge ${field} "${item.taskId}" with the others as it is of repository ` +
-          `${item.worktree.repoRoot}, not ${root}`,
+        item.taskId,
+        `with the others as it is of repository ${item.worktree.repoRoot}, not ${root}`,
       );
     }
     lookup.policy.checkPath(item.worktree.repoRoot, `the repository of ${field}`);
-    if (await branchTip(item.worktree.repoRoot, item.worktree.branch) === null) {
-      throw new RequestError(
+    if (await branchTip({ cwd: item.worktree.repoRoot }, item.worktree.branch) === null) {
+      throw refusal(
         field,
-        `Cannot merge ${field} "${item.taskId}" as its branch ${item.worktree.branch} is gone: ` +
-          `repository is ${item.worktree.repoRoot}`,
+        item.taskId,
+        `as its branch ${item.worktree.branch} is gone: repository is ${item.worktree.repoRoot}`,
       );
     }
     items.push(item);
@@ -169,7 +168,7 @@ async function targetOf(
     }
     name = current.stdout.trim();
   }
-  const kind = await localBranchKind(repoRoot, name);
+  const kind = await localBranch({ cwd: repoRoot }, name);
   if (kind !== "ok") {
     throw new RequestError(
       "target",
@@ -178,7 +177,7 @@ async function targetOf(
       }: repository is ${repoRoot}`,
     );
   }
-  return { target: name, commit: (await branchTip(repoRoot, name))! };
+  return { target: name, commit: (await branchTip({ cwd: repoRoot }, name))! };
 }
 
 /** The check: the call's, else the one every task had. */

@@ -42,9 +42,6 @@ export function stringProblem(value: string): string | null {
 
 function checkString(field: string, value: string | undefined, allowEmpty: boolean): void {
   if (value === undefined) return;
-  if (typeof value !== "string") {
-    throw new RequestError(field, `Cannot use ${field} as it is not a string`);
-  }
   if (!allowEmpty && value === "") {
     throw new RequestError(field, `Cannot use ${field} as it is empty`);
   }
@@ -96,13 +93,10 @@ function configSandboxes(pairs: Array<[string, Json]>): Array<[string, SandboxMo
 
 /**
  * Checks a prompt given as `field` (e.g. `prompts[2]` of codex_fork).
- * @throws {RequestError} When it is not a string, is blank, is over {@link MAX_PROMPT_CHARS}, or
- * holds a NUL byte or a lone surrogate.
+ * @throws {RequestError} When it is blank, is over {@link MAX_PROMPT_CHARS}, or holds a NUL byte
+ * or a lone surrogate.
  */
-export function checkPrompt(prompt: unknown, field = "prompt"): void {
-  if (typeof prompt !== "string") {
-    throw new RequestError(field, `Cannot start a task as ${field} is missing or not a string`);
-  }
+export function checkPrompt(prompt: string, field = "prompt"): void {
   if (prompt.trim() === "") {
     throw new RequestError(field, `Cannot start a task as ${field} is empty`);
   }
@@ -122,10 +116,10 @@ export function checkPrompt(prompt: unknown, field = "prompt"): void {
  * @param request The request (as the tools build it).
  * @param policy The operator's (or the session's) policy.
  * @throws {RequestError} For an empty prompt, one over {@link MAX_PROMPT_CHARS}, a NUL byte or a
- * lone surrogate in any string field, an empty `model`/`profile`/`cwd`/`base`/`check`, a `check`
- * without `worktree: true`, a `base` starting
- * with `-`, a thread id that is not a UUID, or a `config` that cannot be written as TOML (a `null`
- * leaf, a lone surrogate, a non-finite number, a key that is not bare).
+ * lone surrogate in any string field but `check` (see `check_command.ts`), an empty
+ * `model`/`profile`/`cwd`/`base`, a `check` without `worktree: true`, a `base` starting with `-`,
+ * a thread id that is not a UUID, or a `config` that cannot be written as TOML (a `null` leaf, a
+ * lone surrogate, a non-finite number, a key that is not bare).
  * @throws {PolicyError} For a config key the policy does not allow, or a sandbox (the field or a
  * `sandbox_mode` config key) above the policy's ceiling.
  */
@@ -138,34 +132,20 @@ export function checkTaskRequest(request: TaskRequest, policy: Policy): void {
   checkString("base-instructions", request.baseInstructions, true);
   checkString("developer-instructions", request.developerInstructions, true);
   checkString("compact-prompt", request.compactPrompt, true);
-  if (request.check !== undefined) {
-    checkString("check", request.check, false);
-    if (request.check.trim() === "") {
-      throw new RequestError("check", "Cannot run check as it is empty");
-    }
-    if (request.worktree !== true) {
-      throw new RequestError(
-        "check",
-        "Cannot run check without worktree: true: the check runs on the task's committed work " +
-          "in its own worktree, where what it leaves behind is dropped",
-      );
-    }
+  // The check command itself is check_command.ts's.
+  if (request.check !== undefined && request.worktree !== true) {
+    throw new RequestError(
+      "check",
+      "Cannot run check without worktree: true: the check runs on the task's committed work " +
+        "in its own worktree, where what it leaves behind is dropped",
+    );
   }
   if (request.base !== undefined && request.base.startsWith("-")) {
     throw new RequestError("base", `Cannot use base "${request.base}" as it starts with "-"`);
   }
-  if (request.threadId !== undefined) {
-    checkString("threadId", request.threadId, false);
-    checkThreadId(request.threadId);
-  }
+  if (request.threadId !== undefined) checkThreadId(request.threadId);
   let pairs: Array<[string, Json]> = [];
   if (request.config !== undefined) {
-    if (
-      typeof request.config !== "object" || request.config === null ||
-      Array.isArray(request.config)
-    ) {
-      throw new RequestError("config", "Cannot use config as it is not an object");
-    }
     try {
       pairs = flattenConfig(request.config);
     } catch (error) {

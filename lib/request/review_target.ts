@@ -23,40 +23,34 @@
  */
 
 import { runGit } from "../git/git.ts";
+import type { GitOptions } from "../git/git.ts";
+import { resolveCommit } from "../git/repo_state.ts";
 import type { ReviewTarget } from "../codex/protocol/generated/v2/ReviewTarget.ts";
 import { checkTaskId, stringProblem } from "./request_check.ts";
 import type { ReviewRequest, ReviewTargetSpec, TaskMeta } from "../tasks/task.ts";
 import { RequestError } from "../tasks/request_error.ts";
 
 /** The keys of a review target; exactly one is given. */
-export const REVIEW_TARGET_KEYS = ["uncommitted", "base", "commit", "task_id", "instructions"];
+const REVIEW_TARGET_KEYS = ["uncommitted", "base", "commit", "task_id", "instructions"] as const;
+
+/** A review target as codex_review's schema reads it (an object of known keys, each typed). */
+export type ReviewTargetInput = {
+  uncommitted?: true;
+  base?: string;
+  commit?: string;
+  task_id?: string;
+  instructions?: string;
+};
 
 /** The longest custom review instructions accepted (Codex's prompt limit). */
 const MAX_INSTRUCTIONS = 1_048_576;
 
-function field(key: string): string {
-  return `target.${key}`;
-}
-
 /**
- * Checks that `target` is an object with exactly one known key, of the right type.
+ * Checks that `target` has exactly one key, and a usable value for it.
  * @throws {RequestError} Naming the field, e.g. `target` (none or two keys) or `target.base`.
  */
-export function checkReviewTarget(target: unknown): ReviewTargetSpec {
-  if (typeof target !== "object" || target === null || Array.isArray(target)) {
-    throw new RequestError("target", "Cannot review as target is not an object");
-  }
-  const keys = Object.keys(target).filter((k) =>
-    (target as Record<string, unknown>)[k] !== undefined
-  );
-  const unknown = keys.filter((k) => !REVIEW_TARGET_KEYS.includes(k));
-  if (unknown.length > 0) {
-    throw new RequestError(
-      field(unknown[0]!),
-      `Cannot review as target has the unknown key "${unknown[0]}": use exactly one of ` +
-        REVIEW_TARGET_KEYS.join(", "),
-    );
-  }
+export function checkReviewTarget(target: ReviewTargetInput): ReviewTargetSpec {
+  const keys = REVIEW_TARGET_KEYS.filter((k) => target[k] !== undefined);
   if (keys.length !== 1) {
     throw new RequestError(
       "target",
@@ -67,35 +61,27 @@ export function checkReviewTarget(target: unknown): ReviewTargetSpec {
     );
   }
   const key = keys[0]!;
-  const value = (target as Record<string, unknown>)[key];
-  if (key === "uncommitted") {
-    if (value !== true) {
-      throw new RequestError(field(key), "Cannot review as target.uncommitted is not true");
-    }
-    return { uncommitted: true };
-  }
-  if (typeof value !== "string" || value.trim() === "") {
-    throw new RequestError(field(key), `Cannot review as ${field(key)} is empty or not a string`);
-  }
+  if (key === "uncommitted") return { uncommitted: true };
+  const name = `target.${key}`;
+  const value = target[key]!;
+  if (value.trim() === "") throw new RequestError(name, `Cannot review as ${name} is empty`);
   const problem = stringProblem(value);
-  if (problem !== null) {
-    throw new RequestError(field(key), `Cannot review as ${field(key)}: ${problem}`);
-  }
+  if (problem !== null) throw new RequestError(name, `Cannot review as ${name}: ${problem}`);
   if (key === "instructions") {
     if (value.length > MAX_INSTRUCTIONS) {
       throw new RequestError(
-        field(key),
-        `Cannot review as target.instructions has ${value.length} characters, over ${MAX_INSTRUCTIONS}`,
+        name,
+        `Cannot review as ${name} has ${value.length} characters, over ${MAX_INSTRUCTIONS}`,
       );
     }
     return { instructions: value };
   }
   if (key === "task_id") {
-    checkTaskId(value, field(key));
+    checkTaskId(value, name);
     return { task_id: value };
   }
   if (value.startsWith("-")) {
-    throw new RequestError(field(key), `Cannot review as ${field(key)} "${value}" starts with "-"`);
+    throw new RequestError(name, `Cannot review as ${name} "${value}" starts with "-"`);
   }
   return key === "base" ? { base: value } : { commit: value };
 }
@@ -109,38 +95,26 @@ export function describeReviewTarget(spec: ReviewTargetSpec): string {
   return `Review: ${spec.instructions}`;
 }
 
-/** Runs git in `cwd`; its trimmed stdout, or null when it exits non-zero. */
-async function gitOut(cwd: string, args: string[]): Promise<string | null> {
-  const result = await runGit(args, { cwd, timeoutMs: 30_000 });
-  return result.code === 0 ? result.stdout.trim() : null;
-}
+/** Git in `cwd`, with a time limit. */
+const at = (cwd: string): GitOptions => ({ cwd, timeoutMs: 30_000 });
 
-/** Refuses a `cwd` outside a git checkout, naming the target field that needs one. */
-async function requireRepo(cwd: string, key: string): Promise<void> {
-  if (!(await isCheckout(cwd))) {
+/** Refuses a `cwd` outside a git checkout; `what` is what needs one (`with target.base`). */
+async function requireRepo(cwd: string, what: string): Promise<void> {
+  const inside = await runGit(["rev-parse", "--is-inside-work-tree"], at(cwd));
+  if (inside.code !== 0 || inside.stdout.trim() !== "true") {
     throw new RequestError(
       "cwd",
-      `Cannot review with target.${key} as cwd "${cwd}" is not inside a git checkout`,
+      `Cannot review ${what} as cwd "${cwd}" is not inside a git checkout`,
     );
   }
 }
 
-/** Whether `cwd` is inside a git checkout. */
-async function isCheckout(cwd: string): Promise<boolean> {
-  return (await gitOut(cwd, ["rev-parse", "--is-inside-work-tree"])) === "true";
-}
-
-/** The commit `ref` names in `cwd`, or null. */
-function commitOf(cwd: string, ref: string): Promise<string | null> {
-  return gitOut(cwd, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
-}
-
 /** The commit `ref` names in `cwd`, or a RequestError naming `key`. */
 async function requireCommit(cwd: string, key: string, ref: string): Promise<string> {
-  const sha = await commitOf(cwd, ref);
+  const sha = await resolveCommit(at(cwd), ref);
   if (sha === null) {
     throw new RequestError(
-      field(key),
+      `target.${key}`,
       `Cannot review as target.${key} "${ref}" names no ${
         key === "base" ? "branch or commit" : "commit"
       } ` +
@@ -151,10 +125,11 @@ async function requireCommit(cwd: string, key: string, ref: string): Promise<str
 }
 
 /**
- * Checks `target` against the repository and the known tasks, and gives the review request and
- * the directory the review runs in (a task's worktree for `task_id`, else `cwd`).
+ * Checks a target (checked by {@link checkReviewTarget}) against the repository and the known
+ * tasks, and gives the review request and the directory the review runs in (a task's worktree for
+ * `task_id`, else `cwd`).
  *
- * @param target The caller's target (checked here).
+ * @param spec The caller's target.
  * @param cwd The task's resolved working directory.
  * @param taskOf Looks up a known task.
  * @param branch A branch to review in a checkout of its own (see {@link ReviewRequest.branch}).
@@ -163,12 +138,11 @@ async function requireCommit(cwd: string, key: string, ref: string): Promise<str
  * unknown branch or one given with `uncommitted` or `task_id`.
  */
 export async function prepareReview(
-  target: unknown,
+  spec: ReviewTargetSpec,
   cwd: string,
   taskOf: (id: string) => TaskMeta | undefined,
   branch?: string,
 ): Promise<{ review: ReviewRequest & { target: ReviewTarget }; cwd: string }> {
-  const spec = checkReviewTarget(target);
   if (branch === undefined) return await prepareTarget(spec, cwd, taskOf);
   await checkBranch(branch, spec, cwd);
   const prepared = await prepareTarget(spec, cwd, taskOf);
@@ -177,8 +151,8 @@ export async function prepareReview(
 
 /** Refuses a branch to check out that git does not know, or one a target cannot go with. */
 async function checkBranch(branch: string, spec: ReviewTargetSpec, cwd: string): Promise<void> {
-  const problem = typeof branch !== "string" || branch.trim() === ""
-    ? "is empty or not a string"
+  const problem = branch.trim() === ""
+    ? "is empty"
     : branch.startsWith("-")
     ? `"${branch}" starts with "-"`
     : stringProblem(branch);
@@ -191,13 +165,8 @@ async function checkBranch(branch: string, spec: ReviewTargetSpec, cwd: string):
         `${key === "uncommitted" ? "uncommitted changes" : "task"}; use target {base} or {commit}`,
     );
   }
-  if (!(await isCheckout(cwd))) {
-    throw new RequestError(
-      "cwd",
-      `Cannot review branch "${branch}" as cwd "${cwd}" is not inside a git checkout`,
-    );
-  }
-  if ((await commitOf(cwd, branch)) === null) {
+  await requireRepo(cwd, `branch "${branch}"`);
+  if ((await resolveCommit(at(cwd), branch)) === null) {
     throw new RequestError(
       "branch",
       `Cannot review branch "${branch}" as it names no branch or commit in the repository of ${cwd}`,
@@ -241,7 +210,7 @@ async function prepareTarget(
     };
   }
   const key = "uncommitted" in spec ? "uncommitted" : "base" in spec ? "base" : "commit";
-  await requireRepo(cwd, key);
+  await requireRepo(cwd, `with target.${key}`);
   if ("uncommitted" in spec) {
     return { review: { spec, target: { type: "uncommittedChanges" } }, cwd };
   }
@@ -250,6 +219,6 @@ async function prepareTarget(
     return { review: { spec, target: { type: "baseBranch", branch: spec.base } }, cwd };
   }
   const sha = await requireCommit(cwd, "commit", spec.commit);
-  const title = await gitOut(cwd, ["log", "-1", "--format=%s", sha]);
+  const title = (await runGit(["log", "-1", "--format=%s", sha], at(cwd))).stdout.trim();
   return { review: { spec, target: { type: "commit", sha, title: title || null } }, cwd };
 }

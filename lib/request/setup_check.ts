@@ -23,17 +23,14 @@ export type WorktreeKind = "new" | "inherited" | "none";
 
 /**
  * Checks `copy_ignored` globs.
- * @throws {RequestError} Naming `copy_ignored[i]`: not a string, empty, absolute, with a `..`
- * segment, a NUL byte or a lone surrogate.
+ * @throws {RequestError} Naming `copy_ignored[i]`: empty, absolute, with a `..` segment, a NUL
+ * byte or a lone surrogate.
  */
-export function checkCopyPatterns(patterns: unknown): void {
-  if (!Array.isArray(patterns)) {
-    throw new RequestError("copy_ignored", "Cannot use copy_ignored as it is not a list of globs");
-  }
+export function checkCopyPatterns(patterns: string[]): void {
   patterns.forEach((pattern, i) => {
     const field = `copy_ignored[${i}]`;
     const what = `Cannot copy ${field} ${JSON.stringify(pattern)}`;
-    if (typeof pattern !== "string" || normalizePattern(pattern) === "") {
+    if (normalizePattern(pattern) === "") {
       throw new RequestError(field, `${what} as it is not a glob (a non-empty string)`);
     }
     const problem = stringProblem(pattern);
@@ -69,13 +66,8 @@ export function planSetup(
   sessionDefault: string | undefined,
   kind: WorktreeKind,
 ): SetupPlan {
-  if (request.setup !== undefined) {
-    if (typeof request.setup !== "string") {
-      throw new RequestError("setup", "Cannot use setup as it is not a string");
-    }
-    const problem = stringProblem(request.setup);
-    if (problem !== null) throw new RequestError("setup", `Cannot use setup as ${problem}`);
-  }
+  const problem = request.setup === undefined ? null : stringProblem(request.setup);
+  if (problem !== null) throw new RequestError("setup", `Cannot use setup as ${problem}`);
   if (request.copyIgnored !== undefined) checkCopyPatterns(request.copyIgnored);
   if (kind !== "new") {
     const why = kind === "inherited"

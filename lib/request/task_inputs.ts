@@ -67,34 +67,22 @@ async function readHead(path: string, n: number): Promise<Uint8Array> {
   return buffer.subarray(0, filled);
 }
 
-function checkList(field: string, value: unknown): string[] {
-  if (!Array.isArray(value)) {
-    throw new RequestError(field, `Cannot use ${field} as it is not a list of paths`);
-  }
-  value.forEach((path, i) => {
-    const name = `${field}[${i}]`;
-    if (typeof path !== "string" || path === "") {
-      throw new RequestError(name, `Cannot use ${name} as it is not a path (a non-empty string)`);
-    }
+/** Refuses a path of `field` that cannot reach Codex intact (a NUL byte, a lone surrogate). */
+function checkPaths(field: string, paths: string[]): string[] {
+  paths.forEach((path, i) => {
     const problem = stringProblem(path);
-    if (problem !== null) throw new RequestError(name, `Cannot use ${name} as ${problem}`);
+    if (problem !== null) {
+      throw new RequestError(`${field}[${i}]`, `Cannot use ${field}[${i}] as ${problem}`);
+    }
   });
-  return value;
-}
-
-async function statOf(path: string): Promise<Deno.FileInfo | null> {
-  try {
-    return await Deno.stat(path);
-  } catch {
-    return null;
-  }
+  return paths;
 }
 
 /** Checks one image and returns its real path. */
 async function resolveImage(given: string, field: string, cwd: string, policy: Policy) {
   const path = resolve(cwd, given);
   const what = `Cannot attach ${field} ${JSON.stringify(given)}`;
-  const info = await statOf(path);
+  const info = await Deno.stat(path).catch(() => null);
   if (info === null) throw new RequestError(field, `${what} as it does not exist: path is ${path}`);
   if (!info.isFile) throw new RequestError(field, `${what} as it is not a file: path is ${path}`);
   const real = await Deno.realPath(path);
@@ -122,7 +110,7 @@ async function resolveImage(given: string, field: string, cwd: string, policy: P
 async function resolveDir(given: string, field: string, cwd: string, policy: Policy) {
   const path = resolve(cwd, given);
   const what = `Cannot add ${field} ${JSON.stringify(given)} as a writable root`;
-  const info = await statOf(path);
+  const info = await Deno.stat(path).catch(() => null);
   if (info === null) throw new RequestError(field, `${what} as it does not exist: path is ${path}`);
   if (!info.isDirectory) {
     throw new RequestError(field, `${what} as it is a file, not a directory: path is ${path}`);
@@ -144,20 +132,20 @@ async function resolveDir(given: string, field: string, cwd: string, policy: Pol
  * file. {@link PolicyError} for a path outside the allowed roots.
  */
 export async function resolveTaskInputs(
-  request: { images?: unknown; addDirs?: unknown },
+  request: { images?: string[]; addDirs?: string[] },
   cwd: string,
   policy: Policy,
 ): Promise<{ images?: string[]; addDirs?: string[] }> {
   const out: { images?: string[]; addDirs?: string[] } = {};
   if (request.images !== undefined) {
-    const images = checkList("images", request.images);
+    const images = checkPaths("images", request.images);
     out.images = [];
     for (const [i, path] of images.entries()) {
       out.images.push(await resolveImage(path, `images[${i}]`, cwd, policy));
     }
   }
   if (request.addDirs !== undefined) {
-    const dirs = checkList("add_dirs", request.addDirs);
+    const dirs = checkPaths("add_dirs", request.addDirs);
     out.addDirs = [];
     for (const [i, path] of dirs.entries()) {
       out.addDirs.push(await resolveDir(path, `add_dirs[${i}]`, cwd, policy));

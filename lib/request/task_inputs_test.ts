@@ -51,9 +51,7 @@ Deno.test("resolveTaskInputs: real absolute paths; each bad path named", async (
       },
     );
 
-    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
-      [{ images: "a.png" }, "images", /not a list/],
-      [{ images: [""] }, "images[0]", /not a path/],
+    const cases: Array<[{ images?: string[]; addDirs?: string[] }, string, RegExp]> = [
       [{ images: ["pics/a.png", "gone.png"] }, "images[1]", /does not exist: path is .*gone\.png/],
       [{ images: ["pics"] }, "images[0]", /not a file/],
       [{ images: ["notes.png"] }, "images[0]", /not an image: .*PNG, JPEG, GIF, WebP/],

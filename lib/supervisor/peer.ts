@@ -36,6 +36,8 @@
  * @module
  */
 
+import { stdoutOf } from "../base/process.ts";
+
 /** A process that holds the peer's socket, and its ancestry. */
 export interface PeerProcess {
   /** Its host pid. */
@@ -206,32 +208,6 @@ export function innerAncestries(
  */
 const HOLDERS_SCRIPT = 'find /proc/[0-9]*/fd -lname "socket:\\[$1\\]" 2>/dev/null; echo @@; ' +
   'grep -H "^PPid:" /proc/[0-9]*/status 2>/dev/null';
-
-/**
- * Runs a program (in the C locale, no stdin, stderr dropped) and returns its stdout whatever its
- * exit code, or null when it cannot run (not installed, not allowed).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- *
- * assert.match(await stdoutOf("ps", ["-A", "-o", "pid=,ppid="]) ?? "", /^\s*\d+\s+\d+$/m); // "    1     0\n ..."
- * ```
- */
-export async function stdoutOf(program: string, args: string[]): Promise<string | null> {
-  try {
-    const out = await new Deno.Command(program, {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-      env: { LC_ALL: "C" },
-    }).output();
-    return new TextDecoder().decode(out.stdout);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The processes at the other end of a loopback TCP connection the supervisor accepted (`local` is

@@ -5,7 +5,8 @@ import {
   lsofMissing,
   withoutChildren,
 } from "../../tests/support/loopback.ts";
-import { type PeerProcess, stdoutOf } from "./peer.ts";
+import type { PeerProcess } from "./peer.ts";
+import { stdoutOf } from "../base/process.ts";
 import { findPeer, innerPeerLookups, type PeerFound, peerLookupSetting } from "./peer_lookup.ts";
 
 /** A child Deno's lookup of its own loopback connection's peer: it prints its pid and the answer. */

@@ -26,7 +26,8 @@
  * @module
  */
 
-import { type Endpoint, innerAncestries, type PeerAnswer, stdoutOf } from "./peer.ts";
+import { type Endpoint, innerAncestries, type PeerAnswer } from "./peer.ts";
+import { stdoutOf } from "../base/process.ts";
 
 /**
  * The lsof to run: macOS ships it as `/usr/sbin/lsof` on its read-only system volume (a program

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { stdoutOf } from "./peer.ts";
+import { stdoutOf } from "../base/process.ts";
 
 /** Whether `link` (what `/proc/<pid>/fd/0` points to) names a terminal device. */
 export function innerIsTerminal(link: string): boolean {

@@ -36,10 +36,10 @@ export class TaskCreation {
   }
 
   /** Runs `make` holding the lock of `worktree`, if any. */
-  #locked<T>(worktree: WorktreeInfo | null, make: () => Promise<T>): Promise<T> {
-    return worktree === null
-      ? make()
-      : this.state.options.worktrees.withWorktreeLock(worktree.path, make);
+  async #locked<T>(worktree: WorktreeInfo | null, make: () => Promise<T>): Promise<T> {
+    if (worktree === null) return await make();
+    using _held = await this.state.options.worktrees.holdWorktrees([worktree.path]);
+    return await make();
   }
 
   /** {@link start} without the worktree lock (a fork holds it already). */

@@ -15,7 +15,7 @@
 import { afterTaskEnd } from "./backoff.ts";
 import { readStructuredResult } from "../codex/output_schema.ts";
 import { killProcessesIn } from "../base/leftover_processes.ts";
-import { commitTaskWork, type WorktreeOutcome } from "../git/task_commit.ts";
+import { commitTaskWork, noCommit, type WorktreeOutcome } from "../git/task_commit.ts";
 import { type EngineState, firstLine, nowIso } from "./engine_state.ts";
 import { messageOf } from "../base/errors.ts";
 import { collectReview, reviewUsage } from "./review_run.ts";
@@ -219,13 +219,9 @@ export class TaskEnding {
   /** The outcome of a remote task whose work could not be brought back (its worker is gone). */
   #leftOnWorker(meta: TaskMeta, cause: string): WorktreeOutcome {
     this.state.log.error(`Cannot bring back the work of task ${meta.id}: ${cause}`);
-    return {
-      commit: null,
-      files: [],
-      insertions: 0,
-      deletions: 0,
-      error: `Cannot bring back the work of task ${meta.id} from worker "${meta.worker}" ` +
+    return noCommit(
+      `Cannot bring back the work of task ${meta.id} from worker "${meta.worker}" ` +
         `(it stays there, and comes back when the worker does): ${cause}`,
-    };
+    );
   }
 }

@@ -5,10 +5,11 @@
  * @example Not run: it starts a codex-swarm server (and its supervisor) to talk to.
  * ```ts ignore
  * import { TopConnection } from "./connection.ts";
- * import { serverCommand } from "./server_command.ts";
+ * import { selfCommand } from "../supervisor/launch.ts";
  *
- * await using connection = await TopConnection.open(serverCommand([]));
+ * const connection = await TopConnection.open(selfCommand([]));
  * console.log(await connection.readTasks());
+ * await connection.close();
  * ```
  * @module
  */
@@ -20,7 +21,6 @@ import {
 } from "../mcp/sdk_client.ts";
 import { TOP_ROLE_ENV } from "../supervisor/hello.ts";
 import { VERSION } from "../supervisor/cli.ts";
-import type { ServerCommand } from "./server_command.ts";
 import { messageOf } from "../base/errors.ts";
 
 const TASKS_URI = "codex-swarm://tasks";
@@ -34,16 +34,13 @@ export interface ActionResult {
   text: string;
 }
 
-/** A connected MCP client of a codex-swarm server. Dispose it to stop the server it started. */
-export class TopConnection implements AsyncDisposable {
+/** A connected MCP client of a codex-swarm server. Close it to stop the server it started. */
+export class TopConnection {
   readonly #client: Client;
-  readonly #stderr: () => string;
   readonly #listeners = new Set<() => void>();
-  #closed = false;
 
-  private constructor(client: Client, stderr: () => string) {
+  private constructor(client: Client) {
     this.#client = client;
-    this.#stderr = stderr;
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, () => {
       for (const listener of this.#listeners) listener();
     });
@@ -54,7 +51,10 @@ export class TopConnection implements AsyncDisposable {
    *
    * @throws {Error} When the server does not start or answer, with the end of its stderr.
    */
-  static async open(command: ServerCommand, env = Deno.env.toObject()): Promise<TopConnection> {
+  static async open(
+    command: { command: string; args: string[] },
+    env = Deno.env.toObject(),
+  ): Promise<TopConnection> {
     const transport = new StdioClientTransport({
       command: command.command,
       args: command.args,
@@ -78,12 +78,7 @@ export class TopConnection implements AsyncDisposable {
           (tail === "" ? "" : `\n${tail}`),
       );
     }
-    return new TopConnection(client, () => stderr);
-  }
-
-  /** The end of the server's stderr. */
-  stderrTail(): string {
-    return this.#stderr().slice(-STDERR_TAIL_CHARS);
+    return new TopConnection(client);
   }
 
   async #readJson(uri: string): Promise<unknown> {
@@ -134,13 +129,7 @@ export class TopConnection implements AsyncDisposable {
 
   /** Closes the connection, which stops the server process (its tasks keep running). */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
     this.#listeners.clear();
     await this.#client.close().catch(() => {});
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }

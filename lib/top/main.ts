@@ -17,7 +17,7 @@
 
 import { parseCli } from "../supervisor/cli.ts";
 import { TopConnection } from "./connection.ts";
-import { cannotRun, serverCommand } from "./server_command.ts";
+import { selfCommand } from "../supervisor/launch.ts";
 import { readCap, readTaskList } from "./task_info.ts";
 import { snapshot } from "./view_model.ts";
 import { initialState, phaseCounts, withCap, withTasks } from "./view_state.ts";
@@ -133,6 +133,18 @@ async function printSnapshot(
   console.log(plainText(snapshot(state, snapshotColumns(env), now)));
 }
 
+/**
+ * Why this process cannot start `command`, or null when it can: `top` needs run permission for
+ * its own program, which the server's permission flags do not grant.
+ */
+export async function cannotRun(command: string): Promise<string | null> {
+  const { state } = await Deno.permissions.query({ name: "run", command });
+  if (state === "granted") return null;
+  return `Cannot start the server top talks to, as this process may not run "${command}": ` +
+    `grant it, e.g. deno run --allow-read --allow-write --allow-env ` +
+    `--allow-run=codex,git,kill,ps,${command} main.ts top (deno task start top does)`;
+}
+
 /** Says why `top` stops, on stderr; returns `code`. */
 function fail(problem: unknown, code: number): number {
   console.error(`codex-swarm top: ${messageOf(problem)}`);
@@ -156,7 +168,8 @@ export async function runTop(args: readonly string[]): Promise<number> {
     const why = "the live view needs a terminal for its input and output";
     return fail(`${why}; use --once or --json for a snapshot`, 2);
   }
-  const command = serverCommand(parsed.serverArgs);
+  // The same program as a stdio server: this Deno running the main module, or the binary.
+  const command = selfCommand(parsed.serverArgs);
   const denied = await cannotRun(command.command);
   if (denied !== null) return fail(denied, 1);
   let connection: TopConnection;

@@ -1,8 +1,8 @@
 /**
  * What `codex-swarm top` knows about a task, read tolerantly from the JSON of the
- * `codex-swarm://tasks` resources (see `lib/mcp/tools/task_view.ts`): fields that are missing or of an
- * unexpected type get a neutral value, fields added later (a pending `approval`, the running
- * command's output, new phases) are picked up when present.
+ * `codex-swarm://tasks` resources: the compact views of the list and the full view of one task
+ * (see `lib/mcp/tools/compact_view.ts` and `task_view.ts`). Fields that are missing or of an
+ * unexpected type get a neutral value; a phase added later counts as live.
  *
  * @example
  * ```ts
@@ -48,123 +48,73 @@ function num(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
-/** The first of `names` present in `object` as a string. */
-function pickStr(object: Json, ...names: string[]): string | null {
-  return names.map((name) => str(object[name])).find((value) => value !== null) ?? null;
-}
-
-/** The first of `names` present in `object` as a number. */
-function pickNum(object: Json, ...names: string[]): number | null {
-  return names.map((name) => num(object[name])).find((value) => value !== null) ?? null;
-}
-
 /** An approval (or another question) the task waits on an answer to. */
 function readApproval(value: unknown) {
   if (!isObject(value)) return null;
-  const files = Array.isArray(value.files)
-    ? value.files.map((f) => str(f) ?? (isObject(f) ? str(f.path) : null)).filter((f) => f !== null)
-    : [];
-  const command = Array.isArray(value.command)
-    ? value.command.map(String).join(" ")
-    : pickStr(value, "command");
+  const command = str(value.command);
   return {
     // `command`, `file_change`, `permissions`, `user_input`... whatever the engine says.
-    kind: pickStr(value, "kind", "type") ?? (command !== null ? "command" : "file_change"),
+    kind: str(value.kind) ?? (command !== null ? "command" : "file_change"),
     // The engine's sentence about it, when it gives one.
-    message: pickStr(value, "message"),
+    message: str(value.message),
     command: command === null ? null : displayCommand(command),
-    cwd: pickStr(value, "cwd"),
-    files,
-    diff: pickStr(value, "diff"),
-    reason: pickStr(value, "reason"),
+    cwd: str(value.cwd),
+    files: Array.isArray(value.files) ? value.files.map(str).filter((f) => f !== null) : [],
+    diff: str(value.diff),
+    reason: str(value.reason),
   };
 }
 
-/** The files a task changed, and their diff stat in all when known. */
+/**
+ * The files a task changed (`files_changed`: paths), with their diff stat from its committed
+ * worktree (`worktree.files`) when it has one, and that stat in all.
+ */
 function readFiles(view: Json) {
-  const worktree = isObject(view.worktree) ? view.worktree : null;
+  const worktree = isObject(view.worktree) ? view.worktree : {};
   const stats = new Map<string, FileStat>();
-  const add = (entry: unknown) => {
-    const path = str(entry) ?? (isObject(entry) ? str(entry.path) : null);
-    if (path === null) return;
-    const known = stats.get(path);
-    const insertions = isObject(entry) ? num(entry.insertions) : null;
-    const deletions = isObject(entry) ? num(entry.deletions) : null;
-    stats.set(path, {
-      path,
-      insertions: insertions ?? known?.insertions ?? null,
-      deletions: deletions ?? known?.deletions ?? null,
-    });
+  for (const path of Array.isArray(view.files_changed) ? view.files_changed : []) {
+    if (typeof path === "string") stats.set(path, { path, insertions: null, deletions: null });
+  }
+  for (const file of Array.isArray(worktree.files) ? worktree.files : []) {
+    const path = isObject(file) ? str(file.path) : null;
+    if (path === null) continue;
+    stats.set(path, { path, insertions: num(file.insertions), deletions: num(file.deletions) });
+  }
+  return {
+    files: [...stats.values()],
+    insertions: num(worktree.insertions),
+    deletions: num(worktree.deletions),
   };
-  if (Array.isArray(view.files_changed)) view.files_changed.forEach(add);
-  if (worktree && Array.isArray(worktree.files)) worktree.files.forEach(add);
-  const files = [...stats.values()];
-  let insertions = worktree ? num(worktree.insertions) : null;
-  let deletions = worktree ? num(worktree.deletions) : null;
-  if (files.some((f) => f.insertions !== null)) {
-    insertions ??= files.reduce((sum, f) => sum + (f.insertions ?? 0), 0);
-    deletions ??= files.reduce((sum, f) => sum + (f.deletions ?? 0), 0);
-  }
-  if (files.length === 0 && insertions === 0 && deletions === 0) {
-    insertions = null;
-    deletions = null;
-  }
-  return { files, insertions, deletions };
 }
 
 /** The command a task runs or ran last. */
 function readCommand(view: Json) {
-  const tool = isObject(view.last_tool) ? view.last_tool : null;
-  const running = isObject(view.command) ? view.command : null;
-  const source = running ?? (tool && str(tool.kind) === "command" ? tool : null);
-  if (source === null) return null;
-  const text = pickStr(source, "command", "summary");
+  const tool = isObject(view.last_tool) && view.last_tool.kind === "command" ? view.last_tool : {};
+  const text = str(tool.summary);
   if (text === null) return null;
+  const live = isObject(view.live) ? view.live : {};
   return {
     command: displayCommand(text),
-    status: pickStr(source, "status") ?? "",
-    exitCode: pickNum(source, "exit_code", "exitCode"),
-    // Its output so far, when the engine reports it.
-    output: pickStr(source, "output", "aggregated_output", "aggregatedOutput") ??
-      pickStr(view, "command_output"),
+    status: str(tool.status) ?? "",
+    exitCode: num(tool.exitCode),
+    // Its output so far, while the task runs.
+    output: str(live.commandOutput),
   };
 }
 
+/** Input plus output tokens, from the `usage` of a row (a compact view: `{input, output}`). */
 function readTokens(view: Json): number | null {
-  const usage = isObject(view.usage) ? view.usage : null;
-  if (usage === null) return pickNum(view, "tokens");
-  const input = pickNum(usage, "inputTokens", "input_tokens");
-  const output = pickNum(usage, "outputTokens", "output_tokens");
-  const total = pickNum(usage, "totalTokens", "total_tokens");
-  if (input === null && output === null) return total;
+  const usage = isObject(view.usage) ? view.usage : {};
+  const input = num(usage.input);
+  const output = num(usage.output);
+  if (input === null && output === null) return null;
   return (input ?? 0) + (output ?? 0);
 }
 
-function toolStep(tool: Json): string | null {
-  const summary = pickStr(tool, "summary");
-  if (summary === null) return null;
-  const status = pickStr(tool, "status") ?? "";
-  switch (str(tool.kind)) {
-    case "command": {
-      const exit = num(tool.exit_code) ?? num(tool.exitCode);
-      const end = status === "in_progress"
-        ? ""
-        : exit !== null
-        ? ` (exit ${exit})`
-        : ` (${status})`;
-      return `$ ${displayCommand(summary)}${end}`;
-    }
-    case "file_change":
-      return `Edit ${summary}${status === "completed" ? "" : ` (${status})`}`;
-    case "mcp_tool_call":
-      return `Tool ${summary}`;
-    case "web_search":
-      return `Search ${summary}`;
-    default:
-      return summary;
-  }
-}
-
+/**
+ * What a row of the task list says a task did last: its pending approval, else the compact view's
+ * `step` (every live task has one), else how it ended.
+ */
 function lastStepOf(info: TaskFields, view: Json): string {
   // A pending approval says more than the last step: the task waits on it.
   if (info.approval) {
@@ -173,25 +123,12 @@ function lastStepOf(info: TaskFields, view: Json): string {
     if (a.files.length > 0) return oneLine(`Approval? edit ${a.files.join(", ")}`);
     return oneLine(`Question: ${a.message ?? a.kind}`);
   }
-  const explicit = pickStr(view, "last_step", "step");
-  if (explicit !== null && explicit !== "") return oneLine(explicit);
-  const recordError = pickStr(view, "record_error");
+  const step = str(view.step);
+  if (step !== null && step !== "") return oneLine(step);
+  const recordError = str(view.record_error);
   if (recordError) return oneLine(`record not saved: ${recordError}`);
   if (info.done && info.failure) return oneLine(`${info.phase}: ${info.failure}`);
-  const final = pickStr(view, "final_message");
-  if (info.done && final) return oneLine(final);
-  const tool = isObject(view.last_tool) ? view.last_tool : null;
-  const toolText = tool ? toolStep(tool) : null;
-  if (tool && str(tool.status) === "in_progress" && toolText) return oneLine(toolText);
-  if (info.reasoning && !info.done) {
-    return oneLine(`Thinking: ${info.reasoning.replace(/\*\*/g, "")}`);
-  }
-  if (toolText) return oneLine(toolText);
-  if (info.message) return oneLine(info.message);
-  if (info.phase === "queued") return "waiting for a free slot";
-  if (info.phase === "starting") return "starting Codex";
-  if (!info.done) return "waiting for the model";
-  return "";
+  return oneLine(str(view.final_message) ?? "");
 }
 
 /** A failure as people read it: Codex reports API errors as JSON; their message is the cause. */
@@ -200,7 +137,7 @@ export function readableFailure(failure: string): string {
     const parsed: unknown = JSON.parse(failure);
     if (isObject(parsed)) {
       const inner = isObject(parsed.error) ? parsed.error : parsed;
-      const message = pickStr(inner, "message");
+      const message = str(inner.message);
       if (message !== null && message !== "") return message;
     }
   } catch {
@@ -218,54 +155,47 @@ export function readTask(raw: unknown): TaskInfo | null {
 /** The fields of one task view; null when it has no task id. */
 function readFields(raw: unknown) {
   if (!isObject(raw)) return null;
-  const id = pickStr(raw, "task_id", "id");
+  const id = str(raw.task_id);
   if (id === null || id === "") return null;
-  const phase = pickStr(raw, "phase") ?? "unknown";
-  const worktree = isObject(raw.worktree) ? raw.worktree : null;
-  const output = pickStr(raw, "output") ?? "";
-  const todoSource: unknown[] = [raw.todo_list, raw.plan].find(Array.isArray) ?? [];
-  const todo = todoSource.flatMap((item) => {
-    if (!isObject(item)) return [];
-    const text = pickStr(item, "text", "step");
-    if (text === null) return [];
-    const completed = item.completed === true || str(item.status) === "completed";
-    return [{ text, completed }];
+  const phase = str(raw.phase) ?? "unknown";
+  const output = str(raw.output) ?? "";
+  const todo = (Array.isArray(raw.todo_list) ? raw.todo_list : []).flatMap((item) => {
+    const text = isObject(item) ? str(item.text) : null;
+    return text === null ? [] : [{ text, completed: item.completed === true }];
   });
-  const failure = pickStr(raw, "failure");
+  const failure = str(raw.failure);
   return {
     id,
     phase,
     done: typeof raw.done === "boolean" ? raw.done : FINAL_PHASES.includes(phase),
-    prompt: pickStr(raw, "prompt") ?? "",
-    cwd: pickStr(raw, "cwd"),
+    prompt: str(raw.prompt) ?? "",
+    cwd: str(raw.cwd),
     // Seconds the task has run (as of the read), or null when unknown.
-    elapsedS: pickNum(raw, "elapsed_s"),
-    // Input plus output tokens, or null before the first turn ends.
+    elapsedS: num(raw.elapsed_s),
+    // The row's input plus output tokens, or null before the task ends.
     tokens: readTokens(raw),
-    branch: worktree ? str(worktree.branch) : pickStr(raw, "branch"),
+    // The row's worktree branch.
+    branch: str(raw.branch),
     // Where it runs: "local" or a worker's name (docs/workers.md), null when not said.
-    worker: pickStr(raw, "worker"),
+    worker: str(raw.worker),
     // The message being written, or the final one.
-    message: output !== "" ? output : pickStr(raw, "final_message") ?? "",
+    message: output !== "" ? output : str(raw.final_message) ?? "",
     command: readCommand(raw),
-    reasoning: pickStr(raw, "reasoning"),
+    reasoning: str(raw.reasoning),
     todo,
     ...readFiles(raw),
     failure: failure === null || failure === "" ? null : readableFailure(failure),
-    // `question` is the app-server engine's name for it.
-    approval: readApproval(raw.approval ?? raw.pending_approval ?? raw.question),
+    approval: readApproval(raw.approval),
   };
 }
 
-/** Reads the `codex-swarm://tasks` JSON (`{tasks: [...]}`, or a bare array); skips bad entries. */
+/** Reads the `codex-swarm://tasks` JSON (`{tasks: [...]}`); skips bad entries. */
 export function readTaskList(raw: unknown): TaskInfo[] {
-  const list: unknown[] = [raw, isObject(raw) ? raw.tasks : null].find(Array.isArray) ?? [];
+  const list = isObject(raw) && Array.isArray(raw.tasks) ? raw.tasks : [];
   return list.map(readTask).filter((t) => t !== null);
 }
 
-/** The task cap from the `codex-swarm://server-info` JSON, or null when it says none. */
+/** The task cap from the `codex-swarm://server-info` JSON (`limits.max_parallel`), or null. */
 export function readCap(raw: unknown): number | null {
-  if (!isObject(raw)) return null;
-  const limits = isObject(raw.limits) ? raw.limits : raw;
-  return pickNum(limits, "max_parallel", "maxParallel");
+  return isObject(raw) && isObject(raw.limits) ? num(raw.limits.max_parallel) : null;
 }

@@ -15,8 +15,8 @@ Deno.test("detailLines: every section, cut to the height; the message keeps its 
       summary: "make",
       status: "failed",
       exitCode: 2,
-      output: "a\nb\nc\nd\ne\nf",
     },
+    live: { message: "", commandOutput: "a\nb\nc\nd\ne\nf", plan: [], diffStat: null },
     todo_list: [
       { text: "one", completed: true },
       { text: "two", completed: false },

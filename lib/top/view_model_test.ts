@@ -10,7 +10,7 @@ Deno.test("screen: header with counts, cap and queue; one row per task; 80x24", 
   assert.equal(lines[0], "codex-swarm top · 4 tasks · slots 2/4 · queue 1 · filter all");
   assert.equal(lines[1], "waiting_approval 1  running 1  queued 1  completed 1");
   assert.match(lines[2]!, /^ {2}ID +PHASE +TIME TOKENS BRANCH +LAST STEP$/);
-  assert.match(lines[3]!, /^> aaaaaaaaaaaa running +7\.0s +- +- +\$ sleep 10$/);
+  assert.match(lines[3]!, /^> aaaaaaaaaaaa running +7\.0s +- +- +Running: sleep 10$/);
   assert.match(
     lines[4]!,
     /^ {2}bbbbbbbbbbbb waiting_approval +1m03s .* Approval\? \$ rm -rf…$/,
@@ -18,7 +18,7 @@ Deno.test("screen: header with counts, cap and queue; one row per task; 80x24", 
   assert.match(lines[5]!, /^ {2}cccccccccccc completed +1h06m +12k …\/cccccccccccc MOCK-DONE$/);
   assert.match(
     lines[6]!,
-    /queued +2\.0s .* waiting for a free/,
+    /queued +2\.0s .* Queued: waiting/,
     "a queued task's time stands",
   );
   assert.match(lines[23]!, /^↑↓\/jk select/);
@@ -66,11 +66,11 @@ Deno.test("snapshot: every task, no selection mark, no status line", () => {
 Deno.test("screen: a task on a worker shows its worker beside its branch", () => {
   const remote = task("eeeeeeeeeeee", {
     worker: "gpu",
-    worktree: { branch: "codex-swarm/eeeeeeeeeeee", files: [], insertions: 0, deletions: 0 },
+    branch: "codex-swarm/eeeeeeeeeeee",
   });
   const local = task("ffffffffffff", {
     worker: "local",
-    worktree: { branch: "codex-swarm/ffffffffffff", files: [], insertions: 0, deletions: 0 },
+    branch: "codex-swarm/ffffffffffff",
   });
   const lines = fits(screen(state([remote, local]), { columns: 120, rows: 24 }, 0), 120, 24);
   assert.ok(lines.some((l) => l.includes("codex-swarm/eeeeeeeeeeee @gpu")), lines.join("\n"));

@@ -14,6 +14,7 @@
  * @module
  */
 
+import wrapAnsi from "wrap-ansi";
 import type { TaskInfo } from "./task_info.ts";
 
 /** A colour ink knows by name. */
@@ -91,38 +92,10 @@ export function fit(text: string, width: number, pad = false): string {
   return pad ? cut + " ".repeat(Math.max(0, width - [...cut].length)) : cut;
 }
 
-/** Breaks `text` into lines of at most `width` characters, at spaces where it can. */
+/** Breaks `text` into lines of at most `width` terminal cells, at spaces where it can. */
 export function wrap(text: string, width: number): string[] {
-  const out: string[] = [];
-  for (const paragraph of text.replace(/\r/g, "").split("\n")) {
-    let line = "";
-    for (const word of paragraph.replace(/\t/g, "  ").split(" ")) {
-      let rest = word;
-      while ([...rest].length > width) {
-        const room = line === "" ? width : width - [...line].length - 1;
-        if (room <= 0) {
-          out.push(line);
-          line = "";
-          continue;
-        }
-        const chars = [...rest];
-        line = line === ""
-          ? chars.slice(0, room).join("")
-          : `${line} ${chars.slice(0, room).join("")}`;
-        out.push(line);
-        line = "";
-        rest = chars.slice(room).join("");
-      }
-      if (line === "") line = rest;
-      else if ([...line].length + 1 + [...rest].length <= width) line = `${line} ${rest}`;
-      else {
-        out.push(line);
-        line = rest;
-      }
-    }
-    out.push(line);
-  }
-  return out;
+  const plain = text.replace(/\r/g, "").replace(/\t/g, "  ");
+  return wrapAnsi(plain, width, { hard: true }).split("\n");
 }
 
 /** A segment of `text` in `style`. */

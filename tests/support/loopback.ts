@@ -15,7 +15,7 @@
  * @module
  */
 
-import { stdoutOf } from "../../lib/supervisor/peer.ts";
+import { stdoutOf } from "../../lib/base/process.ts";
 import { LSOF_PROGRAM } from "../../lib/supervisor/peer_lsof.ts";
 
 /** A listener on 127.0.0.1, a client connected to it and the accepted end. */

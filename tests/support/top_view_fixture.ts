@@ -28,6 +28,7 @@ export function task(id: string, over: Record<string, unknown> = {}): TaskInfo {
 
 export const RUNNING = task("aaaaaaaaaaaa", {
   elapsed_s: 5,
+  step: "Running: sleep 10",
   last_tool: { kind: "command", summary: "sleep 10", status: "in_progress" },
 });
 export const WAITING = task("bbbbbbbbbbbb", {
@@ -40,10 +41,14 @@ export const DONE = task("cccccccccccc", {
   done: true,
   elapsed_s: 4000,
   final_message: "MOCK-DONE",
-  usage: { inputTokens: 12_000, outputTokens: 345 },
-  worktree: { branch: "codex-swarm/cccccccccccc", files: [], insertions: 0, deletions: 0 },
+  usage: { input: 12_000, output: 345 },
+  branch: "codex-swarm/cccccccccccc",
 });
-export const QUEUED = task("dddddddddddd", { phase: "queued", elapsed_s: 2 });
+export const QUEUED = task("dddddddddddd", {
+  phase: "queued",
+  elapsed_s: 2,
+  step: "Queued: waiting for a free slot",
+});
 
 export function state(tasks: TaskInfo[] = [RUNNING, WAITING, DONE, QUEUED]): TopState {
   return withCap(withTasks(initialState(), tasks, 1000), 4);

@@ -70,9 +70,7 @@ export async function diffResult(
     room -= JSON.stringify(files).length;
   }
   let maxChars = Math.max(1, Math.min(args.max_chars ?? room, room));
-  const { patch, truncated } = await worktrees.diff(info, {
-    maxBytes: (offset + maxChars) * 4 + 4,
-  });
+  const { patch, truncated } = await worktrees.diff(info, (offset + maxChars) * 4 + 4);
   // What comes before the patch: the branch and its stat, and the files when listed.
   const head = [
     `Branch ${info.branch} vs ${info.baseRef} (${info.baseCommit.slice(0, 12)}): ` +

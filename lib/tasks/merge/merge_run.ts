@@ -23,7 +23,6 @@ import {
   newProcessId,
 } from "../../codex/sandboxed_command.ts";
 import {
-  branchTip,
   closeIntegration,
   commitResolution,
   diffStat,
@@ -36,6 +35,7 @@ import {
   openIntegration,
   resetTo,
 } from "../../git/integration.ts";
+import { branchTip } from "../../git/repo_state.ts";
 import type { WorktreeInfo } from "../../git/worktree.ts";
 import {
   type MergeCheck,
@@ -233,7 +233,7 @@ async function mergeStep(
   state.current = { index, ...base, doing: "merging" };
   await host.save();
   host.step(`Merging ${base.branch} (${index + 1} of ${request.items.length})`);
-  const tip = await branchTip(request.repoRoot, base.branch);
+  const tip = await branchTip({ cwd: request.repoRoot }, base.branch);
   if (tip === null) return { ...base, outcome: "branch_gone", commit: good };
   const merged = await mergeBranch(
     where.path,
@@ -356,7 +356,7 @@ async function end(
     applied = ff.applied;
     if (!ff.applied) applyNote = `not applied: ${ff.reason}; ${byHand}`;
   } else {
-    const tip = await branchTip(request.repoRoot, request.target);
+    const tip = await branchTip({ cwd: request.repoRoot }, request.target);
     applyNote = tip !== request.targetCommit
       ? `branch "${request.target}" moved during the merge: not applied; ${byHand}`
       : `not applied (apply: false); ${byHand}`;
