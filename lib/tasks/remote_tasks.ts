@@ -19,7 +19,7 @@
  */
 
 import type { AppServer } from "../codex/app_server.ts";
-import type { CommandOutcome } from "../codex/sandboxed_command.ts";
+import { type CommandOutcome, TAIL_CHARS } from "../codex/sandboxed_command.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { execSandbox } from "../workers/exec_sandbox.ts";
 import { copyIgnoredToWorker } from "../workers/remote_copy.ts";
@@ -61,9 +61,6 @@ const ENVIRONMENT_CONNECT_TIMEOUT_MS = 5_000;
 
 /** The id of the app-server's own machine among its environments (Codex's name). */
 const LOCAL_ENVIRONMENT = "local";
-
-/** The longest tail of a set-up's or check's output kept (as ../codex/sandboxed_command.ts). */
-const TAIL_CHARS = 4_000;
 
 /** Places tasks on workers and runs the worker side of remote tasks. */
 export class RemoteTasks {

@@ -15,6 +15,7 @@
  */
 
 import type { ApprovalPolicy, SandboxMode } from "../../codex/codex_args.ts";
+import type { CommandOutcome } from "../../codex/sandboxed_command.ts";
 import type { DiffStat, Integration } from "../../git/integration.ts";
 import type { WorktreeInfo } from "../../git/worktree.ts";
 
@@ -64,15 +65,11 @@ export interface MergeRequest {
   resumeOf?: string;
 }
 
-/** How a check ended, kept short. */
-export interface MergeCheck {
+/** How a check ended, kept short (the end of its output in `tail`). */
+export type MergeCheck = Pick<CommandOutcome, "tail" | "durationMs" | "timedOut"> & {
   passed: boolean;
   exitCode: number | null;
-  /** The end of its output. */
-  tail: string;
-  durationMs: number;
-  timedOut: boolean;
-}
+};
 
 /** How one branch ended in the queue. */
 export type StepOutcome =
