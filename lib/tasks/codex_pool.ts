@@ -13,22 +13,19 @@
  * @module
  */
 
-import { AppServer } from "../codex/app_server.ts";
+import { AppServer, type AppServerOptions } from "../codex/app_server.ts";
 import { codexVersionFit } from "../codex/codex_versions.ts";
 import type { AppServerEvent, ServerRequest } from "../codex/events.ts";
-import type { Logger } from "../base/log.ts";
 import { descendantPids, sendSignal } from "../base/process.ts";
 
 /** How an app-server ended. */
 export type AppServerExit = Awaited<AppServer["exited"]>;
 
-/** What {@link CodexPool} needs. */
-export interface CodexPoolOptions {
-  /** The Codex executable (looked up on `env.PATH`). */
-  bin: string;
-  /** The environment of every server: the supervisor's, its secrets filtered out. */
-  env: Record<string, string>;
-  log: Logger;
+/**
+ * What {@link CodexPool} needs: the Codex executable, the environment of every server (the
+ * supervisor's, its secrets filtered out), the log, and:
+ */
+export interface CodexPoolOptions extends Pick<AppServerOptions, "bin" | "env" | "log"> {
   /** Every notification of every server. */
   onEvent: (server: AppServer, event: AppServerEvent) => void;
   /** Every server-to-client request; the value is the reply. */
