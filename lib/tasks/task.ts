@@ -212,14 +212,19 @@ export type SessionKind = "client" | "task";
 
 /** The session fields a task keeps. */
 export interface SessionRecord {
+  /** Unique per connection, e.g. `s-<random>`. */
   id: string;
   /** Absent in records of codex-swarm 0.2.0 and before: read as `task` (cannot tell). */
   kind?: SessionKind;
   /** The task whose command opened the session, when known. */
   taskId?: string | null;
+  /** The session's `-c` defaults, `--skip-git-repo-check`, `--ephemeral`. */
   defaults: ServerDefaults;
+  /** The session's default time limit in seconds (0: none). */
   taskTimeoutS: number;
+  /** Where a task without `cwd` runs (the front-end's working directory, or the first root). */
   cwd: string;
+  /** The environment Codex gets for this session's tasks. */
   env: Record<string, string>;
   /** The session's sandbox ceiling (null: none), which holds after a restart too. */
   maxSandbox?: SandboxMode | null;

@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { ApprovalPolicy, SandboxMode } from "../../codex/codex_args.ts";
+import type { RunOptions } from "../../codex/codex_args.ts";
 import type { CommandOutcome } from "../../codex/sandboxed_command.ts";
 import type { DiffStat, Integration } from "../../git/integration.ts";
 import type { WorktreeInfo } from "../../git/worktree.ts";
@@ -34,8 +34,13 @@ export interface MergeItem {
 /** What to do when a branch conflicts. */
 export type ResolveMode = "codex" | "stop";
 
-/** A merge queue as asked for, every field checked (./merge_request.ts). */
-export interface MergeRequest {
+/**
+ * A merge queue as asked for, every field checked (./merge_request.ts). For the resolving tasks:
+ * `model`; for the checks and the resolving tasks: `sandbox` (absent: the default a new task
+ * gets); the resolving tasks' `approvalPolicy` (absent: a new task's default, the session's
+ * `approval_policy` config, else `never`): their questions go to the caller, as any task's.
+ */
+export interface MergeRequest extends Pick<RunOptions, "model" | "sandbox" | "approvalPolicy"> {
   items: MergeItem[];
   /** The main checkout of the one repository of every task. */
   repoRoot: string;
@@ -50,17 +55,8 @@ export interface MergeRequest {
   apply: boolean;
   /** With the result applied, discard the merged tasks' worktrees and branches. */
   cleanup: boolean;
-  /** For the resolving tasks. */
-  model?: string;
-  /** For the checks and the resolving tasks (absent: the default a new task gets). */
-  sandbox?: SandboxMode;
   /** Time limit of each check and each resolving task, in seconds (absent: the session's). */
   timeoutS?: number;
-  /**
-   * The resolving tasks' approval policy (absent: a new task's default, the session's
-   * `approval_policy` config, else `never`): their questions go to the caller, as any task's.
-   */
-  approvalPolicy?: ApprovalPolicy;
   /** The merge this one goes on with (`resume`). */
   resumeOf?: string;
 }
