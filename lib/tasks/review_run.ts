@@ -1,11 +1,11 @@
 /**
- * A review task on the app-server: `review/start` in place of `turn/start` on the task's new
- * thread, and its findings read once it ended (from the thread's rollout, see review_output.ts).
+ * A review task on the app-server once it ended (it ran `review/start` in place of `turn/start`,
+ * thread_turn.ts): its findings read from the thread's rollout (see review_output.ts), and what it
+ * cost.
  *
  * @example Not run: it needs a running `codex app-server` (`server`).
  * ```ts ignore
- * const turn = await startReview(server, threadId, meta.request.review);
- * // ... the turn ends ...
+ * // ... the review's turn ends ...
  * meta.review = await collectReview(server, meta);
  * ```
  * @module
@@ -15,19 +15,7 @@ import type { AppServer } from "../codex/app_server.ts";
 import { readReview, type ReviewOutput } from "../codex/review_output.ts";
 import { findReviewRollouts, findThreadRollout, lastTokenUsage } from "../codex/codex_threads.ts";
 import type { Usage } from "../codex/run_state.ts";
-import type { ReviewRequest, TaskMeta } from "./task.ts";
-
-/** Starts Codex's review of `review.target` inline on `threadId`; returns its turn. */
-export async function startReview(
-  server: AppServer,
-  threadId: string,
-  review: ReviewRequest,
-): Promise<{ turn: { id: string } }> {
-  if (!review.target) {
-    throw new Error("Cannot start a review whose target was not checked when the task was made");
-  }
-  return await server.request("review/start", { threadId, target: review.target });
-}
+import type { TaskMeta } from "./task.ts";
 
 /**
  * The findings and verdict of a review task that ended: Codex's structured output from the

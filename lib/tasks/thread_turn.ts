@@ -24,7 +24,6 @@ import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy
 import { type Json, type ThreadParams, withDeveloperSection } from "../codex/thread_params.ts";
 import type { TaskRequest } from "./task.ts";
 import { forkThread } from "./fork.ts";
-import { startReview } from "./review_run.ts";
 import { messageOf } from "../base/errors.ts";
 
 /**
@@ -98,8 +97,13 @@ export async function startTurn(
         `(${sandboxPolicy.type} at most): pass sandbox "read-only"`,
     );
   }
-  const turn = request.review
-    ? await startReview(server, threadId, request.review)
+  const review = request.review?.target;
+  if (request.review && !review) {
+    throw new Error("Cannot start a review whose target was not checked when the task was made");
+  }
+  // A review: Codex's review of its target inline on the thread, in place of a turn.
+  const turn = review
+    ? await server.request("review/start", { threadId, target: review })
     : await server.request("turn/start", {
       threadId,
       input,

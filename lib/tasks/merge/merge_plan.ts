@@ -93,14 +93,11 @@ export interface MergeStep {
   note?: string;
 }
 
-/** What the queue does right now, for `codex_status`. */
-export interface MergeCurrent {
+/** What the queue does right now, for `codex_status`: the step of item `index` under way. */
+export type MergeCurrent = Pick<MergeStep, "taskId" | "branch" | "resolverTaskId"> & {
   index: number;
-  taskId: string;
-  branch: string;
   doing: "merging" | "resolving" | "checking";
-  resolverTaskId?: string;
-}
+};
 
 /** The end of a queue. */
 export interface MergeEnd {
