@@ -23,7 +23,6 @@ import { renderProjectDocs } from "../codex/project_docs.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { type Json, type ThreadParams, withDeveloperSection } from "../codex/thread_params.ts";
 import type { TaskRequest } from "./task.ts";
-import { forkThread } from "./fork.ts";
 import { messageOf } from "../base/errors.ts";
 
 /**
@@ -52,15 +51,24 @@ export async function openThread(
       );
     }
   }
+  const parent = request.forkOf?.threadId;
+  if (parent !== undefined) {
+    // The fork's turns are not needed here: its first turn is the fork's prompt.
+    const fork = { ...params, threadId: parent, excludeTurns: true };
+    const forked = await server.request("thread/fork", fork).catch((error) => {
+      throw new Error(
+        `Cannot fork thread "${parent}" as Codex cannot fork it: ${messageOf(error)}`,
+      );
+    });
+    return { threadId: forked.thread.id, sandbox: forked.sandbox };
+  }
   // A resumed or forked thread keeps the sandbox Codex recorded for it; a new one gets the
   // sandbox asked for, else the one of Codex's config or of the user's trust (configured_sandbox.ts).
   const docs = context.docs && renderProjectDocs(context.docs.cwd, context.docs.text);
-  const started = request.forkOf
-    ? await forkThread(server, request.forkOf.threadId, params)
-    : await server.request("thread/start", {
-      ...withDeveloperSection(params, docs),
-      sandbox: params.sandbox ?? await configuredSandbox(context.config, params.cwd, context.root),
-    });
+  const started = await server.request("thread/start", {
+    ...withDeveloperSection(params, docs),
+    sandbox: params.sandbox ?? await configuredSandbox(context.config, params.cwd, context.root),
+  });
   return { threadId: started.thread.id, sandbox: started.sandbox };
 }
 
