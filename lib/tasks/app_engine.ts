@@ -58,7 +58,8 @@ import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 import { TaskRun } from "./task_run.ts";
 import { waitForTasks } from "./wait_for.ts";
 import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
-import { endMergeLeftovers, startMerge } from "./merge/merge_host.ts";
+import { startMerge } from "./merge/merge_host.ts";
+import { endCheckLeftovers } from "./merge/merge_run.ts";
 import { WorkerLoss } from "./worker_loss.ts";
 
 /** Runs tasks as turns of app-server threads. */
@@ -134,7 +135,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       }
     }
     await this.#ending.commitInterrupted(stopped);
-    await endMergeLeftovers(state.metas());
+    // The checks that merges a dead supervisor interrupted left running end, resumed or not.
+    for (const meta of state.metas()) {
+      if (meta.phase === "interrupted" && meta.merge) await endCheckLeftovers(meta.merge);
+    }
     this.#scheduler.pump();
     const sweepMs = Math.min(600_000, Math.max(1000, state.options.config.taskMaxAgeS * 250));
     this.#sweepTimer = setInterval(() => {

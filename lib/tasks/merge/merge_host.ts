@@ -26,7 +26,7 @@ import { newMeta } from "../task_creation.ts";
 import type { EngineState } from "../engine_state.ts";
 import { type MergeRequest, type MergeState, newMergeState, resumedState } from "./merge_plan.ts";
 import { mergeReport, reportText } from "./merge_report.ts";
-import { endCheckLeftovers, type MergeHost, runMerge } from "./merge_run.ts";
+import { type MergeHost, runMerge } from "./merge_run.ts";
 
 /**
  * The sandbox of a merge's checks and resolving tasks when the call names none: a resolving task
@@ -184,15 +184,4 @@ export async function startMerge(
   runMerge(meta.id, request, meta.merge!, mergeHost(record, session, parts));
   state.emit(record, "Merge started");
   return state.snapshot(record);
-}
-
-/**
- * Ends the checks that merges interrupted by a dead supervisor left running (found by the id each
- * recorded): called once a new supervisor loaded the tasks, so nothing a merge started outlives it
- * whether or not it is resumed.
- */
-export async function endMergeLeftovers(metas: TaskMeta[]): Promise<void> {
-  for (const meta of metas) {
-    if (meta.phase === "interrupted" && meta.merge) await endCheckLeftovers(meta.merge);
-  }
 }

@@ -160,8 +160,8 @@ export function nextItem(request: Pick<MergeRequest, "items">, state: MergeState
   return state.steps.length < request.items.length ? state.steps.length : null;
 }
 
-/** Whether a step's branch is in the result. */
-export function landed(step: Pick<MergeStep, "outcome">): boolean {
+/** Whether a step's branch is in the result (a report's branch too: `pending` is not). */
+export function landed(step: { outcome: string }): boolean {
   return step.outcome === "merged" || step.outcome === "resolved" ||
     step.outcome === "nothing_new";
 }

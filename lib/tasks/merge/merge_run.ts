@@ -38,6 +38,7 @@ import {
 import { branchTip } from "../../git/repo_state.ts";
 import type { WorktreeInfo } from "../../git/worktree.ts";
 import {
+  landed,
   type MergeCheck,
   type MergeEnd,
   type MergeRequest,
@@ -363,10 +364,7 @@ async function end(
   }
   const cleaned: string[] = [];
   if (applied && request.cleanup) {
-    const inResult = new Set(
-      state.steps.filter((s) => ["merged", "resolved", "nothing_new"].includes(s.outcome))
-        .map((s) => s.taskId),
-    );
+    const inResult = new Set(state.steps.filter(landed).map((s) => s.taskId));
     for (const item of request.items.filter((i) => inResult.has(i.taskId))) {
       await host.discard(item.worktree).then(() => cleaned.push(item.taskId), () => {});
     }
