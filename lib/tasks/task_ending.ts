@@ -18,7 +18,8 @@ import { killProcessesIn } from "../base/leftover_processes.ts";
 import { commitTaskWork, noCommit, type WorktreeOutcome } from "../git/task_commit.ts";
 import { type EngineState, firstLine, nowIso } from "./engine_state.ts";
 import { messageOf } from "../base/errors.ts";
-import { collectReview, reviewUsage } from "./review_run.ts";
+import { readReview } from "../codex/review_output.ts";
+import { findReviewRollouts, findThreadRollout, lastTokenUsage } from "../codex/codex_threads.ts";
 import type { Scheduler } from "./scheduling.ts";
 import { isFinal, type TaskMeta } from "./task.ts";
 import { taskEnd } from "./task_end.ts";
@@ -32,6 +33,28 @@ function stoppedCause(meta: TaskMeta): string {
     (meta.threadId
       ? `; its thread ${meta.threadId} can be continued with codex-reply`
       : " before Codex started its thread");
+}
+
+/**
+ * A review task's findings and verdict once it ended (it ran `review/start` in place of a turn):
+ * Codex's structured output from the thread's rollout under the app-server's CODEX_HOME, else its
+ * rendered text (the final message) parsed, else null. And what it cost: Codex 0.169 sends no
+ * token usage for a review (its reviewer runs on a sub-agent thread of its own), so it is read
+ * from the reviewer's rollout when none came.
+ */
+async function collectReview(record: TaskRecord): Promise<void> {
+  const { meta, run } = record;
+  const home = record.server?.info.codexHome ?? "";
+  const rollout = home && meta.threadId ? findThreadRollout(home, meta.threadId) : null;
+  meta.review = await readReview({ rollout, turnId: meta.turnId ?? null, text: meta.finalMessage });
+  let usage = run.usage;
+  if (!usage && home && meta.threadId) {
+    // The reviewer's rollout was written after the task started (a minute of slack for clocks).
+    const since = Date.parse(meta.startedAt ?? meta.createdAt) - 60_000;
+    const [newest] = await findReviewRollouts(home, meta.threadId, since);
+    usage = newest === undefined ? null : await lastTokenUsage(newest);
+  }
+  if (usage) record.run = { ...run, usage, usageTotal: run.usageTotal ?? usage };
 }
 
 /** Ends tasks. */
@@ -163,16 +186,12 @@ export class TaskEnding {
    * the final phase (`failed` when its work could not be committed).
    */
   async #collect(record: TaskRecord, phase: TaskMeta["phase"]): Promise<TaskMeta["phase"]> {
-    const { meta, run } = record;
+    const { meta } = record;
     const { worktrees, log } = this.state.options;
     if (phase === "completed" && meta.request.outputSchema) {
       meta.structured = readStructuredResult(meta.finalMessage, meta.request.outputSchema);
     }
-    if (phase === "completed" && meta.request.review) {
-      meta.review = await collectReview(record.server, meta);
-      const usage = run.usage ?? await reviewUsage(record.server, meta);
-      if (usage) record.run = { ...record.run, usage, usageTotal: run.usageTotal ?? usage };
-    }
+    if (phase === "completed" && meta.request.review) await collectReview(record);
     if (meta.request.review?.branch !== undefined && meta.worktree) {
       // The checkout made for the review goes: a review edits nothing.
       await worktrees.discard(meta.worktree).then(
