@@ -35,6 +35,7 @@ import type { TaskStore } from "./task_store.ts";
 import { snapshotOf, TaskRecord } from "./task_record.ts";
 import { RemoteTasks, type WorkerDirectory } from "./remote_tasks.ts";
 import { messageOf } from "../base/errors.ts";
+import { truncate } from "../base/text.ts";
 
 /** What {@link AppServerEngine} needs. */
 export interface AppServerEngineOptions {
@@ -91,13 +92,11 @@ export function nowIso(): string {
 
 /** The first line of `text`, cut to `max` characters. */
 export function firstLine(text: string, max = 72): string {
-  const line = text.split("\n", 1)[0]!.trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  return truncate(text.split("\n", 1)[0]!.trim(), max);
 }
 
 /** The engine's shared state and the views of its tasks. */
 export class EngineState {
-  readonly options: AppServerEngineOptions;
   readonly tasks = new Map<string, TaskRecord>();
   /** Thread id -> the unfinished task on it (a reply reserves its thread when it is made). */
   readonly byThread = new Map<string, string>();
@@ -116,8 +115,7 @@ export class EngineState {
   backoff: Backoff = NO_BACKOFF;
   closed = false;
 
-  constructor(options: AppServerEngineOptions, handlers: ServerHandlers) {
-    this.options = options;
+  constructor(readonly options: AppServerEngineOptions, handlers: ServerHandlers) {
     this.codexEnv = options.codexEnv ?? options.fallbackSession.env;
     this.providerKeys = providerEnvKeys(this.codexEnv);
     this.pool = new CodexPool({
@@ -219,10 +217,7 @@ export class EngineState {
   /** What a request's plan reads of the engine (engine_api.ts). */
   facts(): PlanFacts {
     return {
-      task: (id) => {
-        const record = this.tasks.get(id);
-        return record && { meta: record.meta, sandbox: record.sandbox };
-      },
+      task: (id) => this.tasks.get(id),
       tasksOn: (threadId) => this.metas().filter((m) => m.threadId === threadId),
       worktreeOfThread: (threadId) => this.worktreeOfThread(threadId),
       knowsThread: (threadId, session) => this.knowsThread(threadId, session),
