@@ -56,20 +56,18 @@ type Rankable = Pick<
   "id" | "phase" | "check" | "worktreeOutcome" | "endedAt" | "request"
 >;
 
-/** Compares two attempts: the better one first (see the module doc). */
-export function compareAttempts(a: Rankable, b: Rankable): number {
+/** The attempts (tasks, or anything with their `meta`), best first, in a new array. */
+export function rankAttempts<T extends { meta: Rankable }>(attempts: readonly T[]): T[] {
   const passed = (m: Rankable) => (isFinal(m.phase) && m.check?.passed === true ? 0 : 1);
   const unfinished = (m: Rankable) => (isFinal(m.phase) ? 0 : 1);
   const size = (m: Rankable) => diffSize(m) ?? Number.POSITIVE_INFINITY;
   const end = (m: Rankable) => (m.endedAt ? Date.parse(m.endedAt) : Number.POSITIVE_INFINITY);
   const index = (m: Rankable) => m.request.group?.index ?? 0;
-  return passed(a) - passed(b) || unfinished(a) - unfinished(b) ||
+  // The better one first (see the module doc).
+  return [...attempts].sort(({ meta: a }, { meta: b }) =>
+    passed(a) - passed(b) || unfinished(a) - unfinished(b) ||
     (size(a) === size(b) ? 0 : size(a) < size(b) ? -1 : 1) ||
     (end(a) === end(b) ? 0 : end(a) < end(b) ? -1 : 1) ||
-    index(a) - index(b);
-}
-
-/** The attempts (tasks, or anything with their `meta`), best first, in a new array. */
-export function rankAttempts<T extends { meta: Rankable }>(attempts: readonly T[]): T[] {
-  return [...attempts].sort((a, b) => compareAttempts(a.meta, b.meta));
+    index(a) - index(b)
+  );
 }

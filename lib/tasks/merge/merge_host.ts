@@ -137,13 +137,8 @@ function mergeHost(record: TaskRecord, session: Session, parts: MergeParts): Mer
       const plan = await state.options.planTask(asked, resolverSession(session, cwd), engine.facts);
       return (await engine.start(plan)).meta.id;
     },
-    ended: async (taskId) => {
-      const task = await engine.finished(taskId);
-      return { phase: task.meta.phase, failure: task.meta.failure };
-    },
-    cancelTask: async (taskId) => {
-      await engine.cancel(taskId);
-    },
+    ended: async (taskId) => (await engine.finished(taskId)).meta,
+    cancelTask: (taskId) => engine.cancel(taskId),
     discard: async (info) => {
       using _held = await worktrees.holdWorktrees([info.path]);
       await worktrees.discard(info);

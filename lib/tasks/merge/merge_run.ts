@@ -75,7 +75,7 @@ export interface MergeHost {
   /** Settles when that task ended: its phase, failure and final message. */
   ended(taskId: string): Promise<{ phase: string; failure: string | null }>;
   /** Cancels a task (and every process it started). */
-  cancelTask(taskId: string): Promise<void>;
+  cancelTask(taskId: string): Promise<unknown>;
   /** Discards a task's worktree and branch (`cleanup`). */
   discard(info: WorktreeInfo): Promise<void>;
   /** Ends the merge task: failed with `failure`, else completed; `message` is its report. */
