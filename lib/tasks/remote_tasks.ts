@@ -34,7 +34,8 @@ import {
   shipWorkspace,
   type WorkspaceChannel,
 } from "../workers/remote_workspace.ts";
-import { checkPlacement, LOCAL_WORKER, type PlacementSlot, placeTask } from "./placement.ts";
+import { checkPlacement, type PlacementSlot, placeTask } from "./placement.ts";
+import { LOCAL_WORKER } from "../workers/worker_config.ts";
 import type { TaskMeta, TaskRequest } from "./task.ts";
 import type { WorkerEnvironment, WorkerPool, WorkerStatus } from "../workers/worker_pool.ts";
 

@@ -16,7 +16,7 @@ import { backoffStep, startAllowedAt } from "./backoff.ts";
 import type { EngineState } from "./engine_state.ts";
 import { FairQueue } from "./fair_queue.ts";
 import type { TaskMeta } from "./task.ts";
-import { LOCAL_WORKER } from "./placement.ts";
+import { LOCAL_WORKER } from "../workers/worker_config.ts";
 import type { TaskRecord } from "./task_record.ts";
 
 /** Runs the time-limit clock (again), and shows when it would run out. */
