@@ -15,7 +15,7 @@ import type { SeenRequest } from "./support/fake_responses.ts";
 import { git, makeRepo } from "./support/repo.ts";
 import { call as callTool } from "./support/tool_calls.ts";
 import type { ReviewFinding } from "../lib/codex/review_output.ts";
-import type { CompactReview } from "../lib/mcp/tools/review_view.ts";
+import type { CompactReview } from "../lib/mcp/tools/compact_view.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 

@@ -35,18 +35,18 @@ import {
 } from "./events.ts";
 import { LineSplitter, LineTooLongError } from "../base/lines.ts";
 import { messageOf } from "../base/errors.ts";
+import { withTimeout } from "../base/delay.ts";
 import { isRecord } from "../base/records.ts";
 import type { ClientRequests } from "./protocol/generated/index.ts";
 import {
   AppServerError,
   AppServerRequestError,
-  binaryError,
   earlyExitError,
   spawnError,
   tooOld,
 } from "./app_server_errors.ts";
 import { lastErrorLine, resolveCodex, versionOf, versionOfUserAgent } from "./codex_binary.ts";
-import { askHandler, replyNow, type ServerRequestHandler } from "./server_request_reply.ts";
+import { answerRequest, type ServerRequestHandler } from "./server_request_reply.ts";
 import { type CallLimits, PendingCalls } from "./pending_calls.ts";
 
 /** How much of the server's stderr {@link AppServer.exited} keeps (the tail), in characters. */
@@ -89,7 +89,6 @@ export interface AppServerOptions {
 
 /** What the server said about itself in the handshake. */
 export interface AppServerInfo {
-  userAgent: string;
   codexHome: string;
   /** The Codex version, from the user agent (`codex-swarm/0.169.0 (...)`). */
   version: string;
@@ -104,9 +103,6 @@ export interface AppServerExit {
   /** The last {@link STDERR_TAIL_CHARS} of its stderr. */
   stderrTail: string;
 }
-
-/** Options of one {@link AppServer.request}: its abort signal and timeout. */
-export type RequestOptions = CallLimits;
 
 /** The params of `method`: typed for the methods of {@link ClientRequests}, else anything. */
 export type ParamsOf<M extends string> = M extends keyof ClientRequests
@@ -125,20 +121,17 @@ function spawnServer(
   env: Record<string, string>,
 ): Promise<ReturnType<typeof spawn>> {
   return new Promise<ReturnType<typeof spawn>>((resolve, reject) => {
-    let proc: ReturnType<typeof spawn>;
-    try {
-      proc = spawn(command, ["app-server", ...(options.args ?? [])], {
-        cwd: options.cwd,
-        env,
-        stdio: ["pipe", "pipe", "pipe"],
-        detached: true,
-      });
-    } catch (error) {
-      reject(spawnError(bin, error));
-      return;
-    }
-    proc.once("error", (error) => reject(spawnError(bin, error)));
+    // A throw here (a spawn refused at once) rejects the promise too.
+    const proc = spawn(command, ["app-server", ...(options.args ?? [])], {
+      cwd: options.cwd,
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    });
+    proc.once("error", reject);
     proc.once("spawn", () => resolve(proc));
+  }).catch((error) => {
+    throw spawnError(bin, error);
   });
 }
 
@@ -149,9 +142,6 @@ export class AppServer implements AsyncDisposable {
   /** Settles when the server process has exited. */
   readonly exited: Promise<AppServerExit>;
   #info: AppServerInfo | null = null;
-  #child: ReturnType<typeof spawn>;
-  #log: Logger;
-  #bin: string;
   #calls: PendingCalls;
   #listeners = new Set<(event: AppServerEvent) => void>();
   #rawListeners = new Set<(message: unknown) => void>();
@@ -163,16 +153,13 @@ export class AppServer implements AsyncDisposable {
   #closing: Promise<void> | null = null;
 
   private constructor(
-    child: ReturnType<typeof spawn>,
-    bin: string,
-    log: Logger,
-    maxLineBytes: number,
+    private readonly child: ReturnType<typeof spawn>,
+    private readonly bin: string,
+    private readonly log: Logger,
+    maxLineBytes = APP_SERVER_LINE_MAX_BYTES,
   ) {
-    this.#child = child;
     this.pid = child.pid!;
-    this.#bin = bin;
     this.#calls = new PendingCalls(bin);
-    this.#log = log;
     this.#lines = new LineSplitter(maxLineBytes);
     child.stdout!.on("data", (chunk: Uint8Array) => this.#onStdout(chunk));
     const errDecoder = new TextDecoder();
@@ -188,12 +175,12 @@ export class AppServer implements AsyncDisposable {
       child.once("exit", (code, signal) => {
         // Let the last stdout/stderr chunks arrive before telling anyone.
         setTimeout(() => {
-          const exit = { code, signal, stderrTail: this.stderrTail() };
+          const exit = { code, signal, stderrTail: this.#stderr.slice(-STDERR_TAIL_CHARS) };
           this.#exit = exit;
-          this.#log.debug("codex app-server exited", { pid: this.pid, code, signal });
+          this.log.debug("codex app-server exited", { pid: this.pid, code, signal });
           const error = new AppServerError(
             "exited",
-            this.#bin,
+            this.bin,
             `Codex app-server (pid ${this.pid}) exited (${signal ?? `code ${code}`}): ${
               lastErrorLine(exit.stderrTail)
             }`,
@@ -216,17 +203,12 @@ export class AppServer implements AsyncDisposable {
     try {
       checkBinary(bin, options.env.PATH ?? "");
     } catch (error) {
-      throw binaryError(bin, error);
+      throw spawnError(bin, error);
     }
     const resolved = resolveCodex(bin, options.env.PATH ?? "");
     const env = { ...resolved.env, ...options.env };
     const child = await spawnServer(bin, resolved.command, options, env);
-    const server = new AppServer(
-      child,
-      bin,
-      log,
-      options.maxLineBytes ?? APP_SERVER_LINE_MAX_BYTES,
-    );
+    const server = new AppServer(child, bin, log, options.maxLineBytes);
     log.debug("codex app-server started", { pid: server.pid, command: resolved.command });
     const answer = await server.#initialize();
     if (answer === null) {
@@ -242,12 +224,11 @@ export class AppServer implements AsyncDisposable {
       throw old;
     }
     server.#info = {
-      userAgent,
       codexHome: typeof result.codexHome === "string" ? result.codexHome : "",
       version,
       command: resolved.command,
     };
-    server.#notify("initialized");
+    server.#write({ method: "initialized" });
     return server;
   }
 
@@ -267,8 +248,8 @@ export class AppServer implements AsyncDisposable {
       throw error instanceof AppServerRequestError
         ? new AppServerError(
           "exited",
-          this.#bin,
-          `Cannot start Codex app-server at ${this.#bin} as initialize failed: ${error.message}`,
+          this.bin,
+          `Cannot start Codex app-server at ${this.bin} as initialize failed: ${error.message}`,
           { cause: error },
         )
         : error;
@@ -281,11 +262,6 @@ export class AppServer implements AsyncDisposable {
     return this.#info;
   }
 
-  /** The last {@link STDERR_TAIL_CHARS} characters of the server's stderr so far. */
-  stderrTail(): string {
-    return this.#stderr.slice(-STDERR_TAIL_CHARS);
-  }
-
   /**
    * Calls `method`. Resolves with the result; a JSON-RPC error rejects with an
    * {@link AppServerRequestError}; the server's exit rejects with an {@link AppServerError}.
@@ -293,22 +269,21 @@ export class AppServer implements AsyncDisposable {
   request<M extends string>(
     method: M,
     params: ParamsOf<M>,
-    options: RequestOptions = {},
+    options: CallLimits = {},
   ): Promise<ResultOf<M>> {
     if (this.#exit !== null || this.#closing !== null) {
       return Promise.reject(
         new AppServerError(
           "closed",
-          this.#bin,
+          this.bin,
           `Cannot call ${method} as the Codex app-server (pid ${this.pid}) is ${
             this.#exit ? "gone" : "closing"
           }`,
         ),
       );
     }
-    const { signal, timeoutMs } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    const { id, answer } = this.#calls.add(method, { signal, timeoutMs });
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    const { id, answer } = this.#calls.add(method, options);
     this.#write({ id, method, params });
     return answer as Promise<ResultOf<M>>;
   }
@@ -352,43 +327,31 @@ export class AppServer implements AsyncDisposable {
   }
 
   async #close(graceMs: number): Promise<void> {
-    const waitExit = (ms: number) =>
-      new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), ms);
-        this.exited.then(() => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-      });
     try {
-      this.#child.stdin!.end();
+      this.child.stdin!.end();
     } catch {
       // Already closed.
     }
-    if (!(await waitExit(graceMs))) {
-      this.#log.debug("codex app-server did not exit on stdin close; SIGTERM", { pid: this.pid });
+    if ((await withTimeout(this.exited, graceMs)) === "timeout") {
+      this.log.debug("codex app-server did not exit on stdin close; SIGTERM", { pid: this.pid });
       sendSignal([-this.pid, this.pid], "SIGTERM");
-      if (!(await waitExit(1_000))) {
+      if ((await withTimeout(this.exited, 1_000)) === "timeout") {
         sendSignal([-this.pid, this.pid], "SIGKILL");
         await this.exited;
       }
     }
     // The group may outlive its leader (a stray child): sweep it.
     sendSignal([-this.pid], "SIGKILL");
-    this.#child.stdout?.destroy();
-    this.#child.stderr?.destroy();
+    this.child.stdout?.destroy();
+    this.child.stderr?.destroy();
   }
 
   #write(message: Record<string, unknown>): void {
     try {
-      this.#child.stdin!.write(JSON.stringify(message) + "\n");
+      this.child.stdin!.write(JSON.stringify(message) + "\n");
     } catch (error) {
-      this.#log.debug("cannot write to codex app-server", { pid: this.pid, error: String(error) });
+      this.log.debug("cannot write to codex app-server", { pid: this.pid, error: String(error) });
     }
-  }
-
-  #notify(method: string, params?: unknown): void {
-    this.#write(params === undefined ? { method } : { method, params });
   }
 
   #onStdout(chunk: Uint8Array): void {
@@ -399,7 +362,7 @@ export class AppServer implements AsyncDisposable {
     } catch (error) {
       if (!(error instanceof LineTooLongError)) throw error;
       this.#lines = null;
-      this.#log.error(
+      this.log.error(
         `Cannot read codex app-server (pid ${this.pid}): ${messageOf(error)}; stopping it`,
       );
       void this.close(0);
@@ -416,43 +379,34 @@ export class AppServer implements AsyncDisposable {
     try {
       message = JSON.parse(line);
     } catch {
-      this.#emit({
-        kind: "malformed",
-        method: "",
-        params: line,
-        threadId: null,
-        problem: "not JSON",
-      });
+      this.#malformed(line, "not JSON");
       return;
     }
     for (const listener of [...this.#rawListeners]) {
       try {
         listener(message);
       } catch (error) {
-        this.#log.error("app-server message listener threw", { error: String(error) });
+        this.log.error("app-server message listener threw", { error: String(error) });
       }
     }
-    if (!isRecord(message)) {
-      this.#emit(parseEvent(message));
+    const fields = isRecord(message) ? message : {};
+    const { method, id } = fields;
+    const hasId = typeof id === "number" || typeof id === "string";
+    if (typeof method === "string") {
+      if (hasId) void this.#answer(parseServerRequest({ ...fields, method, id }));
+      else this.#emit(parseEvent({ ...fields, method }));
       return;
     }
-    const hasId = typeof message.id === "number" || typeof message.id === "string";
-    if (typeof message.method === "string") {
-      if (hasId) void this.#answer(parseServerRequest(message));
-      else this.#emit(parseEvent(message));
+    if (hasId && ("result" in fields || "error" in fields)) {
+      this.#calls.settle(id as number, fields);
       return;
     }
-    if (hasId && ("result" in message || "error" in message)) {
-      this.#calls.settle(message.id as number, message);
-      return;
-    }
-    this.#emit({
-      kind: "malformed",
-      method: "",
-      params: message,
-      threadId: null,
-      problem: "neither a notification, request nor response",
-    });
+    this.#malformed(message, "neither a notification, request nor response");
+  }
+
+  /** Tells the listeners of a message that is not one the client can read. */
+  #malformed(params: unknown, problem: string): void {
+    this.#emit({ kind: "malformed", method: "", params, threadId: null, problem });
   }
 
   #emit(event: AppServerEvent): void {
@@ -460,7 +414,7 @@ export class AppServer implements AsyncDisposable {
       try {
         listener(event);
       } catch (error) {
-        this.#log.error("app-server event listener threw", {
+        this.log.error("app-server event listener threw", {
           method: event.method,
           error: String(error),
         });
@@ -468,13 +422,12 @@ export class AppServer implements AsyncDisposable {
     }
   }
 
-  async #answer(request: ServerRequest): Promise<void> {
-    const reply = replyNow(request, {
+  #answer(request: ServerRequest): Promise<void> {
+    return answerRequest(request, {
       version: this.#info?.version ?? "unknown",
       handler: this.#handler,
-      log: this.#log,
+      log: this.log,
+      write: (reply) => this.#write(reply),
     });
-    if ("ask" in reply) this.#write(await askHandler(request, reply.ask));
-    else if (reply.message !== null) this.#write(reply.message);
   }
 }

@@ -32,22 +32,18 @@ export type AppServerErrorReason =
 
 /** The server could not be started, or is gone. */
 export class AppServerError extends Error {
-  readonly reason: AppServerErrorReason;
-  readonly bin: string;
+  override readonly name = "AppServerError";
   /** The version found, when known. */
   readonly version: string | null;
   /** The server's stderr tail, when it ran. */
   readonly stderrTail: string;
   constructor(
-    reason: AppServerErrorReason,
-    bin: string,
+    readonly reason: AppServerErrorReason,
+    readonly bin: string,
     message: string,
     details: { version?: string | null; stderrTail?: string; cause?: unknown } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = "AppServerError";
-    this.reason = reason;
-    this.bin = bin;
     this.version = details.version ?? null;
     this.stderrTail = details.stderrTail ?? "";
   }
@@ -55,15 +51,14 @@ export class AppServerError extends Error {
 
 /** The server answered a request with a JSON-RPC error. */
 export class AppServerRequestError extends Error {
-  readonly method: string;
-  readonly code: number;
-  readonly data: unknown;
-  constructor(method: string, code: number, message: string, data: unknown) {
+  override readonly name = "AppServerRequestError";
+  constructor(
+    readonly method: string,
+    readonly code: number,
+    message: string,
+    readonly data: unknown,
+  ) {
     super(message);
-    this.name = "AppServerRequestError";
-    this.method = method;
-    this.code = code;
-    this.data = data;
   }
 }
 
@@ -77,9 +72,19 @@ export function tooOld(bin: string, version: string): AppServerError | null {
     : null;
 }
 
-/** The error for a failed spawn of `bin`: missing, not executable, not allowed, or other. */
+/** The reasons of a spawn that failed, by its error code. */
+const SPAWN_REASONS: Record<string, AppServerErrorReason> = {
+  ENOENT: "missing",
+  EACCES: "not_executable",
+  NotCapable: "not_allowed",
+};
+
+/**
+ * The error for a `bin` that cannot be started: `checkBinary`'s {@link SpawnError}, or what a spawn
+ * threw. Missing, not executable, not allowed, or other.
+ */
 export function spawnError(bin: string, error: unknown): AppServerError {
-  const spawnError = new SpawnError(
+  const spawn = error instanceof SpawnError ? error : new SpawnError(
     bin,
     error instanceof Deno.errors.NotCapable ||
       (error instanceof Error && /Requires run access|NotCapable/.test(error.message))
@@ -87,25 +92,8 @@ export function spawnError(bin: string, error: unknown): AppServerError {
       : (error as { code?: string }).code,
     { cause: error },
   );
-  const reason = spawnError.errorCode === "ENOENT"
-    ? "missing"
-    : spawnError.errorCode === "EACCES"
-    ? "not_executable"
-    : spawnError.errorCode === "NotCapable"
-    ? "not_allowed"
-    : "spawn_failed";
-  return new AppServerError(reason, bin, spawnError.message, { cause: error });
-}
-
-/** The error for a `bin` that `checkBinary` refused: missing or not executable. */
-export function binaryError(bin: string, error: unknown): AppServerError {
-  const code = error instanceof SpawnError ? error.errorCode : undefined;
-  return new AppServerError(
-    code === "EACCES" ? "not_executable" : "missing",
-    bin,
-    (error as Error).message,
-    { cause: error },
-  );
+  const reason = SPAWN_REASONS[spawn.errorCode ?? ""] ?? "spawn_failed";
+  return new AppServerError(reason, bin, spawn.message, { cause: error });
 }
 
 /**

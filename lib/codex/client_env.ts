@@ -15,9 +15,7 @@
  *
  * const env = { PATH: "/usr/bin", GITHUB_TOKEN: "ghp_x", MY_LICENSE_KEY: "k" };
  * const keep = [...providerEnvKeys(env), "MY_LICENSE_KEY"];
- * const { env: forCodex, dropped } = filterClientEnv(env, keep);
- * assert.deepEqual(forCodex, { PATH: "/usr/bin", MY_LICENSE_KEY: "k" });
- * assert.deepEqual(dropped, ["GITHUB_TOKEN"]);
+ * assert.deepEqual(filterClientEnv(env, keep), { PATH: "/usr/bin", MY_LICENSE_KEY: "k" });
  * ```
  * @module
  */
@@ -34,14 +32,6 @@ const CODEX_FAMILIES = /^(OPENAI|CODEX)_/;
 /** Single variables a build needs whose names match {@link SECRET_WORDS}. */
 const ALWAYS_KEPT = new Set(["SSH_AUTH_SOCK"]);
 
-/** What {@link filterClientEnv} returns. */
-export interface FilteredEnv {
-  /** The variables Codex gets. */
-  env: Record<string, string>;
-  /** The names left out, sorted (for a debug log line; never their values). */
-  dropped: string[];
-}
-
 /** Whether a variable belongs to the client or looks like a secret, and is not exempt. */
 export function isClientSecret(name: string, keep: ReadonlySet<string> = new Set()): boolean {
   if (keep.has(name) || ALWAYS_KEPT.has(name)) return false;
@@ -51,23 +41,20 @@ export function isClientSecret(name: string, keep: ReadonlySet<string> = new Set
 }
 
 /**
- * Filters a client's environment for Codex.
+ * Filters a client's environment for Codex: the variables Codex gets.
  * @param env The client's environment (or the server's, when it runs for one client).
  * @param keepNames Names kept whatever they look like (provider `env_key`s, `--pass-env`).
  */
 export function filterClientEnv(
   env: Record<string, string | undefined>,
   keepNames: Iterable<string> = [],
-): FilteredEnv {
+): Record<string, string> {
   const keep = new Set(keepNames);
   const out: Record<string, string> = {};
-  const dropped: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (value === undefined) continue;
-    if (isClientSecret(name, keep)) dropped.push(name);
-    else out[name] = value;
+    if (value !== undefined && !isClientSecret(name, keep)) out[name] = value;
   }
-  return { env: out, dropped: dropped.sort() };
+  return out;
 }
 
 /** Codex's home directory: `$CODEX_HOME`, else `~/.codex`; null when neither is known. */
@@ -115,7 +102,7 @@ export function providerEnvKeys(env: Record<string, string | undefined>): string
 export function codexEnvFor(
   env: Record<string, string | undefined>,
   passEnv: readonly string[] = [],
-): FilteredEnv {
+): Record<string, string> {
   return filterClientEnv(env, [...providerEnvKeys(env), ...passEnv]);
 }
 

@@ -54,8 +54,6 @@ export interface ResolvedCodex {
   command: string;
   /** Variables the npm wrapper would have set for the native binary. */
   env: Record<string, string>;
-  /** Whether `command` is the native binary found behind the npm wrapper. */
-  native: boolean;
 }
 
 /**
@@ -65,7 +63,7 @@ export interface ResolvedCodex {
  * itself when it is no wrapper, nothing is found, or Deno's permissions do not allow running it.
  */
 export function resolveCodex(bin: string, pathVar: string): ResolvedCodex {
-  const fallback = { command: bin, env: {}, native: false };
+  const fallback = { command: bin, env: {} };
   const target = platformTarget();
   const found = onPath(bin, pathVar);
   if (target === null || found === null) return fallback;
@@ -88,7 +86,6 @@ export function resolveCodex(bin: string, pathVar: string): ResolvedCodex {
     return {
       command: candidate,
       env: { CODEX_MANAGED_PACKAGE_ROOT: packageRoot, CODEX_MANAGED_BY_NPM: "1" },
-      native: true,
     };
   }
   return fallback;

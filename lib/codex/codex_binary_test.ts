@@ -34,7 +34,6 @@ Deno.test("resolveCodex: the npm wrapper resolves to its native binary, anything
     assert.deepEqual(resolveCodex("codex", `${root}/node_modules/.bin`), {
       command: "codex",
       env: {},
-      native: false,
     });
     const arch = Deno.build.arch === "x86_64" ? "x64" : "arm64";
     const [pkgName, triple] = Deno.build.os === "darwin"
@@ -45,11 +44,10 @@ Deno.test("resolveCodex: the npm wrapper resolves to its native binary, anything
     await Deno.writeTextFile(native, "#!/bin/sh\n");
     await Deno.chmod(native, 0o755);
     const resolved = resolveCodex(wrapper, "");
-    assert.equal(resolved.native, true);
     assert.equal(await Deno.realPath(resolved.command), await Deno.realPath(native));
     assert.equal(resolved.env.CODEX_MANAGED_BY_NPM, "1");
     // A binary that is no npm wrapper is run as it is.
-    assert.deepEqual(resolveCodex(native, ""), { command: native, env: {}, native: false });
+    assert.deepEqual(resolveCodex(native, ""), { command: native, env: {} });
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -23,13 +23,7 @@
 import type { AppServer } from "./app_server.ts";
 import type { SandboxMode } from "./protocol/generated/v2/SandboxMode.ts";
 import { messageOf } from "../base/errors.ts";
-
-/** The modes `sandbox_mode` may hold. */
-export const SANDBOX_MODES: readonly SandboxMode[] = [
-  "read-only",
-  "workspace-write",
-  "danger-full-access",
-];
+import { SANDBOX_MODES } from "./policy.ts";
 
 /** Codex's default `project_doc_max_bytes` (32 KiB), for an answer that lacks it. */
 export const DEFAULT_PROJECT_DOC_MAX_BYTES = 32 * 1024;

@@ -16,6 +16,7 @@
  */
 
 import { join } from "node:path";
+import type { Usage } from "./run_state.ts";
 
 function entries(dir: string): Deno.DirEntry[] {
   try {
@@ -29,30 +30,36 @@ function entries(dir: string): Deno.DirEntry[] {
 export const THREAD_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
+ * The files under `dir`, at most `depth` directories down, each directory's entries in descending
+ * order of name (under `sessions/`: the newest day first).
+ */
+function* filesUnder(dir: string, depth = 3): Generator<string> {
+  for (const entry of entries(dir).sort((a, b) => b.name.localeCompare(a.name))) {
+    const path = join(dir, entry.name);
+    if (entry.isFile) yield path;
+    else if (entry.isDirectory && depth > 0) yield* filesUnder(path, depth - 1);
+  }
+}
+
+/**
  * The rollout file of thread `id` under `codexHome`, or null when Codex has no such thread.
  * Searches the newest days first.
  */
 export function findThreadRollout(codexHome: string, id: string): string | null {
   const suffix = `-${id.toLowerCase()}.jsonl`;
-  const search = (dir: string, depth: number): string | null => {
-    const found = entries(dir).sort((a, b) => b.name.localeCompare(a.name));
-    for (const entry of found) {
-      const path = join(dir, entry.name);
-      if (entry.isFile && entry.name.toLowerCase().endsWith(suffix)) return path;
-      if (entry.isDirectory && depth > 0) {
-        const inner = search(path, depth - 1);
-        if (inner !== null) return inner;
-      }
+  for (const root of ["sessions", "archived_sessions"]) {
+    for (const path of filesUnder(join(codexHome, root))) {
+      if (path.toLowerCase().endsWith(suffix)) return path;
     }
-    return null;
-  };
-  return search(join(codexHome, "sessions"), 3) ?? search(join(codexHome, "archived_sessions"), 3);
+  }
+  return null;
 }
 
 /** What a rollout says about itself on its first line (`session_meta`). */
 interface SessionMeta {
   parent_thread_id?: string;
-  source?: unknown;
+  /** `{subagent: "review"}` for a review's thread (else `"cli"`, `"exec"`...). */
+  source?: { subagent?: unknown };
 }
 
 /**
@@ -66,24 +73,17 @@ export async function findReviewRollouts(
   since: number,
 ): Promise<string[]> {
   const found: Array<{ path: string; mtime: number }> = [];
-  const search = async (dir: string, depth: number): Promise<void> => {
-    for (const entry of entries(dir)) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory && depth > 0) await search(path, depth - 1);
-      if (!entry.isFile || !entry.name.endsWith(".jsonl")) continue;
-      const mtime = (await Deno.stat(path).catch(() => null))?.mtime?.getTime() ?? 0;
-      if (mtime < since) continue;
-      const meta = await firstLine(path).then((line) => {
-        const parsed = JSON.parse(line) as { payload?: SessionMeta };
-        return parsed.payload ?? {};
-      }).catch(() => ({} as SessionMeta));
-      const source = meta.source as { subagent?: unknown } | undefined;
-      if (meta.parent_thread_id === parentId && source?.subagent === "review") {
-        found.push({ path, mtime });
-      }
+  for (const path of filesUnder(join(codexHome, "sessions"))) {
+    if (!path.endsWith(".jsonl")) continue;
+    const mtime = (await Deno.stat(path).catch(() => null))?.mtime?.getTime() ?? 0;
+    if (mtime < since) continue;
+    const meta: SessionMeta = await firstLine(path)
+      .then((line) => (JSON.parse(line) as { payload?: SessionMeta }).payload ?? {})
+      .catch(() => ({}));
+    if (meta.parent_thread_id === parentId && meta.source?.subagent === "review") {
+      found.push({ path, mtime });
     }
-  };
-  await search(join(codexHome, "sessions"), 3);
+  }
   return found.sort((a, b) => b.mtime - a.mtime).map((f) => f.path);
 }
 
@@ -96,16 +96,8 @@ async function firstLine(path: string): Promise<string> {
   return text.split("\n", 1)[0]!;
 }
 
-/** Token counts as a rollout's `token_count` event gives them. */
-export interface RolloutUsage {
-  inputTokens: number;
-  cachedInputTokens: number;
-  outputTokens: number;
-  reasoningOutputTokens: number;
-}
-
 /** The thread's total token usage from the last `token_count` event of a rollout, or null. */
-export async function lastTokenUsage(path: string): Promise<RolloutUsage | null> {
+export async function lastTokenUsage(path: string): Promise<Usage | null> {
   const text = await Deno.readTextFile(path).catch(() => "");
   const line = text.split("\n").findLast((l) => l.includes('"token_count"'));
   if (line === undefined) return null;

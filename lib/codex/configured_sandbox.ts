@@ -2,7 +2,8 @@
  * The sandbox of a new thread that no call, session or profile asks for one: the `sandbox_mode`
  * of Codex's own config (./codex_config.ts: the system and user `config.toml`, no project's
  * `.codex/`); else `workspace-write` for a project the user's `config.toml` trusts, as Codex gives
- * it; else `read-only`.
+ * it; else `read-only`. And the cap a session's ceiling puts on a thread's sandbox
+ * ({@link capSandbox}).
  *
  * codex-swarm sends it explicitly because every thread marks its project untrusted
  * (./project_trust.ts), and Codex 0.169 gives a thread without a sandbox `workspace-write` as soon
@@ -29,7 +30,9 @@
 import { resolve } from "node:path";
 import type { CodexConfig } from "./codex_config.ts";
 import { ancestors, mainRepositoryRoot } from "./project_root.ts";
+import { sandboxRank } from "./policy.ts";
 import type { SandboxMode } from "./protocol/generated/v2/SandboxMode.ts";
+import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
 
 /** The sandbox when Codex's config sets none: Codex's own default for a directory it knows nothing of. */
 export const DEFAULT_SANDBOX: SandboxMode = "read-only";
@@ -73,4 +76,47 @@ export async function configuredSandbox(
     level = trustLevel(config.trust, cwd, root, await mainRepositoryRoot(root));
   }
   return level === "trusted" ? TRUSTED_SANDBOX : DEFAULT_SANDBOX;
+}
+
+/** The sandboxes as Codex reports them, the most confined first (any other: no limit). */
+const CONFINED: readonly string[] = ["readOnly", "workspaceWrite"];
+
+/**
+ * Holds a thread's sandbox to a session's ceiling. A thread keeps the sandbox it was started with
+ * (or Codex's configured default), and a reply or fork that names none would inherit it: the
+ * sandbox Codex answered for the opened thread is compared with the ceiling, and the turn is
+ * started with the ceiling's sandbox instead when it is wider (`turn/start` `sandboxPolicy`, which
+ * sticks for later turns).
+ *
+ * @param opened The sandbox Codex answered for the opened thread.
+ * @param ceiling The session's ceiling (null: none).
+ * @param writableRoots The task's extra writable directories.
+ * @returns The sandbox the turn must run in instead, or null when `opened` is within `ceiling`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(capSandbox({ type: "dangerFullAccess" }, "read-only", []), {
+ *   type: "readOnly",
+ *   networkAccess: false,
+ * });
+ * assert.equal(capSandbox({ type: "readOnly", networkAccess: false }, "workspace-write", []), null); // within
+ * ```
+ */
+export function capSandbox(
+  opened: SandboxPolicy,
+  ceiling: SandboxMode | null,
+  writableRoots: readonly string[],
+): SandboxPolicy | null {
+  const rank = CONFINED.includes(opened.type) ? CONFINED.indexOf(opened.type) : CONFINED.length;
+  if (ceiling === null || rank <= sandboxRank(ceiling)) return null;
+  if (ceiling === "read-only") return { type: "readOnly", networkAccess: false };
+  return {
+    type: "workspaceWrite",
+    writableRoots: [...writableRoots],
+    networkAccess: false,
+    excludeTmpdirEnvVar: false,
+    excludeSlashTmp: false,
+  };
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { git, makeRepo } from "../../tests/support/repo.ts";
 import { withTempDir } from "../../tests/support/temp_dir.ts";
-import { configuredSandbox, trustLevel } from "./configured_sandbox.ts";
+import { capSandbox, configuredSandbox, trustLevel } from "./configured_sandbox.ts";
+import type { SandboxPolicy } from "./protocol/generated/v2/SandboxPolicy.ts";
 
 Deno.test("trustLevel: the nearest entry from the cwd up to the project root, else the main repository's", () => {
   const trust = { "/r": "trusted", "/r/a/b": "untrusted", "/main/": "trusted", "/": "trusted" };
@@ -53,4 +54,30 @@ Deno.test("configuredSandbox: a linked worktree of a repository the user trusts 
     const other = { sandboxMode: null, trust: { [`${dir}/other`]: "trusted" } };
     assert.equal(await configuredSandbox(other, `${dir}/wt/sub`, `${dir}/wt`), "read-only");
   });
+});
+
+Deno.test("capSandbox: a wider sandbox than the ceiling becomes the ceiling's; within it stays", () => {
+  const full: SandboxPolicy = { type: "dangerFullAccess" };
+  const write: SandboxPolicy = {
+    type: "workspaceWrite",
+    writableRoots: [],
+    networkAccess: true,
+    excludeTmpdirEnvVar: false,
+    excludeSlashTmp: false,
+  };
+  assert.deepEqual(capSandbox(full, "read-only", []), { type: "readOnly", networkAccess: false });
+  assert.deepEqual(capSandbox(full, "workspace-write", ["/extra"]), {
+    type: "workspaceWrite",
+    writableRoots: ["/extra"],
+    networkAccess: false,
+    excludeTmpdirEnvVar: false,
+    excludeSlashTmp: false,
+  });
+  assert.deepEqual(capSandbox(write, "read-only", []), { type: "readOnly", networkAccess: false });
+  assert.equal(capSandbox(write, "workspace-write", []), null);
+  assert.equal(capSandbox(full, null, []), null);
+  assert.equal(
+    capSandbox({ type: "externalSandbox", networkAccess: "enabled" }, "workspace-write", [])?.type,
+    "workspaceWrite",
+  );
 });

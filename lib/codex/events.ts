@@ -36,15 +36,12 @@ export const TurnErrorSchema = z.looseObject({
 /** A turn error. */
 export type TurnError = z.infer<typeof TurnErrorSchema>;
 
-/** The states of a turn. */
-export const TURN_STATUSES = ["inProgress", "completed", "failed", "interrupted"] as const;
-
 /** A turn as notifications carry it (`Turn`; `items` is often empty there). */
 export const TurnSchema = z.looseObject({
   id: z.string(),
   /** The turn this one runs for (a review's sub-turn names the review's turn), or null. */
   rootTurnId: z.string().nullish(),
-  status: z.enum(TURN_STATUSES),
+  status: z.enum(["inProgress", "completed", "failed", "interrupted"]),
   error: TurnErrorSchema.nullish(),
   items: z.array(z.unknown()).optional(),
   startedAt: z.number().nullish(),
@@ -62,57 +59,26 @@ export const TokenUsageBreakdownSchema = z.looseObject({
   outputTokens: z.number(),
   reasoningOutputTokens: z.number(),
 });
-/** Token counts. */
-export type TokenUsageBreakdown = z.infer<typeof TokenUsageBreakdownSchema>;
 
-/** A thread's status (`ThreadStatus`). */
-export const ThreadStatusSchema = z.union([
-  z.looseObject({ type: z.literal("active"), activeFlags: z.array(z.string()) }),
-  z.looseObject({ type: z.enum(["notLoaded", "idle", "systemError"]) }),
-  // A status type of a newer Codex.
-  z.looseObject({ type: z.string() }),
-]);
-/** A thread's status. */
-export type ThreadStatus = z.infer<typeof ThreadStatusSchema>;
-
-/** A thread (`Thread`), the fields read here. */
-export const ThreadSchema = z.looseObject({ id: z.string() });
+/**
+ * A thread's status (`ThreadStatus`): `active` (with its `activeFlags`), `notLoaded`, `idle`,
+ * `systemError`, or a type of a newer Codex.
+ */
+export const ThreadStatusSchema = z.looseObject({
+  type: z.string(),
+  activeFlags: z.unknown().optional(),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Items
 // ---------------------------------------------------------------------------------------------
 
-const itemBase = { id: z.string() };
+/** The schema of an item of `type`: its `id`, and `fields`. */
+const item = <T extends string, F extends z.ZodRawShape>(type: T, fields: F) =>
+  z.looseObject({ id: z.string(), type: z.literal(type), ...fields });
 
-/** The prompt (or a steer) as an item. */
-export const UserMessageItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("userMessage"),
-  content: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
-});
-/** An answer of the model. */
-export const AgentMessageItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("agentMessage"),
-  text: z.string(),
-});
-/** Reasoning: summaries and (rarely) raw content. */
-export const ReasoningItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("reasoning"),
-  summary: z.array(z.string()),
-  content: z.array(z.string()).optional(),
-});
-/** A plan the model wrote (plan mode). */
-export const PlanItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("plan"),
-  text: z.string(),
-});
 /** A shell command. `status`: inProgress, completed, failed, declined. */
-export const CommandExecutionItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("commandExecution"),
+export const CommandExecutionItemSchema = item("commandExecution", {
   command: z.string(),
   cwd: z.string().nullish(),
   processId: z.string().nullish(),
@@ -128,16 +94,12 @@ export const FileUpdateChangeSchema = z.looseObject({
   diff: z.string(),
 });
 /** A patch. `status`: inProgress, completed, failed, declined. */
-export const FileChangeItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("fileChange"),
+export const FileChangeItemSchema = item("fileChange", {
   changes: z.array(FileUpdateChangeSchema),
   status: z.string(),
 });
 /** A call of a tool of an MCP server. */
-export const McpToolCallItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("mcpToolCall"),
+export const McpToolCallItemSchema = item("mcpToolCall", {
   server: z.string(),
   tool: z.string(),
   status: z.string(),
@@ -146,11 +108,7 @@ export const McpToolCallItemSchema = z.looseObject({
   durationMs: z.number().nullish(),
 });
 /** A web search. */
-export const WebSearchItemSchema = z.looseObject({
-  ...itemBase,
-  type: z.literal("webSearch"),
-  query: z.string(),
-});
+export const WebSearchItemSchema = item("webSearch", { query: z.string() });
 
 /** An item of a type not read here (kept as sent, `type` and `id` aside). */
 export interface OtherItem {
@@ -162,10 +120,16 @@ export interface OtherItem {
 }
 
 const KnownItemSchema = z.discriminatedUnion("type", [
-  UserMessageItemSchema,
-  AgentMessageItemSchema,
-  ReasoningItemSchema,
-  PlanItemSchema,
+  // The prompt (or a steer) as an item.
+  item("userMessage", {
+    content: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
+  }),
+  // An answer of the model.
+  item("agentMessage", { text: z.string() }),
+  // Reasoning: summaries and (rarely) raw content.
+  item("reasoning", { summary: z.array(z.string()), content: z.array(z.string()).optional() }),
+  // A plan the model wrote (plan mode).
+  item("plan", { text: z.string() }),
   CommandExecutionItemSchema,
   FileChangeItemSchema,
   McpToolCallItemSchema,
@@ -213,10 +177,11 @@ export const ThreadItemSchema: z.ZodType<ThreadItem> = z.looseObject({
 
 const turnScoped = { threadId: z.string(), turnId: z.string() };
 const itemDelta = { ...turnScoped, itemId: z.string(), delta: z.string() };
+const environmentChange = z.looseObject({ threadId: z.string(), environmentId: z.string() });
 
 /** The params schema of every notification read here, by method. */
 export const EVENT_PARAMS = {
-  "thread/started": z.looseObject({ thread: ThreadSchema }),
+  "thread/started": z.looseObject({ thread: z.looseObject({ id: z.string() }) }),
   "thread/status/changed": z.looseObject({ threadId: z.string(), status: ThreadStatusSchema }),
   "turn/started": z.looseObject({ threadId: z.string(), turn: TurnSchema }),
   "turn/completed": z.looseObject({ threadId: z.string(), turn: TurnSchema }),
@@ -242,12 +207,7 @@ export const EVENT_PARAMS = {
       modelContextWindow: z.number().nullish(),
     }),
   }),
-  "error": z.looseObject({
-    error: TurnErrorSchema,
-    willRetry: z.boolean(),
-    threadId: z.string(),
-    turnId: z.string(),
-  }),
+  "error": z.looseObject({ ...turnScoped, error: TurnErrorSchema, willRetry: z.boolean() }),
   /** A non-fatal message, for one thread or (threadId null) the whole server. */
   "warning": z.looseObject({ threadId: z.string().nullish(), message: z.string() }),
   // Known, and of no use to a task: kept as events so they do not count as unknown.
@@ -256,14 +216,8 @@ export const EVENT_PARAMS = {
   "configWarning": z.looseObject({}),
   "remoteControl/status/changed": z.looseObject({}),
   /** A thread's worker environment (docs/workers.md) went away, or came (back). */
-  "thread/environment/connected": z.looseObject({
-    threadId: z.string(),
-    environmentId: z.string(),
-  }),
-  "thread/environment/disconnected": z.looseObject({
-    threadId: z.string(),
-    environmentId: z.string(),
-  }),
+  "thread/environment/connected": environmentChange,
+  "thread/environment/disconnected": environmentChange,
   "serverRequest/resolved": z.looseObject({
     threadId: z.string(),
     requestId: z.union([z.string(), z.number()]),
@@ -272,22 +226,22 @@ export const EVENT_PARAMS = {
 
 /** A method of a notification read here. */
 export type EventMethod = keyof typeof EVENT_PARAMS;
+/** The params of a notification of method `M`. */
+export type EventParams<M extends EventMethod> = z.infer<typeof EVENT_PARAMS[M]>;
 
-/** A notification of a known method whose params fit. */
-export type KnownEvent = {
-  [M in EventMethod]: {
-    kind: "event";
+/** A message of a known method in `schemas` whose params fit, tagged `kind`. */
+type Known<Schemas extends Record<string, z.ZodType>, Kind extends string> = {
+  [M in keyof Schemas]: {
+    kind: Kind;
     method: M;
-    params: z.infer<typeof EVENT_PARAMS[M]>;
+    params: z.infer<Schemas[M]>;
     /** The thread it is about (`params.threadId`, or `params.thread.id`), null for none. */
     threadId: string | null;
-    /** When the server sent it (`emittedAtMs`), if it said. */
-    emittedAtMs?: number;
   };
-}[EventMethod];
+}[keyof Schemas];
 
-/** A notification of a method not read here, or of a known one whose params do not fit. */
-export interface OtherEvent {
+/** A message of a method not read here, or of a known one whose params do not fit. */
+export interface OtherMessage {
   kind: "unknown" | "malformed";
   method: string;
   params: unknown;
@@ -297,8 +251,14 @@ export interface OtherEvent {
   problem?: string;
 }
 
+/** A notification of a known method whose params fit. */
+export type KnownEvent = Known<typeof EVENT_PARAMS, "event"> & {
+  /** When the server sent it (`emittedAtMs`), if it said. */
+  emittedAtMs?: number;
+};
+
 /** Every notification of the app-server: tagged on `kind`, then `method`. */
-export type AppServerEvent = KnownEvent | OtherEvent;
+export type AppServerEvent = KnownEvent | OtherMessage;
 
 function problemOf(error: z.ZodError): string {
   return error.issues.slice(0, 3).map((issue) =>
@@ -306,31 +266,44 @@ function problemOf(error: z.ZodError): string {
   ).join("; ");
 }
 
+/** A message the server sends with a `method`: a notification, or (with an `id`) a request. */
+export interface MethodMessage {
+  method: string;
+  params?: unknown;
+  id?: unknown;
+  emittedAtMs?: unknown;
+}
+
+/**
+ * `params` of `method` checked by its schema in `schemas` (`known` its kind when it fits), with
+ * its thread: what {@link parseEvent} and {@link parseServerRequest} share.
+ */
+function checkParams<K extends string>(
+  known: K,
+  schemas: Record<string, z.ZodType>,
+  { method, params }: MethodMessage,
+) {
+  const threadId = rawThreadId(params);
+  const schema = schemas[method];
+  if (schema === undefined) return { kind: "unknown" as const, method, params, threadId };
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) {
+    const problem = problemOf(parsed.error);
+    return { kind: "malformed" as const, method, params, threadId, problem };
+  }
+  return { kind: known, method, params: parsed.data, threadId };
+}
+
 /**
  * Reads one notification (`{method, params}`, as the server sends it). Never throws: an unknown
  * method is `kind: "unknown"`, a known one that does not fit is `kind: "malformed"` (with the
- * problem), anything that is not a notification at all is `malformed` with method `""`.
+ * problem).
  */
-export function parseEvent(message: unknown): AppServerEvent {
-  if (!isRecord(message) || typeof message.method !== "string") {
-    return {
-      kind: "malformed",
-      method: "",
-      params: message,
-      threadId: null,
-      problem: "not a notification",
-    };
+export function parseEvent(message: MethodMessage): AppServerEvent {
+  const event = checkParams("event", EVENT_PARAMS, message) as AppServerEvent;
+  if (event.kind === "event" && typeof message.emittedAtMs === "number") {
+    event.emittedAtMs = message.emittedAtMs;
   }
-  const { method, params } = message;
-  const threadId = rawThreadId(params);
-  const schema = (EVENT_PARAMS as Record<string, z.ZodType>)[method];
-  if (schema === undefined) return { kind: "unknown", method, params, threadId };
-  const parsed = schema.safeParse(params);
-  if (!parsed.success) {
-    return { kind: "malformed", method, params, threadId, problem: problemOf(parsed.error) };
-  }
-  const event = { kind: "event", method, params: parsed.data, threadId } as KnownEvent;
-  if (typeof message.emittedAtMs === "number") event.emittedAtMs = message.emittedAtMs;
   return event;
 }
 
@@ -390,62 +363,18 @@ export const SERVER_REQUEST_PARAMS = {
   }),
 } as const;
 
-/** A method of a server request read here. */
-export type ServerRequestMethod = keyof typeof SERVER_REQUEST_PARAMS;
-
 /** A request id (the server's own, integers from 0). */
 export type RequestId = string | number;
 
-/** A server request of a known method whose params fit. */
-export type KnownServerRequest = {
-  [M in ServerRequestMethod]: {
-    kind: "request";
-    id: RequestId;
-    method: M;
-    params: z.infer<typeof SERVER_REQUEST_PARAMS[M]>;
-    /** The thread it is about (`params.threadId`). */
-    threadId: string | null;
-  };
-}[ServerRequestMethod];
-
-/** A server request of a method not read here, or one whose params do not fit. */
-export interface OtherServerRequest {
-  kind: "unknown" | "malformed";
-  id: RequestId;
-  method: string;
-  params: unknown;
-  /** `params.threadId` when it is a string, else null. */
-  threadId: string | null;
-  problem?: string;
-}
-
 /** Every request of the server to the client: tagged on `kind`, then `method`. */
-export type ServerRequest = KnownServerRequest | OtherServerRequest;
+export type ServerRequest = (Known<typeof SERVER_REQUEST_PARAMS, "request"> | OtherMessage) & {
+  id: RequestId;
+};
 
-/**
- * Reads one server request (`{id, method, params}`). Never throws; see {@link parseEvent}. A
- * message without a usable id is `malformed` with id -1 (it cannot be answered).
- */
-export function parseServerRequest(message: unknown): ServerRequest {
-  if (!isRecord(message) || typeof message.method !== "string") {
-    return {
-      kind: "malformed",
-      id: -1,
-      method: "",
-      params: message,
-      threadId: null,
-      problem: "not a request",
-    };
-  }
-  const { method, params } = message;
-  const threadId = rawThreadId(params);
-  const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : -1;
-  if (id === -1) return { kind: "malformed", id, method, params, threadId, problem: "no id" };
-  const schema = (SERVER_REQUEST_PARAMS as Record<string, z.ZodType>)[method];
-  if (schema === undefined) return { kind: "unknown", id, method, params, threadId };
-  const parsed = schema.safeParse(params);
-  if (!parsed.success) {
-    return { kind: "malformed", id, method, params, threadId, problem: problemOf(parsed.error) };
-  }
-  return { kind: "request", id, method, params: parsed.data, threadId } as KnownServerRequest;
+/** Reads one server request (`{id, method, params}`). Never throws; see {@link parseEvent}. */
+export function parseServerRequest(message: MethodMessage & { id: RequestId }): ServerRequest {
+  return {
+    ...checkParams("request", SERVER_REQUEST_PARAMS, message),
+    id: message.id,
+  } as ServerRequest;
 }

@@ -17,6 +17,7 @@
  */
 
 import { AppServerError, AppServerRequestError } from "./app_server_errors.ts";
+import { isRecord } from "../base/records.ts";
 
 interface Pending {
   method: string;
@@ -35,14 +36,11 @@ export interface CallLimits {
 
 /** The calls in flight of one app-server (see the module doc). */
 export class PendingCalls {
-  readonly #bin: string;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
 
   /** Calls of the app-server of `bin` (named in the errors). */
-  constructor(bin: string) {
-    this.#bin = bin;
-  }
+  constructor(private readonly bin: string) {}
 
   /**
    * A new call of `method`: its id, and its answer. The caller writes the request with the id
@@ -71,7 +69,7 @@ export class PendingCalls {
           reject(
             new AppServerError(
               "timeout",
-              this.#bin,
+              this.bin,
               `Codex app-server did not answer ${method} within ${timeoutMs} ms`,
             ),
           );
@@ -88,16 +86,13 @@ export class PendingCalls {
     this.#pending.delete(id);
     pending.cleanup();
     const error = message.error;
-    if (
-      "error" in message && typeof error === "object" && error !== null && !Array.isArray(error)
-    ) {
-      const fields = error as Record<string, unknown>;
+    if (isRecord(error)) {
       pending.reject(
         new AppServerRequestError(
           pending.method,
-          typeof fields.code === "number" ? fields.code : 0,
-          typeof fields.message === "string" ? fields.message : JSON.stringify(fields),
-          fields.data,
+          typeof error.code === "number" ? error.code : 0,
+          typeof error.message === "string" ? error.message : JSON.stringify(error),
+          error.data,
         ),
       );
     } else {

@@ -75,18 +75,11 @@ export interface PolicyLimits {
 
 /** A request the policy does not allow. The message names the field, the value and the limit. */
 export class PolicyError extends Error {
-  /** The request field at fault, e.g. `config.notify` or `sandbox`. */
-  readonly field: string;
-  constructor(field: string, message: string) {
+  override readonly name = "PolicyError";
+  /** @param field The request field at fault, e.g. `config.notify` or `sandbox`. */
+  constructor(readonly field: string, message: string) {
     super(message);
-    this.name = "PolicyError";
-    this.field = field;
   }
-}
-
-/** Whether `key` is `entry` or lies below it (`a.b` under `a`). */
-function covers(entry: string, key: string): boolean {
-  return entry === "*" || key === entry || key.startsWith(`${entry}.`);
 }
 
 /** The rank of a sandbox mode, 0 the most confined. */
@@ -134,7 +127,10 @@ export class Policy {
 
   /** Whether a caller may set config key `key` (a dotted path). */
   allowsConfigKey(key: string): boolean {
-    return this.allowConfig.some((entry) => covers(entry, key));
+    // An entry covers its key and every key below it (`a.b` under `a`); `*` covers all.
+    return this.allowConfig.some((entry) =>
+      entry === "*" || key === entry || key.startsWith(`${entry}.`)
+    );
   }
 
   /**

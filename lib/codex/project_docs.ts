@@ -155,26 +155,11 @@ export const GONE =
   "instructions no longer apply.\n</INSTRUCTIONS>";
 
 /**
- * What a thread that goes on (a reply, a fork) is told when its project's instructions changed
- * since they were last sent to it, as Codex 0.169 tells a thread of a trusted project: the new
- * ones as a replacement, or ({@link GONE}) that they no longer apply.
- * @param now The instructions for the thread's cwd now (null: none).
- */
-export function projectDocsUpdate(now: { cwd: string; text: string } | null): string {
-  return now === null ? GONE : renderProjectDocs(now.cwd, `${REPLACES}\n\n${now.text}`);
-}
-
-/**
- * A short fingerprint of rendered instructions (SHA-256, hex), which a task records so that a
- * later reply can tell whether they changed; null for none.
- */
-export function projectDocsDigest(rendered: string | null): string | null {
-  return rendered === null ? null : createHash("sha256").update(rendered).digest("hex");
-}
-
-/**
- * For a thread that goes on: the fingerprint of its instructions now, and what to tell it (see
- * {@link projectDocsUpdate}) when they differ from the ones last sent to it; null when they do not.
+ * For a thread that goes on (a reply, a fork): the fingerprint of its instructions now (SHA-256 of
+ * the rendered ones, hex; null for none), which a task records, and what to tell it when they
+ * differ from the ones last sent to it, as Codex 0.169 tells a thread of a trusted project: the new
+ * ones as a replacement ({@link REPLACES}), or that they no longer apply ({@link GONE}); null when
+ * they do not differ.
  * @param sent The fingerprint recorded when they were last sent (null: none were); undefined when
  * nothing was recorded (a thread of an older codex-swarm, or of Codex itself): then only
  * instructions that exist now are sent.
@@ -184,7 +169,10 @@ export function projectDocsChange(
   sent: string | null | undefined,
   now: { cwd: string; text: string } | null,
 ): { digest: string | null; update: string | null } {
-  const digest = projectDocsDigest(now === null ? null : renderProjectDocs(now.cwd, now.text));
+  const digest = now === null
+    ? null
+    : createHash("sha256").update(renderProjectDocs(now.cwd, now.text)).digest("hex");
   const same = digest === sent || (sent === undefined && now === null);
-  return { digest, update: same ? null : projectDocsUpdate(now) };
+  const update = now === null ? GONE : renderProjectDocs(now.cwd, `${REPLACES}\n\n${now.text}`);
+  return { digest, update: same ? null : update };
 }

@@ -33,11 +33,6 @@ export function ancestors(dir: string): string[] {
   }
 }
 
-/** Whether `path` exists (following symlinks, as Codex looks at a marker). */
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
-}
-
 /**
  * The nearest directory from `cwd` up that holds one of `markers`; null when none does (or
  * `markers` is empty, which Codex reads as "no parent traversal").
@@ -49,7 +44,8 @@ export async function findProjectRoot(
   if (markers.length === 0) return null;
   for (const dir of ancestors(cwd)) {
     for (const marker of markers) {
-      if (await exists(`${dir}/${marker}`)) return dir;
+      // It exists (following symlinks, as Codex looks at a marker).
+      if (await Deno.stat(`${dir}/${marker}`).then(() => true, () => false)) return dir;
     }
   }
   return null;
@@ -74,19 +70,12 @@ export async function mainRepositoryRoot(root: string): Promise<string | null> {
   if (!gitDir || !commonDir || gitDir === commonDir) return null;
   const back = await Deno.readTextFile(`${gitDir}/gitdir`).catch(() => null);
   if (back === null) return null;
+  // It names this checkout's `.git` back (the same file, after symlinks).
   const named = back.trim();
-  const pointsBack = isAbsolute(named) &&
-    await sameFile(resolve(gitDir, named), dotGit);
-  return pointsBack ? await Deno.realPath(dirname(commonDir)).catch(() => null) : null;
+  if (!isAbsolute(named)) return null;
+  const [x, y] = await Promise.all([named, dotGit].map((p) => Deno.realPath(p).catch(() => null)));
+  return x !== null && x === y ? await Deno.realPath(dirname(commonDir)).catch(() => null) : null;
 }
 
 /** How long `rev-parse` may take: it reads a few files, so a stuck one is not worth waiting for. */
 const GIT_TIMEOUT_MS = 10_000;
-
-/** Whether two paths name the same file (after symlinks). */
-async function sameFile(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all(
-    [Deno.realPath(a), Deno.realPath(b)].map((p) => p.catch(() => null)),
-  );
-  return x !== null && x === y;
-}

@@ -163,19 +163,15 @@ export type ItemPhase = "started" | "completed";
 type ToolItem = CommandExecutionItem | FileChangeItem | McpToolCallItem | WebSearchItem;
 type ToolKind = LastTool["kind"];
 
-const KIND_OF = {
-  commandExecution: "command",
-  fileChange: "file_change",
-  mcpToolCall: "mcp_tool_call",
-  webSearch: "web_search",
-} as const satisfies Record<ToolItem["type"], ToolKind>;
+type Counter = Exclude<keyof ToolCallCounts, "total">;
 
-const COUNTER_OF = {
-  command: "commands",
-  file_change: "fileChanges",
-  mcp_tool_call: "mcpToolCalls",
-  web_search: "webSearches",
-} as const satisfies Record<ToolKind, Exclude<keyof ToolCallCounts, "total">>;
+/** Each tool item type's kind (as {@link LastTool} says it) and the count it adds to. */
+const TOOLS = {
+  commandExecution: { kind: "command", counter: "commands" },
+  fileChange: { kind: "file_change", counter: "fileChanges" },
+  mcpToolCall: { kind: "mcp_tool_call", counter: "mcpToolCalls" },
+  webSearch: { kind: "web_search", counter: "webSearches" },
+} as const satisfies Record<ToolItem["type"], { kind: ToolKind; counter: Counter }>;
 
 /** `warnings` with `message` added, truncated, keeping the latest {@link WARNINGS_CAP}. */
 export function withWarning(warnings: string[], message: string): string[] {
@@ -191,14 +187,8 @@ function withOutput(output: string, text: string): string {
 
 /** `files` with the paths of a patch added (first seen kept, at most {@link FILES_CHANGED_CAP}). */
 function withFiles(files: string[], item: FileChangeItem): string[] {
-  let next = files;
-  for (const change of item.changes) {
-    if (next.length >= FILES_CHANGED_CAP) break;
-    if (next.includes(change.path)) continue;
-    if (next === files) next = [...files];
-    next.push(change.path);
-  }
-  return next;
+  const next = [...new Set([...files, ...item.changes.map((change) => change.path)])];
+  return next.length === files.length ? files : next.slice(0, FILES_CHANGED_CAP);
 }
 
 /** Codex's camelCase status (`inProgress`) in the snake_case the views show (`in_progress`). */
@@ -230,7 +220,7 @@ function toolSummary(item: ToolItem): string {
 
 function lastToolOf(item: ToolItem, phase: ItemPhase): LastTool {
   const tool: LastTool = {
-    kind: KIND_OF[item.type],
+    kind: TOOLS[item.type].kind,
     summary: truncate(toolSummary(item), SUMMARY_MAX_CHARS),
     // A web search has no status of its own: its phase says it.
     status: item.type === "webSearch"
@@ -244,25 +234,18 @@ function lastToolOf(item: ToolItem, phase: ItemPhase): LastTool {
 /** Counts a tool item once and keeps the in-flight ids in step. */
 function countTool(
   state: RunState,
-  kind: ToolKind,
+  counter: Counter,
   id: string,
   phase: ItemPhase,
 ): Pick<RunState, "toolCalls" | "inFlightToolIds"> {
-  const inFlight = state.inFlightToolIds.includes(id);
-  if (inFlight) {
-    return {
-      toolCalls: state.toolCalls,
-      inFlightToolIds: phase === "completed"
-        ? state.inFlightToolIds.filter((known) => known !== id)
-        : state.inFlightToolIds,
-    };
+  const ids = state.inFlightToolIds;
+  if (ids.includes(id)) {
+    const inFlightToolIds = phase === "completed" ? ids.filter((known) => known !== id) : ids;
+    return { toolCalls: state.toolCalls, inFlightToolIds };
   }
   const toolCalls = { ...state.toolCalls, total: state.toolCalls.total + 1 };
-  toolCalls[COUNTER_OF[kind]] += 1;
-  let inFlightToolIds = state.inFlightToolIds;
-  if (phase === "started") {
-    inFlightToolIds = [...inFlightToolIds, id].slice(-IN_FLIGHT_CAP);
-  }
+  toolCalls[counter] += 1;
+  const inFlightToolIds = phase === "started" ? [...ids, id].slice(-IN_FLIGHT_CAP) : ids;
   return { toolCalls, inFlightToolIds };
 }
 
@@ -297,7 +280,7 @@ export function applyItem<S extends RunState>(state: S, phase: ItemPhase, item: 
     case "webSearch": {
       const next: S = {
         ...state,
-        ...countTool(state, KIND_OF[item.type], item.id, phase),
+        ...countTool(state, TOOLS[item.type].counter, item.id, phase),
         lastTool: lastToolOf(item, phase),
       };
       if (item.type === "fileChange" && phase === "completed" && item.status === "completed") {

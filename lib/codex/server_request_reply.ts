@@ -1,6 +1,6 @@
 /**
  * The client's answers to the app-server's own requests (approvals, questions): every request gets
- * one. The handler's value is the result and its throw an error reply; a request that needs
+ * one ({@linkcode answerRequest}). The handler's value is the result and its throw an error reply; a request that needs
  * nobody's decision is answered here ({@linkcode ownReply}); one without a handler, or that
  * `./events.ts` does not know, gets an error reply naming the method.
  *
@@ -45,67 +45,40 @@ export function ownReply(
   return null;
 }
 
-/** What {@linkcode replyNow} answers with. */
+/** What {@linkcode answerRequest} needs. */
 export interface ReplyParts {
   /** The server's Codex version ("unknown" before the handshake). */
   version: string;
   /** Who decides, or null when nobody is set. */
   handler: ServerRequestHandler | null;
   log: Logger;
+  /** Sends the reply. */
+  write: (reply: Record<string, unknown>) => void;
 }
 
 /**
- * The reply to `request` that needs no handler (`message`, null when none is sent: a request
- * without id), or the handler to `ask`.
+ * Answers `request` once: at once when it needs nobody's decision or nobody can give one (an error
+ * naming the method), else with what the handler resolves (an error when it throws).
  */
-export type Reply = { message: Record<string, unknown> | null } | { ask: ServerRequestHandler };
-
-/** What to answer `request` at once, or whom to ask (see {@linkcode Reply}). */
-export function replyNow(request: ServerRequest, parts: ReplyParts): Reply {
-  const { handler, log } = parts;
-  if (request.id === -1) {
-    log.warning("codex app-server sent a request without an id", {
-      method: request.method,
-    });
-    return { message: null };
-  }
+export async function answerRequest(request: ServerRequest, parts: ReplyParts): Promise<void> {
+  const { id, method } = request;
+  const { handler, write } = parts;
   const own = ownReply(parts.version, request, Date.now());
-  if (own !== null) return { message: { id: request.id, result: own } };
+  if (own !== null) return write({ id, result: own });
   if (request.kind !== "request" || handler === null) {
     const why = handler === null
       ? "no handler is set"
       : `codex-swarm does not know this request (${request.kind}${
         request.kind !== "request" && request.problem ? `: ${request.problem}` : ""
       })`;
-    log.warning("cannot answer codex app-server request", { method: request.method, why });
-    return {
-      message: {
-        id: request.id,
-        error: {
-          code: JSONRPC_METHOD_NOT_FOUND,
-          message: `codex-swarm cannot answer ${request.method}: ${why}`,
-        },
-      },
-    };
+    parts.log.warning("cannot answer codex app-server request", { method, why });
+    const message = `codex-swarm cannot answer ${method}: ${why}`;
+    return write({ id, error: { code: JSONRPC_METHOD_NOT_FOUND, message } });
   }
-  return { ask: handler };
-}
-
-/** The handler's answer to `request` as a reply: its value the result, its throw an error. */
-export async function askHandler(
-  request: ServerRequest,
-  handler: ServerRequestHandler,
-): Promise<Record<string, unknown>> {
   try {
-    const result = await handler(request);
-    return { id: request.id, result: result ?? {} };
+    write({ id, result: (await handler(request)) ?? {} });
   } catch (error) {
-    return {
-      id: request.id,
-      error: {
-        code: JSONRPC_INTERNAL_ERROR,
-        message: `codex-swarm could not answer ${request.method}: ${messageOf(error)}`,
-      },
-    };
+    const message = `codex-swarm could not answer ${method}: ${messageOf(error)}`;
+    write({ id, error: { code: JSONRPC_INTERNAL_ERROR, message } });
   }
 }

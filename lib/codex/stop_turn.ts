@@ -15,6 +15,7 @@
  * @module
  */
 
+import type { ProcessLine } from "../base/process.ts";
 import { childProcesses, groupAlive, isAlive, sendSignal } from "../base/process.ts";
 import type { AppServer } from "./app_server.ts";
 import { AppServerRequestError } from "./app_server_errors.ts";
@@ -22,7 +23,7 @@ import type {
   ThreadBackgroundTerminal,
   ThreadBackgroundTerminalsListResponse,
 } from "./protocol/generated/index.ts";
-import { delay } from "../base/delay.ts";
+import { delay, withTimeout } from "../base/delay.ts";
 
 /** How long {@link stopTurn} waits for `turn/completed` after `turn/interrupt`. */
 export const INTERRUPT_WAIT_MS = 5_000;
@@ -39,10 +40,7 @@ async function terminalsOf(
   do {
     const page: ThreadBackgroundTerminalsListResponse = await server.request(
       "thread/backgroundTerminals/list",
-      {
-        threadId,
-        ...(cursor === null ? {} : { cursor }),
-      },
+      { threadId, cursor },
     );
     out.push(...page.data);
     cursor = page.nextCursor;
@@ -50,22 +48,19 @@ async function terminalsOf(
   return out;
 }
 
-/** A process of a command: the app-server's child whose command line ends with the command. */
-interface CommandProcess {
-  pid: number;
-  startTime: string;
-}
-
-/** The app-server's children that run one of `commands` (`bash -lc <command>`, the sandbox...). */
-function processesOf(server: AppServer, commands: string[]): CommandProcess[] {
+/**
+ * The processes of commands: the app-server's children that run one of `commands` (`bash -lc
+ * <command>`, the sandbox...), their command lines ending with the command.
+ */
+function processesOf(server: AppServer, commands: string[]): ProcessLine[] {
   if (commands.length === 0) return [];
   return childProcesses(server.pid).filter((child) =>
     commands.some((command) => child.args === command || child.args.endsWith(` ${command}`))
-  ).map(({ pid, startTime }) => ({ pid, startTime }));
+  );
 }
 
 /** Waits until none of `procs` (nor their process groups) is alive, at most `ms`. */
-async function gone(procs: CommandProcess[], ms: number): Promise<boolean> {
+async function gone(procs: ProcessLine[], ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   for (;;) {
     const alive = procs.filter((p) => isAlive(p.pid, p.startTime) || groupAlive(p.pid));
@@ -75,24 +70,18 @@ async function gone(procs: CommandProcess[], ms: number): Promise<boolean> {
   }
 }
 
-/** Resolves when `turnId` has completed (or after `ms`). */
-function turnEnded(server: AppServer, turnId: string, ms: number) {
-  let stop = () => {};
+/** Resolves when `turnId` has completed; `off` stops listening. */
+function turnEnded(server: AppServer, turnId: string) {
+  let off = () => {};
   const ended = new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    const off = server.onEvent((event) => {
+    off = server.onEvent((event) => {
       if (
         event.kind === "event" && event.method === "turn/completed" &&
         event.params.turn.id === turnId
       ) resolve();
     });
-    stop = () => {
-      clearTimeout(timer);
-      off();
-      resolve();
-    };
   });
-  return { ended: ended.then(() => stop()), stop };
+  return { ended, off };
 }
 
 /**
@@ -112,24 +101,21 @@ export async function stopTurn(
   turnId: string,
   interruptTurnId: string = turnId,
 ): Promise<void> {
-  const before = await terminalsOf(server, threadId);
-  const commands = new Set(before.map((t) => t.command));
+  const commands = new Set((await terminalsOf(server, threadId)).map((t) => t.command));
   const procs = processesOf(server, [...commands]);
-  const wait = turnEnded(server, turnId, INTERRUPT_WAIT_MS);
+  const wait = turnEnded(server, turnId);
   try {
     await server.request("turn/interrupt", { threadId, turnId: interruptTurnId });
-    await wait.ended;
+    await withTimeout(wait.ended, INTERRUPT_WAIT_MS);
   } catch (error) {
-    wait.stop();
     // "no active turn to interrupt": it has ended already; its terminals may still run.
     if (!(error instanceof AppServerRequestError)) throw error;
+  } finally {
+    wait.off();
   }
   // Commands started between the first look and the interrupt.
-  for (const terminal of await terminalsOf(server, threadId)) {
-    if (commands.has(terminal.command)) continue;
-    commands.add(terminal.command);
-    procs.push(...processesOf(server, [terminal.command]));
-  }
+  const later = new Set((await terminalsOf(server, threadId)).map((t) => t.command));
+  procs.push(...processesOf(server, [...later].filter((command) => !commands.has(command))));
   await server.request("thread/backgroundTerminals/clean", { threadId });
   if (await gone(procs, PROCESS_WAIT_MS)) return;
   for (const proc of procs) sendSignal([-proc.pid, proc.pid], "SIGKILL");

@@ -76,15 +76,6 @@ function addWritableRoots(config: Record<string, Json>, dirs: string[]): void {
   config[WRITABLE_ROOTS] = [...(Array.isArray(listed) ? listed : []), ...dirs];
 }
 
-/** The approval policies `codex app-server` 0.169 takes per thread; `on-failure` is gone. */
-export function appServerApprovalPolicy(
-  policy: RunOptions["approvalPolicy"],
-): AskForApproval | undefined {
-  // Codex 0.169 dropped "on-failure"; "on-request" is the closest: the model asks to run a
-  // command outside the sandbox when it needs to, which is when an on-failure retry would ask.
-  return policy === "on-failure" ? "on-request" : policy;
-}
-
 /** Reads a profile's config file as dotted settings; a clear error when it is missing or bad. */
 export function readProfile(codexHome: string, name: string): Array<[string, Json]> {
   if (!/^[A-Za-z0-9_-]+$/.test(name)) {
@@ -157,7 +148,10 @@ export function threadSettings(
   set("model", run.model ?? model);
   set("sandbox", run.sandbox ?? sandbox);
   // Without a policy a task asks nothing, as `codex exec` (and codex-swarm 0.1) never asked.
-  set("approvalPolicy", appServerApprovalPolicy(run.approvalPolicy ?? approval) ?? "never");
+  // Codex 0.169 dropped "on-failure"; "on-request" is the closest: the model asks to run a
+  // command outside the sandbox when it needs to, which is when an on-failure retry would ask.
+  const approvalPolicy = run.approvalPolicy ?? approval ?? "never";
+  set("approvalPolicy", approvalPolicy === "on-failure" ? "on-request" : approvalPolicy);
   set("baseInstructions", run.baseInstructions ?? base);
   set("developerInstructions", run.developerInstructions ?? developer);
   if (defaults.ephemeral) thread.ephemeral = true;

@@ -47,11 +47,14 @@ import {
 } from "./run_state.ts";
 import type {
   AppServerEvent,
+  EventParams,
   KnownEvent,
   ThreadItem,
-  TokenUsageBreakdown,
+  Turn,
   TurnError,
 } from "./events.ts";
+
+type TokenUsageParams = EventParams<"thread/tokenUsage/updated">;
 
 /** How much of the message being written {@link LiveDetail.message} keeps (the tail). */
 export const LIVE_MESSAGE_CHARS = 4 * 1024;
@@ -130,22 +133,18 @@ export function initialTurnState(): TurnState {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-function usageOf(breakdown: TokenUsageBreakdown): Usage {
-  return {
-    inputTokens: breakdown.inputTokens,
-    cachedInputTokens: breakdown.cachedInputTokens,
-    outputTokens: breakdown.outputTokens,
-    reasoningOutputTokens: breakdown.reasoningOutputTokens,
-  };
-}
+const USAGE_COUNTS: ReadonlyArray<keyof Usage> = [
+  "inputTokens",
+  "cachedInputTokens",
+  "outputTokens",
+  "reasoningOutputTokens",
+];
 
-function minus(a: Usage, b: Usage): Usage {
-  return {
-    inputTokens: Math.max(0, a.inputTokens - b.inputTokens),
-    cachedInputTokens: Math.max(0, a.cachedInputTokens - b.cachedInputTokens),
-    outputTokens: Math.max(0, a.outputTokens - b.outputTokens),
-    reasoningOutputTokens: Math.max(0, a.reasoningOutputTokens - b.reasoningOutputTokens),
-  };
+/** The {@link Usage} counts of `usage` (a breakdown has more), less those of `base` (never below 0). */
+function usageOf(usage: Usage, base?: Usage): Usage {
+  return Object.fromEntries(
+    USAGE_COUNTS.map((key) => [key, Math.max(0, usage[key] - (base?.[key] ?? 0))]),
+  ) as Record<keyof Usage, number>;
 }
 
 /** The files, added and removed lines of a unified diff. */
@@ -187,20 +186,15 @@ function applyThreadItem(state: TurnState, phase: ItemPhase, item: ThreadItem): 
 }
 
 /** Whether a thread's status says it waits on an approval or the user's input. */
-function waitsOnAnswer(
-  status: Extract<KnownEvent, { method: "thread/status/changed" }>["params"]["status"],
-): boolean {
-  return status.type === "active" && "activeFlags" in status && Array.isArray(status.activeFlags) &&
+function waitsOnAnswer(status: EventParams<"thread/status/changed">["status"]): boolean {
+  return status.type === "active" && Array.isArray(status.activeFlags) &&
     status.activeFlags.some((flag) =>
       flag === "waitingOnApproval" || flag === "waitingOnUserInput"
     );
 }
 
 /** A turn started: a fresh live view, and the turn that will complete. */
-function turnStarted(
-  state: TurnState,
-  params: Extract<KnownEvent, { method: "turn/started" }>["params"],
-): TurnState {
+function turnStarted(state: TurnState, params: EventParams<"turn/started">): TurnState {
   const { turn } = params;
   return {
     ...state,
@@ -220,10 +214,7 @@ function turnStarted(
 }
 
 /** The task's turn completed (another turn's completion changes nothing). */
-function turnCompleted(
-  state: TurnState,
-  turn: Extract<KnownEvent, { method: "turn/completed" }>["params"]["turn"],
-): TurnState {
+function turnCompleted(state: TurnState, turn: Turn): TurnState {
   if (state.turnId !== null && turn.id !== state.turnId) return state;
   const status = turn.status === "inProgress" ? "completed" : turn.status;
   const failure = status === "completed"
@@ -243,7 +234,7 @@ function turnCompleted(
 /** The plan, capped, as the live view's steps and the to-do list. */
 function planUpdated(
   state: TurnState,
-  entries: Extract<KnownEvent, { method: "turn/plan/updated" }>["params"]["plan"],
+  entries: EventParams<"turn/plan/updated">["plan"],
 ): TurnState {
   const plan = entries.slice(0, PLAN_STEPS_CAP).map((entry) => ({
     step: truncate(entry.step, PLAN_STEP_MAX_CHARS),
@@ -257,16 +248,13 @@ function planUpdated(
 }
 
 /** Token usage: the thread's totals, and this task's part of them (from its first report on). */
-function usageUpdated(
-  state: TurnState,
-  usage: Extract<KnownEvent, { method: "thread/tokenUsage/updated" }>["params"]["tokenUsage"],
-): TurnState {
-  const total = usageOf(usage.total);
-  const last = usageOf(usage.last);
-  const base = state.usageBase ?? minus(total, last);
+function usageUpdated(state: TurnState, { tokenUsage }: TokenUsageParams): TurnState {
+  const total = usageOf(tokenUsage.total);
+  const last = usageOf(tokenUsage.last);
+  const base = state.usageBase ?? usageOf(total, last);
   return {
     ...state,
-    usage: minus(total, base),
+    usage: usageOf(total, base),
     usageTotal: total,
     usageLast: last,
     usageBase: base,
@@ -307,7 +295,7 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
     case "turn/plan/updated":
       return planUpdated(state, event.params.plan);
     case "thread/tokenUsage/updated":
-      return usageUpdated(state, event.params.tokenUsage);
+      return usageUpdated(state, event.params);
     case "error": {
       const { error, willRetry } = event.params;
       if (willRetry) return { ...state, warnings: withWarning(state.warnings, error.message) };
@@ -315,12 +303,14 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
     }
     case "warning":
       return { ...state, warnings: withWarning(state.warnings, event.params.message) };
+    // Known, and nothing to fold: each is named, so that a notification added to EVENT_PARAMS
+    // fails the type check here until it is folded or named too.
     case "serverRequest/resolved":
     case "account/rateLimits/updated":
     case "thread/readState/changed":
     case "configWarning":
     case "remoteControl/status/changed":
-    case "thread/environment/connected":
+    case "thread/environment/connected": // their steps are told (describeStep)
     case "thread/environment/disconnected":
       return state;
   }

@@ -297,3 +297,35 @@ Deno.test("turn_state: a worker environment's disconnect is a step, not an unkno
   assert.equal(after.unknownEvents, 0);
   assert.equal(describeStep(before, after, lost), "Worker environment gpu disconnected");
 });
+
+Deno.test("applyEvent: a notification added to EVENT_PARAMS fails the type check until turn_state folds or names it", async () => {
+  const root = new URL("../../", import.meta.url).pathname;
+  const copy = await Deno.makeTempDir({ prefix: "turn-state-exhaustive-" });
+  try {
+    for (const file of ["deno.json", "deno.lock"]) {
+      await Deno.copyFile(`${root}${file}`, `${copy}/${file}`);
+    }
+    await new Deno.Command("cp", { args: ["-R", `${root}lib`, `${copy}/lib`] }).output();
+    const events = `${copy}/lib/codex/events.ts`;
+    const text = await Deno.readTextFile(events);
+    const added = text.replace(
+      "export const EVENT_PARAMS = {",
+      'export const EVENT_PARAMS = {\n  "thread/newlyKnown": z.looseObject({}),',
+    );
+    assert.notEqual(added, text);
+    await Deno.writeTextFile(events, added);
+    const check = (path: string) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["check", "--quiet", path],
+        cwd: copy,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    const out = await check("lib/codex/turn_state.ts");
+    const said = new TextDecoder().decode(out.stderr);
+    assert.notEqual(out.code, 0, "turn_state.ts type-checks with an unfolded notification");
+    assert.match(said, /TS2366[^]*turn_state\.ts/);
+  } finally {
+    await Deno.remove(copy, { recursive: true });
+  }
+});

@@ -9,8 +9,8 @@
  *
  * @example Not run: it asks a connected MCP client (`server`).
  * ```ts ignore
- * const calls = new InFlightCalls();
- * const ask = elicitationAsker(server.server, calls);
+ * const { ask, enterCall } = elicitation(server.server);
+ * const endCall = enterCall(requestId); // while a blocking call runs
  * const decision = await ask({ taskId: "t1", id: "q1", kind: "command", message: "…", since });
  * ```
  * @module
@@ -20,53 +20,38 @@ import type { Session } from "../tasks/engine_api.ts";
 import type { McpServer } from "./sdk.ts";
 import { type Decision, DECISIONS } from "../tasks/questions.ts";
 
-/** The request ids of a session's blocking calls that are still running, newest last. */
-export class InFlightCalls {
-  #ids: Array<string | number> = [];
-
-  /** Records a running call; the returned function removes it. */
-  enter(id: string | number): () => void {
-    this.#ids.push(id);
-    return () => {
-      const at = this.#ids.lastIndexOf(id);
-      if (at >= 0) this.#ids.splice(at, 1);
-    };
-  }
-
-  /** The newest running call, if any. */
-  latest(): string | number | undefined {
-    return this.#ids.at(-1);
-  }
-}
-
-/** The text shown to the user for a question. */
-export function elicitationMessage(question: Parameters<NonNullable<Session["ask"]>>[0]): string {
-  const lines = [`codex-swarm task ${question.taskId}: ${question.message}`];
-  if (question.diff) lines.push("", question.diff);
-  return lines.join("\n");
-}
-
 /**
- * The `ask` of a session whose client may support elicitation. Resolves null when the client has
- * no form elicitation, dismissed the form (`cancel`), or the request failed: the question then
- * stays pending for `codex_approve` or `top`. A `decline` of the form itself is the answer
- * `decline`.
+ * The `ask` of a session whose client may support elicitation, and its `enterCall`, which records
+ * a blocking call while it runs (the returned function ends it) so that questions are asked
+ * related to the newest one. `ask` resolves null when the client has no form elicitation,
+ * dismissed the form (`cancel`), or the request failed: the question then stays pending for
+ * `codex_approve` or `top`. A `decline` of the form itself is the answer `decline`.
  */
-export function elicitationAsker(
+export function elicitation(
   server: McpServer["server"],
-  calls: InFlightCalls,
-): NonNullable<Session["ask"]> {
-  return async (question) => {
+): Required<Pick<Session, "ask" | "enterCall">> {
+  // The request ids of the session's blocking calls that are still running, newest last.
+  const calls: Array<string | number> = [];
+  const enterCall = (id: string | number) => {
+    calls.push(id);
+    return () => {
+      const at = calls.lastIndexOf(id);
+      if (at >= 0) calls.splice(at, 1);
+    };
+  };
+  const ask: NonNullable<Session["ask"]> = async (question) => {
     const capability = server.getClientCapabilities()?.elicitation as
       | { form?: object; url?: object }
       | undefined;
     // An empty elicitation capability means form mode (the spec before modes existed).
     if (!capability || (capability.url && !capability.form)) return null;
-    const related = calls.latest();
+    const related = calls.at(-1);
     try {
       const result = await server.elicitInput({
         mode: "form",
-        message: elicitationMessage(question),
+        // The question, and the diff of a file change below it.
+        message: `codex-swarm task ${question.taskId}: ${question.message}` +
+          (question.diff ? `\n\n${question.diff}` : ""),
         requestedSchema: {
           type: "object",
           properties: {
@@ -89,4 +74,5 @@ export function elicitationAsker(
       return null;
     }
   };
+  return { ask, enterCall };
 }

@@ -7,11 +7,11 @@
  */
 
 import type { ServerConfig } from "./server_config.ts";
-import type { Engine, SessionKind } from "../tasks/engine_api.ts";
+import type { Engine, Session } from "../tasks/engine_api.ts";
 import { type McpServer, ResourceTemplate, types } from "./sdk.ts";
 import { compactTask, fitViews, nextHint } from "./tools/compact_view.ts";
 import { taskView } from "./tools/task_view.ts";
-import { budgets } from "./tools/tool_options.ts";
+import { budgets } from "./tools/tool.ts";
 
 /** The supervisor process that runs the engine, as `codex-swarm://server-info` shows it. */
 export interface SupervisorInfo {
@@ -23,18 +23,22 @@ export interface SupervisorInfo {
   socket: string;
 }
 
-/** Facts about the server shown in `codex-swarm://server-info`. */
-export interface ServerInfo {
-  name: string;
+/** What the resources show: the engine, the settings, and facts about this server and session. */
+export interface ResourceParts {
+  engine: Engine;
+  /** The settings shown in the resources (the session's defaults and time limit). */
+  config: ServerConfig;
   version: string;
-  /** The supervisor, when the engine runs in one. */
-  supervisor?: SupervisorInfo;
+  /** The client session's id: shown in `server-info`; only log lines about its tasks go to it. */
+  sessionId?: string;
   /**
-   * The session reading it: its id, who opened it (`client`, or `task` for a task's own process
-   * or where the supervisor cannot tell) and, for a task session, the task when known.
+   * Who opened the session (shown in `server-info` with its id): `client`, or `task` for a task's
+   * own process or where the supervisor cannot tell, and for a task session the task when known.
    */
-  session?: { id: string; kind: SessionKind; task_id: string | null };
-  /** What this session should know, e.g. machine-wide flags its front-end set differently. */
+  sessionOrigin?: Pick<Session, "kind" | "taskId">;
+  /** The supervisor that runs the engine, for `server-info`. */
+  supervisor?: SupervisorInfo;
+  /** Shown in `server-info`, e.g. machine-wide flags that differ from the supervisor's. */
   warnings?: string[];
 }
 
@@ -50,33 +54,24 @@ function json(uri: string, value: unknown, indent = 2) {
 }
 
 /** Registers the resources and the subscription handlers. Returns a function that detaches them. */
-export function registerResources(
-  server: McpServer,
-  engine: Engine,
-  config: ServerConfig,
-  info: ServerInfo,
-): () => void {
-  registerServerInfo(server, engine, config, info);
-  registerConfig(server, config);
-  registerTasks(server, engine, budgets(config).structured);
-  return followChanges(server, engine);
+export function registerResources(server: McpServer, parts: ResourceParts): () => void {
+  registerServerInfo(server, parts);
+  registerConfig(server, parts.config);
+  registerTasks(server, parts.engine, budgets(parts.config).structured);
+  return followChanges(server, parts.engine);
 }
 
 /** `codex-swarm://server-info`: the server, its directories, limits, tools and supervisor. */
-function registerServerInfo(
-  server: McpServer,
-  engine: Engine,
-  config: ServerConfig,
-  info: ServerInfo,
-): void {
+function registerServerInfo(server: McpServer, parts: ResourceParts): void {
+  const { engine, config, sessionId, sessionOrigin: origin } = parts;
   server.registerResource("server-info", "codex-swarm://server-info", {
     title: "codex-swarm server info",
     description: "Version, capabilities, directories and limits of this server.",
     mimeType: "application/json",
   }, (uri) =>
     json(uri.href, {
-      name: info.name,
-      version: info.version,
+      name: "codex-swarm",
+      version: parts.version,
       pid: Deno.pid,
       deno: Deno.version.deno,
       codex_bin: config.codexBin,
@@ -91,11 +86,14 @@ function registerServerInfo(
       tools: Object.keys((server as unknown as { _registeredTools: object })._registeredTools),
       max_result_chars: config.maxResultChars,
       capabilities: ["parallel tasks", "worktrees", "restart-safe tasks", "resource subscriptions"],
-      ...(info.supervisor
-        ? { supervisor: { ...info.supervisor, codex: engine.codexProcesses() } }
+      ...(parts.supervisor
+        ? { supervisor: { ...parts.supervisor, codex: engine.codexProcesses() } }
         : {}),
-      ...(info.session ? { session: info.session } : {}),
-      warnings: [...(info.warnings ?? []), ...engine.codexWarnings()],
+      // The session reading it: its id, who opened it, and the task of a task session.
+      ...(sessionId !== undefined && origin
+        ? { session: { id: sessionId, kind: origin.kind, task_id: origin.taskId } }
+        : {}),
+      warnings: [...(parts.warnings ?? []), ...engine.codexWarnings()],
       // Where tasks may run: name, kind, url (never a token), state, cap, version, last error,
       // and how many of its tasks run there.
       workers: engine.workers?.() ?? [],

@@ -9,13 +9,11 @@
  * @module
  */
 
-import type { ServerConfig } from "./server_config.ts";
-import type { Engine, Session, SessionSource } from "../tasks/engine_api.ts";
+import type { SessionSource } from "../tasks/engine_api.ts";
 import type { Logger } from "../base/log.ts";
-import { engineTaskStore } from "./mcp_tasks.ts";
-import { registerResources, type SupervisorInfo } from "./resources.ts";
+import { registerResources, type ResourceParts } from "./resources.ts";
 import { McpServer } from "./sdk.ts";
-import { registerCodexTool } from "./tools/codex.ts";
+import { engineTaskStore, registerCodexTool } from "./tools/codex.ts";
 import { registerCodexAsyncTool } from "./tools/codex_async.ts";
 import { registerCodexApproveTool } from "./tools/codex_approve.ts";
 import { registerCodexCancelTool } from "./tools/codex_cancel.ts";
@@ -32,26 +30,14 @@ import { registerCodexMergeTool } from "./tools/codex_merge.ts";
 import { limitResults } from "./tools/result_limit.ts";
 import type { WorktreeManager } from "../git/worktree.ts";
 
-/** What the server is built from. */
-export interface ServerParts {
-  engine: Engine;
+/** What the server is built from (with what its resources show). */
+export interface ServerParts extends ResourceParts {
   worktrees: WorktreeManager;
-  /** The settings shown in the resources (the session's defaults and time limit). */
-  config: ServerConfig;
   log: Logger;
-  version: string;
   /** The client session the tasks started through this server belong to. */
   session: SessionSource;
-  /** Its id: only log lines about this session's tasks go to its client. */
-  sessionId?: string;
-  /** Who opened the session (shown in `server-info` with its id). */
-  sessionOrigin?: Pick<Session, "kind" | "taskId">;
-  /** The supervisor that runs the engine, for `server-info`. */
-  supervisor?: SupervisorInfo;
   /** `codex-swarm top` at a person's terminal: it answers approvals in every mode. */
   person?: boolean;
-  /** Shown in `server-info`, e.g. machine-wide flags that differ from the supervisor's. */
-  warnings?: string[];
 }
 
 /** The MCP server with every tool and resource registered; `close()` detaches it from the engine. */
@@ -75,33 +61,25 @@ export function createServer(parts: ServerParts): McpServer & { detach(): void }
   );
   // Every result within --max-result-chars, whatever a tool built.
   limitResults(server, config.maxResultChars);
-  registerCodexTool(server, engine, parts.session, config);
-  registerCodexReplyTool(server, engine, parts.session, config);
-  registerCodexAsyncTool(server, engine, parts.session);
-  registerCodexReviewTool(server, engine, parts.session);
-  registerCodexForkTool(server, engine, parts.session);
-  registerCodexStatusTool(server, engine, parts.session, config);
-  registerCodexWaitTool(server, engine, parts.session, config);
-  registerCodexCancelTool(server, engine, parts.session);
-  registerCodexSteerTool(server, engine, parts.session);
+  const tools = { ...parts, server, options: config };
+  registerCodexTool(tools);
+  registerCodexReplyTool(tools);
+  registerCodexAsyncTool(tools);
+  registerCodexReviewTool(tools);
+  registerCodexForkTool(tools);
+  registerCodexStatusTool(tools);
+  registerCodexWaitTool(tools);
+  registerCodexCancelTool(tools);
+  registerCodexSteerTool(tools);
   // With --approvals human only a person answers: top at a terminal, or an elicitation.
   if (config.approvals !== "human" || parts.person) {
-    registerCodexApproveTool(server, engine, parts.session, parts.person ? "top" : "codex_approve");
+    registerCodexApproveTool(tools, parts.person ? "top" : "codex_approve");
   }
-  registerCodexListTool(server, engine, config);
-  registerCodexDiffTool(server, engine, parts.worktrees, config);
-  registerCodexWorktreeTool(server, engine, parts.worktrees, parts.session, config);
-  registerCodexMergeTool(server, engine, parts.session);
-  const { sessionId: id, sessionOrigin: origin } = parts;
-  const detachResources = registerResources(server, engine, config, {
-    name: "codex-swarm",
-    version,
-    supervisor: parts.supervisor,
-    session: id !== undefined && origin
-      ? { id, kind: origin.kind, task_id: origin.taskId }
-      : undefined,
-    warnings: parts.warnings,
-  });
+  registerCodexListTool(tools);
+  registerCodexDiffTool(tools);
+  registerCodexWorktreeTool(tools);
+  registerCodexMergeTool(tools);
+  const detachResources = registerResources(server, parts);
   // Log lines go to the client only once it has initialized: nothing may precede that answer.
   let detachLog = () => {};
   server.server.oninitialized = () => {

@@ -5,9 +5,9 @@
  * | check | where | codex, codex_async, codex-reply | attempts | codex_fork | codex_review |
  * | --- | --- | --- | --- | --- | --- |
  * | caller's sandbox (a Codex client's ceiling) | caller.ts | yes | yes | yes | yes |
- * | review target (exactly one known key) | review_target.ts | | | | yes |
+ * | review target (exactly one key, a usable value) | review_target.ts | | | | yes |
  * | attempts (2 to 8, worktree: true, no reply) | {@link checkAttempts} | | yes | | |
- * | thread id, prompts (1 to 8) | fork_plan.ts | | | yes | |
+ * | thread id, each prompt (1 to 8 is the schema's) | fork_plan.ts | | | yes | |
  * | parent: no turn running, known to Codex | fork_plan.ts | | | yes | |
  * | settings taken from the parent, shared worktree, worktree source | fork_plan.ts | | | yes | |
  * | a task session's rights: no approvals, its task's sandbox and roots | task_plan.ts | yes | yes | each fork | yes |

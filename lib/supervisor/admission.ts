@@ -7,7 +7,7 @@
  * @example
  * ```ts ignore
  * // ignore: needs a running engine and supervisor
- * const admission = new Admission({ version, config, ceiling, log, token, port, engine, life });
+ * const admission = new Admission(supervisorParts);
  * const admitted = await admission.admit(authLine, true, conn);
  * if (admitted.go) {
  *   const reply = await admission.answer(parseHello(helloLine), await admission.originOf(conn));
@@ -16,39 +16,16 @@
  * @module
  */
 
-import type { ServerConfig } from "../mcp/server_config.ts";
-import type { Logger } from "../base/log.ts";
 import type { Engine } from "../tasks/engine_api.ts";
-import { type AuthAnswer, type AuthLine, parseAuthLine, proofHolds, proofOf } from "./auth.ts";
+import { type AuthAnswer, proofHolds, proofOf } from "./auth.ts";
+import { type AuthLine, parseAuthLine } from "./hello_check.ts";
 import { type Hello, HELLO_PROTOCOL, type HelloReply, machineWideDifferences } from "./hello.ts";
 import { peerLookupSetting } from "./peer_lookup.ts";
 import { type SessionOrigin, sessionOrigin } from "./session_kind.ts";
-import type { OperatorCeiling } from "./settings.ts";
-import type { SupervisorLife } from "./life.ts";
+import type { SupervisorParts } from "./session.ts";
 import { isFinal } from "../tasks/task.ts";
 import { compareVersions } from "../base/versions.ts";
 import { messageOf } from "../base/errors.ts";
-
-/** What {@linkcode Admission} decides with. */
-export interface AdmissionParts {
-  /** The supervisor's version. */
-  version: string;
-  /** The supervisor's settings (a session's machine-wide settings are compared with them). */
-  config: ServerConfig;
-  /** The operator's ceiling of every session. */
-  ceiling: OperatorCeiling;
-  log: Logger;
-  /** The token a connection over `port` must prove it knows. */
-  token: string;
-  /** The loopback port. */
-  port: number;
-  /** The engine: its tasks and app-server processes tell a task's own connection. */
-  engine: Engine;
-  /** The supervisor's life: whether it stops, and whether it retires once idle. */
-  life: SupervisorLife;
-  /** The supervisor's environment (the peer lookup setting). */
-  env: Record<string, string>;
-}
 
 /** The answer to an auth line: what to send, and whether to go on to the hello. */
 export interface Admitted {
@@ -60,21 +37,15 @@ export interface Admitted {
 
 /** Answers auth lines and hellos (see the module doc). */
 export class Admission {
-  readonly #parts: AdmissionParts;
-  readonly #peerLookup: ReturnType<typeof peerLookupSetting>;
-
   /** Answers for the supervisor described by `parts`. */
-  constructor(parts: AdmissionParts) {
-    this.#parts = parts;
-    this.#peerLookup = peerLookupSetting(parts.env);
-  }
+  constructor(private readonly parts: SupervisorParts) {}
 
   /** A refusal: `proof` when the connection proved the token, so that the refusal is trusted. */
   refusal(error: string, retiring = false, proof?: string): HelloReply {
     return {
       ok: false,
       protocol: HELLO_PROTOCOL,
-      version: this.#parts.version,
+      version: this.parts.version,
       pid: Deno.pid,
       retiring,
       error,
@@ -84,17 +55,17 @@ export class Admission {
 
   /** Who is at the other end of `conn`: a client, or a process of a task (session_kind.ts). */
   originOf(conn: Deno.Conn): Promise<SessionOrigin> {
-    const engine = this.#parts.engine;
+    const engine = this.parts.engine;
     return sessionOrigin(conn.localAddr, conn.remoteAddr, {
       appServerPids: engine.codexProcesses().map((p) => p.pid),
       tasks: () => engine.list(),
-      peerLookup: this.#peerLookup,
+      peerLookup: peerLookupSetting(this.parts.env),
     });
   }
 
   /** Answers a hello: the reply, and whether to serve the session. */
   async answer(hello: Hello, origin: SessionOrigin): Promise<HelloReply & { serve: boolean }> {
-    const { version, ceiling, config, log, life } = this.#parts;
+    const { version, ceiling, config, log, life } = this.parts;
     const refuse = (error: string, retiring = false) => ({
       ...this.refusal(error, retiring),
       serve: false,
@@ -108,9 +79,7 @@ export class Admission {
     }
     const warnings = machineWideDifferences(hello.config, config);
     const newer = await this.#newerProgram(hello.version, () => Promise.resolve(origin));
-    if (newer !== null && "retire" in newer) {
-      return refuse(this.#retiresFor(hello.version), true);
-    }
+    if (newer !== null && "retire" in newer) return refuse(newer.retire, true);
     if (newer !== null) warnings.push(newer.warning);
     for (const warning of warnings) log.warning(warning, { frontEndPid: hello.pid });
     return {
@@ -129,14 +98,14 @@ export class Admission {
    * the supervisor retires for that version once the answer is sent.
    */
   async admit(line: string, tcp: boolean, conn: Deno.Conn): Promise<Admitted> {
-    const { token, port, version } = this.#parts;
+    const { token, port, version } = this.parts;
     const refuse = (error: string, proof?: string): Admitted => ({
       answer: this.refusal(error, false, proof),
       go: false,
     });
     let auth: AuthLine;
     try {
-      auth = parseAuthLine(line, HELLO_PROTOCOL);
+      auth = parseAuthLine(line);
     } catch (error) {
       return refuse(messageOf(error));
     }
@@ -160,7 +129,7 @@ export class Admission {
     const newer = await this.#newerProgram(auth.version, () => this.originOf(conn));
     if (newer !== null && "retire" in newer) {
       return {
-        answer: this.refusal(this.#retiresFor(auth.version), true, proof),
+        answer: this.refusal(newer.retire, true, proof),
         go: false,
         retireFor: auth.version,
       };
@@ -173,14 +142,14 @@ export class Admission {
 
   /**
    * What a front-end of version `other` means here: nothing when it is not newer; else retire
-   * now when no task is unfinished, or keep serving and retire once none is (with the warning).
-   * A task's own front-end never makes the supervisor retire.
+   * now when no task is unfinished (with the refusal that says so), or keep serving and retire
+   * once none is (with the warning). A task's own front-end never makes the supervisor retire.
    */
   async #newerProgram(
     other: string,
     origin: () => Promise<SessionOrigin>,
-  ): Promise<{ retire: true } | { warning: string } | null> {
-    const { version, log, life, engine } = this.#parts;
+  ): Promise<{ retire: string } | { warning: string } | null> {
+    const { version, log, life, engine } = this.parts;
     if (compareVersions(other, version) <= 0) return null;
     if ((await origin()).kind === "task") {
       log.warning(
@@ -192,7 +161,10 @@ export class Admission {
     const busy = unfinishedOf(engine);
     if (busy === 0) {
       log.info(`The supervisor ${version} retires for codex-swarm ${other}`);
-      return { retire: true };
+      return {
+        retire:
+          `The supervisor ${version} retires for the newer codex-swarm ${other}: start a new one`,
+      };
     }
     life.retireWhenIdle = true;
     const warning = `The running supervisor ${version} is older than this codex-swarm ` +
@@ -200,10 +172,6 @@ export class Admission {
       `no task is unfinished`;
     log.warning(warning);
     return { warning };
-  }
-
-  #retiresFor(other: string): string {
-    return `The supervisor ${this.#parts.version} retires for the newer codex-swarm ${other}: start a new one`;
   }
 }
 

@@ -19,18 +19,14 @@
  * import assert from "node:assert/strict";
  *
  * import { HELLO_PROTOCOL } from "./hello.ts";
+ * import { parseAuthLine } from "./hello_check.ts";
  *
  * const token = "the supervisor's token";
  * const port = 38839;
  * const nonce = crypto.randomUUID();
  * const proof = await proofOf(token, "client", port, nonce);
- * const line: AuthLine = {
- *   codex_swarm_auth: HELLO_PROTOCOL,
- *   version: "0.3.0",
- *   nonce,
- *   proof,
- * };
- * assert.deepEqual(parseAuthLine(JSON.stringify(line), HELLO_PROTOCOL), line);
+ * const line = { codex_swarm_auth: HELLO_PROTOCOL, version: "0.3.0", nonce, proof };
+ * assert.deepEqual(parseAuthLine(JSON.stringify(line)), line); // the supervisor reads it
  * assert.ok(await proofHolds(proof, token, "client", port, nonce));
  * assert.ok(!await proofHolds(proof, token, "supervisor", port, nonce)); // not the other side's
  * ```
@@ -43,18 +39,6 @@
  */
 export const AUTH_LINE_MAX_BYTES = 4096;
 
-/** The front-end's first line. */
-export interface AuthLine {
-  /** The hello protocol the front-end speaks. */
-  codex_swarm_auth: number;
-  /** The front-end's program version. */
-  version: string;
-  /** A random string chosen by the front-end (16 to 128 letters, digits and `-`). */
-  nonce: string;
-  /** Over the loopback port: {@link proofOf} the token, `client`, the port and the nonce. */
-  proof?: string;
-}
-
 /** The supervisor's answer when the proof holds: go on with the hello. */
 export interface AuthAnswer {
   codex_swarm_auth: number;
@@ -65,10 +49,8 @@ export interface AuthAnswer {
 /** Whose proof it is. */
 export type ProofRole = "client" | "supervisor";
 
-const NONCE = /^[A-Za-z0-9-]{16,128}$/;
-const PROOF = /^[0-9a-f]{64}$/;
-/** The longest version string (semver with a pre-release tag fits in far less). */
-const MAX_VERSION_CHARS = 64;
+/** A proof: 64 lowercase hex digits. */
+export const PROOF = /^[0-9a-f]{64}$/;
 
 function hmacKey(token: string): Promise<CryptoKey> {
   return crypto.subtle.importKey(
@@ -96,7 +78,7 @@ export async function proofOf(
     await hmacKey(token),
     proofMessage(role, port, nonce),
   );
-  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return new Uint8Array(mac).toHex();
 }
 
 /** Whether `proof` is {@link proofOf} these (compared in constant time). */
@@ -108,62 +90,10 @@ export async function proofHolds(
   nonce: string,
 ): Promise<boolean> {
   if (!PROOF.test(proof)) return false;
-  const bytes = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) bytes[i] = Number.parseInt(proof.slice(2 * i, 2 * i + 2), 16);
   return await crypto.subtle.verify(
     "HMAC",
     await hmacKey(token),
-    bytes,
+    Uint8Array.fromHex(proof),
     proofMessage(role, port, nonce),
   );
-}
-
-/**
- * Reads an auth line, or throws naming what is wrong with it: not JSON, a hello of protocol 1
- * (whose front-end sends its environment first), a missing, mistyped or unknown field.
- */
-export function parseAuthLine(line: string, speaks: number): AuthLine {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    throw new Error("Cannot read the first line: it is not JSON");
-  }
-  if (!value || typeof value !== "object" || Array.isArray(value)) {
-    throw new Error("Cannot read the first line: it is not a JSON object");
-  }
-  const auth = value as Record<string, unknown>;
-  if (auth.codex_swarm_auth === undefined) {
-    const old = "codex_swarm_challenge" in auth || "codex_swarm_hello" in auth;
-    throw new Error(
-      old
-        ? `Cannot serve hello protocol 1: this supervisor speaks ${speaks} (update the ` +
-          `codex-swarm of this client)`
-        : "Cannot read the first line: codex_swarm_auth is missing",
-    );
-  }
-  const problem = (field: string, what: string) =>
-    new Error(`Cannot read the first line: ${field} is not ${what}`);
-  if (!Number.isSafeInteger(auth.codex_swarm_auth) || (auth.codex_swarm_auth as number) < 1) {
-    throw problem("codex_swarm_auth", "a protocol number (an integer of at least 1)");
-  }
-  if (
-    typeof auth.version !== "string" || auth.version === "" ||
-    auth.version.length > MAX_VERSION_CHARS
-  ) {
-    throw problem("version", `a version (1 to ${MAX_VERSION_CHARS} characters)`);
-  }
-  if (typeof auth.nonce !== "string" || !NONCE.test(auth.nonce)) {
-    throw problem("nonce", "16 to 128 letters, digits and -");
-  }
-  if (auth.proof !== undefined && (typeof auth.proof !== "string" || !PROOF.test(auth.proof))) {
-    throw problem("proof", "64 lowercase hex digits");
-  }
-  const unknown = Object.keys(auth).filter(
-    (key) => !["codex_swarm_auth", "version", "nonce", "proof"].includes(key),
-  );
-  if (unknown.length > 0) {
-    throw new Error(`Cannot read the first line: unknown field ${JSON.stringify(unknown[0])}`);
-  }
-  return auth as unknown as AuthLine;
 }

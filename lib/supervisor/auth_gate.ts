@@ -34,15 +34,12 @@ export const REFUSAL_LOG_EVERY_MS = 10_000;
 
 /** Counts the connections waiting for auth. */
 export class AuthGate {
-  readonly max: number;
   #waiting = 0;
   #refusedUnlogged = 0;
   #loggedAt = -Infinity;
 
   /** @param max How many may wait at once. */
-  constructor(max = MAX_WAITING_FOR_AUTH) {
-    this.max = max;
-  }
+  constructor(readonly max = MAX_WAITING_FOR_AUTH) {}
 
   /** How many wait now. */
   get waiting(): number {

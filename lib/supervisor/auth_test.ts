@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseAuthLine, proofHolds, proofOf } from "./auth.ts";
+import { proofHolds, proofOf } from "./auth.ts";
+import { parseAuthLine } from "./hello_check.ts";
 
 const NONCE = "0123456789abcdef-nonce";
 
@@ -23,12 +24,12 @@ Deno.test("a proof holds only for its token, role, port and nonce", async () => 
 
 Deno.test("an auth line is read strictly, each problem naming its field", () => {
   const line = { codex_swarm_auth: 2, version: "1.0.0", nonce: NONCE, proof: "a".repeat(64) };
-  assert.deepEqual(parseAuthLine(JSON.stringify(line), 2), line);
+  assert.deepEqual(parseAuthLine(JSON.stringify(line)), line);
   const { proof: _, ...unix } = line;
-  assert.deepEqual(parseAuthLine(JSON.stringify(unix), 2), unix);
+  assert.deepEqual(parseAuthLine(JSON.stringify(unix)), unix);
   const refused = (value: unknown, message: RegExp) =>
-    assert.throws(() => parseAuthLine(JSON.stringify(value), 2), message);
-  assert.throws(() => parseAuthLine("{", 2), /Cannot read the first line: it is not JSON/);
+    assert.throws(() => parseAuthLine(JSON.stringify(value)), message);
+  assert.throws(() => parseAuthLine("{"), /Cannot read the first line: it is not JSON/);
   refused([1], /not a JSON object/);
   refused({}, /codex_swarm_auth is missing/);
   // What front-ends of protocol 1 send first: a challenge, or (over the Unix socket) the hello.

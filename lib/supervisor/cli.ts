@@ -167,7 +167,7 @@ function pick(
   { values, env }: Pick<Given, "values" | "env">,
   flag: string,
   envName = `CODEX_SWARM_${flag.toUpperCase().replaceAll("-", "_")}`,
-): { value: string; from: string } | undefined {
+): Picked | undefined {
   const flagValue = (values as Record<string, unknown>)[flag];
   if (typeof flagValue === "string") return { value: flagValue, from: `--${flag}` };
   const envValue = env[envName];
@@ -175,45 +175,19 @@ function pick(
   return undefined;
 }
 
-function parseInteger(
-  picked: { value: string; from: string } | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (picked === undefined) return fallback;
-  const text = picked.value.trim();
-  const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(n >= min && n <= max)) {
-    throw new Error(
-      `Cannot parse ${picked.from} ${JSON.stringify(picked.value)}: expected an integer from ` +
-        `${min} to ${max}`,
-    );
-  }
-  return n;
-}
-
-function parsePath(
-  picked: { value: string; from: string } | undefined,
-  paths: typeof path.posix,
-  cwd: string,
-): string | undefined {
+function parsePath({ paths, cwd }: Given, picked: Picked | undefined): string | undefined {
   if (picked === undefined) return undefined;
   if (picked.value.trim() === "") throw new Error(`Cannot use ${picked.from}: the path is empty`);
   return paths.resolve(cwd, picked.value);
 }
 
 /** The default `codex-swarm` state directory, holding `tasks` and `worktrees`. */
-function defaultStateDir(
-  env: Record<string, string | undefined>,
-  platform: Platform,
-  paths: typeof path.posix,
-): string {
+function defaultStateDir({ env, os, paths }: Given): string {
   const set = (name: string) => {
     const v = env[name];
     return v !== undefined && v !== "" && paths.isAbsolute(v) ? v : undefined;
   };
-  if (platform.os === "windows") {
+  if (os === "windows") {
     const local = set("LOCALAPPDATA");
     if (local !== undefined) return paths.join(local, "codex-swarm");
     const profile = set("USERPROFILE");
@@ -241,16 +215,16 @@ function readArgs(args: string[]) {
   }
 }
 
-/** The flags as `parseArgs` reads them. */
-type Values = ReturnType<typeof readArgs>;
 /** What the parts of {@link parseCli} read: the flags, the environment, paths and the cwd. */
-interface Given {
-  values: Values;
+interface Given extends Platform {
+  /** The flags as `parseArgs` reads them. */
+  values: ReturnType<typeof readArgs>;
   env: Record<string, string | undefined>;
-  os: typeof Deno.build.os;
   paths: typeof path.posix;
-  cwd: string;
 }
+
+/** A setting's text, and the flag or variable it came from. */
+type Picked = { value: string; from: string };
 
 const MAX_INT = Number.MAX_SAFE_INTEGER;
 
@@ -268,26 +242,35 @@ const INTEGERS = {
 /** The integer setting `key`. */
 function integerOf(given: Given, key: keyof typeof INTEGERS): number {
   const [flag, fallback, min, max] = INTEGERS[key];
-  return parseInteger(pick(given, flag), fallback, min, max);
+  const picked = pick(given, flag);
+  if (picked === undefined) return fallback;
+  const text = picked.value.trim();
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new Error(
+      `Cannot parse ${picked.from} ${JSON.stringify(picked.value)}: expected an integer from ` +
+        `${min} to ${max}`,
+    );
+  }
+  return n;
 }
 
 /** `--codex-bin`: a bare name is looked up on PATH, a path is resolved. */
 function codexBinOf(given: Given): string {
-  const { paths, cwd } = given;
   const bin = pick(given, "codex-bin");
   if (bin === undefined) return "codex";
-  if (bin.value.trim() === "") throw new Error(`Cannot use ${bin.from}: the path is empty`);
+  const resolved = parsePath(given, bin)!; // an empty path throws
   // A bare name is looked up on PATH; a relative path would depend on the child's directory.
-  return /[\\/]/.test(bin.value) ? paths.resolve(cwd, bin.value) : bin.value;
+  return /[\\/]/.test(bin.value) ? resolved : bin.value;
 }
 
 /** The task and worktree directories, and the log file (beside the task directory by default). */
 function placesOf(given: Given): { taskDir: string; worktreeDir: string; logFile: string | null } {
-  const { env, os, paths, cwd } = given;
-  let taskDir = parsePath(pick(given, "task-dir"), paths, cwd);
-  let worktreeDir = parsePath(pick(given, "worktree-dir"), paths, cwd);
+  const { paths } = given;
+  let taskDir = parsePath(given, pick(given, "task-dir"));
+  let worktreeDir = parsePath(given, pick(given, "worktree-dir"));
   if (taskDir === undefined || worktreeDir === undefined) {
-    const state = defaultStateDir(env, { os, cwd }, paths);
+    const state = defaultStateDir(given);
     taskDir ??= paths.join(state, "tasks");
     worktreeDir ??= paths.join(state, "worktrees");
   }
@@ -295,7 +278,7 @@ function placesOf(given: Given): { taskDir: string; worktreeDir: string; logFile
   const logPick = pick(given, "log-file", "CODEX_SWARM_LOG");
   const logFile = logPick !== undefined && /^(none|off)$/i.test(logPick.value.trim())
     ? null
-    : parsePath(logPick, paths, cwd) ?? paths.join(paths.dirname(taskDir), "server.log");
+    : parsePath(given, logPick) ?? paths.join(paths.dirname(taskDir), "server.log");
   return { taskDir, worktreeDir, logFile };
 }
 
@@ -330,7 +313,8 @@ function worktreeSetupOf(given: Given): { worktreeSetup?: string } {
 }
 
 /** The policy flags; `--max-sandbox` defaults to the server's own `-c sandbox_mode`. */
-function policyOf({ values, paths, cwd }: Given, overrides: ServerDefaults["overrides"]): Policy {
+function policyOf(given: Given, overrides: ServerDefaults["overrides"]): Policy {
+  const { values } = given;
   const sandboxOverride = overrides.findLast((o) => o.key === "sandbox_mode");
   const maxSandbox = values["max-sandbox"] !== undefined
     ? parseSandboxMode(values["max-sandbox"], "--max-sandbox")
@@ -346,7 +330,7 @@ function policyOf({ values, paths, cwd }: Given, overrides: ServerDefaults["over
     }
   }
   const allowRoots = (values["allow-root"] ?? []).map((root) =>
-    realPathOr(parsePath({ value: root, from: "--allow-root" }, paths, cwd)!)
+    realPathOr(parsePath(given, { value: root, from: "--allow-root" })!)
   );
   const passEnv = values["pass-env"] ?? [];
   for (const name of passEnv) {
@@ -402,17 +386,13 @@ export function parseCli(
     },
     policy: policyOf(given, overrides),
     replyAlias: values["reply-alias"] ?? false,
-    ...workerFlagsOf(values, given.paths, cwd),
+    ...workerFlagsOf(given),
   };
   return { kind: "run", config };
 }
 
 /** The worker flags, each URL checked; none when none is given. */
-function workerFlagsOf(
-  values: ReturnType<typeof readArgs>,
-  paths: typeof path.posix,
-  cwd: string,
-): { workerFlags?: WorkerFlags } {
+function workerFlagsOf({ values, paths, cwd }: Given): { workerFlags?: WorkerFlags } {
   const workers = (values.worker ?? []).map((text) => {
     const { name, value } = parseNameValue(text, "--worker");
     parseWorkerUrl(value, `--worker ${text}`);

@@ -14,17 +14,10 @@
  * @module
  */
 
-import type { ServerConfig } from "../mcp/server_config.ts";
-import type { Logger } from "../base/log.ts";
-import {
-  AUTH_LINE_MAX_BYTES,
-  type AuthAnswer,
-  type AuthLine,
-  proofHolds,
-  proofOf,
-} from "./auth.ts";
-import { type Hello, HELLO_MAX_BYTES, HELLO_PROTOCOL, type HelloReply } from "./hello.ts";
-import { challengeV1, helloV1, proofV1 } from "./hello_v1.ts";
+import { AUTH_LINE_MAX_BYTES, type AuthAnswer, proofHolds, proofOf } from "./auth.ts";
+import type { AuthLine } from "./hello_check.ts";
+import type { Hello, HelloReply, RunOptions } from "./hello.ts";
+import { HELLO_MAX_BYTES, HELLO_PROTOCOL } from "./hello.ts";
 import { spawnSupervisor } from "./launch.ts";
 import { LineSplitter } from "../base/lines.ts";
 import { delay, withTimeout } from "../base/delay.ts";
@@ -51,45 +44,23 @@ const BUSY_WAIT_MS = 6_000;
 /** The pause between those tries. */
 const BUSY_RETRY_MS = 100;
 
-/** What the front-end runs with. */
-export interface FrontEndOptions {
-  config: ServerConfig;
-  env: Record<string, string>;
-  /** The version it claims. */
-  version: string;
-  log: Logger;
-}
-
-/** A connection to a supervisor that accepted the hello. */
-export interface Link {
-  conn: Deno.Conn;
-  /** Reads the rest of the connection (after the reply). */
-  reader: AsyncGenerator<Uint8Array>;
-  /** Writes to the connection, in order. */
-  write: (bytes: Uint8Array) => Promise<void>;
-  split: LineSplitter;
-  /** Lines read after the reply. */
-  early: string[];
-  reply: Extract<HelloReply, { ok: true }>;
-}
+/**
+ * A connection to a supervisor that accepted the hello: its `reader` reads the rest of the
+ * connection, split by `split`, after the lines read early (`early`); `write` writes in order.
+ */
+export type Link = Conversation & { reply: Extract<HelloReply, { ok: true }> };
 
 type Handshake =
   | { kind: "ok"; link: Link }
   | { kind: "absent"; why: string }
   | { kind: "busy"; why: string }
-  | { kind: "retiring"; reply: HelloReply }
+  | { kind: "retiring"; error: string }
   | { kind: "refused"; error: string };
 
 const encoder = new TextEncoder();
 
-/** A connection to what `info.json` names; over the loopback port, with its port and token. */
-interface Dialed {
-  conn: Deno.Conn;
-  tcp: { port: number; token: string } | null;
-}
-
 /** Connects to the supervisor that `info.json` names, or null when none listens. */
-async function dial(paths: SupervisorPaths, env: Record<string, string>): Promise<Dialed | null> {
+async function dial(paths: SupervisorPaths, env: Record<string, string>) {
   const info = readInfo(paths.info);
   if (!info) return null;
   try {
@@ -98,38 +69,44 @@ async function dial(paths: SupervisorPaths, env: Record<string, string>): Promis
     // (Linux, macOS), connect over TCP.
     const tellsOverTcp = innerPeerLookups(Deno.build.os, null).length > 0;
     if (info.unix && !tellsOverTcp && unixSocketProblem(info.unix, env) === null) {
-      return { conn: await Deno.connect({ transport: "unix", path: info.unix }), tcp: null };
+      return converse(await Deno.connect({ transport: "unix", path: info.unix }), null);
     }
     const token = Deno.readTextFileSync(paths.token).trim();
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: info.port });
-    return { conn, tcp: { port: info.port, token } };
+    return converse(conn, { port: info.port, token });
   } catch {
     return null;
   }
 }
 
-/** The lines of one connection, each awaited with a time limit. */
-function converse(conn: Deno.Conn) {
+/**
+ * The lines of one connection, each awaited with a time limit; `tcp`: over the loopback port, its
+ * port and the token.
+ */
+function converse(conn: Deno.Conn, tcp: { port: number; token: string } | null) {
   const reader = chunks(conn);
   const write = orderedWriter(conn);
   // Until the peer proved the token, no line longer than an answer to the auth line is read.
   const split = new LineSplitter(AUTH_LINE_MAX_BYTES);
-  const lines: string[] = [];
+  /** Lines read but not taken yet. */
+  const early: string[] = [];
   return {
+    conn,
+    tcp,
     reader,
     write,
     split,
-    lines,
+    early,
     send: (line: string) => write(encoder.encode(line + "\n")),
     /** The next line, or why there is none. */
     next: async (ms: number): Promise<string | "timeout" | "closed"> => {
       const read = (async () => {
-        while (lines.length === 0) {
+        while (early.length === 0) {
           const { value, done } = await reader.next();
           if (done) return "closed" as const;
-          lines.push(...split.push(value));
+          early.push(...split.push(value));
         }
-        return lines.shift()!;
+        return early.shift()!;
       })();
       return await withTimeout(read, ms);
     },
@@ -143,7 +120,6 @@ type Conversation = ReturnType<typeof converse>;
 async function sayHello(
   paths: SupervisorPaths,
   talk: Conversation,
-  conn: Deno.Conn,
   line: string,
 ): Promise<Handshake> {
   talk.split.limit = HELLO_MAX_BYTES;
@@ -155,11 +131,10 @@ async function sayHello(
   if (got === "closed") return { kind: "absent", why: "the supervisor closed the connection" };
   const reply = JSON.parse(got) as HelloReply;
   if (!reply.ok) {
-    return reply.retiring ? { kind: "retiring", reply } : { kind: "refused", error: reply.error };
+    return { kind: reply.retiring ? "retiring" : "refused", error: reply.error };
   }
   talk.split.limit = Infinity;
-  const { reader, write, split, lines } = talk;
-  return { kind: "ok", link: { conn, reader, write, split, early: lines, reply } };
+  return { kind: "ok", link: { ...talk, reply } };
 }
 
 /**
@@ -169,13 +144,12 @@ async function sayHello(
 async function talkTo(
   paths: SupervisorPaths,
   env: Record<string, string>,
-  body: (talk: Conversation, dialed: Dialed) => Promise<Handshake>,
+  body: (talk: Conversation) => Promise<Handshake>,
 ): Promise<Handshake> {
-  const dialed = await dial(paths, env);
-  if (!dialed) return { kind: "absent", why: "nothing listens" };
-  const talk = converse(dialed.conn);
+  const talk = await dial(paths, env);
+  if (!talk) return { kind: "absent", why: "nothing listens" };
   try {
-    const got = await body(talk, dialed);
+    const got = await body(talk);
     if (got.kind !== "ok") talk.drop();
     return got;
   } catch (error) {
@@ -189,7 +163,8 @@ async function talkTo(
  * then, once the supervisor proved it knows the token too, the hello.
  */
 function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
-  return talkTo(paths, hello.env, async (talk, { conn, tcp }) => {
+  return talkTo(paths, hello.env, async (talk) => {
+    const { tcp } = talk;
     const nonce = crypto.randomUUID();
     const auth: AuthLine = { codex_swarm_auth: HELLO_PROTOCOL, version: hello.version, nonce };
     if (tcp) auth.proof = await proofOf(tcp.token, "client", tcp.port, nonce);
@@ -216,52 +191,41 @@ function handshake(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
       return { kind: "absent", why: `the process on the port did not prove the token${said}` };
     }
     if (answer.ok === false) {
-      return answer.retiring
-        ? { kind: "retiring", reply: answer as HelloReply }
-        : { kind: "refused", error: String(answer.error) };
+      return { kind: answer.retiring ? "retiring" : "refused", error: String(answer.error) };
     }
     if (answer.codex_swarm_auth !== HELLO_PROTOCOL) {
       return { kind: "absent", why: `the supervisor answered the auth line with ${got}` };
     }
-    return await sayHello(paths, talk, conn, JSON.stringify(hello));
+    return await sayHello(paths, talk, JSON.stringify(hello));
   });
 }
 
 /**
- * Says hello in protocol 1 (see `hello_v1.ts`), to a supervisor of that protocol: it retires for a
- * newer codex-swarm when idle, and serves it while busy.
+ * Says hello in protocol 1, as codex-swarm spoke it until protocol 2, to a supervisor of that
+ * protocol (whose answer to the auth line has no `protocol`): it retires for a newer codex-swarm
+ * when idle, and serves it while busy (as a newer version of the same protocol is), until it
+ * retires. Over the loopback port the front-end sends a challenge (a nonce), the supervisor
+ * answers SHA-256 of `token:nonce` (hex), and the front-end sends its hello with the token in it;
+ * over the Unix socket the hello comes first. The supervisor never speaks it.
  */
 function handshakeV1(paths: SupervisorPaths, hello: Hello): Promise<Handshake> {
-  return talkTo(paths, hello.env, async (talk, { conn, tcp }) => {
+  return talkTo(paths, hello.env, async (talk) => {
+    const { tcp } = talk;
     if (tcp) {
       const nonce = crypto.randomUUID();
-      await talk.send(JSON.stringify(challengeV1(nonce)));
+      await talk.send(JSON.stringify({ codex_swarm_challenge: nonce }));
       const got = await talk.next(PROOF_TIMEOUT_MS);
       const proof = got === "timeout" || got === "closed"
         ? undefined
         : (JSON.parse(got) as { codex_swarm_proof?: string }).codex_swarm_proof;
-      if (proof === undefined || proof !== (await proofV1(tcp.token, nonce))) {
+      const digest = await crypto.subtle.digest("SHA-256", encoder.encode(`${tcp.token}:${nonce}`));
+      if (proof === undefined || proof !== new Uint8Array(digest).toHex()) {
         return { kind: "absent", why: "the process on the port is not this supervisor" };
       }
     }
-    return await sayHello(paths, talk, conn, helloV1(hello, tcp?.token));
+    const helloV1 = { ...hello, codex_swarm_hello: 1, ...(tcp?.token ? { token: tcp.token } : {}) };
+    return await sayHello(paths, talk, JSON.stringify(helloV1));
   });
-}
-
-/** Holds the start lock of the task directory while `body` runs. */
-async function withStartLock<T>(paths: SupervisorPaths, body: () => Promise<T>): Promise<T> {
-  const file = await Deno.open(paths.startLock, { create: true, write: true, mode: 0o600 });
-  try {
-    if (await withTimeout(file.lock(true), LOCK_TIMEOUT_MS) === "timeout") {
-      throw new Error(
-        `Cannot start the supervisor: another codex-swarm has held ${paths.startLock} for ` +
-          `${LOCK_TIMEOUT_MS / 1000} s`,
-      );
-    }
-    return await body();
-  } finally {
-    file.close();
-  }
 }
 
 /**
@@ -280,7 +244,7 @@ async function handshakeWhenFree(paths: SupervisorPaths, hello: Hello): Promise<
 }
 
 /** Connects to the supervisor, starting one (once) when none answers. */
-export async function connectOrStart(options: FrontEndOptions, hello: Hello): Promise<Link> {
+export async function connectOrStart(options: RunOptions, hello: Hello): Promise<Link> {
   const { config, log } = options;
   const paths = supervisorPaths(config.taskDir);
   const first = await handshakeWhenFree(paths, hello);
@@ -288,35 +252,40 @@ export async function connectOrStart(options: FrontEndOptions, hello: Hello): Pr
   if (first.kind === "refused") throw new Error(first.error);
   Deno.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   if (Deno.build.os !== "windows") Deno.chmodSync(paths.dir, 0o700);
-  return await withStartLock(paths, async () => {
-    // Another front-end may have started one while this one waited for the lock.
-    let again = await handshakeWhenFree(paths, hello);
+  // The start lock of the task directory, held until this returns.
+  using lock = await Deno.open(paths.startLock, { create: true, write: true, mode: 0o600 });
+  if (await withTimeout(lock.lock(true), LOCK_TIMEOUT_MS) === "timeout") {
+    throw new Error(
+      `Cannot start the supervisor: another codex-swarm has held ${paths.startLock} for ` +
+        `${LOCK_TIMEOUT_MS / 1000} s`,
+    );
+  }
+  // Another front-end may have started one while this one waited for the lock.
+  let again = await handshakeWhenFree(paths, hello);
+  if (again.kind === "ok") return again.link;
+  if (again.kind === "refused") throw new Error(again.error);
+  if (again.kind === "retiring") log.info(again.error);
+  const unixSocket = unixSocketProblem(paths.socket, options.env) === null ? paths.socket : null;
+  const child = spawnSupervisor(config, options.env, paths.dir, unixSocket);
+  log.info(`Started a supervisor (pid ${child.pid}) for ${config.taskDir}`);
+  let exitCode: number | null = null;
+  child.status.then((status) => (exitCode = status.code)).catch(() => {});
+  const seeLog = `see the log ${config.logFile ?? "(none: set --log-file)"}`;
+  const end = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < end) {
+    await delay(40);
+    again = await handshake(paths, hello);
     if (again.kind === "ok") return again.link;
     if (again.kind === "refused") throw new Error(again.error);
-    if (again.kind === "retiring" && !again.reply.ok) log.info(again.reply.error);
-    const child = spawnSupervisor(config, options.env, paths.dir, {
-      unixSocket: unixSocketProblem(paths.socket, options.env) === null ? paths.socket : null,
-    });
-    log.info(`Started a supervisor (pid ${child.pid}) for ${config.taskDir}`);
-    let exitCode: number | null = null;
-    child.status.then((status) => (exitCode = status.code)).catch(() => {});
-    const seeLog = `see the log ${config.logFile ?? "(none: set --log-file)"}`;
-    const end = Date.now() + START_TIMEOUT_MS;
-    while (Date.now() < end) {
-      await delay(40);
-      again = await handshake(paths, hello);
-      if (again.kind === "ok") return again.link;
-      if (again.kind === "refused") throw new Error(again.error);
-      if (exitCode !== null && (again.kind === "absent" || again.kind === "busy")) {
-        throw new Error(
-          `Cannot start the supervisor: it exited with code ${exitCode} before it listened ` +
-            `(${seeLog})`,
-        );
-      }
+    if (exitCode !== null && (again.kind === "absent" || again.kind === "busy")) {
+      throw new Error(
+        `Cannot start the supervisor: it exited with code ${exitCode} before it listened ` +
+          `(${seeLog})`,
+      );
     }
-    throw new Error(
-      `Cannot start the supervisor: it did not listen within ${START_TIMEOUT_MS / 1000} s ` +
-        `(${seeLog})`,
-    );
-  });
+  }
+  throw new Error(
+    `Cannot start the supervisor: it did not listen within ${START_TIMEOUT_MS / 1000} s ` +
+      `(${seeLog})`,
+  );
 }

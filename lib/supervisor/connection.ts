@@ -7,20 +7,18 @@
  * @example
  * ```ts ignore
  * // ignore: needs a running supervisor's parts
- * for await (const conn of listener) serveConnection(conn, true, parts);
+ * for await (const conn of listener) new Connection(conn, true, parts).serve();
  * ```
  * @module
  */
 
-import type { Logger } from "../base/log.ts";
 import { LineSplitter, LineTooLongError } from "../base/lines.ts";
 import { AUTH_LINE_MAX_BYTES } from "./auth.ts";
 import type { AuthGate } from "./auth_gate.ts";
 import type { Admission } from "./admission.ts";
 import { type Hello, HELLO_MAX_BYTES } from "./hello.ts";
 import { parseHello } from "./hello_check.ts";
-import type { SupervisorLife } from "./life.ts";
-import { openSession, type SessionParts } from "./session.ts";
+import { openSession, type SupervisorParts } from "./session.ts";
 import type { SessionOrigin } from "./session_kind.ts";
 import { SocketTransport } from "./socket_transport.ts";
 import { stdinIsTerminal } from "./terminal.ts";
@@ -35,51 +33,31 @@ const AUTH_TIMEOUT_MS = 5_000;
 /** How long a connection that proved the token may take to send its hello. */
 const HELLO_TIMEOUT_MS = 10_000;
 
-/** What serving a connection needs. */
-export interface ConnectionParts {
-  admission: Admission;
-  life: SupervisorLife;
-  gate: AuthGate;
-  log: Logger;
-  /** What every session is made of; the hello, the origin and the warnings are the connection's. */
-  session: Omit<SessionParts, "hello" | "origin" | "person" | "warnings">;
-}
+/** What serving a connection needs: the supervisor's parts, its admission and its auth gate. */
+export type ConnectionParts = SupervisorParts & { admission: Admission; gate: AuthGate };
 
-/** Serves one connection until it ends (see the module doc). */
-export async function serveConnection(
-  conn: Deno.Conn,
-  tcp: boolean,
-  parts: ConnectionParts,
-): Promise<void> {
-  await new Connection(conn, tcp, parts).serve();
-}
-
-/** What the connection waits for next. */
-type Step = "auth" | "hello" | "session";
-
-class Connection {
-  readonly #conn: Deno.Conn;
-  readonly #tcp: boolean;
-  readonly #parts: ConnectionParts;
+/** One connection, served until it ends by {@linkcode Connection.serve} (see the module doc). */
+export class Connection {
   readonly #encoder = new TextEncoder();
   // Nothing larger than the auth line is read before the token is proved.
   readonly #split = new LineSplitter(AUTH_LINE_MAX_BYTES);
-  #step: Step = "auth";
+  /** What the connection waits for next. */
+  #step: "auth" | "hello" | "session" = "auth";
   #deadline: ReturnType<typeof setTimeout> | undefined;
   #transport: SocketTransport | null = null;
   #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
   #release: () => void = () => {};
 
-  constructor(conn: Deno.Conn, tcp: boolean, parts: ConnectionParts) {
-    this.#conn = conn;
-    this.#tcp = tcp;
-    this.#parts = parts;
-  }
+  constructor(
+    private readonly conn: Deno.Conn,
+    private readonly tcp: boolean,
+    private readonly parts: ConnectionParts,
+  ) {}
 
-  readonly #close = () => quietly(() => this.#conn.close());
+  readonly #close = () => quietly(() => this.conn.close());
 
   readonly #expire = () => {
-    this.#parts.log.debug(`Closed a supervisor connection that sent no ${this.#step} line in time`);
+    this.parts.log.debug(`Closed a supervisor connection that sent no ${this.#step} line in time`);
     this.#close();
   };
 
@@ -88,29 +66,26 @@ class Connection {
   }
 
   async serve(): Promise<void> {
-    const { gate, life, log } = this.#parts;
+    const { gate, life, log } = this.parts;
     const release = gate.enter();
     if (release === null) {
       this.#refuseBusy();
       return;
     }
     this.#release = release;
-    life.connections.add(this.#conn);
-    const reader = this.#conn.readable.getReader();
-    this.#writer = this.#conn.writable.getWriter();
+    life.connections.add(this.conn);
+    const reader = this.conn.readable.getReader();
+    this.#writer = this.conn.writable.getWriter();
     this.#deadline = setTimeout(this.#expire, AUTH_TIMEOUT_MS);
     try {
-      let refused = false;
-      while (!refused) {
+      // Until the peer closes, a line is too long, or a line is refused.
+      reading: for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
         const lines = await this.#linesOf(value);
         if (lines === null) break;
         for (const line of lines) {
-          if (!(await this.#take(line))) {
-            refused = true;
-            break;
-          }
+          if (!(await this.#take(line))) break reading;
         }
       }
     } catch (error) {
@@ -120,14 +95,14 @@ class Connection {
       release();
       this.#transport?.ended();
       this.#close();
-      life.connections.delete(this.#conn);
+      life.connections.delete(this.conn);
       life.idleSince = Date.now();
     }
   }
 
   /** One short line, then close: a refusal waits for nothing the peer does. */
   #refuseBusy(): void {
-    const { gate, log, admission } = this.#parts;
+    const { gate, log, admission } = this.parts;
     const note = gate.refused(Date.now());
     if (note !== null) log.warning(note);
     const line = JSON.stringify({
@@ -137,7 +112,7 @@ class Connection {
       ),
       busy: true,
     });
-    this.#conn.write(this.#encoder.encode(line + "\n")).catch(() => {}).finally(this.#close);
+    this.conn.write(this.#encoder.encode(line + "\n")).catch(() => {}).finally(this.#close);
   }
 
   /** The whole lines in `chunk`, or null (after saying so) when a line is too long. */
@@ -146,7 +121,7 @@ class Connection {
       return this.#split.push(chunk);
     } catch (error) {
       if (!(error instanceof LineTooLongError) || this.#step === "session") throw error;
-      await this.#send(this.#parts.admission.refusal(
+      await this.#send(this.parts.admission.refusal(
         this.#step === "auth"
           ? `Cannot read the first line: it is longer than ${AUTH_LINE_MAX_BYTES} bytes (it ` +
             `holds only the proof of the token; a codex-swarm of hello protocol 1 sends its ` +
@@ -169,8 +144,8 @@ class Connection {
   }
 
   async #takeAuth(line: string): Promise<boolean> {
-    const { admission, life, log } = this.#parts;
-    const admitted = await admission.admit(line, this.#tcp, this.#conn);
+    const { admission, life, log } = this.parts;
+    const admitted = await admission.admit(line, this.tcp, this.conn);
     if (admitted.retireFor !== undefined) {
       await life.retire(() => this.#send(admitted.answer), admitted.retireFor);
     } else {
@@ -190,7 +165,7 @@ class Connection {
   }
 
   async #takeHello(line: string): Promise<boolean> {
-    const { admission, life } = this.#parts;
+    const { admission, life } = this.parts;
     let hello: Hello;
     try {
       hello = parseHello(line);
@@ -200,7 +175,7 @@ class Connection {
     }
     // Who is at the other end: a client, or a process of a task (see session_kind.ts).
     const lookupStart = performance.now();
-    const origin = await admission.originOf(this.#conn);
+    const origin = await admission.originOf(this.conn);
     const lookupMs = Math.round((performance.now() - lookupStart) * 10) / 10;
     const { serve: accept, ...reply } = await admission.answer(hello, origin);
     if (!accept) {
@@ -213,7 +188,7 @@ class Connection {
     }
     const person = await this.#atTerminal(hello, origin);
     const open = openSession({
-      ...this.#parts.session,
+      ...this.parts,
       hello,
       origin,
       person,
@@ -235,10 +210,10 @@ class Connection {
       life.sessions.delete(t);
       open.end();
       server.close().catch(() => {});
-      this.#parts.log.debug(`Session ${open.session.id} ended`, { sessions: life.sessions.size });
+      this.parts.log.debug(`Session ${open.session.id} ended`, { sessions: life.sessions.size });
     };
     await server.connect(t);
-    this.#parts.log.info(`Session ${open.session.id} opened (${origin.kind})`, {
+    this.parts.log.info(`Session ${open.session.id} opened (${origin.kind})`, {
       kind: origin.kind,
       taskId: origin.taskId,
       peer: origin.why,
@@ -258,7 +233,7 @@ class Connection {
       origin.ancestry !== undefined && origin.ancestry.length > 1 &&
       await stdinIsTerminal(origin.ancestry[1]!);
     if (hello.role === "top" && !person) {
-      this.#parts.log.info("A top session gets no approvals: its top reads no terminal here", {
+      this.parts.log.info("A top session gets no approvals: its top reads no terminal here", {
         kind: origin.kind,
         peer: origin.why,
       });

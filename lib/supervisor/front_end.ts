@@ -16,35 +16,27 @@
  * @module
  */
 
-import type { Logger } from "../base/log.ts";
-import { type Hello, HELLO_PROTOCOL, TOP_ROLE_ENV } from "./hello.ts";
+import { type Hello, HELLO_PROTOCOL, type RunOptions, TOP_ROLE_ENV } from "./hello.ts";
 import { LineSplitter } from "../base/lines.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
-import { connectOrStart, type FrontEndOptions, type Link } from "./connect.ts";
+import { connectOrStart, type Link } from "./connect.ts";
 import { delay, withTimeout } from "../base/delay.ts";
-import { messageOf, quietly } from "../base/errors.ts";
-
-export type { FrontEndOptions } from "./connect.ts";
+import { messageOf } from "../base/errors.ts";
 
 const encoder = new TextEncoder();
 
-/** A JSON-RPC message as far as the relay looks at it. */
-interface Peek {
-  id?: string | number | null;
-  method?: string;
-}
-
-function peek(line: string): Peek | null {
+/** A JSON-RPC message as far as the relay looks at it, or null when the line is not one. */
+function peek(line: string): { id?: string | number | null; method?: string } | null {
   try {
     const value = JSON.parse(line);
-    return value && typeof value === "object" ? value as Peek : null;
+    return value && typeof value === "object" ? value : null;
   } catch {
     return null;
   }
 }
 
 /** Runs the front-end until its client closes stdin or a signal comes. Returns the exit code. */
-export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
+export async function runFrontEnd(options: RunOptions): Promise<number> {
   const { log } = options;
   const hello: Hello = {
     codex_swarm_hello: HELLO_PROTOCOL,
@@ -56,13 +48,10 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
     ...(options.env[TOP_ROLE_ENV] === "1" ? { role: "top" as const } : {}),
   };
   const relay = new Relay(options, hello);
-  let first: Link;
-  try {
-    first = await connectOrStart(options, hello);
-  } catch (error) {
+  const first = await connectOrStart(options, hello).catch((error) => {
     log.error(messageOf(error));
-    return 1;
-  }
+  });
+  if (!first) return 1;
   relay.attach(first, false);
   log.debug(`codex-swarm ${options.version} relaying to supervisor ${first.reply.version}`, {
     supervisorPid: first.reply.pid,
@@ -93,7 +82,7 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
     relay.stop(0);
   })();
 
-  const code = await relay.finished;
+  const code = await relay.finished.promise;
   for (const [signal, handler] of signals) Deno.removeSignalListener(signal, handler);
   await relay.close();
   return code;
@@ -104,10 +93,8 @@ export async function runFrontEnd(options: FrontEndOptions): Promise<number> {
  * replay, the client's requests not answered yet, and the lines waiting for a supervisor.
  */
 class Relay {
-  readonly #options: FrontEndOptions;
-  readonly #log: Logger;
-  readonly #hello: Hello;
-  readonly #finished = Promise.withResolvers<number>();
+  /** Settles with the exit code once the relay stops. */
+  readonly finished = Promise.withResolvers<number>();
   readonly #stdout = orderedWriter(Deno.stdout);
   #link: Link | null = null;
   #initialize: string | null = null;
@@ -120,21 +107,12 @@ class Relay {
   /** Client lines waiting for a supervisor. */
   #queue: string[] = [];
 
-  constructor(options: FrontEndOptions, hello: Hello) {
-    this.#options = options;
-    this.#log = options.log;
-    this.#hello = hello;
-  }
-
-  /** The exit code, once the relay stops. */
-  get finished(): Promise<number> {
-    return this.#finished.promise;
-  }
+  constructor(private readonly options: RunOptions, private readonly hello: Hello) {}
 
   /** Stops with `code`. */
   stop(code: number): void {
     this.#stopping = true;
-    this.#finished.resolve(code);
+    this.finished.resolve(code);
   }
 
   /** Lets what was written reach the supervisor, then closes the connection. */
@@ -143,20 +121,20 @@ class Relay {
     const last = this.#link;
     if (!last) return;
     await withTimeout(last.write(new Uint8Array()), 200);
-    quietly(() => last.conn.close());
+    last.drop();
   }
 
   /** A client whose end of stdout is gone (EPIPE) is gone: the front-end stops, never retries. */
   #toClient(line: string): void {
     this.#stdout(encoder.encode(line + "\n")).catch((error) => {
       if (this.#stopping) return;
-      this.#log.local("warning", `Cannot write to the client (${error}); stopping`);
+      this.options.log.local("warning", `Cannot write to the client (${error}); stopping`);
       this.stop(0);
     });
   }
 
   #toSupervisor(line: string): void {
-    if (this.#link) this.#link.write(encoder.encode(line + "\n")).catch(() => {});
+    if (this.#link) this.#link.send(line).catch(() => {});
     else this.#queue.push(line);
   }
 
@@ -188,15 +166,12 @@ class Relay {
   /** Relays to `next`; with `replay`, says `initialize` and `initialized` again first. */
   attach(next: Link, replay: boolean): void {
     this.#link = next;
-    for (const warning of next.reply.warnings) this.#log.warning(warning);
+    for (const warning of next.reply.warnings) this.options.log.warning(warning);
     if (replay && this.#initialize) {
       const init = JSON.parse(this.#initialize);
       this.#replayId = `codex-swarm-replay-${++this.#replays}`;
-      next.write(encoder.encode(JSON.stringify({ ...init, id: this.#replayId }) + "\n"))
-        .catch(() => {});
-      if (this.#initialized) {
-        next.write(encoder.encode(this.#initialized + "\n")).catch(() => {});
-      }
+      next.send(JSON.stringify({ ...init, id: this.#replayId })).catch(() => {});
+      if (this.#initialized) next.send(this.#initialized).catch(() => {});
     }
     const waiting = this.#queue;
     this.#queue = [];
@@ -221,7 +196,7 @@ class Relay {
   async #lost(why: string): Promise<void> {
     if (this.#stopping) return;
     this.#link = null;
-    this.#log.warning(`The supervisor went away (${why}); starting a new one`);
+    this.options.log.warning(`The supervisor went away (${why}); starting a new one`);
     for (const id of this.#inFlight.values()) {
       this.#toClient(JSON.stringify({
         jsonrpc: "2.0",
@@ -237,13 +212,13 @@ class Relay {
     this.#inFlight.clear();
     for (let attempt = 1; !this.#stopping; attempt++) {
       try {
-        this.attach(await connectOrStart(this.#options, this.#hello), true);
-        this.#log.info("Connected to a new supervisor; the session goes on");
+        this.attach(await connectOrStart(this.options, this.hello), true);
+        this.options.log.info("Connected to a new supervisor; the session goes on");
         return;
       } catch (error) {
-        this.#log.error(`Cannot reach a supervisor (attempt ${attempt}): ${error}`);
+        this.options.log.error(`Cannot reach a supervisor (attempt ${attempt}): ${error}`);
         if (attempt >= 3) {
-          this.#finished.resolve(1);
+          this.finished.resolve(1);
           return;
         }
         await delay(500 * attempt);

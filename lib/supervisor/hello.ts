@@ -32,11 +32,12 @@
 
 import type { ServerConfig } from "../mcp/server_config.ts";
 import type { SessionKind } from "../tasks/engine_api.ts";
+import type { Logger } from "../base/log.ts";
 
 /**
  * Bumped when the auth line, the hello or their answers change incompatibly. 2: the front-end
  * proves the token in a small first line and sends no token in the hello (1: a challenge, then the
- * hello with the token; see `hello_v1.ts`).
+ * hello with the token; see `handshakeV1` in `connect.ts`).
  */
 export const HELLO_PROTOCOL = 2;
 
@@ -46,6 +47,16 @@ export const HELLO_PROTOCOL = 2;
  * what one connection that proved the token makes the supervisor hold before it is a session.
  */
 export const HELLO_MAX_BYTES = 1024 * 1024;
+
+/** What the front-end and the supervisor run with (a front-end's hello carries the same). */
+export interface RunOptions {
+  config: ServerConfig;
+  /** The process's own environment (the supervisor's: tasks of an earlier supervisor run with it). */
+  env: Record<string, string>;
+  /** The version it claims. */
+  version: string;
+  log: Logger;
+}
 
 /** What a front-end says once the supervisor proved itself. */
 export interface Hello {
@@ -124,10 +135,8 @@ export function machineWideDifferences(session: ServerConfig, supervisor: Server
     if (mine !== theirs) {
       out.push(
         `${flag} is ${JSON.stringify(mine)} for this client but the running supervisor has ` +
-          `${
-            JSON.stringify(theirs)
-          }: it is machine-wide, so the supervisor's applies (restart the ` +
-          `supervisor to change it)`,
+          `${JSON.stringify(theirs)}: it is machine-wide, so the supervisor's applies ` +
+          `(restart the supervisor to change it)`,
       );
     }
   }

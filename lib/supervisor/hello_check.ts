@@ -23,6 +23,7 @@ import {
 import { LOG_LEVELS } from "../base/log.ts";
 import { SANDBOX_MODES } from "../codex/policy.ts";
 import { type Hello, HELLO_PROTOCOL } from "./hello.ts";
+import { PROOF } from "./auth.ts";
 
 /**
  * The longest path or command in the settings: Linux's PATH_MAX is 4096 bytes; a
@@ -80,14 +81,70 @@ const HelloSchema = z.strictObject({
   role: z.literal("top").optional(),
 });
 
+/** The JSON value of `line`, or an error that says `what` is not JSON. */
+function jsonOf(line: string, what: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new Error(`Cannot read ${what}: it is not JSON`);
+  }
+}
+
+/** Each check of an auth line's field: the field is not `what` when it fails. */
+const isNot = (what: string) => ({ error: `is not ${what}` });
+const PROTOCOL = isNot("a protocol number (an integer of at least 1)");
+const VERSION = isNot("a version (1 to 64 characters)");
+const NONCE = isNot("16 to 128 letters, digits and -");
+const PROOF_IS = isNot("64 lowercase hex digits");
+
+/** The front-end's first line (see auth.ts). */
+const AuthLineSchema = z.strictObject({
+  /** The hello protocol the front-end speaks. */
+  codex_swarm_auth: z.int(PROTOCOL).min(1, PROTOCOL),
+  /** The front-end's program version. */
+  version: z.string(VERSION).min(1, VERSION).max(64, VERSION),
+  /** A random string chosen by the front-end. */
+  nonce: z.string(NONCE).regex(/^[A-Za-z0-9-]{16,128}$/, NONCE),
+  /** Over the loopback port: `proofOf` the token, `client`, the port and the nonce. */
+  proof: z.string(PROOF_IS).regex(PROOF, PROOF_IS).optional(),
+});
+
+/** The front-end's first line. */
+export type AuthLine = z.infer<typeof AuthLineSchema>;
+
+/**
+ * Reads an auth line, or throws naming what is wrong with it: not JSON, a hello of protocol 1
+ * (whose front-end sends its environment first), a missing, mistyped or unknown field.
+ */
+export function parseAuthLine(line: string): AuthLine {
+  const value = jsonOf(line, "the first line");
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    throw new Error("Cannot read the first line: it is not a JSON object");
+  }
+  if (!("codex_swarm_auth" in value)) {
+    const old = "codex_swarm_challenge" in value || "codex_swarm_hello" in value;
+    throw new Error(
+      old
+        ? `Cannot serve hello protocol 1: this supervisor speaks ${HELLO_PROTOCOL} (update the ` +
+          `codex-swarm of this client)`
+        : "Cannot read the first line: codex_swarm_auth is missing",
+    );
+  }
+  const parsed = AuthLineSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new Error(
+    `Cannot read the first line: ${
+      issue.code === "unrecognized_keys"
+        ? `unknown field ${JSON.stringify(issue.keys[0])}`
+        : `${issue.path.join(".")} ${issue.message}`
+    }`,
+  );
+}
+
 /** Reads a hello, or throws naming the field that is wrong and how. */
 export function parseHello(line: string): Hello {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    throw new Error("Cannot read the hello: it is not JSON");
-  }
+  const value = jsonOf(line, "the hello");
   const protocol = (value as { codex_swarm_hello?: unknown } | null)?.codex_swarm_hello;
   if (protocol !== undefined && protocol !== HELLO_PROTOCOL) {
     throw new Error(

@@ -9,7 +9,7 @@
  *
  * @example Not run: it starts a detached supervisor process.
  * ```ts ignore
- * const child = spawnSupervisor(config, Deno.env.toObject());
+ * const child = spawnSupervisor(config, Deno.env.toObject(), paths.dir, null);
  * ```
  * @module
  */
@@ -95,9 +95,9 @@ export function spawnSupervisor(
   config: ServerConfig,
   env: Record<string, string>,
   cwd: string,
-  options: { unixSocket: string | null },
+  unixSocket: string | null,
 ): Deno.ChildProcess {
-  const { command, args } = selfCommand(supervisorArgs(config), options.unixSocket);
+  const { command, args } = selfCommand(supervisorArgs(config), unixSocket);
   const child = new Deno.Command(command, {
     args,
     env,

@@ -8,7 +8,7 @@
  * // ignore: needs a running engine and listeners
  * const life = new SupervisorLife({ log, idleExitS: 600, unfinished, stopListening, stopEngine, release });
  * life.start();
- * await life.done; // after life.shutdown("...")
+ * await life.done.promise; // after life.shutdown("...")
  * life.finish();
  * ```
  * @module
@@ -45,24 +45,17 @@ export class SupervisorLife {
   retireWhenIdle = false;
   /** When the last connection ended (or a session or task was last seen). */
   idleSince = Date.now();
-  readonly #parts: LifeParts;
-  readonly #done = Promise.withResolvers<void>();
+  /** Settles once the supervisor has stopped and let go of its engine. */
+  readonly done = Promise.withResolvers<void>();
   #idleTimer: ReturnType<typeof setInterval> | undefined;
   readonly #signals: Array<[Deno.Signal, () => void]> = [];
 
   /** A life that has not started its timers yet. */
-  constructor(parts: LifeParts) {
-    this.#parts = parts;
-  }
-
-  /** Settles once the supervisor has stopped and let go of its engine. */
-  get done(): Promise<void> {
-    return this.#done.promise;
-  }
+  constructor(private readonly parts: LifeParts) {}
 
   /** Starts the idle check and listens for SIGINT and SIGTERM. */
   start(): void {
-    const { idleExitS, unfinished } = this.#parts;
+    const { idleExitS, unfinished } = this.parts;
     const checkMs = Math.min(1000, idleExitS * 250);
     this.#idleTimer = setInterval(() => {
       const busy = unfinished();
@@ -90,22 +83,22 @@ export class SupervisorLife {
   shutdown(reason: string): void {
     if (this.stopping) return;
     this.stopping = true;
-    const { log, unfinished } = this.#parts;
+    const { log, unfinished } = this.parts;
     log.info(`The supervisor stops: ${reason}`, { unfinished: unfinished() });
-    this.#parts.stopListening();
+    this.parts.stopListening();
     for (const transport of this.sessions) transport.close();
     for (const conn of this.connections) quietly(() => conn.close());
-    this.#parts.stopEngine()
+    this.parts.stopEngine()
       .catch((error: unknown) => log.error(`Cannot stop the engine: ${error}`))
       .finally(() => {
-        this.#parts.release();
-        this.#done.resolve();
+        this.parts.release();
+        this.done.resolve();
       });
   }
 
   /** Says the reply, then stops: the front-end that asked can start the new one at once. */
   async retire(say: () => Promise<void>, other: string): Promise<void> {
-    this.#parts.stopListening();
+    this.parts.stopListening();
     await say().catch(() => {});
     this.shutdown(`retired for codex-swarm ${other}`);
   }

@@ -11,14 +11,14 @@
  * import { supervisorPaths } from "./paths.ts";
  *
  * const paths = supervisorPaths("/tmp/tasks");
- * const listening = listen(paths, Deno.env.toObject(), log, "0.2.0", "/tmp/tasks");
+ * const listening = listen(paths, { config, env: Deno.env.toObject(), log, version: "0.2.0" });
  * stopListening(listening.listeners, paths);
  * ```
  * @module
  */
 
 import { quietly } from "../base/errors.ts";
-import type { Logger } from "../base/log.ts";
+import type { RunOptions } from "./hello.ts";
 import type { SupervisorInfo } from "../mcp/resources.ts";
 import { type SupervisorPaths, unixSocketProblem } from "./paths.ts";
 
@@ -30,16 +30,6 @@ export interface InfoFile extends SupervisorInfo {
   unix: string | null;
 }
 
-/** The supervisor's listeners, its port and token, and what `info.json` says. */
-export interface Listening {
-  listeners: Deno.Listener[];
-  /** The loopback port. */
-  port: number;
-  /** The token a connection over the port must prove it knows. */
-  token: string;
-  info: InfoFile;
-}
-
 /** Reads the running supervisor's `info.json`, or null. */
 export function readInfo(path: string): InfoFile | null {
   try {
@@ -49,24 +39,14 @@ export function readInfo(path: string): InfoFile | null {
   }
 }
 
-function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * Listens on a loopback port (with a new token) and on the Unix socket where allowed, and writes
- * `token` and `info.json`.
+ * `token` and `info.json`. Returns the listeners, the port, the token a connection over the port
+ * must prove it knows, and what `info.json` says.
  */
-export function listen(
-  paths: SupervisorPaths,
-  env: Record<string, string>,
-  log: Logger,
-  version: string,
-  taskDir: string,
-): Listening {
+export function listen(paths: SupervisorPaths, { config, env, log, version }: RunOptions) {
   const unixProblem = unixSocketProblem(paths.socket, env);
-  const token = randomToken();
+  const token = crypto.getRandomValues(new Uint8Array(32)).toHex();
   for (const path of [paths.token, paths.socket]) quietly(() => Deno.removeSync(path));
   Deno.writeTextFileSync(paths.token, token, { mode: 0o600, createNew: true });
   const listeners: Deno.Listener[] = [Deno.listen({ hostname: "127.0.0.1", port: 0 })];
@@ -90,7 +70,7 @@ export function listen(
   log.info(`codex-swarm supervisor ${version} listening on ${info.socket}`, {
     pid: Deno.pid,
     port,
-    taskDir,
+    taskDir: config.taskDir,
   });
   return { listeners, port, token, info };
 }

@@ -17,31 +17,24 @@
 export const MAX_SOCKET_PATH_BYTES = 103;
 
 /** The files of one task directory's supervisor. */
-export interface SupervisorPaths {
-  /** The directory (mode 0700). */
-  dir: string;
-  /** The Unix socket (mode 0600). */
-  socket: string;
-  /** `info.json`: pid, version, start time and address of the running supervisor. */
-  info: string;
-  /** The random token of the TCP fallback (mode 0600). */
-  token: string;
-  /** Held by a front-end while it starts a supervisor. */
-  startLock: string;
-  /** Held by the running supervisor for its whole life. */
-  lifeLock: string;
-}
+export type SupervisorPaths = ReturnType<typeof supervisorPaths>;
 
 /** The supervisor's files for `taskDir` (an absolute path). */
-export function supervisorPaths(taskDir: string): SupervisorPaths {
+export function supervisorPaths(taskDir: string) {
   const sep = taskDir.includes("\\") && !taskDir.includes("/") ? "\\" : "/";
+  /** The directory (mode 0700). */
   const dir = `${taskDir.replace(/[\\/]+$/, "")}${sep}.supervisor`;
   return {
     dir,
+    /** The Unix socket (mode 0600). */
     socket: `${dir}${sep}sock`,
+    /** `info.json`: pid, version, start time and address of the running supervisor. */
     info: `${dir}${sep}info.json`,
+    /** The random token of the TCP fallback (mode 0600). */
     token: `${dir}${sep}token`,
+    /** Held by a front-end while it starts a supervisor. */
     startLock: `${dir}${sep}start.lock`,
+    /** Held by the running supervisor for its whole life. */
     lifeLock: `${dir}${sep}supervisor.lock`,
   };
 }

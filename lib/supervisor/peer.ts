@@ -137,16 +137,11 @@ export function innerSocketInode(
   return null;
 }
 
-/** The two parts of {@link HOLDERS_SCRIPT}'s output. */
-export interface HoldersText {
-  /** `find` lines: `/proc/<pid>/fd/<fd>`, one per descriptor that is the socket. */
-  fds: string;
-  /** `grep -H` lines: `/proc/<pid>/status:PPid:\t<ppid>`, one per process. */
-  status: string;
-}
-
 /**
- * The processes holding the socket (`fds`) with their ancestry (`status`), each once.
+ * The processes holding the socket with their ancestry, each once, from the two parts of
+ * {@link HOLDERS_SCRIPT}'s output: `fds`, the `find` lines (`/proc/<pid>/fd/<fd>`, one per
+ * descriptor that is the socket), and `status`, the `grep -H` lines
+ * (`/proc/<pid>/status:PPid:\t<ppid>`, one per process).
  *
  * @example
  * ```ts
@@ -157,7 +152,7 @@ export interface HoldersText {
  * ]);
  * ```
  */
-export function innerPeerProcesses(text: HoldersText): PeerProcess[] {
+export function innerPeerProcesses(text: { fds: string; status: string }): PeerProcess[] {
   const parents = new Map<number, number>();
   for (const match of text.status.matchAll(/^\/proc\/(\d+)\/status:PPid:\s*(\d+)$/gm)) {
     parents.set(Number(match[1]), Number(match[2]));

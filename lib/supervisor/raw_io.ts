@@ -20,18 +20,14 @@
  * @module
  */
 
-/** Something with Deno's `read`. */
-export interface RawReader {
-  read(p: Uint8Array): Promise<number | null>;
-}
-
-/** Something with Deno's `write` (which may write less than it is given). */
-export interface RawWriter {
-  write(p: Uint8Array): Promise<number>;
-}
-
-/** The chunks `reader` gives until its end (each valid until the next is asked for). */
-export async function* chunks(reader: RawReader, size = 64 * 1024): AsyncGenerator<Uint8Array> {
+/**
+ * The chunks `reader` (something with Deno's `read`) gives until its end (each valid until the
+ * next is asked for).
+ */
+export async function* chunks(
+  reader: Pick<Deno.FsFile, "read">,
+  size = 64 * 1024,
+): AsyncGenerator<Uint8Array> {
   const buffer = new Uint8Array(size);
   while (true) {
     const n = await reader.read(buffer);
@@ -40,8 +36,13 @@ export async function* chunks(reader: RawReader, size = 64 * 1024): AsyncGenerat
   }
 }
 
-/** A function that writes all of each byte array it gets, in the order it got them. */
-export function orderedWriter(writer: RawWriter): (bytes: Uint8Array) => Promise<void> {
+/**
+ * A function that writes all of each byte array it gets, in the order it got them, to `writer`
+ * (something with Deno's `write`, which may write less than it is given).
+ */
+export function orderedWriter(
+  writer: Pick<Deno.FsFile, "write">,
+): (bytes: Uint8Array) => Promise<void> {
   let last = Promise.resolve();
   return (bytes) => {
     const next = last.then(async () => {

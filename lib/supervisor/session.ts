@@ -20,12 +20,13 @@ import { types } from "../mcp/sdk.ts";
 import { createServer } from "../mcp/server.ts";
 import type { WorktreeManager } from "../git/worktree.ts";
 import { codexEnvFor } from "../codex/client_env.ts";
-import { elicitationAsker, InFlightCalls } from "../mcp/elicitation.ts";
+import { elicitation } from "../mcp/elicitation.ts";
 import { Policy } from "../codex/policy.ts";
 import { sessionOverrides, sessionPolicy } from "../request/session_plan.ts";
 import type { Hello } from "./hello.ts";
 import type { SessionOrigin } from "./session_kind.ts";
 import type { OperatorCeiling } from "./settings.ts";
+import type { SupervisorLife } from "./life.ts";
 import { withTimeout } from "../base/delay.ts";
 
 /** The MCP server of a session. */
@@ -34,14 +35,30 @@ type McpServer = ReturnType<typeof createServer>;
 /** How long a tool call waits for the client's roots before using the front-end's directory. */
 const ROOTS_WAIT_MS = 3000;
 
-/** What a session is made of. */
-export interface SessionParts {
+/** What the supervisor serves every connection with: it admits it, then makes its session. */
+export interface SupervisorParts {
   engine: Engine;
   worktrees: WorktreeManager;
-  /** The supervisor's settings. */
+  /** The supervisor's settings (a session's machine-wide settings are compared with them). */
   config: ServerConfig;
   log: Logger;
+  /** The supervisor's version. */
   version: string;
+  /** The operator's ceiling, read at each use (its settings file may change). */
+  ceiling: OperatorCeiling;
+  supervisor: SupervisorInfo;
+  /** The supervisor's life: whether it stops, and whether it retires once idle. */
+  life: SupervisorLife;
+  /** The supervisor's environment (the peer lookup setting). */
+  env: Record<string, string>;
+  /** The token a connection over `port` must prove it knows. */
+  token: string;
+  /** The loopback port. */
+  port: number;
+}
+
+/** What a session is made of: the supervisor's parts, and its connection's. */
+export interface SessionParts extends SupervisorParts {
   hello: Hello;
   /** Who opened it (a client or a task's process), as found at the hello. */
   origin: SessionOrigin;
@@ -50,18 +67,7 @@ export interface SessionParts {
    * answer approvals whatever `--approvals` says.
    */
   person?: boolean;
-  /** The operator's ceiling, read at each use (its settings file may change). */
-  ceiling: OperatorCeiling;
-  supervisor: SupervisorInfo;
   warnings: string[];
-}
-
-/** An open session. */
-export interface OpenSession {
-  session: Session;
-  server: ReturnType<typeof createServer>;
-  /** Ends the session: the server stops listening to the engine, the engine forgets it. */
-  end(): void;
 }
 
 /** The directory of the first `file:` root, or null. */
@@ -77,8 +83,11 @@ export function firstRootDir(roots: ReadonlyArray<{ uri: string }>): string | nu
   return null;
 }
 
-/** Builds the session and its MCP server (not yet connected). */
-export function openSession(parts: SessionParts): OpenSession {
+/**
+ * Builds the session and its MCP server (not yet connected); `end()` ends the session: the server
+ * stops listening to the engine, the engine forgets it.
+ */
+export function openSession(parts: SessionParts) {
   const { hello, log } = parts;
   const session = sessionOf(parts);
   const roots = new SessionRoots();
@@ -108,9 +117,7 @@ export function openSession(parts: SessionParts): OpenSession {
     warnings: parts.warnings,
   });
   // Codex's questions go to this client as elicitations, related to its blocking call if any.
-  const calls = new InFlightCalls();
-  session.ask = elicitationAsker(server.server, calls);
-  session.enterCall = (requestId) => calls.enter(requestId);
+  Object.assign(session, elicitation(server.server));
   let connected = true;
   session.isConnected = () => connected;
   parts.engine.attachSession(session);
@@ -167,7 +174,7 @@ function sessionOf(parts: SessionParts): Session {
     taskTimeoutS: hello.config.taskTimeoutS,
     cwd: hello.cwd,
     // The client's own secrets (ANTHROPIC_API_KEY, tokens) stay out; what Codex needs goes on.
-    env: codexEnvFor(hello.env, policy.passEnv).env,
+    env: codexEnvFor(hello.env, policy.passEnv),
     // The ceiling's now: an operator's change to the settings file applies to the next call.
     get policy() {
       return current();

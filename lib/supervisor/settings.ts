@@ -27,6 +27,7 @@
 
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { z } from "zod";
 import type { Logger } from "../base/log.ts";
 import { parseSandboxMode, Policy, type PolicyLimits } from "../codex/policy.ts";
 import { realPathOr } from "../base/real_path.ts";
@@ -37,15 +38,16 @@ export function settingsPath(env: Record<string, string | undefined>): string | 
   return base === null ? null : join(base, "codex-swarm", "config.toml");
 }
 
-/** The keys of `[policy]` (those of {@link PolicyLimits}, in snake case). */
-const POLICY_KEYS = ["max_sandbox", "allow_roots", "allow_config", "pass_env"];
+const LIST = { error: "is not a list of non-empty strings" };
+const list = z.array(z.string(LIST).min(1, LIST), LIST).optional();
 
-function stringList(value: unknown, field: string, path: string): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v === "")) {
-    throw new Error(`Cannot use ${path}: ${field} is not a list of non-empty strings`);
-  }
-  return value;
-}
+/** The `[policy]` table: the keys of {@link PolicyLimits}, in snake case. */
+const PolicyTable = z.strictObject({
+  max_sandbox: z.string({ error: "is not text" }).optional(),
+  allow_roots: list,
+  allow_config: list,
+  pass_env: list,
+}, { error: "is not a table" });
 
 /**
  * A settings file's text as TOML (its `[policy]` and `[[workers]]` are read from this).
@@ -65,40 +67,29 @@ export function settingsDocument(text: string, path: string): Record<string, unk
  * a relative root, a sandbox that is not one of Codex's).
  */
 export function parseSettings(text: string, path: string): PolicyLimits {
-  const doc = settingsDocument(text, path);
-  const policy = doc.policy ?? {};
-  if (typeof policy !== "object" || policy === null || Array.isArray(policy)) {
-    throw new Error(`Cannot use ${path}: policy is not a table`);
+  const parsed = PolicyTable.optional().safeParse(settingsDocument(text, path).policy);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = issue.code === "unrecognized_keys" ? issue.keys[0] : issue.path[0];
+    const problem = issue.code === "unrecognized_keys"
+      ? `is not a setting (known: ${Object.keys(PolicyTable.shape).join(", ")})`
+      : issue.message;
+    throw new Error(
+      `Cannot use ${path}: policy${key === undefined ? "" : `.${String(key)}`} ${problem}`,
+    );
   }
+  const policy = parsed.data ?? {};
   const limits: PolicyLimits = {};
-  for (const [key, value] of Object.entries(policy)) {
-    const field = `policy.${key}`;
-    switch (key) {
-      case "max_sandbox":
-        if (typeof value !== "string") throw new Error(`Cannot use ${path}: ${field} is not text`);
-        limits.maxSandbox = parseSandboxMode(value, `${path}: ${field}`);
-        break;
-      case "allow_roots": {
-        const roots = stringList(value, field, path);
-        const relative = roots.find((r) => !r.startsWith("/"));
-        if (relative !== undefined) {
-          throw new Error(`Cannot use ${path}: ${field} holds a relative path, ${relative}`);
-        }
-        limits.allowRoots = roots.map(realPathOr);
-        break;
-      }
-      case "allow_config":
-        limits.allowConfig = stringList(value, field, path);
-        break;
-      case "pass_env":
-        limits.passEnv = stringList(value, field, path);
-        break;
-      default:
-        throw new Error(
-          `Cannot use ${path}: ${field} is not a setting (known: ${POLICY_KEYS.join(", ")})`,
-        );
-    }
+  if (policy.max_sandbox !== undefined) {
+    limits.maxSandbox = parseSandboxMode(policy.max_sandbox, `${path}: policy.max_sandbox`);
   }
+  const relative = policy.allow_roots?.find((r) => !r.startsWith("/"));
+  if (relative !== undefined) {
+    throw new Error(`Cannot use ${path}: policy.allow_roots holds a relative path, ${relative}`);
+  }
+  if (policy.allow_roots) limits.allowRoots = policy.allow_roots.map(realPathOr);
+  if (policy.allow_config) limits.allowConfig = policy.allow_config;
+  if (policy.pass_env) limits.passEnv = policy.pass_env;
   return limits;
 }
 
@@ -115,9 +106,6 @@ export type Ceiling = { policy: Policy; source: string } | { error: string };
  * policy of the supervisor's own flags. Read again whenever the file changes.
  */
 export class OperatorCeiling {
-  readonly #path: string | null;
-  readonly #flags: Policy;
-  readonly #log: Logger;
   #stamp: string | null = null;
   #current: Ceiling;
 
@@ -125,33 +113,34 @@ export class OperatorCeiling {
    * @param path The settings file (null: none can exist).
    * @param flags The policy of the supervisor's flags, the ceiling when the file is absent.
    */
-  constructor(path: string | null, flags: Policy, log: Logger) {
-    this.#path = path;
-    this.#flags = flags;
-    this.#log = log;
+  constructor(
+    private readonly path: string | null,
+    private readonly flags: Policy,
+    private readonly log: Logger,
+  ) {
     this.#current = { policy: flags, source: "the supervisor's flags" };
     this.current();
   }
 
   /** The ceiling as the file is now (see {@link Ceiling}). */
   current(): Ceiling {
-    if (this.#path === null) return this.#current;
+    if (this.path === null) return this.#current;
     let info: Deno.FileInfo | null = null;
     try {
-      info = Deno.statSync(this.#path);
+      info = Deno.statSync(this.path);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) {
-        return this.#set(`unreadable ${error}`, { error: `Cannot read ${this.#path}: ${error}` });
+        return this.#set(`unreadable ${error}`, { error: `Cannot read ${this.path}: ${error}` });
       }
     }
     if (info === null) {
-      return this.#set("none", { policy: this.#flags, source: "the supervisor's flags" });
+      return this.#set("none", { policy: this.flags, source: "the supervisor's flags" });
     }
     const stamp = stampOf(info);
     if (stamp === this.#stamp) return this.#current;
     try {
-      const limits = parseSettings(Deno.readTextFileSync(this.#path), this.#path);
-      return this.#set(stamp, { policy: new Policy(limits), source: this.#path });
+      const limits = parseSettings(Deno.readTextFileSync(this.path), this.path);
+      return this.#set(stamp, { policy: new Policy(limits), source: this.path });
     } catch (error) {
       return this.#set(stamp, { error: (error as Error).message });
     }
@@ -161,11 +150,11 @@ export class OperatorCeiling {
     if (stamp !== this.#stamp) {
       this.#stamp = stamp;
       if ("error" in ceiling) {
-        this.#log.error(
+        this.log.error(
           `The operator's ceiling is unusable, so sessions are refused: ${ceiling.error}`,
         );
       } else {
-        this.#log.info(`The operator's ceiling is ${ceiling.source}`, {
+        this.log.info(`The operator's ceiling is ${ceiling.source}`, {
           policy: ceiling.policy.toJSON(),
         });
       }

@@ -23,6 +23,7 @@
  * @module
  */
 
+import { quietly } from "../base/errors.ts";
 import { deserializeMessage, serializeMessage, type Transport, type types } from "../mcp/sdk.ts";
 
 /** The SDK transport of one session. */
@@ -30,16 +31,14 @@ export class SocketTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: types.JSONRPCMessage) => void;
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #closeConnection: () => void;
   #encoder = new TextEncoder();
   #closed = false;
 
   /** @param writer Writes to the connection. @param closeConnection Closes the connection. */
-  constructor(writer: WritableStreamDefaultWriter<Uint8Array>, closeConnection: () => void) {
-    this.#writer = writer;
-    this.#closeConnection = closeConnection;
-  }
+  constructor(
+    private readonly writer: WritableStreamDefaultWriter<Uint8Array>,
+    private readonly closeConnection: () => void,
+  ) {}
 
   start(): Promise<void> {
     return Promise.resolve();
@@ -60,7 +59,7 @@ export class SocketTransport implements Transport {
 
   async send(message: types.JSONRPCMessage): Promise<void> {
     if (this.#closed) throw new Error("Cannot send on a closed supervisor connection");
-    await this.#writer.write(this.#encoder.encode(serializeMessage(message)));
+    await this.writer.write(this.#encoder.encode(serializeMessage(message)));
   }
 
   /** The front-end went away. */
@@ -71,13 +70,7 @@ export class SocketTransport implements Transport {
   }
 
   close(): Promise<void> {
-    if (!this.#closed) {
-      try {
-        this.#closeConnection();
-      } catch {
-        // Already closed.
-      }
-    }
+    if (!this.#closed) quietly(this.closeConnection);
     this.ended();
     return Promise.resolve();
   }

@@ -17,21 +17,19 @@
  * @module
  */
 
-import type { ServerConfig } from "../mcp/server_config.ts";
-import type { Engine } from "../tasks/engine_api.ts";
 import { AppServerEngine } from "../tasks/app_engine.ts";
-import type { Logger } from "../base/log.ts";
 import { withTimeout } from "../base/delay.ts";
-import type { SupervisorInfo } from "../mcp/resources.ts";
 import { TaskStore } from "../tasks/task_store.ts";
 import { WorktreeManager } from "../git/worktree.ts";
 import { codexEnvFor } from "../codex/client_env.ts";
 import { Admission, unfinishedOf } from "./admission.ts";
 import { AuthGate } from "./auth_gate.ts";
-import { serveConnection } from "./connection.ts";
+import { Connection } from "./connection.ts";
+import type { SupervisorParts } from "./session.ts";
 import { SupervisorLife } from "./life.ts";
 import { listen, readInfo, stopListening } from "./listen.ts";
-import { supervisorPaths } from "./paths.ts";
+import { type SupervisorPaths, supervisorPaths } from "./paths.ts";
+import type { RunOptions } from "./hello.ts";
 import { OperatorCeiling, settingsPath } from "./settings.ts";
 import { startWorkerPool } from "./worker_setup.ts";
 import type { WorkerPool } from "../workers/worker_pool.ts";
@@ -40,32 +38,19 @@ import { planTask } from "../request/task_plan.ts";
 /** How long a new supervisor waits for the one before it to let go of the task directory. */
 const LIFE_LOCK_WAIT_MS = 8_000;
 
-/** What the supervisor runs with. */
-export interface SupervisorOptions {
-  config: ServerConfig;
-  /** The supervisor's own environment (tasks of an earlier supervisor run with it). */
-  env: Record<string, string>;
-  log: Logger;
-  /** The version it claims. */
-  version: string;
-}
-
-/** An engine the supervisor can run: the tools' {@link Engine}, stopped by disposing it. */
-export type SupervisorEngine = Engine & AsyncDisposable;
-
-/** The engine: every task a turn of a `codex app-server` thread. */
-async function startAppServerEngine(parts: {
-  config: ServerConfig;
-  env: Record<string, string>;
-  log: Logger;
-  worktrees: WorktreeManager;
-  /** The workers (`local` and the configured ones), disposed after the engine. */
-  workers: WorkerPool;
-}): Promise<SupervisorEngine> {
-  const { config, env, log, worktrees, workers } = parts;
+/**
+ * The engine: every task a turn of a `codex app-server` thread, placed on `workers` (`local` and
+ * the configured ones, disposed after the engine). The supervisor's `env` is its own environment
+ * (tasks of an earlier supervisor run with it).
+ */
+async function startAppServerEngine(
+  { config, env, log }: RunOptions,
+  worktrees: WorktreeManager,
+  workers: WorkerPool,
+): Promise<AppServerEngine> {
   // What runs outside a sandbox is the supervisor's: Codex from its PATH, its CODEX_HOME and
   // environment (without a client's secrets); a session brings only its model credentials.
-  const codexEnv = codexEnvFor(env, config.policy.passEnv).env;
+  const codexEnv = codexEnvFor(env, config.policy.passEnv);
   const engine = new AppServerEngine({
     planTask,
     config,
@@ -95,11 +80,7 @@ async function startAppServerEngine(parts: {
  * Takes the task directory's life lock (one supervisor per task directory, for its whole life),
  * or says who holds it and answers null.
  */
-async function lockTaskDir(
-  paths: ReturnType<typeof supervisorPaths>,
-  config: ServerConfig,
-  log: Logger,
-): Promise<Deno.FsFile | null> {
+async function lockTaskDir(paths: SupervisorPaths, { config, log }: RunOptions) {
   Deno.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   if (Deno.build.os !== "windows") Deno.chmodSync(paths.dir, 0o700);
   const lifeLock = Deno.openSync(paths.lifeLock, { create: true, write: true, mode: 0o600 });
@@ -115,35 +96,25 @@ async function lockTaskDir(
 }
 
 /** Runs the supervisor until it exits (idle, retired or signalled). Returns the exit code. */
-export async function runSupervisor(options: SupervisorOptions): Promise<number> {
+export async function runSupervisor(options: RunOptions): Promise<number> {
   const { config, log, version } = options;
   const paths = supervisorPaths(config.taskDir);
-  const lifeLock = await lockTaskDir(paths, config, log);
+  const lifeLock = await lockTaskDir(paths, options);
   if (lifeLock === null) return 1;
 
   // The ceiling of every session: the operator's settings file, else this supervisor's flags.
   const ceiling = new OperatorCeiling(settingsPath(options.env), config.policy, log);
   const worktrees = new WorktreeManager({ worktreeDir: config.worktreeDir });
-  const workers = startWorkerPool({ config, env: options.env, log });
-  const engine = await startAppServerEngine({
-    config,
-    env: options.env,
-    log,
-    worktrees,
-    workers,
-  }).catch(async (error) => {
+  const workers = startWorkerPool(options);
+  const engine = await startAppServerEngine(options, worktrees, workers).catch(async (error) => {
     await workers[Symbol.asyncDispose]();
     throw error;
   });
 
   // Listen: always on a loopback port (with a token), and on the Unix socket where allowed.
-  const { listeners, port, token, info } = listen(paths, options.env, log, version, config.taskDir);
-  const supervisor: SupervisorInfo = {
-    pid: info.pid,
-    started_at: info.started_at,
-    version,
-    socket: info.socket,
-  };
+  const { listeners, port, token, info } = listen(paths, options);
+  // What the resources show of the supervisor: info.json without its port and Unix socket.
+  const { port: _port, unix: _unix, ...supervisor } = info;
   const life = new SupervisorLife({
     log,
     idleExitS: config.idleExitS,
@@ -156,28 +127,25 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     release: () => lifeLock.close(),
   });
   life.start();
-  const parts = {
-    admission: new Admission({
-      version,
-      config,
-      ceiling,
-      log,
-      token,
-      port,
-      engine,
-      life,
-      env: options.env,
-    }),
-    life,
-    gate: new AuthGate(),
+  const shared: SupervisorParts = {
+    engine,
+    worktrees,
+    config,
     log,
-    session: { engine, worktrees, config, log, version, ceiling, supervisor },
+    version,
+    ceiling,
+    supervisor,
+    life,
+    env: options.env,
+    token,
+    port,
   };
+  const parts = { ...shared, admission: new Admission(shared), gate: new AuthGate() };
   for (const listener of listeners) {
     const tcp = listener.addr.transport === "tcp";
     (async () => {
       try {
-        for await (const conn of listener) serveConnection(conn, tcp, parts);
+        for await (const conn of listener) new Connection(conn, tcp, parts).serve();
       } catch (error) {
         if (!life.stopping) {
           log.error(`The supervisor cannot accept connections: ${error}`);
@@ -187,7 +155,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     })();
   }
 
-  await life.done;
+  await life.done.promise;
   life.finish();
   log.info("The supervisor stopped; running tasks continue");
   return 0;

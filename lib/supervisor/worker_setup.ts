@@ -7,7 +7,7 @@
  * @example
  * ```ts ignore
  * // ignore: connects to the configured workers
- * await using workers = startWorkerPool({ config, env: Deno.env.toObject(), log });
+ * await using workers = startWorkerPool({ config, env: Deno.env.toObject(), log, version });
  * ```
  * @module
  */
@@ -17,6 +17,7 @@ import { resolveCodex, versionOf } from "../codex/codex_binary.ts";
 import { workersOfSettings, type WorkerSpec, workerSpecs } from "../workers/worker_config.ts";
 import { WorkerPool } from "../workers/worker_pool.ts";
 import type { ServerConfig } from "./cli.ts";
+import type { RunOptions } from "./hello.ts";
 import { settingsDocument, settingsPath } from "./settings.ts";
 
 /** The `[[workers]]` of the settings file at `path` (none when it is absent or unusable). */
@@ -54,12 +55,7 @@ export function configuredWorkers(
 }
 
 /** Starts connecting the workers; `local` is the supervisor's own machine with --max-parallel. */
-export function startWorkerPool(parts: {
-  config: ServerConfig;
-  env: Record<string, string>;
-  log: Logger;
-}): WorkerPool {
-  const { config, env, log } = parts;
+export function startWorkerPool({ config, env, log }: RunOptions): WorkerPool {
   // Every worker must run the Codex of the supervisor's app-servers: asked once, when needed.
   let version: Promise<string | null> | null = null;
   const codexVersion = () =>

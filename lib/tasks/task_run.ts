@@ -12,12 +12,12 @@
  */
 
 import type { AppServer } from "../codex/app_server.ts";
+import { capSandbox } from "../codex/configured_sandbox.ts";
 import { stopTurn } from "../codex/stop_turn.ts";
 import { type CommandOutcome, runSandboxed } from "../codex/sandboxed_command.ts";
 import { checkAddDirsSandbox, placeThread, threadSettings } from "../codex/thread_params.ts";
 import { readProjectContext } from "../codex/project_context.ts";
 import { projectDocsChange } from "../codex/project_docs.ts";
-import { capSandbox } from "../codex/sandbox_cap.ts";
 import { hasSetup, setUpWorktree } from "../git/worktree_setup.ts";
 import { describeCheck, runTaskCheck } from "./attempt_check.ts";
 import type { Session } from "./engine_api.ts";

@@ -81,7 +81,7 @@ export const PROJECT_DOCS_CONTEXT = "agents_md";
 /** What a task's turn starts with (task_run.ts). */
 export interface TurnStart {
   input: ThreadParams["input"];
-  /** When given, replaces the thread's sandbox (see `../codex/sandbox_cap.ts`). */
+  /** When given, replaces the thread's sandbox (see `capSandbox` of `../codex/configured_sandbox.ts`). */
   sandbox?: SandboxPolicy | null;
   /**
    * When given, goes before the prompt as added context (a reply's or fork's changed

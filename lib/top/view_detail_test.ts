@@ -59,3 +59,20 @@ Deno.test("detailLines: every section, cut to the height; the message keeps its 
   assert.equal(minus[0]!.style?.color, "red");
   assert.equal(detailLines(full, 80, 5).length, 5);
 });
+
+Deno.test("detailLines: a task's text reaches the terminal without its control sequences", () => {
+  const hostile = "\x1b]0;pwned\x07\x1b[2Jdone";
+  const lines = detailLines(
+    task("eeeeeeeeeeee", {
+      prompt: hostile,
+      output: hostile,
+      live: { message: "", commandOutput: hostile, plan: [], diffStat: null },
+    }),
+    80,
+    40,
+  );
+  const text = lines.flatMap((line) => line.map((s) => s.text)).join("\n");
+  assert.match(text, /done/);
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+});

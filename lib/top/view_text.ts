@@ -111,20 +111,16 @@ export function branchLabel(branch: string | null, short: boolean): string {
     : branch;
 }
 
-/** Cuts a line's segments so their text fits `width`. */
+/** Cuts a line's segments so their text fits `width`, without control characters. */
 export function fitLine(line: Line, width: number): Line {
   const out: Line = [];
   let room = width;
   for (const s of line) {
     if (room <= 0) break;
-    const length = [...s.text].length;
-    if (length <= room) {
-      out.push(s);
-      room -= length;
-    } else {
-      out.push({ ...s, text: fit(s.text, room) });
-      room = 0;
-    }
+    // Every segment goes through fit: a task's text may carry terminal control sequences.
+    const text = fit(s.text, room);
+    out.push({ ...s, text });
+    room -= [...text].length;
   }
   return out;
 }

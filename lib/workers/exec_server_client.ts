@@ -128,9 +128,12 @@ export function parseInitialize(result: unknown): ExecServerInfo {
 export class ExecServerClient implements AsyncDisposable {
   /** Resolves when the connection ends: null when closed by us, else the cause. */
   readonly closed: Promise<Error | null>;
+  /** Aborted with {@link closed}'s value when the connection ends (runs listen while they wait). */
+  readonly #gone = new AbortController();
 
   private constructor(private readonly socket: JsonRpcSocket, readonly info: ExecServerInfo) {
     this.closed = socket.closed;
+    this.closed.then((error) => this.#gone.abort(error));
   }
 
   /** Connects and does the handshake; rejects naming the worker and the cause (e.g. a refused token). */
@@ -266,26 +269,31 @@ export class ExecServerClient implements AsyncDisposable {
     options: RunOptions,
     what: string,
   ): Promise<boolean> {
-    const lost = this.closed.then((error) => {
-      throw new Error(`${what}: ${error?.message ?? "the connection was closed"}`);
-    });
-    lost.catch(() => {});
+    // A listener per wait, removed after it (one on `closed` would stay as long as the connection).
+    const gone = this.#gone.signal;
+    const lost = Promise.withResolvers<never>();
+    lost.promise.catch(() => {});
+    const onLost = () =>
+      lost.reject(new Error(`${what}: ${gone.reason?.message ?? "the connection was closed"}`));
+    gone.addEventListener("abort", onLost, { once: true });
+    if (gone.aborted) onLost();
     const abort = Promise.withResolvers<"abort">();
     const onAbort = () => abort.resolve("abort");
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) onAbort(); // while process/start was answered
     try {
-      const end = Promise.race([ended.then(() => "ended" as const), abort.promise, lost]);
+      const end = Promise.race([ended.then(() => "ended" as const), abort.promise, lost.promise]);
       const how = options.timeoutMs === undefined
         ? await end
         : await withTimeout(end, options.timeoutMs);
       if (how === "ended") return false;
       await this.socket.request("process/terminate", { processId }).catch(() => {});
-      await withTimeout(Promise.race([ended, lost]), TERMINATE_WAIT_MS);
+      await withTimeout(Promise.race([ended, lost.promise]), TERMINATE_WAIT_MS);
       if (how === "abort") throw options.signal?.reason ?? new Error(`${what}: aborted`);
       return true;
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
+      gone.removeEventListener("abort", onLost);
     }
   }
 

@@ -66,6 +66,22 @@ Deno.test("ExecServerClient against the real codex exec-server", async (t) => {
       },
     );
 
+    await t.step("a run leaves nothing waiting on the connection's end", async () => {
+      // A run that subscribed to `closed` would hold on to it for as long as the connection lasts.
+      const closed = client.closed;
+      let subscribed = 0;
+      const counting = {
+        then: (...args: Parameters<typeof closed.then>) => (subscribed++, closed.then(...args)),
+      };
+      Object.defineProperty(client, "closed", { value: counting });
+      try {
+        await client.run(["true"], { cwd: root, env: { PATH: "/usr/bin:/bin" } });
+        assert.equal(subscribed, 0);
+      } finally {
+        Object.defineProperty(client, "closed", { value: closed });
+      }
+    });
+
     await t.step("run keeps output past what process/read retains (3 MB)", async () => {
       const result = await client.run(["/bin/sh", "-c", "head -c 3000000 /dev/zero; echo end"], {
         cwd: root,

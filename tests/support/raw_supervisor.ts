@@ -13,7 +13,8 @@
  */
 
 import { VERSION } from "../../lib/supervisor/cli.ts";
-import { type AuthLine, proofOf } from "../../lib/supervisor/auth.ts";
+import { proofOf } from "../../lib/supervisor/auth.ts";
+import type { AuthLine } from "../../lib/supervisor/hello_check.ts";
 import { HELLO_PROTOCOL } from "../../lib/supervisor/hello.ts";
 import { LineSplitter } from "../../lib/base/lines.ts";
 import type { World } from "./harness.ts";

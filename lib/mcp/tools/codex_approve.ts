@@ -7,17 +7,13 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { checkMayActOn } from "../../tasks/session_rights.ts";
-import type { McpServer } from "../sdk.ts";
-import { toolResult } from "./tool_error.ts";
+import { type ToolContext, toolResult } from "./tool.ts";
 import { DECISIONS } from "../../tasks/questions.ts";
 
 /** Registers `codex_approve`. */
 export function registerCodexApproveTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
+  { server, engine, session }: ToolContext,
   by = "codex_approve",
 ): void {
   server.registerTool("codex_approve", {

@@ -7,12 +7,10 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
-import type { McpServer } from "../sdk.ts";
 import { MAX_ATTEMPTS, MIN_ATTEMPTS, startAttempts, startTask } from "../../request/plans.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
-import { toolResult } from "./tool_error.ts";
+import { type ToolContext, toolResult } from "./tool.ts";
 
 /** The input schema of `codex_async`. */
 export const codexAsyncInputSchema = {
@@ -32,11 +30,7 @@ export const codexAsyncInputSchema = {
 };
 
 /** Registers `codex_async`. */
-export function registerCodexAsyncTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-): void {
+export function registerCodexAsyncTool({ server, engine, session }: ToolContext): void {
   server.registerTool("codex_async", {
     title: "Start a Codex task",
     description: "Start a Codex task in the background and return its task id at once. Start " +

@@ -5,20 +5,13 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { checkMayActOn } from "../../tasks/session_rights.ts";
-import type { McpServer } from "../sdk.ts";
-import { expandIds } from "./group_view.ts";
-import { taskIdField, taskIdsField } from "./task_ids.ts";
+import { expandIds, taskIdField, taskIdsField } from "./group_view.ts";
 import { messageOf } from "../../base/errors.ts";
-import { toolError, toolResult } from "./tool_error.ts";
+import { type ToolContext, toolError, toolResult } from "./tool.ts";
 
 /** Registers `codex_cancel`. */
-export function registerCodexCancelTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-): void {
+export function registerCodexCancelTool({ server, engine, session }: ToolContext): void {
   server.registerTool("codex_cancel", {
     title: "Cancel tasks",
     description: "Stop tasks and every process they started (SIGTERM, then SIGKILL after a short " +
@@ -32,7 +25,7 @@ export function registerCodexCancelTool(
   }, async (args) => {
     // A group id stands for its attempts (an unknown one is reported as unknown).
     const given = [...(args.task_id ? [args.task_id] : []), ...(args.task_ids ?? [])];
-    const ids = expandIds(engine, given).taskIds;
+    const ids = expandIds(engine, given);
     if (ids.length === 0) {
       return toolError("Cannot cancel as neither task_id nor task_ids was given");
     }

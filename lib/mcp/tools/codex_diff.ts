@@ -14,27 +14,12 @@
 
 import { z } from "zod";
 import type { Engine } from "../../tasks/engine_api.ts";
-import type { McpServer } from "../sdk.ts";
 import type { WorktreeInfo, WorktreeManager } from "../../git/worktree.ts";
 import { page } from "./compact_view.ts";
-import { toolError, toolResult } from "./tool_error.ts";
-import type { ToolOptions } from "./tool_options.ts";
+import { type ToolContext, toolError, toolResult } from "./tool.ts";
 
 /** Room for the fields around the patch and the file list. */
 const HEAD_CHARS = 1500;
-
-/** The input schema of `codex_diff`. */
-export const codexDiffInputSchema = {
-  task_id: z.string().min(1).describe(
-    "The task whose branch to show (it ran with worktree: true).",
-  ),
-  offset: z.number().int().min(0).optional().describe(
-    "Start the patch at this character (from next_offset of the previous page). Default 0.",
-  ),
-  max_chars: z.number().int().min(100).optional().describe(
-    "At most this many characters of patch (default and ceiling: what fits the result limit).",
-  ),
-};
 
 /**
  * One page of a task branch's diff, as a tool result of at most `maxResultChars`: its text and
@@ -153,18 +138,23 @@ export function worktreeOf(engine: Engine, taskId: string, action: string) {
 }
 
 /** Registers `codex_diff`. */
-export function registerCodexDiffTool(
-  server: McpServer,
-  engine: Engine,
-  worktrees: WorktreeManager,
-  options: ToolOptions,
-): void {
+export function registerCodexDiffTool({ server, engine, worktrees, options }: ToolContext): void {
   server.registerTool("codex_diff", {
     title: "Task branch diff",
     description: "Show what a task that ran with worktree: true changed on its branch: the " +
       "files with line counts, then the patch, in pages (next_offset says where the next one " +
       "starts). Read-only; works while the task runs too.",
-    inputSchema: codexDiffInputSchema,
+    inputSchema: {
+      task_id: z.string().min(1).describe(
+        "The task whose branch to show (it ran with worktree: true).",
+      ),
+      offset: z.number().int().min(0).optional().describe(
+        "Start the patch at this character (from next_offset of the previous page). Default 0.",
+      ),
+      max_chars: z.number().int().min(100).optional().describe(
+        "At most this many characters of patch (default and ceiling: what fits the result limit).",
+      ),
+    },
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, async (args) => {
     const found = worktreeOf(engine, args.task_id, "show the diff of");

@@ -12,13 +12,11 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
-import type { McpServer } from "../sdk.ts";
 import { MAX_FORKS } from "../../tasks/fork.ts";
 import { startForks } from "../../request/plans.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
-import { toolResult } from "./tool_error.ts";
+import { type ToolContext, toolResult } from "./tool.ts";
 
 /** The input schema of `codex_fork`. */
 export const codexForkInputSchema = {
@@ -49,11 +47,7 @@ export const codexForkInputSchema = {
 };
 
 /** Registers `codex_fork`. */
-export function registerCodexForkTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-): void {
+export function registerCodexForkTool({ server, engine, session }: ToolContext): void {
   server.registerTool("codex_fork", {
     title: "Fork a Codex thread",
     description: "Fork a finished Codex thread into several tasks, one per prompt, each with the " +

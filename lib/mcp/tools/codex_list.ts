@@ -5,13 +5,10 @@
  */
 
 import { z } from "zod";
-import type { Engine } from "../../tasks/engine_api.ts";
 import { excerpt, truncate } from "../../base/text.ts";
-import type { McpServer } from "../sdk.ts";
 import { PHASES, type TaskSnapshot } from "../../tasks/task.ts";
 import { fitViews, seconds } from "./compact_view.ts";
-import { budgets, type ToolOptions } from "./tool_options.ts";
-import { toolResult } from "./tool_error.ts";
+import { budgets, type ToolContext, toolResult } from "./tool.ts";
 
 /** How much of a prompt an entry shows. */
 const PROMPT_CHARS = 80;
@@ -34,11 +31,7 @@ function entry(task: TaskSnapshot, promptChars: number) {
 }
 
 /** Registers `codex_list`. */
-export function registerCodexListTool(
-  server: McpServer,
-  engine: Engine,
-  options: ToolOptions,
-): void {
+export function registerCodexListTool({ server, engine, options }: ToolContext): void {
   server.registerTool("codex_list", {
     title: "List tasks",
     description: "The tasks this server knows (also those of earlier instances), newest first, " +

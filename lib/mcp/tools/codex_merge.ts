@@ -15,15 +15,13 @@
 
 import { z } from "zod";
 import { checkMayActOn } from "../../tasks/session_rights.ts";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import type { TaskSnapshot } from "../../tasks/task.ts";
 import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
 import { Policy } from "../../codex/policy.ts";
-import type { McpServer } from "../sdk.ts";
 import { withCaller } from "../../request/caller.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS } from "./run_params.ts";
-import { taskIdField } from "./task_ids.ts";
-import { toolError, toolResult } from "./tool_error.ts";
+import { taskIdField } from "./group_view.ts";
+import { type ToolContext, toolError, toolResult } from "./tool.ts";
 
 /** The input schema of `codex_merge`. */
 export const codexMergeInputSchema = z.strictObject({
@@ -98,25 +96,8 @@ const codexMergeOutputSchema = {
   next: z.string().describe("What to call next."),
 };
 
-/**
- * A session a task's own process opened merges only tasks it started, as it acts on no other
- * task (lib/tasks/session_rights.ts): a merge may fast-forward the user's branch and discard
- * worktrees.
- */
-function checkMayMerge(
-  actor: Parameters<typeof checkMayActOn>[0],
-  items: Array<{ taskId: string }>,
-  get: (id: string) => ReturnType<Engine["get"]>,
-): void {
-  for (const item of items) checkMayActOn(actor, item.taskId, get, "merge");
-}
-
 /** Registers `codex_merge`. */
-export function registerCodexMergeTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-): void {
+export function registerCodexMergeTool({ server, engine, session }: ToolContext): void {
   server.registerTool("codex_merge", {
     title: "Merge task branches, checked",
     description: "Merge the branches of several finished tasks (or the best attempt of groups) " +
@@ -142,7 +123,8 @@ export function registerCodexMergeTool(
     const { resume, ...call } = args;
     // A Codex caller's sandbox is the default and the limit, as for a task it starts.
     call.sandbox = withCaller({ prompt: "", sandbox: call.sandbox }, extra._meta).sandbox;
-    let task;
+    let request;
+    let from;
     if (resume !== undefined) {
       const given = Object.entries(args).filter(([k, v]) => k !== "resume" && v !== undefined);
       if (given.length > 0) {
@@ -152,17 +134,15 @@ export function registerCodexMergeTool(
       }
       const old = checkResume(resume, lookup);
       checkMayActOn(actor, resume, get, "resume");
-      checkMayMerge(actor, old.meta.request.merge!.items, get);
-      task = await engine.merge(
-        { ...old.meta.request.merge!, resumeOf: resume },
-        actor,
-        old.meta.merge!,
-      );
+      request = { ...old.meta.request.merge!, resumeOf: resume };
+      from = old.meta.merge!;
     } else {
-      const request = await checkMergeCall(call, lookup);
-      checkMayMerge(actor, request.items, get);
-      task = await engine.merge(request, actor);
+      request = await checkMergeCall(call, lookup);
     }
-    return startedAnswer(task);
+    // A session a task's own process opened merges only tasks it started, as it acts on no
+    // other task (lib/tasks/session_rights.ts): a merge may fast-forward the user's branch and
+    // discard worktrees.
+    for (const item of request.items) checkMayActOn(actor, item.taskId, get, "merge");
+    return startedAnswer(await engine.merge(request, actor, from));
   });
 }

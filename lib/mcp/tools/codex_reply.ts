@@ -7,13 +7,10 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
-import type { McpServer } from "../sdk.ts";
 import { withCaller } from "../../request/caller.ts";
 import { runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
 import { runOutputSchema, runToEnd } from "./run_to_end.ts";
-import type { ToolOptions } from "./tool_options.ts";
-import { toolError } from "./tool_error.ts";
+import { type ToolContext, toolError } from "./tool.ts";
 
 /** The input schema of `codex-reply`. */
 export const codexReplyInputSchema = {
@@ -35,12 +32,8 @@ export const codexReplyInputSchema = {
 };
 
 /** Registers `codex-reply`, and its alias `codex_reply` when `options.replyAlias` is set. */
-export function registerCodexReplyTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-  options: ToolOptions,
-): void {
+export function registerCodexReplyTool(tools: ToolContext): void {
+  const { server, options } = tools;
   for (const name of options.replyAlias ? ["codex-reply", "codex_reply"] : ["codex-reply"]) {
     server.registerTool(name, {
       title: "Codex reply",
@@ -59,7 +52,7 @@ export function registerCodexReplyTool(
         );
       }
       const request = withCaller(toTaskRequest({ ...args, threadId }), extra._meta);
-      return runToEnd(engine, session, request, extra, options);
+      return runToEnd(tools, request, extra);
     });
   }
 }

@@ -13,13 +13,11 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { startTask } from "../../request/plans.ts";
 import { checkReviewTarget, describeReviewTarget } from "../../request/review_target.ts";
-import type { McpServer } from "../sdk.ts";
 import { withCaller } from "../../request/caller.ts";
-import { engineFields, runFields, toTaskRequest } from "./run_params.ts";
-import { toolResult } from "./tool_error.ts";
+import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS, toTaskRequest } from "./run_params.ts";
+import { type ToolContext, toolResult } from "./tool.ts";
 
 /** The input schema of `codex_review`. */
 export const codexReviewInputSchema = {
@@ -55,11 +53,7 @@ export const codexReviewInputSchema = {
 };
 
 /** Registers `codex_review`. */
-export function registerCodexReviewTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-): void {
+export function registerCodexReviewTool({ server, engine, session }: ToolContext): void {
   server.registerTool("codex_review", {
     title: "Start a Codex code review",
     description: "Start Codex's code review in the background and return its task id at once. " +
@@ -74,12 +68,8 @@ export function registerCodexReviewTool(
       cwd: z.string().describe("Where the review runs (a task's worktree for task_id)."),
       next: z.string().describe("What to call next."),
     },
-    annotations: {
-      readOnlyHint: true,
-      destructiveHint: false,
-      idempotentHint: false,
-      openWorldHint: true,
-    },
+    // Like the tools that run Codex, but a review edits nothing.
+    annotations: { ...RUNS_CODEX_ANNOTATIONS, readOnlyHint: true, destructiveHint: false },
   }, async (args, extra) => {
     const { target, branch, ...rest } = args;
     const spec = checkReviewTarget(target);

@@ -7,35 +7,12 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { truncate } from "../../base/text.ts";
-import type { McpServer } from "../sdk.ts";
 import type { TaskSnapshot } from "../../tasks/task.ts";
 import { fitViews, page, readOnCall } from "./compact_view.ts";
-import { compactWithGroups, expandIds, shownFields } from "./group_view.ts";
-import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
+import { askedIds, compactWithGroups, optionalTaskIdsField, shownFields } from "./group_view.ts";
 import { taskText, taskView } from "./task_view.ts";
-import { budgets, type ToolOptions } from "./tool_options.ts";
-import { toolResult } from "./tool_error.ts";
-
-/** The room of a result: its structured content and its text. */
-type Budgets = ReturnType<typeof budgets>;
-
-/** The input schema of `codex_status`. */
-export const codexStatusInputSchema = {
-  task_ids: optionalTaskIdsField,
-  detail: z.enum(["compact", "full"]).optional().describe(
-    "compact (default): phase, elapsed, last step or final message, branch. full: everything " +
-      "known (tool counts, reasoning, to-do list, files, output tail, worktree, exit, parent " +
-      "thread).",
-  ),
-  offset: z.number().int().min(0).optional().describe(
-    "Read the final message from this character on (a cut message says where to go on).",
-  ),
-  max_chars: z.number().int().min(1).optional().describe(
-    "With offset: at most this many characters of the message (default: what fits).",
-  ),
-};
+import { budgets, type ToolContext, toolResult } from "./tool.ts";
 
 /** A page of each task's final message, from `offset`. */
 function messagePages(tasks: TaskSnapshot[], offset: number, maxChars: number) {
@@ -56,12 +33,7 @@ function messagePages(tasks: TaskSnapshot[], offset: number, maxChars: number) {
 }
 
 /** Registers `codex_status`. */
-export function registerCodexStatusTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-  options: ToolOptions,
-): void {
+export function registerCodexStatusTool({ server, engine, session, options }: ToolContext): void {
   server.registerTool("codex_status", {
     title: "Task status",
     description: "Status of tasks without waiting: phase, elapsed time, thread id, the last " +
@@ -69,17 +41,28 @@ export function registerCodexStatusTool(
       'one, and what to call next. detail: "full" for everything known; offset to read a long ' +
       "final message on. A group id (codex_async with attempts) shows its attempts ranked: " +
       "check passed first, then smaller diff, then earlier end.",
-    inputSchema: z.strictObject(codexStatusInputSchema),
+    inputSchema: z.strictObject({
+      task_ids: optionalTaskIdsField,
+      detail: z.enum(["compact", "full"]).optional().describe(
+        "compact (default): phase, elapsed, last step or final message, branch. full: everything " +
+          "known (tool counts, reasoning, to-do list, files, output tail, worktree, exit, parent " +
+          "thread).",
+      ),
+      offset: z.number().int().min(0).optional().describe(
+        "Read the final message from this character on (a cut message says where to go on).",
+      ),
+      max_chars: z.number().int().min(1).optional().describe(
+        "With offset: at most this many characters of the message (default: what fits).",
+      ),
+    }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, async (args) => {
-    const ids = idsOrUnfinished(engine, args.task_ids);
-    const unknown = unknownTaskIds(engine, ids, "show");
-    if (unknown) return unknown;
     // A group id stands for its attempts.
-    const { taskIds } = expandIds(engine, ids);
+    const ids = askedIds(engine, args.task_ids, "show");
+    if (ids.error) return ids.error;
     // A question whose client went away is asked of this one.
-    engine.offerQuestions(taskIds, await session());
-    const tasks = taskIds.map((id) => engine.get(id)!);
+    engine.offerQuestions(ids.taskIds, await session());
+    const tasks = ids.taskIds.map((id) => engine.get(id)!);
     const room = budgets(options);
     if (args.offset !== undefined) {
       const each = Math.floor(room.structured / Math.max(1, tasks.length));
@@ -88,24 +71,19 @@ export function registerCodexStatusTool(
         tasks: pages,
       });
     }
-    if (args.detail === "full") return fullAnswer(tasks, room);
+    if (args.detail === "full") {
+      // Every task in its full view, as many as fit.
+      const { views, omitted } = fitViews(tasks, room.structured, taskView);
+      return toolResult(
+        truncate(tasks.map(taskText).join("\n\n") || "No unfinished tasks.", room.text),
+        { tasks: views, ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}) },
+      );
+    }
     // Groups show ranked; the other ids as usual.
-    const shown = compactWithGroups(engine, ids, room);
+    const shown = compactWithGroups(engine, ids.asked, room);
     return toolResult(
       (shown.text || "No unfinished tasks.") + (shown.next ? `\nNext: ${shown.next}` : ""),
       shownFields(shown),
     );
   });
-}
-
-/** Every task in its full view, as many as fit. */
-function fullAnswer(tasks: TaskSnapshot[], room: Budgets) {
-  const { views, omitted } = fitViews(tasks, room.structured, taskView);
-  return toolResult(
-    truncate(tasks.map(taskText).join("\n\n") || "No unfinished tasks.", room.text),
-    {
-      tasks: views,
-      ...(omitted.length > 0 ? { omitted_task_ids: omitted } : {}),
-    },
-  );
 }

@@ -6,17 +6,11 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { checkMayActOn } from "../../tasks/session_rights.ts";
-import type { McpServer } from "../sdk.ts";
-import { toolResult } from "./tool_error.ts";
+import { type ToolContext, toolResult } from "./tool.ts";
 
 /** Registers `codex_steer`. */
-export function registerCodexSteerTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-): void {
+export function registerCodexSteerTool({ server, engine, session }: ToolContext): void {
   server.registerTool("codex_steer", {
     title: "Steer a running task",
     description: "Add a prompt to the turn a task is running now, e.g. to correct its course. " +

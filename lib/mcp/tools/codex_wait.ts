@@ -6,24 +6,16 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource, WaitResult } from "../../tasks/engine_api.ts";
+import type { Engine, WaitResult } from "../../tasks/engine_api.ts";
 import { truncate } from "../../base/text.ts";
-import type { McpServer } from "../sdk.ts";
-import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
+import { isFinal } from "../../tasks/task.ts";
 import { lastStep } from "./compact_view.ts";
 import { callProgress, type ProgressContext } from "./progress.ts";
-import { compactWithGroups, expandIds, shownFields } from "./group_view.ts";
-import { idsOrUnfinished, optionalTaskIdsField, unknownTaskIds } from "./task_ids.ts";
-import { budgets, type ToolOptions } from "./tool_options.ts";
-import { toolResult } from "./tool_error.ts";
+import { askedIds, compactWithGroups, optionalTaskIdsField, shownFields } from "./group_view.ts";
+import { budgets, type ToolContext, type ToolOptions, toolResult } from "./tool.ts";
 
 /** Registers `codex_wait`. */
-export function registerCodexWaitTool(
-  server: McpServer,
-  engine: Engine,
-  session: SessionSource,
-  options: ToolOptions,
-): void {
+export function registerCodexWaitTool({ server, engine, session, options }: ToolContext): void {
   server.registerTool("codex_wait", {
     title: "Wait for tasks",
     description: "Wait until all (mode all, the default) or any (mode any) of the tasks are " +
@@ -42,11 +34,10 @@ export function registerCodexWaitTool(
     }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, async (args, extra) => {
-    const asked = idsOrUnfinished(engine, args.task_ids);
-    const unknown = unknownTaskIds(engine, asked, "wait for");
-    if (unknown) return unknown;
     // A group id stands for its attempts: the wait is for them, the answer ranks them.
-    const { taskIds: ids } = expandIds(engine, asked);
+    const found = askedIds(engine, args.task_ids, "wait for");
+    if (found.error) return found.error;
+    const { asked, taskIds: ids } = found;
     const own = await session();
     // A question whose client went away is asked of this one; while this call runs, Codex's
     // questions to this client are sent related to it.
@@ -77,7 +68,8 @@ export function registerCodexWaitTool(
  */
 function waitProgress(engine: Engine, ids: string[], extra: ProgressContext, heartbeatMs: number) {
   const current = () => ids.map((id) => engine.get(id)!);
-  const summary = (tasks: TaskSnapshot[]) => {
+  const summary = () => {
+    const tasks = current();
     const done = tasks.filter((t) => isFinal(t.meta.phase)).length;
     const running = tasks.find((t) => !isFinal(t.meta.phase));
     return `${done}/${tasks.length} done` +
@@ -85,12 +77,12 @@ function waitProgress(engine: Engine, ids: string[], extra: ProgressContext, hea
   };
   const phasesOf = () => current().map((t) => t.meta.phase).join();
   let lastPhases = phasesOf();
-  const progress = callProgress(extra, heartbeatMs, () => summary(current()));
+  const progress = callProgress(extra, heartbeatMs, summary);
   const reportPhaseChange = () => {
     const phases = phasesOf();
     if (phases === lastPhases) return;
     lastPhases = phases;
-    progress.send(summary(current()));
+    progress.send(summary());
   };
   const off = engine.onChange((task) => {
     if (ids.includes(task.meta.id)) reportPhaseChange();
@@ -98,7 +90,6 @@ function waitProgress(engine: Engine, ids: string[], extra: ProgressContext, hea
   return {
     /** Reports the last phase change, and waits until the client has the progress sent. */
     async finish(): Promise<void> {
-      progress.stop();
       reportPhaseChange();
       await progress.settle();
     },

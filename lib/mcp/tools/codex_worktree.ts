@@ -3,30 +3,31 @@
  * discards its worktree and branch. Nothing is merged or deleted unless asked. Its `diff` action
  * is kept for older clients and answers like the read-only `codex_diff`.
  *
+ * On a group id (best of N), `discard` drops the worktree and branch of every attempt not merged,
+ * and says which it dropped and which it kept; `merge` and `diff` act on one attempt, so they name
+ * the best one to pass instead. An attempt counts as merged when it made a commit and that commit
+ * is on a local branch outside `codex-swarm/*` (the branch it was merged into, by `merge` or by the
+ * user): its branch holds nothing that deleting it would lose. Another task's branch (a fork's)
+ * does not count. A merged attempt's worktree stays for the sweep (or a discard by its own task
+ * id).
+ *
  * @module
  */
 
 import { z } from "zod";
-import type { Engine, Session, SessionSource } from "../../tasks/engine_api.ts";
-import type { McpServer } from "../sdk.ts";
+import type { Engine, Session } from "../../tasks/engine_api.ts";
 import { isFinal, PHASES, type TaskSnapshot } from "../../tasks/task.ts";
 import type { MergeResult, WorktreeInfo, WorktreeManager } from "../../git/worktree.ts";
 import { isGroupId } from "../../tasks/attempt_group.ts";
 import { diffResult, worktreeOf } from "./codex_diff.ts";
-import { groupWorktreeAction } from "./group_worktree.ts";
-import { groupMembers } from "./group_view.ts";
+import { groupMembers, groupView, taskIdField } from "./group_view.ts";
 import { checkMayAct, checkMayActOn } from "../../tasks/session_rights.ts";
-import { toolError, toolResult } from "./tool_error.ts";
-import type { ToolOptions } from "./tool_options.ts";
-import { taskIdField } from "./task_ids.ts";
+import { messageOf } from "../../base/errors.ts";
+import { type ToolContext, toolError, toolResult } from "./tool.ts";
 
 /** Registers `codex_worktree`. */
 export function registerCodexWorktreeTool(
-  server: McpServer,
-  engine: Engine,
-  worktrees: WorktreeManager,
-  session: SessionSource,
-  options: ToolOptions,
+  { server, engine, worktrees, session, options }: ToolContext,
 ): void {
   server.registerTool("codex_worktree", {
     title: "Task branch: merge, discard",
@@ -51,12 +52,7 @@ export function registerCodexWorktreeTool(
   }, async (args) => {
     const actor = await session();
     if (isGroupId(args.task_id)) {
-      if (args.action === "discard") {
-        for (const task of groupMembers(engine, args.task_id)) {
-          checkMayAct(actor, task.meta, "discard");
-        }
-      }
-      return await groupWorktreeAction(engine, worktrees, args.task_id, args.action);
+      return await groupWorktreeAction(engine, worktrees, actor, args.task_id, args.action);
     }
     if (args.action !== "diff") {
       checkMayActOn(actor, args.task_id, (id) => engine.get(id), args.action);
@@ -64,17 +60,15 @@ export function registerCodexWorktreeTool(
     const found = worktreeOf(engine, args.task_id, args.action);
     if (found.error) return found.error;
     const { info } = found;
-    // A merge or discard holds the worktree: one at a time, and none while a reply or fork is
-    // being made there, so each sees what the one before it left (a task just queued there).
-    using _held = args.action === "diff" ? null : await worktrees.holdWorktrees([info.path]);
-    if (args.action !== "diff") {
-      const task = engine.get(args.task_id) ?? found.task;
-      const refused = refusal(engine, actor, { ...args, action: args.action }, task, info);
-      if (refused !== null) return refused;
-    }
     if (args.action === "diff") {
       return await diffResult(worktrees, args.task_id, info, {}, options.maxResultChars);
     }
+    // A merge or discard holds the worktree: one at a time, and none while a reply or fork is
+    // being made there, so each sees what the one before it left (a task just queued there).
+    using _held = await worktrees.holdWorktrees([info.path]);
+    const task = engine.get(args.task_id) ?? found.task;
+    const refused = refusal(engine, actor, { ...args, action: args.action }, task, info);
+    if (refused !== null) return refused;
     if (args.action === "merge") {
       return mergeAnswer(info, await worktrees.merge(info, args.target));
     }
@@ -149,5 +143,80 @@ function mergeAnswer(info: WorktreeInfo, result: MergeResult) {
       target: result.target ?? null,
       commit: result.commit ?? null,
     },
+  );
+}
+
+/** Acts on the attempts of group `groupId` (see the module doc). */
+async function groupWorktreeAction(
+  engine: Engine,
+  worktrees: WorktreeManager,
+  actor: Session,
+  groupId: string,
+  action: "diff" | "merge" | "discard",
+) {
+  const tasks = groupMembers(engine, groupId);
+  if (tasks.length === 0) {
+    return toolError(`Cannot ${action} group "${groupId}" as no such group of attempts is known`);
+  }
+  if (action !== "discard") {
+    const best = groupView(groupId, tasks).attempts[0]!.task_id;
+    return toolError(
+      `Cannot ${action} group "${groupId}" as a whole: ${action} one attempt, e.g. the best ` +
+        `so far: codex_worktree {"task_id":"${best}","action":"${action}"}`,
+    );
+  }
+  for (const task of tasks) checkMayAct(actor, task.meta, "discard");
+  const attemptIds = new Set(tasks.map((t) => t.meta.id));
+  const paths = new Set(tasks.map((t) => t.meta.worktree?.path));
+  // Held to the end: no reply or fork is made in these worktrees while they are checked and
+  // removed, and another client's merge or discard of an attempt waits (see codex_worktree).
+  using _held = await worktrees.holdWorktrees(
+    [...paths].filter((path): path is string => path !== undefined),
+  );
+  // An attempt still running, or a reply working in an attempt's worktree, would lose its edits.
+  const busy = engine.list(PHASES.filter((p) => !isFinal(p))).filter((t) =>
+    attemptIds.has(t.meta.id) || paths.has(t.meta.worktree?.path)
+  );
+  if (busy.length > 0) {
+    return toolError(
+      `Cannot discard group "${groupId}" as ${
+        busy.map((t) => `task "${t.meta.id}" (${t.meta.phase})`).join(", ")
+      } still runs in its worktrees: wait for them or cancel them first`,
+    );
+  }
+  const discarded: Array<{ task_id: string; branch: string }> = [];
+  const kept: Array<{ task_id: string; branch: string; reason: string }> = [];
+  const failed: Array<{ task_id: string; branch: string; error: string }> = [];
+  for (const task of tasks) {
+    const info = task.meta.worktree;
+    if (!info) continue;
+    try {
+      const merged = task.meta.worktreeOutcome?.commit != null &&
+        !(await worktrees.branchHasUnmergedCommits(info));
+      const { worktree, branch } = await worktrees.exists(info);
+      if (merged) {
+        kept.push({ task_id: task.meta.id, branch: info.branch, reason: "merged" });
+      } else if (!worktree && !branch) {
+        kept.push({ task_id: task.meta.id, branch: info.branch, reason: "already gone" });
+      } else {
+        await worktrees.discard(info);
+        discarded.push({ task_id: task.meta.id, branch: info.branch });
+      }
+    } catch (error) {
+      failed.push({ task_id: task.meta.id, branch: info.branch, error: messageOf(error) });
+    }
+  }
+  const lines = [
+    `Group ${groupId}: discarded ${discarded.length} attempt(s)` +
+    (discarded.length > 0
+      ? `: ${discarded.map((d) => `${d.task_id} (${d.branch})`).join(", ")}`
+      : ""),
+    ...kept.map((k) => `Kept ${k.task_id} (${k.branch}): ${k.reason}`),
+    ...failed.map((f) => `Cannot discard ${f.task_id} (${f.branch}): ${f.error}`),
+  ];
+  return toolResult(
+    lines.join("\n"),
+    { group_id: groupId, discarded, kept, ...(failed.length ? { failed } : {}) },
+    failed.length > 0 ? true : undefined,
   );
 }

@@ -3,7 +3,9 @@
  * result's `structuredContent` to the model as JSON (and drop the text), so this view is the
  * product the model sees: id, phase, elapsed time, thread, then for a finished task its final
  * message (cut with a marker saying how to read on), usage, failure, branch and diff stat, and for
- * a running one its last step in one line. The full view is `taskView` (task_view.ts).
+ * a running one its last step in one line. The full view is `taskView` (task_view.ts). A review's
+ * result shows as data: the verdict and every finding, kept small (paths relative to the review's
+ * directory, bodies cut, at most {@link MAX_FINDINGS} findings with a count of the rest).
  *
  * Fields the engine may add later are shown when present: a pending `approval` object.
  *
@@ -22,7 +24,7 @@ import { displayCommand, excerpt, tail as endOf, truncate } from "../../base/tex
 import { type CheckOutcome, isFinal, type TaskSnapshot } from "../../tasks/task.ts";
 import { describeCheck } from "../../tasks/attempt_check.ts";
 import { backoffStep } from "../../tasks/backoff.ts";
-import { compactReview, reviewLine } from "./review_view.ts";
+import type { ReviewOutput } from "../../codex/review_output.ts";
 import { describeMerge } from "../../tasks/merge/merge_plan.ts";
 import { mergeReport } from "../../tasks/merge/merge_report.ts";
 
@@ -89,9 +91,7 @@ function toolStep(tool: LastTool): string {
     case "command": {
       const command = displayCommand(tool.summary);
       if (running) return `Running: ${command}`;
-      const exit = tool.exitCode === null || tool.exitCode === undefined
-        ? ""
-        : ` (exit ${tool.exitCode})`;
+      const exit = tool.exitCode == null ? "" : ` (exit ${tool.exitCode})`;
       return tool.status === "completed"
         ? `Ran${exit}: ${command}`
         : `Command ${tool.status}${exit}: ${command}`;
@@ -128,25 +128,18 @@ export function lastStep(task: TaskSnapshot): string {
   return excerpt(tools > 1 ? `${text} (${tools} tool calls)` : text, STEP_CHARS);
 }
 
-/** A value of unknown shape, kept small: strings cut, arrays and nesting bounded. */
-function compactValue(value: unknown, depth = 0): unknown {
-  if (typeof value === "string") return truncate(value, FAILURE_CHARS);
-  if (Array.isArray(value)) return value.slice(0, 10).map((v) => compactValue(v, depth + 1));
-  if (value !== null && typeof value === "object") {
-    if (depth >= 2) return truncate(JSON.stringify(value), 200);
-    return Object.fromEntries(
-      Object.entries(value).map(([key, v]) => [key, compactValue(v, depth + 1)]),
-    );
-  }
-  return value;
-}
-
-/** The question a task waits on an answer to (an approval), compact, or undefined. */
-export function approvalOf(task: TaskSnapshot): unknown {
-  const question = task.question;
-  if (question === undefined || question === null) return undefined;
-  const { id: _id, since: _since, ...rest } = question;
-  return compactValue(rest);
+/**
+ * The question a task waits on an answer to (an approval), compact (its texts cut, at most ten
+ * files), or undefined.
+ */
+export function approvalOf(task: TaskSnapshot) {
+  if (!task.question) return undefined;
+  const { id: _id, since: _since, ...rest } = task.question;
+  const cut = (v: unknown) => typeof v === "string" ? truncate(v, FAILURE_CHARS) : v;
+  const fields = Object.entries(rest);
+  return Object.fromEntries(
+    fields.map(([key, v]) => [key, Array.isArray(v) ? v.slice(0, 10).map(cut) : cut(v)]),
+  );
 }
 
 /** The compact view of a task (absent fields do not apply). */
@@ -267,4 +260,74 @@ export function compactText(views: CompactTask[], maxChars: number): string {
     return `${v.task_id} ${v.phase} ${v.elapsed_s}s${branch}: ${excerpt(what, 120)}`;
   });
   return truncate(lines.join("\n"), maxChars);
+}
+
+/** The most findings a compact view lists (the rest are counted in `findings_omitted`). */
+export const MAX_FINDINGS = 20;
+
+/** `file` relative to `cwd` when it lies inside it. */
+function relative(file: string | null, cwd: string | null): string | null {
+  if (file === null || cwd === null) return file;
+  const dir = cwd.endsWith("/") ? cwd : `${cwd}/`;
+  return file.startsWith(dir) ? file.slice(dir.length) : file;
+}
+
+/**
+ * The review for the compact view, sized by the view's message cap (`messageChars`, 2000 down to
+ * 0): each body at most an eighth of it, fewer findings as it shrinks, and paths relative to the
+ * review's directory. How many findings were left out for size is `findings_omitted` (read them
+ * with codex_status detail full).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const review = { // a task's meta.review
+ *   verdict: { overall_correctness: "patch is incorrect", explanation: "Off by one.", confidence: 0.8 },
+ *   findings: [{
+ *     title: "[P1] Check the bounds",
+ *     body: "`i <= n` reads past the end.",
+ *     file: "/repo/src/a.ts",
+ *     lines: { start: 2, end: 2 },
+ *     priority: 1,
+ *     confidence: 0.9,
+ *   }],
+ *   source: "rollout" as const,
+ * };
+ * const compact = compactReview(review, 2000, "/repo");
+ * assert.equal(compact.findings[0]?.file, "src/a.ts"); // relative to the task's cwd
+ * ```
+ */
+export function compactReview(review: ReviewOutput, messageChars: number, cwd: string | null) {
+  const bodyChars = Math.floor(messageChars / 8);
+  const most = messageChars >= 1000 ? MAX_FINDINGS : messageChars >= 400 ? 10 : 5;
+  const findings = review.findings.slice(0, most).map((f) => ({
+    title: truncate(f.title, 120),
+    body: bodyChars > 0 ? truncate(f.body, bodyChars) : "",
+    file: relative(f.file, cwd),
+    lines: f.lines,
+    priority: f.priority,
+    confidence: f.confidence,
+  }));
+  const omitted = review.findings.length - findings.length;
+  return {
+    verdict: {
+      ...review.verdict,
+      explanation: truncate(review.verdict.explanation, Math.max(160, Math.min(400, messageChars))),
+    },
+    findings,
+    ...(omitted > 0 ? { findings_omitted: omitted } : {}),
+  };
+}
+
+/** The compact view of a review. */
+export type CompactReview = ReturnType<typeof compactReview>;
+
+/** One line for people: the verdict and the findings' count, e.g. `patch is incorrect: 2 finding(s)`. */
+export function reviewLine(review: CompactReview): string {
+  const count = review.findings.length + (review.findings_omitted ?? 0);
+  return `${review.verdict.overall_correctness ?? "reviewed"}: ${count} finding(s)` +
+    (review.findings.length > 0
+      ? ` (${review.findings.slice(0, 3).map((f) => f.title).join("; ")})`
+      : "");
 }

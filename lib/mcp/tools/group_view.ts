@@ -1,9 +1,11 @@
 /**
- * The view of a group of attempts (best of N, `codex_async` with `attempts`), computed from its
- * tasks each time (attempt_group.ts): the attempts ranked best first, each row with its task id,
- * phase, check exit code and output tail (bounded), diff size and branch, and what to call next
- * (merge the best with `codex_worktree`, then discard the group). `codex_status` and
- * `codex_wait` show it for a group id; the ids of its attempts come from {@link expandIds}.
+ * The task ids of the tools that look at tasks (the `task_ids` fields, and what the ids a call
+ * asks about stand for: a group id for its attempts), and the view of a group of attempts (best
+ * of N, `codex_async` with `attempts`), computed from its tasks each time (attempt_group.ts): the
+ * attempts ranked best first, each row with its task id, phase, check exit code and output tail
+ * (bounded), diff size and branch, and what to call next (merge the best with `codex_worktree`,
+ * then discard the group). `codex_status` and `codex_wait` show it for a group id; the ids of its
+ * attempts come from {@link expandIds}.
  *
  * @example Not run: it needs the engine and its tasks (`engine`).
  * ```ts ignore
@@ -15,14 +17,16 @@
  * @module
  */
 
+import { z } from "zod";
 import type { Engine } from "../../tasks/engine_api.ts";
 import { excerpt, tail, truncate } from "../../base/text.ts";
-import { isFinal, type TaskSnapshot } from "../../tasks/task.ts";
+import { isFinal, PHASES, type TaskSnapshot } from "../../tasks/task.ts";
+import { TASK_ID_PATTERN, TASK_ID_RULE } from "../../base/task_id.ts";
+import { toolError } from "./tool.ts";
 import { diffSize, isGroupId, rankAttempts } from "../../tasks/attempt_group.ts";
 import {
   CHECK_TAIL_CHARS,
   checkView,
-  type CompactTask,
   compactTask,
   compactText,
   fitViews,
@@ -43,17 +47,54 @@ export function groupMembers(engine: Engine, groupId: string): TaskSnapshot[] {
 
 /**
  * Task ids with each group id replaced by its attempts' ids (no duplicates; a group id no task
- * has stays, to be reported unknown), and the groups.
+ * has stays, to be reported unknown).
  */
-export function expandIds(engine: Engine, ids: string[]): { taskIds: string[]; groups: string[] } {
-  const taskIds: string[] = [];
-  const groups: string[] = [];
-  for (const id of ids) {
-    const attempts = isGroupId(id) ? groupMembers(engine, id).map((t) => t.meta.id) : [];
-    if (attempts.length > 0) groups.push(id);
-    taskIds.push(...(attempts.length > 0 ? attempts : [id]));
-  }
-  return { taskIds: [...new Set(taskIds)], groups };
+export function expandIds(engine: Engine, ids: string[]): string[] {
+  return [
+    ...new Set(ids.flatMap((id) => {
+      const attempts = isGroupId(id) ? groupMembers(engine, id).map((t) => t.meta.id) : [];
+      return attempts.length > 0 ? attempts : [id];
+    })),
+  ];
+}
+
+/** One task id: never a path (no `/`, `.`, NUL). */
+export const taskIdField = z.string().regex(
+  TASK_ID_PATTERN,
+  `not a task id: expected ${TASK_ID_RULE}`,
+).describe("A task id, as returned by codex_async (or codex_list).");
+
+/** One or more task ids. */
+export const taskIdsField = z.array(taskIdField).min(1).max(100).describe(
+  "Task ids, as returned by codex_async (or codex_list); a group id of attempts stands for " +
+    "its attempts.",
+);
+
+/** Task ids that default to every unfinished task. */
+export const optionalTaskIdsField = taskIdsField.optional().describe(
+  "Task ids, as returned by codex_async (or codex_list); a group id (codex_async with " +
+    "attempts) stands for its attempts, ranked. Default: every task not yet finished.",
+);
+
+/**
+ * The ids a call asks about (`given`, or those of every unfinished task) and the task ids they
+ * stand for (a group id for its attempts), or an error result naming the ids no task (or group of
+ * attempts) has.
+ */
+export function askedIds(engine: Engine, given: string[] | undefined, verb: string) {
+  const asked = given
+    ? [...new Set(given)]
+    : engine.list(PHASES.filter((p) => !isFinal(p))).map((t) => t.meta.id);
+  const unknown = asked.filter((id) =>
+    !engine.get(id) && !(isGroupId(id) && groupMembers(engine, id).length > 0)
+  );
+  if (unknown.length === 0) return { asked, taskIds: expandIds(engine, asked) };
+  return {
+    error: toolError(
+      `Cannot ${verb} task_ids ${unknown.map((id) => `"${id}"`).join(", ")} as no such ` +
+        "task is known (see codex_list)",
+    ),
+  };
 }
 
 /** One attempt of a group, as a row of its ranking (absent fields do not apply). */
@@ -159,13 +200,7 @@ export function compactWithGroups(
   engine: Engine,
   ids: string[],
   room: { structured: number; text: number },
-): {
-  views: CompactTask[];
-  omitted: string[];
-  groups: GroupView[];
-  next: string | undefined;
-  text: string;
-} {
+) {
   const groupIds = ids.filter(isGroupId);
   const plain = ids.filter((id) => !isGroupId(id)).map((id) => engine.get(id)!);
   const groups = fitGroups(

@@ -16,7 +16,7 @@
  */
 
 import type { McpServer } from "../sdk.ts";
-import { toolError } from "./tool_error.ts";
+import { toolError } from "./tool.ts";
 import { resultChars } from "./codex_diff.ts";
 
 /** Shortest text worth keeping beside the structured content, with its marker. */

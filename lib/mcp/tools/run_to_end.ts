@@ -8,14 +8,12 @@
  */
 
 import { z } from "zod";
-import type { Engine, SessionSource } from "../../tasks/engine_api.ts";
 import { startTask } from "../../request/plans.ts";
 import { truncate } from "../../base/text.ts";
 import type { TaskRequest, TaskSnapshot } from "../../tasks/task.ts";
 import { checkView, compactTask, cutMessage, lastStep } from "./compact_view.ts";
 import { callProgress, type ProgressContext } from "./progress.ts";
-import { toolError, toolResult } from "./tool_error.ts";
-import type { ToolOptions } from "./tool_options.ts";
+import { type ToolContext, toolError, type ToolOptions, toolResult } from "./tool.ts";
 
 /** The output schema of `codex` and `codex-reply`: the official two fields plus ours, optional. */
 export const runOutputSchema = {
@@ -68,9 +66,6 @@ export function runResult(task: TaskSnapshot, options: ToolOptions) {
     (check ? JSON.stringify(check).length + check.summary.length : 0);
   const message = task.meta.finalMessage ?? task.run.finalMessage ?? "";
   const content = cutMessage(message, room, view.task_id);
-  const branch = view.branch
-    ? { branch: view.branch, ...(view.diff_stat ? { diff_stat: view.diff_stat } : {}) }
-    : {};
   const extra = (view.branch
     ? `\n\n[codex-swarm] branch ${view.branch}` +
       (view.diff_stat ? ` (${view.diff_stat}); codex_diff shows it` : "")
@@ -79,7 +74,9 @@ export function runResult(task: TaskSnapshot, options: ToolOptions) {
     threadId: view.thread_id ?? "",
     content,
     taskId: view.task_id,
-    ...branch,
+    // A diff stat comes only with a branch (both are the worktree's).
+    ...(view.branch ? { branch: view.branch } : {}),
+    ...(view.diff_stat ? { diff_stat: view.diff_stat } : {}),
     ...(structured?.ok ? { result: structured.value } : {}),
     ...(check ? { check } : {}),
   });
@@ -90,13 +87,8 @@ export function runResult(task: TaskSnapshot, options: ToolOptions) {
  * `options.heartbeatMs` while nothing happens), cancels it if the client cancels the request (not
  * when the client goes away), returns the result.
  */
-export async function runToEnd(
-  engine: Engine,
-  session: SessionSource,
-  request: TaskRequest,
-  extra: RunContext,
-  options: ToolOptions,
-) {
+export async function runToEnd(tools: ToolContext, request: TaskRequest, extra: RunContext) {
+  const { engine, session, options } = tools;
   const own = await session();
   // A task that cannot start throws: the SDK answers its message as an error result.
   const task = await startTask(engine, request, own);

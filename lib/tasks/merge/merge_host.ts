@@ -16,7 +16,7 @@
 import type { SandboxMode } from "../../codex/codex_args.ts";
 import { runSandboxed } from "../../codex/sandboxed_command.ts";
 import type { SandboxPolicy } from "../../codex/protocol/generated/v2/SandboxPolicy.ts";
-import { SANDBOX_MODES } from "../../codex/codex_config.ts";
+import { SANDBOX_MODES } from "../../codex/policy.ts";
 import { Policy } from "../../codex/policy.ts";
 import { capSandbox } from "../../codex/sandbox_cap.ts";
 import type { Engine, Session } from "../engine_api.ts";
