@@ -16,9 +16,8 @@
 import type { SandboxMode } from "../../codex/codex_args.ts";
 import { runSandboxed } from "../../codex/sandboxed_command.ts";
 import type { SandboxPolicy } from "../../codex/protocol/generated/v2/SandboxPolicy.ts";
-import { SANDBOX_MODES } from "../../codex/policy.ts";
-import { Policy } from "../../codex/policy.ts";
-import { capSandbox } from "../../codex/sandbox_cap.ts";
+import { Policy, sandboxRank } from "../../codex/policy.ts";
+import { capSandbox } from "../../codex/configured_sandbox.ts";
 import type { Engine, Session } from "../engine_api.ts";
 import { isFinal, type TaskMeta, type TaskRequest, type TaskSnapshot } from "../task.ts";
 import { newTaskId, type TaskRecord } from "../task_record.ts";
@@ -54,8 +53,7 @@ export function mergeSandbox(
   ceiling: SandboxMode | null,
 ): SandboxMode {
   const mode = asked ?? MERGE_SANDBOX;
-  const rank = (m: SandboxMode) => SANDBOX_MODES.indexOf(m);
-  return ceiling !== null && rank(mode) > rank(ceiling) ? ceiling : mode;
+  return ceiling !== null && sandboxRank(mode) > sandboxRank(ceiling) ? ceiling : mode;
 }
 
 /**
@@ -67,7 +65,6 @@ export function mergeSandbox(
  * ```ts
  * import assert from "node:assert/strict";
  * import { Policy } from "../../codex/policy.ts";
-import { capSandbox } from "../../codex/sandbox_cap.ts";
  *
  * const session = { policy: new Policy({ allowRoots: ["/src"] }) };
  * assert.deepEqual(resolverSession(session, "/wt/merge-1").policy?.allowRoots, ["/src", "/wt/merge-1"]);
