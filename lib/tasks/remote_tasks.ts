@@ -224,14 +224,11 @@ export class RemoteTasks {
 
   /** Removes the task's workspace on its worker (the sweep); a down worker keeps it for later. */
   async remove(meta: TaskMeta): Promise<void> {
-    if (!meta.remote || !meta.worktree) return;
-    const [channel, remote, branch] = [
-      this.#channel(meta.worker!),
-      meta.remote,
-      meta.worktree.branch,
-    ];
+    const { remote, worktree } = meta;
+    if (!remote || !worktree) return;
+    const channel = this.#channel(meta.worker!);
     await this.#caches.run(cacheKey(meta), async () => {
-      await removeRemoteWorkspace(channel, remote, branch);
+      await removeRemoteWorkspace(channel, remote, worktree.branch);
       await pruneCache(channel, remote.cache);
     });
   }
