@@ -23,7 +23,7 @@
  *
  * @example Not run: needs Codex, a task directory and a session: see app_engine_test.ts.
  * ```ts ignore
- * const engine = new AppServerEngine({ config, store, worktrees, log });
+ * const engine = new AppServerEngine({ config, store, worktrees, log, workers, planTask });
  * await engine.init();
  * const task = await engine.start(await planTask({ prompt: "fix the tests" }, session, engine.facts));
  * const done = await engine.finished(task.meta.id);
@@ -42,6 +42,7 @@ import type {
   Session,
   TaskPlan,
   WaitOptions,
+  WaitResult,
 } from "./engine_api.ts";
 import { type AppServerEngineOptions, EngineState, firstLine } from "./engine_state.ts";
 import { messageOf } from "../base/errors.ts";
@@ -49,16 +50,16 @@ import { EventRouting } from "./event_routing.ts";
 import type { Decision } from "./questions.ts";
 import { Scheduler } from "./scheduling.ts";
 import { sweepTasks } from "./sweep.ts";
-import { Policy } from "../codex/policy.ts";
 import { mayBeAsked } from "./session_rights.ts";
 import { isFinal, type Phase, type TaskSnapshot } from "./task.ts";
 import { TaskCreation } from "./task_creation.ts";
 import { TaskEnding } from "./task_ending.ts";
 import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 import { TaskRun } from "./task_run.ts";
-import { type WaitForResult, waitForTasks } from "./wait_for.ts";
+import { waitForTasks } from "./wait_for.ts";
 import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
-import { endMergeLeftovers, startMerge } from "./merge/merge_host.ts";
+import { startMerge } from "./merge/merge_host.ts";
+import { endCheckLeftovers } from "./merge/merge_run.ts";
 import { WorkerLoss } from "./worker_loss.ts";
 
 /** Runs tasks as turns of app-server threads. */
@@ -87,7 +88,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#creation = new TaskCreation(this.#state, this.#scheduler);
     this.facts = this.#state.facts();
     const loss = new WorkerLoss(this.#state, this.#runs, this.#ending, this.#scheduler);
-    this.#unwatch = options.workers?.onChange((status) => loss.changed(status.name, status.state));
+    this.#unwatch = options.workers.onChange((status) => loss.changed(status.name, status.state));
   }
 
   /** The workers, each with how many tasks run there (for server-info). */
@@ -134,7 +135,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
       }
     }
     await this.#ending.commitInterrupted(stopped);
-    await endMergeLeftovers(state.metas());
+    // The checks that merges a dead supervisor interrupted left running end, resumed or not.
+    for (const meta of state.metas()) {
+      if (meta.phase === "interrupted" && meta.merge) await endCheckLeftovers(meta.merge);
+    }
     this.#scheduler.pump();
     const sweepMs = Math.min(600_000, Math.max(1000, state.options.config.taskMaxAgeS * 250));
     this.#sweepTimer = setInterval(() => {
@@ -147,12 +151,9 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     const { meta } = record;
     meta.phase = "queued";
     record.session = meta.session
-      ? {
-        ...sessionFromRecord(meta.session),
-        policy: new Policy({ maxSandbox: meta.session.maxSandbox ?? null }),
-      }
+      ? sessionFromRecord(meta.session)
       : { ...this.#state.options.fallbackSession, id: "upgraded" };
-    this.#scheduler.enqueue(record.session.id, meta.id);
+    this.#scheduler.queue.push(record.session.id, meta.id);
     // A queued reply holds its thread (one turn per thread).
     if (meta.threadId !== null) this.#state.byThread.set(meta.threadId, meta.id);
   }
@@ -213,12 +214,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   merge(request: MergeRequest, session: Session, from?: MergeState): Promise<TaskSnapshot> {
     return startMerge(request, session, from, {
       state: this.#state,
-      engine: {
-        start: async (request, session) =>
-          this.start(await this.#state.options.planTask(request, session, this.facts)),
-        finished: (id) => this.finished(id),
-        cancel: (id) => this.cancel(id),
-      },
+      engine: this,
       finalize: (record) => this.#ending.finalize(record),
     });
   }
@@ -245,7 +241,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
    * Waits until all (or any) of the tasks are final, or one of them has a question this session
    * was not yet told of (`sessionId`), or the timeout passes or the signal aborts.
    */
-  wait(ids: string[], options: WaitOptions): Promise<WaitForResult> {
+  wait(ids: string[], options: WaitOptions): Promise<WaitResult> {
     const records = ids.map((id) => this.#state.require(id, "wait for"));
     return waitForTasks(records, options, this.#state);
   }
@@ -258,7 +254,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     }
     record.meta.cancelRequested = true;
     if (previousPhase === "queued") {
-      this.#scheduler.remove(id);
+      this.#scheduler.queue.remove(id);
       record.meta.failure = "Cancelled while queued: Codex never started";
       await this.#ending.finalize(record);
     } else {

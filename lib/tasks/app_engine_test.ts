@@ -16,6 +16,7 @@ import { Logger } from "../base/log.ts";
 import type { TaskSnapshot } from "./task.ts";
 import { TaskStore } from "./task_store.ts";
 import { WorktreeManager } from "../git/worktree.ts";
+import { WorkerPool } from "../workers/worker_pool.ts";
 import { AppServerEngine } from "./app_engine.ts";
 import { isTransientWriteError } from "./engine_state.ts";
 import { startTask } from "../request/plans.ts";
@@ -52,6 +53,14 @@ async function rig(options: { maxParallel?: number } = {}): Promise<Rig> {
       worktrees: new WorktreeManager({ worktreeDir: world.worktreeDir }),
       log,
       fallbackSession: session(),
+      // `local` only: no [[workers]].
+      workers: new WorkerPool({
+        workers: [],
+        noLocal: false,
+        localCap: options.maxParallel ?? 4,
+        log,
+        codexVersion: () => Promise.resolve(null),
+      }),
     });
   let engine = make();
   await engine.init();

@@ -22,17 +22,14 @@
 
 import { isFinal, type TaskMeta, type TaskRequest } from "./task.ts";
 
-/** A group id: `g-` and 12 hex digits (a valid task id, never one of a task). */
-export const GROUP_ID_PATTERN = /^g-[0-9a-f]{12}$/;
-
 /** A new group id. */
 export function newGroupId(): string {
   return `g-${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
 }
 
-/** Whether `id` names a group (not a task). */
+/** Whether `id` names a group (not a task): `g-` and 12 hex digits (never a task's id). */
 export function isGroupId(id: string): boolean {
-  return GROUP_ID_PATTERN.test(id);
+  return /^g-[0-9a-f]{12}$/.test(id);
 }
 
 /** The request of each attempt: the same request, each with its place in the group. */
@@ -59,20 +56,18 @@ type Rankable = Pick<
   "id" | "phase" | "check" | "worktreeOutcome" | "endedAt" | "request"
 >;
 
-/** Compares two attempts: the better one first (see the module doc). */
-export function compareAttempts(a: Rankable, b: Rankable): number {
+/** The attempts (tasks, or anything with their `meta`), best first, in a new array. */
+export function rankAttempts<T extends { meta: Rankable }>(attempts: readonly T[]): T[] {
   const passed = (m: Rankable) => (isFinal(m.phase) && m.check?.passed === true ? 0 : 1);
   const unfinished = (m: Rankable) => (isFinal(m.phase) ? 0 : 1);
   const size = (m: Rankable) => diffSize(m) ?? Number.POSITIVE_INFINITY;
   const end = (m: Rankable) => (m.endedAt ? Date.parse(m.endedAt) : Number.POSITIVE_INFINITY);
   const index = (m: Rankable) => m.request.group?.index ?? 0;
-  return passed(a) - passed(b) || unfinished(a) - unfinished(b) ||
+  // The better one first (see the module doc).
+  return [...attempts].sort(({ meta: a }, { meta: b }) =>
+    passed(a) - passed(b) || unfinished(a) - unfinished(b) ||
     (size(a) === size(b) ? 0 : size(a) < size(b) ? -1 : 1) ||
     (end(a) === end(b) ? 0 : end(a) < end(b) ? -1 : 1) ||
-    index(a) - index(b);
-}
-
-/** The attempts (tasks, or anything with their `meta`), best first, in a new array. */
-export function rankAttempts<T extends { meta: Rankable }>(attempts: readonly T[]): T[] {
-  return [...attempts].sort((a, b) => compareAttempts(a.meta, b.meta));
+    index(a) - index(b)
+  );
 }

@@ -13,22 +13,19 @@
  * @module
  */
 
-import { AppServer } from "../codex/app_server.ts";
+import { AppServer, type AppServerOptions } from "../codex/app_server.ts";
 import { codexVersionFit } from "../codex/codex_versions.ts";
 import type { AppServerEvent, ServerRequest } from "../codex/events.ts";
-import type { Logger } from "../base/log.ts";
 import { descendantPids, sendSignal } from "../base/process.ts";
 
 /** How an app-server ended. */
 export type AppServerExit = Awaited<AppServer["exited"]>;
 
-/** What {@link CodexPool} needs. */
-export interface CodexPoolOptions {
-  /** The Codex executable (looked up on `env.PATH`). */
-  bin: string;
-  /** The environment of every server: the supervisor's, its secrets filtered out. */
-  env: Record<string, string>;
-  log: Logger;
+/**
+ * What {@link CodexPool} needs: the Codex executable, the environment of every server (the
+ * supervisor's, its secrets filtered out), the log, and:
+ */
+export interface CodexPoolOptions extends Pick<AppServerOptions, "bin" | "env" | "log"> {
   /** Every notification of every server. */
   onEvent: (server: AppServer, event: AppServerEvent) => void;
   /** Every server-to-client request; the value is the reply. */
@@ -44,7 +41,6 @@ export interface CodexPoolOptions {
 
 /** The running app-servers, by environment. */
 export class CodexPool implements AsyncDisposable {
-  #options: CodexPoolOptions;
   #servers = new Map<string, Promise<AppServer>>();
   /** The servers that started and have not exited. */
   #running = new Set<AppServer>();
@@ -52,9 +48,7 @@ export class CodexPool implements AsyncDisposable {
   #warnings: string[] = [];
   #closed = false;
 
-  constructor(options: CodexPoolOptions) {
-    this.#options = options;
-  }
+  constructor(private readonly options: CodexPoolOptions) {}
 
   /** The server for `credentials`, started if none runs. Rejects with the start error. */
   get(credentials: Record<string, string>): Promise<AppServer> {
@@ -63,7 +57,7 @@ export class CodexPool implements AsyncDisposable {
     const key = JSON.stringify(Object.entries(credentials).sort(([a], [b]) => a.localeCompare(b)));
     const running = this.#servers.get(key);
     if (running) return running;
-    const starting = this.#start({ ...this.#options.env, ...credentials });
+    const starting = this.#start({ ...this.options.env, ...credentials });
     this.#servers.set(key, starting);
     const forget = () => {
       if (this.#servers.get(key) === starting) this.#servers.delete(key);
@@ -74,7 +68,7 @@ export class CodexPool implements AsyncDisposable {
   }
 
   async #start(env: Record<string, string>): Promise<AppServer> {
-    const { bin, log, onEvent, onRequest, onExit, cwd } = this.#options;
+    const { bin, log, onEvent, onRequest, onExit, cwd } = this.options;
     if (cwd !== undefined) await Deno.mkdir(cwd, { recursive: true, mode: 0o700 });
     const server = await AppServer.start({ bin, env, log, cwd });
     server.onEvent((event) => onEvent(server, event));

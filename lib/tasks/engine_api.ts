@@ -11,11 +11,11 @@
  */
 
 import type { WorkerStatus } from "../workers/worker_pool.ts";
-import type { ServerDefaults } from "../codex/codex_args.ts";
 import type {
   PendingQuestionView,
   Phase,
   SessionKind,
+  SessionRecord,
   TaskMeta,
   TaskRequest,
   TaskSnapshot,
@@ -38,7 +38,7 @@ export interface WaitResult {
   satisfied: boolean;
   tasks: TaskSnapshot[];
   /** Questions of these tasks that the waiting session had not been told of before. */
-  questions?: Array<{ task_id: string } & PendingQuestionView>;
+  questions: Array<{ task_id: string } & PendingQuestionView>;
 }
 
 /** How `codex_wait` (wait_for.ts) waits. */
@@ -62,11 +62,11 @@ export interface CancelResult {
 /**
  * One client's session: what its server entry configured and where it runs. A task takes its
  * defaults, working directory and environment from the session that starts it, never from the
- * process that runs the engine.
+ * process that runs the engine. Its id, defaults, time limit, cwd and env are described where a
+ * task keeps them ({@link SessionRecord}).
  */
-export interface Session {
-  /** Unique per connection, e.g. `s-<random>`. */
-  id: string;
+export interface Session
+  extends Pick<SessionRecord, "id" | "defaults" | "taskTimeoutS" | "cwd" | "env"> {
   /**
    * `task` when the session was opened by a process of a task (a command it runs, an MCP server
    * Codex started for it), or when the supervisor cannot tell; `client` when it found the peer
@@ -75,14 +75,6 @@ export interface Session {
   kind: SessionKind;
   /** For a task session: the task whose command opened it, when known; else null. */
   taskId: string | null;
-  /** The session's `-c` defaults, `--skip-git-repo-check`, `--ephemeral`. */
-  defaults: ServerDefaults;
-  /** The session's default time limit in seconds (0: none). */
-  taskTimeoutS: number;
-  /** Where a task without `cwd` runs (the front-end's working directory, or the first root). */
-  cwd: string;
-  /** The environment Codex gets for this session's tasks. */
-  env: Record<string, string>;
   /** What this session's callers may make Codex do (the operator's ceiling, maybe narrowed). */
   policy?: Policy;
   /**

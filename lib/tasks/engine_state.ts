@@ -32,9 +32,10 @@ import { type Backoff, NO_BACKOFF, startAllowedAt } from "./backoff.ts";
 import { CodexPool, type CodexPoolOptions } from "./codex_pool.ts";
 import type { TaskMeta, TaskRequest, TaskSnapshot } from "./task.ts";
 import type { TaskStore } from "./task_store.ts";
-import { newTaskRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
+import { snapshotOf, TaskRecord } from "./task_record.ts";
 import { RemoteTasks, type WorkerDirectory } from "./remote_tasks.ts";
 import { messageOf } from "../base/errors.ts";
+import { truncate } from "../base/text.ts";
 
 /** What {@link AppServerEngine} needs. */
 export interface AppServerEngineOptions {
@@ -56,8 +57,8 @@ export interface AppServerEngineOptions {
    * itself (a merge's resolving task) is checked as a call's is.
    */
   planTask: (request: TaskRequest, session: Session, facts: PlanFacts) => Promise<TaskPlan>;
-  /** The workers tasks may run on (docs/workers.md); absent: this machine only. */
-  workers?: WorkerDirectory | null;
+  /** The workers tasks may run on (docs/workers.md), `local` among them unless `--no-local`. */
+  workers: WorkerDirectory;
 }
 
 /** Where the app-servers' notifications, questions and exits go (event_routing.ts). */
@@ -91,13 +92,11 @@ export function nowIso(): string {
 
 /** The first line of `text`, cut to `max` characters. */
 export function firstLine(text: string, max = 72): string {
-  const line = text.split("\n", 1)[0]!.trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  return truncate(text.split("\n", 1)[0]!.trim(), max);
 }
 
 /** The engine's shared state and the views of its tasks. */
 export class EngineState {
-  readonly options: AppServerEngineOptions;
   readonly tasks = new Map<string, TaskRecord>();
   /** Thread id -> the unfinished task on it (a reply reserves its thread when it is made). */
   readonly byThread = new Map<string, string>();
@@ -116,8 +115,7 @@ export class EngineState {
   backoff: Backoff = NO_BACKOFF;
   closed = false;
 
-  constructor(options: AppServerEngineOptions, handlers: ServerHandlers) {
-    this.options = options;
+  constructor(readonly options: AppServerEngineOptions, handlers: ServerHandlers) {
     this.codexEnv = options.codexEnv ?? options.fallbackSession.env;
     this.providerKeys = providerEnvKeys(this.codexEnv);
     this.pool = new CodexPool({
@@ -130,7 +128,7 @@ export class EngineState {
     });
     this.links = new ThreadLinks(`${options.worktrees.worktreeDir}/.threads`);
     this.remote = new RemoteTasks({
-      workers: options.workers ?? null,
+      workers: options.workers,
       localCap: options.config.maxParallel,
       log: options.log,
     });
@@ -141,7 +139,7 @@ export class EngineState {
   }
 
   addRecord(meta: TaskMeta, session: Session | null): TaskRecord {
-    const record = newTaskRecord(meta, session);
+    const record = new TaskRecord(meta, session);
     this.tasks.set(meta.id, record);
     return record;
   }
@@ -219,10 +217,7 @@ export class EngineState {
   /** What a request's plan reads of the engine (engine_api.ts). */
   facts(): PlanFacts {
     return {
-      task: (id) => {
-        const record = this.tasks.get(id);
-        return record && { meta: record.meta, sandbox: record.sandbox };
-      },
+      task: (id) => this.tasks.get(id),
       tasksOn: (threadId) => this.metas().filter((m) => m.threadId === threadId),
       worktreeOfThread: (threadId) => this.worktreeOfThread(threadId),
       knowsThread: (threadId, session) => this.knowsThread(threadId, session),

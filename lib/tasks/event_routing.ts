@@ -31,18 +31,12 @@ const MAX_ANSWERED = 50;
 
 /** Routes the app-servers' notifications, requests and exits to their tasks. */
 export class EventRouting {
-  #state: EngineState;
-  #ending: TaskEnding;
-
-  constructor(state: EngineState, ending: TaskEnding) {
-    this.#state = state;
-    this.#ending = ending;
-  }
+  constructor(private readonly state: EngineState, private readonly ending: TaskEnding) {}
 
   #recordFor(event: AppServerEvent | ServerRequest): TaskRecord | undefined {
     const threadId = event.threadId;
-    const id = threadId === null ? undefined : this.#state.byThread.get(threadId);
-    return id === undefined ? undefined : this.#state.tasks.get(id);
+    const id = threadId === null ? undefined : this.state.byThread.get(threadId);
+    return id === undefined ? undefined : this.state.tasks.get(id);
   }
 
   onEvent(_server: AppServer, event: AppServerEvent): void {
@@ -62,12 +56,12 @@ export class EventRouting {
         record.turnEnded.resolve();
       }
     }
-    this.#state.emit(record, describeStep(before, record.run, event));
+    this.state.emit(record, describeStep(before, record.run, event));
   }
 
   /** A question of Codex: the task waits for an answer from its session, any client or top. */
   onRequest(_server: AppServer, request: ServerRequest): Promise<unknown> {
-    const state = this.#state;
+    const state = this.state;
     const record = this.#recordFor(request);
     if (!record || isFinal(record.meta.phase)) {
       return Promise.reject(
@@ -116,17 +110,17 @@ export class EventRouting {
   /** Asks `session`'s client (MCP elicitation) to answer the task's pending question. */
   ask(record: TaskRecord, session: Session): void {
     const pending = record.pending;
-    pending?.askWith(session, record.meta.id, this.#state.log, () => {
-      if (record.pending === pending) this.#state.emit(record, null);
+    pending?.askWith(session, record.meta.id, this.state.log, () => {
+      if (record.pending === pending) this.state.emit(record, null);
     });
   }
 
   onServerExit(server: AppServer, exit: Awaited<AppServer["exited"]>): void {
-    for (const record of this.#state.tasks.values()) {
+    for (const record of this.state.tasks.values()) {
       if (record.server !== server || isFinal(record.meta.phase)) continue;
-      if (this.#state.closed) {
+      if (this.state.closed) {
         // The supervisor stops: the turn ends with its app-server, the thread stays resumable.
-        this.#ending.interrupt(record);
+        this.ending.interrupt(record);
         continue;
       }
       record.serverGone = `Codex app-server (pid ${server.pid}) exited (${

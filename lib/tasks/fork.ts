@@ -24,9 +24,6 @@
  */
 
 import { join, relative } from "node:path";
-import type { AppServer } from "../codex/app_server.ts";
-import type { ThreadForkResponse } from "../codex/protocol/generated/v2/ThreadForkResponse.ts";
-import type { ThreadParams } from "../codex/thread_params.ts";
 import type { TaskRequest } from "./task.ts";
 import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import { messageOf } from "../base/errors.ts";
@@ -68,18 +65,4 @@ export async function forkWorktree(
   const cwd = join(info.path, subdir);
   await Deno.mkdir(cwd, { recursive: true });
   return { ...info, cwd };
-}
-
-/** Forks `parent` on `server` with the fork's thread settings; returns Codex's answer. */
-export async function forkThread(
-  server: Pick<AppServer, "request">,
-  parent: string,
-  params: ThreadParams["thread"],
-): Promise<ThreadForkResponse> {
-  try {
-    // The fork's turns are not needed here: its first turn is the fork's prompt.
-    return await server.request("thread/fork", { ...params, threadId: parent, excludeTurns: true });
-  } catch (error) {
-    throw new Error(`Cannot fork thread "${parent}" as Codex cannot fork it: ${messageOf(error)}`);
-  }
 }

@@ -14,6 +14,7 @@ import type { TaskMeta, TaskSnapshot } from "./task.ts";
 import { TaskStore } from "./task_store.ts";
 import { type WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import { AppServerEngine } from "./app_engine.ts";
+import { WorkerPool } from "../workers/worker_pool.ts";
 import { startForks, startTask } from "../request/plans.ts";
 import { planTask } from "../request/task_plan.ts";
 
@@ -57,13 +58,22 @@ async function forkIntoThree(
     cwd: repo,
     env: world.env,
   };
+  const log = new Logger({ level: "warning", file: null });
   const engine = new AppServerEngine({
     planTask,
     config: { codexBin: "codex", maxParallel: 4, taskMaxAgeS: 86400 },
     store,
     worktrees,
-    log: new Logger({ level: "warning", file: null }),
+    log,
     fallbackSession: session,
+    // `local` only: no [[workers]].
+    workers: new WorkerPool({
+      workers: [],
+      noLocal: false,
+      localCap: 4,
+      log,
+      codexVersion: () => Promise.resolve(null),
+    }),
   });
   await engine.init();
   try {

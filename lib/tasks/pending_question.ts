@@ -21,7 +21,6 @@ import { type Decision, type Question, replyFor } from "./questions.ts";
 export class PendingQuestion {
   /** What clients see. */
   readonly view: PendingQuestionView;
-  readonly question: Question;
   #reply = Promise.withResolvers<unknown>();
   /** Settles with Codex's reply once answered (rejects when the answer cannot be a reply). */
   readonly reply: Promise<unknown> = this.#reply.promise;
@@ -32,24 +31,25 @@ export class PendingQuestion {
   /** The session being asked through elicitation now, if any. */
   askedBy: string | null = null;
   #answered = false;
-  #onAnswer: (decision: Decision, by: string) => void;
 
   /**
    * @param id Unique among the task's questions.
    * @param onAnswer Told once, when the question is answered (before Codex gets the reply).
    */
-  constructor(id: string, question: Question, onAnswer: (decision: Decision, by: string) => void) {
-    this.question = question;
+  constructor(
+    id: string,
+    readonly question: Question,
+    private readonly onAnswer: (decision: Decision, by: string) => void,
+  ) {
     const { method: _method, params: _params, ...shown } = question;
     this.view = { id, ...shown, since: new Date().toISOString() };
-    this.#onAnswer = onAnswer;
   }
 
   /** Answers it (once; later answers are ignored). `by` says who answered. */
   answer(decision: Decision, by: string): void {
     if (this.#answered) return;
     this.#answered = true;
-    this.#onAnswer(decision, by);
+    this.onAnswer(decision, by);
     try {
       this.#reply.resolve(replyFor(this.question, decision));
     } catch (error) {

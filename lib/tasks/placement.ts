@@ -25,9 +25,6 @@
  */
 
 import type { SandboxSupport } from "../workers/sandbox_probe.ts";
-import { LOCAL_WORKER } from "../workers/worker_config.ts";
-
-export { LOCAL_WORKER };
 
 /** A worker as placement sees it. */
 export interface PlacementSlot {

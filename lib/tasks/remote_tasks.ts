@@ -19,7 +19,7 @@
  */
 
 import type { AppServer } from "../codex/app_server.ts";
-import type { CommandOutcome } from "../codex/sandboxed_command.ts";
+import { type CommandOutcome, TAIL_CHARS } from "../codex/sandboxed_command.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { execSandbox } from "../workers/exec_sandbox.ts";
 import { copyIgnoredToWorker } from "../workers/remote_copy.ts";
@@ -34,7 +34,8 @@ import {
   shipWorkspace,
   type WorkspaceChannel,
 } from "../workers/remote_workspace.ts";
-import { checkPlacement, LOCAL_WORKER, type PlacementSlot, placeTask } from "./placement.ts";
+import { checkPlacement, type PlacementSlot, placeTask } from "./placement.ts";
+import { LOCAL_WORKER } from "../workers/worker_config.ts";
 import type { TaskMeta, TaskRequest } from "./task.ts";
 import type { WorkerEnvironment, WorkerPool, WorkerStatus } from "../workers/worker_pool.ts";
 
@@ -43,8 +44,8 @@ export type WorkerDirectory = Pick<WorkerPool, "list" | "channel" | "environment
 
 /** What {@link RemoteTasks} needs. */
 export interface RemoteTasksOptions {
-  /** The configured workers; null: only the supervisor's machine (no `[[workers]]`). */
-  workers: WorkerDirectory | null;
+  /** The workers, `local` among them unless `--no-local`. */
+  workers: WorkerDirectory;
   /** `--max-parallel`: the local cap. */
   localCap: number;
   log: Logger;
@@ -62,35 +63,14 @@ const ENVIRONMENT_CONNECT_TIMEOUT_MS = 5_000;
 /** The id of the app-server's own machine among its environments (Codex's name). */
 const LOCAL_ENVIRONMENT = "local";
 
-/** The longest tail of a set-up's or check's output kept (as ../codex/sandboxed_command.ts). */
-const TAIL_CHARS = 4_000;
-
 /** Places tasks on workers and runs the worker side of remote tasks. */
 export class RemoteTasks {
-  #options: RemoteTasksOptions;
   /** Per app-server, the environments it was given: id -> address (see ensureEnvironment). */
   #added = new WeakMap<AppServer, Map<string, string>>();
   /** One git operation at a time per worker and repository (its cache there is shared). */
   #caches = new KeyedLock();
 
-  constructor(options: RemoteTasksOptions) {
-    this.#options = options;
-  }
-
-  /** The workers, local included unless `--no-local`. */
-  workers(): WorkerStatus[] {
-    return this.#options.workers?.list() ?? [{
-      name: LOCAL_WORKER,
-      kind: "local",
-      url: null,
-      state: "ready",
-      cap: this.#options.localCap,
-      version: null,
-      lastError: null,
-      sandbox: "enforced",
-      sandboxDetail: null,
-    }];
-  }
+  constructor(private readonly options: RemoteTasksOptions) {}
 
   /** The workers with how many of `running`'s tasks each runs (for placement and server-info). */
   slots(running: Iterable<TaskMeta>): Array<PlacementSlot & { view: WorkerStatus }> {
@@ -99,13 +79,13 @@ export class RemoteTasks {
       const name = meta.worker ?? LOCAL_WORKER;
       counts.set(name, (counts.get(name) ?? 0) + 1);
     }
-    return this.workers().map((view) => ({
+    return this.options.workers.list().map((view) => ({
       name: view.name,
       local: view.kind === "local",
       ready: view.state === "ready",
       down: view.state === "down" ? view.lastError ?? "no reason given" : null,
       // --max-parallel is local's cap, whatever the pool says.
-      cap: view.kind === "local" ? this.#options.localCap : view.cap,
+      cap: view.kind === "local" ? this.options.localCap : view.cap,
       running: counts.get(view.name) ?? 0,
       sandbox: view.sandbox,
       view,
@@ -132,7 +112,7 @@ export class RemoteTasks {
     const pinned = request.worker ?? inherited;
     if (worktree && request.commit === false) {
       // Its work would stay on the worker: only a commit comes back. It runs here.
-      const here = this.workers().some((w) => w.kind === "local");
+      const here = this.options.workers.list().some((w) => w.kind === "local");
       if ((pinned !== null && pinned !== LOCAL_WORKER) || !here) {
         throw new Error(
           `Cannot place the task on ${
@@ -181,8 +161,10 @@ export class RemoteTasks {
     const channel = this.#channel(name);
     meta.remote = reuse ??
       await this.#caches.run(cacheKey(meta), () => shipWorkspace(channel, meta.worktree!));
-    const environment = this.#options.workers!.environment(name);
-    await this.#addEnvironment(server, environment);
+    const environment = this.options.workers.environment(name);
+    let given = this.#added.get(server);
+    if (!given) this.#added.set(server, given = new Map());
+    await ensureEnvironment(server, given, environment);
     return {
       cwd: meta.remote.cwd,
       environments: [{ environmentId: environment.environmentId, cwd: meta.remote.cwd }],
@@ -192,18 +174,11 @@ export class RemoteTasks {
   /**
    * Where a local task's thread runs once workers are configured: on the app-server's own machine
    * only. A thread started without `environments` gets every environment the app-server was given,
-   * and its start waited 44 s for a worker that was down. Null without workers (as before them).
+   * and its start waited 44 s for a worker that was down. Null with `local` only (as before workers).
    */
   localPlace(cwd: string): RemotePlace | null {
-    if (!this.#options.workers?.list().some((w) => w.kind !== "local")) return null;
+    if (!this.options.workers.list().some((w) => w.kind !== "local")) return null;
     return { cwd, environments: [{ environmentId: LOCAL_ENVIRONMENT, cwd }] };
-  }
-
-  /** Gives `server` the worker's environment unless it holds it, connected (see ensureEnvironment). */
-  #addEnvironment(server: AppServer, environment: WorkerEnvironment): Promise<void> {
-    let given = this.#added.get(server);
-    if (!given) this.#added.set(server, given = new Map());
-    return ensureEnvironment(server, given, environment);
   }
 
   /**
@@ -212,8 +187,8 @@ export class RemoteTasks {
    * (`worker NAME lost: ...`) once it is down, or null when it is (or is back) ready.
    */
   async settle(meta: TaskMeta): Promise<string | null> {
-    const workers = this.#options.workers;
-    if (!this.isRemote(meta) || !workers) return null;
+    const workers = this.options.workers;
+    if (!this.isRemote(meta)) return null;
     const name = meta.worker!;
     const status = () => workers.list().find((w) => w.name === name);
     await new Promise<void>((resolve) => {
@@ -249,14 +224,11 @@ export class RemoteTasks {
 
   /** Removes the task's workspace on its worker (the sweep); a down worker keeps it for later. */
   async remove(meta: TaskMeta): Promise<void> {
-    if (!meta.remote || !meta.worktree) return;
-    const [channel, remote, branch] = [
-      this.#channel(meta.worker!),
-      meta.remote,
-      meta.worktree.branch,
-    ];
+    const { remote, worktree } = meta;
+    if (!remote || !worktree) return;
+    const channel = this.#channel(meta.worker!);
     await this.#caches.run(cacheKey(meta), async () => {
-      await removeRemoteWorkspace(channel, remote, branch);
+      await removeRemoteWorkspace(channel, remote, worktree.branch);
       await pruneCache(channel, remote.cache);
     });
   }
@@ -300,10 +272,7 @@ export class RemoteTasks {
   }
 
   #channel(name: string): WorkspaceChannel {
-    if (!this.#options.workers) {
-      throw new Error(`Cannot use worker "${name}" as no workers are configured`);
-    }
-    return this.#options.workers.channel(name);
+    return this.options.workers.channel(name);
   }
 }
 

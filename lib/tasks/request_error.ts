@@ -13,11 +13,9 @@
 
 /** A request that can never run. The message names the field and the problem. */
 export class RequestError extends Error {
-  /** The request field at fault, e.g. `prompt` or `config.model_providers`. */
-  readonly field: string;
-  constructor(field: string, message: string) {
+  /** @param field The request field at fault, e.g. `prompt` or `config.model_providers`. */
+  constructor(readonly field: string, message: string) {
     super(message);
     this.name = "RequestError";
-    this.field = field;
   }
 }

@@ -6,16 +6,17 @@
  * @example Not run: needs the engine's state: see app_engine.ts.
  * ```ts ignore
  * const scheduler = new Scheduler(state, (record) => run(record));
- * scheduler.enqueue(session.id, id);
+ * scheduler.queue.push(session.id, id);
+ * scheduler.pump();
  * ```
  * @module
  */
 
-import { afterTaskEnd, backoffStep, startAllowedAt } from "./backoff.ts";
+import { backoffStep, startAllowedAt } from "./backoff.ts";
 import type { EngineState } from "./engine_state.ts";
 import { FairQueue } from "./fair_queue.ts";
 import type { TaskMeta } from "./task.ts";
-import { LOCAL_WORKER } from "./placement.ts";
+import { LOCAL_WORKER } from "../workers/worker_config.ts";
 import type { TaskRecord } from "./task_record.ts";
 
 /** Runs the time-limit clock (again), and shows when it would run out. */
@@ -32,29 +33,19 @@ export function pauseClock(record: TaskRecord): void {
 
 /** The queue of tasks and the start of each when its turn comes. */
 export class Scheduler {
-  #state: EngineState;
-  #run: (record: TaskRecord) => void;
-  #queue = new FairQueue();
-  #active = new Set<string>();
+  /** The queued tasks (the engine pushes and removes them; {@link pump} starts them). */
+  readonly queue = new FairQueue();
+  /** The tasks that hold a place (the end of a task frees it). */
+  readonly active = new Set<string>();
   #backoffTimer: ReturnType<typeof setTimeout> | undefined;
   /** While above 0, queued tasks wait (forks are made all or none before any starts). */
   #held = 0;
 
   /** `run` starts a task (and handles its failure): task_run.ts. */
-  constructor(state: EngineState, run: (record: TaskRecord) => void) {
-    this.#state = state;
-    this.#run = run;
-  }
-
-  /** Queues task `id` of session `sessionId` (call {@link pump} to start it). */
-  enqueue(sessionId: string, id: string): void {
-    this.#queue.push(sessionId, id);
-  }
-
-  /** Takes task `id` out of the queue. */
-  remove(id: string): void {
-    this.#queue.remove(id);
-  }
+  constructor(
+    private readonly state: EngineState,
+    private readonly run: (record: TaskRecord) => void,
+  ) {}
 
   /** Holds queued tasks back until the function returned is called. */
   hold(): () => void {
@@ -65,23 +56,13 @@ export class Scheduler {
     };
   }
 
-  /** Notes a task's end: a rate limit it met holds the next starts back. */
-  ended(meta: TaskMeta): void {
-    this.#state.backoff = afterTaskEnd(this.#state.backoff, meta, Date.now());
-  }
-
-  /** Frees task `id`'s place among the running tasks. */
-  release(id: string): void {
-    this.#active.delete(id);
-  }
-
   close(): void {
     clearTimeout(this.#backoffTimer);
   }
 
   /** The tasks that hold a place now. */
   running(): TaskMeta[] {
-    return [...this.#active].flatMap((id) => this.#state.tasks.get(id)?.meta ?? []);
+    return [...this.active].flatMap((id) => this.state.tasks.get(id)?.meta ?? []);
   }
 
   /**
@@ -89,12 +70,12 @@ export class Scheduler {
    * local or on a worker; a task whose worker is full waits without holding back the others.
    */
   pump(): void {
-    const state = this.#state;
+    const state = this.state;
     while (!state.closed && this.#held === 0 && state.remote.hasFreeSlot(this.running())) {
       if (!startAllowedAt(state.backoff, Date.now())) return this.#pumpAfterBackoff();
       const running = this.running();
       let worker: string | null = null;
-      const id = this.#queue.shift((id) => {
+      const id = this.queue.shift((id) => {
         const meta = state.tasks.get(id)?.meta;
         // A task no longer queued is taken out of the queue (and skipped below).
         worker = meta?.phase === "queued" ? state.remote.place(meta, running) : LOCAL_WORKER;
@@ -104,22 +85,22 @@ export class Scheduler {
       const record = state.tasks.get(id);
       if (!record || record.meta.phase !== "queued") continue;
       record.meta.worker = worker ?? LOCAL_WORKER;
-      this.#active.add(id);
-      this.#run(record);
+      this.active.add(id);
+      this.run(record);
     }
   }
 
   /** Pumps again when the back-off ends; tells the queued tasks why they wait. */
   #pumpAfterBackoff(): void {
     if (this.#backoffTimer !== undefined) return;
-    const until = this.#state.backoff.until ?? Date.now();
+    const until = this.state.backoff.until ?? Date.now();
     this.#backoffTimer = setTimeout(() => {
       this.#backoffTimer = undefined;
       this.pump();
     }, Math.max(0, until - Date.now()));
-    for (const record of this.#state.tasks.values()) {
+    for (const record of this.state.tasks.values()) {
       if (record.meta.phase === "queued") {
-        this.#state.emit(record, backoffStep(new Date(until).toISOString()));
+        this.state.emit(record, backoffStep(new Date(until).toISOString()));
       }
     }
   }

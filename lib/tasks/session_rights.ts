@@ -17,14 +17,12 @@
 import type { SandboxMode } from "../codex/codex_args.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { Policy, sandboxRank } from "../codex/policy.ts";
-import type { SessionKind, TaskRequest } from "./task.ts";
+import type { TaskRequest } from "./task.ts";
+import type { Session } from "./engine_api.ts";
 import { RequestError } from "./request_error.ts";
 
 /** The session that acts: its id and kind. */
-export interface Actor {
-  id: string;
-  kind: SessionKind;
-}
+export type Actor = Pick<Session, "id" | "kind">;
 
 /** The task acted on: its id and the session that started it. */
 export interface ActedOn {

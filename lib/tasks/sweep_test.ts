@@ -3,7 +3,7 @@ import { Logger } from "../base/log.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import { taskMeta } from "../../tests/support/task_meta.ts";
 import { sweepTasks } from "./sweep.ts";
-import { newTaskRecord, type TaskRecord } from "./task_record.ts";
+import { TaskRecord } from "./task_record.ts";
 
 const log = new Logger({ level: "error", file: null, stderr: () => {} });
 const DAY = 86_400_000;
@@ -21,7 +21,7 @@ function worktree(path: string): WorktreeInfo {
 }
 
 function task(id: string, phase: string, endedDaysAgo: number | null, tree?: string) {
-  return newTaskRecord(
+  return new TaskRecord(
     taskMeta(id, {
       phase: phase as never,
       endedAt: endedDaysAgo === null ? null : new Date(NOW - endedDaysAgo * DAY).toISOString(),

@@ -7,6 +7,7 @@
 import type { RemoteWorkspace } from "../workers/remote_workspace.ts";
 import type { RunOptions, SandboxMode, ServerDefaults } from "../codex/codex_args.ts";
 import type { LiveDetail } from "../codex/turn_state.ts";
+import type { CommandOutcome } from "../codex/sandboxed_command.ts";
 import type { RunState, Usage } from "../codex/run_state.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import type { WorktreeOutcome } from "../git/task_commit.ts";
@@ -107,18 +108,16 @@ export interface GroupRef {
   size: number;
 }
 
-/** How a task's `check` command ended (or that it could not run). */
-export interface CheckOutcome {
-  command: string;
+/**
+ * How a task's `check` command ended (or that it could not run): as a sandboxed command ends
+ * (its command, the tail of its output with stderr joined in, stopped by the time limit or a
+ * cancel, its duration), and:
+ */
+export interface CheckOutcome extends Omit<CommandOutcome, "exitCode"> {
   /** Null while it runs, or when it did not run (see `skipped`). */
   exitCode: number | null;
   /** Exit code 0, not stopped. */
   passed: boolean;
-  /** The end of its output (stderr joined in). */
-  tail: string;
-  timedOut: boolean;
-  cancelled: boolean;
-  durationMs: number;
   startedAt: string;
   /** Why it did not run, when it did not. */
   skipped?: string;
@@ -213,14 +212,19 @@ export type SessionKind = "client" | "task";
 
 /** The session fields a task keeps. */
 export interface SessionRecord {
+  /** Unique per connection, e.g. `s-<random>`. */
   id: string;
   /** Absent in records of codex-swarm 0.2.0 and before: read as `task` (cannot tell). */
   kind?: SessionKind;
   /** The task whose command opened the session, when known. */
   taskId?: string | null;
+  /** The session's `-c` defaults, `--skip-git-repo-check`, `--ephemeral`. */
   defaults: ServerDefaults;
+  /** The session's default time limit in seconds (0: none). */
   taskTimeoutS: number;
+  /** Where a task without `cwd` runs (the front-end's working directory, or the first root). */
   cwd: string;
+  /** The environment Codex gets for this session's tasks. */
   env: Record<string, string>;
   /** The session's sandbox ceiling (null: none), which holds after a restart too. */
   maxSandbox?: SandboxMode | null;

@@ -27,13 +27,7 @@ import { sessionRecord } from "./task_record.ts";
 
 /** Makes tasks. */
 export class TaskCreation {
-  #state: EngineState;
-  #scheduler: Scheduler;
-
-  constructor(state: EngineState, scheduler: Scheduler) {
-    this.#state = state;
-    this.#scheduler = scheduler;
-  }
+  constructor(private readonly state: EngineState, private readonly scheduler: Scheduler) {}
 
   /** Creates and queues a planned task (see the module doc). */
   start(plan: TaskPlan): Promise<TaskSnapshot> {
@@ -44,7 +38,7 @@ export class TaskCreation {
   /** Runs `make` holding the lock of `worktree`, if any. */
   async #locked<T>(worktree: WorktreeInfo | null, make: () => Promise<T>): Promise<T> {
     if (worktree === null) return await make();
-    using _held = await this.#state.options.worktrees.holdWorktrees([worktree.path]);
+    using _held = await this.state.options.worktrees.holdWorktrees([worktree.path]);
     return await make();
   }
 
@@ -70,14 +64,14 @@ export class TaskCreation {
     const forks = await this.#locked(plan.parentWorktree, () => this.#fork(plan));
     // As they are now that they were let start.
     return forks.map((task) => {
-      const record = this.#state.tasks.get(task.meta.id);
-      return record ? this.#state.snapshot(record) : task;
+      const record = this.state.tasks.get(task.meta.id);
+      return record ? this.state.snapshot(record) : task;
     });
   }
 
   async #fork({ threadId, forks }: ForkPlan): Promise<TaskSnapshot[]> {
     const made: TaskSnapshot[] = [];
-    const release = this.#scheduler.hold();
+    const release = this.scheduler.hold();
     try {
       for (const [i, fork] of forks.entries()) {
         try {
@@ -102,7 +96,7 @@ export class TaskCreation {
    * @throws {RequestError} Naming `threadId`.
    */
   async #admit(plan: TaskPlan): Promise<void> {
-    const state = this.#state;
+    const state = this.state;
     const threadId = plan.request.threadId;
     if (threadId !== undefined) {
       const running = state.byThread.get(threadId);
@@ -128,22 +122,31 @@ export class TaskCreation {
           "in cwd instead",
       );
     }
+    // Another unfinished task there: the first to end would commit the other's half-done files.
     const unfinished = state.metas().filter((m) =>
       !isFinal(m.phase) && m.worktree?.path === info.path
     );
-    checkWorktreeFree(parent, info, unfinished);
+    if (unfinished.length === 0) return;
+    const tasks = unfinished.map((t) => `task ${t.id} (${t.phase})`).join(", ");
+    throw new RequestError(
+      "threadId",
+      `Cannot continue thread "${parent}" in its worktree ${info.path} as ${tasks} still ` +
+        "works there and the first to end would commit the other's half-done files: " +
+        `codex_wait {"task_ids":${JSON.stringify(unfinished.map((t) => t.id))}} first, or ` +
+        "codex_fork it with worktree: true for a branch of its own",
+    );
   }
 
   /** Undoes what was made for a task that never started: its record, its own worktree. */
   async #unmake(plan: TaskPlan): Promise<void> {
-    const { store, worktrees, log } = this.#state.options;
+    const { store, worktrees, log } = this.state.options;
     const { id } = plan;
-    this.#state.tasks.delete(id);
+    this.state.tasks.delete(id);
     // Frees the thread it reserved.
-    for (const [threadId, owner] of this.#state.byThread) {
-      if (owner === id) this.#state.byThread.delete(threadId);
+    for (const [threadId, owner] of this.state.byThread) {
+      if (owner === id) this.state.byThread.delete(threadId);
     }
-    this.#scheduler.remove(id);
+    this.scheduler.queue.remove(id);
     await store.remove(id);
     if (plan.worktree.kind === "new") {
       await worktrees.discard(plan.worktree.info).catch((e) =>
@@ -154,7 +157,7 @@ export class TaskCreation {
 
   /** Writes a new task's record and queues it. */
   async #create(plan: TaskPlan): Promise<TaskSnapshot> {
-    const state = this.#state;
+    const state = this.state;
     const { store, log } = state.options;
     const worktree = plan.worktree.kind === "none" ? null : plan.worktree.info;
     const where = { cwd: plan.request.cwd!, runCwd: plan.runCwd, worktree };
@@ -173,32 +176,11 @@ export class TaskCreation {
       worktree: meta.worktree?.branch ?? null,
       ...(log.enabled("debug") ? { prompt: meta.request.prompt } : {}),
     });
-    this.#scheduler.enqueue(plan.session.id, meta.id);
-    this.#scheduler.pump();
+    this.scheduler.queue.push(plan.session.id, meta.id);
+    this.scheduler.pump();
     state.emit(record, null);
     return state.snapshot(record);
   }
-}
-
-/**
- * Refuses to let a task work in a thread's worktree while another task is unfinished there: the
- * first to end would commit the other's half-done files as its own.
- * @throws {RequestError} Naming `threadId` and the tasks in the worktree.
- */
-export function checkWorktreeFree(
-  threadId: string,
-  worktree: WorktreeInfo,
-  unfinished: TaskMeta[],
-): void {
-  if (unfinished.length === 0) return;
-  const tasks = unfinished.map((t) => `task ${t.id} (${t.phase})`).join(", ");
-  throw new RequestError(
-    "threadId",
-    `Cannot continue thread "${threadId}" in its worktree ${worktree.path} as ${tasks} still ` +
-      "works there and the first to end would commit the other's half-done files: " +
-      `codex_wait {"task_ids":${JSON.stringify(unfinished.map((t) => t.id))}} first, or ` +
-      "codex_fork it with worktree: true for a branch of its own",
-  );
 }
 
 /** The meta of a new, queued task (a merge's too: merge/merge_host.ts). */

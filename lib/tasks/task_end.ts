@@ -18,13 +18,8 @@
 import type { TurnState } from "../codex/turn_state.ts";
 import type { Phase, TaskMeta } from "./task.ts";
 
-/** The final phase and its cause (null when it completed). */
-export interface TaskEnd {
-  phase: Phase;
-  failure: string | null;
-}
-
 /**
+ * The final phase and its cause (null when it completed).
  * @param meta The task's record (its cancel and time-limit flags, its answers, a failure so far).
  * @param run The state of its turn.
  * @param serverGone Why its app-server went away under it, if it did.
@@ -36,7 +31,7 @@ export function taskEnd(
   >,
   run: Pick<TurnState, "turnStatus" | "failure">,
   serverGone: string | null,
-): TaskEnd {
+): { phase: Phase; failure: string | null } {
   if (meta.cancelRequested) return { phase: "cancelled", failure: meta.failure };
   // The turn may say completed: its commands failed on the lost worker as tool output.
   if (meta.workerLost) return { phase: "failed", failure: meta.workerLost };

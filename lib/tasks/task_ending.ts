@@ -12,12 +12,14 @@
  * @module
  */
 
+import { afterTaskEnd } from "./backoff.ts";
 import { readStructuredResult } from "../codex/output_schema.ts";
 import { killProcessesIn } from "../base/leftover_processes.ts";
 import { commitTaskWork, noCommit, type WorktreeOutcome } from "../git/task_commit.ts";
 import { type EngineState, firstLine, nowIso } from "./engine_state.ts";
 import { messageOf } from "../base/errors.ts";
-import { collectReview, reviewUsage } from "./review_run.ts";
+import { readReview } from "../codex/review_output.ts";
+import { findReviewRollouts, findThreadRollout, lastTokenUsage } from "../codex/codex_threads.ts";
 import type { Scheduler } from "./scheduling.ts";
 import { isFinal, type TaskMeta } from "./task.ts";
 import { taskEnd } from "./task_end.ts";
@@ -33,19 +35,35 @@ function stoppedCause(meta: TaskMeta): string {
       : " before Codex started its thread");
 }
 
+/**
+ * A review task's findings and verdict once it ended (it ran `review/start` in place of a turn):
+ * Codex's structured output from the thread's rollout under the app-server's CODEX_HOME, else its
+ * rendered text (the final message) parsed, else null. And what it cost: Codex 0.169 sends no
+ * token usage for a review (its reviewer runs on a sub-agent thread of its own), so it is read
+ * from the reviewer's rollout when none came.
+ */
+async function collectReview(record: TaskRecord): Promise<void> {
+  const { meta, run } = record;
+  const home = record.server?.info.codexHome ?? "";
+  const rollout = home && meta.threadId ? findThreadRollout(home, meta.threadId) : null;
+  meta.review = await readReview({ rollout, turnId: meta.turnId ?? null, text: meta.finalMessage });
+  let usage = run.usage;
+  if (!usage && home && meta.threadId) {
+    // The reviewer's rollout was written after the task started (a minute of slack for clocks).
+    const since = Date.parse(meta.startedAt ?? meta.createdAt) - 60_000;
+    const [newest] = await findReviewRollouts(home, meta.threadId, since);
+    usage = newest === undefined ? null : await lastTokenUsage(newest);
+  }
+  if (usage) record.run = { ...run, usage, usageTotal: run.usageTotal ?? usage };
+}
+
 /** Ends tasks. */
 export class TaskEnding {
-  #state: EngineState;
-  #scheduler: Scheduler;
-
-  constructor(state: EngineState, scheduler: Scheduler) {
-    this.#state = state;
-    this.#scheduler = scheduler;
-  }
+  constructor(private readonly state: EngineState, private readonly scheduler: Scheduler) {}
 
   /** Marks an unfinished task `interrupted` (its supervisor stopped) and ends its turn's wait. */
   interrupt(record: TaskRecord): void {
-    const state = this.#state;
+    const state = this.state;
     const { meta } = record;
     const live = record.server !== null;
     meta.phase = "interrupted";
@@ -74,7 +92,7 @@ export class TaskEnding {
    * `index.lock` a killed commit may have left. With `commit: false` nothing is committed.
    */
   async commitInterrupted(stopped: TaskRecord[]): Promise<void> {
-    const { log, store, worktrees } = this.#state.options;
+    const { log, store, worktrees } = this.state.options;
     const toCommit = this.#uncommitted();
     const dirs = new Set<string>();
     for (const { meta } of [...stopped, ...toCommit]) {
@@ -102,13 +120,13 @@ export class TaskEnding {
           commit: meta.worktreeOutcome.commit,
         });
       }
-      await this.#state.save(record);
+      await this.state.save(record);
     }
   }
 
   /** The interrupted tasks whose work is to be committed and is not. */
   #uncommitted(): TaskRecord[] {
-    const all = [...this.#state.tasks.values()];
+    const all = [...this.state.tasks.values()];
     return all.filter((record) => {
       const { meta } = record;
       if (meta.phase !== "interrupted" || meta.engine !== "app-server") return false;
@@ -124,7 +142,7 @@ export class TaskEnding {
 
   /** Decides the final phase from what is known, commits the worktree, saves, tells listeners. */
   async finalize(record: TaskRecord): Promise<void> {
-    const state = this.#state;
+    const state = this.state;
     const { meta, run } = record;
     if (isFinal(meta.phase)) return;
     record.budget?.stop();
@@ -143,7 +161,8 @@ export class TaskEnding {
     const phase = await this.#collect(record, end.phase);
     meta.phase = phase;
     meta.endedAt = nowIso();
-    this.#scheduler.ended(meta);
+    // A rate limit it met holds the next starts back.
+    state.backoff = afterTaskEnd(state.backoff, meta, Date.now());
     if (meta.threadId !== null && state.byThread.get(meta.threadId) === meta.id) {
       state.byThread.delete(meta.threadId);
     }
@@ -151,7 +170,7 @@ export class TaskEnding {
       state.log.warning(`Cannot save the state of task ${meta.id}: ${error}`)
     );
     await state.save(record);
-    this.#scheduler.release(meta.id);
+    this.scheduler.active.delete(meta.id);
     record.server = null;
     state.log.info(`Task ${meta.id} ${phase}`, {
       session: meta.session?.id,
@@ -159,7 +178,7 @@ export class TaskEnding {
     });
     record.done.resolve();
     state.emit(record, `Task ${phase.replace("_", " ")}`);
-    this.#scheduler.pump();
+    this.scheduler.pump();
   }
 
   /**
@@ -167,16 +186,12 @@ export class TaskEnding {
    * the final phase (`failed` when its work could not be committed).
    */
   async #collect(record: TaskRecord, phase: TaskMeta["phase"]): Promise<TaskMeta["phase"]> {
-    const { meta, run } = record;
-    const { worktrees, log } = this.#state.options;
+    const { meta } = record;
+    const { worktrees, log } = this.state.options;
     if (phase === "completed" && meta.request.outputSchema) {
       meta.structured = readStructuredResult(meta.finalMessage, meta.request.outputSchema);
     }
-    if (phase === "completed" && meta.request.review) {
-      meta.review = await collectReview(record.server, meta);
-      const usage = run.usage ?? await reviewUsage(record.server, meta);
-      if (usage) record.run = { ...record.run, usage, usageTotal: run.usageTotal ?? usage };
-    }
+    if (phase === "completed" && meta.request.review) await collectReview(record);
     if (meta.request.review?.branch !== undefined && meta.worktree) {
       // The checkout made for the review goes: a review edits nothing.
       await worktrees.discard(meta.worktree).then(
@@ -203,26 +218,26 @@ export class TaskEnding {
    */
   async commitWorktree(meta: TaskMeta): Promise<WorktreeOutcome> {
     const message = `codex-swarm: task ${meta.id}: ${firstLine(meta.request.prompt)}`;
-    if (this.#state.remote.isRemote(meta)) {
+    if (this.state.remote.isRemote(meta)) {
       // Its work is on the worker: committed there and brought back as the branch first.
-      const away = await this.#state.remote.bringBack(meta, message).then(() => null, messageOf);
+      const away = await this.state.remote.bringBack(meta, message).then(() => null, messageOf);
       if (away !== null) return this.#leftOnWorker(meta, away);
     }
     const outcome = await commitTaskWork(
-      this.#state.options.worktrees,
+      this.state.options.worktrees,
       meta.worktree!,
       message,
       meta.worktreeStartHead ?? null,
     );
     if (outcome.error !== undefined) {
-      this.#state.log.error(`Cannot commit the worktree of task ${meta.id}: ${outcome.error}`);
+      this.state.log.error(`Cannot commit the worktree of task ${meta.id}: ${outcome.error}`);
     }
     return outcome;
   }
 
   /** The outcome of a remote task whose work could not be brought back (its worker is gone). */
   #leftOnWorker(meta: TaskMeta, cause: string): WorktreeOutcome {
-    this.#state.log.error(`Cannot bring back the work of task ${meta.id}: ${cause}`);
+    this.state.log.error(`Cannot bring back the work of task ${meta.id}: ${cause}`);
     return noCommit(
       `Cannot bring back the work of task ${meta.id} from worker "${meta.worker}" ` +
         `(it stays there, and comes back when the worker does): ${cause}`,

@@ -5,7 +5,7 @@
  *
  * @example Not run: it needs a task's record and its app-server events (`meta`, `event`).
  * ```ts ignore
- * const record = newTaskRecord(meta, session);
+ * const record = new TaskRecord(meta, session);
  * record.run = applyEvent(record.run, event);
  * const view = snapshotOf(record, null);
  * ```
@@ -13,6 +13,7 @@
  */
 
 import type { AppServer } from "../codex/app_server.ts";
+import { Policy } from "../codex/policy.ts";
 import type { ThreadSettings } from "../codex/thread_params.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { initialTurnState, type TurnState } from "../codex/turn_state.ts";
@@ -22,67 +23,43 @@ import type { PendingQuestion } from "./pending_question.ts";
 import type { AnnouncedChange } from "./questions.ts";
 import type { TimeBudget } from "./time_budget.ts";
 
-/** One task in memory. */
-export interface TaskRecord {
-  meta: TaskMeta;
-  run: TurnState;
-  session: Session | null;
-  server: AppServer | null;
+/** One task in memory (final tasks are done from the start). */
+export class TaskRecord {
+  run: TurnState = initialTurnState();
+  server: AppServer | null = null;
   /** Why the task's record cannot be written now (it is tried again), or null. */
-  recordError: string | null;
+  recordError: string | null = null;
   /** The wait before the next try of the record, in ms (0: none failed yet). */
-  recordRetryMs: number;
+  recordRetryMs = 0;
   /** The timer of that try, while one waits. */
   recordRetry?: ReturnType<typeof setTimeout>;
   /** What the session's environment changes for the task's sandboxed commands. */
-  commandEnv: Record<string, string>;
-  done: PromiseWithResolvers<void>;
+  commandEnv: Record<string, string> = {};
+  done = Promise.withResolvers<void>();
   /** Settles when this task's turn completed (or its server exited). */
-  turnEnded: PromiseWithResolvers<void>;
+  turnEnded = Promise.withResolvers<void>();
   /** File changes announced by `item/started`, by item id (approvals carry no diff). */
-  changes: Map<string, AnnouncedChange[]>;
-  pending: PendingQuestion | null;
-  questions: number;
+  changes = new Map<string, AnnouncedChange[]>();
+  pending: PendingQuestion | null = null;
+  questions = 0;
   /** The time limit, as running time (set when the task starts). */
-  budget: TimeBudget | null;
-  saving: Promise<void>;
+  budget: TimeBudget | null = null;
+  saving: Promise<void> = Promise.resolve();
   /** Why the server went away under this task, if it did. */
-  serverGone: string | null;
+  serverGone: string | null = null;
   /** The thread's sandbox as Codex answered `thread/start`, `thread/resume` or `thread/fork`. */
-  sandbox: SandboxPolicy | null;
+  sandbox: SandboxPolicy | null = null;
   /**
    * The thread settings of its plan; null for a task a restart queued again (built from its
    * record when it starts).
    */
-  thread: ThreadSettings | null;
+  thread: ThreadSettings | null = null;
   /** Aborted when the task is stopped (cancel or time limit): ends its set-up or check command. */
-  stopping: AbortController;
-}
+  stopping = new AbortController();
 
-/** A record for `meta` (final tasks are done from the start). */
-export function newTaskRecord(meta: TaskMeta, session: Session | null): TaskRecord {
-  const record: TaskRecord = {
-    meta,
-    run: initialTurnState(),
-    session,
-    server: null,
-    commandEnv: {},
-    recordError: null,
-    recordRetryMs: 0,
-    done: Promise.withResolvers<void>(),
-    turnEnded: Promise.withResolvers<void>(),
-    sandbox: null,
-    thread: null,
-    stopping: new AbortController(),
-    changes: new Map(),
-    pending: null,
-    questions: 0,
-    budget: null,
-    saving: Promise.resolve(),
-    serverGone: null,
-  };
-  if (isFinal(meta.phase)) record.done.resolve();
-  return record;
+  constructor(public meta: TaskMeta, public session: Session | null) {
+    if (isFinal(meta.phase)) this.done.resolve();
+  }
 }
 
 /**
@@ -117,9 +94,9 @@ export function sessionRecord(session: Session): SessionRecord {
 }
 
 /**
- * The session a queued task starts with after a restart, from its record (without its policy). A
- * record without a kind (written before sessions had one) says nothing of who opened it: `task`,
- * as for a peer the supervisor cannot tell.
+ * The session a queued task starts with after a restart, from its record (its policy holds only
+ * its sandbox ceiling). A record without a kind (written before sessions had one) says nothing of
+ * who opened it: `task`, as for a peer the supervisor cannot tell.
  *
  * @example
  * ```ts
@@ -139,9 +116,10 @@ export function sessionRecord(session: Session): SessionRecord {
  * ```
  */
 export function sessionFromRecord(record: SessionRecord): Session {
-  // The sandbox ceiling comes back as the session's policy (the engine makes it).
-  const { maxSandbox: _, ...rest } = record;
-  return { ...rest, kind: record.kind ?? "task", taskId: record.taskId ?? null };
+  // The sandbox ceiling comes back as the session's policy.
+  const { maxSandbox, ...rest } = record;
+  const policy = new Policy({ maxSandbox: maxSandbox ?? null });
+  return { ...rest, kind: record.kind ?? "task", taskId: record.taskId ?? null, policy };
 }
 
 /** A new task id: 12 hex digits. */

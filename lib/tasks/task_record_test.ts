@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Policy } from "../codex/policy.ts";
 import type { Session } from "./engine_api.ts";
 import { sessionFromRecord, sessionRecord } from "./task_record.ts";
 
@@ -12,14 +13,27 @@ const session: Session = {
   env: { PATH: "/bin" },
 };
 
+/** A session's policy after a restart: its sandbox ceiling only. */
+const ceiling = (maxSandbox: "read-only" | null) => new Policy({ maxSandbox });
+
 Deno.test("a session's kind and task survive its record (a queued task after a restart)", () => {
   const back = sessionFromRecord(JSON.parse(JSON.stringify(sessionRecord(session))));
-  assert.deepEqual(back, session);
+  assert.deepEqual(back, { ...session, policy: ceiling(null) });
   const fromTask = { ...session, kind: "task" as const, taskId: "66fa23f826e6" };
-  assert.deepEqual(sessionFromRecord(sessionRecord(fromTask)), fromTask);
+  assert.deepEqual(sessionFromRecord(sessionRecord(fromTask)), {
+    ...fromTask,
+    policy: ceiling(null),
+  });
+  const narrowed = { ...session, policy: ceiling("read-only") };
+  assert.equal(sessionFromRecord(sessionRecord(narrowed)).policy?.maxSandbox, "read-only");
 });
 
 Deno.test("a record without a kind (written before sessions had one) reads as a task's", () => {
   const { kind: _, taskId: __, maxSandbox: ___, ...old } = sessionRecord(session);
-  assert.deepEqual(sessionFromRecord(old), { ...session, kind: "task", taskId: null });
+  assert.deepEqual(sessionFromRecord(old), {
+    ...session,
+    kind: "task",
+    taskId: null,
+    policy: ceiling(null),
+  });
 });

@@ -34,28 +34,22 @@ import { TimeBudget } from "./time_budget.ts";
 
 /** Runs tasks. */
 export class TaskRun {
-  #state: EngineState;
-  #ending: TaskEnding;
-
-  constructor(state: EngineState, ending: TaskEnding) {
-    this.#state = state;
-    this.#ending = ending;
-  }
+  constructor(private readonly state: EngineState, private readonly ending: TaskEnding) {}
 
   /** Runs a task the scheduler let start; a failure ends it `failed` with the error. */
   start(record: TaskRecord): void {
     this.#run(record).catch(async (error) => {
-      this.#state.log.error(`Task ${record.meta.id} failed: ${error?.stack ?? error}`, {
+      this.state.log.error(`Task ${record.meta.id} failed: ${error?.stack ?? error}`, {
         session: record.meta.session?.id,
       });
       record.meta.failure ??= messageOf(error);
-      await this.#ending.finalize(record);
+      await this.ending.finalize(record);
     });
   }
 
   /** Runs one task: its thread and turn, until the turn ends; then records the end. */
   async #run(record: TaskRecord): Promise<void> {
-    const state = this.#state;
+    const state = this.state;
     const { meta } = record;
     const session = record.session ?? meta.session ?? state.options.fallbackSession;
     meta.phase = "starting";
@@ -71,12 +65,12 @@ export class TaskRun {
     const server = await state.serverFor(session);
     record.server = server;
     record.commandEnv = state.commandEnv(session);
-    if (meta.cancelRequested || meta.timedOut) return await this.#ending.finalize(record);
+    if (meta.cancelRequested || meta.timedOut) return await this.ending.finalize(record);
     const { threadId, turn } = await this.#open(record, server, session);
-    if (meta.cancelRequested || meta.timedOut) return await this.#ending.finalize(record);
+    if (meta.cancelRequested || meta.timedOut) return await this.ending.finalize(record);
     checkAddDirsSandbox(meta.request.addDirs, record.sandbox!);
     if (meta.worktree && hasSetup(meta.request) && !await this.#setUp(record)) {
-      return await this.#ending.finalize(record);
+      return await this.ending.finalize(record);
     }
     meta.turnId = await startTurn(server, threadId, meta.request, turn);
     if (meta.phase === "starting") meta.phase = "running";
@@ -92,7 +86,7 @@ export class TaskRun {
     // A worker in its grace decides: back, the task goes on; down, it failed (worker_loss.ts).
     meta.workerLost ??= await state.remote.settle(meta) ?? undefined;
     if (meta.request.check !== undefined) await this.#runCheck(record, meta.request.check);
-    await this.#ending.finalize(record);
+    await this.ending.finalize(record);
   }
 
   /** Starts the task's time limit (none for 0 seconds). */
@@ -101,10 +95,10 @@ export class TaskRun {
     record.budget = new TimeBudget(timeoutS > 0 ? timeoutS * 1000 : null, () => {
       if (isFinal(meta.phase)) return;
       meta.timedOut = true;
-      this.#state.log.warning(`Task ${meta.id} reached its time limit`, {
+      this.state.log.warning(`Task ${meta.id} reached its time limit`, {
         session: meta.session?.id,
       });
-      this.#state.save(record);
+      this.state.save(record);
       this.stopTurn(record);
     });
     runClock(record);
@@ -115,7 +109,7 @@ export class TaskRun {
    * with.
    */
   async #open(record: TaskRecord, server: AppServer, session: Session | SessionRecord) {
-    const state = this.#state;
+    const state = this.state;
     const { meta } = record;
     // On a worker: its workspace there, and the worker's environment on this app-server.
     const place = state.remote.isRemote(meta)
@@ -171,26 +165,26 @@ export class TaskRun {
   /** Runs the worktree's set-up; false when the task is to end (it failed, or was stopped). */
   async #setUp(record: TaskRecord): Promise<boolean> {
     const { meta } = record;
-    const remote = this.#state.remote;
+    const remote = this.state.remote;
     const { record: done, failure } = await setUpWorktree(meta.worktree!, meta.request, {
       run: (command) => this.runCommand(record, command),
       // On a worker the files go to its worktree there (the task runs there).
       copyFiles: remote.isRemote(meta)
         ? (from, paths) => remote.copyIgnored(meta, from, paths)
         : undefined,
-      step: (text) => this.#state.emit(record, text),
-      log: this.#state.log,
+      step: (text) => this.state.emit(record, text),
+      log: this.state.log,
       taskId: meta.id,
     });
     meta.setup = done;
     meta.failure = failure ?? meta.failure;
-    this.#state.save(record);
+    this.state.save(record);
     return !(failure !== null || meta.cancelRequested || meta.timedOut);
   }
 
   /** Runs the task's check once its turn completed, on its committed work (attempt_check.ts). */
   async #runCheck(record: TaskRecord, command: string): Promise<void> {
-    const state = this.#state;
+    const state = this.state;
     const { meta } = record;
     if (!record.server || taskEnd(meta, record.run, record.serverGone).phase !== "completed") {
       return;
@@ -198,7 +192,7 @@ export class TaskRun {
     meta.check = await runTaskCheck(command, {
       commit: async () =>
         meta.worktree && meta.request.commit !== false
-          ? meta.worktreeOutcome = await this.#ending.commitWorktree(meta)
+          ? meta.worktreeOutcome = await this.ending.commitWorktree(meta)
           : null,
       running: (check) => {
         meta.check = check;
@@ -226,9 +220,9 @@ export class TaskRun {
         new Error(`Cannot run ${JSON.stringify(command)}: Codex is not running`),
       );
     }
-    if (this.#state.remote.isRemote(record.meta)) {
+    if (this.state.remote.isRemote(record.meta)) {
       const { meta, commandEnv, stopping, sandbox } = record;
-      return this.#state.remote.runCommand(meta, command, commandEnv, stopping.signal, sandbox);
+      return this.state.remote.runCommand(meta, command, commandEnv, stopping.signal, sandbox);
     }
     return runSandboxed(server, {
       command,
@@ -248,7 +242,7 @@ export class TaskRun {
     if (!record.server || !meta.threadId || !meta.turnId) return; // #run checks the flags
     const sub = record.run.subTurnId ?? meta.turnId; // a review's sub-turn (see turn_state.ts)
     stopTurn(record.server, meta.threadId, meta.turnId, sub).catch((error: unknown) => {
-      this.#state.log.warning(`Cannot stop the turn of task ${meta.id}: ${error}`);
+      this.state.log.warning(`Cannot stop the turn of task ${meta.id}: ${error}`);
     }).finally(() => {
       // Should Codex not report the end of the turn, the stop still ends the task.
       setTimeout(() => record.turnEnded.resolve(), 2000);

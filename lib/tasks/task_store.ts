@@ -21,12 +21,8 @@ import type { TaskMeta } from "./task.ts";
 
 /** Reads and writes task directories under one root. */
 export class TaskStore {
-  /** The root directory. */
-  readonly root: string;
-
-  constructor(root: string) {
-    this.root = root;
-  }
+  /** @param root The root directory. */
+  constructor(readonly root: string) {}
 
   /** Creates the root (mode 0700) if needed. */
   async init(): Promise<void> {

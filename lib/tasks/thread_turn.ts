@@ -23,21 +23,13 @@ import { renderProjectDocs } from "../codex/project_docs.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { type Json, type ThreadParams, withDeveloperSection } from "../codex/thread_params.ts";
 import type { TaskRequest } from "./task.ts";
-import { forkThread } from "./fork.ts";
-import { startReview } from "./review_run.ts";
 import { messageOf } from "../base/errors.ts";
-
-/** The thread a task runs on, and its sandbox as Codex answered. */
-export interface OpenedThread {
-  threadId: string;
-  sandbox: SandboxPolicy;
-}
 
 /**
  * Opens the task's thread: resumes `threadId` when given, forks `request.forkOf` when set, else
  * starts a new thread with the project's instructions of `context`, in the sandbox asked for,
  * else the one Codex's config sets, else `workspace-write` for a project the user trusts, else
- * read-only.
+ * read-only. Returns the thread's id and its sandbox as Codex answered.
  * @throws {Error} Naming the thread when Codex cannot resume or fork it.
  */
 export async function openThread(
@@ -46,7 +38,7 @@ export async function openThread(
   threadId: string | null,
   params: ThreadParams["thread"],
   context: ProjectContext,
-): Promise<OpenedThread> {
+): Promise<{ threadId: string; sandbox: SandboxPolicy }> {
   if (threadId !== null) {
     // thread/resume takes no environments: the turn gives them (startTurn).
     const { environments: _, ...resume } = params;
@@ -59,15 +51,24 @@ export async function openThread(
       );
     }
   }
+  const parent = request.forkOf?.threadId;
+  if (parent !== undefined) {
+    // The fork's turns are not needed here: its first turn is the fork's prompt.
+    const fork = { ...params, threadId: parent, excludeTurns: true };
+    const forked = await server.request("thread/fork", fork).catch((error) => {
+      throw new Error(
+        `Cannot fork thread "${parent}" as Codex cannot fork it: ${messageOf(error)}`,
+      );
+    });
+    return { threadId: forked.thread.id, sandbox: forked.sandbox };
+  }
   // A resumed or forked thread keeps the sandbox Codex recorded for it; a new one gets the
   // sandbox asked for, else the one of Codex's config or of the user's trust (configured_sandbox.ts).
   const docs = context.docs && renderProjectDocs(context.docs.cwd, context.docs.text);
-  const started = request.forkOf
-    ? await forkThread(server, request.forkOf.threadId, params)
-    : await server.request("thread/start", {
-      ...withDeveloperSection(params, docs),
-      sandbox: params.sandbox ?? await configuredSandbox(context.config, params.cwd, context.root),
-    });
+  const started = await server.request("thread/start", {
+    ...withDeveloperSection(params, docs),
+    sandbox: params.sandbox ?? await configuredSandbox(context.config, params.cwd, context.root),
+  });
   return { threadId: started.thread.id, sandbox: started.sandbox };
 }
 
@@ -104,8 +105,13 @@ export async function startTurn(
         `(${sandboxPolicy.type} at most): pass sandbox "read-only"`,
     );
   }
-  const turn = request.review
-    ? await startReview(server, threadId, request.review)
+  const review = request.review?.target;
+  if (request.review && !review) {
+    throw new Error("Cannot start a review whose target was not checked when the task was made");
+  }
+  // A review: Codex's review of its target inline on the thread, in place of a turn.
+  const turn = review
+    ? await server.request("review/start", { threadId, target: review })
     : await server.request("turn/start", {
       threadId,
       input,

@@ -21,41 +21,36 @@
 
 /** Running time left before `onExpire` is called once. */
 export class TimeBudget {
-  #leftMs: number | null;
   #since: number | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #onExpire: () => void;
   #expired = false;
 
-  /** @param ms The limit in milliseconds, or null for none. */
-  constructor(ms: number | null, onExpire: () => void) {
-    this.#leftMs = ms;
-    this.#onExpire = onExpire;
-  }
+  /** @param leftMs The limit in milliseconds, or null for none. */
+  constructor(private leftMs: number | null, private readonly onExpire: () => void) {}
 
   /** When the budget runs out if the clock keeps running (ISO), or null when stopped or unlimited. */
   get deadline(): string | null {
-    if (this.#leftMs === null || this.#since === null) return null;
-    return new Date(this.#since + this.#leftMs).toISOString();
+    if (this.leftMs === null || this.#since === null) return null;
+    return new Date(this.#since + this.leftMs).toISOString();
   }
 
   /** Starts (or restarts) the clock with what is left. */
   run(): void {
-    if (this.#leftMs === null || this.#since !== null || this.#expired) return;
+    if (this.leftMs === null || this.#since !== null || this.#expired) return;
     this.#since = Date.now();
     this.#timer = setTimeout(() => {
       this.#expired = true;
       this.#since = null;
-      this.#leftMs = 0;
-      this.#onExpire();
-    }, this.#leftMs);
+      this.leftMs = 0;
+      this.onExpire();
+    }, this.leftMs);
   }
 
   /** Stops the clock, keeping what is left. */
   pause(): void {
-    if (this.#leftMs === null || this.#since === null) return;
+    if (this.leftMs === null || this.#since === null) return;
     clearTimeout(this.#timer);
-    this.#leftMs = Math.max(0, this.#leftMs - (Date.now() - this.#since));
+    this.leftMs = Math.max(0, this.leftMs - (Date.now() - this.#since));
     this.#since = null;
   }
 

@@ -19,23 +19,15 @@
 
 import type { ChangeListener, WaitOptions, WaitResult } from "./engine_api.ts";
 import type { EngineState } from "./engine_state.ts";
-import { isFinal, type PendingQuestionView } from "./task.ts";
+import { isFinal } from "./task.ts";
 import type { TaskRecord } from "./task_record.ts";
 
-/** What of the engine {@link waitForTasks} uses: its snapshots and change listeners. */
-export type WaitHooks = Pick<EngineState, "snapshot" | "listeners">;
-
-/** The result: the tasks' views and the questions newly reported to the session. */
-export type WaitForResult = WaitResult & {
-  questions: Array<{ task_id: string } & PendingQuestionView>;
-};
-
-/** Waits on `records` (see the module doc). */
+/** Waits on `records` (see the module doc); `hooks` are the engine's snapshots and listeners. */
 export function waitForTasks(
   records: TaskRecord[],
   options: WaitOptions,
-  hooks: WaitHooks,
-): Promise<WaitForResult> {
+  hooks: Pick<EngineState, "snapshot" | "listeners">,
+): Promise<WaitResult> {
   const ids = new Set(records.map((r) => r.meta.id));
   const unreported = () =>
     options.sessionId === undefined
@@ -45,7 +37,7 @@ export function waitForTasks(
     options.mode === "all"
       ? records.every((r) => isFinal(r.meta.phase))
       : records.some((r) => isFinal(r.meta.phase));
-  const result = (satisfied: boolean): WaitForResult => {
+  const result = (satisfied: boolean): WaitResult => {
     const asked = unreported();
     for (const r of asked) r.pending!.reportedTo.add(options.sessionId!);
     return {

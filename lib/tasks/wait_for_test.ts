@@ -3,13 +3,13 @@ import type { ChangeListener } from "./engine_api.ts";
 import { taskMeta } from "../../tests/support/task_meta.ts";
 import { PendingQuestion } from "./pending_question.ts";
 import { describeQuestion } from "./questions.ts";
-import { newTaskRecord, snapshotOf, type TaskRecord } from "./task_record.ts";
+import { snapshotOf, TaskRecord } from "./task_record.ts";
 import { waitForTasks } from "./wait_for.ts";
 
 /** Records and the change feed the waits listen to. */
 function world(phases: string[]) {
   const records = phases.map((phase, i) =>
-    newTaskRecord(taskMeta(`t${i}`, { phase: phase as never }), null)
+    new TaskRecord(taskMeta(`t${i}`, { phase: phase as never }), null)
   );
   const listeners = new Set<ChangeListener>();
   const hooks = { snapshot: (r: TaskRecord) => snapshotOf(r, null), listeners };

@@ -26,34 +26,24 @@ import type { TaskRun } from "./task_run.ts";
 
 /** Follows the workers' states for the engine. */
 export class WorkerLoss {
-  #state: EngineState;
-  #runs: Pick<TaskRun, "stopTurn">;
-  #ending: Pick<TaskEnding, "commitWorktree" | "finalize">;
-  #scheduler: Pick<Scheduler, "pump" | "remove">;
-
   constructor(
-    state: EngineState,
-    runs: Pick<TaskRun, "stopTurn">,
-    ending: Pick<TaskEnding, "commitWorktree" | "finalize">,
-    scheduler: Pick<Scheduler, "pump" | "remove">,
-  ) {
-    this.#state = state;
-    this.#runs = runs;
-    this.#ending = ending;
-    this.#scheduler = scheduler;
-  }
+    private readonly state: EngineState,
+    private readonly runs: Pick<TaskRun, "stopTurn">,
+    private readonly ending: Pick<TaskEnding, "commitWorktree" | "finalize">,
+    private readonly scheduler: Pick<Scheduler, "pump" | "queue">,
+  ) {}
 
   /** Worker `name` is now `state` (`connecting`, `ready` or `down`). */
   changed(name: string, state: string): void {
     if (state === "down") this.#lost(name);
     if (state === "ready") this.#back(name);
-    this.#scheduler.pump();
+    this.scheduler.pump();
   }
 
   /** Its running tasks end failed, naming it. */
   #lost(name: string): void {
-    const state = this.#state;
-    const lastError = state.remote.workers().find((w) => w.name === name)?.lastError;
+    const state = this.state;
+    const lastError = state.options.workers.list().find((w) => w.name === name)?.lastError;
     for (const record of state.tasks.values()) {
       const { meta } = record;
       if (isFinal(meta.phase)) continue;
@@ -63,11 +53,11 @@ export class WorkerLoss {
       meta.workerLost = `worker ${name} lost: ${lastError ?? "it went down"}`;
       state.log.warning(`Task ${meta.id} failed: ${meta.workerLost}`);
       if (!queued) {
-        this.#runs.stopTurn(record);
+        this.runs.stopTurn(record);
         continue;
       }
-      this.#scheduler.remove(meta.id);
-      this.#ending.finalize(record).catch((error) =>
+      this.scheduler.queue.remove(meta.id);
+      this.ending.finalize(record).catch((error) =>
         state.log.error(`Cannot end task ${meta.id}: ${error}`)
       );
     }
@@ -78,13 +68,13 @@ export class WorkerLoss {
    * brought back (a supervisor that stopped while the worker was away).
    */
   #back(name: string): void {
-    for (const record of this.#state.tasks.values()) {
+    for (const record of this.state.tasks.values()) {
       const { meta } = record;
       if (meta.worker !== name || !meta.remote || !isFinal(meta.phase)) continue;
       const lost = meta.workerLost !== undefined && !meta.recovered;
       if (!lost && meta.worktreeOutcome?.error === undefined) continue;
       this.#recover(record).catch((error) =>
-        this.#state.log.error(`Cannot recover the work of task ${meta.id}: ${error}`)
+        this.state.log.error(`Cannot recover the work of task ${meta.id}: ${error}`)
       );
     }
   }
@@ -93,11 +83,11 @@ export class WorkerLoss {
   async #recover(record: TaskRecord): Promise<void> {
     const { meta } = record;
     if (!meta.worktree || meta.request.commit === false) return;
-    const outcome = await this.#ending.commitWorktree(meta);
+    const outcome = await this.ending.commitWorktree(meta);
     if (outcome.error !== undefined) return;
     meta.worktreeOutcome = outcome;
     if (meta.workerLost !== undefined) meta.recovered = true;
-    await this.#state.save(record);
-    this.#state.emit(record, `Recovered the work of task ${meta.id} from worker ${meta.worker}`);
+    await this.state.save(record);
+    this.state.emit(record, `Recovered the work of task ${meta.id} from worker ${meta.worker}`);
   }
 }

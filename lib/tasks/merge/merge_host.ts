@@ -8,28 +8,24 @@
  * @example
  * ```ts ignore
  * // Inside the engine.
- * const meta = newMergeMeta(newTaskId(), request, session, from);
- * runMerge(meta.id, request, meta.merge!, mergeHost({ record, session, engine, ... }));
+ * const snapshot = await startMerge(request, session, from, { state, engine, finalize });
  * ```
  * @module
  */
 
-import type { AppServer } from "../../codex/app_server.ts";
 import type { SandboxMode } from "../../codex/codex_args.ts";
 import { runSandboxed } from "../../codex/sandboxed_command.ts";
 import type { SandboxPolicy } from "../../codex/protocol/generated/v2/SandboxPolicy.ts";
-import { SANDBOX_MODES } from "../../codex/policy.ts";
-import { Policy } from "../../codex/policy.ts";
-import type { WorktreeManager } from "../../git/worktree.ts";
+import { Policy, sandboxRank } from "../../codex/policy.ts";
+import { capSandbox } from "../../codex/configured_sandbox.ts";
 import type { Engine, Session } from "../engine_api.ts";
-import { isFinal, type TaskMeta, type TaskRequest } from "../task.ts";
+import { isFinal, type TaskMeta, type TaskRequest, type TaskSnapshot } from "../task.ts";
 import { newTaskId, type TaskRecord } from "../task_record.ts";
 import { newMeta } from "../task_creation.ts";
 import type { EngineState } from "../engine_state.ts";
-import type { TaskSnapshot } from "../task.ts";
 import { type MergeRequest, type MergeState, newMergeState, resumedState } from "./merge_plan.ts";
 import { mergeReport, reportText } from "./merge_report.ts";
-import { endCheckLeftovers, type MergeHost, runMerge } from "./merge_run.ts";
+import { type MergeHost, runMerge } from "./merge_run.ts";
 
 /**
  * The sandbox of a merge's checks and resolving tasks when the call names none: a resolving task
@@ -57,8 +53,7 @@ export function mergeSandbox(
   ceiling: SandboxMode | null,
 ): SandboxMode {
   const mode = asked ?? MERGE_SANDBOX;
-  const rank = (m: SandboxMode) => SANDBOX_MODES.indexOf(m);
-  return ceiling !== null && rank(mode) > rank(ceiling) ? ceiling : mode;
+  return ceiling !== null && sandboxRank(mode) > sandboxRank(ceiling) ? ceiling : mode;
 }
 
 /**
@@ -82,106 +77,68 @@ export function resolverSession<S extends Pick<Session, "policy">>(session: S, p
   return { ...session, policy: new Policy(limits, true) };
 }
 
-/** The app-server's sandbox policy for a mode (the command's cwd becomes writable with it). */
+/**
+ * The app-server's sandbox policy for a mode (the command's cwd becomes writable with it): full
+ * access capped to the mode.
+ */
 function policyOf(mode: SandboxMode): SandboxPolicy {
-  if (mode === "read-only") return { type: "readOnly", networkAccess: false };
-  if (mode === "danger-full-access") return { type: "dangerFullAccess" };
-  return {
-    type: "workspaceWrite",
-    writableRoots: [],
-    networkAccess: false,
-    excludeTmpdirEnvVar: false,
-    excludeSlashTmp: false,
-  };
+  const full: SandboxPolicy = { type: "dangerFullAccess" };
+  return capSandbox(full, mode, []) ?? full;
 }
 
-/** The record of a new merge task (running from the start: a merge is never queued). */
-export function newMergeMeta(
-  id: string,
-  request: MergeRequest,
-  session: Session,
-  from?: MergeState,
-): TaskMeta {
-  const branches = request.items.map((i) => i.worktree.branch).join(", ");
-  const prompt = `Merge ${request.items.length} branch(es) into "${request.target}": ${branches}`;
-  const where = { cwd: request.repoRoot, runCwd: request.repoRoot, worktree: null };
-  const meta = newMeta(id, { prompt, merge: request }, session, where);
-  return {
-    ...meta,
-    phase: "running",
-    startedAt: meta.createdAt,
-    merge: from ? resumedState(from) : newMergeState(),
-  };
-}
-
-/** What of the engine a merge uses. */
-export interface MergeEngineSide {
-  record: TaskRecord;
-  session: Session;
-  /** `start` makes an ordinary task of a request, checked as a call's is (lib/request/). */
-  engine: Pick<Engine, "finished" | "cancel"> & {
-    start(request: TaskRequest, session: Session): Promise<TaskSnapshot>;
-  };
-  worktrees: Pick<
-    WorktreeManager,
-    "worktreePath" | "discard" | "holdWorktrees" | "withRepoLock"
-  >;
-  save(): Promise<void>;
-  emit(step: string): void;
+/** What of the engine a merge uses besides its state. */
+interface MergeParts {
+  state: EngineState;
+  /** Starts a resolving task from its plan (its request checked as a call's is: planTask). */
+  engine: Pick<Engine, "start" | "facts" | "finished" | "cancel">;
   /** Ends the task from `record.run` (the engine's end of every task). */
-  finalize(): Promise<void>;
-  server(): Promise<AppServer>;
-  /** What the session's environment changes for sandboxed commands. */
-  commandEnv: Record<string, string>;
+  finalize(record: TaskRecord): Promise<void>;
 }
 
-/** The {@link MergeHost} of a merge task. */
-export function mergeHost(side: MergeEngineSide): MergeHost {
-  const { record, session } = side;
+/** The {@link MergeHost} of merge task `record`, acting through the engine. */
+function mergeHost(record: TaskRecord, session: Session, parts: MergeParts): MergeHost {
+  const { state, engine } = parts;
+  const worktrees = state.options.worktrees;
   const meta = record.meta;
   const request = meta.request.merge!;
   const ceiling = session.policy?.maxSandbox ?? meta.session?.maxSandbox ?? null;
   const mode = mergeSandbox(request.sandbox, ceiling);
   const timeoutS = request.timeoutS ?? session.taskTimeoutS;
   return {
-    integrationPath: (repoRoot, id) => side.worktrees.worktreePath(repoRoot, `merge-${id}`),
-    repoLock: (fn) => side.worktrees.withRepoLock(request.repoRoot, fn),
-    save: () => side.save(),
-    step: (text) => side.emit(text),
+    integrationPath: (repoRoot, id) => worktrees.worktreePath(repoRoot, `merge-${id}`),
+    repoLock: (fn) => worktrees.withRepoLock(request.repoRoot, fn),
+    save: () => state.save(record),
+    step: (text) => state.emit(record, text),
     cancelled: () => meta.cancelRequested,
     interrupted: () => isFinal(meta.phase),
     signal: record.stopping.signal,
     runCheck: async (command, cwd, processId) =>
-      runSandboxed(await side.server(), {
+      runSandboxed(await state.serverFor(session), {
         command,
         cwd,
         processId,
         sandbox: policyOf(mode),
-        env: side.commandEnv,
+        env: state.commandEnv(session),
         timeoutMs: timeoutS > 0 ? timeoutS * 1000 : null,
         signal: record.stopping.signal,
       }),
     startResolver: async (prompt, cwd) => {
-      const task = await side.engine.start({
+      const asked: TaskRequest = {
         prompt,
         cwd,
         sandbox: mode,
         ...(request.model ? { model: request.model } : {}),
         ...(request.timeoutS !== undefined ? { timeoutS: request.timeoutS } : {}),
         ...(request.approvalPolicy ? { approvalPolicy: request.approvalPolicy } : {}),
-      }, resolverSession(session, cwd));
-      return task.meta.id;
+      };
+      const plan = await state.options.planTask(asked, resolverSession(session, cwd), engine.facts);
+      return (await engine.start(plan)).meta.id;
     },
-    ended: async (taskId) => {
-      const task = await side.engine.finished(taskId);
-      return { phase: task.meta.phase, failure: task.meta.failure };
-    },
-    cancelTask: async (taskId) => {
-      await side.engine.cancel(taskId);
-    },
+    ended: async (taskId) => (await engine.finished(taskId)).meta,
+    cancelTask: (taskId) => engine.cancel(taskId),
     discard: async (info) => {
-      using _held = await side.worktrees.holdWorktrees([info.path]);
-      await side.worktrees.discard(info);
+      using _held = await worktrees.holdWorktrees([info.path]);
+      await worktrees.discard(info);
     },
     finish: async (failure) => {
       const report = reportText(mergeReport(meta.id, request, meta.merge!, REPORT_CHARS));
@@ -191,7 +148,7 @@ export function mergeHost(side: MergeEngineSide): MergeHost {
         failure,
         finalMessage: report,
       };
-      await side.finalize();
+      await parts.finalize(record);
     },
   };
 }
@@ -204,43 +161,19 @@ export async function startMerge(
   request: MergeRequest,
   session: Session,
   from: MergeState | undefined,
-  parts: {
-    state: EngineState;
-    engine: MergeEngineSide["engine"];
-    finalize(record: TaskRecord): Promise<void>;
-  },
+  parts: MergeParts,
 ): Promise<TaskSnapshot> {
   const { state } = parts;
-  const meta = newMergeMeta(newTaskId(), request, session, from);
+  const branches = request.items.map((i) => i.worktree.branch).join(", ");
+  const prompt = `Merge ${request.items.length} branch(es) into "${request.target}": ${branches}`;
+  const where = { cwd: request.repoRoot, runCwd: request.repoRoot, worktree: null };
+  const made = newMeta(newTaskId(), { prompt, merge: request }, session, where);
+  // Running from the start: a merge is never queued.
+  const merge = from ? resumedState(from) : newMergeState();
+  const meta: TaskMeta = { ...made, phase: "running", startedAt: made.createdAt, merge };
   await state.options.store.create(meta);
   const record = state.addRecord(meta, session);
-  runMerge(
-    meta.id,
-    request,
-    meta.merge!,
-    mergeHost({
-      record,
-      session,
-      engine: parts.engine,
-      worktrees: state.options.worktrees,
-      save: () => state.save(record),
-      emit: (step) => state.emit(record, step),
-      finalize: () => parts.finalize(record),
-      server: () => state.serverFor(session),
-      commandEnv: state.commandEnv(session),
-    }),
-  );
+  runMerge(meta.id, request, meta.merge!, mergeHost(record, session, parts));
   state.emit(record, "Merge started");
   return state.snapshot(record);
-}
-
-/**
- * Ends the checks that merges interrupted by a dead supervisor left running (found by the id each
- * recorded): called once a new supervisor loaded the tasks, so nothing a merge started outlives it
- * whether or not it is resumed.
- */
-export async function endMergeLeftovers(metas: TaskMeta[]): Promise<void> {
-  for (const meta of metas) {
-    if (meta.phase === "interrupted" && meta.merge) await endCheckLeftovers(meta.merge);
-  }
 }

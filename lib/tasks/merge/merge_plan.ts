@@ -9,13 +9,13 @@
  * import assert from "node:assert/strict";
  *
  * const state = newMergeState();
- * assert.equal(queueOver({ items: [] }, state), false); // the baseline check has not run
- * assert.equal(nextItem({ items: [] }, state), null);
+ * assert.equal(nextItem({ items: [] }, state), null); // the baseline check has not run
  * ```
  * @module
  */
 
-import type { ApprovalPolicy, SandboxMode } from "../../codex/codex_args.ts";
+import type { RunOptions } from "../../codex/codex_args.ts";
+import type { CommandOutcome } from "../../codex/sandboxed_command.ts";
 import type { DiffStat, Integration } from "../../git/integration.ts";
 import type { WorktreeInfo } from "../../git/worktree.ts";
 
@@ -34,8 +34,13 @@ export interface MergeItem {
 /** What to do when a branch conflicts. */
 export type ResolveMode = "codex" | "stop";
 
-/** A merge queue as asked for, every field checked (./merge_request.ts). */
-export interface MergeRequest {
+/**
+ * A merge queue as asked for, every field checked (./merge_request.ts). For the resolving tasks:
+ * `model`; for the checks and the resolving tasks: `sandbox` (absent: the default a new task
+ * gets); the resolving tasks' `approvalPolicy` (absent: a new task's default, the session's
+ * `approval_policy` config, else `never`): their questions go to the caller, as any task's.
+ */
+export interface MergeRequest extends Pick<RunOptions, "model" | "sandbox" | "approvalPolicy"> {
   items: MergeItem[];
   /** The main checkout of the one repository of every task. */
   repoRoot: string;
@@ -50,30 +55,17 @@ export interface MergeRequest {
   apply: boolean;
   /** With the result applied, discard the merged tasks' worktrees and branches. */
   cleanup: boolean;
-  /** For the resolving tasks. */
-  model?: string;
-  /** For the checks and the resolving tasks (absent: the default a new task gets). */
-  sandbox?: SandboxMode;
   /** Time limit of each check and each resolving task, in seconds (absent: the session's). */
   timeoutS?: number;
-  /**
-   * The resolving tasks' approval policy (absent: a new task's default, the session's
-   * `approval_policy` config, else `never`): their questions go to the caller, as any task's.
-   */
-  approvalPolicy?: ApprovalPolicy;
   /** The merge this one goes on with (`resume`). */
   resumeOf?: string;
 }
 
-/** How a check ended, kept short. */
-export interface MergeCheck {
+/** How a check ended, kept short (the end of its output in `tail`). */
+export type MergeCheck = Pick<CommandOutcome, "tail" | "durationMs" | "timedOut"> & {
   passed: boolean;
   exitCode: number | null;
-  /** The end of its output. */
-  tail: string;
-  durationMs: number;
-  timedOut: boolean;
-}
+};
 
 /** How one branch ended in the queue. */
 export type StepOutcome =
@@ -101,14 +93,11 @@ export interface MergeStep {
   note?: string;
 }
 
-/** What the queue does right now, for `codex_status`. */
-export interface MergeCurrent {
+/** What the queue does right now, for `codex_status`: the step of item `index` under way. */
+export type MergeCurrent = Pick<MergeStep, "taskId" | "branch" | "resolverTaskId"> & {
   index: number;
-  taskId: string;
-  branch: string;
   doing: "merging" | "resolving" | "checking";
-  resolverTaskId?: string;
-}
+};
 
 /** The end of a queue. */
 export interface MergeEnd {
@@ -161,21 +150,18 @@ export function resumedState(from: MergeState): MergeState {
   return { ...structuredClone(from), current: null, end: null };
 }
 
-/** Whether nothing is left to do: the baseline failed, the queue stopped, or every item ran. */
-export function queueOver(request: Pick<MergeRequest, "items">, state: MergeState): boolean {
-  if (state.baseline !== null && !state.baseline.passed) return true;
-  if (state.steps.at(-1)?.outcome === "stopped") return true;
-  return state.baseline !== null && state.steps.length >= request.items.length;
-}
-
-/** The index of the next item to merge, or null when the queue is over. */
+/**
+ * The index of the next item to merge, or null before the baseline check ran and once the queue
+ * is over: the baseline failed, the queue stopped at a conflict, or every item ran.
+ */
 export function nextItem(request: Pick<MergeRequest, "items">, state: MergeState): number | null {
-  if (state.baseline === null || queueOver(request, state)) return null;
-  return state.steps.length;
+  if (state.baseline === null || !state.baseline.passed) return null;
+  if (state.steps.at(-1)?.outcome === "stopped") return null;
+  return state.steps.length < request.items.length ? state.steps.length : null;
 }
 
-/** Whether a step's branch is in the result. */
-export function landed(step: Pick<MergeStep, "outcome">): boolean {
+/** Whether a step's branch is in the result (a report's branch too: `pending` is not). */
+export function landed(step: { outcome: string }): boolean {
   return step.outcome === "merged" || step.outcome === "resolved" ||
     step.outcome === "nothing_new";
 }

@@ -10,7 +10,6 @@ import {
   newMergeState,
   nextItem,
   otherSide,
-  queueOver,
   resumedState,
 } from "./merge_plan.ts";
 
@@ -29,22 +28,19 @@ const request = { items: [item("a"), item("b"), item("c")] };
 Deno.test("nextItem: the baseline first, then each item in order, then none", () => {
   const state: MergeState = newMergeState();
   assert.equal(nextItem(request, state), null);
-  assert.equal(queueOver(request, state), false);
   state.baseline = passed;
   assert.equal(nextItem(request, state), 0);
   state.steps.push(step("a", "merged"), step("b", "check_failed"));
   assert.equal(nextItem(request, state), 2);
   state.steps.push(step("c", "merged"));
   assert.equal(nextItem(request, state), null);
-  assert.equal(queueOver(request, state), true);
 });
 
-Deno.test("queueOver: a failed baseline or a stop at a conflict ends the queue", () => {
+Deno.test("nextItem: a failed baseline or a stop at a conflict ends the queue", () => {
   const failed = { ...newMergeState(), baseline: { ...passed, passed: false, exitCode: 1 } };
-  assert.equal(queueOver(request, failed), true);
   assert.equal(nextItem(request, failed), null);
   const stopped = { ...newMergeState(), baseline: passed, steps: [step("a", "stopped")] };
-  assert.equal(queueOver(request, stopped), true);
+  assert.equal(nextItem(request, stopped), null);
 });
 
 Deno.test("otherSide: the tasks already merged with something new, before the index", () => {

@@ -20,19 +20,16 @@
  * @module
  */
 
+import type { MergeItem } from "./merge_plan.ts";
+
 /** The cut of each quoted prompt or final message, in characters. */
 export const INTENT_CHARS = 2_000;
 
 /** The longest list of conflicting files named. */
 const FILES_NAMED = 50;
 
-/** One side's task. */
-export interface SideTask {
-  taskId: string;
-  branch: string;
-  prompt: string;
-  finalMessage: string | null;
-}
+/** One side's task: an item of the queue, with its branch. */
+export type SideTask = Pick<MergeItem, "taskId" | "prompt" | "finalMessage"> & { branch: string };
 
 /** What the resolving task is told. */
 export interface ResolveBrief {

@@ -17,7 +17,7 @@
  */
 
 import type { MergeCheck, MergeRequest, MergeState, MergeStep } from "./merge_plan.ts";
-import { describeCurrent } from "./merge_plan.ts";
+import { describeCurrent, landed } from "./merge_plan.ts";
 
 /** The check tails tried, longest first, until the report fits. */
 const TAIL_CAPS = [600, 200, 0];
@@ -144,10 +144,8 @@ const OUTCOME_WORDS: Record<BranchReport["outcome"], string> = {
 
 /** The report in a few lines, for people. */
 export function reportText(report: MergeReport): string {
-  const landed =
-    report.branches.filter((b) => ["merged", "resolved", "nothing_new"].includes(b.outcome)).length;
   const lines = [
-    `${landed} of ${report.branches.length} branch(es) landed on ` +
+    `${report.branches.filter(landed).length} of ${report.branches.length} branch(es) landed on ` +
     `${report.integration_branch ?? "no branch yet"} from "${report.target}"` +
     (report.resumed_from ? ` (resumes merge ${report.resumed_from})` : ""),
   ];

@@ -38,6 +38,7 @@ import {
 import { branchTip } from "../../git/repo_state.ts";
 import type { WorktreeInfo } from "../../git/worktree.ts";
 import {
+  landed,
   type MergeCheck,
   type MergeEnd,
   type MergeRequest,
@@ -74,7 +75,7 @@ export interface MergeHost {
   /** Settles when that task ended: its phase, failure and final message. */
   ended(taskId: string): Promise<{ phase: string; failure: string | null }>;
   /** Cancels a task (and every process it started). */
-  cancelTask(taskId: string): Promise<void>;
+  cancelTask(taskId: string): Promise<unknown>;
   /** Discards a task's worktree and branch (`cleanup`). */
   discard(info: WorktreeInfo): Promise<void>;
   /** Ends the merge task: failed with `failure`, else completed; `message` is its report. */
@@ -302,13 +303,8 @@ async function resolve(
   } catch (error) {
     return { conflicts: files, note: `the resolving task could not start: ${messageOf(error)}` };
   }
-  state.current = {
-    index,
-    taskId: item.taskId,
-    branch: item.worktree.branch,
-    doing: "resolving",
-    resolverTaskId: taskId,
-  };
+  // The item's step (mergeStep set it) goes on with the resolving task.
+  state.current = { ...state.current!, doing: "resolving", resolverTaskId: taskId };
   await host.save();
   host.step(
     `Resolving ${files.length} conflicting file(s) of ${item.worktree.branch} (task ${taskId})`,
@@ -368,10 +364,7 @@ async function end(
   }
   const cleaned: string[] = [];
   if (applied && request.cleanup) {
-    const inResult = new Set(
-      state.steps.filter((s) => ["merged", "resolved", "nothing_new"].includes(s.outcome))
-        .map((s) => s.taskId),
-    );
+    const inResult = new Set(state.steps.filter(landed).map((s) => s.taskId));
     for (const item of request.items.filter((i) => inResult.has(i.taskId))) {
       await host.discard(item.worktree).then(() => cleaned.push(item.taskId), () => {});
     }
