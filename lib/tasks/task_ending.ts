@@ -42,7 +42,7 @@ function stoppedCause(meta: TaskMeta): string {
  * token usage for a review (its reviewer runs on a sub-agent thread of its own), so it is read
  * from the reviewer's rollout when none came.
  */
-async function collectReview(record: TaskRecord): Promise<void> {
+export async function collectReview(record: TaskRecord): Promise<void> {
   const { meta, run } = record;
   const home = record.server?.info.codexHome ?? "";
   const rollout = home && meta.threadId ? findThreadRollout(home, meta.threadId) : null;
@@ -54,7 +54,9 @@ async function collectReview(record: TaskRecord): Promise<void> {
     const [newest] = await findReviewRollouts(home, meta.threadId, since);
     usage = newest === undefined ? null : await lastTokenUsage(newest);
   }
-  if (usage) record.run = { ...run, usage, usageTotal: run.usageTotal ?? usage };
+  // Onto the run as it is now: what Codex sent while the review was read stays (its events still
+  // reach the task until it is final).
+  if (usage) record.run = { ...record.run, usage, usageTotal: run.usageTotal ?? usage };
 }
 
 /** Ends tasks. */
