@@ -54,6 +54,7 @@ import { mayBeAsked } from "./session_rights.ts";
 import { isFinal, type Phase, type TaskSnapshot } from "./task.ts";
 import { TaskCreation } from "./task_creation.ts";
 import { TaskEnding } from "./task_ending.ts";
+import { Policy } from "../codex/policy.ts";
 import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 import { TaskRun } from "./task_run.ts";
 import { waitForTasks } from "./wait_for.ts";
@@ -150,9 +151,10 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   #requeue(record: TaskRecord): void {
     const { meta } = record;
     meta.phase = "queued";
+    const { fallbackSession } = this.#state.options;
     record.session = meta.session
-      ? sessionFromRecord(meta.session)
-      : { ...this.#state.options.fallbackSession, id: "upgraded" };
+      ? sessionFromRecord(meta.session, fallbackSession.policy ?? new Policy())
+      : { ...fallbackSession, id: "upgraded" };
     this.#scheduler.queue.push(record.session.id, meta.id);
     // A queued reply holds its thread (one turn per thread).
     if (meta.threadId !== null) this.#state.byThread.set(meta.threadId, meta.id);

@@ -24,7 +24,7 @@ import { pauseClock, runClock } from "./scheduling.ts";
 import { grantWithin, mayBeAsked } from "./session_rights.ts";
 import { isFinal } from "./task.ts";
 import type { TaskEnding } from "./task_ending.ts";
-import type { TaskRecord } from "./task_record.ts";
+import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 
 /** How many answered questions a task keeps (the newest). */
 const MAX_ANSWERED = 50;
@@ -72,8 +72,10 @@ export class EventRouting {
     const capped: string[] = [];
     if (request.method === "item/permissions/requestApproval") {
       // A grant never exceeds the ceiling of the session that started the task.
+      const operator = state.options.fallbackSession.policy ?? new Policy();
+      const saved = record.meta.session;
       const policy = record.session?.policy ??
-        new Policy({ maxSandbox: record.meta.session?.maxSandbox ?? null });
+        (saved ? sessionFromRecord(saved, operator).policy : operator);
       const within = grantWithin((params.permissions ?? {}) as Record<string, unknown>, policy);
       params = { ...params, permissions: within.permissions };
       capped.push(...within.dropped);

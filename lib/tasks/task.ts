@@ -228,6 +228,11 @@ export interface SessionRecord {
   env: Record<string, string>;
   /** The session's sandbox ceiling (null: none), which holds after a restart too. */
   maxSandbox?: SandboxMode | null;
+  /**
+   * The roots the session's grants are held to, which hold after a restart too; absent in records
+   * written before they were kept: the operator's roots.
+   */
+  allowRoots?: string[];
 }
 
 /** A question Codex asked during a task, and its answer. */

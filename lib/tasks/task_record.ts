@@ -13,7 +13,7 @@
  */
 
 import type { AppServer } from "../codex/app_server.ts";
-import { Policy } from "../codex/policy.ts";
+import { Policy, sandboxRank } from "../codex/policy.ts";
 import type { ThreadSettings } from "../codex/thread_params.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { initialTurnState, type TurnState } from "../codex/turn_state.ts";
@@ -90,17 +90,20 @@ export function snapshotOf(record: TaskRecord, backoffUntil: string | null): Tas
 export function sessionRecord(session: Session): SessionRecord {
   const { id, kind, taskId, defaults, taskTimeoutS, cwd, env } = session;
   const maxSandbox = session.policy?.maxSandbox ?? null;
-  return { id, kind, taskId, defaults, taskTimeoutS, cwd, env, maxSandbox };
+  const allowRoots = [...session.policy?.allowRoots ?? []];
+  return { id, kind, taskId, defaults, taskTimeoutS, cwd, env, maxSandbox, allowRoots };
 }
 
 /**
- * The session a queued task starts with after a restart, from its record (its policy holds only
- * its sandbox ceiling). A record without a kind (written before sessions had one) says nothing of
- * who opened it: `task`, as for a peer the supervisor cannot tell.
+ * The session a queued task starts with after a restart, from its record: its policy holds its
+ * sandbox ceiling (the more confined of the record's and the `operator`'s) and its roots (the
+ * operator's where the record has none). A record without a kind (written before sessions had one) says nothing of who
+ * opened it: `task`, as for a peer the supervisor cannot tell.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { Policy } from "../codex/policy.ts";
  *
  * // A record of codex-swarm 0.2.0 (meta.json's `session`), before sessions had a kind.
  * const old = {
@@ -110,15 +113,22 @@ export function sessionRecord(session: Session): SessionRecord {
  *   cwd: "/src/app",
  *   env: {},
  * };
- * const session = sessionFromRecord(old);
+ * const session = sessionFromRecord(old, new Policy({ allowRoots: ["/src"] }));
+ * assert.deepEqual(session.policy.allowRoots, ["/src"]);
  * assert.equal(session.kind, "task");
  * assert.equal(session.taskId, null);
  * ```
  */
-export function sessionFromRecord(record: SessionRecord): Session {
-  // The sandbox ceiling comes back as the session's policy.
-  const { maxSandbox, ...rest } = record;
-  const policy = new Policy({ maxSandbox: maxSandbox ?? null });
+export function sessionFromRecord(
+  record: SessionRecord,
+  operator: Policy,
+): Session & { policy: Policy } {
+  const { maxSandbox, allowRoots, ...rest } = record;
+  const ceilings = [maxSandbox ?? null, operator.maxSandbox].filter((m) => m !== null);
+  const policy = new Policy({
+    maxSandbox: ceilings.sort((a, b) => sandboxRank(a) - sandboxRank(b))[0] ?? null,
+    allowRoots: allowRoots?.length ? allowRoots : [...operator.allowRoots],
+  });
   return { ...rest, kind: record.kind ?? "task", taskId: record.taskId ?? null, policy };
 }
 
