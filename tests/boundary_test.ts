@@ -204,6 +204,60 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a task's own merge runs its check no wider than the task",
+  ignore: Deno.build.os !== "linux",
+  ...e2e,
+  fn: async () => {
+    await using world = await makeWorld();
+    const root = new URL("../", import.meta.url).pathname;
+    const markers = await outsideWritableRoots();
+    const repo = await makeRepo();
+    try {
+      await using h = await startServer(world, {
+        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+      });
+      // The attacker, a workspace-write task in the repository, starts a task there (its own, so
+      // it may merge it), then merges it with a check that asks for no sandbox at all.
+      const calls = [
+        { name: "codex", arguments: { prompt: "work", cwd: repo, worktree: true } },
+        {
+          name: "codex_merge",
+          arguments: {
+            task_ids: ["$0.taskId"],
+            check: `touch ${markers}/merge-check`,
+            sandbox: "danger-full-access",
+          },
+        },
+        { name: "codex_wait", arguments: { task_ids: ["$1.task_id"] } },
+      ];
+      const attacker = await startTask(h.client, {
+        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
+          `${repo}/.out.jsonl '${JSON.stringify({ args: [], calls })}'`,
+        sandbox: "workspace-write",
+        cwd: repo,
+      });
+      const [done] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
+      assert.equal(done!.phase, "completed", done!.final_message);
+      const results = (await Deno.readTextFile(`${repo}/.out.jsonl`)).trim().split("\n")
+        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      assert.equal(results.length, calls.length, JSON.stringify(results));
+      const [child, merge] = results;
+      assert.equal(child!.isError, false, child!.text);
+      // Nothing ran outside the sandbox; the merge was refused, naming the task's sandbox.
+      assert.deepEqual([...Deno.readDirSync(markers)].map((e) => e.name), []);
+      assert.ok(
+        merge!.isError && /above .*"workspace-write"/.test(merge!.text),
+        JSON.stringify(results),
+      );
+    } finally {
+      for (const dir of [markers, repo]) {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    }
+  },
+});
+
 async function view(h: Harness, id: string) {
   const result = await call(h.client, "codex_status", { task_ids: [id], detail: "full" });
   return (result.structuredContent as { tasks: Array<{ phase: string }> }).tasks[0]!;
