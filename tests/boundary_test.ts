@@ -258,6 +258,66 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a task's own command cannot continue another's task in its worktree",
+  ignore: Deno.build.os !== "linux",
+  ...e2e,
+  fn: async () => {
+    await using world = await makeWorld();
+    const root = new URL("../", import.meta.url).pathname;
+    const repo = await makeRepo();
+    try {
+      await using h = await startServer(world, {
+        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+      });
+      // The victim: a client's finished worktree task, whose branch the user may merge.
+      const victim = await startTask(h.client, {
+        prompt: "work",
+        cwd: repo,
+        worktree: true,
+        sandbox: "workspace-write",
+      });
+      const [done] = await waitAll<{ thread_id: string }>(h.client, [victim]);
+      const branch = `codex-swarm/${victim}`;
+      const before = await git(repo, "rev-parse", branch);
+      // The attacker runs in the same repository: a reply or a fork of the victim's thread would
+      // write in the victim's worktree and commit to its branch.
+      const calls = [
+        { name: "codex-reply", arguments: { threadId: done!.thread_id, prompt: "PATCH=evil" } },
+        { name: "codex_fork", arguments: { thread_id: done!.thread_id, prompts: ["PATCH=evil"] } },
+      ];
+      // (The model's PATCH= written as JSON's \u003d, so the attacker's own prompt runs.)
+      const plan = JSON.stringify({ args: [], calls }).replaceAll("PATCH=", "PATCH\\u003d");
+      const attacker = await startTask(h.client, {
+        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
+          `${repo}/.out.jsonl '${plan}'`,
+        sandbox: "workspace-write",
+        cwd: repo,
+      });
+      const [ran] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
+      assert.equal(ran!.phase, "completed", ran!.final_message);
+      const results = (await Deno.readTextFile(`${repo}/.out.jsonl`)).trim().split("\n")
+        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      assert.equal(results.length, calls.length, JSON.stringify(results));
+      // Whatever the attacker started has ended; the victim's branch is as it was.
+      const all = (await call(h.client, "codex_list", {})).structuredContent as {
+        tasks: Array<{ task_id: string }>;
+      };
+      await waitAll(h.client, all.tasks.map((t) => t.task_id));
+      assert.equal(await git(repo, "rev-parse", branch), before, JSON.stringify(results));
+      const [reply, fork] = results;
+      for (const result of [reply!, fork!]) {
+        assert.ok(
+          result.isError && /which a task's own process opened/.test(result.text),
+          JSON.stringify(results),
+        );
+      }
+    } finally {
+      await Deno.remove(repo, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
 async function view(h: Harness, id: string) {
   const result = await call(h.client, "codex_status", { task_ids: [id], detail: "full" });
   return (result.structuredContent as { tasks: Array<{ phase: string }> }).tasks[0]!;

@@ -21,7 +21,7 @@ import { threadSettings } from "../codex/thread_params.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import { forkWorktree } from "../tasks/fork.ts";
 import { RequestError } from "../tasks/request_error.ts";
-import { checkNoApprovals, taskSessionPolicy } from "../tasks/session_rights.ts";
+import { checkMayAct, checkNoApprovals, taskSessionPolicy } from "../tasks/session_rights.ts";
 import type { TaskRequest } from "../tasks/task.ts";
 import type { PlanFacts, PlannedWorktree, Session, TaskPlan } from "../tasks/engine_api.ts";
 import { newTaskId } from "../tasks/task_record.ts";
@@ -79,6 +79,10 @@ export async function planTask(
   if (inherited) {
     // The thread's worktree is where the turn runs: within this session's roots, whoever made it.
     policy.checkPath(inherited.repoRoot, `the worktree repository of thread "${parentThread}"`);
+    // It commits to that worktree's branch: a task session continues only its own tasks there.
+    for (const task of facts.tasksOn(parentThread!)) {
+      checkMayAct(session, task, "continue the worktree of");
+    }
     worktree = { kind: "inherited", info: inherited, threadId: parentThread! };
   } else if (request.worktree) {
     worktree = { kind: "new", info: await makeWorktree(id, request, cwd, policy, facts) };
