@@ -318,6 +318,59 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a task's own command cannot ask approvals through an operator's profile",
+  ignore: Deno.build.os !== "linux",
+  ...e2e,
+  fn: async () => {
+    await using world = await makeWorld();
+    const root = new URL("../", import.meta.url).pathname;
+    const markers = await outsideWritableRoots();
+    const attackDir = await Deno.realPath(await Deno.makeTempDir({ prefix: "attack-" }));
+    try {
+      // A profile the operator wrote, for tasks that ask before they leave the sandbox.
+      await Deno.writeTextFile(
+        `${world.codexHome}/asks.config.toml`,
+        'approval_policy = "on-request"\n',
+      );
+      await using h = await startServer(world, {
+        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+      });
+      // The attacker starts a task with that profile, then approves its escalation itself.
+      const calls = [
+        {
+          name: "codex_async",
+          arguments: { prompt: `ESCALATE=touch ${markers}/escalated`, profile: "asks" },
+        },
+        { name: "codex_wait", arguments: { task_ids: ["$0.task_id"], timeout: 30 } },
+        { name: "codex_approve", arguments: { task_id: "$0.task_id", decision: "accept" } },
+        { name: "codex_wait", arguments: { task_ids: ["$0.task_id"], timeout: 30 } },
+      ];
+      const plan = JSON.stringify({ args: [], calls }).replaceAll("ESCALATE=", "ESCALATE\\u003d");
+      const attacker = await startTask(h.client, {
+        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
+          `${attackDir}/out.jsonl '${plan}'`,
+        sandbox: "workspace-write",
+        cwd: attackDir,
+      });
+      const [ran] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
+      assert.equal(ran!.phase, "completed", ran!.final_message);
+      const results = (await Deno.readTextFile(`${attackDir}/out.jsonl`)).trim().split("\n")
+        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      assert.equal(results.length, calls.length, JSON.stringify(results));
+      assert.deepEqual([...Deno.readDirSync(markers)].map((e) => e.name), []);
+      assert.ok(
+        results[0]!.isError && /ask no approvals/.test(results[0]!.text),
+        JSON.stringify(results),
+      );
+    } finally {
+      for (const dir of [markers, attackDir]) {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    }
+  },
+});
+
 async function view(h: Harness, id: string) {
   const result = await call(h.client, "codex_status", { task_ids: [id], detail: "full" });
   return (result.structuredContent as { tasks: Array<{ phase: string }> }).tasks[0]!;

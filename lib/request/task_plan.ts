@@ -17,7 +17,7 @@
 
 import { checkOutputSchema } from "../codex/output_schema.ts";
 import { Policy } from "../codex/policy.ts";
-import { threadSettings } from "../codex/thread_params.ts";
+import { type ThreadSettings, threadSettings } from "../codex/thread_params.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import { forkWorktree } from "../tasks/fork.ts";
 import { RequestError } from "../tasks/request_error.ts";
@@ -63,6 +63,7 @@ export async function planTask(
   // Images and added directories as real paths; then the set-up this task gets.
   request = { ...request, ...await resolveTaskInputs(request, cwd, policy), cwd };
   const settings = threadSettings(request, session.defaults, facts.codexHome);
+  if (session.kind === "task") checkProfileAsksNothing(request, settings);
   const parentThread = parentThreadOf(request);
   const inherited = parentThread === undefined ? null : facts.worktreeOfThread(parentThread);
   const { setup: _setup, copyIgnored: _copy, ...asked } = request;
@@ -137,6 +138,21 @@ export function boundedForTask(request: TaskRequest, session: Session, facts: Pl
   );
   const overrides = session.defaults.overrides.filter((o) => o.key !== "approval_policy");
   return { ...session, defaults: { ...session.defaults, overrides }, policy };
+}
+
+/**
+ * A task session's tasks ask no approvals, also where an operator's profile would set them.
+ * @throws {RequestError} Naming `profile`.
+ */
+function checkProfileAsksNothing(request: TaskRequest, settings: ThreadSettings): void {
+  const asked = settings.thread.approvalPolicy;
+  if (asked === undefined || asked === "never") return;
+  throw new RequestError(
+    "profile",
+    `Cannot use profile ${JSON.stringify(request.profile)} in a session a task's own process ` +
+      `opened: it sets approval_policy ${JSON.stringify(asked)}, and such a session's tasks ask ` +
+      "no approvals (leave the profile out)",
+  );
 }
 
 /**
