@@ -371,6 +371,61 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a task's own command cannot widen its roots through an operator's profile",
+  ignore: Deno.build.os !== "linux",
+  ...e2e,
+  fn: async () => {
+    await using world = await makeWorld();
+    const root = new URL("../", import.meta.url).pathname;
+    const markers = await outsideWritableRoots();
+    const attackDir = await Deno.realPath(await Deno.makeTempDir({ prefix: "attack-" }));
+    try {
+      // A profile the operator wrote for tasks that also write one more directory.
+      await Deno.writeTextFile(
+        `${world.codexHome}/wide.config.toml`,
+        `[sandbox_workspace_write]\nwritable_roots = ["${markers}"]\n`,
+      );
+      await using h = await startServer(world, {
+        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+      });
+      const calls = [{
+        name: "codex",
+        arguments: {
+          prompt: `RUN=touch ${markers}/wide`,
+          profile: "wide",
+          sandbox: "workspace-write",
+          cwd: attackDir,
+        },
+      }];
+      const plan = JSON.stringify({ args: [], calls }).replaceAll("RUN=", "RUN\\u003d");
+      const attacker = await startTask(h.client, {
+        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
+          `${attackDir}/out.jsonl '${plan}'`,
+        sandbox: "workspace-write",
+        cwd: attackDir,
+      });
+      const [ran] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
+      assert.equal(ran!.phase, "completed", ran!.final_message);
+      const results = (await Deno.readTextFile(`${attackDir}/out.jsonl`)).trim().split("\n")
+        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      assert.deepEqual(
+        [...Deno.readDirSync(markers)].map((e) => e.name),
+        [],
+        JSON.stringify(results),
+      );
+      assert.ok(
+        results[0]!.isError && /Cannot use profile "wide"/.test(results[0]!.text),
+        JSON.stringify(results),
+      );
+    } finally {
+      for (const dir of [markers, attackDir]) {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    }
+  },
+});
+
 async function view(h: Harness, id: string) {
   const result = await call(h.client, "codex_status", { task_ids: [id], detail: "full" });
   return (result.structuredContent as { tasks: Array<{ phase: string }> }).tasks[0]!;

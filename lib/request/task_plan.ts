@@ -17,7 +17,7 @@
 
 import { checkOutputSchema } from "../codex/output_schema.ts";
 import { Policy } from "../codex/policy.ts";
-import { type ThreadSettings, threadSettings } from "../codex/thread_params.ts";
+import { readProfile, type ThreadSettings, threadSettings } from "../codex/thread_params.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import { forkWorktree } from "../tasks/fork.ts";
 import { RequestError } from "../tasks/request_error.ts";
@@ -63,7 +63,7 @@ export async function planTask(
   // Images and added directories as real paths; then the set-up this task gets.
   request = { ...request, ...await resolveTaskInputs(request, cwd, policy), cwd };
   const settings = threadSettings(request, session.defaults, facts.codexHome);
-  if (session.kind === "task") checkProfileAsksNothing(request, settings);
+  if (session.kind === "task") checkTaskProfile(request, settings, policy, facts.codexHome);
   const parentThread = parentThreadOf(request);
   const inherited = parentThread === undefined ? null : facts.worktreeOfThread(parentThread);
   const { setup: _setup, copyIgnored: _copy, ...asked } = request;
@@ -141,17 +141,34 @@ export function boundedForTask(request: TaskRequest, session: Session, facts: Pl
 }
 
 /**
- * A task session's tasks ask no approvals, also where an operator's profile would set them.
+ * A task session's task takes from an operator's profile only what its call could set itself
+ * (no sandbox settings, writable roots or network), and no approvals.
  * @throws {RequestError} Naming `profile`.
  */
-function checkProfileAsksNothing(request: TaskRequest, settings: ThreadSettings): void {
+function checkTaskProfile(
+  request: TaskRequest,
+  settings: ThreadSettings,
+  policy: Policy,
+  codexHome: string,
+): void {
+  if (request.profile === undefined) return;
+  const name = JSON.stringify(request.profile);
+  const opened = "in a session a task's own process opened";
+  const key = readProfile(codexHome, request.profile).map(([key]) => key)
+    .find((key) => !policy.allowsConfigKey(key));
+  if (key !== undefined) {
+    throw new RequestError(
+      "profile",
+      `Cannot use profile ${name} ${opened}: it sets ${key}, which such a session's tasks may ` +
+        "not set (leave the profile out)",
+    );
+  }
   const asked = settings.thread.approvalPolicy;
   if (asked === undefined || asked === "never") return;
   throw new RequestError(
     "profile",
-    `Cannot use profile ${JSON.stringify(request.profile)} in a session a task's own process ` +
-      `opened: it sets approval_policy ${JSON.stringify(asked)}, and such a session's tasks ask ` +
-      "no approvals (leave the profile out)",
+    `Cannot use profile ${name} ${opened}: it sets approval_policy ${JSON.stringify(asked)}, ` +
+      "and such a session's tasks ask no approvals (leave the profile out)",
   );
 }
 
