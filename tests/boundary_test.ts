@@ -204,6 +204,228 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a task's own merge runs its check no wider than the task",
+  ignore: Deno.build.os !== "linux",
+  ...e2e,
+  fn: async () => {
+    await using world = await makeWorld();
+    const root = new URL("../", import.meta.url).pathname;
+    const markers = await outsideWritableRoots();
+    const repo = await makeRepo();
+    try {
+      await using h = await startServer(world, {
+        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+      });
+      // The attacker, a workspace-write task in the repository, starts a task there (its own, so
+      // it may merge it), then merges it with a check that asks for no sandbox at all.
+      const calls = [
+        { name: "codex", arguments: { prompt: "work", cwd: repo, worktree: true } },
+        {
+          name: "codex_merge",
+          arguments: {
+            task_ids: ["$0.taskId"],
+            check: `touch ${markers}/merge-check`,
+            sandbox: "danger-full-access",
+          },
+        },
+        { name: "codex_wait", arguments: { task_ids: ["$1.task_id"] } },
+      ];
+      const attacker = await startTask(h.client, {
+        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
+          `${repo}/.out.jsonl '${JSON.stringify({ args: [], calls })}'`,
+        sandbox: "workspace-write",
+        cwd: repo,
+      });
+      const [done] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
+      assert.equal(done!.phase, "completed", done!.final_message);
+      const results = (await Deno.readTextFile(`${repo}/.out.jsonl`)).trim().split("\n")
+        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      assert.equal(results.length, calls.length, JSON.stringify(results));
+      const [child, merge] = results;
+      assert.equal(child!.isError, false, child!.text);
+      // Nothing ran outside the sandbox; the merge was refused, naming the task's sandbox.
+      assert.deepEqual([...Deno.readDirSync(markers)].map((e) => e.name), []);
+      assert.ok(
+        merge!.isError && /above .*"workspace-write"/.test(merge!.text),
+        JSON.stringify(results),
+      );
+    } finally {
+      for (const dir of [markers, repo]) {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "a task's own command cannot continue another's task in its worktree",
+  ignore: Deno.build.os !== "linux",
+  ...e2e,
+  fn: async () => {
+    await using world = await makeWorld();
+    const root = new URL("../", import.meta.url).pathname;
+    const repo = await makeRepo();
+    try {
+      await using h = await startServer(world, {
+        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+      });
+      // The victim: a client's finished worktree task, whose branch the user may merge.
+      const victim = await startTask(h.client, {
+        prompt: "work",
+        cwd: repo,
+        worktree: true,
+        sandbox: "workspace-write",
+      });
+      const [done] = await waitAll<{ thread_id: string }>(h.client, [victim]);
+      const branch = `codex-swarm/${victim}`;
+      const before = await git(repo, "rev-parse", branch);
+      // The attacker runs in the same repository: a reply or a fork of the victim's thread would
+      // write in the victim's worktree and commit to its branch.
+      const calls = [
+        { name: "codex-reply", arguments: { threadId: done!.thread_id, prompt: "PATCH=evil" } },
+        { name: "codex_fork", arguments: { thread_id: done!.thread_id, prompts: ["PATCH=evil"] } },
+      ];
+      // (The model's PATCH= written as JSON's \u003d, so the attacker's own prompt runs.)
+      const plan = JSON.stringify({ args: [], calls }).replaceAll("PATCH=", "PATCH\\u003d");
+      const attacker = await startTask(h.client, {
+        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
+          `${repo}/.out.jsonl '${plan}'`,
+        sandbox: "workspace-write",
+        cwd: repo,
+      });
+      const [ran] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
+      assert.equal(ran!.phase, "completed", ran!.final_message);
+      const results = (await Deno.readTextFile(`${repo}/.out.jsonl`)).trim().split("\n")
+        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      assert.equal(results.length, calls.length, JSON.stringify(results));
+      // Whatever the attacker started has ended; the victim's branch is as it was.
+      const all = (await call(h.client, "codex_list", {})).structuredContent as {
+        tasks: Array<{ task_id: string }>;
+      };
+      await waitAll(h.client, all.tasks.map((t) => t.task_id));
+      assert.equal(await git(repo, "rev-parse", branch), before, JSON.stringify(results));
+      const [reply, fork] = results;
+      for (const result of [reply!, fork!]) {
+        assert.ok(
+          result.isError && /which a task's own process opened/.test(result.text),
+          JSON.stringify(results),
+        );
+      }
+    } finally {
+      await Deno.remove(repo, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "a task's own command cannot ask approvals through an operator's profile",
+  ignore: Deno.build.os !== "linux",
+  ...e2e,
+  fn: async () => {
+    await using world = await makeWorld();
+    const root = new URL("../", import.meta.url).pathname;
+    const markers = await outsideWritableRoots();
+    const attackDir = await Deno.realPath(await Deno.makeTempDir({ prefix: "attack-" }));
+    try {
+      // A profile the operator wrote, for tasks that ask before they leave the sandbox.
+      await Deno.writeTextFile(
+        `${world.codexHome}/asks.config.toml`,
+        'approval_policy = "on-request"\n',
+      );
+      await using h = await startServer(world, {
+        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+      });
+      // The attacker starts a task with that profile, then approves its escalation itself.
+      const calls = [
+        {
+          name: "codex_async",
+          arguments: { prompt: `ESCALATE=touch ${markers}/escalated`, profile: "asks" },
+        },
+        { name: "codex_wait", arguments: { task_ids: ["$0.task_id"], timeout: 30 } },
+        { name: "codex_approve", arguments: { task_id: "$0.task_id", decision: "accept" } },
+        { name: "codex_wait", arguments: { task_ids: ["$0.task_id"], timeout: 30 } },
+      ];
+      const plan = JSON.stringify({ args: [], calls }).replaceAll("ESCALATE=", "ESCALATE\\u003d");
+      const attacker = await startTask(h.client, {
+        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
+          `${attackDir}/out.jsonl '${plan}'`,
+        sandbox: "workspace-write",
+        cwd: attackDir,
+      });
+      const [ran] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
+      assert.equal(ran!.phase, "completed", ran!.final_message);
+      const results = (await Deno.readTextFile(`${attackDir}/out.jsonl`)).trim().split("\n")
+        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      assert.equal(results.length, calls.length, JSON.stringify(results));
+      assert.deepEqual([...Deno.readDirSync(markers)].map((e) => e.name), []);
+      assert.ok(
+        results[0]!.isError && /ask no approvals/.test(results[0]!.text),
+        JSON.stringify(results),
+      );
+    } finally {
+      for (const dir of [markers, attackDir]) {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "a task's own command cannot widen its roots through an operator's profile",
+  ignore: Deno.build.os !== "linux",
+  ...e2e,
+  fn: async () => {
+    await using world = await makeWorld();
+    const root = new URL("../", import.meta.url).pathname;
+    const markers = await outsideWritableRoots();
+    const attackDir = await Deno.realPath(await Deno.makeTempDir({ prefix: "attack-" }));
+    try {
+      // A profile the operator wrote for tasks that also write one more directory.
+      await Deno.writeTextFile(
+        `${world.codexHome}/wide.config.toml`,
+        `[sandbox_workspace_write]\nwritable_roots = ["${markers}"]\n`,
+      );
+      await using h = await startServer(world, {
+        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+      });
+      const calls = [{
+        name: "codex",
+        arguments: {
+          prompt: `RUN=touch ${markers}/wide`,
+          profile: "wide",
+          sandbox: "workspace-write",
+          cwd: attackDir,
+        },
+      }];
+      const plan = JSON.stringify({ args: [], calls }).replaceAll("RUN=", "RUN\\u003d");
+      const attacker = await startTask(h.client, {
+        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
+          `${attackDir}/out.jsonl '${plan}'`,
+        sandbox: "workspace-write",
+        cwd: attackDir,
+      });
+      const [ran] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
+      assert.equal(ran!.phase, "completed", ran!.final_message);
+      const results = (await Deno.readTextFile(`${attackDir}/out.jsonl`)).trim().split("\n")
+        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      assert.deepEqual(
+        [...Deno.readDirSync(markers)].map((e) => e.name),
+        [],
+        JSON.stringify(results),
+      );
+      assert.ok(
+        results[0]!.isError && /Cannot use profile "wide"/.test(results[0]!.text),
+        JSON.stringify(results),
+      );
+    } finally {
+      for (const dir of [markers, attackDir]) {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    }
+  },
+});
+
 async function view(h: Harness, id: string) {
   const result = await call(h.client, "codex_status", { task_ids: [id], detail: "full" });
   return (result.structuredContent as { tasks: Array<{ phase: string }> }).tasks[0]!;

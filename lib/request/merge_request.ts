@@ -237,7 +237,7 @@ export async function checkMergeCall(call: MergeCall, lookup: MergeLookup): Prom
 /**
  * The merge `id` to resume, with its request and state.
  * @throws {RequestError} Naming `resume` when it is unknown, no merge, not interrupted, or
- * resumed already.
+ * resumed already; an Error when its repository is outside the caller's roots.
  */
 export function checkResume(id: string, lookup: MergeLookup): TaskSnapshot {
   const task = lookup.get(id);
@@ -256,5 +256,8 @@ export function checkResume(id: string, lookup: MergeLookup): TaskSnapshot {
   if (again) {
     throw new RequestError("resume", `${what} as merge "${again.meta.id}" resumed it already`);
   }
+  // It goes on in its repository (it may apply and clean up): within the caller's roots, as a
+  // new merge's.
+  lookup.policy.checkPath(task.meta.request.merge.repoRoot, "the repository of resume");
   return task;
 }

@@ -136,6 +136,26 @@ Deno.test("checkResume: only an interrupted merge, once", async () => {
   });
 });
 
+Deno.test("checkResume: a merge of a repository outside the caller's roots", async () => {
+  const elsewhere = await Deno.realPath(await Deno.makeTempDir({ prefix: "merge_request_roots_" }));
+  try {
+    await withTasks(async (lookup, _repo, add) => {
+      const merge = await checkMergeCall({ task_ids: ["a"] }, lookup);
+      add(taskMeta("m1", {
+        phase: "interrupted",
+        request: { prompt: "m", merge },
+        merge: newMergeState(),
+      }));
+      // A session narrowed to another directory may not go on with it: it may apply and clean up.
+      const narrowed = { ...lookup, policy: new Policy({ allowRoots: [elsewhere] }) };
+      assert.throws(() => checkResume("m1", narrowed), /outside/);
+      assert.equal(checkResume("m1", lookup).meta.id, "m1");
+    });
+  } finally {
+    await Deno.remove(elsewhere, { recursive: true });
+  }
+});
+
 Deno.test("checkMergeCall: the resolving tasks' approval policy, none in a task's session", async () => {
   await withTasks(async (lookup) => {
     const call = { task_ids: ["a"], "approval-policy": "untrusted" as const };

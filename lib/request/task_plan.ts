@@ -17,11 +17,11 @@
 
 import { checkOutputSchema } from "../codex/output_schema.ts";
 import { Policy } from "../codex/policy.ts";
-import { threadSettings } from "../codex/thread_params.ts";
+import { readProfile, type ThreadSettings, threadSettings } from "../codex/thread_params.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import { forkWorktree } from "../tasks/fork.ts";
 import { RequestError } from "../tasks/request_error.ts";
-import { checkNoApprovals, taskSessionPolicy } from "../tasks/session_rights.ts";
+import { checkMayAct, checkNoApprovals, taskSessionPolicy } from "../tasks/session_rights.ts";
 import type { TaskRequest } from "../tasks/task.ts";
 import type { PlanFacts, PlannedWorktree, Session, TaskPlan } from "../tasks/engine_api.ts";
 import { newTaskId } from "../tasks/task_record.ts";
@@ -63,6 +63,7 @@ export async function planTask(
   // Images and added directories as real paths; then the set-up this task gets.
   request = { ...request, ...await resolveTaskInputs(request, cwd, policy), cwd };
   const settings = threadSettings(request, session.defaults, facts.codexHome);
+  if (session.kind === "task") checkTaskProfile(request, settings, policy, facts.codexHome);
   const parentThread = parentThreadOf(request);
   const inherited = parentThread === undefined ? null : facts.worktreeOfThread(parentThread);
   const { setup: _setup, copyIgnored: _copy, ...asked } = request;
@@ -79,6 +80,10 @@ export async function planTask(
   if (inherited) {
     // The thread's worktree is where the turn runs: within this session's roots, whoever made it.
     policy.checkPath(inherited.repoRoot, `the worktree repository of thread "${parentThread}"`);
+    // It commits to that worktree's branch: a task session continues only its own tasks there.
+    for (const task of facts.tasksOn(parentThread!)) {
+      checkMayAct(session, task, "continue the worktree of");
+    }
     worktree = { kind: "inherited", info: inherited, threadId: parentThread! };
   } else if (request.worktree) {
     worktree = { kind: "new", info: await makeWorktree(id, request, cwd, policy, facts) };
@@ -133,6 +138,38 @@ export function boundedForTask(request: TaskRequest, session: Session, facts: Pl
   );
   const overrides = session.defaults.overrides.filter((o) => o.key !== "approval_policy");
   return { ...session, defaults: { ...session.defaults, overrides }, policy };
+}
+
+/**
+ * A task session's task takes from an operator's profile only what its call could set itself
+ * (no sandbox settings, writable roots or network), and no approvals.
+ * @throws {RequestError} Naming `profile`.
+ */
+function checkTaskProfile(
+  request: TaskRequest,
+  settings: ThreadSettings,
+  policy: Policy,
+  codexHome: string,
+): void {
+  if (request.profile === undefined) return;
+  const name = JSON.stringify(request.profile);
+  const opened = "in a session a task's own process opened";
+  const key = readProfile(codexHome, request.profile).map(([key]) => key)
+    .find((key) => !policy.allowsConfigKey(key));
+  if (key !== undefined) {
+    throw new RequestError(
+      "profile",
+      `Cannot use profile ${name} ${opened}: it sets ${key}, which such a session's tasks may ` +
+        "not set (leave the profile out)",
+    );
+  }
+  const asked = settings.thread.approvalPolicy;
+  if (asked === undefined || asked === "never") return;
+  throw new RequestError(
+    "profile",
+    `Cannot use profile ${name} ${opened}: it sets approval_policy ${JSON.stringify(asked)}, ` +
+      "and such a session's tasks ask no approvals (leave the profile out)",
+  );
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * What a task session may do to tasks (issue 18). A session opened by a task's own process (see
  * `../supervisor/session_kind.ts`) acts only on the tasks it started itself: it cannot approve,
- * steer, cancel, merge or discard another task (its own parent included), and Codex's questions
- * are never put to it. A client session acts on any task, as before.
+ * steer, cancel, merge or discard another task (its own parent included), nor reply to or fork it
+ * in its worktree, and Codex's questions are never put to it. A client session acts on any task, as before.
  *
  * @example
  * ```ts

@@ -4,7 +4,8 @@
  * written, one JSON line per call (`{name, isError, text}`), to the file named first; the second
  * argument is the JSON of `{args, env, calls}` (`env`: variables the front-end gets on top of the
  * task's, e.g. a `PATH` with a planted `codex` first). A call named `tasks/cancel` sends that MCP
- * Tasks request for `arguments.taskId` instead of calling a tool.
+ * Tasks request for `arguments.taskId` instead of calling a tool. An argument `"$<n>.<field>"`
+ * stands for that field of the structured result of call n (from 0), e.g. the task id it started.
  *
  * @example
  * ```sh
@@ -39,7 +40,9 @@ if (import.meta.main) {
   const client = new Client({ name: "attacker", version: "0.0.0" });
   await client.connect(transport);
   const lines: string[] = [];
-  for (const call of plan.calls) {
+  const structured: Array<Record<string, unknown> | undefined> = [];
+  for (const given of plan.calls) {
+    const call = { ...given, arguments: fromEarlier(given.arguments, structured) };
     try {
       if (call.name === "tasks/cancel") {
         // The MCP Tasks request, not a tool: its answer is the task, a refusal an error.
@@ -48,6 +51,7 @@ if (import.meta.main) {
         continue;
       }
       const result = await client.callTool(call, undefined, { timeout: 60_000 });
+      structured[lines.length] = result.structuredContent as Record<string, unknown> | undefined;
       const text = (result.content as Array<{ text?: string }>).map((c) => c.text ?? "").join("");
       lines.push(JSON.stringify({ name: call.name, isError: result.isError === true, text }));
     } catch (error) {
@@ -56,4 +60,17 @@ if (import.meta.main) {
   }
   await Deno.writeTextFile(out!, lines.join("\n") + "\n");
   await client.close();
+}
+
+/** `args` with each `"$<n>.<field>"` (also in arrays) replaced by that field of result n. */
+function fromEarlier(
+  args: Record<string, unknown>,
+  structured: Array<Record<string, unknown> | undefined>,
+): Record<string, unknown> {
+  const value = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(value);
+    const ref = typeof v === "string" ? /^\$(\d+)\.(\w+)$/.exec(v) : null;
+    return ref ? structured[Number(ref[1])]?.[ref[2]!] ?? v : v;
+  };
+  return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, value(v)]));
 }

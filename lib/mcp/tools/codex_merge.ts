@@ -19,6 +19,7 @@ import type { TaskSnapshot } from "../../tasks/task.ts";
 import { checkMergeCall, checkResume } from "../../request/merge_request.ts";
 import { Policy } from "../../codex/policy.ts";
 import { withCaller } from "../../request/caller.ts";
+import { boundedForTask } from "../../request/task_plan.ts";
 import { engineFields, runFields, RUNS_CODEX_ANNOTATIONS } from "./run_params.ts";
 import { taskIdField } from "./group_view.ts";
 import { type ToolContext, toolError, toolResult } from "./tool.ts";
@@ -111,7 +112,13 @@ export function registerCodexMergeTool({ server, engine, session }: ToolContext)
     outputSchema: codexMergeOutputSchema,
     annotations: RUNS_CODEX_ANNOTATIONS,
   }, async (args, extra) => {
-    const actor = await session();
+    // A task session's merge is no wider than the task it runs in, as a task it starts: its
+    // checks run in that task's sandbox at most, on a repository within its directories.
+    const actor = boundedForTask(
+      { prompt: "", approvalPolicy: args["approval-policy"] },
+      await session(),
+      engine.facts,
+    );
     const get = (id: string) => engine.get(id);
     const lookup = {
       get,
@@ -137,6 +144,8 @@ export function registerCodexMergeTool({ server, engine, session }: ToolContext)
       request = { ...old.meta.request.merge!, resumeOf: resume };
       from = old.meta.merge!;
     } else {
+      // Another's task is refused as such before its repository is looked at.
+      for (const id of call.task_ids ?? []) checkMayActOn(actor, id, get, "merge");
       request = await checkMergeCall(call, lookup);
     }
     // A session a task's own process opened merges only tasks it started, as it acts on no
