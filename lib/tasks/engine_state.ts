@@ -127,11 +127,7 @@ export class EngineState {
       ...handlers,
     });
     this.links = new ThreadLinks(`${options.worktrees.worktreeDir}/.threads`);
-    this.remote = new RemoteTasks({
-      workers: options.workers,
-      localCap: options.config.maxParallel,
-      log: options.log,
-    });
+    this.remote = new RemoteTasks(options.workers, options.config.maxParallel);
   }
 
   get log(): Logger {

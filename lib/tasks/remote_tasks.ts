@@ -11,7 +11,7 @@
  * @example
  * ```ts ignore
  * // ignore: needs a worker pool and an app-server
- * const remote = new RemoteTasks({ workers, localCap: 4, log });
+ * const remote = new RemoteTasks(workers, 4);
  * const worker = remote.place(meta, running); // "local", a worker's name, or null (wait)
  * const where = await remote.open(server, meta, null); // { cwd, environments }
  * ```
@@ -23,7 +23,6 @@ import { type CommandOutcome, TAIL_CHARS } from "../codex/sandboxed_command.ts";
 import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy.ts";
 import { execSandbox } from "../workers/exec_sandbox.ts";
 import { copyIgnoredToWorker } from "../workers/remote_copy.ts";
-import type { Logger } from "../base/log.ts";
 import { KeyedLock } from "../base/keyed_lock.ts";
 import {
   bringBack,
@@ -41,15 +40,6 @@ import type { WorkerEnvironment, WorkerPool, WorkerStatus } from "../workers/wor
 
 /** What the engine needs of the worker pool. */
 export type WorkerDirectory = Pick<WorkerPool, "list" | "channel" | "environment" | "onChange">;
-
-/** What {@link RemoteTasks} needs. */
-export interface RemoteTasksOptions {
-  /** The workers, `local` among them unless `--no-local`. */
-  workers: WorkerDirectory;
-  /** `--max-parallel`: the local cap. */
-  localCap: number;
-  log: Logger;
-}
 
 /** Where a remote task's thread runs: its cwd on the worker and the thread's environments. */
 export interface RemotePlace {
@@ -70,7 +60,11 @@ export class RemoteTasks {
   /** One git operation at a time per worker and repository (its cache there is shared). */
   #caches = new KeyedLock();
 
-  constructor(private readonly options: RemoteTasksOptions) {}
+  /**
+   * @param workers The workers, `local` among them unless `--no-local`.
+   * @param localCap `--max-parallel`: the local cap.
+   */
+  constructor(private readonly workers: WorkerDirectory, private readonly localCap: number) {}
 
   /** The workers with how many of `running`'s tasks each runs (for placement and server-info). */
   slots(running: Iterable<TaskMeta>): Array<PlacementSlot & { view: WorkerStatus }> {
@@ -79,13 +73,13 @@ export class RemoteTasks {
       const name = meta.worker ?? LOCAL_WORKER;
       counts.set(name, (counts.get(name) ?? 0) + 1);
     }
-    return this.options.workers.list().map((view) => ({
+    return this.workers.list().map((view) => ({
       name: view.name,
       local: view.kind === "local",
       ready: view.state === "ready",
       down: view.state === "down" ? view.lastError ?? "no reason given" : null,
       // --max-parallel is local's cap, whatever the pool says.
-      cap: view.kind === "local" ? this.options.localCap : view.cap,
+      cap: view.kind === "local" ? this.localCap : view.cap,
       running: counts.get(view.name) ?? 0,
       sandbox: view.sandbox,
       view,
@@ -112,7 +106,7 @@ export class RemoteTasks {
     const pinned = request.worker ?? inherited;
     if (worktree && request.commit === false) {
       // Its work would stay on the worker: only a commit comes back. It runs here.
-      const here = this.options.workers.list().some((w) => w.kind === "local");
+      const here = this.workers.list().some((w) => w.kind === "local");
       if ((pinned !== null && pinned !== LOCAL_WORKER) || !here) {
         throw new Error(
           `Cannot place the task on ${
@@ -161,7 +155,7 @@ export class RemoteTasks {
     const channel = this.#channel(name);
     meta.remote = reuse ??
       await this.#caches.run(cacheKey(meta), () => shipWorkspace(channel, meta.worktree!));
-    const environment = this.options.workers.environment(name);
+    const environment = this.workers.environment(name);
     let given = this.#added.get(server);
     if (!given) this.#added.set(server, given = new Map());
     await ensureEnvironment(server, given, environment);
@@ -177,7 +171,7 @@ export class RemoteTasks {
    * and its start waited 44 s for a worker that was down. Null with `local` only (as before workers).
    */
   localPlace(cwd: string): RemotePlace | null {
-    if (!this.options.workers.list().some((w) => w.kind !== "local")) return null;
+    if (!this.workers.list().some((w) => w.kind !== "local")) return null;
     return { cwd, environments: [{ environmentId: LOCAL_ENVIRONMENT, cwd }] };
   }
 
@@ -187,12 +181,11 @@ export class RemoteTasks {
    * (`worker NAME lost: ...`) once it is down, or null when it is (or is back) ready.
    */
   async settle(meta: TaskMeta): Promise<string | null> {
-    const workers = this.options.workers;
     if (!this.isRemote(meta)) return null;
     const name = meta.worker!;
-    const status = () => workers.list().find((w) => w.name === name);
+    const status = () => this.workers.list().find((w) => w.name === name);
     await new Promise<void>((resolve) => {
-      const stop = workers.onChange((s) => {
+      const stop = this.workers.onChange((s) => {
         if (s.name === name && s.state !== "connecting") done();
       });
       const done = () => {
@@ -272,7 +265,7 @@ export class RemoteTasks {
   }
 
   #channel(name: string): WorkspaceChannel {
-    return this.options.workers.channel(name);
+    return this.workers.channel(name);
   }
 }
 

@@ -13,7 +13,6 @@ import { git } from "../../tests/support/repo.ts";
 import { type Rig, rig, startWorker } from "../../tests/support/worker_rig.ts";
 import type { TaskSnapshot } from "./task.ts";
 import { ensureEnvironment, RemoteTasks } from "./remote_tasks.ts";
-import { Logger } from "../base/log.ts";
 import type { WorkerStatus } from "../workers/worker_pool.ts";
 import { startTask } from "../request/plans.ts";
 import type { Session } from "./engine_api.ts";
@@ -358,7 +357,7 @@ function remoteTasks(names: string[], local = true): RemoteTasks {
   });
   const list = () => [...(local ? ["local"] : []), ...names].map(status);
   const workers = { list, onChange: () => () => {} } as never;
-  return new RemoteTasks({ workers, localCap: 2, log: new Logger({ level: "error", file: null }) });
+  return new RemoteTasks(workers, 2);
 }
 
 Deno.test("RemoteTasks.check: an uncommitted worktree stays here; a reply stays on its worker", () => {
