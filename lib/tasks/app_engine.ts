@@ -35,7 +35,6 @@ import type { WorkerStatus } from "../workers/worker_pool.ts";
 import type {
   CancelResult,
   ChangeListener,
-  CodexProcessInfo,
   Engine,
   ForkPlan,
   PlanFacts,
@@ -99,7 +98,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
   }
 
   /** The app-servers that run now (for server-info). */
-  codexProcesses(): CodexProcessInfo[] {
+  codexProcesses() {
     return this.#state.pool.list();
   }
 

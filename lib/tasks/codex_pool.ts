@@ -97,7 +97,7 @@ export class CodexPool implements AsyncDisposable {
     return [...this.#warnings];
   }
 
-  /** The servers that run now, for server-info. */
+  /** The servers that run now (each a long-lived Codex process), as server-info lists them. */
   list(): Array<{ pid: number; codex_home: string; version: string }> {
     return [...this.#running].map((s) => ({
       pid: s.pid,

@@ -25,6 +25,7 @@ import type { SandboxPolicy } from "../codex/protocol/generated/v2/SandboxPolicy
 import type { WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import type { Policy } from "../codex/policy.ts";
 import type { Decision } from "./questions.ts";
+import type { CodexPool } from "./codex_pool.ts";
 import type { MergeRequest, MergeState } from "./merge/merge_plan.ts";
 
 export type { SessionKind };
@@ -97,13 +98,6 @@ export interface Session
  */
 export type SessionSource = () => Promise<Session>;
 
-/** A long-lived Codex process the engine runs (an app-server), as `server-info` lists it. */
-export interface CodexProcessInfo {
-  pid: number;
-  codex_home: string;
-  version: string;
-}
-
 /** A task engine as the MCP front-end sees it. */
 export interface Engine {
   /** What a request's plan reads of the engine (lib/request/ plans with it). */
@@ -144,8 +138,8 @@ export interface Engine {
   attachSession(session: Session): void;
   /** A session ended. */
   detachSession(id: string): void;
-  /** The long-lived Codex processes it runs, for `server-info`. */
-  codexProcesses(): CodexProcessInfo[];
+  /** The long-lived Codex processes it runs (its app-servers), for `server-info`. */
+  codexProcesses(): ReturnType<CodexPool["list"]>;
   /** Warnings about Codex itself (e.g. a version newer than the newest tested), for `server-info`. */
   codexWarnings(): string[];
   /** Where tasks may run (docs/workers.md), each with how many run there, for `server-info`. */
