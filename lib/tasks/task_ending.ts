@@ -223,7 +223,14 @@ export class TaskEnding {
     if (this.state.remote.isRemote(meta)) {
       // Its work is on the worker: committed there and brought back as the branch first.
       const away = await this.state.remote.bringBack(meta, message).then(() => null, messageOf);
-      if (away !== null) return this.#leftOnWorker(meta, away);
+      if (away !== null) {
+        // Its worker is gone: the work stays there, and comes back when the worker does.
+        this.state.log.error(`Cannot bring back the work of task ${meta.id}: ${away}`);
+        return noCommit(
+          `Cannot bring back the work of task ${meta.id} from worker "${meta.worker}" ` +
+            `(it stays there, and comes back when the worker does): ${away}`,
+        );
+      }
     }
     const outcome = await commitTaskWork(
       this.state.options.worktrees,
@@ -235,14 +242,5 @@ export class TaskEnding {
       this.state.log.error(`Cannot commit the worktree of task ${meta.id}: ${outcome.error}`);
     }
     return outcome;
-  }
-
-  /** The outcome of a remote task whose work could not be brought back (its worker is gone). */
-  #leftOnWorker(meta: TaskMeta, cause: string): WorktreeOutcome {
-    this.state.log.error(`Cannot bring back the work of task ${meta.id}: ${cause}`);
-    return noCommit(
-      `Cannot bring back the work of task ${meta.id} from worker "${meta.worker}" ` +
-        `(it stays there, and comes back when the worker does): ${cause}`,
-    );
   }
 }
