@@ -87,7 +87,6 @@ export class WorkerLink {
   #client: ExecServerClient | null = null;
   #endpoint: Endpoint | null = null;
   #closing = new AbortController();
-  #closed = false;
   #settle!: () => void;
   #running: Promise<void>;
 
@@ -135,7 +134,6 @@ export class WorkerLink {
 
   /** Stops connecting, closes the channel and the transport. */
   async close(): Promise<void> {
-    this.#closed = true;
     this.#closing.abort();
     await this.#running;
     await this.#client?.close();
@@ -152,12 +150,12 @@ export class WorkerLink {
     let failures = 0;
     let lostAt: number | null = null;
     let fresh = false;
-    while (!this.#closed) {
+    while (!this.#closing.signal.aborted) {
       try {
         // The first try after a loss restarts the tunnel; later ones mend only what died.
         const client = await this.#connect(fresh);
         fresh = false;
-        if (this.#closed) {
+        if (this.#closing.signal.aborted) {
           await client.close();
           break;
         }
@@ -167,7 +165,7 @@ export class WorkerLink {
         this.#set({ state: "ready", lastError: null });
         this.#settle();
         const lost = await this.#unlessClosed(client.closed);
-        if (this.#closed) break;
+        if (this.#closing.signal.aborted) break;
         lostAt = Date.now();
         fresh = true;
         this.#client = null;
