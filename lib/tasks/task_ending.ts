@@ -26,15 +26,6 @@ import { taskEnd } from "./task_end.ts";
 import type { TaskRecord } from "./task_record.ts";
 import { stoppedMergeCause } from "./merge/merge_plan.ts";
 
-/** Why a task that ran when the supervisor stopped is `interrupted`. */
-function stoppedCause(meta: TaskMeta): string {
-  if (meta.request.merge) return stoppedMergeCause(meta.id);
-  return "The supervisor that ran this task stopped while it ran" +
-    (meta.threadId
-      ? `; its thread ${meta.threadId} can be continued with codex-reply`
-      : " before Codex started its thread");
-}
-
 /**
  * A review task's findings and verdict once it ended (it ran `review/start` in place of a turn):
  * Codex's structured output from the thread's rollout under the app-server's CODEX_HOME, else its
@@ -67,14 +58,19 @@ export class TaskEnding {
   interrupt(record: TaskRecord): void {
     const state = this.state;
     const { meta } = record;
-    const live = record.server !== null;
     meta.phase = "interrupted";
-    meta.failure = stoppedCause(meta);
+    // Why: a merge goes on with resume, a task's thread with codex-reply.
+    meta.failure = meta.request.merge
+      ? stoppedMergeCause(meta.id)
+      : "The supervisor that ran this task stopped while it ran" +
+        (meta.threadId
+          ? `; its thread ${meta.threadId} can be continued with codex-reply`
+          : " before Codex started its thread");
     meta.endedAt = nowIso();
     meta.finalMessage ??= record.run.finalMessage;
     record.done.resolve();
     record.turnEnded.resolve();
-    if (live) {
+    if (record.server !== null) {
       // What the task did so far stays readable.
       const run = record.run;
       record.saving = record.saving.then(() => state.options.store.saveRun(meta.id, run))
