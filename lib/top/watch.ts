@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { TopConnection } from "./connection.ts";
+import { TASKS_URI, type TopConnection } from "./connection.ts";
 import { readTask, readTaskList, type TaskInfo } from "./task_info.ts";
 import { messageOf } from "../base/errors.ts";
 
@@ -54,7 +54,7 @@ export async function watch(connection: TopConnection, options: WatchOptions): P
   const readOnce = async () => {
     const id = options.detailId();
     const [list, detail] = await Promise.all([
-      connection.readTasks(),
+      connection.readJson(TASKS_URI),
       id === null ? null : connection.readTask(id).catch(() => null),
     ]);
     return { tasks: readTaskList(list), detail: readTask(detail), readAt: Date.now() };
