@@ -40,14 +40,10 @@ export interface WatchOptions {
 }
 
 /** A running watch. */
-export interface Watcher {
-  /** Reads now (or right after the read under way). */
-  refresh(): void;
-  stop(): void;
-}
+export type Watcher = Awaited<ReturnType<typeof watch>>;
 
 /** Subscribes to the task list and starts reading; the first read starts at once. */
-export async function watch(connection: TopConnection, options: WatchOptions): Promise<Watcher> {
+export async function watch(connection: TopConnection, options: WatchOptions) {
   let stopped = false;
   let busy = false;
   let again = false;
@@ -87,6 +83,7 @@ export async function watch(connection: TopConnection, options: WatchOptions): P
   }
   void refresh();
   return {
+    /** Reads now (or right after the read under way). */
     refresh: () => void refresh(),
     stop() {
       stopped = true;
