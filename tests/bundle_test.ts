@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
-import { SERVER_PERMISSIONS, topPermissions } from "../lib/supervisor/permissions.ts";
+import { SERVER_PERMISSIONS } from "../lib/supervisor/permissions.ts";
 import { bundleTaskArgs } from "../.github/scripts/npm_package.ts";
 import type { Client } from "./support/sdk_client.ts";
 import { makeWorld, startServer, textOf } from "./support/harness.ts";
@@ -142,7 +142,7 @@ Deno.test("the bundle answers MCP exactly like main.ts", e2e, async (t) => {
           "run",
           "--quiet",
           "--no-config",
-          ...topPermissions(Deno.execPath()),
+          ...SERVER_PERMISSIONS,
           bundle.path,
           "top",
           "--once",

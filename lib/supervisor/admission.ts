@@ -18,8 +18,8 @@
 
 import type { Engine } from "../tasks/engine_api.ts";
 import { type AuthAnswer, proofHolds, proofOf } from "./auth.ts";
-import { type AuthLine, parseAuthLine } from "./hello_check.ts";
-import { type Hello, HELLO_PROTOCOL, type HelloReply, machineWideDifferences } from "./hello.ts";
+import { type AuthLine, type Hello, parseAuthLine } from "./hello_check.ts";
+import { HELLO_PROTOCOL, type HelloReply, machineWideDifferences } from "./hello.ts";
 import { peerLookupSetting } from "./peer_lookup.ts";
 import { type SessionOrigin, sessionOrigin } from "./session_kind.ts";
 import type { SupervisorParts } from "./session.ts";

@@ -41,11 +41,6 @@ export class AuthGate {
   /** @param max How many may wait at once. */
   constructor(readonly max = MAX_WAITING_FOR_AUTH) {}
 
-  /** How many wait now. */
-  get waiting(): number {
-    return this.#waiting;
-  }
-
   /**
    * Lets a connection wait, or refuses it when {@link max} wait already.
    * @returns A function that ends its wait (once; later calls do nothing), or null when refused.

@@ -15,8 +15,8 @@
  */
 
 import { AUTH_LINE_MAX_BYTES, type AuthAnswer, proofHolds, proofOf } from "./auth.ts";
-import type { AuthLine } from "./hello_check.ts";
-import type { Hello, HelloReply, RunOptions } from "./hello.ts";
+import type { AuthLine, Hello } from "./hello_check.ts";
+import type { HelloReply, RunOptions } from "./hello.ts";
 import { HELLO_MAX_BYTES, HELLO_PROTOCOL } from "./hello.ts";
 import { spawnSupervisor } from "./launch.ts";
 import { LineSplitter } from "../base/lines.ts";

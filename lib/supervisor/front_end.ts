@@ -16,7 +16,8 @@
  * @module
  */
 
-import { type Hello, HELLO_PROTOCOL, type RunOptions, TOP_ROLE_ENV } from "./hello.ts";
+import { HELLO_PROTOCOL, type RunOptions, TOP_ROLE_ENV } from "./hello.ts";
+import type { Hello } from "./hello_check.ts";
 import { LineSplitter } from "../base/lines.ts";
 import { chunks, orderedWriter } from "./raw_io.ts";
 import { connectOrStart, type Link } from "./connect.ts";

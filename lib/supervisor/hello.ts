@@ -6,13 +6,14 @@
  * directory, environment and parsed settings: the session flags apply to the tasks its client
  * starts; the machine-wide ones are compared with the supervisor's. It is read only from a
  * connection that proved the token (over the loopback port) and is at most
- * {@link HELLO_MAX_BYTES}; `hello_check.ts` checks it.
+ * {@link HELLO_MAX_BYTES}; `hello_check.ts` checks it, and its schema is the `Hello` type.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  *
  * import { parseCli } from "./cli.ts";
+ * import type { Hello } from "./hello_check.ts";
  *
  * const cli = parseCli([], Deno.env.toObject());
  * assert.ok(cli.kind === "run");
@@ -56,25 +57,6 @@ export interface RunOptions {
   /** The version it claims. */
   version: string;
   log: Logger;
-}
-
-/** What a front-end says once the supervisor proved itself. */
-export interface Hello {
-  codex_swarm_hello: typeof HELLO_PROTOCOL;
-  /** The front-end's program version. */
-  version: string;
-  pid: number;
-  /** Where the session's tasks run when they name no `cwd` and the client offers no roots. */
-  cwd: string;
-  /** The environment the session's tasks get. */
-  env: Record<string, string>;
-  /** The front-end's settings: session flags and machine-wide flags. */
-  config: ServerConfig;
-  /**
-   * `top` for the front-end `codex-swarm top` starts: its session may answer approvals in every
-   * mode, once the supervisor has seen `top` read a terminal (see session.ts).
-   */
-  role?: "top";
 }
 
 /** The environment variable `codex-swarm top` sets for the front-end it starts. */

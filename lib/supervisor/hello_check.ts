@@ -22,7 +22,7 @@ import {
 } from "../mcp/server_config.ts";
 import { LOG_LEVELS } from "../base/log.ts";
 import { SANDBOX_MODES } from "../codex/policy.ts";
-import { type Hello, HELLO_PROTOCOL } from "./hello.ts";
+import { HELLO_PROTOCOL } from "./hello.ts";
 import { PROOF } from "./auth.ts";
 
 /**
@@ -71,15 +71,26 @@ const CONFIG_FIELDS = {
   }).optional(),
 } satisfies Record<keyof ServerConfig, z.ZodType>;
 
+/** What a front-end says once the supervisor proved itself. */
 const HelloSchema = z.strictObject({
   codex_swarm_hello: z.literal(HELLO_PROTOCOL),
+  // The front-end's program version.
   version: z.string().min(1).max(64),
   pid: count(0, 2 ** 32),
+  // Where the session's tasks run when they name no `cwd` and the client offers no roots.
   cwd: text.min(1),
+  // The environment the session's tasks get.
   env: z.record(z.string(), z.string()),
-  config: z.strictObject(CONFIG_FIELDS),
+  // The front-end's settings: session flags and machine-wide flags, used as the ServerConfig
+  // they were parsed into (the JSON of its policy stands for the Policy).
+  config: z.strictObject(CONFIG_FIELDS) as unknown as z.ZodType<ServerConfig>,
+  // `top` for the front-end `codex-swarm top` starts: its session may answer approvals in every
+  // mode, once the supervisor has seen `top` read a terminal (see session.ts).
   role: z.literal("top").optional(),
 });
+
+/** A hello, as {@link parseHello} reads it; the front-end writes one (loading no zod). */
+export type Hello = z.infer<typeof HelloSchema>;
 
 /** The JSON value of `line`, or an error that says `what` is not JSON. */
 function jsonOf(line: string, what: string): unknown {
@@ -162,5 +173,5 @@ export function parseHello(line: string): Hello {
       : `is invalid: ${issue.message.replace(/^Invalid (input|option): /, "")}`;
     throw new Error(`Cannot read the hello: ${field} ${problem}`);
   }
-  return parsed.data as unknown as Hello;
+  return parsed.data;
 }

@@ -13,10 +13,9 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { SERVER_PERMISSIONS, topPermissions } from "./permissions.ts";
+ * import { SERVER_PERMISSIONS } from "./permissions.ts";
  *
  * assert.ok(SERVER_PERMISSIONS.includes("--allow-read"));
- * assert.equal(topPermissions("/usr/bin/deno").length, SERVER_PERMISSIONS.length);
  * ```
  *
  * @module
@@ -27,20 +26,10 @@ export const SERVER_PERMISSIONS: readonly string[] = Object.freeze([
   "--allow-read",
   "--allow-write",
   "--allow-env",
-  // Unscoped: a front-end starts the supervisor by running this program again (Deno.execPath(),
-  // whose path is not known in advance), and the supervisor runs codex, git, kill and ps.
+  // Unscoped: a front-end starts the supervisor, and top its server, by running this program again
+  // (Deno.execPath(), whose path is not known in advance), and the supervisor runs codex, git,
+  // kill and ps.
   "--allow-run",
   // The supervisor's loopback TCP fallback where there are no Unix sockets (Windows).
   "--allow-net=127.0.0.1",
 ]);
-
-/**
- * Permission flags for `codex-swarm top` under `deno run`: the server's, with `self` (this Deno,
- * `Deno.execPath()`) added to `--allow-run`, as top starts its server by running its own program.
- * `deno task start` grants the same.
- */
-export function topPermissions(self: string): string[] {
-  return SERVER_PERMISSIONS.map((flag) =>
-    flag.startsWith("--allow-run=") ? `${flag},${self}` : flag
-  );
-}

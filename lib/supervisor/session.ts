@@ -12,7 +12,6 @@
  */
 
 import { fileURLToPath } from "node:url";
-import type { ServerConfig } from "../mcp/server_config.ts";
 import type { Engine, Session } from "../tasks/engine_api.ts";
 import type { Logger } from "../base/log.ts";
 import type { SupervisorInfo } from "../mcp/resources.ts";
@@ -23,7 +22,8 @@ import { codexEnvFor } from "../codex/client_env.ts";
 import { elicitation } from "../mcp/elicitation.ts";
 import { Policy } from "../codex/policy.ts";
 import { sessionOverrides, sessionPolicy } from "../request/session_plan.ts";
-import type { Hello } from "./hello.ts";
+import type { RunOptions } from "./hello.ts";
+import type { Hello } from "./hello_check.ts";
 import type { SessionOrigin } from "./session_kind.ts";
 import type { OperatorCeiling } from "./settings.ts";
 import type { SupervisorLife } from "./life.ts";
@@ -35,22 +35,19 @@ type McpServer = ReturnType<typeof createServer>;
 /** How long a tool call waits for the client's roots before using the front-end's directory. */
 const ROOTS_WAIT_MS = 3000;
 
-/** What the supervisor serves every connection with: it admits it, then makes its session. */
-export interface SupervisorParts {
+/**
+ * What the supervisor serves every connection with: it admits it, then makes its session. Its run
+ * options are the supervisor's own: its settings (a session's machine-wide settings are compared
+ * with them), version, log and environment (the peer lookup setting).
+ */
+export interface SupervisorParts extends RunOptions {
   engine: Engine;
   worktrees: WorktreeManager;
-  /** The supervisor's settings (a session's machine-wide settings are compared with them). */
-  config: ServerConfig;
-  log: Logger;
-  /** The supervisor's version. */
-  version: string;
   /** The operator's ceiling, read at each use (its settings file may change). */
   ceiling: OperatorCeiling;
   supervisor: SupervisorInfo;
   /** The supervisor's life: whether it stops, and whether it retires once idle. */
   life: SupervisorLife;
-  /** The supervisor's environment (the peer lookup setting). */
-  env: Record<string, string>;
   /** The token a connection over `port` must prove it knows. */
   token: string;
   /** The loopback port. */

@@ -97,7 +97,7 @@ async function lockTaskDir(paths: SupervisorPaths, { config, log }: RunOptions) 
 
 /** Runs the supervisor until it exits (idle, retired or signalled). Returns the exit code. */
 export async function runSupervisor(options: RunOptions): Promise<number> {
-  const { config, log, version } = options;
+  const { config, log } = options;
   const paths = supervisorPaths(config.taskDir);
   const lifeLock = await lockTaskDir(paths, options);
   if (lifeLock === null) return 1;
@@ -128,15 +128,12 @@ export async function runSupervisor(options: RunOptions): Promise<number> {
   });
   life.start();
   const shared: SupervisorParts = {
+    ...options,
     engine,
     worktrees,
-    config,
-    log,
-    version,
     ceiling,
     supervisor,
     life,
-    env: options.env,
     token,
     port,
   };

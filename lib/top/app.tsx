@@ -14,7 +14,7 @@
 
 import { Box, render, Text, useApp, useInput, useWindowSize } from "ink";
 import { useEffect, useRef, useState } from "react";
-import type { TopConnection } from "./connection.ts";
+import { SERVER_INFO_URI, type TopConnection } from "./connection.ts";
 import { readCap } from "./task_info.ts";
 import { screen } from "./view_model.ts";
 import {
@@ -94,7 +94,7 @@ function App({ connection, intervalMs, colour }: AppProps) {
 
   useEffect(() => {
     let gone = false;
-    connection.readServerInfo()
+    connection.readJson(SERVER_INFO_URI)
       .then((info) => setState((s) => withCap(s, readCap(info))))
       .catch(() => {});
     watch(connection, {

@@ -4,11 +4,11 @@
  *
  * @example Not run: it starts a codex-swarm server (and its supervisor) to talk to.
  * ```ts ignore
- * import { TopConnection } from "./connection.ts";
+ * import { TASKS_URI, TopConnection } from "./connection.ts";
  * import { selfCommand } from "../supervisor/launch.ts";
  *
  * const connection = await TopConnection.open(selfCommand([]));
- * console.log(await connection.readTasks());
+ * console.log(await connection.readJson(TASKS_URI));
  * await connection.close();
  * ```
  * @module
@@ -23,8 +23,10 @@ import { TOP_ROLE_ENV } from "../supervisor/hello.ts";
 import { VERSION } from "../supervisor/cli.ts";
 import { messageOf } from "../base/errors.ts";
 
-const TASKS_URI = "codex-swarm://tasks";
-const SERVER_INFO_URI = "codex-swarm://server-info";
+/** The task list's resource; `codex-swarm://tasks/{id}` is one task's full view. */
+export const TASKS_URI = "codex-swarm://tasks";
+/** The server's settings and limits. */
+export const SERVER_INFO_URI = "codex-swarm://server-info";
 /** How much of the server's stderr is kept for error messages. */
 const STDERR_TAIL_CHARS = 2000;
 
@@ -81,7 +83,8 @@ export class TopConnection {
     return new TopConnection(client);
   }
 
-  async #readJson(uri: string): Promise<unknown> {
+  /** The JSON of resource `uri`. */
+  async readJson(uri: string): Promise<unknown> {
     const result = await this.#client.readResource({ uri });
     const first = result.contents[0];
     if (first === undefined || !("text" in first) || typeof first.text !== "string") {
@@ -90,19 +93,9 @@ export class TopConnection {
     return JSON.parse(first.text);
   }
 
-  /** The JSON of `codex-swarm://tasks`. */
-  readTasks(): Promise<unknown> {
-    return this.#readJson(TASKS_URI);
-  }
-
   /** The JSON of `codex-swarm://tasks/{id}`. */
   readTask(id: string): Promise<unknown> {
-    return this.#readJson(`${TASKS_URI}/${encodeURIComponent(id)}`);
-  }
-
-  /** The JSON of `codex-swarm://server-info`. */
-  readServerInfo(): Promise<unknown> {
-    return this.#readJson(SERVER_INFO_URI);
+    return this.readJson(`${TASKS_URI}/${encodeURIComponent(id)}`);
   }
 
   /**

@@ -16,7 +16,7 @@
  */
 
 import { parseCli } from "../supervisor/cli.ts";
-import { TopConnection } from "./connection.ts";
+import { SERVER_INFO_URI, TASKS_URI, TopConnection } from "./connection.ts";
 import { selfCommand } from "../supervisor/launch.ts";
 import { readCap, readTaskList } from "./task_info.ts";
 import { snapshot } from "./view_model.ts";
@@ -118,7 +118,10 @@ async function printSnapshot(
   mode: "once" | "json",
   env: Record<string, string>,
 ) {
-  const [list, info] = await Promise.all([connection.readTasks(), connection.readServerInfo()]);
+  const [list, info] = await Promise.all([
+    connection.readJson(TASKS_URI),
+    connection.readJson(SERVER_INFO_URI),
+  ]);
   const tasks = readTaskList(list);
   const cap = readCap(info);
   if (mode === "json") {

@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { TopConnection } from "./connection.ts";
+import { TASKS_URI, type TopConnection } from "./connection.ts";
 import { readTask, readTaskList, type TaskInfo } from "./task_info.ts";
 import { messageOf } from "../base/errors.ts";
 
@@ -40,21 +40,17 @@ export interface WatchOptions {
 }
 
 /** A running watch. */
-export interface Watcher {
-  /** Reads now (or right after the read under way). */
-  refresh(): void;
-  stop(): void;
-}
+export type Watcher = Awaited<ReturnType<typeof watch>>;
 
 /** Subscribes to the task list and starts reading; the first read starts at once. */
-export async function watch(connection: TopConnection, options: WatchOptions): Promise<Watcher> {
+export async function watch(connection: TopConnection, options: WatchOptions) {
   let stopped = false;
   let busy = false;
   let again = false;
   const readOnce = async () => {
     const id = options.detailId();
     const [list, detail] = await Promise.all([
-      connection.readTasks(),
+      connection.readJson(TASKS_URI),
       id === null ? null : connection.readTask(id).catch(() => null),
     ]);
     return { tasks: readTaskList(list), detail: readTask(detail), readAt: Date.now() };
@@ -87,6 +83,7 @@ export async function watch(connection: TopConnection, options: WatchOptions): P
   }
   void refresh();
   return {
+    /** Reads now (or right after the read under way). */
     refresh: () => void refresh(),
     stop() {
       stopped = true;

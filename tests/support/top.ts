@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { topPermissions } from "../../lib/supervisor/permissions.ts";
+import { SERVER_PERMISSIONS } from "../../lib/supervisor/permissions.ts";
 import { eventually, type Harness, textOf } from "./harness.ts";
 import type { Tmux } from "./tmux.ts";
 
@@ -18,7 +18,7 @@ export function topArgv(...args: string[]): string[] {
     Deno.execPath(),
     "run",
     "--quiet",
-    ...topPermissions(Deno.execPath()),
+    ...SERVER_PERMISSIONS,
     `${ROOT}main.ts`,
     "top",
     ...args,
