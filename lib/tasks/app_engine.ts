@@ -84,7 +84,7 @@ export class AppServerEngine implements Engine, AsyncDisposable {
     this.#scheduler = new Scheduler(this.#state, (record) => this.#runs.start(record));
     this.#ending = new TaskEnding(this.#state, this.#scheduler);
     this.#runs = new TaskRun(this.#state, this.#ending);
-    this.#routing = new EventRouting(this.#state);
+    this.#routing = new EventRouting(this.#state, this.#ending);
     this.#creation = new TaskCreation(this.#state, this.#scheduler);
     this.facts = this.#state.facts();
     const loss = new WorkerLoss(this.#state, this.#runs, this.#ending, this.#scheduler);

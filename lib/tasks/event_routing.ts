@@ -6,7 +6,7 @@
  *
  * @example Not run: needs the engine's state: see app_engine.ts.
  * ```ts ignore
- * const routing = new EventRouting(state);
+ * const routing = new EventRouting(state, ending);
  * routing.onEvent(server, event);
  * ```
  * @module
@@ -23,6 +23,7 @@ import { describeQuestion } from "./questions.ts";
 import { pauseClock, runClock } from "./scheduling.ts";
 import { grantWithin, mayBeAsked } from "./session_rights.ts";
 import { isFinal } from "./task.ts";
+import type { TaskEnding } from "./task_ending.ts";
 import { sessionFromRecord, type TaskRecord } from "./task_record.ts";
 
 /** How many answered questions a task keeps (the newest). */
@@ -30,7 +31,7 @@ const MAX_ANSWERED = 50;
 
 /** Routes the app-servers' notifications, requests and exits to their tasks. */
 export class EventRouting {
-  constructor(private readonly state: EngineState) {}
+  constructor(private readonly state: EngineState, private readonly ending: TaskEnding) {}
 
   #recordFor(event: AppServerEvent | ServerRequest): TaskRecord | undefined {
     const threadId = event.threadId;
@@ -116,13 +117,14 @@ export class EventRouting {
     });
   }
 
-  /**
-   * A server exited under its tasks. A supervisor stop interrupted them before it closed the
-   * servers (AppServerEngine's dispose, which runs no task after): they are final by then.
-   */
   onServerExit(server: AppServer, exit: Awaited<AppServer["exited"]>): void {
     for (const record of this.state.tasks.values()) {
       if (record.server !== server || isFinal(record.meta.phase)) continue;
+      if (this.state.closed) {
+        // The supervisor stops: the turn ends with its app-server, the thread stays resumable.
+        this.ending.interrupt(record);
+        continue;
+      }
       record.serverGone = `Codex app-server (pid ${server.pid}) exited (${
         exit.signal ?? `code ${exit.code}`
       }) while the task ran`;
