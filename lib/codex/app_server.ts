@@ -26,7 +26,7 @@
 import { spawn } from "node:child_process";
 import denoJson from "../../deno.json" with { type: "json" };
 import type { Logger } from "../base/log.ts";
-import { checkBinary, sendSignal } from "../base/process.ts";
+import { sendSignal } from "../base/process.ts";
 import {
   type AppServerEvent,
   parseEvent,
@@ -41,6 +41,7 @@ import type { ClientRequests } from "./protocol/generated/index.ts";
 import {
   AppServerError,
   AppServerRequestError,
+  checkBinary,
   earlyExitError,
   spawnError,
   tooOld,
@@ -200,11 +201,7 @@ export class AppServer implements AsyncDisposable {
    */
   static async start(options: AppServerOptions): Promise<AppServer> {
     const { bin, log } = options;
-    try {
-      checkBinary(bin, options.env.PATH ?? "");
-    } catch (error) {
-      throw spawnError(bin, error);
-    }
+    checkBinary(bin, options.env.PATH ?? "");
     const resolved = resolveCodex(bin, options.env.PATH ?? "");
     const env = { ...resolved.env, ...options.env };
     const child = await spawnServer(bin, resolved.command, options, env);

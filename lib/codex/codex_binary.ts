@@ -39,13 +39,12 @@ function platformTarget(): { pkg: string; triple: string; exe: string } | null {
   return { pkg: `codex-${os[0]}-${arch}`, triple: `${Deno.build.arch}-${os[1]}`, exe };
 }
 
-/** `bin` as a path: itself when it has a slash, else the first executable of that name on PATH. */
-function onPath(bin: string, pathVar: string): string | null {
-  if (bin.includes("/") || bin.includes("\\")) return bin;
-  for (const dir of pathVar.split(Deno.build.os === "windows" ? ";" : ":").filter(Boolean)) {
-    if (existsSync(`${dir}/${bin}`)) return `${dir}/${bin}`;
-  }
-  return null;
+/** Where `bin` may be: itself when it has a slash, else that name in each directory of PATH. */
+export function pathCandidates(bin: string, pathVar: string): string[] {
+  if (bin.includes("/") || bin.includes("\\")) return [bin];
+  return pathVar.split(Deno.build.os === "windows" ? ";" : ":").filter(Boolean).map((dir) =>
+    `${dir}/${bin}`
+  );
 }
 
 /** What to run for `bin`: the native binary behind the npm wrapper when it can be found. */
@@ -65,8 +64,8 @@ export interface ResolvedCodex {
 export function resolveCodex(bin: string, pathVar: string): ResolvedCodex {
   const fallback = { command: bin, env: {} };
   const target = platformTarget();
-  const found = onPath(bin, pathVar);
-  if (target === null || found === null) return fallback;
+  const found = pathCandidates(bin, pathVar).find((candidate) => existsSync(candidate));
+  if (target === null || found === undefined) return fallback;
   let script: string;
   try {
     script = realpathSync(found);

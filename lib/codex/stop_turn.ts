@@ -15,8 +15,7 @@
  * @module
  */
 
-import type { ProcessLine } from "../base/process.ts";
-import { childProcesses, groupAlive, isAlive, sendSignal } from "../base/process.ts";
+import { groupAlive, isAlive, listProcesses, type ProcessLine, sendSignal } from "../base/process.ts";
 import type { AppServer } from "./app_server.ts";
 import { AppServerRequestError } from "./app_server_errors.ts";
 import type {
@@ -54,7 +53,8 @@ async function terminalsOf(
  */
 function processesOf(server: AppServer, commands: string[]): ProcessLine[] {
   if (commands.length === 0) return [];
-  return childProcesses(server.pid).filter((child) =>
+  return listProcesses().filter((child) =>
+    child.ppid === server.pid &&
     commands.some((command) => child.args === command || child.args.endsWith(` ${command}`))
   );
 }
