@@ -15,7 +15,8 @@
  * @module
  */
 
-import { groupAlive, isAlive, listProcesses, type ProcessLine, sendSignal } from "../base/process.ts";
+import type { ProcessLine } from "../base/process.ts";
+import { groupAlive, isAlive, listProcesses, sendSignal } from "../base/process.ts";
 import type { AppServer } from "./app_server.ts";
 import { AppServerRequestError } from "./app_server_errors.ts";
 import type {
