@@ -71,20 +71,6 @@ async function gone(procs: ProcessLine[], ms: number): Promise<boolean> {
   }
 }
 
-/** Resolves when `turnId` has completed; `off` stops listening. */
-function turnEnded(server: AppServer, turnId: string) {
-  let off = () => {};
-  const ended = new Promise<void>((resolve) => {
-    off = server.onEvent((event) => {
-      if (
-        event.kind === "event" && event.method === "turn/completed" &&
-        event.params.turn.id === turnId
-      ) resolve();
-    });
-  });
-  return { ended, off };
-}
-
 /**
  * Ends turn `turnId` of `threadId` and kills every command of the thread: `turn/interrupt` of
  * `interruptTurnId` (default `turnId`; a review's sub-turn, which ends the review's turn; a turn
@@ -104,15 +90,23 @@ export async function stopTurn(
 ): Promise<void> {
   const commands = new Set((await terminalsOf(server, threadId)).map((t) => t.command));
   const procs = processesOf(server, [...commands]);
-  const wait = turnEnded(server, turnId);
+  let off = () => {};
+  const ended = new Promise<void>((resolve) => {
+    off = server.onEvent((event) => {
+      if (
+        event.kind === "event" && event.method === "turn/completed" &&
+        event.params.turn.id === turnId
+      ) resolve();
+    });
+  });
   try {
     await server.request("turn/interrupt", { threadId, turnId: interruptTurnId });
-    await withTimeout(wait.ended, INTERRUPT_WAIT_MS);
+    await withTimeout(ended, INTERRUPT_WAIT_MS);
   } catch (error) {
     // "no active turn to interrupt": it has ended already; its terminals may still run.
     if (!(error instanceof AppServerRequestError)) throw error;
   } finally {
-    wait.off();
+    off();
   }
   // Commands started between the first look and the interrupt.
   const later = new Set((await terminalsOf(server, threadId)).map((t) => t.command));
