@@ -13,6 +13,14 @@
  * @module
  */
 
+/** How the system's programs run here: in the C locale, no stdin, stdout read, stderr dropped. */
+const QUIET: Deno.CommandOptions = {
+  stdin: "null",
+  stdout: "piped",
+  stderr: "null",
+  env: { LC_ALL: "C" },
+};
+
 /**
  * Runs a program (in the C locale, no stdin, stderr dropped) and returns its stdout whatever its
  * exit code, or null when it cannot run (not installed, not allowed).
@@ -26,13 +34,7 @@
  */
 export async function stdoutOf(program: string, args: string[]): Promise<string | null> {
   try {
-    const out = await new Deno.Command(program, {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-      env: { LC_ALL: "C" },
-    }).output();
+    const out = await new Deno.Command(program, { ...QUIET, args }).output();
     return new TextDecoder().decode(out.stdout);
   } catch {
     return null;
@@ -63,11 +65,8 @@ function processTable(pid?: number): ProcessLine[] | null {
   let text: string;
   try {
     const out = new Deno.Command("ps", {
+      ...QUIET,
       args: [...select, "-ww", "-o", "pid=,ppid=,pgid=,stat=,lstart=,args="],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-      env: { LC_ALL: "C" },
     }).outputSync();
     text = new TextDecoder().decode(out.stdout);
   } catch {
@@ -108,10 +107,8 @@ export function sendSignal(targets: number[], signal: Deno.Signal | "0"): boolea
   const name = signal.replace(/^SIG/, "");
   try {
     const { code } = new Deno.Command("kill", {
+      ...QUIET,
       args: ["-s", name, "--", ...targets.map(String)],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
     }).outputSync();
     return code === 0;
   } catch {
