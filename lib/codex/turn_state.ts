@@ -43,6 +43,7 @@ import {
   type RunState,
   step,
   type Usage,
+  withUnknown,
   withWarning,
 } from "./run_state.ts";
 import type {
@@ -379,14 +380,7 @@ export function applyEvent(state: TurnState, event: AppServerEvent): TurnState {
     case "event":
       return applyKnown(counted, event);
     case "unknown":
-      return {
-        ...counted,
-        unknownEvents: counted.unknownEvents + 1,
-        lastUnknown: truncate(
-          jsonOf({ method: event.method, params: event.params }),
-          LAST_UNKNOWN_MAX_CHARS,
-        ),
-      };
+      return withUnknown(counted, { method: event.method, params: event.params });
     case "malformed":
       return {
         ...counted,
