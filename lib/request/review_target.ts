@@ -143,10 +143,9 @@ export async function prepareReview(
   taskOf: (id: string) => TaskMeta | undefined,
   branch?: string,
 ): Promise<{ review: ReviewRequest & { target: ReviewTarget }; cwd: string }> {
-  if (branch === undefined) return await prepareTarget(spec, cwd, taskOf);
-  await checkBranch(branch, spec, cwd);
+  if (branch !== undefined) await checkBranch(branch, spec, cwd);
   const prepared = await prepareTarget(spec, cwd, taskOf);
-  return { ...prepared, review: { ...prepared.review, branch } };
+  return branch === undefined ? prepared : { ...prepared, review: { ...prepared.review, branch } };
 }
 
 /** Refuses a branch to check out that git does not know, or one a target cannot go with. */

@@ -26,7 +26,6 @@ import { ExecServerClient } from "./exec_server_client.ts";
 import { probeSandbox, type SandboxSupport } from "./sandbox_probe.ts";
 import type { WorkerSpec } from "./worker_config.ts";
 import type { Endpoint, WorkerTransport } from "./worker_transport.ts";
-import { withTimeout } from "../base/delay.ts";
 
 /** How long a lost worker may take to come back before it is down. */
 export const DEFAULT_GRACE_MS = 15_000;
@@ -87,8 +86,7 @@ export class WorkerLink {
   #status: WorkerStatus;
   #client: ExecServerClient | null = null;
   #endpoint: Endpoint | null = null;
-  #closing = Promise.withResolvers<null>();
-  #closed = false;
+  #closing = new AbortController();
   #settle!: () => void;
   #running: Promise<void>;
 
@@ -136,8 +134,7 @@ export class WorkerLink {
 
   /** Stops connecting, closes the channel and the transport. */
   async close(): Promise<void> {
-    this.#closed = true;
-    this.#closing.resolve(null);
+    this.#closing.abort();
     await this.#running;
     await this.#client?.close();
     await this.transport.close();
@@ -153,12 +150,12 @@ export class WorkerLink {
     let failures = 0;
     let lostAt: number | null = null;
     let fresh = false;
-    while (!this.#closed) {
+    while (!this.#closing.signal.aborted) {
       try {
         // The first try after a loss restarts the tunnel; later ones mend only what died.
         const client = await this.#connect(fresh);
         fresh = false;
-        if (this.#closed) {
+        if (this.#closing.signal.aborted) {
           await client.close();
           break;
         }
@@ -167,8 +164,8 @@ export class WorkerLink {
         lostAt = null;
         this.#set({ state: "ready", lastError: null });
         this.#settle();
-        const lost = await Promise.race([client.closed, this.#closing.promise]);
-        if (this.#closed) break;
+        const lost = await this.#unlessClosed(client.closed);
+        if (this.#closing.signal.aborted) break;
         lostAt = Date.now();
         fresh = true;
         this.#client = null;
@@ -180,7 +177,7 @@ export class WorkerLink {
           Date.now() - lostAt < (this.options.graceMs ?? DEFAULT_GRACE_MS);
         if (inGrace) {
           this.#status.lastError = message;
-          await withTimeout(this.#closing.promise, GRACE_RETRY_MS);
+          await this.#unlessClosed(new Promise(() => {}), GRACE_RETRY_MS);
           continue;
         }
         lostAt = null;
@@ -188,9 +185,31 @@ export class WorkerLink {
         this.#set({ state: "down", lastError: message });
         this.#settle();
         const { firstMs, maxMs } = this.options.retry ?? DEFAULT_RETRY;
-        await withTimeout(this.#closing.promise, Math.min(maxMs, firstMs * 2 ** (failures - 1)));
+        const pause = Math.min(maxMs, firstMs * 2 ** (failures - 1));
+        await this.#unlessClosed(new Promise(() => {}), pause);
       }
     }
+  }
+
+  /**
+   * What `work` resolves to, null once the link closes (at once when it has), or undefined after
+   * `ms`. The close's listener and the timer go when the wait ends: a wait per retry leaves nothing
+   * behind on the link while its worker stays down.
+   */
+  #unlessClosed<T>(work: Promise<T>, ms?: number): Promise<T | null | undefined> {
+    const { signal } = this.#closing;
+    return new Promise((resolve) => {
+      const done = (value: T | null | undefined) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", closed);
+        resolve(value);
+      };
+      const closed = () => done(null);
+      const timer = ms === undefined ? undefined : setTimeout(() => done(undefined), ms);
+      if (signal.aborted) return closed();
+      signal.addEventListener("abort", closed);
+      work.then(done);
+    });
   }
 
   /** One connect: transport, channel, version check, sandbox probe. */
