@@ -114,12 +114,10 @@ export function credentialsOf(
   env: Record<string, string | undefined>,
   providerKeys: readonly string[],
 ): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of [...MODEL_CREDENTIALS, ...providerKeys]) {
-    const value = env[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
+  const names = [...MODEL_CREDENTIALS, ...providerKeys];
+  return Object.fromEntries(
+    names.flatMap((name) => env[name] === undefined ? [] : [[name, env[name]]]),
+  );
 }
 
 /**
@@ -132,9 +130,9 @@ export function commandEnvOverrides(
   server: Record<string, string>,
   credentials: Record<string, string>,
 ): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(session)) {
-    if (!(name in credentials) && server[name] !== value) out[name] = value;
-  }
-  return out;
+  return Object.fromEntries(
+    Object.entries(session).filter(([name, value]) =>
+      !(name in credentials) && server[name] !== value
+    ),
+  );
 }
