@@ -46,8 +46,7 @@ export class PendingCalls {
    * A new call of `method`: its id, and its answer. The caller writes the request with the id
    * (and checks the signal is not aborted yet).
    */
-  add(method: string, limits: CallLimits): { id: number; answer: Promise<unknown> } {
-    const { signal, timeoutMs } = limits;
+  add(method: string, { signal, timeoutMs }: CallLimits): { id: number; answer: Promise<unknown> } {
     const id = this.#nextId++;
     const answer = new Promise<unknown>((resolve, reject) => {
       const settling = <T>(settle: (value: T) => void) => (value: T) => {
