@@ -43,11 +43,6 @@ export function isInside(path: string, dir: string): boolean {
   return path === dir || path.startsWith(`${dir}/`);
 }
 
-/** `text` as a `find -lname` pattern that matches only itself (glob characters escaped). */
-export function innerGlobEscape(text: string): string {
-  return text.replace(/[*?[\]\\]/g, "\\$&");
-}
-
 /**
  * The `find` arguments that print `/proc/<pid>/cwd` of every process whose cwd is one of `dirs` or
  * inside it.
@@ -64,7 +59,8 @@ export function innerGlobEscape(text: string): string {
  */
 export function innerFindArgs(dirs: string[]): string[] {
   const tests = dirs.flatMap((dir, i) => {
-    const escaped = innerGlobEscape(dir);
+    // A pattern that matches only `dir` itself: its glob characters escaped.
+    const escaped = dir.replace(/[*?[\]\\]/g, "\\$&");
     return [...(i > 0 ? ["-o"] : []), "-lname", escaped, "-o", "-lname", `${escaped}/*`];
   });
   return [...FIND_CWD_LINKS, "(", ...tests, ")", "-print"];
