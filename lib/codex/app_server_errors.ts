@@ -105,7 +105,8 @@ export function spawnError(
 
 /**
  * Checks that `bin` names an executable file (a path, or a name found on `PATH`), so a missing
- * binary gets a clear error rather than whatever the spawn reports. Throws {@link spawnError}'s error.
+ * binary gets a clear error rather than whatever the spawn reports. Throws {@link spawnError}'s
+ * error.
  */
 export function checkBinary(bin: string, path: string): void {
   let sawFile = false;
