@@ -13,9 +13,9 @@
  *   locks.run("/wt/a", async () => void done.push("discard")),
  *   locks.run("/wt/a", async () => void done.push("reply")), // sees what the discard left
  * ]);
- * await locks.runAll(["/wt/b", "/wt/a"], async () => void done.push("group")); // both held
  * {
- *   using _held = await locks.hold(["/wt/a"]); // held to the end of the block
+ *   using _held = await locks.hold(["/wt/b", "/wt/a"]); // both held to the end of the block
+ *   done.push("group");
  * }
  * assert.deepEqual(done, ["discard", "reply", "group"]);
  * ```
@@ -28,22 +28,16 @@ export class KeyedLock {
   readonly #tails = new Map<string, Promise<void>>();
 
   /** Runs `fn` once every earlier operation on `key` has settled; returns what `fn` returns. */
-  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    return this.runAll([key], fn);
-  }
-
-  /**
-   * Runs `fn` holding every key of `keys`. All of them are queued on at once, so two callers
-   * never wait on each other in a cycle, and no later operation on one of them slips in between.
-   */
-  async runAll<T>(keys: Iterable<string>, fn: () => Promise<T>): Promise<T> {
-    using _held = await this.hold(keys);
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    using _held = await this.hold([key]);
     return await fn();
   }
 
   /**
    * Waits until every key of `keys` is free, and holds them until the result is disposed (a
-   * `using` declaration frees them at the end of its block).
+   * `using` declaration frees them at the end of its block). All of them are queued on at once,
+   * so two callers never wait on each other in a cycle, and no later operation on one of them
+   * slips in between.
    */
   async hold(keys: Iterable<string>): Promise<Disposable> {
     let release = () => {};

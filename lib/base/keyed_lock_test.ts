@@ -36,15 +36,19 @@ Deno.test("KeyedLock: a failed operation releases its key; other keys never wait
   await slow;
 });
 
-Deno.test("KeyedLock.runAll: holds every key; crossing key lists do not deadlock", async () => {
+Deno.test("KeyedLock.hold: holds every key; crossing key lists do not deadlock", async () => {
   const locks = new KeyedLock();
+  const runAll = async (keys: string[], fn: () => Promise<void>) => {
+    using _held = await locks.hold(keys);
+    await fn();
+  };
   const seen: string[] = [];
   const held = gate();
-  const both = locks.runAll(["b", "a", "a"], async () => {
+  const both = runAll(["b", "a", "a"], async () => {
     seen.push("both");
     await held.opened;
   });
-  const other = locks.runAll(["a", "b"], () => (seen.push("other"), Promise.resolve()));
+  const other = runAll(["a", "b"], () => (seen.push("other"), Promise.resolve()));
   const onB = locks.run("b", () => (seen.push("b"), Promise.resolve()));
   await new Promise((resolve) => setTimeout(resolve, 0));
   assert.deepEqual(seen, ["both"]);

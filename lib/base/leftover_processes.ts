@@ -18,7 +18,7 @@
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
- * // The pids that got SIGKILL; once it returns, no process works there any more (or `rounds` ran
+ * // The pids that got SIGKILL; once it returns, no process works there any more (or its rounds ran
  * // out). Here none did.
  * assert.deepEqual(await killProcessesIn([dir]), []);
  * await Deno.remove(dir);
@@ -33,7 +33,7 @@ import { delay } from "./delay.ts";
  * How often processes are looked for and killed: a process may start another one in the directory
  * between the look and the kill; three rounds end a shell that starts a child as it dies.
  */
-export const DEFAULT_KILL_ROUNDS = 3;
+export const KILL_ROUNDS = 3;
 
 /** `find` arguments that select the `cwd` links of every process in `/proc`. */
 const FIND_CWD_LINKS = ["/proc", "-mindepth", "2", "-maxdepth", "2", "-name", "cwd"];
@@ -41,11 +41,6 @@ const FIND_CWD_LINKS = ["/proc", "-mindepth", "2", "-maxdepth", "2", "-name", "c
 /** Whether `path` is `dir` or lies inside it (both absolute, without a trailing slash). */
 export function isInside(path: string, dir: string): boolean {
   return path === dir || path.startsWith(`${dir}/`);
-}
-
-/** `text` as a `find -lname` pattern that matches only itself (glob characters escaped). */
-export function innerGlobEscape(text: string): string {
-  return text.replace(/[*?[\]\\]/g, "\\$&");
 }
 
 /**
@@ -64,7 +59,8 @@ export function innerGlobEscape(text: string): string {
  */
 export function innerFindArgs(dirs: string[]): string[] {
   const tests = dirs.flatMap((dir, i) => {
-    const escaped = innerGlobEscape(dir);
+    // A pattern that matches only `dir` itself: its glob characters escaped.
+    const escaped = dir.replace(/[*?[\]\\]/g, "\\$&");
     return [...(i > 0 ? ["-o"] : []), "-lname", escaped, "-o", "-lname", `${escaped}/*`];
   });
   return [...FIND_CWD_LINKS, "(", ...tests, ")", "-print"];
@@ -147,14 +143,11 @@ export async function processesIn(dirs: string[]): Promise<number[]> {
 
 /**
  * Kills (SIGKILL) every process whose cwd is one of `dirs` or inside it, looking again until none
- * is left or `rounds` ran out. Returns the pids it killed.
+ * is left or {@link KILL_ROUNDS} ran out. Returns the pids it killed.
  */
-export async function killProcessesIn(
-  dirs: string[],
-  rounds = DEFAULT_KILL_ROUNDS,
-): Promise<number[]> {
+export async function killProcessesIn(dirs: string[]): Promise<number[]> {
   const killed: number[] = [];
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < KILL_ROUNDS; round++) {
     const pids = await processesIn(dirs);
     if (pids.length === 0) break;
     sendSignal(pids, "SIGKILL");

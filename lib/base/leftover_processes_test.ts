@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import {
   innerFindArgs,
-  innerGlobEscape,
   innerLsofCwdPids,
   innerPersons,
   innerProcCwdPids,
@@ -18,7 +17,7 @@ Deno.test("isInside matches the directory and what lies below it, not a sibling 
 });
 
 Deno.test("find patterns escape glob characters and match the directory and below", () => {
-  assert.equal(innerGlobEscape("/w/[x]*?\\"), "/w/\\[x\\]\\*\\?\\\\");
+  assert.ok(innerFindArgs(["/w/[x]*?\\"]).includes("/w/\\[x\\]\\*\\?\\\\"));
   assert.equal(
     innerFindArgs(["/w/a", "/w/b*"]).join(" "),
     "/proc -mindepth 2 -maxdepth 2 -name cwd ( -lname /w/a -o -lname /w/a/* " +

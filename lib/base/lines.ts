@@ -33,17 +33,16 @@ export class LineTooLongError extends Error {
 
 /** Collects bytes and hands out whole lines. */
 export class LineSplitter {
-  /** The longest line, in bytes without its `\n` (Infinity: no limit). */
-  limit: number;
   #decoder = new TextDecoder();
   /** The bytes of the unfinished line, copied (a reader may reuse its buffer). */
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
 
-  /** @param limit The longest line in bytes (default: no limit). */
-  constructor(limit = Infinity) {
-    this.limit = limit;
-  }
+  /**
+   * @param limit The longest line, in bytes without its `\n` (default Infinity: no limit); may be
+   * changed later.
+   */
+  constructor(public limit = Infinity) {}
 
   /**
    * Adds bytes; returns the lines they completed.

@@ -42,25 +42,14 @@ export interface LoggerOptions {
 
 /** A small leveled logger. */
 export class Logger {
-  #level: number;
-  #file: string | null;
-  #stderr: (line: string) => void;
   #sinks = new Set<LogSink>();
-  #encoder = new TextEncoder();
   #linesSinceCheck = ROTATE_CHECK_LINES;
-  #rotateBytes: number;
 
-  constructor(options: LoggerOptions) {
-    this.#level = LOG_LEVELS.indexOf(options.level);
-    this.#file = options.file;
-    this.#rotateBytes = options.rotateBytes ?? LOG_ROTATE_BYTES;
-    this.#stderr = options.stderr ??
-      ((line) => Deno.stderr.writeSync(this.#encoder.encode(line)));
-  }
+  constructor(private readonly options: Readonly<LoggerOptions>) {}
 
   /** Whether `level` is written. */
   enabled(level: LogLevel): boolean {
-    return LOG_LEVELS.indexOf(level) >= this.#level;
+    return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(this.options.level);
   }
 
   /** Attaches a sink (e.g. MCP logging); returns a function that detaches it. */
@@ -86,14 +75,17 @@ export class Logger {
     const line = `${new Date().toISOString()} ${level.toUpperCase()} ${message}` +
       (Object.keys(data).length > 0 ? ` ${JSON.stringify(data)}` : "") + "\n";
     try {
-      this.#stderr(line);
+      const { stderr } = this.options;
+      if (stderr) stderr(line);
+      else Deno.stderr.writeSync(new TextEncoder().encode(line));
     } catch {
       // stderr closed: the other outputs still get the line.
     }
-    if (this.#file) {
+    const { file } = this.options;
+    if (file) {
       try {
-        this.#rotateIfLarge(this.#file);
-        Deno.writeTextFileSync(this.#file, line, { append: true, mode: 0o600 });
+        this.#rotateIfLarge(file);
+        Deno.writeTextFileSync(file, line, { append: true, mode: 0o600 });
       } catch {
         // An unwritable log file must not stop the server.
       }
@@ -112,7 +104,8 @@ export class Logger {
     if (++this.#linesSinceCheck < ROTATE_CHECK_LINES) return;
     this.#linesSinceCheck = 0;
     try {
-      if (Deno.statSync(file).size > this.#rotateBytes) Deno.renameSync(file, `${file}.1`);
+      const limit = this.options.rotateBytes ?? LOG_ROTATE_BYTES;
+      if (Deno.statSync(file).size > limit) Deno.renameSync(file, `${file}.1`);
     } catch {
       // No file yet: nothing to rotate.
     }

@@ -1,6 +1,6 @@
 /**
  * Process groups: finding, watching and stopping the processes Codex runs (signals through the
- * system's `kill`, the process table through `ps`), and checking a binary before it is started.
+ * system's `kill`, the process table through `ps`).
  *
  * @example
  * ```ts
@@ -13,28 +13,13 @@
  * @module
  */
 
-/** The error thrown when a binary cannot be started. */
-export class SpawnError extends Error {
-  /**
-   * @param bin The binary that was asked for.
-   * @param errorCode The OS error code, e.g. `ENOENT` or `EACCES`.
-   */
-  constructor(
-    readonly bin: string,
-    readonly errorCode: string | undefined,
-    options?: ErrorOptions,
-  ) {
-    const why = errorCode === "ENOENT"
-      ? "it was not found (set --codex-bin or CODEX_SWARM_CODEX_BIN, or put codex on PATH)"
-      : errorCode === "EACCES"
-      ? "it is not executable"
-      : errorCode === "NotCapable"
-      ? "the server's Deno permissions do not allow running it (add it to --allow-run)"
-      : `the OS refused (${errorCode ?? "unknown error"})`;
-    super(`Cannot start Codex as ${why}: binary is ${bin}`, options);
-    this.name = "SpawnError";
-  }
-}
+/** How the system's programs run here: in the C locale, no stdin, stdout read, stderr dropped. */
+const QUIET: Deno.CommandOptions = {
+  stdin: "null",
+  stdout: "piped",
+  stderr: "null",
+  env: { LC_ALL: "C" },
+};
 
 /**
  * Runs a program (in the C locale, no stdin, stderr dropped) and returns its stdout whatever its
@@ -49,13 +34,7 @@ export class SpawnError extends Error {
  */
 export async function stdoutOf(program: string, args: string[]): Promise<string | null> {
   try {
-    const out = await new Deno.Command(program, {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-      env: { LC_ALL: "C" },
-    }).output();
+    const out = await new Deno.Command(program, { ...QUIET, args }).output();
     return new TextDecoder().decode(out.stdout);
   } catch {
     return null;
@@ -86,11 +65,8 @@ function processTable(pid?: number): ProcessLine[] | null {
   let text: string;
   try {
     const out = new Deno.Command("ps", {
+      ...QUIET,
       args: [...select, "-ww", "-o", "pid=,ppid=,pgid=,stat=,lstart=,args="],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-      env: { LC_ALL: "C" },
     }).outputSync();
     text = new TextDecoder().decode(out.stdout);
   } catch {
@@ -112,14 +88,6 @@ export function listProcesses(): ProcessLine[] {
   return (processTable() ?? []).filter((p) => !p.state.startsWith("Z"));
 }
 
-/**
- * The live (non-zombie) direct children of `ppid`, with their command lines, from `ps`. Empty when
- * `ps` cannot be run.
- */
-export function childProcesses(ppid: number): ProcessLine[] {
-  return listProcesses().filter((p) => p.ppid === ppid);
-}
-
 /** Every live process below `pid` (its children, theirs, ...), from `ps`; empty without `ps`. */
 export function descendantPids(pid: number): number[] {
   const table = listProcesses();
@@ -139,39 +107,13 @@ export function sendSignal(targets: number[], signal: Deno.Signal | "0"): boolea
   const name = signal.replace(/^SIG/, "");
   try {
     const { code } = new Deno.Command("kill", {
+      ...QUIET,
       args: ["-s", name, "--", ...targets.map(String)],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
     }).outputSync();
     return code === 0;
   } catch {
     return false;
   }
-}
-
-/**
- * Checks that `bin` names an executable file (a path, or a name found on `PATH`), so a missing
- * binary gets a clear error rather than whatever the spawn reports. Throws a {@link SpawnError}.
- */
-export function checkBinary(bin: string, path: string): void {
-  const candidates = bin.includes("/") || bin.includes("\\")
-    ? [bin]
-    : path.split(Deno.build.os === "windows" ? ";" : ":").filter(Boolean).map((dir) =>
-      `${dir}/${bin}`
-    );
-  let sawFile = false;
-  for (const candidate of candidates) {
-    try {
-      const info = Deno.statSync(candidate);
-      if (!info.isFile) continue;
-      sawFile = true;
-      if (Deno.build.os === "windows" || ((info.mode ?? 0o111) & 0o111) !== 0) return;
-    } catch {
-      // Not here: try the next directory.
-    }
-  }
-  throw new SpawnError(bin, sawFile ? "EACCES" : "ENOENT");
 }
 
 /**

@@ -26,7 +26,7 @@
 import { spawn } from "node:child_process";
 import denoJson from "../../deno.json" with { type: "json" };
 import type { Logger } from "../base/log.ts";
-import { checkBinary, sendSignal } from "../base/process.ts";
+import { sendSignal } from "../base/process.ts";
 import {
   type AppServerEvent,
   parseEvent,
@@ -41,6 +41,7 @@ import type { ClientRequests } from "./protocol/generated/index.ts";
 import {
   AppServerError,
   AppServerRequestError,
+  checkBinary,
   earlyExitError,
   spawnError,
   tooOld,
@@ -61,14 +62,6 @@ export const APP_SERVER_LINE_MAX_BYTES = 128 * 1024 * 1024;
 /** How long {@link AppServer.start} waits for the `initialize` answer. */
 export const INITIALIZE_TIMEOUT_MS = 30_000;
 
-/**
- * How long the server may take to answer `initialize`: {@link INITIALIZE_TIMEOUT_MS}, or the hidden
- * `CODEX_SWARM_INITIALIZE_TIMEOUT_MS` of the supervisor's environment (tests of a hung Codex).
- */
-function initializeTimeoutMs(): number {
-  const value = Number(Deno.env.get("CODEX_SWARM_INITIALIZE_TIMEOUT_MS") ?? "");
-  return Number.isInteger(value) && value > 0 ? value : INITIALIZE_TIMEOUT_MS;
-}
 /** How long {@link AppServer.close} waits for the server to exit after its stdin closed. */
 export const CLOSE_GRACE_MS = 2_000;
 
@@ -112,28 +105,6 @@ export type ParamsOf<M extends string> = M extends keyof ClientRequests
 export type ResultOf<M extends string> = M extends keyof ClientRequests
   ? ClientRequests[M]["result"]
   : unknown;
-
-/** Spawns `<command> app-server` in its own process group; rejects with an {@link AppServerError}. */
-function spawnServer(
-  bin: string,
-  command: string,
-  options: AppServerOptions,
-  env: Record<string, string>,
-): Promise<ReturnType<typeof spawn>> {
-  return new Promise<ReturnType<typeof spawn>>((resolve, reject) => {
-    // A throw here (a spawn refused at once) rejects the promise too.
-    const proc = spawn(command, ["app-server", ...(options.args ?? [])], {
-      cwd: options.cwd,
-      env,
-      stdio: ["pipe", "pipe", "pipe"],
-      detached: true,
-    });
-    proc.once("error", reject);
-    proc.once("spawn", () => resolve(proc));
-  }).catch((error) => {
-    throw spawnError(bin, error);
-  });
-}
 
 /** One running `codex app-server` and the connection to it. */
 export class AppServer implements AsyncDisposable {
@@ -200,14 +171,22 @@ export class AppServer implements AsyncDisposable {
    */
   static async start(options: AppServerOptions): Promise<AppServer> {
     const { bin, log } = options;
-    try {
-      checkBinary(bin, options.env.PATH ?? "");
-    } catch (error) {
-      throw spawnError(bin, error);
-    }
+    checkBinary(bin, options.env.PATH ?? "");
     const resolved = resolveCodex(bin, options.env.PATH ?? "");
     const env = { ...resolved.env, ...options.env };
-    const child = await spawnServer(bin, resolved.command, options, env);
+    // In its own process group; a throw of spawn (refused at once) rejects the promise too.
+    const child = await new Promise<ReturnType<typeof spawn>>((resolve, reject) => {
+      const proc = spawn(resolved.command, ["app-server", ...(options.args ?? [])], {
+        cwd: options.cwd,
+        env,
+        stdio: ["pipe", "pipe", "pipe"],
+        detached: true,
+      });
+      proc.once("error", reject);
+      proc.once("spawn", () => resolve(proc));
+    }).catch((error) => {
+      throw spawnError(bin, error);
+    });
     const server = new AppServer(child, bin, log, options.maxLineBytes);
     log.debug("codex app-server started", { pid: server.pid, command: resolved.command });
     const answer = await server.#initialize();
@@ -234,12 +213,16 @@ export class AppServer implements AsyncDisposable {
 
   /** The answer to `initialize`, or null when the server exited first. */
   async #initialize(): Promise<unknown> {
+    // The hidden CODEX_SWARM_INITIALIZE_TIMEOUT_MS of the supervisor's environment replaces
+    // INITIALIZE_TIMEOUT_MS (tests of a hung Codex).
+    const value = Number(Deno.env.get("CODEX_SWARM_INITIALIZE_TIMEOUT_MS") ?? "");
+    const timeoutMs = Number.isInteger(value) && value > 0 ? value : INITIALIZE_TIMEOUT_MS;
     try {
       return await Promise.race([
         this.request("initialize", {
           clientInfo: { name: "codex-swarm", title: "codex-swarm", version: denoJson.version },
           capabilities: { experimentalApi: true, requestAttestation: false },
-        }, { timeoutMs: initializeTimeoutMs() }),
+        }, { timeoutMs }),
         this.exited.then(() => null),
       ]);
     } catch (error) {

@@ -15,9 +15,8 @@
  * @module
  */
 
-import { SpawnError } from "../base/process.ts";
 import { codexVersionFit } from "./codex_versions.ts";
-import { lastErrorLine, versionOf } from "./codex_binary.ts";
+import { lastErrorLine, pathCandidates, versionOf } from "./codex_binary.ts";
 
 /** Why the server could not be started or used. */
 export type AppServerErrorReason =
@@ -72,28 +71,56 @@ export function tooOld(bin: string, version: string): AppServerError | null {
     : null;
 }
 
-/** The reasons of a spawn that failed, by its error code. */
-const SPAWN_REASONS: Record<string, AppServerErrorReason> = {
-  ENOENT: "missing",
-  EACCES: "not_executable",
-  NotCapable: "not_allowed",
+/** Why a spawn failed and what that means, by its error code. */
+const SPAWN_FAILURES: Record<string, [AppServerErrorReason, string]> = {
+  ENOENT: [
+    "missing",
+    "it was not found (set --codex-bin or CODEX_SWARM_CODEX_BIN, or put codex on PATH)",
+  ],
+  EACCES: ["not_executable", "it is not executable"],
+  NotCapable: [
+    "not_allowed",
+    "the server's Deno permissions do not allow running it (add it to --allow-run)",
+  ],
 };
 
 /**
- * The error for a `bin` that cannot be started: `checkBinary`'s {@link SpawnError}, or what a spawn
- * threw. Missing, not executable, not allowed, or other.
+ * The error for a `bin` that cannot be started: what a spawn threw, or the OS error `code`
+ * ({@link checkBinary}'s). Missing, not executable, not allowed, or other.
  */
-export function spawnError(bin: string, error: unknown): AppServerError {
-  const spawn = error instanceof SpawnError ? error : new SpawnError(
-    bin,
-    error instanceof Deno.errors.NotCapable ||
+export function spawnError(
+  bin: string,
+  error: unknown,
+  code = error instanceof Deno.errors.NotCapable ||
       (error instanceof Error && /Requires run access|NotCapable/.test(error.message))
-      ? "NotCapable"
-      : (error as { code?: string }).code,
-    { cause: error },
-  );
-  const reason = SPAWN_REASONS[spawn.errorCode ?? ""] ?? "spawn_failed";
-  return new AppServerError(reason, bin, spawn.message, { cause: error });
+    ? "NotCapable"
+    : (error as { code?: string }).code,
+): AppServerError {
+  const [reason, why] = SPAWN_FAILURES[code ?? ""] ??
+    ["spawn_failed", `the OS refused (${code ?? "unknown error"})`];
+  return new AppServerError(reason, bin, `Cannot start Codex as ${why}: binary is ${bin}`, {
+    cause: error,
+  });
+}
+
+/**
+ * Checks that `bin` names an executable file (a path, or a name found on `PATH`), so a missing
+ * binary gets a clear error rather than whatever the spawn reports. Throws {@link spawnError}'s
+ * error.
+ */
+export function checkBinary(bin: string, path: string): void {
+  let sawFile = false;
+  for (const candidate of pathCandidates(bin, path)) {
+    try {
+      const info = Deno.statSync(candidate);
+      if (!info.isFile) continue;
+      sawFile = true;
+      if (Deno.build.os === "windows" || ((info.mode ?? 0o111) & 0o111) !== 0) return;
+    } catch {
+      // Not here: try the next directory.
+    }
+  }
+  throw spawnError(bin, undefined, sawFile ? "EACCES" : "ENOENT");
 }
 
 /**

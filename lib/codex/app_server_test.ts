@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Logger } from "../base/log.ts";
 import { withTimeout } from "../base/delay.ts";
 import { AppServer } from "./app_server.ts";
-import { AppServerError, AppServerRequestError } from "./app_server_errors.ts";
+import { AppServerError, AppServerRequestError, checkBinary } from "./app_server_errors.ts";
 
 const log = new Logger({ level: "error", file: null, stderr: () => {} });
 const env = { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" };
@@ -38,6 +38,21 @@ Deno.test("AppServer.start: a binary that is not executable is a clear error", a
   const error = await startError(bin);
   assert.equal(error.reason, "not_executable");
   assert.match(error.message, /is not executable/);
+});
+
+Deno.test("checkBinary: a missing or non-executable binary is a clear AppServerError", async () => {
+  assert.throws(
+    () => checkBinary("/nonexistent/codex", ""),
+    (e: unknown) =>
+      e instanceof AppServerError && e.reason === "missing" &&
+      /was not found.*: binary is \/nonexistent\/codex$/.test(e.message),
+  );
+  assert.throws(() => checkBinary("no-such-codex-binary", "/usr/bin:/bin"), /was not found/);
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/codex`, "#!/bin/sh\n", { mode: 0o644 });
+  assert.throws(() => checkBinary(`${dir}/codex`, ""), /is not executable/);
+  checkBinary("sh", Deno.env.get("PATH") ?? "/usr/bin:/bin");
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("AppServer.start: a Codex without app-server is too old, with its version", async () => {

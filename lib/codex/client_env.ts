@@ -30,18 +30,11 @@ const CLIENT_FAMILIES = /^(ANTHROPIC|CLAUDE)/i;
 /** Families Codex needs, kept although their names may look like secrets. */
 const CODEX_FAMILIES = /^(OPENAI|CODEX)_/;
 /** Single variables a build needs whose names match {@link SECRET_WORDS}. */
-const ALWAYS_KEPT = new Set(["SSH_AUTH_SOCK"]);
-
-/** Whether a variable belongs to the client or looks like a secret, and is not exempt. */
-export function isClientSecret(name: string, keep: ReadonlySet<string> = new Set()): boolean {
-  if (keep.has(name) || ALWAYS_KEPT.has(name)) return false;
-  if (CLIENT_FAMILIES.test(name)) return true;
-  if (CODEX_FAMILIES.test(name)) return false;
-  return SECRET_WORDS.test(name);
-}
+const ALWAYS_KEPT = ["SSH_AUTH_SOCK"];
 
 /**
- * Filters a client's environment for Codex: the variables Codex gets.
+ * Filters a client's environment for Codex: the variables Codex gets, without those that belong
+ * to the client or look like a secret, unless exempt.
  * @param env The client's environment (or the server's, when it runs for one client).
  * @param keepNames Names kept whatever they look like (provider `env_key`s, `--pass-env`).
  */
@@ -49,10 +42,12 @@ export function filterClientEnv(
   env: Record<string, string | undefined>,
   keepNames: Iterable<string> = [],
 ): Record<string, string> {
-  const keep = new Set(keepNames);
+  const keep = new Set([...keepNames, ...ALWAYS_KEPT]);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && !isClientSecret(name, keep)) out[name] = value;
+    const secret = !keep.has(name) &&
+      (CLIENT_FAMILIES.test(name) || (!CODEX_FAMILIES.test(name) && SECRET_WORDS.test(name)));
+    if (value !== undefined && !secret) out[name] = value;
   }
   return out;
 }
@@ -119,12 +114,10 @@ export function credentialsOf(
   env: Record<string, string | undefined>,
   providerKeys: readonly string[],
 ): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of [...MODEL_CREDENTIALS, ...providerKeys]) {
-    const value = env[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
+  const names = [...MODEL_CREDENTIALS, ...providerKeys];
+  return Object.fromEntries(
+    names.flatMap((name) => env[name] === undefined ? [] : [[name, env[name]]]),
+  );
 }
 
 /**
@@ -137,9 +130,9 @@ export function commandEnvOverrides(
   server: Record<string, string>,
   credentials: Record<string, string>,
 ): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(session)) {
-    if (!(name in credentials) && server[name] !== value) out[name] = value;
-  }
-  return out;
+  return Object.fromEntries(
+    Object.entries(session).filter(([name, value]) =>
+      !(name in credentials) && server[name] !== value
+    ),
+  );
 }

@@ -30,22 +30,12 @@ const NPM_TARGETS: Partial<Record<typeof Deno.build.os, [pkgOs: string, target: 
   windows: ["win32", "pc-windows-msvc"],
 };
 
-/** The npm platform package and Rust target of this machine, or null. */
-function platformTarget(): { pkg: string; triple: string; exe: string } | null {
-  const arch = ({ x86_64: "x64", aarch64: "arm64" } as Record<string, string>)[Deno.build.arch];
-  const os = NPM_TARGETS[Deno.build.os];
-  if (arch === undefined || os === undefined) return null;
-  const exe = Deno.build.os === "windows" ? "codex.exe" : "codex";
-  return { pkg: `codex-${os[0]}-${arch}`, triple: `${Deno.build.arch}-${os[1]}`, exe };
-}
-
-/** `bin` as a path: itself when it has a slash, else the first executable of that name on PATH. */
-function onPath(bin: string, pathVar: string): string | null {
-  if (bin.includes("/") || bin.includes("\\")) return bin;
-  for (const dir of pathVar.split(Deno.build.os === "windows" ? ";" : ":").filter(Boolean)) {
-    if (existsSync(`${dir}/${bin}`)) return `${dir}/${bin}`;
-  }
-  return null;
+/** Where `bin` may be: itself when it has a slash, else that name in each directory of PATH. */
+export function pathCandidates(bin: string, pathVar: string): string[] {
+  if (bin.includes("/") || bin.includes("\\")) return [bin];
+  return pathVar.split(Deno.build.os === "windows" ? ";" : ":").filter(Boolean).map((dir) =>
+    `${dir}/${bin}`
+  );
 }
 
 /** What to run for `bin`: the native binary behind the npm wrapper when it can be found. */
@@ -64,9 +54,11 @@ export interface ResolvedCodex {
  */
 export function resolveCodex(bin: string, pathVar: string): ResolvedCodex {
   const fallback = { command: bin, env: {} };
-  const target = platformTarget();
-  const found = onPath(bin, pathVar);
-  if (target === null || found === null) return fallback;
+  // This machine's npm platform package and Rust target.
+  const arch = ({ x86_64: "x64", aarch64: "arm64" } as Record<string, string>)[Deno.build.arch];
+  const os = NPM_TARGETS[Deno.build.os];
+  const found = pathCandidates(bin, pathVar).find((candidate) => existsSync(candidate));
+  if (arch === undefined || os === undefined || found === undefined) return fallback;
   let script: string;
   try {
     script = realpathSync(found);
@@ -75,10 +67,12 @@ export function resolveCodex(bin: string, pathVar: string): ResolvedCodex {
   }
   if (path.basename(script) !== "codex.js") return fallback;
   const packageRoot = path.dirname(path.dirname(script));
+  const pkg = `codex-${os[0]}-${arch}`;
+  const exe = Deno.build.os === "windows" ? "codex.exe" : "codex";
   const candidates = [
-    path.join(packageRoot, "node_modules", "@openai", target.pkg),
-    path.join(path.dirname(packageRoot), target.pkg),
-  ].map((dir) => path.join(dir, "vendor", target.triple, "bin", target.exe));
+    path.join(packageRoot, "node_modules", "@openai", pkg),
+    path.join(path.dirname(packageRoot), pkg),
+  ].map((dir) => path.join(dir, "vendor", `${Deno.build.arch}-${os[1]}`, "bin", exe));
   for (const candidate of candidates) {
     if (!existsSync(candidate)) continue;
     const allowed = Deno.permissions.querySync({ name: "run", command: candidate }).state;

@@ -18,14 +18,6 @@
 import { join } from "node:path";
 import type { Usage } from "./run_state.ts";
 
-function entries(dir: string): Deno.DirEntry[] {
-  try {
-    return [...Deno.readDirSync(dir)];
-  } catch {
-    return [];
-  }
-}
-
 /** A Codex thread id: a UUID. */
 export const THREAD_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -34,7 +26,13 @@ export const THREAD_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
  * order of name (under `sessions/`: the newest day first).
  */
 function* filesUnder(dir: string, depth = 3): Generator<string> {
-  for (const entry of entries(dir).sort((a, b) => b.name.localeCompare(a.name))) {
+  let entries: Deno.DirEntry[] = [];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch {
+    // No such directory (yet): no files.
+  }
+  for (const entry of entries.sort((a, b) => b.name.localeCompare(a.name))) {
     const path = join(dir, entry.name);
     if (entry.isFile) yield path;
     else if (entry.isDirectory && depth > 0) yield* filesUnder(path, depth - 1);

@@ -260,12 +260,6 @@ export type KnownEvent = Known<typeof EVENT_PARAMS, "event"> & {
 /** Every notification of the app-server: tagged on `kind`, then `method`. */
 export type AppServerEvent = KnownEvent | OtherMessage;
 
-function problemOf(error: z.ZodError): string {
-  return error.issues.slice(0, 3).map((issue) =>
-    `${issue.path.length > 0 ? issue.path.join(".") : "params"}: ${issue.message}`
-  ).join("; ");
-}
-
 /** A message the server sends with a `method`: a notification, or (with an `id`) a request. */
 export interface MethodMessage {
   method: string;
@@ -288,7 +282,10 @@ function checkParams<K extends string>(
   if (schema === undefined) return { kind: "unknown" as const, method, params, threadId };
   const parsed = schema.safeParse(params);
   if (!parsed.success) {
-    const problem = problemOf(parsed.error);
+    // What did not fit, its first three issues.
+    const problem = parsed.error.issues.slice(0, 3).map((issue) =>
+      `${issue.path.length > 0 ? issue.path.join(".") : "params"}: ${issue.message}`
+    ).join("; ");
     return { kind: "malformed" as const, method, params, threadId, problem };
   }
   return { kind: known, method, params: parsed.data, threadId };

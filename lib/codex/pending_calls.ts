@@ -19,11 +19,11 @@
 import { AppServerError, AppServerRequestError } from "./app_server_errors.ts";
 import { isRecord } from "../base/records.ts";
 
+/** A call in flight: each settling also forgets it and stops its timer and abort listener. */
 interface Pending {
   method: string;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
-  cleanup: () => void;
 }
 
 /** How a call may end early. */
@@ -46,35 +46,28 @@ export class PendingCalls {
    * A new call of `method`: its id, and its answer. The caller writes the request with the id
    * (and checks the signal is not aborted yet).
    */
-  add(method: string, limits: CallLimits): { id: number; answer: Promise<unknown> } {
-    const { signal, timeoutMs } = limits;
+  add(method: string, { signal, timeoutMs }: CallLimits): { id: number; answer: Promise<unknown> } {
     const id = this.#nextId++;
     const answer = new Promise<unknown>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = () => {
-        this.#pending.get(id)?.cleanup();
+      const settling = <T>(settle: (value: T) => void) => (value: T) => {
         this.#pending.delete(id);
-        reject(signal!.reason);
-      };
-      const cleanup = () => {
-        if (timer !== undefined) clearTimeout(timer);
+        clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
+        settle(value);
       };
-      this.#pending.set(id, { method, resolve, reject, cleanup });
+      const pending = { method, resolve: settling(resolve), reject: settling(reject) };
+      const onAbort = () => pending.reject(signal!.reason);
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+        pending.reject(
+          new AppServerError(
+            "timeout",
+            this.bin,
+            `Codex app-server did not answer ${method} within ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      this.#pending.set(id, pending);
       signal?.addEventListener("abort", onAbort, { once: true });
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.#pending.delete(id);
-          cleanup();
-          reject(
-            new AppServerError(
-              "timeout",
-              this.bin,
-              `Codex app-server did not answer ${method} within ${timeoutMs} ms`,
-            ),
-          );
-        }, timeoutMs);
-      }
     });
     return { id, answer };
   }
@@ -83,8 +76,6 @@ export class PendingCalls {
   settle(id: number, message: Record<string, unknown>): void {
     const pending = this.#pending.get(id);
     if (pending === undefined) return; // Aborted or timed out already.
-    this.#pending.delete(id);
-    pending.cleanup();
     const error = message.error;
     if (isRecord(error)) {
       pending.reject(
@@ -102,10 +93,6 @@ export class PendingCalls {
 
   /** Rejects every call in flight with `error` (the server is gone). */
   rejectAll(error: unknown): void {
-    for (const pending of [...this.#pending.values()]) {
-      pending.cleanup();
-      pending.reject(error);
-    }
-    this.#pending.clear();
+    for (const pending of [...this.#pending.values()]) pending.reject(error);
   }
 }

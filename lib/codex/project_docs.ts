@@ -41,8 +41,6 @@ import { isWithin } from "../base/within.ts";
 export const OVERRIDE_FILENAME = "AGENTS.override.md";
 /** The file Codex reads in each directory. */
 export const DEFAULT_FILENAME = "AGENTS.md";
-/** What joins two files' texts (Codex joins its project entries with a blank line). */
-const JOIN = "\n\n";
 
 /** What {@link readProjectDocs} needs. */
 export interface ProjectDocsOptions {
@@ -138,7 +136,8 @@ export async function readProjectDocs(options: ProjectDocsOptions): Promise<stri
     texts.push(text);
     remaining -= bytes.length;
   }
-  return texts.length === 0 ? null : texts.join(JOIN);
+  // Codex joins its project entries with a blank line.
+  return texts.length === 0 ? null : texts.join("\n\n");
 }
 
 /** `text` as Codex 0.169 shows a project's instructions to the model. */

@@ -179,6 +179,12 @@ export function withWarning(warnings: string[], message: string): string[] {
   return next.length > WARNINGS_CAP ? next.slice(next.length - WARNINGS_CAP) : next;
 }
 
+/** `state` with one more unknown notification or item, `raw` (as JSON, truncated) the latest. */
+export function withUnknown<S extends RunState>(state: S, raw: unknown): S {
+  const lastUnknown = truncate(jsonOf(raw), LAST_UNKNOWN_MAX_CHARS);
+  return { ...state, unknownEvents: state.unknownEvents + 1, lastUnknown };
+}
+
 /** `output` with one more agent message, keeping the last {@link OUTPUT_TAIL_CHARS}. */
 function withOutput(output: string, text: string): string {
   const piece = tail(text, OUTPUT_TAIL_CHARS);
@@ -266,14 +272,7 @@ export function applyItem<S extends RunState>(state: S, phase: ItemPhase, item: 
     case "reasoning":
       return { ...state, reasoning: reasoningText(item.summary, item.content) };
     case "other":
-      return {
-        ...state,
-        unknownEvents: state.unknownEvents + 1,
-        lastUnknown: truncate(
-          jsonOf({ method: `item/${phase}`, item: item.raw }),
-          LAST_UNKNOWN_MAX_CHARS,
-        ),
-      };
+      return withUnknown(state, { method: `item/${phase}`, item: item.raw });
     case "commandExecution":
     case "fileChange":
     case "mcpToolCall":

@@ -16,7 +16,7 @@
  */
 
 import type { ProcessLine } from "../base/process.ts";
-import { childProcesses, groupAlive, isAlive, sendSignal } from "../base/process.ts";
+import { groupAlive, isAlive, listProcesses, sendSignal } from "../base/process.ts";
 import type { AppServer } from "./app_server.ts";
 import { AppServerRequestError } from "./app_server_errors.ts";
 import type {
@@ -54,7 +54,8 @@ async function terminalsOf(
  */
 function processesOf(server: AppServer, commands: string[]): ProcessLine[] {
   if (commands.length === 0) return [];
-  return childProcesses(server.pid).filter((child) =>
+  return listProcesses().filter((child) =>
+    child.ppid === server.pid &&
     commands.some((command) => child.args === command || child.args.endsWith(` ${command}`))
   );
 }
@@ -68,20 +69,6 @@ async function gone(procs: ProcessLine[], ms: number): Promise<boolean> {
     if (Date.now() >= end) return false;
     await delay(50);
   }
-}
-
-/** Resolves when `turnId` has completed; `off` stops listening. */
-function turnEnded(server: AppServer, turnId: string) {
-  let off = () => {};
-  const ended = new Promise<void>((resolve) => {
-    off = server.onEvent((event) => {
-      if (
-        event.kind === "event" && event.method === "turn/completed" &&
-        event.params.turn.id === turnId
-      ) resolve();
-    });
-  });
-  return { ended, off };
 }
 
 /**
@@ -103,15 +90,23 @@ export async function stopTurn(
 ): Promise<void> {
   const commands = new Set((await terminalsOf(server, threadId)).map((t) => t.command));
   const procs = processesOf(server, [...commands]);
-  const wait = turnEnded(server, turnId);
+  let off = () => {};
+  const ended = new Promise<void>((resolve) => {
+    off = server.onEvent((event) => {
+      if (
+        event.kind === "event" && event.method === "turn/completed" &&
+        event.params.turn.id === turnId
+      ) resolve();
+    });
+  });
   try {
     await server.request("turn/interrupt", { threadId, turnId: interruptTurnId });
-    await withTimeout(wait.ended, INTERRUPT_WAIT_MS);
+    await withTimeout(ended, INTERRUPT_WAIT_MS);
   } catch (error) {
     // "no active turn to interrupt": it has ended already; its terminals may still run.
     if (!(error instanceof AppServerRequestError)) throw error;
   } finally {
-    wait.off();
+    off();
   }
   // Commands started between the first look and the interrupt.
   const later = new Set((await terminalsOf(server, threadId)).map((t) => t.command));

@@ -43,6 +43,7 @@ import {
   type RunState,
   step,
   type Usage,
+  withUnknown,
   withWarning,
 } from "./run_state.ts";
 import type {
@@ -185,14 +186,6 @@ function applyThreadItem(state: TurnState, phase: ItemPhase, item: ThreadItem): 
   return next;
 }
 
-/** Whether a thread's status says it waits on an approval or the user's input. */
-function waitsOnAnswer(status: EventParams<"thread/status/changed">["status"]): boolean {
-  return status.type === "active" && Array.isArray(status.activeFlags) &&
-    status.activeFlags.some((flag) =>
-      flag === "waitingOnApproval" || flag === "waitingOnUserInput"
-    );
-}
-
 /** A turn started: a fresh live view, and the turn that will complete. */
 function turnStarted(state: TurnState, params: EventParams<"turn/started">): TurnState {
   const { turn } = params;
@@ -231,22 +224,6 @@ function turnCompleted(state: TurnState, turn: Turn): TurnState {
   };
 }
 
-/** The plan, capped, as the live view's steps and the to-do list. */
-function planUpdated(
-  state: TurnState,
-  entries: EventParams<"turn/plan/updated">["plan"],
-): TurnState {
-  const plan = entries.slice(0, PLAN_STEPS_CAP).map((entry) => ({
-    step: truncate(entry.step, PLAN_STEP_MAX_CHARS),
-    status: entry.status,
-  }));
-  return {
-    ...state,
-    todoList: plan.map((entry) => ({ text: entry.step, completed: entry.status === "completed" })),
-    live: { ...state.live, plan },
-  };
-}
-
 /** Token usage: the thread's totals, and this task's part of them (from its first report on). */
 function usageUpdated(state: TurnState, { tokenUsage }: TokenUsageParams): TurnState {
   const total = usageOf(tokenUsage.total);
@@ -266,7 +243,12 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
     case "thread/started":
       return { ...state, threadId: event.params.thread.id };
     case "thread/status/changed": {
-      const waiting = waitsOnAnswer(event.params.status);
+      // Waiting on an approval or the user's input.
+      const { status } = event.params;
+      const waiting = status.type === "active" && Array.isArray(status.activeFlags) &&
+        status.activeFlags.some((flag) =>
+          flag === "waitingOnApproval" || flag === "waitingOnUserInput"
+        );
       return waiting === state.waitingOnApproval ? state : { ...state, waitingOnApproval: waiting };
     }
     case "turn/started":
@@ -292,8 +274,18 @@ function applyKnown(state: TurnState, event: KnownEvent): TurnState {
     }
     case "turn/diff/updated":
       return { ...state, live: { ...state.live, diffStat: diffStatOf(event.params.diff) } };
-    case "turn/plan/updated":
-      return planUpdated(state, event.params.plan);
+    case "turn/plan/updated": {
+      // The plan, capped, as the live view's steps and the to-do list.
+      const plan = event.params.plan.slice(0, PLAN_STEPS_CAP).map((entry) => ({
+        step: truncate(entry.step, PLAN_STEP_MAX_CHARS),
+        status: entry.status,
+      }));
+      const todoList = plan.map((entry) => ({
+        text: entry.step,
+        completed: entry.status === "completed",
+      }));
+      return { ...state, todoList, live: { ...state.live, plan } };
+    }
     case "thread/tokenUsage/updated":
       return usageUpdated(state, event.params);
     case "error": {
@@ -379,14 +371,7 @@ export function applyEvent(state: TurnState, event: AppServerEvent): TurnState {
     case "event":
       return applyKnown(counted, event);
     case "unknown":
-      return {
-        ...counted,
-        unknownEvents: counted.unknownEvents + 1,
-        lastUnknown: truncate(
-          jsonOf({ method: event.method, params: event.params }),
-          LAST_UNKNOWN_MAX_CHARS,
-        ),
-      };
+      return withUnknown(counted, { method: event.method, params: event.params });
     case "malformed":
       return {
         ...counted,
