@@ -13,6 +13,33 @@ import { call, startTask, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
+/** A line the attacker wrote: a call's tool or method, whether it failed, and its text. */
+type AttackResult = { name: string; isError: boolean; text: string };
+
+/**
+ * Runs the attacker (`tests/support/attacker.ts`) with `plan` as the command of a workspace-write
+ * task in `cwd`, as a task's own process would; the task completes, and each call's result is read
+ * back from `out`.
+ */
+async function attackFromTask(
+  h: Harness,
+  cwd: string,
+  out: string,
+  plan: string,
+): Promise<AttackResult[]> {
+  const root = new URL("../", import.meta.url).pathname;
+  const attacker = await startTask(h.client, {
+    prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ${out} '${plan}'`,
+    sandbox: "workspace-write",
+    cwd,
+  });
+  const [ran] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
+  assert.equal(ran!.phase, "completed", ran!.final_message);
+  return (await Deno.readTextFile(out)).trim().split("\n").map((line) =>
+    JSON.parse(line) as AttackResult
+  );
+}
+
 Deno.test("a session's PATH and CODEX_HOME do not choose what runs on the host", e2e, async () => {
   await using world = await makeWorld();
   const evil = await Deno.realPath(await Deno.makeTempDir({ prefix: "boundary-evil-" }));
@@ -72,7 +99,6 @@ Deno.test({
   ...e2e,
   fn: async () => {
     await using world = await makeWorld();
-    const root = new URL("../", import.meta.url).pathname;
     const markers = await outsideWritableRoots();
     const attackDir = await Deno.realPath(await Deno.makeTempDir({ prefix: "attack-" }));
     const repo = await makeRepo();
@@ -144,16 +170,7 @@ Deno.test({
         env: { PATH: `${attackDir}:${world.env.PATH}`, CODEX_HOME: `${attackDir}/home` },
         calls,
       });
-      const attacker = await startTask(h.client, {
-        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
-          `${attackDir}/out.jsonl '${plan}'`,
-        sandbox: "workspace-write",
-        cwd: attackDir,
-      });
-      const [done] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
-      assert.equal(done!.phase, "completed", done!.final_message);
-      const results = (await Deno.readTextFile(`${attackDir}/out.jsonl`)).trim().split("\n")
-        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      const results = await attackFromTask(h, attackDir, `${attackDir}/out.jsonl`, plan);
       assert.equal(results.length, calls.length, JSON.stringify(results));
       const [
         approve,
@@ -210,7 +227,6 @@ Deno.test({
   ...e2e,
   fn: async () => {
     await using world = await makeWorld();
-    const root = new URL("../", import.meta.url).pathname;
     const markers = await outsideWritableRoots();
     const repo = await makeRepo();
     try {
@@ -231,16 +247,12 @@ Deno.test({
         },
         { name: "codex_wait", arguments: { task_ids: ["$1.task_id"] } },
       ];
-      const attacker = await startTask(h.client, {
-        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
-          `${repo}/.out.jsonl '${JSON.stringify({ args: [], calls })}'`,
-        sandbox: "workspace-write",
-        cwd: repo,
-      });
-      const [done] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
-      assert.equal(done!.phase, "completed", done!.final_message);
-      const results = (await Deno.readTextFile(`${repo}/.out.jsonl`)).trim().split("\n")
-        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      const results = await attackFromTask(
+        h,
+        repo,
+        `${repo}/.out.jsonl`,
+        JSON.stringify({ args: [], calls }),
+      );
       assert.equal(results.length, calls.length, JSON.stringify(results));
       const [child, merge] = results;
       assert.equal(child!.isError, false, child!.text);
@@ -264,7 +276,6 @@ Deno.test({
   ...e2e,
   fn: async () => {
     await using world = await makeWorld();
-    const root = new URL("../", import.meta.url).pathname;
     const repo = await makeRepo();
     try {
       await using h = await startServer(world, {
@@ -288,16 +299,7 @@ Deno.test({
       ];
       // (The model's PATCH= written as JSON's \u003d, so the attacker's own prompt runs.)
       const plan = JSON.stringify({ args: [], calls }).replaceAll("PATCH=", "PATCH\\u003d");
-      const attacker = await startTask(h.client, {
-        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
-          `${repo}/.out.jsonl '${plan}'`,
-        sandbox: "workspace-write",
-        cwd: repo,
-      });
-      const [ran] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
-      assert.equal(ran!.phase, "completed", ran!.final_message);
-      const results = (await Deno.readTextFile(`${repo}/.out.jsonl`)).trim().split("\n")
-        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      const results = await attackFromTask(h, repo, `${repo}/.out.jsonl`, plan);
       assert.equal(results.length, calls.length, JSON.stringify(results));
       // Whatever the attacker started has ended; the victim's branch is as it was.
       const all = (await call(h.client, "codex_list", {})).structuredContent as {
@@ -324,7 +326,6 @@ Deno.test({
   ...e2e,
   fn: async () => {
     await using world = await makeWorld();
-    const root = new URL("../", import.meta.url).pathname;
     const markers = await outsideWritableRoots();
     const attackDir = await Deno.realPath(await Deno.makeTempDir({ prefix: "attack-" }));
     try {
@@ -347,16 +348,7 @@ Deno.test({
         { name: "codex_wait", arguments: { task_ids: ["$0.task_id"], timeout: 30 } },
       ];
       const plan = JSON.stringify({ args: [], calls }).replaceAll("ESCALATE=", "ESCALATE\\u003d");
-      const attacker = await startTask(h.client, {
-        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
-          `${attackDir}/out.jsonl '${plan}'`,
-        sandbox: "workspace-write",
-        cwd: attackDir,
-      });
-      const [ran] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
-      assert.equal(ran!.phase, "completed", ran!.final_message);
-      const results = (await Deno.readTextFile(`${attackDir}/out.jsonl`)).trim().split("\n")
-        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      const results = await attackFromTask(h, attackDir, `${attackDir}/out.jsonl`, plan);
       assert.equal(results.length, calls.length, JSON.stringify(results));
       assert.deepEqual([...Deno.readDirSync(markers)].map((e) => e.name), []);
       assert.ok(
@@ -377,7 +369,6 @@ Deno.test({
   ...e2e,
   fn: async () => {
     await using world = await makeWorld();
-    const root = new URL("../", import.meta.url).pathname;
     const markers = await outsideWritableRoots();
     const attackDir = await Deno.realPath(await Deno.makeTempDir({ prefix: "attack-" }));
     try {
@@ -399,16 +390,7 @@ Deno.test({
         },
       }];
       const plan = JSON.stringify({ args: [], calls }).replaceAll("RUN=", "RUN\\u003d");
-      const attacker = await startTask(h.client, {
-        prompt: `RUN=${Deno.execPath()} run -A ${root}tests/support/attacker.ts ` +
-          `${attackDir}/out.jsonl '${plan}'`,
-        sandbox: "workspace-write",
-        cwd: attackDir,
-      });
-      const [ran] = await waitAll<{ phase: string; final_message: string }>(h.client, [attacker]);
-      assert.equal(ran!.phase, "completed", ran!.final_message);
-      const results = (await Deno.readTextFile(`${attackDir}/out.jsonl`)).trim().split("\n")
-        .map((line) => JSON.parse(line) as { name: string; isError: boolean; text: string });
+      const results = await attackFromTask(h, attackDir, `${attackDir}/out.jsonl`, plan);
       assert.deepEqual(
         [...Deno.readDirSync(markers)].map((e) => e.name),
         [],
