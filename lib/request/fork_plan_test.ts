@@ -1,10 +1,11 @@
 /** The checks and plans of forks, against an engine's facts that record what they are asked. */
 
+import { clientSession } from "../../tests/support/engine_parts.ts";
 import assert from "node:assert/strict";
 import { taskMeta, worktreeInfo } from "../../tests/support/task_meta.ts";
 import type { TaskMeta } from "../tasks/task.ts";
 import type { WorktreeInfo } from "../git/worktree.ts";
-import type { PlanFacts, Session } from "../tasks/engine_api.ts";
+import type { PlanFacts } from "../tasks/engine_api.ts";
 import { RequestError } from "../tasks/request_error.ts";
 import { checkForkRequest, forkParent, planFork, settingsOf } from "./fork_plan.ts";
 
@@ -17,15 +18,7 @@ function meta(id: string, phase: TaskMeta["phase"], createdAt: string, cwd = "/p
 /** A session in a fresh directory, and facts of `tasks`; `failAt` makes that worktree fail. */
 async function setting(tasks: (dir: string) => TaskMeta[], options: { known?: boolean } = {}) {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "fork-plan-" }));
-  const session: Session = {
-    id: "s-1",
-    kind: "client",
-    taskId: null,
-    defaults: { overrides: [], skipGitRepoCheck: true, ephemeral: false },
-    taskTimeoutS: 0,
-    cwd: dir,
-    env: { PATH: "/usr/bin:/bin" },
-  };
+  const session = clientSession(dir, { id: "s-1", taskTimeoutS: 0 });
   const made: string[] = [];
   const discarded: string[] = [];
   const state = { failAt: Infinity, tree: null as WorktreeInfo | null, repo: false };

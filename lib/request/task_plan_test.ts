@@ -1,22 +1,19 @@
+import { clientSession } from "../../tests/support/engine_parts.ts";
 import assert from "node:assert/strict";
 import type { WorktreeInfo } from "../git/worktree.ts";
 import { taskMeta, worktreeInfo } from "../../tests/support/task_meta.ts";
 import { planTask, resolveCwd } from "./task_plan.ts";
-import type { PlanFacts, Session } from "../tasks/engine_api.ts";
+import type { PlanFacts } from "../tasks/engine_api.ts";
 
 const THREAD = "01a23379-8b64-73e0-b586-c4440ada693c";
 
 async function setting() {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "task-start-" }));
-  const session: Session = {
+  const session = clientSession(dir, {
     id: "s-1",
-    kind: "client",
-    taskId: null,
     defaults: { overrides: [], skipGitRepoCheck: true, ephemeral: false, worktreeSetup: "make" },
     taskTimeoutS: 0,
-    cwd: dir,
-    env: { PATH: "/usr/bin:/bin" },
-  };
+  });
   const made: string[] = [];
   const facts = (threadTree: WorktreeInfo | null = null): PlanFacts => ({
     task: () => undefined,

@@ -4,6 +4,7 @@
  * (no process left), time limits that exclude waiting, restarts, replies.
  */
 
+import { clientSession, localWorkers } from "../../tests/support/engine_parts.ts";
 import assert from "node:assert/strict";
 import {
   eventually,
@@ -16,7 +17,6 @@ import { Logger } from "../base/log.ts";
 import type { TaskSnapshot } from "./task.ts";
 import { TaskStore } from "./task_store.ts";
 import { WorktreeManager } from "../git/worktree.ts";
-import { WorkerPool } from "../workers/worker_pool.ts";
 import { AppServerEngine } from "./app_engine.ts";
 import { isTransientWriteError } from "./engine_state.ts";
 import { startTask } from "../request/plans.ts";
@@ -35,16 +35,8 @@ async function rig(options: { maxParallel?: number } = {}): Promise<Rig> {
   const world = await makeWorld();
   const log = new Logger({ level: "warning", file: null });
   const workdir = await Deno.makeTempDir({ prefix: "engine-cwd-" });
-  const session = (extra: Partial<Session> = {}): Session => ({
-    id: `s-${crypto.randomUUID().slice(0, 6)}`,
-    kind: "client",
-    taskId: null,
-    defaults: { overrides: [], skipGitRepoCheck: true, ephemeral: false },
-    taskTimeoutS: 120,
-    cwd: workdir,
-    env: world.env,
-    ...extra,
-  });
+  const session = (extra: Partial<Session> = {}): Session =>
+    clientSession(workdir, { env: world.env, ...extra });
   const make = () =>
     new AppServerEngine({
       planTask,
@@ -53,14 +45,7 @@ async function rig(options: { maxParallel?: number } = {}): Promise<Rig> {
       worktrees: new WorktreeManager({ worktreeDir: world.worktreeDir }),
       log,
       fallbackSession: session(),
-      // `local` only: no [[workers]].
-      workers: new WorkerPool({
-        workers: [],
-        noLocal: false,
-        localCap: options.maxParallel ?? 4,
-        log,
-        codexVersion: () => Promise.resolve(null),
-      }),
+      workers: localWorkers(options.maxParallel ?? 4, log),
     });
   let engine = make();
   await engine.init();

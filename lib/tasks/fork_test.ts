@@ -5,16 +5,15 @@
  * lib/request/fork_plan_test.ts.
  */
 
+import { clientSession, localWorkers } from "../../tests/support/engine_parts.ts";
 import assert from "node:assert/strict";
 import { makeWorld } from "../../tests/support/harness.ts";
 import { git, makeRepo } from "../../tests/support/repo.ts";
-import type { Session } from "./engine_api.ts";
 import { Logger } from "../base/log.ts";
 import type { TaskMeta, TaskSnapshot } from "./task.ts";
 import { TaskStore } from "./task_store.ts";
 import { type WorktreeInfo, WorktreeManager } from "../git/worktree.ts";
 import { AppServerEngine } from "./app_engine.ts";
-import { WorkerPool } from "../workers/worker_pool.ts";
 import { startForks, startTask } from "../request/plans.ts";
 import { planTask } from "../request/task_plan.ts";
 
@@ -49,15 +48,7 @@ async function forkIntoThree(
   const repo = await makeRepo();
   const worktrees = new FailingWorktrees({ worktreeDir: world.worktreeDir });
   const store = new FailingStore(world.taskDir);
-  const session: Session = {
-    id: "s-fork",
-    kind: "client",
-    taskId: null,
-    defaults: { overrides: [], skipGitRepoCheck: true, ephemeral: false },
-    taskTimeoutS: 120,
-    cwd: repo,
-    env: world.env,
-  };
+  const session = clientSession(repo, { id: "s-fork", env: world.env });
   const log = new Logger({ level: "warning", file: null });
   const engine = new AppServerEngine({
     planTask,
@@ -66,14 +57,7 @@ async function forkIntoThree(
     worktrees,
     log,
     fallbackSession: session,
-    // `local` only: no [[workers]].
-    workers: new WorkerPool({
-      workers: [],
-      noLocal: false,
-      localCap: 4,
-      log,
-      codexVersion: () => Promise.resolve(null),
-    }),
+    workers: localWorkers(4, log),
   });
   await engine.init();
   try {

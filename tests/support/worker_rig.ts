@@ -14,6 +14,7 @@
  * @module
  */
 
+import { clientSession } from "./engine_parts.ts";
 import { makeWorld, type World } from "./harness.ts";
 import { makeRepo } from "./repo.ts";
 import { type RunningExecServer, startExecServer } from "./exec_server.ts";
@@ -117,15 +118,7 @@ export async function rig(options: { local: number | null; repo?: string }): Pro
   const repo = options.repo ?? await makeRepo();
   const workers = await Promise.all([startWorker("a"), startWorker("b")]);
   const dir = directory(workers, options.local);
-  const session: Session = {
-    id: "s-workers",
-    kind: "client",
-    taskId: null,
-    defaults: { overrides: [], skipGitRepoCheck: true, ephemeral: false },
-    taskTimeoutS: 120,
-    cwd: repo,
-    env: world.env,
-  };
+  const session = clientSession(repo, { id: "s-workers", env: world.env });
   const worktrees = new WorktreeManager({ worktreeDir: world.worktreeDir });
   const make = () =>
     new AppServerEngine({
