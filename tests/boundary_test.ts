@@ -13,6 +13,16 @@ import { call, startTask, waitAll } from "./support/tool_calls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
+/**
+ * The server's flags for an attack from a task: the task's sandbox lets its command reach the
+ * supervisor's socket, as a task's own front-end would.
+ */
+const ATTACKED_SERVER_ARGS = [
+  "--skip-git-repo-check",
+  "-c",
+  "sandbox_workspace_write.network_access=true",
+];
+
 /** A line the attacker wrote: a call's tool or method, whether it failed, and its text. */
 type AttackResult = { name: string; isError: boolean; text: string };
 
@@ -104,7 +114,7 @@ Deno.test({
     const repo = await makeRepo();
     try {
       await using h = await startServer(world, {
-        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+        args: ATTACKED_SERVER_ARGS,
       });
       // The victims: a task waiting for approval of an escalation, and a finished worktree task.
       const escalating = await startTask(h.client, {
@@ -231,7 +241,7 @@ Deno.test({
     const repo = await makeRepo();
     try {
       await using h = await startServer(world, {
-        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+        args: ATTACKED_SERVER_ARGS,
       });
       // The attacker, a workspace-write task in the repository, starts a task there (its own, so
       // it may merge it), then merges it with a check that asks for no sandbox at all.
@@ -279,7 +289,7 @@ Deno.test({
     const repo = await makeRepo();
     try {
       await using h = await startServer(world, {
-        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+        args: ATTACKED_SERVER_ARGS,
       });
       // The victim: a client's finished worktree task, whose branch the user may merge.
       const victim = await startTask(h.client, {
@@ -335,7 +345,7 @@ Deno.test({
         'approval_policy = "on-request"\n',
       );
       await using h = await startServer(world, {
-        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+        args: ATTACKED_SERVER_ARGS,
       });
       // The attacker starts a task with that profile, then approves its escalation itself.
       const calls = [
@@ -378,7 +388,7 @@ Deno.test({
         `[sandbox_workspace_write]\nwritable_roots = ["${markers}"]\n`,
       );
       await using h = await startServer(world, {
-        args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+        args: ATTACKED_SERVER_ARGS,
       });
       const calls = [{
         name: "codex",
@@ -420,7 +430,7 @@ Deno.test({
   fn: async () => {
     await using world = await makeWorld();
     await using h = await startServer(world, {
-      args: ["--skip-git-repo-check", "-c", "sandbox_workspace_write.network_access=true"],
+      args: ATTACKED_SERVER_ARGS,
     });
     const before = world.supervisorInfo()!.pid;
     const root = new URL("../", import.meta.url).pathname;
